@@ -1,0 +1,38 @@
+"""What each verdict and flag means, and what practitioners do about it."""
+
+from __future__ import annotations
+
+VERDICTS = ("waiting", "learning", "overfitting", "data-suspect", "plateau", "diverging", "unstable")
+FLAGS = ("noisy-val", "weights-static", "dead-units", "stalled", "gap", "damaged")
+
+ATTENTION = frozenset({"overfitting", "diverging", "unstable", "data-suspect", "plateau"})
+"""Verdicts that make ``check`` exit 1."""
+
+BELL = frozenset({"overfitting", "diverging"})
+"""Alerts that ring the terminal bell."""
+
+ADVICE = {
+    "waiting": "not enough points yet to judge a trend",
+    "learning": "keep training",
+    "overfitting": "stop, or keep the best checkpoint; regularize, augment or get more data",
+    "data-suspect": "check the dataset, the labels and the train/validation split",
+    "plateau": "lower the learning rate or change the batch size",
+    "diverging": "learning rate too high, or a bad architecture or hyper-parameters",
+    "unstable": "learning rate too high or batch too small",
+    "noisy-val": "not a concern: validation is noisy around a healthy trend; judge the trend, not single epochs",
+    "weights-static": "a frozen layer, vanishing gradients or a learning rate too low",
+    "dead-units": "dead ReLUs: lower the learning rate, check initialisation, or try LeakyReLU/GELU",
+    "stalled": "the job stopped writing: check whether it crashed or hung",
+    "gap": "the model generalises poorly: regularize, augment or get more data",
+    "damaged": "part of an event file could not be read; the rest was",
+}
+
+TABLE = (
+    ("falling", "falling", "learning"),
+    ("falling", "rising", "overfitting"),
+    ("flat", "falling", "data-suspect"),
+    ("flat", "flat", "plateau"),
+    ("rising", "rising", "diverging"),
+    ("oscillating strongly", "", "unstable"),
+)
+"""The practitioners' table: (train loss, validation loss, verdict)."""

@@ -1,0 +1,161 @@
+"""Decode event records into scalar and histogram points.
+
+Understands the shapes real writers produce:
+
+* ``simple_value`` scalars (PyTorch ``SummaryWriter``, tensorboardX, TF1);
+* TF2 tensor summaries of the ``scalars`` plugin (Keras, ``tf.summary.scalar``):
+  a 0-d tensor in ``tensor_content`` (float32/float64, little endian) or in
+  ``float_val``/``double_val``;
+* ``histo`` histograms (PyTorch ``add_histogram``) and TF2 tensors of the
+  ``histograms`` plugin (a k×3 tensor of left edge, right edge, count).
+
+TF2 writers put the plugin name only on a tag's first event, so the decoder
+remembers it per tag: keep one :class:`EventDecoder` per file.
+Anything else (images, graphs, text, run metadata) is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from google.protobuf.message import DecodeError
+from tensorboard.compat.proto import event_pb2, types_pb2
+
+_FLOAT_DTYPES = {
+    types_pb2.DT_FLOAT: np.dtype("<f4"),
+    types_pb2.DT_DOUBLE: np.dtype("<f8"),
+    types_pb2.DT_HALF: np.dtype("<f2"),
+    types_pb2.DT_BFLOAT16: None,  # no numpy dtype; decoded from half_val-like ints below
+    types_pb2.DT_INT32: np.dtype("<i4"),
+    types_pb2.DT_INT64: np.dtype("<i8"),
+}
+
+
+@dataclass(slots=True)
+class Histogram:
+    """One histogram at one step: bucket edges (k+1) and counts (k)."""
+
+    step: int
+    wall_time: float
+    edges: np.ndarray
+    counts: np.ndarray
+
+
+@dataclass
+class Decoded:
+    """Points decoded from a batch of records, grouped by tag in arrival order."""
+
+    scalars: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict)
+    """tag -> [(step, wall_time, value), ...]"""
+    histograms: dict[str, list[Histogram]] = field(default_factory=dict)
+    undecodable: int = 0
+    """Records whose CRC was fine but whose bytes are not an Event."""
+
+    def add_scalar(self, tag: str, step: int, wall_time: float, value: float) -> None:
+        points = self.scalars.get(tag)
+        if points is None:
+            points = self.scalars[tag] = []
+        points.append((step, wall_time, value))
+
+    def add_histogram(self, tag: str, histogram: Histogram) -> None:
+        self.histograms.setdefault(tag, []).append(histogram)
+
+
+class EventDecoder:
+    """Turns records of one event file into points; remembers each tag's plugin."""
+
+    def __init__(self) -> None:
+        self.plugins: dict[str, str] = {}
+
+    def decode(self, records: list[bytes], into: Decoded | None = None) -> Decoded:
+        out = into if into is not None else Decoded()
+        for record in records:
+            try:
+                event = event_pb2.Event.FromString(record)
+            except (DecodeError, RuntimeError, ValueError):
+                out.undecodable += 1
+                continue
+            if event.WhichOneof("what") != "summary":
+                continue
+            self._decode_summary(event, out)
+        return out
+
+    def _decode_summary(self, event: event_pb2.Event, out: Decoded) -> None:
+        step = event.step
+        wall_time = event.wall_time
+        for value in event.summary.value:
+            tag = value.tag
+            if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
+                self.plugins[tag] = value.metadata.plugin_data.plugin_name
+            kind = value.WhichOneof("value")
+            if kind == "simple_value":
+                out.add_scalar(tag, step, wall_time, value.simple_value)
+            elif kind == "tensor":
+                plugin = self.plugins.get(tag)
+                if plugin == "scalars":
+                    scalar = tensor_scalar(value.tensor)
+                    if scalar is not None:
+                        out.add_scalar(tag, step, wall_time, scalar)
+                elif plugin == "histograms":
+                    histogram = tensor_histogram(value.tensor, step, wall_time)
+                    if histogram is not None:
+                        out.add_histogram(tag, histogram)
+            elif kind == "histo":
+                histogram = histo_histogram(value.histo, step, wall_time)
+                if histogram is not None:
+                    out.add_histogram(tag, histogram)
+
+
+def _tensor_values(tensor) -> np.ndarray | None:
+    """The values of a numeric TensorProto as a flat float64 array, or None."""
+    dtype = _FLOAT_DTYPES.get(tensor.dtype)
+    if tensor.tensor_content:
+        if dtype is None:
+            return None
+        content = tensor.tensor_content
+        if len(content) % dtype.itemsize:
+            return None
+        return np.frombuffer(content, dtype=dtype).astype(np.float64)
+    if tensor.double_val:
+        return np.asarray(tensor.double_val, dtype=np.float64)
+    if tensor.float_val:
+        return np.asarray(tensor.float_val, dtype=np.float64)
+    if tensor.half_val and tensor.dtype == types_pb2.DT_HALF:
+        return np.asarray(tensor.half_val, dtype=np.uint16).view(np.float16).astype(np.float64)
+    if tensor.int64_val:
+        return np.asarray(tensor.int64_val, dtype=np.float64)
+    if tensor.int_val:
+        return np.asarray(tensor.int_val, dtype=np.float64)
+    return None
+
+
+def tensor_scalar(tensor) -> float | None:
+    """The single value of a 0-d (or one-element) scalar tensor."""
+    values = _tensor_values(tensor)
+    if values is None or values.size != 1:
+        return None
+    return float(values[0])
+
+
+def tensor_histogram(tensor, step: int, wall_time: float) -> Histogram | None:
+    """A TF2 histogram tensor: rows of (left edge, right edge, count)."""
+    values = _tensor_values(tensor)
+    if values is None or values.size == 0 or values.size % 3:
+        return None
+    rows = values.reshape(-1, 3)
+    edges = np.append(rows[:, 0], rows[-1, 1])
+    return Histogram(step, wall_time, edges.astype(np.float32), rows[:, 2].astype(np.float32))
+
+
+def histo_histogram(histo, step: int, wall_time: float) -> Histogram | None:
+    """A HistogramProto as TensorBoard reads it: lefts are [min, limits[:-1]], last right is max."""
+    limits = np.asarray(histo.bucket_limit, dtype=np.float64)
+    counts = np.asarray(histo.bucket, dtype=np.float64)
+    if limits.size == 0 or limits.size != counts.size:
+        return None
+    edges = np.empty(limits.size + 1)
+    edges[0] = histo.min
+    edges[1:-1] = limits[:-1]
+    edges[-1] = histo.max
+    return Histogram(step, wall_time, edges.astype(np.float32), counts.astype(np.float32))

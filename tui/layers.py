@@ -1,0 +1,176 @@
+"""Per-layer figures from weight and activation histograms.
+
+How far a distribution moved is the Wasserstein-1 (earth mover's) distance
+between two histograms, divided by the layer's standard deviation so that it
+is scale-free: 0 means identical, 1 means the mass moved by one standard
+deviation on average. The fraction of activations at exactly zero is the mass
+of the histogram buckets that lie within a hair of zero (PyTorch's default
+TensorFlow-style buckets give zero its own ±1e-12 bucket).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tui.decode import Histogram
+from tui.pairing import words
+
+if TYPE_CHECKING:
+    from tui.config import Thresholds
+    from tui.store import Run
+
+ACTIVATION_WORDS = frozenset({"activation", "activations", "act", "acts", "relu", "output", "outputs", "hidden",
+                              "features", "feature", "post"})
+SPARSITY_WORDS = frozenset({"sparsity", "zero", "zeros", "dead", "fraction"})
+PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
+"""TensorBoard's distribution bands (±0, 1, 1.5, 2 sigma of a normal)."""
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """How one histogram tag's distribution has moved, and how much of it sits at zero."""
+
+    tag: str
+    kind: str
+    """'weights' or 'activations'."""
+    step: int
+    steps: int
+    """How many histograms were logged."""
+    std: float
+    change_total: float
+    """Distance from the first to the newest histogram, in standard deviations."""
+    change_recent: float
+    """Distance across the last ``static_window`` histograms, in standard deviations."""
+    zero_fraction: float | None
+    static: bool
+    dead: bool
+    static_reason: str
+    dead_reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "tag": self.tag, "kind": self.kind, "step": self.step, "histograms": self.steps,
+            "std": self.std, "change_total": self.change_total, "change_recent": self.change_recent,
+            "zero_fraction": self.zero_fraction, "static": self.static, "dead": self.dead,
+        }
+
+
+def layer_kind(tag: str) -> str:
+    return "activations" if any(w in ACTIVATION_WORDS for w in words(tag)) else "weights"
+
+
+def _edges(h: Histogram) -> np.ndarray:
+    return np.maximum.accumulate(h.edges.astype(np.float64))
+
+
+def cdf_at(h: Histogram, points: np.ndarray) -> np.ndarray:
+    """The histogram's cumulative distribution (mass spread evenly within buckets) at ``points``."""
+    counts = h.counts.astype(np.float64)
+    total = counts.sum()
+    if total <= 0:
+        return np.zeros_like(points)
+    cumulative = np.concatenate(([0.0], np.cumsum(counts) / total))
+    return np.interp(points, _edges(h), cumulative, left=0.0, right=1.0)
+
+
+def mean_std(h: Histogram) -> tuple[float, float]:
+    edges = _edges(h)
+    counts = h.counts.astype(np.float64)
+    total = counts.sum()
+    if total <= 0:
+        return 0.0, 0.0
+    centers = (edges[:-1] + edges[1:]) / 2
+    mean = float(np.sum(centers * counts) / total)
+    var = float(np.sum(counts * (centers - mean) ** 2) / total)
+    return mean, var**0.5
+
+
+def wasserstein(a: Histogram, b: Histogram) -> float:
+    """Earth mover's distance between two histograms (area between their CDFs)."""
+    grid = np.union1d(_edges(a), _edges(b))
+    if grid.size < 2:
+        return 0.0
+    gap = np.abs(cdf_at(a, grid) - cdf_at(b, grid))
+    return float(np.sum((gap[:-1] + gap[1:]) / 2 * np.diff(grid)))
+
+
+def percentiles(h: Histogram, qs=PERCENTILES) -> np.ndarray:
+    """Values below which ``q`` percent of the mass lies (inverse of the piecewise-linear CDF)."""
+    counts = h.counts.astype(np.float64)
+    total = counts.sum()
+    edges = _edges(h)
+    if total <= 0:
+        return np.full(len(qs), np.nan)
+    cumulative = np.concatenate(([0.0], np.cumsum(counts) / total))
+    targets = np.asarray(qs, dtype=np.float64) / 100.0
+    # The CDF is flat over empty buckets; interp needs increasing x, so keep the first edge of each level.
+    keep = np.concatenate(([True], np.diff(cumulative) > 0))
+    return np.interp(targets, cumulative[keep], edges[keep])
+
+
+def zero_fraction(h: Histogram) -> float | None:
+    """Mass in buckets lying within a hair of zero, or None if no bucket is that narrow."""
+    edges = _edges(h)
+    counts = h.counts.astype(np.float64)
+    total = counts.sum()
+    span = float(np.max(np.abs(edges))) if edges.size else 0.0
+    if total <= 0 or span == 0:
+        return None
+    hair = 1e-6 * span
+    narrow = (np.abs(edges[:-1]) <= hair) & (np.abs(edges[1:]) <= hair)
+    if not narrow.any():
+        return None
+    return float(counts[narrow].sum() / total)
+
+
+def layer_reports(run: Run, thresholds: Thresholds) -> list[LayerReport]:
+    """One report per histogram tag of the run, plus sparsity scalars."""
+    reports = []
+    for tag in sorted(run.histograms):
+        items = run.histograms[tag].items
+        if not items:
+            continue
+        kind = layer_kind(tag)
+        first, last = items[0], items[-1]
+        _, std = mean_std(last)
+        _, std_first = mean_std(first)
+        scale = max(std, std_first)
+        window = min(thresholds.static_window, len(items) - 1)
+        if scale > 0:
+            total = wasserstein(first, last) / scale
+            recent = wasserstein(items[-1 - window], last) / scale if window > 0 else 0.0
+        else:
+            total = recent = 0.0 if _same(first, last) else float("inf")
+        zeros = zero_fraction(last)
+        static = (kind == "weights" and len(items) > thresholds.static_window
+                  and recent < thresholds.static_change)
+        dead = kind == "activations" and zeros is not None and zeros >= thresholds.dead_fraction
+        steps_apart = last.step - items[-1 - window].step
+        reports.append(LayerReport(
+            tag=tag, kind=kind, step=last.step, steps=len(items), std=std,
+            change_total=total, change_recent=recent, zero_fraction=zeros, static=static, dead=dead,
+            static_reason=(f"{tag} moved {recent:.2g} std over the last {steps_apart:,} steps "
+                           f"({total:.2g} std since step {first.step:,})"),
+            dead_reason=f"{tag}: {zeros or 0:.0%} of activations are exactly zero at step {last.step:,}",
+        ))
+    for tag in sorted(run.scalars):
+        if any(w in SPARSITY_WORDS for w in words(tag)) and ("sparsity" in tag.lower() or "zero" in tag.lower()):
+            last = run.scalars[tag].last()
+            if last is None:
+                continue
+            step, value, _ = last
+            fraction = value / 100.0 if value > 1.0 else value
+            dead = fraction >= thresholds.dead_fraction
+            reports.append(LayerReport(
+                tag=tag, kind="sparsity", step=step, steps=len(run.scalars[tag]), std=0.0, change_total=0.0,
+                change_recent=0.0, zero_fraction=fraction, static=False, dead=dead, static_reason="",
+                dead_reason=f"{tag}: {fraction:.0%} of units are zero at step {step:,}",
+            ))
+    return reports
+
+
+def _same(a: Histogram, b: Histogram) -> bool:
+    return np.array_equal(a.edges, b.edges) and np.array_equal(a.counts, b.counts)

@@ -1,0 +1,161 @@
+"""TFRecord framing: an incremental, damage-tolerant reader of one event file.
+
+Each record is ``u64 length | u32 masked-crc32c(length) | data | u32 masked-crc32c(data)``.
+The reader keeps a byte offset and only ever reads what was appended since the
+last call. A record cut off at end of file is left for the next call, so it is
+neither lost nor read twice. Unlike TensorBoard's loader, which stops for good
+at the first bad checksum, damage is skipped and counted:
+
+* bad data CRC (length verified): skip that one record;
+* bad length CRC or an absurd length: scan forward for the next offset where a
+  whole, valid record starts, and resume there.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+
+import google_crc32c
+
+HEADER_SIZE = 12
+FOOTER_SIZE = 4
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+"""Cap on a declared record length: anything larger is treated as damage."""
+
+READ_CHUNK = 16 * 1024 * 1024
+"""Bytes read per system call, so a huge file never needs one huge buffer."""
+
+_MASK_DELTA = 0xA282EAD8
+_u64 = struct.Struct("<Q")
+_u32 = struct.Struct("<I")
+
+
+def masked_crc(data: bytes | memoryview) -> int:
+    """TFRecord's masked CRC32C: rotate right by 15 and add a constant."""
+    crc = google_crc32c.value(bytes(data))
+    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def frame(data: bytes) -> bytes:
+    """Wrap ``data`` as one TFRecord (used by writers in tests and the demo)."""
+    length = _u64.pack(len(data))
+    return length + _u32.pack(masked_crc(length)) + data + _u32.pack(masked_crc(data))
+
+
+@dataclass
+class Damage:
+    """What a reader had to skip in one file."""
+
+    skipped_records: int = 0
+    skipped_bytes: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.skipped_records or self.skipped_bytes)
+
+
+@dataclass
+class ReadResult:
+    """Records read by one call, and whether the file started over."""
+
+    records: list[bytes] = field(default_factory=list)
+    restarted: bool = False
+    """True when the file shrank or was replaced: the caller should forget what it had from it."""
+
+
+class RecordReader:
+    """Reads whole, verified records appended to one file since the last call."""
+
+    def __init__(self, path: str | os.PathLike[str], max_record_bytes: int = MAX_RECORD_BYTES):
+        self.path = os.fspath(path)
+        self.max_record_bytes = max_record_bytes
+        self.offset = 0
+        self.damage = Damage()
+        self._identity: tuple[int, int] | None = None
+
+    def read(self) -> ReadResult:
+        """Read every complete record appended since the last call.
+
+        Raises ``OSError`` (missing file, permission denied) for the caller to report;
+        the reader's state is unchanged in that case.
+        """
+        result = ReadResult()
+        with open(self.path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            identity = (stat.st_dev, stat.st_ino)
+            if self._identity is not None and (identity != self._identity or stat.st_size < self.offset):
+                self.offset = 0
+                self.damage = Damage()
+                result.restarted = True
+            self._identity = identity
+            while self.offset < stat.st_size:
+                handle.seek(self.offset)
+                buffer = handle.read(min(READ_CHUNK, stat.st_size - self.offset))
+                if not buffer:
+                    break
+                consumed = self._parse(buffer, result.records)
+                if consumed == 0:
+                    if self.offset + len(buffer) >= stat.st_size:
+                        break
+                    # One record larger than the chunk: read it whole (it is below the cap).
+                    length = _u64.unpack_from(buffer, 0)[0]
+                    handle.seek(self.offset)
+                    buffer = handle.read(HEADER_SIZE + length + FOOTER_SIZE)
+                    consumed = self._parse(buffer, result.records)
+                    if consumed == 0:
+                        break
+                self.offset += consumed
+        return result
+
+    def _parse(self, buffer: bytes, out: list[bytes]) -> int:
+        """Append the whole records found in ``buffer``; return how many bytes were used up."""
+        pos = 0
+        end = len(buffer)
+        unpack_u64 = _u64.unpack_from
+        unpack_u32 = _u32.unpack_from
+        view = memoryview(buffer)
+        while end - pos >= HEADER_SIZE:
+            length = unpack_u64(buffer, pos)[0]
+            if length > self.max_record_bytes or unpack_u32(buffer, pos + 8)[0] != masked_crc(view[pos : pos + 8]):
+                found = self._resync(buffer, pos + 1)
+                if found is None:
+                    # Every offset with a whole header in view was tried; the last few bytes
+                    # may still be the start of a header that is being written.
+                    keep_from = max(pos + 1, end - (HEADER_SIZE - 1))
+                    self.damage.skipped_bytes += keep_from - pos
+                    return keep_from
+                self.damage.skipped_bytes += found - pos
+                pos = found
+                continue
+            record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
+            if record_end > end:
+                break
+            data = view[pos + HEADER_SIZE : pos + HEADER_SIZE + length]
+            if unpack_u32(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
+                out.append(bytes(data))
+            else:
+                self.damage.skipped_records += 1
+            pos = record_end
+        return pos
+
+    def _resync(self, buffer: bytes, start: int) -> int | None:
+        """Offset of the next whole record with both CRCs valid, or None if none is in ``buffer``.
+
+        A candidate whose body runs past the buffer ends the search at that offset
+        only if its header is valid: the rest may still be on its way.
+        """
+        view = memoryview(buffer)
+        end = len(buffer)
+        pos = start
+        while end - pos >= HEADER_SIZE:
+            length = _u64.unpack_from(buffer, pos)[0]
+            if length <= self.max_record_bytes and _u32.unpack_from(buffer, pos + 8)[0] == masked_crc(view[pos : pos + 8]):
+                record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
+                if record_end > end:
+                    return pos
+                data = view[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
+                if _u32.unpack_from(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
+                    return pos
+            pos += 1
+        return None

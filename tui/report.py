@@ -1,0 +1,112 @@
+"""What ``check`` prints: a Rich table for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tui.advice import ATTENTION
+from tui.store import Run
+from tui.text import printable
+
+VERDICT_STYLES = {
+    "learning": "green", "waiting": "dim", "overfitting": "bold red", "diverging": "bold red",
+    "unstable": "yellow", "plateau": "yellow", "data-suspect": "magenta",
+}
+
+
+def needs_attention(run: Run) -> bool:
+    return run.verdict is not None and run.verdict.kind in ATTENTION
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}"
+
+
+def _json_number(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def run_flags(run: Run) -> list[str]:
+    flags = list(run.verdict.flags) if run.verdict else []
+    if run.damaged:
+        flags.append("damaged")
+    if run.gone:
+        flags.append("gone")
+    if run.errors:
+        flags.append("unreadable")
+    return flags
+
+
+def run_record(run: Run, with_layers: bool = True) -> dict[str, object]:
+    """The JSON object ``check --json`` prints for one run."""
+    v = run.verdict
+    record: dict[str, object] = {
+        "run": printable(run.name),
+        "step": run.last_step,
+        "train_tag": printable(v.train_tag) if v and v.train_tag else None,
+        "val_tag": printable(v.val_tag) if v and v.val_tag else None,
+        "train": _json_number(v.train if v else None),
+        "val": _json_number(v.val if v else None),
+        "best_val": _json_number(v.best_val if v else None),
+        "best_step": v.best_step if v else None,
+        "since_best": v.since_best if v else None,
+        "verdict": v.kind if v else "waiting",
+        "reason": printable(v.reason) if v else "",
+        "advice": v.advice if v else "",
+        "flags": [printable(f) for f in run_flags(run)],
+        "damaged": run.damaged,
+        "skipped_records": run.skipped_records,
+        "skipped_bytes": run.skipped_bytes,
+        "errors": [printable(e) for e in run.errors],
+    }
+    if with_layers and v and v.layers:
+        record["layers"] = [{**layer.as_dict(), "tag": printable(layer.tag)} for layer in v.layers]
+    return record
+
+
+def print_json(runs: Iterable[Run], out) -> None:
+    json.dump([run_record(run) for run in runs], out, indent=1)
+    out.write("\n")
+
+
+def print_table(runs: list[Run], console: Console) -> None:
+    table = Table(title=None, expand=False, show_lines=False)
+    for column in ("run", "step", "train", "val", "best val @ step", "since", "verdict", "advice"):
+        table.add_column(column, overflow="fold", no_wrap=column not in ("run", "advice", "verdict"),
+                         justify="right" if column in ("step", "train", "val", "since") else "left")
+    for run in runs:
+        v = run.verdict
+        best = f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"
+        verdict = Text(v.kind if v else "waiting", style=VERDICT_STYLES.get(v.kind if v else "waiting", ""))
+        flags = run_flags(run)
+        if flags:
+            verdict.append(" " + " ".join(printable(f, 60) for f in flags), style="dim")
+        table.add_row(
+            Text(printable(run.name, 60)),
+            "–" if run.last_step is None else f"{run.last_step:,}",
+            _number(v.train if v else None),
+            _number(v.val if v else None),
+            best,
+            "–" if not v or v.since_best is None else str(v.since_best),
+            verdict,
+            Text(v.advice if v else ""),
+        )
+    console.print(table)
+    for run in runs:
+        if run.damaged:
+            console.print(Text(f"{printable(run.name, 60)}: skipped {run.skipped_records} damaged record(s) and "
+                               f"{run.skipped_bytes} byte(s); everything else was read", style="yellow"))
+        for error in run.errors:
+            console.print(Text(f"{printable(run.name, 60)}: {printable(error)}", style="red"))
+        if run.gone:
+            console.print(Text(f"{printable(run.name, 60)}: its folder is gone; showing what was read", style="dim"))

@@ -1,0 +1,159 @@
+"""Growing columnar arrays for one scalar curve and one histogram tag.
+
+A scalar point costs 24 bytes (int64 step, float64 value, float64 wall time).
+Appends go to a small tail buffer that doubles as needed; reading the arrays
+folds the tail into exact-size arrays, so a long-lived curve holds no spare
+capacity beyond the points added since it was last read.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from tui.decode import Histogram
+
+_EMPTY_I = np.empty(0, dtype=np.int64)
+_EMPTY_F = np.empty(0, dtype=np.float64)
+_MIN_TAIL = 16
+
+
+class Series:
+    """One scalar curve: steps, values and wall times in arrival order."""
+
+    __slots__ = ("_steps", "_values", "_walls", "_tail_steps", "_tail_values", "_tail_walls", "_tail_len", "_lock", "generation")
+
+    def __init__(self) -> None:
+        self._steps = _EMPTY_I
+        self._values = _EMPTY_F
+        self._walls = _EMPTY_F
+        self._tail_steps = _EMPTY_I
+        self._tail_values = _EMPTY_F
+        self._tail_walls = _EMPTY_F
+        self._tail_len = 0
+        self._lock = threading.Lock()
+        self.generation = 0
+        """Bumped whenever points are removed, so readers know earlier indices are void."""
+
+    def __len__(self) -> int:
+        return len(self._steps) + self._tail_len
+
+    def extend(self, steps, walls, values) -> None:
+        """Append points (sequences of equal length)."""
+        count = len(steps)
+        if count == 0:
+            return
+        with self._lock:
+            needed = self._tail_len + count
+            if needed > len(self._tail_steps):
+                capacity = max(_MIN_TAIL, len(self._tail_steps))
+                while capacity < needed:
+                    capacity *= 2
+                self._tail_steps = _grow(self._tail_steps, capacity, self._tail_len)
+                self._tail_values = _grow(self._tail_values, capacity, self._tail_len)
+                self._tail_walls = _grow(self._tail_walls, capacity, self._tail_len)
+            start = self._tail_len
+            self._tail_steps[start:needed] = steps
+            self._tail_walls[start:needed] = walls
+            self._tail_values[start:needed] = values
+            self._tail_len = needed
+
+    def append(self, step: int, wall: float, value: float) -> None:
+        self.extend((step,), (wall,), (value,))
+
+    def _fold(self) -> None:
+        if self._tail_len:
+            n = self._tail_len
+            self._steps = np.concatenate((self._steps, self._tail_steps[:n]))
+            self._values = np.concatenate((self._values, self._tail_values[:n]))
+            self._walls = np.concatenate((self._walls, self._tail_walls[:n]))
+            self._tail_steps, self._tail_values, self._tail_walls = _EMPTY_I, _EMPTY_F, _EMPTY_F
+            self._tail_len = 0
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self.arrays()[0]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.arrays()[1]
+
+    @property
+    def walls(self) -> np.ndarray:
+        return self.arrays()[2]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(steps, values, wall_times), exact size; the arrays are never written again."""
+        with self._lock:
+            self._fold()
+            return self._steps, self._values, self._walls
+
+    def last(self) -> tuple[int, float, float] | None:
+        """(step, value, wall_time) of the newest point, without folding."""
+        with self._lock:
+            if self._tail_len:
+                i = self._tail_len - 1
+                return int(self._tail_steps[i]), float(self._tail_values[i]), float(self._tail_walls[i])
+            if len(self._steps):
+                return int(self._steps[-1]), float(self._values[-1]), float(self._walls[-1])
+            return None
+
+    def truncate_from_step(self, step: int) -> int:
+        """Drop every point at or after ``step``; return how many were dropped."""
+        with self._lock:
+            self._fold()
+            keep = self._steps < step
+            dropped = int(len(keep) - np.count_nonzero(keep))
+            if dropped:
+                self._steps = self._steps[keep]
+                self._values = self._values[keep]
+                self._walls = self._walls[keep]
+                self.generation += 1
+            return dropped
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays, spare tail capacity included."""
+        return (
+            self._steps.nbytes + self._values.nbytes + self._walls.nbytes
+            + self._tail_steps.nbytes + self._tail_values.nbytes + self._tail_walls.nbytes
+        )
+
+
+def _grow(array: np.ndarray, capacity: int, used: int) -> np.ndarray:
+    grown = np.empty(capacity, dtype=array.dtype)
+    grown[:used] = array[:used]
+    return grown
+
+
+class HistogramSeries:
+    """Histograms of one tag over steps, thinned evenly past ``limit`` (first and newest always kept)."""
+
+    __slots__ = ("items", "limit", "generation")
+
+    def __init__(self, limit: int = 500) -> None:
+        self.items: list[Histogram] = []
+        self.limit = limit
+        self.generation = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def extend(self, histograms: list[Histogram]) -> None:
+        self.items.extend(histograms)
+        if len(self.items) > 2 * self.limit:
+            newest = self.items[-1]
+            self.items = self.items[:-1:2] + [newest]
+            self.generation += 1
+
+    def truncate_from_step(self, step: int) -> int:
+        before = len(self.items)
+        self.items = [h for h in self.items if h.step < step]
+        if len(self.items) != before:
+            self.generation += 1
+        return before - len(self.items)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.fromiter((h.step for h in self.items), dtype=np.int64, count=len(self.items))

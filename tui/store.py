@@ -1,0 +1,185 @@
+"""The state store: every run's curves, histograms, file health and verdict.
+
+The store is the one thing views read. Writers (the engine, on its own thread)
+append decoded points; readers take a snapshot under the lock or read the
+append-only arrays directly. Subscribers get a :class:`Change` per batch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tui.decode import Decoded
+from tui.series import HistogramSeries, Series
+
+if TYPE_CHECKING:
+    from tui.verdicts import Alert, Verdict
+
+
+@dataclass
+class FileHealth:
+    """What went wrong reading one event file, for the run's status line."""
+
+    skipped_records: int = 0
+    skipped_bytes: int = 0
+    undecodable: int = 0
+    error: str | None = None
+    """The last OS error (permission denied, vanished), cleared by a good read."""
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.skipped_records or self.skipped_bytes or self.undecodable)
+
+
+@dataclass
+class Run:
+    """One training run: its curves and what losswatch thinks of it."""
+
+    name: str
+    scalars: dict[str, Series] = field(default_factory=dict)
+    histograms: dict[str, HistogramSeries] = field(default_factory=dict)
+    files: dict[str, FileHealth] = field(default_factory=dict)
+    last_write: float | None = None
+    """Wall time (from the events) of the newest point."""
+    last_seen: float | None = None
+    """Local clock time when new data last arrived."""
+    gone: bool = False
+    verdict: Verdict | None = None
+    purges: int = 0
+
+    @property
+    def damaged(self) -> bool:
+        return any(health.damaged for health in self.files.values())
+
+    @property
+    def skipped_records(self) -> int:
+        return sum(h.skipped_records + h.undecodable for h in self.files.values())
+
+    @property
+    def skipped_bytes(self) -> int:
+        return sum(h.skipped_bytes for h in self.files.values())
+
+    @property
+    def errors(self) -> list[str]:
+        return [h.error for h in self.files.values() if h.error]
+
+    @property
+    def last_step(self) -> int | None:
+        """Newest step of the paired loss curves (of any curve if none are paired yet)."""
+        tags = [t for t in (self.verdict.train_tag, self.verdict.val_tag) if t] if self.verdict else []
+        chosen = [self.scalars[t] for t in tags if t in self.scalars] or list(self.scalars.values())
+        lasts = [s.last() for s in chosen]
+        steps = [last[0] for last in lasts if last is not None]
+        return max(steps) if steps else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Which run got new points (and in which tags), or lost some to a restart."""
+
+    run: str
+    tags: frozenset[str]
+    purged_from: int | None = None
+    new_run: bool = False
+
+
+Listener = Callable[[list[Change]], None]
+
+
+class Store:
+    """All runs, keyed by name; thread-safe for one writer and many readers."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.runs: dict[str, Run] = {}
+        self.alerts: list[Alert] = []
+        self.lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._clock = clock
+        self.notes: list[str] = []
+        """Store-wide messages for the user (e.g. 'inotify limit reached, polling')."""
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def notify(self, changes: list[Change]) -> None:
+        if changes:
+            for listener in list(self._listeners):
+                listener(changes)
+
+    def run(self, name: str) -> Run:
+        """The run called ``name``, created if new."""
+        with self.lock:
+            run = self.runs.get(name)
+            if run is None:
+                run = self.runs[name] = Run(name)
+            return run
+
+    def apply(self, run_name: str, decoded: Decoded, prefix: str = "") -> Change | None:
+        """Add decoded points to a run (tags prefixed with ``prefix``), purging on restarts.
+
+        TensorBoard's purge semantics: when a tag's step goes back (a job restarted
+        from a checkpoint), every point of the run at or after that step is dropped
+        before the new points are added.
+        """
+        if not decoded.scalars and not decoded.histograms:
+            return None
+        with self.lock:
+            is_new = run_name not in self.runs
+            run = self.run(run_name)
+            purged_from: int | None = None
+            tags: set[str] = set()
+            for raw_tag, points in decoded.scalars.items():
+                tag = prefix + raw_tag
+                series = run.scalars.get(tag)
+                if series is None:
+                    series = run.scalars[tag] = Series()
+                steps = np.fromiter((p[0] for p in points), dtype=np.int64, count=len(points))
+                walls = np.fromiter((p[1] for p in points), dtype=np.float64, count=len(points))
+                values = np.fromiter((p[2] for p in points), dtype=np.float64, count=len(points))
+                for lo, hi in _segments(steps):
+                    last = series.last()
+                    if last is not None and steps[lo] <= last[0]:
+                        restart = int(steps[lo])
+                        purged_from = restart if purged_from is None else min(purged_from, restart)
+                        self._purge(run, restart)
+                    series.extend(steps[lo:hi], walls[lo:hi], values[lo:hi])
+                tags.add(tag)
+                run.last_write = max(run.last_write or walls[-1], float(walls[-1]))
+            for raw_tag, histograms in decoded.histograms.items():
+                tag = prefix + raw_tag
+                hseries = run.histograms.get(tag)
+                if hseries is None:
+                    hseries = run.histograms[tag] = HistogramSeries()
+                if hseries.items and histograms[0].step <= hseries.items[-1].step:
+                    hseries.truncate_from_step(histograms[0].step)
+                hseries.extend(histograms)
+                tags.add(tag)
+            run.last_seen = self._clock()
+            if purged_from is not None:
+                run.purges += 1
+            return Change(run_name, frozenset(tags), purged_from, is_new)
+
+    @staticmethod
+    def _purge(run: Run, step: int) -> None:
+        for series in run.scalars.values():
+            series.truncate_from_step(step)
+        for hseries in run.histograms.values():
+            hseries.truncate_from_step(step)
+
+    def snapshot(self) -> list[Run]:
+        """The runs, sorted by name, taken under the lock (the Run objects are live)."""
+        with self.lock:
+            return [self.runs[name] for name in sorted(self.runs)]
+
+
+def _segments(steps: np.ndarray) -> list[tuple[int, int]]:
+    """Split a batch of steps where a step does not exceed its predecessor (a restart)."""
+    cuts = (np.flatnonzero(steps[1:] <= steps[:-1]) + 1).tolist()
+    bounds = [0, *cuts, len(steps)]
+    return list(zip(bounds[:-1], bounds[1:]))

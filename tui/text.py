@@ -1,0 +1,39 @@
+"""Make names from the file system safe to show: no escapes, no markup, no broken bytes.
+
+Run folders and tag names come from whoever wrote the logs. They may hold ANSI
+escape sequences, newlines, Rich markup such as ``[@click=app.quit]`` or bytes
+that are not UTF-8 (Python keeps those as lone surrogates). ``printable``
+turns every control character and undecodable byte into a visible escape;
+markup stays inert because callers render names as ``rich.text.Text``, never
+as markup strings.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_NAME = 200
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def printable(name: str, limit: int | None = None) -> str:
+    """``name`` with control characters, lone surrogates and format characters made visible."""
+    out = []
+    for char in name:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Cf", "Zl", "Zp"):
+            out.append(_escape(char))
+        else:
+            out.append(char)
+    text = "".join(out)
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 1, 1)] + "…"
+    return text

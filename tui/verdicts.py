@@ -1,0 +1,433 @@
+"""The online verdict engine: one per run, fed points as they arrive.
+
+The engine only ever sees the past. Points of the run's paired training and
+validation curves are consumed in step order; alerts carry the step at which
+they would have been known. The same engine serves the TUI, ``check``,
+``replay`` and ``watch --plain``. Method and thresholds are in the README.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui.advice import ADVICE
+from tui.config import Thresholds
+from tui.layers import LayerReport, layer_reports
+from tui.pairing import Pair, pair_tags
+from tui.smoothing import OnlineSmoother
+from tui.store import Run
+from tui.trends import linear_trend, noise_sigma
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the user should hear about, at the step it became known."""
+
+    run: str
+    step: int
+    kind: str
+    tag: str
+    reason: str
+    advice: str
+    time: float = field(default_factory=time.time, compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"run": self.run, "step": self.step, "kind": self.kind, "tag": self.tag, "reason": self.reason}
+
+
+@dataclass
+class Verdict:
+    """What the engine thinks of a run now."""
+
+    kind: str = "waiting"
+    reason: str = "no paired loss curves yet"
+    flags: dict[str, str] = field(default_factory=dict)
+    """Flag (``noisy-val``, ``weights-static:<tag>``...) -> its reason."""
+    train_tag: str | None = None
+    val_tag: str | None = None
+    train: float | None = None
+    """Smoothed training loss at the newest point."""
+    val: float | None = None
+    best_val: float | None = None
+    best_step: int | None = None
+    since_best: int | None = None
+    """Validation points since the best one."""
+    trend: str = ""
+    """Validation trend arrow: ↑ ↓ →."""
+    onset_step: int | None = None
+    """Step at which overfitting was confirmed (None if not overfitting)."""
+    layers: list[LayerReport] = field(default_factory=list)
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.kind]
+
+
+def _fmt(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}"
+
+
+def _direction(values: np.ndarray, thresholds: Thresholds, sigma: float | None = None) -> str:
+    """'falling', 'rising' or 'flat': a confident slope that also matters relative to the level."""
+    values = values[np.isfinite(values)]
+    if values.size < 3:
+        return "flat"
+    trend = linear_trend(values, sigma)
+    scale = float(np.median(np.abs(values))) or 1.0
+    change = trend.slope * (values.size - 1) / scale
+    if trend.falling(thresholds.z) and change <= -thresholds.flat_tolerance:
+        return "falling"
+    if trend.rising(thresholds.z) and change >= thresholds.flat_tolerance:
+        return "rising"
+    return "flat"
+
+
+class _Curve:
+    """The engine's running view of one curve: points so far, smoothed level, running minimum."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self.smoothed: list[float] = []
+        self.smoother = OnlineSmoother()
+        self.first: float | None = None
+        self.min_value = math.inf
+        self.min_step: int | None = None
+        self.min_smoothed = math.inf
+        self.min_smoothed_index = -1
+
+    def add(self, step: int, value: float) -> None:
+        self.steps.append(step)
+        self.values.append(value)
+        smoothed = self.smoother.add(value)
+        self.smoothed.append(smoothed)
+        if math.isfinite(value):
+            if self.first is None:
+                self.first = value
+            if value < self.min_value:
+                self.min_value, self.min_step = value, step
+            if smoothed < self.min_smoothed:
+                self.min_smoothed, self.min_smoothed_index = smoothed, len(self.values) - 1
+
+    def array(self, start: int = 0) -> np.ndarray:
+        return np.asarray(self.values[start:], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+class VerdictEngine:
+    """Judges one run online; ``update`` consumes whatever the store added since the last call."""
+
+    def __init__(self, run_name: str, thresholds: Thresholds | None = None,
+                 train_pattern: str | None = None, val_pattern: str | None = None) -> None:
+        self.run_name = run_name
+        self.thresholds = thresholds or Thresholds()
+        self.train_pattern = train_pattern
+        self.val_pattern = val_pattern
+        self._reset(Pair())
+
+    def _reset(self, pair: Pair) -> None:
+        self.pair = pair
+        self.train = _Curve()
+        self.val = _Curve()
+        self.train_acc = _Curve()
+        self.val_acc = _Curve()
+        self._consumed: dict[str, tuple[int, int]] = {}
+        """tag -> (points consumed, series generation)."""
+        self._active: set[str] = set()
+        """Alert kinds (and flags) currently raised: an alert fires once per onset."""
+        self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val)
+        self._overfit_best_index: int | None = None
+        self._tags_seen = 0
+        self._streak_kind = ""
+        self._streak = 0
+        self._unstable_streak = 0
+        self._histograms_seen: dict[str, int] = {}
+
+    # ---- feeding -------------------------------------------------------------------------
+
+    def update(self, run: Run, silent: bool = False) -> list[Alert]:
+        """Consume the run's new points; return the alerts they raise (none if ``silent``)."""
+        alerts: list[Alert] = []
+        if len(run.scalars) != self._tags_seen:
+            self._tags_seen = len(run.scalars)
+            pair = pair_tags(run.scalars, self.train_pattern, self.val_pattern)
+            if pair != self.pair:
+                self._reset(pair)
+                self._tags_seen = len(run.scalars)
+        if self._purged(run):
+            self._reset(self.pair)
+            self._tags_seen = len(run.scalars)
+            self.update(run, silent=True)  # catch up on what is left, without alerting again
+            return []
+        roles = [(tag, curve) for tag, curve in ((self.pair.train, self.train), (self.pair.val, self.val),
+                                                  (self.pair.train_acc, self.train_acc), (self.pair.val_acc, self.val_acc))
+                 if tag is not None and tag in run.scalars]
+        events: list[tuple[int, int, int, float]] = []  # (step, role order, index, value)
+        for order, (tag, curve) in enumerate(roles):
+            series = run.scalars[tag]
+            steps, values, _ = series.arrays()
+            done, _generation = self._consumed.get(tag, (0, series.generation))
+            for i in range(done, len(steps)):
+                events.append((int(steps[i]), order, i, float(values[i])))
+            self._consumed[tag] = (len(steps), series.generation)
+        events.sort(key=lambda e: (e[0], e[1]))
+        role_curves = [curve for _, curve in roles]
+        role_tags = [tag for tag, _ in roles]
+        for step, order, _index, value in events:
+            curve = role_curves[order]
+            curve.add(step, value)
+            if curve is self.train or curve is self.val:
+                alerts += self._on_loss_point(role_tags[order], curve, step, value)
+            if curve is self.val or (curve is self.train and self.pair.val is None):
+                alerts += self._judge(step)
+            elif curve is self.val_acc:
+                alerts += self._check_gap(step)
+        alerts += self._check_histograms(run)
+        self._refresh_numbers()
+        return [] if silent else alerts
+
+    def _purged(self, run: Run) -> bool:
+        for tag, (done, generation) in self._consumed.items():
+            series = run.scalars.get(tag)
+            if series is None or series.generation != generation or len(series) < done:
+                return True
+        return False
+
+    # ---- alerts --------------------------------------------------------------------------
+
+    def _raise(self, key: str, kind: str, step: int, tag: str, reason: str) -> list[Alert]:
+        if key in self._active:
+            return []
+        self._active.add(key)
+        return [Alert(self.run_name, step, kind, tag, reason, ADVICE[kind])]
+
+    def _clear(self, key: str) -> None:
+        self._active.discard(key)
+
+    def _on_loss_point(self, tag: str, curve: _Curve, step: int, value: float) -> list[Alert]:
+        """Immediate divergence checks: a non-finite value or an explosion."""
+        t = self.thresholds
+        if not math.isfinite(value):
+            self.verdict.kind = "diverging"
+            self.verdict.reason = f"{tag} is {value} at step {step:,}"
+            return self._raise("diverging", "diverging", step, tag, self.verdict.reason)
+        if (curve.min_value > 0 and curve.first is not None and value > t.explode_ratio * curve.min_value
+                and value > 0.5 * curve.first):
+            reason = (f"{tag} exploded to {_fmt(value)} at step {step:,}, "
+                      f"{value / curve.min_value:.0f}x its minimum {_fmt(curve.min_value)}")
+            self.verdict.kind = "diverging"
+            self.verdict.reason = reason
+            return self._raise("diverging", "diverging", step, tag, reason)
+        return []
+
+    # ---- judging -------------------------------------------------------------------------
+
+    def _window_of_train(self, since_step: int) -> np.ndarray:
+        """Training values logged at or after ``since_step`` (whatever their cadence)."""
+        steps = self.train.steps
+        start = int(np.searchsorted(np.asarray(steps), since_step, side="left")) if steps else 0
+        return self.train.array(start)
+
+    def _judge(self, step: int) -> list[Alert]:
+        t = self.thresholds
+        v = self.verdict
+        alerts: list[Alert] = []
+        if v.kind == "diverging" and "diverging" in self._active:
+            return alerts  # divergence sticks until the run is restarted (a purge resets the engine)
+        have_val = self.pair.val is not None and len(self.val) > 0
+        primary = self.val if have_val else self.train
+        needed = t.min_points if have_val else 2 * t.window  # a lone training curve is often per-batch noise
+        if len(primary) < needed:
+            v.kind, v.reason = "waiting", f"{len(primary)} of {needed} points needed"
+            return alerts
+        n = len(primary)
+        w = min(t.window, n)
+        recent_primary = primary.array(n - w)
+        if have_val:
+            since = self.val.steps[n - w]
+            train_window = self._window_of_train(since) if len(self.train) else np.empty(0)
+            if train_window.size < 3 and len(self.train) >= 3:
+                train_window = self.train.array(max(0, len(self.train) - w))
+        else:
+            train_window = recent_primary
+        train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"
+        val_sigma = noise_sigma(primary.array(max(0, n - 2 * t.window)))
+        val_dir = _direction(recent_primary, t, sigma=val_sigma or None) if have_val else None
+
+        # Unstable: training noise that dwarfs both its level and the progress made.
+        if train_window.size >= 5 and self.train.first:
+            train_sigma = noise_sigma(train_window)
+            level = abs(float(np.median(train_window)))
+            if (level > 0 and train_sigma > t.unstable_ratio * level
+                    and train_sigma > t.unstable_progress * abs(self.train.first)):
+                self._unstable_streak += 1
+                if self._unstable_streak >= t.confirm:
+                    v.kind = "unstable"
+                    v.reason = (f"{self.pair.train} swings by ±{_fmt(train_sigma)} around {_fmt(level)} "
+                                f"({train_sigma / level:.0%} of its level)")
+                    return self._raise("unstable", "unstable", step, self.pair.train or "", v.reason)
+            else:
+                self._unstable_streak = 0
+                self._clear("unstable")
+
+        if have_val:
+            alerts += self._check_overfitting(step, train_dir, val_sigma)
+            if "overfitting" in self._active:
+                return alerts
+            if train_dir == "rising" and val_dir == "rising":
+                v.kind = "diverging"
+                v.reason = f"both {self.pair.train} and {self.pair.val} have risen over the last {w} points"
+                return alerts + self._raise("diverging", "diverging", step, self.pair.val or "", v.reason)
+            kind = {("falling", "falling"): "learning", ("falling", "flat"): "learning",
+                    ("flat", "falling"): "data-suspect", ("flat", "flat"): "plateau",
+                    ("rising", "falling"): "learning", ("rising", "flat"): "plateau",
+                    ("falling", "rising"): "learning", ("flat", "rising"): "plateau"}[(train_dir, val_dir)]
+            v.kind = kind
+            v.reason = f"train {train_dir}, val {val_dir} over the last {w} validation points"
+            self._flag_noisy(val_sigma, val_dir)
+        else:
+            kind = {"falling": "learning", "flat": "plateau", "rising": "diverging"}[train_dir]
+            v.kind = kind
+            v.reason = f"train {train_dir} over the last {w} points (no validation curve)"
+            if kind == "diverging":
+                return self._raise("diverging", "diverging", step, self.pair.train or "", v.reason)
+        self._streak = self._streak + 1 if kind == self._streak_kind else 1
+        self._streak_kind = kind
+        if kind in ("plateau", "data-suspect") and self._streak >= t.confirm:
+            alerts += self._raise(kind, kind, step, self.pair.val or self.pair.train or "", v.reason)
+        if self._streak >= t.confirm:
+            for other in ("plateau", "data-suspect", "diverging"):
+                if other != kind:
+                    self._clear(other)
+        return alerts
+
+    def _check_overfitting(self, step: int, train_dir: str, sigma: float) -> list[Alert]:
+        """Confirmed sustained rise of validation above its best while training does not rise."""
+        t = self.thresholds
+        val = self.val
+        n = len(val)
+        best_index = val.min_smoothed_index
+        if best_index < 0:
+            return []
+        if "overfitting" in self._active:
+            if self._overfit_best_index is not None and best_index != self._overfit_best_index:
+                self._clear("overfitting")  # a new best: re-arm
+                self.verdict.onset_step = None
+            else:
+                return []
+        since_best = n - 1 - best_index
+        if since_best < 2 or train_dir == "rising":
+            return []
+        w = min(t.window, n)
+        recent = val.array(n - w)
+        trend = linear_trend(recent, sigma=max(sigma, noise_sigma(recent)) or None)
+        best = val.min_smoothed
+        current = val.smoothed[-1]
+        rise = current - best
+        needed = max(t.rise_min * abs(best), t.rise_sigmas * sigma)
+        if not (trend.rising(t.z) and rise > needed):
+            return []
+        best_step = val.min_step if val.min_step is not None else val.steps[best_index]
+        reason = (f"val {_fmt(val.min_value)} → {_fmt(current)} (+{rise / abs(best):.0%}) since best at step "
+                  f"{best_step:,}; train {'still falling' if train_dir == 'falling' else 'flat'}")
+        self._overfit_best_index = best_index
+        self.verdict.kind = "overfitting"
+        self.verdict.reason = reason
+        self.verdict.onset_step = step
+        return self._raise("overfitting", "overfitting", step, self.pair.val or "", reason)
+
+    def _flag_noisy(self, sigma: float, val_dir: str | None) -> None:
+        t = self.thresholds
+        level = abs(self.val.smoothed[-1]) if self.val.smoothed else 0.0
+        flags = self.verdict.flags
+        if level > 0 and sigma > t.noisy_ratio * level and val_dir in ("falling", "flat"):
+            flags["noisy-val"] = (f"{self.pair.val} fluctuates by ±{_fmt(sigma)} ({sigma / level:.0%} of its level) "
+                                  f"around a {val_dir} trend: not a concern")
+        else:
+            flags.pop("noisy-val", None)
+
+    def _check_gap(self, step: int) -> list[Alert]:
+        t = self.thresholds
+        if not len(self.train_acc) or not len(self.val_acc):
+            return []
+        train_acc = self.train_acc.smoothed[-1]
+        val_acc = self.val_acc.smoothed[-1]
+        flags = self.verdict.flags
+        if len(self.val_acc) >= t.min_points and train_acc > 0 and (train_acc - val_acc) > t.gap * train_acc:
+            reason = (f"{self.pair.train_acc} {_fmt(train_acc)} vs {self.pair.val_acc} {_fmt(val_acc)} "
+                      f"({(train_acc - val_acc) / train_acc:.0%} apart)")
+            flags["gap"] = reason
+            return self._raise("gap", "gap", step, self.pair.val_acc or "", reason)
+        flags.pop("gap", None)
+        self._clear("gap")
+        return []
+
+    def _check_histograms(self, run: Run) -> list[Alert]:
+        counts = {tag: len(h) for tag, h in run.histograms.items()}
+        if counts == self._histograms_seen:
+            return []
+        self._histograms_seen = counts
+        self.verdict.layers = layer_reports(run, self.thresholds)
+        alerts: list[Alert] = []
+        flags = self.verdict.flags
+        for report in self.verdict.layers:
+            for kind, on, reason in (("weights-static", report.static, report.static_reason),
+                                     ("dead-units", report.dead, report.dead_reason)):
+                key = f"{kind}:{report.tag}"
+                if on:
+                    flags[key] = reason
+                    alerts += self._raise(key, kind, report.step, report.tag, reason)
+                else:
+                    flags.pop(key, None)
+                    self._clear(key)
+        return alerts
+
+    def check_stalled(self, run: Run, now: float) -> list[Alert]:
+        """Time-based: flag a run whose writes stopped for much longer than usual."""
+        t = self.thresholds
+        flags = self.verdict.flags
+        interval = _usual_interval(run)
+        if run.last_seen is None or interval is None or run.gone:
+            return []
+        quiet = now - run.last_seen
+        limit = max(t.stall_factor * interval, t.stall_min_seconds)
+        if quiet > limit:
+            reason = f"no new events for {quiet / 60:.0f} min (usually every {interval:.0f} s)"
+            flags["stalled"] = reason
+            return self._raise("stalled", "stalled", run.last_step or 0, "", reason)
+        flags.pop("stalled", None)
+        self._clear("stalled")
+        return []
+
+    def _refresh_numbers(self) -> None:
+        v = self.verdict
+        v.train_tag, v.val_tag = self.pair.train, self.pair.val
+        v.train = self.train.smoothed[-1] if self.train.smoothed else None
+        v.val = self.val.smoothed[-1] if self.val.smoothed else None
+        if self.val.min_step is not None:
+            v.best_val = self.val.min_value
+            v.best_step = self.val.min_step
+            v.since_best = len(self.val) - 1 - self.val.steps.index(self.val.min_step)
+        if len(self.val) >= 3:
+            direction = _direction(self.val.array(max(0, len(self.val) - self.thresholds.window)), self.thresholds)
+            v.trend = {"falling": "↓", "rising": "↑", "flat": "→"}[direction]
+
+
+def _usual_interval(run: Run) -> float | None:
+    """Median seconds between writes, from the wall times of the run's busiest curve."""
+    if not run.scalars:
+        return None
+    series = max(run.scalars.values(), key=len)
+    walls = series.walls[-50:]
+    if walls.size < 3:
+        return None
+    gaps = np.diff(np.unique(walls))
+    return float(np.median(gaps)) if gaps.size else None

@@ -1,0 +1,140 @@
+"""Wake the monitor when event files change: inotify via watchdog, polling as a fallback.
+
+A background thread sleeps until watchdog reports a change under LOGDIR (or a
+timeout passes), then runs one ``Monitor.refresh`` and hands the results to a
+callback. Nothing is read while nothing changes. If the OS refuses more
+watches (inotify's limit: ENOSPC/EMFILE) or ``--poll`` is given, it polls:
+every ``poll_seconds`` it stats the files and reads only those that grew.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+from collections.abc import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from tui.monitor import Monitor, NewRun
+from tui.store import Change
+from tui.verdicts import Alert
+
+Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
+
+RESCAN_SECONDS = 5.0
+"""Even with inotify, rescan this often (new folders on network mounts, stalled checks)."""
+DEBOUNCE_SECONDS = 0.02
+"""After a change, wait this long for the writer's burst to finish before reading."""
+
+
+class _Wake(FileSystemEventHandler):
+    def __init__(self, wake: Callable[[str | None], None]) -> None:
+        self._wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        path = event.src_path if isinstance(event.src_path, str) else event.src_path.decode(errors="surrogateescape")
+        if event.is_directory or event.event_type in ("created", "deleted", "moved"):
+            self._wake(None)  # the tree changed: rescan
+        else:
+            self._wake(path)
+
+
+class Watcher:
+    """Runs the monitor on its own thread, woken by file events or a poll interval."""
+
+    def __init__(self, monitor: Monitor, callback: Callback, poll_seconds: float | None = None) -> None:
+        self.monitor = monitor
+        self.callback = callback
+        self.poll_seconds = poll_seconds
+        self._user_poll = bool(poll_seconds)
+        self.mode = "polling" if poll_seconds else "inotify"
+        self.note: str | None = None
+        self._changed: set[str] = set()
+        self._rescan = True
+        self._cond = threading.Condition()
+        self._stop = False
+        self._observer = None
+        self._thread = threading.Thread(target=self._loop, name="losswatch-watcher", daemon=True)
+
+    def start(self) -> None:
+        if not self.poll_seconds:
+            self._start_observer()
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        if self._observer is not None:
+            try:
+                self._observer.stop()
+            except Exception:  # noqa: BLE001 - shutting down; nothing to report to
+                pass
+        self._thread.join(timeout=2)
+
+    def _start_observer(self) -> None:
+        observer = Observer()
+        try:
+            observer.schedule(_Wake(self._wake), self.monitor.logdir, recursive=True)
+            observer.start()
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EMFILE, errno.ENFILE):
+                self.note = "inotify watch limit reached: polling every 1 s instead"
+            elif error.errno == errno.ENOENT:
+                self.note = "log directory missing: polling until it appears"
+            else:
+                self.note = f"file watching failed ({error.strerror}): polling every 1 s instead"
+            self.mode = "polling"
+            self.poll_seconds = 1.0
+            self.monitor.store.notes.append(self.note)
+            return
+        self._observer = observer
+
+    def _wake(self, path: str | None) -> None:
+        with self._cond:
+            if path is None:
+                self._rescan = True
+            else:
+                self._changed.add(path)
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if not self._stop and not self._changed and not self._rescan:
+                    self._cond.wait(self.poll_seconds or RESCAN_SECONDS)
+                if self._stop:
+                    return
+                if self._changed or self._rescan:
+                    self._cond.wait(DEBOUNCE_SECONDS)  # let the writer's burst finish
+                changed, self._changed = self._changed, set()
+                rescan, self._rescan = self._rescan, False
+            full_round = rescan or not changed or self.mode == "polling"
+            new_runs = self.monitor.scan() if full_round else []
+            changes, alerts = self.monitor.read(None if full_round else changed, only_grown=full_round)
+            alerts += self.monitor.check_stalled()
+            self._follow_logdir()
+            if new_runs or changes or alerts:
+                self.callback(new_runs, changes, alerts)
+
+    def _follow_logdir(self) -> None:
+        """LOGDIR deleted: poll until it is back; back: watch it again."""
+        if self.monitor.logdir_missing and self._observer is not None:
+            try:
+                self._observer.stop()
+            except Exception:  # noqa: BLE001 - the watched folder is gone already
+                pass
+            self._observer = None
+            self.mode, self.poll_seconds, self._user_poll = "polling", 1.0, self._user_poll
+            self.note = "log directory missing: waiting for it to come back"
+            self.monitor.store.notes.append(self.note)
+        elif not self.monitor.logdir_missing and self._observer is None and not self._user_poll \
+                and self.note and "missing" in self.note:
+            self.note = None
+            self.mode, self.poll_seconds = "inotify", None
+            self._start_observer()
+            with self._cond:
+                self._rescan = True
