@@ -8,6 +8,7 @@ import sys
 
 from tui import __version__
 from tui.config import ConfigError, load_thresholds
+from tui.export import ExportError
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
-    except (UsageError, ConfigError) as error:
+    except (UsageError, ConfigError, ExportError) as error:
         print(f"losswatch: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,0 +1,124 @@
+"""`losswatch check`, `replay` and `export` as a user runs them: output, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import DATA, scalar_run
+from tui.cli import main
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_check_lists_every_fixture_run_with_tags_and_verdicts():
+    result = run_cli("check", str(DATA), "--json")
+    assert result.returncode == 1, result.stderr  # the overfitting and diverging runs need attention
+    records = {r["run"]: r for r in json.loads(result.stdout)}
+    assert sorted(records) == ["keras/k-healthy", "keras/k-overfit", "torch/diverge-7", "torch/frozen-7",
+                               "torch/noisy-7", "torch/overfit-7"]
+    expected_tags = {
+        "keras/k-healthy": ("train/epoch_loss", "validation/epoch_loss"),
+        "keras/k-overfit": ("train/epoch_loss", "validation/epoch_loss"),
+        "torch/diverge-7": ("train/loss", "eval/loss"),
+        "torch/frozen-7": ("Loss/train", "Loss/val"),
+        "torch/noisy-7": ("loss", "val_loss"),
+        "torch/overfit-7": ("train_loss", "val_loss"),
+    }
+    for name, (train, val) in expected_tags.items():
+        assert (records[name]["train_tag"], records[name]["val_tag"]) == (train, val), name
+    assert records["keras/k-overfit"]["verdict"] == "overfitting"
+    assert records["torch/overfit-7"]["verdict"] == "overfitting"
+    assert records["torch/diverge-7"]["verdict"] == "diverging"
+    assert records["keras/k-healthy"]["verdict"] == "learning"
+    assert records["torch/frozen-7"]["verdict"] == "learning"
+    assert records["torch/overfit-7"]["best_step"] == 150
+    assert records["keras/k-overfit"]["best_step"] == 10
+    assert records["keras/k-overfit"]["step"] == 79
+    for record in records.values():
+        assert set(record) >= {"run", "step", "train_tag", "val_tag", "train", "val", "best_val", "best_step",
+                               "verdict", "advice", "flags"}
+        assert isinstance(record["flags"], list)
+    assert "weights-static:weights/layer0" in records["torch/frozen-7"]["flags"]
+
+
+def test_check_table_on_healthy_run_exits_zero():
+    result = run_cli("check", str(DATA / "keras" / "k-healthy"))
+    assert result.returncode == 0, result.stderr
+    assert "learning" in result.stdout and "keep training" in result.stdout
+    assert "config defaults" in result.stderr
+
+
+def test_missing_folder_is_one_sentence_exit_2(tmp_path: Path):
+    result = run_cli("check", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("no such folder")
+    assert "Traceback" not in result.stderr
+
+
+def test_empty_folder_exit_2(tmp_path: Path):
+    result = run_cli("check", str(tmp_path))
+    assert result.returncode == 2
+    assert "no runs" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_nan_values_give_valid_json_and_diverging(tmp_path: Path):
+    scalar_run(tmp_path / "nan", {"loss": [1.0, 0.8, 0.6, float("nan")], "val_loss": [1.0, 0.9, 0.8, float("inf")]})
+    assert main(["check", str(tmp_path), "--json"]) == 1
+    result = run_cli("check", str(tmp_path), "--json")
+    record = json.loads(result.stdout)[0]
+    assert record["verdict"] == "diverging"
+    assert math.isnan(record["train"]) or math.isinf(record["val"])
+
+
+def test_config_file_is_used_and_named(tmp_path: Path):
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    (tmp_path / "losswatch.toml").write_text("[verdicts]\nmin_points = 2\n")
+    result = run_cli("check", str(tmp_path))
+    assert "losswatch.toml" in result.stderr
+    (tmp_path / "losswatch.toml").write_text("[verdicts]\nno_such_knob = 2\n")
+    result = run_cli("check", str(tmp_path))
+    assert result.returncode == 2 and "unknown setting" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replay_json_lines(tmp_path: Path):
+    result = run_cli("replay", str(DATA / "torch"), "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(set(line) == {"run", "step", "kind", "tag", "reason"} for line in lines)
+    kinds = {(line["run"], line["kind"]) for line in lines}
+    assert ("overfit-7", "overfitting") in kinds
+    assert ("diverge-7", "diverging") in kinds
+    assert ("frozen-7", "weights-static") in kinds
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_long_format(tmp_path: Path, suffix: str):
+    out = tmp_path / f"points{suffix}"
+    assert main(["export", str(DATA), "-o", str(out)]) == 0
+    frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(frame.columns) == ["run", "tag", "step", "value", "wall_time"]
+    keras = frame[(frame.run == "keras/k-overfit") & (frame.tag == "validation/epoch_loss")]
+    assert len(keras) == 80  # TF2 tensor scalars included
+    torch = frame[(frame.run == "torch/overfit-7") & (frame.tag == "train_batch_loss")]
+    assert len(torch) == 1200
+
+
+def test_export_rejects_unknown_extension(tmp_path: Path, capsys):
+    assert main(["export", str(DATA), "-o", str(tmp_path / "x.txt")]) == 2
+    assert "must end in .csv or .parquet" in capsys.readouterr().err
+
+
+def test_bare_logdir_means_watch():
+    from tui.cli import _normalize
+
+    assert _normalize(["runs/"]) == ["watch", "runs/"]
+    assert _normalize(["check", "runs/"]) == ["check", "runs/"]

@@ -1,0 +1,68 @@
+"""Finding runs: names, Keras split folders, file order, odd file system entries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import scalar_run
+from tui.discovery import discover, file_order_key
+
+
+def test_fixture_runs_are_found_once_each(fixtures_copy: Path):
+    found = discover(str(fixtures_copy))
+    assert found.runs == ["keras/k-healthy", "keras/k-overfit", "torch/diverge-7", "torch/frozen-7",
+                          "torch/noisy-7", "torch/overfit-7"]
+    prefixes = {f.prefix for f in found.files if f.run == "keras/k-overfit"}
+    assert prefixes == {"train/", "validation/"}
+
+
+def test_logdir_itself_is_a_run_named_dot(tmp_path: Path):
+    scalar_run(tmp_path, {"loss": [1.0]})
+    assert discover(str(tmp_path)).runs == ["."]
+
+
+def test_keras_split_folders_directly_under_logdir_form_run_dot(tmp_path: Path):
+    scalar_run(tmp_path / "train", {"epoch_loss": [1.0]})
+    scalar_run(tmp_path / "validation", {"epoch_loss": [1.0]})
+    found = discover(str(tmp_path))
+    assert found.runs == ["."]
+    assert sorted(f.prefix for f in found.files) == ["train/", "validation/"]
+
+
+def test_profile_empty_and_folders_named_like_event_files_are_skipped(tmp_path: Path):
+    run = tmp_path / "run"
+    scalar_run(run, {"loss": [1.0]})
+    (run / "events.out.tfevents.123.profile-empty").write_bytes(b"")
+    (tmp_path / "other" / "events.out.tfevents.999").mkdir(parents=True)
+    found = discover(str(tmp_path))
+    assert found.runs == ["run"]
+    assert len(found.files) == 1
+
+
+def test_files_sort_by_the_timestamp_in_their_name():
+    names = ["events.out.tfevents.1700000010.h.1.0", "events.out.tfevents.999.h.1.0",
+             "events.out.tfevents.1700000002.h.1.0"]
+    assert sorted(names, key=file_order_key) == [names[1], names[2], names[0]]
+
+
+def test_symlink_loops_do_not_hang(tmp_path: Path):
+    scalar_run(tmp_path / "a", {"loss": [1.0]})
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    found = discover(str(tmp_path))
+    assert found.runs == ["a"]
+
+
+def test_unreadable_folder_is_reported_and_others_still_found(tmp_path: Path):
+    scalar_run(tmp_path / "good", {"loss": [1.0]})
+    locked = tmp_path / "locked"
+    scalar_run(locked / "inner", {"loss": [1.0]})
+    locked.chmod(0)
+    try:
+        found = discover(str(tmp_path))
+    finally:
+        locked.chmod(0o755)
+    assert "good" in found.runs
+    if os.geteuid() != 0:  # root reads everything
+        assert any("locked" in path for path in found.errors)

@@ -1,0 +1,112 @@
+"""The state store: memory per point, notifications, restarts (purge), monitor round trips."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from conftest import scalar_event, scalar_run, write_records, file_version_event
+from tui.decode import Decoded
+from tui.monitor import Monitor
+from tui.series import Series
+from tui.store import Store
+
+
+def test_memory_per_scalar_point_is_at_most_24_bytes():
+    n = 1_000_000
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    series = Series()
+    steps = np.arange(1000, dtype=np.int64)
+    values = np.ones(1000)
+    for start in range(0, n, 1000):
+        series.extend(steps + start, values, values)
+    series.arrays()  # readers fold the tail into exact-size arrays
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert len(series) == n
+    assert series.nbytes <= 24 * n
+    assert (after - before) / n <= 24.5  # the arrays plus a few small objects
+
+
+def test_appends_are_visible_and_ordered():
+    series = Series()
+    for i in range(100):
+        series.append(i, 10.0 + i, float(i) / 2)
+        if i % 7 == 0:
+            series.arrays()
+    steps, values, walls = series.arrays()
+    assert steps.tolist() == list(range(100))
+    assert values.tolist() == [i / 2 for i in range(100)]
+    assert walls[5] == 15.0
+
+
+def test_store_notifies_which_run_and_tags_changed():
+    store = Store()
+    seen = []
+    store.subscribe(seen.extend)
+    decoded = Decoded()
+    decoded.add_scalar("loss", 1, 1.0, 0.5)
+    change = store.apply("run-a", decoded)
+    store.notify([change])
+    assert seen[0].run == "run-a" and seen[0].tags == {"loss"} and seen[0].new_run
+
+
+def test_restart_purges_points_from_the_restart_step_on():
+    store = Store()
+    first = Decoded()
+    for step in range(10):
+        first.add_scalar("loss", step, float(step), 1.0)
+        first.add_scalar("val_loss", step, float(step), 2.0)
+    store.apply("r", first)
+    again = Decoded()
+    for step in range(6, 8):
+        again.add_scalar("loss", step, 100.0 + step, 9.0)
+    change = store.apply("r", again)
+    assert change.purged_from == 6
+    run = store.runs["r"]
+    assert run.scalars["loss"].steps.tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert run.scalars["loss"].values.tolist()[-2:] == [9.0, 9.0]
+    # The other curve loses its points from the restart on too: they belong to the abandoned attempt.
+    assert run.scalars["val_loss"].steps.tolist() == [0, 1, 2, 3, 4, 5]
+
+
+def test_restarted_job_second_file_replaces_overlap(tmp_path: Path):
+    run = tmp_path / "job"
+    scalar_run(run, {"loss": [5.0, 4.0, 3.0, 2.0, 1.0]}, wall0=1000)
+    second = run / "events.out.tfevents.2000.host.2.0"
+    write_records(second, [file_version_event()] + [scalar_event("loss", s, 10.0 + s, 2000 + s) for s in (3, 4, 5)])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    series = monitor.store.runs["job"].scalars["loss"]
+    assert series.steps.tolist() == [0, 1, 2, 3, 4, 5]
+    assert series.values.tolist() == [5.0, 4.0, 3.0, 13.0, 14.0, 15.0]
+
+
+def test_monitor_reads_only_new_bytes_and_keeps_points(tmp_path: Path):
+    path = scalar_run(tmp_path / "r", {"loss": [3.0, 2.0]})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    with open(path, "ab") as handle:
+        from tui.records import frame
+
+        handle.write(frame(scalar_event("loss", 2, 1.0, 1002.0)))
+    _, changes, _ = monitor.refresh()
+    assert [c.run for c in changes] == ["r"]
+    assert monitor.store.runs["r"].scalars["loss"].values.tolist() == [3.0, 2.0, 1.0]
+    _, changes, _ = monitor.refresh()
+    assert changes == []
+
+
+def test_deleted_file_keeps_what_was_read(tmp_path: Path):
+    path = scalar_run(tmp_path / "r", {"loss": [3.0, 2.0]})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    path.unlink()
+    (tmp_path / "r").rmdir()
+    monitor.refresh()
+    run = monitor.store.runs["r"]
+    assert run.gone
+    assert run.scalars["loss"].values.tolist() == [3.0, 2.0]
