@@ -29,10 +29,16 @@ class Thresholds:
     """plateau / data-suspect alerts need the same reading at this many validation points in a row."""
     flat_tolerance: float = 0.02
     """A curve whose fitted change over the window is below this fraction of its level is flat."""
+    cusum_h: float = 5.0
+    """Overfitting: the CUSUM of validation above its best (in noise sigmas) must exceed this..."""
+    cusum_kappa: float = 2.0
+    """...each point counting (v - best)/sigma minus this allowance..."""
+    cusum_clip: float = 3.0
+    """...clipped to ±this, so a single spike cannot fire it..."""
+    cusum_flat_factor: float = 1.5
+    """...and h times this when training loss is flat rather than falling..."""
     rise_min: float = 0.01
-    """Overfitting: validation must sit at least this fraction above its best..."""
-    rise_sigmas: float = 2.0
-    """...and this many noise standard deviations above it."""
+    """...and the recent median must sit at least this fraction above the best."""
     explode_ratio: float = 10.0
     """Diverging: a loss above this multiple of its running minimum (and above half its first value)."""
     unstable_ratio: float = 0.5

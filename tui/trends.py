@@ -15,19 +15,43 @@ _MAD_TO_SIGMA = 1.4826
 _SQRT6 = math.sqrt(6.0)
 
 
-def noise_sigma(values: np.ndarray) -> float:
+def noise_sigma(values: np.ndarray, autocorrelated: bool = False) -> float:
     """Robust point-to-point noise of a curve, blind to its trend.
 
     Second differences cancel any locally linear trend; for white noise of
     standard deviation sigma they have standard deviation sigma*sqrt(6). The
     median absolute value keeps single spikes from inflating the estimate.
+
+    With ``autocorrelated``, noise that wanders (lag-1 autocorrelation rho of
+    the detrended curve, capped at 0.7) is accounted for: for AR(1) noise the
+    second differences have variance ``sigma**2 * (6 - 8 rho + 2 rho**2)``,
+    so white-noise arithmetic would under-state how far the level wanders.
     """
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     if x.size < 3:
         return 0.0
     d2 = x[2:] - 2.0 * x[1:-1] + x[:-2]
-    return float(_MAD_TO_SIGMA * np.median(np.abs(d2)) / _SQRT6)
+    spread = _MAD_TO_SIGMA * float(np.median(np.abs(d2)))
+    if not autocorrelated or x.size < 5:
+        return spread / _SQRT6
+    rho = lag1_autocorrelation(x)
+    return spread / math.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho)
+
+
+def lag1_autocorrelation(values: np.ndarray) -> float:
+    """Lag-1 autocorrelation of the residuals around a quadratic fit, clipped to [0, 0.7].
+
+    A quadratic, not a line, so the bend of a U-shaped curve is not mistaken for wandering noise.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    t = np.arange(x.size, dtype=np.float64)
+    residuals = x - np.polyval(np.polyfit(t, x, 2 if x.size > 4 else 1), t)
+    energy = float(np.sum(residuals**2))
+    if energy <= 0:
+        return 0.0
+    rho = float(np.sum(residuals[1:] * residuals[:-1]) / energy)
+    return min(max(rho, 0.0), 0.7)
 
 
 @dataclass(frozen=True)

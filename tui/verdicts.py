@@ -17,6 +17,7 @@ import numpy as np
 from tui.advice import ADVICE
 from tui.config import Thresholds
 from tui.layers import LayerReport, layer_reports
+from tui.onset import OnsetDetector
 from tui.pairing import Pair, pair_tags
 from tui.smoothing import OnlineSmoother
 from tui.store import Run
@@ -144,7 +145,9 @@ class VerdictEngine:
         self._active: set[str] = set()
         """Alert kinds (and flags) currently raised: an alert fires once per onset."""
         self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val)
-        self._overfit_best_index: int | None = None
+        t = self.thresholds
+        self.onset = OnsetDetector(h=t.cusum_h, kappa=t.cusum_kappa, clip=t.cusum_clip, flat_factor=t.cusum_flat_factor,
+                                   rise_min=t.rise_min, window=t.window)
         self._tags_seen = 0
         self._streak_kind = ""
         self._streak = 0
@@ -236,29 +239,38 @@ class VerdictEngine:
         start = int(np.searchsorted(np.asarray(steps), since_step, side="left")) if steps else 0
         return self.train.array(start)
 
+    def _train_window(self, have_val: bool) -> np.ndarray:
+        """Training values over the span of the recent validation window (or the last points)."""
+        w = self.thresholds.window
+        if have_val:
+            since = self.val.steps[max(0, len(self.val) - w)]
+            window = self._window_of_train(since) if len(self.train) else np.empty(0)
+            if window.size < 3 and len(self.train) >= 3:
+                window = self.train.array(max(0, len(self.train) - w))
+            return window
+        return self.train.array(max(0, len(self.train) - w))
+
     def _judge(self, step: int) -> list[Alert]:
         t = self.thresholds
         v = self.verdict
         alerts: list[Alert] = []
-        if v.kind == "diverging" and "diverging" in self._active:
-            return alerts  # divergence sticks until the run is restarted (a purge resets the engine)
         have_val = self.pair.val is not None and len(self.val) > 0
+        train_window = self._train_window(have_val)
+        train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"
+        if have_val:
+            # The onset detector sees every validation point, whatever the verdict of the moment.
+            alerts += self._check_overfitting(step, train_dir)
+        if "diverging" in self._active and v.kind == "diverging":
+            return alerts  # divergence sticks until the run is restarted (a purge resets the engine)
         primary = self.val if have_val else self.train
         needed = t.min_points if have_val else 2 * t.window  # a lone training curve is often per-batch noise
         if len(primary) < needed:
-            v.kind, v.reason = "waiting", f"{len(primary)} of {needed} points needed"
+            if "overfitting" not in self._active:
+                v.kind, v.reason = "waiting", f"{len(primary)} of {needed} points needed"
             return alerts
         n = len(primary)
         w = min(t.window, n)
         recent_primary = primary.array(n - w)
-        if have_val:
-            since = self.val.steps[n - w]
-            train_window = self._window_of_train(since) if len(self.train) else np.empty(0)
-            if train_window.size < 3 and len(self.train) >= 3:
-                train_window = self.train.array(max(0, len(self.train) - w))
-        else:
-            train_window = recent_primary
-        train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"
         val_sigma = noise_sigma(primary.array(max(0, n - 2 * t.window)))
         val_dir = _direction(recent_primary, t, sigma=val_sigma or None) if have_val else None
 
@@ -279,7 +291,6 @@ class VerdictEngine:
                 self._clear("unstable")
 
         if have_val:
-            alerts += self._check_overfitting(step, train_dir, val_sigma)
             if "overfitting" in self._active:
                 return alerts
             if train_dir == "rising" and val_dir == "rising":
@@ -309,36 +320,19 @@ class VerdictEngine:
                     self._clear(other)
         return alerts
 
-    def _check_overfitting(self, step: int, train_dir: str, sigma: float) -> list[Alert]:
-        """Confirmed sustained rise of validation above its best while training does not rise."""
-        t = self.thresholds
-        val = self.val
-        n = len(val)
-        best_index = val.min_smoothed_index
-        if best_index < 0:
-            return []
-        if "overfitting" in self._active:
-            if self._overfit_best_index is not None and best_index != self._overfit_best_index:
-                self._clear("overfitting")  # a new best: re-arm
+    def _check_overfitting(self, step: int, train_dir: str) -> list[Alert]:
+        """Feed the onset detector the newest validation point; alert once per confirmed rise."""
+        onset = self.onset.add(self.val.values[-1], train_dir)
+        if not self.onset.fired:
+            if "overfitting" in self._active:
+                self._clear("overfitting")  # validation set a new best: re-armed
                 self.verdict.onset_step = None
-            else:
-                return []
-        since_best = n - 1 - best_index
-        if since_best < 2 or train_dir == "rising":
             return []
-        w = min(t.window, n)
-        recent = val.array(n - w)
-        trend = linear_trend(recent, sigma=max(sigma, noise_sigma(recent)) or None)
-        best = val.min_smoothed
-        current = val.smoothed[-1]
-        rise = current - best
-        needed = max(t.rise_min * abs(best), t.rise_sigmas * sigma)
-        if not (trend.rising(t.z) and rise > needed):
-            return []
-        best_step = val.min_step if val.min_step is not None else val.steps[best_index]
-        reason = (f"val {_fmt(val.min_value)} → {_fmt(current)} (+{rise / abs(best):.0%}) since best at step "
+        if onset is None or "diverging" in self._active:
+            return []  # a diverged run's rising validation is divergence, not overfitting
+        best_step = self.val.steps[onset.best_index]
+        reason = (f"val {_fmt(onset.best_value)} → {_fmt(onset.current)} ({onset.rise:+.0%}) since best at step "
                   f"{best_step:,}; train {'still falling' if train_dir == 'falling' else 'flat'}")
-        self._overfit_best_index = best_index
         self.verdict.kind = "overfitting"
         self.verdict.reason = reason
         self.verdict.onset_step = step

@@ -1,0 +1,100 @@
+"""Online detection of the overfitting onset: a robust one-sided CUSUM on validation loss.
+
+Page's CUSUM is the classic sequential test for a persistent upward shift with
+the shortest delay for a given false-alarm rate. Here it runs on validation
+loss measured against its best level so far:
+
+* the *best level* is the lowest mean of five consecutive validation points
+  (one lucky epoch cannot set it); a new best resets the sum and re-arms;
+* each point adds ``clip((v - best) / sigma, -c, c) - kappa`` to the sum, never
+  letting it go below zero. ``sigma`` is the validation curve's own noise
+  (robust, from second differences over recent points, corrected for noise
+  that wanders), so the test is scale-free; clipping keeps one spike from
+  firing it. The best of many 5-point means sits about one sigma below the
+  true level of a flat noisy curve, so ``kappa = 2`` keeps the sum drifting
+  down on such a curve: on flat white noise over 80 epochs it fires about
+  once in 25 runs;
+* the alarm needs the sum above ``h`` (``1.5 h`` when training loss is flat),
+  training loss not rising (that is divergence, not overfitting) and the recent
+  median at least ``rise_min`` above the best.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui.trends import noise_sigma
+
+
+@dataclass(frozen=True)
+class Onset:
+    """A confirmed sustained rise of validation loss."""
+
+    index: int
+    """Index of the validation point at which it was confirmed."""
+    best_index: int
+    """Index of the lowest raw validation point so far (the checkpoint to keep)."""
+    best_value: float
+    current: float
+    """Median of the recent validation points."""
+    rise: float
+    """``current / best_value - 1``."""
+
+
+class OnsetDetector:
+    """Feed validation points one by one with the training direction; get an Onset once per rise."""
+
+    def __init__(self, h: float = 5.0, kappa: float = 2.0, clip: float = 3.0, flat_factor: float = 1.5,
+                 rise_min: float = 0.01, window: int = 8, level_width: int = 5) -> None:
+        self.h, self.kappa, self.clip, self.flat_factor = h, kappa, clip, flat_factor
+        self.rise_min, self.window, self.level_width = rise_min, window, level_width
+        self.values: list[float] = []
+        self.best_level = math.inf
+        self.best_level_index = -1
+        self.best_raw = math.inf
+        self.best_raw_index = -1
+        self.cusum = 0.0
+        self.fired = False
+
+    def add(self, value: float, train_direction: str) -> Onset | None:
+        """Consume one validation value; return an Onset when a sustained rise is confirmed."""
+        self.values.append(value)
+        index = len(self.values) - 1
+        if not math.isfinite(value):
+            return None  # divergence is judged elsewhere
+        if value < self.best_raw:
+            self.best_raw, self.best_raw_index = value, index
+        if index < self.level_width - 1:
+            return None
+        level = float(np.mean(self.values[index - self.level_width + 1 :]))
+        if level < self.best_level:
+            self.best_level, self.best_level_index = level, index
+            self.cusum = 0.0
+            self.fired = False  # a new best re-arms the alarm
+            return None
+        if index < 5 or self.fired:
+            return None
+        recent = np.asarray(self.values[max(0, index - 3 * self.window):], dtype=np.float64)
+        sigma = noise_sigma(recent, autocorrelated=True)
+        if not sigma > 0:
+            return None
+        z = (value - self.best_level) / sigma
+        self.cusum = max(0.0, self.cusum + min(max(z, -self.clip), self.clip) - self.kappa)
+        if train_direction == "rising":
+            return None
+        limit = self.h if train_direction == "falling" else self.h * self.flat_factor
+        since = np.asarray(self.values[max(self.best_level_index + 1, index - self.window + 1):], dtype=np.float64)
+        current = float(np.median(since[np.isfinite(since)])) if since.size else value
+        if self.cusum > limit and current > self.best_level + self.rise_min * abs(self.best_level):
+            self.fired = True
+            rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
+            return Onset(index, self.best_raw_index, self.best_raw, current, rise)
+        return None
+
+    @property
+    def statistic(self) -> float:
+        """The CUSUM sum in noise units (for display)."""
+        return self.cusum
