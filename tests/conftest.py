@@ -86,3 +86,10 @@ def scalar_run(path: Path, tag_values: dict[str, list[float]], start_step: int =
                 payloads.append(scalar_event(tag, start_step + i, values[i], wall0 + i))
     write_records(name, payloads)
     return name
+
+
+# Alert times are shown as local clock times: pin the zone so snapshots match everywhere.
+os.environ["TZ"] = "UTC"
+import time as _time  # noqa: E402
+
+_time.tzset()

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.config import Thresholds
 from tui.decode import EventDecoder
@@ -82,6 +82,8 @@ class Monitor:
                  train_pattern: str | None = None, val_pattern: str | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.logdir = os.path.abspath(logdir)
+        self.label = logdir
+        """LOGDIR as the user wrote it, for titles."""
         self.thresholds = thresholds or Thresholds()
         self.store = store or Store(clock=clock)
         self.train_pattern = train_pattern
@@ -173,6 +175,8 @@ class Monitor:
                 alerts += engine.update(run)
                 run.verdict = engine.verdict
         if alerts:
+            now = self.clock()
+            alerts = [replace(alert, time=now) for alert in alerts]
             with self.store.lock:
                 self.store.alerts.extend(alerts)
         return alerts
@@ -182,6 +186,6 @@ class Monitor:
         now = self.clock()
         with self.store.lock:
             for name, run in self.store.runs.items():
-                alerts += self.engine(name).check_stalled(run, now)
+                alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
             self.store.alerts.extend(alerts)
         return alerts

@@ -297,8 +297,9 @@ class VerdictEngine:
                 v.kind = "diverging"
                 v.reason = f"both {self.pair.train} and {self.pair.val} have risen over the last {w} points"
                 return alerts + self._raise("diverging", "diverging", step, self.pair.val or "", v.reason)
+            stalled_early = self._train_made_little_progress()
             kind = {("falling", "falling"): "learning", ("falling", "flat"): "learning",
-                    ("flat", "falling"): "data-suspect", ("flat", "flat"): "plateau",
+                    ("flat", "falling"): "data-suspect" if stalled_early else "learning", ("flat", "flat"): "plateau",
                     ("rising", "falling"): "learning", ("rising", "flat"): "plateau",
                     ("falling", "rising"): "learning", ("flat", "rising"): "plateau"}[(train_dir, val_dir)]
             v.kind = kind
@@ -319,6 +320,13 @@ class VerdictEngine:
                 if other != kind:
                     self._clear(other)
         return alerts
+
+    def _train_made_little_progress(self) -> bool:
+        """Training loss still above half its first value: it never really learned (data-suspect territory)."""
+        first = self.train.first
+        if first is None or first <= 0 or not self.train.smoothed:
+            return True
+        return self.train.smoothed[-1] > 0.5 * first
 
     def _check_overfitting(self, step: int, train_dir: str) -> list[Alert]:
         """Feed the onset detector the newest validation point; alert once per confirmed rise."""

@@ -1,0 +1,271 @@
+"""The live TUI driven by Textual's pilot: keys, sorting, filter, selection, compare, smoothing, bell, live tail."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, scalar_event, scalar_run
+from tui.app.app import LossWatchApp
+from tui.app.help import HelpScreen
+from tui.app.runs_table import RunsTable
+from tui.monitor import Monitor
+from tui.records import frame
+
+FIXED_NOW = 1795400400.0
+
+
+def fixture_app(**kwargs) -> LossWatchApp:
+    monitor = Monitor(str(DATA), clock=lambda: FIXED_NOW)
+    monitor.label = "tests/data"
+    return LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW, **kwargs)
+
+
+def rows(app: LossWatchApp) -> list[str]:
+    return list(app.query_one("#runs", RunsTable)._order)
+
+
+async def test_help_opens_and_closes():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 or app._exit
+
+
+async def test_attention_first_then_sort_keys():
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        order = rows(app)
+        assert order[0] == "torch/diverge-7"  # diverging sorts first
+        assert set(order[1:3]) == {"keras/k-overfit", "torch/overfit-7"}
+        await pilot.press("s")  # next sort: by name
+        assert rows(app) == sorted(order)
+        table = app.query_one("#runs", RunsTable)
+        assert table.sort_column == "run"
+
+
+async def test_click_on_header_sorts_and_reverses():
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#runs", RunsTable)
+        x = sum(col.get_render_width(table) for col in list(table.columns.values())[:2]) + 1  # the "step" header
+        await pilot.click("#runs", offset=(x, 0))
+        await pilot.pause()
+        steps = [table._rows[name].step for name in rows(app)]
+        assert table.sort_column == "step" and steps == sorted(steps)
+        await pilot.click("#runs", offset=(x, 0))
+        await pilot.pause()
+        steps = [table._rows[name].step for name in rows(app)]
+        assert steps == sorted(steps, reverse=True)
+
+
+async def test_filter_by_regex_and_escape_clears():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"keras", "enter")
+        await pilot.pause()
+        assert rows(app) == ["keras/k-overfit", "keras/k-healthy"] or sorted(rows(app)) == [
+            "keras/k-healthy", "keras/k-overfit"]
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert len(rows(app)) == 6
+
+
+async def test_invalid_regex_is_flagged_not_fatal():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "[", "(")
+        await pilot.pause()
+        assert app.query_one("#filter").has_class("invalid")
+        assert len(rows(app)) == 6
+
+
+async def test_selection_stays_on_the_same_run_when_rows_reorder(tmp_path: Path):
+    # Two healthy runs; the selected one later diverges, which moves it to the top of the table.
+    a = scalar_run(tmp_path / "a", {"loss": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], "val_loss": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]})
+    scalar_run(tmp_path / "b", {"loss": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], "val_loss": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]})
+    monitor = Monitor(str(tmp_path))
+    app = LossWatchApp(monitor, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("down")  # select "b"
+        await pilot.pause()
+        assert app.selected == "b"
+        with open(tmp_path / "a" / a.name, "ab") as handle:
+            handle.write(frame(scalar_event("loss", 6, math.nan, 1006.0)))
+        app._from_engine(*monitor.refresh())
+        await pilot.pause()
+        assert rows(app)[0] == "a"  # a diverged: first now
+        assert app.selected == "b"
+        assert app.query_one("#runs", RunsTable).selected == "b"
+
+
+async def test_mark_and_compare_overlays_marked_validation_curves():
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("space", "down", "space")
+        await pilot.press("c")
+        await pilot.pause()
+        chart = app.query_one("#chart")
+        assert app.view.mode == "compare"
+        assert len(chart._spec.curves) == 2
+        assert "2 marked runs" in chart._spec.title
+        await pilot.press("c")
+        assert app.view.mode == "pair"
+
+
+async def test_compare_without_marks_says_how():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.view.mode == "pair"
+
+
+async def test_smoothing_axis_and_log_keys_change_the_chart():
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        chart = app.query_one("#chart")
+        key = chart._spec.key
+        await pilot.press("right_square_bracket")
+        assert app.view.weight == pytest.approx(0.65)
+        assert "smoothing 0.65" in chart._spec.title
+        assert chart._spec.key != key
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.view.weight == pytest.approx(0.55)
+        await pilot.press("x")
+        assert app.view.x_axis == "time" and chart._spec.xlabel == "hours since start"
+        await pilot.press("l")
+        assert chart._spec.log_y
+        status = str(app.query_one("#status").render())
+        assert "smoothing 0.55" in status and "log y" in status
+
+
+async def test_choosing_a_tag_charts_it():
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.query_one("#tags").focus()
+        await pilot.press("down", "down", "enter")  # the first tag after "train + val loss"
+        await pilot.pause()
+        assert app.view.mode == "tag" and app.view.tag is not None
+        assert len(app.query_one("#chart")._spec.curves) == 2  # raw + smoothed
+
+
+async def test_chart_is_not_redrawn_when_nothing_changes():
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        chart = app.query_one("#chart")
+        draws = chart.draws
+        await pilot.pause(1.2)  # several ticks and age refreshes
+        assert chart.draws == draws
+
+
+async def _grow(monitor: Monitor, app: LossWatchApp, path: Path, tag_values: dict[str, list[float]], start: int):
+    with open(path, "ab") as handle:
+        for i in range(len(next(iter(tag_values.values())))):
+            for tag, values in tag_values.items():
+                handle.write(frame(scalar_event(tag, start + i, values[i], 1000.0 + start + i)))
+    app._from_engine(*monitor.refresh())
+
+
+async def test_bell_rings_on_overfitting_and_not_on_noise(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    train = list(np.linspace(2.0, 0.1, 60))
+    overfit_val = list(np.concatenate((np.linspace(2.0, 0.5, 20), np.linspace(0.5, 1.5, 40))) + rng.normal(0, 0.01, 60))
+    noisy_val = list(np.linspace(2.0, 0.6, 60) * (1 + rng.normal(0, 0.15, 60)))
+    over = scalar_run(tmp_path / "over", {"loss": train[:5], "val_loss": overfit_val[:5]})
+    noisy = scalar_run(tmp_path / "noisy", {"loss": train[:5], "val_loss": noisy_val[:5]})
+    monitor = Monitor(str(tmp_path))
+    app = LossWatchApp(monitor, watch=False)
+    rings = []
+    app.bell = lambda: rings.append(time.time())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for start in range(5, 60, 5):
+            await _grow(monitor, app, noisy, {"loss": train[start:start + 5], "val_loss": noisy_val[start:start + 5]},
+                        start)
+            await pilot.pause()
+        assert rings == []
+        for start in range(5, 60, 5):
+            await _grow(monitor, app, over, {"loss": train[start:start + 5], "val_loss": overfit_val[start:start + 5]},
+                        start)
+            await pilot.pause()
+        assert len(rings) == 1  # once per onset
+        assert any(a.kind == "overfitting" and a.run == "over" for a in monitor.store.alerts)
+
+
+async def test_no_bell_flag_silences(tmp_path: Path):
+    scalar_run(tmp_path / "nan", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    rings = []
+    app.bell = lambda: rings.append(1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert rings == []
+        assert any(a.kind == "diverging" for a in app.store.alerts)
+
+
+async def test_live_tail_updates_table_and_chart(tmp_path: Path):
+    """A writer appends while the app watches (inotify or polling): rows and chart follow within seconds."""
+    path = scalar_run(tmp_path / "live", {"loss": [2.0, 1.8, 1.6], "val_loss": [2.1, 1.9, 1.7]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        deadline = time.monotonic() + 10
+        while "live" not in rows(app) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert rows(app) == ["live"]
+        chart = app.query_one("#chart")
+        before = chart._spec.key
+        with open(path, "ab") as handle:
+            for step, (t, v) in enumerate(zip([1.4, 1.2], [1.5, 1.3]), start=3):
+                handle.write(frame(scalar_event("loss", step, t, 1000.0 + step)))
+                handle.write(frame(scalar_event("val_loss", step, v, 1000.0 + step)))
+        scalar_run(tmp_path / "newcomer", {"loss": [1.0], "val_loss": [1.0]})
+        deadline = time.monotonic() + 10
+        table = app.query_one("#runs", RunsTable)
+        while time.monotonic() < deadline and (table._rows.get("live") is None or table._rows["live"].step != 4
+                                               or "newcomer" not in rows(app)):
+            await pilot.pause(0.05)
+        assert table._rows["live"].step == 4
+        assert "newcomer" in rows(app)
+        await pilot.pause(0.3)
+        assert chart._spec.key != before
+        assert len(app.store.runs["live"].scalars["val_loss"]) == 5
+
+
+async def test_hostile_names_are_shown_literally(tmp_path: Path):
+    nasty = "[bold]x[/] [@click=app.quit]y \x1b[31mred"
+    scalar_run(tmp_path / nasty, {"loss": [1.0, 0.9], "[red]val_loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#runs", RunsTable)
+        cell = table.get_cell(nasty, "run")
+        assert "[@click=app.quit]" in cell.plain and "\\x1b" in cell.plain
+        await pilot.click("#runs", offset=(8, 1))
+        await pilot.pause()
+        assert app.is_running  # clicking the name did not run app.quit

@@ -1,0 +1,336 @@
+"""The losswatch Textual app: runs table, chart, tags, alerts. It only reads the store."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.advice import BELL
+from tui.app.alerts import AlertLog
+from tui.app.chart import LossChart
+from tui.app.chart_data import SmoothingCache, View, chart_spec
+from tui.app.help import HelpScreen
+from tui.app.runs_table import RunRow, RunsTable
+from tui.monitor import Monitor, NewRun
+from tui.store import Change
+from tui.text import printable
+from tui.verdicts import Alert
+from tui.watcher import Watcher
+
+PAIR_OPTION = "\0pair"
+WEIGHT_STEP = 0.05
+
+
+class EngineUpdate(Message):
+    """Posted from the watcher thread after each round that found something."""
+
+    def __init__(self, new_runs: list[NewRun], changes: list[Change], alerts: list[Alert]) -> None:
+        super().__init__()
+        self.new_runs = new_runs
+        self.changes = changes
+        self.alerts = alerts
+
+
+class LossWatchApp(App[None]):
+    """Live view of a log directory."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "losswatch"
+    BINDINGS = [
+        Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("slash", "filter", "filter", key_display="/"),
+        Binding("s", "sort", "sort"),
+        Binding("space", "mark", "mark", show=False),
+        Binding("c", "compare", "compare"),
+        Binding("x", "toggle_x", "step/time"),
+        Binding("l", "toggle_log", "log y"),
+        Binding("left_square_bracket", "smoothing(-1)", "smooth-", key_display="["),
+        Binding("right_square_bracket", "smoothing(1)", "smooth+", key_display="]"),
+        Binding("h", "distributions", "histograms"),
+        Binding("escape", "escape", show=False),
+    ]
+
+    def __init__(self, monitor: Monitor, bell: bool = True, poll_seconds: float | None = None,
+                 watch: bool = True, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.store = monitor.store
+        self.ring_bell = bell
+        self.poll_seconds = poll_seconds
+        self.watch_files = watch
+        self.clock = clock
+        self.view = View()
+        self.smoothing = SmoothingCache()
+        self.watcher: Watcher | None = None
+        self.selected: str | None = None
+        self.bells = 0
+        self._dirty = True
+        self._tags_shown: tuple[str | None, tuple[str, ...]] = (None, ())
+        self.loaded = False
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≋")
+        with Vertical(id="main"):
+            yield Input(placeholder="filter runs (regex), enter to apply, escape to clear", id="filter")
+            yield RunsTable(id="runs")
+            with Horizontal(id="middle"):
+                yield LossChart(id="chart")
+                yield OptionList(id="tags")
+            yield Static(id="status")
+            yield AlertLog(id="alerts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Keep direct references: timers fire whichever screen is on top (help, distributions).
+        self.table = self.query_one("#runs", RunsTable)
+        self.chart = self.query_one("#chart", LossChart)
+        self.tags = self.query_one("#tags", OptionList)
+        self.status = self.query_one("#status", Static)
+        self.alert_log = self.query_one("#alerts", AlertLog)
+        self.filter_box = self.query_one("#filter", Input)
+        self.title = "losswatch"
+        self.sub_title = printable(self.monitor.label, 60)
+        self.filter_box.display = False
+        self.table.focus()
+        self.set_interval(0.25, self._tick)
+        self.set_interval(1.0, self._refresh_ages)
+        if self.watch_files:
+            self.watcher = Watcher(self.monitor, self._from_engine, poll_seconds=self.poll_seconds)
+            self.watcher.start()  # the first round (all files) runs on the watcher's thread
+        else:
+            self._from_engine(*self.monitor.refresh())
+        self._update_status()
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    # ---- engine → UI ---------------------------------------------------------------------
+
+    def _from_engine(self, new_runs: list[NewRun], changes: list[Change], alerts: list[Alert]) -> None:
+        """Called on the watcher thread (or directly without one): hand over to the UI thread."""
+        self.post_message(EngineUpdate(new_runs, changes, alerts))
+
+    def on_engine_update(self, message: EngineUpdate) -> None:
+        self.loaded = True
+        self._dirty = True
+        for change in message.changes:
+            if change.purged_from is not None:
+                self.smoothing.forget(change.run)
+        if self.ring_bell and any(alert.kind in BELL for alert in message.alerts):
+            self.bells += 1
+            self.bell()
+        self._refresh()
+
+    def _tick(self) -> None:
+        if self._dirty:
+            self._refresh()
+        self._update_status()
+
+    def _refresh_ages(self) -> None:
+        self.table.refresh_ages(self.clock())
+
+    def _refresh(self) -> None:
+        self._dirty = False
+        table = self.table
+        with self.store.lock:
+            rows = [RunRow.of(run) for run in self.store.runs.values()]
+            alerts = list(self.store.alerts)
+        table.show(rows, self.clock())
+        if self.selected is None or self.selected not in table._order:
+            self.selected = table.selected
+        self.alert_log.show(alerts)
+        self._update_tags()
+        self._update_chart()
+
+    def _update_chart(self) -> None:
+        marked = sorted(self.table.marked)
+        spec = chart_spec(self.store, self.selected, self.view, self.smoothing, marked)
+        self.chart.show(spec)
+
+    def _update_tags(self) -> None:
+        run = self.store.runs.get(self.selected) if self.selected else None
+        tags = tuple(sorted(run.scalars)) if run else ()
+        if (self.selected, tags) == self._tags_shown:
+            return
+        self._tags_shown = (self.selected, tags)
+        options = self.tags
+        options.clear_options()
+        if run is None:
+            return
+        options.add_option(Option(Text("train + val loss", style="bold"), id=PAIR_OPTION))
+        for tag in tags:
+            options.add_option(Option(Text(printable(tag, 60)), id=tag))
+
+    def _update_status(self) -> None:
+        parts = []
+        if not self.loaded:
+            parts.append(f"loading… {len(self.monitor.tailers)} files found")
+        mode = {"pair": "train + val", "tag": f"tag {printable(self.view.tag or '', 40)}", "compare": "compare"}
+        parts.append(mode[self.view.mode])
+        parts.append(f"smoothing {self.view.weight:.2f}")
+        parts.append("x: " + ("hours" if self.view.x_axis == "time" else "step"))
+        if self.view.log_y:
+            parts.append("log y")
+        runs = len(self.store.runs)
+        parts.append(f"{runs} run{'s' if runs != 1 else ''}")
+        if self.watcher is not None:
+            parts.append(self.watcher.mode)
+        if self.monitor.logdir_missing:
+            parts.append("LOGDIR missing: waiting for it")
+        notes = list(self.store.notes[-1:])
+        text = Text("  ·  ".join(parts), style="dim")
+        for note in notes:
+            text.append("  ·  " + printable(note), style="yellow")
+        self.status.update(text)
+
+    # ---- selection -----------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None or event.row_key.value is None:
+            return
+        if event.row_key.value != self.selected:
+            self.selected = event.row_key.value
+            if self.view.mode == "tag":
+                self.view = replace(self.view, mode="pair", tag=None)
+            self._update_tags()
+            self._update_chart()
+            self._update_status()
+
+    @on(DataTable.RowSelected, "#runs")
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.tags.focus()
+
+    @on(DataTable.HeaderSelected, "#runs")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        column = event.column_key.value
+        table = self.table
+        if column in ("mark", "trend"):
+            return
+        table.cycle_sort(column)
+        self._refresh()
+
+    @on(OptionList.OptionSelected, "#tags")
+    def _tag_selected(self, event: OptionList.OptionSelected) -> None:
+        tag = event.option.id
+        if tag == PAIR_OPTION:
+            self.view = replace(self.view, mode="pair", tag=None)
+        else:
+            self.view = replace(self.view, mode="tag", tag=tag)
+        self._update_chart()
+        self._update_status()
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_sort(self) -> None:
+        self.table.cycle_sort()
+        self._refresh()
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._apply_filter(event.value)
+        self.table.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    def _apply_filter(self, pattern: str) -> None:
+        table = self.table
+        box = self.filter_box
+        if not pattern:
+            table.filter = None
+            box.remove_class("invalid")
+        else:
+            try:
+                table.filter = re.compile(pattern)
+                box.remove_class("invalid")
+            except re.error:
+                box.add_class("invalid")
+                return
+        table._order = []
+        self._refresh()
+
+    def action_escape(self) -> None:
+        box = self.filter_box
+        if box.display:
+            box.value = ""
+            box.display = False
+            self._apply_filter("")
+            self.table.focus()
+        elif self.view.mode != "pair":
+            self.view = replace(self.view, mode="pair", tag=None)
+            self._update_chart()
+            self._update_status()
+
+    def action_mark(self) -> None:
+        table = self.table
+        name = table.selected
+        if name is None:
+            return
+        table.marked.symmetric_difference_update({name})
+        table.update_cell(name, "mark", Text("●" if name in table.marked else " ", style="bold cyan"))
+        if self.view.mode == "compare":
+            self._update_chart()
+
+    def action_compare(self) -> None:
+        table = self.table
+        if self.view.mode == "compare":
+            self.view = replace(self.view, mode="pair")
+        else:
+            if not table.marked:
+                self.notify("mark runs with space first, then press c", severity="warning")
+                return
+            self.view = replace(self.view, mode="compare")
+        self._update_chart()
+        self._update_status()
+
+    def action_toggle_x(self) -> None:
+        self.view = replace(self.view, x_axis="time" if self.view.x_axis == "step" else "step")
+        self._update_chart()
+        self._update_status()
+
+    def action_toggle_log(self) -> None:
+        self.view = replace(self.view, log_y=not self.view.log_y)
+        self._update_chart()
+        self._update_status()
+
+    def action_smoothing(self, direction: int) -> None:
+        weight = round(min(0.99, max(0.0, self.view.weight + direction * WEIGHT_STEP)), 2)
+        self.view = replace(self.view, weight=weight)
+        self._update_chart()
+        self._update_status()
+
+    def action_distributions(self) -> None:
+        if self.selected is None:
+            return
+        from tui.app.distributions import DistributionScreen
+
+        run = self.store.runs.get(self.selected)
+        if run is None or not run.histograms:
+            self.notify("this run logs no histograms", severity="warning")
+            return
+        self.push_screen(DistributionScreen(self.store, self.selected))

@@ -1,0 +1,155 @@
+"""Turn what the store holds into a ChartSpec: raw and smoothed curves, markers, axis choice.
+
+Smoothing a long curve is one pass; the cache keeps each curve's smoothed
+values and extends them as points arrive, so a redraw after a new point only
+smooths that point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui.app.chart import PALETTE, TRAIN_COLOR, TRAIN_FAINT, VAL_COLOR, VAL_FAINT, ChartSpec, Curve, Marker
+from tui.series import Series
+from tui.smoothing import Smoothed
+from tui.store import Run, Store
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user asked to see."""
+
+    mode: str = "pair"
+    """'pair' (train + val loss), 'tag' (one chosen tag) or 'compare' (val of marked runs)."""
+    tag: str | None = None
+    weight: float = 0.6
+    x_axis: str = "step"
+    """'step' or 'time' (hours since the run's first point)."""
+    log_y: bool = False
+
+
+class SmoothingCache:
+    """Smoothed curves by (run, tag, weight), extended incrementally."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, float], tuple[int, Smoothed]] = {}
+
+    def get(self, run: str, tag: str, series: Series, weight: float) -> np.ndarray:
+        key = (run, tag, weight)
+        values = series.values
+        cached = self._cache.get(key)
+        if cached is None or cached[0] != series.generation or len(cached[1].values) > len(values):
+            cached = (series.generation, Smoothed(weight))
+        cached[1].extend(values)
+        self._cache[key] = cached
+        return cached[1].values
+
+    def forget(self, run: str) -> None:
+        for key in [k for k in self._cache if k[0] == run]:
+            del self._cache[key]
+
+
+def _x(series: Series, x_axis: str, origin: float | None) -> np.ndarray:
+    steps, _, walls = series.arrays()
+    if x_axis == "time" and walls.size:
+        return (walls - (origin if origin is not None else walls[0])) / 3600.0
+    return steps.astype(np.float64)
+
+
+def _origin(run: Run) -> float | None:
+    firsts = [s.walls[0] for s in run.scalars.values() if len(s)]
+    return min(firsts) if firsts else None
+
+
+def _sorted(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if x.size > 1 and np.any(np.diff(x) < 0):
+        order = np.argsort(x, kind="stable")
+        return x[order], y[order]
+    return x, y
+
+
+def _raw_and_smooth(run: Run, tag: str, label: str, faint, bold, view: View, cache: SmoothingCache,
+                    origin: float | None) -> list[Curve]:
+    series = run.scalars[tag]
+    x = _x(series, view.x_axis, origin)
+    raw = series.values
+    smoothed = cache.get(run.name, tag, series, view.weight)
+    curves = [Curve("", *_sorted(x, raw), faint)]
+    if view.weight > 0:
+        curves.append(Curve(label, *_sorted(x, smoothed), bold))
+    else:
+        curves[0] = Curve(label, *_sorted(x, raw), bold)
+    return curves
+
+
+def _step_to_x(run: Run, tag: str | None, step: int | None, view: View, origin: float | None) -> float | None:
+    if step is None or tag is None or tag not in run.scalars:
+        return None
+    if view.x_axis == "step":
+        return float(step)
+    series = run.scalars[tag]
+    steps, _, walls = series.arrays()
+    index = int(np.searchsorted(steps, step))
+    if index >= len(walls):
+        return None
+    return float((walls[index] - (origin or walls[0])) / 3600.0)
+
+
+def chart_spec(store: Store, run_name: str | None, view: View, cache: SmoothingCache,
+               marked: list[str] | None = None) -> ChartSpec:
+    """The spec for the chart panel; its key changes exactly when what it shows changes."""
+    xlabel = "hours since start" if view.x_axis == "time" else "step"
+    with store.lock:
+        if view.mode == "compare":
+            return _compare_spec(store, marked or [], view, cache, xlabel)
+        run = store.runs.get(run_name) if run_name else None
+        if run is None:
+            return ChartSpec(key=("none",), empty_message="no run selected")
+        origin = _origin(run) if view.x_axis == "time" else None
+        verdict = run.verdict
+        lengths = tuple((t, len(s), s.generation) for t, s in sorted(run.scalars.items()))
+        key = (run.name, view, lengths, verdict.onset_step if verdict else None)
+        smoothing = f"smoothing {view.weight:.2f}"
+        if view.mode == "tag" and view.tag in run.scalars:
+            curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
+            return ChartSpec(key=key, title=f"{run.name} · {view.tag} · {smoothing}", xlabel=xlabel,
+                             curves=curves, log_y=view.log_y)
+        curves: list[Curve] = []
+        train_tag = verdict.train_tag if verdict else None
+        val_tag = verdict.val_tag if verdict else None
+        if train_tag in run.scalars:
+            curves += _raw_and_smooth(run, train_tag, "train", TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
+        if val_tag in run.scalars:
+            curves += _raw_and_smooth(run, val_tag, "val", VAL_FAINT, VAL_COLOR, view, cache, origin)
+        markers = []
+        best = _step_to_x(run, val_tag, verdict.best_step if verdict else None, view, origin)
+        if best is not None:
+            markers.append(Marker(best, "green"))
+        onset = _step_to_x(run, val_tag, verdict.onset_step if verdict else None, view, origin)
+        if onset is not None:
+            markers.append(Marker(onset, "red"))
+        legend = " · best val │green" + (" · overfitting onset │red" if onset is not None else "")
+        title = f"{run.name} · {smoothing}{legend if best is not None else ''}"
+        return ChartSpec(key=key, title=title, xlabel=xlabel, curves=curves, markers=markers, log_y=view.log_y,
+                         empty_message=f"{run.name}: no loss curves found (choose a tag)")
+
+
+def _compare_spec(store: Store, marked: list[str], view: View, cache: SmoothingCache, xlabel: str) -> ChartSpec:
+    curves: list[Curve] = []
+    lengths = []
+    for i, name in enumerate(marked):
+        run = store.runs.get(name)
+        if run is None or run.verdict is None or run.verdict.val_tag not in run.scalars:
+            continue
+        tag = run.verdict.val_tag
+        series = run.scalars[tag]
+        origin = _origin(run) if view.x_axis == "time" else None
+        y = cache.get(name, tag, series, view.weight) if view.weight > 0 else series.values
+        curves.append(Curve(name, *_sorted(_x(series, view.x_axis, origin), y), PALETTE[i % len(PALETTE)]))
+        lengths.append((name, len(series), series.generation))
+    key = ("compare", tuple(marked), view, tuple(lengths))
+    return ChartSpec(key=key, title=f"validation loss of {len(curves)} marked runs · smoothing {view.weight:.2f}",
+                     xlabel=xlabel, curves=curves, log_y=view.log_y,
+                     empty_message="mark runs with space, then press c to compare")

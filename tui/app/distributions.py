@@ -1,0 +1,155 @@
+"""Weights and activations over time: TensorBoard's distributions, in the terminal.
+
+For the chosen histogram tag: percentile bands over steps (0/7/16/31/50/69/84/93/100,
+TensorBoard's bands), the newest histogram against the first one, and a per-layer
+table with the same figures that raise the ``weights-static`` and ``dead-units``
+flags, so what is shown explains the flag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual_plotext import PlotextPlot
+
+from tui.layers import PERCENTILES, LayerReport, percentiles
+from tui.store import Store
+from tui.text import printable
+
+BAND_COLORS = [(60, 60, 140), (70, 90, 170), (90, 120, 200), (120, 160, 230), (255, 175, 0),
+               (120, 160, 230), (90, 120, 200), (70, 90, 170), (60, 60, 140)]
+
+
+class _CachedPlot(PlotextPlot):
+    """A plot rebuilt only when its data key or size changes."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.key: tuple | None = None
+        self._drawn: tuple | None = None
+        self._text = None
+        self.painter = None
+
+    def render(self):
+        key = (self.key, self.size.width, self.size.height, self.app.theme)
+        if key != self._drawn or self._text is None:
+            self.plt.clear_figure()
+            if self.painter is not None:
+                self.painter(self.plt, self.size.width)
+            self._text = super().render()
+            self._drawn = key
+        return self._text
+
+
+def layer_table(reports: list[LayerReport], chosen: str | None) -> Table:
+    table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
+    for column, justify in (("layer", "left"), ("kind", "left"), ("hists", "right"), ("std", "right"),
+                            ("moved since first", "right"), ("moved recently", "right"), ("at zero", "right"),
+                            ("flag", "left")):
+        table.add_column(column, justify=justify, no_wrap=column != "layer", overflow="fold")
+    for r in reports:
+        flag = Text("")
+        if r.static:
+            flag = Text("weights-static", style="bold yellow")
+        elif r.dead:
+            flag = Text("dead-units", style="bold red")
+        zero = "–" if r.zero_fraction is None else f"{r.zero_fraction:.0%}"
+        moved = "–" if r.kind == "sparsity" else f"{r.change_total:.3g} σ"
+        recent = "–" if r.kind == "sparsity" else f"{r.change_recent:.3g} σ"
+        style = "reverse" if r.tag == chosen else ""
+        table.add_row(Text(printable(r.tag, 60), style=style), r.kind, str(r.steps),
+                      "–" if r.kind == "sparsity" else f"{r.std:.3g}", moved, recent, zero, flag)
+    return table
+
+
+class DistributionScreen(Screen[None]):
+    """Distributions of one run's histogram tags; escape, q or h goes back."""
+
+    BINDINGS = [Binding("escape,q,h", "app.pop_screen", "back")]
+    DEFAULT_CSS = """
+    DistributionScreen #dist-top { height: 1fr; }
+    DistributionScreen #hist-tags { width: 30; }
+    DistributionScreen #bands { width: 2fr; }
+    DistributionScreen #latest { width: 1fr; }
+    DistributionScreen #layers { height: auto; max-height: 40%; }
+    DistributionScreen #dist-title { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, store: Store, run_name: str) -> None:
+        super().__init__()
+        self.store = store
+        self.run_name = run_name
+        self.tag: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="dist-title")
+        with Horizontal(id="dist-top"):
+            yield OptionList(id="hist-tags")
+            with Vertical():
+                with Horizontal():
+                    yield _CachedPlot(id="bands")
+                    yield _CachedPlot(id="latest")
+        yield Static(id="layers")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        run = self.store.runs[self.run_name]
+        options = self.query_one("#hist-tags", OptionList)
+        for tag in sorted(run.histograms):
+            options.add_option(Option(Text(printable(tag, 60)), id=tag))
+        self.tag = min(run.histograms) if run.histograms else None
+        options.highlighted = 0
+        self.set_interval(1.0, self._refresh)
+        self._refresh()
+
+    @on(OptionList.OptionHighlighted, "#hist-tags")
+    def _chosen(self, event: OptionList.OptionHighlighted) -> None:
+        self.tag = event.option.id
+        self._refresh()
+
+    def _refresh(self) -> None:
+        run = self.store.runs.get(self.run_name)
+        if run is None or self.tag not in run.histograms:
+            return
+        with self.store.lock:
+            items = list(run.histograms[self.tag].items)
+            reports = list(run.verdict.layers) if run.verdict else []
+        self.query_one("#dist-title", Static).update(
+            Text(f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms",
+                 style="bold"))
+        steps = np.array([h.step for h in items], dtype=np.float64)
+        bands = np.array([percentiles(h) for h in items]) if items else np.empty((0, len(PERCENTILES)))
+        key = (self.tag, len(items), items[-1].step if items else None)
+
+        def paint_bands(plt, _width):
+            plt.title("percentiles over steps (0 7 16 31 50 69 84 93 100)")
+            plt.xlabel("step")
+            for i, _q in enumerate(PERCENTILES):
+                plt.plot(steps.tolist(), bands[:, i].tolist(), color=BAND_COLORS[i], marker="hd")
+
+        def paint_latest(plt, _width):
+            first, last = items[0], items[-1]
+            plt.title(f"step {first.step:,} vs {last.step:,}")
+            for h, color, label in ((first, (110, 110, 110), f"first ({first.step:,})"),
+                                    (last, (255, 175, 0), f"newest ({last.step:,})")):
+                edges = np.maximum.accumulate(h.edges.astype(np.float64))
+                centers = (edges[:-1] + edges[1:]) / 2
+                counts = h.counts.astype(np.float64)
+                total = counts.sum() or 1.0
+                plt.plot(centers.tolist(), (counts / total).tolist(), color=color, label=label, marker="hd")
+
+        for widget_id, painter in (("#bands", paint_bands), ("#latest", paint_latest)):
+            plot = self.query_one(widget_id, _CachedPlot)
+            plot.painter = painter if items else None
+            if plot.key != key:
+                plot.key = key
+                plot.refresh()
+        self.query_one("#layers", Static).update(layer_table(reports, self.tag))

@@ -1,0 +1,47 @@
+"""Small formatting helpers shared by the widgets (numbers, ages, safe names)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from tui.text import printable
+
+VERDICT_STYLES = {
+    "learning": "green", "waiting": "dim", "overfitting": "bold red", "diverging": "bold red",
+    "unstable": "bold yellow", "plateau": "yellow", "data-suspect": "bold magenta",
+}
+SEVERITY = {"diverging": 0, "overfitting": 1, "unstable": 2, "data-suspect": 3, "plateau": 4, "learning": 5,
+            "waiting": 6}
+"""Sort order of verdicts: the ones that need attention first."""
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+        return f"{value:.3g}"
+    return f"{value:.4g}"
+
+
+def age(seconds: float | None) -> str:
+    """'12s', '5m', '3h', '2d' - compact enough for a narrow column."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def name_text(name: str, limit: int | None = None, style: str = "") -> Text:
+    """A run or tag name as inert text: escapes made visible, markup never parsed."""
+    return Text(printable(name, limit), style=style)
+
+
+def verdict_text(kind: str) -> Text:
+    return Text(kind, style=VERDICT_STYLES.get(kind, ""))

@@ -1,0 +1,63 @@
+"""Make the SVG screenshots in ``screenshots/`` from the demo runs, through Textual's pilot.
+
+    python -m tui.app.screenshots [OUTDIR]
+
+The demo jobs are written to a temporary folder in full (seeded: the same
+curves every time), then the app is driven like a user would and each screen
+is saved with ``App.save_screenshot``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+
+from tui.app.app import LossWatchApp
+from tui.demo import DemoJobs
+from tui.monitor import Monitor
+
+SIZE = (120, 36)
+
+
+async def _shoot(logdir: str, outdir: str, name: str, keys: list[str], select: str | None = None) -> str:
+    monitor = Monitor(logdir)
+    monitor.label = "runs/"
+    monitor.refresh()
+    newest = max((run.last_write or 0.0) for run in monitor.store.runs.values())
+    app = LossWatchApp(monitor, watch=False, clock=lambda: newest + 42.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        if select is not None:
+            while app.table.selected != select:
+                await pilot.press("down")
+            await pilot.pause(0.2)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.1)
+        await pilot.pause(0.3)
+        return app.save_screenshot(filename=f"{name}.svg", path=outdir)
+
+
+async def make_all(outdir: str) -> list[str]:
+    os.makedirs(outdir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="losswatch-shots-") as logdir:
+        DemoJobs(logdir).run_to_end()
+        return [
+            await _shoot(logdir, outdir, "main", []),
+            await _shoot(logdir, outdir, "overfitting", [], select="bert-small-overfit"),
+            await _shoot(logdir, outdir, "compare", ["space", "down", "space", "down", "down", "space", "c"]),
+            await _shoot(logdir, outdir, "help", ["question_mark"]),
+            await _shoot(logdir, outdir, "distributions", ["h"], select="resnet18-lr3e-4"),
+        ]
+
+
+def main() -> None:
+    outdir = sys.argv[1] if len(sys.argv) > 1 else "screenshots"
+    for path in asyncio.run(make_all(outdir)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
