@@ -1,0 +1,69 @@
+"""`losswatch demo`: real event files written over time; the right verdicts; the TUI follows them live."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from conftest import event_files
+from tui.app.app import LossWatchApp
+from tui.demo import DemoJobs
+from tui.monitor import Monitor
+
+
+def test_demo_jobs_produce_the_story(tmp_path: Path):
+    DemoJobs(str(tmp_path)).run_to_end()
+    monitor = Monitor(str(tmp_path))
+    _, _, alerts = monitor.refresh()
+    runs = monitor.store.runs
+    assert set(runs) == {"resnet18-lr3e-4", "bert-small-overfit", "lr-sweep/lr=0.3", "tiny-val-set", "vit-tiny-late"}
+    assert runs["bert-small-overfit"].verdict.kind == "overfitting"
+    assert runs["lr-sweep/lr=0.3"].verdict.kind == "diverging"
+    assert any(math.isnan(v) for v in runs["lr-sweep/lr=0.3"].scalars["val/loss"].values)
+    assert runs["resnet18-lr3e-4"].verdict.kind == "learning"
+    kinds = {(a.run, a.kind) for a in alerts}
+    assert ("tiny-val-set", "overfitting") not in kinds
+    assert "noisy-val" in runs["tiny-val-set"].verdict.flags
+    # Real files in PyTorch's format: one per job, readable by tbparse too.
+    from tbparse import SummaryReader
+
+    frame = SummaryReader(str(tmp_path / "bert-small-overfit")).scalars
+    assert set(frame.tag) >= {"train/loss", "val/loss", "train/batch_loss"}
+    assert len(event_files(tmp_path)) == 5
+
+
+def test_late_job_appears_later(tmp_path: Path):
+    jobs = DemoJobs(str(tmp_path), speed=50)
+    jobs.start()
+    try:
+        time.sleep(0.05)
+        early = {p.parent.name for p in event_files(tmp_path)}
+        jobs.done.wait(timeout=30)
+    finally:
+        jobs.stop()
+    assert "vit-tiny-late" not in early
+    assert "vit-tiny-late" in {p.parent.name for p in event_files(tmp_path)}
+
+
+async def test_demo_in_the_tui_turns_red_with_a_bell(tmp_path: Path):
+    jobs = DemoJobs(str(tmp_path), speed=40)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=True)
+    rings = []
+    app.bell = lambda: rings.append(time.monotonic())
+    async with app.run_test(size=(100, 30)) as pilot:
+        jobs.start()
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                await pilot.pause(0.1)
+                run = app.store.runs.get("bert-small-overfit")
+                if run is not None and run.verdict is not None and run.verdict.kind == "overfitting":
+                    break
+            await pilot.pause(0.5)
+        finally:
+            jobs.stop()
+        row = app.table._rows["bert-small-overfit"]
+        assert row.verdict == "overfitting"
+        assert rings  # overfitting and diverging ring the bell
+        assert "vit-tiny-late" in app.store.runs or not jobs.done.is_set()
