@@ -17,8 +17,8 @@ FIXTURE_FILES = event_files(DATA)
 
 
 def ours(path: Path):
-    decoded = EventDecoder().decode(RecordReader(path).read().records)
-    points = {(tag, step, value) for tag, pts in decoded.scalars.items() for step, _wall, value in pts}
+    decoded = EventDecoder().decode_result(RecordReader(path).read())
+    points = {(tag, step, value) for tag in decoded.scalars for step, _wall, value in decoded.points(tag)}
     return decoded, points
 
 
@@ -63,7 +63,7 @@ def test_tf2_scalar_tensor_shapes(tmp_path: Path, dtype: str):
                   + [tf2_scalar_event("epoch_loss", i, 0.5 + i, first=(i == 0), dtype=dtype) for i in range(3)])
     decoded, _ = ours(path)
     # The plugin name is only on the first event: later ones must still count as scalars.
-    assert [(s, v) for s, _w, v in decoded.scalars["epoch_loss"]] == [(0, 0.5), (1, 1.5), (2, 2.5)]
+    assert [(s, v) for s, _w, v in decoded.points("epoch_loss")] == [(0, 0.5), (1, 1.5), (2, 2.5)]
 
 
 def test_plugin_memory_is_per_file(tmp_path: Path):
@@ -73,7 +73,7 @@ def test_plugin_memory_is_per_file(tmp_path: Path):
     write_records(second, [tf2_scalar_event("x", 1, 2.0, first=False)])
     decoder = EventDecoder()
     decoder.decode(RecordReader(first).read().records)
-    assert decoder.decode(RecordReader(second).read().records).scalars["x"] == [(1, 1.0, 2.0)]
+    assert decoder.decode(RecordReader(second).read().records).points("x") == [(1, 1.0, 2.0)]
 
 
 def test_non_events_are_counted_not_fatal(tmp_path: Path):
@@ -92,5 +92,5 @@ def test_nan_and_inf_values_are_kept(tmp_path: Path):
         writer.add_scalar("loss", value, step)
     writer.close()
     decoded, _ = ours(event_files(tmp_path)[0])
-    values = [v for _s, _w, v in decoded.scalars["loss"]]
+    values = [v for _s, _w, v in decoded.points("loss")]
     assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == math.inf and values[3] == -math.inf

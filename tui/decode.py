@@ -16,11 +16,13 @@ Anything else (images, graphs, text, run metadata) is ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, types_pb2
+
+from tui.fastpath import decode_simple_scalars
 
 _FLOAT_DTYPES = {
     types_pb2.DT_FLOAT: np.dtype("<f4"),
@@ -42,24 +44,71 @@ class Histogram:
     counts: np.ndarray
 
 
-@dataclass
 class Decoded:
-    """Points decoded from a batch of records, grouped by tag in arrival order."""
+    """Points decoded from a batch of records, per tag, in record order.
 
-    scalars: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict)
-    """tag -> [(step, wall_time, value), ...]"""
-    histograms: dict[str, list[Histogram]] = field(default_factory=dict)
-    undecodable: int = 0
-    """Records whose CRC was fine but whose bytes are not an Event."""
+    Scalars are kept columnar (NumPy arrays of steps, wall times, values) so a
+    million points cost arrays, not a million tuples.
+    """
 
-    def add_scalar(self, tag: str, step: int, wall_time: float, value: float) -> None:
-        points = self.scalars.get(tag)
-        if points is None:
-            points = self.scalars[tag] = []
-        points.append((step, wall_time, value))
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[list, list, list, list]] = {}
+        self._parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self._scalars: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._order = 0
+        self.histograms: dict[str, list[Histogram]] = {}
+        self.undecodable = 0
+        """Records whose CRC was fine but whose bytes are not an Event."""
+
+    def add_scalar(self, tag: str, step: int, wall_time: float, value: float, order: int | None = None) -> None:
+        pending = self._pending.get(tag)
+        if pending is None:
+            pending = self._pending[tag] = ([], [], [], [])
+        if order is None:
+            order = self._order
+            self._order += 1
+        pending[0].append(order)
+        pending[1].append(step)
+        pending[2].append(wall_time)
+        pending[3].append(value)
+        self._scalars = None
+
+    def add_arrays(self, tag: str, order: np.ndarray, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
+        """Add many points of one tag; ``order`` places them among points added otherwise (record index)."""
+        self._parts.setdefault(tag, []).append((np.asarray(order, dtype=np.int64), np.asarray(steps, dtype=np.int64),
+                                                np.asarray(walls, dtype=np.float64), np.asarray(values, dtype=np.float64)))
+        if len(order):
+            self._order = max(self._order, int(np.max(order)) + 1)
+        self._scalars = None
 
     def add_histogram(self, tag: str, histogram: Histogram) -> None:
         self.histograms.setdefault(tag, []).append(histogram)
+
+    @property
+    def scalars(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """tag -> (steps int64, wall times float64, values float64), in record order."""
+        if self._scalars is None:
+            merged: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+            for tag in list(self._parts) + [t for t in self._pending if t not in self._parts]:
+                parts = list(self._parts.get(tag, []))
+                pending = self._pending.get(tag)
+                if pending is not None and pending[0]:
+                    parts.append((np.asarray(pending[0], dtype=np.int64), np.asarray(pending[1], dtype=np.int64),
+                                  np.asarray(pending[2], dtype=np.float64), np.asarray(pending[3], dtype=np.float64)))
+                if len(parts) == 1:
+                    _, steps, walls, values = parts[0]
+                else:
+                    order, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
+                    sort = np.argsort(order, kind="stable")
+                    steps, walls, values = steps[sort], walls[sort], values[sort]
+                merged[tag] = (steps, walls, values)
+            self._scalars = merged
+        return self._scalars
+
+    def points(self, tag: str) -> list[tuple[int, float, float]]:
+        """The tag's points as (step, wall_time, value) tuples (for tests and small uses)."""
+        steps, walls, values = self.scalars.get(tag, (np.empty(0), np.empty(0), np.empty(0)))
+        return list(zip(steps.tolist(), walls.tolist(), values.tolist()))
 
 
 class EventDecoder:
@@ -69,19 +118,46 @@ class EventDecoder:
         self.plugins: dict[str, str] = {}
 
     def decode(self, records: list[bytes], into: Decoded | None = None) -> Decoded:
+        """Decode serialized events with the full protobuf decoder."""
         out = into if into is not None else Decoded()
         for record in records:
-            try:
-                event = event_pb2.Event.FromString(record)
-            except (DecodeError, RuntimeError, ValueError):
-                out.undecodable += 1
-                continue
-            if event.WhichOneof("what") != "summary":
-                continue
-            self._decode_summary(event, out)
+            self._decode_one(record, out, None)
         return out
 
-    def _decode_summary(self, event: event_pb2.Event, out: Decoded) -> None:
+    def decode_frames(self, buffer: bytes, offsets: np.ndarray, lengths: np.ndarray,
+                      into: Decoded | None = None, base: int = 0) -> Decoded:
+        """Decode the records at ``offsets`` in ``buffer``: common scalar shapes in bulk, the rest one by one.
+
+        ``base`` numbers these records after ones already decoded into ``into``, to keep record order.
+        """
+        out = into if into is not None else Decoded()
+        done, bulk = decode_simple_scalars(buffer, offsets, lengths)
+        for tag, (order, steps, walls, values) in bulk.items():
+            out.add_arrays(tag, order + base, steps, walls, values)
+        for index in np.flatnonzero(~done).tolist():
+            start = int(offsets[index])
+            self._decode_one(buffer[start : start + int(lengths[index])], out, base + index)
+        return out
+
+    def decode_result(self, result) -> Decoded:
+        """Decode everything a RecordReader returned, in record order."""
+        out = Decoded()
+        base = 0
+        for segment in result.segments:
+            self.decode_frames(segment.buffer, segment.offsets, segment.lengths, out, base)
+            base += len(segment)
+        return out
+
+    def _decode_one(self, record: bytes, out: Decoded, order: int | None) -> None:
+        try:
+            event = event_pb2.Event.FromString(record)
+        except (DecodeError, RuntimeError, ValueError):
+            out.undecodable += 1
+            return
+        if event.WhichOneof("what") == "summary":
+            self._decode_summary(event, out, order)
+
+    def _decode_summary(self, event: event_pb2.Event, out: Decoded, order: int | None) -> None:
         step = event.step
         wall_time = event.wall_time
         for value in event.summary.value:
@@ -90,13 +166,13 @@ class EventDecoder:
                 self.plugins[tag] = value.metadata.plugin_data.plugin_name
             kind = value.WhichOneof("value")
             if kind == "simple_value":
-                out.add_scalar(tag, step, wall_time, value.simple_value)
+                out.add_scalar(tag, step, wall_time, value.simple_value, order)
             elif kind == "tensor":
                 plugin = self.plugins.get(tag)
                 if plugin == "scalars":
                     scalar = tensor_scalar(value.tensor)
                     if scalar is not None:
-                        out.add_scalar(tag, step, wall_time, scalar)
+                        out.add_scalar(tag, step, wall_time, scalar, order)
                 elif plugin == "histograms":
                     histogram = tensor_histogram(value.tensor, step, wall_time)
                     if histogram is not None:

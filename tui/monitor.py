@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from tui.config import Thresholds
-from tui.decode import EventDecoder
+from tui.decode import Decoded, EventDecoder
 from tui.discovery import EventFile, discover
+from tui.memory import release_free_memory
 from tui.records import RecordReader
 from tui.store import Change, FileHealth, Store
 from tui.verdicts import Alert, VerdictEngine
@@ -44,27 +45,41 @@ class Tailer:
         self._signature = signature
         return True
 
-    def read(self):
-        """Decoded points appended since the last read; OS errors are recorded, not raised."""
+    def read(self) -> Iterator[Decoded]:
+        """Decoded points appended since the last read, a buffer at a time; OS errors are recorded, not raised.
+
+        A file that shrank or was replaced is read again from its start (its decoder
+        forgets the plugins it knew); the store's restart handling drops the duplicates.
+        """
         try:
-            result = self.reader.read()
+            for segment in self.reader.segments():
+                if self.reader.restarted:
+                    self.decoder = EventDecoder()
+                    self.reader.restarted = False
+                decoded = self.decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths)
+                self._note_health(decoded)
+                yield decoded
         except FileNotFoundError:
             self.health.error = "file vanished (points read so far are kept)"
-            return None
+            return
         except PermissionError:
             self.health.error = "permission denied"
-            return None
+            return
         except OSError as error:
             self.health.error = error.strerror or str(error)
-            return None
+            return
         self.health.error = None
-        if result.restarted:
-            self.decoder = EventDecoder()
-        decoded = self.decoder.decode(result.records)
+        self._note_health(None)
+
+    def _note_health(self, decoded: Decoded | None) -> None:
         self.health.skipped_records = self.reader.damage.skipped_records
         self.health.skipped_bytes = self.reader.damage.skipped_bytes
-        self.health.undecodable += decoded.undecodable
-        return decoded
+        if decoded is not None:
+            self.health.undecodable += decoded.undecodable
+
+
+PROGRESS_SECONDS = 0.3
+Progress = Callable[[list[Change], list[Alert]], None]
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,8 @@ class Monitor:
         self.engines: dict[str, VerdictEngine] = {}
         self.scan_errors: dict[str, str] = {}
         self.logdir_missing = False
+        self.progress = (0, 0)
+        """(files read, files to read) of the round under way, for a progress display."""
         self._lock = threading.Lock()
 
     # ---- discovery -----------------------------------------------------------------------
@@ -124,29 +141,54 @@ class Monitor:
 
     # ---- reading -------------------------------------------------------------------------
 
-    def read(self, paths: Iterable[str] | None = None, only_grown: bool = False
-             ) -> tuple[list[Change], list[Alert]]:
+    def read(self, paths: Iterable[str] | None = None, only_grown: bool = False,
+             progress: Progress | None = None) -> tuple[list[Change], list[Alert]]:
         """Read new bytes (of ``paths``, or of every file), store them, judge the runs they touched.
 
         ``only_grown`` skips files whose size, mtime and inode are unchanged (for polling).
+        Each run is judged as soon as its files are read; ``progress`` is called with what
+        is new at most every PROGRESS_SECONDS, so a big log directory fills the view as it loads.
         """
         with self._lock:
             tailers = (list(self.tailers.values()) if paths is None
                        else [self.tailers[p] for p in paths if p in self.tailers])
             if only_grown:
                 tailers = [t for t in tailers if t.grown()]
+            by_run: dict[str, list[Tailer]] = {}
+            for tailer in tailers:
+                by_run.setdefault(tailer.source.run, []).append(tailer)
+            self.progress = (0, len(tailers))
             changes: list[Change] = []
-            for tailer in list(tailers):
-                decoded = tailer.read()
-                with self.store.lock:
-                    run = self.store.run(tailer.source.run)
-                    run.files[tailer.source.path] = tailer.health
-                if decoded is None:
-                    continue
-                change = self.store.apply(tailer.source.run, decoded, tailer.source.prefix)
-                if change is not None:
-                    changes.append(change)
-            alerts = self._judge({c.run for c in changes})
+            alerts: list[Alert] = []
+            pending: tuple[list[Change], list[Alert]] = ([], [])
+            last_report = time.monotonic()
+            bytes_read = 0
+            done = 0
+            for run_name, run_tailers in by_run.items():
+                run_changes: list[Change] = []
+                for tailer in run_tailers:
+                    before = tailer.reader.offset
+                    with self.store.lock:
+                        self.store.run(run_name).files[tailer.source.path] = tailer.health
+                    for decoded in tailer.read():
+                        change = self.store.apply(run_name, decoded, tailer.source.prefix)
+                        if change is not None:
+                            run_changes.append(change)
+                    bytes_read += max(tailer.reader.offset - before, 0)
+                    done += 1
+                    self.progress = (done, len(tailers))
+                run_alerts = self._judge([run_name]) if run_changes else []
+                changes += run_changes
+                alerts += run_alerts
+                pending[0].extend(run_changes)
+                pending[1].extend(run_alerts)
+                if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
+                    progress(*pending)
+                    pending = ([], [])
+                    last_report = time.monotonic()
+            release_free_memory(bytes_read)
+        if progress is not None and (pending[0] or pending[1]):
+            progress(*pending)
         self.store.notify(changes)
         return changes, alerts
 

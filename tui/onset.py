@@ -52,6 +52,7 @@ class OnsetDetector:
         self.h, self.kappa, self.clip, self.flat_factor = h, kappa, clip, flat_factor
         self.rise_min, self.window, self.level_width = rise_min, window, level_width
         self.values: list[float] = []
+        self.count = 0
         self.best_level = math.inf
         self.best_level_index = -1
         self.best_raw = math.inf
@@ -62,14 +63,17 @@ class OnsetDetector:
     def add(self, value: float, train_direction: str) -> Onset | None:
         """Consume one validation value; return an Onset when a sustained rise is confirmed."""
         self.values.append(value)
-        index = len(self.values) - 1
+        index = self.count
+        self.count += 1
+        if len(self.values) > 8 * self.window:
+            del self.values[: 4 * self.window]  # only recent points are ever looked at
         if not math.isfinite(value):
             return None  # divergence is judged elsewhere
         if value < self.best_raw:
             self.best_raw, self.best_raw_index = value, index
         if index < self.level_width - 1:
             return None
-        level = float(np.mean(self.values[index - self.level_width + 1 :]))
+        level = float(np.mean(self.values[-self.level_width :]))
         if level < self.best_level:
             self.best_level, self.best_level_index = level, index
             self.cusum = 0.0
@@ -77,7 +81,7 @@ class OnsetDetector:
             return None
         if index < 5 or self.fired:
             return None
-        recent = np.asarray(self.values[max(0, index - 3 * self.window):], dtype=np.float64)
+        recent = np.asarray(self.values[-3 * self.window :], dtype=np.float64)
         sigma = noise_sigma(recent, autocorrelated=True)
         if not sigma > 0:
             return None
@@ -86,7 +90,7 @@ class OnsetDetector:
         if train_direction == "rising":
             return None
         limit = self.h if train_direction == "falling" else self.h * self.flat_factor
-        since = np.asarray(self.values[max(self.best_level_index + 1, index - self.window + 1):], dtype=np.float64)
+        since = np.asarray(self.values[-min(index - self.best_level_index, self.window):], dtype=np.float64)
         current = float(np.median(since[np.isfinite(since)])) if since.size else value
         if self.cusum > limit and current > self.best_level + self.rise_min * abs(self.best_level):
             self.fired = True

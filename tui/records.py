@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import google_crc32c
+import numpy as np
+
+from tui.fastpath import frame_records
 
 HEADER_SIZE = 12
 FOOTER_SIZE = 4
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 """Cap on a declared record length: anything larger is treated as damage."""
 
-READ_CHUNK = 16 * 1024 * 1024
-"""Bytes read per system call, so a huge file never needs one huge buffer."""
+READ_CHUNK = 2 * 1024 * 1024
+"""Bytes read per call, so a huge file never needs one huge buffer (nor huge temporary arrays)."""
 
 _MASK_DELTA = 0xA282EAD8
 _u64 = struct.Struct("<Q")
@@ -56,12 +60,33 @@ class Damage:
 
 
 @dataclass
+class Segment:
+    """Whole records found in one buffer: where each record's data starts, and its length."""
+
+    buffer: bytes
+    offsets: np.ndarray
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+
+@dataclass
 class ReadResult:
     """Records read by one call, and whether the file started over."""
 
-    records: list[bytes] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
     restarted: bool = False
     """True when the file shrank or was replaced: the caller should forget what it had from it."""
+
+    @property
+    def records(self) -> list[bytes]:
+        """Each record's data as bytes (copies; the bulk decoder reads the buffers directly)."""
+        return [seg.buffer[o : o + n] for seg in self.segments
+                for o, n in zip(seg.offsets.tolist(), seg.lengths.tolist())]
+
+    def __len__(self) -> int:
+        return sum(len(seg) for seg in self.segments)
 
 
 class RecordReader:
@@ -72,6 +97,7 @@ class RecordReader:
         self.max_record_bytes = max_record_bytes
         self.offset = 0
         self.damage = Damage()
+        self.restarted = False
         self._identity: tuple[int, int] | None = None
 
     def read(self) -> ReadResult:
@@ -81,20 +107,31 @@ class RecordReader:
         the reader's state is unchanged in that case.
         """
         result = ReadResult()
+        result.segments = list(self.segments())
+        result.restarted = self.restarted
+        return result
+
+    def segments(self) -> Iterator[Segment]:
+        """Like ``read``, one buffer's worth of records at a time, so a big file is never all in memory.
+
+        ``restarted`` is set before the first segment is yielded. The offset moves past a
+        segment when the next one is asked for (or the iteration ends).
+        """
+        self.restarted = False
         with open(self.path, "rb") as handle:
             stat = os.fstat(handle.fileno())
             identity = (stat.st_dev, stat.st_ino)
             if self._identity is not None and (identity != self._identity or stat.st_size < self.offset):
                 self.offset = 0
                 self.damage = Damage()
-                result.restarted = True
+                self.restarted = True
             self._identity = identity
             while self.offset < stat.st_size:
                 handle.seek(self.offset)
                 buffer = handle.read(min(READ_CHUNK, stat.st_size - self.offset))
                 if not buffer:
                     break
-                consumed = self._parse(buffer, result.records)
+                segment, consumed = self._frame(buffer)
                 if consumed == 0:
                     if self.offset + len(buffer) >= stat.st_size:
                         break
@@ -102,14 +139,26 @@ class RecordReader:
                     length = _u64.unpack_from(buffer, 0)[0]
                     handle.seek(self.offset)
                     buffer = handle.read(HEADER_SIZE + length + FOOTER_SIZE)
-                    consumed = self._parse(buffer, result.records)
+                    segment, consumed = self._frame(buffer)
                     if consumed == 0:
                         break
+                if len(segment):
+                    yield segment
                 self.offset += consumed
-        return result
 
-    def _parse(self, buffer: bytes, out: list[bytes]) -> int:
-        """Append the whole records found in ``buffer``; return how many bytes were used up."""
+    def _frame(self, buffer: bytes) -> tuple[Segment, int]:
+        """Records at the start of ``buffer``: in bulk when it is a clean chain, else one by one."""
+        fast = frame_records(buffer, self.max_record_bytes)
+        if fast is not None:
+            offsets, lengths, consumed = fast
+            return Segment(buffer, offsets, lengths), consumed
+        offsets: list[int] = []
+        lengths: list[int] = []
+        consumed = self._parse(buffer, offsets, lengths)
+        return Segment(buffer, np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int64)), consumed
+
+    def _parse(self, buffer: bytes, offsets: list[int], lengths: list[int]) -> int:
+        """Record the whole records found in ``buffer``, skipping damage; return the bytes used up."""
         pos = 0
         end = len(buffer)
         unpack_u64 = _u64.unpack_from
@@ -131,9 +180,9 @@ class RecordReader:
             record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
             if record_end > end:
                 break
-            data = view[pos + HEADER_SIZE : pos + HEADER_SIZE + length]
-            if unpack_u32(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
-                out.append(bytes(data))
+            if unpack_u32(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(view[pos + HEADER_SIZE : record_end - FOOTER_SIZE]):
+                offsets.append(pos + HEADER_SIZE)
+                lengths.append(length)
             else:
                 self.damage.skipped_records += 1
             pos = record_end

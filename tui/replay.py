@@ -31,7 +31,7 @@ def _batches(run: Run) -> Iterator[Decoded]:
             while j < len(steps) and steps[j] == step:
                 j += 1
             if j > i:
-                batch.scalars[tag] = [(int(steps[k]), float(walls[k]), float(values[k])) for k in range(i, j)]
+                batch.add_arrays(tag, np.arange(i, j), steps[i:j], walls[i:j], values[i:j])
                 cursors[tag] = j
         for tag, (steps, items) in histograms.items():
             key = f"\0{tag}"

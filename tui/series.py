@@ -17,6 +17,7 @@ from tui.decode import Histogram
 _EMPTY_I = np.empty(0, dtype=np.int64)
 _EMPTY_F = np.empty(0, dtype=np.float64)
 _MIN_TAIL = 16
+_FOLD_AT = 1 << 16
 
 
 class Series:
@@ -58,6 +59,8 @@ class Series:
             self._tail_walls[start:needed] = walls
             self._tail_values[start:needed] = values
             self._tail_len = needed
+            if needed >= _FOLD_AT:
+                self._fold()  # a bulk load: keep the spare capacity of the tail small
 
     def append(self, step: int, wall: float, value: float) -> None:
         self.extend((step,), (wall,), (value,))

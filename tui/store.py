@@ -134,14 +134,13 @@ class Store:
             run = self.run(run_name)
             purged_from: int | None = None
             tags: set[str] = set()
-            for raw_tag, points in decoded.scalars.items():
+            for raw_tag, (steps, walls, values) in decoded.scalars.items():
+                if not len(steps):
+                    continue
                 tag = prefix + raw_tag
                 series = run.scalars.get(tag)
                 if series is None:
                     series = run.scalars[tag] = Series()
-                steps = np.fromiter((p[0] for p in points), dtype=np.int64, count=len(points))
-                walls = np.fromiter((p[1] for p in points), dtype=np.float64, count=len(points))
-                values = np.fromiter((p[2] for p in points), dtype=np.float64, count=len(points))
                 for lo, hi in _segments(steps):
                     last = series.last()
                     if last is not None and steps[lo] <= last[0]:

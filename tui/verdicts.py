@@ -8,6 +8,7 @@ they would have been known. The same engine serves the TUI, ``check``,
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from dataclasses import dataclass, field
@@ -89,17 +90,27 @@ def _direction(values: np.ndarray, thresholds: Thresholds, sigma: float | None =
     return "flat"
 
 
+KEEP = 256
+"""Recent points the engine keeps per curve; older ones live only in the store."""
+
+
 class _Curve:
-    """The engine's running view of one curve: points so far, smoothed level, running minimum."""
+    """The engine's running view of one curve: recent points, smoothed level, running minimum.
+
+    Indices are absolute (0 = the curve's first point); only the last ``KEEP``
+    points are held, so a million-point curve costs the engine nothing extra.
+    """
 
     def __init__(self) -> None:
         self.steps: list[int] = []
         self.values: list[float] = []
         self.smoothed: list[float] = []
+        self.count = 0
         self.smoother = OnlineSmoother()
         self.first: float | None = None
         self.min_value = math.inf
         self.min_step: int | None = None
+        self.min_index = -1
         self.min_smoothed = math.inf
         self.min_smoothed_index = -1
 
@@ -108,19 +119,32 @@ class _Curve:
         self.values.append(value)
         smoothed = self.smoother.add(value)
         self.smoothed.append(smoothed)
+        index = self.count
+        self.count += 1
         if math.isfinite(value):
             if self.first is None:
                 self.first = value
             if value < self.min_value:
-                self.min_value, self.min_step = value, step
+                self.min_value, self.min_step, self.min_index = value, step, index
             if smoothed < self.min_smoothed:
-                self.min_smoothed, self.min_smoothed_index = smoothed, len(self.values) - 1
+                self.min_smoothed, self.min_smoothed_index = smoothed, index
+        if len(self.values) > 2 * KEEP:
+            del self.steps[:KEEP], self.values[:KEEP], self.smoothed[:KEEP]
+
+    @property
+    def offset(self) -> int:
+        """Absolute index of the oldest point still held."""
+        return self.count - len(self.values)
 
     def array(self, start: int = 0) -> np.ndarray:
-        return np.asarray(self.values[start:], dtype=np.float64)
+        """Values from absolute index ``start`` (or the oldest held) to the newest."""
+        return np.asarray(self.values[max(start - self.offset, 0):], dtype=np.float64)
+
+    def step_at(self, index: int) -> int:
+        return self.steps[max(index - self.offset, 0)]
 
     def __len__(self) -> int:
-        return len(self.values)
+        return self.count
 
 
 class VerdictEngine:
@@ -184,13 +208,21 @@ class VerdictEngine:
         events.sort(key=lambda e: (e[0], e[1]))
         role_curves = [curve for _, curve in roles]
         role_tags = [tag for tag, _ in roles]
+        judged = self.val if self.pair.val is not None and self.pair.val in run.scalars else self.train
+        judged_order = role_curves.index(judged) if judged in role_curves else -1
+        # A big batch (a long run read at start-up) is classified at most ~200 times; alerts keep their step.
+        new_points = sum(1 for e in events if e[1] == judged_order)
+        stride = max(1, new_points // 200)
+        seen = 0
         for step, order, _index, value in events:
             curve = role_curves[order]
             curve.add(step, value)
             if curve is self.train or curve is self.val:
                 alerts += self._on_loss_point(role_tags[order], curve, step, value)
-            if curve is self.val or (curve is self.train and self.pair.val is None):
-                alerts += self._judge(step)
+            if order == judged_order:
+                seen += 1
+                classify = seen % stride == 0 or seen == new_points
+                alerts += self._judge(step, classify)
             elif curve is self.val_acc:
                 alerts += self._check_gap(step)
         alerts += self._check_histograms(run)
@@ -235,31 +267,34 @@ class VerdictEngine:
 
     def _window_of_train(self, since_step: int) -> np.ndarray:
         """Training values logged at or after ``since_step`` (whatever their cadence)."""
-        steps = self.train.steps
-        start = int(np.searchsorted(np.asarray(steps), since_step, side="left")) if steps else 0
-        return self.train.array(start)
+        start = bisect.bisect_left(self.train.steps, since_step)
+        return self.train.array(self.train.offset + start)
 
     def _train_window(self, have_val: bool) -> np.ndarray:
         """Training values over the span of the recent validation window (or the last points)."""
         w = self.thresholds.window
         if have_val:
-            since = self.val.steps[max(0, len(self.val) - w)]
+            since = self.val.step_at(max(0, len(self.val) - w))
             window = self._window_of_train(since) if len(self.train) else np.empty(0)
             if window.size < 3 and len(self.train) >= 3:
                 window = self.train.array(max(0, len(self.train) - w))
             return window
         return self.train.array(max(0, len(self.train) - w))
 
-    def _judge(self, step: int) -> list[Alert]:
+    def _judge(self, step: int, classify: bool = True) -> list[Alert]:
         t = self.thresholds
         v = self.verdict
         alerts: list[Alert] = []
         have_val = self.pair.val is not None and len(self.val) > 0
+        if not have_val and not classify:
+            return alerts
         train_window = self._train_window(have_val)
         train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"
         if have_val:
             # The onset detector sees every validation point, whatever the verdict of the moment.
             alerts += self._check_overfitting(step, train_dir)
+        if not classify:
+            return alerts
         if "diverging" in self._active and v.kind == "diverging":
             return alerts  # divergence sticks until the run is restarted (a purge resets the engine)
         primary = self.val if have_val else self.train
@@ -338,7 +373,7 @@ class VerdictEngine:
             return []
         if onset is None or "diverging" in self._active:
             return []  # a diverged run's rising validation is divergence, not overfitting
-        best_step = self.val.steps[onset.best_index]
+        best_step = self.val.min_step if self.val.min_step is not None else step
         reason = (f"val {_fmt(onset.best_value)} → {_fmt(onset.current)} ({onset.rise:+.0%}) since best at step "
                   f"{best_step:,}; train {'still falling' if train_dir == 'falling' else 'flat'}")
         self.verdict.kind = "overfitting"
@@ -417,7 +452,7 @@ class VerdictEngine:
         if self.val.min_step is not None:
             v.best_val = self.val.min_value
             v.best_step = self.val.min_step
-            v.since_best = len(self.val) - 1 - self.val.steps.index(self.val.min_step)
+            v.since_best = len(self.val) - 1 - self.val.min_index
         if len(self.val) >= 3:
             direction = _direction(self.val.array(max(0, len(self.val) - self.thresholds.window)), self.thresholds)
             v.trend = {"falling": "↓", "rising": "↑", "flat": "→"}[direction]

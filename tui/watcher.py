@@ -114,11 +114,14 @@ class Watcher:
                 rescan, self._rescan = self._rescan, False
             full_round = rescan or not changed or self.mode == "polling"
             new_runs = self.monitor.scan() if full_round else []
-            changes, alerts = self.monitor.read(None if full_round else changed, only_grown=full_round)
-            alerts += self.monitor.check_stalled()
+            if new_runs:
+                self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
+            self.monitor.read(None if full_round else changed, only_grown=full_round,
+                              progress=lambda changes, alerts: self.callback([], changes, alerts))
+            alerts = self.monitor.check_stalled()
             self._follow_logdir()
-            if new_runs or changes or alerts:
-                self.callback(new_runs, changes, alerts)
+            if alerts:
+                self.callback([], [], alerts)
 
     def _follow_logdir(self) -> None:
         """LOGDIR deleted: poll until it is back; back: watch it again."""

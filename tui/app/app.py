@@ -178,8 +178,11 @@ class LossWatchApp(App[None]):
 
     def _update_status(self) -> None:
         parts = []
-        if not self.loaded:
-            parts.append(f"loading… {len(self.monitor.tailers)} files found")
+        done, total = self.monitor.progress
+        if done < total:
+            parts.append(f"reading files {done:,}/{total:,}")
+        elif not self.loaded:
+            parts.append("looking for runs…")
         mode = {"pair": "train + val", "tag": f"tag {printable(self.view.tag or '', 40)}", "compare": "compare"}
         parts.append(mode[self.view.mode])
         parts.append(f"smoothing {self.view.weight:.2f}")
