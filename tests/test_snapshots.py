@@ -43,3 +43,14 @@ def test_help_80x24(snap_compare):
         await _settle(pilot)
 
     assert snap_compare(fixture_app(), terminal_size=(80, 24), run_before=help_screen)
+
+
+def test_distributions_120x40(snap_compare):
+    async def distributions(pilot):
+        await _settle(pilot)
+        while pilot.app.table.selected != "torch/frozen-7":
+            await pilot.press("down")
+        await pilot.press("h", "down")
+        await _settle(pilot)
+
+    assert snap_compare(fixture_app(), terminal_size=(120, 40), run_before=distributions)

@@ -117,8 +117,10 @@ def zero_fraction(h: Histogram) -> float | None:
     counts = h.counts.astype(np.float64)
     total = counts.sum()
     span = float(np.max(np.abs(edges))) if edges.size else 0.0
-    if total <= 0 or span == 0:
+    if total <= 0:
         return None
+    if span == 0:
+        return 1.0  # every bucket edge is zero: all of the mass is exactly zero
     hair = 1e-6 * span
     narrow = (np.abs(edges[:-1]) <= hair) & (np.abs(edges[1:]) <= hair)
     if not narrow.any():

@@ -1,0 +1,110 @@
+"""Weights and activations: per-layer movement, zeros, flags, the distribution view, check --json layers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import DATA
+from tui.config import Thresholds
+from tui.decode import Histogram
+from tui.layers import layer_reports, percentiles, wasserstein, zero_fraction
+from tui.monitor import Monitor
+from tui.writer import histogram_proto
+from tui.decode import histo_histogram
+
+
+def run_of(folder, name):
+    monitor = Monitor(str(DATA / folder))
+    monitor.refresh()
+    return monitor.store.runs[name]
+
+
+def test_frozen_layer_is_static_and_flagged():
+    run = run_of("torch", "frozen-7")
+    reports = {r.tag: r for r in layer_reports(run, Thresholds())}
+    assert reports["weights/layer0"].static and reports["weights/layer0"].change_total == 0
+    assert "weights-static:weights/layer0" in run.verdict.flags
+    # ReLU activations: about half exactly zero (sparsity/layer0 says 0.51), not dead.
+    assert 0.4 < reports["activations/layer0"].zero_fraction < 0.6
+    assert not reports["activations/layer0"].dead
+    assert reports["sparsity/layer0"].zero_fraction == run.scalars["sparsity/layer0"].values[-1]
+
+
+def test_keras_kernels_change():
+    run = run_of("keras", "k-healthy")
+    kernels = [r for r in layer_reports(run, Thresholds()) if r.tag.endswith("kernel/histogram")]
+    assert kernels and all(r.kind == "weights" and not r.static and r.change_total > 0.01 for r in kernels)
+    assert not [f for f in run.verdict.flags if f.startswith("weights-static")]
+
+
+def test_distance_and_percentiles_on_known_histograms():
+    values = np.random.default_rng(0).normal(0, 1, 100_000)
+    a = histo_histogram(histogram_proto(values), 0, 0.0)
+    b = histo_histogram(histogram_proto(values + 0.5), 1, 0.0)
+    assert abs(wasserstein(a, b) - 0.5) < 0.02  # a shift by 0.5 moves the mass by 0.5
+    assert wasserstein(a, a) == 0
+    q = percentiles(a, (16, 50, 84))
+    assert abs(q[1]) < 0.02 and abs(q[0] + 1) < 0.03 and abs(q[2] - 1) < 0.03
+
+
+def test_dead_relu_activations_are_flagged():
+    dead = np.zeros(4096)
+    dead[:100] = np.abs(np.random.default_rng(1).normal(size=100))
+    histogram = histo_histogram(histogram_proto(dead), 5, 0.0)
+    assert zero_fraction(histogram) > 0.97
+    all_dead = histo_histogram(histogram_proto(np.zeros(512)), 5, 0.0)
+    assert zero_fraction(all_dead) == 1.0
+
+
+def test_check_json_has_layers():
+    result = subprocess.run([sys.executable, "-m", "tui", "check", str(DATA / "torch"), "--json"],
+                            capture_output=True, text=True, timeout=120)
+    records = {r["run"]: r for r in json.loads(result.stdout)}
+    layers = {layer["tag"]: layer for layer in records["frozen-7"]["layers"]}
+    assert layers["weights/layer0"]["static"] is True
+    assert layers["activations/layer0"]["kind"] == "activations"
+    assert "layers" not in records["noisy-7"]  # no histograms, no key
+
+
+async def test_distribution_view_opens_with_h_and_lists_tags():
+    from test_tui import fixture_app
+
+    from tui.app.distributions import DistributionScreen
+
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        while app.table.selected != "torch/frozen-7":
+            await pilot.press("down")
+        await pilot.press("h")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, DistributionScreen)
+        assert screen.tag == "activations/layer0"
+        await pilot.press("down")
+        await pilot.pause(0.2)
+        assert screen.tag == "weights/layer0"
+        from rich.console import Console
+
+        console = Console(record=True, width=160)
+        console.print(screen.query_one("#layers").content)
+        assert "weights-static" in console.export_text()
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DistributionScreen)
+
+
+async def test_h_on_a_run_without_histograms_says_so():
+    from test_tui import fixture_app
+
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        while app.table.selected != "torch/noisy-7":
+            await pilot.press("down")
+        await pilot.press("h")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
