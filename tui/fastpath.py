@@ -96,6 +96,7 @@ def frame_records(buffer: bytes, max_record: int) -> tuple[np.ndarray, np.ndarra
     high_zero = zero[3 : last + 3].copy()
     for k in range(4, 8):
         high_zero &= zero[k : last + k]
+    high_zero &= ~_all_zero_crc(zero, 0, high_zero.size)
     del zero
     candidates = np.flatnonzero(high_zero)
     del high_zero
@@ -126,6 +127,43 @@ def frame_records(buffer: bytes, max_record: int) -> tuple[np.ndarray, np.ndarra
     if not _data_crcs_ok(view, data_offsets, lengths):
         return None
     return data_offsets, lengths, int(starts[-1] + 16 + lengths[-1])
+
+
+def _all_zero_crc(zero: np.ndarray, start: int, count: int) -> np.ndarray:
+    """For ``count`` offsets from ``start``: are the four CRC bytes of a header there all zero?
+
+    Such an offset is never a header worth checking (it would only be right for
+    one length in four billion), and zero-filled regions are skipped at once.
+    """
+    crc_zero = zero[start + 8 : start + 8 + count].copy()
+    for k in range(9, 12):
+        crc_zero &= zero[start + k : start + k + count]
+    return crc_zero
+
+
+def header_candidates(buffer: bytes, start: int, max_record: int) -> list[int]:
+    """Offsets at or after ``start`` holding a valid record header (length within the cap, CRC right)."""
+    view = np.frombuffer(buffer, dtype=np.uint8)
+    last = len(buffer) - 12
+    if last < start:
+        return []
+    cap_bytes = max((int(max_record).bit_length() + 7) // 8, 1)
+    zero = view == 0
+    plausible = np.ones(last - start + 1, dtype=bool)
+    for k in range(cap_bytes, 8):  # the length's high bytes must be zero to stay under the cap
+        plausible &= zero[start + k : last + k + 1]
+    plausible &= ~_all_zero_crc(zero, start, plausible.size)
+    del zero
+    candidates = np.flatnonzero(plausible) + start
+    if candidates.size == 0:
+        return []
+    lengths = _u64_at(view, candidates)
+    candidates = candidates[lengths <= max_record]
+    if candidates.size == 0:
+        return []
+    headers = np.lib.stride_tricks.sliding_window_view(view, 8)[candidates]
+    valid = masked(crc32c_rows(headers)) == _u32_at(view, candidates + 8)
+    return candidates[valid].tolist()
 
 
 def _data_crcs_ok(view: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import google_crc32c
 import numpy as np
 
-from tui.fastpath import frame_records
+from tui.fastpath import frame_records, header_candidates
 
 HEADER_SIZE = 12
 FOOTER_SIZE = 4
@@ -192,19 +192,15 @@ class RecordReader:
         """Offset of the next whole record with both CRCs valid, or None if none is in ``buffer``.
 
         A candidate whose body runs past the buffer ends the search at that offset
-        only if its header is valid: the rest may still be on its way.
+        only if its header is valid: the rest may still be on its way. Candidates are
+        found in bulk (NumPy), so megabytes of garbage or zeros are crossed quickly.
         """
-        view = memoryview(buffer)
-        end = len(buffer)
-        pos = start
-        while end - pos >= HEADER_SIZE:
+        for pos in header_candidates(buffer, start, self.max_record_bytes):
             length = _u64.unpack_from(buffer, pos)[0]
-            if length <= self.max_record_bytes and _u32.unpack_from(buffer, pos + 8)[0] == masked_crc(view[pos : pos + 8]):
-                record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
-                if record_end > end:
-                    return pos
-                data = view[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
-                if _u32.unpack_from(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
-                    return pos
-            pos += 1
+            record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
+            if record_end > len(buffer):
+                return pos
+            data = memoryview(buffer)[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
+            if _u32.unpack_from(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
+                return pos
         return None
