@@ -22,6 +22,7 @@ loss measured against its best level so far:
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,7 @@ class OnsetDetector:
             self.best_raw, self.best_raw_index = value, index
         if index < self.level_width - 1:
             return None
-        level = float(np.mean(self.values[-self.level_width :]))
+        level = math.fsum(self.values[-self.level_width :]) / self.level_width
         if level < self.best_level:
             self.best_level, self.best_level_index = level, index
             self.cusum = 0.0
@@ -81,8 +82,7 @@ class OnsetDetector:
             return None
         if index < 5 or self.fired:
             return None
-        recent = np.asarray(self.values[-3 * self.window :], dtype=np.float64)
-        sigma = noise_sigma(recent, autocorrelated=True)
+        sigma = noise_sigma(np.asarray(self.values[-3 * self.window :], dtype=np.float64), autocorrelated=True)
         if not sigma > 0:
             return None
         z = (value - self.best_level) / sigma
@@ -90,8 +90,8 @@ class OnsetDetector:
         if train_direction == "rising":
             return None
         limit = self.h if train_direction == "falling" else self.h * self.flat_factor
-        since = np.asarray(self.values[-min(index - self.best_level_index, self.window):], dtype=np.float64)
-        current = float(np.median(since[np.isfinite(since)])) if since.size else value
+        since = [v for v in self.values[-min(index - self.best_level_index, self.window):] if math.isfinite(v)]
+        current = statistics.median(since) if since else value
         if self.cusum > limit and current > self.best_level + self.rise_min * abs(self.best_level):
             self.fired = True
             rise = current / self.best_raw - 1.0 if self.best_raw else math.inf

@@ -6,6 +6,7 @@ constant, so a loss of 0.01 and one of 4,000 are judged alike.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -39,14 +40,22 @@ def noise_sigma(values: np.ndarray, autocorrelated: bool = False) -> float:
     return spread / math.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho)
 
 
+@functools.lru_cache(maxsize=64)
+def _residual_maker(n: int) -> np.ndarray:
+    """I - H for a polynomial fit (quadratic from 5 points) over n equally spaced points: x -> residuals."""
+    t = np.linspace(-1.0, 1.0, n)
+    design = np.vander(t, 3 if n > 4 else 2)
+    hat = design @ np.linalg.pinv(design)
+    return np.eye(n) - hat
+
+
 def lag1_autocorrelation(values: np.ndarray) -> float:
     """Lag-1 autocorrelation of the residuals around a quadratic fit, clipped to [0, 0.7].
 
     A quadratic, not a line, so the bend of a U-shaped curve is not mistaken for wandering noise.
     """
     x = np.asarray(values, dtype=np.float64)
-    t = np.arange(x.size, dtype=np.float64)
-    residuals = x - np.polyval(np.polyfit(t, x, 2 if x.size > 4 else 1), t)
+    residuals = _residual_maker(x.size) @ x
     energy = float(np.sum(residuals**2))
     if energy <= 0:
         return 0.0

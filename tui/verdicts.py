@@ -90,6 +90,8 @@ def _direction(values: np.ndarray, thresholds: Thresholds, sigma: float | None =
     return "flat"
 
 
+TRAIN_DIRECTION_EVERY = 4
+"""During a bulk catch-up, validation points between two estimates of the training direction."""
 KEEP = 256
 """Recent points the engine keeps per curve; older ones live only in the store."""
 
@@ -176,6 +178,8 @@ class VerdictEngine:
         self._streak_kind = ""
         self._streak = 0
         self._unstable_streak = 0
+        self._train_dir = "flat"
+        self._since_train_dir = TRAIN_DIRECTION_EVERY
         self._histograms_seen: dict[str, int] = {}
 
     # ---- feeding -------------------------------------------------------------------------
@@ -288,8 +292,15 @@ class VerdictEngine:
         have_val = self.pair.val is not None and len(self.val) > 0
         if not have_val and not classify:
             return alerts
-        train_window = self._train_window(have_val)
-        train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"
+        self._since_train_dir += 1
+        if classify or self._since_train_dir >= TRAIN_DIRECTION_EVERY:
+            # In a bulk catch-up the training direction (a slow quantity) is refreshed every few points.
+            train_window = self._train_window(have_val)
+            self._train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"
+            self._since_train_dir = 0
+        else:
+            train_window = np.empty(0)
+        train_dir = self._train_dir
         if have_val:
             # The onset detector sees every validation point, whatever the verdict of the moment.
             alerts += self._check_overfitting(step, train_dir)
