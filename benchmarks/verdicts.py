@@ -8,7 +8,7 @@ onset), false alarms (an overfitting alarm on a run that is not overfitting),
 next to Keras ``EarlyStopping(patience=5)`` and Prechelt's GL5 on the same
 curves.
 
-    python benchmarks/verdicts.py [CORPUS_DIR ...]
+    python benchmarks/verdicts.py [CORPUS_DIR ...] [--set=NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -131,7 +131,12 @@ def markdown(summary: dict) -> str:
 
 
 def main() -> None:
-    folders = sys.argv[1:]
+    args = sys.argv[1:]
+    overrides = [a.split("=", 1)[1] for a in args if a.startswith("--set=")]
+    folders = [a for a in args if not a.startswith("--set=")]
+    from tui.config import load_thresholds
+
+    thresholds, _ = load_thresholds(None, overrides)
     if not folders:
         corpus = os.path.join(HERE, "_work", "corpus")
         if not os.path.exists(os.path.join(corpus, "labels.json")):
@@ -141,7 +146,7 @@ def main() -> None:
         for sub in ("torch", "keras"):
             if os.path.exists(os.path.join(FIXTURES, sub, "labels.json")):
                 folders.append(os.path.join(FIXTURES, sub))
-    result = evaluate(folders)
+    result = evaluate(folders, thresholds)
     for row in result["rows"]:
         print(f"{row['run']:32s} {row['kind']:9s} onset={row['onset']!s:5s} losswatch={row['overfit_at']!s:5s} "
               f"p5={row['patience5']!s:5s} gl5={row['gl5']!s:5s} div={row['diverge_at']!s:5s} {','.join(row['kinds'])}")

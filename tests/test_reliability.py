@@ -81,7 +81,7 @@ def test_a_bit_flip_loses_only_the_record_it_hits(tmp_path_factory, record, wher
     assert set(intact) <= got  # every intact record before and after the damage is read
     assert len(records) <= len(SPANS)
     assert reader.damage  # and the damage is reported
-    assert reader.offset == len(blob)
+    assert reader.offset >= len(blob) - 11  # at most a would-be header's first bytes wait for more data
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -31,6 +31,8 @@ class Tailer:
         self.reader = RecordReader(source.path)
         self.decoder = EventDecoder()
         self.health = FileHealth()
+        self.rounds = 0
+        """Completed reads; data in any read after the first means the file is being written now."""
         self._signature: tuple[int, int, int] | None = None
 
     def grown(self) -> bool:
@@ -174,6 +176,9 @@ class Monitor:
                         change = self.store.apply(run_name, decoded, tailer.source.prefix)
                         if change is not None:
                             run_changes.append(change)
+                            if tailer.rounds:
+                                self.store.runs[run_name].live = True
+                    tailer.rounds += 1
                     bytes_read += max(tailer.reader.offset - before, 0)
                     done += 1
                     self.progress = (done, len(tailers))

@@ -50,6 +50,8 @@ class Run:
     last_seen: float | None = None
     """Local clock time when new data last arrived."""
     gone: bool = False
+    live: bool = False
+    """New points arrived after the run's files were first read: a job writing while we watch."""
     verdict: Verdict | None = None
     purges: int = 0
 

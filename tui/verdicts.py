@@ -90,8 +90,12 @@ def _direction(values: np.ndarray, thresholds: Thresholds, sigma: float | None =
     return "flat"
 
 
+REARM_FACTOR = 3
+"""plateau / data-suspect re-arm after a different reading held this many times ``confirm`` judgements."""
 TRAIN_DIRECTION_EVERY = 4
 """During a bulk catch-up, validation points between two estimates of the training direction."""
+WINDOW_CAP = 200
+"""The longest trend window, in points (the engine keeps KEEP of them)."""
 KEEP = 256
 """Recent points the engine keeps per curve; older ones live only in the store."""
 
@@ -177,6 +181,7 @@ class VerdictEngine:
         self._tags_seen = 0
         self._streak_kind = ""
         self._streak = 0
+        self._away: dict[str, int] = {}
         self._unstable_streak = 0
         self._train_dir = "flat"
         self._since_train_dir = TRAIN_DIRECTION_EVERY
@@ -255,6 +260,7 @@ class VerdictEngine:
         """Immediate divergence checks: a non-finite value or an explosion."""
         t = self.thresholds
         if not math.isfinite(value):
+            self.verdict.flags.pop("noisy-val", None)  # noise is not the story any more
             self.verdict.kind = "diverging"
             self.verdict.reason = f"{tag} is {value} at step {step:,}"
             return self._raise("diverging", "diverging", step, tag, self.verdict.reason)
@@ -262,6 +268,7 @@ class VerdictEngine:
                 and value > 0.5 * curve.first):
             reason = (f"{tag} exploded to {_fmt(value)} at step {step:,}, "
                       f"{value / curve.min_value:.0f}x its minimum {_fmt(curve.min_value)}")
+            self.verdict.flags.pop("noisy-val", None)
             self.verdict.kind = "diverging"
             self.verdict.reason = reason
             return self._raise("diverging", "diverging", step, tag, reason)
@@ -274,9 +281,16 @@ class VerdictEngine:
         start = bisect.bisect_left(self.train.steps, since_step)
         return self.train.array(self.train.offset + start)
 
+    def _window(self, n: int) -> int:
+        """Points a trend is judged on: ``window``, or a tenth of a long curve (at most 200).
+
+        With validation every step, 8 points span a moment; practitioners judge the recent trend.
+        """
+        return min(max(self.thresholds.window, n // 10), WINDOW_CAP)
+
     def _train_window(self, have_val: bool) -> np.ndarray:
         """Training values over the span of the recent validation window (or the last points)."""
-        w = self.thresholds.window
+        w = self._window(len(self.val) if have_val else len(self.train))
         if have_val:
             since = self.val.step_at(max(0, len(self.val) - w))
             window = self._window_of_train(since) if len(self.train) else np.empty(0)
@@ -315,7 +329,7 @@ class VerdictEngine:
                 v.kind, v.reason = "waiting", f"{len(primary)} of {needed} points needed"
             return alerts
         n = len(primary)
-        w = min(t.window, n)
+        w = min(self._window(n), n)
         recent_primary = primary.array(n - w)
         val_sigma = noise_sigma(primary.array(max(0, n - 2 * t.window)))
         val_dir = _direction(recent_primary, t, sigma=val_sigma or None) if have_val else None
@@ -361,9 +375,14 @@ class VerdictEngine:
         self._streak_kind = kind
         if kind in ("plateau", "data-suspect") and self._streak >= t.confirm:
             alerts += self._raise(kind, kind, step, self.pair.val or self.pair.train or "", v.reason)
-        if self._streak >= t.confirm:
-            for other in ("plateau", "data-suspect", "diverging"):
-                if other != kind:
+        for other in ("plateau", "data-suspect", "diverging"):
+            if other == kind:
+                self._away[other] = 0
+            elif other in self._active:
+                # Re-arm only after a clearly different reading, so a curve hovering at a
+                # threshold does not ring again and again.
+                self._away[other] = self._away.get(other, 0) + 1
+                if self._away[other] >= t.confirm * REARM_FACTOR:
                     self._clear(other)
         return alerts
 
@@ -443,12 +462,12 @@ class VerdictEngine:
         t = self.thresholds
         flags = self.verdict.flags
         interval = _usual_interval(run)
-        if run.last_seen is None or interval is None or run.gone:
-            return []
+        if run.last_seen is None or interval is None or run.gone or not run.live:
+            return []  # only a job seen writing while we watched can stall; old runs are just finished
         quiet = now - run.last_seen
         limit = max(t.stall_factor * interval, t.stall_min_seconds)
         if quiet > limit:
-            reason = f"no new events for {quiet / 60:.0f} min (usually every {interval:.0f} s)"
+            reason = f"no new events for {quiet / 60:.0f} min (usually every {_seconds(interval)})"
             flags["stalled"] = reason
             return self._raise("stalled", "stalled", run.last_step or 0, "", reason)
         flags.pop("stalled", None)
@@ -467,6 +486,10 @@ class VerdictEngine:
         if len(self.val) >= 3:
             direction = _direction(self.val.array(max(0, len(self.val) - self.thresholds.window)), self.thresholds)
             v.trend = {"falling": "↓", "rising": "↑", "flat": "→"}[direction]
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"
 
 
 def _usual_interval(run: Run) -> float | None:
