@@ -93,3 +93,6 @@ os.environ["TZ"] = "UTC"
 import time as _time  # noqa: E402
 
 _time.tzset()
+
+
+REAL_FILE_FOR_DAMAGE = event_files(DATA / "torch" / "noisy-7")[0]

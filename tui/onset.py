@@ -61,8 +61,12 @@ class OnsetDetector:
         self.cusum = 0.0
         self.fired = False
 
-    def add(self, value: float, train_direction: str) -> Onset | None:
-        """Consume one validation value; return an Onset when a sustained rise is confirmed."""
+    def add(self, value: float, train_direction: str, sigma: float | None = None) -> Onset | None:
+        """Consume one validation value; return an Onset when a sustained rise is confirmed.
+
+        ``sigma`` may be given when already computed in bulk (``trends.rolling_noise_sigma`` over
+        ``noise_width`` points gives exactly what this would compute).
+        """
         self.values.append(value)
         index = self.count
         self.count += 1
@@ -82,7 +86,8 @@ class OnsetDetector:
             return None
         if index < 5 or self.fired:
             return None
-        sigma = noise_sigma(np.asarray(self.values[-3 * self.window :], dtype=np.float64), autocorrelated=True)
+        if sigma is None:
+            sigma = noise_sigma(np.asarray(self.values[-self.noise_width :], dtype=np.float64), autocorrelated=True)
         if not sigma > 0:
             return None
         z = (value - self.best_level) / sigma
@@ -97,6 +102,11 @@ class OnsetDetector:
             rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
             return Onset(index, self.best_raw_index, self.best_raw, current, rise)
         return None
+
+    @property
+    def noise_width(self) -> int:
+        """Recent points the noise is measured on."""
+        return 3 * self.window
 
     @property
     def statistic(self) -> float:

@@ -22,7 +22,7 @@ from tui.onset import OnsetDetector
 from tui.pairing import Pair, pair_tags
 from tui.smoothing import OnlineSmoother
 from tui.store import Run
-from tui.trends import linear_trend, noise_sigma
+from tui.trends import linear_trend, noise_sigma, rolling_noise_sigma
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ def _direction(values: np.ndarray, thresholds: Thresholds, sigma: float | None =
 
 REARM_FACTOR = 3
 """plateau / data-suspect re-arm after a different reading held this many times ``confirm`` judgements."""
+BULK_POINTS = 256
+"""New validation points in one update from which noise estimates are computed in bulk."""
 TRAIN_DIRECTION_EVERY = 4
 """During a bulk catch-up, validation points between two estimates of the training direction."""
 WINDOW_CAP = 200
@@ -184,6 +186,7 @@ class VerdictEngine:
         self._away: dict[str, int] = {}
         self._unstable_streak = 0
         self._train_dir = "flat"
+        self._sigma_hints: tuple[int, np.ndarray] | None = None
         self._since_train_dir = TRAIN_DIRECTION_EVERY
         self._histograms_seen: dict[str, int] = {}
 
@@ -207,10 +210,16 @@ class VerdictEngine:
                                                   (self.pair.train_acc, self.train_acc), (self.pair.val_acc, self.val_acc))
                  if tag is not None and tag in run.scalars]
         events: list[tuple[int, int, int, float]] = []  # (step, role order, index, value)
+        self._sigma_hints = None
         for order, (tag, curve) in enumerate(roles):
             series = run.scalars[tag]
             steps, values, _ = series.arrays()
             done, _generation = self._consumed.get(tag, (0, series.generation))
+            if curve is self.val and len(steps) - done > BULK_POINTS:
+                # A big catch-up: the onset detector's noise estimates, all at once (same numbers).
+                width = self.onset.noise_width
+                start = max(0, done - width + 1)
+                self._sigma_hints = (start, rolling_noise_sigma(values[start:], width))
             for i in range(done, len(steps)):
                 events.append((int(steps[i]), order, i, float(values[i])))
             self._consumed[tag] = (len(steps), series.generation)
@@ -395,7 +404,13 @@ class VerdictEngine:
 
     def _check_overfitting(self, step: int, train_dir: str) -> list[Alert]:
         """Feed the onset detector the newest validation point; alert once per confirmed rise."""
-        onset = self.onset.add(self.val.values[-1], train_dir)
+        sigma = None
+        if self._sigma_hints is not None:
+            start, hints = self._sigma_hints
+            index = len(self.val) - 1
+            if start <= index < start + len(hints):
+                sigma = float(hints[index - start])
+        onset = self.onset.add(self.val.values[-1], train_dir, sigma)
         if not self.onset.fired:
             if "overfitting" in self._active:
                 self._clear("overfitting")  # validation set a new best: re-armed
