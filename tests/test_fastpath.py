@@ -18,6 +18,14 @@ from tui.fastpath import crc32c_rows, decode_simple_scalars, frame_records
 from tui.records import MAX_RECORD_BYTES, RecordReader, frame
 
 
+def assert_same_scalars(bulk, careful) -> None:
+    """Same tags, and per tag the same steps, wall times and values, in the same order."""
+    assert set(bulk.scalars) == set(careful.scalars)
+    for tag in careful.scalars:
+        for a, b in zip(bulk.scalars[tag], careful.scalars[tag]):
+            np.testing.assert_array_equal(a, b)
+
+
 def slow_frame(buffer: bytes):
     reader = RecordReader("unused")
     offsets, lengths = [], []
@@ -47,11 +55,7 @@ def test_bulk_decode_equals_protobuf_on_fixtures(path):
     offsets, lengths, _ = frame_records(buffer, MAX_RECORD_BYTES)
     bulk = EventDecoder().decode_frames(buffer, offsets, lengths)
     records = [buffer[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
-    careful = EventDecoder().decode(records)
-    assert set(bulk.scalars) == set(careful.scalars)
-    for tag in careful.scalars:
-        for a, b in zip(bulk.scalars[tag], careful.scalars[tag]):
-            np.testing.assert_array_equal(a, b)
+    assert_same_scalars(bulk, EventDecoder().decode(records))
 
 
 def test_cut_or_damaged_buffers_fall_back():
@@ -88,12 +92,7 @@ def test_random_records_bulk_equals_protobuf(items):
         offsets, lengths, _ = slow_frame(blob)
         framed = (np.asarray(offsets), np.asarray(lengths), len(blob))
     offsets, lengths, _ = framed
-    bulk = EventDecoder().decode_frames(blob, offsets, lengths)
-    careful = EventDecoder().decode(payloads)
-    assert set(bulk.scalars) == set(careful.scalars)
-    for tag in careful.scalars:
-        for a, b in zip(bulk.scalars[tag], careful.scalars[tag]):
-            np.testing.assert_array_equal(a, b)
+    assert_same_scalars(EventDecoder().decode_frames(blob, offsets, lengths), EventDecoder().decode(payloads))
 
 
 def test_bulk_decoder_takes_the_common_shape():

@@ -70,6 +70,11 @@ def test_check_json_has_layers():
     assert "layers" not in records["noisy-7"]  # no histograms, no key
 
 
+async def select_run(pilot, name: str) -> None:
+    while pilot.app.table.selected != name:
+        await pilot.press("down")
+
+
 async def test_distribution_view_opens_with_h_and_lists_tags():
     from test_tui import fixture_app
 
@@ -78,8 +83,7 @@ async def test_distribution_view_opens_with_h_and_lists_tags():
     app = fixture_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        while app.table.selected != "torch/frozen-7":
-            await pilot.press("down")
+        await select_run(pilot, "torch/frozen-7")
         await pilot.press("h")
         await pilot.pause(0.3)
         screen = app.screen
@@ -103,8 +107,7 @@ async def test_h_on_a_run_without_histograms_says_so():
     app = fixture_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        while app.table.selected != "torch/noisy-7":
-            await pilot.press("down")
+        await select_run(pilot, "torch/noisy-7")
         await pilot.press("h")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]

@@ -158,3 +158,19 @@ def test_restart_from_checkpoint_does_not_raise_overfitting(tmp_path: Path):
     series = monitor.store.runs["job"].scalars["val_loss"]
     assert series.steps.tolist() == list(range(40))
     assert monitor.store.runs["job"].verdict.kind == "learning"
+
+
+def test_long_flat_noisy_validation_logged_every_step_does_not_alarm():
+    """Validation every step (HF Trainer style): 20k points of a slow decay with noise, no overfitting."""
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        steps = np.arange(1, 20_001)
+        store = Store()
+        batch = Decoded()
+        batch.add_arrays("train/loss", steps * 2, steps, steps * 1.0, 0.1 + np.exp(-steps / 4000)
+                         + rng.normal(0, 0.01, steps.size))
+        batch.add_arrays("eval/loss", steps * 2 + 1, steps, steps * 1.0, 0.2 + np.exp(-steps / 4000)
+                         + rng.normal(0, 0.01, steps.size))
+        store.apply("r", batch)
+        alerts = VerdictEngine("r").update(store.runs["r"])
+        assert not [a for a in alerts if a.kind == "overfitting"], seed

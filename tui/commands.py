@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tui.advice import BELL
+from tui.cli import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.config import Thresholds
 from tui.monitor import Monitor, NewRun
 from tui.replay import replay_run
@@ -20,7 +21,6 @@ from tui.report import needs_attention, print_json, print_table
 from tui.text import printable
 from tui.verdicts import Alert
 
-EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
 
 
 def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None) -> Monitor:

@@ -12,8 +12,9 @@ loss measured against its best level so far:
   that wanders), so the test is scale-free; clipping keeps one spike from
   firing it. The best of many 5-point means sits about one sigma below the
   true level of a flat noisy curve, so ``kappa = 2`` keeps the sum drifting
-  down on such a curve: on flat white noise over 80 epochs it fires about
-  once in 25 runs;
+  down on such a curve (on flat white noise over 80 epochs it fires about
+  once in 25 runs); on long curves (validation every step) the allowance
+  grows with the number of means the best was picked from;
 * the alarm needs the sum above ``h`` (``1.5 h`` when training loss is flat),
   training loss not rising (that is divergence, not overfitting) and the recent
   median at least ``rise_min`` above the best.
@@ -91,7 +92,7 @@ class OnsetDetector:
         if not sigma > 0:
             return None
         z = (value - self.best_level) / sigma
-        self.cusum = max(0.0, self.cusum + min(max(z, -self.clip), self.clip) - self.kappa)
+        self.cusum = max(0.0, self.cusum + min(max(z, -self.clip), self.clip) - self.allowance)
         if train_direction == "rising":
             return None
         limit = self.h if train_direction == "falling" else self.h * self.flat_factor
@@ -102,6 +103,14 @@ class OnsetDetector:
             rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
             return Onset(index, self.best_raw_index, self.best_raw, current, rise)
         return None
+
+    @property
+    def allowance(self) -> float:
+        """kappa, raised on long curves: the best of N means of ``level_width`` points sits about
+        ``sqrt(2 ln N / level_width)`` sigmas below a flat curve's level, so the allowance grows
+        with it (1 + that bias) and a long noisy plateau keeps drifting down instead of firing."""
+        windows = max(self.count / self.level_width, 1.0)
+        return max(self.kappa, 1.0 + math.sqrt(2.0 * math.log(windows) / self.level_width))
 
     @property
     def noise_width(self) -> int:

@@ -18,30 +18,32 @@ def _steps_of(run: Run) -> np.ndarray:
     return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
 
 
+def _end_of_step(steps: np.ndarray, start: int, step: int) -> int:
+    """Index just past the points at ``step`` that begin at ``start`` (steps are in order)."""
+    end = start
+    while end < len(steps) and steps[end] == step:
+        end += 1
+    return end
+
+
 def _batches(run: Run) -> Iterator[Decoded]:
     """The run's points grouped by step, oldest first, as a live tail would have delivered them."""
     scalars = {tag: series.arrays() for tag, series in run.scalars.items()}
     histograms = {tag: (hseries.steps, hseries.items) for tag, hseries in run.histograms.items()}
-    cursors = dict.fromkeys(list(scalars) + [f"\0{t}" for t in histograms], 0)
+    scalar_at = dict.fromkeys(scalars, 0)
+    histogram_at = dict.fromkeys(histograms, 0)
     for step in _steps_of(run).tolist():
         batch = Decoded()
         for tag, (steps, values, walls) in scalars.items():
-            i = cursors[tag]
-            j = i
-            while j < len(steps) and steps[j] == step:
-                j += 1
+            i = scalar_at[tag]
+            j = scalar_at[tag] = _end_of_step(steps, i, step)
             if j > i:
                 batch.add_arrays(tag, np.arange(i, j), steps[i:j], walls[i:j], values[i:j])
-                cursors[tag] = j
         for tag, (steps, items) in histograms.items():
-            key = f"\0{tag}"
-            i = cursors[key]
-            j = i
-            while j < len(steps) and steps[j] == step:
-                j += 1
+            i = histogram_at[tag]
+            j = histogram_at[tag] = _end_of_step(steps, i, step)
             if j > i:
                 batch.histograms[tag] = items[i:j]
-                cursors[key] = j
         yield batch
 
 

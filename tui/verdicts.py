@@ -186,6 +186,7 @@ class VerdictEngine:
         self._away: dict[str, int] = {}
         self._unstable_streak = 0
         self._train_dir = "flat"
+        self._train_dir_every = TRAIN_DIRECTION_EVERY
         self._sigma_hints: tuple[int, np.ndarray] | None = None
         self._since_train_dir = TRAIN_DIRECTION_EVERY
         self._histograms_seen: dict[str, int] = {}
@@ -231,6 +232,8 @@ class VerdictEngine:
         # A big batch (a long run read at start-up) is classified at most ~200 times; alerts keep their step.
         new_points = sum(1 for e in events if e[1] == judged_order)
         stride = max(1, new_points // 200)
+        # The training direction moves slowly: in a catch-up, refresh it a few hundred times at most.
+        self._train_dir_every = max(TRAIN_DIRECTION_EVERY, new_points // 500)
         seen = 0
         for step, order, _index, value in events:
             curve = role_curves[order]
@@ -316,7 +319,7 @@ class VerdictEngine:
         if not have_val and not classify:
             return alerts
         self._since_train_dir += 1
-        if classify or self._since_train_dir >= TRAIN_DIRECTION_EVERY:
+        if classify or self._since_train_dir >= self._train_dir_every:
             # In a bulk catch-up the training direction (a slow quantity) is refreshed every few points.
             train_window = self._train_window(have_val)
             self._train_dir = _direction(train_window, t) if train_window.size >= 3 else "flat"

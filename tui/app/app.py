@@ -79,6 +79,7 @@ class LossWatchApp(App[None]):
         self._dirty = True
         self._tags_shown: tuple[str | None, tuple[str, ...]] = (None, ())
         self.loaded = False
+        self._status_text: Text | None = None
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -199,7 +200,9 @@ class LossWatchApp(App[None]):
         text = Text("  ·  ".join(parts), style="dim")
         for note in notes:
             text.append("  ·  " + printable(note), style="yellow")
-        self.status.update(text)
+        if text != self._status_text:  # an idle view does no work
+            self._status_text = text
+            self.status.update(text)
 
     # ---- selection -----------------------------------------------------------------------
 

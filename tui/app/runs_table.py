@@ -91,6 +91,7 @@ class RunsTable(DataTable):
         self.marked: set[str] = set()
         self._order: list[str] = []
         self._rows: dict[str, RunRow] = {}
+        self._ages: dict[str, str] = {}
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -119,6 +120,7 @@ class RunsTable(DataTable):
             self.refresh_ages(now)
         else:
             self.clear()
+            self._ages = {}
             for row in rows:
                 self.add_row(*self._cells(row, now), key=row.name)
             self._order = order
@@ -127,10 +129,15 @@ class RunsTable(DataTable):
         self._rows = {r.name: r for r in rows}
 
     def refresh_ages(self, now: float) -> None:
+        """Update the age cells whose text changed (most change once a minute or less)."""
         for name in self._order:
             row = self._rows.get(name)
-            if row is not None:
-                self.update_cell(name, "age", self._age(row, now))
+            if row is None:
+                continue
+            cell = self._age(row, now)
+            if self._ages.get(name) != cell.plain:
+                self._ages[name] = cell.plain
+                self.update_cell(name, "age", cell)
 
     def _age(self, row: RunRow, now: float) -> Text:
         if row.gone:
