@@ -30,6 +30,9 @@ import numpy as np
 
 from tui.trends import noise_sigma
 
+REFERENCE_POINTS = 80
+"""Curve length the default allowance is tuned for (see ``OnsetDetector.allowance``)."""
+
 
 @dataclass(frozen=True)
 class Onset:
@@ -106,11 +109,17 @@ class OnsetDetector:
 
     @property
     def allowance(self) -> float:
-        """kappa, raised on long curves: the best of N means of ``level_width`` points sits about
-        ``sqrt(2 ln N / level_width)`` sigmas below a flat curve's level, so the allowance grows
-        with it (1 + that bias) and a long noisy plateau keeps drifting down instead of firing."""
-        windows = max(self.count / self.level_width, 1.0)
-        return max(self.kappa, 1.0 + math.sqrt(2.0 * math.log(windows) / self.level_width))
+        """kappa, plus more on long curves.
+
+        The best of N means of ``level_width`` points sits about ``sqrt(2 ln N / level_width)``
+        sigmas below a flat curve's level. ``kappa`` is tuned for curves of up to REFERENCE_POINTS
+        points; beyond that the allowance grows by the extra bias, so a long noisy plateau
+        (validation every step) keeps drifting down instead of firing.
+        """
+        def bias(points: float) -> float:
+            return math.sqrt(2.0 * math.log(max(points / self.level_width, 1.0)) / self.level_width)
+
+        return self.kappa + max(0.0, bias(self.count) - bias(REFERENCE_POINTS))
 
     @property
     def noise_width(self) -> int:
