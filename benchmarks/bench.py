@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import textwrap
@@ -158,7 +157,7 @@ def bench_load() -> list[dict]:
         print(f"  {name}: {result['wall_seconds']:.2f} s, {result['events']:,} events, "
               f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
     ours = rows[0]
-    print(f"\n| reader | wall s | events/s | peak RSS MB | losswatch is faster by |")
+    print("\n| reader | wall s | events/s | peak RSS MB | losswatch is faster by |")
     print("|---|---|---|---|---|")
     for row in rows:
         rate = row["events"] / row["wall_seconds"]

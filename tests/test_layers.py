@@ -10,7 +10,6 @@ import numpy as np
 
 from conftest import DATA
 from tui.config import Thresholds
-from tui.decode import Histogram
 from tui.layers import layer_reports, percentiles, wasserstein, zero_fraction
 from tui.monitor import Monitor
 from tui.writer import histogram_proto

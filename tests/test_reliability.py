@@ -12,15 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, TORCH, event_files, scalar_event, scalar_run
+from conftest import TORCH, event_files, scalar_event, scalar_run
 from tui.decode import EventDecoder
 from tui.monitor import Monitor
-from tui.records import MAX_RECORD_BYTES, RecordReader, frame
+from tui.records import RecordReader, frame
 
 REAL_FILE = event_files(TORCH / "noisy-7")[0]
 REAL_BYTES = REAL_FILE.read_bytes()

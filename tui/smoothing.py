@@ -11,6 +11,7 @@ and extends it when points are appended instead of starting over.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,7 +83,7 @@ class OnlineSmoother:
 
     def add(self, value: float) -> float:
         """The smoothed value at this point. (No constant-series special case: it only matters for display.)"""
-        if not value - value == 0.0:
+        if not math.isfinite(value):
             return value
         self.last = self.last * self.weight + (1.0 - self.weight) * value
         self.count += 1

@@ -9,6 +9,7 @@ every ``poll_seconds`` it stats the files and reads only those that grew.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import threading
 from collections.abc import Callable
@@ -68,12 +69,14 @@ class Watcher:
         with self._cond:
             self._stop = True
             self._cond.notify()
-        if self._observer is not None:
-            try:
-                self._observer.stop()
-            except Exception:  # noqa: BLE001 - shutting down; nothing to report to
-                pass
+        self._stop_observer()
         self._thread.join(timeout=2)
+
+    def _stop_observer(self) -> None:
+        if self._observer is not None:
+            with contextlib.suppress(Exception):  # the watched folder may be gone already
+                self._observer.stop()
+            self._observer = None
 
     def _start_observer(self) -> None:
         observer = Observer()
@@ -126,12 +129,8 @@ class Watcher:
     def _follow_logdir(self) -> None:
         """LOGDIR deleted: poll until it is back; back: watch it again."""
         if self.monitor.logdir_missing and self._observer is not None:
-            try:
-                self._observer.stop()
-            except Exception:  # noqa: BLE001 - the watched folder is gone already
-                pass
-            self._observer = None
-            self.mode, self.poll_seconds, self._user_poll = "polling", 1.0, self._user_poll
+            self._stop_observer()
+            self.mode, self.poll_seconds = "polling", 1.0
             self.note = "log directory missing: waiting for it to come back"
             self.monitor.store.notes.append(self.note)
         elif not self.monitor.logdir_missing and self._observer is None and not self._user_poll \
