@@ -270,3 +270,11 @@ async def test_hostile_names_are_shown_literally(tmp_path: Path):
         await pilot.click("#runs", offset=(8, 1))
         await pilot.pause()
         assert app.is_running  # clicking the name did not run app.quit
+
+
+async def test_cursor_starts_on_the_run_most_in_need_of_attention():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.table.selected == rows(app)[0] == "torch/diverge-7"
+        assert app.selected == "torch/diverge-7"

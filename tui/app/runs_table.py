@@ -92,6 +92,8 @@ class RunsTable(DataTable):
         self._order: list[str] = []
         self._rows: dict[str, RunRow] = {}
         self._ages: dict[str, str] = {}
+        self.follow_top = True
+        """Until the user moves the cursor, keep it on the top row (the run most in need of attention)."""
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -124,7 +126,9 @@ class RunsTable(DataTable):
             for row in rows:
                 self.add_row(*self._cells(row, now), key=row.name)
             self._order = order
-            if keep in order:
+            if self.follow_top and order:
+                self.move_cursor(row=0, animate=False)
+            elif keep in order:
                 self.move_cursor(row=order.index(keep), animate=False)
         self._rows = {r.name: r for r in rows}
 
@@ -163,6 +167,13 @@ class RunsTable(DataTable):
             self._age(row, now),
             Text(",".join(sorted(set(extra))), style="dim"),
         ]
+
+    def on_key(self, event) -> None:
+        if event.key in ("up", "down", "pageup", "pagedown", "home", "end"):
+            self.follow_top = False
+
+    def on_click(self, _event) -> None:
+        self.follow_top = False
 
     def cycle_sort(self, column: str | None = None) -> None:
         """Sort by ``column`` (again: reverse), or by the next sortable column."""
