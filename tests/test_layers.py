@@ -69,9 +69,14 @@ def test_check_json_has_layers():
     assert "layers" not in records["noisy-7"]  # no histograms, no key
 
 
-async def select_run(pilot, name: str) -> None:
-    while pilot.app.table.selected != name:
-        await pilot.press("down")
+async def press_h_on(pilot, name: str) -> None:
+    """Select run ``name`` in the runs table and press h."""
+    from test_tui import select_run
+
+    await pilot.pause()
+    await select_run(pilot, name)
+    await pilot.press("h")
+    await pilot.pause(0.3)
 
 
 async def test_distribution_view_opens_with_h_and_lists_tags():
@@ -81,10 +86,7 @@ async def test_distribution_view_opens_with_h_and_lists_tags():
 
     app = fixture_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await select_run(pilot, "torch/frozen-7")
-        await pilot.press("h")
-        await pilot.pause(0.3)
+        await press_h_on(pilot, "torch/frozen-7")
         screen = app.screen
         assert isinstance(screen, DistributionScreen)
         assert screen.tag == "activations/layer0"
@@ -105,8 +107,5 @@ async def test_h_on_a_run_without_histograms_says_so():
 
     app = fixture_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await select_run(pilot, "torch/noisy-7")
-        await pilot.press("h")
-        await pilot.pause()
+        await press_h_on(pilot, "torch/noisy-7")
         assert app.screen is app.screen_stack[0]

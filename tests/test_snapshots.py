@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_tui import fixture_app
+from test_tui import fixture_app, select_run
 
 
 async def _settle(pilot) -> None:
@@ -48,8 +48,7 @@ def test_help_80x24(snap_compare):
 def test_distributions_120x40(snap_compare):
     async def distributions(pilot):
         await _settle(pilot)
-        while pilot.app.table.selected != "torch/frozen-7":
-            await pilot.press("down")
+        await select_run(pilot, "torch/frozen-7")
         await pilot.press("h", "down")
         await _settle(pilot)
 

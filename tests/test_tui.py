@@ -25,6 +25,12 @@ def fixture_app(**kwargs) -> LossWatchApp:
     return LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW, **kwargs)
 
 
+async def select_run(pilot, name: str) -> None:
+    """Move the runs table's cursor down to run ``name``."""
+    while pilot.app.table.selected != name:
+        await pilot.press("down")
+
+
 def rows(app: LossWatchApp) -> list[str]:
     return list(app.query_one("#runs", RunsTable)._order)
 
