@@ -519,21 +519,17 @@ def bench_tui() -> dict:
     return result
 
 
+SECTIONS = {"load": bench_load, "live": bench_live, "idle": bench_idle, "memory": bench_memory,
+            "tui": bench_tui, "logdir": bench_logdir}
+"""In the order they run (the slowest last)."""
+
+
 def main() -> None:
-    wanted = set(sys.argv[1:]) or {"load", "logdir", "live", "idle", "memory", "tui"}
+    wanted = set(sys.argv[1:]) or set(SECTIONS)
     print(f"# losswatch benchmarks\n\nMachine: {machine()}")
-    if "load" in wanted:
-        bench_load()
-    if "live" in wanted:
-        bench_live()
-    if "idle" in wanted:
-        bench_idle()
-    if "memory" in wanted:
-        bench_memory()
-    if "tui" in wanted:
-        bench_tui()
-    if "logdir" in wanted:
-        bench_logdir()
+    for name, section in SECTIONS.items():
+        if name in wanted:
+            section()
 
 
 if __name__ == "__main__":

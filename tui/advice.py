@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-VERDICTS = ("waiting", "learning", "overfitting", "data-suspect", "plateau", "diverging", "unstable")
-FLAGS = ("noisy-val", "weights-static", "dead-units", "stalled", "gap", "damaged")
+VERDICT_STYLES = {
+    "learning": "green", "waiting": "dim", "overfitting": "bold red", "diverging": "bold red",
+    "unstable": "bold yellow", "plateau": "yellow", "data-suspect": "bold magenta",
+}
+"""Rich styles of the verdicts, the same in `check` and in the TUI."""
 
 ATTENTION = frozenset({"overfitting", "diverging", "unstable", "data-suspect", "plateau"})
 """Verdicts that make ``check`` exit 1."""

@@ -28,7 +28,6 @@ _FLOAT_DTYPES = {
     types_pb2.DT_FLOAT: np.dtype("<f4"),
     types_pb2.DT_DOUBLE: np.dtype("<f8"),
     types_pb2.DT_HALF: np.dtype("<f2"),
-    types_pb2.DT_BFLOAT16: None,  # no numpy dtype; decoded from half_val-like ints below
     types_pb2.DT_INT32: np.dtype("<i4"),
     types_pb2.DT_INT64: np.dtype("<i8"),
 }

@@ -40,8 +40,6 @@ class Onset:
 
     index: int
     """Index of the validation point at which it was confirmed."""
-    best_index: int
-    """Index of the lowest raw validation point so far (the checkpoint to keep)."""
     best_value: float
     current: float
     """Median of the recent validation points."""
@@ -61,7 +59,6 @@ class OnsetDetector:
         self.best_level = math.inf
         self.best_level_index = -1
         self.best_raw = math.inf
-        self.best_raw_index = -1
         self.cusum = 0.0
         self.fired = False
 
@@ -79,7 +76,7 @@ class OnsetDetector:
         if not math.isfinite(value):
             return None  # divergence is judged elsewhere
         if value < self.best_raw:
-            self.best_raw, self.best_raw_index = value, index
+            self.best_raw = value
         if index < self.level_width - 1:
             return None
         level = math.fsum(self.values[-self.level_width :]) / self.level_width
@@ -104,7 +101,7 @@ class OnsetDetector:
         if self.cusum > limit and current > self.best_level + self.rise_min * abs(self.best_level):
             self.fired = True
             rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
-            return Onset(index, self.best_raw_index, self.best_raw, current, rise)
+            return Onset(index, self.best_raw, current, rise)
         return None
 
     @property
@@ -125,8 +122,3 @@ class OnsetDetector:
     def noise_width(self) -> int:
         """Recent points the noise is measured on."""
         return 3 * self.window
-
-    @property
-    def statistic(self) -> float:
-        """The CUSUM sum in noise units (for display)."""
-        return self.cusum

@@ -10,14 +10,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tui.advice import ATTENTION
+from tui.advice import ATTENTION, VERDICT_STYLES
 from tui.store import Run
 from tui.text import printable
 
-VERDICT_STYLES = {
-    "learning": "green", "waiting": "dim", "overfitting": "bold red", "diverging": "bold red",
-    "unstable": "yellow", "plateau": "yellow", "data-suspect": "magenta",
-}
 
 
 def needs_attention(run: Run) -> bool:

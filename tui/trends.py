@@ -132,31 +132,3 @@ def linear_trend(values: np.ndarray, sigma: float | None = None) -> Trend:
         sigma = math.sqrt(float(np.sum(residuals**2)) / max(n - 2, 1)) if n > 2 else 0.0
         sigma = max(sigma, noise_sigma(y))
     return Trend(slope, sigma / math.sqrt(sxx), level, n)
-
-
-def mann_kendall(values: np.ndarray) -> float:
-    """Mann-Kendall trend statistic as a z-score (positive: rising), ties counted as no change."""
-    x = np.asarray(values, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    n = x.size
-    if n < 3:
-        return 0.0
-    diff = np.sign(x[None, :] - x[:, None])
-    s = float(np.sum(np.triu(diff, 1)))
-    variance = n * (n - 1) * (2 * n + 5) / 18.0
-    if s == 0:
-        return 0.0
-    return (s - math.copysign(1.0, s)) / math.sqrt(variance)
-
-
-def relative_change(values: np.ndarray) -> float:
-    """Fitted change over the span of ``values`` relative to their typical magnitude."""
-    y = np.asarray(values, dtype=np.float64)
-    y = y[np.isfinite(y)]
-    if y.size < 2:
-        return 0.0
-    trend = linear_trend(y)
-    scale = float(np.median(np.abs(y)))
-    if scale == 0.0:
-        return 0.0
-    return trend.slope * (y.size - 1) / scale

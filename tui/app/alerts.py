@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.app.format import VERDICT_STYLES, name_text
+from tui.advice import VERDICT_STYLES
+from tui.app.format import name_text
 from tui.text import printable
 from tui.verdicts import Alert
 

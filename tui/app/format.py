@@ -6,12 +6,9 @@ import math
 
 from rich.text import Text
 
+from tui.advice import VERDICT_STYLES
 from tui.text import printable
 
-VERDICT_STYLES = {
-    "learning": "green", "waiting": "dim", "overfitting": "bold red", "diverging": "bold red",
-    "unstable": "bold yellow", "plateau": "yellow", "data-suspect": "bold magenta",
-}
 SEVERITY = {"diverging": 0, "overfitting": 1, "unstable": 2, "data-suspect": 3, "plateau": 4, "learning": 5,
             "waiting": 6}
 """Sort order of verdicts: the ones that need attention first."""
