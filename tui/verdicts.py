@@ -164,6 +164,8 @@ class VerdictEngine:
         self.thresholds = thresholds or Thresholds()
         self.train_pattern = train_pattern
         self.val_pattern = val_pattern
+        self._tags_seen = 0
+        """How many tags the run had when the pair was last chosen (a new tag may change the pair)."""
         self._reset(Pair())
 
     def _reset(self, pair: Pair) -> None:
@@ -180,7 +182,6 @@ class VerdictEngine:
         t = self.thresholds
         self.onset = OnsetDetector(h=t.cusum_h, kappa=t.cusum_kappa, clip=t.cusum_clip, flat_factor=t.cusum_flat_factor,
                                    rise_min=t.rise_min, window=t.window)
-        self._tags_seen = 0
         self._streak_kind = ""
         self._streak = 0
         self._away: dict[str, int] = {}
@@ -201,10 +202,8 @@ class VerdictEngine:
             pair = pair_tags(run.scalars, self.train_pattern, self.val_pattern)
             if pair != self.pair:
                 self._reset(pair)
-                self._tags_seen = len(run.scalars)
         if self._purged(run):
             self._reset(self.pair)
-            self._tags_seen = len(run.scalars)
             self.update(run, silent=True)  # catch up on what is left, without alerting again
             return []
         roles = [(tag, curve) for tag, curve in ((self.pair.train, self.train), (self.pair.val, self.val),
