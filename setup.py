@@ -1,0 +1,9 @@
+"""Only the optional compiled reader lives here; everything else is in pyproject.toml.
+
+``optional=True``: where no C compiler is available the package installs anyway and
+reads with the NumPy path (tui/fastpath.py), about 10x slower on big files.
+"""
+
+from setuptools import Extension, setup
+
+setup(ext_modules=[Extension("tui._scan", ["tui/_scan.c"], optional=True, extra_compile_args=["-O2"])])
