@@ -251,10 +251,152 @@ static PyObject *scan_crc32c(PyObject *self, PyObject *args) {
     return PyLong_FromUnsignedLong(c);
 }
 
+
+/* ---- verdict engine kernels ----------------------------------------------------------------- */
+/* Same arithmetic, operation for operation, as the Python reference (tui/smoothing.py
+ * OnlineSmoother, tui/onset.py OnsetDetector.add); tests/test_kernels.py checks bit equality. */
+
+#include <math.h>
+
+/* ema(values: float64[], out: float64[], weight, last, count) -> (last, count) */
+static PyObject *scan_ema(PyObject *self, PyObject *args) {
+    Py_buffer in, out;
+    double w, last;
+    long long count;
+    if (!PyArg_ParseTuple(args, "y*w*ddL", &in, &out, &w, &last, &count)) return NULL;
+    Py_ssize_t n = in.len / 8;
+    if (out.len / 8 < n) {
+        PyBuffer_Release(&in);
+        PyBuffer_Release(&out);
+        PyErr_SetString(PyExc_ValueError, "out is shorter than values");
+        return NULL;
+    }
+    const double *v = in.buf;
+    double *o = out.buf;
+    double one_minus_w = 1.0 - w;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) {
+            o[i] = v[i];
+            continue;
+        }
+        last = last * w + one_minus_w * v[i];
+        count++;
+        o[i] = w != 1.0 ? last / (1.0 - pow(w, (double)count)) : last;
+    }
+    PyBuffer_Release(&in);
+    PyBuffer_Release(&out);
+    return Py_BuildValue("dL", last, count);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double bias(double points, double width) {
+    double x = points / width;
+    return sqrt(2.0 * log(x > 1.0 ? x : 1.0) / width);
+}
+
+/* onset_scan(values, start, sigmas, state, train_direction, params) -> (stop, fired)
+ *
+ * values: float64[] = recent points already seen (at least `window` of them, or all) followed by
+ * the new ones from index `start`; sigmas: float64[] per new point. state: float64[8] =
+ * [count, best_level, best_level_index, best_raw, cusum, fired, onset_current, 0], updated in
+ * place. train_direction: 0 falling, 1 flat, 2 rising. params: float64[8] = [h, kappa, clip,
+ * flat_factor, rise_min, window, level_width, reference_points]. Returns the index (into values)
+ * just past the last point consumed, and whether that point fired an onset. */
+static PyObject *scan_onset(PyObject *self, PyObject *args) {
+    Py_buffer vb, sb, stb, pb;
+    Py_ssize_t start;
+    int direction;
+    if (!PyArg_ParseTuple(args, "y*ny*w*iy*", &vb, &start, &sb, &stb, &direction, &pb)) return NULL;
+    PyObject *result = NULL;
+    const double *v = vb.buf, *sig = sb.buf, *p = pb.buf;
+    double *st = stb.buf;
+    Py_ssize_t n = vb.len / 8;
+    if (stb.len / 8 < 8 || pb.len / 8 < 8 || start < 0 || start > n || sb.len / 8 < n - start) {
+        PyErr_SetString(PyExc_ValueError, "onset_scan: bad array sizes");
+        goto done;
+    }
+    double h = p[0], kappa = p[1], clip = p[2], flat_factor = p[3], rise_min = p[4];
+    Py_ssize_t window = (Py_ssize_t)p[5], level_width = (Py_ssize_t)p[6];
+    double reference = p[7];
+    long long count = (long long)st[0];
+    double best_level = st[1];
+    long long best_index = (long long)st[2];
+    double best_raw = st[3], cusum = st[4];
+    int fired = st[5] != 0.0;
+    double current_out = st[6];
+    int fired_now = 0;
+    Py_ssize_t i = start;
+    double since[64];
+    for (; i < n; i++) {
+        double value = v[i], sigma = sig[i - start];
+        long long index = count++;
+        if (!isfinite(value)) continue;
+        if (value < best_raw) best_raw = value;
+        if (index < level_width - 1 || i + 1 < level_width) continue;
+        double sum = 0.0;
+        for (Py_ssize_t k = i + 1 - level_width; k <= i; k++) sum += v[k];
+        double level = sum / (double)level_width;
+        if (level < best_level) {
+            best_level = level;
+            best_index = index;
+            cusum = 0.0;
+            fired = 0;
+            continue;
+        }
+        if (index < 5 || fired) continue;
+        if (!(sigma > 0)) continue;
+        double z = (value - best_level) / sigma;
+        double clipped = z > -clip ? z : -clip;
+        if (clipped > clip) clipped = clip;
+        double extra = bias((double)(count), (double)level_width) - bias(reference, (double)level_width);
+        double allowance = kappa + (extra > 0.0 ? extra : 0.0);
+        double next = cusum + clipped - allowance;
+        cusum = next > 0.0 ? next : 0.0;
+        if (direction == 2) continue;
+        double limit = direction == 0 ? h : h * flat_factor;
+        long long back = index - best_index < window ? index - best_index : window;
+        int m = 0;
+        for (Py_ssize_t k = i + 1 - (Py_ssize_t)back; k <= i && m < 64; k++)
+            if (k >= 0 && isfinite(v[k])) since[m++] = v[k];
+        double current = value;
+        if (m) {
+            qsort(since, (size_t)m, sizeof(double), cmp_double);
+            current = m % 2 ? since[m / 2] : (since[m / 2 - 1] + since[m / 2]) / 2.0;
+        }
+        if (cusum > limit && current > best_level + rise_min * fabs(best_level)) {
+            fired = 1;
+            fired_now = 1;
+            current_out = current;
+            i++;
+            break;
+        }
+    }
+    st[0] = (double)count;
+    st[1] = best_level;
+    st[2] = (double)best_index;
+    st[3] = best_raw;
+    st[4] = cusum;
+    st[5] = fired;
+    st[6] = current_out;
+    result = Py_BuildValue("ni", i, fired_now);
+done:
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&stb);
+    PyBuffer_Release(&pb);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"frame", scan_frame, METH_VARARGS, "Frame a clean chain of CRC-valid TFRecords."},
     {"decode_scalars", scan_decode_scalars, METH_VARARGS, "Decode simple_value scalar events."},
     {"crc32c", scan_crc32c, METH_VARARGS, "CRC32C of a bytes-like object."},
+    {"ema", scan_ema, METH_VARARGS, "TensorBoard's debiased exponential moving average, continued."},
+    {"onset_scan", scan_onset, METH_VARARGS, "The overfitting onset detector over a block of points."},
     {NULL, NULL, 0, NULL},
 };
 

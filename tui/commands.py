@@ -17,6 +17,7 @@ from tui.cli import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.config import Thresholds
 from tui.monitor import Monitor, NewRun
 from tui.replay import replay_run
+from tui.parallel import read_in_workers, workers_for
 from tui.report import needs_attention, print_json, print_table
 from tui.text import printable
 from tui.verdicts import Alert
@@ -41,9 +42,21 @@ def _no_runs(monitor: Monitor) -> int | None:
     return EXIT_USAGE
 
 
+def _load_for_check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None) -> Monitor:
+    """Like ``_load``, with the runs spread over the machine's cores (check only needs verdicts back)."""
+    monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
+    monitor.scan()
+    workers = workers_for(len({tailer.source.run for tailer in monitor.tailers.values()}))
+    if workers > 1:
+        read_in_workers(monitor, workers)
+    else:
+        monitor.read()
+    return monitor
+
+
 def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
     """One-shot verdicts; exit 1 when a run needs attention."""
-    monitor = _load(logdir, thresholds, train_tag, val_tag)
+    monitor = _load_for_check(logdir, thresholds, train_tag, val_tag)
     if (code := _no_runs(monitor)) is not None:
         return code
     runs = monitor.store.snapshot()

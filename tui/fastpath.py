@@ -248,6 +248,8 @@ def _decode_compiled(buffer: bytes, offsets: np.ndarray, lengths: np.ndarray):
         return done, out
     if len(tags) == 1:
         groups = [np.flatnonzero(done)]
+    elif len(tags) <= 64:  # the usual handful of tags: one comparison pass each beats a sort
+        groups = [np.flatnonzero(tag_ids == k) for k in range(len(tags))]
     else:
         order = np.argsort(tag_ids, kind="stable")
         order = order[tag_ids[order] >= 0]

@@ -30,6 +30,13 @@ import numpy as np
 
 from tui.trends import noise_sigma
 
+try:
+    from tui import _scan
+except ImportError:  # built without a C compiler: add_many loops over add
+    _scan = None
+
+_DIRECTIONS = {"falling": 0, "flat": 1, "rising": 2}
+
 REFERENCE_POINTS = 80
 """Curve length the default allowance is tuned for (see ``OnsetDetector.allowance``)."""
 
@@ -79,7 +86,10 @@ class OnsetDetector:
             self.best_raw = value
         if index < self.level_width - 1:
             return None
-        level = math.fsum(self.values[-self.level_width :]) / self.level_width
+        total = 0.0
+        for recent in self.values[-self.level_width :]:
+            total += recent  # in order, one rounding per add: the compiled kernel does the same
+        level = total / self.level_width
         if level < self.best_level:
             self.best_level, self.best_level_index = level, index
             self.cusum = 0.0
@@ -103,6 +113,41 @@ class OnsetDetector:
             rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
             return Onset(index, self.best_raw, current, rise)
         return None
+
+    def add_many(self, values: np.ndarray, train_direction: str, sigmas: np.ndarray) -> tuple[int, Onset | None]:
+        """``add`` over a block of points with one training direction, up to and including the first onset.
+
+        Returns how many points were consumed and the Onset (or None if the block ran out).
+        Bit for bit the same as calling ``add`` point by point; the compiled kernel
+        (``tui._scan.onset_scan``) does it without a Python step per point.
+        """
+        if _scan is None:
+            for i, (value, sigma) in enumerate(zip(values.tolist(), sigmas.tolist())):
+                onset = self.add(value, train_direction, sigma)
+                if onset is not None:
+                    return i + 1, onset
+            return len(values), None
+        keep = max(self.window, self.level_width)
+        tail = self.values[-keep:]
+        buffer = np.concatenate((np.asarray(tail, dtype=np.float64), np.asarray(values, dtype=np.float64)))
+        state = np.array([self.count, self.best_level, self.best_level_index, self.best_raw, self.cusum,
+                          float(self.fired), math.nan, 0.0])
+        params = np.array([self.h, self.kappa, self.clip, self.flat_factor, self.rise_min, self.window,
+                           self.level_width, REFERENCE_POINTS], dtype=np.float64)
+        stop, fired_now = _scan.onset_scan(buffer, len(tail), np.ascontiguousarray(sigmas, dtype=np.float64), state,
+                                           _DIRECTIONS[train_direction], params)
+        consumed = stop - len(tail)
+        self.values.extend(buffer[len(tail) : stop].tolist())
+        if len(self.values) > 8 * self.window:
+            del self.values[: len(self.values) - 4 * self.window]
+        self.count = int(state[0])
+        self.best_level, self.best_level_index = float(state[1]), int(state[2])
+        self.best_raw, self.cusum, self.fired = float(state[3]), float(state[4]), bool(state[5])
+        if not fired_now:
+            return consumed, None
+        current = float(state[6])
+        rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
+        return consumed, Onset(self.count - 1, self.best_raw, current, rise)
 
     @property
     def allowance(self) -> float:

@@ -40,6 +40,17 @@ class Series:
     def __len__(self) -> int:
         return len(self._steps) + self._tail_len
 
+    def __getstate__(self) -> tuple:
+        """Points and generation (a lock cannot cross to another process; the copy gets its own)."""
+        steps, values, walls = self.arrays()
+        return steps, values, walls, self.generation
+
+    def __setstate__(self, state: tuple) -> None:
+        steps, values, walls, generation = state
+        self.__init__()
+        self.extend(steps, walls, values)
+        self.generation = generation
+
     def extend(self, steps, walls, values) -> None:
         """Append points (sequences of equal length)."""
         count = len(steps)

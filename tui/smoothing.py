@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+try:
+    from tui import _scan
+except ImportError:  # built without a C compiler: OnlineSmoother.extend loops in Python
+    _scan = None
+
 DEFAULT_WEIGHT = 0.6
 
 
@@ -80,6 +85,15 @@ class OnlineSmoother:
         self.weight = weight
         self.last = 0.0
         self.count = 0
+
+    def extend(self, values: np.ndarray) -> np.ndarray:
+        """``add`` over many values (the compiled kernel when built; same numbers either way)."""
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        if _scan is None:
+            return np.asarray([self.add(v) for v in values.tolist()], dtype=np.float64)
+        out = np.empty_like(values)
+        self.last, self.count = _scan.ema(values, out, self.weight, self.last, self.count)
+        return out
 
     def add(self, value: float) -> float:
         """The smoothed value at this point. (No constant-series special case: it only matters for display.)"""

@@ -41,12 +41,14 @@ def noise_sigma(values: np.ndarray, autocorrelated: bool = False) -> float:
 
 
 @functools.lru_cache(maxsize=64)
-def _residual_maker(n: int) -> np.ndarray:
-    """I - H for a polynomial fit (quadratic from 5 points) over n equally spaced points: x -> residuals."""
+def _fit_basis(n: int) -> np.ndarray:
+    """Orthonormal basis (n, k) of the polynomials fitted over n equally spaced points (quadratic from 5 points).
+
+    The residuals of the least-squares fit are ``x - Q (Q^T x)``.
+    """
     t = np.linspace(-1.0, 1.0, n)
-    design = np.vander(t, 3 if n > 4 else 2)
-    hat = design @ np.linalg.pinv(design)
-    return np.eye(n) - hat
+    q, _ = np.linalg.qr(np.vander(t, 3 if n > 4 else 2))
+    return np.ascontiguousarray(q)
 
 
 def lag1_autocorrelation(values: np.ndarray) -> float:
@@ -60,8 +62,15 @@ def lag1_autocorrelation(values: np.ndarray) -> float:
 
 def _lag1_rows(rows: np.ndarray) -> np.ndarray:
     """lag1_autocorrelation of each row (same arithmetic whether one row or many)."""
-    maker = _residual_maker(rows.shape[1])
-    residuals = (rows[:, None, :] * maker[None, :, :]).sum(axis=2)
+    basis = _fit_basis(rows.shape[1])
+    # Element-wise steps in a fixed order (no BLAS, whose summation order depends on the shape):
+    # the same additions for one row or fifty thousand, so the bulk and live paths agree bit for bit.
+    residuals = rows.copy()
+    for j in range(basis.shape[1]):
+        coefficient = np.zeros(rows.shape[0])
+        for k in range(rows.shape[1]):
+            coefficient += rows[:, k] * basis[k, j]
+        residuals -= coefficient[:, None] * basis[None, :, j]
     energy = (residuals**2).sum(axis=1)
     lagged = (residuals[:, 1:] * residuals[:, :-1]).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

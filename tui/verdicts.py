@@ -18,7 +18,7 @@ import numpy as np
 from tui.advice import ADVICE
 from tui.config import Thresholds
 from tui.layers import LayerReport, layer_reports
-from tui.onset import OnsetDetector
+from tui.onset import Onset, OnsetDetector
 from tui.pairing import Pair, pair_tags
 from tui.smoothing import OnlineSmoother
 from tui.store import Run
@@ -95,7 +95,11 @@ REARM_FACTOR = 3
 BULK_POINTS = 256
 """New validation points in one update from which noise estimates are computed in bulk."""
 TRAIN_DIRECTION_EVERY = 4
-"""During a bulk catch-up, validation points between two estimates of the training direction."""
+"""Validation points between two estimates of the training direction (at least)."""
+CLASSIFY_IN_BULK = 50
+"""In a big catch-up, the verdict is classified at most this many times (alerts keep their step)."""
+TRAIN_DIRECTION_IN_BULK = 100
+"""In a big catch-up, the training direction (a slow quantity) is refreshed at most this many times."""
 WINDOW_CAP = 200
 """The longest trend window, in points (the engine keeps KEEP of them)."""
 KEEP = 256
@@ -119,8 +123,6 @@ class _Curve:
         self.min_value = math.inf
         self.min_step: int | None = None
         self.min_index = -1
-        self.min_smoothed = math.inf
-        self.min_smoothed_index = -1
 
     def add(self, step: int, value: float) -> None:
         self.steps.append(step)
@@ -134,10 +136,31 @@ class _Curve:
                 self.first = value
             if value < self.min_value:
                 self.min_value, self.min_step, self.min_index = value, step, index
-            if smoothed < self.min_smoothed:
-                self.min_smoothed, self.min_smoothed_index = smoothed, index
         if len(self.values) > 2 * KEEP:
             del self.steps[:KEEP], self.values[:KEEP], self.smoothed[:KEEP]
+
+    def extend(self, steps: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``add`` for many points at once (a catch-up): the same state, without a Python step per point."""
+        n = len(values)
+        if n == 0:
+            return np.empty(0)
+        smoothed = self.smoother.extend(values)
+        finite = np.isfinite(values)
+        if finite.any():
+            if self.first is None:
+                self.first = float(values[np.argmax(finite)])
+            lowest = int(np.argmin(np.where(finite, values, np.inf)))
+            if values[lowest] < self.min_value:
+                self.min_value, self.min_step, self.min_index = float(values[lowest]), int(steps[lowest]), self.count + lowest
+        self.count += n
+        tail = slice(max(0, n - 2 * KEEP), n)
+        self.steps.extend(steps[tail].tolist())
+        self.values.extend(values[tail].tolist())
+        self.smoothed.extend(smoothed[tail].tolist())
+        if len(self.values) > 2 * KEEP:
+            cut = len(self.values) - KEEP
+            del self.steps[:cut], self.values[:cut], self.smoothed[:cut]
+        return smoothed
 
     @property
     def offset(self) -> int:
@@ -153,6 +176,29 @@ class _Curve:
 
     def __len__(self) -> int:
         return self.count
+
+
+class _Batch:
+    """What one ``update`` consumes: the new points of the paired curves, merged in step order."""
+
+    def __init__(self, roles: list[tuple[str, _Curve]], new: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.tags = [tag for tag, _ in roles]
+        self.curves = [curve for _, curve in roles]
+        steps = [s for s, _ in new]
+        self.steps = np.concatenate(steps) if steps else np.empty(0, dtype=np.int64)
+        self.values = np.concatenate([v for _, v in new]) if new else np.empty(0)
+        self.orders = np.concatenate([np.full(len(s), order, dtype=np.int64) for order, s in enumerate(steps)]) \
+            if steps else np.empty(0, dtype=np.int64)
+        sort = np.lexsort((self.orders, self.steps))  # by step, then role: training before validation
+        self.steps, self.values, self.orders = self.steps[sort], self.values[sort], self.orders[sort]
+        self.at = 0
+        """Events before this position have been consumed."""
+        self.seen = 0
+        """Judged-curve events consumed so far."""
+        self.judged_order = -1
+        self.judged_total = 0
+        self.stride = 1
+        self.val_acc_order = -1
 
 
 class VerdictEngine:
@@ -209,9 +255,9 @@ class VerdictEngine:
         roles = [(tag, curve) for tag, curve in ((self.pair.train, self.train), (self.pair.val, self.val),
                                                   (self.pair.train_acc, self.train_acc), (self.pair.val_acc, self.val_acc))
                  if tag is not None and tag in run.scalars]
-        events: list[tuple[int, int, int, float]] = []  # (step, role order, index, value)
         self._sigma_hints = None
-        for order, (tag, curve) in enumerate(roles):
+        new: list[tuple[np.ndarray, np.ndarray]] = []
+        for tag, curve in roles:
             series = run.scalars[tag]
             steps, values, _ = series.arrays()
             done, _generation = self._consumed.get(tag, (0, series.generation))
@@ -220,34 +266,175 @@ class VerdictEngine:
                 width = self.onset.noise_width
                 start = max(0, done - width + 1)
                 self._sigma_hints = (start, rolling_noise_sigma(values[start:], width))
-            for i in range(done, len(steps)):
-                events.append((int(steps[i]), order, i, float(values[i])))
+            new.append((steps[done:], values[done:]))
             self._consumed[tag] = (len(steps), series.generation)
-        events.sort(key=lambda e: (e[0], e[1]))
-        role_curves = [curve for _, curve in roles]
-        role_tags = [tag for tag, _ in roles]
+        batch = _Batch(roles, new)
         judged = self.val if self.pair.val is not None and self.pair.val in run.scalars else self.train
-        judged_order = role_curves.index(judged) if judged in role_curves else -1
-        # A big batch (a long run read at start-up) is classified at most ~200 times; alerts keep their step.
-        new_points = sum(1 for e in events if e[1] == judged_order)
-        stride = max(1, new_points // 200)
-        # The training direction moves slowly: in a catch-up, refresh it a few hundred times at most.
-        self._train_dir_every = max(TRAIN_DIRECTION_EVERY, new_points // 500)
-        seen = 0
-        for step, order, _index, value in events:
-            curve = role_curves[order]
-            curve.add(step, value)
-            if curve is self.train or curve is self.val:
-                alerts += self._on_loss_point(role_tags[order], curve, step, value)
-            if order == judged_order:
-                seen += 1
-                classify = seen % stride == 0 or seen == new_points
-                alerts += self._judge(step, classify)
-            elif curve is self.val_acc:
-                alerts += self._check_gap(step)
+        batch.judged_order = [curve for _, curve in roles].index(judged) if judged in batch.curves else -1
+        batch.judged_total = len(new[batch.judged_order][0]) if batch.judged_order >= 0 else 0
+        batch.val_acc_order = batch.curves.index(self.val_acc) if self.val_acc in batch.curves else -1
+        # A big batch (a long run read at start-up) is classified at most CLASSIFY_IN_BULK times and the
+        # training direction refreshed at most TRAIN_DIRECTION_IN_BULK times; alerts keep their step.
+        batch.stride = max(1, batch.judged_total // CLASSIFY_IN_BULK)
+        self._train_dir_every = max(TRAIN_DIRECTION_EVERY, batch.judged_total // TRAIN_DIRECTION_IN_BULK)
+        alerts: list[Alert] = []
+        if batch.judged_total > BULK_POINTS:
+            alerts += self._catch_up(batch)
+        alerts += self._feed(batch)
         alerts += self._check_histograms(run)
         self._refresh_numbers()
         return [] if silent else alerts
+
+    def _feed(self, batch: _Batch) -> list[Alert]:
+        """Consume the batch's events from ``batch.at`` on, one at a time (the live path)."""
+        alerts: list[Alert] = []
+        curves, tags = batch.curves, batch.tags
+        steps, orders, values = batch.steps.tolist(), batch.orders.tolist(), batch.values.tolist()
+        for position in range(batch.at, len(steps)):
+            step, order, value = steps[position], orders[position], values[position]
+            curve = curves[order]
+            curve.add(step, value)
+            if curve is self.train or curve is self.val:
+                alerts += self._on_loss_point(tags[order], curve, step, value)
+            if order == batch.judged_order:
+                batch.seen += 1
+                classify = batch.seen % batch.stride == 0 or batch.seen == batch.judged_total
+                alerts += self._judge(step, classify)
+            elif curve is self.val_acc:
+                alerts += self._check_gap(step)
+        batch.at = len(steps)
+        return alerts
+
+    def _catch_up(self, batch: _Batch) -> list[Alert]:
+        """Consume a big batch without a Python step per point, up to the first sign of divergence.
+
+        Between the points where the training direction is refreshed or the verdict classified,
+        curves are extended in bulk and the onset detector runs over the block in one call (the
+        compiled kernel when built); at those points the engine judges exactly as in ``_feed``.
+        Divergence checks are per point, so from the first non-finite or exploding loss on,
+        ``_feed`` takes over.
+        """
+        alerts: list[Alert] = []
+        stop = self._first_divergence_candidate(batch)
+        judged_positions = np.flatnonzero(batch.orders[:stop] == batch.judged_order)
+        have_val = batch.curves[batch.judged_order] is self.val
+        count = len(judged_positions)
+        position = 0
+        done = 0  # judged points of this catch-up consumed
+        while done < count:
+            # The next judged point that classifies or refreshes the training direction (as _judge counts).
+            seen = batch.seen
+            to_classify = batch.stride - seen % batch.stride
+            if seen + to_classify > batch.judged_total:
+                to_classify = batch.judged_total - seen
+            to_refresh = max(1, self._train_dir_every - self._since_train_dir) if have_val else count + 1
+            step_ahead = min(to_classify, to_refresh)
+            if done + step_ahead > count:  # no such point before the divergence check takes over
+                if have_val:
+                    self._since_train_dir += count - done
+                batch.seen += count - done
+                done = count
+                break
+            if have_val:
+                self._since_train_dir += step_ahead - 1
+            done += step_ahead
+            boundary = int(judged_positions[done - 1])
+            alerts += self._extend_to(batch, position, boundary, have_val)
+            batch.seen = seen + step_ahead
+            classify = batch.seen % batch.stride == 0 or batch.seen == batch.judged_total
+            alerts += self._feed_one(batch, boundary, classify)
+            position = boundary + 1
+        tail = int(judged_positions[-1]) + 1 if count else 0
+        if tail > position:
+            alerts += self._extend_to(batch, position, tail, have_val)
+            position = tail
+        batch.at = position
+        return alerts
+
+    def _extend_to(self, batch: _Batch, start: int, end: int, have_val: bool) -> list[Alert]:
+        """Bulk-consume events [start, end): none of them classifies, diverges or refreshes the training direction."""
+        alerts: list[Alert] = []
+        if have_val:
+            val_order = batch.judged_order
+            val_positions = start + np.flatnonzero(batch.orders[start:end] == val_order)
+            done = 0
+            while done < len(val_positions):
+                # The onset detector over the block; if it fires, the curves are brought to that point first.
+                first = len(self.val) + int(np.count_nonzero(batch.orders[start:int(val_positions[done])] == val_order))
+                values = batch.values[val_positions[done:]]
+                used, onset = self.onset.add_many(values, self._train_dir, self._sigmas(first, len(values)))
+                done += used
+                if onset is None:
+                    break
+                at = int(val_positions[done - 1]) + 1
+                self._extend_curves(batch, start, at)
+                start = at
+                alerts += self._report_onset(onset, int(batch.steps[at - 1]), self._train_dir)
+        alerts += self._extend_curves(batch, start, end)
+        return alerts
+
+    def _extend_curves(self, batch: _Batch, start: int, end: int) -> list[Alert]:
+        """Extend every curve with its events in [start, end); the gap flag follows validation accuracy."""
+        orders = batch.orders[start:end]
+        had_train_acc = len(self.train_acc) > 0
+        train_acc_before = self.train_acc.smoothed[-1] if self.train_acc.smoothed else math.nan
+        val_acc_count = len(self.val_acc)
+        smoothed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for order, curve in enumerate(batch.curves):
+            mine = np.flatnonzero(orders == order) + start
+            if len(mine):
+                smoothed[order] = (mine, curve.extend(batch.steps[mine], batch.values[mine]))
+        if batch.val_acc_order not in smoothed or self.pair.train_acc is None:
+            return []
+        acc_positions, acc_smoothed = smoothed[batch.val_acc_order]
+        train_order = batch.curves.index(self.train_acc) if self.train_acc in batch.curves else -1
+        train_positions, train_smoothed = smoothed.get(train_order, (np.empty(0, dtype=np.int64), np.empty(0)))
+        # The training accuracy each validation-accuracy point saw: the last one logged before it.
+        before = np.searchsorted(train_positions, acc_positions) - 1
+        train_seen = np.where(before >= 0, train_smoothed[np.maximum(before, 0)] if len(train_smoothed) else math.nan,
+                              train_acc_before)
+        known = (before >= 0) | had_train_acc  # live, the gap is not judged before training accuracy exists
+        if not known.any():
+            return []
+        counts = val_acc_count + 1 + np.arange(len(acc_positions))
+        return self._gap_events(batch.steps[acc_positions][known], train_seen[known], acc_smoothed[known],
+                                counts[known])
+
+    def _feed_one(self, batch: _Batch, position: int, classify: bool) -> list[Alert]:
+        """The live path for one judged event inside a catch-up."""
+        step, value = int(batch.steps[position]), float(batch.values[position])
+        curve = batch.curves[batch.judged_order]
+        curve.add(step, value)
+        return self._judge(step, classify)
+
+    def _sigmas(self, first: int, count: int) -> np.ndarray:
+        """Noise estimates for validation points first..first+count-1 (from the bulk hints, else computed)."""
+        if self._sigma_hints is not None:
+            start, hints = self._sigma_hints
+            if start <= first and first + count <= start + len(hints):
+                return hints[first - start : first - start + count]
+        raise AssertionError("a catch-up always has its noise estimates")  # pragma: no cover
+
+    def _first_divergence_candidate(self, batch: _Batch) -> int:
+        """Position of the first loss event that is non-finite or could be an explosion (else the batch length)."""
+        t = self.thresholds
+        stop = len(batch.steps)
+        for order, curve in enumerate(batch.curves):
+            if curve is not self.train and curve is not self.val:
+                continue
+            mine = np.flatnonzero(batch.orders == order)
+            values = batch.values[mine]
+            finite = np.isfinite(values)
+            bad = ~finite
+            lowest = np.minimum.accumulate(np.where(finite, values, np.inf))
+            lowest = np.minimum(lowest, curve.min_value)
+            first = curve.first if curve.first is not None else (values[np.argmax(finite)] if finite.any() else None)
+            if first is not None:
+                with np.errstate(invalid="ignore"):
+                    bad |= (lowest > 0) & (values > t.explode_ratio * lowest) & (values > 0.5 * first)
+            if bad.any():
+                stop = min(stop, int(mine[np.argmax(bad)]))
+        return stop
 
     def _purged(self, run: Run) -> bool:
         for tag, (done, generation) in self._consumed.items():
@@ -413,6 +600,10 @@ class VerdictEngine:
             if start <= index < start + len(hints):
                 sigma = float(hints[index - start])
         onset = self.onset.add(self.val.values[-1], train_dir, sigma)
+        return self._report_onset(onset, step, train_dir)
+
+    def _report_onset(self, onset: Onset | None, step: int, train_dir: str) -> list[Alert]:
+        """Alert once per confirmed rise; re-arm when validation set a new best."""
         if not self.onset.fired:
             if "overfitting" in self._active:
                 self._clear("overfitting")  # validation set a new best: re-armed
@@ -439,20 +630,43 @@ class VerdictEngine:
             flags.pop("noisy-val", None)
 
     def _check_gap(self, step: int) -> list[Alert]:
-        t = self.thresholds
+        """gap: on when train accuracy leads by more than ``gap`` of it; off only below half that (no flapping)."""
         if not len(self.train_acc) or not len(self.val_acc):
             return []
-        train_acc = self.train_acc.smoothed[-1]
-        val_acc = self.val_acc.smoothed[-1]
+        return self._gap_events(np.array([step]), np.array([self.train_acc.smoothed[-1]]),
+                                np.array([self.val_acc.smoothed[-1]]), np.array([len(self.val_acc)]))
+
+    def _gap_events(self, steps: np.ndarray, train_acc: np.ndarray, val_acc: np.ndarray,
+                    counts: np.ndarray) -> list[Alert]:
+        """The gap flag over a sequence of validation-accuracy points (one, live; or a block, in a catch-up)."""
+        t = self.thresholds
+        with np.errstate(invalid="ignore"):
+            lead = (train_acc - val_acc) / np.where(train_acc > 0, train_acc, np.nan)
+            usable = (counts >= t.min_points) & (train_acc > 0)
+            high = usable & (lead > t.gap)
+            low = ~usable | ~(lead > 0.5 * t.gap)
+        was_on = "gap" in self._active
+        decisive = np.where(high | low, np.arange(len(steps)), -1)
+        last = np.maximum.accumulate(decisive)
+        on = np.where(last >= 0, high[np.maximum(last, 0)], was_on)
+        before = np.concatenate(([was_on], on[:-1]))
+        alerts: list[Alert] = []
+        for i in np.flatnonzero(high & ~before).tolist():
+            self._clear("gap")
+            alerts += self._raise("gap", "gap", int(steps[i]), self.pair.val_acc or "", self._gap_reason(
+                train_acc[i], val_acc[i]))
         flags = self.verdict.flags
-        if len(self.val_acc) >= t.min_points and train_acc > 0 and (train_acc - val_acc) > t.gap * train_acc:
-            reason = (f"{self.pair.train_acc} {_fmt(train_acc)} vs {self.pair.val_acc} {_fmt(val_acc)} "
-                      f"({(train_acc - val_acc) / train_acc:.0%} apart)")
-            flags["gap"] = reason
-            return self._raise("gap", "gap", step, self.pair.val_acc or "", reason)
-        flags.pop("gap", None)
-        self._clear("gap")
-        return []
+        if on[-1]:
+            flags["gap"] = self._gap_reason(train_acc[-1], val_acc[-1])
+            self._active.add("gap")
+        else:
+            flags.pop("gap", None)
+            self._clear("gap")
+        return alerts
+
+    def _gap_reason(self, train_acc: float, val_acc: float) -> str:
+        return (f"{self.pair.train_acc} {_fmt(float(train_acc))} vs {self.pair.val_acc} {_fmt(float(val_acc))} "
+                f"({(train_acc - val_acc) / train_acc:.0%} apart)")
 
     def _check_histograms(self, run: Run) -> list[Alert]:
         counts = {tag: len(h) for tag, h in run.histograms.items()}
