@@ -270,7 +270,7 @@ class VerdictEngine:
             self._consumed[tag] = (len(steps), series.generation)
         batch = _Batch(roles, new)
         judged = self.val if self.pair.val is not None and self.pair.val in run.scalars else self.train
-        batch.judged_order = [curve for _, curve in roles].index(judged) if judged in batch.curves else -1
+        batch.judged_order = batch.curves.index(judged) if judged in batch.curves else -1
         batch.judged_total = len(new[batch.judged_order][0]) if batch.judged_order >= 0 else 0
         batch.val_acc_order = batch.curves.index(self.val_acc) if self.val_acc in batch.curves else -1
         # A big batch (a long run read at start-up) is classified at most CLASSIFY_IN_BULK times and the
@@ -359,10 +359,10 @@ class VerdictEngine:
             val_positions = start + np.flatnonzero(batch.orders[start:end] == val_order)
             done = 0
             while done < len(val_positions):
-                # The onset detector over the block; if it fires, the curves are brought to that point first.
-                first = len(self.val) + int(np.count_nonzero(batch.orders[start:int(val_positions[done])] == val_order))
+                # The onset detector over the block; if it fires, the curves are brought to that point first,
+                # so the validation curve always ends just before val_positions[done].
                 values = batch.values[val_positions[done:]]
-                used, onset = self.onset.add_many(values, self._train_dir, self._sigmas(first, len(values)))
+                used, onset = self.onset.add_many(values, self._train_dir, self._sigmas(len(self.val), len(values)))
                 done += used
                 if onset is None:
                     break
@@ -408,7 +408,7 @@ class VerdictEngine:
         return self._judge(step, classify)
 
     def _sigmas(self, first: int, count: int) -> np.ndarray:
-        """Noise estimates for validation points first..first+count-1 (from the bulk hints, else computed)."""
+        """Noise estimates for validation points first..first+count-1, from the bulk hints ``update`` computed."""
         if self._sigma_hints is not None:
             start, hints = self._sigma_hints
             if start <= first and first + count <= start + len(hints):
