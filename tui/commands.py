@@ -24,9 +24,19 @@ from tui.verdicts import Alert
 
 
 
-def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None) -> Monitor:
+def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None,
+          spread: bool = False) -> Monitor:
+    """One round of reading and judging; with ``spread``, the runs go to one worker process per core
+    (only for commands that need verdicts back, not whole curves)."""
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    monitor.refresh()
+    workers = 1
+    if spread:
+        monitor.scan()
+        workers = workers_for(len({tailer.source.run for tailer in monitor.tailers.values()}))
+    if workers > 1:
+        read_in_workers(monitor, workers)
+    else:
+        monitor.refresh()
     return monitor
 
 
@@ -42,21 +52,9 @@ def _no_runs(monitor: Monitor) -> int | None:
     return EXIT_USAGE
 
 
-def _load_for_check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None) -> Monitor:
-    """Like ``_load``, with the runs spread over the machine's cores (check only needs verdicts back)."""
-    monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    monitor.scan()
-    workers = workers_for(len({tailer.source.run for tailer in monitor.tailers.values()}))
-    if workers > 1:
-        read_in_workers(monitor, workers)
-    else:
-        monitor.read()
-    return monitor
-
-
 def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
     """One-shot verdicts; exit 1 when a run needs attention."""
-    monitor = _load_for_check(logdir, thresholds, train_tag, val_tag)
+    monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True)
     if (code := _no_runs(monitor)) is not None:
         return code
     runs = monitor.store.snapshot()

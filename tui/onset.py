@@ -110,8 +110,7 @@ class OnsetDetector:
         current = statistics.median(since) if since else value
         if self.cusum > limit and current > self.best_level + self.rise_min * abs(self.best_level):
             self.fired = True
-            rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
-            return Onset(index, self.best_raw, current, rise)
+            return self._onset(index, current)
         return None
 
     def add_many(self, values: np.ndarray, train_direction: str, sigmas: np.ndarray) -> tuple[int, Onset | None]:
@@ -145,9 +144,11 @@ class OnsetDetector:
         self.best_raw, self.cusum, self.fired = float(state[3]), float(state[4]), bool(state[5])
         if not fired_now:
             return consumed, None
-        current = float(state[6])
+        return consumed, self._onset(self.count - 1, float(state[6]))
+
+    def _onset(self, index: int, current: float) -> Onset:
         rise = current / self.best_raw - 1.0 if self.best_raw else math.inf
-        return consumed, Onset(self.count - 1, self.best_raw, current, rise)
+        return Onset(index, self.best_raw, current, rise)
 
     @property
     def allowance(self) -> float:
