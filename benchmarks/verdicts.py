@@ -30,6 +30,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "..", "shared", "fixtures")
 
 
+PATIENCES = range(5, 61)
+"""Keras patience values tried for the matched comparison (the smallest with no false alarm is reported)."""
+
+
 def first_alert_index(alerts, kind: str, val_steps: list[int]) -> int | None:
     """Validation-point index at which the first alert of ``kind`` fired."""
     for alert in alerts:
@@ -67,6 +71,7 @@ def evaluate(folders: list[str], thresholds: Thresholds | None = None) -> dict:
                 "patience5": label.get("keras_patience5", keras_patience(val)) if "keras_patience5" in label
                 else keras_patience(val),
                 "gl5": label.get("prechelt_gl5") if "prechelt_gl5" in label else prechelt_gl(val),
+                "patience": {p: keras_patience(val, p) for p in PATIENCES},
                 "kinds": sorted({a.kind for a in alerts}),
             })
     return {"rows": rows, "summary": summarize(rows)}
@@ -92,12 +97,34 @@ def _score(rows, key):
     }
 
 
+def quiet_patience(rows) -> int | None:
+    """The smallest Keras patience with no false alarm and no premature stop on these runs.
+
+    Patience-5 buys its short delay with false alarms; this is the patience a user would
+    need to be as quiet as losswatch, so the delays can be compared at the same false-alarm rate.
+    """
+    for p in PATIENCES:
+        for r in rows:
+            r["_p"] = r["patience"][p]
+        score = _score(rows, "_p")
+        if score["false alarms"] == 0 and score["premature"] == 0:
+            return p
+    return None
+
+
 def summarize(rows) -> dict:
     summary = {
         "losswatch": _score(rows, "overfit_at"),
         "keras patience=5": _score(rows, "patience5"),
         "prechelt GL5": _score(rows, "gl5"),
     }
+    quiet = quiet_patience(rows)
+    if quiet is not None:
+        for r in rows:
+            r["_p"] = r["patience"][quiet]
+        summary[f"keras patience={quiet}"] = _score(rows, "_p")
+    for r in rows:
+        r.pop("_p", None)
     diverged = [r for r in rows if r["kind"] == "diverged"]
     caught = [r for r in diverged if r["diverge_at"] is not None]
     summary["diverging"] = {
@@ -118,7 +145,9 @@ def markdown(summary: dict) -> str:
     lines = ["| detector | overfit runs | caught | mean delay (val points) | max delay | premature | false alarms "
              "(healthy + stuck runs) | alarms on mildly worsening runs |",
              "|---|---|---|---|---|---|---|---|"]
-    for name in ("losswatch", "keras patience=5", "prechelt GL5"):
+    detectors = ["losswatch", "keras patience=5", "prechelt GL5"]
+    detectors += [name for name in summary if name.startswith("keras patience=") and name not in detectors]
+    for name in detectors:
         s = summary[name]
         lines.append(f"| {name} | {s['overfit runs']} | {s['caught']} | {s['mean delay']} | {s['max delay']} | "
                      f"{s['premature']} | {s['false alarms']} of {s['other runs']} | {s['mild runs alarmed']} |")
