@@ -1,16 +1,19 @@
-"""`check` spread over worker processes prints exactly what one process prints."""
+"""Runs read in worker processes give exactly what one process gives: for `check` and for the live app."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import numpy as np
-from conftest import DATA, scalar_run
+from conftest import DATA, scalar_event, scalar_run
 
 from tui import commands, parallel
 from tui.config import Thresholds
+from tui.monitor import Monitor
+from tui.records import frame
 
 
 def _logdir(tmp_path: Path) -> Path:
@@ -46,3 +49,61 @@ def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch):
 def test_workers_are_used_only_where_they_pay():
     assert parallel.workers_for(1) == 1
     assert parallel.workers_for(parallel.MIN_RUNS - 1) == 1
+
+
+def _state(monitor) -> dict:
+    """Everything the app shows of each run: curves, verdict, alerts."""
+    runs = {}
+    for name, run in monitor.store.runs.items():
+        curves = {tag: [a.tolist() for a in series.arrays()] for tag, series in run.scalars.items()}
+        verdict = run.verdict
+        runs[name] = (curves, verdict.kind if verdict else None, sorted(verdict.flags) if verdict else None,
+                      {tag: len(h.items) for tag, h in run.histograms.items()})
+    alerts = sorted((a.run, a.step, a.kind, a.tag, a.reason) for a in monitor.store.alerts)
+    return {"runs": runs, "alerts": alerts}
+
+
+def _append(root: Path) -> None:
+    """A job goes on writing: three more epochs of a generated run."""
+    path = next((root / "gen-0").glob("*tfevents*"))
+    with open(path, "ab") as handle:
+        for step in range(400, 403):
+            handle.write(frame(scalar_event("loss", step, 0.1, 2000.0 + step)))
+            handle.write(frame(scalar_event("val_loss", step, 0.9, 2000.0 + step)))
+
+
+def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path):
+    """The app's start-up path: whole runs, engines and file offsets come back; later appends are read once."""
+    root = _logdir(tmp_path)
+    alone = Monitor(str(root))
+    alone.refresh()
+    spread = Monitor(str(root))
+    spread.scan()
+    progressed = []
+    parallel.read_in_workers(spread, 2, whole=True, progress=lambda changes, alerts: progressed.append(changes))
+    assert {change.run for changes in progressed for change in changes} == set(alone.store.runs)  # all reported
+    assert progressed[0] and spread.progress == (len(spread.tailers), len(spread.tailers))
+    assert parallel.unread_paths(spread) == []
+    assert _state(spread) == _state(alone)
+    _append(root)
+    for monitor in (alone, spread):
+        monitor.read(None, only_grown=True)
+    assert _state(spread) == _state(alone)
+    assert len(spread.store.runs["gen-0"].scalars["val_loss"]) == 403
+
+
+def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, monkeypatch):
+    """Where no process can be started (fork fails: the user's process limit), check still prints every run,
+    as one process would, and says why it read in one process."""
+    root = _logdir(tmp_path)
+    alone = _check_json(root, capsys)
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(commands, "workers_for", lambda count: 2)
+    monkeypatch.setattr(os, "fork", no_fork)
+    monitor = commands._load(str(root), Thresholds(), None, None, spread=True)
+    assert any("worker processes failed" in note for note in monitor.store.notes)
+    assert len(monitor.store.runs) == 12
+    assert _check_json(root, capsys) == alone

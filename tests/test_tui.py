@@ -284,3 +284,33 @@ async def test_cursor_starts_on_the_run_most_in_need_of_attention():
         await pilot.pause()
         assert app.table.selected == rows(app)[0] == "torch/diverge-7"
         assert app.selected == "torch/diverge-7"
+
+
+async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeypatch):
+    """At start-up the runs are read in worker processes (whole runs come back); the table fills with the
+    same verdicts one process gives, and appends are then tailed as usual."""
+    from tui import watcher as watcher_module
+
+    monkeypatch.setattr(watcher_module, "workers_for", lambda count: 2)
+    for i in range(10):
+        t = np.arange(60)
+        scalar_run(tmp_path / f"run-{i}", {"loss": list(np.exp(-t / 20) + 0.1),
+                                           "val_loss": list(0.4 + np.exp(-t / 15) + 0.004 * np.maximum(t - 4 * i, 0))})
+    alone = Monitor(str(tmp_path))
+    alone.refresh()
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        deadline = time.monotonic() + 60
+        while len(rows(app)) < 10 and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert sorted(rows(app)) == [f"run-{i}" for i in range(10)]
+        assert not app.store.notes  # the workers did the reading
+        assert {n: r.verdict.kind for n, r in app.store.runs.items()} == \
+               {n: r.verdict.kind for n, r in alone.store.runs.items()}
+        path = next((tmp_path / "run-0").glob("*tfevents*"))
+        with open(path, "ab") as handle:
+            handle.write(frame(scalar_event("val_loss", 60, 0.5, 2000.0)))
+        deadline = time.monotonic() + 10
+        while len(app.store.runs["run-0"].scalars["val_loss"]) < 61 and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert len(app.store.runs["run-0"].scalars["val_loss"]) == 61

@@ -17,17 +17,16 @@ from tui.cli import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.config import Thresholds
 from tui.monitor import Monitor, NewRun
 from tui.replay import replay_run
-from tui.parallel import read_in_workers, workers_for
+from tui.parallel import read_in_workers, unread_paths, workers_for
 from tui.report import needs_attention, print_json, print_table
 from tui.text import printable
 from tui.verdicts import Alert
 
 
-
 def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None,
           spread: bool = False) -> Monitor:
     """One round of reading and judging; with ``spread``, the runs go to one worker process per core
-    (only for commands that need verdicts back, not whole curves)."""
+    and come back as summaries (for commands that need verdicts, not whole curves)."""
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
     workers = 1
     if spread:
@@ -35,6 +34,8 @@ def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
         workers = workers_for(len({tailer.source.run for tailer in monitor.tailers.values()}))
     if workers > 1:
         read_in_workers(monitor, workers)
+        if rest := unread_paths(monitor):
+            monitor.read(rest)
     else:
         monitor.refresh()
     return monitor

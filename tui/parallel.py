@@ -1,67 +1,150 @@
-"""`check` on a big log directory: read and judge the runs in forked worker processes.
+"""The first read of a big log directory, spread over worker processes.
 
 Reading and judging one run does not depend on any other run, so a machine with
 two cores can do two at once. Each worker runs the very same Monitor (reader,
-store, verdict engine) on its share of the event files and sends back what
-`check` prints: each run's verdict, health and newest point, and the alerts;
-the curves themselves stay in the worker. Used only where ``fork`` exists and
-there are enough runs to pay for the processes.
+store, verdict engine) on one run's event files and sends the result back as
+soon as that run is done:
+
+* for `check`, a summary: the verdict, the file health and the newest point of
+  each curve (what the report prints); the curves stay in the worker;
+* for the live app (``whole=True``), everything: the run with its curves, its
+  verdict engine and its file tailers (offsets, decoder state), so the app goes
+  on tailing each file exactly where the worker stopped.
+
+Workers are forked: a spawned worker would re-import the main module and needs
+multiprocessing's resource-tracker process, which cannot start while Textual has
+replaced ``sys.stderr``. A forked worker builds a Monitor of its own from the job
+it is given and touches no state (and no lock) of the parent's threads. Where no
+process can be started, the caller reads the runs in its own process.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import pickle
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 
-from tui.monitor import Monitor
+from tui.config import Thresholds
+from tui.discovery import EventFile
+from tui.monitor import Monitor, Tailer
 from tui.series import Series
-from tui.store import Run
-from tui.verdicts import Alert
+from tui.store import Change, Run
+from tui.verdicts import Alert, VerdictEngine
 
 MIN_RUNS = 8
-"""Below this many runs one process is as fast (forking and collecting cost ~0.1 s)."""
+"""Below this many runs one process is as fast (starting workers costs a few tenths of a second)."""
+PROGRESS_SECONDS = 1.0
+"""How often finished runs are reported while the workers go on (each report redraws the app's table)."""
 
-_monitor: Monitor | None = None
-"""The parent's monitor, inherited by the forked workers."""
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs to build its own Monitor for one run."""
+
+    logdir: str
+    thresholds: Thresholds
+    train_pattern: str | None
+    val_pattern: str | None
+    sources: tuple[EventFile, ...]
+    whole: bool
+
+
+@dataclass
+class _RunResult:
+    whole: bool
+    run: Run | None
+    engine: VerdictEngine | None
+    tailers: dict[str, Tailer]
+    changes: list[Change]
+    alerts: list[Alert]
 
 
 def workers_for(run_count: int) -> int:
     """How many processes to use: one per core, none when it does not pay or cannot fork."""
     if run_count < MIN_RUNS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
-                      run_count // (MIN_RUNS // 2)))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, run_count // (MIN_RUNS // 2)))
 
 
-def read_in_workers(monitor: Monitor, workers: int) -> list[Alert]:
-    """Read every file of ``monitor`` (after ``scan``) in ``workers`` processes; fill its store with run summaries.
+def cold_runs(monitor: Monitor) -> dict[str, list[Tailer]]:
+    """Runs none of whose files was read yet (after ``scan``), biggest first so the workers finish together."""
+    by_run: dict[str, list[Tailer]] = {}
+    for tailer in monitor.tailers.values():
+        by_run.setdefault(tailer.source.run, []).append(tailer)
+    cold = {name: tailers for name, tailers in by_run.items()
+            if name not in monitor.store.runs and all(t.rounds == 0 for t in tailers)}
+    return dict(sorted(cold.items(), key=lambda item: -sum(_size(t.source.path) for t in item[1])))
 
-    The store then holds, per run, the verdict, the file health and the newest point of each curve
-    (enough for `check`'s table and JSON), not whole curves.
+
+def read_in_workers(monitor: Monitor, workers: int, whole: bool = False,
+                    progress: Callable[[list[Change], list[Alert]], None] | None = None) -> list[Alert]:
+    """Read and judge the cold runs of ``monitor`` (after ``scan``) in ``workers`` processes.
+
+    Each run lands in the store as soon as its worker is done; ``progress`` is called with what is
+    new at most every PROGRESS_SECONDS. With ``whole`` the store gets whole runs and the monitor their engines
+    and tailers; without, run summaries (enough for `check`'s table and JSON). If worker processes
+    cannot run, the runs not done stay unread (``unread_paths``) for the caller to read in-process.
     """
-    global _monitor
-    by_run: dict[str, list[str]] = {}
-    for path, tailer in monitor.tailers.items():
-        by_run.setdefault(tailer.source.run, []).append(path)
-    names = sorted(by_run, key=lambda name: -sum(_size(p) for p in by_run[name]))  # big runs first: even shares
-    shares: list[list[str]] = [[] for _ in range(workers)]
-    for i, name in enumerate(names):
-        shares[i % workers].extend(by_run[name])
-    _monitor = monitor
+    runs = cold_runs(monitor)
+    files = sum(len(tailers) for tailers in runs.values())
+    done = 0
+    monitor.progress = (0, files)
+    alerts: list[Alert] = []
+    pending: tuple[list[Change], list[Alert]] = ([], [])
+    last_report = -math.inf  # the first finished run is shown at once
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_read_share, shares))
-    finally:
-        _monitor = None
-    alerts: list[Alert] = []
-    with monitor.store.lock:
-        for runs, share_alerts in results:
-            for run in runs:
-                monitor.store.runs[run.name] = run
-            alerts += share_alerts
-        monitor.store.alerts.extend(alerts)
+            futures = [pool.submit(_read_run, _Job(monitor.logdir, monitor.thresholds, monitor.train_pattern,
+                                                   monitor.val_pattern, tuple(t.source for t in tailers), whole))
+                       for tailers in runs.values()]
+            for future in as_completed(futures):
+                result = future.result()
+                now = monitor.clock()
+                result.alerts = [replace(alert, time=now) for alert in result.alerts]
+                _install(monitor, result, now)
+                done += len(result.tailers)
+                monitor.progress = (done, files)
+                alerts += result.alerts
+                pending[0].extend(result.changes)
+                pending[1].extend(result.alerts)
+                if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
+                    progress(*pending)
+                    pending, last_report = ([], []), time.monotonic()
+    except (BrokenProcessPool, OSError, pickle.PicklingError) as error:
+        # No worker processes here (process limit, no /dev/shm, ...): the caller reads what is left itself.
+        monitor.store.notes.append(f"worker processes failed ({error or type(error).__name__}): reading in one process")
+    if progress is not None and (pending[0] or pending[1]):
+        progress(*pending)
     return alerts
+
+
+def unread_paths(monitor: Monitor) -> list[str]:
+    """Files no round has read yet (what is left after ``read_in_workers``)."""
+    return [path for path, tailer in monitor.tailers.items() if tailer.rounds == 0]
+
+
+def _install(monitor: Monitor, result: _RunResult, now: float) -> None:
+    """Put one worker's run into the parent: the store's run, and for whole runs the engine and tailers."""
+    with monitor.store.lock:
+        if result.run is not None:
+            result.run.last_seen = now
+            monitor.store.runs[result.run.name] = result.run
+            if result.engine is not None:
+                monitor.engines[result.run.name] = result.engine
+        if result.whole:
+            monitor.tailers.update(result.tailers)
+        else:  # a summary: the files were read, so later rounds only look at what grows
+            for path, tailer in result.tailers.items():
+                if path in monitor.tailers:
+                    monitor.tailers[path].rounds = tailer.rounds
+        monitor.store.alerts.extend(result.alerts)
 
 
 def _size(path: str) -> int:
@@ -71,24 +154,16 @@ def _size(path: str) -> int:
         return 0
 
 
-def _read_share(paths: list[str]) -> tuple[list[Run], list[Alert]]:
-    """In a worker: read and judge these files run by run; return run summaries and alerts.
-
-    Each run's curves are dropped once it is judged, so a worker's memory stays at one run's worth.
-    """
-    monitor = _monitor
-    assert monitor is not None
-    by_run: dict[str, list[str]] = {}
-    for path in paths:
-        by_run.setdefault(monitor.tailers[path].source.run, []).append(path)
-    runs: list[Run] = []
-    alerts: list[Alert] = []
-    for name, run_paths in by_run.items():
-        alerts += monitor.read(run_paths)[1]
-        run = monitor.store.runs.pop(name, None)
-        if run is not None:
-            runs.append(_summary(run))
-    return runs, alerts
+def _read_run(job: _Job) -> _RunResult:
+    """In a worker: read and judge one run's files with a Monitor of its own."""
+    monitor = Monitor(job.logdir, job.thresholds, train_pattern=job.train_pattern, val_pattern=job.val_pattern)
+    monitor.tailers = {source.path: Tailer(source) for source in job.sources}
+    changes, alerts = monitor.read()
+    run = next(iter(monitor.store.runs.values()), None)
+    engine = monitor.engines.get(run.name) if run is not None else None
+    if run is not None and not job.whole:
+        run, engine = _summary(run), None
+    return _RunResult(job.whole, run, engine, monitor.tailers, changes, alerts)
 
 
 def _summary(run: Run) -> Run:

@@ -18,6 +18,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from tui.monitor import Monitor, NewRun
+from tui.parallel import cold_runs, read_in_workers, workers_for
 from tui.store import Change
 from tui.verdicts import Alert
 
@@ -46,8 +47,11 @@ class _Wake(FileSystemEventHandler):
 class Watcher:
     """Runs the monitor on its own thread, woken by file events or a poll interval."""
 
-    def __init__(self, monitor: Monitor, callback: Callback, poll_seconds: float | None = None) -> None:
+    def __init__(self, monitor: Monitor, callback: Callback, poll_seconds: float | None = None,
+                 spread: bool = False) -> None:
         self.monitor = monitor
+        self.spread = spread
+        """Read the runs found at start-up in worker processes, one per core (whole runs come back)."""
         self.callback = callback
         self.poll_seconds = poll_seconds
         self._user_poll = bool(poll_seconds)
@@ -119,6 +123,9 @@ class Watcher:
             new_runs = self.monitor.scan() if full_round else []
             if new_runs:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
+            if self.spread and new_runs and (workers := workers_for(len(cold_runs(self.monitor)))) > 1:
+                read_in_workers(self.monitor, workers, whole=True,
+                                progress=lambda changes, alerts: self.callback([], changes, alerts))
             self.monitor.read(None if full_round else changed, only_grown=full_round,
                               progress=lambda changes, alerts: self.callback([], changes, alerts))
             alerts = self.monitor.check_stalled()

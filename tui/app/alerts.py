@@ -14,7 +14,7 @@ from tui.app.format import name_text
 from tui.text import printable
 from tui.verdicts import Alert
 
-MAX_ALERTS = 200
+MAX_ALERTS = 50
 
 
 class AlertLog(VerticalScroll):

@@ -110,7 +110,7 @@ class LossWatchApp(App[None]):
         self.set_interval(0.25, self._tick)
         self.set_interval(1.0, self._refresh_ages)
         if self.watch_files:
-            self.watcher = Watcher(self.monitor, self._from_engine, poll_seconds=self.poll_seconds)
+            self.watcher = Watcher(self.monitor, self._from_engine, poll_seconds=self.poll_seconds, spread=True)
             self.watcher.start()  # the first round (all files) runs on the watcher's thread
         else:
             self._from_engine(*self.monitor.refresh())
