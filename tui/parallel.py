@@ -119,7 +119,8 @@ def read_in_workers(monitor: Monitor, workers: int, whole: bool = False,
                     pending, last_report = ([], []), time.monotonic()
     except (BrokenProcessPool, OSError, pickle.PicklingError) as error:
         # No worker processes here (process limit, no /dev/shm, ...): the caller reads what is left itself.
-        monitor.store.notes.append(f"worker processes failed ({error or type(error).__name__}): reading in one process")
+        why = str(error) or type(error).__name__
+        monitor.store.notes.append(f"worker processes failed ({why}): reading in one process")
     if progress is not None and (pending[0] or pending[1]):
         progress(*pending)
     return alerts
