@@ -37,9 +37,9 @@ def _check_json(root: Path, capsys) -> tuple[int, list[dict]]:
 def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch):
     root = _logdir(tmp_path)
     assert parallel.workers_for(12) >= 1
-    monkeypatch.setattr(commands, "workers_for", lambda count: 2)
+    monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
     spread = _check_json(root, capsys)
-    monkeypatch.setattr(commands, "workers_for", lambda count: 1)
+    monkeypatch.setattr(parallel, "workers_for", lambda count: 1)
     alone = _check_json(root, capsys)
     assert spread == alone
     assert len(alone[1]) == 12
@@ -80,7 +80,8 @@ def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path)
     spread = Monitor(str(root))
     spread.scan()
     progressed = []
-    parallel.read_in_workers(spread, 2, whole=True, progress=lambda changes, alerts: progressed.append(changes))
+    parallel.read_in_workers(spread, whole=True, progress=lambda changes, alerts: progressed.append(changes),
+                             workers=2)
     assert {change.run for changes in progressed for change in changes} == set(alone.store.runs)  # all reported
     assert progressed[0] and spread.progress == (len(spread.tailers), len(spread.tailers))
     assert parallel.unread_paths(spread) == []
@@ -101,7 +102,7 @@ def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, 
     def no_fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(commands, "workers_for", lambda count: 2)
+    monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
     monkeypatch.setattr(os, "fork", no_fork)
     monitor = commands._load(str(root), Thresholds(), None, None, spread=True)
     assert any("worker processes failed" in note for note in monitor.store.notes)

@@ -289,9 +289,9 @@ async def test_cursor_starts_on_the_run_most_in_need_of_attention():
 async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeypatch):
     """At start-up the runs are read in worker processes (whole runs come back); the table fills with the
     same verdicts one process gives, and appends are then tailed as usual."""
-    from tui import watcher as watcher_module
+    from tui import parallel
 
-    monkeypatch.setattr(watcher_module, "workers_for", lambda count: 2)
+    monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
     for i in range(10):
         t = np.arange(60)
         scalar_run(tmp_path / f"run-{i}", {"loss": list(np.exp(-t / 20) + 0.1),

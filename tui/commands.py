@@ -17,7 +17,7 @@ from tui.cli import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.config import Thresholds
 from tui.monitor import Monitor, NewRun
 from tui.replay import replay_run
-from tui.parallel import read_in_workers, unread_paths, workers_for
+from tui.parallel import read_in_workers, unread_paths
 from tui.report import needs_attention, print_json, print_table
 from tui.text import printable
 from tui.verdicts import Alert
@@ -28,16 +28,12 @@ def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
     """One round of reading and judging; with ``spread``, the runs go to one worker process per core
     and come back as summaries (for commands that need verdicts, not whole curves)."""
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    workers = 1
-    if spread:
-        monitor.scan()
-        workers = workers_for(len({tailer.source.run for tailer in monitor.tailers.values()}))
-    if workers > 1:
-        read_in_workers(monitor, workers)
-        if rest := unread_paths(monitor):
-            monitor.read(rest)
-    else:
+    if not spread:
         monitor.refresh()
+        return monitor
+    monitor.scan()
+    read_in_workers(monitor)  # when there are enough runs to pay for the processes
+    monitor.read(unread_paths(monitor))  # what the workers did not take (everything, without workers)
     return monitor
 
 

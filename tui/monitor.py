@@ -80,6 +80,14 @@ class Tailer:
             self.health.undecodable += decoded.undecodable
 
 
+def tailers_by_run(tailers: Iterable[Tailer]) -> dict[str, list[Tailer]]:
+    """The tailers grouped by the run their file belongs to, in the order given."""
+    by_run: dict[str, list[Tailer]] = {}
+    for tailer in tailers:
+        by_run.setdefault(tailer.source.run, []).append(tailer)
+    return by_run
+
+
 PROGRESS_SECONDS = 0.3
 Progress = Callable[[list[Change], list[Alert]], None]
 
@@ -156,9 +164,7 @@ class Monitor:
                        else [self.tailers[p] for p in paths if p in self.tailers])
             if only_grown:
                 tailers = [t for t in tailers if t.grown()]
-            by_run: dict[str, list[Tailer]] = {}
-            for tailer in tailers:
-                by_run.setdefault(tailer.source.run, []).append(tailer)
+            by_run = tailers_by_run(tailers)
             self.progress = (0, len(tailers))
             changes: list[Change] = []
             alerts: list[Alert] = []

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 from tui.config import Thresholds
 from tui.discovery import EventFile
-from tui.monitor import Monitor, Tailer
+from tui.monitor import Monitor, Tailer, tailers_by_run
 from tui.series import Series
 from tui.store import Change, Run
 from tui.verdicts import Alert, VerdictEngine
@@ -75,17 +75,18 @@ def workers_for(run_count: int) -> int:
 
 def cold_runs(monitor: Monitor) -> dict[str, list[Tailer]]:
     """Runs none of whose files was read yet (after ``scan``), biggest first so the workers finish together."""
-    by_run: dict[str, list[Tailer]] = {}
-    for tailer in monitor.tailers.values():
-        by_run.setdefault(tailer.source.run, []).append(tailer)
-    cold = {name: tailers for name, tailers in by_run.items()
+    cold = {name: tailers for name, tailers in tailers_by_run(monitor.tailers.values()).items()
             if name not in monitor.store.runs and all(t.rounds == 0 for t in tailers)}
     return dict(sorted(cold.items(), key=lambda item: -sum(_size(t.source.path) for t in item[1])))
 
 
-def read_in_workers(monitor: Monitor, workers: int, whole: bool = False,
-                    progress: Callable[[list[Change], list[Alert]], None] | None = None) -> list[Alert]:
-    """Read and judge the cold runs of ``monitor`` (after ``scan``) in ``workers`` processes.
+def read_in_workers(monitor: Monitor, whole: bool = False,
+                    progress: Callable[[list[Change], list[Alert]], None] | None = None,
+                    workers: int | None = None) -> list[Alert]:
+    """Read and judge the cold runs of ``monitor`` (after ``scan``) in worker processes.
+
+    ``workers`` defaults to ``workers_for`` the number of cold runs; where that is one, nothing is
+    read here (the caller's own read takes every run).
 
     Each run lands in the store as soon as its worker is done; ``progress`` is called with what is
     new at most every PROGRESS_SECONDS. With ``whole`` the store gets whole runs and the monitor their engines
@@ -93,6 +94,9 @@ def read_in_workers(monitor: Monitor, workers: int, whole: bool = False,
     cannot run, the runs not done stay unread (``unread_paths``) for the caller to read in-process.
     """
     runs = cold_runs(monitor)
+    workers = workers if workers is not None else workers_for(len(runs))
+    if workers <= 1:
+        return []
     files = sum(len(tailers) for tailers in runs.values())
     done = 0
     monitor.progress = (0, files)

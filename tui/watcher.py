@@ -18,7 +18,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from tui.monitor import Monitor, NewRun
-from tui.parallel import cold_runs, read_in_workers, workers_for
+from tui.parallel import read_in_workers
 from tui.store import Change
 from tui.verdicts import Alert
 
@@ -123,8 +123,8 @@ class Watcher:
             new_runs = self.monitor.scan() if full_round else []
             if new_runs:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
-            if self.spread and new_runs and (workers := workers_for(len(cold_runs(self.monitor)))) > 1:
-                read_in_workers(self.monitor, workers, whole=True,
+            if self.spread and new_runs:  # start-up (or many new runs): the workers take them if it pays
+                read_in_workers(self.monitor, whole=True,
                                 progress=lambda changes, alerts: self.callback([], changes, alerts))
             self.monitor.read(None if full_round else changed, only_grown=full_round,
                               progress=lambda changes, alerts: self.callback([], changes, alerts))
