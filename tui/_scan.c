@@ -391,12 +391,131 @@ done:
     return result;
 }
 
+/* Insertion sort: a window is a few dozen values, where it beats qsort's indirect calls. */
+static void sort_small(double *a, Py_ssize_t n) {
+    for (Py_ssize_t i = 1; i < n; i++) {
+        double x = a[i];
+        Py_ssize_t j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+static Py_ssize_t lower_bound(const double *a, Py_ssize_t n, double x) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (a[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* In the sorted a[0..n), replace the value `out` (present) by `in`, keeping it sorted. */
+static void slide_sorted(double *a, Py_ssize_t n, double out, double in) {
+    Py_ssize_t i = lower_bound(a, n, out);
+    if (in >= out) {
+        while (i + 1 < n && a[i + 1] < in) {
+            a[i] = a[i + 1];
+            i++;
+        }
+    } else {
+        while (i > 0 && a[i - 1] > in) {
+            a[i] = a[i - 1];
+            i--;
+        }
+    }
+    a[i] = in;
+}
+
+/* rolling_sigma(values, width, basis, out) -> None
+ *
+ * out[i] = trends.noise_sigma(values[i - width + 1 : i + 1], autocorrelated=True) for every i >= width - 1
+ * whose window holds only finite values; NaN where it does not (the caller computes those). basis:
+ * float64[width * k], row-major (width, k): trends._fit_basis(width). Same operations, in the same order,
+ * as the NumPy reference (trends._noise_rows). */
+static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
+    Py_buffer vb, bb, ob;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "y*ny*w*", &vb, &width, &bb, &ob)) return NULL;
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    Py_ssize_t n = vb.len / 8;
+    Py_ssize_t k = width > 0 ? bb.len / 8 / width : 0;
+    if (width < 3 || ob.len / 8 < n || (width >= 5 && (k < 1 || k * width * 8 != bb.len))) {
+        PyErr_SetString(PyExc_ValueError, "rolling_sigma: bad array sizes");
+        goto done;
+    }
+    const double *v = vb.buf, *basis = bb.buf;
+    double *out = ob.buf;
+    Py_ssize_t m = width - 2;
+    scratch = PyMem_Malloc(sizeof(double) * (size_t)(m + width));
+    if (scratch == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *d = scratch, *res = scratch + m; /* d: the window's |second differences|, sorted */
+    Py_ssize_t last_bad = -1; /* index of the newest non-finite value seen */
+    int sorted_is_previous = 0; /* d holds the previous window's values: slide it by one */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!isfinite(v[i])) last_bad = i;
+        if (i < width - 1) continue;
+        Py_ssize_t first = i - width + 1;
+        if (last_bad >= first) {
+            out[i] = NAN;
+            sorted_is_previous = 0;
+            continue;
+        }
+        const double *x = v + first;
+        if (sorted_is_previous) {
+            double leaving = fabs((x[1] - 2.0 * x[0]) + x[-1]);
+            double entering = fabs((x[m + 1] - 2.0 * x[m]) + x[m - 1]);
+            slide_sorted(d, m, leaving, entering);
+        } else {
+            for (Py_ssize_t j = 0; j < m; j++) d[j] = fabs((x[j + 2] - 2.0 * x[j + 1]) + x[j]);
+            sort_small(d, m);
+            sorted_is_previous = 1;
+        }
+        double median = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2.0;
+        double spread = 1.4826 * median;
+        double rho = 0.0;
+        if (width >= 5) {
+            for (Py_ssize_t t = 0; t < width; t++) res[t] = x[t];
+            for (Py_ssize_t j = 0; j < k; j++) {
+                double c = 0.0;
+                for (Py_ssize_t t = 0; t < width; t++) c += x[t] * basis[t * k + j];
+                for (Py_ssize_t t = 0; t < width; t++) res[t] -= c * basis[t * k + j];
+            }
+            double energy = 0.0, lagged = 0.0;
+            for (Py_ssize_t t = 0; t < width; t++) energy += res[t] * res[t];
+            for (Py_ssize_t t = 1; t < width; t++) lagged += res[t] * res[t - 1];
+            rho = energy > 0.0 ? lagged / energy : 0.0;
+            if (rho < 0.0) rho = 0.0;
+            if (rho > 0.7) rho = 0.7;
+        }
+        out[i] = spread / sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho);
+    }
+    for (Py_ssize_t i = 0; i < n && i < width - 1; i++) out[i] = NAN;
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(scratch);
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"frame", scan_frame, METH_VARARGS, "Frame a clean chain of CRC-valid TFRecords."},
     {"decode_scalars", scan_decode_scalars, METH_VARARGS, "Decode simple_value scalar events."},
     {"crc32c", scan_crc32c, METH_VARARGS, "CRC32C of a bytes-like object."},
     {"ema", scan_ema, METH_VARARGS, "TensorBoard's debiased exponential moving average, continued."},
     {"onset_scan", scan_onset, METH_VARARGS, "The overfitting onset detector over a block of points."},
+    {"rolling_sigma", scan_rolling_sigma, METH_VARARGS, "The onset detector's noise estimate over every window."},
     {NULL, NULL, 0, NULL},
 };
 

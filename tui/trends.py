@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+try:
+    from tui import _scan
+except ImportError:  # built without a C compiler: the NumPy path gives the same numbers
+    _scan = None
+
 _MAD_TO_SIGMA = 1.4826
 _SQRT6 = math.sqrt(6.0)
 
@@ -63,16 +68,21 @@ def lag1_autocorrelation(values: np.ndarray) -> float:
 def _lag1_rows(rows: np.ndarray) -> np.ndarray:
     """lag1_autocorrelation of each row (same arithmetic whether one row or many)."""
     basis = _fit_basis(rows.shape[1])
-    # Element-wise steps in a fixed order (no BLAS, whose summation order depends on the shape):
-    # the same additions for one row or fifty thousand, so the bulk and live paths agree bit for bit.
+    # Element-wise steps in a fixed order (no BLAS, no pairwise summation, whose order depends on the
+    # shape): the same additions for one row or fifty thousand, and as in the compiled kernel
+    # (_scan.rolling_sigma), so the bulk, live and compiled paths agree bit for bit.
     residuals = rows.copy()
     for j in range(basis.shape[1]):
         coefficient = np.zeros(rows.shape[0])
         for k in range(rows.shape[1]):
             coefficient += rows[:, k] * basis[k, j]
         residuals -= coefficient[:, None] * basis[None, :, j]
-    energy = (residuals**2).sum(axis=1)
-    lagged = (residuals[:, 1:] * residuals[:, :-1]).sum(axis=1)
+    energy = np.zeros(rows.shape[0])
+    for k in range(rows.shape[1]):
+        energy += residuals[:, k] * residuals[:, k]
+    lagged = np.zeros(rows.shape[0])
+    for k in range(1, rows.shape[1]):
+        lagged += residuals[:, k] * residuals[:, k - 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = np.where(energy > 0, lagged / np.where(energy > 0, energy, 1.0), 0.0)
     return np.clip(rho, 0.0, 0.7)
@@ -82,25 +92,36 @@ def rolling_noise_sigma(values: np.ndarray, width: int) -> np.ndarray:
     """``noise_sigma(values[i - width + 1 : i + 1], autocorrelated=True)`` for every i, in bulk.
 
     Bit-identical to calling :func:`noise_sigma` point by point (the live path), only faster:
-    windows with non-finite values or shorter than ``width`` are done one by one.
+    windows with non-finite values or shorter than ``width`` are done one by one. The compiled
+    kernel does the full windows when built; the NumPy path gives the same bits.
     """
-    x = np.asarray(values, dtype=np.float64)
+    x = np.ascontiguousarray(values, dtype=np.float64)
     out = np.empty(x.size)
-    for i in range(min(width - 1, x.size)):
-        out[i] = noise_sigma(x[: i + 1], autocorrelated=True)
-    if x.size < width:
-        return out
-    windows = np.lib.stride_tricks.sliding_window_view(x, width)
+    if x.size >= width >= 3 and _scan is not None:
+        basis = _fit_basis(width) if width >= 5 else np.empty(0)
+        _scan.rolling_sigma(x, width, basis, out)
+        redo = np.flatnonzero(np.isnan(out))
+    else:
+        redo = np.arange(min(width - 1, x.size))
+        if x.size >= width:
+            out[width - 1 :] = _noise_rows(np.lib.stride_tricks.sliding_window_view(x, width))
+            redo = np.concatenate((redo, width - 1 + np.flatnonzero(np.isnan(out[width - 1 :]))))
+    for i in redo.tolist():
+        out[i] = noise_sigma(x[max(0, i - width + 1) : i + 1], autocorrelated=True)
+    return out
+
+
+def _noise_rows(windows: np.ndarray) -> np.ndarray:
+    """noise_sigma(row, autocorrelated=True) of each all-finite row; NaN for rows with non-finite values."""
+    width = windows.shape[1]
     finite = np.isfinite(windows).all(axis=1)
-    with np.errstate(invalid="ignore"):  # windows with NaN/inf are redone below
+    with np.errstate(invalid="ignore"):
         d2 = windows[:, 2:] - 2.0 * windows[:, 1:-1] + windows[:, :-2]
         spread = _MAD_TO_SIGMA * np.median(np.abs(d2), axis=1)
         rho = _lag1_rows(windows) if width >= 5 else np.zeros(len(windows))
         sigma = spread / np.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho)
-    for j in np.flatnonzero(~finite).tolist():
-        sigma[j] = noise_sigma(windows[j], autocorrelated=True)
-    out[width - 1 :] = sigma
-    return out
+    sigma[~finite] = np.nan
+    return sigma
 
 
 @dataclass(frozen=True)
