@@ -34,6 +34,7 @@ from tui.config import Thresholds
 from tui.discovery import EventFile
 from tui.monitor import Monitor, Tailer, tailers_by_run
 from tui.series import Series
+from tui.shipping import Parcel, pack, parcel_directory, unpack
 from tui.store import Change, Run
 from tui.verdicts import Alert, VerdictEngine
 
@@ -53,6 +54,8 @@ class _Job:
     val_pattern: str | None
     sources: tuple[EventFile, ...]
     whole: bool
+    parcels: str | None
+    """Directory for the result's arrays (``shipping``); None: in the pickle."""
 
 
 @dataclass
@@ -104,12 +107,14 @@ def read_in_workers(monitor: Monitor, whole: bool = False,
     pending: tuple[list[Change], list[Alert]] = ([], [])
     last_report = -math.inf  # the first finished run is shown at once
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with parcel_directory() as parcels, \
+                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_read_run, _Job(monitor.logdir, monitor.thresholds, monitor.train_pattern,
-                                                   monitor.val_pattern, tuple(t.source for t in tailers), whole))
+                                                   monitor.val_pattern, tuple(t.source for t in tailers), whole,
+                                                   parcels))
                        for tailers in runs.values()]
             for future in as_completed(futures):
-                result = future.result()
+                result = unpack(future.result())
                 now = monitor.clock()
                 result.alerts = [replace(alert, time=now) for alert in result.alerts]
                 _install(monitor, result, now)
@@ -159,7 +164,7 @@ def _size(path: str) -> int:
         return 0
 
 
-def _read_run(job: _Job) -> _RunResult:
+def _read_run(job: _Job) -> Parcel:
     """In a worker: read and judge one run's files with a Monitor of its own."""
     monitor = Monitor(job.logdir, job.thresholds, train_pattern=job.train_pattern, val_pattern=job.val_pattern)
     monitor.tailers = {source.path: Tailer(source) for source in job.sources}
@@ -168,7 +173,7 @@ def _read_run(job: _Job) -> _RunResult:
     engine = monitor.engines.get(run.name) if run is not None else None
     if run is not None and not job.whole:
         run, engine = _summary(run), None
-    return _RunResult(job.whole, run, engine, monitor.tailers, changes, alerts)
+    return pack(_RunResult(job.whole, run, engine, monitor.tailers, changes, alerts), job.parcels)
 
 
 def _summary(run: Run) -> Run:

@@ -46,9 +46,12 @@ class Series:
         return steps, values, walls, self.generation
 
     def __setstate__(self, state: tuple) -> None:
+        """Adopt the arrays as they come (no copy: a worker's curves may arrive in shared memory, read-only)."""
         steps, values, walls, generation = state
         self.__init__()
-        self.extend(steps, walls, values)
+        self._steps = np.asarray(steps, dtype=np.int64)
+        self._values = np.asarray(values, dtype=np.float64)
+        self._walls = np.asarray(walls, dtype=np.float64)
         self.generation = generation
 
     def extend(self, steps, walls, values) -> None:
