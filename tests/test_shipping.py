@@ -54,6 +54,32 @@ def test_small_results_and_unwritable_places_go_in_the_pickle(tmp_path):
         assert unpack(parcel)["c"].arrays()[1].tobytes() == big["c"].arrays()[1].tobytes()
 
 
+def test_a_full_shared_memory_sends_the_arrays_in_the_pickle_and_leaves_no_file(monkeypatch):
+    """Docker gives containers a 64 MB /dev/shm: once it is full, parcels travel the ordinary way."""
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, fd, mode):
+            self.handle = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    big = {"c": _curve(200_000)}
+    with parcel_directory() as directory:
+        monkeypatch.setattr(shipping.os, "fdopen", Full)
+        parcel = pack(big, directory)
+        monkeypatch.undo()
+        assert parcel.path is None and os.listdir(directory) == []
+        assert unpack(parcel)["c"].arrays()[2].tobytes() == big["c"].arrays()[2].tobytes()
+
+
 def test_parcels_never_opened_are_removed_with_their_directory():
     with parcel_directory() as directory:
         parcel = pack({"c": _curve(200_000)}, directory)

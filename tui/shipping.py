@@ -62,13 +62,17 @@ def pack(result: object, directory: str | None) -> Parcel:
     views = [buffer.raw() for buffer in buffers]
     if directory is None or sum(view.nbytes for view in views) < MIN_OUT_OF_BAND:
         return Parcel(pickle.dumps(result, protocol=5))
+    path = None
     try:
         fd, path = tempfile.mkstemp(dir=directory, suffix=".parcel")
         with os.fdopen(fd, "wb") as handle:
             for view in views:
                 handle.write(view)
                 handle.write(bytes(-view.nbytes % _ALIGN))  # each array starts aligned
-    except OSError:
+    except OSError:  # e.g. a container's small /dev/shm is full: free what was written, use the pipe
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         return Parcel(pickle.dumps(result, protocol=5))
     return Parcel(payload, path, tuple(view.nbytes for view in views))
 
