@@ -18,7 +18,7 @@ import numpy as np
 
 try:
     from tui import _scan
-except ImportError:  # built without a C compiler: OnlineSmoother.extend loops in Python
+except ImportError:  # built without a C compiler: the smoothers loop in Python
     _scan = None
 
 DEFAULT_WEIGHT = 0.6
@@ -55,6 +55,11 @@ class Smoothed:
         return self
 
     def _ema(self, values: np.ndarray) -> np.ndarray:
+        if _scan is not None:  # the compiled loop: the same operations (tests/test_smoothing.py)
+            values = np.ascontiguousarray(values, dtype=np.float64)
+            out = np.empty_like(values)
+            self.last, self.count = _scan.ema(values, out, self.weight, self.last, self.count)
+            return out
         w = self.weight
         one_minus_w = 1.0 - w
         last, count = self.last, self.count
