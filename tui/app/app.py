@@ -202,7 +202,9 @@ class LossWatchApp(App[None]):
             text.append("  ·  " + printable(note), style="yellow")
         if text != self._status_text:  # an idle view does no work
             self._status_text = text
-            self.status.update(text)
+            # One line high (app.tcss), so no layout pass: while runs load this changes four times a
+            # second, and a layout pass re-measures the whole screen, table and chart included.
+            self.status.update(text, layout=False)
 
     # ---- selection -----------------------------------------------------------------------
 
