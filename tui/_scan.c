@@ -288,9 +288,44 @@ static PyObject *scan_ema(PyObject *self, PyObject *args) {
     return Py_BuildValue("dL", last, count);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+/* Insertion sort: a window is a few dozen values, where it beats qsort's indirect calls. */
+static void sort_small(double *a, Py_ssize_t n) {
+    for (Py_ssize_t i = 1; i < n; i++) {
+        double x = a[i];
+        Py_ssize_t j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+static Py_ssize_t lower_bound(const double *a, Py_ssize_t n, double x) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (a[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* In the sorted a[0..n), replace the value `out` (present) by `in`, keeping it sorted. */
+static void slide_sorted(double *a, Py_ssize_t n, double out, double in) {
+    Py_ssize_t i = lower_bound(a, n, out);
+    if (in >= out) {
+        while (i + 1 < n && a[i + 1] < in) {
+            a[i] = a[i + 1];
+            i++;
+        }
+    } else {
+        while (i > 0 && a[i - 1] > in) {
+            a[i] = a[i - 1];
+            i--;
+        }
+    }
+    a[i] = in;
 }
 
 static double bias(double points, double width) {
@@ -364,7 +399,7 @@ static PyObject *scan_onset(PyObject *self, PyObject *args) {
             if (k >= 0 && isfinite(v[k])) since[m++] = v[k];
         double current = value;
         if (m) {
-            qsort(since, (size_t)m, sizeof(double), cmp_double);
+            sort_small(since, m);
             current = m % 2 ? since[m / 2] : (since[m / 2 - 1] + since[m / 2]) / 2.0;
         }
         if (cusum > limit && current > best_level + rise_min * fabs(best_level)) {
@@ -389,46 +424,6 @@ done:
     PyBuffer_Release(&stb);
     PyBuffer_Release(&pb);
     return result;
-}
-
-/* Insertion sort: a window is a few dozen values, where it beats qsort's indirect calls. */
-static void sort_small(double *a, Py_ssize_t n) {
-    for (Py_ssize_t i = 1; i < n; i++) {
-        double x = a[i];
-        Py_ssize_t j = i;
-        while (j > 0 && a[j - 1] > x) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
-}
-
-static Py_ssize_t lower_bound(const double *a, Py_ssize_t n, double x) {
-    Py_ssize_t lo = 0, hi = n;
-    while (lo < hi) {
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (a[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
-/* In the sorted a[0..n), replace the value `out` (present) by `in`, keeping it sorted. */
-static void slide_sorted(double *a, Py_ssize_t n, double out, double in) {
-    Py_ssize_t i = lower_bound(a, n, out);
-    if (in >= out) {
-        while (i + 1 < n && a[i + 1] < in) {
-            a[i] = a[i + 1];
-            i++;
-        }
-    } else {
-        while (i > 0 && a[i - 1] > in) {
-            a[i] = a[i - 1];
-            i--;
-        }
-    }
-    a[i] = in;
 }
 
 /* rolling_sigma(values, width, basis, out) -> None
@@ -483,15 +478,37 @@ static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
         double spread = 1.4826 * median;
         double rho = 0.0;
         if (width >= 5) {
-            for (Py_ssize_t t = 0; t < width; t++) res[t] = x[t];
-            for (Py_ssize_t j = 0; j < k; j++) {
-                double c = 0.0;
-                for (Py_ssize_t t = 0; t < width; t++) c += x[t] * basis[t * k + j];
-                for (Py_ssize_t t = 0; t < width; t++) res[t] -= c * basis[t * k + j];
-            }
             double energy = 0.0, lagged = 0.0;
-            for (Py_ssize_t t = 0; t < width; t++) energy += res[t] * res[t];
-            for (Py_ssize_t t = 1; t < width; t++) lagged += res[t] * res[t - 1];
+            if (k == 3) {
+                /* The quadratic fit (every window of 5 or more): the three projections and then the two
+                 * sums each run as independent chains, side by side; each chain adds in the reference's
+                 * order, so the rounding is the same as the general loop below. */
+                double c0 = 0.0, c1 = 0.0, c2 = 0.0;
+                for (Py_ssize_t t = 0; t < width; t++) {
+                    const double *b = basis + t * 3;
+                    c0 += x[t] * b[0];
+                    c1 += x[t] * b[1];
+                    c2 += x[t] * b[2];
+                }
+                for (Py_ssize_t t = 0; t < width; t++) {
+                    const double *b = basis + t * 3;
+                    res[t] = ((x[t] - c0 * b[0]) - c1 * b[1]) - c2 * b[2];
+                }
+                energy = res[0] * res[0];
+                for (Py_ssize_t t = 1; t < width; t++) {
+                    energy += res[t] * res[t];
+                    lagged += res[t] * res[t - 1];
+                }
+            } else {
+                for (Py_ssize_t t = 0; t < width; t++) res[t] = x[t];
+                for (Py_ssize_t j = 0; j < k; j++) {
+                    double c = 0.0;
+                    for (Py_ssize_t t = 0; t < width; t++) c += x[t] * basis[t * k + j];
+                    for (Py_ssize_t t = 0; t < width; t++) res[t] -= c * basis[t * k + j];
+                }
+                for (Py_ssize_t t = 0; t < width; t++) energy += res[t] * res[t];
+                for (Py_ssize_t t = 1; t < width; t++) lagged += res[t] * res[t - 1];
+            }
             rho = energy > 0.0 ? lagged / energy : 0.0;
             if (rho < 0.0) rho = 0.0;
             if (rho > 0.7) rho = 0.7;
