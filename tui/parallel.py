@@ -9,7 +9,8 @@ soon as that run is done:
   each curve (what the report prints); the curves stay in the worker;
 * for the live app (``whole=True``), everything: the run with its curves, its
   verdict engine and its file tailers (offsets, decoder state), so the app goes
-  on tailing each file exactly where the worker stopped.
+  on tailing each file exactly where the worker stopped. The curves travel
+  through shared memory, not the pool's pipe (``tui/shipping.py``).
 
 Workers are forked: a spawned worker would re-import the main module and needs
 multiprocessing's resource-tracker process, which cannot start while Textual has
