@@ -430,8 +430,8 @@ done:
  *
  * out[i] = trends.noise_sigma(values[i - width + 1 : i + 1], autocorrelated=True) for every i >= width - 1
  * whose window holds only finite values; NaN where it does not (the caller computes those). basis:
- * float64[width * k], row-major (width, k): trends._fit_basis(width). Same operations, in the same order,
- * as the NumPy reference (trends._noise_rows). */
+ * float64[width * 3], row-major (width, 3): trends._fit_basis(width), the quadratic fit (unused below 5
+ * points). Same operations, in the same order, as the NumPy reference (trends._noise_rows). */
 static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
     Py_buffer vb, bb, ob;
     Py_ssize_t width;
@@ -439,8 +439,7 @@ static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     double *scratch = NULL;
     Py_ssize_t n = vb.len / 8;
-    Py_ssize_t k = width > 0 ? bb.len / 8 / width : 0;
-    if (width < 3 || ob.len / 8 < n || (width >= 5 && (k < 1 || k * width * 8 != bb.len))) {
+    if (width < 3 || ob.len / 8 < n || (width >= 5 && bb.len != width * 3 * 8)) {
         PyErr_SetString(PyExc_ValueError, "rolling_sigma: bad array sizes");
         goto done;
     }
@@ -478,36 +477,23 @@ static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
         double spread = 1.4826 * median;
         double rho = 0.0;
         if (width >= 5) {
-            double energy = 0.0, lagged = 0.0;
-            if (k == 3) {
-                /* The quadratic fit (every window of 5 or more): the three projections and then the two
-                 * sums each run as independent chains, side by side; each chain adds in the reference's
-                 * order, so the rounding is the same as the general loop below. */
-                double c0 = 0.0, c1 = 0.0, c2 = 0.0;
-                for (Py_ssize_t t = 0; t < width; t++) {
-                    const double *b = basis + t * 3;
-                    c0 += x[t] * b[0];
-                    c1 += x[t] * b[1];
-                    c2 += x[t] * b[2];
-                }
-                for (Py_ssize_t t = 0; t < width; t++) {
-                    const double *b = basis + t * 3;
-                    res[t] = ((x[t] - c0 * b[0]) - c1 * b[1]) - c2 * b[2];
-                }
-                energy = res[0] * res[0];
-                for (Py_ssize_t t = 1; t < width; t++) {
-                    energy += res[t] * res[t];
-                    lagged += res[t] * res[t - 1];
-                }
-            } else {
-                for (Py_ssize_t t = 0; t < width; t++) res[t] = x[t];
-                for (Py_ssize_t j = 0; j < k; j++) {
-                    double c = 0.0;
-                    for (Py_ssize_t t = 0; t < width; t++) c += x[t] * basis[t * k + j];
-                    for (Py_ssize_t t = 0; t < width; t++) res[t] -= c * basis[t * k + j];
-                }
-                for (Py_ssize_t t = 0; t < width; t++) energy += res[t] * res[t];
-                for (Py_ssize_t t = 1; t < width; t++) lagged += res[t] * res[t - 1];
+            /* The quadratic fit: the three projections, then the two sums, each run as independent
+             * chains side by side; each chain adds in the reference's order, so the rounding is the same. */
+            double c0 = 0.0, c1 = 0.0, c2 = 0.0;
+            for (Py_ssize_t t = 0; t < width; t++) {
+                const double *b = basis + t * 3;
+                c0 += x[t] * b[0];
+                c1 += x[t] * b[1];
+                c2 += x[t] * b[2];
+            }
+            for (Py_ssize_t t = 0; t < width; t++) {
+                const double *b = basis + t * 3;
+                res[t] = ((x[t] - c0 * b[0]) - c1 * b[1]) - c2 * b[2];
+            }
+            double energy = res[0] * res[0], lagged = 0.0;
+            for (Py_ssize_t t = 1; t < width; t++) {
+                energy += res[t] * res[t];
+                lagged += res[t] * res[t - 1];
             }
             rho = energy > 0.0 ? lagged / energy : 0.0;
             if (rho < 0.0) rho = 0.0;
