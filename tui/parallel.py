@@ -21,6 +21,7 @@ process can be started, the caller reads the runs in its own process.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import multiprocessing
@@ -112,7 +113,7 @@ def read_in_workers(monitor: Monitor, whole: bool = False,
     pending: tuple[list[Change], list[Alert]] = ([], [])
     last_report = -math.inf  # the first finished run is shown at once
     try:
-        with parcel_directory() as parcels, \
+        with parcel_directory() if whole else contextlib.nullcontext(None) as parcels, \
                 ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                     initializer=_keep_freed_memory) as pool:
             futures = [pool.submit(_read_run, _Job(monitor.logdir, monitor.thresholds, monitor.train_pattern,

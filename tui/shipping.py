@@ -56,11 +56,13 @@ def parcel_directory() -> Iterator[str | None]:
 
 
 def pack(result: object, directory: str | None) -> Parcel:
-    """In the worker: the result as a Parcel, its big arrays written to a file in ``directory``."""
+    """In the worker: the result as a Parcel, its big arrays written to a file in ``directory`` (if any)."""
+    if directory is None:
+        return Parcel(pickle.dumps(result, protocol=5))
     buffers: list[pickle.PickleBuffer] = []
     payload = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
     views = [buffer.raw() for buffer in buffers]
-    if directory is None or sum(view.nbytes for view in views) < MIN_OUT_OF_BAND:
+    if sum(view.nbytes for view in views) < MIN_OUT_OF_BAND:
         return Parcel(pickle.dumps(result, protocol=5))
     path = None
     try:
