@@ -1,15 +1,17 @@
-"""A worker's result reaches the parent whole, its arrays through shared memory, and nothing is left behind."""
+"""A worker's result reaches the parent whole, its arrays through a memory file, and nothing is left behind."""
 
 from __future__ import annotations
 
 import os
 import pickle
+import socket
 
 import numpy as np
+import pytest
 
 from tui import shipping
 from tui.series import Series
-from tui.shipping import pack, parcel_directory, unpack
+from tui.shipping import channel, pack, unpack
 
 
 def _curve(n: int) -> Series:
@@ -19,81 +21,105 @@ def _curve(n: int) -> Series:
     return series
 
 
-def test_big_arrays_travel_through_a_file_that_is_gone_once_unpacked():
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+needs_memfd = pytest.mark.skipif(not hasattr(os, "memfd_create") or not hasattr(socket, "send_fds"),
+                                 reason="no memory files or descriptor passing here")
+
+
+@needs_memfd
+def test_big_arrays_travel_in_a_memory_file_and_no_descriptor_is_left():
+    before = _open_fds()
     result = {"loss": _curve(200_000), "note": "run \x1b[31m", "small": np.arange(3, dtype=np.int32)}
-    with parcel_directory() as directory:
-        parcel = pack(result, directory)
-        assert parcel.path is not None and os.path.dirname(parcel.path) == directory
+    with channel() as handoff:
+        parcel = pack(result, handoff.sending_fd)
+        assert parcel.token is not None
         assert len(parcel.payload) < 10_000  # the points are not in the pickle
-        got = unpack(parcel)
-        assert not os.path.exists(parcel.path)
-    assert not os.path.exists(directory)
+        got = unpack(parcel, handoff)
+    assert _open_fds() == before
     for mine, theirs in zip(got["loss"].arrays(), result["loss"].arrays()):
         assert mine.tobytes() == theirs.tobytes()
         assert not mine.flags.writeable  # mapped read-only: nothing can scribble on a shared curve
     assert got["note"] == result["note"] and got["small"].tolist() == [0, 1, 2]
 
 
-def test_a_curve_from_shared_memory_keeps_growing():
-    with parcel_directory() as directory:
-        series = unpack(pack({"c": _curve(300_000)}, directory))["c"]
+def _parcel_mappings() -> int:
+    with open("/proc/self/maps") as maps:
+        return sum("losswatch-parcel" in line for line in maps)
+
+
+@needs_memfd
+def test_the_memory_is_unmapped_when_the_last_array_in_it_is_freed():
+    with channel() as handoff:
+        got = unpack(pack({"c": _curve(200_000)}, handoff.sending_fd), handoff)
+    values = got["c"].arrays()[1]
+    del got
+    assert _parcel_mappings() == 1  # one array still views it
+    assert values[-1] == np.sin(199_999 / 7.0)
+    del values
+    assert _parcel_mappings() == 0
+
+
+@needs_memfd
+def test_parcels_are_matched_to_their_results_whatever_order_they_are_opened_in():
+    with channel() as handoff:
+        parcels = [pack({"c": _curve(100_000 + i)}, handoff.sending_fd) for i in range(3)]
+        lengths = [len(unpack(parcel, handoff)["c"]) for parcel in reversed(parcels)]
+    assert lengths == [100_002, 100_001, 100_000]
+
+
+@needs_memfd
+def test_a_curve_from_a_memory_file_keeps_growing():
+    with channel() as handoff:
+        series = unpack(pack({"c": _curve(300_000)}, handoff.sending_fd), handoff)["c"]
     series.append(300_000, 1.0, 42.0)
     steps, values, walls = series.arrays()
     assert len(steps) == 300_001 and values[-1] == 42.0 and steps[-2] == 299_999
     assert series.truncate_from_step(10) == 299_991 and len(series) == 10
 
 
-def test_small_results_and_unwritable_places_go_in_the_pickle(tmp_path):
-    small = {"c": _curve(10)}
-    with parcel_directory() as directory:
-        assert pack(small, directory).path is None
+@needs_memfd
+def test_parcels_never_opened_are_released_with_the_channel():
+    before = _open_fds()
+    with channel() as handoff:
+        pack({"c": _curve(200_000)}, handoff.sending_fd)
+        pack({"c": _curve(200_000)}, handoff.sending_fd)
+    assert _open_fds() == before
+
+
+def test_small_results_and_no_channel_go_in_the_pickle():
     big = {"c": _curve(200_000)}
-    for directory in (None, str(tmp_path / "missing")):
-        parcel = pack(big, directory)
-        assert parcel.path is None
-        assert unpack(parcel)["c"].arrays()[1].tobytes() == big["c"].arrays()[1].tobytes()
+    parcel = pack(big, None)
+    assert parcel.token is None
+    assert unpack(parcel, None)["c"].arrays()[1].tobytes() == big["c"].arrays()[1].tobytes()
+    with channel() as handoff:
+        assert pack({"c": _curve(10)}, handoff.sending_fd if handoff else None).token is None
 
 
-def test_a_full_shared_memory_sends_the_arrays_in_the_pickle_and_leaves_no_file(monkeypatch):
-    """Docker gives containers a 64 MB /dev/shm: once it is full, parcels travel the ordinary way."""
-    real_fdopen = os.fdopen
-
-    class Full:
-        def __init__(self, fd, mode):
-            self.handle = real_fdopen(fd, mode)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def write(self, data):
-            raise OSError(28, "No space left on device")
-
+@needs_memfd
+def test_when_the_memory_file_cannot_be_made_or_filled_the_arrays_go_in_the_pickle(monkeypatch):
+    """Out of memory (a container's limit) or no memfd: the parcel travels the ordinary way, no descriptor leaks."""
     big = {"c": _curve(200_000)}
-    with parcel_directory() as directory:
-        monkeypatch.setattr(shipping.os, "fdopen", Full)
-        parcel = pack(big, directory)
-        monkeypatch.undo()
-        assert parcel.path is None and os.listdir(directory) == []
-        assert unpack(parcel)["c"].arrays()[2].tobytes() == big["c"].arrays()[2].tobytes()
+    before = _open_fds()
+
+    def no_memory(*args):
+        raise OSError(12, "Cannot allocate memory")
+
+    for target in ("memfd_create", "dup"):
+        with channel() as handoff, monkeypatch.context() as patch:
+            patch.setattr(shipping.os, target, no_memory)
+            parcel = pack(big, handoff.sending_fd)
+        assert parcel.token is None
+        assert unpack(parcel, None)["c"].arrays()[2].tobytes() == big["c"].arrays()[2].tobytes()
+    assert _open_fds() == before
 
 
-def test_parcels_never_opened_are_removed_with_their_directory():
-    with parcel_directory() as directory:
-        parcel = pack({"c": _curve(200_000)}, directory)
-    assert not os.path.exists(parcel.path) and not os.path.exists(directory)
-
-
-def test_without_shared_memory_parcels_go_to_the_temporary_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(shipping, "SHARED_MEMORY", str(tmp_path / "no-shm"))
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(shipping.tempfile, "tempdir", None)
-    with parcel_directory() as directory:
-        assert os.path.dirname(directory) == str(tmp_path)
-        parcel = pack({"c": _curve(200_000)}, directory)
-        assert unpack(parcel)["c"].arrays()[0][-1] == 199_999
+def test_without_memory_files_there_is_no_channel(monkeypatch):
+    monkeypatch.delattr(os, "memfd_create", raising=False)
+    with channel() as handoff:
+        assert handoff is None
 
 
 def test_a_pickled_series_adopts_its_arrays():

@@ -289,7 +289,7 @@ async def test_cursor_starts_on_the_run_most_in_need_of_attention():
 async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeypatch):
     """At start-up the runs are read in worker processes (whole runs come back); the table fills with the
     same verdicts one process gives, and appends are then tailed as usual. The curves come back through
-    shared memory (read-only), as big runs do: charting and tailing them must not write into them."""
+    memory files (read-only), as big runs do: charting and tailing them must not write into them."""
     from tui import parallel, shipping
 
     monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
@@ -310,7 +310,7 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
         assert {n: r.verdict.kind for n, r in app.store.runs.items()} == \
                {n: r.verdict.kind for n, r in alone.store.runs.items()}
         assert not app.store.runs["run-3"].scalars["loss"].arrays()[1].flags.writeable
-        for _ in range(3):  # chart a few runs drawn from shared memory
+        for _ in range(3):  # chart a few runs drawn from memory files
             await pilot.press("down")
             await pilot.pause()
         path = next((tmp_path / "run-0").glob("*tfevents*"))

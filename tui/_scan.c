@@ -512,6 +512,69 @@ done:
     return result;
 }
 
+/* ---- read-only mappings (tui/shipping.py) ------------------------------------------------------ */
+/* mmap.mmap keeps a duplicate of the file descriptor open for as long as the mapping lives (before
+ * Python 3.13): one per run received from a worker, and a log directory of a thousand runs would run the
+ * app out of descriptors. A Mapped holds the memory only: the caller closes the descriptor at once, and
+ * the mapping goes when the last array viewing it is freed. Read-only, so arrays over it are too. */
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define HAVE_MAPPED 1
+
+typedef struct {
+    PyObject_HEAD
+    void *address;
+    Py_ssize_t length;
+} MappedObject;
+
+static void mapped_dealloc(MappedObject *self) {
+    munmap(self->address, (size_t)self->length);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int mapped_getbuffer(MappedObject *self, Py_buffer *view, int flags) {
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->address, self->length, 1, flags);
+}
+
+static PyBufferProcs mapped_as_buffer = {(getbufferproc)mapped_getbuffer, NULL};
+
+static PyTypeObject MappedType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tui._scan.Mapped",
+    .tp_basicsize = sizeof(MappedObject),
+    .tp_dealloc = (destructor)mapped_dealloc,
+    .tp_as_buffer = &mapped_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A read-only private mapping of a file, unmapped when the last view of it is freed.",
+};
+
+/* map_readonly(fd, length) -> Mapped: the first `length` bytes of the file, private, read-only, faulted in. */
+static PyObject *scan_map_readonly(PyObject *self, PyObject *args) {
+    int fd;
+    Py_ssize_t length;
+    if (!PyArg_ParseTuple(args, "in", &fd, &length)) return NULL;
+    if (length <= 0) {
+        PyErr_SetString(PyExc_ValueError, "map_readonly: nothing to map");
+        return NULL;
+    }
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE; /* one fault-in for the whole file, not one per page */
+#endif
+    void *address = mmap(NULL, (size_t)length, PROT_READ, flags, fd, 0);
+    if (address == MAP_FAILED) return PyErr_SetFromErrno(PyExc_OSError);
+    MappedObject *mapped = PyObject_New(MappedObject, &MappedType);
+    if (mapped == NULL) {
+        munmap(address, (size_t)length);
+        return NULL;
+    }
+    mapped->address = address;
+    mapped->length = length;
+    return (PyObject *)mapped;
+}
+#endif
+
 static PyMethodDef methods[] = {
     {"frame", scan_frame, METH_VARARGS, "Frame a clean chain of CRC-valid TFRecords."},
     {"decode_scalars", scan_decode_scalars, METH_VARARGS, "Decode simple_value scalar events."},
@@ -519,6 +582,9 @@ static PyMethodDef methods[] = {
     {"ema", scan_ema, METH_VARARGS, "TensorBoard's debiased exponential moving average, continued."},
     {"onset_scan", scan_onset, METH_VARARGS, "The overfitting onset detector over a block of points."},
     {"rolling_sigma", scan_rolling_sigma, METH_VARARGS, "The onset detector's noise estimate over every window."},
+#ifdef HAVE_MAPPED
+    {"map_readonly", scan_map_readonly, METH_VARARGS, "A read-only mapping of a file that holds no descriptor."},
+#endif
     {NULL, NULL, 0, NULL},
 };
 
@@ -533,5 +599,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
     }
     crc_init();
     crc_detect();
+#ifdef HAVE_MAPPED
+    if (PyType_Ready(&MappedType) < 0) return NULL;
+#endif
     return PyModule_Create(&module);
 }

@@ -10,7 +10,7 @@ soon as that run is done:
 * for the live app (``whole=True``), everything: the run with its curves, its
   verdict engine and its file tailers (offsets, decoder state), so the app goes
   on tailing each file exactly where the worker stopped. The curves travel
-  through shared memory, not the pool's pipe (``tui/shipping.py``).
+  in memory files, not through the pool's pipe (``tui/shipping.py``).
 
 Workers are forked: a spawned worker would re-import the main module and needs
 multiprocessing's resource-tracker process, which cannot start while Textual has
@@ -37,7 +37,7 @@ from tui.config import Thresholds
 from tui.discovery import EventFile
 from tui.monitor import Monitor, Tailer, tailers_by_run
 from tui.series import Series
-from tui.shipping import Parcel, pack, parcel_directory, unpack
+from tui.shipping import Parcel, channel, pack, unpack
 from tui.store import Change, Run
 from tui.verdicts import Alert, VerdictEngine
 
@@ -60,8 +60,8 @@ class _Job:
     val_pattern: str | None
     sources: tuple[EventFile, ...]
     whole: bool
-    parcels: str | None
-    """Directory for the result's arrays (``shipping``); None: in the pickle."""
+    parcel_fd: int | None
+    """Where the result's arrays go: the descriptor of a ``shipping.Channel`` (None: in the pickle)."""
 
 
 @dataclass
@@ -113,15 +113,15 @@ def read_in_workers(monitor: Monitor, whole: bool = False,
     pending: tuple[list[Change], list[Alert]] = ([], [])
     last_report = -math.inf  # the first finished run is shown at once
     try:
-        with parcel_directory() if whole else contextlib.nullcontext(None) as parcels, \
+        with channel() if whole else contextlib.nullcontext(None) as handoff, \
                 ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                     initializer=_keep_freed_memory) as pool:
             futures = [pool.submit(_read_run, _Job(monitor.logdir, monitor.thresholds, monitor.train_pattern,
                                                    monitor.val_pattern, tuple(t.source for t in tailers), whole,
-                                                   parcels))
+                                                   handoff.sending_fd if handoff is not None else None))
                        for tailers in runs.values()]
             for future in as_completed(futures):
-                result = unpack(future.result())
+                result = unpack(future.result(), handoff)
                 now = monitor.clock()
                 result.alerts = [replace(alert, time=now) for alert in result.alerts]
                 _install(monitor, result, now)
@@ -198,7 +198,7 @@ def _read_run(job: _Job) -> Parcel:
     engine = monitor.engines.get(run.name) if run is not None else None
     if run is not None and not job.whole:
         run, engine = _summary(run), None
-    return pack(_RunResult(job.whole, run, engine, monitor.tailers, changes, alerts), job.parcels)
+    return pack(_RunResult(job.whole, run, engine, monitor.tailers, changes, alerts), job.parcel_fd)
 
 
 def _summary(run: Run) -> Run:

@@ -46,7 +46,7 @@ class Series:
         return steps, values, walls, self.generation
 
     def __setstate__(self, state: tuple) -> None:
-        """Adopt the arrays as they come (no copy: a worker's curves may arrive in shared memory, read-only)."""
+        """Adopt the arrays as they come (no copy: a worker's curves may arrive mapped from a memory file, read-only)."""
         steps, values, walls, generation = state
         self.__init__()
         self._steps = np.asarray(steps, dtype=np.int64)
