@@ -47,7 +47,7 @@ _SERIALS = itertools.count()
 
 @dataclass(frozen=True)
 class Parcel:
-    """What crosses the pool's pipe: a pickle, and if its arrays are not in it, the name of their memory file."""
+    """What crosses the pool's pipe: a pickle, and if its arrays are not in it, the token their memory file came with."""
 
     payload: bytes
     token: str | None = None
