@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +122,36 @@ def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, 
     assert any("worker processes failed" in note for note in monitor.store.notes)
     assert len(monitor.store.runs) == 12
     assert _check_json(root, capsys) == alone
+
+
+_started_log: Path | None = None
+_real_read_run = parallel._read_run
+
+
+def _slow_read_run(job):
+    """A worker's job that takes a while, and says it started (in the file forked workers inherit the name of)."""
+    with open(_started_log, "a") as log:
+        log.write("x")
+    time.sleep(0.3)
+    return _real_read_run(job)
+
+
+def test_an_error_in_the_app_stops_the_workers_from_starting_more_runs(tmp_path, monkeypatch):
+    """If taking a result fails, the runs not started are dropped (not read to the end for nothing), and
+    what is left is read in one process as when no worker could start."""
+    root = _logdir(tmp_path)
+
+    def broken_install(monitor, result, now):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sys.modules[__name__], "_started_log", tmp_path / "started")
+    monkeypatch.setattr(parallel, "_read_run", _slow_read_run)
+    monkeypatch.setattr(parallel, "_install", broken_install)
+    monitor = Monitor(str(root))
+    monitor.scan()
+    parallel.read_in_workers(monitor, whole=True, workers=2)
+    assert any("worker processes failed" in note for note in monitor.store.notes)
+    assert len((tmp_path / "started").read_text()) < 12  # the 12 runs were not all read by the workers
+    monkeypatch.undo()
+    monitor.read(parallel.unread_paths(monitor))
+    assert len(monitor.store.runs) == 12

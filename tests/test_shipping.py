@@ -125,3 +125,20 @@ def test_without_memory_files_there_is_no_channel(monkeypatch):
 def test_a_pickled_series_adopts_its_arrays():
     series = pickle.loads(pickle.dumps(_curve(1000)))
     assert series.nbytes == 1000 * 24  # no spare tail capacity: the arrays were taken as they came
+
+
+@needs_memfd
+def test_a_parent_that_stops_taking_parcels_does_not_hang_the_worker(monkeypatch):
+    """The socket holds a few descriptors; once it is full the worker waits SEND_SECONDS, then uses the pipe."""
+    monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0)
+    monkeypatch.setattr(shipping, "SEND_SECONDS", 0.2)
+    before = _open_fds()
+    small = {"c": _curve(100)}
+    with channel() as handoff:
+        parcels = [pack(small, handoff.sending_fd)]
+        while parcels[-1].token is not None and len(parcels) < 1000:  # nobody takes them: the socket fills
+            parcels.append(pack(small, handoff.sending_fd))
+        assert parcels[0].token is not None and parcels[-1].token is None  # by descriptor, then by pipe
+        assert unpack(parcels[-1], handoff)["c"].arrays()[1].tobytes() == small["c"].arrays()[1].tobytes()
+        assert len(unpack(parcels[0], handoff)["c"]) == 100  # those sent are still there to take
+    assert _open_fds() == before

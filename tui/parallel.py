@@ -28,7 +28,7 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -115,7 +115,7 @@ def read_in_workers(monitor: Monitor, whole: bool = False,
     try:
         with channel() if whole else contextlib.nullcontext(None) as handoff, \
                 ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                    initializer=_keep_freed_memory) as pool:
+                                    initializer=_keep_freed_memory) as pool, _cancelled_on_error(pool):
             futures = [pool.submit(_read_run, _Job(monitor.logdir, monitor.thresholds, monitor.train_pattern,
                                                    monitor.val_pattern, tuple(t.source for t in tailers), whole,
                                                    handoff.sending_fd if handoff is not None else None))
@@ -140,6 +140,16 @@ def read_in_workers(monitor: Monitor, whole: bool = False,
     if progress is not None and (pending[0] or pending[1]):
         progress(*pending)
     return alerts
+
+
+@contextlib.contextmanager
+def _cancelled_on_error(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """On an error, drop the runs not started yet, so leaving the pool waits only for the ones running."""
+    try:
+        yield
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def unread_paths(monitor: Monitor) -> list[str]:

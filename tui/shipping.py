@@ -41,6 +41,9 @@ MIN_OUT_OF_BAND = 1 << 20
 """Below this many bytes of arrays a result goes in the pickle (a memory file per tiny result costs more)."""
 RECEIVE_SECONDS = 30.0
 """How long the parent waits for a descriptor the worker said it sent (it is sent before the result)."""
+SEND_SECONDS = 5.0
+"""How long a worker waits for room in the socket (the parent takes descriptors as it takes results; if it
+stopped, the worker sends through the pipe instead of hanging)."""
 _ALIGN = 64
 _SERIALS = itertools.count()
 
@@ -120,8 +123,9 @@ def pack(result: object, sending_fd: int | None) -> Parcel:
                 handle.write(view)
                 handle.write(bytes(-view.nbytes % _ALIGN))  # each array starts aligned
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM, fileno=os.dup(sending_fd)) as sender:
+            sender.settimeout(SEND_SECONDS)
             socket.send_fds(sender, [token.encode()], [fd])
-    except OSError:  # out of memory for the file, or the socket is gone: use the pipe
+    except OSError:  # out of memory for the file, the socket full or gone: use the pipe
         return Parcel(pickle.dumps(result, protocol=5))
     finally:
         os.close(fd)  # the parent holds its own copy of the descriptor once it is sent
