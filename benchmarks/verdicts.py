@@ -1,12 +1,12 @@
 """How good are the verdicts? Replay a labelled corpus through the live engine.
 
 Builds the corpus of real training runs (``benchmarks/corpus.py``) unless one
-is given, adds ``../shared/fixtures`` when present, replays every run through
+is given, adds the fixture runs in ``tests/data``, replays every run through
 losswatch's live engine, and reports per class: runs caught, mean delay in
 validation points after the labelled onset, premature alarms (before the
 onset), false alarms (an overfitting alarm on a run that is not overfitting),
 next to Keras ``EarlyStopping(patience=5)`` and Prechelt's GL5 on the same
-curves.
+curves, and with a slope test that is told the onset (a floor on delay).
 
     python benchmarks/verdicts.py [CORPUS_DIR ...] [--set=NAME=VALUE ...]
 """
@@ -20,14 +20,15 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from corpus import build, keras_patience, prechelt_gl  # noqa: E402
+from corpus import HINDSIGHT_Z, build, hindsight_slope, keras_patience, prechelt_gl  # noqa: E402
 
 from tui.config import Thresholds  # noqa: E402
 from tui.monitor import Monitor  # noqa: E402
 from tui.replay import replay_run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "..", "shared", "fixtures")
+FIXTURES = os.path.join(HERE, "..", "tests", "data")
+"""The fixture runs (copies of ``../shared/fixtures``), labelled the same way."""
 
 
 PATIENCES = range(5, 61)
@@ -72,6 +73,8 @@ def evaluate(folders: list[str], thresholds: Thresholds | None = None) -> dict:
                 else keras_patience(val),
                 "gl5": label.get("prechelt_gl5") if "prechelt_gl5" in label else prechelt_gl(val),
                 "patience": {p: keras_patience(val, p) for p in PATIENCES},
+                "hindsight": {z: hindsight_slope(val, label["onset"], z) if label["kind"] == "overfit" else None
+                              for z in HINDSIGHT_Z},
                 "kinds": sorted({a.kind for a in alerts}),
             })
     return {"rows": rows, "summary": summarize(rows)}
@@ -112,6 +115,10 @@ def quiet_patience(rows) -> int | None:
     return None
 
 
+def hindsight_name(z: float) -> str:
+    return f"hindsight slope test, z = {z} (told the onset)"
+
+
 def summarize(rows) -> dict:
     summary = {
         "losswatch": _score(rows, "overfit_at"),
@@ -123,6 +130,10 @@ def summarize(rows) -> dict:
         for r in rows:
             r["_p"] = r["patience"][quiet]
         summary[f"keras patience={quiet}"] = _score(rows, "_p")
+    for z in HINDSIGHT_Z:
+        for r in rows:
+            r["_p"] = r.get("hindsight", {}).get(z)
+        summary[hindsight_name(z)] = dict(_score(rows, "_p"), told_the_onset=True)
     for r in rows:
         r.pop("_p", None)
     diverged = [r for r in rows if r["kind"] == "diverged"]
@@ -147,10 +158,15 @@ def markdown(summary: dict) -> str:
              "|---|---|---|---|---|---|---|---|"]
     detectors = ["losswatch", "keras patience=5", "prechelt GL5"]
     detectors += [name for name in summary if name.startswith("keras patience=") and name not in detectors]
+    detectors += [hindsight_name(z) for z in HINDSIGHT_Z]
     for name in detectors:
         s = summary[name]
+        if s.get("told_the_onset"):  # it is only ever run on overfitting runs: no false alarm to count
+            quiet, mild = "n/a", "n/a"
+        else:
+            quiet, mild = f"{s['false alarms']} of {s['other runs']}", s["mild runs alarmed"]
         lines.append(f"| {name} | {s['overfit runs']} | {s['caught']} | {s['mean delay']} | {s['max delay']} | "
-                     f"{s['premature']} | {s['false alarms']} of {s['other runs']} | {s['mild runs alarmed']} |")
+                     f"{s['premature']} | {quiet} | {mild} |")
     d = summary["diverging"]
     lines.append("")
     lines.append(f"Diverging runs: {d['caught']} of {d['runs']} caught, mean delay {d['mean delay']} "

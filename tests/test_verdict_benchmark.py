@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 
-from verdicts import PATIENCES, keras_patience, summarize  # noqa: E402
+from corpus import HINDSIGHT_Z, hindsight_slope  # noqa: E402
+from verdicts import PATIENCES, hindsight_name, keras_patience, markdown, summarize  # noqa: E402
 
 
 def _row(kind: str, val: list[float], onset: int | None, overfit_at: int | None) -> dict:
@@ -28,3 +31,33 @@ def test_patience_is_also_compared_at_zero_false_alarms():
     assert quiet["mean delay"] == 8  # stops at index 18, eight points after the onset
     assert "keras patience=7" not in summary
     assert summary["losswatch"]["mean delay"] == 10
+
+
+def test_hindsight_slope_fires_on_a_known_rise_and_never_before_the_onset():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, 0.01, 60)
+    val = np.concatenate((np.linspace(1.0, 0.5, 21), 0.5 + 0.005 * np.arange(1, 40))) + noise
+    at = hindsight_slope(val.tolist(), 20, 3.0)
+    assert at is not None and 20 < at <= 32  # half a sigma a point: about ten points to be sure
+    assert hindsight_slope(val.tolist(), 20, 1.645) <= at  # a looser bound is never later
+
+
+def test_hindsight_slope_false_alarm_rates_on_flat_noise_are_what_the_docstring_says():
+    fired = {z: 0 for z in HINDSIGHT_Z}
+    for seed in range(200):
+        val = (0.5 + np.random.default_rng(seed).normal(0.0, 0.02, 80)).tolist()
+        for z in HINDSIGHT_Z:
+            fired[z] += hindsight_slope(val, 10, z) is not None
+    assert 60 <= fired[1.645] <= 120  # about 45 %: a 5 % test at each of 70 looks
+    assert 8 <= fired[3.0] <= 32  # about 10 %
+
+
+def test_hindsight_rows_are_reported_without_false_alarm_counts():
+    rng = np.random.default_rng(1)
+    overfit = (np.concatenate((np.linspace(1.0, 0.5, 11), 0.5 + 0.01 * np.arange(1, 40))) + rng.normal(0, 0.01, 50))
+    row = _row("overfit", overfit.tolist(), onset=10, overfit_at=20)
+    row["hindsight"] = {z: hindsight_slope(overfit.tolist(), 10, z) for z in HINDSIGHT_Z}
+    summary = summarize([row])
+    assert summary[hindsight_name(3.0)]["caught"] == 1
+    table = markdown(summary)
+    assert "told the onset) | 1 | 1 |" in table and "| n/a | n/a |" in table
