@@ -15,6 +15,7 @@ from tui.monitor import Monitor
 from tui.replay import replay_run
 from tui.store import Store
 from tui.decode import Decoded
+from tui.trends import lag1_autocorrelation
 from tui.verdicts import VerdictEngine
 
 LABELS = {**json.loads((DATA / "torch" / "labels.json").read_text()),
@@ -135,6 +136,36 @@ def test_noisy_flat_validation_rarely_alarms():
         alerts, _ = _feed(train, val)
         fired += any(kind == "overfitting" for kind, _ in alerts)
     assert fired <= 2
+
+
+def _ar1(rng, rho: float, size: int, sd: float) -> np.ndarray:
+    """AR(1) noise of marginal standard deviation ``sd``: noise that wanders for a few points at a time."""
+    shocks = rng.normal(0.0, sd, size + 50)
+    x = np.empty(shocks.size)
+    x[0] = shocks[0]
+    for i in range(1, shocks.size):
+        x[i] = rho * x[i - 1] + math.sqrt(1.0 - rho * rho) * shocks[i]
+    return x[50:]
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.45])
+def test_noise_autocorrelation_is_not_biased_low_on_a_short_window(rho):
+    """The residuals of a quadratic fit over 24 points read rho = 0.3 as about 0.09; the estimate corrects that."""
+    estimates = [lag1_autocorrelation(_ar1(np.random.default_rng(seed), rho, 24, 1.0)) for seed in range(400)]
+    assert abs(float(np.median(estimates)) - rho) < 0.05
+
+
+@pytest.mark.parametrize(("rho", "most"), [(0.3, 11), (0.5, 22)])
+def test_flat_validation_with_wandering_noise_rarely_alarms(rho, most):
+    """Flat validation, ±10 % AR(1) noise, 80 epochs, training falling (README: "Verdict quality")."""
+    fired = 0
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        val = 0.5 + _ar1(rng, rho, 80, 0.05)
+        train = np.linspace(1.0, 0.2, 80) + rng.normal(0, 0.01, 80)
+        alerts, _ = _feed(train, val)
+        fired += any(kind == "overfitting" for kind, _ in alerts)
+    assert fired <= most
 
 
 def test_noisy_falling_validation_never_alarms():

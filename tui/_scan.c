@@ -495,9 +495,12 @@ static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
                 energy += res[t] * res[t];
                 lagged += res[t] * res[t - 1];
             }
-            rho = energy > 0.0 ? lagged / energy : 0.0;
+            double raw = energy > 0.0 ? lagged / energy : 0.0;
+            /* trends.lag1_autocorrelation: corrected for the short window's bias, capped at RHO_CAP */
+            double shrink = 1.0 - 7.0 / (double)width;
+            rho = (raw + 3.0 / (double)width) / (shrink > 0.3 ? shrink : 0.3);
             if (rho < 0.0) rho = 0.0;
-            if (rho > 0.7) rho = 0.7;
+            if (rho > 0.5) rho = 0.5;
         }
         out[i] = spread / sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho);
     }
