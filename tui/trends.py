@@ -67,7 +67,7 @@ def lag1_autocorrelation(values: np.ndarray) -> float:
     A quadratic, not a line, so the bend of a U-shaped curve is not mistaken for wandering noise.
     The residuals' own autocorrelation is biased low on a short window: over m points it averages
     ``-3/m + (1 - 7/m) rho`` for AR(1) noise of autocorrelation rho (the fit takes out three
-    degrees of freedom; measured by simulation for m = 8..64, ``tests/test_verdicts.py``), so
+    degrees of freedom; measured by simulation for m = 8..64, checked at 24 in ``tests/test_verdicts.py``), so
     24 points of rho = 0.5 read as 0.23. The estimate is corrected for that bias.
     """
     x = np.asarray(values, dtype=np.float64)
