@@ -22,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from tui.trends import noise_sigma  # noqa: E402
 from tui.writer import EventWriter  # noqa: E402
 
 TAG_STYLES = [
@@ -278,17 +279,13 @@ def hindsight_slope(val: list[float], onset: int, z: float) -> int | None:
     It knows what no online detector can: where the rise starts (the labelled onset) and the
     noise (robust, from the second differences of the 30 points around the onset). From the
     onset on it fits a least-squares line to the points since the onset and fires when the
-    slope clears ``z`` standard errors: the trend test the verdicts are built on, given the
-    answer to its hardest question. On flat white noise each look is an exact one-sided test,
+    slope clears ``z`` standard errors: the trend test behind the curve directions, given the
+    answer to the overfitting detector's hardest question. On flat white noise each look is an exact one-sided test,
     yet over 70 looks it fires in about 45 % of runs at z = 1.645 and 10 % at z = 3
     (``tests/test_verdict_benchmark.py``): a floor on delay, not a usable detector.
     """
     x = np.asarray(val, dtype=np.float64)
-    around = x[max(0, onset - 5) : onset + 25]
-    around = around[np.isfinite(around)]
-    if around.size < 5:
-        return None
-    sigma = 1.4826 * float(np.median(np.abs(np.diff(around, 2)))) / math.sqrt(6.0)
+    sigma = noise_sigma(x[max(0, onset - 5) : onset + 25])
     if not sigma > 0:
         return None
     for end in range(onset + 2, x.size):

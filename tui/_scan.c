@@ -496,7 +496,8 @@ static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
                 lagged += res[t] * res[t - 1];
             }
             double raw = energy > 0.0 ? lagged / energy : 0.0;
-            /* trends.lag1_autocorrelation: corrected for the short window's bias, capped at RHO_CAP */
+            /* trends._lag1_rows: corrected for the short window's bias (_RHO_OFFSET, _RHO_SHRINK, _RHO_SHRINK_FLOOR),
+             * capped at RHO_CAP */
             double shrink = 1.0 - 7.0 / (double)width;
             rho = (raw + 3.0 / (double)width) / (shrink > 0.3 ? shrink : 0.3);
             if (rho < 0.0) rho = 0.0;

@@ -23,6 +23,8 @@ _SQRT6 = math.sqrt(6.0)
 
 RHO_CAP = 0.5
 """Largest lag-1 autocorrelation believed from a short window: beyond it, the curve's bend, not its noise."""
+_RHO_OFFSET, _RHO_SHRINK, _RHO_SHRINK_FLOOR = 3.0, 7.0, 0.3
+"""Over m points the residual autocorrelation averages ``-OFFSET/m + max(1 - SHRINK/m, FLOOR) * rho``."""
 
 
 def noise_sigma(values: np.ndarray, autocorrelated: bool = False) -> float:
@@ -95,7 +97,7 @@ def _lag1_rows(rows: np.ndarray) -> np.ndarray:
         lagged += residuals[:, k] * residuals[:, k - 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = np.where(energy > 0, lagged / np.where(energy > 0, energy, 1.0), 0.0)
-    rho = (raw + 3.0 / width) / max(1.0 - 7.0 / width, 0.3)
+    rho = (raw + _RHO_OFFSET / width) / max(1.0 - _RHO_SHRINK / width, _RHO_SHRINK_FLOOR)
     return np.clip(rho, 0.0, RHO_CAP)
 
 
