@@ -20,7 +20,7 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from corpus import HINDSIGHT_Z, build, hindsight_slope, keras_patience, prechelt_gl  # noqa: E402
+from corpus import HINDSIGHT, build, hindsight_slope, keras_patience, prechelt_gl  # noqa: E402
 
 from tui.config import Thresholds  # noqa: E402
 from tui.monitor import Monitor  # noqa: E402
@@ -73,8 +73,8 @@ def evaluate(folders: list[str], thresholds: Thresholds | None = None) -> dict:
                 else keras_patience(val),
                 "gl5": label.get("prechelt_gl5") if "prechelt_gl5" in label else prechelt_gl(val),
                 "patience": {p: keras_patience(val, p) for p in PATIENCES},
-                "hindsight": {z: hindsight_slope(val, label["onset"], z) if label["kind"] == "overfit" else None
-                              for z in HINDSIGHT_Z},
+                "hindsight": {test: hindsight_slope(val, label["onset"], *test) if label["kind"] == "overfit" else None
+                              for test in HINDSIGHT},
                 "kinds": sorted({a.kind for a in alerts}),
             })
     return {"rows": rows, "summary": summarize(rows)}
@@ -115,8 +115,9 @@ def quiet_patience(rows) -> int | None:
     return None
 
 
-def hindsight_name(z: float) -> str:
-    return f"hindsight slope test, z = {z} (told the onset)"
+def hindsight_name(z: float, anchored: bool = False) -> str:
+    told = "the onset and its level" if anchored else "the onset"
+    return f"hindsight slope test{', anchored' if anchored else ''}, z = {z:g} (told {told})"
 
 
 def summarize(rows) -> dict:
@@ -130,10 +131,10 @@ def summarize(rows) -> dict:
         for r in rows:
             r["_p"] = r["patience"][quiet]
         summary[f"keras patience={quiet}"] = _score(rows, "_p")
-    for z in HINDSIGHT_Z:
+    for test in HINDSIGHT:
         for r in rows:
-            r["_p"] = r.get("hindsight", {}).get(z)
-        summary[hindsight_name(z)] = dict(_score(rows, "_p"), told_the_onset=True)
+            r["_p"] = r.get("hindsight", {}).get(test)
+        summary[hindsight_name(*test)] = dict(_score(rows, "_p"), told_the_onset=True)
     for r in rows:
         r.pop("_p", None)
     diverged = [r for r in rows if r["kind"] == "diverged"]
@@ -158,7 +159,7 @@ def markdown(summary: dict) -> str:
              "|---|---|---|---|---|---|---|---|"]
     detectors = ["losswatch", "keras patience=5", "prechelt GL5"]
     detectors += [name for name in summary if name.startswith("keras patience=") and name not in detectors]
-    detectors += [hindsight_name(z) for z in HINDSIGHT_Z]
+    detectors += [hindsight_name(*test) for test in HINDSIGHT]
     for name in detectors:
         s = summary[name]
         if s.get("told_the_onset"):  # it is only ever run on overfitting runs: no false alarm to count

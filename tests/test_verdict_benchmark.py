@@ -9,7 +9,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 
-from corpus import HINDSIGHT_Z, hindsight_slope  # noqa: E402
+from corpus import HINDSIGHT, hindsight_slope  # noqa: E402
 from verdicts import PATIENCES, hindsight_name, keras_patience, markdown, summarize  # noqa: E402
 
 
@@ -37,27 +37,43 @@ def test_hindsight_slope_fires_on_a_known_rise_and_never_before_the_onset():
     rng = np.random.default_rng(0)
     noise = rng.normal(0.0, 0.01, 60)
     val = np.concatenate((np.linspace(1.0, 0.5, 21), 0.5 + 0.005 * np.arange(1, 40))) + noise
-    at = hindsight_slope(val.tolist(), 20, 3.0)
-    assert at is not None and 20 < at <= 32  # half a sigma a point: about ten points to be sure
-    assert hindsight_slope(val.tolist(), 20, 1.645) <= at  # a looser bound is never later
+    for anchored in (False, True):
+        at = hindsight_slope(val.tolist(), 20, 3.0, anchored)
+        assert at is not None and 20 < at <= 32  # half a sigma a point: about ten points to be sure
+        assert hindsight_slope(val.tolist(), 20, 1.645, anchored) <= at  # a looser bound is never later
+
+
+def test_anchoring_the_line_at_the_onset_level_confirms_a_rise_sooner():
+    # Pinning the line at the level of the onset leaves only the slope to estimate.
+    later = 0
+    for seed in range(40):
+        noise = np.random.default_rng(seed).normal(0.0, 0.01, 60)
+        val = (np.concatenate((np.full(21, 0.5), 0.5 + 0.003 * np.arange(1, 40))) + noise).tolist()
+        free, anchored = hindsight_slope(val, 20, 3.0), hindsight_slope(val, 20, 3.0, anchored=True)
+        assert anchored is not None and anchored > 20
+        later += free is None or free > anchored
+    assert later >= 30
 
 
 def test_hindsight_slope_false_alarm_rates_on_flat_noise_are_what_the_docstring_says():
-    fired = {z: 0 for z in HINDSIGHT_Z}
+    fired = {test: 0 for test in HINDSIGHT}
     for seed in range(200):
         val = (0.5 + np.random.default_rng(seed).normal(0.0, 0.02, 80)).tolist()
-        for z in HINDSIGHT_Z:
-            fired[z] += hindsight_slope(val, 10, z) is not None
-    assert 60 <= fired[1.645] <= 120  # about 45 %: a 5 % test at each of 70 looks
-    assert 8 <= fired[3.0] <= 32  # about 10 %
+        for test in HINDSIGHT:
+            fired[test] += hindsight_slope(val, 10, *test) is not None
+    assert 60 <= fired[1.645, False] <= 120  # about 45 %: a 5 % test at each of 70 looks
+    assert 8 <= fired[3.0, False] <= 32  # about 10 %
+    assert 70 <= fired[1.645, True] <= 125  # about 48 %
+    assert 30 <= fired[3.0, True] <= 60  # about 22 %: a low anchor biases every look
 
 
 def test_hindsight_rows_are_reported_without_false_alarm_counts():
     rng = np.random.default_rng(1)
     overfit = (np.concatenate((np.linspace(1.0, 0.5, 11), 0.5 + 0.01 * np.arange(1, 40))) + rng.normal(0, 0.01, 50))
     row = _row("overfit", overfit.tolist(), onset=10, overfit_at=20)
-    row["hindsight"] = {z: hindsight_slope(overfit.tolist(), 10, z) for z in HINDSIGHT_Z}
+    row["hindsight"] = {test: hindsight_slope(overfit.tolist(), 10, *test) for test in HINDSIGHT}
     summary = summarize([row])
     assert summary[hindsight_name(3.0)]["caught"] == 1
+    assert summary[hindsight_name(3.0, anchored=True)]["caught"] == 1
     table = markdown(summary)
     assert "told the onset) | 1 | 1 |" in table and "| n/a | n/a |" in table
