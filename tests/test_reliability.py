@@ -6,6 +6,7 @@ import errno
 import json
 import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -138,6 +139,17 @@ def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
     table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
                            timeout=120)
     assert "skipped 1 damaged record" in table.stdout
+
+
+def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(tmp_path: Path):
+    run = tmp_path / "junk"
+    run.mkdir()
+    (run / "events.out.tfevents.1.junk").write_bytes(random.Random(0).randbytes(5000))
+    table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
+                           timeout=120)
+    assert "Traceback" not in table.stderr
+    assert "nothing could be read: not a TensorBoard event file" in table.stdout
+    assert "0 damaged" not in table.stdout and "everything else was read" not in table.stdout
 
 
 # ---- loss-free live tail ---------------------------------------------------------------------------

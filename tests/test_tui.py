@@ -278,6 +278,24 @@ async def test_hostile_names_are_shown_literally(tmp_path: Path):
         assert app.is_running  # clicking the name did not run app.quit
 
 
+async def test_status_line_says_what_is_wrong_with_a_damaged_run(tmp_path: Path):
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "events.out.tfevents.1.junk").write_bytes(bytes(range(256)) * 20)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("home")
+        await select_run(pilot, "good")
+        await pilot.pause(0.3)
+        assert "junk:" not in str(app.query_one("#status").render())
+        await pilot.press("home")
+        await select_run(pilot, "junk")
+        await pilot.pause(0.3)
+        status = str(app.query_one("#status").render())
+        assert "junk: skipped" in status and "nothing could be read" in status
+
+
 async def test_cursor_starts_on_the_run_most_in_need_of_attention():
     app = fixture_app()
     async with app.run_test(size=(80, 24)) as pilot:

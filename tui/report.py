@@ -100,8 +100,7 @@ def print_table(runs: list[Run], console: Console) -> None:
     console.print(table)
     for run in runs:
         if run.damaged:
-            console.print(Text(f"{printable(run.name, 60)}: skipped {run.skipped_records} damaged record(s) and "
-                               f"{run.skipped_bytes} byte(s); everything else was read", style="yellow"))
+            console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
         for error in run.errors:
             console.print(Text(f"{printable(run.name, 60)}: {printable(error)}", style="red"))
         if run.gone:

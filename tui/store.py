@@ -67,6 +67,17 @@ class Run:
     def skipped_bytes(self) -> int:
         return sum(h.skipped_bytes for h in self.files.values())
 
+    def damage_note(self) -> str:
+        """What was skipped in the run's event files, and whether anything at all could be read."""
+        skipped = []
+        if self.skipped_records:
+            skipped.append(f"{self.skipped_records:,} damaged record(s)")
+        if self.skipped_bytes:
+            skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
+        if self.scalars or self.histograms:
+            return f"skipped {' and '.join(skipped)}; everything else was read"
+        return f"skipped {' and '.join(skipped)}; nothing could be read: not a TensorBoard event file, or damaged throughout"
+
     @property
     def errors(self) -> list[str]:
         return [h.error for h in self.files.values() if h.error]

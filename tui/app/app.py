@@ -197,6 +197,10 @@ class LossWatchApp(App[None]):
         if self.monitor.logdir_missing:
             parts.append("LOGDIR missing: waiting for it")
         notes = list(self.store.notes[-1:])
+        with self.store.lock:  # the engine thread may be adding files to the run
+            run = self.store.runs.get(self.selected) if self.selected else None
+            if run is not None and (run.damaged or run.errors):  # what the table's "damaged" flag is about
+                notes.append(f"{printable(run.name, 40)}: {run.errors[-1] if run.errors else run.damage_note()}")
         text = Text("  ·  ".join(parts), style="dim")
         for note in notes:
             text.append("  ·  " + printable(note), style="yellow")
