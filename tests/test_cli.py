@@ -100,6 +100,15 @@ def test_replay_json_lines(tmp_path: Path):
     assert ("frozen-7", "weights-static") in kinds
 
 
+def test_replay_prints_one_line_per_alert_when_piped():
+    result = run_cli("replay", str(DATA / "torch"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    onset = [line for line in lines if "  overfitting  " in line]
+    assert len(onset) == 1 and onset[0].startswith("overfit-7  step 390") and onset[0].endswith("train still falling")
+    assert all("  step " in line for line in lines)  # no line is the wrapped tail of another
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_export_long_format(tmp_path: Path, suffix: str):
     out = tmp_path / f"points{suffix}"

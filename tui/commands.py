@@ -65,6 +65,11 @@ def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
     return EXIT_ATTENTION if any(needs_attention(r) for r in runs) else EXIT_OK
 
 
+def line_console() -> Console:
+    """A console that prints each alert on one line, whatever the width: greppable when piped."""
+    return Console(highlight=False, soft_wrap=True)
+
+
 def format_alert(alert: Alert) -> Text:
     return Text(f"{printable(alert.run, 80)}  step {alert.step:,}  {alert.kind}  "
                 f"{printable(alert.tag, 80)}: {printable(alert.reason)}")
@@ -80,7 +85,7 @@ def replay(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: 
     monitor = _load(logdir, thresholds, train_tag, val_tag)
     if (code := _no_runs(monitor)) is not None:
         return code
-    console = Console(highlight=False)
+    console = line_console()
     for run in monitor.store.snapshot():
         for alert in replay_run(run, thresholds, train_tag, val_tag):
             if as_json:
@@ -124,7 +129,7 @@ def watch_plain(logdir: str, thresholds: Thresholds, train_tag: str | None, val_
 
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
     hook = _AlertHook(on_alert) if on_alert else None
-    console = Console(highlight=False, soft_wrap=True)
+    console = line_console()
     lock = threading.Lock()
 
     def emit(new_runs: list[NewRun], _changes, alerts: list[Alert]) -> None:
