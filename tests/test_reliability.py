@@ -148,7 +148,7 @@ def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(
     table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
                            timeout=120)
     assert "Traceback" not in table.stderr
-    assert "nothing could be read: not a TensorBoard event file" in table.stdout
+    assert "no data could be read: not a TensorBoard event file" in table.stdout
     assert "0 damaged" not in table.stdout and "everything else was read" not in table.stdout
 
 

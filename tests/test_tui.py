@@ -293,7 +293,7 @@ async def test_status_line_says_what_is_wrong_with_a_damaged_run(tmp_path: Path)
         await select_run(pilot, "junk")
         await pilot.pause(0.3)
         status = str(app.query_one("#status").render())
-        assert "junk: skipped" in status and "nothing could be read" in status
+        assert "junk: skipped" in status and "no data could be read" in status
 
 
 async def test_cursor_starts_on_the_run_most_in_need_of_attention():

@@ -74,9 +74,9 @@ class Run:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
         if self.skipped_bytes:
             skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
-        if self.scalars or self.histograms:
-            return f"skipped {' and '.join(skipped)}; everything else was read"
-        return f"skipped {' and '.join(skipped)}; nothing could be read: not a TensorBoard event file, or damaged throughout"
+        outcome = ("everything else was read" if self.scalars or self.histograms
+                   else "no data could be read: not a TensorBoard event file, or damaged throughout")
+        return f"skipped {' and '.join(skipped)}; {outcome}"
 
     @property
     def errors(self) -> list[str]:
