@@ -62,11 +62,13 @@ def test_cut_anywhere_inside_a_record_loses_and_duplicates_nothing(tmp_path: Pat
         reader = RecordReader(path)
         got = reader.read().records
         assert got == items[:1], cut
+        assert reader.incomplete == cut - start, cut  # the partial record is waited for, and counted
         with open(path, "ab") as handle:
             handle.write(blob[cut:])
         got += reader.read().records
         assert got == items, cut
         assert not reader.damage, cut
+        assert reader.incomplete == 0, cut
 
 
 def test_bad_data_crc_skips_only_that_record(tmp_path: Path):

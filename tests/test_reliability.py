@@ -141,6 +141,21 @@ def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
     assert "skipped 1 damaged record" in table.stdout
 
 
+def test_check_says_when_a_file_ends_in_part_of_a_record(tmp_path: Path):
+    run = tmp_path / "cut"
+    run.mkdir()
+    cut = SPANS[-1][0] + 5  # five bytes into the last record
+    (run / REAL_FILE.name).write_bytes(REAL_BYTES[:cut])
+    table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
+                           timeout=120)
+    assert "Traceback" not in table.stderr
+    assert "cut: 5 byte(s) at the end of its event files are not a whole record" in table.stdout
+    assert "damaged" not in table.stdout  # a record still being written is not damage
+    result = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path), "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert json.loads(result.stdout)[0]["incomplete_bytes"] == 5
+
+
 def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(tmp_path: Path):
     run = tmp_path / "junk"
     run.mkdir()

@@ -76,6 +76,7 @@ class Tailer:
     def _note_health(self, decoded: Decoded | None) -> None:
         self.health.skipped_records = self.reader.damage.skipped_records
         self.health.skipped_bytes = self.reader.damage.skipped_bytes
+        self.health.incomplete_bytes = self.reader.incomplete
         if decoded is not None:
             self.health.undecodable += decoded.undecodable
 

@@ -98,6 +98,8 @@ class RecordReader:
         self.offset = 0
         self.damage = Damage()
         self.restarted = False
+        self.incomplete = 0
+        """Bytes after the last whole record at the last read: a record being written, or one cut short."""
         self._identity: tuple[int, int] | None = None
 
     def read(self) -> ReadResult:
@@ -145,6 +147,7 @@ class RecordReader:
                 if len(segment):
                     yield segment
                 self.offset += consumed
+            self.incomplete = max(stat.st_size - self.offset, 0)
 
     def _frame(self, buffer: bytes) -> tuple[Segment, int]:
         """Records at the start of ``buffer``: in bulk when it is a clean chain, else one by one."""

@@ -63,6 +63,7 @@ def run_record(run: Run, with_layers: bool = True) -> dict[str, object]:
         "damaged": run.damaged,
         "skipped_records": run.skipped_records,
         "skipped_bytes": run.skipped_bytes,
+        "incomplete_bytes": run.incomplete_bytes,
         "errors": [printable(e) for e in run.errors],
     }
     if with_layers and v and v.layers:
@@ -101,6 +102,10 @@ def print_table(runs: list[Run], console: Console) -> None:
     for run in runs:
         if run.damaged:
             console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
+        if run.incomplete_bytes and not (run.damaged and not run.scalars and not run.histograms):  # not for junk
+            console.print(Text(f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event files "
+                               "are not a whole record (a job still writing, or a file cut short) and were not read",
+                               style="dim"))
         for error in run.errors:
             console.print(Text(f"{printable(run.name, 60)}: {printable(error)}", style="red"))
         if run.gone:

@@ -29,6 +29,8 @@ class FileHealth:
     skipped_records: int = 0
     skipped_bytes: int = 0
     undecodable: int = 0
+    incomplete_bytes: int = 0
+    """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
     error: str | None = None
     """The last OS error (permission denied, vanished), cleared by a good read."""
 
@@ -66,6 +68,10 @@ class Run:
     @property
     def skipped_bytes(self) -> int:
         return sum(h.skipped_bytes for h in self.files.values())
+
+    @property
+    def incomplete_bytes(self) -> int:
+        return sum(h.incomplete_bytes for h in self.files.values())
 
     def damage_note(self) -> str:
         """What was skipped in the run's event files, and whether anything at all could be read."""
