@@ -102,10 +102,11 @@ def print_table(runs: list[Run], console: Console) -> None:
     for run in runs:
         if run.damaged:
             console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
-        if run.incomplete_bytes and not (run.damaged and not run.scalars and not run.histograms):  # not for junk
-            console.print(Text(f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event files "
-                               "are not a whole record (a job still writing, or a file cut short) and were not read",
-                               style="dim"))
+        junk = run.damaged and not run.scalars and not run.histograms  # its damage note already says so
+        if run.incomplete_bytes and not junk:
+            console.print(Text(f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event "
+                               "files are not a whole record (a job still writing, or a file cut short) and were not "
+                               "read", style="dim"))
         for error in run.errors:
             console.print(Text(f"{printable(run.name, 60)}: {printable(error)}", style="red"))
         if run.gone:
