@@ -19,10 +19,12 @@ from tui.demo import DemoJobs
 from tui.monitor import Monitor
 
 SIZE = (120, 36)
+ALERT_CLOCK = 1_795_400_000.0
+"""When the alerts are stamped as raised (a fixed time, so that making the screenshots again changes nothing)."""
 
 
 async def _shoot(logdir: str, outdir: str, name: str, keys: list[str], select: str | None = None) -> str:
-    monitor = Monitor(logdir)
+    monitor = Monitor(logdir, clock=lambda: ALERT_CLOCK)
     monitor.label = "runs/"
     monitor.refresh()
     newest = max((run.last_write or 0.0) for run in monitor.store.runs.values())
