@@ -45,14 +45,14 @@ def test_hindsight_slope_fires_on_a_known_rise_and_never_before_the_onset():
 
 def test_anchoring_the_line_at_the_onset_level_confirms_a_rise_sooner():
     # Pinning the line at the level of the onset leaves only the slope to estimate.
-    later = 0
+    free_later = 0
     for seed in range(40):
         noise = np.random.default_rng(seed).normal(0.0, 0.01, 60)
         val = (np.concatenate((np.full(21, 0.5), 0.5 + 0.003 * np.arange(1, 40))) + noise).tolist()
         free, anchored = hindsight_slope(val, 20, 3.0), hindsight_slope(val, 20, 3.0, anchored=True)
         assert anchored is not None and anchored > 20
-        later += free is None or free > anchored
-    assert later >= 30
+        free_later += free is None or free > anchored
+    assert free_later >= 30
 
 
 def test_hindsight_slope_false_alarm_rates_on_flat_noise_are_what_the_docstring_says():
