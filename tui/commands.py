@@ -16,8 +16,8 @@ from tui.advice import BELL
 from tui.cli import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.config import Thresholds
 from tui.monitor import Monitor, NewRun
-from tui.replay import replay_run
 from tui.parallel import read_in_workers, unread_paths
+from tui.replay import replay_run
 from tui.report import needs_attention, print_json, print_table
 from tui.text import printable
 from tui.verdicts import Alert

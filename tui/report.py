@@ -15,7 +15,6 @@ from tui.store import Run
 from tui.text import printable
 
 
-
 def needs_attention(run: Run) -> bool:
     return run.verdict is not None and run.verdict.kind in ATTENTION
 
