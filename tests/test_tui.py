@@ -26,9 +26,15 @@ def fixture_app(**kwargs) -> LossWatchApp:
 
 
 async def select_run(pilot, name: str) -> None:
-    """Move the runs table's cursor down to run ``name``."""
+    """Move the runs table's cursor to run ``name``, from the top row down."""
+    if pilot.app.table.selected != name:
+        await pilot.press("home")
     while pilot.app.table.selected != name:
         await pilot.press("down")
+
+
+def status_text(app: LossWatchApp) -> str:
+    return str(app.query_one("#status").render())
 
 
 def rows(app: LossWatchApp) -> list[str]:
@@ -166,7 +172,7 @@ async def test_smoothing_axis_and_log_keys_change_the_chart():
         assert app.view.x_axis == "time" and chart._spec.xlabel == "hours since start"
         await pilot.press("l")
         assert chart._spec.log_y
-        status = str(app.query_one("#status").render())
+        status = status_text(app)
         assert "smoothing 0.55" in status and "log y" in status
 
 
@@ -285,15 +291,12 @@ async def test_status_line_says_what_is_wrong_with_a_damaged_run(tmp_path: Path)
     app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
     async with app.run_test(size=(160, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("home")
         await select_run(pilot, "good")
         await pilot.pause(0.3)
-        assert "junk:" not in str(app.query_one("#status").render())
-        await pilot.press("home")
+        assert "junk:" not in status_text(app)
         await select_run(pilot, "junk")
         await pilot.pause(0.3)
-        status = str(app.query_one("#status").render())
-        assert "junk: skipped" in status and "no data could be read" in status
+        assert "junk: skipped" in status_text(app) and "no data could be read" in status_text(app)
 
 
 async def test_cursor_starts_on_the_run_most_in_need_of_attention():
