@@ -101,7 +101,7 @@ def print_table(runs: list[Run], console: Console) -> None:
     for run in runs:
         if run.damaged:
             console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
-        junk = run.damaged and not run.scalars and not run.histograms  # its damage note already says so
+        junk = run.damaged and not run.has_points  # its damage note already says nothing could be read
         if run.incomplete_bytes and not junk:
             console.print(Text(f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event "
                                "files are not a whole record (a job still writing, or a file cut short) and were not "

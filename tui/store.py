@@ -73,6 +73,11 @@ class Run:
     def incomplete_bytes(self) -> int:
         return sum(h.incomplete_bytes for h in self.files.values())
 
+    @property
+    def has_points(self) -> bool:
+        """Anything at all was read from the run's files (a scalar or a histogram)."""
+        return bool(self.scalars or self.histograms)
+
     def damage_note(self) -> str:
         """What was skipped in the run's event files, and whether anything at all could be read."""
         skipped = []
@@ -80,7 +85,7 @@ class Run:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
         if self.skipped_bytes:
             skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
-        outcome = ("everything else was read" if self.scalars or self.histograms
+        outcome = ("everything else was read" if self.has_points
                    else "no data could be read: not a TensorBoard event file, or damaged throughout")
         return f"skipped {' and '.join(skipped)}; {outcome}"
 
