@@ -95,9 +95,9 @@ def make_one_million() -> str:
 LOAD_READERS = {
     "losswatch (reader + store)": """
         import os
-        from tui.monitor import Tailer
-        from tui.discovery import discover
-        from tui.memory import release_free_memory
+        from tui.live.monitor import Tailer
+        from tui.sources.tensorboard.discovery import discover
+        from tui.live.memory import release_free_memory
         from tui.store import Store
         def rss():
             return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -112,7 +112,7 @@ LOAD_READERS = {
         __result["events"] = sum(len(s) for r in store.runs.values() for s in r.scalars.values())
     """,
     "losswatch check (all verdicts)": """
-        from tui.monitor import Monitor
+        from tui.live.monitor import Monitor
         monitor = Monitor(DIR)
         monitor.refresh()
         __result["events"] = sum(len(s) for r in monitor.store.runs.values() for s in r.scalars.values())
@@ -204,7 +204,7 @@ def bench_logdir() -> dict:
     print(f"  page cache warmed: read {size / 1e9:.1f} GB in {time.perf_counter() - started:.1f} s", flush=True)
     check = run_measured(f"""
         import io, contextlib
-        from tui.cli import main
+        from tui.cli.main import main
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             __result["exit"] = main(["check", {root!r}, "--json"])
     """)
@@ -213,7 +213,7 @@ def bench_logdir() -> dict:
     tui = run_measured(f"""
         import asyncio, time
         from tui.app.app import LossWatchApp
-        from tui.monitor import Monitor
+        from tui.live.monitor import Monitor
         async def go():
             app = LossWatchApp(Monitor({root!r}), bell=False)
             t0 = time.perf_counter()
@@ -249,9 +249,9 @@ def bench_live(samples: int = 100) -> dict:
     print(f"\n## Live latency (inotify): writer flush -> store, and -> `watch --plain --json` line, {samples} points")
     store_latency = run_measured(f"""
         import os, tempfile, threading, time
-        from tui.monitor import Monitor
-        from tui.watcher import Watcher
-        from tui.records import frame
+        from tui.live.monitor import Monitor
+        from tui.live.watcher import Watcher
+        from tui.sources.tensorboard.records import frame
         from tensorboard.compat.proto import event_pb2
         root = tempfile.mkdtemp()
         os.makedirs(root + "/run")
@@ -304,7 +304,7 @@ def _alert_line_latency(samples: int) -> dict:
 
     from tensorboard.compat.proto import event_pb2
 
-    from tui.records import frame
+    from tui.sources.tensorboard.records import frame
 
     root = tempfile.mkdtemp()
     proc = subprocess.Popen([sys.executable, "-u", "-m", "tui", "watch", root, "--plain", "--json"],
@@ -378,7 +378,7 @@ def bench_idle(seconds: float = 30.0) -> dict:
         import os, sys
         sys.path.insert(0, {ROOT!r})
         from tui.app.app import LossWatchApp
-        from tui.monitor import Monitor
+        from tui.live.monitor import Monitor
 
         class Measured(LossWatchApp):
             CSS_PATH = LossWatchApp.CSS_PATH and __import__("os").path.join(
@@ -428,8 +428,8 @@ def bench_memory(hours: int = 24) -> dict:
     code = f"""
         import asyncio, os, tempfile, time, math
         from tui.app.app import LossWatchApp
-        from tui.monitor import Monitor
-        from tui.records import frame
+        from tui.live.monitor import Monitor
+        from tui.sources.tensorboard.records import frame
         from tensorboard.compat.proto import event_pb2
         def rss():
             return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
@@ -482,8 +482,8 @@ def bench_tui() -> dict:
         from tui.app.app import LossWatchApp
         from tui.app.runs_table import RunRow
         from tui.app.chart_data import SmoothingCache, View, chart_spec
-        from tui.decode import Decoded
-        from tui.monitor import Monitor
+        from tui.sources.points import Decoded
+        from tui.live.monitor import Monitor
         from tui.store import Store
         import tempfile
         monitor = Monitor(tempfile.mkdtemp())

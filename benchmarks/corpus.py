@@ -22,8 +22,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from tui.trends import noise_sigma  # noqa: E402
-from tui.writer import EventWriter  # noqa: E402
+from tui.judging.trends import noise_sigma  # noqa: E402
+from tui.sources.tensorboard.writer import EventWriter  # noqa: E402
 
 TAG_STYLES = [
     ("loss", "val_loss"),

@@ -22,9 +22,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from corpus import HINDSIGHT, build, hindsight_slope, keras_patience, prechelt_gl  # noqa: E402
 
-from tui.config import Thresholds  # noqa: E402
-from tui.monitor import Monitor  # noqa: E402
-from tui.replay import replay_run  # noqa: E402
+from tui.judging.thresholds import Thresholds  # noqa: E402
+from tui.live.monitor import Monitor  # noqa: E402
+from tui.judging.replay import replay_run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "data")
@@ -180,7 +180,7 @@ def main() -> None:
     args = sys.argv[1:]
     overrides = [a.split("=", 1)[1] for a in args if a.startswith("--set=")]
     folders = [a for a in args if not a.startswith("--set=")]
-    from tui.config import load_thresholds
+    from tui.judging.thresholds import load_thresholds
 
     thresholds, _ = load_thresholds(None, overrides)
     if not folders:

@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from tui.fastpath import crc32c_rows, masked  # noqa: E402
-from tui.records import frame  # noqa: E402
+from tui.sources.tensorboard.fastpath import crc32c_rows, masked  # noqa: E402
+from tui.sources.tensorboard.records import frame  # noqa: E402
 
 FILE_VERSION = bytes.fromhex("09") + np.float64(1.7e9).tobytes() + b"\x1a\x0dbrain.Event:2"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tensorboard.compat.proto import event_pb2, types_pb2
 
-from tui.records import frame
+from tui.sources.tensorboard.records import frame
 
 DATA = Path(__file__).parent / "data"
 TORCH = DATA / "torch"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, scalar_run
-from tui.cli import main
+from tui.cli.main import main
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -127,7 +127,7 @@ def test_export_rejects_unknown_extension(tmp_path: Path, capsys):
 
 
 def test_bare_logdir_means_watch():
-    from tui.cli import _normalize
+    from tui.cli.main import _normalize
 
     assert _normalize(["runs/"]) == ["watch", "runs/"]
     assert _normalize(["check", "runs/"]) == ["check", "runs/"]

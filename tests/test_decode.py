@@ -10,8 +10,8 @@ import pytest
 from tbparse import SummaryReader
 
 from conftest import DATA, event_files, file_version_event, tf2_scalar_event, write_records
-from tui.decode import EventDecoder
-from tui.records import RecordReader
+from tui.sources.tensorboard.decode import EventDecoder
+from tui.sources.tensorboard.records import RecordReader
 
 FIXTURE_FILES = event_files(DATA)
 

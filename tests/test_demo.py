@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import event_files
 from tui.app.app import LossWatchApp
-from tui.demo import DemoJobs
-from tui.monitor import Monitor
+from tui.live.demo import DemoJobs
+from tui.live.monitor import Monitor
 
 
 def test_demo_jobs_produce_the_story(tmp_path: Path):

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from conftest import scalar_run
-from tui.discovery import discover, file_order_key
+from tui.sources.tensorboard.discovery import discover, file_order_key
 
 
 def test_fixture_runs_are_found_once_each(fixtures_copy: Path):

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensorboard.compat.proto import event_pb2
 
-from tui import fastpath
-from tui.decode import EventDecoder
-from tui.fastpath import crc32c_rows, decode_simple_scalars, frame_records
-from tui.records import MAX_RECORD_BYTES, RecordReader, frame
+from tui.sources.tensorboard import fastpath
+from tui.sources.tensorboard.decode import EventDecoder
+from tui.sources.tensorboard.fastpath import crc32c_rows, decode_simple_scalars, frame_records
+from tui.sources.tensorboard.records import MAX_RECORD_BYTES, RecordReader, frame
 
 
 @pytest.fixture(params=["compiled", "numpy"], autouse=True)

@@ -10,10 +10,10 @@ from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui import onset as onset_module
-from tui.onset import OnsetDetector
-from tui.smoothing import OnlineSmoother
-from tui.trends import rolling_noise_sigma
+from tui.judging import onset as onset_module
+from tui.judging.onset import OnsetDetector
+from tui.judging.smoothing import OnlineSmoother
+from tui.judging.trends import rolling_noise_sigma
 
 CURVES = [np.asarray(label["val"], dtype=np.float64)
           for folder in ("torch", "keras")
@@ -106,7 +106,7 @@ def test_ema_kernel_equals_online_smoother():
 
 def _long_run(seed: int, n: int, nan_at: int | None = None):
     """Train falling; validation falling, then rising from 60% of the run; accuracy curves too."""
-    from tui.decode import Decoded
+    from tui.sources.points import Decoded
     from tui.store import Store
 
     rng = np.random.default_rng(seed)
@@ -134,7 +134,7 @@ def _verdict_tuple(engine):
 @pytest.mark.parametrize("seed, n, nan_at", [(0, 3000, None), (1, 20_000, None), (2, 5000, 4200), (3, 600, None)])
 def test_bulk_catch_up_equals_feeding_every_event(seed, n, nan_at, monkeypatch):
     """The catch-up (bulk curves, compiled onset kernel) raises the same alerts and ends in the same verdict."""
-    from tui.verdicts import VerdictEngine
+    from tui.judging.engine import VerdictEngine
 
     run = _long_run(seed, n, nan_at)
     fast = VerdictEngine("r")
@@ -148,7 +148,7 @@ def test_bulk_catch_up_equals_feeding_every_event(seed, n, nan_at, monkeypatch):
 
 
 def _noise_point_by_point(values: np.ndarray, width: int) -> np.ndarray:
-    from tui.trends import noise_sigma
+    from tui.judging.trends import noise_sigma
 
     return np.array([noise_sigma(values[max(0, i - width + 1) : i + 1], autocorrelated=True)
                      for i in range(len(values))])
@@ -161,7 +161,7 @@ def test_rolling_noise_kernel_equals_point_by_point(seed, n, width, scale, bad_r
     """Compiled kernel, NumPy path and the live per-window estimate give the same bits, NaN/inf and ties too."""
     from unittest import mock
 
-    from tui import trends
+    from tui.judging import trends
 
     rng = np.random.default_rng(seed)
     values = scale * (np.cumsum(rng.normal(0, 0.2, n)) + rng.normal(0, 1, n))

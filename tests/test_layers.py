@@ -9,11 +9,11 @@ import sys
 import numpy as np
 
 from conftest import DATA
-from tui.config import Thresholds
-from tui.layers import layer_reports, percentiles, wasserstein, zero_fraction
-from tui.monitor import Monitor
-from tui.writer import histogram_proto
-from tui.decode import histo_histogram
+from tui.judging.thresholds import Thresholds
+from tui.judging.layers import layer_reports, percentiles, wasserstein, zero_fraction
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.writer import histogram_proto
+from tui.sources.tensorboard.decode import histo_histogram
 
 
 def run_of(folder, name):

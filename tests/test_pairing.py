@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.pairing import pair_tags
+from tui.judging.pairing import pair_tags
 
 STYLES = [
     (["loss", "val_loss", "acc", "val_acc", "lr"], "loss", "val_loss"),
@@ -47,7 +47,7 @@ def test_regex_overrides():
 
 
 def test_keras_fixture_is_paired(fixtures_copy):
-    from tui.monitor import Monitor
+    from tui.live.monitor import Monitor
 
     monitor = Monitor(str(fixtures_copy / "keras"))
     monitor.refresh()

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from conftest import DATA, scalar_event, scalar_run
 
-from tui import commands, parallel, shipping
-from tui.config import Thresholds
-from tui.monitor import Monitor
-from tui.records import frame
+from tui.cli import commands
+from tui.live import firstread as parallel, shipping
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.records import frame
 
 
 def _logdir(tmp_path: Path) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TORCH, event_files, scalar_event, write_records
-from tui.records import HEADER_SIZE, RecordReader, frame
+from tui.sources.tensorboard.records import HEADER_SIZE, RecordReader, frame
 
 
 def payloads(n: int) -> list[bytes]:

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import TORCH, event_files, scalar_event, scalar_run
-from tui.decode import EventDecoder
-from tui.monitor import Monitor
-from tui.records import RecordReader, frame
+from tui.sources.tensorboard.decode import EventDecoder
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.records import RecordReader, frame
 
 REAL_FILE = event_files(TORCH / "noisy-7")[0]
 REAL_BYTES = REAL_FILE.read_bytes()
@@ -210,7 +210,7 @@ def test_truncated_or_replaced_file_is_reread_without_duplicates(tmp_path: Path)
 
 
 def test_logdir_deleted_and_recreated_resumes_watching(tmp_path: Path):
-    from tui.watcher import Watcher
+    from tui.live.watcher import Watcher
 
     logdir = tmp_path / "logs"
     scalar_run(logdir / "a", {"loss": [1.0]})
@@ -250,19 +250,19 @@ def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypat
                 raise PermissionError(errno.EACCES, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr("tui.records.open", guarded, raising=False)
+        monkeypatch.setattr("tui.sources.tensorboard.records.open", guarded, raising=False)
     else:
         locked.chmod(0)
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     assert len(monitor.store.runs["good"].scalars["loss"]) == 2
     assert monitor.store.runs["locked"].errors == ["permission denied"]
-    result_json = __import__("tui.report", fromlist=["run_record"]).run_record(monitor.store.runs["locked"])
+    result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(monitor.store.runs["locked"])
     assert "unreadable" in result_json["flags"]
 
 
 def test_inotify_limit_falls_back_to_polling_with_a_note(tmp_path: Path, monkeypatch):
-    from tui import watcher as watcher_module
+    from tui.live import watcher as watcher_module
 
     def refuse(self):
         raise OSError(errno.ENOSPC, "inotify watch limit reached")

@@ -9,9 +9,9 @@ import socket
 import numpy as np
 import pytest
 
-from tui import shipping
-from tui.series import Series
-from tui.shipping import channel, pack, unpack
+from tui.live import shipping
+from tui.store.series import Series
+from tui.live.shipping import channel, pack, unpack
 
 
 def _curve(n: int) -> Series:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tui.smoothing import OnlineSmoother, Smoothed, smooth
+from tui.judging.smoothing import OnlineSmoother, Smoothed, smooth
 
 
 def test_hand_worked_values_weight_0_6():
@@ -30,7 +30,7 @@ def test_weight_zero_is_raw():
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
 def test_same_arithmetic_as_tensorboard_bit_for_bit(compiled, monkeypatch):
-    from tui import smoothing
+    from tui.judging import smoothing
 
     if not compiled:
         monkeypatch.setattr(smoothing, "_scan", None)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import file_version_event, scalar_event
-from tui.monitor import Monitor
-from tui.records import frame
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.records import frame
 
 WRITERS = 50
 SECONDS = float(os.environ.get("LOSSWATCH_SOAK_SECONDS", "6"))

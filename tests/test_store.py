@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from conftest import scalar_event, scalar_run, write_records, file_version_event
-from tui.decode import Decoded
-from tui.monitor import Monitor
-from tui.series import Series
+from tui.sources.points import Decoded
+from tui.live.monitor import Monitor
+from tui.store.series import Series
 from tui.store import Store
 
 
@@ -90,7 +90,7 @@ def test_monitor_reads_only_new_bytes_and_keeps_points(tmp_path: Path):
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     with open(path, "ab") as handle:
-        from tui.records import frame
+        from tui.sources.tensorboard.records import frame
 
         handle.write(frame(scalar_event("loss", 2, 1.0, 1002.0)))
     _, changes, _ = monitor.refresh()

@@ -13,8 +13,8 @@ from conftest import DATA, scalar_event, scalar_run
 from tui.app.app import LossWatchApp
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunsTable
-from tui.monitor import Monitor
-from tui.records import frame
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.records import frame
 
 FIXED_NOW = 1795400400.0
 
@@ -311,7 +311,7 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
     """At start-up the runs are read in worker processes (whole runs come back); the table fills with the
     same verdicts one process gives, and appends are then tailed as usual. The curves come back through
     memory files (read-only), as big runs do: charting and tailing them must not write into them."""
-    from tui import parallel, shipping
+    from tui.live import firstread as parallel, shipping
 
     monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
     monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from conftest import DATA, scalar_run
-from tui.config import Thresholds
-from tui.monitor import Monitor
-from tui.replay import replay_run
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor
+from tui.judging.replay import replay_run
 from tui.store import Store
-from tui.decode import Decoded
-from tui.trends import lag1_autocorrelation
-from tui.verdicts import VerdictEngine
+from tui.sources.points import Decoded
+from tui.judging.trends import lag1_autocorrelation
+from tui.judging.engine import VerdictEngine
 
 LABELS = {**json.loads((DATA / "torch" / "labels.json").read_text()),
           **json.loads((DATA / "keras" / "labels.json").read_text())}

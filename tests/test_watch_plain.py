@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from conftest import scalar_event, scalar_run
-from tui.records import frame
+from tui.sources.tensorboard.records import frame
 
 
 def start(*args: str) -> subprocess.Popen:

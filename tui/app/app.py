@@ -16,17 +16,17 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.advice import BELL
+from tui.judging.kinds import BELL
 from tui.app.alerts import AlertLog
 from tui.app.chart import LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunRow, RunsTable
-from tui.monitor import Monitor, NewRun
+from tui.live.monitor import Monitor, NewRun
 from tui.store import Change
 from tui.text import printable
-from tui.verdicts import Alert
-from tui.watcher import Watcher
+from tui.judging.engine import Alert
+from tui.live.watcher import Watcher
 
 PAIR_OPTION = "\0pair"
 WEIGHT_STEP = 0.05

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui.app.chart import PALETTE, TRAIN_COLOR, TRAIN_FAINT, VAL_COLOR, VAL_FAINT, ChartSpec, Curve, Marker
-from tui.series import Series
-from tui.smoothing import Smoothed
+from tui.store.series import Series
+from tui.judging.smoothing import Smoothed
 from tui.store import Run, Store
 
 

@@ -20,7 +20,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
-from tui.layers import PERCENTILES, LayerReport, percentiles
+from tui.judging.layers import PERCENTILES, LayerReport, percentiles
 from tui.store import Store
 from tui.text import printable
 

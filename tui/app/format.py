@@ -6,7 +6,7 @@ import math
 
 from rich.text import Text
 
-from tui.advice import VERDICT_STYLES
+from tui.judging.kinds import VERDICT_STYLES
 from tui.text import printable
 
 SEVERITY = {"diverging": 0, "overfitting": 1, "unstable": 2, "data-suspect": 3, "plateau": 4, "learning": 5,

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.advice import ADVICE, TABLE
+from tui.judging.kinds import ADVICE, TABLE
 
 KEYS = [
     ("↑ ↓ / click", "select a run"),

@@ -15,8 +15,8 @@ import sys
 import tempfile
 
 from tui.app.app import LossWatchApp
-from tui.demo import DemoJobs
-from tui.monitor import Monitor
+from tui.live.demo import DemoJobs
+from tui.live.monitor import Monitor
 
 SIZE = (120, 36)
 ALERT_CLOCK = 1_795_400_000.0

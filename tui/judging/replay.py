@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tui.config import Thresholds
-from tui.decode import Decoded
+from tui.judging.thresholds import Thresholds
+from tui.sources.points import Decoded
 from tui.store import Run, Store
-from tui.verdicts import Alert, VerdictEngine
+from tui.judging.engine import Alert, VerdictEngine
 
 
 def _steps_of(run: Run) -> np.ndarray:

@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from tui.config import Thresholds
-from tui.decode import Decoded, EventDecoder
-from tui.discovery import EventFile, discover
-from tui.memory import release_free_memory
-from tui.records import RecordReader
-from tui.store import Change, FileHealth, Store
-from tui.verdicts import Alert, VerdictEngine
+from tui.judging.thresholds import Thresholds
+from tui.sources.points import Decoded, FileHealth
+from tui.sources.tensorboard.decode import EventDecoder
+from tui.sources.tensorboard.discovery import EventFile, discover
+from tui.live.memory import release_free_memory
+from tui.sources.tensorboard.records import RecordReader
+from tui.store import Change, Store
+from tui.judging.engine import Alert, VerdictEngine
 
 
 class Tailer:

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.advice import ADVICE
-from tui.config import Thresholds
-from tui.layers import LayerReport, layer_reports
-from tui.onset import Onset, OnsetDetector
-from tui.pairing import Pair, pair_tags
-from tui.smoothing import OnlineSmoother
+from tui.judging.kinds import ADVICE
+from tui.judging.thresholds import Thresholds
+from tui.judging.layers import LayerReport, layer_reports
+from tui.judging.onset import Onset, OnsetDetector
+from tui.judging.pairing import Pair, pair_tags
+from tui.judging.smoothing import OnlineSmoother
 from tui.store import Run
-from tui.trends import linear_trend, noise_sigma, rolling_noise_sigma
+from tui.judging.trends import linear_trend, noise_sigma, rolling_noise_sigma
 
 
 @dataclass(frozen=True)

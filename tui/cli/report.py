@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tui.advice import ATTENTION, VERDICT_STYLES
+from tui.judging.kinds import ATTENTION, VERDICT_STYLES
 from tui.store import Run
 from tui.text import printable
 

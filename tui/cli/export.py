@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from tbparse import SummaryReader
 
-from tui.discovery import discover, run_name_for
+from tui.sources.tensorboard.discovery import discover, run_name_for
 
 COLUMNS = ["run", "tag", "step", "value", "wall_time"]
 

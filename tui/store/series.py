@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from tui.decode import Histogram
+from tui.sources.points import Histogram
 
 _EMPTY_I = np.empty(0, dtype=np.int64)
 _EMPTY_F = np.empty(0, dtype=np.float64)

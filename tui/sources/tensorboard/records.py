@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import google_crc32c
 import numpy as np
 
-from tui.fastpath import frame_records, header_candidates
+from tui.sources.tensorboard.fastpath import frame_records, header_candidates
 
 HEADER_SIZE = 12
 FOOTER_SIZE = 4

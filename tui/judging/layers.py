@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui.decode import Histogram
-from tui.pairing import words
+from tui.sources.points import Histogram
+from tui.judging.pairing import words
 
 if TYPE_CHECKING:
-    from tui.config import Thresholds
+    from tui.judging.thresholds import Thresholds
     from tui.store import Run
 
 ACTIVATION_WORDS = frozenset({"activation", "activations", "act", "acts", "relu", "output", "outputs", "hidden",

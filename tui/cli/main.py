@@ -7,8 +7,8 @@ import os
 import sys
 
 from tui import __version__
-from tui.config import ConfigError, load_thresholds
-from tui.export import ExportError
+from tui.judging.thresholds import ConfigError, load_thresholds
+from tui.cli.export import ExportError
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args) -> int:
-    from tui import commands
+    from tui.cli import commands
 
     if args.command == "check":
         return commands.check(_logdir(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json)

@@ -15,28 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui.decode import Decoded
-from tui.series import HistogramSeries, Series
+from tui.sources.points import Decoded, FileHealth
+from tui.store.series import HistogramSeries, Series
 
 if TYPE_CHECKING:
-    from tui.verdicts import Alert, Verdict
-
-
-@dataclass
-class FileHealth:
-    """What went wrong reading one event file, for the run's status line."""
-
-    skipped_records: int = 0
-    skipped_bytes: int = 0
-    undecodable: int = 0
-    incomplete_bytes: int = 0
-    """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
-    error: str | None = None
-    """The last OS error (permission denied, vanished), cleared by a good read."""
-
-    @property
-    def damaged(self) -> bool:
-        return bool(self.skipped_records or self.skipped_bytes or self.undecodable)
+    from tui.judging.engine import Alert, Verdict
 
 
 @dataclass

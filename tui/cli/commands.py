@@ -12,15 +12,15 @@ import time
 from rich.console import Console
 from rich.text import Text
 
-from tui.advice import BELL
-from tui.cli import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
-from tui.config import Thresholds
-from tui.monitor import Monitor, NewRun
-from tui.parallel import read_in_workers, unread_paths
-from tui.replay import replay_run
-from tui.report import needs_attention, print_json, print_table
+from tui.judging.kinds import BELL
+from tui.cli.main import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor, NewRun
+from tui.live.firstread import read_in_workers, unread_paths
+from tui.judging.replay import replay_run
+from tui.cli.report import needs_attention, print_json, print_table
 from tui.text import printable
-from tui.verdicts import Alert
+from tui.judging.engine import Alert
 
 
 def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None,
@@ -96,7 +96,7 @@ def replay(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: 
 
 
 def export(logdir: str, output: str) -> int:
-    from tui.export import export_scalars
+    from tui.cli.export import export_scalars
 
     rows = export_scalars(logdir, output)
     print(f"losswatch: wrote {rows:,} points to {printable(output)}", file=sys.stderr)
@@ -125,7 +125,7 @@ def watch_plain(logdir: str, thresholds: Thresholds, train_tag: str | None, val_
     """Tail LOGDIR and print one line per new run and per alert until Ctrl-C."""
     import threading
 
-    from tui.watcher import Watcher
+    from tui.live.watcher import Watcher
 
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
     hook = _AlertHook(on_alert) if on_alert else None
@@ -181,7 +181,7 @@ def watch_tui(logdir: str, thresholds: Thresholds, train_tag: str | None, val_ta
 def demo(folder: str | None, speed: float, plain: bool, bell: bool) -> int:
     import tempfile
 
-    from tui.demo import DemoJobs
+    from tui.live.demo import DemoJobs
 
     with tempfile.TemporaryDirectory(prefix="losswatch-demo-") as temp:
         logdir = folder or temp

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui.trends import noise_sigma
+from tui.judging.trends import noise_sigma
 
 try:
     from tui import _scan

@@ -33,13 +33,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
-from tui.config import Thresholds
-from tui.discovery import EventFile
-from tui.monitor import Monitor, Tailer, tailers_by_run
-from tui.series import Series
-from tui.shipping import Parcel, channel, pack, unpack
+from tui.judging.thresholds import Thresholds
+from tui.sources.tensorboard.discovery import EventFile
+from tui.live.monitor import Monitor, Tailer, tailers_by_run
+from tui.store.series import Series
+from tui.live.shipping import Parcel, channel, pack, unpack
 from tui.store import Change, Run
-from tui.verdicts import Alert, VerdictEngine
+from tui.judging.engine import Alert, VerdictEngine
 
 MIN_RUNS = 8
 """Below this many runs one process is as fast (starting workers costs a few tenths of a second)."""

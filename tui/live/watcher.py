@@ -17,10 +17,10 @@ from collections.abc import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from tui.monitor import Monitor, NewRun
-from tui.parallel import read_in_workers
+from tui.live.monitor import Monitor, NewRun
+from tui.live.firstread import read_in_workers
 from tui.store import Change
-from tui.verdicts import Alert
+from tui.judging.engine import Alert
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
 

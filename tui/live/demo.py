@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.writer import EventWriter
+from tui.sources.tensorboard.writer import EventWriter
 
 EPOCH_SECONDS = 0.5
 """Seconds per simulated epoch at speed 1."""

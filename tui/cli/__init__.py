@@ -1,0 +1,1 @@
+"""The ``losswatch`` command line and its headless commands."""

@@ -1,0 +1,1 @@
+"""Live monitoring: discovery, tailing, the store and the engines, woken by file events."""

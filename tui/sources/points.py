@@ -1,0 +1,105 @@
+"""What every source yields: points per tag, histograms, and the health of what was read.
+
+Format-neutral: a TensorBoard file, a CSV log or a database all come out as ``Decoded``
+batches of columnar points, and each readable unit keeps a ``FileHealth``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class Histogram:
+    """One histogram at one step: bucket edges (k+1) and counts (k)."""
+
+    step: int
+    wall_time: float
+    edges: np.ndarray
+    counts: np.ndarray
+
+
+class Decoded:
+    """Points decoded from a batch of records, per tag, in record order.
+
+    Scalars are kept columnar (NumPy arrays of steps, wall times, values) so a
+    million points cost arrays, not a million tuples.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[list, list, list, list]] = {}
+        self._parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self._scalars: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._order = 0
+        self.histograms: dict[str, list[Histogram]] = {}
+        self.undecodable = 0
+        """Records whose CRC was fine but whose bytes are not an Event."""
+
+    def add_scalar(self, tag: str, step: int, wall_time: float, value: float, order: int | None = None) -> None:
+        pending = self._pending.get(tag)
+        if pending is None:
+            pending = self._pending[tag] = ([], [], [], [])
+        if order is None:
+            order = self._order
+            self._order += 1
+        pending[0].append(order)
+        pending[1].append(step)
+        pending[2].append(wall_time)
+        pending[3].append(value)
+        self._scalars = None
+
+    def add_arrays(self, tag: str, order: np.ndarray, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
+        """Add many points of one tag; ``order`` places them among points added otherwise (record index)."""
+        self._parts.setdefault(tag, []).append((np.asarray(order, dtype=np.int64), np.asarray(steps, dtype=np.int64),
+                                                np.asarray(walls, dtype=np.float64), np.asarray(values, dtype=np.float64)))
+        if len(order):
+            self._order = max(self._order, int(np.max(order)) + 1)
+        self._scalars = None
+
+    def add_histogram(self, tag: str, histogram: Histogram) -> None:
+        self.histograms.setdefault(tag, []).append(histogram)
+
+    @property
+    def scalars(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """tag -> (steps int64, wall times float64, values float64), in record order."""
+        if self._scalars is None:
+            merged: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+            for tag in list(self._parts) + [t for t in self._pending if t not in self._parts]:
+                parts = list(self._parts.get(tag, []))
+                pending = self._pending.get(tag)
+                if pending is not None and pending[0]:
+                    parts.append((np.asarray(pending[0], dtype=np.int64), np.asarray(pending[1], dtype=np.int64),
+                                  np.asarray(pending[2], dtype=np.float64), np.asarray(pending[3], dtype=np.float64)))
+                if len(parts) == 1:
+                    _, steps, walls, values = parts[0]
+                else:
+                    order, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
+                    sort = np.argsort(order, kind="stable")
+                    steps, walls, values = steps[sort], walls[sort], values[sort]
+                merged[tag] = (steps, walls, values)
+            self._scalars = merged
+        return self._scalars
+
+    def points(self, tag: str) -> list[tuple[int, float, float]]:
+        """The tag's points as (step, wall_time, value) tuples (for tests and small uses)."""
+        steps, walls, values = self.scalars.get(tag, (np.empty(0), np.empty(0), np.empty(0)))
+        return list(zip(steps.tolist(), walls.tolist(), values.tolist()))
+
+
+@dataclass
+class FileHealth:
+    """What went wrong reading one event file, for the run's status line."""
+
+    skipped_records: int = 0
+    skipped_bytes: int = 0
+    undecodable: int = 0
+    incomplete_bytes: int = 0
+    """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
+    error: str | None = None
+    """The last OS error (permission denied, vanished), cleared by a good read."""
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.skipped_records or self.skipped_bytes or self.undecodable)

@@ -1,0 +1,1 @@
+"""TensorBoard event files (PyTorch, tensorboardX, Keras/TF2, Lightning, HF Trainer writers)."""
