@@ -226,7 +226,7 @@ def bench_logdir() -> dict:
                         first = time.perf_counter() - t0
                     done, total = app.monitor.progress
                     if rows == {RUNS200} and total and done == total and all(
-                            r.verdict is not None for r in app.store.runs.values()):
+                            app.monitor.verdict(name) is not None for name in app.store.runs):
                         break
                 __result["first_rows_seconds"] = first
                 __result["full_table_seconds"] = time.perf_counter() - t0
@@ -497,12 +497,11 @@ def bench_tui() -> dict:
             store.apply(f"run-{r:03d}", batch)
             engine = monitor.engine(f"run-{r:03d}")
             engine.update(store.runs[f"run-{r:03d}"])
-            store.runs[f"run-{r:03d}"].verdict = engine.verdict
         async def go():
             app = LossWatchApp(monitor, watch=False, bell=False)
             async with app.run_test(size=(160, 50)) as pilot:
                 await pilot.pause()
-                rows = [RunRow.of(run) for run in store.runs.values()]
+                rows = [RunRow.of(run, monitor.verdict(run.name)) for run in store.runs.values()]
                 t0 = time.perf_counter()
                 app.table._order = []
                 app.table.show(rows, time.time())
@@ -513,7 +512,7 @@ def bench_tui() -> dict:
                     await pilot.pause()
                 cache = SmoothingCache()
                 t1 = time.perf_counter()
-                spec = chart_spec(store, "run-000", View(), cache)
+                spec = chart_spec(store, monitor.verdicts, "run-000", View(), cache)
                 __result["spec_first_ms"] = (time.perf_counter() - t1) * 1000
                 t2 = time.perf_counter()
                 app.chart.show(spec)
@@ -521,7 +520,7 @@ def bench_tui() -> dict:
                 app.chart.render()
                 __result["draw_ms"] = (time.perf_counter() - t2) * 1000
                 t3 = time.perf_counter()
-                spec = chart_spec(store, "run-000", View(weight=0.6, log_y=True), cache)
+                spec = chart_spec(store, monitor.verdicts, "run-000", View(weight=0.6, log_y=True), cache)
                 app.chart.show(spec)
                 app.chart.render()
                 __result["redraw_cached_smoothing_ms"] = (time.perf_counter() - t3) * 1000

@@ -60,7 +60,7 @@ def evaluate(folders: list[str], thresholds: Thresholds | None = None) -> dict:
             val_steps = label["val_steps"]
             val = label.get("val")
             if val is None:
-                series = run.scalars[run.verdict.val_tag]
+                series = run.scalars[monitor.verdict(name).val_tag]
                 val = series.values.tolist()
             val = [float("nan") if v is None else v for v in val]
             rows.append({

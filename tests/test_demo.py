@@ -18,13 +18,13 @@ def test_demo_jobs_produce_the_story(tmp_path: Path):
     _, _, alerts = monitor.refresh()
     runs = monitor.store.runs
     assert set(runs) == {"resnet18-lr3e-4", "bert-small-overfit", "lr-sweep/lr=0.3", "tiny-val-set", "vit-tiny-late"}
-    assert runs["bert-small-overfit"].verdict.kind == "overfitting"
-    assert runs["lr-sweep/lr=0.3"].verdict.kind == "diverging"
+    assert monitor.verdict("bert-small-overfit").kind == "overfitting"
+    assert monitor.verdict("lr-sweep/lr=0.3").kind == "diverging"
     assert any(math.isnan(v) for v in runs["lr-sweep/lr=0.3"].scalars["val/loss"].values)
-    assert runs["resnet18-lr3e-4"].verdict.kind == "learning"
+    assert monitor.verdict("resnet18-lr3e-4").kind == "learning"
     kinds = {(a.run, a.kind) for a in alerts}
     assert ("tiny-val-set", "overfitting") not in kinds
-    assert "noisy-val" in runs["tiny-val-set"].verdict.flags
+    assert "noisy-val" in monitor.verdict("tiny-val-set").flags
     # Real files in PyTorch's format: one per job, readable by tbparse too.
     from tbparse import SummaryReader
 
@@ -57,8 +57,8 @@ async def test_demo_in_the_tui_turns_red_with_a_bell(tmp_path: Path):
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 await pilot.pause(0.1)
-                run = app.store.runs.get("bert-small-overfit")
-                if run is not None and run.verdict is not None and run.verdict.kind == "overfitting":
+                verdict = app.monitor.verdict("bert-small-overfit")
+                if verdict is not None and verdict.kind == "overfitting":
                     break
             await pilot.pause(0.5)
         finally:

@@ -45,8 +45,8 @@ def test_stalled_only_for_a_job_seen_writing(tmp_path: Path):
     alerts = monitor.refresh()[2]
     stalled = [a for a in alerts if a.kind == "stalled"]
     assert [a.run for a in stalled] == ["job"]
-    assert "stalled" in monitor.store.runs["job"].verdict.flags
-    assert "stalled" not in monitor.store.runs["finished"].verdict.flags
+    assert "stalled" in monitor.verdict("job").flags
+    assert "stalled" not in monitor.verdict("finished").flags
     assert monitor.refresh()[2] == []  # once per onset
 
 
@@ -57,7 +57,7 @@ def test_gap_flag_when_train_accuracy_runs_away(tmp_path: Path):
     monitor = Monitor(str(tmp_path))
     _, _, alerts = monitor.refresh()
     assert any(a.kind == "gap" for a in alerts)
-    assert "gap" in monitor.store.runs["r"].verdict.flags
+    assert "gap" in monitor.verdict("r").flags
 
 
 async def test_tui_marks_damaged_runs(tmp_path: Path):

@@ -19,14 +19,14 @@ from tui.sources.tensorboard.decode import histo_histogram
 def run_of(folder, name):
     monitor = Monitor(str(DATA / folder))
     monitor.refresh()
-    return monitor.store.runs[name]
+    return monitor.store.runs[name], monitor.verdict(name)
 
 
 def test_frozen_layer_is_static_and_flagged():
-    run = run_of("torch", "frozen-7")
+    run, verdict = run_of("torch", "frozen-7")
     reports = {r.tag: r for r in layer_reports(run, Thresholds())}
     assert reports["weights/layer0"].static and reports["weights/layer0"].change_total == 0
-    assert "weights-static:weights/layer0" in run.verdict.flags
+    assert "weights-static:weights/layer0" in verdict.flags
     # ReLU activations: about half exactly zero (sparsity/layer0 says 0.51), not dead.
     assert 0.4 < reports["activations/layer0"].zero_fraction < 0.6
     assert not reports["activations/layer0"].dead
@@ -34,10 +34,10 @@ def test_frozen_layer_is_static_and_flagged():
 
 
 def test_keras_kernels_change():
-    run = run_of("keras", "k-healthy")
+    run, verdict = run_of("keras", "k-healthy")
     kernels = [r for r in layer_reports(run, Thresholds()) if r.tag.endswith("kernel/histogram")]
     assert kernels and all(r.kind == "weights" and not r.static and r.change_total > 0.01 for r in kernels)
-    assert not [f for f in run.verdict.flags if f.startswith("weights-static")]
+    assert not [f for f in verdict.flags if f.startswith("weights-static")]
 
 
 def test_distance_and_percentiles_on_known_histograms():

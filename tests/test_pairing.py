@@ -51,5 +51,5 @@ def test_keras_fixture_is_paired(fixtures_copy):
 
     monitor = Monitor(str(fixtures_copy / "keras"))
     monitor.refresh()
-    verdict = monitor.store.runs["k-overfit"].verdict
+    verdict = monitor.verdict("k-overfit")
     assert (verdict.train_tag, verdict.val_tag) == ("train/epoch_loss", "validation/epoch_loss")

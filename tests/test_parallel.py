@@ -60,10 +60,10 @@ def _state(monitor) -> dict:
     runs = {}
     for name, run in monitor.store.runs.items():
         curves = {tag: [a.tolist() for a in series.arrays()] for tag, series in run.scalars.items()}
-        verdict = run.verdict
+        verdict = monitor.verdict(name)
         runs[name] = (curves, verdict.kind if verdict else None, sorted(verdict.flags) if verdict else None,
                       {tag: len(h.items) for tag, h in run.histograms.items()})
-    alerts = sorted((a.run, a.step, a.kind, a.tag, a.reason) for a in monitor.store.alerts)
+    alerts = sorted((a.run, a.step, a.kind, a.tag, a.reason) for a in monitor.alerts)
     return {"runs": runs, "alerts": alerts}
 
 

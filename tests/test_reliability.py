@@ -257,7 +257,7 @@ def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypat
     monitor.refresh()
     assert len(monitor.store.runs["good"].scalars["loss"]) == 2
     assert monitor.store.runs["locked"].errors == ["permission denied"]
-    result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(monitor.store.runs["locked"])
+    result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(monitor.store.runs["locked"], monitor.verdict("locked"))
     assert "unreadable" in result_json["flags"]
 
 

@@ -43,15 +43,15 @@ def test_appends_are_visible_and_ordered():
     assert walls[5] == 15.0
 
 
-def test_store_notifies_which_run_and_tags_changed():
+def test_apply_says_which_run_and_tags_changed():
     store = Store()
-    seen = []
-    store.subscribe(seen.extend)
     decoded = Decoded()
     decoded.add_scalar("loss", 1, 1.0, 0.5)
     change = store.apply("run-a", decoded)
-    store.notify([change])
-    assert seen[0].run == "run-a" and seen[0].tags == {"loss"} and seen[0].new_run
+    assert change.run == "run-a" and change.tags == {"loss"} and change.new_run and change.purged_from is None
+    again = Decoded()
+    again.add_scalar("loss", 2, 2.0, 0.4)
+    assert not store.apply("run-a", again).new_run
 
 
 def test_restart_purges_points_from_the_restart_step_on():

@@ -228,7 +228,7 @@ async def test_bell_rings_on_overfitting_and_not_on_noise(tmp_path: Path):
                         start)
             await pilot.pause()
         assert len(rings) == 1  # once per onset
-        assert any(a.kind == "overfitting" and a.run == "over" for a in monitor.store.alerts)
+        assert any(a.kind == "overfitting" and a.run == "over" for a in monitor.alerts)
 
 
 async def test_no_bell_flag_silences(tmp_path: Path):
@@ -239,7 +239,7 @@ async def test_no_bell_flag_silences(tmp_path: Path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert rings == []
-        assert any(a.kind == "diverging" for a in app.store.alerts)
+        assert any(a.kind == "diverging" for a in app.monitor.alerts)
 
 
 async def test_live_tail_updates_table_and_chart(tmp_path: Path):
@@ -328,8 +328,8 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
             await pilot.pause(0.05)
         assert sorted(rows(app)) == [f"run-{i}" for i in range(10)]
         assert not app.store.notes  # the workers did the reading
-        assert {n: r.verdict.kind for n, r in app.store.runs.items()} == \
-               {n: r.verdict.kind for n, r in alone.store.runs.items()}
+        assert {n: v.kind for n, v in app.monitor.verdicts.items()} == \
+               {n: v.kind for n, v in alone.verdicts.items()}
         assert not app.store.runs["run-3"].scalars["loss"].arrays()[1].flags.writeable
         for _ in range(3):  # chart a few runs drawn from memory files
             await pilot.press("down")

@@ -28,7 +28,7 @@ def fixture_alerts():
         monitor = Monitor(str(DATA / folder))
         monitor.refresh()
         for name, run in monitor.store.runs.items():
-            steps = run.scalars[run.verdict.val_tag].steps.tolist()
+            steps = run.scalars[monitor.verdict(name).val_tag].steps.tolist()
             alerts[name] = [(a, _index(steps, a.step)) for a in replay_run(run, Thresholds())]
     return alerts
 
@@ -77,8 +77,8 @@ def test_frozen_layer_flagged():
 def _curves(name):
     monitor = Monitor(str(DATA / ("keras" if name.startswith("k-") else "torch")))
     monitor.refresh()
-    run = monitor.store.runs[name]
-    return run.scalars[run.verdict.train_tag].values, run.scalars[run.verdict.val_tag].values
+    run, verdict = monitor.store.runs[name], monitor.verdict(name)
+    return run.scalars[verdict.train_tag].values, run.scalars[verdict.val_tag].values
 
 
 def _feed(train, val, scale=1.0):
@@ -188,7 +188,7 @@ def test_restart_from_checkpoint_does_not_raise_overfitting(tmp_path: Path):
     assert not [a for a in alerts if a.kind == "overfitting"]
     series = monitor.store.runs["job"].scalars["val_loss"]
     assert series.steps.tolist() == list(range(40))
-    assert monitor.store.runs["job"].verdict.kind == "learning"
+    assert monitor.verdict("job").kind == "learning"
 
 
 def test_long_flat_noisy_validation_logged_every_step_does_not_alarm():

@@ -149,8 +149,8 @@ class LossWatchApp(App[None]):
         self._dirty = False
         table = self.table
         with self.store.lock:
-            rows = [RunRow.of(run) for run in self.store.runs.values()]
-            alerts = list(self.store.alerts)
+            rows = [RunRow.of(run, self.monitor.verdict(run.name)) for run in self.store.runs.values()]
+            alerts = list(self.monitor.alerts)
         table.show(rows, self.clock())
         if self.selected is None or self.selected not in table._order:
             self.selected = table.selected
@@ -160,7 +160,7 @@ class LossWatchApp(App[None]):
 
     def _update_chart(self) -> None:
         marked = sorted(self.table.marked)
-        spec = chart_spec(self.store, self.selected, self.view, self.smoothing, marked)
+        spec = chart_spec(self.store, self.monitor.verdicts, self.selected, self.view, self.smoothing, marked)
         self.chart.show(spec)
 
     def _update_tags(self) -> None:
@@ -345,4 +345,4 @@ class LossWatchApp(App[None]):
         if run is None or not run.histograms:
             self.notify("this run logs no histograms", severity="warning")
             return
-        self.push_screen(DistributionScreen(self.store, self.selected))
+        self.push_screen(DistributionScreen(self.store, self.monitor, self.selected))

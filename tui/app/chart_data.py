@@ -7,6 +7,7 @@ smooths that point.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from tui.app.chart import PALETTE, TRAIN_COLOR, TRAIN_FAINT, VAL_COLOR, VAL_FAINT, ChartSpec, Curve, Marker
 from tui.store.series import Series
 from tui.judging.smoothing import Smoothed
+from tui.judging.engine import Verdict
 from tui.store import Run, Store
 
 
@@ -97,18 +99,18 @@ def _step_to_x(run: Run, tag: str | None, step: int | None, view: View, origin: 
     return float((walls[index] - (origin or walls[0])) / 3600.0)
 
 
-def chart_spec(store: Store, run_name: str | None, view: View, cache: SmoothingCache,
-               marked: list[str] | None = None) -> ChartSpec:
+def chart_spec(store: Store, verdicts: Mapping[str, Verdict], run_name: str | None, view: View,
+               cache: SmoothingCache, marked: list[str] | None = None) -> ChartSpec:
     """The spec for the chart panel; its key changes exactly when what it shows changes."""
     xlabel = "hours since start" if view.x_axis == "time" else "step"
     with store.lock:
         if view.mode == "compare":
-            return _compare_spec(store, marked or [], view, cache, xlabel)
+            return _compare_spec(store, verdicts, marked or [], view, cache, xlabel)
         run = store.runs.get(run_name) if run_name else None
         if run is None:
             return ChartSpec(key=("none",), empty_message="no run selected")
         origin = _origin(run) if view.x_axis == "time" else None
-        verdict = run.verdict
+        verdict = verdicts.get(run.name)
         lengths = tuple((t, len(s), s.generation) for t, s in sorted(run.scalars.items()))
         key = (run.name, view, lengths, verdict.onset_step if verdict else None)
         smoothing = f"smoothing {view.weight:.2f}"
@@ -136,14 +138,16 @@ def chart_spec(store: Store, run_name: str | None, view: View, cache: SmoothingC
                          empty_message=f"{run.name}: no loss curves found (choose a tag)")
 
 
-def _compare_spec(store: Store, marked: list[str], view: View, cache: SmoothingCache, xlabel: str) -> ChartSpec:
+def _compare_spec(store: Store, verdicts: Mapping[str, Verdict], marked: list[str], view: View,
+                  cache: SmoothingCache, xlabel: str) -> ChartSpec:
     curves: list[Curve] = []
     lengths = []
     for i, name in enumerate(marked):
         run = store.runs.get(name)
-        if run is None or run.verdict is None or run.verdict.val_tag not in run.scalars:
+        verdict = verdicts.get(name)
+        if run is None or verdict is None or verdict.val_tag not in run.scalars:
             continue
-        tag = run.verdict.val_tag
+        tag = verdict.val_tag
         series = run.scalars[tag]
         origin = _origin(run) if view.x_axis == "time" else None
         y = cache.get(name, tag, series, view.weight) if view.weight > 0 else series.values

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from tui.judging.layers import PERCENTILES, LayerReport, percentiles
+from tui.live.monitor import Monitor
 from tui.store import Store
 from tui.text import printable
 
@@ -83,9 +84,10 @@ class DistributionScreen(Screen[None]):
     DistributionScreen #dist-title { height: 1; padding: 0 1; }
     """
 
-    def __init__(self, store: Store, run_name: str) -> None:
+    def __init__(self, store: Store, monitor: Monitor, run_name: str) -> None:
         super().__init__()
         self.store = store
+        self.monitor = monitor
         self.run_name = run_name
         self.tag: str | None = None
 
@@ -121,7 +123,8 @@ class DistributionScreen(Screen[None]):
             return
         with self.store.lock:
             items = list(run.histograms[self.tag].items)
-            reports = list(run.verdict.layers) if run.verdict else []
+            verdict = self.monitor.verdict(self.run_name)
+            reports = list(verdict.layers) if verdict else []
         self.query_one("#dist-title", Static).update(
             Text(f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms",
                  style="bold"))

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.app.format import SEVERITY, age, name_text, number, verdict_text
+from tui.judging.engine import Verdict
 from tui.store import Run
 
 COLUMNS = [
@@ -50,10 +51,9 @@ class RunRow:
     """Damaged or unreadable files."""
 
     @classmethod
-    def of(cls, run: Run) -> RunRow:
-        v = run.verdict
+    def of(cls, run: Run, v: Verdict | None) -> RunRow:
         return cls(
-            name=run.name, step=run.last_step,
+            name=run.name, step=v.step if v else run.last_step(),
             train=v.train if v else None, val=v.val if v else None,
             best_val=v.best_val if v else None, best_step=v.best_step if v else None,
             since=v.since_best if v else None, trend=v.trend if v else "",

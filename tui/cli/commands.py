@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tui.judging.kinds import BELL
-from tui.cli.main import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
+from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor, NewRun
 from tui.live.firstread import read_in_workers, unread_paths
@@ -54,7 +54,7 @@ def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
     monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True)
     if (code := _no_runs(monitor)) is not None:
         return code
-    runs = monitor.store.snapshot()
+    runs = [(run, monitor.verdict(run.name)) for run in monitor.store.snapshot()]
     if as_json:
         print_json(runs, sys.stdout)
     else:
@@ -62,7 +62,7 @@ def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
         if not console.is_terminal:
             console = Console(highlight=False, width=160)  # a file or a pipe: do not squeeze into 80 columns
         print_table(runs, console)
-    return EXIT_ATTENTION if any(needs_attention(r) for r in runs) else EXIT_OK
+    return EXIT_ATTENTION if any(needs_attention(verdict) for _, verdict in runs) else EXIT_OK
 
 
 def line_console() -> Console:

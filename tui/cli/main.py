@@ -11,7 +11,7 @@ from tui.judging.thresholds import ConfigError, load_thresholds
 from tui.cli.export import ExportError
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
-EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
+from tui.cli.exits import EXIT_OK, EXIT_USAGE
 
 
 class UsageError(Exception):

@@ -11,12 +11,17 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.judging.kinds import ATTENTION, VERDICT_STYLES
+from tui.judging.engine import Verdict
 from tui.store import Run
 from tui.text import printable
 
 
-def needs_attention(run: Run) -> bool:
-    return run.verdict is not None and run.verdict.kind in ATTENTION
+Judged = tuple[Run, Verdict | None]
+"""A run with what the engine thinks of it."""
+
+
+def needs_attention(verdict: Verdict | None) -> bool:
+    return verdict is not None and verdict.kind in ATTENTION
 
 
 def _number(value: float | None) -> str:
@@ -31,8 +36,8 @@ def _json_number(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def run_flags(run: Run) -> list[str]:
-    flags = list(run.verdict.flags) if run.verdict else []
+def run_flags(run: Run, verdict: Verdict | None) -> list[str]:
+    flags = list(verdict.flags) if verdict else []
     if run.damaged:
         flags.append("damaged")
     if run.gone:
@@ -42,12 +47,11 @@ def run_flags(run: Run) -> list[str]:
     return flags
 
 
-def run_record(run: Run, with_layers: bool = True) -> dict[str, object]:
+def run_record(run: Run, v: Verdict | None, with_layers: bool = True) -> dict[str, object]:
     """The JSON object ``check --json`` prints for one run."""
-    v = run.verdict
     record: dict[str, object] = {
         "run": printable(run.name),
-        "step": run.last_step,
+        "step": v.step if v else run.last_step(),
         "train_tag": printable(v.train_tag) if v and v.train_tag else None,
         "val_tag": printable(v.val_tag) if v and v.val_tag else None,
         "train": _json_number(v.train if v else None),
@@ -58,7 +62,7 @@ def run_record(run: Run, with_layers: bool = True) -> dict[str, object]:
         "verdict": v.kind if v else "waiting",
         "reason": printable(v.reason) if v else "",
         "advice": v.advice if v else "",
-        "flags": [printable(f) for f in run_flags(run)],
+        "flags": [printable(f) for f in run_flags(run, v)],
         "damaged": run.damaged,
         "skipped_records": run.skipped_records,
         "skipped_bytes": run.skipped_bytes,
@@ -70,26 +74,26 @@ def run_record(run: Run, with_layers: bool = True) -> dict[str, object]:
     return record
 
 
-def print_json(runs: Iterable[Run], out) -> None:
-    json.dump([run_record(run) for run in runs], out, indent=1)
+def print_json(runs: Iterable[Judged], out) -> None:
+    json.dump([run_record(run, verdict) for run, verdict in runs], out, indent=1)
     out.write("\n")
 
 
-def print_table(runs: list[Run], console: Console) -> None:
+def print_table(runs: list[Judged], console: Console) -> None:
     table = Table(title=None, expand=False, show_lines=False)
     for column in ("run", "step", "train", "val", "best val @ step", "since", "verdict", "advice"):
         table.add_column(column, overflow="fold", no_wrap=column not in ("run", "advice", "verdict"),
                          justify="right" if column in ("step", "train", "val", "since") else "left")
-    for run in runs:
-        v = run.verdict
+    for run, v in runs:
+        step = v.step if v else run.last_step()
         best = f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"
         verdict = Text(v.kind if v else "waiting", style=VERDICT_STYLES.get(v.kind if v else "waiting", ""))
-        flags = run_flags(run)
+        flags = run_flags(run, v)
         if flags:
             verdict.append(" " + " ".join(printable(f, 60) for f in flags), style="dim")
         table.add_row(
             Text(printable(run.name, 60)),
-            "–" if run.last_step is None else f"{run.last_step:,}",
+            "–" if step is None else f"{step:,}",
             _number(v.train if v else None),
             _number(v.val if v else None),
             best,
@@ -98,7 +102,7 @@ def print_table(runs: list[Run], console: Console) -> None:
             Text(v.advice if v else ""),
         )
     console.print(table)
-    for run in runs:
+    for run, _ in runs:
         if run.damaged:
             console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and not run.has_points  # its damage note already says nothing could be read

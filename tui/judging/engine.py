@@ -51,6 +51,8 @@ class Verdict:
     """Flag (``noisy-val``, ``weights-static:<tag>``...) -> its reason."""
     train_tag: str | None = None
     val_tag: str | None = None
+    step: int | None = None
+    """Newest step of the paired loss curves (of any curve while none is paired)."""
     train: float | None = None
     """Smoothed training loss at the newest point."""
     val: float | None = None
@@ -242,7 +244,6 @@ class VerdictEngine:
 
     def update(self, run: Run, silent: bool = False) -> list[Alert]:
         """Consume the run's new points; return the alerts they raise (none if ``silent``)."""
-        alerts: list[Alert] = []
         if len(run.scalars) != self._tags_seen:
             self._tags_seen = len(run.scalars)
             pair = pair_tags(run.scalars, self.train_pattern, self.val_pattern)
@@ -283,6 +284,7 @@ class VerdictEngine:
         alerts += self._feed(batch)
         alerts += self._check_histograms(run)
         self._refresh_numbers()
+        self.verdict.step = run.last_step((self.pair.train, self.pair.val))
         return [] if silent else alerts
 
     def _feed(self, batch: _Batch) -> list[Alert]:
@@ -700,7 +702,7 @@ class VerdictEngine:
         if quiet > limit:
             reason = f"no new events for {quiet / 60:.0f} min (usually every {_seconds(interval)})"
             flags["stalled"] = reason
-            return self._raise("stalled", "stalled", run.last_step or 0, "", reason)
+            return self._raise("stalled", "stalled", self.verdict.step or 0, "", reason)
         flags.pop("stalled", None)
         self._clear("stalled")
         return []

@@ -171,7 +171,7 @@ def _install(monitor: Monitor, result: _RunResult, now: float) -> None:
             for path, tailer in result.tailers.items():
                 if path in monitor.tailers:
                     monitor.tailers[path].rounds = tailer.rounds
-        monitor.store.alerts.extend(result.alerts)
+        monitor.alerts.extend(result.alerts)
 
 
 def _size(path: str) -> int:
@@ -207,7 +207,7 @@ def _read_run(job: _Job) -> Parcel:
     run = next(iter(monitor.store.runs.values()), None)
     engine = monitor.engines.get(run.name) if run is not None else None
     if run is not None and not job.whole:
-        run, engine = _summary(run), None
+        run = _summary(run)  # the engine stays: it holds the verdict and only its recent points
     return pack(_RunResult(job.whole, run, engine, monitor.tailers, changes, alerts), job.parcel_fd)
 
 
@@ -221,4 +221,4 @@ def _summary(run: Run) -> Run:
             last.extend(steps[-1:], walls[-1:], values[-1:])
         scalars[tag] = last
     return Run(name=run.name, scalars=scalars, files=run.files, last_write=run.last_write, last_seen=run.last_seen,
-               gone=run.gone, live=run.live, verdict=run.verdict, purges=run.purges)
+               gone=run.gone, live=run.live)

@@ -21,7 +21,7 @@ from tui.sources.tensorboard.discovery import EventFile, discover
 from tui.live.memory import release_free_memory
 from tui.sources.tensorboard.records import RecordReader
 from tui.store import Change, Store
-from tui.judging.engine import Alert, VerdictEngine
+from tui.judging.engine import Alert, Verdict, VerdictEngine
 
 
 class Tailer:
@@ -118,6 +118,8 @@ class Monitor:
         self.clock = clock
         self.tailers: dict[str, Tailer] = {}
         self.engines: dict[str, VerdictEngine] = {}
+        self.alerts: list[Alert] = []
+        """Every alert raised so far, oldest first."""
         self.scan_errors: dict[str, str] = {}
         self.logdir_missing = False
         self.progress = (0, 0)
@@ -202,7 +204,6 @@ class Monitor:
             release_free_memory(bytes_read)
         if progress is not None and (pending[0] or pending[1]):
             progress(*pending)
-        self.store.notify(changes)
         return changes, alerts
 
     def refresh(self, paths: Iterable[str] | None = None) -> tuple[list[NewRun], list[Change], list[Alert]]:
@@ -213,6 +214,16 @@ class Monitor:
         return new_runs, changes, alerts
 
     # ---- judging -------------------------------------------------------------------------
+
+    def verdict(self, run_name: str) -> Verdict | None:
+        """What the engine thinks of a run now (None before its first point was judged)."""
+        engine = self.engines.get(run_name)
+        return engine.verdict if engine is not None else None
+
+    @property
+    def verdicts(self) -> dict[str, Verdict]:
+        """Run name -> verdict, for every run judged so far."""
+        return {name: engine.verdict for name, engine in list(self.engines.items())}
 
     def engine(self, run_name: str) -> VerdictEngine:
         engine = self.engines.get(run_name)
@@ -228,12 +239,10 @@ class Monitor:
                 run = self.store.runs[name]
                 engine = self.engine(name)
                 alerts += engine.update(run)
-                run.verdict = engine.verdict
         if alerts:
             now = self.clock()
             alerts = [replace(alert, time=now) for alert in alerts]
-            with self.store.lock:
-                self.store.alerts.extend(alerts)
+            self.alerts.extend(alerts)
         return alerts
 
     def check_stalled(self) -> list[Alert]:
@@ -242,5 +251,5 @@ class Monitor:
         with self.store.lock:
             for name, run in self.store.runs.items():
                 alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
-            self.store.alerts.extend(alerts)
+        self.alerts.extend(alerts)
         return alerts

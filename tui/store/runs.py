@@ -1,8 +1,8 @@
 """The state store: every run's curves, histograms, file health and verdict.
 
-The store is the one thing views read. Writers (the engine, on its own thread)
-append decoded points; readers take a snapshot under the lock or read the
-append-only arrays directly. Subscribers get a :class:`Change` per batch.
+The store is what views read. The live layer (on its own thread) appends
+decoded points; readers take a snapshot under the lock or read the append-only
+arrays directly. It knows nothing of verdicts: those belong to the judging layer.
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tui.sources.points import Decoded, FileHealth
 from tui.store.series import HistogramSeries, Series
-
-if TYPE_CHECKING:
-    from tui.judging.engine import Alert, Verdict
 
 
 @dataclass
@@ -37,8 +33,6 @@ class Run:
     gone: bool = False
     live: bool = False
     """New points arrived after the run's files were first read: a job writing while we watch."""
-    verdict: Verdict | None = None
-    purges: int = 0
 
     @property
     def damaged(self) -> bool:
@@ -76,10 +70,8 @@ class Run:
     def errors(self) -> list[str]:
         return [h.error for h in self.files.values() if h.error]
 
-    @property
-    def last_step(self) -> int | None:
-        """Newest step of the paired loss curves (of any curve if none are paired yet)."""
-        tags = [t for t in (self.verdict.train_tag, self.verdict.val_tag) if t] if self.verdict else []
+    def last_step(self, tags: tuple[str | None, ...] = ()) -> int | None:
+        """Newest step of the given curves (of any curve if none of them exists yet)."""
         chosen = [self.scalars[t] for t in tags if t in self.scalars] or list(self.scalars.values())
         lasts = [s.last() for s in chosen]
         steps = [last[0] for last in lasts if last is not None]
@@ -96,28 +88,15 @@ class Change:
     new_run: bool = False
 
 
-Listener = Callable[[list[Change]], None]
-
-
 class Store:
     """All runs, keyed by name; thread-safe for one writer and many readers."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.runs: dict[str, Run] = {}
-        self.alerts: list[Alert] = []
         self.lock = threading.RLock()
-        self._listeners: list[Listener] = []
         self._clock = clock
         self.notes: list[str] = []
         """Store-wide messages for the user (e.g. 'inotify limit reached, polling')."""
-
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def notify(self, changes: list[Change]) -> None:
-        if changes:
-            for listener in list(self._listeners):
-                listener(changes)
 
     def run(self, name: str) -> Run:
         """The run called ``name``, created if new."""
@@ -167,8 +146,6 @@ class Store:
                 hseries.extend(histograms)
                 tags.add(tag)
             run.last_seen = self._clock()
-            if purged_from is not None:
-                run.purges += 1
             return Change(run_name, frozenset(tags), purged_from, is_new)
 
     @staticmethod

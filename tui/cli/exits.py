@@ -1,0 +1,8 @@
+"""Exit codes every command shares (``check --help`` lists them)."""
+
+EXIT_OK = 0
+"""All fine (or stopped by the user)."""
+EXIT_ATTENTION = 1
+"""``check``: at least one run needs attention."""
+EXIT_USAGE = 2
+"""Bad usage, a missing folder, no runs."""
