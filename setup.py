@@ -8,4 +8,8 @@ their NumPy references do (tests/test_kernels.py checks bit equality).
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("tui._scan", ["tui/_scan.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"])])
+setup(
+    ext_modules=[
+        Extension("tui._scan", ["tui/_scan.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"])
+    ]
+)

@@ -43,12 +43,13 @@ def run_measured(code: str, env: dict | None = None) -> dict:
         print("BENCH" + json.dumps(__result))
     """).format(root=ROOT, code=textwrap.dedent(code))
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=3600
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
-    line = next(l for l in proc.stdout.splitlines() if l.startswith("BENCH"))
+    line = next(out for out in proc.stdout.splitlines() if out.startswith("BENCH"))
     result = json.loads(line[5:])
     result["wall_seconds"] = wall
     return result
@@ -74,9 +75,8 @@ def make_one_million() -> str:
     """10 tags x 100k steps = 1M scalar events in one file, written by tensorboardX."""
     if os.path.isdir(ONE_M_DIR) and any("tfevents" in n for n in os.listdir(ONE_M_DIR)):
         return ONE_M_DIR
-    from tensorboardX import SummaryWriter
-
     import numpy as np
+    from tensorboardX import SummaryWriter
 
     rng = np.random.default_rng(0)
     writer = SummaryWriter(ONE_M_DIR, max_queue=10000, flush_secs=3600)
@@ -84,8 +84,12 @@ def make_one_million() -> str:
     for step in range(STEPS):
         base = 2.0 * np.exp(-step / 20000)
         for t in range(TAGS):
-            writer.add_scalar(f"metric_{t}/loss" if t else "train/loss", float(base + noise[step, t]), step,
-                              walltime=1.7e9 + step * 0.1)
+            writer.add_scalar(
+                f"metric_{t}/loss" if t else "train/loss",
+                float(base + noise[step, t]),
+                step,
+                walltime=1.7e9 + step * 0.1,
+            )
     writer.close()
     return ONE_M_DIR
 
@@ -154,21 +158,28 @@ def bench_load() -> list[dict]:
         result = sorted(runs, key=lambda r: r["wall_seconds"])[len(runs) // 2]  # the median run
         result["name"] = name + (f" (median of {repeats})" if repeats > 1 else "")
         rows.append(result)
-        print(f"  {name}: {result['wall_seconds']:.2f} s, {result['events']:,} events, "
-              f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+        print(
+            f"  {name}: {result['wall_seconds']:.2f} s, {result['events']:,} events, "
+            f"peak RSS {result['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
     ours = rows[0]
     print("\n| reader | wall s | events/s | peak RSS MB | losswatch is faster by |")
     print("|---|---|---|---|---|")
     for row in rows:
         rate = row["events"] / row["wall_seconds"]
-        print(f"| {row['name']} | {row['wall_seconds']:.2f} | {rate / 1e6:.2f} M | {row['peak_rss_mb']:.0f} | "
-              f"{row['wall_seconds'] / ours['wall_seconds']:.1f}x |")
+        print(
+            f"| {row['name']} | {row['wall_seconds']:.2f} | {rate / 1e6:.2f} M | {row['peak_rss_mb']:.0f} | "
+            f"{row['wall_seconds'] / ours['wall_seconds']:.1f}x |"
+        )
     stored = ours["peak_rss_mb"] - baseline["peak_rss_mb"]
     held = ours["rss_after_mb"] - ours["rss_imports_mb"]
-    print(f"\nMemory: an empty Python process peaks at {baseline['peak_rss_mb']:.0f} MB. losswatch after its imports: "
-          f"{ours['rss_imports_mb']:.0f} MB; holding the 1M points: {ours['rss_after_mb']:.0f} MB, i.e. "
-          f"{held * 2**20 / ours['events']:.0f} bytes per stored point above that baseline; peak during the load "
-          f"{stored * 2**20 / ours['events']:.0f} bytes per point above the empty process (imports included).")
+    print(
+        f"\nMemory: an empty Python process peaks at {baseline['peak_rss_mb']:.0f} MB. losswatch after its imports: "
+        f"{ours['rss_imports_mb']:.0f} MB; holding the 1M points: {ours['rss_after_mb']:.0f} MB, i.e. "
+        f"{held * 2**20 / ours['events']:.0f} bytes per stored point above that baseline; peak during the load "
+        f"{stored * 2**20 / ours['events']:.0f} bytes per point above the empty process (imports included)."
+    )
     return rows
 
 
@@ -208,8 +219,11 @@ def bench_logdir() -> dict:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             __result["exit"] = main(["check", {root!r}, "--json"])
     """)
-    print(f"  losswatch check --json: {check['wall_seconds']:.1f} s ({events / check['wall_seconds'] / 1e6:.1f} M "
-          f"events/s), peak RSS {check['peak_rss_mb']:.0f} MB", flush=True)
+    print(
+        f"  losswatch check --json: {check['wall_seconds']:.1f} s ({events / check['wall_seconds'] / 1e6:.1f} M "
+        f"events/s), peak RSS {check['peak_rss_mb']:.0f} MB",
+        flush=True,
+    )
     tui = run_measured(f"""
         import asyncio, time
         from tui.app.app import LossWatchApp
@@ -237,8 +251,11 @@ def bench_logdir() -> dict:
                 __result["key_seconds"] = time.perf_counter() - t1
         asyncio.run(go())
     """)
-    print(f"  TUI: first rows after {tui['first_rows_seconds']:.2f} s, full table after "
-          f"{tui['full_table_seconds']:.1f} s, a key press then took {tui['key_seconds'] * 1000:.0f} ms", flush=True)
+    print(
+        f"  TUI: first rows after {tui['first_rows_seconds']:.2f} s, full table after "
+        f"{tui['full_table_seconds']:.1f} s, a key press then took {tui['key_seconds'] * 1000:.0f} ms",
+        flush=True,
+    )
     return {"check": check, "tui": tui, "events": events}
 
 
@@ -289,11 +306,17 @@ def bench_live(samples: int = 100) -> dict:
         __result["p95_ms"] = latencies[int(len(latencies) * 0.95) - 1] * 1000
         __result["n"] = len(latencies)
     """)
-    print(f"  flush -> store: p50 {store_latency['p50_ms']:.1f} ms, p95 {store_latency['p95_ms']:.1f} ms "
-          f"({store_latency['n']} points)", flush=True)
+    print(
+        f"  flush -> store: p50 {store_latency['p50_ms']:.1f} ms, p95 {store_latency['p95_ms']:.1f} ms "
+        f"({store_latency['n']} points)",
+        flush=True,
+    )
     alert_latency = _alert_line_latency(samples // 2)
-    print(f"  flush -> alert line on stdout: p50 {alert_latency['p50_ms']:.1f} ms, p95 {alert_latency['p95_ms']:.1f} ms "
-          f"({alert_latency['n']} alerts)", flush=True)
+    print(
+        f"  flush -> alert line on stdout: p50 {alert_latency['p50_ms']:.1f} ms, p95 {alert_latency['p95_ms']:.1f} ms "
+        f"({alert_latency['n']} alerts)",
+        flush=True,
+    )
     print("  peers: TensorBoard reloads every 5 s; W&B's terminal viewer polls every 500 ms; tbtui every 2 s")
     return {"store": store_latency, "alert": alert_latency}
 
@@ -307,8 +330,12 @@ def _alert_line_latency(samples: int) -> dict:
     from tui.sources.tensorboard.records import frame
 
     root = tempfile.mkdtemp()
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "tui", "watch", root, "--plain", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "tui", "watch", root, "--plain", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ)
     buffer = b""
@@ -348,8 +375,11 @@ def _alert_line_latency(samples: int) -> dict:
         proc.terminate()
         proc.wait(timeout=10)
     latencies.sort()
-    return {"p50_ms": latencies[len(latencies) // 2] * 1000, "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
-            "n": len(latencies)}
+    return {
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "n": len(latencies),
+    }
 
 
 # ---- idle CPU and memory over a long session ---------------------------------------------------
@@ -395,8 +425,10 @@ def bench_idle(seconds: float = 30.0) -> dict:
     script = os.path.join(WORK, "idle_tui.py")  # a file: Textual finds the app's CSS next to its class
     with open(script, "w") as handle:
         handle.write(tui_script)
-    for name, argv in (("watch --plain", [sys.executable, "-u", "-m", "tui", "watch", root, "--plain"]),
-                       ("TUI (headless)", [sys.executable, script])):
+    for name, argv in (
+        ("watch --plain", [sys.executable, "-u", "-m", "tui", "watch", root, "--plain"]),
+        ("TUI (headless)", [sys.executable, script]),
+    ):
         if os.path.exists(ready):
             os.remove(ready)
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
@@ -466,8 +498,11 @@ def bench_memory(hours: int = 24) -> dict:
     result = run_measured(code)
     writing = [s[2] for s in result["samples"] if s[0] == "writing"]
     idle = [s[2] for s in result["samples"] if s[0] == "idle"]
-    print(f"  RSS while writing: {writing[0]:.0f} -> {writing[-1]:.0f} MB for {result['points']:,} points; "
-          f"after data stopped (40 redraws): {idle[0]:.0f} -> {idle[-1]:.0f} MB", flush=True)
+    print(
+        f"  RSS while writing: {writing[0]:.0f} -> {writing[-1]:.0f} MB for {result['points']:,} points; "
+        f"after data stopped (40 redraws): {idle[0]:.0f} -> {idle[-1]:.0f} MB",
+        flush=True,
+    )
     return {"writing": writing, "idle": idle}
 
 
@@ -527,14 +562,23 @@ def bench_tui() -> dict:
         asyncio.run(go())
     """
     result = run_measured(code)
-    print(f"  table of 200 runs rebuilt: {result['table_ms']:.0f} ms; 1M-point chart: smoothing (first time) "
-          f"{result['spec_first_ms']:.0f} ms, draw {result['draw_ms']:.0f} ms, redraw with cached smoothing "
-          f"{result['redraw_cached_smoothing_ms']:.0f} ms", flush=True)
+    print(
+        f"  table of 200 runs rebuilt: {result['table_ms']:.0f} ms; 1M-point chart: smoothing (first time) "
+        f"{result['spec_first_ms']:.0f} ms, draw {result['draw_ms']:.0f} ms, redraw with cached smoothing "
+        f"{result['redraw_cached_smoothing_ms']:.0f} ms",
+        flush=True,
+    )
     return result
 
 
-SECTIONS = {"load": bench_load, "live": bench_live, "idle": bench_idle, "memory": bench_memory,
-            "tui": bench_tui, "logdir": bench_logdir}
+SECTIONS = {
+    "load": bench_load,
+    "live": bench_live,
+    "idle": bench_idle,
+    "memory": bench_memory,
+    "tui": bench_tui,
+    "logdir": bench_logdir,
+}
 """In the order they run (the slowest last)."""
 
 

@@ -22,8 +22,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from tui.judging.trends import noise_sigma  # noqa: E402
-from tui.sources.tensorboard.writer import EventWriter  # noqa: E402
+import itertools
+
+from tui.judging.trends import noise_sigma
+from tui.sources.tensorboard.writer import EventWriter
 
 TAG_STYLES = [
     ("loss", "val_loss"),
@@ -57,17 +59,47 @@ class Regime:
 
 REGIMES = [
     Regime("overfit", "overfit", n_train=200, label_noise=0.2, hidden=(256, 256), lr=1e-3, epochs=100),
-    Regime("overfit-noisy", "overfit", n_train=150, n_val=80, label_noise=0.15, hidden=(512,), lr=2e-3, epochs=80,
-           batch=16),
+    Regime(
+        "overfit-noisy", "overfit", n_train=150, n_val=80, label_noise=0.15, hidden=(512,), lr=2e-3, epochs=80, batch=16
+    ),
     Regime("overfit-fast", "overfit", n_train=300, label_noise=0.1, hidden=(256, 256), lr=3e-3, epochs=80),
-    Regime("overfit-reg", "overfit", task="diabetes", n_train=120, n_val=200, hidden=(256, 256), lr=3e-3,
-           epochs=100, batch=16),
+    Regime(
+        "overfit-reg",
+        "overfit",
+        task="diabetes",
+        n_train=120,
+        n_val=200,
+        hidden=(256, 256),
+        lr=3e-3,
+        epochs=100,
+        batch=16,
+    ),
     Regime("healthy", "healthy", n_train=1200, hidden=(32,), lr=5e-4, weight_decay=1e-3, epochs=50, batch=64),
-    Regime("healthy-reg", "healthy", task="diabetes", n_train=300, n_val=120, hidden=(16,), lr=3e-3,
-           weight_decay=1e-2, epochs=60, batch=32),
+    Regime(
+        "healthy-reg",
+        "healthy",
+        task="diabetes",
+        n_train=300,
+        n_val=120,
+        hidden=(16,),
+        lr=3e-3,
+        weight_decay=1e-2,
+        epochs=60,
+        batch=32,
+    ),
     Regime("noisy", "healthy", n_train=1200, n_val=30, hidden=(64,), lr=3e-3, weight_decay=1e-3, epochs=50, batch=8),
-    Regime("noisy-reg", "healthy", task="diabetes", n_train=300, n_val=25, hidden=(32,), lr=1e-2,
-           weight_decay=1e-2, epochs=60, batch=8),
+    Regime(
+        "noisy-reg",
+        "healthy",
+        task="diabetes",
+        n_train=300,
+        n_val=25,
+        hidden=(32,),
+        lr=1e-2,
+        weight_decay=1e-2,
+        epochs=60,
+        batch=8,
+    ),
     Regime("diverge", "diverged", optimizer="sgd", lr=0.05, lr_growth=1.5, hidden=(64,), epochs=30),
     Regime("stuck", "stuck", lr=1e-6, hidden=(64,), epochs=30),
     Regime("frozen", "healthy", hidden=(64,), lr=3e-4, freeze_first=True, epochs=40),
@@ -92,7 +124,7 @@ class MLP:
     """ReLU MLP with softmax cross-entropy (classification) or MSE (regression), trained by hand."""
 
     def __init__(self, sizes: list[int], rng: np.random.Generator, first_bias: float) -> None:
-        self.weights = [rng.normal(0, math.sqrt(2.0 / a), (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        self.weights = [rng.normal(0, math.sqrt(2.0 / a), (a, b)) for a, b in itertools.pairwise(sizes)]
         self.biases = [np.zeros(b) for b in sizes[1:]]
         self.biases[0][:] = first_bias
         self.m = [np.zeros_like(p) for p in self.params]
@@ -216,8 +248,14 @@ def train(regime: Regime, seed: int, folder: str, style: tuple[str, str]) -> dic
     train_writer.close()
     if val_writer is not train_writer:
         val_writer.close()
-    return {"train": train_curve, "val": val_curve, "val_steps": val_steps, "tags": [train_tag, val_tag],
-            "regime": regime.name, "seed": seed}
+    return {
+        "train": train_curve,
+        "val": val_curve,
+        "val_steps": val_steps,
+        "tags": [train_tag, val_tag],
+        "regime": regime.name,
+        "seed": seed,
+    }
 
 
 def centered_smooth(values: np.ndarray, width: int = 5) -> np.ndarray:
@@ -329,10 +367,16 @@ def build(outdir: str, seeds: int = 3) -> dict:
             folder = os.path.join(outdir, name)
             run = train(regime, 1000 + seed * 17 + index, folder, style)
             record = label(run)
-            record.update(regime=regime.name, intended=regime.kind, tags=run["tags"], val_steps=run["val_steps"],
-                          train=[round(v, 6) if math.isfinite(v) else None for v in run["train"]],
-                          val=[round(v, 6) if math.isfinite(v) else None for v in run["val"]],
-                          keras_patience5=keras_patience(run["val"]), prechelt_gl5=prechelt_gl(run["val"]))
+            record.update(
+                regime=regime.name,
+                intended=regime.kind,
+                tags=run["tags"],
+                val_steps=run["val_steps"],
+                train=[round(v, 6) if math.isfinite(v) else None for v in run["train"]],
+                val=[round(v, 6) if math.isfinite(v) else None for v in run["val"]],
+                keras_patience5=keras_patience(run["val"]),
+                prechelt_gl5=prechelt_gl(run["val"]),
+            )
             labels[name] = record
     with open(os.path.join(outdir, "labels.json"), "w") as handle:
         json.dump(labels, handle, indent=1)
@@ -344,5 +388,7 @@ if __name__ == "__main__":
     os.makedirs(target, exist_ok=True)
     built = build(target, seeds=int(os.environ.get("CORPUS_SEEDS", "3")))
     for name, record in built.items():
-        print(f"{name:22s} {record['kind']:9s} onset={record.get('onset')} rise={record.get('rise')} "
-              f"intended={record['intended']}")
+        print(
+            f"{name:22s} {record['kind']:9s} onset={record.get('onset')} rise={record.get('rise')} "
+            f"intended={record['intended']}"
+        )

@@ -20,11 +20,11 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from corpus import HINDSIGHT, build, hindsight_slope, keras_patience, prechelt_gl  # noqa: E402
+from corpus import HINDSIGHT, build, hindsight_slope, keras_patience, prechelt_gl
 
-from tui.judging.thresholds import Thresholds  # noqa: E402
-from tui.live.monitor import Monitor  # noqa: E402
-from tui.judging.replay import replay_run  # noqa: E402
+from tui.judging.replay import replay_run
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "data")
@@ -63,20 +63,25 @@ def evaluate(folders: list[str], thresholds: Thresholds | None = None) -> dict:
                 series = run.scalars[monitor.verdict(name).val_tag]
                 val = series.values.tolist()
             val = [float("nan") if v is None else v for v in val]
-            rows.append({
-                "run": f"{os.path.basename(os.path.normpath(folder))}/{name}",
-                "kind": label["kind"],
-                "onset": label.get("onset"),
-                "overfit_at": first_alert_index(alerts, "overfitting", val_steps),
-                "diverge_at": first_alert_index(alerts, "diverging", val_steps),
-                "patience5": label.get("keras_patience5", keras_patience(val)) if "keras_patience5" in label
-                else keras_patience(val),
-                "gl5": label.get("prechelt_gl5") if "prechelt_gl5" in label else prechelt_gl(val),
-                "patience": {p: keras_patience(val, p) for p in PATIENCES},
-                "hindsight": {test: hindsight_slope(val, label["onset"], *test) if label["kind"] == "overfit" else None
-                              for test in HINDSIGHT},
-                "kinds": sorted({a.kind for a in alerts}),
-            })
+            rows.append(
+                {
+                    "run": f"{os.path.basename(os.path.normpath(folder))}/{name}",
+                    "kind": label["kind"],
+                    "onset": label.get("onset"),
+                    "overfit_at": first_alert_index(alerts, "overfitting", val_steps),
+                    "diverge_at": first_alert_index(alerts, "diverging", val_steps),
+                    "patience5": label.get("keras_patience5", keras_patience(val))
+                    if "keras_patience5" in label
+                    else keras_patience(val),
+                    "gl5": label.get("prechelt_gl5") if "prechelt_gl5" in label else prechelt_gl(val),
+                    "patience": {p: keras_patience(val, p) for p in PATIENCES},
+                    "hindsight": {
+                        test: hindsight_slope(val, label["onset"], *test) if label["kind"] == "overfit" else None
+                        for test in HINDSIGHT
+                    },
+                    "kinds": sorted({a.kind for a in alerts}),
+                }
+            )
     return {"rows": rows, "summary": summarize(rows)}
 
 
@@ -154,9 +159,11 @@ def summarize(rows) -> dict:
 
 
 def markdown(summary: dict) -> str:
-    lines = ["| detector | overfit runs | caught | mean delay (val points) | max delay | premature | false alarms "
-             "(healthy + stuck runs) | alarms on mildly worsening runs |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| detector | overfit runs | caught | mean delay (val points) | max delay | premature | false alarms "
+        "(healthy + stuck runs) | alarms on mildly worsening runs |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     detectors = ["losswatch", "keras patience=5", "prechelt GL5"]
     detectors += [name for name in summary if name.startswith("keras patience=") and name not in detectors]
     detectors += [hindsight_name(*test) for test in HINDSIGHT]
@@ -166,13 +173,17 @@ def markdown(summary: dict) -> str:
             quiet, mild = "n/a", "n/a"
         else:
             quiet, mild = f"{s['false alarms']} of {s['other runs']}", s["mild runs alarmed"]
-        lines.append(f"| {name} | {s['overfit runs']} | {s['caught']} | {s['mean delay']} | {s['max delay']} | "
-                     f"{s['premature']} | {quiet} | {mild} |")
+        lines.append(
+            f"| {name} | {s['overfit runs']} | {s['caught']} | {s['mean delay']} | {s['max delay']} | "
+            f"{s['premature']} | {quiet} | {mild} |"
+        )
     d = summary["diverging"]
     lines.append("")
-    lines.append(f"Diverging runs: {d['caught']} of {d['runs']} caught, mean delay {d['mean delay']} "
-                 f"validation points after the labelled explosion ({d['premature']} alerted earlier, while both "
-                 f"curves were already rising).")
+    lines.append(
+        f"Diverging runs: {d['caught']} of {d['runs']} caught, mean delay {d['mean delay']} "
+        f"validation points after the labelled explosion ({d['premature']} alerted earlier, while both "
+        f"curves were already rising)."
+    )
     return "\n".join(lines)
 
 
@@ -194,8 +205,10 @@ def main() -> None:
                 folders.append(os.path.join(FIXTURES, sub))
     result = evaluate(folders, thresholds)
     for row in result["rows"]:
-        print(f"{row['run']:32s} {row['kind']:9s} onset={row['onset']!s:5s} losswatch={row['overfit_at']!s:5s} "
-              f"p5={row['patience5']!s:5s} gl5={row['gl5']!s:5s} div={row['diverge_at']!s:5s} {','.join(row['kinds'])}")
+        print(
+            f"{row['run']:32s} {row['kind']:9s} onset={row['onset']!s:5s} losswatch={row['overfit_at']!s:5s} "
+            f"p5={row['patience5']!s:5s} gl5={row['gl5']!s:5s} div={row['diverge_at']!s:5s} {','.join(row['kinds'])}"
+        )
     print()
     print(markdown(result["summary"]))
     print()

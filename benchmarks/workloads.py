@@ -16,8 +16,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from tui.sources.tensorboard.fastpath import crc32c_rows, masked  # noqa: E402
-from tui.sources.tensorboard.records import frame  # noqa: E402
+import itertools
+
+from tui.sources.tensorboard.fastpath import crc32c_rows, masked
+from tui.sources.tensorboard.records import frame
 
 FILE_VERSION = bytes.fromhex("09") + np.float64(1.7e9).tobytes() + b"\x1a\x0dbrain.Event:2"
 
@@ -46,13 +48,13 @@ def encode_scalars(tag: str, steps: np.ndarray, walls: np.ndarray, values: np.nd
     data[:, 0] = 0x09
     data[:, 1:9] = walls.astype("<f8").view(np.uint8).reshape(n, 8)
     data[:, 9] = 0x10
-    data[:, 10:10 + k] = step_bytes
+    data[:, 10 : 10 + k] = step_bytes
     q = 10 + k
     data[:, q] = 0x2A
     data[:, q + 1] = len(summary) + summary_value_len
-    data[:, q + 2:q + 4] = np.frombuffer(summary, dtype=np.uint8)
-    data[:, q + 4:q + 4 + len(value_part)] = np.frombuffer(value_part, dtype=np.uint8)
-    data[:, body_len - 4:] = values.astype("<f4").view(np.uint8).reshape(n, 4)
+    data[:, q + 2 : q + 4] = np.frombuffer(summary, dtype=np.uint8)
+    data[:, q + 4 : q + 4 + len(value_part)] = np.frombuffer(value_part, dtype=np.uint8)
+    data[:, body_len - 4 :] = values.astype("<f4").view(np.uint8).reshape(n, 4)
     header = np.zeros((n, 12), dtype=np.uint8)
     header[:, :8] = np.frombuffer(np.uint64(body_len).tobytes(), dtype=np.uint8)
     header[:, 8:12] = np.frombuffer(masked(crc32c_rows(header[:1, :8])).astype("<u4").tobytes(), dtype=np.uint8)
@@ -71,17 +73,23 @@ def write_scalar_file(path: str, tags: list[str], steps: int, seed: int = 0, sta
         written = 0
         # Group steps by varint length so each block encodes with one layout.
         bounds = [0] + [int(np.searchsorted(all_steps, 1 << (7 * j))) for j in range(1, 10)] + [steps]
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
+        for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue
-            blocks = [encode_scalars(tag, all_steps[lo:hi], walls[lo:hi],
-                                     base[lo:hi] * (1 + 0.01 * rng.standard_normal(hi - lo)) * (1 + t * 0.1))
-                      for t, tag in enumerate(tags)]
+            blocks = [
+                encode_scalars(
+                    tag,
+                    all_steps[lo:hi],
+                    walls[lo:hi],
+                    base[lo:hi] * (1 + 0.01 * rng.standard_normal(hi - lo)) * (1 + t * 0.1),
+                )
+                for t, tag in enumerate(tags)
+            ]
             width = blocks[0].shape[1]
             if any(b.shape[1] != width for b in blocks):
                 raise ValueError("tag names must have equal lengths (one record layout per step block)")
             for i in range(0, hi - lo, 4096):
-                chunk = np.stack([b[i:i + 4096] for b in blocks], axis=1).reshape(-1, width).tobytes()
+                chunk = np.stack([b[i : i + 4096] for b in blocks], axis=1).reshape(-1, width).tobytes()
                 handle.write(chunk)
                 written += len(chunk)
     return written
@@ -97,7 +105,6 @@ def make_logdir(root: str, runs: int, steps: int, tags: int) -> str:
     for r in range(runs):
         folder = os.path.join(root, f"run-{r:03d}")
         os.makedirs(folder, exist_ok=True)
-        write_scalar_file(os.path.join(folder, f"events.out.tfevents.{1700000000 + r}.bench.1.0"), names, steps,
-                          seed=r)
+        write_scalar_file(os.path.join(folder, f"events.out.tfevents.{1700000000 + r}.bench.1.0"), names, steps, seed=r)
     open(marker, "w").close()
     return root

@@ -39,8 +39,9 @@ def scalar_event(tag: str, step: int, value: float, wall_time: float = 1.0) -> b
     return event.SerializeToString()
 
 
-def tf2_scalar_event(tag: str, step: int, value: float, wall_time: float = 1.0, first: bool = True,
-                     dtype: str = "content32") -> bytes:
+def tf2_scalar_event(
+    tag: str, step: int, value: float, wall_time: float = 1.0, first: bool = True, dtype: str = "content32"
+) -> bytes:
     """A TF2 tensor-summary scalar; the plugin name only on the first event, like TF2 writes it."""
     event = event_pb2.Event(wall_time=wall_time, step=step)
     summary_value = event.summary.value.add(tag=tag)

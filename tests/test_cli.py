@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import DATA, scalar_run
+
 from tui.cli.main import main
 
 
@@ -23,8 +23,14 @@ def test_check_lists_every_fixture_run_with_tags_and_verdicts():
     result = run_cli("check", str(DATA), "--json")
     assert result.returncode == 1, result.stderr  # the overfitting and diverging runs need attention
     records = {r["run"]: r for r in json.loads(result.stdout)}
-    assert sorted(records) == ["keras/k-healthy", "keras/k-overfit", "torch/diverge-7", "torch/frozen-7",
-                               "torch/noisy-7", "torch/overfit-7"]
+    assert sorted(records) == [
+        "keras/k-healthy",
+        "keras/k-overfit",
+        "torch/diverge-7",
+        "torch/frozen-7",
+        "torch/noisy-7",
+        "torch/overfit-7",
+    ]
     expected_tags = {
         "keras/k-healthy": ("train/epoch_loss", "validation/epoch_loss"),
         "keras/k-overfit": ("train/epoch_loss", "validation/epoch_loss"),
@@ -44,8 +50,19 @@ def test_check_lists_every_fixture_run_with_tags_and_verdicts():
     assert records["keras/k-overfit"]["best_step"] == 10
     assert records["keras/k-overfit"]["step"] == 79
     for record in records.values():
-        assert set(record) >= {"run", "step", "train_tag", "val_tag", "train", "val", "best_val", "best_step",
-                               "verdict", "advice", "flags"}
+        assert set(record) >= {
+            "run",
+            "step",
+            "train_tag",
+            "val_tag",
+            "train",
+            "val",
+            "best_val",
+            "best_step",
+            "verdict",
+            "advice",
+            "flags",
+        }
         assert isinstance(record["flags"], list)
     assert "weights-static:weights/layer0" in records["torch/frozen-7"]["flags"]
 

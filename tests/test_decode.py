@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DATA, event_files, file_version_event, tf2_scalar_event, write_records
 from tbparse import SummaryReader
 
-from conftest import DATA, event_files, file_version_event, tf2_scalar_event, write_records
 from tui.sources.tensorboard.decode import EventDecoder
 from tui.sources.tensorboard.records import RecordReader
 
@@ -59,8 +59,11 @@ def test_histograms_of_both_writers_are_decoded():
 @pytest.mark.parametrize("dtype", ["content32", "content64", "float_val", "double_val"])
 def test_tf2_scalar_tensor_shapes(tmp_path: Path, dtype: str):
     path = tmp_path / "events.out.tfevents.1.v2"
-    write_records(path, [file_version_event()]
-                  + [tf2_scalar_event("epoch_loss", i, 0.5 + i, first=(i == 0), dtype=dtype) for i in range(3)])
+    write_records(
+        path,
+        [file_version_event()]
+        + [tf2_scalar_event("epoch_loss", i, 0.5 + i, first=(i == 0), dtype=dtype) for i in range(3)],
+    )
     decoded, _ = ours(path)
     # The plugin name is only on the first event: later ones must still count as scalars.
     assert [(s, v) for s, _w, v in decoded.points("epoch_loss")] == [(0, 0.5), (1, 1.5), (2, 2.5)]

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from conftest import event_files
+
 from tui.app.app import LossWatchApp
 from tui.live.demo import DemoJobs
 from tui.live.monitor import Monitor

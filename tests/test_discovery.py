@@ -6,13 +6,20 @@ import os
 from pathlib import Path
 
 from conftest import scalar_run
+
 from tui.sources.tensorboard.discovery import discover, file_order_key
 
 
 def test_fixture_runs_are_found_once_each(fixtures_copy: Path):
     found = discover(str(fixtures_copy))
-    assert found.runs == ["keras/k-healthy", "keras/k-overfit", "torch/diverge-7", "torch/frozen-7",
-                          "torch/noisy-7", "torch/overfit-7"]
+    assert found.runs == [
+        "keras/k-healthy",
+        "keras/k-overfit",
+        "torch/diverge-7",
+        "torch/frozen-7",
+        "torch/noisy-7",
+        "torch/overfit-7",
+    ]
     prefixes = {f.prefix for f in found.files if f.run == "keras/k-overfit"}
     assert prefixes == {"train/", "validation/"}
 
@@ -41,8 +48,11 @@ def test_profile_empty_and_folders_named_like_event_files_are_skipped(tmp_path: 
 
 
 def test_files_sort_by_the_timestamp_in_their_name():
-    names = ["events.out.tfevents.1700000010.h.1.0", "events.out.tfevents.999.h.1.0",
-             "events.out.tfevents.1700000002.h.1.0"]
+    names = [
+        "events.out.tfevents.1700000010.h.1.0",
+        "events.out.tfevents.999.h.1.0",
+        "events.out.tfevents.1700000002.h.1.0",
+    ]
     assert sorted(names, key=file_order_key) == [names[1], names[2], names[0]]
 
 

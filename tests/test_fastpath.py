@@ -38,7 +38,7 @@ def test_compiled_crc_matches_google_crc32c_on_both_paths():
     from tui import _scan
 
     rng = np.random.default_rng(1)
-    for length in list(range(40)) + [255, 4096, 100_003]:
+    for length in [*list(range(40)), 255, 4096, 100003]:
         data = rng.integers(0, 256, length, dtype=np.uint8).tobytes()
         expected = google_crc32c.value(data)
         assert _scan.crc32c(data) == expected
@@ -81,7 +81,7 @@ def test_bulk_decode_equals_protobuf_on_fixtures(path):
     buffer = path.read_bytes()
     offsets, lengths, _ = frame_records(buffer, MAX_RECORD_BYTES)
     bulk = EventDecoder().decode_frames(buffer, offsets, lengths)
-    records = [buffer[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
+    records = [buffer[o : o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
     assert_same_scalars(bulk, EventDecoder().decode(records))
 
 
@@ -102,8 +102,11 @@ def test_cut_or_damaged_buffers_fall_back(implementation):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.binary(max_size=64), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
-       st.integers(0, 40))
+@given(
+    st.binary(max_size=64),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
+    st.integers(0, 40),
+)
 def test_reader_gives_same_records_and_damage_on_both_paths(prefix, flips, cut):
     """Damaged, cut or prefixed files: the compiled and NumPy paths end with the same records and damage."""
     payloads = [event_pb2.Event(wall_time=1.0, step=i).SerializeToString() for i in range(30)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from conftest import REAL_FILE_FOR_DAMAGE, scalar_event, scalar_run
+
 from tui.app.downsample import minmax_downsample
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.records import frame
@@ -21,7 +21,7 @@ def test_minmax_downsampling_keeps_spikes_and_order():
     assert len(dx) <= 160
     assert 50.0 in dy and -40.0 in dy
     assert np.all(np.diff(dx) >= 0)
-    small_x, small_y = minmax_downsample(x[:50], y[:50], 80)
+    small_x, _small_y = minmax_downsample(x[:50], y[:50], 80)
     assert np.array_equal(small_x, x[:50])  # short series are drawn as they are
     nan_y = y.copy()
     nan_y[::7] = np.nan
@@ -52,8 +52,15 @@ def test_stalled_only_for_a_job_seen_writing(tmp_path: Path):
 
 def test_gap_flag_when_train_accuracy_runs_away(tmp_path: Path):
     n = 20
-    scalar_run(tmp_path / "r", {"loss": list(np.linspace(2, 0.1, n)), "val_loss": list(np.linspace(2, 0.8, n)),
-                                "acc": list(np.linspace(0.3, 0.99, n)), "val_acc": list(np.linspace(0.3, 0.7, n))})
+    scalar_run(
+        tmp_path / "r",
+        {
+            "loss": list(np.linspace(2, 0.1, n)),
+            "val_loss": list(np.linspace(2, 0.8, n)),
+            "acc": list(np.linspace(0.3, 0.99, n)),
+            "val_acc": list(np.linspace(0.3, 0.7, n)),
+        },
+    )
     monitor = Monitor(str(tmp_path))
     _, _, alerts = monitor.refresh()
     assert any(a.kind == "gap" for a in alerts)

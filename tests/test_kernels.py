@@ -15,15 +15,25 @@ from tui.judging.onset import OnsetDetector
 from tui.judging.smoothing import OnlineSmoother
 from tui.judging.trends import rolling_noise_sigma
 
-CURVES = [np.asarray(label["val"], dtype=np.float64)
-          for folder in ("torch", "keras")
-          for label in json.loads((DATA / folder / "labels.json").read_text()).values() if label.get("val")]
+CURVES = [
+    np.asarray(label["val"], dtype=np.float64)
+    for folder in ("torch", "keras")
+    for label in json.loads((DATA / folder / "labels.json").read_text()).values()
+    if label.get("val")
+]
 
 
 def _state(detector: OnsetDetector):
     """The detector's state; recent values as bytes so NaN compares equal to NaN."""
-    return (detector.count, detector.best_level, detector.best_level_index, detector.best_raw, detector.cusum,
-            detector.fired, np.asarray(detector.values[-8:]).tobytes())
+    return (
+        detector.count,
+        detector.best_level,
+        detector.best_level_index,
+        detector.best_raw,
+        detector.cusum,
+        detector.fired,
+        np.asarray(detector.values[-8:]).tobytes(),
+    )
 
 
 def _run_point_by_point(values, directions, sigmas):
@@ -41,8 +51,9 @@ def _run_in_blocks(values, directions, sigmas, cuts):
     detector = OnsetDetector()
     onsets = []
     i = 0
-    bounds = sorted(set(cuts) | {j for j in range(1, len(values)) if directions[j] != directions[j - 1]}
-                    | {len(values)})
+    bounds = sorted(
+        set(cuts) | {j for j in range(1, len(values)) if directions[j] != directions[j - 1]} | {len(values)}
+    )
     for end in bounds:
         while i < end:
             used, onset = detector.add_many(values[i:end], directions[i], sigmas[i:end])
@@ -150,13 +161,20 @@ def test_bulk_catch_up_equals_feeding_every_event(seed, n, nan_at, monkeypatch):
 def _noise_point_by_point(values: np.ndarray, width: int) -> np.ndarray:
     from tui.judging.trends import noise_sigma
 
-    return np.array([noise_sigma(values[max(0, i - width + 1) : i + 1], autocorrelated=True)
-                     for i in range(len(values))])
+    return np.array(
+        [noise_sigma(values[max(0, i - width + 1) : i + 1], autocorrelated=True) for i in range(len(values))]
+    )
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 400), st.sampled_from([3, 4, 5, 8, 24, 25]),
-       st.sampled_from([1e-3, 1.0, 4e3]), st.sampled_from([0.0, 0.02, 0.2]), st.booleans())
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 400),
+    st.sampled_from([3, 4, 5, 8, 24, 25]),
+    st.sampled_from([1e-3, 1.0, 4e3]),
+    st.sampled_from([0.0, 0.02, 0.2]),
+    st.booleans(),
+)
 def test_rolling_noise_kernel_equals_point_by_point(seed, n, width, scale, bad_rate, ties):
     """Compiled kernel, NumPy path and the live per-window estimate give the same bits, NaN/inf and ties too."""
     from unittest import mock

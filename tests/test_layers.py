@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import numpy as np
-
 from conftest import DATA
-from tui.judging.thresholds import Thresholds
+
 from tui.judging.layers import layer_reports, percentiles, wasserstein, zero_fraction
+from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
-from tui.sources.tensorboard.writer import histogram_proto
 from tui.sources.tensorboard.decode import histo_histogram
+from tui.sources.tensorboard.writer import histogram_proto
 
 
 def run_of(folder, name):
@@ -60,8 +60,12 @@ def test_dead_relu_activations_are_flagged():
 
 
 def test_check_json_has_layers():
-    result = subprocess.run([sys.executable, "-m", "tui", "check", str(DATA / "torch"), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(DATA / "torch"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     records = {r["run"]: r for r in json.loads(result.stdout)}
     layers = {layer["tag"]: layer for layer in records["frozen-7"]["layers"]}
     assert layers["weights/layer0"]["static"] is True

@@ -14,8 +14,9 @@ import pytest
 from conftest import DATA, scalar_event, scalar_run
 
 from tui.cli import commands
-from tui.live import firstread as parallel, shipping
 from tui.judging.thresholds import Thresholds
+from tui.live import firstread as parallel
+from tui.live import shipping
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.records import frame
 
@@ -61,8 +62,12 @@ def _state(monitor) -> dict:
     for name, run in monitor.store.runs.items():
         curves = {tag: [a.tolist() for a in series.arrays()] for tag, series in run.scalars.items()}
         verdict = monitor.verdict(name)
-        runs[name] = (curves, verdict.kind if verdict else None, sorted(verdict.flags) if verdict else None,
-                      {tag: len(h.items) for tag, h in run.histograms.items()})
+        runs[name] = (
+            curves,
+            verdict.kind if verdict else None,
+            sorted(verdict.flags) if verdict else None,
+            {tag: len(h.items) for tag, h in run.histograms.items()},
+        )
     alerts = sorted((a.run, a.step, a.kind, a.tag, a.reason) for a in monitor.alerts)
     return {"runs": runs, "alerts": alerts}
 
@@ -91,15 +96,15 @@ def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path,
     spread.scan()
     before = _open_fds()
     progressed = []
-    parallel.read_in_workers(spread, whole=True, progress=lambda changes, alerts: progressed.append(changes),
-                             workers=2)
+    parallel.read_in_workers(spread, whole=True, progress=lambda changes, alerts: progressed.append(changes), workers=2)
     assert {change.run for changes in progressed for change in changes} == set(alone.store.runs)  # all reported
     assert progressed[0] and spread.progress == (len(spread.tailers), len(spread.tailers))
     assert parallel.unread_paths(spread) == []
     assert _state(spread) == _state(alone)
     assert _open_fds() == before  # no memory file or socket left open
-    writable = {series.arrays()[0].flags.writeable for run in spread.store.runs.values()
-                for series in run.scalars.values()}
+    writable = {
+        series.arrays()[0].flags.writeable for run in spread.store.runs.values() for series in run.scalars.values()
+    }
     assert writable == {not shared}  # curves from memory files are mapped read-only
     _append(root)
     for monitor in (alone, spread):

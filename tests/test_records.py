@@ -6,8 +6,8 @@ import struct
 from pathlib import Path
 
 import pytest
-
 from conftest import TORCH, event_files, scalar_event, write_records
+
 from tui.sources.tensorboard.records import HEADER_SIZE, RecordReader, frame
 
 
@@ -53,8 +53,12 @@ def test_cut_anywhere_inside_a_record_loses_and_duplicates_nothing(tmp_path: Pat
     blob = b"".join(frame(p) for p in items)
     start = len(frame(items[0]))  # the second record
     data_len = len(items[1])
-    spans = {"length": (0, 8), "length_crc": (8, 12), "data": (12, 12 + data_len),
-             "data_crc": (12 + data_len, 16 + data_len)}
+    spans = {
+        "length": (0, 8),
+        "length_crc": (8, 12),
+        "data": (12, 12 + data_len),
+        "data_crc": (12 + data_len, 16 + data_len),
+    }
     lo, hi = spans[region]
     for cut in range(start + lo, start + hi):
         path = tmp_path / f"events.out.tfevents.{cut}"

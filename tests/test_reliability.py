@@ -13,12 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import TORCH, event_files, scalar_event, scalar_run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TORCH, event_files, scalar_event, scalar_run
-from tui.sources.tensorboard.decode import EventDecoder
 from tui.live.monitor import Monitor
+from tui.sources.tensorboard.decode import EventDecoder
 from tui.sources.tensorboard.records import RecordReader, frame
 
 REAL_FILE = event_files(TORCH / "noisy-7")[0]
@@ -29,7 +29,7 @@ def frames_of(blob: bytes) -> list[tuple[int, int]]:
     """(start, end) of each record in an intact event file."""
     spans, pos = [], 0
     while pos < len(blob):
-        length = int.from_bytes(blob[pos:pos + 8], "little")
+        length = int.from_bytes(blob[pos : pos + 8], "little")
         spans.append((pos, pos + 16 + length))
         pos += 16 + length
     return spans
@@ -53,20 +53,24 @@ def read_all(path: Path) -> tuple[list[bytes], RecordReader]:
 
 # ---- damaged files -------------------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cut=st.integers(min_value=0, max_value=len(REAL_BYTES)))
 def test_random_truncation_keeps_every_whole_record(tmp_path_factory, cut):
     path = tmp_path_factory.mktemp("t") / "events.out.tfevents.1"
     path.write_bytes(REAL_BYTES[:cut])
     records, reader = read_all(path)
-    whole = [REAL_BYTES[a + 12:b - 4] for a, b in SPANS if b <= cut]
+    whole = [REAL_BYTES[a + 12 : b - 4] for a, b in SPANS if b <= cut]
     assert records == whole
     assert not reader.damage  # a cut is not damage: the rest may still come
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(record=st.integers(min_value=0, max_value=len(SPANS) - 1), where=st.integers(min_value=0),
-       bit=st.integers(min_value=0, max_value=7))
+@given(
+    record=st.integers(min_value=0, max_value=len(SPANS) - 1),
+    where=st.integers(min_value=0),
+    bit=st.integers(min_value=0, max_value=7),
+)
 def test_a_bit_flip_loses_only_the_record_it_hits(tmp_path_factory, record, where, bit):
     start, end = SPANS[record]
     offset = start + where % (end - start)
@@ -75,7 +79,7 @@ def test_a_bit_flip_loses_only_the_record_it_hits(tmp_path_factory, record, wher
     path = tmp_path_factory.mktemp("f") / "events.out.tfevents.1"
     path.write_bytes(bytes(blob))
     records, reader = read_all(path)
-    intact = [REAL_BYTES[a + 12:b - 4] for i, (a, b) in enumerate(SPANS) if i != record]
+    intact = [REAL_BYTES[a + 12 : b - 4] for i, (a, b) in enumerate(SPANS) if i != record]
     got = set(records)
     assert set(intact) <= got  # every intact record before and after the damage is read
     assert len(records) <= len(SPANS)
@@ -89,15 +93,16 @@ def test_garbage_inserted_between_records_is_skipped(tmp_path_factory, garbage, 
     at = SPANS[position][0] if position < len(SPANS) else len(REAL_BYTES)
     path = tmp_path_factory.mktemp("g") / "events.out.tfevents.1"
     path.write_bytes(REAL_BYTES[:at] + garbage + REAL_BYTES[at:])
-    records, reader = read_all(path)
-    intact = [REAL_BYTES[a + 12:b - 4] for a, b in SPANS]
+    records, _reader = read_all(path)
+    intact = [REAL_BYTES[a + 12 : b - 4] for a, b in SPANS]
     assert set(intact) <= set(records)
 
 
 def test_absurd_length_and_zero_length_file(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
-    path.write_bytes(REAL_BYTES[:SPANS[3][0]] + (2**62).to_bytes(8, "little") + b"\x01\x02\x03\x04"
-                     + REAL_BYTES[SPANS[3][0]:])
+    path.write_bytes(
+        REAL_BYTES[: SPANS[3][0]] + (2**62).to_bytes(8, "little") + b"\x01\x02\x03\x04" + REAL_BYTES[SPANS[3][0] :]
+    )
     records, reader = read_all(path)
     assert len(records) == len(SPANS) and reader.damage.skipped_bytes == 12
     empty = tmp_path / "events.out.tfevents.2"
@@ -108,10 +113,10 @@ def test_absurd_length_and_zero_length_file(tmp_path: Path):
 def test_large_sparse_file_is_crossed_quickly_without_big_allocations(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     with open(path, "wb") as handle:
-        handle.write(REAL_BYTES[:SPANS[2][1]])
+        handle.write(REAL_BYTES[: SPANS[2][1]])
         handle.truncate(64 * 1024 * 1024)  # a hole of zeros, as after a crash on some file systems
         handle.seek(0, os.SEEK_END)
-        handle.write(REAL_BYTES[SPANS[2][1]:])
+        handle.write(REAL_BYTES[SPANS[2][1] :])
     import tracemalloc
 
     tracemalloc.start()
@@ -131,13 +136,15 @@ def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
     blob = bytearray(REAL_BYTES)
     blob[SPANS[10][0] + 20] ^= 0xFF
     (run / REAL_FILE.name).write_bytes(bytes(blob))
-    result = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr
     record = json.loads(result.stdout)[0]
     assert record["damaged"] is True and record["skipped_records"] == 1 and "damaged" in record["flags"]
-    table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
-                           timeout=120)
+    table = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert "skipped 1 damaged record" in table.stdout
 
 
@@ -146,13 +153,15 @@ def test_check_says_when_a_file_ends_in_part_of_a_record(tmp_path: Path):
     run.mkdir()
     cut = SPANS[-1][0] + 5  # five bytes into the last record
     (run / REAL_FILE.name).write_bytes(REAL_BYTES[:cut])
-    table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
-                           timeout=120)
+    table = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert "Traceback" not in table.stderr
     assert "cut: 5 byte(s) at the end of its event files are not a whole record" in table.stdout
     assert "damaged" not in table.stdout  # a record still being written is not damage
-    result = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+    )
     assert json.loads(result.stdout)[0]["incomplete_bytes"] == 5
 
 
@@ -160,14 +169,16 @@ def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(
     run = tmp_path / "junk"
     run.mkdir()
     (run / "events.out.tfevents.1.junk").write_bytes(random.Random(0).randbytes(5000))
-    table = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True,
-                           timeout=120)
+    table = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert "Traceback" not in table.stderr
     assert "no data could be read: not a TensorBoard event file" in table.stdout
     assert "0 damaged" not in table.stdout and "everything else was read" not in table.stdout
 
 
 # ---- loss-free live tail ---------------------------------------------------------------------------
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -179,7 +190,7 @@ def test_tail_in_random_chunks_equals_a_full_read(tmp_path_factory, data):
     reader = RecordReader(path)
     got: list[bytes] = []
     previous = 0
-    for cut in cuts + [len(source)]:
+    for cut in [*cuts, len(source)]:
         with open(path, "ab") as handle:
             handle.write(source[previous:cut])
         previous = cut
@@ -192,6 +203,7 @@ def test_tail_in_random_chunks_equals_a_full_read(tmp_path_factory, data):
 
 
 # ---- files changing under us --------------------------------------------------------------------------
+
 
 def test_truncated_or_replaced_file_is_reread_without_duplicates(tmp_path: Path):
     path = scalar_run(tmp_path / "r", {"loss": [3.0, 2.0, 1.0]})
@@ -257,7 +269,9 @@ def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypat
     monitor.refresh()
     assert len(monitor.store.runs["good"].scalars["loss"]) == 2
     assert monitor.store.runs["locked"].errors == ["permission denied"]
-    result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(monitor.store.runs["locked"], monitor.verdict("locked"))
+    result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(
+        monitor.store.runs["locked"], monitor.verdict("locked")
+    )
     assert "unreadable" in result_json["flags"]
 
 
@@ -289,15 +303,23 @@ def test_inotify_limit_falls_back_to_polling_with_a_note(tmp_path: Path, monkeyp
 
 # ---- non-finite values and hostile names --------------------------------------------------------------
 
+
 def test_nan_and_inf_everywhere_never_crash(tmp_path: Path):
     scalar_run(tmp_path / "r", {"loss": [math.nan, math.inf, -math.inf, 1.0], "val_loss": [math.inf] * 4})
-    for args in (["check", str(tmp_path), "--json"], ["check", str(tmp_path)], ["replay", str(tmp_path), "--json"],
-                 ["export", str(tmp_path), "-o", str(tmp_path / "x.csv")]):
+    for args in (
+        ["check", str(tmp_path), "--json"],
+        ["check", str(tmp_path)],
+        ["replay", str(tmp_path), "--json"],
+        ["export", str(tmp_path), "-o", str(tmp_path / "x.csv")],
+    ):
         result = subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=120)
         assert result.returncode in (0, 1), (args, result.stderr)
         assert "Traceback" not in result.stderr
-    record = json.loads(subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path), "--json"],
-                                       capture_output=True, text=True, timeout=120).stdout)[0]
+    record = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+        ).stdout
+    )[0]
     assert record["verdict"] == "diverging"
 
 
@@ -311,15 +333,19 @@ def test_hostile_names_are_inert_in_check_output(tmp_path: Path):
     os.makedirs(raw)
     scalar_run(Path(os.fsdecode(raw)), {"loss": [1.0]})
     for extra in ([], ["--json"]):
-        result = subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path), *extra], capture_output=True,
-                                timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(tmp_path), *extra], capture_output=True, timeout=120
+        )
         out = result.stdout.decode("utf-8")
         assert result.returncode in (0, 1) and b"Traceback" not in result.stderr
         assert "\x1b" not in out  # no escape sequence reaches the terminal
         assert "\\x1b[31m" in out or "\\\\x1b[31m" in out
         assert "bad\\xff\\xfename" in out or "bad\\\\xff\\\\xfename" in out
-    records = json.loads(subprocess.run([sys.executable, "-m", "tui", "check", str(tmp_path), "--json"],
-                                        capture_output=True, text=True, timeout=120).stdout)
+    records = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+        ).stdout
+    )
     assert "[bold]x[/]" in {r["run"] for r in records}
     assert "new\\nline" in {r["run"] for r in records}
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tui.live import shipping
-from tui.store.series import Series
 from tui.live.shipping import channel, pack, unpack
+from tui.store.series import Series
 
 
 def _curve(n: int) -> Series:
@@ -25,8 +25,10 @@ def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-needs_memfd = pytest.mark.skipif(not hasattr(os, "memfd_create") or not hasattr(socket, "send_fds"),
-                                 reason="no memory files or descriptor passing here")
+needs_memfd = pytest.mark.skipif(
+    not hasattr(os, "memfd_create") or not hasattr(socket, "send_fds"),
+    reason="no memory files or descriptor passing here",
+)
 
 
 @needs_memfd
@@ -75,7 +77,7 @@ def test_a_curve_from_a_memory_file_keeps_growing():
     with channel() as handoff:
         series = unpack(pack({"c": _curve(300_000)}, handoff.sending_fd), handoff)["c"]
     series.append(300_000, 1.0, 42.0)
-    steps, values, walls = series.arrays()
+    steps, values, _walls = series.arrays()
     assert len(steps) == 300_001 and values[-1] == 42.0 and steps[-2] == 299_999
     assert series.truncate_from_step(10) == 299_991 and len(series) == 10
 

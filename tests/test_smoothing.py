@@ -52,7 +52,9 @@ def test_same_arithmetic_as_tensorboard_bit_for_bit(compiled, monkeypatch):
         return out
 
     for weight in (0.3, 0.6, 0.9, 0.99):
-        assert np.asarray(smooth(values, weight)).tobytes() == np.asarray(tensorboard(values.tolist(), weight)).tobytes()
+        assert (
+            np.asarray(smooth(values, weight)).tobytes() == np.asarray(tensorboard(values.tolist(), weight)).tobytes()
+        )
 
 
 def test_incremental_extension_equals_full_pass():

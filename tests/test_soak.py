@@ -14,8 +14,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-
 from conftest import file_version_event, scalar_event
+
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.records import frame
 
@@ -74,8 +74,10 @@ def test_fifty_writers_no_loss_bounded_memory_correct_alerts(tmp_path: Path):
         _, _, new_alerts = monitor.refresh()
         alerts += new_alerts
         if warm is None and time.monotonic() - started > SECONDS / 3:
-            warm = (tracemalloc.get_traced_memory()[0], sum(len(s) for r in monitor.store.runs.values()
-                                                            for s in r.scalars.values()))
+            warm = (
+                tracemalloc.get_traced_memory()[0],
+                sum(len(s) for r in monitor.store.runs.values() for s in r.scalars.values()),
+            )
         time.sleep(0.05)
     stop.set()
     for thread in threads:

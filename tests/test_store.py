@@ -6,12 +6,12 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from conftest import file_version_event, scalar_event, scalar_run, write_records
 
-from conftest import scalar_event, scalar_run, write_records, file_version_event
-from tui.sources.points import Decoded
 from tui.live.monitor import Monitor
-from tui.store.series import Series
+from tui.sources.points import Decoded
 from tui.store import Store
+from tui.store.series import Series
 
 
 def test_memory_per_scalar_point_is_at_most_24_bytes():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import DATA, scalar_event, scalar_run
+
 from tui.app.app import LossWatchApp
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunsTable
@@ -96,7 +96,9 @@ async def test_filter_by_regex_and_escape_clears():
         await pilot.press("slash", *"keras", "enter")
         await pilot.pause()
         assert rows(app) == ["keras/k-overfit", "keras/k-healthy"] or sorted(rows(app)) == [
-            "keras/k-healthy", "keras/k-overfit"]
+            "keras/k-healthy",
+            "keras/k-overfit",
+        ]
         await pilot.press("slash", "escape")
         await pilot.pause()
         assert len(rows(app)) == 6
@@ -219,13 +221,19 @@ async def test_bell_rings_on_overfitting_and_not_on_noise(tmp_path: Path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         for start in range(5, 60, 5):
-            await _grow(monitor, app, noisy, {"loss": train[start:start + 5], "val_loss": noisy_val[start:start + 5]},
-                        start)
+            await _grow(
+                monitor, app, noisy, {"loss": train[start : start + 5], "val_loss": noisy_val[start : start + 5]}, start
+            )
             await pilot.pause()
         assert rings == []
         for start in range(5, 60, 5):
-            await _grow(monitor, app, over, {"loss": train[start:start + 5], "val_loss": overfit_val[start:start + 5]},
-                        start)
+            await _grow(
+                monitor,
+                app,
+                over,
+                {"loss": train[start : start + 5], "val_loss": overfit_val[start : start + 5]},
+                start,
+            )
             await pilot.pause()
         assert len(rings) == 1  # once per onset
         assert any(a.kind == "overfitting" and a.run == "over" for a in monitor.alerts)
@@ -260,8 +268,9 @@ async def test_live_tail_updates_table_and_chart(tmp_path: Path):
         scalar_run(tmp_path / "newcomer", {"loss": [1.0], "val_loss": [1.0]})
         deadline = time.monotonic() + 10
         table = app.query_one("#runs", RunsTable)
-        while time.monotonic() < deadline and (table._rows.get("live") is None or table._rows["live"].step != 4
-                                               or "newcomer" not in rows(app)):
+        while time.monotonic() < deadline and (
+            table._rows.get("live") is None or table._rows["live"].step != 4 or "newcomer" not in rows(app)
+        ):
             await pilot.pause(0.05)
         assert table._rows["live"].step == 4
         assert "newcomer" in rows(app)
@@ -311,14 +320,20 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
     """At start-up the runs are read in worker processes (whole runs come back); the table fills with the
     same verdicts one process gives, and appends are then tailed as usual. The curves come back through
     memory files (read-only), as big runs do: charting and tailing them must not write into them."""
-    from tui.live import firstread as parallel, shipping
+    from tui.live import firstread as parallel
+    from tui.live import shipping
 
     monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
     monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0)
     for i in range(10):
         t = np.arange(60)
-        scalar_run(tmp_path / f"run-{i}", {"loss": list(np.exp(-t / 20) + 0.1),
-                                           "val_loss": list(0.4 + np.exp(-t / 15) + 0.004 * np.maximum(t - 4 * i, 0))})
+        scalar_run(
+            tmp_path / f"run-{i}",
+            {
+                "loss": list(np.exp(-t / 20) + 0.1),
+                "val_loss": list(0.4 + np.exp(-t / 15) + 0.004 * np.maximum(t - 4 * i, 0)),
+            },
+        )
     alone = Monitor(str(tmp_path))
     alone.refresh()
     app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False)
@@ -328,8 +343,7 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
             await pilot.pause(0.05)
         assert sorted(rows(app)) == [f"run-{i}" for i in range(10)]
         assert not app.store.notes  # the workers did the reading
-        assert {n: v.kind for n, v in app.monitor.verdicts.items()} == \
-               {n: v.kind for n, v in alone.verdicts.items()}
+        assert {n: v.kind for n, v in app.monitor.verdicts.items()} == {n: v.kind for n, v in alone.verdicts.items()}
         assert not app.store.runs["run-3"].scalars["loss"].arrays()[1].flags.writeable
         for _ in range(3):  # chart a few runs drawn from memory files
             await pilot.press("down")

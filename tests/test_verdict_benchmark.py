@@ -9,14 +9,22 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 
-from corpus import HINDSIGHT, hindsight_slope  # noqa: E402
-from verdicts import PATIENCES, hindsight_name, keras_patience, markdown, summarize  # noqa: E402
+from corpus import HINDSIGHT, hindsight_slope
+from verdicts import PATIENCES, hindsight_name, keras_patience, markdown, summarize
 
 
 def _row(kind: str, val: list[float], onset: int | None, overfit_at: int | None) -> dict:
-    return {"run": kind, "kind": kind, "onset": onset, "overfit_at": overfit_at, "diverge_at": None,
-            "patience5": keras_patience(val), "gl5": None, "kinds": [],
-            "patience": {p: keras_patience(val, p) for p in PATIENCES}}
+    return {
+        "run": kind,
+        "kind": kind,
+        "onset": onset,
+        "overfit_at": overfit_at,
+        "diverge_at": None,
+        "patience5": keras_patience(val),
+        "gl5": None,
+        "kinds": [],
+        "patience": {p: keras_patience(val, p) for p in PATIENCES},
+    }
 
 
 def test_patience_is_also_compared_at_zero_false_alarms():
@@ -69,7 +77,7 @@ def test_hindsight_slope_false_alarm_rates_on_flat_noise_are_what_the_docstring_
 
 def test_hindsight_rows_are_reported_without_false_alarm_counts():
     rng = np.random.default_rng(1)
-    overfit = (np.concatenate((np.linspace(1.0, 0.5, 11), 0.5 + 0.01 * np.arange(1, 40))) + rng.normal(0, 0.01, 50))
+    overfit = np.concatenate((np.linspace(1.0, 0.5, 11), 0.5 + 0.01 * np.arange(1, 40))) + rng.normal(0, 0.01, 50)
     row = _row("overfit", overfit.tolist(), onset=10, overfit_at=20)
     row["hindsight"] = {test: hindsight_slope(overfit.tolist(), 10, *test) for test in HINDSIGHT}
     summary = summarize([row])

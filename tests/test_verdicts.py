@@ -8,18 +8,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import DATA, scalar_run
-from tui.judging.thresholds import Thresholds
-from tui.live.monitor import Monitor
-from tui.judging.replay import replay_run
-from tui.store import Store
-from tui.sources.points import Decoded
-from tui.judging.trends import lag1_autocorrelation
-from tui.judging.engine import VerdictEngine
 
-LABELS = {**json.loads((DATA / "torch" / "labels.json").read_text()),
-          **json.loads((DATA / "keras" / "labels.json").read_text())}
+from tui.judging.engine import VerdictEngine
+from tui.judging.replay import replay_run
+from tui.judging.thresholds import Thresholds
+from tui.judging.trends import lag1_autocorrelation
+from tui.live.monitor import Monitor
+from tui.sources.points import Decoded
+from tui.store import Store
+
+LABELS = {
+    **json.loads((DATA / "torch" / "labels.json").read_text()),
+    **json.loads((DATA / "keras" / "labels.json").read_text()),
+}
 
 
 def fixture_alerts():
@@ -198,10 +200,16 @@ def test_long_flat_noisy_validation_logged_every_step_does_not_alarm():
         steps = np.arange(1, 20_001)
         store = Store()
         batch = Decoded()
-        batch.add_arrays("train/loss", steps * 2, steps, steps * 1.0, 0.1 + np.exp(-steps / 4000)
-                         + rng.normal(0, 0.01, steps.size))
-        batch.add_arrays("eval/loss", steps * 2 + 1, steps, steps * 1.0, 0.2 + np.exp(-steps / 4000)
-                         + rng.normal(0, 0.01, steps.size))
+        batch.add_arrays(
+            "train/loss", steps * 2, steps, steps * 1.0, 0.1 + np.exp(-steps / 4000) + rng.normal(0, 0.01, steps.size)
+        )
+        batch.add_arrays(
+            "eval/loss",
+            steps * 2 + 1,
+            steps,
+            steps * 1.0,
+            0.2 + np.exp(-steps / 4000) + rng.normal(0, 0.01, steps.size),
+        )
         store.apply("r", batch)
         alerts = VerdictEngine("r").update(store.runs["r"])
         assert not [a for a in alerts if a.kind == "overfitting"], seed

@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 from conftest import scalar_event, scalar_run
+
 from tui.sources.tensorboard.records import frame
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-u", "-m", "tui", "watch", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-u", "-m", "tui", "watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def read_json_line(proc: subprocess.Popen, timeout: float = 20.0) -> dict:
@@ -37,12 +39,18 @@ def read_json_line(proc: subprocess.Popen, timeout: float = 20.0) -> dict:
 def test_plain_json_lines_for_new_runs_and_alerts_and_ctrl_c(tmp_path: Path):
     scalar_run(tmp_path / "first", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.95]})
     marker = tmp_path / "hook.txt"
-    hook = f"{sys.executable} -c \"import os,sys; open(sys.argv[1],'a').write(os.environ['LOSSWATCH_RUN']+'|'+os.environ['LOSSWATCH_KIND']+'|'+os.environ['LOSSWATCH_STEP']+'|'+os.environ['LOSSWATCH_REASON']+chr(10))\" {marker}"
+    fields = "+'|'+".join(f"os.environ['LOSSWATCH_{name}']" for name in ("RUN", "KIND", "STEP", "REASON"))
+    hook = f"{sys.executable} -c \"import os,sys; open(sys.argv[1],'a').write({fields}+chr(10))\" {marker}"
     proc = start(str(tmp_path), "--plain", "--json", "--bell", "--on-alert", hook)
     try:
         line = read_json_line(proc)
-        assert line == {"run": "first", "step": None, "kind": "new-run", "tag": "",
-                        "reason": f"found at {tmp_path / 'first'}"}
+        assert line == {
+            "run": "first",
+            "step": None,
+            "kind": "new-run",
+            "tag": "",
+            "reason": f"found at {tmp_path / 'first'}",
+        }
         # A run whose name would be dangerous in a shell string arrives, then diverges.
         name = "evil; touch pwned $(id)"
         path = scalar_run(tmp_path / name, {"loss": [1.0, 0.9], "val_loss": [1.0, 0.95]})
@@ -61,7 +69,7 @@ def test_plain_json_lines_for_new_runs_and_alerts_and_ctrl_c(tmp_path: Path):
         assert not (Path.cwd() / "pwned").exists() and not (tmp_path / "pwned").exists()
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert "losswatch: config" in err
@@ -88,6 +96,10 @@ def test_plain_text_rings_bell_on_divergence(tmp_path: Path):
 
 
 def test_watch_missing_dir_is_a_clear_error(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "tui", "watch", str(tmp_path / "nope"), "--plain"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "watch", str(tmp_path / "nope"), "--plain"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr

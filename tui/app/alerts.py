@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.judging.kinds import VERDICT_STYLES
 from tui.app.format import name_text
-from tui.text import printable
 from tui.judging.engine import Alert
+from tui.judging.kinds import VERDICT_STYLES
+from tui.text import printable
 
 MAX_ALERTS = 50
 

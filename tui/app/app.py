@@ -6,27 +6,28 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.judging.kinds import BELL
 from tui.app.alerts import AlertLog
 from tui.app.chart import LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunRow, RunsTable
+from tui.judging.engine import Alert
+from tui.judging.kinds import BELL
 from tui.live.monitor import Monitor, NewRun
+from tui.live.watcher import Watcher
 from tui.store import Change
 from tui.text import printable
-from tui.judging.engine import Alert
-from tui.live.watcher import Watcher
 
 PAIR_OPTION = "\0pair"
 WEIGHT_STEP = 0.05
@@ -47,7 +48,7 @@ class LossWatchApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "losswatch"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "quit"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("slash", "filter", "filter", key_display="/"),
@@ -62,8 +63,14 @@ class LossWatchApp(App[None]):
         Binding("escape", "escape", show=False),
     ]
 
-    def __init__(self, monitor: Monitor, bell: bool = True, poll_seconds: float | None = None,
-                 watch: bool = True, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        monitor: Monitor,
+        bell: bool = True,
+        poll_seconds: float | None = None,
+        watch: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self.monitor = monitor
         self.store = monitor.store

@@ -13,8 +13,16 @@ from tui.text import printable
 
 TRAIN_COLOR, TRAIN_FAINT = (0, 175, 215), (40, 90, 110)
 VAL_COLOR, VAL_FAINT = (255, 135, 0), (120, 80, 40)
-PALETTE = [(255, 135, 0), (0, 175, 215), (135, 215, 0), (215, 95, 215), (255, 215, 0), (95, 135, 255),
-           (255, 95, 95), (0, 215, 175)]
+PALETTE = [
+    (255, 135, 0),
+    (0, 175, 215),
+    (135, 215, 0),
+    (215, 95, 215),
+    (255, 215, 0),
+    (95, 135, 255),
+    (255, 95, 95),
+    (0, 215, 175),
+]
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,9 @@ class LossChart(PlotextPlot):
                 x, y = x[positive], y[positive]
             x, y = minmax_downsample(x, y, columns)
             if x.size:
-                plt.plot(x.tolist(), y.tolist(), label=printable(curve.label, 40) or None, color=curve.color,
-                         marker="hd")
+                plt.plot(
+                    x.tolist(), y.tolist(), label=printable(curve.label, 40) or None, color=curve.color, marker="hd"
+                )
         for marker in spec.markers:
             plt.vline(marker.x, marker.color)
         if spec.log_y:

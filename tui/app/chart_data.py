@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui.app.chart import PALETTE, TRAIN_COLOR, TRAIN_FAINT, VAL_COLOR, VAL_FAINT, ChartSpec, Curve, Marker
-from tui.store.series import Series
-from tui.judging.smoothing import Smoothed
 from tui.judging.engine import Verdict
+from tui.judging.smoothing import Smoothed
 from tui.store import Run, Store
+from tui.store.series import Series
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,9 @@ def _sorted(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _raw_and_smooth(run: Run, tag: str, label: str, faint, bold, view: View, cache: SmoothingCache,
-                    origin: float | None) -> list[Curve]:
+def _raw_and_smooth(
+    run: Run, tag: str, label: str, faint, bold, view: View, cache: SmoothingCache, origin: float | None
+) -> list[Curve]:
     series = run.scalars[tag]
     x = _x(series, view.x_axis, origin)
     raw = series.values
@@ -99,8 +100,14 @@ def _step_to_x(run: Run, tag: str | None, step: int | None, view: View, origin: 
     return float((walls[index] - (origin or walls[0])) / 3600.0)
 
 
-def chart_spec(store: Store, verdicts: Mapping[str, Verdict], run_name: str | None, view: View,
-               cache: SmoothingCache, marked: list[str] | None = None) -> ChartSpec:
+def chart_spec(
+    store: Store,
+    verdicts: Mapping[str, Verdict],
+    run_name: str | None,
+    view: View,
+    cache: SmoothingCache,
+    marked: list[str] | None = None,
+) -> ChartSpec:
     """The spec for the chart panel; its key changes exactly when what it shows changes."""
     xlabel = "hours since start" if view.x_axis == "time" else "step"
     with store.lock:
@@ -116,8 +123,9 @@ def chart_spec(store: Store, verdicts: Mapping[str, Verdict], run_name: str | No
         smoothing = f"smoothing {view.weight:.2f}"
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
-            return ChartSpec(key=key, title=f"{run.name} · {view.tag} · {smoothing}", xlabel=xlabel,
-                             curves=curves, log_y=view.log_y)
+            return ChartSpec(
+                key=key, title=f"{run.name} · {view.tag} · {smoothing}", xlabel=xlabel, curves=curves, log_y=view.log_y
+            )
         curves: list[Curve] = []
         train_tag = verdict.train_tag if verdict else None
         val_tag = verdict.val_tag if verdict else None
@@ -134,12 +142,20 @@ def chart_spec(store: Store, verdicts: Mapping[str, Verdict], run_name: str | No
             markers.append(Marker(onset, "red"))
         legend = " · best val │green" + (" · overfitting onset │red" if onset is not None else "")
         title = f"{run.name} · {smoothing}{legend if best is not None else ''}"
-        return ChartSpec(key=key, title=title, xlabel=xlabel, curves=curves, markers=markers, log_y=view.log_y,
-                         empty_message=f"{run.name}: no loss curves found (choose a tag)")
+        return ChartSpec(
+            key=key,
+            title=title,
+            xlabel=xlabel,
+            curves=curves,
+            markers=markers,
+            log_y=view.log_y,
+            empty_message=f"{run.name}: no loss curves found (choose a tag)",
+        )
 
 
-def _compare_spec(store: Store, verdicts: Mapping[str, Verdict], marked: list[str], view: View,
-                  cache: SmoothingCache, xlabel: str) -> ChartSpec:
+def _compare_spec(
+    store: Store, verdicts: Mapping[str, Verdict], marked: list[str], view: View, cache: SmoothingCache, xlabel: str
+) -> ChartSpec:
     curves: list[Curve] = []
     lengths = []
     for i, name in enumerate(marked):
@@ -154,6 +170,11 @@ def _compare_spec(store: Store, verdicts: Mapping[str, Verdict], marked: list[st
         curves.append(Curve(name, *_sorted(_x(series, view.x_axis, origin), y), PALETTE[i % len(PALETTE)]))
         lengths.append((name, len(series), series.generation))
     key = ("compare", tuple(marked), view, tuple(lengths))
-    return ChartSpec(key=key, title=f"validation loss of {len(curves)} marked runs · smoothing {view.weight:.2f}",
-                     xlabel=xlabel, curves=curves, log_y=view.log_y,
-                     empty_message="mark runs with space, then press c to compare")
+    return ChartSpec(
+        key=key,
+        title=f"validation loss of {len(curves)} marked runs · smoothing {view.weight:.2f}",
+        xlabel=xlabel,
+        curves=curves,
+        log_y=view.log_y,
+        empty_message="mark runs with space, then press c to compare",
+    )

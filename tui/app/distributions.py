@@ -8,12 +8,14 @@ flags, so what is shown explains the flag.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -25,8 +27,17 @@ from tui.live.monitor import Monitor
 from tui.store import Store
 from tui.text import printable
 
-BAND_COLORS = [(60, 60, 140), (70, 90, 170), (90, 120, 200), (120, 160, 230), (255, 175, 0),
-               (120, 160, 230), (90, 120, 200), (70, 90, 170), (60, 60, 140)]
+BAND_COLORS = [
+    (60, 60, 140),
+    (70, 90, 170),
+    (90, 120, 200),
+    (120, 160, 230),
+    (255, 175, 0),
+    (120, 160, 230),
+    (90, 120, 200),
+    (70, 90, 170),
+    (60, 60, 140),
+]
 
 
 class _CachedPlot(PlotextPlot):
@@ -52,9 +63,16 @@ class _CachedPlot(PlotextPlot):
 
 def layer_table(reports: list[LayerReport], chosen: str | None) -> Table:
     table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
-    for column, justify in (("layer", "left"), ("kind", "left"), ("hists", "right"), ("std", "right"),
-                            ("moved since first", "right"), ("moved recently", "right"), ("at zero", "right"),
-                            ("flag", "left")):
+    for column, justify in (
+        ("layer", "left"),
+        ("kind", "left"),
+        ("hists", "right"),
+        ("std", "right"),
+        ("moved since first", "right"),
+        ("moved recently", "right"),
+        ("at zero", "right"),
+        ("flag", "left"),
+    ):
         table.add_column(column, justify=justify, no_wrap=column != "layer", overflow="fold")
     for r in reports:
         flag = Text("")
@@ -66,15 +84,23 @@ def layer_table(reports: list[LayerReport], chosen: str | None) -> Table:
         moved = "–" if r.kind == "sparsity" else f"{r.change_total:.3g} σ"
         recent = "–" if r.kind == "sparsity" else f"{r.change_recent:.3g} σ"
         style = "reverse" if r.tag == chosen else ""
-        table.add_row(Text(printable(r.tag, 60), style=style), r.kind, str(r.steps),
-                      "–" if r.kind == "sparsity" else f"{r.std:.3g}", moved, recent, zero, flag)
+        table.add_row(
+            Text(printable(r.tag, 60), style=style),
+            r.kind,
+            str(r.steps),
+            "–" if r.kind == "sparsity" else f"{r.std:.3g}",
+            moved,
+            recent,
+            zero,
+            flag,
+        )
     return table
 
 
 class DistributionScreen(Screen[None]):
     """Distributions of one run's histogram tags; escape, q or h goes back."""
 
-    BINDINGS = [Binding("escape,q,h", "app.pop_screen", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "app.pop_screen", "back")]
     DEFAULT_CSS = """
     DistributionScreen #dist-top { height: 1fr; }
     DistributionScreen #hist-tags { width: 30; }
@@ -95,10 +121,9 @@ class DistributionScreen(Screen[None]):
         yield Static(id="dist-title")
         with Horizontal(id="dist-top"):
             yield OptionList(id="hist-tags")
-            with Vertical():
-                with Horizontal():
-                    yield _CachedPlot(id="bands")
-                    yield _CachedPlot(id="latest")
+            with Vertical(), Horizontal():
+                yield _CachedPlot(id="bands")
+                yield _CachedPlot(id="latest")
         yield Static(id="layers")
         yield Footer()
 
@@ -126,8 +151,8 @@ class DistributionScreen(Screen[None]):
             verdict = self.monitor.verdict(self.run_name)
             reports = list(verdict.layers) if verdict else []
         self.query_one("#dist-title", Static).update(
-            Text(f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms",
-                 style="bold"))
+            Text(f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms", style="bold")
+        )
         steps = np.array([h.step for h in items], dtype=np.float64)
         bands = np.array([percentiles(h) for h in items]) if items else np.empty((0, len(PERCENTILES)))
         key = (self.tag, len(items), items[-1].step if items else None)
@@ -141,8 +166,10 @@ class DistributionScreen(Screen[None]):
         def paint_latest(plt, _width):
             first, last = items[0], items[-1]
             plt.title(f"step {first.step:,} vs {last.step:,}")
-            for h, color, label in ((first, (110, 110, 110), f"first ({first.step:,})"),
-                                    (last, (255, 175, 0), f"newest ({last.step:,})")):
+            for h, color, label in (
+                (first, (110, 110, 110), f"first ({first.step:,})"),
+                (last, (255, 175, 0), f"newest ({last.step:,})"),
+            ):
                 edges = np.maximum.accumulate(h.edges.astype(np.float64))
                 centers = (edges[:-1] + edges[1:]) / 2
                 counts = h.counts.astype(np.float64)

@@ -9,8 +9,15 @@ from rich.text import Text
 from tui.judging.kinds import VERDICT_STYLES
 from tui.text import printable
 
-SEVERITY = {"diverging": 0, "overfitting": 1, "unstable": 2, "data-suspect": 3, "plateau": 4, "learning": 5,
-            "waiting": 6}
+SEVERITY = {
+    "diverging": 0,
+    "overfitting": 1,
+    "unstable": 2,
+    "data-suspect": 3,
+    "plateau": 4,
+    "learning": 5,
+    "waiting": 6,
+}
 """Sort order of verdicts: the ones that need attention first."""
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -53,7 +55,7 @@ def verdict_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """Keys and verdicts; any of escape, q or ? closes it."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
@@ -66,5 +68,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(keys_table())
             yield Static(verdict_table())
-            yield Static(Text("Thresholds and the method behind each verdict: see the README "
-                              "(`losswatch.toml` or --set NAME=VALUE to tune them).", style="dim"))
+            yield Static(
+                Text(
+                    "Thresholds and the method behind each verdict: see the README "
+                    "(`losswatch.toml` or --set NAME=VALUE to tune them).",
+                    style="dim",
+                )
+            )

@@ -53,12 +53,19 @@ class RunRow:
     @classmethod
     def of(cls, run: Run, v: Verdict | None) -> RunRow:
         return cls(
-            name=run.name, step=v.step if v else run.last_step(),
-            train=v.train if v else None, val=v.val if v else None,
-            best_val=v.best_val if v else None, best_step=v.best_step if v else None,
-            since=v.since_best if v else None, trend=v.trend if v else "",
-            verdict=v.kind if v else "waiting", flags=tuple(v.flags) if v else (),
-            last_write=run.last_write, gone=run.gone, trouble=run.damaged or bool(run.errors),
+            name=run.name,
+            step=v.step if v else run.last_step(),
+            train=v.train if v else None,
+            val=v.val if v else None,
+            best_val=v.best_val if v else None,
+            best_step=v.best_step if v else None,
+            since=v.since_best if v else None,
+            trend=v.trend if v else "",
+            verdict=v.kind if v else "waiting",
+            flags=tuple(v.flags) if v else (),
+            last_write=run.last_write,
+            gone=run.gone,
+            trouble=run.damaged or bool(run.errors),
         )
 
 
@@ -146,8 +153,9 @@ class RunsTable(DataTable):
     def _age(self, row: RunRow, now: float) -> Text:
         if row.gone:
             return Text("gone", style="dim")
-        return Text(age(now - row.last_write if row.last_write else None),
-                    style="yellow" if "stalled" in row.flags else "")
+        return Text(
+            age(now - row.last_write if row.last_write else None), style="yellow" if "stalled" in row.flags else ""
+        )
 
     def _cells(self, row: RunRow, now: float) -> list:
         best = "–" if row.best_step is None else f"{number(row.best_val)} @ {row.best_step:,}"

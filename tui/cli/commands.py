@@ -12,19 +12,20 @@ import time
 from rich.console import Console
 from rich.text import Text
 
-from tui.judging.kinds import BELL
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
-from tui.judging.thresholds import Thresholds
-from tui.live.monitor import Monitor, NewRun
-from tui.live.firstread import read_in_workers, unread_paths
-from tui.judging.replay import replay_run
 from tui.cli.report import needs_attention, print_json, print_table
-from tui.text import printable
 from tui.judging.engine import Alert
+from tui.judging.kinds import BELL
+from tui.judging.replay import replay_run
+from tui.judging.thresholds import Thresholds
+from tui.live.firstread import read_in_workers, unread_paths
+from tui.live.monitor import Monitor, NewRun
+from tui.text import printable
 
 
-def _load(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None,
-          spread: bool = False) -> Monitor:
+def _load(
+    logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, spread: bool = False
+) -> Monitor:
     """One round of reading and judging; with ``spread``, the runs go to one worker process per core
     and come back as summaries (for commands that need verdicts, not whole curves)."""
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
@@ -44,8 +45,10 @@ def _no_runs(monitor: Monitor) -> int | None:
     if monitor.scan_errors:
         path, why = next(iter(monitor.scan_errors.items()))
         detail = f" ({printable(path)}: {why})"
-    print(f"losswatch: no runs under {printable(monitor.logdir)}: no TensorBoard event files (*tfevents*) found{detail}",
-          file=sys.stderr)
+    print(
+        f"losswatch: no runs under {printable(monitor.logdir)}: no TensorBoard event files (*tfevents*) found{detail}",
+        file=sys.stderr,
+    )
     return EXIT_USAGE
 
 
@@ -71,8 +74,10 @@ def line_console() -> Console:
 
 
 def format_alert(alert: Alert) -> Text:
-    return Text(f"{printable(alert.run, 80)}  step {alert.step:,}  {alert.kind}  "
-                f"{printable(alert.tag, 80)}: {printable(alert.reason)}")
+    return Text(
+        f"{printable(alert.run, 80)}  step {alert.step:,}  {alert.kind}  "
+        f"{printable(alert.tag, 80)}: {printable(alert.reason)}"
+    )
 
 
 def alert_json(alert: Alert) -> str:
@@ -111,8 +116,14 @@ class _AlertHook:
         self.children: list[subprocess.Popen] = []
 
     def __call__(self, alert: Alert) -> None:
-        env = dict(os.environ, LOSSWATCH_RUN=alert.run, LOSSWATCH_KIND=alert.kind,
-                   LOSSWATCH_STEP=str(alert.step), LOSSWATCH_REASON=alert.reason, LOSSWATCH_TAG=alert.tag)
+        env = dict(
+            os.environ,
+            LOSSWATCH_RUN=alert.run,
+            LOSSWATCH_KIND=alert.kind,
+            LOSSWATCH_STEP=str(alert.step),
+            LOSSWATCH_REASON=alert.reason,
+            LOSSWATCH_TAG=alert.tag,
+        )
         self.children = [c for c in self.children if c.poll() is None]
         try:
             self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))
@@ -120,8 +131,16 @@ class _AlertHook:
             print(f"losswatch: --on-alert failed: {error.strerror or error}", file=sys.stderr, flush=True)
 
 
-def watch_plain(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool,
-                bell: bool, on_alert: str | None, poll: float | None) -> int:
+def watch_plain(
+    logdir: str,
+    thresholds: Thresholds,
+    train_tag: str | None,
+    val_tag: str | None,
+    as_json: bool,
+    bell: bool,
+    on_alert: str | None,
+    poll: float | None,
+) -> int:
     """Tail LOGDIR and print one line per new run and per alert until Ctrl-C."""
     import threading
 
@@ -136,8 +155,18 @@ def watch_plain(logdir: str, thresholds: Thresholds, train_tag: str | None, val_
         with lock:
             for new in new_runs:
                 if as_json:
-                    print(json.dumps({"run": printable(new.run), "step": None, "kind": "new-run", "tag": "",
-                                      "reason": f"found at {printable(new.path)}"}), flush=True)
+                    print(
+                        json.dumps(
+                            {
+                                "run": printable(new.run),
+                                "step": None,
+                                "kind": "new-run",
+                                "tag": "",
+                                "reason": f"found at {printable(new.path)}",
+                            }
+                        ),
+                        flush=True,
+                    )
                 else:
                     console.print(Text(f"{printable(new.run, 80)}  new run at {printable(new.path)}"))
                     sys.stdout.flush()
@@ -169,8 +198,9 @@ def watch_plain(logdir: str, thresholds: Thresholds, train_tag: str | None, val_
     return EXIT_OK
 
 
-def watch_tui(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, bell: bool,
-              poll: float | None) -> int:
+def watch_tui(
+    logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, bell: bool, poll: float | None
+) -> int:
     from tui.app.app import LossWatchApp
 
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)

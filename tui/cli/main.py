@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
 from tui import __version__
-from tui.judging.thresholds import ConfigError, load_thresholds
+from tui.cli.exits import EXIT_OK, EXIT_USAGE
 from tui.cli.export import ExportError
+from tui.judging.thresholds import ConfigError, load_thresholds
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
-from tui.cli.exits import EXIT_OK, EXIT_USAGE
 
 
 class UsageError(Exception):
@@ -22,8 +23,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="folder holding the runs (TensorBoard event files)")
     parser.add_argument("--train-tag", metavar="REGEX", help="use the tag matching REGEX as the training loss")
     parser.add_argument("--val-tag", metavar="REGEX", help="use the tag matching REGEX as the validation loss")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a verdict threshold (see README), e.g. --set window=10")
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a verdict threshold (see README), e.g. --set window=10",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,16 +47,25 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--json", action="store_true", help="with --plain: JSON lines")
     watch.add_argument("--bell", action="store_true", help="with --plain: ring the bell on overfitting/diverging")
     watch.add_argument("--no-bell", action="store_true", help="TUI: do not ring the terminal bell")
-    watch.add_argument("--on-alert", metavar="CMD",
-                       help="run CMD once per alert, with LOSSWATCH_RUN/KIND/STEP/REASON in its environment")
-    watch.add_argument("--poll", type=float, metavar="SECONDS",
-                       help="poll every SECONDS instead of using inotify (network file systems)")
+    watch.add_argument(
+        "--on-alert",
+        metavar="CMD",
+        help="run CMD once per alert, with LOSSWATCH_RUN/KIND/STEP/REASON in its environment",
+    )
+    watch.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        help="poll every SECONDS instead of using inotify (network file systems)",
+    )
 
     check = sub.add_parser("check", help="one-shot table of every run and its verdict")
     _common(check)
     check.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    replay = sub.add_parser("replay", help="feed recorded runs through the live engine; print alerts as they would fire")
+    replay = sub.add_parser(
+        "replay", help="feed recorded runs through the live engine; print alerts as they would fire"
+    )
     _common(replay)
     replay.add_argument("--json", action="store_true", help="JSON lines: run, step, kind, tag, reason")
 
@@ -104,10 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except BrokenPipeError:
         # `losswatch check | head`: the reader went away; that is fine.
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
-        except OSError:
-            pass
         return EXIT_OK
 
 
@@ -128,7 +142,8 @@ def _dispatch(args) -> int:
         thresholds = _thresholds(args)
         logdir = _logdir(args.logdir)
         if args.plain:
-            return commands.watch_plain(logdir, thresholds, args.train_tag, args.val_tag, args.json, args.bell,
-                                        args.on_alert, args.poll)
+            return commands.watch_plain(
+                logdir, thresholds, args.train_tag, args.val_tag, args.json, args.bell, args.on_alert, args.poll
+            )
         return commands.watch_tui(logdir, thresholds, args.train_tag, args.val_tag, not args.no_bell, args.poll)
     raise UsageError(f"unknown command {args.command!r}")

@@ -10,11 +10,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tui.judging.kinds import ATTENTION, VERDICT_STYLES
 from tui.judging.engine import Verdict
+from tui.judging.kinds import ATTENTION, VERDICT_STYLES
 from tui.store import Run
 from tui.text import printable
-
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
@@ -82,8 +81,12 @@ def print_json(runs: Iterable[Judged], out) -> None:
 def print_table(runs: list[Judged], console: Console) -> None:
     table = Table(title=None, expand=False, show_lines=False)
     for column in ("run", "step", "train", "val", "best val @ step", "since", "verdict", "advice"):
-        table.add_column(column, overflow="fold", no_wrap=column not in ("run", "advice", "verdict"),
-                         justify="right" if column in ("step", "train", "val", "since") else "left")
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=column not in ("run", "advice", "verdict"),
+            justify="right" if column in ("step", "train", "val", "since") else "left",
+        )
     for run, v in runs:
         step = v.step if v else run.last_step()
         best = f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"
@@ -107,9 +110,14 @@ def print_table(runs: list[Judged], console: Console) -> None:
             console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and not run.has_points  # its damage note already says nothing could be read
         if run.incomplete_bytes and not junk:
-            console.print(Text(f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event "
-                               "files are not a whole record (a job still writing, or a file cut short) and were not "
-                               "read", style="dim"))
+            console.print(
+                Text(
+                    f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event "
+                    "files are not a whole record (a job still writing, or a file cut short) and were not "
+                    "read",
+                    style="dim",
+                )
+            )
         for error in run.errors:
             console.print(Text(f"{printable(run.name, 60)}: {printable(error)}", style="red"))
         if run.gone:

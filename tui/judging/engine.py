@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.judging.kinds import ADVICE
-from tui.judging.thresholds import Thresholds
 from tui.judging.layers import LayerReport, layer_reports
 from tui.judging.onset import Onset, OnsetDetector
 from tui.judging.pairing import Pair, pair_tags
 from tui.judging.smoothing import OnlineSmoother
-from tui.store import Run
+from tui.judging.thresholds import Thresholds
 from tui.judging.trends import linear_trend, noise_sigma, rolling_noise_sigma
+from tui.store import Run
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,11 @@ class _Curve:
                 self.first = float(values[np.argmax(finite)])
             lowest = int(np.argmin(np.where(finite, values, np.inf)))
             if values[lowest] < self.min_value:
-                self.min_value, self.min_step, self.min_index = float(values[lowest]), int(steps[lowest]), self.count + lowest
+                self.min_value, self.min_step, self.min_index = (
+                    float(values[lowest]),
+                    int(steps[lowest]),
+                    self.count + lowest,
+                )
         self.count += n
         tail = slice(max(0, n - 2 * KEEP), n)
         self.steps.extend(steps[tail].tolist())
@@ -171,7 +175,7 @@ class _Curve:
 
     def array(self, start: int = 0) -> np.ndarray:
         """Values from absolute index ``start`` (or the oldest held) to the newest."""
-        return np.asarray(self.values[max(start - self.offset, 0):], dtype=np.float64)
+        return np.asarray(self.values[max(start - self.offset, 0) :], dtype=np.float64)
 
     def step_at(self, index: int) -> int:
         return self.steps[max(index - self.offset, 0)]
@@ -189,8 +193,11 @@ class _Batch:
         steps = [s for s, _ in new]
         self.steps = np.concatenate(steps) if steps else np.empty(0, dtype=np.int64)
         self.values = np.concatenate([v for _, v in new]) if new else np.empty(0)
-        self.orders = np.concatenate([np.full(len(s), order, dtype=np.int64) for order, s in enumerate(steps)]) \
-            if steps else np.empty(0, dtype=np.int64)
+        self.orders = (
+            np.concatenate([np.full(len(s), order, dtype=np.int64) for order, s in enumerate(steps)])
+            if steps
+            else np.empty(0, dtype=np.int64)
+        )
         sort = np.lexsort((self.orders, self.steps))  # by step, then role: training before validation
         self.steps, self.values, self.orders = self.steps[sort], self.values[sort], self.orders[sort]
         self.at = 0
@@ -206,8 +213,13 @@ class _Batch:
 class VerdictEngine:
     """Judges one run online; ``update`` consumes whatever the store added since the last call."""
 
-    def __init__(self, run_name: str, thresholds: Thresholds | None = None,
-                 train_pattern: str | None = None, val_pattern: str | None = None) -> None:
+    def __init__(
+        self,
+        run_name: str,
+        thresholds: Thresholds | None = None,
+        train_pattern: str | None = None,
+        val_pattern: str | None = None,
+    ) -> None:
         self.run_name = run_name
         self.thresholds = thresholds or Thresholds()
         self.train_pattern = train_pattern
@@ -228,8 +240,14 @@ class VerdictEngine:
         """Alert kinds (and flags) currently raised: an alert fires once per onset."""
         self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val)
         t = self.thresholds
-        self.onset = OnsetDetector(h=t.cusum_h, kappa=t.cusum_kappa, clip=t.cusum_clip, flat_factor=t.cusum_flat_factor,
-                                   rise_min=t.rise_min, window=t.window)
+        self.onset = OnsetDetector(
+            h=t.cusum_h,
+            kappa=t.cusum_kappa,
+            clip=t.cusum_clip,
+            flat_factor=t.cusum_flat_factor,
+            rise_min=t.rise_min,
+            window=t.window,
+        )
         self._streak_kind = ""
         self._streak = 0
         self._away: dict[str, int] = {}
@@ -253,9 +271,16 @@ class VerdictEngine:
             self._reset(self.pair)
             self.update(run, silent=True)  # catch up on what is left, without alerting again
             return []
-        roles = [(tag, curve) for tag, curve in ((self.pair.train, self.train), (self.pair.val, self.val),
-                                                  (self.pair.train_acc, self.train_acc), (self.pair.val_acc, self.val_acc))
-                 if tag is not None and tag in run.scalars]
+        roles = [
+            (tag, curve)
+            for tag, curve in (
+                (self.pair.train, self.train),
+                (self.pair.val, self.val),
+                (self.pair.train_acc, self.train_acc),
+                (self.pair.val_acc, self.val_acc),
+            )
+            if tag is not None and tag in run.scalars
+        ]
         self._sigma_hints = None
         new: list[tuple[np.ndarray, np.ndarray]] = []
         for tag, curve in roles:
@@ -393,14 +418,16 @@ class VerdictEngine:
         train_positions, train_smoothed = smoothed.get(train_order, (np.empty(0, dtype=np.int64), np.empty(0)))
         # The training accuracy each validation-accuracy point saw: the last one logged before it.
         before = np.searchsorted(train_positions, acc_positions) - 1
-        train_seen = np.where(before >= 0, train_smoothed[np.maximum(before, 0)] if len(train_smoothed) else math.nan,
-                              train_acc_before)
+        train_seen = np.where(
+            before >= 0, train_smoothed[np.maximum(before, 0)] if len(train_smoothed) else math.nan, train_acc_before
+        )
         known = (before >= 0) | had_train_acc  # live, the gap is not judged before training accuracy exists
         if not known.any():
             return []
         counts = val_acc_count + 1 + np.arange(len(acc_positions))
-        return self._gap_events(batch.steps[acc_positions][known], train_seen[known], acc_smoothed[known],
-                                counts[known])
+        return self._gap_events(
+            batch.steps[acc_positions][known], train_seen[known], acc_smoothed[known], counts[known]
+        )
 
     def _feed_one(self, batch: _Batch, position: int, classify: bool) -> list[Alert]:
         """The live path for one judged event inside a catch-up."""
@@ -464,10 +491,16 @@ class VerdictEngine:
             self.verdict.kind = "diverging"
             self.verdict.reason = f"{tag} is {value} at step {step:,}"
             return self._raise("diverging", "diverging", step, tag, self.verdict.reason)
-        if (curve.min_value > 0 and curve.first is not None and value > t.explode_ratio * curve.min_value
-                and value > 0.5 * curve.first):
-            reason = (f"{tag} exploded to {_fmt(value)} at step {step:,}, "
-                      f"{value / curve.min_value:.0f}x its minimum {_fmt(curve.min_value)}")
+        if (
+            curve.min_value > 0
+            and curve.first is not None
+            and value > t.explode_ratio * curve.min_value
+            and value > 0.5 * curve.first
+        ):
+            reason = (
+                f"{tag} exploded to {_fmt(value)} at step {step:,}, "
+                f"{value / curve.min_value:.0f}x its minimum {_fmt(curve.min_value)}"
+            )
             self.verdict.flags.pop("noisy-val", None)
             self.verdict.kind = "diverging"
             self.verdict.reason = reason
@@ -538,13 +571,18 @@ class VerdictEngine:
         if train_window.size >= 5 and self.train.first:
             train_sigma = noise_sigma(train_window)
             level = abs(float(np.median(train_window)))
-            if (level > 0 and train_sigma > t.unstable_ratio * level
-                    and train_sigma > t.unstable_progress * abs(self.train.first)):
+            if (
+                level > 0
+                and train_sigma > t.unstable_ratio * level
+                and train_sigma > t.unstable_progress * abs(self.train.first)
+            ):
                 self._unstable_streak += 1
                 if self._unstable_streak >= t.confirm:
                     v.kind = "unstable"
-                    v.reason = (f"{self.pair.train} swings by ±{_fmt(train_sigma)} around {_fmt(level)} "
-                                f"({train_sigma / level:.0%} of its level)")
+                    v.reason = (
+                        f"{self.pair.train} swings by ±{_fmt(train_sigma)} around {_fmt(level)} "
+                        f"({train_sigma / level:.0%} of its level)"
+                    )
                     return self._raise("unstable", "unstable", step, self.pair.train or "", v.reason)
             else:
                 self._unstable_streak = 0
@@ -558,10 +596,16 @@ class VerdictEngine:
                 v.reason = f"both {self.pair.train} and {self.pair.val} have risen over the last {w} points"
                 return alerts + self._raise("diverging", "diverging", step, self.pair.val or "", v.reason)
             stalled_early = self._train_made_little_progress()
-            kind = {("falling", "falling"): "learning", ("falling", "flat"): "learning",
-                    ("flat", "falling"): "data-suspect" if stalled_early else "learning", ("flat", "flat"): "plateau",
-                    ("rising", "falling"): "learning", ("rising", "flat"): "plateau",
-                    ("falling", "rising"): "learning", ("flat", "rising"): "plateau"}[(train_dir, val_dir)]
+            kind = {
+                ("falling", "falling"): "learning",
+                ("falling", "flat"): "learning",
+                ("flat", "falling"): "data-suspect" if stalled_early else "learning",
+                ("flat", "flat"): "plateau",
+                ("rising", "falling"): "learning",
+                ("rising", "flat"): "plateau",
+                ("falling", "rising"): "learning",
+                ("flat", "rising"): "plateau",
+            }[(train_dir, val_dir)]
             v.kind = kind
             v.reason = f"train {train_dir}, val {val_dir} over the last {w} validation points"
             self._flag_noisy(val_sigma, val_dir)
@@ -614,8 +658,10 @@ class VerdictEngine:
         if onset is None or "diverging" in self._active:
             return []  # a diverged run's rising validation is divergence, not overfitting
         best_step = self.val.min_step if self.val.min_step is not None else step
-        reason = (f"val {_fmt(onset.best_value)} → {_fmt(onset.current)} ({onset.rise:+.0%}) since best at step "
-                  f"{best_step:,}; train {'still falling' if train_dir == 'falling' else 'flat'}")
+        reason = (
+            f"val {_fmt(onset.best_value)} → {_fmt(onset.current)} ({onset.rise:+.0%}) since best at step "
+            f"{best_step:,}; train {'still falling' if train_dir == 'falling' else 'flat'}"
+        )
         self.verdict.kind = "overfitting"
         self.verdict.reason = reason
         self.verdict.onset_step = step
@@ -626,8 +672,10 @@ class VerdictEngine:
         level = abs(self.val.smoothed[-1]) if self.val.smoothed else 0.0
         flags = self.verdict.flags
         if level > 0 and sigma > t.noisy_ratio * level and val_dir in ("falling", "flat"):
-            flags["noisy-val"] = (f"{self.pair.val} fluctuates by ±{_fmt(sigma)} ({sigma / level:.0%} of its level) "
-                                  f"around a {val_dir} trend: not a concern")
+            flags["noisy-val"] = (
+                f"{self.pair.val} fluctuates by ±{_fmt(sigma)} ({sigma / level:.0%} of its level) "
+                f"around a {val_dir} trend: not a concern"
+            )
         else:
             flags.pop("noisy-val", None)
 
@@ -635,11 +683,16 @@ class VerdictEngine:
         """gap: on when train accuracy leads by more than ``gap`` of it; off only below half that (no flapping)."""
         if not len(self.train_acc) or not len(self.val_acc):
             return []
-        return self._gap_events(np.array([step]), np.array([self.train_acc.smoothed[-1]]),
-                                np.array([self.val_acc.smoothed[-1]]), np.array([len(self.val_acc)]))
+        return self._gap_events(
+            np.array([step]),
+            np.array([self.train_acc.smoothed[-1]]),
+            np.array([self.val_acc.smoothed[-1]]),
+            np.array([len(self.val_acc)]),
+        )
 
-    def _gap_events(self, steps: np.ndarray, train_acc: np.ndarray, val_acc: np.ndarray,
-                    counts: np.ndarray) -> list[Alert]:
+    def _gap_events(
+        self, steps: np.ndarray, train_acc: np.ndarray, val_acc: np.ndarray, counts: np.ndarray
+    ) -> list[Alert]:
         """The gap flag over a sequence of validation-accuracy points (one, live; or a block, in a catch-up)."""
         t = self.thresholds
         with np.errstate(invalid="ignore"):
@@ -655,8 +708,9 @@ class VerdictEngine:
         alerts: list[Alert] = []
         for i in np.flatnonzero(high & ~before).tolist():
             self._clear("gap")
-            alerts += self._raise("gap", "gap", int(steps[i]), self.pair.val_acc or "", self._gap_reason(
-                train_acc[i], val_acc[i]))
+            alerts += self._raise(
+                "gap", "gap", int(steps[i]), self.pair.val_acc or "", self._gap_reason(train_acc[i], val_acc[i])
+            )
         flags = self.verdict.flags
         if on[-1]:
             flags["gap"] = self._gap_reason(train_acc[-1], val_acc[-1])
@@ -667,8 +721,10 @@ class VerdictEngine:
         return alerts
 
     def _gap_reason(self, train_acc: float, val_acc: float) -> str:
-        return (f"{self.pair.train_acc} {_fmt(float(train_acc))} vs {self.pair.val_acc} {_fmt(float(val_acc))} "
-                f"({(train_acc - val_acc) / train_acc:.0%} apart)")
+        return (
+            f"{self.pair.train_acc} {_fmt(float(train_acc))} vs {self.pair.val_acc} {_fmt(float(val_acc))} "
+            f"({(train_acc - val_acc) / train_acc:.0%} apart)"
+        )
 
     def _check_histograms(self, run: Run) -> list[Alert]:
         counts = {tag: len(h) for tag, h in run.histograms.items()}
@@ -679,8 +735,10 @@ class VerdictEngine:
         alerts: list[Alert] = []
         flags = self.verdict.flags
         for report in self.verdict.layers:
-            for kind, on, reason in (("weights-static", report.static, report.static_reason),
-                                     ("dead-units", report.dead, report.dead_reason)):
+            for kind, on, reason in (
+                ("weights-static", report.static, report.static_reason),
+                ("dead-units", report.dead, report.dead_reason),
+            ):
                 key = f"{kind}:{report.tag}"
                 if on:
                     flags[key] = reason

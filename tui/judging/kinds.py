@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 VERDICT_STYLES = {
-    "learning": "green", "waiting": "dim", "overfitting": "bold red", "diverging": "bold red",
-    "unstable": "bold yellow", "plateau": "yellow", "data-suspect": "bold magenta",
+    "learning": "green",
+    "waiting": "dim",
+    "overfitting": "bold red",
+    "diverging": "bold red",
+    "unstable": "bold yellow",
+    "plateau": "yellow",
+    "data-suspect": "bold magenta",
 }
 """Rich styles of the verdicts, the same in `check` and in the TUI."""
 

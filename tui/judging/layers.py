@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui.sources.points import Histogram
 from tui.judging.pairing import words
+from tui.sources.points import Histogram
 
 if TYPE_CHECKING:
     from tui.judging.thresholds import Thresholds
     from tui.store import Run
 
-ACTIVATION_WORDS = frozenset({"activation", "activations", "act", "acts", "relu", "output", "outputs", "hidden",
-                              "features", "feature", "post"})
+ACTIVATION_WORDS = frozenset(
+    {"activation", "activations", "act", "acts", "relu", "output", "outputs", "hidden", "features", "feature", "post"}
+)
 SPARSITY_WORDS = frozenset({"sparsity", "zero", "zeros", "dead", "fraction"})
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
 """TensorBoard's distribution bands (±0, 1, 1.5, 2 sigma of a normal)."""
@@ -52,9 +53,16 @@ class LayerReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "tag": self.tag, "kind": self.kind, "step": self.step, "histograms": self.steps,
-            "std": self.std, "change_total": self.change_total, "change_recent": self.change_recent,
-            "zero_fraction": self.zero_fraction, "static": self.static, "dead": self.dead,
+            "tag": self.tag,
+            "kind": self.kind,
+            "step": self.step,
+            "histograms": self.steps,
+            "std": self.std,
+            "change_total": self.change_total,
+            "change_recent": self.change_recent,
+            "zero_fraction": self.zero_fraction,
+            "static": self.static,
+            "dead": self.dead,
         }
 
 
@@ -147,17 +155,28 @@ def layer_reports(run: Run, thresholds: Thresholds) -> list[LayerReport]:
         else:
             total = recent = 0.0 if _same(first, last) else float("inf")
         zeros = zero_fraction(last)
-        static = (kind == "weights" and len(items) > thresholds.static_window
-                  and recent < thresholds.static_change)
+        static = kind == "weights" and len(items) > thresholds.static_window and recent < thresholds.static_change
         dead = kind == "activations" and zeros is not None and zeros >= thresholds.dead_fraction
         steps_apart = last.step - items[-1 - window].step
-        reports.append(LayerReport(
-            tag=tag, kind=kind, step=last.step, steps=len(items), std=std,
-            change_total=total, change_recent=recent, zero_fraction=zeros, static=static, dead=dead,
-            static_reason=(f"{tag} moved {recent:.2g} std over the last {steps_apart:,} steps "
-                           f"({total:.2g} std since step {first.step:,})"),
-            dead_reason=f"{tag}: {zeros or 0:.0%} of activations are exactly zero at step {last.step:,}",
-        ))
+        reports.append(
+            LayerReport(
+                tag=tag,
+                kind=kind,
+                step=last.step,
+                steps=len(items),
+                std=std,
+                change_total=total,
+                change_recent=recent,
+                zero_fraction=zeros,
+                static=static,
+                dead=dead,
+                static_reason=(
+                    f"{tag} moved {recent:.2g} std over the last {steps_apart:,} steps "
+                    f"({total:.2g} std since step {first.step:,})"
+                ),
+                dead_reason=f"{tag}: {zeros or 0:.0%} of activations are exactly zero at step {last.step:,}",
+            )
+        )
     for tag in sorted(run.scalars):
         if any(w in SPARSITY_WORDS for w in words(tag)) and ("sparsity" in tag.lower() or "zero" in tag.lower()):
             last = run.scalars[tag].last()
@@ -166,11 +185,22 @@ def layer_reports(run: Run, thresholds: Thresholds) -> list[LayerReport]:
             step, value, _ = last
             fraction = value / 100.0 if value > 1.0 else value
             dead = fraction >= thresholds.dead_fraction
-            reports.append(LayerReport(
-                tag=tag, kind="sparsity", step=step, steps=len(run.scalars[tag]), std=0.0, change_total=0.0,
-                change_recent=0.0, zero_fraction=fraction, static=False, dead=dead, static_reason="",
-                dead_reason=f"{tag}: {fraction:.0%} of units are zero at step {step:,}",
-            ))
+            reports.append(
+                LayerReport(
+                    tag=tag,
+                    kind="sparsity",
+                    step=step,
+                    steps=len(run.scalars[tag]),
+                    std=0.0,
+                    change_total=0.0,
+                    change_recent=0.0,
+                    zero_fraction=fraction,
+                    static=False,
+                    dead=dead,
+                    static_reason="",
+                    dead_reason=f"{tag}: {fraction:.0%} of units are zero at step {step:,}",
+                )
+            )
     return reports
 
 

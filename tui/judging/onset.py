@@ -57,8 +57,16 @@ class Onset:
 class OnsetDetector:
     """Feed validation points one by one with the training direction; get an Onset once per rise."""
 
-    def __init__(self, h: float = 5.0, kappa: float = 2.0, clip: float = 3.0, flat_factor: float = 1.5,
-                 rise_min: float = 0.01, window: int = 8, level_width: int = 5) -> None:
+    def __init__(
+        self,
+        h: float = 5.0,
+        kappa: float = 2.0,
+        clip: float = 3.0,
+        flat_factor: float = 1.5,
+        rise_min: float = 0.01,
+        window: int = 8,
+        level_width: int = 5,
+    ) -> None:
         self.h, self.kappa, self.clip, self.flat_factor = h, kappa, clip, flat_factor
         self.rise_min, self.window, self.level_width = rise_min, window, level_width
         self.values: list[float] = []
@@ -106,7 +114,7 @@ class OnsetDetector:
         if train_direction == "rising":
             return None
         limit = self.h if train_direction == "falling" else self.h * self.flat_factor
-        since = [v for v in self.values[-min(index - self.best_level_index, self.window):] if math.isfinite(v)]
+        since = [v for v in self.values[-min(index - self.best_level_index, self.window) :] if math.isfinite(v)]
         current = statistics.median(since) if since else value
         if self.cusum > limit and current > self.best_level + self.rise_min * abs(self.best_level):
             self.fired = True
@@ -129,12 +137,39 @@ class OnsetDetector:
         keep = max(self.window, self.level_width)
         tail = self.values[-keep:]
         buffer = np.concatenate((np.asarray(tail, dtype=np.float64), np.asarray(values, dtype=np.float64)))
-        state = np.array([self.count, self.best_level, self.best_level_index, self.best_raw, self.cusum,
-                          float(self.fired), math.nan, 0.0])
-        params = np.array([self.h, self.kappa, self.clip, self.flat_factor, self.rise_min, self.window,
-                           self.level_width, REFERENCE_POINTS], dtype=np.float64)
-        stop, fired_now = _scan.onset_scan(buffer, len(tail), np.ascontiguousarray(sigmas, dtype=np.float64), state,
-                                           _DIRECTIONS[train_direction], params)
+        state = np.array(
+            [
+                self.count,
+                self.best_level,
+                self.best_level_index,
+                self.best_raw,
+                self.cusum,
+                float(self.fired),
+                math.nan,
+                0.0,
+            ]
+        )
+        params = np.array(
+            [
+                self.h,
+                self.kappa,
+                self.clip,
+                self.flat_factor,
+                self.rise_min,
+                self.window,
+                self.level_width,
+                REFERENCE_POINTS,
+            ],
+            dtype=np.float64,
+        )
+        stop, fired_now = _scan.onset_scan(
+            buffer,
+            len(tail),
+            np.ascontiguousarray(sigmas, dtype=np.float64),
+            state,
+            _DIRECTIONS[train_direction],
+            params,
+        )
         consumed = stop - len(tail)
         self.values.extend(buffer[len(tail) : stop].tolist())
         if len(self.values) > 8 * self.window:
@@ -159,6 +194,7 @@ class OnsetDetector:
         points; beyond that the allowance grows by the extra bias, so a long noisy plateau
         (validation every step) keeps drifting down instead of firing.
         """
+
         def bias(points: float) -> float:
             return math.sqrt(2.0 * math.log(max(points / self.level_width, 1.0)) / self.level_width)
 

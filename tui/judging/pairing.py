@@ -64,8 +64,11 @@ def _role(tag_words: list[str]) -> str:
 def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, str]:
     """Lower is better: per-epoch before per-batch, then fewest extra words, then shortest."""
     batchy = any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
-    extra = [w for w in tag_words if w not in VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS and "loss" not in w
-             and w not in ACCURACY_WORDS]
+    extra = [
+        w
+        for w in tag_words
+        if w not in VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS and "loss" not in w and w not in ACCURACY_WORDS
+    ]
     return (1 if batchy else 0, len(extra), len(tag), tag)
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from tui.judging.engine import Alert, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.sources.points import Decoded
 from tui.store import Run, Store
-from tui.judging.engine import Alert, VerdictEngine
 
 
 def _steps_of(run: Run) -> np.ndarray:
@@ -47,8 +47,9 @@ def _batches(run: Run) -> Iterator[Decoded]:
         yield batch
 
 
-def replay_run(run: Run, thresholds: Thresholds, train_pattern: str | None = None,
-               val_pattern: str | None = None) -> list[Alert]:
+def replay_run(
+    run: Run, thresholds: Thresholds, train_pattern: str | None = None, val_pattern: str | None = None
+) -> list[Alert]:
     """Every alert the live engine raises while the run's points arrive one step at a time."""
     store = Store()
     engine = VerdictEngine(run.name, thresholds, train_pattern, val_pattern)

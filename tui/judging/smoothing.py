@@ -84,7 +84,7 @@ def smooth(values, weight: float = DEFAULT_WEIGHT) -> np.ndarray:
 class OnlineSmoother:
     """The same average fed one point at a time (the live verdict engine's view)."""
 
-    __slots__ = ("weight", "last", "count")
+    __slots__ = ("count", "last", "weight")
 
     def __init__(self, weight: float = DEFAULT_WEIGHT) -> None:
         self.weight = weight

@@ -33,13 +33,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
-from tui.judging.thresholds import Thresholds
-from tui.sources.tensorboard.discovery import EventFile
-from tui.live.monitor import Monitor, Tailer, tailers_by_run
-from tui.store.series import Series
-from tui.live.shipping import Parcel, channel, pack, unpack
-from tui.store import Change, Run
 from tui.judging.engine import Alert, VerdictEngine
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor, Tailer, tailers_by_run
+from tui.live.shipping import Parcel, channel, pack, unpack
+from tui.sources.tensorboard.discovery import EventFile
+from tui.store import Change, Run
+from tui.store.series import Series
 
 MIN_RUNS = 8
 """Below this many runs one process is as fast (starting workers costs a few tenths of a second)."""
@@ -84,14 +84,20 @@ def workers_for(run_count: int) -> int:
 
 def cold_runs(monitor: Monitor) -> dict[str, list[Tailer]]:
     """Runs none of whose files was read yet (after ``scan``), biggest first so the workers finish together."""
-    cold = {name: tailers for name, tailers in tailers_by_run(monitor.tailers.values()).items()
-            if name not in monitor.store.runs and all(t.rounds == 0 for t in tailers)}
+    cold = {
+        name: tailers
+        for name, tailers in tailers_by_run(monitor.tailers.values()).items()
+        if name not in monitor.store.runs and all(t.rounds == 0 for t in tailers)
+    }
     return dict(sorted(cold.items(), key=lambda item: -sum(_size(t.source.path) for t in item[1])))
 
 
-def read_in_workers(monitor: Monitor, whole: bool = False,
-                    progress: Callable[[list[Change], list[Alert]], None] | None = None,
-                    workers: int | None = None) -> list[Alert]:
+def read_in_workers(
+    monitor: Monitor,
+    whole: bool = False,
+    progress: Callable[[list[Change], list[Alert]], None] | None = None,
+    workers: int | None = None,
+) -> list[Alert]:
     """Read and judge the cold runs of ``monitor`` (after ``scan``) in worker processes.
 
     ``workers`` defaults to ``workers_for`` the number of cold runs; where that is one, nothing is
@@ -113,13 +119,28 @@ def read_in_workers(monitor: Monitor, whole: bool = False,
     pending: tuple[list[Change], list[Alert]] = ([], [])
     last_report = -math.inf  # the first finished run is shown at once
     try:
-        with channel() if whole else contextlib.nullcontext(None) as handoff, \
-                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                    initializer=_keep_freed_memory) as pool, _cancelled_on_error(pool):
-            futures = [pool.submit(_read_run, _Job(monitor.logdir, monitor.thresholds, monitor.train_pattern,
-                                                   monitor.val_pattern, tuple(t.source for t in tailers), whole,
-                                                   handoff.sending_fd if handoff is not None else None))
-                       for tailers in runs.values()]
+        with (
+            channel() if whole else contextlib.nullcontext(None) as handoff,
+            ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
+            ) as pool,
+            _cancelled_on_error(pool),
+        ):
+            futures = [
+                pool.submit(
+                    _read_run,
+                    _Job(
+                        monitor.logdir,
+                        monitor.thresholds,
+                        monitor.train_pattern,
+                        monitor.val_pattern,
+                        tuple(t.source for t in tailers),
+                        whole,
+                        handoff.sending_fd if handoff is not None else None,
+                    ),
+                )
+                for tailers in runs.values()
+            ]
             for future in as_completed(futures):
                 result = unpack(future.result(), handoff)
                 now = monitor.clock()
@@ -220,5 +241,12 @@ def _summary(run: Run) -> Run:
         if len(steps):
             last.extend(steps[-1:], walls[-1:], values[-1:])
         scalars[tag] = last
-    return Run(name=run.name, scalars=scalars, files=run.files, last_write=run.last_write, last_seen=run.last_seen,
-               gone=run.gone, live=run.live)
+    return Run(
+        name=run.name,
+        scalars=scalars,
+        files=run.files,
+        last_write=run.last_write,
+        last_seen=run.last_seen,
+        gone=run.gone,
+        live=run.live,
+    )

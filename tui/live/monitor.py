@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from tui.judging.engine import Alert, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
+from tui.live.memory import release_free_memory
 from tui.sources.points import Decoded, FileHealth
 from tui.sources.tensorboard.decode import EventDecoder
 from tui.sources.tensorboard.discovery import EventFile, discover
-from tui.live.memory import release_free_memory
 from tui.sources.tensorboard.records import RecordReader
 from tui.store import Change, Store
-from tui.judging.engine import Alert, Verdict, VerdictEngine
 
 
 class Tailer:
@@ -105,9 +105,15 @@ class NewRun:
 class Monitor:
     """Discovery + tailing + store + verdicts for one LOGDIR."""
 
-    def __init__(self, logdir: str, thresholds: Thresholds | None = None, store: Store | None = None,
-                 train_pattern: str | None = None, val_pattern: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        logdir: str,
+        thresholds: Thresholds | None = None,
+        store: Store | None = None,
+        train_pattern: str | None = None,
+        val_pattern: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.logdir = os.path.abspath(logdir)
         self.label = logdir
         """LOGDIR as the user wrote it, for titles."""
@@ -155,8 +161,9 @@ class Monitor:
 
     # ---- reading -------------------------------------------------------------------------
 
-    def read(self, paths: Iterable[str] | None = None, only_grown: bool = False,
-             progress: Progress | None = None) -> tuple[list[Change], list[Alert]]:
+    def read(
+        self, paths: Iterable[str] | None = None, only_grown: bool = False, progress: Progress | None = None
+    ) -> tuple[list[Change], list[Alert]]:
         """Read new bytes (of ``paths``, or of every file), store them, judge the runs they touched.
 
         ``only_grown`` skips files whose size, mtime and inode are unchanged (for polling).
@@ -164,8 +171,9 @@ class Monitor:
         is new at most every PROGRESS_SECONDS, so a big log directory fills the view as it loads.
         """
         with self._lock:
-            tailers = (list(self.tailers.values()) if paths is None
-                       else [self.tailers[p] for p in paths if p in self.tailers])
+            tailers = (
+                list(self.tailers.values()) if paths is None else [self.tailers[p] for p in paths if p in self.tailers]
+            )
             if only_grown:
                 tailers = [t for t in tailers if t.grown()]
             by_run = tailers_by_run(tailers)
@@ -229,7 +237,8 @@ class Monitor:
         engine = self.engines.get(run_name)
         if engine is None:
             engine = self.engines[run_name] = VerdictEngine(
-                run_name, self.thresholds, self.train_pattern, self.val_pattern)
+                run_name, self.thresholds, self.train_pattern, self.val_pattern
+            )
         return engine
 
     def _judge(self, run_names: Iterable[str]) -> list[Alert]:

@@ -50,7 +50,7 @@ _SERIALS = itertools.count()
 
 @dataclass(frozen=True)
 class Parcel:
-    """What crosses the pool's pipe: a pickle, and if its arrays are not in it, the token their memory file came with."""
+    """What crosses the pool's pipe: a pickle, and if its arrays are not in it, their memory file's token."""
 
     payload: bytes
     token: str | None = None

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from tui.live.monitor import Monitor, NewRun
-from tui.live.firstread import read_in_workers
-from tui.store import Change
 from tui.judging.engine import Alert
+from tui.live.firstread import read_in_workers
+from tui.live.monitor import Monitor, NewRun
+from tui.store import Change
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
 
@@ -47,8 +47,9 @@ class _Wake(FileSystemEventHandler):
 class Watcher:
     """Runs the monitor on its own thread, woken by file events or a poll interval."""
 
-    def __init__(self, monitor: Monitor, callback: Callback, poll_seconds: float | None = None,
-                 spread: bool = False) -> None:
+    def __init__(
+        self, monitor: Monitor, callback: Callback, poll_seconds: float | None = None, spread: bool = False
+    ) -> None:
         self.monitor = monitor
         self.spread = spread
         """Read the runs found at start-up in worker processes, one per core (whole runs come back)."""
@@ -124,10 +125,14 @@ class Watcher:
             if new_runs:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
             if self.spread and new_runs:  # start-up (or many new runs): the workers take them if it pays
-                read_in_workers(self.monitor, whole=True,
-                                progress=lambda changes, alerts: self.callback([], changes, alerts))
-            self.monitor.read(None if full_round else changed, only_grown=full_round,
-                              progress=lambda changes, alerts: self.callback([], changes, alerts))
+                read_in_workers(
+                    self.monitor, whole=True, progress=lambda changes, alerts: self.callback([], changes, alerts)
+                )
+            self.monitor.read(
+                None if full_round else changed,
+                only_grown=full_round,
+                progress=lambda changes, alerts: self.callback([], changes, alerts),
+            )
             alerts = self.monitor.check_stalled()
             self._follow_logdir()
             if alerts:
@@ -140,8 +145,13 @@ class Watcher:
             self.mode, self.poll_seconds = "polling", 1.0
             self.note = "log directory missing: waiting for it to come back"
             self.monitor.store.notes.append(self.note)
-        elif not self.monitor.logdir_missing and self._observer is None and not self._user_poll \
-                and self.note and "missing" in self.note:
+        elif (
+            not self.monitor.logdir_missing
+            and self._observer is None
+            and not self._user_poll
+            and self.note
+            and "missing" in self.note
+        ):
             self.note = None
             self.mode, self.poll_seconds = "inotify", None
             self._start_observer()

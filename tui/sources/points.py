@@ -52,8 +52,14 @@ class Decoded:
 
     def add_arrays(self, tag: str, order: np.ndarray, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
         """Add many points of one tag; ``order`` places them among points added otherwise (record index)."""
-        self._parts.setdefault(tag, []).append((np.asarray(order, dtype=np.int64), np.asarray(steps, dtype=np.int64),
-                                                np.asarray(walls, dtype=np.float64), np.asarray(values, dtype=np.float64)))
+        self._parts.setdefault(tag, []).append(
+            (
+                np.asarray(order, dtype=np.int64),
+                np.asarray(steps, dtype=np.int64),
+                np.asarray(walls, dtype=np.float64),
+                np.asarray(values, dtype=np.float64),
+            )
+        )
         if len(order):
             self._order = max(self._order, int(np.max(order)) + 1)
         self._scalars = None
@@ -70,8 +76,14 @@ class Decoded:
                 parts = list(self._parts.get(tag, []))
                 pending = self._pending.get(tag)
                 if pending is not None and pending[0]:
-                    parts.append((np.asarray(pending[0], dtype=np.int64), np.asarray(pending[1], dtype=np.int64),
-                                  np.asarray(pending[2], dtype=np.float64), np.asarray(pending[3], dtype=np.float64)))
+                    parts.append(
+                        (
+                            np.asarray(pending[0], dtype=np.int64),
+                            np.asarray(pending[1], dtype=np.int64),
+                            np.asarray(pending[2], dtype=np.float64),
+                            np.asarray(pending[3], dtype=np.float64),
+                        )
+                    )
                 if len(parts) == 1:
                     _, steps, walls, values = parts[0]
                 else:

@@ -7,6 +7,7 @@ arrays directly. It knows nothing of verdicts: those belong to the judging layer
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -62,8 +63,11 @@ class Run:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
         if self.skipped_bytes:
             skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
-        outcome = ("everything else was read" if self.has_points
-                   else "no data could be read: not a TensorBoard event file, or damaged throughout")
+        outcome = (
+            "everything else was read"
+            if self.has_points
+            else "no data could be read: not a TensorBoard event file, or damaged throughout"
+        )
         return f"skipped {' and '.join(skipped)}; {outcome}"
 
     @property
@@ -165,4 +169,4 @@ def _segments(steps: np.ndarray) -> list[tuple[int, int]]:
     """Split a batch of steps where a step does not exceed its predecessor (a restart)."""
     cuts = (np.flatnonzero(steps[1:] <= steps[:-1]) + 1).tolist()
     bounds = [0, *cuts, len(steps)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))

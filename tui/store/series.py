@@ -23,7 +23,17 @@ _FOLD_AT = 1 << 16
 class Series:
     """One scalar curve: steps, values and wall times in arrival order."""
 
-    __slots__ = ("_steps", "_values", "_walls", "_tail_steps", "_tail_values", "_tail_walls", "_tail_len", "_lock", "generation")
+    __slots__ = (
+        "_lock",
+        "_steps",
+        "_tail_len",
+        "_tail_steps",
+        "_tail_values",
+        "_tail_walls",
+        "_values",
+        "_walls",
+        "generation",
+    )
 
     def __init__(self) -> None:
         self._steps = _EMPTY_I
@@ -46,7 +56,7 @@ class Series:
         return steps, values, walls, self.generation
 
     def __setstate__(self, state: tuple) -> None:
-        """Adopt the arrays as they come (no copy: a worker's curves may arrive mapped from a memory file, read-only)."""
+        """Adopt the arrays as they come (no copy: a worker's curves may arrive mapped read-only from a memory file)."""
         steps, values, walls, generation = state
         self.__init__()
         self._steps = np.asarray(steps, dtype=np.int64)
@@ -133,8 +143,12 @@ class Series:
     def nbytes(self) -> int:
         """Bytes held by the arrays, spare tail capacity included."""
         return (
-            self._steps.nbytes + self._values.nbytes + self._walls.nbytes
-            + self._tail_steps.nbytes + self._tail_values.nbytes + self._tail_walls.nbytes
+            self._steps.nbytes
+            + self._values.nbytes
+            + self._walls.nbytes
+            + self._tail_steps.nbytes
+            + self._tail_values.nbytes
+            + self._tail_walls.nbytes
         )
 
 
@@ -147,7 +161,7 @@ def _grow(array: np.ndarray, capacity: int, used: int) -> np.ndarray:
 class HistogramSeries:
     """Histograms of one tag over steps, thinned evenly past ``limit`` (first and newest always kept)."""
 
-    __slots__ = ("items", "limit", "generation")
+    __slots__ = ("generation", "items", "limit")
 
     def __init__(self, limit: int = 500) -> None:
         self.items: list[Histogram] = []
@@ -161,7 +175,7 @@ class HistogramSeries:
         self.items.extend(histograms)
         if len(self.items) > 2 * self.limit:
             newest = self.items[-1]
-            self.items = self.items[:-1:2] + [newest]
+            self.items = [*self.items[:-1:2], newest]
             self.generation += 1
 
     def truncate_from_step(self, step: int) -> int:

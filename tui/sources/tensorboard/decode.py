@@ -45,8 +45,9 @@ class EventDecoder:
             self._decode_one(record, out, None)
         return out
 
-    def decode_frames(self, buffer: bytes, offsets: np.ndarray, lengths: np.ndarray,
-                      into: Decoded | None = None, base: int = 0) -> Decoded:
+    def decode_frames(
+        self, buffer: bytes, offsets: np.ndarray, lengths: np.ndarray, into: Decoded | None = None, base: int = 0
+    ) -> Decoded:
         """Decode the records at ``offsets`` in ``buffer``: common scalar shapes in bulk, the rest one by one.
 
         ``base`` numbers these records after ones already decoded into ``into``, to keep record order.

@@ -240,8 +240,15 @@ def _decode_compiled(buffer: bytes, offsets: np.ndarray, lengths: np.ndarray):
     steps = np.empty(n, dtype=np.int64)
     walls = np.empty(n, dtype=np.float64)
     values = np.empty(n, dtype=np.float64)
-    tags = _scan.decode_scalars(buffer, np.ascontiguousarray(offsets, dtype=np.int64),
-                                np.ascontiguousarray(lengths, dtype=np.int64), tag_ids, steps, walls, values)
+    tags = _scan.decode_scalars(
+        buffer,
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(lengths, dtype=np.int64),
+        tag_ids,
+        steps,
+        walls,
+        values,
+    )
     done = tag_ids >= 0
     out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     if not tags:

@@ -82,8 +82,9 @@ class ReadResult:
     @property
     def records(self) -> list[bytes]:
         """Each record's data as bytes (copies; the bulk decoder reads the buffers directly)."""
-        return [seg.buffer[o : o + n] for seg in self.segments
-                for o, n in zip(seg.offsets.tolist(), seg.lengths.tolist())]
+        return [
+            seg.buffer[o : o + n] for seg in self.segments for o, n in zip(seg.offsets.tolist(), seg.lengths.tolist())
+        ]
 
     def __len__(self) -> int:
         return sum(len(seg) for seg in self.segments)
@@ -183,7 +184,9 @@ class RecordReader:
             record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
             if record_end > end:
                 break
-            if unpack_u32(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(view[pos + HEADER_SIZE : record_end - FOOTER_SIZE]):
+            if unpack_u32(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(
+                view[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
+            ):
                 offsets.append(pos + HEADER_SIZE)
                 lengths.append(length)
             else:

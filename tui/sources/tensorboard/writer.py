@@ -34,8 +34,11 @@ def histogram_proto(values: np.ndarray) -> summary_pb2.HistogramProto:
     counts, limits = np.histogram(values, bins=_BUCKETS)
     nonzero = np.flatnonzero(counts)
     proto = summary_pb2.HistogramProto(
-        min=float(values.min()), max=float(values.max()), num=int(values.size),
-        sum=float(values.sum()), sum_squares=float(np.dot(values, values)),
+        min=float(values.min()),
+        max=float(values.max()),
+        num=int(values.size),
+        sum=float(values.sum()),
+        sum_squares=float(np.dot(values, values)),
     )
     if nonzero.size:
         start, end = max(int(nonzero[0]) - 1, 0), int(nonzero[-1]) + 1
