@@ -1,0 +1,1 @@
+"""Roots: the places runs are read from (a local folder; object stores and SSH hosts to come)."""

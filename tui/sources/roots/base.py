@@ -1,0 +1,65 @@
+"""Where runs live: a local folder today; an object-store prefix or a folder on another machine next.
+
+A root lists its files and reads byte ranges of them. Formats (TensorBoard, W&B, CSV, ...) work
+only through this interface, so every format reads from every kind of root, and only new bytes
+are ever read: a reader keeps its offset and asks for what lies beyond it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One file under a root, as last listed or stat'ed."""
+
+    path: str
+    """Relative to the root, '/'-separated (never absolute, never with '..')."""
+    size: int
+    mtime: float
+    identity: str = ""
+    """Changes when the file is replaced rather than appended to (inode, ETag of a prefix, ...); '' if unknown."""
+
+
+@dataclass
+class Listing:
+    """What one listing of a root found."""
+
+    files: dict[str, FileInfo] = field(default_factory=dict)
+    """Relative path -> info, every regular file under the root."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Relative path ('.' for the root itself) -> why it could not be listed, in plain words."""
+
+
+class Root(ABC):
+    """A place that holds runs: list it, stat a file, read a byte range."""
+
+    kind: str = "local"
+    """'local', 's3', 'gs', 'az', 'ssh': what the table and the status line call it."""
+    watchable: bool = False
+    """True where file events (inotify) can wake the monitor; other roots are polled."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        """The root as the user wrote it (``runs/``, ``s3://bucket/prefix``, ``box1:/runs``)."""
+
+    @abstractmethod
+    def list(self) -> Listing:
+        """Every regular file under the root (following symlinks once), with what could not be listed."""
+
+    @abstractmethod
+    def stat(self, path: str) -> FileInfo:
+        """The file's current size, mtime and identity; raises OSError (FileNotFoundError, PermissionError)."""
+
+    @abstractmethod
+    def read(self, path: str, offset: int, size: int) -> bytes:
+        """Up to ``size`` bytes from ``offset`` (fewer at the end of the file); raises OSError."""
+
+    def local_path(self, path: str) -> str | None:
+        """A real file system path for formats that need one (SQLite), or None where there is none."""
+        return None
+
+    def close(self) -> None:
+        """Let go of connections and handles (a root may be used again after; it reconnects)."""
