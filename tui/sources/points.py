@@ -34,6 +34,10 @@ class Decoded:
         self._scalars: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._order = 0
         self.histograms: dict[str, list[Histogram]] = {}
+        self.hparams: dict[str, object] = {}
+        """Hyper-parameters the source found for the run (name -> number or text), merged into the run's."""
+        self.checkpoints: dict[int, str] = {}
+        """Checkpoints the source found beside the run's logs: step -> path as the user would name it."""
         self.undecodable = 0
         """Records whose CRC was fine but whose bytes are not an Event."""
 

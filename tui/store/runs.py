@@ -33,6 +33,10 @@ class Run:
     """Local clock time when new data last arrived."""
     gone: bool = False
     live: bool = False
+    hparams: dict[str, object] = field(default_factory=dict)
+    """Hyper-parameters (from the folder name, an HParams summary, a logger's config), numbers where numbers."""
+    checkpoints: dict[int, str] = field(default_factory=dict)
+    """Step -> checkpoint path found beside the logs (for the overfitting advice: which one to keep)."""
     """New points arrived after the run's files were first read: a job writing while we watch."""
 
     @property
@@ -117,7 +121,7 @@ class Store:
         from a checkpoint), every point of the run at or after that step is dropped
         before the new points are added.
         """
-        if not decoded.scalars and not decoded.histograms:
+        if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
         with self.lock:
             is_new = run_name not in self.runs
@@ -149,6 +153,8 @@ class Store:
                     hseries.truncate_from_step(histograms[0].step)
                 hseries.extend(histograms)
                 tags.add(tag)
+            run.hparams.update(decoded.hparams)
+            run.checkpoints.update(decoded.checkpoints)
             run.last_seen = self._clock()
             return Change(run_name, frozenset(tags), purged_from, is_new)
 

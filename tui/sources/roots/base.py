@@ -61,5 +61,5 @@ class Root(ABC):
         """A real file system path for formats that need one (SQLite), or None where there is none."""
         return None
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most roots hold nothing to let go of
         """Let go of connections and handles (a root may be used again after; it reconnects)."""
