@@ -99,17 +99,17 @@ def make_one_million() -> str:
 LOAD_READERS = {
     "losswatch (reader + store)": """
         import os
-        from tui.live.monitor import Tailer
-        from tui.sources.tensorboard.discovery import discover
+        from tui.sources.formats import find_sources, open_stream
+        from tui.sources.roots.local import LocalRoot
         from tui.live.memory import release_free_memory
         from tui.store import Store
         def rss():
             return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
         __result["rss_imports_mb"] = rss()
         store = Store()
-        for source in discover(DIR).files:
-            tailer = Tailer(source)
-            for decoded in tailer.read():
+        root = LocalRoot(DIR)
+        for source in find_sources(root, root.list()).sources:
+            for decoded in open_stream(source).read(root):
                 store.apply(source.run, decoded, source.prefix)
         release_free_memory(1 << 40)
         __result["rss_after_mb"] = rss()

@@ -262,7 +262,7 @@ def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypat
                 raise PermissionError(errno.EACCES, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr("tui.sources.tensorboard.records.open", guarded, raising=False)
+        monkeypatch.setattr("tui.sources.roots.local.open", guarded, raising=False)
     else:
         locked.chmod(0)
     monitor = Monitor(str(tmp_path))

@@ -8,7 +8,7 @@ soon as that run is done:
 * for `check`, a summary: the verdict, the file health and the newest point of
   each curve (what the report prints); the curves stay in the worker;
 * for the live app (``whole=True``), everything: the run with its curves, its
-  verdict engine and its file tailers (offsets, decoder state), so the app goes
+  verdict engine and its streams (offsets, decoder state), so the app goes
   on tailing each file exactly where the worker stopped. The curves travel
   in memory files, not through the pool's pipe (``tui/shipping.py``).
 
@@ -35,9 +35,11 @@ from dataclasses import dataclass, replace
 
 from tui.judging.engine import Alert, VerdictEngine
 from tui.judging.thresholds import Thresholds
-from tui.live.monitor import Monitor, Tailer, tailers_by_run
+from tui.live.monitor import Monitor, streams_by_run
 from tui.live.shipping import Parcel, channel, pack, unpack
-from tui.sources.tensorboard.discovery import EventFile
+from tui.sources.base import Source, Stream
+from tui.sources.formats import open_stream
+from tui.sources.roots.base import Root
 from tui.store import Change, Run
 from tui.store.series import Series
 
@@ -54,11 +56,11 @@ every second that was a tenth of a 200-run load."""
 class _Job:
     """What a worker needs to build its own Monitor for one run."""
 
-    logdir: str
+    root: Root
     thresholds: Thresholds
     train_pattern: str | None
     val_pattern: str | None
-    sources: tuple[EventFile, ...]
+    sources: tuple[Source, ...]
     whole: bool
     parcel_fd: int | None
     """Where the result's arrays go: the descriptor of a ``shipping.Channel`` (None: in the pickle)."""
@@ -69,7 +71,7 @@ class _RunResult:
     whole: bool
     run: Run | None
     engine: VerdictEngine | None
-    tailers: dict[str, Tailer]
+    streams: dict[str, Stream]
     changes: list[Change]
     alerts: list[Alert]
 
@@ -82,14 +84,14 @@ def workers_for(run_count: int) -> int:
     return max(1, min(cores, run_count // (MIN_RUNS // 2)))
 
 
-def cold_runs(monitor: Monitor) -> dict[str, list[Tailer]]:
-    """Runs none of whose files was read yet (after ``scan``), biggest first so the workers finish together."""
+def cold_runs(monitor: Monitor) -> dict[str, list[Stream]]:
+    """Runs none of whose streams was read yet (after ``scan``), biggest first so the workers finish together."""
     cold = {
-        name: tailers
-        for name, tailers in tailers_by_run(monitor.tailers.values()).items()
-        if name not in monitor.store.runs and all(t.rounds == 0 for t in tailers)
+        name: streams
+        for name, streams in streams_by_run(monitor.streams.values()).items()
+        if name not in monitor.store.runs and all(s.rounds == 0 for s in streams)
     }
-    return dict(sorted(cold.items(), key=lambda item: -sum(_size(t.source.path) for t in item[1])))
+    return dict(sorted(cold.items(), key=lambda item: -sum(_size(monitor, s) for s in item[1])))
 
 
 def read_in_workers(
@@ -105,14 +107,14 @@ def read_in_workers(
 
     Each run lands in the store as soon as its worker is done; ``progress`` is called with what is
     new at most every PROGRESS_SECONDS. With ``whole`` the store gets whole runs and the monitor their engines
-    and tailers; without, run summaries (enough for `check`'s table and JSON). If worker processes
+    and streams; without, run summaries (enough for `check`'s table and JSON). If worker processes
     cannot run, the runs not done stay unread (``unread_paths``) for the caller to read in-process.
     """
     runs = cold_runs(monitor)
     workers = workers if workers is not None else workers_for(len(runs))
     if workers <= 1:
         return []
-    files = sum(len(tailers) for tailers in runs.values())
+    files = sum(len(streams) for streams in runs.values())
     done = 0
     monitor.progress = (0, files)
     alerts: list[Alert] = []
@@ -130,23 +132,23 @@ def read_in_workers(
                 pool.submit(
                     _read_run,
                     _Job(
-                        monitor.logdir,
+                        monitor.root,
                         monitor.thresholds,
                         monitor.train_pattern,
                         monitor.val_pattern,
-                        tuple(t.source for t in tailers),
+                        tuple(s.source for s in streams),
                         whole,
                         handoff.sending_fd if handoff is not None else None,
                     ),
                 )
-                for tailers in runs.values()
+                for streams in runs.values()
             ]
             for future in as_completed(futures):
                 result = unpack(future.result(), handoff)
                 now = monitor.clock()
                 result.alerts = [replace(alert, time=now) for alert in result.alerts]
                 _install(monitor, result, now)
-                done += len(result.tailers)
+                done += len(result.streams)
                 monitor.progress = (done, files)
                 alerts += result.alerts
                 pending[0].extend(result.changes)
@@ -174,12 +176,12 @@ def _cancelled_on_error(pool: ProcessPoolExecutor) -> Iterator[None]:
 
 
 def unread_paths(monitor: Monitor) -> list[str]:
-    """Files no round has read yet (what is left after ``read_in_workers``)."""
-    return [path for path, tailer in monitor.tailers.items() if tailer.rounds == 0]
+    """Streams no round has read yet (what is left after ``read_in_workers``), by key."""
+    return [key for key, stream in monitor.streams.items() if stream.rounds == 0]
 
 
 def _install(monitor: Monitor, result: _RunResult, now: float) -> None:
-    """Put one worker's run into the parent: the store's run, and for whole runs the engine and tailers."""
+    """Put one worker's run into the parent: the store's run, and for whole runs the engine and streams."""
     with monitor.store.lock:
         if result.run is not None:
             result.run.last_seen = now
@@ -187,19 +189,18 @@ def _install(monitor: Monitor, result: _RunResult, now: float) -> None:
             if result.engine is not None:
                 monitor.engines[result.run.name] = result.engine
         if result.whole:
-            monitor.tailers.update(result.tailers)
+            monitor.adopt(result.streams)
         else:  # a summary: the files were read, so later rounds only look at what grows
-            for path, tailer in result.tailers.items():
-                if path in monitor.tailers:
-                    monitor.tailers[path].rounds = tailer.rounds
+            for key, stream in result.streams.items():
+                if key in monitor.streams:
+                    monitor.streams[key].rounds = stream.rounds
         monitor.alerts.extend(result.alerts)
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+def _size(monitor: Monitor, stream: Stream) -> int:
+    """Bytes of the stream's files at the last listing (what the first read will go through)."""
+    files = monitor.listing.files
+    return sum(files[path].size for path in stream.source.paths if path in files)
 
 
 def _keep_freed_memory() -> None:
@@ -222,14 +223,14 @@ def _keep_freed_memory() -> None:
 
 def _read_run(job: _Job) -> Parcel:
     """In a worker: read and judge one run's files with a Monitor of its own."""
-    monitor = Monitor(job.logdir, job.thresholds, train_pattern=job.train_pattern, val_pattern=job.val_pattern)
-    monitor.tailers = {source.path: Tailer(source) for source in job.sources}
+    monitor = Monitor(job.root, job.thresholds, train_pattern=job.train_pattern, val_pattern=job.val_pattern)
+    monitor.streams = {source.key: open_stream(source) for source in job.sources}
     changes, alerts = monitor.read()
     run = next(iter(monitor.store.runs.values()), None)
     engine = monitor.engines.get(run.name) if run is not None else None
     if run is not None and not job.whole:
         run = _summary(run)  # the engine stays: it holds the verdict and only its recent points
-    return pack(_RunResult(job.whole, run, engine, monitor.tailers, changes, alerts), job.parcel_fd)
+    return pack(_RunResult(job.whole, run, engine, monitor.streams, changes, alerts), job.parcel_fd)
 
 
 def _summary(run: Run) -> Run:

@@ -1,93 +1,41 @@
 """The engine every command shares: discover runs, tail their files, fill the store, judge.
 
-``Monitor.refresh()`` does one round: rescan LOGDIR for new event files, read
-what was appended to the files (all, or the ones a watcher saw change), put the
-points in the store and let each run's verdict engine consume them. The TUI,
-``check``, ``replay`` and ``watch --plain`` all drive this same object.
+``Monitor.refresh()`` does one round: list the root (LOGDIR) and let every format
+say which files or databases are its runs, read what each stream has that is new
+(all, or the ones a watcher saw change), put the points in the store and let each
+run's verdict engine consume them. The TUI, ``check``, ``replay`` and
+``watch --plain`` all drive this same object.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from tui.judging.engine import Alert, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.live.memory import release_free_memory
-from tui.sources.points import Decoded, FileHealth
-from tui.sources.tensorboard.decode import EventDecoder
-from tui.sources.tensorboard.discovery import EventFile, discover
-from tui.sources.tensorboard.records import RecordReader
+from tui.sources.base import Source, Stream
+from tui.sources.formats import find_sources, open_stream
+from tui.sources.roots.base import Listing, Root
+from tui.sources.roots.local import LocalRoot
 from tui.store import Change, Store
 
-
-class Tailer:
-    """One event file: its reader, its decoder (per-file plugin memory) and its health."""
-
-    def __init__(self, source: EventFile) -> None:
-        self.source = source
-        self.reader = RecordReader(source.path)
-        self.decoder = EventDecoder()
-        self.health = FileHealth()
-        self.rounds = 0
-        """Completed reads; data in any read after the first means the file is being written now."""
-        self._signature: tuple[int, int, int] | None = None
-
-    def grown(self) -> bool:
-        """Whether the file changed since it was last read (size, mtime or inode); cheap: one stat."""
-        try:
-            stat = os.stat(self.source.path)
-        except OSError:
-            return self.health.error is None  # report a new problem once
-        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        if signature == self._signature:
-            return False
-        self._signature = signature
-        return True
-
-    def read(self) -> Iterator[Decoded]:
-        """Decoded points appended since the last read, a buffer at a time; OS errors are recorded, not raised.
-
-        A file that shrank or was replaced is read again from its start (its decoder
-        forgets the plugins it knew); the store's restart handling drops the duplicates.
-        """
-        try:
-            for segment in self.reader.segments():
-                if self.reader.restarted:
-                    self.decoder = EventDecoder()
-                    self.reader.restarted = False
-                decoded = self.decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths)
-                self._note_health(decoded)
-                yield decoded
-        except FileNotFoundError:
-            self.health.error = "file vanished (points read so far are kept)"
-            return
-        except PermissionError:
-            self.health.error = "permission denied"
-            return
-        except OSError as error:
-            self.health.error = error.strerror or str(error)
-            return
-        self.health.error = None
-        self._note_health(None)
-
-    def _note_health(self, decoded: Decoded | None) -> None:
-        self.health.skipped_records = self.reader.damage.skipped_records
-        self.health.skipped_bytes = self.reader.damage.skipped_bytes
-        self.health.incomplete_bytes = self.reader.incomplete
-        if decoded is not None:
-            self.health.undecodable += decoded.undecodable
+Tailer = Stream
+"""The old name: one incremental reader (an event file, a CSV log, a database's run)."""
 
 
-def tailers_by_run(tailers: Iterable[Tailer]) -> dict[str, list[Tailer]]:
-    """The tailers grouped by the run their file belongs to, in the order given."""
-    by_run: dict[str, list[Tailer]] = {}
-    for tailer in tailers:
-        by_run.setdefault(tailer.source.run, []).append(tailer)
+def streams_by_run(streams: Iterable[Stream]) -> dict[str, list[Stream]]:
+    """The streams grouped by the run they belong to, in the order given."""
+    by_run: dict[str, list[Stream]] = {}
+    for stream in streams:
+        by_run.setdefault(stream.run, []).append(stream)
     return by_run
+
+
+tailers_by_run = streams_by_run
 
 
 PROGRESS_SECONDS = 0.3
@@ -107,99 +55,156 @@ class Monitor:
 
     def __init__(
         self,
-        logdir: str,
+        logdir: str | Root,
         thresholds: Thresholds | None = None,
         store: Store | None = None,
         train_pattern: str | None = None,
         val_pattern: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.logdir = os.path.abspath(logdir)
-        self.label = logdir
+        self.root = logdir if isinstance(logdir, Root) else LocalRoot(logdir)
+        self.logdir = self.root.local_path(".") or self.root.label
+        """Where the runs are: an absolute folder for a local root (what the watcher watches)."""
+        self.label = self.root.label
         """LOGDIR as the user wrote it, for titles."""
         self.thresholds = thresholds or Thresholds()
         self.store = store or Store(clock=clock)
         self.train_pattern = train_pattern
         self.val_pattern = val_pattern
         self.clock = clock
-        self.tailers: dict[str, Tailer] = {}
+        self.streams: dict[str, Stream] = {}
+        """Source key -> its stream, for every source found so far."""
         self.engines: dict[str, VerdictEngine] = {}
         self.alerts: list[Alert] = []
         """Every alert raised so far, oldest first."""
         self.scan_errors: dict[str, str] = {}
         self.logdir_missing = False
+        self.listing = Listing()
+        """The last listing of the root (file sizes for ordering the first read)."""
         self.progress = (0, 0)
         """(files read, files to read) of the round under way, for a progress display."""
+        self._watched: dict[str, str] = {}
+        """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
         self._lock = threading.Lock()
+
+    @property
+    def tailers(self) -> dict[str, Stream]:
+        """The old name of ``streams``."""
+        return self.streams
+
+    @tailers.setter
+    def tailers(self, streams: dict[str, Stream]) -> None:
+        self.streams = streams
+
+    def place(self, path: str) -> str:
+        """A root-relative path as the user would find it: a local path, or the root's label and the path."""
+        local = self.root.local_path(path)
+        if local is not None:
+            return local
+        return self.root.label.rstrip("/") + ("" if path == "." else "/" + path)
 
     # ---- discovery -----------------------------------------------------------------------
 
     def scan(self) -> list[NewRun]:
-        """Look for new event files and vanished runs; return the runs seen for the first time."""
-        if not os.path.isdir(self.logdir):
+        """Look for new sources and vanished runs; return the runs seen for the first time."""
+        listing = self.root.list()
+        if listing.missing:
             self.logdir_missing = True
             for run in self.store.runs.values():
                 run.gone = True
             return []
         self.logdir_missing = False
-        found = discover(self.logdir)
-        self.scan_errors = found.errors
-        known_runs = {t.source.run for t in self.tailers.values()}
+        self.listing = listing
+        found = find_sources(self.root, listing)
+        self.scan_errors = {self.place(path): why for path, why in {**listing.errors, **found.errors}.items()}
+        for note in found.notes:
+            if note not in self.store.notes:
+                self.store.notes.append(note)
+        known_runs = {stream.run for stream in self.streams.values()}
         new_runs: list[NewRun] = []
         present = set()
-        for source in found.files:
+        for source in found.sources:
             present.add(source.run)
-            if source.path not in self.tailers:
-                self.tailers[source.path] = Tailer(source)
+            stream = self.streams.get(source.key)
+            if stream is None:
+                self._add(source)
                 if source.run not in known_runs:
                     known_runs.add(source.run)
-                    new_runs.append(NewRun(source.run, os.path.dirname(source.path)))
+                    new_runs.append(NewRun(source.run, self.place(source.where)))
+            elif stream.source != source:
+                stream.retarget(source)
+                self._index(stream.source)
         with self.store.lock:
             for name, run in self.store.runs.items():
                 run.gone = name not in present
         return new_runs
 
+    def _add(self, source: Source) -> None:
+        self.streams[source.key] = open_stream(source)
+        self._index(source)
+
+    def _index(self, source: Source) -> None:
+        for path in source.paths:
+            local = self.root.local_path(path)
+            if local is not None:
+                self._watched[local] = source.key
+
+    def adopt(self, streams: dict[str, Stream]) -> None:
+        """Take streams read elsewhere (a worker process), keeping their positions."""
+        self.streams.update(streams)
+        for stream in streams.values():
+            self._index(stream.source)
+
     # ---- reading -------------------------------------------------------------------------
+
+    def _chosen(self, paths: Iterable[str] | None) -> list[Stream]:
+        if paths is None:
+            return list(self.streams.values())
+        keys: dict[str, None] = {}
+        for path in paths:
+            key = path if path in self.streams else self._watched.get(path)
+            if key is not None:
+                keys[key] = None
+        return [self.streams[key] for key in keys]
 
     def read(
         self, paths: Iterable[str] | None = None, only_grown: bool = False, progress: Progress | None = None
     ) -> tuple[list[Change], list[Alert]]:
-        """Read new bytes (of ``paths``, or of every file), store them, judge the runs they touched.
+        """Read what is new (in the streams named by ``paths``, or in all), store it, judge the runs it touched.
 
-        ``only_grown`` skips files whose size, mtime and inode are unchanged (for polling).
-        Each run is judged as soon as its files are read; ``progress`` is called with what
+        ``paths`` are stream keys or local paths of files a stream reads (as file events name them).
+        ``only_grown`` skips streams whose files' size, mtime and identity are unchanged (for polling).
+        Each run is judged as soon as its streams are read; ``progress`` is called with what
         is new at most every PROGRESS_SECONDS, so a big log directory fills the view as it loads.
         """
         with self._lock:
-            tailers = (
-                list(self.tailers.values()) if paths is None else [self.tailers[p] for p in paths if p in self.tailers]
-            )
+            streams = self._chosen(paths)
             if only_grown:
-                tailers = [t for t in tailers if t.grown()]
-            by_run = tailers_by_run(tailers)
-            self.progress = (0, len(tailers))
+                streams = [s for s in streams if s.changed(self.root)]
+            by_run = streams_by_run(streams)
+            self.progress = (0, len(streams))
             changes: list[Change] = []
             alerts: list[Alert] = []
             pending: tuple[list[Change], list[Alert]] = ([], [])
             last_report = time.monotonic()
             bytes_read = 0
             done = 0
-            for run_name, run_tailers in by_run.items():
+            for run_name, run_streams in by_run.items():
                 run_changes: list[Change] = []
-                for tailer in run_tailers:
-                    before = tailer.reader.offset
+                for stream in run_streams:
+                    before = stream.position
                     with self.store.lock:
-                        self.store.run(run_name).files[tailer.source.path] = tailer.health
-                    for decoded in tailer.read():
-                        change = self.store.apply(run_name, decoded, tailer.source.prefix)
+                        self.store.run(run_name).files[stream.key] = stream.health
+                    for decoded in stream.read(self.root):
+                        change = self.store.apply(run_name, decoded, stream.prefix)
                         if change is not None:
                             run_changes.append(change)
-                            if tailer.rounds:
+                            if stream.rounds:
                                 self.store.runs[run_name].live = True
-                    tailer.rounds += 1
-                    bytes_read += max(tailer.reader.offset - before, 0)
+                    stream.rounds += 1
+                    bytes_read += max(stream.position - before, 0)
                     done += 1
-                    self.progress = (done, len(tailers))
+                    self.progress = (done, len(streams))
                 run_alerts = self._judge([run_name]) if run_changes else []
                 changes += run_changes
                 alerts += run_alerts

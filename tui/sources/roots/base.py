@@ -31,6 +31,8 @@ class Listing:
     """Relative path -> info, every regular file under the root."""
     errors: dict[str, str] = field(default_factory=dict)
     """Relative path ('.' for the root itself) -> why it could not be listed, in plain words."""
+    missing: bool = False
+    """The root itself is not there (LOGDIR deleted, an empty prefix): its runs are marked gone, not dropped."""
 
 
 class Root(ABC):

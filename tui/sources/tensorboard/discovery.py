@@ -14,6 +14,12 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from tui.sources.base import Source, basename, parent
+from tui.sources.roots.base import Listing
+from tui.sources.roots.local import LocalRoot
+
+FORMAT = "tensorboard"
+
 TRAIN_SPLITS = frozenset({"train", "training"})
 VAL_SPLITS = frozenset({"validation", "val", "eval", "valid", "test"})
 SPLIT_FOLDERS = TRAIN_SPLITS | VAL_SPLITS
@@ -64,38 +70,24 @@ def run_name_for(folder_relative: str) -> tuple[str, str]:
     return "/".join(parts) or ".", ""
 
 
+def event_sources(listing: Listing) -> list[Source]:
+    """The event files of a listing as sources, each run's files in the order they were written."""
+    by_folder: dict[str, list[str]] = {}
+    for path in listing.files:
+        if is_event_file_name(basename(path)):
+            by_folder.setdefault(parent(path), []).append(path)
+    found: list[Source] = []
+    for folder in sorted(by_folder):
+        run, prefix = run_name_for(folder)
+        for path in sorted(by_folder[folder], key=file_order_key):
+            found.append(Source(FORMAT, path, run, prefix, (path,), where=folder))
+    return found
+
+
 def discover(logdir: str) -> Discovery:
     """Walk LOGDIR (following symlinks, each real folder once) and list its event files."""
-    found = Discovery()
-    root = os.path.abspath(logdir)
-    seen: set[tuple[int, int]] = set()
-
-    def on_error(error: OSError) -> None:
-        found.errors[error.filename or root] = error.strerror or str(error)
-
-    for folder, dirnames, filenames in os.walk(root, followlinks=True, onerror=on_error):
-        try:
-            stat = os.stat(folder)
-        except OSError as error:
-            on_error(error)
-            dirnames[:] = []
-            continue
-        identity = (stat.st_dev, stat.st_ino)
-        if identity in seen:  # a symlink loop or a second link to the same folder
-            dirnames[:] = []
-            continue
-        seen.add(identity)
-        dirnames.sort()
-        names = [n for n in filenames if is_event_file_name(n)]
-        if not names:
-            continue
-        relative = os.path.relpath(folder, root)
-        run, prefix = run_name_for(relative)
-        paths = []
-        for name in names:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                paths.append(path)
-        for path in sorted(paths, key=file_order_key):
-            found.files.append(EventFile(path, run, prefix))
-    return found
+    root = LocalRoot(logdir)
+    listing = root.list()
+    errors = {root.local_path(path): why for path, why in listing.errors.items()}
+    files = [EventFile(root.local_path(s.key), s.run, s.prefix) for s in event_sources(listing)]
+    return Discovery(files, errors)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import google_crc32c
 import numpy as np
 
+from tui.sources.roots.base import Root
+from tui.sources.roots.local import LocalRoot
 from tui.sources.tensorboard.fastpath import frame_records, header_candidates
 
 HEADER_SIZE = 12
@@ -93,62 +95,76 @@ class ReadResult:
 class RecordReader:
     """Reads whole, verified records appended to one file since the last call."""
 
-    def __init__(self, path: str | os.PathLike[str], max_record_bytes: int = MAX_RECORD_BYTES):
+    def __init__(
+        self, path: str | os.PathLike[str], max_record_bytes: int = MAX_RECORD_BYTES, root: Root | None = None
+    ):
         self.path = os.fspath(path)
+        """Relative to ``root`` when one is given (or passed to each read), else a path on this machine."""
         self.max_record_bytes = max_record_bytes
         self.offset = 0
         self.damage = Damage()
         self.restarted = False
         self.incomplete = 0
         """Bytes after the last whole record at the last read: a record being written, or one cut short."""
-        self._identity: tuple[int, int] | None = None
+        self._identity: str | None = None
+        self._root = root
+        self._local: tuple[Root, str] | None = None
 
-    def read(self) -> ReadResult:
+    def _where(self, root: Root | None) -> tuple[Root, str]:
+        """The root to read through and the path within it (a local path gets a root of its own)."""
+        if root is not None:
+            return root, self.path
+        if self._root is not None:
+            return self._root, self.path
+        if self._local is None:
+            local = os.path.abspath(self.path)
+            self._local = (LocalRoot(os.path.dirname(local)), os.path.basename(local))
+        return self._local
+
+    def read(self, root: Root | None = None) -> ReadResult:
         """Read every complete record appended since the last call.
 
         Raises ``OSError`` (missing file, permission denied) for the caller to report;
         the reader's state is unchanged in that case.
         """
         result = ReadResult()
-        result.segments = list(self.segments())
+        result.segments = list(self.segments(root))
         result.restarted = self.restarted
         return result
 
-    def segments(self) -> Iterator[Segment]:
+    def segments(self, root: Root | None = None) -> Iterator[Segment]:
         """Like ``read``, one buffer's worth of records at a time, so a big file is never all in memory.
 
         ``restarted`` is set before the first segment is yielded. The offset moves past a
         segment when the next one is asked for (or the iteration ends).
         """
         self.restarted = False
-        with open(self.path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            identity = (stat.st_dev, stat.st_ino)
-            if self._identity is not None and (identity != self._identity or stat.st_size < self.offset):
-                self.offset = 0
-                self.damage = Damage()
-                self.restarted = True
-            self._identity = identity
-            while self.offset < stat.st_size:
-                handle.seek(self.offset)
-                buffer = handle.read(min(READ_CHUNK, stat.st_size - self.offset))
-                if not buffer:
+        source, path = self._where(root)
+        info = source.stat(path)
+        if self._identity is not None and (info.identity != self._identity or info.size < self.offset):
+            self.offset = 0
+            self.damage = Damage()
+            self.restarted = True
+        self._identity = info.identity
+        size = info.size
+        while self.offset < size:
+            buffer = source.read(path, self.offset, min(READ_CHUNK, size - self.offset))
+            if not buffer:
+                break
+            segment, consumed = self._frame(buffer)
+            if consumed == 0:
+                if self.offset + len(buffer) >= size:
                     break
+                # One record larger than the chunk: read it whole (it is below the cap).
+                length = _u64.unpack_from(buffer, 0)[0]
+                buffer = source.read(path, self.offset, HEADER_SIZE + length + FOOTER_SIZE)
                 segment, consumed = self._frame(buffer)
                 if consumed == 0:
-                    if self.offset + len(buffer) >= stat.st_size:
-                        break
-                    # One record larger than the chunk: read it whole (it is below the cap).
-                    length = _u64.unpack_from(buffer, 0)[0]
-                    handle.seek(self.offset)
-                    buffer = handle.read(HEADER_SIZE + length + FOOTER_SIZE)
-                    segment, consumed = self._frame(buffer)
-                    if consumed == 0:
-                        break
-                if len(segment):
-                    yield segment
-                self.offset += consumed
-            self.incomplete = max(stat.st_size - self.offset, 0)
+                    break
+            if len(segment):
+                yield segment
+            self.offset += consumed
+        self.incomplete = max(size - self.offset, 0)
 
     def _frame(self, buffer: bytes) -> tuple[Segment, int]:
         """Records at the start of ``buffer``: in bulk when it is a clean chain, else one by one."""

@@ -1,0 +1,157 @@
+"""The source interface: how a log format finds its runs and reads only what is new.
+
+A ``Format`` looks at one listing of a root (every file, with size and mtime) and
+says which files or databases hold which run: a list of ``Source`` records. The
+monitor opens one ``Stream`` per source and, each round, asks it for the points
+added since its last read. A stream keeps its own position (a byte offset, a
+database row id, a file's modification signature) and its ``FileHealth``; it
+reads through the root it is handed, so the same format reads a local folder,
+an object-store prefix or a folder on another machine.
+
+Streams are picklable (worker processes send them back after the first read)
+and hold no open file or connection between reads: the root keeps handles.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tui.sources.points import Decoded, FileHealth
+from tui.sources.roots.base import FileInfo, Listing, Root
+
+Signature = tuple[tuple[int, float, str] | None, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One readable unit a format found, and the run its points go to."""
+
+    format: str
+    """The format's name (``tensorboard``, ``wandb``, ``mlflow-sqlite``, ...): which Format opens it."""
+    key: str
+    """Unique among the sources of a root: the root-relative path of its file, ``db#run`` for a database."""
+    run: str
+    """The run's name: its folder's path under the root, or the name its logger gave it."""
+    prefix: str = ""
+    """Put before each tag (``train/`` for a Keras split folder)."""
+    paths: tuple[str, ...] = ()
+    """Root-relative files it reads; a change to any of them means there may be new points."""
+    detail: str = ""
+    """What the format needs besides the paths (a database's run id, the newest checkpoint)."""
+    where: str = "."
+    """Root-relative folder to show as the run's place ("new run at ...")."""
+
+
+@dataclass
+class Found:
+    """What the formats found in one listing."""
+
+    sources: list[Source] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    """Root-relative path -> why it could not be read (a database that will not open, ...)."""
+    notes: list[str] = field(default_factory=list)
+    """Format-wide messages for the user (an optional extra that is missing)."""
+
+    @property
+    def runs(self) -> list[str]:
+        return sorted({source.run for source in self.sources})
+
+    def extend(self, other: Found) -> None:
+        self.sources += other.sources
+        self.errors.update(other.errors)
+        self.notes += [note for note in other.notes if note not in self.notes]
+
+
+class Stream(ABC):
+    """One incremental reader: yields only points added since its last read."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.health = FileHealth()
+        self.rounds = 0
+        """Completed reads; data in any read after the first means the job is writing now."""
+        self._signature: Signature | None = None
+
+    @property
+    def run(self) -> str:
+        return self.source.run
+
+    @property
+    def prefix(self) -> str:
+        return self.source.prefix
+
+    @property
+    def key(self) -> str:
+        return self.source.key
+
+    @property
+    def position(self) -> int:
+        """Bytes (or rows) consumed so far; what moved between two reads is what was read."""
+        return 0
+
+    @abstractmethod
+    def read(self, root: Root) -> Iterator[Decoded]:
+        """Points added since the last read, a batch at a time.
+
+        Never raises for bad input or OS errors: they go into ``health`` (``error`` for the last
+        OS error, cleared by a good read; counts of what was skipped), and what was read stays.
+        """
+
+    def retarget(self, source: Source) -> None:
+        """Discovery now describes this stream differently (a new file of the run, a newer checkpoint)."""
+        self.source = source
+
+    def changed(self, root: Root) -> bool:
+        """Whether any of its files changed since this was last asked (size, mtime, identity); cheap: stats only.
+
+        A first problem (the main file vanished or cannot be read) counts as a change, so it is reported once.
+        """
+        signature: list[tuple[int, float, str] | None] = []
+        for index, path in enumerate(self.source.paths):
+            try:
+                info: FileInfo = root.stat(path)
+            except OSError:
+                if index == 0:
+                    return self.health.error is None
+                signature.append(None)
+                continue
+            signature.append((info.size, info.mtime, info.identity))
+        current = tuple(signature)
+        if current == self._signature:
+            return False
+        self._signature = current
+        return True
+
+
+class Format(ABC):
+    """One log format: which files are its runs, and a stream for each."""
+
+    name: str = ""
+
+    @abstractmethod
+    def discover(self, root: Root, listing: Listing) -> Found:
+        """The sources in this listing (a format may open a database to list the runs it holds)."""
+
+    @abstractmethod
+    def open(self, source: Source) -> Stream:
+        """A fresh stream for a source this format found (nothing read yet)."""
+
+
+def parent(path: str) -> str:
+    """The root-relative folder of a root-relative path (``.`` at the top)."""
+    return path.rsplit("/", 1)[0] if "/" in path else "."
+
+
+def basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def describe(error: OSError) -> str:
+    """An OS error in the words the status line uses."""
+    if isinstance(error, FileNotFoundError):
+        return "file vanished (points read so far are kept)"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return error.strerror or str(error)

@@ -1,0 +1,40 @@
+"""Every format losswatch reads, and discovery across all of them in one log directory."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tui.sources.base import Format, Found, Source, Stream
+from tui.sources.roots.base import Listing, Root
+from tui.sources.tensorboard.stream import TensorBoardFormat
+
+FORMATS: tuple[Format, ...] = (TensorBoardFormat(),)
+"""In order of precedence: a run name two formats both claim keeps its plain name for the first."""
+
+_BY_NAME = {f.name: f for f in FORMATS}
+
+
+def find_sources(root: Root, listing: Listing, formats: tuple[Format, ...] = FORMATS) -> Found:
+    """The sources of every format in one listing; a run name claimed by two formats is told apart."""
+    found = Found()
+    owner: dict[str, str] = {}
+    for fmt in formats:
+        try:
+            part = fmt.discover(root, listing)
+        except Exception as error:
+            found.notes.append(f"{fmt.name}: discovery failed ({type(error).__name__}: {error})")
+            continue
+        sources = []
+        for source in part.sources:
+            claimed = owner.setdefault(source.run, fmt.name)
+            if claimed != fmt.name:
+                source = replace(source, run=f"{source.run} [{fmt.name}]")
+            sources.append(source)
+        part.sources = sources
+        found.extend(part)
+    return found
+
+
+def open_stream(source: Source) -> Stream:
+    """A new stream for a source any format found."""
+    return _BY_NAME[source.format].open(source)

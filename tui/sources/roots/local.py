@@ -1,0 +1,144 @@
+"""A folder on this machine as a Root: walk it, stat and read its files by offset.
+
+The walk follows symlinks, each real folder once (a link back up the tree or a
+second link to the same folder cannot make it loop or list a run twice). Reads
+use ``os.pread`` on a handle kept open per file in a small cache: a tail of a
+thousand files neither reopens each file for every chunk nor holds a thousand
+descriptors, and a handle kept from ``stat`` guarantees that the bytes read
+belong to the file whose size and identity were just reported.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+import threading
+from collections import OrderedDict
+from typing import BinaryIO
+
+from tui.sources.roots.base import FileInfo, Listing, Root
+
+OPEN_FILES = 32
+"""Handles kept open at once (least recently used closed first)."""
+
+
+class LocalRoot(Root):
+    """A local folder (LOGDIR)."""
+
+    kind = "local"
+    watchable = True
+
+    def __init__(self, folder: str, label: str | None = None) -> None:
+        super().__init__(label if label is not None else folder)
+        self.folder = os.path.abspath(folder)
+        self._handles: OrderedDict[str, tuple[BinaryIO, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # Handles are this process's own: a pickled root (sent to or from a worker) opens its own.
+    def __getstate__(self) -> dict[str, object]:
+        return {"label": self.label, "folder": self.folder}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(str(state["folder"]), str(state["label"]))  # type: ignore[misc]
+
+    def local_path(self, path: str) -> str:
+        return self.folder if path in ("", ".") else os.path.join(self.folder, *path.split("/"))
+
+    def relative(self, local_path: str) -> str | None:
+        """The root-relative path of a local path under the folder, or None if it lies elsewhere."""
+        relative = os.path.relpath(os.path.abspath(local_path), self.folder)
+        if relative == ".":
+            return "."
+        if relative.startswith(".." + os.sep) or relative == "..":
+            return None
+        return relative.replace(os.sep, "/")
+
+    def list(self) -> Listing:
+        found = Listing()
+        if not os.path.isdir(self.folder):
+            found.missing = True
+            found.errors["."] = "no such folder" if not os.path.exists(self.folder) else "not a folder"
+            return found
+        seen: set[tuple[int, int]] = set()
+
+        def on_error(error: OSError) -> None:
+            where = self.relative(error.filename) if error.filename else None
+            found.errors[where or "."] = error.strerror or str(error)
+
+        for folder, dirnames, filenames in os.walk(self.folder, followlinks=True, onerror=on_error):
+            try:
+                info = os.stat(folder)
+            except OSError as error:
+                on_error(error)
+                dirnames[:] = []
+                continue
+            identity = (info.st_dev, info.st_ino)
+            if identity in seen:  # a symlink loop or a second link to the same folder
+                dirnames[:] = []
+                continue
+            seen.add(identity)
+            dirnames.sort()
+            relative = self.relative(folder) or "."
+            prefix = "" if relative == "." else relative + "/"
+            for name in sorted(filenames):
+                try:
+                    entry = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue  # a dangling link, or a file that vanished since the folder was read
+                if stat_module.S_ISREG(entry.st_mode):
+                    path = prefix + name
+                    found.files[path] = FileInfo(path, entry.st_size, entry.st_mtime, _identity(entry))
+        return found
+
+    def stat(self, path: str) -> FileInfo:
+        local = self.local_path(path)
+        try:
+            info = os.stat(local)
+        except FileNotFoundError:
+            self.forget(path)  # do not keep a deleted file's space in use
+            raise
+        if not stat_module.S_ISREG(info.st_mode):
+            raise IsADirectoryError(21, "not a regular file", local)
+        identity = _identity(info)
+        with self._lock:
+            held = self._handles.get(path)
+            if held is not None and held[1] != identity:  # replaced: the next read opens the new file
+                self._handles.pop(path)[0].close()
+        return FileInfo(path, info.st_size, info.st_mtime, identity)
+
+    def read(self, path: str, offset: int, size: int) -> bytes:
+        with self._lock:
+            handle = self._handle(path)
+            return os.pread(handle.fileno(), size, offset)
+
+    def _handle(self, path: str) -> BinaryIO:
+        held = self._handles.get(path)
+        if held is not None:
+            self._handles.move_to_end(path)
+            return held[0]
+        handle = open(self.local_path(path), "rb", buffering=0)  # noqa: SIM115 - kept open in the cache
+        try:
+            identity = _identity(os.fstat(handle.fileno()))
+        except OSError:
+            handle.close()
+            raise
+        self._handles[path] = (handle, identity)
+        while len(self._handles) > OPEN_FILES:
+            self._handles.popitem(last=False)[1][0].close()
+        return handle
+
+    def forget(self, path: str) -> None:
+        """Close the handle of one file (it vanished, or its reader is done)."""
+        with self._lock:
+            held = self._handles.pop(path, None)
+            if held is not None:
+                held[0].close()
+
+    def close(self) -> None:
+        with self._lock:
+            while self._handles:
+                self._handles.popitem()[1][0].close()
+
+
+def _identity(info: os.stat_result) -> str:
+    return f"{info.st_dev}:{info.st_ino}"
