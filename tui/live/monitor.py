@@ -18,7 +18,7 @@ from tui.judging.engine import Alert, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.live.memory import release_free_memory
 from tui.sources.base import Source, Stream
-from tui.sources.formats import find_sources, open_stream
+from tui.sources.formats import all_formats, find_sources, open_stream
 from tui.sources.roots.base import Listing, Root
 from tui.sources.roots.local import LocalRoot
 from tui.store import Change, Store
@@ -83,6 +83,7 @@ class Monitor:
         """The last listing of the root (file sizes for ordering the first read)."""
         self.progress = (0, 0)
         """(files read, files to read) of the round under way, for a progress display."""
+        self.formats = all_formats()
         self._watched: dict[str, str] = {}
         """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
         self._lock = threading.Lock()
@@ -115,7 +116,7 @@ class Monitor:
             return []
         self.logdir_missing = False
         self.listing = listing
-        found = find_sources(self.root, listing)
+        found = find_sources(self.root, listing, self.formats)
         self.scan_errors = {self.place(path): why for path, why in {**listing.errors, **found.errors}.items()}
         for note in found.notes:
             if note not in self.store.notes:

@@ -5,13 +5,34 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tui.sources.base import Format, Found, Source, Stream
+from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
+from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
+from tui.sources.mlflow_files import MlflowFilesFormat
+from tui.sources.mlflow_sqlite import MlflowSqliteFormat
 from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.stream import TensorBoardFormat
+from tui.sources.trackio import TrackioFormat
+from tui.sources.wandb.stream import WandbFormat
 
-FORMATS: tuple[Format, ...] = (TensorBoardFormat(),)
+FORMATS: tuple[Format, ...] = (
+    TensorBoardFormat(),
+    WandbFormat(),
+    MlflowSqliteFormat(),
+    MlflowFilesFormat(),
+    TrackioFormat(),
+    LightningCsvFormat(),
+    KerasCsvFormat(),
+    TrainerStateFormat(),
+    JsonLinesFormat(),
+)
 """In order of precedence: a run name two formats both claim keeps its plain name for the first."""
 
 _BY_NAME = {f.name: f for f in FORMATS}
+
+
+def all_formats() -> tuple[Format, ...]:
+    """Fresh instances of every format (each keeps what it learnt of one root: names, database schemas)."""
+    return tuple(type(fmt)() for fmt in FORMATS)
 
 
 def find_sources(root: Root, listing: Listing, formats: tuple[Format, ...] = FORMATS) -> Found:

@@ -104,6 +104,23 @@ class Decoded:
         return list(zip(steps.tolist(), walls.tolist(), values.tolist()))
 
 
+class StepFilter:
+    """Drops a point whose tag already has a point at that step (loggers that repeat ``epoch`` on every row).
+
+    A repeated step would read as a restart (the store purges from it); a step that goes
+    back is kept, since that is a restart.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+
+    def keep(self, tag: str, step: int) -> bool:
+        if self.last.get(tag) == step:
+            return False
+        self.last[tag] = step
+        return True
+
+
 @dataclass
 class FileHealth:
     """What went wrong reading one event file, for the run's status line."""

@@ -1,7 +1,9 @@
 """A folder on this machine as a Root: walk it, stat and read its files by offset.
 
 The walk follows symlinks, each real folder once (a link back up the tree or a
-second link to the same folder cannot make it loop or list a run twice). Reads
+second link to the same folder cannot make it loop or list a run twice); a link to
+a folder inside the root is left to that folder's own name (W&B's ``latest-run``
+would otherwise name a run after whichever run is newest). Reads
 use ``os.pread`` on a handle kept open per file in a small cache: a tail of a
 thousand files neither reopens each file for every chunk nor holds a thousand
 descriptors, and a handle kept from ``stat`` guarantees that the bytes read
@@ -60,6 +62,7 @@ class LocalRoot(Root):
             found.errors["."] = "no such folder" if not os.path.exists(self.folder) else "not a folder"
             return found
         seen: set[tuple[int, int]] = set()
+        top = os.path.realpath(self.folder)
 
         def on_error(error: OSError) -> None:
             where = self.relative(error.filename) if error.filename else None
@@ -77,7 +80,7 @@ class LocalRoot(Root):
                 dirnames[:] = []
                 continue
             seen.add(identity)
-            dirnames.sort()
+            dirnames[:] = sorted(name for name in dirnames if not self._inner_link(os.path.join(folder, name), top))
             relative = self.relative(folder) or "."
             prefix = "" if relative == "." else relative + "/"
             for name in sorted(filenames):
@@ -89,6 +92,14 @@ class LocalRoot(Root):
                     path = prefix + name
                     found.files[path] = FileInfo(path, entry.st_size, entry.st_mtime, _identity(entry))
         return found
+
+    @staticmethod
+    def _inner_link(path: str, top: str) -> bool:
+        """A symlink to a folder inside the root (W&B's ``latest-run``, a loop): walked by its own name."""
+        if not os.path.islink(path):
+            return False
+        target = os.path.realpath(path)
+        return target == top or target.startswith(top + os.sep)
 
     def stat(self, path: str) -> FileInfo:
         local = self.local_path(path)

@@ -1,0 +1,251 @@
+"""CSV training logs: Lightning's ``CSVLogger`` and Keras' ``CSVLogger``, tailed by line.
+
+Lightning (``lightning_fabric/loggers/csv_logs.py``, 2.6): ``<save_dir>/<name>/version_N/metrics.csv``
+with a header of every key logged so far, sorted (``step``, ``epoch`` and the metrics),
+and sparse rows (empty where a key was not logged at that step). When a new key
+appears the logger rewrites the whole file with a new header and the old rows, then
+appends. The stream notices the header change and re-reads, skipping the rows it
+already has, so no point is read twice. ``hparams.yaml`` beside it holds the
+hyper-parameters.
+
+Keras (``keras/src/callbacks/csv_logger.py``, 3.15): any file name; a header
+``epoch`` then the sorted metric names (``val_*`` added as ``NA`` when the model had
+no validation), one row per epoch, ``NA`` for missing values, the separator the user
+chose. It is recognised by its header: ``epoch``, a separator, names.
+
+Neither writes a time: the points get the file's modification time at the read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterator
+
+from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.points import Decoded, StepFilter
+from tui.sources.roots.base import Listing, Root
+from tui.sources.textlog import LineTail
+
+LIGHTNING = "lightning-csv"
+KERAS = "keras-csv"
+_KERAS_HEADER = re.compile(rb"^epoch([,;\t| ])[A-Za-z_]")
+_KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
+_MISSING = {"", "NA", "nan_missing"}
+
+
+class CsvStream(Stream):
+    """One CSV log: its header, the rows read so far, new rows as points."""
+
+    step_column = "step"
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.tail = LineTail(source.paths[0])
+        self.header: bytes | None = None
+        self.columns: list[str] = []
+        self.rows = 0
+        """Data rows of the file read so far."""
+        self.skip = 0
+        """Rows still to skip: a header rewrite puts back rows that were already read."""
+        self.delimiter = ","
+        self.steps = StepFilter()
+        self._hparams_signature: tuple | None = None
+
+    @property
+    def position(self) -> int:
+        return self.tail.offset
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        out = Decoded()
+        try:
+            self._read_hparams(root, out)
+            head = self.tail.head(root)
+            if head is not None:
+                if self.header is not None and head != self.header:
+                    # Rewritten with a new header (a new key): the old rows come back first; skip them.
+                    self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
+                if head != self.header:
+                    self._set_header(head)
+                from_start = self.tail.offset == 0
+                lines = self.tail.read(root)
+                if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
+                    self.rows, self.skip, from_start = 0, 0, True
+                body = lines.lines[1:] if from_start and lines.lines else lines.lines
+                self._add(body, lines.info.mtime, out)
+                self.health.incomplete_bytes = self.tail.incomplete
+        except OSError as error:
+            self.health.error = describe(error)
+            yield out
+            return
+        self.health.error = None
+        yield out
+
+    def _set_header(self, head: bytes) -> None:
+        self.header = head
+        text = head.decode("utf-8", "replace")
+        match = _KERAS_HEADER.match(head)
+        self.delimiter = match.group(1).decode() if match and self.step_column == "epoch" else ","
+        self.columns = next(csv.reader([text], delimiter=self.delimiter))
+
+    def _add(self, lines: list[bytes], wall: float, out: Decoded) -> None:
+        if not lines:
+            return
+        text = b"\n".join(lines).decode("utf-8", "replace")
+        columns = self.columns
+        try:
+            step_index = columns.index(self.step_column)
+        except ValueError:
+            step_index = -1
+        for row in csv.reader(io.StringIO(text), delimiter=self.delimiter):
+            if not row:
+                continue
+            order = self.rows
+            self.rows += 1
+            if self.skip:
+                self.skip -= 1
+                continue
+            step = _integer(row[step_index]) if 0 <= step_index < len(row) else None
+            if step is None:
+                step = order
+            for index, cell in enumerate(row[: len(columns)]):
+                if index == step_index or cell in _MISSING:
+                    continue
+                value = _float(cell)
+                if value is not None and self.steps.keep(columns[index], step):
+                    out.add_scalar(columns[index], step, wall, value, order)
+
+    def _read_hparams(self, root: Root, out: Decoded) -> None:
+        if len(self.source.paths) < 2:
+            return
+        path = self.source.paths[1]
+        try:
+            info = root.stat(path)
+        except OSError:
+            return
+        signature = (info.size, info.mtime, info.identity)
+        if signature == self._hparams_signature:
+            return
+        self._hparams_signature = signature
+        out.hparams.update(load_hparams(root.read(path, 0, info.size)))
+
+
+def load_hparams(data: bytes) -> dict[str, object]:
+    """Lightning's ``hparams.yaml`` as flat name -> value (objects it cannot name are kept as text)."""
+    import yaml
+
+    class Lenient(yaml.SafeLoader):
+        """Safe loading; a ``!!python/...`` tag (a namespace, an enum) becomes its text instead of an error."""
+
+    Lenient.add_multi_constructor("", lambda loader, suffix, node: _node_text(loader, node))
+    try:
+        loaded = yaml.load(data, Loader=Lenient)
+    except yaml.YAMLError:
+        return {}
+    flat: dict[str, object] = {}
+    _flatten("", loaded, flat)
+    return flat
+
+
+def _node_text(loader, node) -> object:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+def _flatten(prefix: str, value: object, into: dict[str, object]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, into)
+    elif prefix and (isinstance(value, bool | int | float | str) or value is None):
+        into[prefix] = value
+    elif prefix:
+        into[prefix] = str(value)
+
+
+def _integer(cell: str) -> int | None:
+    try:
+        return int(cell)
+    except ValueError:
+        value = _float(cell)
+        return int(value) if value is not None and math.isfinite(value) and value == int(value) else None
+
+
+def _float(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+class KerasStream(CsvStream):
+    step_column = "epoch"
+
+
+class LightningCsvFormat(Format):
+    """``metrics.csv`` files with a ``step`` column (Lightning's CSVLogger), with ``hparams.yaml`` beside them."""
+
+    name = LIGHTNING
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
+        for path in sorted(listing.files):
+            if basename(path) != "metrics.csv":
+                continue
+            head = _head(root, path)
+            if head is None or b"step" not in head.split(b","):
+                continue
+            folder = parent(path)
+            hparams = (folder + "/" if folder != "." else "") + "hparams.yaml"
+            paths = (path, hparams) if hparams in listing.files else (path,)
+            found.sources.append(Source(LIGHTNING, path, folder, "", paths, where=folder))
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return CsvStream(source)
+
+
+class KerasCsvFormat(Format):
+    """Files whose header is ``epoch`` and metric names (Keras' CSVLogger), whatever their name."""
+
+    name = KERAS
+
+    def __init__(self) -> None:
+        self._sniffed: dict[tuple[str, str], bool] = {}
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
+        chosen: list[str] = []
+        for path, info in sorted(listing.files.items()):
+            if not basename(path).lower().endswith(_KERAS_SUFFIXES) or info.size == 0:
+                continue
+            key = (path, info.identity)
+            known = self._sniffed.get(key)
+            if known is None:
+                head = _head(root, path)
+                if head is None:
+                    continue  # no whole header line yet: look again next scan
+                known = self._sniffed[key] = bool(_KERAS_HEADER.match(head)) and basename(path) != "metrics.csv"
+            if known:
+                chosen.append(path)
+        folders = [parent(path) for path in chosen]
+        for path, folder in zip(chosen, folders):
+            run = folder if folders.count(folder) == 1 else (folder + "/" if folder != "." else "") + basename(path)
+            found.sources.append(Source(KERAS, path, run, "", (path,), where=folder))
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return KerasStream(source)
+
+
+def _head(root: Root, path: str) -> bytes | None:
+    try:
+        return LineTail(path).head(root)
+    except OSError:
+        return None

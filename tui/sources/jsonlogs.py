@@ -1,0 +1,243 @@
+"""JSON training logs: Hugging Face's ``trainer_state.json`` and JSON-lines logs.
+
+Hugging Face Trainer (transformers ``trainer.py``/``trainer_callback.py``, 5.23) saves
+``<output_dir>/checkpoint-<step>/trainer_state.json`` at each checkpoint
+(``TrainerState.save_to_json``: ``json.dumps(asdict(state), indent=2, sort_keys=True)``),
+whose ``log_history`` holds every log so far, each ``{..., "epoch": e, "step": s}``
+(``loss``, ``grad_norm``, ``learning_rate`` while training; ``eval_loss``, ``eval_*``
+after an evaluation; ``train_loss``, ``train_runtime`` ... at the end). The run is the
+output folder; its stream follows the newest checkpoint's file (``trainer_state.json``
+directly in the folder too, from ``save_state``) and takes the entries past the last
+step it had. Its batch size, epochs and step
+settings (and a hyper-parameter search's ``trial_params``) are the hyper-parameters.
+
+JSON-lines logs (``trainer_log.jsonl`` of LLaMA-Factory, and any ``*.jsonl`` whose
+objects carry a step key: ``step``, ``global_step``, ``_step``, ``iteration``, ``iter``,
+``current_steps``) are tailed by line; numbers become points, nested objects ``a/b``.
+Neither writes a wall time the same way: a numeric ``timestamp``/``time``/
+``_timestamp``/``wall_time`` key is used, else the file's modification time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+
+from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.points import Decoded, StepFilter
+from tui.sources.roots.base import Listing, Root
+from tui.sources.textlog import LineTail
+
+HF_STATE = "hf-trainer-state"
+JSONL = "jsonl"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "current_steps")
+TIME_KEYS = ("timestamp", "time", "_timestamp", "wall_time")
+_STATE_HPARAMS = ("train_batch_size", "num_train_epochs", "max_steps", "logging_steps", "eval_steps", "save_steps")
+_NOT_POINTS = frozenset(STEP_KEYS + TIME_KEYS + ("total_steps", "percentage", "elapsed_time", "remaining_time"))
+
+
+def add_entry(
+    entry: dict, step: int, wall: float, order: int, out: Decoded, steps: StepFilter, prefix: str = ""
+) -> None:
+    """Every number of one log object as a point (nested objects as ``a/b``); a tag's repeated step is dropped."""
+    for key, value in entry.items():
+        if not prefix and key in _NOT_POINTS:
+            continue
+        tag = prefix + str(key)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            if steps.keep(tag, step):
+                out.add_scalar(tag, step, wall, float(value), order)
+        elif isinstance(value, dict):
+            add_entry(value, step, wall, order, out, steps, tag + "/")
+
+
+def entry_step(entry: dict) -> int | None:
+    for key in STEP_KEYS:
+        value = entry.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return int(value)
+    return None
+
+
+def entry_wall(entry: dict, default: float) -> float:
+    for key in TIME_KEYS:
+        value = entry.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    return default
+
+
+class TrainerStateStream(Stream):
+    """One Hugging Face output folder: the newest ``trainer_state.json``'s log entries past the last step read."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.last_step: int | None = None
+        self.entries = 0
+        self._hparams_read = False
+        self.steps = StepFilter()
+
+    @property
+    def position(self) -> int:
+        return self.entries * 120
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        out = Decoded()
+        path = self.source.paths[0]
+        try:
+            info = root.stat(path)
+            data = root.read(path, 0, info.size)
+        except OSError as error:
+            self.health.error = describe(error)
+            yield out
+            return
+        try:
+            state = json.loads(data)
+            history = state["log_history"]
+            if not isinstance(history, list):
+                raise TypeError("log_history is not a list")
+        except (ValueError, KeyError, TypeError):
+            # Being written (the Trainer writes it whole, but not atomically), or not the Trainer's: wait.
+            self.health.incomplete_bytes = info.size
+            self.health.error = None
+            yield out
+            return
+        self.health.incomplete_bytes = 0
+        self.health.error = None
+        last = self.last_step
+        for entry in history:
+            if not isinstance(entry, dict):
+                continue
+            step = entry_step(entry)
+            if step is None or (last is not None and step <= last):
+                continue
+            add_entry(entry, step, info.mtime, self.entries, out, self.steps)
+            self.entries += 1
+            self.last_step = step if self.last_step is None else max(self.last_step, step)
+        if not self._hparams_read:
+            self._hparams_read = True
+            out.hparams.update({k: state[k] for k in _STATE_HPARAMS if isinstance(state.get(k), int | float | str)})
+            trial = state.get("trial_params")
+            if isinstance(trial, dict):  # a hyper-parameter search's trial
+                out.hparams.update({str(k): v for k, v in trial.items() if isinstance(v, int | float | str | bool)})
+        yield out
+
+
+class TrainerStateFormat(Format):
+    """Folders whose ``checkpoint-<step>/trainer_state.json`` (or own ``trainer_state.json``) the Trainer wrote."""
+
+    name = HF_STATE
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        newest: dict[str, tuple[int, str]] = {}
+        for path in listing.files:
+            if basename(path) != "trainer_state.json":
+                continue
+            folder = parent(path)
+            match = _CHECKPOINT.match(basename(folder))
+            if match:
+                run_folder, step = parent(folder), int(match.group(1))
+            else:
+                run_folder, step = folder, -1  # save_state's copy: older than any checkpoint's unless alone
+            known = newest.get(run_folder)
+            if known is None or step > known[0]:
+                newest[run_folder] = (step, path)
+        found = Found()
+        for run_folder, (_step, path) in sorted(newest.items()):
+            found.sources.append(
+                Source(HF_STATE, run_folder + "#trainer_state", run_folder, "", (path,), where=run_folder)
+            )
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return TrainerStateStream(source)
+
+
+class JsonLinesStream(Stream):
+    """One JSON-lines log, tailed by line."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.tail = LineTail(source.paths[0])
+        self.lines = 0
+        self.steps = StepFilter()
+
+    @property
+    def position(self) -> int:
+        return self.tail.offset
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        out = Decoded()
+        try:
+            lines = self.tail.read(root)
+        except OSError as error:
+            self.health.error = describe(error)
+            yield out
+            return
+        self.health.error = None
+        self.health.incomplete_bytes = self.tail.incomplete
+        for line in lines.lines:
+            if not line.strip():
+                continue
+            self.lines += 1
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                self.health.skipped_records += 1
+                continue
+            if not isinstance(entry, dict):
+                continue
+            step = entry_step(entry)
+            if step is None:
+                continue
+            add_entry(entry, step, entry_wall(entry, lines.info.mtime), self.lines, out, self.steps)
+        yield out
+
+
+class JsonLinesFormat(Format):
+    """``*.jsonl``/``*.ndjson`` files whose first object has a step key."""
+
+    name = JSONL
+
+    def __init__(self) -> None:
+        self._sniffed: dict[tuple[str, str], bool] = {}
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        chosen: list[str] = []
+        for path, info in sorted(listing.files.items()):
+            if not basename(path).lower().endswith((".jsonl", ".ndjson")) or info.size == 0:
+                continue
+            key = (path, info.identity)
+            known = self._sniffed.get(key)
+            if known is None:
+                try:
+                    head = LineTail(path).head(root)
+                except OSError:
+                    continue
+                if head is None:
+                    continue
+                known = self._sniffed[key] = _has_step(head)
+            if known:
+                chosen.append(path)
+        found = Found()
+        folders = [parent(path) for path in chosen]
+        for path, folder in zip(chosen, folders):
+            run = folder if folders.count(folder) == 1 else (folder + "/" if folder != "." else "") + basename(path)
+            found.sources.append(Source(JSONL, path, run, "", (path,), where=folder))
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return JsonLinesStream(source)
+
+
+def _has_step(line: bytes) -> bool:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(entry, dict) and entry_step(entry) is not None

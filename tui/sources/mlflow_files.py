@@ -1,0 +1,165 @@
+"""MLflow's file store (``mlruns/``), tailed file by file.
+
+Layout (MLflow ``store/tracking/file_store.py``): ``<root>/<experiment id>/meta.yaml``
+(``name``), ``<root>/<experiment id>/<run id>/meta.yaml`` (``run_name``,
+``lifecycle_stage``), ``.../metrics/<key>`` with one line per logged value,
+``"<timestamp ms> <value> [<step>]"`` (a key with ``/`` is a nested path),
+``.../params/<key>`` holding the value, ``.../tags/mlflow.runName``. Each run folder
+is a stream; each metric file is tailed by line (a new key is a new file, found at
+the next scan). Runs are named ``experiment/run name``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.mlflow_sqlite import run_label
+from tui.sources.points import Decoded
+from tui.sources.roots.base import Listing, Root
+from tui.sources.sqlite import number
+from tui.sources.textlog import LineTail
+
+FORMAT = "mlflow-files"
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _meta(root: Root, path: str) -> dict[str, object]:
+    import yaml
+
+    try:
+        info = root.stat(path)
+        loaded = yaml.safe_load(root.read(path, 0, info.size))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+class MlflowFilesStream(Stream):
+    """One run folder: every metric file tailed, params read when they change."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.tails: dict[str, LineTail] = {}
+        self.params_seen: set[str] = set()
+
+    @property
+    def position(self) -> int:
+        return sum(tail.offset for tail in self.tails.values())
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        out = Decoded()
+        run_folder = self.source.detail
+        metrics_prefix = run_folder + "/metrics/"
+        order = 0
+        errors = []
+        incomplete = 0
+        for path in self.source.paths:
+            if path.startswith(run_folder + "/params/") and path not in self.params_seen:
+                try:
+                    text = root.read(path, 0, 1 << 16).decode("utf-8", "replace").strip()
+                except OSError:
+                    continue
+                self.params_seen.add(path)
+                out.hparams[path[len(run_folder) + len("/params/") :]] = number(text)
+            if not path.startswith(metrics_prefix):
+                continue
+            tail = self.tails.get(path)
+            if tail is None:
+                tail = self.tails[path] = LineTail(path)
+            try:
+                lines = tail.read(root)
+            except OSError as error:
+                errors.append(describe(error))
+                continue
+            incomplete += tail.incomplete
+            key = path[len(metrics_prefix) :]
+            for line in lines.lines:
+                fields = line.split()
+                if len(fields) < 2:
+                    continue
+                try:
+                    stamp, value = int(fields[0]), float(fields[1])
+                    step = int(fields[2]) if len(fields) > 2 else 0
+                except ValueError:
+                    self.health.skipped_records += 1
+                    continue
+                out.add_scalar(key, step, stamp / 1000.0, value, order)
+                order += 1
+        self.health.error = errors[0] if errors else None
+        self.health.incomplete_bytes = incomplete
+        yield out
+
+
+class MlflowFilesFormat(Format):
+    """Run folders of an MLflow file store: ``<exp id>/<run id>/meta.yaml`` with ``metrics/`` beside it."""
+
+    name = FORMAT
+
+    def __init__(self) -> None:
+        self._names: dict[tuple[str, float], tuple[str, bool]] = {}
+        """Run meta.yaml (path, mtime) -> (run name, deleted)."""
+        self._experiments: dict[tuple[str, float], str] = {}
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        runs: dict[str, list[str]] = {}
+        for path in listing.files:
+            if basename(path) == "meta.yaml" and _RUN_ID.match(basename(parent(path))):
+                runs.setdefault(parent(path), [])
+        if not runs:
+            return Found()
+        for path in listing.files:
+            for marker in ("/metrics/", "/params/"):
+                at = path.find(marker)
+                if at > 0 and path[:at] in runs:
+                    runs[path[:at]].append(path)
+        found = Found()
+        for run_folder, files in sorted(runs.items()):
+            experiment_folder = parent(run_folder)
+            name, deleted = self._run_name(root, listing, run_folder)
+            if deleted:
+                continue
+            experiment = self._experiment_name(root, listing, experiment_folder)
+            store_folder = parent(experiment_folder)
+            label = run_label(store_folder, experiment, name or basename(run_folder)[:8])
+            found.sources.append(
+                Source(
+                    FORMAT,
+                    run_folder + "/meta.yaml",
+                    label,
+                    "",
+                    (run_folder + "/meta.yaml", *sorted(files)),
+                    run_folder,
+                    run_folder,
+                )
+            )
+        names = [s.run for s in found.sources]
+        found.sources = [
+            s
+            if names.count(s.run) == 1
+            else Source(s.format, s.key, f"{s.run} ({basename(s.detail)[:8]})", "", s.paths, s.detail, s.where)
+            for s in found.sources
+        ]
+        return found
+
+    def _run_name(self, root: Root, listing: Listing, run_folder: str) -> tuple[str, bool]:
+        path = run_folder + "/meta.yaml"
+        key = (path, listing.files[path].mtime)
+        if key not in self._names:
+            meta = _meta(root, path)
+            self._names[key] = (str(meta.get("run_name") or ""), meta.get("lifecycle_stage") == "deleted")
+        return self._names[key]
+
+    def _experiment_name(self, root: Root, listing: Listing, folder: str) -> str:
+        path = folder + "/meta.yaml"
+        info = listing.files.get(path)
+        if info is None:
+            return basename(folder)
+        key = (path, info.mtime)
+        if key not in self._experiments:
+            self._experiments[key] = str(_meta(root, path).get("name") or basename(folder))
+        return self._experiments[key]
+
+    def open(self, source: Source) -> Stream:
+        return MlflowFilesStream(source)

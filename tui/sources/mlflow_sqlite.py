@@ -1,0 +1,161 @@
+"""MLflow's SQLite store (``mlflow.db``, MLflow's default since 3.7), read while the job writes.
+
+Tables (MLflow ``store/tracking/dbmodels/models.py``): ``metrics(key, value, timestamp,
+step, is_nan, run_uuid)``, one row per logged value (timestamp in milliseconds; a NaN
+is stored as ``value 0, is_nan 1``); ``runs(run_uuid, name, experiment_id,
+lifecycle_stage)``; ``experiments(experiment_id, name)``; ``params(key, value, run_uuid)``.
+Each active run is a stream that reads its metric rows past the last row id it saw
+(rows are only ever appended), in short read-only statements (``sqlite.py``).
+Runs are named ``experiment/run name`` (with the database's folder in front when it
+is not at the top of LOGDIR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from tui.sources.base import Format, Found, Source, Stream, basename, parent
+from tui.sources.points import Decoded
+from tui.sources.roots.base import FileInfo, Listing, Root
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, connect, number, sidecars, tables
+
+FORMAT = "mlflow-sqlite"
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_METRIC_COLUMNS = {"key", "value", "timestamp", "step", "is_nan", "run_uuid"}
+
+
+def is_database_name(path: str) -> bool:
+    return basename(path).lower().endswith(DB_SUFFIXES)
+
+
+def looks_like_sqlite(root: Root, path: str) -> bool:
+    try:
+        return root.read(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def run_label(folder: str, *names: str) -> str:
+    """A run name under LOGDIR: the database's folder (if not the top), then the tracker's own names."""
+    parts = [] if folder == "." else [folder]
+    return "/".join(parts + [n for n in names if n])
+
+
+class MlflowSqliteStream(Stream):
+    """One MLflow run in one database: its metric rows past a row-id watermark, and its params."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.last_rowid = 0
+        self.rows = 0
+        self._params_seen: int | None = None
+
+    @property
+    def position(self) -> int:
+        return self.rows * 48  # about what a row costs in the database (for the memory hint)
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        path, run_uuid = self.source.paths[0], self.source.detail
+        try:
+            with connect(root, path) as connection:
+                out = Decoded()
+                params = connection.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)).fetchall()
+                if len(params) != self._params_seen:
+                    self._params_seen = len(params)
+                    out.hparams.update({key: number(value) for key, value in params})
+                while True:
+                    rows = connection.execute(
+                        "SELECT rowid, key, value, timestamp, step, is_nan FROM metrics"
+                        " WHERE run_uuid = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+                        (run_uuid, self.last_rowid, CHUNK_ROWS),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    _add_rows(rows, out)
+                    self.last_rowid = rows[-1][0]
+                    self.rows += len(rows)
+                    if len(rows) < CHUNK_ROWS:
+                        break
+                    yield out
+                    out = Decoded()
+                self.health.error = None
+                yield out
+        except DatabaseError as error:
+            self.health.error = str(error)
+
+
+def _add_rows(rows: list[tuple], out: Decoded) -> None:
+    """Metric rows (rowid, key, value, timestamp ms, step, is_nan) as points, per key, in row order."""
+    _, keys, values, stamps, steps, nans = zip(*rows)
+    order = np.arange(len(rows), dtype=np.int64)
+    values_array = np.asarray(values, dtype=np.float64)
+    values_array[np.asarray(nans, dtype=bool)] = np.nan
+    walls = np.asarray(stamps, dtype=np.float64) / 1000.0
+    steps_array = np.asarray(steps, dtype=np.int64)
+    keys_array = np.asarray(keys, dtype=object)
+    for key in dict.fromkeys(keys):
+        mask = keys_array == key
+        out.add_arrays(key, order[mask], steps_array[mask], walls[mask], values_array[mask])
+
+
+class MlflowSqliteFormat(Format):
+    """Every SQLite file under LOGDIR whose tables are MLflow's; each active run a stream."""
+
+    name = FORMAT
+
+    def __init__(self) -> None:
+        self._runs: dict[str, tuple[tuple, list[tuple[str, str, str]] | None]] = {}
+        """Database path -> (its files' signature, its runs as (uuid, run name, experiment name))."""
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
+        for path, info in sorted(listing.files.items()):
+            if not is_database_name(path):
+                continue
+            signature = _signature(listing, info)
+            cached = self._runs.get(path)
+            if cached is None or cached[0] != signature:
+                cached = self._runs[path] = (signature, self._list_runs(root, path, found))
+            runs = cached[1]
+            if runs is None:  # not MLflow's, or not readable now (said in errors); asked again when it changes
+                continue
+            folder = parent(path)
+            names = [run_label(folder, experiment, name or uuid[:8]) for uuid, name, experiment in runs]
+            for (uuid, _name, _experiment), label in zip(runs, names):
+                if names.count(label) > 1:
+                    label = f"{label} ({uuid[:8]})"
+                found.sources.append(Source(FORMAT, f"{path}#{uuid}", label, "", sidecars(path), uuid, folder))
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return MlflowSqliteStream(source)
+
+    def _list_runs(self, root: Root, path: str, found: Found) -> list[tuple[str, str, str]] | None:
+        """The database's active runs, or None if it is not MLflow's (or cannot be read now)."""
+        if not looks_like_sqlite(root, path):
+            return None
+        try:
+            with connect(root, path) as connection:
+                schema = tables(connection)
+                if not schema.get("metrics", set()) >= _METRIC_COLUMNS or "runs" not in schema:
+                    return None
+                experiments = "experiments" in schema
+                query = (
+                    "SELECT r.run_uuid, r.name, e.name FROM runs r LEFT JOIN experiments e"
+                    " ON r.experiment_id = e.experiment_id"
+                    if experiments
+                    else "SELECT run_uuid, name, '' FROM runs r"
+                )
+                query += " WHERE r.lifecycle_stage IS NULL OR r.lifecycle_stage != 'deleted' ORDER BY r.start_time"
+                return [(str(u), str(n or ""), str(e or "")) for u, n, e in connection.execute(query).fetchall()]
+        except DatabaseError as error:
+            found.errors[path] = str(error)
+            return None
+
+
+def _signature(listing: Listing, info: FileInfo) -> tuple:
+    wal = listing.files.get(info.path + "-wal")
+    return (info.size, info.mtime, info.identity, wal.size if wal else None, wal.mtime if wal else None)

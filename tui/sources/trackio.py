@@ -1,0 +1,154 @@
+"""trackio's project databases (``~/.cache/huggingface/trackio/<project>.db``, or any copy under LOGDIR).
+
+Tables (trackio ``sqlite_storage.py``, 0.43): ``metrics(id, run_id, run_name, step,
+timestamp, metrics)`` with ``metrics`` a JSON object of the values logged at that
+step (``"NaN"``, ``"Infinity"`` for the non-finite ones; media as nested objects,
+skipped) and ``timestamp`` ISO 8601; ``configs(run_id, run_name, config)`` with the
+run's config as JSON (trackio's own keys start with ``_``). The database is in WAL
+mode, so reading never waits for the writer. Each run is a stream reading rows past
+the last ``id`` it saw; runs are named ``project/run name``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from tui.sources.base import Format, Found, Source, Stream, basename, parent
+from tui.sources.mlflow_sqlite import _signature, is_database_name, looks_like_sqlite, run_label
+from tui.sources.points import Decoded
+from tui.sources.roots.base import Listing, Root
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, connect, sidecars, tables
+
+FORMAT = "trackio"
+_NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+class TrackioStream(Stream):
+    """One trackio run: its metric rows past an id watermark, and its config."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.last_id = 0
+        self.rows = 0
+        self._config_read = False
+
+    @property
+    def position(self) -> int:
+        return self.rows * 64
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        path, run_id = self.source.paths[0], self.source.detail
+        try:
+            with connect(root, path) as connection:
+                out = Decoded()
+                if not self._config_read:
+                    row = connection.execute("SELECT config FROM configs WHERE run_id = ?", (run_id,)).fetchone()
+                    if row is not None:
+                        self._config_read = True
+                        out.hparams.update(_config(row[0]))
+                while True:
+                    rows = connection.execute(
+                        "SELECT id, step, timestamp, metrics FROM metrics"
+                        " WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
+                        (run_id, self.last_id, CHUNK_ROWS),
+                    ).fetchall()
+                    if not rows:
+                        break
+                    _add_rows(rows, out)
+                    self.last_id = rows[-1][0]
+                    self.rows += len(rows)
+                    if len(rows) < CHUNK_ROWS:
+                        break
+                    yield out
+                    out = Decoded()
+                self.health.error = None
+                yield out
+        except DatabaseError as error:
+            self.health.error = str(error)
+
+
+def _add_rows(rows: list[tuple], out: Decoded) -> None:
+    wall_of: dict[str, float] = {}
+    for order, (_id, step, stamp, blob) in enumerate(rows):
+        try:
+            values = json.loads(blob)
+        except (ValueError, TypeError):
+            out.undecodable += 1
+            continue
+        if not isinstance(values, dict):
+            continue
+        wall = wall_of.get(stamp)
+        if wall is None:
+            wall = wall_of[stamp] = _seconds(stamp)
+        for key, value in values.items():
+            if isinstance(value, str):
+                value = _NON_FINITE.get(value)
+            if isinstance(value, bool | int | float) and value is not None:
+                out.add_scalar(key, int(step), wall, float(value), order)
+
+
+def _seconds(stamp: object) -> float:
+    try:
+        return datetime.fromisoformat(str(stamp)).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _config(blob: object) -> dict[str, object]:
+    try:
+        config = json.loads(blob)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return {}
+    if not isinstance(config, dict):
+        return {}
+    return {k: v for k, v in config.items() if not str(k).startswith("_") and isinstance(v, bool | int | float | str)}
+
+
+class TrackioFormat(Format):
+    """SQLite files under LOGDIR whose tables are trackio's; each run a stream."""
+
+    name = FORMAT
+
+    def __init__(self) -> None:
+        self._runs: dict[str, tuple[tuple, list[tuple[str, str]] | None]] = {}
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
+        for path, info in sorted(listing.files.items()):
+            if not is_database_name(path):
+                continue
+            signature = _signature(listing, info)
+            cached = self._runs.get(path)
+            if cached is None or cached[0] != signature:
+                cached = self._runs[path] = (signature, self._list_runs(root, path, found))
+            if cached[1] is None:
+                continue
+            project = basename(path).rsplit(".", 1)[0]
+            folder = parent(path)
+            for run_id, run_name in cached[1]:
+                label = run_label(folder, project, run_name or run_id[:8])
+                found.sources.append(Source(FORMAT, f"{path}#{run_id}", label, "", sidecars(path), run_id, folder))
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return TrackioStream(source)
+
+    def _list_runs(self, root: Root, path: str, found: Found) -> list[tuple[str, str]] | None:
+        if not looks_like_sqlite(root, path):
+            return None
+        try:
+            with connect(root, path) as connection:
+                schema = tables(connection)
+                if not {"run_id", "run_name", "step", "metrics"} <= schema.get("metrics", set()):
+                    return None
+                rows = []
+                if {"run_id", "run_name"} <= schema.get("configs", set()):  # one row per run: cheap to list
+                    rows = connection.execute("SELECT run_id, run_name FROM configs ORDER BY id").fetchall()
+                if not rows:  # runs logged without a config row
+                    rows = connection.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+                return [(str(run_id), str(name or "")) for run_id, name in rows]
+        except DatabaseError as error:
+            found.errors[path] = str(error)
+            return None

@@ -1,0 +1,302 @@
+"""W&B local runs: ``wandb/run-*/run-*.wandb`` and ``wandb/offline-run-*/run-*.wandb``, tailed.
+
+Every run W&B starts, online or offline, writes its transaction log beside the job:
+protobuf ``Record`` messages (wandb ``proto/wandb_internal.proto``) framed by
+``log.py``. Read here: the ``run`` record (display name, id, config), later
+``config`` records, and ``history`` records, whose items name a metric by ``key``
+or ``nested_key`` (``{"a": {"b": 1}}`` logs ``a/b``) and carry its value as JSON
+(``value_json``) or typed; ``_step`` is the step and ``_timestamp`` the wall time.
+Histograms logged with ``wandb.Histogram`` (``_type: histogram``) become histograms.
+
+The records are decoded with W&B's own protobuf classes, from the optional extra
+``losswatch[wandb]``; without it the runs are listed with a note that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.points import Decoded, Histogram
+from tui.sources.roots.base import Listing, Root
+from tui.sources.wandb.log import LogReader, NotAWandbLog
+
+FORMAT = "wandb"
+MISSING_EXTRA = "W&B runs found, but reading them needs W&B's record definitions: pip install 'losswatch[wandb]'"
+_RUN_FOLDER = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9]+)$")
+_LOG_NAME = re.compile(r"^run-(?P<id>[A-Za-z0-9]+)\.wandb$")
+_HEAD_BYTES = 64 * 1024
+"""Bytes read when a run is found, for the record that names it (the second record of the log)."""
+_SKIP_KEYS = frozenset({"_step", "_timestamp", "_runtime"})
+
+
+def _records_module():
+    """W&B's protobuf classes, or None without the extra."""
+    try:
+        from wandb.proto import wandb_internal_pb2
+    except Exception:  # not installed, or a protobuf it does not support: same answer
+        return None
+    return wandb_internal_pb2
+
+
+def is_wandb_log(path: str) -> bool:
+    """A ``run-<id>.wandb`` file in a W&B run folder."""
+    return bool(_LOG_NAME.match(basename(path))) and bool(_RUN_FOLDER.match(basename(parent(path))))
+
+
+class WandbStream(Stream):
+    """One run's ``.wandb`` log, tailed: points, config (hyper-parameters) and histograms."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.reader = LogReader(source.paths[0])
+
+    @property
+    def position(self) -> int:
+        return self.reader.offset
+
+    def read(self, root: Root) -> Iterator[Decoded]:
+        pb = _records_module()
+        if pb is None:
+            self.health.error = MISSING_EXTRA
+            return
+        try:
+            records = self.reader.read(root)
+        except NotAWandbLog as error:
+            self.health.error = str(error)
+            return
+        except OSError as error:
+            self.health.error = describe(error)
+            return
+        self.health.error = None
+        decoded = decode_records(pb, records)
+        self.health.skipped_records = self.reader.damage.skipped_records
+        self.health.skipped_bytes = self.reader.damage.skipped_bytes
+        self.health.incomplete_bytes = self.reader.incomplete
+        self.health.undecodable += decoded.undecodable
+        yield decoded
+
+
+def decode_records(pb, records: list[bytes]) -> Decoded:
+    """History points, config and histograms of a batch of serialized ``Record`` messages."""
+    out = Decoded()
+    record_class = pb.Record
+    rows: list[tuple[list[str], list[str]]] = []
+    steps: list[int] = []
+    walls: list[float] = []
+    for raw in records:
+        try:
+            record = record_class.FromString(raw)
+        except Exception:  # protobuf raises DecodeError or RuntimeError by implementation
+            out.undecodable += 1
+            continue
+        kind = record.WhichOneof("record_type")
+        if kind == "history":
+            row = _history_row(record.history, steps, walls)
+            if row is not None:
+                rows.append(row)
+        elif kind == "run":
+            _config(record.run.config, out.hparams)
+        elif kind == "config":
+            _config(record.config, out.hparams)
+    _points(rows, steps, walls, out)
+    return out
+
+
+def _key(item) -> str:
+    return "/".join(item.nested_key) if item.nested_key else item.key
+
+
+def _history_row(history, steps: list[int], walls: list[float]) -> tuple[list[str], list[str]] | None:
+    """Tags and JSON values of one history record; its step and time go to ``steps``/``walls``."""
+    tags: list[str] = []
+    values: list[str] = []
+    step: int | None = None
+    wall = math.nan
+    for item in history.item:
+        key = _key(item)
+        text = item.value_json if item.value_json else _typed_json(item)
+        if text is None:
+            continue
+        if key == "_step":
+            step = int(float(text))
+        elif key == "_timestamp":
+            wall = float(text)
+        elif key not in _SKIP_KEYS:
+            tags.append(key)
+            values.append(text)
+    if step is None:
+        step = history.step.num if history.HasField("step") else (steps[-1] + 1 if steps else 0)
+    if math.isnan(wall):
+        wall = walls[-1] if walls else 0.0
+    steps.append(step)
+    walls.append(wall)
+    return tags, values
+
+
+def _typed_json(item) -> str | None:
+    """Newer W&B versions may carry a value typed instead of as JSON text."""
+    which = item.WhichOneof("value")
+    if which in ("number", "integer"):
+        return repr(float(getattr(item, which)))
+    if which == "boolean":
+        return "1" if item.boolean else "0"
+    if which == "json":
+        return item.json
+    return None
+
+
+def _points(rows: list[tuple[list[str], list[str]]], steps: list[int], walls: list[float], out: Decoded) -> None:
+    """Parse every value of the batch with one JSON call and add numbers as points, histograms as histograms."""
+    if not rows:
+        return
+    texts = [text for _, values in rows for text in values]
+    try:
+        parsed = json.loads("[" + ",".join(texts) + "]")
+    except ValueError:  # one bad value: parse them one at a time
+        parsed = [_loads(text) for text in texts]
+    index = 0
+    for order, (tags, _values) in enumerate(rows):
+        step, wall = steps[order], walls[order]
+        for tag in tags:
+            value = parsed[index]
+            index += 1
+            if isinstance(value, bool | int | float):
+                out.add_scalar(tag, step, wall, float(value), order)
+            elif isinstance(value, dict) and value.get("_type") == "histogram":
+                histogram = _histogram(value, step, wall)
+                if histogram is not None:
+                    out.add_histogram(tag, histogram)
+
+
+def _loads(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _histogram(value: dict, step: int, wall: float) -> Histogram | None:
+    edges, counts = value.get("bins"), value.get("values")
+    if not isinstance(edges, list) or not isinstance(counts, list) or len(edges) != len(counts) + 1:
+        return None
+    try:
+        return Histogram(step, wall, np.asarray(edges, dtype=np.float64), np.asarray(counts, dtype=np.float64))
+    except (TypeError, ValueError):
+        return None
+
+
+def _config(config, into: dict[str, object]) -> None:
+    """Config updates as hyper-parameters (nested dicts flattened to ``a.b``); W&B's own ``_wandb`` left out."""
+    for item in config.update:
+        key = _key(item)
+        if key.startswith("_wandb"):
+            continue
+        value = _loads(item.value_json)
+        if isinstance(value, dict) and set(value) == {"desc", "value"}:  # the config.yaml layout
+            value = value["value"]
+        _flatten(key, value, into)
+
+
+def _flatten(key: str, value: object, into: dict[str, object]) -> None:
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            _flatten(f"{key}.{name}", inner, into)
+    elif isinstance(value, bool | int | float | str) or value is None:
+        into[key] = value
+    else:
+        into[key] = json.dumps(value)
+
+
+class WandbFormat(Format):
+    """W&B run folders; the run is named by its display name (its id when it has none)."""
+
+    name = FORMAT
+
+    def __init__(self) -> None:
+        self._names: dict[tuple[str, str], str] = {}
+        """(path, file identity) -> the run's display name, read once per log."""
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
+        logs = [info for path, info in listing.files.items() if is_wandb_log(path)]
+        if not logs:
+            return found
+        pb = _records_module()
+        if pb is None:
+            found.notes.append(MISSING_EXTRA)
+        for info in sorted(logs, key=lambda i: i.path):
+            folder = parent(info.path)
+            run_id = _RUN_FOLDER.match(basename(folder)).group("id")  # type: ignore[union-attr]
+            name = self._display_name(root, info.path, info.identity, pb) if pb is not None else ""
+            found.sources.append(
+                Source(FORMAT, info.path, name or run_id, paths=(info.path,), detail=run_id, where=folder)
+            )
+        _disambiguate(found.sources)
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return WandbStream(source)
+
+    def _display_name(self, root: Root, path: str, identity: str, pb) -> str:
+        known = self._names.get((path, identity))
+        if known is not None:
+            return known
+        name = ""
+        try:
+            for raw in _head_records(LogReader(path), root):
+                record = pb.Record.FromString(raw)
+                if record.WhichOneof("record_type") == "run":
+                    name = record.run.display_name or record.run.run_id
+                    break
+        except Exception:  # unreadable for now (OS error, foreign file, bad record): named by its id
+            return ""
+        if name:
+            self._names[(path, identity)] = name
+        return name
+
+
+def _head_records(reader: LogReader, root: Root) -> list[bytes]:
+    """The records in the first bytes of a log (enough for the run record)."""
+    return reader.read(_Head(root, _HEAD_BYTES))
+
+
+class _Head(Root):
+    """A view of a root that shows only the first bytes of each file (to name a run without reading it all)."""
+
+    def __init__(self, root: Root, limit: int) -> None:
+        super().__init__(root.label)
+        self._root, self._limit = root, limit
+
+    def list(self) -> Listing:
+        return self._root.list()
+
+    def stat(self, path: str):
+        info = self._root.stat(path)
+        return type(info)(info.path, min(info.size, self._limit), info.mtime, info.identity)
+
+    def read(self, path: str, offset: int, size: int) -> bytes:
+        return self._root.read(path, offset, max(0, min(size, self._limit - offset)))
+
+
+def _disambiguate(sources: list[Source]) -> None:
+    """Two W&B runs with the same display name are told apart by their ids."""
+    counts: dict[str, int] = {}
+    for source in sources:
+        counts[source.run] = counts.get(source.run, 0) + 1
+    for index, source in enumerate(sources):
+        if counts[source.run] > 1:
+            sources[index] = Source(
+                source.format,
+                source.key,
+                f"{source.run} ({source.detail})",
+                source.prefix,
+                source.paths,
+                source.detail,
+                source.where,
+            )
