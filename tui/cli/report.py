@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tui.judging.checkpoints import checkpoint_name, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ATTENTION, VERDICT_STYLES
 from tui.store import Run
@@ -67,10 +68,25 @@ def run_record(run: Run, v: Verdict | None, with_layers: bool = True) -> dict[st
         "skipped_bytes": run.skipped_bytes,
         "incomplete_bytes": run.incomplete_bytes,
         "errors": [printable(e) for e in run.errors],
+        "checkpoint": _checkpoint(run, v),
     }
     if with_layers and v and v.layers:
         record["layers"] = [{**layer.as_dict(), "tag": printable(layer.tag)} for layer in v.layers]
     return record
+
+
+def _checkpoint(run: Run, v: Verdict | None) -> str | None:
+    """Where the checkpoint nearest the best validation step is (None without checkpoints or a best step)."""
+    path = nearest_checkpoint(run.checkpoints, v.best_step if v else None)
+    return printable(path) if path is not None else None
+
+
+def keep_note(run: Run, v: Verdict | None) -> str:
+    """ "keep checkpoint-1700/" for an overfitting run with checkpoints, else ""."""
+    if v is None or v.kind != "overfitting":
+        return ""
+    path = nearest_checkpoint(run.checkpoints, v.best_step)
+    return f"keep {printable(checkpoint_name(path))}" if path is not None else ""
 
 
 def print_json(runs: Iterable[Judged], out) -> None:
@@ -102,7 +118,7 @@ def print_table(runs: list[Judged], console: Console) -> None:
             best,
             "–" if not v or v.since_best is None else str(v.since_best),
             verdict,
-            Text(v.advice if v else ""),
+            Text("; ".join(part for part in (v.advice if v else "", keep_note(run, v)) if part)),
         )
     console.print(table)
     for run, _ in runs:

@@ -12,11 +12,15 @@ Tags are split into lower-case words (on ``/ _ - .`` and camelCase), then:
   per-epoch ones, and among equals the tag with the fewest extra words wins
   (``train/loss`` over ``train/loss_cls``).
 
-``--train-tag``/``--val-tag`` regexes override the choice.
+The names every supported logger writes pair this way: ``loss``/``eval_loss`` (Hugging Face),
+``train_loss``/``val_loss`` (Lightning, MLflow autologging), ``loss``/``val_loss`` (Keras),
+``train/loss``/``val/loss`` (W&B, trackio). The learning rate is found by name too.
+``--train-tag``/``--val-tag`` regexes override the choice, for every format alike.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +45,8 @@ class Pair:
     val: str | None = None
     train_acc: str | None = None
     val_acc: str | None = None
+    learning_rate: str | None = None
+    """The learning-rate curve (``lr``, ``learning_rate``, Lightning's ``lr-Adam``, ``train/lr``, ``optimizer/lr``)."""
 
 
 def words(tag: str) -> list[str]:
@@ -96,6 +102,22 @@ def _override(tags: list[str], pattern: str | None) -> str | None:
     return min(matches, key=lambda t: (not _is_loss(words(t)), _rank(t, words(t))))
 
 
+def _is_learning_rate(tag_words: list[str]) -> bool:
+    if "lr" in tag_words or "learningrate" in tag_words:
+        return True
+    return any(a == "learning" and b == "rate" for a, b in itertools.pairwise(tag_words))
+
+
+def learning_rate_tag(tags: Iterable[str]) -> str | None:
+    """The learning-rate curve among ``tags``: the one with the fewest other words (the first parameter group)."""
+    candidates = []
+    for tag in tags:
+        tag_words = words(tag)
+        if _is_learning_rate(tag_words) and not _is_loss(tag_words):
+            candidates.append((len(tag_words), len(tag), tag))
+    return min(candidates)[2] if candidates else None
+
+
 def pair_tags(tags: Iterable[str], train_pattern: str | None = None, val_pattern: str | None = None) -> Pair:
     """Choose the primary train/val loss tags and accuracy-like tags among ``tags``."""
     tags = sorted(tags)
@@ -106,4 +128,5 @@ def pair_tags(tags: Iterable[str], train_pattern: str | None = None, val_pattern
         val=val,
         train_acc=_best(tags, "train", _is_accuracy),
         val_acc=_best(tags, "val", _is_accuracy),
+        learning_rate=learning_rate_tag(tags),
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import Alert, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.sources.points import Decoded
@@ -56,5 +57,6 @@ def replay_run(
     alerts: list[Alert] = []
     for batch in _batches(run):
         store.apply(run.name, batch)
-        alerts += engine.update(store.runs[run.name])
+        new = engine.update(store.runs[run.name])
+        alerts += [with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in new]
     return alerts

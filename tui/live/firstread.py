@@ -64,6 +64,8 @@ class _Job:
     whole: bool
     parcel_fd: int | None
     """Where the result's arrays go: the descriptor of a ``shipping.Channel`` (None: in the pickle)."""
+    checkpoints: dict[str, dict[int, str]]
+    """The run's checkpoints (from the parent's scan), for the alerts' advice."""
 
 
 @dataclass
@@ -139,9 +141,10 @@ def read_in_workers(
                         tuple(s.source for s in streams),
                         whole,
                         handoff.sending_fd if handoff is not None else None,
+                        {name: monitor.checkpoints[name]} if name in monitor.checkpoints else {},
                     ),
                 )
-                for streams in runs.values()
+                for name, streams in runs.items()
             ]
             for future in as_completed(futures):
                 result = unpack(future.result(), handoff)
@@ -186,6 +189,7 @@ def _install(monitor: Monitor, result: _RunResult, now: float) -> None:
         if result.run is not None:
             result.run.last_seen = now
             monitor.store.runs[result.run.name] = result.run
+            monitor.attach_checkpoints(result.run.name)
             if result.engine is not None:
                 monitor.engines[result.run.name] = result.engine
         if result.whole:
@@ -225,6 +229,7 @@ def _read_run(job: _Job) -> Parcel:
     """In a worker: read and judge one run's files with a Monitor of its own."""
     monitor = Monitor(job.root, job.thresholds, train_pattern=job.train_pattern, val_pattern=job.val_pattern)
     monitor.streams = {source.key: open_stream(source) for source in job.sources}
+    monitor.checkpoints = job.checkpoints
     changes, alerts = monitor.read()
     run = next(iter(monitor.store.runs.values()), None)
     engine = monitor.engines.get(run.name) if run is not None else None

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import Alert, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.live.memory import release_free_memory
@@ -84,6 +85,8 @@ class Monitor:
         self.progress = (0, 0)
         """(files read, files to read) of the round under way, for a progress display."""
         self.formats = all_formats()
+        self.checkpoints: dict[str, dict[int, str]] = {}
+        """Run name -> step -> checkpoint path, from the last scan."""
         self._watched: dict[str, str] = {}
         """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
         self._lock = threading.Lock()
@@ -118,6 +121,14 @@ class Monitor:
         self.listing = listing
         found = find_sources(self.root, listing, self.formats)
         self.scan_errors = {self.place(path): why for path, why in {**listing.errors, **found.errors}.items()}
+        self.checkpoints = {
+            name: {step: self.place(path) for step, path in checkpoints.items()}
+            for name, checkpoints in found.checkpoints.items()
+        }
+        with self.store.lock:
+            for name, checkpoints in self.checkpoints.items():
+                if name in self.store.runs:
+                    self.store.runs[name].checkpoints = dict(checkpoints)
         for note in found.notes:
             if note not in self.store.notes:
                 self.store.notes.append(note)
@@ -206,6 +217,7 @@ class Monitor:
                     bytes_read += max(stream.position - before, 0)
                     done += 1
                     self.progress = (done, len(streams))
+                self.attach_checkpoints(run_name)
                 run_alerts = self._judge([run_name]) if run_changes else []
                 changes += run_changes
                 alerts += run_alerts
@@ -226,6 +238,14 @@ class Monitor:
         changes, alerts = self.read(paths, only_grown=paths is None)
         alerts += self.check_stalled()
         return new_runs, changes, alerts
+
+    def attach_checkpoints(self, run_name: str) -> None:
+        """Give a run (once it is in the store) the checkpoints the last scan found beside its logs."""
+        with self.store.lock:
+            run = self.store.runs.get(run_name)
+            checkpoints = self.checkpoints.get(run_name)
+            if run is not None and checkpoints is not None and run.checkpoints != checkpoints:
+                run.checkpoints = dict(checkpoints)
 
     # ---- judging -------------------------------------------------------------------------
 
@@ -253,7 +273,9 @@ class Monitor:
             with self.store.lock:
                 run = self.store.runs[name]
                 engine = self.engine(name)
-                alerts += engine.update(run)
+                alerts += [
+                    with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in engine.update(run)
+                ]
         if alerts:
             now = self.clock()
             alerts = [replace(alert, time=now) for alert in alerts]

@@ -53,6 +53,8 @@ class Found:
     """Root-relative path -> why it could not be read (a database that will not open, ...)."""
     notes: list[str] = field(default_factory=list)
     """Format-wide messages for the user (an optional extra that is missing)."""
+    checkpoints: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Run name -> step -> checkpoint path found beside its logs."""
 
     @property
     def runs(self) -> list[str]:
@@ -61,6 +63,7 @@ class Found:
     def extend(self, other: Found) -> None:
         self.sources += other.sources
         self.errors.update(other.errors)
+        self.checkpoints.update(other.checkpoints)
         self.notes += [note for note in other.notes if note not in self.notes]
 
 

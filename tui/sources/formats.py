@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tui.sources.base import Format, Found, Source, Stream
+from tui.sources.checkpoints import find_checkpoints
 from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
 from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
 from tui.sources.mlflow_files import MlflowFilesFormat
@@ -26,6 +27,9 @@ FORMATS: tuple[Format, ...] = (
     JsonLinesFormat(),
 )
 """In order of precedence: a run name two formats both claim keeps its plain name for the first."""
+
+FOLDER_FORMATS = frozenset({"tensorboard", "lightning-csv", "keras-csv", "hf-trainer-state", "jsonl"})
+"""Formats whose run is a folder of its own, where checkpoints beside the logs are that run's."""
 
 _BY_NAME = {f.name: f for f in FORMATS}
 
@@ -53,6 +57,11 @@ def find_sources(root: Root, listing: Listing, formats: tuple[Format, ...] = FOR
             sources.append(source)
         part.sources = sources
         found.extend(part)
+    for source in found.sources:
+        if source.format in FOLDER_FORMATS and source.run not in found.checkpoints:
+            checkpoints = find_checkpoints(listing, source.where)
+            if checkpoints:
+                found.checkpoints[source.run] = checkpoints
     return found
 
 
