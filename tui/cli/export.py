@@ -1,20 +1,15 @@
-"""``losswatch export``: every scalar point as one long table, built on tbparse.
+"""``losswatch export``: every scalar point of every format as one long table.
 
-tbparse reads ``simple_value`` scalars into ``.scalars`` and TF2 tensor
-scalars into ``.tensors``; both end up here as rows of
-``run, tag, step, value, wall_time`` with losswatch's run names (Keras
-``train/``/``validation/`` folders become tag prefixes of their parent run).
+Rows are ``run, tag, step, value, wall_time``, read by the same Monitor every other
+command uses, so a TensorBoard run, a W&B log, an MLflow database and a CSV log all
+come out alike, with losswatch's run names (Keras ``train/``/``validation/`` folders
+become tag prefixes of their parent run). pandas (and pyarrow for ``.parquet``) are
+imported only here, when an export is asked for.
 """
 
 from __future__ import annotations
 
 import os
-
-import numpy as np
-import pandas as pd
-from tbparse import SummaryReader
-
-from tui.sources.tensorboard.discovery import discover, run_name_for
 
 COLUMNS = ["run", "tag", "step", "value", "wall_time"]
 
@@ -23,39 +18,34 @@ class ExportError(ValueError):
     """The output cannot be written as asked; the message says why."""
 
 
-def _frame(folder: str, run: str, prefix: str) -> pd.DataFrame:
-    reader = SummaryReader(folder, pivot=False, extra_columns={"wall_time"})
-    parts = []
-    scalars = reader.scalars
-    if len(scalars):
-        parts.append(scalars[["tag", "step", "value", "wall_time"]])
-    tensors = reader.tensors
-    if len(tensors):
-        arrays = [np.asarray(v) for v in tensors["value"]]
-        single = np.array([a.size == 1 and np.issubdtype(a.dtype, np.number) for a in arrays], dtype=bool)
-        tensor_scalars = tensors.loc[single, ["tag", "step", "wall_time"]].copy()
-        tensor_scalars["value"] = [float(a.reshape(-1)[0]) for a, keep in zip(arrays, single) if keep]
-        # Keras also logs a 1-element 'keras' model-config string tensor and histograms; only scalar plugins count.
-        tensor_scalars = tensor_scalars[~tensor_scalars["tag"].str.endswith("histogram")]
-        parts.append(tensor_scalars[["tag", "step", "value", "wall_time"]])
-    if not parts:
-        return pd.DataFrame(columns=COLUMNS)
-    frame = pd.concat(parts, ignore_index=True)
-    frame.insert(0, "run", run)
-    frame["tag"] = prefix + frame["tag"]
-    return frame[COLUMNS]
+def scalars_frame(logdir: str):
+    """All scalar points under LOGDIR, one row per point, sorted by run, tag and step (a pandas DataFrame)."""
+    import numpy as np
+    import pandas as pd
 
+    from tui.live.monitor import Monitor
 
-def scalars_frame(logdir: str) -> pd.DataFrame:
-    """All scalar points under LOGDIR, one row per point."""
-    folders = sorted({os.path.dirname(f.path) for f in discover(logdir).files})
+    monitor = Monitor(logdir)
+    monitor.scan()
+    monitor.read()
     frames = []
-    for folder in folders:
-        run, prefix = run_name_for(os.path.relpath(folder, os.path.abspath(logdir)))
-        frames.append(_frame(folder, run, prefix))
+    for run in monitor.store.snapshot():
+        for tag in sorted(run.scalars):
+            steps, values, walls = run.scalars[tag].arrays()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": np.full(len(steps), run.name, dtype=object),
+                        "tag": np.full(len(steps), tag, dtype=object),
+                        "step": np.asarray(steps, dtype=np.int64),
+                        "value": np.asarray(values, dtype=np.float64),
+                        "wall_time": np.asarray(walls, dtype=np.float64),
+                    }
+                )
+            )
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(frames, ignore_index=True).sort_values(["run", "tag", "step"], kind="stable")
+    return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
 def export_scalars(logdir: str, output: str) -> int:

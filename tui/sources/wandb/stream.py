@@ -163,15 +163,21 @@ def _points(rows: list[tuple[list[str], list[str]]], steps: list[int], walls: li
     index = 0
     for order, (tags, _values) in enumerate(rows):
         step, wall = steps[order], walls[order]
-        for tag in tags:
-            value = parsed[index]
-            index += 1
+        row = dict(zip(tags, parsed[index : index + len(tags)]))
+        index += len(tags)
+        for tag, value in row.items():
             if isinstance(value, bool | int | float):
                 out.add_scalar(tag, step, wall, float(value), order)
             elif isinstance(value, dict) and value.get("_type") == "histogram":
                 histogram = _histogram(value, step, wall)
                 if histogram is not None:
                     out.add_histogram(tag, histogram)
+            elif tag.endswith("/_type") and value == "histogram":  # W&B logs a dict as one item per nested key
+                prefix = tag[: -len("/_type")]
+                fields = {"bins": row.get(prefix + "/bins"), "values": row.get(prefix + "/values")}
+                histogram = _histogram(fields, step, wall)
+                if histogram is not None:
+                    out.add_histogram(prefix, histogram)
 
 
 def _loads(text: str) -> object:

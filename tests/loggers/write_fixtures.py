@@ -1,0 +1,226 @@
+"""Write one small run with each logger losswatch reads, into a folder; the tests generate them once per session.
+
+Real writers where they install offline (W&B 0.31 offline mode, MLflow 3.17 SQLite and file stores,
+trackio 0.43); the versions used are written to ``versions.json``. Lightning, Keras and Hugging Face need
+torch or TensorFlow, so their files are written here exactly as their writers do, following:
+
+* Lightning ``CSVLogger``: ``lightning_fabric/loggers/csv_logs.py`` (``_ExperimentWriter.log_metrics``,
+  ``save``, ``_rewrite_with_new_header``) and ``pytorch_lightning/core/saving.py`` (``hparams.yaml``),
+  pytorch-lightning 2.6.6;
+* Keras ``CSVLogger``: ``keras/src/callbacks/csv_logger.py`` (``on_epoch_end``), keras 3.15.1;
+* Hugging Face ``Trainer``: ``transformers/trainer_callback.py`` (``TrainerState.save_to_json``:
+  ``json.dumps(asdict(state), indent=2, sort_keys=True) + "\\n"``) and ``trainer.py`` (``log``: each
+  entry gets ``epoch`` and ``step``; checkpoints in ``checkpoint-<global_step>/``), transformers 5.23.0.
+
+Usage: ``python write_fixtures.py DIR`` (everything), ``python write_fixtures.py mlflow-append DB RUN N``,
+``python write_fixtures.py trackio-append DIR N``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import sys
+
+STEPS = 30
+
+
+def curves(step: int) -> tuple[float, float]:
+    """A training loss that falls and a validation loss that turns up after step 12 (exact in binary)."""
+    train = 1.0 / (step + 1)
+    val = 0.5 + abs(step - 12) * 0.0625
+    return train, val
+
+
+def write_wandb(folder: str) -> str:
+    import wandb
+
+    os.environ["WANDB_MODE"] = "offline"
+    os.environ["WANDB_SILENT"] = "true"
+    run = wandb.init(project="p", name="wb-run", dir=folder, config={"lr": 0.01, "optimizer": {"name": "adam"}})
+    for step in range(STEPS):
+        train, val = curves(step)
+        run.log({"train/loss": train, "val/loss": val, "lr": 0.01}, step=step)
+    run.log({"hist": wandb.Histogram(np_histogram=([1, 2, 3], [0.0, 1.0, 2.0, 3.0]))}, step=STEPS)
+    run.finish()
+    wandb.teardown()
+    return wandb.__version__
+
+
+def _mlflow_log(mlflow, steps: range) -> None:
+    for step in steps:
+        train, val = curves(step)
+        mlflow.log_metrics({"train_loss": train, "val_loss": val}, step=step)
+
+
+def write_mlflow(folder: str) -> str:
+    import mlflow
+
+    mlflow.set_tracking_uri("sqlite:///" + os.path.join(folder, "mlflow.db"))
+    mlflow.set_experiment("exp")
+    with mlflow.start_run(run_name="ml-sql") as run:
+        mlflow.log_params({"lr": 0.01, "batch_size": 32})
+        _mlflow_log(mlflow, range(STEPS))
+    with open(os.path.join(folder, "mlflow-run-id"), "w") as handle:
+        handle.write(run.info.run_id)
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    mlflow.set_tracking_uri("file://" + os.path.join(folder, "mlruns"))
+    mlflow.set_experiment("exp")
+    with mlflow.start_run(run_name="ml-file"):
+        mlflow.log_params({"lr": 0.02})
+        _mlflow_log(mlflow, range(STEPS))
+    return mlflow.__version__
+
+
+def mlflow_append(db: str, run_id: str, count: int) -> None:
+    """Log ``count`` more steps to a run of an MLflow SQLite store, one commit per step (as a job does)."""
+    import mlflow
+
+    mlflow.set_tracking_uri("sqlite:///" + db)
+    with mlflow.start_run(run_id=run_id):
+        _mlflow_log(mlflow, range(STEPS, STEPS + count))
+
+
+def write_trackio(folder: str, steps: range = range(STEPS), resume: str = "never") -> str:
+    os.environ["TRACKIO_DIR"] = folder
+    import trackio
+
+    trackio.init(project="tproj", name="tr-run", config={"lr": 0.03}, resume=resume)
+    for step in steps:
+        train, val = curves(step)
+        trackio.log({"train/loss": train, "val/loss": val}, step=step)
+    trackio.finish()
+    return trackio.__version__
+
+
+def write_lightning(folder: str) -> None:
+    """``CSVLogger`` as Lightning 2.6.6 writes it: sorted header, sparse rows, rewritten when a key appears."""
+    log_dir = os.path.join(folder, "lightning_logs", "version_0")
+    os.makedirs(os.path.join(log_dir, "checkpoints"))
+    with open(os.path.join(log_dir, "hparams.yaml"), "w") as handle:
+        handle.write("lr: 0.001\nbatch_size: 64\n")  # save_hparams_to_yaml: yaml.dump of the dict
+    path = os.path.join(log_dir, "metrics.csv")
+    keys: list[str] = []
+    pending: list[dict] = []
+
+    def save() -> None:  # _ExperimentWriter.save
+        nonlocal pending
+        new = set().union(*pending) - set(keys)
+        keys.extend(new)
+        keys.sort()
+        exists = os.path.isfile(path)
+        if new and exists:  # _rewrite_with_new_header
+            with open(path, newline="") as handle:
+                rows = list(csv.DictReader(handle))
+            with open(path, "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=keys)
+                writer.writeheader()
+                writer.writerows(rows)
+        with open(path, "a" if exists else "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=keys)
+            if not exists:
+                writer.writeheader()
+            writer.writerows(pending)
+        pending = []
+
+    for epoch in range(STEPS):
+        step = epoch * 10 + 9
+        train, val = curves(epoch)
+        pending.append({"train_loss": train, "epoch": epoch, "step": step})
+        if epoch >= 5:  # validation starts after the first save: a new key, so the file is rewritten
+            pending.append({"val_loss": val, "epoch": epoch, "step": step})
+        if epoch % 5 == 4:
+            save()
+        if epoch in (11, 12, 13):
+            open(os.path.join(log_dir, "checkpoints", f"epoch={epoch}-step={step}.ckpt"), "wb").close()
+    save()
+
+
+def write_keras(folder: str) -> None:
+    """``CSVLogger('keras/training.log', separator=';')`` as Keras 3.15.1 writes it, no validation in epoch 0."""
+    os.makedirs(os.path.join(folder, "keras"))
+
+    class CustomDialect(csv.excel):
+        delimiter = ";"
+
+    with open(os.path.join(folder, "keras", "training.log"), "w") as handle:
+        keys = None
+        writer = None
+        for epoch in range(STEPS):
+            train, val = curves(epoch)
+            logs = {"loss": train, "val_loss": val} if epoch else {"loss": train}
+            if keys is None:
+                keys = sorted(logs)
+                if not any(k.startswith("val_") for k in keys):
+                    keys.extend([f"val_{k}" for k in keys])
+                writer = csv.DictWriter(handle, fieldnames=["epoch", *keys], dialect=CustomDialect)
+                writer.writeheader()
+            writer.writerow({"epoch": epoch, **{k: logs.get(k, "NA") for k in keys}})
+            handle.flush()
+
+
+@dataclasses.dataclass
+class TrainerState:
+    """The fields of transformers' TrainerState that matter here (the rest are written too, as defaults)."""
+
+    epoch: float = 0.0
+    global_step: int = 0
+    max_steps: int = 0
+    logging_steps: int = 10
+    eval_steps: int = 10
+    save_steps: int = 100
+    train_batch_size: int = 8
+    num_train_epochs: int = 3
+    log_history: list = dataclasses.field(default_factory=list)
+    best_metric: float | None = None
+    best_global_step: int | None = None
+    best_model_checkpoint: str | None = None
+    trial_params: dict | None = None
+
+
+def write_hf(folder: str) -> None:
+    out = os.path.join(folder, "hf-out")
+    state = TrainerState(max_steps=STEPS * 100)
+    for index in range(STEPS):
+        step = (index + 1) * 100
+        train, val = curves(index)
+        epoch = step / 1000
+        state.log_history.append({"loss": train, "grad_norm": 1.5, "learning_rate": 5e-5, "epoch": epoch, "step": step})
+        state.log_history.append({"eval_loss": val, "eval_runtime": 0.5, "epoch": epoch, "step": step})
+        state.global_step, state.epoch = step, epoch
+        if step % 500 == 0 or step == 1300:
+            checkpoint = os.path.join(out, f"checkpoint-{step}")
+            os.makedirs(checkpoint)
+            open(os.path.join(checkpoint, "model.safetensors"), "wb").close()
+            with open(os.path.join(checkpoint, "trainer_state.json"), "w") as handle:
+                handle.write(json.dumps(dataclasses.asdict(state), indent=2, sort_keys=True) + "\n")
+    with open(os.path.join(out, "trainer_log.jsonl"), "w") as handle:  # LLaMA-Factory's LogCallback lines
+        for index in range(STEPS):
+            train, _ = curves(index)
+            handle.write(json.dumps({"current_steps": index + 1, "total_steps": STEPS, "loss": train, "lr": 1e-4}))
+            handle.write("\n")
+
+
+def write_all(folder: str) -> None:
+    os.makedirs(folder, exist_ok=True)
+    versions = {"wandb": write_wandb(folder), "mlflow": write_mlflow(folder)}
+    versions["trackio"] = write_trackio(os.path.join(folder, "trackio"))
+    write_lightning(folder)
+    write_keras(folder)
+    write_hf(folder)
+    versions.update(
+        {"pytorch-lightning": "2.6.6 (source)", "keras": "3.15.1 (source)", "transformers": "5.23.0 (source)"}
+    )
+    with open(os.path.join(folder, "versions.json"), "w") as handle:
+        json.dump(versions, handle, indent=1)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "mlflow-append":
+        mlflow_append(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "trackio-append":
+        write_trackio(sys.argv[2], range(STEPS, STEPS + int(sys.argv[3])), resume="must")
+    else:
+        write_all(sys.argv[1])

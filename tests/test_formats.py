@@ -1,0 +1,309 @@
+"""Every logger's files, written by the real libraries (or exactly as their source writes them), read by losswatch.
+
+The runs are generated once per session by ``tests/loggers/write_fixtures.py`` (W&B offline, MLflow's
+SQLite and file stores, trackio; Lightning, Keras and Hugging Face following their writers' source).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tui.cli.main import main
+from tui.live.monitor import Monitor
+from tui.sources.wandb import stream as wandb_stream
+
+pytest.importorskip("wandb")
+pytest.importorskip("mlflow")
+pytest.importorskip("trackio")
+
+WRITER = Path(__file__).parent / "loggers" / "write_fixtures.py"
+sys.path.insert(0, str(WRITER.parent))
+from write_fixtures import STEPS, curves  # noqa: E402
+
+RUNS = {
+    # run name -> (train tag, val tag, train steps, val steps)
+    "wb-run": ("train/loss", "val/loss", list(range(STEPS)), list(range(STEPS))),
+    "exp/ml-sql": ("train_loss", "val_loss", list(range(STEPS)), list(range(STEPS))),
+    "mlruns/exp/ml-file": ("train_loss", "val_loss", list(range(STEPS)), list(range(STEPS))),
+    "trackio/tproj/tr-run": ("train/loss", "val/loss", list(range(STEPS)), list(range(STEPS))),
+    "lightning_logs/version_0": ("train_loss", "val_loss", [e * 10 + 9 for e in range(STEPS)], None),
+    "keras": ("loss", "val_loss", list(range(STEPS)), list(range(1, STEPS))),
+    "hf-out": ("loss", "eval_loss", [(i + 1) * 100 for i in range(STEPS)], [(i + 1) * 100 for i in range(STEPS)]),
+}
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("loggers") / "runs"
+    result = subprocess.run([sys.executable, str(WRITER), str(folder)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return folder
+
+
+@pytest.fixture
+def logdir(written: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "runs"
+    shutil.copytree(written, target, symlinks=True)
+    return target
+
+
+def _values(run, tag):
+    steps, values, _walls = run.scalars[tag].arrays()
+    return steps.tolist(), values.tolist()
+
+
+def test_every_format_is_found_in_one_logdir_beside_tensorboard(logdir: Path):
+    shutil.copytree(Path(__file__).parent / "data" / "torch" / "overfit-7", logdir / "tb" / "overfit-7")
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    names = set(monitor.store.runs)
+    assert set(RUNS) | {"tb/overfit-7", "hf-out [jsonl]"} == names
+    for name, (train_tag, val_tag, _, _) in RUNS.items():
+        verdict = monitor.verdict(name)
+        assert (verdict.train_tag, verdict.val_tag) == (train_tag, val_tag), name
+        assert not monitor.store.runs[name].errors and not monitor.store.runs[name].damaged
+
+
+def test_every_point_equals_what_was_written(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    for name, (train_tag, val_tag, train_steps, val_steps) in RUNS.items():
+        run = monitor.store.runs[name]
+        steps, values = _values(run, train_tag)
+        assert steps == train_steps, name
+        assert values == [curves(i)[0] for i in range(STEPS)], name
+        steps, values = _values(run, val_tag)
+        first = {"keras": 1, "lightning_logs/version_0": 5}.get(name, 0)
+        assert values == [curves(i)[1] for i in range(first, STEPS)], name
+        if val_steps is not None:
+            assert steps == val_steps, name
+
+
+def test_hyperparameters_come_from_each_loggers_config(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    runs = monitor.store.runs
+    assert runs["wb-run"].hparams == {"lr": 0.01, "optimizer.name": "adam"}
+    assert runs["exp/ml-sql"].hparams == {"lr": 0.01, "batch_size": 32}
+    assert runs["mlruns/exp/ml-file"].hparams == {"lr": 0.02}
+    assert runs["trackio/tproj/tr-run"].hparams == {"lr": 0.03}
+    assert runs["lightning_logs/version_0"].hparams == {"lr": 0.001, "batch_size": 64}
+    assert runs["hf-out"].hparams["train_batch_size"] == 8
+
+
+def test_wandb_histograms_are_read(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    [histogram] = monitor.store.runs["wb-run"].histograms["hist"].items
+    assert histogram.step == STEPS and histogram.counts.tolist() == [1, 2, 3]
+
+
+def _wandb_log(logdir: Path) -> Path:
+    return next(logdir.glob("wandb/offline-run-*/run-*.wandb"))
+
+
+def test_wandb_log_cut_mid_record_waits_then_reads_the_rest_once(logdir: Path):
+    path = _wandb_log(logdir)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2 + 3])  # cut inside a record
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["wb-run"]
+    read_first = len(run.scalars["train/loss"])
+    assert 0 < read_first < STEPS and run.incomplete_bytes > 0 and not run.damaged
+    with open(path, "ab") as handle:  # the job goes on writing
+        handle.write(whole[len(whole) // 2 + 3 :])
+    monitor.refresh()
+    assert _values(run, "train/loss") == (list(range(STEPS)), [curves(i)[0] for i in range(STEPS)])
+    assert run.incomplete_bytes == 0 and run.live
+
+
+def test_wandb_damaged_chunk_is_skipped_and_counted(logdir: Path):
+    path = _wandb_log(logdir)
+    data = bytearray(path.read_bytes())
+    data[3000] ^= 0xFF  # inside the first block
+    path.write_bytes(bytes(data))
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["wb-run"]
+    assert run.damaged and run.skipped_bytes > 0
+    assert 0 < len(run.scalars["train/loss"]) <= STEPS
+
+
+def test_without_the_wandb_extra_the_runs_are_named_with_a_note(logdir: Path, monkeypatch):
+    monkeypatch.setattr(wandb_stream, "_records_module", lambda: None)
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    assert any("pip install 'losswatch[wandb]'" in note for note in monitor.store.notes)
+    assert [r.errors for r in monitor.store.runs.values() if "wandb" in next(iter(r.files))] != []
+
+
+def test_mlflow_database_written_while_read(logdir: Path):
+    """A real MLflow job logs to the database while losswatch reads it over and over: the job never fails
+    on a lock, and every point arrives exactly once."""
+    db = logdir / "mlflow.db"
+    run_id = (logdir / "mlflow-run-id").read_text()
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    writer = subprocess.Popen(
+        [sys.executable, str(WRITER), "mlflow-append", str(db), run_id, "40"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while writer.poll() is None:
+            monitor.refresh()
+    finally:
+        _, errors = writer.communicate(timeout=120)
+    assert writer.returncode == 0, errors[-2000:]
+    monitor.refresh()
+    steps, values = _values(monitor.store.runs["exp/ml-sql"], "val_loss")
+    assert steps == list(range(STEPS + 40))
+    assert values == [curves(i)[1] for i in range(STEPS + 40)]
+
+
+def test_trackio_live_append_is_picked_up(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    result = subprocess.run(
+        [sys.executable, str(WRITER), "trackio-append", str(logdir / "trackio"), "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    monitor.refresh()
+    run = monitor.store.runs["trackio/tproj/tr-run"]
+    assert _values(run, "val/loss")[0] == list(range(STEPS + 5))
+    assert run.live
+
+
+def test_mlflow_file_store_live_append_and_new_metric(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    metrics = next(logdir.glob("mlruns/*/*/metrics"))
+    with open(metrics / "val_loss", "a") as handle:
+        handle.write("1796000000000 0.25 30\n1796000000001 0.5")  # the second line is still being written
+    (metrics / "accuracy").write_text("1796000000000 0.75 30\n")
+    monitor.refresh()
+    run = monitor.store.runs["mlruns/exp/ml-file"]
+    assert _values(run, "val_loss")[0][-1] == 30 and run.incomplete_bytes > 0
+    assert _values(run, "accuracy") == ([30], [0.75])
+
+
+def test_lightning_header_rewrite_is_read_without_duplicates(logdir: Path):
+    """The fixture's CSVLogger rewrote its header when val_loss first appeared; read live, round by round."""
+    path = logdir / "lightning_logs" / "version_0" / "metrics.csv"
+    final = path.read_text()
+    lines = final.splitlines(keepends=True)
+    assert lines[0] == "epoch,step,train_loss,val_loss\n"
+    before = [line.rsplit(",", 1)[0] + "\n" for line in lines[1:6]]  # epochs 0-4: no validation yet
+    path.write_text("epoch,step,train_loss\n" + "".join(before))  # the file after the first save
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["lightning_logs/version_0"]
+    first = len(run.scalars["train_loss"])
+    assert first == len(before) > 0
+    path.write_text(final)  # rewritten with the new header, the old rows, and new ones
+    monitor.refresh()
+    assert _values(run, "train_loss") == ([e * 10 + 9 for e in range(STEPS)], [curves(e)[0] for e in range(STEPS)])
+    assert _values(run, "val_loss") == ([e * 10 + 9 for e in range(5, STEPS)], [curves(e)[1] for e in range(5, STEPS)])
+
+
+def test_keras_csv_separator_and_na(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["keras"]
+    assert _values(run, "val_loss")[0][0] == 1  # epoch 0 had NA
+    with open(logdir / "keras" / "training.log", "a") as handle:
+        handle.write(f"{STEPS};0.01;0.9\n{STEPS + 1};0.0")
+    monitor.refresh()
+    assert _values(run, "loss") == (list(range(STEPS + 1)), [curves(e)[0] for e in range(STEPS)] + [0.01])
+
+
+def test_huggingface_follows_the_newest_checkpoint_without_duplicates(logdir: Path):
+    out = logdir / "hf-out"
+    newest = max(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    hidden = newest.rename(out / "later")  # as if the last checkpoint were not written yet
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["hf-out"]
+    before = len(run.scalars["eval_loss"])
+    assert 0 < before < STEPS
+    hidden.rename(newest)
+    monitor.refresh()
+    assert _values(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
+
+
+def test_jsonl_log_is_tailed(logdir: Path):
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["hf-out [jsonl]"]
+    with open(logdir / "hf-out" / "trainer_log.jsonl", "a") as handle:
+        handle.write(json.dumps({"current_steps": STEPS + 1, "loss": 0.01}) + "\n" + '{"current_steps": 99, "lo')
+    monitor.refresh()
+    assert _values(run, "loss")[0][-2:] == [STEPS, STEPS + 1] and run.incomplete_bytes > 0
+
+
+def test_check_json_names_the_checkpoint_nearest_the_best_step(logdir: Path, capsys):
+    assert main(["check", str(logdir), "--json"]) in (0, 1)
+    records = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
+    hf = records["hf-out"]
+    assert hf["best_step"] == 1300  # validation is lowest at index 12
+    assert hf["checkpoint"] == str(logdir / "hf-out" / "checkpoint-1300") + "/"
+    lightning = records["lightning_logs/version_0"]
+    assert lightning["best_step"] == 129
+    assert lightning["checkpoint"].endswith("checkpoints/epoch=12-step=129.ckpt")
+
+
+def test_train_and_val_tag_options_work_for_every_format(logdir: Path, capsys):
+    assert main(["check", str(logdir), "--json", "--train-tag", "^lr$", "--val-tag", "train"]) in (0, 1)
+    records = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
+    assert records["wb-run"]["train_tag"] == "lr" and records["wb-run"]["val_tag"] == "train/loss"
+    assert records["exp/ml-sql"]["val_tag"] == "train_loss"
+
+
+def test_export_writes_every_formats_points(logdir: Path, tmp_path: Path):
+    import pandas as pd
+
+    out = tmp_path / "points.csv"
+    assert main(["export", str(logdir), "-o", str(out)]) == 0
+    frame = pd.read_csv(out)
+    for name, (train_tag, _, train_steps, _) in RUNS.items():
+        rows = frame[(frame.run == name) & (frame.tag == train_tag)]
+        assert rows.step.tolist() == train_steps, name
+        assert np.allclose(rows.value, [curves(i)[0] for i in range(STEPS)]), name
+
+
+def test_monitor_reads_databases_while_a_writer_thread_holds_them(logdir: Path):
+    """A writer that keeps a write transaction open briefly: reading says 'busy' or waits, never fails."""
+    import sqlite3
+
+    db = logdir / "mlflow.db"
+    writer = sqlite3.connect(db, timeout=5, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    done = threading.Event()
+
+    def release() -> None:
+        done.wait(0.3)
+        writer.rollback()
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    try:
+        monitor = Monitor(str(logdir))
+        monitor.refresh()
+        assert len(monitor.store.runs["exp/ml-sql"].scalars["val_loss"]) == STEPS
+    finally:
+        done.set()
+        thread.join()
+        writer.close()
