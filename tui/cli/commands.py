@@ -46,7 +46,8 @@ def _no_runs(monitor: Monitor) -> int | None:
         path, why = next(iter(monitor.scan_errors.items()))
         detail = f" ({printable(path)}: {why})"
     print(
-        f"losswatch: no runs under {printable(monitor.logdir)}: no TensorBoard event files (*tfevents*) found{detail}",
+        f"losswatch: no runs under {printable(monitor.logdir)}: no training logs found (TensorBoard, W&B, MLflow,"
+        f" trackio, Lightning or Keras CSV, Hugging Face){detail}",
         file=sys.stderr,
     )
     return EXIT_USAGE

@@ -20,7 +20,7 @@ class UsageError(Exception):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("logdir", help="folder holding the runs (TensorBoard event files)")
+    parser.add_argument("logdir", help="folder holding the runs (TensorBoard, W&B, MLflow, trackio, CSV or HF logs)")
     parser.add_argument("--train-tag", metavar="REGEX", help="use the tag matching REGEX as the training loss")
     parser.add_argument("--val-tag", metavar="REGEX", help="use the tag matching REGEX as the validation loss")
     parser.add_argument(
