@@ -9,17 +9,6 @@ from rich.text import Text
 from tui.judging.kinds import VERDICT_STYLES
 from tui.text import printable
 
-SEVERITY = {
-    "diverging": 0,
-    "overfitting": 1,
-    "unstable": 2,
-    "data-suspect": 3,
-    "plateau": 4,
-    "learning": 5,
-    "waiting": 6,
-}
-"""Sort order of verdicts: the ones that need attention first."""
-
 
 def number(value: float | None) -> str:
     if value is None:
@@ -29,6 +18,15 @@ def number(value: float | None) -> str:
     if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
         return f"{value:.3g}"
     return f"{value:.4g}"
+
+
+def steps(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def best_at(best: float | None, step: int | None) -> str:
+    """'0.5425 @ 1,600': the best validation value and the step of the checkpoint to keep."""
+    return "–" if step is None else f"{number(best)} @ {step:,}"
 
 
 def age(seconds: float | None) -> str:

@@ -1,4 +1,10 @@
-"""The runs table: one row per run, sortable, filterable, keeping the cursor on the same run."""
+"""The runs table: one row per run, sortable, filterable, keeping the cursor on the same run.
+
+Numbers are never cut: each column is as wide as its widest cell, the widths are
+recomputed whenever a value widens (a step reaching 12,000), and when the pane
+is too narrow whole columns are dropped, least important first. Only the run
+name may be shortened (it then ends in '…').
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,15 @@ import math
 import re
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
 
-from tui.app.format import SEVERITY, age, name_text, number, verdict_text
+from tui.app.format import age, best_at, name_text, number, steps, verdict_text
+from tui.columns import Fitted, fit_columns
 from tui.judging.engine import Verdict
+from tui.judging.kinds import BELL, VERDICT_STYLES, severity
 from tui.store import Run
 
 COLUMNS = [
@@ -26,8 +36,19 @@ COLUMNS = [
     ("age", "age"),
     ("flags", "flags"),
 ]
-"""Most important first, so an 80-column pane shows run, verdict and validation without scrolling."""
+"""Display order. ``↕``: direction of validation loss over the trend window; ``since``: validation points
+since the best one."""
+LABELS = dict(COLUMNS)
+PRIORITY = ["mark", "run", "verdict", "val", "best", "step", "trend", "since", "train", "age", "flags"]
+"""Which columns stay when the pane is narrow: the first six always (the name shortens for them), the rest
+while they fit."""
+ESSENTIAL = 6
 SORTABLE = ["verdict", "run", "step", "train", "val", "best", "since", "age"]
+NAME_MIN = 10
+NAME_MAX = 40
+AGE_WIDTH = 4
+"""'59s', '23h', '120d', 'gone': ages are re-rendered every second without a new layout."""
+ASCENDING, DESCENDING = "▲", "▼"
 
 
 @dataclass(frozen=True)
@@ -37,7 +58,9 @@ class RunRow:
     name: str
     step: int | None
     train: float | None
+    """Newest raw training loss (what was logged, as ``best_val`` is)."""
     val: float | None
+    """Newest raw validation loss."""
     best_val: float | None
     best_step: int | None
     since: int | None
@@ -49,14 +72,16 @@ class RunRow:
     gone: bool
     trouble: bool
     """Damaged or unreadable files."""
+    unreadable: bool = False
+    """A file or the folder could not be read (permission denied, vanished)."""
 
     @classmethod
     def of(cls, run: Run, v: Verdict | None) -> RunRow:
         return cls(
             name=run.name,
             step=v.step if v else run.last_step(),
-            train=v.train if v else None,
-            val=v.val if v else None,
+            train=last_value(run, v.train_tag) if v else None,
+            val=last_value(run, v.val_tag) if v else None,
             best_val=v.best_val if v else None,
             best_step=v.best_step if v else None,
             since=v.since_best if v else None,
@@ -66,13 +91,21 @@ class RunRow:
             last_write=run.last_write,
             gone=run.gone,
             trouble=run.damaged or bool(run.errors),
+            unreadable=bool(run.errors),
         )
+
+
+def last_value(run: Run, tag: str | None) -> float | None:
+    """The newest raw value of a curve (None if the run has no such curve)."""
+    series = run.scalars.get(tag) if tag else None
+    last = series.last() if series is not None else None
+    return last[1] if last is not None else None
 
 
 def _sort_value(row: RunRow, column: str):
     missing = math.inf
     if column == "verdict":
-        return (SEVERITY.get(row.verdict, 9), row.name)
+        return (severity(row.verdict), row.name)
     if column == "run":
         return row.name
     if column == "age":
@@ -99,12 +132,12 @@ class RunsTable(DataTable):
         self._order: list[str] = []
         self._rows: dict[str, RunRow] = {}
         self._ages: dict[str, str] = {}
+        self._layout: Fitted | None = None
+        self._cells_of: dict[str, tuple[tuple[RunRow, bool], dict[str, Text], dict[str, int]]] = {}
+        """Run -> ((row, marked), cells, their widths): cells are made again only for rows that changed."""
+        self._shown: tuple[list[RunRow], float] = ([], 0.0)
         self.follow_top = True
         """Until the user moves the cursor, keep it on the top row (the run most in need of attention)."""
-
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
 
     @property
     def selected(self) -> str | None:
@@ -112,26 +145,32 @@ class RunsTable(DataTable):
             return None
         return self._order[self.cursor_row]
 
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        return self._layout.keys if self._layout else ()
+
     def visible(self, rows: list[RunRow]) -> list[RunRow]:
         shown = [r for r in rows if self.filter is None or self.filter.search(r.name)]
         return sorted(shown, key=lambda r: _sort_value(r, self.sort_column), reverse=self.sort_reverse)
 
     def show(self, rows: list[RunRow], now: float) -> None:
         """Fill the table with ``rows`` (filtered and sorted), keeping the cursor on the same run."""
+        self._shown = (rows, now)
         keep = self.selected
         rows = self.visible(rows)
+        self._cells_of = {row.name: self._cached_cells(row) for row in rows}
+        cells = {name: cached[1] for name, cached in self._cells_of.items()}
+        layout = self._fit()
         order = [r.name for r in rows]
-        if order == self._order:
+        if order == self._order and layout == self._layout:
             for row in rows:
                 if self._rows.get(row.name) != row:
-                    for key, cell in zip((k for k, _ in COLUMNS), self._cells(row, now)):
-                        self.update_cell(row.name, key, cell)
+                    for key in layout.keys:
+                        if key != "age":
+                            self.update_cell(row.name, key, self._fitted(key, cells[row.name][key], layout))
             self.refresh_ages(now)
         else:
-            self.clear()
-            self._ages = {}
-            for row in rows:
-                self.add_row(*self._cells(row, now), key=row.name)
+            self._rebuild(rows, cells, layout)
             self._order = order
             if self.follow_top and order:
                 self.move_cursor(row=0, animate=False)
@@ -139,8 +178,74 @@ class RunsTable(DataTable):
                 self.move_cursor(row=order.index(keep), animate=False)
         self._rows = {r.name: r for r in rows}
 
+    def _rebuild(self, rows: list[RunRow], cells: dict[str, dict[str, Text]], layout: Fitted) -> None:
+        self.clear(columns=True)
+        self._layout = layout
+        self._ages = {}
+        for key in layout.keys:
+            self.add_column(self._label(key), width=layout.width(key), key=key)
+        now = self._shown[1]
+        for row in rows:
+            age_cell = self._age(row, now)
+            row_cells = {**cells[row.name], "age": age_cell}
+            self.add_row(*(self._fitted(key, row_cells[key], layout) for key in layout.keys), key=row.name)
+            self._ages[row.name] = age_cell.plain
+
+    def _label(self, key: str) -> Text:
+        label = LABELS[key]
+        if key == self.sort_column:
+            label += " " + (DESCENDING if self.sort_reverse else ASCENDING)
+        return Text(label, style="bold" if key == self.sort_column else "")
+
+    def _cached_cells(self, row: RunRow) -> tuple[tuple[RunRow, bool], dict[str, Text], dict[str, int]]:
+        state = (row, row.name in self.marked)
+        cached = self._cells_of.get(row.name)
+        if cached is not None and cached[0] == state:
+            return cached
+        cells = self._cells(row)
+        return state, cells, {key: cell.cell_len for key, cell in cells.items()}
+
+    def _fit(self) -> Fitted:
+        natural = {key: cell_len(self._label(key).plain) for key, _ in COLUMNS}
+        for _, _, widths in self._cells_of.values():
+            for key, width in widths.items():
+                if width > natural[key]:
+                    natural[key] = width
+        natural["verdict"] = max(natural["verdict"], *(cell_len(kind) for kind in VERDICT_STYLES))
+        natural["age"] = max(natural["age"], AGE_WIDTH)
+        natural["run"] = min(natural["run"], NAME_MAX)
+        # The vertical scrollbar's room is always kept, so a row more never pushes a column out.
+        available = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
+        return fit_columns(
+            natural,
+            [key for key, _ in COLUMNS],
+            PRIORITY,
+            available,
+            gap=2 * self.cell_padding,
+            essential=ESSENTIAL,
+            elastic="run",
+            elastic_min=NAME_MIN,
+            tail="flags",
+        )
+
+    @staticmethod
+    def _fitted(key: str, cell: Text, layout: Fitted) -> Text:
+        """The cell as shown: only names (the run's, the flags') are ever shortened, and then end in '…'."""
+        width = layout.width(key)
+        if key in ("run", "flags") and cell.cell_len > width:
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis")
+        return cell
+
+    def on_resize(self, _event: events.Resize) -> None:
+        rows, now = self._shown
+        self._order = []  # lay out again for the new width
+        self.show(rows, now)
+
     def refresh_ages(self, now: float) -> None:
         """Update the age cells whose text changed (most change once a minute or less)."""
+        if "age" not in self.shown_columns:
+            return
         for name in self._order:
             row = self._rows.get(name)
             if row is None:
@@ -148,6 +253,10 @@ class RunsTable(DataTable):
             cell = self._age(row, now)
             if self._ages.get(name) != cell.plain:
                 self._ages[name] = cell.plain
+                if cell.cell_len > self.columns["age"].width:  # a run a thousand days old: lay out again
+                    self._order = []
+                    self.show(*self._shown)
+                    return
                 self.update_cell(name, "age", cell)
 
     def _age(self, row: RunRow, now: float) -> Text:
@@ -157,24 +266,25 @@ class RunsTable(DataTable):
             age(now - row.last_write if row.last_write else None), style="yellow" if "stalled" in row.flags else ""
         )
 
-    def _cells(self, row: RunRow, now: float) -> list:
-        best = "–" if row.best_step is None else f"{number(row.best_val)} @ {row.best_step:,}"
+    def _cells(self, row: RunRow) -> dict[str, Text]:
+        """Every cell but the age (which changes with the clock, in ``refresh_ages``)."""
         extra = [f.split(":")[0] for f in row.flags]
-        if row.trouble:
+        if row.unreadable:
+            extra.append("unreadable")
+        elif row.trouble:
             extra.append("damaged")
-        return [
-            Text("●" if row.name in self.marked else " ", style="bold cyan"),
-            name_text(row.name, 32, style="bold" if row.verdict in ("overfitting", "diverging") else ""),
-            verdict_text(row.verdict),
-            Text(row.trend, style={"↑": "red", "↓": "green"}.get(row.trend, "")),
-            Text(number(row.val), justify="right"),
-            Text(best),
-            Text("–" if row.since is None else str(row.since), justify="right"),
-            Text(number(row.train), justify="right"),
-            Text("–" if row.step is None else f"{row.step:,}", justify="right"),
-            self._age(row, now),
-            Text(",".join(sorted(set(extra))), style="dim"),
-        ]
+        return {
+            "mark": Text("●" if row.name in self.marked else " ", style="bold cyan"),
+            "run": name_text(row.name, style="bold" if row.verdict in BELL else ""),
+            "verdict": verdict_text(row.verdict),
+            "trend": Text(row.trend, style={"↑": "red", "↓": "green"}.get(row.trend, "")),
+            "val": Text(number(row.val), justify="right"),
+            "best": Text(best_at(row.best_val, row.best_step)),
+            "since": Text("–" if row.since is None else str(row.since), justify="right"),
+            "train": Text(number(row.train), justify="right"),
+            "step": Text(steps(row.step), justify="right"),
+            "flags": Text(",".join(sorted(set(extra))), style="dim"),
+        }
 
     def on_key(self, event) -> None:
         if event.key in ("up", "down", "pageup", "pagedown", "home", "end"):
@@ -184,13 +294,20 @@ class RunsTable(DataTable):
         self.follow_top = False
 
     def cycle_sort(self, column: str | None = None) -> None:
-        """Sort by ``column`` (again: reverse), or by the next sortable column."""
+        """Sort by ``column`` (again: reverse); without one (the ``s`` key): reverse the current
+        column if it is sorted ascending, else sort by the next column, ascending.
+
+        The verdict column is only sorted ascending this way (attention first), as it starts.
+        """
         if column is None:
-            column = SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)]
-            self.sort_reverse = False
+            if not self.sort_reverse and self.sort_column != "verdict":
+                self.sort_reverse = True
+            else:
+                self.sort_column = SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)]
+                self.sort_reverse = False
         elif column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
+            self.sort_column = column
             self.sort_reverse = False
-        self.sort_column = column
-        self._order = []  # force a rebuild in the new order
+        self._order = []  # force a rebuild in the new order, with the new header

@@ -19,6 +19,27 @@ ATTENTION = frozenset({"overfitting", "diverging", "unstable", "data-suspect", "
 BELL = frozenset({"overfitting", "diverging"})
 """Alerts that ring the terminal bell."""
 
+SEVERITY = {
+    "diverging": 0,
+    "overfitting": 1,
+    "unstable": 2,
+    "data-suspect": 3,
+    "plateau": 4,
+    "learning": 5,
+    "waiting": 6,
+}
+"""Sort order of verdicts: the ones that need attention first."""
+
+
+def severity(kind: str) -> int:
+    """Where a verdict sorts; a kind missing from SEVERITY sorts by whether it rings or needs attention."""
+    if kind in SEVERITY:
+        return SEVERITY[kind]
+    if kind in BELL:
+        return SEVERITY["overfitting"]
+    return SEVERITY["plateau"] if kind in ATTENTION else SEVERITY["learning"]
+
+
 ADVICE = {
     "waiting": "not enough points yet to judge a trend",
     "learning": "keep training",
