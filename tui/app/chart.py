@@ -1,11 +1,19 @@
-"""The chart panel: plotext curves of the selected run, drawn only when something changed."""
+"""The chart panel: plotext curves of the selected run, drawn only when something changed.
+
+The title is a line of its own above the plot (``ChartTitle``), so it can be
+coloured (the legend of the vertical lines) and shortened to fit: the run's
+name is never dropped, only cut with '…' as a last resort.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui.app.downsample import minmax_downsample
@@ -37,10 +45,13 @@ class Curve:
 
 @dataclass(frozen=True)
 class Marker:
-    """A vertical line at ``x`` (best validation step, overfitting onset)."""
+    """A vertical line at ``x`` (best validation step, overfitting onset), named in the title's legend."""
 
     x: float
     color: str
+    label: str = ""
+    short: str = ""
+    """A shorter label for narrow panes."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +59,108 @@ class ChartSpec:
     """Everything the chart shows, and a key that changes when any of it does."""
 
     key: tuple
-    title: str = ""
+    heading: str = ""
+    """What is charted: the run's name (or the compare set); kept in the title whatever the width."""
+    detail: str = ""
+    """Secondary title text (tag, smoothing), dropped first when the pane is narrow."""
     xlabel: str = "step"
     curves: list[Curve] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     log_y: bool = False
     empty_message: str = "no data"
+    integer_x: bool = True
+    """Ticks at whole numbers (steps); time axes may tick at fractions of their unit."""
+
+    @property
+    def title(self) -> str:
+        return " · ".join(part for part in (self.heading, self.detail) if part)
+
+    @property
+    def empty(self) -> bool:
+        return not any(len(c.x) for c in self.curves)
+
+
+SEPARATOR = " · "
+NAME_MIN = 8
+
+
+def title_text(spec: ChartSpec | None, width: int) -> Text:
+    """The chart's title for ``width`` cells: name, legend, detail; the detail goes first, then the
+    legend shortens, then the name is cut with '…'; the legend is dropped only if nothing else fits."""
+    if spec is None:
+        return Text("select a run", style="dim")
+    if spec.empty:
+        return _cut(Text(printable(spec.empty_message), style="dim"), width)
+    heading = printable(spec.heading)
+    detail = [(printable(spec.detail), "dim")] if spec.detail else []
+    long = [("│ " + m.label, m.color) for m in spec.markers if m.label]
+    short = [("│ " + (m.short or m.label), m.color) for m in spec.markers if m.label]
+    for parts in (detail + long, long, short):
+        if cell_len(heading) + sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in parts) <= width:
+            return _joined(heading, parts)
+    room = width - sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in short)
+    if room >= min(NAME_MIN, cell_len(heading)):
+        return _joined(printable(spec.heading, room), short)
+    return _cut(Text(heading, style="bold"), width)
+
+
+def _joined(heading: str, parts: list[tuple[str, str]]) -> Text:
+    text = Text(heading, style="bold")
+    for part, style in parts:
+        text.append(SEPARATOR, style="dim")
+        text.append(part, style=style)
+    return text
+
+
+def _cut(text: Text, width: int) -> Text:
+    text.truncate(max(width, 1), overflow="ellipsis")
+    return text
+
+
+class ChartTitle(Static):
+    """One line above the plot naming what is charted; re-fitted when the pane's width changes."""
+
+    DEFAULT_CSS = """
+    ChartTitle { height: 1; width: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spec: ChartSpec | None = None
+
+    def show(self, spec: ChartSpec | None) -> None:
+        if spec is not self.spec:
+            self.spec = spec
+            self.refresh()
+
+    def render(self) -> Text:
+        return title_text(self.spec, self.size.width)
+
+
+def nice_ticks(low: float, high: float, most: int, integer: bool) -> list[float]:
+    """At most ``most`` round tick positions (1, 2 or 5 times a power of ten apart) within [low, high]."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return []
+    if high <= low:
+        return [low]
+    raw = (high - low) / max(most - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9 and len(ticks) <= most:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def tick_label(value: float, integer: bool) -> str:
+    if integer:
+        return f"{round(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 class LossChart(PlotextPlot):
@@ -93,11 +200,14 @@ class LossChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         columns = max(self.size.width - 12, 10)
-        if spec is None or not any(len(c.x) for c in spec.curves):
-            plt.title(printable(spec.empty_message if spec else "select a run"))
-            return
-        plt.title(printable(spec.title, 120))
+        if spec is None or spec.empty:
+            return  # the title line says why
         plt.xlabel(spec.xlabel)
+        low = min(float(c.x[0]) for c in spec.curves if len(c.x))
+        high = max(float(c.x[-1]) for c in spec.curves if len(c.x))
+        ticks = nice_ticks(low, high, max(2, columns // 7), spec.integer_x)
+        if ticks:
+            plt.xticks(ticks, [tick_label(t, spec.integer_x) for t in ticks])
         for curve in spec.curves:
             x, y = curve.x, curve.y
             if spec.log_y:

@@ -8,7 +8,7 @@ smooths that point.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,7 +28,7 @@ class View:
     tag: str | None = None
     weight: float = 0.6
     x_axis: str = "step"
-    """'step' or 'time' (hours since the run's first point)."""
+    """'step' or 'time' (since the run's first point, in seconds, minutes, hours or days as the span fits)."""
     log_y: bool = False
 
 
@@ -53,11 +53,32 @@ class SmoothingCache:
             del self._cache[key]
 
 
+TIME_UNITS = (("seconds", 1.0, 120.0), ("minutes", 60.0, 2 * 3600.0), ("hours", 3600.0, 2 * 86400.0))
+"""(unit, seconds in it, longest span shown in it); longer spans are shown in days."""
+
+
+def time_unit(span_seconds: float) -> tuple[str, float]:
+    """The unit a time axis of this span reads best in: seconds, minutes, hours or days."""
+    for unit, size, longest in TIME_UNITS:
+        if span_seconds < longest:
+            return unit, size
+    return "days", 86400.0
+
+
 def _x(series: Series, x_axis: str, origin: float | None) -> np.ndarray:
     steps, _, walls = series.arrays()
     if x_axis == "time" and walls.size:
-        return (walls - (origin if origin is not None else walls[0])) / 3600.0
+        return walls - (origin if origin is not None else walls[0])
     return steps.astype(np.float64)
+
+
+def _in_time_unit(curves: list[Curve], markers: list[Marker]) -> tuple[list[Curve], list[Marker], str]:
+    """Curves and markers with x in seconds, rescaled to the unit their span fits, and the axis label."""
+    span = max((float(c.x[-1]) for c in curves if len(c.x)), default=0.0)
+    unit, size = time_unit(span)
+    curves = [replace(c, x=c.x / size) for c in curves]
+    markers = [replace(m, x=m.x / size) for m in markers]
+    return curves, markers, f"{unit} since start"
 
 
 def _origin(run: Run) -> float | None:
@@ -97,7 +118,7 @@ def _step_to_x(run: Run, tag: str | None, step: int | None, view: View, origin: 
     index = int(np.searchsorted(steps, step))
     if index >= len(walls):
         return None
-    return float((walls[index] - (origin or walls[0])) / 3600.0)
+    return float(walls[index] - (origin or walls[0]))
 
 
 def chart_spec(
@@ -109,10 +130,9 @@ def chart_spec(
     marked: list[str] | None = None,
 ) -> ChartSpec:
     """The spec for the chart panel; its key changes exactly when what it shows changes."""
-    xlabel = "hours since start" if view.x_axis == "time" else "step"
     with store.lock:
         if view.mode == "compare":
-            return _compare_spec(store, verdicts, marked or [], view, cache, xlabel)
+            return _compare_spec(store, verdicts, marked or [], view, cache)
         run = store.runs.get(run_name) if run_name else None
         if run is None:
             return ChartSpec(key=("none",), empty_message="no run selected")
@@ -123,8 +143,9 @@ def chart_spec(
         smoothing = f"smoothing {view.weight:.2f}"
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
-            return ChartSpec(
-                key=key, title=f"{run.name} · {view.tag} · {smoothing}", xlabel=xlabel, curves=curves, log_y=view.log_y
+            return _on_axis(
+                ChartSpec(key=key, heading=f"{run.name} · {view.tag}", detail=smoothing, curves=curves),
+                view,
             )
         curves: list[Curve] = []
         train_tag = verdict.train_tag if verdict else None
@@ -136,25 +157,33 @@ def chart_spec(
         markers = []
         best = _step_to_x(run, val_tag, verdict.best_step if verdict else None, view, origin)
         if best is not None:
-            markers.append(Marker(best, "green"))
+            markers.append(Marker(best, "green", "best val", "best"))
         onset = _step_to_x(run, val_tag, verdict.onset_step if verdict else None, view, origin)
         if onset is not None:
-            markers.append(Marker(onset, "red"))
-        legend = " · best val │green" + (" · overfitting onset │red" if onset is not None else "")
-        title = f"{run.name} · {smoothing}{legend if best is not None else ''}"
-        return ChartSpec(
-            key=key,
-            title=title,
-            xlabel=xlabel,
-            curves=curves,
-            markers=markers,
-            log_y=view.log_y,
-            empty_message=f"{run.name}: no loss curves found (choose a tag)",
+            markers.append(Marker(onset, "red", "overfitting onset", "onset"))
+        return _on_axis(
+            ChartSpec(
+                key=key,
+                heading=run.name,
+                detail=smoothing,
+                curves=curves,
+                markers=markers,
+                empty_message=f"{run.name}: no loss curves found (choose a tag)",
+            ),
+            view,
         )
 
 
+def _on_axis(spec: ChartSpec, view: View) -> ChartSpec:
+    """The spec with the view's axes: x in steps or in the time unit that fits, log y or not."""
+    if view.x_axis != "time":
+        return replace(spec, xlabel="step", log_y=view.log_y)
+    curves, markers, xlabel = _in_time_unit(spec.curves, spec.markers)
+    return replace(spec, curves=curves, markers=markers, xlabel=xlabel, log_y=view.log_y, integer_x=False)
+
+
 def _compare_spec(
-    store: Store, verdicts: Mapping[str, Verdict], marked: list[str], view: View, cache: SmoothingCache, xlabel: str
+    store: Store, verdicts: Mapping[str, Verdict], marked: list[str], view: View, cache: SmoothingCache
 ) -> ChartSpec:
     curves: list[Curve] = []
     lengths = []
@@ -170,11 +199,11 @@ def _compare_spec(
         curves.append(Curve(name, *_sorted(_x(series, view.x_axis, origin), y), PALETTE[i % len(PALETTE)]))
         lengths.append((name, len(series), series.generation))
     key = ("compare", tuple(marked), view, tuple(lengths))
-    return ChartSpec(
+    spec = ChartSpec(
         key=key,
-        title=f"validation loss of {len(curves)} marked runs · smoothing {view.weight:.2f}",
-        xlabel=xlabel,
+        heading=f"validation loss of {len(curves)} marked runs",
+        detail=f"smoothing {view.weight:.2f}",
         curves=curves,
-        log_y=view.log_y,
         empty_message="mark runs with space, then press c to compare",
     )
+    return _on_axis(spec, view)
