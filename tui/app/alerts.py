@@ -1,24 +1,51 @@
-"""The alert log: newest first, one entry per alert, reasons wrapped to the pane's width."""
+"""The alert log: bells (overfitting, diverging) on top, then notices, newest first.
+
+A short pane holds two or three alerts; the ones that rang the bell must be
+among them, so they come first, and a notice repeated for the same run (a flag
+on several layers, a plateau that came back) takes one line with its count.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.app.format import name_text
+from tui.app.format import name_text, steps
 from tui.judging.engine import Alert
-from tui.judging.kinds import VERDICT_STYLES
+from tui.judging.kinds import BELL, VERDICT_STYLES
 from tui.text import printable
 
 MAX_ALERTS = 50
+NARROW = 100
+"""Below this width the clock column is left out, leaving the reason room to breathe."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the log: an alert, and how many like it (same run and kind) it stands for."""
+
+    alert: Alert
+    count: int = 1
+
+
+def entries(alerts: list[Alert]) -> list[Entry]:
+    """Bells newest first, then notices grouped by (run, kind), the group shown by its newest alert."""
+    bells = [Entry(a) for a in reversed(alerts) if a.kind in BELL]
+    groups: dict[tuple[str, str], list[Alert]] = {}
+    for alert in reversed(alerts):
+        if alert.kind not in BELL:
+            groups.setdefault((alert.run, alert.kind), []).append(alert)
+    notices = [Entry(group[0], len(group)) for group in groups.values()]
+    return (bells + notices)[:MAX_ALERTS]
 
 
 class AlertLog(VerticalScroll):
-    """Alerts as a table (time, run, kind, step, reason), newest on top; rebuilt only when new ones arrive."""
+    """Alerts as a table (time, run, kind, step, reason); rebuilt only when new ones arrive or the width changes."""
 
     DEFAULT_CSS = """
     AlertLog { height: 5; }
@@ -27,31 +54,39 @@ class AlertLog(VerticalScroll):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._shown = -1
+        self._shown: tuple[int, bool] | None = None
+        self._alerts: list[Alert] = []
         self.body = Static()
 
     def compose(self):
         yield self.body
 
+    def on_resize(self) -> None:
+        self.show(self._alerts)
+
     def show(self, alerts: list[Alert]) -> None:
-        if len(alerts) == self._shown:
+        narrow = self.size.width < NARROW
+        if (len(alerts), narrow) == self._shown:
             return
-        self._shown = len(alerts)
+        self._shown = (len(alerts), narrow)
+        self._alerts = list(alerts)
+        if not alerts:
+            self.body.update(Text("no alerts yet", style="dim"))
+            return
         table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
-        table.add_column("time", style="dim", no_wrap=True)
+        if not narrow:
+            table.add_column("time", style="dim", no_wrap=True)
         table.add_column("run", no_wrap=True, max_width=28, overflow="ellipsis")
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
-        for alert in reversed(alerts[-MAX_ALERTS:]):
-            table.add_row(
-                time.strftime("%H:%M:%S", time.localtime(alert.time)),
-                name_text(alert.run),
-                Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow")),
-                f"{alert.step:,}",
-                Text(printable(alert.reason)),
-            )
-        if not alerts:
-            self.body.update(Text("no alerts yet", style="dim"))
-        else:
-            self.body.update(table)
+        for entry in entries(alerts):
+            alert = entry.alert
+            kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
+            if entry.count > 1:
+                kind.append(f" ×{entry.count}", style="dim")
+            cells = [name_text(alert.run), kind, steps(alert.step), Text(printable(alert.reason))]
+            if not narrow:
+                cells.insert(0, time.strftime("%H:%M:%S", time.localtime(alert.time)))
+            table.add_row(*cells)
+        self.body.update(table)
