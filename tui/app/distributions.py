@@ -22,6 +22,8 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
+from tui.app.chart import nice_ticks, tick_label
+from tui.columns import Column, fitted_table
 from tui.judging.layers import PERCENTILES, LayerReport, percentiles
 from tui.live.monitor import Monitor
 from tui.store import Store
@@ -61,40 +63,60 @@ class _CachedPlot(PlotextPlot):
         return self._text
 
 
-def layer_table(reports: list[LayerReport], chosen: str | None) -> Table:
-    table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
-    for column, justify in (
-        ("layer", "left"),
-        ("kind", "left"),
-        ("hists", "right"),
-        ("std", "right"),
-        ("moved since first", "right"),
-        ("moved recently", "right"),
-        ("at zero", "right"),
-        ("flag", "left"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=column != "layer", overflow="fold")
+LAYER_COLUMNS = [
+    Column("layer", "layer"),
+    Column("kind", "kind"),
+    Column("hists", "hists", "right"),
+    Column("std", "std", "right"),
+    Column("total", "moved, total", "right"),
+    Column("recent", "moved, recent", "right"),
+    Column("zero", "at zero", "right"),
+    Column("flag", "flag"),
+]
+LAYER_PRIORITY = ["layer", "flag", "zero", "recent", "total", "kind", "std", "hists"]
+"""Narrow panes keep the layer's name whole and the figures behind the flags; counts go first."""
+
+
+def layer_table(reports: list[LayerReport], chosen: str | None, width: int = 200) -> Table:
+    rows = []
     for r in reports:
         flag = Text("")
         if r.static:
             flag = Text("weights-static", style="bold yellow")
         elif r.dead:
             flag = Text("dead-units", style="bold red")
-        zero = "–" if r.zero_fraction is None else f"{r.zero_fraction:.0%}"
-        moved = "–" if r.kind == "sparsity" else f"{r.change_total:.3g} σ"
-        recent = "–" if r.kind == "sparsity" else f"{r.change_recent:.3g} σ"
-        style = "reverse" if r.tag == chosen else ""
-        table.add_row(
-            Text(printable(r.tag, 60), style=style),
-            r.kind,
-            str(r.steps),
-            "–" if r.kind == "sparsity" else f"{r.std:.3g}",
-            moved,
-            recent,
-            zero,
-            flag,
+        sparsity = r.kind == "sparsity"
+        rows.append(
+            {
+                "layer": Text(printable(r.tag), style="reverse" if r.tag == chosen else ""),
+                "kind": Text(r.kind),
+                "hists": Text(str(r.steps)),
+                "std": Text("–" if sparsity else f"{r.std:.3g}"),
+                "total": Text("–" if sparsity else f"{r.change_total:.3g} σ"),
+                "recent": Text("–" if sparsity else f"{r.change_recent:.3g} σ"),
+                "zero": Text("–" if r.zero_fraction is None else f"{r.zero_fraction:.0%}"),
+                "flag": flag,
+            }
         )
-    return table
+    return fitted_table(
+        LAYER_COLUMNS, rows, width, LAYER_PRIORITY, essential=2, elastic="layer", elastic_min=16, header_style="bold"
+    )
+
+
+class LayerTable(Static):
+    """The per-layer figures, laid out again when the pane's width changes."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.reports: list[LayerReport] = []
+        self.chosen: str | None = None
+
+    def show(self, reports: list[LayerReport], chosen: str | None) -> None:
+        self.reports, self.chosen = reports, chosen
+        self.refresh(layout=True)
+
+    def render(self) -> Table:
+        return layer_table(self.reports, self.chosen, self.size.width or self.app.size.width)
 
 
 class DistributionScreen(Screen[None]):
@@ -103,7 +125,7 @@ class DistributionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "app.pop_screen", "back")]
     DEFAULT_CSS = """
     DistributionScreen #dist-top { height: 1fr; }
-    DistributionScreen #hist-tags { width: 30; }
+    DistributionScreen #hist-tags { width: 24; }
     DistributionScreen #bands { width: 2fr; }
     DistributionScreen #latest { width: 1fr; }
     DistributionScreen #layers { height: auto; max-height: 40%; }
@@ -124,8 +146,8 @@ class DistributionScreen(Screen[None]):
             with Vertical(), Horizontal():
                 yield _CachedPlot(id="bands")
                 yield _CachedPlot(id="latest")
-        yield Static(id="layers")
-        yield Footer()
+        yield LayerTable(id="layers")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         run = self.store.runs[self.run_name]
@@ -160,6 +182,8 @@ class DistributionScreen(Screen[None]):
         def paint_bands(plt, _width):
             plt.title("percentiles over steps (0 7 16 31 50 69 84 93 100)")
             plt.xlabel("step")
+            ticks = nice_ticks(float(steps[0]), float(steps[-1]), max(3, (_width - 8) // 7), integer=True)
+            plt.xticks(ticks, [tick_label(t, True) for t in ticks])
             for i, _q in enumerate(PERCENTILES):
                 plt.plot(steps.tolist(), bands[:, i].tolist(), color=BAND_COLORS[i], marker="hd")
 
@@ -182,4 +206,4 @@ class DistributionScreen(Screen[None]):
             if plot.key != key:
                 plot.key = key
                 plot.refresh()
-        self.query_one("#layers", Static).update(layer_table(reports, self.tag))
+        self.query_one("#layers", LayerTable).show(reports, self.tag)

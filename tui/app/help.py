@@ -12,21 +12,32 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.judging.kinds import ADVICE, TABLE
+from tui.judging.kinds import ADVICE, TABLE, VERDICT_STYLES
 
 KEYS = [
     ("↑ ↓ / click", "select a run"),
-    ("enter", "focus the tags of the selected run"),
-    ("s / click header", "sort (again: reverse)"),
+    ("enter", "focus the tags of the selected run (escape: back to the runs)"),
+    ("s", "sort by the next column; again: reverse it (the header shows ▲ or ▼)"),
+    ("click a header", "sort by that column; again: reverse"),
     ("/", "filter runs by regex (escape clears)"),
     ("space", "mark a run for comparison"),
     ("c", "compare the validation curves of marked runs"),
-    ("x", "x axis: step / relative wall time"),
+    ("x", "x axis: step / time since the run's start"),
     ("l", "log y axis"),
     ("[ ]", "less / more smoothing"),
     ("h", "weight and activation distributions of the selected run"),
     ("?", "this help"),
     ("q", "quit"),
+]
+
+COLUMN_LEGEND = [
+    ("val, train", "the newest validation and training loss, as logged (not smoothed)"),
+    ("best @ step", "the lowest validation loss and its step: the checkpoint to keep"),
+    ("since", "validation points since the best one"),
+    ("↕", "validation loss over the trend window: ↓ falling, → flat, ↑ rising"),
+    ("step", "the newest step of the loss curves"),
+    ("age", "time since the newest point was written; 'gone' when its folder vanished"),
+    ("flags", "see below; 'damaged' or 'unreadable' when files could not be read whole"),
 ]
 
 
@@ -39,16 +50,31 @@ def keys_table() -> Table:
     return table
 
 
+def columns_table() -> Table:
+    table = Table(title="Columns", expand=True, show_edge=False)
+    table.add_column("column", style="bold cyan", no_wrap=True)
+    table.add_column("shows")
+    for column, shows in COLUMN_LEGEND:
+        table.add_row(column, shows)
+    return table
+
+
 def verdict_table() -> Table:
+    """The practitioners' table, then any other verdict, then the flags: all read from ``kinds``."""
     table = Table(title="Verdicts", expand=True, show_edge=False)
     table.add_column("train loss", no_wrap=True)
     table.add_column("val loss", no_wrap=True)
     table.add_column("verdict", style="bold", no_wrap=True)
     table.add_column("advice")
     for train, val, verdict in TABLE:
-        table.add_row(train, val, verdict, ADVICE[verdict])
-    for flag in ("noisy-val", "weights-static", "dead-units", "stalled", "gap"):
-        table.add_row("", "", Text(flag, style="dim"), ADVICE[flag])
+        table.add_row(train, val, Text(verdict, style=VERDICT_STYLES.get(verdict, "")), ADVICE[verdict])
+    in_table = {verdict for _, _, verdict in TABLE}
+    for verdict, style in VERDICT_STYLES.items():
+        if verdict not in in_table and verdict in ADVICE:
+            table.add_row("", "", Text(verdict, style=style), ADVICE[verdict])
+    for flag, advice in ADVICE.items():
+        if flag not in VERDICT_STYLES:
+            table.add_row("", "", Text(flag, style="dim"), advice)
     return table
 
 
@@ -67,6 +93,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(keys_table())
+            yield Static(columns_table())
             yield Static(verdict_table())
             yield Static(
                 Text(
