@@ -20,8 +20,10 @@ from tui.judging.thresholds import Thresholds
 from tui.live.memory import release_free_memory
 from tui.sources.base import Source, Stream
 from tui.sources.formats import all_formats, find_sources, open_stream
+from tui.sources.points import FileHealth
 from tui.sources.roots.base import Listing, Root
 from tui.sources.roots.local import LocalRoot
+from tui.sources.tensorboard.discovery import run_name_for
 from tui.store import Change, Store
 
 Tailer = Stream
@@ -79,6 +81,8 @@ class Monitor:
         self.alerts: list[Alert] = []
         """Every alert raised so far, oldest first."""
         self.scan_errors: dict[str, str] = {}
+        self._unreadable: dict[str, str] = {}
+        """Folder (root-relative) -> run, for folders a listing could not read (shown as runs that cannot be read)."""
         self.logdir_missing = False
         self.listing = Listing()
         """The last listing of the root (file sizes for ordering the first read)."""
@@ -134,7 +138,7 @@ class Monitor:
                 self.store.notes.append(note)
         known_runs = {stream.run for stream in self.streams.values()}
         new_runs: list[NewRun] = []
-        present = set()
+        present = self._note_unreadable(listing.errors, known_runs, new_runs)
         for source in found.sources:
             present.add(source.run)
             stream = self.streams.get(source.key)
@@ -150,6 +154,28 @@ class Monitor:
             for name, run in self.store.runs.items():
                 run.gone = name not in present
         return new_runs
+
+    def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
+        """Folders under LOGDIR that cannot be listed become runs with the OS's reason (as an unreadable
+        file is), instead of vanishing; a folder readable again loses the reason. Returns their runs."""
+        with self.store.lock:
+            for path in set(self._unreadable) - set(errors):
+                name = self._unreadable.pop(path)
+                run = self.store.runs.get(name)
+                if run is not None:
+                    run.files.pop(path, None)
+                    if not run.files and not run.has_points:  # its runs, if any, are found under their own names
+                        del self.store.runs[name]
+            for path, why in errors.items():
+                if path in ("", "."):
+                    continue
+                name = run_name_for(path)[0]
+                self._unreadable[path] = name
+                self.store.run(name).files[path] = FileHealth(error=why[:1].lower() + why[1:])
+                if name not in known_runs:
+                    known_runs.add(name)
+                    new_runs.append(NewRun(name, self.place(path)))
+        return set(self._unreadable.values())
 
     def _add(self, source: Source) -> None:
         self.streams[source.key] = open_stream(source)
