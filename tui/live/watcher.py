@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import threading
+import warnings
 from collections.abc import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -58,6 +59,8 @@ class Watcher:
         self._user_poll = bool(poll_seconds)
         self.mode = "polling" if poll_seconds else "inotify"
         self.note: str | None = None
+        self.rounds = 0
+        """Rounds done; after the first, an empty store means LOGDIR has no runs yet (not: not looked yet)."""
         self._changed: set[str] = set()
         self._rescan = True
         self._cond = threading.Condition()
@@ -84,6 +87,9 @@ class Watcher:
             self._observer = None
 
     def _start_observer(self) -> None:
+        # watchdog warns, over several lines, when a folder created with its subfolders (os.makedirs
+        # of a new run) is added to the watch twice; the second add is harmless.
+        warnings.filterwarnings("ignore", message="Callback with id .* already exists", category=RuntimeWarning)
         observer = Observer()
         try:
             observer.schedule(_Wake(self._wake), self.monitor.logdir, recursive=True)
@@ -97,7 +103,8 @@ class Watcher:
                 self.note = f"file watching failed ({error.strerror}): polling every 1 s instead"
             self.mode = "polling"
             self.poll_seconds = 1.0
-            self.monitor.store.notes.append(self.note)
+            if error.errno != errno.ENOENT:  # a missing LOGDIR is shown while it is missing (Monitor.logdir_missing)
+                self.monitor.store.notes.append(self.note)
             return
         self._observer = observer
 
@@ -135,6 +142,7 @@ class Watcher:
             )
             alerts = self.monitor.check_stalled()
             self._follow_logdir()
+            self.rounds += 1
             if alerts:
                 self.callback([], [], alerts)
 
@@ -144,7 +152,6 @@ class Watcher:
             self._stop_observer()
             self.mode, self.poll_seconds = "polling", 1.0
             self.note = "log directory missing: waiting for it to come back"
-            self.monitor.store.notes.append(self.note)
         elif (
             not self.monitor.logdir_missing
             and self._observer is None
