@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.alerts import AlertLog
-from tui.app.chart import LossChart
+from tui.app.chart import ChartTitle, LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunRow, RunsTable
@@ -26,11 +28,17 @@ from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.live.monitor import Monitor, NewRun
 from tui.live.watcher import Watcher
+from tui.notify import notification
 from tui.store import Change
 from tui.text import printable
 
 PAIR_OPTION = "\0pair"
 WEIGHT_STEP = 0.05
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Stop the app cleanly (terminal restored, watcher and workers ended) on any of these."""
+
+
+SMOOTHING = Binding.Group("smooth", compact=True)
 
 
 class EngineUpdate(Message):
@@ -55,11 +63,11 @@ class LossWatchApp(App[None]):
         Binding("s", "sort", "sort"),
         Binding("space", "mark", "mark", show=False),
         Binding("c", "compare", "compare"),
-        Binding("x", "toggle_x", "step/time"),
+        Binding("x", "toggle_x", "x-axis"),
         Binding("l", "toggle_log", "log y"),
-        Binding("left_square_bracket", "smoothing(-1)", "smooth-", key_display="["),
-        Binding("right_square_bracket", "smoothing(1)", "smooth+", key_display="]"),
-        Binding("h", "distributions", "histograms"),
+        Binding("left_square_bracket", "smoothing(-1)", "smooth", key_display="[", group=SMOOTHING),
+        Binding("right_square_bracket", "smoothing(1)", "smooth", key_display="]", group=SMOOTHING),
+        Binding("h", "distributions", "hist"),
         Binding("escape", "escape", show=False),
     ]
 
@@ -70,8 +78,14 @@ class LossWatchApp(App[None]):
         poll_seconds: float | None = None,
         watch: bool = True,
         clock: Callable[[], float] = time.time,
+        notify: str | None = None,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
+        self.notify_osc = notify
+        """'777' or '9': also send a desktop notification (OSC escape sequence) with each bell."""
+        self.handle_signals = handle_signals
+        self._previous_handlers: dict[int, object] = {}
         self.monitor = monitor
         self.store = monitor.store
         self.ring_bell = bell
@@ -96,16 +110,19 @@ class LossWatchApp(App[None]):
             yield Input(placeholder="filter runs (regex), enter to apply, escape to clear", id="filter")
             yield RunsTable(id="runs")
             with Horizontal(id="middle"):
-                yield LossChart(id="chart")
+                with Vertical(id="plot"):
+                    yield ChartTitle(id="chart-title")
+                    yield LossChart(id="chart")
                 yield OptionList(id="tags")
             yield Static(id="status")
             yield AlertLog(id="alerts")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         # Keep direct references: timers fire whichever screen is on top (help, distributions).
         self.table = self.query_one("#runs", RunsTable)
         self.chart = self.query_one("#chart", LossChart)
+        self.chart_title = self.query_one("#chart-title", ChartTitle)
         self.tags = self.query_one("#tags", OptionList)
         self.status = self.query_one("#status", Static)
         self.alert_log = self.query_one("#alerts", AlertLog)
@@ -114,6 +131,8 @@ class LossWatchApp(App[None]):
         self.sub_title = printable(self.monitor.label, 60)
         self.filter_box.display = False
         self.table.focus()
+        if self.handle_signals:
+            self._install_signal_handlers()
         self.set_interval(0.25, self._tick)
         self.set_interval(1.0, self._refresh_ages)
         if self.watch_files:
@@ -126,6 +145,24 @@ class LossWatchApp(App[None]):
     def on_unmount(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        self._restore_signal_handlers()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM, SIGHUP (the pane closed) and a SIGINT sent by kill end the app as `q` does.
+
+        Installed explicitly: a job started in the background of a script begins with SIGINT ignored.
+        """
+        loop = asyncio.get_running_loop()
+        for number in STOP_SIGNALS:
+            self._previous_handlers[number] = signal.getsignal(number)
+            loop.add_signal_handler(number, self.exit)
+
+    def _restore_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for number, previous in self._previous_handlers.items():
+            loop.remove_signal_handler(number)
+            signal.signal(number, previous)  # type: ignore[arg-type]
+        self._previous_handlers = {}
 
     # ---- engine → UI ---------------------------------------------------------------------
 
@@ -139,10 +176,21 @@ class LossWatchApp(App[None]):
         for change in message.changes:
             if change.purged_from is not None:
                 self.smoothing.forget(change.run)
-        if self.ring_bell and any(alert.kind in BELL for alert in message.alerts):
+        bells = [alert for alert in message.alerts if alert.kind in BELL]
+        if self.ring_bell and bells:
             self.bells += 1
             self.bell()
+        if self.notify_osc and bells:
+            for alert in bells:
+                verdict = self.monitor.verdict(alert.run)
+                self.write_terminal(notification(alert, verdict.best_step if verdict else None, self.notify_osc))
         self._refresh()
+
+    def write_terminal(self, data: str) -> None:
+        """Write escape sequences straight to the terminal (a desktop notification)."""
+        if self._driver is not None:
+            self._driver.write(data)
+            self._driver.flush()
 
     def _tick(self) -> None:
         if self._dirty:
@@ -169,6 +217,7 @@ class LossWatchApp(App[None]):
         marked = sorted(self.table.marked)
         spec = chart_spec(self.store, self.monitor.verdicts, self.selected, self.view, self.smoothing, marked)
         self.chart.show(spec)
+        self.chart_title.show(spec)
 
     def _update_tags(self) -> None:
         run = self.store.runs.get(self.selected) if self.selected else None
@@ -182,27 +231,34 @@ class LossWatchApp(App[None]):
             return
         options.add_option(Option(Text("train + val loss", style="bold"), id=PAIR_OPTION))
         for tag in tags:
-            options.add_option(Option(Text(printable(tag, 60)), id=tag))
+            options.add_option(Option(Text(printable(tag)), id=tag))
+
+    def _looked(self) -> bool:
+        """Whether a first look through LOGDIR is done (so an empty table means no runs, not not yet)."""
+        return self.loaded or (self.watcher.rounds > 0 if self.watcher is not None else True)
 
     def _update_status(self) -> None:
         parts = []
         done, total = self.monitor.progress
-        if done < total:
+        label = printable(self.monitor.label, 40)
+        if self.monitor.logdir_missing:
+            parts.append(f"waiting for {label} to appear")
+        elif done < total:
             parts.append(f"reading files {done:,}/{total:,}")
-        elif not self.loaded:
+        elif not self._looked():
             parts.append("looking for runs…")
+        elif not self.store.runs:
+            parts.append(f"no runs yet in {label}")
         mode = {"pair": "train + val", "tag": f"tag {printable(self.view.tag or '', 40)}", "compare": "compare"}
         parts.append(mode[self.view.mode])
         parts.append(f"smoothing {self.view.weight:.2f}")
-        parts.append("x: " + ("hours" if self.view.x_axis == "time" else "step"))
+        parts.append("x: " + ("time" if self.view.x_axis == "time" else "step"))
         if self.view.log_y:
             parts.append("log y")
         runs = len(self.store.runs)
         parts.append(f"{runs} run{'s' if runs != 1 else ''}")
         if self.watcher is not None:
             parts.append(self.watcher.mode)
-        if self.monitor.logdir_missing:
-            parts.append("LOGDIR missing: waiting for it")
         notes = list(self.store.notes[-1:])
         with self.store.lock:  # the engine thread may be adding files to the run
             run = self.store.runs.get(self.selected) if self.selected else None
@@ -294,16 +350,18 @@ class LossWatchApp(App[None]):
         self._refresh()
 
     def action_escape(self) -> None:
+        """Back to the runs: clear the filter, or leave the tags list and the chosen tag; the arrows
+        then move between runs again."""
         box = self.filter_box
         if box.display:
             box.value = ""
             box.display = False
             self._apply_filter("")
-            self.table.focus()
         elif self.view.mode != "pair":
             self.view = replace(self.view, mode="pair", tag=None)
             self._update_chart()
             self._update_status()
+        self.table.focus()
 
     def action_mark(self) -> None:
         table = self.table
