@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import shutil
 import struct
@@ -89,6 +91,13 @@ def scalar_run(path: Path, tag_values: dict[str, list[float]], start_step: int =
     return name
 
 
+# The interpreter's readline (which pytest imports) exports the COLUMNS and LINES of a terminal it does not
+# have (80 x 24) into the process environment, where child processes find them: the width of `losswatch
+# check` in a subprocess test would depend on how pytest was started. Tests that want a width set COLUMNS.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+    os.unsetenv(_name)
+
 # Alert times are shown as local clock times: pin the zone so snapshots match everywhere.
 os.environ["TZ"] = "UTC"
 import time as _time  # noqa: E402
@@ -97,3 +106,61 @@ _time.tzset()
 
 
 REAL_FILE_FOR_DAMAGE = event_files(DATA / "torch" / "noisy-7")[0]
+
+
+# ---- folders the OS refuses to list --------------------------------------------------------------
+# root lists any folder, so for root the refusal another user would get is made real by giving up the two
+# capabilities that let root ignore permission bits (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): for the test's
+# thread (in-process) or for a child process (from its exec on). Other users just get chmod 0.
+
+_CAPABILITIES_THAT_READ_ANYTHING = (1, 2)
+_PR_CAPBSET_DROP = 24
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _capabilities(new: int | None = None) -> int:
+    """The calling thread's effective capabilities (low word), set to ``new`` first if given."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        pytest.skip("capget failed: cannot make root meet permission bits here")
+    if new is not None:
+        data[0].effective = new
+        if libc.capset(ctypes.byref(_CapHeader(0x20080522, 0)), data) != 0:
+            pytest.skip("capset failed: cannot make root meet permission bits here")
+    return data[0].effective
+
+
+@contextlib.contextmanager
+def refused(*folders: Path):
+    """Make ``folders`` unreadable to this process (its current thread and threads it starts) meanwhile."""
+    for folder in folders:
+        folder.chmod(0)
+    saved = _capabilities() if os.geteuid() == 0 else None
+    try:
+        if saved is not None:
+            mask = sum(1 << cap for cap in _CAPABILITIES_THAT_READ_ANYTHING)
+            _capabilities(saved & ~mask)
+        yield
+    finally:
+        if saved is not None:
+            _capabilities(saved)
+        for folder in folders:
+            folder.chmod(0o755)
+
+
+def meet_permission_bits() -> None:
+    """A child's preexec: from its exec on, root too is refused what permission bits refuse."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in _CAPABILITIES_THAT_READ_ANYTHING:
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            os._exit(97)

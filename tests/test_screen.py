@@ -1,0 +1,312 @@
+"""What is on screen is true, at 80×24 as at 120×40: whole numbers, a named chart, the alerts that matter.
+
+These tests read the screen as the user sees it: every cell the app would draw, as plain text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+
+import pytest
+from conftest import DATA, refused, scalar_event, scalar_run
+from rich.console import Console
+
+from tui.app.app import LossWatchApp
+from tui.app.format import number
+from tui.app.runs_table import RunsTable
+from tui.judging.engine import Alert
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.records import frame
+
+FIXED_NOW = 1795400400.0
+
+
+def screen_lines(app: LossWatchApp) -> list[str]:
+    """The whole screen as plain text, one string per terminal row."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False).split("\n")[:height]
+
+
+def table_cells(app: LossWatchApp) -> dict[str, dict[str, str]]:
+    """Run -> column -> the text drawn in that cell, cut out of the screen at the column's place."""
+    table = app.query_one("#runs", RunsTable)
+    lines = screen_lines(app)
+    region = table.content_region
+    x = region.x - int(table.scroll_x)
+    places = {}
+    for column in table.ordered_columns:
+        width = column.get_render_width(table)
+        places[column.key.value] = (x + table.cell_padding, x + width - table.cell_padding)
+        x += width
+    cells = {}
+    for index, name in enumerate(table._order):
+        y = region.y + table.header_height + index - int(table.scroll_y)
+        if region.y <= y < region.bottom:
+            line = lines[y]
+            cells[name] = {key: line[start:end].strip() for key, (start, end) in places.items()}
+    return cells
+
+
+def table_fits(app: LossWatchApp) -> bool:
+    """No column reaches past the visible table (nothing is cut by the pane's edge)."""
+    table = app.query_one("#runs", RunsTable)
+    used = sum(column.get_render_width(table) for column in table.ordered_columns)
+    return table.max_scroll_x == 0 and used <= table.scrollable_content_region.width
+
+
+def _append(path: Path, points: list[tuple[int, float, float]]) -> None:
+    with open(path, "ab") as handle:
+        for step, train, val in points:
+            handle.write(frame(scalar_event("loss", step, train, 1000.0 + step)))
+            handle.write(frame(scalar_event("val_loss", step, val, 1000.0 + step)))
+
+
+def _expected(app: LossWatchApp, name: str) -> dict[str, str]:
+    """What each numeric cell must read, formatted from the store and the verdict (not from the table)."""
+    run = app.store.runs[name]
+    verdict = app.monitor.verdict(name)
+    train = run.scalars["loss"].last()[1]
+    val = run.scalars["val_loss"].last()[1]
+    return {
+        "step": f"{verdict.step:,}",
+        "val": number(val),
+        "train": number(train),
+        "best": f"{number(verdict.best_val)} @ {verdict.best_step:,}",
+        "since": str(verdict.since_best),
+        "verdict": verdict.kind,
+    }
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_numbers_are_never_cut_while_they_grow(tmp_path: Path, size: tuple[int, int]):
+    """Steps grow from 10 to 12,000 and values from 0.99 to thousands while the table is on screen: every
+    number drawn equals its formatted value, whole; the long name may end in '…' and nothing else is cut."""
+    long_name = "sweeps/a-very-long-experiment-name-for-the-narrow-pane"
+    grow = scalar_run(tmp_path / "grow", {"loss": [2.0], "val_loss": [0.9911]}, start_step=10)
+    scalar_run(tmp_path / long_name, {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    monitor = Monitor(str(tmp_path))
+    app = LossWatchApp(monitor, watch=False, bell=False, clock=lambda: FIXED_NOW)
+    stages = [
+        [(11 + i, 2.0 - 0.1 * i, 0.99 - 0.03 * i) for i in range(9)],  # best moves along, steps two digits
+        [(600, 0.7, 0.655)],
+        [(1_600, 0.6, 0.6551), (1_700, 0.5, 0.8)],  # best @ 1,600 stays, val rises
+        [(s, 0.4, 0.8 + (s - 2_000) / 100) for s in range(2_000, 12_001, 1_000)],  # step 12,000, val 100.8
+        [(12_100, 0.3, 12_345.678)],  # val in the thousands
+    ]
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for points in stages:
+            _append(grow, points)
+            app._from_engine(*monitor.refresh())
+            await pilot.pause()
+            table = app.query_one("#runs", RunsTable)
+            cells = table_cells(app)
+            assert table_fits(app), table.shown_columns
+            assert {"run", "verdict", "val", "best", "step"} <= set(table.shown_columns)
+            expected = _expected(app, "grow")
+            for key in table.shown_columns:
+                if key in expected:
+                    assert cells["grow"][key] == expected[key], (key, cells["grow"])
+            shown = cells[long_name]["run"]
+            assert shown == long_name or (shown.endswith("…") and long_name.startswith(shown[:-1]))
+        assert "12,100" in cells["grow"]["step"]
+
+
+async def test_verdict_column_fits_the_longest_verdict_before_any_run_has_it(tmp_path: Path):
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        from tui.judging.kinds import VERDICT_STYLES
+
+        assert app.table.columns["verdict"].width >= max(len(kind) for kind in VERDICT_STYLES)
+
+
+async def test_chart_names_its_run_with_a_legend_and_whole_ticks_at_80x24():
+    monitor = Monitor(str(DATA), clock=lambda: FIXED_NOW)
+    app = LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        while app.table.selected != "torch/overfit-7":
+            await pilot.press("down")
+        await pilot.pause(0.3)
+        title = app.chart_title.region
+        line = screen_lines(app)[title.y][title.x : title.right]
+        assert line.strip().startswith("torch/overfit-7")
+        assert ("│ best" in line and "│ onset" in line) or "│ overfitting onset" in line
+        assert "│green" not in line and "│red" not in line  # colours are colours, not words
+        styles = {span.style for span in app.chart_title.render().spans}
+        assert "green" in styles and "red" in styles
+        chart = app.chart.region
+        plot = "\n".join(screen_lines(app)[chart.y : chart.bottom])
+        ticks = re.findall(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?![\d.,])", plot.split("└")[-1])
+        assert ticks and all("." not in tick for tick in ticks), ticks  # steps are whole numbers
+        await pilot.press("x")
+        await pilot.pause(0.3)
+        assert app.chart._spec.xlabel == "seconds since start"  # this run took 0.7 s, not 0.0002 hours
+
+
+async def test_chart_title_keeps_the_name_when_the_pane_is_narrow():
+    import numpy as np
+
+    from tui.app.chart import ChartSpec, Curve, Marker, title_text
+
+    spec = ChartSpec(
+        key=(),
+        heading="runs/bert-large-finetune-lr3e-5-warmup",
+        detail="smoothing 0.60",
+        curves=[Curve("val", np.arange(3.0), np.arange(3.0), (0, 0, 0))],
+        markers=[Marker(1, "green", "best val", "best"), Marker(2, "red", "overfitting onset", "onset")],
+    )
+    for width in (120, 60, 50, 30, 12):
+        text = title_text(spec, width)
+        assert text.cell_len <= width
+        assert text.plain.startswith("runs/bert"), (width, text.plain)
+    assert "smoothing" in title_text(spec, 120).plain
+    assert "│ best" in title_text(spec, 50).plain  # the legend outlasts the detail
+
+
+def _alert(run: str, kind: str, step: int, reason: str = "x") -> Alert:
+    return Alert(run, step, kind, "val_loss", reason, "", time=FIXED_NOW)
+
+
+async def test_alert_panel_keeps_bells_above_notices_and_groups_repeats(tmp_path: Path):
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        alerts = [_alert("job", "overfitting", 390, "val 0.5425 → 0.7222 (+33%) since best at step 150")]
+        alerts += [_alert("job", "dead-units", 400 + i, f"activations/fc{i}: 92% zeros") for i in range(4)]
+        alerts += [_alert("job", "stalled", 500, "no new events for 12 min"), _alert("other", "plateau", 510)]
+        app.alert_log.show(alerts)
+        await pilot.pause()
+        region = app.alert_log.region
+        panel = screen_lines(app)[region.y : region.bottom]
+        body = [line for line in panel if line.strip()][1:]  # after the header
+        assert "overfitting" in body[0] and "390" in body[0]
+        assert sum("dead-units" in line for line in panel) == 1
+        assert any("dead-units ×4" in line for line in panel)
+
+
+async def test_escape_from_the_tags_list_gives_the_arrows_back_to_the_runs():
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        first = app.table.selected
+        await pilot.press("enter")  # into the tags list
+        assert app.focused is app.tags
+        await pilot.press("down", "down", "enter")  # chart the first tag after "train + val loss"
+        assert app.view.mode == "tag"
+        await pilot.press("escape")
+        assert app.view.mode == "pair"
+        assert app.focused is app.table
+        await pilot.press("down")
+        assert app.table.selected != first
+
+
+async def test_s_reverses_then_moves_on_and_the_header_shows_it():
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+
+        def header() -> str:
+            return screen_lines(app)[app.table.region.y]
+
+        assert "verdict ▲" in header()
+        await pilot.press("s")
+        order = list(app.table._order)
+        assert order == sorted(order) and "run ▲" in header()
+        await pilot.press("s")  # again: reverse
+        assert app.table._order == sorted(order, reverse=True) and "run ▼" in header()
+        await pilot.press("s")  # then the next column
+        assert app.table.sort_column == "step" and "step ▲" in header() and "run ▼" not in header()
+
+
+async def test_footer_at_80_columns_shows_every_key():
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_lines(app)[-1]
+        for key in ("q quit", "? help", "/ filter", "s sort", "c compare", "x ", "l log", "[]", "h hist"):
+            assert key in footer, (key, footer)
+
+
+async def test_help_explains_the_since_and_arrow_columns():
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "validation points since the best one" in text
+        assert "↕" in text and "falling" in text
+
+
+async def test_distributions_at_80x24_keep_the_layer_names_apart():
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        while app.table.selected != "torch/frozen-7":
+            await pilot.press("down")
+        await pilot.press("h")
+        await pilot.pause(0.3)
+        text = "\n".join(screen_lines(app))
+        for layer in ("activations/layer0", "weights/layer0", "sparsity/layer0"):
+            assert layer in text
+        assert "weights-static" in text  # the flag, whole
+        assert "0 σ" in text  # and a figure behind it
+
+
+async def test_an_unreadable_run_folder_is_listed_with_the_reason(tmp_path: Path):
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    scalar_run(tmp_path / "locked", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    with refused(tmp_path / "locked"):
+        app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert sorted(app.table._order) == ["good", "locked"]
+            assert app.table.get_cell("locked", "flags").plain == "unreadable"
+            while app.table.selected != "locked":
+                await pilot.press("down")
+            await pilot.pause(0.3)
+            assert "locked: permission denied" in str(app.query_one("#status").render())
+
+
+async def test_a_logdir_not_made_yet_is_waited_for_then_an_empty_one_says_so(tmp_path: Path):
+    logdir = tmp_path / "runs"
+    app = LossWatchApp(Monitor(str(logdir)), watch=True, bell=False, poll_seconds=0.1)
+    app.monitor.label = "runs/"
+    async with app.run_test(size=(100, 30)) as pilot:
+        status = app.query_one("#status")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "waiting for runs/ to appear" in str(status.render()):
+                break
+        assert "waiting for runs/ to appear" in str(status.render())
+        logdir.mkdir()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "no runs yet in runs/" in str(status.render()):
+                break
+        assert "no runs yet in runs/" in str(status.render())
+        scalar_run(logdir / "late", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.table._order == ["late"]:
+                break
+        assert app.table._order == ["late"]
+
+
+async def test_notification_bytes_beside_the_bell(tmp_path: Path, monkeypatch):
+    scalar_run(tmp_path / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    monkeypatch.delenv("TMUX", raising=False)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, notify="777")
+    written: list[str] = []
+    app.write_terminal = written.append
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    assert written == ["\x1b]777;notify;losswatch;r: diverging at step 1, best val at step 0\x07"]
