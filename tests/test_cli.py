@@ -64,7 +64,9 @@ def test_check_lists_every_fixture_run_with_tags_and_verdicts():
             "flags",
         }
         assert isinstance(record["flags"], list)
-    assert "weights-static:weights/layer0" in records["torch/frozen-7"]["flags"]
+    flags = {flag["name"]: flag["reason"] for flag in records["torch/frozen-7"]["flags"]}
+    assert "weights-static:weights/layer0" in flags
+    assert "weights/layer0 moved" in flags["weights-static:weights/layer0"]
 
 
 def test_check_table_on_healthy_run_exits_zero():

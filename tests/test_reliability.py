@@ -141,7 +141,8 @@ def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
     )
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr
     record = json.loads(result.stdout)[0]
-    assert record["damaged"] is True and record["skipped_records"] == 1 and "damaged" in record["flags"]
+    assert record["damaged"] is True and record["skipped_records"] == 1
+    assert {"name": "damaged", "reason": "skipped 1 damaged record(s); everything else was read"} in record["flags"]
     table = subprocess.run(
         [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
     )
@@ -272,7 +273,7 @@ def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypat
     result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(
         monitor.store.runs["locked"], monitor.verdict("locked")
     )
-    assert "unreadable" in result_json["flags"]
+    assert {"name": "unreadable", "reason": "permission denied"} in result_json["flags"]
 
 
 def test_inotify_limit_falls_back_to_polling_with_a_note(tmp_path: Path, monkeypatch):

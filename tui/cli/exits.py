@@ -1,8 +1,10 @@
 """Exit codes every command shares (``check --help`` lists them)."""
 
 EXIT_OK = 0
-"""All fine (or stopped by the user)."""
+"""All fine (or `watch`/`demo` stopped by the user)."""
 EXIT_ATTENTION = 1
 """``check``: at least one run needs attention."""
 EXIT_USAGE = 2
 """Bad usage, a missing folder, no runs."""
+EXIT_INTERRUPTED = 130
+"""A one-shot command (check, replay, export) stopped by Ctrl-C, SIGTERM or SIGHUP before its end (128 + SIGINT)."""

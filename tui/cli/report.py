@@ -1,4 +1,4 @@
-"""What ``check`` prints: a Rich table for people, JSON for scripts."""
+"""What ``check`` prints: a table that fits the terminal for people, JSON for scripts."""
 
 from __future__ import annotations
 
@@ -10,17 +10,28 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tui.columns import Column, fitted_table
 from tui.judging.checkpoints import checkpoint_name, nearest_checkpoint
 from tui.judging.engine import Verdict
-from tui.judging.kinds import ATTENTION, VERDICT_STYLES
+from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
 from tui.text import printable
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
 
+GONE = "its folder is gone; showing what was read"
 
-def needs_attention(verdict: Verdict | None) -> bool:
+
+def unreadable(run: Run) -> bool:
+    """Nothing could be read from the run: its folder or files refused (permission denied), or only junk."""
+    return not run.has_points and bool(run.errors or run.damaged)
+
+
+def needs_attention(verdict: Verdict | None, run: Run | None = None) -> bool:
+    """A verdict that calls for action, or a run whose files cannot be read."""
+    if run is not None and run.errors:
+        return True
     return verdict is not None and verdict.kind in ATTENTION
 
 
@@ -36,33 +47,45 @@ def _json_number(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def run_flags(run: Run, verdict: Verdict | None) -> list[str]:
-    flags = list(verdict.flags) if verdict else []
+def last_value(run: Run, tag: str | None) -> float | None:
+    """The newest raw value of a curve, as logged."""
+    series = run.scalars.get(tag) if tag else None
+    last = series.last() if series is not None else None
+    return last[1] if last is not None else None
+
+
+def run_flags(run: Run, verdict: Verdict | None) -> dict[str, str]:
+    """Flag -> its reason now: the engine's flags, then the store's (damaged, gone, unreadable)."""
+    flags = dict(verdict.flags) if verdict else {}
     if run.damaged:
-        flags.append("damaged")
+        flags["damaged"] = run.damage_note()
     if run.gone:
-        flags.append("gone")
+        flags["gone"] = GONE
     if run.errors:
-        flags.append("unreadable")
+        flags["unreadable"] = "; ".join(run.errors)
     return flags
 
 
 def run_record(run: Run, v: Verdict | None, with_layers: bool = True) -> dict[str, object]:
-    """The JSON object ``check --json`` prints for one run."""
+    """The JSON object ``check --json`` prints for one run (every key is described in the README)."""
+    train_tag = v.train_tag if v else None
+    val_tag = v.val_tag if v else None
     record: dict[str, object] = {
         "run": printable(run.name),
         "step": v.step if v else run.last_step(),
-        "train_tag": printable(v.train_tag) if v and v.train_tag else None,
-        "val_tag": printable(v.val_tag) if v and v.val_tag else None,
-        "train": _json_number(v.train if v else None),
-        "val": _json_number(v.val if v else None),
+        "train_tag": printable(train_tag) if train_tag else None,
+        "val_tag": printable(val_tag) if val_tag else None,
+        "train": _json_number(last_value(run, train_tag)),
+        "val": _json_number(last_value(run, val_tag)),
+        "train_smoothed": _json_number(v.train if v else None),
+        "val_smoothed": _json_number(v.val if v else None),
         "best_val": _json_number(v.best_val if v else None),
         "best_step": v.best_step if v else None,
         "since_best": v.since_best if v else None,
         "verdict": v.kind if v else "waiting",
         "reason": printable(v.reason) if v else "",
         "advice": v.advice if v else "",
-        "flags": [printable(f) for f in run_flags(run, v)],
+        "flags": [{"name": printable(name), "reason": printable(why)} for name, why in run_flags(run, v).items()],
         "damaged": run.damaged,
         "skipped_records": run.skipped_records,
         "skipped_bytes": run.skipped_bytes,
@@ -94,47 +117,84 @@ def print_json(runs: Iterable[Judged], out) -> None:
     out.write("\n")
 
 
+CHECK_COLUMNS = [
+    Column("run", "run"),
+    Column("step", "step", "right"),
+    Column("train", "train", "right"),
+    Column("val", "val", "right"),
+    Column("best", "best val @ step", "right"),
+    Column("since", "since", "right"),
+    Column("verdict", "verdict"),
+    Column("flags", "flags"),
+]
+CHECK_PRIORITY = ["run", "verdict", "val", "best", "flags", "step", "since", "train"]
+"""At 80 columns the run, its verdict, validation and the checkpoint to keep stay; training goes first."""
+
+
+def _short_flags(flags: Iterable[str]) -> str:
+    """'gap,weights-static': a flag's tag (``weights-static:<tag>``) is in ``--json``."""
+    return ",".join(dict.fromkeys(printable(flag.split(":")[0]) for flag in flags))
+
+
+def _row(run: Run, v: Verdict | None) -> dict[str, Text]:
+    kind = v.kind if v else "waiting"
+    step = v.step if v else run.last_step()
+    return {
+        "run": Text(printable(run.name)),
+        "step": Text("–" if step is None else f"{step:,}"),
+        "train": Text(_number(last_value(run, v.train_tag) if v else None)),
+        "val": Text(_number(last_value(run, v.val_tag) if v else None)),
+        "best": Text(f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"),
+        "since": Text("–" if not v or v.since_best is None else str(v.since_best)),
+        "verdict": Text(kind, style=VERDICT_STYLES.get(kind, "")),
+        "flags": Text(_short_flags(run_flags(run, v)), style="dim"),
+    }
+
+
 def print_table(runs: list[Judged], console: Console) -> None:
-    table = Table(title=None, expand=False, show_lines=False)
-    for column in ("run", "step", "train", "val", "best val @ step", "since", "verdict", "advice"):
-        table.add_column(
-            column,
-            overflow="fold",
-            no_wrap=column not in ("run", "advice", "verdict"),
-            justify="right" if column in ("step", "train", "val", "since") else "left",
+    """One line per run, columns that fit ``console.width`` (never a cut number), then the advice once per
+    verdict and what went wrong reading files."""
+    console.print(
+        fitted_table(
+            CHECK_COLUMNS,
+            [_row(run, v) for run, v in runs],
+            console.width,
+            CHECK_PRIORITY,
+            essential=4,
+            elastic="run",
+            elastic_min=12,
+            header_style="bold",
         )
+    )
+    kinds = sorted({v.kind if v else "waiting" for _, v in runs}, key=severity)
+    advice = Table(box=None, show_header=False, show_edge=False, pad_edge=False, padding=(0, 2, 0, 0))
+    advice.add_column(no_wrap=True)
+    advice.add_column(ratio=1)
+    for kind in kinds:
+        if kind in ADVICE:
+            advice.add_row(Text(kind, style=VERDICT_STYLES.get(kind, "")), Text(ADVICE[kind]))
+    console.print()
+    console.print(advice)
+    _print_notes(runs, console)
+
+
+def _print_notes(runs: list[Judged], console: Console) -> None:
     for run, v in runs:
-        step = v.step if v else run.last_step()
-        best = f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"
-        verdict = Text(v.kind if v else "waiting", style=VERDICT_STYLES.get(v.kind if v else "waiting", ""))
-        flags = run_flags(run, v)
-        if flags:
-            verdict.append(" " + " ".join(printable(f, 60) for f in flags), style="dim")
-        table.add_row(
-            Text(printable(run.name, 60)),
-            "–" if step is None else f"{step:,}",
-            _number(v.train if v else None),
-            _number(v.val if v else None),
-            best,
-            "–" if not v or v.since_best is None else str(v.since_best),
-            verdict,
-            Text("; ".join(part for part in (v.advice if v else "", keep_note(run, v)) if part)),
-        )
-    console.print(table)
-    for run, _ in runs:
+        name = printable(run.name, 60)
+        if keep := keep_note(run, v):
+            console.print(Text(f"{name}: {keep} (the checkpoint nearest the best validation step)"))
         if run.damaged:
-            console.print(Text(f"{printable(run.name, 60)}: {run.damage_note()}", style="yellow"))
+            console.print(Text(f"{name}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and not run.has_points  # its damage note already says nothing could be read
         if run.incomplete_bytes and not junk:
             console.print(
                 Text(
-                    f"{printable(run.name, 60)}: {run.incomplete_bytes:,} byte(s) at the end of its event "
-                    "files are not a whole record (a job still writing, or a file cut short) and were not "
-                    "read",
+                    f"{name}: {run.incomplete_bytes:,} byte(s) at the end of its event files are not a whole "
+                    "record (a job still writing, or a file cut short) and were not read",
                     style="dim",
                 )
             )
         for error in run.errors:
-            console.print(Text(f"{printable(run.name, 60)}: {printable(error)}", style="red"))
+            console.print(Text(f"{name}: {printable(error)}", style="red"))
         if run.gone:
-            console.print(Text(f"{printable(run.name, 60)}: its folder is gone; showing what was read", style="dim"))
+            console.print(Text(f"{name}: {GONE}", style="dim"))
