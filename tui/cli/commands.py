@@ -13,14 +13,19 @@ from rich.console import Console
 from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
-from tui.cli.report import needs_attention, print_json, print_table
+from tui.cli.report import needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import read_in_workers, unread_paths
 from tui.live.monitor import Monitor, NewRun
+from tui.notify import notification
+from tui.store import Run
 from tui.text import printable
+
+HOOK_GRACE_SECONDS = 2.0
+"""On exit, how long --on-alert commands still running may finish before they are stopped."""
 
 
 def _load(
@@ -53,8 +58,31 @@ def _no_runs(monitor: Monitor) -> int | None:
     return EXIT_USAGE
 
 
+def _nothing_readable(runs: list[Run], logdir: str) -> int | None:
+    """Exit 2 when runs were found but not one could be read: that is no answer, not 'all fine'."""
+    if not runs or not all(unreadable(run) for run in runs):
+        return None
+    print(f"losswatch: nothing could be read under {printable(logdir)}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _say_unreadable(runs: list[Run]) -> None:
+    """For commands whose output has no place for them: each run that could not be read, on stderr."""
+    for run in runs:
+        for error in run.errors:
+            print(f"losswatch: {printable(run.name, 80)}: {printable(error)}", file=sys.stderr)
+
+
+def report_console() -> Console:
+    """The terminal's width; a file or a pipe gets ``$COLUMNS`` if set, else room for every column."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return Console(highlight=False)
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=160)
+
+
 def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
-    """One-shot verdicts; exit 1 when a run needs attention."""
+    """One-shot verdicts; exit 1 when a run needs attention, 2 when nothing could be read."""
     monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True)
     if (code := _no_runs(monitor)) is not None:
         return code
@@ -62,11 +90,10 @@ def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
     if as_json:
         print_json(runs, sys.stdout)
     else:
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console = Console(highlight=False, width=160)  # a file or a pipe: do not squeeze into 80 columns
-        print_table(runs, console)
-    return EXIT_ATTENTION if any(needs_attention(verdict) for _, verdict in runs) else EXIT_OK
+        print_table(runs, report_console())
+    if (code := _nothing_readable([run for run, _ in runs], logdir)) is not None:
+        return code
+    return EXIT_ATTENTION if any(needs_attention(verdict, run) for run, verdict in runs) else EXIT_OK
 
 
 def line_console() -> Console:
@@ -75,10 +102,11 @@ def line_console() -> Console:
 
 
 def format_alert(alert: Alert) -> Text:
-    return Text(
-        f"{printable(alert.run, 80)}  step {alert.step:,}  {alert.kind}  "
-        f"{printable(alert.tag, 80)}: {printable(alert.reason)}"
-    )
+    """'run  step 390  overfitting  val_loss: reason'; the tag is left out when the reason starts with it."""
+    reason = printable(alert.reason)
+    tag = printable(alert.tag, 80)
+    about = f"{tag}: {reason}" if tag and not alert.reason.startswith(alert.tag) else reason
+    return Text(f"{printable(alert.run, 80)}  step {alert.step:,}  {alert.kind}  {about}")
 
 
 def alert_json(alert: Alert) -> str:
@@ -87,24 +115,49 @@ def alert_json(alert: Alert) -> str:
     return json.dumps(record)
 
 
-def replay(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
+def replay(
+    logdir: str,
+    thresholds: Thresholds,
+    train_tag: str | None,
+    val_tag: str | None,
+    as_json: bool,
+    by_run: bool = False,
+) -> int:
+    """Every alert at the step it would have fired: all runs merged in step order, or run after run."""
     monitor = _load(logdir, thresholds, train_tag, val_tag)
     if (code := _no_runs(monitor)) is not None:
         return code
+    runs = monitor.store.snapshot()
+    _say_unreadable(runs)
+    if (code := _nothing_readable(runs, logdir)) is not None:
+        return code
     console = line_console()
-    for run in monitor.store.snapshot():
-        for alert in replay_run(run, thresholds, train_tag, val_tag):
-            if as_json:
-                print(alert_json(alert), flush=True)
-            else:
-                console.print(format_alert(alert))
+    alerts = [alert for run in runs for alert in replay_run(run, thresholds, train_tag, val_tag)]
+    if not by_run:
+        alerts.sort(key=lambda alert: alert.step)  # stable: runs in name order within a step
+    for alert in alerts:
+        if as_json:
+            print(alert_json(alert), flush=True)
+        else:
+            console.print(format_alert(alert))
     return EXIT_OK
 
 
 def export(logdir: str, output: str) -> int:
-    from tui.cli.export import export_scalars
+    """Every scalar point as a long table; runs that cannot be read are named on stderr, the rest written."""
+    from tui.cli.export import export_scalars, output_format, read_logdir
 
-    rows = export_scalars(logdir, output)
+    output_format(output)
+    monitor = read_logdir(logdir)
+    if (code := _no_runs(monitor)) is not None:
+        return code
+    runs = monitor.store.snapshot()
+    for run in runs:
+        for error in run.errors:
+            print(f"losswatch: {printable(run.name, 80)}: {printable(error)} (not exported)", file=sys.stderr)
+    if (code := _nothing_readable(runs, logdir)) is not None:
+        return code
+    rows = export_scalars(monitor, output)
     print(f"losswatch: wrote {rows:,} points to {printable(output)}", file=sys.stderr)
     return EXIT_OK
 
@@ -115,6 +168,20 @@ class _AlertHook:
     def __init__(self, command: str) -> None:
         self.argv = shlex.split(command)
         self.children: list[subprocess.Popen] = []
+
+    def close(self) -> None:
+        """Let running commands finish for a moment, then stop the rest: none outlives losswatch."""
+        deadline = time.monotonic() + HOOK_GRACE_SECONDS
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.terminate()
+                try:
+                    child.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
 
     def __call__(self, alert: Alert) -> None:
         env = dict(
@@ -132,6 +199,10 @@ class _AlertHook:
             print(f"losswatch: --on-alert failed: {error.strerror or error}", file=sys.stderr, flush=True)
 
 
+def _record(run: str, kind: str, reason: str) -> str:
+    return json.dumps({"run": printable(run), "step": None, "kind": kind, "tag": "", "reason": reason})
+
+
 def watch_plain(
     logdir: str,
     thresholds: Thresholds,
@@ -141,8 +212,10 @@ def watch_plain(
     bell: bool,
     on_alert: str | None,
     poll: float | None,
+    notify: str | None = None,
 ) -> int:
-    """Tail LOGDIR and print one line per new run and per alert until Ctrl-C."""
+    """Tail LOGDIR and print one line per new run, per run that cannot be read and per alert, until
+    Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for."""
     import threading
 
     from tui.live.watcher import Watcher
@@ -151,65 +224,81 @@ def watch_plain(
     hook = _AlertHook(on_alert) if on_alert else None
     console = line_console()
     lock = threading.Lock()
+    said: set[tuple[str, str]] = set()
+    """(run, error) already printed."""
+
+    def line(text: str, record: str) -> None:
+        if as_json:
+            print(record, flush=True)
+        else:
+            console.print(Text(text))
+            sys.stdout.flush()
 
     def emit(new_runs: list[NewRun], _changes, alerts: list[Alert]) -> None:
         with lock:
             for new in new_runs:
-                if as_json:
-                    print(
-                        json.dumps(
-                            {
-                                "run": printable(new.run),
-                                "step": None,
-                                "kind": "new-run",
-                                "tag": "",
-                                "reason": f"found at {printable(new.path)}",
-                            }
-                        ),
-                        flush=True,
-                    )
-                else:
-                    console.print(Text(f"{printable(new.run, 80)}  new run at {printable(new.path)}"))
-                    sys.stdout.flush()
+                where = printable(new.path)
+                line(f"{printable(new.run, 80)}  new run at {where}", _record(new.run, "new-run", f"found at {where}"))
+            with monitor.store.lock:
+                errors = [(run.name, error) for run in monitor.store.runs.values() for error in run.errors]
+            for name, error in errors:
+                if (name, error) not in said:
+                    said.add((name, error))
+                    line(f"{printable(name, 80)}  unreadable: {printable(error)}", _record(name, "unreadable", error))
             for alert in alerts:
-                if as_json:
-                    print(alert_json(alert), flush=True)
-                else:
-                    console.print(format_alert(alert))
-                    sys.stdout.flush()
-                if bell and alert.kind in BELL:
-                    sys.stdout.write("\a")
+                line(str(format_alert(alert)), alert_json(alert))
+                if alert.kind in BELL and (bell or notify):
+                    if bell:
+                        sys.stdout.write("\a")
+                    if notify:
+                        verdict = monitor.verdict(alert.run)
+                        sys.stdout.write(notification(alert, verdict.best_step if verdict else None, notify))
                     sys.stdout.flush()
                 if hook:
                     hook(alert)
 
-    new_runs, changes, alerts = monitor.refresh()
-    emit(new_runs, changes, alerts)
-    watcher = Watcher(monitor, emit, poll_seconds=poll)
-    watcher.start()
-    if watcher.note:
-        print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
+    watcher: Watcher | None = None
     try:
+        emit(*monitor.refresh())
+        label = printable(monitor.label)
+        if monitor.logdir_missing:
+            print(f"losswatch: waiting for {label} to appear", file=sys.stderr, flush=True)
+        elif not monitor.store.runs:
+            print(f"losswatch: no runs yet in {label}; waiting for event files", file=sys.stderr, flush=True)
+        watcher = Watcher(monitor, emit, poll_seconds=poll)
+        watcher.start()
+        if watcher.note and not monitor.logdir_missing:
+            print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
-        watcher.stop()
+        if watcher is not None:
+            watcher.stop()
+        if hook is not None:
+            hook.close()
     return EXIT_OK
 
 
 def watch_tui(
-    logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, bell: bool, poll: float | None
+    logdir: str,
+    thresholds: Thresholds,
+    train_tag: str | None,
+    val_tag: str | None,
+    bell: bool,
+    poll: float | None,
+    notify: str | None = None,
 ) -> int:
     from tui.app.app import LossWatchApp
 
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    LossWatchApp(monitor, bell=bell, poll_seconds=poll).run()
+    LossWatchApp(monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True).run()
     return EXIT_OK
 
 
-def demo(folder: str | None, speed: float, plain: bool, bell: bool) -> int:
+def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str | None = None) -> int:
+    """Simulated jobs in a temporary folder (removed however the demo ends: q, Ctrl-C, SIGTERM, SIGHUP)."""
     import tempfile
 
     from tui.live.demo import DemoJobs
@@ -221,7 +310,7 @@ def demo(folder: str | None, speed: float, plain: bool, bell: bool) -> int:
         jobs.start()
         try:
             if plain:
-                return watch_plain(logdir, Thresholds(), None, None, False, bell, None, None)
-            return watch_tui(logdir, Thresholds(), None, None, bell, None)
+                return watch_plain(logdir, Thresholds(), None, None, False, bell, None, None, notify)
+            return watch_tui(logdir, Thresholds(), None, None, bell, None, notify)
         finally:
             jobs.stop()

@@ -10,6 +10,10 @@ imported only here, when an export is asked for.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.live.monitor import Monitor
 
 COLUMNS = ["run", "tag", "step", "value", "wall_time"]
 
@@ -18,16 +22,31 @@ class ExportError(ValueError):
     """The output cannot be written as asked; the message says why."""
 
 
-def scalars_frame(logdir: str):
-    """All scalar points under LOGDIR, one row per point, sorted by run, tag and step (a pandas DataFrame)."""
-    import numpy as np
-    import pandas as pd
+def output_format(output: str) -> str:
+    """'.csv' or '.parquet', from the output's name; anything else is the user's mistake."""
+    extension = os.path.splitext(output)[1].lower()
+    if extension not in (".csv", ".parquet"):
+        raise ExportError(f"{output}: the file name must end in .csv or .parquet")
+    return extension
 
+
+def read_logdir(logdir: str) -> Monitor:
+    """Every run under LOGDIR, read once (runs that cannot be read are there too, with their errors)."""
     from tui.live.monitor import Monitor
 
     monitor = Monitor(logdir)
     monitor.scan()
     monitor.read()
+    return monitor
+
+
+def scalars_frame(logdir: str | Monitor):
+    """All scalar points under LOGDIR (or of a Monitor that read it), one row per point, sorted by run, tag
+    and step (a pandas DataFrame)."""
+    import numpy as np
+    import pandas as pd
+
+    monitor = read_logdir(logdir) if isinstance(logdir, str) else logdir
     frames = []
     for run in monitor.store.snapshot():
         for tag in sorted(run.scalars):
@@ -48,11 +67,9 @@ def scalars_frame(logdir: str):
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
-def export_scalars(logdir: str, output: str) -> int:
+def export_scalars(logdir: str | Monitor, output: str) -> int:
     """Write the long table to ``output`` (.csv or .parquet); return the number of rows."""
-    extension = os.path.splitext(output)[1].lower()
-    if extension not in (".csv", ".parquet"):
-        raise ExportError(f"{output}: the file name must end in .csv or .parquet")
+    extension = output_format(output)
     frame = scalars_frame(logdir)
     try:
         if extension == ".csv":

@@ -4,19 +4,41 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
+import re
+import signal
 import sys
+from collections.abc import Iterator
 
 from tui import __version__
-from tui.cli.exits import EXIT_OK, EXIT_USAGE
+from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui.cli.export import ExportError
+from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import ConfigError, load_thresholds
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
+ONE_SHOT = ("check", "replay", "export")
+"""Commands that end by themselves: stopped early, their output is incomplete (exit 130, not 0)."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+NOTIFY_HELP = (
+    "with each bell, also send a desktop notification through the terminal (OSC 777, or OSC 9 with "
+    "--notify-osc 9); inside tmux it is wrapped for passthrough, which needs `set -g allow-passthrough on`"
+)
 
 
 class UsageError(Exception):
     """A problem with what the user asked for: one sentence on stderr, exit 2."""
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return number
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +55,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _notify_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--notify", action="store_true", help=NOTIFY_HELP)
+    parser.add_argument(
+        "--notify-osc", choices=("777", "9"), help="the notification's escape sequence (implies --notify)"
+    )
+
+
+def _exit_codes() -> str:
+    return (
+        "exit codes:\n"
+        "  0    every run is fine\n"
+        f"  1    a run needs attention ({', '.join(sorted(ATTENTION))}) or cannot be read\n"
+        "  2    usage error, no such folder, no runs, or nothing could be read\n"
+        "  130  stopped early (Ctrl-C, SIGTERM, SIGHUP)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="losswatch",
@@ -41,43 +80,58 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"losswatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    watch = sub.add_parser("watch", help="live view of LOGDIR (the default command)")
+    watch = sub.add_parser(
+        "watch", help="live view of LOGDIR (the default command); a LOGDIR not made yet is waited for"
+    )
     _common(watch)
     watch.add_argument("--plain", action="store_true", help="no TUI: print one line per new run and per alert")
     watch.add_argument("--json", action="store_true", help="with --plain: JSON lines")
     watch.add_argument("--bell", action="store_true", help="with --plain: ring the bell on overfitting/diverging")
     watch.add_argument("--no-bell", action="store_true", help="TUI: do not ring the terminal bell")
+    _notify_options(watch)
     watch.add_argument(
         "--on-alert",
         metavar="CMD",
-        help="run CMD once per alert, with LOSSWATCH_RUN/KIND/STEP/REASON in its environment",
+        help="run CMD once per alert, with LOSSWATCH_RUN, LOSSWATCH_KIND, LOSSWATCH_STEP, LOSSWATCH_REASON and "
+        "LOSSWATCH_TAG in its environment (CMD is split like a shell would, but never run by one)",
     )
     watch.add_argument(
         "--poll",
-        type=float,
+        type=_positive,
         metavar="SECONDS",
         help="poll every SECONDS instead of using inotify (network file systems)",
     )
 
-    check = sub.add_parser("check", help="one-shot table of every run and its verdict")
+    check = sub.add_parser(
+        "check",
+        help="one-shot table of every run and its verdict",
+        epilog=_exit_codes(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(check)
-    check.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    check.add_argument("--json", action="store_true", help="print JSON instead of a table (keys: see README)")
 
     replay = sub.add_parser(
         "replay", help="feed recorded runs through the live engine; print alerts as they would fire"
     )
     _common(replay)
     replay.add_argument("--json", action="store_true", help="JSON lines: run, step, kind, tag, reason")
+    replay.add_argument(
+        "--by-run", action="store_true", help="group the alerts run by run (default: every run's, in step order)"
+    )
 
     export = sub.add_parser("export", help="write every scalar point as a long table (.csv or .parquet)")
     export.add_argument("logdir")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv or FILE.parquet")
 
     demo = sub.add_parser("demo", help="simulated training jobs writing real event files, shown live")
-    demo.add_argument("--speed", type=float, default=1.0, help="how many times faster than the default pace")
+    demo.add_argument(
+        "--speed", type=_positive, default=1.0, help="how many times faster than the default pace (above 0)"
+    )
     demo.add_argument("--dir", metavar="DIR", help="write the runs here instead of a temporary folder")
     demo.add_argument("--plain", action="store_true", help="no TUI: print alerts as lines")
     demo.add_argument("--no-bell", action="store_true", help="do not ring the terminal bell")
+    _notify_options(demo)
     return parser
 
 
@@ -88,8 +142,25 @@ def _normalize(argv: list[str]) -> list[str]:
     return argv
 
 
-def _logdir(path: str) -> str:
+def _mistyped_command(argv: list[str]) -> str | None:
+    """'unknown command' for ``losswatch chek runs/``, which would otherwise watch a folder called 'chek'."""
+    if not argv or argv[0] in COMMANDS or argv[0].startswith("-") or os.path.exists(argv[0]):
+        return None
+    close = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.6)
+    another_argument = len(argv) > 1 and not argv[1].startswith("-")
+    if not close and not another_argument:
+        return None  # a LOGDIR that does not exist yet: `watch` waits for it
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (
+        f"unknown command {argv[0]!r}{hint}; the commands are {', '.join(COMMANDS)} "
+        f"(to watch a folder of that name: losswatch watch {argv[0]})"
+    )
+
+
+def _logdir(path: str, may_be_missing: bool = False) -> str:
     if not os.path.exists(path):
+        if may_be_missing:
+            return path  # watched for until it appears
         raise UsageError(f"{path}: no such folder")
     if not os.path.isdir(path):
         raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
@@ -98,25 +169,69 @@ def _logdir(path: str) -> str:
     return path
 
 
+def _patterns(args) -> None:
+    """A bad --train-tag/--val-tag regex is one line and exit 2, before anything is read."""
+    for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag)):
+        if pattern is None:
+            continue
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise UsageError(f"{option} {pattern!r} is not a valid regular expression: {error}") from None
+
+
 def _thresholds(args, out=sys.stderr):
     thresholds, path = load_thresholds(args.logdir, args.settings)
     print(f"losswatch: config {path or 'defaults (no losswatch.toml)'}", file=out)
     return thresholds
 
 
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP (the pane closed) stop every command alike: KeyboardInterrupt, which each
+    command unwinds (watcher thread, worker processes, --on-alert commands, the demo's temporary folder).
+
+    Installed explicitly, because a job started in the background of a script begins with SIGINT ignored.
+    The first signal interrupts; later ones are ignored so the clean-up can finish. Forked worker processes
+    leave stopping to this one. The previous handlers come back on exit.
+    """
+    main_pid = os.getpid()
+
+    def interrupt(_number: int, _frame: object) -> None:
+        if os.getpid() != main_pid:
+            return
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, interrupt) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = _normalize(list(sys.argv[1:] if argv is None else argv))
+    raw = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv:
+    if not raw:
         parser.print_help()
         return EXIT_USAGE
-    args = parser.parse_args(argv)
+    if (mistake := _mistyped_command(raw)) is not None:
+        print(f"losswatch: {mistake}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(_normalize(raw))
     try:
-        return _dispatch(args)
+        with stopped_by_signals():
+            return _dispatch(args)
     except (UsageError, ConfigError, ExportError) as error:
         print(f"losswatch: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        if args.command in ONE_SHOT:
+            print("losswatch: stopped before the end", file=sys.stderr)
+            return EXIT_INTERRUPTED
         return EXIT_OK
     except BrokenPipeError:
         # `losswatch check | head`: the reader went away; that is fine.
@@ -125,25 +240,42 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
+def _notify(args) -> str | None:
+    """The OSC form to send with each bell ('777' or '9'), or None."""
+    return args.notify_osc or ("777" if args.notify else None)
+
+
 def _dispatch(args) -> int:
     from tui.cli import commands
 
+    if args.command in ("check", "replay", "watch"):
+        _patterns(args)
     if args.command == "check":
         return commands.check(_logdir(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json)
     if args.command == "replay":
-        return commands.replay(_logdir(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json)
+        return commands.replay(
+            _logdir(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, args.by_run
+        )
     if args.command == "export":
         return commands.export(_logdir(args.logdir), args.output)
     if args.command == "demo":
-        return commands.demo(args.dir, args.speed, args.plain, not args.no_bell)
+        return commands.demo(args.dir, args.speed, args.plain, not args.no_bell, _notify(args))
     if args.command == "watch":
-        if args.poll is not None and args.poll <= 0:
-            raise UsageError("--poll needs a positive number of seconds")
+        logdir = _logdir(args.logdir, may_be_missing=True)
         thresholds = _thresholds(args)
-        logdir = _logdir(args.logdir)
         if args.plain:
             return commands.watch_plain(
-                logdir, thresholds, args.train_tag, args.val_tag, args.json, args.bell, args.on_alert, args.poll
+                logdir,
+                thresholds,
+                args.train_tag,
+                args.val_tag,
+                args.json,
+                args.bell,
+                args.on_alert,
+                args.poll,
+                _notify(args),
             )
-        return commands.watch_tui(logdir, thresholds, args.train_tag, args.val_tag, not args.no_bell, args.poll)
+        return commands.watch_tui(
+            logdir, thresholds, args.train_tag, args.val_tag, not args.no_bell, args.poll, _notify(args)
+        )
     raise UsageError(f"unknown command {args.command!r}")
