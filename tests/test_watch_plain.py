@@ -4,36 +4,33 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from children import Child, spawn
 from conftest import scalar_event, scalar_run
 
 from tui.sources.tensorboard.records import frame
 
 
-def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-u", "-m", "tui", "watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+def start(*args: str):
+    """`losswatch watch ARGS` as a background job (SIGINT ignored at start), killed when the test ends."""
+    return spawn("watch", *args)
 
 
-def read_json_line(proc: subprocess.Popen, timeout: float = 20.0) -> dict:
-    import selectors
+def read_json_line(child: Child, timeout: float = 20.0) -> dict:
+    """The next JSON line the child printed (lines are taken in order)."""
+    seen = getattr(child, "lines_read", 0)
 
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if selector.select(timeout=max(0.0, deadline - time.monotonic())):
-            line = proc.stdout.readline()
-            if line.strip():
-                return json.loads(line)
-    raise AssertionError("no line in time")
+    def more(c: Child) -> bool:
+        return len([line for line in c.text().splitlines() if line.strip()]) > seen
+
+    child.wait_for(more, timeout, "a JSON line")
+    child.lines_read = seen + 1  # type: ignore[attr-defined]
+    return json.loads([line for line in child.text().splitlines() if line.strip()][seen])
 
 
 def test_plain_json_lines_for_new_runs_and_alerts_and_ctrl_c(tmp_path: Path):
@@ -41,8 +38,7 @@ def test_plain_json_lines_for_new_runs_and_alerts_and_ctrl_c(tmp_path: Path):
     marker = tmp_path / "hook.txt"
     fields = "+'|'+".join(f"os.environ['LOSSWATCH_{name}']" for name in ("RUN", "KIND", "STEP", "REASON"))
     hook = f"{sys.executable} -c \"import os,sys; open(sys.argv[1],'a').write({fields}+chr(10))\" {marker}"
-    proc = start(str(tmp_path), "--plain", "--json", "--bell", "--on-alert", hook)
-    try:
+    with start(str(tmp_path), "--plain", "--json", "--bell", "--on-alert", hook) as proc:
         line = read_json_line(proc)
         assert line == {
             "run": "first",
@@ -67,39 +63,46 @@ def test_plain_json_lines_for_new_runs_and_alerts_and_ctrl_c(tmp_path: Path):
         time.sleep(0.3)
         assert marker.read_text().splitlines()[0].startswith(f"{name}|diverging|2|")
         assert not (Path.cwd() / "pwned").exists() and not (tmp_path / "pwned").exists()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
+        returncode = proc.stop(signal.SIGINT)  # Ctrl-C, though it started with SIGINT ignored
+        err = proc.errors()
+    assert returncode == 0, err
     assert "Traceback" not in err
     assert "losswatch: config" in err
 
 
 def test_plain_text_rings_bell_on_divergence(tmp_path: Path):
     scalar_run(tmp_path / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
-    proc = start(str(tmp_path), "--plain", "--bell")
-    try:
-        import selectors
-
-        deadline = time.monotonic() + 20
-        seen = ""
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline and "\a" not in seen:
-            if selector.select(timeout=0.2):
-                seen += os.read(proc.stdout.fileno(), 4096).decode()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=20)
+    with start(str(tmp_path), "--plain", "--bell") as proc:
+        proc.wait_for_text("\a", 20)
+        seen = proc.text()
+        returncode = proc.stop(signal.SIGINT)
     assert "diverging" in seen and "\a" in seen
-    assert proc.returncode == 0
+    assert returncode == 0
 
 
-def test_watch_missing_dir_is_a_clear_error(tmp_path: Path):
+def test_watch_a_file_instead_of_a_folder_is_a_clear_error(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("")
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "watch", str(tmp_path / "nope"), "--plain"],
+        [sys.executable, "-m", "tui", "watch", str(tmp_path / "notes.txt"), "--plain"],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "not a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_watch_waits_for_a_logdir_not_made_yet_then_for_runs(tmp_path: Path):
+    """Started before the job: it says it waits, then that there are no runs yet, then shows the run."""
+    logdir = tmp_path / "runs"
+    with start(str(logdir), "--plain", "--json", "--poll", "0.2") as proc:
+        proc.wait_for(lambda c: f"waiting for {logdir} to appear" in c.errors(), 20, "the waiting line")
+        logdir.mkdir()
+        scalar_run(logdir / "late", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+        line = read_json_line(proc)
+        assert (line["run"], line["kind"]) == ("late", "new-run")
+        assert proc.stop(signal.SIGTERM) == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with start(str(empty), "--plain") as proc:
+        proc.wait_for(lambda c: f"no runs yet in {empty}" in c.errors(), 20, "the no-runs line")
+        assert proc.stop(signal.SIGHUP) == 0

@@ -1,0 +1,233 @@
+"""What the headless commands print, as a user meets it: widths, JSON keys, bad input, unreadable runs."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATA, meet_permission_bits, refused, scalar_event, scalar_run
+
+from tui.cli.commands import format_alert
+from tui.judging.engine import Alert
+from tui.judging.smoothing import Smoothed
+from tui.sources.tensorboard.records import frame
+
+FIXTURE_RUNS = [
+    "keras/k-healthy",
+    "keras/k-overfit",
+    "torch/diverge-7",
+    "torch/frozen-7",
+    "torch/noisy-7",
+    "torch/overfit-7",
+]
+
+
+def run_cli(*args: str, columns: int | None = None, refuse: bool = False) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        preexec_fn=meet_permission_bits if refuse else None,
+    )
+
+
+# ---- check at the width it is given --------------------------------------------------------------
+
+
+def test_check_fits_80_columns_with_at_most_3_lines_per_run():
+    result = run_cli("check", str(DATA), columns=80)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, "\n".join(lines)
+    starts = [next(i for i, line in enumerate(lines) if line.startswith(name)) for name in FIXTURE_RUNS]
+    table_end = lines.index("")  # the advice follows the table after a blank line
+    for start, end in zip(starts, [*starts[1:], table_end]):
+        assert end - start <= 3
+    table = "\n".join(lines[:table_end])
+    for number in ("0.5425 @ 150", "0.5817 @ 10", "0.005013 @ 4,554", "1,200", "5,520"):  # whole
+        assert number in table
+    advice = "\n".join(lines[table_end:])
+    assert advice.count("stop, or keep the best checkpoint") == 1  # once per verdict, not per run
+
+
+def test_check_uses_more_columns_when_given_more():
+    wide = run_cli("check", str(DATA), columns=160).stdout
+    narrow = run_cli("check", str(DATA), columns=80).stdout
+    assert "train" in wide.splitlines()[0] and "train" not in narrow.splitlines()[0]
+    assert max(len(line) for line in wide.splitlines()) > 80
+
+
+# ---- check --json -------------------------------------------------------------------------------------
+
+
+def test_check_json_gives_raw_and_smoothed_values_and_flags_with_reasons(tmp_path: Path):
+    train = [2.0, 1.5, 1.2, 1.0, 0.9, 0.85, 0.8, 0.78]
+    val = [2.1, 1.7, 1.4, 1.3, 1.25, 1.5, 1.3, 1.6]
+    scalar_run(tmp_path / "r", {"loss": train, "val_loss": val})
+    result = run_cli("check", str(tmp_path), "--json")
+    record = json.loads(result.stdout)[0]
+    assert record["train"] == pytest.approx(train[-1], rel=1e-6)  # the last point, as logged
+    assert record["val"] == pytest.approx(val[-1], rel=1e-6)
+    assert record["best_val"] == pytest.approx(min(val), rel=1e-6)
+    smoothed_val = Smoothed(0.6).extend(np.array(val, dtype=np.float32).astype(np.float64)).values[-1]
+    assert record["val_smoothed"] != record["val"]
+    assert record["val_smoothed"] == pytest.approx(smoothed_val, rel=0.05)
+    assert record["train_smoothed"] is not None
+    for flag in record["flags"]:
+        assert set(flag) == {"name", "reason"} and flag["reason"]
+
+
+def test_check_json_store_flags_have_reasons(tmp_path: Path):
+    run = tmp_path / "junk"
+    run.mkdir()
+    (run / "events.out.tfevents.1.junk").write_bytes(bytes(range(256)) * 20)
+    scalar_run(tmp_path / "ok", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    records = {r["run"]: r for r in json.loads(run_cli("check", str(tmp_path), "--json").stdout)}
+    (flag,) = records["junk"]["flags"]
+    assert flag["name"] == "damaged" and "no data could be read" in flag["reason"]
+
+
+def test_readme_documents_every_check_json_key():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    keys = set()
+    for record in json.loads(run_cli("check", str(DATA), "--json").stdout):
+        keys |= set(record)
+        for layer in record.get("layers", []):
+            keys |= {f"layers.{key}" for key in layer}
+        for flag in record["flags"]:
+            keys |= {f"flags.{key}" for key in flag}
+    section = readme.split("### check --json")[1].split("\n#")[0]
+    for key in keys:
+        assert f"`{key.split('.')[-1]}`" in section, key
+
+
+# ---- unreadable runs are listed, not dropped --------------------------------------------------------
+
+
+@pytest.fixture
+def half_locked(tmp_path: Path):
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.9, 0.8]})
+    scalar_run(tmp_path / "locked", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.9, 0.8]})
+    with refused(tmp_path / "locked"):
+        yield tmp_path
+
+
+def test_check_lists_an_unreadable_run_folder(half_locked: Path):
+    result = run_cli("check", str(half_locked), refuse=True)
+    assert "locked: permission denied" in result.stdout
+    assert re.search(r"^locked .*unreadable", result.stdout, re.M)
+    assert result.returncode == 1  # not 'all fine'
+    records = {r["run"]: r for r in json.loads(run_cli("check", str(half_locked), "--json", refuse=True).stdout)}
+    assert records["locked"]["errors"] == ["permission denied"]
+    assert {"name": "unreadable", "reason": "permission denied"} in records["locked"]["flags"]
+
+
+def test_replay_and_export_name_an_unreadable_run_folder(half_locked: Path, tmp_path_factory):
+    replay = run_cli("replay", str(half_locked), refuse=True)
+    assert replay.returncode == 0 and "locked: permission denied" in replay.stderr
+    out = tmp_path_factory.mktemp("out")
+    out.chmod(0o777)
+    export = run_cli("export", str(half_locked), "-o", str(out / "points.csv"), refuse=True)
+    assert export.returncode == 0, export.stderr
+    assert "losswatch: locked: permission denied (not exported)" in export.stderr
+
+
+def test_a_folder_of_only_unreadable_files_is_not_all_fine(tmp_path: Path):
+    run = tmp_path / "junk"
+    run.mkdir()
+    (run / "events.out.tfevents.1.junk").write_bytes(bytes(range(256)) * 20)
+    result = run_cli("check", str(tmp_path))
+    assert result.returncode == 2 and "nothing could be read" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---- bad input: one line, exit 2 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["check"], ["replay"], ["watch", "--plain"], ["watch"]])
+def test_a_bad_tag_regex_is_one_line_and_exit_2(command: list[str]):
+    result = run_cli(command[0], str(DATA / "torch"), *command[1:], "--train-tag", "(unclosed")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith("losswatch: --train-tag '(unclosed' is not a valid regular expression")
+
+
+def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
+    result = run_cli("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
+    assert result.returncode == 2 and "no runs" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("speed", ["0", "-2", "nan"])
+def test_demo_speed_must_be_positive(speed: str):
+    result = run_cli("demo", "--plain", "--speed", speed)
+    assert (result.returncode == 2 and "positive number" in result.stderr) or "not a number" in result.stderr
+
+
+def test_a_mistyped_command_is_named():
+    result = run_cli("chek", str(DATA))
+    assert result.returncode == 2
+    assert "unknown command 'chek' (did you mean check?)" in result.stderr
+    assert "unrecognized arguments" not in result.stderr
+
+
+def test_help_lists_exit_codes_and_hook_variables():
+    check = run_cli("check", "--help").stdout
+    assert "exit codes" in check and "130" in check
+    assert "needs attention" in check
+    watch = run_cli("watch", "--help").stdout
+    assert "LOSSWATCH_TAG" in " ".join(watch.split())
+
+
+# ---- replay -------------------------------------------------------------------------------------------
+
+
+def test_replay_is_in_step_order_or_by_run():
+    merged = [json.loads(line) for line in run_cli("replay", str(DATA / "torch"), "--json").stdout.splitlines()]
+    steps = [line["step"] for line in merged]
+    assert steps == sorted(steps)
+    by_run = [
+        json.loads(line) for line in run_cli("replay", str(DATA / "torch"), "--json", "--by-run").stdout.splitlines()
+    ]
+    runs = [line["run"] for line in by_run]
+    assert runs == sorted(runs)  # grouped
+    assert sorted(map(json.dumps, merged)) == sorted(map(json.dumps, by_run))  # the same alerts
+
+
+def test_plain_reason_does_not_repeat_the_tag():
+    alert = Alert("r", 5, "dead-units", "activations/fc1", "activations/fc1: 90% of activations are zero", "")
+    assert str(format_alert(alert)) == "r  step 5  dead-units  activations/fc1: 90% of activations are zero"
+    other = Alert("r", 5, "overfitting", "val_loss", "val 0.5 → 0.7 (+40%)", "")
+    assert str(format_alert(other)) == "r  step 5  overfitting  val_loss: val 0.5 → 0.7 (+40%)"
+
+
+def test_nan_run_json_stays_valid(tmp_path: Path):
+    path = scalar_run(tmp_path / "nan", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.0, 0.9, 0.8]})
+    with open(path, "ab") as handle:
+        handle.write(frame(scalar_event("loss", 3, math.nan, 1003.0)))
+    record = json.loads(run_cli("check", str(tmp_path), "--json").stdout)[0]
+    assert math.isnan(record["train"])
+
+
+def test_export_names_an_unreadable_event_file_and_keeps_the_rest(tmp_path: Path):
+    locked = scalar_run(tmp_path / "a", {"loss": [1.0, 0.9]})
+    scalar_run(tmp_path / "b", {"loss": [1.0, 0.9]})
+    out = tmp_path / "points.csv"
+    with refused(locked):
+        result = run_cli("export", str(tmp_path), "-o", str(out), refuse=True)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert f"losswatch: {locked}: permission denied (not exported)" in result.stderr
+    assert out.read_text().splitlines()[1:] == ["b,loss,0,1.0,1000.0", "b,loss,1,0.8999999761581421,1001.0"]

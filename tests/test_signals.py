@@ -1,0 +1,119 @@
+"""Clean stops and terminal notifications, in real processes started as a script's background job.
+
+Each child starts with SIGINT ignored (as `cmd &` in a script does), and is killed when its test ends,
+so a regression shows as a failed assertion, never as a hung test or a process left behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from children import alive, spawn
+from conftest import meet_permission_bits, refused, scalar_event, scalar_run
+
+from tui.sources.tensorboard.records import frame
+
+STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l"
+
+
+def _diverging(folder: Path) -> Path:
+    return scalar_run(folder / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+
+
+@pytest.mark.parametrize("number", STOPS, ids=lambda n: signal.Signals(n).name)
+def test_watch_plain_stops_on_every_signal_and_ends_its_hooks(tmp_path: Path, number: int):
+    scalar_run(tmp_path / "a", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    pids = tmp_path / "hook.pids"
+    hook = f"{sys.executable} -c \"import os,time; open('{pids}','a').write(f'{{os.getpid()}}\\n'); time.sleep(60)\""
+    with spawn("watch", str(tmp_path), "--plain", "--on-alert", hook) as child:
+        child.wait_for_text("new run at")
+        path = next((tmp_path / "a").glob("*tfevents*"))
+        with open(path, "ab") as handle:
+            handle.write(frame(scalar_event("loss", 2, math.nan, 1002.0)))
+        child.wait_for(lambda c: pids.exists() and pids.read_text().endswith("\n"), 20, "the hook running")
+        assert child.stop(number) == 0
+        assert "Traceback" not in child.errors()
+    hook_pid = int(pids.read_text().split()[0])
+    assert not alive(hook_pid)
+
+
+@pytest.mark.parametrize("number", STOPS, ids=lambda n: signal.Signals(n).name)
+def test_the_tui_stops_on_every_signal_and_gives_the_terminal_back(tmp_path: Path, number: int):
+    _diverging(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+    with spawn("watch", str(tmp_path), "--notify", terminal=(80, 24), env=env) as child:
+        child.wait_for_text("\x1b]777;notify;losswatch;r: diverging at step 1")
+        assert child.stop(number) == 0
+        assert LEAVE_ALTERNATE_SCREEN in child.text()
+        assert "Traceback" not in child.text()
+
+
+def test_the_tui_wraps_its_notification_for_tmux(tmp_path: Path):
+    _diverging(tmp_path)
+    env = dict(os.environ, TMUX="/tmp/tmux-0/default,1,0")
+    with spawn("watch", str(tmp_path), "--notify-osc", "9", terminal=(120, 40), env=env) as child:
+        child.wait_for_text("\x1bPtmux;\x1b\x1b]9;losswatch: r: diverging at step 1, best val at step 0\x07\x1b\\")
+        assert child.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.parametrize("tmux", [False, True])
+def test_watch_plain_writes_the_notification_bytes(tmp_path: Path, tmux: bool):
+    _diverging(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+    if tmux:
+        env["TMUX"] = "/tmp/tmux-0/default,1,0"
+    sequence = "\x1b]777;notify;losswatch;r: diverging at step 1, best val at step 0\x07"
+    expected = "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\" if tmux else sequence
+    with spawn("watch", str(tmp_path), "--plain", "--notify", env=env) as child:
+        child.wait_for_text("diverging")
+        child.wait_for_text(expected, 10)
+        assert child.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.parametrize("number", STOPS, ids=lambda n: signal.Signals(n).name)
+def test_demo_removes_its_temporary_folder_on_every_signal(tmp_path: Path, number: int):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with spawn("demo", "--plain", "--speed", "5", env=dict(os.environ, TMPDIR=str(temp))) as child:
+        child.wait_for_text("new run at")
+        assert list(temp.iterdir())  # the demo's folder, with its jobs writing
+        assert child.stop(number) == 0
+    assert list(temp.iterdir()) == []
+
+
+def test_the_demo_tui_removes_its_temporary_folder_when_the_pane_closes(tmp_path: Path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with spawn("demo", terminal=(80, 24), env=dict(os.environ, TMPDIR=str(temp))) as child:
+        child.wait_for_text("resnet18", 30)
+        assert child.stop(signal.SIGHUP) == 0
+    assert list(temp.iterdir()) == []
+
+
+def test_no_watchdog_warning_reaches_the_terminal_when_runs_are_made_with_subfolders(tmp_path: Path):
+    """A job making its run folder with subfolders at once (os.makedirs) made watchdog warn over many lines."""
+    scalar_run(tmp_path / "first", {"loss": [1.0]})
+    with spawn("watch", str(tmp_path), "--plain") as child:
+        child.wait_for_text("first  new run at")
+        for i in range(10):
+            os.makedirs(tmp_path / f"job{i}" / "logs" / "train" / "a" / "b" / "c")
+        scalar_run(tmp_path / "job9" / "logs" / "train" / "a" / "b" / "c", {"loss": [1.0]})
+        child.wait_for_text("job9/logs/train/a/b/c  new run at")
+        time.sleep(0.5)
+        assert "Warning" not in child.errors() and "already exists" not in child.errors()
+        assert child.stop(signal.SIGTERM) == 0
+
+
+def test_watch_plain_lists_an_unreadable_run_folder(tmp_path: Path):
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    scalar_run(tmp_path / "locked", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    with refused(tmp_path / "locked"), spawn("watch", str(tmp_path), "--plain", preexec=meet_permission_bits) as child:
+        child.wait_for_text("locked  unreadable: permission denied")
+        assert child.stop(signal.SIGTERM) == 0
