@@ -229,5 +229,5 @@ def test_export_names_an_unreadable_event_file_and_keeps_the_rest(tmp_path: Path
     with refused(locked):
         result = run_cli("export", str(tmp_path), "-o", str(out), refuse=True)
     assert result.returncode == 0 and "Traceback" not in result.stderr
-    assert f"losswatch: {locked}: permission denied (not exported)" in result.stderr
+    assert "losswatch: a: permission denied (not exported)" in result.stderr
     assert out.read_text().splitlines()[1:] == ["b,loss,0,1.0,1000.0", "b,loss,1,0.8999999761581421,1001.0"]
