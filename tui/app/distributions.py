@@ -113,10 +113,13 @@ class LayerTable(Static):
 
     def show(self, reports: list[LayerReport], chosen: str | None) -> None:
         self.reports, self.chosen = reports, chosen
-        self.refresh(layout=True)
+        self._lay_out()
 
-    def render(self) -> Table:
-        return layer_table(self.reports, self.chosen, self.size.width or self.app.size.width)
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        self.update(layer_table(self.reports, self.chosen, self.size.width or self.app.size.width))
 
 
 class DistributionScreen(Screen[None]):

@@ -307,8 +307,8 @@ def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str 
         logdir = folder or temp
         os.makedirs(logdir, exist_ok=True)
         jobs = DemoJobs(logdir, speed=speed)
-        jobs.start()
         try:
+            jobs.start()
             if plain:
                 return watch_plain(logdir, Thresholds(), None, None, False, bell, None, None, notify)
             return watch_tui(logdir, Thresholds(), None, None, bell, None, notify)

@@ -85,7 +85,8 @@ class DemoJobs:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # a stop may come (a signal) before the start did
+            self._thread.join(timeout=5)
         self._close()
 
     def run_to_end(self) -> None:

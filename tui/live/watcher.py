@@ -78,7 +78,8 @@ class Watcher:
             self._stop = True
             self._cond.notify()
         self._stop_observer()
-        self._thread.join(timeout=2)
+        if self._thread.ident is not None:  # a stop may come (Ctrl-C) before the start did
+            self._thread.join(timeout=2)
 
     def _stop_observer(self) -> None:
         if self._observer is not None:
