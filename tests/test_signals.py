@@ -6,6 +6,7 @@ so a regression shows as a failed assertion, never as a hung test or a process l
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -75,6 +76,17 @@ def test_watch_plain_writes_the_notification_bytes(tmp_path: Path, tmux: bool):
         child.wait_for_text("diverging")
         child.wait_for_text(expected, 10)
         assert child.stop(signal.SIGTERM) == 0
+
+
+def test_with_json_lines_the_bell_and_notification_go_to_stderr(tmp_path: Path):
+    _diverging(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+    with spawn("watch", str(tmp_path), "--plain", "--json", "--bell", "--notify", env=env) as child:
+        child.wait_for(lambda c: "\x1b]777;notify;losswatch;r: diverging" in c.errors(), 20, "the notification")
+        assert child.stop(signal.SIGTERM) == 0
+    lines = child.text().splitlines()
+    assert [json.loads(line)["kind"] for line in lines] == ["new-run", "diverging"]
+    assert "\a" in child.errors()
 
 
 @pytest.mark.parametrize("number", STOPS, ids=lambda n: signal.Signals(n).name)

@@ -248,12 +248,13 @@ def watch_plain(
             for alert in alerts:
                 line(str(format_alert(alert)), alert_json(alert))
                 if alert.kind in BELL and (bell or notify):
+                    terminal = sys.stderr if as_json else sys.stdout  # JSON lines stay JSON lines
                     if bell:
-                        sys.stdout.write("\a")
+                        terminal.write("\a")
                     if notify:
                         verdict = monitor.verdict(alert.run)
-                        sys.stdout.write(notification(alert, verdict.best_step if verdict else None, notify))
-                    sys.stdout.flush()
+                        terminal.write(notification(alert, verdict.best_step if verdict else None, notify))
+                    terminal.flush()
                 if hook:
                     hook(alert)
 
