@@ -1,7 +1,8 @@
 """Only the optional compiled reader lives here; everything else is in pyproject.toml.
 
 ``optional=True``: where no C compiler is available the package installs anyway and
-reads with the NumPy path (tui/fastpath.py), about 10x slower on big files.
+reads with the plain Python reference (tui/sources/tensorboard/reference.py), several
+times slower on big log directories.
 ``-ffp-contract=off``: no fused multiply-add, so the verdict kernels round exactly as
 their NumPy references do (tests/test_kernels.py checks bit equality).
 """

@@ -268,7 +268,7 @@ def bench_live(samples: int = 100) -> dict:
         import os, tempfile, threading, time
         from tui.live.monitor import Monitor
         from tui.live.watcher import Watcher
-        from tui.sources.tensorboard.records import frame
+        from workloads import frame
         from tensorboard.compat.proto import event_pb2
         root = tempfile.mkdtemp()
         os.makedirs(root + "/run")
@@ -326,8 +326,7 @@ def _alert_line_latency(samples: int) -> dict:
     import tempfile
 
     from tensorboard.compat.proto import event_pb2
-
-    from tui.sources.tensorboard.records import frame
+    from workloads import frame
 
     root = tempfile.mkdtemp()
     proc = subprocess.Popen(
@@ -461,7 +460,7 @@ def bench_memory(hours: int = 24) -> dict:
         import asyncio, os, tempfile, time, math
         from tui.app.app import LossWatchApp
         from tui.live.monitor import Monitor
-        from tui.sources.tensorboard.records import frame
+        from workloads import frame
         from tensorboard.compat.proto import event_pb2
         def rss():
             return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6

@@ -9,17 +9,67 @@ against tensorboardX's decoding via tbparse.
 
 from __future__ import annotations
 
+import itertools
 import os
+import struct
 import sys
 
+import google_crc32c
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import itertools
+_POLY = 0x82F63B78
+_MASK_DELTA = np.uint32(0xA282EAD8)
 
-from tui.sources.tensorboard.fastpath import crc32c_rows, masked
-from tui.sources.tensorboard.records import frame
+
+def _crc_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CRC32C tables for slicing-by-4 with 16-bit indices (two look-ups per 4-byte word)."""
+    t0 = np.zeros(256, dtype=np.uint32)
+    for i in range(256):
+        crc = i
+        for _ in range(8):
+            crc = (crc >> 1) ^ _POLY if crc & 1 else crc >> 1
+        t0[i] = crc
+    t1 = (t0 >> np.uint32(8)) ^ t0[t0 & np.uint32(0xFF)]
+    t2 = (t1 >> np.uint32(8)) ^ t0[t1 & np.uint32(0xFF)]
+    t3 = (t2 >> np.uint32(8)) ^ t0[t2 & np.uint32(0xFF)]
+    low16 = np.arange(1 << 16, dtype=np.uint32)
+    return t0, t3[low16 & 0xFF] ^ t2[low16 >> 8], t1[low16 & 0xFF] ^ t0[low16 >> 8]
+
+
+_T0, _TA, _TB = _crc_tables()
+
+
+def crc32c_rows(rows: np.ndarray) -> np.ndarray:
+    """CRC32C of each row of a (n, m) uint8 matrix: the generator frames millions of records at once."""
+    n, m = rows.shape
+    crc = np.full(n, 0xFFFFFFFF, dtype=np.uint32)
+    words = m // 4
+    if words:
+        packed = np.ascontiguousarray(rows[:, : words * 4]).view("<u4")
+        for j in range(words):
+            w = crc ^ packed[:, j]
+            crc = _TA[w & 0xFFFF] ^ _TB[w >> 16]
+    for j in range(words * 4, m):
+        crc = _T0[(crc ^ rows[:, j]) & 0xFF] ^ (crc >> 8)
+    return crc ^ np.uint32(0xFFFFFFFF)
+
+
+def masked(crc: np.ndarray) -> np.ndarray:
+    return (((crc >> np.uint32(15)) | (crc << np.uint32(17))) + _MASK_DELTA).astype(np.uint32)
+
+
+def frame(data: bytes) -> bytes:
+    """``data`` as one TFRecord: length, its masked CRC32C, data, its masked CRC32C."""
+    length = struct.pack("<Q", len(data))
+
+    def crc(part: bytes) -> bytes:
+        value = google_crc32c.value(part)
+        return struct.pack("<I", ((((value >> 15) | (value << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF)
+
+    return length + crc(length) + data + crc(data)
+
 
 FILE_VERSION = bytes.fromhex("09") + np.float64(1.7e9).tobytes() + b"\x1a\x0dbrain.Event:2"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import os
 import shutil
 import struct
@@ -11,12 +12,50 @@ from pathlib import Path
 
 import pytest
 from tensorboard.compat.proto import event_pb2, types_pb2
+from tensorboard.summary.writer.record_writer import RecordWriter
 
-from tui.sources.tensorboard.records import frame
+from tui.sources.points import Decoded
+from tui.sources.tensorboard.decode import EventDecoder
+from tui.sources.tensorboard.records import RecordReader
 
 DATA = Path(__file__).parent / "data"
 TORCH = DATA / "torch"
 KERAS = DATA / "keras"
+
+
+def frame(data: bytes) -> bytes:
+    """``data`` as one TFRecord, framed by TensorBoard's own record writer."""
+    out = io.BytesIO()
+    RecordWriter(out).write(data)
+    return out.getvalue()
+
+
+def read_records(reader: RecordReader) -> list[bytes]:
+    """Every record the reader finds appended since its last read, each as bytes."""
+    return [
+        segment.buffer[o : o + n]
+        for segment in reader.segments()
+        for o, n in zip(segment.offsets.tolist(), segment.lengths.tolist())
+    ]
+
+
+def decode_file(path: Path | str) -> Decoded:
+    """Everything in one event file, decoded as a Tailer decodes it (bulk where it can, in record order)."""
+    decoder = EventDecoder()
+    out = Decoded()
+    base = 0
+    for segment in RecordReader(path).segments():
+        decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths, out, base)
+        base += len(segment)
+    return out
+
+
+def points(decoded: Decoded, tag: str) -> list[tuple[int, float, float]]:
+    """A tag's points as (step, wall_time, value) tuples."""
+    if tag not in decoded.scalars:
+        return []
+    steps, walls, values = decoded.scalars[tag]
+    return list(zip(steps.tolist(), walls.tolist(), values.tolist()))
 
 
 def event_files(folder: Path) -> list[Path]:

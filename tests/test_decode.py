@@ -7,7 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, event_files, file_version_event, tf2_scalar_event, write_records
+from conftest import (
+    DATA,
+    decode_file,
+    event_files,
+    file_version_event,
+    points,
+    read_records,
+    tf2_scalar_event,
+    write_records,
+)
 from tbparse import SummaryReader
 
 from tui.sources.tensorboard.decode import EventDecoder
@@ -17,23 +26,23 @@ FIXTURE_FILES = event_files(DATA)
 
 
 def ours(path: Path):
-    decoded = EventDecoder().decode_result(RecordReader(path).read())
-    points = {(tag, step, value) for tag in decoded.scalars for step, _wall, value in decoded.points(tag)}
-    return decoded, points
+    decoded = decode_file(path)
+    found = {(tag, step, value) for tag in decoded.scalars for step, _wall, value in points(decoded, tag)}
+    return decoded, found
 
 
 def tbparse_points(path: Path):
     reader = SummaryReader(str(path), pivot=False)
-    points = set()
+    found = set()
     for row in reader.scalars.itertuples():
-        points.add((row.tag, int(row.step), float(np.float32(row.value))))
+        found.add((row.tag, int(row.step), float(np.float32(row.value))))
     tensors = reader.tensors
     if len(tensors):
         for row in tensors.itertuples():
             value = np.asarray(row.value)
             if value.size == 1 and not row.tag.endswith("histogram") and row.tag != "keras":
-                points.add((row.tag, int(row.step), float(value.reshape(-1)[0])))
-    return points
+                found.add((row.tag, int(row.step), float(value.reshape(-1)[0])))
+    return found
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(DATA)))
@@ -66,7 +75,7 @@ def test_tf2_scalar_tensor_shapes(tmp_path: Path, dtype: str):
     )
     decoded, _ = ours(path)
     # The plugin name is only on the first event: later ones must still count as scalars.
-    assert [(s, v) for s, _w, v in decoded.points("epoch_loss")] == [(0, 0.5), (1, 1.5), (2, 2.5)]
+    assert [(s, v) for s, _w, v in points(decoded, "epoch_loss")] == [(0, 0.5), (1, 1.5), (2, 2.5)]
 
 
 def test_plugin_memory_is_per_file(tmp_path: Path):
@@ -75,14 +84,14 @@ def test_plugin_memory_is_per_file(tmp_path: Path):
     second = tmp_path / "b.tfevents"
     write_records(second, [tf2_scalar_event("x", 1, 2.0, first=False)])
     decoder = EventDecoder()
-    decoder.decode(RecordReader(first).read().records)
-    assert decoder.decode(RecordReader(second).read().records).points("x") == [(1, 1.0, 2.0)]
+    decoder.decode(read_records(RecordReader(first)))
+    assert points(decoder.decode(read_records(RecordReader(second))), "x") == [(1, 1.0, 2.0)]
 
 
 def test_non_events_are_counted_not_fatal(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     write_records(path, [b"\xff\xff\xff garbage that is not a protobuf", file_version_event()])
-    decoded = EventDecoder().decode(RecordReader(path).read().records)
+    decoded = EventDecoder().decode(read_records(RecordReader(path)))
     assert decoded.undecodable == 1
     assert decoded.scalars == {}
 
@@ -95,5 +104,5 @@ def test_nan_and_inf_values_are_kept(tmp_path: Path):
         writer.add_scalar("loss", value, step)
     writer.close()
     decoded, _ = ours(event_files(tmp_path)[0])
-    values = [v for _s, _w, v in decoded.points("loss")]
+    values = [v for _s, _w, v in points(decoded, "loss")]
     assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == math.inf and values[3] == -math.inf

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from conftest import REAL_FILE_FOR_DAMAGE, scalar_event, scalar_run
+from conftest import REAL_FILE_FOR_DAMAGE, frame, scalar_event, scalar_run
 
 from tui.app.downsample import minmax_downsample
 from tui.live.monitor import Monitor
-from tui.sources.tensorboard.records import frame
 
 
 def test_minmax_downsampling_keeps_spikes_and_order():

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, scalar_event, scalar_run
+from conftest import DATA, frame, scalar_event, scalar_run
 
 from tui.cli import commands
 from tui.judging.thresholds import Thresholds
 from tui.live import firstread as parallel
 from tui.live import shipping
 from tui.live.monitor import Monitor
-from tui.sources.tensorboard.records import frame
 
 
 def _logdir(tmp_path: Path) -> Path:

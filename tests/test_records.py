@@ -6,9 +6,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from conftest import TORCH, event_files, scalar_event, write_records
+from conftest import TORCH, event_files, frame, read_records, scalar_event, write_records
 
-from tui.sources.tensorboard.records import HEADER_SIZE, RecordReader, frame
+from tui.sources.tensorboard.records import HEADER_SIZE, RecordReader
 
 
 def payloads(n: int) -> list[bytes]:
@@ -18,7 +18,7 @@ def payloads(n: int) -> list[bytes]:
 def test_reads_every_record_of_a_real_file():
     path = event_files(TORCH / "overfit-7")[0]
     reader = RecordReader(path)
-    records = reader.read().records
+    records = read_records(reader)
     assert len(records) == 1801
     assert reader.offset == path.stat().st_size
     assert not reader.damage
@@ -28,8 +28,8 @@ def test_second_read_without_appends_reads_nothing(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     write_records(path, payloads(5))
     reader = RecordReader(path)
-    assert len(reader.read().records) == 5
-    assert reader.read().records == []
+    assert len(read_records(reader)) == 5
+    assert read_records(reader) == []
 
 
 def test_append_while_reading_gives_every_record_once(tmp_path: Path):
@@ -38,10 +38,10 @@ def test_append_while_reading_gives_every_record_once(tmp_path: Path):
     half = len(blob) // 2 + 7  # mid-record on purpose
     path.write_bytes(blob[:half])
     reader = RecordReader(path)
-    first = reader.read().records
+    first = read_records(reader)
     with open(path, "ab") as handle:
         handle.write(blob[half:])
-    second = reader.read().records
+    second = read_records(reader)
     assert first + second == payloads(100)
     assert 0 < len(first) < 100
     assert not reader.damage
@@ -64,12 +64,12 @@ def test_cut_anywhere_inside_a_record_loses_and_duplicates_nothing(tmp_path: Pat
         path = tmp_path / f"events.out.tfevents.{cut}"
         path.write_bytes(blob[:cut])
         reader = RecordReader(path)
-        got = reader.read().records
+        got = read_records(reader)
         assert got == items[:1], cut
         assert reader.incomplete == cut - start, cut  # the partial record is waited for, and counted
         with open(path, "ab") as handle:
             handle.write(blob[cut:])
-        got += reader.read().records
+        got += read_records(reader)
         assert got == items, cut
         assert not reader.damage, cut
         assert reader.incomplete == 0, cut
@@ -83,7 +83,7 @@ def test_bad_data_crc_skips_only_that_record(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     path.write_bytes(bytes(blob))
     reader = RecordReader(path)
-    got = reader.read().records
+    got = read_records(reader)
     assert got == items[:4] + items[5:]
     assert reader.damage.skipped_records == 1
 
@@ -96,7 +96,7 @@ def test_bad_length_crc_resyncs_to_the_next_record(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     path.write_bytes(bytes(blob))
     reader = RecordReader(path)
-    assert reader.read().records == items[:4] + items[5:]
+    assert read_records(reader) == items[:4] + items[5:]
     assert reader.damage.skipped_bytes == len(frame(items[4]))
 
 
@@ -107,7 +107,7 @@ def test_absurd_length_is_damage_not_an_allocation(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     path.write_bytes(blob)
     reader = RecordReader(path)
-    assert reader.read().records == [items[0], items[1], items[2]]
+    assert read_records(reader) == [items[0], items[1], items[2]]
     assert reader.damage.skipped_bytes == 28
 
 
@@ -116,7 +116,7 @@ def test_garbage_then_records_resumes_after_garbage(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     path.write_bytes(b"not an event file at all" + b"".join(frame(p) for p in items))
     reader = RecordReader(path)
-    assert reader.read().records == items
+    assert read_records(reader) == items
     assert reader.damage.skipped_bytes == len(b"not an event file at all")
 
 
@@ -124,32 +124,32 @@ def test_truncated_file_restarts_from_the_beginning(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     write_records(path, payloads(5))
     reader = RecordReader(path)
-    reader.read()
+    read_records(reader)
     write_records(path, payloads(2))  # rewritten shorter
-    result = reader.read()
-    assert result.restarted
-    assert result.records == payloads(2)
+    records = read_records(reader)
+    assert reader.restarted
+    assert records == payloads(2)
 
 
 def test_replaced_file_restarts_from_the_beginning(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     write_records(path, payloads(5))
     reader = RecordReader(path)
-    reader.read()
+    read_records(reader)
     replacement = tmp_path / "new"
     write_records(replacement, payloads(7))
     replacement.replace(path)
-    result = reader.read()
-    assert result.restarted and result.records == payloads(7)
+    records = read_records(reader)
+    assert reader.restarted and records == payloads(7)
 
 
 def test_missing_file_raises_and_keeps_state(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     write_records(path, payloads(3))
     reader = RecordReader(path)
-    reader.read()
+    read_records(reader)
     offset = reader.offset
     path.unlink()
     with pytest.raises(FileNotFoundError):
-        reader.read()
+        read_records(reader)
     assert reader.offset == offset

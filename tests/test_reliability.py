@@ -13,13 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import TORCH, event_files, scalar_event, scalar_run
+from conftest import TORCH, event_files, frame, read_records, scalar_event, scalar_run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.decode import EventDecoder
-from tui.sources.tensorboard.records import RecordReader, frame
+from tui.sources.tensorboard.records import RecordReader
 
 REAL_FILE = event_files(TORCH / "noisy-7")[0]
 REAL_BYTES = REAL_FILE.read_bytes()
@@ -41,14 +41,14 @@ SPANS = frames_of(REAL_BYTES)
 def points(records: list[bytes]) -> list[tuple[str, int, float]]:
     decoded = EventDecoder().decode(records)
     out = []
-    for tag in decoded.scalars:
-        out += [(tag, s, v) for s, _w, v in decoded.points(tag)]
+    for tag, (steps, _walls, values) in decoded.scalars.items():
+        out += [(tag, s, v) for s, v in zip(steps.tolist(), values.tolist())]
     return sorted(out, key=lambda p: (p[0], p[1]))
 
 
 def read_all(path: Path) -> tuple[list[bytes], RecordReader]:
     reader = RecordReader(path)
-    return reader.read().records, reader
+    return read_records(reader), reader
 
 
 # ---- damaged files -------------------------------------------------------------------------------
@@ -196,9 +196,9 @@ def test_tail_in_random_chunks_equals_a_full_read(tmp_path_factory, data):
             handle.write(source[previous:cut])
         previous = cut
         if data.draw(st.booleans()):
-            got += reader.read().records
-    got += reader.read().records
-    full = RecordReader(event_files(TORCH / "overfit-7")[0]).read().records
+            got += read_records(reader)
+    got += read_records(reader)
+    full = read_records(RecordReader(event_files(TORCH / "overfit-7")[0]))
     assert got == full  # nothing lost, nothing twice, same order
     assert points(got) == points(full)
 

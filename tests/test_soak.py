@@ -14,10 +14,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import file_version_event, scalar_event
+from conftest import file_version_event, frame, scalar_event
 
 from tui.live.monitor import Monitor
-from tui.sources.tensorboard.records import frame
 
 WRITERS = 50
 SECONDS = float(os.environ.get("LOSSWATCH_SOAK_SECONDS", "6"))

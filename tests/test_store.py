@@ -90,7 +90,7 @@ def test_monitor_reads_only_new_bytes_and_keeps_points(tmp_path: Path):
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     with open(path, "ab") as handle:
-        from tui.sources.tensorboard.records import frame
+        from conftest import frame
 
         handle.write(frame(scalar_event("loss", 2, 1.0, 1002.0)))
     _, changes, _ = monitor.refresh()

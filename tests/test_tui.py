@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, scalar_event, scalar_run
+from conftest import DATA, frame, scalar_event, scalar_run
 
 from tui.app.app import LossWatchApp
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunsTable
 from tui.live.monitor import Monitor
-from tui.sources.tensorboard.records import frame
 
 FIXED_NOW = 1795400400.0
 

@@ -11,9 +11,7 @@ import time
 from pathlib import Path
 
 from children import Child, spawn
-from conftest import scalar_event, scalar_run
-
-from tui.sources.tensorboard.records import frame
+from conftest import frame, scalar_event, scalar_run
 
 
 def start(*args: str):

@@ -1,10 +1,12 @@
-/* Compiled inner loops of the event-file reader: TFRecord framing with both CRC32C checks,
- * and the decoding of PyTorch/tensorboardX `simple_value` scalar events.
+/* Compiled inner loops: the event-file reader's kernels (TFRecord framing with both CRC32C checks, the
+ * search for the next valid record header after damage, and the decoding of PyTorch/tensorboardX
+ * `simple_value` scalar events), and the verdict engine's (smoothing, the onset CUSUM and its noise).
  *
- * Why C: at 50 M records a Python or NumPy pass per record field costs seconds; a walk over the
- * bytes here costs milliseconds. The semantics are exactly those of tui/fastpath.py (the
- * pure-NumPy path, used when this module could not be built); tests/test_fastpath.py checks
- * that both give the same results on every fixture and on random and damaged records.
+ * Why C: at 50 M records a Python pass per record costs minutes; a walk over the bytes here costs
+ * milliseconds. The reading kernels have one reference, tui/sources/tensorboard/reference.py: plain
+ * sequential Python with the same signatures and the same results, used where this module could not be
+ * built; tests/test_reading_kernels.py compares the two on random and damaged input. Every reading kernel
+ * releases the GIL while it walks the bytes, so runs can be read on several threads at once.
  *
  * No NumPy C API: callers pass preallocated output arrays through the buffer protocol.
  */
@@ -74,22 +76,22 @@ static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v;
 
 /* ---- framing -------------------------------------------------------------------------------- */
 
-/* frame(buffer, max_record, offsets_out: int64[], lengths_out: int64[]) -> (count, consumed) | None
+/* frame(buffer, start, max_record, offsets_out: int64[], lengths_out: int64[]) -> (count, end)
  *
- * The whole, CRC-valid records at the start of buffer, up to the first thing that is unusual (a
- * bad CRC, an absurd or zero length, a header whose CRC bytes are all zero) or the first record
- * cut off at the end. None when there is no such record at all: the caller then reads from there
- * with the careful, damage-skipping reader, so damage is handled (and counted) in one place. */
+ * The whole, CRC-valid records from `start` on, up to the first thing that is unusual (a bad CRC, an
+ * absurd or zero length, a header whose CRC bytes are all zero), the first record cut off at the end,
+ * or the end of the output arrays. `end` is where the walk stopped: the caller decides there what the
+ * unusual thing is (damage to skip and count, a record still being written), in one place. */
 static PyObject *scan_frame(PyObject *self, PyObject *args) {
     Py_buffer buf, offs, lens;
+    Py_ssize_t start;
     unsigned long long max_record;
-    if (!PyArg_ParseTuple(args, "y*Kw*w*", &buf, &max_record, &offs, &lens)) return NULL;
-    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*nKw*w*", &buf, &start, &max_record, &offs, &lens)) return NULL;
     const uint8_t *data = buf.buf;
     Py_ssize_t size = buf.len;
     int64_t *out_off = offs.buf, *out_len = lens.buf;
     Py_ssize_t capacity = offs.len / 8 < lens.len / 8 ? offs.len / 8 : lens.len / 8;
-    Py_ssize_t pos = 0, count = 0;
+    Py_ssize_t pos = start < 0 ? 0 : start, count = 0;
     Py_BEGIN_ALLOW_THREADS
     while (size - pos >= 12) {
         uint64_t length = rd64(data + pos);
@@ -106,16 +108,36 @@ static PyObject *scan_frame(PyObject *self, PyObject *args) {
         pos += 16 + (Py_ssize_t)length;
     }
     Py_END_ALLOW_THREADS
-    if (count > 0) {
-        result = Py_BuildValue("nn", count, pos);
-    } else {
-        Py_INCREF(Py_None);
-        result = Py_None;
-    }
     PyBuffer_Release(&buf);
     PyBuffer_Release(&offs);
     PyBuffer_Release(&lens);
-    return result;
+    return Py_BuildValue("nn", count, pos);
+}
+
+/* next_header(buffer, start, max_record) -> int
+ *
+ * The first offset at or after `start` holding a whole record header whose length is at most
+ * max_record and whose CRC (not all zero bytes: zero-filled regions are crossed at once) is right;
+ * -1 when there is none. How the reader finds its way again after damage. */
+static PyObject *scan_next_header(PyObject *self, PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t start;
+    unsigned long long max_record;
+    if (!PyArg_ParseTuple(args, "y*nK", &buf, &start, &max_record)) return NULL;
+    const uint8_t *data = buf.buf;
+    Py_ssize_t size = buf.len, found = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t pos = start < 0 ? 0 : start; size - pos >= 12; pos++) {
+        uint32_t stored = rd32(data + pos + 8);
+        if (stored == 0 || rd64(data + pos) > max_record) continue;
+        if (masked(crc32c(data + pos, 8)) == stored) {
+            found = pos;
+            break;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    return PyLong_FromSsize_t(found);
 }
 
 /* ---- simple_value scalars ------------------------------------------------------------------- */
@@ -167,6 +189,7 @@ static PyObject *scan_decode_scalars(PyObject *self, PyObject *args) {
         goto done;
     }
     int tags = 0;
+    Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         out_id[i] = -1;
         int64_t off = in_off[i], len = in_len[i];
@@ -218,6 +241,7 @@ static PyObject *scan_decode_scalars(PyObject *self, PyObject *args) {
         out_wall[i] = wall;
         out_value[i] = (double)value;
     }
+    Py_END_ALLOW_THREADS
     result = PyList_New(tags);
     for (int t = 0; result && t < tags; t++) {
         PyObject *b = PyBytes_FromStringAndSize((const char *)tag_bytes[t], tag_lengths[t]);
@@ -246,7 +270,10 @@ static PyObject *scan_crc32c(PyObject *self, PyObject *args) {
     Py_buffer buf;
     int software = 0;
     if (!PyArg_ParseTuple(args, "y*|p", &buf, &software)) return NULL;
-    uint32_t c = software ? crc_soft(buf.buf, (size_t)buf.len) : crc32c(buf.buf, (size_t)buf.len);
+    uint32_t c;
+    Py_BEGIN_ALLOW_THREADS
+    c = software ? crc_soft(buf.buf, (size_t)buf.len) : crc32c(buf.buf, (size_t)buf.len);
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&buf);
     return PyLong_FromUnsignedLong(c);
 }
@@ -581,6 +608,7 @@ static PyObject *scan_map_readonly(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"frame", scan_frame, METH_VARARGS, "Frame a clean chain of CRC-valid TFRecords."},
+    {"next_header", scan_next_header, METH_VARARGS, "The next offset holding a valid TFRecord header."},
     {"decode_scalars", scan_decode_scalars, METH_VARARGS, "Decode simple_value scalar events."},
     {"crc32c", scan_crc32c, METH_VARARGS, "CRC32C of a bytes-like object."},
     {"ema", scan_ema, METH_VARARGS, "TensorBoard's debiased exponential moving average, continued."},
@@ -592,7 +620,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Compiled inner loops of the event-file reader.",
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Compiled inner loops of the event-file reader and the verdict engine.",
                                     -1, methods};
 
 PyMODINIT_FUNC PyInit__scan(void) {

@@ -98,11 +98,6 @@ class Decoded:
             self._scalars = merged
         return self._scalars
 
-    def points(self, tag: str) -> list[tuple[int, float, float]]:
-        """The tag's points as (step, wall_time, value) tuples (for tests and small uses)."""
-        steps, walls, values = self.scalars.get(tag, (np.empty(0), np.empty(0), np.empty(0)))
-        return list(zip(steps.tolist(), walls.tolist(), values.tolist()))
-
 
 class StepFilter:
     """Drops a point whose tag already has a point at that step (loggers that repeat ``epoch`` on every row).

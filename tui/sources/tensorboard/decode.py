@@ -21,7 +21,7 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, types_pb2
 
 from tui.sources.points import Decoded, Histogram
-from tui.sources.tensorboard.fastpath import decode_simple_scalars
+from tui.sources.tensorboard.kernels import decode_simple_scalars
 
 _FLOAT_DTYPES = {
     types_pb2.DT_FLOAT: np.dtype("<f4"),
@@ -59,15 +59,6 @@ class EventDecoder:
         for index in np.flatnonzero(~done).tolist():
             start = int(offsets[index])
             self._decode_one(buffer[start : start + int(lengths[index])], out, base + index)
-        return out
-
-    def decode_result(self, result) -> Decoded:
-        """Decode everything a RecordReader returned, in record order."""
-        out = Decoded()
-        base = 0
-        for segment in result.segments:
-            self.decode_frames(segment.buffer, segment.offsets, segment.lengths, out, base)
-            base += len(segment)
         return out
 
     def _decode_one(self, record: bytes, out: Decoded, order: int | None) -> None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import google_crc32c
 import numpy as np
 
 from tui.sources.roots.base import Root
 from tui.sources.roots.local import LocalRoot
-from tui.sources.tensorboard.fastpath import frame_records, header_candidates
+from tui.sources.tensorboard.kernels import frame_records, next_header
 
 HEADER_SIZE = 12
 FOOTER_SIZE = 4
@@ -42,12 +42,6 @@ def masked_crc(data: bytes | memoryview) -> int:
     """TFRecord's masked CRC32C: rotate right by 15 and add a constant."""
     crc = google_crc32c.value(bytes(data))
     return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + _MASK_DELTA) & 0xFFFFFFFF
-
-
-def frame(data: bytes) -> bytes:
-    """Wrap ``data`` as one TFRecord (used by writers in tests and the demo)."""
-    length = _u64.pack(len(data))
-    return length + _u32.pack(masked_crc(length)) + data + _u32.pack(masked_crc(data))
 
 
 @dataclass
@@ -71,25 +65,6 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.offsets)
-
-
-@dataclass
-class ReadResult:
-    """Records read by one call, and whether the file started over."""
-
-    segments: list[Segment] = field(default_factory=list)
-    restarted: bool = False
-    """True when the file shrank or was replaced: the caller should forget what it had from it."""
-
-    @property
-    def records(self) -> list[bytes]:
-        """Each record's data as bytes (copies; the bulk decoder reads the buffers directly)."""
-        return [
-            seg.buffer[o : o + n] for seg in self.segments for o, n in zip(seg.offsets.tolist(), seg.lengths.tolist())
-        ]
-
-    def __len__(self) -> int:
-        return sum(len(seg) for seg in self.segments)
 
 
 class RecordReader:
@@ -121,22 +96,13 @@ class RecordReader:
             self._local = (LocalRoot(os.path.dirname(local)), os.path.basename(local))
         return self._local
 
-    def read(self, root: Root | None = None) -> ReadResult:
-        """Read every complete record appended since the last call.
-
-        Raises ``OSError`` (missing file, permission denied) for the caller to report;
-        the reader's state is unchanged in that case.
-        """
-        result = ReadResult()
-        result.segments = list(self.segments(root))
-        result.restarted = self.restarted
-        return result
-
     def segments(self, root: Root | None = None) -> Iterator[Segment]:
-        """Like ``read``, one buffer's worth of records at a time, so a big file is never all in memory.
+        """Every complete record appended since the last call, one buffer's worth at a time, so a big file
+        is never all in memory.
 
-        ``restarted`` is set before the first segment is yielded. The offset moves past a
-        segment when the next one is asked for (or the iteration ends).
+        Raises ``OSError`` (missing file, permission denied) for the caller to report; the reader's
+        state is unchanged in that case. ``restarted`` is set before the first segment is yielded. The
+        offset moves past a segment when the next one is asked for (or the iteration ends).
         """
         self.restarted = False
         source, path = self._where(root)
@@ -167,57 +133,56 @@ class RecordReader:
         self.incomplete = max(size - self.offset, 0)
 
     def _frame(self, buffer: bytes) -> tuple[Segment, int]:
-        """Records at the start of ``buffer``: in bulk when it is a clean chain, else one by one."""
-        fast = frame_records(buffer, self.max_record_bytes)
-        if fast is not None:
-            offsets, lengths, consumed = fast
-            return Segment(buffer, offsets, lengths), consumed
-        offsets: list[int] = []
-        lengths: list[int] = []
-        consumed = self._parse(buffer, offsets, lengths)
-        return Segment(buffer, np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int64)), consumed
-
-    def _parse(self, buffer: bytes, offsets: list[int], lengths: list[int]) -> int:
-        """Record the whole records found in ``buffer``, skipping damage; return the bytes used up."""
+        """The whole records of ``buffer`` and the bytes used up: the kernels walk the clean stretches,
+        and at each place they stop, this decides what is there (damage to skip and count, or a record
+        still being written, which ends the buffer)."""
+        offsets: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
         pos = 0
         end = len(buffer)
-        unpack_u64 = _u64.unpack_from
-        unpack_u32 = _u32.unpack_from
+        cap = self.max_record_bytes
         view = memoryview(buffer)
         while end - pos >= HEADER_SIZE:
-            length = unpack_u64(buffer, pos)[0]
-            if length > self.max_record_bytes or unpack_u32(buffer, pos + 8)[0] != masked_crc(view[pos : pos + 8]):
+            clean_offsets, clean_lengths, pos = frame_records(buffer, pos, cap)
+            if len(clean_offsets):
+                offsets.append(clean_offsets)
+                lengths.append(clean_lengths)
+            if end - pos < HEADER_SIZE:
+                break
+            length = _u64.unpack_from(buffer, pos)[0]
+            if length > cap or _u32.unpack_from(buffer, pos + 8)[0] != masked_crc(view[pos : pos + 8]):
                 found = self._resync(buffer, pos + 1)
                 if found is None:
                     # Every offset with a whole header in view was tried; the last few bytes
                     # may still be the start of a header that is being written.
                     keep_from = max(pos + 1, end - (HEADER_SIZE - 1))
                     self.damage.skipped_bytes += keep_from - pos
-                    return keep_from
+                    pos = keep_from
+                    break
                 self.damage.skipped_bytes += found - pos
                 pos = found
                 continue
             record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
             if record_end > end:
-                break
-            if unpack_u32(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(
+                break  # a record still being written (or cut short for good): wait for the rest
+            if _u32.unpack_from(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(
                 view[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
-            ):
-                offsets.append(pos + HEADER_SIZE)
-                lengths.append(length)
+            ):  # whole and valid, only unusual (an empty record, or one above 16 MB)
+                offsets.append(np.array([pos + HEADER_SIZE], dtype=np.int64))
+                lengths.append(np.array([length], dtype=np.int64))
             else:
                 self.damage.skipped_records += 1
             pos = record_end
-        return pos
+        return Segment(buffer, _joined(offsets), _joined(lengths)), pos
 
     def _resync(self, buffer: bytes, start: int) -> int | None:
         """Offset of the next whole record with both CRCs valid, or None if none is in ``buffer``.
 
         A candidate whose body runs past the buffer ends the search at that offset
-        only if its header is valid: the rest may still be on its way. Candidates are
-        found in bulk (NumPy), so megabytes of garbage or zeros are crossed quickly.
+        only if its header is valid: the rest may still be on its way.
         """
-        for pos in header_candidates(buffer, start, self.max_record_bytes):
+        pos = next_header(buffer, start, self.max_record_bytes)
+        while pos is not None:
             length = _u64.unpack_from(buffer, pos)[0]
             record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
             if record_end > len(buffer):
@@ -225,4 +190,11 @@ class RecordReader:
             data = memoryview(buffer)[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
             if _u32.unpack_from(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
                 return pos
+            pos = next_header(buffer, pos + 1, self.max_record_bytes)
         return None
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
