@@ -227,9 +227,11 @@ def bench_logdir() -> dict:
     tui = run_measured(f"""
         import asyncio, time
         from tui.app.app import LossWatchApp
+        from tui.live.firstread import FirstRead, Workers, cores
         from tui.live.monitor import Monitor
+        first_read = FirstRead(Workers.start(cores(), whole=True))  # as `losswatch LOGDIR` does, before the app
         async def go():
-            app = LossWatchApp(Monitor({root!r}), bell=False)
+            app = LossWatchApp(Monitor({root!r}), bell=False, first_read=first_read)
             t0 = time.perf_counter()
             async with app.run_test(size=(120, 40)) as pilot:
                 first = None
@@ -407,6 +409,7 @@ def bench_idle(seconds: float = 30.0) -> dict:
         import os, sys
         sys.path.insert(0, {ROOT!r})
         from tui.app.app import LossWatchApp
+        from tui.live.firstread import FirstRead, Workers, cores
         from tui.live.monitor import Monitor
 
         class Measured(LossWatchApp):
@@ -419,7 +422,8 @@ def bench_idle(seconds: float = 30.0) -> dict:
                 if len(self.table._order) == 200 and total and done == total and not os.path.exists({ready!r}):
                     open({ready!r}, "w").close()
 
-        Measured(Monitor({root!r}), bell=False).run(headless=True, size=(120, 40))
+        first_read = FirstRead(Workers.start(cores(), whole=True))
+        Measured(Monitor({root!r}), bell=False, first_read=first_read).run(headless=True, size=(120, 40))
     """)
     script = os.path.join(WORK, "idle_tui.py")  # a file: Textual finds the app's CSS next to its class
     with open(script, "w") as handle:

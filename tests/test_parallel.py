@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,21 +39,58 @@ def _check_json(root: Path, capsys) -> tuple[int, list[dict]]:
     return code, json.loads(capsys.readouterr().out)
 
 
+def _count_installs(monkeypatch) -> list[str]:
+    """The runs that came back from worker processes."""
+    installed: list[str] = []
+    real = parallel._install
+
+    def counting(monitor, result, now):
+        installed.append(result.run.name)
+        real(monitor, result, now)
+
+    monkeypatch.setattr(parallel, "_install", counting)
+    return installed
+
+
 def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch):
     root = _logdir(tmp_path)
-    assert parallel.workers_for(12) >= 1
-    monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
+    installed = _count_installs(monkeypatch)
+    monkeypatch.setattr(commands, "cores", lambda: 2)
     spread = _check_json(root, capsys)
-    monkeypatch.setattr(parallel, "workers_for", lambda count: 1)
+    assert len(installed) == 12  # every run was read by a worker
+    monkeypatch.setattr(commands, "cores", lambda: 1)
     alone = _check_json(root, capsys)
+    assert len(installed) == 12  # ... and here none
     assert spread == alone
     assert len(alone[1]) == 12
     assert {r["verdict"] for r in alone[1]} >= {"overfitting", "diverging"}
 
 
-def test_workers_are_used_only_where_they_pay():
-    assert parallel.workers_for(1) == 1
-    assert parallel.workers_for(parallel.MIN_RUNS - 1) == 1
+def test_workers_are_used_only_where_they_pay(tmp_path, monkeypatch):
+    assert parallel.Workers.start(1, whole=False) is None
+    root = tmp_path / "runs"
+    for i in range(parallel.MIN_RUNS - 1):
+        scalar_run(root / f"run-{i}", {"loss": [1.0, 0.5], "val_loss": [1.0, 0.6]})
+    monitor = Monitor(str(root))
+    monitor.scan()
+    installed = _count_installs(monkeypatch)
+    with parallel.Workers.start(2, whole=False) as workers:
+        assert parallel.read_in_workers(monitor, workers) == []
+    assert not installed and len(parallel.unread_paths(monitor)) == parallel.MIN_RUNS - 1
+
+
+def test_workers_are_never_forked_beside_another_thread():
+    """Forking copies other threads' locks in whatever state they are: with a thread running, no workers."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert parallel.Workers.start(2, whole=True) is None
+    finally:
+        release.set()
+        other.join()
+    with parallel.Workers.start(2, whole=True) as workers:
+        assert workers.count == 2
 
 
 def _state(monitor) -> dict:
@@ -95,7 +133,8 @@ def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path,
     spread.scan()
     before = _open_fds()
     progressed = []
-    parallel.read_in_workers(spread, whole=True, progress=lambda changes, alerts: progressed.append(changes), workers=2)
+    with parallel.Workers.start(2, whole=True) as workers:
+        parallel.read_in_workers(spread, workers, progress=lambda changes, alerts: progressed.append(changes))
     assert {change.run for changes in progressed for change in changes} == set(alone.store.runs)  # all reported
     assert progressed[0] and spread.progress == (len(spread.tailers), len(spread.tailers))
     assert parallel.unread_paths(spread) == []
@@ -121,7 +160,7 @@ def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, 
     def no_fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
+    monkeypatch.setattr(commands, "cores", lambda: 2)
     monkeypatch.setattr(os, "fork", no_fork)
     monitor = commands._load(str(root), Thresholds(), None, None, spread=True)
     assert any("worker processes failed" in note for note in monitor.store.notes)
@@ -154,7 +193,8 @@ def test_an_error_in_the_app_stops_the_workers_from_starting_more_runs(tmp_path,
     monkeypatch.setattr(parallel, "_install", broken_install)
     monitor = Monitor(str(root))
     monitor.scan()
-    parallel.read_in_workers(monitor, whole=True, workers=2)
+    with parallel.Workers.start(2, whole=True) as workers:
+        parallel.read_in_workers(monitor, workers)
     assert any("worker processes failed" in note for note in monitor.store.notes)
     assert len((tmp_path / "started").read_text()) < 12  # the 12 runs were not all read by the workers
     monkeypatch.undo()

@@ -322,7 +322,6 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
     from tui.live import firstread as parallel
     from tui.live import shipping
 
-    monkeypatch.setattr(parallel, "workers_for", lambda count: 2)
     monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0)
     for i in range(10):
         t = np.arange(60)
@@ -335,7 +334,10 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
         )
     alone = Monitor(str(tmp_path))
     alone.refresh()
-    app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False)
+    workers = parallel.Workers.start(2, whole=True)
+    assert workers is not None
+    first_read = parallel.FirstRead(workers)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False, first_read=first_read)
     async with app.run_test(size=(100, 30)) as pilot:
         deadline = time.monotonic() + 60
         while len(rows(app)) < 10 and time.monotonic() < deadline:
@@ -354,3 +356,4 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
         while len(app.store.runs["run-0"].scalars["val_loss"]) < 61 and time.monotonic() < deadline:
             await pilot.pause(0.05)
         assert len(app.store.runs["run-0"].scalars["val_loss"]) == 61
+    assert first_read.workers is None  # they served the first read and stopped

@@ -27,7 +27,7 @@ from tui.app.runs_table import RunRow, RunsTable
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.live.monitor import Monitor, NewRun
-from tui.live.watcher import Watcher
+from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
 from tui.store import Change
 from tui.text import printable
@@ -80,6 +80,7 @@ class LossWatchApp(App[None]):
         clock: Callable[[], float] = time.time,
         notify: str | None = None,
         handle_signals: bool = False,
+        first_read: FirstRead | None = None,
     ) -> None:
         super().__init__()
         self.notify_osc = notify
@@ -87,6 +88,8 @@ class LossWatchApp(App[None]):
         self.handle_signals = handle_signals
         self._previous_handlers: dict[int, object] = {}
         self.monitor = monitor
+        self.first_read = first_read
+        """How the runs found at start-up are read (the CLI's: worker processes forked before the app)."""
         self.store = monitor.store
         self.ring_bell = bell
         self.poll_seconds = poll_seconds
@@ -136,7 +139,9 @@ class LossWatchApp(App[None]):
         self.set_interval(0.25, self._tick)
         self.set_interval(1.0, self._refresh_ages)
         if self.watch_files:
-            self.watcher = Watcher(self.monitor, self._from_engine, poll_seconds=self.poll_seconds, spread=True)
+            self.watcher = Watcher(
+                self.monitor, self._from_engine, poll_seconds=self.poll_seconds, first_read=self.first_read
+            )
             self.watcher.start()  # the first round (all files) runs on the watcher's thread
         else:
             self._from_engine(*self.monitor.refresh())

@@ -18,7 +18,7 @@ from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
-from tui.live.firstread import read_in_workers, unread_paths
+from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
 from tui.live.monitor import Monitor, NewRun
 from tui.notify import notification
 from tui.store import Run
@@ -38,7 +38,11 @@ def _load(
         monitor.refresh()
         return monitor
     monitor.scan()
-    read_in_workers(monitor)  # when there are enough runs to pay for the processes
+    count = min(cores(), len(cold_runs(monitor)) // (MIN_RUNS // 2))  # when there are enough runs to pay
+    workers = Workers.start(count, whole=False, notes=monitor.store.notes)
+    if workers is not None:
+        with workers:
+            read_in_workers(monitor, workers)
     monitor.read(unread_paths(monitor))  # what the workers did not take (everything, without workers)
     return monitor
 
@@ -294,7 +298,14 @@ def watch_tui(
     from tui.app.app import LossWatchApp
 
     monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    LossWatchApp(monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True).run()
+    # Forked now, while this process has one thread; the watcher hands them the runs it finds.
+    first_read = FirstRead(Workers.start(cores(), whole=True, notes=monitor.store.notes))
+    try:
+        LossWatchApp(
+            monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True, first_read=first_read
+        ).run()
+    finally:
+        first_read.close()
     return EXIT_OK
 
 

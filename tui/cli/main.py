@@ -245,7 +245,26 @@ def _notify(args) -> str | None:
     return args.notify_osc or ("777" if args.notify else None)
 
 
+def _import_numpy_with_one_blas_thread() -> None:
+    """losswatch multiplies no big matrices, and OpenBLAS would start a thread per core at import: with
+    one, the process has a single thread until it starts its own, so the first read's worker processes
+    fork cleanly (forking copies other threads' locks; Python 3.12+ warns). Child processes get the
+    environment as it was."""
+    if "numpy" in sys.modules:
+        return
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        if before is None:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+        else:
+            os.environ["OPENBLAS_NUM_THREADS"] = before
+
+
 def _dispatch(args) -> int:
+    _import_numpy_with_one_blas_thread()
     from tui.cli import commands
 
     if args.command in ("check", "replay", "watch"):

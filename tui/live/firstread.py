@@ -12,11 +12,19 @@ soon as that run is done:
   on tailing each file exactly where the worker stopped. The curves travel
   in memory files, not through the pool's pipe (``tui/shipping.py``).
 
-Workers are forked: a spawned worker would re-import the main module and needs
-multiprocessing's resource-tracker process, which cannot start while Textual has
-replaced ``sys.stderr``. A forked worker builds a Monitor of its own from the job
-it is given and touches no state (and no lock) of the parent's threads. Where no
-process can be started, the caller reads the runs in its own process.
+Workers are forked, and forked early: ``Workers.start`` forks them while the process
+still has one thread (before the app, the watcher or the file observer start), and
+the first read hands them the runs later, from whichever thread it runs on. Nothing
+forks from a thread of the running app (a fork copies other threads' locks in
+whatever state they are; Python 3.12+ warns about it). Spawned workers are no
+alternative: they would re-import the main module and need multiprocessing's
+resource-tracker process, which cannot start while Textual has replaced
+``sys.stderr``. Where no process can be started, the caller reads the runs in its
+own process.
+
+A thread pool was measured instead (every reading kernel releases the GIL): on the
+200-run benchmark it took twice as long (``check`` 20 s against 10 s), because
+judging a run is Python and NumPy work that holds the GIL (README, Performance).
 """
 
 from __future__ import annotations
@@ -27,9 +35,10 @@ import math
 import multiprocessing
 import os
 import pickle
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
@@ -78,12 +87,57 @@ class _RunResult:
     alerts: list[Alert]
 
 
-def workers_for(run_count: int) -> int:
-    """How many processes to use: one per core, none when it does not pay or cannot fork."""
-    if run_count < MIN_RUNS or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, run_count // (MIN_RUNS // 2)))
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Workers:
+    """Worker processes forked at once, for a first read that may come later from another thread.
+
+    With ``whole`` the runs come back whole (the app), their curves through a memory-file
+    channel made before the fork; else as summaries (``check``). Use ``start``.
+    """
+
+    def __init__(self, count: int, whole: bool) -> None:
+        self.count = count
+        self.whole = whole
+        self._stack = contextlib.ExitStack()
+        try:
+            self.handoff = self._stack.enter_context(channel()) if whole else None
+            self.pool = self._stack.enter_context(
+                ProcessPoolExecutor(
+                    count, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
+                )
+            )
+            self.pool.submit(os.getpid).result()  # a fork context starts every worker on the first job: now
+        except BaseException:
+            self._stack.close()
+            raise
+
+    @classmethod
+    def start(cls, count: int, whole: bool, notes: list[str] | None = None) -> Workers | None:
+        """``count`` workers, or None where they do not pay or cannot be forked safely (a note says why
+        if they failed). Only from a process with one thread: forking copies other threads' locks."""
+        if count < 2 or "fork" not in multiprocessing.get_all_start_methods() or _other_threads_running():
+            return None
+        try:
+            return cls(count, whole)
+        except (BrokenProcessPool, OSError) as error:
+            if notes is not None:
+                notes.append(f"worker processes failed ({str(error) or type(error).__name__}): reading in one process")
+            return None
+
+    def close(self) -> None:
+        """Stop the workers (runs not started are dropped) and close the channel."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self._stack.close()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def cold_runs(monitor: Monitor) -> dict[str, list[Stream]]:
@@ -96,25 +150,25 @@ def cold_runs(monitor: Monitor) -> dict[str, list[Stream]]:
     return dict(sorted(cold.items(), key=lambda item: -sum(_size(monitor, s) for s in item[1])))
 
 
+def _other_threads_running() -> bool:
+    return threading.active_count() > 1
+
+
 def read_in_workers(
     monitor: Monitor,
-    whole: bool = False,
+    workers: Workers,
     progress: Callable[[list[Change], list[Alert]], None] | None = None,
-    workers: int | None = None,
 ) -> list[Alert]:
-    """Read and judge the cold runs of ``monitor`` (after ``scan``) in worker processes.
-
-    ``workers`` defaults to ``workers_for`` the number of cold runs; where that is one, nothing is
-    read here (the caller's own read takes every run).
+    """Read and judge the cold runs of ``monitor`` (after ``scan``) in ``workers``, if there are enough.
 
     Each run lands in the store as soon as its worker is done; ``progress`` is called with what is
-    new at most every PROGRESS_SECONDS. With ``whole`` the store gets whole runs and the monitor their engines
-    and streams; without, run summaries (enough for `check`'s table and JSON). If worker processes
-    cannot run, the runs not done stay unread (``unread_paths``) for the caller to read in-process.
+    new at most every PROGRESS_SECONDS. Whole runs (``workers.whole``) bring their engines and
+    streams to the monitor; else run summaries come back (enough for `check`'s table and JSON).
+    Below MIN_RUNS, or if the workers fail, runs stay unread (``unread_paths``) for the caller to read
+    in its own process.
     """
     runs = cold_runs(monitor)
-    workers = workers if workers is not None else workers_for(len(runs))
-    if workers <= 1:
+    if len(runs) < MIN_RUNS:
         return []
     files = sum(len(streams) for streams in runs.values())
     done = 0
@@ -122,16 +176,12 @@ def read_in_workers(
     alerts: list[Alert] = []
     pending: tuple[list[Change], list[Alert]] = ([], [])
     last_report = -math.inf  # the first finished run is shown at once
+    handoff = workers.handoff
+    futures: list[Future[Parcel]] = []
     try:
-        with (
-            channel() if whole else contextlib.nullcontext(None) as handoff,
-            ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
-            ) as pool,
-            _cancelled_on_error(pool),
-        ):
-            futures = [
-                pool.submit(
+        with _cancelled_on_error(futures):
+            futures += [
+                workers.pool.submit(
                     _read_run,
                     _Job(
                         monitor.root,
@@ -139,7 +189,7 @@ def read_in_workers(
                         monitor.train_pattern,
                         monitor.val_pattern,
                         tuple(s.source for s in streams),
-                        whole,
+                        workers.whole,
                         handoff.sending_fd if handoff is not None else None,
                         {name: monitor.checkpoints[name]} if name in monitor.checkpoints else {},
                     ),
@@ -148,6 +198,7 @@ def read_in_workers(
             ]
             for future in as_completed(futures):
                 result = unpack(future.result(), handoff)
+                assert isinstance(result, _RunResult)
                 now = monitor.clock()
                 result.alerts = [replace(alert, time=now) for alert in result.alerts]
                 _install(monitor, result, now)
@@ -160,7 +211,7 @@ def read_in_workers(
                     progress(*pending)
                     pending, last_report = ([], []), time.monotonic()
     except (BrokenProcessPool, OSError, pickle.PicklingError) as error:
-        # No worker processes here (process limit, no /dev/shm, ...): the caller reads what is left itself.
+        # The workers died or a result could not come back: the caller reads what is left itself.
         why = str(error) or type(error).__name__
         monitor.store.notes.append(f"worker processes failed ({why}): reading in one process")
     if progress is not None and (pending[0] or pending[1]):
@@ -169,12 +220,13 @@ def read_in_workers(
 
 
 @contextlib.contextmanager
-def _cancelled_on_error(pool: ProcessPoolExecutor) -> Iterator[None]:
-    """On an error, drop the runs not started yet, so leaving the pool waits only for the ones running."""
+def _cancelled_on_error(futures: list[Future[Parcel]]) -> Iterator[None]:
+    """On an error, drop the runs not started yet, so the workers do not read them for nothing."""
     try:
         yield
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures:
+            future.cancel()
         raise
 
 
@@ -256,3 +308,26 @@ def _summary(run: Run) -> Run:
         gone=run.gone,
         live=run.live,
     )
+
+
+class FirstRead:
+    """The live app's first read: the runs found at start-up go to workers forked before the app started.
+
+    Injected into the Watcher, which calls it with the runs it found; the workers serve one read
+    and then stop (later rounds read a few files at a time, in the app's process).
+    """
+
+    def __init__(self, workers: Workers | None) -> None:
+        self.workers = workers
+
+    def __call__(self, monitor: Monitor, progress: Callable[[list[Change], list[Alert]], None]) -> None:
+        workers, self.workers = self.workers, None
+        if workers is not None:
+            with workers:
+                read_in_workers(monitor, workers, progress)
+
+    def close(self) -> None:
+        """Stop the workers if the first read never came (the app quit at once)."""
+        workers, self.workers = self.workers, None
+        if workers is not None:
+            workers.close()

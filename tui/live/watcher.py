@@ -19,11 +19,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from tui.judging.engine import Alert
-from tui.live.firstread import read_in_workers
-from tui.live.monitor import Monitor, NewRun
+from tui.live.monitor import Monitor, NewRun, Progress
 from tui.store import Change
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
+FirstRead = Callable[[Monitor, Progress], object]
+"""How runs found at once are read before the round reads what is left (the app's: in worker processes)."""
 
 RESCAN_SECONDS = 5.0
 """Even with inotify, rescan this often (new folders on network mounts, stalled checks)."""
@@ -49,11 +50,15 @@ class Watcher:
     """Runs the monitor on its own thread, woken by file events or a poll interval."""
 
     def __init__(
-        self, monitor: Monitor, callback: Callback, poll_seconds: float | None = None, spread: bool = False
+        self,
+        monitor: Monitor,
+        callback: Callback,
+        poll_seconds: float | None = None,
+        first_read: FirstRead | None = None,
     ) -> None:
         self.monitor = monitor
-        self.spread = spread
-        """Read the runs found at start-up in worker processes, one per core (whole runs come back)."""
+        self.first_read = first_read
+        """Given the runs found by a round before that round reads them (None: the round reads them all)."""
         self.callback = callback
         self.poll_seconds = poll_seconds
         self._user_poll = bool(poll_seconds)
@@ -132,10 +137,8 @@ class Watcher:
             new_runs = self.monitor.scan() if full_round else []
             if new_runs:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
-            if self.spread and new_runs:  # start-up (or many new runs): the workers take them if it pays
-                read_in_workers(
-                    self.monitor, whole=True, progress=lambda changes, alerts: self.callback([], changes, alerts)
-                )
+            if self.first_read is not None and new_runs:
+                self.first_read(self.monitor, lambda changes, alerts: self.callback([], changes, alerts))
             self.monitor.read(
                 None if full_round else changed,
                 only_grown=full_round,
