@@ -147,7 +147,7 @@ def chart_spec(
                 ChartSpec(key=key, heading=f"{run.name} · {view.tag}", detail=smoothing, curves=curves),
                 view,
             )
-        curves: list[Curve] = []
+        curves = []
         train_tag = verdict.train_tag if verdict else None
         val_tag = verdict.val_tag if verdict else None
         if train_tag in run.scalars:

@@ -8,9 +8,11 @@ flags, so what is shown explains the flag.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
+from rich.console import JustifyMethod
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -50,7 +52,8 @@ class _CachedPlot(PlotextPlot):
         self.key: tuple | None = None
         self._drawn: tuple | None = None
         self._text = None
-        self.painter = None
+        self.painter: Callable[[Any, int], None] | None = None
+        """Draws on the plotext figure (given it and the width); None: nothing to draw."""
 
     def render(self):
         key = (self.key, self.size.width, self.size.height, self.app.theme)

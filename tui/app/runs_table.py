@@ -149,7 +149,8 @@ class RunsTable(DataTable):
     def shown_columns(self) -> tuple[str, ...]:
         return self._layout.keys if self._layout else ()
 
-    def visible(self, rows: list[RunRow]) -> list[RunRow]:
+    def shown_rows(self, rows: list[RunRow]) -> list[RunRow]:
+        """The rows the filter lets through, in the table's sort order."""
         shown = [r for r in rows if self.filter is None or self.filter.search(r.name)]
         return sorted(shown, key=lambda r: _sort_value(r, self.sort_column), reverse=self.sort_reverse)
 
@@ -157,7 +158,7 @@ class RunsTable(DataTable):
         """Fill the table with ``rows`` (filtered and sorted), keeping the cursor on the same run."""
         self._shown = (rows, now)
         keep = self.selected
-        rows = self.visible(rows)
+        rows = self.shown_rows(rows)
         self._cells_of = {row.name: self._cached_cells(row) for row in rows}
         cells = {name: cached[1] for name, cached in self._cells_of.items()}
         layout = self._fit()

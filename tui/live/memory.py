@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from collections.abc import Callable
 
 _TRIM_AFTER_BYTES = 32 * 1024 * 1024
 
+_malloc_trim: Callable[[int], int] | None
 try:
     _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     _malloc_trim = _libc.malloc_trim

@@ -32,10 +32,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-try:
-    from tui import _scan
-except ImportError:  # built without a C compiler: no read-only mappings, so results go in the pickle
-    _scan = None
+from tui.sources.tensorboard.kernels import COMPILED as _scan  # None without a C compiler: results go in the pickle
 
 MIN_OUT_OF_BAND = 1 << 20
 """Below this many bytes of arrays a result goes in the pickle (a memory file per tiny result costs more)."""
@@ -136,7 +133,7 @@ def unpack(parcel: Parcel, from_channel: Channel | None) -> object:
     """In the parent: the worker's result, its arrays mapped read-only from the parcel's memory file."""
     if parcel.token is None:
         return pickle.loads(parcel.payload)
-    if from_channel is None:
+    if from_channel is None or _scan is None:
         raise OSError("a parcel's arrays were sent, but there is no channel to receive them")
     fd = from_channel.receive(parcel.token)
     try:

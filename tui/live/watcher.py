@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from tui.judging.engine import Alert
 from tui.live.monitor import Monitor, NewRun, Progress
@@ -70,7 +71,7 @@ class Watcher:
         self._rescan = True
         self._cond = threading.Condition()
         self._stop = False
-        self._observer = None
+        self._observer: BaseObserver | None = None
         self._thread = threading.Thread(target=self._loop, name="losswatch-watcher", daemon=True)
 
     def start(self) -> None:

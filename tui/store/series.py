@@ -58,7 +58,7 @@ class Series:
     def __setstate__(self, state: tuple) -> None:
         """Adopt the arrays as they come (no copy: a worker's curves may arrive mapped read-only from a memory file)."""
         steps, values, walls, generation = state
-        self.__init__()
+        Series.__init__(self)
         self._steps = np.asarray(steps, dtype=np.int64)
         self._values = np.asarray(values, dtype=np.float64)
         self._walls = np.asarray(walls, dtype=np.float64)

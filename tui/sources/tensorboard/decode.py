@@ -23,7 +23,7 @@ from tensorboard.compat.proto import event_pb2, types_pb2
 from tui.sources.points import Decoded, Histogram
 from tui.sources.tensorboard.kernels import decode_simple_scalars
 
-_FLOAT_DTYPES = {
+_FLOAT_DTYPES: dict[int, np.dtype] = {
     types_pb2.DT_FLOAT: np.dtype("<f4"),
     types_pb2.DT_DOUBLE: np.dtype("<f8"),
     types_pb2.DT_HALF: np.dtype("<f2"),

@@ -17,11 +17,11 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 def _tensorflow_buckets() -> np.ndarray:
     """TensorFlow's default histogram bucket limits (also PyTorch's ``bins='tensorflow'``)."""
     v = 1e-12
-    positive = []
+    limits = []
     while v < 1e20:
-        positive.append(v)
+        limits.append(v)
         v *= 1.1
-    positive = np.array(positive)
+    positive = np.array(limits)
     return np.concatenate((-positive[::-1], [0.0], positive))
 
 

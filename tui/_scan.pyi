@@ -1,0 +1,31 @@
+"""Types of the compiled module built from tui/_scan.c (absent where no C compiler was found)."""
+
+from typing_extensions import Buffer
+
+# Reading kernels (reference: tui/sources/tensorboard/reference.py)
+def frame(buffer: Buffer, start: int, max_record: int, offsets: Buffer, lengths: Buffer, /) -> tuple[int, int]: ...
+def next_header(buffer: Buffer, start: int, max_record: int, /) -> int: ...
+def decode_scalars(
+    buffer: Buffer,
+    offsets: Buffer,
+    lengths: Buffer,
+    tag_ids: Buffer,
+    steps: Buffer,
+    walls: Buffer,
+    values: Buffer,
+    /,
+) -> list[bytes]: ...
+def crc32c(data: Buffer, software: bool = False, /) -> int: ...
+
+# Verdict engine kernels (references in tui/judging)
+def ema(values: Buffer, out: Buffer, weight: float, last: float, count: int, /) -> tuple[float, int]: ...
+def onset_scan(
+    values: Buffer, start: int, sigmas: Buffer, state: Buffer, train_direction: int, params: Buffer, /
+) -> tuple[int, bool]: ...
+def rolling_sigma(values: Buffer, width: int, basis: Buffer, out: Buffer, /) -> None: ...
+
+# Read-only mappings (tui/live/shipping.py)
+class Mapped(Buffer):
+    def __buffer__(self, flags: int, /) -> memoryview: ...
+
+def map_readonly(fd: int, length: int, /) -> Mapped: ...
