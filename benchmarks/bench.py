@@ -237,7 +237,7 @@ def bench_logdir() -> dict:
                 first = None
                 while True:
                     await pilot.pause(0.05)
-                    rows = len(app.table._order)
+                    rows = len(app.table.order)
                     if rows and first is None:
                         first = time.perf_counter() - t0
                     done, total = app.monitor.progress
@@ -419,7 +419,7 @@ def bench_idle(seconds: float = 30.0) -> dict:
             def _tick(self):
                 super()._tick()
                 done, total = self.monitor.progress
-                if len(self.table._order) == 200 and total and done == total and not os.path.exists({ready!r}):
+                if len(self.table.order) == 200 and total and done == total and not os.path.exists({ready!r}):
                     open({ready!r}, "w").close()
 
         first_read = FirstRead(Workers.start(cores(), whole=True))
@@ -541,12 +541,12 @@ def bench_tui() -> dict:
                 await pilot.pause()
                 rows = [RunRow.of(run, monitor.verdict(run.name)) for run in store.runs.values()]
                 t0 = time.perf_counter()
-                app.table._order = []
+                app.table.set_filter(None)  # forces a full rebuild
                 app.table.show(rows, time.time())
                 await pilot.pause()
                 __result["table_ms"] = (time.perf_counter() - t0) * 1000
                 while app.table.selected != "run-000":
-                    app.table.move_cursor(row=app.table._order.index("run-000"))
+                    app.table.move_cursor(row=app.table.order.index("run-000"))
                     await pilot.pause()
                 cache = SmoothingCache()
                 t1 = time.perf_counter()

@@ -107,9 +107,11 @@ async def test_distribution_view_opens_with_h_and_lists_tags():
 
 
 async def test_h_on_a_run_without_histograms_says_so():
-    from test_tui import fixture_app
+    from test_tui import fixture_app, record_notifications
 
     app = fixture_app()
+    sent = record_notifications(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await press_h_on(pilot, "torch/noisy-7")
         assert app.screen is app.screen_stack[0]
+        assert sent == ["this run logs no histograms"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -19,6 +20,13 @@ from tui.judging.thresholds import Thresholds
 from tui.live import firstread as parallel
 from tui.live import shipping
 from tui.live.monitor import Monitor
+
+
+@pytest.fixture
+def forking_allowed(monkeypatch):
+    """Earlier tests may have left a library's thread running (watchdog keeps one for inotify), which
+    makes Workers.start refuse to fork; these tests are about what workers do, so they fork anyway."""
+    monkeypatch.setattr(parallel, "_other_threads_running", lambda: False)
 
 
 def _logdir(tmp_path: Path) -> Path:
@@ -52,7 +60,7 @@ def _count_installs(monkeypatch) -> list[str]:
     return installed
 
 
-def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch):
+def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch, forking_allowed):
     root = _logdir(tmp_path)
     installed = _count_installs(monkeypatch)
     monkeypatch.setattr(commands, "cores", lambda: 2)
@@ -66,7 +74,7 @@ def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch):
     assert {r["verdict"] for r in alone[1]} >= {"overfitting", "diverging"}
 
 
-def test_workers_are_used_only_where_they_pay(tmp_path, monkeypatch):
+def test_workers_are_used_only_where_they_pay(tmp_path, monkeypatch, forking_allowed):
     assert parallel.Workers.start(1, whole=False) is None
     root = tmp_path / "runs"
     for i in range(parallel.MIN_RUNS - 1):
@@ -89,8 +97,18 @@ def test_workers_are_never_forked_beside_another_thread():
     finally:
         release.set()
         other.join()
-    with parallel.Workers.start(2, whole=True) as workers:
-        assert workers.count == 2
+
+
+def test_a_process_with_one_thread_forks_its_workers():
+    """What `losswatch check` and `losswatch LOGDIR` do before any thread starts (a fresh interpreter)."""
+    script = (
+        "from tui.live.firstread import Workers\n"
+        "workers = Workers.start(2, whole=True)\n"
+        "print(workers is not None)\n"
+        "workers.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "True"
 
 
 def _state(monitor) -> dict:
@@ -123,7 +141,7 @@ def _open_fds() -> int:
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["memory-files", "in-the-pickle"])
-def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path, monkeypatch, shared):
+def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path, monkeypatch, shared, forking_allowed):
     """The app's start-up path: whole runs, engines and file offsets come back; later appends are read once."""
     monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0 if shared else 1 << 62)
     root = _logdir(tmp_path)
@@ -151,7 +169,7 @@ def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path,
     assert len(spread.store.runs["gen-0"].scalars["val_loss"]) == 403
 
 
-def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, monkeypatch):
+def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, monkeypatch, forking_allowed):
     """Where no process can be started (fork fails: the user's process limit), check still prints every run,
     as one process would, and says why it read in one process."""
     root = _logdir(tmp_path)
@@ -180,7 +198,7 @@ def _slow_read_run(job):
     return _real_read_run(job)
 
 
-def test_an_error_in_the_app_stops_the_workers_from_starting_more_runs(tmp_path, monkeypatch):
+def test_an_error_in_the_app_stops_the_workers_from_starting_more_runs(tmp_path, monkeypatch, forking_allowed):
     """If taking a result fails, the runs not started are dropped (not read to the end for nothing), and
     what is left is read in one process as when no worker could start."""
     root = _logdir(tmp_path)

@@ -1,6 +1,6 @@
 """Soak: many writers appending at speed while the engine tails them.
 
-Short by default (CI); ``LOSSWATCH_SOAK_SECONDS=600 pytest -m slow`` for a long one.
+Opt-in: ``python -m pytest -m slow`` (6 s), ``LOSSWATCH_SOAK_SECONDS=600 python -m pytest -m slow`` for a long one.
 """
 
 from __future__ import annotations

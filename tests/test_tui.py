@@ -37,7 +37,7 @@ def status_text(app: LossWatchApp) -> str:
 
 
 def rows(app: LossWatchApp) -> list[str]:
-    return list(app.query_one("#runs", RunsTable)._order)
+    return list(app.query_one("#runs", RunsTable).order)
 
 
 async def test_help_opens_and_closes():
@@ -148,13 +148,28 @@ async def test_mark_and_compare_overlays_marked_validation_curves():
         assert app.view.mode == "pair"
 
 
+def record_notifications(app: LossWatchApp) -> list[str]:
+    """The messages the app shows as notifications from now on, as it sends them."""
+    sent: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        sent.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return sent
+
+
 async def test_compare_without_marks_says_how():
     app = fixture_app()
+    sent = record_notifications(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("c")
         await pilot.pause()
         assert app.view.mode == "pair"
+        assert sent == ["mark runs with space first, then press c"]
 
 
 async def test_smoothing_axis_and_log_keys_change_the_chart():
@@ -334,9 +349,10 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
         )
     alone = Monitor(str(tmp_path))
     alone.refresh()
-    workers = parallel.Workers.start(2, whole=True)
-    assert workers is not None
-    first_read = parallel.FirstRead(workers)
+    # Earlier tests may have left a library's thread running (watchdog keeps one for inotify): fork anyway.
+    monkeypatch.setattr(parallel, "_other_threads_running", lambda: False)
+    first_read = parallel.FirstRead(parallel.Workers.start(2, whole=True))
+    assert first_read.workers is not None
     app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False, first_read=first_read)
     async with app.run_test(size=(100, 30)) as pilot:
         deadline = time.monotonic() + 60

@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -71,6 +72,9 @@ class LossWatchApp(App[None]):
         Binding("escape", "escape", show=False),
     ]
 
+    view: reactive[View] = reactive(View, init=False)
+    """What the chart shows (mode, tag, smoothing, axes); a new one redraws the chart and the status line."""
+
     def __init__(
         self,
         monitor: Monitor,
@@ -95,7 +99,6 @@ class LossWatchApp(App[None]):
         self.poll_seconds = poll_seconds
         self.watch_files = watch
         self.clock = clock
-        self.view = View()
         self.smoothing = SmoothingCache()
         self.watcher: Watcher | None = None
         self.selected: str | None = None
@@ -212,11 +215,15 @@ class LossWatchApp(App[None]):
             rows = [RunRow.of(run, self.monitor.verdict(run.name)) for run in self.store.runs.values()]
             alerts = list(self.monitor.alerts)
         table.show(rows, self.clock())
-        if self.selected is None or self.selected not in table._order:
+        if self.selected is None or self.selected not in table.order:
             self.selected = table.selected
         self.alert_log.show(alerts)
         self._update_tags()
         self._update_chart()
+
+    def watch_view(self) -> None:
+        self._update_chart()
+        self._update_status()
 
     def _update_chart(self) -> None:
         marked = sorted(self.table.marked)
@@ -312,8 +319,6 @@ class LossWatchApp(App[None]):
             self.view = replace(self.view, mode="pair", tag=None)
         else:
             self.view = replace(self.view, mode="tag", tag=tag)
-        self._update_chart()
-        self._update_status()
 
     # ---- actions -------------------------------------------------------------------------
 
@@ -342,16 +347,15 @@ class LossWatchApp(App[None]):
         table = self.table
         box = self.filter_box
         if not pattern:
-            table.filter = None
+            table.set_filter(None)
             box.remove_class("invalid")
         else:
             try:
-                table.filter = re.compile(pattern)
+                table.set_filter(re.compile(pattern))
                 box.remove_class("invalid")
             except re.error:
                 box.add_class("invalid")
                 return
-        table._order = []
         self._refresh()
 
     def action_escape(self) -> None:
@@ -364,8 +368,6 @@ class LossWatchApp(App[None]):
             self._apply_filter("")
         elif self.view.mode != "pair":
             self.view = replace(self.view, mode="pair", tag=None)
-            self._update_chart()
-            self._update_status()
         self.table.focus()
 
     def action_mark(self) -> None:
@@ -387,24 +389,16 @@ class LossWatchApp(App[None]):
                 self.notify("mark runs with space first, then press c", severity="warning")
                 return
             self.view = replace(self.view, mode="compare")
-        self._update_chart()
-        self._update_status()
 
     def action_toggle_x(self) -> None:
         self.view = replace(self.view, x_axis="time" if self.view.x_axis == "step" else "step")
-        self._update_chart()
-        self._update_status()
 
     def action_toggle_log(self) -> None:
         self.view = replace(self.view, log_y=not self.view.log_y)
-        self._update_chart()
-        self._update_status()
 
     def action_smoothing(self, direction: int) -> None:
         weight = round(min(0.99, max(0.0, self.view.weight + direction * WEIGHT_STEP)), 2)
         self.view = replace(self.view, weight=weight)
-        self._update_chart()
-        self._update_status()
 
     def action_distributions(self) -> None:
         if self.selected is None:

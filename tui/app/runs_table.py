@@ -140,6 +140,16 @@ class RunsTable(DataTable):
         """Until the user moves the cursor, keep it on the top row (the run most in need of attention)."""
 
     @property
+    def order(self) -> tuple[str, ...]:
+        """The runs shown, top to bottom."""
+        return tuple(self._order)
+
+    def set_filter(self, pattern: re.Pattern[str] | None) -> None:
+        """Show only runs whose name matches ``pattern`` (None: all), from the next ``show`` on."""
+        self.filter = pattern
+        self._order = []  # force a rebuild with the new rows
+
+    @property
     def selected(self) -> str | None:
         if not self._order or self.cursor_row < 0 or self.cursor_row >= len(self._order):
             return None

@@ -154,6 +154,10 @@ def _other_threads_running() -> bool:
     return threading.active_count() > 1
 
 
+def _other_threads_running() -> bool:
+    return threading.active_count() > 1
+
+
 def read_in_workers(
     monitor: Monitor,
     workers: Workers,

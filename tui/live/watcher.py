@@ -91,6 +91,7 @@ class Watcher:
         if self._observer is not None:
             with contextlib.suppress(Exception):  # the watched folder may be gone already
                 self._observer.stop()
+                self._observer.join(timeout=2)  # leave no thread behind
             self._observer = None
 
     def _start_observer(self) -> None:
