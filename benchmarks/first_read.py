@@ -1,0 +1,74 @@
+"""The first read of the 200-run log directory: forked worker processes (what losswatch does) against a
+thread pool in one process (every reading kernel releases the GIL), side by side.
+
+    python benchmarks/first_read.py [repeats]
+
+Each design runs `check`'s first read (read and judge every run, keep the summaries) in a fresh
+process, alternating, so both see the same load on a shared machine. Uses the log directory that
+``bench.py logdir`` generates (made here if missing, ~5 GB under benchmarks/_work).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bench import LOGDIR200, RUNS200, STEPS200, TAGS200, _read_through, run_measured  # noqa: E402
+
+FORKED = f"""
+    import io, contextlib
+    from tui.cli.main import main
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main(["check", {LOGDIR200!r}, "--json"])
+"""
+
+THREADS = f"""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from tui.cli.main import _import_numpy_with_one_blas_thread
+    _import_numpy_with_one_blas_thread()
+    from tui.live import firstread
+    from tui.live.monitor import Monitor, Tailer
+
+    def read_run(sources):
+        # What a forked worker does for `check`, on a thread: its own Monitor for one run, a summary back.
+        monitor = Monitor({LOGDIR200!r})
+        monitor.tailers = {{source.path: Tailer(source) for source in sources}}
+        monitor.read()
+        run = next(iter(monitor.store.runs.values()))
+        return firstread._summary(run), monitor.engines[run.name]
+
+    monitor = Monitor({LOGDIR200!r})
+    monitor.scan()
+    runs = firstread.cold_runs(monitor)
+    with ThreadPoolExecutor(firstread.cores()) as pool:
+        futures = [pool.submit(read_run, tuple(t.source for t in tailers)) for tailers in runs.values()]
+        for future in as_completed(futures):
+            run, engine = future.result()
+            monitor.store.runs[run.name] = run
+            monitor.engines[run.name] = engine
+    assert len(monitor.store.runs) == {RUNS200}
+"""
+
+
+def main() -> None:
+    from workloads import make_logdir
+
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    make_logdir(LOGDIR200, RUNS200, STEPS200, TAGS200)
+    _read_through(LOGDIR200)
+    times: dict[str, list[float]] = {"forked workers": [], "thread pool": []}
+    for _ in range(repeats):
+        for name, code in (("forked workers", FORKED), ("thread pool", THREADS)):
+            result = run_measured(code)
+            times[name].append(result["wall_seconds"])
+            print(f"  {name}: {result['wall_seconds']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+    for name, values in times.items():
+        print(f"{name}: median {statistics.median(values):.1f} s of {', '.join(f'{v:.1f}' for v in values)}")
+
+
+if __name__ == "__main__":
+    main()
