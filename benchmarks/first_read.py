@@ -17,13 +17,16 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from bench import LOGDIR200, RUNS200, STEPS200, TAGS200, _read_through, run_measured  # noqa: E402
+from bench import LOGDIR200, RUNS200, STEPS200, TAGS200, _read_through, run_measured
 
 FORKED = f"""
     import io, contextlib
     from tui.cli.main import main
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(["check", {LOGDIR200!r}, "--json"])
+    __result["cpu_seconds"] = sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
 """
 
 THREADS = f"""
@@ -51,6 +54,9 @@ THREADS = f"""
             monitor.store.runs[run.name] = run
             monitor.engines[run.name] = engine
     assert len(monitor.store.runs) == {RUNS200}
+    __result["cpu_seconds"] = sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for field in ("ru_utime", "ru_stime"))
 """
 
 
@@ -65,7 +71,11 @@ def main() -> None:
         for name, code in (("forked workers", FORKED), ("thread pool", THREADS)):
             result = run_measured(code)
             times[name].append(result["wall_seconds"])
-            print(f"  {name}: {result['wall_seconds']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+            print(
+                f"  {name}: {result['wall_seconds']:.1f} s wall, {result['cpu_seconds']:.1f} s CPU, "
+                f"peak RSS {result['peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
     for name, values in times.items():
         print(f"{name}: median {statistics.median(values):.1f} s of {', '.join(f'{v:.1f}' for v in values)}")
 
