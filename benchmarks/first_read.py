@@ -34,12 +34,13 @@ THREADS = f"""
     from tui.cli.main import _import_numpy_with_one_blas_thread
     _import_numpy_with_one_blas_thread()
     from tui.live import firstread
-    from tui.live.monitor import Monitor, Tailer
+    from tui.live.monitor import Monitor
+    from tui.sources.formats import open_stream
 
     def read_run(sources):
         # What a forked worker does for `check`, on a thread: its own Monitor for one run, a summary back.
         monitor = Monitor({LOGDIR200!r})
-        monitor.tailers = {{source.path: Tailer(source) for source in sources}}
+        monitor.streams = {{source.key: open_stream(source) for source in sources}}
         monitor.read()
         run = next(iter(monitor.store.runs.values()))
         return firstread._summary(run), monitor.engines[run.name]
@@ -48,7 +49,7 @@ THREADS = f"""
     monitor.scan()
     runs = firstread.cold_runs(monitor)
     with ThreadPoolExecutor(firstread.cores()) as pool:
-        futures = [pool.submit(read_run, tuple(t.source for t in tailers)) for tailers in runs.values()]
+        futures = [pool.submit(read_run, tuple(s.source for s in streams)) for streams in runs.values()]
         for future in as_completed(futures):
             run, engine = future.result()
             monitor.store.runs[run.name] = run

@@ -40,7 +40,7 @@ def read_records(reader: RecordReader) -> list[bytes]:
 
 
 def decode_file(path: Path | str) -> Decoded:
-    """Everything in one event file, decoded as a Tailer decodes it (bulk where it can, in record order)."""
+    """Everything in one event file, decoded as its stream decodes it (bulk where it can, in record order)."""
     decoder = EventDecoder()
     out = Decoded()
     base = 0

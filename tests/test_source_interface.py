@@ -6,7 +6,7 @@ import os
 import pickle
 from pathlib import Path
 
-from conftest import scalar_event, scalar_run
+from conftest import frame, points, scalar_event, scalar_run
 
 from tui.live.monitor import Monitor
 from tui.sources.base import Source
@@ -14,7 +14,6 @@ from tui.sources.formats import find_sources, open_stream
 from tui.sources.roots import local as local_module
 from tui.sources.roots.base import Root
 from tui.sources.roots.local import LocalRoot
-from tui.sources.tensorboard.records import frame
 
 
 def test_local_root_lists_every_regular_file_relative_and_once(tmp_path: Path):
@@ -70,14 +69,14 @@ def test_a_stream_reads_only_what_was_appended_and_changed_is_one_stat(tmp_path:
     assert (source.run, source.format, source.paths) == ("run", "tensorboard", ("run/" + path.name,))
     stream = open_stream(source)
     assert stream.changed(root)
-    first = [d.points("loss") for d in stream.read(root)]
+    first = [points(d, "loss") for d in stream.read(root)]
     assert [p[2] for batch in first for p in batch] == [1.0, 0.5]
     assert not stream.changed(root)
-    assert [d.points("loss") for d in stream.read(root) if d.scalars] == []
+    assert [points(d, "loss") for d in stream.read(root) if d.scalars] == []
     with open(path, "ab") as handle:
         handle.write(frame(scalar_event("loss", 2, 0.25, 3.0)))
     assert stream.changed(root)
-    assert [p for d in stream.read(root) for p in d.points("loss")] == [(2, 3.0, 0.25)]
+    assert [p for d in stream.read(root) for p in points(d, "loss")] == [(2, 3.0, 0.25)]
     copy = pickle.loads(pickle.dumps(stream))  # workers send streams back: the position travels
     assert copy.position == stream.position > 0
 

@@ -1,5 +1,6 @@
-"""Start-up: a command imports only what it needs (pandas and tbparse only for `export`, Textual only for
-the live view), so `losswatch --version` and `check` start in a fraction of a second (README, Performance)."""
+"""Start-up: a command imports only what it needs (pandas only for `export`, Textual only for the live view,
+the loggers' own libraries never for their files), so `losswatch --version` and `check` start in a fraction
+of a second (README, Performance)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ import sys
 
 from conftest import DATA
 
-HEAVY = ("pandas", "tbparse", "pyarrow", "textual", "textual_plotext", "plotext", "watchdog")
+HEAVY = (
+    "pandas",
+    "tbparse",
+    "pyarrow",
+    "textual",
+    "textual_plotext",
+    "plotext",
+    "watchdog",
+    "wandb",
+    "mlflow",
+    "trackio",
+)
 
 
 def modules_after(*argv: str) -> set[str]:
@@ -42,5 +54,5 @@ def test_check_imports_no_dataframes_and_no_tui(tmp_path):
 
 def test_export_is_what_imports_pandas(tmp_path):
     loaded = modules_after("export", str(DATA / "torch"), "-o", str(tmp_path / "points.csv"))
-    assert {"pandas", "tbparse"} <= loaded
+    assert "pandas" in loaded
     assert (tmp_path / "points.csv").stat().st_size > 0

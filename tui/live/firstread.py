@@ -151,10 +151,7 @@ def cold_runs(monitor: Monitor) -> dict[str, list[Stream]]:
 
 
 def _other_threads_running() -> bool:
-    return threading.active_count() > 1
-
-
-def _other_threads_running() -> bool:
+    """Whether a thread besides this one runs (forking would copy its locks in whatever state they are)."""
     return threading.active_count() > 1
 
 
