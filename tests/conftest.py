@@ -144,6 +144,26 @@ import time as _time  # noqa: E402
 _time.tzset()
 
 
+REAL_FILE = event_files(TORCH / "noisy-7")[0]
+
+
+REAL_BYTES = REAL_FILE.read_bytes()
+
+
+def frames_of(blob: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each record in an intact event file."""
+    spans, pos = [], 0
+    while pos < len(blob):
+        length = int.from_bytes(blob[pos : pos + 8], "little")
+        spans.append((pos, pos + 16 + length))
+        pos += 16 + length
+    return spans
+
+
+SPANS = frames_of(REAL_BYTES)
+"""(start, end) of each record of the real file above."""
+
+
 REAL_FILE_FOR_DAMAGE = event_files(DATA / "torch" / "noisy-7")[0]
 
 

@@ -75,7 +75,7 @@ def test_check_json_has_layers():
 
 async def press_h_on(pilot, name: str) -> None:
     """Select run ``name`` in the runs table and press h."""
-    from test_tui import select_run
+    from test_app import select_run
 
     await pilot.pause()
     await select_run(pilot, name)
@@ -84,7 +84,7 @@ async def press_h_on(pilot, name: str) -> None:
 
 
 async def test_distribution_view_opens_with_h_and_lists_tags():
-    from test_tui import fixture_app
+    from test_app import fixture_app
 
     from tui.app.distributions import DistributionScreen
 
@@ -107,7 +107,7 @@ async def test_distribution_view_opens_with_h_and_lists_tags():
 
 
 async def test_h_on_a_run_without_histograms_says_so():
-    from test_tui import fixture_app, record_notifications
+    from test_app import fixture_app, record_notifications
 
     app = fixture_app()
     sent = record_notifications(app)

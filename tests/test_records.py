@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import time
 from pathlib import Path
 
 import pytest
-from conftest import TORCH, event_files, frame, read_records, scalar_event, write_records
+from conftest import (
+    REAL_BYTES,
+    SPANS,
+    TORCH,
+    event_files,
+    frame,
+    read_records,
+    scalar_event,
+    write_records,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tui.sources.tensorboard.decode import EventDecoder
 from tui.sources.tensorboard.records import HEADER_SIZE, RecordReader
 
 
@@ -153,3 +167,114 @@ def test_missing_file_raises_and_keeps_state(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
         read_records(reader)
     assert reader.offset == offset
+
+
+def points(records: list[bytes]) -> list[tuple[str, int, float]]:
+    decoded = EventDecoder().decode(records)
+    out = []
+    for tag, (steps, _walls, values) in decoded.scalars.items():
+        out += [(tag, s, v) for s, v in zip(steps.tolist(), values.tolist())]
+    return sorted(out, key=lambda p: (p[0], p[1]))
+
+
+def read_all(path: Path) -> tuple[list[bytes], RecordReader]:
+    reader = RecordReader(path)
+    return read_records(reader), reader
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=0, max_value=len(REAL_BYTES)))
+def test_random_truncation_keeps_every_whole_record(tmp_path_factory, cut):
+    path = tmp_path_factory.mktemp("t") / "events.out.tfevents.1"
+    path.write_bytes(REAL_BYTES[:cut])
+    records, reader = read_all(path)
+    whole = [REAL_BYTES[a + 12 : b - 4] for a, b in SPANS if b <= cut]
+    assert records == whole
+    assert not reader.damage  # a cut is not damage: the rest may still come
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    record=st.integers(min_value=0, max_value=len(SPANS) - 1),
+    where=st.integers(min_value=0),
+    bit=st.integers(min_value=0, max_value=7),
+)
+def test_a_bit_flip_loses_only_the_record_it_hits(tmp_path_factory, record, where, bit):
+    start, end = SPANS[record]
+    offset = start + where % (end - start)
+    blob = bytearray(REAL_BYTES)
+    blob[offset] ^= 1 << bit
+    path = tmp_path_factory.mktemp("f") / "events.out.tfevents.1"
+    path.write_bytes(bytes(blob))
+    records, reader = read_all(path)
+    intact = [REAL_BYTES[a + 12 : b - 4] for i, (a, b) in enumerate(SPANS) if i != record]
+    got = set(records)
+    assert set(intact) <= got  # every intact record before and after the damage is read
+    assert len(records) <= len(SPANS)
+    assert reader.damage  # and the damage is reported
+    assert reader.offset >= len(blob) - 11  # at most a would-be header's first bytes wait for more data
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(garbage=st.binary(min_size=1, max_size=3000), position=st.integers(min_value=0, max_value=len(SPANS)))
+def test_garbage_inserted_between_records_is_skipped(tmp_path_factory, garbage, position):
+    at = SPANS[position][0] if position < len(SPANS) else len(REAL_BYTES)
+    path = tmp_path_factory.mktemp("g") / "events.out.tfevents.1"
+    path.write_bytes(REAL_BYTES[:at] + garbage + REAL_BYTES[at:])
+    records, _reader = read_all(path)
+    intact = [REAL_BYTES[a + 12 : b - 4] for a, b in SPANS]
+    assert set(intact) <= set(records)
+
+
+def test_absurd_length_and_zero_length_file(tmp_path: Path):
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(
+        REAL_BYTES[: SPANS[3][0]] + (2**62).to_bytes(8, "little") + b"\x01\x02\x03\x04" + REAL_BYTES[SPANS[3][0] :]
+    )
+    records, reader = read_all(path)
+    assert len(records) == len(SPANS) and reader.damage.skipped_bytes == 12
+    empty = tmp_path / "events.out.tfevents.2"
+    empty.write_bytes(b"")
+    assert read_all(empty)[0] == []
+
+
+def test_large_sparse_file_is_crossed_quickly_without_big_allocations(tmp_path: Path):
+    path = tmp_path / "events.out.tfevents.1"
+    with open(path, "wb") as handle:
+        handle.write(REAL_BYTES[: SPANS[2][1]])
+        handle.truncate(64 * 1024 * 1024)  # a hole of zeros, as after a crash on some file systems
+        handle.seek(0, os.SEEK_END)
+        handle.write(REAL_BYTES[SPANS[2][1] :])
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.monotonic()
+    records, reader = read_all(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(records) == len(SPANS)
+    assert reader.damage.skipped_bytes > 60 * 1024 * 1024
+    assert peak < 8 * 1024 * 1024 * 8  # bounded by the read chunk, not the file
+    assert time.monotonic() - started < 60  # no hang (a generous bound; see benchmarks for speed)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_tail_in_random_chunks_equals_a_full_read(tmp_path_factory, data):
+    source = event_files(TORCH / "overfit-7")[0].read_bytes()
+    cuts = sorted(set(data.draw(st.lists(st.integers(min_value=1, max_value=len(source) - 1), max_size=25))))
+    path = tmp_path_factory.mktemp("tail") / "events.out.tfevents.1"
+    path.write_bytes(b"")
+    reader = RecordReader(path)
+    got: list[bytes] = []
+    previous = 0
+    for cut in [*cuts, len(source)]:
+        with open(path, "ab") as handle:
+            handle.write(source[previous:cut])
+        previous = cut
+        if data.draw(st.booleans()):
+            got += read_records(reader)
+    got += read_records(reader)
+    full = read_records(RecordReader(event_files(TORCH / "overfit-7")[0]))
+    assert got == full  # nothing lost, nothing twice, same order
+    assert points(got) == points(full)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_tui import fixture_app, select_run
+from test_app import fixture_app, select_run
 
 
 async def _settle(pilot) -> None:

@@ -5,7 +5,7 @@
  * Why C: at 50 M records a Python pass per record costs minutes; a walk over the bytes here costs
  * milliseconds. The reading kernels have one reference, tui/sources/tensorboard/reference.py: plain
  * sequential Python with the same signatures and the same results, used where this module could not be
- * built; tests/test_reading_kernels.py compares the two on random and damaged input. Every reading kernel
+ * built; tests/test_reference.py compares the two on random and damaged input. Every reading kernel
  * releases the GIL while it walks the bytes, so runs can be read on several threads at once.
  *
  * No NumPy C API: callers pass preallocated output arrays through the buffer protocol.

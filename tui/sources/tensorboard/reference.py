@@ -4,7 +4,7 @@ Same functions, same signatures, same results as the compiled module's reading k
 (``frame``, ``next_header``, ``decode_scalars``, ``crc32c``), written to be read rather
 than to be fast: one record after the other, CRC32C from google-crc32c. A machine
 without a C compiler reads with these (several times slower on big log directories);
-``tests/test_reading_kernels.py`` checks that both give the same answers on random and
+``tests/test_reference.py`` checks that both give the same answers on random and
 damaged input. Change a kernel here and in ``_scan.c`` together.
 """
 

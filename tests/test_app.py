@@ -8,7 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, frame, scalar_event, scalar_run
+from conftest import (
+    DATA,
+    REAL_FILE_FOR_DAMAGE,
+    frame,
+    scalar_event,
+    scalar_run,
+)
 
 from tui.app.app import LossWatchApp
 from tui.app.help import HelpScreen
@@ -373,3 +379,34 @@ async def test_big_logdir_is_read_in_workers_then_tailed(tmp_path: Path, monkeyp
             await pilot.pause(0.05)
         assert len(app.store.runs["run-0"].scalars["val_loss"]) == 61
     assert first_read.workers is None  # they served the first read and stopped
+
+
+def test_tui_shows_non_finite_and_damaged_runs(tmp_path: Path):
+    import asyncio
+
+    from tui.app.app import LossWatchApp
+
+    scalar_run(tmp_path / "nan", {"loss": [1.0, math.nan], "val_loss": [math.inf, 1.0]})
+
+    async def go():
+        app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+            assert app.table._rows["nan"].verdict == "diverging"
+
+    asyncio.run(go())
+
+
+async def test_tui_marks_damaged_runs(tmp_path: Path):
+    from tui.app.app import LossWatchApp
+
+    run = tmp_path / "hurt"
+    run.mkdir()
+    blob = bytearray(REAL_FILE_FOR_DAMAGE.read_bytes())
+    blob[200] ^= 0xFF
+    (run / REAL_FILE_FOR_DAMAGE.name).write_bytes(bytes(blob))
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert app.table._rows["hurt"].trouble
+        assert "damaged" in app.table.get_cell("hurt", "flags").plain

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA, scalar_run
+from conftest import DATA, REAL_BYTES, REAL_FILE, SPANS, scalar_run
 
 from tui.cli.main import main
 
@@ -150,3 +152,97 @@ def test_bare_logdir_means_watch():
 
     assert _normalize(["runs/"]) == ["watch", "runs/"]
     assert _normalize(["check", "runs/"]) == ["check", "runs/"]
+
+
+def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
+    run = tmp_path / "hurt"
+    run.mkdir()
+    blob = bytearray(REAL_BYTES)
+    blob[SPANS[10][0] + 20] ^= 0xFF
+    (run / REAL_FILE.name).write_bytes(bytes(blob))
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    record = json.loads(result.stdout)[0]
+    assert record["damaged"] is True and record["skipped_records"] == 1
+    assert {"name": "damaged", "reason": "skipped 1 damaged record(s); everything else was read"} in record["flags"]
+    table = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert "skipped 1 damaged record" in table.stdout
+
+
+def test_check_says_when_a_file_ends_in_part_of_a_record(tmp_path: Path):
+    run = tmp_path / "cut"
+    run.mkdir()
+    cut = SPANS[-1][0] + 5  # five bytes into the last record
+    (run / REAL_FILE.name).write_bytes(REAL_BYTES[:cut])
+    table = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in table.stderr
+    assert "cut: 5 byte(s) at the end of its event files are not a whole record" in table.stdout
+    assert "damaged" not in table.stdout  # a record still being written is not damage
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(result.stdout)[0]["incomplete_bytes"] == 5
+
+
+def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(tmp_path: Path):
+    run = tmp_path / "junk"
+    run.mkdir()
+    (run / "events.out.tfevents.1.junk").write_bytes(random.Random(0).randbytes(5000))
+    table = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in table.stderr
+    assert "no data could be read: not a TensorBoard event file" in table.stdout
+    assert "0 damaged" not in table.stdout and "everything else was read" not in table.stdout
+
+
+def test_nan_and_inf_everywhere_never_crash(tmp_path: Path):
+    scalar_run(tmp_path / "r", {"loss": [math.nan, math.inf, -math.inf, 1.0], "val_loss": [math.inf] * 4})
+    for args in (
+        ["check", str(tmp_path), "--json"],
+        ["check", str(tmp_path)],
+        ["replay", str(tmp_path), "--json"],
+        ["export", str(tmp_path), "-o", str(tmp_path / "x.csv")],
+    ):
+        result = subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=120)
+        assert result.returncode in (0, 1), (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    record = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+        ).stdout
+    )[0]
+    assert record["verdict"] == "diverging"
+
+
+HOSTILE = ["\x1b[31mred\x1b[0m", "[bold]x[/]", "[@click=app.quit]q", "new\nline", "x" * 250]
+
+
+def test_hostile_names_are_inert_in_check_output(tmp_path: Path):
+    for i, name in enumerate(HOSTILE):
+        scalar_run(tmp_path / name, {"loss": [1.0, 0.5], f"[red]tag{i}\x1b[2J": [1.0, 0.5]})
+    raw = os.fsencode(tmp_path) + b"/bad\xff\xfename"
+    os.makedirs(raw)
+    scalar_run(Path(os.fsdecode(raw)), {"loss": [1.0]})
+    for extra in ([], ["--json"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(tmp_path), *extra], capture_output=True, timeout=120
+        )
+        out = result.stdout.decode("utf-8")
+        assert result.returncode in (0, 1) and b"Traceback" not in result.stderr
+        assert "\x1b" not in out  # no escape sequence reaches the terminal
+        assert "\\x1b[31m" in out or "\\\\x1b[31m" in out
+        assert "bad\\xff\\xfename" in out or "bad\\\\xff\\\\xfename" in out
+    records = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
+        ).stdout
+    )
+    assert "[bold]x[/]" in {r["run"] for r in records}
+    assert "new\\nline" in {r["run"] for r in records}

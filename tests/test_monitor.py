@@ -1,0 +1,94 @@
+"""The Monitor: files changing under it, refused files, flags that need time or pairs (stalled, gap)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import numpy as np
+from conftest import frame, scalar_event, scalar_run
+
+from tui.live.monitor import Monitor
+
+
+def test_truncated_or_replaced_file_is_reread_without_duplicates(tmp_path: Path):
+    path = scalar_run(tmp_path / "r", {"loss": [3.0, 2.0, 1.0]})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    replacement = tmp_path / "replacement"
+    replacement.write_bytes(path.read_bytes())
+    os.replace(replacement, path)  # same content, new inode
+    monitor.refresh()
+    assert monitor.store.runs["r"].scalars["loss"].values.tolist() == [3.0, 2.0, 1.0]
+    with open(path, "r+b") as handle:
+        handle.truncate(0)
+    scalar_run(tmp_path / "r", {"loss": [9.0, 8.0]})  # rewritten shorter (same name: same timestamp)
+    monitor.refresh()
+    assert monitor.store.runs["r"].scalars["loss"].values.tolist() == [9.0, 8.0]
+
+
+def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypatch):
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.5]})
+    locked = scalar_run(tmp_path / "locked", {"loss": [1.0, 0.5]})
+    if os.geteuid() == 0:
+        # root reads any file, so the refusal the OS would give another user is simulated for that one file
+        import builtins
+
+        real_open = builtins.open
+
+        def guarded(path, *args, **kwargs):
+            if os.fspath(path) == str(locked):
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+
+        monkeypatch.setattr("tui.sources.roots.local.open", guarded, raising=False)
+    else:
+        locked.chmod(0)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert len(monitor.store.runs["good"].scalars["loss"]) == 2
+    assert monitor.store.runs["locked"].errors == ["permission denied"]
+    result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(
+        monitor.store.runs["locked"], monitor.verdict("locked")
+    )
+    assert {"name": "unreadable", "reason": "permission denied"} in result_json["flags"]
+
+
+def test_stalled_only_for_a_job_seen_writing(tmp_path: Path):
+    now = [1000.0]
+    path = scalar_run(tmp_path / "job", {"loss": [1.0, 0.9, 0.8, 0.7], "val_loss": [1.0, 0.9, 0.8, 0.7]}, wall0=0)
+    scalar_run(tmp_path / "finished", {"loss": [1.0, 0.9, 0.8, 0.7]}, wall0=0)
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    monitor.refresh()
+    with open(path, "ab") as handle:  # the job writes while we watch: it is live
+        for step in range(4, 8):
+            handle.write(frame(scalar_event("loss", step, 0.6, float(step))))
+            handle.write(frame(scalar_event("val_loss", step, 0.6, float(step))))
+    monitor.refresh()
+    now[0] += 60
+    assert not [a for a in monitor.refresh()[2] if a.kind == "stalled"]
+    now[0] += 600  # ten minutes of silence from a job that wrote every second
+    alerts = monitor.refresh()[2]
+    stalled = [a for a in alerts if a.kind == "stalled"]
+    assert [a.run for a in stalled] == ["job"]
+    assert "stalled" in monitor.verdict("job").flags
+    assert "stalled" not in monitor.verdict("finished").flags
+    assert monitor.refresh()[2] == []  # once per onset
+
+
+def test_gap_flag_when_train_accuracy_runs_away(tmp_path: Path):
+    n = 20
+    scalar_run(
+        tmp_path / "r",
+        {
+            "loss": list(np.linspace(2, 0.1, n)),
+            "val_loss": list(np.linspace(2, 0.8, n)),
+            "acc": list(np.linspace(0.3, 0.99, n)),
+            "val_acc": list(np.linspace(0.3, 0.7, n)),
+        },
+    )
+    monitor = Monitor(str(tmp_path))
+    _, _, alerts = monitor.refresh()
+    assert any(a.kind == "gap" for a in alerts)
+    assert "gap" in monitor.verdict("r").flags
