@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, meet_permission_bits, refused, scalar_event, scalar_run
+from conftest import DATA, frame, meet_permission_bits, refused, scalar_event, scalar_run
 
 from tui.cli.commands import format_alert
 from tui.judging.engine import Alert
 from tui.judging.smoothing import Smoothed
-from tui.sources.tensorboard.records import frame
 
 FIXTURE_RUNS = [
     "keras/k-healthy",

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DATA, refused, scalar_event, scalar_run
+from conftest import DATA, frame, refused, scalar_event, scalar_run
 from rich.console import Console
 
 from tui.app.app import LossWatchApp
@@ -19,7 +19,6 @@ from tui.app.format import number
 from tui.app.runs_table import RunsTable
 from tui.judging.engine import Alert
 from tui.live.monitor import Monitor
-from tui.sources.tensorboard.records import frame
 
 FIXED_NOW = 1795400400.0
 
@@ -44,7 +43,7 @@ def table_cells(app: LossWatchApp) -> dict[str, dict[str, str]]:
         places[column.key.value] = (x + table.cell_padding, x + width - table.cell_padding)
         x += width
     cells = {}
-    for index, name in enumerate(table._order):
+    for index, name in enumerate(table.order):
         y = region.y + table.header_height + index - int(table.scroll_y)
         if region.y <= y < region.bottom:
             line = lines[y]
@@ -219,10 +218,10 @@ async def test_s_reverses_then_moves_on_and_the_header_shows_it():
 
         assert "verdict ▲" in header()
         await pilot.press("s")
-        order = list(app.table._order)
+        order = list(app.table.order)
         assert order == sorted(order) and "run ▲" in header()
         await pilot.press("s")  # again: reverse
-        assert app.table._order == sorted(order, reverse=True) and "run ▼" in header()
+        assert list(app.table.order) == sorted(order, reverse=True) and "run ▼" in header()
         await pilot.press("s")  # then the next column
         assert app.table.sort_column == "step" and "step ▲" in header() and "run ▼" not in header()
 
@@ -268,7 +267,7 @@ async def test_an_unreadable_run_folder_is_listed_with_the_reason(tmp_path: Path
         app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
-            assert sorted(app.table._order) == ["good", "locked"]
+            assert sorted(app.table.order) == ["good", "locked"]
             assert app.table.get_cell("locked", "flags").plain == "unreadable"
             while app.table.selected != "locked":
                 await pilot.press("down")
@@ -296,9 +295,9 @@ async def test_a_logdir_not_made_yet_is_waited_for_then_an_empty_one_says_so(tmp
         scalar_run(logdir / "late", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
         for _ in range(200):
             await pilot.pause(0.05)
-            if app.table._order == ["late"]:
+            if app.table.order == ("late",):
                 break
-        assert app.table._order == ["late"]
+        assert app.table.order == ("late",)
 
 
 async def test_notification_bytes_beside_the_bell(tmp_path: Path, monkeypatch):

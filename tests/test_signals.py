@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 from children import alive, spawn
-from conftest import meet_permission_bits, refused, scalar_event, scalar_run
-
-from tui.sources.tensorboard.records import frame
+from conftest import frame, meet_permission_bits, refused, scalar_event, scalar_run
 
 STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l"

@@ -85,7 +85,7 @@ class AlertLog(VerticalScroll):
             kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
             if entry.count > 1:
                 kind.append(f" ×{entry.count}", style="dim")
-            cells = [name_text(alert.run), kind, steps(alert.step), Text(printable(alert.reason))]
+            cells: list[Text | str] = [name_text(alert.run), kind, steps(alert.step), Text(printable(alert.reason))]
             if not narrow:
                 cells.insert(0, time.strftime("%H:%M:%S", time.localtime(alert.time)))
             table.add_row(*cells)

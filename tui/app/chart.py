@@ -149,7 +149,7 @@ def nice_ticks(low: float, high: float, most: int, integer: bool) -> list[float]
     if integer:
         step = max(1.0, float(math.ceil(step)))
     first = math.ceil(low / step) * step
-    ticks = []
+    ticks: list[float] = []
     value = first
     while value <= high + step * 1e-9 and len(ticks) <= most:
         ticks.append(round(value, 10))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
-from rich.console import JustifyMethod
 from rich.table import Table
 from rich.text import Text
 from textual import on

@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from tui.app.format import age, best_at, name_text, number, steps, verdict_text
 from tui.columns import Fitted, fit_columns
@@ -264,7 +265,7 @@ class RunsTable(DataTable):
             cell = self._age(row, now)
             if self._ages.get(name) != cell.plain:
                 self._ages[name] = cell.plain
-                if cell.cell_len > self.columns["age"].width:  # a run a thousand days old: lay out again
+                if cell.cell_len > self.columns[ColumnKey("age")].width:  # a run a thousand days old: lay out again
                     self._order = []
                     self.show(*self._shown)
                     return
