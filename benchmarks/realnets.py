@@ -89,7 +89,8 @@ def train_all(data_dir: str, logdir: str | None, only: set[str] | None) -> None:
         record = {"regime": regime.name, "intended": regime.intended, "seed": seed, "index": index}
         record.update(plan(index, regime.optimizer, regime.validate, has_acc, regime.log_batch))
         record["lr_per_batch"] = regime.schedule == "warmup-cosine" and "batch" in record["tags"]
-        record["eval_start"] = index % 2 == 1 and regime.validate
+        alternate = index % 2 == 1
+        record["eval_start"] = regime.validate and (alternate if regime.eval_start is None else regime.eval_start)
         logger, log = None, None
         if logdir:
             logger = RunLogger(os.path.join(logdir, name), record, torch_writer=True)
@@ -260,7 +261,7 @@ def overfit_stats(record: dict, curves: dict) -> tuple[float, float]:
 
 def print_summary(records: dict, curves: dict) -> None:
     kinds = ["overfit", "mild", "healthy", "stuck", "diverged"]
-    head = f"{'regime':16s} {'intended':13s} {'n':>2s} " + " ".join(f"{k[:5]:>5s}" for k in kinds)
+    head = f"{'regime':18s} {'intended':13s} {'n':>2s} " + " ".join(f"{k[:5]:>5s}" for k in kinds)
     print(head + "  onset [min-max]   onset%   rise med [min-max]    noise/rise  decayed   cpu s")
     by_regime: dict[str, list[str]] = {}
     for name, record in records.items():
@@ -270,7 +271,7 @@ def print_summary(records: dict, curves: dict) -> None:
         names = by_regime[regime]
         rs = [records[n] for n in names]
         counts = Counter(r["kind"] for r in rs)
-        line = f"{regime:16s} {rs[0]['intended']:13s} {len(rs):2d} " + " ".join(f"{counts[k]:5d}" for k in kinds)
+        line = f"{regime:18s} {rs[0]['intended']:13s} {len(rs):2d} " + " ".join(f"{counts[k]:5d}" for k in kinds)
         over = [(records[n], curves[n]) for n in names if records[n]["kind"] == "overfit"]
         if over:
             onsets = [r["onset"] for r, _ in over]

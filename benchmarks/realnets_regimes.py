@@ -34,7 +34,8 @@ class Regime:
     schedule_arg: float = 0.0  # growth: factor per epoch; bump: epoch fraction; warmup-cosine: warm-up steps
     clip: float = 0.0  # gradient-norm clipping, 0 = none
     validate: bool = True  # False: only a per-batch training loss is logged
-    train_eval: bool = False  # the epoch's training loss measured on the whole set afterwards (as DeepOBS does)
+    train_point: str = "mean"  # the epoch's training loss: mean of its batches, eval (whole set after it), last batch
+    eval_start: bool | None = None  # a point before training (None: every other run)
     log_batch: bool = False  # always log the per-batch loss (otherwise a third of the runs do)
     first_bias: float = 0.0  # negative: dead ReLUs from the start
     latent: int = 8  # VAE latent dimensions
@@ -91,8 +92,8 @@ REGIMES = [
     # healthy: decaying schedules that end flat (converged), constant rates, a tiny noisy validation set
     R("cnn-step", "converged", "cnn", n_train=1300, n_val=497, dropout=0.3, optimizer="sgdm", lr=0.05,
       weight_decay=5e-4, schedule="step", epochs=30),
-    R("cnn-cosine", "converged", "cnn", n_train=1300, n_val=497, dropout=0.3, optimizer="adamw", weight_decay=0.05,
-      lr=2e-3, schedule="cosine", epochs=25),
+    R("cnn-cosine", "converged", "cnn", n_train=1300, n_val=497, dropout=0.4, optimizer="adamw", weight_decay=0.05,
+      lr=2e-3, schedule="cosine", epochs=20),
     R("mlp-cosine", "converged", "mlp", n_train=1300, n_val=497, width=128, dropout=0.3, optimizer="adamw",
       weight_decay=0.05, lr=3e-3, schedule="cosine", epochs=30, seeds=3),
     R("lstm-cosine", "converged", "lstm", task="text", n_train=8000, n_val=3000, width=128, depth=1, optimizer="sgd",
@@ -102,7 +103,7 @@ REGIMES = [
     R("mlp-const", "healthy", "mlp", n_train=1300, n_val=497, width=64, lr=2e-4, epochs=40, seeds=3),
     R("lstm-const", "healthy", "lstm", task="text", n_train=8000, n_val=3000, width=128, depth=1, optimizer="sgd",
       lr=5.0, batch=16, epochs=25, seeds=3),
-    R("resnet-bn", "healthy", "resnet", n_train=600, n_val=400, lr=3e-3, epochs=40, seeds=3),
+    R("resnet-bn", "healthy", "resnet", n_train=600, n_val=400, lr=3e-3, epochs=30, seeds=3),
     R("cnn-noisyval", "healthy-noisy", "cnn", n_train=1200, n_val=25, dropout=0.3, batch=8, epochs=40),
     R("mlp-noisyval", "healthy-noisy", "mlp", n_train=1000, n_val=30, width=64, lr=3e-3, weight_decay=1e-3, batch=8,
       epochs=40, seeds=3),
@@ -111,11 +112,13 @@ REGIMES = [
     R("mlp-pair38", "near-zero", "mlp", task="digits:3,8", n_train=250, n_val=100, width=64, lr=3e-3, epochs=60),
     R("cnn-pair17", "near-zero", "cnn", task="digits:1,7", n_train=250, n_val=100, epochs=40, seeds=3),
     # loss spikes that recover (Adam at a high rate; batch-norm statistics at a high SGD rate), oscillation
-    R("cnn-spike", "spike", "cnn", n_train=1300, n_val=497, lr=1e-2, batch=16, epochs=30, log_batch=True),
+    R("cnn-spike", "spike", "cnn", n_train=1300, n_val=497, lr=1e-2, batch=16, epochs=20, log_batch=True),
     R("resnet-spiky", "spike", "resnet", n_train=300, n_val=400, optimizer="sgdm", lr=0.05, weight_decay=5e-4,
       epochs=50),
-    R("mlp-oscillate", "oscillating", "mlp", n_train=800, n_val=497, width=64, lr=0.03, batch=4, epochs=25,
-      train_eval=True, log_batch=True),
+    R("mlp-oscillate", "oscillating", "mlp", n_train=800, n_val=497, width=64, optimizer="sgd", lr=0.3, batch=4,
+      epochs=25, train_point="last", log_batch=True),
+    R("mlp-oscillate-eval", "oscillating", "mlp", n_train=800, n_val=497, width=64, lr=0.03, batch=4, epochs=25,
+      train_point="eval", log_batch=True),
     # only a per-batch training loss, through a warm-up
     R("cnn-warmup", "batch-only", "cnn", n_train=1300, lr=3e-3, schedule="warmup-cosine", schedule_arg=100,
       epochs=8, validate=False, seeds=3),
@@ -131,7 +134,7 @@ REGIMES = [
     R("mlp-diabetes-nan", "diverged", "mlp", task="diabetes", n_train=300, n_val=142, width=256, optimizer="sgd",
       lr=1e-4, schedule="growth", schedule_arg=1.5, epochs=30, seeds=3),
     R("lstm-explode", "diverged", "lstm", task="text", n_train=5000, n_val=2000, width=128, depth=1, optimizer="sgd",
-      lr=50.0, batch=16, epochs=20, seeds=3),
+      lr=50.0, batch=16, epochs=20, eval_start=True, seeds=3),
     # stuck: far too low a rate, dead ReLUs
     R("cnn-lowlr", "stuck", "cnn", n_train=1300, n_val=497, optimizer="sgd", lr=1e-5, epochs=20, seeds=3),
     R("mlp-dead", "stuck", "mlp", n_train=1300, n_val=497, width=64, first_bias=-10.0, epochs=20, seeds=3),

@@ -239,10 +239,12 @@ def train_run(regime: Regime, seed: int, eval_start: bool, log: Logger | None = 
     """Train one run; return its curves. ``log(kind, point)`` sees every point as it is made.
 
     Per epoch: the training loss is the mean of the epoch's batch losses and the accuracy the share
-    of its batches' predictions that were right (as Keras and most PyTorch loops report them), or
-    with ``train_eval`` both measured on the whole training set after the epoch; the validation
-    loss and accuracy are measured on the whole validation set afterwards. With ``eval_start`` a
-    first point (epoch 0) is measured before any training, on both sets.
+    of its batches' predictions that were right (as Keras and most PyTorch loops report them); with
+    ``train_point`` "eval" both are measured on the whole training set after the epoch (as DeepOBS
+    does), with "last" they are the epoch's last batch's (as a loop that logs ``loss.item()``
+    once an epoch reports). The validation loss and accuracy are measured on the whole validation
+    set after each epoch. With ``eval_start`` a first point (epoch 0) is measured before any
+    training, on both sets.
     """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -279,14 +281,17 @@ def train_run(regime: Regime, seed: int, eval_start: bool, log: Logger | None = 
                 nn.utils.clip_grad_norm_(net.parameters(), regime.clip)
             opt.step()
             losses.append(loss.item())
-            correct, seen = correct + right, seen + count(regime, data.x_train[idx])
+            last_right, last_seen = right, count(regime, data.x_train[idx])
+            correct, seen = correct + right, seen + last_seen
             run["batch_loss"].append(losses[-1])
             run["batch_lr"].append(lr)
             log("batch", {"loss": losses[-1], "lr": lr})
             step += 1
         has_acc = regime.model != "vae" and regime.task != "diabetes"
-        if regime.train_eval:
+        if regime.train_point == "eval":
             epoch_point(*evaluate(regime, net, data.x_train, data.y_train), lr_epoch)
+        elif regime.train_point == "last":
+            epoch_point(losses[-1], last_right / last_seen if has_acc else math.nan, lr_epoch)
         else:
             epoch_point(float(np.mean(losses)), correct / seen if has_acc else math.nan, lr_epoch)
         finite = math.isfinite(run["train_loss"][-1]) and (not regime.validate or math.isfinite(run["val_loss"][-1]))
