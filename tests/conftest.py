@@ -11,6 +11,9 @@ import struct
 from pathlib import Path
 
 import pytest
+
+# Real servers on 127.0.0.1 (an S3 server, an sshd), started once per session when a test asks.
+from servers import s3, s3_server, sshd, sshd_server  # noqa: F401
 from tensorboard.compat.proto import event_pb2, types_pb2
 from tensorboard.summary.writer.record_writer import RecordWriter
 

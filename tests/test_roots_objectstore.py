@@ -1,0 +1,153 @@
+"""s3:// roots against moto's S3 server on 127.0.0.1: listing, only new bytes, rewritten objects, failures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from servers import S3Server, free_port
+
+from tui.sources.roots.objectstore import MissingBackend, ObjectStoreRoot, require_backend
+from tui.sources.roots.remote import READ_AHEAD_BYTES, TAIL_CHECK_BYTES, FileReplacedError
+
+
+def read_all(root: ObjectStoreRoot, path: str, offset: int = 0, chunk: int = 1000) -> bytes:
+    """Read from ``offset`` to the size the last listing saw, as a reader does, in chunks."""
+    size = root.list().files[path].size
+    data = b""
+    while offset + len(data) < size:
+        piece = root.read(path, offset + len(data), chunk)
+        if not piece:
+            break
+        data += piece
+    return data
+
+
+def test_listing_finds_objects_under_the_prefix_only_and_is_never_stale(s3: S3Server) -> None:
+    bucket = s3.new_bucket()
+    client = s3.client()
+    client.put_object(Bucket=bucket, Key="runs/a/events.out.tfevents.1", Body=b"a")
+    client.put_object(Bucket=bucket, Key="runs/b/", Body=b"")  # a folder marker, as consoles make them
+    client.put_object(Bucket=bucket, Key="runsx/other", Body=b"x")
+    root = ObjectStoreRoot(f"s3://{bucket}/runs/")
+    assert set(root.list().files) == {"a/events.out.tfevents.1"}
+    client.put_object(Bucket=bucket, Key="runs/b/events.out.tfevents.2", Body=b"bb")
+    listing = root.list()
+    assert set(listing.files) == {"a/events.out.tfevents.1", "b/events.out.tfevents.2"}
+    assert listing.files["b/events.out.tfevents.2"].size == 2
+    assert root.requests["list"] == 2  # one LIST per listing: nothing served from a cache
+    assert root.reachability.state == "connected"
+
+
+def test_growing_object_rewritten_whole_is_read_on_from_the_offset(s3: S3Server) -> None:
+    bucket = s3.new_bucket()
+    client = s3.client()
+    body = os.urandom(5000)
+    client.put_object(Bucket=bucket, Key="runs/r/f", Body=body)
+    root = ObjectStoreRoot(f"s3://{bucket}/runs")
+    assert read_all(root, "r/f") == body
+    identity = root.list().files["r/f"].identity
+    for _ in range(3):  # the uploader rewrites the whole object with more at its end
+        more = os.urandom(700)
+        client.put_object(Bucket=bucket, Key="runs/r/f", Body=body + more)
+        assert read_all(root, "r/f", offset=len(body)) == more
+        body += more
+        assert root.list().files["r/f"].identity == identity
+    # Every byte came down once, plus the few bytes before each offset that prove it is the same file.
+    assert root.bytes_fetched == len(body) + 3 * TAIL_CHECK_BYTES
+    assert root.requests["get"] == 4
+
+
+def test_object_replaced_by_another_gets_a_new_identity_and_is_read_again(s3: S3Server) -> None:
+    bucket = s3.new_bucket()
+    client = s3.client()
+    first = os.urandom(3000)
+    client.put_object(Bucket=bucket, Key="p/f", Body=first)
+    root = ObjectStoreRoot(f"s3://{bucket}/p")
+    assert read_all(root, "f") == first
+    old = root.list().files["f"].identity
+    second = os.urandom(4000)  # longer, but not a continuation: a restarted job under the same name
+    client.put_object(Bucket=bucket, Key="p/f", Body=second)
+    info = root.list().files["f"]
+    assert info.identity != old
+    assert read_all(root, "f") == second
+    shorter = os.urandom(100)  # and an object that shrank is another file too
+    client.put_object(Bucket=bucket, Key="p/f", Body=shorter)
+    assert root.list().files["f"].identity not in (old, info.identity)
+    assert read_all(root, "f") == shorter
+
+
+def test_replacement_seen_only_when_reading_is_refused_then_read_again(s3: S3Server) -> None:
+    """No listing between the rewrite and the read: the bytes before the offset still give it away."""
+    bucket = s3.new_bucket()
+    client = s3.client()
+    first = os.urandom(2000)
+    client.put_object(Bucket=bucket, Key="p/f", Body=first)
+    root = ObjectStoreRoot(f"s3://{bucket}/p")
+    assert read_all(root, "f") == first
+    old = root.stat("f").identity
+    client.put_object(Bucket=bucket, Key="p/f", Body=os.urandom(2500))
+    root._seen["f"].size = -1  # as if the reader asked before any listing saw the new size
+    with pytest.raises(FileReplacedError):
+        root.read("f", len(first), 1000)
+    assert root.stat("f").identity != old
+
+
+def test_a_big_object_takes_few_requests(s3: S3Server) -> None:
+    bucket = s3.new_bucket()
+    body = os.urandom(READ_AHEAD_BYTES + 1_000_000)
+    s3.client().put_object(Bucket=bucket, Key="p/big", Body=body)
+    root = ObjectStoreRoot(f"s3://{bucket}/p")
+    assert read_all(root, "big", chunk=2 * 1024 * 1024) == body  # the reader's 2 MB chunks
+    assert root.requests["get"] == 2
+
+
+def test_missing_bucket_is_a_listing_error_not_an_exception(s3: S3Server) -> None:
+    root = ObjectStoreRoot("s3://no-such-bucket-here/runs")
+    listing = root.list()
+    assert listing.files == {}
+    assert listing.errors == {".": "bucket no-such-bucket-here not found"}
+
+
+def test_unreachable_endpoint_says_why_and_waits_before_trying_again(
+    s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    root = ObjectStoreRoot("s3://team/runs")
+    listing = root.list()
+    assert "Could not connect to the endpoint URL" in listing.errors["."]
+    assert f"127.0.0.1:{port}" in listing.errors["."]
+    assert root.reachability.state == "unreachable"
+    sent = sum(root.requests.values())
+    again = root.list()  # within the wait: no request at all
+    assert "trying again in" in again.errors["."]
+    assert sum(root.requests.values()) == sent
+
+
+def test_a_profile_from_the_aws_config_files_is_used(s3: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """AWS_PROFILE with its endpoint and keys in ~/.aws-style files: what users of MinIO or Ceph set up."""
+    bucket = s3.new_bucket()
+    s3.client().put_object(Bucket=bucket, Key="runs/f", Body=b"x")
+    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    config = tmp_path / "config"
+    config.write_text(f"[profile lwtest]\nregion = us-east-1\nendpoint_url = {s3.endpoint}\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[lwtest]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_PROFILE", "lwtest")
+    assert set(ObjectStoreRoot(f"s3://{bucket}/runs").list().files) == {"f"}
+
+
+def test_missing_backend_says_which_extra_to_install() -> None:
+    try:
+        import gcsfs  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("gcsfs is installed here")
+    with pytest.raises(MissingBackend, match=r'pip install "losswatch\[gcs\]"'):
+        require_backend("gs")

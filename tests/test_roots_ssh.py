@@ -1,0 +1,176 @@
+"""user@host:path roots against a real sshd on 127.0.0.1: one connection, only new bytes, drops, failures."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from servers import Sshd
+
+from tui.sources.roots import ssh as ssh_module
+from tui.sources.roots.remote import TAIL_CHECK_BYTES
+from tui.sources.roots.ssh import SshRoot
+
+
+@pytest.fixture
+def root_at(sshd: Sshd):
+    """SshRoots on the test host, closed at the end of the test (their ssh processes end with them)."""
+    made: list[SshRoot] = []
+
+    def make(path: Path | str, host: str = "lwtest") -> SshRoot:
+        made.append(SshRoot(host, str(path)))
+        return made[-1]
+
+    yield make
+    for root in made:
+        root.close()
+        assert root._master is None
+
+
+def established(port: int) -> int:
+    """TCP connections open to ``port`` on 127.0.0.1 (server side), from /proc/net/tcp."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":
+            count += 1
+    return count
+
+
+def read_all(root: SshRoot, path: str, offset: int = 0) -> bytes:
+    size = root.list().files[path].size
+    data = b""
+    while offset + len(data) < size:
+        piece = root.read(path, offset + len(data), 1000)
+        if not piece:
+            break
+        data += piece
+    return data
+
+
+def test_listing_gives_sizes_identities_and_odd_names(root_at, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "events.out.tfevents.1").write_bytes(b"x" * 10)
+    odd = tmp_path / "with space\nand newline"
+    odd.mkdir()
+    (odd / "f").write_bytes(b"abc")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    root = root_at(tmp_path)
+    listing = root.list()
+    assert set(listing.files) == {"a/events.out.tfevents.1", "with space\nand newline/f"}
+    assert listing.files["a/events.out.tfevents.1"].size == 10
+    assert listing.errors == {"a/loop": "symlink loop: skipped"}
+    assert root.reachability.state == "connected"
+
+
+def test_only_new_bytes_are_read_and_a_replaced_file_gets_a_new_identity(root_at, tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    body = os.urandom(5000)
+    path.write_bytes(body)
+    root = root_at(tmp_path)
+    assert read_all(root, "f") == body
+    identity = root.list().files["f"].identity
+    more = os.urandom(3000)
+    with open(path, "ab") as handle:
+        handle.write(more)
+    assert read_all(root, "f", offset=len(body)) == more
+    assert root.list().files["f"].identity == identity
+    assert root.bytes_fetched == len(body) + len(more) + TAIL_CHECK_BYTES
+    # Truncated and rewritten in place (same inode, other bytes): caught by the bytes before the offset.
+    other = os.urandom(9000)
+    path.write_bytes(other)
+    rewritten = root.list().files["f"].identity
+    assert rewritten != identity
+    assert read_all(root, "f") == other
+    # Replaced by a new file (a new inode).
+    path.with_name("g").write_bytes(b"new")
+    os.replace(path.with_name("g"), path)
+    assert root.list().files["f"].identity not in (identity, rewritten)
+    assert read_all(root, "f") == b"new"
+
+
+def test_one_connection_for_every_operation(root_at, sshd: Sshd, tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"hello")
+    root = root_at(tmp_path)
+    before = established(sshd.port)
+    for _ in range(5):
+        root.list()
+        root.stat("f")
+    assert root.requests["list"] == 5 and root.requests["stat"] == 5
+    assert established(sshd.port) - before == 1
+
+
+def test_missing_folder_and_file_are_plain_errors(root_at, tmp_path: Path) -> None:
+    root = root_at(tmp_path / "nope")
+    assert root.list().errors == {".": "no such folder"}
+    assert root.reachability.state == "connected"
+    with pytest.raises(FileNotFoundError):
+        root_at(tmp_path).stat("nope")
+
+
+def test_reconnects_by_itself_after_a_drop(root_at, sshd: Sshd, tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"12345")
+    root = root_at(tmp_path)
+    assert set(root.list().files) == {"f"}
+    sshd.drop_connections()  # as a network drop would
+    listing = root.list()
+    if listing.errors:  # the drop was seen by this listing: it says so and the next one reconnects
+        assert root.reachability.state == "reconnecting"
+        assert "closed" in listing.errors["."]
+        time.sleep(1.1)
+        listing = root.list()
+    assert set(listing.files) == {"f"}
+    assert root.reachability.state == "connected"
+
+
+def test_a_stopped_server_is_reported_and_not_hammered_then_back(root_at, sshd: Sshd, tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"1")
+    root = root_at(tmp_path)
+    root.list()
+    sshd.stop()
+    try:
+        errors = [root.list().errors["."]]
+        deadline = time.monotonic() + 30
+        while root.reachability.state != "unreachable" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            errors.append(root.list().errors["."])
+        assert root.reachability.state == "unreachable"
+        assert "Connection refused" in root.reachability.reason
+        assert any("trying again in" in error for error in errors)
+        attempts = root.requests["list"]
+        root.list()  # while it waits: nothing is run
+        assert root.requests["list"] == attempts
+    finally:
+        assert sshd.start() is None
+    root._retry_at = 0.0  # do not wait out the back-off in a test
+    assert set(root.list().files) == {"f"}
+    assert root.reachability.state == "connected"
+
+
+def test_unknown_host_key_says_what_to_do(root_at, sshd: Sshd, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(
+        "LOSSWATCH_SSH_COMMAND", f"{sshd.ssh_command} -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes"
+    )
+    root = root_at(tmp_path)
+    assert "host key not known or changed" in root.list().errors["."]
+    assert root.reachability.state == "unreachable"
+
+
+def test_closing_ends_the_connection(sshd: Sshd, tmp_path: Path) -> None:
+    root = SshRoot("lwtest", str(tmp_path))
+    root.list()
+    master, control_dir = root._master, root._control_dir
+    assert master is not None and master.poll() is None
+    assert control_dir is not None and os.path.isdir(control_dir)
+    root.close()
+    assert master.poll() is not None
+    assert not os.path.exists(control_dir)
+
+
+def test_ssh_command_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("LOSSWATCH_SSH_COMMAND", "ssh -F '/path with space/config'")
+    assert ssh_module.ssh_command() == ["ssh", "-F", "/path with space/config"]
+    monkeypatch.delenv("LOSSWATCH_SSH_COMMAND")
+    assert ssh_module.ssh_command() == ["ssh"]

@@ -1,0 +1,227 @@
+"""Runs in object storage (``s3://``, ``gs://``, ``az://``) through fsspec.
+
+s3fs, gcsfs and adlfs are the libraries made for this (TensorBoard's own readers, pandas and
+Dask use them); each is an optional extra (``pip install "losswatch[s3]"``). Credentials and
+endpoints come from where their SDKs look, so ``AWS_ENDPOINT_URL`` (MinIO, Ceph), ``AWS_PROFILE``,
+``~/.aws``, ``GOOGLE_APPLICATION_CREDENTIALS`` and ``AZURE_STORAGE_*`` work as they do elsewhere.
+
+One poll is one listing (a LIST request per 1,000 objects) plus one ranged GET per object that
+grew; fsspec's listing cache is dropped before each listing, so a listing is never stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from typing import Any
+
+from tui.sources.roots.remote import Entry, RemoteRoot
+
+SCHEMES = {"s3": "s3", "s3a": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az"}
+"""URL scheme -> the kind of root (what the table calls it)."""
+_FSSPEC_PROTOCOL = {"s3": "s3", "gs": "gcs", "az": "abfs"}
+_S3_OPERATIONS = {"ListObjectsV2": "list", "GetObject": "get", "HeadObject": "head"}
+EXTRA = {"s3": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "az": ("adlfs", "azure")}
+"""Kind -> (the fsspec backend it needs, the losswatch extra that brings it)."""
+
+
+class MissingBackend(Exception):
+    """The backend library for a scheme is not installed: one sentence that says what to install."""
+
+
+def require_backend(kind: str) -> None:
+    """Raise MissingBackend unless the library for ``kind`` imports."""
+    module, extra = EXTRA[kind]
+    try:
+        __import__(module)
+    except ImportError as error:
+        raise MissingBackend(
+            f'{kind}:// needs {module}, which is not installed: pip install "losswatch[{extra}]"'
+        ) from error
+
+
+class ObjectStoreRoot(RemoteRoot):
+    """A bucket or a prefix in one, read by listing and by ranged GETs of only the new bytes."""
+
+    def __init__(self, url: str, label: str | None = None, storage_options: dict[str, Any] | None = None) -> None:
+        super().__init__(label or url)
+        scheme, _, rest = url.partition("://")
+        self.kind = SCHEMES[scheme.lower()]
+        self.base = rest.strip("/")
+        """``bucket/prefix`` (no scheme, no slashes at either end)."""
+        self.bucket = self.base.split("/", 1)[0]
+        self._options = dict(storage_options or {})
+        self._fs: Any = None
+
+    # ---- the fsspec file system --------------------------------------------------------------
+
+    def _filesystem(self) -> Any:
+        if self._fs is None:
+            require_backend(self.kind)
+            import fsspec
+
+            options = dict(self._options)
+            if self.kind == "s3":
+                options.setdefault("config_kwargs", _s3_config())
+            # Our own instance: its listing cache and request counter are this root's alone.
+            self._fs = fsspec.filesystem(_FSSPEC_PROTOCOL[self.kind], skip_instance_cache=True, **options)
+            if self.kind == "s3":
+                self._count_s3_requests()
+        return self._fs
+
+    def _count_s3_requests(self) -> None:
+        """Count every HTTP request botocore sends (retries included), by operation: what S3 bills."""
+        try:
+            self._fs.connect()
+            events = self._fs.s3.meta.events
+        except Exception:  # counting is a nicety; credentials problems show on the first call
+            return
+
+        def count(event_name: str = "", **_: Any) -> None:
+            operation = event_name.rsplit(".", 1)[-1]
+            self.requests[_S3_OPERATIONS.get(operation, operation)] += 1
+
+        events.register("before-send.s3", count)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the file system; any failure becomes an OSError with a one-line reason."""
+        try:
+            return getattr(self._filesystem(), method)(*args, **kwargs)
+        except FileNotFoundError:
+            raise
+        except PermissionError as error:
+            raise PermissionError(error.errno, _denied(self.kind)) from error
+        except MissingBackend as error:
+            raise OSError(str(error)) from error
+        except Exception as error:  # backends raise their SDK's own errors; say them in one line
+            raise OSError(_reason(error, self.kind)) from error
+
+    # ---- RemoteRoot --------------------------------------------------------------------------
+
+    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
+        fs = self._filesystem() if self._fs is None else self._fs
+        fs.invalidate_cache(self.base)
+        if self.kind != "s3":
+            self.requests["list"] += 1  # at least one; S3's are counted exactly
+        try:
+            found = self._call("find", self.base, detail=True, withdirs=False)
+        except FileNotFoundError as error:
+            raise FileNotFoundError(error.errno, f"bucket {self.bucket} not found") from error
+        entries: dict[str, Entry] = {}
+        prefix = self.base + "/"
+        for name, detail in found.items():
+            if name.endswith("/") or detail.get("type") == "directory" or not name.startswith(prefix):
+                continue  # folder markers, and the prefix itself when it is an object
+            entries[name[len(prefix) :]] = _entry(detail)
+        return entries, {}
+
+    def _stat_entry(self, path: str) -> Entry:
+        full = f"{self.base}/{path}"
+        fs = self._filesystem()
+        fs.invalidate_cache(full)
+        if self.kind != "s3":
+            self.requests["head"] += 1
+        detail = self._call("info", full)
+        if detail.get("type") == "directory":
+            raise IsADirectoryError(f"{path}: not a file")
+        return _entry(detail)
+
+    def _fetch(self, path: str, start: int, end: int) -> bytes:
+        if self.kind != "s3":
+            self.requests["get"] += 1
+        try:
+            data = self._call("cat_file", f"{self.base}/{path}", start=start, end=end)
+        except OSError as error:
+            if _past_end(error):
+                return b""
+            raise
+        self.bytes_fetched += len(data)
+        return data
+
+    def _fetch_many(self, ranges: list[tuple[str, int, int]]) -> list[bytes | OSError]:
+        """All ranges at once: fsspec sends them concurrently (one GET each)."""
+        if self.kind != "s3":
+            self.requests["get"] += len(ranges)
+        paths = [f"{self.base}/{path}" for path, _, _ in ranges]
+        try:
+            found = self._call(
+                "cat_ranges", paths, [s for _, s, _ in ranges], [e for _, _, e in ranges], on_error="return"
+            )
+        except OSError as error:
+            return [error] * len(ranges)
+        results: list[bytes | OSError] = []
+        for item in found:
+            if isinstance(item, bytes):
+                self.bytes_fetched += len(item)
+                results.append(item)
+            elif _past_end(item):
+                results.append(b"")
+            else:
+                results.append(item if isinstance(item, OSError) else OSError(_reason(item, self.kind)))
+        return results
+
+    def close(self) -> None:
+        super().close()
+        if self._fs is not None:
+            self._fs.invalidate_cache()
+
+
+def _s3_config() -> dict[str, Any]:
+    """Give up on a dead endpoint in seconds, not minutes; the user's own retry settings win."""
+    config: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 30}
+    if not os.environ.get("AWS_MAX_ATTEMPTS") and not os.environ.get("AWS_RETRY_MODE"):
+        config["retries"] = {"max_attempts": 2, "mode": "standard"}
+    return config
+
+
+def _entry(detail: dict[str, Any]) -> Entry:
+    """What fsspec's s3fs, gcsfs or adlfs says of one object, in one shape."""
+    size = int(detail.get("size") or 0)
+    tag = next((detail[k] for k in ("ETag", "etag", "md5Hash", "generation", "content_md5") if detail.get(k)), "")
+    mtime = _seconds(
+        next((detail[k] for k in ("LastModified", "last_modified", "updated", "mtime") if detail.get(k)), 0)
+    )
+    return Entry(size=size, mtime=mtime, version=f"{tag}:{size}:{mtime}")
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _past_end(error: BaseException) -> bool:
+    """A range starting at or past the end of the object (HTTP 416): nothing new, not a failure."""
+    text = str(error).lower()
+    return (
+        "invalidrange" in text or "416" in text or "range not satisfiable" in text or "range is not satisfiable" in text
+    )
+
+
+def _denied(kind: str) -> str:
+    where = {
+        "s3": "AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws",
+        "gs": "GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login",
+        "az": "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT_NAME/KEY or az login",
+    }[kind]
+    return f"access denied (credentials come from {where})"
+
+
+def _reason(error: BaseException, kind: str) -> str:
+    """One line a user can act on, from whatever a backend raised."""
+    name = type(error).__name__
+    text = " ".join(str(error).split()) or name
+    if "NoCredentials" in name or ("credentials" in text.lower() and "not" in text.lower()):
+        return _denied(kind).replace("access denied", "no credentials found")
+    if "EndpointConnection" in name or "ConnectTimeout" in name or "ConnectionError" in name:
+        return re.sub(r"\?[^\s\"]*", "", text)  # the URL without its query string
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,327 @@
+"""What object stores and remote hosts share: only new bytes read, rewritten files caught, reachability known.
+
+A remote root lists its files with one request; a file's ``version`` (ETag, size and mtime)
+says whether it changed at all. Objects are rewritten whole as they grow, so a new version is
+usually the old bytes plus new ones, but it may also be a different file under the same name.
+To tell the two apart without downloading anything twice, every fetch past the bytes already
+served starts ``TAIL_CHECK_BYTES`` earlier and compares them with what was served there: same
+bytes, the file grew (read on from the offset); other bytes, or a file shorter than what was
+served, it was replaced, and its ``identity`` changes so the reader reads it again from the
+start (the store purges like a restart).
+
+Requests are what costs (S3 bills each one, a remote host answers each one a round trip
+later), so a fetch reads ahead ``READ_AHEAD_BYTES`` and a listing that sees files the reader
+follows grow fetches their new bytes at once, several at a time where the backend can.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+import time
+from abc import abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+
+from tui.sources.roots.base import FileInfo, Listing, Root
+
+TAIL_CHECK_BYTES = 256
+"""Bytes before a file's read offset compared on each fetch: enough that another file cannot match by chance."""
+READ_AHEAD_BYTES = 8 * 1024 * 1024
+"""A fetch asks for at least this much, so reading a big file takes few requests."""
+PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024
+"""At most this much is fetched ahead by one listing (the rest is fetched when read)."""
+RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+"""Waits between attempts to reach a root that did not answer, so a dead host costs nothing each poll."""
+
+
+class Unreachable(OSError):
+    """The root did not answer (its reachability says so already)."""
+
+
+class WaitingToRetry(Unreachable):
+    """Raised without a request while a root that did not answer waits for its next attempt."""
+
+
+class FileReplacedError(OSError):
+    """A file's bytes before the read offset changed: it is another file now; read it again from the start."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(errno.ESTALE, "rewritten with other content: reading it again from the start", path)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a backend says of one file."""
+
+    size: int
+    mtime: float
+    version: str
+    """Changes on every write (ETag; size and mtime): a new version must be looked at."""
+    base_identity: str = ""
+    """What the backend itself says identifies the file (device and inode); '' for objects."""
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Whether a root answers, for the status line: connecting, connected, reconnecting or unreachable."""
+
+    state: str
+    reason: str = ""
+    since: float = 0.0
+
+    def describe(self, label: str) -> str:
+        return f"{label}: {self.state}" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass
+class _Seen:
+    """What this root knows of one file: its last version, and the bytes it served last."""
+
+    version: str = ""
+    size: int = -1
+    base_identity: str = ""
+    generation: int = 0
+    end: int = 0
+    """End of the bytes served so far (where the reader goes on)."""
+    tail: bytes = b""
+    """The last bytes served before ``end`` (at most TAIL_CHECK_BYTES)."""
+
+
+@dataclass
+class _Chunk:
+    """Bytes fetched ahead of the reader: ``data`` starts at ``start``; ``to_eof`` if it reached the end."""
+
+    start: int
+    data: bytes
+    generation: int
+    to_eof: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+
+class RemoteRoot(Root):
+    """A root reached over a network: one listing per poll, fetches of byte ranges, a reachability state."""
+
+    watchable = False
+
+    def __init__(self, label: str) -> None:
+        super().__init__(label)
+        self.requests: Counter[str] = Counter()
+        """Requests sent, by kind (``list``, ``get``, ``head``; an S3 root counts its HTTP requests)."""
+        self.bytes_fetched = 0
+        self.reachability = Reachability("connecting", since=time.time())
+        self._seen: dict[str, _Seen] = {}
+        self._chunks: dict[str, _Chunk] = {}
+        self._lock = threading.RLock()
+        self._failures = 0
+        self._retry_at = 0.0
+
+    # ---- what a backend provides ----------------------------------------------------------
+
+    @abstractmethod
+    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
+        """Every file under the root and what could not be listed; raises OSError if the root cannot be read."""
+
+    @abstractmethod
+    def _stat_entry(self, path: str) -> Entry:
+        """One file, asked now; raises OSError."""
+
+    @abstractmethod
+    def _fetch(self, path: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` (fewer at the end of the file) in one request; raises OSError."""
+
+    def _fetch_many(self, ranges: list[tuple[str, int, int]]) -> list[bytes | OSError]:
+        """Several ranges; backends that can overlap requests do."""
+        results: list[bytes | OSError] = []
+        for path, start, end in ranges:
+            try:
+                results.append(self._fetch(path, start, end))
+            except OSError as error:
+                results.append(error)
+        return results
+
+    # ---- reachability ---------------------------------------------------------------------
+
+    def _reached(self) -> None:
+        self._failures = 0
+        if self.reachability.state != "connected":
+            self.reachability = Reachability("connected", since=time.time())
+
+    def _lost(self, reason: str) -> None:
+        """Not answering: say why, and wait a while (longer each time) before trying again."""
+        was_connected = self.reachability.state in ("connected", "reconnecting")
+        self._failures += 1
+        self._retry_at = time.monotonic() + RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS)) - 1]
+        state = "reconnecting" if was_connected and self._failures <= 3 else "unreachable"
+        since = self.reachability.since if self.reachability.state == state else time.time()
+        self.reachability = Reachability(state, reason, since)
+
+    def _check_retry(self) -> None:
+        """Raise at once while waiting to try an unreachable root again (no request, no wait)."""
+        wait = self._retry_at - time.monotonic()
+        if self._failures and wait > 0:
+            raise WaitingToRetry(
+                errno.EHOSTUNREACH, f"{self.reachability.reason} (trying again in {max(round(wait), 1)} s)"
+            )
+
+    # ---- Root -----------------------------------------------------------------------------
+
+    def list(self) -> Listing:
+        """One listing (fresh, never from a cache); grown files the reader follows are fetched ahead."""
+        try:
+            self._check_retry()
+            entries, errors = self._list_entries()
+        except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
+            self._reached()  # it answered: the folder or bucket is missing or closed to us
+            return Listing(errors={".": error.strerror or str(error)})
+        except OSError as error:
+            if not isinstance(error, Unreachable):
+                self._lost(error.strerror or str(error))
+            return Listing(errors={".": error.strerror or str(error)})
+        self._reached()
+        with self._lock:
+            grown = [path for path, entry in entries.items() if self._observe(path, entry)]
+            for gone in set(self._seen) - set(entries):
+                del self._seen[gone]
+                self._chunks.pop(gone, None)
+        self._prefetch(grown)
+        with self._lock:
+            files = {path: self._info(path, entry) for path, entry in entries.items()}
+        return Listing(files=files, errors=errors)
+
+    def stat(self, path: str) -> FileInfo:
+        self._check_retry()
+        entry = self._stat_entry(path)
+        with self._lock:
+            self._observe(path, entry)
+            return self._info(path, entry)
+
+    def read(self, path: str, offset: int, size: int) -> bytes:
+        with self._lock:
+            seen = self._seen.setdefault(path, _Seen())
+            chunk = self._chunks.get(path)
+            if _covers(chunk, seen.generation, offset, size):
+                assert chunk is not None
+                data = chunk.data[offset - chunk.start : offset - chunk.start + size]
+                if offset + len(data) >= chunk.end:
+                    del self._chunks[path]
+                self._served(seen, offset, data)
+                return data
+            if 0 <= seen.size <= offset:
+                return b""  # nothing beyond what the last listing saw (S3 would answer 416)
+            tail, tail_start, generation = seen.tail, seen.end - len(seen.tail), seen.generation
+        self._check_retry()
+        start = min(offset, tail_start) if tail and offset <= seen.end else offset
+        end = offset + max(size, READ_AHEAD_BYTES)
+        data = self._fetch(path, start, end)
+        with self._lock:
+            if seen.generation != generation:
+                raise FileReplacedError(path)
+            if tail and not _continues(data, start, tail, tail_start):
+                self._replaced(path, seen)
+                raise FileReplacedError(path)
+            payload = data[offset - start :]
+            result = payload[:size]
+            if len(payload) > size:
+                self._chunks[path] = _Chunk(offset + size, payload[size:], seen.generation, len(data) < end - start)
+            else:
+                self._chunks.pop(path, None)
+            self._served(seen, offset, result)
+            return result
+
+    def close(self) -> None:
+        with self._lock:
+            self._chunks.clear()
+
+    # ---- bookkeeping ------------------------------------------------------------------------
+
+    def _info(self, path: str, entry: Entry) -> FileInfo:
+        seen = self._seen[path]
+        return FileInfo(path, entry.size, entry.mtime, f"{entry.base_identity}#{seen.generation}")
+
+    def _observe(self, path: str, entry: Entry) -> bool:
+        """Note a file's new version; True when it grew past what the reader has (worth fetching ahead)."""
+        seen = self._seen.get(path)
+        if seen is None:
+            self._seen[path] = _Seen(entry.version, entry.size, entry.base_identity)
+            return False
+        if not seen.version:  # read before it was ever listed: adopt it, and check what was served
+            seen.version, seen.size, seen.base_identity = entry.version, entry.size, entry.base_identity
+            return seen.end > 0
+        if entry.version == seen.version and entry.base_identity == seen.base_identity:
+            return False
+        self._chunks.pop(path, None)  # bytes fetched for another version
+        replaced = entry.base_identity != seen.base_identity or entry.size < seen.end
+        seen.version, seen.size, seen.base_identity = entry.version, entry.size, entry.base_identity
+        if replaced:
+            self._replaced(path, seen)
+            return False
+        return seen.end > 0
+
+    def _replaced(self, path: str, seen: _Seen) -> None:
+        seen.generation += 1
+        seen.end, seen.tail = 0, b""
+        self._chunks.pop(path, None)
+
+    def _served(self, seen: _Seen, offset: int, data: bytes) -> None:
+        """Remember the last bytes served, to check the next fetch against."""
+        end = offset + len(data)
+        if end < seen.end or not data:
+            return
+        if len(data) >= TAIL_CHECK_BYTES or offset > seen.end:
+            kept = b""
+        else:  # the part of the old tail before ``offset``
+            kept = seen.tail[: max(len(seen.tail) - (seen.end - offset), 0)]
+        seen.tail = (kept + data)[-TAIL_CHECK_BYTES:]
+        seen.end = end
+
+    def _prefetch(self, paths: list[str]) -> None:
+        """Fetch the new bytes of grown files at once, checking each still continues what was served."""
+        plans: list[tuple[str, int, int, int]] = []
+        budget = PREFETCH_BUDGET_BYTES
+        with self._lock:
+            for path in sorted(paths):
+                seen = self._seen[path]
+                start = seen.end - len(seen.tail)
+                end = min(seen.size, seen.end + READ_AHEAD_BYTES)
+                if end - start > budget:
+                    continue
+                budget -= end - start
+                plans.append((path, start, end, seen.generation))
+        if not plans:
+            return
+        try:
+            self._check_retry()
+        except OSError:
+            return
+        results = self._fetch_many([(path, start, end) for path, start, end, _ in plans])
+        with self._lock:
+            for (path, start, _end, generation), data in zip(plans, results):
+                seen = self._seen.get(path)
+                if seen is None or seen.generation != generation or isinstance(data, OSError):
+                    continue  # read() will fetch it (and report the error)
+                if not _continues(data, start, seen.tail, seen.end - len(seen.tail)):
+                    self._replaced(path, seen)
+                    continue
+                payload = data[seen.end - start :]
+                self._chunks[path] = _Chunk(seen.end, payload, generation, seen.end + len(payload) >= seen.size)
+
+
+def _covers(chunk: _Chunk | None, generation: int, offset: int, size: int) -> bool:
+    """Whether bytes fetched ahead answer a read (all of it, or up to the end of the file)."""
+    if chunk is None or chunk.generation != generation or chunk.start > offset:
+        return False
+    return offset + size <= chunk.end or (chunk.to_eof and offset <= chunk.end)
+
+
+def _continues(data: bytes, start: int, tail: bytes, tail_start: int) -> bool:
+    """Whether ``data`` (fetched from ``start``) holds ``tail`` where it was served (at ``tail_start``)."""
+    if not tail:
+        return True
+    begin = tail_start - start
+    if begin < 0:
+        return True  # the fetch starts after the tail (never asked for, but nothing to compare)
+    return data[begin : begin + len(tail)] == tail

@@ -1,0 +1,325 @@
+"""Runs on another machine, read over the system ``ssh`` client.
+
+Using the user's own ``ssh`` means ``~/.ssh/config``, ProxyJump, keys, agents and known hosts work
+as they are set up (``LOSSWATCH_SSH_COMMAND`` replaces ``ssh``, as ``GIT_SSH_COMMAND`` does for git).
+
+One connection per host: this process starts a master (``ssh -M``, its control socket in a
+private temporary folder) and every operation is a short ``ssh -S socket host sh -s`` over it:
+a new channel, not a new connection or login. Why this rather than one long-lived shell speaking
+a line protocol: each operation has its own stdout (file bytes need no framing), its own exit
+status and can run beside the others; forked worker processes use the socket as it is; and the
+master being alive is exactly "connected" — when it dies, its stderr says why, and the next
+operation starts a new one (after a short wait that grows while the host stays away). The
+master's own session is ``cat >/dev/null`` reading a pipe from this process, so however this
+process ends, the pipe closes and the connection with it: no ssh process outlives losswatch.
+
+Nothing is installed on the host: the scripts are POSIX ``sh`` with ``find`` (GNU ``-printf``,
+or BSD ``stat``), ``tail -c`` and ``head -c``, sent on stdin (so the login shell may be any).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
+
+CONNECT_SECONDS = 10
+"""ssh's ConnectTimeout; the master may take a little longer to log in."""
+OPERATION_SECONDS = 60.0
+"""An operation that has not answered by then counts as a dropped connection."""
+ALIVE_SECONDS = 5
+"""ServerAliveInterval: a silent dead link is noticed after three of these."""
+PARALLEL_OPERATIONS = 4
+"""Channels used at once when fetching ahead (sshd allows 10 sessions per connection by default)."""
+
+_OPTIONS = (
+    ("BatchMode", "yes"),  # never prompt: a password prompt would garble the TUI
+    ("ConnectTimeout", str(CONNECT_SECONDS)),
+    ("ServerAliveInterval", str(ALIVE_SECONDS)),
+    ("ServerAliveCountMax", "3"),
+)
+
+_PRELUDE = """LC_ALL=C; export LC_ALL
+gnu() { find . -maxdepth 0 -printf '' >/dev/null 2>&1; }
+"""
+_ENTER = """if [ ! -e {root} ]; then echo "no such folder" >&2; exit 3; fi
+if [ ! -d {root} ]; then echo "not a folder" >&2; exit 5; fi
+cd {root} 2>/dev/null || {{ echo "permission denied" >&2; exit 4; }}
+"""
+_LIST = """if gnu; then exec find -L . -type f -printf '%s %T@ %D:%i %P\\0'; fi
+find -L . -type f -exec stat -L -f '%z %m %d:%i %N' {} + | tr '\\n' '\\0'
+"""
+_CHECK_FILE = """f={path}
+if [ ! -e "$f" ]; then echo "no such file" >&2; exit 3; fi
+if [ ! -f "$f" ]; then echo "not a file" >&2; exit 6; fi
+if [ ! -r "$f" ]; then echo "permission denied" >&2; exit 4; fi
+"""
+_STAT = """if gnu; then exec find -L "$f" -maxdepth 0 -printf '%s %T@ %D:%i %P\\0'; fi
+exec stat -L -f '%z %m %d:%i x' "$f"
+"""
+_READ = """tail -c +{first} "$f" | head -c {count}
+"""
+_FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
+_FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
+
+_open_roots: weakref.WeakSet[SshRoot] = weakref.WeakSet()
+
+
+def ssh_command() -> list[str]:
+    """The ssh client to run: ``LOSSWATCH_SSH_COMMAND`` (split like a shell would), else ``ssh``."""
+    return shlex.split(os.environ.get("LOSSWATCH_SSH_COMMAND") or "ssh")
+
+
+class SshRoot(RemoteRoot):
+    """A folder on another machine: one shared ssh connection, scripts in sh, only new bytes read."""
+
+    kind = "ssh"
+
+    def __init__(
+        self, host: str, path: str = "", user: str | None = None, port: int | None = None, label: str | None = None
+    ) -> None:
+        super().__init__(label or f"{user + '@' if user else ''}{host}:{path}")
+        self.host = host
+        self.path = path or "."
+        """The folder on the host; relative to the login folder unless it starts with '/'."""
+        self.user = user
+        self.port = port
+        self._master: subprocess.Popen[bytes] | None = None
+        self._master_stderr: str | None = None
+        self._control_dir: str | None = None
+        self._owner = os.getpid()
+        self._connect_lock = threading.Lock()
+
+    # ---- the shared connection ----------------------------------------------------------------
+
+    def _argv(self, *extra: str) -> list[str]:
+        options = [arg for name, value in _OPTIONS for arg in ("-o", f"{name}={value}")]
+        target = (["-p", str(self.port)] if self.port else []) + (["-l", self.user] if self.user else [])
+        return [*ssh_command(), *options, *target, *extra]
+
+    @property
+    def _socket(self) -> str:
+        if self._control_dir is None:
+            # Short and private: a control socket path must fit in 104 bytes, and only we may use it.
+            self._control_dir = tempfile.mkdtemp(prefix="lw-ssh-")
+        return os.path.join(self._control_dir, "m")
+
+    def _connect(self) -> None:
+        """Start the master if none is alive; raise OSError (and note why) if the host cannot be reached."""
+        if os.getpid() != self._owner:
+            return  # a forked worker: use the parent's master through its socket
+        with self._connect_lock:
+            if self._master is not None and self._master.poll() is None and os.path.exists(self._socket):
+                return
+            if self._master is not None:  # it was connected and the link dropped: try again at once
+                reason = self._master_reason()
+                self._stop_master()
+                self.reachability = Reachability("reconnecting", reason, time.time())
+            self._check_retry()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._socket)
+            assert self._control_dir is not None
+            self._master_stderr = os.path.join(self._control_dir, "master.err")
+            with open(self._master_stderr, "wb") as stderr:
+                self._master = subprocess.Popen(
+                    self._argv("-M", "-S", self._socket, "-o", "ControlPersist=no", "--", self.host, "cat >/dev/null"),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                )
+            _open_roots.add(self)
+            deadline = time.monotonic() + CONNECT_SECONDS + 20
+            while not os.path.exists(self._socket):
+                if self._master.poll() is not None or time.monotonic() > deadline:
+                    reason = self._master_reason() or f"no answer in {CONNECT_SECONDS + 20} s"
+                    self._stop_master()
+                    self._lost(reason)
+                    raise Unreachable(errno.EHOSTUNREACH, reason)
+                time.sleep(0.02)
+            self._reached()
+
+    def _master_reason(self) -> str:
+        """Why the master ended, from its stderr, with a hint where ssh's own words do not say what to do."""
+        text = ""
+        if self._master_stderr:
+            with contextlib.suppress(OSError), open(self._master_stderr, "rb") as handle:
+                text = handle.read()[-4000:].decode(errors="replace")
+        return ssh_reason(text, self.host)
+
+    def _stop_master(self) -> None:
+        master, self._master = self._master, None
+        if master is None:
+            return
+        with contextlib.suppress(OSError):
+            if master.stdin is not None:
+                master.stdin.close()
+        if master.poll() is None:
+            master.terminate()
+            try:
+                master.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait()
+
+    def _drop(self, reason: str) -> None:
+        """The connection failed under an operation: end it, so the next operation starts a new one."""
+        if os.getpid() == self._owner:
+            with self._connect_lock:
+                self._stop_master()
+        self._lost(reason)
+
+    def close(self) -> None:
+        super().close()
+        if os.getpid() != self._owner:
+            return
+        with self._connect_lock:
+            self._stop_master()
+            if self._control_dir is not None:
+                shutil.rmtree(self._control_dir, ignore_errors=True)
+                self._control_dir = None
+
+    # ---- operations -----------------------------------------------------------------------------
+
+    def _run(self, script: str, kind: str, ok: tuple[int, ...] = (0,)) -> tuple[bytes, str]:
+        """Run a sh script on the host over the master; (stdout, stderr), or OSError as the script said."""
+        self._check_retry()
+        self._connect()
+        argv = self._argv("-S", self._socket, "-o", "ControlMaster=no", "--", self.host, "sh -s")
+        self.requests[kind] += 1
+        try:
+            done = subprocess.run(
+                argv,
+                input=(_PRELUDE + script).encode(errors="surrogateescape"),
+                capture_output=True,
+                timeout=OPERATION_SECONDS,
+            )
+        except subprocess.TimeoutExpired as error:
+            reason = f"no answer in {OPERATION_SECONDS:.0f} s"
+            self._drop(reason)
+            raise Unreachable(errno.ETIMEDOUT, reason) from error
+        stderr = done.stderr.decode(errors="replace").strip()
+        last = stderr.splitlines()[-1] if stderr else ""
+        if done.returncode == 255:
+            reason = ssh_reason(stderr, self.host)
+            self._drop(reason)
+            raise Unreachable(errno.EHOSTUNREACH, reason)
+        if done.returncode in (3, 4, 5, 6):
+            self._reached()
+        if done.returncode == 3:
+            raise FileNotFoundError(errno.ENOENT, last or "no such file")
+        if done.returncode == 4:
+            raise PermissionError(errno.EACCES, last or "permission denied")
+        if done.returncode == 5:
+            raise NotADirectoryError(errno.ENOTDIR, last or "not a folder")
+        if done.returncode == 6:
+            raise IsADirectoryError(errno.EISDIR, last or "not a file")
+        if done.returncode not in ok:
+            raise OSError(errno.EIO, last or f"remote command failed (exit {done.returncode})")
+        self._reached()
+        return done.stdout, stderr
+
+    def _enter(self) -> str:
+        return _ENTER.format(root=_remote_path(self.path))
+
+    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
+        out, stderr = self._run(self._enter() + _LIST, "list", ok=(0, 1))
+        entries = {}
+        for record in out.split(b"\0"):
+            parsed = _parse_record(record)
+            if parsed is not None:
+                entries[parsed[0]] = parsed[1]
+        errors: dict[str, str] = {}
+        for line in stderr.splitlines():
+            if loop := _FIND_LOOP.search(line):
+                errors[loop.group(1) or "."] = "symlink loop: skipped"
+            elif found := _FIND_ERROR.match(line):
+                errors[found.group(1) or "."] = found.group(2)
+        return entries, errors
+
+    def _stat_entry(self, path: str) -> Entry:
+        out, _ = self._run(self._enter() + _CHECK_FILE.format(path=_relative(path)) + _STAT, "stat")
+        parsed = _parse_record(out.split(b"\0")[0])
+        if parsed is None:
+            raise OSError(errno.EIO, f"unexpected answer from {self.host}: {out[:80]!r}")
+        return parsed[1]
+
+    def _fetch(self, path: str, start: int, end: int) -> bytes:
+        script = _CHECK_FILE.format(path=_relative(path)) + _READ.format(first=start + 1, count=end - start)
+        out, _ = self._run(self._enter() + script, "get")
+        self.bytes_fetched += len(out)
+        return out
+
+    def _fetch_many(self, ranges: list[tuple[str, int, int]]) -> list[bytes | OSError]:
+        """Several channels at once over the one connection."""
+
+        def one(item: tuple[str, int, int]) -> bytes | OSError:
+            try:
+                return self._fetch(*item)
+            except OSError as error:
+                return error
+
+        if len(ranges) <= 1:
+            return [one(item) for item in ranges]
+        with ThreadPoolExecutor(max_workers=PARALLEL_OPERATIONS) as pool:
+            return list(pool.map(one, ranges))
+
+
+def ssh_reason(stderr: str, host: str) -> str:
+    """The line of ssh's stderr that says what went wrong, and what to do where ssh does not say."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith("Warning:")]
+    if not lines:
+        return "connection closed"
+    line = lines[-1].removeprefix("ssh: ")
+    if "Host key verification failed" in stderr:
+        return f"host key not known or changed: connect once with `ssh {host}` to check and accept it"
+    if "Permission denied" in line:
+        return f"{line} (losswatch cannot type a password: use a key, loaded in ssh-agent if it has a passphrase)"
+    return line
+
+
+def _remote_path(path: str) -> str:
+    """``path`` for the remote sh: quoted, with a leading ``~`` meaning the login folder."""
+    if path == "~":
+        return '"$HOME"'
+    if path.startswith("~/"):
+        return '"$HOME"/' + shlex.quote(path[2:])
+    return shlex.quote(path)
+
+
+def _relative(path: str) -> str:
+    """A path under the root for sh, never read as an option (it starts with ./)."""
+    return shlex.quote("./" + path)
+
+
+def _parse_record(record: bytes) -> tuple[str, Entry] | None:
+    """``size mtime dev:ino path`` (GNU find -printf, or BSD stat) -> (relative path, entry)."""
+    parts = record.lstrip(b"\n").split(b" ", 3)
+    if len(parts) != 4:
+        return None
+    try:
+        size, mtime = int(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    path = parts[3].decode(errors="surrogateescape").removeprefix("./")
+    identity = parts[2].decode()
+    return path, Entry(size=size, mtime=mtime, version=f"{size}:{parts[1].decode()}:{identity}", base_identity=identity)
+
+
+@atexit.register
+def _close_all() -> None:
+    """End every master this process started (the pipe would end them anyway; this is at once)."""
+    for root in list(_open_roots):
+        with contextlib.suppress(Exception):
+            root.close()
