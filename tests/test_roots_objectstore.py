@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -87,11 +88,22 @@ def test_replacement_seen_only_when_reading_is_refused_then_read_again(s3: S3Ser
     root = ObjectStoreRoot(f"s3://{bucket}/p")
     assert read_all(root, "f") == first
     old = root.stat("f").identity
-    client.put_object(Bucket=bucket, Key="p/f", Body=os.urandom(2500))
+    second = os.urandom(2500)
+    client.put_object(Bucket=bucket, Key="p/f", Body=second)
     root._seen["f"].size = -1  # as if the reader asked before any listing saw the new size
     with pytest.raises(FileReplacedError):
         root.read("f", len(first), 1000)
-    assert root.stat("f").identity != old
+    assert root.list().files["f"].identity != old
+    assert read_all(root, "f") == second
+
+
+def test_a_copy_for_a_worker_process_reads_on_its_own(s3: S3Server) -> None:
+    bucket = s3.new_bucket()
+    s3.client().put_object(Bucket=bucket, Key="p/f", Body=b"abc")
+    root = ObjectStoreRoot(f"s3://{bucket}/p")
+    root.list()
+    copy = pickle.loads(pickle.dumps(root))
+    assert copy.read("f", 0, 10) == b"abc"
 
 
 def test_a_big_object_takes_few_requests(s3: S3Server) -> None:

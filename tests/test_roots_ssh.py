@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -97,9 +98,25 @@ def test_one_connection_for_every_operation(root_at, sshd: Sshd, tmp_path: Path)
     before = established(sshd.port)
     for _ in range(5):
         root.list()
-        root.stat("f")
-    assert root.requests["list"] == 5 and root.requests["stat"] == 5
+    assert root.read("f", 0, 5) == b"hello"
+    root._listed_at = -1e9  # an old listing: stat asks the host
+    root.stat("f")
+    assert root.requests == {"list": 5, "get": 1, "stat": 1}  # the rest was answered from what was fetched
+    # A copy in a forked worker goes through the same connection.
+    copy = pickle.loads(pickle.dumps(root))
+    assert set(copy.list().files) == {"f"}
+    copy.close()
     assert established(sshd.port) - before == 1
+
+
+def test_stat_answers_from_a_recent_listing(root_at, tmp_path: Path) -> None:
+    """Readers stat each file they follow every round: that must not cost a request per file."""
+    (tmp_path / "f").write_bytes(b"1")
+    root = root_at(tmp_path)
+    root.list()
+    (tmp_path / "f").write_bytes(b"12")
+    assert root.stat("f").size == 1 and "stat" not in root.requests
+    assert root.list().files["f"].size == 2
 
 
 def test_missing_folder_and_file_are_plain_errors(root_at, tmp_path: Path) -> None:

@@ -54,10 +54,12 @@ class ObjectStoreRoot(RemoteRoot):
         self._options = dict(storage_options or {})
         self._fs: Any = None
 
+    _LOCAL_STATE = (*RemoteRoot._LOCAL_STATE, "_fs")
+
     # ---- the fsspec file system --------------------------------------------------------------
 
     def _filesystem(self) -> Any:
-        if self._fs is None:
+        if getattr(self, "_fs", None) is None:
             require_backend(self.kind)
             import fsspec
 
@@ -100,8 +102,7 @@ class ObjectStoreRoot(RemoteRoot):
     # ---- RemoteRoot --------------------------------------------------------------------------
 
     def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
-        fs = self._filesystem() if self._fs is None else self._fs
-        fs.invalidate_cache(self.base)
+        self._filesystem().invalidate_cache(self.base)
         if self.kind != "s3":
             self.requests["list"] += 1  # at least one; S3's are counted exactly
         try:
@@ -163,7 +164,7 @@ class ObjectStoreRoot(RemoteRoot):
 
     def close(self) -> None:
         super().close()
-        if self._fs is not None:
+        if getattr(self, "_fs", None) is not None:
             self._fs.invalidate_cache()
 
 

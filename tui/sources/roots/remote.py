@@ -31,6 +31,8 @@ READ_AHEAD_BYTES = 8 * 1024 * 1024
 """A fetch asks for at least this much, so reading a big file takes few requests."""
 PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024
 """At most this much is fetched ahead by one listing (the rest is fetched when read)."""
+LISTING_FRESH_SECONDS = 10.0
+"""``stat`` answers from a listing this recent (readers stat every file they follow each round)."""
 RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Waits between attempts to reach a root that did not answer, so a dead host costs nothing each poll."""
 
@@ -118,6 +120,20 @@ class RemoteRoot(Root):
         self._lock = threading.RLock()
         self._failures = 0
         self._retry_at = 0.0
+        self._listed: dict[str, FileInfo] = {}
+        self._listed_at = -LISTING_FRESH_SECONDS
+
+    # A copy sent to a worker process carries where the root is, not its connection, cache or lock.
+    _LOCAL_STATE = ("_lock", "_seen", "_chunks", "_listed")
+
+    def __getstate__(self) -> dict[str, object]:
+        return {key: value for key, value in self.__dict__.items() if key not in self._LOCAL_STATE}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+        self._seen, self._chunks, self._listed = {}, {}, {}
+        self._listed_at = -LISTING_FRESH_SECONDS
 
     # ---- what a backend provides ----------------------------------------------------------
 
@@ -190,9 +206,15 @@ class RemoteRoot(Root):
         self._prefetch(grown)
         with self._lock:
             files = {path: self._info(path, entry) for path, entry in entries.items()}
+            self._listed, self._listed_at = files, time.monotonic()
         return Listing(files=files, errors=errors)
 
     def stat(self, path: str) -> FileInfo:
+        """From the last listing when it is recent (no request), else asked of the backend."""
+        with self._lock:
+            listed = self._listed.get(path)
+            if listed is not None and time.monotonic() - self._listed_at < LISTING_FRESH_SECONDS:
+                return listed
         self._check_retry()
         entry = self._stat_entry(path)
         with self._lock:

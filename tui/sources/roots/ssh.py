@@ -102,6 +102,15 @@ class SshRoot(RemoteRoot):
         self._owner = os.getpid()
         self._connect_lock = threading.Lock()
 
+    _LOCAL_STATE = (*RemoteRoot._LOCAL_STATE, "_master", "_connect_lock")
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """A copy in a worker process uses this process's connection through its socket (never starts one)."""
+        super().__setstate__(state)
+        self._master = None
+        self._owner = -1
+        self._connect_lock = threading.Lock()
+
     # ---- the shared connection ----------------------------------------------------------------
 
     def _argv(self, *extra: str) -> list[str]:
