@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -144,6 +145,51 @@ def start_s3_server() -> S3Server:
         time.sleep(0.1)
     server.stop()
     pytest.skip("moto's S3 server did not start")
+
+
+class S3Mirror:
+    """Uploads every file under a local folder whenever it changed, rewriting the whole object each time.
+
+    That is how TensorFlow's S3 file system and most uploaders (``aws s3 sync`` from a cron job,
+    a training script's checkpoint hook) put a growing log in a bucket.
+    """
+
+    def __init__(self, server: S3Server, folder: Path, bucket: str, prefix: str, every: float = 0.05) -> None:
+        self.server, self.folder, self.bucket, self.prefix, self.every = server, folder, bucket, prefix, every
+        self.uploads = 0
+        self._sizes: dict[Path, tuple[int, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="s3-mirror", daemon=True)
+
+    def sync(self) -> int:
+        """Upload what changed since the last call; how many objects were rewritten."""
+        client = self.server.client()
+        done = 0
+        for path in sorted(self.folder.rglob("*")):
+            if not path.is_file():
+                continue
+            stat = path.stat()
+            if self._sizes.get(path) == (stat.st_size, stat.st_mtime_ns):
+                continue
+            self._sizes[path] = (stat.st_size, stat.st_mtime_ns)
+            key = f"{self.prefix}/{path.relative_to(self.folder).as_posix()}".lstrip("/")
+            client.put_object(Bucket=self.bucket, Key=key, Body=path.read_bytes())
+            done += 1
+        self.uploads += done
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sync()
+
+    def __enter__(self) -> S3Mirror:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.sync()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.sources.roots.parse import RootError, RootSpec, parse_root
+from tui.sources.roots.parse import RootError, RootSpec, parse_root, source_names
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,10 @@ def test_an_existing_local_path_with_a_colon_stays_local(tmp_path: Path, monkeyp
 def test_wrongly_written_roots_say_why(text: str, message: str) -> None:
     with pytest.raises(RootError, match=message):
         parse_root(text)
+
+
+def test_source_names_are_short_and_unique() -> None:
+    specs = [parse_root(text) for text in ("box1:/runs", "box2:/runs", "s3://team/runs", "/data/local/")]
+    assert source_names(specs) == ["box1", "box2", "team", "local"]
+    specs = [parse_root(text) for text in ("box1:/runs", "box1:/scratch/", "box1:/runs")]
+    assert source_names(specs) == ["box1:/runs", "box1:/scratch", "box1:/runs#2"]

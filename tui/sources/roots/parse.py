@@ -94,6 +94,30 @@ def _host(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
+def source_names(specs: list[RootSpec]) -> list[str]:
+    """A short name per root, unique among them, to put before its runs' names: the host, the bucket, the folder.
+
+    Two roots that would share one (two folders on one host) are called as written instead.
+    """
+    short = [_short(spec) for spec in specs]
+    names = [name if short.count(name) == 1 else spec.text.rstrip("/\\") for name, spec in zip(short, specs)]
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return unique
+
+
+def _short(spec: RootSpec) -> str:
+    if spec.kind == "ssh":
+        assert spec.host is not None
+        return spec.host
+    if spec.kind != "local":
+        return spec.path.split("/", 1)[0]
+    return os.path.basename(os.path.abspath(spec.path).rstrip("/\\")) or spec.path
+
+
 def open_root(spec: RootSpec) -> Root:
     """The Root for a spec; RootError when its backend is not installed."""
     if spec.kind == "local":
