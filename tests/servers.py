@@ -216,7 +216,10 @@ SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/ss
 
 @dataclass
 class Sshd:
-    """An sshd on 127.0.0.1 with its own host key; hosts ``lwtest`` and ``lwtest2`` reach it as this user."""
+    """An sshd on 127.0.0.1 with its own host key; hosts ``lwtest`` and ``lwtest2`` reach it as this user.
+
+    Host ``lwdead`` is 127.0.0.1 on a port where nothing listens.
+    """
 
     folder: Path
     port: int
@@ -295,11 +298,13 @@ def start_sshd(folder: Path) -> Sshd:
     host_key = (folder / "host_key.pub").read_text().split()
     (folder / "known_hosts").write_text(f"[{HOST}]:{port} {host_key[0]} {host_key[1]}\n")
     client = folder / "ssh_config"
-    client.write_text(
-        f"Host lwtest lwtest2\n  HostName {HOST}\n  Port {port}\n  User {user}\n"
-        f"  IdentityFile {folder / 'id'}\n  IdentitiesOnly yes\n  UserKnownHostsFile {folder / 'known_hosts'}\n"
-        "  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n"
+    common = (
+        f"  HostName {HOST}\n  User {user}\n  IdentityFile {folder / 'id'}\n  IdentitiesOnly yes\n"
+        f"  UserKnownHostsFile {folder / 'known_hosts'}\n  GlobalKnownHostsFile /dev/null\n"
+        "  StrictHostKeyChecking yes\n  LogLevel ERROR\n"
     )
+    # lwdead: a host that refuses connections (nothing listens on its port), for the unreachable-root tests.
+    client.write_text(f"Host lwtest lwtest2\n  Port {port}\n{common}Host lwdead\n  Port {free_port()}\n{common}")
     checked = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
     if checked.returncode != 0:
         pytest.skip(f"sshd cannot run here: {checked.stderr.strip()}")

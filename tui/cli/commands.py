@@ -19,35 +19,71 @@ from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
+from tui.live.group import MonitorGroup, build_monitor
 from tui.live.monitor import Monitor, NewRun
 from tui.notify import notification
+from tui.sources.roots.parse import RootSpec
 from tui.store import Run
 from tui.text import printable
 
 HOOK_GRACE_SECONDS = 2.0
 """On exit, how long --on-alert commands still running may finish before they are stopped."""
 
+Logdirs = str | list[RootSpec]
+"""One local folder, or the roots as the command line gave them (local, s3://, host:path, ...)."""
+
+
+def _monitor(
+    logdirs: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None
+) -> Monitor | MonitorGroup:
+    if isinstance(logdirs, str):
+        return Monitor(logdirs, thresholds, train_pattern=train_tag, val_pattern=val_tag)
+    return build_monitor(logdirs, thresholds, train_tag, val_tag)
+
+
+def _members(monitor: Monitor | MonitorGroup) -> list[Monitor]:
+    return monitor.monitors if isinstance(monitor, MonitorGroup) else [monitor]
+
+
+def _local(monitor: Monitor) -> bool:
+    return monitor.root.local_path(".") is not None
+
 
 def _load(
-    logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, spread: bool = False
-) -> Monitor:
-    """One round of reading and judging; with ``spread``, the runs go to one worker process per core
-    and come back as summaries (for commands that need verdicts, not whole curves)."""
-    monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
+    logdirs: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, spread: bool = False
+) -> Monitor | MonitorGroup:
+    """One round of reading and judging; with ``spread``, the runs of local roots go to one worker
+    process per core and come back as summaries (for commands that need verdicts, not whole curves);
+    remote roots are read after, on threads of their own (they wait on the network)."""
+    monitor = _monitor(logdirs, thresholds, train_tag, val_tag)
     if not spread:
         monitor.refresh()
         return monitor
-    monitor.scan()
-    count = min(cores(), len(cold_runs(monitor)) // (MIN_RUNS // 2))  # when there are enough runs to pay
-    workers = Workers.start(count, whole=False, notes=monitor.store.notes)
-    if workers is not None:
-        with workers:
-            read_in_workers(monitor, workers)
-    monitor.read(unread_paths(monitor))  # what the workers did not take (everything, without workers)
+    members = _members(monitor)
+    for member in filter(_local, members):  # workers are forked before any thread of ours starts
+        member.scan()
+        count = min(cores(), len(cold_runs(member)) // (MIN_RUNS // 2))  # when there are enough runs to pay
+        workers = Workers.start(count, whole=False, notes=member.store.notes)
+        if workers is not None:
+            with workers:
+                read_in_workers(member, workers)
+        member.read(unread_paths(member))  # what the workers did not take (everything, without workers)
+    remote = [member for member in members if not _local(member)]
+    if remote:
+        MonitorGroup(remote).refresh()
     return monitor
 
 
-def _no_runs(monitor: Monitor) -> int | None:
+def _root_problems(monitor: Monitor | MonitorGroup) -> None:
+    """Say on stderr, once, which roots could not be read (their runs are missing or not up to date)."""
+    for member in _members(monitor):
+        why = member.scan_errors.get(member.place("."))
+        if why:
+            print(f"losswatch: {printable(member.label)}: {printable(why)}", file=sys.stderr, flush=True)
+
+
+def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
+    _root_problems(monitor)
     if monitor.store.runs:
         return None
     detail = ""
@@ -85,7 +121,7 @@ def report_console() -> Console:
     return console if console.is_terminal else Console(highlight=False, width=160)
 
 
-def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
+def check(logdir: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
     """One-shot verdicts; exit 1 when a run needs attention, 2 when nothing could be read."""
     monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True)
     if (code := _no_runs(monitor)) is not None:
@@ -95,7 +131,7 @@ def check(logdir: str, thresholds: Thresholds, train_tag: str | None, val_tag: s
         print_json(runs, sys.stdout)
     else:
         print_table(runs, report_console())
-    if (code := _nothing_readable([run for run, _ in runs], logdir)) is not None:
+    if (code := _nothing_readable([run for run, _ in runs], monitor.label)) is not None:
         return code
     return EXIT_ATTENTION if any(needs_attention(verdict, run) for run, verdict in runs) else EXIT_OK
 
@@ -120,7 +156,7 @@ def alert_json(alert: Alert) -> str:
 
 
 def replay(
-    logdir: str,
+    logdir: Logdirs,
     thresholds: Thresholds,
     train_tag: str | None,
     val_tag: str | None,
@@ -133,7 +169,7 @@ def replay(
         return code
     runs = monitor.store.snapshot()
     _say_unreadable(runs)
-    if (code := _nothing_readable(runs, logdir)) is not None:
+    if (code := _nothing_readable(runs, monitor.label)) is not None:
         return code
     console = line_console()
     alerts = [alert for run in runs for alert in replay_run(run, thresholds, train_tag, val_tag)]
@@ -147,7 +183,7 @@ def replay(
     return EXIT_OK
 
 
-def export(logdir: str, output: str) -> int:
+def export(logdir: Logdirs, output: str) -> int:
     """Every scalar point as a long table; runs that cannot be read are named on stderr, the rest written."""
     from tui.cli.export import export_scalars, output_format, read_logdir
 
@@ -159,7 +195,7 @@ def export(logdir: str, output: str) -> int:
     for run in runs:
         for error in run.errors:
             print(f"losswatch: {printable(run.name, 80)}: {printable(error)} (not exported)", file=sys.stderr)
-    if (code := _nothing_readable(runs, logdir)) is not None:
+    if (code := _nothing_readable(runs, monitor.label)) is not None:
         return code
     rows = export_scalars(monitor, output)
     print(f"losswatch: wrote {rows:,} points to {printable(output)}", file=sys.stderr)
@@ -208,7 +244,7 @@ def _record(run: str, kind: str, reason: str) -> str:
 
 
 def watch_plain(
-    logdir: str,
+    logdir: Logdirs,
     thresholds: Thresholds,
     train_tag: str | None,
     val_tag: str | None,
@@ -224,7 +260,7 @@ def watch_plain(
 
     from tui.live.watcher import Watcher
 
-    monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
+    monitor = _monitor(logdir, thresholds, train_tag, val_tag)
     hook = _AlertHook(on_alert) if on_alert else None
     console = line_console()
     lock = threading.Lock()
@@ -265,6 +301,7 @@ def watch_plain(
     watcher: Watcher | None = None
     try:
         emit(*monitor.refresh())
+        _root_problems(monitor)
         label = printable(monitor.label)
         if monitor.logdir_missing:
             print(f"losswatch: waiting for {label} to appear", file=sys.stderr, flush=True)
@@ -274,8 +311,12 @@ def watch_plain(
         watcher.start()
         if watcher.note and not monitor.logdir_missing:
             print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
+        told = len(monitor.store.notes)
         while True:
-            time.sleep(3600)
+            time.sleep(1.0)
+            for note in monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
+                print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
+            told = len(monitor.store.notes)
     except KeyboardInterrupt:
         pass
     finally:
@@ -287,7 +328,7 @@ def watch_plain(
 
 
 def watch_tui(
-    logdir: str,
+    logdir: Logdirs,
     thresholds: Thresholds,
     train_tag: str | None,
     val_tag: str | None,
@@ -297,9 +338,10 @@ def watch_tui(
 ) -> int:
     from tui.app.app import LossWatchApp
 
-    monitor = Monitor(logdir, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    # Forked now, while this process has one thread; the watcher hands them the runs it finds.
-    first_read = FirstRead(Workers.start(cores(), whole=True, notes=monitor.store.notes))
+    monitor = _monitor(logdir, thresholds, train_tag, val_tag)
+    # Forked now, while this process has one thread; the watcher hands them the runs it finds (of a local root).
+    count = cores() if any(map(_local, _members(monitor))) else 0
+    first_read = FirstRead(Workers.start(count, whole=True, notes=monitor.store.notes))
     try:
         LossWatchApp(
             monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True, first_read=first_read

@@ -13,7 +13,9 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tui.live.group import MonitorGroup
     from tui.live.monitor import Monitor
+    from tui.sources.roots.parse import RootSpec
 
 COLUMNS = ["run", "tag", "step", "value", "wall_time"]
 
@@ -30,17 +32,19 @@ def output_format(output: str) -> str:
     return extension
 
 
-def read_logdir(logdir: str) -> Monitor:
-    """Every run under LOGDIR, read once (runs that cannot be read are there too, with their errors)."""
+def read_logdir(logdir: str | list[RootSpec]) -> Monitor | MonitorGroup:
+    """Every run under LOGDIR (or several roots, local or remote), read once (runs that cannot be read are
+    there too, with their errors)."""
+    from tui.live.group import build_monitor
     from tui.live.monitor import Monitor
 
-    monitor = Monitor(logdir)
+    monitor = Monitor(logdir) if isinstance(logdir, str) else build_monitor(logdir)
     monitor.scan()
     monitor.read()
     return monitor
 
 
-def scalars_frame(logdir: str | Monitor):
+def scalars_frame(logdir: str | Monitor | MonitorGroup):
     """All scalar points under LOGDIR (or of a Monitor that read it), one row per point, sorted by run, tag
     and step (a pandas DataFrame)."""
     import numpy as np
@@ -67,7 +71,7 @@ def scalars_frame(logdir: str | Monitor):
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
-def export_scalars(logdir: str | Monitor, output: str) -> int:
+def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:
     """Write the long table to ``output`` (.csv or .parquet); return the number of rows."""
     extension = output_format(output)
     frame = scalars_frame(logdir)

@@ -16,6 +16,8 @@ from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui.cli.export import ExportError
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import ConfigError, load_thresholds
+from tui.sources.roots.objectstore import MissingBackend, require_backend
+from tui.sources.roots.parse import RootError, RootSpec, parse_root
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
 ONE_SHOT = ("check", "replay", "export")
@@ -42,7 +44,12 @@ def _positive(value: str) -> float:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("logdir", help="folder holding the runs (TensorBoard, W&B, MLflow, trackio, CSV or HF logs)")
+    parser.add_argument(
+        "logdir",
+        nargs="+",
+        help="where the runs are (TensorBoard, W&B, MLflow, trackio, CSV or HF logs): folders, "
+        "s3://bucket/prefix, gs://, az://, [user@]host:path; several at once",
+    )
     parser.add_argument("--train-tag", metavar="REGEX", help="use the tag matching REGEX as the training loss")
     parser.add_argument("--val-tag", metavar="REGEX", help="use the tag matching REGEX as the validation loss")
     parser.add_argument(
@@ -99,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--poll",
         type=_positive,
         metavar="SECONDS",
-        help="poll every SECONDS instead of using inotify (network file systems)",
+        help="poll every SECONDS instead of using inotify (network file systems); remote roots: default 5",
     )
 
     check = sub.add_parser(
@@ -121,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     export = sub.add_parser("export", help="write every scalar point as a long table (.csv or .parquet)")
-    export.add_argument("logdir")
+    export.add_argument("logdir", nargs="+", help="where the runs are (as for check); several at once")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv or FILE.parquet")
 
     demo = sub.add_parser("demo", help="simulated training jobs writing real event files, shown live")
@@ -144,7 +151,7 @@ def _normalize(argv: list[str]) -> list[str]:
 
 def _mistyped_command(argv: list[str]) -> str | None:
     """'unknown command' for ``losswatch chek runs/``, which would otherwise watch a folder called 'chek'."""
-    if not argv or argv[0] in COMMANDS or argv[0].startswith("-") or os.path.exists(argv[0]):
+    if not argv or argv[0] in COMMANDS or argv[0].startswith("-") or os.path.exists(argv[0]) or _remote(argv[0]):
         return None
     close = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.6)
     another_argument = len(argv) > 1 and not argv[1].startswith("-")
@@ -169,6 +176,44 @@ def _logdir(path: str, may_be_missing: bool = False) -> str:
     return path
 
 
+def _remote(text: str) -> bool:
+    """Whether a command-line root names object storage or another machine (``s3://…``, ``host:path``)."""
+    try:
+        return parse_root(text).remote
+    except RootError:
+        return False
+
+
+def _roots(texts: list[str], may_be_missing: bool = False) -> str | list[RootSpec]:
+    """The roots as written: one local folder stays a path (as before), else every root parsed and checked."""
+    specs = []
+    for text in texts:
+        try:
+            spec = parse_root(text)
+            if spec.kind in ("s3", "gs", "az"):
+                require_backend(spec.kind)
+        except (RootError, MissingBackend) as error:
+            raise UsageError(str(error)) from error
+        if spec.kind == "local":
+            _logdir(spec.path, may_be_missing)
+        specs.append(spec)
+    if len(specs) == 1 and specs[0].kind == "local":
+        return specs[0].path
+    return specs
+
+
+def _config_folder(texts: list[str]) -> str | None:
+    """Where losswatch.toml is looked for first: the first local root (then the current folder)."""
+    for text in texts:
+        try:
+            spec = parse_root(text)
+        except RootError:
+            continue
+        if spec.kind == "local":
+            return spec.path
+    return None
+
+
 def _patterns(args) -> None:
     """A bad --train-tag/--val-tag regex is one line and exit 2, before anything is read."""
     for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag)):
@@ -181,7 +226,7 @@ def _patterns(args) -> None:
 
 
 def _thresholds(args, out=sys.stderr):
-    thresholds, path = load_thresholds(args.logdir, args.settings)
+    thresholds, path = load_thresholds(_config_folder(args.logdir), args.settings)
     print(f"losswatch: config {path or 'defaults (no losswatch.toml)'}", file=out)
     return thresholds
 
@@ -225,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with stopped_by_signals():
             return _dispatch(args)
-    except (UsageError, ConfigError, ExportError) as error:
+    except (UsageError, ConfigError, ExportError, RootError) as error:
         print(f"losswatch: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -270,17 +315,17 @@ def _dispatch(args) -> int:
     if args.command in ("check", "replay", "watch"):
         _patterns(args)
     if args.command == "check":
-        return commands.check(_logdir(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json)
+        return commands.check(_roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json)
     if args.command == "replay":
         return commands.replay(
-            _logdir(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, args.by_run
+            _roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, args.by_run
         )
     if args.command == "export":
-        return commands.export(_logdir(args.logdir), args.output)
+        return commands.export(_roots(args.logdir), args.output)
     if args.command == "demo":
         return commands.demo(args.dir, args.speed, args.plain, not args.no_bell, _notify(args))
     if args.command == "watch":
-        logdir = _logdir(args.logdir, may_be_missing=True)
+        logdir = _roots(args.logdir, may_be_missing=True)
         thresholds = _thresholds(args)
         if args.plain:
             return commands.watch_plain(

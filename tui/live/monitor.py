@@ -64,8 +64,11 @@ class Monitor:
         train_pattern: str | None = None,
         val_pattern: str | None = None,
         clock: Callable[[], float] = time.time,
+        source_name: str = "",
     ) -> None:
         self.root = logdir if isinstance(logdir, Root) else LocalRoot(logdir)
+        self.source_name = source_name
+        """Put before its runs' names (``box1:exp1``) when several roots share one store; '' for one root."""
         self.logdir = self.root.local_path(".") or self.root.label
         """Where the runs are: an absolute folder for a local root (what the watcher watches)."""
         self.label = self.root.label
@@ -111,6 +114,16 @@ class Monitor:
             return local
         return self.root.label.rstrip("/") + ("" if path == "." else "/" + path)
 
+    def run_name(self, run: str) -> str:
+        """A run's name in the store: as its format named it, after the root's name when there are several."""
+        if not self.source_name:
+            return run
+        return self.source_name if run == "." else f"{self.source_name}:{run}"
+
+    def owns(self, run_name: str) -> bool:
+        """Whether a run in the (maybe shared) store came from this root."""
+        return not self.source_name or run_name == self.source_name or run_name.startswith(self.source_name + ":")
+
     # ---- discovery -----------------------------------------------------------------------
 
     def scan(self) -> list[NewRun]:
@@ -118,12 +131,15 @@ class Monitor:
         listing = self.root.list()
         if listing.missing:
             self.logdir_missing = True
-            for run in self.store.runs.values():
-                run.gone = True
+            for name, run in self.store.runs.items():
+                run.gone = run.gone or self.owns(name)
             return []
         self.logdir_missing = False
         self.listing = listing
         found = find_sources(self.root, listing, self.formats)
+        if self.source_name:
+            found.sources = [replace(source, run=self.run_name(source.run)) for source in found.sources]
+            found.checkpoints = {self.run_name(run): steps for run, steps in found.checkpoints.items()}
         self.scan_errors = {self.place(path): why for path, why in {**listing.errors, **found.errors}.items()}
         self.checkpoints = {
             name: {step: self.place(path) for step, path in checkpoints.items()}
@@ -152,7 +168,8 @@ class Monitor:
                 self._index(stream.source)
         with self.store.lock:
             for name, run in self.store.runs.items():
-                run.gone = name not in present
+                if self.owns(name):
+                    run.gone = name not in present
         return new_runs
 
     def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
@@ -313,6 +330,7 @@ class Monitor:
         now = self.clock()
         with self.store.lock:
             for name, run in self.store.runs.items():
-                alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
+                if self.owns(name):
+                    alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
         self.alerts.extend(alerts)
         return alerts

@@ -5,6 +5,11 @@ timeout passes), then runs one ``Monitor.refresh`` and hands the results to a
 callback. Nothing is read while nothing changes. If the OS refuses more
 watches (inotify's limit: ENOSPC/EMFILE) or ``--poll`` is given, it polls:
 every ``poll_seconds`` it stats the files and reads only those that grew.
+
+A root that cannot send file events (object storage, another machine) is polled on a
+``PollSchedule`` (``--poll``, or every few seconds, slower after minutes of silence); its
+``mode`` says how often and whether the root answers. Several roots (a ``MonitorGroup``) get
+one watcher each, on threads of their own, so a slow host holds up no other root.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import threading
+import time
 import warnings
 from collections.abc import Callable
 
@@ -20,7 +26,9 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from tui.judging.engine import Alert
+from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor, NewRun, Progress
+from tui.live.polling import PollSchedule
 from tui.store import Change
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
@@ -52,21 +60,30 @@ class Watcher:
 
     def __init__(
         self,
-        monitor: Monitor,
+        monitor: Monitor | MonitorGroup,
         callback: Callback,
         poll_seconds: float | None = None,
         first_read: FirstRead | None = None,
     ) -> None:
+        self.members = _members(monitor, callback, poll_seconds, first_read)
+        """One watcher per root when there are several (this one then only starts and stops them)."""
         self.monitor = monitor
-        self.first_read = first_read
-        """Given the runs found by a round before that round reads them (None: the round reads them all)."""
+        root = None if isinstance(monitor, MonitorGroup) else monitor.root
+        remote = root is not None and not root.watchable
+        self.first_read = first_read if root is not None and root.local_path(".") is not None else None
+        """Given the runs found by a round before that round reads them (None: the round reads them all).
+        Local roots only: a remote root's runs are read here, where its connection is."""
         self.callback = callback
-        self.poll_seconds = poll_seconds
+        self.schedule = PollSchedule(poll_seconds) if remote and poll_seconds else PollSchedule() if remote else None
+        """For a root that cannot wake us: how often to poll it."""
+        self.poll_seconds = self.schedule.interval if self.schedule else poll_seconds
+        reachability = getattr(root, "reachability", None)
+        self._last_state = reachability.state if reachability is not None else "connecting"
+        """The remote root's state when last noted (a change is noted once)."""
         self._user_poll = bool(poll_seconds)
-        self.mode = "polling" if poll_seconds else "inotify"
+        self._mode = "polling" if self.poll_seconds else "inotify"
         self.note: str | None = None
-        self.rounds = 0
-        """Rounds done; after the first, an empty store means LOGDIR has no runs yet (not: not looked yet)."""
+        self._rounds = 0
         self._changed: set[str] = set()
         self._rescan = True
         self._cond = threading.Condition()
@@ -74,12 +91,43 @@ class Watcher:
         self._observer: BaseObserver | None = None
         self._thread = threading.Thread(target=self._loop, name="losswatch-watcher", daemon=True)
 
+    @property
+    def rounds(self) -> int:
+        """Rounds done; after the first, an empty store means LOGDIR has no runs yet (not: not looked yet).
+        With several roots, the fewest any of them has done."""
+        return min(member.rounds for member in self.members) if self.members else self._rounds
+
+    @property
+    def mode(self) -> str:
+        """How the root is followed, for the status line; with several roots, each one's."""
+        if self.members:
+            return "  ".join(f"{member.monitor.label}: {member.mode}" for member in self.members)
+        if self.schedule is None:
+            return self._mode
+        mode = f"polling every {self.schedule.interval:g} s"
+        reachability = getattr(self.monitor.root, "reachability", None)
+        if reachability is not None and reachability.state != "connected":
+            mode += f", {reachability.state}" + (f": {reachability.reason}" if reachability.reason else "")
+        return mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        self._mode = mode
+
     def start(self) -> None:
+        for member in self.members:
+            member.start()
+        if self.members:
+            return
         if not self.poll_seconds:
             self._start_observer()
         self._thread.start()
 
     def stop(self) -> None:
+        for member in self.members:
+            member.stop()
+        if self.members:
+            return
         with self._cond:
             self._stop = True
             self._cond.notify()
@@ -141,16 +189,30 @@ class Watcher:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
             if self.first_read is not None and new_runs:
                 self.first_read(self.monitor, lambda changes, alerts: self.callback([], changes, alerts))
-            self.monitor.read(
+            changes, _ = self.monitor.read(
                 None if full_round else changed,
                 only_grown=full_round,
                 progress=lambda changes, alerts: self.callback([], changes, alerts),
             )
+            if self.schedule is not None:
+                self.poll_seconds = self.schedule.after_poll(bool(new_runs or changes), time.monotonic())
+                self._note_reachability()
             alerts = self.monitor.check_stalled()
             self._follow_logdir()
-            self.rounds += 1
+            self._rounds += 1
             if alerts:
                 self.callback([], [], alerts)
+
+    def _note_reachability(self) -> None:
+        """A remote root that stops or starts answering: one note in the store (the TUI and watch --plain say it)."""
+        reachability = getattr(self.monitor.root, "reachability", None)
+        if reachability is None:
+            return
+        previous, self._last_state = self._last_state, reachability.state
+        if reachability.state == previous or (previous == "connecting" and reachability.state == "connected"):
+            return
+        reason = f": {reachability.reason}" if reachability.reason and reachability.state != "connected" else ""
+        self.monitor.store.notes.append(f"{self.monitor.label}: {reachability.state}{reason}")
 
     def _follow_logdir(self) -> None:
         """LOGDIR deleted: poll until it is back; back: watch it again."""
@@ -170,3 +232,13 @@ class Watcher:
             self._start_observer()
             with self._cond:
                 self._rescan = True
+
+
+def _members(
+    monitor: Monitor | MonitorGroup, callback: Callback, poll_seconds: float | None, first_read: FirstRead | None
+) -> list[Watcher]:
+    """A watcher for each root of a group; the first local root gets the first read in workers."""
+    if not isinstance(monitor, MonitorGroup):
+        return []
+    local = next((m for m in monitor.monitors if m.root.local_path(".") is not None), None)
+    return [Watcher(m, callback, poll_seconds, first_read if m is local else None) for m in monitor.monitors]

@@ -190,13 +190,18 @@ class RemoteRoot(Root):
         try:
             self._check_retry()
             entries, errors = self._list_entries()
-        except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
-            self._reached()  # it answered: the folder or bucket is missing or closed to us
+        except FileNotFoundError as error:
+            self._reached()  # it answered: the folder or the bucket is not there
+            return Listing(errors={".": error.strerror or str(error)}, missing=True)
+        except (PermissionError, NotADirectoryError) as error:
+            self._reached()
             return Listing(errors={".": error.strerror or str(error)})
         except OSError as error:
             if not isinstance(error, Unreachable):
                 self._lost(error.strerror or str(error))
-            return Listing(errors={".": error.strerror or str(error)})
+            # What was there is still there as far as anyone knows: keep the runs, say why they are not updated.
+            with self._lock:
+                return Listing(files=dict(self._listed), errors={".": error.strerror or str(error)})
         self._reached()
         with self._lock:
             grown = [path for path, entry in entries.items() if self._observe(path, entry)]

@@ -1,0 +1,279 @@
+"""The same runs read locally, from the S3 server and over ssh, alone or mixed: the same runs, tags,
+verdicts and last values in check, replay, watch --plain and the TUI; a live job in S3 rings the bell;
+an unreachable root is a status line while the others go on."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+from servers import S3Mirror, S3Server, Sshd
+
+from tui.app.app import LossWatchApp
+from tui.app.runs_table import RunRow
+from tui.live.demo import DemoJobs, Job
+from tui.live.group import MonitorGroup, build_monitor
+from tui.sources.roots.parse import parse_root
+
+DEADLINE = 120.0
+
+
+@pytest.fixture
+def places(tmp_path: Path, s3: S3Server, sshd: Sshd) -> dict[str, str]:
+    """The fixture runs in three places: a local folder, a prefix in a bucket, a folder over ssh."""
+    logs = tmp_path / "logs"
+    shutil.copytree(DATA / "torch", logs / "torch")
+    shutil.copytree(DATA / "keras", logs / "keras")
+    bucket = s3.new_bucket()
+    s3.upload_tree(logs, bucket, "runs")
+    return {"local": str(logs), "s3": f"s3://{bucket}/runs", "ssh": f"lwtest:{logs}", "bucket": bucket}
+
+
+def cli(*args: str, timeout: float = DEADLINE) -> subprocess.CompletedProcess:
+    """``losswatch ARGS`` in a new process, with this test's environment (endpoint, ssh command)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=timeout, env=dict(os.environ)
+    )
+
+
+def unprefixed(name: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if name.startswith(prefix + ":"):
+            return name[len(prefix) + 1 :]
+    return name
+
+
+def check_records(*roots: str) -> dict[str, dict]:
+    done = cli("check", "--json", *roots)
+    assert done.returncode == 1, done.stderr  # the fixtures hold overfitting and diverging runs
+    return {record.pop("run"): record for record in json.loads(done.stdout)}
+
+
+def test_check_gives_the_same_runs_verdicts_and_values_everywhere(places: dict[str, str]) -> None:
+    local = check_records(places["local"])
+    assert len(local) == 6
+    assert check_records(places["s3"]) == local
+    assert check_records(places["ssh"]) == local
+    mixed = check_records(places["local"], places["s3"], places["ssh"])
+    assert set(mixed) == {f"{source}:{run}" for source in ("logs", places["bucket"], "lwtest") for run in local}
+    for name, record in mixed.items():
+        assert record == local[name.split(":", 1)[1]]
+
+
+def test_replay_gives_the_same_alerts_everywhere(places: dict[str, str]) -> None:
+    def alerts(*roots: str) -> list[tuple]:
+        done = cli("replay", "--json", *roots)
+        assert done.returncode == 0, done.stderr
+        records = [json.loads(line) for line in done.stdout.splitlines()]
+        prefixes = ("logs", places["bucket"], "lwtest")
+        return sorted((unprefixed(r["run"], prefixes), r["step"], r["kind"], r["tag"], r["reason"]) for r in records)
+
+    local = alerts(places["local"])
+    assert any(kind == "overfitting" for _, _, kind, _, _ in local)
+    assert alerts(places["s3"]) == local
+    assert alerts(places["ssh"]) == local
+    assert alerts(places["local"], places["s3"], places["ssh"]) == sorted(local * 3)
+
+
+class PlainWatch:
+    """``losswatch watch --plain --json`` in a new process; its lines arrive on a queue as they are printed."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "watch", "--plain", "--json", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stderr = ""
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def next(self, deadline: float) -> str:
+        return self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+
+    def stop(self) -> str:
+        self.process.terminate()
+        _, self.stderr = self.process.communicate(timeout=30)
+        return self.stderr
+
+
+def plain_events(line: str, prefixes: tuple[str, ...]) -> tuple:
+    record = json.loads(line)
+    reason = "" if record["kind"] == "new-run" else record["reason"]  # new-run names where the run was found
+    return (unprefixed(record["run"], prefixes), record["kind"], record["step"], record["tag"], reason)
+
+
+def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str, str]) -> None:
+    prefixes = ("logs", places["bucket"], "lwtest")
+    runs = set(check_records(places["local"]))
+    expected_local = None
+    for roots, copies in (([places["local"]], 1), ([places["s3"]], 1), ([places["ssh"]], 1), (places_all(places), 3)):
+        watch = PlainWatch("--poll", "1", *roots)
+        try:
+            seen: list[tuple] = []
+            deadline = time.monotonic() + DEADLINE
+            # New runs come first, each with the alerts of its first read; wait for every run's line.
+            while sum(1 for event in seen if event[1] == "new-run") < len(runs) * copies:
+                seen.append(plain_events(watch.next(deadline), prefixes))
+            if expected_local is None:
+                time.sleep(3)  # the local reference: let its first round finish printing
+                while not watch.lines.empty():
+                    seen.append(plain_events(watch.lines.get(), prefixes))
+                expected_local = sorted(seen)
+                assert {event[0] for event in seen} == runs
+                assert any(event[1] == "overfitting" for event in seen)
+                continue
+            expected = sorted(expected_local * copies)
+            while len(seen) < len(expected):
+                seen.append(plain_events(watch.next(deadline), prefixes))
+            assert sorted(seen) == expected
+        finally:
+            watch.stop()
+
+
+def places_all(places: dict[str, str]) -> list[str]:
+    return [places["local"], places["s3"], places["ssh"]]
+
+
+async def table_rows(app: LossWatchApp, count: int) -> dict[str, RunRow]:
+    """The app's table once it shows ``count`` judged runs (the watcher reads on its own threads)."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        rows = dict(app.table._rows)
+        if len(rows) == count and all(row.verdict != "waiting" or row.step is None for row in rows.values()):
+            done, total = app.monitor.progress
+            if done >= total:
+                return rows
+        await asyncio_sleep(0.2)
+    raise AssertionError(f"the table did not fill: {sorted(app.table._rows)}")
+
+
+async def asyncio_sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+def comparable(row: RunRow) -> tuple:
+    fields = dataclasses.asdict(row)
+    fields.pop("name")
+    return tuple(sorted(fields.items()))
+
+
+async def test_the_tui_shows_the_same_table_everywhere(places: dict[str, str]) -> None:
+    runs = check_records(places["local"])
+    tables = {}
+    for key, roots in (("local", [places["local"]]), ("s3", [places["s3"]]), ("ssh", [places["ssh"]])):
+        monitor = build_monitor([parse_root(root) for root in roots])
+        app = LossWatchApp(monitor, bell=False, poll_seconds=1)
+        async with app.run_test(size=(160, 50)):
+            tables[key] = {name: comparable(row) for name, row in (await table_rows(app, len(runs))).items()}
+        monitor.root.close()
+    assert set(tables["local"]) == set(runs)
+    assert tables["s3"] == tables["local"]
+    assert tables["ssh"] == tables["local"]
+    group = build_monitor([parse_root(root) for root in places_all(places)])
+    assert isinstance(group, MonitorGroup)
+    app = LossWatchApp(group, bell=False, poll_seconds=1)
+    async with app.run_test(size=(160, 50)):
+        rows = await table_rows(app, 3 * len(runs))
+    group.close()
+    for name, row in rows.items():
+        assert comparable(row) == tables["local"][name.split(":", 1)[1]]
+
+
+def overfitting_job_mirrored_to_s3(tmp_path: Path, s3: S3Server) -> tuple[DemoJobs, S3Mirror, str]:
+    """A simulated training job writing real event files locally, uploaded whole to S3 as they grow."""
+    local = tmp_path / "job"
+    local.mkdir()
+    bucket = s3.new_bucket()
+    jobs = DemoJobs(str(local), speed=4, jobs=[Job("bert-small-overfit", "overfitting", seed=2)])
+    return jobs, S3Mirror(s3, local, bucket, "runs", every=0.2), f"s3://{bucket}/runs"
+
+
+def test_a_live_job_writing_to_s3_rings_the_bell_in_watch_plain(tmp_path: Path, s3: S3Server) -> None:
+    jobs, mirror, root = overfitting_job_mirrored_to_s3(tmp_path, s3)
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "tui", "watch", "--plain", "--bell", "--poll", "0.5", root],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    output = b""
+    try:
+        with mirror:
+            jobs.start()
+            deadline = time.monotonic() + DEADLINE
+            os.set_blocking(watch.stdout.fileno(), False)
+            while b"\a" not in output and time.monotonic() < deadline:
+                output += watch.stdout.read() or b""
+                time.sleep(0.1)
+            jobs.stop()
+    finally:
+        watch.terminate()
+        rest, stderr = watch.communicate(timeout=30)
+    output += rest or b""
+    assert b"\a" in output, stderr.decode()
+    assert b"bert-small-overfit  step" in output and b"overfitting" in output
+    assert mirror.uploads > 10  # the object really was rewritten again and again
+
+
+async def test_a_live_job_writing_to_s3_rings_the_bell_in_the_tui(tmp_path: Path, s3: S3Server) -> None:
+    jobs, mirror, root = overfitting_job_mirrored_to_s3(tmp_path, s3)
+    monitor = build_monitor([parse_root(root)])
+    app = LossWatchApp(monitor, bell=True, poll_seconds=0.5)
+    with mirror:
+        async with app.run_test(size=(160, 50)):
+            jobs.start()
+            deadline = time.monotonic() + DEADLINE
+            while app.bells == 0 and time.monotonic() < deadline:
+                await asyncio_sleep(0.2)
+            jobs.stop()
+            assert app.bells >= 1
+            assert app.monitor.verdict("bert-small-overfit").kind == "overfitting"
+    monitor.root.close()
+
+
+def test_an_unreachable_host_is_one_line_and_the_other_roots_go_on(places: dict[str, str], tmp_path: Path) -> None:
+    done = cli("check", places["local"], "lwdead:/runs")
+    assert done.returncode == 1  # the local runs were judged
+    assert "Traceback" not in done.stderr
+    assert "losswatch: lwdead:/runs: connect to host 127.0.0.1 port" in done.stderr
+    assert "Connection refused" in done.stderr
+    assert "logs:torch/overfit-7" in done.stdout
+    alone = cli("check", "lwdead:/runs")
+    assert alone.returncode == 2 and "Traceback" not in alone.stderr
+    assert "Connection refused" in alone.stderr
+
+
+async def test_the_tui_status_line_names_an_unreachable_root_while_others_update(places: dict[str, str]) -> None:
+    runs = check_records(places["local"])
+    group = build_monitor([parse_root(places["local"]), parse_root("lwdead:/runs")])
+    app = LossWatchApp(group, bell=False, poll_seconds=1)
+    async with app.run_test(size=(200, 50)):
+        rows = await table_rows(app, len(runs))
+        assert set(rows) == {f"logs:{run}" for run in runs}
+        deadline = time.monotonic() + DEADLINE
+        while "unreachable" not in str(app.status.render()) and time.monotonic() < deadline:
+            await asyncio_sleep(0.2)
+        status = str(app.status.render())
+        assert "lwdead:/runs: polling every 1 s, unreachable: connect to host 127.0.0.1" in status
+        assert "Connection refused" in status
+    group.close()

@@ -1,0 +1,116 @@
+"""Several roots watched as one: ``losswatch box1:/runs box2:/runs s3://team/runs ./local``.
+
+Each root has a Monitor of its own (and, live, a watcher thread of its own), so a slow or
+unreachable host holds up no other root; they share one Store, in which each root's runs are
+named after it (``box1:exp1``, ``team:exp1``). The group answers what the app and the commands
+ask of a Monitor, so they drive one root or several alike.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from tui.judging.engine import Alert, Verdict
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor, NewRun, Progress
+from tui.sources.roots.parse import RootSpec, open_root, source_names
+from tui.store import Change, Store
+
+T = TypeVar("T")
+
+
+class MonitorGroup:
+    """One Monitor per root, one shared store; what a Monitor offers, over all of them."""
+
+    def __init__(self, monitors: list[Monitor]) -> None:
+        self.monitors = monitors
+        self.store = monitors[0].store
+        self.thresholds = monitors[0].thresholds
+        self.label = "  ".join(monitor.label for monitor in monitors)
+        """Every root as the user wrote it, for titles."""
+        self.logdir = self.label
+
+    def _each(self, work: Callable[[Monitor], T]) -> list[T]:
+        """Run ``work`` on every monitor at once (remote roots wait on the network, not the CPU)."""
+        with ThreadPoolExecutor(len(self.monitors), thread_name_prefix="losswatch-root") as pool:
+            return list(pool.map(work, self.monitors))
+
+    # ---- what the commands and the app ask ------------------------------------------------
+
+    def scan(self) -> list[NewRun]:
+        return [new for found in self._each(lambda monitor: monitor.scan()) for new in found]
+
+    def read(
+        self, paths: Iterable[str] | None = None, only_grown: bool = False, progress: Progress | None = None
+    ) -> tuple[list[Change], list[Alert]]:
+        wanted = None if paths is None else list(paths)
+        results = self._each(lambda monitor: monitor.read(wanted, only_grown, progress))
+        return [c for changes, _ in results for c in changes], [a for _, alerts in results for a in alerts]
+
+    def refresh(self, paths: Iterable[str] | None = None) -> tuple[list[NewRun], list[Change], list[Alert]]:
+        wanted = None if paths is None else list(paths)
+        results = self._each(lambda monitor: monitor.refresh(wanted))
+        return (
+            [n for new_runs, _, _ in results for n in new_runs],
+            [c for _, changes, _ in results for c in changes],
+            [a for _, _, alerts in results for a in alerts],
+        )
+
+    def check_stalled(self) -> list[Alert]:
+        return [alert for monitor in self.monitors for alert in monitor.check_stalled()]
+
+    def owner(self, run_name: str) -> Monitor | None:
+        return next((monitor for monitor in self.monitors if monitor.owns(run_name)), None)
+
+    def verdict(self, run_name: str) -> Verdict | None:
+        monitor = self.owner(run_name)
+        return monitor.verdict(run_name) if monitor is not None else None
+
+    @property
+    def verdicts(self) -> dict[str, Verdict]:
+        return {name: verdict for monitor in self.monitors for name, verdict in monitor.verdicts.items()}
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """Every root's alerts, oldest first."""
+        return list(heapq.merge(*(list(monitor.alerts) for monitor in self.monitors), key=lambda a: a.time))
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        done = total = 0
+        for monitor in self.monitors:
+            done += monitor.progress[0]
+            total += monitor.progress[1]
+        return done, total
+
+    @property
+    def logdir_missing(self) -> bool:
+        return all(monitor.logdir_missing for monitor in self.monitors)
+
+    @property
+    def scan_errors(self) -> dict[str, str]:
+        return {place: why for monitor in self.monitors for place, why in monitor.scan_errors.items()}
+
+    def close(self) -> None:
+        for monitor in self.monitors:
+            monitor.root.close()
+
+
+def build_monitor(
+    specs: list[RootSpec],
+    thresholds: Thresholds | None = None,
+    train_pattern: str | None = None,
+    val_pattern: str | None = None,
+) -> Monitor | MonitorGroup:
+    """A Monitor for one root (its runs keep their own names), a group for several (named after their root)."""
+    if len(specs) == 1:
+        return Monitor(open_root(specs[0]), thresholds, train_pattern=train_pattern, val_pattern=val_pattern)
+    store = Store()
+    monitors = [
+        Monitor(open_root(spec), thresholds, store, train_pattern, val_pattern, source_name=name)
+        for spec, name in zip(specs, source_names(specs))
+    ]
+    return MonitorGroup(monitors)
