@@ -155,6 +155,7 @@ def test_a_stopped_server_is_reported_and_not_hammered_then_back(root_at, sshd: 
             errors.append(root.list().errors["."])
         assert root.reachability.state == "unreachable"
         assert "Connection refused" in root.reachability.reason
+        assert set(root.list().files) == {"f"}  # what was there is kept: its runs are not reported gone
         assert any("trying again in" in error for error in errors)
         attempts = root.requests["list"]
         root.list()  # while it waits: nothing is run

@@ -31,8 +31,9 @@ READ_AHEAD_BYTES = 8 * 1024 * 1024
 """A fetch asks for at least this much, so reading a big file takes few requests."""
 PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024
 """At most this much is fetched ahead by one listing (the rest is fetched when read)."""
-LISTING_FRESH_SECONDS = 10.0
-"""``stat`` answers from a listing this recent (readers stat every file they follow each round)."""
+LISTING_FRESH_SECONDS = 60.0
+"""``stat`` answers from a listing this recent: readers stat every file they follow each round, right
+after the round's listing (a first read of many runs can take a while)."""
 RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Waits between attempts to reach a root that did not answer, so a dead host costs nothing each poll."""
 
