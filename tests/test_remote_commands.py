@@ -277,3 +277,23 @@ async def test_the_tui_status_line_names_an_unreachable_root_while_others_update
         assert "lwdead:/runs: polling every 1 s, unreachable: connect to host 127.0.0.1" in status
         assert "Connection refused" in status
     group.close()
+
+
+def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_path: Path) -> None:
+    def rows(*roots: str) -> list[str]:
+        output = tmp_path / f"export-{len(list(tmp_path.iterdir()))}.csv"
+        done = cli("export", *roots, "-o", str(output))
+        assert done.returncode == 0, done.stderr
+        return output.read_text().splitlines()
+
+    local = rows(places["local"])
+    assert len(local) > 1000
+    assert rows(places["s3"]) == local
+    assert rows(places["ssh"]) == local
+    mixed = rows(places["local"], places["s3"], places["ssh"])
+    header, body = mixed[0], mixed[1:]
+    assert header == local[0]
+    prefixes = ("logs", places["bucket"], "lwtest")
+    assert sorted(unprefixed(row.split(",", 1)[0], prefixes) + "," + row.split(",", 1)[1] for row in body) == sorted(
+        local[1:] * 3
+    )
