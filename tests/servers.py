@@ -218,13 +218,15 @@ SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/ss
 class Sshd:
     """An sshd on 127.0.0.1 with its own host key; hosts ``lwtest`` and ``lwtest2`` reach it as this user.
 
-    Host ``lwdead`` is 127.0.0.1 on a port where nothing listens.
+    Host ``lwdead`` is 127.0.0.1 on a port where nothing listens; ``lwslow`` accepts and never answers.
     """
 
     folder: Path
     port: int
     config: Path
     client_config: Path
+    silent: socket.socket | None = None
+    """Listens for host ``lwslow`` and never answers."""
     process: subprocess.Popen | None = None
 
     @property
@@ -303,12 +305,19 @@ def start_sshd(folder: Path) -> Sshd:
         f"  UserKnownHostsFile {folder / 'known_hosts'}\n  GlobalKnownHostsFile /dev/null\n"
         "  StrictHostKeyChecking yes\n  LogLevel ERROR\n"
     )
-    # lwdead: a host that refuses connections (nothing listens on its port), for the unreachable-root tests.
-    client.write_text(f"Host lwtest lwtest2\n  Port {port}\n{common}Host lwdead\n  Port {free_port()}\n{common}")
+    # lwdead: a host that refuses connections (nothing listens on its port), for the unreachable-root tests;
+    # lwslow: one that accepts the connection and never says a word (a hung machine), until ConnectTimeout.
+    silent = socket.socket()
+    silent.bind((HOST, 0))
+    silent.listen(16)
+    client.write_text(
+        f"Host lwtest lwtest2\n  Port {port}\n{common}Host lwdead\n  Port {free_port()}\n{common}"
+        f"Host lwslow\n  Port {silent.getsockname()[1]}\n{common}"
+    )
     checked = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
     if checked.returncode != 0:
         pytest.skip(f"sshd cannot run here: {checked.stderr.strip()}")
-    server = Sshd(folder, port, config, client)
+    server = Sshd(folder, port, config, client, silent=silent)
     if (why := server.start()) is not None:
         pytest.skip(f"sshd cannot run here: {why}")
     probe = server.run("true")
@@ -323,6 +332,8 @@ def sshd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     server = start_sshd(tmp_path_factory.mktemp("sshd"))
     yield server
     server.stop()
+    if server.silent is not None:
+        server.silent.close()
 
 
 @pytest.fixture

@@ -297,3 +297,25 @@ def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_pat
     assert sorted(unprefixed(row.split(",", 1)[0], prefixes) + "," + row.split(",", 1)[1] for row in body) == sorted(
         local[1:] * 3
     )
+
+
+async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(places: dict[str, str]) -> None:
+    """lwslow accepts the connection and never answers: its watcher waits, the local root and the keys do not."""
+    runs = check_records(places["local"])
+    group = build_monitor([parse_root(places["local"]), parse_root("lwslow:/runs")])
+    assert isinstance(group, MonitorGroup)
+    slow = group.monitors[1].root
+    app = LossWatchApp(group, bell=False, poll_seconds=1)
+    async with app.run_test(size=(200, 50)) as pilot:
+        rows = await table_rows(app, len(runs))
+        assert set(rows) == {f"logs:{run}" for run in runs}
+        assert slow.reachability.state == "connecting"  # still waiting for the hung host's first word
+        await pilot.press("s")  # the app answers keys meanwhile
+        await pilot.press("down")
+        assert app.table.selected is not None
+        deadline = time.monotonic() + DEADLINE
+        while slow.reachability.state == "connecting" and time.monotonic() < deadline:
+            await asyncio_sleep(0.2)
+        assert slow.reachability.state == "unreachable"
+        assert "timed out" in slow.reachability.reason
+    group.close()

@@ -73,9 +73,6 @@ class Reachability:
     reason: str = ""
     since: float = 0.0
 
-    def describe(self, label: str) -> str:
-        return f"{label}: {self.state}" + (f" ({self.reason})" if self.reason else "")
-
 
 @dataclass
 class _Seen:
