@@ -163,3 +163,34 @@ def test_missing_backend_says_which_extra_to_install() -> None:
         pytest.skip("gcsfs is installed here")
     with pytest.raises(MissingBackend, match=r'pip install "losswatch\[gcs\]"'):
         require_backend("gs")
+
+
+def test_the_monitor_reads_a_growing_object_once_and_a_replaced_one_again(s3: S3Server, tmp_path: Path) -> None:
+    """End to end through the TensorBoard reader: appends continue, a restarted job's object is purged and re-read."""
+    from conftest import scalar_run
+
+    from tui.live.monitor import Monitor
+
+    bucket = s3.new_bucket()
+    client = s3.client()
+    path = scalar_run(tmp_path / "a", {"loss": [float(v) for v in range(10, 0, -1)]})
+    key = f"runs/job/{path.name}"
+    first = path.read_bytes()
+    client.put_object(Bucket=bucket, Key=key, Body=first[: len(first) // 2 + 7])  # cut inside a record
+    root = ObjectStoreRoot(f"s3://{bucket}/runs")
+    monitor = Monitor(root)
+    monitor.refresh()
+    partial = len(monitor.store.runs["job"].scalars["loss"].arrays()[0])
+    assert 0 < partial < 10
+    client.put_object(Bucket=bucket, Key=key, Body=first)  # rewritten whole, longer
+    monitor.refresh()
+    steps, values, _ = monitor.store.runs["job"].scalars["loss"].arrays()
+    assert list(steps) == list(range(10)) and list(values) == [float(v) for v in range(10, 0, -1)]
+    fetched = root.bytes_fetched
+    assert fetched <= len(first) + TAIL_CHECK_BYTES  # once, plus the bytes that prove it is the same file
+    restarted = scalar_run(tmp_path / "b", {"loss": [5.0, 4.0, 3.0]}, wall0=2000.0).read_bytes()
+    client.put_object(Bucket=bucket, Key=key, Body=restarted)  # a restarted job, same object name
+    monitor.refresh()
+    steps, values, _ = monitor.store.runs["job"].scalars["loss"].arrays()
+    assert list(steps) == [0, 1, 2] and list(values) == [5.0, 4.0, 3.0]
+    assert root.bytes_fetched - fetched <= len(restarted) + TAIL_CHECK_BYTES

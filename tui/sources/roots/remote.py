@@ -27,6 +27,8 @@ from tui.sources.roots.base import FileInfo, Listing, Root
 
 TAIL_CHECK_BYTES = 256
 """Bytes before a file's read offset compared on each fetch: enough that another file cannot match by chance."""
+TAIL_KEEP_BYTES = 4096
+"""Bytes served last kept per file: checked against, and served again to a reader going back to a cut record."""
 READ_AHEAD_BYTES = 8 * 1024 * 1024
 """A fetch asks for at least this much, so reading a big file takes few requests."""
 PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024
@@ -85,7 +87,7 @@ class _Seen:
     end: int = 0
     """End of the bytes served so far (where the reader goes on)."""
     tail: bytes = b""
-    """The last bytes served before ``end`` (at most TAIL_CHECK_BYTES)."""
+    """The last bytes served before ``end`` (at most TAIL_KEEP_BYTES)."""
 
 
 @dataclass
@@ -227,35 +229,42 @@ class RemoteRoot(Root):
     def read(self, path: str, offset: int, size: int) -> bytes:
         with self._lock:
             seen = self._seen.setdefault(path, _Seen())
-            chunk = self._chunks.get(path)
-            if _covers(chunk, seen.generation, offset, size):
-                assert chunk is not None
-                data = chunk.data[offset - chunk.start : offset - chunk.start + size]
-                if offset + len(data) >= chunk.end:
-                    del self._chunks[path]
-                self._served(seen, offset, data)
-                return data
-            if 0 <= seen.size <= offset:
-                return b""  # nothing beyond what the last listing saw (S3 would answer 416)
             tail, tail_start, generation = seen.tail, seen.end - len(seen.tail), seen.generation
+            # Bytes served lately are kept: a reader going back to the start of a record cut at the end
+            # of the file gets them again without a request, and only what lies beyond is fetched.
+            if seen.end and tail_start <= offset <= seen.end:
+                known, need_from = tail[offset - tail_start :], seen.end
+            else:
+                known, need_from = b"", offset
+            want = offset + size
+            if len(known) >= size:
+                return known[:size]
+            chunk = self._chunks.get(path)
+            if _covers(chunk, generation, need_from, want - need_from):
+                assert chunk is not None
+                new = chunk.data[need_from - chunk.start : want - chunk.start]
+                if need_from + len(new) >= chunk.end:
+                    del self._chunks[path]
+                return self._served(seen, offset, known + new)
+            if 0 <= seen.size <= need_from:
+                return known  # nothing beyond what the last listing saw (S3 would answer 416)
         self._check_retry()
-        start = min(offset, tail_start) if tail and offset <= seen.end else offset
-        end = offset + max(size, READ_AHEAD_BYTES)
+        start = need_from - min(len(tail), TAIL_CHECK_BYTES) if need_from == seen.end else need_from
+        end = need_from + max(want - need_from, READ_AHEAD_BYTES)
         data = self._fetch(path, start, end)
         with self._lock:
             if seen.generation != generation:
                 raise FileReplacedError(path)
-            if tail and not _continues(data, start, tail, tail_start):
+            if not _continues(data, start, tail, tail_start):
                 self._replaced(path, seen)
                 raise FileReplacedError(path)
-            payload = data[offset - start :]
-            result = payload[:size]
-            if len(payload) > size:
-                self._chunks[path] = _Chunk(offset + size, payload[size:], seen.generation, len(data) < end - start)
+            new = data[need_from - start :]
+            used, rest = new[: want - need_from], new[want - need_from :]
+            if rest:
+                self._chunks[path] = _Chunk(need_from + len(used), rest, generation, len(data) < end - start)
             else:
                 self._chunks.pop(path, None)
-            self._served(seen, offset, result)
-            return result
+            return self._served(seen, offset, known + used)
 
     def close(self) -> None:
         with self._lock:
@@ -291,17 +300,18 @@ class RemoteRoot(Root):
         seen.end, seen.tail = 0, b""
         self._chunks.pop(path, None)
 
-    def _served(self, seen: _Seen, offset: int, data: bytes) -> None:
-        """Remember the last bytes served, to check the next fetch against."""
+    def _served(self, seen: _Seen, offset: int, data: bytes) -> bytes:
+        """Keep the last bytes served (to check the next fetch against, and to serve again); return ``data``."""
         end = offset + len(data)
         if end < seen.end or not data:
-            return
-        if len(data) >= TAIL_CHECK_BYTES or offset > seen.end:
+            return data
+        if len(data) >= TAIL_KEEP_BYTES or offset > seen.end:
             kept = b""
         else:  # the part of the old tail before ``offset``
             kept = seen.tail[: max(len(seen.tail) - (seen.end - offset), 0)]
-        seen.tail = (kept + data)[-TAIL_CHECK_BYTES:]
+        seen.tail = (kept + data)[-TAIL_KEEP_BYTES:]
         seen.end = end
+        return data
 
     def _prefetch(self, paths: list[str]) -> None:
         """Fetch the new bytes of grown files at once, checking each still continues what was served."""
@@ -310,7 +320,7 @@ class RemoteRoot(Root):
         with self._lock:
             for path in sorted(paths):
                 seen = self._seen[path]
-                start = seen.end - len(seen.tail)
+                start = seen.end - min(len(seen.tail), TAIL_CHECK_BYTES)
                 end = min(seen.size, seen.end + READ_AHEAD_BYTES)
                 if end - start > budget:
                     continue
@@ -343,10 +353,10 @@ def _covers(chunk: _Chunk | None, generation: int, offset: int, size: int) -> bo
 
 
 def _continues(data: bytes, start: int, tail: bytes, tail_start: int) -> bool:
-    """Whether ``data`` (fetched from ``start``) holds ``tail`` where it was served (at ``tail_start``)."""
-    if not tail:
-        return True
-    begin = tail_start - start
-    if begin < 0:
-        return True  # the fetch starts after the tail (never asked for, but nothing to compare)
-    return data[begin : begin + len(tail)] == tail
+    """Whether ``data`` (fetched from ``start``) holds the bytes of ``tail`` (served from ``tail_start``) it covers."""
+    low, high = max(start, tail_start), tail_start + len(tail)
+    if high <= low:
+        return True  # no overlap: nothing to compare
+    if start + len(data) < high:
+        return False  # shorter than what was served: another file
+    return data[low - start : high - start] == tail[low - tail_start :]
