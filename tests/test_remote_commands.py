@@ -97,21 +97,29 @@ class PlainWatch:
             env=dict(os.environ),
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        self.stderr = ""
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.errors: list[str] = []
+        """Lines of its stderr so far."""
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(self.process.stdout, self.lines.put), daemon=True),
+            threading.Thread(target=self._pump, args=(self.process.stderr, self.errors.append), daemon=True),
+        ]
+        for pump in self._pumps:
+            pump.start()
 
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
+    @staticmethod
+    def _pump(stream, put) -> None:
+        for line in stream:
+            put(line)
 
     def next(self, deadline: float) -> str:
         return self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
 
     def stop(self) -> str:
         self.process.terminate()
-        _, self.stderr = self.process.communicate(timeout=30)
-        return self.stderr
+        self.process.wait(timeout=30)
+        for pump in self._pumps:
+            pump.join(timeout=10)
+        return "".join(self.errors)
 
 
 def plain_events(line: str, prefixes: tuple[str, ...]) -> tuple:
@@ -319,3 +327,25 @@ async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(places: dict[s
         assert slow.reachability.state == "unreachable"
         assert "timed out" in slow.reachability.reason
     group.close()
+
+
+def test_watch_plain_says_when_a_host_drops_and_comes_back(places: dict[str, str], sshd: Sshd) -> None:
+    watch = PlainWatch("--poll", "0.5", places["ssh"])
+
+    def stderr_until(text: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not any(text in line for line in watch.errors) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(text in line for line in watch.errors), watch.errors
+
+    try:
+        watch.next(time.monotonic() + DEADLINE)  # the first new-run line: connected and read
+        sshd.stop()
+        try:
+            stderr_until(f"losswatch: {places['ssh']}: reconnecting")
+        finally:
+            assert sshd.start() is None
+        stderr_until(f"losswatch: {places['ssh']}: connected")
+    finally:
+        errors = watch.stop()
+    assert "Traceback" not in errors
