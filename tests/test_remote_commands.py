@@ -165,10 +165,9 @@ async def table_rows(app: LossWatchApp, count: int) -> dict[str, RunRow]:
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:
         rows = dict(app.table._rows)
-        if len(rows) == count and all(row.verdict != "waiting" or row.step is None for row in rows.values()):
-            done, total = app.monitor.progress
-            if done >= total:
-                return rows
+        # A run shows in the table as soon as it is found, before its files are read: wait for its points.
+        if len(rows) == count and all(row.last_write is not None and row.verdict != "waiting" for row in rows.values()):
+            return rows
         await asyncio_sleep(0.2)
     raise AssertionError(f"the table did not fill: {sorted(app.table._rows)}")
 
