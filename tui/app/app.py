@@ -27,6 +27,7 @@ from tui.app.help import HelpScreen
 from tui.app.runs_table import RunRow, RunsTable
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
+from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor, NewRun
 from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
@@ -77,7 +78,7 @@ class LossWatchApp(App[None]):
 
     def __init__(
         self,
-        monitor: Monitor,
+        monitor: Monitor | MonitorGroup,
         bell: bool = True,
         poll_seconds: float | None = None,
         watch: bool = True,

@@ -26,6 +26,7 @@ from textual_plotext import PlotextPlot
 from tui.app.chart import nice_ticks, tick_label
 from tui.columns import Column, fitted_table
 from tui.judging.layers import PERCENTILES, LayerReport, percentiles
+from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.store import Store
 from tui.text import printable
@@ -137,7 +138,7 @@ class DistributionScreen(Screen[None]):
     DistributionScreen #dist-title { height: 1; padding: 0 1; }
     """
 
-    def __init__(self, store: Store, monitor: Monitor, run_name: str) -> None:
+    def __init__(self, store: Store, monitor: Monitor | MonitorGroup, run_name: str) -> None:
         super().__init__()
         self.store = store
         self.monitor = monitor

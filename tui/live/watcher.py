@@ -69,6 +69,7 @@ class Watcher:
         """One watcher per root when there are several (this one then only starts and stops them)."""
         self.monitor = monitor
         root = None if isinstance(monitor, MonitorGroup) else monitor.root
+        self._root = root
         remote = root is not None and not root.watchable
         self.first_read = first_read if root is not None and root.local_path(".") is not None else None
         """Given the runs found by a round before that round reads them (None: the round reads them all).
@@ -105,7 +106,7 @@ class Watcher:
         if self.schedule is None:
             return self._mode
         mode = f"polling every {self.schedule.interval:g} s"
-        reachability = getattr(self.monitor.root, "reachability", None)
+        reachability = getattr(self._root, "reachability", None)
         if reachability is not None and reachability.state != "connected":
             mode += f", {reachability.state}" + (f": {reachability.reason}" if reachability.reason else "")
         return mode
@@ -188,6 +189,7 @@ class Watcher:
             if new_runs:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
             if self.first_read is not None and new_runs:
+                assert isinstance(self.monitor, Monitor)  # a group's watcher does not run rounds
                 self.first_read(self.monitor, lambda changes, alerts: self.callback([], changes, alerts))
             changes, _ = self.monitor.read(
                 None if full_round else changed,
@@ -205,7 +207,7 @@ class Watcher:
 
     def _note_reachability(self) -> None:
         """A remote root that stops or starts answering: one note in the store (the TUI and watch --plain say it)."""
-        reachability = getattr(self.monitor.root, "reachability", None)
+        reachability = getattr(self._root, "reachability", None)
         if reachability is None:
             return
         previous, self._last_state = self._last_state, reachability.state

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from tui.sources.roots.remote import Entry, RemoteRoot
 
@@ -54,7 +54,7 @@ class ObjectStoreRoot(RemoteRoot):
         self._options = dict(storage_options or {})
         self._fs: Any = None
 
-    _LOCAL_STATE = (*RemoteRoot._LOCAL_STATE, "_fs")
+    _LOCAL_STATE: ClassVar[tuple[str, ...]] = (*RemoteRoot._LOCAL_STATE, "_fs")
 
     # ---- the fsspec file system --------------------------------------------------------------
 

@@ -21,7 +21,9 @@ import threading
 import time
 from abc import abstractmethod
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from tui.sources.roots.base import FileInfo, Listing, Root
 
@@ -124,7 +126,7 @@ class RemoteRoot(Root):
         self._listed_at = -LISTING_FRESH_SECONDS
 
     # A copy sent to a worker process carries where the root is, not its connection, cache or lock.
-    _LOCAL_STATE = ("_lock", "_seen", "_chunks", "_listed")
+    _LOCAL_STATE: ClassVar[tuple[str, ...]] = ("_lock", "_seen", "_chunks", "_listed")
 
     def __getstate__(self) -> dict[str, object]:
         return {key: value for key, value in self.__dict__.items() if key not in self._LOCAL_STATE}
@@ -313,7 +315,7 @@ class RemoteRoot(Root):
         seen.end = end
         return data
 
-    def _prefetch(self, paths: list[str]) -> None:
+    def _prefetch(self, paths: Sequence[str]) -> None:
         """Fetch the new bytes of grown files at once, checking each still continues what was served."""
         plans: list[tuple[str, int, int, int]] = []
         budget = PREFETCH_BUDGET_BYTES
@@ -335,14 +337,14 @@ class RemoteRoot(Root):
         results = self._fetch_many([(path, start, end) for path, start, end, _ in plans])
         with self._lock:
             for (path, start, _end, generation), data in zip(plans, results):
-                seen = self._seen.get(path)
-                if seen is None or seen.generation != generation or isinstance(data, OSError):
+                known = self._seen.get(path)
+                if known is None or known.generation != generation or isinstance(data, OSError):
                     continue  # read() will fetch it (and report the error)
-                if not _continues(data, start, seen.tail, seen.end - len(seen.tail)):
-                    self._replaced(path, seen)
+                if not _continues(data, start, known.tail, known.end - len(known.tail)):
+                    self._replaced(path, known)
                     continue
-                payload = data[seen.end - start :]
-                self._chunks[path] = _Chunk(seen.end, payload, generation, seen.end + len(payload) >= seen.size)
+                payload = data[known.end - start :]
+                self._chunks[path] = _Chunk(known.end, payload, generation, known.end + len(payload) >= known.size)
 
 
 def _covers(chunk: _Chunk | None, generation: int, offset: int, size: int) -> bool:

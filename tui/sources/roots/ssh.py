@@ -32,6 +32,7 @@ import threading
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from typing import ClassVar
 
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
 
@@ -102,7 +103,7 @@ class SshRoot(RemoteRoot):
         self._owner = os.getpid()
         self._connect_lock = threading.Lock()
 
-    _LOCAL_STATE = (*RemoteRoot._LOCAL_STATE, "_master", "_connect_lock")
+    _LOCAL_STATE: ClassVar[tuple[str, ...]] = (*RemoteRoot._LOCAL_STATE, "_master", "_connect_lock")
 
     def __setstate__(self, state: dict[str, object]) -> None:
         """A copy in a worker process uses this process's connection through its socket (never starts one)."""
