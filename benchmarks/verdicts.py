@@ -1,218 +1,179 @@
-"""How good are the verdicts? Replay a labelled corpus through the live engine.
+"""How good are the verdicts? Every labelled run through the real engine, as ``check`` and as ``replay``.
 
-Builds the corpus of real training runs (``benchmarks/corpus.py``) unless one
-is given, adds the fixture runs in ``tests/data``, replays every run through
-losswatch's live engine, and reports per class: runs caught, mean delay in
-validation points after the labelled onset, premature alarms (before the
-onset), false alarms (an overfitting alarm on a run that is not overfitting),
-next to Keras ``EarlyStopping(patience=5)`` and Prechelt's GL5 on the same
-curves, and with a slope test that is told the onset (a floor on delay).
+Suites (each a log directory with hindsight labels):
 
-    python benchmarks/verdicts.py [CORPUS_DIR ...] [--set=NAME=VALUE ...]
+* ``corpus``: NumPy MLPs trained by ``benchmarks/corpus.py`` (built under ``benchmarks/_work`` if missing);
+* ``realnets``: real PyTorch nets (CNNs, LSTMs, VAEs, ResNets) from ``benchmarks/data/realnets.*``,
+  written as event files by ``benchmarks/realnets.py write``;
+* ``fixtures``: the runs in ``tests/data`` (real Keras and PyTorch writers);
+* ``deepobs``: the 540 DeepOBS runs of ``../shared/deepobs-dev`` (written by its ``make_logdir.py``).
+
+Each run is read by a ``Monitor`` (the ``check`` path: the whole run at once) and replayed one step
+at a time (the live path); the two must agree. Scored per ``benchmarks/scoring.py``.
+
+    python benchmarks/verdicts.py [--suites corpus,realnets,fixtures,deepobs] [--set NAME=VALUE ...]
+                                  [--jobs 2] [--json OUT] [--runs]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import subprocess
 import sys
-from collections import defaultdict
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from corpus import HINDSIGHT, build, hindsight_slope, keras_patience, prechelt_gl
-
-from tui.judging.replay import replay_run
-from tui.judging.thresholds import Thresholds
-from tui.live.monitor import Monitor
+from concurrent.futures import ProcessPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "tests", "data")
-"""The fixture runs (copies of ``../shared/fixtures``), labelled the same way."""
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize  # noqa: E402
+
+WORK = os.path.join(HERE, "_work")
+def _find_deepobs() -> str:
+    """``shared/deepobs-dev`` beside the repository (or above it), or $LOSSWATCH_DEEPOBS."""
+    if os.environ.get("LOSSWATCH_DEEPOBS"):
+        return os.environ["LOSSWATCH_DEEPOBS"]
+    folder = ROOT
+    while folder != os.path.dirname(folder):
+        folder = os.path.dirname(folder)
+        candidate = os.path.join(folder, "shared", "deepobs-dev")
+        if os.path.isdir(candidate):
+            return candidate
+    return os.path.join(ROOT, "..", "shared", "deepobs-dev")
 
 
-PATIENCES = range(5, 61)
-"""Keras patience values tried for the matched comparison (the smallest with no false alarm is reported)."""
+DEEPOBS = _find_deepobs()
 
 
-def first_alert_index(alerts, kind: str, val_steps: list[int]) -> int | None:
-    """Validation-point index at which the first alert of ``kind`` fired."""
-    for alert in alerts:
-        if alert.kind == kind:
-            before = [i for i, s in enumerate(val_steps) if s <= alert.step]
-            return before[-1] if before else 0
-    return None
+def _labels(folder: str) -> dict[str, dict]:
+    with open(os.path.join(folder, "labels.json")) as handle:
+        return json.load(handle)
 
 
-def evaluate(folders: list[str], thresholds: Thresholds | None = None) -> dict:
-    thresholds = thresholds or Thresholds()
-    rows = []
-    for folder in folders:
-        with open(os.path.join(folder, "labels.json")) as handle:
-            labels = json.load(handle)
-        monitor = Monitor(folder, thresholds)
-        monitor.refresh()
-        for name, label in labels.items():
-            run = monitor.store.runs.get(name)
-            if run is None:
-                continue
-            alerts = replay_run(run, thresholds)
-            val_steps = label["val_steps"]
-            val = label.get("val")
-            if val is None:
-                series = run.scalars[monitor.verdict(name).val_tag]
-                val = series.values.tolist()
-            val = [float("nan") if v is None else v for v in val]
-            rows.append(
-                {
-                    "run": f"{os.path.basename(os.path.normpath(folder))}/{name}",
-                    "kind": label["kind"],
-                    "onset": label.get("onset"),
-                    "overfit_at": first_alert_index(alerts, "overfitting", val_steps),
-                    "diverge_at": first_alert_index(alerts, "diverging", val_steps),
-                    "patience5": label.get("keras_patience5", keras_patience(val))
-                    if "keras_patience5" in label
-                    else keras_patience(val),
-                    "gl5": label.get("prechelt_gl5") if "prechelt_gl5" in label else prechelt_gl(val),
-                    "patience": {p: keras_patience(val, p) for p in PATIENCES},
-                    "hindsight": {
-                        test: hindsight_slope(val, label["onset"], *test) if label["kind"] == "overfit" else None
-                        for test in HINDSIGHT
-                    },
-                    "kinds": sorted({a.kind for a in alerts}),
-                }
-            )
-    return {"rows": rows, "summary": summarize(rows)}
+def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
+    """(suite, run folder, label) for every labelled run of a suite, building its logs if needed."""
+    if suite == "corpus":
+        folder = os.path.join(WORK, "corpus")
+        if not os.path.exists(os.path.join(folder, "labels.json")):
+            from corpus import build
+
+            os.makedirs(folder, exist_ok=True)
+            build(folder)
+        return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+    if suite == "realnets":
+        folder = os.path.join(WORK, "realnets")
+        if not os.path.exists(os.path.join(folder, "labels.json")):
+            subprocess.run([sys.executable, os.path.join(HERE, "realnets.py"), "write", folder], check=True)
+        return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+    if suite == "fixtures":
+        out = []
+        for sub in ("torch", "keras"):
+            folder = os.path.join(ROOT, "tests", "data", sub)
+            out += [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+        return out
+    if suite == "deepobs":
+        folder = os.path.join(WORK, "deepobs")
+        if not os.path.exists(os.path.join(folder, "runs.txt")):
+            script = os.path.join(DEEPOBS, "make_logdir.py")
+            subprocess.run([sys.executable, script, folder, "--max-batch-points", "2000"], check=True)
+        labels = _labels(DEEPOBS)
+        return [(suite, os.path.join(folder, label["run"]), dict(label, id=key)) for key, label in labels.items()]
+    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs)")
 
 
-def _score(rows, key):
-    overfit = [r for r in rows if r["kind"] == "overfit"]
-    others = [r for r in rows if r["kind"] in ("healthy", "stuck")]
-    mild = [r for r in rows if r["kind"] == "mild"]
-    caught = [r for r in overfit if r[key] is not None and r[key] >= r["onset"]]
-    premature = [r for r in overfit if r[key] is not None and r[key] < r["onset"]]
-    delays = [r[key] - r["onset"] for r in caught]
-    false_alarms = [r for r in others if r[key] is not None]
-    return {
-        "overfit runs": len(overfit),
-        "caught": len(caught),
-        "mean delay": round(sum(delays) / len(delays), 2) if delays else None,
-        "max delay": max(delays) if delays else None,
-        "premature": len(premature),
-        "false alarms": len(false_alarms),
-        "other runs": len(others),
-        "mild runs alarmed": f"{len([r for r in mild if r[key] is not None])} of {len(mild)}",
-    }
+def _val_index(val_steps: list[int], step: int) -> int:
+    """Index of the last validation point at or before ``step``."""
+    before = [i for i, s in enumerate(val_steps) if s <= step]
+    return before[-1] if before else 0
 
 
-def quiet_patience(rows) -> int | None:
-    """The smallest Keras patience with no false alarm and no premature stop on these runs.
-
-    Patience-5 buys its short delay with false alarms; this is the patience a user would
-    need to be as quiet as losswatch, so the delays can be compared at the same false-alarm rate.
-    """
-    for p in PATIENCES:
-        for r in rows:
-            r["_p"] = r["patience"][p]
-        score = _score(rows, "_p")
-        if score["false alarms"] == 0 and score["premature"] == 0:
-            return p
-    return None
-
-
-def hindsight_name(z: float, anchored: bool = False) -> str:
-    told = "the onset and its level" if anchored else "the onset"
-    return f"hindsight slope test{', anchored' if anchored else ''}, z = {z:g} (told {told})"
-
-
-def summarize(rows) -> dict:
-    summary = {
-        "losswatch": _score(rows, "overfit_at"),
-        "keras patience=5": _score(rows, "patience5"),
-        "prechelt GL5": _score(rows, "gl5"),
-    }
-    quiet = quiet_patience(rows)
-    if quiet is not None:
-        for r in rows:
-            r["_p"] = r["patience"][quiet]
-        summary[f"keras patience={quiet}"] = _score(rows, "_p")
-    for test in HINDSIGHT:
-        for r in rows:
-            r["_p"] = r.get("hindsight", {}).get(test)
-        summary[hindsight_name(*test)] = dict(_score(rows, "_p"), told_the_onset=True)
-    for r in rows:
-        r.pop("_p", None)
-    diverged = [r for r in rows if r["kind"] == "diverged"]
-    caught = [r for r in diverged if r["diverge_at"] is not None]
-    summary["diverging"] = {
-        "runs": len(diverged),
-        "caught": len(caught),
-        "mean delay": round(sum(r["diverge_at"] - r["onset"] for r in caught) / len(caught), 2) if caught else None,
-        "premature": len([r for r in caught if r["diverge_at"] < r["onset"]]),
-    }
-    by_kind = defaultdict(lambda: defaultdict(int))
-    for r in rows:
-        for kind in r["kinds"]:
-            by_kind[r["kind"]][kind] += 1
-    summary["alerts by label"] = {k: dict(v) for k, v in by_kind.items()}
-    return summary
-
-
-def markdown(summary: dict) -> str:
-    lines = [
-        "| detector | overfit runs | caught | mean delay (val points) | max delay | premature | false alarms "
-        "(healthy + stuck runs) | alarms on mildly worsening runs |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    detectors = ["losswatch", "keras patience=5", "prechelt GL5"]
-    detectors += [name for name in summary if name.startswith("keras patience=") and name not in detectors]
-    detectors += [hindsight_name(*test) for test in HINDSIGHT]
-    for name in detectors:
-        s = summary[name]
-        if s.get("told_the_onset"):  # it is only ever run on overfitting runs: no false alarm to count
-            quiet, mild = "n/a", "n/a"
-        else:
-            quiet, mild = f"{s['false alarms']} of {s['other runs']}", s["mild runs alarmed"]
-        lines.append(
-            f"| {name} | {s['overfit runs']} | {s['caught']} | {s['mean delay']} | {s['max delay']} | "
-            f"{s['premature']} | {quiet} | {mild} |"
-        )
-    d = summary["diverging"]
-    lines.append("")
-    lines.append(
-        f"Diverging runs: {d['caught']} of {d['runs']} caught, mean delay {d['mean delay']} "
-        f"validation points after the labelled explosion ({d['premature']} alerted earlier, while both "
-        f"curves were already rising)."
-    )
-    return "\n".join(lines)
-
-
-def main() -> None:
-    args = sys.argv[1:]
-    overrides = [a.split("=", 1)[1] for a in args if a.startswith("--set=")]
-    folders = [a for a in args if not a.startswith("--set=")]
+def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
+    """Read one run as ``check`` does and replay it as the live view sees it; score both."""
+    suite, folder, label, overrides = job
+    from tui.judging.replay import replay
     from tui.judging.thresholds import load_thresholds
+    from tui.live.monitor import Monitor
 
     thresholds, _ = load_thresholds(None, overrides)
-    if not folders:
-        corpus = os.path.join(HERE, "_work", "corpus")
-        if not os.path.exists(os.path.join(corpus, "labels.json")):
-            os.makedirs(corpus, exist_ok=True)
-            build(corpus)
-        folders = [corpus]
-        for sub in ("torch", "keras"):
-            if os.path.exists(os.path.join(FIXTURES, sub, "labels.json")):
-                folders.append(os.path.join(FIXTURES, sub))
-    result = evaluate(folders, thresholds)
-    for row in result["rows"]:
-        print(
-            f"{row['run']:32s} {row['kind']:9s} onset={row['onset']!s:5s} losswatch={row['overfit_at']!s:5s} "
-            f"p5={row['patience5']!s:5s} gl5={row['gl5']!s:5s} div={row['diverge_at']!s:5s} {','.join(row['kinds'])}"
-        )
-    print()
-    print(markdown(result["summary"]))
-    print()
-    print(json.dumps(result["summary"]["alerts by label"]))
+    monitor = Monitor(folder, thresholds)
+    monitor.refresh()
+    name = os.path.basename(os.path.normpath(folder))
+    run = monitor.store.runs.get(".")
+    if run is None:
+        return Scored(suite, name, label["kind"], label.get("onset"), final="missing", check="missing", agree=False)
+    check_verdict = monitor.verdict(".")
+    alerts, engine = replay(run, thresholds)
+    val_steps = label.get("val_steps") or run.scalars[engine.verdict.val_tag].steps.tolist()
+    first: dict[str, int] = {}
+    for alert in alerts:
+        first.setdefault(alert.kind, _val_index(val_steps, alert.step))
+    same_alerts = sorted((a.step, a.kind, a.tag, a.reason) for a in alerts) == sorted(
+        (a.step, a.kind, a.tag, a.reason) for a in monitor.alerts
+    )
+    final = engine.verdict
+    agree = (
+        check_verdict is not None
+        and check_verdict.kind == final.kind
+        and check_verdict.reason == final.reason
+        and check_verdict.flags == final.flags
+        and same_alerts
+    )
+    val = run.scalars[final.val_tag].values.tolist() if final.val_tag in run.scalars else []
+    patience5 = label.get("patience5", label.get("keras_patience5", keras_patience(val)))
+    gl5 = label.get("gl5", label.get("prechelt_gl5", prechelt_gl(val)))
+    return Scored(
+        suite,
+        label.get("id", name),
+        label["kind"],
+        label.get("onset"),
+        first,
+        final=str(final.kind),
+        check=str(check_verdict.kind) if check_verdict else "waiting",
+        agree=agree,
+        patience5=patience5,
+        gl5=gl5,
+        points=len(val),
+    )
+
+
+def evaluate(suites: list[str], overrides: list[str], jobs: int) -> list[Scored]:
+    work = [(*run, overrides) for suite in suites for run in suite_runs(suite)]
+    if jobs <= 1:
+        return [score_run(job) for job in work]
+    with ProcessPoolExecutor(jobs) as pool:
+        return list(pool.map(score_run, work, chunksize=4))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suites", default="corpus,realnets,fixtures,deepobs")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--json", metavar="OUT", help="write every scored run and the summaries here")
+    parser.add_argument("--runs", action="store_true", help="print one line per run")
+    args = parser.parse_args(argv)
+    suites = [s for s in args.suites.split(",") if s]
+    rows = evaluate(suites, args.overrides, args.jobs)
+    if args.runs:
+        for r in rows:
+            print(f"{r.suite:8s} {r.run[:44]:44s} {r.kind:9s} onset={r.onset!s:4s} final={r.final:12s} "
+                  f"{' '.join(f'{k}@{v}' for k, v in sorted(r.first.items(), key=lambda kv: kv[1]))}"
+                  f"{'' if r.agree else '  CHECK!=REPLAY'}")
+    summaries = {"all": summarize(rows)}
+    for suite in suites:
+        summaries[suite] = summarize([r for r in rows if r.suite == suite])
+    for name, summary in summaries.items():
+        print(f"\n## {name}\n")
+        print(markdown(summary))
+        for key in ("false bell runs", "wrong-kind runs", "diverged late or missed", "disagree runs"):
+            if summary[key]:
+                print(f"\n{key}: {', '.join(summary[key][:20])}{' ...' if len(summary[key]) > 20 else ''}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"runs": [r.__dict__ for r in rows], "summaries": summaries}, handle, indent=1, default=str)
 
 
 if __name__ == "__main__":

@@ -1,67 +1,134 @@
-"""What each verdict and flag means, and what practitioners do about it."""
+"""The one vocabulary of verdicts and flags: what each means, what to do, whether it rings.
+
+Every other module (the engine, ``check``, the app, the docs) reads this table; nothing keeps a list
+of kinds of its own. ``Kind`` is a ``StrEnum``, so a kind compares equal to its text (``"overfitting"``).
+"""
 
 from __future__ import annotations
 
-VERDICT_STYLES = {
-    "learning": "green",
-    "waiting": "dim",
-    "overfitting": "bold red",
-    "diverging": "bold red",
-    "unstable": "bold yellow",
-    "plateau": "yellow",
-    "data-suspect": "bold magenta",
-}
-"""Rich styles of the verdicts, the same in `check` and in the TUI."""
+from dataclasses import dataclass
+from enum import StrEnum
 
-ATTENTION = frozenset({"overfitting", "diverging", "unstable", "data-suspect", "plateau"})
+
+class Kind(StrEnum):
+    """Verdicts (one per run at a time) and flags (any number beside the verdict)."""
+
+    WAITING = "waiting"
+    LEARNING = "learning"
+    CONVERGED = "converged"
+    OVERFITTING = "overfitting"
+    DIVERGING = "diverging"
+    UNSTABLE = "unstable"
+    PLATEAU = "plateau"
+    DATA_SUSPECT = "data-suspect"
+    VAL_RISING = "val-rising"
+    SPIKE = "spike"
+    NOISY_VAL = "noisy-val"
+    WEIGHTS_STATIC = "weights-static"
+    DEAD_UNITS = "dead-units"
+    STALLED = "stalled"
+    GAP = "gap"
+    DAMAGED = "damaged"
+    BEHIND_PEERS = "behind-peers"
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a kind means to the user."""
+
+    advice: str
+    verdict: bool
+    """A verdict (one per run) rather than a flag."""
+    bell: bool = False
+    """Rings the terminal bell when it is raised."""
+    attention: bool = False
+    """Makes ``check`` exit 1."""
+    style: str = ""
+    """Rich style, the same in ``check`` and the app."""
+    severity: int = 9
+    """Sort order of runs: lower needs attention sooner."""
+    shown: str = ""
+    """How the runs table shows it when it differs from the kind's name (the early warning)."""
+
+
+MEANINGS: dict[Kind, Meaning] = {
+    Kind.DIVERGING: Meaning(
+        "learning rate too high, or a bad architecture or hyper-parameters",
+        verdict=True, bell=True, attention=True, style="bold red", severity=0,
+    ),
+    Kind.OVERFITTING: Meaning(
+        "stop, or keep the best checkpoint; regularize, augment or get more data",
+        verdict=True, bell=True, attention=True, style="bold red", severity=1,
+    ),
+    Kind.UNSTABLE: Meaning(
+        "learning rate too high or batch too small", verdict=True, attention=True, style="bold yellow", severity=2
+    ),
+    Kind.DATA_SUSPECT: Meaning(
+        "check the dataset, the labels and the train/validation split",
+        verdict=True, attention=True, style="bold magenta", severity=3,
+    ),
+    Kind.PLATEAU: Meaning(
+        "learning hit a bottleneck: lower the learning rate or change the batch size",
+        verdict=True, attention=True, style="yellow", severity=4,
+    ),
+    Kind.LEARNING: Meaning("keep training", verdict=True, style="green", severity=6),
+    Kind.CONVERGED: Meaning("done: keep the best checkpoint", verdict=True, style="cyan", severity=7),
+    Kind.WAITING: Meaning("not enough points yet to judge a trend", verdict=True, style="dim", severity=8),
+    Kind.VAL_RISING: Meaning(
+        "validation is rising since its best: watch it; if it goes on, keep the best checkpoint",
+        verdict=False, style="dark_orange", severity=5, shown="overfitting?",
+    ),
+    Kind.SPIKE: Meaning(
+        "a one- or two-point excursion that came back: routine, unless it repeats", verdict=False, style="yellow"
+    ),
+    Kind.NOISY_VAL: Meaning(
+        "not a concern: validation is noisy around a healthy trend; judge the trend, not single epochs",
+        verdict=False, style="dim",
+    ),
+    Kind.WEIGHTS_STATIC: Meaning(
+        "a frozen layer, vanishing gradients or a learning rate too low", verdict=False, style="yellow"
+    ),
+    Kind.DEAD_UNITS: Meaning(
+        "dead ReLUs: lower the learning rate, check initialisation, or try LeakyReLU/GELU", verdict=False, style="yellow"
+    ),
+    Kind.STALLED: Meaning("the job stopped writing: check whether it crashed or hung", verdict=False, style="yellow"),
+    Kind.GAP: Meaning("the model generalises poorly: regularize, augment or get more data", verdict=False, style="yellow"),
+    Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was", verdict=False, style="yellow"),
+    Kind.BEHIND_PEERS: Meaning(
+        "clearly worse than its sweep's peers at the same step: stop it to free the GPU", verdict=False, style="yellow"
+    ),
+}
+
+VERDICTS = tuple(kind for kind, meaning in MEANINGS.items() if meaning.verdict)
+FLAGS = tuple(kind for kind, meaning in MEANINGS.items() if not meaning.verdict)
+
+# Views of the table the rest of the code reads by name.
+ADVICE: dict[str, str] = {kind.value: meaning.advice for kind, meaning in MEANINGS.items()}
+VERDICT_STYLES: dict[str, str] = {kind.value: meaning.style for kind, meaning in MEANINGS.items() if meaning.style}
+SEVERITY: dict[str, int] = {kind.value: meaning.severity for kind, meaning in MEANINGS.items()}
+ATTENTION = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.attention)
 """Verdicts that make ``check`` exit 1."""
-
-BELL = frozenset({"overfitting", "diverging"})
+BELL = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.bell)
 """Alerts that ring the terminal bell."""
-
-SEVERITY = {
-    "diverging": 0,
-    "overfitting": 1,
-    "unstable": 2,
-    "data-suspect": 3,
-    "plateau": 4,
-    "learning": 5,
-    "waiting": 6,
-}
-"""Sort order of verdicts: the ones that need attention first."""
 
 
 def severity(kind: str) -> int:
-    """Where a verdict sorts; a kind missing from SEVERITY sorts by whether it rings or needs attention."""
-    if kind in SEVERITY:
-        return SEVERITY[kind]
-    if kind in BELL:
-        return SEVERITY["overfitting"]
-    return SEVERITY["plateau"] if kind in ATTENTION else SEVERITY["learning"]
+    """Where a verdict or flag sorts (lower needs attention sooner)."""
+    return meaning(kind).severity if kind.split(":", 1)[0] in SEVERITY else 9
 
 
-ADVICE = {
-    "waiting": "not enough points yet to judge a trend",
-    "learning": "keep training",
-    "overfitting": "stop, or keep the best checkpoint; regularize, augment or get more data",
-    "data-suspect": "check the dataset, the labels and the train/validation split",
-    "plateau": "lower the learning rate or change the batch size",
-    "diverging": "learning rate too high, or a bad architecture or hyper-parameters",
-    "unstable": "learning rate too high or batch too small",
-    "noisy-val": "not a concern: validation is noisy around a healthy trend; judge the trend, not single epochs",
-    "weights-static": "a frozen layer, vanishing gradients or a learning rate too low",
-    "dead-units": "dead ReLUs: lower the learning rate, check initialisation, or try LeakyReLU/GELU",
-    "stalled": "the job stopped writing: check whether it crashed or hung",
-    "gap": "the model generalises poorly: regularize, augment or get more data",
-    "damaged": "part of an event file could not be read; the rest was",
-}
+def meaning(kind: str) -> Meaning:
+    """The meaning of a kind or of a per-tag flag (``weights-static:<tag>`` means ``weights-static``)."""
+    return MEANINGS[Kind(kind.split(":", 1)[0])]
+
 
 TABLE = (
-    ("falling", "falling", "learning"),
-    ("falling", "rising", "overfitting"),
-    ("flat", "falling", "data-suspect"),
-    ("flat", "flat", "plateau"),
-    ("rising", "rising", "diverging"),
-    ("oscillating strongly", "", "unstable"),
+    ("falling", "falling", Kind.LEARNING),
+    ("falling", "rising", Kind.OVERFITTING),
+    ("flat", "falling", Kind.DATA_SUSPECT),
+    ("flat, early or at its first learning rate", "flat", Kind.PLATEAU),
+    ("flat, learned, learning rate decayed", "flat", Kind.CONVERGED),
+    ("rising, NaN/inf or exploding", "rising", Kind.DIVERGING),
+    ("oscillating strongly", "", Kind.UNSTABLE),
 )
-"""The practitioners' table: (train loss, validation loss, verdict)."""
+"""The practitioners' table: (train loss, validation loss, verdict); the docs are tested against it."""

@@ -136,11 +136,13 @@ def zero_fraction(h: Histogram) -> float | None:
     return float(counts[narrow].sum() / total)
 
 
-def layer_reports(run: Run, thresholds: Thresholds) -> list[LayerReport]:
-    """One report per histogram tag of the run, plus sparsity scalars."""
+def layer_reports(run: Run, thresholds: Thresholds, upto: int | None = None) -> list[LayerReport]:
+    """One report per histogram tag of the run, plus sparsity scalars (as of step ``upto``, if given)."""
     reports = []
     for tag in sorted(run.histograms):
         items = run.histograms[tag].items
+        if upto is not None:
+            items = [h for h in items if h.step <= upto]
         if not items:
             continue
         kind = layer_kind(tag)
@@ -179,10 +181,11 @@ def layer_reports(run: Run, thresholds: Thresholds) -> list[LayerReport]:
         )
     for tag in sorted(run.scalars):
         if any(w in SPARSITY_WORDS for w in words(tag)) and ("sparsity" in tag.lower() or "zero" in tag.lower()):
-            last = run.scalars[tag].last()
-            if last is None:
+            steps, values, _ = run.scalars[tag].arrays()
+            end = len(steps) if upto is None else int(np.searchsorted(steps, upto, side="right"))
+            if end == 0:
                 continue
-            step, value, _ = last
+            step, value = int(steps[end - 1]), float(values[end - 1])
             fraction = value / 100.0 if value > 1.0 else value
             dead = fraction >= thresholds.dead_fraction
             reports.append(
@@ -190,7 +193,7 @@ def layer_reports(run: Run, thresholds: Thresholds) -> list[LayerReport]:
                     tag=tag,
                     kind="sparsity",
                     step=step,
-                    steps=len(run.scalars[tag]),
+                    steps=end,
                     std=0.0,
                     change_total=0.0,
                     change_recent=0.0,

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from tui.judging.checkpoints import with_checkpoint
-from tui.judging.engine import Alert, VerdictEngine
+from tui.judging.engine import VerdictEngine
+from tui.judging.verdict import Alert
 from tui.judging.thresholds import Thresholds
 from tui.sources.points import Decoded
 from tui.store import Run, Store
@@ -48,10 +49,10 @@ def _batches(run: Run) -> Iterator[Decoded]:
         yield batch
 
 
-def replay_run(
+def replay(
     run: Run, thresholds: Thresholds, train_pattern: str | None = None, val_pattern: str | None = None
-) -> list[Alert]:
-    """Every alert the live engine raises while the run's points arrive one step at a time."""
+) -> tuple[list[Alert], VerdictEngine]:
+    """Every alert the live engine raises while the run's points arrive one step at a time, and the engine after."""
     store = Store()
     engine = VerdictEngine(run.name, thresholds, train_pattern, val_pattern)
     alerts: list[Alert] = []
@@ -59,4 +60,11 @@ def replay_run(
         store.apply(run.name, batch)
         new = engine.update(store.runs[run.name])
         alerts += [with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in new]
-    return alerts
+    return alerts, engine
+
+
+def replay_run(
+    run: Run, thresholds: Thresholds, train_pattern: str | None = None, val_pattern: str | None = None
+) -> list[Alert]:
+    """Every alert the live engine raises while the run's points arrive one step at a time."""
+    return replay(run, thresholds, train_pattern, val_pattern)[0]

@@ -1,8 +1,10 @@
 """Every threshold and window of the verdicts, in one place.
 
-Defaults work without any file. A ``losswatch.toml`` in LOGDIR (else in the
-current folder) overrides them under a ``[verdicts]`` table, and command-line
-``--set NAME=VALUE`` flags override both.
+Defaults work without any file. A ``losswatch.toml`` in LOGDIR (else in the current folder) overrides
+them under a ``[verdicts]`` table, and command-line ``--set NAME=VALUE`` flags override both.
+
+All thresholds are scale-free: a curve's *range* is the progress it made (its first value minus its
+best), its *noise* the robust point-to-point spread of its recent points (second differences).
 """
 
 from __future__ import annotations
@@ -21,32 +23,48 @@ class Thresholds:
 
     min_points: int = 5
     """Validation points needed before any trend verdict (until then: waiting)."""
-    window: int = 8
-    """Recent points a trend is judged on."""
-    z: float = 1.645
-    """One-sided confidence (95%) a slope must clear to count as rising or falling."""
+    noise_window: int = 24
+    """Recent points a curve's noise is measured on."""
+    trend_window: int = 12
+    """Fewest points a direction (falling / flat / rising) is judged on; a tenth of a long curve, up to 60."""
+    trend_z: float = 3.0
+    """A direction needs a change of this many standard errors over the window..."""
+    flat_range: float = 0.01
+    """...and of at least this fraction of the curve's range; anything less is flat."""
     confirm: int = 3
-    """plateau / data-suspect alerts need the same reading at this many validation points in a row."""
-    flat_tolerance: float = 0.02
-    """A curve whose fitted change over the window is below this fraction of its level is flat."""
-    cusum_h: float = 5.0
-    """Overfitting: the CUSUM of validation above its best (in noise sigmas) must exceed this..."""
-    cusum_kappa: float = 2.0
-    """...each point counting (v - best)/sigma minus this allowance..."""
-    cusum_clip: float = 3.0
-    """...clipped to ±this, so a single spike cannot fire it..."""
-    cusum_flat_factor: float = 1.5
-    """...and h times this when training loss is flat rather than falling..."""
-    rise_min: float = 0.01
-    """...and the recent median must sit at least this fraction above the best."""
+    """plateau / data-suspect / unstable need the same reading at this many judgements in a row."""
+    explode_ranges: float = 30.0
+    """Diverging: a training point this many ranges above its best (at once)..."""
+    explode_floor: float = 0.3
+    """...where a range is at least this fraction of the starting level (before anything was learned)."""
     explode_ratio: float = 10.0
-    """Diverging: a loss above this multiple of its running minimum (and above half its first value)."""
-    unstable_ratio: float = 0.5
-    """Unstable: training noise above this fraction of the current training level..."""
-    unstable_progress: float = 0.1
-    """...and above this fraction of the loss's initial level."""
+    """Diverging: a training point above its starting level and this many times its best (positive losses)."""
+    regress: float = 0.5
+    """Diverging: both curves rising and back more than this fraction of the way from their best to their start."""
+    rise_z: float = 5.0
+    """Overfitting: validation's recent median this many noise deviations above its best level..."""
+    rise_range: float = 0.02
+    """...and this fraction of its range above it, training not risen meanwhile..."""
+    rise_confirm: int = 2
+    """...at this many validation points in a row (the bell)."""
+    warn_z: float = 3.0
+    """val-rising (early warning, no bell): this many noise deviations above the best level..."""
+    warn_range: float = 0.01
+    """...and this fraction of the range, with at least ``warn_after`` points since the best."""
+    warn_after: int = 3
+    """Validation points since the best before val-rising may be raised."""
+    spike_z: float = 8.0
+    """spike: a point this many noise deviations above the level before it..."""
+    spike_range: float = 0.05
+    """...and this fraction of the range, back within two points."""
+    unstable_swing: float = 0.25
+    """unstable: training noise above this fraction of its range, while not rising away."""
+    lr_decayed: float = 0.5
+    """converged (rather than plateau): the logged learning rate is below this fraction of its largest value."""
+    learned_enough: float = 5.0
+    """data-suspect: training made less progress than this many noise deviations (it never learned)."""
     noisy_ratio: float = 0.15
-    """noisy-val: validation noise above this fraction of its level while its trend is healthy."""
+    """noisy-val: validation noise above this fraction of its range while its trend is not rising."""
     gap: float = 0.15
     """gap: train accuracy above validation accuracy by this fraction of the train accuracy."""
     static_change: float = 0.0001
@@ -109,4 +127,4 @@ def load_thresholds(logdir: str | None, overrides: list[str] | None = None) -> t
         if not sep:
             raise ConfigError(f"--set needs NAME=VALUE, got {item!r}")
         values[name.strip()] = _coerce(name.strip(), value.strip())
-    return dataclasses.replace(Thresholds(), **values), path
+    return dataclasses.replace(Thresholds(), **values), path  # type: ignore[arg-type]

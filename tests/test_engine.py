@@ -1,0 +1,276 @@
+"""The verdict engine on real curves and on each kind of curve that rang a wrong bell before.
+
+Every run here is written as a real event file and judged twice: read whole as ``check`` reads it,
+and replayed a step at a time as the live view sees it; the two must give the same verdict, flags
+and alerts (``judge`` asserts it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATA, scalar_run
+
+from tui.judging.kinds import BELL
+from tui.judging.replay import replay
+from tui.judging.thresholds import Thresholds
+from tui.judging.verdict import Alert, Verdict
+from tui.live.monitor import Monitor
+
+DEEPOBS = json.loads((DATA / "deepobs" / "curves.json").read_text())
+
+
+@dataclass
+class Judged:
+    verdict: Verdict
+    alerts: list[Alert]
+
+    def kinds(self) -> list[str]:
+        return [a.kind for a in self.alerts]
+
+    def first(self, kind: str) -> Alert | None:
+        return next((a for a in self.alerts if a.kind == kind), None)
+
+    @property
+    def bells(self) -> list[Alert]:
+        return [a for a in self.alerts if a.kind in BELL]
+
+
+def judge(folder: Path, curves: dict[str, list[float]], thresholds: Thresholds | None = None) -> Judged:
+    """Write ``curves`` (tag -> one value per step) as an event file; judge it whole and step by step."""
+    thresholds = thresholds or Thresholds()
+    scalar_run(folder, {tag: [np.nan if v is None else v for v in values] for tag, values in curves.items()})
+    monitor = Monitor(str(folder), thresholds)
+    monitor.refresh()
+    run = monitor.store.runs["."]
+    alerts, engine = replay(run, thresholds)
+    whole = monitor.verdict(".")
+    assert whole is not None
+    assert (whole.kind, whole.reason, whole.flags) == (engine.verdict.kind, engine.verdict.reason, engine.verdict.flags)
+    assert [(a.step, a.kind, a.tag, a.reason) for a in monitor.alerts] == [
+        (a.step, a.kind, a.tag, a.reason) for a in alerts
+    ]
+    return Judged(engine.verdict, alerts)
+
+
+def deepobs(tmp_path: Path, name: str, upto: int | None = None) -> Judged:
+    run = DEEPOBS[name]
+    return judge(tmp_path / "run", {"train_loss": run["train"][:upto], "val_loss": run["val"][:upto]})
+
+
+def overfitting_curves(n: int = 60, onset: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Train falls to ~1e-3; validation bottoms at ``onset`` near 0.25, then climbs to ~0.6 (a real CNN's shape)."""
+    rng = np.random.default_rng(seed)
+    epochs = np.arange(n, dtype=float)
+    train = 2.3 * np.exp(-epochs / 6.0) + 1e-3
+    val = 0.25 + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, 0.012 * (epochs - onset), 0.0)
+    return train * (1 + 0.01 * rng.standard_normal(n)), val + 0.004 * rng.standard_normal(n)
+
+
+# ---- bells that must ring -------------------------------------------------------------------
+
+
+def test_overfitting_rings_once_after_its_onset(tmp_path):
+    train, val = overfitting_curves()
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    over = [a for a in judged.alerts if a.kind == "overfitting"]
+    assert len(over) == 1 and 20 <= over[0].step <= 30
+    assert judged.first("val-rising").step < over[0].step  # the early warning comes first
+    assert "since its best at step" in over[0].reason and "train still falling" in over[0].reason
+    assert "%" in over[0].reason and "x its noise" in over[0].reason  # the numbers behind it
+    assert not [a for a in judged.alerts if a.kind == "diverging"]
+    assert judged.verdict.kind == "overfitting"
+
+
+@pytest.mark.parametrize("name", ["k-overfit", "overfit-7"])
+def test_real_overfitting_runs_ring_overfitting_and_nothing_else(name):
+    folder = "keras" if name.startswith("k-") else "torch"
+    monitor = Monitor(str(DATA / folder))
+    monitor.refresh()
+    onset = json.loads((DATA / folder / "labels.json").read_text())[name]["onset"]
+    steps = monitor.store.runs[name].scalars[monitor.verdict(name).val_tag].steps.tolist()
+    bells = [a for a in monitor.alerts if a.run == name and a.kind in BELL]
+    assert [a.kind for a in bells] == ["overfitting"]
+    assert bells[0].step >= steps[onset]  # never before the onset
+
+
+def test_nan_rings_diverging_at_once(tmp_path):
+    train, val = overfitting_curves(n=30)
+    train[12] = np.nan
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert judged.bells[0].kind == "diverging" and judged.bells[0].step == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "by"),
+    [
+        ("cifar10_3c3d-adam-lr6.31e-02-s42", 2),  # 10x its start after the first epoch
+        ("tolstoi_char_rnn-adam-lr1.58e+01-s42", 17),  # one training epoch 12x, after recovering from a bump
+        ("tolstoi_char_rnn-adam-lr1.00e+00-s42", 4),
+    ],
+)
+def test_real_divergences_ring_at_or_right_after_their_onset(tmp_path, name, by):
+    judged = deepobs(tmp_path, name)
+    assert judged.bells and judged.bells[0].kind == "diverging"
+    assert judged.bells[0].step <= DEEPOBS[name]["onset"] + 1 <= by
+
+
+# ---- bells that must not ring ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tolstoi_char_rnn-mom-lr3.98e+00-s42",  # up to 9x its start for five epochs, then learns fine
+        "cifar10_3c3d-adam-lr3.98e-02-s42",  # 4x its start after the first epoch, recovers
+        "quadratic_deep-adam-lr2.51e+00-s42",  # a 3x bump, then both curves creep up 2 % of their range
+        "quadratic_deep-adam-lr6.31e-01-s42",  # both curves rise together after their best
+        "cifar10_3c3d-sgd-lr6.31e-02-s44",  # noisy validation 7 % above its best at the end, labelled healthy
+        "mnist_vae-mom-lr1.00e-02-s42",  # stuck from the first epoch
+    ],
+)
+def test_no_bell_on_healthy_or_stuck_real_runs(tmp_path, name):
+    judged = deepobs(tmp_path, name)
+    assert not judged.bells, judged.bells
+
+
+def test_losses_converging_to_zero_wiggle_without_diverging(tmp_path):
+    rng = np.random.default_rng(1)
+    epochs = np.arange(80, dtype=float)
+    train = np.maximum(np.exp(-epochs / 8.0), 0.005) + np.where(epochs > 45, 0.025 * rng.random(80), 0.0)
+    val = 0.02 + np.exp(-epochs / 8.0) + np.where(epochs > 45, 0.02 * rng.random(80), 0.0)
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert not judged.bells
+
+
+def test_one_validation_spike_is_a_spike_not_divergence(tmp_path):
+    train, val = overfitting_curves(n=40, onset=100)  # no overfitting here
+    val[25] = 12 * val[:25].min() + 2.5  # 12x its lowest and above its first value, for one epoch
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert not judged.bells
+    spike = judged.first("spike")
+    assert spike is not None and spike.step == 26 and "at step 25" in spike.reason
+    assert f"{val[25]:.4g}" in spike.reason
+
+
+def test_one_epoch_training_bump_does_not_hide_overfitting(tmp_path):
+    train, val = overfitting_curves()
+    train[30] = 10 * train[29]  # 1e-3 -> 1e-2 for one epoch
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.kind for a in judged.bells] == ["overfitting"]
+
+
+def test_lone_per_batch_curve_in_warm_up_rings_nothing(tmp_path):
+    rng = np.random.default_rng(3)
+    warm_up = np.linspace(2.3, 2.9, 60) + 0.1 * rng.standard_normal(60)  # rises while the LR warms up
+    judged = judge(tmp_path / "run", {"train_batch_loss": warm_up.tolist()})
+    assert not judged.alerts and judged.verdict.kind in ("waiting", "learning")
+
+
+def test_oscillating_training_loss_is_unstable_not_diverging(tmp_path):
+    judged = deepobs(tmp_path, "tolstoi_char_rnn-adam-lr6.31e-01-s42", upto=55)  # before it finally blows up
+    assert judged.verdict.kind == "unstable"
+    assert not [a for a in judged.bells if a.step > 5]  # its first epochs are an explosion; the swings are not
+
+
+def test_a_jump_then_a_long_flat_stretch_is_not_still_diverging(tmp_path):
+    train = [2.3, 2.9] + [2.9 + 0.002 * (i % 3) for i in range(98)]
+    val = [2.31, 2.95] + [2.95 + 0.002 * (i % 2) for i in range(98)]
+    judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
+    assert not judged.bells and judged.verdict.kind != "diverging"
+
+
+def test_recovered_run_is_judged_again_and_a_later_overfitting_still_rings(tmp_path):
+    train, val = overfitting_curves(n=70, onset=40)
+    train[8], val[8] = 40.0, 41.0  # a blow-up that comes back
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.kind for a in judged.bells] == ["diverging", "overfitting"]
+    assert judged.verdict.kind == "overfitting"
+
+
+# ---- plateau, converged and the flags -------------------------------------------------------
+
+
+def test_noisy_validation_is_not_told_to_lower_its_learning_rate():
+    monitor = Monitor(str(DATA / "torch"))
+    monitor.refresh()
+    verdict = monitor.verdict("noisy-7")
+    assert verdict.kind != "plateau" and "learning rate" not in verdict.advice
+    assert not [a for a in monitor.alerts if a.run == "noisy-7" and a.kind in ("plateau", *BELL)]
+
+
+def _flat_after(n: int, drop: int) -> list[float]:
+    rng = np.random.default_rng(4)
+    return (1.0 + 2.0 * np.exp(-np.minimum(np.arange(n), drop) / 4.0) + 0.002 * rng.standard_normal(n)).tolist()
+
+
+def test_flat_with_a_decayed_learning_rate_is_converged(tmp_path):
+    lr = [0.1 if i < 30 else 0.01 for i in range(60)]
+    judged = judge(tmp_path / "run", {"train_loss": _flat_after(60, 30), "val_loss": _flat_after(60, 30), "lr": lr})
+    assert judged.verdict.kind == "converged" and "decayed" in judged.verdict.reason
+    assert "plateau" not in judged.kinds()
+
+
+def test_flat_at_the_starting_learning_rate_is_a_plateau(tmp_path):
+    lr = [0.1] * 60
+    judged = judge(tmp_path / "run", {"train_loss": _flat_after(60, 30), "val_loss": _flat_after(60, 30), "lr": lr})
+    assert judged.verdict.kind == "plateau" and "plateau" in judged.kinds()
+    assert "lower the learning rate" in judged.verdict.advice
+
+
+def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
+    train, val = overfitting_curves(n=45, onset=20)
+    val[31:] = val[31:] - 0.012 * (np.arange(31, 45) - 20) - 0.03  # it comes back down below its best
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert judged.first("val-rising") is not None
+    assert "val-rising" not in judged.verdict.flags and judged.verdict.kind != "overfitting"
+    assert judged.verdict.onset_step is None
+
+
+# ---- scale-free, and the same judgement however the points arrive ---------------------------
+
+
+@pytest.mark.parametrize(("scale", "shift"), [(1e-4, 0.0), (1000.0, 0.0), (1.0, 5.0), (0.01, -3.0)])
+def test_verdicts_do_not_depend_on_units_or_offset(tmp_path, scale, shift):
+    train, val = overfitting_curves(n=50)
+    base = judge(tmp_path / "a", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    moved = judge(
+        tmp_path / "b", {"train_loss": (train * scale + shift).tolist(), "val_loss": (val * scale + shift).tolist()}
+    )
+    assert [(a.step, a.kind) for a in moved.alerts] == [(a.step, a.kind) for a in base.alerts]
+    assert moved.verdict.kind == base.verdict.kind
+
+
+@pytest.mark.parametrize("window", [8, 24, 100, 150])
+def test_bulk_and_live_agree_with_any_window(tmp_path, window):
+    train, val = overfitting_curves(n=200, onset=80)
+    thresholds = replace(Thresholds(), noise_window=window, trend_window=window)
+    judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()}, thresholds)
+
+
+def test_any_chunking_gives_the_same_alerts(tmp_path):
+    from tui.judging.engine import VerdictEngine
+    from tui.sources.points import Decoded
+    from tui.store import Store
+
+    train, val = overfitting_curves(n=120, onset=50)
+    val[70] = np.nan
+    reference = None
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        store, engine, alerts = Store(), VerdictEngine("r"), []
+        cuts = np.unique(np.concatenate(([0, 120], rng.integers(1, 120, 10))))
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            batch = Decoded()
+            for tag, values in (("train_loss", train), ("val_loss", val)):
+                steps = np.arange(lo, hi)
+                batch.add_arrays(tag, steps, steps, steps.astype(float), values[lo:hi])
+            store.apply("r", batch)
+            alerts += engine.update(store.runs["r"])
+        result = ([(a.step, a.kind, a.reason) for a in alerts], engine.verdict.kind, engine.verdict.flags)
+        reference = reference or result
+        assert result == reference

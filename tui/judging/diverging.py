@@ -1,0 +1,160 @@
+"""Something blowing up, and short excursions that come back.
+
+* Diverging, at once: a non-finite loss (NaN, inf); a training loss that explodes, that is, lands
+  ``explode_ranges`` ranges above its lowest point (a range being the progress made, at least
+  ``explode_floor`` of the starting level while nothing was learned yet), or, for positive losses,
+  above its starting level and ``explode_ratio`` times its lowest point; a validation loss that
+  explodes at two points in a row (one alone is a spike).
+* Diverging, confirmed: both curves rising and back more than ``regress`` of the way from their best
+  to their start (``Judge`` checks it at validation points; it calls ``enter``).
+* No latch: a diverged run whose curves come back into their range is judged again, and a later
+  blow-up rings again.
+* Spike (a flag, no bell): one or two points far above the level before them (``spike_z`` noise
+  deviations and ``spike_range`` of the range) followed by a return below half the excursion.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tui.judging.kinds import Kind
+from tui.judging.pairing import Pair
+from tui.judging.thresholds import Thresholds
+from tui.judging.tracks import Block, Track
+from tui.judging.verdict import Verdict, fmt
+from tui.judging.windows import median_rows, noise, rows
+
+Raised = tuple[int, str, str, str]
+"""(step, kind, tag, reason) of an alert before it gets the run's name and advice."""
+Event = tuple[int, int, str, object]
+"""(step, order among events of one step, kind, payload): what the engine processes in step order."""
+
+SPIKE_SHOWN = 10
+"""Judgements the spike flag stays beside the verdict after the spike came back."""
+LEVEL_POINTS = 5
+"""Points before an excursion whose median is the level it left."""
+
+
+def explosion(values: np.ndarray, low_before: np.ndarray, first: float, thresholds: Thresholds) -> np.ndarray:
+    """Which points exploded: far above the lowest point before them, against the curve's range."""
+    t = thresholds
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        scale = np.maximum(first - low_before, t.explode_floor * abs(first))
+        ranges = (values - low_before) / np.where(scale > 0, scale, np.inf)
+        by_ratio = (low_before > 0) & (values > first) & (values >= t.explode_ratio * low_before)
+        return np.isfinite(low_before) & ((ranges >= t.explode_ranges) | by_ratio)
+
+
+def spikes(values: np.ndarray, start: int, end: int, scale: float, thresholds: Thresholds) -> list[tuple[int, int]]:
+    """(first index, return index) of each one- or two-point spike that came back at an index in [start, end).
+
+    ``scale`` is the curve's range. A spike leaves a level (median of the five points before it) by
+    ``spike_z`` noise deviations and ``spike_range`` of the range, and the return is below half of it.
+    """
+    t = thresholds
+    found: list[tuple[int, int]] = []
+    returns = np.arange(max(start, LEVEL_POINTS + 2), end)
+    if not len(returns):
+        return found
+    for width in (1, 2):
+        begin = returns - width
+        ok = begin >= LEVEL_POINTS
+        begin, back = begin[ok], returns[ok]
+        if not len(begin):
+            continue
+        level = median_rows(rows(values, begin - 1, LEVEL_POINTS))
+        sigma = noise(rows(values, begin - 1, t.noise_window))
+        heights = np.min(np.stack([values[begin + k] for k in range(width)]), axis=0) - level
+        with np.errstate(invalid="ignore"):
+            high = (heights >= t.spike_z * sigma) & (heights >= t.spike_range * scale) & (heights > 0)
+            came_back = values[back] - level < heights / 2.0
+            before_low = values[begin - 1] - level < heights / 2.0
+        hits = np.flatnonzero(high & came_back & before_low)
+        found += [(int(begin[i]), int(back[i])) for i in hits]
+    return sorted(found, key=lambda pair: pair[1])
+
+
+class Divergence:
+    """The diverging state of one run, and the events that enter or leave it."""
+
+    def __init__(self, thresholds: Thresholds, pair: Pair) -> None:
+        self.thresholds = thresholds
+        self.pair = pair
+        self.verdict = Verdict()
+        self.active = False
+        """Diverged and not recovered: the verdict stays diverging."""
+        self.reason = ""
+        self.spike_left = 0
+        """Judgements the spike flag still shows for."""
+        self._val_exploded_at = -2
+
+    # ---- events found in bulk ------------------------------------------------------------
+
+    def train_events(self, track: Track, steps: np.ndarray, values: np.ndarray) -> tuple[Block, list[Event]]:
+        """Consume the training curve's new points; non-finite and exploding ones become events."""
+        block = track.consume(steps, values, len(values))
+        return block, self._events(track, block, self.pair.train or "", "train")
+
+    def val_events(self, track: Track, block: Block) -> list[Event]:
+        return self._events(track, block, self.pair.val or "", "val")
+
+    def _events(self, track: Track, block: Block, tag: str, role: str) -> list[Event]:
+        if not len(block):
+            return []
+        new = track.values[block.start : block.end]
+        events: list[Event] = []
+        order = 0 if role == "train" else 1
+        bad = ~np.isfinite(new)
+        exploded = explosion(new, block.low_before, track.first, self.thresholds) & ~bad
+        for i in np.flatnonzero(bad | exploded).tolist():
+            index = block.start + i
+            events.append((track.step_at(index), order, f"{'nonfinite' if bad[i] else 'explode'}-{role}",
+                           (tag, index, float(new[i]), float(block.low_before[i]), track.first)))
+        for begin, back in spikes(track.values, block.start, block.end, track.range, self.thresholds):
+            height = float(np.max(track.values[begin:back]))
+            events.append((track.step_at(back), order, "spike", (tag, track.step_at(begin), height, back, role)))
+        return events
+
+    # ---- processing, in step order -------------------------------------------------------
+
+    def on_event(self, step: int, kind: str, payload: object) -> list[Raised]:
+        if kind == "spike":
+            return self._spike(step, payload)  # type: ignore[arg-type]
+        tag, index, value, low, first = payload  # type: ignore[misc]
+        if kind.startswith("nonfinite"):
+            return self.enter(step, tag, f"{tag} is {value} at step {step:,}")
+        if kind == "explode-val":
+            previous, self._val_exploded_at = self._val_exploded_at, index
+            if previous != index - 1:
+                return []  # one point alone may be a glitch of the evaluation: wait for the next
+        times = f"{value / low:.0f}x its lowest {fmt(low)}" if low > 0 else f"from its lowest {fmt(low)}"
+        return self.enter(step, tag, f"{tag} exploded to {fmt(value)} at step {step:,}, {times} (start {fmt(first)})")
+
+    def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
+        """Diverged: the verdict says so; the bell rings once per blow-up."""
+        self.verdict.kind, self.verdict.reason = Kind.DIVERGING, reason
+        self.verdict.flags.pop(Kind.NOISY_VAL, None)
+        self.verdict.flags.pop(Kind.VAL_RISING, None)
+        if self.active:
+            return []
+        self.active, self.reason = True, reason
+        return [(step, Kind.DIVERGING, tag, reason)]
+
+    def leave(self) -> None:
+        """The curves came back into their range: judged afresh; a new blow-up rings again."""
+        self.active = False
+
+    def _spike(self, step: int, payload: tuple[str, int, float, int, str]) -> list[Raised]:
+        tag, begin_step, height, back, role = payload
+        reason = f"{tag} jumped to {fmt(height)} at step {begin_step:,} and came back by step {step:,}"
+        self.verdict.flags[Kind.SPIKE] = reason
+        self.spike_left = SPIKE_SHOWN
+        return [(step, Kind.SPIKE, tag, reason)]
+
+
+def regressed(level: float, best: float, first: float, share: float) -> bool:
+    """Back more than ``share`` of the way from the best level toward the start."""
+    span = first - best
+    return math.isfinite(level) and span > 0 and level - best > share * span

@@ -1,0 +1,111 @@
+"""What the engine looks at when it judges validation points: one row of figures per judged point.
+
+Computed for all the points an update judges at once (a long run read at start-up) or for one (a
+live run), with the same numbers either way (see ``windows``). Each figure uses only points up to
+the judged one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui.judging.thresholds import Thresholds
+from tui.judging.windows import change, change_spread, median_rows, noise, rows
+
+TREND_WINDOW_MAX = 60
+"""Longest direction window, in points (a tenth of the curve beyond the minimum)."""
+RECENT = 3
+"""Recent points whose median is the curve's current level."""
+
+
+def trend_width(count: int, thresholds: Thresholds) -> int:
+    """Points a direction is judged on when the curve has ``count`` points: a tenth of it, within bounds."""
+    return int(min(max(thresholds.trend_window, count // 10), TREND_WINDOW_MAX))
+
+
+@dataclass
+class Figures:
+    """Figures of one curve at each judged point (arrays aligned with the judged indices)."""
+
+    level: np.ndarray
+    """Median of the last three points: the current level, blind to one spike."""
+    noise: np.ndarray
+    """Robust point-to-point noise over the noise window."""
+    change: np.ndarray
+    """Change over the direction window (median of its last third minus median of its first third)."""
+    spread: np.ndarray
+    """Standard error of that change for the curve's noise."""
+    width: np.ndarray
+    """Direction window of each point."""
+
+    def row(self, k: int) -> Row:
+        return Row(float(self.level[k]), float(self.noise[k]), float(self.change[k]), float(self.spread[k]))
+
+
+@dataclass(frozen=True)
+class Row:
+    """A curve's figures at one judged point."""
+
+    level: float
+    noise: float
+    change: float
+    spread: float
+
+
+def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds) -> Figures:
+    """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1)."""
+    level = median_rows(rows(values, judged, RECENT))
+    sigma = noise(rows(values, judged, thresholds.noise_window))
+    widths = np.array([min(trend_width(int(c), thresholds), int(c)) for c in counts.tolist()], dtype=np.int64)
+    moved = np.full(len(judged), np.nan)
+    spread = np.full(len(judged), np.nan)
+    for width in np.unique(widths).tolist():
+        mine = widths == width
+        moved[mine] = change(rows(values, judged[mine], width))
+        spread[mine] = sigma[mine] * change_spread(width)
+    return Figures(level, sigma, moved, spread, widths)
+
+
+FLAT_Z = 2.0
+"""A curve is flat when its change, give or take this many standard errors, stays within ``flat_range`` of its range."""
+
+
+def direction(moved: float, spread: float, scale: float, thresholds: Thresholds) -> str:
+    """'falling' or 'rising' (a change that clears its standard error and matters against the range), 'flat' (shown
+    to be within ``flat_range`` of the range, standard error included) or 'unclear' (too noisy to say either)."""
+    if not (moved == moved) or not (spread == spread):  # NaN: not enough points
+        return "unclear"
+    tolerance = thresholds.flat_range * scale
+    needed = max(thresholds.trend_z * spread, tolerance)
+    if moved < -needed:
+        return "falling"
+    if moved > needed:
+        return "rising"
+    if abs(moved) + FLAT_Z * spread <= tolerance:
+        return "flat"
+    return "unclear"
+
+
+def aligned(train_steps: np.ndarray, train_values: np.ndarray, val_steps: np.ndarray, start: int) -> np.ndarray:
+    """Training loss at each validation point from ``start`` on: the median of its points since the previous one.
+
+    Per-epoch training curves give their own value; per-batch ones the median of the epoch's batches.
+    NaN where no training point was logged in between (or any of them was not finite).
+    """
+    ends = np.searchsorted(train_steps, val_steps[start:], side="right")
+    begins = np.empty_like(ends)
+    begins[1:] = ends[:-1]
+    begins[0] = np.searchsorted(train_steps, val_steps[start - 1], side="right") if start > 0 else 0
+    out = np.full(len(ends), np.nan)
+    counts = ends - begins
+    single = counts == 1
+    out[single] = train_values[ends[single] - 1]
+    for i in np.flatnonzero(counts > 1).tolist():
+        chunk = train_values[begins[i] : ends[i]]
+        out[i] = np.median(chunk) if np.isfinite(chunk).all() else np.nan
+    for i in np.flatnonzero(counts == 0).tolist():  # none in between: the last one before, if any
+        if ends[i] > 0:
+            out[i] = train_values[ends[i] - 1]
+    return out

@@ -1,0 +1,322 @@
+"""The judgement at one validation point: overfitting, directions, plateau or converged, and the flags.
+
+``Judge.at`` is called for each judged validation point in step order with that point's ``Moment``
+(figures computed from points up to it only). It keeps the state that spans points: streaks, the
+raised alerts (each rings once per onset) and the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tui.judging.diverging import Divergence, Raised, regressed
+from tui.judging.features import Row, direction
+from tui.judging.kinds import Kind
+from tui.judging.pairing import Pair
+from tui.judging.thresholds import Thresholds
+from tui.judging.verdict import Verdict, fmt
+
+TRAIN_SHARE = 0.25
+"""Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
+REARM = 3
+"""plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
+
+
+@dataclass
+class Moment:
+    """Everything known at one judged validation point."""
+
+    index: int
+    step: int
+    val: Row | None
+    """None for a training curve judged alone (no validation curve)."""
+    train: Row
+    best: float
+    """Validation's best level so far: its lowest mean of three consecutive points."""
+    best_index: int
+    best_step: int
+    mean: float
+    """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
+    val_first: float
+    train_first: float
+    train_best: float
+    train_at_best: float
+    """Training level when validation was at its best."""
+    train_acc: float
+    val_acc: float
+    lr: tuple[float, float] | None
+    """(learning rate now, largest so far) when the run logs one."""
+
+
+def _finite(*values: float) -> bool:
+    return all(math.isfinite(v) for v in values)
+
+
+class Judge:
+    """Judges validation points one after another; owns the verdict's kind, reason and flags."""
+
+    def __init__(self, thresholds: Thresholds, pair: Pair) -> None:
+        self.t = thresholds
+        self.pair = pair
+        self.verdict = Verdict()
+        self.val_direction = ""
+        self.overfitting = False
+        self.warned = False
+        self._rise_streak = 0
+        self._slow_streak = 0
+        self._recovered = 0
+        self._streak_kind = ""
+        self._streak = 0
+        self._raised: set[str] = set()
+        self._away: dict[str, int] = {}
+        self._gap_on = False
+
+    # ---- the entry point -----------------------------------------------------------------
+
+    def at(self, m: Moment, divergence: Divergence) -> list[Raised]:
+        t, v = self.t, self.verdict
+        if divergence.spike_left > 0:
+            divergence.spike_left -= 1
+            if divergence.spike_left == 0:
+                v.flags.pop(Kind.SPIKE, None)
+        train_range = max(m.train_first - m.train_best, 0.0) if _finite(m.train_first, m.train_best) else 0.0
+        train_dir = direction(m.train.change, m.train.spread, train_range, t)
+        if m.val is None:
+            return self._lone(m, train_dir, train_range, divergence)
+        val_range = max(m.val_first - m.best, 0.0) if _finite(m.val_first, m.best) else 0.0
+        val_dir = direction(m.val.change, m.val.spread, val_range, t)
+        self.val_direction = val_dir
+        out: list[Raised] = []
+        if divergence.active and not self._recovering(m, divergence):
+            return out
+        out += self._slow_divergence(m, train_dir, val_dir, divergence)
+        if divergence.active:
+            return out
+        out += self._rise(m, val_range, train_range)
+        out += self._gap(m)
+        if m.index + 1 < t.min_points:
+            if not self.overfitting:
+                v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {t.min_points} validation points needed"
+            return out
+        self._flag_noisy(m, val_range, val_dir)
+        if self.overfitting:
+            return out
+        kind, reason = self._classify(m, train_dir, val_dir, train_range)
+        v.kind, v.reason = kind, reason
+        return out + self._confirmed(kind, m.step, reason)
+
+    # ---- diverging: slow, and recovery ---------------------------------------------------
+
+    def _recovering(self, m: Moment, divergence: Divergence) -> bool:
+        """A diverged run is judged again once both curves are finite and back in their range for a while."""
+        back = (
+            m.val is not None
+            and _finite(m.val.level, m.train.level)
+            and not regressed(m.train.level, m.train_best, m.train_first, self.t.regress)
+            and not regressed(m.val.level, m.best, m.val_first, self.t.regress)
+        )
+        self._recovered = self._recovered + 1 if back else 0
+        if self._recovered >= self.t.confirm:
+            divergence.leave()
+            self._recovered = 0
+            return True
+        return False
+
+    def _slow_divergence(self, m: Moment, train_dir: str, val_dir: str, divergence: Divergence) -> list[Raised]:
+        """Both curves rising and back more than half-way from their best to their start, twice in a row."""
+        assert m.val is not None
+        t = self.t
+        back = regressed(m.train.level, m.train_best, m.train_first, t.regress) and regressed(
+            m.val.level, m.best, m.val_first, t.regress
+        )
+        self._slow_streak = self._slow_streak + 1 if back and train_dir == val_dir == "rising" else 0
+        if self._slow_streak < 2:
+            return []
+        share = (m.val.level - m.best) / (m.val_first - m.best)
+        reason = (
+            f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, "
+            f"{share:.0%} of the way from its best {fmt(m.best)} to its start {fmt(m.val_first)}"
+        )
+        return divergence.enter(m.step, self.pair.val or "", reason)
+
+    # ---- overfitting and its early warning -----------------------------------------------
+
+    def _rise(self, m: Moment, val_range: float, train_range: float) -> list[Raised]:
+        """val-rising, then overfitting, once per onset; a new best level re-arms both."""
+        assert m.val is not None
+        t, flags = self.t, self.verdict.flags
+        if m.best_index == m.index:  # a new best: whatever rose has come down again
+            self._rearm()
+            return []
+        since = m.index - m.best_index
+        rise = m.val.level - m.best
+        sigma = m.val.noise
+        if not (val_range > 0 and _finite(rise, sigma) and sigma > 0 and rise > 0):
+            self._rise_streak = 0
+            return []
+        train_held = self._train_held(m, train_range, rise / val_range)
+        out: list[Raised] = []
+        warn = since >= t.warn_after and rise >= t.warn_z * sigma and rise >= t.warn_range * val_range and train_held
+        alarm = since > t.warn_after and rise >= t.rise_z * sigma and rise >= t.rise_range * val_range and train_held
+        self._rise_streak = self._rise_streak + 1 if alarm else 0
+        reason = (
+            f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
+            f"+{rise / val_range:.1%} of its range, {rise / sigma:.1f}x its noise {fmt(sigma)}; "
+            f"{self._train_words(m, train_range)}"
+        )
+        if self._rise_streak >= t.rise_confirm and not self.overfitting:
+            self.overfitting = True
+            flags.pop(Kind.VAL_RISING, None)
+            self.verdict.kind, self.verdict.reason, self.verdict.onset_step = Kind.OVERFITTING, reason, m.step
+            out.append((m.step, Kind.OVERFITTING, self.pair.val or "", reason))
+        elif self.overfitting:
+            self.verdict.reason = reason
+        elif warn:
+            flags[Kind.VAL_RISING] = reason
+            if not self.warned:
+                self.warned = True
+                out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
+        return out
+
+    def _rearm(self) -> None:
+        self.overfitting = self.warned = False
+        self._rise_streak = 0
+        self.verdict.onset_step = None
+        self.verdict.flags.pop(Kind.VAL_RISING, None)
+
+    def _train_held(self, m: Moment, train_range: float, val_share: float) -> bool:
+        """Training has not risen with validation since validation's best (rising together is not overfitting).
+
+        Training may wobble by its noise, and rise by at most a quarter of validation's rise (both as shares of
+        their ranges): a validation rise that training shares is the optimisation going wrong, not overfitting.
+        """
+        if not _finite(m.train.level, m.train_at_best):
+            return False
+        noise = 2.0 * m.train.noise if math.isfinite(m.train.noise) else 0.0
+        return m.train.level - m.train_at_best <= max(noise, TRAIN_SHARE * val_share * train_range)
+
+    def _train_words(self, m: Moment, train_range: float) -> str:
+        if not _finite(m.train.level, m.train_at_best):
+            return "no training curve"
+        if m.train.level < m.train_at_best - self.t.flat_range * train_range:
+            return f"train still falling ({fmt(m.train_at_best)} → {fmt(m.train.level)})"
+        return f"train flat ({fmt(m.train.level)})"
+
+    # ---- the table -----------------------------------------------------------------------
+
+    def _classify(self, m: Moment, train_dir: str, val_dir: str, train_range: float) -> tuple[str, str]:
+        t = self.t
+        w = f"over the last {self._width(m)} validation points"
+        if self._swinging(m, train_range) and train_dir != "rising":
+            return Kind.UNSTABLE, (
+                f"{self.pair.train} swings by ±{fmt(m.train.noise)} around {fmt(m.train.level)}, against "
+                f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}"
+            )
+        if train_dir == "flat" and val_dir == "falling" and train_range < t.learned_enough * _or0(m.train.noise):
+            return Kind.DATA_SUSPECT, f"train flat (it barely learned: {fmt(train_range)}), val falling {w}"
+        if train_dir == "flat" and val_dir == "flat":
+            return self._plateau_or_converged(m, w, train_range)
+        return Kind.LEARNING, f"train {train_dir}, val {val_dir} {w}"
+
+    def _plateau_or_converged(self, m: Moment, w: str, train_range: float) -> tuple[str, str]:
+        if train_range < self.t.learned_enough * _or0(m.train.noise) or train_range <= 0:
+            return Kind.PLATEAU, f"both flat {w}, before training learned anything ({fmt(train_range)} of progress)"
+        if m.lr is not None:
+            now, largest = m.lr
+            if largest > 0 and now <= self.t.lr_decayed * largest:
+                return Kind.CONVERGED, f"both flat {w}; learning rate decayed to {fmt(now)} (from {fmt(largest)})"
+            return Kind.PLATEAU, f"both flat {w}; learning rate still {fmt(now)}"
+        return Kind.CONVERGED, f"both flat {w}"
+
+    def _swinging(self, m: Moment, train_range: float) -> bool:
+        """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
+        noise = m.train.noise
+        scale = max(train_range, self.t.explode_floor * abs(m.train_first)) if math.isfinite(m.train_first) else 0.0
+        return math.isfinite(noise) and scale > 0 and noise > self.t.unstable_swing * scale
+
+    def _width(self, m: Moment) -> int:
+        from tui.judging.features import trend_width
+
+        return trend_width(m.index + 1, self.t)
+
+    def _confirmed(self, kind: str, step: int, reason: str) -> list[Raised]:
+        """plateau, data-suspect and unstable alert after ``confirm`` readings in a row; re-arm after a change."""
+        t = self.t
+        self._streak = self._streak + 1 if kind == self._streak_kind else 1
+        self._streak_kind = kind
+        out: list[Raised] = []
+        if kind in (Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE) and self._streak >= t.confirm:
+            if kind not in self._raised:
+                self._raised.add(kind)
+                out.append((step, kind, self.pair.val or self.pair.train or "", reason))
+        for other in list(self._raised):
+            if other == kind:
+                self._away[other] = 0
+            else:
+                self._away[other] = self._away.get(other, 0) + 1
+                if self._away[other] >= t.confirm * REARM:
+                    self._raised.discard(other)
+        return out
+
+    # ---- flags ---------------------------------------------------------------------------
+
+    def _flag_noisy(self, m: Moment, val_range: float, val_dir: str) -> None:
+        assert m.val is not None
+        flags, sigma = self.verdict.flags, m.val.noise
+        if val_range > 0 and math.isfinite(sigma) and sigma > self.t.noisy_ratio * val_range and val_dir != "rising":
+            flags[Kind.NOISY_VAL] = (
+                f"{self.pair.val} fluctuates by ±{fmt(sigma)} ({sigma / val_range:.0%} of its range) "
+                f"around a {val_dir} trend: not a concern"
+            )
+        else:
+            flags.pop(Kind.NOISY_VAL, None)
+
+    def _gap(self, m: Moment) -> list[Raised]:
+        """gap: on when train accuracy leads by more than ``gap`` of it; off only below half that (no flapping)."""
+        if not (_finite(m.train_acc, m.val_acc) and m.train_acc > 0) or m.index + 1 < self.t.min_points:
+            return []
+        lead = (m.train_acc - m.val_acc) / m.train_acc
+        flags = self.verdict.flags
+        reason = (
+            f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
+        )
+        if lead > self.t.gap:
+            flags[Kind.GAP] = reason
+            if not self._gap_on:
+                self._gap_on = True
+                return [(m.step, Kind.GAP, self.pair.val_acc or "", reason)]
+        elif lead <= 0.5 * self.t.gap:
+            self._gap_on = False
+            flags.pop(Kind.GAP, None)
+        elif self._gap_on:
+            flags[Kind.GAP] = reason
+        return []
+
+    # ---- a training curve alone ----------------------------------------------------------
+
+    def _lone(self, m: Moment, train_dir: str, train_range: float, divergence: Divergence) -> list[Raised]:
+        """No validation curve: learning, unstable or plateau from training alone (never a bell for a trend)."""
+        v, t = self.verdict, self.t
+        if divergence.active:
+            back = _finite(m.train.level) and not regressed(m.train.level, m.train_best, m.train_first, t.regress)
+            self._recovered = self._recovered + 1 if back else 0
+            if self._recovered < t.confirm:
+                return []
+            divergence.leave()
+        needed = 2 * t.trend_window  # a lone training curve is often per-batch noise: judge it on more points
+        if m.index + 1 < needed:
+            v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {needed} training points needed (no validation curve)"
+            return []
+        if self._swinging(m, train_range) and train_dir != "rising":
+            kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
+        elif train_dir == "flat":
+            kind, reason = self._plateau_or_converged(m, "(training curve only)", train_range)
+        else:
+            kind, reason = Kind.LEARNING, f"train {train_dir} over the last {self._width(m)} points (no validation curve)"
+        v.kind, v.reason = kind, reason
+        return self._confirmed(kind, m.step, reason)
+
+
+def _or0(value: float) -> float:
+    return value if math.isfinite(value) else 0.0

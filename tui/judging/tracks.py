@@ -1,0 +1,95 @@
+"""The engine's running view of one curve: what it consumed, its start, its best, its smoothed level.
+
+Everything here is cumulative (first value, running minimum, running best of three-point means), so
+consuming a block of points at once gives, point for point, what consuming them one by one gives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tui.judging.smoothing import OnlineSmoother
+from tui.judging.windows import trailing_mean3
+
+
+class Track:
+    """A curve's values as consumed so far (the store's own arrays, read-only), with running figures."""
+
+    def __init__(self) -> None:
+        self.steps = np.empty(0, dtype=np.int64)
+        self.values = np.empty(0)
+        self.count = 0
+        """Points consumed (the judged prefix of ``values``)."""
+        self.first = math.nan
+        """The first finite value: the curve's starting level."""
+        self.low = math.inf
+        """Lowest finite value so far (raw)."""
+        self.low_index = -1
+        self.best = math.inf
+        """Lowest mean of three consecutive points so far: the level the curve reached (one lucky point cannot set it)."""
+        self.best_index = -1
+        self.smoother = OnlineSmoother()
+        self.smoothed = math.nan
+        """TensorBoard-smoothed value at the newest point (for display)."""
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def range(self) -> float:
+        """Progress made: the start minus the best level (0 while nothing was learned)."""
+        if not math.isfinite(self.first) or not math.isfinite(self.best):
+            return 0.0
+        return max(self.first - self.best, 0.0)
+
+    def step_at(self, index: int) -> int:
+        return int(self.steps[index])
+
+    def consume(self, steps: np.ndarray, values: np.ndarray, upto: int) -> Block:
+        """Take the store's arrays and consume points ``count .. upto``; return their running figures."""
+        self.steps, self.values = steps, values
+        start = self.count
+        new = values[start:upto]
+        block = Block(start, upto)
+        if upto <= start:
+            return block
+        finite = np.isfinite(new)
+        if math.isnan(self.first) and finite.any():
+            self.first = float(new[np.argmax(finite)])
+        # Lowest raw value before each new point (the explosion test compares with it).
+        lows = np.fmin.accumulate(np.concatenate(([self.low], np.where(finite, new, np.inf))))
+        block.low_before = lows[:-1]
+        if (lows[-1] < self.low) and finite.any():
+            self.low = float(lows[-1])
+            self.low_index = start + int(np.argmin(np.where(finite, new, np.inf)))
+        # Running best of three-point means, and its index, as of each new point.
+        lead = values[max(0, start - 2) : upto]
+        means = trailing_mean3(lead)[len(lead) - len(new) :]
+        candidates = np.where(np.isnan(means), np.inf, means)
+        running = np.fmin.accumulate(np.concatenate(([self.best], candidates)))[1:]
+        improved = running < np.concatenate(([self.best], running[:-1]))
+        where = np.where(improved, np.arange(start, upto), -1)
+        best_index = np.maximum.accumulate(np.concatenate(([self.best_index], where)))[1:]
+        block.best, block.best_index, block.means = running, best_index, means
+        self.best, self.best_index = float(running[-1]), int(best_index[-1])
+        smoothed = self.smoother.extend(new)
+        self.smoothed = float(smoothed[-1])
+        self.count = upto
+        return block
+
+
+class Block:
+    """Running figures of a block of newly consumed points, one entry per point."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        empty = np.empty(0)
+        self.low_before = empty
+        self.best = empty
+        self.best_index = np.empty(0, dtype=np.int64)
+        self.means = empty
+
+    def __len__(self) -> int:
+        return self.end - self.start

@@ -1,0 +1,72 @@
+"""What the engine says: the verdict of a run now, and the alerts it raised on the way."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from tui.judging.kinds import ADVICE, Kind, meaning
+from tui.judging.layers import LayerReport
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the user should hear about, at the step it became known."""
+
+    run: str
+    step: int
+    kind: str
+    tag: str
+    reason: str
+    advice: str
+    time: float = field(default_factory=time.time, compare=False)
+
+    @property
+    def bell(self) -> bool:
+        """Whether this alert rings the terminal bell."""
+        return meaning(self.kind).bell
+
+    def as_dict(self) -> dict[str, object]:
+        return {"run": self.run, "step": self.step, "kind": self.kind, "tag": self.tag, "reason": self.reason}
+
+
+@dataclass
+class Verdict:
+    """What the engine thinks of a run now."""
+
+    kind: str = Kind.WAITING
+    reason: str = "no paired loss curves yet"
+    flags: dict[str, str] = field(default_factory=dict)
+    """Flag (``val-rising``, ``spike``, ``weights-static:<tag>``...) -> its reason, with the numbers behind it."""
+    train_tag: str | None = None
+    val_tag: str | None = None
+    step: int | None = None
+    """Newest step of the paired loss curves (of any curve while none is paired)."""
+    train: float | None = None
+    """TensorBoard-smoothed training loss at the newest point."""
+    val: float | None = None
+    """TensorBoard-smoothed validation loss at the newest point."""
+    best_val: float | None = None
+    """Lowest validation loss so far (raw)."""
+    best_step: int | None = None
+    """Its step: the checkpoint to keep."""
+    since_best: int | None = None
+    """Validation points since the best one."""
+    trend: str = ""
+    """Validation trend arrow: ↑ ↓ →."""
+    onset_step: int | None = None
+    """Step at which overfitting was confirmed (None if not overfitting)."""
+    lr_tag: str | None = None
+    layers: list[LayerReport] = field(default_factory=list)
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.kind]
+
+
+def fmt(value: float) -> str:
+    """A number in a reason: four significant digits, non-finite values spelled out."""
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}"
