@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import itertools
 
 from tui.judging.trends import noise_sigma
+
 from tui.sources.tensorboard.writer import EventWriter
 
 TAG_STYLES = [

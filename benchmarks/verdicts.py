@@ -29,9 +29,11 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
-from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize  # noqa: E402
+from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize
 
 WORK = os.path.join(HERE, "_work")
+
+
 def _find_deepobs() -> str:
     """``shared/deepobs-dev`` beside the repository (or above it), or $LOSSWATCH_DEEPOBS."""
     if os.environ.get("LOSSWATCH_DEEPOBS"):
@@ -159,9 +161,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = evaluate(suites, args.overrides, args.jobs)
     if args.runs:
         for r in rows:
-            print(f"{r.suite:8s} {r.run[:44]:44s} {r.kind:9s} onset={r.onset!s:4s} final={r.final:12s} "
-                  f"{' '.join(f'{k}@{v}' for k, v in sorted(r.first.items(), key=lambda kv: kv[1]))}"
-                  f"{'' if r.agree else '  CHECK!=REPLAY'}")
+            print(
+                f"{r.suite:8s} {r.run[:44]:44s} {r.kind:9s} onset={r.onset!s:4s} final={r.final:12s} "
+                f"{' '.join(f'{k}@{v}' for k, v in sorted(r.first.items(), key=lambda kv: kv[1]))}"
+                f"{'' if r.agree else '  CHECK!=REPLAY'}"
+            )
     summaries = {"all": summarize(rows)}
     for suite in suites:
         summaries[suite] = summarize([r for r in rows if r.suite == suite])

@@ -7,6 +7,7 @@ and alerts (``judge`` asserts it).
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -264,7 +265,7 @@ def test_any_chunking_gives_the_same_alerts(tmp_path):
         rng = np.random.default_rng(seed)
         store, engine, alerts = Store(), VerdictEngine("r"), []
         cuts = np.unique(np.concatenate(([0, 120], rng.integers(1, 120, 10))))
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
+        for lo, hi in itertools.pairwise(cuts):
             batch = Decoded()
             for tag, values in (("train_loss", train), ("val_loss", val)):
                 steps = np.arange(lo, hi)

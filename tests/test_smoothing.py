@@ -71,3 +71,19 @@ def test_online_smoother_matches():
     got = [online.add(v) for v in values]
     want = smooth(values, 0.6)
     assert got[0] == want[0] and got[1] == want[1] and math.isnan(got[2]) and got[3] == want[3]
+
+
+def test_ema_kernel_equals_online_smoother():
+    from tui import _scan
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(1.0, 0.3, 5000)
+    values[[10, 400, 401]] = [np.nan, np.inf, -np.inf]
+    for weight in (0.0, 0.6, 0.99, 1.0):
+        smoother = OnlineSmoother(weight)
+        expected = [smoother.add(v) for v in values.tolist()]
+        out = np.empty_like(values)
+        last, count = _scan.ema(values[:1234], out[:1234], weight, 0.0, 0)
+        last, count = _scan.ema(values[1234:], out[1234:], weight, last, count)
+        np.testing.assert_array_equal(out, np.asarray(expected))
+        assert (last, count) == (smoother.last, smoother.count)

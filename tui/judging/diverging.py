@@ -110,8 +110,14 @@ class Divergence:
         exploded = explosion(new, block.low_before, track.first, self.thresholds) & ~bad
         for i in np.flatnonzero(bad | exploded).tolist():
             index = block.start + i
-            events.append((track.step_at(index), order, f"{'nonfinite' if bad[i] else 'explode'}-{role}",
-                           (tag, index, float(new[i]), float(block.low_before[i]), track.first)))
+            events.append(
+                (
+                    track.step_at(index),
+                    order,
+                    f"{'nonfinite' if bad[i] else 'explode'}-{role}",
+                    (tag, index, float(new[i]), float(block.low_before[i]), track.first),
+                )
+            )
         for begin, back in spikes(track.values, block.start, block.end, track.range, self.thresholds):
             height = float(np.max(track.values[begin:back]))
             events.append((track.step_at(back), order, "spike", (tag, track.step_at(begin), height, back, role)))
@@ -147,7 +153,7 @@ class Divergence:
         self.active = False
 
     def _spike(self, step: int, payload: tuple[str, int, float, int, str]) -> list[Raised]:
-        tag, begin_step, height, back, role = payload
+        tag, begin_step, height, _back, _role = payload
         reason = f"{tag} jumped to {fmt(height)} at step {begin_step:,} and came back by step {step:,}"
         self.verdict.flags[Kind.SPIKE] = reason
         self.spike_left = SPIKE_SHOWN

@@ -19,10 +19,12 @@ from tui.judging.layers import layer_reports
 from tui.judging.pairing import Pair, pair_tags
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
-from tui.judging.windows import trailing_mean3
 from tui.judging.verdict import Alert, Verdict
+from tui.judging.windows import slope_z, trailing_mean3
 from tui.store import Run
 
+SLOPE_POINTS = 40
+"""The slope since validation's best is measured on at most this many of the latest points."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -138,10 +140,12 @@ class VerdictEngine:
         t = figures(self.train_at_val, chosen, counts, self.thresholds)
         train_first = _first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))
+        flat_share = _flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
         events: list[Event] = []
         for k, index in enumerate(chosen.tolist()):
             at = index - start
             best_index = int(block.best_index[at])
+            since = val.values[max(best_index + 1, index + 1 - SLOPE_POINTS) : index + 1] if best_index >= 0 else None
             moment = Moment(
                 index=index,
                 step=val.step_at(index),
@@ -151,9 +155,11 @@ class VerdictEngine:
                 best_index=best_index,
                 best_step=val.step_at(best_index) if best_index >= 0 else val.step_at(index),
                 mean=float(block.means[at]),
+                rise_slope_z=slope_z(since, float(v.noise[k])) if since is not None else float("nan"),
                 val_first=val.first,
                 train_first=train_first,
                 train_best=float(train_best[index]),
+                train_flat_share=float(flat_share[k]),
                 train_at_best=float(t_level_at(self.train_at_val, best_index)),
                 train_acc=float(self.train_acc_at_val[index]),
                 val_acc=float(self.val_acc_at_val[index]),
@@ -174,9 +180,23 @@ class VerdictEngine:
         events: list[Event] = []
         for k, index in enumerate(chosen.tolist()):
             moment = Moment(
-                index=index, step=train.step_at(index), val=None, train=t.row(k), best=nan, best_index=-1,
-                best_step=train.step_at(index), mean=nan, val_first=nan, train_first=train.first,
-                train_best=float(block.best[index - start]), train_at_best=nan, train_acc=nan, val_acc=nan, lr=None,
+                index=index,
+                step=train.step_at(index),
+                val=None,
+                train=t.row(k),
+                best=nan,
+                best_index=-1,
+                best_step=train.step_at(index),
+                mean=nan,
+                rise_slope_z=nan,
+                val_first=nan,
+                train_first=train.first,
+                train_best=float(block.best[index - start]),
+                train_flat_share=nan,
+                train_at_best=nan,
+                train_acc=nan,
+                val_acc=nan,
+                lr=None,
             )
             events.append((moment.step, 2, "judge", moment))
         return events
@@ -286,6 +306,25 @@ def _means3(values: np.ndarray, start: int) -> np.ndarray:
     """Three-point trailing means of ``values`` from index ``start`` on (the same numbers whatever ``start``)."""
     lead = values[max(0, start - 2) :]
     return trailing_mean3(lead)[len(lead) - (len(values) - start) :]
+
+
+def _flat_share(best: np.ndarray, first: float, judged_at: np.ndarray, tolerance: float) -> np.ndarray:
+    """For each judged point, the share of the curve so far spent within ``tolerance`` of the range of its best.
+
+    ``best`` is the running best level (non-increasing); a curve that dropped at once and then sat still has a
+    share near 1, one that learned until recently a small share.
+    """
+    out = np.full(len(judged_at), np.nan)
+    if not np.isfinite(first):
+        return out
+    for k, index in enumerate(judged_at.tolist()):
+        level = best[index]
+        span = first - level
+        if not (np.isfinite(level) and span > 0):
+            continue
+        reached = int(np.searchsorted(-best[: index + 1], -(level + tolerance * span), side="left"))
+        out[k] = (index - reached) / (index + 1)
+    return out
 
 
 def _first_finite(values: np.ndarray) -> float:

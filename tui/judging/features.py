@@ -75,7 +75,7 @@ FLAT_Z = 2.0
 def direction(moved: float, spread: float, scale: float, thresholds: Thresholds) -> str:
     """'falling' or 'rising' (a change that clears its standard error and matters against the range), 'flat' (shown
     to be within ``flat_range`` of the range, standard error included) or 'unclear' (too noisy to say either)."""
-    if not (moved == moved) or not (spread == spread):  # NaN: not enough points
+    if moved != moved or spread != spread:  # NaN: not enough points
         return "unclear"
     tolerance = thresholds.flat_range * scale
     needed = max(thresholds.trend_z * spread, tolerance)

@@ -38,9 +38,13 @@ class Moment:
     best_step: int
     mean: float
     """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
+    rise_slope_z: float
+    """Validation's slope since its best (points after it), in standard errors for its noise."""
     val_first: float
     train_first: float
     train_best: float
+    train_flat_share: float
+    """Share of the run so far that training has spent within ``flat_range`` of its best (stuck early: near 1)."""
     train_at_best: float
     """Training level when validation was at its best."""
     train_acc: float
@@ -62,7 +66,13 @@ class Judge:
         self.verdict = Verdict()
         self.val_direction = ""
         self.overfitting = False
+        """Validation's rise is confirmed now: the verdict is overfitting."""
         self.warned = False
+        """val-rising was announced for this onset."""
+        self._rang = False
+        """The overfitting bell rang for this onset."""
+        self._rearm_below = math.inf
+        """Validation must set a best below this level before the alerts ring again (a real improvement)."""
         self._rise_streak = 0
         self._slow_streak = 0
         self._recovered = 0
@@ -147,7 +157,7 @@ class Judge:
         assert m.val is not None
         t, flags = self.t, self.verdict.flags
         if m.best_index == m.index:  # a new best: whatever rose has come down again
-            self._rearm()
+            self._new_best(m.best)
             return []
         since = m.index - m.best_index
         rise = m.val.level - m.best
@@ -158,7 +168,14 @@ class Judge:
         train_held = self._train_held(m, train_range, rise / val_range)
         out: list[Raised] = []
         warn = since >= t.warn_after and rise >= t.warn_z * sigma and rise >= t.warn_range * val_range and train_held
-        alarm = since > t.warn_after and rise >= t.rise_z * sigma and rise >= t.rise_range * val_range and train_held
+        sloped = math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z
+        alarm = (
+            since > t.warn_after
+            and rise >= t.rise_z * sigma
+            and rise >= t.rise_range * val_range
+            and sloped
+            and train_held
+        )
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         reason = (
             f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
@@ -169,21 +186,33 @@ class Judge:
             self.overfitting = True
             flags.pop(Kind.VAL_RISING, None)
             self.verdict.kind, self.verdict.reason, self.verdict.onset_step = Kind.OVERFITTING, reason, m.step
-            out.append((m.step, Kind.OVERFITTING, self.pair.val or "", reason))
+            if not self._rang:
+                self._rang = True
+                self._hold(m.best - max(sigma, t.warn_range * val_range))
+                out.append((m.step, Kind.OVERFITTING, self.pair.val or "", reason))
         elif self.overfitting:
             self.verdict.reason = reason
         elif warn:
             flags[Kind.VAL_RISING] = reason
             if not self.warned:
                 self.warned = True
+                self._hold(m.best - max(sigma, t.warn_range * val_range))
                 out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
         return out
 
-    def _rearm(self) -> None:
-        self.overfitting = self.warned = False
+    def _hold(self, level: float) -> None:
+        """After an alert, ring again only once validation has improved on its best by its noise."""
+        self._rearm_below = min(self._rearm_below, level) if self._rearm_below < math.inf else level
+
+    def _new_best(self, best: float) -> None:
+        """Validation set a new best level: not overfitting now; the alerts re-arm if the improvement is real."""
+        self.overfitting = False
         self._rise_streak = 0
         self.verdict.onset_step = None
         self.verdict.flags.pop(Kind.VAL_RISING, None)
+        if best < self._rearm_below:
+            self._rearm_below = math.inf
+            self.warned = self._rang = False
 
     def _train_held(self, m: Moment, train_range: float, val_share: float) -> bool:
         """Training has not risen with validation since validation's best (rising together is not overfitting).
@@ -220,14 +249,22 @@ class Judge:
         return Kind.LEARNING, f"train {train_dir}, val {val_dir} {w}"
 
     def _plateau_or_converged(self, m: Moment, w: str, train_range: float) -> tuple[str, str]:
-        if train_range < self.t.learned_enough * _or0(m.train.noise) or train_range <= 0:
+        """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done."""
+        t = self.t
+        if train_range < t.learned_enough * _or0(m.train.noise) or train_range <= 0:
             return Kind.PLATEAU, f"both flat {w}, before training learned anything ({fmt(train_range)} of progress)"
         if m.lr is not None:
             now, largest = m.lr
-            if largest > 0 and now <= self.t.lr_decayed * largest:
+            if largest > 0 and now <= t.lr_decayed * largest:
                 return Kind.CONVERGED, f"both flat {w}; learning rate decayed to {fmt(now)} (from {fmt(largest)})"
             return Kind.PLATEAU, f"both flat {w}; learning rate still {fmt(now)}"
-        return Kind.CONVERGED, f"both flat {w}"
+        share = m.train_flat_share
+        if math.isfinite(share) and share >= t.stuck_share:
+            return Kind.PLATEAU, (
+                f"both flat {w}; training has been within {t.stuck_within:.1%} of its range from its best for "
+                f"{share:.0%} of the run"
+            )
+        return Kind.CONVERGED, f"both flat {w} after learning"
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
@@ -246,10 +283,10 @@ class Judge:
         self._streak = self._streak + 1 if kind == self._streak_kind else 1
         self._streak_kind = kind
         out: list[Raised] = []
-        if kind in (Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE) and self._streak >= t.confirm:
-            if kind not in self._raised:
-                self._raised.add(kind)
-                out.append((step, kind, self.pair.val or self.pair.train or "", reason))
+        alerting = kind in (Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE) and self._streak >= t.confirm
+        if alerting and kind not in self._raised:
+            self._raised.add(kind)
+            out.append((step, kind, self.pair.val or self.pair.train or "", reason))
         for other in list(self._raised):
             if other == kind:
                 self._away[other] = 0
@@ -278,9 +315,7 @@ class Judge:
             return []
         lead = (m.train_acc - m.val_acc) / m.train_acc
         flags = self.verdict.flags
-        reason = (
-            f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
-        )
+        reason = f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
         if lead > self.t.gap:
             flags[Kind.GAP] = reason
             if not self._gap_on:
@@ -313,7 +348,10 @@ class Judge:
         elif train_dir == "flat":
             kind, reason = self._plateau_or_converged(m, "(training curve only)", train_range)
         else:
-            kind, reason = Kind.LEARNING, f"train {train_dir} over the last {self._width(m)} points (no validation curve)"
+            kind, reason = (
+                Kind.LEARNING,
+                f"train {train_dir} over the last {self._width(m)} points (no validation curve)",
+            )
         v.kind, v.reason = kind, reason
         return self._confirmed(kind, m.step, reason)
 

@@ -54,45 +54,67 @@ class Meaning:
 MEANINGS: dict[Kind, Meaning] = {
     Kind.DIVERGING: Meaning(
         "learning rate too high, or a bad architecture or hyper-parameters",
-        verdict=True, bell=True, attention=True, style="bold red", severity=0,
+        verdict=True,
+        bell=True,
+        attention=True,
+        style="bold red",
+        severity=0,
     ),
     Kind.OVERFITTING: Meaning(
         "stop, or keep the best checkpoint; regularize, augment or get more data",
-        verdict=True, bell=True, attention=True, style="bold red", severity=1,
+        verdict=True,
+        bell=True,
+        attention=True,
+        style="bold red",
+        severity=1,
     ),
     Kind.UNSTABLE: Meaning(
         "learning rate too high or batch too small", verdict=True, attention=True, style="bold yellow", severity=2
     ),
     Kind.DATA_SUSPECT: Meaning(
         "check the dataset, the labels and the train/validation split",
-        verdict=True, attention=True, style="bold magenta", severity=3,
+        verdict=True,
+        attention=True,
+        style="bold magenta",
+        severity=3,
     ),
     Kind.PLATEAU: Meaning(
         "learning hit a bottleneck: lower the learning rate or change the batch size",
-        verdict=True, attention=True, style="yellow", severity=4,
+        verdict=True,
+        attention=True,
+        style="yellow",
+        severity=4,
     ),
     Kind.LEARNING: Meaning("keep training", verdict=True, style="green", severity=6),
     Kind.CONVERGED: Meaning("done: keep the best checkpoint", verdict=True, style="cyan", severity=7),
     Kind.WAITING: Meaning("not enough points yet to judge a trend", verdict=True, style="dim", severity=8),
     Kind.VAL_RISING: Meaning(
         "validation is rising since its best: watch it; if it goes on, keep the best checkpoint",
-        verdict=False, style="dark_orange", severity=5, shown="overfitting?",
+        verdict=False,
+        style="dark_orange",
+        severity=5,
+        shown="overfitting?",
     ),
     Kind.SPIKE: Meaning(
         "a one- or two-point excursion that came back: routine, unless it repeats", verdict=False, style="yellow"
     ),
     Kind.NOISY_VAL: Meaning(
         "not a concern: validation is noisy around a healthy trend; judge the trend, not single epochs",
-        verdict=False, style="dim",
+        verdict=False,
+        style="dim",
     ),
     Kind.WEIGHTS_STATIC: Meaning(
         "a frozen layer, vanishing gradients or a learning rate too low", verdict=False, style="yellow"
     ),
     Kind.DEAD_UNITS: Meaning(
-        "dead ReLUs: lower the learning rate, check initialisation, or try LeakyReLU/GELU", verdict=False, style="yellow"
+        "dead ReLUs: lower the learning rate, check initialisation, or try LeakyReLU/GELU",
+        verdict=False,
+        style="yellow",
     ),
     Kind.STALLED: Meaning("the job stopped writing: check whether it crashed or hung", verdict=False, style="yellow"),
-    Kind.GAP: Meaning("the model generalises poorly: regularize, augment or get more data", verdict=False, style="yellow"),
+    Kind.GAP: Meaning(
+        "the model generalises poorly: regularize, augment or get more data", verdict=False, style="yellow"
+    ),
     Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was", verdict=False, style="yellow"),
     Kind.BEHIND_PEERS: Meaning(
         "clearly worse than its sweep's peers at the same step: stop it to free the GPU", verdict=False, style="yellow"

@@ -8,8 +8,8 @@ import numpy as np
 
 from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import VerdictEngine
-from tui.judging.verdict import Alert
 from tui.judging.thresholds import Thresholds
+from tui.judging.verdict import Alert
 from tui.sources.points import Decoded
 from tui.store import Run, Store
 

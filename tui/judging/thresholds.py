@@ -45,6 +45,8 @@ class Thresholds:
     """Overfitting: validation's recent median this many noise deviations above its best level..."""
     rise_range: float = 0.02
     """...and this fraction of its range above it, training not risen meanwhile..."""
+    rise_slope_z: float = 0.0
+    """...its slope since the best this many standard errors above zero..."""
     rise_confirm: int = 2
     """...at this many validation points in a row (the bell)."""
     warn_z: float = 3.0
@@ -59,6 +61,10 @@ class Thresholds:
     """...and this fraction of the range, back within two points."""
     unstable_swing: float = 0.25
     """unstable: training noise above this fraction of its range, while not rising away."""
+    stuck_share: float = 0.75
+    """plateau (no learning rate logged): training has sat within ``stuck_within`` of its range from its best..."""
+    stuck_within: float = 0.0025
+    """...for at least ``stuck_share`` of the run (it dropped early, then stopped learning)."""
     lr_decayed: float = 0.5
     """converged (rather than plateau): the logged learning rate is below this fraction of its largest value."""
     learned_enough: float = 5.0

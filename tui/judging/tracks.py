@@ -28,7 +28,7 @@ class Track:
         """Lowest finite value so far (raw)."""
         self.low_index = -1
         self.best = math.inf
-        """Lowest mean of three consecutive points so far: the level the curve reached (one lucky point cannot set it)."""
+        """Lowest mean of three consecutive points so far: the level reached (one lucky point cannot set it)."""
         self.best_index = -1
         self.smoother = OnlineSmoother()
         self.smoothed = math.nan

@@ -1,0 +1,112 @@
+"""Window statistics give the same bits for one row or many, and a long run judged at once equals point by point."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui.judging.engine import VerdictEngine, judged
+from tui.judging.windows import median_rows, noise, rows, slope_z
+from tui.sources.points import Decoded
+from tui.store import Store
+
+finite_or_not = st.one_of(st.floats(-1e6, 1e6), st.sampled_from([math.nan, math.inf, -math.inf]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(finite_or_not, min_size=1, max_size=30), min_size=1, max_size=12).filter(
+        lambda table: len({len(row) for row in table}) == 1
+    )
+)
+def test_median_and_noise_of_many_rows_equal_each_row_alone(table):
+    windows = np.array(table, dtype=np.float64)
+    together_median, together_noise = median_rows(windows), noise(windows)
+    for i, row in enumerate(table):
+        finite = [v for v in row if math.isfinite(v)]
+        expected = float(np.median(finite)) if finite else math.nan
+        assert np.array_equal(median_rows(windows[i : i + 1]), [expected], equal_nan=True)
+        assert np.array_equal(together_median[i : i + 1], [expected], equal_nan=True)
+        assert np.array_equal(noise(windows[i : i + 1]), together_noise[i : i + 1], equal_nan=True)
+
+
+def test_noise_is_blind_to_a_linear_trend_and_to_one_spike():
+    rng = np.random.default_rng(0)
+    white = rng.normal(0, 0.1, 400)
+    trend = 5.0 - 0.03 * np.arange(400)
+    spiky = white.copy()
+    spiky[200] = 50.0
+    windows = rows(white + trend, np.array([399]), 400)
+    assert 0.09 < noise(windows)[0] < 0.11
+    assert noise(rows(spiky, np.array([399]), 400))[0] < 0.11
+
+
+def test_rows_pad_before_the_first_point():
+    out = rows(np.arange(5.0), np.array([1, 4]), 3)
+    assert np.array_equal(out, [[np.nan, 0.0, 1.0], [2.0, 3.0, 4.0]], equal_nan=True)
+
+
+def test_slope_since_the_best_is_unbiased_on_white_noise():
+    rng = np.random.default_rng(1)
+    zs = [slope_z(rng.normal(0, 1.0, 20), 1.0) for _ in range(2000)]
+    assert abs(np.mean(zs)) < 0.1 and 0.8 < np.std(zs) < 1.2  # a standard normal
+    assert slope_z(np.arange(20.0) * 0.5 + rng.normal(0, 1.0, 20), 1.0) > 5
+
+
+def test_every_point_is_judged_while_short_then_a_fixed_share():
+    assert np.array_equal(judged(np.arange(400)), np.arange(400))
+    long = judged(np.arange(400, 100_000))
+    assert 190 * math.log2(250) < len(long) < 210 * (math.log2(250) + 1)  # about 200 per doubling
+    assert np.array_equal(
+        judged(np.arange(400, 1000)), np.concatenate([judged(np.arange(400, 700)), judged(np.arange(700, 1000))])
+    )
+
+
+def _long_run(seed: int, n: int, nan_at: int | None = None) -> Decoded:
+    """Train falling; validation falling, then rising from 60 % of the run; accuracies too; every step logged."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(1, n + 1)
+    t = steps / n
+    train = 0.2 + np.exp(-5 * t) + rng.normal(0, 0.01, n)
+    val = 0.3 + np.exp(-5 * t) + 0.3 * np.maximum(t - 0.6, 0) + rng.normal(0, 0.02, n)
+    if nan_at is not None:
+        val[nan_at:] = np.nan
+    batch = Decoded()
+    batch.add_arrays("train/loss", steps * 4, steps, steps * 1.0, train)
+    batch.add_arrays("eval/loss", steps * 4 + 1, steps, steps * 1.0, val)
+    batch.add_arrays("train/acc", steps * 4 + 2, steps, steps * 1.0, 1 - train / 2)
+    batch.add_arrays("eval/acc", steps * 4 + 3, steps, steps * 1.0, 1 - val / 1.5)
+    return batch
+
+
+def _chunks(batch: Decoded, cuts: list[int]):
+    for lo, hi in zip([0, *cuts], [*cuts, None]):
+        part = Decoded()
+        for tag, (steps, walls, values) in batch.scalars.items():
+            part.add_arrays(tag, np.arange(len(steps))[lo:hi], steps[lo:hi], walls[lo:hi], values[lo:hi])
+        yield part
+
+
+def _judge(parts) -> tuple:
+    store, engine, alerts = Store(), VerdictEngine("r"), []
+    for part in parts:
+        store.apply("r", part)
+        alerts += engine.update(store.runs["r"])
+    v = engine.verdict
+    return repr(
+        ([(a.step, a.kind, a.reason) for a in alerts], (v.kind, v.reason, dict(v.flags), v.train, v.val, v.trend))
+    )
+
+
+@pytest.mark.parametrize(("seed", "n", "nan_at"), [(0, 3000, None), (1, 20_000, None), (2, 5000, 4900)])
+def test_a_long_run_read_at_once_equals_one_read_in_pieces(seed, n, nan_at):
+    batch = _long_run(seed, n, nan_at)
+    whole = _judge([batch])
+    assert "overfitting" in whole
+    rng = np.random.default_rng(seed)
+    cuts = sorted(set(rng.integers(1, n, 25).tolist()) | {1, 2, 399, 400, 401})
+    assert _judge(_chunks(batch, cuts)) == whole
