@@ -52,9 +52,14 @@ def test_rows_pad_before_the_first_point():
 
 def test_slope_since_the_best_is_unbiased_on_white_noise():
     rng = np.random.default_rng(1)
-    zs = [slope_z(rng.normal(0, 1.0, 20), 1.0) for _ in range(2000)]
+    noise = rng.normal(0, 1.0, 20 * 2000)
+    ends = np.arange(19, noise.size, 20)
+    zs = slope_z(noise, ends, np.full(len(ends), 20), np.ones(len(ends)))
     assert abs(np.mean(zs)) < 0.1 and 0.8 < np.std(zs) < 1.2  # a standard normal
-    assert slope_z(np.arange(20.0) * 0.5 + rng.normal(0, 1.0, 20), 1.0) > 5
+    rising = np.arange(20.0) * 0.5 + rng.normal(0, 1.0, 20)
+    assert slope_z(rising, np.array([19]), np.array([20]), np.ones(1))[0] > 5
+    one_by_one = [slope_z(noise, ends[i : i + 1], np.array([20]), np.ones(1))[0] for i in range(50)]
+    assert np.array_equal(zs[:50], one_by_one)
 
 
 def test_every_point_is_judged_while_short_then_a_fixed_share():

@@ -65,13 +65,18 @@ def spikes(values: np.ndarray, start: int, end: int, scale: float, thresholds: T
         if not len(begin):
             continue
         level = median_rows(rows(values, begin - 1, LEVEL_POINTS))
-        sigma = noise(rows(values, begin - 1, t.noise_window))
-        heights = np.min(np.stack([values[begin + k] for k in range(width)]), axis=0) - level
-        with np.errstate(invalid="ignore"):
-            high = (heights >= t.spike_z * sigma) & (heights >= t.spike_range * scale) & (heights > 0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            heights = np.min(np.stack([values[begin + k] for k in range(width)]), axis=0) - level
             came_back = values[back] - level < heights / 2.0
             before_low = values[begin - 1] - level < heights / 2.0
-        hits = np.flatnonzero(high & came_back & before_low)
+            # Cheap tests first; the noise (a window per point) only where they pass.
+            candidate = (heights > 0) & (heights >= t.spike_range * scale) & came_back & before_low
+        picked = np.flatnonzero(candidate)
+        if not len(picked):
+            continue
+        sigma = noise(rows(values, begin[picked] - 1, t.noise_window))
+        with np.errstate(invalid="ignore"):
+            hits = picked[heights[picked] >= t.spike_z * sigma]
         found += [(int(begin[i]), int(back[i])) for i in hits]
     return sorted(found, key=lambda pair: pair[1])
 

@@ -20,7 +20,7 @@ from tui.judging.pairing import Pair, pair_tags
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import slope_z, trailing_mean3
+from tui.judging.windows import median_rows, rows, slope_z, trailing_mean3
 from tui.store import Run
 
 SLOPE_POINTS = 40
@@ -141,11 +141,15 @@ class VerdictEngine:
         train_first = _first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))
         flat_share = _flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
+        best_indices = block.best_index[chosen - start]
+        since = np.where(best_indices >= 0, np.minimum(chosen - best_indices, SLOPE_POINTS), 0)
+        rise_z = slope_z(val.values[:end], chosen, since, v.noise)
+        train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
+        train_at_best[best_indices < 0] = np.nan
         events: list[Event] = []
         for k, index in enumerate(chosen.tolist()):
             at = index - start
             best_index = int(block.best_index[at])
-            since = val.values[max(best_index + 1, index + 1 - SLOPE_POINTS) : index + 1] if best_index >= 0 else None
             moment = Moment(
                 index=index,
                 step=val.step_at(index),
@@ -155,12 +159,12 @@ class VerdictEngine:
                 best_index=best_index,
                 best_step=val.step_at(best_index) if best_index >= 0 else val.step_at(index),
                 mean=float(block.means[at]),
-                rise_slope_z=slope_z(since, float(v.noise[k])) if since is not None else float("nan"),
+                rise_slope_z=float(rise_z[k]),
                 val_first=val.first,
                 train_first=train_first,
                 train_best=float(train_best[index]),
                 train_flat_share=float(flat_share[k]),
-                train_at_best=float(t_level_at(self.train_at_val, best_index)),
+                train_at_best=float(train_at_best[k]),
                 train_acc=float(self.train_acc_at_val[index]),
                 val_acc=float(self.val_acc_at_val[index]),
                 lr=self._lr(run, val.step_at(index)),
@@ -330,15 +334,6 @@ def _flat_share(best: np.ndarray, first: float, judged_at: np.ndarray, tolerance
 def _first_finite(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite[0]) if finite.size else float("nan")
-
-
-def t_level_at(values: np.ndarray, index: int) -> float:
-    """Median of the three points up to ``index`` (NaN before the first)."""
-    if index < 0:
-        return float("nan")
-    window = values[max(0, index - 2) : index + 1]
-    window = window[np.isfinite(window)]
-    return float(np.median(window)) if window.size else float("nan")
 
 
 def _seconds(value: float) -> str:

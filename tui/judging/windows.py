@@ -80,19 +80,21 @@ THEIL_SEN_EFFICIENCY = 1.1
 """Theil-Sen's slope has about 1.1 times the standard error of least squares on white noise (91 % efficient)."""
 
 
-def slope_z(values: np.ndarray, sigma: float) -> float:
-    """Theil-Sen slope of ``values`` (median of pairwise slopes) over its standard error for white noise ``sigma``.
+def slope_z(values: np.ndarray, ends: np.ndarray, counts: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """Theil-Sen slope over the ``counts[i]`` points ending at ``ends[i]``, in standard errors for noise ``sigmas[i]``.
 
-    Robust to a spike, exact (no sums), and unbiased for white noise when the points follow a chosen low point
-    rather than include it. NaN with fewer than three finite points or no noise.
+    The median of pairwise slopes: robust to a spike, exact (no sums), and unbiased for white noise when the
+    points follow a chosen low point rather than include it. NaN with fewer than three points or no noise.
     """
-    y = values[np.isfinite(values)]
-    x = np.flatnonzero(np.isfinite(values)).astype(np.float64)
-    k = y.size
-    if k < 3 or not sigma > 0:
-        return float("nan")
-    i, j = np.triu_indices(k, 1)
-    slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
-    span = float(x[-1] - x[0]) + 1.0
-    stderr = THEIL_SEN_EFFICIENCY * sigma * math.sqrt(12.0 / (k * (span * span - 1.0)))
-    return slope / stderr
+    out = np.full(len(ends), np.nan)
+    for k in np.unique(counts).tolist():
+        if k < 3:
+            continue
+        mine = np.flatnonzero(counts == k)
+        window = rows(values, ends[mine], k)
+        i, j = np.triu_indices(k, 1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            slopes = median_rows((window[:, j] - window[:, i]) / (j - i).astype(np.float64))
+            stderr = THEIL_SEN_EFFICIENCY * sigmas[mine] * math.sqrt(12.0 / (k * (k * k - 1.0)))
+            out[mine] = np.where(stderr > 0, slopes / stderr, np.nan)
+    return out
