@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import itertools
 
-from tui.judging.trends import noise_sigma
+from scoring import keras_patience, prechelt_gl
 
 from tui.sources.tensorboard.writer import EventWriter
 
@@ -294,67 +294,6 @@ def label(run: dict) -> dict:
     else:  # worse at the end than at its best, but not clearly: neither an alarm nor a silence is wrong
         result.update(kind="mild", best=best, rise=round(rise, 3))
     return result
-
-
-def keras_patience(val: list[float], patience: int = 5) -> int | None:
-    best, since = math.inf, 0
-    for i, v in enumerate(val):
-        if v < best:
-            best, since = v, 0
-        else:
-            since += 1
-            if since >= patience:
-                return i
-    return None
-
-
-HINDSIGHT = ((1.645, False), (3.0, False), (1.645, True), (3.0, True))
-"""The hindsight slope tests reported: (one-sided bound z, anchored), at a 5 % test per point and a strict one."""
-
-
-def hindsight_slope(val: list[float], onset: int, z: float, anchored: bool = False) -> int | None:
-    """Index at which a slope test that is *told* the onset would confirm the rise: a reference floor.
-
-    It knows what no online detector can: where the rise starts (the labelled onset) and the
-    noise (robust, from the second differences of the 30 points around the onset). From the
-    onset on it fits a least-squares line to the points since the onset and fires when the
-    slope clears ``z`` standard errors: the trend test behind the curve directions, given the
-    answer to the overfitting detector's hardest question. ``anchored`` also tells it the level
-    at the onset (the mean of the 5 points centred on it, two of them from the future), so the
-    line is pinned there and only its slope is estimated: about half the standard error with few
-    points, so earlier still, and noisier. Over 70 looks at flat white noise it fires in about
-    45 % of runs at z = 1.645 and 10 % at z = 3; anchored, about 48 % and 22 % (a low anchor
-    biases every look): ``tests/test_verdict_benchmark.py``. A floor on delay, not a usable detector.
-    """
-    x = np.asarray(val, dtype=np.float64)
-    sigma = noise_sigma(x[max(0, onset - 5) : onset + 25])
-    if not sigma > 0:
-        return None
-    anchor = float(np.mean(x[max(0, onset - 2) : onset + 3]))
-    for end in range(onset + 2, x.size):
-        y = x[onset : end + 1]
-        if not np.isfinite(y).all():
-            return None
-        if anchored:
-            t = np.arange(1, y.size, dtype=np.float64)
-            y = y[1:] - anchor
-        else:
-            t = np.arange(y.size, dtype=np.float64) - (y.size - 1) / 2.0
-        sxx = float(np.sum(t * t))
-        if float(np.sum(t * y)) / sxx > z * sigma / math.sqrt(sxx):
-            return end
-    return None
-
-
-def prechelt_gl(val: list[float], alpha: float = 5.0) -> int | None:
-    best = math.inf
-    for i, v in enumerate(val):
-        if not math.isfinite(v):
-            return i
-        best = min(best, v)
-        if 100 * (v / best - 1) > alpha:
-            return i
-    return None
 
 
 def build(outdir: str, seeds: int = 3) -> dict:

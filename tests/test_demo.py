@@ -22,7 +22,7 @@ def test_demo_jobs_produce_the_story(tmp_path: Path):
     assert monitor.verdict("bert-small-overfit").kind == "overfitting"
     assert monitor.verdict("lr-sweep/lr=0.3").kind == "diverging"
     assert any(math.isnan(v) for v in runs["lr-sweep/lr=0.3"].scalars["val/loss"].values)
-    assert monitor.verdict("resnet18-lr3e-4").kind == "learning"
+    assert monitor.verdict("resnet18-lr3e-4").kind in ("learning", "converged")  # healthy, whichever it reached
     kinds = {(a.run, a.kind) for a in alerts}
     assert ("tiny-val-set", "overfitting") not in kinds
     assert "noisy-val" in monitor.verdict("tiny-val-set").flags
