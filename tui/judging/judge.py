@@ -301,10 +301,12 @@ class Judge:
     def _flag_noisy(self, m: Moment, val_range: float, val_dir: str) -> None:
         assert m.val is not None
         flags, sigma = self.verdict.flags, m.val.noise
-        if val_range > 0 and math.isfinite(sigma) and sigma > self.t.noisy_ratio * val_range and val_dir != "rising":
+        large = val_range > 0 and math.isfinite(sigma) and sigma > self.t.noisy_ratio * val_range
+        if (large or val_dir == "unclear") and val_dir != "rising" and math.isfinite(sigma) and val_range > 0:
+            trend = "a trend its noise hides" if val_dir == "unclear" else f"a {val_dir} trend"
             flags[Kind.NOISY_VAL] = (
-                f"{self.pair.val} fluctuates by ±{fmt(sigma)} ({sigma / val_range:.0%} of its range) "
-                f"around a {val_dir} trend: not a concern"
+                f"{self.pair.val} fluctuates by ±{fmt(sigma)} ({sigma / val_range:.1%} of its range) "
+                f"around {trend}: not a concern"
             )
         else:
             flags.pop(Kind.NOISY_VAL, None)

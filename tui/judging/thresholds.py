@@ -70,7 +70,7 @@ class Thresholds:
     learned_enough: float = 5.0
     """data-suspect: training made less progress than this many noise deviations (it never learned)."""
     noisy_ratio: float = 0.15
-    """noisy-val: validation noise above this fraction of its range while its trend is not rising."""
+    """noisy-val: validation noise above this fraction of its range, or too large to tell its direction."""
     gap: float = 0.15
     """gap: train accuracy above validation accuracy by this fraction of the train accuracy."""
     static_change: float = 0.0001
