@@ -6,7 +6,7 @@ import math
 
 from rich.text import Text
 
-from tui.judging.kinds import VERDICT_STYLES
+from tui.judging.kinds import VERDICT_STYLES, shown
 from tui.text import printable
 
 
@@ -46,4 +46,6 @@ def name_text(name: str, limit: int | None = None, style: str = "") -> Text:
 
 
 def verdict_text(kind: str) -> Text:
-    return Text(kind, style=VERDICT_STYLES.get(kind, ""))
+    """A verdict (or the table's ``overfitting?``) in its style."""
+    label, style, _ = shown(kind)
+    return Text(label, style=style or VERDICT_STYLES.get(kind, ""))

@@ -21,7 +21,7 @@ from textual.widgets.data_table import ColumnKey
 from tui.app.format import age, best_at, name_text, number, steps, verdict_text
 from tui.columns import Fitted, fit_columns
 from tui.judging.engine import Verdict
-from tui.judging.kinds import BELL, VERDICT_STYLES, severity
+from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, severity, shown
 from tui.store import Run
 
 COLUMNS = [
@@ -87,7 +87,7 @@ class RunRow:
             best_step=v.best_step if v else None,
             since=v.since_best if v else None,
             trend=v.trend if v else "",
-            verdict=v.kind if v else "waiting",
+            verdict=shown(v.kind, v.flags)[0] if v else "waiting",
             flags=tuple(v.flags) if v else (),
             last_write=run.last_write,
             gone=run.gone,
@@ -223,7 +223,8 @@ class RunsTable(DataTable):
             for key, width in widths.items():
                 if width > natural[key]:
                     natural[key] = width
-        natural["verdict"] = max(natural["verdict"], *(cell_len(kind) for kind in VERDICT_STYLES))
+        labels = [*VERDICT_STYLES, *(m.shown for m in MEANINGS.values() if m.shown)]
+        natural["verdict"] = max(natural["verdict"], *(cell_len(label) for label in labels))
         natural["age"] = max(natural["age"], AGE_WIDTH)
         natural["run"] = min(natural["run"], NAME_MAX)
         # The vertical scrollbar's room is always kept, so a row more never pushes a column out.

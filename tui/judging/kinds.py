@@ -134,9 +134,28 @@ BELL = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.bel
 """Alerts that ring the terminal bell."""
 
 
+SHOWN_AS: dict[str, Kind] = {m.shown: kind for kind, m in MEANINGS.items() if m.shown}
+"""Table labels that stand for a kind (``overfitting?`` is the early warning)."""
+
+
+def shown(kind: str, flags: object = ()) -> tuple[str, str, int]:
+    """How the runs table shows a run's verdict: (label, style, severity).
+
+    The early warning takes the verdict's place while nothing worse is said (amber ``overfitting?``).
+    """
+    worse = (Kind.OVERFITTING, Kind.DIVERGING, Kind.UNSTABLE)
+    if Kind.VAL_RISING in flags and kind not in worse:  # type: ignore[operator]
+        kind = MEANINGS[Kind.VAL_RISING].shown
+    base = SHOWN_AS.get(kind, kind.split(":", 1)[0])
+    if base not in SEVERITY:
+        return str(kind), "", 9
+    known = MEANINGS[Kind(base)]
+    return known.shown or str(kind), known.style, known.severity
+
+
 def severity(kind: str) -> int:
-    """Where a verdict or flag sorts (lower needs attention sooner)."""
-    return meaning(kind).severity if kind.split(":", 1)[0] in SEVERITY else 9
+    """Where a verdict, flag or table label sorts (lower needs attention sooner)."""
+    return shown(kind)[2]
 
 
 def meaning(kind: str) -> Meaning:
