@@ -7,7 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from tui.judging.smoothing import OnlineSmoother, Smoothed, smooth
+from tui.judging.smoothing import DEFAULT_WEIGHT, OnlineSmoother, Smoothed
+
+
+def smooth(values, weight: float = DEFAULT_WEIGHT) -> np.ndarray:
+    """TensorBoard-smoothed copy of ``values``, in one go."""
+    return Smoothed(weight).extend(np.asarray(values, dtype=np.float64)).values
 
 
 def test_hand_worked_values_weight_0_6():

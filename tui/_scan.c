@@ -280,8 +280,9 @@ static PyObject *scan_crc32c(PyObject *self, PyObject *args) {
 
 
 /* ---- verdict engine kernels ----------------------------------------------------------------- */
-/* Same arithmetic, operation for operation, as the Python reference (tui/smoothing.py
- * OnlineSmoother, tui/onset.py OnsetDetector.add); tests/test_kernels.py checks bit equality. */
+/* Same arithmetic, operation for operation, as the Python reference (tui/judging/smoothing.py,
+ * OnlineSmoother.add); tests/test_smoothing.py checks bit equality. The verdicts themselves need no
+ * kernel: they are order statistics and element-wise NumPy (tui/judging/windows.py). */
 
 #include <math.h>
 
@@ -301,6 +302,7 @@ static PyObject *scan_ema(PyObject *self, PyObject *args) {
     const double *v = in.buf;
     double *o = out.buf;
     double one_minus_w = 1.0 - w;
+    Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!isfinite(v[i])) {
             o[i] = v[i];
@@ -310,237 +312,10 @@ static PyObject *scan_ema(PyObject *self, PyObject *args) {
         count++;
         o[i] = w != 1.0 ? last / (1.0 - pow(w, (double)count)) : last;
     }
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&in);
     PyBuffer_Release(&out);
     return Py_BuildValue("dL", last, count);
-}
-
-/* Insertion sort: a window is a few dozen values, where it beats qsort's indirect calls. */
-static void sort_small(double *a, Py_ssize_t n) {
-    for (Py_ssize_t i = 1; i < n; i++) {
-        double x = a[i];
-        Py_ssize_t j = i;
-        while (j > 0 && a[j - 1] > x) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
-}
-
-static Py_ssize_t lower_bound(const double *a, Py_ssize_t n, double x) {
-    Py_ssize_t lo = 0, hi = n;
-    while (lo < hi) {
-        Py_ssize_t mid = (lo + hi) / 2;
-        if (a[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
-/* In the sorted a[0..n), replace the value `out` (present) by `in`, keeping it sorted. */
-static void slide_sorted(double *a, Py_ssize_t n, double out, double in) {
-    Py_ssize_t i = lower_bound(a, n, out);
-    if (in >= out) {
-        while (i + 1 < n && a[i + 1] < in) {
-            a[i] = a[i + 1];
-            i++;
-        }
-    } else {
-        while (i > 0 && a[i - 1] > in) {
-            a[i] = a[i - 1];
-            i--;
-        }
-    }
-    a[i] = in;
-}
-
-static double bias(double points, double width) {
-    double x = points / width;
-    return sqrt(2.0 * log(x > 1.0 ? x : 1.0) / width);
-}
-
-/* onset_scan(values, start, sigmas, state, train_direction, params) -> (stop, fired)
- *
- * values: float64[] = recent points already seen (at least `window` of them, or all) followed by
- * the new ones from index `start`; sigmas: float64[] per new point. state: float64[8] =
- * [count, best_level, best_level_index, best_raw, cusum, fired, onset_current, 0], updated in
- * place. train_direction: 0 falling, 1 flat, 2 rising. params: float64[8] = [h, kappa, clip,
- * flat_factor, rise_min, window, level_width, reference_points]. Returns the index (into values)
- * just past the last point consumed, and whether that point fired an onset. */
-static PyObject *scan_onset(PyObject *self, PyObject *args) {
-    Py_buffer vb, sb, stb, pb;
-    Py_ssize_t start;
-    int direction;
-    if (!PyArg_ParseTuple(args, "y*ny*w*iy*", &vb, &start, &sb, &stb, &direction, &pb)) return NULL;
-    PyObject *result = NULL;
-    const double *v = vb.buf, *sig = sb.buf, *p = pb.buf;
-    double *st = stb.buf;
-    Py_ssize_t n = vb.len / 8;
-    if (stb.len / 8 < 8 || pb.len / 8 < 8 || start < 0 || start > n || sb.len / 8 < n - start) {
-        PyErr_SetString(PyExc_ValueError, "onset_scan: bad array sizes");
-        goto done;
-    }
-    double h = p[0], kappa = p[1], clip = p[2], flat_factor = p[3], rise_min = p[4];
-    Py_ssize_t window = (Py_ssize_t)p[5], level_width = (Py_ssize_t)p[6];
-    double reference = p[7];
-    long long count = (long long)st[0];
-    double best_level = st[1];
-    long long best_index = (long long)st[2];
-    double best_raw = st[3], cusum = st[4];
-    int fired = st[5] != 0.0;
-    double current_out = st[6];
-    int fired_now = 0;
-    Py_ssize_t i = start;
-    double since[64];
-    for (; i < n; i++) {
-        double value = v[i], sigma = sig[i - start];
-        long long index = count++;
-        if (!isfinite(value)) continue;
-        if (value < best_raw) best_raw = value;
-        if (index < level_width - 1 || i + 1 < level_width) continue;
-        double sum = 0.0;
-        for (Py_ssize_t k = i + 1 - level_width; k <= i; k++) sum += v[k];
-        double level = sum / (double)level_width;
-        if (level < best_level) {
-            best_level = level;
-            best_index = index;
-            cusum = 0.0;
-            fired = 0;
-            continue;
-        }
-        if (index < 5 || fired) continue;
-        if (!(sigma > 0)) continue;
-        double z = (value - best_level) / sigma;
-        double clipped = z > -clip ? z : -clip;
-        if (clipped > clip) clipped = clip;
-        double extra = bias((double)(count), (double)level_width) - bias(reference, (double)level_width);
-        double allowance = kappa + (extra > 0.0 ? extra : 0.0);
-        double next = cusum + clipped - allowance;
-        cusum = next > 0.0 ? next : 0.0;
-        if (direction == 2) continue;
-        double limit = direction == 0 ? h : h * flat_factor;
-        long long back = index - best_index < window ? index - best_index : window;
-        int m = 0;
-        for (Py_ssize_t k = i + 1 - (Py_ssize_t)back; k <= i && m < 64; k++)
-            if (k >= 0 && isfinite(v[k])) since[m++] = v[k];
-        double current = value;
-        if (m) {
-            sort_small(since, m);
-            current = m % 2 ? since[m / 2] : (since[m / 2 - 1] + since[m / 2]) / 2.0;
-        }
-        if (cusum > limit && current > best_level + rise_min * fabs(best_level)) {
-            fired = 1;
-            fired_now = 1;
-            current_out = current;
-            i++;
-            break;
-        }
-    }
-    st[0] = (double)count;
-    st[1] = best_level;
-    st[2] = (double)best_index;
-    st[3] = best_raw;
-    st[4] = cusum;
-    st[5] = fired;
-    st[6] = current_out;
-    result = Py_BuildValue("ni", i, fired_now);
-done:
-    PyBuffer_Release(&vb);
-    PyBuffer_Release(&sb);
-    PyBuffer_Release(&stb);
-    PyBuffer_Release(&pb);
-    return result;
-}
-
-/* rolling_sigma(values, width, basis, out) -> None
- *
- * out[i] = trends.noise_sigma(values[i - width + 1 : i + 1], autocorrelated=True) for every i >= width - 1
- * whose window holds only finite values; NaN where it does not (the caller computes those). basis:
- * float64[width * 3], row-major (width, 3): trends._fit_basis(width), the quadratic fit (unused below 5
- * points). Same operations, in the same order, as the NumPy reference (trends._noise_rows). */
-static PyObject *scan_rolling_sigma(PyObject *self, PyObject *args) {
-    Py_buffer vb, bb, ob;
-    Py_ssize_t width;
-    if (!PyArg_ParseTuple(args, "y*ny*w*", &vb, &width, &bb, &ob)) return NULL;
-    PyObject *result = NULL;
-    double *scratch = NULL;
-    Py_ssize_t n = vb.len / 8;
-    if (width < 3 || ob.len / 8 < n || (width >= 5 && bb.len != width * 3 * 8)) {
-        PyErr_SetString(PyExc_ValueError, "rolling_sigma: bad array sizes");
-        goto done;
-    }
-    const double *v = vb.buf, *basis = bb.buf;
-    double *out = ob.buf;
-    Py_ssize_t m = width - 2;
-    scratch = PyMem_Malloc(sizeof(double) * (size_t)(m + width));
-    if (scratch == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    double *d = scratch, *res = scratch + m; /* d: the window's |second differences|, sorted */
-    Py_ssize_t last_bad = -1; /* index of the newest non-finite value seen */
-    int sorted_is_previous = 0; /* d holds the previous window's values: slide it by one */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!isfinite(v[i])) last_bad = i;
-        if (i < width - 1) continue;
-        Py_ssize_t first = i - width + 1;
-        if (last_bad >= first) {
-            out[i] = NAN;
-            sorted_is_previous = 0;
-            continue;
-        }
-        const double *x = v + first;
-        if (sorted_is_previous) {
-            double leaving = fabs((x[1] - 2.0 * x[0]) + x[-1]);
-            double entering = fabs((x[m + 1] - 2.0 * x[m]) + x[m - 1]);
-            slide_sorted(d, m, leaving, entering);
-        } else {
-            for (Py_ssize_t j = 0; j < m; j++) d[j] = fabs((x[j + 2] - 2.0 * x[j + 1]) + x[j]);
-            sort_small(d, m);
-            sorted_is_previous = 1;
-        }
-        double median = m % 2 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2.0;
-        double spread = 1.4826 * median;
-        double rho = 0.0;
-        if (width >= 5) {
-            /* The quadratic fit: the three projections, then the two sums, each run as independent
-             * chains side by side; each chain adds in the reference's order, so the rounding is the same. */
-            double c0 = 0.0, c1 = 0.0, c2 = 0.0;
-            for (Py_ssize_t t = 0; t < width; t++) {
-                const double *b = basis + t * 3;
-                c0 += x[t] * b[0];
-                c1 += x[t] * b[1];
-                c2 += x[t] * b[2];
-            }
-            for (Py_ssize_t t = 0; t < width; t++) {
-                const double *b = basis + t * 3;
-                res[t] = ((x[t] - c0 * b[0]) - c1 * b[1]) - c2 * b[2];
-            }
-            double energy = res[0] * res[0], lagged = 0.0;
-            for (Py_ssize_t t = 1; t < width; t++) {
-                energy += res[t] * res[t];
-                lagged += res[t] * res[t - 1];
-            }
-            double raw = energy > 0.0 ? lagged / energy : 0.0;
-            /* trends._lag1_rows: corrected for the short window's bias (_RHO_OFFSET, _RHO_SHRINK, _RHO_SHRINK_FLOOR),
-             * capped at RHO_CAP */
-            double shrink = 1.0 - 7.0 / (double)width;
-            rho = (raw + 3.0 / (double)width) / (shrink > 0.3 ? shrink : 0.3);
-            if (rho < 0.0) rho = 0.0;
-            if (rho > 0.5) rho = 0.5;
-        }
-        out[i] = spread / sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho);
-    }
-    for (Py_ssize_t i = 0; i < n && i < width - 1; i++) out[i] = NAN;
-    result = Py_None;
-    Py_INCREF(result);
-done:
-    PyMem_Free(scratch);
-    PyBuffer_Release(&vb);
-    PyBuffer_Release(&bb);
-    PyBuffer_Release(&ob);
-    return result;
 }
 
 /* ---- read-only mappings (tui/shipping.py) ------------------------------------------------------ */
@@ -612,8 +387,6 @@ static PyMethodDef methods[] = {
     {"decode_scalars", scan_decode_scalars, METH_VARARGS, "Decode simple_value scalar events."},
     {"crc32c", scan_crc32c, METH_VARARGS, "CRC32C of a bytes-like object."},
     {"ema", scan_ema, METH_VARARGS, "TensorBoard's debiased exponential moving average, continued."},
-    {"onset_scan", scan_onset, METH_VARARGS, "The overfitting onset detector over a block of points."},
-    {"rolling_sigma", scan_rolling_sigma, METH_VARARGS, "The onset detector's noise estimate over every window."},
 #ifdef HAVE_MAPPED
     {"map_readonly", scan_map_readonly, METH_VARARGS, "A read-only mapping of a file that holds no descriptor."},
 #endif

@@ -68,10 +68,10 @@ def verdict_table() -> Table:
     table.add_column("advice")
     for train, val, verdict in TABLE:
         table.add_row(train, val, Text(verdict, style=VERDICT_STYLES.get(verdict, "")), ADVICE[verdict])
-    in_table = {verdict for _, _, verdict in TABLE}
-    for verdict, style in VERDICT_STYLES.items():
-        if verdict not in in_table and verdict in ADVICE:
-            table.add_row("", "", Text(verdict, style=style), ADVICE[verdict])
+    in_table = {str(kind) for _, _, kind in TABLE}
+    for other, style in VERDICT_STYLES.items():
+        if other not in in_table and other in ADVICE:
+            table.add_row("", "", Text(other, style=style), ADVICE[other])
     for flag, advice in ADVICE.items():
         if flag not in VERDICT_STYLES:
             table.add_row("", "", Text(flag, style="dim"), advice)

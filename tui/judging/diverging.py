@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +31,28 @@ Raised = tuple[int, str, str, str]
 """(step, kind, tag, reason) of an alert before it gets the run's name and advice."""
 Event = tuple[int, int, str, object]
 """(step, order among events of one step, kind, payload): what the engine processes in step order."""
+
+
+@dataclass(frozen=True)
+class Blowup:
+    """A non-finite or exploding point of a loss curve."""
+
+    tag: str
+    index: int
+    value: float
+    low: float
+    """The curve's lowest point before it."""
+    first: float
+
+
+@dataclass(frozen=True)
+class Spike:
+    """An excursion of one or two points that came back."""
+
+    tag: str
+    begin_step: int
+    height: float
+
 
 SPIKE_SHOWN = 10
 """Judgements the spike flag stays beside the verdict after the spike came back."""
@@ -115,33 +138,30 @@ class Divergence:
         exploded = explosion(new, block.low_before, track.first, self.thresholds) & ~bad
         for i in np.flatnonzero(bad | exploded).tolist():
             index = block.start + i
-            events.append(
-                (
-                    track.step_at(index),
-                    order,
-                    f"{'nonfinite' if bad[i] else 'explode'}-{role}",
-                    (tag, index, float(new[i]), float(block.low_before[i]), track.first),
-                )
-            )
+            kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
+            blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first)
+            events.append((track.step_at(index), order, kind, blowup))
         for begin, back in spikes(track.values, block.start, block.end, track.range, self.thresholds):
             height = float(np.max(track.values[begin:back]))
-            events.append((track.step_at(back), order, "spike", (tag, track.step_at(begin), height, back, role)))
+            events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))
         return events
 
     # ---- processing, in step order -------------------------------------------------------
 
     def on_event(self, step: int, kind: str, payload: object) -> list[Raised]:
-        if kind == "spike":
-            return self._spike(step, payload)  # type: ignore[arg-type]
-        tag, index, value, low, first = payload  # type: ignore[misc]
+        if isinstance(payload, Spike):
+            return self._spike(step, payload)
+        assert isinstance(payload, Blowup)
+        b = payload
         if kind.startswith("nonfinite"):
-            return self.enter(step, tag, f"{tag} is {value} at step {step:,}")
+            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
-            previous, self._val_exploded_at = self._val_exploded_at, index
-            if previous != index - 1:
+            previous, self._val_exploded_at = self._val_exploded_at, b.index
+            if previous != b.index - 1:
                 return []  # one point alone may be a glitch of the evaluation: wait for the next
-        times = f"{value / low:.0f}x its lowest {fmt(low)}" if low > 0 else f"from its lowest {fmt(low)}"
-        return self.enter(step, tag, f"{tag} exploded to {fmt(value)} at step {step:,}, {times} (start {fmt(first)})")
+        times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
+        reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
+        return self.enter(step, b.tag, reason)
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
         """Diverged: the verdict says so; the bell rings once per blow-up."""
@@ -157,12 +177,13 @@ class Divergence:
         """The curves came back into their range: judged afresh; a new blow-up rings again."""
         self.active = False
 
-    def _spike(self, step: int, payload: tuple[str, int, float, int, str]) -> list[Raised]:
-        tag, begin_step, height, _back, _role = payload
-        reason = f"{tag} jumped to {fmt(height)} at step {begin_step:,} and came back by step {step:,}"
+    def _spike(self, step: int, spike: Spike) -> list[Raised]:
+        reason = (
+            f"{spike.tag} jumped to {fmt(spike.height)} at step {spike.begin_step:,} and came back by step {step:,}"
+        )
         self.verdict.flags[Kind.SPIKE] = reason
         self.spike_left = SPIKE_SHOWN
-        return [(step, Kind.SPIKE, tag, reason)]
+        return [(step, Kind.SPIKE, spike.tag, reason)]
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:

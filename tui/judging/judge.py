@@ -335,6 +335,8 @@ class Judge:
     def _lone(self, m: Moment, train_dir: str, train_range: float, divergence: Divergence) -> list[Raised]:
         """No validation curve: learning, unstable or plateau from training alone (never a bell for a trend)."""
         v, t = self.verdict, self.t
+        kind: str
+        reason: str
         if divergence.active:
             back = _finite(m.train.level) and not regressed(m.train.level, m.train_best, m.train_first, t.regress)
             self._recovered = self._recovered + 1 if back else 0

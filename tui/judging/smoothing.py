@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
-try:
-    from tui import _scan
-except ImportError:  # built without a C compiler: the smoothers loop in Python
-    _scan = None
+
+def _compiled() -> ModuleType | None:
+    try:
+        from tui import _scan
+    except ImportError:  # built without a C compiler: the smoothers loop in Python
+        return None
+    return _scan
+
+
+_scan = _compiled()
 
 DEFAULT_WEIGHT = 0.6
 
@@ -63,8 +70,8 @@ class Smoothed:
         w = self.weight
         one_minus_w = 1.0 - w
         last, count = self.last, self.count
-        out = []
-        append = out.append
+        smoothed: list[float] = []
+        append = smoothed.append
         for v in values.tolist():
             if v - v == 0.0:  # finite
                 last = last * w + one_minus_w * v
@@ -73,12 +80,7 @@ class Smoothed:
             else:
                 append(v)
         self.last, self.count = last, count
-        return np.asarray(out, dtype=np.float64)
-
-
-def smooth(values, weight: float = DEFAULT_WEIGHT) -> np.ndarray:
-    """TensorBoard-smoothed copy of ``values``."""
-    return Smoothed(weight).extend(np.asarray(values, dtype=np.float64)).values
+        return np.asarray(smoothed, dtype=np.float64)
 
 
 class OnlineSmoother:

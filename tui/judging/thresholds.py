@@ -104,8 +104,10 @@ def _coerce(name: str, value: object) -> object:
         known = ", ".join(f.name for f in fields(Thresholds))
         raise ConfigError(f"unknown setting {name!r} (known: {known})")
     kind = int if field.type in (int, "int") else float
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"setting {name!r} needs a number, got {value!r}")
     try:
-        number = kind(value)  # type: ignore[arg-type]
+        number = kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}") from None
     if number < 0:
