@@ -43,6 +43,8 @@ class Blowup:
     low: float
     """The curve's lowest point before it."""
     first: float
+    train_falling: bool = False
+    """(Validation only) training fell at the same time: an evaluation glitch is possible, so wait for a second."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ def explosion(values: np.ndarray, low_before: np.ndarray, first: float, threshol
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         scale = np.maximum(first - low_before, t.explode_floor * abs(first))
         ranges = (values - low_before) / np.where(scale > 0, scale, np.inf)
-        by_ratio = (low_before > 0) & (values > first) & (values >= t.explode_ratio * low_before)
+        # Positive losses: many times the lowest point, and above half the start (back more than half-way
+        # to it, counting from zero: for a positive loss, zero is the floor any progress is made towards).
+        by_ratio = (low_before > 0) & (values > t.regress * first) & (values >= t.explode_ratio * low_before)
         return np.isfinite(low_before) & ((ranges >= t.explode_ranges) | by_ratio)
 
 
@@ -125,10 +129,10 @@ class Divergence:
         block = track.consume(steps, values, len(values))
         return block, self._events(track, block, self.pair.train or "", "train")
 
-    def val_events(self, track: Track, block: Block) -> list[Event]:
-        return self._events(track, block, self.pair.val or "", "val")
+    def val_events(self, track: Track, block: Block, train: Track) -> list[Event]:
+        return self._events(track, block, self.pair.val or "", "val", train)
 
-    def _events(self, track: Track, block: Block, tag: str, role: str) -> list[Event]:
+    def _events(self, track: Track, block: Block, tag: str, role: str, train: Track | None = None) -> list[Event]:
         if not len(block):
             return []
         new = track.values[block.start : block.end]
@@ -139,7 +143,8 @@ class Divergence:
         for i in np.flatnonzero(bad | exploded).tolist():
             index = block.start + i
             kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
-            blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first)
+            falling = train is not None and _fell_by(train, track.step_at(index))
+            blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first, falling)
             events.append((track.step_at(index), order, kind, blowup))
         for begin, back in spikes(track.values, block.start, block.end, track.range, self.thresholds):
             height = float(np.max(track.values[begin:back]))
@@ -157,8 +162,8 @@ class Divergence:
             return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
-            if previous != b.index - 1:
-                return []  # one point alone may be a glitch of the evaluation: wait for the next
+            if b.train_falling and previous != b.index - 1:
+                return []  # training still fell: one point alone may be a glitch of the evaluation, wait
         times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
         reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
         return self.enter(step, b.tag, reason)
@@ -184,6 +189,15 @@ class Divergence:
         self.verdict.flags[Kind.SPIKE] = reason
         self.spike_left = SPIKE_SHOWN
         return [(step, Kind.SPIKE, spike.tag, reason)]
+
+
+def _fell_by(train: Track, step: int) -> bool:
+    """Whether training's last point at or before ``step`` is below the one before it."""
+    end = int(np.searchsorted(train.steps[: train.count], step, side="right"))
+    if end < 2:
+        return False
+    last, before = train.values[end - 1], train.values[end - 2]
+    return bool(np.isfinite(last) and np.isfinite(before) and last < before)
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
 from tui.judging.features import aligned, figures
 from tui.judging.judge import Judge, Moment
@@ -20,7 +21,7 @@ from tui.judging.pairing import Pair, pair_tags
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import median_rows, rows, slope_z, trailing_mean3
+from tui.judging.windows import median_rows, noise, rows, slope_z, trailing_mean3
 from tui.store import Run
 
 SLOPE_POINTS = 40
@@ -70,6 +71,7 @@ class VerdictEngine:
         self._train_means = np.empty(0)
         """Three-point means of ``train_at_val`` (its best level is their running minimum)."""
         self.judge = Judge(self.thresholds, pair)
+        self.cusum = Cusum(self.thresholds.cusum_kappa, self.thresholds.cusum_clip)
         self.divergence = Divergence(self.thresholds, pair)
         flags = {k: v for k, v in self.verdict.flags.items() if ":" in k or k in (Kind.STALLED,)}
         self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val, lr_tag=pair.learning_rate, flags=flags)
@@ -100,7 +102,7 @@ class VerdictEngine:
             steps, values, _ = val.arrays()
             start = self.val.count
             block = self.val.consume(steps, values, len(values))
-            events += self.divergence.val_events(self.val, block)
+            events += self.divergence.val_events(self.val, block, self.train)
             if len(block):
                 events += self._judgements(run, start, block)
         elif train_block is not None and len(train_block):
@@ -132,7 +134,11 @@ class VerdictEngine:
         self.train_acc_at_val = np.concatenate((self.train_acc_at_val, self._at_val(run, self.pair.train_acc, start)))
         self.val_acc_at_val = np.concatenate((self.val_acc_at_val, self._at_val(run, self.pair.val_acc, start)))
         self._train_means = np.concatenate((self._train_means, _means3(self.train_at_val, start)))
-        chosen = judged(np.arange(start, end))
+        all_new = np.arange(start, end)
+        sums, levels5, _ = self.cusum.extend(
+            val.values[start:end], noise(rows(val.values, all_new, self.thresholds.noise_window))
+        )
+        chosen = judged(all_new)
         if not len(chosen):
             return []
         counts = chosen + 1
@@ -160,6 +166,8 @@ class VerdictEngine:
                 best_step=val.step_at(best_index) if best_index >= 0 else val.step_at(index),
                 mean=float(block.means[at]),
                 rise_slope_z=float(rise_z[k]),
+                cusum=float(sums[at]),
+                cusum_best=float(levels5[at]),
                 val_first=val.first,
                 train_first=train_first,
                 train_best=float(train_best[index]),
@@ -193,6 +201,8 @@ class VerdictEngine:
                 best_step=train.step_at(index),
                 mean=nan,
                 rise_slope_z=nan,
+                cusum=nan,
+                cusum_best=nan,
                 val_first=nan,
                 train_first=train.first,
                 train_best=float(block.best[index - start]),

@@ -40,6 +40,10 @@ class Moment:
     """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
     rise_slope_z: float
     """Validation's slope since its best (points after it), in standard errors for its noise."""
+    cusum: float
+    """Accumulated evidence of a rise above the best five-point mean (``cusum.Cusum``)."""
+    cusum_best: float
+    """That best five-point mean."""
     val_first: float
     train_first: float
     train_best: float
@@ -169,13 +173,9 @@ class Judge:
         out: list[Raised] = []
         warn = since >= t.warn_after and rise >= t.warn_z * sigma and rise >= t.warn_range * val_range and train_held
         sloped = math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z
-        alarm = (
-            since > t.warn_after
-            and rise >= t.rise_z * sigma
-            and rise >= t.rise_range * val_range
-            and sloped
-            and train_held
-        )
+        level_test = rise >= t.rise_z * sigma and sloped
+        accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
+        alarm = since > t.warn_after and rise >= t.rise_range * val_range and train_held and (level_test or accumulated)
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         reason = (
             f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
@@ -222,8 +222,16 @@ class Judge:
         """
         if not _finite(m.train.level, m.train_at_best):
             return False
-        noise = 2.0 * m.train.noise if math.isfinite(m.train.noise) else 0.0
-        return m.train.level - m.train_at_best <= max(noise, TRAIN_SHARE * val_share * train_range)
+        risen = m.train.level - m.train_at_best
+        if risen <= 0:
+            return True
+        if not train_range > 0:
+            return False
+        noise = 2.0 * m.train.noise / train_range if math.isfinite(m.train.noise) else 0.0
+        # Its noise may hide a small rise, but training never rises by half as much as validation did
+        # (nor by a quarter of its range: validation undoing more than its progress is no licence).
+        share = min(val_share, 1.0)
+        return risen / train_range <= min(max(TRAIN_SHARE * share, noise), 0.5 * share)
 
     def _train_words(self, m: Moment, train_range: float) -> str:
         if not _finite(m.train.level, m.train_at_best):

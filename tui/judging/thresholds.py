@@ -47,6 +47,11 @@ class Thresholds:
     """...and this fraction of its range above it, training not risen meanwhile..."""
     rise_slope_z: float = 0.0
     """...its slope since the best this many standard errors above zero..."""
+    cusum_h: float = 5.0
+    """...or (slow rises) the CUSUM of validation above its best five-point mean, in noise deviations, above this,
+    each point counting its excess clipped to ±``cusum_clip`` minus ``cusum_kappa`` (``cusum.py``)..."""
+    cusum_kappa: float = 2.0
+    cusum_clip: float = 3.0
     rise_confirm: int = 2
     """...at this many validation points in a row (the bell)."""
     warn_z: float = 3.0

@@ -1,0 +1,62 @@
+"""Evidence of a slow rise, accumulated point by point: a one-sided CUSUM of validation above its best.
+
+Page's CUSUM is the classic sequential test for a persistent upward shift. It catches what the level
+test (``Judge._rise``) is slow to see: a rise of a fraction of the noise per epoch, which no single
+recent median shows but which adds up. Each validation point adds ``clip((v - best) / noise, ±clip)``
+minus an allowance; the sum never goes below zero and starts afresh at each new best, the best being
+the lowest mean of five consecutive points (a minimum of many noisy means sits below the true level,
+which the allowance pays for; on long curves it grows with the number of means, see ``allowance``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LEVEL_POINTS = 5
+"""Consecutive points whose mean may set the best level."""
+REFERENCE_POINTS = 80
+"""Curve length the allowance is set for; beyond it the allowance grows with the minimum's selection bias."""
+
+
+def allowance(kappa: float, count: int) -> float:
+    """``kappa``, plus how much lower the best of ``count`` five-point means sits beyond what 80 points give."""
+
+    def bias(points: float) -> float:
+        return math.sqrt(2.0 * math.log(max(points / LEVEL_POINTS, 1.0)) / LEVEL_POINTS)
+
+    return kappa + max(0.0, bias(count) - bias(REFERENCE_POINTS))
+
+
+class Cusum:
+    """The running sum of one validation curve, consumed in order (any chunking gives the same sums)."""
+
+    def __init__(self, kappa: float, clip: float) -> None:
+        self.kappa, self.clip = kappa, clip
+        self.count = 0
+        self.best = math.inf
+        self.best_index = -1
+        self.sum = 0.0
+        self._recent: list[float] = []
+
+    def extend(self, values: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Consume points; return the sum, the best level and its index after each one."""
+        n = len(values)
+        sums, bests, indices = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
+        recent, clip = self._recent, self.clip
+        for k, (value, sigma) in enumerate(zip(values.tolist(), sigmas.tolist(), strict=True)):
+            index = self.count
+            self.count += 1
+            recent.append(value)
+            if len(recent) > LEVEL_POINTS:
+                del recent[0]
+            if len(recent) == LEVEL_POINTS and all(math.isfinite(v) for v in recent):
+                level = (recent[0] + recent[1] + recent[2] + recent[3] + recent[4]) / LEVEL_POINTS
+                if level < self.best:
+                    self.best, self.best_index, self.sum = level, index, 0.0
+            if index != self.best_index and math.isfinite(value) and sigma > 0 and math.isfinite(self.best):
+                step = min(max((value - self.best) / sigma, -clip), clip) - allowance(self.kappa, self.count)
+                self.sum = max(0.0, self.sum + step)
+            sums[k], bests[k], indices[k] = self.sum, self.best, self.best_index
+        return sums, bests, indices
