@@ -108,7 +108,8 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
         return Scored(suite, name, label["kind"], label.get("onset"), final="missing", check="missing", agree=False)
     check_verdict = monitor.verdict(".")
     alerts, engine = replay(run, thresholds)
-    val_steps = label.get("val_steps") or run.scalars[engine.verdict.val_tag].steps.tolist()
+    judged_tag = engine.verdict.val_tag if engine.verdict.val_tag in run.scalars else engine.verdict.train_tag
+    val_steps = label.get("val_steps") or (run.scalars[judged_tag].steps.tolist() if judged_tag else [])
     first: dict[str, int] = {}
     for alert in alerts:
         first.setdefault(alert.kind, _val_index(val_steps, alert.step))

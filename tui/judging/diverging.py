@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui.judging.kinds import Kind
-from tui.judging.pairing import Pair
+from tui.judging.pairing import Pair, is_per_batch
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Verdict, fmt
@@ -74,13 +74,14 @@ def explosion(values: np.ndarray, low_before: np.ndarray, first: float, threshol
         return np.isfinite(low_before) & ((ranges >= t.explode_ranges) | by_ratio)
 
 
-def spikes(values: np.ndarray, start: int, end: int, scale: float, thresholds: Thresholds) -> list[tuple[int, int]]:
+def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[tuple[int, int]]:
     """(first index, return index) of each one- or two-point spike that came back at an index in [start, end).
 
-    ``scale`` is the curve's range. A spike leaves a level (median of the five points before it) by
+    A spike leaves a level (median of the five points before it) by
     ``spike_z`` noise deviations and ``spike_range`` of the range, and the return is below half of it.
     """
     t = thresholds
+    values = track.values
     found: list[tuple[int, int]] = []
     returns = np.arange(max(start, LEVEL_POINTS + 2), end)
     if not len(returns):
@@ -97,6 +98,7 @@ def spikes(values: np.ndarray, start: int, end: int, scale: float, thresholds: T
             came_back = values[back] - level < heights / 2.0
             before_low = values[begin - 1] - level < heights / 2.0
             # Cheap tests first; the noise (a window per point) only where they pass.
+            scale = track.ranges(begin - 1)  # the progress made before the excursion
             candidate = (heights > 0) & (heights >= t.spike_range * scale) & came_back & before_low
         picked = np.flatnonzero(candidate)
         if not len(picked):
@@ -119,14 +121,18 @@ class Divergence:
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
         self.spike_left = 0
+        self.train_confirms = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
+        """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
+        explosion of one point is believed only when the next point is exploded too."""
+        self._train_exploded_at = -2
         """Judgements the spike flag still shows for."""
         self._val_exploded_at = -2
 
     # ---- events found in bulk ------------------------------------------------------------
 
-    def train_events(self, track: Track, steps: np.ndarray, values: np.ndarray) -> tuple[Block, list[Event]]:
-        """Consume the training curve's new points; non-finite and exploding ones become events."""
-        block = track.consume(steps, values, len(values))
+    def train_events(self, track: Track, steps: np.ndarray, values: np.ndarray, upto: int) -> tuple[Block, list[Event]]:
+        """Consume the training curve's points up to ``upto``; non-finite and exploding ones become events."""
+        block = track.consume(steps, values, upto)
         return block, self._events(track, block, self.pair.train or "", "train")
 
     def val_events(self, track: Track, block: Block, train: Track) -> list[Event]:
@@ -146,7 +152,7 @@ class Divergence:
             falling = train is not None and _fell_by(train, track.step_at(index))
             blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first, falling)
             events.append((track.step_at(index), order, kind, blowup))
-        for begin, back in spikes(track.values, block.start, block.end, track.range, self.thresholds):
+        for begin, back in spikes(track, block.start, block.end, self.thresholds):
             height = float(np.max(track.values[begin:back]))
             events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))
         return events
@@ -164,6 +170,10 @@ class Divergence:
             previous, self._val_exploded_at = self._val_exploded_at, b.index
             if b.train_falling and previous != b.index - 1:
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
+        if kind == "explode-train":
+            previous, self._train_exploded_at = self._train_exploded_at, b.index
+            if self.train_confirms and previous != b.index - 1:
+                return []  # one batch alone
         times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
         reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
         return self.enter(step, b.tag, reason)

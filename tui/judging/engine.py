@@ -58,6 +58,9 @@ class VerdictEngine:
         self.val_pattern = val_pattern
         self._tags_seen = 0
         self._histogram_steps: dict[str, int] = {}
+        self._schedule: list[tuple[int, Pair]] = [(0, Pair())]
+        self._reached = -1
+        """Step up to which the pair schedule's earlier segments were judged."""
         self.verdict = Verdict()
         self._reset(Pair())
 
@@ -83,42 +86,62 @@ class VerdictEngine:
         """Consume the run's new points; return the alerts they raise (none if ``silent``)."""
         if len(run.scalars) != self._tags_seen:
             self._tags_seen = len(run.scalars)
-            pair = pair_tags(run.scalars, self.train_pattern, self.val_pattern)
-            if pair != self.pair:
-                self._reset(pair)
+            self._schedule = pair_schedule(run, self.train_pattern, self.val_pattern)
         if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
             self._reset(self.pair)
+            self._reached = -1
             self.update(run, silent=True)
             return []
+        raised: list[Raised] = []
+        # The pair a live reader had at each step: a curve that starts later (the first validation point
+        # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
+        for k, (_begins, pair) in enumerate(self._schedule):
+            ends = self._schedule[k + 1][0] if k + 1 < len(self._schedule) else None
+            if ends is not None and ends <= self._reached:
+                continue  # a segment already judged
+            if pair != self.pair:
+                self._reset(pair)
+            raised += self._consume(run, ends)
+            if ends is None:
+                break
+            self._reached = ends
+        raised += self._layers(run)
+        self._refresh_numbers(run)
+        return [] if silent else [self._alert(*r) for r in raised]
+
+    def _consume(self, run: Run, before: int | None) -> list[Raised]:
+        """Judge the paired curves' new points (those at steps below ``before``, if given), in step order."""
         events: list[Event] = []
         train = run.scalars.get(self.pair.train) if self.pair.train else None
         val = run.scalars.get(self.pair.val) if self.pair.val else None
         train_block = None
         if train is not None:
             steps, values, _ = train.arrays()
-            train_block, found = self.divergence.train_events(self.train, steps, values)
+            train_block, found = self.divergence.train_events(self.train, steps, values, _upto(steps, before))
             events += found
         if val is not None:
             steps, values, _ = val.arrays()
             start = self.val.count
-            block = self.val.consume(steps, values, len(values))
+            block = self.val.consume(steps, values, _upto(steps, before))
             events += self.divergence.val_events(self.val, block, self.train)
             if len(block):
                 events += self._judgements(run, start, block)
         elif train_block is not None and len(train_block):
             events += self._lone_judgements(train_block)
-        events += self._layer_events(run)
         events.sort(key=lambda event: (event[0], event[1]))
         raised: list[Raised] = []
-        for step, _order, kind, payload in events:
-            if kind == "judge":
-                raised += self.judge.at(payload, self.divergence)  # type: ignore[arg-type]
-            elif kind == "layers":
-                raised += self._judge_layers(run, step)
+        for step, _order, _kind, payload in events:
+            if isinstance(payload, Moment):
+                raised += self.judge.at(payload, self.divergence)
             else:
-                raised += self.divergence.on_event(step, kind, payload)
-        self._refresh_numbers(run)
-        return [] if silent else [self._alert(*r) for r in raised]
+                raised += self.divergence.on_event(step, _kind, payload)
+        return raised
+
+    def _layers(self, run: Run) -> list[Raised]:
+        raised: list[Raised] = []
+        for step, _order, _kind, _payload in self._layer_events(run):
+            raised += self._judge_layers(run, step)
+        return raised
 
     def _judgements(self, run: Run, start: int, block: Block) -> list[Event]:
         """Figures of the newly consumed validation points that are judged, as events in step order."""
@@ -314,6 +337,26 @@ class VerdictEngine:
             v.since_best = self.val.count - 1 - self.val.low_index
         v.step = run.last_step((self.pair.train, self.pair.val))
         v.trend = {"falling": "↓", "rising": "↑", "flat": "→", "unclear": "~"}.get(self.judge.val_direction, "")
+
+
+def pair_schedule(run: Run, train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
+    """(first step, pair) each time the paired curves change as the run's curves appear, oldest first."""
+    firsts: dict[str, int] = {}
+    for tag, series in run.scalars.items():
+        last = series.last()
+        if last is not None:
+            firsts[tag] = int(series.steps[0])
+    schedule: list[tuple[int, Pair]] = []
+    for begins in sorted(set(firsts.values())):
+        pair = pair_tags([t for t, first in firsts.items() if first <= begins], train_pattern, val_pattern)
+        if not schedule or pair != schedule[-1][1]:
+            schedule.append((begins, pair))
+    return schedule or [(0, Pair())]
+
+
+def _upto(steps: np.ndarray, before: int | None) -> int:
+    """How many points come before step ``before`` (all of them without a limit)."""
+    return len(steps) if before is None else int(np.searchsorted(steps, before, side="left"))
 
 
 def _means3(values: np.ndarray, start: int) -> np.ndarray:

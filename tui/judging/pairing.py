@@ -118,6 +118,12 @@ def learning_rate_tag(tags: Iterable[str]) -> str | None:
     return min(candidates)[2] if candidates else None
 
 
+def is_per_batch(tag: str) -> bool:
+    """A per-batch (per-step) curve by its name: ``train_batch_loss``, ``train_loss_step``, ``loss/iter``."""
+    tag_words = words(tag)
+    return any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
+
+
 def pair_tags(tags: Iterable[str], train_pattern: str | None = None, val_pattern: str | None = None) -> Pair:
     """Choose the primary train/val loss tags and accuracy-like tags among ``tags``."""
     tags = sorted(tags)

@@ -30,6 +30,8 @@ class Track:
         self.best = math.inf
         """Lowest mean of three consecutive points so far: the level reached (one lucky point cannot set it)."""
         self.best_index = -1
+        self.bests = np.empty(0)
+        """The best level as it stood at each consumed point (causal: what a live reader knew then)."""
         self.smoother = OnlineSmoother()
         self.smoothed = math.nan
         """TensorBoard-smoothed value at the newest point (for display)."""
@@ -43,6 +45,12 @@ class Track:
         if not math.isfinite(self.first) or not math.isfinite(self.best):
             return 0.0
         return max(self.first - self.best, 0.0)
+
+    def ranges(self, indices: np.ndarray) -> np.ndarray:
+        """The progress made as it stood at each of these consumed points."""
+        with np.errstate(invalid="ignore"):
+            span = self.first - self.bests[indices]
+        return np.where(np.isfinite(span) & (span > 0), span, 0.0)
 
     def step_at(self, index: int) -> int:
         return int(self.steps[index])
@@ -74,6 +82,7 @@ class Track:
         best_index = np.maximum.accumulate(np.concatenate(([self.best_index], where)))[1:]
         block.best, block.best_index, block.means = running, best_index, means
         self.best, self.best_index = float(running[-1]), int(best_index[-1])
+        self.bests = np.concatenate((self.bests, running))
         smoothed = self.smoother.extend(new)
         self.smoothed = float(smoothed[-1])
         self.count = upto
