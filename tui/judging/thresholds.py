@@ -43,11 +43,11 @@ class Thresholds:
     """Diverging: both curves rising and back more than this fraction of the way from their best to their start."""
     rise_z: float = 5.0
     """Overfitting: validation's recent median this many noise deviations above its best level..."""
-    rise_range: float = 0.02
+    rise_range: float = 0.01
     """...and this fraction of its range above it, training not risen meanwhile..."""
     rise_slope_z: float = 0.0
     """...its slope since the best this many standard errors above zero..."""
-    cusum_h: float = 5.0
+    cusum_h: float = 4.0
     """...or (slow rises) the CUSUM of validation above its best five-point mean, in noise deviations, above this,
     each point counting its excess clipped to ±``cusum_clip`` minus ``cusum_kappa`` (``cusum.py``)..."""
     cusum_kappa: float = 2.0

@@ -8,6 +8,7 @@ whose rounding depends on how many rows are computed together.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -37,17 +38,67 @@ def trailing_mean3(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def noise(windows: np.ndarray) -> np.ndarray:
-    """Robust point-to-point noise of each row (NaNs ignored), blind to a locally linear trend.
+RHO_CAP = 0.5
+"""Largest lag-1 autocorrelation believed from a short window: beyond it, the curve's bend, not its noise."""
+RHO_OFFSET, RHO_SHRINK, RHO_SHRINK_FLOOR = 3.0, 7.0, 0.3
+"""Around a quadratic fit over m points, AR(1) noise of autocorrelation rho shows a residual autocorrelation of
+``-OFFSET/m + max(1 - SHRINK/m, FLOOR) * rho`` on average (measured by simulation); the estimate undoes it."""
 
-    Second differences cancel a linear trend; the median of their absolute values keeps single
-    spikes from inflating the estimate. NaN for rows with fewer than five finite points.
+
+def noise(windows: np.ndarray, wandering: bool = True) -> np.ndarray:
+    """Robust noise of each row (NaNs ignored), blind to a locally linear trend; with ``wandering``, how far it strays.
+
+    Second differences cancel a linear trend; the median of their absolute values keeps single spikes from
+    inflating the estimate. For white noise of deviation sigma they have deviation sigma * sqrt(6). Noise
+    that wanders (lag-1 autocorrelation rho) strays further than its second differences say: their
+    deviation is sigma * sqrt(6 - 8 rho + 2 rho^2), so with ``wandering`` rho is estimated from the row
+    (``autocorrelation``) and the noise is the marginal deviation. NaN for rows with fewer than five points.
     """
     with np.errstate(invalid="ignore", over="ignore"):
         second = windows[:, 2:] - 2.0 * windows[:, 1:-1] + windows[:, :-2]
-        spread = median_rows(np.abs(second))
+        spread = MAD_TO_SIGMA * median_rows(np.abs(second))
     enough = np.count_nonzero(np.isfinite(second), axis=1) >= 3
-    return np.where(enough, MAD_TO_SIGMA * spread / _SECOND_DIFFERENCE_SCALE, np.nan)
+    if not wandering or windows.shape[1] < 5:
+        return np.where(enough, spread / _SECOND_DIFFERENCE_SCALE, np.nan)
+    rho = autocorrelation(windows)
+    return np.where(enough, spread / np.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho), np.nan)
+
+
+@functools.lru_cache(maxsize=64)
+def _quadratic_basis(width: int) -> np.ndarray:
+    """Orthonormal basis (width, 3) of the quadratics over ``width`` equally spaced points."""
+    t = np.linspace(-1.0, 1.0, width)
+    q, _ = np.linalg.qr(np.vander(t, 3))
+    return np.ascontiguousarray(q)
+
+
+def autocorrelation(windows: np.ndarray) -> np.ndarray:
+    """Lag-1 autocorrelation of each row's residuals around a quadratic fit, corrected for the window's bias.
+
+    A quadratic, so the bend of a U-shaped curve is not taken for noise that wanders. Rows with a non-finite
+    value get 0. Every sum runs over the columns in order, element-wise across rows, so a row gives the same
+    bits alone or among thousands (numpy's pairwise sums would not).
+    """
+    width = windows.shape[1]
+    basis = _quadratic_basis(width)
+    finite = np.isfinite(windows).all(axis=1)
+    x = np.where(finite[:, None], windows, 0.0)
+    residuals = x.copy()
+    for j in range(basis.shape[1]):
+        coefficient = np.zeros(len(x))
+        for k in range(width):
+            coefficient += x[:, k] * basis[k, j]
+        residuals -= coefficient[:, None] * basis[None, :, j]
+    energy = np.zeros(len(x))
+    lagged = np.zeros(len(x))
+    for k in range(width):
+        energy += residuals[:, k] * residuals[:, k]
+        if k:
+            lagged += residuals[:, k] * residuals[:, k - 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(energy > 0, lagged / np.where(energy > 0, energy, 1.0), 0.0)
+    rho = (raw + RHO_OFFSET / width) / max(1.0 - RHO_SHRINK / width, RHO_SHRINK_FLOOR)
+    return np.where(finite, np.clip(rho, 0.0, RHO_CAP), 0.0)
 
 
 def median_rows(windows: np.ndarray) -> np.ndarray:
