@@ -1,0 +1,39 @@
+"""The one vocabulary: the docs' verdict table is the table in ``tui/judging/kinds.py``, and every kind has a meaning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui.judging.kinds import ADVICE, BELL, FLAGS, MEANINGS, TABLE, VERDICTS, Kind, severity, shown
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def _readme_rows() -> list[list[str]]:
+    text = README.read_text()
+    block = text.split("<!-- verdict-table -->")[1].split("<!-- /verdict-table -->")[0]
+    lines = [line for line in block.strip().splitlines() if line.startswith("|")][2:]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_the_readme_verdict_table_is_the_one_in_kinds():
+    expected = []
+    for train, val, kind in TABLE:
+        name = f"**{kind}** (bell)" if kind in BELL else str(kind)
+        expected.append([train, val, name, ADVICE[kind]])
+    assert _readme_rows() == expected
+
+
+def test_every_kind_has_one_meaning_and_sorts_by_it():
+    assert set(MEANINGS) == set(Kind)
+    assert set(VERDICTS) | set(FLAGS) == set(Kind) and not set(VERDICTS) & set(FLAGS)
+    assert BELL == {"overfitting", "diverging"}
+    order = sorted(VERDICTS, key=severity)
+    assert order[:2] == [Kind.DIVERGING, Kind.OVERFITTING] and order[-1] == Kind.WAITING
+
+
+def test_the_early_warning_shows_in_the_verdicts_place_unless_something_worse_is_said():
+    assert shown(Kind.LEARNING, {Kind.VAL_RISING: "why"})[0] == "overfitting?"
+    assert shown(Kind.OVERFITTING, {Kind.VAL_RISING: "why"})[0] == "overfitting"
+    assert severity("overfitting?") < severity(Kind.LEARNING)
+    assert shown("weights-static:layer0")[0] == "weights-static:layer0"
