@@ -1,4 +1,4 @@
-"""The one vocabulary: the docs' verdict table is the table in ``tui/judging/kinds.py``, and every kind has a meaning."""
+"""The one vocabulary: the docs' verdict table is the table in ``kinds.py``; every kind has a meaning."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_the_readme_verdict_table_is_the_one_in_kinds():
 def test_every_kind_has_one_meaning_and_sorts_by_it():
     assert set(MEANINGS) == set(Kind)
     assert set(VERDICTS) | set(FLAGS) == set(Kind) and not set(VERDICTS) & set(FLAGS)
-    assert BELL == {"overfitting", "diverging"}
+    assert {"overfitting", "diverging"} == BELL
     order = sorted(VERDICTS, key=severity)
     assert order[:2] == [Kind.DIVERGING, Kind.OVERFITTING] and order[-1] == Kind.WAITING
 

@@ -186,7 +186,7 @@ class VerdictEngine:
                 train=t.row(k),
                 best=float(block.best[at]),
                 best_index=best_index,
-                best_step=val.step_at(best_index) if best_index >= 0 else val.step_at(index),
+                best_step=val.step_at(max(int(val.low_indices[index]), 0)),
                 mean=float(block.means[at]),
                 rise_slope_z=float(rise_z[k]),
                 cusum=float(sums[at]),

@@ -36,6 +36,7 @@ class Moment:
     """Validation's best level so far: its lowest mean of three consecutive points."""
     best_index: int
     best_step: int
+    """Step of validation's lowest point so far: the checkpoint to keep."""
     mean: float
     """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
     rise_slope_z: float

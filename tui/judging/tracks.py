@@ -27,6 +27,8 @@ class Track:
         self.low = math.inf
         """Lowest finite value so far (raw)."""
         self.low_index = -1
+        self.low_indices = np.empty(0, dtype=np.int64)
+        """Index of the lowest point as it stood at each consumed point (-1 before the first finite one)."""
         self.best = math.inf
         """Lowest mean of three consecutive points so far: the level reached (one lucky point cannot set it)."""
         self.best_index = -1
@@ -69,9 +71,10 @@ class Track:
         # Lowest raw value before each new point (the explosion test compares with it).
         lows = np.fmin.accumulate(np.concatenate(([self.low], np.where(finite, new, np.inf))))
         block.low_before = lows[:-1]
-        if (lows[-1] < self.low) and finite.any():
-            self.low = float(lows[-1])
-            self.low_index = start + int(np.argmin(np.where(finite, new, np.inf)))
+        lower = np.where(lows[1:] < lows[:-1], np.arange(start, upto), -1)
+        low_indices = np.maximum.accumulate(np.concatenate(([self.low_index], lower)))[1:]
+        self.low_indices = np.concatenate((self.low_indices, low_indices))
+        self.low, self.low_index = float(lows[-1]), int(low_indices[-1])
         # Running best of three-point means, and its index, as of each new point.
         lead = values[max(0, start - 2) : upto]
         means = trailing_mean3(lead)[len(lead) - len(new) :]
