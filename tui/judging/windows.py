@@ -144,7 +144,7 @@ def slope_z(values: np.ndarray, ends: np.ndarray, counts: np.ndarray, sigmas: np
         mine = np.flatnonzero(counts == k)
         window = rows(values, ends[mine], k)
         i, j = np.triu_indices(k, 1)
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             slopes = median_rows((window[:, j] - window[:, i]) / (j - i).astype(np.float64))
             stderr = THEIL_SEN_EFFICIENCY * sigmas[mine] * math.sqrt(12.0 / (k * (k * k - 1.0)))
             out[mine] = np.where(stderr > 0, slopes / stderr, np.nan)
