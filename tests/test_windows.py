@@ -17,7 +17,7 @@ from tui.store import Store
 finite_or_not = st.one_of(st.floats(-1e6, 1e6), st.sampled_from([math.nan, math.inf, -math.inf]))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.lists(finite_or_not, min_size=1, max_size=30), min_size=1, max_size=12).filter(
         lambda table: len({len(row) for row in table}) == 1
