@@ -20,12 +20,13 @@ Neither writes a wall time the same way: a numeric ``timestamp``/``time``/
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator
 
+from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import LineTail
@@ -33,27 +34,9 @@ from tui.sources.textlog import LineTail
 HF_STATE = "hf-trainer-state"
 JSONL = "jsonl"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "current_steps")
-TIME_KEYS = ("timestamp", "time", "_timestamp", "wall_time")
 _STATE_HPARAMS = ("train_batch_size", "num_train_epochs", "max_steps", "logging_steps", "eval_steps", "save_steps")
 _NOT_POINTS = frozenset(STEP_KEYS + TIME_KEYS + ("total_steps", "percentage", "elapsed_time", "remaining_time"))
-
-
-def add_entry(
-    entry: dict, step: int, wall: float, order: int, out: Decoded, steps: StepFilter, prefix: str = ""
-) -> None:
-    """Every number of one log object as a point (nested objects as ``a/b``); a tag's repeated step is dropped."""
-    for key, value in entry.items():
-        if not prefix and key in _NOT_POINTS:
-            continue
-        tag = prefix + str(key)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int | float):
-            if steps.keep(tag, step):
-                out.add_scalar(tag, step, wall, float(value), order)
-        elif isinstance(value, dict):
-            add_entry(value, step, wall, order, out, steps, tag + "/")
+_LOG_OBJECTS = LogObjects(skip=_NOT_POINTS)
 
 
 def entry_step(entry: dict) -> int | None:
@@ -62,14 +45,6 @@ def entry_step(entry: dict) -> int | None:
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return int(value)
     return None
-
-
-def entry_wall(entry: dict, default: float) -> float:
-    for key in TIME_KEYS:
-        value = entry.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            return float(value)
-    return default
 
 
 class TrainerStateStream(Stream):
@@ -97,8 +72,8 @@ class TrainerStateStream(Stream):
             yield out
             return
         try:
-            state = json.loads(data)
-            history = state["log_history"]
+            state = jsontext.loads(data)
+            history = state["log_history"]  # type: ignore[index]
             if not isinstance(history, list):
                 raise TypeError("log_history is not a list")
         except (ValueError, KeyError, TypeError):
@@ -109,16 +84,13 @@ class TrainerStateStream(Stream):
             return
         self.health.incomplete_bytes = 0
         self.health.error = None
-        last = self.last_step
-        for entry in history:
-            if not isinstance(entry, dict):
-                continue
-            step = entry_step(entry)
-            if step is None or (last is not None and step <= last):
-                continue
-            add_entry(entry, step, info.mtime, self.entries, out, self.steps)
-            self.entries += 1
-            self.last_step = step if self.last_step is None else max(self.last_step, step)
+        points = Points()
+        used, highest = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
+        points.flush(out, self.steps)
+        self.entries += used
+        if highest is not None:
+            self.last_step = highest if self.last_step is None else max(self.last_step, highest)
+        assert isinstance(state, dict)
         if not self._hparams_read:
             self._hparams_read = True
             out.hparams.update({k: state[k] for k in _STATE_HPARAMS if isinstance(state.get(k), int | float | str)})
@@ -173,29 +145,25 @@ class JsonLinesStream(Stream):
 
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
-        try:
-            lines = self.tail.read(root)
-        except OSError as error:
-            self.health.error = describe(error)
-            yield out
-            return
-        self.health.error = None
-        self.health.incomplete_bytes = self.tail.incomplete
-        for line in lines.lines:
-            if not line.strip():
-                continue
-            self.lines += 1
+        while True:
             try:
-                entry = json.loads(line)
-            except ValueError:
-                self.health.skipped_records += 1
-                continue
-            if not isinstance(entry, dict):
-                continue
-            step = entry_step(entry)
-            if step is None:
-                continue
-            add_entry(entry, step, entry_wall(entry, lines.info.mtime), self.lines, out, self.steps)
+                lines = self.tail.read(root)
+            except OSError as error:
+                self.health.error = describe(error)
+                break
+            self.health.error = None
+            self.health.incomplete_bytes = self.tail.incomplete
+            documents = [line for line in lines.data.split(b"\n") if line.strip()]
+            objects = jsontext.loads_each(documents)
+            self.health.skipped_records += sum(1 for item in objects if item is jsontext.BAD)
+            points = Points()
+            _LOG_OBJECTS.add(points, objects, self.lines, lines.info.mtime)
+            self.lines += len(documents)
+            points.flush(out, self.steps)
+            if not lines.more:
+                break
+            yield out
+            out = Decoded()
         yield out
 
 
@@ -237,7 +205,7 @@ class JsonLinesFormat(Format):
 
 def _has_step(line: bytes) -> bool:
     try:
-        entry = json.loads(line)
+        entry = jsontext.loads(line)
     except ValueError:
         return False
     return isinstance(entry, dict) and entry_step(entry) is not None

@@ -115,6 +115,16 @@ class StepFilter:
         self.last[tag] = step
         return True
 
+    def keep_mask(self, tag: str, steps: np.ndarray) -> np.ndarray:
+        """``keep`` for many points of one tag at once: True where a point's step differs from the one before."""
+        keep = np.ones(len(steps), dtype=bool)
+        if not len(steps):
+            return keep
+        keep[1:] = steps[1:] != steps[:-1]
+        keep[0] = self.last.get(tag) != int(steps[0])
+        self.last[tag] = int(steps[-1])
+        return keep
+
 
 @dataclass
 class FileHealth:

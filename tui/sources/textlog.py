@@ -1,8 +1,9 @@
-"""Tailing a text log by whole lines: what the CSV and JSON-lines formats share.
+"""Tailing a text log by whole lines: what the CSV, JSON-lines and MLflow file formats share.
 
 Only complete lines (ending in a newline) are taken; a line being written waits
 for the next read. A file that shrank or was replaced is read again from its start
-(the store drops the points it already had when the steps go back).
+(the store drops the points it already had when the steps go back). The new lines
+come as one block of bytes, for parsers that take many lines in one call.
 """
 
 from __future__ import annotations
@@ -11,16 +12,24 @@ from dataclasses import dataclass
 
 from tui.sources.roots.base import FileInfo, Root
 
-READ_BYTES = 4 * 1024 * 1024
+BLOCK_BYTES = 64 * 1024 * 1024
+"""At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
 
 
 @dataclass
 class Lines:
     """Complete lines read by one call, and whether the file started over."""
 
-    lines: list[bytes]
+    data: bytes
+    """The new whole lines, newlines included."""
     restarted: bool
     info: FileInfo
+    more: bool = False
+    """More whole lines may follow (the block limit was reached): call again."""
+
+    @property
+    def lines(self) -> list[bytes]:
+        return self.data.splitlines()
 
 
 class LineTail:
@@ -33,28 +42,25 @@ class LineTail:
         self._identity: str | None = None
         self._size = 0
 
-    def read(self, root: Root) -> Lines:
-        """New complete lines (raises OSError)."""
+    def read(self, root: Root, limit: int = BLOCK_BYTES) -> Lines:
+        """New complete lines, about ``limit`` bytes at most (raises OSError)."""
         info = root.stat(self.path)
         restarted = False
         if self._identity is not None and (info.identity != self._identity or info.size < self._size):
             self.offset = 0
             restarted = True
         self._identity, self._size = info.identity, info.size
-        lines: list[bytes] = []
-        while self.offset < info.size:
-            data = root.read(self.path, self.offset, min(READ_BYTES, info.size - self.offset))
-            if not data:
-                break
-            end = data.rfind(b"\n")
-            if end < 0:
-                if len(data) < READ_BYTES:
-                    break  # the line is still being written
-                end = len(data) - 1  # one absurdly long line: take it whole rather than wait forever
-            lines += data[: end + 1].splitlines()
-            self.offset += end + 1
+        wanted = max(min(limit, info.size - self.offset), 0)
+        data = root.read(self.path, self.offset, wanted) if wanted else b""
+        end = data.rfind(b"\n")
+        if end < 0 and len(data) >= limit:
+            end = len(data) - 1  # one absurdly long line: take it whole rather than wait forever
+        if end + 1 < len(data):
+            data = data[: end + 1]  # the last line is still being written: it waits
+        self.offset += len(data)
         self.incomplete = max(info.size - self.offset, 0)
-        return Lines(lines, restarted, info)
+        more = wanted == limit and len(data) > 0 and self.incomplete > 0
+        return Lines(data, restarted, info, more)
 
     def head(self, root: Root, limit: int = 65536) -> bytes | None:
         """The file's first complete line (None while it has none)."""

@@ -11,11 +11,14 @@ the last ``id`` it saw; runs are named ``project/run name``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 
+import numpy as np
+
+from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
+from tui.sources.columns import ObjectColumns, Points
 from tui.sources.mlflow_sqlite import _signature, is_database_name, looks_like_sqlite, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
@@ -23,6 +26,8 @@ from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, connect, sidecars, tab
 
 FORMAT = "trackio"
 _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+_VALUES = ObjectColumns(strings=_NON_FINITE, nested=False, bools=True)
+"""Top-level numbers (media are nested objects: left out); trackio writes non-finite values as text."""
 
 
 class TrackioStream(Stream):
@@ -49,9 +54,11 @@ class TrackioStream(Stream):
                         self._config_read = True
                         out.hparams.update(_config(row[0]))
                 while True:
+                    # "+run_id": walk the table from the watermark on, in id order. trackio's indexes on run_id
+                    # do not end in the id, so with them every read would sort all of the run's rows again.
                     rows = connection.execute(
                         "SELECT id, step, timestamp, metrics FROM metrics"
-                        " WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
+                        " WHERE +run_id = ? AND id > ? ORDER BY id LIMIT ?",
                         (run_id, self.last_id, CHUNK_ROWS),
                     ).fetchall()
                     if not rows:
@@ -70,23 +77,44 @@ class TrackioStream(Stream):
 
 
 def _add_rows(rows: list[tuple], out: Decoded) -> None:
-    wall_of: dict[str, float] = {}
-    for order, (_id, step, stamp, blob) in enumerate(rows):
+    """Rows (id, step, timestamp, metrics JSON) as points, a column per metric."""
+    _ids, steps, stamps, blobs = zip(*rows)
+    parsed = jsontext.loads_each(list(blobs))
+    walls = _walls(stamps)
+    kept = [position for position, values in enumerate(parsed) if type(values) is dict]
+    out.undecodable += sum(1 for values in parsed if values is jsontext.BAD)
+    if not kept:
+        return
+    at = np.asarray(kept, dtype=np.int64)
+    points = Points()
+    _VALUES.add(
+        points,
+        [parsed[position] for position in kept],  # type: ignore[misc]
+        at,
+        np.asarray(steps, dtype=np.int64)[at],
+        walls[at],
+    )
+    points.flush(out)
+
+
+_UTC = "+00:00"
+
+
+def _walls(stamps: tuple) -> np.ndarray:
+    """ISO 8601 times as seconds since the epoch; trackio's own (``datetime.now(timezone.utc).isoformat()``,
+    all UTC) in one NumPy conversion, any other one by one."""
+    if all(type(stamp) is str and stamp.endswith(_UTC) for stamp in stamps):
         try:
-            values = json.loads(blob)
-        except (ValueError, TypeError):
-            out.undecodable += 1
-            continue
-        if not isinstance(values, dict):
-            continue
-        wall = wall_of.get(stamp)
-        if wall is None:
-            wall = wall_of[stamp] = _seconds(stamp)
-        for key, value in values.items():
-            if isinstance(value, str):
-                value = _NON_FINITE.get(value)
-            if isinstance(value, bool | int | float) and value is not None:
-                out.add_scalar(key, int(step), wall, float(value), order)
+            local = np.array([stamp[: -len(_UTC)] for stamp in stamps], dtype="datetime64[us]")
+            return local.astype(np.int64) / 1e6
+        except ValueError:
+            pass
+    seconds: dict[object, float] = {}
+    return np.fromiter(
+        (seconds[stamp] if stamp in seconds else seconds.setdefault(stamp, _seconds(stamp)) for stamp in stamps),
+        dtype=np.float64,
+        count=len(stamps),
+    )
 
 
 def _seconds(stamp: object) -> float:
@@ -98,8 +126,8 @@ def _seconds(stamp: object) -> float:
 
 def _config(blob: object) -> dict[str, object]:
     try:
-        config = json.loads(blob)  # type: ignore[arg-type]
-    except (ValueError, TypeError):
+        config = jsontext.loads(blob)  # type: ignore[arg-type]
+    except ValueError:
         return {}
     if not isinstance(config, dict):
         return {}

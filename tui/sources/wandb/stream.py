@@ -14,14 +14,22 @@ The records are decoded with W&B's own protobuf classes, from the optional extra
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
+import importlib.util
 import json
 import math
 import re
+import sys
+import types
 from collections.abc import Iterator
 
 import numpy as np
 
+from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.columns import ObjectColumns, Points, groups
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
 from tui.sources.wandb.log import LogReader, NotAWandbLog
@@ -37,11 +45,40 @@ _SKIP_KEYS = frozenset({"_step", "_timestamp", "_runtime"})
 
 def _records_module():
     """W&B's protobuf classes, or None without the extra."""
+    loaded = sys.modules.get("wandb.proto.wandb_internal_pb2")
+    if loaded is not None:
+        return loaded
+    if "wandb" not in sys.modules:
+        with contextlib.suppress(Exception):  # a layout this does not know: import W&B the usual way
+            return _records_without_the_sdk()
     try:
         from wandb.proto import wandb_internal_pb2
     except Exception:  # not installed, or a protobuf it does not support: same answer
         return None
     return wandb_internal_pb2
+
+
+def _records_without_the_sdk():
+    """The record classes alone: ``import wandb`` loads its whole SDK (seconds), which the classes never use.
+
+    ``wandb.proto``'s modules import only protobuf and each other; a bare stand-in for the ``wandb``
+    package lets them load, and is taken away again so a later ``import wandb`` gets the real one.
+    """
+    spec = importlib.util.find_spec("wandb")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("wandb is not installed")
+    stand_in = types.ModuleType("wandb")
+    stand_in.__path__ = list(spec.submodule_search_locations)
+    sys.modules["wandb"] = stand_in
+    try:
+        return importlib.import_module("wandb.proto.wandb_internal_pb2")
+    except Exception:
+        for name in [name for name in sys.modules if name == "wandb" or name.startswith("wandb.")]:
+            del sys.modules[name]
+        raise
+    finally:
+        if sys.modules.get("wandb") is stand_in:
+            del sys.modules["wandb"]
 
 
 def is_wandb_log(path: str) -> bool:
@@ -86,10 +123,13 @@ def decode_records(pb, records: list[bytes]) -> Decoded:
     """History points, config and histograms of a batch of serialized ``Record`` messages."""
     out = Decoded()
     record_class = pb.Record
-    rows: list[tuple[list[str], list[str]]] = []
+    rows: list[dict[str, str]] = []
     steps: list[int] = []
     walls: list[float] = []
+    types, wanted = _record_fields(pb)
     for raw in records:
+        if _record_type(raw, types) not in wanted:
+            continue  # a summary, stats, console output...: most of the log, none of it points
         try:
             record = record_class.FromString(raw)
         except Exception:  # protobuf raises DecodeError or RuntimeError by implementation
@@ -97,9 +137,7 @@ def decode_records(pb, records: list[bytes]) -> Decoded:
             continue
         kind = record.WhichOneof("record_type")
         if kind == "history":
-            row = _history_row(record.history, steps, walls)
-            if row is not None:
-                rows.append(row)
+            rows.append(_history_row(record.history, steps, walls))
         elif kind == "run":
             _config(record.run.config, out.hparams)
         elif kind == "config":
@@ -108,35 +146,100 @@ def decode_records(pb, records: list[bytes]) -> Decoded:
     return out
 
 
+_WANTED = ("history", "run", "config")
+
+
+@functools.cache
+def _record_fields(pb) -> tuple[frozenset[int], frozenset[int | None]]:
+    """Field numbers of every record type (``Record``'s ``record_type`` oneof), and of those read here.
+
+    The second set holds None too: a record whose type the wire does not show is decoded whole.
+    """
+    fields = pb.Record.DESCRIPTOR.oneofs_by_name["record_type"].fields
+    types = frozenset(field.number for field in fields)
+    return types, frozenset({field.number for field in fields if field.name in _WANTED} | {None})
+
+
+def _record_type(raw: bytes, types: frozenset[int]) -> int | None:
+    """The field number of a serialized ``Record``'s type, read off the protobuf wire format without decoding it.
+
+    A record holds its ``num`` and one field of the ``record_type`` oneof (plus control fields); the
+    walk skips whole fields by their wire type until it meets a type field. None when the bytes do not
+    walk cleanly: then the record is decoded whole, so an odd record is never dropped unread.
+    """
+    head = _RECORD_HEAD.match(raw)
+    if head is not None:  # the usual layout: its num (field 1), then its type as a one- or two-byte tag
+        tag = head.group(1)
+        field = (tag[0] if len(tag) == 1 else (tag[0] & 0x7F) | (tag[1] << 7)) >> 3
+        if field in types:
+            return field
+    position, end = 0, len(raw)
+    while position < end:
+        tag, position = _varint(raw, position)
+        field, wire = tag >> 3, tag & 7
+        if field in types:
+            return field
+        if wire == 0:
+            _, position = _varint(raw, position)
+        elif wire == 2:
+            length, position = _varint(raw, position)
+            position += length
+        elif wire == 1:
+            position += 8
+        elif wire == 5:
+            position += 4
+        else:
+            return None
+    return None
+
+
+_RECORD_HEAD = re.compile(rb"(?:\x08[\x80-\xff]*[\x00-\x7f])?([\x00-\x7f]|[\x80-\xff][\x00-\x7f])", re.DOTALL)
+"""A serialized record's start: an optional ``num`` (tag 0x08, a varint), then the next field's tag."""
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    """A protobuf base-128 varint at ``position``: (value, position after it); past the end reads as 0."""
+    value = shift = 0
+    while position < len(data):
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, position
+        shift += 7
+    return value, position
+
+
 def _key(item) -> str:
-    return "/".join(item.nested_key) if item.nested_key else item.key
+    """An item's name: its ``nested_key`` path, or ``key`` (W&B sets one or the other)."""
+    return "/".join(item.nested_key) or item.key
 
 
-def _history_row(history, steps: list[int], walls: list[float]) -> tuple[list[str], list[str]] | None:
-    """Tags and JSON values of one history record; its step and time go to ``steps``/``walls``."""
-    tags: list[str] = []
-    values: list[str] = []
-    step: int | None = None
-    wall = math.nan
-    for item in history.item:
-        key = _key(item)
-        text = item.value_json if item.value_json else _typed_json(item)
-        if text is None:
-            continue
-        if key == "_step":
-            step = int(float(text))
-        elif key == "_timestamp":
-            wall = float(text)
-        elif key not in _SKIP_KEYS:
-            tags.append(key)
-            values.append(text)
-    if step is None:
+def _history_row(history, steps: list[int], walls: list[float]) -> dict[str, str]:
+    """Tag -> JSON text of one history record; its step and time go to ``steps``/``walls``."""
+    row = {"/".join(item.nested_key) or item.key: item.value_json for item in history.item}
+    if "" in row.values():  # a value sent typed rather than as JSON text (newer W&B versions may)
+        typed = ((_key(item), item.value_json or _typed_json(item)) for item in history.item)
+        row = {key: text for key, text in typed if text is not None}
+    step_text = row.pop("_step", None)
+    wall_text = row.pop("_timestamp", None)
+    row.pop("_runtime", None)
+    step = _number(step_text)
+    if step is None or not math.isfinite(step):
         step = history.step.num if history.HasField("step") else (steps[-1] + 1 if steps else 0)
-    if math.isnan(wall):
+    wall = _number(wall_text)
+    if wall is None or not math.isfinite(wall):
         wall = walls[-1] if walls else 0.0
-    steps.append(step)
+    steps.append(int(step))
     walls.append(wall)
-    return tags, values
+    return row
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
 
 
 def _typed_json(item) -> str | None:
@@ -151,24 +254,48 @@ def _typed_json(item) -> str | None:
     return None
 
 
-def _points(rows: list[tuple[list[str], list[str]]], steps: list[int], walls: list[float], out: Decoded) -> None:
-    """Parse every value of the batch with one JSON call and add numbers as points, histograms as histograms."""
+_VALUES = ObjectColumns(nested=False, bools=True, unordered=True)
+"""History values: numbers (and booleans as 0/1) are points; objects (media, histograms) are not."""
+
+
+def _points(rows: list[dict[str, str]], steps: list[int], walls: list[float], out: Decoded) -> None:
+    """Each tag's values as one column: its JSON texts parsed in one call, numbers added as one array."""
     if not rows:
         return
-    texts = [text for _, values in rows for text in values]
-    try:
-        parsed = json.loads("[" + ",".join(texts) + "]")
-    except ValueError:  # one bad value: parse them one at a time
-        parsed = [_loads(text) for text in texts]
-    index = 0
-    for order, (tags, _values) in enumerate(rows):
-        step, wall = steps[order], walls[order]
-        row = dict(zip(tags, parsed[index : index + len(tags)]))
-        index += len(tags)
+    points = Points()
+    all_orders = np.arange(len(rows), dtype=np.int64)
+    all_steps = np.asarray(steps, dtype=np.int64)
+    all_walls = np.asarray(walls, dtype=np.float64)
+    for keys, group, index in groups(rows, frozenset):
+        if index is None:
+            orders, group_steps, group_walls = all_orders, all_steps, all_walls
+        else:
+            orders, group_steps, group_walls = all_orders[index], all_steps[index], all_walls[index]
+        parsed_columns = []
+        histograms = False
+        for key in keys:
+            texts = [row[key] for row in group]
+            joined = "[" + ",".join(texts) + "]"
+            try:
+                values = jsontext.loads(joined)
+                if not isinstance(values, list) or len(values) != len(texts):
+                    raise ValueError("values do not parse one by one")
+            except ValueError:  # a bad value: parse them one at a time
+                values = [None if value is jsontext.BAD else value for value in jsontext.loads_each(texts)]
+            _VALUES.add_column(points, key, values, orders, group_steps, group_walls)
+            parsed_columns.append(values)
+            histograms = histograms or '"histogram"' in joined
+        if histograms:
+            objects = [dict(zip(keys, row_values)) for row_values in zip(*parsed_columns)]
+            _histograms(objects, group_steps.tolist(), group_walls.tolist(), out)
+    points.flush(out)
+
+
+def _histograms(objects: list[dict], steps: list[int], walls: list[float], out: Decoded) -> None:
+    """Histograms logged with ``wandb.Histogram``: one object, or one item per nested key."""
+    for row, step, wall in zip(objects, steps, walls):
         for tag, value in row.items():
-            if isinstance(value, bool | int | float):
-                out.add_scalar(tag, step, wall, float(value), order)
-            elif isinstance(value, dict) and value.get("_type") == "histogram":
+            if isinstance(value, dict) and value.get("_type") == "histogram":
                 histogram = _histogram(value, step, wall)
                 if histogram is not None:
                     out.add_histogram(tag, histogram)

@@ -1,0 +1,257 @@
+"""Log objects as columnar points: a batch of ``{name: value}`` objects becomes one NumPy column per name.
+
+JSON-lines logs, a ``trainer_state.json`` history, trackio's rows and W&B's history
+records are all batches of objects that mostly share their keys. Read one value at a
+time they cost a Python step per number; here the objects are grouped by their key set
+and each key of a group becomes one column: a list of its values gathered in C and one
+``numpy.array`` call. Values that do not fit that path (a string where numbers were, a
+nested object, a boolean) take the exact per-value path, with the same result.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tui.sources.points import Decoded, StepFilter
+
+STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "current_steps")
+"""Keys that give a log object's step, in order of preference (the first that holds a finite number)."""
+TIME_KEYS = ("timestamp", "time", "_timestamp", "wall_time")
+
+
+def _columns(rows: list[dict], keys: tuple) -> list[list]:
+    """The values of ``keys`` in every row, a list per key."""
+    return [[row[key] for row in rows] for key in keys]
+
+
+def numbers(cells: list) -> np.ndarray | None:
+    """The cells as float64 when every one is a plain int or float (a bool is not), else None."""
+    kinds = set(map(type, cells))
+    if kinds <= {float, int}:
+        try:
+            return np.fromiter(cells, dtype=np.float64, count=len(cells))
+        except OverflowError:  # an integer too big for a double: the exact path says what it is
+            return None
+    return None
+
+
+class Points:
+    """Points of one batch gathered column by column, handed to a ``Decoded`` per tag in record order."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+    def add(self, tag: str, orders: np.ndarray, steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> None:
+        if len(values):
+            self.parts.setdefault(tag, []).append((orders, steps, walls, values))
+
+    def flush(self, out: Decoded, repeated: StepFilter | None = None) -> None:
+        """Add every tag's points to ``out``; with ``repeated``, a point at its tag's previous step is dropped."""
+        for tag, parts in self.parts.items():
+            if len(parts) == 1:
+                orders, steps, walls, values = parts[0]
+            else:
+                orders, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
+                if np.any(np.diff(orders) < 0):
+                    sort = np.argsort(orders, kind="stable")
+                    orders, steps, walls, values = orders[sort], steps[sort], walls[sort], values[sort]
+            if repeated is not None:
+                keep = repeated.keep_mask(tag, steps)
+                if not keep.all():
+                    orders, steps, walls, values = orders[keep], steps[keep], walls[keep], values[keep]
+            out.add_arrays(tag, orders, steps, walls, values)
+        self.parts = {}
+
+
+class ObjectColumns:
+    """How the values of one kind of log object become points.
+
+    ``skip``: top-level keys that are not points (the step, the time); ``strings``: text
+    that stands for a number (trackio's ``"NaN"``); ``nested``: objects inside objects give
+    ``a/b`` tags (else they are left out); ``bools``: booleans as 0/1 points; ``unordered``: the
+    writer puts an object's keys in no fixed order.
+    """
+
+    def __init__(
+        self,
+        skip: frozenset[str] = frozenset(),
+        strings: dict[str, float] | None = None,
+        nested: bool = True,
+        bools: bool = False,
+        unordered: bool = False,
+    ) -> None:
+        self.skip = skip
+        self.strings = strings or {}
+        self.nested = nested
+        self.bools = bools
+        self.shape = frozenset if unordered else tuple
+
+    def add(
+        self,
+        points: Points,
+        objects: list[dict],
+        orders: np.ndarray,
+        steps: np.ndarray,
+        walls: np.ndarray,
+        prefix: str = "",
+    ) -> None:
+        """Every value of ``objects`` (dicts; ``orders``, ``steps``, ``walls`` one per object) as points."""
+        for keys, rows, index in groups(objects, self.shape):
+            if index is None:
+                group_orders, group_steps, group_walls = orders, steps, walls
+            else:
+                group_orders, group_steps, group_walls = orders[index], steps[index], walls[index]
+            self.add_group(points, keys, rows, group_orders, group_steps, group_walls, prefix)
+
+    def add_group(
+        self,
+        points: Points,
+        keys: tuple,
+        rows: list[dict],
+        orders: np.ndarray,
+        steps: np.ndarray,
+        walls: np.ndarray,
+        prefix: str = "",
+    ) -> None:
+        """The values of objects that all have the same keys."""
+        keys = tuple(key for key in keys if prefix or key not in self.skip)
+        for key, cells in zip(keys, _columns(rows, keys)):
+            self.add_column(points, prefix + str(key), cells, orders, steps, walls)
+
+    def add_column(
+        self, points: Points, tag: str, cells: list, orders: np.ndarray, steps: np.ndarray, walls: np.ndarray
+    ) -> None:
+        """One tag's values (one per object): as one array when they are all numbers, else one by one."""
+        values = numbers(cells)
+        if values is not None:
+            points.add(tag, orders, steps, walls, values)
+        else:
+            self._add_cells(points, tag, cells, orders, steps, walls)
+
+    def _add_cells(
+        self, points: Points, tag: str, cells: list, orders: np.ndarray, steps: np.ndarray, walls: np.ndarray
+    ) -> None:
+        """The exact path, one value at a time: numbers, known strings, booleans if asked, nested objects."""
+        kept: list[int] = []
+        values: list[float] = []
+        inner: list[int] = []
+        objects: list[dict] = []
+        for index, cell in enumerate(cells):
+            kind = type(cell)
+            if kind is float or kind is int:
+                number = _float(cell)
+            elif kind is str:
+                number = self.strings.get(cell)
+            elif kind is bool:
+                number = float(cell) if self.bools else None
+            elif kind is dict and self.nested:
+                inner.append(index)
+                objects.append(cell)
+                continue
+            else:
+                continue
+            if number is not None:
+                kept.append(index)
+                values.append(number)
+        if kept:
+            at = np.asarray(kept, dtype=np.int64)
+            points.add(tag, orders[at], steps[at], walls[at], np.asarray(values, dtype=np.float64))
+        if objects:
+            at = np.asarray(inner, dtype=np.int64)
+            self.add(points, objects, orders[at], steps[at], walls[at], tag + "/")
+
+
+def _float(value: int | float) -> float | None:
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
+def groups(objects: list[dict], shape=tuple):
+    """(keys, objects with exactly those keys, their positions or None for all), for each key set.
+
+    ``shape`` says which objects are alike: ``tuple`` (the same keys in the same order, as one
+    writer's lines are: cheap), or ``frozenset`` (W&B writes a record's items in no fixed order).
+    """
+    if not objects:
+        return []
+    shapes = list(map(shape, objects))
+    first = shapes[0]
+    if shapes.count(first) == len(shapes):
+        return [(tuple(objects[0]), objects, None)]
+    groups: dict[object, list[int]] = {}
+    for position, key_set in enumerate(shapes):
+        group = groups.get(key_set)
+        if group is None:
+            groups[key_set] = [position]
+        else:
+            group.append(position)
+    return [
+        (tuple(objects[positions[0]]), [objects[position] for position in positions], np.asarray(positions))
+        for positions in groups.values()
+    ]
+
+
+def first_number(rows: list[dict], keys: tuple, candidates: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """For objects sharing ``keys``: per object, the first of ``candidates`` holding a finite number.
+
+    Returns (values, found mask), or None when no candidate key is there at all.
+    """
+    present = [key for key in candidates if key in keys]
+    if not present:
+        return None
+    column = numbers([row[present[0]] for row in rows])
+    if column is not None and np.isfinite(column).all():
+        return column, np.ones(len(rows), dtype=bool)
+    values = np.zeros(len(rows), dtype=np.float64)
+    found = np.zeros(len(rows), dtype=bool)
+    for position, row in enumerate(rows):
+        for key in present:
+            value = row[key]
+            if type(value) in (int, float) and math.isfinite(value):
+                values[position], found[position] = float(value), True
+                break
+    return values, found
+
+
+class LogObjects:
+    """Log objects that carry their own step (and maybe time): JSON lines, ``trainer_state.json`` entries."""
+
+    def __init__(self, skip: frozenset[str]) -> None:
+        self.columns = ObjectColumns(skip=skip)
+
+    def add(
+        self, points: Points, objects: list[object], first_order: int, default_wall: float, after: int | None = None
+    ) -> tuple[int, int | None]:
+        """Points of every object with a step (past ``after`` if given); returns (objects used, highest step)."""
+        dicts = [item for item in objects if type(item) is dict]
+        used = 0
+        highest: int | None = None
+        orders_all = np.arange(first_order, first_order + len(dicts), dtype=np.int64)
+        for keys, rows, index in groups(dicts):
+            orders = orders_all if index is None else orders_all[index]
+            step_column = first_number(rows, keys, STEP_KEYS)
+            if step_column is None:
+                continue
+            steps_float, found = step_column
+            steps = steps_float.astype(np.int64)
+            if after is not None:
+                found &= steps > after
+            wall_column = first_number(rows, keys, TIME_KEYS)
+            walls = np.full(len(rows), default_wall, dtype=np.float64)
+            if wall_column is not None:
+                walls = np.where(wall_column[1], wall_column[0], walls)
+            if not found.all():
+                at = np.flatnonzero(found)
+                rows = [rows[position] for position in at]
+                orders, steps, walls = orders[at], steps[at], walls[at]
+            if not rows:
+                continue
+            self.columns.add_group(points, keys, rows, orders, steps, walls)
+            used += len(rows)
+            top = int(steps.max())
+            highest = top if highest is None else max(highest, top)
+        return used, highest

@@ -1,0 +1,48 @@
+"""JSON text as the loggers write it, parsed fast and exactly.
+
+orjson parses the numbers-heavy logs (JSON lines, ``trainer_state.json``, trackio's
+rows, W&B's ``value_json``) several times faster than the standard library. It is
+strict JSON, though, and Python's ``json.dumps`` (what the Hugging Face Trainer and
+most scripts use) writes ``NaN`` and ``Infinity`` for non-finite numbers, exactly the
+values a diverging run logs: whatever orjson refuses is parsed again by ``json``,
+so the result never depends on which parser read it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+
+BAD = object()
+"""Stands for a document neither parser accepts."""
+
+
+def loads(data: bytes | str) -> object:
+    """One JSON document (raises ValueError when it is not one)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(data)
+        except TypeError as error:
+            raise ValueError(str(error)) from None
+
+
+def loads_each(documents: list[bytes] | list[str]) -> list[object]:
+    """Many JSON documents, one result each: the value, or ``BAD``."""
+    fast = orjson.loads
+    try:
+        return [fast(document) for document in documents]
+    except orjson.JSONDecodeError:
+        pass
+    parsed: list[object] = []
+    for document in documents:
+        try:
+            parsed.append(fast(document))
+        except orjson.JSONDecodeError:
+            try:
+                parsed.append(json.loads(document))
+            except (ValueError, TypeError):
+                parsed.append(BAD)
+    return parsed
