@@ -8,6 +8,10 @@ Each active run is a stream that reads its metric rows past the last row id it s
 (rows are only ever appended), in short read-only statements (``sqlite.py``).
 Runs are named ``experiment/run name`` (with the database's folder in front when it
 is not at the top of LOGDIR).
+
+A value logged without a step (``mlflow.log_metric("gpu_mem", v)``) is stored at step 0,
+so such a metric is a pile of points at one step: ``TimeOrderedSteps`` numbers them in
+the order of their timestamps instead, so every one is kept (both MLflow stores).
 """
 
 from __future__ import annotations
@@ -44,6 +48,34 @@ def run_label(folder: str, *names: str) -> str:
     return "/".join(parts + [n for n in names if n])
 
 
+class TimeOrderedSteps:
+    """Numbers the points of a metric whose steps are all equal (logged without a step) in time order.
+
+    While every point of a key has had the same step ``s``, its points get ``s, s+1, ...`` in the
+    order of their timestamps (ties in the order written), so none replaces another; once a key
+    shows two different steps, its own steps are used from then on.
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[int, int] | None] = {}
+        """Key -> (its one step so far, points numbered so far), or None once its steps differ."""
+
+    def number(self, key: str, steps: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """(the permutation that puts the points in time order or None, their steps) for a batch of one key."""
+        if not len(steps):
+            return None, steps
+        state = self.keys.get(key, (int(steps[0]), 0))
+        if state is None or not bool((steps == state[0]).all()):
+            self.keys[key] = None
+            return None, steps
+        first, count = state
+        self.keys[key] = (first, count + len(steps))
+        numbered = np.arange(first + count, first + count + len(steps), dtype=np.int64)
+        if bool((np.diff(stamps) >= 0).all()):
+            return None, numbered
+        return np.argsort(stamps, kind="stable"), numbered
+
+
 class MlflowSqliteStream(Stream):
     """One MLflow run in one database: its metric rows past a row-id watermark, and its params."""
 
@@ -52,6 +84,7 @@ class MlflowSqliteStream(Stream):
         self.last_rowid = 0
         self.rows = 0
         self._params_seen: int | None = None
+        self.numbering = TimeOrderedSteps()
 
     @property
     def position(self) -> int:
@@ -74,7 +107,7 @@ class MlflowSqliteStream(Stream):
                     ).fetchall()
                     if not rows:
                         break
-                    _add_rows(rows, out)
+                    _add_rows(rows, out, self.numbering)
                     self.last_rowid = rows[-1][0]
                     self.rows += len(rows)
                     if len(rows) < CHUNK_ROWS:
@@ -87,18 +120,22 @@ class MlflowSqliteStream(Stream):
             self.health.error = str(error)
 
 
-def _add_rows(rows: list[tuple], out: Decoded) -> None:
+def _add_rows(rows: list[tuple], out: Decoded, numbering: TimeOrderedSteps) -> None:
     """Metric rows (rowid, key, value, timestamp ms, step, is_nan) as points, per key, in row order."""
     _, keys, values, stamps, steps, nans = zip(*rows)
-    order = np.arange(len(rows), dtype=np.int64)
+    codes = {key: code for code, key in enumerate(dict.fromkeys(keys))}  # in order of first appearance
+    key_codes = np.fromiter(map(codes.__getitem__, keys), dtype=np.int64, count=len(keys))
     values_array = np.asarray(values, dtype=np.float64)
     values_array[np.asarray(nans, dtype=bool)] = np.nan
-    walls = np.asarray(stamps, dtype=np.float64) / 1000.0
+    stamps_array = np.asarray(stamps, dtype=np.int64)
     steps_array = np.asarray(steps, dtype=np.int64)
-    keys_array = np.asarray(keys, dtype=object)
-    for key in dict.fromkeys(keys):
-        mask = keys_array == key
-        out.add_arrays(key, order[mask], steps_array[mask], walls[mask], values_array[mask])
+    by_key = np.argsort(key_codes, kind="stable")
+    bounds = np.cumsum(np.bincount(key_codes, minlength=len(codes)))
+    for key, code in codes.items():
+        at = by_key[bounds[code - 1] if code else 0 : bounds[code]]
+        permutation, key_steps = numbering.number(key, steps_array[at], stamps_array[at])
+        ordered = at if permutation is None else at[permutation]
+        out.add_arrays(key, at, key_steps, stamps_array[ordered] / 1000.0, values_array[ordered])
 
 
 class MlflowSqliteFormat(Format):
