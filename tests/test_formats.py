@@ -1,15 +1,19 @@
 """Every logger's files, written by the real libraries (or exactly as their source writes them), read by losswatch.
 
-The runs are generated once per session by ``tests/loggers/write_fixtures.py`` (W&B offline, MLflow's
-SQLite and file stores, trackio; Lightning, Keras and Hugging Face following their writers' source).
+The runs in ``tests/loggers/runs`` were written by ``tests/loggers/write_fixtures.py`` with
+the versions in ``versions.json`` beside it (W&B offline, MLflow's SQLite and file stores, trackio;
+Lightning, Keras and Hugging Face following their writers' source). A job writing while losswatch reads
+is a process appending rows to a copy of the real database with sqlite3, as MLflow and trackio do.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -20,13 +24,11 @@ from tui.cli.main import main
 from tui.live.monitor import Monitor
 from tui.sources.wandb import stream as wandb_stream
 
-pytest.importorskip("wandb")
-pytest.importorskip("mlflow")
-pytest.importorskip("trackio")
+pytest.importorskip("wandb")  # W&B's record definitions decode its logs (the losswatch[wandb] extra)
 
-WRITER = Path(__file__).parent / "loggers" / "write_fixtures.py"
-sys.path.insert(0, str(WRITER.parent))
-from write_fixtures import STEPS, curves  # noqa: E402
+FIXTURES = Path(__file__).parent / "loggers"
+sys.path.insert(0, str(FIXTURES))
+from write_fixtures import STEPLESS, STEPS, curves  # noqa: E402
 
 RUNS = {
     # run name -> (train tag, val tag, train steps, val steps)
@@ -40,19 +42,16 @@ RUNS = {
 }
 
 
-@pytest.fixture(scope="session")
-def written(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("loggers") / "runs"
-    result = subprocess.run([sys.executable, str(WRITER), str(folder)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return folder
-
-
 @pytest.fixture
-def logdir(written: Path, tmp_path: Path) -> Path:
+def logdir(tmp_path: Path) -> Path:
     target = tmp_path / "runs"
-    shutil.copytree(written, target, symlinks=True)
+    shutil.copytree(FIXTURES / "runs", target)
     return target
+
+
+def test_the_fixtures_record_their_writers_versions():
+    versions = json.loads((FIXTURES / "versions.json").read_text())
+    assert {"wandb", "mlflow", "trackio"} <= set(versions)
 
 
 def _values(run, tag):
@@ -146,44 +145,107 @@ def test_without_the_wandb_extra_the_runs_are_named_with_a_note(logdir: Path, mo
     assert [r.errors for r in monitor.store.runs.values() if "wandb" in next(iter(r.files))] != []
 
 
+MLFLOW_JOB = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    db, run_uuid, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    sys.path.insert(0, sys.argv[5])
+    from write_fixtures import curves
+    connection = sqlite3.connect(db, timeout=30)
+    for step in range(first, first + count):  # one transaction per log_metrics call, as MLflow's SqlAlchemyStore
+        train, val = curves(step)
+        stamp = int(time.time() * 1000)
+        with connection:
+            for key, value in (("train_loss", train), ("val_loss", val)):
+                connection.execute(
+                    "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, 0)",
+                    (key, value, stamp, run_uuid, step),
+                )
+                connection.execute(
+                    "INSERT OR REPLACE INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)"
+                    " VALUES (?, ?, ?, ?, 0, ?)",
+                    (key, value, stamp, step, run_uuid),
+                )
+    """
+)
+
+
 def test_mlflow_database_written_while_read(logdir: Path):
-    """A real MLflow job logs to the database while losswatch reads it over and over: the job never fails
-    on a lock, and every point arrives exactly once."""
+    """A job logs to the database (MLflow's tables, one commit per step) while losswatch reads it over and
+    over: the job never fails on a lock, and every point arrives exactly once."""
     db = logdir / "mlflow.db"
     run_id = (logdir / "mlflow-run-id").read_text()
     monitor = Monitor(str(logdir))
     monitor.refresh()
     writer = subprocess.Popen(
-        [sys.executable, str(WRITER), "mlflow-append", str(db), run_id, "40"],
+        [sys.executable, "-c", MLFLOW_JOB, str(db), run_id, str(STEPS), "200", str(FIXTURES)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    rounds = 0
     try:
         while writer.poll() is None:
             monitor.refresh()
+            rounds += 1
     finally:
-        _, errors = writer.communicate(timeout=120)
+        _, errors = writer.communicate(timeout=60)
     assert writer.returncode == 0, errors[-2000:]
     monitor.refresh()
     steps, values = _values(monitor.store.runs["exp/ml-sql"], "val_loss")
-    assert steps == list(range(STEPS + 40))
-    assert values == [curves(i)[1] for i in range(STEPS + 40)]
+    assert steps == list(range(STEPS + 200))
+    assert values == [curves(i)[1] for i in range(STEPS + 200)]
+    assert rounds > 1
+
+
+def test_mlflow_points_logged_without_a_step_are_all_kept_in_time_order(logdir: Path):
+    """MLflow stores step 0 for ``log_metric(key, value)``: the points are numbered by their timestamps."""
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    for name in ("exp/ml-sql", "mlruns/exp/ml-file"):
+        assert _values(monitor.store.runs[name], "gpu_mem") == ([0, 1, 2], STEPLESS), name
+    db = sqlite3.connect(logdir / "mlflow.db")
+    run_id = (logdir / "mlflow-run-id").read_text()
+    with db:  # two more, written out of time order (the later one first)
+        [(last,)] = db.execute("SELECT max(timestamp) FROM metrics WHERE key = 'gpu_mem'").fetchall()
+        for stamp, value in ((last + 20, 0.125), (last + 10, 0.0625)):
+            db.execute(
+                "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES ('gpu_mem', ?, ?, ?, 0, 0)",
+                (value, stamp, run_id),
+            )
+    db.close()
+    metric = next(logdir.glob("mlruns/*/*/metrics/gpu_mem"))
+    last = int(metric.read_text().split()[-3])
+    with open(metric, "a") as handle:
+        handle.write(f"{last + 20} 0.125 0\n{last + 10} 0.0625 0\n")
+    monitor.refresh()
+    for name in ("exp/ml-sql", "mlruns/exp/ml-file"):
+        assert _values(monitor.store.runs[name], "gpu_mem") == ([0, 1, 2, 3, 4], [*STEPLESS, 0.0625, 0.125]), name
 
 
 def test_trackio_live_append_is_picked_up(logdir: Path):
+    """Rows appended as trackio's SQLiteStorage.bulk_log writes them (WAL mode, JSON metrics, ISO time)."""
     monitor = Monitor(str(logdir))
     monitor.refresh()
-    result = subprocess.run(
-        [sys.executable, str(WRITER), "trackio-append", str(logdir / "trackio"), "5"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    db = sqlite3.connect(logdir / "trackio" / "tproj.db")
+    [(run_id, run_name)] = db.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+    with db:
+        for step in range(STEPS, STEPS + 5):
+            train, val = curves(step)
+            db.execute(
+                "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+                (
+                    "2026-01-01T00:00:00+00:00",
+                    run_id,
+                    run_name,
+                    step,
+                    json.dumps({"train/loss": train, "val/loss": val}),
+                ),
+            )
+    db.close()
     monitor.refresh()
     run = monitor.store.runs["trackio/tproj/tr-run"]
-    assert _values(run, "val/loss")[0] == list(range(STEPS + 5))
+    assert _values(run, "val/loss") == (list(range(STEPS + 5)), [curves(i)[1] for i in range(STEPS + 5)])
     assert run.live
 
 

@@ -1,8 +1,10 @@
-"""Write one small run with each logger losswatch reads, into a folder; the tests generate them once per session.
+"""Write one small run with each logger losswatch reads: the fixtures in ``runs/`` beside this script.
 
 Real writers where they install offline (W&B 0.31 offline mode, MLflow 3.17 SQLite and file stores,
-trackio 0.43); the versions used are written to ``versions.json``. Lightning, Keras and Hugging Face need
-torch or TensorFlow, so their files are written here exactly as their writers do, following:
+trackio 0.43); the versions used are written to ``versions.json`` beside this script. The tests read
+the committed files and never run these writers; to write them again (after a writer changes its
+format): ``pip install -e ".[loggers]" && python tests/loggers/write_fixtures.py``. Lightning, Keras and
+Hugging Face need torch or TensorFlow, so their files are written here exactly as their writers do, following:
 
 * Lightning ``CSVLogger``: ``lightning_fabric/loggers/csv_logs.py`` (``_ExperimentWriter.log_metrics``,
   ``save``, ``_rewrite_with_new_header``) and ``pytorch_lightning/core/saving.py`` (``hparams.yaml``),
@@ -12,17 +14,21 @@ torch or TensorFlow, so their files are written here exactly as their writers do
   ``json.dumps(asdict(state), indent=2, sort_keys=True) + "\\n"``) and ``trainer.py`` (``log``: each
   entry gets ``epoch`` and ``step``; checkpoints in ``checkpoint-<global_step>/``), transformers 5.23.0.
 
-Usage: ``python write_fixtures.py DIR`` (everything), ``python write_fixtures.py mlflow-append DB RUN N``,
-``python write_fixtures.py trackio-append DIR N``.
+Only what losswatch reads is kept: of a W&B run folder its ``run-<id>.wandb`` (W&B also writes logs,
+a copy of the config and the machine's metadata, which say nothing about the run's points).
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import glob
 import json
 import os
+import shutil
+import sqlite3
 import sys
+import time
 
 STEPS = 30
 
@@ -49,10 +55,17 @@ def write_wandb(folder: str) -> str:
     return wandb.__version__
 
 
+STEPLESS = [0.25, 0.5, 0.75]
+"""Logged to MLflow without a step (``mlflow.log_metric("gpu_mem", v)``): MLflow stores step 0 for each."""
+
+
 def _mlflow_log(mlflow, steps: range) -> None:
     for step in steps:
         train, val = curves(step)
         mlflow.log_metrics({"train_loss": train, "val_loss": val}, step=step)
+    for value in STEPLESS:
+        time.sleep(0.005)  # MLflow stamps in milliseconds: each its own
+        mlflow.log_metric("gpu_mem", value)
 
 
 def write_mlflow(folder: str) -> str:
@@ -74,21 +87,12 @@ def write_mlflow(folder: str) -> str:
     return mlflow.__version__
 
 
-def mlflow_append(db: str, run_id: str, count: int) -> None:
-    """Log ``count`` more steps to a run of an MLflow SQLite store, one commit per step (as a job does)."""
-    import mlflow
-
-    mlflow.set_tracking_uri("sqlite:///" + db)
-    with mlflow.start_run(run_id=run_id):
-        _mlflow_log(mlflow, range(STEPS, STEPS + count))
-
-
-def write_trackio(folder: str, steps: range = range(STEPS), resume: str = "never") -> str:
+def write_trackio(folder: str) -> str:
     os.environ["TRACKIO_DIR"] = folder
     import trackio
 
-    trackio.init(project="tproj", name="tr-run", config={"lr": 0.03}, resume=resume)
-    for step in steps:
+    trackio.init(project="tproj", name="tr-run", config={"lr": 0.03})
+    for step in range(STEPS):
         train, val = curves(step)
         trackio.log({"train/loss": train, "val/loss": val}, step=step)
     trackio.finish()
@@ -203,8 +207,32 @@ def write_hf(folder: str) -> None:
             handle.write("\n")
 
 
-def write_all(folder: str) -> None:
-    os.makedirs(folder, exist_ok=True)
+def keep_only_what_is_read(folder: str) -> None:
+    """Drop what the writers leave beside the logs that losswatch does not read (W&B's logs and metadata)."""
+    wandb_dir = os.path.join(folder, "wandb")
+    for path in glob.glob(os.path.join(wandb_dir, "*")):
+        if os.path.islink(path) or os.path.isfile(path):
+            os.remove(path)
+    for run_dir in glob.glob(os.path.join(wandb_dir, "*run-*")):
+        for path in glob.glob(os.path.join(run_dir, "*")):
+            if not path.endswith(".wandb"):
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    for path in glob.glob(os.path.join(folder, "trackio", "*")):
+        if not path.endswith(".db"):
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    for db in glob.glob(os.path.join(folder, "**", "*.db"), recursive=True):
+        with sqlite3.connect(db) as connection:  # fold a WAL back into the file, so the one file is the database
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for sidecar in (db + "-wal", db + "-shm"):
+            if os.path.exists(sidecar):
+                os.remove(sidecar)
+
+
+def write_all(folder: str) -> dict[str, str]:
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    os.chdir(folder)  # MLflow puts a default artifact folder in the working directory
     versions = {"wandb": write_wandb(folder), "mlflow": write_mlflow(folder)}
     versions["trackio"] = write_trackio(os.path.join(folder, "trackio"))
     write_lightning(folder)
@@ -213,14 +241,14 @@ def write_all(folder: str) -> None:
     versions.update(
         {"pytorch-lightning": "2.6.6 (source)", "keras": "3.15.1 (source)", "transformers": "5.23.0 (source)"}
     )
-    with open(os.path.join(folder, "versions.json"), "w") as handle:
-        json.dump(versions, handle, indent=1)
+    keep_only_what_is_read(folder)
+    return versions
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "mlflow-append":
-        mlflow_append(sys.argv[2], sys.argv[3], int(sys.argv[4]))
-    elif sys.argv[1] == "trackio-append":
-        write_trackio(sys.argv[2], range(STEPS, STEPS + int(sys.argv[3])), resume="must")
-    else:
-        write_all(sys.argv[1])
+    here = os.path.dirname(os.path.abspath(__file__))
+    target = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "runs")
+    written = write_all(os.path.abspath(target))
+    with open(os.path.join(os.path.dirname(os.path.abspath(target)), "versions.json"), "w") as handle:
+        json.dump(written, handle, indent=1)
+        handle.write("\n")
