@@ -195,8 +195,15 @@ def groups(objects: list[dict], shape=tuple):
     ]
 
 
-def first_number(rows: list[dict], keys: tuple, candidates: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
-    """For objects sharing ``keys``: per object, the first of ``candidates`` holding a finite number.
+STEP_LIMIT = 2.0**63
+"""A step must fit a 64-bit integer; a bigger number in a step key counts as no step there."""
+
+
+def first_number(
+    rows: list[dict], keys: tuple, candidates: tuple[str, ...], limit: float = math.inf
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """For objects sharing ``keys``: per object, the first of ``candidates`` holding a finite number below ``limit``
+    in size.
 
     Returns (values, found mask), or None when no candidate key is there at all.
     """
@@ -204,14 +211,14 @@ def first_number(rows: list[dict], keys: tuple, candidates: tuple[str, ...]) -> 
     if not present:
         return None
     column = numbers([row[present[0]] for row in rows])
-    if column is not None and np.isfinite(column).all():
+    if column is not None and (np.abs(column) < limit).all():  # NaN and infinities fail this too
         return column, np.ones(len(rows), dtype=bool)
     values = np.zeros(len(rows), dtype=np.float64)
     found = np.zeros(len(rows), dtype=bool)
     for position, row in enumerate(rows):
         for key in present:
             value = row[key]
-            if type(value) in (int, float) and math.isfinite(value):
+            if type(value) in (int, float) and math.isfinite(value) and abs(value) < limit:
                 values[position], found[position] = float(value), True
                 break
     return values, found
@@ -233,7 +240,7 @@ class LogObjects:
         orders_all = np.arange(first_order, first_order + len(dicts), dtype=np.int64)
         for keys, rows, index in groups(dicts):
             orders = orders_all if index is None else orders_all[index]
-            step_column = first_number(rows, keys, STEP_KEYS)
+            step_column = first_number(rows, keys, STEP_KEYS, STEP_LIMIT)
             if step_column is None:
                 continue
             steps_float, found = step_column

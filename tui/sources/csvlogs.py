@@ -27,6 +27,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.columns import STEP_LIMIT
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import LineTail
@@ -64,7 +65,7 @@ class CsvStream(Stream):
         out = Decoded()
         try:
             self._read_hparams(root, out)
-            head = self.tail.head(root)
+            head = self._head(root)
             if head is not None:
                 if self.header is not None and head != self.header:
                     # Rewritten with a new header (a new key): the old rows come back first; skip them.
@@ -89,6 +90,15 @@ class CsvStream(Stream):
             return
         self.health.error = None
         yield out
+
+    def _head(self, root: Root) -> bytes | None:
+        """The file's header line; once known, only its own bytes are read again to see it is unchanged."""
+        if self.header is not None:
+            known = self.header + b"\n"
+            start = root.read(self.tail.path, 0, len(known) + 1)
+            if start[: len(known)] == known or start[: len(known) + 1] == self.header + b"\r\n":
+                return self.header
+        return self.tail.head(root)
 
     def _set_header(self, head: bytes) -> None:
         self.header = head
@@ -120,7 +130,7 @@ class CsvStream(Stream):
         steps = orders.copy()
         if self.step_column in self.columns:
             values, present = _column(table, self.columns.index(self.step_column), start)
-            whole = present & np.isfinite(values)
+            whole = present & (np.abs(values) < STEP_LIMIT)  # NaN and infinities fail this too
             whole[whole] = values[whole] == np.floor(values[whole])
             steps = np.where(whole, values, orders).astype(np.int64)
         walls = np.full(len(orders), wall, dtype=np.float64)
@@ -272,11 +282,11 @@ def _flatten(prefix: str, value: object, into: dict[str, object]) -> None:
 
 
 def _integer(cell: str) -> int | None:
-    try:
-        return int(cell)
-    except ValueError:
-        value = _float(cell)
-        return int(value) if value is not None and math.isfinite(value) and value == int(value) else None
+    """A step cell as an integer (``12`` or ``12.0``), or None if it is not one that fits a step."""
+    value = _float(cell)
+    if value is None or not abs(value) < STEP_LIMIT or value != math.floor(value):
+        return None
+    return int(value)
 
 
 def _float(cell: str) -> float | None:
@@ -295,13 +305,23 @@ class LightningCsvFormat(Format):
 
     name = LIGHTNING
 
+    def __init__(self) -> None:
+        self._sniffed: dict[tuple[str, str], bool] = {}
+        """(path, file identity) -> whether its header has a step column: asked once per file, not every scan."""
+
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
-        for path in sorted(listing.files):
+        for path, info in sorted(listing.files.items()):
             if basename(path) != "metrics.csv":
                 continue
-            head = _head(root, path)
-            if head is None or b"step" not in head.split(b","):
+            key = (path, info.identity)
+            known = self._sniffed.get(key)
+            if known is None:
+                head = _head(root, path)
+                if head is None:
+                    continue  # no whole header line yet: look again next scan
+                known = self._sniffed[key] = b"step" in head.rstrip(b"\r").split(b",")
+            if not known:
                 continue
             folder = parent(path)
             hparams = (folder + "/" if folder != "." else "") + "hparams.yaml"

@@ -42,8 +42,9 @@ class LineTail:
         self._identity: str | None = None
         self._size = 0
 
-    def read(self, root: Root, limit: int = BLOCK_BYTES) -> Lines:
-        """New complete lines, about ``limit`` bytes at most (raises OSError)."""
+    def read(self, root: Root, limit: int | None = None) -> Lines:
+        """New complete lines, ``limit`` bytes at most (BLOCK_BYTES by default; raises OSError)."""
+        limit = BLOCK_BYTES if limit is None else limit
         info = root.stat(self.path)
         restarted = False
         if self._identity is not None and (info.identity != self._identity or info.size < self._size):
