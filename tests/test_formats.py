@@ -447,3 +447,37 @@ def test_non_finite_values_are_points_in_every_json_format(logdir: Path):
     trackio = monitor.store.runs["trackio/tproj/tr-run"]
     assert np.isnan(_values(trackio, "val/loss")[1][-1]) and _values(trackio, "train/loss")[1][-1] == np.inf
     assert monitor.verdict("trackio/tproj/tr-run").kind == "diverging"
+
+
+def test_a_run_name_stays_with_the_format_that_had_it_first(logdir: Path, tmp_path: Path):
+    """The Trainer's JSON-lines log is there before its first checkpoint: its run keeps the folder's name (and its
+    points), and the checkpoints' run, found later, is told apart, instead of the two sharing one run."""
+    out = logdir / "hf-out"
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for checkpoint in out.glob("checkpoint-*"):
+        checkpoint.rename(aside / checkpoint.name)
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    assert _values(monitor.store.runs["hf-out"], "loss")[0] == list(range(1, STEPS + 1))
+    for checkpoint in aside.iterdir():
+        checkpoint.rename(out / checkpoint.name)
+    monitor.refresh()
+    assert _values(monitor.store.runs["hf-out"], "loss")[0] == list(range(1, STEPS + 1))
+    assert "eval_loss" not in monitor.store.runs["hf-out"].scalars
+    trainer = monitor.store.runs["hf-out [hf-trainer-state]"]
+    assert _values(trainer, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
+
+
+def test_a_wandb_run_is_listed_once_its_name_is_written(logdir: Path):
+    """W&B writes the record that names the run right after its header: a log that has only the header yet is
+    not listed under its id first (that row would stay behind, empty, once the name is read)."""
+    path = _wandb_log(logdir)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:7])
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    assert not [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))]
+    path.write_bytes(whole)
+    monitor.refresh()
+    assert [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))] == ["wb-run"]

@@ -92,6 +92,8 @@ class Monitor:
         self.progress = (0, 0)
         """(files read, files to read) of the round under way, for a progress display."""
         self.formats = all_formats()
+        self.run_owners: dict[str, str] = {}
+        """Run name -> the format that named it first (a name never moves to another format's run)."""
         self.checkpoints: dict[str, dict[int, str]] = {}
         """Run name -> step -> checkpoint path, from the last scan."""
         self._watched: dict[str, str] = {}
@@ -136,7 +138,7 @@ class Monitor:
             return []
         self.logdir_missing = False
         self.listing = listing
-        found = find_sources(self.root, listing, self.formats)
+        found = find_sources(self.root, listing, self.formats, self.run_owners)
         if self.source_name:
             found.sources = [replace(source, run=self.run_name(source.run)) for source in found.sources]
             found.checkpoints = {self.run_name(run): steps for run, steps in found.checkpoints.items()}

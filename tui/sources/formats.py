@@ -39,10 +39,18 @@ def all_formats() -> tuple[Format, ...]:
     return tuple(type(fmt)() for fmt in FORMATS)
 
 
-def find_sources(root: Root, listing: Listing, formats: tuple[Format, ...] = FORMATS) -> Found:
-    """The sources of every format in one listing; a run name claimed by two formats is told apart."""
+def find_sources(
+    root: Root, listing: Listing, formats: tuple[Format, ...] = FORMATS, owners: dict[str, str] | None = None
+) -> Found:
+    """The sources of every format in one listing; a run name claimed by two formats is told apart.
+
+    ``owners`` (run name -> format), kept by the caller from scan to scan, makes a name stay with the format
+    that had it first: a JSON-lines log named ``hf-out`` before the Trainer's first checkpoint appeared
+    beside it keeps its name and its points, and the Trainer's run becomes ``hf-out [hf-trainer-state]``.
+    Within one scan, the order of ``formats`` decides.
+    """
     found = Found()
-    owner: dict[str, str] = {}
+    owner: dict[str, str] = {} if owners is None else owners
     for fmt in formats:
         try:
             part = fmt.discover(root, listing)

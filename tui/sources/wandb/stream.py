@@ -367,6 +367,8 @@ class WandbFormat(Format):
             folder = parent(info.path)
             run_id = _RUN_FOLDER.match(basename(folder)).group("id")  # type: ignore[union-attr]
             name = self._display_name(root, info.path, info.identity, pb) if pb is not None else ""
+            if not name and pb is not None and info.size < _HEAD_BYTES:
+                continue  # just started: the record that names the run comes first; list it once it is there
             found.sources.append(
                 Source(FORMAT, info.path, name or run_id, paths=(info.path,), detail=run_id, where=folder)
             )
