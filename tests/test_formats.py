@@ -70,6 +70,7 @@ def test_every_format_is_found_in_one_logdir_beside_tensorboard(logdir: Path):
     for name, (train_tag, val_tag, _, _) in RUNS.items():
         verdict = monitor.verdict(name)
         assert (verdict.train_tag, verdict.val_tag) == (train_tag, val_tag), name
+        assert verdict.kind == "overfitting", name  # validation turns up after step 12 while training falls
         assert not monitor.store.runs[name].errors and not monitor.store.runs[name].damaged
 
 
