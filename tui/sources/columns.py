@@ -10,6 +10,7 @@ nested object, a boolean) take the exact per-value path, with the same result.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -24,6 +25,21 @@ TIME_KEYS = ("timestamp", "time", "_timestamp", "wall_time")
 def _columns(rows: list[dict], keys: tuple) -> list[list]:
     """The values of ``keys`` in every row, a list per key."""
     return [[row[key] for row in rows] for key in keys]
+
+
+def _number_table(rows: list[dict], width: int) -> np.ndarray | None:
+    """Rows whose keys come in one order, as a (rows x keys) float64 table if every value is a plain number.
+
+    The values are read in the order they sit in memory, row after row: a third of the time of a column at
+    a time, which would jump between rows once per key.
+    """
+    flat = list(itertools.chain.from_iterable(map(dict.values, rows)))
+    if len(flat) != len(rows) * width or not set(map(type, flat)) <= {float, int}:
+        return None
+    try:
+        return np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(len(rows), width)
+    except OverflowError:
+        return None
 
 
 def numbers(cells: list) -> np.ndarray | None:
@@ -115,9 +131,16 @@ class ObjectColumns:
         walls: np.ndarray,
         prefix: str = "",
     ) -> None:
-        """The values of objects that all have the same keys."""
-        keys = tuple(key for key in keys if prefix or key not in self.skip)
-        for key, cells in zip(keys, _columns(rows, keys)):
+        """The values of objects that all have the same keys (in the same order, unless ``unordered``)."""
+        wanted = [(index, key) for index, key in enumerate(keys) if prefix or key not in self.skip]
+        if self.shape is tuple and rows:
+            table = _number_table(rows, len(keys))
+            if table is not None:  # every value a number: one conversion for the whole group
+                for index, key in wanted:
+                    points.add(prefix + str(key), orders, steps, walls, table[:, index])
+                return
+        wanted_keys = tuple(key for _, key in wanted)
+        for key, cells in zip(wanted_keys, _columns(rows, wanted_keys)):
             self.add_column(points, prefix + str(key), cells, orders, steps, walls)
 
     def add_column(

@@ -153,12 +153,12 @@ class JsonLinesStream(Stream):
                 break
             self.health.error = None
             self.health.incomplete_bytes = self.tail.incomplete
-            documents = [line for line in lines.data.split(b"\n") if line.strip()]
+            documents = [line for line in lines.data.split(b"\n") if line and not line.isspace()]
             objects = jsontext.loads_each(documents)
             self.health.skipped_records += sum(1 for item in objects if item is jsontext.BAD)
             points = Points()
             _LOG_OBJECTS.add(points, objects, self.lines, lines.info.mtime)
-            self.lines += len(documents)
+            self.lines += len(objects)
             points.flush(out, self.steps)
             if not lines.more:
                 break
