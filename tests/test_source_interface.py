@@ -159,3 +159,17 @@ def test_a_format_that_fails_is_a_note_and_the_others_still_count(tmp_path: Path
     found = find_sources(root, root.list(), (Broken(), *FORMATS))
     assert found.runs == ["r"]
     assert found.notes == ["broken: discovery failed (ValueError: bad day)"]
+
+
+def test_check_on_tensorboard_runs_imports_no_reader_of_other_formats(tmp_path: Path):
+    """pandas, pyarrow and W&B's classes load only for the formats that need them: start-up stays short."""
+    import subprocess
+    import sys
+
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.5], "val_loss": [1.1, 0.9]})
+    code = (
+        "import sys; from tui.cli.main import main; main(['check', sys.argv[1]]); "
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'wandb.proto') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr[-2000:]
