@@ -3,8 +3,8 @@
 JSON-lines logs, a ``trainer_state.json`` history, trackio's rows and W&B's history
 records are all batches of objects that mostly share their keys. Read one value at a
 time they cost a Python step per number; here the objects are grouped by their key set
-and each key of a group becomes one column: a list of its values gathered in C and one
-``numpy.array`` call. Values that do not fit that path (a string where numbers were, a
+and each key of a group becomes one column (a group whose values are all numbers, one
+table) through a single NumPy conversion. Values that do not fit that path (a string where numbers were, a
 nested object, a boolean) take the exact per-value path, with the same result.
 """
 
@@ -18,7 +18,8 @@ import numpy as np
 from tui.sources.points import Decoded, StepFilter
 
 STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "current_steps")
-"""Keys that give a log object's step, in order of preference (the first that holds a finite number)."""
+"""Keys that give a log object's step, in order of preference (the first that holds a finite number that fits
+a 64-bit step)."""
 TIME_KEYS = ("timestamp", "time", "_timestamp", "wall_time")
 
 
