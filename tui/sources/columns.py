@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from tui.sources.jsontext import collector_paused
 from tui.sources.points import Decoded, StepFilter
 
 STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "current_steps")
@@ -115,6 +116,12 @@ class ObjectColumns:
         prefix: str = "",
     ) -> None:
         """Every value of ``objects`` (dicts; ``orders``, ``steps``, ``walls`` one per object) as points."""
+        with collector_paused():
+            self._add(points, objects, orders, steps, walls, prefix)
+
+    def _add(
+        self, points: Points, objects: list[dict], orders: np.ndarray, steps: np.ndarray, walls: np.ndarray, prefix: str
+    ) -> None:
         for keys, rows, index in groups(objects, self.shape):
             if index is None:
                 group_orders, group_steps, group_walls = orders, steps, walls
@@ -184,7 +191,7 @@ class ObjectColumns:
             points.add(tag, orders[at], steps[at], walls[at], np.asarray(values, dtype=np.float64))
         if objects:
             at = np.asarray(inner, dtype=np.int64)
-            self.add(points, objects, orders[at], steps[at], walls[at], tag + "/")
+            self._add(points, objects, orders[at], steps[at], walls[at], tag + "/")
 
 
 def _float(value: int | float) -> float | None:
@@ -258,6 +265,12 @@ class LogObjects:
         self, points: Points, objects: list[object], first_order: int, default_wall: float, after: int | None = None
     ) -> tuple[int, int | None]:
         """Points of every object with a step (past ``after`` if given); returns (objects used, highest step)."""
+        with collector_paused():
+            return self._add(points, objects, first_order, default_wall, after)
+
+    def _add(
+        self, points: Points, objects: list[object], first_order: int, default_wall: float, after: int | None
+    ) -> tuple[int, int | None]:
         dicts = [item for item in objects if type(item) is dict]
         used = 0
         highest: int | None = None
