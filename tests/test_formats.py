@@ -482,3 +482,24 @@ def test_a_wandb_run_is_listed_once_its_name_is_written(logdir: Path):
     path.write_bytes(whole)
     monitor.refresh()
     assert [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))] == ["wb-run"]
+
+
+def test_trackio_watermark_moves_past_other_runs_rows(logdir: Path):
+    """Rows of another run in the same project database move the watermark on, so the next read of this run
+    starts after them instead of walking them again."""
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    stream = next(s for s in monitor.streams.values() if s.run == "trackio/tproj/tr-run")
+    db = sqlite3.connect(logdir / "trackio" / "tproj.db")
+    with db:
+        for step in range(3):
+            db.execute(
+                "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, 'other', 'other', ?, ?)",
+                ("2026-01-01T00:00:00+00:00", step, '{"val/loss": 9.0}'),
+            )
+    [(top,)] = db.execute("SELECT max(id) FROM metrics").fetchall()
+    db.close()
+    before = len(monitor.store.runs["trackio/tproj/tr-run"].scalars["val/loss"])
+    monitor.refresh()
+    assert stream.last_id == top
+    assert len(monitor.store.runs["trackio/tproj/tr-run"].scalars["val/loss"]) == before

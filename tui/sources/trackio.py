@@ -30,6 +30,12 @@ _VALUES = ObjectColumns(strings=_NON_FINITE, nested=False, bools=True)
 """Top-level numbers (media are nested objects: left out); trackio writes non-finite values as text."""
 
 
+_BY_ID = "SELECT id, step, timestamp, metrics FROM metrics WHERE +run_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?"
+"""Walk the table from the watermark on, in id order ("+run_id": not by an index on the run)."""
+_BY_RUN = "SELECT id, step, timestamp, metrics FROM metrics WHERE run_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?"
+"""Take the run's rows by trackio's index on run_id, then sort them by id (a small run in a big table)."""
+
+
 class TrackioStream(Stream):
     """One trackio run: its metric rows past an id watermark, and its config."""
 
@@ -43,6 +49,12 @@ class TrackioStream(Stream):
     def position(self) -> int:
         return self.rows * 64
 
+    @staticmethod
+    def _mostly_this_run(connection, run_id: str, top: int) -> bool:
+        """Whether the run holds a good part of the table: then walking the table in id order beats its index."""
+        [(count,)] = connection.execute("SELECT count(*) FROM metrics WHERE run_id = ?", (run_id,)).fetchall()
+        return count * 4 >= top
+
     def read(self, root: Root) -> Iterator[Decoded]:
         path, run_id = self.source.paths[0], self.source.detail
         try:
@@ -53,23 +65,19 @@ class TrackioStream(Stream):
                     if row is not None:
                         self._config_read = True
                         out.hparams.update(_config(row[0]))
-                while True:
-                    # "+run_id": walk the table from the watermark on, in id order. trackio's indexes on run_id
-                    # do not end in the id, so with them every read would sort all of the run's rows again.
-                    rows = connection.execute(
-                        "SELECT id, step, timestamp, metrics FROM metrics"
-                        " WHERE +run_id = ? AND id > ? ORDER BY id LIMIT ?",
-                        (run_id, self.last_id, CHUNK_ROWS),
-                    ).fetchall()
-                    if not rows:
-                        break
-                    _add_rows(rows, out)
-                    self.last_id = rows[-1][0]
-                    self.rows += len(rows)
-                    if len(rows) < CHUNK_ROWS:
-                        break
-                    yield out
-                    out = Decoded()
+                top = connection.execute("SELECT max(id) FROM metrics").fetchone()[0] or 0
+                query = _BY_ID if self.last_id or self._mostly_this_run(connection, run_id, top) else _BY_RUN
+                while self.last_id < top:
+                    rows = connection.execute(query, (run_id, self.last_id, top, CHUNK_ROWS)).fetchall()
+                    if len(rows) < CHUNK_ROWS:  # every row of the run up to ``top`` is read
+                        self.last_id = top
+                    if rows:
+                        _add_rows(rows, out)
+                        self.last_id = max(self.last_id, rows[-1][0])
+                        self.rows += len(rows)
+                    if self.last_id < top:
+                        yield out
+                        out = Decoded()
                 self.health.error = None
                 yield out
         except DatabaseError as error:
