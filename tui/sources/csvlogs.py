@@ -26,6 +26,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_LIMIT
 from tui.sources.points import Decoded, StepFilter
@@ -36,7 +37,7 @@ LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
 _KERAS_HEADER = re.compile(rb"^epoch([,;\t| ])[A-Za-z_]")
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
-_MISSING = {"", "NA", "nan_missing"}
+_MISSING = ("", "NA", "nan_missing")
 
 
 class CsvStream(Stream):
@@ -115,7 +116,8 @@ class CsvStream(Stream):
         rows_start = body.find(b"\n") + 1 if header else 0
         if rows_start >= len(body):
             return
-        table = _parse(body, self.columns, self.delimiter, skip=1 if header else 0)
+        types = dict.fromkeys(self.columns, "float64")
+        table = read_table(body, self.columns, types, self.delimiter, skip=1 if header else 0, missing=_MISSING)
         if table is None:
             self._add_rows(body[rows_start:], wall, out)
             return
@@ -129,7 +131,7 @@ class CsvStream(Stream):
         orders = orders[start:]
         steps = orders.copy()
         if self.step_column in self.columns:
-            values, present = _column(table, self.columns.index(self.step_column), start)
+            values, present = column(table, self.columns.index(self.step_column), start=start)
             whole = present & (np.abs(values) < STEP_LIMIT)  # NaN and infinities fail this too
             whole[whole] = values[whole] == np.floor(values[whole])
             steps = np.where(whole, values, orders).astype(np.int64)
@@ -137,7 +139,7 @@ class CsvStream(Stream):
         for index, tag in enumerate(self.columns):
             if tag == self.step_column:
                 continue
-            values, present = _column(table, index, start)
+            values, present = column(table, index, start=start)
             if present.all():
                 keep = self.steps.keep_mask(tag, steps)
             else:
@@ -187,61 +189,6 @@ class CsvStream(Stream):
             return
         self._hparams_signature = signature
         out.hparams.update(load_hparams(root.read(path, 0, info.size)))
-
-
-def _parse(body: bytes, columns: list[str], delimiter: str, skip: int = 0):
-    """Rows (after ``skip`` lines) as a pyarrow table of float64 columns (missing cells null), or None if a
-    row does not fit."""
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    if len(set(columns)) != len(columns) or not columns:
-        return None
-    odd_rows = []
-
-    def odd(row) -> str:  # a row with too few or too many cells: the exact path reads the block
-        odd_rows.append(row)
-        return "skip"
-
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(body),
-            # One thread: a monitor beside a training job should not take every core for a log it tails.
-            read_options=pa_csv.ReadOptions(column_names=columns, skip_rows=skip, use_threads=False),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=odd),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.float64()),
-                null_values=sorted(_MISSING),
-                quoted_strings_can_be_null=True,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # text where a number was, a bad quote
-        return None
-    return None if odd_rows else table
-
-
-def _column(table, index: int, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """A column from row ``start`` on: (values, present), read from its buffers (no pandas, no compute kernels)."""
-    chunks = table.column(index).chunks
-    if not chunks:
-        return np.empty(0), np.empty(0, dtype=bool)
-    values = np.concatenate([_values(chunk) for chunk in chunks])
-    present = np.concatenate([_validity(chunk) for chunk in chunks])
-    return values[start:], present[start:]
-
-
-def _values(chunk) -> np.ndarray:
-    """An Arrow float64 array's values buffer as it is (what sits under a missing value is never used)."""
-    data = np.frombuffer(chunk.buffers()[1], dtype=np.float64)
-    return data[chunk.offset : chunk.offset + len(chunk)]
-
-
-def _validity(chunk) -> np.ndarray:
-    """Which values of an Arrow array are there (its validity bitmap, one bit per value)."""
-    if chunk.null_count == 0:
-        return np.ones(len(chunk), dtype=bool)
-    bitmap = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
-    return np.unpackbits(bitmap, bitorder="little")[chunk.offset : chunk.offset + len(chunk)].astype(bool)
 
 
 def load_hparams(data: bytes) -> dict[str, object]:

@@ -7,7 +7,7 @@ Layout (MLflow ``store/tracking/file_store.py``): ``<root>/<experiment id>/meta.
 ``.../params/<key>`` holding the value, ``.../tags/mlflow.runName``. Each run folder
 is a stream; each metric file is tailed by line (a new key is a new file, found at
 the next scan). Runs are named ``experiment/run name``. The new lines of a metric file are
-parsed in one go by NumPy; values logged without a step are numbered in time order
+parsed a column at a time (``arrowcsv.py``); values logged without a step are numbered in time order
 (``TimeOrderedSteps``).
 """
 
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.mlflow_sqlite import TimeOrderedSteps, run_label
 from tui.sources.points import Decoded
@@ -99,20 +100,18 @@ class MlflowFilesStream(Stream):
 def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Lines ``timestamp value [step]`` as (timestamps ms, values, steps, lines that are not such a line).
 
-    One NumPy conversion per column when every line has the same fields; line by line otherwise.
+    A column at a time (pyarrow's CSV reader, space-separated) when every line has the same fields;
+    line by line otherwise.
     """
-    fields = data.split()
-    lines = data.count(b"\n")
-    for width in (3, 2):
-        if lines and len(fields) == width * lines:
-            table = np.array(fields).reshape(lines, width)
-            try:
-                stamps = table[:, 0].astype(np.int64)
-                values = table[:, 1].astype(np.float64)
-                steps = table[:, 2].astype(np.int64) if width == 3 else np.zeros(lines, dtype=np.int64)
-            except (ValueError, OverflowError):
-                break
-            return stamps, values, steps, 0
+    if not data:
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), 0
+    for names in (["timestamp", "value", "step"], ["timestamp", "value"]):
+        types = {"timestamp": "int64", "value": "float64", "step": "int64"}
+        table = read_table(data, names, {name: types[name] for name in names}, " ")
+        if table is not None:
+            stamps = column(table, 0, np.int64)[0]
+            steps = column(table, 2, np.int64)[0] if len(names) == 3 else np.zeros(len(stamps), dtype=np.int64)
+            return stamps, column(table, 1)[0], steps, 0
     parsed: list[tuple[int, float, int]] = []
     bad = 0
     for line in data.splitlines():
