@@ -503,3 +503,21 @@ def test_trackio_watermark_moves_past_other_runs_rows(logdir: Path):
     monitor.refresh()
     assert stream.last_id == top
     assert len(monitor.store.runs["trackio/tproj/tr-run"].scalars["val/loss"]) == before
+
+
+def test_wandb_record_types_read_off_the_wire_are_the_decoded_ones(logdir: Path):
+    """Only history, run and config records are decoded; the others are told apart by their bytes alone."""
+    from tui.sources.wandb.log import LogReader
+    from tui.sources.wandb.records import record_fields, record_type
+
+    pb = wandb_stream._records_module()
+    types, _ = record_fields(pb)
+    path = _wandb_log(logdir)
+    records = LogReader(str(path.relative_to(logdir))).read(LocalRoot(str(logdir)))
+    kinds = set()
+    for raw in records:
+        kind = pb.Record.FromString(raw).WhichOneof("record_type")
+        kinds.add(kind)
+        assert record_type(raw, types) == pb.Record.DESCRIPTOR.fields_by_name[kind].number, kind
+    assert {"history", "run", "summary"} <= kinds
+    assert record_type(b"\x08\xff", types) is None  # cut inside its num: decoded whole, never dropped unread
