@@ -8,14 +8,7 @@ few or too many cells) gives None: the caller then reads that block the exact wa
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-
-THREADS = min(4, os.cpu_count() or 1)
-"""Threads for a big block (a first read): a few, not every core of a machine that is training."""
-THREADED_BYTES = 4 * 1024 * 1024
-"""Blocks smaller than this (what a job appends between two rounds) are parsed on one thread."""
 
 
 def read_table(
@@ -26,8 +19,6 @@ def read_table(
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    if pa.cpu_count() > THREADS:
-        pa.set_cpu_count(THREADS)
     if len(set(columns)) != len(columns) or not columns:
         return None
     odd_rows = []
@@ -39,9 +30,9 @@ def read_table(
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(body),
-            read_options=pa_csv.ReadOptions(
-                column_names=columns, skip_rows=skip, use_threads=len(body) >= THREADED_BYTES
-            ),
+            # One thread: as fast here (two busy cores), and a monitor beside a training job should not take
+            # every core of the machine for a log it tails.
+            read_options=pa_csv.ReadOptions(column_names=columns, skip_rows=skip, use_threads=False),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=odd),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.type_for_alias(kind) for name, kind in types.items()},
