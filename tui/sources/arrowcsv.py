@@ -58,7 +58,7 @@ def column(table, index: int, dtype: type = np.float64, start: int = 0) -> tuple
 
 def _values(chunk, dtype: type) -> np.ndarray:
     """An Arrow array's values buffer as it is (what sits under a missing value is never used)."""
-    data = np.frombuffer(chunk.buffers()[1], dtype=dtype)
+    data: np.ndarray = np.frombuffer(chunk.buffers()[1], dtype=dtype)
     return data[chunk.offset : chunk.offset + len(chunk)]
 
 
