@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from conftest import points
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +70,7 @@ def one_value_at_a_time(items: list, first: int, wall: float, after: int | None)
 
 
 def as_lists(decoded: Decoded) -> dict[str, list[tuple]]:
-    return {tag: decoded.points(tag) for tag in decoded.scalars}
+    return {tag: points(decoded, tag) for tag in decoded.scalars}
 
 
 def same(a: dict[str, list[tuple]], b: dict[str, list[tuple]]) -> bool:
@@ -84,24 +85,24 @@ def same(a: dict[str, list[tuple]], b: dict[str, list[tuple]]) -> bool:
 @settings(max_examples=100, deadline=None)
 @given(objects, st.one_of(st.none(), st.integers(-5, 5)))
 def test_log_objects_as_columns_equal_one_value_at_a_time(items: list, after: int | None):
-    points = Points()
-    LogObjects(SKIP).add(points, items, 0, 7.0, after=after)
+    gathered = Points()
+    LogObjects(SKIP).add(gathered, items, 0, 7.0, after=after)
     out = Decoded()
-    points.flush(out, StepFilter())
+    gathered.flush(out, StepFilter())
     assert same(as_lists(out), one_value_at_a_time(items, 0, 7.0, after))
 
 
 def test_trackio_and_wandb_values_keep_their_own_rules():
     """Text standing for a number is read (trackio's "NaN"), booleans are 0/1 (W&B), nested objects left out."""
     columns = ObjectColumns(strings={"NaN": math.nan, "Infinity": math.inf}, nested=False, bools=True)
-    points = Points()
+    gathered = Points()
     rows = [{"a": 1.0, "b": "NaN", "m": {"x": 1}}, {"a": True, "b": "Infinity", "m": {"x": 2}}, {"a": 2, "b": "?"}]
     order = np.arange(3)
-    columns.add(points, rows, order, order * 10, order.astype(float))
+    columns.add(gathered, rows, order, order * 10, order.astype(float))
     out = Decoded()
-    points.flush(out)
-    assert out.points("a") == [(0, 0.0, 1.0), (10, 1.0, 1.0), (20, 2.0, 2.0)]
-    b = out.points("b")
+    gathered.flush(out)
+    assert points(out, "a") == [(0, 0.0, 1.0), (10, 1.0, 1.0), (20, 2.0, 2.0)]
+    b = points(out, "b")
     assert math.isnan(b[0][2]) and b[1] == (10, 1.0, math.inf) and len(b) == 2
     assert "m" not in out.scalars and "m/x" not in out.scalars
 
@@ -163,9 +164,9 @@ def test_lightning_csv_read_in_blocks_gives_every_point_once(tmp_path: Path, mon
     stream = LightningCsvFormat().open(source)
     batches = list(stream.read(root))
     assert len(batches) > 5
-    steps = [p[0] for batch in batches for p in batch.points("train_loss")]
+    steps = [p[0] for batch in batches for p in points(batch, "train_loss")]
     assert steps == list(range(500))
-    assert sum(len(batch.points("val_loss")) for batch in batches) == 0
+    assert sum(len(points(batch, "val_loss")) for batch in batches) == 0
 
 
 def test_metric_lines_in_one_go_or_line_by_line_alike():
@@ -185,6 +186,6 @@ def test_csv_text_where_a_number_was_is_read_cell_by_cell(tmp_path: Path):
     root = LocalRoot(str(tmp_path))
     stream = KerasStream(Source("keras-csv", "training.log", ".", "", ("training.log",)))
     [decoded] = list(stream.read(root))
-    loss = decoded.points("loss")
+    loss = points(decoded, "loss")
     assert [p[0] for p in loss] == [0, 2] and loss[0][2] == 0.5 and math.isnan(loss[1][2])
-    assert [(p[0], p[2]) for p in decoded.points("val_loss")] == [(1, 0.75), (2, 0.5)]
+    assert [(p[0], p[2]) for p in points(decoded, "val_loss")] == [(1, 0.75), (2, 0.5)]
