@@ -132,6 +132,7 @@ def read_both_ways(folder: Path, name: str, header: list[str], rows: list[list[s
     exact._set_header(head.rstrip(b"\r"))
     reference = Decoded()
     exact._add_rows(body, root.stat(name).mtime, reference)
+    root.close()
     return columns, reference
 
 
@@ -163,6 +164,7 @@ def test_lightning_csv_read_in_blocks_gives_every_point_once(tmp_path: Path, mon
     [source] = LightningCsvFormat().discover(root, root.list()).sources
     stream = LightningCsvFormat().open(source)
     batches = list(stream.read(root))
+    root.close()
     assert len(batches) > 5
     steps = [p[0] for batch in batches for p in points(batch, "train_loss")]
     assert steps == list(range(500))
@@ -186,6 +188,7 @@ def test_csv_text_where_a_number_was_is_read_cell_by_cell(tmp_path: Path):
     root = LocalRoot(str(tmp_path))
     stream = KerasStream(Source("keras-csv", "training.log", ".", "", ("training.log",)))
     [decoded] = list(stream.read(root))
+    root.close()
     loss = points(decoded, "loss")
     assert [p[0] for p in loss] == [0, 2] and loss[0][2] == 0.5 and math.isnan(loss[1][2])
     assert [(p[0], p[2]) for p in points(decoded, "val_loss")] == [(1, 0.75), (2, 0.5)]
