@@ -88,6 +88,14 @@ class Thresholds:
     """stalled: no write for this many times the run's usual write interval..."""
     stall_min_seconds: float = 120.0
     """...and at least this long."""
+    sweep_slower: float = 2.0
+    """behind-peers: best val worse than the peers' median at 1/this of the run's progress..."""
+    sweep_z: float = 2.0
+    """...by more than this many of its own noise sigmas..."""
+    sweep_min_points: int = 4
+    """...once it has this many validation points..."""
+    sweep_bend: float = 0.5
+    """...and most of the better half of its peers had slowed down (second half gaining at most this share)."""
 
 
 def find_config(logdir: str | None) -> str | None:

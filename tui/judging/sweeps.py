@@ -1,0 +1,327 @@
+"""Which runs of a sweep are behind their peers: the stop-early advice, from the past only.
+
+A sweep's runs are judged together, in lockstep: every run, at each of its validation points
+(at progress ``s``), is compared with where its peers stood at ``s / slower`` (by default half
+its progress). It is *behind its peers* when its best validation loss so far is worse than the
+peers' median there by more than twice its own noise: it is more than ``slower`` times slower
+than the median peer, and not by luck. This is the median stopping rule (Golovin et al. 2017,
+"Google Vizier") made safer, and tested on the DeepOBS sweeps (benchmarks/sweeps.py, README):
+
+* equal progress, never the future: a peer counts only once it has reached the reference point,
+  with its best up to there (a run ahead of the others waits for them; nothing is interpolated
+  forward);
+* the time-rescaled reference (``s / slower``) tolerates a run that is slower but may end lower
+  (a smaller learning rate), where a plain median at the same step stops it;
+* the pool is the peers still in the race at the reference point: a run that diverged (NaN/inf),
+  made no progress beyond its noise, or was already behind does not set the bar, so a sweep whose
+  larger learning rates all blow up is not judged against a median of infinities;
+* the margin is the run's own noise (robust, from second differences of its recent points), so
+  oscillating curves are not stopped on an unlucky epoch; everything is scale-free;
+* a grace period: at least ``min_points`` validation points, and no verdict until most of the
+  better half of the peers had slowed down by the reference point (the second half of their
+  progress gained at most half what the first half did, beyond noise): while the leaders are
+  still in their first descent, a run that is flat at first and blooms late (a warm-up, a plateau
+  before a sudden drop) cannot be told from a hopeless one.
+
+A run whose validation loss turns NaN/inf is behind at once (it cannot recover). Advice is
+sticky: a run once behind stays behind. The judge is pure and incremental: ``update`` takes the
+curves as they stand and returns the runs newly behind; feeding the same points in any grouping
+of rounds gives the same advice as long as each run's points arrive in order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui.judging.thresholds import Thresholds
+from tui.judging.trends import noise_sigma
+
+WHOLE_NOISE_POINTS = 256
+"""The noise of a whole curve is measured on at most this many recent points (a long curve's tail is enough)."""
+THIN_AFTER = 1000
+"""Past this many validation points, a run is judged only where its progress grew by THIN_GROWTH..."""
+THIN_GROWTH = 1.005
+"""...(0.5 %), so a 50,000-point curve costs about 1,400 judgements, not 50,000."""
+
+
+@dataclass(frozen=True)
+class SweepRules:
+    """The knobs of the advice (set by ``sweep_slower``, ``sweep_z``, ``sweep_min_points``, ``sweep_bend``)."""
+
+    slower: float = 2.0
+    """Behind = worse than the peers' median at 1/slower of the run's progress (2: half)."""
+    z: float = 2.0
+    """...by more than this many of the run's own noise sigmas."""
+    min_points: int = 4
+    """Validation points a run needs before it is judged (a NaN/inf is judged at once)."""
+    bend: float = 0.5
+    """Grace: no verdict until most of the better half of the peers had slowed down: the second half of
+    their progress gained at most this share of what the first half did."""
+    min_peers: int = 2
+    """Peers (besides the run) in the race at the reference point, at least."""
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A run newly behind its peers, with the numbers behind the advice."""
+
+    run: str
+    step: int
+    """The run's own step (as logged) of the validation point that decided it."""
+    progress: float
+    """Where that point is on the sweep's common axis (step, or validation round)."""
+    best: float
+    """The run's best validation loss up to that point."""
+    diverged: bool = False
+    median: float = math.nan
+    """The peers' median best at the reference point."""
+    reference: float = math.nan
+    """The reference point on the common axis (progress / slower)."""
+    noise: float = 0.0
+    peers: int = 0
+
+    @property
+    def gap(self) -> float:
+        return self.best - self.median
+
+    def reason(self, axis: str = "step") -> str:
+        """One line with the numbers: the run's best, the peers' median and where, the gap, the noise."""
+        if self.diverged:
+            return f"validation loss is {self.best} at {axis} {self.progress:,.0f}: it cannot catch up (left the pool)"
+        relative = self.gap / abs(self.median) if self.median else math.inf
+        noise = f"{self.gap / self.noise:.1f}× its noise" if self.noise > 0 else "no noise"
+        return (
+            f"best val {_fmt(self.best)} at {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
+            f"at {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"
+        )
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+@dataclass
+class _Run:
+    """One run as the judge holds it: its points on the common axis, running best, noise cache."""
+
+    progress: np.ndarray
+    steps: np.ndarray
+    values: np.ndarray
+    best: np.ndarray
+    """Running minimum of the finite values (inf before the first finite one)."""
+    first: float
+    judged: int = 0
+    """Points already judged (the next decision is at this index or later)."""
+    behind_at: float = math.inf
+    """Progress at which it was found behind (inf: never)."""
+    noise_cache: dict[int, float] = field(default_factory=dict)
+
+    def index_at(self, progress: float) -> int:
+        """Index of the last point at or before ``progress`` (-1: none)."""
+        return int(np.searchsorted(self.progress, progress, side="right")) - 1
+
+    def noise(self, index: int, min_points: int) -> float:
+        """Robust noise of its recent half (at least ``min_points - 1`` points) up to ``index``."""
+        cached = self.noise_cache.get(index)
+        if cached is None:
+            width = max(min_points - 1, index // 2)
+            window = self.values[max(0, index - width + 1) : index + 1]
+            cached = self.noise_cache[index] = noise_sigma(window)
+        return cached
+
+    def whole_noise(self, index: int) -> float:
+        """Robust noise of its points up to ``index`` (the last WHOLE_NOISE_POINTS), cached apart."""
+        key = -1 - index
+        sigma = self.noise_cache.get(key)
+        if sigma is None:
+            sigma = self.noise_cache[key] = noise_sigma(self.values[max(0, index - WHOLE_NOISE_POINTS + 1) : index + 1])
+        return sigma
+
+    def learning(self, index: int, z: float, min_points: int) -> bool:
+        """Its best beat its first value by more than noise and the luck of picking a minimum explain.
+
+        The lowest of n noisy points of a flat curve sits about sqrt(2 ln n) sigmas below its
+        level, so the bar grows with n. The noise is that of all its points up to ``index``; with
+        fewer than ``min_points`` it is unknown, and nothing counts as learning yet.
+        """
+        if index + 1 < min_points:
+            return False
+        sigma = self.whole_noise(index)
+        luck = math.sqrt(2.0 * math.log(index + 1))
+        return bool(self.best[index] < self.first - (z + luck) * sigma)
+
+    def bent(self, index: int, ratio: float, min_points: int) -> bool:
+        """Its curve has slowed down by ``index``: the second half of its progress so far gained at most
+        ``ratio`` times what the first half did, by more than its noise.
+
+        Measured on the running best at the start, the middle (interpolated) and the end.
+        """
+        middle = float(self.progress[index]) / 2.0
+        at_middle = float(np.interp(middle, self.progress[: index + 1], self.best[: index + 1]))
+        first_half, second_half = self.first - at_middle, at_middle - float(self.best[index])
+        slack = max(self.noise(index, min_points), self.whole_noise(index))
+        return first_half > 0 and second_half + slack <= ratio * first_half
+
+
+class SweepJudge:
+    """Stop-early advice for one sweep; ``update`` with the curves as they stand, get the runs newly behind."""
+
+    def __init__(self, rules: SweepRules | None = None) -> None:
+        self.rules = rules or SweepRules()
+        self.runs: dict[str, _Run] = {}
+        self.behind: dict[str, Behind] = {}
+
+    def update(self, curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Behind]:
+        """Take each run's (progress, steps, values), in order, as they stand now; judge the new points.
+
+        A curve that lost points (a restart) or whose axis changed makes the judge start over
+        silently (its advice is recomputed; nothing is reported twice). New points are judged in
+        order of progress across runs, so a run's advice at ``s`` sees its peers' advice up to ``s``.
+        """
+        if any(self._rewritten(name, curve[0]) for name, curve in curves.items()):
+            before = set(self.behind)
+            self.runs, self.behind = {}, {}
+            self._take(curves)
+            return [advice for name, advice in self._judge_pending().items() if name not in before]
+        self._take(curves)
+        return list(self._judge_pending().values())
+
+    def _rewritten(self, name: str, progress: np.ndarray) -> bool:
+        run = self.runs.get(name)
+        if run is None:
+            return False
+        held = len(run.progress)
+        return len(progress) < held or (held > 0 and progress[held - 1] != run.progress[-1])
+
+    def _take(self, curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        for name, (progress, steps, values) in curves.items():
+            run = self.runs.get(name)
+            if run is not None and len(progress) == len(run.progress):
+                continue
+            values = np.asarray(values, dtype=np.float64)
+            finite = np.isfinite(values)
+            best = np.minimum.accumulate(np.where(finite, values, np.inf)) if len(values) else values
+            first = float(values[np.argmax(finite)]) if finite.any() else math.nan
+            fresh = _Run(np.asarray(progress, dtype=np.float64), np.asarray(steps), values, best, first)
+            if run is not None:
+                fresh.judged, fresh.behind_at, fresh.noise_cache = run.judged, run.behind_at, run.noise_cache
+            self.runs[name] = fresh
+
+    def _judge_pending(self) -> dict[str, Behind]:
+        pending = sorted(
+            (float(run.progress[i]), name, i)
+            for name, run in self.runs.items()
+            if name not in self.behind
+            for i in _decision_points(run.progress, run.values, run.judged)
+        )
+        found: dict[str, Behind] = {}
+        for _, name, index in pending:
+            run = self.runs[name]
+            if name in self.behind or index < run.judged:
+                continue
+            run.judged = index + 1
+            advice = self._judge(name, run, index)
+            if advice is not None:
+                run.behind_at = advice.progress
+                self.behind[name] = found[name] = advice
+        return found
+
+    def _judge(self, name: str, run: _Run, index: int) -> Behind | None:
+        rules = self.rules
+        progress, value = float(run.progress[index]), float(run.values[index])
+        step = int(run.steps[index])
+        if not math.isfinite(value):
+            return Behind(name, step, progress, value, diverged=True)
+        if index + 1 < rules.min_points or not math.isfinite(run.first):
+            return None
+        reference = progress / rules.slower
+        pool = self._pool(name, reference)
+        if len(pool) < rules.min_peers or not self._settled(pool):
+            return None
+        median = float(np.median([peer.best[i] for peer, i in pool]))
+        best = float(run.best[index])
+        noise = run.noise(index, rules.min_points)
+        recent = float(np.median(run.values[max(0, index - rules.min_points + 2) : index + 1]))
+        if recent - run.first > run.first - median:
+            noise = 0.0  # it went up from its start by more than its peers came down: lost, not noisy
+        if best - median <= max(rules.z * noise, 1e-9 * abs(median)):
+            return None
+        return Behind(name, step, progress, best, False, median, reference, noise, len(pool))
+
+    def _settled(self, pool: list[tuple[_Run, int]]) -> bool:
+        """The grace period: most of the better half of the pool had slowed down by the reference point.
+
+        Until then the leading runs are still in their first descent, and a run that is flat at
+        first (warming up, or stuck before a sudden drop) cannot be told from a hopeless one.
+        """
+        ranked = sorted(pool, key=lambda peer_index: peer_index[0].best[peer_index[1]])
+        better = ranked[: math.ceil(len(ranked) / 2)]
+        slowed = sum(peer.bent(i, self.rules.bend, self.rules.min_points) for peer, i in better)
+        return 2 * slowed >= len(better)
+
+    def _pool(self, name: str, reference: float) -> list[tuple[_Run, int]]:
+        """Peers in the race at ``reference``: reached it, not behind by then, finite there, and learning."""
+        pool = []
+        for other, peer in self.runs.items():
+            if other == name or not len(peer.progress) or peer.progress[-1] < reference:
+                continue
+            if peer.behind_at <= reference:
+                continue
+            i = peer.index_at(reference)
+            if i < 0 or not math.isfinite(peer.values[i]) or not math.isfinite(peer.first):
+                continue
+            if not peer.learning(i, self.rules.z, self.rules.min_points):
+                continue  # no progress beyond its noise yet: it does not set the bar
+            pool.append((peer, i))
+        return pool
+
+
+def rules_from(thresholds: Thresholds) -> SweepRules:
+    """The advice's knobs as the user set them (losswatch.toml, --set)."""
+    return SweepRules(
+        slower=thresholds.sweep_slower,
+        z=thresholds.sweep_z,
+        min_points=thresholds.sweep_min_points,
+        bend=thresholds.sweep_bend,
+    )
+
+
+def _decision_points(progress: np.ndarray, values: np.ndarray, start: int) -> list[int]:
+    """Indices from ``start`` on to judge: all of a run's first THIN_AFTER points, then one per 0.5 % of progress.
+
+    Non-finite points are always judged (divergence is reported where it happens). The choice
+    depends on the points alone, not on how they were grouped into rounds.
+    """
+    end = len(progress)
+    if end <= THIN_AFTER:
+        return list(range(start, end))
+    indices = np.arange(start, end)
+    keep = indices < THIN_AFTER
+    late = indices[~keep]
+    if len(late):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bucket = np.floor(np.log(np.maximum(progress, 1e-300)) / math.log(THIN_GROWTH))
+        previous = bucket[late - 1]
+        keep[~keep] = (bucket[late] != previous) | ~np.isfinite(values[late])
+    return indices[keep].tolist()
+
+
+def progress_axis(intervals: Mapping[str, tuple[float, float]]) -> str:
+    """'step' or 'round': the axis on which a sweep's runs are compared.
+
+    ``intervals`` maps each run to its median (step, wall-seconds) interval between validation
+    points. Runs of one sweep usually count steps alike; when their step intervals differ
+    many-fold (one logs epochs, another batches; or batch sizes differ) while validations come
+    about as often in wall time, the validation round is the common clock.
+    """
+    steps = [s for s, _ in intervals.values() if s > 0]
+    walls = [w for _, w in intervals.values() if w > 0]
+    if len(steps) < 2 or max(steps) / min(steps) <= 4.0:
+        return "step"
+    step_spread = max(steps) / min(steps)
+    wall_spread = max(walls) / min(walls) if len(walls) >= 2 else math.inf
+    return "round" if wall_spread * 4.0 < step_spread else "step"
