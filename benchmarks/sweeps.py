@@ -107,14 +107,19 @@ def score(sweep: Sweep, stops: np.ndarray) -> tuple[float, bool, float]:
 # ---- the rules -------------------------------------------------------------------------------
 
 
-def behind_peers(sweep: Sweep, rules: SweepRules) -> np.ndarray:
-    """losswatch's judge, fed the whole sweep at once (the same as lockstep: it only looks back)."""
+def behind_peers_advice(sweep: Sweep, rules: SweepRules) -> dict[int, int]:
+    """Run index -> epoch at which losswatch's judge finds it behind, fed the whole sweep at once
+    (the same as lockstep, epoch by epoch: it only ever looks back)."""
     judge = SweepJudge(rules)
     epochs = np.arange(sweep.epochs + 1)
     judge.update({str(r): (epochs.astype(float), epochs, curve) for r, curve in enumerate(sweep.curves)})
+    return {int(name): int(advice.progress) for name, advice in judge.behind.items()}
+
+
+def behind_peers(sweep: Sweep, rules: SweepRules) -> np.ndarray:
     stops = np.full(len(sweep.curves), sweep.epochs)
-    for name, advice in judge.behind.items():
-        stops[int(name)] = min(int(advice.progress), sweep.epochs)
+    for run, epoch in behind_peers_advice(sweep, rules).items():
+        stops[run] = min(epoch, sweep.epochs)
     return stops
 
 
@@ -222,36 +227,35 @@ def holdout(sweeps: list[Sweep]) -> str:
 
 
 def check_logs(folder: str, sweeps: list[Sweep]) -> str:
-    """Write the sweeps as TensorBoard logs (make_sweeps.py) and replay them through losswatch."""
-    from tui.live.sweeps import replay_sweeps
+    """Write the sweeps as TensorBoard logs (make_sweeps.py) and read them with losswatch's Monitor.
 
-    from tui.judging.thresholds import Thresholds
+    The Monitor finds the sweeps by their folder names, puts each on a common axis (a third of
+    the runs log batch steps, the others epochs: validation rounds it is) and judges them: the
+    runs it finds behind, and where, must be the benchmark's.
+    """
     from tui.live.monitor import Monitor
 
-    expected = {}
-    for sweep in sweeps:
-        stops = behind_peers(sweep, SweepRules())
-        for r, lr in enumerate(sweep.lrs):
-            if stops[r] < sweep.epochs or not np.isfinite(sweep.curves[r]).all():
-                expected[f"{sweep.name}/lr={lr:.3g}"] = stops[r]
+    expected = {
+        f"{sweep.name}/lr={sweep.lrs[run]:.3g}": epoch
+        for sweep in sweeps
+        for run, epoch in behind_peers_advice(sweep, SweepRules()).items()
+    }
     with tempfile.TemporaryDirectory(prefix="losswatch-sweeps-") as logdir:
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, os.path.join(folder, "make_sweeps.py"), logdir, "--max-batch-points", "2000"],
-            check=True,
-            capture_output=True,
-        )
+        command = [sys.executable, os.path.join(folder, "make_sweeps.py"), logdir, "--max-batch-points", "2000"]
+        subprocess.run(command, check=True, capture_output=True)
         written = time.perf_counter() - started
-        monitor = Monitor(logdir, Thresholds())
         started = time.perf_counter()
+        monitor = Monitor(logdir)
         monitor.refresh()
-        alerts = [a for a in replay_sweeps(monitor) if a.kind == "behind-peers"]
-        replayed = time.perf_counter() - started
-    flagged = {a.run for a in alerts}
-    same = flagged == {name for name, stop in expected.items() if stop < 10**9}
+        read = time.perf_counter() - started
+        found = {run: int(flag.advice.progress) for run, flag in monitor.sweeps.flags.items()}
+        axes = sorted(set(monitor.sweeps.axes.values()))
+    same = found == expected
     return (
-        f"logs written in {written:.0f} s; read and replayed in {replayed:.0f} s: "
-        f"{len(flagged)} runs behind their peers, {'the same' if same else 'NOT the same'} as the lockstep benchmark"
+        f"TensorBoard logs written in {written:.0f} s, read and judged by the Monitor in {read:.0f} s: "
+        f"{len(monitor.sweeps.sweeps)} sweeps found (axis: {', '.join(axes)}), {len(found)} runs behind their peers, "
+        f"{'the same runs at the same epochs as above' if same else 'DIFFERENT from above'}"
     )
 
 

@@ -18,6 +18,7 @@ from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import Alert, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.live.memory import release_free_memory
+from tui.live.sweeps import SweepWatch
 from tui.sources.base import Source, Stream
 from tui.sources.formats import all_formats, find_sources, open_stream
 from tui.sources.points import FileHealth
@@ -65,6 +66,7 @@ class Monitor:
         val_pattern: str | None = None,
         clock: Callable[[], float] = time.time,
         source_name: str = "",
+        sweep_pattern: str | None = None,
     ) -> None:
         self.root = logdir if isinstance(logdir, Root) else LocalRoot(logdir)
         self.source_name = source_name
@@ -83,6 +85,8 @@ class Monitor:
         self.engines: dict[str, VerdictEngine] = {}
         self.alerts: list[Alert] = []
         """Every alert raised so far, oldest first."""
+        self.sweeps = SweepWatch(self.thresholds, sweep_pattern)
+        """The sweeps among the runs and their stop-early advice (judged once per round, after the runs)."""
         self.scan_errors: dict[str, str] = {}
         self._unreadable: dict[str, str] = {}
         """Folder (root-relative) -> run, for folders a listing could not read (shown as runs that cannot be read)."""
@@ -272,6 +276,9 @@ class Monitor:
                     progress(*pending)
                     pending = ([], [])
                     last_report = time.monotonic()
+            sweep_alerts = self._judge_sweeps()
+            alerts += sweep_alerts
+            pending[1].extend(sweep_alerts)
             release_free_memory(bytes_read)
         if progress is not None and (pending[0] or pending[1]):
             progress(*pending)
@@ -321,6 +328,14 @@ class Monitor:
                 alerts += [
                     with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in engine.update(run)
                 ]
+        if alerts:
+            now = self.clock()
+            alerts = [replace(alert, time=now) for alert in alerts]
+            self.alerts.extend(alerts)
+        return alerts
+
+    def _judge_sweeps(self) -> list[Alert]:
+        alerts = self.sweeps.update(self.store, self.verdicts)
         if alerts:
             now = self.clock()
             alerts = [replace(alert, time=now) for alert in alerts]

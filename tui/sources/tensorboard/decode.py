@@ -7,7 +7,8 @@ Understands the shapes real writers produce:
   a 0-d tensor in ``tensor_content`` (float32/float64, little endian) or in
   ``float_val``/``double_val``;
 * ``histo`` histograms (PyTorch ``add_histogram``) and TF2 tensors of the
-  ``histograms`` plugin (a k×3 tensor of left edge, right edge, count).
+  ``histograms`` plugin (a k×3 tensor of left edge, right edge, count);
+* the HParams plugin's ``session_start_info``: the run's hyper-parameters (``Decoded.hparams``).
 
 TF2 writers put the plugin name only on a tag's first event, so the decoder
 remembers it per tag: keep one :class:`EventDecoder` per file.
@@ -19,9 +20,13 @@ from __future__ import annotations
 import numpy as np
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, types_pb2
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 from tui.sources.points import Decoded, Histogram
 from tui.sources.tensorboard.kernels import decode_simple_scalars
+
+HPARAMS_TAG = "_hparams_/session_start_info"
+"""Where the HParams plugin (PyTorch/tensorboardX ``add_hparams``, Keras ``hp.hparams``) puts a run's values."""
 
 _FLOAT_DTYPES: dict[int, np.dtype] = {
     types_pb2.DT_FLOAT: np.dtype("<f4"),
@@ -77,6 +82,8 @@ class EventDecoder:
             tag = value.tag
             if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
                 self.plugins[tag] = value.metadata.plugin_data.plugin_name
+                if tag == HPARAMS_TAG and value.metadata.plugin_data.plugin_name == "hparams":
+                    out.hparams.update(session_hparams(value.metadata.plugin_data.content))
             kind = value.WhichOneof("value")
             if kind == "simple_value":
                 out.add_scalar(tag, step, wall_time, value.simple_value, order)
@@ -94,6 +101,22 @@ class EventDecoder:
                 histogram = histo_histogram(value.histo, step, wall_time)
                 if histogram is not None:
                     out.add_histogram(tag, histogram)
+
+
+def session_hparams(content: bytes) -> dict[str, object]:
+    """The hyper-parameters of an HParams ``session_start_info`` (numbers, strings, booleans); {} if unreadable."""
+    try:
+        data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    except (DecodeError, RuntimeError, ValueError):
+        return {}
+    if data.WhichOneof("data") != "session_start_info":
+        return {}
+    hparams: dict[str, object] = {}
+    for name, value in data.session_start_info.hparams.items():
+        kind = value.WhichOneof("kind")
+        if kind in ("number_value", "string_value", "bool_value"):
+            hparams[name] = getattr(value, kind)
+    return hparams
 
 
 def _tensor_values(tensor) -> np.ndarray | None:

@@ -1,0 +1,167 @@
+"""Which runs form a sweep, and each run's hyper-parameters as values.
+
+Users lay a sweep out as sibling folders named by their hyper-parameters (``lr=0.3``,
+``lr_1e-3``, ``bs64``, ``wd=1e-4,lr=0.3``, nested ``lr=0.1/seed=2``), or log them (a
+TensorBoard HParams summary, Lightning's ``hparams.yaml``, a W&B config, MLflow params: all
+arrive in ``Run.hparams``). Runs whose names have the same shape once their values are taken
+out (``sweep/lr=*/seed=*``), or that sit in one folder and log the same hyper-parameter names,
+form a sweep when at least one real hyper-parameter varies among them: runs that differ only
+by ``seed``, ``run`` or ``version`` are replicas, not a sweep. ``--sweep REGEX`` overrides it
+all: the runs it matches form sweeps, one per value of its first group (or one in all).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+Value = int | float | str | bool
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_TOKEN = re.compile(
+    rf"(?P<key>[A-Za-z][A-Za-z0-9.]*?)=(?P<value>{_NUMBER}(?![A-Za-z0-9.])|[^,;=\s_/]+)"  # lr=0.3, opt=adam
+    rf"|(?P<key2>[A-Za-z]+)[-_:]?(?P<value2>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z0-9.])"  # lr_1e-3, bs64
+    r"|(?P<word>[A-Za-z0-9.]+)"  # anything else is part of the name
+)
+IDENTIFIERS = frozenset(
+    {"run", "trial", "seed", "version", "v", "id", "job", "rep", "replica", "exp", "experiment", "fold", "worker"}
+    | {"rank", "node", "attempt", "try", "ckpt", "checkpoint", "epoch", "step", "part", "shard", "tmp", "copy"}
+)
+"""Keys that number runs rather than configure them: a sweep needs another key to vary."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Runs compared as one sweep, and what varies among them."""
+
+    name: str
+    runs: tuple[str, ...]
+    swept: tuple[str, ...]
+    """Hyper-parameters whose values differ among the runs, in name order."""
+    params: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
+    """Run -> its hyper-parameters (from its name and from what it logged)."""
+
+
+def as_value(text: object) -> Value:
+    """A hyper-parameter value: an int or float where the text is a number, else as it is."""
+    if isinstance(text, bool | int | float):
+        if isinstance(text, float) and text.is_integer() and abs(text) < 2**53:
+            return int(text)
+        return text
+    string = str(text).strip()
+    if re.fullmatch(r"[-+]?\d+", string):
+        return int(string)
+    if re.fullmatch(_NUMBER, string):
+        number = float(string)
+        return number
+    lowered = string.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return string
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_name(name: str) -> tuple[str, tuple[tuple[str, Value], ...]]:
+    """(template, hyper-parameters) of a run name: ``sweep/lr=0.3_bs64`` -> (``sweep/lr=*_bs*``, lr 0.3, bs 64)."""
+    template_parts: list[str] = []
+    params: list[tuple[str, Value]] = []
+    for component in name.split("/"):
+        pieces: list[str] = []
+        position = 0
+        for match in _TOKEN.finditer(component):
+            pieces.append(component[position : match.start()])
+            position = match.end()
+            if match.group("key"):
+                params.append((match.group("key"), as_value(match.group("value"))))
+                pieces.append(match.group("key") + "=*")
+            elif match.group("key2"):
+                params.append((match.group("key2"), as_value(match.group("value2"))))
+                joiner = component[match.start("key2") + len(match.group("key2")) : match.start("value2")]
+                pieces.append(match.group("key2") + joiner + "*")
+            else:
+                pieces.append(match.group("word"))
+        pieces.append(component[position:])
+        template_parts.append("".join(pieces))
+    return "/".join(template_parts), tuple(params)
+
+
+def run_params(name: str, logged: Mapping[str, object] | None = None) -> dict[str, Value]:
+    """A run's hyper-parameters: those in its name, then those it logged (which win)."""
+    params: dict[str, Value] = dict(parse_name(name)[1])
+    for key, value in (logged or {}).items():
+        params[str(key)] = as_value(value)
+    return params
+
+
+def find_sweeps(runs: Mapping[str, Mapping[str, object]], pattern: re.Pattern[str] | None = None) -> list[Sweep]:
+    """The sweeps among ``runs`` (name -> logged hyper-parameters), sorted by name.
+
+    A run that only carries an HParams summary in a sub-folder of another run (PyTorch and
+    tensorboardX write ``add_hparams`` to ``<run>/<timestamp>``) lends its values to that run.
+    """
+    logged = _fold_hparams_children(runs)
+    members = [name for name in runs if name in logged]
+    groups: dict[str, list[str]] = {}
+    if pattern is not None:
+        for name in members:
+            match = pattern.search(name)
+            if match:
+                key = match.group(1) if match.groups() and match.group(1) is not None else pattern.pattern
+                groups.setdefault(key, []).append(name)
+        return _sweeps(groups, logged, require_varying=False)
+    by_template: dict[str, list[str]] = {}
+    by_logged: dict[tuple[str, frozenset[str]], list[str]] = {}
+    for name in members:
+        template, params = parse_name(name)
+        if params:
+            by_template.setdefault(template, []).append(name)
+        elif logged[name]:
+            by_logged.setdefault((os.path.dirname(name), frozenset(logged[name])), []).append(name)
+    for template, names in by_template.items():
+        folder = os.path.commonpath(names) if len(names) > 1 else ""
+        label = folder if folder and folder not in groups else template
+        groups[label] = names
+    for (folder, keys), names in by_logged.items():
+        label = folder or "."
+        groups[label if label not in groups else f"{label} ({', '.join(sorted(keys))})"] = names
+    return _sweeps(groups, logged, require_varying=True)
+
+
+def _fold_hparams_children(runs: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, object]]:
+    """Run -> logged hyper-parameters, the HParams-only sub-runs folded into their parent (and left out)."""
+    logged = {name: dict(hparams) for name, hparams in runs.items()}
+    for name, hparams in runs.items():
+        parent = os.path.dirname(name)
+        if hparams and parent in runs and re.fullmatch(r"[\d.]+", os.path.basename(name)):
+            logged[parent] = {**hparams, **logged[parent]}
+            del logged[name]
+    return logged
+
+
+def _sweeps(
+    groups: Mapping[str, list[str]], logged: Mapping[str, Mapping[str, object]], require_varying: bool
+) -> list[Sweep]:
+    sweeps = []
+    for label, names in groups.items():
+        if len(names) < 2:
+            continue
+        names = sorted(names)
+        params = {name: run_params(name, logged.get(name)) for name in names}
+        keys = sorted({key for p in params.values() for key in p})
+        swept = tuple(k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1)
+        if require_varying and not any(k.lower() not in IDENTIFIERS for k in swept):
+            continue
+        sweeps.append(Sweep(label, tuple(names), swept, params))
+    return sorted(sweeps, key=lambda s: s.name)
+
+
+def _hashable(value: object) -> object:
+    return repr(value) if isinstance(value, list | dict) else value
+
+
+def sweep_of(sweeps: Iterable[Sweep]) -> dict[str, Sweep]:
+    """Run -> the sweep it belongs to."""
+    return {run: sweep for sweep in sweeps for run in sweep.runs}

@@ -1,0 +1,208 @@
+"""Sweeps, live: find them among the store's runs, judge each with its own SweepJudge after every round.
+
+The Monitor calls ``SweepWatch.update`` once per round, after the runs' own verdicts: it groups
+the runs (``judging.sweep_groups``), puts each sweep's validation curves on a common axis (steps,
+or validation rounds when the runs count steps differently), feeds the sweep's judge and turns
+the runs newly behind their peers into ``behind-peers`` alerts (no bell). It also says what
+stopping a run now would save: the epochs and GPU hours until the sweep's furthest run (or the
+planned length, when the runs log one as a hyper-parameter), at the run's own pace.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui.judging.engine import Alert, Verdict
+from tui.judging.kinds import ADVICE
+from tui.judging.sweep_groups import Sweep, find_sweeps, run_params, sweep_of
+from tui.judging.sweeps import Behind, SweepJudge, progress_axis, rules_from
+from tui.judging.thresholds import Thresholds
+from tui.store import Run, Store
+
+KIND = "behind-peers"
+AXIS_LABELS = {"step": "step", "round": "val round"}
+PLANNED_ROUNDS = ("epochs", "num_epochs", "n_epochs", "max_epochs", "num_train_epochs", "epoch_count")
+PLANNED_STEPS = ("max_steps", "total_steps", "num_steps", "train_steps", "steps", "iterations", "max_iters")
+"""Hyper-parameters that give a run's planned length, in validation rounds (epochs) or in steps."""
+
+
+@dataclass(frozen=True)
+class Saving:
+    """What stopping a run now would save, until the sweep's furthest run or its planned end."""
+
+    epochs: float | None
+    """Validation rounds still to come (an epoch each, when the run validates once per epoch)."""
+    hours: float | None
+    """Wall-clock hours at the run's own pace (GPU hours with one GPU per run)."""
+    until: str
+    """What the horizon is: 'the planned N epochs', 'run X at step N', or why it is unknown."""
+
+
+@dataclass(frozen=True)
+class SweepFlag:
+    """A run behind its peers, with the numbers and how to say them."""
+
+    sweep: str
+    advice: Behind
+    axis: str
+    tag: str
+
+    @property
+    def reason(self) -> str:
+        return self.advice.reason(AXIS_LABELS[self.axis])
+
+
+@dataclass
+class _Judged:
+    judge: SweepJudge
+    axis: str
+    generations: dict[str, int]
+
+
+class SweepWatch:
+    """Every sweep of one log directory and its stop-early advice; fed by the Monitor after each round."""
+
+    def __init__(self, thresholds: Thresholds | None = None, pattern: str | None = None) -> None:
+        self.rules = rules_from(thresholds or Thresholds())
+        self.pattern = re.compile(pattern) if pattern else None
+        self.sweeps: list[Sweep] = []
+        self.of_run: dict[str, Sweep] = {}
+        self.flags: dict[str, SweepFlag] = {}
+        self.axes: dict[str, str] = {}
+        self._judged: dict[str, _Judged] = {}
+        self._signature: tuple = ()
+        self._reported: set[str] = set()
+
+    def update(self, store: Store, verdicts: Mapping[str, Verdict]) -> list[Alert]:
+        """Regroup if runs or hyper-parameters changed, judge every sweep's new points; the new alerts."""
+        with store.lock:
+            runs = dict(store.runs)
+            self._regroup(runs)
+            alerts: list[Alert] = []
+            for sweep in self.sweeps:
+                alerts += self._judge(sweep, runs, verdicts)
+        return alerts
+
+    def _regroup(self, runs: Mapping[str, Run]) -> None:
+        signature = tuple((name, len(run.hparams)) for name, run in sorted(runs.items()))
+        if signature == self._signature:
+            return
+        self._signature = signature
+        self.sweeps = find_sweeps({name: run.hparams for name, run in runs.items()}, self.pattern)
+        self.of_run = sweep_of(self.sweeps)
+        names = {s.name for s in self.sweeps}
+        self._judged = {name: judged for name, judged in self._judged.items() if name in names}
+        self.flags = {run: flag for run, flag in self.flags.items() if flag.sweep in names and run in self.of_run}
+
+    def _judge(self, sweep: Sweep, runs: Mapping[str, Run], verdicts: Mapping[str, Verdict]) -> list[Alert]:
+        curves = {name: _val_curve(runs.get(name), verdicts.get(name)) for name in sweep.runs}
+        present = {name: curve for name, curve in curves.items() if curve is not None and len(curve[0])}
+        if not present:
+            return []
+        axis = progress_axis({name: _intervals(steps, walls) for name, (steps, _, walls, _) in present.items()})
+        self.axes[sweep.name] = axis
+        generations = {name: curve[3] for name, curve in present.items()}
+        judged = self._judged.get(sweep.name)
+        if (
+            judged is None
+            or judged.axis != axis
+            or any(judged.generations.get(name, generation) != generation for name, generation in generations.items())
+        ):
+            judged = self._judged[sweep.name] = _Judged(SweepJudge(self.rules), axis, generations)
+        judged.generations.update(generations)
+        found = judged.judge.update(
+            {name: (_progress(steps, axis), steps, values) for name, (steps, values, _, _) in present.items()}
+        )
+        for name in list(self.flags):
+            if self.flags[name].sweep == sweep.name and name not in judged.judge.behind:
+                del self.flags[name]  # its curve was rewritten (a restart) and it is no longer behind
+        alerts = []
+        for advice in found:
+            verdict = verdicts.get(advice.run)
+            flag = SweepFlag(sweep.name, advice, axis, verdict.val_tag if verdict and verdict.val_tag else "")
+            self.flags[advice.run] = flag
+            if advice.run in self._reported:
+                continue
+            self._reported.add(advice.run)
+            alerts.append(Alert(advice.run, advice.step, KIND, flag.tag, flag.reason, ADVICE[KIND]))
+        return alerts
+
+    def params(self, run: Run) -> dict[str, object]:
+        """The run's hyper-parameters (its sweep's view of them when it has one)."""
+        sweep = self.of_run.get(run.name)
+        if sweep is not None and run.name in sweep.params:
+            return dict(sweep.params[run.name])
+        return run_params(run.name, run.hparams)
+
+    def saving(self, run_name: str, store: Store, verdicts: Mapping[str, Verdict]) -> Saving:
+        """Epochs and hours stopping ``run_name`` now would save (None where they cannot be known)."""
+        sweep = self.of_run.get(run_name)
+        axis = self.axes.get(sweep.name, "step") if sweep else "step"
+        with store.lock:
+            curves = {n: _val_curve(store.runs.get(n), verdicts.get(n)) for n in (sweep.runs if sweep else (run_name,))}
+            run = store.runs.get(run_name)
+            own = curves.get(run_name)
+            if run is None or own is None or len(own[0]) < 2:
+                return Saving(None, None, "not enough validation points to tell its pace")
+            steps, _, walls, _ = own
+            here = float(_progress(steps, axis)[-1])
+            horizon, until = self._horizon(sweep, store, curves, axis, run_name)
+        if horizon is None or horizon <= here:
+            return Saving(None, None, until)
+        step_interval, wall_interval = _intervals(steps, walls)
+        per_unit = wall_interval if axis == "round" else wall_interval / step_interval if step_interval else math.nan
+        remaining = horizon - here
+        epochs = remaining if axis == "round" else remaining / step_interval if step_interval else None
+        hours = remaining * per_unit / 3600.0 if math.isfinite(per_unit) else None
+        return Saving(epochs, hours, until)
+
+    def _horizon(
+        self, sweep: Sweep | None, store: Store, curves: Mapping, axis: str, run_name: str
+    ) -> tuple[float | None, str]:
+        planned = self._planned(sweep, store, axis, run_name)
+        if planned is not None:
+            return planned
+        furthest: tuple[float, str] | None = None
+        for name, curve in curves.items():
+            if name != run_name and curve is not None and len(curve[0]):
+                end = float(_progress(curve[0], axis)[-1])
+                if furthest is None or end > furthest[0]:
+                    furthest = (end, name)
+        if furthest is None:
+            return None, "no peer has gone further yet"
+        return furthest[0], f"as far as {furthest[1]} ({AXIS_LABELS[axis]} {furthest[0]:,.0f})"
+
+    def _planned(self, sweep: Sweep | None, store: Store, axis: str, run_name: str) -> tuple[float, str] | None:
+        run = store.runs.get(run_name)
+        params = self.params(run) if run is not None else {}
+        keys = PLANNED_ROUNDS if axis == "round" else PLANNED_STEPS
+        for key in keys:
+            value = params.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                return float(value), f"its planned {key} = {value:g}"
+        return None
+
+
+def _val_curve(run: Run | None, verdict: Verdict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """(steps, values, wall times, generation) of the run's validation loss, as the engine paired it."""
+    if run is None or verdict is None or not verdict.val_tag or verdict.val_tag not in run.scalars:
+        return None
+    series = run.scalars[verdict.val_tag]
+    steps, values, walls = series.arrays()
+    return steps, values, walls, series.generation
+
+
+def _progress(steps: np.ndarray, axis: str) -> np.ndarray:
+    return np.arange(len(steps), dtype=np.float64) if axis == "round" else steps.astype(np.float64)
+
+
+def _intervals(steps: np.ndarray, walls: np.ndarray) -> tuple[float, float]:
+    """Median (step, wall-second) interval between validation points (0 with fewer than two)."""
+    if len(steps) < 2:
+        return 0.0, 0.0
+    return float(np.median(np.diff(steps))), float(np.median(np.diff(walls)))
