@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.table import Table
@@ -54,9 +55,22 @@ def last_value(run: Run, tag: str | None) -> float | None:
     return last[1] if last is not None else None
 
 
-def run_flags(run: Run, verdict: Verdict | None) -> dict[str, str]:
-    """Flag -> its reason now: the engine's flags, then the store's (damaged, gone, unreadable)."""
+@dataclass(frozen=True)
+class SweepInfo:
+    """What ``check`` says of a run's sweep: its name, the run's hyper-parameters, whether it is behind."""
+
+    sweep: str | None = None
+    hparams: Mapping[str, object] = field(default_factory=dict)
+    behind: str | None = None
+    """The behind-peers reason, when the run is behind its peers."""
+
+
+def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None) -> dict[str, str]:
+    """Flag -> its reason now: the engine's flags, its sweep's (behind-peers), then the store's
+    (damaged, gone, unreadable)."""
     flags = dict(verdict.flags) if verdict else {}
+    if sweep is not None and sweep.behind:
+        flags["behind-peers"] = sweep.behind
     if run.damaged:
         flags["damaged"] = run.damage_note()
     if run.gone:
@@ -66,8 +80,17 @@ def run_flags(run: Run, verdict: Verdict | None) -> dict[str, str]:
     return flags
 
 
-def run_record(run: Run, v: Verdict | None, with_layers: bool = True) -> dict[str, object]:
+def _json_value(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return printable(value) if isinstance(value, str) else value
+
+
+def run_record(
+    run: Run, v: Verdict | None, with_layers: bool = True, sweep: SweepInfo | None = None
+) -> dict[str, object]:
     """The JSON object ``check --json`` prints for one run (every key is described in the README)."""
+    sweep = sweep or SweepInfo()
     train_tag = v.train_tag if v else None
     val_tag = v.val_tag if v else None
     record: dict[str, object] = {
@@ -85,7 +108,11 @@ def run_record(run: Run, v: Verdict | None, with_layers: bool = True) -> dict[st
         "verdict": v.kind if v else "waiting",
         "reason": printable(v.reason) if v else "",
         "advice": v.advice if v else "",
-        "flags": [{"name": printable(name), "reason": printable(why)} for name, why in run_flags(run, v).items()],
+        "flags": [
+            {"name": printable(name), "reason": printable(why)} for name, why in run_flags(run, v, sweep).items()
+        ],
+        "sweep": printable(sweep.sweep) if sweep.sweep else None,
+        "hparams": {printable(key): _json_value(value) for key, value in sweep.hparams.items()},
         "damaged": run.damaged,
         "skipped_records": run.skipped_records,
         "skipped_bytes": run.skipped_bytes,
@@ -112,8 +139,9 @@ def keep_note(run: Run, v: Verdict | None) -> str:
     return f"keep {printable(checkpoint_name(path))}" if path is not None else ""
 
 
-def print_json(runs: Iterable[Judged], out) -> None:
-    json.dump([run_record(run, verdict) for run, verdict in runs], out, indent=1)
+def print_json(runs: Iterable[Judged], out, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
+    sweeps = sweeps or {}
+    json.dump([run_record(run, verdict, sweep=sweeps.get(run.name)) for run, verdict in runs], out, indent=1)
     out.write("\n")
 
 
@@ -136,7 +164,7 @@ def _short_flags(flags: Iterable[str]) -> str:
     return ",".join(dict.fromkeys(printable(flag.split(":")[0]) for flag in flags))
 
 
-def _row(run: Run, v: Verdict | None) -> dict[str, Text]:
+def _row(run: Run, v: Verdict | None, sweep: SweepInfo | None = None) -> dict[str, Text]:
     kind = v.kind if v else "waiting"
     step = v.step if v else run.last_step()
     return {
@@ -147,17 +175,18 @@ def _row(run: Run, v: Verdict | None) -> dict[str, Text]:
         "best": Text(f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"),
         "since": Text("–" if not v or v.since_best is None else str(v.since_best)),
         "verdict": Text(kind, style=VERDICT_STYLES.get(kind, "")),
-        "flags": Text(_short_flags(run_flags(run, v)), style="dim"),
+        "flags": Text(_short_flags(run_flags(run, v, sweep)), style="dim"),
     }
 
 
-def print_table(runs: list[Judged], console: Console) -> None:
+def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
     """One line per run, columns that fit ``console.width`` (never a cut number), then the advice once per
     verdict and what went wrong reading files."""
+    sweeps = sweeps or {}
     console.print(
         fitted_table(
             CHECK_COLUMNS,
-            [_row(run, v) for run, v in runs],
+            [_row(run, v, sweeps.get(run.name)) for run, v in runs],
             console.width,
             CHECK_PRIORITY,
             essential=4,
@@ -173,14 +202,19 @@ def print_table(runs: list[Judged], console: Console) -> None:
     for kind in kinds:
         if kind in ADVICE:
             advice.add_row(Text(kind, style=VERDICT_STYLES.get(kind, "")), Text(ADVICE[kind]))
+    if any(info.behind for info in sweeps.values()):
+        advice.add_row(Text("behind-peers", style="yellow"), Text(ADVICE["behind-peers"]))
     console.print()
     console.print(advice)
-    _print_notes(runs, console)
+    _print_notes(runs, console, sweeps)
 
 
-def _print_notes(runs: list[Judged], console: Console) -> None:
+def _print_notes(runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
     for run, v in runs:
         name = printable(run.name, 60)
+        info = (sweeps or {}).get(run.name)
+        if info is not None and info.behind:
+            console.print(Text(f"{name}: behind its peers: {printable(info.behind)}", style="yellow"))
         if keep := keep_note(run, v):
             console.print(Text(f"{name}: {keep} (the checkpoint nearest the best validation step)"))
         if run.damaged:

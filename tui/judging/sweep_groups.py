@@ -31,6 +31,12 @@ IDENTIFIERS = frozenset(
     | {"rank", "node", "attempt", "try", "ckpt", "checkpoint", "epoch", "step", "part", "shard", "tmp", "copy"}
 )
 """Keys that number runs rather than configure them: a sweep needs another key to vary."""
+COMMON_NAMES = frozenset(
+    {"lr", "bs", "batch", "wd", "dropout", "drop", "momentum", "mom", "beta", "beta1", "beta2", "eps", "warmup"}
+    | {"layers", "heads", "dim", "hidden", "width", "depth", "epochs", "ep", "steps", "temp", "alpha", "gamma"}
+    | {"lambda", "decay", "clip", "seed", "k", "n", "r", "rank", "scale", "ratio", "size", "emb", "ctx", "seq"}
+)
+"""Hyper-parameter names kept when written onto their value (``lr0.1``, ``bs_64``) even if constant."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +69,17 @@ def as_value(text: object) -> Value:
     return string
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_name(name: str) -> tuple[str, tuple[tuple[str, Value], ...]]:
     """(template, hyper-parameters) of a run name: ``sweep/lr=0.3_bs64`` -> (``sweep/lr=*_bs*``, lr 0.3, bs 64)."""
+    template, params = _parse(name)
+    return template, tuple((key, value) for key, value, _ in params)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(name: str) -> tuple[str, tuple[tuple[str, Value, bool], ...]]:
+    """The template and (key, value, written with '=') of each hyper-parameter in a run name."""
     template_parts: list[str] = []
-    params: list[tuple[str, Value]] = []
+    params: list[tuple[str, Value, bool]] = []
     for component in name.split("/"):
         pieces: list[str] = []
         position = 0
@@ -75,10 +87,10 @@ def parse_name(name: str) -> tuple[str, tuple[tuple[str, Value], ...]]:
             pieces.append(component[position : match.start()])
             position = match.end()
             if match.group("key"):
-                params.append((match.group("key"), as_value(match.group("value"))))
+                params.append((match.group("key"), as_value(match.group("value")), True))
                 pieces.append(match.group("key") + "=*")
             elif match.group("key2"):
-                params.append((match.group("key2"), as_value(match.group("value2"))))
+                params.append((match.group("key2"), as_value(match.group("value2")), False))
                 joiner = component[match.start("key2") + len(match.group("key2")) : match.start("value2")]
                 pieces.append(match.group("key2") + joiner + "*")
             else:
@@ -88,9 +100,17 @@ def parse_name(name: str) -> tuple[str, tuple[tuple[str, Value], ...]]:
     return "/".join(template_parts), tuple(params)
 
 
-def run_params(name: str, logged: Mapping[str, object] | None = None) -> dict[str, Value]:
-    """A run's hyper-parameters: those in its name, then those it logged (which win)."""
-    params: dict[str, Value] = dict(parse_name(name)[1])
+def run_params(name: str, logged: Mapping[str, object] | None = None, varying: Iterable[str] = ()) -> dict[str, Value]:
+    """A run's hyper-parameters: those in its name, then those it logged (which win).
+
+    A name's ``key=value`` always counts; a value written onto a word (``bs64``, ``lr_1e-3``)
+    when the word is a common hyper-parameter name or the value varies among the runs of its
+    sweep (``varying``): ``cifar10`` names a data set.
+    """
+    keep = set(varying)
+    params: dict[str, Value] = {
+        key: value for key, value, explicit in _parse(name)[1] if explicit or key in keep or key.lower() in COMMON_NAMES
+    }
     for key, value in (logged or {}).items():
         params[str(key)] = as_value(value)
     return params
@@ -149,9 +169,12 @@ def _sweeps(
         if len(names) < 2:
             continue
         names = sorted(names)
-        params = {name: run_params(name, logged.get(name)) for name in names}
-        keys = sorted({key for p in params.values() for key in p})
-        swept = tuple(k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1)
+        every = {
+            name: run_params(name, logged.get(name), varying=[k for k, _ in parse_name(name)[1]]) for name in names
+        }
+        keys = sorted({key for p in every.values() for key in p})
+        swept = tuple(k for k in keys if len({_hashable(every[n].get(k)) for n in names}) > 1)
+        params = {name: run_params(name, logged.get(name), swept) for name in names}
         if require_varying and not any(k.lower() not in IDENTIFIERS for k in swept):
             continue
         sweeps.append(Sweep(label, tuple(names), swept, params))
@@ -160,6 +183,15 @@ def _sweeps(
 
 def _hashable(value: object) -> object:
     return repr(value) if isinstance(value, list | dict) else value
+
+
+def may_join_a_sweep(name: str, run_names: Iterable[str], hparams: Mapping[str, object] | None = None) -> bool:
+    """Whether a run could be in a sweep, before all runs are read: it logs hyper-parameters, its
+    name carries some, or an HParams sub-run (``<run>/<timestamp>``) sits in it."""
+    if hparams or any(key.lower() not in IDENTIFIERS for key, _ in parse_name(name)[1]):
+        return True
+    prefix = name + "/"
+    return any(other.startswith(prefix) and re.fullmatch(r"[\d.]+", other[len(prefix) :]) for other in run_names)
 
 
 def sweep_of(sweeps: Iterable[Sweep]) -> dict[str, Sweep]:

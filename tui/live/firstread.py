@@ -43,6 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
 from tui.judging.engine import Alert, VerdictEngine
+from tui.judging.sweep_groups import may_join_a_sweep
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor, streams_by_run
 from tui.live.shipping import Parcel, channel, pack, unpack
@@ -75,6 +76,8 @@ class _Job:
     """Where the result's arrays go: the descriptor of a ``shipping.Channel`` (None: in the pickle)."""
     checkpoints: dict[str, dict[int, str]]
     """The run's checkpoints (from the parent's scan), for the alerts' advice."""
+    sweep_candidate: bool = False
+    """The run may belong to a sweep: a summary keeps its whole validation curve for the sweep's judge."""
 
 
 @dataclass
@@ -172,6 +175,7 @@ def read_in_workers(
     if len(runs) < MIN_RUNS:
         return []
     files = sum(len(streams) for streams in runs.values())
+    names = {stream.run for stream in monitor.streams.values()}
     done = 0
     monitor.progress = (0, files)
     alerts: list[Alert] = []
@@ -193,6 +197,7 @@ def read_in_workers(
                         workers.whole,
                         handoff.sending_fd if handoff is not None else None,
                         {name: monitor.checkpoints[name]} if name in monitor.checkpoints else {},
+                        may_join_a_sweep(name, names),
                     ),
                 )
                 for name, streams in runs.items()
@@ -287,14 +292,20 @@ def _read_run(job: _Job) -> Parcel:
     run = next(iter(monitor.store.runs.values()), None)
     engine = monitor.engines.get(run.name) if run is not None else None
     if run is not None and not job.whole:
-        run = _summary(run)  # the engine stays: it holds the verdict and only its recent points
+        # The engine stays: it holds the verdict and only its recent points. A sweep's judge needs
+        # the whole validation curve.
+        keep = engine.verdict.val_tag if engine is not None and (job.sweep_candidate or run.hparams) else None
+        run = _summary(run, keep)
     return pack(_RunResult(job.whole, run, engine, monitor.streams, changes, alerts), job.parcel_fd)
 
 
-def _summary(run: Run) -> Run:
-    """The run with each curve cut to its newest point (what the report reads), cheap to send back."""
+def _summary(run: Run, keep: str | None = None) -> Run:
+    """The run with each curve but ``keep`` cut to its newest point (what the report reads), cheap to send back."""
     scalars: dict[str, Series] = {}
     for tag, series in run.scalars.items():
+        if tag == keep:
+            scalars[tag] = series
+            continue
         steps, values, walls = series.arrays()
         last = Series()
         if len(steps):
@@ -308,6 +319,8 @@ def _summary(run: Run) -> Run:
         last_seen=run.last_seen,
         gone=run.gone,
         live=run.live,
+        hparams=run.hparams,
+        checkpoints=run.checkpoints,
     )
 
 
