@@ -36,7 +36,8 @@ COMMON_NAMES = frozenset(
     | {"layers", "heads", "dim", "hidden", "width", "depth", "epochs", "ep", "steps", "temp", "alpha", "gamma"}
     | {"lambda", "decay", "clip", "seed", "k", "n", "r", "rank", "scale", "ratio", "size", "emb", "ctx", "seq"}
 )
-"""Hyper-parameter names kept when written onto their value (``lr0.1``, ``bs_64``) even if constant."""
+"""Names that make a word with a number on it a hyper-parameter (``lr0.1``, ``bs_64``, ``wd-1e-4``);
+any other (``cifar10``, ``resnet18``, ``gen-3``) is part of the name."""
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,11 @@ def as_value(text: object) -> Value:
     return string
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_name(name: str) -> tuple[str, tuple[tuple[str, Value], ...]]:
     """(template, hyper-parameters) of a run name: ``sweep/lr=0.3_bs64`` -> (``sweep/lr=*_bs*``, lr 0.3, bs 64)."""
-    template, params = _parse(name)
-    return template, tuple((key, value) for key, value, _ in params)
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse(name: str) -> tuple[str, tuple[tuple[str, Value, bool], ...]]:
-    """The template and (key, value, written with '=') of each hyper-parameter in a run name."""
     template_parts: list[str] = []
-    params: list[tuple[str, Value, bool]] = []
+    params: list[tuple[str, Value]] = []
     for component in name.split("/"):
         pieces: list[str] = []
         position = 0
@@ -87,30 +82,22 @@ def _parse(name: str) -> tuple[str, tuple[tuple[str, Value, bool], ...]]:
             pieces.append(component[position : match.start()])
             position = match.end()
             if match.group("key"):
-                params.append((match.group("key"), as_value(match.group("value")), True))
+                params.append((match.group("key"), as_value(match.group("value"))))
                 pieces.append(match.group("key") + "=*")
-            elif match.group("key2"):
-                params.append((match.group("key2"), as_value(match.group("value2")), False))
+            elif match.group("key2") and match.group("key2").lower() in COMMON_NAMES:
+                params.append((match.group("key2"), as_value(match.group("value2"))))
                 joiner = component[match.start("key2") + len(match.group("key2")) : match.start("value2")]
                 pieces.append(match.group("key2") + joiner + "*")
             else:
-                pieces.append(match.group("word"))
+                pieces.append(match.group(0))  # a word, or a number on a word that names no hyper-parameter
         pieces.append(component[position:])
         template_parts.append("".join(pieces))
     return "/".join(template_parts), tuple(params)
 
 
-def run_params(name: str, logged: Mapping[str, object] | None = None, varying: Iterable[str] = ()) -> dict[str, Value]:
-    """A run's hyper-parameters: those in its name, then those it logged (which win).
-
-    A name's ``key=value`` always counts; a value written onto a word (``bs64``, ``lr_1e-3``)
-    when the word is a common hyper-parameter name or the value varies among the runs of its
-    sweep (``varying``): ``cifar10`` names a data set.
-    """
-    keep = set(varying)
-    params: dict[str, Value] = {
-        key: value for key, value, explicit in _parse(name)[1] if explicit or key in keep or key.lower() in COMMON_NAMES
-    }
+def run_params(name: str, logged: Mapping[str, object] | None = None) -> dict[str, Value]:
+    """A run's hyper-parameters: those in its name, then those it logged (which win)."""
+    params: dict[str, Value] = dict(parse_name(name)[1])
     for key, value in (logged or {}).items():
         params[str(key)] = as_value(value)
     return params
@@ -169,12 +156,9 @@ def _sweeps(
         if len(names) < 2:
             continue
         names = sorted(names)
-        every = {
-            name: run_params(name, logged.get(name), varying=[k for k, _ in parse_name(name)[1]]) for name in names
-        }
-        keys = sorted({key for p in every.values() for key in p})
-        swept = tuple(k for k in keys if len({_hashable(every[n].get(k)) for n in names}) > 1)
-        params = {name: run_params(name, logged.get(name), swept) for name in names}
+        params = {name: run_params(name, logged.get(name)) for name in names}
+        keys = sorted({key for p in params.values() for key in p})
+        swept = tuple(k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1)
         if require_varying and not any(k.lower() not in IDENTIFIERS for k in swept):
             continue
         sweeps.append(Sweep(label, tuple(names), swept, params))
