@@ -70,6 +70,7 @@ class LossWatchApp(App[None]):
         Binding("left_square_bracket", "smoothing(-1)", "smooth", key_display="[", group=SMOOTHING),
         Binding("right_square_bracket", "smoothing(1)", "smooth", key_display="]", group=SMOOTHING),
         Binding("h", "distributions", "hist"),
+        Binding("w", "sweep", "sweep", show=False),  # the status line offers it when the run is in a sweep
         Binding("escape", "escape", show=False),
     ]
 
@@ -213,7 +214,11 @@ class LossWatchApp(App[None]):
         self._dirty = False
         table = self.table
         with self.store.lock:
-            rows = [RunRow.of(run, self.monitor.verdict(run.name)) for run in self.store.runs.values()]
+            behind = self.monitor.sweeps.flags
+            rows = [
+                RunRow.of(run, self.monitor.verdict(run.name), ("behind-peers",) if run.name in behind else ())
+                for run in self.store.runs.values()
+            ]
             alerts = list(self.monitor.alerts)
         table.show(rows, self.clock())
         if self.selected is None or self.selected not in table.order:
@@ -411,3 +416,15 @@ class LossWatchApp(App[None]):
             self.notify("this run logs no histograms", severity="warning")
             return
         self.push_screen(DistributionScreen(self.store, self.monitor, self.selected))
+
+    def action_sweep(self) -> None:
+        from tui.app.sweep_data import sweep_of_run
+        from tui.app.sweep_view import SweepScreen
+
+        name = sweep_of_run(self.monitor, self.selected)
+        if name is None:
+            self.notify(
+                "no sweep found: name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX", severity="warning"
+            )
+            return
+        self.push_screen(SweepScreen(self.monitor, name))

@@ -26,6 +26,7 @@ KEYS = [
     ("l", "log y axis"),
     ("[ ]", "less / more smoothing"),
     ("h", "weight and activation distributions of the selected run"),
+    ("w", "sweep view: the selected run's sweep ranked, the runs to stop (n: next sweep)"),
     ("?", "this help"),
     ("q", "quit"),
 ]

@@ -77,7 +77,8 @@ class RunRow:
     """A file or the folder could not be read (permission denied, vanished)."""
 
     @classmethod
-    def of(cls, run: Run, v: Verdict | None) -> RunRow:
+    def of(cls, run: Run, v: Verdict | None, more_flags: tuple[str, ...] = ()) -> RunRow:
+        """The run's row; ``more_flags`` are flags from outside its own verdict (its sweep's ``behind-peers``)."""
         return cls(
             name=run.name,
             step=v.step if v else run.last_step(),
@@ -88,7 +89,7 @@ class RunRow:
             since=v.since_best if v else None,
             trend=v.trend if v else "",
             verdict=shown(v.kind, v.flags)[0] if v else "waiting",
-            flags=tuple(v.flags) if v else (),
+            flags=(tuple(v.flags) if v else ()) + more_flags,
             last_write=run.last_write,
             gone=run.gone,
             trouble=run.damaged or bool(run.errors),

@@ -42,16 +42,25 @@ async def _shoot(logdir: str, outdir: str, name: str, keys: list[str], select: s
         return app.save_screenshot(filename=f"{name}.svg", path=outdir)
 
 
+SWEEP_TICKS = 30
+"""The sweep screenshot shows the demo half-way (epoch 30 of 60), when stopping still saves something."""
+
+
 async def make_all(outdir: str) -> list[str]:
     os.makedirs(outdir, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="losswatch-shots-") as logdir:
+    with (
+        tempfile.TemporaryDirectory(prefix="losswatch-shots-") as logdir,
+        tempfile.TemporaryDirectory(prefix="losswatch-shots-") as halfway,
+    ):
         DemoJobs(logdir).run_to_end()
+        DemoJobs(halfway).run_to_end(SWEEP_TICKS)
         return [
             await _shoot(logdir, outdir, "main", []),
             await _shoot(logdir, outdir, "overfitting", [], select="bert-small-overfit"),
             await _shoot(logdir, outdir, "compare", ["space", "down", "space", "down", "down", "space", "c"]),
             await _shoot(logdir, outdir, "help", ["question_mark"]),
             await _shoot(logdir, outdir, "distributions", ["h"], select="resnet18-lr3e-4"),
+            await _shoot(halfway, outdir, "sweep", ["w"], select="lr-sweep/lr=0.03"),
         ]
 
 

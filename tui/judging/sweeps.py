@@ -13,8 +13,9 @@ than the median peer, and not by luck. This is the median stopping rule (Golovin
 * the time-rescaled reference (``s / slower``) tolerates a run that is slower but may end lower
   (a smaller learning rate), where a plain median at the same step stops it;
 * the pool is the peers still in the race at the reference point: a run that diverged (NaN/inf),
-  made no progress beyond its noise, or was already behind does not set the bar, so a sweep whose
-  larger learning rates all blow up is not judged against a median of infinities;
+  never got below its first value (it blew up), or was already behind does not set the bar, so a
+  sweep whose larger learning rates all blow up is not judged against a median of infinities
+  (slow runs stay in: they keep the median honest for a run that is slow but may end best);
 * the margin is the run's own noise (robust, from second differences of its recent points), so
   oscillating curves are not stopped on an unlucky epoch; everything is scale-free;
 * a grace period: at least ``min_points`` validation points, and no verdict until most of the
@@ -141,19 +142,6 @@ class _Run:
             sigma = self.noise_cache[key] = noise_sigma(self.values[max(0, index - WHOLE_NOISE_POINTS + 1) : index + 1])
         return sigma
 
-    def learning(self, index: int, z: float, min_points: int) -> bool:
-        """Its best beat its first value by more than noise and the luck of picking a minimum explain.
-
-        The lowest of n noisy points of a flat curve sits about sqrt(2 ln n) sigmas below its
-        level, so the bar grows with n. The noise is that of all its points up to ``index``; with
-        fewer than ``min_points`` it is unknown, and nothing counts as learning yet.
-        """
-        if index + 1 < min_points:
-            return False
-        sigma = self.whole_noise(index)
-        luck = math.sqrt(2.0 * math.log(index + 1))
-        return bool(self.best[index] < self.first - (z + luck) * sigma)
-
     def bent(self, index: int, ratio: float, min_points: int) -> bool:
         """Its curve has slowed down by ``index``: the second half of its progress so far gained at most
         ``ratio`` times what the first half did, by more than its noise.
@@ -264,7 +252,7 @@ class SweepJudge:
         return 2 * slowed >= len(better)
 
     def _pool(self, name: str, reference: float) -> list[tuple[_Run, int]]:
-        """Peers in the race at ``reference``: reached it, not behind by then, finite there, and learning."""
+        """Peers in the race at ``reference``: reached it, not behind by then, finite there, below their start."""
         pool = []
         for other, peer in self.runs.items():
             if other == name or not len(peer.progress) or peer.progress[-1] < reference:
@@ -274,8 +262,8 @@ class SweepJudge:
             i = peer.index_at(reference)
             if i < 0 or not math.isfinite(peer.values[i]) or not math.isfinite(peer.first):
                 continue
-            if not peer.learning(i, self.rules.z, self.rules.min_points):
-                continue  # no progress beyond its noise yet: it does not set the bar
+            if not peer.best[i] < peer.first:
+                continue  # never got below its start (blew up, or has not moved): it does not set the bar
             pool.append((peer, i))
         return pool
 

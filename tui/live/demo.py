@@ -21,6 +21,8 @@ from tui.sources.tensorboard.writer import EventWriter
 EPOCH_SECONDS = 0.5
 """Seconds per simulated epoch at speed 1."""
 STEPS_PER_EPOCH = 100
+SIMULATED_EPOCH_SECONDS = 60.0
+"""Wall-clock seconds an epoch takes when the demo is written all at once (``run_to_end``)."""
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Job:
     """Global epoch tick at which the job starts writing (a job that appears later)."""
     histograms: bool = False
     seed: int = 0
+    hparams: dict[str, float | int | str] = field(default_factory=dict)
+    """Written as an HParams summary when the job starts (the sweep jobs log their learning rate)."""
     writer: EventWriter | None = field(default=None, repr=False)
     epoch: int = 0
 
@@ -51,6 +55,11 @@ class Job:
             val = train * 1.08
             if e >= 13:
                 return math.nan, math.nan
+        elif self.shape == "sweep":  # a learning-rate sweep: faster with lr, to a floor that rises with lr
+            lr = float(self.hparams["lr"])
+            floor = 0.3 + 4.0 * lr
+            train = floor - 0.08 + (2.2 - floor) * math.exp(-e * lr * 2.0)
+            val = floor + (2.3 - floor) * math.exp(-e * lr * 1.8)
         else:  # noisy validation around a healthy trend
             train = 0.1 + 1.5 * math.exp(-e / 8)
             val = 0.25 + 1.4 * math.exp(-e / 9)
@@ -63,7 +72,11 @@ def default_jobs() -> list[Job]:
     return [
         Job("resnet18-lr3e-4", "learning", seed=1, histograms=True),
         Job("bert-small-overfit", "overfitting", seed=2),
-        Job("lr-sweep/lr=0.3", "diverging", seed=3, epochs=20),
+        Job("lr-sweep/lr=0.3", "diverging", seed=3, epochs=20, hparams={"lr": 0.3, "epochs": 60}),
+        *(
+            Job(f"lr-sweep/lr={lr:g}", "sweep", seed=6 + i, hparams={"lr": lr, "epochs": 60})
+            for i, lr in enumerate((0.1, 0.03, 0.01, 0.003))
+        ),
         Job("tiny-val-set", "noisy", val_noise=0.12, seed=4),
         Job("vit-tiny-late", "learning", seed=5, start_epoch=15),
     ]
@@ -78,6 +91,8 @@ class DemoJobs:
         self.jobs = jobs if jobs is not None else default_jobs()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="losswatch-demo", daemon=True)
+        self._started = time.time()
+        self._ticks: int | None = None
         self.done = threading.Event()
 
     def start(self) -> None:
@@ -89,9 +104,10 @@ class DemoJobs:
             self._thread.join(timeout=5)
         self._close()
 
-    def run_to_end(self) -> None:
-        """Write every epoch of every job now, without waiting (for tests and screenshots)."""
+    def run_to_end(self, ticks: int | None = None) -> None:
+        """Write every epoch of every job now (or the first ``ticks``), without waiting (tests, screenshots)."""
         self.interval = 0.0
+        self._ticks = ticks
         self._run()
 
     def _run(self) -> None:
@@ -104,22 +120,25 @@ class DemoJobs:
                     active = active or tick < job.start_epoch
                     continue
                 active = True
-                self._write_epoch(job, rngs[job.name])
+                self._write_epoch(job, rngs[job.name], tick)
             tick += 1
-            if not active:
+            if not active or (self._ticks is not None and tick >= self._ticks):
                 break
             if self.interval and self._stop.wait(self.interval):
                 break
         self._close()
         self.done.set()
 
-    def _write_epoch(self, job: Job, rng: np.random.Generator) -> None:
+    def _write_epoch(self, job: Job, rng: np.random.Generator, tick: int) -> None:
+        # Written all at once (tests, screenshots), the epochs are stamped a simulated minute apart.
+        now = time.time() if self.interval else self._started + SIMULATED_EPOCH_SECONDS * tick
         if job.writer is None:
             job.writer = EventWriter(os.path.join(self.logdir, job.name))
+            if job.hparams:
+                job.writer.add_hparams(job.hparams, now)
         writer = job.writer
         epoch = job.epoch
         step = (epoch + 1) * STEPS_PER_EPOCH
-        now = time.time()
         train, val = job.losses(epoch, rng)
         for i in range(0, STEPS_PER_EPOCH, 20):
             batch = train * (1 + rng.normal(0, 0.08)) if math.isfinite(train) else train

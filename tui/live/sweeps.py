@@ -164,7 +164,8 @@ class SweepWatch:
     def _horizon(
         self, sweep: Sweep | None, store: Store, curves: Mapping, axis: str, run_name: str
     ) -> tuple[float | None, str]:
-        planned = self._planned(sweep, store, axis, run_name)
+        own = curves.get(run_name)
+        planned = self._planned(store, axis, run_name, own[0] if own is not None else np.empty(0))
         if planned is not None:
             return planned
         furthest: tuple[float, str] | None = None
@@ -175,16 +176,26 @@ class SweepWatch:
                     furthest = (end, name)
         if furthest is None:
             return None, "no peer has gone further yet"
-        return furthest[0], f"as far as {furthest[1]} ({AXIS_LABELS[axis]} {furthest[0]:,.0f})"
+        return furthest[0], f"until {AXIS_LABELS[axis]} {furthest[0]:,.0f}, as far as {furthest[1]} went"
 
-    def _planned(self, sweep: Sweep | None, store: Store, axis: str, run_name: str) -> tuple[float, str] | None:
+    def _planned(self, store: Store, axis: str, run_name: str, steps: np.ndarray) -> tuple[float, str] | None:
+        """The run's planned end on the sweep's axis, from an epochs- or steps-like hyper-parameter.
+
+        Epochs are taken as validation rounds (one validation per epoch); on the step axis they are
+        converted with the run's step interval between validations.
+        """
         run = store.runs.get(run_name)
         params = self.params(run) if run is not None else {}
-        keys = PLANNED_ROUNDS if axis == "round" else PLANNED_STEPS
-        for key in keys:
-            value = params.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-                return float(value), f"its planned {key} = {value:g}"
+        step_interval = _intervals(steps, steps)[0]
+        for keys, unit in ((PLANNED_ROUNDS, "round"), (PLANNED_STEPS, "step")):
+            for key in keys:
+                value = params.get(key)
+                if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                    continue
+                if unit == axis:
+                    return float(value), f"until its planned {key} = {value:g}"
+                if unit == "round" and axis == "step" and step_interval > 0:
+                    return float(value) * step_interval, f"until its planned {key} = {value:g} (one validation each)"
         return None
 
 

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.hparams import summary_v2 as hparams_summary
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 
@@ -62,6 +63,12 @@ class EventWriter:
     def add_histogram(self, tag: str, values: np.ndarray, step: int, wall_time: float | None = None) -> None:
         event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time, step=step)
         event.summary.value.add(tag=tag, histo=histogram_proto(values))
+        self._writer.add_event(event)
+
+    def add_hparams(self, hparams: dict[str, float | int | str | bool], wall_time: float | None = None) -> None:
+        """The run's hyper-parameters as TensorBoard's HParams plugin records them (``session_start_info``)."""
+        event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time)
+        event.summary.CopyFrom(hparams_summary.hparams_pb(hparams))
         self._writer.add_event(event)
 
     def flush(self) -> None:

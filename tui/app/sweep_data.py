@@ -1,0 +1,165 @@
+"""What the sweep view shows, taken from the store and the Monitor's sweep advice.
+
+The runs are ranked by their best validation loss at the same point of progress (the furthest
+point every run still in the race has reached), so a run that is further along is not favoured
+over one that started later. The curves share the sweep's common axis (steps, or validation
+rounds when the runs count steps differently).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui.live.monitor import Monitor
+from tui.live.sweeps import AXIS_LABELS, Saving
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One run of the sweep, as the table shows it."""
+
+    run: str
+    label: str
+    """The run's name inside the sweep's folder."""
+    params: dict[str, object]
+    best_at: float | None
+    """Best validation loss up to the common point (None: the run has not reached it)."""
+    best: float | None
+    """Best validation loss so far."""
+    reached: float
+    """How far it got, on the sweep's axis."""
+    behind: str | None = None
+    """The behind-peers reason, if it is behind."""
+    diverged: bool = False
+    saving: Saving | None = None
+
+
+@dataclass(frozen=True)
+class SweepCurve:
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+    behind: bool
+
+
+@dataclass(frozen=True)
+class SweepView:
+    """Everything the sweep screen draws, and a key that changes when any of it does."""
+
+    name: str
+    axis: str
+    common: float | None
+    swept: tuple[str, ...]
+    rows: list[SweepRow]
+    curves: list[SweepCurve]
+    ceiling: float | None
+    """Curves are clipped here (the runs' starting loss), so an explosion does not flatten the rest."""
+    key: tuple = field(default=())
+
+    @property
+    def axis_label(self) -> str:
+        return AXIS_LABELS.get(self.axis, self.axis)
+
+    def against(self) -> tuple[str, np.ndarray, np.ndarray, bool] | None:
+        """(swept name, values, best losses, log x) for the best-vs-value plot; None without a numeric swept value."""
+        for key in self.swept:
+            pairs = [
+                (float(row.params[key]), row.best)
+                for row in self.rows
+                if isinstance(row.params.get(key), int | float)
+                and not isinstance(row.params.get(key), bool)
+                and row.best is not None
+                and math.isfinite(row.best)
+            ]
+            if len(pairs) >= 2:
+                pairs.sort()
+                x = np.array([p[0] for p in pairs])
+                y = np.array([p[1] for p in pairs])
+                log_x = bool(np.all(x > 0) and x.max() / x.min() >= 100.0)
+                return key, x, y, log_x
+        return None
+
+
+def sweep_names(monitor: Monitor) -> list[str]:
+    return [sweep.name for sweep in monitor.sweeps.sweeps]
+
+
+def sweep_of_run(monitor: Monitor, run: str | None) -> str | None:
+    """The sweep of ``run``, else the first sweep, else None."""
+    sweep = monitor.sweeps.of_run.get(run) if run else None
+    if sweep is not None:
+        return sweep.name
+    names = sweep_names(monitor)
+    return names[0] if names else None
+
+
+def sweep_view(monitor: Monitor, name: str) -> SweepView | None:
+    """The view of sweep ``name`` now (None if there is no such sweep any more)."""
+    watch = monitor.sweeps
+    sweep = next((s for s in watch.sweeps if s.name == name), None)
+    if sweep is None:
+        return None
+    axis = watch.axes.get(name, "step")
+    store = monitor.store
+    verdicts = monitor.verdicts
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    with store.lock:
+        for run_name in sweep.runs:
+            run = store.runs.get(run_name)
+            verdict = verdicts.get(run_name)
+            if run is None or verdict is None or verdict.val_tag not in run.scalars:
+                continue
+            steps, values, _ = run.scalars[verdict.val_tag].arrays()
+            x = np.arange(len(steps), dtype=np.float64) if axis == "round" else steps.astype(np.float64)
+            curves[run_name] = (x, values)
+    in_race = [c[0][-1] for n, c in curves.items() if len(c[0]) and n not in watch.flags]
+    reached_all = [c[0][-1] for c in curves.values() if len(c[0])]
+    common = float(min(in_race or reached_all)) if reached_all else None
+    folder = os.path.commonpath(list(sweep.runs)) if len(sweep.runs) > 1 else ""
+    rows = []
+    for run_name in sweep.runs:
+        x, y = curves.get(run_name, (np.empty(0), np.empty(0)))
+        finite = np.where(np.isfinite(y), y, np.inf)
+        best = float(finite.min()) if finite.size and np.isfinite(finite.min()) else None
+        upto = finite[x <= common] if common is not None else finite[:0]
+        best_at = float(upto.min()) if upto.size and np.isfinite(upto.min()) and x[-1] >= common else None
+        flag = watch.flags.get(run_name)
+        rows.append(
+            SweepRow(
+                run=run_name,
+                label=os.path.relpath(run_name, folder) if folder else run_name,
+                params=dict(sweep.params.get(run_name, {})),
+                best_at=best_at,
+                best=best,
+                reached=float(x[-1]) if len(x) else 0.0,
+                behind=flag.reason if flag else None,
+                diverged=bool(flag and flag.advice.diverged),
+                saving=watch.saving(run_name, store, verdicts) if flag else None,
+            )
+        )
+    rows.sort(key=_rank)
+    starts = [float(c[1][np.argmax(np.isfinite(c[1]))]) for c in curves.values() if np.isfinite(c[1]).any()]
+    ceiling = float(np.median(starts)) if starts else None
+    drawn = []
+    for row in rows:
+        if row.run not in curves:
+            continue
+        x, y = curves[row.run]
+        keep = np.isfinite(y)
+        y = np.minimum(y[keep], ceiling) if ceiling is not None else y[keep]
+        drawn.append(SweepCurve(row.label, x[keep], y, row.behind is not None))
+    key = (name, axis, common, tuple((r.run, r.best, r.reached, r.behind) for r in rows))
+    return SweepView(name, axis, common, sweep.swept, rows, drawn, ceiling, key)
+
+
+def _rank(row: SweepRow) -> tuple:
+    """Best at the common point first; runs that have not reached it, then diverged ones, last."""
+    if row.best_at is not None:
+        return (0, row.best_at, row.run)
+    if row.best is not None:
+        return (1, row.best, row.run)
+    return (2, 0.0, row.run)
