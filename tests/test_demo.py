@@ -18,7 +18,8 @@ def test_demo_jobs_produce_the_story(tmp_path: Path):
     monitor = Monitor(str(tmp_path))
     _, _, alerts = monitor.refresh()
     runs = monitor.store.runs
-    assert set(runs) == {"resnet18-lr3e-4", "bert-small-overfit", "lr-sweep/lr=0.3", "tiny-val-set", "vit-tiny-late"}
+    sweep = {f"lr-sweep/lr={lr}" for lr in ("0.3", "0.1", "0.03", "0.01", "0.003")}
+    assert set(runs) == {"resnet18-lr3e-4", "bert-small-overfit", "tiny-val-set", "vit-tiny-late"} | sweep
     assert monitor.verdict("bert-small-overfit").kind == "overfitting"
     assert monitor.verdict("lr-sweep/lr=0.3").kind == "diverging"
     assert any(math.isnan(v) for v in runs["lr-sweep/lr=0.3"].scalars["val/loss"].values)
@@ -31,7 +32,12 @@ def test_demo_jobs_produce_the_story(tmp_path: Path):
 
     frame = SummaryReader(str(tmp_path / "bert-small-overfit")).scalars
     assert set(frame.tag) >= {"train/loss", "val/loss", "train/batch_loss"}
-    assert len(event_files(tmp_path)) == 5
+    assert len(event_files(tmp_path)) == 9
+    # The learning-rate sweep logs its hyper-parameters; its slowest runs are behind their peers.
+    assert runs["lr-sweep/lr=0.01"].hparams == {"lr": 0.01, "epochs": 60.0}
+    assert [s.name for s in monitor.sweeps.sweeps] == ["lr-sweep"]
+    assert {"lr-sweep/lr=0.003", "lr-sweep/lr=0.3"} <= set(monitor.sweeps.flags)
+    assert "lr-sweep/lr=0.03" not in monitor.sweeps.flags
 
 
 def test_late_job_appears_later(tmp_path: Path):

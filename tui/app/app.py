@@ -275,6 +275,9 @@ class LossWatchApp(App[None]):
             parts.append("log y")
         runs = len(self.store.runs)
         parts.append(f"{runs} run{'s' if runs != 1 else ''}")
+        sweep = self.monitor.sweeps.of_run.get(self.selected) if self.selected else None
+        if sweep is not None:
+            parts.append(f"w: sweep {printable(sweep.name, 30)}")
         if self.watcher is not None:
             parts.append(self.watcher.mode)
         notes = list(self.store.notes[-1:])
@@ -427,4 +430,4 @@ class LossWatchApp(App[None]):
                 "no sweep found: name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX", severity="warning"
             )
             return
-        self.push_screen(SweepScreen(self.monitor, name))
+        self.push_screen(SweepScreen(self.monitor, name, self.selected))

@@ -89,10 +89,12 @@ class SweepScreen(Screen[None]):
     SweepScreen #sweep-note { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, monitor: Monitor, name: str) -> None:
+    def __init__(self, monitor: Monitor, name: str, run: str | None = None) -> None:
         super().__init__()
         self.monitor = monitor
         self.sweep = name
+        self._start_on = run
+        """The run selected when the view opened: the cursor starts on it."""
         self._shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -166,6 +168,9 @@ class SweepScreen(Screen[None]):
                 Text(saving_text(row), justify="right"),
             ]
             table.add_row(*cells, key=row.run)
+        runs = [row.run for row in view.rows]
+        if self._start_on in runs:
+            keep, self._start_on = runs.index(self._start_on), None
         if view.rows:
             table.move_cursor(row=min(max(keep, 0), len(view.rows) - 1), animate=False)
         note = self.query_one("#sweep-note", Static)

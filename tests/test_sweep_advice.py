@@ -1,0 +1,135 @@
+"""The stop-early advice itself (judging/sweeps.py): only the past, NaN runs, late bloomers, scale-free."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sweep_fixtures import EPOCHS, late_bloomer_sweep, lr_sweep
+
+from tui.judging.sweeps import SweepJudge, SweepRules, progress_axis
+
+EPOCH = np.arange(EPOCHS + 1, dtype=np.float64)
+
+
+def judged(curves: dict[str, np.ndarray], upto: int | None = None, rules: SweepRules | None = None) -> dict:
+    """Run -> (epoch, reason) of the advice, the sweep fed whole (up to ``upto`` points)."""
+    judge = SweepJudge(rules)
+    end = len(EPOCH) if upto is None else upto
+    judge.update({name: (EPOCH[:end], EPOCH[:end].astype(int), values[:end]) for name, values in curves.items()})
+    return {name: (advice.step, advice.reason()) for name, advice in judge.behind.items()}
+
+
+def best_run(curves: dict[str, np.ndarray]) -> str:
+    return min(curves, key=lambda name: np.nanmin(np.where(np.isfinite(curves[name]), curves[name], np.nan)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_advice_at_a_step_never_depends_on_later_points(seed):
+    """Cut the sweep at any epoch: the advice given up to it is exactly the whole run's advice up to it."""
+    curves = lr_sweep(seed)
+    whole = judged(curves)
+    assert whole  # it does stop something
+    for cut in range(1, EPOCHS + 2, 3):
+        early = judged(curves, upto=cut)
+        assert early == {name: advice for name, advice in whole.items() if advice[0] < cut}
+
+
+def test_fed_epoch_by_epoch_in_lockstep_equals_fed_whole():
+    curves = lr_sweep(1)
+    judge = SweepJudge()
+    found = {}
+    for end in range(1, EPOCHS + 2):
+        for advice in judge.update({n: (EPOCH[:end], EPOCH[:end].astype(int), v[:end]) for n, v in curves.items()}):
+            assert advice.run not in found  # reported once
+            found[advice.run] = (advice.step, advice.reason())
+    assert found == judged(curves)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nan_runs_leave_the_pool_and_do_not_disable_the_advice(seed):
+    """Half the sweep turns NaN early: a naive median is infinite and stops nothing; here the NaN runs are
+    stopped where they blow up and the slow runs are still judged against the healthy ones."""
+    curves = lr_sweep(seed, nan_runs=7)
+    advice = judged(curves)
+    nan_runs = [name for name, values in curves.items() if np.isnan(values).any()]
+    assert len(nan_runs) > len(curves) / 2
+    for name in nan_runs:
+        first_nan = int(np.argmax(np.isnan(curves[name])))
+        assert advice[name][0] == first_nan and "nan" in advice[name][1]
+    assert "lr=0.001" in advice  # the crawler is still told to stop
+    assert best_run(curves) not in advice
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_late_blooming_best_run_is_not_flagged_but_a_hopeless_one_is(seed):
+    """Flat for the first tenth of training, then the sweep's best: never behind; the crawler is."""
+    curves = late_bloomer_sweep(seed)
+    assert best_run(curves) == "late"
+    advice = judged(curves)
+    assert "late" not in advice
+    assert "crawler" in advice
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_best_run_of_a_coarse_learning_rate_grid_is_not_flagged(seed):
+    """A 3x grid: the best learning rate is 3x slower than the next, which plateaus higher."""
+    curves = lr_sweep(seed)
+    advice = judged(curves)
+    assert best_run(curves) not in advice
+    assert {"lr=0.001", "lr=1", "lr=2"} <= set(advice)
+
+
+def test_scale_free_and_shift_free():
+    curves = lr_sweep(2)
+    moved = {name: 1000.0 * values + 57.0 for name, values in curves.items()}
+    assert {n: a[0] for n, a in judged(moved).items()} == {n: a[0] for n, a in judged(curves).items()}
+
+
+def test_the_reason_names_the_peers_median_the_gap_and_the_noise():
+    step, reason = judged(lr_sweep(0))["lr=0.001"]
+    assert f"at step {step}" in reason and "peers' median" in reason and "its noise" in reason and "peers" in reason
+    best, median = (float(x) for x in (reason.split("best val ")[1].split()[0], reason.split("median ")[1].split()[0]))
+    assert best > median
+
+
+def test_runs_in_a_flat_oscillating_tie_are_not_stopped_on_noise():
+    """Validation that jumps around a common level (momentum on a noisy problem): nobody is clearly behind."""
+    rng = np.random.default_rng(5)
+    curves = {
+        f"r{i}": 1.0 + 0.8 * np.exp(-EPOCH / 5) + 0.05 * np.sin(EPOCH * (1 + i)) + rng.normal(0, 0.03, EPOCH.size)
+        for i in range(6)
+    }
+    assert judged(curves) == {}
+
+
+def test_too_few_runs_or_points_give_no_advice_but_nan_is_judged_at_once():
+    curves = lr_sweep(0)
+    two = {name: curves[name] for name in ("lr=0.001", "lr=0.03")}
+    assert judged(two) == {}
+    assert judged(curves, upto=3) == {name: a for name, a in judged(curves).items() if a[0] < 3}
+    assert all("nan" in reason for _, reason in judged(curves, upto=3).values())
+
+
+def test_a_rewritten_curve_starts_the_judge_over_without_reporting_twice():
+    curves = lr_sweep(0)
+    judge = SweepJudge()
+    first = judge.update({n: (EPOCH, EPOCH.astype(int), v) for n, v in curves.items()})
+    cut = {n: (EPOCH[:30], EPOCH[:30].astype(int), v[:30]) for n, v in curves.items()}  # a restart from epoch 30
+    again = judge.update(cut)
+    assert first and again == [] and set(judge.behind) <= {a.run for a in first}
+
+
+def test_runs_counting_steps_differently_are_compared_by_validation_round():
+    assert progress_axis({"a": (1.0, 60.0), "b": (390.0, 60.0), "c": (1.0, 58.0)}) == "round"  # epochs vs batches
+    assert progress_axis({"a": (100.0, 30.0), "b": (1000.0, 300.0)}) == "step"  # same units, other cadence
+    assert progress_axis({"a": (100.0, 30.0), "b": (110.0, 31.0)}) == "step"
+    assert progress_axis({"a": (0.0, 0.0)}) == "step"
+
+
+def test_rules_are_settings():
+    curves = lr_sweep(0)
+    cautious = judged(curves, rules=SweepRules(slower=4.0, z=6.0))
+    assert set(cautious) < set(judged(curves))
+    assert math.isfinite(SweepRules().slower)

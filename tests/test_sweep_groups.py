@@ -1,0 +1,129 @@
+"""Finding sweeps: every naming style, HParams from real writers, hyper-parameters of other formats, --sweep."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sweep_fixtures import write_run
+
+from tui.judging.sweep_groups import as_value, find_sweeps, may_join_a_sweep, parse_name, run_params
+from tui.live.monitor import Monitor
+from tui.sources.points import Decoded
+from tui.store import Store
+
+
+def _sweeps(names, logged=None, pattern=None):
+    runs = {name: (logged or {}).get(name, {}) for name in names}
+    return {s.name: s for s in find_sweeps(runs, re.compile(pattern) if pattern else None)}
+
+
+@pytest.mark.parametrize(
+    ("names", "sweep", "key", "values"),
+    [
+        (["sweep/lr=0.3", "sweep/lr=0.1", "sweep/lr=0.03"], "sweep", "lr", [0.3, 0.1, 0.03]),
+        (["s/lr_1e-3", "s/lr_1e-2", "s/lr_1e-4"], "s", "lr", [0.001, 0.01, 0.0001]),
+        (["s/bs64", "s/bs128", "s/bs32"], "s", "bs", [64, 128, 32]),
+        (["s/wd=1e-4", "s/wd=1e-3"], "s", "wd", [0.0001, 0.001]),
+        (["s/wd=1e-4,lr=0.3", "s/wd=1e-4,lr=0.1"], "s", "lr", [0.3, 0.1]),
+        (["s/run_lr-0.01_bs64", "s/run_lr-0.1_bs64"], "s", "lr", [0.01, 0.1]),
+        (["resnet-lr3e-4", "resnet-lr1e-3"], "resnet-lr*", "lr", [0.0003, 0.001]),
+        (["g/opt=adam", "g/opt=sgd"], "g", "opt", ["adam", "sgd"]),
+    ],
+    ids=["key=value", "key_value", "keyVALUE", "scientific", "two-keys", "key-value", "top-level", "strings"],
+)
+def test_every_naming_style_forms_a_sweep_with_values_parsed(names, sweep, key, values):
+    found = _sweeps(names)
+    assert set(found) == {sweep}
+    assert found[sweep].swept == (key,)
+    assert {name: found[sweep].params[name][key] for name in found[sweep].runs} == dict(zip(names, values))
+    assert all(type(v) is type(values[0]) for v in values)  # numbers are numbers, text stays text
+
+
+def test_nested_folders_one_sweep_with_every_value():
+    names = [f"grid/lr={lr}/seed={seed}" for lr in (0.1, 0.01) for seed in (1, 2)]
+    (sweep,) = _sweeps(names).values()
+    assert sweep.name == "grid" and set(sweep.runs) == set(names) and sweep.swept == ("lr", "seed")
+    assert sweep.params["grid/lr=0.01/seed=2"] == {"lr": 0.01, "seed": 2}
+
+
+def test_not_a_sweep_replicas_numbered_runs_different_shapes_and_single_runs():
+    assert _sweeps(["s/seed=1", "s/seed=2", "s/seed=3"]) == {}  # replicas of one configuration
+    assert _sweeps([f"run-{i:03d}" for i in range(5)]) == {}
+    assert _sweeps(["torch/diverge-7", "torch/frozen-7", "keras/k-healthy"]) == {}  # the fixtures: names, not values
+    assert _sweeps(["a/lr=0.1"]) == {}
+    found = _sweeps(["x/lr=0.1", "x/lr=0.2", "x/wd=0.1", "x/wd=0.2"])
+    assert sorted(len(s.runs) for s in found.values()) == [2, 2]  # two shapes: two sweeps
+
+
+def test_words_with_numbers_that_name_no_hyper_parameter_stay_in_the_name():
+    assert parse_name("cifar10_3c3d-adam/lr=0.001") == ("cifar10_3c3d-adam/lr=*", (("lr", 0.001),))
+    assert parse_name("resnet18-lr3e-4")[1] == (("lr", 0.0003),)
+    assert as_value("64") == 64 and as_value("1e-05") == 1e-05 and as_value(64.0) == 64 and as_value("True") is True
+
+
+def test_logged_hyper_parameters_form_a_sweep_and_win_over_the_name():
+    logged = {"hp/a": {"lr": 0.1, "bs": 32}, "hp/b": {"lr": 0.01, "bs": 32}, "hp/c": {"lr": 0.001, "bs": 32}}
+    (sweep,) = _sweeps(logged, logged).values()
+    assert sweep.name == "hp" and sweep.swept == ("lr",) and sweep.params["hp/b"] == {"lr": 0.01, "bs": 32}
+    assert run_params("s/lr=0.1", {"lr": "0.2", "dropout": 0.5}) == {"lr": 0.2, "dropout": 0.5}
+
+
+def test_sweep_regex_overrides_grouping_one_sweep_per_group_value():
+    names = ["exp/a-small", "exp/a-large", "exp/b-small", "exp/b-large", "other/lr=0.1", "other/lr=0.2"]
+    found = _sweeps(names, pattern=r"exp/(\w)-")
+    assert set(found) == {"a", "b"} and found["a"].runs == ("exp/a-large", "exp/a-small")
+    assert set(_sweeps(names, pattern=r"^exp/")) == {"^exp/"}  # no group: one sweep of every match
+
+
+def _event_runs(root: Path) -> dict:
+    monitor = Monitor(str(root))
+    monitor.refresh()
+    return monitor
+
+
+def test_hparams_of_tensorboardx_add_hparams_lend_to_the_parent_run(tmp_path: Path):
+    from tensorboardX import SummaryWriter
+
+    for lr in (0.1, 0.01, 0.001):
+        writer = SummaryWriter(str(tmp_path / "runs" / f"trial-{lr}"))  # names carry no hyper-parameter
+        for step in range(5):
+            writer.add_scalar("train_loss", 1.0 / (step + 1), step)
+            writer.add_scalar("val_loss", 1.0 / (step + 1) + lr, step)
+        writer.add_hparams({"lr": lr, "optimizer": "adam", "layers": 4}, {"hparam/val": 0.5})  # a sub-run
+        writer.close()
+    monitor = _event_runs(tmp_path)
+    children = [n for n in monitor.store.runs if n.count("/") == 2]
+    assert len(children) == 3 and monitor.store.runs[children[0]].hparams["optimizer"] == "adam"
+    (sweep,) = monitor.sweeps.sweeps
+    assert sweep.name == "runs" and sweep.swept == ("lr",)
+    assert set(sweep.runs) == {f"runs/trial-{lr}" for lr in (0.1, 0.01, 0.001)}
+    assert sweep.params["runs/trial-0.01"] == {"lr": 0.01, "optimizer": "adam", "layers": 4}
+
+
+def test_hparams_summary_in_the_run_itself_as_keras_and_lightning_write_it(tmp_path: Path):
+    for i, dropout in enumerate((0.0, 0.2, 0.5)):
+        write_run(tmp_path / f"run{i}", [1.0, 0.8, 0.7], hparams={"dropout": dropout, "width": 256})
+    monitor = _event_runs(tmp_path)
+    assert monitor.store.runs["run1"].hparams == {"dropout": 0.2, "width": 256.0}
+    (sweep,) = monitor.sweeps.sweeps
+    assert sweep.swept == ("dropout",) and sweep.params["run2"] == {"dropout": 0.5, "width": 256}
+
+
+def test_hyper_parameters_from_other_formats_arrive_in_run_hparams():
+    """W&B config, MLflow params, Lightning hparams.yaml: every source fills Decoded.hparams; the store keeps them."""
+    store = Store()
+    for name, config in {"wandb/run-a": {"lr": "3e-4", "bs": 64}, "wandb/run-b": {"lr": "1e-3", "bs": 64}}.items():
+        decoded = Decoded()
+        decoded.hparams.update(config)
+        store.apply(name, decoded)
+    (sweep,) = find_sweeps({name: run.hparams for name, run in store.runs.items()})
+    assert sweep.swept == ("lr",) and sweep.params["wandb/run-a"] == {"lr": 0.0003, "bs": 64}
+
+
+def test_which_runs_check_keeps_whole_validation_curves_for():
+    assert may_join_a_sweep("s/lr=0.1", [])
+    assert may_join_a_sweep("runs/a", ["runs/a/1699999999.5"])  # an add_hparams sub-run inside
+    assert may_join_a_sweep("plain", [], {"lr": 0.1})
+    assert not may_join_a_sweep("run-007", ["run-008"])

@@ -1,0 +1,102 @@
+"""The sweep view (w), driven by Textual's pilot, and its SVG snapshot at 80x24."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+from sweep_fixtures import lr_sweep, write_run
+
+from tui.app.app import LossWatchApp
+from tui.app.sweep_data import sweep_view
+from tui.app.sweep_view import SweepScreen
+from tui.live.demo import DemoJobs
+from tui.live.monitor import Monitor
+
+FIXED_NOW = 1795400400.0
+
+
+def _app(logdir: Path) -> LossWatchApp:
+    monitor = Monitor(str(logdir), clock=lambda: FIXED_NOW)
+    monitor.label = "runs/"
+    return LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW)
+
+
+def _two_sweeps(root: Path) -> Path:
+    curves = lr_sweep(1)
+    for name, values in curves.items():
+        write_run(root / "adam" / name, values, hparams={"epochs": 80})
+        write_run(root / "sgd" / name, values[:40] * 1.1)
+    return root
+
+
+async def _open(pilot, run: str) -> SweepScreen:
+    while pilot.app.table.selected != run:
+        await pilot.press("down")
+    await pilot.press("w")
+    await pilot.pause(0.2)
+    assert isinstance(pilot.app.screen, SweepScreen)
+    return pilot.app.screen
+
+
+async def test_w_opens_the_runs_sweep_ranked_with_advice_and_n_goes_to_the_next(tmp_path: Path):
+    app = _app(_two_sweeps(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        assert "behind-peers" in app.table._rows["adam/lr=0.001"].flags
+        screen = await _open(pilot, "adam/lr=0.001")
+        assert screen.sweep == "adam"
+        table = screen.query_one("#sweep-runs")
+        labels = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        view = sweep_view(app.monitor, "adam")
+        assert labels == [row.label for row in view.rows] and labels[0] == "lr=0.03"  # the best first
+        assert [row.best_at for row in view.rows if row.best_at is not None] == sorted(
+            row.best_at for row in view.rows if row.best_at is not None
+        )
+        row = [str(cell) for cell in table.get_row(next(r for r in view.rows if r.label == "lr=0.001").run)]
+        assert row[2] == "0.001" and "behind-peers" in row and any(" ep · " in cell for cell in row)  # saves, from plan
+        title = str(screen.query_one("#sweep-title").render())
+        assert "ranked at step 60" in title and "to stop" in title
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert screen.sweep == "sgd"
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, SweepScreen)
+
+
+async def test_w_without_any_sweep_says_how_to_make_one():
+    app = _app(DATA)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        notes = []
+        app.notify = lambda message, **_kw: notes.append(message)
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, SweepScreen) and "--sweep" in notes[0]
+
+
+def test_best_against_the_swept_value_uses_log_x_across_decades(tmp_path: Path):
+    monitor = Monitor(str(_two_sweeps(tmp_path)))
+    monitor.refresh()
+    key, x, y, log_x = sweep_view(monitor, "adam").against()
+    assert key == "lr" and log_x and list(x) == sorted(x) and len(x) == len(y) == 8
+
+
+@pytest.fixture
+def halfway_demo(tmp_path: Path) -> Path:
+    DemoJobs(str(tmp_path)).run_to_end(30)
+    return tmp_path
+
+
+def test_sweep_view_80x24(snap_compare, halfway_demo):
+    async def open_sweep(pilot):
+        await pilot.pause(0.2)
+        while pilot.app.table.selected != "lr-sweep/lr=0.03":
+            await pilot.press("down")
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        await pilot.wait_for_scheduled_animations()
+
+    assert snap_compare(_app(halfway_demo), terminal_size=(80, 24), run_before=open_sweep)
