@@ -14,7 +14,6 @@ from sweep_fixtures import EPOCHS, lr_sweep, write_run, write_sweep
 
 from tui.cli import commands
 from tui.judging.thresholds import Thresholds
-from tui.live import firstread
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.writer import EventWriter
 
@@ -80,7 +79,7 @@ def test_check_json_has_sweep_hparams_and_behind_peers_in_workers_as_in_one_proc
     root = _sweep_logdir(tmp_path)
     outputs = []
     for workers in (2, 1):
-        monkeypatch.setattr(firstread, "workers_for", lambda count, workers=workers: workers)
+        monkeypatch.setattr(commands, "cores", lambda workers=workers: workers)
         commands.check(str(root), Thresholds(), None, None, as_json=True)
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1]
@@ -88,9 +87,10 @@ def test_check_json_has_sweep_hparams_and_behind_peers_in_workers_as_in_one_proc
     assert records["baseline"]["sweep"] is None and records["baseline"]["hparams"] == {}
     crawler = records["lr-sweep/lr=0.001"]
     assert crawler["sweep"] == "lr-sweep" and crawler["hparams"] == {"lr": 0.001}
-    assert "behind-peers" in crawler["flags"] and "peers' median" in crawler["behind_peers"]
+    flags = {flag["name"]: flag["reason"] for flag in crawler["flags"]}
+    assert "peers' median" in flags["behind-peers"]
     best = records["lr-sweep/lr=0.03"]
-    assert best["behind_peers"] is None and "behind-peers" not in best["flags"]
+    assert "behind-peers" not in {flag["name"] for flag in best["flags"]}
 
 
 def test_sweep_option_groups_runs_the_names_do_not(tmp_path: Path):

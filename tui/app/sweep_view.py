@@ -104,7 +104,7 @@ class SweepScreen(Screen[None]):
         with Horizontal(id="sweep-plots"):
             yield _Plot(id="sweep-curves")
             yield _Plot(id="sweep-against")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_view)
