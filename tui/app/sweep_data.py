@@ -67,14 +67,12 @@ class SweepView:
     def against(self) -> tuple[str, np.ndarray, np.ndarray, bool] | None:
         """(swept name, values, best losses, log x) for the best-vs-value plot; None without a numeric swept value."""
         for key in self.swept:
-            pairs = [
-                (float(row.params[key]), row.best)
-                for row in self.rows
-                if isinstance(row.params.get(key), int | float)
-                and not isinstance(row.params.get(key), bool)
-                and row.best is not None
-                and math.isfinite(row.best)
-            ]
+            pairs = []
+            for row in self.rows:
+                value, best = row.params.get(key), row.best
+                if isinstance(value, int | float) and not isinstance(value, bool) and best is not None:
+                    pairs.append((float(value), best))
+            pairs = [(x, y) for x, y in pairs if math.isfinite(y)]
             if len(pairs) >= 2:
                 pairs.sort()
                 x = np.array([p[0] for p in pairs])

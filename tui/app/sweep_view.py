@@ -9,7 +9,8 @@ values span decades). ``n`` goes to the next sweep; escape, q or w goes back.
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,7 +37,7 @@ class _Plot(PlotextPlot):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.key: tuple | None = None
-        self.painter = None
+        self.painter: Callable[[Any], None] | None = None
         self._drawn: tuple | None = None
         self._text = None
 

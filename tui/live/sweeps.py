@@ -19,7 +19,7 @@ import numpy as np
 
 from tui.judging.engine import Alert, Verdict
 from tui.judging.kinds import ADVICE
-from tui.judging.sweep_groups import Sweep, find_sweeps, run_params, sweep_of
+from tui.judging.sweep_groups import Sweep, Value, find_sweeps, run_params, sweep_of
 from tui.judging.sweeps import Behind, SweepJudge, progress_axis, rules_from
 from tui.judging.thresholds import Thresholds
 from tui.store import Run, Store
@@ -132,7 +132,7 @@ class SweepWatch:
             alerts.append(Alert(advice.run, advice.step, KIND, flag.tag, flag.reason, ADVICE[KIND]))
         return alerts
 
-    def params(self, run: Run) -> dict[str, object]:
+    def params(self, run: Run) -> dict[str, Value]:
         """The run's hyper-parameters (its sweep's view of them when it has one)."""
         sweep = self.of_run.get(run.name)
         if sweep is not None and run.name in sweep.params:
