@@ -152,3 +152,19 @@ def test_watch_plain_prints_behind_peers_and_on_alert_gets_it(tmp_path: Path):
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_several_roots_each_keep_their_sweeps(tmp_path: Path, capsys):
+    from tui.cli.main import main
+
+    curves = lr_sweep(1)
+    for box in ("box1", "box2"):
+        write_sweep(tmp_path / box / "lr-sweep", curves)
+    assert main(["check", "--json", str(tmp_path / "box1"), str(tmp_path / "box2")]) in (0, 1)
+    records = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
+    sweeps = {r["sweep"] for r in records.values()}
+    assert len(sweeps) == 2 and all(s and s.endswith("lr-sweep") for s in sweeps)
+    behind = {name for name, r in records.items() if any(f["name"] == "behind-peers" for f in r["flags"])}
+    assert behind and {name.split(":", 1)[1] for name in behind if name.startswith("box1")} == {
+        name.split(":", 1)[1] for name in behind if name.startswith("box2")
+    }

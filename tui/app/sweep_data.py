@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.live.sweeps import AXIS_LABELS, Saving
 
@@ -82,11 +83,11 @@ class SweepView:
         return None
 
 
-def sweep_names(monitor: Monitor) -> list[str]:
+def sweep_names(monitor: Monitor | MonitorGroup) -> list[str]:
     return [sweep.name for sweep in monitor.sweeps.sweeps]
 
 
-def sweep_of_run(monitor: Monitor, run: str | None) -> str | None:
+def sweep_of_run(monitor: Monitor | MonitorGroup, run: str | None) -> str | None:
     """The sweep of ``run``, else the first sweep, else None."""
     sweep = monitor.sweeps.of_run.get(run) if run else None
     if sweep is not None:
@@ -95,7 +96,7 @@ def sweep_of_run(monitor: Monitor, run: str | None) -> str | None:
     return names[0] if names else None
 
 
-def sweep_view(monitor: Monitor, name: str) -> SweepView | None:
+def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
     """The view of sweep ``name`` now (None if there is no such sweep any more)."""
     watch = monitor.sweeps
     sweep = next((s for s in watch.sweeps if s.name == name), None)

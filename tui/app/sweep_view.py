@@ -23,6 +23,7 @@ from textual_plotext import PlotextPlot
 from tui.app.chart import PALETTE
 from tui.app.format import number
 from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
+from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.text import printable
 
@@ -90,7 +91,7 @@ class SweepScreen(Screen[None]):
     SweepScreen #sweep-note { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, monitor: Monitor, name: str, run: str | None = None) -> None:
+    def __init__(self, monitor: Monitor | MonitorGroup, name: str, run: str | None = None) -> None:
         super().__init__()
         self.monitor = monitor
         self.sweep = name

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
-from tui.cli.report import needs_attention, print_json, print_table, unreadable
+from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
@@ -21,6 +21,7 @@ from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
 from tui.live.group import MonitorGroup, build_monitor
 from tui.live.monitor import Monitor, NewRun
+from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.notify import notification
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
@@ -34,11 +35,11 @@ Logdirs = str | list[RootSpec]
 
 
 def _monitor(
-    logdirs: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None
+    logdirs: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, sweep: str | None = None
 ) -> Monitor | MonitorGroup:
     if isinstance(logdirs, str):
-        return Monitor(logdirs, thresholds, train_pattern=train_tag, val_pattern=val_tag)
-    return build_monitor(logdirs, thresholds, train_tag, val_tag)
+        return Monitor(logdirs, thresholds, train_pattern=train_tag, val_pattern=val_tag, sweep_pattern=sweep)
+    return build_monitor(logdirs, thresholds, train_tag, val_tag, sweep)
 
 
 def _members(monitor: Monitor | MonitorGroup) -> list[Monitor]:
@@ -50,12 +51,17 @@ def _local(monitor: Monitor) -> bool:
 
 
 def _load(
-    logdirs: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, spread: bool = False
+    logdirs: Logdirs,
+    thresholds: Thresholds,
+    train_tag: str | None,
+    val_tag: str | None,
+    spread: bool = False,
+    sweep: str | None = None,
 ) -> Monitor | MonitorGroup:
     """One round of reading and judging; with ``spread``, the runs of local roots go to one worker
     process per core and come back as summaries (for commands that need verdicts, not whole curves);
     remote roots are read after, on threads of their own (they wait on the network)."""
-    monitor = _monitor(logdirs, thresholds, train_tag, val_tag)
+    monitor = _monitor(logdirs, thresholds, train_tag, val_tag, sweep)
     if not spread:
         monitor.refresh()
         return monitor
@@ -121,16 +127,35 @@ def report_console() -> Console:
     return console if console.is_terminal else Console(highlight=False, width=160)
 
 
-def check(logdir: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, as_json: bool) -> int:
+def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
+    """Run -> its sweep, hyper-parameters and behind-peers reason, as ``check`` reports them."""
+    watch = monitor.sweeps
+    info = {}
+    for run in monitor.store.snapshot():
+        sweep = watch.of_run.get(run.name)
+        flag = watch.flags.get(run.name)
+        info[run.name] = SweepInfo(sweep.name if sweep else None, watch.params(run), flag.reason if flag else None)
+    return info
+
+
+def check(
+    logdir: Logdirs,
+    thresholds: Thresholds,
+    train_tag: str | None,
+    val_tag: str | None,
+    as_json: bool,
+    sweep: str | None = None,
+) -> int:
     """One-shot verdicts; exit 1 when a run needs attention, 2 when nothing could be read."""
-    monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True)
+    monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
     runs = [(run, monitor.verdict(run.name)) for run in monitor.store.snapshot()]
+    sweeps = sweep_info(monitor)
     if as_json:
-        print_json(runs, sys.stdout)
+        print_json(runs, sys.stdout, sweeps)
     else:
-        print_table(runs, report_console())
+        print_table(runs, report_console(), sweeps)
     if (code := _nothing_readable([run for run, _ in runs], monitor.label)) is not None:
         return code
     return EXIT_ATTENTION if any(needs_attention(verdict, run) for run, verdict in runs) else EXIT_OK
@@ -162,9 +187,10 @@ def replay(
     val_tag: str | None,
     as_json: bool,
     by_run: bool = False,
+    sweep: str | None = None,
 ) -> int:
     """Every alert at the step it would have fired: all runs merged in step order, or run after run."""
-    monitor = _load(logdir, thresholds, train_tag, val_tag)
+    monitor = _load(logdir, thresholds, train_tag, val_tag, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
     runs = monitor.store.snapshot()
@@ -172,7 +198,17 @@ def replay(
     if (code := _nothing_readable(runs, monitor.label)) is not None:
         return code
     console = line_console()
-    alerts = [alert for run in runs for alert in replay_run(run, thresholds, train_tag, val_tag)]
+    # A sweep's advice at step t looks only at what its runs had written by t, so reading the recorded
+    # runs whole gives the alerts a lockstep replay of the sweep would (tests/test_sweeps_live.py).
+    behind = {alert.run: alert for alert in monitor.alerts if alert.kind == SWEEP_KIND}
+    alerts = [
+        alert
+        for run in runs
+        for alert in sorted(
+            [*replay_run(run, thresholds, train_tag, val_tag), *([behind[run.name]] if run.name in behind else [])],
+            key=lambda alert: alert.step,
+        )
+    ]
     if not by_run:
         alerts.sort(key=lambda alert: alert.step)  # stable: runs in name order within a step
     for alert in alerts:
@@ -253,6 +289,7 @@ def watch_plain(
     on_alert: str | None,
     poll: float | None,
     notify: str | None = None,
+    sweep: str | None = None,
 ) -> int:
     """Tail LOGDIR and print one line per new run, per run that cannot be read and per alert, until
     Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for."""
@@ -260,7 +297,7 @@ def watch_plain(
 
     from tui.live.watcher import Watcher
 
-    monitor = _monitor(logdir, thresholds, train_tag, val_tag)
+    monitor = _monitor(logdir, thresholds, train_tag, val_tag, sweep)
     hook = _AlertHook(on_alert) if on_alert else None
     console = line_console()
     lock = threading.Lock()
@@ -335,10 +372,11 @@ def watch_tui(
     bell: bool,
     poll: float | None,
     notify: str | None = None,
+    sweep: str | None = None,
 ) -> int:
     from tui.app.app import LossWatchApp
 
-    monitor = _monitor(logdir, thresholds, train_tag, val_tag)
+    monitor = _monitor(logdir, thresholds, train_tag, val_tag, sweep)
     # Forked now, while this process has one thread; the watcher hands them the runs it finds (of a local root).
     count = cores() if any(map(_local, _members(monitor))) else 0
     first_read = FirstRead(Workers.start(count, whole=True, notes=monitor.store.notes))

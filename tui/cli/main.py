@@ -60,6 +60,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="override a verdict threshold (see README), e.g. --set window=10",
     )
+    parser.add_argument(
+        "--sweep",
+        metavar="REGEX",
+        help="the runs matching REGEX form the sweeps (one per value of its first group), not those found by name",
+    )
 
 
 def _notify_options(parser: argparse.ArgumentParser) -> None:
@@ -216,7 +221,7 @@ def _config_folder(texts: list[str]) -> str | None:
 
 def _patterns(args) -> None:
     """A bad --train-tag/--val-tag regex is one line and exit 2, before anything is read."""
-    for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag)):
+    for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag), ("--sweep", args.sweep)):
         if pattern is None:
             continue
         try:
@@ -315,10 +320,12 @@ def _dispatch(args) -> int:
     if args.command in ("check", "replay", "watch"):
         _patterns(args)
     if args.command == "check":
-        return commands.check(_roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json)
+        return commands.check(
+            _roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, sweep=args.sweep
+        )
     if args.command == "replay":
         return commands.replay(
-            _roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, args.by_run
+            _roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, args.by_run, args.sweep
         )
     if args.command == "export":
         return commands.export(_roots(args.logdir), args.output)
@@ -338,8 +345,9 @@ def _dispatch(args) -> int:
                 args.on_alert,
                 args.poll,
                 _notify(args),
+                args.sweep,
             )
         return commands.watch_tui(
-            logdir, thresholds, args.train_tag, args.val_tag, not args.no_bell, args.poll, _notify(args)
+            logdir, thresholds, args.train_tag, args.val_tag, not args.no_bell, args.poll, _notify(args), args.sweep
         )
     raise UsageError(f"unknown command {args.command!r}")

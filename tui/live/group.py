@@ -16,6 +16,7 @@ from typing import TypeVar
 from tui.judging.engine import Alert, Verdict
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor, NewRun, Progress
+from tui.live.sweeps import SweepViews
 from tui.sources.roots.parse import RootSpec, open_root, source_names
 from tui.store import Change, Store
 
@@ -74,6 +75,11 @@ class MonitorGroup:
         return {name: verdict for monitor in self.monitors for name, verdict in monitor.verdicts.items()}
 
     @property
+    def sweeps(self) -> SweepViews:
+        """Every root's sweeps and their advice (a sweep lies within one root)."""
+        return SweepViews([monitor.sweeps for monitor in self.monitors])
+
+    @property
     def alerts(self) -> list[Alert]:
         """Every root's alerts, oldest first."""
         return list(heapq.merge(*(list(monitor.alerts) for monitor in self.monitors), key=lambda a: a.time))
@@ -104,13 +110,28 @@ def build_monitor(
     thresholds: Thresholds | None = None,
     train_pattern: str | None = None,
     val_pattern: str | None = None,
+    sweep_pattern: str | None = None,
 ) -> Monitor | MonitorGroup:
     """A Monitor for one root (its runs keep their own names), a group for several (named after their root)."""
     if len(specs) == 1:
-        return Monitor(open_root(specs[0]), thresholds, train_pattern=train_pattern, val_pattern=val_pattern)
+        return Monitor(
+            open_root(specs[0]),
+            thresholds,
+            train_pattern=train_pattern,
+            val_pattern=val_pattern,
+            sweep_pattern=sweep_pattern,
+        )
     store = Store()
     monitors = [
-        Monitor(open_root(spec), thresholds, store, train_pattern, val_pattern, source_name=name)
+        Monitor(
+            open_root(spec),
+            thresholds,
+            store,
+            train_pattern,
+            val_pattern,
+            source_name=name,
+            sweep_pattern=sweep_pattern,
+        )
         for spec, name in zip(specs, source_names(specs))
     ]
     return MonitorGroup(monitors)

@@ -335,7 +335,7 @@ class Monitor:
         return alerts
 
     def _judge_sweeps(self) -> list[Alert]:
-        alerts = self.sweeps.update(self.store, self.verdicts)
+        alerts = self.sweeps.update(self.store, self.verdicts, self.owns)
         if alerts:
             now = self.clock()
             alerts = [replace(alert, time=now) for alert in alerts]

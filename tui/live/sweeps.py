@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,10 +78,15 @@ class SweepWatch:
         self._signature: tuple = ()
         self._reported: set[str] = set()
 
-    def update(self, store: Store, verdicts: Mapping[str, Verdict]) -> list[Alert]:
-        """Regroup if runs or hyper-parameters changed, judge every sweep's new points; the new alerts."""
+    def update(
+        self, store: Store, verdicts: Mapping[str, Verdict], owns: Callable[[str], bool] | None = None
+    ) -> list[Alert]:
+        """Regroup if runs or hyper-parameters changed, judge every sweep's new points; the new alerts.
+
+        ``owns`` picks this root's runs in a store several roots share (a sweep lies within one root).
+        """
         with store.lock:
-            runs = dict(store.runs)
+            runs = {name: run for name, run in store.runs.items() if owns is None or owns(name)}
             self._regroup(runs)
             alerts: list[Alert] = []
             for sweep in self.sweeps:
@@ -197,6 +202,26 @@ class SweepWatch:
                 if unit == "round" and axis == "step" and step_interval > 0:
                     return float(value) * step_interval, f"until its planned {key} = {value:g} (one validation each)"
         return None
+
+
+class SweepViews:
+    """Several roots' sweeps read as one (what the app and ``check`` ask of ``monitor.sweeps``)."""
+
+    def __init__(self, watches: list[SweepWatch]) -> None:
+        self.watches = watches
+        self.sweeps = sorted((s for w in watches for s in w.sweeps), key=lambda s: s.name)
+        self.of_run = {run: sweep for w in watches for run, sweep in w.of_run.items()}
+        self.flags = {run: flag for w in watches for run, flag in w.flags.items()}
+        self.axes = {name: axis for w in watches for name, axis in w.axes.items()}
+
+    def _owner(self, run_name: str) -> SweepWatch:
+        return next((w for w in self.watches if run_name in w.of_run), self.watches[0])
+
+    def params(self, run: Run) -> dict[str, Value]:
+        return self._owner(run.name).params(run)
+
+    def saving(self, run_name: str, store: Store, verdicts: Mapping[str, Verdict]) -> Saving:
+        return self._owner(run_name).saving(run_name, store, verdicts)
 
 
 def _val_curve(run: Run | None, verdict: Verdict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
