@@ -275,3 +275,11 @@ def test_any_chunking_gives_the_same_alerts(tmp_path):
         result = ([(a.step, a.kind, a.reason) for a in alerts], engine.verdict.kind, engine.verdict.flags)
         reference = reference or result
         assert result == reference
+
+
+def test_a_noise_free_rise_is_overfitting_too(tmp_path):
+    epochs = np.arange(40, dtype=float)
+    train = (2.0 * np.exp(-epochs / 5) + 0.01).tolist()
+    val = np.where(epochs < 15, 2.0 - 0.1 * epochs, 0.5 + 0.02 * (epochs - 15)).tolist()  # straight lines, no noise
+    judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
+    assert [a.kind for a in judged.bells] == ["overfitting"]  # float32 files leave a trace of rounding noise

@@ -167,20 +167,21 @@ class Judge:
         since = m.index - m.best_index
         rise = m.val.level - m.best
         sigma = m.val.noise
-        if not (val_range > 0 and _finite(rise, sigma) and sigma > 0 and rise > 0):
+        if not (val_range > 0 and _finite(rise, sigma) and sigma >= 0 and rise > 0):  # noise 0: a curve without any
             self._rise_streak = 0
             return []
         train_held = self._train_held(m, train_range, rise / val_range)
         out: list[Raised] = []
         warn = since >= t.warn_after and rise >= t.warn_z * sigma and rise >= t.warn_range * val_range and train_held
-        sloped = math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z
+        sloped = t.rise_slope_z <= 0 or (math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z)
         level_test = rise >= t.rise_z * sigma and sloped
         accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
         alarm = since > t.warn_after and rise >= t.rise_range * val_range and train_held and (level_test or accumulated)
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         reason = (
             f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
-            f"+{rise / val_range:.1%} of its range, {rise / sigma:.1f}x its noise {fmt(sigma)}; "
+            f"+{rise / val_range:.1%} of its range, "
+            f"{f'{rise / sigma:.1f}x its noise {fmt(sigma)}' if sigma > 0 else 'on a curve without noise'}; "
             f"{self._train_words(m, train_range)}"
         )
         if self._rise_streak >= t.rise_confirm and not self.overfitting:
