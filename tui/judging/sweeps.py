@@ -39,24 +39,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.judging.thresholds import Thresholds
+from tui.judging.windows import curve_noise
 
 WHOLE_NOISE_POINTS = 256
 """The noise of a whole curve is measured on at most this many recent points (a long curve's tail is enough)."""
 
 
-def noise_sigma(values: np.ndarray) -> float:
-    """Robust point-to-point noise of a curve, blind to a locally linear trend (0 with fewer than 3 points).
-
-    Second differences cancel a linear trend; for white noise of deviation sigma they have deviation
-    sigma * sqrt(6), and the median of their absolute values (times 1.4826) estimates it without letting
-    single spikes in. Non-finite values are left out.
-    """
-    x = np.asarray(values, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    if x.size < 3:
-        return 0.0
-    second = x[2:] - 2.0 * x[1:-1] + x[:-2]
-    return 1.4826 * float(np.median(np.abs(second))) / math.sqrt(6.0)
+noise_sigma = curve_noise
+"""The run's own noise (robust, white, from second differences): see ``windows.curve_noise``."""
 
 
 THIN_AFTER = 1000

@@ -38,6 +38,16 @@ def trailing_mean3(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def curve_noise(values: np.ndarray) -> float:
+    """White-noise deviation of one curve's finite points, from their second differences (0 below three points)."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size < 3:
+        return 0.0
+    second = x[2:] - 2.0 * x[1:-1] + x[:-2]
+    return MAD_TO_SIGMA * float(np.median(np.abs(second))) / _SECOND_DIFFERENCE_SCALE
+
+
 RHO_CAP = 0.5
 """Largest lag-1 autocorrelation believed from a short window: beyond it, the curve's bend, not its noise."""
 RHO_OFFSET, RHO_SHRINK, RHO_SHRINK_FLOOR = 3.0, 7.0, 0.3
