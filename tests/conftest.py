@@ -8,6 +8,8 @@ import io
 import os
 import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,32 @@ def meet_permission_bits() -> None:
     for cap in _CAPABILITIES_THAT_READ_ANYTHING:
         if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             os._exit(97)
+
+
+FIXTURE_RUNS = [
+    "keras/k-healthy",
+    "keras/k-overfit",
+    "torch/diverge-7",
+    "torch/frozen-7",
+    "torch/noisy-7",
+    "torch/overfit-7",
+]
+"""The runs under tests/data, as losswatch names them."""
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, columns: int | None = None, refuse: bool = False
+) -> subprocess.CompletedProcess:
+    """``python -m tui ARGS`` in a child process; ``columns`` sets COLUMNS, ``refuse`` drops root's file overrides."""
+    env = dict(os.environ)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
+        preexec_fn=meet_permission_bits if refuse else None,
+    )

@@ -4,43 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, frame, meet_permission_bits, refused, scalar_event, scalar_run
+from conftest import DATA, FIXTURE_RUNS, frame, refused, run_cli, scalar_event, scalar_run
 
 from tui.cli.commands import format_alert
 from tui.judging.engine import Alert
 from tui.judging.smoothing import Smoothed
-
-FIXTURE_RUNS = [
-    "keras/k-healthy",
-    "keras/k-overfit",
-    "torch/diverge-7",
-    "torch/frozen-7",
-    "torch/noisy-7",
-    "torch/overfit-7",
-]
-
-
-def run_cli(*args: str, columns: int | None = None, refuse: bool = False) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    if columns is not None:
-        env["COLUMNS"] = str(columns)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        preexec_fn=meet_permission_bits if refuse else None,
-    )
-
 
 # ---- check at the width it is given --------------------------------------------------------------
 

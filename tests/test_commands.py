@@ -12,27 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA, REAL_BYTES, REAL_FILE, SPANS, scalar_run
+from conftest import DATA, FIXTURE_RUNS, REAL_BYTES, REAL_FILE, SPANS, run_cli, scalar_run
 
 from tui.cli.main import main
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def test_check_lists_every_fixture_run_with_tags_and_verdicts():
     result = run_cli("check", str(DATA), "--json")
     assert result.returncode == 1, result.stderr  # the overfitting and diverging runs need attention
     records = {r["run"]: r for r in json.loads(result.stdout)}
-    assert sorted(records) == [
-        "keras/k-healthy",
-        "keras/k-overfit",
-        "torch/diverge-7",
-        "torch/frozen-7",
-        "torch/noisy-7",
-        "torch/overfit-7",
-    ]
+    assert sorted(records) == FIXTURE_RUNS
     expected_tags = {
         "keras/k-healthy": ("train/epoch_loss", "validation/epoch_loss"),
         "keras/k-overfit": ("train/epoch_loss", "validation/epoch_loss"),

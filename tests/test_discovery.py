@@ -5,21 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import scalar_run
+from conftest import FIXTURE_RUNS, scalar_run
 
 from tui.sources.tensorboard.discovery import discover, file_order_key
 
 
 def test_fixture_runs_are_found_once_each(fixtures_copy: Path):
     found = discover(str(fixtures_copy))
-    assert found.runs == [
-        "keras/k-healthy",
-        "keras/k-overfit",
-        "torch/diverge-7",
-        "torch/frozen-7",
-        "torch/noisy-7",
-        "torch/overfit-7",
-    ]
+    assert found.runs == FIXTURE_RUNS
     prefixes = {f.prefix for f in found.files if f.run == "keras/k-overfit"}
     assert prefixes == {"train/", "validation/"}
 
