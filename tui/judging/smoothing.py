@@ -13,20 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from types import ModuleType
 
 import numpy as np
 
+from tui.compiled import compiled
 
-def _compiled() -> ModuleType | None:
-    try:
-        from tui import _scan
-    except ImportError:  # built without a C compiler: the smoothers loop in Python
-        return None
-    return _scan
-
-
-_scan = _compiled()
+_scan = compiled()
+"""The compiled EMA where built; without it the smoothers loop in Python (same bits)."""
 
 DEFAULT_WEIGHT = 0.6
 

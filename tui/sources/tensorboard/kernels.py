@@ -18,18 +18,10 @@ from types import ModuleType
 
 import numpy as np
 
+from tui.compiled import compiled
 from tui.sources.tensorboard import reference
 
-
-def _compiled() -> ModuleType | None:
-    try:
-        from tui import _scan
-    except ImportError:  # built without a C compiler: the reference does the work
-        return None
-    return _scan
-
-
-COMPILED = _compiled()
+COMPILED = compiled()
 """The compiled module, or None where it was not built."""
 kernels: ModuleType = COMPILED if COMPILED is not None else reference
 """The implementation in use (tests swap it for the other)."""
