@@ -18,9 +18,10 @@ class Regime:
     name: str
     intended: str
     model: str  # cnn, mlp, resnet, lstm, vae
-    task: str = "digits"  # digits, digits:A,B (two of the classes), diabetes, text
+    task: str = "digits"  # digits, digits:A,B (two of the classes), diabetes, text, docs (a longer text)
     n_train: int = 300
-    n_val: int = 400
+    n_val: int = 400  # held-out images (characters for text)
+    val_variants: int = 1  # each held-out image and jittered copies of it: a large validation set from few images
     label_noise: float = 0.0
     width: int = 16
     depth: int = 2
@@ -29,7 +30,8 @@ class Regime:
     lr: float = 1e-3
     weight_decay: float = 0.0
     batch: int = 32
-    epochs: int = 50
+    epochs: int = 50  # logged epochs: validation points
+    passes: int = 1  # passes over the training set per logged epoch (a loop that validates every N steps)
     schedule: str = "const"  # const, step, cosine, warmup-cosine, growth, bump
     schedule_arg: float = 0.0  # growth: factor per epoch; bump: epoch fraction; warmup-cosine: warm-up steps
     clip: float = 0.0  # gradient-norm clipping, 0 = none
