@@ -280,9 +280,10 @@ static PyObject *scan_crc32c(PyObject *self, PyObject *args) {
 
 
 /* ---- verdict engine kernels ----------------------------------------------------------------- */
-/* Same arithmetic, operation for operation, as the Python reference (tui/judging/smoothing.py,
- * OnlineSmoother.add); tests/test_smoothing.py checks bit equality. The verdicts themselves need no
- * kernel: they are order statistics and element-wise NumPy (tui/judging/windows.py). */
+/* Same arithmetic, operation for operation, as the Python references (tui/judging/smoothing.py,
+ * OnlineSmoother.add; tui/judging/cusum.py, Cusum._extend_python); tests/test_smoothing.py and
+ * tests/test_cusum.py check bit equality. The rest of the verdicts need no kernel: they are order
+ * statistics and element-wise NumPy (tui/judging/windows.py). */
 
 #include <math.h>
 
@@ -316,6 +317,81 @@ static PyObject *scan_ema(PyObject *self, PyObject *args) {
     PyBuffer_Release(&in);
     PyBuffer_Release(&out);
     return Py_BuildValue("dL", last, count);
+}
+
+/* Python's max(a, b) and min(a, b) on floats: the first argument unless the second compares larger
+ * (smaller), so a NaN behaves as in the reference. */
+static double py_max(double a, double b) { return b > a ? b : a; }
+static double py_min(double a, double b) { return b < a ? b : a; }
+
+#define LEVEL_POINTS 5
+#define REFERENCE_POINTS 80
+
+static double cusum_bias(double points) {
+    return sqrt(2.0 * log(py_max(points / LEVEL_POINTS, 1.0)) / LEVEL_POINTS);
+}
+
+/* cusum(values, sigmas, sums_out, bests_out, indices_out, recent[5], kappa, clip,
+ *       count, best, best_index, sum, recent_len) -> (count, best, best_index, sum, recent_len)
+ * One-sided CUSUM of validation above its best five-point mean, continued from the given state. */
+static PyObject *scan_cusum(PyObject *self, PyObject *args) {
+    Py_buffer vb, sb, so, bo, io, rb;
+    double kappa, clip, best, sum;
+    long long count, best_index;
+    int recent_len;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*ddLdLdi", &vb, &sb, &so, &bo, &io, &rb, &kappa, &clip, &count,
+                          &best, &best_index, &sum, &recent_len))
+        return NULL;
+    Py_ssize_t n = vb.len / 8;
+    int ok = sb.len / 8 >= n && so.len / 8 >= n && bo.len / 8 >= n && io.len / 8 >= n &&
+             rb.len / 8 >= LEVEL_POINTS && recent_len >= 0 && recent_len <= LEVEL_POINTS;
+    if (ok) {
+        const double *v = vb.buf, *sg = sb.buf;
+        double *sums = so.buf, *bests = bo.buf, *recent = rb.buf;
+        long long *indices = io.buf;
+        double reference_bias = cusum_bias((double)REFERENCE_POINTS);
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t k = 0; k < n; k++) {
+            double value = v[k], sigma = sg[k];
+            long long index = count;
+            count++;
+            if (recent_len == LEVEL_POINTS) {
+                for (int j = 1; j < LEVEL_POINTS; j++) recent[j - 1] = recent[j];
+                recent[LEVEL_POINTS - 1] = value;
+            } else {
+                recent[recent_len++] = value;
+            }
+            if (recent_len == LEVEL_POINTS && isfinite(recent[0]) && isfinite(recent[1]) && isfinite(recent[2]) &&
+                isfinite(recent[3]) && isfinite(recent[4])) {
+                double level = (recent[0] + recent[1] + recent[2] + recent[3] + recent[4]) / LEVEL_POINTS;
+                if (level < best) {
+                    best = level;
+                    best_index = index;
+                    sum = 0.0;
+                }
+            }
+            if (index != best_index && isfinite(value) && sigma > 0 && isfinite(best)) {
+                double allowance = kappa + py_max(0.0, cusum_bias((double)count) - reference_bias);
+                double step = py_min(py_max((value - best) / sigma, -clip), clip) - allowance;
+                sum = py_max(0.0, sum + step);
+            }
+            sums[k] = sum;
+            bests[k] = best;
+            indices[k] = best_index;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&so);
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&io);
+    PyBuffer_Release(&rb);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "cusum: buffers too short or bad recent_len");
+        return NULL;
+    }
+    return Py_BuildValue("LdLdi", count, best, best_index, sum, recent_len);
 }
 
 /* ---- read-only mappings (tui/shipping.py) ------------------------------------------------------ */
@@ -387,6 +463,7 @@ static PyMethodDef methods[] = {
     {"decode_scalars", scan_decode_scalars, METH_VARARGS, "Decode simple_value scalar events."},
     {"crc32c", scan_crc32c, METH_VARARGS, "CRC32C of a bytes-like object."},
     {"ema", scan_ema, METH_VARARGS, "TensorBoard's debiased exponential moving average, continued."},
+    {"cusum", scan_cusum, METH_VARARGS, "One-sided CUSUM above the best five-point mean, continued."},
 #ifdef HAVE_MAPPED
     {"map_readonly", scan_map_readonly, METH_VARARGS, "A read-only mapping of a file that holds no descriptor."},
 #endif

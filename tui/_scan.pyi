@@ -19,6 +19,22 @@ def crc32c(data: Buffer, software: bool = False, /) -> int: ...
 
 # Verdict engine kernels (references in tui/judging)
 def ema(values: Buffer, out: Buffer, weight: float, last: float, count: int, /) -> tuple[float, int]: ...
+def cusum(
+    values: Buffer,
+    sigmas: Buffer,
+    sums: Buffer,
+    bests: Buffer,
+    indices: Buffer,
+    recent: Buffer,
+    kappa: float,
+    clip: float,
+    count: int,
+    best: float,
+    best_index: int,
+    sum: float,
+    recent_len: int,
+    /,
+) -> tuple[int, float, int, float, int]: ...
 
 # Read-only mappings (tui/live/shipping.py)
 class Mapped(Buffer):

@@ -14,6 +14,10 @@ import math
 
 import numpy as np
 
+from tui.compiled import compiled
+
+_scan = compiled()
+
 LEVEL_POINTS = 5
 """Consecutive points whose mean may set the best level."""
 REFERENCE_POINTS = 80
@@ -30,7 +34,11 @@ def allowance(kappa: float, count: int) -> float:
 
 
 class Cusum:
-    """The running sum of one validation curve, consumed in order (any chunking gives the same sums)."""
+    """The running sum of one validation curve, consumed in order (any chunking gives the same sums).
+
+    The loop runs in the compiled module where it was built (a 50,000-point curve costs a Python
+    step per point otherwise); ``_extend_python`` is its reference, operation for operation.
+    """
 
     def __init__(self, kappa: float, clip: float) -> None:
         self.kappa, self.clip = kappa, clip
@@ -38,13 +46,28 @@ class Cusum:
         self.best = math.inf
         self.best_index = -1
         self.sum = 0.0
-        self._recent: list[float] = []
+        self._recent = np.zeros(LEVEL_POINTS)
+        """The last ``LEVEL_POINTS`` values, oldest first; ``_recent_len`` of them are filled."""
+        self._recent_len = 0
 
     def extend(self, values: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Consume points; return the sum, the best level and its index after each one."""
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        sigmas = np.ascontiguousarray(sigmas, dtype=np.float64)
+        if _scan is None:
+            return self._extend_python(values, sigmas)
         n = len(values)
         sums, bests, indices = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
-        recent, clip = self._recent, self.clip
+        self.count, self.best, self.best_index, self.sum, self._recent_len = _scan.cusum(
+            values, sigmas, sums, bests, indices, self._recent, self.kappa, self.clip,
+            self.count, self.best, self.best_index, self.sum, self._recent_len,
+        )  # fmt: skip
+        return sums, bests, indices
+
+    def _extend_python(self, values: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = len(values)
+        sums, bests, indices = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
+        recent, clip = self._recent[: self._recent_len].tolist(), self.clip
         for k, (value, sigma) in enumerate(zip(values.tolist(), sigmas.tolist(), strict=True)):
             index = self.count
             self.count += 1
@@ -59,4 +82,6 @@ class Cusum:
                 step = min(max((value - self.best) / sigma, -clip), clip) - allowance(self.kappa, self.count)
                 self.sum = max(0.0, self.sum + step)
             sums[k], bests[k], indices[k] = self.sum, self.best, self.best_index
+        self._recent_len = len(recent)
+        self._recent[: len(recent)] = recent
         return sums, bests, indices
