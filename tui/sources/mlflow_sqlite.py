@@ -16,30 +16,18 @@ the order of their timestamps instead, so every one is kept (both MLflow stores)
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import numpy as np
 
-from tui.sources.base import Format, Found, Source, Stream, basename, parent
+from tui.sources.base import Format, Found, Source, Stream, parent
 from tui.sources.points import Decoded
-from tui.sources.roots.base import FileInfo, Listing, Root
-from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, connect, number, sidecars, tables
+from tui.sources.roots.base import Listing, Root
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, number, sidecars
 
 FORMAT = "mlflow-sqlite"
-DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-SQLITE_MAGIC = b"SQLite format 3\x00"
 _METRIC_COLUMNS = {"key", "value", "timestamp", "step", "is_nan", "run_uuid"}
-
-
-def is_database_name(path: str) -> bool:
-    return basename(path).lower().endswith(DB_SUFFIXES)
-
-
-def looks_like_sqlite(root: Root, path: str) -> bool:
-    try:
-        return root.read(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
-    except OSError:
-        return False
 
 
 def run_label(folder: str, *names: str) -> str:
@@ -144,21 +132,11 @@ class MlflowSqliteFormat(Format):
     name = FORMAT
 
     def __init__(self) -> None:
-        self._runs: dict[str, tuple[tuple, list[tuple[str, str, str]] | None]] = {}
-        """Database path -> (its files' signature, its runs as (uuid, run name, experiment name))."""
+        self._databases = Databases(_list_runs)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
-        for path, info in sorted(listing.files.items()):
-            if not is_database_name(path):
-                continue
-            signature = _signature(listing, info)
-            cached = self._runs.get(path)
-            if cached is None or cached[0] != signature:
-                cached = self._runs[path] = (signature, self._list_runs(root, path, found))
-            runs = cached[1]
-            if runs is None:  # not MLflow's, or not readable now (said in errors); asked again when it changes
-                continue
+        for path, runs in self._databases.runs(root, listing, found):
             folder = parent(path)
             names = [run_label(folder, experiment, name or uuid[:8]) for uuid, name, experiment in runs]
             for (uuid, _name, _experiment), label in zip(runs, names):
@@ -170,29 +148,15 @@ class MlflowSqliteFormat(Format):
     def open(self, source: Source) -> Stream:
         return MlflowSqliteStream(source)
 
-    def _list_runs(self, root: Root, path: str, found: Found) -> list[tuple[str, str, str]] | None:
-        """The database's active runs, or None if it is not MLflow's (or cannot be read now)."""
-        if not looks_like_sqlite(root, path):
-            return None
-        try:
-            with connect(root, path) as connection:
-                schema = tables(connection)
-                if not schema.get("metrics", set()) >= _METRIC_COLUMNS or "runs" not in schema:
-                    return None
-                experiments = "experiments" in schema
-                query = (
-                    "SELECT r.run_uuid, r.name, e.name FROM runs r LEFT JOIN experiments e"
-                    " ON r.experiment_id = e.experiment_id"
-                    if experiments
-                    else "SELECT run_uuid, name, '' FROM runs r"
-                )
-                query += " WHERE r.lifecycle_stage IS NULL OR r.lifecycle_stage != 'deleted' ORDER BY r.start_time"
-                return [(str(u), str(n or ""), str(e or "")) for u, n, e in connection.execute(query).fetchall()]
-        except DatabaseError as error:
-            found.errors[path] = str(error)
-            return None
 
-
-def _signature(listing: Listing, info: FileInfo) -> tuple:
-    wal = listing.files.get(info.path + "-wal")
-    return (info.size, info.mtime, info.identity, wal.size if wal else None, wal.mtime if wal else None)
+def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> list[tuple[str, str, str]] | None:
+    """The database's active runs as (uuid, run name, experiment name), or None if it is not MLflow's."""
+    if not schema.get("metrics", set()) >= _METRIC_COLUMNS or "runs" not in schema:
+        return None
+    query = (
+        "SELECT r.run_uuid, r.name, e.name FROM runs r LEFT JOIN experiments e ON r.experiment_id = e.experiment_id"
+        if "experiments" in schema
+        else "SELECT run_uuid, name, '' FROM runs r"
+    )
+    query += " WHERE r.lifecycle_stage IS NULL OR r.lifecycle_stage != 'deleted' ORDER BY r.start_time"
+    return [(str(u), str(n or ""), str(e or "")) for u, n, e in connection.execute(query).fetchall()]

@@ -14,15 +14,21 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
-from tui.sources.roots.base import Root
+from tui.sources.base import Found, basename
+from tui.sources.roots.base import FileInfo, Listing, Root
 
 CHUNK_ROWS = 200_000
 """Rows per statement: big enough to read a million points in a few statements, short enough not to block."""
 BUSY_SECONDS = 2.0
 """How long a read waits for a writer that holds the database (a commit in progress)."""
 NEEDS_LOCAL = "a database needs a local file (this root has none): copy it here or mount the folder"
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+RunRow = TypeVar("RunRow")
 
 
 class DatabaseError(Exception):
@@ -86,3 +92,56 @@ def number(text: object) -> object:
         return float(text)
     except ValueError:
         return text
+
+
+def is_database_name(path: str) -> bool:
+    return basename(path).lower().endswith(DB_SUFFIXES)
+
+
+def looks_like_sqlite(root: Root, path: str) -> bool:
+    try:
+        return root.read(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+class Databases(Generic[RunRow]):
+    """The SQLite databases under LOGDIR that hold one tracker's runs, and their runs.
+
+    Discovery runs every round; a database is queried again only when it or its write-ahead log
+    changed. ``list_runs(connection, schema)`` returns the runs, or None when the tables are not
+    the tracker's; a database that cannot be read now is reported in ``found.errors`` and asked
+    again when it changes.
+    """
+
+    def __init__(self, list_runs: Callable[[sqlite3.Connection, dict[str, set[str]]], list[RunRow] | None]) -> None:
+        self._list_runs = list_runs
+        self._runs: dict[str, tuple[tuple, list[RunRow] | None]] = {}
+        """Database path -> (its files' signature, its runs or None)."""
+
+    def runs(self, root: Root, listing: Listing, found: Found) -> Iterator[tuple[str, list[RunRow]]]:
+        """Each of the tracker's databases in the listing with its runs."""
+        for path, info in sorted(listing.files.items()):
+            if not is_database_name(path):
+                continue
+            signature = _signature(listing, info)
+            cached = self._runs.get(path)
+            if cached is None or cached[0] != signature:
+                cached = self._runs[path] = (signature, self._query(root, path, found))
+            if cached[1] is not None:
+                yield path, cached[1]
+
+    def _query(self, root: Root, path: str, found: Found) -> list[RunRow] | None:
+        if not looks_like_sqlite(root, path):
+            return None
+        try:
+            with connect(root, path) as connection:
+                return self._list_runs(connection, tables(connection))
+        except DatabaseError as error:
+            found.errors[path] = str(error)
+            return None
+
+
+def _signature(listing: Listing, info: FileInfo) -> tuple:
+    wal = listing.files.get(info.path + "-wal")
+    return (info.size, info.mtime, info.identity, wal.size if wal else None, wal.mtime if wal else None)

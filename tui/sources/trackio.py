@@ -11,6 +11,7 @@ the last ``id`` it saw; runs are named ``project/run name``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -19,10 +20,10 @@ import numpy as np
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.columns import ObjectColumns, Points
-from tui.sources.mlflow_sqlite import _signature, is_database_name, looks_like_sqlite, run_label
+from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
-from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, connect, sidecars, tables
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, sidecars
 
 FORMAT = "trackio"
 _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
@@ -148,22 +149,14 @@ class TrackioFormat(Format):
     name = FORMAT
 
     def __init__(self) -> None:
-        self._runs: dict[str, tuple[tuple, list[tuple[str, str]] | None]] = {}
+        self._databases = Databases(_list_runs)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
-        for path, info in sorted(listing.files.items()):
-            if not is_database_name(path):
-                continue
-            signature = _signature(listing, info)
-            cached = self._runs.get(path)
-            if cached is None or cached[0] != signature:
-                cached = self._runs[path] = (signature, self._list_runs(root, path, found))
-            if cached[1] is None:
-                continue
+        for path, runs in self._databases.runs(root, listing, found):
             project = basename(path).rsplit(".", 1)[0]
             folder = parent(path)
-            for run_id, run_name in cached[1]:
+            for run_id, run_name in runs:
                 label = run_label(folder, project, run_name or run_id[:8])
                 found.sources.append(Source(FORMAT, f"{path}#{run_id}", label, "", sidecars(path), run_id, folder))
         return found
@@ -171,20 +164,14 @@ class TrackioFormat(Format):
     def open(self, source: Source) -> Stream:
         return TrackioStream(source)
 
-    def _list_runs(self, root: Root, path: str, found: Found) -> list[tuple[str, str]] | None:
-        if not looks_like_sqlite(root, path):
-            return None
-        try:
-            with connect(root, path) as connection:
-                schema = tables(connection)
-                if not {"run_id", "run_name", "step", "metrics"} <= schema.get("metrics", set()):
-                    return None
-                rows = []
-                if {"run_id", "run_name"} <= schema.get("configs", set()):  # one row per run: cheap to list
-                    rows = connection.execute("SELECT run_id, run_name FROM configs ORDER BY id").fetchall()
-                if not rows:  # runs logged without a config row
-                    rows = connection.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
-                return [(str(run_id), str(name or "")) for run_id, name in rows]
-        except DatabaseError as error:
-            found.errors[path] = str(error)
-            return None
+
+def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> list[tuple[str, str]] | None:
+    """The database's runs as (run id, run name), or None if it is not trackio's."""
+    if not {"run_id", "run_name", "step", "metrics"} <= schema.get("metrics", set()):
+        return None
+    rows = []
+    if {"run_id", "run_name"} <= schema.get("configs", set()):  # one row per run: cheap to list
+        rows = connection.execute("SELECT run_id, run_name FROM configs ORDER BY id").fetchall()
+    if not rows:  # runs logged without a config row
+        rows = connection.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+    return [(str(run_id), str(name or "")) for run_id, name in rows]
