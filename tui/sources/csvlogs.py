@@ -22,7 +22,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_LIMIT
 from tui.sources.points import Decoded, StepFilter
-from tui.sources.roots.base import Listing, Root
+from tui.sources.roots.base import FileInfo, Listing, Root
 from tui.sources.textlog import LineTail
 
 LIGHTNING = "lightning-csv"
@@ -253,22 +253,12 @@ class LightningCsvFormat(Format):
     name = LIGHTNING
 
     def __init__(self) -> None:
-        self._sniffed: dict[tuple[str, str], bool] = {}
-        """(path, file identity) -> whether its header has a step column: asked once per file, not every scan."""
+        self._has_step = HeaderTest(_lightning_header)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         for path, info in sorted(listing.files.items()):
-            if basename(path) != "metrics.csv":
-                continue
-            key = (path, info.identity)
-            known = self._sniffed.get(key)
-            if known is None:
-                head = _head(root, path)
-                if head is None:
-                    continue  # no whole header line yet: look again next scan
-                known = self._sniffed[key] = b"step" in head.rstrip(b"\r").split(b",")
-            if not known:
+            if basename(path) != "metrics.csv" or not self._has_step(root, path, info):
                 continue
             folder = parent(path)
             hparams = (folder + "/" if folder != "." else "") + "hparams.yaml"
@@ -286,23 +276,15 @@ class KerasCsvFormat(Format):
     name = KERAS
 
     def __init__(self) -> None:
-        self._sniffed: dict[tuple[str, str], bool] = {}
+        self._is_keras = HeaderTest(_keras_header)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
-        chosen: list[str] = []
-        for path, info in sorted(listing.files.items()):
-            if not basename(path).lower().endswith(_KERAS_SUFFIXES) or info.size == 0:
-                continue
-            key = (path, info.identity)
-            known = self._sniffed.get(key)
-            if known is None:
-                head = _head(root, path)
-                if head is None:
-                    continue  # no whole header line yet: look again next scan
-                known = self._sniffed[key] = bool(_KERAS_HEADER.match(head)) and basename(path) != "metrics.csv"
-            if known:
-                chosen.append(path)
+        chosen = [
+            path
+            for path, info in sorted(listing.files.items())
+            if basename(path).lower().endswith(_KERAS_SUFFIXES) and info.size and self._is_keras(root, path, info)
+        ]
         folders = [parent(path) for path in chosen]
         for path, folder in zip(chosen, folders):
             run = folder if folders.count(folder) == 1 else (folder + "/" if folder != "." else "") + basename(path)
@@ -313,8 +295,31 @@ class KerasCsvFormat(Format):
         return KerasStream(source)
 
 
-def _head(root: Root, path: str) -> bytes | None:
-    try:
-        return LineTail(path).head(root)
-    except OSError:
-        return None
+def _lightning_header(_path: str, head: bytes) -> bool:
+    return b"step" in head.rstrip(b"\r").split(b",")
+
+
+def _keras_header(path: str, head: bytes) -> bool:
+    return bool(_KERAS_HEADER.match(head)) and basename(path) != "metrics.csv"
+
+
+class HeaderTest:
+    """Whether a file's header line passes ``test(path, header)``: read once per file (path and identity),
+    not at every scan; a file without a whole header line yet is asked again next scan."""
+
+    def __init__(self, test: Callable[[str, bytes], bool]) -> None:
+        self._test = test
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, root: Root, path: str, info: FileInfo) -> bool:
+        key = (path, info.identity)
+        known = self._known.get(key)
+        if known is None:
+            try:
+                head = LineTail(path).head(root)
+            except OSError:
+                head = None
+            if head is None:
+                return False
+            known = self._known[key] = self._test(path, head)
+        return known
