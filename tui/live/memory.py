@@ -8,20 +8,23 @@ other C libraries this does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 from collections.abc import Callable
 
 _TRIM_AFTER_BYTES = 32 * 1024 * 1024
 
-_malloc_trim: Callable[[int], int] | None
-try:
-    _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    _malloc_trim = _libc.malloc_trim
-except (OSError, AttributeError):
-    _malloc_trim = None
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` from the C library already loaded in this process (not searched for:
+    ``ctypes.util.find_library`` runs ``ldconfig``, 60 ms at every start), or None elsewhere."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def release_free_memory(bytes_read: int) -> None:
     """Trim the heap if a read this big may have left freed pages behind."""
-    if _malloc_trim is not None and bytes_read >= _TRIM_AFTER_BYTES:
-        _malloc_trim(0)
+    if bytes_read >= _TRIM_AFTER_BYTES and (trim := _malloc_trim()) is not None:
+        trim(0)
