@@ -253,18 +253,19 @@ def test_bulk_and_live_agree_with_any_window(tmp_path, window):
     judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()}, thresholds)
 
 
-def test_any_chunking_gives_the_same_alerts(tmp_path):
+@pytest.mark.parametrize(("n", "onset"), [(120, 50), (1500, 1100)], ids=["short", "past-400-judged-by-stride"])
+def test_any_chunking_gives_the_same_alerts(tmp_path, n, onset):
     from tui.judging.engine import VerdictEngine
     from tui.sources.points import Decoded
     from tui.store import Store
 
-    train, val = overfitting_curves(n=120, onset=50)
+    train, val = overfitting_curves(n=n, onset=onset)
     val[70] = np.nan
     reference = None
     for seed in range(4):
         rng = np.random.default_rng(seed)
         store, engine, alerts = Store(), VerdictEngine("r"), []
-        cuts = np.unique(np.concatenate(([0, 120], rng.integers(1, 120, 10))))
+        cuts = np.unique(np.concatenate(([0, n], rng.integers(1, n, 10 + n // 50))))
         for lo, hi in itertools.pairwise(cuts):
             batch = Decoded()
             for tag, values in (("train_loss", train), ("val_loss", val)):
@@ -275,6 +276,7 @@ def test_any_chunking_gives_the_same_alerts(tmp_path):
         result = ([(a.step, a.kind, a.reason) for a in alerts], engine.verdict.kind, engine.verdict.flags)
         reference = reference or result
         assert result == reference
+        assert any(a.kind == "overfitting" and a.step > onset for a in alerts)
 
 
 def test_a_noise_free_rise_is_overfitting_too(tmp_path):

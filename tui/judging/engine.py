@@ -30,16 +30,26 @@ JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
 
-def judged(indices: np.ndarray) -> np.ndarray:
-    """Which of these validation-point indices are judged: all below 400, then every 2**k-th (k grows with length).
-
-    A pure function of the index, so a run read at once and one read a point at a time judge the same points.
-    """
+def _stride(indices: np.ndarray) -> np.ndarray:
+    """Every point is judged below 400; beyond, every 2**k-th, k growing with the index (about 200 per doubling)."""
     stride = np.ones(len(indices), dtype=np.int64)
     big = indices >= JUDGE_EVERY_UNTIL
     if big.any():
         stride[big] = 2 ** np.floor(np.log2(indices[big] / (JUDGE_EVERY_UNTIL / 2))).astype(np.int64)
-    return indices[indices % stride == 0]
+    return stride
+
+
+def judged(indices: np.ndarray) -> np.ndarray:
+    """Which of these validation-point indices are judged (``_stride``).
+
+    A pure function of the index, so a run read at once and one read a point at a time judge the same points.
+    """
+    return indices[indices % _stride(indices) == 0]
+
+
+def latest_judged(indices: np.ndarray) -> np.ndarray:
+    """For each validation-point index, the last judged index at or before it (itself below 400)."""
+    return indices - indices % _stride(indices)
 
 
 class VerdictEngine:
@@ -158,9 +168,11 @@ class VerdictEngine:
         self.val_acc_at_val = np.concatenate((self.val_acc_at_val, self._at_val(run, self.pair.val_acc, start)))
         self._train_means = np.concatenate((self._train_means, _means3(self.train_at_val, start)))
         all_new = np.arange(start, end)
-        sums, levels5, _ = self.cusum.extend(
-            val.values[start:end], noise(rows(val.values, all_new, self.thresholds.noise_window))
-        )
+        # Each point's excess is measured in the noise as of the last judged point: the same as its own
+        # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
+        anchors, which = np.unique(latest_judged(all_new), return_inverse=True)
+        sigmas = noise(rows(val.values, anchors, self.thresholds.noise_window))[which]
+        sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas)
         chosen = judged(all_new)
         if not len(chosen):
             return []
