@@ -58,6 +58,8 @@ class Cusum:
             return self._extend_python(values, sigmas)
         n = len(values)
         sums, bests, indices = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
+        if not self._recent.flags.writeable:  # an engine handed over from a worker is mapped read-only
+            self._recent = self._recent.copy()
         self.count, self.best, self.best_index, self.sum, self._recent_len = _scan.cusum(
             values, sigmas, sums, bests, indices, self._recent, self.kappa, self.clip,
             self.count, self.best, self.best_index, self.sum, self._recent_len,

@@ -52,6 +52,25 @@ def latest_judged(indices: np.ndarray) -> np.ndarray:
     return indices - indices % _stride(indices)
 
 
+class FinalVerdict:
+    """A run's verdict as its engine left it, without the history behind it.
+
+    What ``check``'s workers send back: the engine of a 50k-point run holds ~10 MB of curves, its
+    verdict a few hundred bytes, and ``check`` reads each run once, so this judges nothing more.
+    """
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+
+    def update(self, run: Run, silent: bool = False) -> list[Alert]:
+        """Nothing: a summary's verdict stands (``check`` does not read on)."""
+        return []
+
+    def check_stalled(self, run: Run, now: float) -> list[Alert]:
+        """Nothing: ``check`` does not watch a run long enough to see it stall."""
+        return []
+
+
 class VerdictEngine:
     """Judges one run online; ``update`` consumes whatever the store added since the last call."""
 

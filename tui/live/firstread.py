@@ -42,7 +42,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
-from tui.judging.engine import Alert, VerdictEngine
+from tui.judging.engine import Alert, FinalVerdict, VerdictEngine
 from tui.judging.sweep_groups import may_join_a_sweep
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor, streams_by_run
@@ -84,7 +84,7 @@ class _Job:
 class _RunResult:
     whole: bool
     run: Run | None
-    engine: VerdictEngine | None
+    engine: VerdictEngine | FinalVerdict | None
     streams: dict[str, Stream]
     changes: list[Change]
     alerts: list[Alert]
@@ -292,10 +292,11 @@ def _read_run(job: _Job) -> Parcel:
     run = next(iter(monitor.store.runs.values()), None)
     engine = monitor.engines.get(run.name) if run is not None else None
     if run is not None and not job.whole:
-        # The engine stays: it holds the verdict and only its recent points. A sweep's judge needs
-        # the whole validation curve.
+        # A summary: the verdict without the engine's history, each curve's newest point, and the whole
+        # validation curve of a run that may be in a sweep (the sweep's judge reads it).
         keep = engine.verdict.val_tag if engine is not None and (job.sweep_candidate or run.hparams) else None
         run = _summary(run, keep)
+        engine = FinalVerdict(engine.verdict) if engine is not None else None
     return pack(_RunResult(job.whole, run, engine, monitor.streams, changes, alerts), job.parcel_fd)
 
 

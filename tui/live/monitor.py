@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from tui.judging.checkpoints import with_checkpoint
-from tui.judging.engine import Alert, Verdict, VerdictEngine
+from tui.judging.engine import Alert, FinalVerdict, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
 from tui.live.memory import release_free_memory
 from tui.live.sweeps import SweepWatch
@@ -82,7 +82,7 @@ class Monitor:
         self.clock = clock
         self.streams: dict[str, Stream] = {}
         """Source key -> its stream, for every source found so far."""
-        self.engines: dict[str, VerdictEngine] = {}
+        self.engines: dict[str, VerdictEngine | FinalVerdict] = {}
         self.alerts: list[Alert] = []
         """Every alert raised so far, oldest first."""
         self.sweeps = SweepWatch(self.thresholds, sweep_pattern)
@@ -311,7 +311,7 @@ class Monitor:
         """Run name -> verdict, for every run judged so far."""
         return {name: engine.verdict for name, engine in list(self.engines.items())}
 
-    def engine(self, run_name: str) -> VerdictEngine:
+    def engine(self, run_name: str) -> VerdictEngine | FinalVerdict:
         engine = self.engines.get(run_name)
         if engine is None:
             engine = self.engines[run_name] = VerdictEngine(
