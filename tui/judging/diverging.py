@@ -86,13 +86,16 @@ def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[t
     returns = np.arange(max(start, LEVEL_POINTS + 2), end)
     if not len(returns):
         return found
+    # The level before each possible excursion (ending one or two points before a return), computed once.
+    first_level = max(returns[0] - 3, LEVEL_POINTS - 1)
+    levels = median_rows(rows(values, np.arange(first_level, returns[-1] - 1), LEVEL_POINTS))
     for width in (1, 2):
         begin = returns - width
         ok = begin >= LEVEL_POINTS
         begin, back = begin[ok], returns[ok]
         if not len(begin):
             continue
-        level = median_rows(rows(values, begin - 1, LEVEL_POINTS))
+        level = levels[begin - 1 - first_level]
         with np.errstate(invalid="ignore", over="ignore"):
             heights = np.min(np.stack([values[begin + k] for k in range(width)]), axis=0) - level
             came_back = values[back] - level < heights / 2.0

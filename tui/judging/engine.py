@@ -402,17 +402,17 @@ def _flat_share(best: np.ndarray, first: float, judged_at: np.ndarray, tolerance
     ``best`` is the running best level (non-increasing); a curve that dropped at once and then sat still has a
     share near 1, one that learned until recently a small share.
     """
-    out = np.full(len(judged_at), np.nan)
     if not np.isfinite(first):
-        return out
-    for k, index in enumerate(judged_at.tolist()):
-        level = best[index]
-        span = first - level
-        if not (np.isfinite(level) and span > 0):
-            continue
-        reached = int(np.searchsorted(-best[: index + 1], -(level + tolerance * span), side="left"))
-        out[k] = (index - reached) / (index + 1)
-    return out
+        return np.full(len(judged_at), np.nan)
+    levels = best[judged_at]
+    with np.errstate(invalid="ignore", over="ignore"):
+        spans = first - levels
+        bars = -(levels + tolerance * spans)
+    # ``best`` is sorted, so the first point within the bar, searched in the whole curve, is the one in its
+    # prefix up to the judged point (or the point after it, when none is).
+    reached = np.minimum(np.searchsorted(-best, bars, side="left"), judged_at + 1)
+    shares = (judged_at - reached) / (judged_at + 1)
+    return np.where(np.isfinite(levels) & (spans > 0), shares, np.nan)
 
 
 def _first_finite(values: np.ndarray) -> float:

@@ -58,11 +58,12 @@ def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, threshol
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1)."""
     level = median_rows(rows(values, judged, RECENT))
     sigma = noise(rows(values, judged, thresholds.noise_window))
-    widths = np.array([min(trend_width(int(c), thresholds), int(c)) for c in counts.tolist()], dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)
     spread = np.full(len(judged), np.nan)
     for width in np.unique(widths).tolist():
-        mine = widths == width
+        mine = np.flatnonzero(widths == width)
         moved[mine] = change(rows(values, judged[mine], width))
         spread[mine] = sigma[mine] * change_spread(width)
     return Figures(level, sigma, moved, spread, widths)

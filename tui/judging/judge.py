@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from tui.judging.diverging import Divergence, Raised, regressed
-from tui.judging.features import Row, direction
+from tui.judging.features import Row, direction, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
@@ -285,8 +285,6 @@ class Judge:
         return math.isfinite(noise) and scale > 0 and noise > self.t.unstable_swing * scale
 
     def _width(self, m: Moment) -> int:
-        from tui.judging.features import trend_width
-
         return trend_width(m.index + 1, self.t)
 
     def _confirmed(self, kind: str, step: int, reason: str) -> list[Raised]:
