@@ -206,32 +206,54 @@ class VerdictEngine:
         rise_z = slope_z(val.values[:end], chosen, since, v.noise)
         train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
         train_at_best[best_indices < 0] = np.nan
+        at = chosen - start
+        steps = val.steps[chosen].tolist()
+        best_steps = val.steps[np.maximum(val.low_indices[chosen], 0)].tolist()
+        columns = zip(
+            chosen.tolist(),
+            steps,
+            v.rows(),
+            t.rows(),
+            block.best[at].tolist(),
+            block.best_index[at].tolist(),
+            best_steps,
+            block.means[at].tolist(),
+            rise_z.tolist(),
+            sums[at].tolist(),
+            levels5[at].tolist(),
+            train_best[chosen].tolist(),
+            flat_share.tolist(),
+            train_at_best.tolist(),
+            self.train_acc_at_val[chosen].tolist(),
+            self.val_acc_at_val[chosen].tolist(),
+            self._lrs(run, val.steps[chosen]),
+            strict=True,
+        )
         events: list[Event] = []
-        for k, index in enumerate(chosen.tolist()):
-            at = index - start
-            best_index = int(block.best_index[at])
+        for index, step, v_row, t_row, best, best_index, best_step, mean, z, cusum, cusum_best, *rest in columns:
+            train_best_k, flat_share_k, train_at_best_k, train_acc, val_acc, lr = rest
             moment = Moment(
                 index=index,
-                step=val.step_at(index),
-                val=v.row(k),
-                train=t.row(k),
-                best=float(block.best[at]),
+                step=step,
+                val=v_row,
+                train=t_row,
+                best=best,
                 best_index=best_index,
-                best_step=val.step_at(max(int(val.low_indices[index]), 0)),
-                mean=float(block.means[at]),
-                rise_slope_z=float(rise_z[k]),
-                cusum=float(sums[at]),
-                cusum_best=float(levels5[at]),
+                best_step=best_step,
+                mean=mean,
+                rise_slope_z=z,
+                cusum=cusum,
+                cusum_best=cusum_best,
                 val_first=val.first,
                 train_first=train_first,
-                train_best=float(train_best[index]),
-                train_flat_share=float(flat_share[k]),
-                train_at_best=float(train_at_best[k]),
-                train_acc=float(self.train_acc_at_val[index]),
-                val_acc=float(self.val_acc_at_val[index]),
-                lr=self._lr(run, val.step_at(index)),
+                train_best=train_best_k,
+                train_flat_share=flat_share_k,
+                train_at_best=train_at_best_k,
+                train_acc=train_acc,
+                val_acc=val_acc,
+                lr=lr,
             )
-            events.append((moment.step, 2, "judge", moment))
+            events.append((step, 2, "judge", moment))
         return events
 
     def _lone_judgements(self, block: Block) -> list[Event]:
@@ -276,17 +298,18 @@ class VerdictEngine:
         steps, values, _ = series.arrays()
         return aligned(steps, values, self.val.steps[: self.val.count], start)
 
-    def _lr(self, run: Run, step: int) -> tuple[float, float] | None:
-        """(learning rate at ``step``, largest so far), when the run logs one."""
+    def _lrs(self, run: Run, at_steps: np.ndarray) -> list[tuple[float, float] | None]:
+        """(learning rate at each step, largest so far), when the run logs one."""
         series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
         if series is None:
-            return None
+            return [None] * len(at_steps)
         steps, values, _ = series.arrays()
-        end = int(np.searchsorted(steps, step, side="right"))
-        if end == 0:
-            return None
-        seen = values[:end][np.isfinite(values[:end])]
-        return (float(values[end - 1]), float(seen.max())) if seen.size else None
+        ends = np.searchsorted(steps, at_steps, side="right")
+        largest = np.fmax.accumulate(np.where(np.isfinite(values), values, -np.inf)) if len(values) else values
+        return [
+            (float(values[end - 1]), float(largest[end - 1])) if end and largest[end - 1] > -np.inf else None
+            for end in ends.tolist()
+        ]
 
     def _purged(self, run: Run) -> bool:
         """Whether the store dropped points the engine had consumed (a restart)."""

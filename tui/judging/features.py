@@ -8,6 +8,7 @@ the judged one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,10 +44,14 @@ class Figures:
     def row(self, k: int) -> Row:
         return Row(float(self.level[k]), float(self.noise[k]), float(self.change[k]), float(self.spread[k]))
 
+    def rows(self) -> list[Row]:
+        """Every judged point's row (``row`` for each, without a NumPy scalar per number)."""
+        columns = (self.level.tolist(), self.noise.tolist(), self.change.tolist(), self.spread.tolist())
+        return [Row(*numbers) for numbers in zip(*columns, strict=True)]
 
-@dataclass(frozen=True)
-class Row:
-    """A curve's figures at one judged point."""
+
+class Row(NamedTuple):
+    """A curve's figures at one judged point (a tuple: thousands are made when a long run is read)."""
 
     level: float
     noise: float

@@ -23,7 +23,7 @@ REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Moment:
     """Everything known at one judged validation point."""
 
