@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -115,3 +116,18 @@ async def test_h_on_a_run_without_histograms_says_so():
         await press_h_on(pilot, "torch/noisy-7")
         assert app.screen is app.screen_stack[0]
         assert sent == ["this run logs no histograms"]
+
+
+def test_a_step_passed_on_the_way_measures_the_total_change_only_for_static_layers():
+    run, _ = run_of("torch", "frozen-7")  # one static layer, one that moves
+    shown = {r.tag: r for r in layer_reports(run, Thresholds())}
+    passed = {r.tag: r for r in layer_reports(run, Thresholds(), shown=False)}
+    assert shown.keys() == passed.keys()
+    for tag, report in shown.items():
+        other = passed[tag]
+        assert (other.static, other.dead, other.change_recent) == (report.static, report.dead, report.change_recent)
+        if report.static:
+            assert other.change_total == report.change_total and other.static_reason == report.static_reason
+        elif report.kind != "sparsity":  # a sparsity scalar has no distribution to move
+            assert math.isnan(other.change_total)
+    assert any(r.static for r in shown.values()) and any(not r.static for r in shown.values())

@@ -168,8 +168,9 @@ class VerdictEngine:
 
     def _layers(self, run: Run) -> list[Raised]:
         raised: list[Raised] = []
-        for step, _order, _kind, _payload in self._layer_events(run):
-            raised += self._judge_layers(run, step)
+        events = self._layer_events(run)
+        for k, (step, _order, _kind, _payload) in enumerate(events):
+            raised += self._judge_layers(run, step, shown=k == len(events) - 1)
         return raised
 
     def _judgements(self, run: Run, start: int, block: Block) -> list[Event]:
@@ -338,8 +339,8 @@ class VerdictEngine:
                 self._histogram_steps[tag] = len(series_steps)
         return [(step, 3, "layers", step) for step in sorted(steps)]
 
-    def _judge_layers(self, run: Run, step: int) -> list[Raised]:
-        self.verdict.layers = layer_reports(run, self.thresholds, upto=step)
+    def _judge_layers(self, run: Run, step: int, shown: bool) -> list[Raised]:
+        self.verdict.layers = layer_reports(run, self.thresholds, upto=step, shown=shown)
         raised: list[Raised] = []
         flags = self.verdict.flags
         for report in self.verdict.layers:

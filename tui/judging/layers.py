@@ -136,8 +136,13 @@ def zero_fraction(h: Histogram) -> float | None:
     return float(counts[narrow].sum() / total)
 
 
-def layer_reports(run: Run, thresholds: Thresholds, upto: int | None = None) -> list[LayerReport]:
-    """One report per histogram tag of the run, plus sparsity scalars (as of step ``upto``, if given)."""
+def layer_reports(run: Run, thresholds: Thresholds, upto: int | None = None, shown: bool = True) -> list[LayerReport]:
+    """One report per histogram tag of the run, plus sparsity scalars (as of step ``upto``, if given).
+
+    Without ``shown`` (a step the engine passes through on its way to the newest), the change since the
+    first histogram, which only the table and a static layer's reason show, is measured only for static
+    layers (NaN otherwise): a long run's catch-up then costs one distance per layer and step, not two.
+    """
     reports = []
     for tag in sorted(run.histograms):
         items = run.histograms[tag].items
@@ -152,12 +157,17 @@ def layer_reports(run: Run, thresholds: Thresholds, upto: int | None = None) -> 
         scale = max(std, std_first)
         window = min(thresholds.static_window, len(items) - 1)
         if scale > 0:
-            total = wasserstein(first, last) / scale
             recent = wasserstein(items[-1 - window], last) / scale if window > 0 else 0.0
         else:
-            total = recent = 0.0 if _same(first, last) else float("inf")
+            recent = 0.0 if _same(first, last) else float("inf")
         zeros = zero_fraction(last)
         static = kind == "weights" and len(items) > thresholds.static_window and recent < thresholds.static_change
+        if not (shown or static):
+            total = float("nan")
+        elif scale > 0:
+            total = wasserstein(first, last) / scale
+        else:
+            total = recent
         dead = kind == "activations" and zeros is not None and zeros >= thresholds.dead_fraction
         steps_apart = last.step - items[-1 - window].step
         reports.append(
