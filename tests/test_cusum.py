@@ -13,24 +13,27 @@ from tui.judging import cusum as cusum_module
 from tui.judging.cusum import Cusum
 
 
-def _run(values, sigmas, chunks, kappa=2.0, clip=3.0):
+def _run(values, sigmas, rhos, chunks, kappa=2.0, clip=3.0):
     c = Cusum(kappa, clip)
-    outs = [c.extend(values[a:b], sigmas[a:b]) for a, b in itertools.pairwise(chunks)]
+    outs = [c.extend(values[a:b], sigmas[a:b], rhos[a:b]) for a, b in itertools.pairwise(chunks)]
     sums, bests, indices = (np.concatenate([o[i] for o in outs]) for i in range(3))
     return sums, bests, indices, (c.count, c.best, c.best_index, c.sum)
 
 
 def _curve(rng, n, damaged):
-    """A falling then rising noisy curve; damaged ones carry NaN, inf and zero or odd noise estimates."""
+    """A falling then rising noisy curve with its noise and autocorrelation estimates; damaged ones carry NaN,
+    inf and zero or odd estimates."""
     x = np.arange(n)
     values = 1.0 / (1 + x / 20) + 0.002 * np.maximum(x - n / 2, 0) + rng.normal(scale=0.02, size=n)
     sigmas = np.abs(rng.normal(0.02, 0.005, size=n))
+    rhos = rng.uniform(0.0, 0.5, size=n)
     if damaged:
         picks = rng.choice(n, size=max(n // 20, 3), replace=False)
         values[picks[0::3]] = math.nan
         values[picks[1::3]] = rng.choice([math.inf, -math.inf])
         sigmas[picks[2::3]] = rng.choice([0.0, -1.0, math.nan, math.inf], size=len(picks[2::3]))
-    return values, sigmas
+        rhos[picks[1::3]] = math.nan
+    return values, sigmas, rhos
 
 
 @pytest.mark.parametrize("damaged", [False, True], ids=["clean", "damaged"])
@@ -39,13 +42,13 @@ def test_compiled_equals_python_reference_bit_for_bit_in_any_chunking(n, damaged
     if cusum_module._scan is None:
         pytest.skip("built without a C compiler")
     rng = np.random.default_rng(n + damaged)
-    values, sigmas = _curve(rng, n, damaged)
+    values, sigmas, rhos = _curve(rng, n, damaged)
     cuts = sorted({0, n, *rng.integers(0, n, size=min(n, 12)).tolist()})
-    compiled_whole = _run(values, sigmas, [0, n])
-    compiled_cut = _run(values, sigmas, cuts)
+    compiled_whole = _run(values, sigmas, rhos, [0, n])
+    compiled_cut = _run(values, sigmas, rhos, cuts)
     monkeypatch.setattr(cusum_module, "_scan", None)
-    python_whole = _run(values, sigmas, [0, n])
-    python_point_by_point = _run(values, sigmas, list(range(n + 1)))
+    python_whole = _run(values, sigmas, rhos, [0, n])
+    python_point_by_point = _run(values, sigmas, rhos, list(range(n + 1)))
     for other in (compiled_cut, python_whole, python_point_by_point):
         for mine, theirs in zip(compiled_whole[:3], other[:3], strict=True):
             assert mine.tobytes() == theirs.tobytes()
@@ -67,3 +70,13 @@ def test_sum_grows_on_a_rise_and_restarts_at_a_new_best(compiled, monkeypatch):
     assert sums[:8].tolist() == [0.0] * 8
     # Each rising point is more than 3 sigmas above the best: clipped to 3, minus the allowance of 2.
     assert sums[8:].tolist() == pytest.approx([1.0 * k for k in range(1, 9)])
+
+
+def test_the_allowance_grows_with_the_curve_and_with_noise_that_wanders():
+    from tui.judging.cusum import allowance, mean_spread
+
+    assert mean_spread(0.0) == 1.0 and mean_spread(0.5) == pytest.approx(1.4916, abs=1e-4)
+    assert allowance(2.0, 40) == allowance(2.0, 80) == 2.0  # white noise, up to 80 points: kappa alone
+    assert allowance(2.0, 400) > 2.0  # the best of more means sits lower
+    # Wandering noise: a five-point mean strays 1.49x as far, so its best sits lower already at 40 points.
+    assert allowance(2.0, 40, 0.5) > 2.0 and allowance(2.0, 400, 0.5) > allowance(2.0, 400)

@@ -331,22 +331,27 @@ static double cusum_bias(double points) {
     return sqrt(2.0 * log(py_max(points / LEVEL_POINTS, 1.0)) / LEVEL_POINTS);
 }
 
-/* cusum(values, sigmas, sums_out, bests_out, indices_out, recent[5], kappa, clip,
+/* How much more a five-point mean strays under lag-1 autocorrelation rho than under white noise. */
+static double cusum_mean_spread(double rho) {
+    return sqrt((5.0 + 2.0 * (4.0 * rho + 3.0 * rho * rho + 2.0 * rho * rho * rho + rho * rho * rho * rho)) / 5.0);
+}
+
+/* cusum(values, sigmas, rhos, sums_out, bests_out, indices_out, recent[5], kappa, clip,
  *       count, best, best_index, sum, recent_len) -> (count, best, best_index, sum, recent_len)
  * One-sided CUSUM of validation above its best five-point mean, continued from the given state. */
 static PyObject *scan_cusum(PyObject *self, PyObject *args) {
-    Py_buffer vb, sb, so, bo, io, rb;
+    Py_buffer vb, sb, pb, so, bo, io, rb;
     double kappa, clip, best, sum;
     long long count, best_index;
     int recent_len;
-    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*ddLdLdi", &vb, &sb, &so, &bo, &io, &rb, &kappa, &clip, &count,
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*w*ddLdLdi", &vb, &sb, &pb, &so, &bo, &io, &rb, &kappa, &clip, &count,
                           &best, &best_index, &sum, &recent_len))
         return NULL;
     Py_ssize_t n = vb.len / 8;
-    int ok = sb.len / 8 >= n && so.len / 8 >= n && bo.len / 8 >= n && io.len / 8 >= n &&
+    int ok = sb.len / 8 >= n && pb.len / 8 >= n && so.len / 8 >= n && bo.len / 8 >= n && io.len / 8 >= n &&
              rb.len / 8 >= LEVEL_POINTS && recent_len >= 0 && recent_len <= LEVEL_POINTS;
     if (ok) {
-        const double *v = vb.buf, *sg = sb.buf;
+        const double *v = vb.buf, *sg = sb.buf, *rh = pb.buf;
         double *sums = so.buf, *bests = bo.buf, *recent = rb.buf;
         long long *indices = io.buf;
         double reference_bias = cusum_bias((double)REFERENCE_POINTS);
@@ -371,7 +376,8 @@ static PyObject *scan_cusum(PyObject *self, PyObject *args) {
                 }
             }
             if (index != best_index && isfinite(value) && sigma > 0 && isfinite(best)) {
-                double allowance = kappa + py_max(0.0, cusum_bias((double)count) - reference_bias);
+                double allowance =
+                    kappa + py_max(0.0, cusum_mean_spread(rh[k]) * cusum_bias((double)count) - reference_bias);
                 double step = py_min(py_max((value - best) / sigma, -clip), clip) - allowance;
                 sum = py_max(0.0, sum + step);
             }
@@ -383,6 +389,7 @@ static PyObject *scan_cusum(PyObject *self, PyObject *args) {
     }
     PyBuffer_Release(&vb);
     PyBuffer_Release(&sb);
+    PyBuffer_Release(&pb);
     PyBuffer_Release(&so);
     PyBuffer_Release(&bo);
     PyBuffer_Release(&io);

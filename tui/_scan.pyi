@@ -22,6 +22,7 @@ def ema(values: Buffer, out: Buffer, weight: float, last: float, count: int, /) 
 def cusum(
     values: Buffer,
     sigmas: Buffer,
+    rhos: Buffer,
     sums: Buffer,
     bests: Buffer,
     indices: Buffer,
