@@ -6,7 +6,9 @@ Suites (each a log directory with hindsight labels):
 * ``realnets``: real PyTorch nets (CNNs, LSTMs, VAEs, ResNets) from ``benchmarks/data/realnets.*``,
   written as event files by ``benchmarks/realnets.py write``;
 * ``fixtures``: the runs in ``tests/data`` (real Keras and PyTorch writers);
-* ``deepobs``: the 540 DeepOBS runs of ``../shared/deepobs-dev`` (written by its ``make_logdir.py``).
+* ``deepobs``: the 540 DeepOBS runs of ``../shared/deepobs-dev`` (written by its ``make_logdir.py``);
+* ``stress`` (not in the default set): 864 synthetic runs that never overfit, with white, wandering
+  (AR(1)) or spiky (Student-t) validation noise (``benchmarks/stress.py``): any bell there is false.
 
 Each run is read by a ``Monitor`` (the ``check`` path: the whole run at once) and replayed one step
 at a time (the live path); the two must agree. Scored per ``benchmarks/scoring.py``.
@@ -70,6 +72,14 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
         if not os.path.exists(os.path.join(folder, "labels.json")):
             subprocess.run([sys.executable, os.path.join(HERE, "realnets.py"), "write", folder], check=True)
         return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+    if suite == "stress":
+        folder = os.path.join(WORK, "stress")
+        if not os.path.exists(os.path.join(folder, "labels.json")):
+            from stress import build as build_stress
+
+            os.makedirs(folder, exist_ok=True)
+            build_stress(folder)
+        return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
     if suite == "fixtures":
         out = []
         for sub in ("torch", "keras"):
@@ -83,7 +93,7 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
             subprocess.run([sys.executable, script, folder, "--max-batch-points", "2000"], check=True)
         labels = _labels(DEEPOBS)
         return [(suite, os.path.join(folder, label["run"]), dict(label, id=key)) for key, label in labels.items()]
-    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs)")
+    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress)")
 
 
 def _val_index(val_steps: list[int], step: int) -> int:
