@@ -62,3 +62,24 @@ def test_markdown_shows_the_counts():
     assert "| false bells (a bell on a healthy or stuck run) | 1 |" in text
     assert "| losswatch `overfitting` (bell) | 2 of 2 | 0 | 8.0 / 8.0 / 10 | 0 of 2 | 0 of 3 |" in text
     assert "| healthy |" in text and "| label \\ final verdict |" in text
+
+
+def test_the_stress_suite_never_rises_and_its_noise_is_what_it_says(tmp_path):
+    import numpy as np
+    import stress
+
+    from tui.live.monitor import Monitor
+
+    t = np.arange(160, dtype=float)
+    for step in (False, True):
+        assert np.all(np.diff(stress.curve(t, 16.0, step)) <= 0)  # any bell on these runs is a false one
+    rng = np.random.default_rng(0)
+    wandering = stress.noise(rng, "ar0.5", 20_000)
+    assert abs(np.corrcoef(wandering[1:], wandering[:-1])[0, 1] - 0.5) < 0.03
+    assert abs(np.std(wandering) - 1.0) < 0.05 and abs(np.std(stress.noise(rng, "t3", 20_000)) - 1.0) < 0.2
+    labels = stress.build(str(tmp_path), seeds=1)
+    assert len(labels) == 108 and {label["kind"] for label in labels.values()} == {"healthy"}
+    name = "n40-tau0.1-step-ar0.5-noise0.03-s0"
+    monitor = Monitor(str(tmp_path / name))
+    monitor.refresh()
+    assert len(monitor.store.runs["."].scalars["val_loss"]) == 40
