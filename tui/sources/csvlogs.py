@@ -22,7 +22,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -30,8 +30,8 @@ from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_LIMIT
 from tui.sources.points import Decoded, StepFilter
-from tui.sources.roots.base import FileInfo, Listing, Root
-from tui.sources.textlog import LineTail
+from tui.sources.roots.base import Listing, Root
+from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
@@ -285,9 +285,7 @@ class KerasCsvFormat(Format):
             for path, info in sorted(listing.files.items())
             if basename(path).lower().endswith(_KERAS_SUFFIXES) and info.size and self._is_keras(root, path, info)
         ]
-        folders = [parent(path) for path in chosen]
-        for path, folder in zip(chosen, folders):
-            run = folder if folders.count(folder) == 1 else (folder + "/" if folder != "." else "") + basename(path)
+        for path, run, folder in run_names(chosen):
             found.sources.append(Source(KERAS, path, run, "", (path,), where=folder))
         return found
 
@@ -301,25 +299,3 @@ def _lightning_header(_path: str, head: bytes) -> bool:
 
 def _keras_header(path: str, head: bytes) -> bool:
     return bool(_KERAS_HEADER.match(head)) and basename(path) != "metrics.csv"
-
-
-class HeaderTest:
-    """Whether a file's header line passes ``test(path, header)``: read once per file (path and identity),
-    not at every scan; a file without a whole header line yet is asked again next scan."""
-
-    def __init__(self, test: Callable[[str, bytes], bool]) -> None:
-        self._test = test
-        self._known: dict[tuple[str, str], bool] = {}
-
-    def __call__(self, root: Root, path: str, info: FileInfo) -> bool:
-        key = (path, info.identity)
-        known = self._known.get(key)
-        if known is None:
-            try:
-                head = LineTail(path).head(root)
-            except OSError:
-                head = None
-            if head is None:
-                return False
-            known = self._known[key] = self._test(path, head)
-        return known

@@ -29,7 +29,7 @@ from tui.sources.base import Format, Found, Source, Stream, basename, describe, 
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
-from tui.sources.textlog import LineTail
+from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 HF_STATE = "hf-trainer-state"
 JSONL = "jsonl"
@@ -173,29 +173,16 @@ class JsonLinesFormat(Format):
     name = JSONL
 
     def __init__(self) -> None:
-        self._sniffed: dict[tuple[str, str], bool] = {}
+        self._has_step = HeaderTest(_has_step)
 
     def discover(self, root: Root, listing: Listing) -> Found:
-        chosen: list[str] = []
-        for path, info in sorted(listing.files.items()):
-            if not basename(path).lower().endswith((".jsonl", ".ndjson")) or info.size == 0:
-                continue
-            key = (path, info.identity)
-            known = self._sniffed.get(key)
-            if known is None:
-                try:
-                    head = LineTail(path).head(root)
-                except OSError:
-                    continue
-                if head is None:
-                    continue
-                known = self._sniffed[key] = _has_step(head)
-            if known:
-                chosen.append(path)
+        chosen = [
+            path
+            for path, info in sorted(listing.files.items())
+            if basename(path).lower().endswith((".jsonl", ".ndjson")) and info.size and self._has_step(root, path, info)
+        ]
         found = Found()
-        folders = [parent(path) for path in chosen]
-        for path, folder in zip(chosen, folders):
-            run = folder if folders.count(folder) == 1 else (folder + "/" if folder != "." else "") + basename(path)
+        for path, run, folder in run_names(chosen):
             found.sources.append(Source(JSONL, path, run, "", (path,), where=folder))
         return found
 
@@ -203,7 +190,7 @@ class JsonLinesFormat(Format):
         return JsonLinesStream(source)
 
 
-def _has_step(line: bytes) -> bool:
+def _has_step(_path: str, line: bytes) -> bool:
     try:
         entry = jsontext.loads(line)
     except ValueError:

@@ -8,8 +8,10 @@ come as one block of bytes, for parsers that take many lines in one call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.sources.base import basename, parent
 from tui.sources.roots.base import FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -68,3 +70,36 @@ class LineTail:
         data = root.read(self.path, 0, limit)
         end = data.find(b"\n")
         return None if end < 0 else data[:end].rstrip(b"\r")
+
+
+class HeaderTest:
+    """Whether a file's header line passes ``test(path, header)``: read once per file (path and identity),
+    not at every scan; a file without a whole header line yet is asked again next scan."""
+
+    def __init__(self, test: Callable[[str, bytes], bool]) -> None:
+        self._test = test
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, root: Root, path: str, info: FileInfo) -> bool:
+        key = (path, info.identity)
+        known = self._known.get(key)
+        if known is None:
+            try:
+                head = LineTail(path).head(root)
+            except OSError:
+                head = None
+            if head is None:
+                return False
+            known = self._known[key] = self._test(path, head)
+        return known
+
+
+def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
+    """(path, run name, folder) for single-file logs: a file alone in its folder is named by the folder,
+    several in one folder by folder and file name."""
+    folders = [parent(path) for path in paths]
+    named = []
+    for path, folder in zip(paths, folders, strict=True):
+        alone = folders.count(folder) == 1
+        named.append((path, folder if alone else (folder + "/" if folder != "." else "") + basename(path), folder))
+    return named
