@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,29 +58,31 @@ def _labels(folder: str) -> dict[str, dict]:
         return json.load(handle)
 
 
+def _built(suite: str, build: Callable[[str], object]) -> list[tuple[str, str, dict]]:
+    """A generated suite's runs under ``benchmarks/_work/SUITE``, written by ``build`` the first time."""
+    folder = os.path.join(WORK, suite)
+    if not os.path.exists(os.path.join(folder, "labels.json")):
+        os.makedirs(folder, exist_ok=True)
+        build(folder)
+    return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+
+
+def _write_realnets(folder: str) -> None:
+    subprocess.run([sys.executable, os.path.join(HERE, "realnets.py"), "write", folder], check=True)
+
+
 def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
     """(suite, run folder, label) for every labelled run of a suite, building its logs if needed."""
     if suite == "corpus":
-        folder = os.path.join(WORK, "corpus")
-        if not os.path.exists(os.path.join(folder, "labels.json")):
-            from corpus import build
+        from corpus import build
 
-            os.makedirs(folder, exist_ok=True)
-            build(folder)
-        return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+        return _built(suite, build)
     if suite == "realnets":
-        folder = os.path.join(WORK, "realnets")
-        if not os.path.exists(os.path.join(folder, "labels.json")):
-            subprocess.run([sys.executable, os.path.join(HERE, "realnets.py"), "write", folder], check=True)
-        return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+        return _built(suite, _write_realnets)
     if suite == "stress":
-        folder = os.path.join(WORK, "stress")
-        if not os.path.exists(os.path.join(folder, "labels.json")):
-            from stress import build as build_stress
+        from stress import build as build_stress
 
-            os.makedirs(folder, exist_ok=True)
-            build_stress(folder)
-        return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+        return _built(suite, build_stress)
     if suite == "fixtures":
         out = []
         for sub in ("torch", "keras"):
