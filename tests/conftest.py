@@ -257,3 +257,11 @@ def run_cli(
         env=env,
         preexec_fn=meet_permission_bits if refuse else None,
     )
+
+
+def use_kernel(module: object, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run ``module``'s loops compiled (skipped where no C compiler built them) or as its Python reference."""
+    if not compiled:
+        monkeypatch.setattr(module, "_scan", None)
+    elif module._scan is None:
+        pytest.skip("built without a C compiler")

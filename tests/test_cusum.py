@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import use_kernel
 
 from tui.judging import cusum as cusum_module
 from tui.judging.cusum import Cusum
@@ -57,10 +58,7 @@ def test_compiled_equals_python_reference_bit_for_bit_in_any_chunking(n, damaged
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
 def test_sum_grows_on_a_rise_and_restarts_at_a_new_best(compiled, monkeypatch):
-    if not compiled:
-        monkeypatch.setattr(cusum_module, "_scan", None)
-    elif cusum_module._scan is None:
-        pytest.skip("built without a C compiler")
+    use_kernel(cusum_module, compiled, monkeypatch)
     falling = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]
     rising = [1.0 + 0.05 * k for k in range(1, 9)]  # a jump: no later five-point mean is lower
     values = np.asarray(falling + rising)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import use_kernel
 
 from tui.judging.smoothing import DEFAULT_WEIGHT, OnlineSmoother, Smoothed
 
@@ -37,10 +38,7 @@ def test_weight_zero_is_raw():
 def test_same_arithmetic_as_tensorboard_bit_for_bit(compiled, monkeypatch):
     from tui.judging import smoothing
 
-    if not compiled:
-        monkeypatch.setattr(smoothing, "_scan", None)
-    elif smoothing._scan is None:
-        pytest.skip("built without a C compiler")
+    use_kernel(smoothing, compiled, monkeypatch)
     rng = np.random.default_rng(1)
     values = rng.normal(size=500) * 7 + 3
     values[[7, 100]] = [math.nan, -math.inf]
