@@ -285,3 +285,34 @@ def test_a_noise_free_rise_is_overfitting_too(tmp_path):
     val = np.where(epochs < 15, 2.0 - 0.1 * epochs, 0.5 + 0.02 * (epochs - 15)).tolist()  # straight lines, no noise
     judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
     assert [a.kind for a in judged.bells] == ["overfitting"]  # float32 files leave a trace of rounding noise
+
+
+def _wandering_plateau() -> dict[str, list[float]]:
+    """A run that decays to a plateau and never rises, its validation noise wandering (AR(1), 0.5): 160 epochs."""
+    rng = np.random.default_rng(0)
+    t = np.arange(160.0)
+    shocks = rng.standard_normal(210)
+    wander = np.zeros(210)
+    for k in range(1, 210):
+        wander[k] = 0.5 * wander[k - 1] + np.sqrt(0.75) * shocks[k]
+    val = 0.3 + np.exp(-t / 16.0) + 0.03 * wander[50:]
+    train = 0.6 * (0.3 + np.exp(-t / 12.8)) - 0.002 * t / 160 + 0.01 * rng.standard_normal(160)
+    return {"loss": train.tolist(), "val_loss": val.tolist()}
+
+
+def test_noise_that_wanders_on_a_long_plateau_does_not_ring(tmp_path, monkeypatch):
+    from tui.judging import judge as judge_module
+
+    assert judge(tmp_path / "run", _wandering_plateau()).bells == []
+    # What keeps it quiet: the best of 160 three-point means of wandering noise sits low by chance, and the
+    # level test pays for it; without that allowance the return to the plateau rings.
+    monkeypatch.setattr(judge_module, "best_bias_excess", lambda count, rho: 0.0)
+    assert [a.kind for a in judge(tmp_path / "again", _wandering_plateau()).bells] == ["overfitting"]
+
+
+def test_the_best_levels_allowance_grows_with_the_curve_and_with_noise_that_wanders():
+    from tui.judging.judge import best_bias_excess
+
+    assert best_bias_excess(40, 0.0) == best_bias_excess(80, 0.0) == 0.0  # rise_z alone, up to 80 points
+    assert 0.0 < best_bias_excess(160, 0.0) < best_bias_excess(160, 0.5)
+    assert best_bias_excess(40, 0.5) > 0.0 and best_bias_excess(3, 0.5) == 0.0

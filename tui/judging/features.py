@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tui.judging.thresholds import Thresholds
-from tui.judging.windows import change, change_spread, median_rows, noise, rows
+from tui.judging.windows import autocorrelation, change, change_spread, median_rows, noise, rows
 
 TREND_WINDOW_MAX = 60
 """Longest direction window, in points (a tenth of the curve beyond the minimum)."""
@@ -40,14 +40,17 @@ class Figures:
     """Standard error of that change for the curve's noise."""
     width: np.ndarray
     """Direction window of each point."""
+    rho: np.ndarray
+    """Lag-1 autocorrelation of the noise over the noise window (0: white)."""
 
     def row(self, k: int) -> Row:
-        return Row(float(self.level[k]), float(self.noise[k]), float(self.change[k]), float(self.spread[k]))
+        numbers = (self.level[k], self.noise[k], self.change[k], self.spread[k], self.rho[k])
+        return Row(*(float(number) for number in numbers))
 
     def rows(self) -> list[Row]:
         """Every judged point's row (``row`` for each, without a NumPy scalar per number)."""
-        columns = (self.level.tolist(), self.noise.tolist(), self.change.tolist(), self.spread.tolist())
-        return [Row(*numbers) for numbers in zip(*columns, strict=True)]
+        columns = (self.level, self.noise, self.change, self.spread, self.rho)
+        return [Row(*numbers) for numbers in zip(*(column.tolist() for column in columns), strict=True)]
 
 
 class Row(NamedTuple):
@@ -57,12 +60,15 @@ class Row(NamedTuple):
     noise: float
     change: float
     spread: float
+    rho: float = 0.0
 
 
 def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds) -> Figures:
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1)."""
     level = median_rows(rows(values, judged, RECENT))
-    sigma = noise(rows(values, judged, thresholds.noise_window))
+    windows = rows(values, judged, thresholds.noise_window)
+    sigma = noise(windows)
+    rho = autocorrelation(windows) if windows.shape[1] >= 5 else np.zeros(len(judged))
     counts = np.asarray(counts, dtype=np.int64)
     widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)
@@ -71,7 +77,7 @@ def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, threshol
         mine = np.flatnonzero(widths == width)
         moved[mine] = change(rows(values, judged[mine], width))
         spread[mine] = sigma[mine] * change_spread(width)
-    return Figures(level, sigma, moved, spread, widths)
+    return Figures(level, sigma, moved, spread, widths, rho)
 
 
 FLAT_Z = 2.0

@@ -58,6 +58,26 @@ class Moment:
     """(learning rate now, largest so far) when the run logs one."""
 
 
+BEST_POINTS = 3
+"""Consecutive points whose mean is validation's best level (``Moment.best``)."""
+BIAS_REFERENCE = 80
+"""Curve length for which ``rise_z`` alone pays for how low the best of many means sits by chance."""
+
+
+def best_bias_excess(count: int, rho: float) -> float:
+    """How much lower, in noise deviations, the best three-point mean of ``count`` points sits by chance
+    than on 80 points of white noise: more means, or means that stray further because the noise wanders
+    (lag-1 autocorrelation ``rho``), sit lower, and a rise measured from them must clear more."""
+    if not (count > BEST_POINTS and math.isfinite(rho)):
+        return 0.0
+    spread = math.sqrt((BEST_POINTS + 2.0 * (2.0 * rho + rho * rho)) / BEST_POINTS)  # of a 3-point mean vs white
+
+    def bias(points: float) -> float:
+        return math.sqrt(2.0 * math.log(max(points / BEST_POINTS, 1.0)) / BEST_POINTS)
+
+    return max(0.0, spread * bias(count) - bias(BIAS_REFERENCE))
+
+
 def _finite(*values: float) -> bool:
     return all(map(math.isfinite, values))  # ~10 calls per judgement: map, not a generator, costs half
 
@@ -174,7 +194,7 @@ class Judge:
         out: list[Raised] = []
         warn = since >= t.warn_after and rise >= t.warn_z * sigma and rise >= t.warn_range * val_range and train_held
         sloped = t.rise_slope_z <= 0 or (math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z)
-        level_test = rise >= t.rise_z * sigma and sloped
+        level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * sigma and sloped
         accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
         alarm = since > t.warn_after and rise >= t.rise_range * val_range and train_held and (level_test or accumulated)
         self._rise_streak = self._rise_streak + 1 if alarm else 0

@@ -42,7 +42,9 @@ class Thresholds:
     regress: float = 0.5
     """Diverging: both curves rising and back more than this fraction of the way from their best to their start."""
     rise_z: float = 5.0
-    """Overfitting: validation's recent median this many noise deviations above its best level..."""
+    """Overfitting: validation's recent median this many noise deviations above its best level (plus how much
+    lower the best three-point mean of a curve longer than 80 points, or of noise that wanders, sits by chance:
+    ``judge.best_bias_excess``)..."""
     rise_range: float = 0.01
     """...and this fraction of its range above it, training not risen meanwhile..."""
     rise_slope_z: float = 0.0
