@@ -21,7 +21,7 @@ from tui.judging.pairing import Pair, pair_tags
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import autocorrelation, median_rows, noise, rows, slope_z, trailing_mean3
+from tui.judging.windows import median_rows, noise_and_rho, rows, slope_z, trailing_mean3
 from tui.store import Run
 
 SLOPE_POINTS = 40
@@ -191,9 +191,8 @@ class VerdictEngine:
         # Each point's excess is measured in the noise as of the last judged point: the same as its own
         # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
         anchors, which = np.unique(latest_judged(all_new), return_inverse=True)
-        windows = rows(val.values, anchors, self.thresholds.noise_window)
-        sigmas, rhos = noise(windows)[which], autocorrelation(windows)[which]
-        sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas, rhos)
+        sigmas, rhos = noise_and_rho(rows(val.values, anchors, self.thresholds.noise_window))
+        sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas[which], rhos[which])
         chosen = judged(all_new)
         if not len(chosen):
             return []

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tui.judging.thresholds import Thresholds
-from tui.judging.windows import autocorrelation, change, change_spread, median_rows, noise, rows
+from tui.judging.windows import change, change_spread, median_rows, noise_and_rho, rows
 
 TREND_WINDOW_MAX = 60
 """Longest direction window, in points (a tenth of the curve beyond the minimum)."""
@@ -66,9 +66,7 @@ class Row(NamedTuple):
 def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds) -> Figures:
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1)."""
     level = median_rows(rows(values, judged, RECENT))
-    windows = rows(values, judged, thresholds.noise_window)
-    sigma = noise(windows)
-    rho = autocorrelation(windows) if windows.shape[1] >= 5 else np.zeros(len(judged))
+    sigma, rho = noise_and_rho(rows(values, judged, thresholds.noise_window))
     counts = np.asarray(counts, dtype=np.int64)
     widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)

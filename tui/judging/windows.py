@@ -56,6 +56,11 @@ RHO_OFFSET, RHO_SHRINK, RHO_SHRINK_FLOOR = 3.0, 7.0, 0.3
 
 
 def noise(windows: np.ndarray, wandering: bool = True) -> np.ndarray:
+    """Robust noise of each row (see ``noise_and_rho``)."""
+    return noise_and_rho(windows, wandering)[0]
+
+
+def noise_and_rho(windows: np.ndarray, wandering: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Robust noise of each row (NaNs ignored), blind to a locally linear trend; with ``wandering``, how far it strays.
 
     Second differences cancel a linear trend; the median of their absolute values keeps single spikes from
@@ -63,15 +68,16 @@ def noise(windows: np.ndarray, wandering: bool = True) -> np.ndarray:
     that wanders (lag-1 autocorrelation rho) strays further than its second differences say: their
     deviation is sigma * sqrt(6 - 8 rho + 2 rho^2), so with ``wandering`` rho is estimated from the row
     (``autocorrelation``) and the noise is the marginal deviation. NaN for rows with fewer than five points.
+    Also returns that autocorrelation (0 where it was not estimated).
     """
     with np.errstate(invalid="ignore", over="ignore"):
         second = windows[:, 2:] - 2.0 * windows[:, 1:-1] + windows[:, :-2]
         spread = MAD_TO_SIGMA * median_rows(np.abs(second))
     enough = np.count_nonzero(np.isfinite(second), axis=1) >= 3
     if not wandering or windows.shape[1] < 5:
-        return np.where(enough, spread / _SECOND_DIFFERENCE_SCALE, np.nan)
+        return np.where(enough, spread / _SECOND_DIFFERENCE_SCALE, np.nan), np.zeros(len(windows))
     rho = autocorrelation(windows)
-    return np.where(enough, spread / np.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho), np.nan)
+    return np.where(enough, spread / np.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho), np.nan), rho
 
 
 @functools.lru_cache(maxsize=64)
