@@ -208,53 +208,29 @@ class VerdictEngine:
         train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
         train_at_best[best_indices < 0] = np.nan
         at = chosen - start
-        steps = val.steps[chosen].tolist()
-        best_steps = val.steps[np.maximum(val.low_indices[chosen], 0)].tolist()
-        columns = zip(
-            chosen.tolist(),
-            steps,
-            v.rows(),
-            t.rows(),
-            block.best[at].tolist(),
-            block.best_index[at].tolist(),
-            best_steps,
-            block.means[at].tolist(),
-            rise_z.tolist(),
-            sums[at].tolist(),
-            levels5[at].tolist(),
-            train_best[chosen].tolist(),
-            flat_share.tolist(),
-            train_at_best.tolist(),
-            self.train_acc_at_val[chosen].tolist(),
-            self.val_acc_at_val[chosen].tolist(),
-            self._lrs(run, val.steps[chosen]),
-            strict=True,
-        )
+        columns = {  # Moment's fields, one list per field: no NumPy scalar per number
+            "index": chosen.tolist(),
+            "step": val.steps[chosen].tolist(),
+            "val": v.rows(),
+            "train": t.rows(),
+            "best": block.best[at].tolist(),
+            "best_index": block.best_index[at].tolist(),
+            "best_step": val.steps[np.maximum(val.low_indices[chosen], 0)].tolist(),
+            "mean": block.means[at].tolist(),
+            "rise_slope_z": rise_z.tolist(),
+            "cusum": sums[at].tolist(),
+            "cusum_best": levels5[at].tolist(),
+            "train_best": train_best[chosen].tolist(),
+            "train_flat_share": flat_share.tolist(),
+            "train_at_best": train_at_best.tolist(),
+            "train_acc": self.train_acc_at_val[chosen].tolist(),
+            "val_acc": self.val_acc_at_val[chosen].tolist(),
+            "lr": self._lrs(run, val.steps[chosen]),
+        }
         events: list[Event] = []
-        for index, step, v_row, t_row, best, best_index, best_step, mean, z, cusum, cusum_best, *rest in columns:
-            train_best_k, flat_share_k, train_at_best_k, train_acc, val_acc, lr = rest
-            moment = Moment(
-                index=index,
-                step=step,
-                val=v_row,
-                train=t_row,
-                best=best,
-                best_index=best_index,
-                best_step=best_step,
-                mean=mean,
-                rise_slope_z=z,
-                cusum=cusum,
-                cusum_best=cusum_best,
-                val_first=val.first,
-                train_first=train_first,
-                train_best=train_best_k,
-                train_flat_share=flat_share_k,
-                train_at_best=train_at_best_k,
-                train_acc=train_acc,
-                val_acc=val_acc,
-                lr=lr,
-            )
-            events.append((step, 2, "judge", moment))
+        for values in zip(*columns.values(), strict=True):
+            moment = Moment(**dict(zip(columns, values, strict=True)), val_first=val.first, train_first=train_first)
+            events.append((moment.step, 2, "judge", moment))
         return events
 
     def _lone_judgements(self, block: Block) -> list[Event]:
