@@ -45,6 +45,29 @@ def _write(name: str, steps: int) -> str:
     return folder
 
 
+MLFLOW_WRITER = """
+    import os, sys, time
+    folder, steps = sys.argv[1], int(sys.argv[2])
+    STORE_SETUP
+    import mlflow
+    from mlflow.entities import Metric
+    mlflow.set_tracking_uri(uri)
+    client = mlflow.MlflowClient()
+    run = client.create_run(client.create_experiment("bench"), run_name="big")
+    now = int(time.time() * 1000)
+    keys = [f"m{i}" for i in range(8)] + ["train_loss", "val_loss"]
+    batch = []
+    for s in range(steps):
+        for i, k in enumerate(keys):
+            batch.append(Metric(k, 1.0 / (s + 1) + i, now + s, s))
+        if len(batch) >= 1000:
+            client.log_batch(run.info.run_id, metrics=batch); batch = []
+    if batch:
+        client.log_batch(run.info.run_id, metrics=batch)
+    open(os.path.join(folder, "run_id"), "w").write(run.info.run_id)
+"""
+"""What MLflow's client writes for one 1M-point run; ``STORE_SETUP`` sets ``uri`` (and the file store's switch)."""
+
 WRITERS = {
     "lightning-csv": """
         import csv, os, sys
@@ -65,47 +88,12 @@ WRITERS = {
                 f.write(json.dumps({"step": s, **{f"m{i}": 1.0 / (s + 1) + i for i in range(8)},
                                     "train_loss": 1.0 / (s + 1), "val_loss": 2.0 / (s + 1)}) + "\\n")
     """,
-    "mlflow-sqlite": """
-        import os, sys, time
-        import mlflow
-        from mlflow.entities import Metric
-        folder, steps = sys.argv[1], int(sys.argv[2])
-        mlflow.set_tracking_uri("sqlite:///" + os.path.join(folder, "mlflow.db"))
-        client = mlflow.MlflowClient()
-        run = client.create_run(client.create_experiment("bench"), run_name="big")
-        now = int(time.time() * 1000)
-        keys = [f"m{i}" for i in range(8)] + ["train_loss", "val_loss"]
-        batch = []
-        for s in range(steps):
-            for i, k in enumerate(keys):
-                batch.append(Metric(k, 1.0 / (s + 1) + i, now + s, s))
-            if len(batch) >= 1000:
-                client.log_batch(run.info.run_id, metrics=batch); batch = []
-        if batch:
-            client.log_batch(run.info.run_id, metrics=batch)
-        open(os.path.join(folder, "run_id"), "w").write(run.info.run_id)
-    """,
-    "mlflow-files": """
-        import os, sys, time
-        os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
-        import mlflow
-        from mlflow.entities import Metric
-        folder, steps = sys.argv[1], int(sys.argv[2])
-        mlflow.set_tracking_uri("file://" + os.path.join(folder, "mlruns"))
-        client = mlflow.MlflowClient()
-        run = client.create_run(client.create_experiment("bench"), run_name="big")
-        now = int(time.time() * 1000)
-        keys = [f"m{i}" for i in range(8)] + ["train_loss", "val_loss"]
-        batch = []
-        for s in range(steps):
-            for i, k in enumerate(keys):
-                batch.append(Metric(k, 1.0 / (s + 1) + i, now + s, s))
-            if len(batch) >= 1000:
-                client.log_batch(run.info.run_id, metrics=batch); batch = []
-        if batch:
-            client.log_batch(run.info.run_id, metrics=batch)
-        open(os.path.join(folder, "run_id"), "w").write(run.info.run_id)
-    """,
+    # MLflow's two stores, written by the same client code; only the tracking URI differs.
+    "mlflow-sqlite": MLFLOW_WRITER.replace("STORE_SETUP", 'uri = "sqlite:///" + os.path.join(folder, "mlflow.db")'),
+    "mlflow-files": MLFLOW_WRITER.replace(
+        "STORE_SETUP",
+        'os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"; uri = "file://" + os.path.join(folder, "mlruns")',
+    ),
     "trackio": """
         import os, sys
         folder, steps = sys.argv[1], int(sys.argv[2])
