@@ -39,6 +39,8 @@ class Scored:
     patience5: int | None = None
     gl5: int | None = None
     points: int = 0
+    flags: list[str] = field(default_factory=list)
+    """The flags shown beside the final verdict (the live path)."""
 
 
 def keras_patience(val: list[float], patience: int = 5) -> int | None:

@@ -152,6 +152,7 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
         patience5=patience5,
         gl5=gl5,
         points=len(val),
+        flags=sorted(str(kind) for kind in final.flags),
     )
 
 
