@@ -232,6 +232,39 @@ def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
     assert judged.verdict.onset_step is None
 
 
+def _slow_rise(seed: int, n: int = 60, onset: int = 25) -> dict[str, list[float]]:
+    """Validation decays to 0.3, then from ``onset`` climbs 0.4 of its noise per epoch (a small validation set)."""
+    rng = np.random.default_rng(seed)
+    epochs = np.arange(n, dtype=float)
+    train = (2.3 * np.exp(-epochs / 6.0) + 1e-3) * (1 + 0.01 * rng.standard_normal(n))
+    val = 0.3 + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, 0.004 * (epochs - onset), 0.0)
+    return {"train_loss": train.tolist(), "val_loss": (val + 0.01 * rng.standard_normal(n)).tolist()}
+
+
+def test_the_early_warning_comes_within_a_few_points_of_a_slow_rise_and_before_the_bell(tmp_path):
+    delays = []
+    for seed in range(8):
+        judged = judge(tmp_path / f"run{seed}", _slow_rise(seed))
+        warning, bell = judged.first("val-rising"), judged.first("overfitting")
+        assert warning is not None and bell is not None and warning.step < bell.step
+        delays.append(warning.step - 25)
+    # The trend since the best is what it asks for, not a level 3 noise deviations up (median 12 points).
+    assert 0 < np.median(delays) <= 9, delays
+
+
+def test_the_warning_mark_goes_when_validation_comes_back_down(tmp_path):
+    curves = _slow_rise(0, n=60, onset=25)
+    val = np.array(curves["val_loss"])
+    val[40:] = val[40:] - 0.004 * (np.arange(40, 60) - 25) + 0.004  # back to a little above its best, no new best
+    judged = judge(tmp_path / "run", {"train_loss": curves["train_loss"], "val_loss": val.tolist()})
+    assert judged.first("val-rising") is not None  # the alert stays in the log
+    assert "val-rising" not in judged.verdict.flags  # but the table no longer marks it
+    # The healthy noisy fixture: a bump late in the run does not leave it marked at the end.
+    monitor = Monitor(str(DATA / "torch"))
+    monitor.refresh()
+    assert "val-rising" not in monitor.verdict("noisy-7").flags
+
+
 # ---- scale-free, and the same judgement however the points arrive ---------------------------
 
 

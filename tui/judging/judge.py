@@ -189,15 +189,20 @@ class Judge:
         sigma = m.val.noise
         if not (val_range > 0 and _finite(rise, sigma) and sigma >= 0 and rise > 0):  # noise 0: a curve without any
             self._rise_streak = 0
+            flags.pop(Kind.VAL_RISING, None)
             return []
         train_held = self._train_held(m, train_range, rise / val_range)
         out: list[Raised] = []
-        warn = since >= t.warn_after and rise >= t.warn_z * sigma and rise >= t.warn_range * val_range and train_held
+        # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
+        trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
+        warn = since >= t.warn_after and trending and rise >= t.warn_range * val_range and train_held
         sloped = t.rise_slope_z <= 0 or (math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z)
         level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * sigma and sloped
         accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
         alarm = since > t.warn_after and rise >= t.rise_range * val_range and train_held and (level_test or accumulated)
         self._rise_streak = self._rise_streak + 1 if alarm else 0
+        if not warn:
+            flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
             return out  # nothing to say (most judgements of a long run: the reason is not even worded)
         reason = (

@@ -56,10 +56,12 @@ class Thresholds:
     cusum_clip: float = 3.0
     rise_confirm: int = 2
     """...at this many validation points in a row (the bell)."""
-    warn_z: float = 3.0
-    """val-rising (early warning, no bell): this many noise deviations above the best level..."""
+    warn_slope_z: float = 0.5
+    """val-rising (early warning, no bell): validation's slope since its best this many standard errors above
+    zero (a heads-up, far below the bell's bar: it is meant to come as early as a patience-5 stop)..."""
     warn_range: float = 0.01
-    """...and this fraction of the range, with at least ``warn_after`` points since the best."""
+    """...its recent median this fraction of the range above the best, with at least ``warn_after`` points
+    since the best."""
     warn_after: int = 3
     """Validation points since the best before val-rising may be raised."""
     spike_z: float = 8.0
