@@ -250,6 +250,9 @@ def test_the_early_warning_comes_within_a_few_points_of_a_slow_rise_and_before_t
         delays.append(warning.step - 25)
     # The trend since the best is what it asks for, not a level 3 noise deviations up (median 12 points).
     assert 0 < np.median(delays) <= 9, delays
+    # warn_z adds a level bar on top of the trend: set far above the rise, nothing warns before the bell.
+    strict = judge(tmp_path / "strict", _slow_rise(0), Thresholds(warn_z=100.0))
+    assert strict.first("val-rising") is None and strict.first("overfitting") is not None
 
 
 def test_the_warning_mark_goes_when_validation_comes_back_down(tmp_path):

@@ -195,7 +195,8 @@ class Judge:
         out: list[Raised] = []
         # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
         trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
-        warn = since >= t.warn_after and trending and rise >= t.warn_range * val_range and train_held
+        risen = rise >= t.warn_range * val_range and rise >= t.warn_z * sigma
+        warn = since >= t.warn_after and trending and risen and train_held
         sloped = t.rise_slope_z <= 0 or (math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z)
         level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * sigma and sloped
         accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range

@@ -61,7 +61,9 @@ class Thresholds:
     zero (a heads-up, far below the bell's bar: it is meant to come as early as a patience-5 stop)..."""
     warn_range: float = 0.01
     """...its recent median this fraction of the range above the best, with at least ``warn_after`` points
-    since the best."""
+    since the best..."""
+    warn_z: float = 0.0
+    """...and this many noise deviations above it (0: the trend and the range alone)."""
     warn_after: int = 3
     """Validation points since the best before val-rising may be raised."""
     spike_z: float = 8.0
