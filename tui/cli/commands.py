@@ -23,6 +23,7 @@ from tui.live.group import MonitorGroup, build_monitor
 from tui.live.monitor import Monitor, NewRun
 from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.notify import notification
+from tui.processes import end_process
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
 from tui.text import printable
@@ -252,12 +253,7 @@ class _AlertHook:
             try:
                 child.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.terminate()
-                try:
-                    child.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
+                end_process(child, grace=1)
 
     def __call__(self, alert: Alert) -> None:
         env = dict(

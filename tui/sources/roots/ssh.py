@@ -34,6 +34,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
+from tui.processes import end_process
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
 
 CONNECT_SECONDS = 10
@@ -175,13 +176,7 @@ class SshRoot(RemoteRoot):
         with contextlib.suppress(OSError):
             if master.stdin is not None:
                 master.stdin.close()
-        if master.poll() is None:
-            master.terminate()
-            try:
-                master.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                master.kill()
-                master.wait()
+        end_process(master, grace=2)
 
     def _drop(self, reason: str) -> None:
         """The connection failed under an operation: end it, so the next operation starts a new one."""
