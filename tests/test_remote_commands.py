@@ -16,27 +16,36 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, FIXTURE_RUNS
 from servers import S3Mirror, S3Server, Sshd
 
 from tui.app.app import LossWatchApp
 from tui.app.runs_table import RunRow
 from tui.live.demo import DemoJobs, Job
 from tui.live.group import MonitorGroup, build_monitor
+from tui.sources.roots import ssh as ssh_module
 from tui.sources.roots.parse import parse_root
 
 DEADLINE = 120.0
 
 
-@pytest.fixture
-def places(tmp_path: Path, s3: S3Server, sshd: Sshd) -> dict[str, str]:
-    """The fixture runs in three places: a local folder, a prefix in a bucket, a folder over ssh."""
-    logs = tmp_path / "logs"
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> dict[str, str]:
+    """The fixture runs in three places: a local folder, a prefix in a bucket, a folder over ssh.
+
+    Made once per module: no test writes to them."""
+    logs = tmp_path_factory.mktemp("places") / "logs"
     shutil.copytree(DATA / "torch", logs / "torch")
     shutil.copytree(DATA / "keras", logs / "keras")
-    bucket = s3.new_bucket()
-    s3.upload_tree(logs, bucket, "runs")
+    bucket = s3_server.new_bucket()
+    s3_server.upload_tree(logs, bucket, "runs")
     return {"local": str(logs), "s3": f"s3://{bucket}/runs", "ssh": f"lwtest:{logs}", "bucket": bucket}
+
+
+@pytest.fixture
+def places(uploaded: dict[str, str], s3: S3Server, sshd: Sshd) -> dict[str, str]:
+    """The three places, with this test's environment reaching the S3 server and the sshd."""
+    return uploaded
 
 
 def cli(*args: str, timeout: float = DEADLINE) -> subprocess.CompletedProcess:
@@ -114,6 +123,16 @@ class PlainWatch:
     def next(self, deadline: float) -> str:
         return self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
 
+    def quiet_for(self, seconds: float, deadline: float) -> list[str]:
+        """The lines that come until none has come for ``seconds``."""
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            try:
+                lines.append(self.lines.get(timeout=seconds))
+            except queue.Empty:
+                return lines
+        raise AssertionError(f"still printing after the deadline: {lines[-5:]}")
+
     def stop(self) -> str:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -130,7 +149,7 @@ def plain_events(line: str, prefixes: tuple[str, ...]) -> tuple:
 
 def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str, str]) -> None:
     prefixes = ("logs", places["bucket"], "lwtest")
-    runs = set(check_records(places["local"]))
+    runs = set(FIXTURE_RUNS)
     expected_local = None
     for roots, copies in (([places["local"]], 1), ([places["s3"]], 1), ([places["ssh"]], 1), (places_all(places), 3)):
         watch = PlainWatch("--poll", "1", *roots)
@@ -141,9 +160,9 @@ def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str
             while sum(1 for event in seen if event[1] == "new-run") < len(runs) * copies:
                 seen.append(plain_events(watch.next(deadline), prefixes))
             if expected_local is None:
-                time.sleep(3)  # the local reference: let its first round finish printing
-                while not watch.lines.empty():
-                    seen.append(plain_events(watch.lines.get(), prefixes))
+                # The local reference: its first round prints its alerts right after the new runs, in one go;
+                # it is over once nothing more comes for a second.
+                seen += [plain_events(line, prefixes) for line in watch.quiet_for(1.0, deadline)]
                 expected_local = sorted(seen)
                 assert {event[0] for event in seen} == runs
                 assert any(event[1] == "overfitting" for event in seen)
@@ -185,7 +204,7 @@ def comparable(row: RunRow) -> tuple:
 
 
 async def test_the_tui_shows_the_same_table_everywhere(places: dict[str, str]) -> None:
-    runs = check_records(places["local"])
+    runs = FIXTURE_RUNS
     tables = {}
     for key, roots in (("local", [places["local"]]), ("s3", [places["s3"]]), ("ssh", [places["ssh"]])):
         monitor = build_monitor([parse_root(root) for root in roots])
@@ -271,7 +290,7 @@ def test_an_unreachable_host_is_one_line_and_the_other_roots_go_on(places: dict[
 
 
 async def test_the_tui_status_line_names_an_unreachable_root_while_others_update(places: dict[str, str]) -> None:
-    runs = check_records(places["local"])
+    runs = FIXTURE_RUNS
     group = build_monitor([parse_root(places["local"]), parse_root("lwdead:/runs")])
     app = LossWatchApp(group, bell=False, poll_seconds=1)
     async with app.run_test(size=(200, 50)):
@@ -306,9 +325,15 @@ def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_pat
     )
 
 
-async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(places: dict[str, str]) -> None:
-    """lwslow accepts the connection and never answers: its watcher waits, the local root and the keys do not."""
-    runs = check_records(places["local"])
+async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(
+    places: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lwslow accepts the connection and never answers: its watcher waits, the local root and the keys do not.
+
+    ssh gives up after its ConnectTimeout: 5 s here instead of 10, still well after the local runs show."""
+    options = tuple((name, "5" if name == "ConnectTimeout" else value) for name, value in ssh_module._OPTIONS)
+    monkeypatch.setattr(ssh_module, "_OPTIONS", options)
+    runs = FIXTURE_RUNS
     group = build_monitor([parse_root(places["local"]), parse_root("lwslow:/runs")])
     assert isinstance(group, MonitorGroup)
     slow = group.monitors[1].root
