@@ -55,6 +55,36 @@ def cli(*args: str, timeout: float = DEADLINE) -> subprocess.CompletedProcess:
     )
 
 
+def clis(*commands: list[str]) -> list[subprocess.CompletedProcess]:
+    """Each ``losswatch ARGS`` in its own process, all at once (while one waits on a server, another computes)."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tui", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for args in commands
+    ]
+    done = []
+    try:
+        for args, process in zip(commands, processes):
+            stdout, stderr = process.communicate(timeout=DEADLINE)
+            done.append(subprocess.CompletedProcess(args, process.returncode, stdout, stderr))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    return done
+
+
+def everywhere(places: dict[str, str]) -> list[list[str]]:
+    """The roots of each comparison: local alone, the bucket alone, over ssh alone, and all three at once."""
+    return [[places["local"]], [places["s3"]], [places["ssh"]], places_all(places)]
+
+
 def unprefixed(name: str, prefixes: tuple[str, ...]) -> str:
     for prefix in prefixes:
         if name.startswith(prefix + ":"):
@@ -62,36 +92,33 @@ def unprefixed(name: str, prefixes: tuple[str, ...]) -> str:
     return name
 
 
-def check_records(*roots: str) -> dict[str, dict]:
-    done = cli("check", "--json", *roots)
+def check_records(done: subprocess.CompletedProcess) -> dict[str, dict]:
     assert done.returncode == 1, done.stderr  # the fixtures hold overfitting and diverging runs
     return {record.pop("run"): record for record in json.loads(done.stdout)}
 
 
 def test_check_gives_the_same_runs_verdicts_and_values_everywhere(places: dict[str, str]) -> None:
-    local = check_records(places["local"])
+    local, s3, ssh, mixed = map(check_records, clis(*(["check", "--json", *roots] for roots in everywhere(places))))
     assert len(local) == 6
-    assert check_records(places["s3"]) == local
-    assert check_records(places["ssh"]) == local
-    mixed = check_records(places["local"], places["s3"], places["ssh"])
+    assert s3 == local
+    assert ssh == local
     assert set(mixed) == {f"{source}:{run}" for source in ("logs", places["bucket"], "lwtest") for run in local}
     for name, record in mixed.items():
         assert record == local[name.split(":", 1)[1]]
 
 
 def test_replay_gives_the_same_alerts_everywhere(places: dict[str, str]) -> None:
-    def alerts(*roots: str) -> list[tuple]:
-        done = cli("replay", "--json", *roots)
+    def alerts(done: subprocess.CompletedProcess) -> list[tuple]:
         assert done.returncode == 0, done.stderr
         records = [json.loads(line) for line in done.stdout.splitlines()]
         prefixes = ("logs", places["bucket"], "lwtest")
         return sorted((unprefixed(r["run"], prefixes), r["step"], r["kind"], r["tag"], r["reason"]) for r in records)
 
-    local = alerts(places["local"])
+    local, s3, ssh, mixed = map(alerts, clis(*(["replay", "--json", *roots] for roots in everywhere(places))))
     assert any(kind == "overfitting" for _, _, kind, _, _ in local)
-    assert alerts(places["s3"]) == local
-    assert alerts(places["ssh"]) == local
-    assert alerts(places["local"], places["s3"], places["ssh"]) == sorted(local * 3)
+    assert s3 == local
+    assert ssh == local
+    assert mixed == sorted(local * 3)
 
 
 class PlainWatch:
@@ -151,11 +178,13 @@ def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str
     prefixes = ("logs", places["bucket"], "lwtest")
     runs = set(FIXTURE_RUNS)
     expected_local = None
-    for roots, copies in (([places["local"]], 1), ([places["s3"]], 1), ([places["ssh"]], 1), (places_all(places), 3)):
-        watch = PlainWatch("--poll", "1", *roots)
-        try:
+    watches: list[PlainWatch] = []
+    try:
+        for roots in everywhere(places):  # all at once; each one's lines wait on its own queue
+            watches.append(PlainWatch("--poll", "1", *roots))
+        deadline = time.monotonic() + DEADLINE
+        for watch, copies in zip(watches, (1, 1, 1, 3)):
             seen: list[tuple] = []
-            deadline = time.monotonic() + DEADLINE
             # New runs come first, each with the alerts of its first read; wait for every run's line.
             while sum(1 for event in seen if event[1] == "new-run") < len(runs) * copies:
                 seen.append(plain_events(watch.next(deadline), prefixes))
@@ -171,7 +200,8 @@ def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str
             while len(seen) < len(expected):
                 seen.append(plain_events(watch.next(deadline), prefixes))
             assert sorted(seen) == expected
-        finally:
+    finally:
+        for watch in watches:
             watch.stop()
 
 
@@ -306,17 +336,14 @@ async def test_the_tui_status_line_names_an_unreachable_root_while_others_update
 
 
 def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_path: Path) -> None:
-    def rows(*roots: str) -> list[str]:
-        output = tmp_path / f"export-{len(list(tmp_path.iterdir()))}.csv"
-        done = cli("export", *roots, "-o", str(output))
+    outputs = [tmp_path / f"export-{i}.csv" for i in range(4)]
+    exports = clis(*(["export", *roots, "-o", str(out)] for roots, out in zip(everywhere(places), outputs)))
+    for done in exports:
         assert done.returncode == 0, done.stderr
-        return output.read_text().splitlines()
-
-    local = rows(places["local"])
+    local, s3, ssh, mixed = (out.read_text().splitlines() for out in outputs)
     assert len(local) > 1000
-    assert rows(places["s3"]) == local
-    assert rows(places["ssh"]) == local
-    mixed = rows(places["local"], places["s3"], places["ssh"])
+    assert s3 == local
+    assert ssh == local
     header, body = mixed[0], mixed[1:]
     assert header == local[0]
     prefixes = ("logs", places["bucket"], "lwtest")
