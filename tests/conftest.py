@@ -274,8 +274,8 @@ def run_main(*args: str, columns: int | None = None) -> subprocess.CompletedProc
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(args))
-            except SystemExit as exit:  # argparse: --help, or arguments it refuses
-                code = 0 if exit.code is None else exit.code
+            except SystemExit as stop:  # argparse: --help, or arguments it refuses
+                code = 0 if stop.code is None else stop.code
     finally:
         os.environ.pop("COLUMNS", None)
         if before is not None:
