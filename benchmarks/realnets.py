@@ -182,10 +182,13 @@ def load(data_dir: str = DATA) -> tuple[dict, dict, dict]:
     """(about, records by name, curves by name) as stored."""
     with open(os.path.join(data_dir, "realnets.json")) as handle:
         stored = json.load(handle)
-    z = np.load(os.path.join(data_dir, "realnets.npz"))
+    with np.load(os.path.join(data_dir, "realnets.npz")) as z:
+        arrays = {key: z[key] for key in z.files}  # each array unzipped once (z[key] unzips it on every access)
     curves = {}
-    for i, name in enumerate(z["names"].tolist()):
-        curves[name] = {k: z[k][z[k + "_off"][i] : z[k + "_off"][i + 1]] for k in EPOCH_CURVES + BATCH_CURVES}
+    for i, name in enumerate(arrays["names"].tolist()):
+        curves[name] = {
+            k: arrays[k][arrays[k + "_off"][i] : arrays[k + "_off"][i + 1]].copy() for k in EPOCH_CURVES + BATCH_CURVES
+        }
     return stored["about"], stored["runs"], curves
 
 

@@ -259,6 +259,34 @@ def run_cli(
     )
 
 
+def run_main(*args: str, columns: int | None = None) -> subprocess.CompletedProcess:
+    """``losswatch ARGS`` in this process (``tui.cli.main.main``), for tests of what a command prints rather
+    than of the process (signals, exit of a whole interpreter, dropped file permissions: those use
+    ``run_cli``). Output is taken as from a pipe: not a terminal, UTF-8 that refuses what UTF-8 cannot
+    encode, read back with universal newlines; ``columns`` sets COLUMNS meanwhile."""
+    from tui.cli.main import main
+
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True) for _ in range(2))
+    before = os.environ.pop("COLUMNS", None)
+    if columns is not None:
+        os.environ["COLUMNS"] = str(columns)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as stop:  # argparse: --help, or arguments it refuses
+                code = 0 if stop.code is None else stop.code
+    finally:
+        os.environ.pop("COLUMNS", None)
+        if before is not None:
+            os.environ["COLUMNS"] = before
+
+    def text(stream: io.TextIOWrapper) -> str:
+        return io.TextIOWrapper(io.BytesIO(stream.buffer.getvalue()), encoding="utf-8").read()
+
+    return subprocess.CompletedProcess(["losswatch", *args], code, text(out), text(err))
+
+
 def use_kernel(module: object, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run ``module``'s loops compiled (skipped where no C compiler built them) or as its Python reference."""
     if not compiled:

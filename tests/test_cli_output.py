@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, FIXTURE_RUNS, frame, refused, run_cli, scalar_event, scalar_run
+from conftest import DATA, FIXTURE_RUNS, frame, refused, run_cli, run_main, scalar_event, scalar_run
 
 from tui.cli.commands import format_alert
 from tui.judging.engine import Alert
@@ -19,7 +19,7 @@ from tui.judging.smoothing import Smoothed
 
 
 def test_check_fits_80_columns_with_at_most_3_lines_per_run():
-    result = run_cli("check", str(DATA), columns=80)
+    result = run_main("check", str(DATA), columns=80)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80, "\n".join(lines)
@@ -35,8 +35,8 @@ def test_check_fits_80_columns_with_at_most_3_lines_per_run():
 
 
 def test_check_uses_more_columns_when_given_more():
-    wide = run_cli("check", str(DATA), columns=160).stdout
-    narrow = run_cli("check", str(DATA), columns=80).stdout
+    wide = run_main("check", str(DATA), columns=160).stdout
+    narrow = run_main("check", str(DATA), columns=80).stdout
     assert "train" in wide.splitlines()[0] and "train" not in narrow.splitlines()[0]
     assert max(len(line) for line in wide.splitlines()) > 80
 
@@ -48,7 +48,7 @@ def test_check_json_gives_raw_and_smoothed_values_and_flags_with_reasons(tmp_pat
     train = [2.0, 1.5, 1.2, 1.0, 0.9, 0.85, 0.8, 0.78]
     val = [2.1, 1.7, 1.4, 1.3, 1.25, 1.5, 1.3, 1.6]
     scalar_run(tmp_path / "r", {"loss": train, "val_loss": val})
-    result = run_cli("check", str(tmp_path), "--json")
+    result = run_main("check", str(tmp_path), "--json")
     record = json.loads(result.stdout)[0]
     assert record["train"] == pytest.approx(train[-1], rel=1e-6)  # the last point, as logged
     assert record["val"] == pytest.approx(val[-1], rel=1e-6)
@@ -66,7 +66,7 @@ def test_check_json_store_flags_have_reasons(tmp_path: Path):
     run.mkdir()
     (run / "events.out.tfevents.1.junk").write_bytes(bytes(range(256)) * 20)
     scalar_run(tmp_path / "ok", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
-    records = {r["run"]: r for r in json.loads(run_cli("check", str(tmp_path), "--json").stdout)}
+    records = {r["run"]: r for r in json.loads(run_main("check", str(tmp_path), "--json").stdout)}
     (flag,) = records["junk"]["flags"]
     assert flag["name"] == "damaged" and "no data could be read" in flag["reason"]
 
@@ -74,7 +74,7 @@ def test_check_json_store_flags_have_reasons(tmp_path: Path):
 def test_readme_documents_every_check_json_key():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     keys = set()
-    for record in json.loads(run_cli("check", str(DATA), "--json").stdout):
+    for record in json.loads(run_main("check", str(DATA), "--json").stdout):
         keys |= set(record)
         for layer in record.get("layers", []):
             keys |= {f"layers.{key}" for key in layer}
@@ -120,7 +120,7 @@ def test_a_folder_of_only_unreadable_files_is_not_all_fine(tmp_path: Path):
     run = tmp_path / "junk"
     run.mkdir()
     (run / "events.out.tfevents.1.junk").write_bytes(bytes(range(256)) * 20)
-    result = run_cli("check", str(tmp_path))
+    result = run_main("check", str(tmp_path))
     assert result.returncode == 2 and "nothing could be read" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -138,7 +138,7 @@ def test_a_bad_tag_regex_is_one_line_and_exit_2(command: list[str]):
 
 
 def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
-    result = run_cli("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
+    result = run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
     assert result.returncode == 2 and "no runs" in result.stderr
     assert not (tmp_path / "out.csv").exists()
 
@@ -157,10 +157,10 @@ def test_a_mistyped_command_is_named():
 
 
 def test_help_lists_exit_codes_and_hook_variables():
-    check = run_cli("check", "--help").stdout
+    check = run_main("check", "--help").stdout
     assert "exit codes" in check and "130" in check
     assert "needs attention" in check
-    watch = run_cli("watch", "--help").stdout
+    watch = run_main("watch", "--help").stdout
     assert "LOSSWATCH_TAG" in " ".join(watch.split())
 
 
@@ -168,11 +168,11 @@ def test_help_lists_exit_codes_and_hook_variables():
 
 
 def test_replay_is_in_step_order_or_by_run():
-    merged = [json.loads(line) for line in run_cli("replay", str(DATA / "torch"), "--json").stdout.splitlines()]
+    merged = [json.loads(line) for line in run_main("replay", str(DATA / "torch"), "--json").stdout.splitlines()]
     steps = [line["step"] for line in merged]
     assert steps == sorted(steps)
     by_run = [
-        json.loads(line) for line in run_cli("replay", str(DATA / "torch"), "--json", "--by-run").stdout.splitlines()
+        json.loads(line) for line in run_main("replay", str(DATA / "torch"), "--json", "--by-run").stdout.splitlines()
     ]
     runs = [line["run"] for line in by_run]
     assert runs == sorted(runs)  # grouped
@@ -190,7 +190,7 @@ def test_nan_run_json_stays_valid(tmp_path: Path):
     path = scalar_run(tmp_path / "nan", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.0, 0.9, 0.8]})
     with open(path, "ab") as handle:
         handle.write(frame(scalar_event("loss", 3, math.nan, 1003.0)))
-    record = json.loads(run_cli("check", str(tmp_path), "--json").stdout)[0]
+    record = json.loads(run_main("check", str(tmp_path), "--json").stdout)[0]
     assert math.isnan(record["train"])
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA, FIXTURE_RUNS, REAL_BYTES, REAL_FILE, SPANS, run_cli, scalar_run
+from conftest import DATA, FIXTURE_RUNS, REAL_BYTES, REAL_FILE, SPANS, run_cli, run_main, scalar_run
 
 from tui.cli.main import main
 
@@ -68,22 +68,22 @@ def test_check_table_on_healthy_run_exits_zero():
 
 
 def test_missing_folder_is_one_sentence_exit_2(tmp_path: Path):
-    result = run_cli("check", str(tmp_path / "nope"))
+    result = run_main("check", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert result.stderr.strip().endswith("no such folder")
     assert "Traceback" not in result.stderr
 
 
 def test_empty_folder_exit_2(tmp_path: Path):
-    result = run_cli("check", str(tmp_path))
+    result = run_main("check", str(tmp_path))
     assert result.returncode == 2
     assert "no runs" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_nan_values_give_valid_json_and_diverging(tmp_path: Path):
     scalar_run(tmp_path / "nan", {"loss": [1.0, 0.8, 0.6, float("nan")], "val_loss": [1.0, 0.9, 0.8, float("inf")]})
-    assert main(["check", str(tmp_path), "--json"]) == 1
-    result = run_cli("check", str(tmp_path), "--json")
+    result = run_main("check", str(tmp_path), "--json")
+    assert result.returncode == 1
     record = json.loads(result.stdout)[0]
     assert record["verdict"] == "diverging"
     assert math.isnan(record["train"]) or math.isinf(record["val"])
@@ -92,15 +92,15 @@ def test_nan_values_give_valid_json_and_diverging(tmp_path: Path):
 def test_config_file_is_used_and_named(tmp_path: Path):
     scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     (tmp_path / "losswatch.toml").write_text("[verdicts]\nmin_points = 2\n")
-    result = run_cli("check", str(tmp_path))
+    result = run_main("check", str(tmp_path))
     assert "losswatch.toml" in result.stderr
     (tmp_path / "losswatch.toml").write_text("[verdicts]\nno_such_knob = 2\n")
-    result = run_cli("check", str(tmp_path))
+    result = run_main("check", str(tmp_path))
     assert result.returncode == 2 and "unknown setting" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_replay_json_lines(tmp_path: Path):
-    result = run_cli("replay", str(DATA / "torch"), "--json")
+    result = run_main("replay", str(DATA / "torch"), "--json")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert all(set(line) == {"run", "step", "kind", "tag", "reason"} for line in lines)
@@ -150,16 +150,12 @@ def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
     blob = bytearray(REAL_BYTES)
     blob[SPANS[10][0] + 20] ^= 0xFF
     (run / REAL_FILE.name).write_bytes(bytes(blob))
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
-    )
+    result = run_main("check", str(tmp_path), "--json")
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr
     record = json.loads(result.stdout)[0]
     assert record["damaged"] is True and record["skipped_records"] == 1
     assert {"name": "damaged", "reason": "skipped 1 damaged record(s); everything else was read"} in record["flags"]
-    table = subprocess.run(
-        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
-    )
+    table = run_main("check", str(tmp_path))
     assert "skipped 1 damaged record" in table.stdout
 
 
@@ -168,15 +164,11 @@ def test_check_says_when_a_file_ends_in_part_of_a_record(tmp_path: Path):
     run.mkdir()
     cut = SPANS[-1][0] + 5  # five bytes into the last record
     (run / REAL_FILE.name).write_bytes(REAL_BYTES[:cut])
-    table = subprocess.run(
-        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
-    )
+    table = run_main("check", str(tmp_path))
     assert "Traceback" not in table.stderr
     assert "cut: 5 byte(s) at the end of its event files are not a whole record" in table.stdout
     assert "damaged" not in table.stdout  # a record still being written is not damage
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
-    )
+    result = run_main("check", str(tmp_path), "--json")
     assert json.loads(result.stdout)[0]["incomplete_bytes"] == 5
 
 
@@ -184,9 +176,7 @@ def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(
     run = tmp_path / "junk"
     run.mkdir()
     (run / "events.out.tfevents.1.junk").write_bytes(random.Random(0).randbytes(5000))
-    table = subprocess.run(
-        [sys.executable, "-m", "tui", "check", str(tmp_path)], capture_output=True, text=True, timeout=120
-    )
+    table = run_main("check", str(tmp_path))
     assert "Traceback" not in table.stderr
     assert "no data could be read: not a TensorBoard event file" in table.stdout
     assert "0 damaged" not in table.stdout and "everything else was read" not in table.stdout
@@ -200,14 +190,10 @@ def test_nan_and_inf_everywhere_never_crash(tmp_path: Path):
         ["replay", str(tmp_path), "--json"],
         ["export", str(tmp_path), "-o", str(tmp_path / "x.csv")],
     ):
-        result = subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=120)
+        result = run_main(*args)
         assert result.returncode in (0, 1), (args, result.stderr)
         assert "Traceback" not in result.stderr
-    record = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
-        ).stdout
-    )[0]
+    record = json.loads(run_main("check", str(tmp_path), "--json").stdout)[0]
     assert record["verdict"] == "diverging"
 
 
@@ -229,10 +215,6 @@ def test_hostile_names_are_inert_in_check_output(tmp_path: Path):
         assert "\x1b" not in out  # no escape sequence reaches the terminal
         assert "\\x1b[31m" in out or "\\\\x1b[31m" in out
         assert "bad\\xff\\xfename" in out or "bad\\\\xff\\\\xfename" in out
-    records = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "tui", "check", str(tmp_path), "--json"], capture_output=True, text=True, timeout=120
-        ).stdout
-    )
+    records = json.loads(out)  # the --json output, the loop's last
     assert "[bold]x[/]" in {r["run"] for r in records}
     assert "new\\nline" in {r["run"] for r in records}

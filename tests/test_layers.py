@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
-from conftest import DATA
+from conftest import DATA, run_main
 
 from tui.judging.layers import layer_reports, percentiles, wasserstein, zero_fraction
 from tui.judging.thresholds import Thresholds
@@ -61,12 +59,7 @@ def test_dead_relu_activations_are_flagged():
 
 
 def test_check_json_has_layers():
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "check", str(DATA / "torch"), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_main("check", str(DATA / "torch"), "--json")
     records = {r["run"]: r for r in json.loads(result.stdout)}
     layers = {layer["tag"]: layer for layer in records["frozen-7"]["layers"]}
     assert layers["weights/layer0"]["static"] is True

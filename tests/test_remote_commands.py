@@ -16,27 +16,36 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, FIXTURE_RUNS
 from servers import S3Mirror, S3Server, Sshd
 
 from tui.app.app import LossWatchApp
 from tui.app.runs_table import RunRow
 from tui.live.demo import DemoJobs, Job
 from tui.live.group import MonitorGroup, build_monitor
+from tui.sources.roots import ssh as ssh_module
 from tui.sources.roots.parse import parse_root
 
 DEADLINE = 120.0
 
 
-@pytest.fixture
-def places(tmp_path: Path, s3: S3Server, sshd: Sshd) -> dict[str, str]:
-    """The fixture runs in three places: a local folder, a prefix in a bucket, a folder over ssh."""
-    logs = tmp_path / "logs"
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> dict[str, str]:
+    """The fixture runs in three places: a local folder, a prefix in a bucket, a folder over ssh.
+
+    Made once per module: no test writes to them."""
+    logs = tmp_path_factory.mktemp("places") / "logs"
     shutil.copytree(DATA / "torch", logs / "torch")
     shutil.copytree(DATA / "keras", logs / "keras")
-    bucket = s3.new_bucket()
-    s3.upload_tree(logs, bucket, "runs")
+    bucket = s3_server.new_bucket()
+    s3_server.upload_tree(logs, bucket, "runs")
     return {"local": str(logs), "s3": f"s3://{bucket}/runs", "ssh": f"lwtest:{logs}", "bucket": bucket}
+
+
+@pytest.fixture
+def places(uploaded: dict[str, str], s3: S3Server, sshd: Sshd) -> dict[str, str]:
+    """The three places, with this test's environment reaching the S3 server and the sshd."""
+    return uploaded
 
 
 def cli(*args: str, timeout: float = DEADLINE) -> subprocess.CompletedProcess:
@@ -46,6 +55,36 @@ def cli(*args: str, timeout: float = DEADLINE) -> subprocess.CompletedProcess:
     )
 
 
+def clis(*commands: list[str]) -> list[subprocess.CompletedProcess]:
+    """Each ``losswatch ARGS`` in its own process, all at once (while one waits on a server, another computes)."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tui", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for args in commands
+    ]
+    done = []
+    try:
+        for args, process in zip(commands, processes):
+            stdout, stderr = process.communicate(timeout=DEADLINE)
+            done.append(subprocess.CompletedProcess(args, process.returncode, stdout, stderr))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    return done
+
+
+def everywhere(places: dict[str, str]) -> list[list[str]]:
+    """The roots of each comparison: local alone, the bucket alone, over ssh alone, and all three at once."""
+    return [[places["local"]], [places["s3"]], [places["ssh"]], places_all(places)]
+
+
 def unprefixed(name: str, prefixes: tuple[str, ...]) -> str:
     for prefix in prefixes:
         if name.startswith(prefix + ":"):
@@ -53,36 +92,33 @@ def unprefixed(name: str, prefixes: tuple[str, ...]) -> str:
     return name
 
 
-def check_records(*roots: str) -> dict[str, dict]:
-    done = cli("check", "--json", *roots)
+def check_records(done: subprocess.CompletedProcess) -> dict[str, dict]:
     assert done.returncode == 1, done.stderr  # the fixtures hold overfitting and diverging runs
     return {record.pop("run"): record for record in json.loads(done.stdout)}
 
 
 def test_check_gives_the_same_runs_verdicts_and_values_everywhere(places: dict[str, str]) -> None:
-    local = check_records(places["local"])
+    local, s3, ssh, mixed = map(check_records, clis(*(["check", "--json", *roots] for roots in everywhere(places))))
     assert len(local) == 6
-    assert check_records(places["s3"]) == local
-    assert check_records(places["ssh"]) == local
-    mixed = check_records(places["local"], places["s3"], places["ssh"])
+    assert s3 == local
+    assert ssh == local
     assert set(mixed) == {f"{source}:{run}" for source in ("logs", places["bucket"], "lwtest") for run in local}
     for name, record in mixed.items():
         assert record == local[name.split(":", 1)[1]]
 
 
 def test_replay_gives_the_same_alerts_everywhere(places: dict[str, str]) -> None:
-    def alerts(*roots: str) -> list[tuple]:
-        done = cli("replay", "--json", *roots)
+    def alerts(done: subprocess.CompletedProcess) -> list[tuple]:
         assert done.returncode == 0, done.stderr
         records = [json.loads(line) for line in done.stdout.splitlines()]
         prefixes = ("logs", places["bucket"], "lwtest")
         return sorted((unprefixed(r["run"], prefixes), r["step"], r["kind"], r["tag"], r["reason"]) for r in records)
 
-    local = alerts(places["local"])
+    local, s3, ssh, mixed = map(alerts, clis(*(["replay", "--json", *roots] for roots in everywhere(places))))
     assert any(kind == "overfitting" for _, _, kind, _, _ in local)
-    assert alerts(places["s3"]) == local
-    assert alerts(places["ssh"]) == local
-    assert alerts(places["local"], places["s3"], places["ssh"]) == sorted(local * 3)
+    assert s3 == local
+    assert ssh == local
+    assert mixed == sorted(local * 3)
 
 
 class PlainWatch:
@@ -114,6 +150,16 @@ class PlainWatch:
     def next(self, deadline: float) -> str:
         return self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
 
+    def quiet_for(self, seconds: float, deadline: float) -> list[str]:
+        """The lines that come until none has come for ``seconds``."""
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            try:
+                lines.append(self.lines.get(timeout=seconds))
+            except queue.Empty:
+                return lines
+        raise AssertionError(f"still printing after the deadline: {lines[-5:]}")
+
     def stop(self) -> str:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -130,20 +176,22 @@ def plain_events(line: str, prefixes: tuple[str, ...]) -> tuple:
 
 def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str, str]) -> None:
     prefixes = ("logs", places["bucket"], "lwtest")
-    runs = set(check_records(places["local"]))
+    runs = set(FIXTURE_RUNS)
     expected_local = None
-    for roots, copies in (([places["local"]], 1), ([places["s3"]], 1), ([places["ssh"]], 1), (places_all(places), 3)):
-        watch = PlainWatch("--poll", "1", *roots)
-        try:
+    watches: list[PlainWatch] = []
+    try:
+        for roots in everywhere(places):  # all at once; each one's lines wait on its own queue
+            watches.append(PlainWatch("--poll", "1", *roots))
+        deadline = time.monotonic() + DEADLINE
+        for watch, copies in zip(watches, (1, 1, 1, 3)):
             seen: list[tuple] = []
-            deadline = time.monotonic() + DEADLINE
             # New runs come first, each with the alerts of its first read; wait for every run's line.
             while sum(1 for event in seen if event[1] == "new-run") < len(runs) * copies:
                 seen.append(plain_events(watch.next(deadline), prefixes))
             if expected_local is None:
-                time.sleep(3)  # the local reference: let its first round finish printing
-                while not watch.lines.empty():
-                    seen.append(plain_events(watch.lines.get(), prefixes))
+                # The local reference: its first round prints its alerts right after the new runs, in one go;
+                # it is over once nothing more comes for a second.
+                seen += [plain_events(line, prefixes) for line in watch.quiet_for(1.0, deadline)]
                 expected_local = sorted(seen)
                 assert {event[0] for event in seen} == runs
                 assert any(event[1] == "overfitting" for event in seen)
@@ -152,7 +200,8 @@ def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str
             while len(seen) < len(expected):
                 seen.append(plain_events(watch.next(deadline), prefixes))
             assert sorted(seen) == expected
-        finally:
+    finally:
+        for watch in watches:
             watch.stop()
 
 
@@ -185,7 +234,7 @@ def comparable(row: RunRow) -> tuple:
 
 
 async def test_the_tui_shows_the_same_table_everywhere(places: dict[str, str]) -> None:
-    runs = check_records(places["local"])
+    runs = FIXTURE_RUNS
     tables = {}
     for key, roots in (("local", [places["local"]]), ("s3", [places["s3"]]), ("ssh", [places["ssh"]])):
         monitor = build_monitor([parse_root(root) for root in roots])
@@ -271,7 +320,7 @@ def test_an_unreachable_host_is_one_line_and_the_other_roots_go_on(places: dict[
 
 
 async def test_the_tui_status_line_names_an_unreachable_root_while_others_update(places: dict[str, str]) -> None:
-    runs = check_records(places["local"])
+    runs = FIXTURE_RUNS
     group = build_monitor([parse_root(places["local"]), parse_root("lwdead:/runs")])
     app = LossWatchApp(group, bell=False, poll_seconds=1)
     async with app.run_test(size=(200, 50)):
@@ -287,17 +336,14 @@ async def test_the_tui_status_line_names_an_unreachable_root_while_others_update
 
 
 def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_path: Path) -> None:
-    def rows(*roots: str) -> list[str]:
-        output = tmp_path / f"export-{len(list(tmp_path.iterdir()))}.csv"
-        done = cli("export", *roots, "-o", str(output))
+    outputs = [tmp_path / f"export-{i}.csv" for i in range(4)]
+    exports = clis(*(["export", *roots, "-o", str(out)] for roots, out in zip(everywhere(places), outputs)))
+    for done in exports:
         assert done.returncode == 0, done.stderr
-        return output.read_text().splitlines()
-
-    local = rows(places["local"])
+    local, s3, ssh, mixed = (out.read_text().splitlines() for out in outputs)
     assert len(local) > 1000
-    assert rows(places["s3"]) == local
-    assert rows(places["ssh"]) == local
-    mixed = rows(places["local"], places["s3"], places["ssh"])
+    assert s3 == local
+    assert ssh == local
     header, body = mixed[0], mixed[1:]
     assert header == local[0]
     prefixes = ("logs", places["bucket"], "lwtest")
@@ -306,9 +352,15 @@ def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_pat
     )
 
 
-async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(places: dict[str, str]) -> None:
-    """lwslow accepts the connection and never answers: its watcher waits, the local root and the keys do not."""
-    runs = check_records(places["local"])
+async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(
+    places: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lwslow accepts the connection and never answers: its watcher waits, the local root and the keys do not.
+
+    ssh gives up after its ConnectTimeout: 5 s here instead of 10, still well after the local runs show."""
+    options = tuple((name, "5" if name == "ConnectTimeout" else value) for name, value in ssh_module._OPTIONS)
+    monkeypatch.setattr(ssh_module, "_OPTIONS", options)
+    runs = FIXTURE_RUNS
     group = build_monitor([parse_root(places["local"]), parse_root("lwslow:/runs")])
     assert isinstance(group, MonitorGroup)
     slow = group.monitors[1].root

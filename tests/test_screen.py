@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -230,6 +231,10 @@ async def test_footer_at_80_columns_shows_every_key():
     app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        # Textual fills the footer with the keys a few messages after start-up: on a busy machine, after the pause.
+        deadline = time.monotonic() + 10
+        while not screen_lines(app)[-1].strip() and time.monotonic() < deadline:
+            await pilot.pause(0.05)
         footer = screen_lines(app)[-1]
         for key in ("q quit", "? help", "/ filter", "s sort", "c compare", "x ", "l log", "[]", "h hist"):
             assert key in footer, (key, footer)

@@ -230,9 +230,9 @@ def _patterns(args) -> None:
             raise UsageError(f"{option} {pattern!r} is not a valid regular expression: {error}") from None
 
 
-def _thresholds(args, out=sys.stderr):
+def _thresholds(args):
     thresholds, path = load_thresholds(_config_folder(args.logdir), args.settings)
-    print(f"losswatch: config {path or 'defaults (no losswatch.toml)'}", file=out)
+    print(f"losswatch: config {path or 'defaults (no losswatch.toml)'}", file=sys.stderr)
     return thresholds
 
 
