@@ -11,6 +11,8 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("tui._scan", ["tui/_scan.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"])
+        Extension("tui._scan", ["tui/_scan.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"]),
+        # trainer_state.json's log history (reference: the general JSON path, tui/sources/jsontext.py)
+        Extension("tui._logjson", ["tui/_logjson.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"]),
     ]
 )

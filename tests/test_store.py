@@ -6,6 +6,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import file_version_event, scalar_event, scalar_run, write_records
 
 from tui.live.monitor import Monitor
@@ -29,6 +30,28 @@ def test_memory_per_scalar_point_is_at_most_24_bytes():
     assert len(series) == n
     assert series.nbytes <= 24 * n
     assert (after - before) / n <= 24.5  # the arrays plus a few small objects
+
+
+def test_a_bulk_load_is_kept_as_it_comes_and_cannot_change_after():
+    """A first read's million points are not copied again; the reader can no longer write into them, and a
+    slice of a bigger array is copied (keeping it would keep the whole array alive)."""
+    n = 100_000
+    steps, walls, values = np.arange(n, dtype=np.int64), np.full(n, 5.0), np.linspace(0.0, 1.0, n)
+    series = Series()
+    series.extend(steps, walls, values)
+    kept_steps, kept_values, kept_walls = series.arrays()
+    assert kept_steps is steps and kept_values is values and kept_walls is walls
+    with pytest.raises(ValueError):
+        values[0] = 7.0
+    bigger = np.arange(2 * n, dtype=np.int64)
+    sliced = Series()
+    sliced.extend(bigger[:n], np.full(n, 1.0), np.zeros(n, dtype=np.float32))
+    held, zeros, _ = sliced.arrays()
+    assert not np.shares_memory(held, bigger) and zeros.dtype == np.float64
+    bigger[0] = 99
+    assert held[0] == 0
+    sliced.extend(np.arange(n, 2 * n), np.ones(n), np.ones(n))  # a second bulk load joins the first
+    assert sliced.arrays()[0].tolist() == list(range(2 * n))
 
 
 def test_appends_are_visible_and_ordered():

@@ -1,6 +1,7 @@
-"""The optional compiled module built from ``tui/_scan.c``, for whichever layer has a loop in it.
+"""The optional compiled modules built from ``tui/_scan.c`` (for whichever layer has a loop in it) and
+``tui/_logjson.c`` (JSON log histories).
 
-``pip install`` compiles it where a C compiler exists; elsewhere every caller falls back to its plain
+``pip install`` compiles them where a C compiler exists; elsewhere every caller falls back to its plain
 Python reference (same results, slower).
 """
 
@@ -16,3 +17,12 @@ def compiled() -> ModuleType | None:
     except ImportError:
         return None
     return _scan
+
+
+def compiled_logjson() -> ModuleType | None:
+    """``tui._logjson``, or None where it was not built."""
+    try:
+        from tui import _logjson
+    except ImportError:
+        return None
+    return _logjson

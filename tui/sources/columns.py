@@ -255,6 +255,26 @@ def first_number(
     return values, found
 
 
+def table_first_number(
+    table: np.ndarray, keys: tuple, candidates: tuple[str, ...], limit: float = math.inf
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``first_number`` for objects given as a table of numbers (a row per object, a column per key of ``keys``)."""
+    present = [keys.index(key) for key in candidates if key in keys]
+    if not present:
+        return None
+    column = table[:, present[0]]
+    if (np.abs(column) < limit).all():  # NaN and infinities fail this too
+        return column, np.ones(len(table), dtype=bool)
+    values = np.zeros(len(table), dtype=np.float64)
+    found = np.zeros(len(table), dtype=bool)
+    for index in present:
+        column = table[:, index]
+        take = ~found & (np.abs(column) < limit)
+        values[take] = column[take]
+        found |= take
+    return values, found
+
+
 class LogObjects:
     """Log objects that carry their own step (and maybe time): JSON lines, ``trainer_state.json`` entries."""
 
@@ -277,19 +297,11 @@ class LogObjects:
         orders_all = np.arange(first_order, first_order + len(dicts), dtype=np.int64)
         for keys, rows, index in groups(dicts):
             orders = orders_all if index is None else orders_all[index]
-            step_column = first_number(rows, keys, STEP_KEYS, STEP_LIMIT)
-            if step_column is None:
+            placed = _placed(first_number, rows, keys, len(rows), after, default_wall)
+            if placed is None:
                 continue
-            steps_float, found = step_column
-            steps = steps_float.astype(np.int64)
-            if after is not None:
-                found &= steps > after
-            wall_column = first_number(rows, keys, TIME_KEYS)
-            walls = np.full(len(rows), default_wall, dtype=np.float64)
-            if wall_column is not None:
-                walls = np.where(wall_column[1], wall_column[0], walls)
-            if not found.all():
-                at = np.flatnonzero(found)
+            steps, walls, at = placed
+            if at is not None:
                 rows = [rows[position] for position in at]
                 orders, steps, walls = orders[at], steps[at], walls[at]
             if not rows:
@@ -299,3 +311,54 @@ class LogObjects:
             top = int(steps.max())
             highest = top if highest is None else max(highest, top)
         return used, highest
+
+    def add_tables(
+        self,
+        points: Points,
+        tables: list[tuple[tuple, np.ndarray, np.ndarray | None]],
+        first_order: int,
+        default_wall: float,
+        after: int | None = None,
+    ) -> tuple[int, int | None]:
+        """``add`` for objects whose values are all numbers, given per key list as (keys, a table with a row per
+        object, the objects' positions or None for all), in order of first appearance: what ``add`` gives."""
+        used = 0
+        highest: int | None = None
+        orders_all = np.arange(first_order, first_order + sum(len(table) for _, table, _ in tables), dtype=np.int64)
+        for keys, table, index in tables:
+            orders = orders_all if index is None else orders_all[index]
+            placed = _placed(table_first_number, table, keys, len(table), after, default_wall)
+            if placed is None:
+                continue
+            steps, walls, at = placed
+            if at is not None:
+                table, orders, steps, walls = table[at], orders[at], steps[at], walls[at]
+            if not len(table):
+                continue
+            for column, key in enumerate(keys):
+                if key not in self.columns.skip:
+                    points.add(str(key), orders, steps, walls, table[:, column])
+            used += len(table)
+            top = int(steps.max())
+            highest = top if highest is None else max(highest, top)
+        return used, highest
+
+
+def _placed(
+    first, objects, keys: tuple, count: int, after: int | None, default_wall: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """(steps, wall times, positions of the objects with a step past ``after`` or None for all) of ``count``
+    objects sharing ``keys``, None when they have no step key; ``first`` is ``first_number`` or
+    ``table_first_number``, as ``objects`` are rows or a table."""
+    step_column = first(objects, keys, STEP_KEYS, STEP_LIMIT)
+    if step_column is None:
+        return None
+    steps_float, found = step_column
+    steps = steps_float.astype(np.int64)
+    if after is not None:
+        found &= steps > after
+    wall_column = first(objects, keys, TIME_KEYS, math.inf)
+    walls = np.full(count, default_wall, dtype=np.float64)
+    if wall_column is not None:
+        walls = np.where(wall_column[1], wall_column[0], walls)
+    return steps, walls, None if found.all() else np.flatnonzero(found)

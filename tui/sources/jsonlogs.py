@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points
+from tui.sources.logjson import read_state
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import HeaderTest, LineTail, run_names
@@ -71,21 +72,26 @@ class TrainerStateStream(Stream):
             self.health.error = describe(error)
             yield out
             return
-        try:
-            state = jsontext.loads(data)
-            history = state["log_history"]  # type: ignore[index]
-            if not isinstance(history, list):
-                raise TypeError("log_history is not a list")
-        except (ValueError, KeyError, TypeError):
-            # Being written (the Trainer writes it whole, but not atomically), or not the Trainer's: wait.
-            self.health.incomplete_bytes = info.size
-            self.health.error = None
-            yield out
-            return
+        points = Points()
+        numbers = read_state(data)  # a history of numbers only, as tables (the common case, and fast)
+        if numbers is not None:
+            state, tables = numbers
+            used, highest = _LOG_OBJECTS.add_tables(points, tables, self.entries, info.mtime, after=self.last_step)
+        else:
+            try:
+                state = jsontext.loads(data)  # type: ignore[assignment]
+                history = state["log_history"]
+                if not isinstance(history, list):
+                    raise TypeError("log_history is not a list")
+            except (ValueError, KeyError, TypeError):
+                # Being written (the Trainer writes it whole, but not atomically), or not the Trainer's: wait.
+                self.health.incomplete_bytes = info.size
+                self.health.error = None
+                yield out
+                return
+            used, highest = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
         self.health.incomplete_bytes = 0
         self.health.error = None
-        points = Points()
-        used, highest = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
         points.flush(out, self.steps)
         self.entries += used
         if highest is not None:

@@ -70,6 +70,14 @@ class Series:
         if count == 0:
             return
         with self._lock:
+            if count >= _FOLD_AT:  # a bulk load goes straight to the arrays: no copy through the tail and the fold
+                n = self._tail_len
+                self._steps = _joined(self._steps, self._tail_steps[:n], steps, np.int64)
+                self._values = _joined(self._values, self._tail_values[:n], values, np.float64)
+                self._walls = _joined(self._walls, self._tail_walls[:n], walls, np.float64)
+                self._tail_steps, self._tail_values, self._tail_walls = _EMPTY_I, _EMPTY_F, _EMPTY_F
+                self._tail_len = 0
+                return
             needed = self._tail_len + count
             if needed > len(self._tail_steps):
                 capacity = max(_MIN_TAIL, len(self._tail_steps))
@@ -150,6 +158,34 @@ class Series:
             + self._tail_values.nbytes
             + self._tail_walls.nbytes
         )
+
+
+def _joined(held: np.ndarray, tail: np.ndarray, new, dtype: type) -> np.ndarray:
+    """``held``, then ``tail``, then ``new``: a new array, or ``new`` itself when it is all there is and can be kept."""
+    if not len(held) and not len(tail):
+        kept = _kept(new, dtype)
+        if kept is not None:
+            return kept
+    return np.concatenate((held, tail, np.asarray(new, dtype=dtype)))
+
+
+def _kept(new, dtype: type) -> np.ndarray | None:
+    """``new`` itself, made read-only, when it is a whole contiguous NumPy array of ``dtype`` (the first read of a
+    long log hands over millions of points: a copy of each would cost more than its parsing); else None.
+
+    Whole: ``new`` spans all the memory of the array that owns it, so keeping it keeps nothing else alive.
+    Read-only, for the store's rule that its arrays never change (the reader that made it may not write it again).
+    """
+    if not isinstance(new, np.ndarray) or new.dtype != dtype or new.ndim != 1 or not new.flags.c_contiguous:
+        return None
+    owner = new
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if owner.base is not None or owner.nbytes != new.nbytes:
+        return None
+    owner.flags.writeable = False
+    new.flags.writeable = False
+    return new
 
 
 def _grow(array: np.ndarray, capacity: int, used: int) -> np.ndarray:
