@@ -63,13 +63,16 @@ def deepobs(tmp_path: Path, name: str, upto: int | None = None) -> Judged:
     return judge(tmp_path / "run", {"train_loss": run["train"][:upto], "val_loss": run["val"][:upto]})
 
 
-def overfitting_curves(n: int = 60, onset: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Train falls to ~1e-3; validation bottoms at ``onset`` near 0.25, then climbs to ~0.6 (a real CNN's shape)."""
+def overfitting_curves(
+    n: int = 60, onset: int = 20, seed: int = 0, floor: float = 0.25, climb: float = 0.012, noise: float = 0.004
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train falls to ~1e-3; validation bottoms at ``onset`` near ``floor``, then climbs ``climb`` per epoch
+    (by default to ~0.6: a real CNN's shape), with white noise of deviation ``noise``."""
     rng = np.random.default_rng(seed)
     epochs = np.arange(n, dtype=float)
     train = 2.3 * np.exp(-epochs / 6.0) + 1e-3
-    val = 0.25 + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, 0.012 * (epochs - onset), 0.0)
-    return train * (1 + 0.01 * rng.standard_normal(n)), val + 0.004 * rng.standard_normal(n)
+    val = floor + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, climb * (epochs - onset), 0.0)
+    return train * (1 + 0.01 * rng.standard_normal(n)), val + noise * rng.standard_normal(n)
 
 
 # ---- bells that must ring -------------------------------------------------------------------
@@ -234,11 +237,8 @@ def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
 
 def _slow_rise(seed: int, n: int = 60, onset: int = 25) -> dict[str, list[float]]:
     """Validation decays to 0.3, then from ``onset`` climbs 0.4 of its noise per epoch (a small validation set)."""
-    rng = np.random.default_rng(seed)
-    epochs = np.arange(n, dtype=float)
-    train = (2.3 * np.exp(-epochs / 6.0) + 1e-3) * (1 + 0.01 * rng.standard_normal(n))
-    val = 0.3 + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, 0.004 * (epochs - onset), 0.0)
-    return {"train_loss": train.tolist(), "val_loss": (val + 0.01 * rng.standard_normal(n)).tolist()}
+    train, val = overfitting_curves(n, onset, seed, floor=0.3, climb=0.004, noise=0.01)
+    return {"train_loss": train.tolist(), "val_loss": val.tolist()}
 
 
 def test_the_early_warning_comes_within_a_few_points_of_a_slow_rise_and_before_the_bell(tmp_path):
