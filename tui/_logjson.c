@@ -64,6 +64,21 @@ static const uint8_t *skip_space(const uint8_t *p, const uint8_t *end) {
     return p;
 }
 
+/* After an item of an object or array: a ',' (1: another item follows, *pp past it and its spaces), the
+ * `closer` (0: done, *pp just past it), or anything else (-1: not the layout this walk reads). */
+static int next_item(const uint8_t **pp, const uint8_t *end, uint8_t closer) {
+    const uint8_t *p = skip_space(*pp, end);
+    if (p < end && *p == ',') {
+        *pp = skip_space(p + 1, end);
+        return 1;
+    }
+    if (p < end && *p == closer) {
+        *pp = p + 1;
+        return 0;
+    }
+    return -1;
+}
+
 #ifdef __SIZEOF_INT128__
 typedef unsigned __int128 u128;
 
@@ -287,16 +302,9 @@ static const uint8_t *entry(Walk *w, const uint8_t *p, const uint8_t *end) {
             if (!p) return NULL;
             w->values_len++;
             count++;
-            p = skip_space(p, end);
-            if (p < end && *p == ',') {
-                p = skip_space(p + 1, end);
-                continue;
-            }
-            if (p < end && *p == '}') {
-                p++;
-                break;
-            }
-            return NULL;
+            int more = next_item(&p, end, '}');
+            if (more < 0) return NULL;
+            if (!more) break;
         }
     }
     int shape = shape_of(w, count);
@@ -333,16 +341,9 @@ static PyObject *logjson_records(PyObject *self, PyObject *args) {
         for (;;) {
             p = entry(w, p, end);
             if (!p) goto give_up;
-            p = skip_space(p, end);
-            if (p < end && *p == ',') {
-                p = skip_space(p + 1, end);
-                continue;
-            }
-            if (p < end && *p == ']') {
-                p++;
-                break;
-            }
-            goto give_up;
+            int more = next_item(&p, end, ']');
+            if (more < 0) goto give_up;
+            if (!more) break;
         }
     }
     PyObject *shapes = PyList_New(w->shape_count);
