@@ -8,6 +8,7 @@ come as one block of bytes, for parsers that take many lines in one call.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -98,8 +99,9 @@ def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
     """(path, run name, folder) for single-file logs: a file alone in its folder is named by the folder,
     several in one folder by folder and file name."""
     folders = [parent(path) for path in paths]
+    in_folder = Counter(folders)  # counted once: a scan of a thousand logs need not count each folder a thousand times
     named = []
     for path, folder in zip(paths, folders, strict=True):
-        alone = folders.count(folder) == 1
+        alone = in_folder[folder] == 1
         named.append((path, folder if alone else (folder + "/" if folder != "." else "") + basename(path), folder))
     return named
