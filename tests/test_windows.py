@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.judging.engine import VerdictEngine, judged
-from tui.judging.windows import median_rows, noise, rows, slope_z
+from tui.judging.windows import bend_blind_noise, median_rows, noise, noise_and_rho, rows, slope_z
 from tui.sources.points import Decoded
 from tui.store import Store
 
@@ -43,6 +43,31 @@ def test_noise_is_blind_to_a_linear_trend_and_to_one_spike():
     windows = rows(white + trend, np.array([399]), 400)
     assert 0.09 < noise(windows)[0] < 0.11
     assert noise(rows(spiky, np.array([399]), 400))[0] < 0.11
+
+
+def test_bend_blind_noise_sees_the_scatter_of_a_curve_turning_through_its_minimum():
+    # 24 points of a validation curve falling steeply into its minimum, scatter 0.002: second differences
+    # count the bend as noise, third differences do not (white noise here: no autocorrelation correction).
+    rng = np.random.default_rng(2)
+    t = np.arange(24.0)
+    bend = 0.5 + 0.6 * np.exp(-t / 4.0) + 0.0015 * t
+    samples = np.array([bend + rng.normal(0, 0.002, 24) for _ in range(400)])
+    white = np.zeros(len(samples))
+    assert np.median(noise(samples, wandering=False)) > 1.5 * 0.002
+    assert 0.0018 < np.median(bend_blind_noise(samples, white)) < 0.0022
+    # Noise that wanders (AR(1), 0.5, deviation 1): with its autocorrelation, the deviation itself.
+    shocks = rng.normal(0, 1.0, (400, 74))
+    wander = np.zeros_like(shocks)
+    for k in range(1, 74):
+        wander[:, k] = 0.5 * wander[:, k - 1] + np.sqrt(0.75) * shocks[:, k]
+    assert 0.9 < np.median(bend_blind_noise(wander[:, 50:], np.full(400, 0.5))) < 1.1
+    # One row gives the same bits alone as among many; too short a row gives NaN.
+    noisy = rng.normal(0, 1.0, (300, 24))
+    _, rho = noise_and_rho(noisy)
+    together = bend_blind_noise(noisy, rho)
+    for i in range(300):
+        assert np.array_equal(bend_blind_noise(noisy[i : i + 1], rho[i : i + 1]), together[i : i + 1])
+    assert np.isnan(bend_blind_noise(noisy[:, :7], rho)).all()  # fewer than five third differences
 
 
 def test_rows_pad_before_the_first_point():

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tui.judging.thresholds import Thresholds
-from tui.judging.windows import change, change_spread, median_rows, noise_and_rho, rows
+from tui.judging.windows import bend_blind_noise, change, change_spread, median_rows, noise_and_rho, rows
 
 TREND_WINDOW_MAX = 60
 """Longest direction window, in points (a tenth of the curve beyond the minimum)."""
@@ -42,14 +42,16 @@ class Figures:
     """Direction window of each point."""
     rho: np.ndarray
     """Lag-1 autocorrelation of the noise over the noise window (0: white)."""
+    bend_noise: np.ndarray
+    """The noise over the same window, blind to the curve's bend (``windows.bend_blind_noise``)."""
 
     def row(self, k: int) -> Row:
-        numbers = (self.level[k], self.noise[k], self.change[k], self.spread[k], self.rho[k])
+        numbers = (self.level[k], self.noise[k], self.change[k], self.spread[k], self.rho[k], self.bend_noise[k])
         return Row(*(float(number) for number in numbers))
 
     def rows(self) -> list[Row]:
         """Every judged point's row (``row`` for each, without a NumPy scalar per number)."""
-        columns = (self.level, self.noise, self.change, self.spread, self.rho)
+        columns = (self.level, self.noise, self.change, self.spread, self.rho, self.bend_noise)
         return [Row(*numbers) for numbers in zip(*(column.tolist() for column in columns), strict=True)]
 
 
@@ -61,12 +63,16 @@ class Row(NamedTuple):
     change: float
     spread: float
     rho: float = 0.0
+    bend_noise: float = float("nan")
+    """Noise blind to the curve's bend: the unit of validation's rise above its best (NaN: too few points)."""
 
 
 def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds) -> Figures:
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1)."""
     level = median_rows(rows(values, judged, RECENT))
-    sigma, rho = noise_and_rho(rows(values, judged, thresholds.noise_window))
+    window = rows(values, judged, thresholds.noise_window)
+    sigma, rho = noise_and_rho(window)
+    bend = bend_blind_noise(window, rho)
     counts = np.asarray(counts, dtype=np.int64)
     widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)
@@ -75,7 +81,7 @@ def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, threshol
         mine = np.flatnonzero(widths == width)
         moved[mine] = change(rows(values, judged[mine], width))
         spread[mine] = sigma[mine] * change_spread(width)
-    return Figures(level, sigma, moved, spread, widths, rho)
+    return Figures(level, sigma, moved, spread, widths, rho, bend)
 
 
 FLAT_Z = 2.0
