@@ -78,6 +78,12 @@ def best_bias_excess(count: int, rho: float) -> float:
     return max(0.0, spread * bias(count) - bias(BIAS_REFERENCE))
 
 
+def wander_factor(rho: float) -> float:
+    """How many times wider a slope's standard error is under lag-1 autocorrelation ``rho`` than on white noise
+    (``sqrt((1 + rho) / (1 - rho))``: noise that wanders holds fewer independent points)."""
+    return math.sqrt((1.0 + rho) / (1.0 - rho)) if math.isfinite(rho) and 0.0 < rho < 1.0 else 1.0
+
+
 def _finite(*values: float) -> bool:
     return all(map(math.isfinite, values))  # ~10 calls per judgement: map, not a generator, costs half
 
@@ -197,10 +203,21 @@ class Judge:
         trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
         risen = rise >= t.warn_range * val_range and rise >= t.warn_z * sigma
         warn = since >= t.warn_after and trending and risen and train_held
-        sloped = t.rise_slope_z <= 0 or (math.isfinite(m.rise_slope_z) and m.rise_slope_z >= t.rise_slope_z)
-        level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * sigma and sloped
+        # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
+        unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
+        slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
+        level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * unit
+        trend_test = slope / wander_factor(m.val.rho) >= t.rise_trend_z and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
-        alarm = since > t.warn_after and rise >= t.rise_range * val_range and train_held and (level_test or accumulated)
+        not_falling = not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
+        alarm = (
+            since >= t.warn_after
+            and rise >= t.rise_range * val_range
+            and train_held
+            and not_falling
+            and (level_test or trend_test or accumulated)
+        )
+        warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         if not warn:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
@@ -209,7 +226,8 @@ class Judge:
         reason = (
             f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
             f"+{rise / val_range:.1%} of its range, "
-            f"{f'{rise / sigma:.1f}x its noise {fmt(sigma)}' if sigma > 0 else 'on a curve without noise'}; "
+            f"{f'{rise / unit:.1f}x its noise {fmt(unit)}' if unit > 0 else 'on a curve without noise'}"
+            f"{f', rising for {since} points ({slope:.1f} standard errors)' if slope >= t.rise_trend_z else ''}; "
             f"{self._train_words(m, train_range)}"
         )
         if self._rise_streak >= t.rise_confirm and not self.overfitting:

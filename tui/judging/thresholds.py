@@ -42,13 +42,17 @@ class Thresholds:
     regress: float = 0.5
     """Diverging: both curves rising and back more than this fraction of the way from their best to their start."""
     rise_z: float = 5.0
-    """Overfitting: validation's recent median this many noise deviations above its best level (plus how much
-    lower the best three-point mean of a curve longer than 80 points, or of noise that wanders, sits by chance:
-    ``judge.best_bias_excess``)..."""
-    rise_range: float = 0.01
-    """...and this fraction of its range above it, training not risen meanwhile..."""
+    """Overfitting: validation's recent median this many noise deviations above its best level (the noise blind
+    to the curve's bend, ``windows.bend_blind_noise``; plus how much lower the best three-point mean of a curve
+    longer than 80 points, or of noise that wanders, sits by chance: ``judge.best_bias_excess``)..."""
+    rise_trend_z: float = 3.0
+    """...or its slope since the best this many standard errors above zero (counting noise that wanders as fewer
+    independent points) and its median ``rise_trend_level`` noise deviations above the best..."""
+    rise_trend_level: float = 2.0
+    rise_range: float = 0.005
+    """...and in every case this fraction of its range above the best, training not risen meanwhile..."""
     rise_slope_z: float = 0.0
-    """...its slope since the best this many standard errors above zero..."""
+    """...validation not falling: its slope since the best at least this many standard errors..."""
     cusum_h: float = 4.0
     """...or (slow rises) the CUSUM of validation above its best five-point mean, in noise deviations, above this,
     each point counting its excess clipped to ±``cusum_clip`` minus ``cusum_kappa`` (``cusum.py``)..."""
