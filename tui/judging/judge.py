@@ -207,7 +207,8 @@ class Judge:
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * unit
-        trend_test = slope / wander_factor(m.val.rho) >= t.rise_trend_z and rise >= t.rise_trend_level * unit
+        trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
+        trend_test = trend_z >= t.rise_trend_z and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
         not_falling = not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
         alarm = (
@@ -227,7 +228,7 @@ class Judge:
             f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
             f"+{rise / val_range:.1%} of its range, "
             f"{f'{rise / unit:.1f}x its noise {fmt(unit)}' if unit > 0 else 'on a curve without noise'}"
-            f"{f', rising for {since} points ({slope:.1f} standard errors)' if slope >= t.rise_trend_z else ''}; "
+            f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test else ''}; "
             f"{self._train_words(m, train_range)}"
         )
         if self._rise_streak >= t.rise_confirm and not self.overfitting:
