@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.judging.engine import VerdictEngine, judged
-from tui.judging.windows import bend_blind_noise, median_rows, noise, noise_and_rho, rows, slope_z
+from tui.judging.windows import autocorrelation, bend_blind_noise, median_rows, noise, noise_and_rho, rows, slope_z
 from tui.sources.points import Decoded
 from tui.store import Store
 
@@ -19,8 +19,10 @@ finite_or_not = st.one_of(st.floats(-1e6, 1e6), st.sampled_from([math.nan, math.
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.lists(finite_or_not, min_size=1, max_size=30), min_size=1, max_size=12).filter(
-        lambda table: len({len(row) for row in table}) == 1
+    # Tables of 1 to 12 rows of one width, 1 to 30: drawn at that width (filtering rows of any length down to
+    # tables of equal ones threw most draws away, and took up to 6 s on a busy machine).
+    st.integers(1, 30).flatmap(
+        lambda width: st.lists(st.lists(finite_or_not, min_size=width, max_size=width), min_size=1, max_size=12)
     )
 )
 def test_median_and_noise_of_many_rows_equal_each_row_alone(table):
@@ -32,6 +34,23 @@ def test_median_and_noise_of_many_rows_equal_each_row_alone(table):
         assert np.array_equal(median_rows(windows[i : i + 1]), [expected], equal_nan=True)
         assert np.array_equal(together_median[i : i + 1], [expected], equal_nan=True)
         assert np.array_equal(noise(windows[i : i + 1]), together_noise[i : i + 1], equal_nan=True)
+
+
+@pytest.mark.parametrize("width", [5, 24, 100, 150])
+def test_autocorrelation_of_many_rows_equals_each_row_alone_to_the_bit(width):
+    """Past 64 rows the sums run column by column across the rows, below it along each row: the same bits."""
+    rng = np.random.default_rng(width)
+    wandering = np.cumsum(rng.normal(0, 1, (70, width)), axis=1) * 10.0 ** rng.integers(-6, 6, (70, 1))
+    table = np.concatenate([wandering, rng.normal(0, 1, (60, width))])
+    table[3, width // 2] = math.nan
+    table[80, 0] = math.inf
+    together, together_noise = autocorrelation(table), noise(table)
+    assert np.count_nonzero(together) > 60  # most rows have a rho to compare
+    for i in range(len(table)):
+        assert together[i : i + 1].tobytes() == autocorrelation(table[i : i + 1]).tobytes()
+        assert together_noise[i : i + 1].tobytes() == noise(table[i : i + 1]).tobytes()
+    for start in range(0, len(table), 64):  # and in blocks of up to 64 rows
+        assert together[start : start + 64].tobytes() == autocorrelation(table[start : start + 64]).tobytes()
 
 
 def test_noise_is_blind_to_a_linear_trend_and_to_one_spike():

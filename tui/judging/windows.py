@@ -109,29 +109,52 @@ def autocorrelation(windows: np.ndarray) -> np.ndarray:
     """Lag-1 autocorrelation of each row's residuals around a quadratic fit, corrected for the window's bias.
 
     A quadratic, so the bend of a U-shaped curve is not taken for noise that wanders. Rows with a non-finite
-    value get 0. Every sum runs over the columns in order, element-wise across rows, so a row gives the same
-    bits alone or among thousands (numpy's pairwise sums would not).
+    value get 0. Every sum runs over the columns in order from 0.0, element-wise across rows, so a row gives
+    the same bits alone or among thousands (numpy's pairwise sums would not): for many rows one vector step
+    per column; for a few, where that loop would cost a Python step per column for little arithmetic, a
+    running sum along each row (``_running_total``), which makes the same additions in the same order.
     """
     width = windows.shape[1]
     basis = _quadratic_basis(width)
     finite = np.isfinite(windows).all(axis=1)
     x = np.where(finite[:, None], windows, 0.0)
+    few = len(x) <= _FEW_ROWS
+    if few:
+        coefficients = _running_total(x[:, :, None] * basis[None, :, :])
     residuals = x.copy()
     for j in range(basis.shape[1]):
-        coefficient = np.zeros(len(x))
-        for k in range(width):
-            coefficient += x[:, k] * basis[k, j]
+        if few:
+            coefficient = coefficients[:, j]
+        else:
+            coefficient = np.zeros(len(x))
+            for k in range(width):
+                coefficient += x[:, k] * basis[k, j]
         residuals -= coefficient[:, None] * basis[None, :, j]
-    energy = np.zeros(len(x))
-    lagged = np.zeros(len(x))
-    for k in range(width):
-        energy += residuals[:, k] * residuals[:, k]
-        if k:
-            lagged += residuals[:, k] * residuals[:, k - 1]
+    if few:
+        energy = _running_total(residuals * residuals)
+        lagged = _running_total(residuals[:, 1:] * residuals[:, :-1])
+    else:
+        energy = np.zeros(len(x))
+        lagged = np.zeros(len(x))
+        for k in range(width):
+            energy += residuals[:, k] * residuals[:, k]
+            if k:
+                lagged += residuals[:, k] * residuals[:, k - 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = np.where(energy > 0, lagged / np.where(energy > 0, energy, 1.0), 0.0)
     rho = (raw + RHO_OFFSET / width) / max(1.0 - RHO_SHRINK / width, RHO_SHRINK_FLOOR)
     return np.where(finite, np.clip(rho, 0.0, RHO_CAP), 0.0)
+
+
+_FEW_ROWS = 64
+"""Up to this many rows ``autocorrelation`` sums along each row (``_running_total``); beyond, column by column."""
+
+
+def _running_total(terms: np.ndarray) -> np.ndarray:
+    """Each row's terms (axis 1) added in order from 0.0, ``((0 + t0) + t1) + ...``: a running sum's last value."""
+    padded = np.zeros((terms.shape[0], terms.shape[1] + 1, *terms.shape[2:]))
+    padded[:, 1:] = terms
+    return np.add.accumulate(padded, axis=1)[:, -1]
 
 
 def median_rows(windows: np.ndarray) -> np.ndarray:
