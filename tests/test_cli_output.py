@@ -149,6 +149,13 @@ def test_demo_speed_must_be_positive(speed: str):
     assert (result.returncode == 2 and "positive number" in result.stderr) or "not a number" in result.stderr
 
 
+@pytest.mark.parametrize("grace", ["-1", "nan", "inf", "soon"])
+def test_on_alert_grace_must_be_seconds(tmp_path: Path, grace: str):
+    result = run_main("watch", str(tmp_path), "--plain", "--on-alert", "true", "--on-alert-grace", grace)
+    assert result.returncode == 2 and "--on-alert-grace" in result.stderr
+    assert "not a number" in result.stderr
+
+
 def test_a_mistyped_command_is_named():
     result = run_cli("chek", str(DATA))
     assert result.returncode == 2

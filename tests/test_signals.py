@@ -31,7 +31,8 @@ def test_watch_plain_stops_on_every_signal_and_ends_its_hooks(tmp_path: Path, nu
     scalar_run(tmp_path / "a", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     pids = tmp_path / "hook.pids"
     hook = f"{sys.executable} -c \"import os,time; open('{pids}','a').write(f'{{os.getpid()}}\\n'); time.sleep(60)\""
-    with spawn("watch", str(tmp_path), "--plain", "--on-alert", hook) as child:
+    # The hook outlives any grace (it sleeps 60 s), so it must be stopped; a short grace spares the 2 s wait.
+    with spawn("watch", str(tmp_path), "--plain", "--on-alert", hook, "--on-alert-grace", "0.1") as child:
         child.wait_for_text("new run at")
         path = next((tmp_path / "a").glob("*tfevents*"))
         with open(path, "ab") as handle:

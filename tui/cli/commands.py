@@ -242,13 +242,15 @@ def export(logdir: Logdirs, output: str) -> int:
 class _AlertHook:
     """Runs the user's --on-alert command; data goes through the environment only."""
 
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, grace: float = HOOK_GRACE_SECONDS) -> None:
         self.argv = shlex.split(command)
+        self.grace = grace
+        """On close, the seconds running commands may still take before they are stopped."""
         self.children: list[subprocess.Popen] = []
 
     def close(self) -> None:
         """Let running commands finish for a moment, then stop the rest: none outlives losswatch."""
-        deadline = time.monotonic() + HOOK_GRACE_SECONDS
+        deadline = time.monotonic() + self.grace
         for child in self.children:
             try:
                 child.wait(timeout=max(0.0, deadline - time.monotonic()))
@@ -286,15 +288,17 @@ def watch_plain(
     poll: float | None,
     notify: str | None = None,
     sweep: str | None = None,
+    hook_grace: float | None = None,
 ) -> int:
     """Tail LOGDIR and print one line per new run, per run that cannot be read and per alert, until
-    Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for."""
+    Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for. On exit, ``--on-alert``
+    commands still running get ``hook_grace`` seconds (default ``HOOK_GRACE_SECONDS``), then are stopped."""
     import threading
 
     from tui.live.watcher import Watcher
 
     monitor = _monitor(logdir, thresholds, train_tag, val_tag, sweep)
-    hook = _AlertHook(on_alert) if on_alert else None
+    hook = _AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
     console = line_console()
     lock = threading.Lock()
     said: set[tuple[str, str]] = set()

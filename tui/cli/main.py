@@ -43,6 +43,16 @@ def _positive(value: str) -> float:
     return number
 
 
+def _not_negative(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number >= 0 or number == float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{value} is not a number of seconds")
+    return number
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "logdir",
@@ -106,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CMD",
         help="run CMD once per alert, with LOSSWATCH_RUN, LOSSWATCH_KIND, LOSSWATCH_STEP, LOSSWATCH_REASON and "
         "LOSSWATCH_TAG in its environment (CMD is split like a shell would, but never run by one)",
+    )
+    watch.add_argument(
+        "--on-alert-grace",
+        type=_not_negative,
+        metavar="SECONDS",
+        help="on exit, how long --on-alert commands still running may finish before they are stopped (default 2)",
     )
     watch.add_argument(
         "--poll",
@@ -346,6 +362,7 @@ def _dispatch(args) -> int:
                 args.poll,
                 _notify(args),
                 args.sweep,
+                args.on_alert_grace,
             )
         return commands.watch_tui(
             logdir, thresholds, args.train_tag, args.val_tag, not args.no_bell, args.poll, _notify(args), args.sweep
