@@ -23,7 +23,6 @@ from tui.app.app import LossWatchApp
 from tui.app.runs_table import RunRow
 from tui.live.demo import DemoJobs, Job
 from tui.live.group import MonitorGroup, build_monitor
-from tui.sources.roots import ssh as ssh_module
 from tui.sources.roots.parse import parse_root
 
 DEADLINE = 120.0
@@ -353,13 +352,13 @@ def test_export_gives_the_same_points_everywhere(places: dict[str, str], tmp_pat
 
 
 async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(
-    places: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    places: dict[str, str], sshd: Sshd, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """lwslow accepts the connection and never answers: its watcher waits, the local root and the keys do not.
 
-    ssh gives up after its ConnectTimeout: 5 s here instead of 10, still well after the local runs show."""
-    options = tuple((name, "5" if name == "ConnectTimeout" else value) for name, value in ssh_module._OPTIONS)
-    monkeypatch.setattr(ssh_module, "_OPTIONS", options)
+    ssh gives up after its ConnectTimeout: 3 s here instead of 10 (set as a user would, in
+    LOSSWATCH_SSH_COMMAND, whose options come first and so win), still well after the local runs show."""
+    monkeypatch.setenv("LOSSWATCH_SSH_COMMAND", f"{sshd.ssh_command} -o ConnectTimeout=3")
     runs = FIXTURE_RUNS
     group = build_monitor([parse_root(places["local"]), parse_root("lwslow:/runs")])
     assert isinstance(group, MonitorGroup)

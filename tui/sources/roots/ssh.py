@@ -38,7 +38,8 @@ from tui.processes import end_process
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
 
 CONNECT_SECONDS = 10
-"""ssh's ConnectTimeout; the master may take a little longer to log in."""
+"""ssh's ConnectTimeout; the master may take a little longer to log in. A ``-o ConnectTimeout=N`` in
+``LOSSWATCH_SSH_COMMAND`` comes first on the command line, so it wins (ssh keeps an option's first value)."""
 OPERATION_SECONDS = 60.0
 """An operation that has not answered by then counts as a dropped connection."""
 ALIVE_SECONDS = 5
