@@ -31,6 +31,9 @@ from tui.text import printable
 HOOK_GRACE_SECONDS = 2.0
 """On exit, how long --on-alert commands still running may finish before they are stopped."""
 
+NOTE_SECONDS = 0.25
+"""How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
+
 Logdirs = str | list[RootSpec]
 """One local folder, or the roots as the command line gave them (local, s3://, host:path, ...)."""
 
@@ -350,7 +353,7 @@ def watch_plain(
             print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
         told = len(monitor.store.notes)
         while True:
-            time.sleep(1.0)
+            time.sleep(NOTE_SECONDS)
             for note in monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
                 print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
             told = len(monitor.store.notes)
