@@ -180,7 +180,7 @@ def test_watch_plain_prints_the_same_runs_and_alerts_everywhere(places: dict[str
     watches: list[PlainWatch] = []
     try:
         for roots in everywhere(places):  # all at once; each one's lines wait on its own queue
-            watches.append(PlainWatch("--poll", "1", *roots))
+            watches.append(PlainWatch("--poll", "0.25", *roots))
         deadline = time.monotonic() + DEADLINE
         for watch, copies in zip(watches, (1, 1, 1, 3)):
             seen: list[tuple] = []
@@ -216,7 +216,7 @@ async def table_rows(app: LossWatchApp, count: int) -> dict[str, RunRow]:
         # A run shows in the table as soon as it is found, before its files are read: wait for its points.
         if len(rows) == count and all(row.last_write is not None and row.verdict != "waiting" for row in rows.values()):
             return rows
-        await asyncio_sleep(0.2)
+        await asyncio_sleep(0.05)
     raise AssertionError(f"the table did not fill: {sorted(app.table._rows)}")
 
 
@@ -237,7 +237,7 @@ async def test_the_tui_shows_the_same_table_everywhere(places: dict[str, str]) -
     tables = {}
     for key, roots in (("local", [places["local"]]), ("s3", [places["s3"]]), ("ssh", [places["ssh"]])):
         monitor = build_monitor([parse_root(root) for root in roots])
-        app = LossWatchApp(monitor, bell=False, poll_seconds=1)
+        app = LossWatchApp(monitor, bell=False, poll_seconds=0.25)
         async with app.run_test(size=(160, 50)):
             tables[key] = {name: comparable(row) for name, row in (await table_rows(app, len(runs))).items()}
         monitor.root.close()
@@ -246,7 +246,7 @@ async def test_the_tui_shows_the_same_table_everywhere(places: dict[str, str]) -
     assert tables["ssh"] == tables["local"]
     group = build_monitor([parse_root(root) for root in places_all(places)])
     assert isinstance(group, MonitorGroup)
-    app = LossWatchApp(group, bell=False, poll_seconds=1)
+    app = LossWatchApp(group, bell=False, poll_seconds=0.25)
     async with app.run_test(size=(160, 50)):
         rows = await table_rows(app, 3 * len(runs))
     group.close()
@@ -301,7 +301,7 @@ async def test_a_live_job_writing_to_s3_rings_the_bell_in_the_tui(tmp_path: Path
             jobs.start()
             deadline = time.monotonic() + DEADLINE
             while app.bells == 0 and time.monotonic() < deadline:
-                await asyncio_sleep(0.2)
+                await asyncio_sleep(0.05)
             jobs.stop()
             assert app.bells >= 1
             assert app.monitor.verdict("bert-small-overfit").kind == "overfitting"
@@ -329,7 +329,7 @@ async def test_the_tui_status_line_names_an_unreachable_root_while_others_update
         assert set(rows) == {f"logs:{run}" for run in runs}
         deadline = time.monotonic() + DEADLINE
         while "unreachable" not in str(app.status.render()) and time.monotonic() < deadline:
-            await asyncio_sleep(0.2)
+            await asyncio_sleep(0.05)
         status = str(app.status.render())
         assert "lwdead:/runs: polling every 1 s, unreachable: connect to host 127.0.0.1" in status
         assert "Connection refused" in status
@@ -375,7 +375,7 @@ async def test_a_hung_host_does_not_hold_up_the_others_nor_the_ui(
         assert app.table.selected is not None
         deadline = time.monotonic() + DEADLINE
         while slow.reachability.state == "connecting" and time.monotonic() < deadline:
-            await asyncio_sleep(0.2)
+            await asyncio_sleep(0.05)
         assert slow.reachability.state == "unreachable"
         assert "timed out" in slow.reachability.reason
     group.close()
