@@ -26,6 +26,8 @@ from tui.live.group import MonitorGroup, build_monitor
 from tui.sources.roots.parse import parse_root
 
 DEADLINE = 120.0
+FEW_RUNS = ("keras/k-overfit", "torch/diverge-7")
+"""One run of each layout (Keras' train/validation folders, one PyTorch event file), overfitting and diverging."""
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,19 @@ def uploaded(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> d
     shutil.copytree(DATA / "keras", logs / "keras")
     bucket = s3_server.new_bucket()
     s3_server.upload_tree(logs, bucket, "runs")
-    return {"local": str(logs), "s3": f"s3://{bucket}/runs", "ssh": f"lwtest:{logs}", "bucket": bucket}
+    few = logs.parent / "few"  # FEW_RUNS, for a mixed root that need not read every run three times
+    for run in FEW_RUNS:
+        shutil.copytree(logs / run, few / run)
+    s3_server.upload_tree(few, bucket, "few")
+    return {
+        "local": str(logs),
+        "s3": f"s3://{bucket}/runs",
+        "ssh": f"lwtest:{logs}",
+        "bucket": bucket,
+        "few-local": str(few),
+        "few-s3": f"s3://{bucket}/few",
+        "few-ssh": f"lwtest:{few}",
+    }
 
 
 @pytest.fixture
@@ -107,17 +121,24 @@ def test_check_gives_the_same_runs_verdicts_and_values_everywhere(places: dict[s
 
 
 def test_replay_gives_the_same_alerts_everywhere(places: dict[str, str]) -> None:
+    """Every run alone in each place; mixed, the three places of FEW_RUNS (replay is point by point, the
+    costliest command: three copies of every run took as long as the three places alone)."""
+    prefixes = ("logs", "few", places["bucket"], "lwtest")
+
     def alerts(done: subprocess.CompletedProcess) -> list[tuple]:
         assert done.returncode == 0, done.stderr
         records = [json.loads(line) for line in done.stdout.splitlines()]
-        prefixes = ("logs", places["bucket"], "lwtest")
         return sorted((unprefixed(r["run"], prefixes), r["step"], r["kind"], r["tag"], r["reason"]) for r in records)
 
-    local, s3, ssh, mixed = map(alerts, clis(*(["replay", "--json", *roots] for roots in everywhere(places))))
+    alone = [[places["local"]], [places["s3"]], [places["ssh"]]]
+    mixed_few = [places["few-local"], places["few-s3"], places["few-ssh"]]
+    local, s3, ssh, mixed = map(alerts, clis(*(["replay", "--json", *roots] for roots in [*alone, mixed_few])))
     assert any(kind == "overfitting" for _, _, kind, _, _ in local)
     assert s3 == local
     assert ssh == local
-    assert mixed == sorted(local * 3)
+    few = [alert for alert in local if alert[0] in FEW_RUNS]
+    assert {alert[0] for alert in few} == set(FEW_RUNS)  # each has alerts of its own
+    assert mixed == sorted(few * 3)
 
 
 class PlainWatch:
