@@ -241,6 +241,17 @@ FIXTURE_RUNS = [
 """The runs under tests/data, as losswatch names them."""
 
 
+async def until(pilot, ready, what: str, seconds: float = 30.0) -> None:
+    """Let the app run until ``ready()`` holds: what a fixed ``pilot.pause(0.3)`` waited for (the app redraws
+    and updates its status line on a 0.25 s timer), without waiting longer than it takes. Fails after
+    ``seconds`` saying what never came."""
+    deadline = _time.monotonic() + seconds
+    while not ready():
+        if _time.monotonic() > deadline:
+            raise AssertionError(f"never {what} ({seconds:g} s)")
+        await pilot.pause(0.02)
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, columns: int | None = None, refuse: bool = False
 ) -> subprocess.CompletedProcess:

@@ -14,6 +14,7 @@ from conftest import (
     frame,
     scalar_event,
     scalar_run,
+    until,
 )
 
 from tui.app.app import LossWatchApp
@@ -294,8 +295,7 @@ async def test_live_tail_updates_table_and_chart(tmp_path: Path):
             await pilot.pause(0.05)
         assert table._rows["live"].step == 4
         assert "newcomer" in rows(app)
-        await pilot.pause(0.3)
-        assert chart._spec.key != before
+        await until(pilot, lambda: chart._spec.key != before, "a new chart")
         assert len(app.store.runs["live"].scalars["val_loss"]) == 5
 
 
@@ -321,11 +321,11 @@ async def test_status_line_says_what_is_wrong_with_a_damaged_run(tmp_path: Path)
     async with app.run_test(size=(160, 30)) as pilot:
         await pilot.pause()
         await select_run(pilot, "good")
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # a status tick with "good" selected: the damaged run's note is not there
         assert "junk:" not in status_text(app)
         await select_run(pilot, "junk")
-        await pilot.pause(0.3)
-        assert "junk: skipped" in status_text(app) and "no data could be read" in status_text(app)
+        await until(pilot, lambda: "junk: skipped" in status_text(app), "the damaged run's note")
+        assert "no data could be read" in status_text(app)
 
 
 async def test_cursor_starts_on_the_run_most_in_need_of_attention():
@@ -391,7 +391,7 @@ def test_tui_shows_non_finite_and_damaged_runs(tmp_path: Path):
     async def go():
         app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause(0.3)
+            await until(pilot, lambda: "nan" in app.table._rows, "the run in the table")
             assert app.table._rows["nan"].verdict == "diverging"
 
     asyncio.run(go())
@@ -407,6 +407,6 @@ async def test_tui_marks_damaged_runs(tmp_path: Path):
     (run / REAL_FILE_FOR_DAMAGE.name).write_bytes(bytes(blob))
     app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
     async with app.run_test(size=(160, 30)) as pilot:
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "hurt" in app.table._rows, "the run in the table")
         assert app.table._rows["hurt"].trouble
         assert "damaged" in app.table.get_cell("hurt", "flags").plain

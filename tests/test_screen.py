@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, frame, refused, scalar_event, scalar_run
+from conftest import DATA, frame, refused, scalar_event, scalar_run, until
 from rich.console import Console
 
 from tui.app.app import LossWatchApp
@@ -134,9 +134,14 @@ async def test_chart_names_its_run_with_a_legend_and_whole_ticks_at_80x24():
         await pilot.pause()
         while app.table.selected != "torch/overfit-7":
             await pilot.press("down")
-        await pilot.pause(0.3)
         title = app.chart_title.region
-        line = screen_lines(app)[title.y][title.x : title.right]
+
+        def title_line() -> str:
+            return screen_lines(app)[title.y][title.x : title.right]
+
+        # The title and the chart are shown together (one spec): once the title names the run, so does the plot.
+        await until(pilot, lambda: title_line().strip().startswith("torch/overfit-7"), "the run's chart drawn")
+        line = title_line()
         assert line.strip().startswith("torch/overfit-7")
         assert ("│ best" in line and "│ onset" in line) or "│ overfitting onset" in line
         assert "│green" not in line and "│red" not in line  # colours are colours, not words
@@ -147,7 +152,7 @@ async def test_chart_names_its_run_with_a_legend_and_whole_ticks_at_80x24():
         ticks = re.findall(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?![\d.,])", plot.split("└")[-1])
         assert ticks and all("." not in tick for tick in ticks), ticks  # steps are whole numbers
         await pilot.press("x")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.chart._spec.xlabel != "step", "the time axis")
         assert app.chart._spec.xlabel == "seconds since start"  # this run took 0.7 s, not 0.0002 hours
 
 
@@ -276,7 +281,7 @@ async def test_an_unreadable_run_folder_is_listed_with_the_reason(tmp_path: Path
             assert app.table.get_cell("locked", "flags").plain == "unreadable"
             while app.table.selected != "locked":
                 await pilot.press("down")
-            await pilot.pause(0.3)
+            await until(pilot, lambda: "locked:" in str(app.query_one("#status").render()), "the run's note")
             assert "locked: permission denied" in str(app.query_one("#status").render())
 
 
