@@ -313,6 +313,17 @@ async def test_hostile_names_are_shown_literally(tmp_path: Path):
         assert app.is_running  # clicking the name did not run app.quit
 
 
+async def test_home_and_end_select_the_first_and_the_last_run():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        order = rows(app)
+        await pilot.press("down", "down", "end")
+        assert app.table.selected == order[-1]
+        await pilot.press("up", "home")
+        assert app.table.selected == order[0]
+
+
 async def test_status_line_says_what_is_wrong_with_a_damaged_run(tmp_path: Path):
     scalar_run(tmp_path / "good", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     (tmp_path / "junk").mkdir()

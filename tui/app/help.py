@@ -16,6 +16,7 @@ from tui.judging.kinds import ADVICE, TABLE, VERDICT_STYLES
 
 KEYS = [
     ("↑ ↓ / click", "select a run"),
+    ("home end", "select the first / last run"),
     ("enter", "focus the tags of the selected run (escape: back to the runs)"),
     ("s", "sort by the next column; again: reverse it (the header shows ▲ or ▼)"),
     ("click a header", "sort by that column; again: reverse"),
