@@ -119,7 +119,8 @@ def test_a_smooth_minimum_rings_within_a_few_points_of_its_onset(tmp_path):
     for name in SMOOTH_MINIMA:
         judged, onset = realnet(tmp_path, name)
         assert [a.kind for a in judged.bells] == ["overfitting"], name
-        assert judged.first("val-rising").step < judged.bells[0].step, name  # warned first
+        warning = judged.first("val-rising")
+        assert warning is not None and warning.step < judged.bells[0].step, name  # warned first
         delays.append(judged.bells[0].step - onset)
     # The bend of the minimum is not noise. Measured in a noise that counted it (second differences: three to
     # four times the scatter there), these rises took 7 to 13 points to clear the bar, median 9.5.
