@@ -294,18 +294,8 @@ class LogObjects:
         dicts = [item for item in objects if type(item) is dict]
         used = 0
         highest: int | None = None
-        orders_all = np.arange(first_order, first_order + len(dicts), dtype=np.int64)
-        for keys, rows, index in groups(dicts):
-            orders = orders_all if index is None else orders_all[index]
-            placed = _placed(first_number, rows, keys, len(rows), after, default_wall)
-            if placed is None:
-                continue
-            steps, walls, at = placed
-            if at is not None:
-                rows = [rows[position] for position in at]
-                orders, steps, walls = orders[at], steps[at], walls[at]
-            if not rows:
-                continue
+        placed = _placed_groups(first_number, groups(dicts), len(dicts), first_order, default_wall, after)
+        for keys, rows, orders, steps, walls in placed:
             self.columns.add_group(points, keys, rows, orders, steps, walls)
             used += len(rows)
             top = int(steps.max())
@@ -324,17 +314,10 @@ class LogObjects:
         object, the objects' positions or None for all), in order of first appearance: what ``add`` gives."""
         used = 0
         highest: int | None = None
-        orders_all = np.arange(first_order, first_order + sum(len(table) for _, table, _ in tables), dtype=np.int64)
-        for keys, table, index in tables:
-            orders = orders_all if index is None else orders_all[index]
-            placed = _placed(table_first_number, table, keys, len(table), after, default_wall)
-            if placed is None:
-                continue
-            steps, walls, at = placed
-            if at is not None:
-                table, orders, steps, walls = table[at], orders[at], steps[at], walls[at]
-            if not len(table):
-                continue
+        count = sum(len(table) for _, table, _ in tables)
+        for keys, table, orders, steps, walls in _placed_groups(
+            table_first_number, tables, count, first_order, default_wall, after
+        ):
             for column, key in enumerate(keys):
                 if key not in self.columns.skip:
                     points.add(str(key), orders, steps, walls, table[:, column])
@@ -342,6 +325,24 @@ class LogObjects:
             top = int(steps.max())
             highest = top if highest is None else max(highest, top)
         return used, highest
+
+
+def _placed_groups(first, grouped, count: int, first_order: int, default_wall: float, after: int | None):
+    """For each (keys, objects, positions or None) of ``grouped`` (``count`` objects in all, numbered from
+    ``first_order``): (keys, the objects with a step past ``after``, their orders, steps, wall times), groups
+    without a step key or without such an object left out. The objects are rows (a list) or a table."""
+    orders_all = np.arange(first_order, first_order + count, dtype=np.int64)
+    for keys, objects, index in grouped:
+        orders = orders_all if index is None else orders_all[index]
+        placed = _placed(first, objects, keys, len(objects), after, default_wall)
+        if placed is None:
+            continue
+        steps, walls, at = placed
+        if at is not None:
+            kept = objects[at] if isinstance(objects, np.ndarray) else [objects[position] for position in at]
+            objects, orders, steps, walls = kept, orders[at], steps[at], walls[at]
+        if len(objects):
+            yield keys, objects, orders, steps, walls
 
 
 def _placed(
