@@ -197,7 +197,7 @@ class VerdictEngine:
         if not len(chosen):
             return []
         counts = chosen + 1
-        v = figures(val.values[:end], chosen, counts, self.thresholds)
+        v = figures(val.values[:end], chosen, counts, self.thresholds, bend=True)
         t = figures(self.train_at_val, chosen, counts, self.thresholds)
         train_first = _first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))

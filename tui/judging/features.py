@@ -67,12 +67,15 @@ class Row(NamedTuple):
     """Noise blind to the curve's bend: the unit of validation's rise above its best (NaN: too few points)."""
 
 
-def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds) -> Figures:
-    """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1)."""
+def figures(
+    values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds, bend: bool = False
+) -> Figures:
+    """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1).
+    ``bend``: also the bend-blind noise (only validation's rise is measured in it; NaN otherwise)."""
     level = median_rows(rows(values, judged, RECENT))
     window = rows(values, judged, thresholds.noise_window)
     sigma, rho = noise_and_rho(window)
-    bend = bend_blind_noise(window, rho)
+    bend_noise = bend_blind_noise(window, rho) if bend else np.full(len(judged), np.nan)
     counts = np.asarray(counts, dtype=np.int64)
     widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)
@@ -81,7 +84,7 @@ def figures(values: np.ndarray, judged: np.ndarray, counts: np.ndarray, threshol
         mine = np.flatnonzero(widths == width)
         moved[mine] = change(rows(values, judged[mine], width))
         spread[mine] = sigma[mine] * change_spread(width)
-    return Figures(level, sigma, moved, spread, widths, rho, bend)
+    return Figures(level, sigma, moved, spread, widths, rho, bend_noise)
 
 
 FLAT_Z = 2.0
