@@ -11,6 +11,7 @@ from conftest import DATA, run_main
 from tui.judging.layers import layer_reports, percentiles, wasserstein, zero_fraction
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
+from tui.sources.points import Decoded
 from tui.sources.tensorboard.decode import histo_histogram
 from tui.sources.tensorboard.writer import histogram_proto
 
@@ -124,3 +125,47 @@ def test_a_step_passed_on_the_way_measures_the_total_change_only_for_static_laye
         elif report.kind != "sparsity":  # a sparsity scalar has no distribution to move
             assert math.isnan(other.change_total)
     assert any(r.static for r in shown.values()) and any(not r.static for r in shown.values())
+
+
+def _reports_equal(a: list, b: list) -> bool:
+    """Reports field for field, NaN equal to NaN (a step passed on the way has no total change)."""
+    return [{k: str(v) for k, v in vars(r).items()} for r in a] == [{k: str(v) for k, v in vars(r).items()} for r in b]
+
+
+def test_histogram_figures_kept_between_steps_equal_a_fresh_measure_through_thinning_and_a_restart():
+    """The engine keeps each histogram's figures (layers.HistogramTrack) and reads them at every step: at each
+    step that equals measuring every histogram again, also after the store thinned the series (past its limit)
+    and after a restart dropped its newest histograms."""
+    from tui.store import Store
+
+    rng = np.random.default_rng(3)
+    store = Store()
+    tracks: dict = {}
+    thresholds = Thresholds()
+    frozen = rng.normal(0, 1, 2048)
+
+    def add(step: int) -> None:
+        moving = histo_histogram(histogram_proto(rng.normal(step * 0.01, 1, 2048)), step, float(step))
+        still = histo_histogram(histogram_proto(frozen), step, float(step))
+        relu = histo_histogram(histogram_proto(np.maximum(rng.normal(-step * 0.04, 1, 2048), 0)), step, float(step))
+        decoded = Decoded()
+        decoded.histograms = {"weights/moving": [moving], "weights/still": [still], "activations/relu": [relu]}
+        store.apply("run", decoded)
+
+    for step in range(1, 61):
+        add(step)
+        run = store.runs["run"]
+        run.histograms["weights/moving"].limit = 20  # thinned past 40 histograms
+        kept = layer_reports(run, thresholds, upto=step, shown=step % 7 == 0, tracks=tracks)
+        assert _reports_equal(kept, layer_reports(run, thresholds, upto=step, shown=step % 7 == 0))
+    assert run.histograms["weights/moving"].generation > 0  # it was thinned
+    assert any(r.static for r in kept) and any(r.dead for r in kept)  # the figures the flags read
+    assert _reports_equal(
+        layer_reports(run, thresholds, upto=30, tracks=tracks), layer_reports(run, thresholds, upto=30)
+    )
+    for series in run.histograms.values():
+        series.truncate_from_step(45)  # a restart from step 45
+    for step in range(45, 50):
+        add(step)
+        kept = layer_reports(run, thresholds, upto=step, tracks=tracks)
+        assert _reports_equal(kept, layer_reports(run, thresholds, upto=step))

@@ -16,7 +16,7 @@ from tui.judging.diverging import Divergence, Event, Raised
 from tui.judging.features import aligned, figures
 from tui.judging.judge import Judge, Moment
 from tui.judging.kinds import Kind, meaning
-from tui.judging.layers import layer_reports
+from tui.judging.layers import HistogramTrack, layer_reports
 from tui.judging.pairing import Pair, pair_tags
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
@@ -87,6 +87,8 @@ class VerdictEngine:
         self.val_pattern = val_pattern
         self._tags_seen = 0
         self._histogram_steps: dict[str, int] = {}
+        self._histogram_tracks: dict[str, HistogramTrack] = {}
+        """Each histogram tag's figures so far (``layers.HistogramTrack``): measured once, read at every step."""
         self._schedule: list[tuple[int, Pair]] = [(0, Pair())]
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
@@ -316,7 +318,7 @@ class VerdictEngine:
         return [(step, 3, "layers", step) for step in sorted(steps)]
 
     def _judge_layers(self, run: Run, step: int, shown: bool) -> list[Raised]:
-        self.verdict.layers = layer_reports(run, self.thresholds, upto=step, shown=shown)
+        self.verdict.layers = layer_reports(run, self.thresholds, upto=step, shown=shown, tracks=self._histogram_tracks)
         raised: list[Raised] = []
         flags = self.verdict.flags
         for report in self.verdict.layers:

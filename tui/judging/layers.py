@@ -10,6 +10,7 @@ TensorFlow-style buckets give zero its own ±1e-12 bucket).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from tui.sources.points import Histogram
 if TYPE_CHECKING:
     from tui.judging.thresholds import Thresholds
     from tui.store import Run
+    from tui.store.series import HistogramSeries
 
 ACTIVATION_WORDS = frozenset(
     {"activation", "activations", "act", "acts", "relu", "output", "outputs", "hidden", "features", "feature", "post"}
@@ -136,32 +138,95 @@ def zero_fraction(h: Histogram) -> float | None:
     return float(counts[narrow].sum() / total)
 
 
-def layer_reports(run: Run, thresholds: Thresholds, upto: int | None = None, shown: bool = True) -> list[LayerReport]:
+class HistogramTrack:
+    """Figures of each histogram of one tag, computed once, when it arrives: its deviation, its mass at zero
+    and how far it moved over the ``static_window`` histograms before it.
+
+    A run's layers are judged as of every step with a new histogram (the live path does so as they come,
+    the catch-up must raise the same flags), and each judgement reads the figures up to its step: without
+    the track, every judgement measured every histogram again, quadratic in the run's length. The store's
+    thinning or a restart (a new ``generation`` of the series) starts the track over.
+    """
+
+    __slots__ = ("ascending", "generation", "kind", "recent", "static_window", "stds", "steps", "zeros")
+
+    def __init__(self, tag: str, generation: int, static_window: int) -> None:
+        self.kind = layer_kind(tag)
+        self.generation = generation
+        self.static_window = static_window
+        self.steps: list[int] = []
+        self.stds: list[float] = []
+        self.zeros: list[float | None] = []
+        self.recent: list[float] = []
+        """Distance from the histogram ``min(static_window, i)`` before, in the larger of its and the first's std."""
+        self.ascending = True
+
+    def extend(self, items: list[Histogram]) -> None:
+        for i in range(len(self.steps), len(items)):
+            histogram = items[i]
+            _, std = mean_std(histogram)
+            if self.steps and histogram.step < self.steps[-1]:
+                self.ascending = False
+            self.steps.append(histogram.step)
+            self.stds.append(std)
+            self.zeros.append(zero_fraction(histogram))
+            window = min(self.static_window, i)
+            scale = max(std, self.stds[0])
+            if scale > 0:
+                self.recent.append(wasserstein(items[i - window], histogram) / scale if window > 0 else 0.0)
+            else:
+                self.recent.append(0.0 if _same(items[0], histogram) else float("inf"))
+
+
+def _track(
+    tracks: dict[str, HistogramTrack], tag: str, series: HistogramSeries, thresholds: Thresholds
+) -> HistogramTrack:
+    track = tracks.get(tag)
+    if track is None or track.generation != series.generation or track.static_window != thresholds.static_window:
+        track = tracks[tag] = HistogramTrack(tag, series.generation, thresholds.static_window)
+    track.extend(series.items)
+    return track
+
+
+def layer_reports(
+    run: Run,
+    thresholds: Thresholds,
+    upto: int | None = None,
+    shown: bool = True,
+    tracks: dict[str, HistogramTrack] | None = None,
+) -> list[LayerReport]:
     """One report per histogram tag of the run, plus sparsity scalars (as of step ``upto``, if given).
 
     Without ``shown`` (a step the engine passes through on its way to the newest), the change since the
     first histogram, which only the table and a static layer's reason show, is measured only for static
     layers (NaN otherwise): a long run's catch-up then costs one distance per layer and step, not two.
+    ``tracks`` (tag -> HistogramTrack) keeps each histogram's figures from one call to the next.
     """
+    tracks = {} if tracks is None else tracks
     reports = []
     for tag in sorted(run.histograms):
-        items = run.histograms[tag].items
-        if upto is not None:
+        series = run.histograms[tag]
+        items = series.items
+        track = _track(tracks, tag, series, thresholds)
+        if upto is None:
+            end = len(items)
+        elif track.ascending:
+            end = bisect.bisect_right(track.steps, upto)
+        else:  # steps out of order (rare): the histograms up to ``upto``, wherever they sit, measured afresh
             items = [h for h in items if h.step <= upto]
-        if not items:
+            track = HistogramTrack(tag, series.generation, thresholds.static_window)
+            track.extend(items)
+            end = len(items)
+        if not end:
             continue
-        kind = layer_kind(tag)
-        first, last = items[0], items[-1]
-        _, std = mean_std(last)
-        _, std_first = mean_std(first)
-        scale = max(std, std_first)
-        window = min(thresholds.static_window, len(items) - 1)
-        if scale > 0:
-            recent = wasserstein(items[-1 - window], last) / scale if window > 0 else 0.0
-        else:
-            recent = 0.0 if _same(first, last) else float("inf")
-        zeros = zero_fraction(last)
-        static = kind == "weights" and len(items) > thresholds.static_window and recent < thresholds.static_change
+        kind = track.kind
+        first, last = items[0], items[end - 1]
+        std = track.stds[end - 1]
+        scale = max(std, track.stds[0])
+        window = min(thresholds.static_window, end - 1)
+        recent = track.recent[end - 1]
+        zeros = track.zeros[end - 1]
+        static = kind == "weights" and end > thresholds.static_window and recent < thresholds.static_change
         if not (shown or static):
             total = float("nan")
         elif scale > 0:
@@ -169,13 +234,13 @@ def layer_reports(run: Run, thresholds: Thresholds, upto: int | None = None, sho
         else:
             total = recent
         dead = kind == "activations" and zeros is not None and zeros >= thresholds.dead_fraction
-        steps_apart = last.step - items[-1 - window].step
+        steps_apart = last.step - items[end - 1 - window].step
         reports.append(
             LayerReport(
                 tag=tag,
                 kind=kind,
                 step=last.step,
-                steps=len(items),
+                steps=end,
                 std=std,
                 change_total=total,
                 change_recent=recent,
