@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import io
 import os
 import shutil
@@ -65,6 +66,18 @@ def points(decoded: Decoded, tag: str) -> list[tuple[int, float, float]]:
 
 def event_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*tfevents*") if p.is_file())
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Spend less of the suite in the garbage collector. Once the tests are collected, everything alive
+    (the modules, classes and functions of Textual, numpy, TensorBoard and the tests) is moved out of its
+    sight (``gc.freeze``): it lives to the end anyway. And it runs after 10,000 new objects instead of
+    700, and a full collection after 400 young ones instead of 100: a pilot test makes a screenful of
+    widgets, styles and strips that all live as long as the test. Measured over the suite: collections
+    took 18-22 s of the workers' CPU, 11 s now."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 @pytest.hookimpl(optionalhook=True)  # without xdist (-p no:xdist) there is no such hook
