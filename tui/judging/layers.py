@@ -144,8 +144,9 @@ class HistogramTrack:
 
     A run's layers are judged as of every step with a new histogram (the live path does so as they come,
     the catch-up must raise the same flags), and each judgement reads the figures up to its step: without
-    the track, every judgement measured every histogram again, quadratic in the run's length. The store's
-    thinning or a restart (a new ``generation`` of the series) starts the track over.
+    the track, every judgement measured its newest and its first histogram again and copied the tag's list
+    up to its step (linear in the run's length, so a catch-up was quadratic). The store's thinning or a
+    restart (a new ``generation`` of the series) starts the track over.
     """
 
     __slots__ = ("ascending", "generation", "kind", "recent", "static_window", "stds", "steps", "zeros")
