@@ -33,21 +33,22 @@ class UsageError(Exception):
     """A problem with what the user asked for: one sentence on stderr, exit 2."""
 
 
-def _positive(value: str) -> float:
+def _number(value: str) -> float:
     try:
-        number = float(value)
+        return float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+
+
+def _positive(value: str) -> float:
+    number = _number(value)
     if not number > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
     return number
 
 
 def _not_negative(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    number = _number(value)
     if not number >= 0 or number == float("inf"):  # also refuses nan
         raise argparse.ArgumentTypeError(f"{value} is not a number of seconds")
     return number
