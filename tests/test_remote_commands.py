@@ -310,7 +310,7 @@ def test_a_live_job_writing_to_s3_rings_the_bell_in_watch_plain(tmp_path: Path, 
     output += rest or b""
     assert b"\a" in output, stderr.decode()
     assert b"bert-small-overfit  step" in output and b"overfitting" in output
-    assert mirror.uploads > 5  # the object really was rewritten again and again (15-19 times on an idle machine)
+    assert mirror.uploads > 10  # the object really was rewritten again and again (15-19 times on an idle machine)
 
 
 async def test_a_live_job_writing_to_s3_rings_the_bell_in_the_tui(tmp_path: Path, s3: S3Server) -> None:
