@@ -7,7 +7,9 @@ forked; a test that needs one and cannot have it is skipped with the reason.
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
+import importlib.util
 import os
 import shutil
 import signal
@@ -96,7 +98,9 @@ class S3Server:
             "AWS_DEFAULT_REGION": "us-east-1",
         }
 
+    @functools.cached_property
     def client(self):
+        """One boto3 client for the session (thread-safe; making one costs 30-80 ms of CPU)."""
         import boto3
 
         return boto3.client(
@@ -109,12 +113,12 @@ class S3Server:
 
     def new_bucket(self) -> str:
         name = f"lw-{uuid.uuid4().hex[:12]}"
-        self.client().create_bucket(Bucket=name)
+        self.client.create_bucket(Bucket=name)
         return name
 
     def upload_tree(self, folder: Path, bucket: str, prefix: str) -> None:
         """Every file under ``folder`` to ``bucket/prefix/``, keeping relative paths."""
-        client = self.client()
+        client = self.client
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 key = f"{prefix}/{path.relative_to(folder).as_posix()}".lstrip("/")
@@ -127,9 +131,7 @@ class S3Server:
 
 
 def start_s3_server() -> S3Server:
-    try:
-        import moto.server  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("moto") is None:  # importing moto.server here would cost 1 s of CPU
         pytest.skip("moto[server] is not installed (it is in the test extra: pip install -e '.[test]')")
     port = free_port()
     process = subprocess.Popen(
@@ -163,7 +165,7 @@ class S3Mirror:
 
     def sync(self) -> int:
         """Upload what changed since the last call; how many objects were rewritten."""
-        client = self.server.client()
+        client = self.server.client
         done = 0
         for path in sorted(self.folder.rglob("*")):
             if not path.is_file():

@@ -27,7 +27,7 @@ def read_all(root: ObjectStoreRoot, path: str, offset: int = 0, chunk: int = 100
 
 def test_listing_finds_objects_under_the_prefix_only_and_is_never_stale(s3: S3Server) -> None:
     bucket = s3.new_bucket()
-    client = s3.client()
+    client = s3.client
     client.put_object(Bucket=bucket, Key="runs/a/events.out.tfevents.1", Body=b"a")
     client.put_object(Bucket=bucket, Key="runs/b/", Body=b"")  # a folder marker, as consoles make them
     client.put_object(Bucket=bucket, Key="runsx/other", Body=b"x")
@@ -43,7 +43,7 @@ def test_listing_finds_objects_under_the_prefix_only_and_is_never_stale(s3: S3Se
 
 def test_growing_object_rewritten_whole_is_read_on_from_the_offset(s3: S3Server) -> None:
     bucket = s3.new_bucket()
-    client = s3.client()
+    client = s3.client
     body = os.urandom(5000)
     client.put_object(Bucket=bucket, Key="runs/r/f", Body=body)
     root = ObjectStoreRoot(f"s3://{bucket}/runs")
@@ -62,7 +62,7 @@ def test_growing_object_rewritten_whole_is_read_on_from_the_offset(s3: S3Server)
 
 def test_object_replaced_by_another_gets_a_new_identity_and_is_read_again(s3: S3Server) -> None:
     bucket = s3.new_bucket()
-    client = s3.client()
+    client = s3.client
     first = os.urandom(3000)
     client.put_object(Bucket=bucket, Key="p/f", Body=first)
     root = ObjectStoreRoot(f"s3://{bucket}/p")
@@ -82,7 +82,7 @@ def test_object_replaced_by_another_gets_a_new_identity_and_is_read_again(s3: S3
 def test_replacement_seen_only_when_reading_is_refused_then_read_again(s3: S3Server) -> None:
     """No listing between the rewrite and the read: the bytes before the offset still give it away."""
     bucket = s3.new_bucket()
-    client = s3.client()
+    client = s3.client
     first = os.urandom(2000)
     client.put_object(Bucket=bucket, Key="p/f", Body=first)
     root = ObjectStoreRoot(f"s3://{bucket}/p")
@@ -99,7 +99,7 @@ def test_replacement_seen_only_when_reading_is_refused_then_read_again(s3: S3Ser
 
 def test_a_copy_for_a_worker_process_reads_on_its_own(s3: S3Server) -> None:
     bucket = s3.new_bucket()
-    s3.client().put_object(Bucket=bucket, Key="p/f", Body=b"abc")
+    s3.client.put_object(Bucket=bucket, Key="p/f", Body=b"abc")
     root = ObjectStoreRoot(f"s3://{bucket}/p")
     root.list()
     copy = pickle.loads(pickle.dumps(root))
@@ -109,7 +109,7 @@ def test_a_copy_for_a_worker_process_reads_on_its_own(s3: S3Server) -> None:
 def test_a_big_object_takes_few_requests(s3: S3Server) -> None:
     bucket = s3.new_bucket()
     body = os.urandom(READ_AHEAD_BYTES + 1_000_000)
-    s3.client().put_object(Bucket=bucket, Key="p/big", Body=body)
+    s3.client.put_object(Bucket=bucket, Key="p/big", Body=body)
     root = ObjectStoreRoot(f"s3://{bucket}/p")
     assert read_all(root, "big", chunk=2 * 1024 * 1024) == body  # the reader's 2 MB chunks
     assert root.requests["get"] == 2
@@ -141,7 +141,7 @@ def test_unreachable_endpoint_says_why_and_waits_before_trying_again(
 def test_a_profile_from_the_aws_config_files_is_used(s3: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """AWS_PROFILE with its endpoint and keys in ~/.aws-style files: what users of MinIO or Ceph set up."""
     bucket = s3.new_bucket()
-    s3.client().put_object(Bucket=bucket, Key="runs/f", Body=b"x")
+    s3.client.put_object(Bucket=bucket, Key="runs/f", Body=b"x")
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)
     config = tmp_path / "config"
@@ -172,7 +172,7 @@ def test_the_monitor_reads_a_growing_object_once_and_a_replaced_one_again(s3: S3
     from tui.live.monitor import Monitor
 
     bucket = s3.new_bucket()
-    client = s3.client()
+    client = s3.client
     path = scalar_run(tmp_path / "a", {"loss": [float(v) for v in range(10, 0, -1)]})
     key = f"runs/job/{path.name}"
     first = path.read_bytes()
