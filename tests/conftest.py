@@ -84,12 +84,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Compile ``tui/`` once, before the workers start. The suite starts about 170 Python processes (the
-    workers, the commands and TUIs under test); where ``PYTHONDONTWRITEBYTECODE`` is set (as on a CI
-    machine that keeps checkouts clean) and the checkout is fresh, each of them compiled every module of
-    ``tui/`` again, 0.06 s of CPU a process. ``__pycache__`` is ignored by git."""
+    workers, the commands and TUIs under test); where ``PYTHONDONTWRITEBYTECODE`` is set (as on the
+    machines CI runs on) and the checkout is fresh, each of them compiled every module of ``tui/`` again,
+    0.06 s of CPU a process. ``__pycache__`` is ignored by git; a read-only checkout is left as it is."""
     if hasattr(config, "workerinput"):  # an xdist worker: the controller has done it
         return
-    compileall.compile_dir(Path(tui.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(tui.__file__).parent, quiet=2)
 
 
 @pytest.hookimpl(optionalhook=True)  # without xdist (-p no:xdist) there is no such hook
