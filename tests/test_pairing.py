@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import re
+
+import numpy as np
 import pytest
 
-from tui.judging.pairing import pair_tags
+from tui.judging import pairing
+from tui.judging.engine import pair_schedule
+from tui.judging.pairing import Pair, pair_tags
+from tui.store import Run
+from tui.store.series import Series
 
 STYLES = [
     (["loss", "val_loss", "acc", "val_acc", "lr"], "loss", "val_loss"),
@@ -62,3 +70,78 @@ def test_keras_fixture_is_paired(fixtures_copy):
     monitor.refresh()
     verdict = monitor.verdict("k-overfit")
     assert (verdict.train_tag, verdict.val_tag) == ("train/epoch_loss", "validation/epoch_loss")
+
+
+WORDS = ["train", "val", "eval", "loss", "acc", "lr", "batch", "epoch", "cls", "top1", "learning", "rate", "box"]
+
+
+def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str | None) -> Pair:
+    """The pair by the rules written out plainly: each role's best-ranked tag over all tags at once."""
+
+    def best(role: str, kind) -> str | None:
+        found = [(pairing._rank(t, pairing.words(t)), t) for t in tags if kind(pairing.words(t))]
+        found = [c for c in found if pairing._role(pairing.words(c[1])) == role]
+        return min(found)[1] if found else None
+
+    def matching(pattern: str) -> str | None:
+        found = [t for t in tags if re.search(pattern, t)]
+        key = lambda t: (not pairing._is_loss(pairing.words(t)), pairing._rank(t, pairing.words(t)))  # noqa: E731
+        return min(found, key=key) if found else None
+
+    rates = [
+        (len(pairing.words(t)), len(t), t)
+        for t in tags
+        if pairing._is_learning_rate(pairing.words(t)) and not pairing._is_loss(pairing.words(t))
+    ]
+    return Pair(
+        train=matching(train_pattern) if train_pattern else best("train", pairing._is_loss),
+        val=matching(val_pattern) if val_pattern else best("val", pairing._is_loss),
+        train_acc=best("train", pairing._is_accuracy),
+        val_acc=best("val", pairing._is_accuracy),
+        learning_rate=min(rates)[2] if rates else None,
+    )
+
+
+@pytest.mark.parametrize("patterns", [(None, None), ("loss", "val"), ("^nothing$", "acc")])
+def test_the_choice_is_the_rules_best_whatever_order_the_tags_come_in(patterns) -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        tags = list(
+            {
+                rng.choice(["/", "_", "-", ""]).join(rng.sample(WORDS, rng.randint(1, 3)))
+                for _ in range(rng.randint(1, 12))
+            }
+        )
+        expected = _by_brute_force(tags, *patterns)
+        rng.shuffle(tags)
+        assert pair_tags(tags, *patterns) == expected
+
+
+def _series(steps, values) -> Series:
+    series = Series()
+    steps = list(steps)
+    series.extend(steps, [0.0] * len(steps), list(values))
+    return series
+
+
+def test_a_run_with_many_tags_has_each_tag_classified_once(monkeypatch) -> None:
+    """A log with 60,000 tags appearing over 300 steps took minutes: the pair of every step's tags so far
+    was chosen afresh from all of them. Each tag's words are now read once per schedule."""
+    run = Run("wide")
+    for step in range(300):
+        for k in range(50):
+            run.scalars[f"k{step}_{k}"] = _series([step], [1.0])
+    run.scalars["loss"] = _series(range(300), np.linspace(1, 0.1, 300))
+    run.scalars["val_loss"] = _series(range(150, 300), np.linspace(1, 0.2, 150))
+    calls = 0
+    real_words = pairing.words
+
+    def counted(tag: str) -> list[str]:
+        nonlocal calls
+        calls += 1
+        return real_words(tag)
+
+    monkeypatch.setattr(pairing, "words", counted)
+    schedule = pair_schedule(run, None, None)
+    assert calls == len(run.scalars)
+    assert schedule == [(0, Pair(train="loss")), (150, Pair(train="loss", val="val_loss"))]

@@ -9,6 +9,9 @@ How each verdict is decided is in the README; the thresholds are in ``thresholds
 
 from __future__ import annotations
 
+import itertools
+import operator
+
 import numpy as np
 
 from tui.judging.cusum import Cusum
@@ -17,7 +20,7 @@ from tui.judging.features import aligned, figures
 from tui.judging.judge import Judge, Moment
 from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, layer_reports
-from tui.judging.pairing import Pair, pair_tags
+from tui.judging.pairing import Pair, PairChooser
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
@@ -380,8 +383,12 @@ def pair_schedule(run: Run, train_pattern: str | None, val_pattern: str | None) 
         if last is not None:
             firsts[tag] = int(series.steps[0])
     schedule: list[tuple[int, Pair]] = []
-    for begins in sorted(set(firsts.values())):
-        pair = pair_tags([t for t, first in firsts.items() if first <= begins], train_pattern, val_pattern)
+    chooser = PairChooser(train_pattern, val_pattern)
+    by_first = sorted(firsts.items(), key=operator.itemgetter(1))
+    for begins, starting in itertools.groupby(by_first, key=operator.itemgetter(1)):
+        for tag, _first in starting:  # the tags that began by then: those before, and these
+            chooser.add(tag)
+        pair = chooser.pair()
         if not schedule or pair != schedule[-1][1]:
             schedule.append((begins, pair))
     return schedule or [(0, Pair())]

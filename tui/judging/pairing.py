@@ -78,44 +78,10 @@ def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, str]:
     return (1 if batchy else 0, len(extra), len(tag), tag)
 
 
-def _best(tags: Iterable[str], role: str, kind) -> str | None:
-    candidates = []
-    for tag in tags:
-        tag_words = words(tag)
-        if kind(tag_words) and _role(tag_words) == role:
-            candidates.append((_rank(tag, tag_words), tag))
-    return min(candidates)[1] if candidates else None
-
-
-def _matching(tags: Iterable[str], pattern: str | None) -> list[str]:
-    if not pattern:
-        return []
-    regex = re.compile(pattern)
-    return [t for t in tags if regex.search(t)]
-
-
-def _override(tags: list[str], pattern: str | None) -> str | None:
-    """Best-ranked tag matching ``pattern`` (losses first), or None."""
-    matches = _matching(tags, pattern)
-    if not matches:
-        return None
-    return min(matches, key=lambda t: (not _is_loss(words(t)), _rank(t, words(t))))
-
-
 def _is_learning_rate(tag_words: list[str]) -> bool:
     if "lr" in tag_words or "learningrate" in tag_words:
         return True
     return any(a == "learning" and b == "rate" for a, b in itertools.pairwise(tag_words))
-
-
-def learning_rate_tag(tags: Iterable[str]) -> str | None:
-    """The learning-rate curve among ``tags``: the one with the fewest other words (the first parameter group)."""
-    candidates = []
-    for tag in tags:
-        tag_words = words(tag)
-        if _is_learning_rate(tag_words) and not _is_loss(tag_words):
-            candidates.append((len(tag_words), len(tag), tag))
-    return min(candidates)[2] if candidates else None
 
 
 def is_per_batch(tag: str) -> bool:
@@ -124,15 +90,45 @@ def is_per_batch(tag: str) -> bool:
     return any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
 
 
+class PairChooser:
+    """The pair of a growing set of tags: each tag is classified once, as it comes, and each role keeps its
+    best-ranked tag so far. Every choice is a minimum over keys that end with the tag itself, so the pair
+    does not depend on the order the tags came in; a run with tens of thousands of tags is paired in one
+    pass (``engine.pair_schedule`` asks again each time its tags grow)."""
+
+    def __init__(self, train_pattern: str | None = None, val_pattern: str | None = None) -> None:
+        self._train = re.compile(train_pattern) if train_pattern else None
+        self._val = re.compile(val_pattern) if val_pattern else None
+        self._best: dict[str, tuple[tuple[object, ...], str]] = {}
+
+    def _offer(self, slot: str, key: tuple[object, ...], tag: str) -> None:
+        held = self._best.get(slot)
+        if held is None or (key, tag) < held:
+            self._best[slot] = (key, tag)
+
+    def add(self, tag: str) -> None:
+        tag_words = words(tag)
+        loss = _is_loss(tag_words)
+        role = _role(tag_words)
+        rank = _rank(tag, tag_words)
+        for slot, pattern in (("train", self._train), ("val", self._val)):
+            if pattern is not None:  # --train-tag / --val-tag: the best match, losses first
+                if pattern.search(tag):
+                    self._offer(slot, (not loss, rank), tag)
+            elif loss and role == slot:
+                self._offer(slot, rank, tag)
+        if _is_accuracy(tag_words):
+            self._offer(role + "_acc", rank, tag)
+        if _is_learning_rate(tag_words) and not loss:
+            self._offer("learning_rate", (len(tag_words), len(tag)), tag)
+
+    def pair(self) -> Pair:
+        return Pair(**{slot: tag for slot, (_key, tag) in self._best.items()})
+
+
 def pair_tags(tags: Iterable[str], train_pattern: str | None = None, val_pattern: str | None = None) -> Pair:
     """Choose the primary train/val loss tags and accuracy-like tags among ``tags``."""
-    tags = sorted(tags)
-    train = _override(tags, train_pattern) if train_pattern else _best(tags, "train", _is_loss)
-    val = _override(tags, val_pattern) if val_pattern else _best(tags, "val", _is_loss)
-    return Pair(
-        train=train,
-        val=val,
-        train_acc=_best(tags, "train", _is_accuracy),
-        val_acc=_best(tags, "val", _is_accuracy),
-        learning_rate=learning_rate_tag(tags),
-    )
+    chooser = PairChooser(train_pattern, val_pattern)
+    for tag in tags:
+        chooser.add(tag)
+    return chooser.pair()
