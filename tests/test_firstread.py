@@ -88,6 +88,30 @@ def test_workers_are_used_only_where_they_pay(tmp_path, monkeypatch, forking_all
     assert not installed and len(parallel.unread_paths(monitor)) == parallel.MIN_RUNS - 1
 
 
+def _write_later(path: str) -> None:
+    """A worker's job that is still running when its command is stopped."""
+    time.sleep(3)
+    Path(path).write_text("finished")
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError])
+def test_a_stop_or_an_error_ends_the_workers_without_waiting_for_their_runs(tmp_path, forking_allowed, stop):
+    """Ctrl-C, SIGTERM or SIGHUP during `check` (a KeyboardInterrupt here) must not wait for the runs the
+    workers are reading: one with tens of thousands of tags kept a stopped `check` and its workers busy
+    for minutes. Workers ignore the stop signals, so they are killed."""
+    marker = tmp_path / "finished"
+    with pytest.raises(stop), parallel.Workers.start(2, whole=False) as workers:
+        pids = list(workers.pids)
+        started = workers.pool.submit(_write_later, str(marker))
+        while not started.running():
+            time.sleep(0.01)
+        raise stop
+    assert len(pids) == 2
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)  # ended and reaped
+    time.sleep(0.1)
+    assert not marker.exists()  # the job was not let finish
+
+
 def test_workers_are_never_forked_beside_another_thread():
     """Forking copies other threads' locks in whatever state they are: with a thread running, no workers."""
     release = threading.Event()

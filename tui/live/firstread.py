@@ -35,6 +35,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,7 +114,12 @@ class Workers:
                     count, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
                 )
             )
+            before = {child.pid for child in multiprocessing.active_children()}
             self.pool.submit(os.getpid).result()  # a fork context starts every worker on the first job: now
+            # Their pids, not the Process objects (those hold a pipe each until the pool lets them go). A pid
+            # cannot be reused before the pool reaps its worker, at ``close``.
+            children = multiprocessing.active_children()
+            self.pids = [pid for child in children if (pid := child.pid) is not None and pid not in before]
         except BaseException:
             self._stack.close()
             raise
@@ -132,15 +138,28 @@ class Workers:
             return None
 
     def close(self) -> None:
-        """Stop the workers (runs not started are dropped) and close the channel."""
+        """Stop the workers once their runs in progress are done (runs not started are dropped) and close the
+        channel."""
         self.pool.shutdown(wait=True, cancel_futures=True)
         self._stack.close()
+
+    def kill(self) -> None:
+        """End the workers now, runs in progress too, and close the channel: for a stop (Ctrl-C, SIGTERM,
+        SIGHUP) or an error, where waiting for a long run would hold the command up. Workers ignore the stop
+        signals (``cli.main.stopped_by_signals`` leaves stopping to the main process), so they are killed."""
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.close()
 
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.kill()
 
 
 def cold_runs(monitor: Monitor) -> dict[str, list[Stream]]:
