@@ -33,11 +33,11 @@ class Run:
     """Local clock time when new data last arrived."""
     gone: bool = False
     live: bool = False
+    """New points arrived after the run's files were first read: a job writing while we watch."""
     hparams: dict[str, object] = field(default_factory=dict)
     """Hyper-parameters (from the folder name, an HParams summary, a logger's config), numbers where numbers."""
     checkpoints: dict[int, str] = field(default_factory=dict)
     """Step -> checkpoint path found beside the logs (for the overfitting advice: which one to keep)."""
-    """New points arrived after the run's files were first read: a job writing while we watch."""
 
     @property
     def damaged(self) -> bool:
