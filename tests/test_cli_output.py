@@ -125,6 +125,31 @@ def test_a_folder_of_only_unreadable_files_is_not_all_fine(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+DEEP = "[" * 100_000 + "]" * 100_000
+"""JSON nested deeper than Python's stack: orjson refuses it, and the standard parser raised RecursionError."""
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("trainer_state.json", '{"log_history": ' + DEEP + "}"),
+        ("metrics.jsonl", '{"step": 0, "loss": 1.0}\n{"step": 1, "loss": ' + DEEP + '}\n{"step": 2, "loss": 0.5}\n'),
+    ],
+    ids=["trainer_state", "json-lines"],
+)
+def test_json_nested_too_deeply_is_damage_not_a_traceback(tmp_path: Path, name: str, text: str):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / name).write_text(text)
+    for command in (["check", "--json"], ["replay"], ["export", "-o", str(tmp_path / "out.csv")]):
+        result = run_main(command[0], str(tmp_path), *command[1:])
+        assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+        assert result.returncode in (0, 1, 2), result.stderr
+    if name.endswith(".jsonl"):  # the lines around the deep one are read
+        record = json.loads(run_main("check", "--json", str(tmp_path)).stdout)[0]
+        assert record["step"] == 2
+
+
 # ---- bad input: one line, exit 2 ------------------------------------------------------------------------
 
 

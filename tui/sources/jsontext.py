@@ -51,6 +51,8 @@ def _loads(data: bytes | str) -> object:
             return json.loads(data)
         except TypeError as error:
             raise ValueError(str(error)) from None
+        except RecursionError:  # orjson stops at 1,024 levels; json's C scanner recurses until Python stops it
+            raise ValueError("nested too deeply") from None
 
 
 def loads_each(documents: list[bytes] | list[str]) -> list[object]:
@@ -72,6 +74,6 @@ def _loads_each(documents: list[bytes] | list[str]) -> list[object]:
         except orjson.JSONDecodeError:
             try:
                 parsed.append(json.loads(document))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):
                 parsed.append(BAD)
     return parsed

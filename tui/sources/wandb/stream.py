@@ -204,7 +204,7 @@ def _histograms(objects: list[dict], steps: list[int], walls: list[float], out: 
 def _loads(text: str) -> object:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         return None
 
 
