@@ -235,3 +235,15 @@ def test_export_names_an_unreadable_event_file_and_keeps_the_rest(tmp_path: Path
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "losswatch: a: permission denied (not exported)" in result.stderr
     assert out.read_text().splitlines()[1:] == ["b,loss,0,1.0,1000.0", "b,loss,1,0.8999999761581421,1001.0"]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # in a process: printed to stderr
+def test_a_csv_row_with_bytes_that_are_not_utf8_is_read_without_noise(tmp_path: Path):
+    """pyarrow decodes a row with a wrong number of cells as UTF-8 before handing it over, and printed
+    "Exception ignored ... UnicodeDecodeError" where it could not."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_bytes(b"epoch,step,loss\n0,1,1.0\n1,2,0.5,\xff\n2,3,0.25\n")
+    result = run_main("check", "--json", str(tmp_path))
+    assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)[0]["step"] == 3

@@ -21,6 +21,11 @@ def read_table(
 
     if len(set(columns)) != len(columns) or not columns:
         return None
+    if not body.isascii():
+        try:  # pyarrow decodes an odd row as UTF-8 before our handler sees it, and prints what it cannot decode
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     odd_rows = []
 
     def odd(row) -> str:  # a row with too few or too many cells: the exact path reads the block
