@@ -247,3 +247,21 @@ def test_a_csv_row_with_bytes_that_are_not_utf8_is_read_without_noise(tmp_path: 
     result = run_main("check", "--json", str(tmp_path))
     assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
     assert json.loads(result.stdout)[0]["step"] == 3
+
+
+def test_a_csv_cell_longer_than_the_csv_modules_limit_is_not_a_traceback(tmp_path: Path):
+    """The csv module refuses a field over 128 KiB ("field larger than field limit"): check died in its
+    worker process with a traceback. The other rows are read; a header that long is no log's header."""
+    huge = "9" * 200_000
+    run = tmp_path / "logs" / "run"
+    run.mkdir(parents=True)
+    (run / "metrics.csv").write_text(f"epoch,step,loss\n0,1,1.0\n1,2,0.5,{huge}\n2,3,0.25\n")
+    for command in (["check", "--json"], ["replay"], ["export", "-o", str(tmp_path / "out.csv")]):
+        result = run_main(command[0], str(tmp_path / "logs"), *command[1:])
+        assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+    assert json.loads(run_main("check", "--json", str(tmp_path / "logs")).stdout)[0]["step"] == 3
+    other = tmp_path / "other" / "run"
+    other.mkdir(parents=True)
+    (other / "metrics.csv").write_text(f"epoch,step,loss,{huge}\n0,1,1.0\n")
+    result = run_main("check", str(tmp_path / "other"))
+    assert result.returncode == 2 and "no training logs found" in result.stderr

@@ -106,7 +106,10 @@ class CsvStream(Stream):
         text = head.decode("utf-8", "replace")
         match = _KERAS_HEADER.match(head)
         self.delimiter = match.group(1).decode() if match and self.step_column == "epoch" else ","
-        self.columns = next(csv.reader([text], delimiter=self.delimiter))
+        try:
+            self.columns = next(csv.reader([text], delimiter=self.delimiter))
+        except csv.Error:  # a name longer than the csv module's field limit (128 KiB): no curve to name
+            self.columns = []
 
     def _add(self, body: bytes, wall: float, out: Decoded, header: bool = False) -> None:
         """New rows as points, a column at a time (pyarrow's CSV reader); rows it cannot type go the exact way.
@@ -158,7 +161,7 @@ class CsvStream(Stream):
             step_index = columns.index(self.step_column)
         except ValueError:
             step_index = -1
-        for row in csv.reader(io.StringIO(text), delimiter=self.delimiter):
+        for row in _rows(text, self.delimiter):
             if not row:
                 continue
             order = self.rows
@@ -189,6 +192,19 @@ class CsvStream(Stream):
             return
         self._hparams_signature = signature
         out.hparams.update(load_hparams(root.read(path, 0, info.size)))
+
+
+def _rows(text: str, delimiter: str) -> Iterator[list[str]]:
+    """The csv module's rows; a row it refuses (a cell longer than its field limit, 128 KiB: no number is)
+    stays a row, without cells, and reading goes on with the next line."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield [""]
 
 
 def load_hparams(data: bytes) -> dict[str, object]:
