@@ -218,3 +218,16 @@ def test_hostile_names_are_inert_in_check_output(tmp_path: Path):
     records = json.loads(out)  # the --json output, the loop's last
     assert "[bold]x[/]" in {r["run"] for r in records}
     assert "new\\nline" in {r["run"] for r in records}
+
+
+def test_a_noise_window_too_wide_to_finish_is_refused_with_its_bound(tmp_path: Path):
+    """--set noise_window=3000000 kept check busy for minutes (a row that wide for each judged point)."""
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    result = run_main("check", str(tmp_path), "--set", "noise_window=3000000")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "setting 'noise_window' must be at most 1,000" in result.stderr
+    (tmp_path / "losswatch.toml").write_text("[verdicts]\nnoise_window = 5000\n")
+    result = run_main("check", str(tmp_path))
+    assert result.returncode == 2 and "must be at most 1,000" in result.stderr
+    (tmp_path / "losswatch.toml").write_text("[verdicts]\nnoise_window = 1000\n")
+    assert run_main("check", str(tmp_path)).returncode == 0

@@ -121,6 +121,11 @@ class ConfigError(ValueError):
     """A config file or flag that cannot be used; the message says why."""
 
 
+_MAXIMA = {"noise_window": 1_000}
+"""Settings a huge value of would not finish: every judged point holds a row of ``noise_window`` points."""
+_MAXIMA_WHY = {"noise_window": "points; each judged point measures a window that wide"}
+
+
 def _coerce(name: str, value: object) -> object:
     field = {f.name: f for f in fields(Thresholds)}.get(name)
     if field is None:
@@ -135,6 +140,8 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}") from None
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
+    if name in _MAXIMA and number > _MAXIMA[name]:
+        raise ConfigError(f"setting {name!r} must be at most {_MAXIMA[name]:,} ({_MAXIMA_WHY[name]})")
     return number
 
 
