@@ -181,6 +181,14 @@ def test_on_alert_grace_must_be_seconds(tmp_path: Path, grace: str):
     assert "not a number" in result.stderr
 
 
+@pytest.mark.parametrize("poll", ["0", "1e-9", "0.05", "nan", "inf", "often"])
+def test_poll_must_be_seconds_from_a_tenth_on(tmp_path: Path, poll: str):
+    """--poll 1e-9 kept a core 80 % busy reading nothing new."""
+    result = run_main("watch", str(tmp_path), "--plain", "--poll", poll)
+    assert result.returncode == 2 and "--poll" in result.stderr and "Traceback" not in result.stderr
+    assert "not a number" in result.stderr
+
+
 def test_a_mistyped_command_is_named():
     result = run_cli("chek", str(DATA))
     assert result.returncode == 2
