@@ -10,6 +10,7 @@ best), its *noise* the robust point-to-point spread of its recent points (second
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -136,8 +137,10 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}")
     try:
         number = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
     if name in _MAXIMA and number > _MAXIMA[name]:
@@ -153,7 +156,7 @@ def load_thresholds(logdir: str | None, overrides: list[str] | None = None) -> t
         try:
             with open(path, "rb") as handle:
                 data = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as error:
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"cannot read {path}: {error}") from None
         section = data.get("verdicts", data)
         if not isinstance(section, dict):
