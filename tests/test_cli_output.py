@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -273,3 +276,45 @@ def test_a_csv_cell_longer_than_the_csv_modules_limit_is_not_a_traceback(tmp_pat
     (other / "metrics.csv").write_text(f"epoch,step,loss,{huge}\n0,1,1.0\n")
     result = run_main("check", str(tmp_path / "other"))
     assert result.returncode == 2 and "no training logs found" in result.stderr
+
+
+def test_export_of_a_run_named_with_bytes_that_are_not_utf8_writes_them_as_check_shows_them(tmp_path: Path):
+    """pandas and pyarrow refused the name ('surrogates not allowed'): export died with a traceback."""
+    scalar_run(tmp_path / os.fsdecode(b"\xff\xfebad"), {"loss": [1.0, 0.5], "val_loss": [1.0, 0.6]})
+    for name in ("out.csv", "out.parquet"):
+        result = run_main("export", str(tmp_path), "-o", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+    rows = (tmp_path / "out.csv").read_text().splitlines()
+    assert rows[1].startswith("\\xff\\xfebad,")
+    assert "\\xff\\xfebad" in run_main("check", str(tmp_path)).stdout
+
+
+@pytest.mark.parametrize(
+    "toml, says",
+    [
+        (b"[verdicts]\nmin_points = inf\n", "setting 'min_points' needs a number, got inf"),
+        (b"[verdicts]\nrise_z = nan\n", "setting 'rise_z' needs a finite number"),
+        (b'[verdicts]\nrise_z = "\xff"\n', "cannot read"),
+    ],
+    ids=["inf", "nan", "not-utf8"],
+)
+def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Path, toml: bytes, says: str):
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    (tmp_path / "losswatch.toml").write_bytes(toml)
+    result = run_main("check", str(tmp_path))
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_alert_command_with_an_unclosed_quote_is_a_usage_error(tmp_path: Path):
+    result = run_main("watch", str(tmp_path), "--plain", "--on-alert", "echo 'x")
+    assert result.returncode == 2 and "--on-alert" in result.stderr and "No closing quotation" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "replay"])
+def test_output_to_a_full_disk_is_one_line(command: str):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", command, str(DATA / "torch")], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "losswatch: cannot write the output: No space left on device" in done.stderr

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import os
 import re
+import shlex
 import signal
 import sys
 from collections.abc import Iterator
 
 from tui import __version__
-from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tui.cli.exits import EXIT_ATTENTION, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui.cli.export import ExportError
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import ConfigError, load_thresholds
@@ -56,6 +58,16 @@ def _poll_seconds(value: str) -> float:
     if not MIN_POLL_SECONDS <= number < float("inf"):  # also refuses nan
         raise argparse.ArgumentTypeError(f"{value} is not a number of seconds from {MIN_POLL_SECONDS} on")
     return number
+
+
+def _command_line(value: str) -> str:
+    """A command split as a shell would split it (``shlex``); an unclosed quote is a usage error."""
+    try:
+        if not shlex.split(value):
+            raise argparse.ArgumentTypeError("the command is empty")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
+    return value
 
 
 def _not_negative(value: str) -> float:
@@ -125,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _notify_options(watch)
     watch.add_argument(
         "--on-alert",
+        type=_command_line,
         metavar="CMD",
         help="run CMD once per alert, with LOSSWATCH_RUN, LOSSWATCH_KIND, LOSSWATCH_STEP, LOSSWATCH_REASON and "
         "LOSSWATCH_TAG in its environment (CMD is split like a shell would, but never run by one)",
@@ -290,6 +303,10 @@ def stopped_by_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
+_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+"""Errors of writing the output (a full disk, a quota, /dev/full), reported in one line."""
+
+
 def main(argv: list[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -311,6 +328,14 @@ def main(argv: list[str] | None = None) -> int:
             print("losswatch: stopped before the end", file=sys.stderr)
             return EXIT_INTERRUPTED
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in _WRITE_FAILURES or isinstance(error, BrokenPipeError):
+            raise
+        # `losswatch check > /dev/full`, a full disk or quota: say so in one line.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
+        print(f"losswatch: cannot write the output: {error.strerror}", file=sys.stderr)
+        return EXIT_ATTENTION
     except BrokenPipeError:
         # `losswatch check | head`: the reader went away; that is fine.
         with contextlib.suppress(OSError):
