@@ -318,3 +318,11 @@ def test_output_to_a_full_disk_is_one_line(command: str):
         )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "losswatch: cannot write the output: No space left on device" in done.stderr
+
+
+def test_the_example_in_the_help_of_set_is_a_setting(tmp_path: Path):
+    example = re.search(r"e\.g\.\s+--set\s+(\S+)", run_main("check", "--help").stdout)
+    assert example is not None
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    result = run_main("check", str(tmp_path), "--set", example.group(1))
+    assert result.returncode == 0, result.stderr

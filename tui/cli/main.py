@@ -92,7 +92,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a verdict threshold (see README), e.g. --set window=10",
+        help="override a verdict threshold (see README), e.g. --set noise_window=48",
     )
     parser.add_argument(
         "--sweep",
