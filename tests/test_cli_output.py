@@ -326,3 +326,16 @@ def test_the_example_in_the_help_of_set_is_a_setting(tmp_path: Path):
     scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     result = run_main("check", str(tmp_path), "--set", example.group(1))
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "replay"])
+def test_output_to_a_closed_pipe_is_no_error(command: str):
+    """`losswatch check | head -1`: the reader went away, which is fine (nothing on stderr but notes)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        argv = [sys.executable, "-m", "tui", command, str(DATA / "torch")]
+        done = subprocess.run(argv, stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr

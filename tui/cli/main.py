@@ -328,19 +328,19 @@ def main(argv: list[str] | None = None) -> int:
             print("losswatch: stopped before the end", file=sys.stderr)
             return EXIT_INTERRUPTED
         return EXIT_OK
+    except BrokenPipeError:
+        # `losswatch check | head`: the reader went away; that is fine.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
+        return EXIT_OK
     except OSError as error:
-        if error.errno not in _WRITE_FAILURES or isinstance(error, BrokenPipeError):
+        if error.errno not in _WRITE_FAILURES:
             raise
         # `losswatch check > /dev/full`, a full disk or quota: say so in one line.
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
         print(f"losswatch: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_ATTENTION
-    except BrokenPipeError:
-        # `losswatch check | head`: the reader went away; that is fine.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
-        return EXIT_OK
 
 
 def _notify(args) -> str | None:
