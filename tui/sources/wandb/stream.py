@@ -203,8 +203,8 @@ def _histograms(objects: list[dict], steps: list[int], walls: list[float], out: 
 
 def _loads(text: str) -> object:
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
+        return jsontext.loads(text)
+    except ValueError:  # not JSON, or nested deeper than Python's stack
         return None
 
 
