@@ -330,17 +330,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except BrokenPipeError:
         # `losswatch check | head`: the reader went away; that is fine.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
+        _drop_stdout()
         return EXIT_OK
     except OSError as error:
         if error.errno not in _WRITE_FAILURES:
             raise
         # `losswatch check > /dev/full`, a full disk or quota: say so in one line.
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's final flush
+        _drop_stdout()
         print(f"losswatch: cannot write the output: {error.strerror}", file=sys.stderr)
         return EXIT_ATTENTION
+
+
+def _drop_stdout() -> None:
+    """Output can no longer be written: send the rest to /dev/null, so the interpreter's final flush is silent."""
+    with contextlib.suppress(OSError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until the interpreter exits
 
 
 def _notify(args) -> str | None:
