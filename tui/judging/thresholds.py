@@ -122,9 +122,9 @@ class ConfigError(ValueError):
     """A config file or flag that cannot be used; the message says why."""
 
 
-_MAXIMA = {"noise_window": 1_000}
-"""Settings a huge value of would not finish: every judged point holds a row of ``noise_window`` points."""
-_MAXIMA_WHY = {"noise_window": "points; each judged point measures a window that wide"}
+_MAXIMA = {"noise_window": (1_000, "points; each judged point measures a window that wide")}
+"""Settings a huge value of would not finish (bound, why): every judged point holds a row of ``noise_window``
+points."""
 
 
 def _coerce(name: str, value: object) -> object:
@@ -143,8 +143,9 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
-    if name in _MAXIMA and number > _MAXIMA[name]:
-        raise ConfigError(f"setting {name!r} must be at most {_MAXIMA[name]:,} ({_MAXIMA_WHY[name]})")
+    bound, why = _MAXIMA.get(name, (float("inf"), ""))
+    if number > bound:
+        raise ConfigError(f"setting {name!r} must be at most {bound:,} ({why})")
     return number
 
 
