@@ -10,9 +10,18 @@ import pytest
 
 from tui.judging import pairing
 from tui.judging.engine import pair_schedule
-from tui.judging.pairing import Pair, pair_tags
+from tui.judging.pairing import Pair, PairChooser
 from tui.store import Run
 from tui.store.series import Series
+
+
+def pair_tags(tags, train_pattern: str | None = None, val_pattern: str | None = None) -> Pair:
+    """The pair of ``tags`` all at once, as the engine's chooser gives it."""
+    chooser = PairChooser(train_pattern, val_pattern)
+    for tag in tags:
+        chooser.add(tag)
+    return chooser.pair()
+
 
 STYLES = [
     (["loss", "val_loss", "acc", "val_acc", "lr"], "loss", "val_loss"),

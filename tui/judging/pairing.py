@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 VAL_WORDS = frozenset({"val", "valid", "validation", "validate", "eval", "evaluation", "test", "dev", "holdout"})
@@ -124,11 +123,3 @@ class PairChooser:
 
     def pair(self) -> Pair:
         return Pair(**{slot: tag for slot, (_key, tag) in self._best.items()})
-
-
-def pair_tags(tags: Iterable[str], train_pattern: str | None = None, val_pattern: str | None = None) -> Pair:
-    """Choose the primary train/val loss tags and accuracy-like tags among ``tags``."""
-    chooser = PairChooser(train_pattern, val_pattern)
-    for tag in tags:
-        chooser.add(tag)
-    return chooser.pair()
