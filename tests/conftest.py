@@ -287,15 +287,17 @@ async def until(pilot, ready, what: str, seconds: float = 30.0) -> None:
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, columns: int | None = None, refuse: bool = False
+    *args: str, cwd: Path | None = None, columns: int | None = None, refuse: bool = False, stdout=subprocess.PIPE
 ) -> subprocess.CompletedProcess:
-    """``python -m tui ARGS`` in a child process; ``columns`` sets COLUMNS, ``refuse`` drops root's file overrides."""
+    """``python -m tui ARGS`` in a child process; ``columns`` sets COLUMNS, ``refuse`` drops root's file overrides,
+    ``stdout`` (a file or descriptor) takes the output instead of a pipe read back."""
     env = dict(os.environ)
     if columns is not None:
         env["COLUMNS"] = str(columns)
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=120,
         cwd=cwd,

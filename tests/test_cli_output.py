@@ -6,8 +6,6 @@ import json
 import math
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -313,9 +311,7 @@ def test_an_alert_command_with_an_unclosed_quote_is_a_usage_error(tmp_path: Path
 @pytest.mark.parametrize("command", ["check", "replay"])
 def test_output_to_a_full_disk_is_one_line(command: str):
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "tui", command, str(DATA / "torch")], stdout=full, stderr=subprocess.PIPE, text=True
-        )
+        done = run_cli(command, str(DATA / "torch"), stdout=full)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "losswatch: cannot write the output: No space left on device" in done.stderr
 
@@ -334,8 +330,7 @@ def test_output_to_a_closed_pipe_is_no_error(command: str):
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        argv = [sys.executable, "-m", "tui", command, str(DATA / "torch")]
-        done = subprocess.run(argv, stdout=write_end, stderr=subprocess.PIPE, text=True)
+        done = run_cli(command, str(DATA / "torch"), stdout=write_end)
     finally:
         os.close(write_end)
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
