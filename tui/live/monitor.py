@@ -160,7 +160,7 @@ class Monitor:
                 self.store.notes.append(note)
         known_runs = {stream.run for stream in self.streams.values()}
         new_runs: list[NewRun] = []
-        present = self._note_unreadable(listing.errors, known_runs, new_runs)
+        present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs)
         for source in found.sources:
             present.add(source.run)
             stream = self.streams.get(source.key)
@@ -179,8 +179,9 @@ class Monitor:
         return new_runs
 
     def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
-        """Folders under LOGDIR that cannot be listed become runs with the OS's reason (as an unreadable
-        file is), instead of vanishing; a folder readable again loses the reason. Returns their runs."""
+        """Folders under LOGDIR that cannot be listed, and logs a format found but cannot open (a damaged or
+        unreadable database), become runs with the reason (as an unreadable event file is), instead of
+        vanishing; one readable again loses the reason. Returns their runs."""
         with self.store.lock:
             for path in set(self._unreadable) - set(errors):
                 name = self._unreadable.pop(path)
@@ -193,9 +194,10 @@ class Monitor:
                 if path in ("", "."):
                     continue
                 name = run_name_for(path)[0]
+                first_time = path not in self._unreadable  # announced once, not at every scan while it lasts
                 self._unreadable[path] = name
                 self.store.run(name).files[path] = FileHealth(error=why[:1].lower() + why[1:])
-                if name not in known_runs:
+                if first_time and name not in known_runs:
                     known_runs.add(name)
                     new_runs.append(NewRun(name, self.place(path)))
         return set(self._unreadable.values())

@@ -109,7 +109,8 @@ class Stream(ABC):
     def changed(self, root: Root) -> bool:
         """Whether any of its files changed since this was last asked (size, mtime, identity); cheap: stats only.
 
-        A first problem (the main file vanished or cannot be read) counts as a change, so it is reported once.
+        A first problem (the main file vanished or cannot be read) counts as a change, so it is reported once;
+        a file whose last read failed (permission denied) counts as changed while it can be stat'ed.
         """
         signature: list[tuple[int, float, str] | None] = []
         for index, path in enumerate(self.source.paths):
@@ -122,8 +123,8 @@ class Stream(ABC):
                 continue
             signature.append((info.size, info.mtime, info.identity))
         current = tuple(signature)
-        if current == self._signature:
-            return False
+        if current == self._signature and self.health.error is None:  # a refused read is tried again each round:
+            return False  # permissions can change without changing the file
         self._signature = current
         return True
 

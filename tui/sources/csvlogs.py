@@ -274,7 +274,7 @@ class LightningCsvFormat(Format):
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         for path, info in sorted(listing.files.items()):
-            if basename(path) != "metrics.csv" or not self._has_step(root, path, info):
+            if basename(path) != "metrics.csv" or not self._has_step(root, path, info, found):
                 continue
             folder = parent(path)
             hparams = (folder + "/" if folder != "." else "") + "hparams.yaml"
@@ -299,7 +299,9 @@ class KerasCsvFormat(Format):
         chosen = [
             path
             for path, info in sorted(listing.files.items())
-            if basename(path).lower().endswith(_KERAS_SUFFIXES) and info.size and self._is_keras(root, path, info)
+            if basename(path).lower().endswith(_KERAS_SUFFIXES)
+            and info.size
+            and self._is_keras(root, path, info, found)
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(KERAS, path, run, "", (path,), where=folder))

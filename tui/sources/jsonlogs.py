@@ -182,12 +182,14 @@ class JsonLinesFormat(Format):
         self._has_step = HeaderTest(_has_step)
 
     def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
         chosen = [
             path
             for path, info in sorted(listing.files.items())
-            if basename(path).lower().endswith((".jsonl", ".ndjson")) and info.size and self._has_step(root, path, info)
+            if basename(path).lower().endswith((".jsonl", ".ndjson"))
+            and info.size
+            and self._has_step(root, path, info, found)
         ]
-        found = Found()
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(JSONL, path, run, "", (path,), where=folder))
         return found

@@ -17,7 +17,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from tui.sources.base import Found, basename
+from tui.sources.base import Found, basename, describe
 from tui.sources.roots.base import FileInfo, Listing, Root
 
 CHUNK_ROWS = 200_000
@@ -99,10 +99,8 @@ def is_database_name(path: str) -> bool:
 
 
 def looks_like_sqlite(root: Root, path: str) -> bool:
-    try:
-        return root.read(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
-    except OSError:
-        return False
+    """Whether the file starts as an SQLite database does; raises ``OSError`` when it cannot be read."""
+    return root.read(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
 
 
 class Databases(Generic[RunRow]):
@@ -110,14 +108,15 @@ class Databases(Generic[RunRow]):
 
     Discovery runs every round; a database is queried again only when it or its write-ahead log
     changed. ``list_runs(connection, schema)`` returns the runs, or None when the tables are not
-    the tracker's; a database that cannot be read now is reported in ``found.errors`` and asked
-    again when it changes.
+    the tracker's. A database that cannot be read (permission denied, damaged) and never showed
+    its runs is reported in ``found.errors`` at every scan until it can be read (it is asked again
+    when it changes); one that showed its runs keeps them, and their streams say why they stall.
     """
 
     def __init__(self, list_runs: Callable[[sqlite3.Connection, dict[str, set[str]]], list[RunRow] | None]) -> None:
         self._list_runs = list_runs
-        self._runs: dict[str, tuple[tuple, list[RunRow] | None]] = {}
-        """Database path -> (its files' signature, its runs or None)."""
+        self._runs: dict[str, tuple[tuple, list[RunRow] | None, str]] = {}
+        """Database path -> (its files' signature, its runs or None, why it cannot be read or "")."""
 
     def runs(self, root: Root, listing: Listing, found: Found) -> Iterator[tuple[str, list[RunRow]]]:
         """Each of the tracker's databases in the listing with its runs."""
@@ -126,20 +125,27 @@ class Databases(Generic[RunRow]):
                 continue
             signature = _signature(listing, info)
             cached = self._runs.get(path)
-            if cached is None or cached[0] != signature:
-                cached = self._runs[path] = (signature, self._query(root, path, found))
+            if cached is None or cached[0] != signature or cached[2]:  # a refusal can end without a change
+                runs, why = self._query(root, path)
+                if why and cached is not None and cached[1] is not None:
+                    runs, why = cached[1], ""  # read before: keep its runs (busy now, or being rewritten)
+                cached = self._runs[path] = (signature, runs, why)
+            if cached[2]:
+                found.errors[path] = cached[2]
             if cached[1] is not None:
                 yield path, cached[1]
 
-    def _query(self, root: Root, path: str, found: Found) -> list[RunRow] | None:
-        if not looks_like_sqlite(root, path):
-            return None
+    def _query(self, root: Root, path: str) -> tuple[list[RunRow] | None, str]:
+        """(the tracker's runs in the database or None, why it cannot be read or "")."""
         try:
+            if not looks_like_sqlite(root, path):
+                return None, ""
             with connect(root, path) as connection:
-                return self._list_runs(connection, tables(connection))
+                return self._list_runs(connection, tables(connection)), ""
+        except OSError as error:
+            return None, describe(error)
         except DatabaseError as error:
-            found.errors[path] = str(error)
-            return None
+            return None, str(error)
 
 
 def _signature(listing: Listing, info: FileInfo) -> tuple:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sources.base import basename, parent
+from tui.sources.base import Found, basename, describe, parent
 from tui.sources.roots.base import FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -75,20 +75,25 @@ class LineTail:
 
 class HeaderTest:
     """Whether a file's header line passes ``test(path, header)``: read once per file (path and identity),
-    not at every scan; a file without a whole header line yet is asked again next scan."""
+    not at every scan; a file without a whole header line yet is asked again next scan.
+
+    A file the format's names point to that cannot be read (permission denied) goes into ``found.errors``
+    with the reason: the monitor shows it as a run that cannot be read, instead of letting it vanish.
+    """
 
     def __init__(self, test: Callable[[str, bytes], bool]) -> None:
         self._test = test
         self._known: dict[tuple[str, str], bool] = {}
 
-    def __call__(self, root: Root, path: str, info: FileInfo) -> bool:
+    def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
         key = (path, info.identity)
         known = self._known.get(key)
         if known is None:
             try:
                 head = LineTail(path).head(root)
-            except OSError:
-                head = None
+            except OSError as error:
+                found.errors[path] = describe(error)
+                return False  # not remembered: asked again at the next scan
             if head is None:
                 return False
             known = self._known[key] = self._test(path, head)

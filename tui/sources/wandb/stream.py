@@ -260,7 +260,11 @@ class WandbFormat(Format):
         for info in sorted(logs, key=lambda i: i.path):
             folder = parent(info.path)
             run_id = _RUN_FOLDER.match(basename(folder)).group("id")  # type: ignore[union-attr]
-            name = self._display_name(root, info.path, info.identity, pb) if pb is not None else ""
+            try:
+                name = self._display_name(root, info.path, info.identity, pb) if pb is not None else ""
+            except OSError as error:  # refused: the monitor shows the file as a run that cannot be read
+                found.errors[info.path] = describe(error)
+                continue
             if not name and pb is not None and info.size < _HEAD_BYTES:
                 continue  # just started: the record that names the run comes first; list it once it is there
             found.sources.append(
@@ -273,6 +277,8 @@ class WandbFormat(Format):
         return WandbStream(source)
 
     def _display_name(self, root: Root, path: str, identity: str, pb) -> str:
+        """The run's display name from the log's first records ("" until they are there); ``OSError`` when
+        the log cannot be read."""
         known = self._names.get((path, identity))
         if known is not None:
             return known
@@ -283,7 +289,9 @@ class WandbFormat(Format):
                 if record.WhichOneof("record_type") == "run":
                     name = record.run.display_name or record.run.run_id
                     break
-        except Exception:  # unreadable for now (OS error, foreign file, bad record): named by its id
+        except OSError:
+            raise
+        except Exception:  # a foreign file or a bad record: named by its id
             return ""
         if name:
             self._names[(path, identity)] = name

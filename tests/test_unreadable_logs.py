@@ -1,0 +1,104 @@
+"""Logs of every format that cannot be read are runs with the reason, beside the runs that can be read.
+
+A TensorBoard file the OS refuses has always shown "permission denied"; a refused or damaged log of the other
+formats used to vanish without a word (or, alone, leave "no training logs found").
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DATA, refused, run_cli
+
+from tui.live.monitor import Monitor
+
+LOGGERS = Path(__file__).parent / "loggers" / "runs"
+
+REFUSED = [
+    # (what is copied from tests/loggers/runs, the file refused, the run it shows as)
+    ("mlflow.db", "mlflow.db", "mlflow.db"),
+    ("trackio", "trackio/tproj.db", "trackio/tproj.db"),
+    ("lightning_logs", "lightning_logs/version_0/metrics.csv", "lightning_logs/version_0/metrics.csv"),
+    ("keras", "keras/training.log", "keras/training.log"),
+    (
+        "wandb",
+        "wandb/offline-run-20261202_054423-p3ijjium/run-p3ijjium.wandb",
+        "wandb/offline-run-20261202_054423-p3ijjium/run-p3ijjium.wandb",
+    ),
+]
+
+
+def _beside_a_tensorboard_run(tmp_path: Path, copied: str) -> Path:
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "overfit-7")
+    source = LOGGERS / copied
+    if source.is_dir():
+        shutil.copytree(source, tmp_path / copied)
+    else:
+        shutil.copy(source, tmp_path / copied)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("copied", "refused_file", "run"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_a_refused_log_of_any_format_is_a_run_saying_why(tmp_path: Path, copied: str, refused_file: str, run: str):
+    logdir = _beside_a_tensorboard_run(tmp_path, copied)
+    with refused(logdir / refused_file):
+        monitor = Monitor(str(logdir))
+        monitor.refresh()
+        assert monitor.store.runs[run].errors == ["permission denied"]
+        assert len(monitor.store.runs["overfit-7"].scalars["val_loss"]) == 120  # the readable run is all there
+    monitor.refresh()  # readable again: the format's own run replaces the reason
+    assert {name: r.errors for name, r in monitor.store.runs.items() if r.errors} == {}
+
+
+def test_a_damaged_database_is_named_with_its_reason_at_every_scan(tmp_path: Path):
+    logdir = tmp_path
+    shutil.copytree(DATA / "torch" / "overfit-7", logdir / "overfit-7")
+    (logdir / "c").mkdir()
+    whole = (LOGGERS / "mlflow.db").read_bytes()
+    (logdir / "c" / "mlflow.db").write_bytes(whole[:3000])  # the header survives, the tables do not
+    monitor = Monitor(str(logdir))
+    first = monitor.scan()
+    monitor.refresh()
+    assert monitor.store.runs["c/mlflow.db"].errors == ["not an SQLite database, or damaged"]
+    assert [new.run for new in first] == ["c/mlflow.db", "overfit-7"]
+    assert monitor.scan() == []  # announced once, while the reason stays on the run
+    monitor.refresh()
+    assert monitor.store.runs["c/mlflow.db"].errors == ["not an SQLite database, or damaged"]
+    (logdir / "c" / "mlflow.db").write_bytes(whole)  # mended: its runs appear and the reason goes
+    monitor.refresh()
+    assert "c/mlflow.db" not in monitor.store.runs
+    assert any(name.startswith("c/") and r.has_points for name, r in monitor.store.runs.items())
+
+
+def test_check_alone_on_a_refused_log_names_it_instead_of_finding_nothing(tmp_path: Path):
+    shutil.copytree(LOGGERS / "keras", tmp_path / "keras")
+    with refused(tmp_path / "keras" / "training.log"):
+        result = run_cli("check", str(tmp_path), refuse=True)
+    assert "no training logs" not in result.stderr
+    assert "keras/training.log: permission denied" in result.stdout
+    assert result.returncode == 2  # nothing at all could be read (the README's exit codes)
+
+
+def test_an_unreadable_folder_is_announced_once_not_at_every_scan(tmp_path: Path):
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "overfit-7")
+    (tmp_path / "locked").mkdir()
+    monitor = Monitor(str(tmp_path))
+    with refused(tmp_path / "locked"):
+        assert sorted(new.run for new in monitor.scan()) == ["locked", "overfit-7"]
+        assert monitor.scan() == []
+        assert monitor.scan() == []
+        assert monitor.store.runs["locked"].errors == ["permission denied"]
+
+
+def test_an_event_file_refused_then_allowed_is_read_without_changing(tmp_path: Path):
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "overfit-7")
+    (event_file,) = (tmp_path / "overfit-7").iterdir()
+    monitor = Monitor(str(tmp_path))
+    with refused(event_file):
+        monitor.refresh()
+        assert monitor.store.runs["overfit-7"].errors == ["permission denied"]
+    monitor.refresh()  # chmod alone: same size, time and inode
+    assert monitor.store.runs["overfit-7"].errors == []
+    assert len(monitor.store.runs["overfit-7"].scalars["val_loss"]) == 120
