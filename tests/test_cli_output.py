@@ -334,3 +334,18 @@ def test_output_to_a_closed_pipe_is_no_error(command: str):
     finally:
         os.close(write_end)
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+
+
+# ---- a --train-tag / --val-tag that picks nothing is said, not silently ignored ------------------------------
+
+
+def test_a_tag_pattern_that_matches_nothing_is_named_with_the_runs_it_missed():
+    missed = run_main("check", str(DATA / "torch"), "--train-tag", "nomatch")
+    assert (
+        "--train-tag 'nomatch' matches no tag of 4 run(s) (diverge-7, frozen-7, noisy-7, overfit-7): "
+        "they are judged without that curve" in missed.stderr
+    )
+    replayed = run_main("replay", str(DATA / "torch"), "--val-tag", "^val_loss$")
+    assert "--val-tag '^val_loss$' matches no tag of 2 run(s) (diverge-7, frozen-7)" in replayed.stderr
+    matched = run_main("check", str(DATA / "torch"), "--train-tag", "(?i)train|^loss$")
+    assert "matches no tag" not in matched.stderr

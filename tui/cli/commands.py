@@ -116,6 +116,23 @@ def _nothing_readable(runs: list[Run], logdir: str) -> int | None:
     return EXIT_USAGE
 
 
+def _say_unmatched(monitor: Monitor | MonitorGroup, train_tag: str | None, val_tag: str | None) -> None:
+    """A ``--train-tag`` / ``--val-tag`` that picked no tag of a run leaves that run without the curve: say so
+    on stderr, naming the runs, rather than judge them on the other curve alone without a word."""
+    readable = [run for run in monitor.store.snapshot() if run.has_points]
+    for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
+        if not pattern:
+            continue
+        missed = [run.name for run in readable if not getattr(monitor.verdict(run.name), role, None)]
+        if missed:
+            shown = ", ".join(printable(name, 40) for name in missed[:5]) + (", ..." if len(missed) > 5 else "")
+            print(
+                f"losswatch: {option} {printable(pattern)!r} matches no tag of {len(missed)} run(s) ({shown}): "
+                "they are judged without that curve",
+                file=sys.stderr,
+            )
+
+
 def _say_unreadable(runs: list[Run]) -> None:
     """For commands whose output has no place for them: each run that could not be read, on stderr."""
     for run in runs:
@@ -154,6 +171,7 @@ def check(
     monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
+    _say_unmatched(monitor, train_tag, val_tag)
     runs = [(run, monitor.verdict(run.name)) for run in monitor.store.snapshot()]
     sweeps = sweep_info(monitor)
     if as_json:
@@ -197,6 +215,7 @@ def replay(
     monitor = _load(logdir, thresholds, train_tag, val_tag, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
+    _say_unmatched(monitor, train_tag, val_tag)
     runs = monitor.store.snapshot()
     _say_unreadable(runs)
     if (code := _nothing_readable(runs, monitor.label)) is not None:
