@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -282,8 +283,9 @@ def test_export_of_a_run_named_with_bytes_that_are_not_utf8_writes_them_as_check
     for name in ("out.csv", "out.parquet"):
         result = run_main("export", str(tmp_path), "-o", str(tmp_path / name))
         assert result.returncode == 0, result.stderr
-    rows = (tmp_path / "out.csv").read_text().splitlines()
-    assert rows[1].startswith("\\xff\\xfebad,")
+    with open(tmp_path / "out.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][0] == "\\xff\\xfebad"
     assert "\\xff\\xfebad" in run_main("check", str(tmp_path)).stdout
 
 
@@ -349,3 +351,13 @@ def test_a_tag_pattern_that_matches_nothing_is_named_with_the_runs_it_missed():
     assert "--val-tag '^val_loss$' matches no tag of 2 run(s) (diverge-7, frozen-7)" in replayed.stderr
     matched = run_main("check", str(DATA / "torch"), "--train-tag", "(?i)train|^loss$")
     assert "matches no tag" not in matched.stderr
+
+
+def test_export_quotes_a_run_name_with_a_carriage_return_so_each_point_stays_one_row(tmp_path: Path):
+    """Unquoted, ``a\\rb`` split every row of that run in two for any CSV reader (1,800 broken rows)."""
+    scalar_run(tmp_path / "a\rb", {"loss": [1.0, 0.5], "val_loss": [1.0, 0.6]})
+    assert run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv")).returncode == 0
+    with open(tmp_path / "out.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["run", "tag", "step", "value", "wall_time"]
+    assert [row[:3] for row in rows[1:]] == [["a\rb", tag, step] for tag in ("loss", "val_loss") for step in "01"]

@@ -9,6 +9,7 @@ imported only here, when an export is asked for.
 
 from __future__ import annotations
 
+import csv
 import os
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,12 @@ def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:
     frame = scalars_frame(logdir)
     try:
         if extension == ".csv":
-            frame.to_csv(output, index=False)
+            # A carriage return in a name is no line end to the writer (its lines end in \n), so it left that
+            # name unquoted, but it is one to most readers, which split the row in two: then every name is quoted.
+            breaks = (
+                frame["run"].str.contains("\r", regex=False).any() or frame["tag"].str.contains("\r", regex=False).any()
+            )
+            frame.to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)
         else:
             try:
                 frame.to_parquet(output, index=False)
