@@ -129,3 +129,29 @@ def test_watch_plain_lists_an_unreadable_run_folder(tmp_path: Path):
     with refused(tmp_path / "locked"), spawn("watch", str(tmp_path), "--plain", preexec=meet_permission_bits) as child:
         child.wait_for_text("locked  unreadable: permission denied")
         assert child.stop(signal.SIGTERM) == 0
+
+
+def test_demo_plain_ends_when_the_reader_of_its_output_goes_away(tmp_path: Path):
+    """`losswatch demo --plain | head -1`: the demo prints only now and then, and learnt that head had gone only
+    at its next line (it went on past 60 s). It ends at once now, quietly, and removes its folder."""
+    import subprocess
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tui", "demo", "--plain"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, TMPDIR=str(temp)),
+    )
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        assert b"new run at" in child.stdout.readline()
+        child.stdout.close()  # what head does after its line
+        assert child.wait(timeout=10) == 0
+        assert child.stderr.read() == b""
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert list(temp.iterdir()) == []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import select
 import shlex
 import subprocess
 import sys
 import time
+from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -140,12 +143,22 @@ def _say_unreadable(runs: list[Run]) -> None:
             print(f"losswatch: {printable(run.name, 80)}: {printable(error)}", file=sys.stderr)
 
 
+class OutputConsole(Console):
+    """rich's console, except that a reader that went away (``losswatch check | head -1``) is the
+    ``BrokenPipeError`` that ``cli.main`` ends on quietly with status 0, as it means to: rich's own
+    handling exits with status 1, which a shell with ``pipefail`` takes for a failure."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
+
+
 def report_console() -> Console:
     """The terminal's width; a file or a pipe gets ``$COLUMNS`` if set, else room for every column."""
     if os.environ.get("COLUMNS", "").isdigit():
-        return Console(highlight=False)
-    console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=160)
+        return OutputConsole(highlight=False)
+    console = OutputConsole(highlight=False)
+    return console if console.is_terminal else OutputConsole(highlight=False, width=160)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
@@ -185,7 +198,7 @@ def check(
 
 def line_console() -> Console:
     """A console that prints each alert on one line, whatever the width: greppable when piped."""
-    return Console(highlight=False, soft_wrap=True)
+    return OutputConsole(highlight=False, soft_wrap=True)
 
 
 def format_alert(alert: Alert) -> Text:
@@ -333,7 +346,16 @@ def watch_plain(
             console.print(Text(text))
             sys.stdout.flush()
 
+    reader_left = threading.Event()
+    """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
+
     def emit(new_runs: list[NewRun], _changes, alerts: list[Alert]) -> None:
+        try:
+            say(new_runs, alerts)
+        except BrokenPipeError:  # in the watcher's thread: the main loop ends the watch
+            reader_left.set()
+
+    def say(new_runs: list[NewRun], alerts: list[Alert]) -> None:
         with lock:
             for new in new_runs:
                 where = printable(new.path)
@@ -359,7 +381,8 @@ def watch_plain(
 
     watcher: Watcher | None = None
     try:
-        emit(*monitor.refresh())
+        new_runs, _changes, alerts = monitor.refresh()
+        say(new_runs, alerts)
         _root_problems(monitor)
         label = printable(monitor.label)
         if monitor.logdir_missing:
@@ -371,8 +394,8 @@ def watch_plain(
         if watcher.note and not monitor.logdir_missing:
             print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
         told = len(monitor.store.notes)
-        while True:
-            time.sleep(NOTE_SECONDS)
+        while not (reader_left.is_set() or reader_gone(sys.stdout)):
+            reader_left.wait(NOTE_SECONDS)
             for note in monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
                 print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
             told = len(monitor.store.notes)
@@ -383,7 +406,24 @@ def watch_plain(
             watcher.stop()
         if hook is not None:
             hook.close()
+    if reader_left.is_set() or reader_gone(sys.stdout):
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")  # cli.main ends quietly
     return EXIT_OK
+
+
+def reader_gone(stream: TextIO) -> bool:
+    """Whether ``stream`` is a pipe whose reader closed its end: poll reports an error on the write end.
+
+    A watch that prints only now and then would otherwise learn it only at its next line, minutes later
+    (``losswatch demo --plain | head -1`` went on for good). Files and terminals never report one.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an object without one (tests), or closed
+        return False
+    poller = select.poll()
+    poller.register(descriptor, 0)  # no events asked: only the error and hang-up that poll always reports
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def watch_tui(

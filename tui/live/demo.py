@@ -94,9 +94,13 @@ class DemoJobs:
         self._started = time.time()
         self._ticks: int | None = None
         self.done = threading.Event()
+        self._first_written = threading.Event()
 
     def start(self) -> None:
+        """Start the jobs; return once their first epoch is written, so a watch started next finds runs at once
+        (not "no runs yet ... waiting for event files", which a race made the demo say now and then)."""
         self._thread.start()
+        self._first_written.wait(timeout=5)
 
     def stop(self) -> None:
         self._stop.set()
@@ -122,6 +126,7 @@ class DemoJobs:
                 active = True
                 self._write_epoch(job, rngs[job.name], tick)
             tick += 1
+            self._first_written.set()
             if not active or (self._ticks is not None and tick >= self._ticks):
                 break
             if self.interval and self._stop.wait(self.interval):

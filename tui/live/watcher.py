@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import threading
 import time
 import warnings
@@ -138,9 +139,17 @@ class Watcher:
 
     def _stop_observer(self) -> None:
         if self._observer is not None:
-            with contextlib.suppress(Exception):  # the watched folder may be gone already
-                self._observer.stop()
-                self._observer.join(timeout=2)  # leave no thread behind
+            # Stopped just after it started (`losswatch demo --plain | head -1`), watchdog's inotify thread logs
+            # "queue_events() called when the thread is inactive": its own harmless race, printed on stderr.
+            inotify_log = logging.getLogger("watchdog.observers.inotify")
+            level = inotify_log.level
+            inotify_log.setLevel(logging.CRITICAL)
+            try:
+                with contextlib.suppress(Exception):  # the watched folder may be gone already
+                    self._observer.stop()
+                    self._observer.join(timeout=2)  # leave no thread behind
+            finally:
+                inotify_log.setLevel(level)
             self._observer = None
 
     def _start_observer(self) -> None:
