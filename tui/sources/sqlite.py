@@ -12,6 +12,7 @@ processes); opening one costs well under a millisecond.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ def connect(root: Root, path: str) -> Iterator[sqlite3.Connection]:
     local = root.local_path(path)
     if local is None:
         raise DatabaseError(NEEDS_LOCAL)
-    uri = "file:" + urllib.parse.quote(local) + "?mode=ro"
+    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if _idle_wal(local) else "")
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
@@ -57,6 +58,28 @@ def connect(root: Root, path: str) -> Iterator[sqlite3.Connection]:
         raise DatabaseError(explain(error)) from None
     finally:
         connection.close()
+
+
+WAL_HEADER_OFFSET = 18
+"""Bytes 18 and 19 of an SQLite file are its write and read versions: 2 for a database in WAL mode."""
+
+
+def _idle_wal(local: str) -> bool:
+    """A database in WAL mode (trackio's) with no ``-wal`` file beside it: no writer has it open.
+
+    Even read-only, SQLite opens such a database by creating its ``-wal`` and ``-shm`` files, which stay in
+    the user's log folder (and it cannot open it at all in a folder it may not write). With no writer, the
+    file alone is the whole database, so it is read as immutable: no lock, nothing created. A writer that
+    comes back makes its ``-wal`` first, and the next read goes back to the shared, locked way.
+    """
+    if os.path.exists(local + "-wal"):
+        return False
+    try:
+        with open(local, "rb") as handle:
+            header = handle.read(WAL_HEADER_OFFSET + 2)
+    except OSError:
+        return False  # the connection says why
+    return header[:16] == SQLITE_MAGIC and header[WAL_HEADER_OFFSET : WAL_HEADER_OFFSET + 2] == b"\x02\x02"
 
 
 def explain(error: sqlite3.Error) -> str:

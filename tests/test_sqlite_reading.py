@@ -1,0 +1,68 @@
+"""A tracker's SQLite database is read without leaving anything in the user's folder, while and after it is written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from conftest import refused
+
+from tui.live.monitor import Monitor
+
+TRACKIO = Path(__file__).parent / "loggers" / "runs" / "trackio"
+RUN = "t/tproj/tr-run"
+
+
+def _finished_trackio(tmp_path: Path) -> Path:
+    """trackio's database as its job leaves it: WAL mode, checkpointed, the writer gone (no -wal, no -shm)."""
+    folder = tmp_path / "t"
+    shutil.copytree(TRACKIO, folder)
+    db = sqlite3.connect(folder / "tproj.db")
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()  # the last connection: SQLite removes the -wal and -shm files
+    assert sorted(p.name for p in folder.iterdir()) == ["tproj.db"]
+    return folder
+
+
+def test_a_finished_wal_database_is_read_without_creating_files_beside_it(tmp_path: Path):
+    folder = _finished_trackio(tmp_path)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
+    assert sorted(p.name for p in folder.iterdir()) == ["tproj.db"]  # SQLite used to add tproj.db-wal and -shm
+
+
+def test_a_finished_wal_database_in_a_folder_losswatch_may_not_write_is_read(tmp_path: Path):
+    folder = _finished_trackio(tmp_path)
+    folder.chmod(0o555)
+    try:
+        with refused():  # root, too, meets the folder's permission bits
+            monitor = Monitor(str(tmp_path))
+            monitor.refresh()
+    finally:
+        folder.chmod(0o755)
+    assert monitor.store.runs[RUN].errors == []
+    assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
+
+
+def test_a_writer_that_comes_back_is_read_the_shared_way(tmp_path: Path):
+    folder = _finished_trackio(tmp_path)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    writer = sqlite3.connect(folder / "tproj.db")
+    try:
+        [(run_id, run_name)] = writer.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+        with writer:
+            writer.execute(
+                "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+                ("2026-01-01T00:00:00+00:00", run_id, run_name, 30, json.dumps({"val/loss": 9.5})),
+            )
+        assert (folder / "tproj.db-wal").exists()  # the job is writing: the row is in its write-ahead log
+        monitor.refresh()
+        values = monitor.store.runs[RUN].scalars["val/loss"].values
+        assert len(values) == 31 and values[-1] == 9.5
+    finally:
+        writer.close()
