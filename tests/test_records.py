@@ -278,3 +278,32 @@ def test_tail_in_random_chunks_equals_a_full_read(tmp_path_factory, data):
     full = read_records(RecordReader(event_files(TORCH / "overfit-7")[0]))
     assert got == full  # nothing lost, nothing twice, same order
     assert points(got) == points(full)
+
+
+def test_a_wrong_length_with_a_valid_checksum_mid_file_is_damage_not_an_unfinished_record(tmp_path: Path):
+    """A length that passes its CRC but claims 60 MB in a 4 kB file, with whole records after it: the reader
+    waited for the rest for good, dropped what followed, and the note called it an unfinished end."""
+    items = payloads(8)
+    lie = struct.pack("<Q", 60 * 1024 * 1024)
+    from tui.sources.tensorboard.records import masked_crc
+
+    bogus = lie + struct.pack("<I", masked_crc(lie)) + b"\0" * 16
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(b"".join(frame(p) for p in items[:4]) + bogus + b"".join(frame(p) for p in items[4:]))
+    reader = RecordReader(path)
+    assert read_records(reader) == items
+    assert reader.damage.skipped_bytes == len(bogus)
+    assert reader.incomplete == 0
+
+
+def test_a_record_still_being_written_at_the_end_is_waited_for(tmp_path: Path):
+    items = payloads(3)
+    whole = frame(items[2])
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(frame(items[0]) + frame(items[1]) + whole[:-7])
+    reader = RecordReader(path)
+    assert read_records(reader) == items[:2]
+    assert reader.incomplete == len(whole) - 7 and reader.damage.skipped_bytes == 0
+    with open(path, "ab") as handle:
+        handle.write(whole[-7:])
+    assert read_records(reader) == [items[2]]

@@ -120,7 +120,14 @@ class RecordReader:
             segment, consumed = self._frame(buffer)
             if consumed == 0:
                 if self.offset + len(buffer) >= size:
-                    break
+                    # The first record runs past the end of the file: a record being written, unless whole
+                    # valid records follow inside what it claims, when its length (checksum and all) is a lie.
+                    later = self._resync(buffer, 1, whole=True)
+                    if later is None:
+                        break
+                    self.damage.skipped_bytes += later
+                    self.offset += later
+                    continue
                 # One record larger than the chunk: read it whole (it is below the cap).
                 length = _u64.unpack_from(buffer, 0)[0]
                 buffer = source.read(path, self.offset, HEADER_SIZE + length + FOOTER_SIZE)
@@ -175,18 +182,21 @@ class RecordReader:
             pos = record_end
         return Segment(buffer, _joined(offsets), _joined(lengths)), pos
 
-    def _resync(self, buffer: bytes, start: int) -> int | None:
+    def _resync(self, buffer: bytes, start: int, whole: bool = False) -> int | None:
         """Offset of the next whole record with both CRCs valid, or None if none is in ``buffer``.
 
         A candidate whose body runs past the buffer ends the search at that offset
-        only if its header is valid: the rest may still be on its way.
+        only if its header is valid: the rest may still be on its way (with ``whole``, it does not).
         """
         pos = next_header(buffer, start, self.max_record_bytes)
         while pos is not None:
             length = _u64.unpack_from(buffer, pos)[0]
             record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
             if record_end > len(buffer):
-                return pos
+                if not whole:
+                    return pos
+                pos = next_header(buffer, pos + 1, self.max_record_bytes)
+                continue
             data = memoryview(buffer)[pos + HEADER_SIZE : record_end - FOOTER_SIZE]
             if _u32.unpack_from(buffer, record_end - FOOTER_SIZE)[0] == masked_crc(data):
                 return pos
