@@ -172,6 +172,16 @@ def test_check_says_when_a_file_ends_in_part_of_a_record(tmp_path: Path):
     assert json.loads(result.stdout)[0]["incomplete_bytes"] == 5
 
 
+def test_the_note_on_an_unfinished_end_speaks_of_lines_for_a_log_that_is_not_an_event_file(tmp_path: Path):
+    """It called every format's unfinished end 'its event files ... not a whole record' (a JSON-lines log too)."""
+    run = tmp_path / "job"
+    run.mkdir()
+    (run / "metrics.jsonl").write_text('{"step": 0, "loss": 1.0}\n{"step": 1, "loss": 0.9}\n{"step": 2, "lo')
+    table = run_main("check", str(tmp_path))
+    assert "job: 15 byte(s) at the end of its log files are not a whole line or document" in table.stdout
+    assert "event files" not in table.stdout
+
+
 def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(tmp_path: Path):
     run = tmp_path / "junk"
     run.mkdir()

@@ -221,13 +221,7 @@ def _print_notes(runs: list[Judged], console: Console, sweeps: Mapping[str, Swee
             console.print(Text(f"{name}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and not run.has_points  # its damage note already says nothing could be read
         if run.incomplete_bytes and not junk:
-            console.print(
-                Text(
-                    f"{name}: {run.incomplete_bytes:,} byte(s) at the end of its event files are not a whole "
-                    "record (a job still writing, or a file cut short) and were not read",
-                    style="dim",
-                )
-            )
+            console.print(Text(f"{name}: {run.incomplete_note()}", style="dim"))
         for error in run.errors:
             console.print(Text(f"{name}: {printable(error)}", style="red"))
         if run.gone:

@@ -60,19 +60,35 @@ class Run:
         """Anything at all was read from the run's files (a scalar or a histogram)."""
         return bool(self.scalars or self.histograms)
 
+    def _event_files_only(self, troubled: list[str]) -> bool:
+        """Whether the files a note is about are all TensorBoard event files (named ``*tfevents*``), whose
+        records the note can name; other formats' logs are lines or documents."""
+        return bool(troubled) and all("tfevents" in path.rsplit("/", 1)[-1] for path in troubled)
+
     def damage_note(self) -> str:
-        """What was skipped in the run's event files, and whether anything at all could be read."""
+        """What was skipped in the run's files, and whether anything at all could be read."""
         skipped = []
         if self.skipped_records:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
         if self.skipped_bytes:
             skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
+        events = self._event_files_only([path for path, health in self.files.items() if health.damaged])
+        what = "a TensorBoard event file" if events else "a log losswatch reads"
         outcome = (
             "everything else was read"
             if self.has_points
-            else "no data could be read: not a TensorBoard event file, or damaged throughout"
+            else f"no data could be read: not {what}, or damaged throughout"
         )
         return f"skipped {' and '.join(skipped)}; {outcome}"
+
+    def incomplete_note(self) -> str:
+        """The bytes at the end of the run's files that were not read yet, in the words of their format."""
+        events = self._event_files_only([path for path, health in self.files.items() if health.incomplete_bytes])
+        words = "event files are not a whole record" if events else "log files are not a whole line or document"
+        return (
+            f"{self.incomplete_bytes:,} byte(s) at the end of its {words} (a job still writing, or a file cut "
+            "short) and were not read"
+        )
 
     @property
     def errors(self) -> list[str]:
