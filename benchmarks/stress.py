@@ -1,7 +1,8 @@
-"""A stress test of the bell: 864 synthetic runs that never overfit, with noise harsher than the real suites.
+"""A stress test of the bell: 1,728 synthetic runs that never overfit, with noise harsher than the real suites.
 
 Validation falls as ``0.3 + exp(-t / tau)`` (half of the runs take a further drop, a learning-rate decay at
-60 % of the run) and then sits on its plateau; training has the same shape, a little lower, always falling.
+60 % of the run) and then sits on its plateau; training has the same shape, a little lower, always falling, and
+in half of the runs keeps falling by half its range while validation sits still.
 The validation noise is white, AR(1) with lag-1 autocorrelation 0.5 (noise that wanders, as a fixed
 validation set's loss does between epochs), or Student-t with 3 degrees of freedom (spikes up to ~15 deviations),
 at 0.3, 1 or 3 % of the curve's range; 40, 80 or 160 epochs; 8 seeds each. Nothing ever rises, so any bell
@@ -29,6 +30,9 @@ TAU_SHARES = (0.1, 0.25)
 NOISE_KINDS = ("white", "ar0.5", "t3")
 NOISE_LEVELS = (0.003, 0.01, 0.03)
 """Noise deviation, as a share of the curve's range (1.0)."""
+TRAIN_SHAPES = ("settling", "memorising")
+"""Training settles with validation, or keeps falling (by half its range over the run) while validation sits
+on its plateau: the widening gap of a net that memorises, which is not yet overfitting and must not ring."""
 
 
 def noise(rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
@@ -54,22 +58,31 @@ def curve(t: np.ndarray, tau: float, step: bool) -> np.ndarray:
 
 
 def build(outdir: str, seeds: int = 8) -> dict:
-    rng = np.random.default_rng(12345)
+    labels = {}
+    for gap, rng in ((gap, np.random.default_rng(seed)) for gap, seed in zip(TRAIN_SHAPES, (12345, 54321))):
+        labels.update(_family(outdir, seeds, gap, rng))
+    with open(os.path.join(outdir, "labels.json"), "w") as handle:
+        json.dump(labels, handle)
+    return labels
+
+
+def _family(outdir: str, seeds: int, gap: str, rng: np.random.Generator) -> dict:
+    """The runs of one training shape (the settling ones are drawn as before the memorising ones came)."""
     labels = {}
     for n, share, step, kind, level in itertools.product(LENGTHS, TAU_SHARES, (False, True), NOISE_KINDS, NOISE_LEVELS):
         for seed in range(seeds):
             t = np.arange(n, dtype=float)
             val = curve(t, share * n, step) + level * noise(rng, kind, n)
-            train = 0.6 * curve(t, share * n * 0.8, step) - 0.002 * t / n + level / 3 * rng.standard_normal(n)
+            slide = 0.3 if gap == "memorising" else 0.002
+            train = 0.6 * curve(t, share * n * 0.8, step) - slide * t / n + level / 3 * rng.standard_normal(n)
             name = f"n{n}-tau{share}-{'step' if step else 'exp'}-{kind}-noise{level}-s{seed}"
+            name += "-memorising" if gap == "memorising" else ""
             writer = EventWriter(os.path.join(outdir, name))
             for epoch in range(n):
                 writer.add_scalar("loss", float(train[epoch]), epoch, 1.7e9 + epoch)
                 writer.add_scalar("val_loss", float(val[epoch]), epoch, 1.7e9 + epoch)
             writer.close()
-            labels[name] = {"kind": "healthy", "onset": None, "noise": kind, "val_steps": list(range(n))}
-    with open(os.path.join(outdir, "labels.json"), "w") as handle:
-        json.dump(labels, handle)
+            labels[name] = {"kind": "healthy", "onset": None, "noise": kind, "train": gap, "val_steps": list(range(n))}
     return labels
 
 
