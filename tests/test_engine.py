@@ -414,3 +414,25 @@ def test_the_best_levels_allowance_grows_with_the_curve_and_with_noise_that_wand
     assert best_bias_excess(40, 0.0) == best_bias_excess(80, 0.0) == 0.0  # rise_z alone, up to 80 points
     assert 0.0 < best_bias_excess(160, 0.0) < best_bias_excess(160, 0.5)
     assert best_bias_excess(40, 0.5) > 0.0 and best_bias_excess(3, 0.5) == 0.0
+
+
+@pytest.mark.parametrize("seed", [16, 24, 51])
+def test_a_wandering_plateau_while_training_memorises_rings_no_bell(tmp_path: Path, seed: int, monkeypatch):
+    """Validation on its plateau with noise that wanders (AR(1), autocorrelation 0.5), training still falling:
+    measured on 24 points alone, the wander read as a rise and these rang overfitting (the stress suite's
+    commonest false bell); with the autocorrelation read over 48 points too, they do not."""
+    import stress
+
+    from tui.judging import windows
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(80, dtype=float)
+    val = stress.curve(t, 8.0, False) + 0.01 * stress.noise(rng, "ar0.5", 80)
+    train = 0.6 * stress.curve(t, 6.4, False) - 0.3 * t / 80 + 0.01 / 3 * rng.standard_normal(80)
+    scalar_run(tmp_path / "r", {"loss": train.tolist(), "val_loss": val.tolist()})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["r"]
+    assert [a for a in replay(run, Thresholds())[0] if a.kind in BELL] == []
+    monkeypatch.setattr(windows, "RHO_LONG", 1)  # the window alone, as before: the bell rang
+    assert [a.kind for a in replay(run, Thresholds())[0] if a.kind in BELL] == ["overfitting"]

@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.judging.engine import VerdictEngine, judged
-from tui.judging.windows import autocorrelation, bend_blind_noise, median_rows, noise, noise_and_rho, rows, slope_z
+from tui.judging.windows import (
+    autocorrelation,
+    bend_blind_noise,
+    median_rows,
+    noise,
+    noise_and_rho,
+    rows,
+    slope_z,
+    wandering_noise,
+)
 from tui.sources.points import Decoded
 from tui.store import Store
 
@@ -159,3 +168,25 @@ def test_a_long_run_read_at_once_equals_one_read_in_pieces(seed, n, nan_at):
     rng = np.random.default_rng(seed)
     cuts = sorted(set(rng.integers(1, n, 25).tolist()) | {1, 2, 399, 400, 401})
     assert _judge(_chunks(batch, cuts)) == whole
+
+
+def test_noise_that_wanders_is_measured_at_its_full_size_with_the_longer_window():
+    """AR(1) noise of autocorrelation 0.5 and deviation 1: on 24 points the capped autocorrelation reads it as
+    tamer (deviation ~0.94) and a plateau's wander looked like a rise (the stress suite's false bells); with the
+    autocorrelation measured on 48 points as well it is ~0.99, while white noise barely moves."""
+    rng = np.random.default_rng(3)
+    shocks = rng.standard_normal(5050)
+    wandering = np.zeros(5050)
+    for k in range(1, 5050):
+        wandering[k] = 0.5 * wandering[k - 1] + np.sqrt(0.75) * shocks[k]
+    wandering = wandering[50:]
+    ends = np.arange(100, 5000)
+    short_sigma, _ = noise_and_rho(rows(wandering, ends, 24))
+    _, sigma, rho = wandering_noise(wandering, ends, 24)
+    assert np.nanmean(short_sigma) < 0.95 and abs(np.nanmean(sigma) - 1.0) < 0.03 and np.mean(rho) > 0.45
+    white = rng.standard_normal(5000)
+    white_short, _ = noise_and_rho(rows(white, ends, 24))
+    _, white_sigma, _ = wandering_noise(white, ends, 24)
+    assert np.nanmean(white_sigma) / np.nanmean(white_short) < 1.03
+    one = wandering_noise(wandering, ends[-1:], 24)  # a live point gives the bulk's bits
+    assert one[1][0] == sigma[-1] and one[2][0] == rho[-1]

@@ -13,7 +13,15 @@ from typing import NamedTuple
 import numpy as np
 
 from tui.judging.thresholds import Thresholds
-from tui.judging.windows import bend_blind_noise, change, change_spread, median_rows, noise_and_rho, rows
+from tui.judging.windows import (
+    bend_blind_noise,
+    change,
+    change_spread,
+    median_rows,
+    noise_and_rho,
+    rows,
+    wandering_noise,
+)
 
 TREND_WINDOW_MAX = 60
 """Longest direction window, in points (a tenth of the curve beyond the minimum)."""
@@ -73,9 +81,13 @@ def figures(
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1).
     ``bend``: also the bend-blind noise (only validation's rise is measured in it; NaN otherwise)."""
     level = median_rows(rows(values, judged, RECENT))
-    window = rows(values, judged, thresholds.noise_window)
-    sigma, rho = noise_and_rho(window)
-    bend_noise = bend_blind_noise(window, rho) if bend else np.full(len(judged), np.nan)
+    if bend:  # validation: its rise is measured in this noise, so its wandering is read over a longer span too
+        window, sigma, rho = wandering_noise(values, judged, thresholds.noise_window)
+        bend_noise = bend_blind_noise(window, rho)
+    else:
+        window = rows(values, judged, thresholds.noise_window)
+        sigma, rho = noise_and_rho(window)
+        bend_noise = np.full(len(judged), np.nan)
     counts = np.asarray(counts, dtype=np.int64)
     widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)

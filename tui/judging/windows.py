@@ -60,6 +60,30 @@ def noise(windows: np.ndarray, wandering: bool = True) -> np.ndarray:
     return noise_and_rho(windows, wandering)[0]
 
 
+RHO_LONG = 2
+"""Lag-1 autocorrelation is measured on the noise window and on this many times as many points, and the larger
+is believed: on 24 points the estimate is noisy and, capped, reads noise that wanders as tamer than it is
+(half the false bells of the stress suite's wandering plateaus; the longer window sees more of the bend only
+to be more careful)."""
+
+
+def wandering_noise(values: np.ndarray, ends: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the rows of ``width`` points ending at ``ends``, their noise, its autocorrelation) for a validation
+    curve: ``noise_and_rho`` with the autocorrelation measured over ``RHO_LONG`` windows as well."""
+    window = rows(values, ends, width)
+    sigma, rho = noise_and_rho(window)
+    _, rho_long = noise_and_rho(rows(values, ends, width * RHO_LONG))
+    wider = np.maximum(rho, rho_long)
+    with np.errstate(invalid="ignore"):
+        sigma = sigma * np.sqrt(_wander_scale(rho) / _wander_scale(wider))
+    return window, sigma, wider
+
+
+def _wander_scale(rho: np.ndarray) -> np.ndarray:
+    """Variance of AR(1) noise's second differences, in units of its marginal variance (6 for white noise)."""
+    return 6.0 - 8.0 * rho + 2.0 * rho * rho
+
+
 def noise_and_rho(windows: np.ndarray, wandering: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Robust noise of each row (NaNs ignored), blind to a locally linear trend; with ``wandering``, how far it strays.
 
@@ -77,7 +101,7 @@ def noise_and_rho(windows: np.ndarray, wandering: bool = True) -> tuple[np.ndarr
     if not wandering or windows.shape[1] < 5:
         return np.where(enough, spread / _SECOND_DIFFERENCE_SCALE, np.nan), np.zeros(len(windows))
     rho = autocorrelation(windows)
-    return np.where(enough, spread / np.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho), np.nan), rho
+    return np.where(enough, spread / np.sqrt(_wander_scale(rho)), np.nan), rho
 
 
 def bend_blind_noise(windows: np.ndarray, rho: np.ndarray) -> np.ndarray:
