@@ -436,3 +436,28 @@ def test_a_wandering_plateau_while_training_memorises_rings_no_bell(tmp_path: Pa
     assert [a for a in replay(run, Thresholds())[0] if a.kind in BELL] == []
     monkeypatch.setattr(windows, "RHO_LONG", 1)  # the window alone, as before: the bell rang
     assert [a.kind for a in replay(run, Thresholds())[0] if a.kind in BELL] == ["overfitting"]
+
+
+def test_the_bell_bars_are_lower_while_training_keeps_falling(tmp_path: Path):
+    """The same slowly rising validation curve: with training still falling (by a tenth of its range since
+    validation's best: the net memorises) the bell rings at step 46; with training settled, or with
+    ``memorising_bar = 1`` (the full bars whatever training does), at step 53."""
+    from dataclasses import replace as with_setting
+
+    rng = np.random.default_rng(26)
+    t = np.arange(70, dtype=float)
+    val = 0.5 + np.exp(-t / 5) + 0.004 * np.maximum(t - 20, 0) + 0.02 * rng.standard_normal(70)
+    falling = 0.3 + np.exp(-t / 5) - 0.004 * t + 0.003 * rng.standard_normal(70)
+    settled = 0.3 + np.exp(-t / 5) + 0.003 * rng.standard_normal(70)
+
+    def first_bell(train: np.ndarray, thresholds: Thresholds) -> int | None:
+        folder = tmp_path / f"r{len(list(tmp_path.iterdir()))}"
+        scalar_run(folder, {"loss": train.tolist(), "val_loss": val.tolist()})
+        monitor = Monitor(str(folder))
+        monitor.refresh()
+        bells = [a.step for a in replay(monitor.store.runs["."], thresholds)[0] if a.kind == "overfitting"]
+        return bells[0] if bells else None
+
+    assert first_bell(falling, Thresholds()) == 46
+    assert first_bell(settled, Thresholds()) == 53
+    assert first_bell(falling, with_setting(Thresholds(), memorising_bar=1.0)) == 53

@@ -206,10 +206,11 @@ class Judge:
         # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
-        level_test = rise >= (t.rise_z + best_bias_excess(m.index + 1, m.val.rho)) * unit
+        bar = self._bar(m, train_range)
+        level_test = rise >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
-        trend_test = trend_z >= t.rise_trend_z and rise >= t.rise_trend_level * unit
-        accumulated = m.cusum > t.cusum_h and m.val.level - m.cusum_best >= t.rise_range * val_range
+        trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
+        accumulated = m.cusum > t.cusum_h * bar and m.val.level - m.cusum_best >= t.rise_range * val_range
         not_falling = not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
         alarm = (
             since >= t.warn_after
@@ -248,6 +249,15 @@ class Judge:
                 self._hold(m.best - max(sigma, t.warn_range * val_range))
                 out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
         return out
+
+    def _bar(self, m: Moment, train_range: float) -> float:
+        """How high the bell's bars stand: lower (``memorising_bar``) while training keeps falling fast since
+        validation's best. Overfitting is validation rising while the net goes on fitting its training set;
+        with training settled too, a rise is as likely a plateau's wander, and the full bars apply."""
+        if not (train_range > 0 and _finite(m.train_at_best, m.train.level)):
+            return 1.0
+        fallen = (m.train_at_best - m.train.level) / train_range
+        return self.t.memorising_bar if fallen >= self.t.memorising_drop else 1.0
 
     def _hold(self, level: float) -> None:
         """After an alert, ring again only once validation has improved on its best by its noise."""

@@ -61,6 +61,11 @@ class Thresholds:
     cusum_clip: float = 3.0
     rise_confirm: int = 2
     """...at this many validation points in a row (the bell)."""
+    memorising_drop: float = 0.1
+    """While training keeps falling — by this fraction of its range since validation's best (the net memorises)...
+    """
+    memorising_bar: float = 0.8
+    """...the level, trend and CUSUM bars of the bell are this fraction of themselves: a rise is likelier real."""
     warn_slope_z: float = 0.5
     """val-rising (early warning, no bell): validation's slope since its best this many standard errors above
     zero (a heads-up, far below the bell's bar: it is meant to come as early as a patience-5 stop)..."""
