@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 from conftest import refused
@@ -24,6 +26,8 @@ def _finished_trackio(tmp_path: Path) -> Path:
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()  # the last connection: SQLite removes the -wal and -shm files
     assert sorted(p.name for p in folder.iterdir()) == ["tproj.db"]
+    an_hour_ago = time.time() - 3600
+    os.utime(folder / "tproj.db", (an_hour_ago, an_hour_ago))  # its job ended an hour ago
     return folder
 
 
@@ -66,3 +70,43 @@ def test_a_writer_that_comes_back_is_read_the_shared_way(tmp_path: Path):
         assert len(values) == 31 and values[-1] == 9.5
     finally:
         writer.close()
+
+
+def test_a_wal_database_written_lately_is_read_the_shared_locked_way(tmp_path: Path):
+    """A job that opens, writes and closes its database leaves no -wal between writes; an immutable read (no
+    lock) while it checkpoints could mix old and new pages, so a database changed lately is read with locks."""
+    from tui.sources.sqlite import _idle_wal
+
+    folder = _finished_trackio(tmp_path)
+    assert _idle_wal(str(folder / "tproj.db"))
+    os.utime(folder / "tproj.db")  # written just now
+    assert not _idle_wal(str(folder / "tproj.db"))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
+
+
+def test_a_database_held_by_a_writer_keeps_its_runs_and_is_asked_again(tmp_path: Path, monkeypatch):
+    """MLflow's database held by a writer longer than the read waits: its runs used to be dropped for that scan
+    (and trackio's reader showed it as a run 'database busy'); the new run it was writing never appeared."""
+    from tui.sources import sqlite as sqlite_reading
+
+    monkeypatch.setattr(sqlite_reading, "BUSY_SECONDS", 0.05)
+    shutil.copy(TRACKIO.parent / "mlflow.db", tmp_path / "mlflow.db")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert set(monitor.store.runs) == {"exp/ml-sql"}
+    writer = sqlite3.connect(tmp_path / "mlflow.db", isolation_level=None)
+    try:
+        columns = [row[1] for row in writer.execute("PRAGMA table_info(runs)")]
+        row = dict(zip(columns, writer.execute("SELECT * FROM runs").fetchone(), strict=True))
+        row.update(run_uuid="a" * 32, name="ml-sql-2")
+        writer.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        writer.execute("BEGIN EXCLUSIVE")  # the writer holds it while the monitor scans
+        monitor.scan()
+        assert set(monitor.store.runs) == {"exp/ml-sql"} and not monitor.store.runs["exp/ml-sql"].gone
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    monitor.scan()
+    assert set(monitor.store.runs) >= {"exp/ml-sql"} and "exp/ml-sql-2" in {s.run for s in monitor.streams.values()}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
@@ -64,17 +65,26 @@ WAL_HEADER_OFFSET = 18
 """Bytes 18 and 19 of an SQLite file are its write and read versions: 2 for a database in WAL mode."""
 
 
+IDLE_SECONDS = 30.0
+"""A WAL database unchanged this long, without a ``-wal`` file, has no writer: its job has ended."""
+
+
 def _idle_wal(local: str) -> bool:
-    """A database in WAL mode (trackio's) with no ``-wal`` file beside it: no writer has it open.
+    """A database in WAL mode (trackio's) that no writer has touched for ``IDLE_SECONDS``, with no ``-wal`` beside it.
 
     Even read-only, SQLite opens such a database by creating its ``-wal`` and ``-shm`` files, which stay in
     the user's log folder (and it cannot open it at all in a folder it may not write). With no writer, the
-    file alone is the whole database, so it is read as immutable: no lock, nothing created. A writer that
-    comes back makes its ``-wal`` first, and the next read goes back to the shared, locked way.
+    file alone is the whole database, so it is read as immutable: no lock, nothing created. Immutable reads
+    take no lock, so a writer that checkpointed into the file during one would tear it: a database changed
+    lately (a job that opens, writes and closes it, leaving no ``-wal`` between writes) is read the shared,
+    locked way, as is one with a ``-wal`` (a writer has it open). An idle database is read once: it is read
+    again only when it changes, and then it is no longer idle.
     """
     if os.path.exists(local + "-wal"):
         return False
     try:
+        if time.time() - os.stat(local).st_mtime < IDLE_SECONDS:
+            return False
         with open(local, "rb") as handle:
             header = handle.read(WAL_HEADER_OFFSET + 2)
     except OSError:
@@ -131,9 +141,9 @@ class Databases(Generic[RunRow]):
 
     Discovery runs every round; a database is queried again only when it or its write-ahead log
     changed. ``list_runs(connection, schema)`` returns the runs, or None when the tables are not
-    the tracker's. A database that cannot be read (permission denied, damaged) and never showed
-    its runs is reported in ``found.errors`` at every scan until it can be read (it is asked again
-    when it changes); one that showed its runs keeps them, and their streams say why they stall.
+    the tracker's. A database that cannot be read (permission denied, damaged) and was never
+    answered for is reported in ``found.errors`` at every scan until it can be read; one answered
+    before keeps that answer through a passing refusal, and is asked again at the next scan.
     """
 
     def __init__(self, list_runs: Callable[[sqlite3.Connection, dict[str, set[str]]], list[RunRow] | None]) -> None:
@@ -148,11 +158,14 @@ class Databases(Generic[RunRow]):
                 continue
             signature = _signature(listing, info)
             cached = self._runs.get(path)
-            if cached is None or cached[0] != signature or cached[2]:  # a refusal can end without a change
+            # A refusal can end without a change to the file (chmod); a root without local files cannot.
+            retry = cached is not None and bool(cached[2]) and root.local_path(path) is not None
+            if cached is None or cached[0] != signature or retry:
                 runs, why = self._query(root, path)
-                if why and cached is not None and cached[1] is not None:
-                    runs, why = cached[1], ""  # read before: keep its runs (busy now, or being rewritten)
-                cached = self._runs[path] = (signature, runs, why)
+                if not (why and cached is not None and not cached[2]):
+                    cached = self._runs[path] = (signature, runs, why)
+                # else: answered before (its runs, or not this tracker's): a passing refusal (a writer holding
+                # it) keeps that answer and its old signature, so the next scan asks again
             if cached[2]:
                 found.errors[path] = cached[2]
             if cached[1] is not None:
