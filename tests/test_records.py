@@ -296,6 +296,20 @@ def test_a_wrong_length_with_a_valid_checksum_mid_file_is_damage_not_an_unfinish
     assert reader.incomplete == 0
 
 
+def test_a_wrong_length_mid_file_with_megabytes_after_it_loses_only_its_own_bytes(tmp_path: Path):
+    """The same lie with more than one read chunk (2 MB) after it: only 3 of 2,956 records were read."""
+    items = [bytes([k % 251]) * 1000 for k in range(3000)]
+    lie = struct.pack("<Q", 8 * 1024 * 1024)
+    from tui.sources.tensorboard.records import masked_crc
+
+    bogus = lie + struct.pack("<I", masked_crc(lie)) + b"\0" * 16
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(b"".join(frame(p) for p in items[:3]) + bogus + b"".join(frame(p) for p in items[3:]))
+    reader = RecordReader(path)
+    assert read_records(reader) == items
+    assert reader.damage.skipped_bytes == len(bogus) and reader.incomplete == 0
+
+
 def test_a_record_still_being_written_at_the_end_is_waited_for(tmp_path: Path):
     items = payloads(3)
     whole = frame(items[2])

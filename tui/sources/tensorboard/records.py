@@ -118,22 +118,20 @@ class RecordReader:
             if not buffer:
                 break
             segment, consumed = self._frame(buffer)
-            if consumed == 0:
-                if self.offset + len(buffer) >= size:
-                    # The first record runs past the end of the file: a record being written, unless whole
-                    # valid records follow inside what it claims, when its length (checksum and all) is a lie.
-                    later = self._resync(buffer, 1, whole=True)
-                    if later is None:
-                        break
-                    self.damage.skipped_bytes += later
-                    self.offset += later
-                    continue
+            if consumed == 0 and self.offset + len(buffer) < size:
                 # One record larger than the chunk: read it whole (it is below the cap).
                 length = _u64.unpack_from(buffer, 0)[0]
                 buffer = source.read(path, self.offset, HEADER_SIZE + length + FOOTER_SIZE)
                 segment, consumed = self._frame(buffer)
-                if consumed == 0:
+            if consumed == 0:
+                # The record runs past the end of the file: one being written, unless whole valid records
+                # follow inside what it claims, when its length (checksum and all) is a lie.
+                later = self._resync(buffer, 1, whole=True)
+                if later is None:
                     break
+                self.damage.skipped_bytes += later
+                self.offset += later
+                continue
             if len(segment):
                 yield segment
             self.offset += consumed
