@@ -102,3 +102,27 @@ def test_an_event_file_refused_then_allowed_is_read_without_changing(tmp_path: P
     monitor.refresh()  # chmod alone: same size, time and inode
     assert monitor.store.runs["overfit-7"].errors == []
     assert len(monitor.store.runs["overfit-7"].scalars["val_loss"]) == 120
+    assert not monitor.store.runs["overfit-7"].live  # its history, not a job writing now (no 'stalled' later)
+
+
+def test_an_unreadable_file_that_is_not_named_as_a_log_is_left_alone(tmp_path: Path):
+    """Any unreadable .txt or .csv beside the runs became a run that 'cannot be read' (check: exit 1)."""
+    shutil.copytree(DATA / "torch" / "noisy-7", tmp_path / "noisy-7")
+    (tmp_path / "notes.txt").write_text("epoch,loss\n")
+    with refused(tmp_path / "notes.txt"):
+        monitor = Monitor(str(tmp_path))
+        monitor.refresh()
+    assert set(monitor.store.runs) == {"noisy-7"}
+
+
+def test_with_two_roots_each_unreadable_log_keeps_its_roots_name(tmp_path: Path):
+    for root in ("g1", "g2"):
+        shutil.copytree(LOGGERS / "keras", tmp_path / root / "keras")
+    from tui.live.group import build_monitor
+    from tui.sources.roots.parse import parse_root
+
+    with refused(tmp_path / "g1" / "keras" / "training.log", tmp_path / "g2" / "keras" / "training.log"):
+        group = build_monitor([parse_root(str(tmp_path / "g1")), parse_root(str(tmp_path / "g2"))])
+        group.refresh()
+        errors = {name: run.errors for name, run in group.store.runs.items()}
+    assert errors == {"g1:keras/training.log": ["permission denied"], "g2:keras/training.log": ["permission denied"]}

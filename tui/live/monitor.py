@@ -193,7 +193,7 @@ class Monitor:
             for path, why in errors.items():
                 if path in ("", "."):
                     continue
-                name = run_name_for(path)[0]
+                name = self.run_name(run_name_for(path)[0])  # after the root's name when there are several
                 first_time = path not in self._unreadable  # announced once, not at every scan while it lasts
                 self._unreadable[path] = name
                 self.store.run(name).files[path] = FileHealth(error=why[:1].lower() + why[1:])
@@ -264,7 +264,8 @@ class Monitor:
                             run_changes.append(change)
                             if stream.rounds:
                                 self.store.runs[run_name].live = True
-                    stream.rounds += 1
+                    if stream.health.error is None:  # a refused read is no round: its history, once
+                        stream.rounds += 1  # readable, is the past, not a job writing now
                     bytes_read += max(stream.position - before, 0)
                     done += 1
                     self.progress = (done, len(streams))

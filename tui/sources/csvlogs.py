@@ -37,6 +37,15 @@ LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
 _KERAS_HEADER = re.compile(rb"^epoch([,;\t| ])[A-Za-z_]")
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
+_KERAS_LOG_NAME = re.compile(r"log|train|history|metric", re.IGNORECASE)
+"""Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``log.csv``)."""
+
+
+def _named_like_a_keras_log(path: str) -> bool:
+    """Whether an unreadable candidate is named as a CSVLogger file is (else it may be anyone's notes)."""
+    return basename(path) != "metrics.csv" and bool(_KERAS_LOG_NAME.search(basename(path)))
+
+
 _MISSING = ("", "NA", "nan_missing")
 
 
@@ -269,7 +278,7 @@ class LightningCsvFormat(Format):
     name = LIGHTNING
 
     def __init__(self) -> None:
-        self._has_step = HeaderTest(_lightning_header)
+        self._has_step = HeaderTest(_lightning_header, unreadable=lambda path: True)  # metrics.csv: the name says it
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -292,7 +301,7 @@ class KerasCsvFormat(Format):
     name = KERAS
 
     def __init__(self) -> None:
-        self._is_keras = HeaderTest(_keras_header)
+        self._is_keras = HeaderTest(_keras_header, unreadable=_named_like_a_keras_log)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()

@@ -179,7 +179,7 @@ class JsonLinesFormat(Format):
     name = JSONL
 
     def __init__(self) -> None:
-        self._has_step = HeaderTest(_has_step)
+        self._has_step = HeaderTest(_has_step, unreadable=lambda path: True)  # .jsonl / .ndjson: a log by its name
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()

@@ -77,12 +77,14 @@ class HeaderTest:
     """Whether a file's header line passes ``test(path, header)``: read once per file (path and identity),
     not at every scan; a file without a whole header line yet is asked again next scan.
 
-    A file the format's names point to that cannot be read (permission denied) goes into ``found.errors``
-    with the reason: the monitor shows it as a run that cannot be read, instead of letting it vanish.
+    A file that cannot be read (permission denied) whose name says it is a log (``unreadable(path)``) goes into
+    ``found.errors`` with the reason: the monitor shows it as a run that cannot be read, instead of letting it
+    vanish; other unreadable files (an unreadable ``notes.txt`` beside the runs) are left alone.
     """
 
-    def __init__(self, test: Callable[[str, bytes], bool]) -> None:
+    def __init__(self, test: Callable[[str, bytes], bool], unreadable: Callable[[str], bool]) -> None:
         self._test = test
+        self._unreadable = unreadable
         self._known: dict[tuple[str, str], bool] = {}
 
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
@@ -92,7 +94,8 @@ class HeaderTest:
             try:
                 head = LineTail(path).head(root)
             except OSError as error:
-                found.errors[path] = describe(error)
+                if self._unreadable(path):
+                    found.errors[path] = describe(error)
                 return False  # not remembered: asked again at the next scan
             if head is None:
                 return False
