@@ -105,11 +105,12 @@ def test_an_event_file_refused_then_allowed_is_read_without_changing(tmp_path: P
     assert not monitor.store.runs["overfit-7"].live  # its history, not a job writing now (no 'stalled' later)
 
 
-def test_an_unreadable_file_that_is_not_named_as_a_log_is_left_alone(tmp_path: Path):
-    """Any unreadable .txt or .csv beside the runs became a run that 'cannot be read' (check: exit 1)."""
+@pytest.mark.parametrize("name", ["notes.txt", "slurm-1234.log", "catalog.csv", "constraints.txt"])
+def test_an_unreadable_file_that_is_not_named_as_a_log_is_left_alone(tmp_path: Path, name: str):
+    """Any unreadable .txt, .log or .csv beside the runs became a run that 'cannot be read' (check: exit 1)."""
     shutil.copytree(DATA / "torch" / "noisy-7", tmp_path / "noisy-7")
-    (tmp_path / "notes.txt").write_text("epoch,loss\n")
-    with refused(tmp_path / "notes.txt"):
+    (tmp_path / name).write_text("epoch,loss\n")
+    with refused(tmp_path / name):
         monitor = Monitor(str(tmp_path))
         monitor.refresh()
     assert set(monitor.store.runs) == {"noisy-7"}
@@ -126,3 +127,18 @@ def test_with_two_roots_each_unreadable_log_keeps_its_roots_name(tmp_path: Path)
         group.refresh()
         errors = {name: run.errors for name, run in group.store.runs.items()}
     assert errors == {"g1:keras/training.log": ["permission denied"], "g2:keras/training.log": ["permission denied"]}
+
+
+def test_a_run_partly_refused_still_counts_its_rounds_and_goes_live(tmp_path: Path):
+    """An MLflow run with one refused metric file reads the others; its later points are a job writing now."""
+    shutil.copytree(LOGGERS / "mlruns", tmp_path / "mlruns")
+    (metrics,) = tmp_path.glob("mlruns/*/*/metrics")
+    monitor = Monitor(str(tmp_path))
+    with refused(metrics / "train_loss"):
+        monitor.refresh()
+        run = monitor.store.runs["mlruns/exp/ml-file"]
+        assert run.errors == ["permission denied"] and "val_loss" in run.scalars
+        with open(metrics / "val_loss", "a") as handle:
+            handle.write("1796000000000 0.25 30\n")
+        monitor.refresh()
+        assert run.live

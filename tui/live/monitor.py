@@ -264,8 +264,8 @@ class Monitor:
                             run_changes.append(change)
                             if stream.rounds:
                                 self.store.runs[run_name].live = True
-                    if stream.health.error is None:  # a refused read is no round: its history, once
-                        stream.rounds += 1  # readable, is the past, not a job writing now
+                    if stream.health.error is None or stream.position != before:  # a refused read is no
+                        stream.rounds += 1  # round: the history it reads later is the past, not a job writing now
                     bytes_read += max(stream.position - before, 0)
                     done += 1
                     self.progress = (done, len(streams))

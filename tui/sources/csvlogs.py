@@ -37,13 +37,16 @@ LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
 _KERAS_HEADER = re.compile(rb"^epoch([,;\t| ])[A-Za-z_]")
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
-_KERAS_LOG_NAME = re.compile(r"log|train|history|metric", re.IGNORECASE)
-"""Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``log.csv``)."""
+_KERAS_LOG_WORDS = frozenset({"log", "logs", "train", "training", "history", "metric", "metrics", "csvlogger"})
+"""Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``train_log.csv``)."""
 
 
 def _named_like_a_keras_log(path: str) -> bool:
-    """Whether an unreadable candidate is named as a CSVLogger file is (else it may be anyone's notes)."""
-    return basename(path) != "metrics.csv" and bool(_KERAS_LOG_NAME.search(basename(path)))
+    """Whether an unreadable candidate is named as a CSVLogger file is, by the words of its name without the
+    suffix (``slurm-1234.log``, ``catalog.csv`` or ``constraints.txt`` may be anyone's)."""
+    name = basename(path)
+    stem = name.rsplit(".", 1)[0].lower()
+    return name != "metrics.csv" and not _KERAS_LOG_WORDS.isdisjoint(re.split(r"[^a-z]+", stem))
 
 
 _MISSING = ("", "NA", "nan_missing")

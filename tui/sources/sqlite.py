@@ -158,8 +158,9 @@ class Databases(Generic[RunRow]):
                 continue
             signature = _signature(listing, info)
             cached = self._runs.get(path)
-            # A refusal can end without a change to the file (chmod); a root without local files cannot.
-            retry = cached is not None and bool(cached[2]) and root.local_path(path) is not None
+            # A refusal can end without a change to the file (chmod, a network back); a database on a root
+            # without local files can never be opened, and is not asked again until it changes.
+            retry = cached is not None and bool(cached[2]) and cached[2] != NEEDS_LOCAL
             if cached is None or cached[0] != signature or retry:
                 runs, why = self._query(root, path)
                 if not (why and cached is not None and not cached[2]):

@@ -118,7 +118,7 @@ class RecordReader:
             if not buffer:
                 break
             segment, consumed = self._frame(buffer)
-            if consumed == 0 and self.offset + len(buffer) < size:
+            if consumed == 0 and self.offset + len(buffer) < size and len(buffer) >= HEADER_SIZE:
                 # One record larger than the chunk: read it whole (it is below the cap).
                 length = _u64.unpack_from(buffer, 0)[0]
                 buffer = source.read(path, self.offset, HEADER_SIZE + length + FOOTER_SIZE)
