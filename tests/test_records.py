@@ -321,3 +321,26 @@ def test_a_record_still_being_written_at_the_end_is_waited_for(tmp_path: Path):
     with open(path, "ab") as handle:
         handle.write(whole[-7:])
     assert read_records(reader) == [items[2]]
+
+
+def test_a_wrong_length_that_ends_inside_the_file_loses_only_its_own_bytes(tmp_path: Path):
+    """A lying length (its checksum valid) that ends inside the file, over whole records: read from scratch,
+    the records it covered were lost (710 of 1,005 read), while a reader that met the file as it grew got them
+    all. Both now get every record; a record whose data alone is damaged is still skipped whole."""
+    items = payloads(40)
+    from tui.sources.tensorboard.records import masked_crc
+
+    framed = [frame(p) for p in items]
+    covered = sum(len(f) for f in framed[10:20]) - 30  # ends inside record 19
+    lie = struct.pack("<Q", covered)
+    bogus = lie + struct.pack("<I", masked_crc(lie))
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(b"".join(framed[:10]) + bogus + b"".join(framed[10:]))
+    reader = RecordReader(path)
+    assert read_records(reader) == items
+    assert reader.damage.skipped_bytes == len(bogus) and reader.damage.skipped_records == 0
+    flipped = bytearray(b"".join(framed))
+    flipped[sum(len(f) for f in framed[:5]) + HEADER_SIZE + 2] ^= 0x10  # record 5's data
+    path.write_bytes(bytes(flipped))
+    again = RecordReader(path)
+    assert read_records(again) == items[:5] + items[6:] and again.damage.skipped_records == 1

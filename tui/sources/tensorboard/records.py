@@ -176,6 +176,14 @@ class RecordReader:
                 offsets.append(np.array([pos + HEADER_SIZE], dtype=np.int64))
                 lengths.append(np.array([length], dtype=np.int64))
             else:
+                # Its data fails its checksum: damaged data (skip the record), unless whole valid records
+                # start inside what it claims, when its length was the lie (skip only up to them, as a
+                # reader that met the file while it grew would have).
+                inside = self._resync(buffer[:record_end], pos + 1, whole=True)
+                if inside is not None:
+                    self.damage.skipped_bytes += inside - pos
+                    pos = inside
+                    continue
                 self.damage.skipped_records += 1
             pos = record_end
         return Segment(buffer, _joined(offsets), _joined(lengths)), pos
