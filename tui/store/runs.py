@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui.sources.base import basename
 from tui.sources.points import Decoded, FileHealth
+from tui.sources.tensorboard.discovery import is_event_file_name
 from tui.store.series import HistogramSeries, Series
 
 
@@ -61,9 +63,9 @@ class Run:
         return bool(self.scalars or self.histograms)
 
     def _event_files_only(self, troubled: list[str]) -> bool:
-        """Whether the files a note is about are all TensorBoard event files (named ``*tfevents*``), whose
+        """Whether the files a note is about are all TensorBoard event files (``is_event_file_name``), whose
         records the note can name; other formats' logs are lines or documents."""
-        return bool(troubled) and all("tfevents" in path.rsplit("/", 1)[-1] for path in troubled)
+        return bool(troubled) and all(is_event_file_name(basename(path)) for path in troubled)
 
     def damage_note(self) -> str:
         """What was skipped in the run's files, and whether anything at all could be read."""
