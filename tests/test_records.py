@@ -280,31 +280,28 @@ def test_tail_in_random_chunks_equals_a_full_read(tmp_path_factory, data):
     assert points(got) == points(full)
 
 
-def test_a_wrong_length_with_a_valid_checksum_mid_file_is_damage_not_an_unfinished_record(tmp_path: Path):
+def lying_header(length: int) -> bytes:
+    """A record header whose length passes its checksum but is not the record's: damage no CRC catches."""
+    claimed = struct.pack("<Q", length)
+    from tui.sources.tensorboard.records import masked_crc
+
+    return claimed + struct.pack("<I", masked_crc(claimed))
+
+
+@pytest.mark.parametrize(
+    ("items", "before", "claimed"),
+    [(payloads(8), 4, 60 * 1024 * 1024), ([bytes([k % 251]) * 1000 for k in range(3000)], 3, 8 * 1024 * 1024)],
+    ids=["4kB-after-it", "megabytes-after-it"],
+)
+def test_a_wrong_length_with_a_valid_checksum_mid_file_is_damage_not_an_unfinished_record(
+    tmp_path: Path, items: list[bytes], before: int, claimed: int
+):
     """A length that passes its CRC but claims 60 MB in a 4 kB file, with whole records after it: the reader
-    waited for the rest for good, dropped what followed, and the note called it an unfinished end."""
-    items = payloads(8)
-    lie = struct.pack("<Q", 60 * 1024 * 1024)
-    from tui.sources.tensorboard.records import masked_crc
-
-    bogus = lie + struct.pack("<I", masked_crc(lie)) + b"\0" * 16
+    waited for the rest for good, dropped what followed, and the note called it an unfinished end. With more
+    than one read chunk (2 MB) after it, only 3 of 2,956 records were read."""
+    bogus = lying_header(claimed) + b"\0" * 16
     path = tmp_path / "events.out.tfevents.1"
-    path.write_bytes(b"".join(frame(p) for p in items[:4]) + bogus + b"".join(frame(p) for p in items[4:]))
-    reader = RecordReader(path)
-    assert read_records(reader) == items
-    assert reader.damage.skipped_bytes == len(bogus)
-    assert reader.incomplete == 0
-
-
-def test_a_wrong_length_mid_file_with_megabytes_after_it_loses_only_its_own_bytes(tmp_path: Path):
-    """The same lie with more than one read chunk (2 MB) after it: only 3 of 2,956 records were read."""
-    items = [bytes([k % 251]) * 1000 for k in range(3000)]
-    lie = struct.pack("<Q", 8 * 1024 * 1024)
-    from tui.sources.tensorboard.records import masked_crc
-
-    bogus = lie + struct.pack("<I", masked_crc(lie)) + b"\0" * 16
-    path = tmp_path / "events.out.tfevents.1"
-    path.write_bytes(b"".join(frame(p) for p in items[:3]) + bogus + b"".join(frame(p) for p in items[3:]))
+    path.write_bytes(b"".join(frame(p) for p in items[:before]) + bogus + b"".join(frame(p) for p in items[before:]))
     reader = RecordReader(path)
     assert read_records(reader) == items
     assert reader.damage.skipped_bytes == len(bogus) and reader.incomplete == 0
@@ -328,12 +325,8 @@ def test_a_wrong_length_that_ends_inside_the_file_loses_only_its_own_bytes(tmp_p
     the records it covered were lost (710 of 1,005 read), while a reader that met the file as it grew got them
     all. Both now get every record; a record whose data alone is damaged is still skipped whole."""
     items = payloads(40)
-    from tui.sources.tensorboard.records import masked_crc
-
     framed = [frame(p) for p in items]
-    covered = sum(len(f) for f in framed[10:20]) - 30  # ends inside record 19
-    lie = struct.pack("<Q", covered)
-    bogus = lie + struct.pack("<I", masked_crc(lie))
+    bogus = lying_header(sum(len(f) for f in framed[10:20]) - 30)  # ends inside record 19
     path = tmp_path / "events.out.tfevents.1"
     path.write_bytes(b"".join(framed[:10]) + bogus + b"".join(framed[10:]))
     reader = RecordReader(path)
