@@ -110,3 +110,42 @@ def test_a_database_held_by_a_writer_keeps_its_runs_and_is_asked_again(tmp_path:
         writer.close()
     monitor.scan()
     assert set(monitor.store.runs) >= {"exp/ml-sql"} and "exp/ml-sql-2" in {s.run for s in monitor.streams.values()}
+
+
+def test_a_job_that_wakes_during_an_unlocked_read_loses_and_doubles_nothing(tmp_path: Path, monkeypatch):
+    """An idle database is read without a lock; a job that writes and checkpoints meanwhile could tear that read.
+    The read notices the file changed before using the next rows, says so, and the next read (the shared, locked
+    way: the file changed lately) takes up from the same row: every row once, the new one included."""
+    from tui.sources import sqlite as sqlite_reading
+    from tui.sources.roots.local import LocalRoot
+    from tui.sources.trackio import TrackioFormat
+
+    monkeypatch.setattr(sqlite_reading, "CHUNK_ROWS", 4)
+    monkeypatch.setattr("tui.sources.trackio.CHUNK_ROWS", 4)
+    folder = _finished_trackio(tmp_path)
+    root = LocalRoot(str(tmp_path))
+    trackio = TrackioFormat()
+    [source] = trackio.discover(root, root.list()).sources
+    stream = trackio.open(source)
+    reading = stream.read(root)
+    first = next(reading)  # the first chunk, read without a lock (the database has been idle an hour)
+    writer = sqlite3.connect(folder / "tproj.db")
+    [(run_id, run_name)] = writer.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+    with writer:  # the job wakes: one more row, checkpointed into the file, and gone again (no -wal left)
+        writer.execute(
+            "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+            ("2026-01-01T00:00:00+00:00", run_id, run_name, 30, json.dumps({"val/loss": 9.5})),
+        )
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    writer.close()
+    rest = list(reading)
+    assert stream.health.error is not None and "changed while it was read" in stream.health.error
+    again = list(stream.read(root))
+    assert stream.health.error is None
+    steps = [
+        step
+        for chunk in [first, *rest, *again]
+        if "val/loss" in chunk.scalars
+        for step in chunk.scalars["val/loss"][0].tolist()
+    ]
+    assert sorted(steps) == list(range(31))  # every row once: none lost at the break, none read twice

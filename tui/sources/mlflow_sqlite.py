@@ -81,18 +81,18 @@ class MlflowSqliteStream(Stream):
     def read(self, root: Root) -> Iterator[Decoded]:
         path, run_uuid = self.source.paths[0], self.source.detail
         try:
-            with connect(root, path) as connection:
+            with connect(root, path) as reading:
                 out = Decoded()
-                params = connection.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)).fetchall()
+                params = reading.fetch("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,))
                 if len(params) != self._params_seen:
                     self._params_seen = len(params)
                     out.hparams.update({key: number(value) for key, value in params})
                 while True:
-                    rows = connection.execute(
+                    rows = reading.fetch(
                         "SELECT rowid, key, value, timestamp, step, is_nan FROM metrics"
                         " WHERE run_uuid = ? AND rowid > ? ORDER BY rowid LIMIT ?",
                         (run_uuid, self.last_rowid, CHUNK_ROWS),
-                    ).fetchall()
+                    )
                     if not rows:
                         break
                     _add_rows(rows, out, self.numbering)

@@ -42,19 +42,51 @@ def sidecars(path: str) -> tuple[str, ...]:
     return (path, path + "-wal")
 
 
+class Reading:
+    """A read-only connection to one database, and whether a database read without a lock stayed as it was.
+
+    An idle WAL database is read as immutable (``_idle_wal``): no lock, so a job that wakes and checkpoints into
+    the file during the read could tear it. ``fetch`` checks, after each statement, that the file is as it was
+    when opened; if not, it raises before the rows are used, and the next read (the file changed lately: the
+    shared, locked way) takes them from the same watermark: nothing lost, nothing counted twice.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, local: str, unlocked: bool) -> None:
+        self.connection = connection
+        self._local = local
+        self._as_opened = _file_state(local) if unlocked else None
+
+    def fetch(self, sql: str, parameters: tuple = ()) -> list:
+        """The statement's rows, from a database that did not change under an unlocked read."""
+        rows = self.connection.execute(sql, parameters).fetchall()
+        if self._as_opened is not None and _file_state(self._local) != self._as_opened:
+            raise DatabaseError("database changed while it was read (its job wrote again); reading it again")
+        return rows
+
+
+def _file_state(local: str) -> tuple:
+    """What a write to the database changes: its size, time and inode, and whether a ``-wal`` sits beside it."""
+    try:
+        info = os.stat(local)
+    except OSError:
+        return ()
+    return (info.st_size, info.st_mtime_ns, info.st_ino, os.path.exists(local + "-wal"))
+
+
 @contextlib.contextmanager
-def connect(root: Root, path: str) -> Iterator[sqlite3.Connection]:
+def connect(root: Root, path: str) -> Iterator[Reading]:
     """A read-only connection to the database at ``path`` under ``root``, closed on leaving."""
     local = root.local_path(path)
     if local is None:
         raise DatabaseError(NEEDS_LOCAL)
-    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if _idle_wal(local) else "")
+    unlocked = _idle_wal(local)
+    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if unlocked else "")
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
     try:
-        yield connection
+        yield Reading(connection, local, unlocked)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
     finally:
@@ -177,8 +209,8 @@ class Databases(Generic[RunRow]):
         try:
             if not looks_like_sqlite(root, path):
                 return None, ""
-            with connect(root, path) as connection:
-                return self._list_runs(connection, tables(connection)), ""
+            with connect(root, path) as reading:
+                return self._list_runs(reading.connection, tables(reading.connection)), ""
         except OSError as error:
             return None, describe(error)
         except DatabaseError as error:

@@ -23,7 +23,7 @@ from tui.sources.columns import ObjectColumns, Points
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
-from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, sidecars
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, sidecars
 
 FORMAT = "trackio"
 _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
@@ -51,25 +51,25 @@ class TrackioStream(Stream):
         return self.rows * 64
 
     @staticmethod
-    def _mostly_this_run(connection, run_id: str, top: int) -> bool:
+    def _mostly_this_run(reading: Reading, run_id: str, top: int) -> bool:
         """Whether the run holds a good part of the table: then walking the table in id order beats its index."""
-        [(count,)] = connection.execute("SELECT count(*) FROM metrics WHERE run_id = ?", (run_id,)).fetchall()
+        [(count,)] = reading.fetch("SELECT count(*) FROM metrics WHERE run_id = ?", (run_id,))
         return count * 4 >= top
 
     def read(self, root: Root) -> Iterator[Decoded]:
         path, run_id = self.source.paths[0], self.source.detail
         try:
-            with connect(root, path) as connection:
+            with connect(root, path) as reading:
                 out = Decoded()
                 if not self._config_read:
-                    row = connection.execute("SELECT config FROM configs WHERE run_id = ?", (run_id,)).fetchone()
-                    if row is not None:
+                    configs = reading.fetch("SELECT config FROM configs WHERE run_id = ? LIMIT 1", (run_id,))
+                    if configs:
                         self._config_read = True
-                        out.hparams.update(_config(row[0]))
-                top = connection.execute("SELECT max(id) FROM metrics").fetchone()[0] or 0
-                query = _BY_ID if self.last_id or self._mostly_this_run(connection, run_id, top) else _BY_RUN
+                        out.hparams.update(_config(configs[0][0]))
+                top = reading.fetch("SELECT max(id) FROM metrics")[0][0] or 0
+                query = _BY_ID if self.last_id or self._mostly_this_run(reading, run_id, top) else _BY_RUN
                 while self.last_id < top:
-                    rows = connection.execute(query, (run_id, self.last_id, top, CHUNK_ROWS)).fetchall()
+                    rows = reading.fetch(query, (run_id, self.last_id, top, CHUNK_ROWS))
                     if len(rows) < CHUNK_ROWS:  # every row of the run up to ``top`` is read
                         self.last_id = top
                     if rows:
