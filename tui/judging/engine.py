@@ -24,7 +24,7 @@ from tui.judging.pairing import Pair, PairChooser
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import median_rows, rows, slope_z, trailing_mean3, wandering_noise
+from tui.judging.windows import median_rows, rows, slope_z, trailing_mean3, validation_noise
 from tui.store import Run
 
 SLOPE_POINTS = 40
@@ -196,7 +196,7 @@ class VerdictEngine:
         # Each point's excess is measured in the noise as of the last judged point: the same as its own
         # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
         anchors, which = np.unique(latest_judged(all_new), return_inverse=True)
-        _, sigmas, rhos = wandering_noise(val.values, anchors, self.thresholds.noise_window)
+        sigmas, rhos, _ = validation_noise(val.values, anchors, self.thresholds.noise_window, bend=False)
         sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas[which], rhos[which])
         chosen = judged(all_new)
         if not len(chosen):

@@ -14,13 +14,12 @@ import numpy as np
 
 from tui.judging.thresholds import Thresholds
 from tui.judging.windows import (
-    bend_blind_noise,
     change,
     change_spread,
     median_rows,
     noise_and_rho,
     rows,
-    wandering_noise,
+    validation_noise,
 )
 
 TREND_WINDOW_MAX = 60
@@ -82,8 +81,7 @@ def figures(
     ``bend``: also the bend-blind noise (only validation's rise is measured in it; NaN otherwise)."""
     level = median_rows(rows(values, judged, RECENT))
     if bend:  # validation: its rise is measured in this noise, so its wandering is read over a longer span too
-        window, sigma, rho = wandering_noise(values, judged, thresholds.noise_window)
-        bend_noise = bend_blind_noise(window, rho)
+        sigma, rho, bend_noise = validation_noise(values, judged, thresholds.noise_window)
     else:
         window = rows(values, judged, thresholds.noise_window)
         sigma, rho = noise_and_rho(window)

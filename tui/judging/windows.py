@@ -79,6 +79,38 @@ def wandering_noise(values: np.ndarray, ends: np.ndarray, width: int) -> tuple[n
     return window, sigma, wider
 
 
+NOISE_SHARE = 5
+"""A validation curve longer than this many noise windows has its noise read over this share of it (a fifth)..."""
+NOISE_WINDOW_MAX = 120
+"""...up to this many points. A noise read on 24 points strays by a third either way (its median of 22
+overlapping differences); judged again and again along a long run, it is read low somewhere, and a rise
+measured in it looks large: on healthy plateaus of 500 and 1,000 points that rang the bell on one run in
+twelve and one in seven. Read on a fifth of the curve, 3 and 2 (all Student-t spikes), and the stress suite's
+160-point runs rang 3 times instead of 9; curves of up to 120 points are read as before."""
+
+
+def noise_width(count: int, base: int) -> int:
+    """Points the noise of a validation curve of ``count`` points is read on: ``base``, or a fifth of a long curve."""
+    return int(min(max(base, count // NOISE_SHARE), max(base, NOISE_WINDOW_MAX)))
+
+
+def validation_noise(
+    values: np.ndarray, ends: np.ndarray, base: int, bend: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(noise, its autocorrelation, the noise blind to the bend) of a validation curve at each of ``ends``, each
+    read on ``noise_width`` points for the curve as long as it was then (``wandering_noise``, ``bend_blind_noise``;
+    the bend-blind noise only with ``bend``, NaN otherwise)."""
+    ends = np.asarray(ends, dtype=np.int64)
+    sigma, rho, bent = (np.full(len(ends), np.nan) for _ in range(3))
+    widths = np.array([noise_width(end + 1, base) for end in ends.tolist()], dtype=np.int64)
+    for width in np.unique(widths).tolist():
+        mine = np.flatnonzero(widths == width)
+        window, sigma[mine], rho[mine] = wandering_noise(values, ends[mine], width)
+        if bend:
+            bent[mine] = bend_blind_noise(window, rho[mine])
+    return sigma, rho, bent
+
+
 def _wander_scale(rho: np.ndarray) -> np.ndarray:
     """Variance of AR(1) noise's second differences, in units of its marginal variance (6 for white noise)."""
     return 6.0 - 8.0 * rho + 2.0 * rho * rho
