@@ -1,11 +1,12 @@
-"""A stress test of the bell: 1,728 synthetic runs that never overfit, with noise harsher than the real suites.
+"""A stress test of the bell: 2,304 synthetic runs that never overfit, with noise harsher than the real suites.
 
 Validation falls as ``0.3 + exp(-t / tau)`` (half of the runs take a further drop, a learning-rate decay at
 60 % of the run) and then sits on its plateau; training has the same shape, a little lower, always falling, and
 in half of the runs keeps falling by half its range while validation sits still.
 The validation noise is white, AR(1) with lag-1 autocorrelation 0.5 (noise that wanders, as a fixed
 validation set's loss does between epochs), or Student-t with 3 degrees of freedom (spikes up to ~15 deviations),
-at 0.3, 1 or 3 % of the curve's range; 40, 80 or 160 epochs; 8 seeds each. Nothing ever rises, so any bell
+at 0.3, 1 or 3 % of the curve's range; 40, 80, 160 or 480 validation points (the last: validation every few
+hundred steps of a long job); 8 seeds each. Nothing ever rises, so any bell
 is a false one. Written as real event files, labelled ``healthy``:
 
     python benchmarks/stress.py OUTDIR
@@ -24,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from tui.sources.tensorboard.writer import EventWriter
 
-LENGTHS = (40, 80, 160)
+LENGTHS = (40, 80, 160, 480)
 TAU_SHARES = (0.1, 0.25)
 """The decay's time constant, as a share of the run."""
 NOISE_KINDS = ("white", "ar0.5", "t3")

@@ -7,7 +7,7 @@ Suites (each a log directory with hindsight labels):
   written as event files by ``benchmarks/realnets.py write``;
 * ``fixtures``: the runs in ``tests/data`` (real Keras and PyTorch writers);
 * ``deepobs``: the 540 DeepOBS runs of ``../shared/deepobs-dev`` (written by its ``make_logdir.py``);
-* ``stress`` (not in the default set): 864 synthetic runs that never overfit, with white, wandering
+* ``stress`` (not in the default set): 2,304 synthetic runs that never overfit, with white, wandering
   (AR(1)) or spiky (Student-t) validation noise (``benchmarks/stress.py``): any bell there is false.
 
 Each run is read by a ``Monitor`` (the ``check`` path: the whole run at once) and replayed one step

@@ -78,8 +78,8 @@ def test_the_stress_suite_never_rises_and_its_noise_is_what_it_says(tmp_path):
     assert abs(np.corrcoef(wandering[1:], wandering[:-1])[0, 1] - 0.5) < 0.03
     assert abs(np.std(wandering) - 1.0) < 0.05 and abs(np.std(stress.noise(rng, "t3", 20_000)) - 1.0) < 0.2
     labels = stress.build(str(tmp_path), seeds=1)
-    assert len(labels) == 216 and {label["kind"] for label in labels.values()} == {"healthy"}
-    assert [label["train"] for label in labels.values()].count("memorising") == 108
+    assert len(labels) == 288 and {label["kind"] for label in labels.values()} == {"healthy"}
+    assert [label["train"] for label in labels.values()].count("memorising") == 144
     name = "n40-tau0.1-step-ar0.5-noise0.03-s0"
     monitor = Monitor(str(tmp_path / name))
     monitor.refresh()
