@@ -24,9 +24,9 @@ from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 
 
-def test_the_noise_of_a_long_curve_is_read_on_a_fifth_of_it_up_to_120_points():
-    assert [windows.noise_width(count, 24) for count in (10, 80, 120, 125, 300, 600, 5_000)] == [
-        24, 24, 24, 25, 60, 120, 120,
+def test_the_noise_of_a_long_curve_is_read_on_a_fifth_of_it_in_steps_of_4_up_to_120_points():
+    assert [windows.noise_width(count, 24) for count in (10, 80, 120, 125, 180, 300, 479, 600, 5_000)] == [
+        24, 24, 24, 24, 36, 60, 92, 120, 120,
     ]  # fmt: skip
     assert windows.noise_width(300, 200) == 200  # a larger noise_window setting stands
 

@@ -19,7 +19,6 @@ from tui.judging.windows import (
     median_rows,
     noise_and_rho,
     rows,
-    validation_noise,
 )
 
 TREND_WINDOW_MAX = 60
@@ -75,13 +74,18 @@ class Row(NamedTuple):
 
 
 def figures(
-    values: np.ndarray, judged: np.ndarray, counts: np.ndarray, thresholds: Thresholds, bend: bool = False
+    values: np.ndarray,
+    judged: np.ndarray,
+    counts: np.ndarray,
+    thresholds: Thresholds,
+    noise: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Figures:
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1).
-    ``bend``: also the bend-blind noise (only validation's rise is measured in it; NaN otherwise)."""
+    ``noise``: validation's (noise, autocorrelation, bend-blind noise) at those points (``windows.validation_noise``,
+    which the engine reads once for these figures and its CUSUM); without it, the plain noise of the window."""
     level = median_rows(rows(values, judged, RECENT))
-    if bend:  # validation: its rise is measured in this noise, so its wandering is read over a longer span too
-        sigma, rho, bend_noise = validation_noise(values, judged, thresholds.noise_window)
+    if noise is not None:
+        sigma, rho, bend_noise = noise
     else:
         window = rows(values, judged, thresholds.noise_window)
         sigma, rho = noise_and_rho(window)
