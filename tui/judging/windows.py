@@ -96,7 +96,7 @@ measured in it looks large: healthy plateaus of 500 and 1,000 points rang the be
 
 NOISE_STEP = 4
 """The long window grows in steps of this many points: a curve read whole is read with a few dozen widths, not
-hundreds (each width costs a pass; this costs a 50,000-point curve's judgement 10 % more than a 24-point window)."""
+hundreds (each width costs a pass; judging a 50,000-point curve whole takes 62 ms instead of 53 with 24 points)."""
 
 
 def noise_width(count: int, base: int) -> int:
