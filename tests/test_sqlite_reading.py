@@ -149,3 +149,38 @@ def test_a_job_that_wakes_during_an_unlocked_read_loses_and_doubles_nothing(tmp_
         for step in chunk.scalars["val/loss"][0].tolist()
     ]
     assert sorted(steps) == list(range(31))  # every row once: none lost at the break, none read twice
+
+
+def test_a_run_config_read_just_before_the_job_wakes_is_kept(tmp_path: Path, monkeypatch):
+    """The config is the first statement of a read; a job that wakes right after it makes the next statement
+    fail. The config used to travel with the rows of that failed read and was never asked for again."""
+    from tui.sources import sqlite as sqlite_reading
+    from tui.sources.roots.local import LocalRoot
+    from tui.sources.trackio import TrackioFormat
+
+    folder = _finished_trackio(tmp_path)
+    statements = []
+    fetch = sqlite_reading.Reading.fetch
+
+    def wake_after_the_first(self, sql: str, parameters: tuple = ()) -> list:
+        rows = fetch(self, sql, parameters)
+        statements.append(sql)
+        if len(statements) == 1:  # the job writes and checkpoints: the file changes under the unlocked read
+            writer = sqlite3.connect(folder / "tproj.db")
+            with writer:
+                writer.execute("UPDATE metrics SET step = step WHERE id = 1")
+            writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            writer.close()
+        return rows
+
+    monkeypatch.setattr(sqlite_reading.Reading, "fetch", wake_after_the_first)
+    root = LocalRoot(str(tmp_path))
+    trackio = TrackioFormat()
+    [source] = trackio.discover(root, root.list()).sources
+    stream = trackio.open(source)
+    first = list(stream.read(root))
+    assert "changed while it was read" in (stream.health.error or "") and "configs" in statements[0]
+    again = list(stream.read(root))
+    assert stream.health.error is None
+    assert [chunk.hparams for chunk in [*first, *again] if chunk.hparams] == [{"lr": 0.03}]
+    assert sum(len(chunk.scalars["val/loss"][0]) for chunk in again if "val/loss" in chunk.scalars) == 30

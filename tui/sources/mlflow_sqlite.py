@@ -84,9 +84,11 @@ class MlflowSqliteStream(Stream):
             with connect(root, path) as reading:
                 out = Decoded()
                 params = reading.fetch("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,))
-                if len(params) != self._params_seen:
+                if len(params) != self._params_seen:  # handed over at once: a later failure must not lose them
+                    found = Decoded()
+                    found.hparams.update({key: number(value) for key, value in params})
+                    yield found
                     self._params_seen = len(params)
-                    out.hparams.update({key: number(value) for key, value in params})
                 while True:
                     rows = reading.fetch(
                         "SELECT rowid, key, value, timestamp, step, is_nan FROM metrics"

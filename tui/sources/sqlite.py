@@ -51,10 +51,11 @@ class Reading:
     shared, locked way) takes them from the same watermark: nothing lost, nothing counted twice.
     """
 
-    def __init__(self, connection: sqlite3.Connection, local: str, unlocked: bool) -> None:
+    def __init__(self, connection: sqlite3.Connection, local: str, as_opened: tuple | None) -> None:
         self.connection = connection
         self._local = local
-        self._as_opened = _file_state(local) if unlocked else None
+        self._as_opened = as_opened
+        """The file as it was found idle (None: a shared, locked read, which no writer can tear)."""
 
     def fetch(self, sql: str, parameters: tuple = ()) -> list:
         """The statement's rows, from a database that did not change under an unlocked read."""
@@ -79,14 +80,14 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
     local = root.local_path(path)
     if local is None:
         raise DatabaseError(NEEDS_LOCAL)
-    unlocked = _idle_wal(local)
-    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if unlocked else "")
+    idle = _idle_wal(local)
+    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if idle is not None else "")
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
     try:
-        yield Reading(connection, local, unlocked)
+        yield Reading(connection, local, idle)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
     finally:
@@ -101,8 +102,9 @@ IDLE_SECONDS = 30.0
 """A WAL database unchanged this long, without a ``-wal`` file, has no writer: its job has ended."""
 
 
-def _idle_wal(local: str) -> bool:
-    """A database in WAL mode (trackio's) that no writer has touched for ``IDLE_SECONDS``, with no ``-wal`` beside it.
+def _idle_wal(local: str) -> tuple | None:
+    """A database in WAL mode (trackio's) that no writer has touched for ``IDLE_SECONDS``, with no ``-wal`` beside it:
+    its state as found then (``_file_state``), the baseline a read without a lock is checked against; else None.
 
     Even read-only, SQLite opens such a database by creating its ``-wal`` and ``-shm`` files, which stay in
     the user's log folder (and it cannot open it at all in a folder it may not write). With no writer, the
@@ -112,16 +114,16 @@ def _idle_wal(local: str) -> bool:
     locked way, as is one with a ``-wal`` (a writer has it open). An idle database is read once: it is read
     again only when it changes, and then it is no longer idle.
     """
-    if os.path.exists(local + "-wal"):
-        return False
+    state = _file_state(local)
+    if not state or state[3] or time.time() - state[1] / 1e9 < IDLE_SECONDS:
+        return None  # gone (the connection says why), a writer's -wal beside it, or written lately
     try:
-        if time.time() - os.stat(local).st_mtime < IDLE_SECONDS:
-            return False
         with open(local, "rb") as handle:
             header = handle.read(WAL_HEADER_OFFSET + 2)
     except OSError:
-        return False  # the connection says why
-    return header[:16] == SQLITE_MAGIC and header[WAL_HEADER_OFFSET : WAL_HEADER_OFFSET + 2] == b"\x02\x02"
+        return None
+    wal_mode = header[:16] == SQLITE_MAGIC and header[WAL_HEADER_OFFSET : WAL_HEADER_OFFSET + 2] == b"\x02\x02"
+    return state if wal_mode else None
 
 
 def explain(error: sqlite3.Error) -> str:

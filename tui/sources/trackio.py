@@ -63,9 +63,11 @@ class TrackioStream(Stream):
                 out = Decoded()
                 if not self._config_read:
                     configs = reading.fetch("SELECT config FROM configs WHERE run_id = ? LIMIT 1", (run_id,))
-                    if configs:
+                    if configs:  # handed over at once: a statement that fails later must not lose it
+                        config = Decoded()
+                        config.hparams.update(_config(configs[0][0]))
+                        yield config
                         self._config_read = True
-                        out.hparams.update(_config(configs[0][0]))
                 top = reading.fetch("SELECT max(id) FROM metrics")[0][0] or 0
                 query = _BY_ID if self.last_id or self._mostly_this_run(reading, run_id, top) else _BY_RUN
                 while self.last_id < top:
