@@ -31,14 +31,38 @@ def test_the_noise_of_a_long_curve_is_read_on_a_fifth_of_it_in_steps_of_4_up_to_
     assert windows.noise_width(300, 200) == 200  # a larger noise_window setting stands
 
 
-def test_long_noise_windows_give_the_same_numbers_judged_together_or_one_by_one():
+@pytest.mark.parametrize("gaps", [False, True])
+def test_long_noise_windows_give_the_same_numbers_judged_together_or_one_by_one(gaps: bool):
+    """Hundreds of ends share a width (a run read whole sums column by column), one end alone sums along its
+    row: the same bits either way, with NaN and inf in the curve too."""
     rng = np.random.default_rng(0)
     values = 0.3 + np.exp(-np.arange(700) / 70.0) + 0.01 * rng.standard_normal(700)
-    ends = np.array([50, 130, 299, 300, 301, 699])
+    if gaps:
+        values[[3, 200, 201, 450]] = [np.nan, np.inf, np.nan, -np.inf]
+    ends = np.arange(20, 700)
     together = windows.validation_noise(values, ends, 24)
+    assert max(np.count_nonzero([windows.noise_width(end + 1, 24) == w for end in ends]) for w in (24, 120)) > 64
     for k, end in enumerate(ends.tolist()):
         alone = windows.validation_noise(values, np.array([end]), 24)
-        assert [float(figure[0]) for figure in alone] == [float(figure[k]) for figure in together]
+        assert np.array_equal([f[0] for f in alone], [f[k] for f in together], equal_nan=True)
+
+
+def test_a_nan_does_not_make_wandering_noise_read_as_white():
+    """The autocorrelation of a window with a NaN in it cannot be read; the longer reading fills the NaN with
+    the point before it, so one NaN does not read wandering noise as white (and its bars as lower) for 120 points."""
+    rng = np.random.default_rng(1)
+    shocks = rng.standard_normal(700)
+    wander = np.zeros(700)
+    for k in range(1, 700):
+        wander[k] = 0.5 * wander[k - 1] + np.sqrt(0.75) * shocks[k]
+    values = 0.3 + 0.01 * wander
+    gapped = values.copy()
+    gapped[450] = np.nan
+    ends = np.arange(455, 560)
+    _, clean_rho, _ = windows.validation_noise(values, ends, 24)
+    _, gapped_rho, _ = windows.validation_noise(gapped, ends, 24)
+    assert np.median(clean_rho) > 0.3 and np.median(gapped_rho) > 0.3
+    assert np.abs(gapped_rho - clean_rho).max() < 0.15
 
 
 @pytest.mark.parametrize("seed", [2, 9])

@@ -68,20 +68,33 @@ to be more careful)."""
 
 
 def wandering_noise(
-    values: np.ndarray, ends: np.ndarray, width: int, long_width: int | None = None
+    values: np.ndarray, ends: np.ndarray, width: int, long_width: int | None = None, filled: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the rows of ``width`` points ending at ``ends``, their noise, its autocorrelation) for a validation
     curve: ``noise_and_rho`` with the autocorrelation measured over ``long_width`` points as well (by default
-    ``RHO_LONG`` windows) and the larger believed."""
+    ``RHO_LONG`` windows) and the larger believed. That second reading takes the curve with each NaN or inf in
+    it replaced by the finite value before it (``forward_filled``; pass it in to spare the pass): a window with
+    a NaN reads no autocorrelation at all, and one NaN would read wandering noise as white for a whole window."""
     long_width = width * RHO_LONG if long_width is None else long_width
+    filled = forward_filled(values) if filled is None else filled
     window = rows(values, ends, width)
     sigma, rho = noise_and_rho(window)
-    if long_width <= width:
+    if long_width <= width and filled is values:
         return window, sigma, rho
-    wider = np.maximum(rho, autocorrelation(rows(values, ends, long_width)))
+    wider = np.maximum(rho, autocorrelation(rows(filled, ends, max(long_width, width))))
     with np.errstate(invalid="ignore"):
         sigma = sigma * np.sqrt(_wander_scale(rho) / _wander_scale(wider))
     return window, sigma, wider
+
+
+def forward_filled(values: np.ndarray) -> np.ndarray:
+    """``values`` with each non-finite point replaced by the last finite one before it (causal: a point's
+    filling depends on no later point); ``values`` itself when all are finite, NaN before the first finite one."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    last = np.maximum.accumulate(np.where(finite, np.arange(len(values)), -1))
+    return np.where(last >= 0, values[np.maximum(last, 0)], np.nan)
 
 
 NOISE_SHARE = 5
@@ -110,13 +123,14 @@ def validation_noise(values: np.ndarray, ends: np.ndarray, base: int) -> tuple[n
     """(noise, its autocorrelation, the noise blind to the bend) of a validation curve at each of ``ends``, each
     read on ``noise_width`` points for the curve as long as it was then (``wandering_noise``, ``bend_blind_noise``)."""
     ends = np.asarray(ends, dtype=np.int64)
+    filled = forward_filled(values)
     sigma, rho, bent = (np.full(len(ends), np.nan) for _ in range(3))
     widths = np.array([noise_width(end + 1, base) for end in ends.tolist()], dtype=np.int64)
     for width in np.unique(widths).tolist():
         mine = np.flatnonzero(widths == width)
         # The autocorrelation over RHO_LONG windows too, up to NOISE_WINDOW_MAX points (as many as the noise's).
         long_width = min(width * RHO_LONG, max(width, NOISE_WINDOW_MAX))
-        window, sigma[mine], rho[mine] = wandering_noise(values, ends[mine], width, long_width)
+        window, sigma[mine], rho[mine] = wandering_noise(values, ends[mine], width, long_width, filled)
         bent[mine] = bend_blind_noise(window, rho[mine])
     return sigma, rho, bent
 
