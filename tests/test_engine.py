@@ -428,7 +428,7 @@ def test_a_wandering_plateau_while_training_memorises_rings_no_bell(tmp_path: Pa
     rng = np.random.default_rng(seed)
     t = np.arange(80, dtype=float)
     val = stress.curve(t, 8.0, False) + 0.01 * stress.noise(rng, "ar0.5", 80)
-    train = 0.6 * stress.curve(t, 6.4, False) - 0.3 * t / 80 + 0.01 / 3 * rng.standard_normal(80)
+    train = stress.training(t, 8.0, False, 0.3, 0.01, rng)
     scalar_run(tmp_path / "r", {"loss": train.tolist(), "val_loss": val.tolist()})
     monitor = Monitor(str(tmp_path))
     monitor.refresh()

@@ -65,17 +65,27 @@ def test_a_nan_does_not_make_wandering_noise_read_as_white():
     assert np.abs(gapped_rho - clean_rho).max() < 0.15
 
 
-@pytest.mark.parametrize("seed", [2, 9])
-def test_a_long_plateau_while_training_memorises_rings_no_bell(tmp_path: Path, seed: int, monkeypatch):
-    """500 validation points: a fall to a plateau with white noise of 1 % of the range, training still falling.
-    With the noise read on 24 points wherever the curve is, these rang overfitting at steps 470 and 389."""
+def _memorising(tmp_path: Path, seed: int, rise_from: int | None = None) -> Monitor:
+    """500 validation points falling to a plateau with white noise of 1 % of the range (turning up by a tenth of
+    that per point after ``rise_from``), training still falling: written as an event file and read."""
     rng = np.random.default_rng(seed)
     t = np.arange(500, dtype=float)
-    val = stress.curve(t, 50.0, False) + 0.01 * stress.noise(rng, "white", 500)
-    train = 0.6 * stress.curve(t, 40.0, False) - 0.3 * t / 500 + 0.01 / 3 * rng.standard_normal(500)
+    val = stress.curve(t, 50.0, False)
+    if rise_from is not None:
+        val = val + np.where(t > rise_from, (t - rise_from) * 0.001, 0.0)
+    val = val + 0.01 * stress.noise(rng, "white", 500)
+    train = stress.training(t, 50.0, False, 0.3, 0.01, rng)
     scalar_run(tmp_path / "r", {"loss": train.tolist(), "val_loss": val.tolist()})
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
+    return monitor
+
+
+@pytest.mark.parametrize("seed", [2, 9])
+def test_a_long_plateau_while_training_memorises_rings_no_bell(tmp_path: Path, seed: int, monkeypatch):
+    """The plateau alone. With the noise read on 24 points wherever the curve is, these rang overfitting at steps
+    470 and 389."""
+    monitor = _memorising(tmp_path, seed)
     run = monitor.store.runs["r"]
     alerts, engine = replay(run, Thresholds())
     assert [a for a in alerts if a.kind in BELL] == [] and [a for a in monitor.alerts if a.kind in BELL] == []
@@ -88,12 +98,6 @@ def test_a_long_plateau_while_training_memorises_rings_no_bell(tmp_path: Path, s
 def test_a_long_curve_that_turns_up_still_rings_soon_after(tmp_path: Path, seed: int):
     """The same plateau turning up at point 300 by a tenth of its noise per point: the bell rings within 35
     points (measured: 21 to 31, as with the 24-point noise), and not before the turn."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(500, dtype=float)
-    val = stress.curve(t, 50.0, False) + np.where(t > 300, (t - 300) * 0.001, 0.0) + 0.01 * rng.standard_normal(500)
-    train = 0.6 * stress.curve(t, 40.0, False) - 0.3 * t / 500 + 0.01 / 3 * rng.standard_normal(500)
-    scalar_run(tmp_path / "r", {"loss": train.tolist(), "val_loss": val.tolist()})
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    monitor = _memorising(tmp_path, seed, rise_from=300)
     bells = [a for a in replay(monitor.store.runs["r"], Thresholds())[0] if a.kind in BELL]
     assert [a.kind for a in bells] == ["overfitting"] and 300 < bells[0].step <= 335
