@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import time
@@ -190,6 +191,18 @@ def test_closing_ends_the_connection(sshd: Sshd, tmp_path: Path) -> None:
     assert control_dir is not None and os.path.isdir(control_dir)
     root.close()
     assert master.poll() is not None
+    assert not os.path.exists(control_dir)
+
+
+def test_a_root_never_closed_leaves_no_control_folder(tmp_path: Path) -> None:
+    """A root dropped without close (a command that gave up on an unreachable host) still cleans up after itself."""
+    root = SshRoot("127.0.0.1", "/runs", port=1)
+    root.list()
+    assert root.reachability.state != "connected"
+    control_dir = root._control_dir
+    assert control_dir is not None and os.path.isdir(control_dir)
+    del root
+    gc.collect()
     assert not os.path.exists(control_dir)
 
 

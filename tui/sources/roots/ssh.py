@@ -126,6 +126,8 @@ class SshRoot(RemoteRoot):
         if self._control_dir is None:
             # Short and private: a control socket path must fit in 104 bytes, and only we may use it.
             self._control_dir = tempfile.mkdtemp(prefix="lw-ssh-")
+            # Removed with this root or at exit, whichever comes first, even if it is never closed.
+            weakref.finalize(self, _remove_control_dir, self._control_dir, os.getpid())
         return os.path.join(self._control_dir, "m")
 
     def _connect(self) -> None:
@@ -321,6 +323,12 @@ def _parse_record(record: bytes) -> tuple[str, Entry] | None:
     path = parts[3].decode(errors="surrogateescape").removeprefix("./")
     identity = parts[2].decode()
     return path, Entry(size=size, mtime=mtime, version=f"{size}:{parts[1].decode()}:{identity}", base_identity=identity)
+
+
+def _remove_control_dir(path: str, owner: int) -> None:
+    """Remove a root's control folder, in the process that made it only (a forked worker shares it)."""
+    if os.getpid() == owner:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @atexit.register
