@@ -317,6 +317,19 @@ def test_the_early_warning_comes_within_a_few_points_of_a_slow_rise_and_before_t
     assert warning.step > 25 + delays[0]
 
 
+@pytest.mark.parametrize("name", ["cnn-noisyval-s0", "cnn-noisyval-s2", "mlp-noisyval-s2"])
+def test_no_warning_while_training_has_settled(tmp_path, name):
+    """Real healthy nets on small validation sets: validation wanders up beside a settled training curve.
+    Overfitting is validation rising while training goes on falling; without that, no heads-up."""
+    record, curves = REALNETS[name], REALNET_CURVES[name]
+    assert record["kind"] == "healthy"
+    written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
+    assert judge(tmp_path / "default", written).first("val-rising") is None
+    # What keeps it quiet is that training settled: ask for no fall of training, and the warning comes.
+    warning = judge(tmp_path / "any", written, Thresholds(warn_train_drop=0.0)).first("val-rising")
+    assert warning is not None and "train flat" in warning.reason
+
+
 def test_the_warning_mark_goes_when_validation_comes_back_down(tmp_path):
     curves = _slow_rise(0, n=60, onset=25)
     val = np.array(curves["val_loss"])

@@ -202,7 +202,7 @@ class Judge:
         # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
         trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
         risen = rise >= t.warn_range * val_range and rise >= t.warn_z * sigma
-        warn = since >= t.warn_after and trending and risen and train_held
+        warn = since >= t.warn_after and trending and risen and train_held and self._train_falling(m, train_range)
         # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
@@ -291,6 +291,16 @@ class Judge:
         # (nor by a quarter of its range: validation undoing more than its progress is no licence).
         share = min(val_share, 1.0)
         return risen / train_range <= min(max(TRAIN_SHARE * share, noise), 0.5 * share)
+
+    def _train_falling(self, m: Moment, train_range: float) -> bool:
+        """Training has gone on falling since validation's best: by ``warn_train_z`` of its noise (a fall the
+        noise does not explain; near zero a tiny share of the range) or by ``warn_train_drop`` of its range."""
+        if not _finite(m.train.level, m.train_at_best, train_range):
+            return False
+        drop = self.t.warn_train_drop * train_range
+        if math.isfinite(m.train.noise):
+            drop = min(drop, self.t.warn_train_z * m.train.noise)
+        return m.train.level < m.train_at_best - drop
 
     def _train_words(self, m: Moment, train_range: float) -> str:
         if not _finite(m.train.level, m.train_at_best):

@@ -75,7 +75,12 @@ class Thresholds:
     warn_z: float = 0.0
     """...and this many noise deviations above it (0: the trend and the range alone)."""
     warn_after: int = 3
-    """Validation points since the best before val-rising may be raised."""
+    """Validation points since the best before val-rising may be raised..."""
+    warn_train_z: float = 2.0
+    """...and training still falling: below its level at validation's best by this many of its noise deviations
+    or by ``warn_train_drop`` of its range (overfitting is a net still fitting its training set; beside a settled
+    training curve a rise is as likely a plateau's wander)."""
+    warn_train_drop: float = 0.01
     spike_z: float = 8.0
     """spike: a point this many noise deviations above the level before it..."""
     spike_range: float = 0.05
