@@ -20,6 +20,7 @@ The names every supported logger writes pair this way: ``loss``/``eval_loss`` (H
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -89,37 +90,49 @@ def is_per_batch(tag: str) -> bool:
     return any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
 
 
+Offer = tuple[str, tuple[object, ...]]
+"""A slot a tag competes for (train, val, train_acc, val_acc, learning_rate) and its rank there."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tuple[Offer, ...]:
+    """The slots ``tag`` competes for, classified once per tag (a run whose tags trickle in is paired again
+    each time they grow: this keeps each pass a few dictionary lookups per tag)."""
+    tag_words = words(tag)
+    loss = _is_loss(tag_words)
+    role = _role(tag_words)
+    rank = _rank(tag, tag_words)
+    out: list[Offer] = []
+    for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
+        if pattern is not None:  # --train-tag / --val-tag: the best match, losses first
+            if re.search(pattern, tag):
+                out.append((slot, (not loss, rank)))
+        elif loss and role == slot:
+            out.append((slot, rank))
+    if _is_accuracy(tag_words):
+        out.append((role + "_acc", rank))
+    if _is_learning_rate(tag_words) and not loss:
+        out.append(("learning_rate", (len(tag_words), len(tag))))
+    return tuple(out)
+
+
 class PairChooser:
     """The pair of a growing set of tags: each tag is classified once, as it comes, and each role keeps its
     best-ranked tag so far. Every choice is a minimum over keys that end with the tag itself, so the pair
     does not depend on the order the tags came in; a run with tens of thousands of tags is paired in one
-    pass (``engine.pair_schedule`` asks again each time its tags grow)."""
+    pass (``engine.pair_schedule`` asks again each time its tags grow; ``_offers`` remembers each tag)."""
 
     def __init__(self, train_pattern: str | None = None, val_pattern: str | None = None) -> None:
-        self._train = re.compile(train_pattern) if train_pattern else None
-        self._val = re.compile(val_pattern) if val_pattern else None
+        re.compile(train_pattern or "")  # a bad pattern fails here, where the caller expects it
+        re.compile(val_pattern or "")
+        self._patterns = (train_pattern or None, val_pattern or None)
         self._best: dict[str, tuple[tuple[object, ...], str]] = {}
 
-    def _offer(self, slot: str, key: tuple[object, ...], tag: str) -> None:
-        held = self._best.get(slot)
-        if held is None or (key, tag) < held:
-            self._best[slot] = (key, tag)
-
     def add(self, tag: str) -> None:
-        tag_words = words(tag)
-        loss = _is_loss(tag_words)
-        role = _role(tag_words)
-        rank = _rank(tag, tag_words)
-        for slot, pattern in (("train", self._train), ("val", self._val)):
-            if pattern is not None:  # --train-tag / --val-tag: the best match, losses first
-                if pattern.search(tag):
-                    self._offer(slot, (not loss, rank), tag)
-            elif loss and role == slot:
-                self._offer(slot, rank, tag)
-        if _is_accuracy(tag_words):
-            self._offer(role + "_acc", rank, tag)
-        if _is_learning_rate(tag_words) and not loss:
-            self._offer("learning_rate", (len(tag_words), len(tag)), tag)
+        for slot, key in _offers(tag, *self._patterns):
+            held = self._best.get(slot)
+            if held is None or (key, tag) < held:
+                self._best[slot] = (key, tag)
 
     def pair(self) -> Pair:
         return Pair(**{slot: tag for slot, (_key, tag) in self._best.items()})
