@@ -92,3 +92,26 @@ def test_gap_flag_when_train_accuracy_runs_away(tmp_path: Path):
     _, _, alerts = monitor.refresh()
     assert any(a.kind == "gap" for a in alerts)
     assert "gap" in monitor.verdict("r").flags
+
+
+def test_a_validation_file_read_after_the_training_file_has_run_ahead(tmp_path: Path):
+    """Keras-style train/ and validation/ folders: the training file was read to step 99 before the validation
+    file's first point (step 50) arrived. The engine used to fail on it (a block of negative length)."""
+    from tui.sources.tensorboard.writer import EventWriter
+
+    run = tmp_path / "run"
+    train = EventWriter(str(run / "train"))
+    for step in range(100):
+        train.add_scalar("epoch_loss", 1.0 / (1 + step), step)
+    train.close()
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert monitor.verdict("run") is not None
+    validation = EventWriter(str(run / "validation"))
+    for step in range(50, 100):
+        validation.add_scalar("epoch_loss", 1.2 / (1 + step) + 0.01, step)
+    validation.close()
+    monitor.refresh()
+    verdict = monitor.verdict("run")
+    assert verdict is not None and verdict.val_tag is not None and "validation" in verdict.val_tag
+    assert verdict.kind == "learning"

@@ -58,13 +58,17 @@ class Track:
         return int(self.steps[index])
 
     def consume(self, steps: np.ndarray, values: np.ndarray, upto: int) -> Block:
-        """Take the store's arrays and consume points ``count .. upto``; return their running figures."""
+        """Take the store's arrays and consume points ``count .. upto``; return their running figures.
+
+        ``upto`` may lie behind what was consumed: a live reader that read one file ahead of another judged
+        those points already (a curve that appears later, starting at an earlier step, re-judges from there).
+        """
         self.steps, self.values = steps, values
         start = self.count
+        if upto <= start:
+            return Block(start, start)
         new = values[start:upto]
         block = Block(start, upto)
-        if upto <= start:
-            return block
         finite = np.isfinite(new)
         if math.isnan(self.first) and finite.any():
             self.first = float(new[np.argmax(finite)])
