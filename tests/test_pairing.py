@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from tui.judging import pairing
-from tui.judging.engine import pair_schedule
+from tui.judging.engine import VerdictEngine, first_steps, pair_schedule
 from tui.judging.pairing import Pair, PairChooser
+from tui.judging.thresholds import Thresholds
 from tui.store import Run
 from tui.store.series import Series
 
@@ -152,11 +153,33 @@ def test_a_run_with_many_tags_has_each_tag_classified_once(monkeypatch) -> None:
 
     monkeypatch.setattr(pairing, "words", counted)
     pairing._offers.cache_clear()
-    schedule = pair_schedule(run, None, None)
+    schedule = pair_schedule(first_steps(run), None, None)
     assert calls == len(run.scalars)
     assert schedule == [(0, Pair(train="loss")), (150, Pair(train="loss", val="val_loss"))]
     # A live run's tags grow: the schedule is made again, and only the new tag is read.
     run.scalars["val_accuracy"] = _series([299], [0.9])
-    schedule = pair_schedule(run, None, None)
+    schedule = pair_schedule(first_steps(run), None, None)
     assert calls == len(run.scalars)
     assert schedule[-1] == (299, Pair(train="loss", val="val_loss", val_acc="val_accuracy"))
+
+
+def test_the_engine_keeps_its_pair_schedule_as_tags_arrive_one_poll_at_a_time() -> None:
+    """A live run's tags grow poll by poll; the engine reads only the new ones and gets the schedule a reader of
+    the whole run gets, a tag seen before its first point included."""
+    run = Run("trickle")
+    engine = VerdictEngine("trickle", Thresholds())
+    run.scalars["loss"] = _series(range(100), np.linspace(1, 0.1, 100))
+    run.scalars["eval/loss"] = Series()  # created, no point yet
+    engine.update(run)
+    for step in range(0, 100, 5):
+        run.scalars[f"layer{step}/grad_norm"] = _series([step], [1.0])
+        if step == 50:
+            run.scalars["eval/loss"].extend([50, 75], [0.0, 0.0], [0.5, 0.4])
+            run.scalars["lr"] = _series([60], [0.1])
+        engine.update(run)
+    assert engine._schedule == pair_schedule(first_steps(run), None, None)
+    assert engine._schedule == [
+        (0, Pair(train="loss")),
+        (50, Pair(train="loss", val="eval/loss")),
+        (60, Pair(train="loss", val="eval/loss", learning_rate="lr")),
+    ]

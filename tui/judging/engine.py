@@ -93,6 +93,10 @@ class VerdictEngine:
         self._histogram_tracks: dict[str, HistogramTrack] = {}
         """Each histogram tag's figures so far (``layers.HistogramTrack``): measured once, read at every step."""
         self._schedule: list[tuple[int, Pair]] = [(0, Pair())]
+        self._firsts: dict[str, int] = {}
+        """First step of each tag with points, read once (``pair_schedule``)."""
+        self._unstarted: list[str] = []
+        """Tags that had no point yet when they were seen: read again when the tags grow."""
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
         self.verdict = Verdict()
@@ -119,8 +123,17 @@ class VerdictEngine:
     def update(self, run: Run, silent: bool = False) -> list[Alert]:
         """Consume the run's new points; return the alerts they raise (none if ``silent``)."""
         if len(run.scalars) != self._tags_seen:
+            # Tags are only ever added: read the first steps of the new ones (and of any still without points).
+            arrived = [*self._unstarted, *itertools.islice(run.scalars, self._tags_seen, None)]
             self._tags_seen = len(run.scalars)
-            self._schedule = pair_schedule(run, self.train_pattern, self.val_pattern)
+            self._unstarted = []
+            for tag in arrived:
+                series = run.scalars[tag]
+                if series.last() is None:
+                    self._unstarted.append(tag)
+                else:
+                    self._firsts[tag] = int(series.steps[0])
+            self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
         if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
             self._reset(self.pair)
             self._reached = -1
@@ -376,22 +389,25 @@ class VerdictEngine:
         v.trend = {"falling": "↓", "rising": "↑", "flat": "→", "unclear": "~"}.get(self.judge.val_direction, "")
 
 
-def pair_schedule(run: Run, train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
-    """(first step, pair) each time the paired curves change as the run's curves appear, oldest first."""
-    firsts: dict[str, int] = {}
-    for tag, series in run.scalars.items():
-        last = series.last()
-        if last is not None:
-            firsts[tag] = int(series.steps[0])
+def first_steps(run: Run) -> dict[str, int]:
+    """The first step of each of the run's curves that has points."""
+    return {tag: int(series.steps[0]) for tag, series in run.scalars.items() if series.last() is not None}
+
+
+def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
+    """(first step, pair) each time the paired curves change as the run's curves appear (``firsts``: each
+    tag's first step), oldest first."""
     schedule: list[tuple[int, Pair]] = []
     chooser = PairChooser(train_pattern, val_pattern)
     by_first = sorted(firsts.items(), key=operator.itemgetter(1))
     for begins, starting in itertools.groupby(by_first, key=operator.itemgetter(1)):
+        changed = False
         for tag, _first in starting:  # the tags that began by then: those before, and these
-            chooser.add(tag)
-        pair = chooser.pair()
-        if not schedule or pair != schedule[-1][1]:
-            schedule.append((begins, pair))
+            changed |= chooser.add(tag)
+        if changed or not schedule:
+            pair = chooser.pair()
+            if not schedule or pair != schedule[-1][1]:
+                schedule.append((begins, pair))
     return schedule or [(0, Pair())]
 
 

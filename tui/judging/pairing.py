@@ -128,11 +128,15 @@ class PairChooser:
         self._patterns = (train_pattern or None, val_pattern or None)
         self._best: dict[str, tuple[tuple[object, ...], str]] = {}
 
-    def add(self, tag: str) -> None:
+    def add(self, tag: str) -> bool:
+        """Offer ``tag`` to the slots it competes for; whether it took one (the pair changed)."""
+        took = False
         for slot, key in _offers(tag, *self._patterns):
             held = self._best.get(slot)
             if held is None or (key, tag) < held:
                 self._best[slot] = (key, tag)
+                took = True
+        return took
 
     def pair(self) -> Pair:
         return Pair(**{slot: tag for slot, (_key, tag) in self._best.items()})
