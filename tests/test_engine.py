@@ -325,7 +325,7 @@ def test_no_warning_while_training_has_settled(tmp_path, name):
     assert record["kind"] == "healthy"
     written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
     assert judge(tmp_path / "default", written).first("val-rising") is None
-    # What keeps it quiet is that training settled: ask for no fall of training, and the warning comes.
+    # What keeps it quiet is that training settled: ask only for some fall of training, and the warning comes.
     warning = judge(tmp_path / "any", written, Thresholds(warn_train_drop=0.0)).first("val-rising")
     assert warning is not None and "train flat" in warning.reason
 

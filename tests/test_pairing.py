@@ -12,7 +12,8 @@ from tui.judging import pairing
 from tui.judging.engine import VerdictEngine, first_steps, pair_schedule
 from tui.judging.pairing import Pair, PairChooser
 from tui.judging.thresholds import Thresholds
-from tui.store import Run
+from tui.sources.points import Decoded
+from tui.store import Run, Store
 from tui.store.series import Series
 
 
@@ -183,3 +184,28 @@ def test_the_engine_keeps_its_pair_schedule_as_tags_arrive_one_poll_at_a_time() 
         (50, Pair(train="loss", val="eval/loss")),
         (60, Pair(train="loss", val="eval/loss", learning_rate="lr")),
     ]
+
+
+def test_after_a_restart_the_engine_reads_every_tag_again() -> None:
+    """A restart at step 10 empties a validation curve that began at step 50; the job then logs on without it.
+    The engine pairs what is left as a reader starting afresh does (it kept validation's old start before)."""
+
+    def points(tags: dict[str, range]) -> Decoded:
+        batch = Decoded()
+        for tag, steps in tags.items():
+            for step in steps:
+                batch.add_scalar(tag, step, float(step), 1.0 / (1 + step) + (0.001 * step if "val" in tag else 0.0))
+        return batch
+
+    store, engine = Store(), VerdictEngine("run", Thresholds())
+    store.apply("run", points({"loss": range(0, 100), "val_loss": range(50, 100, 5)}))
+    engine.update(store.runs["run"])
+    store.apply("run", points({"loss": range(10, 300), "lr": range(10, 300)}))  # restarted from step 10
+    run = store.runs["run"]
+    assert len(run.scalars["val_loss"]) == 0
+    engine.update(run)
+    fresh = VerdictEngine("run", Thresholds())
+    fresh.update(run)
+    assert engine._schedule == fresh._schedule == pair_schedule(first_steps(run), None, None)
+    assert engine._schedule[-1] == (10, Pair(train="loss", learning_rate="lr"))
+    assert (engine.verdict.kind, engine.verdict.val_tag) == (fresh.verdict.kind, None)

@@ -97,6 +97,7 @@ class VerdictEngine:
         """First step of each tag with points, read once (``pair_schedule``)."""
         self._unstarted: list[str] = []
         """Tags that had no point yet when they were seen: read again when the tags grow."""
+        self._restarts_seen = 0
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
         self.verdict = Verdict()
@@ -122,6 +123,9 @@ class VerdictEngine:
 
     def update(self, run: Run, silent: bool = False) -> list[Alert]:
         """Consume the run's new points; return the alerts they raise (none if ``silent``)."""
+        if run.restarts != self._restarts_seen:  # a restart may have emptied tags: read every tag again
+            self._restarts_seen, self._tags_seen = run.restarts, 0
+            self._firsts, self._unstarted = {}, []
         if len(run.scalars) != self._tags_seen:
             # Tags are only ever added: read the first steps of the new ones (and of any still without points).
             arrived = [*self._unstarted, *itertools.islice(run.scalars, self._tags_seen, None)]

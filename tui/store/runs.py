@@ -40,6 +40,8 @@ class Run:
     """Hyper-parameters (from the folder name, an HParams summary, a logger's config), numbers where numbers."""
     checkpoints: dict[int, str] = field(default_factory=dict)
     """Step -> checkpoint path found beside the logs (for the overfitting advice: which one to keep)."""
+    restarts: int = 0
+    """How many times points were dropped for a restart (readers that keep figures of the curves start over)."""
 
     @property
     def damaged(self) -> bool:
@@ -178,6 +180,7 @@ class Store:
 
     @staticmethod
     def _purge(run: Run, step: int) -> None:
+        run.restarts += 1
         for series in run.scalars.values():
             series.truncate_from_step(step)
         for hseries in run.histograms.values():
