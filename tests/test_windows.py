@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.judging.engine import VerdictEngine, judged
+from tui.judging.tracks import Track
 from tui.judging.windows import (
     autocorrelation,
     bend_blind_noise,
@@ -18,6 +19,7 @@ from tui.judging.windows import (
     noise_and_rho,
     rows,
     slope_z,
+    trailing_median3,
     wandering_noise,
 )
 from tui.sources.points import Decoded
@@ -190,3 +192,29 @@ def test_noise_that_wanders_is_measured_at_its_full_size_with_the_longer_window(
     assert np.nanmean(white_sigma) / np.nanmean(white_short) < 1.03
     one = wandering_noise(wandering, ends[-1:], 24)  # a live point gives the bulk's bits
     assert one[1][0] == sigma[-1] and one[2][0] == rho[-1]
+
+
+def test_the_lowest_three_point_median_ignores_one_lucky_low_point():
+    values = np.array([1.0, 1.0, 1.0, 0.4, 1.0, 1.0, np.nan, 1.0, 1.0, 1.0])
+    medians = trailing_median3(values)
+    assert np.isnan(medians[:2]).all() and np.isnan(medians[6:9]).all()  # too few points, or a NaN among them
+    assert np.nanmin(medians) == 1.0  # the mean of three reads 0.8 there
+    track = Track()
+    block = track.consume(np.arange(10), values, 10)
+    assert track.best == pytest.approx(0.8) and track.median_low == 1.0
+    assert block.median_low.tolist()[2:] == [1.0] * 8
+    split = Track()  # consumed in two blocks: the same running lows
+    first, second = split.consume(np.arange(10), values, 5), split.consume(np.arange(10), values, 10)
+    assert np.concatenate((first.median_low, second.median_low)).tolist() == block.median_low.tolist()
+
+
+@given(st.lists(finite_or_not, min_size=3, max_size=40))
+def test_trailing_median3_is_the_median_of_each_three(values):
+    x = np.array(values, dtype=np.float64)
+    out = trailing_median3(x)
+    for k in range(2, len(x)):
+        window = x[k - 2 : k + 1]
+        if np.isfinite(window).all() and np.isfinite(window.sum() / 3.0):
+            assert out[k] == np.median(window)
+        else:
+            assert math.isnan(out[k])

@@ -45,6 +45,8 @@ class Moment:
     """Accumulated evidence of a rise above the best five-point mean (``cusum.Cusum``)."""
     cusum_best: float
     """That best five-point mean."""
+    best_median: float
+    """Validation's lowest median of three consecutive points so far (``tracks.Track.median_low``)."""
     val_first: float
     train_first: float
     train_best: float
@@ -207,7 +209,11 @@ class Judge:
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         bar = self._bar(m, train_range)
-        level_test = rise >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit
+        # The level test measures from the higher of the lowest three-point mean and the lowest three-point
+        # median: one lucky low point (heavy-tailed noise) pulls a mean down, never a median; on plain noise
+        # the lowest median sits lower than the lowest mean, and the mean stands.
+        floor = max(m.best, m.best_median) if math.isfinite(m.best_median) else m.best
+        level_test = m.val.level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and m.val.level - m.cusum_best >= t.rise_range * val_range

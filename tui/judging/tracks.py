@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from tui.judging.smoothing import OnlineSmoother
-from tui.judging.windows import trailing_mean3
+from tui.judging.windows import trailing_mean3, trailing_median3
 
 
 class Track:
@@ -34,6 +34,8 @@ class Track:
         self.best_index = -1
         self.bests = np.empty(0)
         """The best level as it stood at each consumed point (causal: what a live reader knew then)."""
+        self.median_low = math.inf
+        """Lowest median of three consecutive points so far: a best that one lucky low point cannot pull down."""
         self.smoother = OnlineSmoother()
         self.smoothed = math.nan
         """TensorBoard-smoothed value at the newest point (for display)."""
@@ -90,6 +92,9 @@ class Track:
         block.best, block.best_index, block.means = running, best_index, means
         self.best, self.best_index = float(running[-1]), int(best_index[-1])
         self.bests = np.concatenate((self.bests, running))
+        medians = trailing_median3(lead)[len(lead) - len(new) :]
+        block.median_low = np.fmin.accumulate(np.concatenate(([self.median_low], medians)))[1:]
+        self.median_low = float(block.median_low[-1])
         smoothed = self.smoother.extend(new)
         self.smoothed = float(smoothed[-1])
         self.count = upto
@@ -106,6 +111,7 @@ class Block:
         self.best = empty
         self.best_index = np.empty(0, dtype=np.int64)
         self.means = empty
+        self.median_low = empty
 
     def __len__(self) -> int:
         return self.end - self.start

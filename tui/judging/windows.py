@@ -38,6 +38,16 @@ def trailing_mean3(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def trailing_median3(values: np.ndarray) -> np.ndarray:
+    """Median of each point and the two before it (NaN for the first two and around non-finite points)."""
+    out = np.full(values.shape, np.nan)
+    if values.size >= 3:
+        a, b, c = values[:-2], values[1:-1], values[2:]
+        out[2:] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    out[~np.isfinite(out) | ~np.isfinite(trailing_mean3(values))] = np.nan
+    return out
+
+
 def curve_noise(values: np.ndarray) -> float:
     """White-noise deviation of one curve's finite points, from their second differences (0 below three points)."""
     x = np.asarray(values, dtype=np.float64)
