@@ -18,14 +18,15 @@ def _run(values, sigmas, rhos, chunks, kappa=2.0, clip=3.0):
     c = Cusum(kappa, clip)
     outs = [c.extend(values[a:b], sigmas[a:b], rhos[a:b]) for a, b in itertools.pairwise(chunks)]
     sums, bests, indices = (np.concatenate([o[i] for o in outs]) for i in range(3))
-    return sums, bests, indices, (c.count, c.best, c.best_index, c.sum)
+    return sums, bests, indices, (c.count, c.best, c.best_index, c.sum, c.median_low)
 
 
-def _curve(rng, n, damaged):
+def _curve(rng, n, damaged, spiky=False):
     """A falling then rising noisy curve with its noise and autocorrelation estimates; damaged ones carry NaN,
-    inf and zero or odd estimates."""
+    inf and zero or odd estimates; spiky ones Student-t noise (lucky low points: the median sets the floor)."""
     x = np.arange(n)
-    values = 1.0 / (1 + x / 20) + 0.002 * np.maximum(x - n / 2, 0) + rng.normal(scale=0.02, size=n)
+    scatter = 0.02 * rng.standard_t(3, size=n) if spiky else rng.normal(scale=0.02, size=n)
+    values = 1.0 / (1 + x / 20) + 0.002 * np.maximum(x - n / 2, 0) + scatter
     sigmas = np.abs(rng.normal(0.02, 0.005, size=n))
     rhos = rng.uniform(0.0, 0.5, size=n)
     if damaged:
@@ -37,13 +38,14 @@ def _curve(rng, n, damaged):
     return values, sigmas, rhos
 
 
+@pytest.mark.parametrize("spiky", [False, True], ids=["normal", "spiky"])
 @pytest.mark.parametrize("damaged", [False, True], ids=["clean", "damaged"])
 @pytest.mark.parametrize("n", [3, 7, 120, 5000])
-def test_compiled_equals_python_reference_bit_for_bit_in_any_chunking(n, damaged, monkeypatch):
+def test_compiled_equals_python_reference_bit_for_bit_in_any_chunking(n, damaged, spiky, monkeypatch):
     if cusum_module._scan is None:
         pytest.skip("built without a C compiler")
     rng = np.random.default_rng(n + damaged)
-    values, sigmas, rhos = _curve(rng, n, damaged)
+    values, sigmas, rhos = _curve(rng, n, damaged, spiky)
     cuts = sorted({0, n, *rng.integers(0, n, size=min(n, 12)).tolist()})
     compiled_whole = _run(values, sigmas, rhos, [0, n])
     compiled_cut = _run(values, sigmas, rhos, cuts)
@@ -78,3 +80,17 @@ def test_the_allowance_grows_with_the_curve_and_with_noise_that_wanders():
     assert allowance(2.0, 400) > 2.0  # the best of more means sits lower
     # Wandering noise: a five-point mean strays 1.49x as far, so its best sits lower already at 40 points.
     assert allowance(2.0, 40, 0.5) > 2.0 and allowance(2.0, 400, 0.5) > allowance(2.0, 400)
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "python"])
+def test_one_lucky_low_point_does_not_lower_the_floor_of_the_sum(compiled, monkeypatch):
+    """A plateau at 1 with scatter of half its noise and one point 20 noise deviations low: the best five-point
+    mean drops to 0.958, and every plateau point then read 3.7 to 4.7 deviations above it (the sum grew by one
+    per point). The lowest five-point median is 0.995: the sum counts from there and stays at zero."""
+    use_kernel(cusum_module, compiled, monkeypatch)
+    values = 1.0 + 0.005 * (-1.0) ** np.arange(40)
+    values[10] = 0.8
+    c = Cusum(2.0, 3.0)
+    sums, bests, _ = c.extend(values, np.full(len(values), 0.01))
+    assert bests[-1] == pytest.approx(0.958) and c.median_low == pytest.approx(0.995)
+    assert sums.tolist() == [0.0] * len(values)

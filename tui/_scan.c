@@ -336,16 +336,33 @@ static double cusum_mean_spread(double rho) {
     return sqrt((5.0 + 2.0 * (4.0 * rho + 3.0 * rho * rho + 2.0 * rho * rho * rho + rho * rho * rho * rho)) / 5.0);
 }
 
+/* The median of five values (sorted copy; the values are finite). */
+static double median5(const double *values) {
+    double s[LEVEL_POINTS];
+    for (int i = 0; i < LEVEL_POINTS; i++) {
+        double x = values[i];
+        int j = i;
+        while (j > 0 && s[j - 1] > x) {
+            s[j] = s[j - 1];
+            j--;
+        }
+        s[j] = x;
+    }
+    return s[LEVEL_POINTS / 2];
+}
+
 /* cusum(values, sigmas, rhos, sums_out, bests_out, indices_out, recent[5], kappa, clip,
- *       count, best, best_index, sum, recent_len) -> (count, best, best_index, sum, recent_len)
- * One-sided CUSUM of validation above its best five-point mean, continued from the given state. */
+ *       count, best, best_index, sum, recent_len, median_low)
+ *       -> (count, best, best_index, sum, recent_len, median_low)
+ * One-sided CUSUM of validation above its best five-point level (the higher of the lowest five-point mean
+ * and the lowest five-point median), continued from the given state. */
 static PyObject *scan_cusum(PyObject *self, PyObject *args) {
     Py_buffer vb, sb, pb, so, bo, io, rb;
-    double kappa, clip, best, sum;
+    double kappa, clip, best, sum, median_low;
     long long count, best_index;
     int recent_len;
-    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*w*ddLdLdi", &vb, &sb, &pb, &so, &bo, &io, &rb, &kappa, &clip, &count,
-                          &best, &best_index, &sum, &recent_len))
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*w*ddLdLdid", &vb, &sb, &pb, &so, &bo, &io, &rb, &kappa, &clip, &count,
+                          &best, &best_index, &sum, &recent_len, &median_low))
         return NULL;
     Py_ssize_t n = vb.len / 8;
     int ok = sb.len / 8 >= n && pb.len / 8 >= n && so.len / 8 >= n && bo.len / 8 >= n && io.len / 8 >= n &&
@@ -374,11 +391,13 @@ static PyObject *scan_cusum(PyObject *self, PyObject *args) {
                     best_index = index;
                     sum = 0.0;
                 }
+                median_low = py_min(median_low, median5(recent));
             }
             if (index != best_index && isfinite(value) && sigma > 0 && isfinite(best)) {
                 double allowance =
                     kappa + py_max(0.0, cusum_mean_spread(rh[k]) * cusum_bias((double)count) - reference_bias);
-                double step = py_min(py_max((value - best) / sigma, -clip), clip) - allowance;
+                double floor = isfinite(median_low) ? py_max(best, median_low) : best;
+                double step = py_min(py_max((value - floor) / sigma, -clip), clip) - allowance;
                 sum = py_max(0.0, sum + step);
             }
             sums[k] = sum;
@@ -398,7 +417,7 @@ static PyObject *scan_cusum(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "cusum: buffers too short or bad recent_len");
         return NULL;
     }
-    return Py_BuildValue("LdLdi", count, best, best_index, sum, recent_len);
+    return Py_BuildValue("LdLdid", count, best, best_index, sum, recent_len, median_low);
 }
 
 /* ---- read-only mappings (tui/shipping.py) ------------------------------------------------------ */

@@ -34,8 +34,9 @@ def cusum(
     best_index: int,
     sum: float,
     recent_len: int,
+    median_low: float,
     /,
-) -> tuple[int, float, int, float, int]: ...
+) -> tuple[int, float, int, float, int, float]: ...
 
 # Read-only mappings (tui/live/shipping.py)
 class Mapped(Buffer):

@@ -6,7 +6,9 @@ recent median shows but which adds up. Each validation point adds ``clip((v - be
 minus an allowance; the sum never goes below zero and starts afresh at each new best, the best being
 the lowest mean of five consecutive points (a minimum of many noisy means sits below the true level,
 which the allowance pays for; on long curves it grows with the number of means, and on noise that
-wanders it grows with how much more a five-point mean strays then, see ``allowance``).
+wanders it grows with how much more a five-point mean strays then, see ``allowance``). Excesses are
+counted over the higher of that best and the lowest median of five points: one lucky low point of
+heavy-tailed noise pulls a mean down, never a median.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class Cusum:
         self.best = math.inf
         self.best_index = -1
         self.sum = 0.0
+        self.median_low = math.inf
+        """Lowest median of five consecutive points: the sum counts excesses over the higher of it and ``best``
+        (one lucky low point pulls a mean down, never a median; on plain noise the lowest mean is the higher)."""
         self._recent = np.zeros(LEVEL_POINTS)
         """The last ``LEVEL_POINTS`` values, oldest first; ``_recent_len`` of them are filled."""
         self._recent_len = 0
@@ -71,9 +76,9 @@ class Cusum:
         sums, bests, indices = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
         if not self._recent.flags.writeable:  # an engine handed over from a worker is mapped read-only
             self._recent = self._recent.copy()
-        self.count, self.best, self.best_index, self.sum, self._recent_len = _scan.cusum(
+        self.count, self.best, self.best_index, self.sum, self._recent_len, self.median_low = _scan.cusum(
             values, sigmas, rhos, sums, bests, indices, self._recent, self.kappa, self.clip,
-            self.count, self.best, self.best_index, self.sum, self._recent_len,
+            self.count, self.best, self.best_index, self.sum, self._recent_len, self.median_low,
         )  # fmt: skip
         return sums, bests, indices
 
@@ -93,8 +98,10 @@ class Cusum:
                 level = (recent[0] + recent[1] + recent[2] + recent[3] + recent[4]) / LEVEL_POINTS
                 if level < self.best:
                     self.best, self.best_index, self.sum = level, index, 0.0
+                self.median_low = min(self.median_low, sorted(recent)[LEVEL_POINTS // 2])
             if index != self.best_index and math.isfinite(value) and sigma > 0 and math.isfinite(self.best):
-                step = min(max((value - self.best) / sigma, -clip), clip) - allowance(self.kappa, self.count, rho)
+                floor = max(self.best, self.median_low) if math.isfinite(self.median_low) else self.best
+                step = min(max((value - floor) / sigma, -clip), clip) - allowance(self.kappa, self.count, rho)
                 self.sum = max(0.0, self.sum + step)
             sums[k], bests[k], indices[k] = self.sum, self.best, self.best_index
         self._recent_len = len(recent)
