@@ -23,7 +23,7 @@ import realnets
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay
 from tui.judging.thresholds import Thresholds
-from tui.judging.verdict import Alert, Verdict
+from tui.judging.verdict import Alert, Verdict, fmt
 from tui.live.monitor import Monitor
 
 DEEPOBS = json.loads((DATA / "deepobs" / "curves.json").read_text())
@@ -474,3 +474,23 @@ def test_the_bell_bars_are_lower_while_training_keeps_falling(tmp_path: Path):
     assert first_bell(falling, Thresholds()) == 46
     assert first_bell(settled, Thresholds()) == 53
     assert first_bell(falling, with_setting(Thresholds(), memorising_bar=1.0)) == 53
+
+
+def test_the_reason_measures_the_rise_from_the_floor_the_level_test_stands_on(tmp_path):
+    """One lucky low point pulls validation's best three-point mean down; the bell's words give the rise from the
+    lowest three-point median instead (what the level test measured), never the larger rise from that mean."""
+    rng = np.random.default_rng(0)
+    t = np.arange(60, dtype=float)
+    val = 0.5 + np.exp(-t / 5) + 0.01 * rng.standard_normal(60)
+    val[25] -= 0.1  # one lucky low point
+    val += np.where(t > 30, 0.004 * (t - 30), 0.0)
+    train = 2.0 * np.exp(-t / 6) + 0.01
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    bell = judged.first("overfitting")
+    assert bell is not None
+    means = (val[:-2] + val[1:-1] + val[2:]) / 3
+    medians = np.median(np.stack((val[:-2], val[1:-1], val[2:])), axis=0)
+    index = bell.step  # one validation point per step, from 0
+    floor = medians[: index - 1].min()
+    assert floor > means[: index - 1].min() + 0.01  # the mean sits a noise deviation lower
+    assert bell.reason.startswith(f"val_loss {fmt(floor)} → ")

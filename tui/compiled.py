@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
+KERNEL_VERSION = 2
+"""Version of ``tui/_scan.c``'s calling conventions this code expects (2: the CUSUM carries its lowest
+five-point median). A module built from an older source (an in-place build not redone) is not used."""
+
 
 def compiled() -> ModuleType | None:
-    """``tui._scan``, or None where it was not built."""
+    """``tui._scan``, or None where it was not built or was built from another version of its source."""
     try:
         from tui import _scan
     except ImportError:
         return None
-    return _scan
+    return _scan if getattr(_scan, "KERNEL_VERSION", None) == KERNEL_VERSION else None
 
 
 def compiled_logjson() -> ModuleType | None:

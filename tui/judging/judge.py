@@ -42,9 +42,10 @@ class Moment:
     rise_slope_z: float
     """Validation's slope since its best (points after it), in standard errors for its noise."""
     cusum: float
-    """Accumulated evidence of a rise above the best five-point mean (``cusum.Cusum``)."""
+    """Accumulated evidence of a rise above the best five-point level: the higher of the lowest five-point mean
+    and the lowest five-point median (``cusum.Cusum``)."""
     cusum_best: float
-    """That best five-point mean."""
+    """The lowest five-point mean (the accumulated test asks the level to clear it by ``rise_range``)."""
     best_median: float
     """Validation's lowest median of three consecutive points so far (``tracks.Track.median_low``)."""
     val_first: float
@@ -231,10 +232,14 @@ class Judge:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
             return out  # nothing to say (most judgements of a long run: the reason is not even worded)
+        # The rise shown is measured from the floor the level test stands on (not from a best mean one lucky
+        # low point pulled down), unless validation is not above that floor.
+        shown = floor if m.val.level > floor else m.best
+        shown_rise = m.val.level - shown
         reason = (
-            f"{self.pair.val} {fmt(m.best)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
-            f"+{rise / val_range:.1%} of its range, "
-            f"{f'{rise / unit:.1f}x its noise {fmt(unit)}' if unit > 0 else 'on a curve without noise'}"
+            f"{self.pair.val} {fmt(shown)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
+            f"+{shown_rise / val_range:.1%} of its range, "
+            f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if unit > 0 else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test else ''}; "
             f"{self._train_words(m, train_range)}"
         )
