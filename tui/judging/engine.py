@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -130,13 +131,9 @@ class VerdictEngine:
             # Tags are only ever added: read the first steps of the new ones (and of any still without points).
             arrived = [*self._unstarted, *itertools.islice(run.scalars, self._tags_seen, None)]
             self._tags_seen = len(run.scalars)
-            self._unstarted = []
-            for tag in arrived:
-                series = run.scalars[tag]
-                if series.last() is None:
-                    self._unstarted.append(tag)
-                else:
-                    self._firsts[tag] = int(series.steps[0])
+            started = first_steps(run, arrived)
+            self._unstarted = [tag for tag in arrived if tag not in started]
+            self._firsts.update(started)
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
         if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
             self._reset(self.pair)
@@ -395,9 +392,10 @@ class VerdictEngine:
         v.trend = {"falling": "↓", "rising": "↑", "flat": "→", "unclear": "~"}.get(self.judge.val_direction, "")
 
 
-def first_steps(run: Run) -> dict[str, int]:
-    """The first step of each of the run's curves that has points."""
-    return {tag: int(series.steps[0]) for tag, series in run.scalars.items() if series.last() is not None}
+def first_steps(run: Run, tags: Iterable[str] | None = None) -> dict[str, int]:
+    """The first step of each of the run's curves (of ``tags`` only, if given) that has points."""
+    chosen = run.scalars if tags is None else {tag: run.scalars[tag] for tag in tags}
+    return {tag: int(series.steps[0]) for tag, series in chosen.items() if series.last() is not None}
 
 
 def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
