@@ -17,7 +17,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from bench import LOGDIR200, RUNS200, STEPS200, TAGS200, _read_through, run_measured
+from bench import LOGDIR200, RUNS200, STEPS200, TAGS200, _read_through
+from measured import run_measured
 
 FORKED = f"""
     import io, contextlib

@@ -112,6 +112,15 @@ def fixtures_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def logger_logdir(tmp_path: Path) -> Path:
+    """A writable copy of the logger fixture runs of ``tests/loggers/runs`` (every format, written by the real
+    libraries; see ``logger_runs.py``)."""
+    target = tmp_path / "runs"
+    shutil.copytree(Path(__file__).parent / "loggers" / "runs", target)
+    return target
+
+
 def scalar_event(tag: str, step: int, value: float, wall_time: float = 1.0) -> bytes:
     """A PyTorch-style simple_value event, serialized."""
     event = event_pb2.Event(wall_time=wall_time, step=step)

@@ -4,6 +4,7 @@ The runs in ``tests/loggers/runs`` were written by ``tests/loggers/write_fixture
 the versions in ``versions.json`` beside it (W&B offline, MLflow's SQLite and file stores, trackio;
 Lightning, Keras and Hugging Face following their writers' source). A job writing while losswatch reads
 is a process appending rows to a copy of the real database with sqlite3, as MLflow and trackio do.
+W&B's own binary log: ``test_formats_wandb.py``.
 """
 
 from __future__ import annotations
@@ -18,37 +19,11 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
+from logger_runs import FIXTURES, RUNS, STEPLESS, STEPS, curve_of, curves
 
 from tui.cli.main import main
 from tui.live.monitor import Monitor
 from tui.sources.roots.local import LocalRoot
-from tui.sources.wandb import stream as wandb_stream
-
-if wandb_stream._records_module() is None:  # W&B's record definitions decode its logs (the losswatch[wandb] extra)
-    pytest.skip("W&B's record definitions are not installed: pip install -e '.[test]'", allow_module_level=True)
-
-FIXTURES = Path(__file__).parent / "loggers"
-sys.path.insert(0, str(FIXTURES))
-from write_fixtures import STEPLESS, STEPS, curves  # noqa: E402
-
-RUNS = {
-    # run name -> (train tag, val tag, train steps, val steps)
-    "wb-run": ("train/loss", "val/loss", list(range(STEPS)), list(range(STEPS))),
-    "exp/ml-sql": ("train_loss", "val_loss", list(range(STEPS)), list(range(STEPS))),
-    "mlruns/exp/ml-file": ("train_loss", "val_loss", list(range(STEPS)), list(range(STEPS))),
-    "trackio/tproj/tr-run": ("train/loss", "val/loss", list(range(STEPS)), list(range(STEPS))),
-    "lightning_logs/version_0": ("train_loss", "val_loss", [e * 10 + 9 for e in range(STEPS)], None),
-    "keras": ("loss", "val_loss", list(range(STEPS)), list(range(1, STEPS))),
-    "hf-out": ("loss", "eval_loss", [(i + 1) * 100 for i in range(STEPS)], [(i + 1) * 100 for i in range(STEPS)]),
-}
-
-
-@pytest.fixture
-def logdir(tmp_path: Path) -> Path:
-    target = tmp_path / "runs"
-    shutil.copytree(FIXTURES / "runs", target)
-    return target
 
 
 def test_the_fixtures_record_their_writers_versions():
@@ -56,14 +31,9 @@ def test_the_fixtures_record_their_writers_versions():
     assert {"wandb", "mlflow", "trackio"} <= set(versions)
 
 
-def _values(run, tag):
-    steps, values, _walls = run.scalars[tag].arrays()
-    return steps.tolist(), values.tolist()
-
-
-def test_every_format_is_found_in_one_logdir_beside_tensorboard(logdir: Path):
-    shutil.copytree(Path(__file__).parent / "data" / "torch" / "overfit-7", logdir / "tb" / "overfit-7")
-    monitor = Monitor(str(logdir))
+def test_every_format_is_found_in_one_logdir_beside_tensorboard(logger_logdir: Path):
+    shutil.copytree(Path(__file__).parent / "data" / "torch" / "overfit-7", logger_logdir / "tb" / "overfit-7")
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     names = set(monitor.store.runs)
     assert set(RUNS) | {"tb/overfit-7", "hf-out [jsonl]"} == names
@@ -74,23 +44,23 @@ def test_every_format_is_found_in_one_logdir_beside_tensorboard(logdir: Path):
         assert not monitor.store.runs[name].errors and not monitor.store.runs[name].damaged
 
 
-def test_every_point_equals_what_was_written(logdir: Path):
-    monitor = Monitor(str(logdir))
+def test_every_point_equals_what_was_written(logger_logdir: Path):
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     for name, (train_tag, val_tag, train_steps, val_steps) in RUNS.items():
         run = monitor.store.runs[name]
-        steps, values = _values(run, train_tag)
+        steps, values = curve_of(run, train_tag)
         assert steps == train_steps, name
         assert values == [curves(i)[0] for i in range(STEPS)], name
-        steps, values = _values(run, val_tag)
+        steps, values = curve_of(run, val_tag)
         first = {"keras": 1, "lightning_logs/version_0": 5}.get(name, 0)
         assert values == [curves(i)[1] for i in range(first, STEPS)], name
         if val_steps is not None:
             assert steps == val_steps, name
 
 
-def test_hyperparameters_come_from_each_loggers_config(logdir: Path):
-    monitor = Monitor(str(logdir))
+def test_hyperparameters_come_from_each_loggers_config(logger_logdir: Path):
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     runs = monitor.store.runs
     assert runs["wb-run"].hparams == {"lr": 0.01, "optimizer.name": "adam"}
@@ -99,53 +69,6 @@ def test_hyperparameters_come_from_each_loggers_config(logdir: Path):
     assert runs["trackio/tproj/tr-run"].hparams == {"lr": 0.03}
     assert runs["lightning_logs/version_0"].hparams == {"lr": 0.001, "batch_size": 64}
     assert runs["hf-out"].hparams["train_batch_size"] == 8
-
-
-def test_wandb_histograms_are_read(logdir: Path):
-    monitor = Monitor(str(logdir))
-    monitor.refresh()
-    [histogram] = monitor.store.runs["wb-run"].histograms["hist"].items
-    assert histogram.step == STEPS and histogram.counts.tolist() == [1, 2, 3]
-
-
-def _wandb_log(logdir: Path) -> Path:
-    return next(logdir.glob("wandb/offline-run-*/run-*.wandb"))
-
-
-def test_wandb_log_cut_mid_record_waits_then_reads_the_rest_once(logdir: Path):
-    path = _wandb_log(logdir)
-    whole = path.read_bytes()
-    path.write_bytes(whole[: len(whole) // 2 + 3])  # cut inside a record
-    monitor = Monitor(str(logdir))
-    monitor.refresh()
-    run = monitor.store.runs["wb-run"]
-    read_first = len(run.scalars["train/loss"])
-    assert 0 < read_first < STEPS and run.incomplete_bytes > 0 and not run.damaged
-    with open(path, "ab") as handle:  # the job goes on writing
-        handle.write(whole[len(whole) // 2 + 3 :])
-    monitor.refresh()
-    assert _values(run, "train/loss") == (list(range(STEPS)), [curves(i)[0] for i in range(STEPS)])
-    assert run.incomplete_bytes == 0 and run.live
-
-
-def test_wandb_damaged_chunk_is_skipped_and_counted(logdir: Path):
-    path = _wandb_log(logdir)
-    data = bytearray(path.read_bytes())
-    data[3000] ^= 0xFF  # inside the first block
-    path.write_bytes(bytes(data))
-    monitor = Monitor(str(logdir))
-    monitor.refresh()
-    run = monitor.store.runs["wb-run"]
-    assert run.damaged and run.skipped_bytes > 0
-    assert 0 < len(run.scalars["train/loss"]) <= STEPS
-
-
-def test_without_the_wandb_extra_the_runs_are_named_with_a_note(logdir: Path, monkeypatch):
-    monkeypatch.setattr(wandb_stream, "_records_module", lambda: None)
-    monitor = Monitor(str(logdir))
-    monitor.refresh()
-    assert any("pip install 'losswatch[wandb]'" in note for note in monitor.store.notes)
-    assert [r.errors for r in monitor.store.runs.values() if "wandb" in next(iter(r.files))] != []
 
 
 MLFLOW_JOB = textwrap.dedent(
@@ -173,12 +96,12 @@ MLFLOW_JOB = textwrap.dedent(
 )
 
 
-def test_mlflow_database_written_while_read(logdir: Path):
+def test_mlflow_database_written_while_read(logger_logdir: Path):
     """A job logs to the database (MLflow's tables, one commit per step) while losswatch reads it over and
     over: the job never fails on a lock, and every point arrives exactly once."""
-    db = logdir / "mlflow.db"
-    run_id = (logdir / "mlflow-run-id").read_text()
-    monitor = Monitor(str(logdir))
+    db = logger_logdir / "mlflow.db"
+    run_id = (logger_logdir / "mlflow-run-id").read_text()
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     writer = subprocess.Popen(
         [sys.executable, "-c", MLFLOW_JOB, str(db), run_id, str(STEPS), "60", str(FIXTURES)],
@@ -195,20 +118,20 @@ def test_mlflow_database_written_while_read(logdir: Path):
         _, errors = writer.communicate(timeout=60)
     assert writer.returncode == 0, errors[-2000:]
     monitor.refresh()
-    steps, values = _values(monitor.store.runs["exp/ml-sql"], "val_loss")
+    steps, values = curve_of(monitor.store.runs["exp/ml-sql"], "val_loss")
     assert steps == list(range(STEPS + 60))
     assert values == [curves(i)[1] for i in range(STEPS + 60)]
     assert rounds > 1
 
 
-def test_mlflow_points_logged_without_a_step_are_all_kept_in_time_order(logdir: Path):
+def test_mlflow_points_logged_without_a_step_are_all_kept_in_time_order(logger_logdir: Path):
     """MLflow stores step 0 for ``log_metric(key, value)``: the points are numbered by their timestamps."""
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     for name in ("exp/ml-sql", "mlruns/exp/ml-file"):
-        assert _values(monitor.store.runs[name], "gpu_mem") == ([0, 1, 2], STEPLESS), name
-    db = sqlite3.connect(logdir / "mlflow.db")
-    run_id = (logdir / "mlflow-run-id").read_text()
+        assert curve_of(monitor.store.runs[name], "gpu_mem") == ([0, 1, 2], STEPLESS), name
+    db = sqlite3.connect(logger_logdir / "mlflow.db")
+    run_id = (logger_logdir / "mlflow-run-id").read_text()
     with db:  # two more, written out of time order (the later one first)
         [(last,)] = db.execute("SELECT max(timestamp) FROM metrics WHERE key = 'gpu_mem'").fetchall()
         for stamp, value in ((last + 20, 0.125), (last + 10, 0.0625)):
@@ -217,20 +140,20 @@ def test_mlflow_points_logged_without_a_step_are_all_kept_in_time_order(logdir: 
                 (value, stamp, run_id),
             )
     db.close()
-    metric = next(logdir.glob("mlruns/*/*/metrics/gpu_mem"))
+    metric = next(logger_logdir.glob("mlruns/*/*/metrics/gpu_mem"))
     last = int(metric.read_text().split()[-3])
     with open(metric, "a") as handle:
         handle.write(f"{last + 20} 0.125 0\n{last + 10} 0.0625 0\n")
     monitor.refresh()
     for name in ("exp/ml-sql", "mlruns/exp/ml-file"):
-        assert _values(monitor.store.runs[name], "gpu_mem") == ([0, 1, 2, 3, 4], [*STEPLESS, 0.0625, 0.125]), name
+        assert curve_of(monitor.store.runs[name], "gpu_mem") == ([0, 1, 2, 3, 4], [*STEPLESS, 0.0625, 0.125]), name
 
 
-def test_trackio_live_append_is_picked_up(logdir: Path):
+def test_trackio_live_append_is_picked_up(logger_logdir: Path):
     """Rows appended as trackio's SQLiteStorage.bulk_log writes them (WAL mode, JSON metrics, ISO time)."""
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
-    db = sqlite3.connect(logdir / "trackio" / "tproj.db")
+    db = sqlite3.connect(logger_logdir / "trackio" / "tproj.db")
     [(run_id, run_name)] = db.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
     with db:
         for step in range(STEPS, STEPS + 5):
@@ -248,100 +171,100 @@ def test_trackio_live_append_is_picked_up(logdir: Path):
     db.close()
     monitor.refresh()
     run = monitor.store.runs["trackio/tproj/tr-run"]
-    assert _values(run, "val/loss") == (list(range(STEPS + 5)), [curves(i)[1] for i in range(STEPS + 5)])
+    assert curve_of(run, "val/loss") == (list(range(STEPS + 5)), [curves(i)[1] for i in range(STEPS + 5)])
     assert run.live
 
 
-def test_mlflow_file_store_live_append_and_new_metric(logdir: Path):
-    monitor = Monitor(str(logdir))
+def test_mlflow_file_store_live_append_and_new_metric(logger_logdir: Path):
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
-    metrics = next(logdir.glob("mlruns/*/*/metrics"))
+    metrics = next(logger_logdir.glob("mlruns/*/*/metrics"))
     with open(metrics / "val_loss", "a") as handle:
         handle.write("1796000000000 0.25 30\n1796000000001 0.5")  # the second line is still being written
     (metrics / "accuracy").write_text("1796000000000 0.75 30\n")
     monitor.refresh()
     run = monitor.store.runs["mlruns/exp/ml-file"]
-    assert _values(run, "val_loss")[0][-1] == 30 and run.incomplete_bytes > 0
-    assert _values(run, "accuracy") == ([30], [0.75])
+    assert curve_of(run, "val_loss")[0][-1] == 30 and run.incomplete_bytes > 0
+    assert curve_of(run, "accuracy") == ([30], [0.75])
 
 
-def test_lightning_header_rewrite_is_read_without_duplicates(logdir: Path):
+def test_lightning_header_rewrite_is_read_without_duplicates(logger_logdir: Path):
     """The fixture's CSVLogger rewrote its header when val_loss first appeared; read live, round by round."""
-    path = logdir / "lightning_logs" / "version_0" / "metrics.csv"
+    path = logger_logdir / "lightning_logs" / "version_0" / "metrics.csv"
     final = path.read_text()
     lines = final.splitlines(keepends=True)
     assert lines[0] == "epoch,step,train_loss,val_loss\n"
     before = [line.rsplit(",", 1)[0] + "\n" for line in lines[1:6]]  # epochs 0-4: no validation yet
     path.write_text("epoch,step,train_loss\n" + "".join(before))  # the file after the first save
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     run = monitor.store.runs["lightning_logs/version_0"]
     first = len(run.scalars["train_loss"])
     assert first == len(before) > 0
     path.write_text(final)  # rewritten with the new header, the old rows, and new ones
     monitor.refresh()
-    assert _values(run, "train_loss") == ([e * 10 + 9 for e in range(STEPS)], [curves(e)[0] for e in range(STEPS)])
-    assert _values(run, "val_loss") == ([e * 10 + 9 for e in range(5, STEPS)], [curves(e)[1] for e in range(5, STEPS)])
+    assert curve_of(run, "train_loss") == ([e * 10 + 9 for e in range(STEPS)], [curves(e)[0] for e in range(STEPS)])
+    assert curve_of(run, "val_loss") == ([e * 10 + 9 for e in range(5, STEPS)], [curves(e)[1] for e in range(5, STEPS)])
 
 
-def test_keras_csv_separator_and_na(logdir: Path):
-    monitor = Monitor(str(logdir))
+def test_keras_csv_separator_and_na(logger_logdir: Path):
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     run = monitor.store.runs["keras"]
-    assert _values(run, "val_loss")[0][0] == 1  # epoch 0 had NA
-    with open(logdir / "keras" / "training.log", "a") as handle:
+    assert curve_of(run, "val_loss")[0][0] == 1  # epoch 0 had NA
+    with open(logger_logdir / "keras" / "training.log", "a") as handle:
         handle.write(f"{STEPS};0.01;0.9\n{STEPS + 1};0.0")
     monitor.refresh()
-    assert _values(run, "loss") == (list(range(STEPS + 1)), [curves(e)[0] for e in range(STEPS)] + [0.01])
+    assert curve_of(run, "loss") == (list(range(STEPS + 1)), [curves(e)[0] for e in range(STEPS)] + [0.01])
 
 
-def test_huggingface_follows_the_newest_checkpoint_without_duplicates(logdir: Path):
-    out = logdir / "hf-out"
+def test_huggingface_follows_the_newest_checkpoint_without_duplicates(logger_logdir: Path):
+    out = logger_logdir / "hf-out"
     newest = max(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     hidden = newest.rename(out / "later")  # as if the last checkpoint were not written yet
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     run = monitor.store.runs["hf-out"]
     before = len(run.scalars["eval_loss"])
     assert 0 < before < STEPS
     hidden.rename(newest)
     monitor.refresh()
-    assert _values(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
+    assert curve_of(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
 
 
-def test_jsonl_log_is_tailed(logdir: Path):
-    monitor = Monitor(str(logdir))
+def test_jsonl_log_is_tailed(logger_logdir: Path):
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     run = monitor.store.runs["hf-out [jsonl]"]
-    with open(logdir / "hf-out" / "trainer_log.jsonl", "a") as handle:
+    with open(logger_logdir / "hf-out" / "trainer_log.jsonl", "a") as handle:
         handle.write(json.dumps({"current_steps": STEPS + 1, "loss": 0.01}) + "\n" + '{"current_steps": 99, "lo')
     monitor.refresh()
-    assert _values(run, "loss")[0][-2:] == [STEPS, STEPS + 1] and run.incomplete_bytes > 0
+    assert curve_of(run, "loss")[0][-2:] == [STEPS, STEPS + 1] and run.incomplete_bytes > 0
 
 
-def test_check_json_names_the_checkpoint_nearest_the_best_step(logdir: Path, capsys):
-    assert main(["check", str(logdir), "--json"]) in (0, 1)
+def test_check_json_names_the_checkpoint_nearest_the_best_step(logger_logdir: Path, capsys):
+    assert main(["check", str(logger_logdir), "--json"]) in (0, 1)
     records = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
     hf = records["hf-out"]
     assert hf["best_step"] == 1300  # validation is lowest at index 12
-    assert hf["checkpoint"] == str(logdir / "hf-out" / "checkpoint-1300") + "/"
+    assert hf["checkpoint"] == str(logger_logdir / "hf-out" / "checkpoint-1300") + "/"
     lightning = records["lightning_logs/version_0"]
     assert lightning["best_step"] == 129
     assert lightning["checkpoint"].endswith("checkpoints/epoch=12-step=129.ckpt")
 
 
-def test_train_and_val_tag_options_work_for_every_format(logdir: Path, capsys):
-    assert main(["check", str(logdir), "--json", "--train-tag", "^lr$", "--val-tag", "train"]) in (0, 1)
+def test_train_and_val_tag_options_work_for_every_format(logger_logdir: Path, capsys):
+    assert main(["check", str(logger_logdir), "--json", "--train-tag", "^lr$", "--val-tag", "train"]) in (0, 1)
     records = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
     assert records["wb-run"]["train_tag"] == "lr" and records["wb-run"]["val_tag"] == "train/loss"
     assert records["exp/ml-sql"]["val_tag"] == "train_loss"
 
 
-def test_export_writes_every_formats_points(logdir: Path, tmp_path: Path):
+def test_export_writes_every_formats_points(logger_logdir: Path, tmp_path: Path):
     import pandas as pd
 
     out = tmp_path / "points.csv"
-    assert main(["export", str(logdir), "-o", str(out)]) == 0
+    assert main(["export", str(logger_logdir), "-o", str(out)]) == 0
     frame = pd.read_csv(out)
     for name, (train_tag, _, train_steps, _) in RUNS.items():
         rows = frame[(frame.run == name) & (frame.tag == train_tag)]
@@ -349,11 +272,11 @@ def test_export_writes_every_formats_points(logdir: Path, tmp_path: Path):
         assert np.allclose(rows.value, [curves(i)[0] for i in range(STEPS)]), name
 
 
-def test_monitor_reads_databases_while_a_writer_thread_holds_them(logdir: Path):
+def test_monitor_reads_databases_while_a_writer_thread_holds_them(logger_logdir: Path):
     """A writer that keeps a write transaction open briefly: reading says 'busy' or waits, never fails."""
     import sqlite3
 
-    db = logdir / "mlflow.db"
+    db = logger_logdir / "mlflow.db"
     writer = sqlite3.connect(db, timeout=5, check_same_thread=False)
     writer.execute("BEGIN IMMEDIATE")
     done = threading.Event()
@@ -365,7 +288,7 @@ def test_monitor_reads_databases_while_a_writer_thread_holds_them(logdir: Path):
     thread = threading.Thread(target=release)
     thread.start()
     try:
-        monitor = Monitor(str(logdir))
+        monitor = Monitor(str(logger_logdir))
         monitor.refresh()
         assert len(monitor.store.runs["exp/ml-sql"].scalars["val_loss"]) == STEPS
     finally:
@@ -387,24 +310,24 @@ class RecordingRoot(LocalRoot):
         return data
 
 
-def test_tailing_reads_only_what_was_appended(logdir: Path):
+def test_tailing_reads_only_what_was_appended(logger_logdir: Path):
     """After the first round, a round reads the bytes each job appended (a CSV also its header's bytes, to see it
     was not rewritten; W&B from the start of the 32 KiB block it stopped in) and the rows past each watermark."""
-    root = RecordingRoot(str(logdir))
+    root = RecordingRoot(str(logger_logdir))
     monitor = Monitor(root)
     monitor.refresh()
-    metric_file = next(logdir.glob("mlruns/*/*/metrics/val_loss"))
+    metric_file = next(logger_logdir.glob("mlruns/*/*/metrics/val_loss"))
     appended = {
         "keras/training.log": f"{STEPS};0.01;0.9\n",
         "lightning_logs/version_0/metrics.csv": f"{STEPS},{STEPS * 10 + 9},0.01,0.9\n",
         "hf-out/trainer_log.jsonl": json.dumps({"current_steps": STEPS + 1, "loss": 0.01}) + "\n",
-        str(metric_file.relative_to(logdir)): f"1796000000000 0.25 {STEPS}\n",
+        str(metric_file.relative_to(logger_logdir)): f"1796000000000 0.25 {STEPS}\n",
     }
-    sizes = {path: (logdir / path).stat().st_size for path in appended}
+    sizes = {path: (logger_logdir / path).stat().st_size for path in appended}
     for path, text in appended.items():
-        with open(logdir / path, "a") as handle:
+        with open(logger_logdir / path, "a") as handle:
             handle.write(text)
-    db = sqlite3.connect(logdir / "trackio" / "tproj.db")
+    db = sqlite3.connect(logger_logdir / "trackio" / "tproj.db")
     [(run_id, run_name)] = db.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
     with db:
         db.execute(
@@ -417,21 +340,21 @@ def test_tailing_reads_only_what_was_appended(logdir: Path):
     root.reads.clear()
     monitor.refresh()
     for path, text in appended.items():
-        header = (logdir / path).read_bytes().split(b"\n", 1)[0] if path.endswith((".csv", ".log")) else b""
+        header = (logger_logdir / path).read_bytes().split(b"\n", 1)[0] if path.endswith((".csv", ".log")) else b""
         ranges = [(offset, size) for read_path, offset, size in root.reads if read_path == path and size]
         tail = [(offset, size) for offset, size in ranges if offset >= sizes[path]]
         assert sum(size for _, size in tail) == len(text), path
         assert sum(size for offset, size in ranges if offset < sizes[path]) <= len(header) + 2, path
     assert trackio_stream.rows == rows_before + 1
     run = monitor.store.runs["keras"]
-    assert _values(run, "loss")[0][-1] == STEPS
+    assert curve_of(run, "loss")[0][-1] == STEPS
 
 
-def test_non_finite_values_are_points_in_every_json_format(logdir: Path):
+def test_non_finite_values_are_points_in_every_json_format(logger_logdir: Path):
     """A diverging run logs NaN: Python's json writes it as NaN (JSON lines), trackio as the text "NaN"."""
-    with open(logdir / "hf-out" / "trainer_log.jsonl", "a") as handle:
+    with open(logger_logdir / "hf-out" / "trainer_log.jsonl", "a") as handle:
         handle.write('{"current_steps": 31, "loss": NaN}\nnot json\n{"current_steps": 32, "loss": Infinity}\n')
-    db = sqlite3.connect(logdir / "trackio" / "tproj.db")
+    db = sqlite3.connect(logger_logdir / "trackio" / "tproj.db")
     [(run_id, run_name)] = db.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
     with db:
         db.execute(
@@ -439,58 +362,44 @@ def test_non_finite_values_are_points_in_every_json_format(logdir: Path):
             ("2026-01-01T00:00:00+00:00", run_id, run_name, STEPS, '{"val/loss": "NaN", "train/loss": "Infinity"}'),
         )
     db.close()
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     jsonl = monitor.store.runs["hf-out [jsonl]"]
-    steps, values = _values(jsonl, "loss")
+    steps, values = curve_of(jsonl, "loss")
     assert steps[-2:] == [31, 32] and np.isnan(values[-2]) and values[-1] == np.inf
     assert jsonl.skipped_records == 1
     trackio = monitor.store.runs["trackio/tproj/tr-run"]
-    assert np.isnan(_values(trackio, "val/loss")[1][-1]) and _values(trackio, "train/loss")[1][-1] == np.inf
+    assert np.isnan(curve_of(trackio, "val/loss")[1][-1]) and curve_of(trackio, "train/loss")[1][-1] == np.inf
     assert monitor.verdict("trackio/tproj/tr-run").kind == "diverging"
 
 
-def test_a_run_name_stays_with_the_format_that_had_it_first(logdir: Path, tmp_path: Path):
+def test_a_run_name_stays_with_the_format_that_had_it_first(logger_logdir: Path, tmp_path: Path):
     """The Trainer's JSON-lines log is there before its first checkpoint: its run keeps the folder's name (and its
     points), and the checkpoints' run, found later, is told apart, instead of the two sharing one run."""
-    out = logdir / "hf-out"
+    out = logger_logdir / "hf-out"
     aside = tmp_path / "aside"
     aside.mkdir()
     for checkpoint in out.glob("checkpoint-*"):
         checkpoint.rename(aside / checkpoint.name)
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
-    assert _values(monitor.store.runs["hf-out"], "loss")[0] == list(range(1, STEPS + 1))
+    assert curve_of(monitor.store.runs["hf-out"], "loss")[0] == list(range(1, STEPS + 1))
     for checkpoint in aside.iterdir():
         checkpoint.rename(out / checkpoint.name)
     monitor.refresh()
-    assert _values(monitor.store.runs["hf-out"], "loss")[0] == list(range(1, STEPS + 1))
+    assert curve_of(monitor.store.runs["hf-out"], "loss")[0] == list(range(1, STEPS + 1))
     assert "eval_loss" not in monitor.store.runs["hf-out"].scalars
     trainer = monitor.store.runs["hf-out [hf-trainer-state]"]
-    assert _values(trainer, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
+    assert curve_of(trainer, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
 
 
-def test_a_wandb_run_is_listed_once_its_name_is_written(logdir: Path):
-    """W&B writes the record that names the run right after its header: a log that has only the header yet is
-    not listed under its id first (that row would stay behind, empty, once the name is read)."""
-    path = _wandb_log(logdir)
-    whole = path.read_bytes()
-    path.write_bytes(whole[:7])
-    monitor = Monitor(str(logdir))
-    monitor.refresh()
-    assert not [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))]
-    path.write_bytes(whole)
-    monitor.refresh()
-    assert [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))] == ["wb-run"]
-
-
-def test_trackio_watermark_moves_past_other_runs_rows(logdir: Path):
+def test_trackio_watermark_moves_past_other_runs_rows(logger_logdir: Path):
     """Rows of another run in the same project database move the watermark on, so the next read of this run
     starts after them instead of walking them again."""
-    monitor = Monitor(str(logdir))
+    monitor = Monitor(str(logger_logdir))
     monitor.refresh()
     stream = next(s for s in monitor.streams.values() if s.run == "trackio/tproj/tr-run")
-    db = sqlite3.connect(logdir / "trackio" / "tproj.db")
+    db = sqlite3.connect(logger_logdir / "trackio" / "tproj.db")
     with db:
         for step in range(3):
             db.execute(
@@ -503,21 +412,3 @@ def test_trackio_watermark_moves_past_other_runs_rows(logdir: Path):
     monitor.refresh()
     assert stream.last_id == top
     assert len(monitor.store.runs["trackio/tproj/tr-run"].scalars["val/loss"]) == before
-
-
-def test_wandb_record_types_read_off_the_wire_are_the_decoded_ones(logdir: Path):
-    """Only history, run and config records are decoded; the others are told apart by their bytes alone."""
-    from tui.sources.wandb.log import LogReader
-    from tui.sources.wandb.records import record_fields, record_type
-
-    pb = wandb_stream._records_module()
-    types, _ = record_fields(pb)
-    path = _wandb_log(logdir)
-    records = LogReader(str(path.relative_to(logdir))).read(LocalRoot(str(logdir)))
-    kinds = set()
-    for raw in records:
-        kind = pb.Record.FromString(raw).WhichOneof("record_type")
-        kinds.add(kind)
-        assert record_type(raw, types) == pb.Record.DESCRIPTOR.fields_by_name[kind].number, kind
-    assert {"history", "run", "summary"} <= kinds
-    assert record_type(b"\x08\xff", types) is None  # cut inside its num: decoded whole, never dropped unread

@@ -1,0 +1,91 @@
+"""W&B's offline binary log (``run-*.wandb``), written by the real ``wandb`` library, read by losswatch: histograms,
+a log cut mid-record, a damaged chunk, the run's name, the record types, and the message without the extra."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from logger_runs import STEPS, curve_of, curves
+
+from tui.live.monitor import Monitor
+from tui.sources.roots.local import LocalRoot
+from tui.sources.wandb import stream as wandb_stream
+
+
+def test_wandb_histograms_are_read(logger_logdir: Path):
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    [histogram] = monitor.store.runs["wb-run"].histograms["hist"].items
+    assert histogram.step == STEPS and histogram.counts.tolist() == [1, 2, 3]
+
+
+def _wandb_log(logger_logdir: Path) -> Path:
+    return next(logger_logdir.glob("wandb/offline-run-*/run-*.wandb"))
+
+
+def test_wandb_log_cut_mid_record_waits_then_reads_the_rest_once(logger_logdir: Path):
+    path = _wandb_log(logger_logdir)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2 + 3])  # cut inside a record
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    run = monitor.store.runs["wb-run"]
+    read_first = len(run.scalars["train/loss"])
+    assert 0 < read_first < STEPS and run.incomplete_bytes > 0 and not run.damaged
+    with open(path, "ab") as handle:  # the job goes on writing
+        handle.write(whole[len(whole) // 2 + 3 :])
+    monitor.refresh()
+    assert curve_of(run, "train/loss") == (list(range(STEPS)), [curves(i)[0] for i in range(STEPS)])
+    assert run.incomplete_bytes == 0 and run.live
+
+
+def test_wandb_damaged_chunk_is_skipped_and_counted(logger_logdir: Path):
+    path = _wandb_log(logger_logdir)
+    data = bytearray(path.read_bytes())
+    data[3000] ^= 0xFF  # inside the first block
+    path.write_bytes(bytes(data))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    run = monitor.store.runs["wb-run"]
+    assert run.damaged and run.skipped_bytes > 0
+    assert 0 < len(run.scalars["train/loss"]) <= STEPS
+
+
+def test_without_the_wandb_extra_the_runs_are_named_with_a_note(logger_logdir: Path, monkeypatch):
+    monkeypatch.setattr(wandb_stream, "_records_module", lambda: None)
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    assert any("pip install 'losswatch[wandb]'" in note for note in monitor.store.notes)
+    assert [r.errors for r in monitor.store.runs.values() if "wandb" in next(iter(r.files))] != []
+
+
+def test_a_wandb_run_is_listed_once_its_name_is_written(logger_logdir: Path):
+    """W&B writes the record that names the run right after its header: a log that has only the header yet is
+    not listed under its id first (that row would stay behind, empty, once the name is read)."""
+    path = _wandb_log(logger_logdir)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:7])
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    assert not [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))]
+    path.write_bytes(whole)
+    monitor.refresh()
+    assert [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))] == ["wb-run"]
+
+
+def test_wandb_record_types_read_off_the_wire_are_the_decoded_ones(logger_logdir: Path):
+    """Only history, run and config records are decoded; the others are told apart by their bytes alone."""
+    from tui.sources.wandb.log import LogReader
+    from tui.sources.wandb.records import record_fields, record_type
+
+    pb = wandb_stream._records_module()
+    types, _ = record_fields(pb)
+    path = _wandb_log(logger_logdir)
+    records = LogReader(str(path.relative_to(logger_logdir))).read(LocalRoot(str(logger_logdir)))
+    kinds = set()
+    for raw in records:
+        kind = pb.Record.FromString(raw).WhichOneof("record_type")
+        kinds.add(kind)
+        assert record_type(raw, types) == pb.Record.DESCRIPTOR.fields_by_name[kind].number, kind
+    assert {"history", "run", "summary"} <= kinds
+    assert record_type(b"\x08\xff", types) is None  # cut inside its num: decoded whole, never dropped unread
