@@ -41,6 +41,8 @@ class Scored:
     points: int = 0
     flags: list[str] = field(default_factory=list)
     """The flags shown beside the final verdict (the live path)."""
+    bells: int = 0
+    """Bells rung over the whole run (a blow-up that stays rings once; a run that recovers may ring again)."""
 
 
 def keras_patience(val: list[float], patience: int = 5) -> int | None:
@@ -137,6 +139,8 @@ def summarize(rows: list[Scored]) -> dict[str, object]:
         "diverged late or missed": sorted(f"{r.suite}/{r.run}" for r in diverged if r not in div_in_time),
         "diverged delays": _stats(div_delays),
         "plateau alerts on healthy": sum("plateau" in r.first for r in healthy),
+        "runs ringing more than twice": sorted(f"{r.suite}/{r.run}" for r in rows if r.bells > 2),
+        "most bells on one run": max((r.bells for r in rows), default=0),
         "healthy runs": len(healthy),
         "check = replay": sum(r.agree for r in rows),
         "disagree runs": sorted(f"{r.suite}/{r.run}" for r in rows if not r.agree),
@@ -157,6 +161,8 @@ def markdown(summary: dict) -> str:
         f"| diverged runs alerted at or before one point after the onset | {summary['diverged in time']} of "
         f"{summary['diverged runs']} |",
         f"| plateau alerts on healthy runs | {summary['plateau alerts on healthy']} of {summary['healthy runs']} |",
+        f"| runs whose bell rang more than twice (most on one run) | {len(summary['runs ringing more than twice'])} "
+        f"({summary['most bells on one run']}) |",
         f"| `check` = `replay` (verdict, flags, alerts) | {summary['check = replay']} of {summary['runs']} |",
         "",
         "| detector | overfit runs caught | premature | mean / median / max delay (val points) "

@@ -108,6 +108,7 @@ def _val_index(val_steps: list[int], step: int) -> int:
 def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
     """Read one run as ``check`` does and replay it as the live view sees it; score both."""
     suite, folder, label, overrides = job
+    from tui.judging.kinds import BELL
     from tui.judging.replay import replay
     from tui.judging.thresholds import load_thresholds
     from tui.live.monitor import Monitor
@@ -153,6 +154,7 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
         gl5=gl5,
         points=len(val),
         flags=sorted(str(kind) for kind in final.flags),
+        bells=sum(alert.kind in BELL for alert in alerts),
     )
 
 
@@ -187,7 +189,13 @@ def main(argv: list[str] | None = None) -> None:
     for name, summary in summaries.items():
         print(f"\n## {name}\n")
         print(markdown(summary))
-        for key in ("false bell runs", "wrong-kind runs", "diverged late or missed", "disagree runs"):
+        for key in (
+            "false bell runs",
+            "wrong-kind runs",
+            "diverged late or missed",
+            "disagree runs",
+            "runs ringing more than twice",
+        ):
             if summary[key]:
                 print(f"\n{key}: {', '.join(summary[key][:20])}{' ...' if len(summary[key]) > 20 else ''}")
     if args.json:

@@ -182,6 +182,15 @@ def test_real_divergences_ring_at_or_right_after_their_onset(tmp_path, name, by)
     assert judged.bells[0].step <= DEEPOBS[name]["onset"] + 1 <= by
 
 
+def test_a_run_that_explodes_at_once_and_stays_there_rings_once_and_flags_no_spikes(tmp_path):
+    """Adam at lr 15.8: 3.6 before training, 3.8e6 after the first epoch, and there for 100 epochs. Its best level
+    is the exploded one, so its range says nothing: it is out of range until it is back near where it started."""
+    judged = deepobs(tmp_path, "cifar10_3c3d-adam-lr1.58e+01-s42")
+    assert [a.kind for a in judged.bells] == ["diverging"] and judged.bells[0].step == 1
+    assert judged.verdict.kind == "diverging"
+    assert not judged.first("spike")  # wobbles at 3.8e6 are not spikes of a curve that sits there
+
+
 # ---- bells that must not ring ---------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ def _rows() -> list[Scored]:
         Scored("s", "calm", "healthy", None, {"val-rising": 40}, final="converged", patience5=33),
         Scored("s", "noisy", "healthy", None, {"plateau": 12}, final="plateau", patience5=8, gl5=8),
         Scored("s", "stuck", "stuck", None, {"diverging": 4}, final="diverging", agree=False),
-        Scored("s", "boom", "diverged", 5, {"diverging": 6}, final="diverging"),
+        Scored("s", "boom", "diverged", 5, {"diverging": 6}, final="diverging", bells=7),
         Scored("s", "late", "diverged", 5, {"diverging": 9, "overfitting": 3}, final="diverging"),
     ]
 
@@ -45,6 +45,7 @@ def test_summary_counts_every_measure_the_readme_reports():
     assert s["wrong-kind bells"] == 1 and s["wrong-kind runs"] == ["s/late"]
     assert (s["diverged in time"], s["diverged runs"]) == (1, 2)
     assert s["plateau alerts on healthy"] == 1
+    assert s["runs ringing more than twice"] == ["s/boom"] and s["most bells on one run"] == 7
     assert s["check = replay"] == 6 and s["disagree runs"] == ["s/stuck"]
     over = s["overfitting"]
     assert (over["caught"], over["premature"], over["median delay"], over["mean delay"]) == (2, 0, 8.0, 8.0)
@@ -60,6 +61,7 @@ def test_summary_counts_every_measure_the_readme_reports():
 def test_markdown_shows_the_counts():
     text = markdown(summarize(_rows()))
     assert "| false bells (a bell on a healthy or stuck run) | 1 |" in text
+    assert "| runs whose bell rang more than twice (most on one run) | 1 (7) |" in text
     assert "| losswatch `overfitting` (bell) | 2 of 2 | 0 | 8.0 / 8.0 / 10 | 0 of 2 | 0 of 3 |" in text
     assert "| healthy |" in text and "| label \\ final verdict |" in text
 

@@ -124,12 +124,14 @@ class Divergence:
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
         self.spike_left = 0
+        """Judgements the spike flag still shows for."""
         self.train_confirms = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
         explosion of one point is believed only when the next point is exploded too."""
         self._train_exploded_at = -2
-        """Judgements the spike flag still shows for."""
         self._val_exploded_at = -2
+        self._rung_low: dict[str, float] = {}
+        """Per tag that rang the diverging bell: its lowest point before that blow-up."""
 
     # ---- events found in bulk ------------------------------------------------------------
 
@@ -168,7 +170,7 @@ class Divergence:
         assert isinstance(payload, Blowup)
         b = payload
         if kind.startswith("nonfinite"):
-            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
+            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}", b.low)
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
             if b.train_falling and previous != b.index - 1:
@@ -179,16 +181,22 @@ class Divergence:
                 return []  # one batch alone
         times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
         reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
-        return self.enter(step, b.tag, reason)
+        return self.enter(step, b.tag, reason, b.low)
 
-    def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
-        """Diverged: the verdict says so; the bell rings once per blow-up."""
+    def enter(self, step: int, tag: str, reason: str, low: float) -> list[Raised]:
+        """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if
+        ``tag`` made progress in between (its lowest point ``low`` before this blow-up is below the one before the
+        last that rang): a run that keeps blowing up without learning is told once, and its verdict says the rest."""
         self.verdict.kind, self.verdict.reason = Kind.DIVERGING, reason
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
         if self.active:
             return []
         self.active, self.reason = True, reason
+        before = self._rung_low.get(tag, math.inf)
+        if not low < before and tag in self._rung_low:  # NaN: no lowest point to compare; ring unless rung
+            return []
+        self._rung_low[tag] = low if math.isfinite(low) else before
         return [(step, Kind.DIVERGING, tag, reason)]
 
     def leave(self) -> None:
@@ -196,6 +204,8 @@ class Divergence:
         self.active = False
 
     def _spike(self, step: int, spike: Spike) -> list[Raised]:
+        if self.active:  # a blown-up curve's wobbles are not spikes of the curve it was
+            return []
         reason = (
             f"{spike.tag} jumped to {fmt(spike.height)} at step {spike.begin_step:,} and came back by step {step:,}"
         )
@@ -211,6 +221,16 @@ def _fell_by(train: Track, step: int) -> bool:
         return False
     last, before = train.values[end - 1], train.values[end - 2]
     return bool(np.isfinite(last) and np.isfinite(before) and last < before)
+
+
+def still_out(level: float, best: float, first: float, thresholds: Thresholds) -> bool:
+    """A diverged curve not back in its range: not finite, back more than ``regress`` of the way from its best to
+    its start, or above its start by more than ``explode_floor`` of it. The last is for a curve that blew up
+    before it made any progress: its best is then the blown-up level, and its range says nothing."""
+    if not math.isfinite(level):
+        return True
+    t = thresholds
+    return regressed(level, best, first, t.regress) or level - first > t.explode_floor * abs(first)
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tui.judging.diverging import Divergence, Raised, regressed
+from tui.judging.diverging import Divergence, Raised, regressed, still_out
 from tui.judging.features import Row, direction, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair
@@ -156,9 +156,8 @@ class Judge:
         """A diverged run is judged again once both curves are finite and back in their range for a while."""
         back = (
             m.val is not None
-            and _finite(m.val.level, m.train.level)
-            and not regressed(m.train.level, m.train_best, m.train_first, self.t.regress)
-            and not regressed(m.val.level, m.best, m.val_first, self.t.regress)
+            and not still_out(m.train.level, m.train_best, m.train_first, self.t)
+            and not still_out(m.val.level, m.best, m.val_first, self.t)
         )
         self._recovered = self._recovered + 1 if back else 0
         if self._recovered >= self.t.confirm:
@@ -182,7 +181,7 @@ class Judge:
             f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, "
             f"{share:.0%} of the way from its best {fmt(m.best)} to its start {fmt(m.val_first)}"
         )
-        return divergence.enter(m.step, self.pair.val or "", reason)
+        return divergence.enter(m.step, self.pair.val or "", reason, m.best)
 
     # ---- overfitting and its early warning -----------------------------------------------
 
@@ -424,7 +423,7 @@ class Judge:
         kind: str
         reason: str
         if divergence.active:
-            back = _finite(m.train.level) and not regressed(m.train.level, m.train_best, m.train_first, t.regress)
+            back = not still_out(m.train.level, m.train_best, m.train_first, t)
             self._recovered = self._recovered + 1 if back else 0
             if self._recovered < t.confirm:
                 return []
