@@ -191,6 +191,16 @@ def test_a_run_that_explodes_at_once_and_stays_there_rings_once_and_flags_no_spi
     assert not judged.first("spike")  # wobbles at 3.8e6 are not spikes of a curve that sits there
 
 
+def test_a_later_blow_up_rings_again_only_after_the_run_learned_something_in_between(tmp_path):
+    epochs = np.arange(80, dtype=float)
+    train = np.where(epochs < 45, 0.5 + 1.8 * np.exp(-epochs / 4.0), 0.2 + 0.3 * np.exp(-(epochs - 45) / 4.0))
+    val = train + 0.05
+    for at in (20, 32, 60):  # blow-ups: back to 0.5 in between, then down to 0.2 before the third
+        train[at], val[at] = 40.0, 41.0
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 20), ("diverging", 60)]
+
+
 # ---- bells that must not ring ---------------------------------------------------------------
 
 

@@ -170,7 +170,7 @@ class Divergence:
         assert isinstance(payload, Blowup)
         b = payload
         if kind.startswith("nonfinite"):
-            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}", b.low)
+            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}", b.low, b.first)
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
             if b.train_falling and previous != b.index - 1:
@@ -181,12 +181,13 @@ class Divergence:
                 return []  # one batch alone
         times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
         reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
-        return self.enter(step, b.tag, reason, b.low)
+        return self.enter(step, b.tag, reason, b.low, b.first)
 
-    def enter(self, step: int, tag: str, reason: str, low: float) -> list[Raised]:
+    def enter(self, step: int, tag: str, reason: str, low: float, first: float) -> list[Raised]:
         """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if
-        ``tag`` made progress in between (its lowest point ``low`` before this blow-up is below the one before the
-        last that rang): a run that keeps blowing up without learning is told once, and its verdict says the rest."""
+        ``tag`` learned in between: its lowest point ``low`` before this blow-up is below the one before the last
+        that rang by ``flat_range`` of the progress from its start ``first``. A run that keeps blowing up without
+        learning is told once, and its verdict says the rest."""
         self.verdict.kind, self.verdict.reason = Kind.DIVERGING, reason
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
@@ -194,7 +195,8 @@ class Divergence:
             return []
         self.active, self.reason = True, reason
         before = self._rung_low.get(tag, math.inf)
-        if not low < before and tag in self._rung_low:  # NaN: no lowest point to compare; ring unless rung
+        margin = self.thresholds.flat_range * (first - before) if math.isfinite(first - before) else 0.0
+        if not low < before - max(margin, 0.0) and tag in self._rung_low:  # NaN: nothing to compare; rung: quiet
             return []
         self._rung_low[tag] = low if math.isfinite(low) else before
         return [(step, Kind.DIVERGING, tag, reason)]

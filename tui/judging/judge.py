@@ -181,7 +181,7 @@ class Judge:
             f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, "
             f"{share:.0%} of the way from its best {fmt(m.best)} to its start {fmt(m.val_first)}"
         )
-        return divergence.enter(m.step, self.pair.val or "", reason, m.best)
+        return divergence.enter(m.step, self.pair.val or "", reason, m.best, m.val_first)
 
     # ---- overfitting and its early warning -----------------------------------------------
 
