@@ -292,7 +292,7 @@ def test_export_of_a_run_named_with_bytes_that_are_not_utf8_writes_them_as_check
 @pytest.mark.parametrize(
     "toml, says",
     [
-        (b"[verdicts]\nmin_points = inf\n", "setting 'min_points' needs a number, got inf"),
+        (b"[verdicts]\nmin_points = inf\n", "setting 'min_points' needs a finite number, got inf"),
         (b"[verdicts]\nrise_z = nan\n", "setting 'rise_z' needs a finite number"),
         (b'[verdicts]\nrise_z = "\xff"\n', "cannot read"),
     ],
@@ -303,6 +303,29 @@ def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Pa
     (tmp_path / "losswatch.toml").write_bytes(toml)
     result = run_main("check", str(tmp_path))
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, says",
+    [
+        ("trend_window=99999999999999999999", "setting 'trend_window' must be 3 to 60"),  # was an OverflowError
+        ("noise_window=2.5", "setting 'noise_window' needs a whole number, got '2.5'"),
+        ("noise_window=0", "setting 'noise_window' must be 5 to 1,000"),
+        ("trend_window=0", "setting 'trend_window' must be 3 to 60"),  # was quietly 3
+        ("confirm=0", "setting 'confirm' must be 1 to 1,000,000"),
+        ("min_points=1e30", "setting 'min_points' must be 1 to 1,000,000"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "replay"])
+def test_a_setting_out_of_its_bounds_is_one_line_with_them(tmp_path: Path, setting: str, says: str, command: str):
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    result = run_main(command, str(tmp_path), "--set", setting)
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_whole_number_setting_may_be_written_as_one(tmp_path: Path):
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    assert run_main("check", str(tmp_path), "--set", "confirm=3.0", "--set", "trend_window=12").returncode == 0
 
 
 def test_an_alert_command_with_an_unclosed_quote_is_a_usage_error(tmp_path: Path):

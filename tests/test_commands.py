@@ -64,7 +64,9 @@ def test_check_table_on_healthy_run_exits_zero():
     result = run_cli("check", str(DATA / "keras" / "k-healthy"))
     assert result.returncode == 0, result.stderr
     assert "learning" in result.stdout and "keep training" in result.stdout
-    assert "config defaults" in result.stderr
+    assert "settings" not in result.stderr  # the defaults go unsaid
+    changed = run_cli("check", str(DATA / "keras" / "k-healthy"), "--set", "rise_z=6")
+    assert "losswatch: settings from the defaults with --set rise_z=6" in changed.stderr
 
 
 def test_missing_folder_is_one_sentence_exit_2(tmp_path: Path):
@@ -235,9 +237,9 @@ def test_a_noise_window_too_wide_to_finish_is_refused_with_its_bound(tmp_path: P
     scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     result = run_main("check", str(tmp_path), "--set", "noise_window=3000000")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "setting 'noise_window' must be at most 1,000" in result.stderr
+    assert "setting 'noise_window' must be 5 to 1,000" in result.stderr
     (tmp_path / "losswatch.toml").write_text("[verdicts]\nnoise_window = 5000\n")
     result = run_main("check", str(tmp_path))
-    assert result.returncode == 2 and "must be at most 1,000" in result.stderr
+    assert result.returncode == 2 and "must be 5 to 1,000" in result.stderr
     (tmp_path / "losswatch.toml").write_text("[verdicts]\nnoise_window = 1000\n")
     assert run_main("check", str(tmp_path)).returncode == 0

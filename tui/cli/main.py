@@ -272,8 +272,11 @@ def _patterns(args) -> None:
 
 
 def _thresholds(args):
+    """The verdicts' settings; which file and flags changed them is said on stderr (the defaults go unsaid)."""
     thresholds, path = load_thresholds(_config_folder(args.logdir), args.settings)
-    print(f"losswatch: config {path or 'defaults (no losswatch.toml)'}", file=sys.stderr)
+    if path or args.settings:
+        flags = f" with --set {', '.join(args.settings)}" if args.settings else ""
+        print(f"losswatch: settings from {path or 'the defaults'}{flags}", file=sys.stderr)
     return thresholds
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tui.judging.thresholds import Thresholds
+from tui.judging.thresholds import TREND_WINDOW_MAX, Thresholds
 from tui.judging.windows import (
     change,
     change_spread,
@@ -21,8 +21,6 @@ from tui.judging.windows import (
     rows,
 )
 
-TREND_WINDOW_MAX = 60
-"""Longest direction window, in points (a tenth of the curve beyond the minimum)."""
 RECENT = 3
 """Recent points whose median is the curve's current level."""
 

@@ -132,9 +132,22 @@ class ConfigError(ValueError):
     """A config file or flag that cannot be used; the message says why."""
 
 
-_MAXIMA = {"noise_window": (1_000, "points; each judged point measures a window that wide")}
-"""Settings a huge value of would not finish (bound, why): every judged point holds a row of ``noise_window``
-points."""
+TREND_WINDOW_MAX = 60
+"""Longest direction window, in points (a tenth of the curve beyond the minimum)."""
+
+_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "noise_window": (5, 1_000, "points; the noise needs five, and each judged point holds a row that wide"),
+    "trend_window": (
+        3,
+        TREND_WINDOW_MAX,
+        "points; a direction compares thirds of its window, and a tenth of a "
+        f"long curve is judged on at most {TREND_WINDOW_MAX}",
+    ),
+    "static_window": (2, 1_000, "histograms; a change needs two"),
+}
+"""Settings whose useful values are bounded (low, high, why); every other whole-number setting is 1 to 1,000,000
+(a count of points or judgements: zero would judge on nothing, and a huge one never finishes)."""
+_WHOLE = (1, 1_000_000, "")
 
 
 def _coerce(name: str, value: object) -> object:
@@ -142,21 +155,25 @@ def _coerce(name: str, value: object) -> object:
     if field is None:
         known = ", ".join(f.name for f in fields(Thresholds))
         raise ConfigError(f"unknown setting {name!r} (known: {known})")
-    kind = int if field.type in (int, "int") else float
+    whole = field.type in (int, "int")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}")
     try:
-        number = kind(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}") from None
     if not math.isfinite(number):
         raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
-    bound, why = _MAXIMA.get(name, (float("inf"), ""))
-    if number > bound:
-        raise ConfigError(f"setting {name!r} must be at most {bound:,} ({why})")
-    return number
+    if not whole:
+        return number
+    if not number.is_integer():
+        raise ConfigError(f"setting {name!r} needs a whole number, got {value!r}")
+    low, high, why = _BOUNDS.get(name, _WHOLE)
+    if not low <= number <= high:
+        raise ConfigError(f"setting {name!r} must be {low:,} to {high:,}{f' ({why})' if why else ''}, got {value!r}")
+    return int(number)
 
 
 def load_thresholds(logdir: str | None, overrides: list[str] | None = None) -> tuple[Thresholds, str | None]:
