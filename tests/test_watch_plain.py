@@ -78,6 +78,17 @@ def test_plain_text_rings_bell_on_divergence(tmp_path: Path):
     assert returncode == 0
 
 
+def test_an_alert_command_that_cannot_start_is_named_and_watching_goes_on(tmp_path: Path):
+    scalar_run(tmp_path / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    with start(str(tmp_path), "--plain", "--on-alert", str(tmp_path / "no-such-hook") + " --now") as proc:
+        proc.wait_for_text("diverging", 20)
+        proc.wait_for(lambda c: "--on-alert" in c.errors(), 10, "the message")
+        returncode = proc.stop(signal.SIGINT)
+        err = proc.errors()
+    assert f"losswatch: --on-alert {tmp_path / 'no-such-hook'} failed: No such file or directory" in err
+    assert returncode == 0 and "Traceback" not in err
+
+
 def test_watch_a_file_instead_of_a_folder_is_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("")
     result = subprocess.run(

@@ -305,7 +305,8 @@ class _AlertHook:
         try:
             self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))
         except OSError as error:
-            print(f"losswatch: --on-alert failed: {error.strerror or error}", file=sys.stderr, flush=True)
+            command = printable(self.argv[0])
+            print(f"losswatch: --on-alert {command} failed: {error.strerror or error}", file=sys.stderr, flush=True)
 
 
 def _record(run: str, kind: str, reason: str) -> str:
