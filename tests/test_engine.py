@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -275,6 +276,26 @@ def test_recovered_run_is_judged_again_and_a_later_overfitting_still_rings(tmp_p
 
 
 # ---- plateau, converged and the flags -------------------------------------------------------
+
+
+def test_every_reason_shows_the_numbers_behind_its_directions(tmp_path):
+    train, val = overfitting_curves(n=16, onset=100)  # still learning
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert judged.verdict.kind == "learning"
+    number = r"-?[0-9.]+(e[-+][0-9]+)?"
+    pattern = rf"train falling by {number} to {number}, val falling by {number} to {number} over the last 12 validation"
+    assert re.fullmatch(pattern + " points", judged.verdict.reason), judged.verdict.reason
+    flat = judge(tmp_path / "flat", {"train_loss": _flat_after(60, 5), "val_loss": _flat_after(60, 5)})
+    assert re.search(rf"train flat at {number} \(moved {number}\), val flat at {number}", flat.verdict.reason)
+
+
+def test_an_overfitting_run_is_not_also_called_noisy_but_fine():
+    """overfit-7's validation is jagged, but it is rising: "noisy around a trend: not a concern" contradicted the bell."""
+    monitor = Monitor(str(DATA / "torch"))
+    monitor.refresh()
+    verdict = monitor.verdict("overfit-7")
+    assert verdict.kind == "overfitting" and "noisy-val" not in verdict.flags
+    assert "noisy-val" in monitor.verdict("noisy-7").flags  # a noisy curve whose trend is fine keeps its flag
 
 
 def test_noisy_validation_is_not_told_to_lower_its_learning_rate():

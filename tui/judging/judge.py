@@ -322,6 +322,7 @@ class Judge:
     # ---- the table -----------------------------------------------------------------------
 
     def _classify(self, m: Moment, train_dir: str, val_dir: str, train_range: float) -> tuple[str, str]:
+        assert m.val is not None
         t = self.t
         w = f"over the last {self._width(m)} validation points"
         if self._swinging(m, train_range) and train_dir != "rising":
@@ -330,28 +331,33 @@ class Judge:
                 f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}"
             )
         if train_dir == "flat" and val_dir == "falling" and train_range < t.learned_enough * _or0(m.train.noise):
-            return Kind.DATA_SUSPECT, f"train flat (it barely learned: {fmt(train_range)}), val falling {w}"
+            return Kind.DATA_SUSPECT, (
+                f"train flat (it barely learned: {fmt(train_range)}), {movement('val', val_dir, m.val)} {w}"
+            )
+        both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
         if train_dir == "flat" and val_dir == "flat":
-            return self._plateau_or_converged(m, w, train_range)
-        return Kind.LEARNING, f"train {train_dir}, val {val_dir} {w}"
+            return self._plateau_or_converged(m, both, train_range)
+        quiet = "falling" not in (train_dir, val_dir)  # learning is the verdict when nothing is wrong
+        return Kind.LEARNING, f"{'no trouble seen: ' if quiet else ''}{both}"
 
-    def _plateau_or_converged(self, m: Moment, w: str, train_range: float) -> tuple[str, str]:
-        """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done."""
+    def _plateau_or_converged(self, m: Moment, flat: str, train_range: float) -> tuple[str, str]:
+        """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done.
+        ``flat`` says how flat, with its numbers."""
         t = self.t
         if train_range < t.learned_enough * _or0(m.train.noise) or train_range <= 0:
-            return Kind.PLATEAU, f"both flat {w}, before training learned anything ({fmt(train_range)} of progress)"
+            return Kind.PLATEAU, f"{flat}, before training learned anything ({fmt(train_range)} of progress)"
         if m.lr is not None:
             now, largest = m.lr
             if largest > 0 and now <= t.lr_decayed * largest:
-                return Kind.CONVERGED, f"both flat {w}; learning rate decayed to {fmt(now)} (from {fmt(largest)})"
-            return Kind.PLATEAU, f"both flat {w}; learning rate still {fmt(now)}"
+                return Kind.CONVERGED, f"{flat}; learning rate decayed to {fmt(now)} (from {fmt(largest)})"
+            return Kind.PLATEAU, f"{flat}; learning rate still {fmt(now)}"
         share = m.train_flat_share
         if math.isfinite(share) and share >= t.stuck_share:
             return Kind.PLATEAU, (
-                f"both flat {w}; training has been within {t.stuck_within:.1%} of its range from its best for "
+                f"{flat}; training has been within {t.stuck_within:.1%} of its range from its best for "
                 f"{share:.0%} of the run"
             )
-        return Kind.CONVERGED, f"both flat {w} after learning"
+        return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
@@ -386,6 +392,9 @@ class Judge:
     def _flag_noisy(self, m: Moment, val_range: float, val_dir: str) -> None:
         assert m.val is not None
         flags, sigma = self.verdict.flags, m.val.noise
+        if self.overfitting or Kind.VAL_RISING in flags:  # its rise is the news; "not a concern" would contradict it
+            flags.pop(Kind.NOISY_VAL, None)
+            return
         large = val_range > 0 and math.isfinite(sigma) and sigma > self.t.noisy_ratio * val_range
         if (large or val_dir == "unclear") and val_dir != "rising" and math.isfinite(sigma) and val_range > 0:
             trend = "a trend its noise hides" if val_dir == "unclear" else f"a {val_dir} trend"
@@ -434,15 +443,25 @@ class Judge:
             return []
         if self._swinging(m, train_range) and train_dir != "rising":
             kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
-        elif train_dir == "flat":
-            kind, reason = self._plateau_or_converged(m, "(training curve only)", train_range)
         else:
-            kind, reason = (
-                Kind.LEARNING,
-                f"train {train_dir} over the last {self._width(m)} points (no validation curve)",
-            )
+            alone = movement("train", train_dir, m.train)
+            alone += f" over the last {self._width(m)} points (no validation curve)"
+            if train_dir == "flat":
+                kind, reason = self._plateau_or_converged(m, alone, train_range)
+            else:
+                kind, reason = Kind.LEARNING, alone
         v.kind, v.reason = kind, reason
         return self._confirmed(kind, m.step, reason)
+
+
+def movement(name: str, way: str, row: Row) -> str:
+    """A curve's direction in a reason, with the numbers behind it: how far it moved over the direction window
+    (median of its last third minus that of its first) and where it is now."""
+    if way in ("falling", "rising"):
+        return f"{name} {way} by {fmt(abs(row.change))} to {fmt(row.level)}"
+    if way == "flat":
+        return f"{name} flat at {fmt(row.level)} (moved {fmt(row.change)})"
+    return f"{name} at {fmt(row.level)}, its direction hidden by its noise (±{fmt(row.noise)})"
 
 
 def _or0(value: float) -> float:
