@@ -290,7 +290,7 @@ def test_every_reason_shows_the_numbers_behind_its_directions(tmp_path):
 
 
 def test_an_overfitting_run_is_not_also_called_noisy_but_fine():
-    """overfit-7's validation is jagged, but it is rising: "noisy around a trend: not a concern" contradicted the bell."""
+    """overfit-7's validation is jagged but rising: "noisy around a trend: not a concern" contradicted the bell."""
     monitor = Monitor(str(DATA / "torch"))
     monitor.refresh()
     verdict = monitor.verdict("overfit-7")
