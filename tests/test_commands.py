@@ -69,6 +69,16 @@ def test_check_table_on_healthy_run_exits_zero():
     assert "losswatch: settings from the defaults with --set rise_z=6" in changed.stderr
 
 
+def test_check_table_says_why_each_run_needing_attention_got_its_verdict():
+    result = run_cli("check", str(DATA / "torch"), columns=300)
+    assert result.returncode == 1
+    why = {line.split(":", 1)[0]: line for line in result.stdout.splitlines() if ": " in line}
+    assert why["overfit-7"].startswith("overfit-7: overfitting: val_loss ")
+    assert "since its best at step" in why["overfit-7"]
+    assert why["diverge-7"].startswith("diverge-7: diverging: ")
+    assert "noisy-7" not in why  # learning: nothing to explain
+
+
 def test_missing_folder_is_one_sentence_exit_2(tmp_path: Path):
     result = run_main("check", str(tmp_path / "nope"))
     assert result.returncode == 2

@@ -181,7 +181,7 @@ def _row(run: Run, v: Verdict | None, sweep: SweepInfo | None = None) -> dict[st
 
 def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
     """One line per run, columns that fit ``console.width`` (never a cut number), then the advice once per
-    verdict and what went wrong reading files."""
+    verdict, why each run that needs attention got its verdict, and what went wrong reading files."""
     sweeps = sweeps or {}
     console.print(
         fitted_table(
@@ -212,6 +212,8 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
 def _print_notes(runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
     for run, v in runs:
         name = printable(run.name, 60)
+        if v is not None and v.kind in ATTENTION:  # why, with its numbers (the table has no room for them)
+            console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
         info = (sweeps or {}).get(run.name)
         if info is not None and info.behind:
             console.print(Text(f"{name}: behind its peers: {printable(info.behind)}", style="yellow"))
