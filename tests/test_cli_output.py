@@ -328,6 +328,14 @@ def test_a_whole_number_setting_may_be_written_as_one(tmp_path: Path):
     assert run_main("check", str(tmp_path), "--set", "confirm=3.0", "--set", "trend_window=12").returncode == 0
 
 
+def test_a_long_run_name_is_shortened_before_a_number_is_left_out(tmp_path: Path):
+    scalar_run(tmp_path / ("L" * 250), {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    result = run_cli("check", str(tmp_path), columns=150)
+    header, row = result.stdout.splitlines()[:2]
+    assert header.split() == ["run", "step", "train", "val", "best", "val", "@", "step", "since", "verdict", "flags"]
+    assert row.startswith("L" * 24) and "…" in row and "0.8" in row and len(row) <= 150
+
+
 def test_an_alert_command_with_an_unclosed_quote_is_a_usage_error(tmp_path: Path):
     result = run_main("watch", str(tmp_path), "--plain", "--on-alert", "echo 'x")
     assert result.returncode == 2 and "--on-alert" in result.stderr and "No closing quotation" in result.stderr

@@ -189,9 +189,9 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
             [_row(run, v, sweeps.get(run.name)) for run, v in runs],
             console.width,
             CHECK_PRIORITY,
-            essential=4,
+            essential=len(CHECK_PRIORITY),  # a long run name is shortened before a number is left out
             elastic="run",
-            elastic_min=12,
+            elastic_min=24,
             header_style="bold",
         )
     )
