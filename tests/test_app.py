@@ -421,3 +421,24 @@ async def test_tui_marks_damaged_runs(tmp_path: Path):
         await until(pilot, lambda: "hurt" in app.table._rows, "the run in the table")
         assert app.table._rows["hurt"].trouble
         assert "damaged" in app.table.get_cell("hurt", "flags").plain
+
+
+async def test_sorting_keeps_the_selected_run_selected():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await select_run(pilot, "torch/frozen-7")
+        for _ in range(6):  # by name, reversed, by step, ...: the run moves, the cursor with it
+            await pilot.press("s")
+            await pilot.pause()
+            assert app.selected == app.table.selected == "torch/frozen-7", app.table.sort_column
+            assert app.chart_title.render().plain.startswith("torch/frozen-7")
+
+
+async def test_sorting_before_moving_the_cursor_keeps_the_top_run_selected():
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")  # by name: torch/diverge-7 is no longer on top, and stays selected
+        await pilot.pause()
+        assert rows(app)[0] != "torch/diverge-7" and app.selected == app.table.selected == "torch/diverge-7"

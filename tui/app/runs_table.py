@@ -146,6 +146,9 @@ class RunsTable(DataTable):
         self._cells_of: dict[str, tuple[tuple[RunRow, bool], dict[str, Text], dict[str, int]]] = {}
         """Run -> ((row, marked), cells, their widths): cells are made again only for rows that changed."""
         self._shown: tuple[list[RunRow], float] = ([], 0.0)
+        self._stale = True
+        """Lay out and fill again at the next ``show`` (new sort, filter or width); ``_order`` stays what is
+        on screen until then, so the run under the cursor is still known."""
         self.follow_top = True
         """Until the user moves the cursor, keep it on the top row (the run most in need of attention)."""
 
@@ -157,7 +160,7 @@ class RunsTable(DataTable):
     def set_filter(self, pattern: re.Pattern[str] | None) -> None:
         """Show only runs whose name matches ``pattern`` (None: all), from the next ``show`` on."""
         self.filter = pattern
-        self._order = []  # force a rebuild with the new rows
+        self._stale = True
 
     @property
     def selected(self) -> str | None:
@@ -183,7 +186,7 @@ class RunsTable(DataTable):
         cells = {name: cached[1] for name, cached in self._cells_of.items()}
         layout = self._fit()
         order = [r.name for r in rows]
-        if order == self._order and layout == self._layout:
+        if not self._stale and order == self._order and layout == self._layout:
             for row in rows:
                 if self._rows.get(row.name) != row:
                     for key in layout.keys:
@@ -193,6 +196,7 @@ class RunsTable(DataTable):
         else:
             self._rebuild(rows, cells, layout)
             self._order = order
+            self._stale = False
             if self.follow_top and order:
                 self.move_cursor(row=0, animate=False)
             elif keep in order:
@@ -261,7 +265,7 @@ class RunsTable(DataTable):
 
     def on_resize(self, _event: events.Resize) -> None:
         rows, now = self._shown
-        self._order = []  # lay out again for the new width
+        self._stale = True  # lay out again for the new width
         self.show(rows, now)
 
     def refresh_ages(self, now: float) -> None:
@@ -276,7 +280,7 @@ class RunsTable(DataTable):
             if self._ages.get(name) != cell.plain:
                 self._ages[name] = cell.plain
                 if cell.cell_len > self.columns[ColumnKey("age")].width:  # a run a thousand days old: lay out again
-                    self._order = []
+                    self._stale = True
                     self.show(*self._shown)
                     return
                 self.update_cell(name, "age", cell)
@@ -332,4 +336,5 @@ class RunsTable(DataTable):
         else:
             self.sort_column = column
             self.sort_reverse = False
-        self._order = []  # force a rebuild in the new order, with the new header
+        self.follow_top = False  # the user chose an order: the cursor stays on its run, wherever it goes
+        self._stale = True  # a rebuild in the new order, with the new header
