@@ -319,3 +319,16 @@ async def test_notification_bytes_beside_the_bell(tmp_path: Path, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
     assert written == ["\x1b]777;notify;losswatch;r: diverging at step 1, best val at step 0\x07"]
+
+
+@pytest.mark.parametrize("width", [50, 60, 64, 70, 80, 90, 100, 110, 120, 140])
+async def test_narrow_panes_drop_columns_in_the_documented_order(width: int):
+    """Age first, then train, since, ↕, step, best @ step: best @ step (the checkpoint to keep) outlives age."""
+    from tui.app.runs_table import PRIORITY
+
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(width, 20)) as pilot:
+        await pilot.pause()
+        shown = [key for key in PRIORITY if key in app.table.shown_columns and key != "flags"]
+        assert shown == PRIORITY[: len(shown)], (width, shown)
+        assert table_fits(app)

@@ -38,6 +38,7 @@ def fit_columns(
     elastic_min: int = 8,
     tail: str | None = None,
     tail_min: int = 10,
+    in_order: bool = False,
 ) -> Fitted:
     """Choose columns for ``available`` cells.
 
@@ -46,8 +47,10 @@ def fit_columns(
     while they fit (a column that does not fit is skipped, a narrower one after it may still fit).
     To make room for the first ``essential`` columns of ``priority`` the ``elastic`` column shrinks,
     down to ``elastic_min``; a column that does not fit even so is left out, never cut (only the first
-    column of ``priority`` is always shown). A ``tail`` column (a list of names) that does not fit
-    whole takes the room left, if that is at least ``tail_min``.
+    column of ``priority`` is always shown). With ``in_order`` the first column that does not fit ends
+    the choice, so the columns shown are always the first of ``priority`` and they go in a fixed order.
+    A ``tail`` column (a list of names) that does not fit whole takes the room left, if that is at least
+    ``tail_min``.
     """
     widths = dict(natural)
     if elastic is not None and elastic in widths:
@@ -60,6 +63,8 @@ def fit_columns(
         if index == 0 or used + need <= available:
             shown.append(key)
             used += need
+        elif in_order and key != tail:
+            break
     if elastic is not None and elastic in shown and widths[elastic] < natural[elastic] and used < available:
         grown = min(natural[elastic], widths[elastic] + available - used)
         used += grown - widths[elastic]

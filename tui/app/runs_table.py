@@ -43,8 +43,9 @@ COLUMNS = [
 since the best one."""
 LABELS = dict(COLUMNS)
 PRIORITY = ["mark", "run", "verdict", "val", "best", "step", "trend", "since", "train", "age", "flags"]
-"""Which columns stay when the pane is narrow: the first six always (the name shortens for them), the rest
-while they fit."""
+"""Which columns stay when the pane is narrow: the ones shown are always the first of this list (the name
+shortens for the first six), so age goes first and best @ step, the checkpoint to keep, goes late; the
+flags take what room is left."""
 ESSENTIAL = 6
 SORTABLE = ["verdict", "run", "step", "train", "val", "best", "since", "age"]
 NAME_MIN = 10
@@ -252,6 +253,7 @@ class RunsTable(DataTable):
             elastic="run",
             elastic_min=NAME_MIN,
             tail="flags",
+            in_order=True,
         )
 
     @staticmethod
