@@ -332,3 +332,21 @@ async def test_narrow_panes_drop_columns_in_the_documented_order(width: int):
         shown = [key for key in PRIORITY if key in app.table.shown_columns and key != "flags"]
         assert shown == PRIORITY[: len(shown)], (width, shown)
         assert table_fits(app)
+
+
+async def test_s_moves_only_through_the_columns_on_screen_and_the_status_names_a_hidden_sort():
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.table
+        assert {"train", "since", "age"}.isdisjoint(table.shown_columns)  # dropped at this width
+        header = lambda: screen_lines(app)[table.region.y]  # noqa: E731
+        for _ in range(12):
+            await pilot.press("s")
+            await pilot.pause()
+            assert table.sort_column in table.shown_columns and ("▲" in header() or "▼" in header())
+            assert "sorted by" not in str(app.status.render())
+        await pilot.resize_terminal(160, 30)
+        table.cycle_sort("age")  # sorted by a column a narrower pane then drops: the status line says it
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: "sorted by age ▲" in str(app.status.render()), "the hidden sort named")

@@ -25,6 +25,7 @@ from tui.app.chart import ChartTitle, LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
 from tui.app.runs_table import RunRow, RunsTable
+from tui.app.status import status_line
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.live.group import MonitorGroup
@@ -251,43 +252,12 @@ class LossWatchApp(App[None]):
         for tag in tags:
             options.add_option(Option(Text(printable(tag)), id=tag))
 
-    def _looked(self) -> bool:
+    def looked(self) -> bool:
         """Whether a first look through LOGDIR is done (so an empty table means no runs, not not yet)."""
         return self.loaded or (self.watcher.rounds > 0 if self.watcher is not None else True)
 
     def _update_status(self) -> None:
-        parts = []
-        done, total = self.monitor.progress
-        label = printable(self.monitor.label, 40)
-        if self.monitor.logdir_missing:
-            parts.append(f"waiting for {label} to appear")
-        elif done < total:
-            parts.append(f"reading files {done:,}/{total:,}")
-        elif not self._looked():
-            parts.append("looking for runs…")
-        elif not self.store.runs:
-            parts.append(f"no runs yet in {label}")
-        mode = {"pair": "train + val", "tag": f"tag {printable(self.view.tag or '', 40)}", "compare": "compare"}
-        parts.append(mode[self.view.mode])
-        parts.append(f"smoothing {self.view.weight:.2f}")
-        parts.append("x: " + ("time" if self.view.x_axis == "time" else "step"))
-        if self.view.log_y:
-            parts.append("log y")
-        runs = len(self.store.runs)
-        parts.append(f"{runs} run{'s' if runs != 1 else ''}")
-        sweep = self.monitor.sweeps.of_run.get(self.selected) if self.selected else None
-        if sweep is not None:
-            parts.append(f"w: sweep {printable(sweep.name, 30)}")
-        if self.watcher is not None:
-            parts.append(self.watcher.mode)
-        notes = list(self.store.notes[-1:])
-        with self.store.lock:  # the engine thread may be adding files to the run
-            run = self.store.runs.get(self.selected) if self.selected else None
-            if run is not None and (run.damaged or run.errors):  # what the table's "damaged" flag is about
-                notes.append(f"{printable(run.name, 40)}: {run.errors[-1] if run.errors else run.damage_note()}")
-        text = Text("  ·  ".join(parts), style="dim")
-        for note in notes:
-            text.append("  ·  " + printable(note), style="yellow")
+        text = status_line(self)
         if text != self._status_text:  # an idle view does no work
             self._status_text = text
             # One line high (app.tcss), so no layout pass: while runs load this changes four times a

@@ -325,13 +325,15 @@ class RunsTable(DataTable):
         """Sort by ``column`` (again: reverse); without one (the ``s`` key): reverse the current
         column if it is sorted ascending, else sort by the next column, ascending.
 
-        The verdict column is only sorted ascending this way (attention first), as it starts.
+        The ``s`` key moves only through the columns on screen, so the header always shows the order
+        (▲ ▼); the verdict column is only sorted ascending this way (attention first), as it starts.
         """
         if column is None:
-            if not self.sort_reverse and self.sort_column != "verdict":
+            on_screen = self.sort_column in self.shown_columns or not self.shown_columns
+            if on_screen and not self.sort_reverse and self.sort_column != "verdict":
                 self.sort_reverse = True
             else:
-                self.sort_column = SORTABLE[(SORTABLE.index(self.sort_column) + 1) % len(SORTABLE)]
+                self.sort_column = self._next_sortable()
                 self.sort_reverse = False
         elif column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
@@ -340,3 +342,16 @@ class RunsTable(DataTable):
             self.sort_reverse = False
         self.follow_top = False  # the user chose an order: the cursor stays on its run, wherever it goes
         self._stale = True  # a rebuild in the new order, with the new header
+
+    def _next_sortable(self) -> str:
+        """The sortable column after the current one that the pane shows (any, before the first layout)."""
+        start = SORTABLE.index(self.sort_column)
+        following = [SORTABLE[(start + step) % len(SORTABLE)] for step in range(1, len(SORTABLE) + 1)]
+        return next((key for key in following if key in self.shown_columns), following[0])
+
+    @property
+    def hidden_sort(self) -> str | None:
+        """'sorted by age ▼' when the sorted column is not on screen (the pane narrowed after the sort), else None."""
+        if not self.shown_columns or self.sort_column in self.shown_columns:
+            return None
+        return f"sorted by {LABELS[self.sort_column]} {DESCENDING if self.sort_reverse else ASCENDING}"

@@ -1,0 +1,88 @@
+"""The app's status line: what the chart shows, how many runs, how they are sorted, what went wrong.
+
+Its own module so the app stays about events; it is one line, so what matters most comes first and a narrow
+pane cuts only the tail.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from tui.text import printable
+
+if TYPE_CHECKING:
+    from tui.app.app import LossWatchApp
+
+SEPARATOR = "  ·  "
+
+
+def status_line(app: LossWatchApp) -> Text:
+    """The status line of ``app`` now."""
+    parts: list[tuple[str, str]] = []  # (text, style); a part starting with "," goes on the part before
+    progress = _progress(app)
+    if progress:
+        parts.append((progress, "dim"))
+    view = app.view
+    mode = {"pair": "train + val", "tag": f"tag {printable(view.tag or '', 40)}", "compare": "compare"}
+    dim = [mode[view.mode], f"smoothing {view.weight:.2f}", "x: " + ("time" if view.x_axis == "time" else "step")]
+    if view.log_y:
+        dim.append("log y")
+    runs = len(app.store.runs)
+    dim.append(f"{runs} run{'s' if runs != 1 else ''}")
+    parts.extend((part, "dim") for part in dim)
+    more = [app.table.hidden_sort] if app.table.hidden_sort else []
+    sweep = app.monitor.sweeps.of_run.get(app.selected) if app.selected else None
+    if sweep is not None:
+        more.append(f"w: sweep {printable(sweep.name, 30)}")
+    if app.watcher is not None:
+        more.append(app.watcher.mode)
+    parts.extend((part, "dim") for part in more)
+    notes = list(app.store.notes[-1:])
+    with app.store.lock:  # the engine thread may be adding files to the run
+        run = app.store.runs.get(app.selected) if app.selected else None
+        if run is not None and (run.damaged or run.errors):  # what the table's "damaged" flag is about
+            notes.append(f"{printable(run.name, 40)}: {run.errors[-1] if run.errors else run.damage_note()}")
+    parts.extend((printable(note), "yellow") for note in notes)
+    return _joined(parts)
+
+
+def _joined(parts: list[tuple[str, str]]) -> Text:
+    """The parts with separators, each run of one style a single span (so the line is drawn as few segments)."""
+    pieces: list[tuple[str, str]] = []
+    for index, (part, style) in enumerate(parts):
+        if index and not part.startswith(","):
+            pieces.append((SEPARATOR, "dim"))
+        pieces.append((part, style))
+    text = Text()
+    for piece, style in _runs_of(pieces):
+        text.append(piece, style=style)
+    return text
+
+
+def _runs_of(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Neighbouring pieces of one style joined."""
+    joined: list[tuple[str, str]] = []
+    for piece, style in pieces:
+        if joined and joined[-1][1] == style:
+            joined[-1] = (joined[-1][0] + piece, style)
+        else:
+            joined.append((piece, style))
+    return joined
+
+
+def _progress(app: LossWatchApp) -> str | None:
+    """Where the first look through LOGDIR is, until runs are there."""
+    monitor = app.monitor
+    done, total = monitor.progress
+    label = printable(monitor.label, 40)
+    if monitor.logdir_missing:
+        return f"waiting for {label} to appear"
+    if done < total:
+        return f"reading files {done:,}/{total:,}"
+    if not app.looked():
+        return "looking for runs…"
+    if not app.store.runs:
+        return f"no runs yet in {label}"
+    return None
