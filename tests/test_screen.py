@@ -350,3 +350,25 @@ async def test_s_moves_only_through_the_columns_on_screen_and_the_status_names_a
         table.cycle_sort("age")  # sorted by a column a narrower pane then drops: the status line says it
         await pilot.resize_terminal(80, 24)
         await until(pilot, lambda: "sorted by age ▲" in str(app.status.render()), "the hidden sort named")
+
+
+async def test_help_at_80x24_wraps_and_cuts_nothing():
+    from tui.app.help import COLUMN_LEGEND, HelpScreen
+    from tui.judging.kinds import ADVICE, TABLE
+
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        drawn = []
+        for static in app.screen.query("Static"):
+            console = Console(width=static.content_region.width, file=io.StringIO(), record=True)
+            console.print(static.content)
+            drawn.append(console.export_text())
+        text = "\n".join(drawn)
+        assert "…" not in text
+        words = set(re.findall(r"[^\s│┃]+", text))
+        for phrase in [*ADVICE.values(), *(train for train, _, _ in TABLE), *(shows for _, shows in COLUMN_LEGEND)]:
+            assert set(phrase.split()) <= words, phrase
+        assert "~ unclear" in " ".join(text.split())

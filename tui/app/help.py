@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.judging.kinds import ADVICE, TABLE, VERDICT_STYLES
+from tui.judging.kinds import ADVICE, FLAGS, TABLE, VERDICT_STYLES, VERDICTS
 
 KEYS = [
     ("↑ ↓ / click", "select a run"),
@@ -36,7 +36,7 @@ COLUMN_LEGEND = [
     ("val, train", "the newest validation and training loss, as logged (not smoothed)"),
     ("best @ step", "the lowest validation loss and its step: the checkpoint to keep"),
     ("since", "validation points since the best one"),
-    ("↕", "validation loss over the trend window: ↓ falling, → flat, ↑ rising"),
+    ("↕", "validation loss over the trend window: ↓ falling, → flat, ↑ rising, ~ unclear (noise hides it)"),
     ("step", "the newest step of the loss curves"),
     ("age", "time since the newest point was written; 'gone' when its folder vanished"),
     ("flags", "see below; 'damaged' or 'unreadable' when files could not be read whole"),
@@ -46,7 +46,7 @@ COLUMN_LEGEND = [
 def keys_table() -> Table:
     table = Table(title="Keys", expand=True, show_edge=False)
     table.add_column("key", style="bold cyan", no_wrap=True)
-    table.add_column("does")
+    table.add_column("does", overflow="fold")
     for key, does in KEYS:
         table.add_row(key, does)
     return table
@@ -55,28 +55,36 @@ def keys_table() -> Table:
 def columns_table() -> Table:
     table = Table(title="Columns", expand=True, show_edge=False)
     table.add_column("column", style="bold cyan", no_wrap=True)
-    table.add_column("shows")
+    table.add_column("shows", overflow="fold")
     for column, shows in COLUMN_LEGEND:
         table.add_row(column, shows)
     return table
 
 
 def verdict_table() -> Table:
-    """The practitioners' table, then any other verdict, then the flags: all read from ``kinds``."""
+    """The practitioners' table, then any other verdict: all read from ``kinds``. Every column may wrap (a
+    word too long for its column is folded), so no text is cut at 80 columns."""
     table = Table(title="Verdicts", expand=True, show_edge=False)
-    table.add_column("train loss", no_wrap=True)
-    table.add_column("val loss", no_wrap=True)
-    table.add_column("verdict", style="bold", no_wrap=True)
-    table.add_column("advice")
+    table.add_column("train loss", ratio=2, overflow="fold")
+    table.add_column("val loss", overflow="fold")
+    table.add_column("verdict", style="bold", overflow="fold")
+    table.add_column("advice", ratio=3, overflow="fold")
     for train, val, verdict in TABLE:
         table.add_row(train, val, Text(verdict, style=VERDICT_STYLES.get(verdict, "")), ADVICE[verdict])
     in_table = {str(kind) for _, _, kind in TABLE}
-    for other, style in VERDICT_STYLES.items():
-        if other not in in_table and other in ADVICE:
-            table.add_row("", "", Text(other, style=style), ADVICE[other])
-    for flag, advice in ADVICE.items():
-        if flag not in VERDICT_STYLES:
-            table.add_row("", "", Text(flag, style="dim"), advice)
+    for other in map(str, VERDICTS):
+        if other not in in_table:
+            table.add_row("", "", Text(other, style=VERDICT_STYLES.get(other, "")), ADVICE[other])
+    return table
+
+
+def flags_table() -> Table:
+    """The flags shown beside a verdict, in a table of their own: no empty loss columns to narrow the advice."""
+    table = Table(title="Flags", expand=True, show_edge=False)
+    table.add_column("flag", no_wrap=True)
+    table.add_column("advice", overflow="fold")
+    for flag in map(str, FLAGS):
+        table.add_row(Text(flag, style=VERDICT_STYLES.get(flag, "dim")), ADVICE[flag])
     return table
 
 
@@ -97,6 +105,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys_table())
             yield Static(columns_table())
             yield Static(verdict_table())
+            yield Static(flags_table())
             yield Static(
                 Text(
                     "Thresholds and the method behind each verdict: see the README "
