@@ -442,3 +442,54 @@ async def test_sorting_before_moving_the_cursor_keeps_the_top_run_selected():
         await pilot.press("s")  # by name: torch/diverge-7 is no longer on top, and stays selected
         await pilot.pause()
         assert rows(app)[0] != "torch/diverge-7" and app.selected == app.table.selected == "torch/diverge-7"
+
+
+async def test_a_bad_filter_regex_says_what_is_wrong():
+    app = fixture_app()
+    sent = record_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "(", "[", "enter")
+        await pilot.pause()
+        assert "bad regex: unterminated character set at position 1" in status_text(app)
+        assert sent == ["bad regex: unterminated character set at position 1"]
+        assert app.focused is app.filter_box and len(rows(app)) == 6  # stay to mend it; the filter is unchanged
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "bad regex" not in status_text(app)
+
+
+async def test_the_main_views_keys_do_nothing_under_the_help():
+    app = fixture_app()
+    sent = record_notifications(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await select_run(pilot, "keras/k-healthy")  # no histograms, no sweep: h and w would warn
+        await pilot.press("c")  # a warning, then the help: the warning goes
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app._notifications
+        await pilot.press("h", "w", "s", "x", "slash")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and not app._notifications
+        assert sent == ["mark runs with space first, then press c"]
+        assert app.table.sort_column == "verdict" and app.view.x_axis == "step"
+
+
+async def test_keys_typed_right_after_the_slash_go_into_the_filter():
+    from textual import events
+
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        typed = [("slash", "/"), ("left_parenthesis", "("), ("left_square_bracket", "[")]
+        for key, character in typed:
+            app.post_message(events.Key(key, character))  # all queued at once, as a quick typist's keys arrive
+        await pilot.pause()
+        assert app.filter_box.value == "([" and app.view.weight == 0.6
+        await pilot.press("escape")
+        for character in "/torch/f":
+            key = {"/": "slash"}.get(character, character)
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert app.filter_box.value == "torch/f" and rows(app) == ["torch/frozen-7"]

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -42,6 +42,11 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 SMOOTHING = Binding.Group("smooth", compact=True)
+MAIN_VIEW = frozenset(
+    {"filter", "sort", "mark", "compare", "toggle_x", "toggle_log", "smoothing", "distributions", "sweep", "escape"}
+)
+"""The main view's actions: they act only while it is on top; under the help, a sweep or the distributions
+they would change the view behind, or warn over the help's text."""
 
 
 class EngineUpdate(Message):
@@ -62,7 +67,8 @@ class LossWatchApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "quit"),
         Binding("question_mark", "help", "help", key_display="?"),
-        Binding("slash", "filter", "filter", key_display="/"),
+        # A priority binding is run as the key arrives, so the keys typed right after it reach the box.
+        Binding("slash", "filter", "filter", key_display="/", priority=True),
         Binding("s", "sort", "sort"),
         Binding("space", "mark", "mark", show=False),
         Binding("c", "compare", "compare"),
@@ -110,6 +116,8 @@ class LossWatchApp(App[None]):
         self._tags_shown: tuple[str | None, tuple[str, ...]] = (None, ())
         self.loaded = False
         self._status_text: Text | None = None
+        self.filter_error: str | None = None
+        """Why the pattern in the filter box is not a regex (the status line says it)."""
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -302,7 +310,13 @@ class LossWatchApp(App[None]):
     # ---- actions -------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        self.clear_notifications()  # a warning shown a moment ago would lie over the help text
         self.push_screen(HelpScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The main view's keys do nothing while another screen is on top (the help: ``?``, escape or ``q``
+        closes it)."""
+        return action not in MAIN_VIEW or self.screen is self.screen_stack[0]
 
     def action_sort(self) -> None:
         self.table.cycle_sort()
@@ -310,13 +324,19 @@ class LossWatchApp(App[None]):
 
     def action_filter(self) -> None:
         box = self.filter_box
+        if self.focused is box:  # a slash in the pattern ("torch/"): typed, behind the keys before it
+            box.post_message(events.Key("slash", "/"))
+            return
         box.display = True
-        box.focus()
+        self.screen.set_focus(box)  # now, not later as focus() does: the next keys are already on their way
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self._apply_filter(event.value)
-        self.table.focus()
+        if self.filter_error:  # stay in the box to mend the pattern; say what is wrong where it is typed too
+            self.notify(self.filter_error, title="filter", severity="error")
+        else:
+            self.table.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -325,17 +345,17 @@ class LossWatchApp(App[None]):
     def _apply_filter(self, pattern: str) -> None:
         table = self.table
         box = self.filter_box
-        if not pattern:
-            table.set_filter(None)
-            box.remove_class("invalid")
-        else:
-            try:
-                table.set_filter(re.compile(pattern))
-                box.remove_class("invalid")
-            except re.error:
-                box.add_class("invalid")
-                return
+        try:
+            table.set_filter(re.compile(pattern) if pattern else None)
+        except re.error as error:
+            box.add_class("invalid")
+            self.filter_error = f"bad regex: {error}"
+            self._update_status()
+            return
+        box.remove_class("invalid")
+        self.filter_error = None
         self._refresh()
+        self._update_status()
 
     def action_escape(self) -> None:
         """Back to the runs: clear the filter, or leave the tags list and the chosen tag; the arrows

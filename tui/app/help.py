@@ -20,7 +20,7 @@ KEYS = [
     ("enter", "focus the tags of the selected run (escape: back to the runs)"),
     ("s", "sort by the next column shown; again: reverse it (the header shows ▲ or ▼)"),
     ("click a header", "sort by that column; again: reverse"),
-    ("/", "filter runs by regex (escape clears)"),
+    ("/", "filter runs by regex (escape clears; a bad one is named in red)"),
     ("space", "mark a run for comparison"),
     ("c", "compare the validation curves of marked runs"),
     ("x", "x axis: step / time since the run's start"),

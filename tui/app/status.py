@@ -21,6 +21,8 @@ SEPARATOR = "  ·  "
 def status_line(app: LossWatchApp) -> Text:
     """The status line of ``app`` now."""
     parts: list[tuple[str, str]] = []  # (text, style); a part starting with "," goes on the part before
+    if app.filter_error:
+        parts.append((app.filter_error, "bold red"))
     progress = _progress(app)
     if progress:
         parts.append((progress, "dim"))
