@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DATA, frame, refused, scalar_event, scalar_run, until
 from rich.console import Console
@@ -372,3 +373,34 @@ async def test_help_at_80x24_wraps_and_cuts_nothing():
         for phrase in [*ADVICE.values(), *(train for train, _, _ in TABLE), *(shows for _, shows in COLUMN_LEGEND)]:
             assert set(phrase.split()) <= words, phrase
         assert "~ unclear" in " ".join(text.split())
+
+
+async def test_a_run_of_random_bytes_is_marked_in_the_table_and_counted_in_the_status_line(tmp_path: Path):
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    noise = np.random.default_rng(7).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    for name in ("bad", "a-very-long-experiment-name-for-a-narrow-pane"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "events.out.tfevents.1.x").write_bytes(noise)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False)  # as the CLI runs it: a watcher's rounds
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "2 damaged" in str(app.status.render()), "the damaged runs counted")
+        await until(pilot, lambda: table_cells(app).get("bad", {}).get("run") == "bad !", "bad marked")
+        cells = table_cells(app)
+        assert cells["good"]["run"] == "good"
+        long = cells["a-very-long-experiment-name-for-a-narrow-pane"]["run"]
+        assert long.endswith("… !") and long.startswith("a-very-long"), long  # the marker outlives the cut
+        assert str(app.status.render()).index("2 damaged") < 80  # not past the edge of an 80-column line
+
+
+async def test_damage_found_by_a_round_with_no_new_points_still_marks_the_run(tmp_path: Path):
+    run = scalar_run(tmp_path / "hurt", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    monitor = Monitor(str(tmp_path))
+    app = LossWatchApp(monitor, watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: table_cells(app).get("hurt", {}).get("run") == "hurt", "the run shown")
+        with open(tmp_path / "hurt" / run.name, "ab") as handle:
+            handle.write(bytes(range(256)) * 8)
+        monitor.refresh()  # as a watcher's round: nothing new to chart, so no update is posted
+        assert app.store.runs["hurt"].damaged
+        await until(pilot, lambda: table_cells(app)["hurt"]["run"] == "hurt !", "the run marked")
+        assert "1 run, 1 damaged" in str(app.status.render())

@@ -116,6 +116,8 @@ class LossWatchApp(App[None]):
         self._tags_shown: tuple[str | None, tuple[str, ...]] = (None, ())
         self.loaded = False
         self._status_text: Text | None = None
+        self.trouble: tuple[int, int] = (0, 0)
+        """Runs with damaged files, runs with unreadable ones (the status line counts them)."""
         self.filter_error: str | None = None
         """Why the pattern in the filter box is not a regex (the status line says it)."""
 
@@ -212,6 +214,14 @@ class LossWatchApp(App[None]):
             self._driver.flush()
 
     def _tick(self) -> None:
+        with self.store.lock:  # a round that only found damage brings no change to refresh on
+            trouble = {
+                name: (run.damaged or bool(run.errors), bool(run.errors)) for name, run in self.store.runs.items()
+            }
+        if self.table.trouble_changed(trouble):
+            self._dirty = True
+        unreadable = sum(u for _, u in trouble.values())
+        self.trouble = (sum(t for t, _ in trouble.values()) - unreadable, unreadable)
         if self._dirty:
             self._refresh()
         self._update_status()

@@ -33,6 +33,7 @@ KEYS = [
 ]
 
 COLUMN_LEGEND = [
+    ("run", "the run's name; a yellow ! after it: damaged or unreadable files (see flags and the status line)"),
     ("val, train", "the newest validation and training loss, as logged (not smoothed)"),
     ("best @ step", "the lowest validation loss and its step: the checkpoint to keep"),
     ("since", "validation points since the best one"),

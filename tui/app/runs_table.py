@@ -53,6 +53,9 @@ NAME_MAX = 40
 AGE_WIDTH = 4
 """'59s', '23h', '120d', 'gone': ages are re-rendered every second without a new layout."""
 ASCENDING, DESCENDING = "▲", "▼"
+TROUBLE = " !"
+"""After the name of a run whose files are damaged or unreadable: the flags column, which says which, is the
+first to go in a narrow pane."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,10 @@ class RunsTable(DataTable):
     def shown_columns(self) -> tuple[str, ...]:
         return self._layout.keys if self._layout else ()
 
+    def trouble_changed(self, trouble: dict[str, tuple[bool, bool]]) -> bool:
+        """Whether a row shows other trouble than the store's now: run -> (damaged or unreadable, unreadable)."""
+        return any(trouble.get(name, (False, False)) != (r.trouble, r.unreadable) for name, r in self._rows.items())
+
     def shown_rows(self, rows: list[RunRow]) -> list[RunRow]:
         """The rows the filter lets through, in the table's sort order."""
         shown = [r for r in rows if self.filter is None or self.filter.search(r.name)]
@@ -192,7 +199,8 @@ class RunsTable(DataTable):
                 if self._rows.get(row.name) != row:
                     for key in layout.keys:
                         if key != "age":
-                            self.update_cell(row.name, key, self._fitted(key, cells[row.name][key], layout))
+                            cell = self._fitted(key, cells[row.name][key], layout, row.trouble)
+                            self.update_cell(row.name, key, cell)
             self.refresh_ages(now)
         else:
             self._rebuild(rows, cells, layout)
@@ -214,7 +222,8 @@ class RunsTable(DataTable):
         for row in rows:
             age_cell = self._age(row, now)
             row_cells = {**cells[row.name], "age": age_cell}
-            self.add_row(*(self._fitted(key, row_cells[key], layout) for key in layout.keys), key=row.name)
+            shown = (self._fitted(key, row_cells[key], layout, row.trouble) for key in layout.keys)
+            self.add_row(*shown, key=row.name)
             self._ages[row.name] = age_cell.plain
 
     def _label(self, key: str) -> Text:
@@ -257,13 +266,16 @@ class RunsTable(DataTable):
         )
 
     @staticmethod
-    def _fitted(key: str, cell: Text, layout: Fitted) -> Text:
-        """The cell as shown: only names (the run's, the flags') are ever shortened, and then end in '…'."""
+    def _fitted(key: str, cell: Text, layout: Fitted, trouble: bool = False) -> Text:
+        """The cell as shown: only names (the run's, the flags') are ever shortened, and then end in '…';
+        the ``TROUBLE`` marker of a run in ``trouble`` stays after its shortened name."""
         width = layout.width(key)
-        if key in ("run", "flags") and cell.cell_len > width:
-            cell = cell.copy()
-            cell.truncate(width, overflow="ellipsis")
-        return cell
+        if key not in ("run", "flags") or cell.cell_len <= width:
+            return cell
+        keep = len(TROUBLE) if key == "run" and trouble else 0
+        shortened = cell[: len(cell) - keep]
+        shortened.truncate(width - keep, overflow="ellipsis")
+        return shortened + cell[len(cell) - keep :] if keep else shortened
 
     def on_resize(self, _event: events.Resize) -> None:
         rows, now = self._shown
@@ -303,7 +315,8 @@ class RunsTable(DataTable):
             extra.append("damaged")
         return {
             "mark": Text("●" if row.name in self.marked else " ", style="bold cyan"),
-            "run": name_text(row.name, style="bold" if row.verdict in BELL else ""),
+            "run": name_text(row.name, style="bold" if row.verdict in BELL else "")
+            + Text(TROUBLE if row.trouble else "", style="bold yellow"),
             "verdict": verdict_text(row.verdict),
             "trend": Text(row.trend, style={"↑": "red", "↓": "green"}.get(row.trend, "")),
             "val": Text(number(row.val), justify="right"),

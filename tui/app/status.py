@@ -1,4 +1,4 @@
-"""The app's status line: what the chart shows, how many runs, how they are sorted, what went wrong.
+"""The app's status line: what the chart shows, how many runs (how many damaged), their order, what went wrong.
 
 Its own module so the app stays about events; it is one line, so what matters most comes first and a narrow
 pane cuts only the tail.
@@ -34,6 +34,10 @@ def status_line(app: LossWatchApp) -> Text:
     runs = len(app.store.runs)
     dim.append(f"{runs} run{'s' if runs != 1 else ''}")
     parts.extend((part, "dim") for part in dim)
+    damaged, unreadable = app.trouble
+    for number, what in ((damaged, "damaged"), (unreadable, "unreadable")):
+        if number:
+            parts.append((f", {number} {what}", "bold yellow"))
     more = [app.table.hidden_sort] if app.table.hidden_sort else []
     sweep = app.monitor.sweeps.of_run.get(app.selected) if app.selected else None
     if sweep is not None:
