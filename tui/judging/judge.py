@@ -21,9 +21,6 @@ TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
 REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
-CONFIRM_SLACK = 1
-"""The bell's confirmation: ``rise_confirm`` alarms among the last ``rise_confirm`` + this many judgements, the
-latest alarming. One judgement that dips just under a bar between two that clear it does not start over."""
 
 
 @dataclass(slots=True)
@@ -111,9 +108,6 @@ class Judge:
         self._rearm_below = math.inf
         """Validation must set a best below this level before the alerts ring again (a real improvement)."""
         self._rise_streak = 0
-        """Alarms among the recent judgements (``CONFIRM_SLACK``), 0 when the latest did not alarm."""
-        self._alarms = 0
-        """The recent judgements' alarms, one bit each, the latest lowest."""
         self._slow_streak = 0
         self._recovered = 0
         self._streak_kind = ""
@@ -202,7 +196,7 @@ class Judge:
         rise = m.val.level - m.best
         sigma = m.val.noise
         if not (val_range > 0 and _finite(rise, sigma) and sigma >= 0 and rise > 0):  # noise 0: a curve without any
-            self._rise_streak = self._alarms = 0
+            self._rise_streak = 0
             flags.pop(Kind.VAL_RISING, None)
             return []
         train_held = self._train_held(m, train_range, rise / val_range)
@@ -232,8 +226,7 @@ class Judge:
             and (level_test or trend_test or accumulated)
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
-        self._alarms = ((self._alarms << 1) | alarm) & ((1 << (t.rise_confirm + CONFIRM_SLACK)) - 1)
-        self._rise_streak = self._alarms.bit_count() if alarm else 0
+        self._rise_streak = self._rise_streak + 1 if alarm else 0
         if not warn:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
@@ -283,7 +276,7 @@ class Judge:
     def _new_best(self, best: float) -> None:
         """Validation set a new best level: not overfitting now; the alerts re-arm if the improvement is real."""
         self.overfitting = False
-        self._rise_streak = self._alarms = 0
+        self._rise_streak = 0
         self.verdict.onset_step = None
         self.verdict.flags.pop(Kind.VAL_RISING, None)
         if best < self._rearm_below:

@@ -60,7 +60,7 @@ class Thresholds:
     cusum_kappa: float = 2.0
     cusum_clip: float = 3.0
     rise_confirm: int = 2
-    """...at this many of the last ``rise_confirm`` + 1 judged points, the latest among them (the bell)."""
+    """...at this many validation points in a row (the bell)."""
     memorising_drop: float = 0.1
     """While training keeps falling — by this fraction of its range since validation's best (the net memorises)...
     """
