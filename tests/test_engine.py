@@ -1,4 +1,5 @@
-"""The verdict engine on real curves and on each kind of curve that rang a wrong bell before.
+"""The verdict engine on real curves and on each kind of curve that rang a wrong bell before (blow-ups, spikes
+and recoveries: ``test_diverging.py``).
 
 Every run here is written as a real event file and judged twice: read whole as ``check`` reads it,
 and replayed a step at a time as the live view sees it; the two must give the same verdict, flags
@@ -10,76 +11,19 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import DATA, scalar_run
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-import realnets
+from judging_helpers import REALNET_CURVES, REALNETS, deepobs, judge, overfitting_curves, realnet
 
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay
 from tui.judging.thresholds import Thresholds
-from tui.judging.verdict import Alert, Verdict, fmt
+from tui.judging.verdict import fmt
 from tui.live.monitor import Monitor
-
-DEEPOBS = json.loads((DATA / "deepobs" / "curves.json").read_text())
-_, REALNETS, REALNET_CURVES = realnets.load()
-
-
-@dataclass
-class Judged:
-    verdict: Verdict
-    alerts: list[Alert]
-
-    def kinds(self) -> list[str]:
-        return [a.kind for a in self.alerts]
-
-    def first(self, kind: str) -> Alert | None:
-        return next((a for a in self.alerts if a.kind == kind), None)
-
-    @property
-    def bells(self) -> list[Alert]:
-        return [a for a in self.alerts if a.kind in BELL]
-
-
-def judge(folder: Path, curves: dict[str, list[float]], thresholds: Thresholds | None = None) -> Judged:
-    """Write ``curves`` (tag -> one value per step) as an event file; judge it whole and step by step."""
-    thresholds = thresholds or Thresholds()
-    scalar_run(folder, {tag: [np.nan if v is None else v for v in values] for tag, values in curves.items()})
-    monitor = Monitor(str(folder), thresholds)
-    monitor.refresh()
-    run = monitor.store.runs["."]
-    alerts, engine = replay(run, thresholds)
-    whole = monitor.verdict(".")
-    assert whole is not None
-    assert (whole.kind, whole.reason, whole.flags) == (engine.verdict.kind, engine.verdict.reason, engine.verdict.flags)
-    assert [(a.step, a.kind, a.tag, a.reason) for a in monitor.alerts] == [
-        (a.step, a.kind, a.tag, a.reason) for a in alerts
-    ]
-    return Judged(engine.verdict, alerts)
-
-
-def deepobs(tmp_path: Path, name: str, upto: int | None = None) -> Judged:
-    run = DEEPOBS[name]
-    return judge(tmp_path / "run", {"train_loss": run["train"][:upto], "val_loss": run["val"][:upto]})
-
-
-def overfitting_curves(
-    n: int = 60, onset: int = 20, seed: int = 0, floor: float = 0.25, climb: float = 0.012, noise: float = 0.004
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train falls to ~1e-3; validation bottoms at ``onset`` near ``floor``, then climbs ``climb`` per epoch
-    (by default to ~0.6: a real CNN's shape), with white noise of deviation ``noise``."""
-    rng = np.random.default_rng(seed)
-    epochs = np.arange(n, dtype=float)
-    train = 2.3 * np.exp(-epochs / 6.0) + 1e-3
-    val = floor + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, climb * (epochs - onset), 0.0)
-    return train * (1 + 0.01 * rng.standard_normal(n)), val + noise * rng.standard_normal(n)
-
 
 # ---- bells that must ring -------------------------------------------------------------------
 
@@ -94,14 +38,6 @@ def test_overfitting_rings_once_after_its_onset(tmp_path):
     assert "%" in over[0].reason and "x its noise" in over[0].reason  # the numbers behind it
     assert not [a for a in judged.alerts if a.kind == "diverging"]
     assert judged.verdict.kind == "overfitting"
-
-
-def realnet(tmp_path: Path, name: str) -> tuple[Judged, int]:
-    """One stored real deep-net run (``benchmarks/data/realnets.*``), judged; and its labelled onset."""
-    record, curves = REALNETS[name], REALNET_CURVES[name]
-    written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
-    judged = judge(tmp_path / name, written)
-    return judged, int(record["onset"])
 
 
 SMOOTH_MINIMA = [
@@ -162,46 +98,6 @@ def test_real_overfitting_runs_ring_overfitting_and_nothing_else(name):
     assert bells[0].step >= steps[onset]  # never before the onset
 
 
-def test_nan_rings_diverging_at_once(tmp_path):
-    train, val = overfitting_curves(n=30)
-    train[12] = np.nan
-    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
-    assert judged.bells[0].kind == "diverging" and judged.bells[0].step == 12
-
-
-@pytest.mark.parametrize(
-    ("name", "by"),
-    [
-        ("cifar10_3c3d-adam-lr6.31e-02-s42", 2),  # 10x its start after the first epoch
-        ("tolstoi_char_rnn-adam-lr1.58e+01-s42", 17),  # one training epoch 12x, after recovering from a bump
-        ("tolstoi_char_rnn-adam-lr1.00e+00-s42", 4),
-    ],
-)
-def test_real_divergences_ring_at_or_right_after_their_onset(tmp_path, name, by):
-    judged = deepobs(tmp_path, name)
-    assert judged.bells and judged.bells[0].kind == "diverging"
-    assert judged.bells[0].step <= DEEPOBS[name]["onset"] + 1 <= by
-
-
-def test_a_run_that_explodes_at_once_and_stays_there_rings_once_and_flags_no_spikes(tmp_path):
-    """Adam at lr 15.8: 3.6 before training, 3.8e6 after the first epoch, and there for 100 epochs. Its best level
-    is the exploded one, so its range says nothing: it is out of range until it is back near where it started."""
-    judged = deepobs(tmp_path, "cifar10_3c3d-adam-lr1.58e+01-s42")
-    assert [a.kind for a in judged.bells] == ["diverging"] and judged.bells[0].step == 1
-    assert judged.verdict.kind == "diverging"
-    assert not judged.first("spike")  # wobbles at 3.8e6 are not spikes of a curve that sits there
-
-
-def test_a_later_blow_up_rings_again_only_after_the_run_learned_something_in_between(tmp_path):
-    epochs = np.arange(80, dtype=float)
-    train = np.where(epochs < 45, 0.5 + 1.8 * np.exp(-epochs / 4.0), 0.2 + 0.3 * np.exp(-(epochs - 45) / 4.0))
-    val = train + 0.05
-    for at in (20, 32, 60):  # blow-ups: back to 0.5 in between, then down to 0.2 before the third
-        train[at], val[at] = 40.0, 41.0
-    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
-    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 20), ("diverging", 60)]
-
-
 # ---- bells that must not ring ---------------------------------------------------------------
 
 
@@ -221,58 +117,11 @@ def test_no_bell_on_healthy_or_stuck_real_runs(tmp_path, name):
     assert not judged.bells, judged.bells
 
 
-def test_losses_converging_to_zero_wiggle_without_diverging(tmp_path):
-    rng = np.random.default_rng(1)
-    epochs = np.arange(80, dtype=float)
-    train = np.maximum(np.exp(-epochs / 8.0), 0.005) + np.where(epochs > 45, 0.025 * rng.random(80), 0.0)
-    val = 0.02 + np.exp(-epochs / 8.0) + np.where(epochs > 45, 0.02 * rng.random(80), 0.0)
-    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
-    assert not judged.bells
-
-
-def test_one_validation_spike_is_a_spike_not_divergence(tmp_path):
-    train, val = overfitting_curves(n=40, onset=100)  # no overfitting here
-    val[25] = 12 * val[:25].min() + 2.5  # 12x its lowest and above its first value, for one epoch
-    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
-    assert not judged.bells
-    spike = judged.first("spike")
-    assert spike is not None and spike.step == 26 and "at step 25" in spike.reason
-    assert f"{val[25]:.4g}" in spike.reason
-
-
-def test_one_epoch_training_bump_does_not_hide_overfitting(tmp_path):
-    train, val = overfitting_curves()
-    train[30] = 10 * train[29]  # 1e-3 -> 1e-2 for one epoch
-    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
-    assert [a.kind for a in judged.bells] == ["overfitting"]
-
-
 def test_lone_per_batch_curve_in_warm_up_rings_nothing(tmp_path):
     rng = np.random.default_rng(3)
     warm_up = np.linspace(2.3, 2.9, 60) + 0.1 * rng.standard_normal(60)  # rises while the LR warms up
     judged = judge(tmp_path / "run", {"train_batch_loss": warm_up.tolist()})
     assert not judged.alerts and judged.verdict.kind in ("waiting", "learning")
-
-
-def test_oscillating_training_loss_is_unstable_not_diverging(tmp_path):
-    judged = deepobs(tmp_path, "tolstoi_char_rnn-adam-lr6.31e-01-s42", upto=55)  # before it finally blows up
-    assert judged.verdict.kind == "unstable"
-    assert not [a for a in judged.bells if a.step > 5]  # its first epochs are an explosion; the swings are not
-
-
-def test_a_jump_then_a_long_flat_stretch_is_not_still_diverging(tmp_path):
-    train = [2.3, 2.9] + [2.9 + 0.002 * (i % 3) for i in range(98)]
-    val = [2.31, 2.95] + [2.95 + 0.002 * (i % 2) for i in range(98)]
-    judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
-    assert not judged.bells and judged.verdict.kind != "diverging"
-
-
-def test_recovered_run_is_judged_again_and_a_later_overfitting_still_rings(tmp_path):
-    train, val = overfitting_curves(n=70, onset=40)
-    train[8], val[8] = 40.0, 41.0  # a blow-up that comes back
-    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
-    assert [a.kind for a in judged.bells] == ["diverging", "overfitting"]
-    assert judged.verdict.kind == "overfitting"
 
 
 # ---- plateau, converged and the flags -------------------------------------------------------
@@ -287,6 +136,18 @@ def test_every_reason_shows_the_numbers_behind_its_directions(tmp_path):
     assert re.fullmatch(pattern + " points", judged.verdict.reason), judged.verdict.reason
     flat = judge(tmp_path / "flat", {"train_loss": _flat_after(60, 5), "val_loss": _flat_after(60, 5)})
     assert re.search(rf"train flat at {number} \(moved {number}\), val flat at {number}", flat.verdict.reason)
+
+
+def test_no_trouble_is_said_only_when_nothing_moves_and_short_curves_say_how_short(tmp_path):
+    epochs = np.arange(60, dtype=float)
+    train = 0.5 + 1.8 * np.exp(-epochs / 4.0)
+    train[30:] = 0.5 + 0.015 * (epochs[30:] - 30)  # both creep back up, a quarter of the way to the start
+    rising = judge(tmp_path / "rising", {"train_loss": train.tolist(), "val_loss": (train + 0.05).tolist()})
+    assert "rising" in rising.verdict.reason and "no trouble" not in rising.verdict.reason
+    short = judge(tmp_path / "short", {"train_loss": train[:6].tolist(), "val_loss": (train[:6] + 0.05).tolist()})
+    assert "over the last 6 validation points" in short.verdict.reason  # not 12: there are six
+    one = judge(tmp_path / "one", {"train_loss": [1.0, 0.9], "val_loss": [1.0, 0.95]}, Thresholds(min_points=1))
+    assert "too few points to tell" in one.verdict.reason and "nan" not in one.verdict.reason
 
 
 def test_an_overfitting_run_is_not_also_called_noisy_but_fine():

@@ -130,8 +130,9 @@ class Divergence:
         explosion of one point is believed only when the next point is exploded too."""
         self._train_exploded_at = -2
         self._val_exploded_at = -2
-        self._rung_low: dict[str, float] = {}
-        """Per tag that rang the diverging bell: its lowest point before that blow-up."""
+        self._tracks: dict[str, Track] = {}
+        self._rung_lows: dict[str, float] = {}
+        """Each curve's lowest point when the diverging bell last rang (empty: it never rang)."""
 
     # ---- events found in bulk ------------------------------------------------------------
 
@@ -170,7 +171,7 @@ class Divergence:
         assert isinstance(payload, Blowup)
         b = payload
         if kind.startswith("nonfinite"):
-            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}", b.low, b.first)
+            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
             if b.train_falling and previous != b.index - 1:
@@ -181,25 +182,31 @@ class Divergence:
                 return []  # one batch alone
         times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
         reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
-        return self.enter(step, b.tag, reason, b.low, b.first)
+        return self.enter(step, b.tag, reason)
 
-    def enter(self, step: int, tag: str, reason: str, low: float, first: float) -> list[Raised]:
-        """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if
-        ``tag`` learned in between: its lowest point ``low`` before this blow-up is below the one before the last
-        that rang by ``flat_range`` of the progress from its start ``first``. A run that keeps blowing up without
-        learning is told once, and its verdict says the rest."""
+    def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
+        """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if the
+        run learned in between: the curve blowing up now (``tag``) got lower, by ``flat_range`` of its progress
+        from its start, than it was when the bell last rang (whichever curve rang it). A run that keeps blowing
+        up without learning is told once, and its verdict says the rest."""
         self.verdict.kind, self.verdict.reason = Kind.DIVERGING, reason
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
         if self.active:
             return []
         self.active, self.reason = True, reason
-        before = self._rung_low.get(tag, math.inf)
-        margin = self.thresholds.flat_range * (first - before) if math.isfinite(first - before) else 0.0
-        if not low < before - max(margin, 0.0) and tag in self._rung_low:  # NaN: nothing to compare; rung: quiet
-            return []
-        self._rung_low[tag] = low if math.isfinite(low) else before
+        lows = {name: track.low_at(step) for name, track in self._tracks.items()}
+        if self._rung_lows and tag in lows and tag in self._rung_lows:
+            before, now, first = self._rung_lows[tag], lows[tag], self._tracks[tag].first
+            margin = self.thresholds.flat_range * (first - before) if math.isfinite(first - before) else 0.0
+            if not now < before - max(margin, 0.0):
+                return []
+        self._rung_lows = lows
         return [(step, Kind.DIVERGING, tag, reason)]
+
+    def watch(self, train: Track, val: Track) -> None:
+        """The curves whose lowest points decide whether a later blow-up rings again."""
+        self._tracks = {name: track for name, track in ((self.pair.train, train), (self.pair.val, val)) if name}
 
     def leave(self) -> None:
         """The curves came back into their range: judged afresh; a new blow-up rings again."""
@@ -226,13 +233,16 @@ def _fell_by(train: Track, step: int) -> bool:
 
 
 def still_out(level: float, best: float, first: float, thresholds: Thresholds) -> bool:
-    """A diverged curve not back in its range: not finite, back more than ``regress`` of the way from its best to
-    its start, or above its start by more than ``explode_floor`` of it. The last is for a curve that blew up
-    before it made any progress: its best is then the blown-up level, and its range says nothing."""
+    """A diverged curve not back in its range: not finite, or back more than ``regress`` of the way from its best
+    to its start; or, for a positive loss that never got below its start (it blew up before learning anything,
+    so its best is the blown-up level and its range says nothing), above its start by ``explode_floor`` of it."""
     if not math.isfinite(level):
         return True
     t = thresholds
-    return regressed(level, best, first, t.regress) or level - first > t.explode_floor * abs(first)
+    if regressed(level, best, first, t.regress):
+        return True
+    learned_nothing = first > 0 and not best < first  # NaN best: nothing measured yet
+    return learned_nothing and level - first > t.explode_floor * first
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:

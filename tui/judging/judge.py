@@ -181,7 +181,7 @@ class Judge:
             f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, "
             f"{share:.0%} of the way from its best {fmt(m.best)} to its start {fmt(m.val_first)}"
         )
-        return divergence.enter(m.step, self.pair.val or "", reason, m.best, m.val_first)
+        return divergence.enter(m.step, self.pair.val or "", reason)
 
     # ---- overfitting and its early warning -----------------------------------------------
 
@@ -337,7 +337,7 @@ class Judge:
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
-        quiet = "falling" not in (train_dir, val_dir)  # learning is the verdict when nothing is wrong
+        quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
         return Kind.LEARNING, f"{'no trouble seen: ' if quiet else ''}{both}"
 
     def _plateau_or_converged(self, m: Moment, flat: str, train_range: float) -> tuple[str, str]:
@@ -366,7 +366,8 @@ class Judge:
         return math.isfinite(noise) and scale > 0 and noise > self.t.unstable_swing * scale
 
     def _width(self, m: Moment) -> int:
-        return trend_width(m.index + 1, self.t)
+        """Points the directions were judged on: the trend window, or the whole curve while it is shorter."""
+        return min(trend_width(m.index + 1, self.t), m.index + 1)
 
     def _confirmed(self, kind: str, step: int, reason: str) -> list[Raised]:
         """plateau, data-suspect and unstable alert after ``confirm`` readings in a row; re-arm after a change."""
@@ -461,6 +462,8 @@ def movement(name: str, way: str, row: Row) -> str:
         return f"{name} {way} by {fmt(abs(row.change))} to {fmt(row.level)}"
     if way == "flat":
         return f"{name} flat at {fmt(row.level)} (moved {fmt(row.change)})"
+    if not (math.isfinite(row.noise) and math.isfinite(row.change)):
+        return f"{name} at {fmt(row.level)}, too few points to tell its direction"
     return f"{name} at {fmt(row.level)}, its direction hidden by its noise (±{fmt(row.noise)})"
 
 

@@ -43,6 +43,12 @@ class Track:
     def __len__(self) -> int:
         return self.count
 
+    def low_at(self, step: int) -> float:
+        """Lowest finite value among the points consumed up to ``step`` (inf before the first finite one)."""
+        end = int(np.searchsorted(self.steps[: self.count], step, side="right"))
+        index = int(self.low_indices[end - 1]) if end else -1
+        return float(self.values[index]) if index >= 0 else math.inf
+
     @property
     def range(self) -> float:
         """Progress made: the start minus the best level (0 while nothing was learned)."""

@@ -1,0 +1,83 @@
+"""Judging curves the way the engine tests do: each written as a real event file, judged whole (as ``check`` reads
+it) and replayed a step at a time (as the live view sees it), the two asserted equal; and the real curves the
+tests judge (DeepOBS baselines in ``tests/data/deepobs``, this project's real nets in ``benchmarks/data``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from conftest import DATA, scalar_run
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+import realnets
+
+from tui.judging.kinds import BELL
+from tui.judging.replay import replay
+from tui.judging.thresholds import Thresholds
+from tui.judging.verdict import Alert, Verdict
+from tui.live.monitor import Monitor
+
+DEEPOBS = json.loads((DATA / "deepobs" / "curves.json").read_text())
+_, REALNETS, REALNET_CURVES = realnets.load()
+
+
+@dataclass
+class Judged:
+    verdict: Verdict
+    alerts: list[Alert]
+
+    def kinds(self) -> list[str]:
+        return [a.kind for a in self.alerts]
+
+    def first(self, kind: str) -> Alert | None:
+        return next((a for a in self.alerts if a.kind == kind), None)
+
+    @property
+    def bells(self) -> list[Alert]:
+        return [a for a in self.alerts if a.kind in BELL]
+
+
+def judge(folder: Path, curves: dict[str, list[float]], thresholds: Thresholds | None = None) -> Judged:
+    """Write ``curves`` (tag -> one value per step) as an event file; judge it whole and step by step."""
+    thresholds = thresholds or Thresholds()
+    scalar_run(folder, {tag: [np.nan if v is None else v for v in values] for tag, values in curves.items()})
+    monitor = Monitor(str(folder), thresholds)
+    monitor.refresh()
+    run = monitor.store.runs["."]
+    alerts, engine = replay(run, thresholds)
+    whole = monitor.verdict(".")
+    assert whole is not None
+    assert (whole.kind, whole.reason, whole.flags) == (engine.verdict.kind, engine.verdict.reason, engine.verdict.flags)
+    assert [(a.step, a.kind, a.tag, a.reason) for a in monitor.alerts] == [
+        (a.step, a.kind, a.tag, a.reason) for a in alerts
+    ]
+    return Judged(engine.verdict, alerts)
+
+
+def deepobs(tmp_path: Path, name: str, upto: int | None = None) -> Judged:
+    run = DEEPOBS[name]
+    return judge(tmp_path / "run", {"train_loss": run["train"][:upto], "val_loss": run["val"][:upto]})
+
+
+def overfitting_curves(
+    n: int = 60, onset: int = 20, seed: int = 0, floor: float = 0.25, climb: float = 0.012, noise: float = 0.004
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train falls to ~1e-3; validation bottoms at ``onset`` near ``floor``, then climbs ``climb`` per epoch
+    (by default to ~0.6: a real CNN's shape), with white noise of deviation ``noise``."""
+    rng = np.random.default_rng(seed)
+    epochs = np.arange(n, dtype=float)
+    train = 2.3 * np.exp(-epochs / 6.0) + 1e-3
+    val = floor + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > onset, climb * (epochs - onset), 0.0)
+    return train * (1 + 0.01 * rng.standard_normal(n)), val + noise * rng.standard_normal(n)
+
+
+def realnet(tmp_path: Path, name: str) -> tuple[Judged, int]:
+    """One stored real deep-net run (``benchmarks/data/realnets.*``), judged; and its labelled onset."""
+    record, curves = REALNETS[name], REALNET_CURVES[name]
+    written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
+    judged = judge(tmp_path / name, written)
+    return judged, int(record["onset"])

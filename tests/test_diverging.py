@@ -1,0 +1,132 @@
+"""Blow-ups, spikes and recoveries: diverging rings at once for a NaN or an explosion, once per blow-up, again only
+after the run learned something; a spike that comes back is a flag; a run back in its range is judged afresh.
+Each curve is judged whole and replayed point by point (``judging_helpers.judge``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from judging_helpers import DEEPOBS, deepobs, judge, overfitting_curves
+
+
+def test_nan_rings_diverging_at_once(tmp_path):
+    train, val = overfitting_curves(n=30)
+    train[12] = np.nan
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert judged.bells[0].kind == "diverging" and judged.bells[0].step == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "by"),
+    [
+        ("cifar10_3c3d-adam-lr6.31e-02-s42", 2),  # 10x its start after the first epoch
+        ("tolstoi_char_rnn-adam-lr1.58e+01-s42", 17),  # one training epoch 12x, after recovering from a bump
+        ("tolstoi_char_rnn-adam-lr1.00e+00-s42", 4),
+    ],
+)
+def test_real_divergences_ring_at_or_right_after_their_onset(tmp_path, name, by):
+    judged = deepobs(tmp_path, name)
+    assert judged.bells and judged.bells[0].kind == "diverging"
+    assert judged.bells[0].step <= DEEPOBS[name]["onset"] + 1 <= by
+
+
+def test_a_run_that_explodes_at_once_and_stays_there_rings_once_and_flags_no_spikes(tmp_path):
+    """Adam at lr 15.8: 3.6 before training, 3.8e6 after the first epoch, and there for 100 epochs. Its best level
+    is the exploded one, so its range says nothing: it is out of range until it is back near where it started."""
+    judged = deepobs(tmp_path, "cifar10_3c3d-adam-lr1.58e+01-s42")
+    assert [a.kind for a in judged.bells] == ["diverging"] and judged.bells[0].step == 1
+    assert judged.verdict.kind == "diverging"
+    assert not judged.first("spike")  # wobbles at 3.8e6 are not spikes of a curve that sits there
+
+
+def test_a_later_blow_up_rings_again_only_after_the_run_learned_something_in_between(tmp_path):
+    epochs = np.arange(80, dtype=float)
+    train = np.where(epochs < 45, 0.5 + 1.8 * np.exp(-epochs / 4.0), 0.2 + 0.3 * np.exp(-(epochs - 45) / 4.0))
+    val = train + 0.05
+    for at in (20, 32, 60):  # blow-ups: back to 0.5 in between, then down to 0.2 before the third
+        train[at], val[at] = 40.0, 41.0
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 20), ("diverging", 60)]
+
+
+def test_losses_converging_to_zero_wiggle_without_diverging(tmp_path):
+    rng = np.random.default_rng(1)
+    epochs = np.arange(80, dtype=float)
+    train = np.maximum(np.exp(-epochs / 8.0), 0.005) + np.where(epochs > 45, 0.025 * rng.random(80), 0.0)
+    val = 0.02 + np.exp(-epochs / 8.0) + np.where(epochs > 45, 0.02 * rng.random(80), 0.0)
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert not judged.bells
+
+
+def test_one_validation_spike_is_a_spike_not_divergence(tmp_path):
+    train, val = overfitting_curves(n=40, onset=100)  # no overfitting here
+    val[25] = 12 * val[:25].min() + 2.5  # 12x its lowest and above its first value, for one epoch
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert not judged.bells
+    spike = judged.first("spike")
+    assert spike is not None and spike.step == 26 and "at step 25" in spike.reason
+    assert f"{val[25]:.4g}" in spike.reason
+
+
+def test_one_epoch_training_bump_does_not_hide_overfitting(tmp_path):
+    train, val = overfitting_curves()
+    train[30] = 10 * train[29]  # 1e-3 -> 1e-2 for one epoch
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.kind for a in judged.bells] == ["overfitting"]
+
+
+def test_oscillating_training_loss_is_unstable_not_diverging(tmp_path):
+    judged = deepobs(tmp_path, "tolstoi_char_rnn-adam-lr6.31e-01-s42", upto=55)  # before it finally blows up
+    assert judged.verdict.kind == "unstable"
+    assert not [a for a in judged.bells if a.step > 5]  # its first epochs are an explosion; the swings are not
+
+
+def test_a_jump_then_a_long_flat_stretch_is_not_still_diverging(tmp_path):
+    train = [2.3, 2.9] + [2.9 + 0.002 * (i % 3) for i in range(98)]
+    val = [2.31, 2.95] + [2.95 + 0.002 * (i % 2) for i in range(98)]
+    judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
+    assert not judged.bells and judged.verdict.kind != "diverging"
+
+
+def test_recovered_run_is_judged_again_and_a_later_overfitting_still_rings(tmp_path):
+    train, val = overfitting_curves(n=70, onset=40)
+    train[8], val[8] = 40.0, 41.0  # a blow-up that comes back
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.kind for a in judged.bells] == ["diverging", "overfitting"]
+    assert judged.verdict.kind == "overfitting"
+
+
+def _falling(n: int = 80) -> tuple[np.ndarray, np.ndarray]:
+    train = 0.5 + 1.8 * np.exp(-np.arange(n, dtype=float) / 4.0)
+    return train, train + 0.05
+
+
+def test_a_blow_up_of_the_other_curve_without_learning_in_between_stays_quiet(tmp_path):
+    train, val = _falling()
+    train[20] = np.nan  # training rings
+    val[40], val[41] = 41.0, 42.0  # then validation alone, training still where it was
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 20)]
+    then = judge(tmp_path / "then", {"train_loss": train[:42].tolist(), "val_loss": val[:42].tolist()})
+    assert then.verdict.kind == "diverging" and "val_loss exploded" in then.verdict.reason  # the verdict says it
+
+
+def test_after_a_slow_divergence_an_explosion_without_learning_stays_quiet(tmp_path):
+    """The slow path and the explosions measure learning alike (each curve's lowest point), so a noisy curve's
+    lowest point, below its best three-point mean, does not pass for progress."""
+    rng = np.random.default_rng(1)
+    train, _ = _falling(120)
+    train[30:50] = np.linspace(0.5, 2.2, 20)  # back up to the start: a slow divergence
+    train[50:] = 0.55
+    val = train + 0.05 + 0.03 * rng.standard_normal(120)
+    val[90], val[91] = 60.0, 61.0
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert len(judged.bells) == 1 and judged.bells[0].step < 90
+
+
+def test_a_curve_that_logged_zero_first_recovers_from_a_nan(tmp_path):
+    train, val = _falling()
+    train[0] = 0.0  # a placeholder logged before the first batch
+    train[20] = np.nan
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.step for a in judged.bells] == [20] and judged.verdict.kind != "diverging"
