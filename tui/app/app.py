@@ -154,6 +154,7 @@ class LossWatchApp(App[None]):
             self._install_signal_handlers()
         self.set_interval(0.25, self._tick)
         self.set_interval(1.0, self._refresh_ages)
+        self.set_interval(1.0, self._check_trouble)
         if self.watch_files:
             self.watcher = Watcher(
                 self.monitor, self._from_engine, poll_seconds=self.poll_seconds, first_read=self.first_read
@@ -213,8 +214,10 @@ class LossWatchApp(App[None]):
             self._driver.write(data)
             self._driver.flush()
 
-    def _tick(self) -> None:
-        with self.store.lock:  # a round that only found damage brings no change to refresh on
+    def _check_trouble(self) -> None:
+        """Damaged and unreadable runs, counted once a second: a round that only found damage brings no change to
+        refresh on, and walking every run's files four times a second would cost a big log directory's idle CPU."""
+        with self.store.lock:
             trouble = {
                 name: (run.damaged or bool(run.errors), bool(run.errors)) for name, run in self.store.runs.items()
             }
@@ -222,6 +225,8 @@ class LossWatchApp(App[None]):
             self._dirty = True
         unreadable = sum(u for _, u in trouble.values())
         self.trouble = (sum(t for t, _ in trouble.values()) - unreadable, unreadable)
+
+    def _tick(self) -> None:
         if self._dirty:
             self._refresh()
         self._update_status()
