@@ -130,3 +130,41 @@ def test_a_curve_that_logged_zero_first_recovers_from_a_nan(tmp_path):
     train[20] = np.nan
     judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
     assert [a.step for a in judged.bells] == [20] and judged.verdict.kind != "diverging"
+
+
+def test_whether_a_later_blow_up_rings_does_not_depend_on_which_file_was_read_first():
+    """Keras writes train/ and validation/ as two files: one may be read ahead of the other."""
+    from tui.judging.engine import VerdictEngine
+    from tui.judging.thresholds import Thresholds
+    from tui.sources.points import Decoded
+    from tui.store import Store
+
+    train, val = _falling()
+    val[20] = val[21] = 40.0  # validation blows up and rings
+    train[60] = train[61] = 40.0  # later training blows up, nothing learned in between
+
+    def bells(order: list[tuple[str, int]]) -> list[int]:
+        store, engine, rung = Store(), VerdictEngine("r", Thresholds()), []
+        for tag, i in order:
+            decoded = Decoded()
+            decoded.add_scalar(tag, i, 1000.0 + i, float((train if tag == "train_loss" else val)[i]))
+            store.apply("r", decoded)
+            rung += [a.step for a in engine.update(store.runs["r"]) if a.kind == "diverging"]
+        return rung
+
+    together = [(tag, i) for i in range(80) for tag in ("train_loss", "val_loss")]
+    lag = 10
+    val_ahead = [("val_loss", i) for i in range(lag)]
+    val_ahead += [pair for i in range(lag, 80) for pair in (("val_loss", i), ("train_loss", i - lag))]
+    val_ahead += [("train_loss", i) for i in range(80 - lag, 80)]
+    assert bells(together) == bells(val_ahead) == [21]
+
+
+@pytest.mark.parametrize("first", [3.6, -1.0])
+def test_a_run_blown_up_from_its_first_step_stays_diverging_whatever_the_sign_of_its_start(tmp_path, first):
+    rng = np.random.default_rng(0)
+    train = [first, *(1e6 * (1 + 0.001 * rng.standard_normal(59)))]
+    val = [first + 0.01, *(1.1e6 * (1 + 0.001 * rng.standard_normal(59)))]
+    judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
+    assert judged.verdict.kind == "diverging" and [a.kind for a in judged.bells] == ["diverging"]
+    assert "unstable" not in judged.kinds()

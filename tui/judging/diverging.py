@@ -131,8 +131,8 @@ class Divergence:
         self._train_exploded_at = -2
         self._val_exploded_at = -2
         self._tracks: dict[str, Track] = {}
-        self._rung_lows: dict[str, float] = {}
-        """Each curve's lowest point when the diverging bell last rang (empty: it never rang)."""
+        self._rung_step: int | None = None
+        """Step at which the diverging bell last rang (None: it never rang)."""
 
     # ---- events found in bulk ------------------------------------------------------------
 
@@ -195,13 +195,15 @@ class Divergence:
         if self.active:
             return []
         self.active, self.reason = True, reason
-        lows = {name: track.low_at(step) for name, track in self._tracks.items()}
-        if self._rung_lows and tag in lows and tag in self._rung_lows:
-            before, now, first = self._rung_lows[tag], lows[tag], self._tracks[tag].first
-            margin = self.thresholds.flat_range * (first - before) if math.isfinite(first - before) else 0.0
+        track = self._tracks.get(tag)
+        if self._rung_step is not None and track is not None:
+            # Both lows read from this curve now: it is read past the step the bell rang at, so the answer does not
+            # depend on which file was read first (a curve behind the other when the bell rang).
+            before, now = track.low_at(self._rung_step), track.low_at(step)
+            margin = self.thresholds.flat_range * (track.first - before) if math.isfinite(track.first - before) else 0.0
             if not now < before - max(margin, 0.0):
                 return []
-        self._rung_lows = lows
+        self._rung_step = step
         return [(step, Kind.DIVERGING, tag, reason)]
 
     def watch(self, train: Track, val: Track) -> None:
@@ -234,15 +236,15 @@ def _fell_by(train: Track, step: int) -> bool:
 
 def still_out(level: float, best: float, first: float, thresholds: Thresholds) -> bool:
     """A diverged curve not back in its range: not finite, or back more than ``regress`` of the way from its best
-    to its start; or, for a positive loss that never got below its start (it blew up before learning anything,
+    to its start; or, for a loss that never got below a non-zero start (it blew up before learning anything,
     so its best is the blown-up level and its range says nothing), above its start by ``explode_floor`` of it."""
     if not math.isfinite(level):
         return True
     t = thresholds
     if regressed(level, best, first, t.regress):
         return True
-    learned_nothing = first > 0 and not best < first  # NaN best: nothing measured yet
-    return learned_nothing and level - first > t.explode_floor * first
+    learned_nothing = first != 0 and not best < first  # NaN best: nothing measured yet; 0: a placeholder
+    return learned_nothing and level - first > t.explode_floor * abs(first)
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:
