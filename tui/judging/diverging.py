@@ -116,7 +116,7 @@ def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[t
 class Divergence:
     """The diverging state of one run, and the events that enter or leave it."""
 
-    def __init__(self, thresholds: Thresholds, pair: Pair) -> None:
+    def __init__(self, thresholds: Thresholds, pair: Pair, train: Track, val: Track) -> None:
         self.thresholds = thresholds
         self.pair = pair
         self.verdict = Verdict()
@@ -130,7 +130,8 @@ class Divergence:
         explosion of one point is believed only when the next point is exploded too."""
         self._train_exploded_at = -2
         self._val_exploded_at = -2
-        self._tracks: dict[str, Track] = {}
+        self._tracks = {name: track for name, track in ((pair.train, train), (pair.val, val)) if name}
+        """The curves whose lowest points decide whether a later blow-up rings again."""
         self._rung_step: int | None = None
         """Step at which the diverging bell last rang (None: it never rang)."""
 
@@ -205,10 +206,6 @@ class Divergence:
                 return []
         self._rung_step = step
         return [(step, Kind.DIVERGING, tag, reason)]
-
-    def watch(self, train: Track, val: Track) -> None:
-        """The curves whose lowest points decide whether a later blow-up rings again."""
-        self._tracks = {name: track for name, track in ((self.pair.train, train), (self.pair.val, val)) if name}
 
     def leave(self) -> None:
         """The curves came back into their range: judged afresh; a new blow-up rings again."""

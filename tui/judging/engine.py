@@ -115,8 +115,7 @@ class VerdictEngine:
         """Three-point means of ``train_at_val`` (its best level is their running minimum)."""
         self.judge = Judge(self.thresholds, pair)
         self.cusum = Cusum(self.thresholds.cusum_kappa, self.thresholds.cusum_clip)
-        self.divergence = Divergence(self.thresholds, pair)
-        self.divergence.watch(self.train, self.val)
+        self.divergence = Divergence(self.thresholds, pair, self.train, self.val)
         flags = {k: v for k, v in self.verdict.flags.items() if ":" in k or k in (Kind.STALLED,)}
         self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val, lr_tag=pair.learning_rate, flags=flags)
         self.judge.verdict = self.divergence.verdict = self.verdict
