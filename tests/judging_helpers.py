@@ -43,8 +43,13 @@ class Judged:
 
 def judge(folder: Path, curves: dict[str, list[float]], thresholds: Thresholds | None = None) -> Judged:
     """Write ``curves`` (tag -> one value per step) as an event file; judge it whole and step by step."""
-    thresholds = thresholds or Thresholds()
     scalar_run(folder, {tag: [np.nan if v is None else v for v in values] for tag, values in curves.items()})
+    return judge_folder(folder, thresholds)
+
+
+def judge_folder(folder: Path, thresholds: Thresholds | None = None) -> Judged:
+    """The run in ``folder`` judged whole (as ``check`` reads it) and replayed a step at a time, asserted equal."""
+    thresholds = thresholds or Thresholds()
     monitor = Monitor(str(folder), thresholds)
     monitor.refresh()
     run = monitor.store.runs["."]

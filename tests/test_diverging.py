@@ -4,9 +4,12 @@ Each curve is judged whole and replayed point by point (``judging_helpers.judge`
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from judging_helpers import DEEPOBS, deepobs, judge, overfitting_curves
+from judging_helpers import DEEPOBS, REALNET_CURVES, deepobs, judge, judge_folder, overfitting_curves
 
 
 def test_nan_rings_diverging_at_once(tmp_path):
@@ -66,6 +69,38 @@ def test_one_validation_spike_is_a_spike_not_divergence(tmp_path):
     spike = judged.first("spike")
     assert spike is not None and spike.step == 26 and "at step 25" in spike.reason
     assert f"{val[25]:.4g}" in spike.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "factor"),
+    [("cnn-const-bigval-s2", 1.6), ("lstm-cosine-s2", 1.15), ("resnet-spiky-s0", 1.3), ("vae-cosine-s1", 1.15)],
+)
+def test_a_two_point_validation_excursion_on_a_real_healthy_run_rings_no_bell(tmp_path, name, factor):
+    """Two validation points well above the level (a bad evaluation pass, twice), then back: the three-point
+    median stands high at two judgements in a row, which confirmed overfitting on each of these real runs."""
+    curves = REALNET_CURVES[name]
+    train, val = curves["train_loss"].astype(float), curves["val_loss"].astype(float)
+    at = int(0.9 * len(val))
+    val[at], val[at + 1] = val[at] * factor, val[at + 1] * factor * 0.97
+    judged = judge(tmp_path / name, {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert not judged.bells
+
+
+def test_a_validation_glitch_in_a_real_training_run_is_a_spike_not_overfitting(tmp_path):
+    """A real run of the corpus (``benchmarks/corpus.py``, regime val-glitch): two validation passes on
+    corrupted inputs near its end. The slope over the few points since validation's best is the glitch's too,
+    so it rang overfitting through the trend test before."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    import corpus
+
+    regime = next(r for r in corpus.REGIMES if r.name == "val-glitch")
+    run = corpus.train(regime, 1073, str(tmp_path / "run"), ("train/loss", "eval/loss"))
+    glitch = int(0.7 * regime.epochs)
+    assert min(run["val"][glitch : glitch + 2]) > 1.5 * max(run["val"][glitch - 3 : glitch])  # the glitch is there
+    judged = judge_folder(tmp_path / "run")
+    assert not judged.bells
+    spike = judged.first("spike")
+    assert spike is not None and f"at step {run['val_steps'][glitch]:,}" in spike.reason
 
 
 def test_one_epoch_training_bump_does_not_hide_overfitting(tmp_path):

@@ -30,6 +30,8 @@ from tui.store import Run
 
 SLOPE_POINTS = 40
 """The slope since validation's best is measured on at most this many of the latest points."""
+LASTING_POINTS = 5
+"""Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -237,6 +239,7 @@ class VerdictEngine:
             "best_index": block.best_index[at].tolist(),
             "best_step": val.steps[np.maximum(val.low_indices[chosen], 0)].tolist(),
             "mean": block.means[at].tolist(),
+            "lasting": median_rows(rows(val.values[:end], chosen, LASTING_POINTS)).tolist(),
             "rise_slope_z": rise_z.tolist(),
             "cusum": sums[at].tolist(),
             "cusum_best": levels5[at].tolist(),
@@ -274,6 +277,7 @@ class VerdictEngine:
                 best_index=-1,
                 best_step=train.step_at(index),
                 mean=nan,
+                lasting=nan,
                 rise_slope_z=nan,
                 cusum=nan,
                 cusum_best=nan,

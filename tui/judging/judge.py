@@ -19,6 +19,8 @@ from tui.judging.verdict import Verdict, fmt
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
+SPIKE_SHARE = 0.5
+"""Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
@@ -39,6 +41,9 @@ class Moment:
     """Step of validation's lowest point so far: the checkpoint to keep."""
     mean: float
     """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
+    lasting: float
+    """Validation's median of the last five points: its level with any two of them left out (the bell's level,
+    so a one- or two-point excursion that comes back is a spike, not a rise)."""
     rise_slope_z: float
     """Validation's slope since its best (points after it), in standard errors for its noise."""
     cusum: float
@@ -208,23 +213,22 @@ class Judge:
         # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
-        bar = self._bar(m, train_range)
+        trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
         # The level test measures from the higher of the lowest three-point mean and the lowest three-point
         # median: one lucky low point (heavy-tailed noise) pulls a mean down, never a median; on plain noise
         # the lowest median sits lower than the lowest mean, and the mean stands.
         floor = max(m.best, m.best_median) if math.isfinite(m.best_median) else m.best
-        level_test = m.val.level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit
-        trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
-        trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
-        accumulated = m.cusum > t.cusum_h * bar and m.val.level - m.cusum_best >= t.rise_range * val_range
-        not_falling = not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
         alarm = (
             since >= t.warn_after
-            and rise >= t.rise_range * val_range
             and train_held
-            and not_falling
-            and (level_test or trend_test or accumulated)
+            and not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
+            and self._risen(m, m.val.level, floor, unit, trend_z, val_range, train_range)
         )
+        # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
+        # latest points carry most of the rise, the bell waits for the five-point median to clear the level or
+        # the accumulated test (the slope over the few points since the best is theirs too).
+        spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
+        lasting = alarm and (not spiky or self._risen(m, m.lasting, floor, unit, math.nan, val_range, train_range))
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         if not warn:
@@ -235,6 +239,7 @@ class Judge:
         # low point pulled down), unless validation is not above that floor.
         shown = floor if m.val.level > floor else m.best
         shown_rise = m.val.level - shown
+        trend_test = trend_z >= t.rise_trend_z * self._bar(m, train_range) and shown_rise >= t.rise_trend_level * unit
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
             f"+{shown_rise / val_range:.1%} of its range, "
@@ -242,7 +247,7 @@ class Judge:
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test else ''}; "
             f"{self._train_words(m, train_range)}"
         )
-        if self._rise_streak >= t.rise_confirm and not self.overfitting:
+        if self._rise_streak >= t.rise_confirm and lasting and not self.overfitting:
             self.overfitting = True
             flags.pop(Kind.VAL_RISING, None)
             self.verdict.kind, self.verdict.reason, self.verdict.onset_step = Kind.OVERFITTING, reason, m.step
@@ -259,6 +264,20 @@ class Judge:
                 self._hold(m.best - max(sigma, t.warn_range * val_range))
                 out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
         return out
+
+    def _risen(
+        self, m: Moment, level: float, floor: float, unit: float, trend_z: float, val_range: float, train_range: float
+    ) -> bool:
+        """The bell's evidence that validation at ``level`` has risen: far above its floor for its noise, or
+        trending up since its best, or (slow rises) accumulated point by point; always by ``rise_range``."""
+        assert m.val is not None
+        t, bar, rise = self.t, self._bar(m, train_range), level - m.best
+        if not rise >= t.rise_range * val_range:
+            return False
+        level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit
+        trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
+        accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
+        return level_test or trend_test or accumulated
 
     def _bar(self, m: Moment, train_range: float) -> float:
         """How high the bell's bars stand: lower (``memorising_bar``) while training keeps falling fast since
