@@ -56,6 +56,8 @@ class Regime:
     epochs: int = 60
     freeze_first: bool = False
     first_bias: float = 0.0
+    restart_every: int = 0
+    """SGDR: the learning rate follows a cosine from ``lr`` down to 1 % of it over this many epochs, then restarts."""
     val_glitch: float = 0.0
     """Two validation passes at 70 % of the run see inputs with Gaussian noise of this deviation (a data-loader
     glitch): a two-point excursion that comes back, to be flagged as a spike and never rung as overfitting."""
@@ -121,6 +123,19 @@ REGIMES = [
         weight_decay=1e-2,
         epochs=60,
         val_glitch=1.0,
+    ),
+    # warm restarts: both curves bump up at each restart and come back down (healthy)
+    Regime("sgdr", "healthy", n_train=1200, hidden=(64,), lr=1e-2, weight_decay=1e-3, epochs=60, restart_every=10),
+    Regime(
+        "sgdr-small",
+        "healthy",
+        n_train=400,
+        n_val=100,
+        hidden=(64,),
+        lr=1e-2,
+        weight_decay=1e-3,
+        epochs=60,
+        restart_every=15,
     ),
 ]
 
@@ -262,6 +277,9 @@ def train(regime: Regime, seed: int, folder: str, style: tuple[str, str]) -> dic
         val_curve.append(val_loss)
         val_steps.append(x_step)
         lr *= regime.lr_growth
+        if regime.restart_every:
+            phase = (epoch + 1) % regime.restart_every / regime.restart_every
+            lr = regime.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * phase)))
         if not math.isfinite(val_loss) and epoch > 3:
             break
     train_writer.close()
