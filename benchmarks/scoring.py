@@ -38,6 +38,8 @@ class Scored:
     """Whether check and replay agree on the verdict, the flags and the alerts."""
     patience5: int | None = None
     gl5: int | None = None
+    v1: int | None = None
+    """Where losswatch's overfitting test before verdicts v2 alarmed (``v1_onset.py``): a calibration."""
     points: int = 0
     flags: list[str] = field(default_factory=list)
     """The flags shown beside the final verdict (the live path)."""
@@ -71,7 +73,7 @@ def prechelt_gl(val: list[float], alpha: float = 5.0) -> int | None:
 
 
 def _delays(rows: list[Scored], at: str) -> list[int]:
-    return [getattr(r, at) - r.onset if at in ("patience5", "gl5") else r.first[at] - r.onset for r in rows]
+    return [getattr(r, at) - r.onset if at in PEERS else r.first[at] - r.onset for r in rows]
 
 
 def _stats(delays: list[int]) -> dict[str, object]:
@@ -84,8 +86,12 @@ def _stats(delays: list[int]) -> dict[str, object]:
     }
 
 
+PEERS = ("patience5", "gl5", "v1")
+"""Detectors scored from the curves beside the engine's alerts (``Scored`` fields)."""
+
+
 def _when(row: Scored, detector: str) -> int | None:
-    if detector in ("patience5", "gl5"):
+    if detector in PEERS:
         return getattr(row, detector)
     return row.first.get(detector)
 
@@ -134,6 +140,7 @@ def summarize(rows: list[Scored]) -> dict[str, object]:
         "val-rising": detector_row(rows, "val-rising"),
         "keras patience=5": detector_row(rows, "patience5"),
         "prechelt GL5": detector_row(rows, "gl5"),
+        "losswatch v1": detector_row(rows, "v1"),
         "diverged runs": len(diverged),
         "diverged in time": len(div_in_time),
         "diverged late or missed": sorted(f"{r.suite}/{r.run}" for r in diverged if r not in div_in_time),
@@ -174,6 +181,7 @@ def markdown(summary: dict) -> str:
         "val-rising": "losswatch `val-rising` (early warning, no bell)",
         "keras patience=5": "Keras `EarlyStopping(patience=5)`",
         "prechelt GL5": "Prechelt GL5",
+        "losswatch v1": "losswatch before v2 (its CUSUM; issue 15: median 10 on unseen runs)",
     }
     for key, name in names.items():
         d = summary[key]

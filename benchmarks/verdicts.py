@@ -33,6 +33,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
 from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize
+from v1_onset import v1_overfitting
 
 WORK = os.path.join(HERE, "_work")
 
@@ -141,6 +142,7 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
     val = run.scalars[final.val_tag].values.tolist() if final.val_tag in run.scalars else []
     patience5 = label.get("patience5", label.get("keras_patience5", keras_patience(val)))
     gl5 = label.get("gl5", label.get("prechelt_gl5", prechelt_gl(val)))
+    v1 = v1_overfitting(val, engine.train_at_val.tolist()) if val else None
     return Scored(
         suite,
         label.get("id", name),
@@ -152,6 +154,7 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
         agree=agree,
         patience5=patience5,
         gl5=gl5,
+        v1=v1,
         points=len(val),
         flags=sorted(str(kind) for kind in final.flags),
         bells=sum(alert.kind in BELL for alert in alerts),

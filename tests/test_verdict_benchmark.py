@@ -7,7 +7,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 
+import numpy as np
 from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize
+from v1_onset import v1_overfitting
 
 
 def test_keras_patience_and_gl5_stop_where_their_definitions_say():
@@ -16,6 +18,20 @@ def test_keras_patience_and_gl5_stop_where_their_definitions_say():
     assert keras_patience(val, 10) is None
     assert prechelt_gl(val, 5.0) == 6  # 0.74 is 5.7 % above the best 0.7
     assert prechelt_gl([1.0, float("nan")]) == 1
+
+
+def test_the_v1_cusum_alarms_on_a_rise_beside_falling_training_and_never_beside_rising_training():
+    rng = np.random.default_rng(0)
+    epochs = np.arange(60, dtype=float)
+    val = (
+        0.3 + np.exp(-epochs / 5.0) + np.where(epochs > 20, 0.01 * (epochs - 20), 0.0) + 0.005 * rng.standard_normal(60)
+    )
+    falling, rising = np.exp(-epochs / 6.0).tolist(), (1.0 + 0.05 * epochs).tolist()
+    alarm = v1_overfitting(val.tolist(), falling)
+    assert alarm is not None and 21 < alarm < 35
+    assert v1_overfitting(val.tolist(), rising) is None  # rising together: not overfitting
+    flat = 0.3 + np.exp(-epochs / 5.0) + 0.005 * rng.standard_normal(60)
+    assert v1_overfitting(flat.tolist(), falling) is None
 
 
 def _rows() -> list[Scored]:
