@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import file_version_event, scalar_event, write_records
 from judging_helpers import DEEPOBS, REALNET_CURVES, deepobs, judge, judge_folder, overfitting_curves
 
 
@@ -203,3 +204,36 @@ def test_a_run_blown_up_from_its_first_step_stays_diverging_whatever_the_sign_of
     judged = judge(tmp_path / "run", {"train_loss": train, "val_loss": val})
     assert judged.verdict.kind == "diverging" and [a.kind for a in judged.bells] == ["diverging"]
     assert "unstable" not in judged.kinds()
+
+
+def _per_step_training_then_validation(folder: Path, train: list[float], val: dict[int, float]) -> Path:
+    """A training loss at every step from step 0 and validation only at the steps of ``val`` (the end of each
+    epoch): the pair judged changes at the first validation point."""
+    folder.mkdir(parents=True)
+    payloads = [file_version_event()]
+    for step, value in enumerate(train):
+        payloads.append(scalar_event("train_loss", step, value, 1000.0 + step))
+        if step in val:
+            payloads.append(scalar_event("val_loss", step, val[step], 1000.0 + step))
+    write_records(folder / "events.out.tfevents.1000.host.1.0", payloads)
+    return folder
+
+
+def test_a_nan_in_the_first_epoch_rings_once_when_validation_first_appears(tmp_path):
+    """The training curve alone rings at its NaN; the first validation point then changes the pair, which reads
+    the curves again from their start: that NaN was announced already (it rang twice before)."""
+    train = 0.3 + 2.0 * np.exp(-np.arange(300) / 40.0)
+    train[50:] = np.nan
+    folder = _per_step_training_then_validation(tmp_path / "run", train.tolist(), {100: np.nan, 200: np.nan})
+    judged = judge_folder(folder)
+    assert [(a.step, a.kind) for a in judged.bells] == [(50, "diverging")]
+    assert judged.verdict.kind == "diverging" and judged.verdict.val_tag == "val_loss"
+
+
+def test_a_blow_up_before_the_first_validation_point_rings_once(tmp_path):
+    train = 0.3 + 2.0 * np.exp(-np.arange(300) / 40.0)
+    train[30:32] *= 100.0  # two exploded steps, then back
+    val = {step: 0.5 + 2.0 * np.exp(-step / 40.0) for step in range(100, 300, 10)}
+    judged = judge_folder(_per_step_training_then_validation(tmp_path / "run", train.tolist(), val))
+    assert [a.kind for a in judged.bells] == ["diverging"]
+    assert judged.verdict.kind == "learning"

@@ -103,6 +103,12 @@ class VerdictEngine:
         self._restarts_seen = 0
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
+        self._said: set[str] = set()
+        """Alert kinds raised so far, under any pair."""
+        self._reread_until = -1
+        self._said_before: set[str] = set()
+        """When the pair changed: its first step, and the kinds raised before; the new pair reads its curves
+        from their start, and those kinds before that step were announced already."""
         self.verdict = Verdict()
         self._reset(Pair())
 
@@ -145,13 +151,19 @@ class VerdictEngine:
         raised: list[Raised] = []
         # The pair a live reader had at each step: a curve that starts later (the first validation point
         # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
-        for k, (_begins, pair) in enumerate(self._schedule):
+        for k, (begins, pair) in enumerate(self._schedule):
             ends = self._schedule[k + 1][0] if k + 1 < len(self._schedule) else None
             if ends is not None and ends <= self._reached:
                 continue  # a segment already judged
             if pair != self.pair:
                 self._reset(pair)
-            raised += self._consume(run, ends)
+                self._reread_until, self._said_before = begins, set(self._said)
+            found = self._consume(run, ends)
+            # The new pair reads its curves from their start; what the earlier pair already announced there
+            # (a blow-up in the first epoch, before the first validation point) is not announced again.
+            found = [r for r in found if not (r[0] < self._reread_until and r[1] in self._said_before)]
+            self._said.update(r[1] for r in found)
+            raised += found
             if ends is None:
                 break
             self._reached = ends
