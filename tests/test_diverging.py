@@ -12,6 +12,8 @@ import pytest
 from conftest import file_version_event, scalar_event, write_records
 from judging_helpers import DEEPOBS, REALNET_CURVES, deepobs, judge, judge_folder, overfitting_curves
 
+from tui.judging.verdict import fmt
+
 
 def test_nan_rings_diverging_at_once(tmp_path):
     train, val = overfitting_curves(n=30)
@@ -72,19 +74,59 @@ def test_one_validation_spike_is_a_spike_not_divergence(tmp_path):
     assert f"{val[25]:.4g}" in spike.reason
 
 
+def _with_excursion(val: list[float] | np.ndarray, at: float, factor: float) -> list[float]:
+    """Validation with two points well above their level at ``at`` of the run (a bad evaluation pass, twice)."""
+    out = np.array(val, dtype=float)
+    k = int(at * len(out))
+    out[k] += (factor - 1.0) * abs(out[k])
+    out[k + 1] += (factor - 1.0) * 0.97 * abs(out[k + 1])
+    return out.tolist()
+
+
 @pytest.mark.parametrize(
     ("name", "factor"),
     [("cnn-const-bigval-s2", 1.6), ("lstm-cosine-s2", 1.15), ("resnet-spiky-s0", 1.3), ("vae-cosine-s1", 1.15)],
 )
 def test_a_two_point_validation_excursion_on_a_real_healthy_run_rings_no_bell(tmp_path, name, factor):
-    """Two validation points well above the level (a bad evaluation pass, twice), then back: the three-point
-    median stands high at two judgements in a row, which confirmed overfitting on each of these real runs."""
+    """The three-point median stands high at two judgements in a row: it confirmed overfitting on each of these."""
     curves = REALNET_CURVES[name]
-    train, val = curves["train_loss"].astype(float), curves["val_loss"].astype(float)
-    at = int(0.9 * len(val))
-    val[at], val[at + 1] = val[at] * factor, val[at + 1] * factor * 0.97
-    judged = judge(tmp_path / name, {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    val = _with_excursion(curves["val_loss"], 0.9, factor)
+    judged = judge(tmp_path / name, {"train_loss": curves["train_loss"].astype(float).tolist(), "val_loss": val})
     assert not judged.bells
+
+
+@pytest.mark.parametrize(
+    ("name", "at", "factor"),  # each rang overfitting before two-point excursions had to stand on five points
+    [
+        ("tolstoi_char_rnn-mom-lr3.98e+00-s42", 0.9, 1.3),
+        ("tolstoi_char_rnn-mom-lr3.98e+00-s42", 0.9, 1.6),
+        ("cifar10_3c3d-sgd-lr6.31e-02-s44", 0.75, 1.3),
+        ("cifar10_3c3d-sgd-lr6.31e-02-s44", 0.9, 1.6),
+        ("quadratic_deep-adam-lr6.31e-01-s42", 0.75, 1.6),
+        # validation drifts up slowly with training; training had held only beside the excursion's larger rise
+        ("quadratic_deep-adam-lr2.51e+00-s42", 0.75, 1.3),
+        ("quadratic_deep-adam-lr2.51e+00-s42", 0.9, 1.6),
+    ],
+)
+def test_a_two_point_validation_excursion_on_a_healthy_deepobs_run_rings_no_bell(tmp_path, name, at, factor):
+    run = DEEPOBS[name]
+    judged = judge(tmp_path / "run", {"train_loss": run["train"], "val_loss": _with_excursion(run["val"], at, factor)})
+    assert not judged.bells
+
+
+def test_an_excursion_on_a_real_rise_rings_only_where_the_rise_stands_without_it(tmp_path):
+    """Two high points on a real rise: the bell waits for the judgement whose five-point median stands (the second
+    of them is the first alarm of two), and its reason gives that level, not the excursion's, and no trend (the
+    slope since the best is the excursion's too)."""
+    train, val = overfitting_curves(seed=1, climb=0.004)
+    plain = judge(tmp_path / "plain", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.step, a.kind) for a in plain.bells] == [(35, "overfitting")]
+    val[32], val[33] = val[32] * 1.3, val[33] * 1.3 * 0.97
+    judged = judge(tmp_path / "excursion", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    bell = judged.bells[0]
+    assert [(a.step, a.kind) for a in judged.bells] == [(34, "overfitting")]
+    assert f"→ {fmt(float(np.median(val[30:35])))} since its best" in bell.reason
+    assert "standard errors" not in bell.reason
 
 
 def test_a_validation_glitch_in_a_real_training_run_is_a_spike_not_overfitting(tmp_path):

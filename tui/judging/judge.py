@@ -225,29 +225,42 @@ class Judge:
             and self._risen(m, m.val.level, floor, unit, trend_z, val_range, train_range)
         )
         # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
-        # latest points carry most of the rise, the bell waits for the five-point median to clear the level or
-        # the accumulated test (the slope over the few points since the best is theirs too).
+        # latest points carry most of the rise, the judgement that would confirm the bell needs the evidence to
+        # stand on the five-point median, by the level or the accumulated test (the slope over the few points
+        # since the best is theirs too), training held beside that smaller rise.
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
-        lasting = alarm and (not spiky or self._risen(m, m.lasting, floor, unit, math.nan, val_range, train_range))
+        lasting = alarm and (
+            not spiky
+            or (
+                self._train_held(m, train_range, (m.lasting - m.best) / val_range)
+                and self._risen(m, m.lasting, floor, unit, math.nan, val_range, train_range)
+            )
+        )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
+        ringing = self._rise_streak >= t.rise_confirm and lasting  # confirmed, and standing at the latest
         if not warn:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
             return out  # nothing to say (most judgements of a long run: the reason is not even worded)
         # The rise shown is measured from the floor the level test stands on (not from a best mean one lucky
-        # low point pulled down), unless validation is not above that floor.
-        shown = floor if m.val.level > floor else m.best
-        shown_rise = m.val.level - shown
-        trend_test = trend_z >= t.rise_trend_z * self._bar(m, train_range) and shown_rise >= t.rise_trend_level * unit
+        # low point pulled down), unless validation is not above that floor; to the level the bell stands on.
+        level = m.lasting if spiky and (ringing or self.overfitting) else m.val.level
+        shown = floor if level > floor else m.best
+        shown_rise = level - shown
+        trend_test = (
+            not spiky
+            and trend_z >= t.rise_trend_z * self._bar(m, train_range)
+            and level - m.best >= t.rise_trend_level * unit
+        )
         reason = (
-            f"{self.pair.val} {fmt(shown)} → {fmt(m.val.level)} since its best at step {m.best_step:,}: "
+            f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"+{shown_rise / val_range:.1%} of its range, "
             f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if unit > 0 else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test else ''}; "
             f"{self._train_words(m, train_range)}"
         )
-        if self._rise_streak >= t.rise_confirm and lasting and not self.overfitting:
+        if ringing and not self.overfitting:
             self.overfitting = True
             flags.pop(Kind.VAL_RISING, None)
             self.verdict.kind, self.verdict.reason, self.verdict.onset_step = Kind.OVERFITTING, reason, m.step
