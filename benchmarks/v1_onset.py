@@ -7,7 +7,9 @@ the same curves as the engine, it says how hard these suites are next to those r
 It is Page's CUSUM on validation above its best five-point mean: each point adds its excess in noise deviations
 (robust second differences over the last 24 points, corrected for noise that wanders), clipped to ±3, minus
 2; the alarm is the sum above 5 (7.5 while training is flat, none while it rises) with the median since the best
-1 % above it. Re-written from that commit's ``tui/onset.py`` and ``tui/trends.py`` for the benchmark only.
+1 % above it. Re-written from that commit's ``tui/onset.py`` and ``tui/trends.py`` for the benchmark only;
+one difference: the training direction is read on its values at the last 8 validation points (the median of
+each epoch's batches for a per-batch curve), where v1 read every training point since then.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ def _lag1(values: np.ndarray) -> float:
     return min(max(float(np.sum(residuals[1:] * residuals[:-1]) / energy), 0.0), 0.7) if energy > 0 else 0.0
 
 
-def _noise(values: np.ndarray) -> float:
+def _noise(values: np.ndarray, wandering: bool = True) -> float:
     x = values[np.isfinite(values)]
     if x.size < 3:
         return 0.0
     spread = 1.4826 * float(np.median(np.abs(x[2:] - 2.0 * x[1:-1] + x[:-2])))
-    if x.size < 5:
+    if not wandering or x.size < 5:
         return spread / math.sqrt(6.0)
     rho = _lag1(x)
     return spread / math.sqrt(6.0 - 8.0 * rho + 2.0 * rho * rho)
@@ -47,7 +49,7 @@ def _direction(values: np.ndarray) -> str:
     sxx = float(np.sum((t - t.mean()) ** 2))
     slope = float(np.sum((t - t.mean()) * (y - y.mean())) / sxx)
     residuals = y - (y.mean() + slope * (t - t.mean()))
-    sigma = max(math.sqrt(float(np.sum(residuals**2)) / max(y.size - 2, 1)), _noise(y))
+    sigma = max(math.sqrt(float(np.sum(residuals**2)) / max(y.size - 2, 1)), _noise(y, wandering=False))
     stderr = sigma / math.sqrt(sxx)
     change = slope * (y.size - 1) / (float(np.median(np.abs(y))) or 1.0)
     if slope + DIRECTION_Z * stderr < 0 and change <= -FLAT_TOLERANCE:
