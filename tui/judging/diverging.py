@@ -56,6 +56,9 @@ class Spike:
     height: float
 
 
+RERING_NOISE = 2.0
+"""A later blow-up rings again only if the curve got lower by this many of its noise deviations (as it was
+learning), or by ``flat_range`` of its progress if more: a noisy curve sets new lows by chance."""
 SPIKE_SHOWN = 10
 """Judgements the spike flag stays beside the verdict after the spike came back."""
 LEVEL_POINTS = 5
@@ -187,9 +190,10 @@ class Divergence:
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
         """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if the
-        run learned in between: the curve blowing up now (``tag``) got lower, by ``flat_range`` of its progress
-        from its start, than it was when the bell last rang (whichever curve rang it). A run that keeps blowing
-        up without learning is told once, and its verdict says the rest."""
+        run learned in between: the curve blowing up now (``tag``) got lower than it was when the bell last rang
+        (whichever curve rang it), by ``flat_range`` of its progress from its start or ``RERING_NOISE`` of its noise
+        as it was learning, whichever is more. A run that keeps blowing up without learning is told once, and its
+        verdict says the rest."""
         self.verdict.kind, self.verdict.reason = Kind.DIVERGING, reason
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
@@ -202,7 +206,8 @@ class Divergence:
             # depend on which file was read first (a curve behind the other when the bell rang).
             before, now = track.low_at(self._rung_step), track.low_at(step)
             margin = self.thresholds.flat_range * (track.first - before) if math.isfinite(track.first - before) else 0.0
-            if not now < before - max(margin, 0.0):
+            noisy = RERING_NOISE * track.noise_at_low(self._rung_step, self.thresholds.noise_window)
+            if not now < before - max(margin, noisy if math.isfinite(noisy) else 0.0, 0.0):
                 return []
         self._rung_step = step
         return [(step, Kind.DIVERGING, tag, reason)]

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from tui.judging.smoothing import OnlineSmoother
-from tui.judging.windows import trailing_mean3, trailing_median3
+from tui.judging.windows import noise, rows, trailing_mean3, trailing_median3
 
 
 class Track:
@@ -48,6 +48,13 @@ class Track:
         end = int(np.searchsorted(self.steps[: self.count], step, side="right"))
         index = int(self.low_indices[end - 1]) if end else -1
         return float(self.values[index]) if index >= 0 else math.inf
+
+    def noise_at_low(self, step: int, width: int) -> float:
+        """Robust noise of the ``width`` points that led to the lowest point as it stood at ``step`` (the curve as
+        it was learning, not blown up); NaN before any."""
+        end = int(np.searchsorted(self.steps[: self.count], step, side="right"))
+        index = int(self.low_indices[end - 1]) if end else -1
+        return float(noise(rows(self.values, np.array([index]), width))[0]) if index >= 0 else math.nan
 
     @property
     def range(self) -> float:
