@@ -12,7 +12,10 @@ import pytest
 from conftest import file_version_event, scalar_event, write_records
 from judging_helpers import DEEPOBS, REALNET_CURVES, deepobs, judge, judge_folder, overfitting_curves
 
+from tui.judging.kinds import BELL
+from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import fmt
+from tui.live.monitor import Monitor
 
 
 def test_nan_rings_diverging_at_once(tmp_path):
@@ -287,3 +290,40 @@ def test_a_blow_up_before_the_first_validation_point_rings_once(tmp_path):
     judged = judge_folder(_per_step_training_then_validation(tmp_path / "run", train.tolist(), val))
     assert [a.kind for a in judged.bells] == ["diverging"]
     assert judged.verdict.kind == "learning"
+
+
+def test_a_training_file_read_ahead_of_validation_rings_each_blow_up_once(tmp_path):
+    """Training and validation in two files of one run; the monitor reads the training file up to step 199
+    before the validation file (from step 100) is there. The pair judged with validation then reads the curves
+    from their start: the blow-up at step 150, rung by the training curve alone, rang a second time."""
+    train = 0.3 + 2.0 * np.exp(-np.arange(300) / 40.0)
+    train[30:32] *= 100.0
+    train[150:153] = 50.0
+    val = {step: 0.5 + 2.0 * np.exp(-step / 40.0) for step in range(100, 300, 10)}
+    folder = tmp_path / "run"
+    folder.mkdir()
+    train_file, val_file = folder / "events.out.tfevents.1000.host.1.0", folder / "events.out.tfevents.1001.host.2.0"
+
+    def write(path: Path, tag: str, points: dict[int, float], mode: str) -> None:
+        head = [file_version_event()] if mode == "wb" else []
+        write_records(path, head + [scalar_event(tag, s, v, 1000.0 + s) for s, v in points.items()], mode)
+
+    monitor = Monitor(str(folder), Thresholds())
+    write(train_file, "train_loss", {s: train[s] for s in range(200)}, "wb")
+    monitor.refresh()
+    write(val_file, "val_loss", {s: v for s, v in val.items() if s < 200}, "wb")
+    monitor.refresh()
+    write(train_file, "train_loss", {s: train[s] for s in range(200, 300)}, "ab")
+    write(val_file, "val_loss", {s: v for s, v in val.items() if s >= 200}, "ab")
+    monitor.refresh()
+    assert [a.kind for a in monitor.alerts if a.kind in BELL] == ["diverging", "diverging"]
+
+
+def test_a_glitch_the_training_curve_alone_let_pass_does_not_ring_when_validation_appears(tmp_path):
+    """One exploded step of a per-step training curve is a glitch (single batches swing); judged with validation
+    from step 100 on, one exploded point of a per-epoch curve rings: read again from the start, it rang late."""
+    train = 0.3 + 2.0 * np.exp(-np.arange(150) / 40.0)
+    train[80] *= 100.0
+    val = {step: 0.5 + 2.0 * np.exp(-step / 40.0) for step in range(100, 150, 10)}
+    judged = judge_folder(_per_step_training_then_validation(tmp_path / "run", train.tolist(), val))
+    assert not judged.bells

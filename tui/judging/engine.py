@@ -103,12 +103,10 @@ class VerdictEngine:
         self._restarts_seen = 0
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
-        self._said: set[str] = set()
-        """Alert kinds raised so far, under any pair."""
         self._reread_until = -1
-        self._said_before: set[str] = set()
-        """When the pair changed: its first step, and the kinds raised before; the new pair reads its curves
-        from their start, and those kinds before that step were announced already."""
+        """When the pair changed: the step up to which the earlier pair had judged the run (at least the new
+        pair's first step). The new pair reads its curves from their start; what it finds before that step was
+        judged already, and is not announced (again, or late)."""
         self.verdict = Verdict()
         self._reset(Pair())
 
@@ -145,7 +143,7 @@ class VerdictEngine:
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
         if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
             self._reset(self.pair)
-            self._reached = -1
+            self._reached = self._reread_until = -1
             self.update(run, silent=True)
             return []
         raised: list[Raised] = []
@@ -156,20 +154,24 @@ class VerdictEngine:
             if ends is not None and ends <= self._reached:
                 continue  # a segment already judged
             if pair != self.pair:
+                judged_until = self._judged_until()
                 self._reset(pair)
-                self._reread_until, self._said_before = begins, set(self._said)
+                self._reread_until = max(begins, judged_until + 1)
             found = self._consume(run, ends)
-            # The new pair reads its curves from their start; what the earlier pair already announced there
-            # (a blow-up in the first epoch, before the first validation point) is not announced again.
-            found = [r for r in found if not (r[0] < self._reread_until and r[1] in self._said_before)]
-            self._said.update(r[1] for r in found)
-            raised += found
+            # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
+            # the first epoch, before the first validation point) is not announced again, nor late.
+            raised += [r for r in found if r[0] >= self._reread_until]
             if ends is None:
                 break
             self._reached = ends
         raised += self._layers(run)
         self._refresh_numbers(run)
         return [] if silent else [self._alert(*r) for r in raised]
+
+    def _judged_until(self) -> int:
+        """The last step of the paired curves consumed so far (-1: none): a curve may be read ahead of the other."""
+        last = [int(track.steps[track.count - 1]) for track in (self.train, self.val) if track.count]
+        return max(last, default=-1)
 
     def _consume(self, run: Run, before: int | None) -> list[Raised]:
         """Judge the paired curves' new points (those at steps below ``before``, if given), in step order."""
