@@ -300,7 +300,23 @@ def test_a_training_file_read_ahead_of_validation_rings_each_blow_up_once(tmp_pa
     train[30:32] *= 100.0
     train[150:153] = 50.0
     val = {step: 0.5 + 2.0 * np.exp(-step / 40.0) for step in range(100, 300, 10)}
-    folder = tmp_path / "run"
+    monitor = _read_training_first(tmp_path / "run", train, val)
+    assert [a.kind for a in monitor.alerts if a.kind in BELL] == ["diverging", "diverging"]
+
+
+def test_validation_news_in_the_stretch_the_training_file_was_read_ahead_still_rings(tmp_path):
+    """What only validation shows (a NaN at step 150) is new to the pair judged with it, though training had been
+    read past that step: it rings."""
+    train = 0.3 + 2.0 * np.exp(-np.arange(300) / 40.0)
+    val = {step: 0.5 + 2.0 * np.exp(-step / 40.0) for step in range(100, 300, 10)}
+    val[150] = np.nan
+    monitor = _read_training_first(tmp_path / "run", train, val)
+    assert [(a.step, a.kind, a.tag) for a in monitor.alerts if a.kind in BELL] == [(150, "diverging", "val_loss")]
+
+
+def _read_training_first(folder: Path, train: np.ndarray, val: dict[int, float]) -> Monitor:
+    """Training and validation in two files of one run, the monitor reading the training file up to step 199
+    before the validation file (from step 100) is there; then the rest of both."""
     folder.mkdir()
     train_file, val_file = folder / "events.out.tfevents.1000.host.1.0", folder / "events.out.tfevents.1001.host.2.0"
 
@@ -309,14 +325,14 @@ def test_a_training_file_read_ahead_of_validation_rings_each_blow_up_once(tmp_pa
         write_records(path, head + [scalar_event(tag, s, v, 1000.0 + s) for s, v in points.items()], mode)
 
     monitor = Monitor(str(folder), Thresholds())
-    write(train_file, "train_loss", {s: train[s] for s in range(200)}, "wb")
+    write(train_file, "train_loss", {s: float(train[s]) for s in range(200)}, "wb")
     monitor.refresh()
     write(val_file, "val_loss", {s: v for s, v in val.items() if s < 200}, "wb")
     monitor.refresh()
-    write(train_file, "train_loss", {s: train[s] for s in range(200, 300)}, "ab")
+    write(train_file, "train_loss", {s: float(train[s]) for s in range(200, len(train))}, "ab")
     write(val_file, "val_loss", {s: v for s, v in val.items() if s >= 200}, "ab")
     monitor.refresh()
-    assert [a.kind for a in monitor.alerts if a.kind in BELL] == ["diverging", "diverging"]
+    return monitor
 
 
 def test_a_glitch_the_training_curve_alone_let_pass_does_not_ring_when_validation_appears(tmp_path):

@@ -103,10 +103,10 @@ class VerdictEngine:
         self._restarts_seen = 0
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
-        self._reread_until = -1
-        """When the pair changed: the step up to which the earlier pair had judged the run (at least the new
-        pair's first step). The new pair reads its curves from their start; what it finds before that step was
-        judged already, and is not announced (again, or late)."""
+        self._reread: tuple[int, dict[str, int]] = (-1, {})
+        """When the pair changed: the new pair's first step, and the last step of each curve the earlier pair had
+        judged. The new pair reads its curves from their start; what it finds before its first step, or on a
+        curve the earlier pair had judged that far, was judged already and is not announced (again, or late)."""
         self.verdict = Verdict()
         self._reset(Pair())
 
@@ -143,7 +143,7 @@ class VerdictEngine:
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
         if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
             self._reset(self.pair)
-            self._reached = self._reread_until = -1
+            self._reached, self._reread = -1, (-1, {})
             self.update(run, silent=True)
             return []
         raised: list[Raised] = []
@@ -154,13 +154,12 @@ class VerdictEngine:
             if ends is not None and ends <= self._reached:
                 continue  # a segment already judged
             if pair != self.pair:
-                judged_until = self._judged_until()
+                judged = self._judged_steps()
                 self._reset(pair)
-                self._reread_until = max(begins, judged_until + 1)
-            found = self._consume(run, ends)
+                self._reread = (begins, judged)
             # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
             # the first epoch, before the first validation point) is not announced again, nor late.
-            raised += [r for r in found if r[0] >= self._reread_until]
+            raised += [r for r in self._consume(run, ends) if not self._judged_already(r)]
             if ends is None:
                 break
             self._reached = ends
@@ -168,10 +167,15 @@ class VerdictEngine:
         self._refresh_numbers(run)
         return [] if silent else [self._alert(*r) for r in raised]
 
-    def _judged_until(self) -> int:
-        """The last step of the paired curves consumed so far (-1: none): a curve may be read ahead of the other."""
-        last = [int(track.steps[track.count - 1]) for track in (self.train, self.val) if track.count]
-        return max(last, default=-1)
+    def _judged_steps(self) -> dict[str, int]:
+        """The last step of each paired curve consumed so far (one may have been read ahead of the other)."""
+        tracks = ((self.pair.train, self.train), (self.pair.val, self.val))
+        return {tag: int(track.steps[track.count - 1]) for tag, track in tracks if tag and track.count}
+
+    def _judged_already(self, raised: Raised) -> bool:
+        """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve."""
+        begins, judged = self._reread
+        return raised[0] < begins or raised[0] <= judged.get(raised[2], -1)
 
     def _consume(self, run: Run, before: int | None) -> list[Raised]:
         """Judge the paired curves' new points (those at steps below ``before``, if given), in step order."""
