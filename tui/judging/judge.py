@@ -214,6 +214,7 @@ class Judge:
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
+        bar = self._bar(m, train_range)
         # The level test measures from the higher of the lowest three-point mean and the lowest three-point
         # median: one lucky low point (heavy-tailed noise) pulls a mean down, never a median; on plain noise
         # the lowest median sits lower than the lowest mean, and the mean stands.
@@ -222,7 +223,7 @@ class Judge:
             since >= t.warn_after
             and train_held
             and not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
-            and self._risen(m, m.val.level, floor, unit, trend_z, val_range, train_range)
+            and self._risen(m, m.val.level, floor, unit, trend_z, val_range, bar)
         )
         # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
         # latest points carry most of the rise, the judgement that would confirm the bell needs the evidence to
@@ -233,7 +234,7 @@ class Judge:
             not spiky
             or (
                 self._train_held(m, train_range, (m.lasting - m.best) / val_range)
-                and self._risen(m, m.lasting, floor, unit, math.nan, val_range, train_range)
+                and self._risen(m, m.lasting, floor, unit, math.nan, val_range, bar)
             )
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
@@ -248,11 +249,7 @@ class Judge:
         level = m.lasting if spiky and (ringing or self.overfitting) else m.val.level
         shown = floor if level > floor else m.best
         shown_rise = level - shown
-        trend_test = (
-            not spiky
-            and trend_z >= t.rise_trend_z * self._bar(m, train_range)
-            and level - m.best >= t.rise_trend_level * unit
-        )
+        trend_test = not spiky and trend_z >= t.rise_trend_z * bar and level - m.best >= t.rise_trend_level * unit
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"+{shown_rise / val_range:.1%} of its range, "
@@ -279,12 +276,13 @@ class Judge:
         return out
 
     def _risen(
-        self, m: Moment, level: float, floor: float, unit: float, trend_z: float, val_range: float, train_range: float
+        self, m: Moment, level: float, floor: float, unit: float, trend_z: float, val_range: float, bar: float
     ) -> bool:
         """The bell's evidence that validation at ``level`` has risen: far above its floor for its noise, or
-        trending up since its best, or (slow rises) accumulated point by point; always by ``rise_range``."""
+        trending up since its best, or (slow rises) accumulated point by point, against bars at ``bar`` of
+        themselves (``_bar``); always by ``rise_range``."""
         assert m.val is not None
-        t, bar, rise = self.t, self._bar(m, train_range), level - m.best
+        t, rise = self.t, level - m.best
         if not rise >= t.rise_range * val_range:
             return False
         level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit

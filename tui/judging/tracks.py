@@ -43,17 +43,20 @@ class Track:
     def __len__(self) -> int:
         return self.count
 
+    def _low_index_at(self, step: int) -> int:
+        """Index of the lowest finite point among those consumed up to ``step`` (-1 before the first finite one)."""
+        end = int(np.searchsorted(self.steps[: self.count], step, side="right"))
+        return int(self.low_indices[end - 1]) if end else -1
+
     def low_at(self, step: int) -> float:
         """Lowest finite value among the points consumed up to ``step`` (inf before the first finite one)."""
-        end = int(np.searchsorted(self.steps[: self.count], step, side="right"))
-        index = int(self.low_indices[end - 1]) if end else -1
+        index = self._low_index_at(step)
         return float(self.values[index]) if index >= 0 else math.inf
 
     def noise_at_low(self, step: int, width: int) -> float:
         """Robust noise of the ``width`` points that led to the lowest point as it stood at ``step`` (the curve as
         it was learning, not blown up); NaN before any."""
-        end = int(np.searchsorted(self.steps[: self.count], step, side="right"))
-        index = int(self.low_indices[end - 1]) if end else -1
+        index = self._low_index_at(step)
         return float(noise(rows(self.values, np.array([index]), width))[0]) if index >= 0 else math.nan
 
     @property
