@@ -125,9 +125,42 @@ def test_a_two_point_validation_excursion_on_a_healthy_deepobs_run_rings_no_bell
     assert not judged.bells
 
 
+def _with_level_jump(val: list[float], at: float, width: int, factor: float = 1.3) -> tuple[int, list[float]]:
+    """Validation ``factor`` times higher for ``width`` points from ``at`` of the run (a jump; back after it)."""
+    out = np.array(val, dtype=float)
+    k = int(at * len(out))
+    out[k : k + width] += (factor - 1.0) * np.abs(out[k : k + width])
+    return k, out.tolist()
+
+
+@pytest.mark.parametrize("width", [3, 4])
+@pytest.mark.parametrize(
+    "name",  # each rang overfitting on both widths before a jump had to stand
+    ["tolstoi_char_rnn-mom-lr3.98e+00-s42", "quadratic_deep-adam-lr2.51e+00-s42", "quadratic_deep-adam-lr6.31e-01-s42"],
+)
+def test_a_three_or_four_epoch_validation_jump_that_comes_back_rings_no_bell(tmp_path, name, width):
+    """A few bad evaluations in a row (batch-norm statistics spoiled for some epochs) on a calm healthy curve:
+    one step of a spike's size carries the rise. It warns (val-rising), it does not ring."""
+    run = DEEPOBS[name]
+    _, val = _with_level_jump(run["val"], 0.75, width)
+    judged = judge(tmp_path / "run", {"train_loss": run["train"], "val_loss": val})
+    assert not judged.bells
+    assert judged.first("val-rising") is not None
+
+
+def test_a_jump_that_stands_rings_once_it_stood_six_points(tmp_path):
+    """The same jump kept to the end of the run, training still falling: the bell rings at the sixth point of the
+    new level (the jump is no longer among the latest five), not before."""
+    run = DEEPOBS["quadratic_deep-adam-lr6.31e-01-s42"]
+    k, val = _with_level_jump(run["val"], 0.75, len(run["val"]))
+    judged = judge(tmp_path / "run", {"train_loss": run["train"], "val_loss": val})
+    assert [(a.step, a.kind) for a in judged.bells] == [(k + 5, "overfitting")]
+
+
 def test_an_excursion_on_a_real_rise_rings_only_where_the_rise_stands_without_it(tmp_path):
-    """Two high points on a real rise: the bell waits for the judgement whose five-point median stands (the second
-    of them is the first alarm of two), and its reason gives that level, not the excursion's, and no trend (the
+    """Two high points on a real rise: the bell rings where it rings without them (while the latest three points'
+    median stands on their jump it waits; before jumps had to stand it rang a point early, on the five-point
+    median the excursion lifted), and its reason gives a level the excursion does not hold, and no trend (the
     slope since the best is the excursion's too)."""
     train, val = overfitting_curves(seed=1, climb=0.004)
     plain = judge(tmp_path / "plain", {"train_loss": train.tolist(), "val_loss": val.tolist()})
@@ -135,8 +168,9 @@ def test_an_excursion_on_a_real_rise_rings_only_where_the_rise_stands_without_it
     val[32], val[33] = val[32] * 1.3, val[33] * 1.3 * 0.97
     judged = judge(tmp_path / "excursion", {"train_loss": train.tolist(), "val_loss": val.tolist()})
     bell = judged.bells[0]
-    assert [(a.step, a.kind) for a in judged.bells] == [(34, "overfitting")]
-    assert f"→ {fmt(float(np.median(val[30:35])))} since its best" in bell.reason
+    assert [(a.step, a.kind) for a in judged.bells] == [(35, "overfitting")]
+    assert f"→ {fmt(float(np.median(val[33:36])))} since its best" in bell.reason
+    assert float(np.median(val[33:36])) < min(val[32], val[33]) / 1.2
     assert "standard errors" not in bell.reason
 
 

@@ -323,7 +323,7 @@ def test_noise_that_wanders_on_a_long_plateau_does_not_ring(tmp_path, monkeypatc
 
 
 def test_the_best_levels_allowance_grows_with_the_curve_and_with_noise_that_wanders():
-    from tui.judging.judge import best_bias_excess
+    from tui.judging.chance import best_bias_excess
 
     assert best_bias_excess(40, 0.0) == best_bias_excess(80, 0.0) == 0.0  # rise_z alone, up to 80 points
     assert 0.0 < best_bias_excess(160, 0.0) < best_bias_excess(160, 0.5)

@@ -32,6 +32,9 @@ SLOPE_POINTS = 40
 """The slope since validation's best is measured on at most this many of the latest points."""
 LASTING_POINTS = 5
 """Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
+JUMP_POINTS = 5
+"""Validation's latest points searched for a jump (``_jumps``): the bell waits until a jump has left them (its level
+stood six points; a four-epoch excursion is back by then)."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -248,6 +251,7 @@ class VerdictEngine:
         train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
         train_at_best[best_indices < 0] = np.nan
         at = chosen - start
+        jumps, jump_bases = _jumps(val.values[:end], chosen)
         columns = {  # Moment's fields, one list per field: no NumPy scalar per number
             "index": chosen.tolist(),
             "step": val.steps[chosen].tolist(),
@@ -259,6 +263,8 @@ class VerdictEngine:
             "mean": block.means[at].tolist(),
             "lasting": median_rows(rows(val.values[:end], chosen, LASTING_POINTS)).tolist(),
             "rise_slope_z": rise_z.tolist(),
+            "jump": jumps.tolist(),
+            "jump_base": jump_bases.tolist(),
             "cusum": sums[at].tolist(),
             "cusum_best": levels5[at].tolist(),
             "best_median": block.median_low[at].tolist(),
@@ -297,6 +303,8 @@ class VerdictEngine:
                 mean=nan,
                 lasting=nan,
                 rise_slope_z=nan,
+                jump=nan,
+                jump_base=nan,
                 cusum=nan,
                 cusum_best=nan,
                 best_median=nan,
@@ -440,6 +448,19 @@ def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern
 def _upto(steps: np.ndarray, before: int | None) -> int:
     """How many points come before step ``before`` (all of them without a limit)."""
     return len(steps) if before is None else int(np.searchsorted(steps, before, side="left"))
+
+
+def _jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each end, the largest rise of one of its ``JUMP_POINTS`` latest points above the higher of the two
+    before it (a step up, not the way back from a low point; -inf when none is finite), and that higher point."""
+    window = rows(values, ends, JUMP_POINTS + 2)
+    before = np.fmax(window[:, 1:-1], window[:, :-2])
+    with np.errstate(invalid="ignore"):
+        steps = window[:, 2:] - before
+    steps = np.where(np.isfinite(steps), steps, -np.inf)
+    largest = steps.argmax(axis=1)
+    picked = np.arange(len(ends))
+    return steps[picked, largest], before[picked, largest]
 
 
 def _means3(values: np.ndarray, start: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, regressed, still_out
 from tui.judging.features import Row, direction, trend_width
 from tui.judging.kinds import Kind
@@ -46,6 +47,10 @@ class Moment:
     so a one- or two-point excursion that comes back is a spike, not a rise)."""
     rise_slope_z: float
     """Validation's slope since its best (points after it), in standard errors for its noise."""
+    jump: float
+    """Validation's largest step up among its five latest points (each above the higher of the two before it)..."""
+    jump_base: float
+    """...and the higher of the two points before that step: the level it jumped from."""
     cusum: float
     """Accumulated evidence of a rise above the best five-point level: the higher of the lowest five-point mean
     and the lowest five-point median (``cusum.Cusum``)."""
@@ -64,32 +69,6 @@ class Moment:
     val_acc: float
     lr: tuple[float, float] | None
     """(learning rate now, largest so far) when the run logs one."""
-
-
-BEST_POINTS = 3
-"""Consecutive points whose mean is validation's best level (``Moment.best``)."""
-BIAS_REFERENCE = 80
-"""Curve length for which ``rise_z`` alone pays for how low the best of many means sits by chance."""
-
-
-def best_bias_excess(count: int, rho: float) -> float:
-    """How much lower, in noise deviations, the best three-point mean of ``count`` points sits by chance
-    than on 80 points of white noise: more means, or means that stray further because the noise wanders
-    (lag-1 autocorrelation ``rho``), sit lower, and a rise measured from them must clear more."""
-    if not (count > BEST_POINTS and math.isfinite(rho)):
-        return 0.0
-    spread = math.sqrt((BEST_POINTS + 2.0 * (2.0 * rho + rho * rho)) / BEST_POINTS)  # of a 3-point mean vs white
-
-    def bias(points: float) -> float:
-        return math.sqrt(2.0 * math.log(max(points / BEST_POINTS, 1.0)) / BEST_POINTS)
-
-    return max(0.0, spread * bias(count) - bias(BIAS_REFERENCE))
-
-
-def wander_factor(rho: float) -> float:
-    """How many times wider a slope's standard error is under lag-1 autocorrelation ``rho`` than on white noise
-    (``sqrt((1 + rho) / (1 - rho))``: noise that wanders holds fewer independent points)."""
-    return math.sqrt((1.0 + rho) / (1.0 - rho)) if math.isfinite(rho) and 0.0 < rho < 1.0 else 1.0
 
 
 def _finite(*values: float) -> bool:
@@ -230,11 +209,22 @@ class Judge:
         # stand on the five-point median, by the level or the accumulated test (the slope over the few points
         # since the best is theirs too), training held beside that smaller rise.
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
-        lasting = alarm and (
-            not spiky
-            or (
-                self._train_held(m, train_range, (m.lasting - m.best) / val_range)
-                and self._risen(m, m.lasting, floor, unit, math.nan, val_range, bar)
+        # A rise carried by one step of a spike's size (``spike_z`` noise deviations) that the level still stands on
+        # is a jump: it may be a few bad evaluations (spoiled batch-norm statistics) that come back; the bell waits
+        # until it stood six points. Once the level is back, the excursion is the spike rule's (above).
+        jumped = (
+            m.jump > max(t.spike_z * unit, SPIKE_SHARE * (m.val.level - floor))
+            and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
+        )
+        lasting = (
+            alarm
+            and not jumped
+            and (
+                not spiky
+                or (
+                    self._train_held(m, train_range, (m.lasting - m.best) / val_range)
+                    and self._risen(m, m.lasting, floor, unit, math.nan, val_range, bar)
+                )
             )
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least

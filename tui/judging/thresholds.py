@@ -45,7 +45,7 @@ class Thresholds:
     rise_z: float = 5.0
     """Overfitting: validation's recent median this many noise deviations above its best level (the noise blind
     to the curve's bend, ``windows.bend_blind_noise``; plus how much lower the best three-point mean of a curve
-    longer than 80 points, or of noise that wanders, sits by chance: ``judge.best_bias_excess``)..."""
+    longer than 80 points, or of noise that wanders, sits by chance: ``chance.best_bias_excess``)..."""
     rise_trend_z: float = 3.0
     """...or its slope since the best this many standard errors above zero (counting noise that wanders as fewer
     independent points) and its median ``rise_trend_level`` noise deviations above the best..."""
