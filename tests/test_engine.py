@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import DATA, scalar_run
-from judging_helpers import REALNET_CURVES, REALNETS, deepobs, judge, overfitting_curves, realnet
+from judging_helpers import DEEPOBS, REALNET_CURVES, REALNETS, deepobs, judge, overfitting_curves, realnet
 
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay
@@ -184,6 +184,23 @@ def test_flat_at_the_starting_learning_rate_is_a_plateau(tmp_path):
     judged = judge(tmp_path / "run", {"train_loss": _flat_after(60, 30), "val_loss": _flat_after(60, 30), "lr": lr})
     assert judged.verdict.kind == "plateau" and "plateau" in judged.kinds()
     assert "lower the learning rate" in judged.verdict.advice
+
+
+@pytest.mark.parametrize("name", ["cifar10_3c3d-adam-lr3.98e-02-s42", "cifar10_3c3d-adam-lr6.31e-02-s42"])
+def test_a_run_parked_at_chance_is_a_plateau_not_converged(tmp_path, name):
+    """Real CIFAR-10 runs (Adam, lr 0.04 and 0.06) that blew up and then sat at chance: the loss came down from 3.59
+    to 2.30 (predicting every class alike), validation accuracy stayed at 0.1. They ended `converged` ("done: keep
+    the best checkpoint") before the accuracy was read; an accuracy that rose by a tenth of its room still does."""
+    run = DEEPOBS[name]
+    losses = {"train_loss": run["train"], "val_loss": run["val"]}
+    judged = judge(tmp_path / "run", losses | {"train_acc": run["train_acc"], "val_acc": run["val_acc"]})
+    assert judged.verdict.kind == "plateau" and "plateau" in judged.kinds()
+    first = run["val_acc"][0]
+    assert f"val_acc stayed near its first {fmt(first)} (best {fmt(max(run['val_acc']))})" in judged.verdict.reason
+    assert "lower the learning rate" in judged.verdict.advice
+    rose = np.linspace(first, first + 0.1 * (1.0 - first), len(run["val_acc"])).tolist()
+    learned = judge(tmp_path / "learned", losses | {"train_acc": rose, "val_acc": rose})
+    assert learned.verdict.kind == "converged" and "plateau" not in learned.kinds()
 
 
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):

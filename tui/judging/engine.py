@@ -273,11 +273,18 @@ class VerdictEngine:
             "train_at_best": train_at_best.tolist(),
             "train_acc": self.train_acc_at_val[chosen].tolist(),
             "val_acc": self.val_acc_at_val[chosen].tolist(),
+            "val_acc_best": np.fmax.accumulate(self.val_acc_at_val)[chosen].tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
         }
+        val_acc_first = _first_finite(self.val_acc_at_val)
         events: list[Event] = []
         for values in zip(*columns.values(), strict=True):
-            moment = Moment(**dict(zip(columns, values, strict=True)), val_first=val.first, train_first=train_first)
+            moment = Moment(
+                **dict(zip(columns, values, strict=True)),
+                val_first=val.first,
+                train_first=train_first,
+                val_acc_first=val_acc_first,
+            )
             events.append((moment.step, 2, "judge", moment))
         return events
 
@@ -315,6 +322,8 @@ class VerdictEngine:
                 train_at_best=nan,
                 train_acc=nan,
                 val_acc=nan,
+                val_acc_first=nan,
+                val_acc_best=nan,
                 lr=None,
             )
             events.append((moment.step, 2, "judge", moment))

@@ -7,12 +7,14 @@ the judged one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from tui.judging.thresholds import TREND_WINDOW_MAX, Thresholds
+from tui.judging.verdict import fmt
 from tui.judging.windows import (
     change,
     change_spread,
@@ -140,3 +142,15 @@ def aligned(train_steps: np.ndarray, train_values: np.ndarray, val_steps: np.nda
         if ends[i] > 0:
             out[i] = train_values[ends[i] - 1]
     return out
+
+
+def movement(name: str, way: str, row: Row) -> str:
+    """A curve's direction in a reason, with the numbers behind it: how far it moved over the direction window
+    (median of its last third minus that of its first) and where it is now."""
+    if way in ("falling", "rising"):
+        return f"{name} {way} by {fmt(abs(row.change))} to {fmt(row.level)}"
+    if way == "flat":
+        return f"{name} flat at {fmt(row.level)} (moved {fmt(row.change)})"
+    if not (math.isfinite(row.noise) and math.isfinite(row.change)):
+        return f"{name} at {fmt(row.level)}, too few points to tell its direction"
+    return f"{name} at {fmt(row.level)}, its direction hidden by its noise (±{fmt(row.noise)})"

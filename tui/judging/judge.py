@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, regressed, still_out
-from tui.judging.features import Row, direction, trend_width
+from tui.judging.features import Row, direction, movement, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
@@ -67,6 +67,9 @@ class Moment:
     """Training level when validation was at its best."""
     train_acc: float
     val_acc: float
+    val_acc_first: float
+    val_acc_best: float
+    """Validation accuracy's first value and its best so far (NaN without an accuracy curve)."""
     lr: tuple[float, float] | None
     """(learning rate now, largest so far) when the run logs one."""
 
@@ -366,6 +369,11 @@ class Judge:
         t = self.t
         if train_range < t.learned_enough * _or0(m.train.noise) or train_range <= 0:
             return Kind.PLATEAU, f"{flat}, before training learned anything ({fmt(train_range)} of progress)"
+        if self._accuracy_never_rose(m):
+            return Kind.PLATEAU, (
+                f"{flat}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "
+                f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not improve"
+            )
         if m.lr is not None:
             now, largest = m.lr
             if largest > 0 and now <= t.lr_decayed * largest:
@@ -378,6 +386,14 @@ class Judge:
                 f"{share:.0%} of the run"
             )
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
+
+    def _accuracy_never_rose(self, m: Moment) -> bool:
+        """Validation accuracy's best is within ``acc_learned`` of the room above its first value (to 1, or 100)."""
+        first, best = m.val_acc_first, m.val_acc_best
+        if not _finite(first, best) or best > 100.0:
+            return False
+        room = (1.0 if best <= 1.0 else 100.0) - first
+        return room > 0 and best - first <= self.t.acc_learned * room
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
@@ -473,18 +489,6 @@ class Judge:
                 kind, reason = Kind.LEARNING, alone
         v.kind, v.reason = kind, reason
         return self._confirmed(kind, m.step, reason)
-
-
-def movement(name: str, way: str, row: Row) -> str:
-    """A curve's direction in a reason, with the numbers behind it: how far it moved over the direction window
-    (median of its last third minus that of its first) and where it is now."""
-    if way in ("falling", "rising"):
-        return f"{name} {way} by {fmt(abs(row.change))} to {fmt(row.level)}"
-    if way == "flat":
-        return f"{name} flat at {fmt(row.level)} (moved {fmt(row.change)})"
-    if not (math.isfinite(row.noise) and math.isfinite(row.change)):
-        return f"{name} at {fmt(row.level)}, too few points to tell its direction"
-    return f"{name} at {fmt(row.level)}, its direction hidden by its noise (±{fmt(row.noise)})"
 
 
 def _or0(value: float) -> float:
