@@ -190,7 +190,7 @@ def test_flat_at_the_starting_learning_rate_is_a_plateau(tmp_path):
 def test_a_run_parked_at_chance_is_a_plateau_not_converged(tmp_path, name):
     """Real CIFAR-10 runs (Adam, lr 0.04 and 0.06) that blew up and then sat at chance: the loss came down from 3.59
     to 2.30 (predicting every class alike), validation accuracy stayed at 0.1. They ended `converged` ("done: keep
-    the best checkpoint") before the accuracy was read; an accuracy that rose by a tenth of its room still does."""
+    the best checkpoint") before the accuracy was read; with an accuracy that rose by a tenth of its room, still."""
     run = DEEPOBS[name]
     losses = {"train_loss": run["train"], "val_loss": run["val"]}
     judged = judge(tmp_path / "run", losses | {"train_acc": run["train_acc"], "val_acc": run["val_acc"]})
@@ -198,9 +198,22 @@ def test_a_run_parked_at_chance_is_a_plateau_not_converged(tmp_path, name):
     first = run["val_acc"][0]
     assert f"val_acc stayed near its first {fmt(first)} (best {fmt(max(run['val_acc']))})" in judged.verdict.reason
     assert "lower the learning rate" in judged.verdict.advice
-    rose = np.linspace(first, first + 0.1 * (1.0 - first), len(run["val_acc"])).tolist()
+    rose = [first] + [first + 0.1 * (1.0 - first)] * (len(run["val_acc"]) - 1)  # by a tenth of its room at once
     learned = judge(tmp_path / "learned", losses | {"train_acc": rose, "val_acc": rose})
     assert learned.verdict.kind == "converged" and "plateau" not in learned.kinds()
+
+
+@pytest.mark.parametrize("name", ["cnn-lowlr-s0", "mlp-dead-s0"])
+def test_a_net_whose_accuracy_never_leaves_chance_is_a_plateau_while_its_loss_creeps(tmp_path, name):
+    """Real nets labelled stuck (a CNN at a learning rate too low to move it, an MLP whose ReLUs died): their losses
+    creep by thousandths around 2.30, which against their own tiny ranges reads as falling (or validation rising),
+    while validation accuracy sits at chance. They ended `learning`."""
+    curves = REALNET_CURVES[name]
+    tags = ("train_loss", "val_loss", "train_acc", "val_acc")
+    judged = judge(tmp_path / name, {tag: curves[tag].astype(float).tolist() for tag in tags})
+    assert judged.verdict.kind == "plateau" and "plateau" in judged.kinds()
+    assert f"val_acc stayed near its first {fmt(float(curves['val_acc'][0]))}" in judged.verdict.reason
+    assert not judged.bells
 
 
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):

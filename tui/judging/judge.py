@@ -358,6 +358,11 @@ class Judge:
                 f"train flat (it barely learned: {fmt(train_range)}), {movement('val', val_dir, m.val)} {w}"
             )
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
+        if self._accuracy_never_rose(m):  # whatever the losses do: a net at chance learns nothing
+            return Kind.PLATEAU, (
+                f"{both}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "
+                f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not improve"
+            )
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
@@ -369,11 +374,6 @@ class Judge:
         t = self.t
         if train_range < t.learned_enough * _or0(m.train.noise) or train_range <= 0:
             return Kind.PLATEAU, f"{flat}, before training learned anything ({fmt(train_range)} of progress)"
-        if self._accuracy_never_rose(m):
-            return Kind.PLATEAU, (
-                f"{flat}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "
-                f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not improve"
-            )
         if m.lr is not None:
             now, largest = m.lr
             if largest > 0 and now <= t.lr_decayed * largest:
@@ -388,12 +388,13 @@ class Judge:
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
 
     def _accuracy_never_rose(self, m: Moment) -> bool:
-        """Validation accuracy's best is within ``acc_learned`` of the room above its first value (to 1, or 100)."""
+        """Validation accuracy started at or below half its top (1, or 100: chance for two or more classes) and its
+        best is within ``acc_learned`` of the room above that first value."""
         first, best = m.val_acc_first, m.val_acc_best
         if not _finite(first, best) or best > 100.0:
             return False
-        room = (1.0 if best <= 1.0 else 100.0) - first
-        return room > 0 and best - first <= self.t.acc_learned * room
+        top = 1.0 if best <= 1.0 else 100.0
+        return 0.0 <= first <= 0.5 * top and best - first <= self.t.acc_learned * (top - first)
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
