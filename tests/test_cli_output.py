@@ -43,6 +43,15 @@ def test_check_uses_more_columns_when_given_more():
     assert max(len(line) for line in wide.splitlines()) > 80
 
 
+def test_check_too_narrow_for_the_flags_column_lists_each_runs_flags_below():
+    narrow = run_main("check", str(DATA), columns=60).stdout.splitlines()
+    assert "flags" not in narrow[0] and max(len(line) for line in narrow) <= 60
+    assert "torch/frozen-7: flags: weights-static" in narrow and "torch/noisy-7: flags: noisy-val" in narrow
+    assert "keras/k-healthy: flags:" not in "\n".join(narrow)  # none to list
+    wide = run_main("check", str(DATA), columns=80).stdout
+    assert "flags" in wide.splitlines()[0] and ": flags:" not in wide  # said once, in the column
+
+
 # ---- check --json -------------------------------------------------------------------------------------
 
 

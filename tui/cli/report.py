@@ -183,18 +183,18 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     """One line per run, columns that fit ``console.width`` (never a cut number), then the advice once per
     verdict, why each run that needs attention got its verdict, and what went wrong reading files."""
     sweeps = sweeps or {}
-    console.print(
-        fitted_table(
-            CHECK_COLUMNS,
-            [_row(run, v, sweeps.get(run.name)) for run, v in runs],
-            console.width,
-            CHECK_PRIORITY,
-            essential=len(CHECK_PRIORITY),  # a long run name is shortened before a number is left out
-            elastic="run",
-            elastic_min=24,
-            header_style="bold",
-        )
+    table = fitted_table(
+        CHECK_COLUMNS,
+        [_row(run, v, sweeps.get(run.name)) for run, v in runs],
+        console.width,
+        CHECK_PRIORITY,
+        essential=len(CHECK_PRIORITY),  # a long run name is shortened before a number is left out
+        elastic="run",
+        elastic_min=24,
+        header_style="bold",
     )
+    console.print(table)
+    flags_shown = any(column.header == "flags" for column in table.columns)
     kinds = sorted({v.kind if v else "waiting" for _, v in runs}, key=severity)
     advice = Table(box=None, show_header=False, show_edge=False, pad_edge=False, padding=(0, 2, 0, 0))
     advice.add_column(no_wrap=True)
@@ -206,12 +206,17 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
         advice.add_row(Text("behind-peers", style="yellow"), Text(ADVICE["behind-peers"]))
     console.print()
     console.print(advice)
-    _print_notes(runs, console, sweeps)
+    _print_notes(runs, console, sweeps, flags_shown)
 
 
-def _print_notes(runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
+def _print_notes(
+    runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None, flags_shown: bool = True
+) -> None:
     for run, v in runs:
         name = printable(run.name, 60)
+        flags = _short_flags(run_flags(run, v, (sweeps or {}).get(run.name)))
+        if flags and not flags_shown:  # a terminal too narrow for the flags column: they go here, never unsaid
+            console.print(Text(f"{name}: flags: {flags}", style="dim"))
         if v is not None and v.kind in ATTENTION:  # why, with its numbers (the table has no room for them)
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
         info = (sweeps or {}).get(run.name)
