@@ -157,6 +157,15 @@ def test_a_jump_that_stands_rings_once_it_stood_six_points(tmp_path):
     assert [(a.step, a.kind) for a in judged.bells] == [(k + 5, "overfitting")]
 
 
+def test_the_way_back_from_a_two_point_dip_is_not_a_jump(tmp_path):
+    """Two low points on a rise, then the curve where it was: the step back up is no jump over the three points
+    before it (over two, the dip's, it held the bell three points longer)."""
+    train, val = overfitting_curves(seed=1, climb=0.012)
+    val[26:28] = val[20]
+    judged = judge(tmp_path / "dip", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.step, a.kind) for a in judged.bells] == [(30, "overfitting")]
+
+
 def test_an_excursion_on_a_real_rise_rings_only_where_the_rise_stands_without_it(tmp_path):
     """Two high points on a real rise: the bell rings where it rings without them (while the latest three points'
     median stands on their jump it waits; before jumps had to stand it rang a point early, on the five-point

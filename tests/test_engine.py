@@ -216,6 +216,23 @@ def test_a_net_whose_accuracy_never_leaves_chance_is_a_plateau_while_its_loss_cr
     assert not judged.bells
 
 
+@pytest.mark.parametrize(
+    ("tag", "values"),
+    [
+        # a thousand classes: 0.001 at the start, 0.037 at the eighth point, far from a tenth of the room
+        ("val_accuracy", 0.001 + 0.6 * (1 - np.exp(-np.arange(40) / 25.0)) ** 2),
+        ("val_bleu", np.linspace(0.5, 4.5, 40)),  # not an accuracy: no chance level to sit at
+    ],
+    ids=["thousand-classes", "bleu"],
+)
+def test_an_accuracy_that_rises_slowly_from_near_zero_is_not_a_net_at_chance(tmp_path, tag, values):
+    """Both losses falling, the metric rising by a few hundredths (or a few BLEU points) of its top: learning. The
+    rule's first version measured the rise against the room above the start and called both plateau."""
+    loss = 6.9 * np.exp(-np.arange(40) / 10.0) + 2.3
+    judged = judge(tmp_path / "run", {"train_loss": (0.98 * loss).tolist(), "val_loss": loss.tolist(), tag: values})
+    assert judged.verdict.kind == "learning" and "plateau" not in judged.kinds()
+
+
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
     train, val = overfitting_curves(n=45, onset=20)
     val[31:] = val[31:] - 0.012 * (np.arange(31, 45) - 20) - 0.03  # it comes back down below its best

@@ -63,6 +63,15 @@ def test_accuracy_like_metrics_are_paired():
     assert (pair.train_acc, pair.val_acc) == ("Accuracy/train", "Accuracy/val")
 
 
+def test_an_accuracy_proper_takes_the_accuracy_slot_before_shorter_metrics_and_an_error_rate_never():
+    """Keras logs ``val_recall``, ``val_f1``, ``val_auc`` beside ``val_accuracy``: the shortest name won the slot,
+    and ``val_top1_err`` (lower is better) was taken for an accuracy by its word ``top1``."""
+    tags = ["loss", "val_loss", "accuracy", "val_accuracy", "recall", "val_recall", "f1", "val_f1", "auc", "val_auc"]
+    assert (pair_tags(tags).train_acc, pair_tags(tags).val_acc) == ("accuracy", "val_accuracy")
+    assert pair_tags(["train_loss", "val_loss", "val_top1_err", "val_error"]).val_acc is None
+    assert pair_tags(["train_loss", "val_loss", "val_f1"]).val_acc == "val_f1"  # no accuracy proper: the metric
+
+
 def test_no_validation_curve():
     pair = pair_tags(["loss", "lr"])
     assert pair.train == "loss" and pair.val is None

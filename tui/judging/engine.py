@@ -17,7 +17,7 @@ import numpy as np
 
 from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
-from tui.judging.features import aligned, figures
+from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
 from tui.judging.judge import Judge, Moment
 from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, layer_reports
@@ -25,16 +25,13 @@ from tui.judging.pairing import Pair, PairChooser
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import median_rows, rows, slope_z, trailing_mean3, validation_noise
+from tui.judging.windows import median_rows, rows, slope_z, validation_noise
 from tui.store import Run
 
 SLOPE_POINTS = 40
 """The slope since validation's best is measured on at most this many of the latest points."""
 LASTING_POINTS = 5
 """Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
-JUMP_POINTS = 5
-"""Validation's latest points searched for a jump (``_jumps``): the bell waits until a jump has left them (its level
-stood six points; a four-epoch excursion is back by then)."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -228,7 +225,7 @@ class VerdictEngine:
         self.train_at_val = np.concatenate((self.train_at_val, new_train))
         self.train_acc_at_val = np.concatenate((self.train_acc_at_val, self._at_val(run, self.pair.train_acc, start)))
         self.val_acc_at_val = np.concatenate((self.val_acc_at_val, self._at_val(run, self.pair.val_acc, start)))
-        self._train_means = np.concatenate((self._train_means, _means3(self.train_at_val, start)))
+        self._train_means = np.concatenate((self._train_means, means3(self.train_at_val, start)))
         all_new = np.arange(start, end)
         # Each point's excess is measured in the noise as of the last judged point: the same as its own
         # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
@@ -242,16 +239,17 @@ class VerdictEngine:
         mine = np.searchsorted(anchors, chosen)  # every judged point is an anchor: its noise is read once
         v = figures(val.values[:end], chosen, counts, self.thresholds, (sigmas[mine], rhos[mine], bends[mine]))
         t = figures(self.train_at_val, chosen, counts, self.thresholds)
-        train_first = _first_finite(self.train_at_val)
+        train_first = first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))
-        flat_share = _flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
+        flat_shares = flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
         best_indices = block.best_index[chosen - start]
         since = np.where(best_indices >= 0, np.minimum(chosen - best_indices, SLOPE_POINTS), 0)
         rise_z = slope_z(val.values[:end], chosen, since, v.noise)
         train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
         train_at_best[best_indices < 0] = np.nan
         at = chosen - start
-        jumps, jump_bases = _jumps(val.values[:end], chosen)
+        steps_up, jump_bases = jumps(val.values[:end], chosen)
+        acc_firsts, acc_bests = accuracy_so_far(run, self.pair.val_acc, val.steps[chosen])
         columns = {  # Moment's fields, one list per field: no NumPy scalar per number
             "index": chosen.tolist(),
             "step": val.steps[chosen].tolist(),
@@ -263,28 +261,23 @@ class VerdictEngine:
             "mean": block.means[at].tolist(),
             "lasting": median_rows(rows(val.values[:end], chosen, LASTING_POINTS)).tolist(),
             "rise_slope_z": rise_z.tolist(),
-            "jump": jumps.tolist(),
+            "jump": steps_up.tolist(),
             "jump_base": jump_bases.tolist(),
             "cusum": sums[at].tolist(),
             "cusum_best": levels5[at].tolist(),
             "best_median": block.median_low[at].tolist(),
             "train_best": train_best[chosen].tolist(),
-            "train_flat_share": flat_share.tolist(),
+            "train_flat_share": flat_shares.tolist(),
             "train_at_best": train_at_best.tolist(),
             "train_acc": self.train_acc_at_val[chosen].tolist(),
             "val_acc": self.val_acc_at_val[chosen].tolist(),
-            "val_acc_best": np.fmax.accumulate(self.val_acc_at_val)[chosen].tolist(),
+            "val_acc_first": acc_firsts.tolist(),
+            "val_acc_best": acc_bests.tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
         }
-        val_acc_first = _first_finite(self.val_acc_at_val)
         events: list[Event] = []
         for values in zip(*columns.values(), strict=True):
-            moment = Moment(
-                **dict(zip(columns, values, strict=True)),
-                val_first=val.first,
-                train_first=train_first,
-                val_acc_first=val_acc_first,
-            )
+            moment = Moment(**dict(zip(columns, values, strict=True)), val_first=val.first, train_first=train_first)
             events.append((moment.step, 2, "judge", moment))
         return events
 
@@ -457,49 +450,6 @@ def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern
 def _upto(steps: np.ndarray, before: int | None) -> int:
     """How many points come before step ``before`` (all of them without a limit)."""
     return len(steps) if before is None else int(np.searchsorted(steps, before, side="left"))
-
-
-def _jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each end, the largest rise of one of its ``JUMP_POINTS`` latest points above the higher of the two
-    before it (a step up, not the way back from a low point; -inf when none is finite), and that higher point."""
-    window = rows(values, ends, JUMP_POINTS + 2)
-    before = np.fmax(window[:, 1:-1], window[:, :-2])
-    with np.errstate(invalid="ignore"):
-        steps = window[:, 2:] - before
-    steps = np.where(np.isfinite(steps), steps, -np.inf)
-    largest = steps.argmax(axis=1)
-    picked = np.arange(len(ends))
-    return steps[picked, largest], before[picked, largest]
-
-
-def _means3(values: np.ndarray, start: int) -> np.ndarray:
-    """Three-point trailing means of ``values`` from index ``start`` on (the same numbers whatever ``start``)."""
-    lead = values[max(0, start - 2) :]
-    return trailing_mean3(lead)[len(lead) - (len(values) - start) :]
-
-
-def _flat_share(best: np.ndarray, first: float, judged_at: np.ndarray, tolerance: float) -> np.ndarray:
-    """For each judged point, the share of the curve so far spent within ``tolerance`` of the range of its best.
-
-    ``best`` is the running best level (non-increasing); a curve that dropped at once and then sat still has a
-    share near 1, one that learned until recently a small share.
-    """
-    if not np.isfinite(first):
-        return np.full(len(judged_at), np.nan)
-    levels = best[judged_at]
-    with np.errstate(invalid="ignore", over="ignore"):
-        spans = first - levels
-        bars = -(levels + tolerance * spans)
-    # ``best`` is sorted, so the first point within the bar, searched in the whole curve, is the one in its
-    # prefix up to the judged point (or the point after it, when none is).
-    reached = np.minimum(np.searchsorted(-best, bars, side="left"), judged_at + 1)
-    shares = (judged_at - reached) / (judged_at + 1)
-    return np.where(np.isfinite(levels) & (spans > 0), shares, np.nan)
-
-
-def _first_finite(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite[0]) if finite.size else float("nan")
 
 
 def _seconds(value: float) -> str:

@@ -21,7 +21,9 @@ from tui.judging.windows import (
     median_rows,
     noise_and_rho,
     rows,
+    trailing_mean3,
 )
+from tui.store import Run
 
 RECENT = 3
 """Recent points whose median is the curve's current level."""
@@ -154,3 +156,72 @@ def movement(name: str, way: str, row: Row) -> str:
     if not (math.isfinite(row.noise) and math.isfinite(row.change)):
         return f"{name} at {fmt(row.level)}, too few points to tell its direction"
     return f"{name} at {fmt(row.level)}, its direction hidden by its noise (±{fmt(row.noise)})"
+
+
+JUMP_POINTS = 5
+"""Validation's latest points searched for a jump (``jumps``): the bell waits until a jump has left them (its level
+stood six points; a four-epoch excursion is back by then)."""
+JUMP_BASE = 3
+"""Points before a step whose highest is the level it jumped from."""
+
+
+def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each end, the largest rise of one of its ``JUMP_POINTS`` latest points above the highest of the three
+    before it (a step up, not the way back from a dip of one or two points; -inf when none is finite), and that
+    highest point: the level it jumped from."""
+    window = rows(values, ends, JUMP_POINTS + JUMP_BASE)
+    before = np.fmax(np.fmax(window[:, 2:-1], window[:, 1:-2]), window[:, :-3])
+    with np.errstate(invalid="ignore"):
+        steps = window[:, JUMP_BASE:] - before
+    steps = np.where(np.isfinite(steps), steps, -np.inf)
+    largest = steps.argmax(axis=1)
+    picked = np.arange(len(ends))
+    return steps[picked, largest], before[picked, largest]
+
+
+def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An accuracy curve's first finite value and its best, among its points up to each of these steps (NaN before
+    any): read from the curve itself, so a point that came in a later read than its step's loss still counts."""
+    series = run.scalars.get(tag) if tag else None
+    nan = np.full(len(at_steps), np.nan)
+    if series is None:
+        return nan, nan
+    steps, values, _ = series.arrays()
+    finite = np.isfinite(values)
+    if not finite.any():
+        return nan, nan
+    upto = np.searchsorted(steps, at_steps, side="right")  # points at or before each step
+    best = np.fmax.accumulate(np.where(finite, values, np.nan))
+    first = int(np.argmax(finite))
+    seen = upto > first
+    return np.where(seen, values[first], np.nan), np.where(seen, best[np.maximum(upto - 1, 0)], np.nan)
+
+
+def means3(values: np.ndarray, start: int) -> np.ndarray:
+    """Three-point trailing means of ``values`` from index ``start`` on (the same numbers whatever ``start``)."""
+    lead = values[max(0, start - 2) :]
+    return trailing_mean3(lead)[len(lead) - (len(values) - start) :]
+
+
+def flat_share(best: np.ndarray, first: float, judged_at: np.ndarray, tolerance: float) -> np.ndarray:
+    """For each judged point, the share of the curve so far spent within ``tolerance`` of the range of its best.
+
+    ``best`` is the running best level (non-increasing); a curve that dropped at once and then sat still has a
+    share near 1, one that learned until recently a small share.
+    """
+    if not np.isfinite(first):
+        return np.full(len(judged_at), np.nan)
+    levels = best[judged_at]
+    with np.errstate(invalid="ignore", over="ignore"):
+        spans = first - levels
+        bars = -(levels + tolerance * spans)
+    # ``best`` is sorted, so the first point within the bar, searched in the whole curve, is the one in its
+    # prefix up to the judged point (or the point after it, when none is).
+    reached = np.minimum(np.searchsorted(-best, bars, side="left"), judged_at + 1)
+    shares = (judged_at - reached) / (judged_at + 1)
+    return np.where(np.isfinite(levels) & (spans > 0), shares, np.nan)
+
+
+def first_finite(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite[0]) if finite.size else float("nan")

@@ -14,7 +14,7 @@ from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, regressed, still_out
 from tui.judging.features import Row, direction, movement, trend_width
 from tui.judging.kinds import Kind
-from tui.judging.pairing import Pair
+from tui.judging.pairing import Pair, is_chance_accuracy
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
 
@@ -361,7 +361,8 @@ class Judge:
         if self._accuracy_never_rose(m):  # whatever the losses do: a net at chance learns nothing
             return Kind.PLATEAU, (
                 f"{both}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "
-                f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not improve"
+                f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not (a learning rate too low to"
+                " move the net or so high it blew up, or dead units)"
             )
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
@@ -388,13 +389,14 @@ class Judge:
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
 
     def _accuracy_never_rose(self, m: Moment) -> bool:
-        """Validation accuracy started at or below half its top (1, or 100: chance for two or more classes) and its
-        best is within ``acc_learned`` of the room above that first value."""
+        """Validation accuracy proper (not f1, auc, ...) started at or below half its top (1, or 100: chance for two
+        or more classes), and its best is within ``acc_learned`` of that first value (a thousand classes at 0.001
+        that reach 0.03 have learned; a net at 0.1 that never passes 0.105 has not)."""
         first, best = m.val_acc_first, m.val_acc_best
-        if not _finite(first, best) or best > 100.0:
+        if not (_finite(first, best) and 0.0 <= best <= 100.0 and is_chance_accuracy(self.pair.val_acc)):
             return False
         top = 1.0 if best <= 1.0 else 100.0
-        return 0.0 <= first <= 0.5 * top and best - first <= self.t.acc_learned * (top - first)
+        return 0.0 <= first <= 0.5 * top and best <= (1.0 + self.t.acc_learned) * first
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""

@@ -32,6 +32,11 @@ EPOCH_WORDS = frozenset({"epoch", "epochs"})
 ACCURACY_WORDS = frozenset(
     {"acc", "accuracy", "top1", "top5", "f1", "auc", "precision", "recall", "iou", "miou", "map", "dice", "r2", "bleu"}
 )
+CHANCE_WORDS = frozenset({"acc", "accuracy", "top1", "top5"})
+"""Accuracies proper: a share of right answers, which a net that learned nothing holds at chance. They take the
+accuracy slots before the other higher-is-better metrics (f1, auc, recall, ...)."""
+ERROR_WORDS = frozenset({"err", "error", "errors"})
+"""``top1_err``, ``val_error``: lower is better, never an accuracy."""
 _NOISE_WORDS = frozenset({"metrics", "metric", "scalars", "losses", "epoch", "total", "avg", "mean"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[/_\-.\s:|]+")
@@ -58,7 +63,16 @@ def _is_loss(tag_words: list[str]) -> bool:
 
 
 def _is_accuracy(tag_words: list[str]) -> bool:
-    return any(w in ACCURACY_WORDS for w in tag_words) and not _is_loss(tag_words)
+    return (
+        any(w in ACCURACY_WORDS for w in tag_words)
+        and not _is_loss(tag_words)
+        and not any(w in ERROR_WORDS for w in tag_words)
+    )
+
+
+def is_chance_accuracy(tag: str | None) -> bool:
+    """An accuracy proper (``CHANCE_WORDS``), not another metric in its slot."""
+    return tag is not None and any(w in CHANCE_WORDS for w in words(tag))
 
 
 def _role(tag_words: list[str]) -> str:
@@ -110,7 +124,7 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
-        out.append((role + "_acc", rank))
+        out.append((role + "_acc", (not any(w in CHANCE_WORDS for w in tag_words), rank)))
     if _is_learning_rate(tag_words) and not loss:
         out.append(("learning_rate", (len(tag_words), len(tag))))
     return tuple(out)

@@ -92,10 +92,10 @@ class Thresholds:
     stuck_within: float = 0.0025
     """...for at least ``stuck_share`` of the run (it dropped early, then stopped learning)."""
     acc_learned: float = 0.05
-    """plateau, whatever the losses do (after unstable and data-suspect): validation accuracy started at or below
-    half its top (1, or 100 for percentages) and its best is above that first value by at most this share of the
-    room above it: the loss moved, the predictions did not get better (a net parked at chance after a blow-up,
-    or predicting one class)."""
+    """plateau, whatever the losses do (after unstable and data-suspect): validation accuracy proper (``acc``,
+    ``accuracy``, ``top1``, ``top5``) started at or below half its top (1, or 100 for percentages) and its best is
+    above that first value by at most this fraction of it: the loss moved, the predictions did not get better
+    (a net parked at chance after a blow-up, or predicting one class)."""
     lr_decayed: float = 0.5
     """converged (rather than plateau): the logged learning rate is below this fraction of its largest value."""
     learned_enough: float = 5.0
