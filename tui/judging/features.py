@@ -7,6 +7,7 @@ the judged one.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -170,7 +171,7 @@ def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     before it (a step up, not the way back from a dip of one or two points; -inf when none is finite), and that
     highest point: the level it jumped from."""
     window = rows(values, ends, JUMP_POINTS + JUMP_BASE)
-    before = np.fmax(np.fmax(window[:, 2:-1], window[:, 1:-2]), window[:, :-3])
+    before = functools.reduce(np.fmax, (window[:, k : k + JUMP_POINTS] for k in range(JUMP_BASE)))
     with np.errstate(invalid="ignore"):
         steps = window[:, JUMP_BASE:] - before
     steps = np.where(np.isfinite(steps), steps, -np.inf)

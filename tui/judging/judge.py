@@ -48,9 +48,9 @@ class Moment:
     rise_slope_z: float
     """Validation's slope since its best (points after it), in standard errors for its noise."""
     jump: float
-    """Validation's largest step up among its five latest points (each above the higher of the two before it)..."""
+    """Validation's largest step up among its five latest points (each above the highest of the three before it)..."""
     jump_base: float
-    """...and the higher of the two points before that step: the level it jumped from."""
+    """...and the highest of the three points before that step: the level it jumped from."""
     cusum: float
     """Accumulated evidence of a rise above the best five-point level: the higher of the lowest five-point mean
     and the lowest five-point median (``cusum.Cusum``)."""
