@@ -233,6 +233,16 @@ def test_an_accuracy_that_rises_slowly_from_near_zero_is_not_a_net_at_chance(tmp
     assert judged.verdict.kind == "learning" and "plateau" not in judged.kinds()
 
 
+def test_an_lstm_whose_accuracy_waits_at_its_most_frequent_character_is_not_told_it_plateaued(tmp_path):
+    """A real char-LSTM (realnets lstm-small-s2): validation accuracy sat at 0.161 (the most frequent character)
+    for its first eleven epochs while both losses fell, then learned (and later overfitted). A plateau alert at
+    its sixth point was a false alarm; the accuracy is read only from ``acc_after`` points on."""
+    curves = REALNET_CURVES["lstm-small-s2"]
+    tags = ("train_loss", "val_loss", "train_acc", "val_acc")
+    judged = judge(tmp_path / "lstm", {tag: curves[tag].astype(float).tolist() for tag in tags})
+    assert "plateau" not in judged.kinds() and [a.kind for a in judged.bells] == ["overfitting"]
+
+
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
     train, val = overfitting_curves(n=45, onset=20)
     val[31:] = val[31:] - 0.012 * (np.arange(31, 45) - 20) - 0.03  # it comes back down below its best

@@ -390,10 +390,12 @@ class Judge:
 
     def _accuracy_never_rose(self, m: Moment) -> bool:
         """Validation accuracy proper (not f1, auc, ...) started at or below half its top (1, or 100: chance for two
-        or more classes), and its best is within ``acc_learned`` of that first value (a thousand classes at 0.001
-        that reach 0.03 have learned; a net at 0.1 that never passes 0.105 has not)."""
+        or more classes), and its best is within ``acc_learned`` of that first value after ``acc_after`` points (a
+        thousand classes at 0.001 that reach 0.03 have learned; a net at 0.1 that never passes 0.105 has not)."""
         first, best = m.val_acc_first, m.val_acc_best
-        if not (_finite(first, best) and 0.0 <= best <= 100.0 and is_chance_accuracy(self.pair.val_acc)):
+        if not (_finite(first, best) and 0.0 <= best <= 100.0 and m.index + 1 >= self.t.acc_after):
+            return False
+        if not is_chance_accuracy(self.pair.val_acc):
             return False
         top = 1.0 if best <= 1.0 else 100.0
         return 0.0 <= first <= 0.5 * top and best <= (1.0 + self.t.acc_learned) * first

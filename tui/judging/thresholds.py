@@ -95,7 +95,10 @@ class Thresholds:
     """plateau, whatever the losses do (after unstable and data-suspect): validation accuracy proper (``acc``,
     ``accuracy``, ``top1``, ``top5``) started at or below half its top (1, or 100 for percentages) and its best is
     above that first value by at most this fraction of it: the loss moved, the predictions did not get better
-    (a net parked at chance after a blow-up, or predicting one class)."""
+    (a net parked at chance after a blow-up, or predicting one class)..."""
+    acc_after: int = 10
+    """...from this many validation points on (an LSTM's accuracy can sit at its most frequent character's for
+    several epochs before it learns)."""
     lr_decayed: float = 0.5
     """converged (rather than plateau): the logged learning rate is below this fraction of its largest value."""
     learned_enough: float = 5.0
