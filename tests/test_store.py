@@ -108,6 +108,39 @@ def test_restarted_job_second_file_replaces_overlap(tmp_path: Path):
     assert series.values.tolist() == [5.0, 4.0, 3.0, 13.0, 14.0, 15.0]
 
 
+def _two_attempts_in_one_event_file(run: Path) -> None:
+    payloads = [file_version_event()]
+    for k, step in enumerate([*range(20), *range(5, 30)]):
+        attempt = 1.0 if k < 20 else 2.0
+        payloads += [scalar_event(tag, step, attempt, 1000.0 + k) for tag in ("train_loss", "val_loss")]
+    write_records(run / "events.out.tfevents.1000.host.1.0", payloads)
+
+
+def _keras_csv_log_resumed_at_epoch_5(run: Path) -> None:
+    """Keras ``CSVLogger(append=True)`` after a resume from the epoch-5 checkpoint: epochs 0-19, then 5-29."""
+    rows = ["epoch,accuracy,loss,val_accuracy,val_loss"]
+    for k, epoch in enumerate([*range(20), *range(5, 30)]):
+        attempt = 1.0 if k < 20 else 2.0
+        rows.append(f"{epoch},{attempt},{attempt},{attempt},{attempt}")
+    (run / "history.csv").write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("write", [_two_attempts_in_one_event_file, _keras_csv_log_resumed_at_epoch_5])
+def test_a_restart_inside_one_file_keeps_every_curve_of_the_second_attempt(tmp_path: Path, write):
+    """Both attempts read in one batch: each tag's restart used to purge the points the tags read before it had
+    just added after the restart (every curve but the last kept steps 0-4 only)."""
+    run = tmp_path / "resumed"
+    run.mkdir()
+    write(run)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    scalars = monitor.store.runs["resumed"].scalars
+    assert len(scalars) >= 2
+    for tag, series in scalars.items():
+        assert series.steps.tolist() == list(range(30)), tag
+        assert series.values.tolist() == [1.0] * 5 + [2.0] * 25, tag
+
+
 def test_monitor_reads_only_new_bytes_and_keeps_points(tmp_path: Path):
     path = scalar_run(tmp_path / "r", {"loss": [3.0, 2.0]})
     monitor = Monitor(str(tmp_path))

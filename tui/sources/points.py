@@ -32,6 +32,7 @@ class Decoded:
         self._pending: dict[str, tuple[list, list, list, list]] = {}
         self._parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
         self._scalars: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._orders: dict[str, np.ndarray] = {}
         self._order = 0
         self.histograms: dict[str, list[Histogram]] = {}
         self.hparams: dict[str, object] = {}
@@ -89,14 +90,22 @@ class Decoded:
                         )
                     )
                 if len(parts) == 1:
-                    _, steps, walls, values = parts[0]
+                    order, steps, walls, values = parts[0]
                 else:
                     order, steps, walls, values = (np.concatenate(column) for column in zip(*parts))
                     sort = np.argsort(order, kind="stable")
-                    steps, walls, values = steps[sort], walls[sort], values[sort]
+                    order, steps, walls, values = order[sort], steps[sort], walls[sort], values[sort]
                 merged[tag] = (steps, walls, values)
+                self._orders[tag] = order
             self._scalars = merged
         return self._scalars
+
+    @property
+    def orders(self) -> dict[str, np.ndarray]:
+        """tag -> each scalar point's record index (aligned with ``scalars``): where it came among all tags' points,
+        so a restart in the middle of a batch purges what came before it and nothing after."""
+        _ = self.scalars
+        return self._orders
 
 
 class StepFilter:

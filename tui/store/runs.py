@@ -148,22 +148,30 @@ class Store:
             run = self.run(run_name)
             purged_from: int | None = None
             tags: set[str] = set()
-            for raw_tag, (steps, walls, values) in decoded.scalars.items():
-                if not len(steps):
-                    continue
+            scalars, orders = decoded.scalars, decoded.orders
+            # Each tag's stretches between restarts, applied in the order their first records came: a restart in
+            # the middle of the batch (one file holding two attempts) purges the points before it, of every tag,
+            # and none of those after it.
+            pieces = sorted(
+                (int(orders[raw_tag][lo]), raw_tag, lo, hi)
+                for raw_tag, (steps, _walls, _values) in scalars.items()
+                if len(steps)
+                for lo, hi in _segments(steps)
+            )
+            for _order, raw_tag, lo, hi in pieces:
+                steps, walls, values = scalars[raw_tag]
                 tag = prefix + raw_tag
                 series = run.scalars.get(tag)
                 if series is None:
                     series = run.scalars[tag] = Series()
-                for lo, hi in _segments(steps):
-                    last = series.last()
-                    if last is not None and steps[lo] <= last[0]:
-                        restart = int(steps[lo])
-                        purged_from = restart if purged_from is None else min(purged_from, restart)
-                        self._purge(run, restart)
-                    series.extend(steps[lo:hi], walls[lo:hi], values[lo:hi])
+                last = series.last()
+                if last is not None and steps[lo] <= last[0]:
+                    restart = int(steps[lo])
+                    purged_from = restart if purged_from is None else min(purged_from, restart)
+                    self._purge(run, restart)
+                series.extend(steps[lo:hi], walls[lo:hi], values[lo:hi])
                 tags.add(tag)
-                run.last_write = max(run.last_write or walls[-1], float(walls[-1]))
+                run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
             for raw_tag, histograms in decoded.histograms.items():
                 tag = prefix + raw_tag
                 hseries = run.histograms.get(tag)
