@@ -16,8 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, scalar_run
-from judging_helpers import DEEPOBS, REALNET_CURVES, REALNETS, deepobs, judge, overfitting_curves, realnet
+from conftest import DATA, file_version_event, scalar_event, scalar_run, write_records
+from judging_helpers import (
+    DEEPOBS,
+    REALNET_CURVES,
+    REALNETS,
+    deepobs,
+    judge,
+    judge_folder,
+    overfitting_curves,
+    realnet,
+)
 
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay
@@ -241,6 +250,35 @@ def test_an_lstm_whose_accuracy_waits_at_its_most_frequent_character_is_not_told
     tags = ("train_loss", "val_loss", "train_acc", "val_acc")
     judged = judge(tmp_path / "lstm", {tag: curves[tag].astype(float).tolist() for tag in tags})
     assert "plateau" not in judged.kinds() and [a.kind for a in judged.bells] == ["overfitting"]
+
+
+def test_an_accuracy_logged_every_third_epoch_is_read_at_chance_only_from_its_tenth_point(tmp_path):
+    """``acc_after`` counts the accuracy's own points: logged every third validation point, stuck at 0.1, it is
+    read at chance from its tenth point (step 27), not from the loss curve's tenth (step 9)."""
+    n = 40
+    loss = (2.31 - 0.0005 * np.arange(n)).tolist()  # creeping by thousandths
+    acc = [0.1 if i % 3 == 0 else None for i in range(n)]
+    scalar_run(tmp_path / "run", {"train_loss": loss, "val_loss": loss})
+    write_records(
+        tmp_path / "run" / "events.out.tfevents.2.host.1.0",
+        [file_version_event()]
+        + [scalar_event("val_acc", i, a, 1000.0 + i) for i, a in enumerate(acc) if a is not None],
+    )
+    judged = judge_folder(tmp_path / "run")
+    assert judged.verdict.kind == "plateau"
+    plateau = judged.first("plateau")
+    assert plateau is not None and plateau.step >= 27
+
+
+def test_a_gap_needs_the_same_metric_on_both_sides(tmp_path):
+    """Training logs its accuracy, validation only its f1: 0.94 against 0.77 compares two different measures."""
+    rise = np.linspace(0.0, 1.0, 30)
+    loss = (2.0 - rise).tolist()
+    curves = {"train_loss": loss, "val_loss": loss, "train_acc": (0.5 + 0.45 * rise).tolist()}
+    judged = judge(tmp_path / "run", curves | {"val_f1": (0.5 + 0.28 * rise).tolist()})
+    assert "gap" not in judged.kinds() and "gap" not in judged.verdict.flags
+    same = judge(tmp_path / "same", curves | {"val_acc": (0.5 + 0.28 * rise).tolist()})
+    assert "gap" in same.kinds()
 
 
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):

@@ -72,6 +72,23 @@ def test_an_accuracy_proper_takes_the_accuracy_slot_before_shorter_metrics_and_a
     assert pair_tags(["train_loss", "val_loss", "val_f1"]).val_acc == "val_f1"  # no accuracy proper: the metric
 
 
+@pytest.mark.parametrize(
+    ("tags", "val_acc"),
+    [
+        (["val/acc1", "val/acc5", "val/f1"], "val/acc1"),  # torchvision's reference scripts
+        (["val_acc@1", "val_acc@5"], "val_acc@1"),
+        (["val/top-1", "val/top-5"], "val/top-1"),
+    ],
+)
+def test_top_k_accuracies_by_their_usual_names_are_accuracies(tags, val_acc):
+    pair = pair_tags(["train_loss", "val_loss", *tags])
+    assert pair.val_acc == val_acc and pairing.is_chance_accuracy(pair.val_acc)
+
+
+def test_gradient_accumulation_is_not_an_accuracy():
+    assert pair_tags(["train_loss", "val_loss", "grad_acc_steps"]).train_acc is None
+
+
 def test_no_validation_curve():
     pair = pair_tags(["loss", "lr"])
     assert pair.train == "loss" and pair.val is None

@@ -249,7 +249,7 @@ class VerdictEngine:
         train_at_best[best_indices < 0] = np.nan
         at = chosen - start
         steps_up, jump_bases = jumps(val.values[:end], chosen)
-        acc_firsts, acc_bests = accuracy_so_far(run, self.pair.val_acc, val.steps[chosen])
+        acc_firsts, acc_bests, acc_points = accuracy_so_far(run, self.pair.val_acc, val.steps[chosen])
         columns = {  # Moment's fields, one list per field: no NumPy scalar per number
             "index": chosen.tolist(),
             "step": val.steps[chosen].tolist(),
@@ -273,6 +273,7 @@ class VerdictEngine:
             "val_acc": self.val_acc_at_val[chosen].tolist(),
             "val_acc_first": acc_firsts.tolist(),
             "val_acc_best": acc_bests.tolist(),
+            "val_acc_points": acc_points.tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
         }
         events: list[Event] = []
@@ -317,6 +318,7 @@ class VerdictEngine:
                 val_acc=nan,
                 val_acc_first=nan,
                 val_acc_best=nan,
+                val_acc_points=0,
                 lr=None,
             )
             events.append((moment.step, 2, "judge", moment))

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tui.judging.pairing import is_chance_accuracy
 from tui.judging.thresholds import TREND_WINDOW_MAX, Thresholds
 from tui.judging.verdict import fmt
 from tui.judging.windows import (
@@ -180,22 +181,35 @@ def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return steps[picked, largest], before[picked, largest]
 
 
-def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An accuracy curve's first finite value and its best, among its points up to each of these steps (NaN before
-    any): read from the curve itself, so a point that came in a later read than its step's loss still counts."""
+def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An accuracy curve's first finite value, its best and how many finite points it has, among its points up to
+    each of these steps (NaN and 0 before any): read from the curve itself, so a point that came in a later read
+    than its step's loss still counts."""
     series = run.scalars.get(tag) if tag else None
-    nan = np.full(len(at_steps), np.nan)
+    nan, none = np.full(len(at_steps), np.nan), np.zeros(len(at_steps), dtype=np.int64)
     if series is None:
-        return nan, nan
+        return nan, nan, none
     steps, values, _ = series.arrays()
     finite = np.isfinite(values)
     if not finite.any():
-        return nan, nan
+        return nan, nan, none
     upto = np.searchsorted(steps, at_steps, side="right")  # points at or before each step
     best = np.fmax.accumulate(np.where(finite, values, np.nan))
+    counted = np.concatenate(([0], np.cumsum(finite)))[upto]
     first = int(np.argmax(finite))
     seen = upto > first
-    return np.where(seen, values[first], np.nan), np.where(seen, best[np.maximum(upto - 1, 0)], np.nan)
+    return np.where(seen, values[first], np.nan), np.where(seen, best[np.maximum(upto - 1, 0)], np.nan), counted
+
+
+def at_chance(first: float, best: float, points: int, tag: str | None, thresholds: Thresholds) -> bool:
+    """A validation accuracy proper (not f1, auc, ...) that started at or below half its top (1, or 100: chance for
+    two or more classes) and whose best, over its first ``acc_after`` points or more, is within ``acc_learned`` of
+    that first value (a thousand classes at 0.001 that reach 0.03 have learned; a net at 0.1 that never passes
+    0.105 has not)."""
+    if not (points >= thresholds.acc_after and math.isfinite(first) and math.isfinite(best) and 0.0 <= best <= 100.0):
+        return False
+    top = 1.0 if best <= 1.0 else 100.0
+    return is_chance_accuracy(tag) and 0.0 <= first <= 0.5 * top and best <= (1.0 + thresholds.acc_learned) * first
 
 
 def means3(values: np.ndarray, start: int) -> np.ndarray:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, regressed, still_out
-from tui.judging.features import Row, direction, movement, trend_width
+from tui.judging.features import Row, at_chance, direction, movement, trend_width
 from tui.judging.kinds import Kind
-from tui.judging.pairing import Pair, is_chance_accuracy
+from tui.judging.pairing import Pair, same_metric
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
 
@@ -69,7 +69,8 @@ class Moment:
     val_acc: float
     val_acc_first: float
     val_acc_best: float
-    """Validation accuracy's first value and its best so far (NaN without an accuracy curve)."""
+    val_acc_points: int
+    """Validation accuracy's first value, its best and its number of points so far (NaN, 0 without one)."""
     lr: tuple[float, float] | None
     """(learning rate now, largest so far) when the run logs one."""
 
@@ -358,7 +359,7 @@ class Judge:
                 f"train flat (it barely learned: {fmt(train_range)}), {movement('val', val_dir, m.val)} {w}"
             )
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
-        if self._accuracy_never_rose(m):  # whatever the losses do: a net at chance learns nothing
+        if at_chance(m.val_acc_first, m.val_acc_best, m.val_acc_points, self.pair.val_acc, t):  # whatever losses do
             return Kind.PLATEAU, (
                 f"{both}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "
                 f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not (a learning rate too low to"
@@ -387,18 +388,6 @@ class Judge:
                 f"{share:.0%} of the run"
             )
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
-
-    def _accuracy_never_rose(self, m: Moment) -> bool:
-        """Validation accuracy proper (not f1, auc, ...) started at or below half its top (1, or 100: chance for two
-        or more classes), and its best is within ``acc_learned`` of that first value after ``acc_after`` points (a
-        thousand classes at 0.001 that reach 0.03 have learned; a net at 0.1 that never passes 0.105 has not)."""
-        first, best = m.val_acc_first, m.val_acc_best
-        if not (_finite(first, best) and 0.0 <= best <= 100.0 and m.index + 1 >= self.t.acc_after):
-            return False
-        if not is_chance_accuracy(self.pair.val_acc):
-            return False
-        top = 1.0 if best <= 1.0 else 100.0
-        return 0.0 <= first <= 0.5 * top and best <= (1.0 + self.t.acc_learned) * first
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
@@ -450,6 +439,8 @@ class Judge:
     def _gap(self, m: Moment) -> list[Raised]:
         """gap: on when train accuracy leads by more than ``gap`` of it; off only below half that (no flapping)."""
         if not (_finite(m.train_acc, m.val_acc) and m.train_acc > 0) or m.index + 1 < self.t.min_points:
+            return []
+        if not same_metric(self.pair.train_acc, self.pair.val_acc):  # train_acc against val_f1 is no gap
             return []
         lead = (m.train_acc - m.val_acc) / m.train_acc
         flags = self.verdict.flags

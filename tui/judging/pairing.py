@@ -62,17 +62,35 @@ def _is_loss(tag_words: list[str]) -> bool:
     return any("loss" in w for w in tag_words)
 
 
+_NUMBERED_ACCURACY = re.compile(r"(acc|top)@?\d+")
+"""``acc1``, ``acc@5``, ``top5``: torchvision's and timm's names for top-k accuracy."""
+_NOT_A_METRIC = frozenset({"grad", "gradient", "accum", "accumulation"})
+"""``grad_acc_steps``: gradient accumulation, not accuracy."""
+
+
+def _metrics(tag_words: list[str]) -> set[str]:
+    """The higher-is-better metrics a tag's words name, accuracies proper as ``accuracy`` (``top-1`` too)."""
+    if _is_loss(tag_words) or any(w in ERROR_WORDS or w in _NOT_A_METRIC for w in tag_words):
+        return set()
+    found = {"accuracy" if w in CHANCE_WORDS or _NUMBERED_ACCURACY.fullmatch(w) else w for w in tag_words}
+    found = {w for w in found if w == "accuracy" or w in ACCURACY_WORDS}
+    if any(a == "top" and b.isdigit() for a, b in itertools.pairwise(tag_words)):
+        found.add("accuracy")
+    return found
+
+
 def _is_accuracy(tag_words: list[str]) -> bool:
-    return (
-        any(w in ACCURACY_WORDS for w in tag_words)
-        and not _is_loss(tag_words)
-        and not any(w in ERROR_WORDS for w in tag_words)
-    )
+    return bool(_metrics(tag_words))
 
 
 def is_chance_accuracy(tag: str | None) -> bool:
-    """An accuracy proper (``CHANCE_WORDS``), not another metric in its slot."""
-    return tag is not None and any(w in CHANCE_WORDS for w in words(tag))
+    """An accuracy proper (``CHANCE_WORDS``, ``acc1``, ``top-1``, ...), not another metric in its slot."""
+    return tag is not None and "accuracy" in _metrics(words(tag))
+
+
+def same_metric(first: str | None, second: str | None) -> bool:
+    """Both tags name a metric in common (``train_acc`` and ``val_accuracy`` do; ``train_acc`` and ``val_f1`` not)."""
+    return first is not None and second is not None and bool(_metrics(words(first)) & _metrics(words(second)))
 
 
 def _role(tag_words: list[str]) -> str:
@@ -124,7 +142,7 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
-        out.append((role + "_acc", (not any(w in CHANCE_WORDS for w in tag_words), rank)))
+        out.append((role + "_acc", ("accuracy" not in _metrics(tag_words), rank)))
     if _is_learning_rate(tag_words) and not loss:
         out.append(("learning_rate", (len(tag_words), len(tag))))
     return tuple(out)
