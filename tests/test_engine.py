@@ -244,7 +244,7 @@ def test_an_accuracy_that_rises_slowly_from_near_zero_is_not_a_net_at_chance(tmp
 
 def test_an_lstm_whose_accuracy_waits_at_its_most_frequent_character_is_not_told_it_plateaued(tmp_path):
     """A real char-LSTM (realnets lstm-small-s2): validation accuracy sat at 0.161 (the most frequent character)
-    for its first eleven epochs while both losses fell, then learned (and later overfitted). A plateau alert at
+    for its first ten epochs while both losses fell, then learned (and later overfitted). A plateau alert at
     its sixth point was a false alarm; the accuracy is read only from ``acc_after`` points on."""
     curves = REALNET_CURVES["lstm-small-s2"]
     tags = ("train_loss", "val_loss", "train_acc", "val_acc")

@@ -168,8 +168,8 @@ JUMP_BASE = 3
 
 
 def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each end, the largest rise of one of its ``JUMP_POINTS`` latest points above the highest of the three
-    before it (a step up, not the way back from a dip of one or two points; -inf when none is finite), and that
+    """For each end, the largest rise of one of its ``JUMP_POINTS`` latest points above the highest of the
+    ``JUMP_BASE`` before it (a step up, not the way back from a shorter dip; -inf when none is finite), and that
     highest point: the level it jumped from."""
     window = rows(values, ends, JUMP_POINTS + JUMP_BASE)
     before = functools.reduce(np.fmax, (window[:, k : k + JUMP_POINTS] for k in range(JUMP_BASE)))

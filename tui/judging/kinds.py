@@ -168,7 +168,7 @@ TABLE = (
     ("falling", "rising", Kind.OVERFITTING),
     ("flat", "falling", Kind.DATA_SUSPECT),
     ("flat, early or at its first learning rate", "flat", Kind.PLATEAU),
-    ("any, accuracy never left chance", "any", Kind.PLATEAU),
+    ("any, validation accuracy stuck at its first (chance) value", "any", Kind.PLATEAU),
     ("flat, learned, learning rate decayed", "flat", Kind.CONVERGED),
     ("rising, NaN/inf or exploding", "rising", Kind.DIVERGING),
     ("oscillating strongly", "", Kind.UNSTABLE),
