@@ -209,7 +209,7 @@ def at_chance(first: float, best: float, points: int, tag: str | None, threshold
     if not (points >= thresholds.acc_after and math.isfinite(first) and math.isfinite(best) and 0.0 <= best <= 100.0):
         return False
     top = 1.0 if best <= 1.0 else 100.0
-    return is_chance_accuracy(tag) and 0.0 <= first <= 0.5 * top and best <= (1.0 + thresholds.acc_learned) * first
+    return 0.0 <= first <= 0.5 * top and best <= (1.0 + thresholds.acc_learned) * first and is_chance_accuracy(tag)
 
 
 def means3(values: np.ndarray, start: int) -> np.ndarray:

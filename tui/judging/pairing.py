@@ -83,11 +83,13 @@ def _is_accuracy(tag_words: list[str]) -> bool:
     return bool(_metrics(tag_words))
 
 
+@functools.lru_cache(maxsize=256)  # asked at every judgement of a run with an accuracy: its words, split once
 def is_chance_accuracy(tag: str | None) -> bool:
     """An accuracy proper (``CHANCE_WORDS``, ``acc1``, ``top-1``, ...), not another metric in its slot."""
     return tag is not None and "accuracy" in _metrics(words(tag))
 
 
+@functools.lru_cache(maxsize=256)
 def same_metric(first: str | None, second: str | None) -> bool:
     """Both tags name a metric in common (``train_acc`` and ``val_accuracy`` do; ``train_acc`` and ``val_f1`` not)."""
     return first is not None and second is not None and bool(_metrics(words(first)) & _metrics(words(second)))
