@@ -18,6 +18,7 @@ import numpy as np
 from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
 from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
+from tui.judging.holding import Holdback
 from tui.judging.judge import Judge, Moment
 from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, layer_reports
@@ -68,9 +69,13 @@ class FinalVerdict:
     def __init__(self, verdict: Verdict) -> None:
         self.verdict = verdict
 
-    def update(self, run: Run, silent: bool = False) -> list[Alert]:
+    def update(self, run: Run, silent: bool = False, now: float | None = None) -> list[Alert]:
         """Nothing: a summary's verdict stands (``check`` does not read on)."""
         return []
+
+    def held_due(self, now: float) -> bool:
+        """Nothing waits: a summary judged its run whole."""
+        return False
 
     def check_stalled(self, run: Run, now: float) -> list[Alert]:
         """Nothing: ``check`` does not watch a run long enough to see it stall."""
@@ -108,6 +113,9 @@ class VerdictEngine:
         judged. The new pair reads its curves from their start; what it finds before its first step, or on a
         curve the earlier pair had judged that far, was judged already and is not announced (again, or late)."""
         self.verdict = Verdict()
+        self.holdback = Holdback()
+        """Validation points of a live run that wait for their step's training value (``holding``)."""
+        self._now: float | None = None
         self._reset(Pair())
 
     def _reset(self, pair: Pair) -> None:
@@ -128,8 +136,13 @@ class VerdictEngine:
 
     # ---- feeding -------------------------------------------------------------------------
 
-    def update(self, run: Run, silent: bool = False) -> list[Alert]:
-        """Consume the run's new points; return the alerts they raise (none if ``silent``)."""
+    def update(self, run: Run, silent: bool = False, now: float | None = None) -> list[Alert]:
+        """Consume the run's new points; return the alerts they raise (none if ``silent``).
+
+        ``now`` (the live view's clock) lets a run seen writing hold back validation points whose step's
+        training value has not been read yet (``holding``); without it every point is judged at once.
+        """
+        self._now = now if run.live else None
         if run.restarts != self._restarts_seen:  # a restart may have emptied tags: read every tag again
             self._restarts_seen, self._tags_seen = run.restarts, 0
             self._firsts, self._unstarted = {}, []
@@ -144,7 +157,7 @@ class VerdictEngine:
         if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
-            self.update(run, silent=True)
+            self.update(run, silent=True, now=now)
             return []
         raised: list[Raised] = []
         # The pair a live reader had at each step: a curve that starts later (the first validation point
@@ -159,7 +172,7 @@ class VerdictEngine:
                 self._reread = (begins, judged)
             # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
             # the first epoch, before the first validation point) is not announced again, nor late.
-            raised += [r for r in self._consume(run, ends) if not self._judged_already(r)]
+            raised += [r for r in self._consume(run, ends, last=ends is None) if not self._judged_already(r)]
             if ends is None:
                 break
             self._reached = ends
@@ -177,8 +190,15 @@ class VerdictEngine:
         begins, judged = self._reread
         return raised[0] < begins or raised[0] <= judged.get(raised[2], -1)
 
-    def _consume(self, run: Run, before: int | None) -> list[Raised]:
-        """Judge the paired curves' new points (those at steps below ``before``, if given), in step order."""
+    def held_due(self, now: float) -> bool:
+        """Whether validation points wait and have waited long enough to be judged as they are."""
+        return self.holdback.due(now)
+
+    def _consume(self, run: Run, before: int | None, last: bool = True) -> list[Raised]:
+        """Judge the paired curves' new points (those at steps below ``before``, if given), in step order.
+
+        In the ``last`` pair segment a live run's validation points may wait for their step (``holding``).
+        """
         events: list[Event] = []
         train = run.scalars.get(self.pair.train) if self.pair.train else None
         val = run.scalars.get(self.pair.val) if self.pair.val else None
@@ -190,7 +210,10 @@ class VerdictEngine:
         if val is not None:
             steps, values, _ = val.arrays()
             start = self.val.count
-            block = self.val.consume(steps, values, _upto(steps, before))
+            end = _upto(steps, before)
+            if last:
+                end = self.holdback.free(steps, values, start, end, self._companions(run), self._now)
+            block = self.val.consume(steps, values, end)
             events += self.divergence.val_events(self.val, block, self.train)
             if len(block):
                 events += self._judgements(run, start, block)
@@ -323,6 +346,11 @@ class VerdictEngine:
             )
             events.append((moment.step, 2, "judge", moment))
         return events
+
+    def _companions(self, run: Run) -> list[np.ndarray]:
+        """Steps of the curves judged beside validation at its points: training loss and the accuracies."""
+        tags = (self.pair.train, self.pair.train_acc, self.pair.val_acc)
+        return [run.scalars[tag].steps for tag in tags if tag and tag in run.scalars]
 
     def _at_val(self, run: Run, tag: str | None, start: int) -> np.ndarray:
         series = run.scalars.get(tag) if tag else None

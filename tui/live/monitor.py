@@ -328,9 +328,8 @@ class Monitor:
             with self.store.lock:
                 run = self.store.runs[name]
                 engine = self.engine(name)
-                alerts += [
-                    with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in engine.update(run)
-                ]
+                fresh = engine.update(run, now=self.clock())
+                alerts += [with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in fresh]
         if alerts:
             now = self.clock()
             alerts = [replace(alert, time=now) for alert in alerts]
@@ -346,11 +345,16 @@ class Monitor:
         return alerts
 
     def check_stalled(self) -> list[Alert]:
-        alerts: list[Alert] = []
+        """The timed checks: validation points that waited long enough for their step are judged
+        (``judging.holding``), and runs whose writes stopped are flagged."""
         now = self.clock()
+        with self.store.lock:
+            due = [name for name, engine in self.engines.items() if engine.held_due(now)]
+        released = self._judge(due) if due else []  # (kept in self.alerts by _judge)
+        stalled: list[Alert] = []
         with self.store.lock:
             for name, run in self.store.runs.items():
                 if self.owns(name):
-                    alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
-        self.alerts.extend(alerts)
-        return alerts
+                    stalled += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
+        self.alerts.extend(stalled)
+        return released + stalled

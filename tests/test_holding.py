@@ -1,0 +1,129 @@
+"""A live read that sees a step's validation loss before its training loss judges as a whole read does.
+
+Keras writes ``train/`` and ``validation/`` as two files flushed apart; here the real files of a Keras run
+are appended to a watched folder one epoch at a time, the validation file's records first, with a poll in
+between — the worst order a live view can meet.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from conftest import KERAS, event_files, frame, frames_of, scalar_event, scalar_run
+from tensorboard.compat.proto import event_pb2
+
+from tui.judging.holding import HOLD_SECONDS, Holdback, keeps_pace
+from tui.live.monitor import Monitor
+
+
+def _records_by_step(path: Path) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """The file's first record (its header) and every later record with its event's step."""
+    blob = path.read_bytes()
+    spans = frames_of(blob)
+    header = blob[spans[0][0] : spans[0][1]]
+    out = []
+    for start, end in spans[1:]:
+        event = event_pb2.Event.FromString(blob[start + 12 : end - 4])
+        out.append((event.step, blob[start:end]))
+    return header, out
+
+
+def _live_copy(source: Path, target: Path, now: list[float]) -> Monitor:
+    """Write ``source`` (a Keras run) into ``target`` epoch by epoch, validation first, polling after each."""
+    files = {}
+    for part in ("train", "validation"):
+        (path,) = event_files(source / part)
+        header, records = _records_by_step(path)
+        copy = target / source.name / part / path.name
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(header)
+        files[part] = (
+            copy,
+            {step: b"".join(r for _, r in group) for step, group in itertools.groupby(records, lambda r: r[0])},
+        )
+    monitor = Monitor(str(target), clock=lambda: now[0])
+    monitor.refresh()
+    steps = sorted(set(files["train"][1]) | set(files["validation"][1]))
+    for step in steps:
+        for part in ("validation", "train"):
+            copy, by_step = files[part]
+            with open(copy, "ab") as handle:
+                handle.write(by_step.get(step, b""))
+            now[0] += 1.0
+            monitor.refresh()
+    return monitor
+
+
+def _alerts(alerts) -> list[tuple[str, int, str]]:
+    return sorted((a.kind, a.step, a.reason) for a in alerts)
+
+
+def test_validation_read_before_its_training_loss_is_judged_as_check_does(tmp_path: Path):
+    now = [1000.0]
+    live = _live_copy(KERAS / "k-overfit", tmp_path / "live", now)
+    whole = Monitor(str(KERAS))
+    whole.refresh()
+    live_verdict, whole_verdict = live.verdict("k-overfit"), whole.verdict("k-overfit")
+    assert live_verdict is not None and whole_verdict is not None
+    assert whole_verdict.kind == "overfitting"
+    assert (live_verdict.kind, live_verdict.reason, live_verdict.flags) == (
+        whole_verdict.kind,
+        whole_verdict.reason,
+        whole_verdict.flags,
+    )
+    assert _alerts(a for a in live.alerts if a.run == "k-overfit") == _alerts(
+        a for a in whole.alerts if a.run == "k-overfit"
+    )
+
+
+def test_a_point_waits_at_most_the_hold_and_is_judged_then(tmp_path: Path):
+    """The job died between a step's validation and training records: that point is judged after the hold."""
+    now = [1000.0]
+    path = scalar_run(tmp_path / "job", {"loss": [1.0, 0.8, 0.6, 0.5], "val_loss": [1.1, 0.9, 0.7, 0.65]}, wall0=0)
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    monitor.refresh()
+    with open(path, "ab") as handle:  # PyTorch-style: one file, this loop logs validation first
+        for step, (val, train) in enumerate([(0.6, 0.45), (0.58, 0.4)], start=4):
+            handle.write(frame(scalar_event("val_loss", step, val, float(step))))
+            handle.write(frame(scalar_event("loss", step, train, float(step))))
+        handle.write(frame(scalar_event("val_loss", 6, 0.57, 6.0)))
+    monitor.refresh()
+    engine = monitor.engines["job"]
+    assert engine.val.count == 6  # step 6 waits for its training loss
+    now[0] += HOLD_SECONDS / 2
+    monitor.refresh()
+    assert engine.val.count == 6
+    now[0] += HOLD_SECONDS / 2
+    monitor.refresh()
+    assert engine.val.count == 7
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    live_verdict, whole_verdict = monitor.verdict("job"), whole.verdict("job")
+    assert live_verdict is not None and whole_verdict is not None
+    live_verdict.flags.pop("stalled")  # the job was seen writing, then went quiet
+    assert live_verdict == whole_verdict
+
+
+def test_keeps_pace_waits_only_for_curves_logged_at_every_validation_point():
+    import numpy as np
+
+    val = np.arange(0, 10)
+    assert keeps_pace(np.arange(0, 10), val, 5)  # the same grid
+    assert keeps_pace(np.arange(0, 1000, 7), val * 100, 5)  # per batch
+    assert not keeps_pace(np.array([0, 3, 6, 9]), val, 5)  # every third epoch
+    assert keeps_pace(np.array([0, 3]), val, 1)  # nothing to tell by yet
+
+
+def test_holdback_releases_a_blow_up_at_once_and_the_rest_after_the_hold():
+    import numpy as np
+
+    hold = Holdback()
+    steps, values = np.arange(6), np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5])
+    train = [np.arange(4)]  # training has reached step 3
+    assert hold.free(steps, values, 3, 6, train, now=0.0) == 4
+    assert hold.free(steps, values, 4, 6, train, now=HOLD_SECONDS - 1) == 4
+    assert hold.free(steps, values, 4, 6, train, now=HOLD_SECONDS + 1) == 6
+    values[5] = float("nan")
+    assert Holdback().free(steps, values, 4, 6, train, now=0.0) == 6
+    assert Holdback().free(steps, values, 4, 6, train, now=None) == 6
