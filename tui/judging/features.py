@@ -160,9 +160,9 @@ def movement(name: str, way: str, row: Row) -> str:
     return f"{name} at {fmt(row.level)}, its direction hidden by its noise (±{fmt(row.noise)})"
 
 
-JUMP_POINTS = 5
+JUMP_POINTS = 8
 """Validation's latest points searched for a jump (``jumps``): the bell waits until a jump has left them (its level
-stood six points; a four-epoch excursion is back by then)."""
+stood nine points; an excursion of up to seven epochs is back by then). Five let five-epoch excursions ring."""
 JUMP_BASE = 3
 """Points before a step whose highest is the level it jumped from."""
 

@@ -215,7 +215,7 @@ class Judge:
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
         # A rise carried by one step of a spike's size (``spike_z`` noise deviations) that the level still stands on
         # is a jump: it may be a few bad evaluations (spoiled batch-norm statistics) that come back; the bell waits
-        # until it stood six points. Once the level is back, the excursion is the spike rule's (above).
+        # until it stood nine points. Once the level is back, the excursion is the spike rule's (above).
         jumped = (
             m.jump > max(t.spike_z * unit, SPIKE_SHARE * (m.val.level - floor))
             and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
