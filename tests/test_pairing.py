@@ -78,11 +78,32 @@ def test_an_accuracy_proper_takes_the_accuracy_slot_before_shorter_metrics_and_a
         (["val/acc1", "val/acc5", "val/f1"], "val/acc1"),  # torchvision's reference scripts
         (["val_acc@1", "val_acc@5"], "val_acc@1"),
         (["val/top-1", "val/top-5"], "val/top-1"),
+        (["val/top5", "val/top1_acc"], "val/top1_acc"),  # top-1 before a shorter top-5
+        (["val_acc5", "val_accuracy"], "val_accuracy"),
     ],
 )
 def test_top_k_accuracies_by_their_usual_names_are_accuracies(tags, val_acc):
     pair = pair_tags(["train_loss", "val_loss", *tags])
     assert pair.val_acc == val_acc and pairing.is_chance_accuracy(pair.val_acc)
+
+
+@pytest.mark.parametrize(
+    ("tags", "val_acc"),
+    [
+        (["val/mIoU", "val/loss_seg"], "val/mIoU"),  # segmentation
+        (["val/bbox_mAP", "val/bbox_mAP_50"], "val/bbox_mAP"),  # detection
+        (["val_IoU"], "val_IoU"),
+    ],
+)
+def test_metrics_spelled_in_mixed_case_are_metrics(tags, val_acc):
+    """``mIoU`` was split like camelCase (``m``, ``io``, ``u``) and never recognised."""
+    pair = pair_tags(["train_loss", "val_loss", *tags])
+    assert pair.val_acc == val_acc and not pairing.is_chance_accuracy(pair.val_acc)
+
+
+def test_camel_case_names_still_split():
+    assert pairing.words("valAccuracy") == ["val", "accuracy"]
+    assert pairing.words("trainLoss/epochMean") == ["train", "loss", "epoch", "mean"]
 
 
 def test_gradient_accumulation_is_not_an_accuracy():

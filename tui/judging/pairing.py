@@ -55,7 +55,13 @@ class Pair:
 
 
 def words(tag: str) -> list[str]:
-    return [w for w in _SPLIT.split(_CAMEL.sub("_", tag).lower()) if w]
+    """A tag's words, lower case: split at separators and camelCase, but a metric's own spelling (``mIoU``,
+    ``mAP``, ``IoU``) is one word."""
+    out: list[str] = []
+    for token in _SPLIT.split(tag):
+        lowered = token.lower()
+        out += [lowered] if lowered in ACCURACY_WORDS else _CAMEL.sub("_", token).lower().split("_")
+    return [w for w in out if w]
 
 
 def _is_loss(tag_words: list[str]) -> bool:
@@ -77,6 +83,16 @@ def _metrics(tag_words: list[str]) -> set[str]:
     if any(a == "top" and b.isdigit() for a, b in itertools.pairwise(tag_words)):
         found.add("accuracy")
     return found
+
+
+_TOP_K = re.compile(r"(?:acc|top)@?(\d+)")
+
+
+def _beyond_top1(tag_words: list[str]) -> bool:
+    """A top-k accuracy with k above 1 (``top5``, ``acc@5``, ``top-5``): the slot takes top-1 before it."""
+    numbers = [int(m.group(1)) for w in tag_words if (m := _TOP_K.fullmatch(w))]
+    numbers += [int(b) for a, b in itertools.pairwise(tag_words) if a == "top" and b.isdigit()]
+    return any(k > 1 for k in numbers)
 
 
 def _is_accuracy(tag_words: list[str]) -> bool:
@@ -144,7 +160,7 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
-        out.append((role + "_acc", ("accuracy" not in _metrics(tag_words), rank)))
+        out.append((role + "_acc", ("accuracy" not in _metrics(tag_words), _beyond_top1(tag_words), rank)))
     if _is_learning_rate(tag_words) and not loss:
         out.append(("learning_rate", (len(tag_words), len(tag))))
     return tuple(out)
