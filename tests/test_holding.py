@@ -14,6 +14,7 @@ from conftest import KERAS, event_files, frame, frames_of, scalar_event, scalar_
 from tensorboard.compat.proto import event_pb2
 
 from tui.judging.holding import HOLD_SECONDS, Holdback, keeps_pace
+from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 
 
@@ -127,3 +128,43 @@ def test_holdback_releases_a_blow_up_at_once_and_the_rest_after_the_hold():
     values[5] = float("nan")
     assert Holdback().free(steps, values, 4, 6, train, now=0.0) == 6
     assert Holdback().free(steps, values, 4, 6, train, now=None) == 6
+
+
+def test_the_watcher_tells_the_view_when_a_held_point_is_judged(tmp_path: Path):
+    """A point judged after the hold may change the verdict without an alert: the view must still redraw."""
+    from tui.live.watcher import Watcher
+
+    now = [1000.0]
+    path = scalar_run(tmp_path / "job", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]}, wall0=0)
+    quiet_is_fine = Thresholds(stall_min_seconds=1e9)  # no stalled alert to redraw on
+    monitor = Monitor(str(tmp_path), quiet_is_fine, clock=lambda: now[0])
+    calls: list[tuple[int, int, int]] = []
+    watcher = Watcher(monitor, lambda new, changes, alerts: calls.append((len(new), len(changes), len(alerts))))
+    watcher.start()
+    try:
+        _wait_for(lambda: "job" in monitor.engines)
+        with open(path, "ab") as handle:
+            handle.write(frame(scalar_event("val_loss", 3, 0.65, 3.0)))  # its training loss never comes
+        _wait_for(
+            lambda: (
+                monitor.store.runs["job"].scalars["val_loss"].last() is not None
+                and monitor.store.runs["job"].scalars["val_loss"].last()[0] == 3
+            )
+        )
+        engine = monitor.engines["job"]
+        assert engine.val.count == 3
+        calls.clear()
+        now[0] += HOLD_SECONDS + 1
+        _wait_for(lambda: engine.val.count == 4)
+        _wait_for(lambda: bool(calls))
+    finally:
+        watcher.stop()
+
+
+def _wait_for(condition, seconds: float = 15.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

@@ -60,6 +60,10 @@ class MonitorGroup:
             [a for _, _, alerts in results for a in alerts],
         )
 
+    def judge_held(self) -> tuple[list[str], list[Alert]]:
+        results = [monitor.judge_held() for monitor in self.monitors]
+        return [n for names, _ in results for n in names], [a for _, alerts in results for a in alerts]
+
     def check_stalled(self) -> list[Alert]:
         return [alert for monitor in self.monitors for alert in monitor.check_stalled()]
 

@@ -291,6 +291,7 @@ class Monitor:
         """One round: scan, read, judge, and check for stalled runs."""
         new_runs = self.scan()
         changes, alerts = self.read(paths, only_grown=paths is None)
+        alerts += self.judge_held()[1]
         alerts += self.check_stalled()
         return new_runs, changes, alerts
 
@@ -344,17 +345,20 @@ class Monitor:
             self.alerts.extend(alerts)
         return alerts
 
-    def check_stalled(self) -> list[Alert]:
-        """The timed checks: validation points that waited long enough for their step are judged
-        (``judging.holding``), and runs whose writes stopped are flagged."""
+    def judge_held(self) -> tuple[list[str], list[Alert]]:
+        """Judge the validation points that waited long enough for the rest of their step (``judging.holding``):
+        the runs whose verdict may have changed, and the alerts raised."""
         now = self.clock()
         with self.store.lock:
             due = [name for name, engine in self.engines.items() if engine.held_due(now)]
-        released = self._judge(due) if due else []  # (kept in self.alerts by _judge)
-        stalled: list[Alert] = []
+        return due, self._judge(due) if due else []
+
+    def check_stalled(self) -> list[Alert]:
+        alerts: list[Alert] = []
+        now = self.clock()
         with self.store.lock:
             for name, run in self.store.runs.items():
                 if self.owns(name):
-                    stalled += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
-        self.alerts.extend(stalled)
-        return released + stalled
+                    alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
+        self.alerts.extend(alerts)
+        return alerts

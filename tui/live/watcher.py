@@ -208,10 +208,11 @@ class Watcher:
             if self.schedule is not None:
                 self.poll_seconds = self.schedule.after_poll(bool(new_runs or changes), time.monotonic())
                 self._note_reachability()
-            alerts = self.monitor.check_stalled()
+            released, alerts = self.monitor.judge_held()
+            alerts += self.monitor.check_stalled()
             self._follow_logdir()
             self._rounds += 1
-            if alerts:
+            if alerts or released:  # a held point judged may change a verdict without an alert
                 self.callback([], [], alerts)
 
     def _note_reachability(self) -> None:
