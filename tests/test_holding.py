@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
+import pytest
 from conftest import KERAS, event_files, frame, frames_of, scalar_event, scalar_run
 from tensorboard.compat.proto import event_pb2
 
-from tui.judging.holding import HOLD_SECONDS, Holdback, keeps_pace
+from tui.judging.holding import HOLD_SECONDS, Holdback, first_unmatched, keeps_pace
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 
@@ -106,28 +108,93 @@ def test_a_point_waits_at_most_the_hold_and_is_judged_then(tmp_path: Path):
     assert live_verdict == whole_verdict
 
 
-def test_keeps_pace_waits_only_for_curves_logged_at_every_validation_point():
-    import numpy as np
-
+def test_keeps_pace_waits_for_a_lagging_curve_but_not_a_coarser_one_or_one_on_another_scale():
     val = np.arange(0, 10)
     assert keeps_pace(np.arange(0, 10), val, 5)  # the same grid
     assert keeps_pace(np.arange(0, 1000, 7), val * 100, 5)  # per batch
+    assert keeps_pace(np.arange(0, 3), val, 8)  # a file flushed epochs later: it lags, it is waited for
     assert not keeps_pace(np.array([0, 3, 6, 9]), val, 5)  # every third epoch
+    assert not keeps_pace(np.arange(0, 5), val * 1000, 5)  # epochs beside global steps
     assert keeps_pace(np.array([0, 3]), val, 1)  # nothing to tell by yet
 
 
-def test_holdback_releases_a_blow_up_at_once_and_the_rest_after_the_hold():
-    import numpy as np
+def test_a_point_waits_only_while_its_interval_has_nothing_of_the_curve():
+    val = np.array([10, 20, 30, 40])
+    assert first_unmatched(np.array([9, 19]), val, 1, 4) == 2  # logged at step - 1: 20 has 19, 30 waits
+    assert first_unmatched(np.array([10, 20, 30]), val, 1, 4) == 3
+    assert first_unmatched(np.array([10, 20, 30, 45]), val, 1, 4) == 4  # it went past 40: skipped, not late
 
+
+def test_holdback_releases_a_blow_up_at_once_and_the_rest_after_the_hold():
     hold = Holdback()
     steps, values = np.arange(6), np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5])
     train = [np.arange(4)]  # training has reached step 3
     assert hold.free(steps, values, 3, 6, train, now=0.0) == 4
     assert hold.free(steps, values, 4, 6, train, now=HOLD_SECONDS - 1) == 4
+    assert hold.due(HOLD_SECONDS) and not hold.due(HOLD_SECONDS - 1)
     assert hold.free(steps, values, 4, 6, train, now=HOLD_SECONDS + 1) == 6
     values[5] = float("nan")
     assert Holdback().free(steps, values, 4, 6, train, now=0.0) == 6
     assert Holdback().free(steps, values, 4, 6, train, now=None) == 6
+
+
+def test_no_point_waits_longer_than_the_hold_while_others_are_freed_and_none_waits_after_one_did():
+    """A companion that lags steadily: each point keeps the time it began to wait (the clock used to restart
+    whenever one point was freed, so points waited as long as the lag)."""
+    hold = Holdback()
+    steps, values = np.arange(10), np.linspace(1, 0.5, 10)
+    assert hold.free(steps, values, 2, 5, [np.arange(3)], now=0.0) == 3  # 3 and 4 wait from 0
+    assert hold.free(steps, values, 3, 6, [np.arange(4)], now=100.0) == 4  # 3 came; 5 waits from 100
+    assert hold.free(steps, values, 4, 6, [np.arange(4)], now=HOLD_SECONDS) == 5  # 4 waited 150 s, 5 not yet
+    assert hold.free(steps, values, 5, 8, [np.arange(4)], now=HOLD_SECONDS + 1) == 8  # it lags: none waits now
+
+
+def test_a_late_validation_accuracy_is_waited_for_too(tmp_path: Path):
+    now = [1000.0]
+    tags = {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7], "acc": [0.3, 0.5, 0.6], "val_acc": [0.3, 0.4, 0.5]}
+    path = scalar_run(tmp_path / "job", tags, wall0=0)
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    monitor.refresh()
+    engine = monitor.engines["job"]
+    with open(path, "ab") as handle:
+        for tag, value in (("loss", 0.5), ("acc", 0.7), ("val_loss", 0.65)):
+            handle.write(frame(scalar_event(tag, 3, value, 3.0)))
+    monitor.refresh()
+    assert engine.val.count == 3  # its accuracy is not read yet
+    with open(path, "ab") as handle:
+        handle.write(frame(scalar_event("val_acc", 3, 0.55, 3.0)))
+    monitor.refresh()
+    assert engine.val.count == 4 and engine.val_acc_at_val[-1] == pytest.approx(0.55)
+
+
+def test_a_restart_while_a_point_waits_leaves_nothing_waiting_and_validation_back_in_the_pair(tmp_path: Path):
+    """A job restarted from scratch, read between its new training points and its new validation points: the
+    emptied validation curve came back but was never read again (the pair lost it for good, while check had
+    it), and the wait begun before the restart kept the watcher judging the run at every round."""
+    now = [1000.0]
+    path = scalar_run(tmp_path / "job", {"loss": [1.0, 0.8, 0.6, 0.5], "val_loss": [1.1, 0.9, 0.7, 0.65]}, wall0=0)
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    monitor.refresh()
+
+    def write(*records: tuple[str, int, float]) -> None:
+        with open(path, "ab") as handle:
+            for tag, step, value in records:
+                handle.write(frame(scalar_event(tag, step, value, float(step))))
+        now[0] += 10
+        monitor.refresh()
+
+    write(("val_loss", 4, 0.6))  # waits for its training loss
+    write(("loss", 0, 1.0), ("loss", 1, 0.8))  # the restarted attempt: training first
+    write(("val_loss", 0, 1.1), ("val_loss", 1, 0.9), ("loss", 2, 0.6), ("val_loss", 2, 0.7))
+    for _ in range(5):
+        now[0] += 60
+        assert monitor.judge_held()[0] == []
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    live_verdict, whole_verdict = monitor.verdict("job"), whole.verdict("job")
+    assert live_verdict is not None and whole_verdict is not None
+    assert live_verdict.val_tag == whole_verdict.val_tag == "val_loss"
+    assert live_verdict.kind == whole_verdict.kind
 
 
 def test_the_watcher_tells_the_view_when_a_held_point_is_judged(tmp_path: Path):

@@ -113,8 +113,6 @@ class VerdictEngine:
         judged. The new pair reads its curves from their start; what it finds before its first step, or on a
         curve the earlier pair had judged that far, was judged already and is not announced (again, or late)."""
         self.verdict = Verdict()
-        self.holdback = Holdback()
-        """Validation points of a live run that wait for their step's training value (``holding``)."""
         self._now: float | None = None
         self._reset(Pair())
 
@@ -133,6 +131,8 @@ class VerdictEngine:
         flags = {k: v for k, v in self.verdict.flags.items() if ":" in k or k in (Kind.STALLED,)}
         self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val, lr_tag=pair.learning_rate, flags=flags)
         self.judge.verdict = self.divergence.verdict = self.verdict
+        self.holdback = Holdback()
+        """Validation points of a live run that wait for their step's training value (``holding``)."""
 
     # ---- feeding -------------------------------------------------------------------------
 
@@ -146,7 +146,7 @@ class VerdictEngine:
         if run.restarts != self._restarts_seen:  # a restart may have emptied tags: read every tag again
             self._restarts_seen, self._tags_seen = run.restarts, 0
             self._firsts, self._unstarted = {}, []
-        if len(run.scalars) != self._tags_seen:
+        if len(run.scalars) != self._tags_seen or self._started_since(run):
             # Tags are only ever added: read the first steps of the new ones (and of any still without points).
             arrived = [*self._unstarted, *itertools.islice(run.scalars, self._tags_seen, None)]
             self._tags_seen = len(run.scalars)
@@ -179,6 +179,10 @@ class VerdictEngine:
         raised += self._layers(run)
         self._refresh_numbers(run)
         return [] if silent else [self._alert(*r) for r in raised]
+
+    def _started_since(self, run: Run) -> bool:
+        """Whether a tag seen without points has points now (a curve emptied by a restart, written again)."""
+        return any(run.scalars[tag].last() is not None for tag in self._unstarted if tag in run.scalars)
 
     def _judged_steps(self) -> dict[str, int]:
         """The last step of each paired curve consumed so far (one may have been read ahead of the other)."""
