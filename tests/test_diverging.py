@@ -148,6 +148,16 @@ def test_a_three_to_seven_epoch_validation_jump_that_comes_back_rings_no_bell(tm
     assert judged.first("val-rising") is not None
 
 
+@pytest.mark.parametrize("width", [3, 4])
+def test_a_jump_on_a_noisy_curve_that_comes_back_rings_no_bell(tmp_path, width):
+    """The same on a noisy CIFAR-10 curve, where +30 % is under 8 noise deviations: it rang while a jump had to be
+    a spike's size (``spike_z``); ``jump_z`` is 4."""
+    run = DEEPOBS["cifar10_3c3d-sgd-lr6.31e-02-s44"]
+    _, val = _with_level_jump(run["val"], 0.75, width)
+    judged = judge(tmp_path / "run", {"train_loss": run["train"], "val_loss": val})
+    assert not judged.bells
+
+
 def test_a_jump_that_stands_rings_once_it_stood_nine_points(tmp_path):
     """The same jump kept to the end of the run, training still falling: the bell rings at the ninth point of the
     new level (the jump is no longer among the latest eight), not before."""

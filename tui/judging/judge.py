@@ -213,11 +213,11 @@ class Judge:
         # stand on the five-point median, by the level or the accumulated test (the slope over the few points
         # since the best is theirs too), training held beside that smaller rise.
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
-        # A rise carried by one step of a spike's size (``spike_z`` noise deviations) that the level still stands on
+        # A rise carried by one step of ``jump_z`` noise deviations or more that the level still stands on
         # is a jump: it may be a few bad evaluations (spoiled batch-norm statistics) that come back; the bell waits
         # until it stood nine points. Once the level is back, the excursion is the spike rule's (above).
         jumped = (
-            m.jump > max(t.spike_z * unit, SPIKE_SHARE * (m.val.level - floor))
+            m.jump > max(t.jump_z * unit, SPIKE_SHARE * (m.val.level - floor))
             and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
         )
         lasting = (

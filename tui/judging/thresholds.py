@@ -85,6 +85,9 @@ class Thresholds:
     """spike: a point this many noise deviations above the level before it..."""
     spike_range: float = 0.05
     """...and this fraction of the range, back within two points."""
+    jump_z: float = 4.0
+    """overfitting waits while one step of this many noise deviations, carrying half the rise, is among validation's
+    latest eight points: a few bad evaluations in a row (spoiled batch-norm statistics) come back."""
     unstable_swing: float = 0.25
     """unstable: training noise above this fraction of its range, while not rising away."""
     stuck_share: float = 0.75
