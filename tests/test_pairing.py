@@ -93,6 +93,7 @@ def test_top_k_accuracies_by_their_usual_names_are_accuracies(tags, val_acc):
         (["val/mIoU", "val/loss_seg"], "val/mIoU"),  # segmentation
         (["val/bbox_mAP", "val/bbox_mAP_50"], "val/bbox_mAP"),  # detection
         (["val_IoU"], "val_IoU"),
+        (["mean_io_u", "val_mean_io_u"], "val_mean_io_u"),  # Keras' MeanIoU
     ],
 )
 def test_metrics_spelled_in_mixed_case_are_metrics(tags, val_acc):

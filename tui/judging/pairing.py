@@ -61,7 +61,13 @@ def words(tag: str) -> list[str]:
     for token in _SPLIT.split(tag):
         lowered = token.lower()
         out += [lowered] if lowered in ACCURACY_WORDS else _CAMEL.sub("_", token).lower().split("_")
-    return [w for w in out if w]
+    merged: list[str] = []
+    for w in out:
+        if w == "u" and merged and merged[-1] == "io":  # Keras logs its MeanIoU metric as ``mean_io_u``
+            merged[-1] = "iou"
+        elif w:
+            merged.append(w)
+    return merged
 
 
 def _is_loss(tag_words: list[str]) -> bool:
