@@ -108,45 +108,66 @@ def test_a_point_waits_at_most_the_hold_and_is_judged_then(tmp_path: Path):
     assert live_verdict == whole_verdict
 
 
-def test_keeps_pace_waits_for_a_lagging_curve_but_not_a_coarser_one_or_one_on_another_scale():
+def test_keeps_pace_waits_for_a_lagging_or_late_curve_but_not_a_coarser_one():
     val = np.arange(0, 10)
     assert keeps_pace(np.arange(0, 10), val, 5)  # the same grid
     assert keeps_pace(np.arange(0, 1000, 7), val * 100, 5)  # per batch
     assert keeps_pace(np.arange(0, 3), val, 8)  # a file flushed epochs later: it lags, it is waited for
+    assert keeps_pace(np.arange(4, 6), val, 6)  # it started after validation
     assert not keeps_pace(np.array([0, 3, 6, 9]), val, 5)  # every third epoch
-    assert not keeps_pace(np.arange(0, 5), val * 1000, 5)  # epochs beside global steps
     assert keeps_pace(np.array([0, 3]), val, 1)  # nothing to tell by yet
 
 
-def test_a_point_waits_only_while_its_interval_has_nothing_of_the_curve():
+def test_a_point_waits_only_while_its_interval_lacks_the_curve():
     val = np.array([10, 20, 30, 40])
     assert first_unmatched(np.array([9, 19]), val, 1, 4) == 2  # logged at step - 1: 20 has 19, 30 waits
     assert first_unmatched(np.array([10, 20, 30]), val, 1, 4) == 3
     assert first_unmatched(np.array([10, 20, 30, 45]), val, 1, 4) == 4  # it went past 40: skipped, not late
+    batches = np.array([2, 4, 6, 8, 10, 12, 14, 16])  # per batch: 5 in (0, 10], 3 so far in (10, 20]
+    assert first_unmatched(batches, np.array([10, 20]), 1, 2) == 1
+
+
+def _holdback_frees(hold: Holdback, consumed: int, end: int, companions: dict, now: float, values=None) -> int:
+    steps = np.arange(10)
+    values = np.linspace(1.0, 0.5, 10) if values is None else values
+    return hold.free(steps, values, consumed, end, companions, now)
 
 
 def test_holdback_releases_a_blow_up_at_once_and_the_rest_after_the_hold():
     hold = Holdback()
-    steps, values = np.arange(6), np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5])
-    train = [np.arange(4)]  # training has reached step 3
-    assert hold.free(steps, values, 3, 6, train, now=0.0) == 4
-    assert hold.free(steps, values, 4, 6, train, now=HOLD_SECONDS - 1) == 4
+    train = {"loss": np.arange(4)}  # training has reached step 3
+    assert _holdback_frees(hold, 3, 6, train, now=0.0) == 4
+    assert _holdback_frees(hold, 4, 6, train, now=HOLD_SECONDS - 1) == 4
     assert hold.due(HOLD_SECONDS) and not hold.due(HOLD_SECONDS - 1)
-    assert hold.free(steps, values, 4, 6, train, now=HOLD_SECONDS + 1) == 6
+    assert _holdback_frees(hold, 4, 6, train, now=HOLD_SECONDS + 1) == 6
+    values = np.linspace(1.0, 0.5, 10)
     values[5] = float("nan")
-    assert Holdback().free(steps, values, 4, 6, train, now=0.0) == 6
-    assert Holdback().free(steps, values, 4, 6, train, now=None) == 6
+    assert _holdback_frees(Holdback(), 4, 6, train, now=0.0, values=values) == 6
+    assert _holdback_frees(Holdback(), 4, 6, train, now=None) == 6
 
 
-def test_no_point_waits_longer_than_the_hold_while_others_are_freed_and_none_waits_after_one_did():
+def test_no_point_waits_longer_than_the_hold_while_others_are_freed():
     """A companion that lags steadily: each point keeps the time it began to wait (the clock used to restart
-    whenever one point was freed, so points waited as long as the lag)."""
+    whenever one point was freed, so points waited as long as the lag); after one waited in vain, the curve
+    is not waited for again, and the points waiting with it go too."""
     hold = Holdback()
-    steps, values = np.arange(10), np.linspace(1, 0.5, 10)
-    assert hold.free(steps, values, 2, 5, [np.arange(3)], now=0.0) == 3  # 3 and 4 wait from 0
-    assert hold.free(steps, values, 3, 6, [np.arange(4)], now=100.0) == 4  # 3 came; 5 waits from 100
-    assert hold.free(steps, values, 4, 6, [np.arange(4)], now=HOLD_SECONDS) == 5  # 4 waited 150 s, 5 not yet
-    assert hold.free(steps, values, 5, 8, [np.arange(4)], now=HOLD_SECONDS + 1) == 8  # it lags: none waits now
+    assert _holdback_frees(hold, 2, 5, {"loss": np.arange(3)}, now=0.0) == 3  # 3 and 4 wait from 0
+    assert _holdback_frees(hold, 3, 6, {"loss": np.arange(4)}, now=100.0) == 4  # 3 came; 5 waits from 100
+    assert _holdback_frees(hold, 4, 6, {"loss": np.arange(4)}, now=HOLD_SECONDS) == 6  # 4 waited in vain
+    assert _holdback_frees(hold, 6, 8, {"loss": np.arange(4)}, now=HOLD_SECONDS + 1) == 8
+
+
+def test_a_curve_on_another_scale_is_given_up_alone():
+    """An accuracy logged per epoch index beside losses at global steps made the second point wait in vain,
+    and the hold then stopped waiting for the training loss too: it is given up alone."""
+    hold = Holdback()
+    steps = np.arange(1000, 11000, 1000)
+    values = np.linspace(1.0, 0.5, 10)
+    epochs = {"acc": np.arange(0, 2), "loss": steps[:2]}
+    assert hold.free(steps, values, 1, 2, epochs, now=0.0) == 1
+    assert hold.free(steps, values, 1, 2, epochs, now=HOLD_SECONDS) == 2
+    lagging = {"acc": np.arange(0, 4), "loss": steps[:3]}
+    assert hold.free(steps, values, 2, 4, lagging, now=HOLD_SECONDS + 1) == 3  # the training loss still counts
 
 
 def test_a_late_validation_accuracy_is_waited_for_too(tmp_path: Path):

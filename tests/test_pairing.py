@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tui.judging import pairing
-from tui.judging.engine import VerdictEngine, first_steps, pair_schedule
-from tui.judging.pairing import Pair, PairChooser
+from tui.judging.engine import VerdictEngine, first_steps
+from tui.judging.pairing import Pair, PairChooser, pair_schedule
 from tui.judging.thresholds import Thresholds
 from tui.sources.points import Decoded
 from tui.store import Run, Store

@@ -10,7 +10,6 @@ How each verdict is decided is in the README; the thresholds are in ``thresholds
 from __future__ import annotations
 
 import itertools
-import operator
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,7 +21,7 @@ from tui.judging.holding import Holdback
 from tui.judging.judge import Judge, Moment
 from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, layer_reports
-from tui.judging.pairing import Pair, PairChooser
+from tui.judging.pairing import Pair, pair_schedule
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
@@ -351,10 +350,10 @@ class VerdictEngine:
             events.append((moment.step, 2, "judge", moment))
         return events
 
-    def _companions(self, run: Run) -> list[np.ndarray]:
+    def _companions(self, run: Run) -> dict[str, np.ndarray]:
         """Steps of the curves judged beside validation at its points: training loss and the accuracies."""
         tags = (self.pair.train, self.pair.train_acc, self.pair.val_acc)
-        return [run.scalars[tag].steps for tag in tags if tag and tag in run.scalars]
+        return {tag: run.scalars[tag].steps for tag in tags if tag and tag in run.scalars}
 
     def _at_val(self, run: Run, tag: str | None, start: int) -> np.ndarray:
         series = run.scalars.get(tag) if tag else None
@@ -462,23 +461,6 @@ def first_steps(run: Run, tags: Iterable[str] | None = None) -> dict[str, int]:
     """The first step of each of the run's curves (of ``tags`` only, if given) that has points."""
     chosen = run.scalars if tags is None else {tag: run.scalars[tag] for tag in tags}
     return {tag: int(series.steps[0]) for tag, series in chosen.items() if series.last() is not None}
-
-
-def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
-    """(first step, pair) each time the paired curves change as the run's curves appear (``firsts``: each
-    tag's first step), oldest first."""
-    schedule: list[tuple[int, Pair]] = []
-    chooser = PairChooser(train_pattern, val_pattern)
-    by_first = sorted(firsts.items(), key=operator.itemgetter(1))
-    for begins, starting in itertools.groupby(by_first, key=operator.itemgetter(1)):
-        changed = False
-        for tag, _first in starting:  # the tags that began by then: those before, and these
-            changed |= chooser.add(tag)
-        if changed or not schedule:
-            pair = chooser.pair()
-            if not schedule or pair != schedule[-1][1]:
-                schedule.append((begins, pair))
-    return schedule or [(0, Pair())]
 
 
 def _upto(steps: np.ndarray, before: int | None) -> int:

@@ -6,12 +6,15 @@ logs its epoch's mean training loss after validating writes it second. A live re
 would judge the validation point with the previous step's training value, for good, where a whole read
 (``check``) uses the right one. So, on a run seen writing, a validation point waits while a curve judged
 beside it (training loss, accuracies) that logs in every validation interval has nothing yet in the point's
-own (after the previous validation point, up to its step), and at most ``HOLD_SECONDS`` (once a point waited
-that long in vain, none waits again: the companion lags longer or stopped). A non-finite validation point
-does not wait, nor do the points before it: a blow-up rings at once.
+own (after the previous validation point, up to its step; for a per-batch curve, fewer than the interval
+before), and at most ``HOLD_SECONDS`` (a curve a point waited for that long in vain is not waited for again:
+it lags longer, stopped, or is on another scale). A non-finite validation point does not wait, nor do the
+points before it: a blow-up rings at once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -20,35 +23,32 @@ HOLD_SECONDS = 150.0
 
 
 def keeps_pace(steps: np.ndarray, val_steps: np.ndarray, consumed: int) -> bool:
-    """Whether a curve logged in each of validation's latest two intervals that it has reached: one that lags
-    (a file flushed later) is waited for, a coarser one (every third epoch) or one on another scale (epochs
-    beside global steps) is not. Before validation has two points there is nothing to tell by: it is."""
-    if consumed < 2:
-        return True
-    reached = int(np.searchsorted(val_steps[:consumed], steps[-1], side="right"))
-    if reached < 2:
-        return False
-    for back in (1, 2):
-        if reached - back < 1:
-            break
-        low, high = val_steps[reached - back - 1], val_steps[reached - back]
+    """Whether a curve logged in validation's latest two intervals within its own span (its first to its last
+    step): a coarser curve (every third epoch) skips one and is not waited for. One that lags (a file flushed
+    later), starts late, or has not reached a whole interval yet (nothing to tell by) is; one on another
+    scale (epochs beside global steps) too, until it made a point wait in vain once."""
+    ends = val_steps[1:consumed]
+    inside = np.flatnonzero((ends >= steps[0]) & (ends <= steps[-1])) + 1
+    for j in inside[-2:].tolist():
+        low, high = val_steps[j - 1], val_steps[j]
         if np.searchsorted(steps, high, side="right") == np.searchsorted(steps, low, side="right"):
             return False
     return True
 
 
 def first_unmatched(steps: np.ndarray, val_steps: np.ndarray, consumed: int, end: int) -> int:
-    """The first of validation's points ``consumed .. end-1`` whose interval has no point of this curve yet,
-    while the curve has not logged past it either (``end`` when there is none): the one to wait at.
-
-    A curve logged one step before validation's (``step - 1``, a 0-based batch counter) has its point in the
-    interval and is not waited for."""
+    """The first of validation's points ``consumed .. end-1`` that waits for this curve (``end`` when none):
+    the curve has not logged past it, and has fewer points in its interval (after the previous validation
+    point, up to its step) than in the interval before — none for a per-epoch curve, part of an epoch's
+    batches for a per-batch one. A curve logged one step before validation's (``step - 1``) has its point."""
     if consumed >= end:
         return end
-    tops = val_steps[consumed:end]
-    bottoms = val_steps[consumed - 1 : end - 1] if consumed else np.concatenate(([np.iinfo(np.int64).min], tops[:-1]))
-    counts = np.searchsorted(steps, tops, side="right") - np.searchsorted(steps, bottoms, side="right")
-    missing = np.flatnonzero((counts == 0) & (steps[-1] < tops))
+    floor = np.array([np.iinfo(np.int64).min], dtype=np.int64)
+    bounds = np.concatenate((floor, val_steps[:end].astype(np.int64)))
+    counts = np.diff(np.searchsorted(steps, bounds, side="right"))  # the curve's points in each interval
+    previous = np.concatenate(([1], counts[:-1]))  # the first interval needs one point
+    waits = (counts[consumed:end] < previous[consumed:end]) & (steps[-1] < val_steps[consumed:end])
+    missing = np.flatnonzero(waits)
     return consumed + int(missing[0]) if missing.size else end
 
 
@@ -56,17 +56,15 @@ class Holdback:
     """Decides, at each update of a live run, how many of validation's points may be judged now."""
 
     def __init__(self) -> None:
-        self._first = 0
-        """Index of the first waiting validation point."""
-        self._since: list[float] = []
-        """When each waiting point, from ``_first`` on, began to wait (a point waits at most HOLD_SECONDS)."""
-        self._gave_up = False
-        """A point waited HOLD_SECONDS in vain: the companion lags longer than that (or stopped), so waiting for
-        it again would only make every later point late too."""
+        self._since: dict[int, float] = {}
+        """When each waiting validation point (by index) began to wait: it waits at most HOLD_SECONDS."""
+        self._given_up: set[str] = set()
+        """Curves a point waited for HOLD_SECONDS in vain: they lag longer than that, stopped, or are on another
+        scale, and waiting for them again would make every later point late too."""
 
     def due(self, now: float) -> bool:
         """Whether a point waits and has waited long enough to be judged without its companions."""
-        return bool(self._since) and now - self._since[0] >= HOLD_SECONDS
+        return bool(self._since) and now - min(self._since.values()) >= HOLD_SECONDS
 
     def free(
         self,
@@ -74,25 +72,37 @@ class Holdback:
         val_values: np.ndarray,
         consumed: int,
         end: int,
-        companions: list[np.ndarray],
+        companions: dict[str, np.ndarray],
         now: float | None,
     ) -> int:
         """How many validation points may be consumed (``end`` when none waits; ``now`` None: a whole read)."""
-        if now is None or end <= consumed or self._gave_up:
-            self._since = []
+        if now is None or end <= consumed:
+            self._since = {}
             return end
-        free = end
-        for steps in companions:
-            if len(steps) and keeps_pace(steps, val_steps, consumed):
-                free = min(free, first_unmatched(steps, val_steps, consumed, free))
-        if free < end:
-            blown = np.flatnonzero(~np.isfinite(val_values[free:end]))
-            if blown.size:
-                free += int(blown[-1]) + 1
-        # Each waiting point keeps the time it began to wait; those that waited HOLD_SECONDS go, in order.
-        kept = self._since[max(free - self._first, 0) :] if free >= self._first else []
-        kept = kept[: end - free] + [now] * (end - free - len(kept))
-        waited = sum(1 for began in kept if now - began >= HOLD_SECONDS)
-        self._first, self._since = free + waited, kept[waited:]
-        self._gave_up = waited > 0
-        return free + waited
+        waits = {
+            tag: first_unmatched(steps, val_steps, consumed, end)
+            for tag, steps in companions.items()
+            if tag not in self._given_up and len(steps) and keeps_pace(steps, val_steps, consumed)
+        }
+        free = _unblocked(waits.values(), val_values, end)
+        for index in range(free, end):
+            self._since.setdefault(index, now)
+        timed_out = free
+        while timed_out < end and now - self._since[timed_out] >= HOLD_SECONDS:
+            timed_out += 1
+        if timed_out > free:  # those that held these points waited in vain: not waited for again
+            self._given_up |= {tag for tag, index in waits.items() if index < timed_out}
+            kept = [index for tag, index in waits.items() if tag not in self._given_up]
+            free = max(timed_out, _unblocked(kept, val_values, end))
+        self._since = {index: began for index, began in self._since.items() if index >= free}
+        return free
+
+
+def _unblocked(waits: Iterable[int], val_values: np.ndarray, end: int) -> int:
+    """Points before the first that waits may go; a non-finite point goes at once, and those before it."""
+    free = min(waits, default=end)
+    if free < end:
+        blown = np.flatnonzero(~np.isfinite(val_values[free:end]))
+        if blown.size:
+            free += int(blown[-1]) + 1
+    return free

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -176,7 +177,7 @@ class PairChooser:
     """The pair of a growing set of tags: each tag is classified once, as it comes, and each role keeps its
     best-ranked tag so far. Every choice is a minimum over keys that end with the tag itself, so the pair
     does not depend on the order the tags came in; a run with tens of thousands of tags is paired in one
-    pass (``engine.pair_schedule`` asks again each time its tags grow; ``_offers`` remembers each tag)."""
+    pass (``pair_schedule`` asks again each time its tags grow; ``_offers`` remembers each tag)."""
 
     def __init__(self, train_pattern: str | None = None, val_pattern: str | None = None) -> None:
         re.compile(train_pattern or "")  # a bad pattern fails here, where the caller expects it
@@ -196,3 +197,20 @@ class PairChooser:
 
     def pair(self) -> Pair:
         return Pair(**{slot: tag for slot, (_key, tag) in self._best.items()})
+
+
+def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
+    """(first step, pair) each time the paired curves change as the run's curves appear (``firsts``: each
+    tag's first step), oldest first."""
+    schedule: list[tuple[int, Pair]] = []
+    chooser = PairChooser(train_pattern, val_pattern)
+    by_first = sorted(firsts.items(), key=operator.itemgetter(1))
+    for begins, starting in itertools.groupby(by_first, key=operator.itemgetter(1)):
+        changed = False
+        for tag, _first in starting:  # the tags that began by then: those before, and these
+            changed |= chooser.add(tag)
+        if changed or not schedule:
+            pair = chooser.pair()
+            if not schedule or pair != schedule[-1][1]:
+                schedule.append((begins, pair))
+    return schedule or [(0, Pair())]
