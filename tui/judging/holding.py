@@ -27,9 +27,10 @@ def keeps_pace(steps: np.ndarray, val_steps: np.ndarray, consumed: int) -> bool:
     step): a coarser curve (every third epoch) skips one and is not waited for. One that lags (a file flushed
     later), starts late, or has not reached a whole interval yet (nothing to tell by) is; one on another
     scale (epochs beside global steps) too, until it made a point wait in vain once."""
-    ends = val_steps[1:consumed]
-    inside = np.flatnonzero((ends >= steps[0]) & (ends <= steps[-1])) + 1
-    for j in inside[-2:].tolist():
+    reached = int(np.searchsorted(val_steps[:consumed], steps[-1], side="right"))
+    for j in (reached - 1, reached - 2):  # the latest two intervals whose end the curve has reached
+        if j < 1 or val_steps[j] < steps[0]:
+            break
         low, high = val_steps[j - 1], val_steps[j]
         if np.searchsorted(steps, high, side="right") == np.searchsorted(steps, low, side="right"):
             return False
@@ -43,11 +44,13 @@ def first_unmatched(steps: np.ndarray, val_steps: np.ndarray, consumed: int, end
     batches for a per-batch one. A curve logged one step before validation's (``step - 1``) has its point."""
     if consumed >= end:
         return end
-    floor = np.array([np.iinfo(np.int64).min], dtype=np.int64)
-    bounds = np.concatenate((floor, val_steps[:end].astype(np.int64)))
-    counts = np.diff(np.searchsorted(steps, bounds, side="right"))  # the curve's points in each interval
-    previous = np.concatenate(([1], counts[:-1]))  # the first interval needs one point
-    waits = (counts[consumed:end] < previous[consumed:end]) & (steps[-1] < val_steps[consumed:end])
+    # Only the intervals from the one before ``consumed`` on are counted: a long curve is not read whole.
+    edges = (
+        val_steps[consumed - 2 : end] if consumed >= 2 else np.concatenate(([np.iinfo(np.int64).min], val_steps[:end]))
+    )
+    counts = np.diff(np.searchsorted(steps, edges, side="right"))  # the curve's points in each interval
+    current, previous = (counts, np.concatenate(([1], counts[:-1]))) if consumed == 0 else (counts[1:], counts[:-1])
+    waits = (current < previous) & (steps[-1] < val_steps[consumed:end])  # the first interval needs one point
     missing = np.flatnonzero(waits)
     return consumed + int(missing[0]) if missing.size else end
 
