@@ -31,18 +31,11 @@ from tensorboard.compat.proto import event_pb2
 from verdicts import suite_runs
 
 from tui.live.monitor import Monitor
+from tui.sources.tensorboard.kernels import frame_records
+from tui.sources.tensorboard.records import MAX_RECORD_BYTES
 
 NAN_NAMED = re.compile(r"\S+ is (nan|inf|-inf) at step")
 """When training and validation went NaN at the same step, the reason names the curve read first."""
-
-
-def _frames(blob: bytes) -> list[tuple[int, int]]:
-    spans, pos = [], 0
-    while pos < len(blob):
-        length = int.from_bytes(blob[pos : pos + 8], "little")
-        spans.append((pos, pos + 16 + length))
-        pos += 16 + length
-    return spans
 
 
 def _records(run_dir: Path, order: str) -> tuple[list[tuple[Path, bytes]], list[tuple[tuple, int, bytes]]]:
@@ -50,7 +43,8 @@ def _records(run_dir: Path, order: str) -> tuple[list[tuple[Path, bytes]], list[
     headers, records = [], []
     for index, path in enumerate(sorted(run_dir.rglob("events*"))):
         blob = path.read_bytes()
-        spans = _frames(blob)
+        offsets, lengths, _end = frame_records(blob, 0, MAX_RECORD_BYTES)  # each record's data
+        spans = [(offset - 12, offset + length + 4) for offset, length in zip(offsets.tolist(), lengths.tolist())]
         headers.append((path.relative_to(run_dir), blob[spans[0][0] : spans[0][1]]))
         two_files = path.parent.name in ("train", "validation")
         for position, (start, end) in enumerate(spans[1:]):

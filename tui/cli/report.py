@@ -214,8 +214,8 @@ def _print_notes(
 ) -> None:
     for run, v in runs:
         name = printable(run.name, 60)
-        flags = _short_flags(run_flags(run, v, (sweeps or {}).get(run.name)))
-        if flags and not flags_shown:  # a terminal too narrow for the flags column: they go here, never unsaid
+        # A terminal too narrow for the flags column: they go here, never unsaid.
+        if not flags_shown and (flags := _short_flags(run_flags(run, v, (sweeps or {}).get(run.name)))):
             console.print(Text(f"{name}: flags: {flags}", style="dim"))
         if v is not None and v.kind in ATTENTION:  # why, with its numbers (the table has no room for them)
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))

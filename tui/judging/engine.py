@@ -214,8 +214,9 @@ class VerdictEngine:
             steps, values, _ = val.arrays()
             start = self.val.count
             end = _upto(steps, before)
-            if last:
-                end = self.holdback.free(steps, values, start, end, self._companions(run), self._now)
+            if last:  # a whole read (no clock) holds nothing: its companions are not looked up
+                companions = self._companions(run) if self._now is not None else {}
+                end = self.holdback.free(steps, values, start, end, companions, self._now)
             block = self.val.consume(steps, values, end)
             events += self.divergence.val_events(self.val, block, self.train)
             if len(block):
