@@ -102,6 +102,39 @@ def test_metrics_spelled_in_mixed_case_are_metrics(tags, val_acc):
     assert pair.val_acc == val_acc and not pairing.is_chance_accuracy(pair.val_acc)
 
 
+YOLOV5_KEYS = [  # utils/loggers/__init__.py, Loggers.keys (v7.0)
+    *("train/box_loss", "train/obj_loss", "train/cls_loss"),
+    *("metrics/precision", "metrics/recall", "metrics/mAP_0.5", "metrics/mAP_0.5:0.95"),
+    *("val/box_loss", "val/obj_loss", "val/cls_loss", "x/lr0", "x/lr1", "x/lr2"),
+]
+ULTRALYTICS_KEYS = [  # what DetectionTrainer logs to results.csv and TensorBoard (8.x)
+    *("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/precision(B)", "metrics/recall(B)"),
+    *("metrics/mAP50(B)", "metrics/mAP50-95(B)", "val/box_loss", "val/cls_loss", "val/dfl_loss"),
+    *("lr/pg0", "lr/pg1", "lr/pg2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("tags", "val_acc", "learning_rate"),
+    [(YOLOV5_KEYS, "metrics/mAP_0.5", "x/lr0"), (ULTRALYTICS_KEYS, "metrics/mAP50(B)", "lr/pg0")],
+    ids=["yolov5", "ultralytics"],
+)
+def test_detection_runs_pair_their_box_losses_with_map_as_validations_metric(tags, val_acc, learning_rate):
+    """``mAP50(B)`` was split at camelCase (``m``, ``ap50(``, ``b)``) and never a metric; mAP without a role word was
+    taken for a training metric, though no trainer measures it on its training set; ``x/lr0`` was no learning
+    rate, so a YOLOv5 run flat at a decayed rate could not be told converged."""
+    pair = pair_tags(tags)
+    assert (pair.train, pair.val) == ("train/box_loss", "val/box_loss")
+    assert (pair.val_acc, pair.learning_rate) == (val_acc, learning_rate)
+    assert not pairing.is_chance_accuracy(pair.val_acc)  # the chance rule is for accuracies proper
+
+
+def test_a_metric_at_a_threshold_keeps_its_role_word():
+    assert pair_tags(["train_loss", "train/mAP50", "val/AP75"]).train_acc == "train/mAP50"
+    assert pair_tags(["train_loss", "val/AP75"]).val_acc == "val/AP75"
+    assert pairing.words("val/AP75") == ["val", "ap", "75"]
+
+
 def test_camel_case_names_still_split():
     assert pairing.words("valAccuracy") == ["val", "accuracy"]
     assert pairing.words("trainLoss/epochMean") == ["train", "loss", "epoch", "mean"]

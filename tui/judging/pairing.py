@@ -31,7 +31,23 @@ TRAIN_WORDS = frozenset({"train", "training", "trn"})
 BATCH_WORDS = frozenset({"batch", "batches", "step", "steps", "iter", "iters", "iteration", "iterations", "minibatch"})
 EPOCH_WORDS = frozenset({"epoch", "epochs"})
 ACCURACY_WORDS = frozenset(
-    {"acc", "accuracy", "top1", "top5", "f1", "auc", "precision", "recall", "iou", "miou", "map", "dice", "r2", "bleu"}
+    {
+        "acc",
+        "accuracy",
+        "top1",
+        "top5",
+        "f1",
+        "auc",
+        "precision",
+        "recall",
+        "iou",
+        "miou",
+        "map",
+        "ap",
+        "dice",
+        "r2",
+        "bleu",
+    }
 )
 CHANCE_WORDS = frozenset({"acc", "accuracy", "top1", "top5"})
 """Accuracies proper: a share of right answers, which a net that learned nothing holds at chance. They take the
@@ -40,7 +56,12 @@ ERROR_WORDS = frozenset({"err", "error", "errors"})
 """``top1_err``, ``val_error``: lower is better, never an accuracy."""
 _NOISE_WORDS = frozenset({"metrics", "metric", "scalars", "losses", "epoch", "total", "avg", "mean"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[/_\-.\s:|]+")
+_SPLIT = re.compile(r"[/_\-.\s:|()\[\]]+")
+_NUMBERED_METRIC = re.compile(r"(map|ap|iou|miou)(\d+)")
+"""``mAP50`` (Ultralytics' ``metrics/mAP50(B)``), ``AP75``, ``IoU50``: a metric at a threshold."""
+EVALUATION_ONLY = frozenset({"map", "ap"})
+"""Detection metrics no trainer measures on its training set: without a role word they are validation's
+(YOLOv5's ``metrics/mAP_0.5``, Ultralytics' ``metrics/mAP50-95(B)``)."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,12 @@ def words(tag: str) -> list[str]:
     out: list[str] = []
     for token in _SPLIT.split(tag):
         lowered = token.lower()
-        out += [lowered] if lowered in ACCURACY_WORDS else _CAMEL.sub("_", token).lower().split("_")
+        if lowered in ACCURACY_WORDS:
+            out.append(lowered)
+        elif numbered := _NUMBERED_METRIC.fullmatch(lowered):
+            out += numbered.groups()
+        else:
+            out += _CAMEL.sub("_", token).lower().split("_")
     merged: list[str] = []
     for w in out:
         if w == "u" and merged and merged[-1] == "io":  # Keras logs its MeanIoU metric as ``mean_io_u``
@@ -121,6 +147,9 @@ def same_metric(first: str | None, second: str | None) -> bool:
 def _role(tag_words: list[str]) -> str:
     if any(w in VAL_WORDS for w in tag_words):
         return "val"
+    evaluated = any(w in EVALUATION_ONLY for w in tag_words)
+    if evaluated and not _is_loss(tag_words) and not any(w in TRAIN_WORDS for w in tag_words):
+        return "val"
     return "train"
 
 
@@ -135,8 +164,12 @@ def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, str]:
     return (1 if batchy else 0, len(extra), len(tag), tag)
 
 
+_NUMBERED_LR = re.compile(r"lr\d+")
+"""YOLOv5's ``x/lr0``: one parameter group's learning rate."""
+
+
 def _is_learning_rate(tag_words: list[str]) -> bool:
-    if "lr" in tag_words or "learningrate" in tag_words:
+    if "lr" in tag_words or "learningrate" in tag_words or any(_NUMBERED_LR.fullmatch(w) for w in tag_words):
         return True
     return any(a == "learning" and b == "rate" for a, b in itertools.pairwise(tag_words))
 

@@ -11,7 +11,8 @@ hyper-parameters.
 Keras (``keras/src/callbacks/csv_logger.py``, 3.15): any file name; a header
 ``epoch`` then the sorted metric names (``val_*`` added as ``NA`` when the model had
 no validation), one row per epoch, ``NA`` for missing values, the separator the user
-chose. It is recognised by its header: ``epoch``, a separator, names.
+chose. It is recognised by its header: ``epoch``, a separator, names. YOLO's ``results.csv`` has the same
+shape; YOLOv5 and Ultralytics 8.0 pad each name and number with spaces to a fixed width.
 
 Neither writes a time: the points get the file's modification time at the read.
 """
@@ -35,7 +36,9 @@ from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
-_KERAS_HEADER = re.compile(rb"^epoch([,;\t| ])[A-Za-z_]")
+_KERAS_HEADER = re.compile(rb"^ *epoch *([,;\t| ]) *[A-Za-z_]")
+"""``epoch``, a separator, a name; names may be padded with spaces: YOLOv5 and Ultralytics 8.0 write their
+``results.csv`` with ``'%20s,'`` and ``'%23s,'``, numbers with ``'%20.5g,'``."""
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
 _KERAS_LOG_WORDS = frozenset({"log", "logs", "train", "training", "history", "metric", "metrics", "csvlogger"})
 """Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``train_log.csv``)."""
@@ -119,7 +122,7 @@ class CsvStream(Stream):
         match = _KERAS_HEADER.match(head)
         self.delimiter = match.group(1).decode() if match and self.step_column == "epoch" else ","
         try:
-            self.columns = next(csv.reader([text], delimiter=self.delimiter))
+            self.columns = [name.strip(" ") for name in next(csv.reader([text], delimiter=self.delimiter))]
         except csv.Error:  # a name longer than the csv module's field limit (128 KiB): no curve to name
             self.columns = []
 
