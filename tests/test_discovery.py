@@ -30,6 +30,31 @@ def test_keras_split_folders_directly_under_logdir_form_run_dot(tmp_path: Path):
     assert sorted(f.prefix for f in found.files) == ["train/", "validation/"]
 
 
+def test_a_folder_named_train_that_holds_a_runs_other_files_is_that_run(tmp_path: Path):
+    """Ultralytics trains into ``runs/detect/train`` (then ``train2``, ...) beside its args.yaml, weights and
+    results.csv, tags named ``train/box_loss``: it was taken for a Keras split of a run ``detect``, its tags
+    prefixed again (``train/val/box_loss``)."""
+    run = tmp_path / "detect" / "train"
+    scalar_run(run, {"train/box_loss": [1.0, 0.9], "val/box_loss": [1.0, 0.95]})
+    (run / "args.yaml").write_text("task: detect\n")
+    scalar_run(tmp_path / "detect" / "train2", {"train/box_loss": [1.0]})
+    found = discover(str(tmp_path))
+    assert found.runs == ["detect/train", "detect/train2"]
+    assert {f.prefix for f in found.files} == {""}
+
+
+def test_split_folders_stay_one_run_with_other_files_in_them_or_only_the_profilers(tmp_path: Path):
+    scalar_run(tmp_path / "a" / "train", {"loss": [1.0]})
+    scalar_run(tmp_path / "a" / "val", {"loss": [1.0]})
+    (tmp_path / "a" / "train" / "model.pt").write_bytes(b"weights")  # a sibling split: still the run's split
+    scalar_run(tmp_path / "k" / "train", {"epoch_loss": [1.0]})  # Keras before its first validation
+    (tmp_path / "k" / "train" / "events.out.tfevents.1.host.profile-empty").write_bytes(b"")
+    (tmp_path / "k" / "train" / ".nfs0001").write_bytes(b"")
+    found = discover(str(tmp_path))
+    assert found.runs == ["a", "k"]
+    assert sorted(f.prefix for f in found.files) == ["train/", "train/", "val/"]
+
+
 def test_profile_empty_and_folders_named_like_event_files_are_skipped(tmp_path: Path):
     run = tmp_path / "run"
     scalar_run(run, {"loss": [1.0]})

@@ -5,7 +5,11 @@ A run is a folder holding event files (names containing ``tfevents``, not
 itself). Keras writes one run as sibling ``train/`` and ``validation/`` folders:
 such split folders (also ``val``, ``eval``, ``valid``, ``test``) belong to their
 parent's run, and their tags are prefixed with the folder name
-(``train/epoch_loss``, ``validation/epoch_loss``).
+(``train/epoch_loss``, ``validation/epoch_loss``). A split folder holds nothing but
+event files, or has a sibling split folder; one that also holds other files, alone, is
+a run folder that happens to be named so: Ultralytics trains into ``runs/detect/train``
+beside its ``args.yaml``, weights and ``results.csv``, its tags already named
+``train/box_loss`` and ``val/box_loss``.
 """
 
 from __future__ import annotations
@@ -61,24 +65,40 @@ def file_order_key(path: str) -> tuple[int, str]:
     return (int(match.group(1)) if match else 0, name)
 
 
-def run_name_for(folder_relative: str) -> tuple[str, str]:
-    """(run name, tag prefix) for a folder holding event files, relative to LOGDIR."""
+def run_name_for(folder_relative: str, split: bool = True) -> tuple[str, str]:
+    """(run name, tag prefix) for a folder holding event files, relative to LOGDIR; ``split=False``: the folder
+    is a run whatever its name."""
     parts = [] if folder_relative in ("", ".") else folder_relative.replace(os.sep, "/").split("/")
-    if parts and parts[-1].lower() in SPLIT_FOLDERS:
+    if split and parts and parts[-1].lower() in SPLIT_FOLDERS:
         parent = "/".join(parts[:-1]) or "."
         return parent, parts[-1] + "/"
     return "/".join(parts) or ".", ""
 
 
+def _tensorboards_own(name: str) -> bool:
+    """Files a Keras split folder may hold besides event files: the profiler's marker, the projector's config,
+    a file system's hidden files."""
+    return "tfevents" in name or name == "projector_config.pbtxt" or name.startswith(".")
+
+
 def event_sources(listing: Listing) -> list[Source]:
     """The event files of a listing as sources, each run's files in the order they were written."""
     by_folder: dict[str, list[str]] = {}
+    with_other_files: set[str] = set()
     for path in listing.files:
-        if is_event_file_name(basename(path)):
+        name = basename(path)
+        if is_event_file_name(name):
             by_folder.setdefault(parent(path), []).append(path)
+        elif not _tensorboards_own(name):
+            with_other_files.add(parent(path))
+    splits_of: dict[str, int] = {}  # parent folder -> how many split folders in it hold event files
+    for folder in by_folder:
+        if basename(folder).lower() in SPLIT_FOLDERS:
+            splits_of[parent(folder)] = splits_of.get(parent(folder), 0) + 1
     found: list[Source] = []
     for folder in sorted(by_folder):
-        run, prefix = run_name_for(folder)
+        split = folder not in with_other_files or splits_of.get(parent(folder), 0) > 1  # a sibling split: Keras'
+        run, prefix = run_name_for(folder, split=split)
         for path in sorted(by_folder[folder], key=file_order_key):
             found.append(Source(FORMAT, path, run, prefix, (path,), where=folder))
     return found
