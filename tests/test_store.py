@@ -96,6 +96,61 @@ def test_restart_purges_points_from_the_restart_step_on():
     assert run.scalars["val_loss"].steps.tolist() == [0, 1, 2, 3, 4, 5]
 
 
+def test_a_step_written_again_is_no_restart_and_the_repeat_is_dropped():
+    """Lightning logs ``epoch`` with every call: twice at a step where validation ends on a logging step. Taken
+    for a restart, it purged every curve from that step on (a Lightning run ended ``waiting`` with its losses
+    gone); TensorBoard purges only when a step goes below the newest."""
+    store = Store()
+    batch = Decoded()
+    for step in (49, 99, 149):
+        batch.add_scalar("train_loss_step", step, float(step), 1.0)
+        batch.add_scalar("epoch", step, float(step), 0.0)
+    batch.add_scalar("val_loss", 149, 150.0, 2.0)
+    batch.add_scalar("epoch", 149, 150.0, 0.0)  # the validation call's epoch, at the same step
+    change = store.apply("r", batch)
+    assert change.purged_from is None
+    again = Decoded()  # the repeat may come in the next read too
+    again.add_scalar("epoch", 149, 151.0, 0.0)
+    again.add_scalar("train_loss_epoch", 150, 151.0, 0.9)
+    again.add_scalar("epoch", 150, 151.0, 0.0)
+    assert store.apply("r", again).purged_from is None
+    run = store.runs["r"]
+    assert run.restarts == 0
+    assert run.scalars["train_loss_step"].steps.tolist() == [49, 99, 149]
+    assert run.scalars["val_loss"].steps.tolist() == [149]
+    assert run.scalars["epoch"].steps.tolist() == [49, 99, 149, 150]
+    assert run.scalars["epoch"].walls.tolist() == [49.0, 99.0, 149.0, 151.0]  # the first of a step's points stays
+
+
+def test_lightning_tensorboard_logs_keep_every_curve(tmp_path: Path):
+    """As Lightning's TensorBoardLogger writes with ``log_every_n_steps=50`` and 300 batches an epoch: step losses
+    at 49, 99, ..., validation at the epoch's last batch (a logging step), the epoch loss at the next step, and
+    ``epoch`` with each of them."""
+    run = tmp_path / "lightning_logs" / "version_0"
+    run.mkdir(parents=True)
+    payloads, step = [file_version_event()], 0
+    for epoch in range(30):
+        for batch in range(300):
+            if (step + 1) % 50 == 0:
+                payloads += [
+                    scalar_event("train_loss_step", step, 1.0 / (1 + step / 300)),
+                    scalar_event("epoch", step, epoch),
+                ]
+            if batch == 299:
+                val = 0.5 + 0.02 * abs(epoch - 12)
+                payloads += [scalar_event("val_loss", step, val), scalar_event("epoch", step, epoch)]
+            step += 1
+        payloads += [scalar_event("train_loss_epoch", step, 1.0 / (1 + epoch)), scalar_event("epoch", step, epoch)]
+    write_records(run / "events.out.tfevents.1000.host.1.0", payloads)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    stored = monitor.store.runs["lightning_logs/version_0"]
+    assert len(stored.scalars["val_loss"]) == 30 and len(stored.scalars["train_loss_epoch"]) == 30
+    assert len(stored.scalars["train_loss_step"]) == 30 * 6
+    verdict = monitor.verdict("lightning_logs/version_0")
+    assert (verdict.train_tag, verdict.val_tag, verdict.kind) == ("train_loss_epoch", "val_loss", "overfitting")
+
+
 def test_restarted_job_second_file_replaces_overlap(tmp_path: Path):
     run = tmp_path / "job"
     scalar_run(run, {"loss": [5.0, 4.0, 3.0, 2.0, 1.0]}, wall0=1000)

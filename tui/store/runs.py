@@ -139,7 +139,10 @@ class Store:
 
         TensorBoard's purge semantics: when a tag's step goes back (a job restarted
         from a checkpoint), every point of the run at or after that step is dropped
-        before the new points are added.
+        before the new points are added. A step written again for a tag is not a restart
+        (TensorBoard purges only on a step below the newest): the repeated point is dropped.
+        Lightning logs ``epoch`` with every call, twice at a step where validation ends on a
+        logging step; taken for a restart, it purged the run's other curves at that step.
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -165,13 +168,22 @@ class Store:
                 if series is None:
                     series = run.scalars[tag] = Series()
                 last = series.last()
-                if last is not None and steps[lo] <= last[0]:
+                if last is not None and steps[lo] < last[0]:
                     restart = int(steps[lo])
                     purged_from = restart if purged_from is None else min(purged_from, restart)
                     self._purge(run, restart)
-                series.extend(steps[lo:hi], walls[lo:hi], values[lo:hi])
-                tags.add(tag)
+                    last = series.last()
                 run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
+                part = slice(lo, hi)
+                repeated = steps[lo + 1 : hi] == steps[lo : hi - 1]
+                if repeated.any() or (last is not None and steps[lo] == last[0]):
+                    keep = np.concatenate(([last is None or steps[lo] != last[0]], ~repeated))
+                    if not keep.any():
+                        continue
+                    series.extend(steps[part][keep], walls[part][keep], values[part][keep])
+                else:
+                    series.extend(steps[part], walls[part], values[part])
+                tags.add(tag)
             for raw_tag, histograms in decoded.histograms.items():
                 tag = prefix + raw_tag
                 hseries = run.histograms.get(tag)
@@ -201,7 +213,7 @@ class Store:
 
 
 def _segments(steps: np.ndarray) -> list[tuple[int, int]]:
-    """Split a batch of steps where a step does not exceed its predecessor (a restart)."""
-    cuts = (np.flatnonzero(steps[1:] <= steps[:-1]) + 1).tolist()
+    """Split a batch of steps where a step goes below its predecessor (a restart)."""
+    cuts = (np.flatnonzero(steps[1:] < steps[:-1]) + 1).tolist()
     bounds = [0, *cuts, len(steps)]
     return list(itertools.pairwise(bounds))
