@@ -253,6 +253,21 @@ def test_check_json_names_the_checkpoint_nearest_the_best_step(logger_logdir: Pa
     assert lightning["checkpoint"].endswith("checkpoints/epoch=12-step=129.ckpt")
 
 
+def test_check_says_keep_only_of_the_best_steps_checkpoint(logger_logdir: Path, capsys):
+    """Lightning keeps only its latest checkpoint by default: epochs past the best, "keep" it was false advice."""
+    assert main(["check", str(logger_logdir)]) == 1
+    out = capsys.readouterr().out
+    assert "lightning_logs/version_0: keep epoch=12-step=129.ckpt" in out  # validation at 129: the best's model
+    kept = logger_logdir / "lightning_logs" / "version_0" / "checkpoints"  # as ModelCheckpoint() keeps: the latest
+    for checkpoint in kept.iterdir():
+        checkpoint.unlink()
+    (kept / "epoch=19-step=199.ckpt").write_bytes(b"weights")
+    assert main(["check", str(logger_logdir)]) == 1
+    out = capsys.readouterr().out
+    assert "no checkpoint at the best step 129; the nearest, epoch=19-step=199.ckpt, is 70 steps after it" in out
+    assert "keep epoch=19" not in out
+
+
 def test_train_and_val_tag_options_work_for_every_format(logger_logdir: Path, capsys):
     assert main(["check", str(logger_logdir), "--json", "--train-tag", "^lr$", "--val-tag", "train"]) in (0, 1)
     records = {r["run"]: r for r in json.loads(capsys.readouterr().out)}

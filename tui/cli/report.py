@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.columns import Column, fitted_table
-from tui.judging.checkpoints import checkpoint_name, nearest_checkpoint
+from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
@@ -132,11 +132,11 @@ def _checkpoint(run: Run, v: Verdict | None) -> str | None:
 
 
 def keep_note(run: Run, v: Verdict | None) -> str:
-    """ "keep checkpoint-1700/" for an overfitting run with checkpoints, else ""."""
+    """ "keep checkpoint-1700/" (or where the nearest lies when none is the best's) for an overfitting run with
+    checkpoints, else ""."""
     if v is None or v.kind != "overfitting":
         return ""
-    path = nearest_checkpoint(run.checkpoints, v.best_step)
-    return f"keep {printable(checkpoint_name(path))}" if path is not None else ""
+    return keep_words(run.checkpoints, v.best_step, printable) or ""
 
 
 def print_json(runs: Iterable[Judged], out, sweeps: Mapping[str, SweepInfo] | None = None) -> None:
@@ -223,7 +223,7 @@ def _print_notes(
         if info is not None and info.behind:
             console.print(Text(f"{name}: behind its peers: {printable(info.behind)}", style="yellow"))
         if keep := keep_note(run, v):
-            console.print(Text(f"{name}: {keep} (the checkpoint nearest the best validation step)"))
+            console.print(Text(f"{name}: {keep}"))
         if run.damaged:
             console.print(Text(f"{name}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and not run.has_points  # its damage note already says nothing could be read
