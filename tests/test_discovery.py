@@ -55,6 +55,29 @@ def test_split_folders_stay_one_run_with_other_files_in_them_or_only_the_profile
     assert sorted(f.prefix for f in found.files) == ["train/", "train/", "val/"]
 
 
+def test_fairseqs_three_writers_are_one_run_paired_on_its_epoch_curves(tmp_path: Path):
+    """fairseq-train --tensorboard-logdir keeps a writer per split: train_inner/ (every log interval), train/ and
+    valid/ (each epoch), all at the update count; train_inner was a run of its own."""
+    from conftest import file_version_event, scalar_event, write_records
+
+    from tui.live.monitor import Monitor
+
+    def writer(split: str, curves: dict[str, list[float]], steps: list[int]) -> None:
+        (tmp_path / split).mkdir()
+        events = [scalar_event(tag, step, values[i]) for i, step in enumerate(steps) for tag, values in curves.items()]
+        write_records(tmp_path / split / "events.out.tfevents.1000.host.1.0", [file_version_event(), *events])
+
+    updates, epochs = list(range(100, 4001, 100)), [1000, 2000, 3000, 4000]
+    writer("train_inner", {"loss": [5.0 - u / 1000 for u in updates], "lr": [5e-4] * 40}, updates)
+    writer("train", {"loss": [4.5, 3.5, 2.5, 1.5]}, epochs)
+    writer("valid", {"loss": [4.6, 3.9, 3.6, 3.5], "best_loss": [4.6, 3.9, 3.6, 3.5]}, epochs)
+    assert discover(str(tmp_path)).runs == ["."]
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    verdict = monitor.verdict(".")
+    assert (verdict.train_tag, verdict.val_tag) == ("train/loss", "valid/loss")
+
+
 def test_profile_empty_and_folders_named_like_event_files_are_skipped(tmp_path: Path):
     run = tmp_path / "run"
     scalar_run(run, {"loss": [1.0]})

@@ -24,7 +24,8 @@ from tui.sources.roots.local import LocalRoot
 
 FORMAT = "tensorboard"
 
-TRAIN_SPLITS = frozenset({"train", "training"})
+TRAIN_SPLITS = frozenset({"train", "training", "train_inner"})
+"""``train_inner``: fairseq's per-update training writer, beside its ``train/`` and ``valid/``."""
 VAL_SPLITS = frozenset({"validation", "val", "eval", "valid", "test"})
 SPLIT_FOLDERS = TRAIN_SPLITS | VAL_SPLITS
 
