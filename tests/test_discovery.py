@@ -78,6 +78,27 @@ def test_fairseqs_three_writers_are_one_run_paired_on_its_epoch_curves(tmp_path:
     assert (verdict.train_tag, verdict.val_tag) == ("train/loss", "valid/loss")
 
 
+def test_add_hparams_folder_gives_its_run_the_hyper_parameters_and_is_no_run(tmp_path: Path):
+    """tensorboardX's (and PyTorch's) ``add_hparams`` writes into a folder named by the time inside the run: it was
+    a run of its own, ``waiting`` forever, and the run it belongs to had no hyper-parameters (nor a sweep)."""
+    from tensorboardX import SummaryWriter
+
+    from tui.live.monitor import Monitor
+
+    with SummaryWriter(str(tmp_path / "exp")) as writer:
+        for step in range(5):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+            writer.add_scalar("val_loss", 1.2 / (step + 1), step)
+        writer.add_hparams({"lr": 0.01, "optimizer": "adam"}, {"val_loss": 0.24})
+    assert len([p for p in (tmp_path / "exp").iterdir() if p.is_dir()]) == 1  # the folder add_hparams made
+    assert discover(str(tmp_path)).runs == ["exp"]
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["exp"]
+    assert run.hparams == {"lr": 0.01, "optimizer": "adam"}
+    assert run.scalars["val_loss"].steps.tolist() == [0, 1, 2, 3, 4]  # its one-point metric is not a curve point
+
+
 def test_profile_empty_and_folders_named_like_event_files_are_skipped(tmp_path: Path):
     run = tmp_path / "run"
     scalar_run(run, {"loss": [1.0]})

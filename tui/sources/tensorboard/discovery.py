@@ -9,7 +9,8 @@ parent's run, and their tags are prefixed with the folder name
 event files, or has a sibling split folder; one that also holds other files, alone, is
 a run folder that happens to be named so: Ultralytics trains into ``runs/detect/train``
 beside its ``args.yaml``, weights and ``results.csv``, its tags already named
-``train/box_loss`` and ``val/box_loss``.
+``train/box_loss`` and ``val/box_loss``. The folder ``add_hparams`` makes inside a run
+(named by the time, ``1710238500.4213057``) gives that run its hyper-parameters.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ VAL_SPLITS = frozenset({"validation", "val", "eval", "valid", "test"})
 SPLIT_FOLDERS = TRAIN_SPLITS | VAL_SPLITS
 
 _TIMESTAMP = re.compile(r"tfevents\.(\d+)")
+_HPARAMS_FOLDER = re.compile(r"\d{9,}\.\d+")
+"""``str(time.time())``: the folder PyTorch's and tensorboardX's ``add_hparams`` write a run's hyper-parameters to,
+inside the run's own folder."""
+HPARAMS_ONLY = "hparams-only"
+"""``Source.detail`` of such a folder's event files: their hyper-parameters go to the run they sit in, their
+scalars (the metrics given to ``add_hparams``, one point each) nowhere: the run's own curves have them."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +103,20 @@ def event_sources(listing: Listing) -> list[Source]:
     for folder in by_folder:
         if basename(folder).lower() in SPLIT_FOLDERS:
             splits_of[parent(folder)] = splits_of.get(parent(folder), 0) + 1
+
+    def run_of(folder: str) -> tuple[str, str]:
+        split = folder not in with_other_files or splits_of.get(parent(folder), 0) > 1  # a sibling split: Keras'
+        return run_name_for(folder, split=split)
+
     found: list[Source] = []
     for folder in sorted(by_folder):
-        split = folder not in with_other_files or splits_of.get(parent(folder), 0) > 1  # a sibling split: Keras'
-        run, prefix = run_name_for(folder, split=split)
+        detail = ""
+        if _HPARAMS_FOLDER.fullmatch(basename(folder)) and parent(folder) in by_folder:
+            (run, prefix), detail = run_of(parent(folder)), HPARAMS_ONLY
+        else:
+            run, prefix = run_of(folder)
         for path in sorted(by_folder[folder], key=file_order_key):
-            found.append(Source(FORMAT, path, run, prefix, (path,), where=folder))
+            found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=folder))
     return found
 
 

@@ -8,7 +8,7 @@ from tui.sources.base import Format, Found, Source, Stream, describe
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.decode import EventDecoder
-from tui.sources.tensorboard.discovery import FORMAT, event_sources
+from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, event_sources
 from tui.sources.tensorboard.records import RecordReader
 
 
@@ -37,6 +37,9 @@ class EventStream(Stream):
                     self.reader.restarted = False
                 decoded = self.decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths)
                 self._note_health(decoded)
+                if self.source.detail == HPARAMS_ONLY:
+                    hparams, decoded = decoded.hparams, Decoded()
+                    decoded.hparams = hparams
                 yield decoded
         except OSError as error:
             self.health.error = describe(error)
