@@ -459,6 +459,20 @@ async def test_a_bad_filter_regex_says_what_is_wrong():
         assert "bad regex" not in status_text(app)
 
 
+async def test_a_filter_with_a_repeat_count_past_res_limit_says_so_and_the_view_goes_on():
+    """``a{99999999999}`` made re.compile raise OverflowError, which ended the live view with a traceback."""
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"a{99999999999}", "enter")
+        await pilot.pause()
+        assert "bad regex: the repetition number is too large" in status_text(app)
+        assert app.is_running and app.focused is app.filter_box  # still there, in the box to mend it
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(rows(app)) == 6
+
+
 async def test_the_main_views_keys_do_nothing_under_the_help():
     app = fixture_app()
     sent = record_notifications(app)

@@ -173,6 +173,21 @@ def test_a_bad_tag_regex_is_one_line_and_exit_2(command: list[str]):
     assert line.startswith("losswatch: --train-tag '(unclosed' is not a valid regular expression")
 
 
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("a{99999999999}", "the repetition number is too large"), ("(" * 1000 + ")" * 1000, "nested too deeply")],
+    ids=["repeat-count", "nesting"],
+)
+@pytest.mark.parametrize("option", ["--train-tag", "--val-tag", "--sweep"])
+def test_a_pattern_re_refuses_otherwise_than_with_re_error_is_one_line_too(option: str, pattern: str, why: str):
+    """``re.compile`` raises OverflowError and RecursionError for these, not re.error: they were tracebacks."""
+    result = run_cli("check", str(DATA / "torch"), option, pattern)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith(f"losswatch: {option} ") and line.endswith(f"is not a valid regular expression: {why}")
+    assert len(line) < 200  # a pattern of 2,000 characters is shown cut, not whole
+
+
 def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
     result = run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
     assert result.returncode == 2 and "no runs" in result.stderr

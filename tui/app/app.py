@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor, NewRun
 from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
+from tui.patterns import PatternError, compile_pattern
 from tui.store import Change
 from tui.text import printable
 
@@ -361,8 +361,8 @@ class LossWatchApp(App[None]):
         table = self.table
         box = self.filter_box
         try:
-            table.set_filter(re.compile(pattern) if pattern else None)
-        except re.error as error:
+            table.set_filter(compile_pattern(pattern) if pattern else None)
+        except PatternError as error:
             box.add_class("invalid")
             self.filter_error = f"bad regex: {error}"
             self._update_status()

@@ -7,7 +7,6 @@ import contextlib
 import difflib
 import errno
 import os
-import re
 import shlex
 import signal
 import sys
@@ -18,8 +17,10 @@ from tui.cli.exits import EXIT_ATTENTION, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui.cli.export import ExportError
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import ConfigError, load_thresholds
+from tui.patterns import PatternError, compile_pattern
 from tui.sources.roots.objectstore import MissingBackend, require_backend
 from tui.sources.roots.parse import RootError, RootSpec, parse_root
+from tui.text import printable
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
 ONE_SHOT = ("check", "replay", "export")
@@ -266,9 +267,11 @@ def _patterns(args) -> None:
         if pattern is None:
             continue
         try:
-            re.compile(pattern)
-        except re.error as error:
-            raise UsageError(f"{option} {pattern!r} is not a valid regular expression: {error}") from None
+            compile_pattern(pattern)
+        except PatternError as error:
+            raise UsageError(
+                f"{option} {printable(pattern, 80)!r} is not a valid regular expression: {error}"
+            ) from None
 
 
 def _thresholds(args):
