@@ -104,12 +104,9 @@ def run_params(name: str, logged: Mapping[str, object] | None = None) -> dict[st
 
 
 def find_sweeps(runs: Mapping[str, Mapping[str, object]], pattern: re.Pattern[str] | None = None) -> list[Sweep]:
-    """The sweeps among ``runs`` (name -> logged hyper-parameters), sorted by name.
-
-    A run that only carries an HParams summary in a sub-folder of another run (PyTorch and
-    tensorboardX write ``add_hparams`` to ``<run>/<timestamp>``) lends its values to that run.
-    """
-    logged = _fold_hparams_children(runs)
+    """The sweeps among ``runs`` (name -> logged hyper-parameters), sorted by name. (The HParams sub-folder
+    PyTorch's ``add_hparams`` writes is no run: discovery gives its values to the run it sits in.)"""
+    logged = {name: dict(hparams) for name, hparams in runs.items()}
     members = [name for name in runs if name in logged]
     groups: dict[str, list[str]] = {}
     if pattern is not None:
@@ -135,17 +132,6 @@ def find_sweeps(runs: Mapping[str, Mapping[str, object]], pattern: re.Pattern[st
         label = folder or "."
         groups[label if label not in groups else f"{label} ({', '.join(sorted(keys))})"] = names
     return _sweeps(groups, logged, require_varying=True)
-
-
-def _fold_hparams_children(runs: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, object]]:
-    """Run -> logged hyper-parameters, the HParams-only sub-runs folded into their parent (and left out)."""
-    logged = {name: dict(hparams) for name, hparams in runs.items()}
-    for name, hparams in runs.items():
-        parent = os.path.dirname(name)
-        if hparams and parent in runs and re.fullmatch(r"[\d.]+", os.path.basename(name)):
-            logged[parent] = {**hparams, **logged[parent]}
-            del logged[name]
-    return logged
 
 
 def _sweeps(
