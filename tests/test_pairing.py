@@ -155,6 +155,20 @@ def test_regex_overrides():
     assert (pair.train, pair.val) == ("train/nll", "eval/nll")
 
 
+@pytest.mark.parametrize(
+    ("tags", "train_pattern", "val_pattern", "train", "val"),
+    [
+        (["train_loss", "val_loss"], "loss", None, "train_loss", "val_loss"),  # val_loss matched too, and is shorter
+        (["loss", "val_loss", "val_loss_ema"], None, "val_loss", "loss", "val_loss"),  # a whole match first
+        (["train_loss", "val_loss"], "val_loss", "val", "val_loss", "val_loss"),  # asked for: given
+    ],
+)
+def test_a_tag_pattern_takes_a_whole_match_then_the_slots_own_role(tags, train_pattern, val_pattern, train, val):
+    """``--train-tag loss`` gave val_loss to both slots: an overfitting run read as learning, exit 0."""
+    pair = pair_tags(tags, train_pattern=train_pattern, val_pattern=val_pattern)
+    assert (pair.train, pair.val) == (train, val)
+
+
 def test_keras_fixture_is_paired(fixtures_copy):
     from tui.live.monitor import Monitor
 
@@ -175,9 +189,15 @@ def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str
         found = [c for c in found if pairing._role(pairing.words(c[1])) == role]
         return min(found)[1] if found else None
 
-    def matching(pattern: str) -> str | None:
+    def matching(pattern: str, slot: str) -> str | None:
+        """A whole match first, then a loss, then a tag of the slot's own role, then the rank."""
         found = [t for t in tags if re.search(pattern, t)]
-        key = lambda t: (not pairing._is_loss(pairing.words(t)), pairing._rank(t, pairing.words(t)))  # noqa: E731
+
+        def key(t: str) -> tuple:
+            tag_words = pairing.words(t)
+            own = pairing._role(tag_words) == slot
+            return (not re.fullmatch(pattern, t), not pairing._is_loss(tag_words), not own, pairing._rank(t, tag_words))
+
         return min(found, key=key) if found else None
 
     rates = [
@@ -186,8 +206,8 @@ def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str
         if pairing._is_learning_rate(pairing.words(t)) and not pairing._is_loss(pairing.words(t))
     ]
     return Pair(
-        train=matching(train_pattern) if train_pattern else best("train", pairing._is_loss),
-        val=matching(val_pattern) if val_pattern else best("val", pairing._is_loss),
+        train=matching(train_pattern, "train") if train_pattern else best("train", pairing._is_loss),
+        val=matching(val_pattern, "val") if val_pattern else best("val", pairing._is_loss),
         train_acc=best("train", pairing._is_accuracy),
         val_acc=best("val", pairing._is_accuracy),
         learning_rate=min(rates)[2] if rates else None,

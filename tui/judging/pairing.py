@@ -194,9 +194,9 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
     rank = _rank(tag, tag_words)
     out: list[Offer] = []
     for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
-        if pattern is not None:  # --train-tag / --val-tag: the best match, losses first
-            if re.search(pattern, tag):
-                out.append((slot, (not loss, rank)))
+        if pattern is not None:  # --train-tag / --val-tag: the best match: whole, then losses, then the slot's own
+            if re.search(pattern, tag):  # (``--train-tag loss`` matches val_loss too, and took it: it is shorter)
+                out.append((slot, (not re.fullmatch(pattern, tag), not loss, role != slot, rank)))
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
