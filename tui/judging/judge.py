@@ -23,6 +23,9 @@ TRAIN_SHARE = 0.25
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 REARM = 3
+ROUNDING_NOISE = 1e-6
+"""Noise below this share of the curve's level (or range, if larger) is rounding on a smooth curve (float32 keeps
+seven digits): the reason says it has none, instead of a rise of 2e15 times its noise."""
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
 
@@ -244,11 +247,12 @@ class Judge:
         shown = floor if level > floor else m.best
         shown_rise = level - shown
         trend_test = not spiky and trend_z >= t.rise_trend_z * bar and level - m.best >= t.rise_trend_level * unit
+        noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"+{shown_rise / val_range:.1%} of its range, "
-            f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if unit > 0 else 'on a curve without noise'}"
-            f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test else ''}; "
+            f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if noisy else 'on a curve without noise'}"
+            f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}; "
             f"{self._train_words(m, train_range)}"
         )
         if ringing and not self.overfitting:
