@@ -84,8 +84,10 @@ class CsvStream(Stream):
             head = self._head(root)
             if head is not None:
                 if self.header is not None and head != self.header:
-                    # Rewritten with a new header (a new key): the old rows come back first; skip them.
-                    self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
+                    if self.step_column == "epoch":  # Keras writes a header once: a new one is a new job's log
+                        self.skip, self.rows, self.tail.offset = 0, 0, 0
+                    else:  # Lightning rewrites with a new header (a new key): the old rows come back first
+                        self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
                 if head != self.header:
                     self._set_header(head)
                 from_start = self.tail.offset == 0

@@ -155,13 +155,15 @@ class Store:
             # Each tag's stretches between restarts, applied in the order their first records came: a restart in
             # the middle of the batch (one file holding two attempts) purges the points before it, of every tag,
             # and none of those after it.
+            # Pieces of one row (a CSV or JSON-lines record holds every tag) go restarts first: a new column's points
+            # in the row a restart comes in belong to the new attempt, and the restart must not purge them.
             pieces = sorted(
-                (int(orders[raw_tag][lo]), raw_tag, lo, hi)
+                (int(orders[raw_tag][lo]), not self._goes_back(run, prefix + raw_tag, steps, lo), raw_tag, lo, hi)
                 for raw_tag, (steps, _walls, _values) in scalars.items()
                 if len(steps)
                 for lo, hi in _segments(steps)
             )
-            for _order, raw_tag, lo, hi in pieces:
+            for _order, _ahead, raw_tag, lo, hi in pieces:
                 steps, walls, values = scalars[raw_tag]
                 tag = prefix + raw_tag
                 series = run.scalars.get(tag)
@@ -197,6 +199,15 @@ class Store:
             run.checkpoints.update(decoded.checkpoints)
             run.last_seen = self._clock()
             return Change(run_name, frozenset(tags), purged_from, is_new)
+
+    @staticmethod
+    def _goes_back(run: Run, tag: str, steps: np.ndarray, lo: int) -> bool:
+        """Whether the piece of ``steps`` from ``lo`` starts below what came before it: a restart."""
+        if lo:
+            return True  # a piece after the first starts where its tag's steps went back
+        series = run.scalars.get(tag)
+        last = series.last() if series is not None else None
+        return last is not None and int(steps[0]) < last[0]
 
     @staticmethod
     def _purge(run: Run, step: int) -> None:

@@ -1,0 +1,39 @@
+"""Text logs written over by a new job: read again from their start, never from the old position.
+
+Keras' ``CSVLogger(append=False)`` truncates the file and writes its header again, a new one if the job logs other
+metrics.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from tui.live.monitor import Monitor
+
+
+def write_history(path: Path, header: str, rows: list[str]) -> None:
+    with open(path, "w") as handle:  # what CSVLogger(append=False) does: truncate, header, rows
+        handle.write(header + "\n" + "".join(row + "\n" for row in rows))
+
+
+def curve(monitor: Monitor, tag: str) -> tuple[list[int], list[float]]:
+    steps, values, _ = monitor.store.runs["run"].scalars[tag].arrays()
+    return steps.tolist(), values.tolist()
+
+
+def test_a_keras_log_rewritten_with_a_new_header_is_read_from_its_start_and_its_nan_rings(tmp_path: Path):
+    """The new header (a new metric) was taken for Lightning's rewrite, which repeats the old rows: as many rows
+    as the old log had were skipped, and the new job's NaN at epoch 5 never rang."""
+    path = tmp_path / "run" / "history.csv"
+    path.parent.mkdir()
+    write_history(path, "epoch,loss,val_loss", [f"{i},{2 - i * 0.03:.4f},{2 - i * 0.02:.4f}" for i in range(30)])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    new_rows = [f"{i},0.5,{'nan' if i == 5 else f'{2 - i * 0.03:.4f}'},{2 - i * 0.02:.4f}" for i in range(10)]
+    write_history(path, "epoch,accuracy,loss,val_loss", new_rows)
+    monitor.refresh()
+    steps, values = curve(monitor, "loss")
+    assert steps == list(range(10)) and math.isnan(values[5]) and values[4] == 1.88
+    assert curve(monitor, "accuracy")[0] == list(range(10))
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(5, "diverging")]
