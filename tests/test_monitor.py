@@ -28,6 +28,26 @@ def test_truncated_or_replaced_file_is_reread_without_duplicates(tmp_path: Path)
     assert monitor.store.runs["r"].scalars["loss"].values.tolist() == [9.0, 8.0]
 
 
+def test_after_a_restart_what_rang_before_stays_quiet_and_a_new_jobs_blow_up_rings(tmp_path: Path):
+    """Judging afresh after a restart was silent throughout: a new job's log read whole at one poll, its loss NaN
+    at step 3, never rang. A copy of the same log put in its place still raises nothing new."""
+    falling = [1.0 - 0.05 * i for i in range(12)]
+    path = scalar_run(tmp_path / "r", {"loss": [*falling[:6], float("nan")], "val_loss": falling[:7]})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
+    replacement = tmp_path / "replacement"
+    replacement.write_bytes(path.read_bytes())
+    os.replace(replacement, path)  # the same log again (a sync tool's copy): read from its start
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
+    with open(path, "r+b") as handle:
+        handle.truncate(0)
+    scalar_run(tmp_path / "r", {"loss": [*falling[:3], float("nan"), 0.5], "val_loss": falling[:5]})  # a new job
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging"), (3, "diverging")]
+
+
 def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypatch):
     scalar_run(tmp_path / "good", {"loss": [1.0, 0.5]})
     locked = scalar_run(tmp_path / "locked", {"loss": [1.0, 0.5]})

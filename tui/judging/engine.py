@@ -105,6 +105,9 @@ class VerdictEngine:
         self._unstarted: list[str] = []
         """Tags that had no point yet when they were seen: read again when the tags grow."""
         self._restarts_seen = 0
+        self._announced: set[tuple[int, str, str]] = set()
+        """(step, kind, tag) of every alert raised: judging afresh after a restart alerts only the others (a file
+        read again from its start raises what it raised before; a new job's log, its own)."""
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
         self._reread: tuple[int, dict[str, int]] = (-1, {})
@@ -153,11 +156,12 @@ class VerdictEngine:
             self._unstarted = [tag for tag in arrived if tag not in started]
             self._firsts.update(started)
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
-        if self._purged(run):  # a restarted job: judge what is left afresh, without alerting again
+        if self._purged(run):  # a restarted job: judge what is left afresh, alerting only what is new
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
-            self.update(run, silent=True, now=now)
-            return []
+            announced = set(self._announced)
+            again = self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
+            return [a for a in again if (a.step, a.kind, a.tag) not in announced]
         raised: list[Raised] = []
         # The pair a live reader had at each step: a curve that starts later (the first validation point
         # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
@@ -177,6 +181,7 @@ class VerdictEngine:
             self._reached = ends
         raised += self._layers(run)
         self._refresh_numbers(run)
+        self._announced.update((step, kind, tag) for step, kind, tag, _reason in raised)
         return [] if silent else [self._alert(*r) for r in raised]
 
     def _started_since(self, run: Run) -> bool:
