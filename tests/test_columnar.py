@@ -183,6 +183,16 @@ def test_metric_lines_in_one_go_or_line_by_line_alike():
     assert stamps.tolist() == [1000, 1002] and values.tolist() == [0.5, 0.25] and steps.tolist() == [1, 0] and bad == 1
 
 
+def test_a_metric_line_whose_step_is_no_step_is_counted_not_a_crash():
+    """A step past 64 bits was an OverflowError that took every run down; a fraction, a time past 64 bits and a
+    line of one field are bad lines too. A whole number written as ``7.0`` is a step."""
+    lines = b"1000 0.5 99999999999999999999\n1001 0.5 2.5\n99999999999999999999 0.5 3\n1003\n"
+    lines += b"1004 inf 7.0\n1005 0.25 8\n"
+    stamps, values, steps, bad = parse_metric_lines(lines)
+    assert stamps.tolist() == [1004, 1005] and values.tolist() == [math.inf, 0.25] and steps.tolist() == [7, 8]
+    assert bad == 4
+
+
 def test_csv_text_where_a_number_was_is_read_cell_by_cell(tmp_path: Path):
     (tmp_path / "training.log").write_text("epoch,loss,val_loss\n0,0.5,NA\n1,oops,0.75\n2,nan,0.5\n")
     root = LocalRoot(str(tmp_path))

@@ -1,14 +1,17 @@
 """Logs of every format that cannot be read are runs with the reason, beside the runs that can be read.
 
 A TensorBoard file the OS refuses has always shown "permission denied"; a refused or damaged log of the other
-formats used to vanish without a word (or, alone, leave "no training logs found").
+formats used to vanish without a word (or, alone, leave "no training logs found"). A log with a bad row
+is read all the same: the row is counted as damage, the rest of the run and the runs beside it are kept.
 """
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DATA, refused, run_cli
 
@@ -142,3 +145,79 @@ def test_a_run_partly_refused_still_counts_its_rounds_and_goes_live(tmp_path: Pa
             handle.write("1796000000000 0.25 30\n")
         monitor.refresh()
         assert run.live
+
+
+def _mlflow_file_lines(logdir: Path, step: int) -> int:
+    """Lines a broken job could append to a metric file; the last one is good. Returns how many are bad."""
+    (metrics,) = logdir.glob("mlruns/*/*/metrics")
+    with open(metrics / "val_loss", "a") as handle:
+        handle.write(f"1796000000010 0.5 99999999999999999999\n1796000000011 abc {step}\n1796000000012 0.5 30.5\n")
+        handle.write(f"1796000000013 0.25 {step}\n")
+    return 3
+
+
+def _mlflow_database_rows(logdir: Path, step: int) -> int:
+    """Rows SQLite keeps in MLflow's typed columns as they were written (text, a blob, a step of 1e30), then
+    a good row and "NaN" as text (a value). Returns how many are bad."""
+    run_uuid = (LOGGERS / "mlflow-run-id").read_text()
+    rows = [("abc", step), (b"\x00\x01", step), (0.5, "x"), (0.5, 1e30), (0.5, 2.5), (0.25, step), ("NaN", step + 1)]
+    with sqlite3.connect(logdir / "mlflow.db") as db:
+        for stamp, (value, at) in enumerate(rows, start=1796000000010):
+            db.execute(
+                "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)"
+                " VALUES ('val_loss', ?, ?, ?, ?, 0)",
+                (value, stamp, run_uuid, at),
+            )
+    db.close()
+    return 5
+
+
+def _trackio_rows(logdir: Path, step: int) -> int:
+    """trackio rows with a step that is no step or metrics that are no JSON, then a good row."""
+    good = '{"val/loss": 0.25}'
+    rows = [("x", good), (2.5, good), (step, '{"val/loss": 0.'), (step, good)]
+    with sqlite3.connect(logdir / "trackio" / "tproj.db") as db:
+        [(run_id, run_name)] = db.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+        for at, metrics in rows:
+            db.execute(
+                "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+                ("2026-01-01T00:00:00+00:00", run_id, run_name, at, metrics),
+            )
+    db.close()
+    return 3
+
+
+BAD_ROWS = [
+    # (what is copied from tests/loggers/runs, what appends the bad rows, the run, its validation tag)
+    ("mlruns", _mlflow_file_lines, "mlruns/exp/ml-file", "val_loss"),
+    ("mlflow.db", _mlflow_database_rows, "exp/ml-sql", "val_loss"),
+    ("trackio", _trackio_rows, "trackio/tproj/tr-run", "val/loss"),
+]
+
+
+@pytest.mark.parametrize(("copied", "append_bad_rows", "run", "tag"), BAD_ROWS, ids=[r[0] for r in BAD_ROWS])
+def test_a_bad_row_is_skipped_and_counted_and_the_run_keeps_every_other_point(
+    tmp_path: Path, copied: str, append_bad_rows, run: str, tag: str
+):
+    """One bad row (a step past 64 bits, text or a blob for a value) was a traceback that took every run and
+    command down; it is left out and counted, read as the job appends it and read from the start."""
+    logdir = _beside_a_tensorboard_run(tmp_path, copied)
+    watching = Monitor(str(logdir))
+    watching.refresh()
+    steps, values, _ = (column.tolist() for column in watching.store.runs[run].scalars[tag].arrays())
+    bad = append_bad_rows(logdir, steps[-1] + 1)
+    for monitor in (watching, Monitor(str(logdir))):
+        monitor.refresh()
+        damaged = monitor.store.runs[run]
+        now_steps, now_values, _ = (column.tolist() for column in damaged.scalars[tag].arrays())
+        assert now_steps[: len(steps) + 1] == [*steps, steps[-1] + 1]
+        assert now_values[: len(values) + 1] == [*values, 0.25]
+        if copied == "mlflow.db":  # "NaN" stored as text is a value, not a bad row
+            assert now_steps[-1] == steps[-1] + 2 and np.isnan(now_values[-1])
+        assert damaged.skipped_records == bad and not damaged.errors
+        assert len(monitor.store.runs["overfit-7"].scalars["val_loss"]) == 120
+    result = run_cli("check", str(logdir))
+    assert result.returncode == 1, result.stderr  # overfit-7 overfits: a run needs attention, no crash
+    assert "Traceback" not in result.stderr
+    assert f"{run}: skipped {bad} damaged record(s); everything else was read" in result.stdout
+    assert "overfit-7: overfitting" in result.stdout

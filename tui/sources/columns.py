@@ -230,6 +230,39 @@ STEP_LIMIT = 2.0**63
 """A step must fit a 64-bit integer; a bigger number in a step key counts as no step there."""
 
 
+def integer_cell(cell: object) -> int | None:
+    """A database cell or a field of text as a step (or a millisecond time): an integer, or a whole number
+    (``12.0``, ``"12"``), that fits 64 bits; None for anything else (a fraction, text, a blob, NULL),
+    which a reader counts as a bad row instead of failing on it."""
+    if isinstance(cell, str):
+        try:
+            cell = int(cell)
+        except ValueError:
+            cell = number_cell(cell)
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, int):
+        return cell if abs(cell) < STEP_LIMIT else None
+    if isinstance(cell, float) and abs(cell) < STEP_LIMIT and cell == math.floor(cell):  # NaN and infinities fail
+        return int(cell)
+    return None
+
+
+def number_cell(cell: object) -> float | None:
+    """A database cell or a field of text as a value: a number, or the text of one (``"nan"`` and ``"inf"``
+    too: a diverging run's values); None for anything else (other text, a blob, NULL)."""
+    if isinstance(cell, float):
+        return cell
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return _float(cell)
+    if isinstance(cell, str):
+        try:
+            return float(cell)
+        except ValueError:
+            return None
+    return None
+
+
 def first_number(
     rows: list[dict], keys: tuple, candidates: tuple[str, ...], limit: float = math.inf
 ) -> tuple[np.ndarray, np.ndarray] | None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.columns import integer_cell, number_cell
 from tui.sources.mlflow_sqlite import TimeOrderedSteps, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
@@ -100,8 +101,9 @@ class MlflowFilesStream(Stream):
 def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Lines ``timestamp value [step]`` as (timestamps ms, values, steps, lines that are not such a line).
 
-    A column at a time (pyarrow's CSV reader, space-separated) when every line has the same fields;
-    line by line otherwise.
+    A column at a time (pyarrow's CSV reader, space-separated) when every line has the same fields and types;
+    line by line otherwise, where a line that is not one (a step past 64 bits, text for a number, a lone
+    field) is counted, not read: one broken line must not cost the run its other points.
     """
     if not data:
         return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), 0
@@ -115,13 +117,16 @@ def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     parsed: list[tuple[int, float, int]] = []
     bad = 0
     for line in data.splitlines():
-        parts = line.split()
-        if len(parts) < 2:
+        parts = line.decode("utf-8", "replace").split()
+        if not parts:
             continue
-        try:
-            parsed.append((int(parts[0]), float(parts[1]), int(parts[2]) if len(parts) > 2 else 0))
-        except ValueError:
+        stamp = integer_cell(parts[0])
+        value = number_cell(parts[1]) if len(parts) > 1 else None
+        step = integer_cell(parts[2]) if len(parts) > 2 else 0
+        if stamp is None or value is None or step is None:  # a step past 64 bits, text where a number was
             bad += 1
+        else:
+            parsed.append((stamp, value, step))
     columns = list(zip(*parsed)) or [(), (), ()]
     return (
         np.asarray(columns[0], dtype=np.int64),

@@ -16,12 +16,15 @@ the order of their timestamps instead, so every one is kept (both MLflow stores)
 
 from __future__ import annotations
 
+import itertools
+import math
 import sqlite3
 from collections.abc import Iterator
 
 import numpy as np
 
 from tui.sources.base import Format, Found, Source, Stream, parent
+from tui.sources.columns import integer_cell, number_cell
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, number, sidecars
@@ -97,7 +100,7 @@ class MlflowSqliteStream(Stream):
                     )
                     if not rows:
                         break
-                    _add_rows(rows, out, self.numbering)
+                    self.health.skipped_records += _add_rows(rows, out, self.numbering)
                     self.last_rowid = rows[-1][0]
                     self.rows += len(rows)
                     if len(rows) < CHUNK_ROWS:
@@ -110,15 +113,18 @@ class MlflowSqliteStream(Stream):
             self.health.error = str(error)
 
 
-def _add_rows(rows: list[tuple], out: Decoded, numbering: TimeOrderedSteps) -> None:
-    """Metric rows (rowid, key, value, timestamp ms, step, is_nan) as points, per key, in row order."""
+def _add_rows(rows: list[tuple], out: Decoded, numbering: TimeOrderedSteps) -> int:
+    """Metric rows (rowid, key, value, timestamp ms, step, is_nan) as points, per key, in row order; returns
+    how many rows are no point (``_columns``)."""
     _, keys, values, stamps, steps, nans = zip(*rows)
+    values_array, stamps_array, steps_array, good = _columns(values, stamps, steps, nans)
+    bad = len(rows) - len(values_array)
+    if bad:
+        keys = tuple(itertools.compress(keys, good))
+        if not keys:
+            return bad
     codes = {key: code for code, key in enumerate(dict.fromkeys(keys))}  # in order of first appearance
     key_codes = np.fromiter(map(codes.__getitem__, keys), dtype=np.int64, count=len(keys))
-    values_array = np.asarray(values, dtype=np.float64)
-    values_array[np.asarray(nans, dtype=bool)] = np.nan
-    stamps_array = np.asarray(stamps, dtype=np.int64)
-    steps_array = np.asarray(steps, dtype=np.int64)
     by_key = np.argsort(key_codes, kind="stable")
     bounds = np.cumsum(np.bincount(key_codes, minlength=len(codes)))
     for key, code in codes.items():
@@ -126,6 +132,38 @@ def _add_rows(rows: list[tuple], out: Decoded, numbering: TimeOrderedSteps) -> N
         permutation, key_steps = numbering.number(key, steps_array[at], stamps_array[at])
         ordered = at if permutation is None else at[permutation]
         out.add_arrays(key, at, key_steps, stamps_array[ordered] / 1000.0, values_array[ordered])
+    return bad
+
+
+def _columns(values: tuple, stamps: tuple, steps: tuple, nans: tuple) -> tuple[np.ndarray, ...]:
+    """(values, NaN where ``is_nan``; timestamps; steps; which rows these are) of the rows that are points.
+
+    What MLflow writes (numbers; integer times, steps and flags) takes one NumPy conversion per column.
+    SQLite keeps any cell as written (text or a blob in a FLOAT column, a step of 1e30): such rows go
+    cell by cell, and a row whose value is no number or whose step or time is no 64-bit integer is
+    left out (and counted), not the run with it.
+    """
+    arrays = [np.asarray(cells) for cells in (values, stamps, steps, nans)]  # NumPy finds the cells' one type
+    if arrays[0].dtype.kind in "fi" and all(array.dtype.kind == "i" for array in arrays[1:]):
+        values_array = arrays[0].astype(np.float64)
+        values_array[arrays[3] != 0] = np.nan
+        stamps_array, steps_array = (array.astype(np.int64, copy=False) for array in arrays[1:3])
+        return values_array, stamps_array, steps_array, np.ones(len(values), dtype=bool)
+    kept: list[tuple[float, int, int]] = []
+    good = np.zeros(len(values), dtype=bool)
+    for row, (value, stamp, step, nan) in enumerate(zip(values, stamps, steps, nans)):
+        flag, at_ms, at_step = integer_cell(nan), integer_cell(stamp), integer_cell(step)
+        point = math.nan if flag else number_cell(value)
+        if flag is not None and at_ms is not None and at_step is not None and point is not None:
+            kept.append((point, at_ms, at_step))
+            good[row] = True
+    columns = list(zip(*kept)) or [(), (), ()]
+    return (
+        np.asarray(columns[0], dtype=np.float64),
+        np.asarray(columns[1], dtype=np.int64),
+        np.asarray(columns[2], dtype=np.int64),
+        good,
+    )
 
 
 class MlflowSqliteFormat(Format):

@@ -19,7 +19,7 @@ import numpy as np
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
-from tui.sources.columns import ObjectColumns, Points
+from tui.sources.columns import ObjectColumns, Points, integer_cell
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
@@ -75,7 +75,7 @@ class TrackioStream(Stream):
                     if len(rows) < CHUNK_ROWS:  # every row of the run up to ``top`` is read
                         self.last_id = top
                     if rows:
-                        _add_rows(rows, out)
+                        self.health.skipped_records += _add_rows(rows, out)
                         self.last_id = max(self.last_id, rows[-1][0])
                         self.rows += len(rows)
                     if self.last_id < top:
@@ -87,25 +87,37 @@ class TrackioStream(Stream):
             self.health.error = str(error)
 
 
-def _add_rows(rows: list[tuple], out: Decoded) -> None:
-    """Rows (id, step, timestamp, metrics JSON) as points, a column per metric."""
+def _add_rows(rows: list[tuple], out: Decoded) -> int:
+    """Rows (id, step, timestamp, metrics JSON) as points, a column per metric; returns how many rows are no
+    points (metrics that are no JSON object, a step that is no 64-bit integer: SQLite keeps whatever was
+    written), left out so that the run keeps its other rows."""
     _ids, steps, stamps, blobs = zip(*rows)
     parsed = jsontext.loads_each(list(blobs))
-    walls = _walls(stamps)
-    kept = [position for position, values in enumerate(parsed) if type(values) is dict]
-    out.undecodable += sum(1 for values in parsed if values is jsontext.BAD)
+    steps_array = np.asarray(steps)  # what trackio writes, integers, in one conversion
+    has_step = None
+    if steps_array.dtype.kind != "i":  # text, a fraction, a blob: step by step
+        cells = [integer_cell(step) for step in steps]
+        has_step = [cell is not None for cell in cells]
+        steps_array = np.asarray([cell or 0 for cell in cells], dtype=np.int64)
+    kept = [
+        position
+        for position, values in enumerate(parsed)
+        if type(values) is dict and (has_step is None or has_step[position])
+    ]
     if not kept:
-        return
+        return len(rows)
+    walls = _walls(stamps)
     at = np.asarray(kept, dtype=np.int64)
     points = Points()
     _VALUES.add(
         points,
         [parsed[position] for position in kept],  # type: ignore[misc]
         at,
-        np.asarray(steps, dtype=np.int64)[at],
+        steps_array[at],
         walls[at],
     )
     points.flush(out)
+    return len(rows) - len(kept)
 
 
 _UTC = "+00:00"
@@ -131,7 +143,7 @@ def _walls(stamps: tuple) -> np.ndarray:
 def _seconds(stamp: object) -> float:
     try:
         return datetime.fromisoformat(str(stamp)).timestamp()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # no time, or one outside the platform's clock
         return 0.0
 
 
