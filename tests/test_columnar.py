@@ -16,6 +16,7 @@ from tui.sources.base import Source
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, ObjectColumns, Points
 from tui.sources.csvlogs import KerasStream, LightningCsvFormat
 from tui.sources.mlflow_files import parse_metric_lines
+from tui.sources.mlflow_sqlite import TimeOrderedSteps
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.local import LocalRoot
 
@@ -202,3 +203,13 @@ def test_csv_text_where_a_number_was_is_read_cell_by_cell(tmp_path: Path):
     loss = points(decoded, "loss")
     assert [p[0] for p in loss] == [0, 2] and loss[0][2] == 0.5 and math.isnan(loss[1][2])
     assert [(p[0], p[2]) for p in points(decoded, "val_loss")] == [(1, 0.75), (2, 0.5)]
+
+
+def test_points_logged_at_the_last_64_bit_step_are_not_numbered_past_it():
+    """Points of one key all at one step are numbered from it in time order; from the last step a 64-bit integer
+    holds, the numbers ran past it (OverflowError): such points keep their own step."""
+    numbering = TimeOrderedSteps()
+    last = np.full(3, 2**63 - 1, dtype=np.int64)
+    permutation, steps = numbering.number("gpu_mem", last, np.arange(3))
+    assert permutation is None and steps.tolist() == [2**63 - 1] * 3
+    assert numbering.number("lr", np.zeros(3, dtype=np.int64), np.arange(3))[1].tolist() == [0, 1, 2]

@@ -31,6 +31,7 @@ from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, nu
 
 FORMAT = "mlflow-sqlite"
 _METRIC_COLUMNS = {"key", "value", "timestamp", "step", "is_nan", "run_uuid"}
+_LAST_STEP = 2**63 - 1
 
 
 def run_label(folder: str, *names: str) -> str:
@@ -44,7 +45,8 @@ class TimeOrderedSteps:
 
     While every point of a key has had the same step ``s``, its points get ``s, s+1, ...`` in the
     order of their timestamps (ties in the order written), so none replaces another; once a key
-    shows two different steps, its own steps are used from then on.
+    shows two different steps (or its numbers would pass the last 64-bit step), its own steps are used
+    from then on.
     """
 
     def __init__(self) -> None:
@@ -56,8 +58,8 @@ class TimeOrderedSteps:
         if not len(steps):
             return None, steps
         state = self.keys.get(key, (int(steps[0]), 0))
-        if state is None or not bool((steps == state[0]).all()):
-            self.keys[key] = None
+        if state is None or not bool((steps == state[0]).all()) or state[0] + state[1] + len(steps) > _LAST_STEP:
+            self.keys[key] = None  # steps of its own, or numbering that would run past a 64-bit step
             return None, steps
         first, count = state
         self.keys[key] = (first, count + len(steps))
