@@ -37,3 +37,17 @@ def test_a_keras_log_rewritten_with_a_new_header_is_read_from_its_start_and_its_
     assert steps == list(range(10)) and math.isnan(values[5]) and values[4] == 1.88
     assert curve(monitor, "accuracy")[0] == list(range(10))
     assert [(a.step, a.kind) for a in monitor.alerts] == [(5, "diverging")]
+
+
+def test_a_keras_style_log_with_a_byte_order_mark_is_read(tmp_path: Path):
+    """pandas' ``to_csv(encoding="utf-8-sig")`` (and Excel) write a BOM before the header: the log was not found."""
+    path = tmp_path / "run" / "history.csv"
+    path.parent.mkdir()
+    path.write_bytes(
+        b"\xef\xbb\xbfepoch,loss,val_loss\n"
+        + b"".join(f"{i},{2 - i * 0.1},{2.1 - i * 0.1}\n".encode() for i in range(5))
+    )
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert curve(monitor, "loss")[0] == [0, 1, 2, 3, 4]
+    assert monitor.verdict("run").val_tag == "val_loss"

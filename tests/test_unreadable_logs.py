@@ -221,3 +221,19 @@ def test_a_bad_row_is_skipped_and_counted_and_the_run_keeps_every_other_point(
     assert "Traceback" not in result.stderr
     assert f"{run}: skipped {bad} damaged record(s); everything else was read" in result.stdout
     assert "overfit-7: overfitting" in result.stdout
+
+
+def test_a_hparams_yaml_of_nested_aliases_is_read_bounded(tmp_path: Path):
+    """YAML aliases nest a mapping in itself at every level: 800 bytes spell 2**30 names, and ``check`` hung,
+    taking gigabytes. At most ``MAX_HPARAMS`` names are taken; a list that aliases nest is kept shortened."""
+    from tui.sources.csvlogs import MAX_HPARAMS, load_hparams
+
+    nested = "".join(f"a{i}: &a{i} {{p: *a{i - 1}, q: *a{i - 1}}}\n" for i in range(1, 30))
+    lists = "".join(f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]\n" for i in range(1, 30))
+    flat = load_hparams(f"a0: &a0 {{x: 1, y: [1, 2]}}\n{nested}lists: &l0 [1, 2]\n{lists}".encode())
+    assert len(flat) == MAX_HPARAMS and flat["a0.x"] == 1 and flat["a0.y"] == "[1, 2]"
+    assert load_hparams(b"lr: 0.001\nlayers: [64, 64]\nopt: {name: adam}\n") == {
+        "lr": 0.001,
+        "layers": "[64, 64]",
+        "opt.name": "adam",
+    }

@@ -23,6 +23,7 @@ import csv
 import io
 import math
 import re
+import reprlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -39,6 +40,8 @@ KERAS = "keras-csv"
 _KERAS_HEADER = re.compile(rb"^ *epoch *([,;\t| ]) *[A-Za-z_]")
 """``epoch``, a separator, a name; names may be padded with spaces: YOLOv5 and Ultralytics 8.0 write their
 ``results.csv`` with ``'%20s,'`` and ``'%23s,'``, numbers with ``'%20.5g,'``."""
+BOM = b"\xef\xbb\xbf"
+"""UTF-8's byte-order mark, which pandas' ``to_csv(encoding="utf-8-sig")`` (and Excel) put before the header."""
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
 _KERAS_LOG_WORDS = frozenset({"log", "logs", "train", "training", "history", "metric", "metrics", "csvlogger"})
 """Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``train_log.csv``)."""
@@ -120,6 +123,7 @@ class CsvStream(Stream):
 
     def _set_header(self, head: bytes) -> None:
         self.header = head
+        head = head.removeprefix(BOM)
         text = head.decode("utf-8", "replace")
         match = _KERAS_HEADER.match(head)
         self.delimiter = match.group(1).decode() if match and self.step_column == "epoch" else ","
@@ -241,6 +245,14 @@ def load_hparams(data: bytes) -> dict[str, object]:
     return flat
 
 
+MAX_HPARAMS = 10_000
+"""Names taken from one file at most: YAML aliases nest a mapping in itself at every level, and 800 bytes spell
+2**30 names (a file that hung ``check`` and took gigabytes)."""
+_SHORT = reprlib.Repr()
+"""A value that is no number or text is kept as its text, shortened: the same aliases make lists exponential."""
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 20, 20, 200, 200
+
+
 def _node_text(loader, node) -> object:
     import yaml
 
@@ -252,13 +264,17 @@ def _node_text(loader, node) -> object:
 
 
 def _flatten(prefix: str, value: object, into: dict[str, object]) -> None:
+    if len(into) >= MAX_HPARAMS:
+        return
     if isinstance(value, dict):
         for key, inner in value.items():
             _flatten(f"{prefix}.{key}" if prefix else str(key), inner, into)
+            if len(into) >= MAX_HPARAMS:
+                return
     elif prefix and (isinstance(value, bool | int | float | str) or value is None):
         into[prefix] = value
     elif prefix:
-        into[prefix] = str(value)
+        into[prefix] = _SHORT.repr(value)
 
 
 def _integer(cell: str) -> int | None:
@@ -329,8 +345,8 @@ class KerasCsvFormat(Format):
 
 
 def _lightning_header(_path: str, head: bytes) -> bool:
-    return b"step" in head.rstrip(b"\r").split(b",")
+    return b"step" in head.removeprefix(BOM).rstrip(b"\r").split(b",")
 
 
 def _keras_header(path: str, head: bytes) -> bool:
-    return bool(_KERAS_HEADER.match(head)) and basename(path) != "metrics.csv"
+    return bool(_KERAS_HEADER.match(head.removeprefix(BOM))) and basename(path) != "metrics.csv"
