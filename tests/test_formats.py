@@ -23,6 +23,7 @@ from logger_runs import FIXTURES, RUNS, STEPLESS, STEPS, curve_of, curves
 
 from tui.cli.main import main
 from tui.live.monitor import Monitor
+from tui.sources.jsontext import cut_short
 from tui.sources.roots.local import LocalRoot
 
 
@@ -230,6 +231,75 @@ def test_huggingface_follows_the_newest_checkpoint_without_duplicates(logger_log
     hidden.rename(newest)
     monitor.refresh()
     assert curve_of(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)]
+
+
+def _hf_output(tmp_path: Path, newest: bytes | None) -> Path:
+    """A copy of the real Trainer's output folder with its checkpoint-3000 state replaced by ``newest`` (none
+    when None) and no JSON-lines log: only the checkpoints' run."""
+    out = tmp_path / "logs" / "out"
+    shutil.copytree(FIXTURES / "runs" / "hf-out", out, ignore=shutil.ignore_patterns("*.jsonl"))
+    state = out / "checkpoint-3000" / "trainer_state.json"
+    if newest is None:
+        shutil.rmtree(state.parent)
+    else:
+        state.write_bytes(newest)
+    return out.parent
+
+
+def test_huggingface_reads_the_checkpoint_before_a_newest_cut_short_until_it_is_whole(tmp_path: Path, capsys):
+    """A job killed while saving leaves the newest trainer_state.json cut short for good: the run was 'waiting'
+    with no points (check: exit 0) though checkpoint-2500's was whole. It is read, the cut file noted, and the
+    newest read once whole."""
+    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-3000" / "trainer_state.json").read_bytes()
+    logdir = _hf_output(tmp_path, whole[: len(whole) // 2])
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["out"]
+    assert curve_of(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(25)]  # checkpoint-2500's history
+    assert run.incomplete_bytes == len(whole) // 2 and not run.damaged and not run.errors
+    assert "an older checkpoint's was read" in run.incomplete_note()
+    assert monitor.verdict("out").kind == "overfitting"
+    assert main(["check", str(logdir)]) == 1
+    assert "out: its newest trainer_state.json" in capsys.readouterr().out
+    (logdir / "out" / "checkpoint-3000" / "trainer_state.json").write_bytes(whole)  # the job finished saving
+    monitor.refresh()
+    assert curve_of(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)] and run.incomplete_bytes == 0
+
+
+def test_a_whole_trainer_state_that_is_none_is_damaged_not_waiting(tmp_path: Path, capsys):
+    """A log_history that is no list, or text that is not JSON, was 'a job still writing' (exit 0): it is
+    damaged, the checkpoint before it read; with nothing else to read, nothing could be read (exit 2)."""
+    for newest in (b'{"global_step": 3000, "log_history": {"a": 1}}\n', b'{"log_history": [}\n'):
+        logdir = _hf_output(tmp_path / str(len(newest)), newest)
+        monitor = Monitor(str(logdir))
+        monitor.refresh()
+        run = monitor.store.runs["out"]
+        assert run.damaged and run.incomplete_bytes == 0 and curve_of(run, "eval_loss")[0][-1] == 2500
+        assert run.damage_note().startswith("skipped 1 damaged trainer_state.json (whole, but not a trainer state)")
+        for checkpoint in (logdir / "out").glob("checkpoint-*"):  # the newest alone
+            if checkpoint.name != "checkpoint-3000":
+                shutil.rmtree(checkpoint)
+        assert main(["check", str(logdir)]) == 2
+        assert "out: skipped 1 damaged trainer_state.json" in capsys.readouterr().out
+    alone = _hf_output(tmp_path / "cut", None)
+    for checkpoint in (alone / "out").glob("checkpoint-*"):
+        state = checkpoint / "trainer_state.json"
+        state.write_bytes(state.read_bytes()[:100])  # every one cut short: nothing could be read, not 'all fine'
+    assert main(["check", str(alone)]) == 2
+    assert "no trainer_state.json of it is a whole document (600 byte(s)" in capsys.readouterr().out
+    shutil.copytree(FIXTURES / "runs" / "keras", alone / "keras")  # beside a readable run: it cannot be read
+    assert main(["check", str(alone), "--json"]) == 1
+    record = next(r for r in json.loads(capsys.readouterr().out) if r["run"] == "out")
+    assert record["verdict"] == "waiting" and record["incomplete_bytes"] == 6 * 100
+
+
+def test_cut_short_tells_a_prefix_of_a_document_from_a_damaged_one():
+    """Every prefix of a Trainer's state is cut short (wait for the rest); a whole document, or one damaged
+    before its end, is not (no wait mends it)."""
+    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-500" / "trainer_state.json").read_bytes()
+    assert all(cut_short(whole[:size]) for size in range(len(whole) - 1))
+    for damaged in (whole[:200] + b"}" + whole[200:], whole + b"}", b"\xff\xfe", b'{"log_history": {"a": 1}}'):
+        assert not cut_short(damaged)
 
 
 def test_jsonl_log_is_tailed(logger_logdir: Path):

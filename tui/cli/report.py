@@ -25,13 +25,14 @@ GONE = "its folder is gone; showing what was read"
 
 
 def unreadable(run: Run) -> bool:
-    """Nothing could be read from the run: its folder or files refused (permission denied), or only junk."""
-    return not run.has_points and bool(run.errors or run.damaged)
+    """Nothing could be read from the run: its folder or files refused (permission denied), only junk, or only
+    bytes that are not whole (a trainer_state.json cut short when its job was killed): no answer, not 'waiting'."""
+    return not run.has_points and bool(run.errors or run.damaged or run.incomplete_bytes)
 
 
 def needs_attention(verdict: Verdict | None, run: Run | None = None) -> bool:
-    """A verdict that calls for action, or a run whose files cannot be read."""
-    if run is not None and run.errors:
+    """A verdict that calls for action, or a run whose files cannot be read (or that nothing could be read from)."""
+    if run is not None and (run.errors or unreadable(run)):
         return True
     return verdict is not None and verdict.kind in ATTENTION
 

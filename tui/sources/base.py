@@ -42,6 +42,9 @@ class Source:
     """What the format needs besides the paths (a database's run id, the newest checkpoint)."""
     where: str = "."
     """Root-relative folder to show as the run's place ("new run at ...")."""
+    older: tuple[str, ...] = ()
+    """Root-relative files to read instead, newest first, while the first of ``paths`` cannot be read whole
+    (older checkpoints' copies of a state file the job rewrites: the newest may be cut short for good)."""
 
 
 @dataclass

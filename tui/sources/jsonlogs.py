@@ -8,8 +8,10 @@ whose ``log_history`` holds every log so far, each ``{..., "epoch": e, "step": s
 after an evaluation; ``train_loss``, ``train_runtime`` ... at the end). The run is the
 output folder; its stream follows the newest checkpoint's file (``trainer_state.json``
 directly in the folder too, from ``save_state``) and takes the entries past the last
-step it had. Its batch size, epochs and step
-settings (and a hyper-parameter search's ``trial_params``) are the hyper-parameters.
+step it had; while that file does not parse (cut short: the Trainer writes it whole but not
+atomically, and a job killed while saving leaves it so for good), the newest older one that does
+stands in. Its batch size, epochs and step settings (and a hyper-parameter search's
+``trial_params``) are the hyper-parameters.
 
 JSON-lines logs (``trainer_log.jsonl`` of LLaMA-Factory, and any ``*.jsonl`` whose
 objects carry a step key: ``step``, ``global_step``, ``_step``, ``iteration``, ``iter``,
@@ -34,6 +36,8 @@ from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 HF_STATE = "hf-trainer-state"
 JSONL = "jsonl"
+STATE_KEY = "#trainer_state"
+"""Ends the source key of an output folder's trainer state (after the folder)."""
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _STATE_HPARAMS = ("train_batch_size", "num_train_epochs", "max_steps", "logging_steps", "eval_steps", "save_steps")
 _NOT_POINTS = frozenset(STEP_KEYS + TIME_KEYS + ("total_steps", "percentage", "elapsed_time", "remaining_time"))
@@ -49,7 +53,10 @@ def entry_step(entry: dict) -> int | None:
 
 
 class TrainerStateStream(Stream):
-    """One Hugging Face output folder: the newest ``trainer_state.json``'s log entries past the last step read."""
+    """One Hugging Face output folder: the log entries past the last step read, from the newest checkpoint's
+    ``trainer_state.json`` that parses. A job killed while saving leaves the newest cut short for good, and a
+    file that is whole but no trainer state can never be read: either way the one before it is read (its
+    history is the newest's up to its step), the newest is noted in the health, and read once it is whole."""
 
     def __init__(self, source: Source) -> None:
         super().__init__(source)
@@ -64,39 +71,21 @@ class TrainerStateStream(Stream):
 
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
-        path = self.source.paths[0]
-        try:
-            info = root.stat(path)
-            data = root.read(path, 0, info.size)
-        except OSError as error:
-            self.health.error = describe(error)
+        health = self.health
+        health.incomplete_bytes = health.skipped_records = 0  # each read looks at the whole files again
+        health.error = None
+        for path in (*self.source.paths, *self.source.older):  # newest first
+            loaded = self._load(root, path)
+            if loaded is not None:
+                break
+        else:
             yield out
             return
-        points = Points()
-        numbers = read_state(data)  # a history of numbers only, as tables (the common case, and fast)
-        if numbers is not None:
-            state, tables = numbers
-            used, highest = _LOG_OBJECTS.add_tables(points, tables, self.entries, info.mtime, after=self.last_step)
-        else:
-            try:
-                state = jsontext.loads(data)  # type: ignore[assignment]
-                history = state["log_history"]
-                if not isinstance(history, list):
-                    raise TypeError("log_history is not a list")
-            except (ValueError, KeyError, TypeError):
-                # Being written (the Trainer writes it whole, but not atomically), or not the Trainer's: wait.
-                self.health.incomplete_bytes = info.size
-                self.health.error = None
-                yield out
-                return
-            used, highest = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
-        self.health.incomplete_bytes = 0
-        self.health.error = None
+        state, points, used, highest = loaded
         points.flush(out, self.steps)
         self.entries += used
         if highest is not None:
             self.last_step = highest if self.last_step is None else max(self.last_step, highest)
-        assert isinstance(state, dict)
         if not self._hparams_read:
             self._hparams_read = True
             out.hparams.update({k: state[k] for k in _STATE_HPARAMS if isinstance(state.get(k), int | float | str)})
@@ -105,6 +94,34 @@ class TrainerStateStream(Stream):
                 out.hparams.update({str(k): v for k, v in trial.items() if isinstance(v, int | float | str | bool)})
         yield out
 
+    def _load(self, root: Root, path: str) -> tuple[dict, Points, int, int | None] | None:
+        """The state and its entries past the last step read; None (the reason in the health) if unreadable."""
+        try:
+            info = root.stat(path)
+            data = root.read(path, 0, info.size)
+        except OSError as error:
+            self.health.error = self.health.error or describe(error)
+            return None
+        points = Points()
+        numbers = read_state(data)  # a history of numbers only, as tables (the common case, and fast)
+        if numbers is not None:
+            state, tables = numbers
+            used, highest = _LOG_OBJECTS.add_tables(points, tables, self.entries, info.mtime, after=self.last_step)
+            return state, points, used, highest
+        try:
+            parsed = jsontext.loads(data)
+        except ValueError:
+            parsed = None
+        history = parsed.get("log_history") if isinstance(parsed, dict) else None
+        if isinstance(parsed, dict) and isinstance(history, list):
+            used, highest = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
+            return parsed, points, used, highest
+        if parsed is None and jsontext.cut_short(data):  # being written (whole, not atomically), or its job was
+            self.health.incomplete_bytes += info.size  # killed while saving: wait for the rest
+        else:  # whole, but damaged inside or no trainer state (no log_history list): no wait will mend it
+            self.health.skipped_records += 1
+        return None
+
 
 class TrainerStateFormat(Format):
     """Folders whose ``checkpoint-<step>/trainer_state.json`` (or own ``trainer_state.json``) the Trainer wrote."""
@@ -112,7 +129,7 @@ class TrainerStateFormat(Format):
     name = HF_STATE
 
     def discover(self, root: Root, listing: Listing) -> Found:
-        newest: dict[str, tuple[int, str]] = {}
+        states: dict[str, list[tuple[int, str]]] = {}
         for path in listing.files:
             if basename(path) != "trainer_state.json":
                 continue
@@ -122,13 +139,14 @@ class TrainerStateFormat(Format):
                 run_folder, step = parent(folder), int(match.group(1))
             else:
                 run_folder, step = folder, -1  # save_state's copy: older than any checkpoint's unless alone
-            known = newest.get(run_folder)
-            if known is None or step > known[0]:
-                newest[run_folder] = (step, path)
+            states.setdefault(run_folder, []).append((step, path))
         found = Found()
-        for run_folder, (_step, path) in sorted(newest.items()):
-            found.sources.append(
-                Source(HF_STATE, run_folder + "#trainer_state", run_folder, "", (path,), where=run_folder)
+        for run_folder, steps in sorted(states.items()):
+            newest, *older = [path for _step, path in sorted(steps, reverse=True)]
+            found.sources.append(  # the newest is followed; the older ones stand in while it cannot be read whole
+                Source(
+                    HF_STATE, run_folder + STATE_KEY, run_folder, "", (newest,), where=run_folder, older=tuple(older)
+                )
             )
         return found
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 from collections.abc import Iterator
 
 import orjson
@@ -77,3 +78,29 @@ def _loads_each(documents: list[bytes] | list[str]) -> list[object]:
             except (ValueError, TypeError, RecursionError):
                 parsed.append(BAD)
     return parsed
+
+
+_PARTIAL_TOKEN = re.compile(
+    r'"(?:[^"\\\x00-\x1f]|\\.)*\\?'  # a string not closed yet
+    r"|u[0-9a-fA-F]{0,4}|\.|[eE][-+]?"  # a \uXXXX escape at the end, a fraction or an exponent not finished
+    r"|-?(?:t(?:ru?)?|f(?:a(?:ls?)?)?|n(?:ul?)?|Na?|I(?:n(?:f(?:i(?:n(?:it?)?)?)?)?)?)?"  # a word not finished yet
+)
+
+
+def cut_short(data: bytes) -> bool:
+    """Whether a document that does not parse is only cut short (a writer not done, or killed while writing),
+    i.e. the start of a JSON document, rather than damaged or not JSON at all: the parser stops in its last
+    token, or at the end. A writer that writes the whole file at once (not atomically) leaves such a prefix."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError as error:
+        if error.reason != "unexpected end of data":
+            return False
+        text = data[: error.start].decode(errors="replace")  # cut inside a character's bytes
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return _PARTIAL_TOKEN.fullmatch(text, error.pos) is not None
+    except RecursionError:
+        return False
+    return False  # whole: whatever is wrong with it is not its end

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.sources.base import basename
+from tui.sources.jsonlogs import STATE_KEY
 from tui.sources.points import Decoded, FileHealth
 from tui.sources.tensorboard.discovery import is_event_file_name
 from tui.store.series import HistogramSeries, Series
@@ -69,15 +70,23 @@ class Run:
         records the note can name; other formats' logs are lines or documents."""
         return bool(troubled) and all(is_event_file_name(basename(path)) for path in troubled)
 
+    def _trainer_states_only(self, troubled: list[str]) -> bool:
+        """Whether the sources a note is about are all Hugging Face output folders, read as one whole document."""
+        return bool(troubled) and all(key.endswith(STATE_KEY) for key in troubled)
+
     def damage_note(self) -> str:
         """What was skipped in the run's files, and whether anything at all could be read."""
+        troubled = [path for path, health in self.files.items() if health.damaged]
+        if self._trainer_states_only(troubled):  # a whole trainer_state.json that is none, the older one read
+            readable = "an older checkpoint's was read" if self.has_points else "no data could be read"
+            damaged = f"{self.skipped_records:,} damaged trainer_state.json (whole, but not a trainer state)"
+            return f"skipped {damaged}; {readable}"
         skipped = []
         if self.skipped_records:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
         if self.skipped_bytes:
             skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
-        events = self._event_files_only([path for path, health in self.files.items() if health.damaged])
-        what = "a TensorBoard event file" if events else "a log losswatch reads"
+        what = "a TensorBoard event file" if self._event_files_only(troubled) else "a log losswatch reads"
         outcome = (
             "everything else was read"
             if self.has_points
@@ -87,7 +96,13 @@ class Run:
 
     def incomplete_note(self) -> str:
         """The bytes at the end of the run's files that were not read yet, in the words of their format."""
-        events = self._event_files_only([path for path, health in self.files.items() if health.incomplete_bytes])
+        troubled = [path for path, health in self.files.items() if health.incomplete_bytes]
+        if self._trainer_states_only(troubled):  # read whole or not at all: the newest checkpoint's, cut short
+            why = f"{self.incomplete_bytes:,} byte(s): a job still writing, or killed while saving"
+            if self.has_points:
+                return f"its newest trainer_state.json is not a whole document ({why}); an older checkpoint's was read"
+            return f"no trainer_state.json of it is a whole document ({why}); nothing was read"
+        events = self._event_files_only(troubled)
         words = "event files are not a whole record" if events else "log files are not a whole line or document"
         return (
             f"{self.incomplete_bytes:,} byte(s) at the end of its {words} (a job still writing, or a file cut "
