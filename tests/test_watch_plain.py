@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import signal
 import subprocess
 import sys
@@ -115,3 +116,35 @@ def test_watch_waits_for_a_logdir_not_made_yet_then_for_runs(tmp_path: Path):
     with start(str(empty), "--plain") as proc:
         proc.wait_for(lambda c: f"no runs yet in {empty}" in c.errors(), 20, "the no-runs line")
         assert proc.stop(signal.SIGHUP) == 0
+
+
+def test_a_run_with_nothing_readable_is_said_unreadable_once(tmp_path: Path):
+    """An event file of random bytes (check: 'no data could be read ... damaged throughout') and a whole
+    trainer_state.json that is no trainer state were only 'new run' lines: each is an unreadable line too, in
+    check's words, once, though more junk arrives."""
+    junk = tmp_path / "junk" / "events.out.tfevents.1.host"
+    junk.parent.mkdir()
+    junk.write_bytes(random.Random(0).randbytes(100_000))
+    (tmp_path / "hf").mkdir()
+    (tmp_path / "hf" / "trainer_state.json").write_text('{"log_history": {"a": 1}}')
+    with start(str(tmp_path), "--plain", "--json") as proc:
+        lines = [read_json_line(proc) for _ in range(4)]
+        unreadable = {line["run"]: line for line in lines if line["kind"] == "unreadable"}
+        assert set(unreadable) == {"junk", "hf"}
+        assert unreadable["junk"]["step"] is None and unreadable["junk"]["reason"].startswith("skipped 99,9")
+        assert unreadable["junk"]["reason"].endswith(
+            "no data could be read: not a TensorBoard event file, or damaged throughout"
+        )
+        assert "damaged trainer_state.json (whole, but not a trainer state)" in unreadable["hf"]["reason"]
+        with open(junk, "ab") as handle:
+            handle.write(random.Random(1).randbytes(50_000))
+        scalar_run(tmp_path / "later", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+        assert read_json_line(proc)["run"] == "later"
+        time.sleep(1.0)
+        assert proc.stop(signal.SIGTERM) == 0
+        lines = [json.loads(line) for line in proc.text().splitlines() if line.strip()]
+        kinds = [(line["run"], line["kind"]) for line in lines]
+    assert kinds.count(("junk", "unreadable")) == 1 and kinds.count(("hf", "unreadable")) == 1
+    with start(str(tmp_path), "--plain") as proc:
+        proc.wait_for_text("junk  unreadable: skipped", 20)
+        assert proc.stop(signal.SIGTERM) == 0

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
-from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
+from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
@@ -338,7 +338,7 @@ def watch_plain(
     console = line_console()
     lock = threading.Lock()
     said: set[tuple[str, str]] = set()
-    """(run, error) already printed."""
+    """(run, what) already printed: an error, or "damaged" for a run nothing could be read from."""
 
     def line(text: str, record: str) -> None:
         if as_json:
@@ -362,11 +362,13 @@ def watch_plain(
                 where = printable(new.path)
                 line(f"{printable(new.run, 80)}  new run at {where}", _record(new.run, "new-run", f"found at {where}"))
             with monitor.store.lock:
-                errors = [(run.name, error) for run in monitor.store.runs.values() for error in run.errors]
-            for name, error in errors:
-                if (name, error) not in said:
-                    said.add((name, error))
-                    line(f"{printable(name, 80)}  unreadable: {printable(error)}", _record(name, "unreadable", error))
+                problems = [
+                    (run.name, *reason) for run in monitor.store.runs.values() for reason in unreadable_reasons(run)
+                ]
+            for name, what, why in problems:
+                if (name, what) not in said:
+                    said.add((name, what))
+                    line(f"{printable(name, 80)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
             for alert in alerts:
                 line(str(format_alert(alert)), alert_json(alert))
                 if alert.kind in BELL and (bell or notify):

@@ -30,6 +30,15 @@ def unreadable(run: Run) -> bool:
     return not run.has_points and bool(run.errors or run.damaged or run.incomplete_bytes)
 
 
+def unreadable_reasons(run: Run) -> list[tuple[str, str]]:
+    """(what, why) for each reason the run cannot be read, for ``watch --plain`` to say once each: every OS
+    error, and a run nothing could be read from for its damage (damaged throughout), in ``check``'s words."""
+    reasons = [(error, error) for error in run.errors]
+    if run.damaged and not run.has_points:  # its note grows with the junk: said once, as "damaged"
+        reasons.append(("damaged", run.damage_note()))
+    return reasons
+
+
 def needs_attention(verdict: Verdict | None, run: Run | None = None) -> bool:
     """A verdict that calls for action, or a run whose files cannot be read (or that nothing could be read from)."""
     if run is not None and (run.errors or unreadable(run)):
