@@ -85,6 +85,20 @@ def test_one_validation_spike_is_a_spike_not_divergence(tmp_path):
     assert f"{val[25]:.4g}" in spike.reason
 
 
+def test_an_infinite_point_is_never_a_routine_spike(tmp_path):
+    """An infinite validation loss right after a NaN training loss was flagged a spike ("routine, unless it
+    repeats"): infinity is a blow-up, the diverging rule's; alone it rings, after a blow-up that rang it is part of
+    that one."""
+    train, val = overfitting_curves(n=40, onset=100)
+    train[30], val[32] = np.nan, np.inf
+    judged = judge(tmp_path / "after", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.step, a.kind) for a in judged.alerts] == [(30, "diverging")]
+    train, val = overfitting_curves(n=40, onset=100)
+    val[32] = np.inf
+    judged = judge(tmp_path / "alone", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.step, a.kind) for a in judged.alerts] == [(32, "diverging")]
+
+
 def _with_excursion(val: list[float] | np.ndarray, at: float, factor: float) -> list[float]:
     """Validation with two points well above their level at ``at`` of the run (a bad evaluation pass, twice)."""
     out = np.array(val, dtype=float)

@@ -105,7 +105,11 @@ def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[t
             before_low = values[begin - 1] - level < heights / 2.0
             # Cheap tests first; the noise (a window per point) only where they pass.
             scale = track.ranges(begin - 1)  # the progress made before the excursion
-            candidate = (heights > 0) & (heights >= t.spike_range * scale) & came_back & before_low
+            # An infinite or NaN point is no spike: it is a blow-up, the diverging rule's (it rang, or stays quiet
+            # as part of a blow-up that rang), never "routine".
+            candidate = (
+                np.isfinite(heights) & (heights > 0) & (heights >= t.spike_range * scale) & came_back & before_low
+            )
         picked = np.flatnonzero(candidate)
         if not len(picked):
             continue
