@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tui.sources.logjson as logjson
+from tui.live.monitor import Monitor
 from tui.sources.base import Source
 from tui.sources.jsonlogs import HF_STATE, TrainerStateStream
 from tui.sources.roots.local import LocalRoot
@@ -210,3 +211,19 @@ def test_the_trainers_own_files_take_the_kernel_path():
         entries = json.loads(path.read_text())["log_history"]
         for keys, table, rows in tables:
             assert table.tolist() == [[float(entries[row][key]) for key in keys] for row in rows]
+
+
+def test_a_json_lines_log_that_opens_with_its_config_is_found(tmp_path: Path):
+    """A script that writes its config as the first line, then a line per step: the first line has no step, and
+    the log was "no training logs found"; a log with only that line so far is found once its steps come."""
+    log = tmp_path / "run" / "log.jsonl"
+    log.parent.mkdir()
+    log.write_text(json.dumps({"config": {"lr": 0.001, "model": "resnet18"}}) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert "run" not in monitor.store.runs
+    with open(log, "a") as handle:
+        for step in range(3):
+            handle.write(json.dumps({"step": step, "train_loss": 1.0 - step / 10}) + "\n")
+    monitor.refresh()
+    assert monitor.store.runs["run"].scalars["train_loss"].steps.tolist() == [0, 1, 2]

@@ -197,7 +197,8 @@ class JsonLinesFormat(Format):
     name = JSONL
 
     def __init__(self) -> None:
-        self._has_step = HeaderTest(_has_step, unreadable=lambda path: True)  # .jsonl / .ndjson: a log by its name
+        # .jsonl / .ndjson: a log by its name. A script may write its config as the first line, before any step.
+        self._has_step = HeaderTest(_has_step, unreadable=lambda path: True, lines=HEAD_LINES)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -216,9 +217,16 @@ class JsonLinesFormat(Format):
         return JsonLinesStream(source)
 
 
-def _has_step(_path: str, line: bytes) -> bool:
-    try:
-        entry = jsontext.loads(line)
-    except ValueError:
-        return False
-    return isinstance(entry, dict) and entry_step(entry) is not None
+HEAD_LINES = 5
+"""Lines of a JSON-lines file looked at for an object with a step (the first may be a config or a header)."""
+
+
+def _has_step(_path: str, head: bytes) -> bool:
+    for line in head.split(b"\n"):
+        try:
+            entry = jsontext.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry_step(entry) is not None:
+            return True
+    return False

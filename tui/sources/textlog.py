@@ -66,10 +66,15 @@ class LineTail:
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
         return Lines(data, restarted, info, more)
 
-    def head(self, root: Root, limit: int = 65536) -> bytes | None:
-        """The file's first complete line (None while it has none)."""
+    def head(self, root: Root, limit: int = 65536, lines: int = 1) -> bytes | None:
+        """The file's first complete line, or its first ``lines`` (None while it has none)."""
         data = root.read(self.path, 0, limit)
-        end = data.find(b"\n")
+        end = -1
+        for _ in range(lines):
+            found = data.find(b"\n", end + 1)
+            if found < 0:
+                break
+            end = found
         return None if end < 0 else data[:end].rstrip(b"\r")
 
 
@@ -82,9 +87,11 @@ class HeaderTest:
     vanish; other unreadable files (an unreadable ``notes.txt`` beside the runs) are left alone.
     """
 
-    def __init__(self, test: Callable[[str, bytes], bool], unreadable: Callable[[str], bool]) -> None:
+    def __init__(self, test: Callable[[str, bytes], bool], unreadable: Callable[[str], bool], lines: int = 1) -> None:
         self._test = test
         self._unreadable = unreadable
+        self._lines = lines
+        """Lines the test is given (joined by newlines): more than one for logs that may open with a header object."""
         self._known: dict[tuple[str, str], bool] = {}
 
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
@@ -92,14 +99,17 @@ class HeaderTest:
         known = self._known.get(key)
         if known is None:
             try:
-                head = LineTail(path).head(root)
+                head = LineTail(path).head(root, lines=self._lines)
             except OSError as error:
                 if self._unreadable(path):
                     found.errors[path] = describe(error)
                 return False  # not remembered: asked again at the next scan
             if head is None:
                 return False
-            known = self._known[key] = self._test(path, head)
+            known = self._test(path, head)
+            if not known and head.count(b"\n") + 1 < self._lines:
+                return False  # fewer lines than the test looks at: asked again when the file has more
+            self._known[key] = known
         return known
 
 
