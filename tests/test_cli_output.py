@@ -417,3 +417,19 @@ def test_export_quotes_a_run_name_with_a_carriage_return_so_each_point_stays_one
         rows = list(csv.reader(handle))
     assert rows[0] == ["run", "tag", "step", "value", "wall_time"]
     assert [row[:3] for row in rows[1:]] == [["a\rb", tag, step] for tag in ("loss", "val_loss") for step in "01"]
+
+
+def test_runs_named_alike_but_at_the_end_stay_told_apart_when_cut(tmp_path: Path):
+    """A sweep's runs differ at the end of their names (``lr=0.001``, ``lr=0.0001``): cut at the end, both read
+    ``2024-05-01_12-34-56_model=resnet50,…`` in the table, and the note under it named both."""
+    stem = "2024-05-01_12-34-56_model=resnet50,optimizer=adamw,weight_decay=0.01,epochs=90,"
+    train, val = [2.0 - 0.05 * i for i in range(40)], [2.0 - 0.04 * i + max(0.0, 0.06 * (i - 20)) for i in range(40)]
+    scalar_run(tmp_path / f"{stem}lr=0.001", {"train_loss": train, "val_loss": val})
+    scalar_run(tmp_path / f"{stem}lr=0.0001", {"train_loss": train, "val_loss": [2.0 - 0.04 * i for i in range(40)]})
+    out = run_main("check", str(tmp_path), columns=100).stdout
+    table = out.split("\n\n")[0].splitlines()[1:]
+    assert len(table) == 2 and all("…" in row for row in table)
+    assert [row.split()[0].endswith(("lr=0.001", "lr=0.0001")) for row in table] == [True, True]
+    assert {row.split()[0][-9:] for row in table} == {",lr=0.001", "lr=0.0001"}
+    (note,) = [line for line in out.splitlines() if ": overfitting:" in line]
+    assert note.split(": overfitting:")[0].endswith("lr=0.001")

@@ -15,6 +15,8 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
+from tui.text import middle_cut
+
 
 @dataclass(frozen=True)
 class Fitted:
@@ -124,5 +126,17 @@ def fitted_table(
             overflow="ellipsis" if key == elastic else "crop",
         )
     for row in rows:
-        table.add_row(*(row.get(key, Text("")) for key in layout.keys))
+        cells = [row.get(key, Text("")) for key in layout.keys]
+        if elastic in layout.keys:
+            at = layout.keys.index(elastic)
+            cells[at] = shortened(cells[at], layout.width(elastic))
+        table.add_row(*cells)
     return table
+
+
+def shortened(cell: Text, width: int) -> Text:
+    """``cell`` in ``width`` cells: whole if it fits, else its start, '…' and its end (``middle_cut``)."""
+    if cell.cell_len <= width:
+        return cell
+    head, tail = middle_cut(cell.plain, width)
+    return cell[:head] + Text("…", style=cell.style) + cell[tail:]

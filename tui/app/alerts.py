@@ -16,11 +16,14 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tui.app.format import name_text, steps
+from tui.columns import shortened
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL, VERDICT_STYLES
 from tui.text import printable
 
 MAX_ALERTS = 50
+RUN_WIDTH = 28
+"""Cells of the run column at most."""
 NARROW = 100
 """Below this width the clock column is left out, leaving the reason room to breathe."""
 
@@ -76,7 +79,7 @@ class AlertLog(VerticalScroll):
         table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
         if not narrow:
             table.add_column("time", style="dim", no_wrap=True)
-        table.add_column("run", no_wrap=True, max_width=28, overflow="ellipsis")
+        table.add_column("run", no_wrap=True, max_width=RUN_WIDTH, overflow="ellipsis")
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
@@ -85,7 +88,8 @@ class AlertLog(VerticalScroll):
             kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
             if entry.count > 1:
                 kind.append(f" ×{entry.count}", style="dim")
-            cells: list[Text | str] = [name_text(alert.run), kind, steps(alert.step), Text(printable(alert.reason))]
+            run = shortened(name_text(alert.run), RUN_WIDTH)  # its start and its end: a sweep's runs differ at the end
+            cells: list[Text | str] = [run, kind, steps(alert.step), Text(printable(alert.reason))]
             if not narrow:
                 cells.insert(0, time.strftime("%H:%M:%S", time.localtime(alert.time)))
             table.add_row(*cells)

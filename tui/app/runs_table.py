@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from tui.app.format import age, best_at, name_text, number, steps, verdict_text
-from tui.columns import Fitted, fit_columns
+from tui.columns import Fitted, fit_columns, shortened
 from tui.judging.engine import Verdict
 from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, severity, shown
 from tui.store import Run
@@ -267,15 +267,18 @@ class RunsTable(DataTable):
 
     @staticmethod
     def _fitted(key: str, cell: Text, layout: Fitted, trouble: bool = False) -> Text:
-        """The cell as shown: only names (the run's, the flags') are ever shortened, and then end in '…';
+        """The cell as shown: only names (the run's, the flags') are ever shortened, with '…' (a run's in its middle);
         the ``TROUBLE`` marker of a run in ``trouble`` stays after its shortened name."""
         width = layout.width(key)
         if key not in ("run", "flags") or cell.cell_len <= width:
             return cell
-        keep = len(TROUBLE) if key == "run" and trouble else 0
-        shortened = cell[: len(cell) - keep]
-        shortened.truncate(width - keep, overflow="ellipsis")
-        return shortened + cell[len(cell) - keep :] if keep else shortened
+        if key == "flags":  # a list: its first names are the ones to keep
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis")
+            return cell
+        keep = len(TROUBLE) if trouble else 0
+        name = shortened(cell[: len(cell) - keep], width - keep)  # its start and its end: runs differ at either
+        return name + cell[len(cell) - keep :] if keep else name
 
     def on_resize(self, _event: events.Resize) -> None:
         rows, now = self._shown

@@ -16,7 +16,7 @@ from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
-from tui.text import printable
+from tui.text import printable, printable_name
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
@@ -223,7 +223,7 @@ def _print_notes(
     runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None, flags_shown: bool = True
 ) -> None:
     for run, v in runs:
-        name = printable(run.name, 60)
+        name = printable_name(run.name, 60)  # its start and its end: a sweep's runs differ at the end
         # A terminal too narrow for the flags column: they go here, never unsaid.
         if not flags_shown and (flags := _short_flags(run_flags(run, v, (sweeps or {}).get(run.name)))):
             console.print(Text(f"{name}: flags: {flags}", style="dim"))
