@@ -237,3 +237,21 @@ def test_a_hparams_yaml_of_nested_aliases_is_read_bounded(tmp_path: Path):
         "layers": "[64, 64]",
         "opt.name": "adam",
     }
+
+
+def test_a_run_folder_that_can_be_listed_but_not_entered_is_a_run_that_cannot_be_read(tmp_path: Path):
+    """``chmod 644`` on a run folder (read without search): its names are listed, its files cannot be opened. The
+    run vanished from every command without a word; the README says unreadable folders are never dropped."""
+    from conftest import scalar_run
+
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.5]})
+    scalar_run(tmp_path / "closed", {"loss": [1.0, 0.5]})
+    (tmp_path / "closed").chmod(0o644)
+    try:
+        with refused():
+            monitor = Monitor(str(tmp_path))
+            monitor.refresh()
+    finally:
+        (tmp_path / "closed").chmod(0o755)
+    assert set(monitor.store.runs) == {"good", "closed"}
+    assert monitor.store.runs["closed"].errors == ["permission denied"]

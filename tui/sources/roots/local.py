@@ -86,6 +86,9 @@ class LocalRoot(Root):
             for name in sorted(filenames):
                 try:
                     entry = os.stat(os.path.join(folder, name))
+                except PermissionError as error:  # a folder that can be listed but not entered (r without x)
+                    found.errors.setdefault(relative, error.strerror or "permission denied")
+                    continue
                 except OSError:
                     continue  # a dangling link, or a file that vanished since the folder was read
                 if stat_module.S_ISREG(entry.st_mode):
