@@ -502,3 +502,15 @@ def test_the_reason_measures_the_rise_from_the_floor_the_level_test_stands_on(tm
     floor = medians[: index - 1].min()
     assert floor > means[: index - 1].min() + 0.01  # the mean sits a noise deviation lower
     assert bell.reason.startswith(f"val_loss {fmt(floor)} → ")
+
+
+def test_min_points_holds_the_overfitting_bell_too(tmp_path):
+    """``--set min_points=100``: 'validation points needed before any trend verdict', yet a 60-point run rang
+    overfitting. The bell waits with the verdicts; at the default it rings where it did."""
+    train, val = overfitting_curves()
+    judged = judge(tmp_path / "default", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.kind for a in judged.bells] == ["overfitting"]
+    held = judge(
+        tmp_path / "held", {"train_loss": train.tolist(), "val_loss": val.tolist()}, Thresholds(min_points=100)
+    )
+    assert not held.bells and held.verdict.kind == "waiting"

@@ -236,7 +236,8 @@ class Judge:
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
-        ringing = self._rise_streak >= t.rise_confirm and lasting  # confirmed, and standing at the latest
+        # Confirmed, standing at the latest, and no earlier than any trend verdict (``--set min_points``).
+        ringing = self._rise_streak >= t.rise_confirm and lasting and m.index + 1 >= t.min_points
         if not warn:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):

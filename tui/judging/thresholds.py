@@ -23,7 +23,7 @@ class Thresholds:
     """Tuning knobs of the verdict engine; each is documented in the README."""
 
     min_points: int = 5
-    """Validation points needed before any trend verdict (until then: waiting)."""
+    """Validation points needed before any trend verdict, the overfitting bell's too (until then: waiting)."""
     noise_window: int = 24
     """Recent points a curve's noise is measured on."""
     trend_window: int = 12
