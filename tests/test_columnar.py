@@ -25,6 +25,7 @@ KEYS = ["loss", "val_loss", "lr", "step", "global_step", "time", "acc"]
 scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(2**53), max_value=2**53),
+    st.integers(min_value=-(2**65), max_value=2**65),  # steps a float64 rounds, and steps past 64 bits
     st.booleans(),
     st.none(),
     st.sampled_from(["x", "NaN", ""]),
@@ -40,11 +41,19 @@ def one_value_at_a_time(items: list, first: int, wall: float, after: int | None)
     points: dict[str, list[tuple]] = {}
     last: dict[str, int] = {}
 
-    def first_number(entry: dict, keys: tuple[str, ...], limit: float = math.inf) -> float | None:
+    def first_number(entry: dict, keys: tuple[str, ...]) -> float | None:
         for key in keys:
             value = entry.get(key)
-            if type(value) in (int, float) and math.isfinite(value) and abs(value) < limit:
+            if type(value) in (int, float) and math.isfinite(value):
                 return value
+        return None
+
+    def first_step(entry: dict) -> int | None:
+        """A whole number of less than 2**63 in size, exactly as written (a JSON integer is a Python int)."""
+        for key in STEP_KEYS:
+            value = entry.get(key)
+            if type(value) in (int, float) and math.isfinite(value) and value == int(value) and abs(value) < 2**63:
+                return int(value)
         return None
 
     def walk(entry: dict, step: int, wall: float, prefix: str) -> None:
@@ -62,11 +71,11 @@ def one_value_at_a_time(items: list, first: int, wall: float, after: int | None)
     for entry in items:
         if type(entry) is not dict:
             continue
-        step = first_number(entry, STEP_KEYS, 2.0**63)
-        if step is None or (after is not None and int(step) <= after):
+        step = first_step(entry)
+        if step is None or (after is not None and step <= after):
             continue
         stamp = first_number(entry, TIME_KEYS)
-        walk(entry, int(step), wall if stamp is None else float(stamp), "")
+        walk(entry, step, wall if stamp is None else float(stamp), "")
     return points
 
 
@@ -75,11 +84,13 @@ def as_lists(decoded: Decoded) -> dict[str, list[tuple]]:
 
 
 def same(a: dict[str, list[tuple]], b: dict[str, list[tuple]]) -> bool:
-    """Equal points per tag (NaN equal to NaN); a tag without points counts as absent."""
+    """Equal points per tag (steps exactly, NaN equal to NaN); a tag without points counts as absent."""
     a = {tag: points for tag, points in a.items() if points}
     b = {tag: points for tag, points in b.items() if points}
     return a.keys() == b.keys() and all(
-        np.array_equal(np.asarray(a[tag], dtype=float), np.asarray(b[tag], dtype=float), equal_nan=True) for tag in a
+        [p[0] for p in a[tag]] == [p[0] for p in b[tag]]
+        and np.array_equal(np.asarray(a[tag], dtype=float), np.asarray(b[tag], dtype=float), equal_nan=True)
+        for tag in a
     )
 
 
@@ -149,6 +160,23 @@ def test_csv_columns_equal_the_csv_module_cell_by_cell(rows: list[list[str]], de
         if rows:
             body[-1][0] = rows[-1][0]  # an odd epoch cell now and then: not an integer, or missing
         columns, reference = read_both_ways(Path(folder), "log.csv", header, body, delimiter)
+    assert same(as_lists(columns), as_lists(reference))
+
+
+steps = st.one_of(
+    st.integers(-(2**65), 2**65).map(str),  # int64 in pyarrow, a float64 that rounds, past 64 bits
+    st.integers(0, 2**64).map(lambda n: f"{n}.0"),  # steps written as floats: pyarrow's float64 column
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["", "NA", "nan", "x", "-9223372036854775808", "9223372036854775807"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(steps, cells), max_size=25))
+def test_csv_steps_in_columns_equal_the_exact_path(rows: list[tuple[str, str]]):
+    """Steps of any size read as pyarrow's int64 or float64 column give what the csv module's cells give."""
+    with tempfile.TemporaryDirectory() as folder:
+        columns, reference = read_both_ways(Path(folder), "log.csv", ["epoch", "loss"], [list(r) for r in rows], ",")
     assert same(as_lists(columns), as_lists(reference))
 
 

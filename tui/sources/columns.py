@@ -263,11 +263,8 @@ def number_cell(cell: object) -> float | None:
     return None
 
 
-def first_number(
-    rows: list[dict], keys: tuple, candidates: tuple[str, ...], limit: float = math.inf
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """For objects sharing ``keys``: per object, the first of ``candidates`` holding a finite number below ``limit``
-    in size.
+def first_number(rows: list[dict], keys: tuple, candidates: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """For objects sharing ``keys``: per object, the first of ``candidates`` holding a finite number.
 
     Returns (values, found mask), or None when no candidate key is there at all.
     """
@@ -275,37 +272,127 @@ def first_number(
     if not present:
         return None
     column = numbers([row[present[0]] for row in rows])
-    if column is not None and (np.abs(column) < limit).all():  # NaN and infinities fail this too
+    if column is not None and np.isfinite(column).all():
         return column, np.ones(len(rows), dtype=bool)
     values = np.zeros(len(rows), dtype=np.float64)
     found = np.zeros(len(rows), dtype=bool)
     for position, row in enumerate(rows):
         for key in present:
             value = row[key]
-            if type(value) in (int, float) and math.isfinite(value) and abs(value) < limit:
-                values[position], found[position] = float(value), True
+            if type(value) in (int, float) and (number := _float(value)) is not None and math.isfinite(number):
+                values[position], found[position] = number, True
                 break
     return values, found
 
 
 def table_first_number(
-    table: np.ndarray, keys: tuple, candidates: tuple[str, ...], limit: float = math.inf
+    table: np.ndarray, keys: tuple, candidates: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """``first_number`` for objects given as a table of numbers (a row per object, a column per key of ``keys``)."""
     present = [keys.index(key) for key in candidates if key in keys]
     if not present:
         return None
     column = table[:, present[0]]
-    if (np.abs(column) < limit).all():  # NaN and infinities fail this too
+    if np.isfinite(column).all():
         return column, np.ones(len(table), dtype=bool)
     values = np.zeros(len(table), dtype=np.float64)
     found = np.zeros(len(table), dtype=bool)
     for index in present:
         column = table[:, index]
-        take = ~found & (np.abs(column) < limit)
+        take = ~found & np.isfinite(column)
         values[take] = column[take]
         found |= take
     return values, found
+
+
+EXACT_FLOAT = 2.0**53
+"""Every integer below this size is exact as a float64; from it on, a float64 may be a step rounded."""
+INT64_MIN = int(np.iinfo(np.int64).min)
+"""Fits int64 but not ``STEP_LIMIT``'s rule (a size below 2**63)."""
+
+
+def step_cells(cells: list) -> np.ndarray | None:
+    """The cells as int64 steps in one NumPy conversion when every one is a step (``number_step``), else None.
+
+    JSON integers parse to Python ints: read as int64 they stay exact up to 2**63 - 1, where a float64 rounds
+    them from 2**53 on (two steps merged, one dropped as a repeat) and casts one past 2**63 - 512 to -2**63.
+    Floats (or ints beside them) take the float64 way only below 2**53, where it is exact.
+    """
+    kinds = set(map(type, cells))
+    if kinds == {int}:
+        try:
+            steps = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        except OverflowError:  # past 64 bits: the exact path says which cells are no steps
+            return None
+        return None if (steps == INT64_MIN).any() else steps
+    if not kinds <= {float, int}:
+        return None
+    try:
+        values = np.fromiter(cells, dtype=np.float64, count=len(cells))
+    except OverflowError:
+        return None
+    if (np.abs(values) < EXACT_FLOAT).all() and (values == np.floor(values)).all():  # NaN and infinities fail
+        return values.astype(np.int64)
+    return None
+
+
+def number_step(value: object) -> int | None:
+    """A JSON value as a step: an int, or a whole float, that fits 64 bits (``integer_cell``); text is none."""
+    kind = type(value)
+    return integer_cell(value) if kind is int or kind is float else None
+
+
+def first_step(rows: list[dict], keys: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+    """For objects sharing ``keys``: per object, the first of ``STEP_KEYS`` holding a step (``number_step``).
+
+    Returns (int64 steps, found mask), or None when no step key is there at all.
+    """
+    present = [key for key in STEP_KEYS if key in keys]
+    if not present:
+        return None
+    column = step_cells([row[present[0]] for row in rows])
+    if column is not None:
+        return column, np.ones(len(rows), dtype=bool)
+    steps = np.zeros(len(rows), dtype=np.int64)
+    found = np.zeros(len(rows), dtype=bool)
+    for position, row in enumerate(rows):
+        for key in present:
+            step = number_step(row[key])
+            if step is not None:
+                steps[position], found[position] = step, True
+                break
+    return steps, found
+
+
+def table_first_step(table: np.ndarray, keys: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+    """``first_step`` for objects given as a float64 table, whose step columns ``exact_table_steps`` passed:
+    a whole number below 2**53 there is the step written."""
+    present = [keys.index(key) for key in STEP_KEYS if key in keys]
+    if not present:
+        return None
+    steps = np.zeros(len(table), dtype=np.int64)
+    found = np.zeros(len(table), dtype=bool)
+    for index in present:
+        column = table[:, index]
+        take = ~found & (np.abs(column) < EXACT_FLOAT)  # NaN and infinities fail this too
+        take[take] = column[take] == np.floor(column[take])
+        steps[take] = column[take]
+        found |= take
+        if found.all():
+            break
+    return steps, found
+
+
+def exact_table_steps(tables: list[tuple[tuple, np.ndarray, np.ndarray | None]]) -> bool:
+    """Whether tables of float64 (the compiled reader's ``trainer_state.json`` history: keys, a row per entry,
+    positions) hold their steps exactly. A step from 2**53 on may be rounded there: such a history is read
+    the general way, where a JSON integer stays a Python int."""
+    return not any(
+        (np.abs(table[:, index]) >= EXACT_FLOAT).any()
+        for keys, table, _ in tables
+        for index, key in enumerate(keys)
+        if key in STEP_KEYS
+    )
 
 
 class LogObjects:
@@ -316,24 +403,25 @@ class LogObjects:
 
     def add(
         self, points: Points, objects: list[object], first_order: int, default_wall: float, after: int | None = None
-    ) -> tuple[int, int | None]:
-        """Points of every object with a step (past ``after`` if given); returns (objects used, highest step)."""
+    ) -> tuple[int, int | None, int]:
+        """Points of every object with a step (past ``after`` if given); returns (objects used, highest step,
+        objects with a step key but no step in it: a number past 64 bits, a fraction, text, null)."""
         with collector_paused():
             return self._add(points, objects, first_order, default_wall, after)
 
     def _add(
         self, points: Points, objects: list[object], first_order: int, default_wall: float, after: int | None
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, int | None, int]:
         dicts = [item for item in objects if type(item) is dict]
         used = 0
         highest: int | None = None
-        placed = _placed_groups(first_number, groups(dicts), len(dicts), first_order, default_wall, after)
+        placed, no_step = _placed_groups(_ROWS, groups(dicts), len(dicts), first_order, default_wall, after)
         for keys, rows, orders, steps, walls in placed:
             self.columns.add_group(points, keys, rows, orders, steps, walls)
             used += len(rows)
             top = int(steps.max())
             highest = top if highest is None else max(highest, top)
-        return used, highest
+        return used, highest, no_step
 
     def add_tables(
         self,
@@ -342,57 +430,67 @@ class LogObjects:
         first_order: int,
         default_wall: float,
         after: int | None = None,
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, int | None, int]:
         """``add`` for objects whose values are all numbers, given per key list as (keys, a table with a row per
-        object, the objects' positions or None for all), in order of first appearance: what ``add`` gives."""
+        object, the objects' positions or None for all), in order of first appearance: what ``add`` gives
+        where ``exact_table_steps`` holds."""
         used = 0
         highest: int | None = None
         count = sum(len(table) for _, table, _ in tables)
-        for keys, table, orders, steps, walls in _placed_groups(
-            table_first_number, tables, count, first_order, default_wall, after
-        ):
+        placed, no_step = _placed_groups(_TABLES, tables, count, first_order, default_wall, after)
+        for keys, table, orders, steps, walls in placed:
             for column, key in enumerate(keys):
                 if key not in self.columns.skip:
                     points.add(str(key), orders, steps, walls, table[:, column])
             used += len(table)
             top = int(steps.max())
             highest = top if highest is None else max(highest, top)
-        return used, highest
+        return used, highest, no_step
 
 
-def _placed_groups(first, grouped, count: int, first_order: int, default_wall: float, after: int | None):
+_ROWS = (first_step, first_number)
+_TABLES = (table_first_step, table_first_number)
+"""How the step and the time of objects are read, as they are rows (dicts) or a table of numbers."""
+
+
+def _placed_groups(readers, grouped, count: int, first_order: int, default_wall: float, after: int | None):
     """For each (keys, objects, positions or None) of ``grouped`` (``count`` objects in all, numbered from
     ``first_order``): (keys, the objects with a step past ``after``, their orders, steps, wall times), groups
-    without a step key or without such an object left out. The objects are rows (a list) or a table."""
+    without a step key or without such an object left out; and how many objects had a step key but no step.
+    The objects are rows (a list) or a table, ``readers`` ``_ROWS`` or ``_TABLES``."""
     orders_all = np.arange(first_order, first_order + count, dtype=np.int64)
+    placed_groups = []
+    no_step = 0
     for keys, objects, index in grouped:
         orders = orders_all if index is None else orders_all[index]
-        placed = _placed(first, objects, keys, len(objects), after, default_wall)
+        placed = _placed(readers, objects, keys, len(objects), after, default_wall)
         if placed is None:
             continue
-        steps, walls, at = placed
+        steps, walls, at, missing = placed
+        no_step += missing
         if at is not None:
             kept = objects[at] if isinstance(objects, np.ndarray) else [objects[position] for position in at]
             objects, orders, steps, walls = kept, orders[at], steps[at], walls[at]
         if len(objects):
-            yield keys, objects, orders, steps, walls
+            placed_groups.append((keys, objects, orders, steps, walls))
+    return placed_groups, no_step
 
 
 def _placed(
-    first, objects, keys: tuple, count: int, after: int | None, default_wall: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """(steps, wall times, positions of the objects with a step past ``after`` or None for all) of ``count``
-    objects sharing ``keys``, None when they have no step key; ``first`` is ``first_number`` or
-    ``table_first_number``, as ``objects`` are rows or a table."""
-    step_column = first(objects, keys, STEP_KEYS, STEP_LIMIT)
+    readers, objects, keys: tuple, count: int, after: int | None, default_wall: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int] | None:
+    """(steps, wall times, positions of the objects with a step past ``after`` or None for all, how many have
+    no step) of ``count`` objects sharing ``keys``, None when they have no step key."""
+    first_step_of, first_number_of = readers
+    step_column = first_step_of(objects, keys)
     if step_column is None:
         return None
-    steps_float, found = step_column
-    steps = steps_float.astype(np.int64)
+    steps, found = step_column
+    missing = count - int(np.count_nonzero(found))
     if after is not None:
         found &= steps > after
-    wall_column = first(objects, keys, TIME_KEYS, math.inf)
+    wall_column = first_number_of(objects, keys, TIME_KEYS)
     walls = np.full(count, default_wall, dtype=np.float64)
     if wall_column is not None:
         walls = np.where(wall_column[1], wall_column[0], walls)
-    return steps, walls, None if found.all() else np.flatnonzero(found)
+    return steps, walls, None if found.all() else np.flatnonzero(found), missing

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import reprlib
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import STEP_LIMIT
+from tui.sources.columns import EXACT_FLOAT, INT64_MIN, integer_cell
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import HeaderTest, LineTail, run_names
@@ -73,6 +72,9 @@ class CsvStream(Stream):
         self.skip = 0
         """Rows still to skip: a header rewrite puts back rows that were already read."""
         self.delimiter = ","
+        self.step_type = "int64"
+        """How pyarrow types the step column: int64, exact up to 2**63 - 1, until the steps are written as
+        floats (``12.0``); then float64, exact below 2**53 only (a block with a larger step goes the exact way)."""
         self.steps = StepFilter()
         self._hparams_signature: tuple | None = None
 
@@ -140,8 +142,7 @@ class CsvStream(Stream):
         rows_start = body.find(b"\n") + 1 if header else 0
         if rows_start >= len(body):
             return
-        types = dict.fromkeys(self.columns, "float64")
-        table = read_table(body, self.columns, types, self.delimiter, skip=1 if header else 0, missing=_MISSING)
+        table = self._table(body, header)
         if table is None:
             self._add_rows(body[rows_start:], wall, out)
             return
@@ -155,9 +156,14 @@ class CsvStream(Stream):
         orders = orders[start:]
         steps = orders.copy()
         if self.step_column in self.columns:
-            values, present = column(table, self.columns.index(self.step_column), start=start)
-            whole = present & (np.abs(values) < STEP_LIMIT)  # NaN and infinities fail this too
-            whole[whole] = values[whole] == np.floor(values[whole])
+            index = self.columns.index(self.step_column)
+            if self.step_type == "int64":
+                values, present = column(table, index, np.int64, start=start)
+                whole = present & (values != INT64_MIN)  # fits int64, not a step's 64 bits (a size below 2**63)
+            else:
+                values, present = column(table, index, start=start)
+                whole = present & (np.abs(values) < EXACT_FLOAT)  # NaN and infinities fail this too
+                whole[whole] = values[whole] == np.floor(values[whole])
             steps = np.where(whole, values, orders).astype(np.int64)
         walls = np.full(len(orders), wall, dtype=np.float64)
         for index, tag in enumerate(self.columns):
@@ -173,6 +179,26 @@ class CsvStream(Stream):
                 out.add_arrays(tag, orders, steps, walls, values)
             else:
                 out.add_arrays(tag, orders[keep], steps[keep], walls[keep], values[keep])
+
+    def _table(self, body: bytes, header: bool):
+        """The block as a pyarrow table, the step column typed by ``step_type``; None for the exact path: a row
+        that does not fit, or steps read as float64 of which one may be rounded (from 2**53 on)."""
+        types = dict.fromkeys(self.columns, "float64")
+        has_step = self.step_column in types
+        if has_step:
+            types[self.step_column] = self.step_type
+        skip = 1 if header else 0
+        table = read_table(body, self.columns, types, self.delimiter, skip=skip, missing=_MISSING)
+        if table is None and has_step and self.step_type == "int64":  # steps written as floats (12.0)?
+            types[self.step_column] = "float64"
+            table = read_table(body, self.columns, types, self.delimiter, skip=skip, missing=_MISSING)
+            if table is not None:
+                self.step_type = "float64"
+        if table is not None and has_step and self.step_type == "float64":
+            values, present = column(table, self.columns.index(self.step_column))
+            if (present & np.isfinite(values) & (np.abs(values) >= EXACT_FLOAT)).any():
+                return None
+        return table
 
     def _add_rows(self, body: bytes, wall: float, out: Decoded) -> None:
         """The exact path, a cell at a time with the csv module: odd rows, text in a number column."""
@@ -190,7 +216,7 @@ class CsvStream(Stream):
             if self.skip:
                 self.skip -= 1
                 continue
-            step = _integer(row[step_index]) if 0 <= step_index < len(row) else None
+            step = integer_cell(row[step_index]) if 0 <= step_index < len(row) else None
             if step is None:
                 step = order
             for index, cell in enumerate(row[: len(columns)]):
@@ -275,14 +301,6 @@ def _flatten(prefix: str, value: object, into: dict[str, object]) -> None:
         into[prefix] = value
     elif prefix:
         into[prefix] = _SHORT.repr(value)
-
-
-def _integer(cell: str) -> int | None:
-    """A step cell as an integer (``12`` or ``12.0``), or None if it is not one that fits a step."""
-    value = _float(cell)
-    if value is None or not abs(value) < STEP_LIMIT or value != math.floor(value):
-        return None
-    return int(value)
 
 
 def _float(cell: str) -> float | None:

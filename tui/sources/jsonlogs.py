@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points
+from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points, exact_table_steps
 from tui.sources.logjson import read_state
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
@@ -72,7 +72,8 @@ class TrainerStateStream(Stream):
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
         health = self.health
-        health.incomplete_bytes = health.skipped_records = 0  # each read looks at the whole files again
+        # each read looks at the whole files again
+        health.incomplete_bytes = health.skipped_records = health.undecodable = 0
         health.error = None
         for path in (*self.source.paths, *self.source.older):  # newest first
             loaded = self._load(root, path)
@@ -104,9 +105,12 @@ class TrainerStateStream(Stream):
             return None
         points = Points()
         numbers = read_state(data)  # a history of numbers only, as tables (the common case, and fast)
-        if numbers is not None:
+        if numbers is not None and exact_table_steps(numbers[1]):
             state, tables = numbers
-            used, highest = _LOG_OBJECTS.add_tables(points, tables, self.entries, info.mtime, after=self.last_step)
+            used, highest, no_step = _LOG_OBJECTS.add_tables(
+                points, tables, self.entries, info.mtime, after=self.last_step
+            )
+            self.health.undecodable += no_step
             return state, points, used, highest
         try:
             parsed = jsontext.loads(data)
@@ -114,7 +118,8 @@ class TrainerStateStream(Stream):
             parsed = None
         history = parsed.get("log_history") if isinstance(parsed, dict) else None
         if isinstance(parsed, dict) and isinstance(history, list):
-            used, highest = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
+            used, highest, no_step = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
+            self.health.undecodable += no_step
             return parsed, points, used, highest
         if parsed is None and jsontext.cut_short(data):  # being written (whole, not atomically), or its job was
             self.health.incomplete_bytes += info.size  # killed while saving: wait for the rest
@@ -181,7 +186,7 @@ class JsonLinesStream(Stream):
             objects = jsontext.loads_each(documents)
             self.health.skipped_records += sum(1 for item in objects if item is jsontext.BAD)
             points = Points()
-            _LOG_OBJECTS.add(points, objects, self.lines, lines.info.mtime)
+            self.health.skipped_records += _LOG_OBJECTS.add(points, objects, self.lines, lines.info.mtime)[2]
             self.lines += len(objects)
             points.flush(out, self.steps)
             if not lines.more:

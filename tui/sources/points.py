@@ -142,6 +142,8 @@ class FileHealth:
     skipped_records: int = 0
     skipped_bytes: int = 0
     undecodable: int = 0
+    """Records that are whole but hold no points: bytes that are no Event (or no W&B record), a
+    ``trainer_state.json`` entry whose step is no 64-bit integer."""
     incomplete_bytes: int = 0
     """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
     error: str | None = None

@@ -77,10 +77,14 @@ class Run:
     def damage_note(self) -> str:
         """What was skipped in the run's files, and whether anything at all could be read."""
         troubled = [path for path, health in self.files.items() if health.damaged]
-        if self._trainer_states_only(troubled):  # a whole trainer_state.json that is none, the older one read
-            readable = "an older checkpoint's was read" if self.has_points else "no data could be read"
-            damaged = f"{self.skipped_records:,} damaged trainer_state.json (whole, but not a trainer state)"
-            return f"skipped {damaged}; {readable}"
+        if self._trainer_states_only(troubled):  # a whole trainer_state.json that is none, or entries without a step
+            files = sum(self.files[key].skipped_records for key in troubled)
+            entries = sum(self.files[key].undecodable for key in troubled)
+            damaged = [f"{files:,} damaged trainer_state.json (whole, but not a trainer state)"] if files else []
+            if entries:
+                damaged.append(f"{entries:,} log_history entr{'y' if entries == 1 else 'ies'} without a 64-bit step")
+            readable = "an older checkpoint's was read" if files else "everything else was read"
+            return f"skipped {' and '.join(damaged)}; {readable if self.has_points else 'no data could be read'}"
         skipped = []
         if self.skipped_records:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
