@@ -12,6 +12,7 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from logger_runs import curve_of
 
@@ -146,3 +147,28 @@ def test_no_numpy_warning_from_steps_past_2_53_or_64_bits(tmp_path: Path):
         verdicts = monitor.verdicts
     assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
     assert verdicts["steps/jsonl"].kind == "learning" and not monitor.store.runs["past/jsonl"].has_points
+
+
+def test_no_numpy_warning_from_values_near_the_float_limit(tmp_path: Path):
+    """Values near 1e308 overflow the judging's sums and means (to inf, which it reads as such): 'RuntimeWarning:
+    overflow encountered in add' and the like reached stderr, hundreds of lines for ``replay``."""
+    lines = [
+        json.dumps({"step": i, "train_loss": 1e308 * (1.5 - i * 0.03), "val_loss": 1e308 * (1.7 - i * 0.02)})
+        for i in range(POINTS)
+    ]
+    (tmp_path / "e308").mkdir()
+    (tmp_path / "e308" / "log.jsonl").write_text("\n".join(lines) + "\n")
+    writer = EventWriter(str(tmp_path / "histograms"))  # edges past float32's range, as TensorBoard keeps them
+    for i in range(POINTS):
+        writer.add_scalar("train_loss", train(i), i, wall_time=1.0)
+        with np.errstate(over="ignore"):  # the writer's sum of squares
+            writer.add_histogram("layer/weight", np.array([-1e300, 0.0, 1e300 * (i + 1)]), i, wall_time=1.0)
+    writer.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        monitor = Monitor(str(tmp_path))
+        monitor.refresh()
+        verdict = monitor.verdict("e308")
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    assert verdict.kind == "learning" and monitor.store.runs["e308"].scalars["val_loss"].last() is not None
+    assert len(monitor.store.runs["histograms"].histograms["layer/weight"]) == POINTS

@@ -114,7 +114,7 @@ def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[t
         if not len(picked):
             continue
         sigma = noise(rows(values, begin[picked] - 1, t.noise_window))
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             hits = picked[heights[picked] >= t.spike_z * sigma]
         found += [(int(begin[i]), int(back[i])) for i in hits]
     return sorted(found, key=lambda pair: pair[1])

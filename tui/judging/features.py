@@ -173,7 +173,7 @@ def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     highest point: the level it jumped from."""
     window = rows(values, ends, JUMP_POINTS + JUMP_BASE)
     before = functools.reduce(np.fmax, (window[:, k : k + JUMP_POINTS] for k in range(JUMP_BASE)))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         steps = window[:, JUMP_BASE:] - before
     steps = np.where(np.isfinite(steps), steps, -np.inf)
     largest = steps.argmax(axis=1)

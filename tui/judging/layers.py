@@ -92,9 +92,10 @@ def mean_std(h: Histogram) -> tuple[float, float]:
     total = counts.sum()
     if total <= 0:
         return 0.0, 0.0
-    centers = (edges[:-1] + edges[1:]) / 2
-    mean = float(np.sum(centers * counts) / total)
-    var = float(np.sum(counts * (centers - mean) ** 2) / total)
+    with np.errstate(invalid="ignore", over="ignore"):  # edges near the float limit: inf, or NaN
+        centers = (edges[:-1] + edges[1:]) / 2
+        mean = float(np.sum(centers * counts) / total)
+        var = float(np.sum(counts * (centers - mean) ** 2) / total)
     return mean, var**0.5
 
 

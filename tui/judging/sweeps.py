@@ -236,10 +236,11 @@ class SweepJudge:
         pool = self._pool(name, reference)
         if len(pool) < rules.min_peers or not self._settled(pool):
             return None
-        median = float(np.median([peer.best[i] for peer, i in pool]))
+        with np.errstate(over="ignore", invalid="ignore"):  # two values near the float limit: their mean is inf
+            median = float(np.median([peer.best[i] for peer, i in pool]))
+            recent = float(np.median(run.values[max(0, index - rules.min_points + 2) : index + 1]))
         best = float(run.best[index])
         noise = run.noise(index, rules.min_points)
-        recent = float(np.median(run.values[max(0, index - rules.min_points + 2) : index + 1]))
         if recent - run.first > run.first - median:
             noise = 0.0  # it went up from its start by more than its peers came down: lost, not noisy
         if best - median <= max(rules.z * noise, 1e-9 * abs(median)):

@@ -54,8 +54,9 @@ def curve_noise(values: np.ndarray) -> float:
     x = x[np.isfinite(x)]
     if x.size < 3:
         return 0.0
-    second = x[2:] - 2.0 * x[1:-1] + x[:-2]
-    return MAD_TO_SIGMA * float(np.median(np.abs(second))) / _SECOND_DIFFERENCE_SCALE
+    with np.errstate(invalid="ignore", over="ignore"):  # values near the float limit (1e308): inf
+        second = x[2:] - 2.0 * x[1:-1] + x[:-2]
+        return MAD_TO_SIGMA * float(np.median(np.abs(second))) / _SECOND_DIFFERENCE_SCALE
 
 
 RHO_CAP = 0.5
@@ -208,6 +209,14 @@ def autocorrelation(windows: np.ndarray) -> np.ndarray:
     basis = _quadratic_basis(width)
     finite = np.isfinite(windows).all(axis=1)
     x = np.where(finite[:, None], windows, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):  # values near the float limit (1e308): sums overflow
+        raw = _lag_one(x, basis, width)
+    rho = (raw + RHO_OFFSET / width) / max(1.0 - RHO_SHRINK / width, RHO_SHRINK_FLOOR)
+    return np.where(finite, np.clip(rho, 0.0, RHO_CAP), 0.0)
+
+
+def _lag_one(x: np.ndarray, basis: np.ndarray, width: int) -> np.ndarray:
+    """``autocorrelation``'s raw lag-1 correlation of each row's residuals around its fit (0 without energy)."""
     few = len(x) <= _FEW_ROWS
     if few:
         coefficients = _running_total(x[:, :, None] * basis[None, :, :])
@@ -231,9 +240,7 @@ def autocorrelation(windows: np.ndarray) -> np.ndarray:
             if k:
                 lagged += residuals[:, k] * residuals[:, k - 1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(energy > 0, lagged / np.where(energy > 0, energy, 1.0), 0.0)
-    rho = (raw + RHO_OFFSET / width) / max(1.0 - RHO_SHRINK / width, RHO_SHRINK_FLOOR)
-    return np.where(finite, np.clip(rho, 0.0, RHO_CAP), 0.0)
+        return np.where(energy > 0, lagged / np.where(energy > 0, energy, 1.0), 0.0)
 
 
 _FEW_ROWS = 64
@@ -255,21 +262,23 @@ def median_rows(windows: np.ndarray) -> np.ndarray:
         row = windows[0]
         finite = np.sort(row[np.isfinite(row)])
         n = finite.size
-        return np.array([(finite[(n - 1) // 2] + finite[n // 2]) / 2.0 if n else np.nan])
+        with np.errstate(over="ignore"):  # two values near the float limit (1e308): their mean is read as inf
+            return np.array([(finite[(n - 1) // 2] + finite[n // 2]) / 2.0 if n else np.nan])
     clean = np.where(np.isfinite(windows), windows, np.nan)
     ordered = np.sort(clean, axis=1)  # NaNs sort last
     counts = np.count_nonzero(np.isfinite(clean), axis=1)
     row = np.arange(len(ordered))
     low = ordered[row, np.maximum(counts - 1, 0) // 2]
     high = ordered[row, counts // 2 - (counts == 0)]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return np.where(counts > 0, (low + high) / 2.0, np.nan)
 
 
 def change(windows: np.ndarray) -> np.ndarray:
     """Median of each row's last third minus the median of its first third: a robust change over the row."""
     third = max(1, windows.shape[1] // 3)
-    return median_rows(windows[:, -third:]) - median_rows(windows[:, :third])
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: medians near the float limit
+        return median_rows(windows[:, -third:]) - median_rows(windows[:, :third])
 
 
 def change_spread(width: int) -> float:

@@ -170,4 +170,5 @@ def histo_histogram(histo, step: int, wall_time: float) -> Histogram | None:
     edges[0] = histo.min
     edges[1:-1] = limits[:-1]
     edges[-1] = histo.max
-    return Histogram(step, wall_time, edges.astype(np.float32), counts.astype(np.float32))
+    with np.errstate(over="ignore"):  # a double past float32's range is inf there, as TensorBoard shows it
+        return Histogram(step, wall_time, edges.astype(np.float32), counts.astype(np.float32))
