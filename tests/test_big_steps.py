@@ -19,6 +19,7 @@ from logger_runs import curve_of
 from tui.live.monitor import Monitor
 from tui.sources import logjson
 from tui.sources.tensorboard.writer import EventWriter
+from tui.sources.wandb import stream as wandb_stream
 
 POINTS = 40
 FIRSTS = {"2**53": 2**53, "2**62": 2**62, "last": 2**63 - POINTS}
@@ -172,3 +173,23 @@ def test_no_numpy_warning_from_values_near_the_float_limit(tmp_path: Path):
     assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
     assert verdict.kind == "learning" and monitor.store.runs["e308"].scalars["val_loss"].last() is not None
     assert len(monitor.store.runs["histograms"].histograms["layer/weight"]) == POINTS
+
+
+def test_wandb_history_steps_are_exact_and_one_past_64_bits_is_none():
+    """W&B's ``_step`` is JSON text (or a typed integer): read through a float64 it was rounded from 2**53 on,
+    and 1e30 raised OverflowError, which took every run down. Such a record takes the record's own step."""
+    pb = wandb_stream._records_module()
+    if pb is None:
+        pytest.skip("W&B's protobuf classes are not installed")
+    records = []
+    written = [("9007199254740993", None), ("", 2**62 + 1), ("1e30", None), ("2.5", None)]
+    for number, (text, typed) in enumerate(written):
+        record = pb.Record()
+        record.history.step.num = 100 + number
+        step = record.history.item.add(key="_step", value_json=text)
+        if typed is not None:
+            step.integer = typed
+        record.history.item.add(key="loss", value_json=str(number))
+        records.append(record.SerializeToString())
+    steps, _walls, values = wandb_stream.decode_records(pb, records).scalars["loss"]
+    assert steps.tolist() == [2**53 + 1, 2**62 + 1, 102, 103] and values.tolist() == [0.0, 1.0, 2.0, 3.0]

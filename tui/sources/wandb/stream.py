@@ -23,7 +23,7 @@ import numpy as np
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import ObjectColumns, Points, groups
+from tui.sources.columns import ObjectColumns, Points, groups, integer_cell
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
 from tui.sources.wandb.log import LogReader, NotAWandbLog
@@ -37,6 +37,7 @@ _LOG_NAME = re.compile(r"^run-(?P<id>[A-Za-z0-9]+)\.wandb$")
 _HEAD_BYTES = 64 * 1024
 """Bytes read when a run is found, for the record that names it (the second record of the log)."""
 _SKIP_KEYS = frozenset({"_step", "_timestamp", "_runtime"})
+_LAST_STEP = 2**63 - 1
 
 
 def is_wandb_log(path: str) -> bool:
@@ -118,9 +119,9 @@ def _history_row(history, steps: list[int], walls: list[float]) -> dict[str, str
     step_text = row.pop("_step", None)
     wall_text = row.pop("_timestamp", None)
     row.pop("_runtime", None)
-    step = _number(step_text)
-    if step is None or not math.isfinite(step):
-        step = history.step.num if history.HasField("step") else (steps[-1] + 1 if steps else 0)
+    step = integer_cell(step_text)  # JSON text: an integer stays exact (a float64 rounds it from 2**53 on)
+    if step is None:  # none, or no 64-bit integer (1e30 took every run down with an OverflowError)
+        step = history.step.num if history.HasField("step") else (min(steps[-1] + 1, _LAST_STEP) if steps else 0)
     wall = _number(wall_text)
     if wall is None or not math.isfinite(wall):
         wall = walls[-1] if walls else 0.0
@@ -139,8 +140,10 @@ def _number(text: str | None) -> float | None:
 def _typed_json(item) -> str | None:
     """Newer W&B versions may carry a value typed instead of as JSON text."""
     which = item.WhichOneof("value")
-    if which in ("number", "integer"):
-        return repr(float(getattr(item, which)))
+    if which == "integer":  # its digits: a float64 rounds a step from 2**53 on
+        return str(item.integer)
+    if which == "number":
+        return repr(float(item.number))
     if which == "boolean":
         return "1" if item.boolean else "0"
     if which == "json":
