@@ -507,3 +507,18 @@ async def test_keys_typed_right_after_the_slash_go_into_the_filter():
             app.post_message(events.Key(key, character))
         await pilot.pause()
         assert app.filter_box.value == "torch/f" and rows(app) == ["torch/frozen-7"]
+
+
+async def test_values_at_the_float_limit_and_a_log_axis_over_nothing_positive_never_end_the_view(tmp_path: Path):
+    """Losses near 1e308 (plotext's ticks over a span past the float limit) and the log axis (`l`) on a run with
+    nothing positive to draw ended the live view with a traceback from plotext."""
+    scalar_run(
+        tmp_path / "huge", {"loss": [1e308, 1.7e308, -1e308, 5e307], "val_loss": [1e308, 1.5e308, 1e308, 1.7e308]}
+    )
+    scalar_run(tmp_path / "negative", {"loss": [-1.0, -2.0, -3.0, -4.0], "val_loss": [-1.0, -1.5, -2.0, -2.5]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for keys in (["l"], ["down"], ["up"], ["l"], ["down"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+        assert app.is_running and {app.selected} <= {"huge", "negative"}

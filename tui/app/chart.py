@@ -190,7 +190,11 @@ class LossChart(PlotextPlot):
         if key == self._cache_key and self._cached is not None:
             return self._cached
         self._draw(spec)
-        self._cached = super().render()
+        try:
+            self._cached = super().render()
+        except (ArithmeticError, TypeError, ValueError):  # plotext's ticks over a span past the float limit
+            self._draw(None)
+            self._cached = Text("these values are past what the chart can draw (see the table)", style="dim")
         self._cache_key = key
         self.draws += 1
         return self._cached
@@ -208,6 +212,7 @@ class LossChart(PlotextPlot):
         ticks = nice_ticks(low, high, max(2, columns // 7), spec.integer_x)
         if ticks:
             plt.xticks(ticks, [tick_label(t, spec.integer_x) for t in ticks])
+        drawn = 0
         for curve in spec.curves:
             x, y = curve.x, curve.y
             if spec.log_y:
@@ -215,10 +220,11 @@ class LossChart(PlotextPlot):
                 x, y = x[positive], y[positive]
             x, y = minmax_downsample(x, y, columns)
             if x.size:
+                drawn += 1
                 plt.plot(
                     x.tolist(), y.tolist(), label=printable(curve.label, 40) or None, color=curve.color, marker="hd"
                 )
         for marker in spec.markers:
             plt.vline(marker.x, marker.color)
-        if spec.log_y:
+        if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
