@@ -221,3 +221,51 @@ def test_deleted_file_keeps_what_was_read(tmp_path: Path):
     run = monitor.store.runs["r"]
     assert run.gone
     assert run.scalars["loss"].values.tolist() == [3.0, 2.0]
+
+
+def _attempt(start: int, stop: int, shift: float, wall0: float) -> list[bytes]:
+    """Validation every 100 steps (first at a step's head: a job that validates on resume), training every 10."""
+    events = [file_version_event()]
+    for step in range(start, stop + 1):
+        if step % 100 == 0:
+            events.append(scalar_event("val_loss", step, 1.0 / (1 + step / 500) + shift, wall0 + step))
+        if step % 10 == 0:
+            events.append(scalar_event("train_loss", step, 1.0 / (1 + step / 400) + shift, wall0 + step))
+    return events
+
+
+def test_a_job_resumed_at_its_last_validation_step_keeps_every_point_of_its_new_file(tmp_path: Path):
+    """Resumed at step 1000 (its last validation), validating first: the new file's validation at 1000 was dropped
+    as a repeat, then training's restart at 1000 purged the new validation points read before it (a reviewer's
+    find: an overfitting run read 'learning')."""
+    run = tmp_path / "run"
+    run.mkdir()
+    write_records(run / "events.out.tfevents.1000.host.1.0", _attempt(0, 1050, 0.0, 1000.0))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    write_records(run / "events.out.tfevents.2000.host.2.0", _attempt(1000, 1500, 0.5, 5000.0))
+    monitor.refresh()
+    stored = monitor.store.runs["run"]
+    val_steps, val_values, _ = stored.scalars["val_loss"].arrays()
+    assert val_steps.tolist()[-6:] == [1000, 1100, 1200, 1300, 1400, 1500]
+    assert val_values[-6] == pytest.approx(1.0 / 3 + 0.5)  # the new attempt's, not the old one's
+    assert stored.scalars["train_loss"].steps.tolist()[-51:] == list(range(1000, 1501, 10))
+
+
+def test_a_new_files_first_point_at_the_last_step_is_the_new_attempts(tmp_path: Path):
+    """A job resumed at its last step whose first log there is NaN: the point was dropped as a repeat (the old
+    value kept), and the blow-up never rang. Within one file a repeat stays a repeat (Lightning's ``epoch``)."""
+    run = tmp_path / "r"
+    run.mkdir()
+    events = [file_version_event()]
+    for step in range(101):
+        events.append(scalar_event("loss", step, 2.0 / (1 + step / 20), 1000.0 + step))
+        if step % 10 == 0:
+            events.append(scalar_event("val_loss", step, 2.1 / (1 + step / 20), 1000.0 + step))
+    write_records(run / "events.out.tfevents.1000.host.1.0", events)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    write_records(run / "events.out.tfevents.5000.host.2.0", [file_version_event(), scalar_event("loss", 100, np.nan)])
+    monitor.refresh()
+    assert np.isnan(monitor.store.runs["r"].scalars["loss"].values[-1])
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(100, "diverging")]

@@ -153,7 +153,7 @@ class Store:
                 run = self.runs[name] = Run(name)
             return run
 
-    def apply(self, run_name: str, decoded: Decoded, prefix: str = "") -> Change | None:
+    def apply(self, run_name: str, decoded: Decoded, prefix: str = "", fresh: bool = False) -> Change | None:
         """Add decoded points to a run (tags prefixed with ``prefix``), purging on restarts.
 
         TensorBoard's purge semantics: when a tag's step goes back (a job restarted
@@ -162,6 +162,8 @@ class Store:
         (TensorBoard purges only on a step below the newest): the repeated point is dropped.
         Lightning logs ``epoch`` with every call, twice at a step where validation ends on a
         logging step; taken for a restart, it purged the run's other curves at that step.
+        ``fresh``: the batch is the head of a file read from its start (a resumed job's new event file): its
+        steps that repeat the last ones are the new attempt's, and replace them.
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -176,6 +178,13 @@ class Store:
             # and none of those after it.
             # Pieces of one row (a CSV or JSON-lines record holds every tag) go restarts first: a new column's points
             # in the row a restart comes in belong to the new attempt, and the restart must not purge them.
+            # A batch in which a tag goes back is a new attempt's start (a job resumed from its checkpoint): its
+            # restart is the lowest first step that goes back or repeats the last one, purged once before anything
+            # is added, so that no tag's new points are purged by another tag's restart read after them.
+            restart = self._restart_of(run, prefix, scalars, fresh)
+            if restart is not None:
+                purged_from = restart
+                self._purge(run, restart)
             pieces = sorted(
                 (int(orders[raw_tag][lo]), not self._goes_back(run, prefix + raw_tag, steps, lo), raw_tag, lo, hi)
                 for raw_tag, (steps, _walls, _values) in scalars.items()
@@ -218,6 +227,23 @@ class Store:
             run.checkpoints.update(decoded.checkpoints)
             run.last_seen = self._clock()
             return Change(run_name, frozenset(tags), purged_from, is_new)
+
+    @staticmethod
+    def _restart_of(run: Run, prefix: str, scalars: dict, fresh: bool) -> int | None:
+        """The step a batch restarts the run from: when a tag's first new step is below its last (or, at the head
+        of a ``fresh`` file, at it), the lowest first step at or below its tag's last (a resumed job logs its resume
+        step again); None if no tag goes back."""
+        below, at_or_below = False, []
+        for raw_tag, (steps, _walls, _values) in scalars.items():
+            series = run.scalars.get(prefix + raw_tag)
+            last = series.last() if series is not None and len(steps) else None
+            if last is None:
+                continue
+            first = int(steps[0])
+            below = below or first < last[0] or (fresh and first == last[0])
+            if first <= last[0]:
+                at_or_below.append(first)
+        return min(at_or_below) if below else None
 
     @staticmethod
     def _goes_back(run: Run, tag: str, steps: np.ndarray, lo: int) -> bool:
