@@ -48,6 +48,37 @@ def test_after_a_restart_what_rang_before_stays_quiet_and_a_new_jobs_blow_up_rin
     assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging"), (3, "diverging")]
 
 
+def test_a_new_job_longer_than_what_was_read_is_judged_afresh_and_its_blow_up_rings(tmp_path: Path):
+    """The engine saw a restart only when the points it had judged were fewer or moved: a new job (its own event
+    file) with more points than the old one by the next poll was never judged afresh, its NaN never rang."""
+    falling = [1.0 - 0.05 * i for i in range(20)]
+    scalar_run(tmp_path / "r", {"loss": [*falling[:6], float("nan")], "val_loss": falling[:7]}, wall0=1000)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    scalar_run(tmp_path / "r", {"loss": [*falling[:3], float("nan"), *[0.5] * 8], "val_loss": falling[:12]}, wall0=2000)
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging"), (3, "diverging")]
+    fresh = Monitor(str(tmp_path))
+    fresh.refresh()
+    assert fresh.verdict("r").kind == monitor.verdict("r").kind
+
+
+def test_a_log_written_again_across_polls_raises_nothing_it_raised_before(tmp_path: Path):
+    """A copy of the same log written over it in two parts: the second part's blow-up rang a second time."""
+    falling = [1.0 - 0.05 * i for i in range(12)]
+    curves = {"loss": [*falling[:6], float("nan"), 0.5, 0.5], "val_loss": falling[:9]}
+    path = scalar_run(tmp_path / "r", curves)
+    whole = path.read_bytes()
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
+    path.write_bytes(whole[: len(whole) // 3])  # the copy, its first part
+    monitor.refresh()
+    path.write_bytes(whole)
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
+
+
 def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypatch):
     scalar_run(tmp_path / "good", {"loss": [1.0, 0.5]})
     locked = scalar_run(tmp_path / "locked", {"loss": [1.0, 0.5]})

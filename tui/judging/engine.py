@@ -145,7 +145,8 @@ class VerdictEngine:
         training value has not been read yet (``holding``); without it every point is judged at once.
         """
         self._now = now if run.live else None
-        if run.restarts != self._restarts_seen:  # a restart may have emptied tags: read every tag again
+        restarted = run.restarts != self._restarts_seen
+        if restarted:  # a restart may have emptied tags: read every tag again
             self._restarts_seen, self._tags_seen = run.restarts, 0
             self._firsts, self._unstarted = {}, []
         if len(run.scalars) != self._tags_seen or self._started_since(run):
@@ -156,12 +157,10 @@ class VerdictEngine:
             self._unstarted = [tag for tag in arrived if tag not in started]
             self._firsts.update(started)
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
-        if self._purged(run):  # a restarted job: judge what is left afresh, alerting only what is new
+        if (restarted and self._judged_any()) or self._purged(run):  # a restart: judge what is left afresh
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
-            announced = set(self._announced)
-            again = self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
-            return [a for a in again if (a.step, a.kind, a.tag) not in announced]
+            return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []
         # The pair a live reader had at each step: a curve that starts later (the first validation point
         # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
@@ -181,6 +180,9 @@ class VerdictEngine:
             self._reached = ends
         raised += self._layers(run)
         self._refresh_numbers(run)
+        # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
+        # what it raised before, whichever polls its bytes came in; a new job's log, its own.
+        raised = [r for r in raised if (r[0], r[1], r[2]) not in self._announced]
         self._announced.update((step, kind, tag) for step, kind, tag, _reason in raised)
         return [] if silent else [self._alert(*r) for r in raised]
 
@@ -380,6 +382,9 @@ class VerdictEngine:
             (float(values[end - 1]), float(largest[end - 1])) if end and largest[end - 1] > -np.inf else None
             for end in ends.tolist()
         ]
+
+    def _judged_any(self) -> bool:
+        return bool(self.train.count or self.val.count)
 
     def _purged(self, run: Run) -> bool:
         """Whether the store dropped points the engine had consumed (a restart)."""
