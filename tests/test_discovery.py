@@ -55,6 +55,24 @@ def test_split_folders_stay_one_run_with_other_files_in_them_or_only_the_profile
     assert sorted(f.prefix for f in found.files) == ["train/", "train/", "val/"]
 
 
+def test_a_split_folder_stays_its_runs_split_when_a_file_is_written_beside_its_events(tmp_path: Path):
+    """A Keras ``train/`` (no validation) that gets a checkpoint after its first epoch was renamed mid-run: the
+    run ``exp`` went 'gone' and ``exp/train`` started with the later steps only (a reviewer's find)."""
+    from conftest import frame, scalar_event
+
+    from tui.live.monitor import Monitor
+
+    events = scalar_run(tmp_path / "exp" / "train", {"epoch_loss": [1.0, 0.9, 0.8]})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    (tmp_path / "exp" / "train" / "keras_embedding.ckpt-1").write_bytes(b"weights")
+    with open(events, "ab") as handle:  # the next epochs
+        handle.write(b"".join(frame(scalar_event("epoch_loss", step, 0.7)) for step in (3, 4)))
+    monitor.refresh()
+    assert sorted(name for name, run in monitor.store.runs.items() if not run.gone) == ["exp"]
+    assert monitor.store.runs["exp"].scalars["train/epoch_loss"].steps.tolist() == [0, 1, 2, 3, 4]
+
+
 def test_fairseqs_three_writers_are_one_run_paired_on_its_epoch_curves(tmp_path: Path):
     """fairseq-train --tensorboard-logdir keeps a writer per split: train_inner/ (every log interval), train/ and
     valid/ (each epoch), all at the update count; train_inner was a run of its own."""

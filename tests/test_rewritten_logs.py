@@ -51,3 +51,14 @@ def test_a_keras_style_log_with_a_byte_order_mark_is_read(tmp_path: Path):
     monitor.refresh()
     assert curve(monitor, "loss")[0] == [0, 1, 2, 3, 4]
     assert monitor.verdict("run").val_tag == "val_loss"
+
+
+def test_a_table_aligned_with_spaces_is_no_csv_log(tmp_path: Path):
+    """``epoch   loss      val_loss``: padding was allowed around any separator for YOLO's results.csv, and this
+    table was read as separated by single spaces: a tag named '' holding the losses, val_loss lost."""
+    path = tmp_path / "run" / "training.log"
+    path.parent.mkdir()
+    path.write_text("epoch   loss      val_loss  \n0       2.0000    2.0000    \n1       1.9500    1.9000    \n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert "run" not in monitor.store.runs

@@ -232,6 +232,9 @@ def test_a_hparams_yaml_of_nested_aliases_is_read_bounded(tmp_path: Path):
     lists = "".join(f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]\n" for i in range(1, 30))
     flat = load_hparams(f"a0: &a0 {{x: 1, y: [1, 2]}}\n{nested}lists: &l0 [1, 2]\n{lists}".encode())
     assert len(flat) == MAX_HPARAMS and flat["a0.x"] == 1 and flat["a0.y"] == "[1, 2]"
+    # Aliases of empty mappings nest without adding a name (a reviewer's find): the walk is bounded by nodes too.
+    empty = "e0: &e0 {}\n" + "".join(f"e{i}: &e{i} {{p: *e{i - 1}, q: *e{i - 1}}}\n" for i in range(1, 40))
+    assert load_hparams((empty + "lr: 0.1\n").encode()) == {}
     assert load_hparams(b"lr: 0.001\nlayers: [64, 64]\nopt: {name: adam}\n") == {
         "lr": 0.001,
         "layers": "[64, 64]",

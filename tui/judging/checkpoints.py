@@ -12,7 +12,8 @@ from tui.judging.engine import Alert
 
 
 def nearest_checkpoint(checkpoints: dict[int, str], best_step: int | None) -> str | None:
-    """The checkpoint whose step is nearest ``best_step`` (the earlier on a tie), or None."""
+    """The checkpoint whose step is nearest ``best_step`` (the later on a tie: a checkpoint is saved after the
+    validation it follows, and Keras numbers its files' epochs from 1, its logs' from 0), or None."""
     step = _nearest_step(checkpoints, best_step)
     return None if step is None else checkpoints[step]
 
@@ -20,7 +21,7 @@ def nearest_checkpoint(checkpoints: dict[int, str], best_step: int | None) -> st
 def _nearest_step(checkpoints: dict[int, str], best_step: int | None) -> int | None:
     if best_step is None or not checkpoints:
         return None
-    return min(checkpoints, key=lambda s: (abs(s - best_step), s))
+    return min(checkpoints, key=lambda s: (abs(s - best_step), -s))
 
 
 AT_THE_BEST = 1

@@ -36,9 +36,10 @@ from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
-_KERAS_HEADER = re.compile(rb"^ *epoch *([,;\t| ]) *[A-Za-z_]")
-"""``epoch``, a separator, a name; names may be padded with spaces: YOLOv5 and Ultralytics 8.0 write their
-``results.csv`` with ``'%20s,'`` and ``'%23s,'``, numbers with ``'%20.5g,'``."""
+_KERAS_HEADER = re.compile(rb"^ *epoch *([,;\t|]) *[A-Za-z_]|^epoch( )[A-Za-z_]")
+"""``epoch``, a separator, a name; names may be padded with spaces around a separator that is no space: YOLOv5
+and Ultralytics 8.0 write their ``results.csv`` with ``'%20s,'`` and ``'%23s,'``, numbers with ``'%20.5g,'`` (a
+table aligned with spaces is no CSV log)."""
 BOM = b"\xef\xbb\xbf"
 """UTF-8's byte-order mark, which pandas' ``to_csv(encoding="utf-8-sig")`` (and Excel) put before the header."""
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
@@ -128,7 +129,8 @@ class CsvStream(Stream):
         head = head.removeprefix(BOM)
         text = head.decode("utf-8", "replace")
         match = _KERAS_HEADER.match(head)
-        self.delimiter = match.group(1).decode() if match and self.step_column == "epoch" else ","
+        separator = match and (match.group(1) or match.group(2))
+        self.delimiter = separator.decode() if separator and self.step_column == "epoch" else ","
         try:
             self.columns = [name.strip(" ") for name in next(csv.reader([text], delimiter=self.delimiter))]
         except csv.Error:  # a name longer than the csv module's field limit (128 KiB): no curve to name
@@ -267,7 +269,7 @@ def load_hparams(data: bytes) -> dict[str, object]:
     except yaml.YAMLError:
         return {}
     flat: dict[str, object] = {}
-    _flatten("", loaded, flat)
+    _flatten("", loaded, flat, [MAX_HPARAMS * 10])
     return flat
 
 
@@ -289,13 +291,16 @@ def _node_text(loader, node) -> object:
     return loader.construct_scalar(node)
 
 
-def _flatten(prefix: str, value: object, into: dict[str, object]) -> None:
-    if len(into) >= MAX_HPARAMS:
+def _flatten(prefix: str, value: object, into: dict[str, object], budget: list[int]) -> None:
+    """Names and values of ``value`` into ``into``; ``budget``: nodes that may still be visited (aliases of empty
+    mappings nest without adding a name: 1 KiB spells 2**40 of them)."""
+    budget[0] -= 1
+    if len(into) >= MAX_HPARAMS or budget[0] < 0:
         return
     if isinstance(value, dict):
         for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, into)
-            if len(into) >= MAX_HPARAMS:
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, into, budget)
+            if len(into) >= MAX_HPARAMS or budget[0] < 0:
                 return
     elif prefix and (isinstance(value, bool | int | float | str) or value is None):
         into[prefix] = value

@@ -89,8 +89,11 @@ def _tensorboards_own(name: str) -> bool:
     return "tfevents" in name or name == "projector_config.pbtxt" or name.startswith(".")
 
 
-def event_sources(listing: Listing) -> list[Source]:
-    """The event files of a listing as sources, each run's files in the order they were written."""
+def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> list[Source]:
+    """The event files of a listing as sources, each run's files in the order they were written.
+
+    ``decided``: whether each folder was taken for a split folder, kept from scan to scan: a Keras ``train/``
+    that later gets a checkpoint beside its event files stays its run's split, not a run renamed mid-way."""
     by_folder: dict[str, list[str]] = {}
     with_other_files: set[str] = set()
     for path in listing.files:
@@ -104,8 +107,13 @@ def event_sources(listing: Listing) -> list[Source]:
         if basename(folder).lower() in SPLIT_FOLDERS:
             splits_of[parent(folder)] = splits_of.get(parent(folder), 0) + 1
 
+    memo: dict[str, bool] = {} if decided is None else decided
+
     def run_of(folder: str) -> tuple[str, str]:
-        split = folder not in with_other_files or splits_of.get(parent(folder), 0) > 1  # a sibling split: Keras'
+        split = memo.get(folder)
+        if split is None:
+            split = folder not in with_other_files or splits_of.get(parent(folder), 0) > 1  # a sibling split: Keras'
+            memo[folder] = split
         return run_name_for(folder, split=split)
 
     found: list[Source] = []

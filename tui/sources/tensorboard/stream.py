@@ -60,8 +60,11 @@ class TensorBoardFormat(Format):
 
     name = FORMAT
 
+    def __init__(self) -> None:
+        self._split_folders: dict[str, bool] = {}
+
     def discover(self, root: Root, listing: Listing) -> Found:
-        return Found(event_sources(listing))
+        return Found(event_sources(listing, self._split_folders))
 
     def open(self, source: Source) -> Stream:
         return EventStream(source)
