@@ -1,0 +1,40 @@
+"""The live view under input that broke it: regular expressions re refuses otherwise, values plotext cannot draw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import scalar_run
+from test_app import fixture_app, rows, status_text
+
+from tui.app.app import LossWatchApp
+from tui.live.monitor import Monitor
+
+
+async def test_a_filter_with_a_repeat_count_past_res_limit_says_so_and_the_view_goes_on():
+    """``a{99999999999}`` made re.compile raise OverflowError, which ended the live view with a traceback."""
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"a{99999999999}", "enter")
+        await pilot.pause()
+        assert "bad regex: the repetition number is too large" in status_text(app)
+        assert app.is_running and app.focused is app.filter_box  # still there, in the box to mend it
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(rows(app)) == 6
+
+
+async def test_values_at_the_float_limit_and_a_log_axis_over_nothing_positive_never_end_the_view(tmp_path: Path):
+    """Losses near 1e308 (plotext's ticks over a span past the float limit) and the log axis (`l`) on a run with
+    nothing positive to draw ended the live view with a traceback from plotext."""
+    scalar_run(
+        tmp_path / "huge", {"loss": [1e308, 1.7e308, -1e308, 5e307], "val_loss": [1e308, 1.5e308, 1e308, 1.7e308]}
+    )
+    scalar_run(tmp_path / "negative", {"loss": [-1.0, -2.0, -3.0, -4.0], "val_loss": [-1.0, -1.5, -2.0, -2.5]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for keys in (["l"], ["down"], ["up"], ["l"], ["down"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+        assert app.is_running and {app.selected} <= {"huge", "negative"}

@@ -1,0 +1,32 @@
+"""The overfitting bell's words on a curve without noise, and the settings that hold it (``min_points``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from judging_helpers import judge, overfitting_curves
+
+from tui.judging.thresholds import Thresholds
+
+
+def test_a_curve_without_noise_says_so_instead_of_a_rise_of_quadrillions_of_its_noise(tmp_path):
+    """Rounding's scatter on a smooth (synthetic or exactly repeated) curve was counted as its noise: the reason
+    read "2198669631906544.0x its noise 2.365e-16 ... (1465451558884099.0 standard errors)"."""
+    epochs = np.arange(40)
+    train = 2 - 0.03 * epochs
+    val = 2 - 0.02 * epochs + np.where(epochs > 20, 0.05 * (epochs - 20), 0.0)  # straight lines, as a test writes
+    judged = judge(tmp_path, {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    (bell,) = judged.bells
+    assert bell.kind == "overfitting" and "on a curve without noise" in bell.reason
+    assert "x its noise" not in bell.reason and "standard errors" not in bell.reason
+
+
+def test_min_points_holds_the_overfitting_bell_too(tmp_path):
+    """``--set min_points=100``: 'validation points needed before any trend verdict', yet a 60-point run rang
+    overfitting. The bell waits with the verdicts; at the default it rings where it did."""
+    train, val = overfitting_curves()
+    judged = judge(tmp_path / "default", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [a.kind for a in judged.bells] == ["overfitting"]
+    held = judge(
+        tmp_path / "held", {"train_loss": train.tolist(), "val_loss": val.tolist()}, Thresholds(min_points=100)
+    )
+    assert not held.bells and held.verdict.kind == "waiting"
