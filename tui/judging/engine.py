@@ -157,7 +157,7 @@ class VerdictEngine:
             self._unstarted = [tag for tag in arrived if tag not in started]
             self._firsts.update(started)
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
-        if (restarted and self._judged_any()) or self._purged(run):  # a restart: judge what is left afresh
+        if restarted and self._judged_any():  # the store purged (its only way to drop points): judge afresh
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
@@ -385,16 +385,6 @@ class VerdictEngine:
 
     def _judged_any(self) -> bool:
         return bool(self.train.count or self.val.count)
-
-    def _purged(self, run: Run) -> bool:
-        """Whether the store dropped points the engine had consumed (a restart)."""
-        for tag, track in ((self.pair.train, self.train), (self.pair.val, self.val)):
-            series = run.scalars.get(tag) if tag else None
-            if track.count and (series is None or len(series) < track.count):
-                return True
-            if series is not None and track.count and series.steps[track.count - 1] != track.step_at(track.count - 1):
-                return True
-        return False
 
     # ---- flags from histograms -----------------------------------------------------------
 

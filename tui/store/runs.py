@@ -176,22 +176,23 @@ class Store:
             # Each tag's stretches between restarts, applied in the order their first records came: a restart in
             # the middle of the batch (one file holding two attempts) purges the points before it, of every tag,
             # and none of those after it.
-            # Pieces of one row (a CSV or JSON-lines record holds every tag) go restarts first: a new column's points
-            # in the row a restart comes in belong to the new attempt, and the restart must not purge them.
             # A batch in which a tag goes back is a new attempt's start (a job resumed from its checkpoint): its
             # restart is the lowest first step that goes back or repeats the last one, purged once before anything
-            # is added, so that no tag's new points are purged by another tag's restart read after them.
+            # is added, so that no tag's new points are purged by another tag's restart read after them. Then only
+            # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
+            # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
+            # comes in belong to the new attempt, and the restart must not purge them.
             restart = self._restart_of(run, prefix, scalars, fresh)
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
             pieces = sorted(
-                (int(orders[raw_tag][lo]), not self._goes_back(run, prefix + raw_tag, steps, lo), raw_tag, lo, hi)
+                (int(orders[raw_tag][lo]), lo == 0, raw_tag, lo, hi)
                 for raw_tag, (steps, _walls, _values) in scalars.items()
                 if len(steps)
                 for lo, hi in _segments(steps)
             )
-            for _order, _ahead, raw_tag, lo, hi in pieces:
+            for _order, _first, raw_tag, lo, hi in pieces:
                 steps, walls, values = scalars[raw_tag]
                 tag = prefix + raw_tag
                 series = run.scalars.get(tag)
@@ -244,15 +245,6 @@ class Store:
             if first <= last[0]:
                 at_or_below.append(first)
         return min(at_or_below) if below else None
-
-    @staticmethod
-    def _goes_back(run: Run, tag: str, steps: np.ndarray, lo: int) -> bool:
-        """Whether the piece of ``steps`` from ``lo`` starts below what came before it: a restart."""
-        if lo:
-            return True  # a piece after the first starts where its tag's steps went back
-        series = run.scalars.get(tag)
-        last = series.last() if series is not None else None
-        return last is not None and int(steps[0]) < last[0]
 
     @staticmethod
     def _purge(run: Run, step: int) -> None:
