@@ -29,7 +29,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import EXACT_FLOAT, INT64_MIN, integer_cell
+from tui.sources.columns import EXACT_FLOAT, INT64_MIN, integer_cell, number_cell
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import HeaderTest, LineTail, run_names
@@ -224,7 +224,7 @@ class CsvStream(Stream):
             for index, cell in enumerate(row[: len(columns)]):
                 if index == step_index or cell in _MISSING:
                     continue
-                value = _float(cell)
+                value = number_cell(cell)
                 if value is not None and self.steps.keep(columns[index], step):
                     out.add_scalar(columns[index], step, wall, value, order)
 
@@ -306,13 +306,6 @@ def _flatten(prefix: str, value: object, into: dict[str, object], budget: list[i
         into[prefix] = value
     elif prefix:
         into[prefix] = _SHORT.repr(value)
-
-
-def _float(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
 
 
 class KerasStream(CsvStream):
