@@ -136,6 +136,13 @@ def _say_unmatched(monitor: Monitor | MonitorGroup, train_tag: str | None, val_t
             )
 
 
+def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
+    """Logs that repeat a TensorBoard run's curves were shown once, as that run: say so on stderr."""
+    for member in _members(monitor):
+        for note in member.echo_notes:
+            print(f"losswatch: {printable(note)}", file=sys.stderr)
+
+
 def _say_unreadable(runs: list[Run]) -> None:
     """For commands whose output has no place for them: each run that could not be read, on stderr."""
     for run in runs:
@@ -185,6 +192,7 @@ def check(
     if (code := _no_runs(monitor)) is not None:
         return code
     _say_unmatched(monitor, train_tag, val_tag)
+    _say_echoes(monitor)
     runs = [(run, monitor.verdict(run.name)) for run in monitor.store.snapshot()]
     sweeps = sweep_info(monitor)
     if as_json:
@@ -229,6 +237,7 @@ def replay(
     if (code := _no_runs(monitor)) is not None:
         return code
     _say_unmatched(monitor, train_tag, val_tag)
+    _say_echoes(monitor)
     runs = monitor.store.snapshot()
     _say_unreadable(runs)
     if (code := _nothing_readable(runs, monitor.label)) is not None:
@@ -386,6 +395,8 @@ def watch_plain(
     try:
         new_runs, _changes, alerts = monitor.refresh()
         say(new_runs, alerts)
+        for note in monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
+            print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
         _root_problems(monitor)
         label = printable(monitor.label)
         if monitor.logdir_missing:

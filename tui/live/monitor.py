@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import Alert, FinalVerdict, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
+from tui.live.echoes import repeats
 from tui.live.memory import release_free_memory
 from tui.live.sweeps import SweepWatch
 from tui.sources.base import Source, Stream
@@ -100,6 +101,14 @@ class Monitor:
         """Run name -> the format that named it first (a name never moves to another format's run)."""
         self.checkpoints: dict[str, dict[int, str]] = {}
         """Run name -> step -> checkpoint path, from the last scan."""
+        self.echoes: dict[str, str] = {}
+        """Run name -> the TensorBoard run whose curves its logs repeat (``echoes``): not read, judged nor shown."""
+        self.echo_notes: list[str] = []
+        """What the notes said of each, for commands that print no other note."""
+        self._untold: dict[str, NewRun] = {}
+        """Runs that may repeat a TensorBoard run, not announced as new until their first read shows they do not."""
+        self._told_late: list[NewRun] = []
+        """Those that did not: announced by the next scan."""
         self._watched: dict[str, str] = {}
         """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
         self._lock = threading.Lock()
@@ -144,7 +153,10 @@ class Monitor:
         self.listing = listing
         found = find_sources(self.root, listing, self.formats, self.run_owners)
         if self.source_name:
-            found.sources = [replace(source, run=self.run_name(source.run)) for source in found.sources]
+            found.sources = [
+                replace(source, run=self.run_name(source.run), echoes=source.echoes and self.run_name(source.echoes))
+                for source in found.sources
+            ]
             found.checkpoints = {self.run_name(run): steps for run, steps in found.checkpoints.items()}
         self.scan_errors = {self.place(path): why for path, why in {**listing.errors, **found.errors}.items()}
         self.checkpoints = {
@@ -159,7 +171,7 @@ class Monitor:
             if note not in self.store.notes:
                 self.store.notes.append(note)
         known_runs = {stream.run for stream in self.streams.values()}
-        new_runs: list[NewRun] = []
+        new_runs, self._told_late = self._told_late, []
         present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs)
         for source in found.sources:
             present.add(source.run)
@@ -168,7 +180,11 @@ class Monitor:
                 self._add(source)
                 if source.run not in known_runs:
                     known_runs.add(source.run)
-                    new_runs.append(NewRun(source.run, self.place(source.where)))
+                    news = NewRun(source.run, self.place(source.where))
+                    if source.echoes:  # told once read, if it is no repeat of the TensorBoard run (``_echo``)
+                        self._untold[source.run] = news
+                    else:
+                        new_runs.append(news)
             elif stream.source != source:
                 stream.retarget(source)
                 self._index(stream.source)
@@ -222,13 +238,15 @@ class Monitor:
 
     def _chosen(self, paths: Iterable[str] | None) -> list[Stream]:
         if paths is None:
-            return list(self.streams.values())
-        keys: dict[str, None] = {}
-        for path in paths:
-            key = path if path in self.streams else self._watched.get(path)
-            if key is not None:
-                keys[key] = None
-        return [self.streams[key] for key in keys]
+            chosen = list(self.streams.values())
+        else:
+            keys: dict[str, None] = {}
+            for path in paths:
+                key = path if path in self.streams else self._watched.get(path)
+                if key is not None:
+                    keys[key] = None
+            chosen = [self.streams[key] for key in keys]
+        return [stream for stream in chosen if stream.run not in self.echoes]
 
     def read(
         self, paths: Iterable[str] | None = None, only_grown: bool = False, progress: Progress | None = None
@@ -244,7 +262,8 @@ class Monitor:
             streams = self._chosen(paths)
             if only_grown:
                 streams = [s for s in streams if s.changed(self.root)]
-            by_run = streams_by_run(streams)
+            # Logs that may repeat a TensorBoard run come after it, so its curves are in the store to compare with.
+            by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: bool(item[1][0].source.echoes)))
             self.progress = (0, len(streams))
             changes: list[Change] = []
             alerts: list[Alert] = []
@@ -271,6 +290,10 @@ class Monitor:
                     bytes_read += max(stream.position - before, 0)
                     done += 1
                     self.progress = (done, len(streams))
+                if run_changes and self._echo(run_name, run_streams):
+                    continue
+                if run_changes and run_name in self._untold:
+                    self._told_late.append(self._untold.pop(run_name))
                 self.attach_checkpoints(run_name)
                 run_alerts = self._judge([run_name]) if run_changes else []
                 changes += run_changes
@@ -288,6 +311,25 @@ class Monitor:
         if progress is not None and (pending[0] or pending[1]):
             progress(*pending)
         return changes, alerts
+
+    def _echo(self, run_name: str, streams: list[Stream]) -> bool:
+        """Whether a run's logs repeat the curves of the TensorBoard run in their folder (``echoes``); if so, the
+        run leaves the store (its streams are not read again) and a note says which run shows its curves."""
+        primary = streams[0].source.echoes
+        run, shown = self.store.runs.get(run_name), self.store.runs.get(primary)
+        if not (primary and run is not None and shown is not None and shown.scalars):
+            return False
+        if any(stream.source.echoes != primary for stream in streams) or not repeats(run.scalars, shown.scalars):
+            return False
+        with self.store.lock:
+            del self.store.runs[run_name]
+            self.engines.pop(run_name, None)
+            self._untold.pop(run_name, None)
+            self.echoes[run_name] = primary
+            files = ", ".join(sorted(stream.key.rsplit("/", 1)[-1] for stream in streams))
+            self.store.notes.append(f"{run_name}: {files} repeats the curves of {primary} (TensorBoard): shown once")
+            self.echo_notes.append(self.store.notes[-1])
+        return True
 
     def refresh(self, paths: Iterable[str] | None = None) -> tuple[list[NewRun], list[Change], list[Alert]]:
         """One round: scan, read, judge, and check for stalled runs."""

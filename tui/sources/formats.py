@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tui.sources.base import Format, Found, Source, Stream
+from tui.sources.base import Format, Found, Source, Stream, parent
 from tui.sources.checkpoints import find_checkpoints
 from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
 from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
@@ -65,12 +65,28 @@ def find_sources(
             sources.append(source)
         part.sources = sources
         found.extend(part)
+    found.sources = _with_echoes(found.sources)
     for source in found.sources:
         if source.format in FOLDER_FORMATS and source.run not in found.checkpoints:
             checkpoints = find_checkpoints(listing, source.where)
             if checkpoints:
                 found.checkpoints[source.run] = checkpoints
     return found
+
+
+def _with_echoes(sources: list[Source]) -> list[Source]:
+    """A folder-format log in a TensorBoard run's folder names that run as the one it may repeat."""
+    tensorboard_runs = {
+        parent(source.where) if source.prefix else source.where: source.run
+        for source in sources
+        if source.format == "tensorboard" and not source.detail  # not a folder of add_hparams' alone
+    }
+    return [
+        replace(source, echoes=tensorboard_runs[source.where])
+        if source.format in FOLDER_FORMATS and source.format != "tensorboard" and source.where in tensorboard_runs
+        else source
+        for source in sources
+    ]
 
 
 def open_stream(source: Source) -> Stream:

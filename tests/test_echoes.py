@@ -1,0 +1,117 @@
+"""One job, two loggers, one folder: the run is shown, judged and rung once.
+
+Ultralytics writes ``results.csv`` and, with TensorBoard installed, its ``SummaryWriter(trainer.save_dir)`` events
+of the same metrics (``ultralytics/utils/callbacks/tensorboard.py``: ``on_fit_epoch_end`` logs
+``trainer.metrics`` at ``epoch + 1``; the training losses at ``epoch + 1`` too). PyTorch Lightning sends every
+metric to each logger, and a ``TensorBoardLogger`` and a ``CSVLogger`` with the same ``save_dir`` both write
+``lightning_logs/version_0``. Each was two runs with two bells for one onset.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tensorboardX import SummaryWriter
+from test_pairing import ULTRALYTICS_KEYS
+from test_yolo_results import EPOCHS, ONSET, append_epoch, metrics
+
+from tui.cli.main import main
+from tui.live.firstread import MIN_RUNS
+from tui.live.monitor import Monitor
+
+
+def write_ultralytics(folder: Path, epochs: range, writer: SummaryWriter) -> None:
+    """Epochs as Ultralytics 8.3 with TensorBoard on writes them: a row of results.csv, the same numbers as events."""
+    for epoch in epochs:
+        append_epoch(folder / "results.csv", ULTRALYTICS_KEYS, epoch, epoch + 1, None)
+        for key, value in zip(ULTRALYTICS_KEYS, metrics(ULTRALYTICS_KEYS, epoch), strict=True):
+            writer.add_scalar(key, value, epoch + 1)
+        writer.flush()
+
+
+def test_ultralytics_with_tensorboard_is_one_run_that_rings_once(tmp_path: Path):
+    folder = tmp_path / "runs" / "detect" / "train"
+    folder.mkdir(parents=True)
+    (folder / "args.yaml").write_text("epochs: 40\n")
+    monitor = Monitor(str(tmp_path / "runs"))
+    with SummaryWriter(str(folder)) as writer:
+        for part in (range(0, ONSET), range(ONSET, EPOCHS)):  # read while the job writes
+            write_ultralytics(folder, part, writer)
+            monitor.refresh()
+    assert list(monitor.store.runs) == ["detect/train"]
+    assert monitor.verdict("detect/train").kind == "overfitting"
+    bells = [alert for alert in monitor.alerts if alert.kind == "overfitting"]
+    assert [alert.run for alert in bells] == ["detect/train"]
+    assert monitor.echoes == {"detect/train [keras-csv]": "detect/train"}
+    assert any("results.csv repeats the curves of detect/train" in note for note in monitor.store.notes)
+    # Its file is not read again as the job goes on.
+    before = monitor.streams["detect/train/results.csv"].position
+    append_epoch(folder / "results.csv", ULTRALYTICS_KEYS, EPOCHS, EPOCHS + 1, None)
+    monitor.refresh()
+    assert monitor.streams["detect/train/results.csv"].position == before
+    assert list(monitor.store.runs) == ["detect/train"]
+
+
+def write_lightning_both(log_dir: Path, epochs: int) -> None:
+    """What TensorBoardLogger and CSVLogger with one save_dir write: events and metrics.csv in version_0, each
+    epoch's train_loss and val_loss (and ``epoch``) at the global step."""
+    log_dir.mkdir(parents=True)
+    rows = []
+    with SummaryWriter(str(log_dir)) as writer:
+        for epoch in range(epochs):
+            step = epoch * 10 + 9
+            train, val = 1.0 / (1 + epoch), 0.6 + 0.01 * abs(epoch - 15) + 0.004 * max(epoch - 15, 0)
+            for key, value in (("train_loss", train), ("val_loss", val), ("epoch", epoch)):
+                writer.add_scalar(key, value, step)
+            rows.append({"epoch": epoch, "step": step, "train_loss": train, "val_loss": val})
+    with open(log_dir / "metrics.csv", "w", newline="") as handle:
+        table = csv.DictWriter(handle, fieldnames=["epoch", "step", "train_loss", "val_loss"])
+        table.writeheader()
+        table.writerows(rows)
+    (log_dir / "hparams.yaml").write_text("lr: 0.001\n")
+
+
+def test_lightning_with_both_loggers_in_one_folder_is_one_run_in_check(tmp_path: Path, capsys):
+    write_lightning_both(tmp_path / "lightning_logs" / "version_0", 40)
+    assert main(["check", "--json", str(tmp_path)]) == 1  # overfitting needs attention
+    captured = capsys.readouterr()
+    assert [record["run"] for record in json.loads(captured.out)] == ["lightning_logs/version_0"]
+    assert "metrics.csv repeats the curves of lightning_logs/version_0" in captured.err
+
+
+def test_check_with_worker_processes_shows_each_run_once(tmp_path: Path, capsys):
+    for index in range(MIN_RUNS + 2):  # enough runs for check to read them in worker processes
+        write_lightning_both(tmp_path / "lightning_logs" / f"version_{index}", 30)
+    main(["check", "--json", str(tmp_path)])
+    runs = [record["run"] for record in json.loads(capsys.readouterr().out)]
+    assert sorted(runs) == sorted(f"lightning_logs/version_{index}" for index in range(MIN_RUNS + 2))
+
+
+def test_a_csv_of_other_curves_beside_events_stays_a_run_of_its_own(tmp_path: Path):
+    log_dir = tmp_path / "exp"
+    log_dir.mkdir()
+    with SummaryWriter(str(log_dir)) as writer:
+        for step in range(10):
+            writer.add_scalar("loss", 1.0 / (1 + step), step)
+    (log_dir / "metrics.csv").write_text(
+        "epoch,step,grad_norm,throughput\n" + "".join(f"{s},{s},{1 + s},{100 + s}\n" for s in range(10))
+    )
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["exp", "exp [lightning-csv]"]
+    assert monitor.echoes == {}
+
+
+async def test_the_live_view_shows_one_row_and_says_why(tmp_path: Path):
+    from test_app import rows, status_text
+
+    from tui.app.app import LossWatchApp
+
+    write_lightning_both(tmp_path / "lightning_logs" / "version_0", 40)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert rows(app) == ["lightning_logs/version_0"]
+        assert "metrics.csv repeats the curves of lightning_logs/version_0" in status_text(app)
