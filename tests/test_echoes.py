@@ -115,3 +115,24 @@ async def test_the_live_view_shows_one_row_and_says_why(tmp_path: Path):
         await pilot.pause()
         assert rows(app) == ["lightning_logs/version_0"]
         assert "metrics.csv repeats the curves of lightning_logs/version_0" in status_text(app)
+
+
+def test_keras_csvlogger_beside_its_tensorboard_callback_is_one_run(tmp_path: Path):
+    """``TensorBoard(log_dir)`` writes ``train/`` and ``validation/`` with ``epoch_loss``; a ``CSVLogger`` into the
+    same folder writes ``epoch,accuracy,loss,val_accuracy,val_loss``: the same curves by Keras' names."""
+    log_dir = tmp_path / "fit"
+    lines = ["epoch,accuracy,loss,val_accuracy,val_loss"]
+    with SummaryWriter(str(log_dir / "train")) as train, SummaryWriter(str(log_dir / "validation")) as val:
+        for epoch in range(30):
+            numbers = (0.5 + epoch / 70, 1.0 / (1 + epoch), 0.6, 0.5 + 0.01 * abs(epoch - 12))
+            train.add_scalar("epoch_accuracy", numbers[0], epoch)
+            train.add_scalar("epoch_loss", numbers[1], epoch)
+            val.add_scalar("epoch_accuracy", numbers[2], epoch)
+            val.add_scalar("epoch_loss", numbers[3], epoch)
+            lines.append(",".join([str(epoch), *map(str, numbers)]))
+    (log_dir / "training.log").write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["fit"]
+    assert monitor.echoes == {"fit [keras-csv]": "fit"}
+    assert monitor.verdict("fit").val_tag == "validation/epoch_loss"
