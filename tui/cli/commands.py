@@ -105,7 +105,7 @@ def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
         detail = f" ({printable(path)}: {why})"
     print(
         f"losswatch: no runs under {printable(monitor.logdir)}: no training logs found (TensorBoard, W&B, MLflow,"
-        f" trackio, Lightning or Keras CSV, Hugging Face){detail}",
+        f" trackio, Lightning or Keras CSV, Hugging Face, MMEngine, JSON lines){detail}",
         file=sys.stderr,
     )
     return EXIT_USAGE

@@ -3,8 +3,10 @@
 PyTorch Lightning sends every metric to each of its loggers, and a ``TensorBoardLogger`` and a ``CSVLogger``
 given the same folder both write ``lightning_logs/version_N``; Ultralytics writes its ``results.csv`` beside
 the TensorBoard events of the same epochs; a Keras ``CSVLogger`` may sit beside the ``TensorBoard`` callback's
-``train/`` and ``validation/``. Shown as two runs, one onset rings twice. Discovery names the TensorBoard run a
-log in its folder may repeat (``Source.echoes``); once both have curves, the names decide.
+``train/`` and ``validation/``; MMEngine's ``TensorboardVisBackend`` writes the events of its ``scalars.json``.
+Shown as two runs, one onset rings twice. Discovery names the run a log in its folder may repeat (the
+TensorBoard run; in MMEngine's ``vis_data``, the ``scalars.json``: ``Source.echoes``); once both have curves, the
+names decide.
 """
 
 from __future__ import annotations

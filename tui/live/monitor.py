@@ -102,7 +102,7 @@ class Monitor:
         self.checkpoints: dict[str, dict[int, str]] = {}
         """Run name -> step -> checkpoint path, from the last scan."""
         self.echoes: dict[str, str] = {}
-        """Run name -> the TensorBoard run whose curves its logs repeat (``echoes``): not read, judged nor shown."""
+        """Run name -> the run whose curves its logs repeat (``Source.echoes``): not read, judged nor shown."""
         self.echo_notes: list[str] = []
         """What the notes said of each, for commands that print no other note."""
         self._untold: dict[str, NewRun] = {}
@@ -313,7 +313,7 @@ class Monitor:
         return changes, alerts
 
     def _echo(self, run_name: str, streams: list[Stream]) -> bool:
-        """Whether a run's logs repeat the curves of the TensorBoard run in their folder (``echoes``); if so, the
+        """Whether a run's logs repeat the curves of the run read first in their folder (``echoes``); if so, the
         run leaves the store (its streams are not read again) and a note says which run shows its curves."""
         primary = streams[0].source.echoes
         run, shown = self.store.runs.get(run_name), self.store.runs.get(primary)
@@ -327,7 +327,7 @@ class Monitor:
             self._untold.pop(run_name, None)
             self.echoes[run_name] = primary
             files = ", ".join(sorted(stream.key.rsplit("/", 1)[-1] for stream in streams))
-            self.store.notes.append(f"{run_name}: {files} repeats the curves of {primary} (TensorBoard): shown once")
+            self.store.notes.append(f"{run_name}: {files} repeats the curves of {primary}: shown once")
             self.echo_notes.append(self.store.notes[-1])
         return True
 

@@ -46,8 +46,9 @@ class Source:
     """Root-relative files to read instead, newest first, while the first of ``paths`` cannot be read whole
     (older checkpoints' copies of a state file the job rewrites: the newest may be cut short for good)."""
     echoes: str = ""
-    """The TensorBoard run of the same folder whose curves this log may repeat (Lightning with both its loggers,
-    Ultralytics with TensorBoard on): the monitor shows the run once if their curves' names are the same."""
+    """The run of the same folder whose curves this log may repeat (its TensorBoard run: Lightning with both its
+    loggers, Ultralytics with TensorBoard on; MMEngine's scalars.json beside its event files): the monitor shows the
+    run once if their curves' names are the same."""
 
 
 @dataclass

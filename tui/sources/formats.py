@@ -10,6 +10,7 @@ from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
 from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
 from tui.sources.mlflow_files import MlflowFilesFormat
 from tui.sources.mlflow_sqlite import MlflowSqliteFormat
+from tui.sources.mmengine import MMENGINE, MMEngineFormat
 from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.stream import TensorBoardFormat
 from tui.sources.trackio import TrackioFormat
@@ -25,6 +26,7 @@ FORMATS: tuple[Format, ...] = (
     KerasCsvFormat(),
     TrainerStateFormat(),
     JsonLinesFormat(),
+    MMEngineFormat(),
 )
 """In order of precedence: a run name two formats both claim keeps its plain name for the first."""
 
@@ -75,15 +77,20 @@ def find_sources(
 
 
 def _with_echoes(sources: list[Source]) -> list[Source]:
-    """A folder-format log in a TensorBoard run's folder names that run as the one it may repeat."""
-    tensorboard_runs = {
+    """A folder-format log in a TensorBoard run's folder names that run as the one it may repeat; in MMEngine's
+    ``vis_data`` the event files may repeat its ``scalars.json`` (read so as to place validation, the primary)."""
+    primaries = {
         parent(source.where) if source.prefix else source.where: source.run
         for source in sources
         if source.format == "tensorboard" and not source.detail  # not a folder of add_hparams' alone
     }
+    primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
     return [
-        replace(source, echoes=tensorboard_runs[source.where])
-        if source.format in FOLDER_FORMATS and source.format != "tensorboard" and source.where in tensorboard_runs
+        replace(source, echoes=primaries[source.where])
+        if source.format in FOLDER_FORMATS
+        and source.where in primaries
+        and primaries[source.where] != source.run
+        and not (source.format == "tensorboard" and source.detail)
         else source
         for source in sources
     ]

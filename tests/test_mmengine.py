@@ -1,0 +1,121 @@
+"""MMEngine's ``vis_data/scalars.json`` (MMDetection, MMPretrain, ...), written as its ``LocalVisBackend`` writes it.
+
+``LoggerHook.after_train_iter`` logs at ``step=runner.iter + 1`` the tag ``LogProcessor.get_log_after_iter`` makes
+(the smoothed scalars, then ``epoch``, ``iter`` = the global iteration, ``memory``); ``after_val_epoch`` logs the
+metrics with validation's ``data_time`` and ``time`` at ``step=runner.epoch``; ``LocalVisBackend.add_scalars``
+appends ``json.dump({**tag, "step": step})`` and a newline (mmengine ``hooks/logger_hook.py``,
+``runner/log_processor.py``, ``visualization/vis_backend.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from tensorboardX import SummaryWriter
+
+from tui.cli.main import main
+from tui.live.monitor import Monitor
+
+ITERS_PER_EPOCH = 100
+INTERVAL = 50
+EPOCHS = 24
+
+
+def train_tag(iteration: int, epoch: int, blow_up_at: int | None = None) -> dict:
+    loss = 2.0 * math.exp(-iteration / 600) + 0.3
+    if blow_up_at is not None and iteration >= blow_up_at:
+        loss = float("nan")
+    return {
+        "lr": 0.02,
+        "data_time": 0.012,
+        "loss": loss,
+        "loss_cls": 0.6 * loss,
+        "loss_bbox": 0.4 * loss,
+        "time": 0.35,
+        "epoch": epoch,
+        "iter": iteration,
+        "memory": 3120,
+    }
+
+
+def val_tag(epoch: int) -> dict:
+    top = 0.4 * (1 - math.exp(-epoch / 6))
+    return {"coco/bbox_mAP": round(top, 4), "coco/bbox_mAP_50": round(top + 0.2, 4), "data_time": 0.004, "time": 0.09}
+
+
+def epoch_lines(epoch: int, blow_up_at: int | None = None) -> list[tuple[dict, int]]:
+    """(tag, step) of every add_scalars call of one epoch (epochs from 1): training every INTERVAL iterations,
+    then validation at the epoch."""
+    calls = []
+    for iteration in range((epoch - 1) * ITERS_PER_EPOCH + INTERVAL, epoch * ITERS_PER_EPOCH + 1, INTERVAL):
+        calls.append((train_tag(iteration, epoch, blow_up_at), iteration))
+    calls.append((val_tag(epoch), epoch))
+    return calls
+
+
+def append(path: Path, calls: list[tuple[dict, int]]) -> None:
+    """``LocalVisBackend.add_scalars`` for each call: the tag with its step, one JSON document per line."""
+    with open(path, "a+") as handle:
+        for tag, step in calls:
+            json.dump({**tag, "step": step}, handle)
+            handle.write("\n")
+
+
+def work_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "work_dirs" / "faster-rcnn_r50_fpn_1x_coco" / "20241203_101500" / "vis_data"
+    folder.mkdir(parents=True)
+    (folder / "config.py").write_text("model = dict(type='FasterRCNN')\n")
+    return folder
+
+
+RUN = "faster-rcnn_r50_fpn_1x_coco/20241203_101500"
+
+
+def test_validation_is_placed_at_the_iteration_it_follows_and_purges_nothing(tmp_path: Path):
+    folder = work_dir(tmp_path)
+    monitor = Monitor(str(tmp_path / "work_dirs"))
+    for epoch in range(1, EPOCHS + 1):  # tailed as the job writes
+        append(folder / "scalars.json", epoch_lines(epoch))
+        if epoch % 5 == 0 or epoch == EPOCHS:
+            monitor.refresh()
+    run = monitor.store.runs[RUN]
+    assert run.restarts == 0
+    steps, values, _ = run.scalars["loss"].arrays()
+    assert steps.tolist() == list(range(INTERVAL, EPOCHS * ITERS_PER_EPOCH + 1, INTERVAL))  # none purged
+    assert np.allclose(values, [train_tag(s, 1)["loss"] for s in steps.tolist()])
+    steps, values, _ = run.scalars["coco/bbox_mAP"].arrays()
+    assert steps.tolist() == [epoch * ITERS_PER_EPOCH for epoch in range(1, EPOCHS + 1)]
+    assert values.tolist() == [val_tag(epoch)["coco/bbox_mAP"] for epoch in range(1, EPOCHS + 1)]
+    assert run.scalars["iter_time"].values[0] == 0.35  # seconds per iteration, not the time of day
+    assert run.last_write is not None and run.last_write > 1e9  # the file's time: the run is not 55 years idle
+    verdict = monitor.verdict(RUN)
+    assert (verdict.train_tag, verdict.kind) == ("loss", "learning")
+
+
+def test_a_blow_up_in_an_mmengine_log_rings(tmp_path: Path, capsys):
+    folder = work_dir(tmp_path)
+    append(folder / "scalars.json", [call for epoch in range(1, 9) for call in epoch_lines(epoch, blow_up_at=650)])
+    assert main(["replay", str(tmp_path / "work_dirs")]) == 0
+    out = capsys.readouterr().out
+    assert f"{RUN}  step 650  diverging" in out
+
+
+def test_with_its_tensorboard_backend_too_the_run_is_shown_once(tmp_path: Path):
+    """``vis_backends=[LocalVisBackend, TensorboardVisBackend]``: the event files hold the same tags at the same
+    steps (validation's at the epoch, which goes back); the run is the scalars.json's."""
+    folder = work_dir(tmp_path)
+    with SummaryWriter(str(folder)) as writer:
+        for epoch in range(1, EPOCHS + 1):
+            calls = epoch_lines(epoch)
+            append(folder / "scalars.json", calls)
+            for tag, step in calls:
+                for key, value in tag.items():
+                    writer.add_scalar(key, value, step)
+    monitor = Monitor(str(tmp_path / "work_dirs"))
+    monitor.refresh()
+    assert list(monitor.store.runs) == [RUN]
+    assert monitor.echoes == {f"{RUN}/vis_data": RUN}
+    assert len(monitor.store.runs[RUN].scalars["loss"]) == EPOCHS * ITERS_PER_EPOCH // INTERVAL

@@ -1,0 +1,63 @@
+"""MMEngine's scalar log (MMDetection, MMPretrain ...): ``<work_dir>/<timestamp>/vis_data/scalars.json``.
+
+``LocalVisBackend`` (mmengine ``visualization/vis_backend.py``, on by default) appends one JSON object per
+``add_scalars`` call, with its ``step``; ``LoggerHook`` (``hooks/logger_hook.py``) calls it after training
+iterations with ``step=runner.iter + 1`` (``lr``, ``loss``, ``loss_*``, ``data_time``, ``time``, ``epoch``, ``iter``,
+``memory``) and after each validation with the metrics (``coco/bbox_mAP``, ``accuracy/top1``, ...) and the
+validation's own ``data_time`` and ``time`` at ``step=runner.epoch`` (``log_metric_by_epoch``, the default for
+epoch-based training). Read as written, validation's points would sit at steps 1, 2, 3 beside training's
+thousands, and its ``data_time`` would go back to them, a restart that purges the run. So a line without
+``iter`` whose step is below the highest one read is placed at that step: the iteration it was logged after.
+``time`` is the seconds an iteration took, not a clock: it is read as ``iter_time``. Each launch writes a new
+timestamp folder, which is the run.
+"""
+
+from __future__ import annotations
+
+from tui.sources.base import Format, Found, Source, Stream, basename, parent
+from tui.sources.jsonlogs import JsonLinesStream, entry_step
+from tui.sources.roots.base import Listing, Root
+
+MMENGINE = "mmengine"
+FILE_NAME = "scalars.json"
+FOLDER_NAME = "vis_data"
+
+
+class MMEngineStream(JsonLinesStream):
+    """One ``scalars.json``, tailed by line; validation's lines placed at the iteration they follow."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self.highest: int | None = None
+
+    def prepared(self, objects: list[object]) -> list[object]:
+        out: list[object] = []
+        for entry in objects:
+            if type(entry) is dict:
+                entry = dict(entry)
+                if "time" in entry:
+                    entry["iter_time"] = entry.pop("time")
+                step = entry_step(entry)
+                if step is not None:
+                    if "iter" not in entry and self.highest is not None and step < self.highest:
+                        entry["step"] = step = self.highest
+                    self.highest = step if self.highest is None else max(self.highest, step)
+            out.append(entry)
+        return out
+
+
+class MMEngineFormat(Format):
+    """``scalars.json`` in a ``vis_data`` folder; the run is the launch's timestamp folder above it."""
+
+    name = MMENGINE
+
+    def discover(self, root: Root, listing: Listing) -> Found:
+        found = Found()
+        for path, info in sorted(listing.files.items()):
+            folder = parent(path)
+            if basename(path) == FILE_NAME and basename(folder) == FOLDER_NAME and info.size:
+                found.sources.append(Source(MMENGINE, path, parent(folder), "", (path,), where=folder))
+        return found
+
+    def open(self, source: Source) -> Stream:
+        return MMEngineStream(source)
