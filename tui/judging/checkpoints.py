@@ -13,7 +13,7 @@ from tui.judging.engine import Alert
 
 def nearest_checkpoint(checkpoints: dict[int, str], best_step: int | None) -> str | None:
     """The checkpoint whose step is nearest ``best_step`` (the later on a tie: a checkpoint is saved after the
-    validation it follows, and Keras numbers its files' epochs from 1, its logs' from 0), or None."""
+    validation it follows), or None."""
     step = _nearest_step(checkpoints, best_step)
     return None if step is None else checkpoints[step]
 
@@ -26,7 +26,7 @@ def _nearest_step(checkpoints: dict[int, str], best_step: int | None) -> int | N
 
 AT_THE_BEST = 1
 """Steps a checkpoint may lie from the best validation point and be its model: Lightning validates at the
-epoch's last batch and names the checkpoint by the step after it; Keras numbers epochs from 1, its logs from 0."""
+epoch's last batch and names the checkpoint by the step after it."""
 
 
 def keep_words(checkpoints: dict[int, str], best_step: int | None, printable: Callable[[str], str] = str) -> str | None:

@@ -4,7 +4,11 @@
 * Lightning ``ModelCheckpoint``: ``epoch=E-step=S.ckpt`` (``-v1`` on a clash), under ``checkpoints/``;
 * anything else whose file name carries ``step``/``global_step``/``iter`` and a number, or else
   ``epoch`` and a number (``weights-epoch=05.keras``, ``ckpt_epoch_5.pt``): the epoch is taken as the
-  step, which is what a per-epoch log (Keras) counts in.
+  step, which is what a per-epoch log (Keras) counts in;
+* Keras ``ModelCheckpoint`` (``.keras``, ``.h5``, ``.hdf5``): its documented name ``weights.{epoch:02d}-
+  {val_loss:.2f}.hdf5`` (a name, then the epoch after a separator) too. Keras formats the name with
+  ``epoch + 1`` (``callbacks/model_checkpoint.py``, ``_get_file_path``) while its logs (TensorBoard's
+  ``epoch_loss``, ``CSVLogger``'s ``epoch``) count epochs from 0: its file for epoch number E is step E - 1.
 
 Only the run's own folder and two levels below it are looked at, so one run's checkpoints are
 not another's. Paths are root-relative; a checkpoint folder ends in ``/``.
@@ -19,7 +23,10 @@ from tui.sources.roots.base import Listing
 _HF = re.compile(r"(?:^|/)checkpoint-(\d+)/")
 _STEP = re.compile(r"(?:global_step|step|iter|iteration)[=_-]?(\d+)", re.IGNORECASE)
 _EPOCH = re.compile(r"epoch[=_-]?(\d+)", re.IGNORECASE)
-SUFFIXES = (".ckpt", ".pt", ".pth", ".bin", ".safetensors", ".h5", ".hdf5", ".keras", ".pkl", ".npz", ".msgpack")
+_KERAS_NAME = re.compile(r"[A-Za-z_]*[._-](\d+)(?:[-_.].*)?")
+"""``weights.05-0.42``, ``model-0005``: a name, a separator, the epoch (the suffix taken off)."""
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+SUFFIXES = (".ckpt", ".pt", ".pth", ".bin", ".safetensors", *KERAS_SUFFIXES, ".pkl", ".npz", ".msgpack")
 DEPTH = 2
 
 
@@ -40,9 +47,21 @@ def find_checkpoints(listing: Listing, folder: str) -> dict[int, str]:
         name = inner.rsplit("/", 1)[-1]
         if not name.lower().endswith(SUFFIXES):
             continue
-        match = _STEP.search(name) or _EPOCH.search(name)
-        if match:
-            step = int(match.group(1))
-            if step not in found or path < found[step]:  # -v1 copies and the like: the plain name first
-                found[step] = path
+        step = _step_of(name)
+        if step is not None and (step not in found or path < found[step]):  # -v1 copies: the plain name first
+            found[step] = path
     return found
+
+
+def _step_of(name: str) -> int | None:
+    """The step a checkpoint file's name says, in the units of its run's logs (None: it says none)."""
+    match = _STEP.search(name)
+    if match:
+        return int(match.group(1))
+    keras = name.lower().endswith(KERAS_SUFFIXES)
+    stem = name[: name.lower().rfind(".")]
+    match = _EPOCH.search(name) or (_KERAS_NAME.fullmatch(stem) if keras else None)
+    if match is None:
+        return None
+    epoch = int(match.group(1))
+    return max(epoch - 1, 0) if keras else epoch
