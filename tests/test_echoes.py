@@ -136,3 +136,91 @@ def test_keras_csvlogger_beside_its_tensorboard_callback_is_one_run(tmp_path: Pa
     assert list(monitor.store.runs) == ["fit"]
     assert monitor.echoes == {"fit [keras-csv]": "fit"}
     assert monitor.verdict("fit").val_tag == "validation/epoch_loss"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_log_read_before_the_events_are_flushed_waits_for_them_and_rings_once(tmp_path: Path):
+    """PyTorch's SummaryWriter flushes every 120 s, Ultralytics' results.csv each epoch: live, the CSV is read while
+    the events file holds no curve yet. It was judged as a run of its own (its bell rang), then hidden, and the
+    TensorBoard run rang again for the same onset."""
+    from tui.live.echoes import ECHO_WAIT
+
+    folder = tmp_path / "runs" / "detect" / "train"
+    folder.mkdir(parents=True)
+    (folder / "events.out.tfevents.1700000000.gpu-box.4242.0").write_bytes(b"")  # created, nothing flushed yet
+    for epoch in range(EPOCHS):
+        append_epoch(folder / "results.csv", ULTRALYTICS_KEYS, epoch, epoch + 1, None)
+    clock = Clock()
+    monitor = Monitor(str(tmp_path / "runs"), clock=clock)
+    monitor.echo.wait = ECHO_WAIT  # as the live view and watch --plain set it
+    new_runs, _, alerts = monitor.refresh()
+    assert "detect/train [keras-csv]" not in monitor.store.runs and alerts == []  # it waits for the events
+    assert "detect/train [keras-csv]" not in [new.run for new in new_runs]
+    clock.now += 60
+    with SummaryWriter(str(folder)) as writer:  # the flush, within the wait (tensorboardX: a file of its own)
+        for epoch in range(EPOCHS):
+            for key, value in zip(ULTRALYTICS_KEYS, metrics(ULTRALYTICS_KEYS, epoch), strict=True):
+                writer.add_scalar(key, value, epoch + 1)
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["detect/train"]
+    assert [(a.run, a.kind) for a in monitor.alerts if a.kind == "overfitting"] == [("detect/train", "overfitting")]
+
+
+def test_a_log_beside_events_that_never_get_a_curve_is_shown_after_the_wait(tmp_path: Path):
+    from tui.live.echoes import ECHO_WAIT
+
+    log_dir = tmp_path / "lightning_logs" / "version_0"
+    write_lightning_both(log_dir, 30)
+    for events in log_dir.glob("*tfevents*"):
+        events.write_bytes(b"")  # a writer that never flushed
+    clock = Clock()
+    monitor = Monitor(str(tmp_path), clock=clock)
+    monitor.echo.wait = ECHO_WAIT
+    monitor.refresh()
+    assert "lightning_logs/version_0 [lightning-csv]" not in monitor.store.runs
+    clock.now += ECHO_WAIT + 1
+    new_runs, _, _ = monitor.refresh()
+    assert monitor.store.runs["lightning_logs/version_0 [lightning-csv]"].scalars["val_loss"].values.size == 30
+    assert [new.run for new in new_runs] == ["lightning_logs/version_0 [lightning-csv]"]
+
+
+def test_a_csv_with_a_curve_the_events_lack_is_not_hidden(tmp_path: Path):
+    """Per-step loss and lr in TensorBoard, an epoch table of loss and val_loss beside it: val_loss is only in the
+    CSV, whose overfitting was silenced when the names alone decided (half of them shared)."""
+    log_dir = tmp_path / "exp"
+    with SummaryWriter(str(log_dir)) as writer:
+        for step in range(400):
+            writer.add_scalar("loss", 1.0 / (1 + step / 10), step)
+            writer.add_scalar("lr", 0.1, step)
+    rows = "".join(f"{e},{1.0 / (1 + e)},{0.6 + 0.01 * abs(e - 12)}\n" for e in range(40))
+    (log_dir / "history.csv").write_text("epoch,loss,val_loss\n" + rows)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["exp", "exp [keras-csv]"]
+    assert monitor.verdict("exp [keras-csv]").kind == "overfitting"
+
+
+def test_a_log_judged_as_a_run_before_its_events_appeared_stays_in_view(tmp_path: Path):
+    """A CSV listed before the event files took the folder's name; once the events came it was hidden: the run the
+    user watched vanished and went on under another name."""
+    log_dir = tmp_path / "fit"
+    log_dir.mkdir()
+    (log_dir / "training.log").write_text("epoch,loss,val_loss\n0,1.0,0.9\n1,0.8,0.8\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    with SummaryWriter(str(log_dir / "train")) as train, SummaryWriter(str(log_dir / "validation")) as val:
+        for epoch, (loss, val_loss) in enumerate([(1.0, 0.9), (0.8, 0.8), (0.7, 0.75)]):
+            train.add_scalar("epoch_loss", loss, epoch)
+            val.add_scalar("epoch_loss", val_loss, epoch)
+    with open(log_dir / "training.log", "a") as handle:
+        handle.write("2,0.7,0.75\n")
+    monitor.refresh()
+    monitor.refresh()
+    assert "fit" in monitor.store.runs and monitor.echoes == {}

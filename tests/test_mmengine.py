@@ -119,3 +119,18 @@ def test_with_its_tensorboard_backend_too_the_run_is_shown_once(tmp_path: Path):
     assert list(monitor.store.runs) == [RUN]
     assert monitor.echoes == {f"{RUN}/vis_data": RUN}
     assert len(monitor.store.runs[RUN].scalars["loss"]) == EPOCHS * ITERS_PER_EPOCH // INTERVAL
+
+
+def test_a_damaged_step_does_not_move_later_validation_out_of_reach(tmp_path: Path):
+    """A line whose step is 1e20 (damaged; the reader takes its ``iter``) left validation placed below it: each
+    validation took the run for restarted, and the training curve was purged."""
+    folder = work_dir(tmp_path)
+    calls = [call for epoch in range(1, 11) for call in epoch_lines(epoch)]
+    with open(folder / "scalars.json", "w") as handle:
+        for index, (tag, step) in enumerate(calls):
+            handle.write(json.dumps({**tag, "step": 1e20 if index == 4 else step}) + "\n")
+    monitor = Monitor(str(tmp_path / "work_dirs"))
+    monitor.refresh()
+    run = monitor.store.runs[RUN]
+    assert run.scalars["coco/bbox_mAP"].arrays()[0].tolist() == [epoch * ITERS_PER_EPOCH for epoch in range(1, 11)]
+    assert len(run.scalars["loss"]) == 20 and run.restarts == 0

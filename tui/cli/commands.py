@@ -21,6 +21,7 @@ from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
+from tui.live.echoes import ECHO_WAIT
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
 from tui.live.group import MonitorGroup, build_monitor
 from tui.live.monitor import Monitor, NewRun
@@ -393,6 +394,8 @@ def watch_plain(
 
     watcher: Watcher | None = None
     try:
+        for member in _members(monitor):
+            member.echo.wait = ECHO_WAIT  # live from the first round (the watcher's rounds wait too)
         new_runs, _changes, alerts = monitor.refresh()
         say(new_runs, alerts)
         for note in monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)

@@ -174,6 +174,11 @@ def _is_learning_rate(tag_words: list[str]) -> bool:
     return any(a == "learning" and b == "rate" for a, b in itertools.pairwise(tag_words))
 
 
+def is_learning_rate(tag: str) -> bool:
+    """A learning-rate curve by its name: ``lr``, ``learning_rate``, ``lr-Adam``, ``lr/pg0``, ``x/lr0``."""
+    return _is_learning_rate(words(tag))
+
+
 def is_per_batch(tag: str) -> bool:
     """A per-batch (per-step) curve by its name: ``train_batch_loss``, ``train_loss_step``, ``loss/iter``."""
     tag_words = words(tag)

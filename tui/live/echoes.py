@@ -1,38 +1,126 @@
-"""Logs that repeat a TensorBoard run's curves: one job, two loggers, one folder, shown once.
+"""Logs that repeat another run's curves: one job, two loggers, one folder, shown once.
 
 PyTorch Lightning sends every metric to each of its loggers, and a ``TensorBoardLogger`` and a ``CSVLogger``
 given the same folder both write ``lightning_logs/version_N``; Ultralytics writes its ``results.csv`` beside
 the TensorBoard events of the same epochs; a Keras ``CSVLogger`` may sit beside the ``TensorBoard`` callback's
 ``train/`` and ``validation/``; MMEngine's ``TensorboardVisBackend`` writes the events of its ``scalars.json``.
 Shown as two runs, one onset rings twice. Discovery names the run a log in its folder may repeat (the
-TensorBoard run; in MMEngine's ``vis_data``, the ``scalars.json``: ``Source.echoes``); once both have curves, the
-names decide.
+TensorBoard run; in MMEngine's ``vis_data``, the ``scalars.json``: ``Source.echoes``). The log is read after that
+run, and decided once, before it is judged: hidden when each of its curves is the run's (by name, and by value
+where both have a step), else a run of its own for good. A live monitor waits a while for the run's first curves
+(``wait``): TensorBoard's writers flush every two minutes, a CSV logger at each epoch.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-BOOKKEEPING = frozenset({"epoch", "step", "global_step", "time", "timestamp", "wall_time"})
+import numpy as np
+
+from tui.judging.pairing import is_learning_rate
+from tui.sources.base import Stream
+from tui.store import Run, Store
+
+BOOKKEEPING = frozenset({"epoch", "step", "global_step", "time", "timestamp", "wall_time", "iter"})
 """Columns every logger writes whatever it measures: they say nothing about which curves a log holds."""
 
 _KERAS_SPLITS = {"train/epoch_": "", "validation/epoch_": "val_"}
 """The Keras TensorBoard callback's tag for a metric, and the name its CSVLogger gives the same metric."""
 
+ECHO_WAIT = 150.0
+"""Seconds a live monitor holds a log back while the run it may repeat has no curves yet (PyTorch's
+``SummaryWriter`` flushes every 120 s; Ultralytics never asks it to sooner)."""
+
+SAME_VALUE = 1e-3
+"""Relative difference within which two loggers' numbers for one step are the same (float32 events beside a
+CSV's printed digits)."""
+
+
+_NOT_IN_TAGS = re.compile(r"[^-/\w.]")
+"""What tensorboardX's writer replaces by ``_`` in a tag (``metrics/mAP50(B)``: ``metrics/mAP50_B_``)."""
+
 
 def curve_name(tag: str) -> str:
     """A tag as a CSV logger of the same job would name its column (Keras' ``validation/epoch_loss``:
-    ``val_loss``); other tags as they are."""
+    ``val_loss``), with what a TensorBoard writer may replace in it replaced on either side."""
     for prefix, renamed in _KERAS_SPLITS.items():
         if tag.startswith(prefix):
-            return renamed + tag[len(prefix) :]
-    return tag
+            tag = renamed + tag[len(prefix) :]
+            break
+    return _NOT_IN_TAGS.sub("_", tag)
 
 
-def repeats(echo_tags: Iterable[str], primary_tags: Iterable[str]) -> bool:
-    """Whether a log with curves ``echo_tags`` repeats the run with ``primary_tags``: most of its curves (not
-    counting bookkeeping columns such as ``epoch``) are the run's, by name, and at least one is."""
-    mine = {curve_name(tag) for tag in echo_tags} - BOOKKEEPING
-    theirs = {curve_name(tag) for tag in primary_tags} - BOOKKEEPING
-    shared = mine & theirs
-    return bool(shared) and 2 * len(shared) >= len(mine)
+def repeats(echo: Run, primary: Run) -> bool:
+    """Whether ``echo`` holds nothing but ``primary``'s curves: each of its curves (but bookkeeping columns and
+    learning rates, which one logger may leave out) bears a curve name of the run's, and where both have points
+    at the same steps, the same numbers."""
+    theirs = {curve_name(tag): tag for tag in primary.scalars}
+    mine = {curve_name(tag): tag for tag in echo.scalars if tag not in BOOKKEEPING}
+    if not any(name in theirs for name in mine):
+        return False
+    if any(name not in theirs and not is_learning_rate(name) for name in mine):
+        return False
+    return all(_same_values(echo, tag, primary, theirs[name]) for name, tag in mine.items() if name in theirs)
+
+
+def _same_values(echo: Run, tag: str, primary: Run, their_tag: str) -> bool:
+    steps, values, _ = echo.scalars[tag].arrays()
+    their_steps, their_values, _ = primary.scalars[their_tag].arrays()
+    common, mine_at, theirs_at = np.intersect1d(steps, their_steps, return_indices=True)
+    if not len(common):
+        return True  # nothing to compare: the names decide
+    a, b = values[mine_at[-5:]], their_values[theirs_at[-5:]]
+    return bool(np.allclose(a, b, rtol=SAME_VALUE, atol=0.0, equal_nan=True))
+
+
+class Echoes:
+    """Which runs of one monitor repeat another (hidden), which were judged as their own, what was said."""
+
+    def __init__(self) -> None:
+        self.hidden: dict[str, str] = {}
+        """Run name -> the run whose curves its logs repeat: not read again, judged nor shown."""
+        self.notes: list[str] = []
+        self.wait = 0.0
+        """Seconds to hold a log back while the run it may repeat has no curves (``ECHO_WAIT`` when live; a
+        one-shot ``check`` reads what is there)."""
+        self._own: set[str] = set()
+        self._first_held: dict[str, float] = {}
+
+    def candidate(self, run_name: str, streams: Iterable[Stream]) -> str:
+        """The run this one may repeat, while that is undecided ('' otherwise)."""
+        primaries = {stream.source.echoes for stream in streams}
+        if run_name in self._own or run_name in self.hidden or len(primaries) != 1:
+            return ""
+        return primaries.pop()
+
+    def held(self, run_name: str, streams: list[Stream], store: Store, now: float) -> bool:
+        """Whether to leave a log unread this round: it may repeat a run that has no curves yet, and a live
+        monitor has not waited ``wait`` seconds for them."""
+        primary = self.candidate(run_name, streams)
+        if not primary:
+            return False
+        shown = store.runs.get(primary)
+        if shown is not None and shown.scalars:
+            return False
+        return now - self._first_held.setdefault(run_name, now) < self.wait
+
+    def settle(self, run_name: str, streams: list[Stream], store: Store) -> bool:
+        """Decide, once, after a log's first read: True when it repeats its run (it leaves the store, a note
+        says which run shows its curves), False when it is a run of its own (for good)."""
+        primary = self.candidate(run_name, streams)
+        if not primary:
+            if run_name not in self.hidden:
+                self._own.add(run_name)  # judged as a run: it never turns into a repeat (and out of view)
+            return run_name in self.hidden
+        run, shown = store.runs.get(run_name), store.runs.get(primary)
+        if run is None or shown is None or not shown.scalars or not repeats(run, shown):
+            self._own.add(run_name)
+            return False
+        del store.runs[run_name]
+        self.hidden[run_name] = primary
+        files = ", ".join(sorted(stream.key.rsplit("/", 1)[-1] for stream in streams))
+        note = f"{run_name}: {files} repeats the curves of {primary}: shown once"
+        store.notes.append(note)
+        self.notes.append(note)
+        return True

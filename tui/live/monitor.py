@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import Alert, FinalVerdict, Verdict, VerdictEngine
 from tui.judging.thresholds import Thresholds
-from tui.live.echoes import repeats
+from tui.live.echoes import Echoes
 from tui.live.memory import release_free_memory
 from tui.live.sweeps import SweepWatch
 from tui.sources.base import Source, Stream
@@ -101,10 +101,8 @@ class Monitor:
         """Run name -> the format that named it first (a name never moves to another format's run)."""
         self.checkpoints: dict[str, dict[int, str]] = {}
         """Run name -> step -> checkpoint path, from the last scan."""
-        self.echoes: dict[str, str] = {}
-        """Run name -> the run whose curves its logs repeat (``Source.echoes``): not read, judged nor shown."""
-        self.echo_notes: list[str] = []
-        """What the notes said of each, for commands that print no other note."""
+        self.echo = Echoes()
+        """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
         self._untold: dict[str, NewRun] = {}
         """Runs that may repeat a TensorBoard run, not announced as new until their first read shows they do not."""
         self._told_late: list[NewRun] = []
@@ -171,7 +169,7 @@ class Monitor:
             if note not in self.store.notes:
                 self.store.notes.append(note)
         known_runs = {stream.run for stream in self.streams.values()}
-        new_runs, self._told_late = self._told_late, []
+        new_runs = self.told_late()
         present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs)
         for source in found.sources:
             present.add(source.run)
@@ -246,7 +244,17 @@ class Monitor:
                 if key is not None:
                     keys[key] = None
             chosen = [self.streams[key] for key in keys]
-        return [stream for stream in chosen if stream.run not in self.echoes]
+        return [stream for stream in chosen if stream.run not in self.echo.hidden]
+
+    @property
+    def echoes(self) -> dict[str, str]:
+        """Run name -> the run whose curves its logs repeat: not read, judged nor shown."""
+        return self.echo.hidden
+
+    @property
+    def echo_notes(self) -> list[str]:
+        """What the notes said of each, for commands that print no other note."""
+        return self.echo.notes
 
     def read(
         self, paths: Iterable[str] | None = None, only_grown: bool = False, progress: Progress | None = None
@@ -260,8 +268,14 @@ class Monitor:
         """
         with self._lock:
             streams = self._chosen(paths)
+            now = self.clock()
+            # A log that may be held back is read whether it grew or not (asking would lose the answer while
+            # it waits), after the run it may repeat: that run's first curves may come in this very round.
+            waiting = {
+                name for name, mine in streams_by_run(streams).items() if self.echo.held(name, mine, self.store, now)
+            }
             if only_grown:
-                streams = [s for s in streams if s.changed(self.root)]
+                streams = [s for s in streams if s.run in waiting or s.changed(self.root)]
             # Logs that may repeat a TensorBoard run come after it, so its curves are in the store to compare with.
             by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: bool(item[1][0].source.echoes)))
             self.progress = (0, len(streams))
@@ -272,6 +286,8 @@ class Monitor:
             bytes_read = 0
             done = 0
             for run_name, run_streams in by_run.items():
+                if run_name in waiting and self.echo.held(run_name, run_streams, self.store, now):
+                    continue
                 run_changes: list[Change] = []
                 for stream in run_streams:
                     before = stream.position
@@ -290,8 +306,13 @@ class Monitor:
                     bytes_read += max(stream.position - before, 0)
                     done += 1
                     self.progress = (done, len(streams))
-                if run_changes and self._echo(run_name, run_streams):
-                    continue
+                if run_changes:
+                    with self.store.lock:
+                        hidden = self.echo.settle(run_name, run_streams, self.store)
+                    if hidden:
+                        self.engines.pop(run_name, None)
+                        self._untold.pop(run_name, None)
+                        continue
                 if run_changes and run_name in self._untold:
                     self._told_late.append(self._untold.pop(run_name))
                 self.attach_checkpoints(run_name)
@@ -312,29 +333,16 @@ class Monitor:
             progress(*pending)
         return changes, alerts
 
-    def _echo(self, run_name: str, streams: list[Stream]) -> bool:
-        """Whether a run's logs repeat the curves of the run read first in their folder (``echoes``); if so, the
-        run leaves the store (its streams are not read again) and a note says which run shows its curves."""
-        primary = streams[0].source.echoes
-        run, shown = self.store.runs.get(run_name), self.store.runs.get(primary)
-        if not (primary and run is not None and shown is not None and shown.scalars):
-            return False
-        if any(stream.source.echoes != primary for stream in streams) or not repeats(run.scalars, shown.scalars):
-            return False
-        with self.store.lock:
-            del self.store.runs[run_name]
-            self.engines.pop(run_name, None)
-            self._untold.pop(run_name, None)
-            self.echoes[run_name] = primary
-            files = ", ".join(sorted(stream.key.rsplit("/", 1)[-1] for stream in streams))
-            self.store.notes.append(f"{run_name}: {files} repeats the curves of {primary}: shown once")
-            self.echo_notes.append(self.store.notes[-1])
-        return True
+    def told_late(self) -> list[NewRun]:
+        """The runs held back from announcement that their first read showed to be runs of their own."""
+        late, self._told_late = self._told_late, []
+        return late
 
     def refresh(self, paths: Iterable[str] | None = None) -> tuple[list[NewRun], list[Change], list[Alert]]:
         """One round: scan, read, judge, and check for stalled runs."""
         new_runs = self.scan()
         changes, alerts = self.read(paths, only_grown=paths is None)
+        new_runs += self.told_late()  # a log found no repeat of the run beside it: told in the round it was read
         alerts += self.judge_held()[1]
         alerts += self.check_stalled()
         return new_runs, changes, alerts

@@ -27,6 +27,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from tui.judging.engine import Alert
+from tui.live.echoes import ECHO_WAIT
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor, NewRun, Progress
 from tui.live.polling import PollSchedule
@@ -67,6 +68,8 @@ class Watcher:
         first_read: FirstRead | None = None,
     ) -> None:
         self.members = _members(monitor, callback, poll_seconds, first_read)
+        if isinstance(monitor, Monitor):
+            monitor.echo.wait = ECHO_WAIT  # live: a log that may repeat a run waits for that run's first flush
         """One watcher per root when there are several (this one then only starts and stops them)."""
         self.monitor = monitor
         root = None if isinstance(monitor, MonitorGroup) else monitor.root
@@ -205,6 +208,9 @@ class Watcher:
                 only_grown=full_round,
                 progress=lambda changes, alerts: self.callback([], changes, alerts),
             )
+            late = self.monitor.told_late() if isinstance(self.monitor, Monitor) else []
+            if late:  # logs beside a run that their first read showed to be no repeat of it
+                self.callback(late, [], [])
             if self.schedule is not None:
                 self.poll_seconds = self.schedule.after_poll(bool(new_runs or changes), time.monotonic())
                 self._note_reachability()

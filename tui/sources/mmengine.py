@@ -15,7 +15,8 @@ timestamp folder, which is the run.
 from __future__ import annotations
 
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
-from tui.sources.jsonlogs import JsonLinesStream, entry_step
+from tui.sources.columns import STEP_KEYS, number_step
+from tui.sources.jsonlogs import JsonLinesStream
 from tui.sources.roots.base import Listing, Root
 
 MMENGINE = "mmengine"
@@ -37,8 +38,8 @@ class MMEngineStream(JsonLinesStream):
                 entry = dict(entry)
                 if "time" in entry:
                     entry["iter_time"] = entry.pop("time")
-                step = entry_step(entry)
-                if step is not None:
+                step = next((step for key in STEP_KEYS if (step := number_step(entry.get(key))) is not None), None)
+                if step is not None:  # the step the reader takes (a damaged 1e20 passes to ``iter``)
                     if "iter" not in entry and self.highest is not None and step < self.highest:
                         entry["step"] = step = self.highest
                     self.highest = step if self.highest is None else max(self.highest, step)
