@@ -224,3 +224,34 @@ def test_a_log_judged_as_a_run_before_its_events_appeared_stays_in_view(tmp_path
     monitor.refresh()
     monitor.refresh()
     assert "fit" in monitor.store.runs and monitor.echoes == {}
+
+
+def test_a_log_whose_curves_differ_in_value_is_not_hidden(tmp_path: Path):
+    """The same names, other numbers: a per-step ``loss`` in TensorBoard, an epoch table's ``loss`` (its mean) at
+    the epoch numbers beside it, which are steps 0-39 of the events too."""
+    log_dir = tmp_path / "exp"
+    with SummaryWriter(str(log_dir)) as writer:
+        for step in range(400):
+            writer.add_scalar("loss", 2.0 / (1 + step), step)
+    rows = "".join(f"{e},{0.5 / (1 + e)}\n" for e in range(40))
+    (log_dir / "history.csv").write_text("epoch,loss\n" + rows)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["exp", "exp [keras-csv]"]
+
+
+def test_ultralytics_8_0_logging_training_losses_per_batch_is_still_one_run(tmp_path: Path):
+    """Ultralytics 8.0's ``on_batch_end`` logged the running training losses after every batch at ``epoch + 1``
+    (TensorBoard keeps the first), results.csv the epoch's mean: the training numbers differ, the rest agree."""
+    folder = tmp_path / "runs" / "detect" / "train"
+    folder.mkdir(parents=True)
+    with SummaryWriter(str(folder)) as writer:
+        for epoch in range(EPOCHS):
+            append_epoch(folder / "results.csv", ULTRALYTICS_KEYS, epoch, epoch + 1, None)
+            for key, value in zip(ULTRALYTICS_KEYS, metrics(ULTRALYTICS_KEYS, epoch), strict=True):
+                batches = [value * (1.3 - 0.1 * b) for b in range(4)] if key.startswith("train/") else [value]
+                for batch_value in batches:
+                    writer.add_scalar(key, batch_value, epoch + 1)
+    monitor = Monitor(str(tmp_path / "runs"))
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["detect/train"]
