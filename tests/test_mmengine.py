@@ -134,3 +134,23 @@ def test_a_damaged_step_does_not_move_later_validation_out_of_reach(tmp_path: Pa
     run = monitor.store.runs[RUN]
     assert run.scalars["coco/bbox_mAP"].arrays()[0].tolist() == [epoch * ITERS_PER_EPOCH for epoch in range(1, 11)]
     assert len(run.scalars["loss"]) == 20 and run.restarts == 0
+
+
+def test_its_tensorboard_backend_alone_keeps_the_training_curves(tmp_path: Path):
+    """``vis_backends=[TensorboardVisBackend]`` only: validation's ``data_time``/``time`` at the epoch went back from
+    the iterations in the same file, a restart that purged every curve at each validation."""
+    folder = work_dir(tmp_path)
+    monitor = Monitor(str(tmp_path / "work_dirs"))
+    with SummaryWriter(str(folder), max_queue=1) as writer:
+        for epoch in range(1, EPOCHS + 1):
+            for tag, step in epoch_lines(epoch):
+                for key, value in tag.items():
+                    writer.add_scalar(key, value, step)
+            writer.flush()
+            if epoch % 5 == 0:
+                monitor.refresh()  # tailed as it grows
+        monitor.refresh()
+    run = monitor.store.runs[f"{RUN}/vis_data"]
+    assert run.restarts == 0
+    assert len(run.scalars["loss"]) == EPOCHS * ITERS_PER_EPOCH // INTERVAL
+    assert monitor.verdict(f"{RUN}/vis_data").train_tag == "loss"

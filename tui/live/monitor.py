@@ -295,7 +295,9 @@ class Monitor:
                         self.store.run(run_name).files[stream.key] = stream.health
                     fresh = before == 0  # a file read from its start: a repeated step at its head is a new attempt's
                     for decoded in stream.read(self.root):
-                        change = self.store.apply(run_name, decoded, stream.prefix, fresh=fresh)
+                        change = self.store.apply(
+                            run_name, decoded, stream.prefix, fresh=fresh, one_attempt=stream.one_attempt
+                        )
                         fresh = fresh and change is None
                         if change is not None:
                             run_changes.append(change)

@@ -101,6 +101,12 @@ class Stream(ABC):
         """Bytes (or rows) consumed so far; what moved between two reads is what was read."""
         return 0
 
+    @property
+    def one_attempt(self) -> bool:
+        """Whether its file never goes back within it (only its head may restart the run: the store's
+        ``one_attempt``); a log a resumed job appends to, or a notebook's writer used again, may."""
+        return False
+
     @abstractmethod
     def read(self, root: Root) -> Iterator[Decoded]:
         """Points added since the last read, a batch at a time.

@@ -12,6 +12,7 @@ from tui.sources.mlflow_files import MlflowFilesFormat
 from tui.sources.mlflow_sqlite import MlflowSqliteFormat
 from tui.sources.mmengine import MMENGINE, MMEngineFormat
 from tui.sources.roots.base import Listing, Root
+from tui.sources.tensorboard.discovery import HPARAMS_ONLY
 from tui.sources.tensorboard.stream import TensorBoardFormat
 from tui.sources.trackio import TrackioFormat
 from tui.sources.wandb.stream import WandbFormat
@@ -82,7 +83,7 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
     primaries = {
         parent(source.where) if source.prefix else source.where: source.run
         for source in sources
-        if source.format == "tensorboard" and not source.detail  # not a folder of add_hparams' alone
+        if source.format == "tensorboard" and source.detail != HPARAMS_ONLY  # not a folder of add_hparams' alone
     }
     primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
     return [
@@ -90,7 +91,7 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
         if source.format in FOLDER_FORMATS
         and source.where in primaries
         and primaries[source.where] != source.run
-        and not (source.format == "tensorboard" and source.detail)
+        and source.detail != HPARAMS_ONLY
         else source
         for source in sources
     ]

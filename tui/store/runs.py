@@ -153,7 +153,9 @@ class Store:
                 run = self.runs[name] = Run(name)
             return run
 
-    def apply(self, run_name: str, decoded: Decoded, prefix: str = "", fresh: bool = False) -> Change | None:
+    def apply(
+        self, run_name: str, decoded: Decoded, prefix: str = "", fresh: bool = False, one_attempt: bool = False
+    ) -> Change | None:
         """Add decoded points to a run (tags prefixed with ``prefix``), purging on restarts.
 
         TensorBoard's purge semantics: when a tag's step goes back (a job restarted
@@ -164,6 +166,9 @@ class Store:
         logging step; taken for a restart, it purged the run's other curves at that step.
         ``fresh``: the batch is the head of a file read from its start (a resumed job's new event file): its
         steps that repeat the last ones are the new attempt's, and replace them.
+        ``one_attempt``: the batch's file never goes back within it (MMEngine's events, where validation's
+        ``data_time`` is logged at the epoch and training's at the iteration): only its head, when ``fresh``, may
+        restart the run; a step going back further on is dropped, not a restart that purges the run.
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -182,7 +187,7 @@ class Store:
             # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
             # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
             # comes in belong to the new attempt, and the restart must not purge them.
-            restart = self._restart_of(run, prefix, scalars, fresh)
+            restart = None if one_attempt and not fresh else self._restart_of(run, prefix, scalars, fresh)
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
@@ -199,7 +204,11 @@ class Store:
                 if series is None:
                     series = run.scalars[tag] = Series()
                 last = series.last()
-                if last is not None and steps[lo] < last[0]:
+                if last is not None and steps[lo] < last[0] and one_attempt:
+                    lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))  # only the points past its last
+                    if lo == hi:
+                        continue
+                elif last is not None and steps[lo] < last[0]:
                     restart = int(steps[lo])
                     purged_from = restart if purged_from is None else min(purged_from, restart)
                     self._purge(run, restart)

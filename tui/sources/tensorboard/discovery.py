@@ -37,6 +37,10 @@ inside the run's own folder."""
 HPARAMS_ONLY = "hparams-only"
 """``Source.detail`` of such a folder's event files: their hyper-parameters go to the run they sit in, their
 scalars (the metrics given to ``add_hparams``, one point each) nowhere: the run's own curves have them."""
+MMENGINE_VIS = "mmengine-vis"
+"""``Source.detail`` of event files in MMEngine's ``vis_data`` (its ``TensorboardVisBackend``): validation's
+``data_time`` and ``time`` are logged at the epoch, training's at the iteration, in one file; a step going back
+there is that second counter, not a restart (the store's ``one_attempt``)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> l
             (run, prefix), detail = run_of(parent(folder)), HPARAMS_ONLY
         else:
             run, prefix = run_of(folder)
+            detail = MMENGINE_VIS if basename(folder) == "vis_data" else ""
         for path in sorted(by_folder[folder], key=file_order_key):
             found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=folder))
     return found

@@ -8,7 +8,7 @@ from tui.sources.base import Format, Found, Source, Stream, describe
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.decode import EventDecoder
-from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, event_sources
+from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, MMENGINE_VIS, event_sources
 from tui.sources.tensorboard.records import RecordReader
 
 
@@ -23,6 +23,10 @@ class EventStream(Stream):
     @property
     def position(self) -> int:
         return self.reader.offset
+
+    @property
+    def one_attempt(self) -> bool:
+        return self.source.detail == MMENGINE_VIS
 
     def read(self, root: Root) -> Iterator[Decoded]:
         """Decoded points appended since the last read, a buffer at a time; OS errors are recorded, not raised.
