@@ -255,3 +255,48 @@ def test_ultralytics_8_0_logging_training_losses_per_batch_is_still_one_run(tmp_
     monitor = Monitor(str(tmp_path / "runs"))
     monitor.refresh()
     assert list(monitor.store.runs) == ["detect/train"]
+
+
+def test_a_log_waits_while_the_events_lack_some_of_its_curves(tmp_path: Path):
+    """Keras' train/ and validation/ writers flush apart (Ultralytics logs training at the epoch's end, validation
+    after): a first flush with training's curves only ended the wait, and the log became a run of its own."""
+    from tui.live.echoes import ECHO_WAIT
+
+    log_dir = tmp_path / "fit"
+    numbers = [(1.0 / (1 + e), 0.6 + 0.01 * abs(e - 12)) for e in range(30)]
+    with SummaryWriter(str(log_dir / "train")) as train:
+        for epoch, (loss, _) in enumerate(numbers):
+            train.add_scalar("epoch_loss", loss, epoch)
+    rows = "".join(f"{e},{loss},{val}\n" for e, (loss, val) in enumerate(numbers))
+    (log_dir / "training.log").write_text("epoch,loss,val_loss\n" + rows)
+    clock = Clock()
+    monitor = Monitor(str(tmp_path), clock=clock)
+    monitor.echo.wait = ECHO_WAIT
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["fit"]  # the log waits, unseen
+    clock.now += 30
+    with SummaryWriter(str(log_dir / "validation")) as val:
+        for epoch, (_, val_loss) in enumerate(numbers):
+            val.add_scalar("epoch_loss", val_loss, epoch)
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["fit"] and monitor.echoes == {"fit [keras-csv]": "fit"}
+    assert [a.run for a in monitor.alerts if a.kind == "overfitting"] == ["fit"]
+
+
+def test_a_waiting_log_deleted_with_its_run_does_not_come_back(tmp_path: Path):
+    import shutil
+
+    from tui.live.echoes import ECHO_WAIT
+
+    log_dir = tmp_path / "lightning_logs" / "version_0"
+    write_lightning_both(log_dir, 30)
+    for events in log_dir.glob("*tfevents*"):
+        events.write_bytes(b"")  # a job that crashed before its writer flushed
+    clock = Clock()
+    monitor = Monitor(str(tmp_path), clock=clock)
+    monitor.echo.wait = ECHO_WAIT
+    monitor.refresh()
+    shutil.rmtree(tmp_path / "lightning_logs")  # the user deletes it
+    clock.now += ECHO_WAIT + 1
+    monitor.refresh()
+    assert "lightning_logs/version_0 [lightning-csv]" not in monitor.store.runs

@@ -79,18 +79,32 @@ def _same_values(echo: Run, tag: str, primary: Run, their_tag: str) -> bool | No
     return bool(np.allclose(a, b, rtol=SAME_VALUE, atol=0.0, equal_nan=True))
 
 
+def names_covered(echo: Run, primary: Run) -> bool:
+    """Whether the run has each of the log's curve names (bookkeeping and learning rates aside): what it may still
+    lack while its writer has not flushed them all (training's and validation's writers flush apart)."""
+    theirs = {curve_name(tag) for tag in primary.scalars}
+    mine = {curve_name(tag) for tag in echo.scalars if tag not in BOOKKEEPING}
+    return all(name in theirs or is_learning_rate(name) for name in mine)
+
+
 class Echoes:
-    """Which runs of one monitor repeat another (hidden), which were judged as their own, what was said."""
+    """Which runs of one monitor repeat another (hidden), which were judged as their own, what was said.
+
+    A log that may repeat a run is read into ``undecided`` (a store of its own: nothing of it is shown, judged or
+    announced) until it is decided: hidden when it repeats the run; its own run when it does not, or when the run
+    still lacks some of its curves after ``wait`` seconds (or at once, for a one-shot ``check``).
+    """
 
     def __init__(self) -> None:
         self.hidden: dict[str, str] = {}
         """Run name -> the run whose curves its logs repeat: not read again, judged nor shown."""
         self.notes: list[str] = []
         self.wait = 0.0
-        """Seconds to hold a log back while the run it may repeat has no curves (``ECHO_WAIT`` when live; a
-        one-shot ``check`` reads what is there)."""
+        """Seconds a live monitor waits for the run's curves (``ECHO_WAIT``; a one-shot ``check`` reads what is
+        there)."""
+        self.undecided = Store()
         self._own: set[str] = set()
-        self._first_held: dict[str, float] = {}
+        self._first_read: dict[str, float] = {}
 
     def candidate(self, run_name: str, streams: Iterable[Stream]) -> str:
         """The run this one may repeat, while that is undecided ('' otherwise)."""
@@ -99,33 +113,32 @@ class Echoes:
             return ""
         return primaries.pop()
 
-    def held(self, run_name: str, streams: list[Stream], store: Store, now: float) -> bool:
-        """Whether to leave a log unread this round: it may repeat a run that has no curves yet, and a live
-        monitor has not waited ``wait`` seconds for them."""
-        primary = self.candidate(run_name, streams)
-        if not primary:
-            return False
-        shown = store.runs.get(primary)
-        if shown is not None and shown.scalars:
-            return False
-        return now - self._first_held.setdefault(run_name, now) < self.wait
-
-    def settle(self, run_name: str, streams: list[Stream], store: Store) -> bool:
-        """Decide, once, after a log's first read: True when it repeats its run (it leaves the store, a note
-        says which run shows its curves), False when it is a run of its own (for good)."""
-        primary = self.candidate(run_name, streams)
-        if not primary:
-            if run_name not in self.hidden:
-                self._own.add(run_name)  # judged as a run: it never turns into a repeat (and out of view)
-            return run_name in self.hidden
-        run, shown = store.runs.get(run_name), store.runs.get(primary)
-        if run is None or shown is None or not shown.scalars or not repeats(run, shown):
+    def own(self, run_name: str) -> None:
+        """A run judged as itself: it never turns into a repeat (and out of view)."""
+        if run_name not in self.hidden:
             self._own.add(run_name)
-            return False
-        del store.runs[run_name]
-        self.hidden[run_name] = primary
-        files = ", ".join(sorted(stream.key.rsplit("/", 1)[-1] for stream in streams))
-        note = f"{run_name}: {files} repeats the curves of {primary}: shown once"
-        store.notes.append(note)
-        self.notes.append(note)
-        return True
+
+    def decide(self, run_name: str, streams: list[Stream], store: Store, now: float, present: bool = True) -> str:
+        """After a round's read of an undecided log: 'hidden' (a note says which run shows its curves), 'own' (its
+        run is moved into ``store``, to be judged from its first point) or 'undecided' (waiting for the run's
+        curves, or for points of its own; ``present``: its files are still in the folder)."""
+        primary = self.candidate(run_name, streams)
+        log, shown = self.undecided.runs.get(run_name), store.runs.get(primary)
+        if log is None or not log.scalars or not present:  # nothing to show yet, or its files were deleted
+            return "undecided"
+        waited = now - self._first_read.setdefault(run_name, now) >= self.wait
+        if shown is not None and not shown.scalars:
+            shown = None  # its writer has not flushed a curve yet
+        if shown is not None and repeats(log, shown):
+            del self.undecided.runs[run_name]
+            self.hidden[run_name] = primary
+            files = ", ".join(sorted(stream.key.rsplit("/", 1)[-1] for stream in streams))
+            note = f"{run_name}: {files} repeats the curves of {primary}: shown once"
+            store.notes.append(note)
+            self.notes.append(note)
+            return "hidden"
+        if not waited and not (shown is not None and names_covered(log, shown)):
+            return "undecided"  # the run's writer may not have flushed them yet
+        store.runs[run_name] = self.undecided.runs.pop(run_name)
+        self._own.add(run_name)
+        return "own"

@@ -269,13 +269,11 @@ class Monitor:
         with self._lock:
             streams = self._chosen(paths)
             now = self.clock()
-            # A log that may be held back is read whether it grew or not (asking would lose the answer while
-            # it waits), after the run it may repeat: that run's first curves may come in this very round.
-            waiting = {
-                name for name, mine in streams_by_run(streams).items() if self.echo.held(name, mine, self.store, now)
-            }
+            # A log not yet known to be no repeat of its run is read every round (grown or not: its run's curves
+            # may come while it stays as it is), after that run, into a store of its own until decided.
+            undecided = {name for name, mine in streams_by_run(streams).items() if self.echo.candidate(name, mine)}
             if only_grown:
-                streams = [s for s in streams if s.run in waiting or s.changed(self.root)]
+                streams = [s for s in streams if s.run in undecided or s.changed(self.root)]
             # Logs that may repeat a TensorBoard run come after it, so its curves are in the store to compare with.
             by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: bool(item[1][0].source.echoes)))
             self.progress = (0, len(streams))
@@ -286,35 +284,37 @@ class Monitor:
             bytes_read = 0
             done = 0
             for run_name, run_streams in by_run.items():
-                if run_name in waiting and self.echo.held(run_name, run_streams, self.store, now):
-                    continue
+                store = self.echo.undecided if run_name in undecided else self.store
                 run_changes: list[Change] = []
                 for stream in run_streams:
                     before = stream.position
-                    with self.store.lock:
-                        self.store.run(run_name).files[stream.key] = stream.health
+                    with store.lock:
+                        store.run(run_name).files[stream.key] = stream.health
                     fresh = before == 0  # a file read from its start: a repeated step at its head is a new attempt's
                     for decoded in stream.read(self.root):
-                        change = self.store.apply(
+                        change = store.apply(
                             run_name, decoded, stream.prefix, fresh=fresh, one_attempt=stream.one_attempt
                         )
                         fresh = fresh and change is None
                         if change is not None:
                             run_changes.append(change)
                             if stream.rounds:
-                                self.store.runs[run_name].live = True
+                                store.runs[run_name].live = True
                     if stream.health.error is None or stream.position != before:  # a refused read is no
                         stream.rounds += 1  # round: the history it reads later is the past, not a job writing now
                     bytes_read += max(stream.position - before, 0)
                     done += 1
                     self.progress = (done, len(streams))
-                if run_changes:
+                if run_name in undecided:
                     with self.store.lock:
-                        hidden = self.echo.settle(run_name, run_streams, self.store)
-                    if hidden:
-                        self.engines.pop(run_name, None)
-                        self._untold.pop(run_name, None)
+                        present = all(stream.source.paths[0] in self.listing.files for stream in run_streams)
+                        decided = self.echo.decide(run_name, run_streams, self.store, now, present)
+                    if decided != "own":
                         continue
+                    run = self.store.runs[run_name]  # judged from its first point, as if read just now
+                    run_changes = [Change(run_name, frozenset(run.scalars) | frozenset(run.histograms), None, True)]
+                elif run_changes:
+                    self.echo.own(run_name)
                 if run_changes and run_name in self._untold:
                     self._told_late.append(self._untold.pop(run_name))
                 self.attach_checkpoints(run_name)
