@@ -138,7 +138,7 @@ def _say_unmatched(monitor: Monitor | MonitorGroup, train_tag: str | None, val_t
 
 
 def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
-    """Logs that repeat a TensorBoard run's curves were shown once, as that run: say so on stderr."""
+    """Logs that repeat another run's curves were shown once, as that run: say so on stderr."""
     for member in _members(monitor):
         for note in member.echo_notes:
             print(f"losswatch: {printable(note)}", file=sys.stderr)

@@ -51,15 +51,17 @@ def curve_name(tag: str) -> str:
     return _NOT_IN_TAGS.sub("_", tag)
 
 
+def _curves(run: Run, bookkeeping: bool = True) -> dict[str, str]:
+    """Curve name -> tag, for each of a run's curves (without bookkeeping columns unless ``bookkeeping``)."""
+    return {curve_name(tag): tag for tag in run.scalars if bookkeeping or tag not in BOOKKEEPING}
+
+
 def repeats(echo: Run, primary: Run) -> bool:
     """Whether ``echo`` holds nothing but ``primary``'s curves: each of its curves (but bookkeeping columns and
     learning rates, which one logger may leave out) bears a curve name of the run's, and of the curves both have
     points for at the same steps, most hold the same numbers there."""
-    theirs = {curve_name(tag): tag for tag in primary.scalars}
-    mine = {curve_name(tag): tag for tag in echo.scalars if tag not in BOOKKEEPING}
-    if not any(name in theirs for name in mine):
-        return False
-    if any(name not in theirs and not is_learning_rate(name) for name in mine):
+    theirs, mine = _curves(primary), _curves(echo, bookkeeping=False)
+    if not any(name in theirs for name in mine) or not names_covered(echo, primary):
         return False
     compared = [_same_values(echo, tag, primary, theirs[name]) for name, tag in mine.items() if name in theirs]
     judged = [same for same in compared if same is not None]
@@ -82,9 +84,8 @@ def _same_values(echo: Run, tag: str, primary: Run, their_tag: str) -> bool | No
 def names_covered(echo: Run, primary: Run) -> bool:
     """Whether the run has each of the log's curve names (bookkeeping and learning rates aside): what it may still
     lack while its writer has not flushed them all (training's and validation's writers flush apart)."""
-    theirs = {curve_name(tag) for tag in primary.scalars}
-    mine = {curve_name(tag) for tag in echo.scalars if tag not in BOOKKEEPING}
-    return all(name in theirs or is_learning_rate(name) for name in mine)
+    theirs = _curves(primary)
+    return all(name in theirs or is_learning_rate(name) for name in _curves(echo, bookkeeping=False))
 
 
 class Echoes:

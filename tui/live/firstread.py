@@ -168,7 +168,7 @@ def cold_runs(monitor: Monitor) -> dict[str, list[Stream]]:
         name: streams
         for name, streams in streams_by_run(monitor.streams.values()).items()
         if name not in monitor.store.runs and all(s.rounds == 0 and not s.source.echoes for s in streams)
-    }  # a log that may repeat a TensorBoard run is read here, after that run (``Monitor._echo``)
+    }  # a log that may repeat another run is read in this process, after that run (``Echoes.decide``)
     return dict(sorted(cold.items(), key=lambda item: -sum(_size(monitor, s) for s in item[1])))
 
 

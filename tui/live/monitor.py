@@ -106,7 +106,7 @@ class Monitor:
         self._untold: dict[str, NewRun] = {}
         """Runs that may repeat a TensorBoard run, not announced as new until their first read shows they do not."""
         self._told_late: list[NewRun] = []
-        """Those that did not: announced by the next scan."""
+        """Those that did not: announced by the round that read them (``told_late``), else by the next scan."""
         self._watched: dict[str, str] = {}
         """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
         self._lock = threading.Lock()
@@ -179,7 +179,7 @@ class Monitor:
                 if source.run not in known_runs:
                     known_runs.add(source.run)
                     news = NewRun(source.run, self.place(source.where))
-                    if source.echoes:  # told once read, if it is no repeat of the TensorBoard run (``_echo``)
+                    if source.echoes:  # told once read, if it is no repeat of the run beside it (``Echoes.decide``)
                         self._untold[source.run] = news
                     else:
                         new_runs.append(news)
@@ -274,8 +274,8 @@ class Monitor:
             undecided = {name for name, mine in streams_by_run(streams).items() if self.echo.candidate(name, mine)}
             if only_grown:
                 streams = [s for s in streams if s.run in undecided or s.changed(self.root)]
-            # Logs that may repeat a TensorBoard run come after it, so its curves are in the store to compare with.
-            by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: bool(item[1][0].source.echoes)))
+            # Undecided logs come after the runs they may repeat, so those runs' curves are in the store to compare.
+            by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: item[0] in undecided))
             self.progress = (0, len(streams))
             changes: list[Change] = []
             alerts: list[Alert] = []

@@ -68,9 +68,9 @@ class Watcher:
         first_read: FirstRead | None = None,
     ) -> None:
         self.members = _members(monitor, callback, poll_seconds, first_read)
+        """One watcher per root when there are several (this one then only starts and stops them)."""
         if isinstance(monitor, Monitor):
             monitor.echo.wait = ECHO_WAIT  # live: a log that may repeat a run waits for that run's first flush
-        """One watcher per root when there are several (this one then only starts and stops them)."""
         self.monitor = monitor
         root = None if isinstance(monitor, MonitorGroup) else monitor.root
         self._root = root

@@ -204,8 +204,8 @@ class Store:
                 if series is None:
                     series = run.scalars[tag] = Series()
                 last = series.last()
-                if last is not None and steps[lo] < last[0] and one_attempt:
-                    lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))  # only the points past its last
+                if last is not None and steps[lo] < last[0] and one_attempt:  # no restart: the points past its last
+                    lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
                     if lo == hi:
                         continue
                 elif last is not None and steps[lo] < last[0]:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from tui.sources.base import Source, basename, parent
+from tui.sources.mmengine import FOLDER_NAME as MMENGINE_FOLDER
 from tui.sources.roots.base import Listing
 from tui.sources.roots.local import LocalRoot
 
@@ -127,7 +128,7 @@ def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> l
             (run, prefix), detail = run_of(parent(folder)), HPARAMS_ONLY
         else:
             run, prefix = run_of(folder)
-            detail = MMENGINE_VIS if basename(folder) == "vis_data" else ""
+            detail = MMENGINE_VIS if basename(folder) == MMENGINE_FOLDER else ""
         for path in sorted(by_folder[folder], key=file_order_key):
             found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=folder))
     return found
