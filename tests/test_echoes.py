@@ -117,6 +117,23 @@ async def test_the_live_view_shows_one_row_and_says_why(tmp_path: Path):
         assert "metrics.csv repeats the curves of lightning_logs/version_0" in status_text(app)
 
 
+async def test_a_note_longer_than_the_pane_wraps_whole_onto_the_status_rows(tmp_path: Path):
+    from test_screen import screen_lines
+
+    from tui.app.app import LossWatchApp
+
+    write_lightning_both(tmp_path / "lightning_logs" / "version_0", 40)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        note = app.store.notes[-1]
+        assert len(note) > 80  # the note does not fit one row of the pane
+        status = app.query_one("#status")
+        assert status.region.height >= 2
+        shown = screen_lines(app)[status.region.y : status.region.bottom]
+        assert " ".join(" ".join(shown).split()).endswith(" ".join(note.split()))  # every word, the last included
+
+
 def test_keras_csvlogger_beside_its_tensorboard_callback_is_one_run(tmp_path: Path):
     """``TensorBoard(log_dir)`` writes ``train/`` and ``validation/`` with ``epoch_loss``; a ``CSVLogger`` into the
     same folder writes ``epoch,accuracy,loss,val_accuracy,val_loss``: the same curves by Keras' names."""

@@ -282,10 +282,18 @@ class LossWatchApp(App[None]):
     def _update_status(self) -> None:
         text = status_line(self)
         if text != self._status_text:  # an idle view does no work
+            lines = self._status_lines(text)
+            changed_height = lines != self._status_lines(self._status_text) if self._status_text else lines != 1
             self._status_text = text
-            # One line high (app.tcss), so no layout pass: while runs load this changes four times a
-            # second, and a layout pass re-measures the whole screen, table and chart included.
-            self.status.update(text, layout=False)
+            # A layout pass re-measures the whole screen, table and chart included, and while runs load the
+            # line changes four times a second: only when it needs another number of rows (a long note wraps
+            # rather than being cut at the pane's edge) is the screen laid out again.
+            self.status.update(text, layout=changed_height)
+
+    def _status_lines(self, text: Text) -> int:
+        """Rows the status line takes at the pane's width now."""
+        width = self.status.content_region.width or self.size.width
+        return max(1, len(text.wrap(self.console, max(1, width))))
 
     # ---- selection -----------------------------------------------------------------------
 

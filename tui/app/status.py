@@ -1,7 +1,7 @@
 """The app's status line: what the chart shows, how many runs (how many damaged), their order, what went wrong.
 
-Its own module so the app stays about events; it is one line, so what matters most comes first and a narrow
-pane cuts only the tail.
+Its own module so the app stays about events. What matters most comes first; a line longer than the pane
+wraps onto more rows rather than being cut (a note is a sentence with numbers and names in it).
 """
 
 from __future__ import annotations
