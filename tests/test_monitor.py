@@ -63,6 +63,46 @@ def test_a_new_job_longer_than_what_was_read_is_judged_afresh_and_its_blow_up_ri
     assert fresh.verdict("r").kind == monitor.verdict("r").kind
 
 
+def test_a_resumed_job_that_blows_up_again_at_the_same_step_rings_again(tmp_path: Path):
+    """A job resumed from its checkpoint (its own event file, written later) that blows up at the very step the
+    first attempt did is a second blow-up the user must hear of: it was taken for the first one read again."""
+    falling = [1.0 - 0.05 * i for i in range(12)]
+    curves = {"loss": [*falling[:6], float("nan")], "val_loss": falling[:7]}
+    scalar_run(tmp_path / "r", curves, wall0=1000)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
+    scalar_run(tmp_path / "r", curves, wall0=2000)  # resumed from step 0, the same numbers, an hour later
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging"), (6, "diverging")]
+    fresh = Monitor(str(tmp_path))  # read whole, the store keeps the latest attempt: its blow-up, once
+    fresh.refresh()
+    assert [(a.step, a.kind) for a in fresh.alerts] == [(6, "diverging")]
+    assert fresh.verdict("r").kind == monitor.verdict("r").kind == "diverging"
+
+
+def test_a_csv_log_copied_over_itself_later_rings_nothing_again(tmp_path: Path):
+    """A CSV's points carry the time the file was read, not written: a sync tool's copy is no new attempt."""
+    run = tmp_path / "lightning_logs" / "version_0"  # Lightning's CSVLogger
+    run.mkdir(parents=True)
+    (run / "hparams.yaml").write_text("lr: 0.001\n")
+    rows = [f"{i},{i * 10 + 9},{1.0 - 0.05 * i},{1.0 - 0.05 * i}" for i in range(6)]
+    text = "\n".join(["epoch,step,train_loss,val_loss", *rows, "6,69,nan,0.7"]) + "\n"
+    log = run / "metrics.csv"
+    log.write_text(text)
+    os.utime(log, (1000, 1000))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(69, "diverging")]
+    copy = run / "copy"
+    copy.write_text(text)
+    os.utime(copy, (5000, 5000))
+    os.replace(copy, log)  # the same log again, written later: read from its start
+    monitor.refresh()
+    assert monitor.store.runs["lightning_logs/version_0"].restarts == 1  # judged afresh
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(69, "diverging")]
+
+
 def test_a_log_written_again_across_polls_raises_nothing_it_raised_before(tmp_path: Path):
     """A copy of the same log written over it in two parts: the second part's blow-up rang a second time."""
     falling = [1.0 - 0.05 * i for i in range(12)]

@@ -10,6 +10,7 @@ How each verdict is decided is in the README; the thresholds are in ``thresholds
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -105,9 +106,11 @@ class VerdictEngine:
         self._unstarted: list[str] = []
         """Tags that had no point yet when they were seen: read again when the tags grow."""
         self._restarts_seen = 0
-        self._announced: set[tuple[int, str, str]] = set()
-        """(step, kind, tag) of every alert raised: judging afresh after a restart alerts only the others (a file
-        read again from its start raises what it raised before; a new job's log, its own)."""
+        self._announced: set[tuple[int, str, str, float | None]] = set()
+        """(step, kind, tag, the wall time of the tag's point there) of every alert raised: judging afresh after a
+        restart alerts only the others. A file read again from its start raises what it raised before, its
+        points written when they were; a resumed job that blows up again at the same step wrote that point
+        later, and rings again (``_announcement``)."""
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
         self._reread: tuple[int, dict[str, int]] = (-1, {})
@@ -182,9 +185,24 @@ class VerdictEngine:
         self._refresh_numbers(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
         # what it raised before, whichever polls its bytes came in; a new job's log, its own.
-        raised = [r for r in raised if (r[0], r[1], r[2]) not in self._announced]
-        self._announced.update((step, kind, tag) for step, kind, tag, _reason in raised)
+        keys = [self._announcement(run, r) for r in raised]
+        raised = [r for r, key in zip(raised, keys, strict=True) if key not in self._announced]
+        self._announced.update(keys)
         return [] if silent else [self._alert(*r) for r in raised]
+
+    @staticmethod
+    def _announcement(run: Run, raised: Raised) -> tuple[int, str, str, float | None]:
+        """What makes an alert the same one again: its step, kind and tag, and when the point it stands on was
+        written (None where the tag has no such point, or the log keeps no time of writing: by the step alone)."""
+        step, kind, tag, _reason = raised
+        series = run.scalars.get(tag)
+        wall = None
+        if series is not None and run.walls_logged:
+            at = np.flatnonzero(series.steps == step)
+            if at.size:
+                written = float(series.walls[at[-1]])
+                wall = written if math.isfinite(written) and written > 0 else None
+        return step, kind, tag, wall
 
     def _started_since(self, run: Run) -> bool:
         """Whether a tag seen without points has points now (a curve emptied by a restart, written again)."""

@@ -61,6 +61,12 @@ class Run:
         return sum(h.incomplete_bytes for h in self.files.values())
 
     @property
+    def walls_logged(self) -> bool:
+        """Whether each point's wall time is the one its writer logged (every file a TensorBoard event file);
+        other readers give the file's modification time, which a copy of the same log changes."""
+        return self._event_files_only(list(self.files))
+
+    @property
     def has_points(self) -> bool:
         """Anything at all was read from the run's files (a scalar or a histogram)."""
         return bool(self.scalars or self.histograms)
