@@ -212,6 +212,17 @@ def test_a_run_parked_at_chance_is_a_plateau_not_converged(tmp_path, name):
     assert learned.verdict.kind == "converged" and "plateau" not in learned.kinds()
 
 
+def test_a_first_accuracy_of_zero_does_not_hide_a_net_parked_at_chance(tmp_path):
+    """An evaluation before the first batch logged accuracy 0.0: measured against 0, any later accuracy was
+    learning, and the CIFAR-10 run above, parked at 0.1, ended `converged` again."""
+    run = DEEPOBS["cifar10_3c3d-adam-lr3.98e-02-s42"]
+    val_acc = [0.0, *run["val_acc"][1:]]
+    curves = {"train_loss": run["train"], "val_loss": run["val"], "train_acc": run["train_acc"], "val_acc": val_acc}
+    judged = judge(tmp_path / "run", curves)
+    assert judged.verdict.kind == "plateau" and "plateau" in judged.kinds()
+    assert f"val_acc stayed near its first {fmt(val_acc[1])}" in judged.verdict.reason
+
+
 @pytest.mark.parametrize("name", ["cnn-lowlr-s0", "mlp-dead-s0"])
 def test_a_net_whose_accuracy_never_leaves_chance_is_a_plateau_while_its_loss_creeps(tmp_path, name):
     """Real nets labelled stuck (a CNN at a learning rate too low to move it, an MLP whose ReLUs died): their losses

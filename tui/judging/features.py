@@ -182,9 +182,10 @@ def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """An accuracy curve's first finite value, its best and how many finite points it has, among its points up to
+    """An accuracy curve's first value above 0, its best and how many finite points it has, among its points up to
     each of these steps (NaN and 0 before any): read from the curve itself, so a point that came in a later read
-    than its step's loss still counts."""
+    than its step's loss still counts. An accuracy of exactly 0 is no chance level (with two classes or more, a
+    net guessing scores above it): an evaluation before any training or of nothing, not where the net started."""
     series = run.scalars.get(tag) if tag else None
     nan, none = np.full(len(at_steps), np.nan), np.zeros(len(at_steps), dtype=np.int64)
     if series is None:
@@ -196,7 +197,10 @@ def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np
     upto = np.searchsorted(steps, at_steps, side="right")  # points at or before each step
     best = np.fmax.accumulate(np.where(finite, values, np.nan))
     counted = np.concatenate(([0], np.cumsum(finite)))[upto]
-    first = int(np.argmax(finite))
+    scored = finite & (values > 0.0)
+    if not scored.any():
+        return nan, np.where(upto > int(np.argmax(finite)), best[np.maximum(upto - 1, 0)], np.nan), counted
+    first = int(np.argmax(scored))
     seen = upto > first
     return np.where(seen, values[first], np.nan), np.where(seen, best[np.maximum(upto - 1, 0)], np.nan), counted
 
