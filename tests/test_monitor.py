@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from conftest import frame, scalar_event, scalar_run
+from conftest import file_version_event, frame, scalar_event, scalar_run, write_records
+from judging_helpers import overfitting_curves
 
 from tui.live.monitor import Monitor
 
@@ -79,6 +80,28 @@ def test_a_resumed_job_that_blows_up_again_at_the_same_step_rings_again(tmp_path
     fresh.refresh()
     assert [(a.step, a.kind) for a in fresh.alerts] == [(6, "diverging")]
     assert fresh.verdict("r").kind == monitor.verdict("r").kind == "diverging"
+
+
+def test_a_job_resumed_after_its_overfitting_bell_does_not_ring_the_same_onset_again(tmp_path: Path):
+    """Preempted and requeued from an earlier checkpoint, the job writes the steps after it again, later: an
+    overfitting onset (a state, not an event) found again where it was is the same onset."""
+    train, val = overfitting_curves(60)
+    curves = {"train_loss": train.tolist(), "val_loss": val.tolist()}
+
+    def attempt(steps: range, wall0: float) -> list[bytes]:
+        points = [scalar_event(tag, i, values[i], wall0 + i) for i in steps for tag, values in curves.items()]
+        return [file_version_event(), *points]
+
+    (tmp_path / "r").mkdir()
+    write_records(tmp_path / "r" / "events.out.tfevents.1000.host.1.0", attempt(range(50), 1000.0))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    first = [(a.step, a.kind) for a in monitor.alerts]
+    assert "overfitting" in [kind for _step, kind in first]
+    write_records(tmp_path / "r" / "events.out.tfevents.5000.host.1.0", attempt(range(25, 60), 5000.0))
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert [(a.step, a.kind) for a in monitor.alerts] == first
 
 
 def test_a_csv_log_copied_over_itself_later_rings_nothing_again(tmp_path: Path):

@@ -106,11 +106,9 @@ class VerdictEngine:
         self._unstarted: list[str] = []
         """Tags that had no point yet when they were seen: read again when the tags grow."""
         self._restarts_seen = 0
-        self._announced: set[tuple[int, str, str, float | None]] = set()
-        """(step, kind, tag, the wall time of the tag's point there) of every alert raised: judging afresh after a
-        restart alerts only the others. A file read again from its start raises what it raised before, its
-        points written when they were; a resumed job that blows up again at the same step wrote that point
-        later, and rings again (``_announcement``)."""
+        self._announced: dict[tuple[int, str, str], set[float | None]] = {}
+        """(step, kind, tag) of every alert raised -> the wall times of the points it stood on: judging afresh
+        after a restart alerts only the others (``_new``)."""
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
         self._reread: tuple[int, dict[str, int]] = (-1, {})
@@ -185,24 +183,38 @@ class VerdictEngine:
         self._refresh_numbers(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
         # what it raised before, whichever polls its bytes came in; a new job's log, its own.
-        keys = [self._announcement(run, r) for r in raised]
-        raised = [r for r, key in zip(raised, keys, strict=True) if key not in self._announced]
-        self._announced.update(keys)
+        raised = [r for r in raised if self._new(run, r)]
         return [] if silent else [self._alert(*r) for r in raised]
 
-    @staticmethod
-    def _announcement(run: Run, raised: Raised) -> tuple[int, str, str, float | None]:
-        """What makes an alert the same one again: its step, kind and tag, and when the point it stands on was
-        written (None where the tag has no such point, or the log keeps no time of writing: by the step alone)."""
+    def _new(self, run: Run, raised: Raised) -> bool:
+        """Whether an alert was not raised before (and note it). A file read again from its start raises what it
+        raised before: the same step, kind and curve. A blow-up is an event, not a state: a job resumed from its
+        checkpoint that blows up again at the very step it did is a second one, told by its point's time of
+        writing (TensorBoard's), later than the first's. A state raised again on rewritten points (a resumed
+        job's overfitting onset where it was) is the same state; a time unknown either way is no evidence."""
         step, kind, tag, _reason = raised
+        key = (step, str(kind), tag)
+        wall = self._written(run, tag, step) if kind == Kind.DIVERGING else None
+        seen = self._announced.get(key)
+        if seen is None:
+            self._announced[key] = {wall}
+            return True
+        if wall is None or None in seen or wall in seen:
+            return False
+        seen.add(wall)
+        return True
+
+    @staticmethod
+    def _written(run: Run, tag: str, step: int) -> float | None:
+        """When the point of ``tag`` at ``step`` was written, if its log says (TensorBoard's event files)."""
         series = run.scalars.get(tag)
-        wall = None
-        if series is not None and run.walls_logged:
-            at = np.flatnonzero(series.steps == step)
-            if at.size:
-                written = float(series.walls[at[-1]])
-                wall = written if math.isfinite(written) and written > 0 else None
-        return step, kind, tag, wall
+        if series is None or not run.walls_logged:
+            return None
+        at = np.flatnonzero(series.steps == step)
+        if not at.size:
+            return None
+        written = float(series.walls[at[-1]])
+        return written if math.isfinite(written) and written > 0 else None
 
     def _started_since(self, run: Run) -> bool:
         """Whether a tag seen without points has points now (a curve emptied by a restart, written again)."""

@@ -62,8 +62,9 @@ class Run:
 
     @property
     def walls_logged(self) -> bool:
-        """Whether each point's wall time is the one its writer logged (every file a TensorBoard event file);
-        other readers give the file's modification time, which a copy of the same log changes."""
+        """Whether each point's wall time is known to be the one its writer logged: every file a TensorBoard event
+        file (a CSV's points carry the file's modification time, which a copy of the same log changes; the other
+        formats are not told apart here)."""
         return self._event_files_only(list(self.files))
 
     @property
