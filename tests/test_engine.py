@@ -223,6 +223,20 @@ def test_a_first_accuracy_of_zero_does_not_hide_a_net_parked_at_chance(tmp_path)
     assert f"val_acc stayed near its first {fmt(val_acc[1])}" in judged.verdict.reason
 
 
+def test_an_accuracy_that_left_zeros_it_sat_at_is_read_from_its_first_zero(tmp_path):
+    """Twelve evaluations at exactly 0, then 0.40 creeping up: it learned (0 -> 0.4), and only a single leading
+    0 is an evaluation before the first batch; zeros that go on are the accuracy's own (and all zeros while the
+    loss falls is a net at 0, as before)."""
+    n = 40
+    loss = (0.5 + 2.0 * np.exp(-np.arange(n) / 8)).tolist()
+    left = [0.0] * 12 + [0.40 + 0.0007 * i for i in range(n - 12)]
+    judged = judge(tmp_path / "left", {"train_loss": loss, "val_loss": loss, "train_acc": left, "val_acc": left})
+    assert judged.verdict.kind == "learning"
+    zeros = [0.0] * n
+    judged = judge(tmp_path / "zeros", {"train_loss": loss, "val_loss": loss, "train_acc": zeros, "val_acc": zeros})
+    assert judged.verdict.kind == "plateau" and "val_acc stayed near its first 0 (best 0)" in judged.verdict.reason
+
+
 @pytest.mark.parametrize("name", ["cnn-lowlr-s0", "mlp-dead-s0"])
 def test_a_net_whose_accuracy_never_leaves_chance_is_a_plateau_while_its_loss_creeps(tmp_path, name):
     """Real nets labelled stuck (a CNN at a learning rate too low to move it, an MLP whose ReLUs died): their losses

@@ -182,10 +182,11 @@ def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """An accuracy curve's first value above 0, its best and how many finite points it has, among its points up to
-    each of these steps (NaN and 0 before any): read from the curve itself, so a point that came in a later read
-    than its step's loss still counts. An accuracy of exactly 0 is no chance level (with two classes or more, a
-    net guessing scores above it): an evaluation before any training or of nothing, not where the net started."""
+    """An accuracy curve's first finite value, its best and how many finite points it has from that first one,
+    among its points up to each of these steps (NaN and 0 before any): read from the curve itself, so a point
+    that came in a later read than its step's loss still counts. A first point of exactly 0 followed by one
+    above it is an evaluation before the first batch (a net guessing scores chance, above 0), not where the net
+    started: the next point is the first. Zeros that go on are the accuracy's own."""
     series = run.scalars.get(tag) if tag else None
     nan, none = np.full(len(at_steps), np.nan), np.zeros(len(at_steps), dtype=np.int64)
     if series is None:
@@ -194,13 +195,12 @@ def accuracy_so_far(run: Run, tag: str | None, at_steps: np.ndarray) -> tuple[np
     finite = np.isfinite(values)
     if not finite.any():
         return nan, nan, none
+    after = np.flatnonzero(finite)
+    first = int(after[1]) if values[after[0]] == 0.0 and len(after) > 1 and values[after[1]] > 0.0 else int(after[0])
+    finite[:first] = False
     upto = np.searchsorted(steps, at_steps, side="right")  # points at or before each step
     best = np.fmax.accumulate(np.where(finite, values, np.nan))
     counted = np.concatenate(([0], np.cumsum(finite)))[upto]
-    scored = finite & (values > 0.0)
-    if not scored.any():
-        return nan, np.where(upto > int(np.argmax(finite)), best[np.maximum(upto - 1, 0)], np.nan), counted
-    first = int(np.argmax(scored))
     seen = upto > first
     return np.where(seen, values[first], np.nan), np.where(seen, best[np.maximum(upto - 1, 0)], np.nan), counted
 
