@@ -44,9 +44,9 @@ class Scored:
     gl5: int | None = None
     v1: int | None = None
     """Where losswatch's overfitting test before verdicts v2 alarmed (``v1_onset.py``): a calibration."""
-    bound3: int | None = None
-    bound4: int | None = None
-    """Overfit runs: where ``onset_bound`` at 3 and 4 standard errors first passes (a bound, not a detector)."""
+    told3: int | None = None
+    told4: int | None = None
+    """Overfit runs: where ``told_onset`` at 3 and 4 standard errors first passes (a reference, not a detector)."""
     points: int = 0
     flags: list[str] = field(default_factory=list)
     """The flags shown beside the final verdict (the live path)."""
@@ -79,13 +79,15 @@ def prechelt_gl(val: list[float], alpha: float = 5.0) -> int | None:
     return None
 
 
-def onset_bound(val: list[float], onset: int, z: float) -> int | None:
+def told_onset(val: list[float], onset: int, z: float) -> int | None:
     """Index at which validation's least-squares slope since the labelled ``onset`` first stands ``z`` standard
-    errors above zero, the noise the whole curve's white-noise deviation (``curve_noise``), None: never.
+    errors above zero, the noise the whole curve's white-noise deviation (``curve_noise``), None: never (or a
+    non-finite point since the onset).
 
-    Not a detector: it is told where the rise starts (a live test must find the best among noisy points, and
-    the best of many is lower by chance), it makes no allowance for looking again at every point, nor for noise
-    that wanders. It bounds how early any test at that many standard errors can ring on these curves."""
+    Not a detector, and not a bound: a reference for the delays. It is told where the rise starts (the hindsight
+    minimum, itself low by chance), makes no allowance for looking again at every point, nor for noise that
+    wanders, and weighs one statistic; a live test must find the best among noisy points and stay silent on
+    healthy runs, but may weigh other evidence (the bell rings before it on some runs)."""
     values = np.asarray(val, dtype=np.float64)
     finite = values[np.isfinite(values)]
     sigma = curve_noise(finite)
@@ -116,7 +118,7 @@ def _stats(delays: list[int]) -> dict[str, object]:
     }
 
 
-PEERS = ("patience5", "gl5", "v1", "bound3", "bound4")
+PEERS = ("patience5", "gl5", "v1", "told3", "told4")
 """Detectors scored from the curves beside the engine's alerts (``Scored`` fields)."""
 
 
@@ -171,8 +173,8 @@ def summarize(rows: list[Scored]) -> dict[str, object]:
         "keras patience=5": detector_row(rows, "patience5"),
         "prechelt GL5": detector_row(rows, "gl5"),
         "losswatch v1": detector_row(rows, "v1"),
-        "bound z3": detector_row(rows, "bound3"),
-        "bound z4": detector_row(rows, "bound4"),
+        "told onset z3": detector_row(rows, "told3"),
+        "told onset z4": detector_row(rows, "told4"),
         "diverged runs": len(diverged),
         "diverged in time": len(div_in_time),
         "diverged late or missed": sorted(f"{r.suite}/{r.run}" for r in diverged if r not in div_in_time),
@@ -214,14 +216,14 @@ def markdown(summary: dict) -> str:
         "keras patience=5": "Keras `EarlyStopping(patience=5)`",
         "prechelt GL5": "Prechelt GL5",
         "losswatch v1": "losswatch before v2 (its CUSUM; issue 15: median 10 on unseen runs)",
-        "bound z3": "bound: slope since the labelled onset at 3 standard errors (told the onset; not a detector)",
-        "bound z4": "bound: the same at 4 standard errors",
+        "told onset z3": "*told the onset*: slope since it at 3 standard errors (a reference, not a detector)",
+        "told onset z4": "*told the onset*: the same at 4 standard errors",
     }
     for key, name in names.items():
         d = summary.get(key)
         if d is None:  # a summary written before the row existed
             continue
-        told = key.startswith("bound")  # looks at overfit runs alone, from their labelled onset
+        told = key.startswith("told")  # looks at overfit runs alone, from their labelled onset
         lines.append(
             f"| {name} | {d['caught']} of {d['overfit runs']} | {d['premature']} | {d['mean delay']} / "
             f"{d['median delay']} / {d['max delay']} | "

@@ -32,7 +32,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
-from scoring import Scored, keras_patience, markdown, onset_bound, prechelt_gl, summarize
+from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize, told_onset
 from v1_onset import v1_overfitting
 
 WORK = os.path.join(HERE, "_work")
@@ -144,8 +144,8 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
     gl5 = label.get("gl5", label.get("prechelt_gl5", prechelt_gl(val)))
     v1 = v1_overfitting(val, engine.train_at_val.tolist()) if val else None
     told = label["kind"] == "overfit" and label.get("onset") is not None and bool(val)
-    bound3 = onset_bound(val, label["onset"], 3.0) if told else None
-    bound4 = onset_bound(val, label["onset"], 4.0) if told else None
+    told3 = told_onset(val, label["onset"], 3.0) if told else None
+    told4 = told_onset(val, label["onset"], 4.0) if told else None
     return Scored(
         suite,
         label.get("id", name),
@@ -158,8 +158,8 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
         patience5=patience5,
         gl5=gl5,
         v1=v1,
-        bound3=bound3,
-        bound4=bound4,
+        told3=told3,
+        told4=told4,
         points=len(val),
         flags=sorted(str(kind) for kind in final.flags),
         bells=sum(alert.kind in BELL for alert in alerts),

@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 
 import numpy as np
-from scoring import Scored, keras_patience, markdown, onset_bound, prechelt_gl, summarize
+from scoring import Scored, keras_patience, markdown, prechelt_gl, summarize, told_onset
 from v1_onset import v1_overfitting
 
 
@@ -20,21 +20,21 @@ def test_keras_patience_and_gl5_stop_where_their_definitions_say():
     assert prechelt_gl([1.0, float("nan")]) == 1
 
 
-def test_the_onset_bound_passes_where_the_slope_since_the_onset_reaches_its_standard_errors():
+def test_the_told_onset_reference_passes_where_the_slope_since_the_onset_reaches_its_standard_errors():
     rng = np.random.default_rng(1)
     noise = 0.01 * rng.standard_normal(60)
     flat_then_rising = 0.5 + np.where(np.arange(60) > 20, 0.004 * (np.arange(60) - 20), 0.0) + noise
-    lenient, strict = onset_bound(flat_then_rising.tolist(), 20, 3.0), onset_bound(flat_then_rising.tolist(), 20, 4.0)
+    lenient, strict = told_onset(flat_then_rising.tolist(), 20, 3.0), told_onset(flat_then_rising.tolist(), 20, 4.0)
     assert lenient is not None and strict is not None and 20 < lenient <= strict
-    slope_z = []  # what the bound computes, by hand, at the point it passes and the one before
+    slope_z = []  # what the reference computes, by hand, at the point it passes and the one before
     sigma = float(np.std(np.diff(noise, 2)) / np.sqrt(6))
     for end in (lenient - 1, lenient):
         since = flat_then_rising[20 : end + 1]
         slope = np.polyfit(np.arange(len(since)), since, 1)[0]
         slope_z.append(slope * np.sqrt(len(since) * (len(since) ** 2 - 1) / 12) / sigma)
     assert slope_z[0] < 3.3 and slope_z[1] > 2.7  # robust noise against the plain deviation: within a tenth
-    assert onset_bound((0.5 + noise).tolist(), 20, 3.0) is None  # no rise: never
-    assert onset_bound([0.5] * 30, 5, 3.0) is None  # no noise to measure against: never
+    assert told_onset((0.5 + noise).tolist(), 20, 3.0) is None  # no rise: never
+    assert told_onset([0.5] * 30, 5, 3.0) is None  # no noise to measure against: never
 
 
 def test_the_v1_cusum_alarms_on_a_rise_beside_falling_training_and_never_beside_rising_training():
@@ -97,8 +97,8 @@ def test_markdown_shows_the_counts():
     assert "| runs whose bell rang more than twice (most on one run) | 1 (7) |" in text
     assert "| losswatch `overfitting` (bell) | 2 of 2 | 0 | 8.0 / 8.0 / 10 | 0 of 2 | 0 of 3 |" in text
     assert "| healthy |" in text and "| label \\ final verdict |" in text
-    # the bound is told each overfit run's onset and never looks at a healthy one: no false-stop columns
-    assert "| bound: the same at 4 standard errors | 0 of 2 | 0 | None / None / None | — | — |" in text
+    # the reference is told each overfit run's onset and never looks at a healthy one: no false-stop columns
+    assert "| *told the onset*: the same at 4 standard errors | 0 of 2 | 0 | None / None / None | — | — |" in text
 
 
 def test_the_stress_suite_never_rises_and_its_noise_is_what_it_says(tmp_path):
