@@ -104,6 +104,62 @@ def test_a_job_resumed_after_its_overfitting_bell_does_not_ring_the_same_onset_a
     assert [(a.step, a.kind) for a in monitor.alerts] == first
 
 
+def test_a_restart_rings_nothing_again_below_the_step_it_purged_from(tmp_path: Path):
+    """Keras-style split writers, training's file three polls behind (the hold gives up on it): live, validation's
+    blow-up at 10 rang beside a training curve read up to a wobble; judged afresh after the job resumed from its
+    checkpoint at 14, the same blow-up was seen at 11 (training read through 10) and rang a second time."""
+    n = 20
+    train = [1.0 - 0.03 * i for i in range(n)]
+    train[7] = train[6] + 0.005  # a batch's wobble up at step 7
+    val = [1.1 - 0.04 * i for i in range(10)] + [40.0] * (n - 10)
+    run = tmp_path / "r"
+    run.mkdir()
+    val_file, train_file = run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host.2.0"
+    write_records(val_file, [file_version_event()])
+    write_records(train_file, [file_version_event()])
+    clock = [10_000.0]
+    monitor = Monitor(str(tmp_path), clock=lambda: clock[0])
+    for poll in range(n + 3):
+        if poll < n:
+            write_records(val_file, [scalar_event("val_loss", poll, val[poll], 1000.0 + poll)], "ab")
+        if poll >= 3:
+            write_records(train_file, [scalar_event("train_loss", poll - 3, train[poll - 3], 1000.5 + poll)], "ab")
+        monitor.refresh()
+        clock[0] += 100.0
+    rang = [(a.step, a.kind) for a in monitor.alerts]
+    assert [kind for _step, kind in rang] == ["diverging"]
+    resumed = [
+        scalar_event(t, s, v[s], 5000.0 + s)
+        for s in range(14, n)
+        for t, v in (("train_loss", train), ("val_loss", val))
+    ]
+    write_records(run / "events.out.tfevents.5000.host.1.0", [file_version_event(), *resumed])
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert [(a.step, a.kind) for a in monitor.alerts] == rang
+
+
+def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(tmp_path: Path):
+    """Two processes log the same curves into one folder, one poll apart: the lagging rank's points read as a
+    restart each time; its NaN at step 6, written a moment after the first rank's, is the same blow-up."""
+    falling = [1.0 - 0.05 * i for i in range(12)]
+    curves = {"loss": [*falling[:6], *[float("nan")] * 6], "val_loss": falling}
+    run = tmp_path / "r"
+    run.mkdir()
+    ranks = [run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host.2.0"]
+    for path in ranks:
+        write_records(path, [file_version_event()])
+    monitor = Monitor(str(tmp_path))
+    for step in range(13):
+        for rank, path in enumerate(ranks):
+            at = step - rank  # the second rank one step behind
+            if 0 <= at < 12:
+                points = [scalar_event(tag, at, values[at], 1000.0 + at + 0.4 * rank) for tag, values in curves.items()]
+                write_records(path, points, "ab")
+            monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts].count((6, "diverging")) == 1
+
+
 def test_a_csv_log_copied_over_itself_later_rings_nothing_again(tmp_path: Path):
     """A CSV's points carry the time the file was read, not written: a sync tool's copy is no new attempt."""
     run = tmp_path / "lightning_logs" / "version_0"  # Lightning's CSVLogger

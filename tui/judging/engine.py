@@ -109,6 +109,11 @@ class VerdictEngine:
         self._announced: dict[tuple[int, str, str], set[float | None]] = {}
         """(step, kind, tag) of every alert raised -> the wall times of the points it stood on: judging afresh
         after a restart alerts only the others (``_new``)."""
+        self._kept_below = -1
+        """Steps below the latest restart's purge: their points were judged before and kept as they were."""
+        self._written_before = -math.inf
+        """The newest point time the run had before the latest restart (``Run.last_write`` at the update before)."""
+        self._last_write = -math.inf
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
         self._reread: tuple[int, dict[str, int]] = (-1, {})
@@ -148,6 +153,9 @@ class VerdictEngine:
         self._now = now if run.live else None
         restarted = run.restarts != self._restarts_seen
         if restarted:  # a restart may have emptied tags: read every tag again
+            purged = run.purges[self._restarts_seen :]
+            self._kept_below = min(purged) if purged else -1
+            self._written_before = self._last_write
             self._restarts_seen, self._tags_seen = run.restarts, 0
             self._firsts, self._unstarted = {}, []
         if len(run.scalars) != self._tags_seen or self._started_since(run):
@@ -184,22 +192,29 @@ class VerdictEngine:
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
         # what it raised before, whichever polls its bytes came in; a new job's log, its own.
         raised = [r for r in raised if self._new(run, r)]
+        self._last_write = run.last_write if run.last_write is not None else self._last_write
         return [] if silent else [self._alert(*r) for r in raised]
 
     def _new(self, run: Run, raised: Raised) -> bool:
-        """Whether an alert was not raised before (and note it). A file read again from its start raises what it
-        raised before: the same step, kind and curve. A blow-up is an event, not a state: a job resumed from its
-        checkpoint that blows up again at the very step it did is a second one, told by its point's time of
-        writing (TensorBoard's), later than the first's. A state raised again on rewritten points (a resumed
-        job's overfitting onset where it was) is the same state; a time unknown either way is no evidence."""
+        """Whether an alert was not raised before (and note it). Judged afresh after a restart, the points below
+        the step it purged from were judged before and kept: what they raise now (at the same step, or at
+        another one because a lagging curve's points had come late then) was told. A file read again from its
+        start raises what it raised before: the same step, kind and curve. A blow-up is an event, not a state: a
+        job resumed from its checkpoint that blows up again at the very step it did is a second one, told by its
+        point's time of writing (TensorBoard's), later than anything the run had written before the restart
+        (two ranks writing one folder write the same step at once). A state raised again on rewritten points
+        (a resumed job's overfitting onset where it was) is the same state; a time unknown is no evidence."""
         step, kind, tag, _reason = raised
         key = (step, str(kind), tag)
         wall = self._written(run, tag, step) if kind == Kind.DIVERGING else None
         seen = self._announced.get(key)
+        if step < self._kept_below:
+            self._announced.setdefault(key, set()).add(wall)
+            return False
         if seen is None:
             self._announced[key] = {wall}
             return True
-        if wall is None or None in seen or wall in seen:
+        if wall is None or None in seen or wall in seen or not wall > self._written_before:
             return False
         seen.add(wall)
         return True

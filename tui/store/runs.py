@@ -43,6 +43,8 @@ class Run:
     """Step -> checkpoint path found beside the logs (for the overfitting advice: which one to keep)."""
     restarts: int = 0
     """How many times points were dropped for a restart (readers that keep figures of the curves start over)."""
+    purges: list[int] = field(default_factory=list)
+    """The step each restart dropped points from, in order (points below it were kept as they were)."""
 
     @property
     def damaged(self) -> bool:
@@ -265,6 +267,7 @@ class Store:
     @staticmethod
     def _purge(run: Run, step: int) -> None:
         run.restarts += 1
+        run.purges.append(step)
         for series in run.scalars.values():
             series.truncate_from_step(step)
         for hseries in run.histograms.values():
