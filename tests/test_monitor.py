@@ -160,6 +160,38 @@ def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(
     assert [(a.step, a.kind) for a in monitor.alerts].count((6, "diverging")) == 1
 
 
+def test_an_onset_before_a_restart_rings_when_read_whole_or_first_read_with_the_restart(tmp_path: Path):
+    """Only what was judged before a restart is not told again: a job's two attempts read whole (``check``), or
+    a poll that brings the points after the last one judged together with the resumed attempt, ring the first
+    attempt's overfitting onset below the step the second resumed from."""
+    train, val = overfitting_curves(60)
+    curves = {"train_loss": train.tolist(), "val_loss": val.tolist()}
+
+    def attempt(steps: range, wall0: float) -> list[bytes]:
+        points = [scalar_event(tag, i, values[i], wall0 + i) for i in steps for tag, values in curves.items()]
+        return [file_version_event(), *points]
+
+    whole, live = tmp_path / "whole" / "r", tmp_path / "live" / "r"
+    for run in (whole, live):
+        run.mkdir(parents=True)
+    write_records(whole / "events.out.tfevents.1000.host.1.0", attempt(range(50), 1000.0))
+    write_records(whole / "events.out.tfevents.5000.host.1.0", attempt(range(45, 60), 5000.0))
+    read_whole = Monitor(str(tmp_path / "whole"))
+    read_whole.refresh()
+    onset = [(a.step, a.kind) for a in read_whole.alerts if a.kind == "overfitting"]
+    assert onset and onset[0][0] < 45
+    first = live / "events.out.tfevents.1000.host.1.0"
+    write_records(first, attempt(range(20), 1000.0))
+    monitor = Monitor(str(tmp_path / "live"))
+    monitor.refresh()
+    assert not [a for a in monitor.alerts if a.kind == "overfitting"]
+    write_records(first, attempt(range(50), 1000.0))  # the rest of the first attempt...
+    write_records(live / "events.out.tfevents.5000.host.1.0", attempt(range(45, 60), 5000.0))  # ...and the resume
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert [(a.step, a.kind) for a in monitor.alerts if a.kind == "overfitting"] == onset
+
+
 def test_a_csv_log_copied_over_itself_later_rings_nothing_again(tmp_path: Path):
     """A CSV's points carry the time the file was read, not written: a sync tool's copy is no new attempt."""
     run = tmp_path / "lightning_logs" / "version_0"  # Lightning's CSVLogger

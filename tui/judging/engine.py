@@ -152,10 +152,8 @@ class VerdictEngine:
         """
         self._now = now if run.live else None
         restarted = run.restarts != self._restarts_seen
+        purged = run.purges[self._restarts_seen :] if restarted else []
         if restarted:  # a restart may have emptied tags: read every tag again
-            purged = run.purges[self._restarts_seen :]
-            self._kept_below = min(purged) if purged else -1
-            self._written_before = self._last_write
             self._restarts_seen, self._tags_seen = run.restarts, 0
             self._firsts, self._unstarted = {}, []
         if len(run.scalars) != self._tags_seen or self._started_since(run):
@@ -167,6 +165,10 @@ class VerdictEngine:
             self._firsts.update(started)
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
         if restarted and self._judged_any():  # the store purged (its only way to drop points): judge afresh
+            # Kept and judged before: below the purge step and up to the last point judged (a poll may bring
+            # points never judged beside the restart).
+            self._kept_below = min([*purged, self._judged_upto() + 1])
+            self._written_before = self._last_write
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
@@ -239,6 +241,12 @@ class VerdictEngine:
         """The last step of each paired curve consumed so far (one may have been read ahead of the other)."""
         tracks = ((self.pair.train, self.train), (self.pair.val, self.val))
         return {tag: int(track.steps[track.count - 1]) for tag, track in tracks if tag and track.count}
+
+    def _judged_upto(self) -> int:
+        """The step of the last point judged: validation's (judgements are made at its points), else training's."""
+        judged = self._judged_steps()
+        tag = self.pair.val if self.pair.val in judged else self.pair.train
+        return judged.get(tag, -1) if tag else -1
 
     def _judged_already(self, raised: Raised) -> bool:
         """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve."""
