@@ -139,6 +139,56 @@ def test_a_restart_rings_nothing_again_below_the_step_it_purged_from(tmp_path: P
     assert [(a.step, a.kind) for a in monitor.alerts] == rang
 
 
+def test_points_a_restart_brings_that_were_never_judged_still_ring(tmp_path: Path):
+    """Judged before a restart means judged on that curve: a training file read six steps behind validation's has
+    its tail (a NaN at 12) read in the poll that brings the resumed attempt (from 14), and a validation curve new to
+    the pair (a NaN at 20) arrives in the poll that brings a resume from 35 of a training curve judged alone."""
+    train = [1.0 - 0.03 * i for i in range(20)]
+    train[12] = float("nan")
+    val = [1.1 - 0.04 * i for i in range(20)]
+    lagging = tmp_path / "lagging" / "r"
+    lagging.mkdir(parents=True)
+    val_file, train_file = lagging / "events.out.tfevents.1000.host.1.0", lagging / "events.out.tfevents.1000.host.2.0"
+    write_records(val_file, [file_version_event()])
+    write_records(train_file, [file_version_event()])
+    clock = [10_000.0]
+    monitor = Monitor(str(tmp_path / "lagging"), clock=lambda: clock[0])
+    for poll in range(16):
+        write_records(val_file, [scalar_event("val_loss", poll, val[poll], 1000.0 + poll)], "ab")
+        if poll >= 6:
+            write_records(train_file, [scalar_event("train_loss", poll - 6, train[poll - 6], 1000.5 + poll)], "ab")
+        monitor.refresh()
+        clock[0] += 100.0
+    assert not monitor.alerts
+    write_records(train_file, [scalar_event("train_loss", s, train[s], 1006.5 + s) for s in range(10, 16)], "ab")
+    resumed = [
+        scalar_event(t, s, v[s], 5000.0 + s)
+        for s in range(14, 20)
+        for t, v in (("train_loss", train), ("val_loss", val))
+    ]
+    write_records(lagging / "events.out.tfevents.5000.host.1.0", [file_version_event(), *resumed])
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert [(a.step, a.kind, a.tag) for a in monitor.alerts] == [(12, "diverging", "train_loss")]
+
+    loss = [1.0 - 0.01 * i for i in range(50)]
+    alone = tmp_path / "alone" / "r"
+    alone.mkdir(parents=True)
+    first = alone / "events.out.tfevents.1000.host.1.0"
+    write_records(first, [file_version_event()])
+    monitor = Monitor(str(tmp_path / "alone"))
+    for s in range(41):
+        write_records(first, [scalar_event("train_loss", s, loss[s], 1000.0 + s)], "ab")
+        monitor.refresh()
+    late_val = [scalar_event("val_loss", s, v, 1000.5 + s) for s, v in ((10, 1.0), (20, float("nan")), (30, 0.8))]
+    write_records(alone / "events.out.tfevents.1000.host.2.0", [file_version_event(), *late_val])
+    resumed = [scalar_event("train_loss", s, loss[s], 5000.0 + s) for s in range(35, 45)]
+    write_records(alone / "events.out.tfevents.5000.host.1.0", [file_version_event(), *resumed])
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert [(a.step, a.kind, a.tag) for a in monitor.alerts] == [(20, "diverging", "val_loss")]
+
+
 def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(tmp_path: Path):
     """Two processes log the same curves into one folder, one poll apart: the lagging rank's points read as a
     restart each time; its NaN at step 6, written a moment after the first rank's, is the same blow-up."""
@@ -157,6 +207,8 @@ def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(
                 points = [scalar_event(tag, at, values[at], 1000.0 + at + 0.4 * rank) for tag, values in curves.items()]
                 write_records(path, points, "ab")
             monitor.refresh()
+    # Not asserted: each lagging point reads as a restart that purges the first rank's NaN, whose next NaN (7)
+    # then rings too: the store takes a second writer's repeats for a restart, which is left to do.
     assert [(a.step, a.kind) for a in monitor.alerts].count((6, "diverging")) == 1
 
 

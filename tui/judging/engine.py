@@ -109,8 +109,9 @@ class VerdictEngine:
         self._announced: dict[tuple[int, str, str], set[float | None]] = {}
         """(step, kind, tag) of every alert raised -> the wall times of the points it stood on: judging afresh
         after a restart alerts only the others (``_new``)."""
-        self._kept_below = -1
-        """Steps below the latest restart's purge: their points were judged before and kept as they were."""
+        self._kept_below: dict[str, int] = {}
+        """Per paired curve, the steps below the latest restart's purge and up to the curve's last point judged
+        before it: kept as they were, their alerts told."""
         self._written_before = -math.inf
         """The newest point time the run had before the latest restart (``Run.last_write`` at the update before)."""
         self._last_write = -math.inf
@@ -165,9 +166,9 @@ class VerdictEngine:
             self._firsts.update(started)
             self._schedule = pair_schedule(self._firsts, self.train_pattern, self.val_pattern)
         if restarted and self._judged_any():  # the store purged (its only way to drop points): judge afresh
-            # Kept and judged before: below the purge step and up to the last point judged (a poll may bring
-            # points never judged beside the restart).
-            self._kept_below = min([*purged, self._judged_upto() + 1])
+            # Kept and judged before: below the purge step and up to each curve's last point judged (a poll may
+            # bring points never judged beside the restart: a lagging curve's, a curve new to the pair).
+            self._kept_below = {tag: min([*purged, last + 1]) for tag, last in self._judged_steps().items()}
             self._written_before = self._last_write
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
@@ -210,7 +211,7 @@ class VerdictEngine:
         key = (step, str(kind), tag)
         wall = self._written(run, tag, step) if kind == Kind.DIVERGING else None
         seen = self._announced.get(key)
-        if step < self._kept_below:
+        if step < self._kept_below.get(tag, -1):
             self._announced.setdefault(key, set()).add(wall)
             return False
         if seen is None:
@@ -241,12 +242,6 @@ class VerdictEngine:
         """The last step of each paired curve consumed so far (one may have been read ahead of the other)."""
         tracks = ((self.pair.train, self.train), (self.pair.val, self.val))
         return {tag: int(track.steps[track.count - 1]) for tag, track in tracks if tag and track.count}
-
-    def _judged_upto(self) -> int:
-        """The step of the last point judged: validation's (judgements are made at its points), else training's."""
-        judged = self._judged_steps()
-        tag = self.pair.val if self.pair.val in judged else self.pair.train
-        return judged.get(tag, -1) if tag else -1
 
     def _judged_already(self, raised: Raised) -> bool:
         """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve."""
