@@ -199,9 +199,9 @@ class VerdictEngine:
         return [] if silent else [self._alert(*r) for r in raised]
 
     def _new(self, run: Run, raised: Raised) -> bool:
-        """Whether an alert was not raised before (and note it). Judged afresh after a restart, the points below
-        the step it purged from were judged before and kept: what they raise now (at the same step, or at
-        another one because a lagging curve's points had come late then) was told. A file read again from its
+        """Whether an alert was not raised before (and note it). Judged afresh after a restart, a curve's points
+        below the step it purged from and up to the last one judged were judged before and kept: what they raise
+        now (at the same step, or at another one because a lagging curve's points had come late then) was told. A file read again from its
         start raises what it raised before: the same step, kind and curve. A blow-up is an event, not a state: a
         job resumed from its checkpoint that blows up again at the very step it did is a second one, told by its
         point's time of writing (TensorBoard's), later than anything the run had written before the restart
