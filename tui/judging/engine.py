@@ -201,12 +201,13 @@ class VerdictEngine:
     def _new(self, run: Run, raised: Raised) -> bool:
         """Whether an alert was not raised before (and note it). Judged afresh after a restart, a curve's points
         below the step it purged from and up to the last one judged were judged before and kept: what they raise
-        now (at the same step, or at another one because a lagging curve's points had come late then) was told. A file read again from its
-        start raises what it raised before: the same step, kind and curve. A blow-up is an event, not a state: a
-        job resumed from its checkpoint that blows up again at the very step it did is a second one, told by its
-        point's time of writing (TensorBoard's), later than anything the run had written before the restart
-        (two ranks writing one folder write the same step at once). A state raised again on rewritten points
-        (a resumed job's overfitting onset where it was) is the same state; a time unknown is no evidence."""
+        now (at the same step, or at another one because a lagging curve's points had come late then) was told.
+        A file read again from its start raises what it raised before: the same step, kind and curve. A blow-up
+        is an event, not a state: a job resumed from its checkpoint that blows up again at the very step it did
+        is a second one, told by its point's time of writing (TensorBoard's), later than anything the run had
+        written before the restart (two ranks writing one folder write the same step at once). A state raised
+        again on rewritten points (a resumed job's overfitting onset where it was) is the same state; a time
+        unknown is no evidence."""
         step, kind, tag, _reason = raised
         key = (step, str(kind), tag)
         wall = self._written(run, tag, step) if kind == Kind.DIVERGING else None
