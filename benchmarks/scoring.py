@@ -220,9 +220,7 @@ def markdown(summary: dict) -> str:
         "told onset z4": "*told the onset*: the same at 4 standard errors",
     }
     for key, name in names.items():
-        d = summary.get(key)
-        if d is None:  # a summary written before the row existed
-            continue
+        d = summary[key]
         told = key.startswith("told")  # looks at overfit runs alone, from their labelled onset
         lines.append(
             f"| {name} | {d['caught']} of {d['overfit runs']} | {d['premature']} | {d['mean delay']} / "

@@ -282,8 +282,7 @@ class LossWatchApp(App[None]):
     def _update_status(self) -> None:
         text = status_line(self)
         if text != self._status_text:  # an idle view does no work
-            lines = self._status_lines(text)
-            changed_height = lines != self._status_lines(self._status_text) if self._status_text else lines != 1
+            changed_height = self._status_lines(text) != self.status.size.height
             self._status_text = text
             # A layout pass re-measures the whole screen, table and chart included, and while runs load the
             # line changes four times a second: only when it needs another number of rows (a long note wraps

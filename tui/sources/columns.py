@@ -342,12 +342,21 @@ def number_step(value: object) -> int | None:
     return integer_cell(value) if kind is int or kind is float else None
 
 
+def object_step(entry: dict, keys: tuple = STEP_KEYS) -> int | None:
+    """The step a reader takes from one JSON object: the first of ``keys`` holding one (``number_step``)."""
+    for key in keys:
+        step = number_step(entry.get(key))
+        if step is not None:
+            return step
+    return None
+
+
 def first_step(rows: list[dict], keys: tuple) -> tuple[np.ndarray, np.ndarray] | None:
     """For objects sharing ``keys``: per object, the first of ``STEP_KEYS`` holding a step (``number_step``).
 
     Returns (int64 steps, found mask), or None when no step key is there at all.
     """
-    present = [key for key in STEP_KEYS if key in keys]
+    present = tuple(key for key in STEP_KEYS if key in keys)
     if not present:
         return None
     column = step_cells([row[present[0]] for row in rows])
@@ -356,11 +365,9 @@ def first_step(rows: list[dict], keys: tuple) -> tuple[np.ndarray, np.ndarray] |
     steps = np.zeros(len(rows), dtype=np.int64)
     found = np.zeros(len(rows), dtype=bool)
     for position, row in enumerate(rows):
-        for key in present:
-            step = number_step(row[key])
-            if step is not None:
-                steps[position], found[position] = step, True
-                break
+        step = object_step(row, present)
+        if step is not None:
+            steps[position], found[position] = step, True
     return steps, found
 
 

@@ -15,7 +15,7 @@ timestamp folder, which is the run.
 from __future__ import annotations
 
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
-from tui.sources.columns import STEP_KEYS, number_step
+from tui.sources.columns import object_step
 from tui.sources.jsonlogs import JsonLinesStream
 from tui.sources.roots.base import Listing, Root
 
@@ -38,7 +38,7 @@ class MMEngineStream(JsonLinesStream):
                 entry = dict(entry)
                 if "time" in entry:
                     entry["iter_time"] = entry.pop("time")
-                step = next((step for key in STEP_KEYS if (step := number_step(entry.get(key))) is not None), None)
+                step = object_step(entry)
                 if step is not None:  # the step the reader takes (a damaged 1e20 passes to ``iter``)
                     if "iter" not in entry and self.highest is not None and step < self.highest:
                         entry["step"] = step = self.highest
