@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import file_version_event, frame, scalar_event, scalar_run, write_records
 from judging_helpers import overfitting_curves
 
@@ -190,8 +191,8 @@ def test_points_a_restart_brings_that_were_never_judged_still_ring(tmp_path: Pat
 
 
 def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(tmp_path: Path):
-    """Two processes log the same curves into one folder, one poll apart: the lagging rank's points read as a
-    restart each time; its NaN at step 6, written a moment after the first rank's, is the same blow-up."""
+    """Two processes log the same curves into one folder, one poll apart: the lagging rank's points are a second
+    writer's, not a restart each (they were: its NaN at 6 purged the first rank's, whose NaN at 7 rang again)."""
     falling = [1.0 - 0.05 * i for i in range(12)]
     curves = {"loss": [*falling[:6], *[float("nan")] * 6], "val_loss": falling}
     run = tmp_path / "r"
@@ -207,9 +208,58 @@ def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(
                 points = [scalar_event(tag, at, values[at], 1000.0 + at + 0.4 * rank) for tag, values in curves.items()]
                 write_records(path, points, "ab")
             monitor.refresh()
-    # Not asserted: each lagging point reads as a restart that purges the first rank's NaN, whose next NaN (7)
-    # then rings too: the store takes a second writer's repeats for a restart, which is left to do.
-    assert [(a.step, a.kind) for a in monitor.alerts].count((6, "diverging")) == 1
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
+    stored = monitor.store.runs["r"]
+    assert stored.restarts == 0
+    assert stored.scalars["val_loss"].steps.tolist() == list(range(12))
+
+
+def test_a_second_rank_first_read_whole_or_behind_is_no_restart_and_a_resume_still_is(tmp_path: Path):
+    """A second rank's file read whole after the first (``check``), or its first points read a poll late, were
+    written before the newest point read (TensorBoard's wall times): no restart. A resumed job's file, written
+    after, is one; so is a log that goes back within itself (Keras ``CSVLogger(append=True)`` after a resume)."""
+    train, val = overfitting_curves(40)
+    curves = {"train_loss": train.tolist(), "val_loss": val.tolist()}
+
+    def rank(steps: range, wall0: float, shift: float = 0.0) -> list[bytes]:
+        points = [scalar_event(t, i, v[i] + shift, wall0 + i) for i in steps for t, v in curves.items()]
+        return [file_version_event(), *points]
+
+    run = tmp_path / "ranks" / "r"
+    run.mkdir(parents=True)
+    write_records(run / "events.out.tfevents.1000.host.1.0", rank(range(30), 1000.0))
+    write_records(run / "events.out.tfevents.1000.host.2.0", rank(range(29), 1000.3, shift=0.01))
+    whole = Monitor(str(tmp_path / "ranks"))
+    whole.refresh()
+    assert whole.store.runs["r"].restarts == 0
+    assert whole.store.runs["r"].scalars["val_loss"].values.tolist() == pytest.approx(val[:30].tolist())
+
+    late = tmp_path / "late" / "r"
+    late.mkdir(parents=True)
+    first, second = late / "events.out.tfevents.1000.host.1.0", late / "events.out.tfevents.1000.host.2.0"
+    write_records(first, rank(range(20), 1000.0))
+    write_records(second, [file_version_event()])
+    monitor = Monitor(str(tmp_path / "late"))
+    monitor.refresh()
+    write_records(second, rank(range(19), 1000.3, shift=0.01)[1:], "ab")
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 0
+    write_records(late / "events.out.tfevents.5000.host.1.0", rank(range(15, 25), 5000.0, shift=0.5))
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert monitor.store.runs["r"].scalars["val_loss"].values[15] == pytest.approx(val[15] + 0.5)
+
+    appended = tmp_path / "csv" / "r"
+    appended.mkdir(parents=True)
+    log = appended / "history.csv"
+    log.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 / (e + 1)},{1 / (e + 1)}\n" for e in range(10)))
+    monitor = Monitor(str(tmp_path / "csv"))
+    monitor.refresh()
+    with log.open("a") as handle:
+        handle.write("".join(f"{e},{2 / (e + 1)},{2 / (e + 1)}\n" for e in range(5, 12)))
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 1
+    assert monitor.store.runs["r"].scalars["val_loss"].values[5] == pytest.approx(2 / 6)
 
 
 def test_an_onset_before_a_restart_rings_when_read_whole_or_first_read_with_the_restart(tmp_path: Path):

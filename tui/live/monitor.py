@@ -293,7 +293,12 @@ class Monitor:
                     fresh = before == 0  # a file read from its start: a repeated step at its head is a new attempt's
                     for decoded in stream.read(self.root):
                         change = store.apply(
-                            run_name, decoded, stream.prefix, fresh=fresh, one_attempt=stream.one_attempt
+                            run_name,
+                            decoded,
+                            stream.prefix,
+                            fresh=fresh,
+                            one_attempt=stream.one_attempt,
+                            source=stream.key,
                         )
                         fresh = fresh and change is None
                         if change is not None:

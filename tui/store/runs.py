@@ -45,6 +45,9 @@ class Run:
     """How many times points were dropped for a restart (readers that keep figures of the curves start over)."""
     purges: list[int] = field(default_factory=list)
     """The step each restart dropped points from, in order (points below it were kept as they were)."""
+    file_steps: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(file, tag) -> the newest step that file gave that curve: a file going on from its own last step is a
+    second writer one step behind (two ranks logging into one folder), not a job restarted."""
 
     @property
     def damaged(self) -> bool:
@@ -163,7 +166,13 @@ class Store:
             return run
 
     def apply(
-        self, run_name: str, decoded: Decoded, prefix: str = "", fresh: bool = False, one_attempt: bool = False
+        self,
+        run_name: str,
+        decoded: Decoded,
+        prefix: str = "",
+        fresh: bool = False,
+        one_attempt: bool = False,
+        source: str | None = None,
     ) -> Change | None:
         """Add decoded points to a run (tags prefixed with ``prefix``), purging on restarts.
 
@@ -178,6 +187,10 @@ class Store:
         ``one_attempt``: the batch's file never goes back within it (MMEngine's events, where validation's
         ``data_time`` is logged at the epoch and training's at the iteration): only its head, when ``fresh``, may
         restart the run; a step going back further on is dropped, not a restart that purges the run.
+        ``source``: the file the batch was read from. Points below a curve's newest from a file that goes on from
+        its own last step, or from a TensorBoard file's first point written before the newest one read (its
+        wall time, which the writer logged), are a second writer's (two ranks logging into one folder, one
+        behind): dropped, not a restart. A resumed job's new file is written after everything before it.
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -196,7 +209,7 @@ class Store:
             # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
             # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
             # comes in belong to the new attempt, and the restart must not purge them.
-            restart = None if one_attempt and not fresh else self._restart_of(run, prefix, scalars, fresh)
+            restart = None if one_attempt and not fresh else self._restart_of(run, prefix, scalars, fresh, source)
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
@@ -213,16 +226,20 @@ class Store:
                 if series is None:
                     series = run.scalars[tag] = Series()
                 last = series.last()
-                if last is not None and steps[lo] < last[0] and one_attempt:  # no restart: the points past its last
+                behind = last is not None and steps[lo] < last[0]
+                if behind and (one_attempt or _second_writer(run, source, tag, steps, walls, lo, last)):
+                    # no restart: the points past its last
                     lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
                     if lo == hi:
                         continue
-                elif last is not None and steps[lo] < last[0]:
+                elif behind:
                     restart = int(steps[lo])
                     purged_from = restart if purged_from is None else min(purged_from, restart)
                     self._purge(run, restart)
                     last = series.last()
                 run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
+                if source is not None:
+                    run.file_steps[(source, tag)] = int(steps[hi - 1])
                 part = slice(lo, hi)
                 repeated = steps[lo + 1 : hi] == steps[lo : hi - 1]
                 if repeated.any() or (last is not None and steps[lo] == last[0]):
@@ -248,15 +265,15 @@ class Store:
             return Change(run_name, frozenset(tags), purged_from, is_new)
 
     @staticmethod
-    def _restart_of(run: Run, prefix: str, scalars: dict, fresh: bool) -> int | None:
+    def _restart_of(run: Run, prefix: str, scalars: dict, fresh: bool, source: str | None) -> int | None:
         """The step a batch restarts the run from: when a tag's first new step is below its last (or, at the head
         of a ``fresh`` file, at it), the lowest first step at or below its tag's last (a resumed job logs its resume
-        step again); None if no tag goes back."""
+        step again); None if no tag goes back (a second writer's lagging points do not)."""
         below, at_or_below = False, []
-        for raw_tag, (steps, _walls, _values) in scalars.items():
+        for raw_tag, (steps, walls, _values) in scalars.items():
             series = run.scalars.get(prefix + raw_tag)
             last = series.last() if series is not None and len(steps) else None
-            if last is None:
+            if last is None or _second_writer(run, source, prefix + raw_tag, steps, walls, 0, last):
                 continue
             first = int(steps[0])
             below = below or first < last[0] or (fresh and first == last[0])
@@ -277,6 +294,26 @@ class Store:
         """The runs, sorted by name, taken under the lock (the Run objects are live)."""
         with self.lock:
             return [self.runs[name] for name in sorted(self.runs)]
+
+
+def _second_writer(
+    run: Run,
+    source: str | None,
+    tag: str,
+    steps: np.ndarray,
+    walls: np.ndarray,
+    at: int,
+    last: tuple[int, float, float],
+) -> bool:
+    """Whether the point at ``at``, below the curve's newest (``last``), is a second writer's rather than a restart:
+    its file goes on from its own last step for the curve, or (a TensorBoard file new to the curve, whose points
+    carry the time they were written) it was written before the newest point read."""
+    if source is None or steps[at] >= last[0]:
+        return False
+    own = run.file_steps.get((source, tag))
+    if own is not None:
+        return bool(steps[at] > own)
+    return is_event_file_name(basename(source)) and float(walls[at]) < last[2]
 
 
 def _segments(steps: np.ndarray) -> list[tuple[int, int]]:
