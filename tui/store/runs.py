@@ -227,8 +227,12 @@ class Store:
                     series = run.scalars[tag] = Series()
                 last = series.last()
                 behind = last is not None and steps[lo] < last[0]
-                if behind and (one_attempt or _second_writer(run, source, tag, steps, walls, lo, last)):
-                    # no restart: the points past its last
+                if (
+                    last is not None
+                    and behind
+                    and (one_attempt or _second_writer(run, source, tag, steps, walls, lo, last))
+                ):
+                    # no restart: the points past its last (a file that never goes back, or a second writer)
                     lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
                     if lo == hi:
                         continue
