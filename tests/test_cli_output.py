@@ -433,3 +433,20 @@ def test_runs_named_alike_but_at_the_end_stay_told_apart_when_cut(tmp_path: Path
     assert {row.split()[0][-9:] for row in table} == {",lr=0.001", "lr=0.0001"}
     (note,) = [line for line in out.splitlines() if ": overfitting:" in line]
     assert note.split(": overfitting:")[0].endswith("lr=0.001")
+
+
+def test_runs_named_alike_at_both_ends_are_cut_where_they_differ(tmp_path: Path):
+    """A sweep's runs in one folder differ in the middle of their names (the optimizer): cut in the middle, the
+    table named each ``sweep-2024-05-01_12-34…s=90,lr=0.001,seed=42`` alike; now a window shows the optimizer."""
+    stem, end = "sweep-2024-05-01_12-34-56_model=resnet50", ",weight_decay=0.01,epochs=90,lr=0.001,seed=42"
+    train, val = [2.0 - 0.05 * i for i in range(40)], [2.0 - 0.04 * i + max(0.0, 0.06 * (i - 20)) for i in range(40)]
+    names = [f"{stem},optimizer={optimizer}{end}" for optimizer in ("adamw", "sgd")]
+    for name in names:
+        scalar_run(tmp_path / name, {"train_loss": train, "val_loss": val})
+    out = run_main("check", str(tmp_path), columns=100).stdout
+    table = out.split("\n\n")[0].splitlines()[1:]
+    shown = [row.split()[0] for row in table]
+    assert len(shown) == 2 and all("…" in name for name in shown)
+    assert sorted(name.split("…")[1].split(",")[0] for name in shown) == ["optimizer=adamw", "optimizer=sgd"]
+    notes = [line.split(": overfitting:")[0] for line in out.splitlines() if ": overfitting:" in line]
+    assert {("adamw" in note, "sgd" in note) for note in notes} == {(True, False), (False, True)}

@@ -210,6 +210,32 @@ async def test_alert_panel_keeps_bells_above_notices_and_groups_repeats(tmp_path
         assert any("dead-units ×4" in line for line in panel)
 
 
+SWEEP = [f"mnist_vae/mnist_vae-{optimizer}-lr2.51e+00-s42" for optimizer in ("adam", "sgd", "momentum")]
+"""A sweep's runs in one folder: alike at their start and at their end, different in between."""
+
+
+async def test_a_sweeps_runs_cut_to_fit_still_read_apart_in_the_table_and_the_alert_log(tmp_path: Path):
+    """Cut in their middle, the three read ``mnist_vae/mnis…r2.51e+00-s42`` in the alert log at 80 columns (the
+    table kept more of them): the cut moves to show where they differ."""
+    for name in SWEEP:
+        scalar_run(tmp_path / name, {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.alert_log.show([_alert(name, "diverging", 1, "loss is nan at step 1") for name in SWEEP])
+        await pilot.pause()
+        region = app.alert_log.region
+        logged = [line.split()[0] for line in screen_lines(app)[region.y + 1 : region.bottom] if line.strip()]
+        assert len(logged) == 3 and all("…" in name for name in logged)
+        for name in SWEEP:
+            assert sum(is_cut_of(shown, name) for shown in logged) == 1, (name, logged)
+        optimizers = [shown.split("…")[1].split("-")[0] for shown in logged]
+        assert sorted(optimizers) == ["adam", "momentum", "sgd"]
+        shown_names = [cells["run"] for cells in table_cells(app).values()]
+        for name in SWEEP:
+            assert sum(is_cut_of(shown, name) for shown in shown_names) == 1, (name, shown_names)
+
+
 async def test_escape_from_the_tags_list_gives_the_arrows_back_to_the_runs():
     app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from tui.text import middle_cut
+from tui.text import Cut, cut_text, distinct_cuts, middle_cut
 
 
 @dataclass(frozen=True)
@@ -125,18 +125,25 @@ def fitted_table(
             max_width=size,
             overflow="ellipsis" if key == elastic else "crop",
         )
+    cuts = {}
+    if elastic in layout.keys:
+        names = {row[elastic].plain: layout.width(elastic) for row in rows if elastic in row}
+        cuts = distinct_cuts(names)  # two runs never shown alike
     for row in rows:
         cells = [row.get(key, Text("")) for key in layout.keys]
         if elastic in layout.keys:
             at = layout.keys.index(elastic)
-            cells[at] = shortened(cells[at], layout.width(elastic))
+            cells[at] = shortened(cells[at], layout.width(elastic), cuts.get(cells[at].plain))
         table.add_row(*cells)
     return table
 
 
-def shortened(cell: Text, width: int) -> Text:
-    """``cell`` in ``width`` cells: whole if it fits, else its start, '…' and its end (``middle_cut``)."""
+def shortened(cell: Text, width: int, cut: Cut | None = None) -> Text:
+    """``cell`` in ``width`` cells: whole if it fits, else its start, '…' and its end (``middle_cut``), or the
+    pieces ``cut`` keeps (``distinct_cuts``) when they fit."""
     if cell.cell_len <= width:
         return cell
-    head, tail = middle_cut(cell.plain, width)
-    return cell[:head] + Text("…", style=cell.style) + cell[tail:]
+    if cut is None or cell_len(cut_text(cell.plain, cut)) > width:
+        head, tail = middle_cut(cell.plain, width)
+        cut = ((0, head), (tail, len(cell.plain)))
+    return Text("…", style=cell.style).join(cell[start:end] for start, end in cut)

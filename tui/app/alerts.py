@@ -19,7 +19,7 @@ from tui.app.format import name_text, steps
 from tui.columns import shortened
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL, VERDICT_STYLES
-from tui.text import printable
+from tui.text import distinct_cuts, printable
 
 MAX_ALERTS = 50
 RUN_WIDTH = 28
@@ -83,12 +83,15 @@ class AlertLog(VerticalScroll):
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
-        for entry in entries(alerts):
+        shown = entries(alerts)
+        cuts = distinct_cuts({name_text(entry.alert.run).plain: RUN_WIDTH for entry in shown})
+        for entry in shown:
             alert = entry.alert
             kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
             if entry.count > 1:
                 kind.append(f" ×{entry.count}", style="dim")
-            run = shortened(name_text(alert.run), RUN_WIDTH)  # its start and its end: a sweep's runs differ at the end
+            run = name_text(alert.run)
+            run = shortened(run, RUN_WIDTH, cuts.get(run.plain))  # its start and end: a sweep's runs differ at the end
             cells: list[Text | str] = [run, kind, steps(alert.step), Text(printable(alert.reason))]
             if not narrow:
                 cells.insert(0, time.strftime("%H:%M:%S", time.localtime(alert.time)))

@@ -25,6 +25,7 @@ from tui.columns import Fitted, fit_columns, shortened
 from tui.judging.engine import Verdict
 from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, severity, shown
 from tui.store import Run
+from tui.text import Cut, distinct_cuts
 
 COLUMNS = [
     ("mark", " "),
@@ -147,6 +148,8 @@ class RunsTable(DataTable):
         self._rows: dict[str, RunRow] = {}
         self._ages: dict[str, str] = {}
         self._layout: Fitted | None = None
+        self._cuts: dict[str, Cut] = {}
+        """Where long run names are cut, laid out with the table (no two alike)."""
         self._cells_of: dict[str, tuple[tuple[RunRow, bool], dict[str, Text], dict[str, int]]] = {}
         """Run -> ((row, marked), cells, their widths): cells are made again only for rows that changed."""
         self._shown: tuple[list[RunRow], float] = ([], 0.0)
@@ -199,10 +202,11 @@ class RunsTable(DataTable):
                 if self._rows.get(row.name) != row:
                     for key in layout.keys:
                         if key != "age":
-                            cell = self._fitted(key, cells[row.name][key], layout, row.trouble)
+                            cell = self._fitted(key, cells[row.name][key], layout, row.trouble, self._cuts)
                             self.update_cell(row.name, key, cell)
             self.refresh_ages(now)
         else:
+            self._cuts = self._name_cuts(rows, cells, layout)
             self._rebuild(rows, cells, layout)
             self._order = order
             self._stale = False
@@ -222,7 +226,7 @@ class RunsTable(DataTable):
         for row in rows:
             age_cell = self._age(row, now)
             row_cells = {**cells[row.name], "age": age_cell}
-            shown = (self._fitted(key, row_cells[key], layout, row.trouble) for key in layout.keys)
+            shown = (self._fitted(key, row_cells[key], layout, row.trouble, self._cuts) for key in layout.keys)
             self.add_row(*shown, key=row.name)
             self._ages[row.name] = age_cell.plain
 
@@ -266,9 +270,23 @@ class RunsTable(DataTable):
         )
 
     @staticmethod
-    def _fitted(key: str, cell: Text, layout: Fitted, trouble: bool = False) -> Text:
-        """The cell as shown: only names (the run's, the flags') are ever shortened, with '…' (a run's in its middle);
-        the ``TROUBLE`` marker of a run in ``trouble`` stays after its shortened name."""
+    def _name_cuts(rows: list[RunRow], cells: dict[str, dict[str, Text]], layout: Fitted) -> dict[str, Cut]:
+        """Where each run's name too long for its column is cut, no two alike (``distinct_cuts``)."""
+        if "run" not in layout.keys:
+            return {}
+        width = layout.width("run")
+        keeps = {row.name: len(TROUBLE) if row.trouble else 0 for row in rows}
+        names = {
+            cells[name]["run"].plain[: len(cells[name]["run"]) - keep]: width - keep for name, keep in keeps.items()
+        }
+        return distinct_cuts(names)
+
+    @staticmethod
+    def _fitted(
+        key: str, cell: Text, layout: Fitted, trouble: bool = False, cuts: dict[str, Cut] | None = None
+    ) -> Text:
+        """The cell as shown: only names (the run's, the flags') are ever shortened, with '…' (a run's in its middle,
+        where ``cuts`` says); the ``TROUBLE`` marker of a run in ``trouble`` stays after its shortened name."""
         width = layout.width(key)
         if key not in ("run", "flags") or cell.cell_len <= width:
             return cell
@@ -277,7 +295,8 @@ class RunsTable(DataTable):
             cell.truncate(width, overflow="ellipsis")
             return cell
         keep = len(TROUBLE) if trouble else 0
-        name = shortened(cell[: len(cell) - keep], width - keep)  # its start and its end: runs differ at either
+        name = cell[: len(cell) - keep]
+        name = shortened(name, width - keep, (cuts or {}).get(name.plain))  # its start and end: runs differ at either
         return name + cell[len(cell) - keep :] if keep else name
 
     def on_resize(self, _event: events.Resize) -> None:

@@ -16,7 +16,7 @@ from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
-from tui.text import printable, printable_name
+from tui.text import cut_text, distinct_cuts, printable
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
@@ -219,11 +219,17 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     _print_notes(runs, console, sweeps, flags_shown)
 
 
+NOTE_NAME = 60
+"""Cells of a run's name in the notes under the table at most."""
+
+
 def _print_notes(
     runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None, flags_shown: bool = True
 ) -> None:
+    names = {run.name: printable(run.name) for run, _ in runs}
+    cuts = distinct_cuts(dict.fromkeys(names.values(), NOTE_NAME))  # start and end, where two runs differ
     for run, v in runs:
-        name = printable_name(run.name, 60)  # its start and its end: a sweep's runs differ at the end
+        name = cut_text(names[run.name], cuts[names[run.name]]) if names[run.name] in cuts else names[run.name]
         # A terminal too narrow for the flags column: they go here, never unsaid.
         if not flags_shown and (flags := _short_flags(run_flags(run, v, (sweeps or {}).get(run.name)))):
             console.print(Text(f"{name}: flags: {flags}", style="dim"))

@@ -1,0 +1,66 @@
+"""Run names cut to fit a column: true pieces of the name, within the width, and never two alike."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from rich.cells import cell_len
+
+from tui.text import cut_text, distinct_cuts
+
+HYDRA = [
+    f"multirun/2024-05-01/12-34-56/model=resnet50,optimizer={optimizer},lr={lr},seed={seed}"
+    for optimizer, lr, seed in itertools.product(("adamw", "sgd", "lamb"), ("0.001", "0.0001", "0.01"), (1, 2, 3))
+]
+"""A Hydra sweep: 27 runs alike at the start, differing in the middle and at the end."""
+
+
+def pieces_in_order(shown: str, name: str) -> bool:
+    """``shown`` is pieces of ``name`` in their order, joined by '…'."""
+    at = 0
+    for piece in shown.split("…"):
+        found = name.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
+@pytest.mark.parametrize("width", [12, 20, 28, 44, 60])
+def test_every_run_of_a_sweep_reads_apart_in_true_pieces_within_the_width(width: int):
+    names = [
+        *HYDRA,
+        "short",
+        "日本語の長い実験名前-optimizer=adamw-seed=1",
+        "日本語の長い実験名前-optimizer=sgd-seed=1",
+    ]
+    cuts = distinct_cuts(dict.fromkeys(names, width))
+    shown = [cut_text(name, cuts[name]) if name in cuts else name for name in names]
+    assert len(set(shown)) == len(names)
+    for name, text in zip(names, shown, strict=True):
+        assert cell_len(text) <= width, text
+        assert (name in cuts) == (cell_len(name) > width)
+        assert pieces_in_order(text, name), (text, name)
+
+
+def test_names_alike_at_both_ends_show_where_they_differ():
+    sweep = [f"mnist_vae/mnist_vae-{optimizer}-lr2.51e+00-s42" for optimizer in ("adam", "sgd", "momentum")]
+    cuts = distinct_cuts(dict.fromkeys(sweep, 28))
+    assert [cut_text(name, cuts[name]) for name in sweep] == [
+        "mnist_va…adam-lr2.51e+00-s42",
+        "mnist_vae…sgd-lr2.51e+00-s42",
+        "mnis…momentum-lr2.51e+00-s42",
+    ]
+    hydra = [HYDRA[0], HYDRA[9]]  # the optimizer sits in the middle: the end is kept from it on
+    cuts = distinct_cuts(dict.fromkeys(hydra, 44))
+    assert [cut_text(name, cuts[name]) for name in hydra] == [
+        "multirun/2024-05-01/12…adamw,lr=0.001,seed=1",
+        "multirun/2024-05-01/12…r=sgd,lr=0.001,seed=1",
+    ]
+
+
+def test_names_that_differ_at_the_end_keep_the_middle_cut():
+    names = ["2024-05-01_12-34-56_model=resnet50,lr=0.001", "2024-05-01_12-34-56_model=resnet50,lr=0.0001"]
+    cuts = distinct_cuts(dict.fromkeys(names, 24))
+    assert [cut_text(name, cuts[name]) for name in names] == ["2024-05-01_1…50,lr=0.001", "2024-05-01_1…0,lr=0.0001"]
