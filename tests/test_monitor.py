@@ -214,6 +214,30 @@ def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(
     assert stored.scalars["val_loss"].steps.tolist() == list(range(12))
 
 
+def test_a_rank_whose_points_were_all_dropped_stays_a_second_writer_when_it_falls_behind_in_time(tmp_path: Path):
+    """A reviewer's find: the newest step of a file whose points were all dropped was not kept, so each of its
+    batches was told by its wall time alone; once the slower rank wrote a point after the other's next one (1.5 s
+    behind), it was a restart again: step 8 purged for good and the blow-up rang at 8 and 9."""
+    values = [1 - 0.05 * i for i in range(8)] + [float("nan")] * 6
+    run = tmp_path / "r"
+    run.mkdir()
+    ranks = [run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host.2.0"]
+    for path in ranks:
+        write_records(path, [file_version_event()])
+    monitor = Monitor(str(tmp_path))
+    for step in range(15):
+        for rank, path in enumerate(ranks):
+            at = step - rank
+            if 0 <= at < 14:
+                behind = 0.4 if at < 7 else 1.5
+                write_records(path, [scalar_event("loss", at, values[at], 1000.0 + at + behind * rank)], "ab")
+            monitor.refresh()
+    stored = monitor.store.runs["r"]
+    assert stored.restarts == 0
+    assert stored.scalars["loss"].steps.tolist() == list(range(14))
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(8, "diverging")]
+
+
 def test_a_second_rank_first_read_whole_or_behind_is_no_restart_and_a_resume_still_is(tmp_path: Path):
     """A second rank's file read whole after the first (``check``), or its first points read a poll late, were
     written before the newest point read (TensorBoard's wall times): no restart. A resumed job's file, written

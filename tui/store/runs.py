@@ -187,10 +187,13 @@ class Store:
         ``one_attempt``: the batch's file never goes back within it (MMEngine's events, where validation's
         ``data_time`` is logged at the epoch and training's at the iteration): only its head, when ``fresh``, may
         restart the run; a step going back further on is dropped, not a restart that purges the run.
-        ``source``: the file the batch was read from. Points below a curve's newest from a file that goes on from
-        its own last step, or from a TensorBoard file's first point written before the newest one read (its
-        wall time, which the writer logged), are a second writer's (two ranks logging into one folder, one
-        behind): dropped, not a restart. A resumed job's new file is written after everything before it.
+        ``source``: the file the batch was read from (an MLflow run's ``meta.yaml``, a database's run: one for all
+        its writers). Points below a curve's newest from a file that goes on from its own last step, or from a
+        TensorBoard file's first point written before the newest one read (its wall time, which the writer
+        logged), are a second writer's (two ranks logging into one folder, one behind): dropped, not a restart.
+        A resumed job's new file is written after everything before it (on clocks that agree to within the time a
+        job takes to resume); an abandoned writer's last points read after the resumed job's first are taken
+        for the old attempt's (a folder synced out of order).
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -234,16 +237,16 @@ class Store:
                 ):
                     # no restart: the points past its last (a file that never goes back, or a second writer)
                     lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
-                    if lo == hi:
-                        continue
                 elif behind:
                     restart = int(steps[lo])
                     purged_from = restart if purged_from is None else min(purged_from, restart)
                     self._purge(run, restart)
                     last = series.last()
-                run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
-                if source is not None:
+                if source is not None:  # its own newest, kept or not: a writer always behind is still one
                     run.file_steps[(source, tag)] = int(steps[hi - 1])
+                if lo == hi:
+                    continue
+                run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
                 part = slice(lo, hi)
                 repeated = steps[lo + 1 : hi] == steps[lo : hi - 1]
                 if repeated.any() or (last is not None and steps[lo] == last[0]):
