@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 from tui.judging.kinds import ADVICE, BELL, FLAGS, MEANINGS, TABLE, VERDICTS, Kind, severity, shown
+from tui.judging.thresholds import Thresholds
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -37,3 +40,11 @@ def test_the_early_warning_shows_in_the_verdicts_place_unless_something_worse_is
     assert shown(Kind.OVERFITTING, {Kind.VAL_RISING: "why"})[0] == "overfitting"
     assert severity("overfitting?") < severity(Kind.LEARNING)
     assert shown("weights-static:layer0")[0] == "weights-static:layer0"
+
+
+def test_every_threshold_is_documented_by_name():
+    """Each setting of ``losswatch.toml``'s ``[verdicts]`` is named, with its default, where users look: the README's
+    verdict section or the rules in full (``docs/verdicts.md``)."""
+    docs = README.read_text() + (README.parent / "docs" / "verdicts.md").read_text()
+    undocumented = [f.name for f in dataclasses.fields(Thresholds) if not re.search(rf"`{f.name}(\s*=|`)", docs)]
+    assert undocumented == []
