@@ -64,3 +64,19 @@ def test_names_that_differ_at_the_end_keep_the_middle_cut():
     names = ["2024-05-01_12-34-56_model=resnet50,lr=0.001", "2024-05-01_12-34-56_model=resnet50,lr=0.0001"]
     cuts = distinct_cuts(dict.fromkeys(names, 24))
     assert [cut_text(name, cuts[name]) for name in names] == ["2024-05-01_1…50,lr=0.001", "2024-05-01_1…0,lr=0.0001"]
+
+
+@pytest.mark.parametrize("width", [28, 40])
+def test_a_grid_of_two_settings_shows_both_where_the_ends_cannot(width: int):
+    """A reviewer's find: a 3 × 3 grid (optimizer × batch size, both mid-name) cut alike by batch size took the
+    window on the optimizer alone, and names that still clashed any cut: '…eps=500,batch_size=64,epochs=90,…'."""
+    grid = {
+        (optimizer, batch): f"runs/exp-2024-05-01/model=resnet50,optimizer={optimizer},scheduler=cosine,"
+        f"warmup_steps=500,batch_size={batch},epochs=90,seed=42"
+        for optimizer, batch in itertools.product(("adamw", "sgd", "lamb"), (64, 128, 256))
+    }
+    cuts = distinct_cuts(dict.fromkeys(grid.values(), width))
+    for (optimizer, batch), name in grid.items():
+        shown = cut_text(name, cuts[name])
+        assert cell_len(shown) <= width and pieces_in_order(shown, name)
+        assert f"optimizer={optimizer}" in shown and f"size={batch}" in shown, shown

@@ -91,7 +91,7 @@ class AlertLog(VerticalScroll):
             if entry.count > 1:
                 kind.append(f" ×{entry.count}", style="dim")
             run = name_text(alert.run)
-            run = shortened(run, RUN_WIDTH, cuts.get(run.plain))  # its start and end: a sweep's runs differ at the end
+            run = shortened(run, RUN_WIDTH, cuts.get(run.plain))  # cut where the runs differ
             cells: list[Text | str] = [run, kind, steps(alert.step), Text(printable(alert.reason))]
             if not narrow:
                 cells.insert(0, time.strftime("%H:%M:%S", time.localtime(alert.time)))

@@ -149,7 +149,8 @@ class RunsTable(DataTable):
         self._ages: dict[str, str] = {}
         self._layout: Fitted | None = None
         self._cuts: dict[str, Cut] = {}
-        """Where long run names are cut, laid out with the table (no two alike)."""
+        """Where long run names are cut (``distinct_cuts``), made when the table is laid out: a new run, a new order,
+        width or filter, or a run's trouble marker come or gone (it takes two cells of its name's)."""
         self._cells_of: dict[str, tuple[tuple[RunRow, bool], dict[str, Text], dict[str, int]]] = {}
         """Run -> ((row, marked), cells, their widths): cells are made again only for rows that changed."""
         self._shown: tuple[list[RunRow], float] = ([], 0.0)
@@ -197,7 +198,8 @@ class RunsTable(DataTable):
         cells = {name: cached[1] for name, cached in self._cells_of.items()}
         layout = self._fit()
         order = [r.name for r in rows]
-        if not self._stale and order == self._order and layout == self._layout:
+        marked = any((old := self._rows.get(row.name)) is not None and old.trouble != row.trouble for row in rows)
+        if not self._stale and order == self._order and layout == self._layout and not marked:
             for row in rows:
                 if self._rows.get(row.name) != row:
                     for key in layout.keys:
@@ -296,7 +298,7 @@ class RunsTable(DataTable):
             return cell
         keep = len(TROUBLE) if trouble else 0
         name = cell[: len(cell) - keep]
-        name = shortened(name, width - keep, (cuts or {}).get(name.plain))  # its start and end: runs differ at either
+        name = shortened(name, width - keep, (cuts or {}).get(name.plain))  # cut where the runs differ
         return name + cell[len(cell) - keep :] if keep else name
 
     def on_resize(self, _event: events.Resize) -> None:
