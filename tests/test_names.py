@@ -7,7 +7,7 @@ import itertools
 import pytest
 from rich.cells import cell_len
 
-from tui.text import cut_text, distinct_cuts
+from tui.cuts import cut_text, distinct_cuts
 
 HYDRA = [
     f"multirun/2024-05-01/12-34-56/model=resnet50,optimizer={optimizer},lr={lr},seed={seed}"

@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from tui.text import Cut, cut_text, distinct_cuts, middle_cut
+from tui.cuts import Cut, cut_text, distinct_cuts, middle_cut
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from textual.widgets import Static
 
 from tui.app.format import name_text, steps
 from tui.columns import shortened
+from tui.cuts import distinct_cuts
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL, VERDICT_STYLES
-from tui.text import distinct_cuts, printable
+from tui.text import printable
 
 MAX_ALERTS = 50
 RUN_WIDTH = 28

@@ -22,10 +22,10 @@ from textual.widgets.data_table import ColumnKey
 
 from tui.app.format import age, best_at, name_text, number, steps, verdict_text
 from tui.columns import Fitted, fit_columns, shortened
+from tui.cuts import Cut, distinct_cuts
 from tui.judging.engine import Verdict
 from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, severity, shown
 from tui.store import Run
-from tui.text import Cut, distinct_cuts
 
 COLUMNS = [
     ("mark", " "),

@@ -12,11 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.columns import Column, fitted_table
+from tui.cuts import cut_text, distinct_cuts
 from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
-from tui.text import cut_text, distinct_cuts, printable
+from tui.text import printable
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""

@@ -1,0 +1,200 @@
+"""Long names cut to fit a column, and told apart while cut.
+
+A run's name is cut in its middle (start, '…', end): names differ at either end as often as not. A sweep's
+runs in one folder share both ends and differ in between; cut alike, they would read the same, so those are
+cut where they differ (``distinct_cuts``). Names are escaped first (``text.printable``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+
+
+def middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int, int]:
+    """Where to cut ``text`` (printable: escaped first) to show it in ``width`` cells as its start, '…' and its end:
+    (end of the start, start of the end). Names differ at either end as often as not (a date first, ``lr=0.001``
+    last): cut at the end, sweeps' runs all looked alike. ``head_room``: cells for the start (else half)."""
+    room = max(width - 1, 1)
+    if head_room is None:
+        head_room = room - (room // 2 if room > 1 else 0)
+    tail_room = room - head_room
+    head = _fitting(text, 0, head_room)
+    tail = len(text) - _fitting(text[head:][::-1], 0, tail_room)
+    return head, tail
+
+
+Cut = tuple[tuple[int, int], ...]
+"""The pieces of a text a cut keeps, in order (start, end), shown with '…' between them."""
+
+_SEPARATORS = frozenset(",;_-/ :|")
+"""Where a name's parts begin: a window shown from the middle of a name starts after one."""
+
+
+def distinct_cuts(widths: Mapping[str, int]) -> dict[str, Cut]:
+    """Where to cut each text (printable: escaped first) longer than its width; texts that fit are not in it.
+
+    ``middle_cut``, unless two texts would read the same: a sweep's runs in one folder share their start and
+    their end (``mnist_vae/mnist_vae-adam-lr0.1-s42``, ``…-sgd-lr0.1-s42``) and differ in between. Those show
+    where they differ from the others cut alike: their end from there (``mnist_va…adam-lr0.1-s42``), their
+    start up to it, or a window on the part holding it (``sweep-20…optimizer=adamw,weight_d…seed=42``, or
+    ``…=adamw,batch_size=128…`` for two settings). Texts still alike (differences too far apart for the width)
+    take any cut no other shows, which may say less; at widths under 5 two may stay alike."""
+    cuts = {text: _halves(text, middle_cut(text, width)) for text, width in widths.items() if _cell_len(text) > width}
+    alike: dict[str, list[str]] = {}
+    narrowest = min(widths.values(), default=0)  # a run's marker takes cells from its name: cut alike all the same
+    for text in cuts:
+        alike.setdefault(cut_text(text, _halves(text, middle_cut(text, narrowest))), []).append(text)
+    parts = _varying_parts([text for group in alike.values() if len(group) > 1 for text in group])
+    for group in alike.values():
+        if len(group) > 1:
+            # The earliest and the latest difference from any other member: against the group's extremes in
+            # order (of the texts, and of the texts reversed), not against each member (a sweep of thousands).
+            ends = sorted(group)[:: len(group) - 1]
+            starts = sorted(text[::-1] for text in group)[:: len(group) - 1]
+            for text in group:
+                first = min(_shared_start(text, other) for other in ends if other != text)
+                backwards = text[::-1]
+                last = len(text) - min(_shared_start(backwards, other) for other in starts if other != backwards)
+                cuts[text] = _revealing_cut(text, first, max(last, first + 1), widths[text], parts.get(text))
+    shown = Counter(cut_text(text, cut) for text, cut in cuts.items())
+    shown.update(text for text in widths if text not in cuts)
+    for text, cut in cuts.items():  # still alike: any cut no other shows
+        if shown[now := cut_text(text, cut)] < 2:
+            continue
+        for head_room in range(max(widths[text] - 1, 1) + 1):
+            other = _halves(text, middle_cut(text, widths[text], head_room))
+            if not shown[candidate := cut_text(text, other)]:
+                shown[now] -= 1
+                shown[candidate] += 1
+                cuts[text] = other
+                break
+    return cuts
+
+
+SIDE_MIN = 4
+"""Cells a name's start or end needs beside the parts shown from its middle to say anything."""
+
+_PART = re.compile(r"[^,;/ :|_-]+|[,;/ :|_-]")
+"""A name's parts and the separators between them (``optimizer=adamw``, ``,``, ``batch``, ``_``, ``size=64``)."""
+
+
+def _varying_parts(texts: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """For texts of one pattern (the same separators in the same order: a grid of settings), the parts, as
+    (start, end), that are not the same in all of them: every setting the sweep varies, not only the ones a
+    text's look-alikes differ in (a 3 × 3 grid cut alike by batch size still differs by optimizer)."""
+    by_pattern: dict[tuple[str, ...], list[tuple[str, list[tuple[int, int]]]]] = {}
+    for text in texts:
+        spans = [match.span() for match in _PART.finditer(text)]
+        pattern = tuple(text[a:b] for a, b in spans if b - a == 1 and text[a] in _SEPARATORS)
+        by_pattern.setdefault((str(len(spans)), *pattern), []).append((text, spans))
+    varying = {}
+    for members in by_pattern.values():
+        if len(members) < 2:
+            continue
+        columns = range(len(members[0][1]))
+        differ = [i for i in columns if len({text[slice(*spans[i])] for text, spans in members}) > 1]
+        for text, spans in members:
+            varying[text] = [spans[i] for i in differ]
+    return varying
+
+
+def _parts_cut(text: str, parts: list[tuple[int, int]], width: int) -> Cut | None:
+    """``text`` shown as the parts that vary (neighbours joined), its start and its end in the room left; None if
+    the parts alone do not fit."""
+    pieces: list[list[int]] = []
+    for start, end in parts:
+        if pieces and pieces[-1][1] == start:
+            pieces[-1][1] = end
+        else:
+            pieces.append([start, end])
+    if not pieces:
+        return None
+    room = width - (len(pieces) + 1) - sum(_cell_len(text[a:b]) for a, b in pieces)
+    if room < 0:
+        return None
+    sides = room if room >= 2 * SIDE_MIN else 0  # a start or an end of a character or two says nothing
+    head = min(_fitting(text, 0, sides - sides // 2), pieces[0][0])
+    tail = max(len(text) - _fitting(text[::-1], 0, sides - _cell_len(text[:head])), pieces[-1][1])
+    kept = [(0, head), *((a, b) for a, b in pieces), (tail, len(text))]
+    joined: list[tuple[int, int]] = []
+    for start, end in kept:  # pieces that touch are one: no '…' between them
+        if joined and joined[-1][1] >= start and joined[-1] != (0, 0):
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return tuple(joined)
+
+
+def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tuple[int, int]] | None) -> Cut:
+    """A cut of ``text`` that shows its differences from the others, ``text[first:last]``: its end from there on,
+    its start up to there, the ``parts`` that vary, else a window on the differences with the start and the end
+    beside it, else the window alone; each window from the beginning of the part ``first`` is in when that fits,
+    else from ``first``."""
+    room = max(width - 1, 1)
+    if room - _cell_len(text[first:]) > 0:
+        return _halves(text, middle_cut(text, width, room - _cell_len(text[first:])))
+    if _cell_len(text[:last]) < room:
+        return _halves(text, middle_cut(text, width, _cell_len(text[:last])))
+    if parts and (cut := _parts_cut(text, parts, width)) is not None:
+        return cut
+    part = first
+    while part > max(first - 16, 0) and text[part - 1] not in _SEPARATORS:
+        part -= 1
+    for side, start in ((True, part), (True, first), (False, part), (False, first)):
+        window = _window(text, start, last, width, side)
+        if window is not None:
+            return window
+    return _window(text, part, first + 1, width, False) or _halves(text, middle_cut(text, width))
+
+
+def _window(text: str, start: int, last: int, width: int, ends: bool) -> Cut | None:
+    """``text`` from ``start`` through ``last`` at least, as far as the width allows, between its start and its
+    end (a fifth of the room each, when ``ends``) or between two '…' alone; None if that does not fit."""
+    room = width - 2
+    if room < 3:
+        return None
+    side = max(room // 5, 1) if ends else 0
+    head = _fitting(text, 0, side)
+    tail = len(text) - _fitting(text[::-1], 0, side)
+    end = start + _fitting(text[start:], 0, room - _cell_len(text[:head]) - _cell_len(text[tail:]))
+    if start <= head or end >= tail or end < last:
+        return None
+    return ((0, head), (start, end), (tail, len(text)))
+
+
+def _fitting(text: str, start: int, cells: int) -> int:
+    """How many characters of ``text`` from ``start`` fit in ``cells``."""
+    if text.isascii():  # one cell each (control characters are escaped before names are shown)
+        return max(min(cells, len(text) - start), 0)
+    count, used = 0, 0
+    while start + count < len(text) and used + _cell_len(text[start + count]) <= cells:
+        used += _cell_len(text[start + count])
+        count += 1
+    return count
+
+
+def _halves(text: str, cut: tuple[int, int]) -> Cut:
+    """A ``middle_cut`` as the pieces it keeps."""
+    head, tail = cut
+    return ((0, head), (tail, len(text)))
+
+
+def _shared_start(text: str, other: str) -> int:
+    """How many characters the two texts start with alike."""
+    return next(
+        (at for at, (mine, theirs) in enumerate(zip(text, other, strict=False)) if mine != theirs),
+        min(len(text), len(other)),
+    )
+
+
+def cut_text(text: str, cut: Cut) -> str:
+    """``text`` as a cut shows it: the pieces it keeps, '…' between them."""
+    return "…".join(text[start:end] for start, end in cut)
+
+
+def _cell_len(text: str) -> int:
+    from rich.cells import cell_len  # here: ``losswatch --version`` imports this module, and nothing heavy
+
+    return cell_len(text)
