@@ -17,15 +17,13 @@ from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair, same_metric
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
+from tui.judging.windows import ROUNDING_NOISE
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 REARM = 3
-ROUNDING_NOISE = 1e-6
-"""Noise below this share of the curve's level (or range, if larger) is rounding on a smooth curve (float32 keeps
-seven digits): the reason says it has none, instead of a rise of 2e15 times its noise."""
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
 

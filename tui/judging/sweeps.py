@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.judging.thresholds import Thresholds
-from tui.judging.windows import curve_noise
+from tui.judging.windows import ROUNDING_NOISE, curve_noise
 
 WHOLE_NOISE_POINTS = 256
 """The noise of a whole curve is measured on at most this many recent points (a long curve's tail is enough)."""
@@ -100,7 +100,8 @@ class Behind:
         if self.diverged:
             return f"validation loss is {self.best} at {axis} {self.progress:,.0f}: it cannot catch up (left the pool)"
         relative = self.gap / abs(self.median) if self.median else math.inf
-        noise = f"{self.gap / self.noise:.1f}× its noise" if self.noise > 0 else "no noise"
+        noisy = self.noise > ROUNDING_NOISE * max(abs(self.best), abs(self.median))  # float32's rounding is none
+        noise = f"{self.gap / self.noise:,.1f}× its noise" if noisy else "no noise"
         return (
             f"best val {_fmt(self.best)} at {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
             f"at {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"

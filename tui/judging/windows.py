@@ -17,6 +17,9 @@ MAD_TO_SIGMA = 1.4826
 """The median absolute deviation of a normal sample, times this, estimates its standard deviation."""
 _SECOND_DIFFERENCE_SCALE = math.sqrt(6.0)
 """White noise of deviation sigma has second differences of deviation sigma * sqrt(6)."""
+ROUNDING_NOISE = 1e-6
+"""Noise below this share of the curve's level (or range, if larger) is rounding on a smooth curve (float32 keeps
+seven digits): a reason says it has none, instead of a rise of 2e15 times its noise."""
 
 
 def rows(values: np.ndarray, ends: np.ndarray, width: int) -> np.ndarray:
