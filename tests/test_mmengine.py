@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tensorboardX import SummaryWriter
 
 from tui.cli.main import main
@@ -154,3 +155,8 @@ def test_its_tensorboard_backend_alone_keeps_the_training_curves(tmp_path: Path)
     assert run.restarts == 0
     assert len(run.scalars["loss"]) == EPOCHS * ITERS_PER_EPOCH // INTERVAL
     assert monitor.verdict(f"{RUN}/vis_data").train_tag == "loss"
+    # Validation's metrics at the iteration they follow, as from scalars.json (they sat at steps 1, 2, 3).
+    steps, values, _ = run.scalars["coco/bbox_mAP"].arrays()
+    assert steps.tolist() == [epoch * ITERS_PER_EPOCH for epoch in range(1, EPOCHS + 1)]
+    assert np.allclose(values, [val_tag(epoch)["coco/bbox_mAP"] for epoch in range(1, EPOCHS + 1)])
+    assert run.scalars["data_time"].values.tolist() == pytest.approx([0.012] * len(run.scalars["loss"]))

@@ -40,8 +40,9 @@ HPARAMS_ONLY = "hparams-only"
 scalars (the metrics given to ``add_hparams``, one point each) nowhere: the run's own curves have them."""
 MMENGINE_VIS = "mmengine-vis"
 """``Source.detail`` of event files in MMEngine's ``vis_data`` (its ``TensorboardVisBackend``): validation's
-``data_time`` and ``time`` are logged at the epoch, training's at the iteration, in one file; a step going back
-there is that second counter, not a restart (the store's ``one_attempt``)."""
+points are logged at the epoch, training's at the iteration, in one file; validation's are placed at the
+iteration they follow (``EventStream._placed``), and a step going back there is no restart (the store's
+``one_attempt``)."""
 
 
 @dataclass(frozen=True)

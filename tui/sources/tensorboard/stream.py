@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from tui.sources.base import Format, Found, Source, Stream, describe
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
@@ -19,6 +21,8 @@ class EventStream(Stream):
         super().__init__(source)
         self.reader = RecordReader(source.paths[0])
         self.decoder = EventDecoder()
+        self.highest: int | None = None
+        """MMEngine's events: the highest step read (the iteration validation's points are placed at)."""
 
     @property
     def position(self) -> int:
@@ -39,17 +43,45 @@ class EventStream(Stream):
                 if self.reader.restarted:
                     self.decoder = EventDecoder()
                     self.reader.restarted = False
+                    self.highest = None
                 decoded = self.decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths)
                 self._note_health(decoded)
                 if self.source.detail == HPARAMS_ONLY:
                     hparams, decoded = decoded.hparams, Decoded()
                     decoded.hparams = hparams
+                elif self.source.detail == MMENGINE_VIS:
+                    decoded = self._placed(decoded)
                 yield decoded
         except OSError as error:
             self.health.error = describe(error)
             return
         self.health.error = None
         self._note_health(None)
+
+    def _placed(self, decoded: Decoded) -> Decoded:
+        """MMEngine's TensorBoard backend: validation's points, logged at the epoch (``step=runner.epoch``) after
+        the epoch's last iteration, placed at the highest step written before them, as its ``scalars.json``
+        reader places them (else the metrics sat at steps 1, 2, 3 beside training's thousands)."""
+        scalars, orders = decoded.scalars, decoded.orders
+        if not scalars:
+            return decoded
+        tags = list(scalars)
+        order = np.concatenate([orders[tag] for tag in tags])
+        steps = np.concatenate([scalars[tag][0] for tag in tags])
+        in_order = np.argsort(order, kind="stable")
+        start = np.iinfo(np.int64).min if self.highest is None else self.highest
+        placed = np.empty_like(steps)
+        placed[in_order] = np.maximum.accumulate(np.maximum(steps[in_order], start))
+        self.highest = int(placed.max())
+        out = Decoded()
+        at = 0
+        for tag in tags:
+            tag_steps, walls, values = scalars[tag]
+            out.add_arrays(tag, orders[tag], placed[at : at + len(tag_steps)], walls, values)
+            at += len(tag_steps)
+        out.histograms, out.hparams, out.checkpoints = decoded.histograms, decoded.hparams, decoded.checkpoints
+        out.undecodable = decoded.undecodable
+        return out
 
     def _note_health(self, decoded: Decoded | None) -> None:
         self.health.skipped_records = self.reader.damage.skipped_records
