@@ -6,6 +6,8 @@ import dataclasses
 import re
 from pathlib import Path
 
+import pytest
+
 from tui.judging.kinds import ADVICE, BELL, FLAGS, MEANINGS, TABLE, VERDICTS, Kind, severity, shown
 from tui.judging.thresholds import Thresholds
 
@@ -42,9 +44,18 @@ def test_the_early_warning_shows_in_the_verdicts_place_unless_something_worse_is
     assert shown("weights-static:layer0")[0] == "weights-static:layer0"
 
 
-def test_every_threshold_is_documented_by_name():
-    """Each setting of ``losswatch.toml``'s ``[verdicts]`` is named, with its default, where users look: the README's
-    verdict section or the rules in full (``docs/verdicts.md``)."""
+def test_every_threshold_is_documented_with_its_default():
+    """Each setting of ``losswatch.toml``'s ``[verdicts]`` is named where users look (the README's verdict section or
+    the rules in full, ``docs/verdicts.md``), and every ``name = value`` there is its default."""
     docs = README.read_text() + (README.parent / "docs" / "verdicts.md").read_text()
     undocumented = [f.name for f in dataclasses.fields(Thresholds) if not re.search(rf"`{f.name}(\s*=|`)", docs)]
     assert undocumented == []
+    defaults = {f.name: f.default for f in dataclasses.fields(Thresholds)}
+    stated = re.findall(r"`(\w+) = ([0-9.,e+-]+)\s*(%|×)?`", " ".join(docs.split()))
+    wrong = [
+        (name, number, unit)
+        for name, number, unit in stated
+        if name in defaults
+        and float(number.replace(",", "")) / (100 if unit == "%" else 1) != pytest.approx(defaults[name])
+    ]
+    assert len(stated) > 30 and wrong == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +161,29 @@ def test_its_tensorboard_backend_alone_keeps_the_training_curves(tmp_path: Path)
     assert steps.tolist() == [epoch * ITERS_PER_EPOCH for epoch in range(1, EPOCHS + 1)]
     assert np.allclose(values, [val_tag(epoch)["coco/bbox_mAP"] for epoch in range(1, EPOCHS + 1)])
     assert run.scalars["data_time"].values.tolist() == pytest.approx([0.012] * len(run.scalars["loss"]))
+
+
+def test_its_events_emptied_then_written_again_are_read_anew(tmp_path: Path):
+    """A reviewer's find: a file seen empty by one poll (a sync rewriting it in place) kept the highest step read
+    before, and every point written again was placed there and dropped: the old curves stayed."""
+
+    def written(folder: Path, epochs: int) -> Path:
+        with SummaryWriter(str(folder)) as writer:
+            for epoch in range(1, epochs + 1):
+                for tag, step in epoch_lines(epoch):
+                    for key, value in tag.items():
+                        writer.add_scalar(key, value, step)
+        return next(folder.glob("events*"))
+
+    long_file, short_file = written(tmp_path / "long", 8), written(tmp_path / "short", 2)
+    target = work_dir(tmp_path) / long_file.name
+    shutil.copyfile(long_file, target)
+    monitor = Monitor(str(tmp_path / "work_dirs"))
+    monitor.refresh()
+    target.write_bytes(b"")
+    monitor.refresh()
+    shutil.copyfile(short_file, target)
+    monitor.refresh()
+    run = monitor.store.runs[f"{RUN}/vis_data"]
+    assert run.scalars["coco/bbox_mAP"].steps.tolist() == [ITERS_PER_EPOCH, 2 * ITERS_PER_EPOCH]
+    assert run.scalars["loss"].steps.tolist()[-1] == 2 * ITERS_PER_EPOCH

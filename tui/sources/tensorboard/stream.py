@@ -52,6 +52,10 @@ class EventStream(Stream):
                 elif self.source.detail == MMENGINE_VIS:
                     decoded = self._placed(decoded)
                 yield decoded
+            if self.reader.restarted:  # emptied or replaced, nothing whole in it yet: forget the old file all the same
+                self.decoder = EventDecoder()
+                self.highest = None
+                self.reader.restarted = False
         except OSError as error:
             self.health.error = describe(error)
             return
