@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
+from rich.cells import cell_len
+
 
 def middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int, int]:
     """Where to cut ``text`` (printable: escaped first) to show it in ``width`` cells as its start, '…' and its end:
@@ -41,7 +43,7 @@ def distinct_cuts(widths: Mapping[str, int]) -> dict[str, Cut]:
     start up to it, or a window on the part holding it (``sweep-20…optimizer=adamw,weight_d…seed=42``, or
     ``…=adamw,batch_size=128…`` for two settings). Texts still alike (differences too far apart for the width)
     take any cut no other shows, which may say less; at widths under 5 two may stay alike."""
-    cuts = {text: _halves(text, middle_cut(text, width)) for text, width in widths.items() if _cell_len(text) > width}
+    cuts = {text: _halves(text, middle_cut(text, width)) for text, width in widths.items() if cell_len(text) > width}
     alike: dict[str, list[str]] = {}
     narrowest = min(widths.values(), default=0)  # a run's marker takes cells from its name: cut alike all the same
     for text in cuts:
@@ -111,12 +113,12 @@ def _parts_cut(text: str, parts: list[tuple[int, int]], width: int) -> Cut | Non
             pieces.append([start, end])
     if not pieces:
         return None
-    room = width - (len(pieces) + 1) - sum(_cell_len(text[a:b]) for a, b in pieces)
+    room = width - (len(pieces) + 1) - sum(cell_len(text[a:b]) for a, b in pieces)
     if room < 0:
         return None
     sides = room if room >= 2 * SIDE_MIN else 0  # a start or an end of a character or two says nothing
     head = min(_fitting(text, 0, sides - sides // 2), pieces[0][0])
-    tail = max(len(text) - _fitting(text[::-1], 0, sides - _cell_len(text[:head])), pieces[-1][1])
+    tail = max(len(text) - _fitting(text[::-1], 0, sides - cell_len(text[:head])), pieces[-1][1])
     kept = [(0, head), *((a, b) for a, b in pieces), (tail, len(text))]
     joined: list[tuple[int, int]] = []
     for start, end in kept:  # pieces that touch are one: no '…' between them
@@ -133,10 +135,10 @@ def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tup
     beside it, else the window alone; each window from the beginning of the part ``first`` is in when that fits,
     else from ``first``."""
     room = max(width - 1, 1)
-    if room - _cell_len(text[first:]) > 0:
-        return _halves(text, middle_cut(text, width, room - _cell_len(text[first:])))
-    if _cell_len(text[:last]) < room:
-        return _halves(text, middle_cut(text, width, _cell_len(text[:last])))
+    if room - cell_len(text[first:]) > 0:
+        return _halves(text, middle_cut(text, width, room - cell_len(text[first:])))
+    if cell_len(text[:last]) < room:
+        return _halves(text, middle_cut(text, width, cell_len(text[:last])))
     if parts and (cut := _parts_cut(text, parts, width)) is not None:
         return cut
     part = first
@@ -158,7 +160,7 @@ def _window(text: str, start: int, last: int, width: int, ends: bool) -> Cut | N
     side = max(room // 5, 1) if ends else 0
     head = _fitting(text, 0, side)
     tail = len(text) - _fitting(text[::-1], 0, side)
-    end = start + _fitting(text[start:], 0, room - _cell_len(text[:head]) - _cell_len(text[tail:]))
+    end = start + _fitting(text[start:], 0, room - cell_len(text[:head]) - cell_len(text[tail:]))
     if start <= head or end >= tail or end < last:
         return None
     return ((0, head), (start, end), (tail, len(text)))
@@ -169,8 +171,8 @@ def _fitting(text: str, start: int, cells: int) -> int:
     if text.isascii():  # one cell each (control characters are escaped before names are shown)
         return max(min(cells, len(text) - start), 0)
     count, used = 0, 0
-    while start + count < len(text) and used + _cell_len(text[start + count]) <= cells:
-        used += _cell_len(text[start + count])
+    while start + count < len(text) and used + cell_len(text[start + count]) <= cells:
+        used += cell_len(text[start + count])
         count += 1
     return count
 
@@ -192,9 +194,3 @@ def _shared_start(text: str, other: str) -> int:
 def cut_text(text: str, cut: Cut) -> str:
     """``text`` as a cut shows it: the pieces it keeps, '…' between them."""
     return "…".join(text[start:end] for start, end in cut)
-
-
-def _cell_len(text: str) -> int:
-    from rich.cells import cell_len  # here: ``losswatch --version`` imports this module, and nothing heavy
-
-    return cell_len(text)
