@@ -238,6 +238,34 @@ def test_a_rank_whose_points_were_all_dropped_stays_a_second_writer_when_it_fall
     assert [(a.step, a.kind) for a in monitor.alerts] == [(8, "diverging")]
 
 
+def test_a_two_rank_job_resumed_into_a_blow_up_at_its_resume_step_rings_it_once(tmp_path: Path):
+    """A reviewer's find: each rank's new file first read in its own poll with its NaN at the resume step (the
+    other's newest step: a restart, not a second writer); the second rank's NaN, written 0.2 s after the first's,
+    rang again as a second blow-up."""
+    nan = float("nan")
+    run = tmp_path / "r"
+    run.mkdir()
+    write_records(
+        run / "events.out.tfevents.1000.h.1.0",
+        [file_version_event(), *[scalar_event("loss", s, 1 - 0.05 * s, 1000.0 + s) for s in range(8)]],
+    )
+    write_records(
+        run / "events.out.tfevents.1000.h.2.0",
+        [file_version_event(), *[scalar_event("loss", s, 1 - 0.05 * s, 1000.2 + s) for s in range(7)]],
+    )
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    resumed = [run / "events.out.tfevents.2000.h.3.0", run / "events.out.tfevents.2000.h.4.0"]
+    for rank, path in enumerate(resumed):
+        write_records(path, [file_version_event(), scalar_event("loss", 5, nan, 2000.0 + 0.2 * rank)])
+        monitor.refresh()
+    for step in (6, 7):
+        for rank, path in enumerate(resumed):
+            write_records(path, [scalar_event("loss", step, nan, 2000.0 + step - 5 + 0.2 * rank)], "ab")
+            monitor.refresh()
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(5, "diverging")]
+
+
 def test_a_second_rank_first_read_whole_or_behind_is_no_restart_and_a_resume_still_is(tmp_path: Path):
     """A second rank's file read whole after the first (``check``), or its first points read a poll late, were
     written before the newest point read (TensorBoard's wall times): no restart. A resumed job's file, written

@@ -35,6 +35,9 @@ LASTING_POINTS = 5
 """Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
+RESUME_SECONDS = 2.0
+"""A resumed job writes its first point at least this long after the attempt before it wrote its last (a process
+started again, a checkpoint loaded); two ranks write one step within it of each other (an all-reduce apart)."""
 
 
 def _stride(indices: np.ndarray) -> np.ndarray:
@@ -204,8 +207,9 @@ class VerdictEngine:
         now (at the same step, or at another one because a lagging curve's points had come late then) was told.
         A file read again from its start raises what it raised before: the same step, kind and curve. A blow-up
         is an event, not a state: a job resumed from its checkpoint that blows up again at the very step it did
-        is a second one, told by its point's time of writing (TensorBoard's), later than anything the run had
-        written before the restart (two ranks writing one folder write the same step at once). A state raised
+        is a second one, told by its point's time of writing (TensorBoard's), ``RESUME_SECONDS`` later than
+        anything the run had written before the restart (two ranks writing one folder write the same step at once,
+        and the second's new file read a poll later restarts the run too). A state raised
         again on rewritten points (a resumed job's overfitting onset where it was) is the same state; a time
         unknown is no evidence."""
         step, kind, tag, _reason = raised
@@ -218,7 +222,7 @@ class VerdictEngine:
         if seen is None:
             self._announced[key] = {wall}
             return True
-        if wall is None or None in seen or wall in seen or not wall > self._written_before:
+        if wall is None or None in seen or wall in seen or not wall > self._written_before + RESUME_SECONDS:
             return False
         seen.add(wall)
         return True
