@@ -269,3 +269,12 @@ def test_a_new_files_first_point_at_the_last_step_is_the_new_attempts(tmp_path: 
     monitor.refresh()
     assert np.isnan(monitor.store.runs["r"].scalars["loss"].values[-1])
     assert [(a.step, a.kind) for a in monitor.alerts] == [(100, "diverging")]
+    # Resumed again at that step, its new file's header read a poll before its first point (PyTorch's writer
+    # flushes the header when it creates the file): the point was dropped as a repeat and the second blow-up lost.
+    header_first = run / "events.out.tfevents.9000.host.3.0"
+    write_records(header_first, [file_version_event()])
+    monitor.refresh()
+    write_records(header_first, [scalar_event("loss", 100, np.nan, 9000.0)], "ab")
+    monitor.refresh()
+    assert monitor.store.runs["r"].restarts == 2
+    assert [(a.step, a.kind) for a in monitor.alerts] == [(100, "diverging"), (100, "diverging")]

@@ -290,7 +290,9 @@ class Monitor:
                     before = stream.position
                     with store.lock:
                         store.run(run_name).files[stream.key] = stream.health
-                    fresh = before == 0  # a file read from its start: a repeated step at its head is a new attempt's
+                    # A file read from its start, or none of whose points was read yet: a repeated step at its head
+                    # is a new attempt's (a job resumed at its last step, its new file's header read a poll before).
+                    fresh = before == 0 or not stream.scalars_read
                     for decoded in stream.read(self.root):
                         change = store.apply(
                             run_name,
@@ -301,6 +303,7 @@ class Monitor:
                             source=stream.key,
                         )
                         fresh = fresh and change is None
+                        stream.scalars_read = stream.scalars_read or bool(decoded.scalars)
                         if change is not None:
                             run_changes.append(change)
                             if stream.rounds:

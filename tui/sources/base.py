@@ -82,6 +82,9 @@ class Stream(ABC):
         self.health = FileHealth()
         self.rounds = 0
         """Completed reads; data in any read after the first means the job is writing now."""
+        self.scalars_read = False
+        """Whether any scalar point came from it yet (until then its head is a new attempt's, however many reads
+        its header took: PyTorch's and TensorFlow's writers flush it when they create the file)."""
         self._signature: Signature | None = None
 
     @property
