@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -190,24 +191,34 @@ def test_points_a_restart_brings_that_were_never_judged_still_ring(tmp_path: Pat
     assert [(a.step, a.kind, a.tag) for a in monitor.alerts] == [(20, "diverging", "val_loss")]
 
 
-def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(tmp_path: Path):
-    """Two processes log the same curves into one folder, one poll apart: the lagging rank's points are a second
-    writer's, not a restart each (they were: its NaN at 6 purged the first rank's, whose NaN at 7 rang again)."""
-    falling = [1.0 - 0.05 * i for i in range(12)]
-    curves = {"loss": [*falling[:6], *[float("nan")] * 6], "val_loss": falling}
+def _two_ranks_one_step_apart(
+    tmp_path: Path, curves: dict[str, list[float]], behind: Callable[[int], float]
+) -> Monitor:
+    """Two processes logging ``curves`` into one folder ``r``, the second a step behind in what is read and its
+    point at each step written ``behind(step)`` seconds after the first's; a poll after each write."""
     run = tmp_path / "r"
     run.mkdir()
     ranks = [run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host.2.0"]
     for path in ranks:
         write_records(path, [file_version_event()])
     monitor = Monitor(str(tmp_path))
-    for step in range(13):
+    steps = max(len(values) for values in curves.values())
+    for step in range(steps + 1):
         for rank, path in enumerate(ranks):
-            at = step - rank  # the second rank one step behind
-            if 0 <= at < 12:
-                points = [scalar_event(tag, at, values[at], 1000.0 + at + 0.4 * rank) for tag, values in curves.items()]
-                write_records(path, points, "ab")
+            at = step - rank
+            if 0 <= at < steps:
+                wall = 1000.0 + at + behind(at) * rank
+                write_records(path, [scalar_event(tag, at, values[at], wall) for tag, values in curves.items()], "ab")
             monitor.refresh()
+    return monitor
+
+
+def test_two_ranks_writing_one_blow_up_into_one_folder_ring_it_once_at_its_step(tmp_path: Path):
+    """Two processes log the same curves into one folder, one poll apart: the lagging rank's points are a second
+    writer's, not a restart each (they were: its NaN at 6 purged the first rank's, whose NaN at 7 rang again)."""
+    falling = [1.0 - 0.05 * i for i in range(12)]
+    curves = {"loss": [*falling[:6], *[float("nan")] * 6], "val_loss": falling}
+    monitor = _two_ranks_one_step_apart(tmp_path, curves, lambda _step: 0.4)
     assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
     stored = monitor.store.runs["r"]
     assert stored.restarts == 0
@@ -219,19 +230,7 @@ def test_a_rank_whose_points_were_all_dropped_stays_a_second_writer_when_it_fall
     batches was told by its wall time alone; once the slower rank wrote a point after the other's next one (1.5 s
     behind), it was a restart again: step 8 purged for good and the blow-up rang at 8 and 9."""
     values = [1 - 0.05 * i for i in range(8)] + [float("nan")] * 6
-    run = tmp_path / "r"
-    run.mkdir()
-    ranks = [run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host.2.0"]
-    for path in ranks:
-        write_records(path, [file_version_event()])
-    monitor = Monitor(str(tmp_path))
-    for step in range(15):
-        for rank, path in enumerate(ranks):
-            at = step - rank
-            if 0 <= at < 14:
-                behind = 0.4 if at < 7 else 1.5
-                write_records(path, [scalar_event("loss", at, values[at], 1000.0 + at + behind * rank)], "ab")
-            monitor.refresh()
+    monitor = _two_ranks_one_step_apart(tmp_path, {"loss": values}, lambda step: 0.4 if step < 7 else 1.5)
     stored = monitor.store.runs["r"]
     assert stored.restarts == 0
     assert stored.scalars["loss"].steps.tolist() == list(range(14))

@@ -36,7 +36,7 @@ def test_every_run_of_a_sweep_reads_apart_in_true_pieces_within_the_width(width:
         "日本語の長い実験名前-optimizer=sgd-seed=1",
     ]
     cuts = distinct_cuts(dict.fromkeys(names, width))
-    shown = [cut_text(name, cuts[name]) if name in cuts else name for name in names]
+    shown = [cut_text(name, cuts.get(name)) for name in names]
     assert len(set(shown)) == len(names)
     for name, text in zip(names, shown, strict=True):
         assert cell_len(text) <= width, text

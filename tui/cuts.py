@@ -191,6 +191,6 @@ def _shared_start(text: str, other: str) -> int:
     )
 
 
-def cut_text(text: str, cut: Cut) -> str:
-    """``text`` as a cut shows it: the pieces it keeps, '…' between them."""
-    return "…".join(text[start:end] for start, end in cut)
+def cut_text(text: str, cut: Cut | None) -> str:
+    """``text`` as a cut shows it: the pieces it keeps, '…' between them (whole without a cut)."""
+    return text if cut is None else "…".join(text[start:end] for start, end in cut)

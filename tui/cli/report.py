@@ -230,7 +230,7 @@ def _print_notes(
     names = {run.name: printable(run.name) for run, _ in runs}
     cuts = distinct_cuts(dict.fromkeys(names.values(), NOTE_NAME))  # start and end, where two runs differ
     for run, v in runs:
-        name = cut_text(names[run.name], cuts[names[run.name]]) if names[run.name] in cuts else names[run.name]
+        name = cut_text(names[run.name], cuts.get(names[run.name]))
         # A terminal too narrow for the flags column: they go here, never unsaid.
         if not flags_shown and (flags := _short_flags(run_flags(run, v, (sweeps or {}).get(run.name)))):
             console.print(Text(f"{name}: flags: {flags}", style="dim"))
