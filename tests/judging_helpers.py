@@ -86,3 +86,9 @@ def realnet(tmp_path: Path, name: str) -> tuple[Judged, int]:
     written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
     judged = judge(tmp_path / name, written)
     return judged, int(record["onset"])
+
+
+def flat_after(n: int, drop: int) -> list[float]:
+    """A curve that falls for ``drop`` points, then sits flat with a little noise."""
+    rng = np.random.default_rng(4)
+    return (1.0 + 2.0 * np.exp(-np.minimum(np.arange(n), drop) / 4.0) + 0.002 * rng.standard_normal(n)).tolist()

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tui.judging.announced import Announcements
 from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
 from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
@@ -23,6 +24,7 @@ from tui.judging.judge import Judge, Moment
 from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, layer_reports
 from tui.judging.pairing import Pair, pair_schedule
+from tui.judging.stalled import stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
@@ -35,9 +37,6 @@ LASTING_POINTS = 5
 """Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
-RESUME_SECONDS = 2.0
-"""A resumed job writes its first point at least this long after the attempt before it wrote its last (a process
-started again, a checkpoint loaded); two ranks write one step within it of each other (an all-reduce apart)."""
 
 
 def _stride(indices: np.ndarray) -> np.ndarray:
@@ -109,14 +108,8 @@ class VerdictEngine:
         self._unstarted: list[str] = []
         """Tags that had no point yet when they were seen: read again when the tags grow."""
         self._restarts_seen = 0
-        self._announced: dict[tuple[int, str, str], set[float | None]] = {}
-        """(step, kind, tag) of every alert raised -> the wall times of the points it stood on: judging afresh
-        after a restart alerts only the others (``_new``)."""
-        self._kept_below: dict[str, int] = {}
-        """Per paired curve, the steps below the latest restart's purge and up to the curve's last point judged
-        before it: kept as they were, their alerts told."""
-        self._written_before = -math.inf
-        """The newest point time the run had before the latest restart (``Run.last_write`` at the update before)."""
+        self._announced = Announcements()
+        """Every alert raised: judged afresh after a restart, or a file read again, only the others are told."""
         self._last_write = -math.inf
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
@@ -171,8 +164,8 @@ class VerdictEngine:
         if restarted and self._judged_any():  # the store purged (its only way to drop points): judge afresh
             # Kept and judged before: below the purge step and up to each curve's last point judged (a poll may
             # bring points never judged beside the restart: a lagging curve's, a curve new to the pair).
-            self._kept_below = {tag: min([*purged, last + 1]) for tag, last in self._judged_steps().items()}
-            self._written_before = self._last_write
+            kept_below = {tag: min([*purged, last + 1]) for tag, last in self._judged_steps().items()}
+            self._announced.restarted(kept_below, self._last_write)
             self._reset(self.pair)
             self._reached, self._reread = -1, (-1, {})
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
@@ -197,47 +190,9 @@ class VerdictEngine:
         self._refresh_numbers(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
         # what it raised before, whichever polls its bytes came in; a new job's log, its own.
-        raised = [r for r in raised if self._new(run, r)]
+        raised = [r for r in raised if self._announced.new(run, r)]
         self._last_write = run.last_write if run.last_write is not None else self._last_write
         return [] if silent else [self._alert(*r) for r in raised]
-
-    def _new(self, run: Run, raised: Raised) -> bool:
-        """Whether an alert was not raised before (and note it). Judged afresh after a restart, a curve's points
-        below the step it purged from and up to the last one judged were judged before and kept: what they raise
-        now (at the same step, or at another one because a lagging curve's points had come late then) was told.
-        A file read again from its start raises what it raised before: the same step, kind and curve. A blow-up
-        is an event, not a state: a job resumed from its checkpoint that blows up again at the very step it did
-        is a second one, told by its point's time of writing (TensorBoard's), ``RESUME_SECONDS`` later than
-        anything the run had written before the restart (two ranks writing one folder write the same step at once,
-        and the second's new file read a poll later restarts the run too). A state raised
-        again on rewritten points (a resumed job's overfitting onset where it was) is the same state; a time
-        unknown is no evidence."""
-        step, kind, tag, _reason = raised
-        key = (step, str(kind), tag)
-        wall = self._written(run, tag, step) if kind == Kind.DIVERGING else None
-        seen = self._announced.get(key)
-        if step < self._kept_below.get(tag, -1):
-            self._announced.setdefault(key, set()).add(wall)
-            return False
-        if seen is None:
-            self._announced[key] = {wall}
-            return True
-        if wall is None or None in seen or wall in seen or not wall > self._written_before + RESUME_SECONDS:
-            return False
-        seen.add(wall)
-        return True
-
-    @staticmethod
-    def _written(run: Run, tag: str, step: int) -> float | None:
-        """When the point of ``tag`` at ``step`` was written, if its log says (TensorBoard's event files)."""
-        series = run.scalars.get(tag)
-        if series is None or not run.walls_logged:
-            return None
-        at = np.flatnonzero(series.steps == step)
-        if not at.size:
-            return None
-        written = float(series.walls[at[-1]])
-        return written if math.isfinite(written) and written > 0 else None
 
     def _started_since(self, run: Run) -> bool:
         """Whether a tag seen without points has points now (a curve emptied by a restart, written again)."""
@@ -477,21 +432,18 @@ class VerdictEngine:
     # ---- stalled -------------------------------------------------------------------------
 
     def check_stalled(self, run: Run, now: float) -> list[Alert]:
-        """Time-based: flag a run whose writes stopped for much longer than usual."""
-        t = self.thresholds
+        """Time-based: flag a run whose writes stopped for much longer than usual (``stalled``)."""
         flags = self.verdict.flags
-        interval = _usual_interval(run)
-        if run.last_seen is None or interval is None or run.gone or not run.live:
-            return []  # only a job seen writing while we watched can stall; old runs are just finished
-        quiet = now - run.last_seen
-        limit = max(t.stall_factor * interval, t.stall_min_seconds)
-        if quiet > limit:
-            reason = f"no new events for {quiet / 60:.0f} min (usually every {_seconds(interval)})"
-            fresh = Kind.STALLED not in flags
-            flags[Kind.STALLED] = reason
-            return [self._alert(self.verdict.step or 0, Kind.STALLED, "", reason)] if fresh else []
-        flags.pop(Kind.STALLED, None)
-        return []
+        interval = watched_interval(run)
+        if interval is None:
+            return []
+        reason = stalled_reason(run, now, interval, self.thresholds)
+        if reason is None:
+            flags.pop(Kind.STALLED, None)
+            return []
+        fresh = Kind.STALLED not in flags
+        flags[Kind.STALLED] = reason
+        return [self._alert(self.verdict.step or 0, Kind.STALLED, "", reason)] if fresh else []
 
     # ---- output --------------------------------------------------------------------------
 
@@ -520,19 +472,3 @@ def first_steps(run: Run, tags: Iterable[str] | None = None) -> dict[str, int]:
 def _upto(steps: np.ndarray, before: int | None) -> int:
     """How many points come before step ``before`` (all of them without a limit)."""
     return len(steps) if before is None else int(np.searchsorted(steps, before, side="left"))
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"
-
-
-def _usual_interval(run: Run) -> float | None:
-    """Median seconds between writes, from the wall times of the run's busiest curve."""
-    if not run.scalars:
-        return None
-    series = max(run.scalars.values(), key=len)
-    walls = series.walls[-50:]
-    if walls.size < 3:
-        return None
-    gaps = np.diff(np.unique(walls))
-    return float(np.median(gaps)) if gaps.size else None

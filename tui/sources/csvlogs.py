@@ -29,7 +29,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import EXACT_FLOAT, INT64_MIN, integer_cell, number_cell
+from tui.sources.cells import EXACT_FLOAT, INT64_MIN, integer_cell, number_cell
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import HeaderTest, LineTail, run_names

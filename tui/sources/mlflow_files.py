@@ -20,7 +20,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import integer_cell, number_cell
+from tui.sources.cells import integer_cell, number_cell
 from tui.sources.mlflow_sqlite import TimeOrderedSteps, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from tui.sources.base import Format, Found, Source, Stream, parent
-from tui.sources.columns import integer_cell, number_cell
+from tui.sources.cells import integer_cell, number_cell
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, number, sidecars

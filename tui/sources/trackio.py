@@ -19,7 +19,8 @@ import numpy as np
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
-from tui.sources.columns import ObjectColumns, Points, integer_cell
+from tui.sources.cells import integer_cell
+from tui.sources.columns import ObjectColumns, Points
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root

@@ -23,7 +23,8 @@ import numpy as np
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.columns import ObjectColumns, Points, groups, integer_cell
+from tui.sources.cells import integer_cell
+from tui.sources.columns import ObjectColumns, Points, groups
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
 from tui.sources.wandb.log import LogReader, NotAWandbLog

@@ -1,0 +1,75 @@
+"""Never the same alert twice: what a run's engine has told, and what a re-read or a restart raises again.
+
+Judged afresh after a restart, or reading a file again from its start, the engine raises what it raised before;
+only alerts the user has not been told get through. A blow-up is an event, not a state: a job resumed from its
+checkpoint that blows up again at the very step it did is told again, by its point's time of writing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tui.judging.diverging import Raised
+from tui.judging.kinds import Kind
+from tui.store import Run
+
+RESUME_SECONDS = 2.0
+"""A resumed job writes its first point at least this long after the attempt before it wrote its last (a process
+started again, a checkpoint loaded); two ranks write one step within it of each other (an all-reduce apart)."""
+
+
+class Announcements:
+    """The (step, kind, curve) of every alert raised, with the times of writing of the points it stood on."""
+
+    def __init__(self) -> None:
+        self._told: dict[tuple[int, str, str], set[float | None]] = {}
+        self.kept_below: dict[str, int] = {}
+        """Per paired curve, the steps below the latest restart's purge and up to the curve's last point judged
+        before it: kept as they were, their alerts told."""
+        self.written_before = -math.inf
+        """The newest point time the run had before the latest restart (``Run.last_write`` at the update before)."""
+
+    def restarted(self, kept_below: dict[str, int], written_before: float) -> None:
+        """The run restarted: its engine judges afresh, keeping what it had judged below ``kept_below``."""
+        self.kept_below, self.written_before = kept_below, written_before
+
+    def new(self, run: Run, raised: Raised) -> bool:
+        """Whether an alert was not raised before (and note it).
+
+        Judged afresh after a restart, a curve's points below the step it purged from and up to the last one
+        judged were judged before and kept: what they raise now (at the same step, or at another one because a
+        lagging curve's points had come late then) was told. A file read again from its start raises what it
+        raised before: the same step, kind and curve. A blow-up again at the very step it was told is a second
+        one when its point was written (TensorBoard's time) ``RESUME_SECONDS`` after anything the run had written
+        before the restart (two ranks writing one folder write the same step at once, and the second's new file
+        read a poll later restarts the run too). A state raised again on rewritten points (a resumed job's
+        overfitting onset where it was) is the same state; a time unknown is no evidence.
+        """
+        step, kind, tag, _reason = raised
+        key = (step, str(kind), tag)
+        wall = written(run, tag, step) if kind == Kind.DIVERGING else None
+        seen = self._told.get(key)
+        if step < self.kept_below.get(tag, -1):
+            self._told.setdefault(key, set()).add(wall)
+            return False
+        if seen is None:
+            self._told[key] = {wall}
+            return True
+        if wall is None or None in seen or wall in seen or not wall > self.written_before + RESUME_SECONDS:
+            return False
+        seen.add(wall)
+        return True
+
+
+def written(run: Run, tag: str, step: int) -> float | None:
+    """When the point of ``tag`` at ``step`` was written, if its log says (TensorBoard's event files)."""
+    series = run.scalars.get(tag)
+    if series is None or not run.walls_logged:
+        return None
+    at = np.flatnonzero(series.steps == step)
+    if not at.size:
+        return None
+    time = float(series.walls[at[-1]])
+    return time if math.isfinite(time) and time > 0 else None
