@@ -4,7 +4,7 @@
 reads with the plain Python reference (tui/sources/tensorboard/reference.py), several
 times slower on big log directories.
 ``-ffp-contract=off``: no fused multiply-add, so the verdict kernels round exactly as
-their NumPy references do (tests/test_kernels.py checks bit equality).
+their NumPy references do (tests/test_cusum.py and tests/test_smoothing.py check bit equality).
 """
 
 from setuptools import Extension, setup

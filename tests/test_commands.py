@@ -194,6 +194,20 @@ def test_the_note_on_an_unfinished_end_speaks_of_lines_for_a_log_that_is_not_an_
     assert "event files" not in table.stdout
 
 
+@pytest.mark.parametrize("name", ["metrics.ndjson", "LOG.NDJSON", "train.jsonl"])
+def test_a_json_lines_log_is_found_by_either_name_its_curves_read(tmp_path: Path, name: str):
+    """``*.jsonl`` and ``*.ndjson`` (any case) are JSON-lines logs; a config line may come before the first step."""
+    run = tmp_path / "job"
+    run.mkdir()
+    lines = [{"lr": 0.1, "model": "mlp"}] + [
+        {"step": s, "loss": 1.0 / (s + 1), "val_loss": 1.2 / (s + 1)} for s in range(8)
+    ]
+    (run / name).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    record = json.loads(run_main("check", str(tmp_path), "--json").stdout)[0]
+    assert (record["train_tag"], record["val_tag"], record["step"]) == ("loss", "val_loss", 7)
+    assert record["val"] == 1.2 / 8
+
+
 def test_check_says_when_a_file_named_like_an_event_file_holds_nothing_readable(tmp_path: Path):
     run = tmp_path / "junk"
     run.mkdir()

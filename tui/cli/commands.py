@@ -405,7 +405,7 @@ def watch_plain(
         if monitor.logdir_missing:
             print(f"losswatch: waiting for {label} to appear", file=sys.stderr, flush=True)
         elif not monitor.store.runs:
-            print(f"losswatch: no runs yet in {label}; waiting for event files", file=sys.stderr, flush=True)
+            print(f"losswatch: no runs yet in {label}; waiting for training logs", file=sys.stderr, flush=True)
         watcher = Watcher(monitor, emit, poll_seconds=poll)
         watcher.start()
         if watcher.note and not monitor.logdir_missing:
