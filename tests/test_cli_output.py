@@ -16,6 +16,7 @@ from conftest import DATA, FIXTURE_RUNS, frame, refused, run_cli, run_main, scal
 from tui.cli.commands import format_alert
 from tui.judging.engine import Alert
 from tui.judging.smoothing import Smoothed
+from tui.judging.thresholds import load_thresholds
 
 # ---- check at the width it is given --------------------------------------------------------------
 
@@ -327,6 +328,7 @@ def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Pa
     (tmp_path / "losswatch.toml").write_bytes(toml)
     result = run_main("check", str(tmp_path))
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+    assert str(tmp_path / "losswatch.toml") in result.stderr  # which file to mend
 
 
 @pytest.mark.parametrize(
@@ -338,6 +340,9 @@ def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Pa
         ("trend_window=0", "setting 'trend_window' must be 3 to 60"),  # was quietly 3
         ("confirm=0", "setting 'confirm' must be 1 to 1,000,000"),
         ("min_points=1e30", "setting 'min_points' must be 1 to 1,000,000"),
+        # the README writes shares as percentages (flat_range = 1 %): 1 for 1 % was silently 100 %
+        ("gap=15", "setting 'gap' is a share from 0 to 1 (1 % is 0.01, or write 15%), got '15'"),
+        ("explode_ratio=0.5", "setting 'explode_ratio' is a multiple, at least 1"),  # made healthy runs diverge
     ],
 )
 @pytest.mark.parametrize("command", ["check", "replay"])
@@ -345,6 +350,14 @@ def test_a_setting_out_of_its_bounds_is_one_line_with_them(tmp_path: Path, setti
     scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     result = run_main(command, str(tmp_path), "--set", setting)
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_share_may_be_written_as_a_percentage(tmp_path: Path):
+    as_percent, _ = load_thresholds(None, ["flat_range=2%", "rise_range= 0.5 %"])
+    assert (as_percent.flat_range, as_percent.rise_range) == (0.02, 0.005)
+    (tmp_path / "losswatch.toml").write_text('[verdicts]\ngap = "20%"\nstuck_share = 0.5\n')
+    from_file, path = load_thresholds(str(tmp_path))
+    assert (from_file.gap, from_file.stuck_share, path) == (0.2, 0.5, str(tmp_path / "losswatch.toml"))
 
 
 def test_a_whole_number_setting_may_be_written_as_one(tmp_path: Path):

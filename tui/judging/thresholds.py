@@ -160,6 +160,18 @@ _BOUNDS: dict[str, tuple[float, float, str]] = {
 (a count of points or judgements: zero would judge on nothing, and a huge one never finishes)."""
 _WHOLE = (1, 1_000_000, "")
 
+SHARES = frozenset(
+    {
+        "flat_range", "explode_floor", "regress", "rise_range", "memorising_drop", "warn_range", "warn_train_drop",
+        "spike_range", "unstable_swing", "stuck_share", "stuck_within", "acc_learned", "lr_decayed", "noisy_ratio",
+        "gap", "dead_fraction", "sweep_bend",
+    }
+)  # fmt: skip
+"""Settings that are a share of something (the README writes them as percentages: ``flat_range = 1 %``): 0 to 1,
+or a percentage written with ``%`` (``--set flat_range=2%``). ``flat_range=1`` would be 100 %: refused."""
+RATIOS = frozenset({"explode_ratio", "stall_factor", "sweep_slower"})
+"""Settings that are a multiple (``explode_ratio = 10 ×``): at least 1 (half its best is no blow-up)."""
+
 
 def _coerce(name: str, value: object) -> object:
     field = {f.name: f for f in fields(Thresholds)}.get(name)
@@ -169,14 +181,19 @@ def _coerce(name: str, value: object) -> object:
     whole = field.type in (int, "int")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}")
+    percent = value.strip()[:-1] if name in SHARES and isinstance(value, str) and value.strip().endswith("%") else None
     try:
-        number = float(value)
+        number = float(percent) / 100 if percent is not None else float(value)
     except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}") from None
     if not math.isfinite(number):
         raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
+    if name in SHARES and number > 1:
+        raise ConfigError(f"setting {name!r} is a share from 0 to 1 (1 % is 0.01, or write {number:g}%), got {value!r}")
+    if name in RATIOS and number < 1:
+        raise ConfigError(f"setting {name!r} is a multiple, at least 1, got {value!r}")
     if not whole:
         return number
     if not number.is_integer():
@@ -201,7 +218,10 @@ def load_thresholds(logdir: str | None, overrides: list[str] | None = None) -> t
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [verdicts] must be a table")
         for name, value in section.items():
-            values[name] = _coerce(name, value)
+            try:
+                values[name] = _coerce(name, value)
+            except ConfigError as error:
+                raise ConfigError(f"{path}: {error}") from None
     for item in overrides or []:
         name, sep, value = item.partition("=")
         if not sep:
