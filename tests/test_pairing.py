@@ -169,6 +169,22 @@ def test_a_tag_pattern_takes_a_whole_match_then_the_slots_own_role(tags, train_p
     assert (pair.train, pair.val) == (train, val)
 
 
+@pytest.mark.parametrize(
+    ("tags", "train_pattern", "val_pattern", "train", "val"),
+    [
+        (["loss", "val_loss"], None, "loss", None, "loss"),  # was loss against itself: "train flat, val flat"
+        (["train_loss", "train_batch_loss", "val_loss"], None, "^train_loss$", "train_batch_loss", "train_loss"),
+        (["train_loss", "val_loss", "valid_loss"], "^val_loss$", None, "val_loss", "valid_loss"),
+        (["train_loss", "val_loss"], "^val_loss$", None, "val_loss", None),
+    ],
+)
+def test_a_tag_named_for_one_loss_is_never_the_other_too(tags, train_pattern, val_pattern, train, val):
+    """``--val-tag loss`` paired loss with itself as training and validation, and judged it flat against itself."""
+    for order in (tags, tags[::-1]):
+        pair = pair_tags(order, train_pattern=train_pattern, val_pattern=val_pattern)
+        assert (pair.train, pair.val) == (train, val)
+
+
 def test_keras_fixture_is_paired(fixtures_copy):
     from tui.live.monitor import Monitor
 

@@ -117,7 +117,9 @@ MEANINGS: dict[Kind, Meaning] = {
     ),
     Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was", verdict=False, style="yellow"),
     Kind.BEHIND_PEERS: Meaning(
-        "clearly behind its sweep's peers (worse than they were at half its progress): stop it to free the GPU", verdict=False, style="yellow"
+        "clearly behind its sweep's peers (worse than they were at half its progress): stop it to free the GPU",
+        verdict=False,
+        style="yellow",
     ),
 }
 

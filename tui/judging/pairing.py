@@ -221,20 +221,35 @@ class PairChooser:
         re.compile(train_pattern or "")  # a bad pattern fails here, where the caller expects it
         re.compile(val_pattern or "")
         self._patterns = (train_pattern or None, val_pattern or None)
-        self._best: dict[str, tuple[tuple[object, ...], str]] = {}
+        self._best: dict[str, list[tuple[tuple[object, ...], str]]] = {}
+        """Each slot's two best-ranked tags: a tag named for one loss that the other wants too goes to the named one,
+        and the other takes its next (``pair``)."""
 
     def add(self, tag: str) -> bool:
-        """Offer ``tag`` to the slots it competes for; whether it took one (the pair changed)."""
+        """Offer ``tag`` to the slots it competes for; whether it took a place (the pair may have changed)."""
         took = False
         for slot, key in _offers(tag, *self._patterns):
-            held = self._best.get(slot)
-            if held is None or (key, tag) < held:
-                self._best[slot] = (key, tag)
+            held = self._best.setdefault(slot, [])
+            if len(held) < 2 or (key, tag) < held[-1]:
+                held.append((key, tag))
+                held.sort()
+                del held[2:]
                 took = True
         return took
 
     def pair(self) -> Pair:
-        return Pair(**{slot: tag for slot, (_key, tag) in self._best.items()})
+        chosen = {slot: held[0][1] for slot, held in self._best.items()}
+        named = [pattern is not None for pattern in self._patterns]
+        if named[0] != named[1] and "train" in chosen and chosen["train"] == chosen.get("val"):
+            # The tag named for one loss (``--val-tag loss``) is that loss: the other takes its next-best tag, if
+            # any. Named for both (``--train-tag val_loss --val-tag val``), it is given to both, as asked.
+            loser = "val" if named[0] else "train"
+            runner_up = self._best[loser][1:]
+            if runner_up:
+                chosen[loser] = runner_up[0][1]
+            else:
+                del chosen[loser]
+        return Pair(**chosen)
 
 
 def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
