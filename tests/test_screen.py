@@ -100,6 +100,22 @@ def _expected(app: LossWatchApp, name: str) -> dict[str, str]:
     }
 
 
+async def test_an_age_of_a_thousand_days_or_more_is_shown_whole_from_the_first_layout(tmp_path: Path):
+    """Runs written 2,312 and 20,779 days ago showed '2312' and '2077': the age column was laid out four wide
+    and widened only when an age changed later."""
+    day = 86_400.0
+    for name, days in (("old", 2_312), ("older", 20_779), ("new", 0)):
+        scalar_run(
+            tmp_path / name, {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]}, wall0=FIXED_NOW - days * day
+        )
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False, clock=lambda: FIXED_NOW + 10)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await until(pilot, lambda: len(app.query_one("#runs", RunsTable).order) == 3, "three runs")
+        await pilot.pause()
+        cells = table_cells(app)
+        assert (cells["old"]["age"], cells["older"]["age"], cells["new"]["age"]) == ("2312d", "20779d", "8s")
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_numbers_are_never_cut_while_they_grow(tmp_path: Path, size: tuple[int, int]):
     """Steps grow from 10 to 12,000 and values from 0.99 to thousands while the table is on screen: every

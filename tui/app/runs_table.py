@@ -196,7 +196,7 @@ class RunsTable(DataTable):
         rows = self.shown_rows(rows)
         self._cells_of = {row.name: self._cached_cells(row) for row in rows}
         cells = {name: cached[1] for name, cached in self._cells_of.items()}
-        layout = self._fit()
+        layout = self._fit(max((self._age(row, now).cell_len for row in rows), default=0))
         order = [r.name for r in rows]
         marked = any((old := self._rows.get(row.name)) is not None and old.trouble != row.trouble for row in rows)
         if not self._stale and order == self._order and layout == self._layout and not marked:
@@ -246,7 +246,8 @@ class RunsTable(DataTable):
         cells = self._cells(row)
         return state, cells, {key: cell.cell_len for key, cell in cells.items()}
 
-    def _fit(self) -> Fitted:
+    def _fit(self, age_width: int = 0) -> Fitted:
+        """The columns' widths for the cells shown; ``age_width``: the widest age now (a run 1,000 days old)."""
         natural = {key: cell_len(self._label(key).plain) for key, _ in COLUMNS}
         for _, _, widths in self._cells_of.values():
             for key, width in widths.items():
@@ -254,7 +255,7 @@ class RunsTable(DataTable):
                     natural[key] = width
         labels = [*VERDICT_STYLES, *(m.shown for m in MEANINGS.values() if m.shown)]
         natural["verdict"] = max(natural["verdict"], *(cell_len(label) for label in labels))
-        natural["age"] = max(natural["age"], AGE_WIDTH)
+        natural["age"] = max(natural["age"], AGE_WIDTH, age_width)
         natural["run"] = min(natural["run"], NAME_MAX)
         # The vertical scrollbar's room is always kept, so a row more never pushes a column out.
         available = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
