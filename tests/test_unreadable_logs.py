@@ -7,13 +7,14 @@ is read all the same: the row is counted as damage, the rest of the run and the 
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, refused, run_cli
+from conftest import DATA, refused, run_cli, run_main, scalar_run
 
 from tui.live.monitor import Monitor
 
@@ -245,8 +246,6 @@ def test_a_hparams_yaml_of_nested_aliases_is_read_bounded(tmp_path: Path):
 def test_a_run_folder_that_can_be_listed_but_not_entered_is_a_run_that_cannot_be_read(tmp_path: Path):
     """``chmod 644`` on a run folder (read without search): its names are listed, its files cannot be opened. The
     run vanished from every command without a word; the README says unreadable folders are never dropped."""
-    from conftest import scalar_run
-
     scalar_run(tmp_path / "good", {"loss": [1.0, 0.5]})
     scalar_run(tmp_path / "closed", {"loss": [1.0, 0.5]})
     (tmp_path / "closed").chmod(0o644)
@@ -258,3 +257,18 @@ def test_a_run_folder_that_can_be_listed_but_not_entered_is_a_run_that_cannot_be
         (tmp_path / "closed").chmod(0o755)
     assert set(monitor.store.runs) == {"good", "closed"}
     assert monitor.store.runs["closed"].errors == ["permission denied"]
+
+
+@pytest.mark.parametrize("command", ["replay", "export"])
+def test_replay_and_export_name_a_run_with_nothing_readable_on_stderr(tmp_path: Path, command: str):
+    """An event file of random bytes beside a good run: check named it, replay and export said nothing."""
+    junk = tmp_path / "logs" / "junk"
+    junk.mkdir(parents=True)
+    (junk / "events.out.tfevents.1.junk").write_bytes(random.Random(1).randbytes(5000))
+    scalar_run(tmp_path / "logs" / "good", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    extra = ["-o", str(tmp_path / "points.csv")] if command == "export" else []
+    result = run_main(command, str(tmp_path / "logs"), *extra)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "junk: skipped 4," in result.stderr
+    assert "no data could be read: not a TensorBoard event file" in result.stderr
+    assert "good" not in result.stderr

@@ -144,11 +144,14 @@ def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
             print(f"losswatch: {printable(note)}", file=sys.stderr)
 
 
-def _say_unreadable(runs: list[Run]) -> None:
-    """For commands whose output has no place for them: each run that could not be read, on stderr."""
+def _say_unreadable(runs: list[Run], unread: str = "") -> None:
+    """For commands whose output has no place for them: each run that could not be read, or whose files were
+    damaged (what was skipped, and whether anything could be read), on stderr; ``unread`` after an error."""
     for run in runs:
         for error in run.errors:
-            print(f"losswatch: {printable(run.name, 80)}: {printable(error)}", file=sys.stderr)
+            print(f"losswatch: {printable(run.name, 80)}: {printable(error)}{unread}", file=sys.stderr)
+        if run.damaged:
+            print(f"losswatch: {printable(run.name, 80)}: {run.damage_note()}", file=sys.stderr)
 
 
 class OutputConsole(Console):
@@ -274,9 +277,7 @@ def export(logdir: Logdirs, output: str) -> int:
     if (code := _no_runs(monitor)) is not None:
         return code
     runs = monitor.store.snapshot()
-    for run in runs:
-        for error in run.errors:
-            print(f"losswatch: {printable(run.name, 80)}: {printable(error)} (not exported)", file=sys.stderr)
+    _say_unreadable(runs, unread=" (not exported)")
     if (code := _nothing_readable(runs, monitor.label)) is not None:
         return code
     rows = export_scalars(monitor, output)
