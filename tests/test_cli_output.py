@@ -463,3 +463,18 @@ def test_runs_named_alike_at_both_ends_are_cut_where_they_differ(tmp_path: Path)
     assert sorted(name.split("…")[1].split(",")[0] for name in shown) == ["optimizer=adamw", "optimizer=sgd"]
     notes = [line.split(": overfitting:")[0] for line in out.splitlines() if ": overfitting:" in line]
     assert {("adamw" in note, "sgd" in note) for note in notes} == {(True, False), (False, True)}
+
+
+def test_check_drops_its_columns_in_the_live_views_order_never_the_checkpoint_before_step():
+    """At 50 columns check showed step and since but not best val @ step, the checkpoint to keep (the live view
+    keeps it longest): a column left out takes the less important ones with it."""
+    order = ["run", "verdict", "val", "best val @ step", "flags", "step", "since", "train"]
+    seen = set()
+    for width in range(40, 161, 10):
+        header = run_cli("check", str(DATA), columns=width).stdout.splitlines()[0]
+        best = "best val @ step" in header
+        shown = set(header.replace("best val @ step", "").split()) | ({"best val @ step"} if best else set())
+        expected = order[: len(shown)]
+        assert shown == set(expected), (width, header)
+        seen.add(len(shown))
+    assert len(seen) >= 4  # the widths went through several layouts

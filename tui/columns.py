@@ -95,10 +95,12 @@ def fitted_table(
     essential: int = 1,
     elastic: str | None = None,
     elastic_min: int = 8,
+    in_order: bool = False,
     **table_options: object,
 ) -> Table:
     """A borderless Rich table of ``rows`` in ``width`` cells: no cell wraps or is cut, columns that do not fit
-    are left out (least important first), and only the ``elastic`` column's cells may end in '…'."""
+    are left out (least important first; with ``in_order`` those after the first left out too, as ``fit_columns``),
+    and only the ``elastic`` column's cells may end in '…'."""
     natural = {c.key: cell_len(c.header) for c in columns}
     for row in rows:
         for key, cell in row.items():
@@ -112,6 +114,7 @@ def fitted_table(
         essential=essential,
         elastic=elastic,
         elastic_min=elastic_min,
+        in_order=in_order,
     )
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), **table_options)  # type: ignore[arg-type]
     by_key = {c.key: c for c in columns}

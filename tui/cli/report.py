@@ -167,7 +167,8 @@ CHECK_COLUMNS = [
     Column("flags", "flags"),
 ]
 CHECK_PRIORITY = ["run", "verdict", "val", "best", "flags", "step", "since", "train"]
-"""At 80 columns the run, its verdict, validation and the checkpoint to keep stay; training goes first."""
+"""At 80 columns the run, its verdict, validation and the checkpoint to keep stay; training goes first. In this
+order only, as the live view drops its columns: a narrow pane never shows step or since without best val @ step."""
 
 
 def _short_flags(flags: Iterable[str]) -> str:
@@ -202,6 +203,7 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
         essential=len(CHECK_PRIORITY),  # a long run name is shortened before a number is left out
         elastic="run",
         elastic_min=24,
+        in_order=True,  # as the live view: a column left out takes the less important ones with it
         header_style="bold",
     )
     console.print(table)
