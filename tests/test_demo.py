@@ -6,10 +6,11 @@ import math
 import time
 from pathlib import Path
 
-from conftest import event_files
+from conftest import event_files, run_main
 
 from tui.app.app import LossWatchApp
-from tui.live.demo import DemoJobs
+from tui.cli.commands import _not_for_the_demo
+from tui.live.demo import DemoJobs, default_jobs
 from tui.live.monitor import Monitor
 
 
@@ -74,3 +75,23 @@ async def test_demo_in_the_tui_turns_red_with_a_bell(tmp_path: Path):
         assert row.verdict == "overfitting"
         assert rings  # overfitting and diverging ring the bell
         assert "vit-tiny-late" in app.store.runs or not jobs.done.is_set()
+
+
+def test_demo_never_writes_its_runs_among_real_ones(tmp_path: Path):
+    """``demo --dir LOGDIR`` on a real log folder wrote nine simulated runs among the real ones and left them."""
+    real = tmp_path / "runs"
+    (real / "my-job").mkdir(parents=True)
+    result = run_main("demo", "--plain", "--dir", str(real))
+    assert result.returncode == 2 and "holds 'my-job', which no demo wrote" in result.stderr
+    assert sorted(p.name for p in real.iterdir()) == ["my-job"]  # nothing written
+    (tmp_path / "file").write_text("x")
+    assert "cannot be used" in run_main("demo", "--plain", "--dir", str(tmp_path / "file")).stderr
+    names = {job.name.split("/")[0] for job in default_jobs()}
+    demos = tmp_path / "demo"
+    for name in names:
+        (demos / name).mkdir(parents=True)
+    # a new folder, an empty one, and one a demo wrote before are the demo's to use
+    assert _not_for_the_demo(str(tmp_path / "new"), names) is None
+    assert _not_for_the_demo(str(demos), names) is None
+    (tmp_path / "empty").mkdir()
+    assert _not_for_the_demo(str(tmp_path / "empty"), names) is None

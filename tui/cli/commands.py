@@ -469,12 +469,32 @@ def watch_tui(
     return EXIT_OK
 
 
+def _not_for_the_demo(folder: str, names: set[str]) -> str | None:
+    """Why the demo must not write into ``folder`` (None: it is new, empty, or holds only a demo's runs)."""
+    try:
+        entries = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"cannot be used ({error.strerror or error})"
+    other = next((entry for entry in entries if entry not in names), None)
+    if other is None:
+        return None
+    return (
+        f"holds {printable(other)!r}, which no demo wrote: the demo writes its simulated runs into a new or empty "
+        "folder (or one a demo wrote), never among real ones"
+    )
+
+
 def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str | None = None) -> int:
     """Simulated jobs in a temporary folder (removed however the demo ends: q, Ctrl-C, SIGTERM, SIGHUP)."""
     import tempfile
 
-    from tui.live.demo import DemoJobs
+    from tui.live.demo import DemoJobs, default_jobs
 
+    if folder is not None and (why := _not_for_the_demo(folder, {job.name.split("/")[0] for job in default_jobs()})):
+        print(f"losswatch: demo --dir {printable(folder)} {why}", file=sys.stderr)
+        return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="losswatch-demo-") as temp:
         logdir = folder or temp
         os.makedirs(logdir, exist_ok=True)
