@@ -267,3 +267,28 @@ def test_a_noise_window_too_wide_to_finish_is_refused_with_its_bound(tmp_path: P
     assert result.returncode == 2 and "must be 5 to 1,000" in result.stderr
     (tmp_path / "losswatch.toml").write_text("[verdicts]\nnoise_window = 1000\n")
     assert run_main("check", str(tmp_path)).returncode == 0
+
+
+@pytest.mark.parametrize("by_run", [True, False])
+def test_replay_by_run_prints_each_runs_alerts_as_soon_as_it_is_replayed(monkeypatch, by_run: bool):
+    """replay printed nothing until every run was replayed: 540 runs were three minutes of silence."""
+    import tui.cli.commands as commands
+
+    replay_run = commands.replay_run
+    lines_before: list[int] = []
+
+    def counting(*args, **kwargs):
+        lines_before.append(sys.stdout.buffer.getvalue().count(b"\n"))  # run_main's stdout: what was printed
+        return replay_run(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "replay_run", counting)
+    result = run_main("replay", str(DATA / "torch"), "--json", *(["--by-run"] if by_run else []))
+    assert result.returncode == 0 and len(lines_before) == 4 and result.stdout.count("\n") > lines_before[-1]
+    assert (lines_before[-1] > 0) == by_run  # merged in step order: nothing before the last run is replayed
+
+
+def test_replay_of_many_runs_says_its_alerts_come_once_all_are_replayed(tmp_path: Path):
+    for k in range(21):
+        scalar_run(tmp_path / f"r{k:02}", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    assert "replaying 21 runs a step at a time" in run_main("replay", str(tmp_path)).stderr
+    assert "replaying" not in run_main("replay", str(tmp_path), "--by-run").stderr

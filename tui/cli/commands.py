@@ -227,6 +227,11 @@ def alert_json(alert: Alert) -> str:
     return json.dumps(record)
 
 
+REPLAY_NOTE_RUNS = 20
+"""Past this many runs, replay says on stderr that its alerts come once every run is replayed (540 DeepOBS runs
+take about three minutes)."""
+
+
 def replay(
     logdir: Logdirs,
     thresholds: Thresholds,
@@ -250,21 +255,31 @@ def replay(
     # A sweep's advice at step t looks only at what its runs had written by t, so reading the recorded
     # runs whole gives the alerts a lockstep replay of the sweep would (tests/test_sweeps_live.py).
     behind = {alert.run: alert for alert in monitor.alerts if alert.kind == SWEEP_KIND}
-    alerts = [
-        alert
-        for run in runs
-        for alert in sorted(
-            [*replay_run(run, thresholds, train_tag, val_tag), *([behind[run.name]] if run.name in behind else [])],
-            key=lambda alert: alert.step,
+
+    def show(alerts: list[Alert]) -> None:
+        for alert in alerts:
+            if as_json:
+                print(alert_json(alert), flush=True)
+            else:
+                console.print(format_alert(alert))
+
+    if not by_run and len(runs) > REPLAY_NOTE_RUNS:  # minutes of silence read as a hang
+        print(
+            f"losswatch: replaying {len(runs):,} runs a step at a time; the alerts follow in step order once all are "
+            "replayed (--by-run: each run's as soon as it is)",
+            file=sys.stderr,
+            flush=True,
         )
-    ]
-    if not by_run:
-        alerts.sort(key=lambda alert: alert.step)  # stable: runs in name order within a step
-    for alert in alerts:
-        if as_json:
-            print(alert_json(alert), flush=True)
+    merged: list[Alert] = []
+    for run in runs:
+        mine = [*replay_run(run, thresholds, train_tag, val_tag), *([behind[run.name]] if run.name in behind else [])]
+        mine.sort(key=lambda alert: alert.step)
+        if by_run:
+            show(mine)
         else:
-            console.print(format_alert(alert))
+            merged += mine
+    merged.sort(key=lambda alert: alert.step)  # stable: runs in name order within a step
+    show(merged)
     return EXIT_OK
 
 
