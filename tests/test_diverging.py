@@ -25,6 +25,17 @@ def test_nan_rings_diverging_at_once(tmp_path):
     assert judged.bells[0].kind == "diverging" and judged.bells[0].step == 12
 
 
+def test_a_run_that_stays_nan_says_where_it_began_and_where_it_is_now(tmp_path):
+    """check said "val_loss is nan at step 29" of a run whose training went NaN at 12, where the bell rang (a live
+    read meets two curves' NaN of one step in either order: the words since then do not depend on it)."""
+    train, val = overfitting_curves(n=30)
+    train[12:] = np.nan
+    val[14:] = np.nan
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 12)]
+    assert judged.verdict.reason == "val_loss is nan at step 29; diverging since step 12"
+
+
 @pytest.mark.parametrize(
     ("name", "by"),
     [

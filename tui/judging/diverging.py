@@ -130,6 +130,8 @@ class Divergence:
         self.active = False
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
+        self._since = -1
+        """The step the curves blew up at, while they stay out of their range."""
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
         self.train_confirms = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
@@ -198,11 +200,14 @@ class Divergence:
         (whichever curve rang it), by ``flat_range`` of its progress from its start or ``RERING_NOISE`` of its noise
         as it was learning, whichever is more. A run that keeps blowing up without learning is told once, and its
         verdict says the rest."""
-        self.verdict.kind, self.verdict.reason = Kind.DIVERGING, reason
+        self.verdict.kind = Kind.DIVERGING
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
-        if self.active:
+        if self.active:  # still blown up: the reason says since when (where the bell rang), in the same words
+            # whichever curve a live read met first at that step
+            self.verdict.reason = reason if step == self._since else f"{reason}; diverging since step {self._since:,}"
             return []
+        self.verdict.reason, self._since = reason, step
         self.active, self.reason = True, reason
         track = self._tracks.get(tag)
         if self._rung_step is not None and track is not None:
