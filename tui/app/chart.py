@@ -152,9 +152,27 @@ def nice_ticks(low: float, high: float, most: int, integer: bool) -> list[float]
     ticks: list[float] = []
     value = first
     while value <= high + step * 1e-9 and len(ticks) <= most:
-        ticks.append(round(value, 10))
+        ticks.append(round(value / step) * step)  # relative to the step: ticks of 1e-31 are not rounded to 0
         value += step
     return ticks
+
+
+def value_labels(ticks: list[float]) -> list[str]:
+    """The y axis's tick labels, each the tick's value in the fewest digits that give it back exactly (``2e-05``,
+    ``0.0002``, ``0.75``; whole numbers as written, with thousands separators): never a rounded value, never cut."""
+    spread = max(ticks) - min(ticks) if ticks else 0.0
+    labels = []
+    for tick in ticks:
+        tick += 0.0  # no '-0'
+        if tick.is_integer() and abs(tick) < 1e9:
+            labels.append(f"{int(tick):,}")
+            continue
+        exact = next(
+            (text for digits in range(1, 16) if abs(float(text := f"{tick:.{digits}g}") - tick) <= 1e-9 * spread),
+            repr(tick),
+        )
+        labels.append(exact)
+    return labels
 
 
 def tick_label(value: float, integer: bool) -> str:
@@ -228,3 +246,11 @@ class LossChart(PlotextPlot):
             plt.vline(marker.x, marker.color)
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
+        elif drawn:  # plotext's own labels of tiny values run 34 digits long, of small ones one digit
+            ys = [float(v) for curve in spec.curves for v in (np.nanmin(curve.y), np.nanmax(curve.y)) if len(curve.y)]
+            finite = [v for v in ys if math.isfinite(v)]
+            if finite:
+                rows = self.size.height - 3  # the plot between its frame and the x axis
+                y_ticks = nice_ticks(min(finite), max(finite), max(3, rows // 2 + 1), integer=False)
+                if len(y_ticks) > 1:
+                    plt.yticks(y_ticks, value_labels(y_ticks))

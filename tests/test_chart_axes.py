@@ -1,0 +1,48 @@
+"""The chart's y axis: labels that are the ticks' values, short and whole, on curves of any scale."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import scalar_run, until
+from rich.console import Console
+
+from tui.app.app import LossWatchApp
+from tui.app.chart import nice_ticks, value_labels
+from tui.live.monitor import Monitor
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "labels"),
+    [
+        (0.005, 1.15, ["0.25", "0.5", "0.75", "1"]),  # 0.75, not '0.8': a label is its tick's value
+        (1.1e-5, 2.1e-4, ["5e-05", "0.0001", "0.00015", "0.0002"]),  # plotext wrote 1e-5 as '0.000006'
+        (2.1e-31, 6.85e-31, ["3e-31", "4e-31", "5e-31", "6e-31"]),  # plotext: 34 digits; rounding gave 0
+        (0.0, 12_345.678, ["0", "2,500", "5,000", "7,500", "10,000"]),
+        (-1.0, 1.0, ["-1", "-0.5", "0", "0.5", "1"]),
+        (1.0, 21.9, ["5", "10", "15", "20"]),  # not '1e+01' and '2e+01'
+        (0.999, 1.001, ["0.999", "0.9995", "1", "1.0005", "1.001"]),
+    ],
+)
+def test_tick_labels_are_the_ticks_values_in_the_fewest_digits(low: float, high: float, labels: list[str]):
+    assert value_labels([2.5, 10.0, 17.5, 20.0]) == ["2.5", "10", "17.5", "20"]  # whole ones as written
+    ticks = nice_ticks(low, high, 6, integer=False)
+    assert value_labels(ticks) == labels
+    slack = 1e-9 * (high - low)  # a tick may land a rounding error past the end it stands on
+    assert all(low - slack <= tick <= high + slack for tick in ticks)
+
+
+async def test_a_chart_of_losses_near_1e_31_keeps_its_plot_wide(tmp_path: Path):
+    """Losses around 1e-31 got 34-character axis labels, leaving an 18-column plot at 80x24."""
+    scalar_run(tmp_path / "tiny", {"loss": [6.85e-31, 4e-31, 3e-31, 2.1e-31], "val_loss": [6e-31, 5e-31, 4e-31, 3e-31]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
+        await pilot.pause()
+        console = Console(width=80, height=24, file=io.StringIO(), force_terminal=True, record=True)
+        console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+        lines = console.export_text(styles=False).split("\n")
+        axis = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+        assert axis and all(label.endswith("e-31") and len(label) <= 6 for label in axis), axis
