@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from conftest import DATA
+from rich.console import Console
 from sweep_fixtures import lr_sweep, write_run
 
 from tui.app.app import LossWatchApp
@@ -15,6 +17,14 @@ from tui.live.demo import DemoJobs
 from tui.live.monitor import Monitor
 
 FIXED_NOW = 1795400400.0
+
+
+def screen_text(app: LossWatchApp) -> list[str]:
+    """The screen as plain text, a string per row."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False).split("\n")[:height]
 
 
 def _app(logdir: Path) -> LossWatchApp:
@@ -100,3 +110,25 @@ def test_sweep_view_80x24(snap_compare, halfway_demo):
         await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(_app(halfway_demo), terminal_size=(80, 24), run_before=open_sweep)
+
+
+async def test_a_narrow_sweep_view_cuts_the_names_where_they_differ_and_keeps_every_number_whole(tmp_path: Path):
+    """At 80x24 a DeepOBS sweep's table ran past the screen (advice 'behind-', no savings), its legend cut the
+    names inside the swept value, and its log axis read 1e-05 as '0.0000'."""
+    for name, values in lr_sweep(1).items():
+        lr = float(name.split("=")[1])
+        write_run(tmp_path / f"cifar10_3c3d-adam-lr{lr:.2e}-s42", values, hparams={"epochs": 80})
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, "cifar10_3c3d-adam-lr1.00e-03-s42")
+        await pilot.pause(0.3)
+        table = screen.query_one("#sweep-runs")
+        assert sum(column.get_render_width(table) for column in table.ordered_columns) <= table.size.width
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert len(set(names)) == len(names) and all("…" in name and name.endswith("-s42") for name in names)
+        advice = {str(table.get_row_at(i)[-1]) for i in range(table.row_count)}
+        assert "behind-peers" in advice  # whole
+        lines = screen_text(app)
+        axis = lines[next(k for k, line in enumerate(lines) if "└" in line and "┘" in line) + 1]  # the x ticks
+        assert "0.0000" not in axis and "0.01" in axis and "0.1" in axis, axis

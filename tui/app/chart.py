@@ -8,7 +8,9 @@ name is never dropped, only cut with '…' as a last resort.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rich.cells import cell_len
@@ -157,6 +159,32 @@ def nice_ticks(low: float, high: float, most: int, integer: bool) -> list[float]
     return ticks
 
 
+def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
+    """Round ticks on a linear y axis of ``rows`` rows, labelled with their values (``value_labels``): plotext's own
+    labels of tiny values run 34 digits long, of small ones one digit, and fall between rows unevenly."""
+    ends = [float(f(y)) for y in ys if np.isfinite(y).any() for f in (np.nanmin, np.nanmax)]
+    finite = [v for v in ends if math.isfinite(v)]
+    if finite:
+        most = max(3, rows // 2 + 1)
+        ticks = nice_ticks(min(finite), max(finite), most, integer=False)
+        if len(ticks) < 2:  # a short plot over a range between round steps: finer ones
+            ticks = nice_ticks(min(finite), max(finite), 2 * most, integer=False)
+        if len(ticks) > 1:
+            plt.yticks(ticks, value_labels(ticks))
+
+
+def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:
+    """Powers of ten on a log x axis, as many as ``columns`` hold, labelled with their values (plotext's own labels
+    read 1e-05 as '0.0000')."""
+    if not (0 < low <= high and math.isfinite(high)):
+        return
+    decades = list(range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1))
+    every = max(1, math.ceil(len(decades) / max(2, columns // 8)))
+    ticks = [10.0**k for k in decades[::every]]
+    if len(ticks) > 1:
+        plt.xticks(ticks, value_labels(ticks))
+
+
 def value_labels(ticks: list[float]) -> list[str]:
     """The y axis's tick labels, each the tick's value in the fewest digits that give it back exactly (``2e-05``,
     ``0.0002``, ``0.75``; whole numbers as written, with thousands separators): never a rounded value, never cut."""
@@ -246,11 +274,5 @@ class LossChart(PlotextPlot):
             plt.vline(marker.x, marker.color)
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
-        elif drawn:  # plotext's own labels of tiny values run 34 digits long, of small ones one digit
-            ys = [float(v) for curve in spec.curves for v in (np.nanmin(curve.y), np.nanmax(curve.y)) if len(curve.y)]
-            finite = [v for v in ys if math.isfinite(v)]
-            if finite:
-                rows = self.size.height - 3  # the plot between its frame and the x axis
-                y_ticks = nice_ticks(min(finite), max(finite), max(3, rows // 2 + 1), integer=False)
-                if len(y_ticks) > 1:
-                    plt.yticks(y_ticks, value_labels(y_ticks))
+        elif drawn:
+            label_y_axis(plt, [curve.y for curve in spec.curves], self.size.height - 3)

@@ -12,7 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -20,9 +22,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from tui.app.chart import PALETTE
+from tui.app.chart import PALETTE, label_log_x_axis, label_y_axis
 from tui.app.format import number
 from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
+from tui.cuts import cut_text, distinct_cuts
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.text import printable
@@ -30,6 +33,14 @@ from tui.text import printable
 BEHIND_COLOR = (110, 110, 110)
 LEGEND_RUNS = 4
 """The best few runs get a legend entry; more would cover the curves."""
+LEGEND_WIDTH = 24
+RUN_MIN = 12
+"""Fewest cells of a run's name in the sweep's table; below, the table scrolls sideways rather than cut it more."""
+RUN_ROOMY = 24
+"""Below this many cells for the run's name, the table leaves out its savings column."""
+SCROLLBAR = 2
+"""The table's vertical scrollbar, whose room is kept."""
+"""Cells of a run's name in the legend of the curves (a sweep's names are cut where they differ)."""
 
 
 class _Plot(PlotextPlot):
@@ -38,7 +49,8 @@ class _Plot(PlotextPlot):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.key: tuple | None = None
-        self.painter: Callable[[Any], None] | None = None
+        self.painter: Callable[[Any, int, int], None] | None = None
+        """Draws on plotext's figure, given the plot's width and height in cells."""
         self._drawn: tuple | None = None
         self._text = None
 
@@ -48,7 +60,7 @@ class _Plot(PlotextPlot):
             self.plt.clear_data()
             self.plt.clear_figure()
             if self.painter is not None:
-                self.painter(self.plt)
+                self.painter(self.plt, self.size.width, self.size.height)
             self._text = super().render()
             self._drawn = key
         return self._text
@@ -98,6 +110,8 @@ class SweepScreen(Screen[None]):
         self._start_on = run
         """The run selected when the view opened: the cursor starts on it."""
         self._shown: tuple | None = None
+        self._laid_width = -1
+        """The width the table was last laid out for."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="sweep-title")
@@ -117,6 +131,12 @@ class SweepScreen(Screen[None]):
         names = sweep_names(self.monitor)
         if names:
             self.sweep = names[(names.index(self.sweep) + 1) % len(names)] if self.sweep in names else names[0]
+            self._shown = None
+            self.refresh_view()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lay the table out again for a new width: its run names are cut to what the width leaves them."""
+        if event.size.width != self._laid_width:
             self._shown = None
             self.refresh_view()
 
@@ -148,20 +168,20 @@ class SweepScreen(Screen[None]):
     def _table(self, view: SweepView) -> None:
         table = self.query_one("#sweep-runs", DataTable)
         keep = table.cursor_row
-        table.clear(columns=True)
-        table.add_column("#", key="rank")
-        table.add_column("run", key="run")
-        for key in view.swept:
-            table.add_column(printable(key, 20), key=f"param:{key}")
-        table.add_column(f"best @ {view.common:,.0f}" if view.common is not None else "best @", key="best_at")
-        table.add_column("best now", key="best")
-        table.add_column("advice", key="advice")
-        table.add_column("stopping saves", key="saves")
+        headers = {"rank": "#", "run": "run"}
+        headers |= {f"param:{key}": printable(key, 20) for key in view.swept}
+        headers |= {
+            "best_at": f"best @ {view.common:,.0f}" if view.common is not None else "best @",
+            "best": "best now",
+            "advice": "advice",
+            "saves": "stopping saves",
+        }
+        rows = []
         for rank, row in enumerate(view.rows, start=1):
             advice = Text("diverged", style="bold red") if row.diverged else Text("")
             if row.behind and not row.diverged:
                 advice = Text("behind-peers", style="yellow")
-            cells = [Text(str(rank), justify="right"), Text(printable(row.label, 40))]
+            cells = [Text(str(rank), justify="right"), Text(printable(row.label))]
             cells += [Text(_value(row.params.get(key)), justify="right") for key in view.swept]
             cells += [
                 Text(number(row.best_at), justify="right"),
@@ -169,7 +189,24 @@ class SweepScreen(Screen[None]):
                 advice,
                 Text(saving_text(row), justify="right"),
             ]
-            table.add_row(*cells, key=row.run)
+            rows.append(cells)
+        # The run's name gives way (cut where a sweep's names differ) so the numbers and the advice fit whole; in a
+        # narrow pane the savings go first (the note below the table says them for the selected run).
+        pad = 2 * table.cell_padding
+        widths = [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
+        room = (self.size.width or 10_000) - pad - SCROLLBAR - sum(w + pad for k, w in enumerate(widths) if k != 1)
+        self._laid_width = self.size.width
+        if room < min(RUN_ROOMY, widths[1]):
+            room += widths.pop() + pad
+            del headers["saves"]
+            rows = [cells[:-1] for cells in rows]
+        cuts = distinct_cuts({row[1].plain: max(room, RUN_MIN) for row in rows})
+        table.clear(columns=True)
+        for key, header in headers.items():
+            table.add_column(header, key=key)
+        for row_view, cells in zip(view.rows, rows, strict=True):
+            cells[1] = Text(cut_text(cells[1].plain, cuts.get(cells[1].plain)))
+            table.add_row(*cells, key=row_view.run)
         runs = [row.run for row in view.rows]
         if self._start_on in runs:
             keep, self._start_on = runs.index(self._start_on), None
@@ -198,18 +235,24 @@ class SweepScreen(Screen[None]):
         curves_plot = self.query_one("#sweep-curves", _Plot)
         against_plot = self.query_one("#sweep-against", _Plot)
 
-        def paint_curves(plt) -> None:
+        def paint_curves(plt, _width: int, height: int) -> None:
             clipped = f" (clipped at {number(view.ceiling)})" if view.ceiling is not None else ""
             plt.title(f"val loss{clipped}")
             plt.xlabel(view.axis_label)
+            named = [
+                printable(curve.label) for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind
+            ]
+            cuts = distinct_cuts(dict.fromkeys(named, LEGEND_WIDTH))  # a sweep's names differ inside: cut them there
             for i, curve in enumerate(view.curves):
                 if not len(curve.x):
                     continue
                 color = BEHIND_COLOR if curve.behind else PALETTE[i % len(PALETTE)]
-                label = printable(curve.label, 24) if i < LEGEND_RUNS and not curve.behind else None
+                shown = printable(curve.label)
+                label = cut_text(shown, cuts.get(shown)) if i < LEGEND_RUNS and not curve.behind else None
                 plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=label, marker="hd")
+            label_y_axis(plt, [curve.y for curve in view.curves], height - 4)
 
-        def paint_against(plt) -> None:
+        def paint_against(plt, width: int, height: int) -> None:
             against = view.against()
             if against is None:
                 plt.title("no numeric swept value to plot against")
@@ -219,8 +262,10 @@ class SweepScreen(Screen[None]):
             plt.xlabel(printable(key, 20))
             plt.plot(x.tolist(), y.tolist(), color=PALETTE[1], marker="hd")
             plt.scatter(x.tolist(), y.tolist(), color=PALETTE[0], marker="●")
+            label_y_axis(plt, [y], height - 4)
             if log_x:
                 plt.xscale("log")
+                label_log_x_axis(plt, float(min(x)), float(max(x)), width - 8)
 
         for plot, painter in ((curves_plot, paint_curves), (against_plot, paint_against)):
             plot.painter = painter
