@@ -7,6 +7,7 @@ from pathlib import Path
 
 from conftest import FIXTURE_RUNS, scalar_run
 
+from tui.live.monitor import Monitor
 from tui.sources.tensorboard.discovery import discover, file_order_key
 
 
@@ -28,6 +29,15 @@ def test_keras_split_folders_directly_under_logdir_form_run_dot(tmp_path: Path):
     found = discover(str(tmp_path))
     assert found.runs == ["."]
     assert sorted(f.prefix for f in found.files) == ["train/", "validation/"]
+
+
+def test_a_keras_run_is_found_at_its_own_folder_not_its_train_split(tmp_path: Path):
+    """watch --plain said 'keras/k-healthy  new run at …/k-healthy/train': the run is the folder of its splits."""
+    for split in ("train", "validation"):
+        scalar_run(tmp_path / "job" / split, {"epoch_loss": [1.0, 0.9]})
+    scalar_run(tmp_path / "plain", {"loss": [1.0]})
+    new_runs, _, _ = Monitor(str(tmp_path)).refresh()
+    assert {(n.run, n.path) for n in new_runs} == {("job", str(tmp_path / "job")), ("plain", str(tmp_path / "plain"))}
 
 
 def test_a_folder_named_train_that_holds_a_runs_other_files_is_that_run(tmp_path: Path):

@@ -131,7 +131,9 @@ def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> l
             run, prefix = run_of(folder)
             detail = MMENGINE_VIS if basename(folder) == MMENGINE_FOLDER else ""
         for path in sorted(by_folder[folder], key=file_order_key):
-            found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=folder))
+            # A split folder (Keras' train/, validation/) or an hparams one is part of its run, shown by the run's.
+            where = run if prefix or detail == HPARAMS_ONLY else folder
+            found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=where))
     return found
 
 
