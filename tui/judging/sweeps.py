@@ -101,7 +101,7 @@ class Behind:
             return f"validation loss is {self.best} at {axis} {self.progress:,.0f}: it cannot catch up (left the pool)"
         relative = self.gap / abs(self.median) if self.median else math.inf
         noisy = self.noise > ROUNDING_NOISE * max(abs(self.best), abs(self.median))  # float32's rounding is none
-        noise = f"{self.gap / self.noise:,.1f}× its noise" if noisy else "no noise"
+        noise = f"{self.gap / self.noise:,.1f}x its noise" if noisy else "no noise"  # as every other reason
         return (
             f"best val {_fmt(self.best)} at {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
             f"at {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"
