@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import DATA, FIXTURE_RUNS, frame, refused, run_cli, run_main, scalar_event, scalar_run
 
+from tui.app.format import number as table_number
 from tui.cli.commands import format_alert
 from tui.judging.engine import Alert
 from tui.judging.smoothing import Smoothed
@@ -478,3 +479,11 @@ def test_check_drops_its_columns_in_the_live_views_order_never_the_checkpoint_be
         assert shown == set(expected), (width, header)
         seen.add(len(shown))
     assert len(seen) >= 4  # the widths went through several layouts
+
+
+def test_the_live_view_writes_a_non_finite_number_as_check_and_the_reasons_do(tmp_path):
+    """The table said NaN where check, the JSON and every reason say nan."""
+    scalar_run(tmp_path / "blown", {"loss": [1.0, 0.5, math.nan], "val_loss": [1.0, 0.6, math.inf]})
+    assert [table_number(math.nan), table_number(math.inf), table_number(-math.inf)] == ["nan", "inf", "-inf"]
+    table = run_main("check", str(tmp_path)).stdout
+    assert "nan" in table and "inf" in table and "NaN" not in table

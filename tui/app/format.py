@@ -14,7 +14,7 @@ def number(value: float | None) -> str:
     if value is None:
         return "–"
     if not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return str(value)  # nan, inf, -inf: as check, the JSON and every reason write them
     if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
         return f"{value:.3g}"
     return f"{value:.4g}"
