@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import event_files, run_main
 
 from tui.app.app import LossWatchApp
-from tui.cli.commands import _not_for_the_demo
+from tui.cli.demo import why_not_for_the_demo
 from tui.live.demo import DemoJobs, default_jobs
 from tui.live.monitor import Monitor
 
@@ -91,7 +91,7 @@ def test_demo_never_writes_its_runs_among_real_ones(tmp_path: Path):
     for name in names:
         (demos / name).mkdir(parents=True)
     # a new folder, an empty one, and one a demo wrote before are the demo's to use
-    assert _not_for_the_demo(str(tmp_path / "new"), names) is None
-    assert _not_for_the_demo(str(demos), names) is None
+    assert why_not_for_the_demo(str(tmp_path / "new"), names) is None
+    assert why_not_for_the_demo(str(demos), names) is None
     (tmp_path / "empty").mkdir()
-    assert _not_for_the_demo(str(tmp_path / "empty"), names) is None
+    assert why_not_for_the_demo(str(tmp_path / "empty"), names) is None

@@ -6,16 +6,14 @@ import errno
 import json
 import os
 import select
-import shlex
-import subprocess
 import sys
-import time
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
+from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
@@ -27,13 +25,9 @@ from tui.live.group import MonitorGroup, build_monitor
 from tui.live.monitor import Monitor, NewRun
 from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.notify import notification
-from tui.processes import end_process
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
 from tui.text import printable
-
-HOOK_GRACE_SECONDS = 2.0
-"""On exit, how long --on-alert commands still running may finish before they are stopped."""
 
 NOTE_SECONDS = 0.25
 """How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
@@ -300,41 +294,6 @@ def export(logdir: Logdirs, output: str) -> int:
     return EXIT_OK
 
 
-class _AlertHook:
-    """Runs the user's --on-alert command; data goes through the environment only."""
-
-    def __init__(self, command: str, grace: float = HOOK_GRACE_SECONDS) -> None:
-        self.argv = shlex.split(command)
-        self.grace = grace
-        """On close, the seconds running commands may still take before they are stopped."""
-        self.children: list[subprocess.Popen] = []
-
-    def close(self) -> None:
-        """Let running commands finish for a moment, then stop the rest: none outlives losswatch."""
-        deadline = time.monotonic() + self.grace
-        for child in self.children:
-            try:
-                child.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                end_process(child, grace=1)
-
-    def __call__(self, alert: Alert) -> None:
-        env = dict(
-            os.environ,
-            LOSSWATCH_RUN=alert.run,
-            LOSSWATCH_KIND=alert.kind,
-            LOSSWATCH_STEP=str(alert.step),
-            LOSSWATCH_REASON=alert.reason,
-            LOSSWATCH_TAG=alert.tag,
-        )
-        self.children = [c for c in self.children if c.poll() is None]
-        try:
-            self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))
-        except OSError as error:
-            command = printable(self.argv[0])
-            print(f"losswatch: --on-alert {command} failed: {error.strerror or error}", file=sys.stderr, flush=True)
-
-
 def _record(run: str, kind: str, reason: str) -> str:
     return json.dumps({"run": printable(run), "step": None, "kind": kind, "tag": "", "reason": reason})
 
@@ -360,7 +319,7 @@ def watch_plain(
     from tui.live.watcher import Watcher
 
     monitor = _monitor(logdir, thresholds, train_tag, val_tag, sweep)
-    hook = _AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
+    hook = AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
     console = line_console()
     lock = threading.Lock()
     said: set[tuple[str, str]] = set()
@@ -482,42 +441,3 @@ def watch_tui(
     finally:
         first_read.close()
     return EXIT_OK
-
-
-def _not_for_the_demo(folder: str, names: set[str]) -> str | None:
-    """Why the demo must not write into ``folder`` (None: it is new, empty, or holds only a demo's runs)."""
-    try:
-        entries = sorted(os.listdir(folder))
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        return f"cannot be used ({error.strerror or error})"
-    other = next((entry for entry in entries if entry not in names), None)
-    if other is None:
-        return None
-    return (
-        f"holds {printable(other)!r}, which no demo wrote: the demo writes its simulated runs into a new or empty "
-        "folder (or one a demo wrote), never among real ones"
-    )
-
-
-def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str | None = None) -> int:
-    """Simulated jobs in a temporary folder (removed however the demo ends: q, Ctrl-C, SIGTERM, SIGHUP)."""
-    import tempfile
-
-    from tui.live.demo import DemoJobs, default_jobs
-
-    if folder is not None and (why := _not_for_the_demo(folder, {job.name.split("/")[0] for job in default_jobs()})):
-        print(f"losswatch: demo --dir {printable(folder)} {why}", file=sys.stderr)
-        return EXIT_USAGE
-    with tempfile.TemporaryDirectory(prefix="losswatch-demo-") as temp:
-        logdir = folder or temp
-        os.makedirs(logdir, exist_ok=True)
-        jobs = DemoJobs(logdir, speed=speed)
-        try:
-            jobs.start()
-            if plain:
-                return watch_plain(logdir, Thresholds(), None, None, False, bell, None, None, notify)
-            return watch_tui(logdir, Thresholds(), None, None, bell, None, notify)
-        finally:
-            jobs.stop()

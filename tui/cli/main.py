@@ -393,7 +393,9 @@ def _dispatch(args) -> int:
     if args.command == "export":
         return commands.export(_roots(args.logdir), args.output)
     if args.command == "demo":
-        return commands.demo(args.dir, args.speed, args.plain, not args.no_bell, _notify(args))
+        from tui.cli.demo import demo
+
+        return demo(args.dir, args.speed, args.plain, not args.no_bell, _notify(args))
     if args.command == "watch":
         logdir = _roots(args.logdir, may_be_missing=True)
         thresholds = _thresholds(args)

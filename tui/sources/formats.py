@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tui.sources.base import Format, Found, Source, Stream, parent
+from tui.sources.base import Format, Found, Source, Stream
 from tui.sources.checkpoints import find_checkpoints
 from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
 from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
@@ -81,7 +81,7 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
     """A folder-format log in a TensorBoard run's folder names that run as the one it may repeat; in MMEngine's
     ``vis_data`` the event files may repeat its ``scalars.json`` (read so as to place validation, the primary)."""
     primaries = {
-        parent(source.where) if source.prefix else source.where: source.run
+        source.where: source.run  # a split folder's source (Keras' train/) is placed at its run's folder
         for source in sources
         if source.format == "tensorboard" and source.detail != HPARAMS_ONLY  # not a folder of add_hparams' alone
     }

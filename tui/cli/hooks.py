@@ -1,0 +1,51 @@
+"""``--on-alert CMD``: the user's command run once per alert, its data in the environment, never in a shell."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+from tui.judging.verdict import Alert
+from tui.processes import end_process
+from tui.text import printable
+
+HOOK_GRACE_SECONDS = 2.0
+"""On exit, how long --on-alert commands still running may finish before they are stopped."""
+
+
+class AlertHook:
+    """Runs the user's --on-alert command; data goes through the environment only."""
+
+    def __init__(self, command: str, grace: float = HOOK_GRACE_SECONDS) -> None:
+        self.argv = shlex.split(command)
+        self.grace = grace
+        """On close, the seconds running commands may still take before they are stopped."""
+        self.children: list[subprocess.Popen] = []
+
+    def close(self) -> None:
+        """Let running commands finish for a moment, then stop the rest: none outlives losswatch."""
+        deadline = time.monotonic() + self.grace
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                end_process(child, grace=1)
+
+    def __call__(self, alert: Alert) -> None:
+        env = dict(
+            os.environ,
+            LOSSWATCH_RUN=alert.run,
+            LOSSWATCH_KIND=alert.kind,
+            LOSSWATCH_STEP=str(alert.step),
+            LOSSWATCH_REASON=alert.reason,
+            LOSSWATCH_TAG=alert.tag,
+        )
+        self.children = [c for c in self.children if c.poll() is None]
+        try:
+            self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))
+        except OSError as error:
+            command = printable(self.argv[0])
+            print(f"losswatch: --on-alert {command} failed: {error.strerror or error}", file=sys.stderr, flush=True)
