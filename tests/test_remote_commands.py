@@ -339,6 +339,7 @@ def test_an_unreachable_host_is_one_line_and_the_other_roots_go_on(places: dict[
     alone = cli("check", "lwdead:/runs")
     assert alone.returncode == 2 and "Traceback" not in alone.stderr
     assert "Connection refused" in alone.stderr
+    assert len(alone.stderr.splitlines()) == 1  # not a second line saying it holds no training logs
 
 
 async def test_the_tui_status_line_names_an_unreachable_root_while_others_update(places: dict[str, str]) -> None:

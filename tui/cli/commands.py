@@ -82,18 +82,25 @@ def _load(
     return monitor
 
 
-def _root_problems(monitor: Monitor | MonitorGroup) -> None:
-    """Say on stderr, once, which roots could not be read (their runs are missing or not up to date)."""
-    for member in _members(monitor):
+def _root_problems(monitor: Monitor | MonitorGroup) -> bool:
+    """Say on stderr, once, which roots could not be read (their runs are missing or not up to date); whether
+    none could."""
+    members = _members(monitor)
+    unread = 0
+    for member in members:
         why = member.scan_errors.get(member.place("."))
         if why:
+            unread += 1
             print(f"losswatch: {printable(member.label)}: {printable(why)}", file=sys.stderr, flush=True)
+    return bool(members) and unread == len(members)
 
 
 def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
-    _root_problems(monitor)
+    unreachable = _root_problems(monitor)
     if monitor.store.runs:
         return None
+    if unreachable:  # said above, why: not that the folder holds no logs
+        return EXIT_USAGE
     detail = ""
     if monitor.scan_errors:
         path, why = next(iter(monitor.scan_errors.items()))
