@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import scalar_run, until
 from rich.console import Console
 
 from tui.app.app import LossWatchApp
-from tui.app.chart import nice_ticks, value_labels
+from tui.app.chart import label_y_axis, nice_ticks, value_labels
 from tui.live.monitor import Monitor
 
 
@@ -46,3 +48,42 @@ async def test_a_chart_of_losses_near_1e_31_keeps_its_plot_wide(tmp_path: Path):
         lines = console.export_text(styles=False).split("\n")
         axis = [line.split("┤")[0].strip() for line in lines if "┤" in line]
         assert axis and all(label.endswith("e-31") and len(label) <= 6 for label in axis), axis
+
+
+class _Axes:
+    """What a chart asked plotext's y axis for."""
+
+    def __init__(self) -> None:
+        self.ticks: tuple[list[float], list[str]] | None = None
+
+    def yticks(self, ticks: list[float], labels: list[str]) -> None:
+        self.ticks = (ticks, labels)
+
+
+def test_a_curve_constant_but_for_float_rounding_gets_one_short_label():
+    """0.1 ± 1e-16 from a JSON log was labelled '0.10000000000000006'."""
+    axes = _Axes()
+    label_y_axis(axes, [np.array([0.1, 0.1 + 1e-16, 0.1 - 1e-16, 0.1])], 10)
+    assert axes.ticks is not None and axes.ticks[1] == ["0.1"]
+
+
+@pytest.mark.parametrize("values", [[1.7e308, -1e308, 1e308, -1.5e308], [0.0, 5e-324, 0.0, 5e-324]])
+def test_a_span_past_the_float_limit_or_of_denormals_leaves_the_axis_to_plotext(values: list[float]):
+    """The span overflowed nice_ticks (log10 of inf, of 0) before the chart's guard: the app exited on it."""
+    assert nice_ticks(min(values), max(values), 6, integer=False) == []
+    axes = _Axes()
+    label_y_axis(axes, [np.array(values)], 10)
+    assert axes.ticks is None
+
+
+async def test_the_live_view_survives_a_curve_past_the_float_limit(tmp_path: Path):
+    run = tmp_path / "huge"
+    run.mkdir()
+    values = [1.7e308, -1e308, 1e308, -1.5e308, 1e308, 1.2e308]
+    lines = [json.dumps({"step": i, "train_loss": v, "val_loss": v}) for i, v in enumerate(values)]
+    (run / "log.jsonl").write_text("\n".join(lines) + "\n")
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
+        await pilot.pause()
+        assert app.is_running

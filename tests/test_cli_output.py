@@ -354,8 +354,10 @@ def test_a_setting_out_of_its_bounds_is_one_line_with_them(tmp_path: Path, setti
 
 
 def test_a_share_may_be_written_as_a_percentage(tmp_path: Path):
-    as_percent, _ = load_thresholds(None, ["flat_range=2%", "rise_range= 0.5 %"])
-    assert (as_percent.flat_range, as_percent.rise_range) == (0.02, 0.005)
+    as_percent, _ = load_thresholds(None, ["flat_range=2%", "rise_range= 0.5 %", "acc_learned=200%"])
+    assert (as_percent.flat_range, as_percent.rise_range, as_percent.acc_learned) == (0.02, 0.005, 2.0)
+    above, _ = load_thresholds(None, ["acc_learned=2", "noisy_ratio=1.5"])  # shares of what may be passed
+    assert (above.acc_learned, above.noisy_ratio) == (2.0, 1.5)
     (tmp_path / "losswatch.toml").write_text('[verdicts]\ngap = "20%"\nstuck_share = 0.5\n')
     from_file, path = load_thresholds(str(tmp_path))
     assert (from_file.gap, from_file.stuck_share, path) == (0.2, 0.5, str(tmp_path / "losswatch.toml"))
@@ -469,12 +471,12 @@ def test_runs_named_alike_at_both_ends_are_cut_where_they_differ(tmp_path: Path)
 def test_check_drops_its_columns_in_the_live_views_order_never_the_checkpoint_before_step():
     """At 50 columns check showed step and since but not best val @ step, the checkpoint to keep (the live view
     keeps it longest): a column left out takes the less important ones with it."""
-    order = ["run", "verdict", "val", "best val @ step", "flags", "step", "since", "train"]
+    order = ["run", "verdict", "val", "best val @ step", "step", "since", "train"]  # and the flags, where they fit
     seen = set()
     for width in range(40, 161, 10):
         header = run_cli("check", str(DATA), columns=width).stdout.splitlines()[0]
-        best = "best val @ step" in header
-        shown = set(header.replace("best val @ step", "").split()) | ({"best val @ step"} if best else set())
+        best = {"best val @ step"} if "best val @ step" in header else set()
+        shown = set(header.replace("best val @ step", "").split()) - {"flags"} | best
         expected = order[: len(shown)]
         assert shown == set(expected), (width, header)
         seen.add(len(shown))

@@ -54,3 +54,13 @@ def test_a_fitted_rich_table_never_wraps_or_cuts_a_number():
         assert lines[1].startswith("x" * 40) or "…" in lines[1]
         if width >= 40:
             assert "0.5425 @ 12,000" in lines[1]
+
+
+def test_a_skippable_column_too_wide_does_not_end_an_ordered_choice():
+    """check's flags (gap,noisy-val,spike,damaged) too wide at 80 columns took step, since and train with them."""
+    natural = {"run": 10, "val": 6, "flags": 40, "step": 5, "since": 5}
+    order = ["run", "val", "flags", "step", "since"]
+    kept = fit_columns(natural, order, order, 50, gap=1, in_order=True, skippable=("flags",))
+    assert kept.keys == ("run", "val", "step", "since")
+    ended = fit_columns(natural, order, order, 50, gap=1, in_order=True)
+    assert ended.keys == ("run", "val")

@@ -36,6 +36,25 @@ def test_a_run_that_stays_nan_says_where_it_began_and_where_it_is_now(tmp_path):
     assert judged.verdict.reason == "val_loss is nan at step 29; diverging since step 12"
 
 
+def test_an_earlier_blow_up_read_later_moves_since_back(tmp_path):
+    """A validation file read first blew up at 14; the training file, flushed later, had blown up at 12: the
+    reason said 'since step 14' live and 'since step 12' read whole."""
+    train, val = overfitting_curves(n=30)
+    train[12:] = np.nan
+    val[14:] = np.nan
+    run = tmp_path / "run"
+    run.mkdir()
+    events = [scalar_event("val_loss", i, float(v), 1000.0 + i) for i, v in enumerate(val)]
+    write_records(run / "events.out.tfevents.1.host.1.0", [file_version_event(), *events])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert monitor.verdict("run").reason == "val_loss is nan at step 29; diverging since step 14"
+    events = [scalar_event("train_loss", i, float(v), 1000.0 + i) for i, v in enumerate(train)]
+    write_records(run / "events.out.tfevents.2.host.1.0", [file_version_event(), *events])
+    monitor.refresh()
+    assert monitor.verdict("run").reason == "val_loss is nan at step 29; diverging since step 12"
+
+
 @pytest.mark.parametrize(
     ("name", "by"),
     [

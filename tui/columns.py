@@ -8,7 +8,7 @@ narrowed, and its cells then end in '…'.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -41,6 +41,7 @@ def fit_columns(
     tail: str | None = None,
     tail_min: int = 10,
     in_order: bool = False,
+    skippable: Collection[str] = (),
 ) -> Fitted:
     """Choose columns for ``available`` cells.
 
@@ -50,7 +51,8 @@ def fit_columns(
     To make room for the first ``essential`` columns of ``priority`` the ``elastic`` column shrinks,
     down to ``elastic_min``; a column that does not fit even so is left out, never cut (only the first
     column of ``priority`` is always shown). With ``in_order`` the first column that does not fit ends
-    the choice, so the columns shown are always the first of ``priority`` and they go in a fixed order.
+    the choice (unless it is one of ``skippable``), so the columns shown are always the first of ``priority`` and
+    they go in a fixed order.
     A ``tail`` column (a list of names) that does not fit whole takes the room left, if that is at least
     ``tail_min``.
     """
@@ -65,7 +67,7 @@ def fit_columns(
         if index == 0 or used + need <= available:
             shown.append(key)
             used += need
-        elif in_order and key != tail:
+        elif in_order and key != tail and key not in skippable:
             break
     if elastic is not None and elastic in shown and widths[elastic] < natural[elastic] and used < available:
         grown = min(natural[elastic], widths[elastic] + available - used)
@@ -96,6 +98,7 @@ def fitted_table(
     elastic: str | None = None,
     elastic_min: int = 8,
     in_order: bool = False,
+    skippable: Collection[str] = (),
     **table_options: object,
 ) -> Table:
     """A borderless Rich table of ``rows`` in ``width`` cells: no cell wraps or is cut, columns that do not fit
@@ -115,6 +118,7 @@ def fitted_table(
         elastic=elastic,
         elastic_min=elastic_min,
         in_order=in_order,
+        skippable=skippable,
     )
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), **table_options)  # type: ignore[arg-type]
     by_key = {c.key: c for c in columns}

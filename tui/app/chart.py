@@ -146,6 +146,8 @@ def nice_ticks(low: float, high: float, most: int, integer: bool) -> list[float]
     if high <= low:
         return [low]
     raw = (high - low) / max(most - 1, 1)
+    if not (math.isfinite(raw) and raw > 0 and math.isfinite(math.log10(raw))):
+        return []  # a span past the float limit, or of a few denormals: plotext draws what it can
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     if integer:
@@ -159,12 +161,19 @@ def nice_ticks(low: float, high: float, most: int, integer: bool) -> list[float]
     return ticks
 
 
+RANGE_OF_ROUNDING = 1e-9
+"""A curve whose values differ by no more than this share of their size is constant but for float rounding."""
+
+
 def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
     """Round ticks on a linear y axis of ``rows`` rows, labelled with their values (``value_labels``): plotext's own
     labels of tiny values run 34 digits long, of small ones one digit, and fall between rows unevenly."""
     ends = [float(f(y)) for y in ys if np.isfinite(y).any() for f in (np.nanmin, np.nanmax)]
     finite = [v for v in ends if math.isfinite(v)]
-    if finite:
+    if finite and max(finite) - min(finite) <= RANGE_OF_ROUNDING * max(abs(min(finite)), abs(max(finite))):
+        middle = (min(finite) + max(finite)) / 2  # a constant curve but for float rounding: one label, not 19 digits
+        plt.yticks([middle], [f"{middle:.4g}"])
+    elif finite:
         most = max(3, rows // 2 + 1)
         ticks = nice_ticks(min(finite), max(finite), most, integer=False)
         if len(ticks) < 2:  # a short plot over a range between round steps: finer ones

@@ -34,13 +34,13 @@ BEHIND_COLOR = (110, 110, 110)
 LEGEND_RUNS = 4
 """The best few runs get a legend entry; more would cover the curves."""
 LEGEND_WIDTH = 24
+"""Cells of a run's name in the legend of the curves (a sweep's names are cut where they differ)."""
 RUN_MIN = 12
 """Fewest cells of a run's name in the sweep's table; below, the table scrolls sideways rather than cut it more."""
 RUN_ROOMY = 24
 """Below this many cells for the run's name, the table leaves out its savings column."""
 SCROLLBAR = 2
 """The table's vertical scrollbar, whose room is kept."""
-"""Cells of a run's name in the legend of the curves (a sweep's names are cut where they differ)."""
 
 
 class _Plot(PlotextPlot):

@@ -167,8 +167,9 @@ CHECK_COLUMNS = [
     Column("flags", "flags"),
 ]
 CHECK_PRIORITY = ["run", "verdict", "val", "best", "flags", "step", "since", "train"]
-"""At 80 columns the run, its verdict, validation and the checkpoint to keep stay; training goes first. In this
-order only, as the live view drops its columns: a narrow pane never shows step or since without best val @ step."""
+"""At 80 columns the run, its verdict, validation, the checkpoint to keep and the flags stay; training goes first.
+Kept in this order only, as the live view keeps its own (a narrow pane never shows step or since without best val @
+step), but for the flags: a list too wide is left out (and listed below the table) without the columns after it."""
 
 
 def _short_flags(flags: Iterable[str]) -> str:
@@ -203,7 +204,8 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
         essential=len(CHECK_PRIORITY),  # a long run name is shortened before a number is left out
         elastic="run",
         elastic_min=24,
-        in_order=True,  # as the live view: a column left out takes the less important ones with it
+        in_order=True,  # as the live view: a column left out takes the less important ones with it...
+        skippable=("flags",),  # ...but for the flags, listed below the table when they find no column
         header_style="bold",
     )
     console.print(table)

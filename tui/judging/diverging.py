@@ -203,8 +203,9 @@ class Divergence:
         self.verdict.kind = Kind.DIVERGING
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
-        if self.active:  # still blown up: the reason says since when (where the bell rang), in the same words
-            # whichever curve a live read met first at that step
+        if self.active:  # still blown up: the reason says since when, in the same words whichever curve a live read
+            # met first (a curve whose file is flushed later may bring an earlier blow-up)
+            self._since = min(self._since, step)
             self.verdict.reason = reason if step == self._since else f"{reason}; diverging since step {self._since:,}"
             return []
         self.verdict.reason, self._since = reason, step

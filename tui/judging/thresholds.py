@@ -162,13 +162,15 @@ _WHOLE = (1, 1_000_000, "")
 
 SHARES = frozenset(
     {
-        "flat_range", "explode_floor", "regress", "rise_range", "memorising_drop", "warn_range", "warn_train_drop",
-        "spike_range", "unstable_swing", "stuck_share", "stuck_within", "acc_learned", "lr_decayed", "noisy_ratio",
-        "gap", "dead_fraction", "sweep_bend",
+        "flat_range", "rise_range", "memorising_drop", "warn_range", "warn_train_drop", "stuck_share",
+        "stuck_within", "lr_decayed", "gap", "dead_fraction", "sweep_bend",
     }
 )  # fmt: skip
-"""Settings that are a share of something (the README writes them as percentages: ``flat_range = 1 %``): 0 to 1,
-or a percentage written with ``%`` (``--set flat_range=2%``). ``flat_range=1`` would be 100 %: refused."""
+"""Settings that are a share of something, at most all of it (the README writes them as percentages:
+``flat_range = 1 %``): 0 to 1, or written with ``%`` (``--set gap=15%``); ``gap=15`` is refused."""
+PERCENTS = SHARES | {"explode_floor", "regress", "spike_range", "unstable_swing", "noisy_ratio", "acc_learned"}
+"""Settings the README writes as percentages, which may also be written with ``%``; those not in ``SHARES`` may
+pass 100 % (noise larger than the range, an accuracy three times its chance level: ``acc_learned=200%``)."""
 RATIOS = frozenset({"explode_ratio", "stall_factor", "sweep_slower"})
 """Settings that are a multiple (``explode_ratio = 10 ×``): at least 1 (half its best is no blow-up)."""
 
@@ -181,7 +183,8 @@ def _coerce(name: str, value: object) -> object:
     whole = field.type in (int, "int")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}")
-    percent = value.strip()[:-1] if name in SHARES and isinstance(value, str) and value.strip().endswith("%") else None
+    written = value.strip() if isinstance(value, str) else ""
+    percent = written[:-1] if name in PERCENTS and written.endswith("%") else None
     try:
         number = float(percent) / 100 if percent is not None else float(value)
     except (TypeError, ValueError, OverflowError):
