@@ -113,12 +113,10 @@ class VerdictEngine:
         self._last_write = -math.inf
         self._reached = -1
         """Step up to which the pair schedule's earlier segments were judged."""
-        self._reread: tuple[int, dict[str, int], bool] = (-1, {}, False)
-        """When the pair changed: the new pair's first step, the last step of each curve the earlier pair had
-        judged, and whether it handed over a run still blown up. The new pair reads its curves from their start;
-        what it finds before its first step, or on a curve the earlier pair had judged that far, was judged already
-        and is not announced (again, or late); nor a blow-up within what the earlier pair judged, when that pair
-        was still diverging: the one it told (a training file first read after validation's NaN was announced)."""
+        self._reread: tuple[int, dict[str, int]] = (-1, {})
+        """When the pair changed: the new pair's first step, and the last step of each curve the earlier pair had
+        judged. The new pair reads its curves from their start; what it finds before its first step, or on a
+        curve the earlier pair had judged that far, was judged already and is not announced (again, or late)."""
         self.verdict = Verdict()
         self._now: float | None = None
         self._reset(Pair())
@@ -169,7 +167,7 @@ class VerdictEngine:
             kept_below = {tag: min([*purged, last + 1]) for tag, last in self._judged_steps().items()}
             self._announced.restarted(kept_below, self._last_write)
             self._reset(self.pair)
-            self._reached, self._reread = -1, (-1, {}, False)
+            self._reached, self._reread = -1, (-1, {})
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []
         # The pair a live reader had at each step: a curve that starts later (the first validation point
@@ -179,9 +177,9 @@ class VerdictEngine:
             if ends is not None and ends <= self._reached:
                 continue  # a segment already judged
             if pair != self.pair:
-                judged, blown = self._judged_steps(), self.divergence.active
+                judged = self._judged_steps()
                 self._reset(pair)
-                self._reread = (begins, judged, blown)
+                self._reread = (begins, judged)
             # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
             # the first epoch, before the first validation point) is not announced again, nor late.
             raised += [r for r in self._consume(run, ends, last=ends is None) if not self._judged_already(r)]
@@ -207,9 +205,7 @@ class VerdictEngine:
 
     def _judged_already(self, raised: Raised) -> bool:
         """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve."""
-        begins, judged, blown = self._reread
-        if blown and raised[1] == Kind.DIVERGING and raised[0] <= max(judged.values(), default=-1):
-            return True
+        begins, judged = self._reread
         return raised[0] < begins or raised[0] <= judged.get(raised[2], -1)
 
     def held_due(self, now: float) -> bool:
