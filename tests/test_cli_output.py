@@ -17,7 +17,7 @@ from tui.app.format import number as table_number
 from tui.cli.commands import format_alert
 from tui.judging.engine import Alert
 from tui.judging.smoothing import Smoothed
-from tui.judging.thresholds import load_thresholds
+from tui.judging.thresholds import ConfigError, load_thresholds
 
 # ---- check at the width it is given --------------------------------------------------------------
 
@@ -342,7 +342,7 @@ def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Pa
         ("confirm=0", "setting 'confirm' must be 1 to 1,000,000"),
         ("min_points=1e30", "setting 'min_points' must be 1 to 1,000,000"),
         # the README writes shares as percentages (flat_range = 1 %): 1 for 1 % was silently 100 %
-        ("gap=15", "setting 'gap' is a share from 0 to 1 (1 % is 0.01, or write 15%), got '15'"),
+        ("gap=15", "setting 'gap' is a share (1 % is 0.01, or write 15%), got '15'"),
         ("explode_ratio=0.5", "setting 'explode_ratio' is a multiple, at least 1"),  # made healthy runs diverge
     ],
 )
@@ -356,8 +356,11 @@ def test_a_setting_out_of_its_bounds_is_one_line_with_them(tmp_path: Path, setti
 def test_a_share_may_be_written_as_a_percentage(tmp_path: Path):
     as_percent, _ = load_thresholds(None, ["flat_range=2%", "rise_range= 0.5 %", "acc_learned=200%"])
     assert (as_percent.flat_range, as_percent.rise_range, as_percent.acc_learned) == (0.02, 0.005, 2.0)
-    above, _ = load_thresholds(None, ["acc_learned=2", "noisy_ratio=1.5"])  # shares of what may be passed
+    above, _ = load_thresholds(None, ["acc_learned=200%", "noisy_ratio=150%"])  # shares of what may be passed
     assert (above.acc_learned, above.noisy_ratio) == (2.0, 1.5)
+    for misread in ("regress=50", "acc_learned=2"):  # 50 for 50 %: 5,000 % made a diverging run learning
+        with pytest.raises(ConfigError, match="above 100 % write it with %"):
+            load_thresholds(None, [misread])
     (tmp_path / "losswatch.toml").write_text('[verdicts]\ngap = "20%"\nstuck_share = 0.5\n')
     from_file, path = load_thresholds(str(tmp_path))
     assert (from_file.gap, from_file.stuck_share, path) == (0.2, 0.5, str(tmp_path / "losswatch.toml"))

@@ -171,8 +171,9 @@ def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
     ends = [float(f(y)) for y in ys if np.isfinite(y).any() for f in (np.nanmin, np.nanmax)]
     finite = [v for v in ends if math.isfinite(v)]
     if finite and max(finite) - min(finite) <= RANGE_OF_ROUNDING * max(abs(min(finite)), abs(max(finite))):
-        middle = (min(finite) + max(finite)) / 2  # a constant curve but for float rounding: one label, not 19 digits
-        plt.yticks([middle], [f"{middle:.4g}"])
+        low, high = min(finite), max(finite)
+        middle = low + (high - low) / 2  # a constant curve but for float rounding: one label, not 19 digits
+        plt.yticks([middle], [shortest(middle, max(high - low, RANGE_OF_ROUNDING * abs(middle)))])
     elif finite:
         most = max(3, rows // 2 + 1)
         ticks = nice_ticks(min(finite), max(finite), most, integer=False)
@@ -198,18 +199,18 @@ def value_labels(ticks: list[float]) -> list[str]:
     """The y axis's tick labels, each the tick's value in the fewest digits that give it back exactly (``2e-05``,
     ``0.0002``, ``0.75``; whole numbers as written, with thousands separators): never a rounded value, never cut."""
     spread = max(ticks) - min(ticks) if ticks else 0.0
-    labels = []
-    for tick in ticks:
-        tick += 0.0  # no '-0'
-        if tick.is_integer() and abs(tick) < 1e9:
-            labels.append(f"{int(tick):,}")
-            continue
-        exact = next(
-            (text for digits in range(1, 16) if abs(float(text := f"{tick:.{digits}g}") - tick) <= 1e-9 * spread),
-            repr(tick),
-        )
-        labels.append(exact)
-    return labels
+    return [shortest(tick, 1e-9 * spread) for tick in ticks]
+
+
+def shortest(value: float, within: float) -> str:
+    """``value`` in the fewest significant digits that stay ``within`` it (whole numbers with thousands separators)."""
+    value += 0.0  # no '-0'
+    if value.is_integer() and abs(value) < 1e9:
+        return f"{int(value):,}"
+    return next(
+        (text for digits in range(1, 16) if abs(float(text := f"{value:.{digits}g}") - value) <= within),
+        repr(value),
+    )
 
 
 def tick_label(value: float, integer: bool) -> str:

@@ -170,7 +170,8 @@ SHARES = frozenset(
 ``flat_range = 1 %``): 0 to 1, or written with ``%`` (``--set gap=15%``); ``gap=15`` is refused."""
 PERCENTS = SHARES | {"explode_floor", "regress", "spike_range", "unstable_swing", "noisy_ratio", "acc_learned"}
 """Settings the README writes as percentages, which may also be written with ``%``; those not in ``SHARES`` may
-pass 100 % (noise larger than the range, an accuracy three times its chance level: ``acc_learned=200%``)."""
+pass 100 % (noise larger than the range, an accuracy three times its chance level), written with ``%`` only
+(``acc_learned=200%``): ``regress=50`` is a misread 50 %, refused."""
 RATIOS = frozenset({"explode_ratio", "stall_factor", "sweep_slower"})
 """Settings that are a multiple (``explode_ratio = 10 ×``): at least 1 (half its best is no blow-up)."""
 
@@ -193,8 +194,9 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
-    if name in SHARES and number > 1:
-        raise ConfigError(f"setting {name!r} is a share from 0 to 1 (1 % is 0.01, or write {number:g}%), got {value!r}")
+    if name in PERCENTS and number > 1 and (name in SHARES or percent is None):
+        above = "" if name in SHARES else "; above 100 % write it with %, e.g. 150%"
+        raise ConfigError(f"setting {name!r} is a share (1 % is 0.01, or write {number:g}%{above}), got {value!r}")
     if name in RATIOS and number < 1:
         raise ConfigError(f"setting {name!r} is a multiple, at least 1, got {value!r}")
     if not whole:
