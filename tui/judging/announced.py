@@ -35,6 +35,10 @@ class Announcements:
         """The run restarted: its engine judges afresh, keeping what it had judged below ``kept_below``."""
         self.kept_below, self.written_before = kept_below, written_before
 
+    def told_steps(self, kind: str) -> set[int]:
+        """The steps of every alert of ``kind`` told so far, whichever curve."""
+        return {step for step, told_kind, _tag in self._told if told_kind == str(kind)}
+
     def new(self, run: Run, raised: Raised) -> bool:
         """Whether an alert was not raised before (and note it).
 

@@ -131,6 +131,9 @@ class Divergence:
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
         self._since = -1
+        self.episodes: list[list[float]] = []
+        """Each blow-up as [first step, step it came back at (inf while it lasts)]: a re-read after the curves
+        paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
         """The step the curves blew up at, while they stay out of their range."""
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
@@ -206,10 +209,13 @@ class Divergence:
         if self.active:  # still blown up: the reason says since when, in the same words whichever curve a live read
             # met first (a curve whose file is flushed later may bring an earlier blow-up)
             self._since = min(self._since, step)
+            if self.episodes:
+                self.episodes[-1][0] = min(self.episodes[-1][0], step)
             self.verdict.reason = reason if step == self._since else f"{reason}; diverging since step {self._since:,}"
             return []
         self.verdict.reason, self._since = reason, step
         self.active, self.reason = True, reason
+        self.episodes.append([step, math.inf])
         track = self._tracks.get(tag)
         if self._rung_step is not None and track is not None:
             # Both lows read from this curve now: it is read past the step the bell rang at, so the answer does not
@@ -222,9 +228,11 @@ class Divergence:
         self._rung_step = step
         return [(step, Kind.DIVERGING, tag, reason)]
 
-    def leave(self) -> None:
-        """The curves came back into their range: judged afresh; a new blow-up rings again."""
+    def leave(self, step: int) -> None:
+        """The curves came back into their range at ``step``: judged afresh; a new blow-up rings again."""
         self.active = False
+        if self.episodes:
+            self.episodes[-1][1] = step
 
     def _spike(self, step: int, spike: Spike) -> list[Raised]:
         if self.active:  # a blown-up curve's wobbles are not spikes of the curve it was

@@ -170,6 +170,9 @@ class VerdictEngine:
             self._reached, self._reread = -1, (-1, {})
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []
+        rejudging: list[Divergence] = []
+        """The pairs this update judges afresh because the curves paired changed: their blow-ups tell which one an
+        alert belongs to."""
         # The pair a live reader had at each step: a curve that starts later (the first validation point
         # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
         for k, (begins, pair) in enumerate(self._schedule):
@@ -180,12 +183,16 @@ class VerdictEngine:
                 judged = self._judged_steps()
                 self._reset(pair)
                 self._reread = (begins, judged)
+                if judged:
+                    rejudging.append(self.divergence)
             # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
             # the first epoch, before the first validation point) is not announced again, nor late.
             raised += [r for r in self._consume(run, ends, last=ends is None) if not self._judged_already(r)]
             if ends is None:
                 break
             self._reached = ends
+        if rejudging:
+            raised = self._not_told_blow_ups(raised, [episode for d in rejudging for episode in d.episodes])
         raised += self._layers(run)
         self._refresh_numbers(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
@@ -193,6 +200,20 @@ class VerdictEngine:
         raised = [r for r in raised if self._announced.new(run, r)]
         self._last_write = run.last_write if run.last_write is not None else self._last_write
         return [] if silent else [self._alert(*r) for r in raised]
+
+    def _not_told_blow_ups(self, raised: list[Raised], episodes: list[list[float]]) -> list[Raised]:
+        """Judged afresh after the curves paired changed (a training file first read after validation's blow-up
+        was told), a blow-up that lasted through a step a diverging alert was told at is that one: not rung again.
+        One that came back before it, or began after, is another."""
+        told = self._announced.told_steps(Kind.DIVERGING)
+        if not told:
+            return raised
+
+        def told_already(step: int) -> bool:
+            spans = [(start, end) for start, end in episodes if start <= step <= end]
+            return any(start <= t <= end for start, end in spans for t in told)
+
+        return [r for r in raised if r[1] != Kind.DIVERGING or not told_already(r[0])]
 
     def _started_since(self, run: Run) -> bool:
         """Whether a tag seen without points has points now (a curve emptied by a restart, written again)."""

@@ -150,7 +150,7 @@ class Judge:
         )
         self._recovered = self._recovered + 1 if back else 0
         if self._recovered >= self.t.confirm:
-            divergence.leave()
+            divergence.leave(m.step)
             self._recovered = 0
             return True
         return False
@@ -472,7 +472,7 @@ class Judge:
             self._recovered = self._recovered + 1 if back else 0
             if self._recovered < t.confirm:
                 return []
-            divergence.leave()
+            divergence.leave(m.step)
         needed = 2 * t.trend_window  # a lone training curve is often per-batch noise: judge it on more points
         if m.index + 1 < needed:
             v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {needed} training points needed (no validation curve)"
