@@ -56,34 +56,6 @@ def test_an_earlier_blow_up_read_later_moves_since_back(tmp_path):
     assert [(a.kind, a.step) for a in monitor.alerts if a.kind == "diverging"] == [("diverging", 14)]  # rang once
 
 
-def _two_files_read_apart(folder, first: tuple, second: tuple) -> Monitor:
-    """A run whose two curves are in two files, the second first read a poll after the first."""
-    run = folder / "run"
-    run.mkdir(parents=True)
-    for number, (tag, values) in enumerate((first, second), start=1):
-        events = [scalar_event(tag, i, float(v), 1000.0 + i) for i, v in enumerate(values)]
-        write_records(run / f"events.out.tfevents.{number}.host.1.0", [file_version_event(), *events])
-        if number == 1:
-            monitor = Monitor(str(folder))
-            monitor.refresh()
-    monitor.refresh()
-    return monitor
-
-
-def test_a_curve_first_read_later_rings_its_own_blow_ups_not_the_ones_told(tmp_path):
-    """Judged afresh once the training file is read, its NaN at 27 (told when it was read alone) lasted through
-    validation's at 25: one blow-up, one bell. A review of a first fix: a later, separate blow-up of the curve read
-    later (60, after validation's NaN at 20 came back) must still ring; it did not."""
-    train, val = overfitting_curves(n=100)
-    val[20], train[60] = np.nan, np.nan
-    separate = _two_files_read_apart(tmp_path / "separate", ("val_loss", val), ("train_loss", train))
-    assert [(a.step, a.tag) for a in separate.alerts if a.kind == "diverging"] == [(20, "val_loss"), (60, "train_loss")]
-    train, val = overfitting_curves(n=60)
-    val[25:27], train[27] = np.nan, np.nan
-    same = _two_files_read_apart(tmp_path / "same", ("train_loss", train), ("val_loss", val))
-    assert [(a.step, a.tag) for a in same.alerts if a.kind == "diverging"] == [(27, "train_loss")]
-
-
 @pytest.mark.parametrize(
     ("name", "by"),
     [

@@ -30,14 +30,24 @@ class Announcements:
         before it: kept as they were, their alerts told."""
         self.written_before = -math.inf
         """The newest point time the run had before the latest restart (``Run.last_write`` at the update before)."""
+        self._job = 0
+        self._job_of: dict[tuple[int, str, str], int] = {}
+        """Which job (restarts counted) first told each alert: a restart's rewritten steps hold another job's."""
 
     def restarted(self, kept_below: dict[str, int], written_before: float) -> None:
         """The run restarted: its engine judges afresh, keeping what it had judged below ``kept_below``."""
         self.kept_below, self.written_before = kept_below, written_before
+        self._job += 1
 
     def told_steps(self, kind: str) -> set[int]:
-        """The steps of every alert of ``kind`` told so far, whichever curve."""
-        return {step for step, told_kind, _tag in self._told if told_kind == str(kind)}
+        """The steps of the alerts of ``kind`` told of this job, whichever curve: told since the latest restart, or
+        before it at a step it kept (below where it rewrote that curve)."""
+        return {
+            step
+            for step, told_kind, tag in self._told
+            if told_kind == str(kind)
+            and (self._job_of.get((step, told_kind, tag)) == self._job or step < self.kept_below.get(tag, math.inf))
+        }
 
     def new(self, run: Run, raised: Raised) -> bool:
         """Whether an alert was not raised before (and note it).
@@ -60,10 +70,12 @@ class Announcements:
             return False
         if seen is None:
             self._told[key] = {wall}
+            self._job_of[key] = self._job
             return True
         if wall is None or None in seen or wall in seen or not wall > self.written_before + RESUME_SECONDS:
             return False
         seen.add(wall)
+        self._job_of[key] = self._job
         return True
 
 

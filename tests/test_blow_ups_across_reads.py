@@ -1,0 +1,59 @@
+"""One blow-up, one bell, across reads: a curve whose file is first read a poll after the other's blow-up was
+told (the curves paired change and the run is judged afresh), and a job restarted in between."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import file_version_event, scalar_event, write_records
+from judging_helpers import overfitting_curves
+
+from tui.live.monitor import Monitor
+
+
+def _two_files_read_apart(folder, first: tuple, second: tuple) -> Monitor:
+    """A run whose two curves are in two files, the second first read a poll after the first."""
+    run = folder / "run"
+    run.mkdir(parents=True)
+    for number, (tag, values) in enumerate((first, second), start=1):
+        events = [scalar_event(tag, i, float(v), 1000.0 + i) for i, v in enumerate(values)]
+        write_records(run / f"events.out.tfevents.{number}.host.1.0", [file_version_event(), *events])
+        if number == 1:
+            monitor = Monitor(str(folder))
+            monitor.refresh()
+    monitor.refresh()
+    return monitor
+
+
+def test_a_curve_first_read_later_rings_its_own_blow_ups_not_the_ones_told(tmp_path):
+    """Judged afresh once the training file is read, its NaN at 27 (told when it was read alone) lasted through
+    validation's at 25: one blow-up, one bell. A review of a first fix: a later, separate blow-up of the curve read
+    later (60, after validation's NaN at 20 came back) must still ring; it did not."""
+    train, val = overfitting_curves(n=100)
+    val[20], train[60] = np.nan, np.nan
+    separate = _two_files_read_apart(tmp_path / "separate", ("val_loss", val), ("train_loss", train))
+    assert [(a.step, a.tag) for a in separate.alerts if a.kind == "diverging"] == [(20, "val_loss"), (60, "train_loss")]
+    train, val = overfitting_curves(n=60)
+    val[25:27], train[27] = np.nan, np.nan
+    same = _two_files_read_apart(tmp_path / "same", ("train_loss", train), ("val_loss", val))
+    assert [(a.step, a.tag) for a in same.alerts if a.kind == "diverging"] == [(27, "train_loss")]
+
+
+def test_a_restarted_jobs_blow_up_rings_though_the_old_job_rang_within_it(tmp_path):
+    """A review find: the old job's training went NaN at 50 (told); the job restarted from step 10 and its first
+    validation file went NaN from 20 on. Judged afresh, its blow-up [20, …) held the old job's told step 50 and
+    was taken for it: the new job diverged without a bell."""
+    train, val = overfitting_curves(n=100)
+    run = tmp_path / "run"
+    run.mkdir()
+    old = train.copy()
+    old[50:] = np.nan
+    events = [scalar_event("train_loss", i, float(old[i]), 1000.0 + i) for i in range(60)]
+    write_records(run / "events.out.tfevents.1.host.1.0", [file_version_event(), *events])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    val[20:] = np.nan
+    for number, (tag, values) in ((3, ("train_loss", train)), (4, ("val_loss", val))):
+        events = [scalar_event(tag, i, float(values[i]), 5000.0 + i) for i in range(10, 40)]
+        write_records(run / f"events.out.tfevents.{number}.host.1.0", [file_version_event(), *events])
+    monitor.refresh()
+    assert [(a.step, a.tag) for a in monitor.alerts if a.kind == "diverging"] == [(50, "train_loss"), (20, "val_loss")]
