@@ -131,10 +131,10 @@ class Divergence:
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
         self._since = -1
+        """The step the curves blew up at, while they stay out of their range."""
         self.episodes: list[list[float]] = []
         """Each blow-up as [first step, step it came back at (inf while it lasts)]: a re-read after the curves
         paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
-        """The step the curves blew up at, while they stay out of their range."""
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
         self.train_confirms = pair.val is None or (pair.train is not None and is_per_batch(pair.train))

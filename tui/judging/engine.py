@@ -170,9 +170,9 @@ class VerdictEngine:
             self._reached, self._reread = -1, (-1, {})
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []
+        # The pairs this update judges afresh because the curves paired changed: their blow-ups tell which one an
+        # alert belongs to (``_not_told_blow_ups``).
         rejudging: list[Divergence] = []
-        """The pairs this update judges afresh because the curves paired changed: their blow-ups tell which one an
-        alert belongs to."""
         # The pair a live reader had at each step: a curve that starts later (the first validation point
         # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
         for k, (begins, pair) in enumerate(self._schedule):
