@@ -170,17 +170,19 @@ def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
     labels of tiny values run 34 digits long, of small ones one digit, and fall between rows unevenly."""
     ends = [float(f(y)) for y in ys if np.isfinite(y).any() for f in (np.nanmin, np.nanmax)]
     finite = [v for v in ends if math.isfinite(v)]
-    if finite and max(finite) - min(finite) <= RANGE_OF_ROUNDING * max(abs(min(finite)), abs(max(finite))):
-        low, high = min(finite), max(finite)
+    if not finite:
+        return
+    low, high = min(finite), max(finite)
+    if high - low <= RANGE_OF_ROUNDING * max(abs(low), abs(high)):
         middle = low + (high - low) / 2  # a constant curve but for float rounding: one label, not 19 digits
         plt.yticks([middle], [shortest(middle, max(high - low, RANGE_OF_ROUNDING * abs(middle)))])
-    elif finite:
-        most = max(3, rows // 2 + 1)
-        ticks = nice_ticks(min(finite), max(finite), most, integer=False)
-        if len(ticks) < 2:  # a short plot over a range between round steps: finer ones
-            ticks = nice_ticks(min(finite), max(finite), 2 * most, integer=False)
-        if len(ticks) > 1:
-            plt.yticks(ticks, value_labels(ticks))
+        return
+    most = max(3, rows // 2 + 1)
+    ticks = nice_ticks(low, high, most, integer=False)
+    if len(ticks) < 2:  # a short plot over a range between round steps: finer ones
+        ticks = nice_ticks(low, high, 2 * most, integer=False)
+    if len(ticks) > 1:
+        plt.yticks(ticks, value_labels(ticks))
 
 
 def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:

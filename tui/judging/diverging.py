@@ -130,11 +130,10 @@ class Divergence:
         self.active = False
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
-        self._since = -1
-        """The step the curves blew up at, while they stay out of their range."""
         self.episodes: list[list[float]] = []
-        """Each blow-up as [first step, step it came back at (inf while it lasts)]: a re-read after the curves
-        paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
+        """Each blow-up as [first step, step it came back at (inf while it lasts)]: the reason of one that lasts
+        says since when, and a re-read after the curves paired changed tells which blow-up an alert belongs to
+        (``VerdictEngine``)."""
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
         self.train_confirms = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
@@ -208,12 +207,11 @@ class Divergence:
         self.verdict.flags.pop(Kind.VAL_RISING, None)
         if self.active:  # still blown up: the reason says since when, in the same words whichever curve a live read
             # met first (a curve whose file is flushed later may bring an earlier blow-up)
-            self._since = min(self._since, step)
-            if self.episodes:
-                self.episodes[-1][0] = min(self.episodes[-1][0], step)
-            self.verdict.reason = reason if step == self._since else f"{reason}; diverging since step {self._since:,}"
+            episode = self.episodes[-1]
+            episode[0] = since = int(min(episode[0], step))
+            self.verdict.reason = reason if step == since else f"{reason}; diverging since step {since:,}"
             return []
-        self.verdict.reason, self._since = reason, step
+        self.verdict.reason = reason
         self.active, self.reason = True, reason
         self.episodes.append([step, math.inf])
         track = self._tracks.get(tag)

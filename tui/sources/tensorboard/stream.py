@@ -40,10 +40,7 @@ class EventStream(Stream):
         """
         try:
             for segment in self.reader.segments(root):
-                if self.reader.restarted:
-                    self.decoder = EventDecoder()
-                    self.reader.restarted = False
-                    self.highest = None
+                self._forget_if_restarted()
                 decoded = self.decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths)
                 self._note_health(decoded)
                 if self.source.detail == HPARAMS_ONLY:
@@ -52,15 +49,19 @@ class EventStream(Stream):
                 elif self.source.detail == MMENGINE_VIS:
                     decoded = self._placed(decoded)
                 yield decoded
-            if self.reader.restarted:  # emptied or replaced, nothing whole in it yet: forget the old file all the same
-                self.decoder = EventDecoder()
-                self.highest = None
-                self.reader.restarted = False
+            self._forget_if_restarted()  # emptied or replaced, nothing whole in it yet: the old file is forgotten too
         except OSError as error:
             self.health.error = describe(error)
             return
         self.health.error = None
         self._note_health(None)
+
+    def _forget_if_restarted(self) -> None:
+        """The file shrank or was replaced (the reader reads it from its start): what was known of the old one goes."""
+        if self.reader.restarted:
+            self.decoder = EventDecoder()
+            self.highest = None
+            self.reader.restarted = False
 
     def _placed(self, decoded: Decoded) -> Decoded:
         """MMEngine's TensorBoard backend: validation's points, logged at the epoch (``step=runner.epoch``) after
