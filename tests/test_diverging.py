@@ -441,3 +441,23 @@ def test_a_glitch_the_training_curve_alone_let_pass_does_not_ring_when_validatio
     val = {step: 0.5 + 2.0 * np.exp(-step / 40.0) for step in range(100, 150, 10)}
     judged = judge_folder(_per_step_training_then_validation(tmp_path / "run", train.tolist(), val))
     assert not judged.bells
+
+
+def test_a_run_logging_validation_alone_recovers_from_a_nan_and_warns_of_a_rise_without_a_bell(tmp_path):
+    """No training curve holds a validation-only run in ``diverging`` once validation is back in its range; its
+    later rise warns (``val-rising``) but never rings: without training beside it a rise is not told from a
+    wander (the bell's evidence alone rang on 16 of 476 healthy and stuck benchmark runs with training left out)."""
+    _, val = _falling()
+    val[20] = np.nan
+    judged = judge(tmp_path / "run", {"val_loss": val.tolist()})
+    assert [a.step for a in judged.bells] == [20] and judged.verdict.kind == "learning"
+    assert "(no training curve)" in judged.verdict.reason and "nan" not in judged.verdict.reason
+    _, val = overfitting_curves(n=70, onset=40)
+    val[8] = np.nan
+    later = judge(tmp_path / "later", {"val_loss": val.tolist()})
+    assert [(a.kind, a.step) for a in later.alerts if a.kind in ("diverging", "overfitting", "val-rising")] == [
+        ("diverging", 8),
+        ("val-rising", 43),
+    ]
+    assert later.verdict.kind == "learning"
+    assert "a warning only: the bell needs one" in later.verdict.flags["val-rising"]

@@ -20,9 +20,10 @@ from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
 from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
 from tui.judging.holding import Holdback
-from tui.judging.judge import Judge, Moment
+from tui.judging.judge import Judge
 from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, layer_reports
+from tui.judging.moment import Moment
 from tui.judging.pairing import Pair, pair_schedule
 from tui.judging.stalled import stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds

@@ -8,12 +8,12 @@ raised alerts (each rings once per onset) and the verdict.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, regressed, still_out
-from tui.judging.features import Row, at_chance, direction, movement, trend_width
+from tui.judging.features import at_chance, direction, movement, trend_width
 from tui.judging.kinds import Kind
+from tui.judging.moment import Moment
 from tui.judging.pairing import Pair, same_metric
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
@@ -27,55 +27,6 @@ REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
 
-@dataclass(slots=True)
-class Moment:
-    """Everything known at one judged validation point."""
-
-    index: int
-    step: int
-    val: Row | None
-    """None for a training curve judged alone (no validation curve)."""
-    train: Row
-    best: float
-    """Validation's best level so far: its lowest mean of three consecutive points."""
-    best_index: int
-    best_step: int
-    """Step of validation's lowest point so far: the checkpoint to keep."""
-    mean: float
-    """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
-    lasting: float
-    """Validation's median of the last five points: its level with any two of them left out (the bell's level,
-    so a one- or two-point excursion that comes back is a spike, not a rise)."""
-    rise_slope_z: float
-    """Validation's slope since its best (points after it), in standard errors for its noise."""
-    jump: float
-    """Validation's largest step up among its five latest points (each above the highest of the three before it)..."""
-    jump_base: float
-    """...and the highest of the three points before that step: the level it jumped from."""
-    cusum: float
-    """Accumulated evidence of a rise above the best five-point level: the higher of the lowest five-point mean
-    and the lowest five-point median (``cusum.Cusum``)."""
-    cusum_best: float
-    """The lowest five-point mean (the accumulated test asks the level to clear it by ``rise_range``)."""
-    best_median: float
-    """Validation's lowest median of three consecutive points so far (``tracks.Track.median_low``)."""
-    val_first: float
-    train_first: float
-    train_best: float
-    train_flat_share: float
-    """Share of the run so far that training has spent within ``flat_range`` of its best (stuck early: near 1)."""
-    train_at_best: float
-    """Training level when validation was at its best."""
-    train_acc: float
-    val_acc: float
-    val_acc_first: float
-    val_acc_best: float
-    val_acc_points: int
-    """Validation accuracy's first value, its best and its number of points so far (NaN, 0 without one)."""
-    lr: tuple[float, float] | None
-    """(learning rate now, largest so far) when the run logs one."""
-
-
 def _finite(*values: float) -> bool:
     return all(map(math.isfinite, values))  # ~10 calls per judgement: map, not a generator, costs half
 
@@ -86,6 +37,8 @@ class Judge:
     def __init__(self, thresholds: Thresholds, pair: Pair) -> None:
         self.t = thresholds
         self.pair = pair
+        self._has_train = pair.train is not None
+        """False for validation logged alone: it recovers on its own, and its rise warns but never rings."""
         self.verdict = Verdict()
         self.val_direction = ""
         self.overfitting = False
@@ -142,10 +95,11 @@ class Judge:
     # ---- diverging: slow, and recovery ---------------------------------------------------
 
     def _recovering(self, m: Moment, divergence: Divergence) -> bool:
-        """A diverged run is judged again once both curves are finite and back in their range for a while."""
+        """A diverged run is judged again once its curves are finite and back in their range for a while (a run
+        that logs validation alone on validation alone: no training curve holds it back)."""
         back = (
             m.val is not None
-            and not still_out(m.train.level, m.train_best, m.train_first, self.t)
+            and (not self._has_train or not still_out(m.train.level, m.train_best, m.train_first, self.t))
             and not still_out(m.val.level, m.best, m.val_first, self.t)
         )
         self._recovered = self._recovered + 1 if back else 0
@@ -235,7 +189,8 @@ class Judge:
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         # Confirmed, standing at the latest, and no earlier than any trend verdict (``--set min_points``).
-        ringing = self._rise_streak >= t.rise_confirm and lasting and m.index + 1 >= t.min_points
+        # Validation alone warns, never rings (16 of 476 healthy and stuck runs rang with their training left out).
+        ringing = self._rise_streak >= t.rise_confirm and lasting and m.index + 1 >= t.min_points and self._has_train
         if not warn:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
@@ -316,6 +271,8 @@ class Judge:
         Training may wobble by its noise, and rise by at most a quarter of validation's rise (both as shares of
         their ranges): a validation rise that training shares is the optimisation going wrong, not overfitting.
         """
+        if not self._has_train:
+            return True  # validation logged alone: its own rise is all there is to judge, for a warning
         if not _finite(m.train.level, m.train_at_best):
             return False
         risen = m.train.level - m.train_at_best
@@ -340,6 +297,8 @@ class Judge:
         return m.train.level < m.train_at_best - drop
 
     def _train_words(self, m: Moment, train_range: float) -> str:
+        if not self._has_train:
+            return "no training curve (a warning only: the bell needs one)"
         if not _finite(m.train.level, m.train_at_best):
             return "no training curve"
         if m.train.level < m.train_at_best - self.t.flat_range * train_range:
@@ -362,6 +321,8 @@ class Judge:
                 f"train flat (it barely learned: {fmt(train_range)}), {movement('val', val_dir, m.val)} {w}"
             )
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
+        if not self._has_train:
+            both = f"{movement('val', val_dir, m.val)} {w} (no training curve)"
         if at_chance(m.val_acc_first, m.val_acc_best, m.val_acc_points, self.pair.val_acc, t):  # whatever losses do
             return Kind.PLATEAU, (
                 f"{both}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "

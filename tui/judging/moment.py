@@ -1,0 +1,56 @@
+"""What the judge knows at one judged validation point: the figures of both curves computed from points up to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.judging.features import Row
+
+
+@dataclass(slots=True)
+class Moment:
+    """Everything known at one judged validation point."""
+
+    index: int
+    step: int
+    val: Row | None
+    """None for a training curve judged alone (no validation curve)."""
+    train: Row
+    best: float
+    """Validation's best level so far: its lowest mean of three consecutive points."""
+    best_index: int
+    best_step: int
+    """Step of validation's lowest point so far: the checkpoint to keep."""
+    mean: float
+    """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
+    lasting: float
+    """Validation's median of the last five points: its level with any two of them left out (the bell's level,
+    so a one- or two-point excursion that comes back is a spike, not a rise)."""
+    rise_slope_z: float
+    """Validation's slope since its best (points after it), in standard errors for its noise."""
+    jump: float
+    """Validation's largest step up among its five latest points (each above the highest of the three before it)..."""
+    jump_base: float
+    """...and the highest of the three points before that step: the level it jumped from."""
+    cusum: float
+    """Accumulated evidence of a rise above the best five-point level: the higher of the lowest five-point mean
+    and the lowest five-point median (``cusum.Cusum``)."""
+    cusum_best: float
+    """The lowest five-point mean (the accumulated test asks the level to clear it by ``rise_range``)."""
+    best_median: float
+    """Validation's lowest median of three consecutive points so far (``tracks.Track.median_low``)."""
+    val_first: float
+    train_first: float
+    train_best: float
+    train_flat_share: float
+    """Share of the run so far that training has spent within ``flat_range`` of its best (stuck early: near 1)."""
+    train_at_best: float
+    """Training level when validation was at its best."""
+    train_acc: float
+    val_acc: float
+    val_acc_first: float
+    val_acc_best: float
+    val_acc_points: int
+    """Validation accuracy's first value, its best and its number of points so far (NaN, 0 without one)."""
+    lr: tuple[float, float] | None
+    """(learning rate now, largest so far) when the run logs one."""
