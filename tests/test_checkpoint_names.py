@@ -18,3 +18,23 @@ def test_keras_checkpoints_are_placed_at_the_epoch_their_logs_count(tmp_path: Pa
     found = find_checkpoints(LocalRoot(str(tmp_path)).list(), ".")
     assert found[11] == "weights.12-0.50.hdf5"  # epoch 12 of the file's count, 11 of the logs'
     assert found[6] == "model.07.keras" and min(found) == 0 and 49 not in found
+
+
+def test_a_run_at_the_log_folders_root_takes_no_checkpoint_of_a_run_below_it(tmp_path: Path):
+    """Event files at the root make a run of the root folder; the runs in its subfolders keep their own
+    checkpoints (the root's took them too: two levels down is where they sit)."""
+    from conftest import scalar_run
+
+    from tui.judging.thresholds import Thresholds
+    from tui.live.monitor import Monitor
+
+    scalar_run(tmp_path, {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]})
+    scalar_run(tmp_path / "exp1", {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]})
+    (tmp_path / "exp1" / "checkpoints").mkdir()
+    (tmp_path / "exp1" / "checkpoints" / "epoch=0-step=1.ckpt").write_bytes(b"w")
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "model_step_0.pt").write_bytes(b"w")
+    monitor = Monitor(str(tmp_path), Thresholds())
+    monitor.refresh()
+    assert monitor.store.runs["exp1"].checkpoints == {1: str(tmp_path / "exp1/checkpoints/epoch=0-step=1.ckpt")}
+    assert monitor.store.runs["."].checkpoints == {0: str(tmp_path / "ckpt/model_step_0.pt")}

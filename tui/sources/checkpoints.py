@@ -10,13 +10,15 @@
   ``epoch + 1`` (``callbacks/model_checkpoint.py``, ``_get_file_path``) while its logs (TensorBoard's
   ``epoch_loss``, ``CSVLogger``'s ``epoch``) count epochs from 0: its file for epoch number E is step E - 1.
 
-Only the run's own folder and two levels below it are looked at, so one run's checkpoints are
+Only the run's own folder and two levels below it are looked at, and not the folders of other runs
+inside it (a run at the log folder's root has every other run below it), so one run's checkpoints are
 not another's. Paths are root-relative; a checkpoint folder ends in ``/``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from tui.sources.roots.base import Listing
 
@@ -30,12 +32,14 @@ SUFFIXES = (".ckpt", ".pt", ".pth", ".bin", ".safetensors", *KERAS_SUFFIXES, ".p
 DEPTH = 2
 
 
-def find_checkpoints(listing: Listing, folder: str) -> dict[int, str]:
-    """Step -> checkpoint path for the run whose logs are in ``folder``."""
+def find_checkpoints(listing: Listing, folder: str, run_folders: Collection[str] = ()) -> dict[int, str]:
+    """Step -> checkpoint path for the run whose logs are in ``folder``; ``run_folders``: every run's folder,
+    whose checkpoints are theirs when they lie inside this one."""
     prefix = "" if folder == "." else folder + "/"
+    others = tuple(f + "/" for f in run_folders if f != folder and f != "." and f.startswith(prefix))
     found: dict[int, str] = {}
     for path in listing.files:
-        if not path.startswith(prefix):
+        if not path.startswith(prefix) or (others and path.startswith(others)):
             continue
         inner = path[len(prefix) :]
         if inner.count("/") > DEPTH:

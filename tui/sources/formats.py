@@ -69,9 +69,10 @@ def find_sources(
         part.sources = sources
         found.extend(part)
     found.sources = _with_echoes(found.sources)
+    run_folders = {source.where for source in found.sources}
     for source in found.sources:
         if source.format in FOLDER_FORMATS and source.run not in found.checkpoints:
-            checkpoints = find_checkpoints(listing, source.where)
+            checkpoints = find_checkpoints(listing, source.where, run_folders)
             if checkpoints:
                 found.checkpoints[source.run] = checkpoints
     return found
