@@ -13,7 +13,7 @@ atomically, and a job killed while saving leaves it so for good), the newest old
 stands in. Its batch size, epochs and step settings (and a hyper-parameter search's
 ``trial_params``) are the hyper-parameters.
 
-JSON-lines logs (``trainer_log.jsonl`` of LLaMA-Factory, and any ``*.jsonl`` whose
+JSON-lines logs (``trainer_log.jsonl`` of LLaMA-Factory, Detectron2's ``metrics.json``, and any ``*.jsonl`` whose
 objects carry a step key: ``step``, ``global_step``, ``_step``, ``iteration``, ``iter``,
 ``current_steps``) are tailed by line; numbers become points, nested objects ``a/b``.
 Neither writes a wall time the same way: a numeric ``timestamp``/``time``/
@@ -200,21 +200,30 @@ class JsonLinesStream(Stream):
         yield out
 
 
+DETECTRON2_LOG = "metrics.json"
+"""Detectron2's ``JSONWriter`` (``detectron2/utils/events.py``) appends one ``json.dumps(..., sort_keys=True)``
+line per iteration written, ``{"iteration": i, "total_loss": ..., "lr": ..., "bbox/AP": ...}``, to
+``<OUTPUT_DIR>/metrics.json``: JSON lines under a ``.json`` name (a whole JSON document there has no step on
+its first lines, and is left alone)."""
+
+
 class JsonLinesFormat(Format):
-    """``*.jsonl``/``*.ndjson`` files whose first object has a step key."""
+    """``*.jsonl``/``*.ndjson`` files (and Detectron2's ``metrics.json``) whose first objects have a step key."""
 
     name = JSONL
 
     def __init__(self) -> None:
         # .jsonl / .ndjson: a log by its name. A script may write its config as the first line, before any step.
-        self._has_step = HeaderTest(_has_step, unreadable=lambda path: True, lines=HEAD_LINES)
+        self._has_step = HeaderTest(
+            _has_step, unreadable=lambda path: basename(path) != DETECTRON2_LOG, lines=HEAD_LINES
+        )
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         chosen = [
             path
             for path, info in sorted(listing.files.items())
-            if basename(path).lower().endswith((".jsonl", ".ndjson"))
+            if (basename(path).lower().endswith((".jsonl", ".ndjson")) or basename(path) == DETECTRON2_LOG)
             and info.size
             and self._has_step(root, path, info, found)
         ]
