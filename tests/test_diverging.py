@@ -443,10 +443,11 @@ def test_a_glitch_the_training_curve_alone_let_pass_does_not_ring_when_validatio
     assert not judged.bells
 
 
-def test_a_run_logging_validation_alone_recovers_from_a_nan_and_warns_of_a_rise_without_a_bell(tmp_path):
+def test_a_run_logging_validation_alone_recovers_from_a_nan_and_is_overfitting_without_a_bell(tmp_path):
     """No training curve holds a validation-only run in ``diverging`` once validation is back in its range; its
-    later rise warns (``val-rising``) but never rings: without training beside it a rise is not told from a
-    wander (the bell's evidence alone rang on 16 of 476 healthy and stuck benchmark runs with training left out)."""
+    later rise warns (``val-rising``) and is then judged ``overfitting``, but never rings: without training beside
+    it a rise is not told from a wander (the bell's evidence alone rang on 16 of 476 healthy and stuck benchmark
+    runs with training left out). It was ``learning`` ("keep training") with validation 2.3 times its best."""
     _, val = _falling()
     val[20] = np.nan
     judged = judge(tmp_path / "run", {"val_loss": val.tolist()})
@@ -459,5 +460,19 @@ def test_a_run_logging_validation_alone_recovers_from_a_nan_and_warns_of_a_rise_
         ("diverging", 8),
         ("val-rising", 43),
     ]
-    assert later.verdict.kind == "learning"
-    assert "a warning only: the bell needs one" in later.verdict.flags["val-rising"]
+    assert later.verdict.kind == "overfitting" and later.verdict.reason.endswith(
+        "no training curve (no bell without one)"
+    )
+
+
+def test_an_overfitting_run_back_from_a_training_nan_is_overfitting_again(tmp_path):
+    """The NaN rings and takes the verdict; once both curves are back the verdict is overfitting again (it stayed
+    `diverging` with the overfitting reason, "learning rate too high" as its advice)."""
+    epochs = np.arange(60, dtype=float)
+    wiggle = 0.005 * ((epochs * 7) % 3 - 1)
+    train = 2 * np.exp(-epochs / 8) + 0.05 + wiggle
+    val = 2 * np.exp(-epochs / 8) + 0.3 + np.where(epochs > 20, 0.03 * (epochs - 20), 0.0) + wiggle[::-1]
+    train[45] = np.nan
+    judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("overfitting", 26), ("diverging", 45)]
+    assert judged.verdict.kind == "overfitting" and judged.verdict.reason.startswith("val_loss")

@@ -189,8 +189,7 @@ class Judge:
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
         # Confirmed, standing at the latest, and no earlier than any trend verdict (``--set min_points``).
-        # Validation alone warns, never rings (16 of 476 healthy and stuck runs rang with their training left out).
-        ringing = self._rise_streak >= t.rise_confirm and lasting and m.index + 1 >= t.min_points and self._has_train
+        ringing = self._rise_streak >= t.rise_confirm and lasting and m.index + 1 >= t.min_points
         if not warn:
             flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
         if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
@@ -213,12 +212,14 @@ class Judge:
             self.overfitting = True
             flags.pop(Kind.VAL_RISING, None)
             self.verdict.kind, self.verdict.reason, self.verdict.onset_step = Kind.OVERFITTING, reason, m.step
-            if not self._rang:
+            # Validation alone is judged overfitting but never rings (with their training left out, 16 of 476
+            # healthy and stuck benchmark runs would): its warning came a judgement before.
+            if not self._rang and self._has_train:
                 self._rang = True
                 self._hold(m.best - max(sigma, t.warn_range * val_range))
                 out.append((m.step, Kind.OVERFITTING, self.pair.val or "", reason))
-        elif self.overfitting:
-            self.verdict.reason = reason
+        elif self.overfitting:  # the kind too: a blow-up the run came back from had taken the verdict
+            self.verdict.kind, self.verdict.reason = Kind.OVERFITTING, reason
         elif warn:
             flags[Kind.VAL_RISING] = reason
             if not self.warned:
@@ -298,7 +299,7 @@ class Judge:
 
     def _train_words(self, m: Moment, train_range: float) -> str:
         if not self._has_train:
-            return "no training curve (a warning only: the bell needs one)"
+            return "no training curve (no bell without one)"
         if not _finite(m.train.level, m.train_at_best):
             return "no training curve"
         if m.train.level < m.train_at_best - self.t.flat_range * train_range:
