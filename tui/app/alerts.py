@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -17,7 +19,7 @@ from textual.widgets import Static
 
 from tui.app.format import name_text, steps
 from tui.columns import shortened
-from tui.cuts import distinct_cuts
+from tui.cuts import Cut, distinct_cuts
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL, VERDICT_STYLES
 from tui.text import printable
@@ -27,6 +29,9 @@ RUN_WIDTH = 28
 """Cells of the run column at most."""
 NARROW = 100
 """Below this width the clock column is left out, leaving the reason room to breathe."""
+REASON_ROOM = 24
+"""Cells the reason column needs beside the others; with less, each reason takes the lines under its alert
+(a reason folded into a few cells cut its numbers in two)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class AlertLog(VerticalScroll):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._shown: tuple[int, bool] | None = None
+        self._shown: tuple[int, int] | None = None
         self._alerts: list[Alert] = []
         self.body = Static()
 
@@ -69,13 +74,22 @@ class AlertLog(VerticalScroll):
         self.show(self._alerts)
 
     def show(self, alerts: list[Alert]) -> None:
-        narrow = self.size.width < NARROW
-        if (len(alerts), narrow) == self._shown:
+        width = self.size.width
+        if (len(alerts), width) == self._shown:
             return
-        self._shown = (len(alerts), narrow)
+        self._shown = (len(alerts), width)
         self._alerts = list(alerts)
         if not alerts:
             self.body.update(Text("no alerts yet", style="dim"))
+            return
+        shown = entries(alerts)
+        cuts = distinct_cuts({name_text(entry.alert.run).plain: RUN_WIDTH for entry in shown})
+        rows = [_cells(entry, cuts) for entry in shown]
+        narrow = width < NARROW
+        beside = sum(max(cell.cell_len for cell in column) + 2 for column in zip(*(row[:3] for row in rows)))
+        beside += 0 if narrow else len("00:00:00") + 2
+        if width - beside - 2 < REASON_ROOM:
+            self.body.update(Group(*(line for row in rows for line in _stacked(row))))
             return
         table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
         if not narrow:
@@ -84,17 +98,26 @@ class AlertLog(VerticalScroll):
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
-        shown = entries(alerts)
-        cuts = distinct_cuts({name_text(entry.alert.run).plain: RUN_WIDTH for entry in shown})
-        for entry in shown:
-            alert = entry.alert
-            kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
-            if entry.count > 1:
-                kind.append(f" ×{entry.count}", style="dim")
-            run = name_text(alert.run)
-            run = shortened(run, RUN_WIDTH, cuts.get(run.plain))  # cut where the runs differ
-            cells: list[Text | str] = [run, kind, steps(alert.step), Text(printable(alert.reason))]
+        for entry, cells in zip(shown, rows, strict=True):
             if not narrow:
-                cells.insert(0, time.strftime("%H:%M:%S", time.localtime(alert.time)))
-            table.add_row(*cells)
+                table.add_row(time.strftime("%H:%M:%S", time.localtime(entry.alert.time)), *cells)
+            else:
+                table.add_row(*cells)
         self.body.update(table)
+
+
+def _cells(entry: Entry, cuts: dict[str, Cut]) -> tuple[Text, Text, Text, Text]:
+    """Run (cut where the runs differ), kind (with its count), step and reason of one line of the log."""
+    alert = entry.alert
+    kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
+    if entry.count > 1:
+        kind.append(f" ×{entry.count}", style="dim")
+    run = name_text(alert.run)
+    run = shortened(run, RUN_WIDTH, cuts.get(run.plain))
+    return run, kind, Text(steps(alert.step)), Text(printable(alert.reason))
+
+
+def _stacked(row: tuple[Text, Text, Text, Text]) -> list[RenderableType]:
+    """A narrow pane's alert: run, kind and step on a line, the reason wrapped at its spaces under them."""
+    run, kind, step, reason = row
+    return [Text.assemble(run, "  ", kind, "  ", step), Padding(reason, (0, 0, 0, 2))]
