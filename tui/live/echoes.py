@@ -119,15 +119,18 @@ class Echoes:
         if run_name not in self.hidden:
             self._own.add(run_name)
 
-    def decide(self, run_name: str, streams: list[Stream], store: Store, now: float, present: bool = True) -> str:
+    def decide(
+        self, run_name: str, streams: list[Stream], store: Store, now: float, present: bool = True, idle: bool = False
+    ) -> str:
         """After a round's read of an undecided log: 'hidden' (a note says which run shows its curves), 'own' (its
         run is moved into ``store``, to be judged from its first point) or 'undecided' (waiting for the run's
-        curves, or for points of its own; ``present``: its files are still in the folder)."""
+        curves, or for points of its own; ``present``: its files are still in the folder; ``idle``: neither its
+        files nor the run's changed for ``wait`` seconds, so no flush is coming to wait for)."""
         primary = self.candidate(run_name, streams)
         log, shown = self.undecided.runs.get(run_name), store.runs.get(primary)
         if log is None or not log.scalars or not present:  # nothing to show yet, or its files were deleted
             return "undecided"
-        waited = now - self._first_read.setdefault(run_name, now) >= self.wait
+        waited = now - self._first_read.setdefault(run_name, now) >= self.wait or idle
         if shown is not None and not shown.scalars:
             shown = None  # its writer has not flushed a curve yet
         if shown is not None and repeats(log, shown):

@@ -316,7 +316,8 @@ class Monitor:
                 if run_name in undecided:
                     with self.store.lock:
                         present = all(stream.source.paths[0] in self.listing.files for stream in run_streams)
-                        decided = self.echo.decide(run_name, run_streams, self.store, now, present)
+                        idle = self._idle(run_streams, now)
+                        decided = self.echo.decide(run_name, run_streams, self.store, now, present, idle)
                     if decided != "own":
                         continue
                     run = self.store.runs[run_name]  # judged from its first point, as if read just now
@@ -342,6 +343,15 @@ class Monitor:
         if progress is not None and (pending[0] or pending[1]):
             progress(*pending)
         return changes, alerts
+
+    def _idle(self, log_streams: list[Stream], now: float) -> bool:
+        """Whether no file of a log that may repeat a run, nor of that run, changed for ``echo.wait`` seconds: no
+        writer is about to flush the run's missing curves (a finished folder is decided at once)."""
+        primaries = {stream.source.echoes for stream in log_streams}
+        paths = [path for stream in self.streams.values() if stream.run in primaries for path in stream.source.paths]
+        paths += [path for stream in log_streams for path in stream.source.paths]
+        infos = [self.listing.files.get(path) for path in paths]
+        return all(info is not None and now - info.mtime >= self.echo.wait for info in infos)
 
     def told_late(self) -> list[NewRun]:
         """The runs held back from announcement that their first read showed to be runs of their own."""

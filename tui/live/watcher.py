@@ -202,14 +202,14 @@ class Watcher:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
             if self.first_read is not None and new_runs:
                 assert isinstance(self.monitor, Monitor)  # a group's watcher does not run rounds
-                self.first_read(self.monitor, lambda changes, alerts: self.callback([], changes, alerts))
+                self.first_read(self.monitor, lambda changes, alerts: self.callback(self._late(), changes, alerts))
             changes, _ = self.monitor.read(
                 None if full_round else changed,
                 only_grown=full_round,
-                progress=lambda changes, alerts: self.callback([], changes, alerts),
+                progress=lambda changes, alerts: self.callback(self._late(), changes, alerts),
             )
-            late = self.monitor.told_late() if isinstance(self.monitor, Monitor) else []
-            if late:  # logs beside a run that their first read showed to be no repeat of it
+            late = self._late()
+            if late:
                 self.callback(late, [], [])
             if self.schedule is not None:
                 self.poll_seconds = self.schedule.after_poll(bool(new_runs or changes), time.monotonic())
@@ -220,6 +220,11 @@ class Watcher:
             self._rounds += 1
             if alerts or released:  # a held point judged may change a verdict without an alert
                 self.callback([], [], alerts)
+
+    def _late(self) -> list[NewRun]:
+        """Logs beside a run that their first read showed to be no repeat of it: told as new runs before (or with)
+        their first alerts."""
+        return self.monitor.told_late() if isinstance(self.monitor, Monitor) else []
 
     def _note_reachability(self) -> None:
         """A remote root that stops or starts answering: one note in the store (the TUI and watch --plain say it)."""
