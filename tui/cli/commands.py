@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import select
+import shutil
 import sys
 from typing import TextIO
 
@@ -166,11 +167,13 @@ class OutputConsole(Console):
 
 
 def report_console() -> Console:
-    """The terminal's width; a file or a pipe gets ``$COLUMNS`` if set, else room for every column."""
-    if os.environ.get("COLUMNS", "").isdigit():
+    """``$COLUMNS`` if set (0 is unset, as for Python's ``shutil``), else the terminal's width; a file or a pipe
+    without it gets room for every column, and each note under the table on one line (greppable)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
         return OutputConsole(highlight=False)
-    console = OutputConsole(highlight=False)
-    return console if console.is_terminal else OutputConsole(highlight=False, width=160)
+    console = OutputConsole(highlight=False, width=shutil.get_terminal_size().columns)
+    return console if console.is_terminal else OutputConsole(highlight=False, width=160, soft_wrap=True)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
