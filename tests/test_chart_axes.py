@@ -89,3 +89,25 @@ async def test_the_live_view_survives_a_curve_past_the_float_limit(tmp_path: Pat
         await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
         await pilot.pause()
         assert app.is_running
+
+
+@pytest.mark.parametrize("width", [40, 50, 60])
+async def test_a_narrow_charts_step_axis_is_labelled_in_whole_steps(tmp_path: Path, width: int):
+    """Steps 35 to 1,050 in a narrow pane held fewer than two round ticks, and plotext labelled its own:
+    ``35.0``, ``288.8``, ``796.2``."""
+    scalar_run(
+        tmp_path / "run",
+        {"loss": list(np.linspace(2.0, 0.5, 1016)), "val_loss": list(np.linspace(2.1, 0.6, 1016))},
+        start_step=35,
+    )
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
+        await pilot.pause()
+        console = Console(width=width, height=30, file=io.StringIO(), force_terminal=True, record=True)
+        console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+        lines = console.export_text(styles=False).split("\n")
+        below = [lines[k + 1] for k, line in enumerate(lines[:-1]) if "└" in line and ("┬" in line or "┴" in line)]
+        assert below, "\n".join(lines)
+        labels = below[0].split()
+        assert labels and all("." not in label for label in labels), (labels, below[0])  # 40: room for one
