@@ -148,3 +148,28 @@ def test_a_run_with_nothing_readable_is_said_unreadable_once(tmp_path: Path):
     with start(str(tmp_path), "--plain") as proc:
         proc.wait_for_text("junk  unreadable: skipped", 20)
         assert proc.stop(signal.SIGTERM) == 0
+
+
+def test_a_deleted_logdir_is_said_and_its_runs_are_gone_not_unreadable(tmp_path: Path):
+    """``rm -rf LOGDIR`` under a watch said nothing; made again, every old run was 'unreadable: file vanished'."""
+    import shutil
+
+    logdir = tmp_path / "runs"
+    scalar_run(logdir / "a", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    with start(str(logdir), "--plain", "--json", "--poll", "0.2") as proc:
+        assert read_json_line(proc)["kind"] == "new-run"
+        shutil.rmtree(logdir)
+        proc.wait_for(lambda c: f"{logdir} is gone: waiting for it to come back" in c.errors(), 20, "the gone line")
+        assert read_json_line(proc) | {"reason": ""} == {
+            "run": "a",
+            "step": None,
+            "kind": "gone",
+            "tag": "",
+            "reason": "",
+        }
+        logdir.mkdir()
+        proc.wait_for(lambda c: f"{logdir} is back: watching it" in c.errors(), 20, "the back line")
+        time.sleep(1.0)
+        assert proc.stop(signal.SIGTERM) == 0
+        kinds = [json.loads(line)["kind"] for line in proc.text().splitlines() if line.strip()]
+    assert kinds == ["new-run", "gone"]

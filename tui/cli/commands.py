@@ -15,7 +15,7 @@ from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
-from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
+from tui.cli.report import GONE, SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
@@ -304,6 +304,10 @@ def export(logdir: Logdirs, output: str) -> int:
     return EXIT_OK
 
 
+GONE_KIND = "gone"
+"""``watch --plain``'s kind for a run whose folder was deleted (said once)."""
+
+
 def _record(run: str, kind: str, reason: str) -> str:
     return json.dumps({"run": printable(run), "step": None, "kind": kind, "tag": "", "reason": reason})
 
@@ -321,7 +325,7 @@ def watch_plain(
     sweep: str | None = None,
     hook_grace: float | None = None,
 ) -> int:
-    """Tail LOGDIR and print one line per new run, per run that cannot be read and per alert, until
+    """Tail LOGDIR and print one line per new run, per run that cannot be read or is gone and per alert, until
     Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for. On exit, ``--on-alert``
     commands still running get ``hook_grace`` seconds (default ``HOOK_GRACE_SECONDS``), then are stopped."""
     import threading
@@ -357,9 +361,13 @@ def watch_plain(
                 where = printable(new.path)
                 line(f"{printable(new.run, 80)}  new run at {where}", _record(new.run, "new-run", f"found at {where}"))
             with monitor.store.lock:
-                problems = [
-                    (run.name, *reason) for run in monitor.store.runs.values() for reason in unreadable_reasons(run)
-                ]
+                runs = list(monitor.store.runs.values())
+                gone = [run.name for run in runs if run.gone]
+                problems = [(run.name, *reason) for run in runs if not run.gone for reason in unreadable_reasons(run)]
+            for name in gone:  # its files deleted: said once, not as every file it can no longer read
+                if (name, GONE_KIND) not in said:
+                    said.add((name, GONE_KIND))
+                    line(f"{printable(name, 80)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
             for name, what, why in problems:
                 if (name, what) not in said:
                     said.add((name, what))
@@ -396,11 +404,18 @@ def watch_plain(
         if watcher.note and not monitor.logdir_missing:
             print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
         told = len(monitor.store.notes)
+        missing = {member.label: member.logdir_missing for member in _members(monitor)}
         while not (reader_left.is_set() or reader_gone(sys.stdout)):
             reader_left.wait(NOTE_SECONDS)
             for note in monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
                 print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
             told = len(monitor.store.notes)
+            for member in _members(monitor):  # LOGDIR deleted, or made again
+                if member.logdir_missing != missing[member.label]:
+                    missing[member.label] = member.logdir_missing
+                    what = "is gone: waiting for it to come back" if member.logdir_missing else "is back: watching it"
+                    print(f"losswatch: {printable(member.label)} {what}", file=sys.stderr, flush=True)
+            emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
     except KeyboardInterrupt:
         pass
     finally:
