@@ -96,6 +96,17 @@ def test_an_unreadable_folder_is_announced_once_not_at_every_scan(tmp_path: Path
         assert monitor.store.runs["locked"].errors == ["permission denied"]
 
 
+def test_a_folder_announced_unreadable_is_not_announced_again_once_readable(tmp_path: Path):
+    """``watch --plain`` said ``b  new run`` a second time when ``chmod 755 b`` let its event file be found."""
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "a")
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "b")
+    monitor = Monitor(str(tmp_path))
+    with refused(tmp_path / "b"):
+        assert sorted(new.run for new in monitor.refresh()[0]) == ["a", "b"]
+    assert monitor.refresh()[0] == []
+    assert monitor.store.runs["b"].errors == [] and len(monitor.store.runs["b"].scalars["val_loss"]) == 120
+
+
 def test_an_event_file_refused_then_allowed_is_read_without_changing(tmp_path: Path):
     shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "overfit-7")
     (event_file,) = (tmp_path / "overfit-7").iterdir()

@@ -91,6 +91,8 @@ class Monitor:
         self.scan_errors: dict[str, str] = {}
         self._unreadable: dict[str, str] = {}
         """Folder (root-relative) -> run, for folders a listing could not read (shown as runs that cannot be read)."""
+        self._told_unreadable: set[str] = set()
+        """Runs announced as new while they could not be read: readable later, they are not announced again."""
         self.logdir_missing = False
         self.listing = Listing()
         """The last listing of the root (file sizes for ordering the first read)."""
@@ -168,7 +170,7 @@ class Monitor:
         for note in found.notes:
             if note not in self.store.notes:
                 self.store.notes.append(note)
-        known_runs = {stream.run for stream in self.streams.values()}
+        known_runs = {stream.run for stream in self.streams.values()} | self._told_unreadable
         new_runs = self.told_late()
         present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs)
         for source in found.sources:
@@ -213,6 +215,7 @@ class Monitor:
                 self.store.run(name).files[path] = FileHealth(error=why[:1].lower() + why[1:])
                 if first_time and name not in known_runs:
                     known_runs.add(name)
+                    self._told_unreadable.add(name)
                     new_runs.append(NewRun(name, self.place(path)))
         return set(self._unreadable.values())
 
