@@ -349,7 +349,10 @@ class Monitor:
 
     def _idle(self, log_streams: list[Stream], now: float) -> bool:
         """Whether no file of a log that may repeat a run, nor of that run, changed for ``echo.wait`` seconds: no
-        writer is about to flush the run's missing curves (a finished folder is decided at once)."""
+        writer is about to flush the run's missing curves (a finished folder is decided at once). Local roots only:
+        a remote machine's clock may be behind ours, and its files being written would look idle."""
+        if self.root.local_path(".") is None:
+            return False
         primaries = {stream.source.echoes for stream in log_streams}
         paths = [path for stream in self.streams.values() if stream.run in primaries for path in stream.source.paths]
         paths += [path for stream in log_streams for path in stream.source.paths]
