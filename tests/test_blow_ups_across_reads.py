@@ -4,9 +4,10 @@ told (the curves paired change and the run is judged afresh), and a job restarte
 from __future__ import annotations
 
 import numpy as np
-from conftest import file_version_event, scalar_event, write_records
+from conftest import file_version_event, scalar_event, scalar_run, write_records
 from judging_helpers import overfitting_curves
 
+from tui.judging.kinds import BELL
 from tui.live.monitor import Monitor
 
 
@@ -57,3 +58,20 @@ def test_a_restarted_jobs_blow_up_rings_though_the_old_job_rang_within_it(tmp_pa
         write_records(run / f"events.out.tfevents.{number}.host.1.0", [file_version_event(), *events])
     monitor.refresh()
     assert [(a.step, a.tag) for a in monitor.alerts if a.kind == "diverging"] == [(50, "train_loss"), (20, "val_loss")]
+
+
+def test_overfitting_judged_on_validation_alone_rings_once_training_is_read(tmp_path):
+    """Validation's file read first is judged alone (overfitting, no bell); the training file read later gave the
+    pair its bell at a step the validation-only pair had judged, and it was held back as told: it never rang,
+    where ``check`` (reading both at once) rings it."""
+    train, val = overfitting_curves(n=70, onset=40)
+    scalar_run(tmp_path / "run", {"val_loss": val.tolist()}, wall0=1000.0)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert monitor.verdict("run").kind == "overfitting" and not [a for a in monitor.alerts if a.kind in BELL]
+    scalar_run(tmp_path / "run", {"loss": train.tolist()}, wall0=2000.0)  # a file of its own
+    monitor.refresh()
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    rung = [(a.step, a.kind) for a in monitor.alerts if a.kind in BELL]
+    assert rung == [(a.step, a.kind) for a in whole.alerts if a.kind in BELL] == [(44, "overfitting")]

@@ -476,3 +476,13 @@ def test_an_overfitting_run_back_from_a_training_nan_is_overfitting_again(tmp_pa
     judged = judge(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
     assert [(a.kind, a.step) for a in judged.bells] == [("overfitting", 26), ("diverging", 45)]
     assert judged.verdict.kind == "overfitting" and judged.verdict.reason.startswith("val_loss")
+
+
+def test_validation_alone_confirmed_at_its_first_judgement_still_warns(tmp_path):
+    """With ``rise_confirm = 1`` the rise is confirmed at the judgement that would have warned: the run turned
+    overfitting with no alert at all."""
+    from dataclasses import replace
+
+    _, val = overfitting_curves(n=70, onset=40)
+    judged = judge(tmp_path / "run", {"val_loss": val.tolist()}, replace(Thresholds(), rise_confirm=1))
+    assert judged.verdict.kind == "overfitting" and [a.kind for a in judged.alerts] == ["val-rising"]

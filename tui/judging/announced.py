@@ -78,6 +78,20 @@ class Announcements:
         self._job_of[key] = self._job
         return True
 
+    def not_told_blow_ups(self, raised: list[Raised], episodes: list[list[float]]) -> list[Raised]:
+        """Judged afresh after the curves paired changed (a training file first read after validation's blow-up
+        was told), a blow-up (its first and last step in ``episodes``) that lasted through a step a diverging
+        alert was told at is that one: not rung again. One that came back before it, or began after, is another."""
+        told = self.told_steps(Kind.DIVERGING)
+        if not told:
+            return raised
+
+        def told_already(step: int) -> bool:
+            spans = [(start, end) for start, end in episodes if start <= step <= end]
+            return any(start <= t <= end for start, end in spans for t in told)
+
+        return [r for r in raised if r[1] != Kind.DIVERGING or not told_already(r[0])]
+
 
 def written(run: Run, tag: str, step: int) -> float | None:
     """When the point of ``tag`` at ``step`` was written, if its log says (TensorBoard's event files)."""

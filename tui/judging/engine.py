@@ -118,6 +118,7 @@ class VerdictEngine:
         """When the pair changed: the new pair's first step, and the last step of each curve the earlier pair had
         judged. The new pair reads its curves from their start; what it finds before its first step, or on a
         curve the earlier pair had judged that far, was judged already and is not announced (again, or late)."""
+        self._rang_without_train = False  # the earlier pair judged validation alone (``_judged_already``)
         self.verdict = Verdict()
         self._now: float | None = None
         self._reset(Pair())
@@ -168,7 +169,7 @@ class VerdictEngine:
             kept_below = {tag: min([*purged, last + 1]) for tag, last in self._judged_steps().items()}
             self._announced.restarted(kept_below, self._last_write)
             self._reset(self.pair)
-            self._reached, self._reread = -1, (-1, {})
+            self._reached, self._reread, self._rang_without_train = -1, (-1, {}), False
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []
         # The pairs this update judges afresh because the curves paired changed: their blow-ups tell which one an
@@ -182,6 +183,7 @@ class VerdictEngine:
                 continue  # a segment already judged
             if pair != self.pair:
                 judged = self._judged_steps()
+                self._rang_without_train = self.pair.train is None and self.pair.val is not None
                 self._reset(pair)
                 self._reread = (begins, judged)
                 if judged:
@@ -193,7 +195,7 @@ class VerdictEngine:
                 break
             self._reached = ends
         if rejudging:
-            raised = self._not_told_blow_ups(raised, [episode for d in rejudging for episode in d.episodes])
+            raised = self._announced.not_told_blow_ups(raised, [episode for d in rejudging for episode in d.episodes])
         raised += self._layers(run)
         self._refresh_numbers(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
@@ -201,20 +203,6 @@ class VerdictEngine:
         raised = [r for r in raised if self._announced.new(run, r)]
         self._last_write = run.last_write if run.last_write is not None else self._last_write
         return [] if silent else [self._alert(*r) for r in raised]
-
-    def _not_told_blow_ups(self, raised: list[Raised], episodes: list[list[float]]) -> list[Raised]:
-        """Judged afresh after the curves paired changed (a training file first read after validation's blow-up
-        was told), a blow-up that lasted through a step a diverging alert was told at is that one: not rung again.
-        One that came back before it, or began after, is another."""
-        told = self._announced.told_steps(Kind.DIVERGING)
-        if not told:
-            return raised
-
-        def told_already(step: int) -> bool:
-            spans = [(start, end) for start, end in episodes if start <= step <= end]
-            return any(start <= t <= end for start, end in spans for t in told)
-
-        return [r for r in raised if r[1] != Kind.DIVERGING or not told_already(r[0])]
 
     def _started_since(self, run: Run) -> bool:
         """Whether a tag seen without points has points now (a curve emptied by a restart, written again)."""
@@ -226,7 +214,11 @@ class VerdictEngine:
         return {tag: int(track.steps[track.count - 1]) for tag, track in tracks if tag and track.count}
 
     def _judged_already(self, raised: Raised) -> bool:
-        """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve."""
+        """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve.
+        Overfitting that a pair without a training curve could not ring is not: its bell rings once training is
+        read (as ``check`` rings it, reading both at once)."""
+        if raised[1] == Kind.OVERFITTING and self._rang_without_train:
+            return False
         begins, judged = self._reread
         return raised[0] < begins or raised[0] <= judged.get(raised[2], -1)
 

@@ -218,6 +218,10 @@ class Judge:
                 self._rang = True
                 self._hold(m.best - max(sigma, t.warn_range * val_range))
                 out.append((m.step, Kind.OVERFITTING, self.pair.val or "", reason))
+            elif not self._has_train and not self.warned:  # confirmed at its first judgement (rise_confirm = 1)
+                self.warned = True
+                self._hold(m.best - max(sigma, t.warn_range * val_range))
+                out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
         elif self.overfitting:  # the kind too: a blow-up the run came back from had taken the verdict
             self.verdict.kind, self.verdict.reason = Kind.OVERFITTING, reason
         elif warn:
