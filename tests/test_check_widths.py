@@ -19,3 +19,8 @@ def test_columns_zero_is_as_if_unset():
     result = run_main("check", str(DATA), columns=0)
     assert result.returncode == 1 and "torch/overfit-7" in result.stdout
     assert result.stdout == run_main("check", str(DATA)).stdout
+
+
+def test_columns_zero_is_unset_for_every_command():
+    """The fix above was check's alone: ``replay`` (and ``watch --plain``, ``demo --plain``) printed nothing."""
+    assert run_main("replay", str(DATA), columns=0).stdout == run_main("replay", str(DATA)).stdout != ""

@@ -105,6 +105,13 @@ def test_a_folder_announced_unreadable_is_not_announced_again_once_readable(tmp_
         assert sorted(new.run for new in monitor.refresh()[0]) == ["a", "b"]
     assert monitor.refresh()[0] == []
     assert monitor.store.runs["b"].errors == [] and len(monitor.store.runs["b"].scalars["val_loss"]) == 120
+    (tmp_path / "c").mkdir()
+    with refused(tmp_path / "c"):
+        assert [new.run for new in monitor.refresh()[0]] == ["c"]
+    shutil.rmtree(tmp_path / "c")  # deleted while it could not be read, then made again by a new job: new again
+    assert monitor.refresh()[0] == []
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / "c")
+    assert [new.run for new in monitor.refresh()[0]] == ["c"]
 
 
 def test_an_event_file_refused_then_allowed_is_read_without_changing(tmp_path: Path):

@@ -169,7 +169,11 @@ def test_a_deleted_logdir_is_said_and_its_runs_are_gone_not_unreadable(tmp_path:
         }
         logdir.mkdir()
         proc.wait_for(lambda c: f"{logdir} is back: watching it" in c.errors(), 20, "the back line")
+        scalar_run(logdir / "a", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})  # the run back, then gone again
+        time.sleep(1.5)
+        shutil.rmtree(logdir / "a")
+        proc.wait_for(lambda c: c.text().count('"gone"') == 2, 20, "the second gone line")
         time.sleep(1.0)
         assert proc.stop(signal.SIGTERM) == 0
         kinds = [json.loads(line)["kind"] for line in proc.text().splitlines() if line.strip()]
-    assert kinds == ["new-run", "gone"]
+    assert kinds == ["new-run", "gone", "gone"]

@@ -337,6 +337,7 @@ def watch_plain(
     console = line_console()
     lock = threading.Lock()
     said: set[tuple[str, str]] = set()
+    announced: set[str] = set()
     """(run, what) already printed: an error, or "damaged" for a run nothing could be read from."""
 
     def line(text: str, record: str) -> None:
@@ -360,11 +361,13 @@ def watch_plain(
             for new in new_runs:
                 where = printable(new.path)
                 line(f"{printable(new.run, 80)}  new run at {where}", _record(new.run, "new-run", f"found at {where}"))
-            with monitor.store.lock:
-                runs = list(monitor.store.runs.values())
-                gone = [run.name for run in runs if run.gone]
+                announced.add(new.run)
+            with monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
+                runs = [run for run in monitor.store.runs.values() if run.name in announced]
+                gone = {run.name for run in runs if run.gone}
                 problems = [(run.name, *reason) for run in runs if not run.gone for reason in unreadable_reasons(run)]
-            for name in gone:  # its files deleted: said once, not as every file it can no longer read
+            said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: said again
+            for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
                 if (name, GONE_KIND) not in said:
                     said.add((name, GONE_KIND))
                     line(f"{printable(name, 80)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
@@ -405,6 +408,7 @@ def watch_plain(
             print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
         told = len(monitor.store.notes)
         missing = {member.label: member.logdir_missing for member in _members(monitor)}
+        seen = {member.label for member in _members(monitor) if not member.logdir_missing}
         while not (reader_left.is_set() or reader_gone(sys.stdout)):
             reader_left.wait(NOTE_SECONDS)
             for note in monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
@@ -414,6 +418,9 @@ def watch_plain(
                 if member.logdir_missing != missing[member.label]:
                     missing[member.label] = member.logdir_missing
                     what = "is gone: waiting for it to come back" if member.logdir_missing else "is back: watching it"
+                    if not member.logdir_missing and member.label not in seen:
+                        what = "is there: watching it"  # made after the start, not made again
+                    seen.add(member.label)
                     print(f"losswatch: {printable(member.label)} {what}", file=sys.stderr, flush=True)
             emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
     except KeyboardInterrupt:

@@ -313,7 +313,16 @@ _WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 """Errors of writing the output (a full disk, a quota, /dev/full), reported in one line."""
 
 
+def _unset_zero_width() -> None:
+    """``COLUMNS`` that is no positive whole number (``0``, as some shells export it) is unset, as Python's
+    ``shutil`` reads it: rich took ``0`` for a width of 0 and printed nothing at all."""
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and not (columns.strip().isdigit() and int(columns) > 0):
+        del os.environ["COLUMNS"]
+
+
 def main(argv: list[str] | None = None) -> int:
+    _unset_zero_width()
     raw = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not raw:

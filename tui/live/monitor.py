@@ -192,6 +192,7 @@ class Monitor:
             for name, run in self.store.runs.items():
                 if self.owns(name):
                     run.gone = name not in present
+        self._told_unreadable &= set(self._unreadable.values())  # readable now (a stream's), or deleted: forgotten
         return new_runs
 
     def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
