@@ -45,9 +45,11 @@ def test_a_detectron2_metrics_json_is_a_run_tailed_by_line(tmp_path: Path):
     write_iterations(output / "metrics.json", 0, 2000)
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "metrics.json").write_text(json.dumps({"step": 3, "accuracy": 0.9}, indent=2))
+    (tmp_path / "dvc").mkdir()
+    (tmp_path / "dvc" / "metrics.json").write_text(json.dumps({"step": 3000, "eval_loss": 0.41}) + "\n")
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    assert list(monitor.store.runs) == ["output"]  # a whole JSON document named metrics.json is no log
+    assert list(monitor.store.runs) == ["output"]  # a whole JSON document named metrics.json is no log, one line or not
     run = monitor.store.runs["output"]
     steps, values = curve_of(run, "validation_loss")
     assert steps == [499, 999, 1499, 1999] and values[2] == 1.0

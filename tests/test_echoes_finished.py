@@ -86,3 +86,14 @@ def test_a_log_decided_in_a_later_round_is_told_before_its_alerts(tmp_path: Path
         watcher.stop()
     told = [kind for run, kind in said if run == "exp [keras-csv]"]
     assert told[0] == "new-run" and "overfitting" in told, said
+
+
+def test_on_a_remote_root_a_log_waits_however_old_its_files(tmp_path: Path):
+    """A remote machine's clock may be behind ours: files being written there would look idle here."""
+    from test_source_interface import _NoLocalPaths
+
+    write_finished_run(tmp_path / "exp", 2 * 3600)
+    monitor = Monitor(_NoLocalPaths(str(tmp_path), "box:/runs"))
+    monitor.echo.wait = ECHO_WAIT
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["exp"]

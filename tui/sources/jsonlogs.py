@@ -203,8 +203,8 @@ class JsonLinesStream(Stream):
 DETECTRON2_LOG = "metrics.json"
 """Detectron2's ``JSONWriter`` (``detectron2/utils/events.py``) appends one ``json.dumps(..., sort_keys=True)``
 line per iteration written, ``{"iteration": i, "total_loss": ..., "lr": ..., "bbox/AP": ...}``, to
-``<OUTPUT_DIR>/metrics.json``: JSON lines under a ``.json`` name (a whole JSON document there has no step on
-its first lines, and is left alone)."""
+``<OUTPUT_DIR>/metrics.json``: JSON lines under a ``.json`` name, taken when one of its first lines is an object
+with a whole ``iteration`` (another tool's ``metrics.json``, a whole JSON document, is left alone)."""
 
 
 class JsonLinesFormat(Format):
@@ -214,18 +214,19 @@ class JsonLinesFormat(Format):
 
     def __init__(self) -> None:
         # .jsonl / .ndjson: a log by its name. A script may write its config as the first line, before any step.
-        self._has_step = HeaderTest(
-            _has_step, unreadable=lambda path: basename(path) != DETECTRON2_LOG, lines=HEAD_LINES
-        )
+        self._has_step = HeaderTest(_has_step, unreadable=lambda path: True, lines=HEAD_LINES)
+        self._detectron2 = HeaderTest(_has_iteration, unreadable=lambda path: False, lines=HEAD_LINES)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         chosen = [
             path
             for path, info in sorted(listing.files.items())
-            if (basename(path).lower().endswith((".jsonl", ".ndjson")) or basename(path) == DETECTRON2_LOG)
-            and info.size
-            and self._has_step(root, path, info, found)
+            if info.size
+            and (
+                (basename(path).lower().endswith((".jsonl", ".ndjson")) and self._has_step(root, path, info, found))
+                or (basename(path) == DETECTRON2_LOG and self._detectron2(root, path, info, found))
+            )
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(JSONL, path, run, "", (path,), where=folder))
@@ -237,6 +238,18 @@ class JsonLinesFormat(Format):
 
 HEAD_LINES = 5
 """Lines of a JSON-lines file looked at for an object with a step (the first may be a config or a header)."""
+
+
+def _has_iteration(_path: str, head: bytes) -> bool:
+    """Detectron2's lines: each object has its ``iteration`` (another tool's one-line ``metrics.json`` is no log)."""
+    for line in head.split(b"\n"):
+        try:
+            entry = jsontext.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("iteration"), int):
+            return True
+    return False
 
 
 def _has_step(_path: str, head: bytes) -> bool:
