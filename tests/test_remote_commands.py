@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, FIXTURE_RUNS
+from conftest import DATA, FIXTURE_RUNS, scalar_run
 from servers import S3Mirror, S3Server, Sshd
 
 from tui.app.app import LossWatchApp
@@ -340,6 +340,18 @@ def test_an_unreachable_host_is_one_line_and_the_other_roots_go_on(places: dict[
     assert alone.returncode == 2 and "Traceback" not in alone.stderr
     assert "Connection refused" in alone.stderr
     assert len(alone.stderr.splitlines()) == 1  # not a second line saying it holds no training logs
+
+
+def test_check_of_healthy_runs_beside_an_unreachable_root_is_no_all_fine(
+    places: dict[str, str], tmp_path: Path
+) -> None:
+    """Exit 0 said "all fine" of a root it could not look into (a missing local root is exit 2)."""
+    scalar_run(
+        tmp_path / "fine", {"loss": [1.0, 0.8, 0.6, 0.5, 0.45, 0.4], "val_loss": [1.1, 0.9, 0.7, 0.6, 0.55, 0.5]}
+    )
+    assert cli("check", str(tmp_path)).returncode == 0
+    done = cli("check", str(tmp_path), "lwdead:/runs")
+    assert done.returncode == 1 and "Connection refused" in done.stderr and "fine" in done.stdout
 
 
 async def test_the_tui_status_line_names_an_unreachable_root_while_others_update(places: dict[str, str]) -> None:

@@ -83,17 +83,24 @@ def _load(
     return monitor
 
 
+def _unread_roots(monitor: Monitor | MonitorGroup) -> dict[str, str]:
+    """Root -> why it could not be read: unreachable, refused, or (one of several roots) not there."""
+    several = len(_members(monitor)) > 1
+    unread = {}
+    for member in _members(monitor):
+        why = member.scan_errors.get(member.place(".")) or ("not found" if several and member.logdir_missing else "")
+        if why:
+            unread[member.label] = why
+    return unread
+
+
 def _root_problems(monitor: Monitor | MonitorGroup) -> bool:
     """Say on stderr, once, which roots could not be read (their runs are missing or not up to date); whether
     none could."""
-    members = _members(monitor)
-    unread = 0
-    for member in members:
-        why = member.scan_errors.get(member.place("."))
-        if why:
-            unread += 1
-            print(f"losswatch: {printable(member.label)}: {printable(why)}", file=sys.stderr, flush=True)
-    return bool(members) and unread == len(members)
+    unread = _unread_roots(monitor)
+    for label, why in unread.items():
+        print(f"losswatch: {printable(label)}: {printable(why)}", file=sys.stderr, flush=True)
+    return bool(unread) and len(unread) == len(_members(monitor))
 
 
 def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
@@ -209,7 +216,8 @@ def check(
         print_table(runs, report_console(), sweeps)
     if (code := _nothing_readable([run for run, _ in runs], monitor.label)) is not None:
         return code
-    return EXIT_ATTENTION if any(needs_attention(verdict, run) for run, verdict in runs) else EXIT_OK
+    attention = any(needs_attention(verdict, run) for run, verdict in runs) or bool(_unread_roots(monitor))
+    return EXIT_ATTENTION if attention else EXIT_OK  # a root that could not be read is no 'all fine
 
 
 def line_console() -> Console:
