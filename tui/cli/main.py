@@ -113,7 +113,8 @@ def _exit_codes() -> str:
     return (
         "exit codes:\n"
         "  0    every run is fine\n"
-        f"  1    a run needs attention ({', '.join(sorted(ATTENTION))}) or cannot be read\n"
+        f"  1    a run needs attention ({', '.join(sorted(ATTENTION))}) or cannot be read,\n"
+        "       or one of several roots cannot be (unreachable, refused, not there)\n"
         "  2    usage error, no such folder, no runs, or nothing could be read\n"
         "  130  stopped early (Ctrl-C, SIGTERM, SIGHUP)"
     )
