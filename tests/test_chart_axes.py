@@ -111,3 +111,21 @@ async def test_a_narrow_charts_step_axis_is_labelled_in_whole_steps(tmp_path: Pa
         assert below, "\n".join(lines)
         labels = below[0].split()
         assert labels and all("." not in label for label in labels), (labels, below[0])  # 40: room for one
+
+
+async def test_log_y_on_curves_with_values_at_or_below_zero_stays_linear_and_says_why(tmp_path: Path):
+    """Negative losses (a Gaussian NLL) on a log axis: the training curve vanished, one validation point stayed,
+    and plotext labelled the axis upside down (0.032 at the top, 0.316 at the bottom)."""
+    epochs = np.arange(30)
+    scalar_run(
+        tmp_path / "neg",
+        {"train_loss": list(-1 + np.exp(-epochs / 5)), "val_loss": list(-0.9 + np.exp(-epochs / 5))},
+    )
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
+        await pilot.press("l")
+        await pilot.pause()
+        chart = app.query_one("#chart")
+        assert app.view.log_y and not chart._spec.log_y and "log y off: values ≤ 0" in chart._spec.title
+        assert len(chart._spec.curves) == 4 and all(len(curve.x) == 30 for curve in chart._spec.curves)  # raw, smoothed

@@ -175,11 +175,20 @@ def chart_spec(
 
 
 def _on_axis(spec: ChartSpec, view: View) -> ChartSpec:
-    """The spec with the view's axes: x in steps or in the time unit that fits, log y or not."""
+    """The spec with the view's axes: x in steps or in the time unit that fits, log y or not. A curve with a value
+    at or below zero (a Gaussian NLL, a flow's loss) keeps the axis linear, and the title says why: on a log axis
+    those points vanished, and plotext drew what was left on an axis upside down."""
+    log_y = view.log_y
+    if log_y and any(bool(np.any(curve.y[np.isfinite(curve.y)] <= 0)) for curve in spec.curves):
+        log_y = False
+        spec = replace(spec, detail=" · ".join(part for part in (spec.detail, NO_LOG_Y) if part))
     if view.x_axis != "time":
-        return replace(spec, xlabel="step", log_y=view.log_y)
+        return replace(spec, xlabel="step", log_y=log_y)
     curves, markers, xlabel = _in_time_unit(spec.curves, spec.markers)
-    return replace(spec, curves=curves, markers=markers, xlabel=xlabel, log_y=view.log_y, integer_x=False)
+    return replace(spec, curves=curves, markers=markers, xlabel=xlabel, log_y=log_y, integer_x=False)
+
+
+NO_LOG_Y = "log y off: values ≤ 0"
 
 
 def _compare_spec(
