@@ -50,6 +50,8 @@ flags take what room is left."""
 ESSENTIAL = 6
 SORTABLE = ["verdict", "run", "step", "train", "val", "best", "since", "age"]
 NAME_MIN = 10
+ARROW_NAME_MIN = 8
+"""The run's name may give up to two of its ``NAME_MIN`` cells to the sorted column's ▲ or ▼ (``_with_arrow``)."""
 NAME_MAX = 40
 AGE_WIDTH = 4
 """'59s', '23h', '120d', 'gone': ages are re-rendered every second without a new layout."""
@@ -248,7 +250,7 @@ class RunsTable(DataTable):
 
     def _fit(self, age_width: int = 0) -> Fitted:
         """The columns' widths for the cells shown; ``age_width``: the widest age now (a run 1,000 days old)."""
-        natural = {key: cell_len(self._label(key).plain) for key, _ in COLUMNS}
+        natural = {key: cell_len(LABELS[key]) for key, _ in COLUMNS}  # the sort arrow's room: ``_with_arrow``
         for _, _, widths in self._cells_of.values():
             for key, width in widths.items():
                 if width > natural[key]:
@@ -259,7 +261,7 @@ class RunsTable(DataTable):
         natural["run"] = min(natural["run"], NAME_MAX)
         # The vertical scrollbar's room is always kept, so a row more never pushes a column out.
         available = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
-        return fit_columns(
+        fitted = fit_columns(
             natural,
             [key for key, _ in COLUMNS],
             PRIORITY,
@@ -271,6 +273,26 @@ class RunsTable(DataTable):
             tail="flags",
             in_order=True,
         )
+        return self._with_arrow(fitted, available, 2 * self.cell_padding)
+
+    def _with_arrow(self, fitted: Fitted, available: int, gap: int) -> Fitted:
+        """Room for the sorted column's ▲ or ▼, from the room left or else from the run's name: the columns shown
+        do not change with the sort (sorting by ``since`` at 80 columns pushed ``since`` itself out)."""
+        widths = dict(fitted.widths)
+        key = self.sort_column
+        if key not in widths:
+            return fitted
+        more = cell_len(self._label(key).plain) - widths[key]
+        if more <= 0:
+            return fitted
+        spare = available - sum(width + gap for width in widths.values())
+        from_name = max(more - max(spare, 0), 0)
+        if from_name and ("run" not in widths or key == "run" or widths["run"] - from_name < ARROW_NAME_MIN):
+            return fitted  # no room at all (a pane a few cells wide): the status line names the sort
+        widths[key] += more
+        if from_name:
+            widths["run"] -= from_name
+        return Fitted(fitted.keys, tuple((k, widths[k]) for k in fitted.keys))
 
     @staticmethod
     def _name_cuts(rows: list[RunRow], cells: dict[str, dict[str, Text]], layout: Fitted) -> dict[str, Cut]:
