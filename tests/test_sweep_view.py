@@ -132,3 +132,21 @@ async def test_a_narrow_sweep_view_cuts_the_names_where_they_differ_and_keeps_ev
         lines = screen_text(app)
         axis = lines[next(k for k, line in enumerate(lines) if "└" in line and "┘" in line) + 1]  # the x ticks
         assert "0.0000" not in axis and "0.01" in axis and "0.1" in axis, axis
+
+
+async def test_the_selection_stays_on_its_run_when_the_ranking_changes(tmp_path: Path):
+    """The cursor kept its row number: when the ranks moved, the note below the table named another run."""
+    from dataclasses import replace
+
+    app = _app(_two_sweeps(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, "adam/lr=0.01")
+        table = screen.query_one("#sweep-runs")
+        await pilot.press("down")
+        await pilot.pause(0.1)
+        view = sweep_view(app.monitor, "adam")
+        chosen = view.rows[table.cursor_row].run
+        screen._table(replace(view, rows=list(reversed(view.rows))))  # the ranking turned over
+        await pilot.pause(0.1)
+        assert list(reversed(view.rows))[table.cursor_row].run == chosen

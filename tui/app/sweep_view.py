@@ -109,6 +109,8 @@ class SweepScreen(Screen[None]):
         self.sweep = name
         self._start_on = run
         """The run selected when the view opened: the cursor starts on it."""
+        self._shown_runs: list[str] = []
+        """The runs in the table's order, as last shown (the cursor's run is found in them)."""
         self._shown: tuple | None = None
         self._laid_width = -1
         """The width the table was last laid out for."""
@@ -168,6 +170,7 @@ class SweepScreen(Screen[None]):
     def _table(self, view: SweepView) -> None:
         table = self.query_one("#sweep-runs", DataTable)
         keep = table.cursor_row
+        selected_run = self._shown_runs[keep] if 0 <= keep < len(self._shown_runs) else None
         headers = {"rank": "#", "run": "run"}
         headers |= {f"param:{key}": printable(key, 20) for key in view.swept}
         headers |= {
@@ -210,6 +213,9 @@ class SweepScreen(Screen[None]):
         runs = [row.run for row in view.rows]
         if self._start_on in runs:
             keep, self._start_on = runs.index(self._start_on), None
+        elif selected_run in runs:  # the selection stays on its run while the ranking changes
+            keep = runs.index(selected_run)
+        self._shown_runs = runs
         if view.rows:
             table.move_cursor(row=min(max(keep, 0), len(view.rows) - 1), animate=False)
         note = self.query_one("#sweep-note", Static)
