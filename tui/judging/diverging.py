@@ -261,14 +261,8 @@ def still_out(level: float, best: float, first: float, thresholds: Thresholds) -
     t = thresholds
     if regressed(level, best, first, t.regress):
         return True
-    return above_start(level, best, first, t.explode_floor)
-
-
-def above_start(level: float, best: float, first: float, share: float) -> bool:
-    """A loss that never got below a non-zero start (its best is its start, or above: it rose from its first point,
-    or blew up there) and is above that start by ``share`` of it: its range says nothing, its start does."""
     learned_nothing = first != 0 and not best < first  # NaN best: nothing measured yet; 0: a placeholder
-    return math.isfinite(level) and learned_nothing and level - first > share * abs(first)
+    return learned_nothing and level - first > t.explode_floor * abs(first)
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:

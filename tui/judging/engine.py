@@ -297,7 +297,6 @@ class VerdictEngine:
         t = figures(self.train_at_val, chosen, counts, self.thresholds)
         train_first = first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))
-        train_peak = np.fmax.accumulate(np.where(np.isnan(self._train_means), -np.inf, self._train_means))
         flat_shares = flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
         best_indices = block.best_index[chosen - start]
         since = np.where(best_indices >= 0, np.minimum(chosen - best_indices, SLOPE_POINTS), 0)
@@ -324,7 +323,6 @@ class VerdictEngine:
             "cusum_best": levels5[at].tolist(),
             "best_median": block.median_low[at].tolist(),
             "train_best": train_best[chosen].tolist(),
-            "train_peak": train_peak[chosen].tolist(),
             "train_flat_share": flat_shares.tolist(),
             "train_at_best": train_at_best.tolist(),
             "train_acc": self.train_acc_at_val[chosen].tolist(),
@@ -370,7 +368,6 @@ class VerdictEngine:
                 val_first=nan,
                 train_first=train.first,
                 train_best=float(block.best[index - start]),
-                train_peak=nan,
                 train_flat_share=nan,
                 train_at_best=nan,
                 train_acc=nan,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from tui.judging.chance import best_bias_excess, wander_factor
-from tui.judging.diverging import Divergence, Raised, above_start, regressed, still_out
+from tui.judging.diverging import Divergence, Raised, regressed, still_out
 from tui.judging.features import at_chance, direction, movement, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -23,8 +23,6 @@ TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
-RISEN_FROM_START = 1.0
-"""Diverging, slowly: both curves rising, never below their start, and above it by this share of it (doubled)."""
 REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
@@ -112,31 +110,15 @@ class Judge:
         return False
 
     def _slow_divergence(self, m: Moment, train_dir: str, val_dir: str, divergence: Divergence) -> list[Raised]:
-        """Both curves rising and back more than half-way from their best to their start, twice in a row; or, for
-        curves that never got below their start (rising from their first point), above it by ``RISEN_FROM_START``."""
+        """Both curves rising and back more than half-way from their best to their start, twice in a row."""
         assert m.val is not None
         t = self.t
         back = regressed(m.train.level, m.train_best, m.train_first, t.regress) and regressed(
             m.val.level, m.best, m.val_first, t.regress
         )
-        # Rising from the start: steadily (training at its highest yet, not swinging: a run that blew up at once and
-        # bounces, or jumped and is coming down, is another rule's), both curves doubled from their start.
-        away = (
-            above_start(m.train.level, m.train_best, m.train_first, RISEN_FROM_START)
-            and above_start(m.val.level, m.best, m.val_first, RISEN_FROM_START)
-            and m.train.level >= m.train_peak - _or0(m.train.noise)
-            and not self._swinging(m, max(m.train_first - m.train_best, 0.0) if _finite(m.train_best) else 0.0)
-        )
-        self._slow_streak = self._slow_streak + 1 if (back or away) and train_dir == val_dir == "rising" else 0
+        self._slow_streak = self._slow_streak + 1 if back and train_dir == val_dir == "rising" else 0
         if self._slow_streak < 2:
             return []
-        if not back:
-            reason = (
-                f"{self.pair.train} and {self.pair.val} both rising from their start, never below it: by step "
-                f"{m.step:,} {self.pair.val} {fmt(m.val_first)} → {fmt(m.val.level)}, "
-                f"{self.pair.train} {fmt(m.train_first)} → {fmt(m.train.level)}"
-            )
-            return divergence.enter(m.step, self.pair.val or "", reason)
         share = (m.val.level - m.best) / (m.val_first - m.best)
         reason = (
             f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, "

@@ -42,8 +42,6 @@ class Moment:
     val_first: float
     train_first: float
     train_best: float
-    train_peak: float
-    """Training's highest three-point mean so far (a curve rising from its start is still rising: at its peak)."""
     train_flat_share: float
     """Share of the run so far that training has spent within ``flat_range`` of its best (stuck early: near 1)."""
     train_at_best: float
