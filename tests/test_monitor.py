@@ -470,30 +470,3 @@ def test_a_validation_file_read_after_the_training_file_has_run_ahead(tmp_path: 
     verdict = monitor.verdict("run")
     assert verdict is not None and verdict.val_tag is not None and "validation" in verdict.val_tag
     assert verdict.kind == "learning"
-
-
-def test_a_rank_five_steps_behind_read_live_keeps_the_points_check_keeps(tmp_path: Path):
-    """Its first point, written 0.1 s after the other rank's step 5 (read just before), was taken for a resumed
-    job: it purged the other's points and the live verdicts stood on its values, where check kept the first
-    rank's (its file read whole, written before the other's newest)."""
-    train, val = overfitting_curves(45)
-    curves = {"train_loss": train.tolist(), "val_loss": val.tolist()}
-    run = tmp_path / "live" / "r"
-    run.mkdir(parents=True)
-    ranks = [run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host.2.0"]
-    for path in ranks:
-        write_records(path, [file_version_event()])
-    monitor = Monitor(str(tmp_path / "live"))
-    for tick in range(50):
-        for rank, path in enumerate(ranks):
-            at = tick - 5 * rank
-            if 0 <= at < 45:
-                shift, wall = 0.01 * rank, 1000.0 + tick + 0.1 * rank
-                write_records(path, [scalar_event(t, at, v[at] + shift, wall) for t, v in curves.items()], "ab")
-        monitor.refresh()
-    whole = Monitor(str(tmp_path / "live"))
-    whole.refresh()
-    live_run, whole_run = monitor.store.runs["r"], whole.store.runs["r"]
-    assert live_run.restarts == whole_run.restarts == 0
-    assert live_run.scalars["val_loss"].values.tolist() == pytest.approx(val.tolist())
-    assert [(a.step, a.kind, a.reason) for a in monitor.alerts] == [(a.step, a.kind, a.reason) for a in whole.alerts]

@@ -14,7 +14,10 @@ import numpy as np
 from tui.judging.diverging import Raised
 from tui.judging.kinds import Kind
 from tui.store import Run
-from tui.store.runs import RESUME_SECONDS
+
+RESUME_SECONDS = 2.0
+"""A resumed job writes its first point at least this long after the attempt before it wrote its last (a process
+started again, a checkpoint loaded); two ranks write one step within it of each other (an all-reduce apart)."""
 
 
 class Announcements:

@@ -303,11 +303,6 @@ class Store:
             return [self.runs[name] for name in sorted(self.runs)]
 
 
-RESUME_SECONDS = 2.0
-"""A resumed job writes its first point at least this long after the attempt before it wrote its last (a process
-started again, a checkpoint loaded); two ranks write one step within it of each other (an all-reduce apart)."""
-
-
 def _second_writer(
     run: Run,
     source: str | None,
@@ -319,15 +314,13 @@ def _second_writer(
 ) -> bool:
     """Whether the point at ``at``, below the curve's newest (``last``), is a second writer's rather than a restart:
     its file goes on from its own last step for the curve, or (a TensorBoard file new to the curve, whose points
-    carry the time they were written) it was written before the newest point read, or within ``RESUME_SECONDS``
-    after it: a rank behind the other, read live between their writes, is no job resumed (read whole, its first
-    point was written before the other's newest; read live, after the newest read then)."""
+    carry the time they were written) it was written before the newest point read."""
     if source is None or steps[at] >= last[0]:
         return False
     own = run.file_steps.get((source, tag))
     if own is not None:
         return bool(steps[at] > own)
-    return is_event_file_name(basename(source)) and float(walls[at]) < last[2] + RESUME_SECONDS
+    return is_event_file_name(basename(source)) and float(walls[at]) < last[2]
 
 
 def _segments(steps: np.ndarray) -> list[tuple[int, int]]:
