@@ -115,7 +115,7 @@ MEANINGS: dict[Kind, Meaning] = {
     Kind.GAP: Meaning(
         "the model generalises poorly: regularize, augment or get more data", verdict=False, style="yellow"
     ),
-    Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was", verdict=False, style="yellow"),
+    Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was read", verdict=False, style="yellow"),
     Kind.BEHIND_PEERS: Meaning(
         "clearly behind its sweep's peers (worse than they were at half its progress): stop it to free the GPU",
         verdict=False,
