@@ -75,3 +75,22 @@ def test_overfitting_judged_on_validation_alone_rings_once_training_is_read(tmp_
     whole.refresh()
     rung = [(a.step, a.kind) for a in monitor.alerts if a.kind in BELL]
     assert rung == [(a.step, a.kind) for a in whole.alerts if a.kind in BELL] == [(44, "overfitting")]
+
+
+def test_an_onset_validation_came_back_from_is_not_rung_when_training_is_read_late(tmp_path):
+    """Only the overfitting that lasts rings late: one validation has since come back from (a learning-rate drop
+    brought a new best) stays unannounced, as everything else the validation-only pair judged."""
+    epochs = np.arange(200, dtype=float)
+    rng = np.random.default_rng(0)
+    val = 0.3 + 2.0 * np.exp(-epochs / 5.0) + np.where(epochs > 40, 0.012 * (epochs - 40), 0.0)
+    val = np.where(epochs >= 80, 0.2 + 0.3 * np.exp(-(epochs - 80) / 3.0), val) + 0.004 * rng.standard_normal(200)
+    train = 2.3 * np.exp(-epochs / 6.0) + 1e-3
+    scalar_run(tmp_path / "run", {"val_loss": val.tolist()}, wall0=1000.0)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    scalar_run(tmp_path / "run", {"loss": train.tolist()}, wall0=2000.0)
+    monitor.refresh()
+    assert not [a for a in monitor.alerts if a.kind == "overfitting"]
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    assert [a.kind for a in whole.alerts if a.kind == "overfitting"] == ["overfitting"]  # check rings it, in time

@@ -215,10 +215,11 @@ class VerdictEngine:
 
     def _judged_already(self, raised: Raised) -> bool:
         """Whether an earlier pair had judged this alert's step: before the pair's first step, or on its curve.
-        Overfitting that a pair without a training curve could not ring is not: its bell rings once training is
-        read (as ``check`` rings it, reading both at once)."""
+        Overfitting that a pair without a training curve could not ring is not, while it lasts: its bell rings once
+        training is read (as ``check`` rings it, reading both at once); an onset validation has since come back
+        from stays unannounced, as any other judged already."""
         if raised[1] == Kind.OVERFITTING and self._rang_without_train:
-            return False
+            return not (self.judge.overfitting and raised[0] == self.verdict.onset_step)
         begins, judged = self._reread
         return raised[0] < begins or raised[0] <= judged.get(raised[2], -1)
 
