@@ -354,6 +354,19 @@ def test_check_of_healthy_runs_beside_an_unreachable_root_is_no_all_fine(
     assert done.returncode == 1 and "Connection refused" in done.stderr and "fine" in done.stdout
 
 
+def test_watch_plain_on_an_unreachable_root_does_not_say_it_holds_no_runs_yet(places: dict[str, str]):
+    """It could not look: 'no runs yet in lwdead:/runs; waiting for training logs' was not true."""
+    import signal
+
+    from children import spawn
+
+    with spawn("watch", "lwdead:/runs", "--plain") as child:
+        child.wait_for(lambda c: "Connection refused" in c.errors(), 30, "the unreachable line")
+        time.sleep(1.0)
+        assert child.stop(signal.SIGTERM) == 0
+        assert "no runs yet" not in child.errors() and "Traceback" not in child.errors()
+
+
 async def test_the_tui_status_line_names_an_unreachable_root_while_others_update(places: dict[str, str]) -> None:
     runs = FIXTURE_RUNS
     group = build_monitor([parse_root(places["local"]), parse_root("lwdead:/runs")])

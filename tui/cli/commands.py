@@ -404,11 +404,11 @@ def watch_plain(
         say(new_runs, alerts)
         for note in monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
             print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
-        _root_problems(monitor)
+        unreachable = _root_problems(monitor)  # said: not that it holds no runs yet (it could not look)
         label = printable(monitor.label)
         if monitor.logdir_missing:
             print(f"losswatch: waiting for {label} to appear", file=sys.stderr, flush=True)
-        elif not monitor.store.runs:
+        elif not monitor.store.runs and not unreachable:
             print(f"losswatch: no runs yet in {label}; waiting for training logs", file=sys.stderr, flush=True)
         watcher = Watcher(monitor, emit, poll_seconds=poll)
         watcher.start()
