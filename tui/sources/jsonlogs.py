@@ -240,24 +240,21 @@ HEAD_LINES = 5
 """Lines of a JSON-lines file looked at for an object with a step (the first may be a config or a header)."""
 
 
-def _has_iteration(_path: str, head: bytes) -> bool:
-    """Detectron2's lines: each object has its ``iteration`` (another tool's one-line ``metrics.json`` is no log)."""
+def _head_objects(head: bytes) -> Iterator[dict]:
+    """The JSON objects among a file's first lines (a line that does not parse is skipped)."""
     for line in head.split(b"\n"):
         try:
             entry = jsontext.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and isinstance(entry.get("iteration"), int):
-            return True
-    return False
+        if isinstance(entry, dict):
+            yield entry
+
+
+def _has_iteration(_path: str, head: bytes) -> bool:
+    """Detectron2's lines: each object has its ``iteration`` (another tool's one-line ``metrics.json`` is no log)."""
+    return any(isinstance(entry.get("iteration"), int) for entry in _head_objects(head))
 
 
 def _has_step(_path: str, head: bytes) -> bool:
-    for line in head.split(b"\n"):
-        try:
-            entry = jsontext.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and entry_step(entry) is not None:
-            return True
-    return False
+    return any(entry_step(entry) is not None for entry in _head_objects(head))
