@@ -6,7 +6,6 @@ import errno
 import json
 import os
 import select
-import shutil
 import sys
 from typing import TextIO
 
@@ -174,12 +173,11 @@ class OutputConsole(Console):
 
 
 def report_console() -> Console:
-    """``$COLUMNS`` if set (0 is unset, as for Python's ``shutil``), else the terminal's width; a file or a pipe
-    without it gets room for every column, and each note under the table on one line (greppable)."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
+    """``$COLUMNS`` if set (``cli.main`` unsets one that is no positive number), else the terminal's width; a file
+    or a pipe without it gets room for every column, and each note under the table on one line (greppable)."""
+    if os.environ.get("COLUMNS", "").isdigit():
         return OutputConsole(highlight=False)
-    console = OutputConsole(highlight=False, width=shutil.get_terminal_size().columns)
+    console = OutputConsole(highlight=False)
     return console if console.is_terminal else OutputConsole(highlight=False, width=160, soft_wrap=True)
 
 
@@ -217,7 +215,7 @@ def check(
     if (code := _nothing_readable([run for run, _ in runs], monitor.label)) is not None:
         return code
     attention = any(needs_attention(verdict, run) for run, verdict in runs) or bool(_unread_roots(monitor))
-    return EXIT_ATTENTION if attention else EXIT_OK  # a root that could not be read is no 'all fine
+    return EXIT_ATTENTION if attention else EXIT_OK  # a root that could not be read is no 'all fine'
 
 
 def line_console() -> Console:
@@ -345,8 +343,9 @@ def watch_plain(
     console = line_console()
     lock = threading.Lock()
     said: set[tuple[str, str]] = set()
+    """(run, what) already printed: an error, "damaged" for a run nothing could be read from, or "gone"."""
     announced: set[str] = set()
-    """(run, what) already printed: an error, or "damaged" for a run nothing could be read from."""
+    """Runs told as new: only theirs are said unreadable or gone (a scan stores a run before it is told)."""
 
     def line(text: str, record: str) -> None:
         if as_json:
