@@ -156,6 +156,16 @@ def test_bare_logdir_means_watch():
     assert _normalize(["check", "runs/"]) == ["check", "runs/"]
 
 
+def test_options_may_stand_between_the_folders(tmp_path: Path, capsys):
+    """`check a --json b` as users type it: both folders read, the option taken (argparse refused `b`)."""
+    torch, keras = DATA / "torch", DATA / "keras"
+    main(["check", str(torch), "--json", str(keras)])
+    roots = {row["run"].split(":")[0] for row in json.loads(capsys.readouterr().out)}
+    assert roots == {"torch", "keras"}
+    main(["export", str(torch), "-o", str(tmp_path / "points.csv"), str(keras)])
+    assert {run.split(":")[0] for run in pd.read_csv(tmp_path / "points.csv")["run"]} == {"torch", "keras"}
+
+
 def test_damage_is_reported_by_check_table_and_json(tmp_path: Path):
     run = tmp_path / "hurt"
     run.mkdir()

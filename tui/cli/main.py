@@ -120,13 +120,29 @@ def _exit_codes() -> str:
     )
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """A command's parser that takes options between its folders (``check a --json b``), as users type them:
+    argparse's plain parse stops the folders at the first option and refuses the rest."""
+
+    _parsing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._parsing:  # the intermixed parse calls this method itself
+            return super().parse_known_args(args, namespace)
+        self._parsing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._parsing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="losswatch",
         description="Live monitor for deep-learning training runs. `losswatch LOGDIR` opens the live view.",
     )
     parser.add_argument("--version", action="version", version=f"losswatch {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_IntermixedParser)
 
     watch = sub.add_parser(
         "watch", help="live view of LOGDIR (the default command); a LOGDIR not made yet is waited for"
