@@ -122,6 +122,47 @@ def test_missing_bucket_is_a_listing_error_not_an_exception(s3: S3Server) -> Non
     assert listing.errors == {".": "bucket no-such-bucket-here not found"}
 
 
+def test_a_misspelt_bucket_is_named_by_check_watch_and_the_status_line(s3: S3Server, tmp_path: Path) -> None:
+    """A bucket that is not there is said as such: check said the root "holds no training logs" and watch waited
+    without a word on why (beside another root, without a word at all)."""
+    import signal
+    import subprocess
+    import sys
+
+    from children import spawn
+    from conftest import DATA
+
+    typo = "s3://no-such-bucket-here/runs"
+    done = subprocess.run([sys.executable, "-m", "tui", "check", typo], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr == f"losswatch: {typo}: bucket no-such-bucket-here not found\n"
+    beside = subprocess.run(
+        [sys.executable, "-m", "tui", "check", str(DATA / "torch"), typo], capture_output=True, text=True, timeout=60
+    )
+    assert beside.returncode == 1 and f"{typo}: bucket no-such-bucket-here not found" in beside.stderr
+    with spawn("watch", "--plain", str(DATA / "keras"), typo) as child:
+        waiting = f"waiting for {typo} to appear (bucket no-such-bucket-here not found)"
+        child.wait_for(lambda c: waiting in c.errors(), 30, "the waiting line")
+        assert child.stop(signal.SIGTERM) == 0 and "Traceback" not in child.errors()
+
+
+async def test_the_status_line_names_a_misspelt_bucket(s3: S3Server) -> None:
+    from tui.app.app import LossWatchApp
+    from tui.live.group import build_monitor
+    from tui.sources.roots.parse import parse_root
+
+    typo = "s3://no-such-bucket-here/runs"
+    app = LossWatchApp(build_monitor([parse_root(typo)]), bell=False, poll_seconds=0.1)
+    waiting = f"waiting for {typo} to appear (bucket no-such-bucket-here not found)"
+    async with app.run_test(size=(120, 30)) as pilot:
+        status = app.query_one("#status")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if waiting in str(status.render()):
+                break
+        assert waiting in str(status.render())
+    app.monitor.root.close()
+
+
 def test_unreachable_endpoint_says_why_and_waits_before_trying_again(
     s3: S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,7 +84,8 @@ def _progress(app: LossWatchApp) -> str | None:
     done, total = monitor.progress
     label = printable(monitor.label, 40)
     if monitor.logdir_missing:
-        return f"waiting for {label} to appear"
+        note = monitor.missing_note
+        return f"waiting for {label} to appear" + (f" ({printable(note, 60)})" if note else "")
     if done < total:
         return f"reading files {done:,}/{total:,}"
     if not app.looked():

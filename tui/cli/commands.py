@@ -82,21 +82,23 @@ def _load(
     return monitor
 
 
-def _unread_roots(monitor: Monitor | MonitorGroup) -> dict[str, str]:
-    """Root -> why it could not be read: unreachable, refused, or (one of several roots) not there."""
-    several = len(_members(monitor)) > 1
+def _unread_roots(monitor: Monitor | MonitorGroup, missing: bool = True) -> dict[str, str]:
+    """Root -> why it could not be read: unreachable, refused, and unless ``missing`` is False (a watch waits
+    for them) not there: no such folder, bucket not found."""
     unread = {}
     for member in _members(monitor):
-        why = member.scan_errors.get(member.place(".")) or ("not found" if several and member.logdir_missing else "")
+        why = member.scan_errors.get(member.place(".")) or (
+            member.missing_why if missing and member.logdir_missing else ""
+        )
         if why:
             unread[member.label] = why
     return unread
 
 
-def _root_problems(monitor: Monitor | MonitorGroup) -> bool:
+def _root_problems(monitor: Monitor | MonitorGroup, missing: bool = True) -> bool:
     """Say on stderr, once, which roots could not be read (their runs are missing or not up to date); whether
     none could."""
-    unread = _unread_roots(monitor)
+    unread = _unread_roots(monitor, missing)
     for label, why in unread.items():
         print(f"losswatch: {printable(label)}: {printable(why)}", file=sys.stderr, flush=True)
     return bool(unread) and len(unread) == len(_members(monitor))
@@ -403,11 +405,13 @@ def watch_plain(
         say(new_runs, alerts)
         for note in monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
             print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
-        unreachable = _root_problems(monitor)  # said: not that it holds no runs yet (it could not look)
+        unreachable = _root_problems(monitor, missing=False)  # said: not that it holds no runs yet (it could not look)
         label = printable(monitor.label)
-        if monitor.logdir_missing:
-            print(f"losswatch: waiting for {label} to appear", file=sys.stderr, flush=True)
-        elif not monitor.store.runs and not unreachable:
+        for member in _members(monitor):  # each root not there (a misspelt bucket among others is said)
+            if member.logdir_missing:
+                note = f" ({printable(member.missing_note)})" if member.missing_note else ""
+                print(f"losswatch: waiting for {printable(member.label)} to appear{note}", file=sys.stderr, flush=True)
+        if not monitor.logdir_missing and not monitor.store.runs and not unreachable:
             print(f"losswatch: no runs yet in {label}; waiting for training logs", file=sys.stderr, flush=True)
         watcher = Watcher(monitor, emit, poll_seconds=poll)
         watcher.start()

@@ -101,6 +101,10 @@ class MonitorGroup:
         return all(monitor.logdir_missing for monitor in self.monitors)
 
     @property
+    def missing_note(self) -> str:
+        return "; ".join(dict.fromkeys(monitor.missing_note for monitor in self.monitors if monitor.missing_note))
+
+    @property
     def scan_errors(self) -> dict[str, str]:
         return {place: why for monitor in self.monitors for place, why in monitor.scan_errors.items()}
 

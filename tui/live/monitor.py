@@ -94,6 +94,8 @@ class Monitor:
         self._told_unreadable: set[str] = set()
         """Runs announced as new while they could not be read: readable later, they are not announced again."""
         self.logdir_missing = False
+        self.missing_why = ""
+        """Why the root is not there, in the root's words: "no such folder", "bucket NAME not found"."""
         self.listing = Listing()
         """The last listing of the root (file sizes for ordering the first read)."""
         self.progress = (0, 0)
@@ -139,6 +141,12 @@ class Monitor:
         """Whether a run in the (maybe shared) store came from this root."""
         return not self.source_name or run_name == self.source_name or run_name.startswith(self.source_name + ":")
 
+    @property
+    def missing_note(self) -> str:
+        """Said beside "waiting for the root to appear" when the root is missing for more than a folder not made
+        yet: a bucket not found is more often a typo than a bucket a job is about to make."""
+        return "" if not self.logdir_missing or self.missing_why == "no such folder" else self.missing_why
+
     # ---- discovery -----------------------------------------------------------------------
 
     def scan(self) -> list[NewRun]:
@@ -146,6 +154,7 @@ class Monitor:
         listing = self.root.list()
         if listing.missing:
             self.logdir_missing = True
+            self.missing_why = listing.errors.get(".", "no such folder")
             for name, run in self.store.runs.items():
                 run.gone = run.gone or self.owns(name)
             return []
