@@ -258,6 +258,10 @@ class LossWatchApp(App[None]):
     def _update_chart(self) -> None:
         marked = sorted(self.table.marked)
         spec = chart_spec(self.store, self.monitor.verdicts, self.selected, self.view, self.smoothing, marked)
+        pattern = self.table.filter
+        if spec.key == ("none",) and pattern is not None and self.store.runs and not self.table.order:
+            # "no run selected" read as if the runs had gone
+            spec = replace(spec, key=("none", pattern.pattern), empty_message=f"no run matches {pattern.pattern!r}")
         self.chart.show(spec)
         self.chart_title.show(spec)
 
