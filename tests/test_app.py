@@ -71,10 +71,11 @@ async def test_attention_first_then_sort_keys():
         order = rows(app)
         assert order[0] == "torch/diverge-7"  # diverging sorts first
         assert set(order[1:3]) == {"keras/k-overfit", "torch/overfit-7"}
-        await pilot.press("s")  # next sort: by name
-        assert rows(app) == sorted(order)
+        await pilot.press("s")  # next sort: the next column to the right, validation loss
         table = app.query_one("#runs", RunsTable)
-        assert table.sort_column == "run"
+        assert table.sort_column == "val"
+        values = [table._rows[name].val for name in rows(app)]
+        assert values == sorted(values)
 
 
 async def test_click_on_header_sorts_and_reverses():
@@ -439,7 +440,7 @@ async def test_sorting_before_moving_the_cursor_keeps_the_top_run_selected():
     app = fixture_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("s")  # by name: torch/diverge-7 is no longer on top, and stays selected
+        await pilot.press("s")  # by val: torch/diverge-7 (nan) is no longer on top, and stays selected
         await pilot.pause()
         assert rows(app)[0] != "torch/diverge-7" and app.selected == app.table.selected == "torch/diverge-7"
 

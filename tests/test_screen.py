@@ -306,13 +306,16 @@ async def test_s_reverses_then_moves_on_and_the_header_shows_it():
             return screen_lines(app)[app.table.region.y]
 
         assert "verdict ▲" in header()
-        await pilot.press("s")
+        await pilot.press("s")  # the next column to the right
         order = list(app.table.order)
-        assert order == sorted(order) and "run ▲" in header()
+        assert app.table.sort_column == "val" and "val ▲" in header()
         await pilot.press("s")  # again: reverse
-        assert list(app.table.order) == sorted(order, reverse=True) and "run ▼" in header()
-        await pilot.press("s")  # then the next column
-        assert app.table.sort_column == "step" and "step ▲" in header() and "run ▼" not in header()
+        assert list(app.table.order) == order[::-1] and "val ▼" in header()
+        await pilot.press("s")  # then the next column, left to right as the header reads
+        assert app.table.sort_column == "best" and "best @ step ▲" in header() and "val ▼" not in header()
+        for column in ("since", "train", "step", "age", "run", "verdict"):
+            await pilot.press("s", "s")
+            assert app.table.sort_column == column
 
 
 async def test_footer_at_80_columns_shows_every_key():

@@ -18,7 +18,7 @@ KEYS = [
     ("↑ ↓ / click", "select a run"),
     ("home end", "select the first / last run"),
     ("enter", "focus the tags of the selected run (escape: back to the runs)"),
-    ("s", "sort by the next column shown; again: reverse it (the header shows ▲ or ▼)"),
+    ("s", "sort by the next column to the right; again: reverse it (the header shows ▲ or ▼)"),
     ("click a header", "sort by that column; again: reverse"),
     ("/", "filter runs by regex (escape clears; a bad one is named in red)"),
     ("space", "mark a run for comparison"),

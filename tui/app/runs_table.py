@@ -48,7 +48,8 @@ PRIORITY = ["mark", "run", "verdict", "val", "best", "step", "trend", "since", "
 shortens for the first six), so age goes first and best @ step, the checkpoint to keep, goes late; the
 flags take what room is left."""
 ESSENTIAL = 6
-SORTABLE = ["verdict", "run", "step", "train", "val", "best", "since", "age"]
+SORTABLE = [key for key, _ in COLUMNS if key not in ("mark", "trend", "flags")]
+"""In screen order: the ``s`` key moves left to right through the header (then from the left again)."""
 NAME_MIN = 10
 ARROW_NAME_MIN = 8
 """The run's name may give up to two of its ``NAME_MIN`` cells to the sorted column's ▲ or ▼ (``_with_arrow``)."""
