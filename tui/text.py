@@ -10,6 +10,7 @@ as markup strings.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 MAX_NAME = 200
@@ -42,3 +43,13 @@ def printable(name: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 1)] + "…"
     return text
+
+
+def number(value: float | None) -> str:
+    """A value as every output writes it (table, check, reasons, alerts): four significant digits, so the same
+    value reads the same everywhere; nan and inf spelled out, none as a dash."""
+    if value is None:
+        return "–"
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}"

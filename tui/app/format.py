@@ -7,17 +7,9 @@ import math
 from rich.text import Text
 
 from tui.judging.kinds import VERDICT_STYLES, shown
-from tui.text import printable
+from tui.text import number, printable
 
-
-def number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if not math.isfinite(value):
-        return str(value)  # nan, inf, -inf: as check, the JSON and every reason write them
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-        return f"{value:.3g}"
-    return f"{value:.4g}"
+__all__ = ["age", "best_at", "name_text", "number", "steps", "verdict_text"]
 
 
 def steps(value: int | None) -> str:

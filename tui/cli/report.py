@@ -17,7 +17,7 @@ from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
-from tui.text import printable
+from tui.text import number, printable
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
@@ -45,14 +45,6 @@ def needs_attention(verdict: Verdict | None, run: Run | None = None) -> bool:
     if run is not None and (run.errors or unreadable(run)):
         return True
     return verdict is not None and verdict.kind in ATTENTION
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.4g}"
 
 
 def _json_number(value: float | None) -> float | None:
@@ -183,9 +175,9 @@ def _row(run: Run, v: Verdict | None, sweep: SweepInfo | None = None) -> dict[st
     return {
         "run": Text(printable(run.name)),
         "step": Text("–" if step is None else f"{step:,}"),
-        "train": Text(_number(last_value(run, v.train_tag) if v else None)),
-        "val": Text(_number(last_value(run, v.val_tag) if v else None)),
-        "best": Text(f"{_number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"),
+        "train": Text(number(last_value(run, v.train_tag) if v else None)),
+        "val": Text(number(last_value(run, v.val_tag) if v else None)),
+        "best": Text(f"{number(v.best_val)} @ {v.best_step:,}" if v and v.best_step is not None else "–"),
         "since": Text("–" if not v or v.since_best is None else str(v.since_best)),
         "verdict": Text(kind, style=VERDICT_STYLES.get(kind, "")),
         "flags": Text(_short_flags(run_flags(run, v, sweep)), style="dim"),

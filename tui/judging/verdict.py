@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 from tui.judging.kinds import ADVICE, Kind, meaning
 from tui.judging.layers import LayerReport
+from tui.text import number
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,5 @@ class Verdict:
 
 
 def fmt(value: float) -> str:
-    """A number in a reason: four significant digits, non-finite values spelled out."""
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.4g}"
+    """A number in a reason, written as the table and check write it."""
+    return number(value)
