@@ -50,6 +50,25 @@ async def _open(pilot, run: str) -> SweepScreen:
     return pilot.app.screen
 
 
+async def test_the_titles_total_saving_is_the_sum_of_the_rows_shown(tmp_path: Path):
+    """The title added the exact savings and rounded once (0.95 GPU h as '0.9' or '1.0' over rows of 0.32 h)."""
+    import re
+
+    app = _app(_two_sweeps(tmp_path))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, "adam/lr=0.001")
+        table = screen.query_one("#sweep-runs")
+        cells = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        stop = [row for row in cells if "behind-peers" in row or "diverged" in row]  # the title's "N to stop"
+        shown = [re.fullmatch(r"(\d+) ep · ([\d.]+) h", row[-1]) for row in stop]
+        assert len(shown) >= 2 and all(shown)
+        epochs = sum(int(match.group(1)) for match in shown if match)
+        hours = sum(float(match.group(2)) for match in shown if match)
+        title = str(screen.query_one("#sweep-title").render())
+        assert f"{len(stop)} to stop (saves {epochs:,} ep, {hours:.2f} GPU h)" in title, (title, cells)
+
+
 async def test_w_opens_the_runs_sweep_ranked_with_advice_and_n_goes_to_the_next(tmp_path: Path):
     app = _app(_two_sweeps(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:

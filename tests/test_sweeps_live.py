@@ -112,9 +112,18 @@ def test_saving_counts_epochs_and_hours_to_the_planned_end(tmp_path: Path):
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     saving = monitor.sweeps.saving("s/lr=0.001", monitor.store, monitor.verdicts)
-    assert saving.epochs == EPOCHS - 29  # validation points 0..29 written, the plan ends at epoch 60
+    # 30 validation points written of the 60 planned: 30 to come (one more here, as these runs also validated
+    # before training, but never more than there are: a finished run said it saved an epoch)
+    assert saving.epochs == EPOCHS - 30
     assert np.isclose(saving.hours, saving.epochs * 60.0 / 3600.0)  # an epoch a minute, at its own pace
     assert "planned epochs = 60" in saving.until
+    for name, values in curves.items():  # finished: 60 epochs as Keras logs them (steps 0..59), and with a 61st
+        write_run(tmp_path / "done" / name, values[: 61 if name == "lr=0.03" else 60], hparams={"epochs": EPOCHS})
+    done = Monitor(str(tmp_path / "done"))
+    done.refresh()
+    for name in curves:
+        finished = done.sweeps.saving(name, done.store, done.verdicts)
+        assert (finished.epochs, finished.hours) == (0.0, 0.0), name
     # Without a plan, the furthest run of the sweep is the horizon; with none further, unknown.
     for name, values in curves.items():
         write_run(tmp_path / "t" / name, values[: 40 if name == "lr=0.03" else 30])

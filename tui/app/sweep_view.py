@@ -66,6 +66,15 @@ class _Plot(PlotextPlot):
         return self._text
 
 
+def _shown_hours(hours: float) -> float:
+    """Hours as the table shows them: to the hundredth under ten, whole above."""
+    return round(hours, 2) if hours < 10 else float(round(hours))
+
+
+def _hours_text(hours: float) -> str:
+    return f"{hours:,.2f} h" if hours < 10 else f"{hours:,.0f} h"
+
+
 def saving_text(row: SweepRow) -> str:
     """'120 ep · 3.4 h' (what stopping it now saves), or why that is unknown."""
     saving = row.saving
@@ -73,9 +82,9 @@ def saving_text(row: SweepRow) -> str:
         return ""
     if saving.epochs is None:
         return "–"
-    parts = [f"{saving.epochs:,.0f} ep"]
+    parts = [f"{round(saving.epochs):,} ep"]
     if saving.hours is not None and math.isfinite(saving.hours):
-        parts.append(f"{saving.hours:,.2f} h" if saving.hours < 10 else f"{saving.hours:,.0f} h")
+        parts.append(_hours_text(_shown_hours(saving.hours)))
     return " · ".join(parts)
 
 
@@ -156,15 +165,19 @@ class SweepScreen(Screen[None]):
 
     def _title(self, view: SweepView) -> None:
         behind = [row for row in view.rows if row.behind]
-        epochs = sum(row.saving.epochs for row in behind if row.saving and row.saving.epochs is not None)
-        hours = sum(row.saving.hours for row in behind if row.saving and row.saving.hours is not None)
+        # The rows' figures as shown, added up: the total reads as the sum of the rows.
+        savings = [row.saving for row in behind if row.saving and row.saving.epochs is not None]
+        epochs = sum(round(saving.epochs or 0) for saving in savings)
+        hours = sum(
+            _shown_hours(saving.hours) for saving in savings if saving.hours is not None and math.isfinite(saving.hours)
+        )
         common = f"ranked at {view.axis_label} {view.common:,.0f}" if view.common is not None else "no points yet"
         text = Text(f"sweep {printable(view.name, 40)}", style="bold")
         text.append(f" · {len(view.rows)} runs · {common}")
         if behind:
             text.append(f" · {len(behind)} to stop", style="yellow")
             if epochs:
-                text.append(f" (saves {epochs:,.0f} ep, {hours:,.1f} GPU h)", style="yellow")
+                text.append(f" (saves {epochs:,} ep, {_hours_text(hours)[:-2]} GPU h)", style="yellow")
         self.query_one("#sweep-title", Static).update(text)
 
     def _table(self, view: SweepView) -> None:

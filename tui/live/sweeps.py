@@ -155,24 +155,29 @@ class SweepWatch:
             if run is None or own is None or len(own[0]) < 2:
                 return Saving(None, None, "not enough validation points to tell its pace")
             steps, _, walls, _ = own
-            here = float(_progress(steps, axis)[-1])
-            horizon, until = self._horizon(sweep, store, curves, axis, run_name)
+            planned = self._planned(run)
+        step_interval, wall_interval = _intervals(steps, walls)
+        if planned is not None:
+            unit, end, until = planned
+            if unit == "round":  # N epochs are N validation points, whichever axis the sweep is on
+                rounds = max(end - len(steps), 0.0)
+                return Saving(rounds, rounds * wall_interval / 3600.0, until)
+            if step_interval > 0:
+                rounds = max(end - float(steps[-1]), 0.0) / step_interval
+                return Saving(rounds, rounds * wall_interval / 3600.0, until)
+        here = float(_progress(steps, axis)[-1])
+        horizon, until = self._furthest_peer(curves, axis, run_name)
         if horizon is None or horizon <= here:
             return Saving(None, None, until)
-        step_interval, wall_interval = _intervals(steps, walls)
-        per_unit = wall_interval if axis == "round" else wall_interval / step_interval if step_interval else math.nan
         remaining = horizon - here
         epochs = remaining if axis == "round" else remaining / step_interval if step_interval else None
+        per_unit = wall_interval if axis == "round" else wall_interval / step_interval if step_interval else math.nan
         hours = remaining * per_unit / 3600.0 if math.isfinite(per_unit) else None
         return Saving(epochs, hours, until)
 
-    def _horizon(
-        self, sweep: Sweep | None, store: Store, curves: Mapping, axis: str, run_name: str
-    ) -> tuple[float | None, str]:
-        own = curves.get(run_name)
-        planned = self._planned(store, axis, run_name, own[0] if own is not None else np.empty(0))
-        if planned is not None:
-            return planned
+    @staticmethod
+    def _furthest_peer(curves: Mapping, axis: str, run_name: str) -> tuple[float | None, str]:
+        """Where the sweep's furthest other run is, for a run without a planned end."""
         furthest: tuple[float, str] | None = None
         for name, curve in curves.items():
             if name != run_name and curve is not None and len(curve[0]):
@@ -183,24 +188,19 @@ class SweepWatch:
             return None, "no peer has gone further yet"
         return furthest[0], f"until {AXIS_LABELS[axis]} {furthest[0]:,.0f}, as far as {furthest[1]} went"
 
-    def _planned(self, store: Store, axis: str, run_name: str, steps: np.ndarray) -> tuple[float, str] | None:
-        """The run's planned end on the sweep's axis, from an epochs- or steps-like hyper-parameter.
+    def _planned(self, run: Run) -> tuple[str, float, str] | None:
+        """The run's planned end from an epochs- or steps-like hyper-parameter: ('round', epochs, words) or
+        ('step', steps, words).
 
-        Epochs are taken as validation rounds (one validation per epoch); on the step axis they are
-        converted with the run's step interval between validations.
+        Epochs are counted as validation points (one validation per epoch): a finished run saves none, and one
+        that also validated before training is said to save an epoch less than it does, never more.
         """
-        run = store.runs.get(run_name)
-        params = self.params(run) if run is not None else {}
-        step_interval = _intervals(steps, steps)[0]
+        params = self.params(run)
         for keys, unit in ((PLANNED_ROUNDS, "round"), (PLANNED_STEPS, "step")):
             for key in keys:
                 value = params.get(key)
-                if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                    continue
-                if unit == axis:
-                    return float(value), f"until its planned {key} = {value:g}"
-                if unit == "round" and axis == "step" and step_interval > 0:
-                    return float(value) * step_interval, f"until its planned {key} = {value:g} (one validation each)"
+                if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                    return unit, float(value), f"until its planned {key} = {value:g}"
         return None
 
 
