@@ -136,3 +136,25 @@ def test_an_accuracy_logged_every_third_epoch_is_read_at_chance_only_from_its_te
     assert judged.verdict.kind == "plateau"
     plateau = judged.first("plateau")
     assert plateau is not None and plateau.step >= 27
+
+
+def test_a_plateau_is_the_verdict_only_once_its_alert_is_told(tmp_path):
+    """At every length of a run that plateaus, and on real runs whose last reading alone was flat, the verdict
+    is plateau exactly when the plateau alert was told: ``check`` said plateau (exit 1) at the first flat reading,
+    two readings before the alert."""
+    lr = [0.1] * 60
+    curve = flat_after(60, 30)
+    told = []
+    for n in range(20, 61):
+        judged = judge(tmp_path / f"run-{n}", {"train_loss": curve[:n], "val_loss": curve[:n], "lr": lr[:n]})
+        told.append("plateau" in judged.kinds())
+        assert (judged.verdict.kind == "plateau") == told[-1], n
+        if not told[-1]:
+            assert judged.verdict.kind in ("learning", "waiting"), (n, judged.verdict.kind)
+    assert told[-1] and not told[0]
+    for name in ("resnet-bn-s0", "resnet-spiky-s2"):  # their last reading reads flat, the one before did not
+        curves = REALNET_CURVES[name]
+        judged = judge(
+            tmp_path / name, {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss", "lr")}
+        )
+        assert "plateau" not in judged.kinds() and judged.verdict.kind == "learning", name

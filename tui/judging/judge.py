@@ -24,6 +24,10 @@ TRAIN_SHARE = 0.25
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 REARM = 3
+CONFIRMED = frozenset((Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE))
+"""Readings that alert (and become the verdict) only after ``confirm`` of them in a row."""
+SETTLED = frozenset((Kind.LEARNING, Kind.CONVERGED, *CONFIRMED))
+"""Verdicts that stand while another reading waits for its confirmation."""
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
 
@@ -89,8 +93,7 @@ class Judge:
         if self.overfitting:
             return out
         kind, reason = self._classify(m, train_dir, val_dir, train_range)
-        v.kind, v.reason = kind, reason
-        return out + self._confirmed(kind, m.step, reason)
+        return out + self._settle(kind, m.step, reason)
 
     # ---- diverging: slow, and recovery ---------------------------------------------------
 
@@ -368,13 +371,27 @@ class Judge:
         """Points the directions were judged on: the trend window, or the whole curve while it is shorter."""
         return min(trend_width(m.index + 1, self.t), m.index + 1)
 
+    def _settle(self, kind: str, step: int, reason: str) -> list[Raised]:
+        """The reading becomes the verdict, but plateau, data-suspect and unstable only once confirmed, as their
+        alerts are (or once their alert was told and stands): a single reading made ``check`` say (and exit 1 on)
+        a plateau no alert ever told. Until then a trend verdict stays; after waiting, overfitting or diverging
+        the run is waiting for the confirmation."""
+        raised = self._confirmed(kind, step, reason)
+        v = self.verdict
+        if kind not in CONFIRMED or self._streak >= self.t.confirm or kind in self._raised:  # raised: told already
+            v.kind, v.reason = kind, reason
+        elif v.kind not in SETTLED:
+            readings = f"{self._streak} of {self.t.confirm} readings in a row"
+            v.kind, v.reason = Kind.WAITING, f"{kind} to be confirmed ({readings}): {reason}"
+        return raised
+
     def _confirmed(self, kind: str, step: int, reason: str) -> list[Raised]:
         """plateau, data-suspect and unstable alert after ``confirm`` readings in a row; re-arm after a change."""
         t = self.t
         self._streak = self._streak + 1 if kind == self._streak_kind else 1
         self._streak_kind = kind
         out: list[Raised] = []
-        alerting = kind in (Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE) and self._streak >= t.confirm
+        alerting = kind in CONFIRMED and self._streak >= t.confirm
         if alerting and kind not in self._raised:
             self._raised.add(kind)
             out.append((step, kind, self.pair.val or self.pair.train or "", reason))
@@ -452,8 +469,7 @@ class Judge:
                 kind, reason = self._plateau_or_converged(m, alone, train_range)
             else:
                 kind, reason = Kind.LEARNING, alone
-        v.kind, v.reason = kind, reason
-        return self._confirmed(kind, m.step, reason)
+        return self._settle(kind, m.step, reason)
 
 
 def _or0(value: float) -> float:
