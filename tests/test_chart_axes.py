@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from conftest import scalar_run, until
 from rich.console import Console
 
 from tui.app.app import LossWatchApp
-from tui.app.chart import label_y_axis, nice_ticks, value_labels
+from tui.app.chart import even_ticks, label_y_axis, nice_ticks, value_labels
 from tui.live.monitor import Monitor
 
 
@@ -55,9 +56,13 @@ class _Axes:
 
     def __init__(self) -> None:
         self.ticks: tuple[list[float], list[str]] | None = None
+        self.limits: tuple[float, float] | None = None
 
     def yticks(self, ticks: list[float], labels: list[str]) -> None:
         self.ticks = (ticks, labels)
+
+    def ylim(self, low: float, high: float) -> None:
+        self.limits = (low, high)
 
 
 def test_a_curve_constant_but_for_float_rounding_gets_one_short_label():
@@ -129,3 +134,63 @@ async def test_log_y_on_curves_with_values_at_or_below_zero_stays_linear_and_say
         chart = app.query_one("#chart")
         assert app.view.log_y and not chart._spec.log_y and "log y off: values ≤ 0" in chart._spec.title
         assert len(chart._spec.curves) == 4 and all(len(curve.x) == 30 for curve in chart._spec.curves)  # raw, smoothed
+
+
+def _rows_of(ticks: list[float], bottom: float, top: float, rows: int) -> list[int]:
+    """The row plotext draws each tick at (``plotext._utility.get_matrix_data``), counted from the bottom."""
+    return [int(np.floor(round(0.5 + (rows - 1) * (tick - bottom) / (top - bottom), 8))) for tick in ticks]
+
+
+def test_y_ticks_fall_the_same_number_of_rows_apart_and_hold_the_curve():
+    """Round ticks over the curve's own ends fell 3, 3 and 2 rows apart on a 12-row plot (plotext rounds each to
+    a row): the axis's ends are now chosen so that they land evenly, the curve whole between them."""
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        scale = 10 ** rng.uniform(-6, 6)
+        low = rng.uniform(-3, 3) * scale
+        high = low + rng.uniform(0.01, 5) * scale
+        rows = int(rng.integers(6, 41))
+        most = max(3, rows // 2 + 1)
+        found = even_ticks(low, high, rows, most)
+        assert found is not None, (low, high, rows)
+        bottom, top, ticks = found
+        assert bottom <= low and top >= high and 2 <= len(ticks) <= most
+        at = _rows_of(ticks, bottom, top, rows)
+        assert len({b - a for a, b in itertools.pairwise(at)}) == 1 and at[0] >= 0 and at[-1] <= rows - 1, (at, found)
+    axes = _Axes()
+    label_y_axis(axes, [np.array([2.31, 1.2, 0.6, 0.39])], 12)
+    assert axes.limits is not None and axes.ticks is not None
+    assert axes.ticks[1] == ["1", "2"] and axes.limits[0] <= 0.39 and axes.limits[1] >= 2.31
+
+
+async def test_the_charts_y_labels_stand_evenly_on_screen(tmp_path: Path):
+    """The labels as drawn, in the run's chart and in both plots of the sweep view."""
+    from test_sweep_view import _two_sweeps
+
+    _two_sweeps(tmp_path)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 16, "the runs")
+        await pilot.pause()
+
+        def label_rows() -> list[list[int]]:
+            console = Console(width=100, height=30, file=io.StringIO(), force_terminal=True, record=True)
+            console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+            lines = console.export_text(styles=False).split("\n")
+            columns = sorted({x for line in lines for x, char in enumerate(line) if char == "┤"})
+            return [[y for y, line in enumerate(lines) if len(line) > x and line[x] == "┤"] for x in columns]
+
+        for plots in (label_rows(), await _sweep_rows(pilot, label_rows)):
+            assert plots
+            for rows in plots:
+                assert len(rows) >= 2 and len({b - a for a, b in itertools.pairwise(rows)}) == 1, plots
+
+
+async def _sweep_rows(pilot, label_rows) -> list[list[int]]:
+    from test_sweep_view import _open
+
+    await _open(pilot, "adam/lr=0.001")
+    await pilot.pause(0.2)
+    found = label_rows()
+    assert len(found) == 2  # the curves and the best against the swept value
+    return found

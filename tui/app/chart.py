@@ -177,8 +177,9 @@ RANGE_OF_ROUNDING = 1e-9
 
 
 def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
-    """Round ticks on a linear y axis of ``rows`` rows, labelled with their values (``value_labels``): plotext's own
-    labels of tiny values run 34 digits long, of small ones one digit, and fall between rows unevenly."""
+    """Round ticks on a linear y axis whose plot area is ``rows`` rows tall, labelled with their values
+    (``value_labels``): plotext's own labels of tiny values run 34 digits long, of small ones one digit, and fall
+    between rows unevenly. The axis's ends are set so that the ticks land the same number of rows apart."""
     ends = [float(f(y)) for y in ys if np.isfinite(y).any() for f in (np.nanmin, np.nanmax)]
     finite = [v for v in ends if math.isfinite(v)]
     if not finite:
@@ -189,11 +190,65 @@ def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
         plt.yticks([middle], [shortest(middle, max(high - low, RANGE_OF_ROUNDING * abs(middle)))])
         return
     most = max(3, rows // 2 + 1)
+    even = even_ticks(low, high, rows, most)
+    if even is not None:
+        bottom, top, ticks = even
+        plt.ylim(bottom, top)
+        plt.yticks(ticks, value_labels(ticks))
+        return
     ticks = nice_ticks(low, high, most, integer=False)
     if len(ticks) < 2:  # a short plot over a range between round steps: finer ones
         ticks = nice_ticks(low, high, 2 * most, integer=False)
     if len(ticks) > 1:
         plt.yticks(ticks, value_labels(ticks))
+
+
+def canvas_rows(height: int, title: bool = False, xlabel: bool = False) -> int:
+    """Rows plotext draws curves on in a plot ``height`` rows tall: less the frame's two lines, the ticks' labels,
+    and the title's and the axis name's lines when there are any."""
+    return height - 3 - title - xlabel
+
+
+EVEN_SLACK = 0.25
+"""Share of a curve's span an axis may add around it so that its ticks fall evenly on the rows."""
+
+
+def even_ticks(low: float, high: float, rows: int, most: int) -> tuple[float, float, list[float]] | None:
+    """(bottom, top, ticks) of an axis over ``rows`` rows holding [low, high], whose round ticks (1, 2, 2.5 or 5
+    times a power of ten apart) lie the same whole number of rows apart, each at a row's centre (plotext puts
+    a value at ``floor(0.5 + (rows - 1) * share)``); the most ticks, up to ``most``, within ``EVEN_SLACK`` of
+    room added, else the least room. None where rows are too few or the span is past what floats hold."""
+    span = high - low
+    if rows < 3 or not (math.isfinite(span) and 1e-290 < span < 1e290):  # past floats' range: plotext's own
+        return None
+    gaps = rows - 1
+    found: list[tuple[tuple[bool, float, int], float, float, list[float]]] = []  # (roomy, its room, -ticks), ...
+    order = math.floor(math.log10(span))
+    for power in range(order - 2, order + 2):
+        for mantissa in (1, 2, 2.5, 5):
+            step = mantissa * 10.0**power
+            for per_step in range(math.floor(gaps * step / span), 0, -1):  # rows between ticks
+                row = step / per_step
+                room = gaps * row
+                if room < span:
+                    continue
+                # centred on the curve, on the rows' grid (a tick at a row's centre), holding the curve whole
+                bottom = round((low + high - room) / 2 / row) * row
+                bottom = min(max(bottom, math.ceil((high - room) / row) * row), math.floor(low / row) * row)
+                top = bottom + room
+                if top < high or bottom > low:
+                    continue
+                first = math.ceil(bottom / step - 1e-9)
+                ticks = [k * step for k in range(first, math.floor(top / step + 1e-9) + 1)]
+                if 2 <= len(ticks) <= most:
+                    slack = (top - bottom - span) / span
+                    roomy = slack > EVEN_SLACK
+                    found.append(((roomy, round(slack, 6) if roomy else 0.0, -len(ticks)), bottom, top, ticks))
+                break
+    if not found:
+        return None
+    _, bottom, top, ticks = min(found, key=lambda choice: choice[0])
+    return bottom, top, ticks
 
 
 def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:
@@ -298,4 +353,4 @@ class LossChart(PlotextPlot):
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
         elif drawn:
-            label_y_axis(plt, [curve.y for curve in spec.curves], self.size.height - 3)
+            label_y_axis(plt, [curve.y for curve in spec.curves], canvas_rows(self.size.height, xlabel=True))

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from tui.app.chart import PALETTE, label_log_x_axis, label_y_axis
+from tui.app.chart import PALETTE, canvas_rows, label_log_x_axis, label_y_axis
 from tui.app.format import number
 from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
 from tui.cuts import cut_text, distinct_cuts
@@ -269,7 +269,7 @@ class SweepScreen(Screen[None]):
                 shown = printable(curve.label)
                 label = cut_text(shown, cuts.get(shown)) if i < LEGEND_RUNS and not curve.behind else None
                 plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=label, marker="hd")
-            label_y_axis(plt, [curve.y for curve in view.curves], height - 4)
+            label_y_axis(plt, [curve.y for curve in view.curves], canvas_rows(height, title=True, xlabel=True))
 
         def paint_against(plt, width: int, height: int) -> None:
             against = view.against()
@@ -281,7 +281,7 @@ class SweepScreen(Screen[None]):
             plt.xlabel(printable(key, 20))
             plt.plot(x.tolist(), y.tolist(), color=PALETTE[1], marker="hd")
             plt.scatter(x.tolist(), y.tolist(), color=PALETTE[0], marker="●")
-            label_y_axis(plt, [y], height - 4)
+            label_y_axis(plt, [y], canvas_rows(height, title=True, xlabel=True))
             if log_x:
                 plt.xscale("log")
                 label_log_x_axis(plt, float(min(x)), float(max(x)), width - 8)
