@@ -169,3 +169,23 @@ async def test_the_selection_stays_on_its_run_when_the_ranking_changes(tmp_path:
         screen._table(replace(view, rows=list(reversed(view.rows))))  # the ranking turned over
         await pilot.pause(0.1)
         assert list(reversed(view.rows))[table.cursor_row].run == chosen
+
+
+async def test_the_sweep_plots_x_labels_are_whole_steps_with_separators_and_values_as_written(tmp_path: Path):
+    """plotext labelled the step axis ``555.0 1110.0 1665.0`` and a linear swept value ``0.2 0.3 0.4000``-like."""
+    curves = lr_sweep(1)
+    for i, values in enumerate(curves.values()):
+        dropout = round(0.1 + 0.05 * i, 2)
+        write_run(tmp_path / "do" / f"dropout={dropout}", values, steps_per_epoch=37, hparams={"dropout": dropout})
+    app = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await _open(pilot, app.table.order[0])
+        lines = screen_text(app)
+        (axes,) = [k for k, line in enumerate(lines) if line.count("└") == 2]
+        labels = lines[axes + 1].split()
+        middle = lines[axes].index("┘") + 1  # the two plots side by side: steps left, dropout right
+        steps = lines[axes + 1][:middle].split()
+        dropouts = lines[axes + 1][middle:].split()
+        assert "1,000" in steps and all("." not in label for label in steps), labels
+        assert len(dropouts) >= 2 and all(len(label) <= 4 and float(label) < 1 for label in dropouts), labels

@@ -251,6 +251,18 @@ def even_ticks(low: float, high: float, rows: int, most: int) -> tuple[float, fl
     return bottom, top, ticks
 
 
+def label_x_axis(plt: Any, xs: Iterable[np.ndarray], width: int, integer: bool) -> None:
+    """Round ticks on a linear x axis ``width`` columns wide (``x_ticks``): steps as whole numbers with thousands
+    separators, other values as written (``value_labels``); plotext's own read ``166.7`` and ``2250``."""
+    ends = [float(f(x)) for x in xs if len(x) and np.isfinite(x).any() for f in (np.nanmin, np.nanmax)]
+    finite = [v for v in ends if math.isfinite(v)]
+    if not finite:
+        return
+    ticks = x_ticks(min(finite), max(finite), max(2, (width - 8) // 7), integer)
+    if ticks:
+        plt.xticks(ticks, [tick_label(t, True) for t in ticks] if integer else value_labels(ticks))
+
+
 def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:
     """Powers of ten on a log x axis, as many as ``columns`` hold, labelled with their values (plotext's own labels
     read 1e-05 as '0.0000')."""

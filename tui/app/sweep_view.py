@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from tui.app.chart import PALETTE, canvas_rows, label_log_x_axis, label_y_axis
+from tui.app.chart import PALETTE, canvas_rows, label_log_x_axis, label_x_axis, label_y_axis
 from tui.app.format import number
 from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
 from tui.cuts import cut_text, distinct_cuts
@@ -254,7 +254,7 @@ class SweepScreen(Screen[None]):
         curves_plot = self.query_one("#sweep-curves", _Plot)
         against_plot = self.query_one("#sweep-against", _Plot)
 
-        def paint_curves(plt, _width: int, height: int) -> None:
+        def paint_curves(plt, width: int, height: int) -> None:
             clipped = f" (clipped at {number(view.ceiling)})" if view.ceiling is not None else ""
             plt.title(f"val loss{clipped}")
             plt.xlabel(view.axis_label)
@@ -270,6 +270,7 @@ class SweepScreen(Screen[None]):
                 label = cut_text(shown, cuts.get(shown)) if i < LEGEND_RUNS and not curve.behind else None
                 plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=label, marker="hd")
             label_y_axis(plt, [curve.y for curve in view.curves], canvas_rows(height, title=True, xlabel=True))
+            label_x_axis(plt, [curve.x for curve in view.curves], width, integer=True)  # steps or rounds
 
         def paint_against(plt, width: int, height: int) -> None:
             against = view.against()
@@ -285,6 +286,8 @@ class SweepScreen(Screen[None]):
             if log_x:
                 plt.xscale("log")
                 label_log_x_axis(plt, float(min(x)), float(max(x)), width - 8)
+            else:
+                label_x_axis(plt, [x], width, integer=False)
 
         for plot, painter in ((curves_plot, paint_curves), (against_plot, paint_against)):
             plot.painter = painter
