@@ -15,7 +15,7 @@ from textual.widgets import Static
 from tui.judging.kinds import ADVICE, FLAGS, TABLE, VERDICT_STYLES, VERDICTS
 
 KEYS = [
-    ("↑ ↓ / click", "select a run"),
+    ("↑ ↓ / click", "select a run (until then the top one: the run most in need of attention)"),
     ("home end", "select the first / last run"),
     ("enter", "focus the tags of the selected run (escape: back to the runs)"),
     ("s", "sort by the next column to the right; again: reverse it (the header shows ▲ or ▼)"),
