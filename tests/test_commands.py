@@ -86,6 +86,16 @@ def test_missing_folder_is_one_sentence_exit_2(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_missing_folder_beside_others_is_named_and_the_others_are_read(tmp_path: Path):
+    """One missing root of several made check, replay and export read nothing (exit 2), against the README's exit 1."""
+    result = run_main("check", str(DATA / "keras"), str(tmp_path / "nope"))
+    assert result.returncode == 1 and "keras:k-overfit" in result.stdout
+    assert f"{tmp_path / 'nope'}: no such folder" in result.stderr
+    replayed = run_main("replay", str(tmp_path / "nope"), str(DATA / "keras"))
+    assert "k-overfit" in replayed.stdout and "no such folder" in replayed.stderr
+    assert run_main("check", str(tmp_path / "nope"), str(tmp_path / "nope2")).returncode == 2
+
+
 def test_empty_folder_exit_2(tmp_path: Path):
     result = run_main("check", str(tmp_path))
     assert result.returncode == 2
@@ -154,6 +164,14 @@ def test_bare_logdir_means_watch():
 
     assert _normalize(["runs/"]) == ["watch", "runs/"]
     assert _normalize(["check", "runs/"]) == ["check", "runs/"]
+
+
+def test_a_missing_path_before_other_folders_is_watched_not_an_unknown_command():
+    """`losswatch /runs/new other/` was 'unknown command'; a word without a slash still gets the hint."""
+    from tui.cli.main import _mistyped_command
+
+    assert _mistyped_command(["/no/such/runs", str(DATA)]) is None
+    assert _mistyped_command(["chek", str(DATA)]) is not None
 
 
 def test_options_may_stand_between_the_folders(tmp_path: Path, capsys):

@@ -217,6 +217,8 @@ def _mistyped_command(argv: list[str]) -> str | None:
     """'unknown command' for ``losswatch chek runs/``, which would otherwise watch a folder called 'chek'."""
     if not argv or argv[0] in COMMANDS or argv[0].startswith("-") or os.path.exists(argv[0]) or _remote(argv[0]):
         return None
+    if "/" in argv[0] or os.sep in argv[0]:
+        return None  # a path (`losswatch /runs/new other/`): no command is spelt with a slash
     close = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.6)
     another_argument = len(argv) > 1 and not argv[1].startswith("-")
     if not close and not another_argument:
@@ -228,14 +230,16 @@ def _mistyped_command(argv: list[str]) -> str | None:
     )
 
 
-def _logdir(path: str, may_be_missing: bool = False) -> str:
+def _logdir(path: str, may_be_missing: bool = False, among_others: bool = False) -> str:
+    """A local root checked before anything is read; ``among_others``: one missing or unreadable folder of several
+    is said beside the runs of the others (exit 1), not in their place."""
     if not os.path.exists(path):
-        if may_be_missing:
-            return path  # watched for until it appears
+        if may_be_missing or among_others:
+            return path  # watched for until it appears, or named beside the others' runs
         raise UsageError(f"{path}: no such folder")
     if not os.path.isdir(path):
         raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
-    if not os.access(path, os.R_OK | os.X_OK):
+    if not os.access(path, os.R_OK | os.X_OK) and not among_others:
         raise UsageError(f"{path}: permission denied")
     return path
 
@@ -259,7 +263,7 @@ def _roots(texts: list[str], may_be_missing: bool = False) -> str | list[RootSpe
         except (RootError, MissingBackend) as error:
             raise UsageError(str(error)) from error
         if spec.kind == "local":
-            _logdir(spec.path, may_be_missing)
+            _logdir(spec.path, may_be_missing, among_others=len(texts) > 1)
         specs.append(spec)
     if len(specs) == 1 and specs[0].kind == "local":
         return specs[0].path
