@@ -24,11 +24,11 @@ TRAIN_SHARE = 0.25
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 REARM = 3
+"""plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 CONFIRMED = frozenset((Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE))
 """Readings that alert (and become the verdict) only after ``confirm`` of them in a row."""
 SETTLED = frozenset((Kind.LEARNING, Kind.CONVERGED, *CONFIRMED))
 """Verdicts that stand while another reading waits for its confirmation."""
-"""plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 
 
 def _finite(*values: float) -> bool:
