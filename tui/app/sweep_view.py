@@ -71,8 +71,9 @@ def _shown_hours(hours: float) -> float:
     return round(hours, 2) if hours < 10 else float(round(hours))
 
 
-def _hours_text(hours: float) -> str:
-    return f"{hours:,.2f} h" if hours < 10 else f"{hours:,.0f} h"
+def _hours_figure(hours: float) -> str:
+    """Hours written as the table writes them (``_shown_hours``), without the unit."""
+    return f"{hours:,.2f}" if hours < 10 else f"{hours:,.0f}"
 
 
 def saving_text(row: SweepRow) -> str:
@@ -84,7 +85,7 @@ def saving_text(row: SweepRow) -> str:
         return "–"
     parts = [f"{round(saving.epochs):,} ep"]
     if saving.hours is not None and math.isfinite(saving.hours):
-        parts.append(_hours_text(_shown_hours(saving.hours)))
+        parts.append(f"{_hours_figure(_shown_hours(saving.hours))} h")
     return " · ".join(parts)
 
 
@@ -177,7 +178,7 @@ class SweepScreen(Screen[None]):
         if behind:
             text.append(f" · {len(behind)} to stop", style="yellow")
             if epochs:
-                text.append(f" (saves {epochs:,} ep, {_hours_text(hours)[:-2]} GPU h)", style="yellow")
+                text.append(f" (saves {epochs:,} ep, {_hours_figure(hours)} GPU h)", style="yellow")
         self.query_one("#sweep-title", Static).update(text)
 
     def _table(self, view: SweepView) -> None:
