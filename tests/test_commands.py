@@ -277,11 +277,27 @@ def test_hostile_names_are_inert_in_check_output(tmp_path: Path):
         out = result.stdout.decode("utf-8")
         assert result.returncode in (0, 1) and b"Traceback" not in result.stderr
         assert "\x1b" not in out  # no escape sequence reaches the terminal
-        assert "\\x1b[31m" in out or "\\\\x1b[31m" in out
-        assert "bad\\xff\\xfename" in out or "bad\\\\xff\\\\xfename" in out
+    table = run_main("check", str(tmp_path)).stdout
+    assert "\\x1b[31m" in table and "bad\\xff\\xfename" in table  # the screen shows them literally
+    # JSON, read by programs, carries the real names (JSON quotes them: \u001b), as export does; only bytes
+    # that are not UTF-8 are escaped, as on screen.
     records = json.loads(out)  # the --json output, the loop's last
-    assert "[bold]x[/]" in {r["run"] for r in records}
-    assert "new\\nline" in {r["run"] for r in records}
+    assert {r["run"] for r in records} == {*HOSTILE, "bad\\xff\\xfename"}
+
+
+def test_json_carries_the_real_run_and_tag_names_and_the_text_lines_show_them_inert(tmp_path: Path):
+    """The JSON lines escaped names as the screen does and JSON escaped that again (``\\\\x1b``): a program
+    reading them got a name no folder has."""
+    name, tag = "\x1b[31mred\nrun", "val_loss\x1b[2J"
+    scalar_run(tmp_path / name, {"loss": [1.0, 2.0, 40.0, math.nan], tag: [1.0, 3.0, 90.0, math.inf]})
+    lines = run_main("replay", str(tmp_path), "--json").stdout
+    assert "\x1b" not in lines
+    alerts = [json.loads(line) for line in lines.splitlines()]
+    assert alerts and {(a["run"], a["kind"]) for a in alerts} >= {(name, "diverging")}
+    text = run_main("replay", str(tmp_path)).stdout
+    assert "\x1b" not in text and "\\x1b[31mred\\nrun" in text
+    record = json.loads(run_main("check", str(tmp_path), "--json").stdout)[0]
+    assert (record["run"], record["val_tag"]) == (name, tag) and record["reason"].startswith(f"{tag} is inf")
 
 
 def test_a_noise_window_too_wide_to_finish_is_refused_with_its_bound(tmp_path: Path):

@@ -5,7 +5,9 @@ escape sequences, newlines, Rich markup such as ``[@click=app.quit]`` or bytes
 that are not UTF-8 (Python keeps those as lone surrogates). ``printable``
 turns every control character and undecodable byte into a visible escape;
 markup stays inert because callers render names as ``rich.text.Text``, never
-as markup strings.
+as markup strings. Machine-read outputs (JSON, CSV, Parquet) carry the real
+name instead (``utf8``): their writers quote it, and a reader gets back what
+the folder is called.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ def printable(name: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 1)] + "…"
     return text
+
+
+def utf8(name: str) -> str:
+    """``name`` as it really is, in text any UTF-8 writer takes (JSON, CSV, Parquet): only the bytes of a folder
+    name that are not UTF-8 (lone surrogates to Python) become ``\\xff`` escapes, as the screen shows them;
+    escape sequences and newlines stay, for the writer to quote (JSON writes them as ``\\u001b``)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def number(value: float | None) -> str:

@@ -27,7 +27,7 @@ from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.notify import notification
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
-from tui.text import printable
+from tui.text import printable, utf8
 
 NOTE_SECONDS = 0.25
 """How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
@@ -235,7 +235,7 @@ def format_alert(alert: Alert) -> Text:
 
 def alert_json(alert: Alert) -> str:
     record = alert.as_dict()
-    record.update(run=printable(alert.run), tag=printable(alert.tag), reason=printable(alert.reason))
+    record.update(run=utf8(alert.run), tag=utf8(alert.tag), reason=utf8(alert.reason))
     return json.dumps(record)
 
 
@@ -317,7 +317,7 @@ GONE_KIND = "gone"
 
 
 def _record(run: str, kind: str, reason: str) -> str:
-    return json.dumps({"run": printable(run), "step": None, "kind": kind, "tag": "", "reason": reason})
+    return json.dumps({"run": utf8(run), "step": None, "kind": kind, "tag": "", "reason": utf8(reason)})
 
 
 def watch_plain(
@@ -368,8 +368,8 @@ def watch_plain(
     def say(new_runs: list[NewRun], alerts: list[Alert]) -> None:
         with lock:
             for new in new_runs:
-                where = printable(new.path)
-                line(f"{printable(new.run, 80)}  new run at {where}", _record(new.run, "new-run", f"found at {where}"))
+                found = _record(new.run, "new-run", f"found at {new.path}")
+                line(f"{printable(new.run, 80)}  new run at {printable(new.path)}", found)
                 announced.add(new.run)
             with monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
                 runs = [run for run in monitor.store.runs.values() if run.name in announced]

@@ -13,6 +13,8 @@ import csv
 import os
 from typing import TYPE_CHECKING
 
+from tui.text import utf8
+
 if TYPE_CHECKING:
     from tui.live.group import MonitorGroup
     from tui.live.monitor import Monitor
@@ -59,8 +61,8 @@ def scalars_frame(logdir: str | Monitor | MonitorGroup):
             frames.append(
                 pd.DataFrame(
                     {
-                        "run": np.full(len(steps), _text(run.name), dtype=object),
-                        "tag": np.full(len(steps), _text(tag), dtype=object),
+                        "run": np.full(len(steps), utf8(run.name), dtype=object),
+                        "tag": np.full(len(steps), utf8(tag), dtype=object),
                         "step": np.asarray(steps, dtype=np.int64),
                         "value": np.asarray(values, dtype=np.float64),
                         "wall_time": np.asarray(walls, dtype=np.float64),
@@ -70,12 +72,6 @@ def scalars_frame(logdir: str | Monitor | MonitorGroup):
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)[COLUMNS]
-
-
-def _text(name: str) -> str:
-    """A name as UTF-8 can hold it: a folder name's bytes that are not UTF-8 (kept by Python as surrogates,
-    which no UTF-8 writer accepts) as ``\\xff`` escapes, as ``check`` shows them; other names unchanged."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:

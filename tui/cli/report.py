@@ -17,7 +17,7 @@ from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
 from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
 from tui.store import Run
-from tui.text import number, printable
+from tui.text import number, printable, utf8
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
@@ -86,7 +86,7 @@ def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None)
 def _json_value(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    return printable(value) if isinstance(value, str) else value
+    return utf8(value) if isinstance(value, str) else value
 
 
 def run_record(
@@ -97,10 +97,10 @@ def run_record(
     train_tag = v.train_tag if v else None
     val_tag = v.val_tag if v else None
     record: dict[str, object] = {
-        "run": printable(run.name),
+        "run": utf8(run.name),
         "step": v.step if v else run.last_step(),
-        "train_tag": printable(train_tag) if train_tag else None,
-        "val_tag": printable(val_tag) if val_tag else None,
+        "train_tag": utf8(train_tag) if train_tag else None,
+        "val_tag": utf8(val_tag) if val_tag else None,
         "train": _json_number(last_value(run, train_tag)),
         "val": _json_number(last_value(run, val_tag)),
         "train_smoothed": _json_number(v.train if v else None),
@@ -109,29 +109,27 @@ def run_record(
         "best_step": v.best_step if v else None,
         "since_best": v.since_best if v else None,
         "verdict": v.kind if v else "waiting",
-        "reason": printable(v.reason) if v else "",
+        "reason": utf8(v.reason) if v else "",
         "advice": v.advice if v else "",
-        "flags": [
-            {"name": printable(name), "reason": printable(why)} for name, why in run_flags(run, v, sweep).items()
-        ],
-        "sweep": printable(sweep.sweep) if sweep.sweep else None,
-        "hparams": {printable(key): _json_value(value) for key, value in sweep.hparams.items()},
+        "flags": [{"name": utf8(name), "reason": utf8(why)} for name, why in run_flags(run, v, sweep).items()],
+        "sweep": utf8(sweep.sweep) if sweep.sweep else None,
+        "hparams": {utf8(key): _json_value(value) for key, value in sweep.hparams.items()},
         "damaged": run.damaged,
         "skipped_records": run.skipped_records,
         "skipped_bytes": run.skipped_bytes,
         "incomplete_bytes": run.incomplete_bytes,
-        "errors": [printable(e) for e in run.errors],
+        "errors": [utf8(e) for e in run.errors],
         "checkpoint": _checkpoint(run, v),
     }
     if with_layers and v and v.layers:
-        record["layers"] = [{**layer.as_dict(), "tag": printable(layer.tag)} for layer in v.layers]
+        record["layers"] = [{**layer.as_dict(), "tag": utf8(layer.tag)} for layer in v.layers]
     return record
 
 
 def _checkpoint(run: Run, v: Verdict | None) -> str | None:
     """Where the checkpoint nearest the best validation step is (None without checkpoints or a best step)."""
     path = nearest_checkpoint(run.checkpoints, v.best_step if v else None)
-    return printable(path) if path is not None else None
+    return utf8(path) if path is not None else None
 
 
 def keep_note(run: Run, v: Verdict | None) -> str:
