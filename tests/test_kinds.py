@@ -29,6 +29,14 @@ def test_the_readme_verdict_table_is_the_one_in_kinds():
     assert _readme_rows() == expected
 
 
+def test_the_readme_flag_table_names_every_flag_and_nothing_else():
+    """Help's flags table is built from ``FLAGS``; it lacked ``unreadable`` and ``gone``, which the README and
+    ``check`` name."""
+    block = README.read_text().split("Flags, shown beside any verdict")[1].split("\n\n")[1]
+    names = {re.match(r"\| `([\w-]+)", line)[1] for line in block.splitlines()[2:]}  # type: ignore[index]
+    assert names == set(FLAGS)
+
+
 def test_every_kind_has_one_meaning_and_sorts_by_it():
     assert set(MEANINGS) == set(Kind)
     assert set(VERDICTS) | set(FLAGS) == set(Kind) and not set(VERDICTS) & set(FLAGS)

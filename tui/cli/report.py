@@ -15,7 +15,7 @@ from tui.columns import Column, fitted_table
 from tui.cuts import cut_text, distinct_cuts
 from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
-from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, severity
+from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, Kind, severity
 from tui.store import Run
 from tui.text import number, printable, utf8
 
@@ -73,13 +73,13 @@ def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None)
     (damaged, gone, unreadable)."""
     flags = dict(verdict.flags) if verdict else {}
     if sweep is not None and sweep.behind:
-        flags["behind-peers"] = sweep.behind
+        flags[Kind.BEHIND_PEERS] = sweep.behind
     if run.damaged:
-        flags["damaged"] = run.damage_note()
+        flags[Kind.DAMAGED] = run.damage_note()
     if run.gone:
-        flags["gone"] = GONE
+        flags[Kind.GONE] = GONE
     if run.errors:
-        flags["unreadable"] = "; ".join(run.errors)
+        flags[Kind.UNREADABLE] = "; ".join(run.errors)
     return flags
 
 

@@ -29,6 +29,8 @@ class Kind(StrEnum):
     STALLED = "stalled"
     GAP = "gap"
     DAMAGED = "damaged"
+    UNREADABLE = "unreadable"
+    GONE = "gone"
     BEHIND_PEERS = "behind-peers"
 
 
@@ -116,6 +118,12 @@ MEANINGS: dict[Kind, Meaning] = {
         "the model generalises poorly: regularize, augment or get more data", verdict=False, style="yellow"
     ),
     Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was read", verdict=False, style="yellow"),
+    Kind.UNREADABLE: Meaning(
+        "its folder or a file could not be read (permission denied, …): what could be read is shown",
+        verdict=False,
+        style="yellow",
+    ),
+    Kind.GONE: Meaning("its folder vanished: the points already read are kept", verdict=False, style="dim"),
     Kind.BEHIND_PEERS: Meaning(
         "clearly behind its sweep's peers (worse than they were at half its progress): stop it to free the GPU",
         verdict=False,
