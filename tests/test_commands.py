@@ -93,6 +93,12 @@ def test_a_missing_folder_beside_others_is_named_and_the_others_are_read(tmp_pat
     assert f"{tmp_path / 'nope'}: no such folder" in result.stderr
     replayed = run_main("replay", str(tmp_path / "nope"), str(DATA / "keras"))
     assert "k-overfit" in replayed.stdout and "no such folder" in replayed.stderr
+    assert replayed.returncode == 1  # what was asked for was not all read: no 'all fine' for a script
+    exported = run_main("export", str(DATA / "keras"), str(tmp_path / "nope"), "-o", str(tmp_path / "out.csv"))
+    assert exported.returncode == 1 and "no such folder" in exported.stderr
+    assert "keras:k-overfit" in (tmp_path / "out.csv").read_text()
+    for command in (["replay"], ["export", "-o", str(tmp_path / "all.csv")]):
+        assert run_main(command[0], str(DATA / "keras"), *command[1:]).returncode == 0
     assert run_main("check", str(tmp_path / "nope"), str(tmp_path / "nope2")).returncode == 2
 
 

@@ -216,8 +216,14 @@ def check(
         print_table(runs, report_console(), sweeps)
     if (code := _nothing_readable([run for run, _ in runs], monitor.label)) is not None:
         return code
-    attention = any(needs_attention(verdict, run) for run, verdict in runs) or bool(_unread_roots(monitor))
+    attention = any(needs_attention(verdict, run) for run, verdict in runs) or _read_in_part(monitor)
     return EXIT_ATTENTION if attention else EXIT_OK  # a root that could not be read is no 'all fine'
+
+
+def _read_in_part(monitor: Monitor | MonitorGroup) -> bool:
+    """A root or a run's folder or file could not be read (named on stderr): what was read is output, but exit 1,
+    so that a script does not take part of what it asked for for all of it."""
+    return bool(_unread_roots(monitor)) or any(run.errors for run in monitor.store.snapshot())
 
 
 def line_console() -> Console:
@@ -253,7 +259,8 @@ def replay(
     by_run: bool = False,
     sweep: str | None = None,
 ) -> int:
-    """Every alert at the step it would have fired: all runs merged in step order, or run after run."""
+    """Every alert at the step it would have fired: all runs merged in step order, or run after run; exit 1 when a
+    root or a run could not be read."""
     monitor = _load(logdir, thresholds, train_tag, val_tag, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
@@ -292,11 +299,12 @@ def replay(
             merged += mine
     merged.sort(key=lambda alert: alert.step)  # stable: runs in name order within a step
     show(merged)
-    return EXIT_OK
+    return EXIT_ATTENTION if _read_in_part(monitor) else EXIT_OK
 
 
 def export(logdir: Logdirs, output: str) -> int:
-    """Every scalar point as a long table; runs that cannot be read are named on stderr, the rest written."""
+    """Every scalar point as a long table; runs and roots that cannot be read are named on stderr, the rest
+    written (exit 1)."""
     from tui.cli.export import export_scalars, output_format, read_logdir
 
     output_format(output)
@@ -309,7 +317,7 @@ def export(logdir: Logdirs, output: str) -> int:
         return code
     rows = export_scalars(monitor, output)
     print(f"losswatch: wrote {rows:,} points to {printable(output)}", file=sys.stderr)
-    return EXIT_OK
+    return EXIT_ATTENTION if _read_in_part(monitor) else EXIT_OK
 
 
 GONE_KIND = "gone"
