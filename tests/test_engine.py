@@ -178,6 +178,22 @@ def test_a_gap_needs_the_same_metric_on_both_sides(tmp_path):
     assert "gap" in same.kinds()
 
 
+def test_no_gap_near_chance_where_neither_accuracy_learned_anything(tmp_path):
+    """0.13 against 0.10 (ten classes, chance 0.1) was called poor generalisation: 23 % of the train accuracy,
+    3 points. A gap needs ``gap_min`` points too, on a percent scale as well."""
+    rise = np.linspace(0.0, 1.0, 30)
+    loss = (2.3 - 0.05 * rise).tolist()
+    for scale in (1.0, 100.0):
+        near = {"train_acc": (scale * (0.10 + 0.03 * rise)).tolist(), "val_acc": [0.10 * scale] * 30}
+        judged = judge(tmp_path / f"near{scale:g}", {"train_loss": loss, "val_loss": loss} | near)
+        assert "gap" not in judged.kinds() and "gap" not in judged.verdict.flags
+        learned = {
+            "train_acc": (scale * (0.10 + 0.20 * rise)).tolist(),
+            "val_acc": (scale * (0.10 + 0.12 * rise)).tolist(),
+        }
+        assert "gap" in judge(tmp_path / f"learned{scale:g}", {"train_loss": loss, "val_loss": loss} | learned).kinds()
+
+
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
     train, val = overfitting_curves(n=45, onset=20)
     val[31:] = val[31:] - 0.012 * (np.arange(31, 45) - 20) - 0.03  # it comes back down below its best

@@ -423,15 +423,17 @@ class Judge:
             flags.pop(Kind.NOISY_VAL, None)
 
     def _gap(self, m: Moment) -> list[Raised]:
-        """gap: on when train accuracy leads by more than ``gap`` of it; off only below half that (no flapping)."""
+        """gap: on when train accuracy leads by more than ``gap`` of it and ``gap_min`` points; off only below half
+        the share (no flapping)."""
         if not (_finite(m.train_acc, m.val_acc) and m.train_acc > 0) or m.index + 1 < self.t.min_points:
             return []
         if not same_metric(self.pair.train_acc, self.pair.val_acc):  # train_acc against val_f1 is no gap
             return []
         lead = (m.train_acc - m.val_acc) / m.train_acc
+        top = 100.0 if max(m.train_acc, m.val_acc) > 1.0 else 1.0  # logged in percent
         flags = self.verdict.flags
         reason = f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
-        if lead > self.t.gap:
+        if lead > self.t.gap and m.train_acc - m.val_acc >= self.t.gap_min * top:
             flags[Kind.GAP] = reason
             if not self._gap_on:
                 self._gap_on = True

@@ -109,7 +109,10 @@ class Thresholds:
     noisy_ratio: float = 0.15
     """noisy-val: validation noise above this fraction of its range, or too large to tell its direction."""
     gap: float = 0.15
-    """gap: train accuracy above validation accuracy by this fraction of the train accuracy."""
+    """gap: train accuracy above validation accuracy by this fraction of the train accuracy..."""
+    gap_min: float = 0.05
+    """...and by at least this much accuracy (5 points of 100 %; accuracies above 1 are percentages): near chance,
+    0.13 against 0.10 is 23 % of the train accuracy, but neither has learned anything to generalise."""
     static_change: float = 0.0001
     """weights-static: histogram moved less than this many standard deviations over the window."""
     static_window: int = 5
@@ -163,7 +166,7 @@ _WHOLE = (1, 1_000_000, "")
 SHARES = frozenset(
     {
         "flat_range", "rise_range", "memorising_drop", "warn_range", "warn_train_drop", "stuck_share",
-        "stuck_within", "lr_decayed", "gap", "dead_fraction", "sweep_bend",
+        "stuck_within", "lr_decayed", "gap", "gap_min", "dead_fraction", "sweep_bend",
     }
 )  # fmt: skip
 """Settings that are a share of something, at most all of it (the README writes them as percentages:
