@@ -96,6 +96,17 @@ async def test_the_live_view_survives_a_curve_past_the_float_limit(tmp_path: Pat
         assert app.is_running
 
 
+async def test_a_run_with_no_finite_value_says_so_in_the_charts_place(tmp_path: Path):
+    """Every value NaN or infinite: the chart was an empty frame with no word of why."""
+    scalar_run(tmp_path / "nan-run", {"loss": [float("nan")] * 5, "val_loss": [float("inf")] * 5})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
+        title = app.query_one("#chart-title")
+        await until(pilot, lambda: "nothing to draw" in str(title.render()), "the note")
+        assert str(title.render()) == "every value is NaN or infinite: nothing to draw · nan-run"
+
+
 @pytest.mark.parametrize("width", [40, 50, 60])
 async def test_a_narrow_charts_step_axis_is_labelled_in_whole_steps(tmp_path: Path, width: int):
     """Steps 35 to 1,050 in a narrow pane held fewer than two round ticks, and plotext labelled its own:

@@ -81,6 +81,11 @@ class ChartSpec:
     def empty(self) -> bool:
         return not any(len(c.x) for c in self.curves)
 
+    @property
+    def blank(self) -> bool:
+        """Curves with points, not one of them finite (a run that diverged from its first point): nothing to draw."""
+        return not self.empty and not any(np.isfinite(c.y).any() for c in self.curves)
+
 
 SEPARATOR = " · "
 NAME_MIN = 8
@@ -93,6 +98,8 @@ def title_text(spec: ChartSpec | None, width: int) -> Text:
         return Text("select a run", style="dim")
     if spec.empty:
         return _cut(Text(printable(spec.empty_message), style="dim"), width)
+    if spec.blank:  # the reason first: a long name is cut, not it
+        return _cut(Text(f"every value is NaN or infinite: nothing to draw · {printable(spec.heading)}", "dim"), width)
     heading = printable(spec.heading)
     detail = [(printable(spec.detail), "dim")] if spec.detail else []
     long = [("│ " + m.label, m.color) for m in spec.markers if m.label]
@@ -340,7 +347,7 @@ class LossChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         columns = max(self.size.width - 12, 10)
-        if spec is None or spec.empty:
+        if spec is None or spec.empty or spec.blank:
             return  # the title line says why
         plt.xlabel(spec.xlabel)
         low = min(float(c.x[0]) for c in spec.curves if len(c.x))
