@@ -119,7 +119,7 @@ MEANINGS: dict[Kind, Meaning] = {
     ),
     Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was read", verdict=False, style="yellow"),
     Kind.UNREADABLE: Meaning(
-        "its folder or a file could not be read (permission denied, …): what could be read is shown",
+        "its folder or a file could not be read (say, permission denied): what could be read is shown",
         verdict=False,
         style="yellow",
     ),
