@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
-from conftest import scalar_run
+from conftest import scalar_run, until
 from test_screen import _alert, screen_lines
 
+from tui.app.alerts import when
 from tui.app.app import LossWatchApp
+from tui.judging.verdict import Alert
 from tui.live.monitor import Monitor
 
 NUMBER = r"\d[\d.,]*\d|\d"
@@ -36,3 +39,25 @@ async def test_a_reason_beside_a_long_step_and_name_keeps_its_numbers_whole(tmp_
         panel = " ".join(lines)
         assert "1,237,467,890" in panel and "overfitting" in panel and "experiment-long-1" in panel
         assert "0.4001 → 0.5857" in panel
+
+
+async def test_the_log_shows_when_each_alerts_point_was_written_not_when_it_was_read(tmp_path: Path):
+    """A run read at start told its history's alerts all at the minute losswatch started: an overfitting onset of
+    last week read as if it had just happened. The step's wall time is shown, with the day when not today."""
+    written = time.mktime((2024, 3, 1, 10, 15, 0, 0, 0, -1))
+    steps = 40
+    val = [1.0 - 0.02 * i for i in range(20)] + [0.62 + 0.03 * i for i in range(20)]
+    scalar_run(tmp_path / "old", {"loss": [1.0 - 0.02 * i for i in range(steps)], "val_loss": val}, wall0=written)
+    monitor = Monitor(str(tmp_path))
+    app = LossWatchApp(monitor, watch=False, bell=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: any(a.kind == "overfitting" for a in monitor.alerts), "the bell")
+        bell = next(a for a in monitor.alerts if a.kind == "overfitting")
+        assert bell.written == written + bell.step  # scalar_run writes one point a second
+        await until(pilot, lambda: "2024-03-01" in " ".join(screen_lines(app)), "the day written")
+    today = Alert("r", 5, "overfitting", "val_loss", "x", "", time=time.time(), written=time.time() - 5)
+    assert when(today) == time.strftime("%H:%M:%S", time.localtime(today.written))
+    assert when(Alert("r", 5, "stalled", "", "x", "", time=written)) == "2024-03-01"  # unknown: read time
+    this_year = time.mktime((time.localtime().tm_year, 1, 1, 10, 15, 0, 0, 0, -1))
+    january = Alert("r", 5, "overfitting", "val_loss", "x", "", time=this_year + 86400 * 40, written=this_year)
+    assert when(january, now=this_year + 86400 * 40) == "Jan 01 10:15"  # this year: the day, not the year

@@ -7,6 +7,7 @@ on several layers, a plateau that came back) takes one line with its count.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -86,8 +87,9 @@ class AlertLog(VerticalScroll):
         cuts = distinct_cuts({name_text(entry.alert.run).plain: RUN_WIDTH for entry in shown})
         rows = [_cells(entry, cuts) for entry in shown]
         narrow = width < NARROW
+        times = [when(entry.alert) for entry in shown]
         beside = sum(max(cell.cell_len for cell in column) + 2 for column in zip(*(row[:3] for row in rows)))
-        beside += 0 if narrow else len("00:00:00") + 2
+        beside += 0 if narrow else max(map(len, times)) + 2
         if width - beside - 2 < REASON_ROOM:
             self.body.update(Group(*(line for row in rows for line in _stacked(row))))
             return
@@ -98,12 +100,23 @@ class AlertLog(VerticalScroll):
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
-        for entry, cells in zip(shown, rows, strict=True):
-            if not narrow:
-                table.add_row(time.strftime("%H:%M:%S", time.localtime(entry.alert.time)), *cells)
-            else:
-                table.add_row(*cells)
+        for stamp, cells in zip(times, rows, strict=True):
+            table.add_row(*([] if narrow else [stamp]), *cells)
         self.body.update(table)
+
+
+def when(alert: Alert, now: float | None = None) -> str:
+    """When the alert's point was written (else when losswatch learned of it): the time of day if today, the day
+    and minute if this year, else the date. The read time alone put a run's history, read at start, all at the
+    minute losswatch started."""
+    stamp = alert.written if alert.written is not None and math.isfinite(alert.written) else alert.time
+    try:
+        day, today = time.localtime(stamp), time.localtime(now)
+    except (OverflowError, OSError, ValueError):  # a wall time past what the C library can read
+        day, today = time.localtime(alert.time), time.localtime(now)
+    if day[:3] == today[:3]:
+        return time.strftime("%H:%M:%S", day)
+    return time.strftime("%b %d %H:%M" if day[0] == today[0] else "%Y-%m-%d", day)
 
 
 def _cells(entry: Entry, cuts: dict[str, Cut]) -> tuple[Text, Text, Text, Text]:

@@ -21,6 +21,9 @@ class Alert:
     reason: str
     advice: str
     time: float = field(default_factory=time.time, compare=False)
+    """When losswatch learned of it (a run read at start tells its history's alerts at once)."""
+    written: float | None = field(default=None, compare=False)
+    """When the point it is about was written (its wall time), if known: what the alert log shows."""
 
     @property
     def bell(self) -> bool:

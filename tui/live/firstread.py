@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tui.judging.engine import Alert, FinalVerdict, VerdictEngine
 from tui.judging.sweep_groups import may_join_a_sweep
@@ -225,7 +225,6 @@ def read_in_workers(
                 result = unpack(future.result(), handoff)
                 assert isinstance(result, _RunResult)
                 now = monitor.clock()
-                result.alerts = [replace(alert, time=now) for alert in result.alerts]
                 _install(monitor, result, now)
                 done += len(result.streams)
                 monitor.progress = (done, files)
@@ -275,6 +274,7 @@ def _install(monitor: Monitor, result: _RunResult, now: float) -> None:
             for key, stream in result.streams.items():
                 if key in monitor.streams:
                     monitor.streams[key].rounds = stream.rounds
+        result.alerts = monitor.stamped(result.alerts, now)  # after the run: their points are looked up in it
         monitor.alerts.extend(result.alerts)
 
 

@@ -420,16 +420,25 @@ class Monitor:
                 fresh = engine.update(run, now=self.clock())
                 alerts += [with_checkpoint(alert, run.checkpoints, engine.verdict.best_step) for alert in fresh]
         if alerts:
-            now = self.clock()
-            alerts = [replace(alert, time=now) for alert in alerts]
+            alerts = self.stamped(alerts, self.clock())
             self.alerts.extend(alerts)
         return alerts
+
+    def stamped(self, alerts: list[Alert], now: float) -> list[Alert]:
+        """The alerts with when losswatch learned of them (``now``) and when their point was written."""
+        with self.store.lock:
+            runs = self.store.runs
+            return [
+                replace(alert, time=now, written=runs[alert.run].written_at(alert.step, alert.tag))
+                if alert.run in runs
+                else replace(alert, time=now)
+                for alert in alerts
+            ]
 
     def _judge_sweeps(self) -> list[Alert]:
         alerts = self.sweeps.update(self.store, self.verdicts, self.owns)
         if alerts:
-            now = self.clock()
-            alerts = [replace(alert, time=now) for alert in alerts]
+            alerts = self.stamped(alerts, self.clock())
             self.alerts.extend(alerts)
         return alerts
 
@@ -447,6 +456,6 @@ class Monitor:
         with self.store.lock:
             for name, run in self.store.runs.items():
                 if self.owns(name):
-                    alerts += [replace(a, time=now) for a in self.engine(name).check_stalled(run, now)]
+                    alerts += self.stamped(self.engine(name).check_stalled(run, now), now)
         self.alerts.extend(alerts)
         return alerts

@@ -129,6 +129,18 @@ class Run:
     def errors(self) -> list[str]:
         return [h.error for h in self.files.values() if h.error]
 
+    def written_at(self, step: int, tag: str = "") -> float | None:
+        """When the point of ``tag`` at ``step`` (or the newest before it) was written, by its wall time; of any
+        curve when ``tag`` is not one (a flag about the whole run). None if no point is that early."""
+        chosen = [self.scalars[tag]] if tag in self.scalars else list(self.scalars.values())
+        walls = []
+        for series in chosen:
+            steps, _, wall = series.arrays()
+            at = int(np.searchsorted(steps, step, side="right")) - 1
+            if at >= 0:
+                walls.append(float(wall[at]))
+        return max(walls) if walls else None
+
     def last_step(self, tags: tuple[str | None, ...] = ()) -> int | None:
         """Newest step of the given curves (of any curve if none of them exists yet)."""
         chosen = [self.scalars[t] for t in tags if t in self.scalars] or list(self.scalars.values())
