@@ -265,7 +265,32 @@ def still_out(level: float, best: float, first: float, thresholds: Thresholds) -
     return learned_nothing and level - first > t.explode_floor * abs(first)
 
 
+CLIMB_STEP = 1 / 3
+"""A climb from the start is steady when no single step carried more than this share of it."""
+
+
+def out_of_range(level: float, best: float, first: float, thresholds: Thresholds, step_up: float = math.nan) -> bool:
+    """A rising curve gone out of its range, to diverge slowly: back more than ``regress`` of the way from its
+    best to its start, or, for a curve that never got below its start (it rose from its first point), above it
+    by ``explode_floor`` of it in a steady climb, no step up (``step_up``, the largest) carrying ``CLIMB_STEP``
+    of it: a run that jumped at a step may come back, and blow-ups are the explosion rules' to tell."""
+    t = thresholds
+    if regressed(level, best, first, t.regress):
+        return True
+    climb = level - first
+    never_lower = first != 0 and not best < first
+    return never_lower and climb > t.explode_floor * abs(first) and not step_up > CLIMB_STEP * climb
+
+
 def regressed(level: float, best: float, first: float, share: float) -> bool:
     """Back more than ``share`` of the way from the best level toward the start."""
     span = first - best
     return math.isfinite(level) and span > 0 and level - best > share * span
+
+
+def how_far_back(level: float, best: float, first: float, t: Thresholds) -> str:
+    """'60% of the way from its best 0.5 to its start 1', or, for a curve that never got below its start, '+45%
+    above its start 1.1'."""
+    if regressed(level, best, first, t.regress):
+        return f"{(level - best) / (first - best):.0%} of the way from its best {fmt(best)} to its start {fmt(first)}"
+    return f"{(level - first) / abs(first):+.0%} above its start {fmt(first)}"

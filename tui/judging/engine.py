@@ -18,7 +18,16 @@ import numpy as np
 from tui.judging.announced import Announcements
 from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
-from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
+from tui.judging.features import (
+    accuracy_so_far,
+    aligned,
+    figures,
+    first_finite,
+    flat_share,
+    jumps,
+    largest_steps_up,
+    means3,
+)
 from tui.judging.holding import Holdback
 from tui.judging.judge import Judge
 from tui.judging.kinds import Kind, meaning
@@ -324,6 +333,7 @@ class VerdictEngine:
             "cusum_best": levels5[at].tolist(),
             "best_median": block.median_low[at].tolist(),
             "train_best": train_best[chosen].tolist(),
+            "train_step_up": largest_steps_up(self.train_at_val, chosen).tolist(),
             "train_flat_share": flat_shares.tolist(),
             "train_at_best": train_at_best.tolist(),
             "train_acc": self.train_acc_at_val[chosen].tolist(),
@@ -347,6 +357,7 @@ class VerdictEngine:
         if not len(chosen):
             return []
         t = figures(train.values[:end], chosen, chosen + 1, self.thresholds)
+        steps_up = largest_steps_up(train.values[:end], chosen)
         nan = float("nan")
         events: list[Event] = []
         for k, index in enumerate(chosen.tolist()):
@@ -369,6 +380,7 @@ class VerdictEngine:
                 val_first=nan,
                 train_first=train.first,
                 train_best=float(block.best[index - start]),
+                train_step_up=float(steps_up[k]),
                 train_flat_share=nan,
                 train_at_best=nan,
                 train_acc=nan,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from tui.judging.chance import best_bias_excess, wander_factor
-from tui.judging.diverging import Divergence, Raised, regressed, still_out
+from tui.judging.diverging import Divergence, Raised, how_far_back, out_of_range, still_out
 from tui.judging.features import at_chance, direction, movement, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -113,19 +113,17 @@ class Judge:
         return False
 
     def _slow_divergence(self, m: Moment, train_dir: str, val_dir: str, divergence: Divergence) -> list[Raised]:
-        """Both curves rising and back more than half-way from their best to their start, twice in a row."""
+        """Both curves rising and out of their range (``out_of_range``) twice in a row."""
         assert m.val is not None
         t = self.t
-        back = regressed(m.train.level, m.train_best, m.train_first, t.regress) and regressed(
-            m.val.level, m.best, m.val_first, t.regress
-        )
+        steady = out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up)
+        back = steady and out_of_range(m.val.level, m.best, m.val_first, t)
         self._slow_streak = self._slow_streak + 1 if back and train_dir == val_dir == "rising" else 0
         if self._slow_streak < 2:
             return []
-        share = (m.val.level - m.best) / (m.val_first - m.best)
+        where = how_far_back(m.val.level, m.best, m.val_first, t)
         reason = (
-            f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, "
-            f"{share:.0%} of the way from its best {fmt(m.best)} to its start {fmt(m.val_first)}"
+            f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, {where}"
         )
         return divergence.enter(m.step, self.pair.val or "", reason)
 
@@ -462,6 +460,9 @@ class Judge:
         if m.index + 1 < needed:
             v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {needed} training points needed (no validation curve)"
             return []
+        out = self._lone_divergence(m, train_dir, divergence)
+        if divergence.active:
+            return out
         if self._swinging(m, train_range) and train_dir != "rising":
             kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
         else:
@@ -471,7 +472,18 @@ class Judge:
                 kind, reason = self._plateau_or_converged(m, alone, train_range)
             else:
                 kind, reason = Kind.LEARNING, alone
-        return self._settle(kind, m.step, reason)
+        return out + self._settle(kind, m.step, reason)
+
+    def _lone_divergence(self, m: Moment, train_dir: str, divergence: Divergence) -> list[Raised]:
+        """A lone training curve rising and out of its range (as both curves must be when paired) twice in a row:
+        it read ``learning`` while it climbed, until it was ``explode_ratio`` times its best."""
+        back = out_of_range(m.train.level, m.train_best, m.train_first, self.t, m.train_step_up)
+        self._slow_streak = self._slow_streak + 1 if back and train_dir == "rising" else 0
+        if self._slow_streak < 2:
+            return []
+        where = how_far_back(m.train.level, m.train_best, m.train_first, self.t)
+        reason = f"{self.pair.train} rising: back to {fmt(m.train.level)}, {where} (no validation curve)"
+        return divergence.enter(m.step, self.pair.train or "", reason)
 
 
 def _or0(value: float) -> float:

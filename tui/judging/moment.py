@@ -42,6 +42,9 @@ class Moment:
     val_first: float
     train_first: float
     train_best: float
+    train_step_up: float
+    """Training's largest rise from one point to the next so far (NaN when none): a climb carried by one step is
+    a jump, not a steady climb (``diverging.out_of_range``)."""
     train_flat_share: float
     """Share of the run so far that training has spent within ``flat_range`` of its best (stuck early: near 1)."""
     train_at_best: float
