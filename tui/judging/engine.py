@@ -18,16 +18,7 @@ import numpy as np
 from tui.judging.announced import Announcements
 from tui.judging.cusum import Cusum
 from tui.judging.diverging import Divergence, Event, Raised
-from tui.judging.features import (
-    accuracy_so_far,
-    aligned,
-    figures,
-    first_finite,
-    flat_share,
-    jumps,
-    largest_steps_up,
-    means3,
-)
+from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
 from tui.judging.holding import Holdback
 from tui.judging.judge import Judge
 from tui.judging.kinds import Kind, meaning
@@ -38,7 +29,7 @@ from tui.judging.stalled import stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import median_rows, rows, slope_z, validation_noise
+from tui.judging.windows import largest_steps_up, median_rows, rows, slope_z, validation_noise
 from tui.store import Run
 
 SLOPE_POINTS = 40

@@ -167,15 +167,6 @@ JUMP_BASE = 3
 """Points before a step whose highest is the level it jumped from."""
 
 
-def largest_steps_up(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """For each end, the largest rise from one point to the next among the points up to it (NaN when none)."""
-    if not len(ends):
-        return np.empty(0)
-    with np.errstate(invalid="ignore"):
-        steps = np.diff(values[: int(ends[-1]) + 1])
-    return np.fmax.accumulate(np.concatenate(([np.nan], steps)))[ends]
-
-
 def jumps(values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each end, the largest rise of one of its ``JUMP_POINTS`` latest points above the highest of the
     ``JUMP_BASE`` before it (a step up, not the way back from a shorter dip; -inf when none is finite), and that

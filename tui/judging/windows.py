@@ -312,3 +312,12 @@ def slope_z(values: np.ndarray, ends: np.ndarray, counts: np.ndarray, sigmas: np
             stderr = THEIL_SEN_EFFICIENCY * sigmas[mine] * math.sqrt(12.0 / (k * (k * k - 1.0)))
             out[mine] = np.where(stderr > 0, slopes / stderr, np.nan)
     return out
+
+
+def largest_steps_up(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each end, the largest rise from one point to the next among the points up to it (NaN when none)."""
+    if not len(ends):
+        return np.empty(0)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, or past the float limit
+        steps = np.diff(values[: int(ends[-1]) + 1])
+    return np.fmax.accumulate(np.concatenate(([np.nan], steps)))[ends]
