@@ -10,7 +10,7 @@ import pytest
 from conftest import scalar_run, until
 from test_screen import _alert, screen_lines
 
-from tui.app.alerts import when
+from tui.app.alerts import entries, when
 from tui.app.app import LossWatchApp
 from tui.judging.verdict import Alert
 from tui.live.monitor import Monitor
@@ -61,3 +61,15 @@ async def test_the_log_shows_when_each_alerts_point_was_written_not_when_it_was_
     this_year = time.mktime((time.localtime().tm_year, 1, 1, 10, 15, 0, 0, 0, -1))
     january = Alert("r", 5, "overfitting", "val_loss", "x", "", time=this_year + 86400 * 40, written=this_year)
     assert when(january, now=this_year + 86400 * 40) == "Jan 01 10:15"  # this year: the day, not the year
+
+
+def test_the_log_is_newest_first_by_the_time_it_shows():
+    """Runs read at start arrive as their workers finish: by arrival, last week's bell stood above today's."""
+    today, last_week = time.time() - 60, time.time() - 7 * 86400
+    told = [
+        Alert("a", 9, "overfitting", "val_loss", "x", "", time=1.0, written=today),
+        Alert("b", 9, "overfitting", "val_loss", "x", "", time=2.0, written=last_week),
+        Alert("c", 9, "plateau", "val_loss", "x", "", time=3.0, written=last_week),
+        Alert("d", 9, "plateau", "val_loss", "x", "", time=4.0, written=today),
+    ]
+    assert [entry.alert.run for entry in entries(told)] == ["a", "b", "d", "c"]

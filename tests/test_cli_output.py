@@ -136,6 +136,10 @@ def test_a_folder_of_only_unreadable_files_is_not_all_fine(tmp_path: Path):
     result = run_main("check", str(tmp_path))
     assert result.returncode == 2 and "nothing could be read" in result.stderr
     assert "Traceback" not in result.stderr
+    scalar_run(tmp_path / "good", {"loss": [1.0, 0.5], "val_loss": [1.0, 0.6]})  # beside a readable run: exit 1
+    for command in (["check"], ["replay"], ["export", "-o", str(tmp_path / "out.csv")]):
+        result = run_main(command[0], str(tmp_path), *command[1:])
+        assert result.returncode == 1 and "junk" in result.stdout + result.stderr, (command, result.stderr)
 
 
 DEEP = "[" * 100_000 + "]" * 100_000

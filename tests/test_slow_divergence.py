@@ -49,3 +49,33 @@ def test_real_runs_that_jumped_at_a_step_and_came_back_are_not_rung(tmp_path, na
     labelled healthy or stuck. A climb one step carries a third of is no steady climb."""
     assert len(DEEPOBS[name]["train"]) > 25
     assert "diverging" not in deepobs(tmp_path, name).kinds()
+
+
+def test_a_lone_noisy_flat_curve_is_not_told_it_went_back_to_its_start(tmp_path):
+    """Alone, a flat curve's best three-point mean and its first point are apart by noise: 'back half-way to its
+    start' came by chance, and 3 of 12 white-noise curves rang diverging (a reviewer's find)."""
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        judged = judge(tmp_path / f"flat{seed}", {"train_loss": (1.0 + rng.normal(0, 0.02, 400)).tolist()})
+        assert "diverging" not in judged.kinds(), seed
+
+
+@pytest.mark.parametrize("epochs", [6, 8])
+def test_a_warm_up_that_climbs_a_few_epochs_then_learns_is_not_rung(tmp_path, epochs: int):
+    """A climb well within the trend window (12 points), then learning as usual: rang at the ninth epoch. One of
+    ten epochs rings where it turns, at the twelfth (docs/verdicts.md)."""
+    up = np.linspace(1.0, 1.4, epochs)
+    down = 1.4 * np.exp(-np.arange(1, 41) / 10.0) + 0.2
+    rng = np.random.default_rng(epochs)
+    train = np.concatenate((up, down)) + rng.normal(0, 0.01, epochs + 40)
+    judged = judge(tmp_path / "run", {"loss": train.tolist(), "val_loss": (train + 0.1).tolist()})
+    assert "diverging" not in judged.kinds() and judged.verdict.kind == "learning"
+
+
+def test_a_climb_that_comes_back_below_its_start_is_judged_afresh(tmp_path):
+    rise = np.linspace(1.0, 1.8, 20)
+    fall = np.linspace(1.8, 0.5, 30)
+    rng = np.random.default_rng(7)
+    train = np.concatenate((rise, fall, np.full(10, 0.5))) + rng.normal(0, 0.01, 60)
+    judged = judge(tmp_path / "run", {"loss": train.tolist(), "val_loss": (train + 0.1).tolist()})
+    assert judged.kinds().count("diverging") == 1 and judged.verdict.kind != "diverging"

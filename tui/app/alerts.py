@@ -44,14 +44,21 @@ class Entry:
 
 
 def entries(alerts: list[Alert]) -> list[Entry]:
-    """Bells newest first, then notices grouped by (run, kind), the group shown by its newest alert."""
-    bells = [Entry(a) for a in reversed(alerts) if a.kind in BELL]
+    """Bells newest first, then notices grouped by (run, kind), the group shown by its newest alert; newest by the
+    time shown (``stamp``), then by arrival."""
+    newest = sorted(reversed(alerts), key=stamp, reverse=True)  # stable: among equal times, the later told first
+    bells = [Entry(a) for a in newest if a.kind in BELL]
     groups: dict[tuple[str, str], list[Alert]] = {}
-    for alert in reversed(alerts):
+    for alert in newest:
         if alert.kind not in BELL:
             groups.setdefault((alert.run, alert.kind), []).append(alert)
     notices = [Entry(group[0], len(group)) for group in groups.values()]
     return (bells + notices)[:MAX_ALERTS]
+
+
+def stamp(alert: Alert) -> float:
+    """The time the log shows: when the alert's point was written if known, else when losswatch learned of it."""
+    return alert.written if alert.written is not None and math.isfinite(alert.written) else alert.time
 
 
 class AlertLog(VerticalScroll):
@@ -109,9 +116,8 @@ def when(alert: Alert, now: float | None = None) -> str:
     """When the alert's point was written (else when losswatch learned of it): the time of day if today, the day
     and minute if this year, else the date. The read time alone put a run's history, read at start, all at the
     minute losswatch started."""
-    stamp = alert.written if alert.written is not None and math.isfinite(alert.written) else alert.time
     try:
-        day, today = time.localtime(stamp), time.localtime(now)
+        day, today = time.localtime(stamp(alert)), time.localtime(now)
     except (OverflowError, OSError, ValueError):  # a wall time past what the C library can read
         day, today = time.localtime(alert.time), time.localtime(now)
     if day[:3] == today[:3]:

@@ -223,7 +223,7 @@ def check(
 def _read_in_part(monitor: Monitor | MonitorGroup) -> bool:
     """A root or a run's folder or file could not be read (named on stderr): what was read is output, but exit 1,
     so that a script does not take part of what it asked for for all of it."""
-    return bool(_unread_roots(monitor)) or any(run.errors for run in monitor.store.snapshot())
+    return bool(_unread_roots(monitor)) or any(run.errors or unreadable(run) for run in monitor.store.snapshot())
 
 
 def line_console() -> Console:

@@ -269,17 +269,24 @@ CLIMB_STEP = 1 / 3
 """A climb from the start is steady when no single step carried more than this share of it."""
 
 
-def out_of_range(level: float, best: float, first: float, thresholds: Thresholds, step_up: float = math.nan) -> bool:
+def out_of_range(
+    level: float, best: float, first: float, thresholds: Thresholds, step_up: float = math.nan, points: int = 0
+) -> bool:
     """A rising curve gone out of its range, to diverge slowly: back more than ``regress`` of the way from its
-    best to its start, or, for a curve that never got below its start (it rose from its first point), above it
-    by ``explode_floor`` of it in a steady climb, no step up (``step_up``, the largest) carrying ``CLIMB_STEP``
-    of it: a run that jumped at a step may come back, and blow-ups are the explosion rules' to tell."""
+    best to its start, or ``climbed``."""
+    return regressed(level, best, first, thresholds.regress) or climbed(level, best, first, thresholds, step_up, points)
+
+
+def climbed(level: float, best: float, first: float, thresholds: Thresholds, step_up: float, points: int) -> bool:
+    """A curve that never got below its start (it rose from its first point: there is no way back to measure)
+    above it by ``explode_floor`` of it in a steady climb — no step up (``step_up``, the largest) carrying
+    ``CLIMB_STEP`` of it: a run that jumped at a step may come back, and blow-ups are the explosion rules' — over
+    at least ``trend_window`` points (``points``): a warm-up that climbs a few epochs, then learns, is not told."""
     t = thresholds
-    if regressed(level, best, first, t.regress):
-        return True
     climb = level - first
     never_lower = first != 0 and not best < first
-    return never_lower and climb > t.explode_floor * abs(first) and not step_up > CLIMB_STEP * climb
+    steady = not step_up > CLIMB_STEP * climb and points >= t.trend_window
+    return never_lower and climb > t.explode_floor * abs(first) and steady
 
 
 def regressed(level: float, best: float, first: float, share: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from tui.judging.chance import best_bias_excess, wander_factor
-from tui.judging.diverging import Divergence, Raised, how_far_back, out_of_range, still_out
+from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, still_out
 from tui.judging.features import at_chance, direction, movement, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -116,8 +116,9 @@ class Judge:
         """Both curves rising and out of their range (``out_of_range``) twice in a row."""
         assert m.val is not None
         t = self.t
-        steady = out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up)
-        back = steady and out_of_range(m.val.level, m.best, m.val_first, t)
+        points = m.index + 1
+        steady = out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up, points)
+        back = steady and out_of_range(m.val.level, m.best, m.val_first, t, points=points)
         self._slow_streak = self._slow_streak + 1 if back and train_dir == val_dir == "rising" else 0
         if self._slow_streak < 2:
             return []
@@ -446,7 +447,8 @@ class Judge:
     # ---- a training curve alone ----------------------------------------------------------
 
     def _lone(self, m: Moment, train_dir: str, train_range: float, divergence: Divergence) -> list[Raised]:
-        """No validation curve: learning, unstable or plateau from training alone (never a bell for a trend)."""
+        """No validation curve: learning, unstable or plateau from training alone; no bell for a trend but a steady
+        climb from its start (``_lone_divergence``)."""
         v, t = self.verdict, self.t
         kind: str
         reason: str
@@ -456,6 +458,7 @@ class Judge:
             if self._recovered < t.confirm:
                 return []
             divergence.leave(m.step)
+            self._recovered = 0
         needed = 2 * t.trend_window  # a lone training curve is often per-batch noise: judge it on more points
         if m.index + 1 < needed:
             v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {needed} training points needed (no validation curve)"
@@ -475,9 +478,11 @@ class Judge:
         return out + self._settle(kind, m.step, reason)
 
     def _lone_divergence(self, m: Moment, train_dir: str, divergence: Divergence) -> list[Raised]:
-        """A lone training curve rising and out of its range (as both curves must be when paired) twice in a row:
-        it read ``learning`` while it climbed, until it was ``explode_ratio`` times its best."""
-        back = out_of_range(m.train.level, m.train_best, m.train_first, self.t, m.train_step_up)
+        """A lone training curve rising in a steady climb from its start (``climbed``) twice in a row: it read
+        ``learning`` while it climbed, until it was ``explode_ratio`` times its best. Not back half-way to its
+        start from a best below it: on a noisy curve alone, its best three-point mean and its first point are
+        apart by noise, and a flat curve went half-way back by chance."""
+        back = climbed(m.train.level, m.train_best, m.train_first, self.t, m.train_step_up, m.index + 1)
         self._slow_streak = self._slow_streak + 1 if back and train_dir == "rising" else 0
         if self._slow_streak < 2:
             return []

@@ -320,4 +320,5 @@ def largest_steps_up(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return np.empty(0)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, or past the float limit
         steps = np.diff(values[: int(ends[-1]) + 1])
+    steps[~np.isfinite(steps)] = np.nan  # to or from a NaN or inf point: told by the blow-up rules, not a step
     return np.fmax.accumulate(np.concatenate(([np.nan], steps)))[ends]
