@@ -79,3 +79,11 @@ def test_a_climb_that_comes_back_below_its_start_is_judged_afresh(tmp_path):
     train = np.concatenate((rise, fall, np.full(10, 0.5))) + rng.normal(0, 0.01, 60)
     judged = judge(tmp_path / "run", {"loss": train.tolist(), "val_loss": (train + 0.1).tolist()})
     assert judged.kinds().count("diverging") == 1 and judged.verdict.kind != "diverging"
+
+
+def test_a_step_to_or_from_an_inf_is_no_step_of_the_climb():
+    """One inf (an AMP overflow) made every later largest step infinite: the climb was never steady again."""
+    from tui.judging.windows import largest_steps_up
+
+    steps = largest_steps_up(np.array([1.0, np.inf, 2.0, 3.0, 3.5]), np.array([1, 2, 3, 4]))
+    assert np.isnan(steps[:2]).all() and steps[2:].tolist() == [1.0, 1.0]
