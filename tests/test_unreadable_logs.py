@@ -286,7 +286,7 @@ def test_replay_and_export_name_a_run_with_nothing_readable_on_stderr(tmp_path: 
     scalar_run(tmp_path / "logs" / "good", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
     extra = ["-o", str(tmp_path / "points.csv")] if command == "export" else []
     result = run_main(command, str(tmp_path / "logs"), *extra)
-    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "junk: skipped 4," in result.stderr
     assert "no data could be read: not a TensorBoard event file" in result.stderr
     assert "good" not in result.stderr
