@@ -8,6 +8,7 @@ hold the same points under the same names.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -73,6 +74,9 @@ class _FixedClock:
 
 def _tbx_writer(folder: str, start: float) -> Any:
     from tensorboardX import SummaryWriter, event_file_writer
+
+    # NaN and inf are written on purpose (diverged runs): tensorboardX's warning for each would bury the report
+    logging.getLogger("tensorboardX.x2num").setLevel(logging.ERROR)
 
     clock = _FixedClock(start)
     event_file_writer.time, event_file_writer.socket = clock, clock  # type: ignore[attr-defined]
