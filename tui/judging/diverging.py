@@ -45,6 +45,8 @@ class Blowup:
     first: float
     train_falling: bool = False
     """(Validation only) training fell at the same time: an evaluation glitch is possible, so wait for a second."""
+    window: int = 1
+    """Points whose median ``value`` and ``low`` are (1: the point itself, and the lowest point before it)."""
 
 
 @dataclass(frozen=True)
@@ -63,18 +65,39 @@ SPIKE_SHOWN = 10
 """Judgements the spike flag stays beside the verdict after the spike came back."""
 LEVEL_POINTS = 5
 """Points before an excursion whose median is the level it left."""
+BATCH_LEVEL_POINTS = 24
+"""Points whose median is a per-batch (or lone) training curve's level for the ratio test of an explosion. Single
+batches swing from near zero to several times the mean (a batch of 4 in a real run's first epoch: 0.088, then
+1.88 and 1.30 in a row, 15x that lowest batch while the net learned steadily), so "ten times the lowest point"
+is met by chance, and on medians of 5 or 12 points still, on real batch-of-4 curves; the blow-ups the ranges
+test and NaN miss show in a median of 24 within 13 points, or at once when they leap ``BATCH_NOISE_Z`` noise
+deviations above that lowest median."""
+BATCH_NOISE_Z = 30.0
+"""A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
+its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
+5 noise deviations out, a blow-up of a calm curve hundreds."""
 
 
-def explosion(values: np.ndarray, low_before: np.ndarray, first: float, thresholds: Thresholds) -> np.ndarray:
-    """Which points exploded: far above the lowest point before them, against the curve's range."""
+def by_ranges(values: np.ndarray, low_before: np.ndarray, first: float, thresholds: Thresholds) -> np.ndarray:
+    """``explode_ranges`` ranges above the lowest point before (a range at least ``explode_floor`` of the start)."""
     t = thresholds
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         scale = np.maximum(first - low_before, t.explode_floor * abs(first))
         ranges = (values - low_before) / np.where(scale > 0, scale, np.inf)
-        # Positive losses: many times the lowest point, and above half the start (back more than half-way
-        # to it, counting from zero: for a positive loss, zero is the floor any progress is made towards).
-        by_ratio = (low_before > 0) & (values > t.regress * first) & (values >= t.explode_ratio * low_before)
-        return np.isfinite(low_before) & ((ranges >= t.explode_ranges) | by_ratio)
+        return np.isfinite(low_before) & (ranges >= t.explode_ranges)
+
+
+def by_ratio(levels: np.ndarray, low_before: np.ndarray, first: float, thresholds: Thresholds) -> np.ndarray:
+    """Positive losses: ``explode_ratio`` times the lowest level before, and above half the start (back more than
+    half-way to it, counting from zero: for a positive loss, zero is the floor any progress is made towards)."""
+    t = thresholds
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (
+            np.isfinite(low_before)
+            & (low_before > 0)
+            & (levels > t.regress * first)
+            & (levels >= t.explode_ratio * low_before)
+        )
 
 
 def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[tuple[int, int]]:
@@ -136,9 +159,12 @@ class Divergence:
         (``VerdictEngine``)."""
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
-        self.train_confirms = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
+        self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
-        explosion of one point is believed only when the next point is exploded too."""
+        explosion of one point is believed only when the next point is exploded too, and the ratio test reads a
+        running median (``BATCH_LEVEL_POINTS``)."""
+        self._level_low = math.inf
+        """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
         self._train_exploded_at = -2
         self._val_exploded_at = -2
         self._tracks = {name: track for name, track in ((pair.train, train), (pair.val, val)) if name}
@@ -163,12 +189,33 @@ class Divergence:
         events: list[Event] = []
         order = 0 if role == "train" else 1
         bad = ~np.isfinite(new)
-        exploded = explosion(new, block.low_before, track.first, self.thresholds) & ~bad
+        t = self.thresholds
+        levels, level_low, window = new, block.low_before, 1
+        if role == "train" and self.batch_level:  # single batches swing: the ratio test reads the level
+            window = BATCH_LEVEL_POINTS
+            levels = median_rows(rows(track.values, np.arange(block.start, block.end), window))
+            finite_levels = np.where(np.isfinite(levels), levels, np.inf)
+            lows = np.fmin.accumulate(np.concatenate(([self._level_low], finite_levels)))
+            level_low, self._level_low = lows[:-1], float(lows[-1])
+        pointwise = by_ranges(new, block.low_before, track.first, t) & ~bad
+        exploded = pointwise | (by_ratio(levels, level_low, track.first, t) & ~bad)
+        if window > 1:  # a point far out of the curve's own noise too: a short blow-up of a calm curve
+            leaping = by_ratio(new, level_low, track.first, t) & ~bad & ~exploded
+            if leaping.any():
+                picked = np.flatnonzero(leaping)
+                sigma = noise(rows(track.values, block.start + picked - 1, t.noise_window))
+                with np.errstate(invalid="ignore", over="ignore"):
+                    far = new[picked] - level_low[picked] >= BATCH_NOISE_Z * sigma
+                exploded[picked[far]] = True
+                pointwise[picked[far]] = True  # told by its own value
         for i in np.flatnonzero(bad | exploded).tolist():
             index = block.start + i
             kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
             falling = train is not None and _fell_by(train, track.step_at(index))
-            blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first, falling)
+            if bad[i] or pointwise[i] or window == 1:  # the point itself
+                blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first, falling)
+            else:
+                blowup = Blowup(tag, index, float(levels[i]), float(level_low[i]), track.first, falling, window)
             events.append((track.step_at(index), order, kind, blowup))
         for begin, back in spikes(track, block.start, block.end, self.thresholds):
             height = float(np.max(track.values[begin:back]))
@@ -190,10 +237,14 @@ class Divergence:
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
         if kind == "explode-train":
             previous, self._train_exploded_at = self._train_exploded_at, b.index
-            if self.train_confirms and previous != b.index - 1:
+            if self.batch_level and previous != b.index - 1:
                 return []  # one batch alone
-        times = f"{b.value / b.low:.0f}x its lowest {fmt(b.low)}" if b.low > 0 else f"from its lowest {fmt(b.low)}"
-        reason = f"{b.tag} exploded to {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
+        lowest = "lowest" if b.window == 1 else "lowest such median"
+        times = f"{b.value / b.low:.0f}x its {lowest} {fmt(b.low)}" if b.low > 0 else f"from its {lowest} {fmt(b.low)}"
+        what = f"{b.tag} exploded to"
+        if b.window > 1:
+            what = f"{b.tag} exploded: its median over {b.window} points rose to"
+        reason = f"{what} {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
         return self.enter(step, b.tag, reason)
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:

@@ -1,0 +1,84 @@
+"""Per-batch training curves blow up by their level, not by one batch: a batch of four swings from near zero to
+several times the mean, so "ten times the lowest point" came by chance on a real run's first epoch (a false
+``diverging`` bell on a healthy run, before its first validation point). Their ratio test reads the median of
+``BATCH_LEVEL_POINTS`` points against the lowest such median; NaN and blow-ups by range still ring at once."""
+
+from __future__ import annotations
+
+import numpy as np
+from judging_helpers import REALNET_CURVES, judge
+
+from tui.judging.diverging import BATCH_LEVEL_POINTS
+
+
+def _batches(name: str) -> np.ndarray:
+    return REALNET_CURVES[name]["batch_loss"].astype(float)
+
+
+def test_a_real_batch_of_four_curve_alone_rings_no_bell(tmp_path):
+    """A real MLP trained in batches of four (labelled mild: it learned): its lowest batch reached 0.03 within the
+    first epoch, and two batches in a row above 0.3 and half the start followed (the old rule rang there)."""
+    batches = _batches("mlp-oscillate-eval-s1")
+    judged = judge(tmp_path / "run", {"train/batch_loss": batches[:1000].tolist()})
+    assert not judged.bells
+    assert judged.verdict.kind != "diverging"
+
+
+def test_the_same_curve_judged_on_single_points_would_have_rung():
+    """The chance the median guards against is there in the data: two batches in a row ten times the lowest before
+    them and above half the start, inside the first epoch (200 batches)."""
+    batches = _batches("mlp-oscillate-eval-s1")[:200]
+    low = np.minimum.accumulate(np.concatenate(([np.inf], batches)))[:-1]
+    exploded = (batches >= 10 * low) & (batches > 0.5 * batches[0])
+    assert (exploded[1:] & exploded[:-1]).any()
+
+
+def test_a_per_batch_curve_whose_level_blows_up_rings_within_the_window(tmp_path):
+    """The same real curve, every batch from 150 on eight times higher (a blow-up that stays, no batch of it far
+    out in the curve's own noise): it rings once the median of the last points has crossed ten times its lowest
+    (a level of 0.62: eight times the curve's 0.8 barely clears it, so most of the window is needed), and the
+    reason gives that median against the lowest one."""
+    batches = _batches("mlp-oscillate-eval-s1")[:300].copy()
+    batches[150:] *= 8.0
+    judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
+    assert [a.kind for a in judged.bells] == ["diverging"]
+    step = judged.bells[0].step
+    assert 150 + BATCH_LEVEL_POINTS // 2 <= step < 150 + BATCH_LEVEL_POINTS
+    assert f"its median over {BATCH_LEVEL_POINTS} points rose to" in judged.bells[0].reason
+    assert "its lowest such median" in judged.bells[0].reason
+
+
+def test_a_per_batch_curve_that_leaps_far_out_of_its_noise_rings_at_its_second_point(tmp_path):
+    """Twenty times higher from 150 on: single batches stand dozens of the curve's noise deviations above its lowest
+    level, and two in a row ring without waiting for the median."""
+    batches = _batches("mlp-oscillate-eval-s1")[:300].copy()
+    batches[150:] *= 20.0
+    judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
+    assert [a.kind for a in judged.bells] == ["diverging"]
+    assert judged.bells[0].step < 150 + BATCH_LEVEL_POINTS // 2
+    assert "its median" not in judged.bells[0].reason
+
+
+def test_a_three_batch_blow_up_of_a_calm_curve_rings(tmp_path):
+    """A smooth per-step curve thrown to 140 times its level for three steps, 25 of its ranges (the ranges test
+    wants 30): no median of 24 moves, but each point is far out of the curve's noise."""
+    train = 0.3 + 2.0 * np.exp(-np.arange(300) / 40.0)
+    train[150:153] = 50.0
+    judged = judge(tmp_path / "run", {"train/batch_loss": train.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 151)]
+
+
+def test_a_per_batch_nan_still_rings_at_once(tmp_path):
+    batches = _batches("mlp-oscillate-eval-s1")[:300].copy()
+    batches[170:] = np.nan
+    judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 170)]
+
+
+def test_a_per_batch_curve_thrown_far_out_of_its_range_rings_at_its_second_point(tmp_path):
+    """Thirty ranges above its lowest point is no batch's chance: two such points in a row ring there."""
+    batches = _batches("mlp-oscillate-eval-s1")[:300].copy()
+    batches[170:] = 500.0
+    judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
+    assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 171)]
+    assert "exploded to 500 at step 171" in judged.bells[0].reason
