@@ -140,7 +140,13 @@ class Judge:
         since = m.index - m.best_index
         rise = m.val.level - m.best
         sigma = m.val.noise
-        if not (val_range > 0 and _finite(rise, sigma) and sigma >= 0 and rise > 0):  # noise 0: a curve without any
+        # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
+        unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
+        # A net that learned nothing does not overfit: validation's best within ``learned_enough`` of its noise of its
+        # start (no best to go back to) and training less than ``flat_range`` of its start below it (dead units at
+        # chance, the loss creeping by thousandths: the plateau rules speak for it).
+        learned_nothing = val_range < t.learned_enough * unit and not train_range >= t.flat_range * abs(m.train_first)
+        if not (val_range > 0 and _finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
             self._rise_streak = 0
             flags.pop(Kind.VAL_RISING, None)
             return []
@@ -150,8 +156,6 @@ class Judge:
         trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
         risen = rise >= t.warn_range * val_range and rise >= t.warn_z * sigma
         warn = since >= t.warn_after and trending and risen and train_held and self._train_falling(m, train_range)
-        # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
-        unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
         bar = self._bar(m, train_range)
