@@ -181,4 +181,8 @@ REGIMES = [
       optimizer="sgd", lr=10.0, batch=16, schedule="cosine", epochs=12, seeds=3),
     R("vae-cosine-bigval", "converged", "vae", n_train=1000, n_val=797, val_variants=14, width=256, latent=8,
       schedule="cosine", epochs=30, seeds=3),
+    # validation at its best at its first evaluation (many passes before it, as a fine-tuned net is), then rising:
+    # no progress to measure a rise against, only its noise
+    R("cnn-first-best-bigval", "overfit", "cnn", n_train=100, n_val=1400, val_variants=8, lr=3e-3, batch=20,
+      passes=15, epochs=30, eval_start=False),
 ]  # fmt: skip
