@@ -244,3 +244,8 @@ def flat_share(best: np.ndarray, first: float, judged_at: np.ndarray, tolerance:
 def first_finite(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite[0]) if finite.size else float("nan")
+
+
+def share_of(rise: float, progress: float) -> float:
+    """A rise as a share of a curve's progress: whole when there was none (it rose from its start)."""
+    return rise / progress if progress > 0 else 1.0

@@ -11,7 +11,7 @@ import math
 
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, still_out
-from tui.judging.features import at_chance, direction, movement, trend_width
+from tui.judging.features import at_chance, direction, movement, share_of, trend_width
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair, same_metric
@@ -146,11 +146,11 @@ class Judge:
         # start (no best to go back to) and training less than ``flat_range`` of its start below it (dead units at
         # chance, the loss creeping by thousandths: the plateau rules speak for it).
         learned_nothing = val_range < t.learned_enough * unit and not train_range >= t.flat_range * abs(m.train_first)
-        if not (val_range > 0 and _finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
+        if not (_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
             self._rise_streak = 0
             flags.pop(Kind.VAL_RISING, None)
             return []
-        train_held = self._train_held(m, train_range, rise / val_range)
+        train_held = self._train_held(m, train_range, share_of(rise, val_range))
         out: list[Raised] = []
         # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
         trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
@@ -187,7 +187,7 @@ class Judge:
             and (
                 not spiky
                 or (
-                    self._train_held(m, train_range, (m.lasting - m.best) / val_range)
+                    self._train_held(m, train_range, share_of(m.lasting - m.best, val_range))
                     and self._risen(m, m.lasting, floor, unit, math.nan, val_range, bar)
                 )
             )
@@ -209,7 +209,7 @@ class Judge:
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
-            f"+{shown_rise / val_range:.1%} of its range, "
+            f"{f'+{shown_rise / val_range:.1%} of its range' if val_range > 0 else 'never below its start'}, "
             f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if noisy else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}; "
             f"{self._train_words(m, train_range)}"
