@@ -185,4 +185,9 @@ REGIMES = [
     # no progress to measure a rise against, only its noise
     R("cnn-first-best-bigval", "overfit", "cnn", n_train=100, n_val=1400, val_variants=8, lr=3e-3, batch=20,
       passes=15, epochs=30, eval_start=False),
+    # more seeds of two kinds that rang false bells on held-out seeds: a per-batch loss of batches of four read alone
+    # through the first epoch (its first validation point comes after it), and dead ReLUs creeping at chance
+    R("mlp-batch4-first-epoch", "healthy-noisy", "mlp", n_train=800, n_val=497, width=64, lr=0.03, batch=4,
+      epochs=25, train_point="eval", log_batch=True, eval_start=False),
+    R("mlp-dead-more", "stuck", "mlp", n_train=1300, n_val=497, width=64, first_bias=-10.0, epochs=20),
 ]  # fmt: skip
