@@ -26,6 +26,7 @@ def test_both_curves_climbing_from_their_first_point_ring_diverging(tmp_path, en
     bell = judged.bells[0]
     floor = Thresholds().explode_floor
     assert "both rising" in bell.reason and "above its start 1.1" in bell.reason
+    assert f"at step {bell.step:,}," in bell.reason  # when the numbers were read: they stay while it lasts
     assert float(bell.reason.split("+")[1].split("%")[0]) > 100 * floor  # the numbers behind it
     assert judged.kinds().count("diverging") == 1  # once
 
@@ -34,6 +35,7 @@ def test_a_lone_training_curve_climbing_rings_diverging(tmp_path):
     judged = judge(tmp_path / "run", {"loss": _climb(40, 1.0, 3.0, 2)})
     assert judged.verdict.kind == "diverging"
     assert "loss rising" in judged.bells[0].reason and "(no validation curve)" in judged.bells[0].reason
+    assert f"at step {judged.bells[0].step:,}," in judged.bells[0].reason
 
 
 def test_a_flat_or_falling_run_is_not_told_it_climbs(tmp_path):

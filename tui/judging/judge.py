@@ -124,7 +124,8 @@ class Judge:
             return []
         where = how_far_back(m.val.level, m.best, m.val_first, t)
         reason = (
-            f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)}, {where}"
+            f"{self.pair.train} and {self.pair.val} both rising: {self.pair.val} back to {fmt(m.val.level)} at step "
+            f"{m.step:,}, {where}"
         )
         return divergence.enter(m.step, self.pair.val or "", reason)
 
@@ -482,16 +483,16 @@ class Judge:
         return out + self._settle(kind, m.step, reason)
 
     def _lone_divergence(self, m: Moment, train_dir: str, divergence: Divergence) -> list[Raised]:
-        """A lone training curve rising in a steady climb from its start (``climbed``) twice in a row: it read
-        ``learning`` while it climbed, until it was ``explode_ratio`` times its best. Not back half-way to its
-        start from a best below it: on a noisy curve alone, its best three-point mean and its first point are
-        apart by noise, and a flat curve went half-way back by chance."""
+        """A lone training curve in a steady climb from its start (``climbed``) twice in a row. Not back half-way
+        from a best below its start: alone, its best and its first point are apart by noise (flat curves did)."""
         back = climbed(m.train.level, m.train_best, m.train_first, self.t, m.train_step_up, m.index + 1)
         self._slow_streak = self._slow_streak + 1 if back and train_dir == "rising" else 0
         if self._slow_streak < 2:
             return []
         where = how_far_back(m.train.level, m.train_best, m.train_first, self.t)
-        reason = f"{self.pair.train} rising: back to {fmt(m.train.level)}, {where} (no validation curve)"
+        reason = (
+            f"{self.pair.train} rising: back to {fmt(m.train.level)} at step {m.step:,}, {where} (no validation curve)"
+        )
         return divergence.enter(m.step, self.pair.train or "", reason)
 
 
