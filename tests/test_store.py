@@ -265,7 +265,10 @@ def test_a_new_files_first_point_at_the_last_step_is_the_new_attempts(tmp_path: 
     write_records(run / "events.out.tfevents.1000.host.1.0", events)
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    write_records(run / "events.out.tfevents.5000.host.2.0", [file_version_event(), scalar_event("loss", 100, np.nan)])
+    # (written at 5000, as its name says: a resumed job writes after the old one's last point, at 1100)
+    write_records(
+        run / "events.out.tfevents.5000.host.2.0", [file_version_event(), scalar_event("loss", 100, np.nan, 5000.0)]
+    )
     monitor.refresh()
     assert np.isnan(monitor.store.runs["r"].scalars["loss"].values[-1])
     assert [(a.step, a.kind) for a in monitor.alerts] == [(100, "diverging")]
@@ -278,3 +281,29 @@ def test_a_new_files_first_point_at_the_last_step_is_the_new_attempts(tmp_path: 
     monitor.refresh()
     assert monitor.store.runs["r"].restarts == 2
     assert [(a.step, a.kind) for a in monitor.alerts] == [(100, "diverging"), (100, "diverging")]
+
+
+def test_two_ranks_writing_the_same_steps_at_the_same_moment_read_live_as_read_whole(tmp_path: Path):
+    """Two ranks log every step into one folder, each its own values, at the same wall times. Read whole, the
+    second file is all behind the first: a second writer's, dropped. Read live, the second file's first point came
+    at the step just read from the first — a new file repeating the last step, taken for a resumed job's new
+    attempt — and replaced rank 0's start: the curves, and so the reason's numbers, differed from ``check``'s. A
+    resumed job writes its repeat later than the point it repeats; at the same moment it is a second writer."""
+    run = tmp_path / "run"
+    run.mkdir()
+    rank0, rank1 = run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host2.2.0"
+    for path in (rank0, rank1):
+        write_records(path, [file_version_event()])
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    for step in range(30):
+        for path, value in ((rank0, 2.0 / (1 + step)), (rank1, 2.1 / (1 + step))):
+            write_records(path, [scalar_event("loss", step, value, 1000.0 + step)], "ab")
+        live.refresh()
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    expected = [2.0 / (1 + step) for step in range(30)]
+    for monitor in (live, whole):
+        series = monitor.store.runs["run"].scalars["loss"]
+        np.testing.assert_allclose(series.values, expected, rtol=1e-6)  # rank 0's (float32 as written)
+        assert monitor.store.runs["run"].restarts == 0

@@ -324,15 +324,18 @@ def _second_writer(
     at: int,
     last: tuple[int, float, float],
 ) -> bool:
-    """Whether the point at ``at``, below the curve's newest (``last``), is a second writer's rather than a restart:
-    its file goes on from its own last step for the curve, or (a TensorBoard file new to the curve, whose points
-    carry the time they were written) it was written before the newest point read."""
-    if source is None or steps[at] >= last[0]:
+    """Whether the point at ``at``, at or below the curve's newest (``last``), is a second writer's rather than a
+    restart: its file goes on from its own last step for the curve, or (a TensorBoard file new to the curve, whose
+    points carry the time they were written) it was written before the newest point read — or, at that very step,
+    not after it: a resumed job writes its repeat of the last step later, two ranks write it at the same moment."""
+    step = steps[at]
+    if source is None or step > last[0]:
         return False
     own = run.file_steps.get((source, tag))
     if own is not None:
-        return bool(steps[at] > own)
-    return is_event_file_name(basename(source)) and float(walls[at]) < last[2]
+        return bool(step > own)
+    wall = float(walls[at])
+    return is_event_file_name(basename(source)) and (wall < last[2] or (step == last[0] and wall <= last[2]))
 
 
 def _segments(steps: np.ndarray) -> list[tuple[int, int]]:
