@@ -73,3 +73,19 @@ def test_the_log_is_newest_first_by_the_time_it_shows():
         Alert("d", 9, "plateau", "val_loss", "x", "", time=4.0, written=today),
     ]
     assert [entry.alert.run for entry in entries(told)] == ["a", "b", "d", "c"]
+
+
+async def test_today_is_the_apps_clocks_today(tmp_path: Path):
+    """The log asked the machine's clock what today is, the rest of the app its own: with the app's clock on the day
+    the points were written (a replayed demo, the screenshots), they showed as another day's."""
+    written = time.mktime((2024, 3, 1, 10, 15, 0, 0, 0, -1))
+    val = [1.0 - 0.02 * i for i in range(20)] + [0.62 + 0.03 * i for i in range(20)]
+    scalar_run(tmp_path / "old", {"loss": [1.0 - 0.02 * i for i in range(40)], "val_loss": val}, wall0=written)
+    monitor = Monitor(str(tmp_path))
+    app = LossWatchApp(monitor, watch=False, bell=False, clock=lambda: written + 3600.0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: any(a.kind == "overfitting" for a in monitor.alerts), "the bell")
+        bell = next(a for a in monitor.alerts if a.kind == "overfitting")
+        shown = time.strftime("%H:%M:%S", time.localtime(bell.written))
+        await until(pilot, lambda: shown in " ".join(screen_lines(app)), "the time of day")
+        assert "2024-03-01" not in " ".join(screen_lines(app))

@@ -73,20 +73,22 @@ class AlertLog(VerticalScroll):
         super().__init__(**kwargs)
         self._shown: tuple[int, int] | None = None
         self._alerts: list[Alert] = []
+        self._now: float | None = None
         self.body = Static()
 
     def compose(self):
         yield self.body
 
     def on_resize(self) -> None:
-        self.show(self._alerts)
+        self.show(self._alerts, self._now)
 
-    def show(self, alerts: list[Alert]) -> None:
+    def show(self, alerts: list[Alert], now: float | None = None) -> None:
+        """``now``: the app's clock, which tells what is today (the time of day) from earlier days (their date)."""
         width = self.size.width
         if (len(alerts), width) == self._shown:
             return
         self._shown = (len(alerts), width)
-        self._alerts = list(alerts)
+        self._alerts, self._now = list(alerts), now
         if not alerts:
             self.body.update(Text("no alerts yet", style="dim"))
             return
@@ -94,7 +96,7 @@ class AlertLog(VerticalScroll):
         cuts = distinct_cuts({name_text(entry.alert.run).plain: RUN_WIDTH for entry in shown})
         rows = [_cells(entry, cuts) for entry in shown]
         narrow = width < NARROW
-        times = [when(entry.alert) for entry in shown]
+        times = [when(entry.alert, now) for entry in shown]
         beside = sum(max(cell.cell_len for cell in column) + 2 for column in zip(*(row[:3] for row in rows)))
         beside += 0 if narrow else max(map(len, times)) + 2
         if width - beside - 2 < REASON_ROOM:

@@ -247,7 +247,7 @@ class LossWatchApp(App[None]):
         table.show(rows, self.clock())
         if self.selected is None or self.selected not in table.order:
             self.selected = table.selected
-        self.alert_log.show(alerts)
+        self.alert_log.show(alerts, self.clock())
         self._update_tags()
         self._update_chart()
 

@@ -21,6 +21,8 @@ from tui.live.monitor import Monitor
 SIZE = (120, 36)
 ALERT_CLOCK = 1_795_400_000.0
 """When the alerts are stamped as raised (a fixed time, so that making the screenshots again changes nothing)."""
+DEMO_START = ALERT_CLOCK - 8 * 3600.0
+"""When the demo's first epoch is written: the alert log shows each alert's point's time, fixed too."""
 
 
 async def _shoot(logdir: str, outdir: str, name: str, keys: list[str], select: str | None = None) -> str:
@@ -52,8 +54,8 @@ async def make_all(outdir: str) -> list[str]:
         tempfile.TemporaryDirectory(prefix="losswatch-shots-") as logdir,
         tempfile.TemporaryDirectory(prefix="losswatch-shots-") as halfway,
     ):
-        DemoJobs(logdir).run_to_end()
-        DemoJobs(halfway).run_to_end(SWEEP_TICKS)
+        DemoJobs(logdir, started=DEMO_START).run_to_end()
+        DemoJobs(halfway, started=DEMO_START).run_to_end(SWEEP_TICKS)
         return [
             await _shoot(logdir, outdir, "main", []),
             await _shoot(logdir, outdir, "overfitting", [], select="bert-small-overfit"),

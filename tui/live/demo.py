@@ -85,13 +85,17 @@ def default_jobs() -> list[Job]:
 class DemoJobs:
     """Runs the simulated jobs on a background thread until they finish or ``stop`` is called."""
 
-    def __init__(self, logdir: str, speed: float = 1.0, jobs: list[Job] | None = None) -> None:
+    def __init__(
+        self, logdir: str, speed: float = 1.0, jobs: list[Job] | None = None, started: float | None = None
+    ) -> None:
+        """``started``: the wall time of the first epoch when written all at once (now if None; the screenshots
+        fix it, so that the times they show stay the same)."""
         self.logdir = logdir
         self.interval = EPOCH_SECONDS / max(speed, 1e-3)
         self.jobs = jobs if jobs is not None else default_jobs()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="losswatch-demo", daemon=True)
-        self._started = time.time()
+        self._started = time.time() if started is None else started
         self._ticks: int | None = None
         self.done = threading.Event()
         self._first_written = threading.Event()
