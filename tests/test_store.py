@@ -283,12 +283,13 @@ def test_a_new_files_first_point_at_the_last_step_is_the_new_attempts(tmp_path: 
     assert [(a.step, a.kind) for a in monitor.alerts] == [(100, "diverging"), (100, "diverging")]
 
 
-def test_two_ranks_writing_the_same_steps_at_the_same_moment_read_live_as_read_whole(tmp_path: Path):
-    """Two ranks log every step into one folder, each its own values, at the same wall times. Read whole, the
-    second file is all behind the first: a second writer's, dropped. Read live, the second file's first point came
-    at the step just read from the first — a new file repeating the last step, taken for a resumed job's new
-    attempt — and replaced rank 0's start: the curves, and so the reason's numbers, differed from ``check``'s. A
-    resumed job writes its repeat later than the point it repeats; at the same moment it is a second writer."""
+@pytest.mark.parametrize("behind", [0.0, 0.001, 0.5])
+def test_two_ranks_writing_the_same_steps_read_live_as_read_whole(tmp_path: Path, behind: float):
+    """Two ranks log every step into one folder, each its own values, rank 1 ``behind`` seconds after rank 0. Read
+    whole, the second file is all behind the first: a second writer's, dropped. Read live, the second file's first
+    point came at the step just read from the first — a new file repeating the last step, taken for a resumed job's
+    new attempt — and replaced rank 0's start: the curves, and so the reason's numbers, differed from ``check``'s. A
+    resumed job makes its new file after the point it repeats; both ranks made theirs as the job started."""
     run = tmp_path / "run"
     run.mkdir()
     rank0, rank1 = run / "events.out.tfevents.1000.host.1.0", run / "events.out.tfevents.1000.host2.2.0"
@@ -297,8 +298,8 @@ def test_two_ranks_writing_the_same_steps_at_the_same_moment_read_live_as_read_w
     live = Monitor(str(tmp_path))
     live.refresh()
     for step in range(30):
-        for path, value in ((rank0, 2.0 / (1 + step)), (rank1, 2.1 / (1 + step))):
-            write_records(path, [scalar_event("loss", step, value, 1000.0 + step)], "ab")
+        for path, value, late in ((rank0, 2.0 / (1 + step), 0.0), (rank1, 2.1 / (1 + step), behind)):
+            write_records(path, [scalar_event("loss", step, value, 1000.0 + step + late)], "ab")
         live.refresh()
     whole = Monitor(str(tmp_path))
     whole.refresh()

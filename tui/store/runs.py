@@ -18,7 +18,7 @@ import numpy as np
 from tui.sources.base import basename
 from tui.sources.jsonlogs import STATE_KEY
 from tui.sources.points import Decoded, FileHealth
-from tui.sources.tensorboard.discovery import is_event_file_name
+from tui.sources.tensorboard.discovery import created_at, is_event_file_name
 from tui.store.series import HistogramSeries, Series
 
 
@@ -327,15 +327,19 @@ def _second_writer(
     """Whether the point at ``at``, at or below the curve's newest (``last``), is a second writer's rather than a
     restart: its file goes on from its own last step for the curve, or (a TensorBoard file new to the curve, whose
     points carry the time they were written) it was written before the newest point read — or, at that very step,
-    not after it: a resumed job writes its repeat of the last step later, two ranks write it at the same moment."""
+    its file was made before the newest point was written (the time in its name): a resumed job makes its new file
+    after the old job's last point, two ranks make theirs as the job starts and write each step within moments."""
     step = steps[at]
     if source is None or step > last[0]:
         return False
     own = run.file_steps.get((source, tag))
     if own is not None:
         return bool(step > own)
-    wall = float(walls[at])
-    return is_event_file_name(basename(source)) and (wall < last[2] or (step == last[0] and wall <= last[2]))
+    name = basename(source)
+    if not is_event_file_name(name):
+        return False
+    wall, made = float(walls[at]), created_at(name)
+    return wall < last[2] or (step == last[0] and (wall <= last[2] or (made is not None and made <= last[2])))
 
 
 def _segments(steps: np.ndarray) -> list[tuple[int, int]]:

@@ -72,6 +72,12 @@ def is_event_file_name(name: str) -> bool:
     return "tfevents" in name and not name.endswith(".profile-empty")
 
 
+def created_at(name: str) -> int | None:
+    """The creation time (whole seconds) a TensorBoard writer puts in its event file's name, if there is one."""
+    match = _TIMESTAMP.search(name)
+    return int(match.group(1)) if match else None
+
+
 def file_order_key(path: str) -> tuple[int, str]:
     """Event files sort by the creation time in their name, then by name (a restarted job's files in order)."""
     name = os.path.basename(path)
