@@ -89,3 +89,20 @@ async def test_today_is_the_apps_clocks_today(tmp_path: Path):
         shown = time.strftime("%H:%M:%S", time.localtime(bell.written))
         await until(pilot, lambda: shown in " ".join(screen_lines(app)), "the time of day")
         assert "2024-03-01" not in " ".join(screen_lines(app))
+
+
+async def test_after_midnight_the_same_alerts_show_their_day(tmp_path: Path):
+    """The log was drawn again only for a new alert or a new width: past midnight, yesterday's alerts kept showing a
+    bare time of day, as if they were today's."""
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    written = time.mktime((2026, 3, 1, 23, 50, 0, 0, 0, -1))
+    alert = Alert("r", 5, "overfitting", "val_loss", "val_loss 0.5 → 0.6", "", time=written, written=written)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        app.alert_log.show([alert], now=written + 60)
+        await pilot.pause()
+        assert "23:50:00" in " ".join(screen_lines(app))
+        app.alert_log.show([alert], now=written + 3600)  # the next day
+        await pilot.pause()
+        assert "Mar 01 23:50" in " ".join(screen_lines(app))

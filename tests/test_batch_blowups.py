@@ -6,6 +6,7 @@ several times the mean, so "ten times the lowest point" came by chance on a real
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from judging_helpers import REALNET_CURVES, judge
 
 from tui.judging.diverging import BATCH_LEVEL_POINTS
@@ -55,8 +56,27 @@ def test_a_per_batch_curve_that_leaps_far_out_of_its_noise_rings_at_its_second_p
     batches[150:] *= 20.0
     judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
     assert [a.kind for a in judged.bells] == ["diverging"]
-    assert judged.bells[0].step < 150 + BATCH_LEVEL_POINTS // 2
-    assert "its median" not in judged.bells[0].reason
+    bell = judged.bells[0]
+    assert bell.step < 150 + BATCH_LEVEL_POINTS // 2
+    # the numbers the test read: the point against the lowest median, not against the lowest single batch
+    assert f"x its lowest median over {BATCH_LEVEL_POINTS} points 0.6" in bell.reason, bell.reason
+    value, ratio = (
+        float(bell.reason.split("exploded to ")[1].split(" ")[0]),
+        float(bell.reason.split("x its")[0].split()[-1]),
+    )
+    low = float(bell.reason.split(f"over {BATCH_LEVEL_POINTS} points ")[1].split(" ")[0])
+    assert abs(value / low - ratio) <= 0.5 + 0.01 * ratio
+
+
+@pytest.mark.parametrize("lucky", [[0.008], [2.3, 0.01, 0.02]])
+def test_a_few_lucky_first_batches_are_no_start_and_no_low(tmp_path, lucky):
+    """The first batch at 0.008 (a resumed or fine-tuned net's luckiest batch) was the start the ranges test measured
+    from: every ordinary batch stood 30 of those "ranges" above the lowest. Two lucky batches after the first made
+    the median of the first three points a lowest level of 0.02, ten times which any ordinary level passed."""
+    batches = _batches("mlp-oscillate-eval-s1")[:400].copy()
+    batches[: len(lucky)] = lucky
+    judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
+    assert not judged.bells, judged.bells[0].reason
 
 
 def test_a_three_batch_blow_up_of_a_calm_curve_rings(tmp_path):

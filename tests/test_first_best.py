@@ -3,7 +3,7 @@ was first evaluated (fine-tuned, or trained many passes per point). Real runs (`
 ``benchmarks/realnets.py``: a CNN on 100 digits, 15 passes per point, validated on 11,200 images) doubled their
 validation loss and were judged ``learning`` to the end ("keep training"): with no progress to measure the rise
 against (validation never below its start), no rise was looked at. The noise-relative tests still hold, and the
-reason says the curve never got below its start."""
+reason says the curve never got clearly below its start."""
 
 from __future__ import annotations
 
@@ -28,5 +28,5 @@ def test_a_validation_curve_rising_from_its_first_point_rings_overfitting_within
 
 def test_the_reason_says_it_never_got_below_its_start(tmp_path):
     reasons = [realnet(tmp_path / name, name)[0].bells[0].reason for name in FIRST_BEST]
-    assert any("never below its start" in reason for reason in reasons)
+    assert all("never clearly below its start" in reason for reason in reasons), reasons  # no share of no range
     assert all("since its best at step" in reason and "train still falling" in reason for reason in reasons)

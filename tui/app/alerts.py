@@ -71,7 +71,7 @@ class AlertLog(VerticalScroll):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._shown: tuple[int, int] | None = None
+        self._shown: tuple[int, int, tuple[int, ...]] | None = None
         self._alerts: list[Alert] = []
         self._now: float | None = None
         self.body = Static()
@@ -85,9 +85,10 @@ class AlertLog(VerticalScroll):
     def show(self, alerts: list[Alert], now: float | None = None) -> None:
         """``now``: the app's clock, which tells what is today (the time of day) from earlier days (their date)."""
         width = self.size.width
-        if (len(alerts), width) == self._shown:
+        shown_as = (len(alerts), width, tuple(time.localtime(now)[:3]))  # a new day shows yesterday's with its date
+        if shown_as == self._shown:
             return
-        self._shown = (len(alerts), width)
+        self._shown = shown_as
         self._alerts, self._now = list(alerts), now
         if not alerts:
             self.body.update(Text("no alerts yet", style="dim"))

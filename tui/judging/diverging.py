@@ -3,8 +3,9 @@
 * Diverging, at once: a non-finite loss (NaN, inf); a training loss that explodes, that is, lands
   ``explode_ranges`` ranges above its lowest point (a range being the progress made, at least
   ``explode_floor`` of the starting level while nothing was learned yet), or, for positive losses,
-  above its starting level and ``explode_ratio`` times its lowest point; a validation loss that
-  explodes at two points in a row (one alone is a spike).
+  above half its starting level and ``explode_ratio`` times its lowest point; a validation loss that
+  explodes at two points in a row when training fell (one alone is a spike). A per-batch (or lone) training
+  curve is read by its level: its start and its lows are medians of ``BATCH_LEVEL_POINTS`` points.
 * Diverging, confirmed: both curves rising and back more than ``regress`` of the way from their best
   to their start (``Judge`` checks it at validation points; it calls ``enter``).
 * No latch: a diverged run whose curves come back into their range is judged again, and a later
@@ -29,6 +30,8 @@ from tui.judging.windows import median_rows, noise, rows
 
 Raised = tuple[int, str, str, str]
 """(step, kind, tag, reason) of an alert before it gets the run's name and advice."""
+Found = tuple[int, float, float, float, int, int]
+"""(index in its block, value, low, start, value's window, level's window) of an exploded point."""
 Event = tuple[int, int, str, object]
 """(step, order among events of one step, kind, payload): what the engine processes in step order."""
 
@@ -41,12 +44,15 @@ class Blowup:
     index: int
     value: float
     low: float
-    """The curve's lowest point before it."""
+    """The curve's lowest point (or level) before it."""
     first: float
+    """Its start: the first point, or the median of the first ``level_window`` points."""
     train_falling: bool = False
     """(Validation only) training fell at the same time: an evaluation glitch is possible, so wait for a second."""
-    window: int = 1
-    """Points whose median ``value`` and ``low`` are (1: the point itself, and the lowest point before it)."""
+    value_window: int = 1
+    """Points whose median ``value`` is (1: the point itself)."""
+    level_window: int = 1
+    """Points whose medians ``low`` and ``first`` are (1: single points)."""
 
 
 @dataclass(frozen=True)
@@ -70,24 +76,28 @@ BATCH_LEVEL_POINTS = 24
 batches swing from near zero to several times the mean (a batch of 4 in a real run's first epoch: 0.088, then
 1.88 and 1.30 in a row, 15x that lowest batch while the net learned steadily), so "ten times the lowest point"
 is met by chance, and on medians of 5 or 12 points still, on real batch-of-4 curves; the blow-ups the ranges
-test and NaN miss show in a median of 24 within 13 points, or at once when they leap ``BATCH_NOISE_Z`` noise
-deviations above that lowest median."""
+test and NaN miss show in a median of 24 within 13 points (far above ten times the lowest; up to 24 near it), or
+at once when they leap ``BATCH_NOISE_Z`` noise deviations above that lowest median."""
 BATCH_NOISE_Z = 30.0
 """A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
 its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
 5 noise deviations out, a blow-up of a calm curve hundreds."""
 
 
-def by_ranges(values: np.ndarray, low_before: np.ndarray, first: float, thresholds: Thresholds) -> np.ndarray:
+def by_ranges(
+    values: np.ndarray, low_before: np.ndarray, first: float | np.ndarray, thresholds: Thresholds
+) -> np.ndarray:
     """``explode_ranges`` ranges above the lowest point before (a range at least ``explode_floor`` of the start)."""
     t = thresholds
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        scale = np.maximum(first - low_before, t.explode_floor * abs(first))
+        scale = np.maximum(first - low_before, t.explode_floor * np.abs(first))
         ranges = (values - low_before) / np.where(scale > 0, scale, np.inf)
         return np.isfinite(low_before) & (ranges >= t.explode_ranges)
 
 
-def by_ratio(levels: np.ndarray, low_before: np.ndarray, first: float, thresholds: Thresholds) -> np.ndarray:
+def by_ratio(
+    levels: np.ndarray, low_before: np.ndarray, first: float | np.ndarray, thresholds: Thresholds
+) -> np.ndarray:
     """Positive losses: ``explode_ratio`` times the lowest level before, and above half the start (back more than
     half-way to it, counting from zero: for a positive loss, zero is the floor any progress is made towards)."""
     t = thresholds
@@ -189,38 +199,53 @@ class Divergence:
         events: list[Event] = []
         order = 0 if role == "train" else 1
         bad = ~np.isfinite(new)
-        t = self.thresholds
-        levels, level_low, window = new, block.low_before, 1
-        if role == "train" and self.batch_level:  # single batches swing: the ratio test reads the level
-            window = BATCH_LEVEL_POINTS
-            levels = median_rows(rows(track.values, np.arange(block.start, block.end), window))
-            finite_levels = np.where(np.isfinite(levels), levels, np.inf)
-            lows = np.fmin.accumulate(np.concatenate(([self._level_low], finite_levels)))
-            level_low, self._level_low = lows[:-1], float(lows[-1])
-        pointwise = by_ranges(new, block.low_before, track.first, t) & ~bad
-        exploded = pointwise | (by_ratio(levels, level_low, track.first, t) & ~bad)
-        if window > 1:  # a point far out of the curve's own noise too: a short blow-up of a calm curve
-            leaping = by_ratio(new, level_low, track.first, t) & ~bad & ~exploded
-            if leaping.any():
-                picked = np.flatnonzero(leaping)
-                sigma = noise(rows(track.values, block.start + picked - 1, t.noise_window))
-                with np.errstate(invalid="ignore", over="ignore"):
-                    far = new[picked] - level_low[picked] >= BATCH_NOISE_Z * sigma
-                exploded[picked[far]] = True
-                pointwise[picked[far]] = True  # told by its own value
-        for i in np.flatnonzero(bad | exploded).tolist():
+        found: list[Found] = []
+        if role == "train" and self.batch_level:  # single batches swing: read by its level
+            found = self._level_blowups(track, block, new, bad)
+        else:
+            t, before = self.thresholds, block.low_before
+            exploded = (by_ranges(new, before, track.first, t) | by_ratio(new, before, track.first, t)) & ~bad
+            found = [(i, float(new[i]), float(before[i]), track.first, 1, 1) for i in np.flatnonzero(exploded).tolist()]
+        found += [(i, float(new[i]), math.nan, track.first, 1, 1) for i in np.flatnonzero(bad).tolist()]
+        for i, value, low, first, value_window, level_window in sorted(found):
             index = block.start + i
             kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
             falling = train is not None and _fell_by(train, track.step_at(index))
-            if bad[i] or pointwise[i] or window == 1:  # the point itself
-                blowup = Blowup(tag, index, float(new[i]), float(block.low_before[i]), track.first, falling)
-            else:
-                blowup = Blowup(tag, index, float(levels[i]), float(level_low[i]), track.first, falling, window)
+            blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window)
             events.append((track.step_at(index), order, kind, blowup))
         for begin, back in spikes(track, block.start, block.end, self.thresholds):
             height = float(np.max(track.values[begin:back]))
             events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))
         return events
+
+    def _level_blowups(self, track: Track, block: Block, new: np.ndarray, bad: np.ndarray) -> list[Found]:
+        """(index in block, value, low, start, value's window, level's window) of each exploded point of a per-batch
+        curve: its start is the median of its first ``BATCH_LEVEL_POINTS`` points (a single batch may sit far
+        below the curve), its lows those of full windows of as many; a point explodes by the ranges test from the
+        lowest single point, by the ratio test on the level, or by the ratio test alone when it also stands
+        ``BATCH_NOISE_Z`` of the curve's noise deviations above the lowest level."""
+        t, width = self.thresholds, BATCH_LEVEL_POINTS
+        index = np.arange(block.start, block.end)
+        levels = median_rows(rows(track.values, index, width))
+        levels[index < width - 1] = np.nan  # only a full window is a level
+        lows = np.fmin.accumulate(np.concatenate(([self._level_low], np.where(np.isfinite(levels), levels, np.inf))))
+        level_low, self._level_low = lows[:-1], float(lows[-1])
+        starts = median_rows(rows(track.values, np.minimum(index, width - 1), width))
+        ranged = by_ranges(new, block.low_before, starts, t) & ~bad
+        leveled = by_ratio(levels, level_low, starts, t) & ~bad & ~ranged
+        leaping = np.flatnonzero(by_ratio(new, level_low, starts, t) & ~bad & ~ranged & ~leveled)
+        if len(leaping):
+            sigma = noise(rows(track.values, block.start + leaping - 1, t.noise_window))
+            with np.errstate(invalid="ignore", over="ignore"):
+                leaping = leaping[new[leaping] - level_low[leaping] >= BATCH_NOISE_Z * sigma]
+        found: list[Found] = []
+        for i in np.flatnonzero(ranged).tolist():
+            found.append((i, float(new[i]), float(block.low_before[i]), float(starts[i]), 1, width))
+        for i in np.flatnonzero(leveled).tolist():
+            found.append((i, float(levels[i]), float(level_low[i]), float(starts[i]), width, width))
+        for i in leaping.tolist():
+            found.append((i, float(new[i]), float(level_low[i]), float(starts[i]), 1, width))
+        return found
 
     # ---- processing, in step order -------------------------------------------------------
 
@@ -239,12 +264,7 @@ class Divergence:
             previous, self._train_exploded_at = self._train_exploded_at, b.index
             if self.batch_level and previous != b.index - 1:
                 return []  # one batch alone
-        lowest = "lowest" if b.window == 1 else "lowest such median"
-        times = f"{b.value / b.low:.0f}x its {lowest} {fmt(b.low)}" if b.low > 0 else f"from its {lowest} {fmt(b.low)}"
-        what = f"{b.tag} exploded to"
-        if b.window > 1:
-            what = f"{b.tag} exploded: its median over {b.window} points rose to"
-        reason = f"{what} {fmt(b.value)} at step {step:,}, {times} (start {fmt(b.first)})"
+        reason = _exploded(b, step)
         return self.enter(step, b.tag, reason)
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
@@ -292,6 +312,18 @@ class Divergence:
         self.verdict.flags[Kind.SPIKE] = reason
         self.spike_left = SPIKE_SHOWN
         return [(step, Kind.SPIKE, spike.tag, reason)]
+
+
+def _exploded(b: Blowup, step: int) -> str:
+    """The reason, with the numbers the test read: points or medians, and which."""
+    if b.value_window > 1:
+        what, lowest = f"exploded: its median over {b.value_window} points rose to", "lowest such median"
+    else:
+        lowest = "lowest" if b.level_window == 1 else f"lowest median over {b.level_window} points"
+        what = "exploded to"
+    times = f"{b.value / b.low:.0f}x its {lowest} {fmt(b.low)}" if b.low > 0 else f"from its {lowest} {fmt(b.low)}"
+    start = f"start {fmt(b.first)}" if b.level_window == 1 else f"started at {fmt(b.first)}, its first points' median"
+    return f"{b.tag} {what} {fmt(b.value)} at step {step:,}, {times} ({start})"
 
 
 def _fell_by(train: Track, step: int) -> bool:

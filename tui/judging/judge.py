@@ -143,10 +143,10 @@ class Judge:
         sigma = m.val.noise
         # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
-        # A net that learned nothing does not overfit: validation's best within ``learned_enough`` of its noise of its
-        # start (no best to go back to) and training less than ``flat_range`` of its start below it (dead units at
-        # chance, the loss creeping by thousandths: the plateau rules speak for it).
-        learned_nothing = val_range < t.learned_enough * unit and not train_range >= t.flat_range * abs(m.train_first)
+        # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
+        # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
+        learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
+        learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
         if not (_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
             self._rise_streak = 0
             flags.pop(Kind.VAL_RISING, None)
@@ -210,7 +210,7 @@ class Judge:
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
-            f"{f'+{shown_rise / val_range:.1%} of its range' if val_range > 0 else 'never below its start'}, "
+            f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
             f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if noisy else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}; "
             f"{self._train_words(m, train_range)}"
