@@ -12,9 +12,10 @@ import math
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, still_out
 from tui.judging.features import at_chance, direction, movement, share_of, trend_width
+from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
-from tui.judging.pairing import Pair, same_metric
+from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
 from tui.judging.windows import ROUNDING_NOISE
@@ -60,7 +61,8 @@ class Judge:
         self._streak = 0
         self._raised: set[str] = set()
         self._away: dict[str, int] = {}
-        self._gap_on = False
+        self.gap = Gap(thresholds, pair)
+        """The train/val accuracy gap flag (on the same verdict)."""
 
     # ---- the entry point -----------------------------------------------------------------
 
@@ -84,7 +86,7 @@ class Judge:
         if divergence.active:
             return out
         out += self._rise(m, val_range, train_range)
-        out += self._gap(m)
+        out += self.gap.at(m, self.verdict)
         if m.index + 1 < t.min_points:
             if not self.overfitting:
                 v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {t.min_points} validation points needed"
@@ -425,29 +427,6 @@ class Judge:
             )
         else:
             flags.pop(Kind.NOISY_VAL, None)
-
-    def _gap(self, m: Moment) -> list[Raised]:
-        """gap: on when train accuracy leads by more than ``gap`` of it and ``gap_min`` points; off only below half
-        the share (no flapping)."""
-        if not (_finite(m.train_acc, m.val_acc) and m.train_acc > 0) or m.index + 1 < self.t.min_points:
-            return []
-        if not same_metric(self.pair.train_acc, self.pair.val_acc):  # train_acc against val_f1 is no gap
-            return []
-        lead = (m.train_acc - m.val_acc) / m.train_acc
-        top = 100.0 if max(m.train_acc, m.val_acc) > 1.0 else 1.0  # logged in percent
-        flags = self.verdict.flags
-        reason = f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
-        if lead > self.t.gap and m.train_acc - m.val_acc >= self.t.gap_min * top:
-            flags[Kind.GAP] = reason
-            if not self._gap_on:
-                self._gap_on = True
-                return [(m.step, Kind.GAP, self.pair.val_acc or "", reason)]
-        elif lead <= 0.5 * self.t.gap:
-            self._gap_on = False
-            flags.pop(Kind.GAP, None)
-        elif self._gap_on:
-            flags[Kind.GAP] = reason
-        return []
 
     # ---- a training curve alone ----------------------------------------------------------
 
