@@ -59,8 +59,8 @@ def test_a_nan_does_not_make_wandering_noise_read_as_white():
     gapped = values.copy()
     gapped[450] = np.nan
     ends = np.arange(455, 560)
-    _, clean_rho, _ = windows.validation_noise(values, ends, 24)
-    _, gapped_rho, _ = windows.validation_noise(gapped, ends, 24)
+    _, clean_rho, _, _ = windows.validation_noise(values, ends, 24)
+    _, gapped_rho, _, _ = windows.validation_noise(gapped, ends, 24)
     assert np.median(clean_rho) > 0.3 and np.median(gapped_rho) > 0.3
     assert np.abs(gapped_rho - clean_rho).max() < 0.15
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from judging_helpers import DEEPOBS, deepobs
 
 from tui.judging.engine import VerdictEngine, judged
 from tui.judging.tracks import Track
@@ -20,6 +21,7 @@ from tui.judging.windows import (
     rows,
     slope_z,
     trailing_median3,
+    validation_noise,
     wandering_noise,
 )
 from tui.sources.points import Decoded
@@ -218,3 +220,17 @@ def test_trailing_median3_is_the_median_of_each_three(values):
             assert out[k] == np.median(window)
         else:
             assert math.isnan(out[k])
+
+
+def test_the_level_tests_noise_is_the_larger_over_the_long_window_too(tmp_path):
+    """A wide ResNet on SVHN (DeepOBS baselines, plain SGD, lr 0.0063; healthy: its validation keeps improving):
+    a spike (0.686) and two points 2 % up (0.640, 0.639) rang overfitting at epoch 57, 5.3 times a noise of 0.0026
+    read by third differences on 24 calm points; the curve's scatter around them is twice that. Read as the larger
+    over 24 and 48 points (as the noise's autocorrelation already was), it rings nothing; its rise stays a warning."""
+    judged = deepobs(tmp_path, "svhn_wrn164-sgd-lr6.31e-03-s42")
+    assert not judged.bells
+    run = DEEPOBS["svhn_wrn164-sgd-lr6.31e-03-s42"]
+    values = np.array(run["val"][:58])
+    short = bend_blind_noise(rows(values, np.array([57]), 24), np.zeros(1))[0]
+    _, _, bent, wide = validation_noise(values, np.array([57]), 24)
+    assert bent[0] == short and wide[0] >= 1.5 * short

@@ -287,14 +287,15 @@ class VerdictEngine:
         # Each point's excess is measured in the noise as of the last judged point: the same as its own
         # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
         anchors, which = np.unique(latest_judged(all_new), return_inverse=True)
-        sigmas, rhos, bends = validation_noise(val.values, anchors, self.thresholds.noise_window)
+        sigmas, rhos, bends, wides = validation_noise(val.values, anchors, self.thresholds.noise_window)
         sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas[which], rhos[which])
         chosen = judged(all_new)
         if not len(chosen):
             return []
         counts = chosen + 1
         mine = np.searchsorted(anchors, chosen)  # every judged point is an anchor: its noise is read once
-        v = figures(val.values[:end], chosen, counts, self.thresholds, (sigmas[mine], rhos[mine], bends[mine]))
+        noises = (sigmas[mine], rhos[mine], bends[mine], wides[mine])
+        v = figures(val.values[:end], chosen, counts, self.thresholds, noises)
         t = figures(self.train_at_val, chosen, counts, self.thresholds)
         train_first = first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))

@@ -54,14 +54,16 @@ class Figures:
     """Lag-1 autocorrelation of the noise over the noise window (0: white)."""
     bend_noise: np.ndarray
     """The noise over the same window, blind to the curve's bend (``windows.bend_blind_noise``)."""
+    level_noise: np.ndarray
+    """The larger of that and the same over the long window: the unit of the bell's level test."""
 
     def row(self, k: int) -> Row:
-        numbers = (self.level[k], self.noise[k], self.change[k], self.spread[k], self.rho[k], self.bend_noise[k])
-        return Row(*(float(number) for number in numbers))
+        columns = (self.level, self.noise, self.change, self.spread, self.rho, self.bend_noise, self.level_noise)
+        return Row(*(float(column[k]) for column in columns))
 
     def rows(self) -> list[Row]:
         """Every judged point's row (``row`` for each, without a NumPy scalar per number)."""
-        columns = (self.level, self.noise, self.change, self.spread, self.rho, self.bend_noise)
+        columns = (self.level, self.noise, self.change, self.spread, self.rho, self.bend_noise, self.level_noise)
         return [Row(*numbers) for numbers in zip(*(column.tolist() for column in columns), strict=True)]
 
 
@@ -75,6 +77,8 @@ class Row(NamedTuple):
     rho: float = 0.0
     bend_noise: float = float("nan")
     """Noise blind to the curve's bend: the unit of validation's rise above its best (NaN: too few points)."""
+    level_noise: float = float("nan")
+    """The larger of that and the same over the long window: the level test's unit (NaN: too few points)."""
 
 
 def figures(
@@ -82,18 +86,19 @@ def figures(
     judged: np.ndarray,
     counts: np.ndarray,
     thresholds: Thresholds,
-    noise: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    noise: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Figures:
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1).
-    ``noise``: validation's (noise, autocorrelation, bend-blind noise) at those points (``windows.validation_noise``,
-    which the engine reads once for these figures and its CUSUM); without it, the plain noise of the window."""
+    ``noise``: validation's (noise, autocorrelation, bend-blind noise, level test's noise) at those points
+    (``windows.validation_noise``, which the engine reads once for these figures and its CUSUM); without it, the
+    plain noise of the window."""
     level = median_rows(rows(values, judged, RECENT))
     if noise is not None:
-        sigma, rho, bend_noise = noise
+        sigma, rho, bend_noise, level_noise = noise
     else:
         window = rows(values, judged, thresholds.noise_window)
         sigma, rho = noise_and_rho(window)
-        bend_noise = np.full(len(judged), np.nan)
+        bend_noise = level_noise = np.full(len(judged), np.nan)
     counts = np.asarray(counts, dtype=np.int64)
     widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
     moved = np.full(len(judged), np.nan)
@@ -102,7 +107,7 @@ def figures(
         mine = np.flatnonzero(widths == width)
         moved[mine] = change(rows(values, judged[mine], width))
         spread[mine] = sigma[mine] * change_spread(width)
-    return Figures(level, sigma, moved, spread, widths, rho, bend_noise)
+    return Figures(level, sigma, moved, spread, widths, rho, bend_noise, level_noise)
 
 
 FLAT_Z = 2.0

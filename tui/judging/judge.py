@@ -210,10 +210,11 @@ class Judge:
         shown_rise = level - shown
         trend_test = not spiky and trend_z >= t.rise_trend_z * bar and level - m.best >= t.rise_trend_level * unit
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
+        wide = max(unit, m.val.level_noise) if math.isfinite(m.val.level_noise) else unit  # the level test's unit
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
-            f"{f'{shown_rise / unit:.1f}x its noise {fmt(unit)}' if noisy else 'on a curve without noise'}"
+            f"{f'{shown_rise / wide:.1f}x its noise {fmt(wide)}' if noisy else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}; "
             f"{self._train_words(m, train_range)}"
         )
@@ -251,7 +252,8 @@ class Judge:
         t, rise = self.t, level - m.best
         if not rise >= t.rise_range * val_range:
             return False
-        level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * unit
+        wide = max(unit, m.val.level_noise) if math.isfinite(m.val.level_noise) else unit  # read low by chance on 24
+        level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * wide
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
         return level_test or trend_test or accumulated
