@@ -110,8 +110,8 @@ class AlertLog(VerticalScroll):
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
-        for stamp, cells in zip(times, rows, strict=True):
-            table.add_row(*([] if narrow else [stamp]), *cells)
+        for shown_at, cells in zip(times, rows, strict=True):
+            table.add_row(*([] if narrow else [shown_at]), *cells)
         self.body.update(table)
 
 

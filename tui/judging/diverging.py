@@ -175,6 +175,8 @@ class Divergence:
         running median (``BATCH_LEVEL_POINTS``)."""
         self._level_low = math.inf
         """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
+        self._level_first = math.nan
+        """(The same) the median of its first ``BATCH_LEVEL_POINTS`` points, once it has them: its start."""
         self._train_exploded_at = -2
         self._val_exploded_at = -2
         self._tracks = {name: track for name, track in ((pair.train, train), (pair.val, val)) if name}
@@ -199,7 +201,7 @@ class Divergence:
         events: list[Event] = []
         order = 0 if role == "train" else 1
         bad = ~np.isfinite(new)
-        found: list[Found] = []
+        found: list[Found]
         if role == "train" and self.batch_level:  # single batches swing: read by its level
             found = self._level_blowups(track, block, new, bad)
         else:
@@ -230,7 +232,12 @@ class Divergence:
         levels[index < width - 1] = np.nan  # only a full window is a level
         lows = np.fmin.accumulate(np.concatenate(([self._level_low], np.where(np.isfinite(levels), levels, np.inf))))
         level_low, self._level_low = lows[:-1], float(lows[-1])
-        starts = median_rows(rows(track.values, np.minimum(index, width - 1), width))
+        # The start moves until its window is full, then stands: read once (a block may begin past it).
+        if math.isnan(self._level_first) and index[-1] >= width - 1:
+            self._level_first = float(median_rows(rows(track.values, np.array([width - 1]), width))[0])
+        starts = np.full(len(index), self._level_first)
+        early = np.flatnonzero(index < width - 1)
+        starts[early] = median_rows(rows(track.values, index[early], width))
         ranged = by_ranges(new, block.low_before, starts, t) & ~bad
         leveled = by_ratio(levels, level_low, starts, t) & ~bad & ~ranged
         leaping = np.flatnonzero(by_ratio(new, level_low, starts, t) & ~bad & ~ranged & ~leveled)

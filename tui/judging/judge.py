@@ -145,6 +145,7 @@ class Judge:
         sigma = m.val.noise
         # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
         unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
+        wide = max(unit, m.val.level_noise) if math.isfinite(m.val.level_noise) else unit  # the level test's unit
         # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
@@ -170,7 +171,7 @@ class Judge:
             since >= t.warn_after
             and train_held
             and not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
-            and self._risen(m, m.val.level, floor, unit, trend_z, val_range, bar)
+            and self._risen(m, m.val.level, floor, (unit, wide), trend_z, val_range, bar)
         )
         # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
         # latest points carry most of the rise, the judgement that would confirm the bell needs the evidence to
@@ -191,7 +192,7 @@ class Judge:
                 not spiky
                 or (
                     self._train_held(m, train_range, share_of(m.lasting - m.best, val_range))
-                    and self._risen(m, m.lasting, floor, unit, math.nan, val_range, bar)
+                    and self._risen(m, m.lasting, floor, (unit, wide), math.nan, val_range, bar)
                 )
             )
         )
@@ -210,7 +211,6 @@ class Judge:
         shown_rise = level - shown
         trend_test = not spiky and trend_z >= t.rise_trend_z * bar and level - m.best >= t.rise_trend_level * unit
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
-        wide = max(unit, m.val.level_noise) if math.isfinite(m.val.level_noise) else unit  # the level test's unit
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
@@ -243,16 +243,24 @@ class Judge:
         return out
 
     def _risen(
-        self, m: Moment, level: float, floor: float, unit: float, trend_z: float, val_range: float, bar: float
+        self,
+        m: Moment,
+        level: float,
+        floor: float,
+        units: tuple[float, float],
+        trend_z: float,
+        val_range: float,
+        bar: float,
     ) -> bool:
         """The bell's evidence that validation at ``level`` has risen: far above its floor for its noise, or
         trending up since its best, or (slow rises) accumulated point by point, against bars at ``bar`` of
-        themselves (``_bar``); always by ``rise_range``."""
+        themselves (``_bar``); always by ``rise_range``. ``units``: the noise of the trend test and of the level
+        test (the larger over the long window: read low by chance on 24 points)."""
         assert m.val is not None
         t, rise = self.t, level - m.best
         if not rise >= t.rise_range * val_range:
             return False
-        wide = max(unit, m.val.level_noise) if math.isfinite(m.val.level_noise) else unit  # read low by chance on 24
+        unit, wide = units
         level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * wide
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range

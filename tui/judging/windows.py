@@ -140,7 +140,7 @@ def validation_noise(
     window) of a validation curve at each of ``ends``, each read on ``noise_width`` points for the curve as long
     as it was then (``wandering_noise``, ``bend_blind_noise``). The last is the unit of the bell's level test: on
     24 calm points the bend-blind noise read half a real curve's scatter, and a spike with two points 2 % up rang a
-    healthy wide ResNet (the stress suite's plateaus rang 12 times of 2,304 that way, 4 with the larger)."""
+    healthy wide ResNet (the stress suite's plateaus rang 12 times of 2,304, 6 with the larger)."""
     ends = np.asarray(ends, dtype=np.int64)
     filled = forward_filled(values)
     sigma, rho, bent, wide = (np.full(len(ends), np.nan) for _ in range(4))

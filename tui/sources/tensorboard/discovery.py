@@ -81,8 +81,7 @@ def created_at(name: str) -> int | None:
 def file_order_key(path: str) -> tuple[int, str]:
     """Event files sort by the creation time in their name, then by name (a restarted job's files in order)."""
     name = os.path.basename(path)
-    match = _TIMESTAMP.search(name)
-    return (int(match.group(1)) if match else 0, name)
+    return (created_at(name) or 0, name)
 
 
 def run_name_for(folder_relative: str, split: bool = True) -> tuple[str, str]:
