@@ -7,6 +7,8 @@ Suites (each a log directory with hindsight labels):
   written as event files by ``benchmarks/realnets.py write``;
 * ``fixtures``: the runs in ``tests/data`` (real Keras and PyTorch writers);
 * ``deepobs``: the 540 DeepOBS runs of ``../shared/deepobs-dev`` (written by its ``make_logdir.py``);
+* ``heldout`` (not in the default set): the 540 runs of the four DeepOBS problems outside the dev set, read from
+  a clone of the public baselines at $LOSSWATCH_BASELINES (``benchmarks/heldout.py``; never tuned on);
 * ``stress`` (not in the default set): 2,304 synthetic runs that never overfit, with white, wandering
   (AR(1)) or spiky (Student-t) validation noise (``benchmarks/stress.py``): any bell there is false.
 
@@ -65,7 +67,7 @@ def _built(suite: str, build: Callable[[str], object]) -> list[tuple[str, str, d
     if not os.path.exists(os.path.join(folder, "labels.json")):
         os.makedirs(folder, exist_ok=True)
         build(folder)
-    return [(suite, os.path.join(folder, name), label) for name, label in _labels(folder).items()]
+    return [(suite, os.path.join(folder, name), dict(label, id=name)) for name, label in _labels(folder).items()]
 
 
 def _write_realnets(folder: str) -> None:
@@ -84,6 +86,11 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
         from stress import build as build_stress
 
         return _built(suite, build_stress)
+    if suite == "heldout":
+        from heldout import build as build_heldout
+
+        clone = os.environ.get("LOSSWATCH_BASELINES", "DeepOBS_Baselines")
+        return _built(suite, lambda folder: build_heldout(folder, clone))
     if suite == "fixtures":
         out = []
         for sub in ("torch", "keras"):
@@ -97,7 +104,7 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
             subprocess.run([sys.executable, script, folder, "--max-batch-points", "2000"], check=True)
         labels = _labels(DEEPOBS)
         return [(suite, os.path.join(folder, label["run"]), dict(label, id=key)) for key, label in labels.items()]
-    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress)")
+    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress, heldout)")
 
 
 def _val_index(val_steps: list[int], step: int) -> int:

@@ -1,0 +1,81 @@
+"""A held-out suite: the DeepOBS problems outside the development set, read from the public baselines.
+
+The dev set (``../shared/deepobs-dev``) holds four DeepOBS test problems; the public DeepOBS_Baselines repository
+(github.com/fsschneider/DeepOBS_Baselines, MIT license, (c) 2019 Frank Schneider) holds four more, run the same
+way: svhn_wrn164, cifar100_allcnnc, fmnist_2c2d and fmnist_vae, 3 optimizers x 36 learning rates plus nine more
+seeds of the best one (540 runs, 100 to 350 epochs). The thresholds were never tuned on them. Each run is written
+as an event file (``Loss/train``, ``Loss/val`` and the accuracies where the problem has them, one point per epoch,
+epoch 0 before training; "val" is DeepOBS's test set, the only held-out curve it kept) and labelled by
+``corpus.label``, whose rules lack the dev set's ``failed``: a net that never learned at a learning rate of 1 or
+more reads ``overfit`` from its first point, and a validation loss that climbs tenfold while training falls
+reads ``diverged``. Nothing is copied into this repository; the suite is read from a clone:
+
+    git clone https://github.com/fsschneider/DeepOBS_Baselines   # or a bare mirror
+    LOSSWATCH_BASELINES=DeepOBS_Baselines python benchmarks/verdicts.py --suites heldout
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from corpus import label
+
+from tui.sources.tensorboard.writer import EventWriter
+
+PROBLEMS = ("svhn_wrn164", "cifar100_allcnnc", "fmnist_2c2d", "fmnist_vae")
+OPTIMIZERS = {"AdamOptimizer": "adam", "GradientDescentOptimizer": "sgd", "MomentumOptimizer": "momentum"}
+START = 1_560_000_000.0
+"""A fixed wall-clock origin per run (plus a day per run, a minute per epoch): the files are the same every time."""
+
+
+def _git(clone: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", clone, *args], capture_output=True, text=True, check=True).stdout
+
+
+def _curve(record: dict, name: str) -> list[float] | None:
+    """The validation curve if the run kept one, else the test curve (DeepOBS kept only that); None without."""
+    for prefix in ("valid_", "test_"):
+        if prefix + name in record:
+            return [float("nan") if v is None else float(v) for v in record[prefix + name]]
+    return None
+
+
+def build(outdir: str, clone: str) -> dict:
+    """Write every run of the four problems under ``outdir/<problem>/<run>`` and return their labels."""
+    if not os.path.isdir(clone):
+        raise SystemExit(f"no DeepOBS_Baselines clone at {clone!r} (set LOSSWATCH_BASELINES)")
+    labels = {}
+    paths = sorted(_git(clone, "ls-tree", "-r", "--name-only", "HEAD", "--", *PROBLEMS).split())
+    for index, path in enumerate(p for p in paths if p.endswith(".json")):
+        record = json.loads(_git(clone, "show", f"HEAD:{path}"))
+        problem = path.split("/")[0]
+        name = f"{problem}/{OPTIMIZERS[record['optimizer']]}-lr{record['learning_rate']:.2e}-s{record['random_seed']}"
+        train = [float("nan") if v is None else float(v) for v in record["train_losses"]]
+        val = _curve(record, "losses")
+        if val is None:
+            continue
+        curves = {"Loss/train": train, "Loss/val": val}
+        if "train_accuracies" in record and (val_acc := _curve(record, "accuracies")) is not None:
+            curves.update({"Accuracy/train": [float(v) for v in record["train_accuracies"]], "Accuracy/val": val_acc})
+        writer = EventWriter(os.path.join(outdir, name))
+        start = START + 86_400.0 * index
+        for tag, values in curves.items():
+            for epoch, value in enumerate(values):
+                writer.add_scalar(tag, value, epoch, start + 60.0 * epoch)
+        writer.close()
+        labels[name] = dict(label({"train": train, "val": val}), val_steps=list(range(len(val))))
+    with open(os.path.join(outdir, "labels.json"), "w") as handle:
+        json.dump(labels, handle, indent=1)
+    return labels
+
+
+if __name__ == "__main__":
+    target = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/_work/heldout"
+    source = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("LOSSWATCH_BASELINES", "DeepOBS_Baselines")
+    os.makedirs(target, exist_ok=True)
+    print(f"{len(build(target, source))} runs -> {target}")
