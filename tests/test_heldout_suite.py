@@ -1,0 +1,90 @@
+"""The held-out benchmark suite (``benchmarks/heldout.py``): DeepOBS baseline runs read from a git clone of the
+public repository's layout, written as event files and labelled. A real git repository in a temp folder stands in
+for the clone (the benchmark reads it with ``git show``, as it reads a bare mirror)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+
+from heldout import build
+
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor
+
+pytestmark = pytest.mark.skipif(subprocess.run(["git", "--version"], capture_output=True).returncode, reason="git")
+
+
+def _baselines(root, runs: dict[str, dict]) -> str:
+    """A git repository holding ``runs`` (path -> DeepOBS result record) in one commit."""
+    for path, record in runs.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(json.dumps(record))
+    env = dict(
+        os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t"
+    )
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "runs"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, env=env)
+    return str(root)
+
+
+def _record(optimizer: str, lr: float, seed: int, train: list, test: list, accuracies: bool = True) -> dict:
+    record = {"optimizer": optimizer, "learning_rate": lr, "random_seed": seed, "train_losses": train}
+    record["test_losses"] = test
+    if accuracies:
+        record["train_accuracies"] = [0.1 + 0.01 * k for k in range(len(train))]
+        record["test_accuracies"] = [0.1 + 0.009 * k for k in range(len(test))]
+    return record
+
+
+def test_the_four_held_out_problems_are_written_as_event_files_with_their_labels(tmp_path):
+    epochs = np.arange(40, dtype=float)
+    falling = (2.3 * np.exp(-epochs / 6.0) + 0.05).tolist()
+    overfit = (0.5 + 2.0 * np.exp(-epochs / 4.0) + np.where(epochs > 15, 0.03 * (epochs - 15), 0.0)).tolist()
+    blown = falling[:10] + [None] * 30  # DeepOBS stores a NaN as null
+    clone = _baselines(
+        tmp_path / "DeepOBS_Baselines",
+        {
+            "fmnist_2c2d/AdamOptimizer/settings/random_seed__42__2019.json": _record(
+                "AdamOptimizer", 1e-3, 42, falling, overfit
+            ),
+            "fmnist_vae/GradientDescentOptimizer/lr/random_seed__43__2019.json": _record(
+                "GradientDescentOptimizer", 10.0, 43, blown, blown, accuracies=False
+            ),
+            "quadratic_deep/MomentumOptimizer/x/random_seed__42__2019.json": _record(
+                "MomentumOptimizer", 1.0, 42, falling, falling
+            ),
+        },
+    )
+    labels = build(str(tmp_path / "logs"), clone)
+    assert sorted(labels) == [
+        "fmnist_2c2d/adam-lr1.00e-03-s42",
+        "fmnist_vae/sgd-lr1.00e+01-s43",
+    ]  # dev problems left out
+    assert labels["fmnist_2c2d/adam-lr1.00e-03-s42"]["kind"] == "overfit"
+    assert labels["fmnist_vae/sgd-lr1.00e+01-s43"]["kind"] == "diverged"
+    assert json.loads((tmp_path / "logs" / "labels.json").read_text()) == labels
+    monitor = Monitor(str(tmp_path / "logs"), Thresholds())
+    monitor.refresh()
+    run = monitor.store.runs["fmnist_2c2d/adam-lr1.00e-03-s42"]
+    assert sorted(run.scalars) == ["Accuracy/train", "Accuracy/val", "Loss/train", "Loss/val"]
+    np.testing.assert_allclose(run.scalars["Loss/val"].values, overfit, rtol=1e-6)  # float32 on disk
+    assert run.scalars["Loss/val"].steps.tolist() == list(range(40))
+    vae = monitor.store.runs["fmnist_vae/sgd-lr1.00e+01-s43"]
+    assert sorted(vae.scalars) == ["Loss/train", "Loss/val"]
+    assert all(math.isnan(v) for v in vae.scalars["Loss/val"].values[10:])
+    verdict = monitor.verdict("fmnist_vae/sgd-lr1.00e+01-s43")
+    assert verdict is not None and verdict.kind == "diverging"
+
+
+def test_a_missing_clone_is_a_clear_message(tmp_path):
+    with pytest.raises(SystemExit, match="no DeepOBS_Baselines clone"):
+        build(str(tmp_path / "logs"), str(tmp_path / "nowhere"))
