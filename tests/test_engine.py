@@ -194,6 +194,22 @@ def test_no_gap_near_chance_where_neither_accuracy_learned_anything(tmp_path):
         assert "gap" in judge(tmp_path / f"learned{scale:g}", {"train_loss": loss, "val_loss": loss} | learned).kinds()
 
 
+def test_a_percent_accuracy_fallen_below_one_percent_is_still_read_in_percent(tmp_path):
+    """Accuracies logged in percent that collapse to chance of a 1,000-class problem (0.8 % against 0.1 %) are
+    0.7 points apart, not 0.7 of a whole: no gap, as on any point of the run before the collapse."""
+    rise = np.linspace(0.0, 1.0, 30)
+    loss = (2.3 - 0.5 * rise).tolist()
+    train_acc = np.concatenate((20.0 + 30.0 * rise[:15], np.full(15, 0.8)))
+    val_acc = np.concatenate((20.0 + 27.0 * rise[:15], np.full(15, 0.1)))
+    curves = {"train_loss": loss, "val_loss": loss, "train_acc": train_acc.tolist(), "val_acc": val_acc.tolist()}
+    judged = judge(tmp_path / "run", curves)
+    assert "gap" not in judged.kinds() and "gap" not in judged.verdict.flags
+    as_share = judge(
+        tmp_path / "share", curves | {"train_acc": (train_acc / 100).tolist(), "val_acc": (val_acc / 100).tolist()}
+    )
+    assert "gap" not in as_share.kinds()  # the same run logged as shares: 0.008 against 0.001, no gap either
+
+
 def test_a_new_best_clears_the_warning_and_re_arms_the_bell(tmp_path):
     train, val = overfitting_curves(n=45, onset=20)
     val[31:] = val[31:] - 0.012 * (np.arange(31, 45) - 20) - 0.03  # it comes back down below its best

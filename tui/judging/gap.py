@@ -28,7 +28,8 @@ class Gap:
         if not same_metric(self.pair.train_acc, self.pair.val_acc):  # train_acc against val_f1 is no gap
             return []
         lead = (m.train_acc - m.val_acc) / m.train_acc
-        top = 100.0 if max(m.train_acc, m.val_acc) > 1.0 else 1.0  # logged in percent
+        # Logged in percent once any value so far is above 1 (a percent curve fallen below 1 % is still percent).
+        top = 100.0 if max(m.train_acc, m.val_acc, _or0(m.val_acc_best), _or0(m.val_acc_first)) > 1.0 else 1.0
         flags = verdict.flags
         reason = f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
         if lead > self.t.gap and m.train_acc - m.val_acc >= self.t.gap_min * top:
@@ -42,3 +43,7 @@ class Gap:
         elif self.on:
             flags[Kind.GAP] = reason
         return []
+
+
+def _or0(value: float) -> float:
+    return value if math.isfinite(value) else 0.0
