@@ -429,3 +429,19 @@ def test_the_reason_measures_the_rise_from_the_floor_the_level_test_stands_on(tm
     floor = medians[: index - 1].min()
     assert floor > means[: index - 1].min() + 0.01  # the mean sits a noise deviation lower
     assert bell.reason.startswith(f"val_loss {fmt(floor)} → ")
+
+
+def test_a_rise_that_is_gone_is_no_longer_the_verdict_and_does_not_ring_again(tmp_path):
+    """Validation overfits, then comes back just below its best level without setting a new best (two points of
+    every three there, the third above): the verdict no longer says it rose (before, ``overfitting`` stayed with the
+    reason of its last rise, a level long gone); the bell does not ring again for that onset."""
+    train, val = overfitting_curves(n=45, onset=20)
+    best = float(np.convolve(val[:30], np.ones(3) / 3, "valid").min())
+    back = np.array([best - 0.002, best - 0.002, best + 0.02] * 10)  # medians below the best, means above it
+    judged = judge(
+        tmp_path / "run",
+        {"train_loss": np.concatenate((train, train[-1] * np.ones(30))).tolist(), "val_loss": [*val, *back]},
+    )
+    assert [a.kind for a in judged.bells] == ["overfitting"]
+    assert judged.verdict.kind != "overfitting" and judged.verdict.onset_step is None
+    assert "since its best" not in judged.verdict.reason

@@ -151,8 +151,7 @@ class Judge:
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
         learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
         if not (_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
-            self._rise_streak = 0
-            flags.pop(Kind.VAL_RISING, None)
+            self._no_rise()  # back at its best level (or nothing learned to rise from): no overfitting now
             return []
         train_held = self._train_held(m, train_range, share_of(rise, val_range))
         out: list[Raised] = []
@@ -279,12 +278,17 @@ class Judge:
         """After an alert, ring again only once validation has improved on its best by its noise."""
         self._rearm_below = min(self._rearm_below, level) if self._rearm_below < math.inf else level
 
-    def _new_best(self, best: float) -> None:
-        """Validation set a new best level: not overfitting now; the alerts re-arm if the improvement is real."""
+    def _no_rise(self) -> None:
+        """Validation has not risen now: no overfitting verdict or warning (whose reason would name a rise that is
+        gone); the alerts stay quiet until a real new best re-arms them (``_new_best``)."""
         self.overfitting = False
         self._rise_streak = 0
         self.verdict.onset_step = None
         self.verdict.flags.pop(Kind.VAL_RISING, None)
+
+    def _new_best(self, best: float) -> None:
+        """Validation set a new best level: not overfitting now; the alerts re-arm if the improvement is real."""
+        self._no_rise()
         if best < self._rearm_below:
             self._rearm_below = math.inf
             self.warned = self._rang = False
