@@ -143,8 +143,8 @@ def test_replay_prints_one_line_per_alert_when_piped():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     onset = [line for line in lines if "  overfitting  " in line]
-    assert len(onset) == 1 and onset[0].startswith("overfit-7  step 330")
-    assert onset[0].endswith("train still falling (0.5666 → 0.1496)")  # the whole reason, on one line
+    assert len(onset) == 1 and onset[0].startswith("overfit-7  step 310")
+    assert onset[0].endswith("train still falling (0.5666 → 0.1908)")  # the whole reason, on one line
     assert all("  step " in line for line in lines)  # no line is the wrapped tail of another
 
 

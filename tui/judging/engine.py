@@ -29,7 +29,7 @@ from tui.judging.stalled import stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Alert, Verdict
-from tui.judging.windows import largest_steps_up, median_rows, rows, slope_z, validation_noise
+from tui.judging.windows import largest_steps_up, median_rows, rows, shift_up, slope_z, validation_noise
 from tui.store import Run
 
 SLOPE_POINTS = 40
@@ -300,12 +300,14 @@ class VerdictEngine:
         train_first = first_finite(self.train_at_val)
         train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))
         flat_shares = flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
-        best_indices = block.best_index[chosen - start]
+        at = chosen - start
+        best_indices = block.best_index[at]
         since = np.where(best_indices >= 0, np.minimum(chosen - best_indices, SLOPE_POINTS), 0)
         rise_z = slope_z(val.values[:end], chosen, since, v.noise)
+        floors, limits = block.floors(at), self.thresholds.shift_clip * v.level_noise
+        shifts, shift_points = shift_up(val.values[:end], chosen, best_indices, floors, limits)
         train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
         train_at_best[best_indices < 0] = np.nan
-        at = chosen - start
         steps_up, jump_bases = jumps(val.values[:end], chosen)
         acc_firsts, acc_bests, acc_points = accuracy_so_far(run, self.pair.val_acc, val.steps[chosen])
         columns = {  # Moment's fields, one list per field: no NumPy scalar per number
@@ -314,16 +316,18 @@ class VerdictEngine:
             "val": v.rows(),
             "train": t.rows(),
             "best": block.best[at].tolist(),
-            "best_index": block.best_index[at].tolist(),
+            "best_index": best_indices.tolist(),
             "best_step": val.steps[np.maximum(val.low_indices[chosen], 0)].tolist(),
             "mean": block.means[at].tolist(),
             "lasting": median_rows(rows(val.values[:end], chosen, LASTING_POINTS)).tolist(),
             "rise_slope_z": rise_z.tolist(),
+            "shift": shifts.tolist(),
+            "shift_points": shift_points.tolist(),
             "jump": steps_up.tolist(),
             "jump_base": jump_bases.tolist(),
             "cusum": sums[at].tolist(),
             "cusum_best": levels5[at].tolist(),
-            "best_median": block.median_low[at].tolist(),
+            "floor": floors.tolist(),
             "train_best": train_best[chosen].tolist(),
             "train_step_up": largest_steps_up(self.train_at_val, chosen).tolist(),
             "train_flat_share": flat_shares.tolist(),
@@ -364,11 +368,13 @@ class VerdictEngine:
                 mean=nan,
                 lasting=nan,
                 rise_slope_z=nan,
+                shift=nan,
+                shift_points=0,
                 jump=nan,
                 jump_base=nan,
                 cusum=nan,
                 cusum_best=nan,
-                best_median=nan,
+                floor=nan,
                 val_first=nan,
                 train_first=train.first,
                 train_best=float(block.best[index - start]),

@@ -76,9 +76,10 @@ class Row(NamedTuple):
     spread: float
     rho: float = 0.0
     bend_noise: float = float("nan")
-    """Noise blind to the curve's bend: the unit of validation's rise above its best (NaN: too few points)."""
+    """Noise blind to the curve's bend: the unit of validation's rise above its best (the plain noise while too few
+    points give it; NaN for a curve read without it, as training is)."""
     level_noise: float = float("nan")
-    """The larger of that and the same over the long window: the level test's unit (NaN: too few points)."""
+    """The larger of that and the same over the long window: the unit of the level and shift tests."""
 
 
 def figures(
@@ -95,6 +96,8 @@ def figures(
     level = median_rows(rows(values, judged, RECENT))
     if noise is not None:
         sigma, rho, bend_noise, level_noise = noise
+        bend_noise = np.where(np.isfinite(bend_noise), bend_noise, sigma)  # the plain noise until it can be read
+        level_noise = np.where(np.isfinite(level_noise), np.maximum(bend_noise, level_noise), bend_noise)
     else:
         window = rows(values, judged, thresholds.noise_window)
         sigma, rho = noise_and_rho(window)

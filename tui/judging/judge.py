@@ -18,7 +18,7 @@ from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
-from tui.judging.windows import ROUNDING_NOISE
+from tui.judging.windows import ROUNDING_NOISE, SHIFT_BIAS_RATE
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
@@ -143,9 +143,9 @@ class Judge:
         since = m.index - m.best_index
         rise = m.val.level - m.best
         sigma = m.val.noise
-        # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter).
-        unit = m.val.bend_noise if math.isfinite(m.val.bend_noise) else sigma
-        wide = max(unit, m.val.level_noise) if math.isfinite(m.val.level_noise) else unit  # the level test's unit
+        # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter): the trend
+        # test's unit, and the level and shift tests' (``Row.level_noise``); from the floor (``Moment.floor``).
+        unit, wide, floor = m.val.bend_noise, m.val.level_noise, m.floor
         # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
@@ -162,15 +162,20 @@ class Judge:
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
         bar = self._bar(m, train_range)
-        # The level test measures from the higher of the lowest three-point mean and the lowest three-point
-        # median: one lucky low point (heavy-tailed noise) pulls a mean down, never a median; on plain noise
-        # the lowest median sits lower than the lowest mean, and the mean stands.
-        floor = max(m.best, m.best_median) if math.isfinite(m.best_median) else m.best
+        # The shift test (``thresholds.shift_z``), once the noise and how it wanders were read on a full window;
+        # training must stay at its level of validation's best (a learning rate ramped too far lifts both first).
+        full = wide > 0 and m.index + 1 >= t.noise_window
+        shift_z = m.shift / (wide * wander_factor(m.val.rho)) if full else math.nan
+        stepped_up = (
+            shift_z >= (t.shift_z + SHIFT_BIAS_RATE * best_bias_excess(m.index + 1, m.val.rho)) * bar
+            and trend_z >= t.shift_trend * bar
+            and (not self._has_train or m.train.level <= m.train_at_best + t.flat_range * train_range)
+        )
         alarm = (
             since >= t.warn_after
             and train_held
             and not slope < t.rise_slope_z  # NaN (too few points, no noise): nothing says it falls
-            and self._risen(m, m.val.level, floor, (unit, wide), trend_z, val_range, bar)
+            and self._risen(m, m.val.level, floor, (unit, wide), (trend_z, stepped_up), val_range, bar)
         )
         # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
         # latest points carry most of the rise, the judgement that would confirm the bell needs the evidence to
@@ -191,7 +196,7 @@ class Judge:
                 not spiky
                 or (
                     self._train_held(m, train_range, share_of(m.lasting - m.best, val_range))
-                    and self._risen(m, m.lasting, floor, (unit, wide), math.nan, val_range, bar)
+                    and self._risen(m, m.lasting, floor, (unit, wide), (math.nan, False), val_range, bar)
                 )
             )
         )
@@ -210,11 +215,14 @@ class Judge:
         shown_rise = level - shown
         trend_test = not spiky and trend_z >= t.rise_trend_z * bar and level - m.best >= t.rise_trend_level * unit
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
+        stepped = not (spiky or trend_test) and stepped_up and level - floor >= t.shift_level * wide
+        step_words = f", its last {m.shift_points} points {shift_z:.1f} standard errors above those before"
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
             f"{f'{shown_rise / wide:.1f}x its noise {fmt(wide)}' if noisy else 'on a curve without noise'}"
-            f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}; "
+            f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}"
+            f"{step_words if stepped and noisy else ''}; "
             f"{self._train_words(m, train_range)}"
         )
         if ringing and not self.overfitting:
@@ -247,23 +255,25 @@ class Judge:
         level: float,
         floor: float,
         units: tuple[float, float],
-        trend_z: float,
+        trends: tuple[float, bool],
         val_range: float,
         bar: float,
     ) -> bool:
         """The bell's evidence that validation at ``level`` has risen: far above its floor for its noise, or
-        trending up since its best, or (slow rises) accumulated point by point, against bars at ``bar`` of
-        themselves (``_bar``); always by ``rise_range``. ``units``: the noise of the trend test and of the level
-        test (the larger over the long window: read low by chance on 24 points)."""
+        trending up since its best, or stepped up since a recent change, or (slow rises) accumulated point by point,
+        against bars at ``bar`` of themselves (``_bar``); always by ``rise_range``. ``units``: the noise of the trend
+        test and of the level and shift tests (the larger over the long window: read low by chance on 24 points);
+        ``trends``: the trend in standard errors (NaN: not asked) and whether the shift test's statistic passed."""
         assert m.val is not None
         t, rise = self.t, level - m.best
         if not rise >= t.rise_range * val_range:
             return False
-        unit, wide = units
+        (unit, wide), (trend_z, stepped_up) = units, trends
+        shifted = stepped_up and level - floor >= t.shift_level * wide
         level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * wide
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
-        return level_test or trend_test or accumulated
+        return level_test or trend_test or shifted or accumulated
 
     def _bar(self, m: Moment, train_range: float) -> float:
         """How high the bell's bars stand: lower (``memorising_bar``) while training keeps falling fast since
@@ -279,8 +289,7 @@ class Judge:
         self._rearm_below = min(self._rearm_below, level) if self._rearm_below < math.inf else level
 
     def _no_rise(self) -> None:
-        """Validation has not risen now: no overfitting verdict or warning (whose reason would name a rise that is
-        gone); the alerts stay quiet until a real new best re-arms them (``_new_best``)."""
+        """No rise now: no overfitting verdict or warning; the alerts stay quiet until a new best re-arms them."""
         self.overfitting = False
         self._rise_streak = 0
         self.verdict.onset_step = None
@@ -294,11 +303,8 @@ class Judge:
             self.warned = self._rang = False
 
     def _train_held(self, m: Moment, train_range: float, val_share: float) -> bool:
-        """Training has not risen with validation since validation's best (rising together is not overfitting).
-
-        Training may wobble by its noise, and rise by at most a quarter of validation's rise (both as shares of
-        their ranges): a validation rise that training shares is the optimisation going wrong, not overfitting.
-        """
+        """Training has not risen with validation since validation's best (rising together is the optimisation going
+        wrong, not overfitting): by its noise, or a quarter of validation's rise (shares of their ranges), at most."""
         if not self._has_train:
             return True  # validation logged alone: its own rise is all there is to judge, for a warning
         if not _finite(m.train.level, m.train_at_best):

@@ -28,6 +28,11 @@ class Moment:
     so a one- or two-point excursion that comes back is a spike, not a rise)."""
     rise_slope_z: float
     """Validation's slope since its best (points after it), in standard errors for its noise."""
+    shift: float
+    """Validation's mean since a recent change point above its mean from its best up to it, as a two-sample
+    statistic before it is divided by the noise (``windows.shift_up``; NaN without one)..."""
+    shift_points: int
+    """...and how many points that mean is over."""
     jump: float
     """Validation's largest step up among its five latest points (each above the highest of the three before it)..."""
     jump_base: float
@@ -37,8 +42,10 @@ class Moment:
     and the lowest five-point median (``cusum.Cusum``)."""
     cusum_best: float
     """The lowest five-point mean (the accumulated test asks the level to clear it by ``rise_range``)."""
-    best_median: float
-    """Validation's lowest median of three consecutive points so far (``tracks.Track.median_low``)."""
+    floor: float
+    """The level the bell measures validation's rise from: the higher of its best (lowest three-point mean) and
+    its lowest median of three consecutive points (``tracks.Track.median_low``): one lucky low point of heavy-tailed
+    noise pulls a mean down, never a median; on plain noise the lowest median sits lower, and the mean stands."""
     val_first: float
     train_first: float
     train_best: float

@@ -131,3 +131,9 @@ class Block:
 
     def __len__(self) -> int:
         return self.end - self.start
+
+    def floors(self, at: np.ndarray) -> np.ndarray:
+        """At these block positions, the level the bell measures a rise from (``Moment.floor``): the higher of the
+        best three-point mean and the lowest three-point median (the best alone before a finite median)."""
+        best, lows = self.best[at], self.median_low[at]
+        return np.where(np.isfinite(lows), np.maximum(best, lows), best)

@@ -330,3 +330,63 @@ def largest_steps_up(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
         steps = np.diff(values[: int(ends[-1]) + 1])
     steps[~np.isfinite(steps)] = np.nan  # to or from a NaN or inf point: told by the blow-up rules, not a step
     return np.fmax.accumulate(np.concatenate(([np.nan], steps)))[ends]
+
+
+SHIFT_POINTS = 40
+"""The shift test's change point lies among validation's latest this many points, and its mean before the change
+is read on at most this many points."""
+SHIFT_BIAS_RATE = 2.0
+"""The shift test's bar grows with how low the best of many means sits by chance at this many times the level
+test's rate: a scan over change points at every look of a long plateau has more chances than one median."""
+
+
+def shift_up(
+    values: np.ndarray, ends: np.ndarray, best_ends: np.ndarray, centres: np.ndarray, limits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """How far validation's mean since a change point stands above its mean from its best up to that point, for
+    each end: the largest over change points at least three points after the best three (and three or more points
+    from each to the end) of
+    ``(mean after - mean before) / sqrt(1 / after + 1 / before)``, the two-sample statistic of a step up before it
+    is divided by the noise; with the number of points after the chosen change. NaN (and 0) without a change point
+    or with a non-finite point in the way.
+
+    A mean of the points since a change weighs them all: a level that stepped up by twice its noise stands out
+    after a few points, where one recent median needs five deviations. Each value counts at most ``limits`` away
+    from ``centres`` (one per end; the bell's floor and 2.5 noise deviations): a spike adds no more than a point
+    of a real rise does. The mean before the change starts after the best three points (``best_ends``: the index of
+    the last, ``Moment.best_index``): chosen for being the lowest of many, they sit low by chance. Sums run along
+    each row only: any number of rows gives the same.
+    """
+    count = len(ends)
+    shift, after = np.full(count, np.nan), np.zeros(count, dtype=np.int64)
+    if not count:
+        return shift, after
+    width = 2 * SHIFT_POINTS
+    ends = np.asarray(ends, dtype=np.int64)
+    window = rows(values, ends, width)
+    finite = np.isfinite(window)
+    centres, limits = np.asarray(centres, dtype=np.float64)[:, None], np.asarray(limits, dtype=np.float64)[:, None]
+    with np.errstate(invalid="ignore"):
+        window = np.minimum(np.maximum(window, centres - limits), centres + limits)
+    zero = np.zeros((count, 1))
+    sums = np.hstack((zero, np.cumsum(np.where(finite, window, 0.0), axis=1)))  # sums[:, j]: of columns before j
+    bad = np.hstack((zero, np.cumsum(~finite, axis=1)))
+    best_ends = np.asarray(best_ends, dtype=np.int64)
+    best_first = best_ends - 2 - (ends - width + 1)  # in columns of the window
+    cuts = np.arange(width - SHIFT_POINTS + 1, width - 2)  # three to SHIFT_POINTS - 1 points from it on
+    begin = np.maximum(best_first[:, None], cuts[None, :] - SHIFT_POINTS)
+    valid = (cuts[None, :] >= best_first[:, None] + 3) & (begin >= 0) & (best_ends >= 2)[:, None]
+    begin = np.clip(begin, 0, width)
+    valid &= (bad[:, -1:] - np.take_along_axis(bad, begin, axis=1)) == 0
+    n_after = (width - cuts).astype(np.float64)[None, :]
+    n_before = np.maximum(cuts[None, :] - begin, 1).astype(np.float64)
+    mean_after = (sums[:, -1:] - sums[:, cuts]) / n_after
+    mean_before = (sums[:, cuts] - np.take_along_axis(sums, begin, axis=1)) / n_before
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = np.where(valid, (mean_after - mean_before) / np.sqrt(1.0 / n_after + 1.0 / n_before), -np.inf)
+    best = np.argmax(z, axis=1)
+    top = z[np.arange(count), best]
+    found = np.isfinite(top)
+    shift[found] = top[found]
+    after[found] = width - cuts[best[found]]
+    return shift, after
