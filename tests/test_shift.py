@@ -8,6 +8,7 @@ far lifts both first)."""
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,3 +105,16 @@ def test_a_learning_rate_ramped_too_far_is_a_divergence_not_overfitting(tmp_path
     up: the shift test would have called it overfitting."""
     judged, _ = _realnet(tmp_path, "mlp-lr-ramp-s0")
     assert [a.kind for a in judged.bells] == ["diverging"]
+
+
+def test_values_near_the_float_limit_or_no_floor_yet_give_no_shift_and_no_warning():
+    """A curve blowing up to 1e308 (sums overflow) or a point judged before any best (its floor is inf) reads no
+    shift: NaN, silently (a warning printed under the live view would scar the screen)."""
+    calm = np.array([1.0, 0.9, 0.8, 0.85, 0.9, 0.95, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = shift_up(
+            np.concatenate((calm, [1e308] * 3)), np.array([9]), np.array([3]), np.array([0.85]), np.array([math.inf])
+        )
+        no_floor = shift_up(calm, np.array([6]), np.array([3]), np.array([math.inf]), np.array([0.1]))
+    assert math.isnan(huge[0][0]) and math.isnan(no_floor[0][0])

@@ -366,23 +366,22 @@ def shift_up(
     window = rows(values, ends, width)
     finite = np.isfinite(window)
     centres, limits = np.asarray(centres, dtype=np.float64)[:, None], np.asarray(limits, dtype=np.float64)[:, None]
-    with np.errstate(invalid="ignore"):
-        window = np.minimum(np.maximum(window, centres - limits), centres + limits)
-    zero = np.zeros((count, 1))
-    sums = np.hstack((zero, np.cumsum(np.where(finite, window, 0.0), axis=1)))  # sums[:, j]: of columns before j
-    bad = np.hstack((zero, np.cumsum(~finite, axis=1)))
     best_ends = np.asarray(best_ends, dtype=np.int64)
     best_first = best_ends - 2 - (ends - width + 1)  # in columns of the window
     cuts = np.arange(width - SHIFT_POINTS + 1, width - 2)  # three to SHIFT_POINTS - 1 points from it on
     begin = np.maximum(best_first[:, None], cuts[None, :] - SHIFT_POINTS)
     valid = (cuts[None, :] >= best_first[:, None] + 3) & (begin >= 0) & (best_ends >= 2)[:, None]
     begin = np.clip(begin, 0, width)
+    zero = np.zeros((count, 1))
+    bad = np.hstack((zero, np.cumsum(~finite, axis=1)))
     valid &= (bad[:, -1:] - np.take_along_axis(bad, begin, axis=1)) == 0
     n_after = (width - cuts).astype(np.float64)[None, :]
     n_before = np.maximum(cuts[None, :] - begin, 1).astype(np.float64)
-    mean_after = (sums[:, -1:] - sums[:, cuts]) / n_after
-    mean_before = (sums[:, cuts] - np.take_along_axis(sums, begin, axis=1)) / n_before
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # no floor yet (inf), values near the float limit: NaN
+        window = np.minimum(np.maximum(window, centres - limits), centres + limits)
+        sums = np.hstack((zero, np.cumsum(np.where(finite, window, 0.0), axis=1)))  # sums[:, j]: of columns before j
+        mean_after = (sums[:, -1:] - sums[:, cuts]) / n_after
+        mean_before = (sums[:, cuts] - np.take_along_axis(sums, begin, axis=1)) / n_before
         z = np.where(valid, (mean_after - mean_before) / np.sqrt(1.0 / n_after + 1.0 / n_before), -np.inf)
     best = np.argmax(z, axis=1)
     top = z[np.arange(count), best]
