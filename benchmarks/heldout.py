@@ -61,7 +61,8 @@ def build(outdir: str, clone: str) -> dict:
             continue
         curves = {"Loss/train": train, "Loss/val": val}
         if "train_accuracies" in record and (val_acc := _curve(record, "accuracies")) is not None:
-            curves.update({"Accuracy/train": [float(v) for v in record["train_accuracies"]], "Accuracy/val": val_acc})
+            train_acc = [float("nan") if v is None else float(v) for v in record["train_accuracies"]]
+            curves.update({"Accuracy/train": train_acc, "Accuracy/val": val_acc})
         writer = EventWriter(os.path.join(outdir, name))
         start = START + 86_400.0 * index
         for tag, values in curves.items():

@@ -29,8 +29,8 @@ def _realnet(tmp_path: Path, name: str, thresholds: Thresholds | None = None) ->
 
 
 def _reference(values: np.ndarray, end: int, best_end: int, centre: float, limit: float) -> tuple[float, int]:
-    """The statistic written out: every change point among the latest 40 points three or more after the best three,
-    three or more points from it to the end, the mean before it over at most 40 points after the best three, each
+    """The statistic written out: every change point among the latest 40 points after the best three, three or more
+    points from it to the end, the mean before it over at most 40 points from the first of the best three on, each
     value clipped to
     ``centre`` give or take ``limit``."""
     top, points = -math.inf, 0

@@ -56,11 +56,11 @@ class Thresholds:
     """...validation not falling: its slope since the best at least this many standard errors..."""
     shift_z: float = 3.0
     """...or its mean since a change point among its latest 40 points this many standard errors above its mean
-    from its best up to there (plus twice how low the best of many means sits by chance, ``rise_z``'s; each value
-    counted at most ``shift_clip`` level-test noise deviations from the best; noise that wanders counting as fewer
-    points; ``windows.shift_up``), its slope since the best ``shift_trend`` standard errors up, its recent median
-    ``shift_level`` noise deviations above the best, and training within ``flat_range`` of its range from its level
-    at validation's best..."""
+    from its best up to there (plus twice how low the best of many means sits by chance, ``rise_z``'s; each
+    value counted at most ``shift_clip`` level-test noise deviations from ``Moment.floor``; noise that wanders
+    counting as fewer points; ``windows.shift_up``), its slope since the best ``shift_trend`` standard errors up,
+    its recent median ``shift_level`` noise deviations above the best, and training within ``flat_range`` of its
+    range from its level at validation's best..."""
     shift_clip: float = 2.5
     shift_trend: float = 1.5
     shift_level: float = 1.5

@@ -333,8 +333,8 @@ def largest_steps_up(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 SHIFT_POINTS = 40
-"""The shift test's change point lies among validation's latest this many points, and its mean before the change
-is read on at most this many points."""
+"""The shift test's change point lies among validation's latest this many points (37 change points, each with 3 to
+39 points from it to the end), and its mean before the change is read on at most this many points."""
 SHIFT_BIAS_RATE = 2.0
 """The shift test's bar grows with how low the best of many means sits by chance at this many times the level
 test's rate: a scan over change points at every look of a long plateau has more chances than one median."""
@@ -344,8 +344,8 @@ def shift_up(
     values: np.ndarray, ends: np.ndarray, best_ends: np.ndarray, centres: np.ndarray, limits: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """How far validation's mean since a change point stands above its mean from its best up to that point, for
-    each end: the largest over change points at least three points after the best three (and three or more points
-    from each to the end) of
+    each end: the largest over change points after the best three points (and three or more points from each to
+    the end) of
     ``(mean after - mean before) / sqrt(1 / after + 1 / before)``, the two-sample statistic of a step up before it
     is divided by the noise; with the number of points after the chosen change. NaN (and 0) without a change point
     or with a non-finite point in the way.
@@ -353,9 +353,10 @@ def shift_up(
     A mean of the points since a change weighs them all: a level that stepped up by twice its noise stands out
     after a few points, where one recent median needs five deviations. Each value counts at most ``limits`` away
     from ``centres`` (one per end; the bell's floor and 2.5 noise deviations): a spike adds no more than a point
-    of a real rise does. The mean before the change starts after the best three points (``best_ends``: the index of
-    the last, ``Moment.best_index``): chosen for being the lowest of many, they sit low by chance. Sums run along
-    each row only: any number of rows gives the same.
+    of a real rise does. The mean before the change starts at the first of the best three points (``best_ends``:
+    the index of the last, ``Moment.best_index``), over at most ``SHIFT_POINTS`` points; chosen for being the lowest
+    of many, they sit low by chance, which the judge's bar pays for. Sums run along each row only: any number of
+    rows gives the same.
     """
     count = len(ends)
     shift, after = np.full(count, np.nan), np.zeros(count, dtype=np.int64)
