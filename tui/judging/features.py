@@ -254,6 +254,11 @@ def first_finite(values: np.ndarray) -> float:
     return float(finite[0]) if finite.size else float("nan")
 
 
+def or_zero(value: float) -> float:
+    """A figure that may be missing (NaN, inf) as 0: nothing to count on."""
+    return value if math.isfinite(value) else 0.0
+
+
 def share_of(rise: float, progress: float) -> float:
     """A rise as a share of a curve's progress: whole when there was none (it rose from its start)."""
     return rise / progress if progress > 0 else 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from tui.judging.diverging import Raised
+from tui.judging.features import or_zero
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair, same_metric
@@ -29,7 +30,7 @@ class Gap:
             return []
         lead = (m.train_acc - m.val_acc) / m.train_acc
         # Logged in percent once any value so far is above 1 (a percent curve fallen below 1 % is still percent).
-        top = 100.0 if max(m.train_acc, m.val_acc, _or0(m.val_acc_best), _or0(m.val_acc_first)) > 1.0 else 1.0
+        top = 100.0 if max(m.train_acc, m.val_acc, or_zero(m.val_acc_best), or_zero(m.val_acc_first)) > 1.0 else 1.0
         flags = verdict.flags
         reason = f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
         if lead > self.t.gap and m.train_acc - m.val_acc >= self.t.gap_min * top:
@@ -43,7 +44,3 @@ class Gap:
         elif self.on:
             flags[Kind.GAP] = reason
         return []
-
-
-def _or0(value: float) -> float:
-    return value if math.isfinite(value) else 0.0

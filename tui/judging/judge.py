@@ -11,7 +11,7 @@ import math
 
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, still_out
-from tui.judging.features import at_chance, direction, movement, share_of, trend_width
+from tui.judging.features import at_chance, direction, movement, or_zero, share_of, trend_width
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -350,7 +350,7 @@ class Judge:
                 f"{self.pair.train} swings by ±{fmt(m.train.noise)} around {fmt(m.train.level)}, against "
                 f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}"
             )
-        if train_dir == "flat" and val_dir == "falling" and train_range < t.learned_enough * _or0(m.train.noise):
+        if train_dir == "flat" and val_dir == "falling" and train_range < t.learned_enough * or_zero(m.train.noise):
             return Kind.DATA_SUSPECT, (
                 f"train flat (it barely learned: {fmt(train_range)}), {movement('val', val_dir, m.val)} {w}"
             )
@@ -372,7 +372,7 @@ class Judge:
         """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done.
         ``flat`` says how flat, with its numbers."""
         t = self.t
-        if train_range < t.learned_enough * _or0(m.train.noise) or train_range <= 0:
+        if train_range < t.learned_enough * or_zero(m.train.noise) or train_range <= 0:
             return Kind.PLATEAU, f"{flat}, before training learned anything ({fmt(train_range)} of progress)"
         if m.lr is not None:
             now, largest = m.lr
@@ -493,7 +493,3 @@ class Judge:
             f"{self.pair.train} rising: back to {fmt(m.train.level)} at step {m.step:,}, {where} (no validation curve)"
         )
         return divergence.enter(m.step, self.pair.train or "", reason)
-
-
-def _or0(value: float) -> float:
-    return value if math.isfinite(value) else 0.0
