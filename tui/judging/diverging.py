@@ -228,16 +228,17 @@ class Divergence:
         ``BATCH_NOISE_Z`` of the curve's noise deviations above the lowest level."""
         t, width = self.thresholds, BATCH_LEVEL_POINTS
         index = np.arange(block.start, block.end)
-        levels = median_rows(rows(track.values, index, width))
-        levels[index < width - 1] = np.nan  # only a full window is a level
+        medians = median_rows(rows(track.values, index, width))  # of the points so far, before a full window
+        early = index < width - 1
+        levels = np.where(early, np.nan, medians)  # only a full window is a level
         lows = np.fmin.accumulate(np.concatenate(([self._level_low], np.where(np.isfinite(levels), levels, np.inf))))
         level_low, self._level_low = lows[:-1], float(lows[-1])
         # The start moves until its window is full, then stands: read once (a block may begin past it).
         if math.isnan(self._level_first) and index[-1] >= width - 1:
-            self._level_first = float(median_rows(rows(track.values, np.array([width - 1]), width))[0])
-        starts = np.full(len(index), self._level_first)
-        early = np.flatnonzero(index < width - 1)
-        starts[early] = median_rows(rows(track.values, index[early], width))
+            full = width - 1 - block.start
+            at = medians[full] if full >= 0 else median_rows(rows(track.values, np.array([width - 1]), width))[0]
+            self._level_first = float(at)
+        starts = np.where(early, medians, self._level_first)
         ranged = by_ranges(new, block.low_before, starts, t) & ~bad
         leveled = by_ratio(levels, level_low, starts, t) & ~bad & ~ranged
         leaping = np.flatnonzero(by_ratio(new, level_low, starts, t) & ~bad & ~ranged & ~leveled)
