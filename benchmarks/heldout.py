@@ -37,11 +37,16 @@ def _git(clone: str, *args: str) -> str:
     return subprocess.run(["git", "-C", clone, *args], capture_output=True, text=True, check=True).stdout
 
 
+def _floats(values: list) -> list[float]:
+    """A stored curve as floats (JSON keeps a NaN as null)."""
+    return [float("nan") if v is None else float(v) for v in values]
+
+
 def _curve(record: dict, name: str) -> list[float] | None:
     """The validation curve if the run kept one, else the test curve (DeepOBS kept only that); None without."""
     for prefix in ("valid_", "test_"):
         if prefix + name in record:
-            return [float("nan") if v is None else float(v) for v in record[prefix + name]]
+            return _floats(record[prefix + name])
     return None
 
 
@@ -55,14 +60,13 @@ def build(outdir: str, clone: str) -> dict:
         record = json.loads(_git(clone, "show", f"HEAD:{path}"))
         problem = path.split("/")[0]
         name = f"{problem}/{OPTIMIZERS[record['optimizer']]}-lr{record['learning_rate']:.2e}-s{record['random_seed']}"
-        train = [float("nan") if v is None else float(v) for v in record["train_losses"]]
+        train = _floats(record["train_losses"])
         val = _curve(record, "losses")
         if val is None:
             continue
         curves = {"Loss/train": train, "Loss/val": val}
         if "train_accuracies" in record and (val_acc := _curve(record, "accuracies")) is not None:
-            train_acc = [float("nan") if v is None else float(v) for v in record["train_accuracies"]]
-            curves.update({"Accuracy/train": train_acc, "Accuracy/val": val_acc})
+            curves.update({"Accuracy/train": _floats(record["train_accuracies"]), "Accuracy/val": val_acc})
         writer = EventWriter(os.path.join(outdir, name))
         start = START + 86_400.0 * index
         for tag, values in curves.items():

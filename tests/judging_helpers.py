@@ -80,11 +80,11 @@ def overfitting_curves(
     return train * (1 + 0.01 * rng.standard_normal(n)), val + noise * rng.standard_normal(n)
 
 
-def realnet(tmp_path: Path, name: str) -> tuple[Judged, int]:
+def realnet(tmp_path: Path, name: str, thresholds: Thresholds | None = None) -> tuple[Judged, int]:
     """One stored real deep-net run (``benchmarks/data/realnets.*``), judged; and its labelled onset."""
     record, curves = REALNETS[name], REALNET_CURVES[name]
     written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
-    judged = judge(tmp_path / name, written)
+    judged = judge(tmp_path / name, written, thresholds)
     return judged, int(record["onset"])
 
 

@@ -10,22 +10,15 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
-from judging_helpers import REALNET_CURVES, REALNETS, Judged, judge
+from judging_helpers import realnet
 
 from tui.judging.thresholds import Thresholds
 from tui.judging.windows import shift_up
 
 WITHOUT = replace(Thresholds(), shift_z=math.inf)
-
-
-def _realnet(tmp_path: Path, name: str, thresholds: Thresholds | None = None) -> tuple[Judged, int | None]:
-    curves = REALNET_CURVES[name]
-    written = {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss")}
-    return judge(tmp_path / name, written, thresholds), REALNETS[name].get("onset")
 
 
 def _reference(values: np.ndarray, end: int, best_end: int, centre: float, limit: float) -> tuple[float, int]:
@@ -85,25 +78,25 @@ def test_a_step_up_of_twice_the_noise_stands_out_after_a_few_points_and_a_spike_
 
 @pytest.mark.parametrize("name", ["cnn-epoch-bigval-s2", "cnn-sgd-s2"])
 def test_real_slow_rises_no_other_test_caught_ring_with_the_shift_test_and_say_so(tmp_path, name):
-    judged, onset = _realnet(tmp_path, name)
+    judged, onset = realnet(tmp_path, name)
     assert [a.kind for a in judged.bells] == ["overfitting"]
     assert onset is not None and judged.bells[0].step > onset
     assert "points" in judged.bells[0].reason and "standard errors above those before" in judged.bells[0].reason
-    assert _realnet(tmp_path / "without", name, WITHOUT)[0].bells == []
+    assert realnet(tmp_path / "without", name, WITHOUT)[0].bells == []
 
 
 def test_a_noisy_small_set_cnn_rings_eight_points_sooner_and_the_reason_gives_the_shift(tmp_path):
-    judged, onset = _realnet(tmp_path, "cnn-few-s4")  # validation 0.43 at step 14, 0.58 fifteen steps later
+    judged, onset = realnet(tmp_path, "cnn-few-s4")  # validation 0.43 at step 14, 0.58 fifteen steps later
     assert onset == 14 and [a.kind for a in judged.bells] == ["overfitting"]
     assert judged.bells[0].step == 29
     assert "its last 12 points 2.7 standard errors above those before" in judged.bells[0].reason
-    assert [a.step for a in _realnet(tmp_path / "without", "cnn-few-s4", WITHOUT)[0].bells] == [37]
+    assert [a.step for a in realnet(tmp_path / "without", "cnn-few-s4", WITHOUT)[0].bells] == [37]
 
 
 def test_a_learning_rate_ramped_too_far_is_a_divergence_not_overfitting(tmp_path):
     """Validation stepped up 0.23 -> 0.53 while training went 0.17 -> 0.33 (both turned), a point before both blew
     up: the shift test would have called it overfitting."""
-    judged, _ = _realnet(tmp_path, "mlp-lr-ramp-s0")
+    judged, _ = realnet(tmp_path, "mlp-lr-ramp-s0")
     assert [a.kind for a in judged.bells] == ["diverging"]
 
 
