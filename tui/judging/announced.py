@@ -56,10 +56,11 @@ class Announcements:
         judged were judged before and kept: what they raise now (at the same step, or at another one because a
         lagging curve's points had come late then) was told. A file read again from its start raises what it
         raised before: the same step, kind and curve. A blow-up again at the very step it was told is a second
-        one when its point was written (TensorBoard's time) ``RESUME_SECONDS`` after anything the run had written
-        before the restart (two ranks writing one folder write the same step at once, and the second's new file
-        read a poll later restarts the run too). A state raised again on rewritten points (a resumed job's
-        overfitting onset where it was) is the same state; a time unknown is no evidence.
+        one when its point was written (the time its logger wrote down: ``Run.walls_logged``) ``RESUME_SECONDS``
+        after anything the run had written before the restart (two ranks writing one folder write the same step
+        at once, and the second's new file read a poll later restarts the run too). A state raised again on
+        rewritten points (a resumed job's overfitting onset where it was) is the same state; a time unknown is no
+        evidence.
         """
         step, kind, tag, _reason = raised
         key = (step, str(kind), tag)
@@ -94,7 +95,7 @@ class Announcements:
 
 
 def written(run: Run, tag: str, step: int) -> float | None:
-    """When the point of ``tag`` at ``step`` was written, if its log says (TensorBoard's event files)."""
+    """When the point of ``tag`` at ``step`` was written, if its log says (TensorBoard, W&B, MLflow, trackio)."""
     series = run.scalars.get(tag)
     if series is None or not run.walls_logged:
         return None

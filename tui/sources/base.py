@@ -17,6 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from tui.sources.points import Decoded, FileHealth
 from tui.sources.roots.base import FileInfo, Listing, Root
@@ -77,9 +78,12 @@ class Found:
 class Stream(ABC):
     """One incremental reader: yields only points added since its last read."""
 
+    WALLS_LOGGED: ClassVar[bool] = False
+    """Whether its format logs each point's time of writing (``FileHealth.walls_logged``)."""
+
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.health = FileHealth()
+        self.health = FileHealth(walls_logged=self.WALLS_LOGGED)
         self.rounds = 0
         """Completed reads; data in any read after the first means the job is writing now."""
         self.scalars_read = False

@@ -45,6 +45,8 @@ def _meta(root: Root, path: str) -> dict[str, object]:
 class MlflowFilesStream(Stream):
     """One run folder: every metric file tailed, params read when they change."""
 
+    WALLS_LOGGED = True
+
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.tails: dict[str, LineTail] = {}

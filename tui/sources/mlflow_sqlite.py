@@ -72,6 +72,8 @@ class TimeOrderedSteps:
 class MlflowSqliteStream(Stream):
     """One MLflow run in one database: its metric rows past a row-id watermark, and its params."""
 
+    WALLS_LOGGED = True
+
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.last_rowid = 0

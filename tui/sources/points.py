@@ -148,6 +148,9 @@ class FileHealth:
     """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
     error: str | None = None
     """The last OS error (permission denied, vanished), cleared by a good read."""
+    walls_logged: bool = False
+    """Whether its points carry the time their writer logged (TensorBoard, W&B, MLflow, trackio), not the file's
+    modification time (CSV logs), which a copy or a later append changes."""
 
     @property
     def damaged(self) -> bool:

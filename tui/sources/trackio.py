@@ -41,6 +41,8 @@ _BY_RUN = "SELECT id, step, timestamp, metrics FROM metrics WHERE run_id = ? AND
 class TrackioStream(Stream):
     """One trackio run: its metric rows past an id watermark, and its config."""
 
+    WALLS_LOGGED = True
+
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.last_id = 0

@@ -67,10 +67,10 @@ class Run:
 
     @property
     def walls_logged(self) -> bool:
-        """Whether each point's wall time is known to be the one its writer logged: every file a TensorBoard event
-        file (a CSV's points carry the file's modification time, which a copy of the same log changes; the other
-        formats are not told apart here)."""
-        return self._event_files_only(list(self.files))
+        """Whether each point's wall time is known to be the one its writer logged: every file's format logs it
+        (TensorBoard, W&B, MLflow, trackio; a CSV's points carry the file's modification time, which a copy of the
+        same log changes, and a file that could not be read says nothing)."""
+        return bool(self.files) and all(health.walls_logged for health in self.files.values())
 
     @property
     def has_points(self) -> bool:

@@ -17,6 +17,8 @@ from tui.sources.tensorboard.records import RecordReader
 class EventStream(Stream):
     """One event file: its record reader, its decoder (per-file plugin memory) and its health."""
 
+    WALLS_LOGGED = True
+
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.reader = RecordReader(source.paths[0])

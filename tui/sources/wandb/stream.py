@@ -49,6 +49,8 @@ def is_wandb_log(path: str) -> bool:
 class WandbStream(Stream):
     """One run's ``.wandb`` log, tailed: points, config (hyper-parameters) and histograms."""
 
+    WALLS_LOGGED = True
+
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.reader = LogReader(source.paths[0])
