@@ -1,0 +1,267 @@
+"""Validation rising since its best: the early warning (``val-rising``) and the overfitting bell, once per onset.
+
+``Rise.at`` is called by the judge at each judged validation point, after any blow-up was ruled out. It keeps
+the state that spans points: the alarms in a row, what was told of the current onset, and the level a new best
+must beat before the alerts ring again. The bell's four tests (level, trend, shift, accumulated) are read once
+per point into an ``Evidence``, which both decides and words the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tui.judging.chance import best_bias_excess, wander_factor
+from tui.judging.diverging import Raised
+from tui.judging.features import share_of
+from tui.judging.kinds import Kind
+from tui.judging.moment import Moment
+from tui.judging.pairing import Pair
+from tui.judging.thresholds import Thresholds
+from tui.judging.verdict import Verdict, fmt
+from tui.judging.windows import ROUNDING_NOISE, SHIFT_BIAS_RATE
+
+TRAIN_SHARE = 0.25
+"""Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
+SPIKE_SHARE = 0.5
+"""Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
+
+
+def _finite(*values: float) -> bool:
+    return all(map(math.isfinite, values))  # ~10 calls per judgement: map, not a generator, costs half
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The bell's tests read at one level of validation, each against its bar (``Rise._bar``)."""
+
+    risen: bool
+    """Whether validation has risen: by ``rise_range`` of its range, and by any of the four tests."""
+    trend: bool
+    """Whether the trend test holds (its words: rising for so many points, so many standard errors)..."""
+    shifted: bool
+    """...and the shift test (its words: the latest points so many standard errors above those before)."""
+
+
+class Rise:
+    """Judges validation's rise since its best, point after point; sets the verdict's overfitting kind, its reason
+    and the ``val-rising`` flag, and returns the alerts to raise."""
+
+    def __init__(self, thresholds: Thresholds, pair: Pair, verdict: Verdict) -> None:
+        self.t = thresholds
+        self.pair = pair
+        self.verdict = verdict
+        self._has_train = pair.train is not None
+        """False for validation logged alone: it recovers on its own, and its rise warns but never rings."""
+        self.overfitting = False
+        """Validation's rise is confirmed now: the verdict is overfitting."""
+        self.warned = False
+        """val-rising was announced for this onset."""
+        self._rang = False
+        """The overfitting bell rang for this onset."""
+        self._rearm_below = math.inf
+        """Validation must set a best below this level before the alerts ring again (a real improvement)."""
+        self._rise_streak = 0
+
+    def at(self, m: Moment, val_range: float, train_range: float) -> list[Raised]:
+        """val-rising, then overfitting, once per onset; a new best level re-arms both."""
+        assert m.val is not None
+        t, flags = self.t, self.verdict.flags
+        if m.best_index == m.index:  # a new best: whatever rose has come down again
+            self._new_best(m.best)
+            return []
+        since = m.index - m.best_index
+        rise = m.val.level - m.best
+        sigma = m.val.noise
+        # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter): the trend
+        # test's unit, and the level and shift tests' (``Row.level_noise``); from the floor (``Moment.floor``).
+        unit, wide, floor = m.val.bend_noise, m.val.level_noise, m.floor
+        # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
+        # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
+        learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
+        learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
+        if not (_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
+            self._no_rise()  # back at its best level (or nothing learned to rise from): no overfitting now
+            return []
+        train_held = self._train_held(m, train_range, share_of(rise, val_range))
+        out: list[Raised] = []
+        # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
+        trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
+        risen = rise >= t.warn_range * val_range and rise >= t.warn_z * sigma
+        warn = since >= t.warn_after and trending and risen and train_held and self._train_falling(m, train_range)
+        slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
+        trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
+        bar = self._bar(m, train_range)
+        # The shift test (``thresholds.shift_z``), once the noise and how it wanders were read on a full window;
+        # training must stay at its level of validation's best (a learning rate ramped too far lifts both first).
+        full = wide > 0 and m.index + 1 >= t.noise_window
+        shift_z = m.shift / (wide * wander_factor(m.val.rho)) if full else math.nan
+        stepped_up = (
+            shift_z >= (t.shift_z + SHIFT_BIAS_RATE * best_bias_excess(m.index + 1, m.val.rho)) * bar
+            and trend_z >= t.shift_trend * bar
+            and (not self._has_train or m.train.level <= m.train_at_best + t.flat_range * train_range)
+        )
+        seen = self._evidence(m, m.val.level, floor, (unit, wide), (trend_z, stepped_up), val_range, bar)
+        # NaN slope (too few points, no noise): nothing says it falls.
+        alarm = since >= t.warn_after and train_held and not slope < t.rise_slope_z and seen.risen
+        # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
+        # latest points carry most of the rise, the judgement that would confirm the bell needs the evidence to
+        # stand on the five-point median, by the level or the accumulated test (the slope over the few points
+        # since the best is theirs too), training held beside that smaller rise.
+        spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
+        # A rise carried by one step of ``jump_z`` noise deviations or more that the level still stands on
+        # is a jump: it may be a few bad evaluations (spoiled batch-norm statistics) that come back; the bell waits
+        # until it stood nine points. Once the level is back, the excursion is the spike rule's (above).
+        jumped = (
+            m.jump > max(t.jump_z * unit, SPIKE_SHARE * (m.val.level - floor))
+            and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
+        )
+        lasting = (
+            alarm
+            and not jumped
+            and (
+                not spiky
+                or (
+                    self._train_held(m, train_range, share_of(m.lasting - m.best, val_range))
+                    and self._evidence(m, m.lasting, floor, (unit, wide), (math.nan, False), val_range, bar).risen
+                )
+            )
+        )
+        warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
+        self._rise_streak = self._rise_streak + 1 if alarm else 0
+        # Confirmed, standing at the latest, and no earlier than any trend verdict (``--set min_points``).
+        ringing = self._rise_streak >= t.rise_confirm and lasting and m.index + 1 >= t.min_points
+        if not warn:
+            flags.pop(Kind.VAL_RISING, None)  # the evidence is gone: no amber mark (it alerts again only on re-arm)
+        if not (self._rise_streak >= t.rise_confirm or self.overfitting or warn):
+            return out  # nothing to say (most judgements of a long run: the reason is not even worded)
+        # The rise shown is measured from the floor the level test stands on (not from a best mean one lucky
+        # low point pulled down), unless validation is not above that floor; to the level the bell stands on.
+        level = m.lasting if spiky and (ringing or self.overfitting) else m.val.level
+        shown = floor if level > floor else m.best
+        shown_rise = level - shown
+        # The tests named are those read at the level shown (a spiky rise stands on the level or accumulated test).
+        trend_test = not spiky and seen.trend
+        noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
+        stepped = not (spiky or trend_test) and seen.shifted
+        step_words = f", its last {m.shift_points} points {shift_z:.1f} standard errors above those before"
+        reason = (
+            f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
+            f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
+            f"{f'{shown_rise / wide:.1f}x its noise {fmt(wide)}' if noisy else 'on a curve without noise'}"
+            f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}"
+            f"{step_words if stepped and noisy else ''}; "
+            f"{self._train_words(m, train_range)}"
+        )
+        if ringing and not self.overfitting:
+            self.overfitting = True
+            flags.pop(Kind.VAL_RISING, None)
+            self.verdict.kind, self.verdict.reason, self.verdict.onset_step = Kind.OVERFITTING, reason, m.step
+            # Validation alone is judged overfitting but never rings (with their training left out, 16 of 476
+            # healthy and stuck benchmark runs would): its warning came a judgement before.
+            if not self._rang and self._has_train:
+                self._rang = True
+                self._hold(m.best - max(sigma, t.warn_range * val_range))
+                out.append((m.step, Kind.OVERFITTING, self.pair.val or "", reason))
+            elif not self._has_train and not self.warned:  # confirmed at its first judgement (rise_confirm = 1)
+                self.warned = True
+                self._hold(m.best - max(sigma, t.warn_range * val_range))
+                out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
+        elif self.overfitting:  # the kind too: a blow-up the run came back from had taken the verdict
+            self.verdict.kind, self.verdict.reason = Kind.OVERFITTING, reason
+        elif warn:
+            flags[Kind.VAL_RISING] = reason
+            if not self.warned:
+                self.warned = True
+                self._hold(m.best - max(sigma, t.warn_range * val_range))
+                out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
+        return out
+
+    def _evidence(
+        self,
+        m: Moment,
+        level: float,
+        floor: float,
+        units: tuple[float, float],
+        trends: tuple[float, bool],
+        val_range: float,
+        bar: float,
+    ) -> Evidence:
+        """The bell's evidence that validation at ``level`` has risen: far above its floor for its noise, or
+        trending up since its best, or stepped up since a recent change, or (slow rises) accumulated point by point,
+        against bars at ``bar`` of themselves (``_bar``); always by ``rise_range``. ``units``: the noise of the trend
+        test and of the level and shift tests (the larger over the long window: read low by chance on 24 points);
+        ``trends``: the trend in standard errors (NaN: not asked) and whether the shift test's statistic passed."""
+        assert m.val is not None
+        t, rise = self.t, level - m.best
+        (unit, wide), (trend_z, stepped_up) = units, trends
+        shifted = stepped_up and level - floor >= t.shift_level * wide
+        level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * wide
+        trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
+        accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
+        risen = rise >= t.rise_range * val_range and (level_test or trend_test or shifted or accumulated)
+        return Evidence(risen, trend_test, shifted)
+
+    def _bar(self, m: Moment, train_range: float) -> float:
+        """How high the bell's bars stand: lower (``memorising_bar``) while training keeps falling fast since
+        validation's best. Overfitting is validation rising while the net goes on fitting its training set;
+        with training settled too, a rise is as likely a plateau's wander, and the full bars apply."""
+        if not (train_range > 0 and _finite(m.train_at_best, m.train.level)):
+            return 1.0
+        fallen = (m.train_at_best - m.train.level) / train_range
+        return self.t.memorising_bar if fallen >= self.t.memorising_drop else 1.0
+
+    def _hold(self, level: float) -> None:
+        """After an alert, ring again only once validation has improved on its best by its noise."""
+        self._rearm_below = min(self._rearm_below, level) if self._rearm_below < math.inf else level
+
+    def _no_rise(self) -> None:
+        """No rise now: no overfitting verdict or warning; the alerts stay quiet until a new best re-arms them."""
+        self.overfitting = False
+        self._rise_streak = 0
+        self.verdict.onset_step = None
+        self.verdict.flags.pop(Kind.VAL_RISING, None)
+
+    def _new_best(self, best: float) -> None:
+        """Validation set a new best level: not overfitting now; the alerts re-arm if the improvement is real."""
+        self._no_rise()
+        if best < self._rearm_below:
+            self._rearm_below = math.inf
+            self.warned = self._rang = False
+
+    def _train_held(self, m: Moment, train_range: float, val_share: float) -> bool:
+        """Training has not risen with validation since validation's best (rising together is the optimisation going
+        wrong, not overfitting): by its noise, or a quarter of validation's rise (shares of their ranges), at most."""
+        if not self._has_train:
+            return True  # validation logged alone: its own rise is all there is to judge, for a warning
+        if not _finite(m.train.level, m.train_at_best):
+            return False
+        risen = m.train.level - m.train_at_best
+        if risen <= 0:
+            return True
+        if not train_range > 0:
+            return False
+        noise = 2.0 * m.train.noise / train_range if math.isfinite(m.train.noise) else 0.0
+        # Its noise may hide a small rise, but training never rises by half as much as validation did
+        # (nor by a quarter of its range: validation undoing more than its progress is no licence).
+        share = min(val_share, 1.0)
+        return risen / train_range <= min(max(TRAIN_SHARE * share, noise), 0.5 * share)
+
+    def _train_falling(self, m: Moment, train_range: float) -> bool:
+        """Training has gone on falling since validation's best: by ``warn_train_z`` of its noise (a fall the
+        noise does not explain; near zero a tiny share of the range) or by ``warn_train_drop`` of its range."""
+        if not _finite(m.train.level, m.train_at_best, train_range):
+            return False
+        drop = self.t.warn_train_drop * train_range
+        if math.isfinite(m.train.noise):
+            drop = min(drop, self.t.warn_train_z * m.train.noise)
+        return m.train.level < m.train_at_best - drop
+
+    def _train_words(self, m: Moment, train_range: float) -> str:
+        if not self._has_train:
+            return "no training curve (no bell without one)"
+        if not _finite(m.train.level, m.train_at_best):
+            return "no training curve"
+        if m.train.level < m.train_at_best - self.t.flat_range * train_range:
+            return f"train still falling ({fmt(m.train_at_best)} → {fmt(m.train.level)})"
+        return f"train flat ({fmt(m.train.level)})"
