@@ -339,7 +339,7 @@ def _wandering_plateau() -> dict[str, list[float]]:
 
 def test_noise_that_wanders_on_a_long_plateau_does_not_ring(tmp_path, monkeypatch):
     from tui.judging import engine as engine_module
-    from tui.judging import judge as judge_module
+    from tui.judging import rising as rising_module
 
     assert judge(tmp_path / "run", _wandering_plateau()).bells == []
     # What keeps it quiet: the best of 160 three-point means of wandering noise sits low by chance, and the
@@ -353,7 +353,7 @@ def test_noise_that_wanders_on_a_long_plateau_does_not_ring(tmp_path, monkeypatc
 
     monkeypatch.setattr(engine_module, "validation_noise", short_only)
     assert judge(tmp_path / "short", _wandering_plateau()).bells == []
-    monkeypatch.setattr(judge_module, "best_bias_excess", lambda count, rho: 0.0)
+    monkeypatch.setattr(rising_module, "best_bias_excess", lambda count, rho: 0.0)
     assert [a.kind for a in judge(tmp_path / "again", _wandering_plateau()).bells] == ["overfitting"]
 
 
