@@ -149,7 +149,7 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
     val = run.scalars[final.val_tag].values.tolist() if final.val_tag in run.scalars else []
     patience5 = label.get("patience5", label.get("keras_patience5", keras_patience(val)))
     gl5 = label.get("gl5", label.get("prechelt_gl5", prechelt_gl(val)))
-    v1 = v1_overfitting(val, engine.train_at_val.tolist()) if val else None
+    v1 = v1_overfitting(val, engine.moments.train_at_val.tolist()) if val else None
     told = label["kind"] == "overfit" and label.get("onset") is not None and bool(val)
     told3 = told_onset(val, label["onset"], 3.0) if told else None
     told4 = told_onset(val, label["onset"], 4.0) if told else None

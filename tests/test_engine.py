@@ -338,20 +338,20 @@ def _wandering_plateau() -> dict[str, list[float]]:
 
 
 def test_noise_that_wanders_on_a_long_plateau_does_not_ring(tmp_path, monkeypatch):
-    from tui.judging import engine as engine_module
+    from tui.judging import moments as moments_module
     from tui.judging import rising as rising_module
 
     assert judge(tmp_path / "run", _wandering_plateau()).bells == []
     # What keeps it quiet: the best of 160 three-point means of wandering noise sits low by chance, and the
     # level test pays for it; without that allowance the return to the plateau rings (with the level test's noise
     # read on the noise window alone: read over the long window too, that alone keeps this one quiet).
-    read = engine_module.validation_noise
+    read = moments_module.validation_noise
 
     def short_only(values, ends, base):
         sigma, rho, bent, _ = read(values, ends, base)
         return sigma, rho, bent, bent
 
-    monkeypatch.setattr(engine_module, "validation_noise", short_only)
+    monkeypatch.setattr(moments_module, "validation_noise", short_only)
     assert judge(tmp_path / "short", _wandering_plateau()).bells == []
     monkeypatch.setattr(rising_module, "best_bias_excess", lambda count, rho: 0.0)
     assert [a.kind for a in judge(tmp_path / "again", _wandering_plateau()).bells] == ["overfitting"]

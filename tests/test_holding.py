@@ -185,7 +185,7 @@ def test_a_late_validation_accuracy_is_waited_for_too(tmp_path: Path):
     with open(path, "ab") as handle:
         handle.write(frame(scalar_event("val_acc", 3, 0.55, 3.0)))
     monitor.refresh()
-    assert engine.val.count == 4 and engine.val_acc_at_val[-1] == pytest.approx(0.55)
+    assert engine.val.count == 4 and engine.moments.val_acc_at_val[-1] == pytest.approx(0.55)
 
 
 def test_a_restart_while_a_point_waits_leaves_nothing_waiting_and_validation_back_in_the_pair(tmp_path: Path):

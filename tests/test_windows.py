@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from judging_helpers import DEEPOBS, deepobs
 
-from tui.judging.engine import VerdictEngine, judged
+from tui.judging.engine import VerdictEngine
+from tui.judging.moments import judged
 from tui.judging.tracks import Track
 from tui.judging.windows import (
     autocorrelation,

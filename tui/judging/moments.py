@@ -1,0 +1,210 @@
+"""What the judge reads at each judged validation point, computed at once for every point a read added.
+
+``Moments`` keeps, from read to read, the curves judged beside validation aligned at its points (training loss
+and the accuracies), the three-point means of training and the CUSUM, and turns a block of newly consumed
+validation points into ``Moment``s (a training curve logged alone: ``lone_judgements``). Which points are judged
+(``judged``) is a pure function of the index, so a run read at once and one read a point at a time judge the
+same points with the same figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tui.judging.cusum import Cusum
+from tui.judging.diverging import Event
+from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
+from tui.judging.moment import Moment
+from tui.judging.pairing import Pair
+from tui.judging.thresholds import Thresholds
+from tui.judging.tracks import Block, Track
+from tui.judging.windows import largest_steps_up, median_rows, rows, shift_up, slope_z, validation_noise
+from tui.store import Run
+
+SLOPE_POINTS = 40
+"""The slope since validation's best is measured on at most this many of the latest points."""
+LASTING_POINTS = 5
+"""Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
+JUDGE_EVERY_UNTIL = 400
+"""Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
+
+
+def _stride(indices: np.ndarray) -> np.ndarray:
+    """Every point is judged below 400; beyond, every 2**k-th, k growing with the index (about 200 per doubling)."""
+    stride = np.ones(len(indices), dtype=np.int64)
+    big = indices >= JUDGE_EVERY_UNTIL
+    if big.any():
+        stride[big] = 2 ** np.floor(np.log2(indices[big] / (JUDGE_EVERY_UNTIL / 2))).astype(np.int64)
+    return stride
+
+
+def judged(indices: np.ndarray) -> np.ndarray:
+    """Which of these validation-point indices are judged (``_stride``).
+
+    A pure function of the index, so a run read at once and one read a point at a time judge the same points.
+    """
+    return indices[indices % _stride(indices) == 0]
+
+
+def latest_judged(indices: np.ndarray) -> np.ndarray:
+    """For each validation-point index, the last judged index at or before it (itself below 400)."""
+    return indices - indices % _stride(indices)
+
+
+class Moments:
+    """The figures of one pair of curves at their judged points, from read to read (one per pair: a new pair
+    starts afresh)."""
+
+    def __init__(self, thresholds: Thresholds, pair: Pair, train: Track, val: Track) -> None:
+        self.thresholds = thresholds
+        self.pair = pair
+        self.train, self.val = train, val
+        self.train_at_val = np.empty(0)
+        """The training loss at each consumed validation point (``features.aligned``)."""
+        self.train_acc_at_val = np.empty(0)
+        self.val_acc_at_val = np.empty(0)
+        self._train_means = np.empty(0)
+        """Three-point means of ``train_at_val`` (its best level is their running minimum)."""
+        self.cusum = Cusum(thresholds.cusum_kappa, thresholds.cusum_clip)
+
+    def judgements(self, run: Run, start: int, block: Block) -> list[Event]:
+        """Figures of the newly consumed validation points that are judged, as events in step order."""
+        val = self.val
+        end = val.count
+        train_series = run.scalars.get(self.pair.train) if self.pair.train else None
+        if train_series is not None:
+            t_steps, t_values, _ = train_series.arrays()
+            new_train = aligned(t_steps, t_values, val.steps[:end], start)
+        else:
+            new_train = np.full(end - start, np.nan)
+        self.train_at_val = np.concatenate((self.train_at_val, new_train))
+        self.train_acc_at_val = np.concatenate((self.train_acc_at_val, self._at_val(run, self.pair.train_acc, start)))
+        self.val_acc_at_val = np.concatenate((self.val_acc_at_val, self._at_val(run, self.pair.val_acc, start)))
+        self._train_means = np.concatenate((self._train_means, means3(self.train_at_val, start)))
+        all_new = np.arange(start, end)
+        # Each point's excess is measured in the noise as of the last judged point: the same as its own
+        # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
+        anchors, which = np.unique(latest_judged(all_new), return_inverse=True)
+        sigmas, rhos, bends, wides = validation_noise(val.values, anchors, self.thresholds.noise_window)
+        sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas[which], rhos[which])
+        chosen = judged(all_new)
+        if not len(chosen):
+            return []
+        counts = chosen + 1
+        mine = np.searchsorted(anchors, chosen)  # every judged point is an anchor: its noise is read once
+        noises = (sigmas[mine], rhos[mine], bends[mine], wides[mine])
+        v = figures(val.values[:end], chosen, counts, self.thresholds, noises)
+        t = figures(self.train_at_val, chosen, counts, self.thresholds)
+        train_first = first_finite(self.train_at_val)
+        train_best = np.fmin.accumulate(np.where(np.isnan(self._train_means), np.inf, self._train_means))
+        flat_shares = flat_share(train_best, train_first, chosen, self.thresholds.stuck_within)
+        at = chosen - start
+        best_indices = block.best_index[at]
+        since = np.where(best_indices >= 0, np.minimum(chosen - best_indices, SLOPE_POINTS), 0)
+        rise_z = slope_z(val.values[:end], chosen, since, v.noise)
+        floors, limits = block.floors(at), self.thresholds.shift_clip * v.level_noise
+        shifts, shift_points = shift_up(val.values[:end], chosen, best_indices, floors, limits)
+        train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
+        train_at_best[best_indices < 0] = np.nan
+        steps_up, jump_bases = jumps(val.values[:end], chosen)
+        acc_firsts, acc_bests, acc_points = accuracy_so_far(run, self.pair.val_acc, val.steps[chosen])
+        columns = {  # Moment's fields, one list per field: no NumPy scalar per number
+            "index": chosen.tolist(),
+            "step": val.steps[chosen].tolist(),
+            "val": v.rows(),
+            "train": t.rows(),
+            "best": block.best[at].tolist(),
+            "best_index": best_indices.tolist(),
+            "best_step": val.steps[np.maximum(val.low_indices[chosen], 0)].tolist(),
+            "mean": block.means[at].tolist(),
+            "lasting": median_rows(rows(val.values[:end], chosen, LASTING_POINTS)).tolist(),
+            "rise_slope_z": rise_z.tolist(),
+            "shift": shifts.tolist(),
+            "shift_points": shift_points.tolist(),
+            "jump": steps_up.tolist(),
+            "jump_base": jump_bases.tolist(),
+            "cusum": sums[at].tolist(),
+            "cusum_best": levels5[at].tolist(),
+            "floor": floors.tolist(),
+            "train_best": train_best[chosen].tolist(),
+            "train_step_up": largest_steps_up(self.train_at_val, chosen).tolist(),
+            "train_flat_share": flat_shares.tolist(),
+            "train_at_best": train_at_best.tolist(),
+            "train_acc": self.train_acc_at_val[chosen].tolist(),
+            "val_acc": self.val_acc_at_val[chosen].tolist(),
+            "val_acc_first": acc_firsts.tolist(),
+            "val_acc_best": acc_bests.tolist(),
+            "val_acc_points": acc_points.tolist(),
+            "lr": self._lrs(run, val.steps[chosen]),
+        }
+        events: list[Event] = []
+        for values in zip(*columns.values(), strict=True):
+            moment = Moment(**dict(zip(columns, values, strict=True)), val_first=val.first, train_first=train_first)
+            events.append((moment.step, 2, "judge", moment))
+        return events
+
+    def lone_judgements(self, block: Block) -> list[Event]:
+        """A training curve without validation: judged on its own points."""
+        train = self.train
+        start, end = block.start, block.end
+        chosen = judged(np.arange(start, end))
+        if not len(chosen):
+            return []
+        t = figures(train.values[:end], chosen, chosen + 1, self.thresholds)
+        steps_up = largest_steps_up(train.values[:end], chosen)
+        nan = float("nan")
+        events: list[Event] = []
+        for k, index in enumerate(chosen.tolist()):
+            moment = Moment(
+                index=index,
+                step=train.step_at(index),
+                val=None,
+                train=t.row(k),
+                best=nan,
+                best_index=-1,
+                best_step=train.step_at(index),
+                mean=nan,
+                lasting=nan,
+                rise_slope_z=nan,
+                shift=nan,
+                shift_points=0,
+                jump=nan,
+                jump_base=nan,
+                cusum=nan,
+                cusum_best=nan,
+                floor=nan,
+                val_first=nan,
+                train_first=train.first,
+                train_best=float(block.best[index - start]),
+                train_step_up=float(steps_up[k]),
+                train_flat_share=nan,
+                train_at_best=nan,
+                train_acc=nan,
+                val_acc=nan,
+                val_acc_first=nan,
+                val_acc_best=nan,
+                val_acc_points=0,
+                lr=None,
+            )
+            events.append((moment.step, 2, "judge", moment))
+        return events
+
+    def _at_val(self, run: Run, tag: str | None, start: int) -> np.ndarray:
+        series = run.scalars.get(tag) if tag else None
+        if series is None:
+            return np.full(self.val.count - start, np.nan)
+        steps, values, _ = series.arrays()
+        return aligned(steps, values, self.val.steps[: self.val.count], start)
+
+    def _lrs(self, run: Run, at_steps: np.ndarray) -> list[tuple[float, float] | None]:
+        """(learning rate at each step, largest so far), when the run logs one."""
+        series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
+        if series is None:
+            return [None] * len(at_steps)
+        steps, values, _ = series.arrays()
+        ends = np.searchsorted(steps, at_steps, side="right")
+        largest = np.fmax.accumulate(np.where(np.isfinite(values), values, -np.inf)) if len(values) else values
+        return [
+            (float(values[end - 1]), float(largest[end - 1])) if end and largest[end - 1] > -np.inf else None
+            for end in ends.tolist()
+        ]
