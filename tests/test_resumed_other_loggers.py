@@ -11,8 +11,10 @@ import math
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
+from conftest import refused, scalar_run
 from logger_runs import STEPS, curves
 
 from tui.live.monitor import Monitor
@@ -29,7 +31,7 @@ def _blow_ups(monitor: Monitor, run: str) -> list[tuple[int, str]]:
 def _blow_up_resume_and_blow_up_again(logdir: Path, run: str, log: Log) -> Monitor:
     monitor = Monitor(str(logdir))
     monitor.refresh()
-    start = time.time()
+    start = (monitor.store.runs[run].last_write or 0.0) + 60  # a minute after the fixture's last point was written
     log(STEPS, math.nan, curves(STEPS)[1], start)  # the job blows up: training NaN
     monitor.refresh()
     assert _blow_ups(monitor, run) == [(STEPS, "diverging")]
@@ -60,32 +62,29 @@ def test_an_mlflow_database_job_resumed_into_the_same_blow_up_rings_again(logger
     run_id = (logger_logdir / "mlflow-run-id").read_text()
 
     def log(step: int, train: float, val: float, when: float) -> None:  # a NaN is stored as is_nan = 1, value 0
-        with sqlite3.connect(logger_logdir / "mlflow.db") as db:
+        with closing(sqlite3.connect(logger_logdir / "mlflow.db")) as db, db:
             for key, value in (("train_loss", train), ("val_loss", val)):
                 nan = math.isnan(value)
                 db.execute(
                     "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
                     (key, 0.0 if nan else value, int(when * 1000), run_id, step, int(nan)),
                 )
-        db.close()
 
     _blow_up_resume_and_blow_up_again(logger_logdir, "exp/ml-sql", log)
 
 
 def test_a_trackio_job_resumed_into_the_same_blow_up_rings_again(logger_logdir: Path):
     path = logger_logdir / "trackio" / "tproj.db"
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         [(run_id, run_name)] = db.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
-    db.close()
 
     def log(step: int, train: float, val: float, when: float) -> None:  # trackio's bulk_log: JSON metrics, ISO time
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(when))
-        with sqlite3.connect(path) as db:
+        with closing(sqlite3.connect(path)) as db, db:
             db.execute(
                 "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
                 (stamp, run_id, run_name, step, json.dumps({"train/loss": train, "val/loss": val})),
             )
-        db.close()
 
     _blow_up_resume_and_blow_up_again(logger_logdir, "trackio/tproj/tr-run", log)
 
@@ -104,3 +103,16 @@ def test_only_logs_that_carry_their_writers_times_count_as_knowing_when_a_point_
         "hf-out": False,  # trainer_state.json holds no times
         "hf-out [jsonl]": False,
     }
+
+
+def test_a_folder_that_cannot_be_opened_does_not_hide_the_times_of_the_files_read(tmp_path: Path):
+    """A Keras-style run whose ``validation/`` folder is refused: the run shows the folder's reason, and its
+    training file's points still carry the times they were written (the refused folder holds none of them)."""
+    scalar_run(tmp_path / "run" / "train", {"epoch_loss": [1.0, 0.8, 0.6]})
+    (tmp_path / "run" / "validation").mkdir()
+    monitor = Monitor(str(tmp_path))
+    with refused(tmp_path / "run" / "validation"):
+        monitor.refresh()
+        run = monitor.store.runs["run"]
+        assert run.errors == ["permission denied"]
+        assert run.walls_logged

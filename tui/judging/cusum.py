@@ -1,7 +1,7 @@
 """Evidence of a slow rise, accumulated point by point: a one-sided CUSUM of validation above its best.
 
 Page's CUSUM is the classic sequential test for a persistent upward shift. It catches what the level
-test (``Judge._rise``) is slow to see: a rise of a fraction of the noise per epoch, which no single
+test (``rising.Rise``) is slow to see: a rise of a fraction of the noise per epoch, which no single
 recent median shows but which adds up. Each validation point adds ``clip((v - best) / noise, ±clip)``
 minus an allowance; the sum never goes below zero and starts afresh at each new best, the best being
 the lowest mean of five consecutive points (a minimum of many noisy means sits below the true level,

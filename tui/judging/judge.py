@@ -1,5 +1,5 @@
-"""The judgement at one validation point: blow-ups, overfitting (``rising.py``), directions, plateau or converged,
-and the flags.
+"""The judgement at one validation point: slow blow-ups, overfitting (``rising.py``), directions, plateau or
+converged, and the flags.
 
 ``Judge.at`` is called for each judged validation point in step order with that point's ``Moment``
 (figures computed from points up to it only). It keeps the state that spans points: streaks, the
@@ -33,7 +33,8 @@ def _finite(*values: float) -> bool:
 
 
 class Judge:
-    """Judges validation points one after another; owns the verdict's kind, reason and flags."""
+    """Judges validation points one after another; writes the verdict's kind, reason and flags (with its ``Rise``,
+    which holds the verdict and the overfitting state)."""
 
     def __init__(self, thresholds: Thresholds, pair: Pair) -> None:
         self.t = thresholds

@@ -2,8 +2,9 @@
 
 ``Rise.at`` is called by the judge at each judged validation point, after any blow-up was ruled out. It keeps
 the state that spans points: the alarms in a row, what was told of the current onset, and the level a new best
-must beat before the alerts ring again. The bell's four tests (level, trend, shift, accumulated) are read once
-per point into an ``Evidence``, which both decides and words the reason.
+must beat before the alerts ring again. The bell's four tests (level, trend, shift, accumulated) are read at the
+latest level into an ``Evidence``, which both decides and words the reason (a rise two points carry is read again
+on the five-point median, where it must stand).
 """
 
 from __future__ import annotations

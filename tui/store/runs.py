@@ -67,10 +67,12 @@ class Run:
 
     @property
     def walls_logged(self) -> bool:
-        """Whether each point's wall time is known to be the one its writer logged: every file's format logs it
-        (TensorBoard, W&B, MLflow, trackio; a CSV's points carry the file's modification time, which a copy of the
-        same log changes, and a file that could not be read says nothing)."""
-        return bool(self.files) and all(health.walls_logged for health in self.files.values())
+        """Whether each point's wall time is known to be the one its writer logged: every file read has a format
+        that logs it (TensorBoard, W&B, MLflow, trackio; a CSV's points carry the file's modification time, which a
+        copy of the same log changes). A folder or database that could not be opened at all holds no point of the
+        run and does not count."""
+        read = [health.walls_logged for health in self.files.values() if health.walls_logged or health.error is None]
+        return bool(read) and all(read)
 
     @property
     def has_points(self) -> bool:
