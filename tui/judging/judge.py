@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, still_out
-from tui.judging.features import at_chance, direction, movement, or_zero, trend_width
+from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, trend_width
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -26,10 +26,6 @@ CONFIRMED = frozenset((Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE))
 """Readings that alert (and become the verdict) only after ``confirm`` of them in a row."""
 SETTLED = frozenset((Kind.LEARNING, Kind.CONVERGED, *CONFIRMED))
 """Verdicts that stand while another reading waits for its confirmation."""
-
-
-def _finite(*values: float) -> bool:
-    return all(map(math.isfinite, values))  # ~10 calls per judgement: map, not a generator, costs half
 
 
 class Judge:
@@ -75,11 +71,11 @@ class Judge:
             divergence.spike_left -= 1
             if divergence.spike_left == 0:
                 v.flags.pop(Kind.SPIKE, None)
-        train_range = max(m.train_first - m.train_best, 0.0) if _finite(m.train_first, m.train_best) else 0.0
+        train_range = max(m.train_first - m.train_best, 0.0) if all_finite(m.train_first, m.train_best) else 0.0
         train_dir = direction(m.train.change, m.train.spread, train_range, t)
         if m.val is None:
             return self._lone(m, train_dir, train_range, divergence)
-        val_range = max(m.val_first - m.best, 0.0) if _finite(m.val_first, m.best) else 0.0
+        val_range = max(m.val_first - m.best, 0.0) if all_finite(m.val_first, m.best) else 0.0
         val_dir = direction(m.val.change, m.val.spread, val_range, t)
         self.val_direction = val_dir
         out: list[Raised] = []

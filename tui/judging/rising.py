@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tui.judging.chance import best_bias_excess, wander_factor
 from tui.judging.diverging import Raised
-from tui.judging.features import share_of
+from tui.judging.features import all_finite, share_of
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
@@ -26,10 +26,6 @@ TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
-
-
-def _finite(*values: float) -> bool:
-    return all(map(math.isfinite, values))  # ~10 calls per judgement: map, not a generator, costs half
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +77,7 @@ class Rise:
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
         learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
-        if not (_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
+        if not (all_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
             self._no_rise()  # back at its best level (or nothing learned to rise from): no overfitting now
             return []
         train_held = self._train_held(m, train_range, share_of(rise, val_range))
@@ -207,7 +203,7 @@ class Rise:
         """How high the bell's bars stand: lower (``memorising_bar``) while training keeps falling fast since
         validation's best. Overfitting is validation rising while the net goes on fitting its training set;
         with training settled too, a rise is as likely a plateau's wander, and the full bars apply."""
-        if not (train_range > 0 and _finite(m.train_at_best, m.train.level)):
+        if not (train_range > 0 and all_finite(m.train_at_best, m.train.level)):
             return 1.0
         fallen = (m.train_at_best - m.train.level) / train_range
         return self.t.memorising_bar if fallen >= self.t.memorising_drop else 1.0
@@ -235,7 +231,7 @@ class Rise:
         wrong, not overfitting): by its noise, or a quarter of validation's rise (shares of their ranges), at most."""
         if not self._has_train:
             return True  # validation logged alone: its own rise is all there is to judge, for a warning
-        if not _finite(m.train.level, m.train_at_best):
+        if not all_finite(m.train.level, m.train_at_best):
             return False
         risen = m.train.level - m.train_at_best
         if risen <= 0:
@@ -251,7 +247,7 @@ class Rise:
     def _train_falling(self, m: Moment, train_range: float) -> bool:
         """Training has gone on falling since validation's best: by ``warn_train_z`` of its noise (a fall the
         noise does not explain; near zero a tiny share of the range) or by ``warn_train_drop`` of its range."""
-        if not _finite(m.train.level, m.train_at_best, train_range):
+        if not all_finite(m.train.level, m.train_at_best, train_range):
             return False
         drop = self.t.warn_train_drop * train_range
         if math.isfinite(m.train.noise):
@@ -261,7 +257,7 @@ class Rise:
     def _train_words(self, m: Moment, train_range: float) -> str:
         if not self._has_train:
             return "no training curve (no bell without one)"
-        if not _finite(m.train.level, m.train_at_best):
+        if not all_finite(m.train.level, m.train_at_best):
             return "no training curve"
         if m.train.level < m.train_at_best - self.t.flat_range * train_range:
             return f"train still falling ({fmt(m.train_at_best)} → {fmt(m.train.level)})"
