@@ -89,3 +89,27 @@ def test_wandb_record_types_read_off_the_wire_are_the_decoded_ones(logger_logdir
         assert record_type(raw, types) == pb.Record.DESCRIPTOR.fields_by_name[kind].number, kind
     assert {"history", "run", "summary"} <= kinds
     assert record_type(b"\x08\xff", types) is None  # cut inside its num: decoded whole, never dropped unread
+
+
+def test_a_wandb_log_damaged_before_its_name_is_listed_by_its_id_as_damaged(logger_logdir: Path):
+    """Damage before the record that names the run: the log is a run named by its id, flagged damaged — never
+    left out unseen (it was, as a log whose name was not written yet)."""
+    path = _wandb_log(logger_logdir)
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF  # inside the run record, the first after the header
+    path.write_bytes(bytes(data))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    run_id = path.stem[len("run-") :]
+    [name] = [name for name in monitor.store.runs if name.startswith(("wb-run", run_id))]
+    assert name.startswith(run_id) and monitor.store.runs[name].damaged
+
+
+def test_a_foreign_file_named_like_a_wandb_log_is_listed_with_its_reason(logger_logdir: Path):
+    path = _wandb_log(logger_logdir)
+    path.write_bytes(bytes(range(256)) * 8)  # no W&B header
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    run_id = path.stem[len("run-") :]
+    [run] = [run for name, run in monitor.store.runs.items() if name.startswith(run_id)]
+    assert any("not a W&B run log" in error for error in run.errors)

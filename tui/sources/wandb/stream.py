@@ -271,7 +271,9 @@ class WandbFormat(Format):
             except OSError as error:  # refused: the monitor shows the file as a run that cannot be read
                 found.errors[info.path] = describe(error)
                 continue
-            if not name and pb is not None and info.size < _HEAD_BYTES:
+            if name is None:  # damaged or foreign at its head: listed by its id, its stream says what is wrong
+                name = ""
+            elif not name and pb is not None and info.size < _HEAD_BYTES:
                 continue  # just started: the record that names the run comes first; list it once it is there
             found.sources.append(
                 Source(FORMAT, info.path, name or run_id, paths=(info.path,), detail=run_id, where=folder)
@@ -282,26 +284,29 @@ class WandbFormat(Format):
     def open(self, source: Source) -> Stream:
         return WandbStream(source)
 
-    def _display_name(self, root: Root, path: str, identity: str, pb) -> str:
-        """The run's display name from the log's first records ("" until they are there); ``OSError`` when
-        the log cannot be read."""
+    def _display_name(self, root: Root, path: str, identity: str, pb) -> str | None:
+        """The run's display name from the log's first records: "" until they are there, None when they never
+        will be (no W&B header, or damage before the run record: named by its id, never left out unseen);
+        ``OSError`` when the log cannot be read."""
         known = self._names.get((path, identity))
         if known is not None:
             return known
         name = ""
+        reader = LogReader(path)
         try:
-            for raw in _head_records(LogReader(path), root):
+            for raw in _head_records(reader, root):
                 record = pb.Record.FromString(raw)
                 if record.WhichOneof("record_type") == "run":
                     name = record.run.display_name or record.run.run_id
                     break
         except OSError:
             raise
-        except Exception:  # a foreign file or a bad record: named by its id
-            return ""
+        except Exception:  # a foreign file or a record that does not decode
+            return None
         if name:
             self._names[(path, identity)] = name
-        return name
+            return name
+        return None if reader.damage.skipped_records or reader.damage.skipped_bytes else name
 
 
 def _head_records(reader: LogReader, root: Root) -> list[bytes]:
