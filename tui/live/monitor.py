@@ -314,6 +314,7 @@ class Monitor:
                             fresh=fresh,
                             one_attempt=stream.one_attempt,
                             source=stream.key,
+                            by_curve=stream.RESTARTS_BY_CURVE,
                         )
                         fresh = fresh and change is None
                         stream.scalars_read = stream.scalars_read or bool(decoded.scalars)

@@ -80,6 +80,9 @@ class Stream(ABC):
 
     WALLS_LOGGED: ClassVar[bool] = False
     """Whether its format logs each point's time of writing (``FileHealth.walls_logged``)."""
+    RESTARTS_BY_CURVE: ClassVar[bool] = False
+    """Whether each curve has a log of its own, where a step going back restarts that curve alone (the store's
+    ``by_curve``): MLflow's file per metric, its rows per key."""
 
     def __init__(self, source: Source) -> None:
         self.source = source

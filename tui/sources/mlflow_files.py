@@ -46,6 +46,7 @@ class MlflowFilesStream(Stream):
     """One run folder: every metric file tailed, params read when they change."""
 
     WALLS_LOGGED = True
+    RESTARTS_BY_CURVE = True
 
     def __init__(self, source: Source) -> None:
         super().__init__(source)

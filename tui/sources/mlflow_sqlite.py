@@ -73,6 +73,7 @@ class MlflowSqliteStream(Stream):
     """One MLflow run in one database: its metric rows past a row-id watermark, and its params."""
 
     WALLS_LOGGED = True
+    RESTARTS_BY_CURVE = True
 
     def __init__(self, source: Source) -> None:
         super().__init__(source)

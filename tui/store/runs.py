@@ -187,6 +187,7 @@ class Store:
         fresh: bool = False,
         one_attempt: bool = False,
         source: str | None = None,
+        by_curve: bool = False,
     ) -> Change | None:
         """Add decoded points to a run (tags prefixed with ``prefix``), purging on restarts.
 
@@ -208,6 +209,9 @@ class Store:
         A resumed job's new file is written after everything before it (on clocks that agree to within the time a
         job takes to resume); an abandoned writer's last points read after the resumed job's first are taken
         for the old attempt's (a folder synced out of order).
+        ``by_curve``: each curve has a log of its own (MLflow's file per metric, its rows per key): a step going
+        back restarts that curve alone (a resumed job goes back in each), so a point logged late into one of
+        them costs the others nothing.
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -226,7 +230,8 @@ class Store:
             # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
             # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
             # comes in belong to the new attempt, and the restart must not purge them.
-            restart = None if one_attempt and not fresh else self._restart_of(run, prefix, scalars, fresh, source)
+            whole_run = not (one_attempt and not fresh) and not by_curve
+            restart = self._restart_of(run, prefix, scalars, fresh, source) if whole_run else None
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
@@ -254,7 +259,7 @@ class Store:
                 elif behind:
                     restart = int(steps[lo])
                     purged_from = restart if purged_from is None else min(purged_from, restart)
-                    self._purge(run, restart)
+                    self._purge(run, restart, only=tag if by_curve else None)
                     last = series.last()
                 if source is not None:  # its own newest, kept or not: a writer always behind is still one
                     run.file_steps[(source, tag)] = int(steps[hi - 1])
@@ -303,13 +308,16 @@ class Store:
         return min(at_or_below) if below else None
 
     @staticmethod
-    def _purge(run: Run, step: int) -> None:
+    def _purge(run: Run, step: int, only: str | None = None) -> None:
+        """Drop the run's points from ``step`` on (``only``: that curve's alone)."""
         run.restarts += 1
         run.purges.append(step)
-        for series in run.scalars.values():
-            series.truncate_from_step(step)
-        for hseries in run.histograms.values():
-            hseries.truncate_from_step(step)
+        for tag, series in run.scalars.items():
+            if only is None or tag == only:
+                series.truncate_from_step(step)
+        for tag, hseries in run.histograms.items():
+            if only is None or tag == only:
+                hseries.truncate_from_step(step)
 
     def snapshot(self) -> list[Run]:
         """The runs, sorted by name, taken under the lock (the Run objects are live)."""
