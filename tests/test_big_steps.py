@@ -117,8 +117,8 @@ def test_trainer_state_entries_without_a_64_bit_step_are_noted(tmp_path: Path):
 
 
 def test_a_csv_step_past_64_bits_or_written_as_a_float_is_read_as_before(tmp_path: Path):
-    """A CSV row without a step takes its row number (the CSV logs' rule); ``12.0`` is step 12, and a step written
-    as a float past 2**53 is the float's."""
+    """A CSV row without a step is skipped and counted as damaged (at its row number it read as a restart);
+    ``12.0`` is step 12, and a step written as a float past 2**53 is the float's."""
     rows = {
         "past": ["epoch,step,loss", *(f"0,{2**64 + i},1.0" for i in range(5))],
         "floats": ["epoch,step,loss", *(f"0,{i}.0,1.0" for i in range(5))],
@@ -130,8 +130,9 @@ def test_a_csv_step_past_64_bits_or_written_as_a_float_is_read_as_before(tmp_pat
         (tmp_path / name / "metrics.csv").write_text("\n".join(lines) + "\n")
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    steps = {name: curve_of(monitor.store.runs[name], "loss")[0] for name in rows}
-    assert steps["past"] == [0, 1, 2, 3, 4] and steps["floats"] == [0, 1, 2, 3, 4]
+    steps = {name: curve_of(monitor.store.runs[name], "loss")[0] for name in rows if name != "past"}
+    assert "loss" not in monitor.store.runs["past"].scalars and monitor.store.runs["past"].skipped_records == 5
+    assert steps["floats"] == [0, 1, 2, 3, 4]
     assert steps["big_floats"] == [2**60 * (i + 1) for i in range(5)]
     assert steps["mixed"] == [2**62 + 1, 2**62 + 2, 2**62 + 2048]  # float64 has 2**62 + 2048, not 2**62 + 1
 

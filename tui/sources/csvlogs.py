@@ -166,12 +166,20 @@ class CsvStream(Stream):
                 values, present = column(table, index, start=start)
                 whole = present & (np.abs(values) < EXACT_FLOAT)  # NaN and infinities fail this too
                 whole[whole] = values[whole] == np.floor(values[whole])
-            steps = np.where(whole, values, orders).astype(np.int64)
+            # A row without a whole step of its own (text, a fraction, a negative or a 64-bit overflow) is damaged:
+            # placed anywhere, it would read as a restart and purge the rows before it.
+            stepped = whole & (values >= 0)
+            steps = np.where(stepped, values, orders).astype(np.int64)
+            if not stepped.all():
+                self.health.skipped_records += int(np.count_nonzero(~stepped))
+                orders, steps = orders[stepped], steps[stepped]
         walls = np.full(len(orders), wall, dtype=np.float64)
         for index, tag in enumerate(self.columns):
             if tag == self.step_column:
                 continue
             values, present = column(table, index, start=start)
+            if len(values) != len(orders):
+                values, present = values[stepped], present[stepped]
             if present.all():
                 keep = self.steps.keep_mask(tag, steps)
             else:
@@ -219,6 +227,9 @@ class CsvStream(Stream):
                 self.skip -= 1
                 continue
             step = integer_cell(row[step_index]) if 0 <= step_index < len(row) else None
+            if len(row) > len(columns) or (step_index >= 0 and (step is None or step < 0)):
+                self.health.skipped_records += 1  # a row that is not one of this log's (as in the column path)
+                continue
             if step is None:
                 step = order
             for index, cell in enumerate(row[: len(columns)]):
