@@ -102,6 +102,26 @@ def test_a_missing_folder_beside_others_is_named_and_the_others_are_read(tmp_pat
     assert run_main("check", str(tmp_path / "nope"), str(tmp_path / "nope2")).returncode == 2
 
 
+def test_an_empty_folder_or_a_file_beside_other_roots_is_named_and_the_others_are_read(tmp_path: Path):
+    """An empty root beside others said nothing and exit 0; a file beside them stopped everything with exit 2."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a-file").write_text("not a log\n")
+    healthy = str(DATA / "keras" / "k-healthy")
+    for command in ("check", "replay"):
+        empty = run_main(command, healthy, str(tmp_path / "empty"))
+        assert empty.returncode == 1
+        assert f"{tmp_path / 'empty'}: no runs: no training logs found" in empty.stderr
+        a_file = run_main(command, healthy, str(tmp_path / "a-file"))
+        assert a_file.returncode == 1 and f"{tmp_path / 'a-file'}: not a folder" in a_file.stderr
+    assert "k-healthy" in run_main("check", healthy, str(tmp_path / "a-file")).stdout
+
+
+def test_an_escape_sequence_in_a_folder_named_on_the_command_line_is_shown_not_sent(tmp_path: Path):
+    hostile = str(tmp_path / "x\x1b]0;pwn\x07")
+    result = run_main("check", hostile)
+    assert result.returncode == 2 and "\x1b" not in result.stderr and "\\x1b]0;pwn\\x07" in result.stderr
+
+
 def test_empty_folder_exit_2(tmp_path: Path):
     result = run_main("check", str(tmp_path))
     assert result.returncode == 2

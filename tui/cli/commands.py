@@ -86,10 +86,13 @@ def _unread_roots(monitor: Monitor | MonitorGroup, missing: bool = True) -> dict
     """Root -> why it could not be read: unreachable, refused, and unless ``missing`` is False (a watch waits
     for them) not there: no such folder, bucket not found."""
     unread = {}
-    for member in _members(monitor):
+    members = _members(monitor)
+    for member in members:
         why = member.scan_errors.get(member.place(".")) or (
             member.missing_why if missing and member.logdir_missing else ""
         )
+        if not why and missing and len(members) > 1 and not member.streams and not member.scan_errors:
+            why = "no runs: no training logs found"  # alone, a root without runs is exit 2; beside others, said
         if why:
             unread[member.label] = why
     return unread

@@ -237,7 +237,7 @@ def _logdir(path: str, may_be_missing: bool = False, among_others: bool = False)
         if may_be_missing or among_others:
             return path  # watched for until it appears, or named beside the others' runs
         raise UsageError(f"{path}: no such folder")
-    if not os.path.isdir(path):
+    if not os.path.isdir(path) and not among_others:
         raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
     if not os.access(path, os.R_OK | os.X_OK) and not among_others:
         raise UsageError(f"{path}: permission denied")
@@ -357,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
         with stopped_by_signals():
             return _dispatch(args)
     except (UsageError, ConfigError, ExportError, RootError) as error:
-        print(f"losswatch: {error}", file=sys.stderr)
+        # Paths and patterns as typed: a folder named with an escape sequence must not reach the terminal as one.
+        said = "\n".join(printable(line) for line in str(error).split("\n"))
+        print(f"losswatch: {said}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if args.command in ONE_SHOT:
