@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from conftest import DATA, run_main
 
 
@@ -24,3 +27,17 @@ def test_columns_zero_is_as_if_unset():
 def test_columns_zero_is_unset_for_every_command():
     """The fix above was check's alone: ``replay`` (and ``watch --plain``, ``demo --plain``) printed nothing."""
     assert run_main("replay", str(DATA), columns=0).stdout == run_main("replay", str(DATA)).stdout != ""
+
+
+def test_long_names_of_one_sweep_are_whole_in_a_pipe(tmp_path: Path):
+    """Two 130-character names that differ by their learning rate were cut in a pipe (``aaa…01_bbb`` against
+    ``aaa…1_bbb`` in the table, an end cut in ``replay``): a script could not tell them apart."""
+    names = [f"{'a' * 60}_lr={lr}_{'b' * 60}" for lr in ("0.1", "0.01")]
+    for name in names:
+        shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / name)
+    checked = run_main("check", str(tmp_path)).stdout.splitlines()
+    replayed = run_main("replay", str(tmp_path)).stdout.splitlines()
+    for name in names:
+        assert any(line.startswith(f"{name} ") for line in checked)  # the table
+        assert any(line.startswith(f"{name}: overfitting: ") for line in checked)  # the note
+        assert any(line.startswith(f"{name}  step ") and "overfitting" in line for line in replayed)

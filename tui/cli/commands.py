@@ -14,7 +14,7 @@ from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
-from tui.cli.report import GONE, SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
+from tui.cli.report import GONE, UNBOUNDED, SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
@@ -162,9 +162,9 @@ def _say_unreadable(runs: list[Run], unread: str = "") -> None:
     damaged (what was skipped, and whether anything could be read), on stderr; ``unread`` after an error."""
     for run in runs:
         for error in run.errors:
-            print(f"losswatch: {printable(run.name, 80)}: {printable(error)}{unread}", file=sys.stderr)
+            print(f"losswatch: {printable(run.name)}: {printable(error)}{unread}", file=sys.stderr)
         if run.damaged:
-            print(f"losswatch: {printable(run.name, 80)}: {run.damage_note()}", file=sys.stderr)
+            print(f"losswatch: {printable(run.name)}: {run.damage_note()}", file=sys.stderr)
 
 
 class OutputConsole(Console):
@@ -183,7 +183,7 @@ def report_console() -> Console:
     if os.environ.get("COLUMNS", "").isdigit():
         return OutputConsole(highlight=False)
     console = OutputConsole(highlight=False)
-    return console if console.is_terminal else OutputConsole(highlight=False, width=160, soft_wrap=True)
+    return console if console.is_terminal else OutputConsole(highlight=False, width=UNBOUNDED, soft_wrap=True)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
@@ -239,7 +239,7 @@ def format_alert(alert: Alert) -> Text:
     reason = printable(alert.reason)
     tag = printable(alert.tag, 80)
     about = f"{tag}: {reason}" if tag and not alert.reason.startswith(alert.tag) else reason
-    return Text(f"{printable(alert.run, 80)}  step {alert.step:,}  {alert.kind}  {about}")
+    return Text(f"{printable(alert.run)}  step {alert.step:,}  {alert.kind}  {about}")
 
 
 def alert_json(alert: Alert) -> str:
@@ -380,7 +380,7 @@ def watch_plain(
         with lock:
             for new in new_runs:
                 found = _record(new.run, "new-run", f"found at {new.path}")
-                line(f"{printable(new.run, 80)}  new run at {printable(new.path)}", found)
+                line(f"{printable(new.run)}  new run at {printable(new.path)}", found)
                 announced.add(new.run)
             with monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
                 runs = [run for run in monitor.store.runs.values() if run.name in announced]
@@ -390,11 +390,11 @@ def watch_plain(
             for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
                 if (name, GONE_KIND) not in said:
                     said.add((name, GONE_KIND))
-                    line(f"{printable(name, 80)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
+                    line(f"{printable(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
             for name, what, why in problems:
                 if (name, what) not in said:
                     said.add((name, what))
-                    line(f"{printable(name, 80)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
+                    line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
             for alert in alerts:
                 line(str(format_alert(alert)), alert_json(alert))
                 if alert.kind in BELL and (bell or notify):

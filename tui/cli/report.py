@@ -215,14 +215,17 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
 
 
 NOTE_NAME = 60
-"""Cells of a run's name in the notes under the table at most."""
+"""Cells of a run's name in the notes under the table at most (on a terminal)."""
+UNBOUNDED = 1 << 16
+"""The width of a pipe or a file without ``$COLUMNS``: every column and every name whole (greppable)."""
 
 
 def _print_notes(
     runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None, flags_shown: bool = True
 ) -> None:
     names = {run.name: printable(run.name) for run, _ in runs}
-    cuts = distinct_cuts(dict.fromkeys(names.values(), NOTE_NAME))  # start and end, where two runs differ
+    room = NOTE_NAME if console.width < UNBOUNDED else UNBOUNDED
+    cuts = distinct_cuts(dict.fromkeys(names.values(), room))  # start and end, where two runs differ
     for run, v in runs:
         name = cut_text(names[run.name], cuts.get(names[run.name]))
         # A terminal too narrow for the flags column: they go here, never unsaid.
