@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import select
 import sys
 from typing import TextIO
@@ -14,7 +13,8 @@ from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
-from tui.cli.report import GONE, UNBOUNDED, SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
+from tui.cli.output import OutputConsole, report_console
+from tui.cli.report import GONE, SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
@@ -165,25 +165,6 @@ def _say_unreadable(runs: list[Run], unread: str = "") -> None:
             print(f"losswatch: {printable(run.name)}: {printable(error)}{unread}", file=sys.stderr)
         if run.damaged:
             print(f"losswatch: {printable(run.name)}: {run.damage_note()}", file=sys.stderr)
-
-
-class OutputConsole(Console):
-    """rich's console, except that a reader that went away (``losswatch check | head -1``) is the
-    ``BrokenPipeError`` that ``cli.main`` ends on quietly with status 0, as it means to: rich's own
-    handling exits with status 1, which a shell with ``pipefail`` takes for a failure."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
-
-
-def report_console() -> Console:
-    """``$COLUMNS`` if set (``cli.main`` unsets one that is no positive number), else the terminal's width; a file
-    or a pipe without it gets room for every column, and each note under the table on one line (greppable)."""
-    if os.environ.get("COLUMNS", "").isdigit():
-        return OutputConsole(highlight=False)
-    console = OutputConsole(highlight=False)
-    return console if console.is_terminal else OutputConsole(highlight=False, width=UNBOUNDED, soft_wrap=True)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
