@@ -362,3 +362,10 @@ def test_replay_of_many_runs_says_its_alerts_come_once_all_are_replayed(tmp_path
         scalar_run(tmp_path / f"r{k:02}", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
     assert "replaying 21 runs a step at a time" in run_main("replay", str(tmp_path)).stderr
     assert "replaying" not in run_main("replay", str(tmp_path), "--by-run").stderr
+
+
+def test_plain_only_options_without_plain_are_refused_not_ignored(tmp_path: Path):
+    """``watch --json`` opened the live view and dropped the option without a word."""
+    for option in (["--json"], ["--bell"], ["--on-alert", "true"]):
+        result = run_main("watch", str(DATA), *option)
+        assert result.returncode == 2 and f"{option[0]}: with --plain only" in result.stderr

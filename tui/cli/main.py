@@ -431,6 +431,13 @@ def _dispatch(args) -> int:
     if args.command == "watch":
         logdir = _roots(args.logdir, may_be_missing=True)
         thresholds = _thresholds(args)
+        ignored = [
+            option
+            for option, given in (("--json", args.json), ("--bell", args.bell), ("--on-alert", args.on_alert))
+            if given
+        ]
+        if ignored and not args.plain:  # the live view would have gone on without them, unsaid
+            raise UsageError(f"{', '.join(ignored)}: with --plain only (add --plain for lines, not the live view)")
         if args.plain:
             return commands.watch_plain(
                 logdir,
