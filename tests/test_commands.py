@@ -369,3 +369,11 @@ def test_plain_only_options_without_plain_are_refused_not_ignored(tmp_path: Path
     for option in (["--json"], ["--bell"], ["--on-alert", "true"]):
         result = run_main("watch", str(DATA), *option)
         assert result.returncode == 2 and f"{option[0]}: with --plain only" in result.stderr
+
+
+def test_a_symbolic_link_to_nothing_is_said_so(tmp_path: Path):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    for name in ("loop", "dangling"):
+        result = run_main("check", str(tmp_path / name))
+        assert result.returncode == 2 and "a symbolic link to nothing" in result.stderr

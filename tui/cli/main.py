@@ -236,6 +236,8 @@ def _logdir(path: str, may_be_missing: bool = False, among_others: bool = False)
     if not os.path.exists(path):
         if may_be_missing or among_others:
             return path  # watched for until it appears, or named beside the others' runs
+        if os.path.islink(path):
+            raise UsageError(f"{path}: a symbolic link to nothing ({os.readlink(path)}, or a loop of links)")
         raise UsageError(f"{path}: no such folder")
     if not os.path.isdir(path) and not among_others:
         raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
