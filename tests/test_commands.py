@@ -377,3 +377,14 @@ def test_a_symbolic_link_to_nothing_is_said_so(tmp_path: Path):
     for name in ("loop", "dangling"):
         result = run_main("check", str(tmp_path / name))
         assert result.returncode == 2 and "a symbolic link to nothing" in result.stderr
+
+
+def test_export_writes_a_nan_loss_as_nan_not_as_an_empty_cell(tmp_path: Path):
+    """A NaN loss is the point a run blew up at: an empty cell read as a point never logged."""
+    scalar_run(tmp_path / "run", {"loss": [1.0, math.nan, math.inf]})
+    assert run_main("export", str(tmp_path / "run"), "-o", str(tmp_path / "out.csv")).returncode == 0
+    rows = (tmp_path / "out.csv").read_text().splitlines()
+    assert rows[0] == "run,tag,step,value,wall_time"
+    assert [row.split(",")[3] for row in rows[1:]] == ["1.0", "NaN", "inf"]
+    values = pd.read_csv(tmp_path / "out.csv")["value"].tolist()
+    assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == math.inf

@@ -85,7 +85,9 @@ def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:
             breaks = (
                 frame["run"].str.contains("\r", regex=False).any() or frame["tag"].str.contains("\r", regex=False).any()
             )
-            frame.to_csv(output, index=False, quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)
+            # A NaN loss is a point (a blow-up), not a missing cell: written as NaN, as inf is written inf.
+            quoting = csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL
+            frame.to_csv(output, index=False, quoting=quoting, na_rep="NaN")
         else:
             try:
                 frame.to_parquet(output, index=False)
