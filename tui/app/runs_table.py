@@ -145,6 +145,8 @@ class RunsTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.sort_column = "verdict"
         self.sort_reverse = False
+        self.sort_chosen = False
+        """Whether the user chose the order (``s``, a click): the first ``s`` moves on from the default one."""
         self.filter: re.Pattern[str] | None = None
         self.marked: set[str] = set()
         self._order: list[str] = []
@@ -387,11 +389,11 @@ class RunsTable(DataTable):
         column if it is sorted ascending, else sort by the next column, ascending.
 
         The ``s`` key moves only through the columns on screen, so the header always shows the order
-        (▲ ▼); the verdict column is only sorted ascending this way (attention first), as it starts.
+        (▲ ▼). The order the table starts in (attention first) was not chosen: the first ``s`` moves on.
         """
         if column is None:
             on_screen = self.sort_column in self.shown_columns or not self.shown_columns
-            if on_screen and not self.sort_reverse and self.sort_column != "verdict":
+            if on_screen and not self.sort_reverse and self.sort_chosen:
                 self.sort_reverse = True
             else:
                 self.sort_column = self._next_sortable()
@@ -401,6 +403,7 @@ class RunsTable(DataTable):
         else:
             self.sort_column = column
             self.sort_reverse = False
+        self.sort_chosen = True
         self.follow_top = False  # the user chose an order: the cursor stays on its run, wherever it goes
         self._stale = True  # a rebuild in the new order, with the new header
 

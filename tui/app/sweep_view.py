@@ -3,7 +3,7 @@
 One table (rank, run, the swept hyper-parameters, best validation loss at the common point and
 now, the behind-peers advice with the epochs and GPU hours stopping it would save), the runs'
 validation curves overlaid, and the best validation loss against the swept value (log x when the
-values span decades). ``n`` goes to the next sweep; escape, q or w goes back.
+values span decades). ``n`` goes to the next sweep; escape or w goes back (q quits, as everywhere).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class SweepScreen(Screen[None]):
     """One sweep at a time; ``n`` for the next one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,w", "app.pop_screen", "back"),
+        Binding("escape,w", "app.pop_screen", "back"),
         Binding("n", "next_sweep", "next sweep"),
     ]
     DEFAULT_CSS = """
