@@ -217,16 +217,18 @@ class LossWatchApp(App[None]):
             self._driver.flush()
 
     def _check_trouble(self) -> None:
-        """Damaged and unreadable runs, counted once a second: a round that only found damage brings no change to
-        refresh on, and walking every run's files four times a second would cost a big log directory's idle CPU."""
+        """Damaged, unreadable and gone runs, checked once a second: a round that only found damage or a deleted
+        folder brings no change to refresh on, and walking every run's files four times a second would cost a big
+        log directory's idle CPU."""
         with self.store.lock:
             trouble = {
-                name: (run.damaged or bool(run.errors), bool(run.errors)) for name, run in self.store.runs.items()
+                name: (run.damaged or bool(run.errors), bool(run.errors), run.gone)
+                for name, run in self.store.runs.items()
             }
         if self.table.trouble_changed(trouble):
             self._dirty = True
-        unreadable = sum(u for _, u in trouble.values())
-        self.trouble = (sum(t for t, _ in trouble.values()) - unreadable, unreadable)
+        unreadable = sum(u for _, u, _ in trouble.values())
+        self.trouble = (sum(t for t, _, _ in trouble.values()) - unreadable, unreadable)
 
     def _tick(self) -> None:
         if self._dirty:

@@ -84,7 +84,7 @@ class RunRow:
     trouble: bool
     """Damaged or unreadable files."""
     unreadable: bool = False
-    """A file or the folder could not be read (permission denied, vanished)."""
+    """A file or the folder could not be read (permission denied); a run whose folder vanished is ``gone``."""
 
     @classmethod
     def of(cls, run: Run, v: Verdict | None, more_flags: tuple[str, ...] = ()) -> RunRow:
@@ -185,9 +185,12 @@ class RunsTable(DataTable):
     def shown_columns(self) -> tuple[str, ...]:
         return self._layout.keys if self._layout else ()
 
-    def trouble_changed(self, trouble: dict[str, tuple[bool, bool]]) -> bool:
-        """Whether a row shows other trouble than the store's now: run -> (damaged or unreadable, unreadable)."""
-        return any(trouble.get(name, (False, False)) != (r.trouble, r.unreadable) for name, r in self._rows.items())
+    def trouble_changed(self, trouble: dict[str, tuple[bool, bool, bool]]) -> bool:
+        """Whether a row shows other trouble than the store's now: run -> (damaged or unreadable, unreadable, gone)."""
+        return any(
+            trouble.get(name, (False, False, False)) != (r.trouble, r.unreadable, r.gone)
+            for name, r in self._rows.items()
+        )
 
     def shown_rows(self, rows: list[RunRow]) -> list[RunRow]:
         """The rows the filter lets through, in the table's sort order."""
