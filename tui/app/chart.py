@@ -19,6 +19,8 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui.app.downsample import minmax_downsample
+from tui.columns import shortened
+from tui.cuts import cut_text, distinct_cuts
 from tui.text import printable
 
 TRAIN_COLOR, TRAIN_FAINT = (0, 175, 215), (40, 90, 110)
@@ -109,8 +111,8 @@ def title_text(spec: ChartSpec | None, width: int) -> Text:
             return _joined(heading, parts)
     room = width - sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in short)
     if room >= min(NAME_MIN, cell_len(heading)):
-        return _joined(printable(spec.heading, room), short)
-    return _cut(Text(heading, style="bold"), width)
+        return _joined(shortened(Text(heading), room).plain, short)
+    return shortened(Text(heading, style="bold"), max(width, 1))  # its start and its end, as in the runs table
 
 
 def _joined(heading: str, parts: list[tuple[str, str]]) -> Text:
@@ -306,6 +308,38 @@ def tick_label(value: float, integer: bool) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+LABEL_MAX = 40
+"""Cells a legend's name may take: longer ones are cut in their middle, where they differ (a sweep's runs)."""
+FILLER = "\u2060"
+"""Put after each wide character (CJK, emoji) of a legend's name: plotext gives every character one cell, so the
+two cells a wide one takes on screen are two of plotext's too and the frame stays straight; then taken out of what
+plotext drew (``unfilled``). A format character: never in a name, which ``printable`` escapes them in."""
+
+
+def legend_labels(labels: list[str], width: int = LABEL_MAX) -> list[str]:
+    """The legend's names, escaped and cut to ``width`` cells as the runs table cuts them (``distinct_cuts``: their
+    start and their end, or where they differ), each wide character followed by a ``FILLER``."""
+    shown = [printable(label) for label in labels]
+    cuts = distinct_cuts({text: width for text in shown})
+    return [_filled(cut_text(text, cuts.get(text))) for text in shown]
+
+
+def _filled(text: str) -> str:
+    return text if text.isascii() else "".join(char + FILLER if cell_len(char) > 1 else char for char in text)
+
+
+def unfilled(text: Text) -> Text:
+    """What plotext drew, without the ``FILLER`` characters (styles kept)."""
+    plain = text.plain
+    if FILLER not in plain:
+        return text
+    pieces = text.divide(at for at, char in enumerate(plain) if char == FILLER)
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out.append_text(piece[1:])
+    return out
+
+
 class LossChart(PlotextPlot):
     """Draws a ChartSpec; rebuilds the plot only when the spec's key or the size changed."""
 
@@ -334,7 +368,7 @@ class LossChart(PlotextPlot):
             return self._cached
         self._draw(spec)
         try:
-            self._cached = super().render()
+            self._cached = unfilled(super().render())
         except (ArithmeticError, TypeError, ValueError):  # plotext's ticks over a span past the float limit
             self._draw(None)
             self._cached = Text("these values are past what the chart can draw (see the table)", style="dim")
@@ -356,7 +390,8 @@ class LossChart(PlotextPlot):
         if ticks:
             plt.xticks(ticks, [tick_label(t, spec.integer_x) for t in ticks])
         drawn = 0
-        for curve in spec.curves:
+        labels = legend_labels([curve.label for curve in spec.curves])
+        for curve, label in zip(spec.curves, labels, strict=True):
             x, y = curve.x, curve.y
             if spec.log_y:
                 positive = y > 0
@@ -364,9 +399,7 @@ class LossChart(PlotextPlot):
             x, y = minmax_downsample(x, y, columns)
             if x.size:
                 drawn += 1
-                plt.plot(
-                    x.tolist(), y.tolist(), label=printable(curve.label, 40) or None, color=curve.color, marker="hd"
-                )
+                plt.plot(x.tolist(), y.tolist(), label=label or None, color=curve.color, marker="hd")
         for marker in spec.markers:
             plt.vline(marker.x, marker.color)
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
