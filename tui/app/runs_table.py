@@ -54,6 +54,7 @@ NAME_MIN = 10
 ARROW_NAME_MIN = 8
 """The run's name may give up to two of its ``NAME_MIN`` cells to the sorted column's ▲ or ▼ (``_with_arrow``)."""
 NAME_MAX = 40
+"""The widest a run's name is while the columns are chosen; wider only into room left over (``_grown_name``)."""
 AGE_WIDTH = 4
 """'59s', '23h', '120d', 'gone': ages are re-rendered every second without a new layout."""
 ASCENDING, DESCENDING = "▲", "▼"
@@ -112,6 +113,17 @@ def last_value(run: Run, tag: str | None) -> float | None:
     series = run.scalars.get(tag) if tag else None
     last = series.last() if series is not None else None
     return last[1] if last is not None else None
+
+
+def _grown_name(fitted: Fitted, whole: int, available: int, gap: int) -> Fitted:
+    """The run's name wider than ``NAME_MAX``, up to ``whole``, into the room every column shown leaves (a wide
+    pane): names are cut only when the pane is short of room."""
+    widths = dict(fitted.widths)
+    spare = available - sum(width + gap for width in widths.values())
+    if "run" not in widths or spare <= 0 or widths["run"] >= whole:
+        return fitted
+    widths["run"] = min(whole, widths["run"] + spare)
+    return Fitted(fitted.keys, tuple((key, widths[key]) for key in fitted.keys))
 
 
 def _sort_value(row: RunRow, column: str):
@@ -264,7 +276,8 @@ class RunsTable(DataTable):
         labels = [*VERDICT_STYLES, *(m.shown for m in MEANINGS.values() if m.shown)]
         natural["verdict"] = max(natural["verdict"], *(cell_len(label) for label in labels))
         natural["age"] = max(natural["age"], AGE_WIDTH, age_width)
-        natural["run"] = min(natural["run"], NAME_MAX)
+        whole_name = natural["run"]
+        natural["run"] = min(whole_name, NAME_MAX)  # while the columns are chosen: a long name pushes none out
         # The vertical scrollbar's room is always kept, so a row more never pushes a column out.
         available = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
         fitted = fit_columns(
@@ -277,8 +290,10 @@ class RunsTable(DataTable):
             elastic="run",
             elastic_min=NAME_MIN,
             tail="flags",
+            tail_min=cell_len(LABELS["flags"]),  # what room is left, from a header's width: cut flags end in '…'
             in_order=True,
         )
+        fitted = _grown_name(fitted, whole_name, available, 2 * self.cell_padding)
         return self._with_arrow(fitted, available, 2 * self.cell_padding)
 
     def _with_arrow(self, fitted: Fitted, available: int, gap: int) -> Fitted:
