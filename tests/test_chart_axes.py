@@ -205,3 +205,15 @@ async def _sweep_rows(pilot, label_rows) -> list[list[int]]:
     found = label_rows()
     assert len(found) == 2  # the curves and the best against the swept value
     return found
+
+
+def test_log_y_ticks_are_round_and_labelled_as_the_linear_ones():
+    """plotext's own log labels read 10000 beside a linear axis's 10,000."""
+    from tui.app.chart import label_log_y_axis
+
+    axes = _Axes()
+    label_log_y_axis(axes, [np.array([20000.0, 3000.0, 400.0, 50.0, 6.0, 0.0, -1.0])], 12)
+    assert axes.ticks == ([10.0, 100.0, 1000.0, 10000.0], ["10", "100", "1,000", "10,000"])
+    axes = _Axes()
+    label_log_y_axis(axes, [np.array([0.9, 0.3, 0.15])], 12)  # within a decade: 1, 2 and 5 times a power of ten
+    assert axes.ticks == ([0.2, 0.5], ["0.2", "0.5"])

@@ -284,6 +284,24 @@ def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:
         plt.xticks(ticks, value_labels(ticks))
 
 
+def label_log_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
+    """Round ticks on a log y axis ``rows`` rows tall, labelled as the linear axis's are (``value_labels``: 10,000
+    with its separator; plotext's own read 10000): powers of ten, or 1, 2 and 5 times them within one decade."""
+    positive = [y[np.isfinite(y) & (y > 0)] for y in ys]
+    ends = [float(f(y)) for y in positive if y.size for f in (np.min, np.max)]
+    if not ends:
+        return
+    low, high = min(ends), max(ends)
+    most = max(2, rows // 2)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for mantissas in ((1,), (1, 2, 5)):
+        ticks = [m * 10.0**k for k in decades for m in mantissas if low <= m * 10.0**k <= high]
+        if len(ticks) >= 2:
+            every = math.ceil(len(ticks) / most)
+            plt.yticks(ticks[::every], value_labels(ticks[::every]))
+            return
+
+
 def value_labels(ticks: list[float]) -> list[str]:
     """The y axis's tick labels, each the tick's value in the fewest digits that give it back exactly (``2e-05``,
     ``0.0002``, ``0.75``; whole numbers as written, with thousands separators): never a rounded value, never cut."""
@@ -404,5 +422,6 @@ class LossChart(PlotextPlot):
             plt.vline(marker.x, marker.color)
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
+            label_log_y_axis(plt, [curve.y for curve in spec.curves], canvas_rows(self.size.height, xlabel=True))
         elif drawn:
             label_y_axis(plt, [curve.y for curve in spec.curves], canvas_rows(self.size.height, xlabel=True))
