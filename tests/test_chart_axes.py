@@ -68,10 +68,13 @@ class _Axes:
 def test_a_curve_constant_but_for_float_rounding_gets_one_short_label():
     """0.1 ± 1e-16 from a JSON log was labelled '0.10000000000000006'."""
     cases = (([0.1, 0.1 + 1e-16, 0.1 - 1e-16, 0.1], "0.1"), ([1234.5] * 3, "1234.5"), ([1e6] * 2, "1,000,000"))
+    cases += (([0.564607441425], "0.5646"),)  # one point (a sweep's best vs lr) read 0.564607441
     for values, label in cases:
         axes = _Axes()
         label_y_axis(axes, [np.array(values)], 10)
-        assert axes.ticks is not None and axes.ticks[1] == [label]  # its value, not rounded to four digits
+        assert axes.ticks is not None and axes.ticks[1] == [
+            label
+        ]  # its value to the table's digits or more (1234.5 whole)
 
 
 @pytest.mark.parametrize("values", [[1.7e308, -1e308, 1e308, -1.5e308], [0.0, 5e-324, 0.0, 5e-324]])

@@ -183,6 +183,9 @@ def x_ticks(low: float, high: float, most: int, integer: bool) -> list[float]:
 
 RANGE_OF_ROUNDING = 1e-9
 """A curve whose values differ by no more than this share of their size is constant but for float rounding."""
+CONSTANT_LABEL_SHARE = 1e-4
+"""A constant curve's one label is its value within this share: 0.5646, as the table reads it, not 0.564607441 (a
+sweep's best against its swept value, one run in it); 1234.5 stays whole."""
 
 
 def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
@@ -196,7 +199,7 @@ def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
     low, high = min(finite), max(finite)
     if high - low <= RANGE_OF_ROUNDING * max(abs(low), abs(high)):
         middle = low + (high - low) / 2  # a constant curve but for float rounding: one label, not 19 digits
-        plt.yticks([middle], [shortest(middle, max(high - low, RANGE_OF_ROUNDING * abs(middle)))])
+        plt.yticks([middle], [shortest(middle, max(high - low, CONSTANT_LABEL_SHARE * abs(middle)))])
         return
     most = max(3, rows // 2 + 1)
     even = even_ticks(low, high, rows, most)
