@@ -72,9 +72,7 @@ def test_a_curve_constant_but_for_float_rounding_gets_one_short_label():
     for values, label in cases:
         axes = _Axes()
         label_y_axis(axes, [np.array(values)], 10)
-        assert axes.ticks is not None and axes.ticks[1] == [
-            label
-        ]  # its value to the table's digits or more (1234.5 whole)
+        assert axes.ticks is not None and axes.ticks[1] == [label]  # the table's digits or more (1234.5 whole)
 
 
 @pytest.mark.parametrize("values", [[1.7e308, -1e308, 1e308, -1.5e308], [0.0, 5e-324, 0.0, 5e-324]])
