@@ -41,6 +41,40 @@ def test_legend_names_are_cut_where_they_differ_and_measured_in_cells():
     assert len(labels[2]) == cell_len(shown[2])  # a character per cell, as plotext counts them
 
 
+def cells(line: str) -> list[str]:
+    """A row as the terminal lays it out: a wide character takes two cells (the second one blank here)."""
+    out = []
+    for char in line:
+        out += [char, ""] if cell_len(char) > 1 else [char]
+    return out
+
+
+def frame_is_straight(lines: list[str]) -> bool:
+    """The first plot's right border is in the same cell on every row from its ┐ to its ┘."""
+    top = next(i for i, line in enumerate(lines) if "┐" in line)
+    bottom = next(i for i, line in enumerate(lines) if "┘" in line)
+    edge = cells(lines[top]).index("┐")
+    return all(len(row := cells(line)) > edge and row[edge] in "│┤┘" for line in lines[top + 1 : bottom + 1])
+
+
+async def test_a_sweeps_legend_of_wide_names_keeps_the_frame_straight(tmp_path):
+    from sweep_fixtures import lr_sweep, write_run
+
+    from tui.app.sweep_view import SweepScreen
+
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "sweep" / f"实验🚀,{name}", values)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 8, "the runs")
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, SweepScreen), "the sweep")
+        await pilot.pause(0.3)
+        lines = screen_lines(app)
+        assert any("▞▞ 实验🚀,lr=" in line for line in lines), lines
+        assert frame_is_straight(lines), lines
+
+
 async def test_a_compare_legend_of_wide_names_keeps_the_frame_straight(tmp_path):
     """A legend line with CJK and an emoji ran two cells past the frame: the border bent, the next row wrapped."""
     names = [*SWEEP, WIDE]
@@ -56,13 +90,7 @@ async def test_a_compare_legend_of_wide_names_keeps_the_frame_straight(tmp_path)
         await until(pilot, lambda: app.view.mode == "compare", "compare")
         await pilot.pause(0.3)
         lines = screen_lines(app)
+        assert frame_is_straight(lines), lines
         top = next(i for i, line in enumerate(lines) if "┐" in line)
-        bottom = next(i for i, line in enumerate(lines) if "┘" in line)
-        right = {
-            cell_len(line[: line.rindex("┐" if i == top else "┘" if i == bottom else "│")])
-            for i, line in enumerate(lines)
-            if top <= i <= bottom
-        }
-        assert len(right) == 1, lines[top : bottom + 1]
         legend = "\n".join(lines[top : top + 4])
         assert "lr=0.0001" in legend and "lr=0.001 " in legend and WIDE in legend
