@@ -445,15 +445,13 @@ class LossWatchApp(App[None]):
         from tui.app.sweep_data import sweep_names, sweep_of_run
         from tui.app.sweep_view import SweepScreen
 
-        if self.selected is None:
-            return
         name = sweep_of_run(self.monitor, self.selected)
-        if name is None and sweep_names(self.monitor):
-            self.notify(f"run {printable(self.selected)} is not part of a sweep", severity="warning")
-            return
-        if name is None:
+        if name is None and not sweep_names(self.monitor):
             self.notify(
                 "no sweep found: name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX", severity="warning"
             )
-            return
-        self.push_screen(SweepScreen(self.monitor, name, self.selected))
+        elif name is None:  # not another sweep, which would read as the run's
+            if self.selected is not None:
+                self.notify(f"run {printable(self.selected)} is not part of a sweep", severity="warning")
+        else:
+            self.push_screen(SweepScreen(self.monitor, name, self.selected))
