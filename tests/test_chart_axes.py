@@ -68,10 +68,11 @@ class _Axes:
 def test_a_curve_constant_but_for_float_rounding_gets_one_short_label():
     """0.1 ± 1e-16 from a JSON log was labelled '0.10000000000000006'."""
     cases = (([0.1, 0.1 + 1e-16, 0.1 - 1e-16, 0.1], "0.1"), ([1234.5] * 3, "1234.5"), ([1e6] * 2, "1,000,000"))
+    cases += (([0.564607441425], "0.5646"),)  # one point (a sweep's best vs lr) read 0.564607441
     for values, label in cases:
         axes = _Axes()
         label_y_axis(axes, [np.array(values)], 10)
-        assert axes.ticks is not None and axes.ticks[1] == [label]  # its value, not rounded to four digits
+        assert axes.ticks is not None and axes.ticks[1] == [label]  # the table's digits or more (1234.5 whole)
 
 
 @pytest.mark.parametrize("values", [[1.7e308, -1e308, 1e308, -1.5e308], [0.0, 5e-324, 0.0, 5e-324]])
@@ -205,3 +206,15 @@ async def _sweep_rows(pilot, label_rows) -> list[list[int]]:
     found = label_rows()
     assert len(found) == 2  # the curves and the best against the swept value
     return found
+
+
+def test_log_y_ticks_are_round_and_labelled_as_the_linear_ones():
+    """plotext's own log labels read 10000 beside a linear axis's 10,000."""
+    from tui.app.chart import label_log_y_axis
+
+    axes = _Axes()
+    label_log_y_axis(axes, [np.array([20000.0, 3000.0, 400.0, 50.0, 6.0, 0.0, -1.0])], 12)
+    assert axes.ticks == ([10.0, 100.0, 1000.0, 10000.0], ["10", "100", "1,000", "10,000"])
+    axes = _Axes()
+    label_log_y_axis(axes, [np.array([0.9, 0.3, 0.15])], 12)  # within a decade: 1, 2 and 5 times a power of ten
+    assert axes.ticks == ([0.2, 0.5], ["0.2", "0.5"])

@@ -33,7 +33,8 @@ def _escape(char: str) -> str:
 
 
 def printable(name: str, limit: int | None = None) -> str:
-    """``name`` with control characters, lone surrogates and format characters made visible."""
+    """``name`` with control characters, lone surrogates and format characters made visible; longer than ``limit``
+    cells, cut in its middle (``middle_cut``)."""
     out = []
     for char in name:
         category = unicodedata.category(char)
@@ -42,8 +43,15 @@ def printable(name: str, limit: int | None = None) -> str:
         else:
             out.append(char)
     text = "".join(out)
-    if limit is not None and len(text) > limit:
-        text = text[: max(limit - 1, 1)] + "…"
+    if limit is not None and len(text) > limit // 2:  # a CJK character or an emoji takes two cells
+        from rich.cells import cell_len  # here: `losswatch --version` imports this module and nothing heavy
+
+        from tui.cuts import middle_cut
+
+        if cell_len(text) <= limit:
+            return text
+        head, tail = middle_cut(text, limit)  # its start and its end, as every table cuts names
+        text = text[:head] + "…" + text[tail:]
     return text
 
 

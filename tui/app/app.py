@@ -23,7 +23,7 @@ from tui.app.alerts import AlertLog
 from tui.app.chart import ChartTitle, LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
-from tui.app.runs_table import RunRow, RunsTable
+from tui.app.runs_table import SORTABLE, RunRow, RunsTable
 from tui.app.status import status_line
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
@@ -66,6 +66,8 @@ class LossWatchApp(App[None]):
     TITLE = "losswatch"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "quit"),
+        # Textual binds ctrl+c to copy; here it stops the app from every screen, as Ctrl-C stops every command.
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
         Binding("question_mark", "help", "help", key_display="?"),
         # A priority binding is run as the key arrives, so the keys typed right after it reach the box.
         Binding("slash", "filter", "filter", key_display="/", priority=True),
@@ -215,16 +217,18 @@ class LossWatchApp(App[None]):
             self._driver.flush()
 
     def _check_trouble(self) -> None:
-        """Damaged and unreadable runs, counted once a second: a round that only found damage brings no change to
-        refresh on, and walking every run's files four times a second would cost a big log directory's idle CPU."""
+        """Damaged, unreadable and gone runs, checked once a second: a round that only found damage or a deleted
+        folder brings no change to refresh on, and walking every run's files four times a second would cost a big
+        log directory's idle CPU."""
         with self.store.lock:
             trouble = {
-                name: (run.damaged or bool(run.errors), bool(run.errors)) for name, run in self.store.runs.items()
+                name: (run.damaged or bool(run.errors), bool(run.errors), run.gone)
+                for name, run in self.store.runs.items()
             }
         if self.table.trouble_changed(trouble):
             self._dirty = True
-        unreadable = sum(u for _, u in trouble.values())
-        self.trouble = (sum(t for t, _ in trouble.values()) - unreadable, unreadable)
+        unreadable = sum(u for _, u, _ in trouble.values())
+        self.trouble = (sum(t for t, _, _ in trouble.values()) - unreadable, unreadable)
 
     def _tick(self) -> None:
         if self._dirty:
@@ -304,6 +308,8 @@ class LossWatchApp(App[None]):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is None or event.row_key.value is None:
             return
+        if event.row_key.value != self.table.selected:
+            return  # a highlight from before the rows changed (keys typed fast in the filter): not the run shown
         if event.row_key.value != self.selected:
             self.selected = event.row_key.value
             if self.view.mode == "tag":
@@ -319,10 +325,9 @@ class LossWatchApp(App[None]):
     @on(DataTable.HeaderSelected, "#runs")
     def _header_selected(self, event: DataTable.HeaderSelected) -> None:
         column = event.column_key.value
-        table = self.table
-        if column in ("mark", "trend"):
+        if column not in SORTABLE:  # the mark, ↕ and the flags have no order
             return
-        table.cycle_sort(column)
+        self.table.cycle_sort(column)
         self._refresh()
 
     @on(OptionList.OptionSelected, "#tags")
@@ -340,7 +345,7 @@ class LossWatchApp(App[None]):
         self.push_screen(HelpScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The main view's keys do nothing while another screen is on top (the help: ``?``, escape or ``q``
+        """The main view's keys do nothing while another screen is on top (the help: ``?`` or escape
         closes it)."""
         return action not in MAIN_VIEW or self.screen is self.screen_stack[0]
 
@@ -437,13 +442,16 @@ class LossWatchApp(App[None]):
         self.push_screen(DistributionScreen(self.store, self.monitor, self.selected))
 
     def action_sweep(self) -> None:
-        from tui.app.sweep_data import sweep_of_run
+        from tui.app.sweep_data import sweep_names, sweep_of_run
         from tui.app.sweep_view import SweepScreen
 
         name = sweep_of_run(self.monitor, self.selected)
-        if name is None:
+        if name is None and not sweep_names(self.monitor):
             self.notify(
                 "no sweep found: name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX", severity="warning"
             )
-            return
-        self.push_screen(SweepScreen(self.monitor, name, self.selected))
+        elif name is None:  # not another sweep, which would read as the run's
+            if self.selected is not None:
+                self.notify(f"run {printable(self.selected)} is not part of a sweep", severity="warning")
+        else:
+            self.push_screen(SweepScreen(self.monitor, name, self.selected))

@@ -19,6 +19,8 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui.app.downsample import minmax_downsample
+from tui.columns import shortened
+from tui.cuts import cut_text, distinct_cuts
 from tui.text import printable
 
 TRAIN_COLOR, TRAIN_FAINT = (0, 175, 215), (40, 90, 110)
@@ -109,8 +111,8 @@ def title_text(spec: ChartSpec | None, width: int) -> Text:
             return _joined(heading, parts)
     room = width - sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in short)
     if room >= min(NAME_MIN, cell_len(heading)):
-        return _joined(printable(spec.heading, room), short)
-    return _cut(Text(heading, style="bold"), width)
+        return _joined(shortened(Text(heading), room).plain, short)
+    return shortened(Text(heading, style="bold"), max(width, 1))  # its start and its end, as in the runs table
 
 
 def _joined(heading: str, parts: list[tuple[str, str]]) -> Text:
@@ -181,6 +183,9 @@ def x_ticks(low: float, high: float, most: int, integer: bool) -> list[float]:
 
 RANGE_OF_ROUNDING = 1e-9
 """A curve whose values differ by no more than this share of their size is constant but for float rounding."""
+CONSTANT_LABEL_SHARE = 1e-4
+"""A constant curve's one label is its value within this share: 0.5646, as the table reads it, not 0.564607441 (a
+sweep's best against its swept value, one run in it); 1234.5 stays whole."""
 
 
 def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
@@ -194,7 +199,7 @@ def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
     low, high = min(finite), max(finite)
     if high - low <= RANGE_OF_ROUNDING * max(abs(low), abs(high)):
         middle = low + (high - low) / 2  # a constant curve but for float rounding: one label, not 19 digits
-        plt.yticks([middle], [shortest(middle, max(high - low, RANGE_OF_ROUNDING * abs(middle)))])
+        plt.yticks([middle], [shortest(middle, max(high - low, CONSTANT_LABEL_SHARE * abs(middle)))])
         return
     most = max(3, rows // 2 + 1)
     even = even_ticks(low, high, rows, most)
@@ -282,6 +287,24 @@ def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:
         plt.xticks(ticks, value_labels(ticks))
 
 
+def label_log_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
+    """Round ticks on a log y axis ``rows`` rows tall, labelled as the linear axis's are (``value_labels``: 10,000
+    with its separator; plotext's own read 10000): powers of ten, or 1, 2 and 5 times them within one decade."""
+    positive = [y[np.isfinite(y) & (y > 0)] for y in ys]
+    ends = [float(f(y)) for y in positive if y.size for f in (np.min, np.max)]
+    if not ends:
+        return
+    low, high = min(ends), max(ends)
+    most = max(2, rows // 2)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for mantissas in ((1,), (1, 2, 5)):
+        ticks = [m * 10.0**k for k in decades for m in mantissas if low <= m * 10.0**k <= high]
+        if len(ticks) >= 2:
+            every = math.ceil(len(ticks) / most)
+            plt.yticks(ticks[::every], value_labels(ticks[::every]))
+            return
+
+
 def value_labels(ticks: list[float]) -> list[str]:
     """The y axis's tick labels, each the tick's value in the fewest digits that give it back exactly (``2e-05``,
     ``0.0002``, ``0.75``; whole numbers as written, with thousands separators): never a rounded value, never cut."""
@@ -304,6 +327,38 @@ def tick_label(value: float, integer: bool) -> str:
     if integer:
         return f"{round(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+LABEL_MAX = 40
+"""Cells a legend's name may take: longer ones are cut in their middle, where they differ (a sweep's runs)."""
+FILLER = "\u2060"
+"""Put after each wide character (CJK, emoji) of a legend's name: plotext gives every character one cell, so the
+two cells a wide one takes on screen are two of plotext's too and the frame stays straight; then taken out of what
+plotext drew (``unfilled``). A format character: never in a name, which ``printable`` escapes them in."""
+
+
+def legend_labels(labels: list[str], width: int = LABEL_MAX) -> list[str]:
+    """The legend's names, escaped and cut to ``width`` cells as the runs table cuts them (``distinct_cuts``: their
+    start and their end, or where they differ), each wide character followed by a ``FILLER``."""
+    shown = [printable(label) for label in labels]
+    cuts = distinct_cuts({text: width for text in shown})
+    return [_filled(cut_text(text, cuts.get(text))) for text in shown]
+
+
+def _filled(text: str) -> str:
+    return text if text.isascii() else "".join(char + FILLER if cell_len(char) > 1 else char for char in text)
+
+
+def unfilled(text: Text) -> Text:
+    """What plotext drew, without the ``FILLER`` characters (styles kept)."""
+    plain = text.plain
+    if FILLER not in plain:
+        return text
+    pieces = text.divide(at for at, char in enumerate(plain) if char == FILLER)
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out.append_text(piece[1:])
+    return out
 
 
 class LossChart(PlotextPlot):
@@ -334,7 +389,7 @@ class LossChart(PlotextPlot):
             return self._cached
         self._draw(spec)
         try:
-            self._cached = super().render()
+            self._cached = unfilled(super().render())
         except (ArithmeticError, TypeError, ValueError):  # plotext's ticks over a span past the float limit
             self._draw(None)
             self._cached = Text("these values are past what the chart can draw (see the table)", style="dim")
@@ -356,7 +411,8 @@ class LossChart(PlotextPlot):
         if ticks:
             plt.xticks(ticks, [tick_label(t, spec.integer_x) for t in ticks])
         drawn = 0
-        for curve in spec.curves:
+        labels = legend_labels([curve.label for curve in spec.curves])
+        for curve, label in zip(spec.curves, labels, strict=True):
             x, y = curve.x, curve.y
             if spec.log_y:
                 positive = y > 0
@@ -364,12 +420,11 @@ class LossChart(PlotextPlot):
             x, y = minmax_downsample(x, y, columns)
             if x.size:
                 drawn += 1
-                plt.plot(
-                    x.tolist(), y.tolist(), label=printable(curve.label, 40) or None, color=curve.color, marker="hd"
-                )
+                plt.plot(x.tolist(), y.tolist(), label=label or None, color=curve.color, marker="hd")
         for marker in spec.markers:
             plt.vline(marker.x, marker.color)
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
+            label_log_y_axis(plt, [curve.y for curve in spec.curves], canvas_rows(self.size.height, xlabel=True))
         elif drawn:
             label_y_axis(plt, [curve.y for curve in spec.curves], canvas_rows(self.size.height, xlabel=True))

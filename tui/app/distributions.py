@@ -126,9 +126,9 @@ class LayerTable(Static):
 
 
 class DistributionScreen(Screen[None]):
-    """Distributions of one run's histogram tags; escape, q or h goes back."""
+    """Distributions of one run's histogram tags; escape or h goes back (q quits, as everywhere)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "app.pop_screen", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,h", "app.pop_screen", "back")]
     DEFAULT_CSS = """
     DistributionScreen #dist-top { height: 1fr; }
     DistributionScreen #hist-tags { width: 24; }

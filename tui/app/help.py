@@ -18,8 +18,8 @@ KEYS = [
     ("↑ ↓ / click", "select a run (until then the top one: the run most in need of attention)"),
     ("home end", "select the first / last run"),
     ("enter", "focus the tags of the selected run (escape: back to the runs)"),
-    ("s", "sort by the next column to the right; again: reverse it (the header shows ▲ or ▼)"),
-    ("click a header", "sort by that column; again: reverse"),
+    ("s", "sort by the next column to the right (▲); again: reverse it (▼); again: the next column"),
+    ("click a header", "sort by that column; again: reverse (↕ and flags have no order)"),
     ("/", "filter runs by regex (escape clears; a bad one is named in red)"),
     ("space", "mark a run for comparison"),
     ("c", "compare the validation curves of marked runs"),
@@ -28,8 +28,8 @@ KEYS = [
     ("[ ]", "less / more smoothing"),
     ("h", "weight and activation distributions of the selected run"),
     ("w", "sweep view: the selected run's sweep ranked, the runs to stop (n: next sweep)"),
-    ("?", "this help"),
-    ("q", "quit"),
+    ("?", "this help (escape or ? closes it)"),
+    ("q, ctrl+c", "quit, from every view (escape goes back)"),
 ]
 
 COLUMN_LEGEND = [
@@ -90,9 +90,13 @@ def flags_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys and verdicts; any of escape, q or ? closes it."""
+    """Keys and verdicts; escape or ? closes it, q quits as everywhere."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "close")]
+    # A modal screen hides the app's bindings but its priority ones: q is bound here again.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark", "dismiss", "close"),
+        Binding("q", "app.quit", "quit"),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {

@@ -54,6 +54,7 @@ NAME_MIN = 10
 ARROW_NAME_MIN = 8
 """The run's name may give up to two of its ``NAME_MIN`` cells to the sorted column's ▲ or ▼ (``_with_arrow``)."""
 NAME_MAX = 40
+"""The widest a run's name is while the columns are chosen; wider only into room left over (``_grown_name``)."""
 AGE_WIDTH = 4
 """'59s', '23h', '120d', 'gone': ages are re-rendered every second without a new layout."""
 ASCENDING, DESCENDING = "▲", "▼"
@@ -84,7 +85,7 @@ class RunRow:
     trouble: bool
     """Damaged or unreadable files."""
     unreadable: bool = False
-    """A file or the folder could not be read (permission denied, vanished)."""
+    """A file or the folder could not be read (permission denied); a run whose folder vanished is ``gone``."""
 
     @classmethod
     def of(cls, run: Run, v: Verdict | None, more_flags: tuple[str, ...] = ()) -> RunRow:
@@ -112,6 +113,17 @@ def last_value(run: Run, tag: str | None) -> float | None:
     series = run.scalars.get(tag) if tag else None
     last = series.last() if series is not None else None
     return last[1] if last is not None else None
+
+
+def _grown_name(fitted: Fitted, whole: int, available: int, gap: int) -> Fitted:
+    """The run's name wider than ``NAME_MAX``, up to ``whole``, into the room every column shown leaves (a wide
+    pane): names are cut only when the pane is short of room."""
+    widths = dict(fitted.widths)
+    spare = available - sum(width + gap for width in widths.values())
+    if "run" not in widths or spare <= 0 or widths["run"] >= whole:
+        return fitted
+    widths["run"] = min(whole, widths["run"] + spare)
+    return Fitted(fitted.keys, tuple((key, widths[key]) for key in fitted.keys))
 
 
 def _sort_value(row: RunRow, column: str):
@@ -145,6 +157,8 @@ class RunsTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.sort_column = "verdict"
         self.sort_reverse = False
+        self.sort_chosen = False
+        """Whether the user chose the order (``s``, a click): the first ``s`` moves on from the default one."""
         self.filter: re.Pattern[str] | None = None
         self.marked: set[str] = set()
         self._order: list[str] = []
@@ -183,9 +197,12 @@ class RunsTable(DataTable):
     def shown_columns(self) -> tuple[str, ...]:
         return self._layout.keys if self._layout else ()
 
-    def trouble_changed(self, trouble: dict[str, tuple[bool, bool]]) -> bool:
-        """Whether a row shows other trouble than the store's now: run -> (damaged or unreadable, unreadable)."""
-        return any(trouble.get(name, (False, False)) != (r.trouble, r.unreadable) for name, r in self._rows.items())
+    def trouble_changed(self, trouble: dict[str, tuple[bool, bool, bool]]) -> bool:
+        """Whether a row shows other trouble than the store's now: run -> (damaged or unreadable, unreadable, gone)."""
+        return any(
+            trouble.get(name, (False, False, False)) != (r.trouble, r.unreadable, r.gone)
+            for name, r in self._rows.items()
+        )
 
     def shown_rows(self, rows: list[RunRow]) -> list[RunRow]:
         """The rows the filter lets through, in the table's sort order."""
@@ -259,7 +276,8 @@ class RunsTable(DataTable):
         labels = [*VERDICT_STYLES, *(m.shown for m in MEANINGS.values() if m.shown)]
         natural["verdict"] = max(natural["verdict"], *(cell_len(label) for label in labels))
         natural["age"] = max(natural["age"], AGE_WIDTH, age_width)
-        natural["run"] = min(natural["run"], NAME_MAX)
+        whole_name = natural["run"]
+        natural["run"] = min(whole_name, NAME_MAX)  # while the columns are chosen: a long name pushes none out
         # The vertical scrollbar's room is always kept, so a row more never pushes a column out.
         available = self.size.width - self.styles.scrollbar_size_vertical if self.size.width else 10_000
         fitted = fit_columns(
@@ -272,8 +290,10 @@ class RunsTable(DataTable):
             elastic="run",
             elastic_min=NAME_MIN,
             tail="flags",
+            tail_min=cell_len(LABELS["flags"]),  # what room is left, from a header's width: cut flags end in '…'
             in_order=True,
         )
+        fitted = _grown_name(fitted, whole_name, available, 2 * self.cell_padding)
         return self._with_arrow(fitted, available, 2 * self.cell_padding)
 
     def _with_arrow(self, fitted: Fitted, available: int, gap: int) -> Fitted:
@@ -387,11 +407,11 @@ class RunsTable(DataTable):
         column if it is sorted ascending, else sort by the next column, ascending.
 
         The ``s`` key moves only through the columns on screen, so the header always shows the order
-        (▲ ▼); the verdict column is only sorted ascending this way (attention first), as it starts.
+        (▲ ▼). The order the table starts in (attention first) was not chosen: the first ``s`` moves on.
         """
         if column is None:
             on_screen = self.sort_column in self.shown_columns or not self.shown_columns
-            if on_screen and not self.sort_reverse and self.sort_column != "verdict":
+            if on_screen and not self.sort_reverse and self.sort_chosen:
                 self.sort_reverse = True
             else:
                 self.sort_column = self._next_sortable()
@@ -401,6 +421,7 @@ class RunsTable(DataTable):
         else:
             self.sort_column = column
             self.sort_reverse = False
+        self.sort_chosen = True
         self.follow_top = False  # the user chose an order: the cursor stays on its run, wherever it goes
         self._stale = True  # a rebuild in the new order, with the new header
 

@@ -88,12 +88,9 @@ def sweep_names(monitor: Monitor | MonitorGroup) -> list[str]:
 
 
 def sweep_of_run(monitor: Monitor | MonitorGroup, run: str | None) -> str | None:
-    """The sweep of ``run``, else the first sweep, else None."""
+    """The sweep of ``run``, else None (another sweep would be read as the run's)."""
     sweep = monitor.sweeps.of_run.get(run) if run else None
-    if sweep is not None:
-        return sweep.name
-    names = sweep_names(monitor)
-    return names[0] if names else None
+    return sweep.name if sweep is not None else None
 
 
 def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:

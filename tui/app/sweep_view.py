@@ -3,7 +3,7 @@
 One table (rank, run, the swept hyper-parameters, best validation loss at the common point and
 now, the behind-peers advice with the epochs and GPU hours stopping it would save), the runs'
 validation curves overlaid, and the best validation loss against the swept value (log x when the
-values span decades). ``n`` goes to the next sweep; escape, q or w goes back.
+values span decades). ``n`` goes to the next sweep; escape or w goes back (q quits, as everywhere).
 """
 
 from __future__ import annotations
@@ -22,7 +22,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from tui.app.chart import PALETTE, canvas_rows, label_log_x_axis, label_x_axis, label_y_axis
+from tui.app.chart import (
+    PALETTE,
+    canvas_rows,
+    label_log_x_axis,
+    label_x_axis,
+    label_y_axis,
+    legend_labels,
+    unfilled,
+)
 from tui.app.format import number
 from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
 from tui.cuts import cut_text, distinct_cuts
@@ -61,7 +69,7 @@ class _Plot(PlotextPlot):
             self.plt.clear_figure()
             if self.painter is not None:
                 self.painter(self.plt, self.size.width, self.size.height)
-            self._text = super().render()
+            self._text = unfilled(super().render())  # the legend's wide characters: ``legend_labels``
             self._drawn = key
         return self._text
 
@@ -101,7 +109,7 @@ class SweepScreen(Screen[None]):
     """One sweep at a time; ``n`` for the next one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,w", "app.pop_screen", "back"),
+        Binding("escape,w", "app.pop_screen", "back"),
         Binding("n", "next_sweep", "next sweep"),
     ]
     DEFAULT_CSS = """
@@ -259,16 +267,13 @@ class SweepScreen(Screen[None]):
             clipped = f" (clipped at {number(view.ceiling)})" if view.ceiling is not None else ""
             plt.title(f"val loss{clipped}")
             plt.xlabel(view.axis_label)
-            named = [
-                printable(curve.label) for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind
-            ]
-            cuts = distinct_cuts(dict.fromkeys(named, LEGEND_WIDTH))  # a sweep's names differ inside: cut them there
+            named = [curve.label for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind]
+            legend = dict(zip(named, legend_labels(named, LEGEND_WIDTH), strict=True))  # cut where they differ
             for i, curve in enumerate(view.curves):
                 if not len(curve.x):
                     continue
                 color = BEHIND_COLOR if curve.behind else PALETTE[i % len(PALETTE)]
-                shown = printable(curve.label)
-                label = cut_text(shown, cuts.get(shown)) if i < LEGEND_RUNS and not curve.behind else None
+                label = legend[curve.label] if i < LEGEND_RUNS and not curve.behind else None
                 plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=label, marker="hd")
             label_y_axis(plt, [curve.y for curve in view.curves], canvas_rows(height, title=True, xlabel=True))
             label_x_axis(plt, [curve.x for curve in view.curves], width, integer=True)  # steps or rounds

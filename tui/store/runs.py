@@ -129,6 +129,10 @@ class Run:
 
     @property
     def errors(self) -> list[str]:
+        """The OS errors met reading its files. None for a gone run: its files vanished with its folder (the
+        streams still held read them after the folder went), which ``gone`` says; no file was refused."""
+        if self.gone:
+            return []
         return [h.error for h in self.files.values() if h.error]
 
     def written_at(self, step: int, tag: str = "") -> float | None:

@@ -1,0 +1,56 @@
+"""A run whose folder is deleted while watched is `gone`, not `unreadable`: its files vanished with the folder,
+which the age column and `watch --plain` say, and no file of it was refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import until
+
+from tui.app.app import LossWatchApp
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.writer import EventWriter
+
+
+def _write(folder: Path, steps: int = 20) -> None:
+    writer = EventWriter(str(folder))
+    for step in range(steps):
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step, wall_time=1000.0 + step)
+        writer.add_scalar("val/loss", 1.1 / (step + 1), step, wall_time=1000.0 + step)
+    writer.close()
+
+
+def test_a_deleted_folder_leaves_its_run_gone_with_no_read_error(tmp_path: Path):
+    for name in ("kept", "doomed"):
+        _write(tmp_path / name)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    shutil.rmtree(tmp_path / "doomed")
+    monitor.read()  # a file event for the deleted file comes before the rescan that finds the folder gone
+    monitor.refresh()
+    run = monitor.store.runs["doomed"]
+    assert run.gone and run.has_points
+    assert run.errors == []
+    assert monitor.store.runs["kept"].errors == [] and not monitor.store.runs["kept"].gone
+
+
+async def test_the_tui_shows_a_deleted_folders_run_as_gone_not_unreadable(tmp_path: Path):
+    """The table flagged it `unreadable` and the status line said "1 unreadable" (at first "doomed: file
+    vanished"), while its age read `gone` and `watch --plain` said `gone: its folder is gone`."""
+    for name in ("kept", "doomed"):
+        _write(tmp_path / name)
+    app = LossWatchApp(Monitor(str(tmp_path)), bell=False)  # watched: watchdog's events drive the rounds
+    async with app.run_test(size=(160, 30)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 2 and app.table._rows["doomed"].step == 19, "the runs")
+        shutil.rmtree(tmp_path / "doomed")
+        await until(pilot, lambda: app.table._rows.get("doomed") is not None and app.table._rows["doomed"].gone, "gone")
+        for _ in range(6):  # the trouble check runs every second, the status line four times a second
+            await pilot.pause(0.25)
+        row = app.table._rows["doomed"]
+        assert not row.unreadable and not row.trouble
+        assert app.trouble == (0, 0)
+        status = str(app.query_one("#status").render())
+        assert "unreadable" not in status and "vanished" not in status
+        assert "unreadable" not in app.table.get_cell("doomed", "flags").plain
+        assert app.table.get_cell("doomed", "age").plain == "gone"
