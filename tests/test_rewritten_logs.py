@@ -62,3 +62,29 @@ def test_a_table_aligned_with_spaces_is_no_csv_log(tmp_path: Path):
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     assert "run" not in monitor.store.runs
+
+
+def test_a_lightning_log_widened_then_replaced_by_a_fresh_narrower_one_is_read_whole_and_its_nan_rings(tmp_path: Path):
+    """Lightning rewrites its file with a wider header for a new key (the old rows first); a job restarted with a
+    fresh file then writes the narrower header again. That was taken for another rewrite: as many rows as the old
+    log had were skipped, the old attempt's points stayed, and the new job's NaN never rang live."""
+    path = tmp_path / "run" / "metrics.csv"
+    path.parent.mkdir()
+    rows = [
+        row for e in range(30) for row in (f"{e},{e * 10 + 9},{1 / (e + 1)},", f"{e},{e * 10 + 9},,{1.2 - 0.03 * e}")
+    ]
+    write_history(path, "epoch,step,train_loss,val_loss", rows)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    widened = [row.replace(",", ",,", 1) for row in rows] + ["30,0.001,309,0.03,"]
+    write_history(path, "epoch,lr,step,train_loss,val_loss", widened)  # a new key: lr
+    monitor.refresh()
+    assert curve(monitor, "train_loss")[0] == [e * 10 + 9 for e in range(31)]  # not one point twice
+    write_history(
+        path, "epoch,step,train_loss,val_loss", ["0,9,1.0,", "0,9,,1.2", "1,19,0.5,", "1,19,,1.1", "2,29,nan,"]
+    )
+    monitor.refresh()
+    steps, values = curve(monitor, "train_loss")
+    assert steps == [9, 19, 29] and math.isnan(values[2])
+    assert curve(monitor, "val_loss")[0] == [9, 19]
+    assert [(a.step, a.kind) for a in monitor.alerts if a.kind == "diverging"] == [(29, "diverging")]

@@ -90,10 +90,14 @@ class CsvStream(Stream):
             head = self._head(root)
             if head is not None:
                 if self.header is not None and head != self.header:
-                    if self.step_column == "epoch":  # Keras writes a header once: a new one is a new job's log
-                        self.skip, self.rows, self.tail.offset = 0, 0, 0
-                    else:  # Lightning rewrites with a new header (a new key): the old rows come back first
+                    # Lightning rewrites its file with a wider header when a new key is logged: the old rows come
+                    # back first. Any other new header (Keras writes one once; a narrower one is a job restarted
+                    # with a fresh file) is a new job's log, read whole.
+                    widened = self.step_column != "epoch" and set(self.columns) < set(self._parse_header(head)[1])
+                    if widened:
                         self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
+                    else:
+                        self.skip, self.rows, self.tail.offset = 0, 0, 0
                 if head != self.header:
                     self._set_header(head)
                 from_start = self.tail.offset == 0
@@ -126,15 +130,19 @@ class CsvStream(Stream):
 
     def _set_header(self, head: bytes) -> None:
         self.header = head
+        self.delimiter, self.columns = self._parse_header(head)
+
+    def _parse_header(self, head: bytes) -> tuple[str, list[str]]:
+        """(delimiter, column names) of a header line."""
         head = head.removeprefix(BOM)
         text = head.decode("utf-8", "replace")
         match = _KERAS_HEADER.match(head)
         separator = match and (match.group(1) or match.group(2))
-        self.delimiter = separator.decode() if separator and self.step_column == "epoch" else ","
+        delimiter = separator.decode() if separator and self.step_column == "epoch" else ","
         try:
-            self.columns = [name.strip(" ") for name in next(csv.reader([text], delimiter=self.delimiter))]
+            return delimiter, [name.strip(" ") for name in next(csv.reader([text], delimiter=delimiter))]
         except csv.Error:  # a name longer than the csv module's field limit (128 KiB): no curve to name
-            self.columns = []
+            return delimiter, []
 
     def _add(self, body: bytes, wall: float, out: Decoded, header: bool = False) -> None:
         """New rows as points, a column at a time (pyarrow's CSV reader); rows it cannot type go the exact way.
