@@ -287,7 +287,10 @@ class Divergence:
         if self.active:  # still blown up: the reason says since when, in the same words whichever curve a live read
             # met first (a curve whose file is flushed later may bring an earlier blow-up)
             episode = self.episodes[-1]
-            episode[0] = since = int(min(episode[0], step))
+            began = episode[0]
+            episode[0] = since = int(min(began, step))
+            if step == began and tag != self.pair.train:
+                return []  # both curves at the step it began: training's words, whichever file was read first
             self.verdict.reason = reason if step == since else f"{reason}; diverging since step {since:,}"
             return []
         self.verdict.reason = reason
