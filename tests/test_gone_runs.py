@@ -54,3 +54,20 @@ async def test_the_tui_shows_a_deleted_folders_run_as_gone_not_unreadable(tmp_pa
         assert "unreadable" not in status and "vanished" not in status
         assert "unreadable" not in app.table.get_cell("doomed", "flags").plain
         assert app.table.get_cell("doomed", "age").plain == "gone"
+
+
+def test_a_deleted_log_file_in_a_folder_that_stays_is_gone_and_said_so(tmp_path: Path):
+    """A Lightning log deleted while its folder (and its hparams.yaml) stays: `gone`, in words that do not claim
+    the folder went (they did)."""
+    from tui.cli.report import GONE
+
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text("lr: 0.1\n")
+    (folder / "metrics.csv").write_text("epoch,step,train_loss,val_loss\n0,9,1.0,\n0,9,,1.2\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    (folder / "metrics.csv").unlink()
+    monitor.refresh()
+    [run] = monitor.store.runs.values()
+    assert run.gone and run.errors == [] and "log files" in GONE and "folder is gone" not in GONE

@@ -22,7 +22,7 @@ from tui.text import number, printable, utf8
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
 
-GONE = "its folder is gone; showing what was read"
+GONE = "its logs are gone (its folder or its log files were deleted); showing what was read"
 
 
 def unreadable(run: Run) -> bool:
