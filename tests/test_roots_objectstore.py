@@ -235,3 +235,29 @@ def test_the_monitor_reads_a_growing_object_once_and_a_replaced_one_again(s3: S3
     steps, values, _ = monitor.store.runs["job"].scalars["loss"].arrays()
     assert list(steps) == [0, 1, 2] and list(values) == [5.0, 4.0, 3.0]
     assert root.bytes_fetched - fetched <= len(restarted) + TAIL_CHECK_BYTES
+
+
+def test_an_endpoint_that_never_answers_is_named_beside_the_local_runs(tmp_path: Path) -> None:
+    """A frozen MinIO (it accepts, never replies) held `check` for minutes, and the local root's runs with it:
+    s3fs tried each call five times over botocore's two 30-second attempts. The guard below is no timing
+    assertion: before, the command was still waiting at it."""
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import DATA
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+        env.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s", AWS_DEFAULT_REGION="us-east-1")
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", "check", "s3://team/runs", str(DATA / "keras")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=150,
+        )
+    assert done.returncode == 1 and "keras:k-overfit" in done.stdout
+    assert "s3://team/runs" in done.stderr and "timeout" in done.stderr.lower()

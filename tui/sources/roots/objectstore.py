@@ -69,6 +69,9 @@ class ObjectStoreRoot(RemoteRoot):
             # Our own instance: its listing cache and request counter are this root's alone.
             self._fs = fsspec.filesystem(_FSSPEC_PROTOCOL[self.kind], skip_instance_cache=True, **options)
             if self.kind == "s3":
+                # s3fs tries each call again up to five times on top of botocore's attempts: an endpoint that
+                # accepts and never answers held a command for minutes (5 x 2 x 30 s); botocore's retries suffice.
+                self._fs.retries = S3FS_TRIES
                 self._count_s3_requests()
         return self._fs
 
@@ -168,9 +171,14 @@ class ObjectStoreRoot(RemoteRoot):
             self._fs.invalidate_cache()
 
 
+S3FS_TRIES = 1
+"""s3fs's own tries per call (botocore's ``retries`` try again, with backoff for throttling)."""
+
+
 def _s3_config() -> dict[str, Any]:
-    """Give up on a dead endpoint in seconds, not minutes; the user's own retry settings win."""
-    config: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 30}
+    """Give up on a dead or silent endpoint in seconds, not minutes (two attempts of at most 5 s to connect and
+    10 s to answer); the user's own retry settings win."""
+    config: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 10}
     if not os.environ.get("AWS_MAX_ATTEMPTS") and not os.environ.get("AWS_RETRY_MODE"):
         config["retries"] = {"max_attempts": 2, "mode": "standard"}
     return config
