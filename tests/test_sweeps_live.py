@@ -15,6 +15,7 @@ from sweep_fixtures import EPOCHS, lr_sweep, write_run, write_sweep
 from tui.cli import commands
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
+from tui.sources.roots.parse import parse_root
 from tui.sources.tensorboard.writer import EventWriter
 
 
@@ -177,3 +178,27 @@ def test_several_roots_each_keep_their_sweeps(tmp_path: Path, capsys):
     assert behind and {name.split(":", 1)[1] for name in behind if name.startswith("box1")} == {
         name.split(":", 1)[1] for name in behind if name.startswith("box2")
     }
+
+
+def test_an_anchored_sweep_pattern_matches_with_one_root_or_several(tmp_path: Path, capsys):
+    """Among several roots a run's name carries its root's label (``second:trial-0``): '^trial-' matched nothing
+    then, the sweeps found by name were off, and no behind-peers was told, without a word."""
+    curves = lr_sweep(1)
+    for root in ("first", "second"):
+        for i, values in enumerate(curves.values()):
+            write_run(tmp_path / root / f"trial-{i}", values)
+
+    def behind(logdirs) -> set[str]:
+        commands.check(logdirs, Thresholds(), None, None, True, r"^(trial)-")
+        records = json.loads(capsys.readouterr().out)
+        return {r["run"] for r in records if "behind-peers" in {flag["name"] for flag in r["flags"]}}
+
+    alone = behind(str(tmp_path / "first"))
+    both = behind([parse_root(str(tmp_path / "first")), parse_root(str(tmp_path / "second"))])
+    assert alone and both == {f"{root}:{name}" for root in ("first", "second") for name in alone}
+
+
+def test_a_sweep_pattern_that_groups_no_runs_says_so(tmp_path: Path, capsys):
+    write_sweep(tmp_path / "lr-sweep", lr_sweep(1))
+    commands.check(str(tmp_path), Thresholds(), None, None, False, r"^nomatch(x)")
+    assert "--sweep '^nomatch(x)' groups no runs into a sweep" in capsys.readouterr().err

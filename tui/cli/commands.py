@@ -133,9 +133,18 @@ def _nothing_readable(runs: list[Run], logdir: str) -> int | None:
     return EXIT_USAGE
 
 
-def _say_unmatched(monitor: Monitor | MonitorGroup, train_tag: str | None, val_tag: str | None) -> None:
+def _say_unmatched(
+    monitor: Monitor | MonitorGroup, train_tag: str | None, val_tag: str | None, sweep: str | None = None
+) -> None:
     """A ``--train-tag`` / ``--val-tag`` that picked no tag of a run leaves that run without the curve: say so
-    on stderr, naming the runs, rather than judge them on the other curve alone without a word."""
+    on stderr, naming the runs, rather than judge them on the other curve alone without a word; a ``--sweep``
+    that matched no run (it turns the sweeps found by name off) likewise."""
+    if sweep and not any(member.sweeps.sweeps for member in _members(monitor)):
+        print(
+            f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep (searched in each run's name as "
+            "under its root): no sweep is judged",
+            file=sys.stderr,
+        )
     readable = [run for run in monitor.store.snapshot() if run.has_points]
     for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
         if not pattern:
@@ -190,7 +199,7 @@ def check(
     monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
-    _say_unmatched(monitor, train_tag, val_tag)
+    _say_unmatched(monitor, train_tag, val_tag, sweep)
     _say_echoes(monitor)
     runs = [(run, monitor.verdict(run.name)) for run in monitor.store.snapshot()]
     sweeps = sweep_info(monitor)
@@ -248,7 +257,7 @@ def replay(
     monitor = _load(logdir, thresholds, train_tag, val_tag, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
-    _say_unmatched(monitor, train_tag, val_tag)
+    _say_unmatched(monitor, train_tag, val_tag, sweep)
     _say_echoes(monitor)
     runs = monitor.store.snapshot()
     _say_unreadable(runs)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 Value = int | float | str | bool
@@ -103,15 +103,20 @@ def run_params(name: str, logged: Mapping[str, object] | None = None) -> dict[st
     return params
 
 
-def find_sweeps(runs: Mapping[str, Mapping[str, object]], pattern: re.Pattern[str] | None = None) -> list[Sweep]:
+def find_sweeps(
+    runs: Mapping[str, Mapping[str, object]],
+    pattern: re.Pattern[str] | None = None,
+    seen_as: Callable[[str], str] | None = None,
+) -> list[Sweep]:
     """The sweeps among ``runs`` (name -> logged hyper-parameters), sorted by name. (The HParams sub-folder
-    PyTorch's ``add_hparams`` writes is no run: discovery gives its values to the run it sits in.)"""
+    PyTorch's ``add_hparams`` writes is no run: discovery gives its values to the run it sits in.) ``seen_as``: the
+    name ``pattern`` is searched in (a run's name under its root, without the root's label among several)."""
     logged = {name: dict(hparams) for name, hparams in runs.items()}
     members = [name for name in runs if name in logged]
     groups: dict[str, list[str]] = {}
     if pattern is not None:
         for name in members:
-            match = pattern.search(name)
+            match = pattern.search(seen_as(name) if seen_as else name)
             if match:
                 key = match.group(1) if match.groups() and match.group(1) is not None else pattern.pattern
                 groups.setdefault(key, []).append(name)

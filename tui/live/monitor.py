@@ -137,6 +137,12 @@ class Monitor:
             return run
         return self.source_name if run == "." else f"{self.source_name}:{run}"
 
+    def name_under_root(self, run_name: str) -> str:
+        """A run's name as this root alone shows it (without the root's label among several roots)."""
+        if not self.source_name:
+            return run_name
+        return "." if run_name == self.source_name else run_name.removeprefix(self.source_name + ":")
+
     def owns(self, run_name: str) -> bool:
         """Whether a run in the (maybe shared) store came from this root."""
         return not self.source_name or run_name == self.source_name or run_name.startswith(self.source_name + ":")
@@ -437,7 +443,7 @@ class Monitor:
             ]
 
     def _judge_sweeps(self) -> list[Alert]:
-        alerts = self.sweeps.update(self.store, self.verdicts, self.owns)
+        alerts = self.sweeps.update(self.store, self.verdicts, self.owns, self.name_under_root)
         if alerts:
             alerts = self.stamped(alerts, self.clock())
             self.alerts.extend(alerts)

@@ -79,26 +79,31 @@ class SweepWatch:
         self._reported: set[str] = set()
 
     def update(
-        self, store: Store, verdicts: Mapping[str, Verdict], owns: Callable[[str], bool] | None = None
+        self,
+        store: Store,
+        verdicts: Mapping[str, Verdict],
+        owns: Callable[[str], bool] | None = None,
+        seen_as: Callable[[str], str] | None = None,
     ) -> list[Alert]:
         """Regroup if runs or hyper-parameters changed, judge every sweep's new points; the new alerts.
 
-        ``owns`` picks this root's runs in a store several roots share (a sweep lies within one root).
+        ``owns`` picks this root's runs in a store several roots share (a sweep lies within one root); ``seen_as``
+        names a run as under its root alone, for ``--sweep`` (so that '^exp/' matches with one root or several).
         """
         with store.lock:
             runs = {name: run for name, run in store.runs.items() if owns is None or owns(name)}
-            self._regroup(runs)
+            self._regroup(runs, seen_as)
             alerts: list[Alert] = []
             for sweep in self.sweeps:
                 alerts += self._judge(sweep, runs, verdicts)
         return alerts
 
-    def _regroup(self, runs: Mapping[str, Run]) -> None:
+    def _regroup(self, runs: Mapping[str, Run], seen_as: Callable[[str], str] | None = None) -> None:
         signature = tuple((name, len(run.hparams)) for name, run in sorted(runs.items()))
         if signature == self._signature:
             return
         self._signature = signature
-        self.sweeps = find_sweeps({name: run.hparams for name, run in runs.items()}, self.pattern)
+        self.sweeps = find_sweeps({name: run.hparams for name, run in runs.items()}, self.pattern, seen_as)
         self.of_run = sweep_of(self.sweeps)
         names = {s.name for s in self.sweeps}
         self._judged = {name: judged for name, judged in self._judged.items() if name in names}
