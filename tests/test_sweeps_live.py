@@ -202,3 +202,16 @@ def test_a_sweep_pattern_that_groups_no_runs_says_so(tmp_path: Path, capsys):
     write_sweep(tmp_path / "lr-sweep", lr_sweep(1))
     commands.check(str(tmp_path), Thresholds(), None, None, False, r"^nomatch(x)")
     assert "--sweep '^nomatch(x)' groups no runs into a sweep" in capsys.readouterr().err
+
+
+def test_two_roots_sweeps_of_one_name_are_named_apart(tmp_path: Path, capsys):
+    """``--sweep '(sub)/trial-'`` named both roots' sweeps 'sub' (as each root's sweep of the runs at its top was
+    '.'): check --json could not tell them apart, though they were judged apart."""
+    curves = list(lr_sweep(1).values())
+    for root in ("first", "second"):
+        for i, values in enumerate(curves):
+            write_run(tmp_path / root / "sub" / f"trial-{i}", values)
+    roots = [parse_root(str(tmp_path / r)) for r in ("first", "second")]
+    commands.check(roots, Thresholds(), None, None, True, r"(sub)/trial-")
+    records = json.loads(capsys.readouterr().out)
+    assert {(r["run"].split(":")[0], r["sweep"]) for r in records} == {("first", "first:sub"), ("second", "second:sub")}

@@ -443,7 +443,7 @@ class Monitor:
             ]
 
     def _judge_sweeps(self) -> list[Alert]:
-        alerts = self.sweeps.update(self.store, self.verdicts, self.owns, self.name_under_root)
+        alerts = self.sweeps.update(self.store, self.verdicts, self.owns, self.name_under_root, self.run_name)
         if alerts:
             alerts = self.stamped(alerts, self.clock())
             self.alerts.extend(alerts)

@@ -10,6 +10,7 @@ planned length, when the runs log one as a hyper-parameter), at the run's own pa
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -84,26 +85,37 @@ class SweepWatch:
         verdicts: Mapping[str, Verdict],
         owns: Callable[[str], bool] | None = None,
         seen_as: Callable[[str], str] | None = None,
+        named: Callable[[str], str] | None = None,
     ) -> list[Alert]:
         """Regroup if runs or hyper-parameters changed, judge every sweep's new points; the new alerts.
 
         ``owns`` picks this root's runs in a store several roots share (a sweep lies within one root); ``seen_as``
-        names a run as under its root alone, for ``--sweep`` (so that '^exp/' matches with one root or several).
+        names a run as under its root alone, for ``--sweep`` (so that '^exp/' matches with one root or several);
+        ``named`` names a sweep as its root's runs are named among several roots (two roots' top-level sweeps were
+        both '.').
         """
         with store.lock:
             runs = {name: run for name, run in store.runs.items() if owns is None or owns(name)}
-            self._regroup(runs, seen_as)
+            self._regroup(runs, seen_as, named if owns is not None else None, owns)
             alerts: list[Alert] = []
             for sweep in self.sweeps:
                 alerts += self._judge(sweep, runs, verdicts)
         return alerts
 
-    def _regroup(self, runs: Mapping[str, Run], seen_as: Callable[[str], str] | None = None) -> None:
+    def _regroup(
+        self,
+        runs: Mapping[str, Run],
+        seen_as: Callable[[str], str] | None = None,
+        named: Callable[[str], str] | None = None,
+        owns: Callable[[str], bool] | None = None,
+    ) -> None:
         signature = tuple((name, len(run.hparams)) for name, run in sorted(runs.items()))
         if signature == self._signature:
             return
         self._signature = signature
         self.sweeps = find_sweeps({name: run.hparams for name, run in runs.items()}, self.pattern, seen_as)
+        if named is not None and owns is not None:  # a name its runs' root does not start yet: after the root's
+            self.sweeps = [s if owns(s.name) else dataclasses.replace(s, name=named(s.name)) for s in self.sweeps]
         self.of_run = sweep_of(self.sweeps)
         names = {s.name for s in self.sweeps}
         self._judged = {name: judged for name, judged in self._judged.items() if name in names}
