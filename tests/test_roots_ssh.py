@@ -179,7 +179,9 @@ def test_unknown_host_key_says_what_to_do(root_at, sshd: Sshd, tmp_path: Path, m
         "LOSSWATCH_SSH_COMMAND", f"{sshd.ssh_command} -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes"
     )
     root = root_at(tmp_path)
-    assert "host key not known or changed" in root.list().errors["."]
+    error = root.list().errors["."]
+    assert "host key not known or changed" in error
+    assert f"connect once with `{sshd.ssh_command} -o UserKnownHostsFile" in error  # the client losswatch ran
     assert root.reachability.state == "unreachable"
 
 

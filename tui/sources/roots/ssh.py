@@ -291,7 +291,8 @@ def ssh_reason(stderr: str, host: str) -> str:
         return "connection closed"
     line = lines[-1].removeprefix("ssh: ")
     if "Host key verification failed" in stderr:
-        return f"host key not known or changed: connect once with `ssh {host}` to check and accept it"
+        client = os.environ.get("LOSSWATCH_SSH_COMMAND") or "ssh"  # the alias may live only in its config
+        return f"host key not known or changed: connect once with `{client} {host}` to check and accept it"
     if "Permission denied" in line:
         return f"{line} (losswatch cannot type a password: use a key, loaded in ssh-agent if it has a passphrase)"
     return line
