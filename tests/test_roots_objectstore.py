@@ -122,6 +122,15 @@ def test_missing_bucket_is_a_listing_error_not_an_exception(s3: S3Server) -> Non
     assert listing.errors == {".": "bucket no-such-bucket-here not found"}
 
 
+def test_a_root_that_names_an_object_says_it_is_not_a_folder(s3: S3Server) -> None:
+    """A root naming a log file itself (``s3://b/runs/a/events.out.tfevents.1``) said "no runs under" it."""
+    bucket = s3.new_bucket()
+    s3.client.put_object(Bucket=bucket, Key="runs/a/events.out.tfevents.1", Body=b"a")
+    listing = ObjectStoreRoot(f"s3://{bucket}/runs/a/events.out.tfevents.1").list()
+    assert listing.errors == {".": "not a folder: an object (give the prefix that holds the runs)"}
+    assert set(ObjectStoreRoot(f"s3://{bucket}/runs").list().files) == {"a/events.out.tfevents.1"}
+
+
 def test_a_misspelt_bucket_is_named_by_check_watch_and_the_status_line(s3: S3Server, tmp_path: Path) -> None:
     """A bucket that is not there is said as such: check said the root "holds no training logs" and watch waited
     without a word on why (beside another root, without a word at all)."""

@@ -12,6 +12,7 @@ grew; fsspec's listing cache is dropped before each listing, so a listing is nev
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 from typing import Any, ClassVar
@@ -118,6 +119,8 @@ class ObjectStoreRoot(RemoteRoot):
             if name.endswith("/") or detail.get("type") == "directory" or not name.startswith(prefix):
                 continue  # folder markers, and the prefix itself when it is an object
             entries[name[len(prefix) :]] = _entry(detail)
+        if not entries and self.base in found:  # the root names an object, not a prefix (a log file itself)
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder: an object (give the prefix that holds the runs)")
         return entries, {}
 
     def _stat_entry(self, path: str) -> Entry:
