@@ -46,3 +46,28 @@ def test_a_keras_history_row_that_is_not_one_costs_nothing_else(tmp_path: Path, 
     (tmp_path / "k").mkdir()
     (tmp_path / "k" / "history.csv").write_text("\n".join(lines) + "\n")
     assert _read(tmp_path, "k") == (list(range(EPOCHS)), len(bad_rows))
+
+
+def test_a_log_rewritten_whole_counts_its_damaged_row_once(tmp_path: Path):
+    """pandas' ``to_csv`` every epoch rewrites the log whole: its one bad row was counted again at each read."""
+    (tmp_path / "k").mkdir()
+    path = tmp_path / "k" / "history.csv"
+    monitor = Monitor(str(tmp_path))
+    for epochs in range(3, 8):
+        rows = [f"{e},{1 / (e + 1)},{1 / (e + 1) + 0.05}" for e in range(epochs)]
+        staged = tmp_path / "staged.csv"
+        staged.write_text("\n".join(["epoch,loss,val_loss", rows[0], "x,1,1", *rows[1:]]) + "\n")
+        staged.replace(path)
+        monitor.refresh()
+        assert monitor.store.runs["k"].skipped_records == 1
+
+
+def test_rows_ended_by_a_delimiter_are_rows(tmp_path: Path):
+    """``0,1,`` under ``step,loss``: an empty cell after the last column is no extra cell (every row was taken for
+    damaged)."""
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "metrics.csv").write_text("step,loss\n0,1,\n1,0.9,\n2,0.8,\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["v"]
+    assert curve_of(run, "loss")[0] == [0, 1, 2] and run.skipped_records == 0

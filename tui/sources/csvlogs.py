@@ -98,6 +98,7 @@ class CsvStream(Stream):
                         self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
                     else:
                         self.skip, self.rows, self.tail.offset = 0, 0, 0
+                        self.health.skipped_records = 0  # read whole again: its damage is counted again
                 if head != self.header:
                     self._set_header(head)
                 from_start = self.tail.offset == 0
@@ -105,6 +106,7 @@ class CsvStream(Stream):
                     lines = self.tail.read(root)
                     if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
                         self.rows, self.skip, from_start = 0, 0, True
+                        self.health.skipped_records = 0
                     self._add(lines.data, lines.info.mtime, out, header=from_start)
                     from_start = False
                     self.health.incomplete_bytes = self.tail.incomplete
@@ -235,7 +237,8 @@ class CsvStream(Stream):
                 self.skip -= 1
                 continue
             step = integer_cell(row[step_index]) if 0 <= step_index < len(row) else None
-            if len(row) > len(columns) or (step_index >= 0 and (step is None or step < 0)):
+            extra = any(cell.strip() for cell in row[len(columns) :])  # a row ended by a delimiter has an empty one
+            if extra or (step_index >= 0 and (step is None or step < 0)):
                 self.health.skipped_records += 1  # a row that is not one of this log's (as in the column path)
                 continue
             if step is None:
