@@ -388,3 +388,10 @@ def test_export_writes_a_nan_loss_as_nan_not_as_an_empty_cell(tmp_path: Path):
     assert [row.split(",")[3] for row in rows[1:]] == ["1.0", "NaN", "inf"]
     values = pd.read_csv(tmp_path / "out.csv")["value"].tolist()
     assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == math.inf
+
+
+def test_watch_refuses_a_file_among_its_roots(tmp_path: Path):
+    """A missing folder among watch's roots is waited for; a file never becomes one: refused, as alone."""
+    (tmp_path / "a-file").write_text("x\n")
+    result = run_main("watch", str(DATA / "keras"), str(tmp_path / "a-file"), "--plain")
+    assert result.returncode == 2 and "not a folder" in result.stderr

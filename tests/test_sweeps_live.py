@@ -215,3 +215,15 @@ def test_two_roots_sweeps_of_one_name_are_named_apart(tmp_path: Path, capsys):
     commands.check(roots, Thresholds(), None, None, True, r"(sub)/trial-")
     records = json.loads(capsys.readouterr().out)
     assert {(r["run"].split(":")[0], r["sweep"]) for r in records} == {("first", "first:sub"), ("second", "second:sub")}
+
+
+def test_two_roots_of_one_folder_name_name_their_sweeps_after_the_roots(tmp_path: Path, capsys):
+    """Roots labelled 'x/runs' and 'y/runs' (the same folder name): grouping read the label's '/' as a folder of
+    the runs, and their top-level sweeps came out 'x/runs:x' and 'y/runs:y' (found by the diff's review)."""
+    for root in ("x", "y"):
+        write_sweep(tmp_path / root / "runs", lr_sweep(1))
+    roots = [parse_root(str(tmp_path / r / "runs")) for r in ("x", "y")]
+    commands.check(roots, Thresholds(), None, None, True)
+    records = json.loads(capsys.readouterr().out)
+    assert all(r["sweep"] == r["run"].rsplit(":", 1)[0] + ":lr=*" for r in records)  # its root's, then its template
+    assert len({r["sweep"] for r in records}) == 2

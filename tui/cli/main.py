@@ -239,7 +239,7 @@ def _logdir(path: str, may_be_missing: bool = False, among_others: bool = False)
         if os.path.islink(path):
             raise UsageError(f"{path}: a symbolic link to nothing ({os.readlink(path)}, or a loop of links)")
         raise UsageError(f"{path}: no such folder")
-    if not os.path.isdir(path) and not among_others:
+    if not os.path.isdir(path) and not (among_others and not may_be_missing):  # watch waits for folders only
         raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
     if not os.access(path, os.R_OK | os.X_OK) and not among_others:
         raise UsageError(f"{path}: permission denied")

@@ -109,45 +109,50 @@ def find_sweeps(
     seen_as: Callable[[str], str] | None = None,
 ) -> list[Sweep]:
     """The sweeps among ``runs`` (name -> logged hyper-parameters), sorted by name. (The HParams sub-folder
-    PyTorch's ``add_hparams`` writes is no run: discovery gives its values to the run it sits in.) ``seen_as``: the
-    name ``pattern`` is searched in (a run's name under its root, without the root's label among several)."""
+    PyTorch's ``add_hparams`` writes is no run: discovery gives its values to the run it sits in.) ``seen_as``: a
+    run's name as grouped, searched by ``pattern`` and read for hyper-parameters (its name under its root, without
+    the root's label among several, whose '/' or ':' is no folder of the run's); the sweeps are named from it."""
     logged = {name: dict(hparams) for name, hparams in runs.items()}
+    local = {name: seen_as(name) if seen_as else name for name in runs}
     members = [name for name in runs if name in logged]
     groups: dict[str, list[str]] = {}
     if pattern is not None:
         for name in members:
-            match = pattern.search(seen_as(name) if seen_as else name)
+            match = pattern.search(local[name])
             if match:
                 key = match.group(1) if match.groups() and match.group(1) is not None else pattern.pattern
                 groups.setdefault(key, []).append(name)
-        return _sweeps(groups, logged, require_varying=False)
+        return _sweeps(groups, logged, local, require_varying=False)
     by_template: dict[str, list[str]] = {}
     by_logged: dict[tuple[str, frozenset[str]], list[str]] = {}
     for name in members:
-        template, params = parse_name(name)
+        template, params = parse_name(local[name])
         if params:
             by_template.setdefault(template, []).append(name)
         elif logged[name]:
-            by_logged.setdefault((os.path.dirname(name), frozenset(logged[name])), []).append(name)
+            by_logged.setdefault((os.path.dirname(local[name]), frozenset(logged[name])), []).append(name)
     for template, names in by_template.items():
-        folder = os.path.commonpath(names) if len(names) > 1 else ""
+        folder = os.path.commonpath([local[name] for name in names]) if len(names) > 1 else ""
         label = folder if folder and folder not in groups else template
         groups[label] = names
     for (folder, keys), names in by_logged.items():
         label = folder or "."
         groups[label if label not in groups else f"{label} ({', '.join(sorted(keys))})"] = names
-    return _sweeps(groups, logged, require_varying=True)
+    return _sweeps(groups, logged, local, require_varying=True)
 
 
 def _sweeps(
-    groups: Mapping[str, list[str]], logged: Mapping[str, Mapping[str, object]], require_varying: bool
+    groups: Mapping[str, list[str]],
+    logged: Mapping[str, Mapping[str, object]],
+    local: Mapping[str, str],
+    require_varying: bool,
 ) -> list[Sweep]:
     sweeps = []
     for label, names in groups.items():
         if len(names) < 2:
             continue
         names = sorted(names)
-        params = {name: run_params(name, logged.get(name)) for name in names}
+        params = {name: run_params(local[name], logged.get(name)) for name in names}
         keys = sorted({key for p in params.values() for key in p})
         swept = tuple(k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1)
         if require_varying and not any(k.lower() not in IDENTIFIERS for k in swept):

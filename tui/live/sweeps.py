@@ -96,7 +96,7 @@ class SweepWatch:
         """
         with store.lock:
             runs = {name: run for name, run in store.runs.items() if owns is None or owns(name)}
-            self._regroup(runs, seen_as, named if owns is not None else None, owns)
+            self._regroup(runs, seen_as, named)
             alerts: list[Alert] = []
             for sweep in self.sweeps:
                 alerts += self._judge(sweep, runs, verdicts)
@@ -107,15 +107,14 @@ class SweepWatch:
         runs: Mapping[str, Run],
         seen_as: Callable[[str], str] | None = None,
         named: Callable[[str], str] | None = None,
-        owns: Callable[[str], bool] | None = None,
     ) -> None:
         signature = tuple((name, len(run.hparams)) for name, run in sorted(runs.items()))
         if signature == self._signature:
             return
         self._signature = signature
         self.sweeps = find_sweeps({name: run.hparams for name, run in runs.items()}, self.pattern, seen_as)
-        if named is not None and owns is not None:  # a name its runs' root does not start yet: after the root's
-            self.sweeps = [s if owns(s.name) else dataclasses.replace(s, name=named(s.name)) for s in self.sweeps]
+        if named is not None:  # among several roots, after its root's name, as its runs are
+            self.sweeps = [dataclasses.replace(s, name=named(s.name)) for s in self.sweeps]
         self.of_run = sweep_of(self.sweeps)
         names = {s.name for s in self.sweeps}
         self._judged = {name: judged for name, judged in self._judged.items() if name in names}

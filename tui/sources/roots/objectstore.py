@@ -175,7 +175,8 @@ class ObjectStoreRoot(RemoteRoot):
 
 
 S3FS_TRIES = 1
-"""s3fs's own tries per call (botocore's ``retries`` try again, with backoff for throttling)."""
+"""s3fs's own tries per call (botocore's ``retries`` try again, with backoff for throttling); a body cut off part
+way is not fetched again within the round: the root is unreachable until the next one."""
 
 
 def _s3_config() -> dict[str, Any]:
