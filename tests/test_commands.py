@@ -395,3 +395,10 @@ def test_watch_refuses_a_file_among_its_roots(tmp_path: Path):
     (tmp_path / "a-file").write_text("x\n")
     result = run_main("watch", str(DATA / "keras"), str(tmp_path / "a-file"), "--plain")
     assert result.returncode == 2 and "not a folder" in result.stderr
+
+
+def test_options_before_the_logdir_mean_watch_too():
+    """``losswatch --json runs/`` was argparse's 'invalid choice' for the folder: options may come first."""
+    result = run_main("--json", str(DATA))
+    assert result.returncode == 2 and "--json: with --plain only" in result.stderr
+    assert run_main("--version").returncode == 0

@@ -207,10 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _normalize(argv: list[str]) -> list[str]:
-    """``losswatch LOGDIR`` means ``losswatch watch LOGDIR``."""
-    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
-        return ["watch", *argv]
-    return argv
+    """``losswatch LOGDIR`` means ``losswatch watch LOGDIR``, options first too (``losswatch --no-bell runs/``)."""
+    if not argv or argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"):
+        return argv
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return argv if first in COMMANDS else ["watch", *argv]
 
 
 def _mistyped_command(argv: list[str]) -> str | None:
