@@ -52,6 +52,24 @@ def test_a_finished_wal_database_in_a_folder_losswatch_may_not_write_is_read(tmp
     assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
 
 
+def test_a_wal_database_written_lately_in_a_folder_losswatch_may_not_write_is_read_at_once(tmp_path: Path):
+    """Between two writes of its job (no -wal) a shared read needs the -wal and -shm SQLite may not make here:
+    the run was 'unreadable' ("attempt to write a readonly database") until the file sat idle for 30 s, its
+    alerts as late (found by a review). It is read as immutable, checked unchanged after each statement."""
+    folder = _finished_trackio(tmp_path)
+    os.utime(folder / "tproj.db")  # written just now
+    folder.chmod(0o555)
+    try:
+        with refused():
+            monitor = Monitor(str(tmp_path))
+            monitor.refresh()
+    finally:
+        folder.chmod(0o755)
+    assert monitor.store.runs[RUN].errors == []
+    assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
+    assert sorted(p.name for p in folder.iterdir()) == ["tproj.db"]
+
+
 def test_a_writer_that_comes_back_is_read_the_shared_way(tmp_path: Path):
     folder = _finished_trackio(tmp_path)
     monitor = Monitor(str(tmp_path))

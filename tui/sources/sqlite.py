@@ -81,9 +81,20 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
     if local is None:
         raise DatabaseError(NEEDS_LOCAL)
     idle = _idle_wal(local)
-    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if idle is not None else "")
     try:
-        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        connection = _open(local, immutable=idle is not None)
+        if idle is None:
+            try:
+                connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            except sqlite3.OperationalError:
+                # A WAL database between its job's writes (no -wal) in a folder this user may not write: SQLite
+                # cannot make the -wal and -shm a shared read needs. Read it as immutable, checked unchanged after
+                # each statement (``Reading``); it was unreadable until idle (30 s) instead.
+                idle = _wal_state(local)
+                if idle is None:
+                    raise
+                connection.close()
+                connection = _open(local, immutable=True)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
     try:
@@ -92,6 +103,11 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
         raise DatabaseError(explain(error)) from None
     finally:
         connection.close()
+
+
+def _open(local: str, immutable: bool) -> sqlite3.Connection:
+    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if immutable else "")
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
 
 
 WAL_HEADER_OFFSET = 18
@@ -114,9 +130,18 @@ def _idle_wal(local: str) -> tuple | None:
     locked way, as is one with a ``-wal`` (a writer has it open). An idle database is read once: it is read
     again only when it changes, and then it is no longer idle.
     """
+    state = _wal_state(local)
+    if not state or time.time() - state[1] / 1e9 < IDLE_SECONDS:
+        return None  # written lately
+    return state
+
+
+def _wal_state(local: str) -> tuple | None:
+    """The database's state (``_file_state``) if it is in WAL mode with no ``-wal`` beside it (no writer has it
+    open), else None."""
     state = _file_state(local)
-    if not state or state[3] or time.time() - state[1] / 1e9 < IDLE_SECONDS:
-        return None  # gone (the connection says why), a writer's -wal beside it, or written lately
+    if not state or state[3]:
+        return None  # gone (the connection says why), or a writer's -wal beside it
     try:
         with open(local, "rb") as handle:
             header = handle.read(WAL_HEADER_OFFSET + 2)
