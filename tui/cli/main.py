@@ -210,9 +210,8 @@ def _normalize(argv: list[str]) -> list[str]:
     """``losswatch LOGDIR`` means ``losswatch watch LOGDIR``, options first too (``losswatch --no-bell runs/``)."""
     if not argv or argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"):
         return argv
-    # A command anywhere after the options (`losswatch --poll 2 check runs/`) is argparse's to refuse: watching a
-    # folder called 'check' would wait for it without a word.
-    return argv if any(arg in COMMANDS for arg in argv) else ["watch", *argv]
+    first = next((arg for arg in argv if not arg.startswith("-")), None)  # a folder may be named like a command
+    return argv if first in COMMANDS else ["watch", *argv]
 
 
 def _mistyped_command(argv: list[str]) -> str | None:
