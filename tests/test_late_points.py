@@ -71,23 +71,3 @@ def test_a_late_row_of_one_mlflow_database_key_keeps_the_other_curves(logger_log
     assert _steps(fresh, DB_RUN, "val_loss") == list(range(STEPS))
     assert _steps(fresh, DB_RUN, "train_loss") == list(range(6))
 
-
-def test_a_resumed_mlflow_job_whose_validation_comes_back_at_its_last_step_keeps_the_new_point(logger_logdir: Path):
-    """Resumed from step 20: training logs from 20 again (below its last, 29); validation, logged up to 20 before,
-    logs 20 again, its own last step. That repeat was dropped as a step logged twice, and the old attempt's value
-    stayed (found by a review)."""
-    metrics = next(logger_logdir.glob("mlruns/*/*/metrics"))
-    for key, keep in (("train_loss", STEPS), ("val_loss", 21)):  # validation logged up to step 20
-        lines = (metrics / key).read_text().splitlines(keepends=True)[:keep]
-        (metrics / key).write_text("".join(lines))
-    monitor = Monitor(str(logger_logdir))
-    monitor.refresh()
-    stamp = int((metrics / "train_loss").read_text().split()[-3]) + 3_600_000
-    with open(metrics / "train_loss", "a") as handle:
-        handle.writelines(f"{stamp} 0.05 {step}\n" for step in range(20, 25))
-    with open(metrics / "val_loss", "a") as handle:
-        handle.write(f"{stamp} 0.123 20\n")
-    monitor.refresh()
-    series = monitor.store.runs[FILE_RUN].scalars["val_loss"]
-    assert series.steps.tolist() == list(range(21)) and series.values[-1] == 0.123
-    assert monitor.store.runs[FILE_RUN].scalars["train_loss"].steps.tolist() == list(range(25))

@@ -234,10 +234,8 @@ class Store:
             # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
             # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
             # comes in belong to the new attempt, and the restart must not purge them.
-            restart = None if one_attempt and not fresh else self._restart_of(run, prefix, scalars, fresh, source)
-            # Curves with logs of their own restart one by one, below; one that a resumed job (another curve went
-            # back in this batch) logs again at its last step starts over there: the new attempt's point is kept.
-            resumed, restart = (restart is not None, None) if by_curve else (False, restart)
+            whole_run = not (one_attempt and not fresh) and not by_curve  # logs of one curve restart it alone
+            restart = self._restart_of(run, prefix, scalars, fresh, source) if whole_run else None
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
@@ -255,10 +253,6 @@ class Store:
                     series = run.scalars[tag] = Series()
                 last = series.last()
                 behind = last is not None and steps[lo] < last[0]
-                if resumed and lo == 0 and last is not None and steps[lo] == last[0]:
-                    self._purge(run, int(steps[lo]), only=tag)
-                    purged_from = int(steps[lo]) if purged_from is None else min(purged_from, int(steps[lo]))
-                    last = series.last()
                 if (
                     last is not None
                     and behind
