@@ -70,4 +70,3 @@ def test_a_late_row_of_one_mlflow_database_key_keeps_the_other_curves(logger_log
     fresh.refresh()
     assert _steps(fresh, DB_RUN, "val_loss") == list(range(STEPS))
     assert _steps(fresh, DB_RUN, "train_loss") == list(range(6))
-
