@@ -57,8 +57,7 @@ async def test_the_tui_shows_a_deleted_folders_run_as_gone_not_unreadable(tmp_pa
 
 
 def test_a_deleted_log_file_in_a_folder_that_stays_is_gone_and_said_so(tmp_path: Path):
-    """A Lightning log deleted while its folder (and its hparams.yaml) stays: `gone`, in words that do not claim
-    the folder went (they did)."""
+    """A Lightning log deleted while its folder (and its hparams.yaml) stays: `gone` (not unreadable)."""
     folder = tmp_path / "lightning_logs" / "version_0"
     folder.mkdir(parents=True)
     (folder / "hparams.yaml").write_text("lr: 0.1\n")

@@ -202,3 +202,25 @@ def test_a_run_config_read_just_before_the_job_wakes_is_kept(tmp_path: Path, mon
     assert stream.health.error is None
     assert [chunk.hparams for chunk in [*first, *again] if chunk.hparams] == [{"lr": 0.03}]
     assert sum(len(chunk.scalars["val/loss"][0]) for chunk in again if "val/loss" in chunk.scalars) == 30
+
+
+def test_an_unlocked_read_torn_by_a_write_is_said_as_a_change_not_as_damage(tmp_path: Path, monkeypatch):
+    """A write during an unlocked read mostly shows inside SQLite ("database disk image is malformed"), before the
+    check after the statement: it was said "not an SQLite database, or damaged" (check exit 1; found by a review)."""
+    from tui.sources import sqlite as sqlite_reading
+    from tui.sources.roots.local import LocalRoot
+    from tui.sources.trackio import TrackioFormat
+
+    folder = _finished_trackio(tmp_path)
+    root = LocalRoot(str(tmp_path))
+    trackio = TrackioFormat()
+    [source] = trackio.discover(root, root.list()).sources
+    stream = trackio.open(source)
+
+    def torn(self, sql: str, parameters: tuple = ()) -> list:
+        os.utime(folder / "tproj.db")  # the job wrote meanwhile
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(sqlite_reading.Reading, "fetch", torn)
+    list(stream.read(root))
+    assert "changed while it was read" in (stream.health.error or "")

@@ -33,6 +33,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 RunRow = TypeVar("RunRow")
 
 
+CHANGED = "database changed while it was read (its job wrote again); reading it again"
+
+
 class DatabaseError(Exception):
     """The database cannot be read now; the message says why in plain words."""
 
@@ -61,7 +64,7 @@ class Reading:
         """The statement's rows, from a database that did not change under an unlocked read."""
         rows = self.connection.execute(sql, parameters).fetchall()
         if self._as_opened is not None and _file_state(self._local) != self._as_opened:
-            raise DatabaseError("database changed while it was read (its job wrote again); reading it again")
+            raise DatabaseError(CHANGED)
         return rows
 
 
@@ -100,6 +103,8 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
     try:
         yield Reading(connection, local, idle)
     except sqlite3.Error as error:
+        if idle is not None and _file_state(local) != idle:  # an unlocked read torn by a write: not damage
+            raise DatabaseError(CHANGED) from None
         raise DatabaseError(explain(error)) from None
     finally:
         connection.close()
