@@ -93,10 +93,10 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
                 # A WAL database between its job's writes (no -wal) in a folder this user may not write: SQLite
                 # cannot make the -wal and -shm a shared read needs. Read it as immutable, checked unchanged after
                 # each statement (``Reading``); it was unreadable until idle (30 s) instead.
+                connection.close()
                 idle = _wal_state(local)
                 if idle is None:
                     raise
-                connection.close()
                 connection = _open(local, immutable=True)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
