@@ -39,8 +39,8 @@ def test_a_finished_wal_database_is_read_without_creating_files_beside_it(tmp_pa
     assert sorted(p.name for p in folder.iterdir()) == ["tproj.db"]  # SQLite used to add tproj.db-wal and -shm
 
 
-def test_a_finished_wal_database_in_a_folder_losswatch_may_not_write_is_read(tmp_path: Path):
-    folder = _finished_trackio(tmp_path)
+def _read_where_it_may_not_write(tmp_path: Path, folder: Path) -> Monitor:
+    """The logs under ``tmp_path`` read once, ``folder`` (the database's) not writable to this process."""
     folder.chmod(0o555)
     try:
         with refused():  # root, too, meets the folder's permission bits
@@ -48,6 +48,12 @@ def test_a_finished_wal_database_in_a_folder_losswatch_may_not_write_is_read(tmp
             monitor.refresh()
     finally:
         folder.chmod(0o755)
+    return monitor
+
+
+def test_a_finished_wal_database_in_a_folder_losswatch_may_not_write_is_read(tmp_path: Path):
+    folder = _finished_trackio(tmp_path)
+    monitor = _read_where_it_may_not_write(tmp_path, folder)
     assert monitor.store.runs[RUN].errors == []
     assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
 
@@ -58,13 +64,7 @@ def test_a_wal_database_written_lately_in_a_folder_losswatch_may_not_write_is_re
     alerts as late (found by a review). It is read as immutable, checked unchanged after each statement."""
     folder = _finished_trackio(tmp_path)
     os.utime(folder / "tproj.db")  # written just now
-    folder.chmod(0o555)
-    try:
-        with refused():
-            monitor = Monitor(str(tmp_path))
-            monitor.refresh()
-    finally:
-        folder.chmod(0o755)
+    monitor = _read_where_it_may_not_write(tmp_path, folder)
     assert monitor.store.runs[RUN].errors == []
     assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30
     assert sorted(p.name for p in folder.iterdir()) == ["tproj.db"]
@@ -93,12 +93,12 @@ def test_a_writer_that_comes_back_is_read_the_shared_way(tmp_path: Path):
 def test_a_wal_database_written_lately_is_read_the_shared_locked_way(tmp_path: Path):
     """A job that opens, writes and closes its database leaves no -wal between writes; an immutable read (no
     lock) while it checkpoints could mix old and new pages, so a database changed lately is read with locks."""
-    from tui.sources.sqlite import _idle_wal
+    from tui.sources.sqlite import _idle_wal, _wal_state
 
     folder = _finished_trackio(tmp_path)
-    assert _idle_wal(str(folder / "tproj.db"))
+    assert _idle_wal(_wal_state(str(folder / "tproj.db")))
     os.utime(folder / "tproj.db")  # written just now
-    assert not _idle_wal(str(folder / "tproj.db"))
+    assert not _idle_wal(_wal_state(str(folder / "tproj.db")))
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     assert len(monitor.store.runs[RUN].scalars["val/loss"]) == 30

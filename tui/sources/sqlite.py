@@ -83,10 +83,11 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
     local = root.local_path(path)
     if local is None:
         raise DatabaseError(NEEDS_LOCAL)
-    idle = _idle_wal(local)
+    wal = _wal_state(local)
+    idle = _idle_wal(wal)
     try:
         connection = _open(local, immutable=idle is not None)
-        if idle is None:
+        if wal is not None and idle is None:
             try:
                 connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
             except sqlite3.OperationalError:
@@ -94,9 +95,7 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
                 # cannot make the -wal and -shm a shared read needs. Read it as immutable, checked unchanged after
                 # each statement (``Reading``); it was unreadable until idle (30 s) instead.
                 connection.close()
-                idle = _wal_state(local)
-                if idle is None:
-                    raise
+                idle = wal
                 connection = _open(local, immutable=True)
     except sqlite3.Error as error:
         raise DatabaseError(explain(error)) from None
@@ -123,9 +122,9 @@ IDLE_SECONDS = 30.0
 """A WAL database unchanged this long, without a ``-wal`` file, has no writer: its job has ended."""
 
 
-def _idle_wal(local: str) -> tuple | None:
-    """A database in WAL mode (trackio's) that no writer has touched for ``IDLE_SECONDS``, with no ``-wal`` beside it:
-    its state as found then (``_file_state``), the baseline a read without a lock is checked against; else None.
+def _idle_wal(state: tuple | None) -> tuple | None:
+    """A database in WAL mode (trackio's) with no ``-wal`` beside it (``state``, from ``_wal_state``) that no writer
+    has touched for ``IDLE_SECONDS``: that state, the baseline a read without a lock is checked against; else None.
 
     Even read-only, SQLite opens such a database by creating its ``-wal`` and ``-shm`` files, which stay in
     the user's log folder (and it cannot open it at all in a folder it may not write). With no writer, the
@@ -135,7 +134,6 @@ def _idle_wal(local: str) -> tuple | None:
     locked way, as is one with a ``-wal`` (a writer has it open). An idle database is read once: it is read
     again only when it changes, and then it is no longer idle.
     """
-    state = _wal_state(local)
     if not state or time.time() - state[1] / 1e9 < IDLE_SECONDS:
         return None  # written lately
     return state
