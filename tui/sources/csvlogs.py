@@ -167,6 +167,7 @@ class CsvStream(Stream):
             return
         orders = orders[start:]
         steps = orders.copy()
+        stepped: np.ndarray | None = None  # the rows kept when some had no step of their own (None: all)
         if self.step_column in self.columns:
             index = self.columns.index(self.step_column)
             if self.step_type == "int64":
@@ -178,17 +179,19 @@ class CsvStream(Stream):
                 whole[whole] = values[whole] == np.floor(values[whole])
             # A row without a whole step of its own (text, a fraction, a negative or a 64-bit overflow) is damaged:
             # placed anywhere, it would read as a restart and purge the rows before it.
-            stepped = whole & (values >= 0)
-            steps = np.where(stepped, values, orders).astype(np.int64)
-            if not stepped.all():
+            whole &= values >= 0
+            if whole.all():
+                steps = values.astype(np.int64)
+            else:
+                stepped = whole
                 self.health.skipped_records += int(np.count_nonzero(~stepped))
-                orders, steps = orders[stepped], steps[stepped]
+                orders, steps = orders[stepped], values[stepped].astype(np.int64)
         walls = np.full(len(orders), wall, dtype=np.float64)
         for index, tag in enumerate(self.columns):
             if tag == self.step_column:
                 continue
             values, present = column(table, index, start=start)
-            if len(values) != len(orders):
+            if stepped is not None:
                 values, present = values[stepped], present[stepped]
             if present.all():
                 keep = self.steps.keep_mask(tag, steps)
