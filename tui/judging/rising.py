@@ -108,10 +108,16 @@ class Rise:
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
         # A rise carried by one step of ``jump_z`` noise deviations or more that the level still stands on
         # is a jump: it may be a few bad evaluations (spoiled batch-norm statistics) that come back; the bell waits
-        # until it stood nine points. Once the level is back, the excursion is the spike rule's (above).
+        # until it stood nine points. Once the level is back, the excursion is the spike rule's (above). A step
+        # from a level that already stood the level test, training held beside that rise, continues a rise (a net
+        # overfitting fast), it does not spoil a calm curve: it waits for nothing.
+        continues = self._stands_level_test(m, m.jump_base, floor, wide, val_range, bar) and self._train_held(
+            m, train_range, share_of(m.jump_base - m.best, val_range)
+        )
         jumped = (
             m.jump > max(t.jump_z * unit, SPIKE_SHARE * (m.val.level - floor))
             and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
+            and not continues
         )
         lasting = (
             alarm
@@ -193,11 +199,20 @@ class Rise:
         t, rise = self.t, level - m.best
         (unit, wide), (trend_z, stepped_up) = units, trends
         shifted = stepped_up and level - floor >= t.shift_level * wide
-        level_test = level - floor >= (t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * wide
+        level_test = self._stands_level_test(m, level, floor, wide, 0.0, bar)
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
         risen = rise >= t.rise_range * val_range and (level_test or trend_test or shifted or accumulated)
         return Evidence(risen, trend_test, shifted)
+
+    def _stands_level_test(
+        self, m: Moment, level: float, floor: float, wide: float, val_range: float, bar: float
+    ) -> bool:
+        """``level`` is far above the floor for its noise (the level test, its bar grown by how low the best of
+        many looks sits by chance), and ``rise_range`` of ``val_range`` above the best."""
+        assert m.val is not None
+        far = level - floor >= (self.t.rise_z * bar + best_bias_excess(m.index + 1, m.val.rho)) * wide
+        return far and level - m.best >= self.t.rise_range * val_range
 
     def _bar(self, m: Moment, train_range: float) -> float:
         """How high the bell's bars stand: lower (``memorising_bar``) while training keeps falling fast since
