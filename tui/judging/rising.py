@@ -84,7 +84,9 @@ class Rise:
         out: list[Raised] = []
         # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
         trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
-        risen = rise >= t.warn_range * val_range and rise >= t.warn_z * sigma
+        # ...and stand ``warn_z`` noise deviations up, in the noise and from the level its reason shows.
+        above = m.val.level - (floor if m.val.level > floor else m.best)
+        risen = rise >= t.warn_range * val_range and above >= t.warn_z * wide
         warn = since >= t.warn_after and trending and risen and train_held and self._train_falling(m, train_range)
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points

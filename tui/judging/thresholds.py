@@ -79,11 +79,12 @@ class Thresholds:
     warn_slope_z: float = 0.5
     """val-rising (early warning, no bell): validation's slope since its best this many standard errors above
     zero (a heads-up, far below the bell's bar: it is meant to come as early as a patience-5 stop)..."""
-    warn_range: float = 0.01
+    warn_range: float = 0.004
     """...its recent median this fraction of the range above the best, with at least ``warn_after`` points
     since the best..."""
-    warn_z: float = 0.0
-    """...and this many noise deviations above it (0: the trend and the range alone)."""
+    warn_z: float = 1.0
+    """...and this many noise deviations above it (the level and noise its reason shows; 0: the trend and the
+    range alone)."""
     warn_after: int = 3
     """Validation points since the best before val-rising may be raised..."""
     warn_train_z: float = 2.0
