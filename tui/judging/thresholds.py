@@ -83,8 +83,8 @@ class Thresholds:
     """...its recent median this fraction of the range above the best, with at least ``warn_after`` points
     since the best..."""
     warn_z: float = 1.0
-    """...and this many noise deviations above it (the level and noise its reason shows; 0: the trend and the
-    range alone)."""
+    """...and this many noise deviations up, from the level and in the noise its reason shows (the floor the level
+    test stands on, or the best; 0: the trend and the range alone)."""
     warn_after: int = 3
     """Validation points since the best before val-rising may be raised..."""
     warn_train_z: float = 2.0
