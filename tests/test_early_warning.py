@@ -1,7 +1,8 @@
-"""The early warning (``val-rising``) asks for a rise the noise does not explain by itself: the recent median ``warn_z
-= 1`` noise deviation up, from the level and in the noise its reason shows (the floor the level test stands on, or
-the best), and ``warn_range`` of the range. Against the range alone (1 %) it came later where a net's range is its
-first epoch's fall from chance, and it warned on wiggles of a healthy noisy run 0.8 of a deviation high."""
+"""The early warning (``val-rising``) asks for a rise the noise does not explain by itself: the recent median
+``warn_z = 1`` noise deviation up, from the level and in the noise its reason shows (the floor the level test
+stands on, or the best), and ``warn_range`` of the range. Against the range alone (1 %) it came later where a
+net's range is its first epoch's fall from chance, and it warned on wiggles of a healthy noisy run 0.8 of a
+deviation high."""
 
 from __future__ import annotations
 
