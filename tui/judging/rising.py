@@ -113,13 +113,13 @@ class Rise:
         # until it stood nine points. Once the level is back, the excursion is the spike rule's (above). A step
         # from a level that already stood the level test, training held beside that rise, continues a rise (a net
         # overfitting fast), it does not spoil a calm curve: it waits for nothing.
-        continues = self._stands_level_test(m, m.jump_base, floor, wide, val_range, bar) and self._train_held(
-            m, train_range, share_of(m.jump_base - m.best, val_range)
-        )
         jumped = (
             m.jump > max(t.jump_z * unit, SPIKE_SHARE * (m.val.level - floor))
             and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
-            and not continues
+            and not (  # read only where a step is there to excuse: most points have none
+                self._stands_level_test(m, m.jump_base, floor, wide, val_range, bar)
+                and self._train_held(m, train_range, share_of(m.jump_base - m.best, val_range))
+            )
         )
         lasting = (
             alarm
