@@ -194,9 +194,10 @@ class Rise:
     ) -> Evidence:
         """The bell's evidence that validation at ``level`` has risen: far above its floor for its noise, or
         trending up since its best, or stepped up since a recent change, or (slow rises) accumulated point by point,
-        against bars at ``bar`` of themselves (``_bar``); always by ``rise_range``. ``units``: the noise of the trend
-        test and of the level and shift tests (the larger over the long window: read low by chance on 24 points);
-        ``trends``: the trend in standard errors (NaN: not asked) and whether the shift test's statistic passed."""
+        against bars at ``bar`` of themselves (``_bar``); by ``rise_range`` (``steady_rise_range`` for a steady
+        rise). ``units``: the noise of the trend test and of the level and shift tests (the larger over the long
+        window: read low by chance on 24 points); ``trends``: the trend in standard errors (NaN: not asked) and
+        whether the shift test's statistic passed."""
         assert m.val is not None
         t, rise = self.t, level - m.best
         (unit, wide), (trend_z, stepped_up) = units, trends
@@ -204,7 +205,14 @@ class Rise:
         level_test = self._stands_level_test(m, level, floor, wide, 0.0, bar)
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
-        risen = rise >= t.rise_range * val_range and (level_test or trend_test or shifted or accumulated)
+        # A steady rise (the trend test, well past its bar, over several points) needs a smaller share of the range.
+        steady = (
+            trend_test
+            and trend_z >= t.steady_rise_z * bar
+            and m.index - m.best_index >= t.steady_rise_points
+            and rise >= t.steady_rise_range * val_range
+        )
+        risen = steady or (rise >= t.rise_range * val_range and (level_test or trend_test or shifted or accumulated))
         return Evidence(risen, trend_test, shifted)
 
     def _stands_level_test(

@@ -52,6 +52,12 @@ class Thresholds:
     rise_trend_level: float = 2.0
     rise_range: float = 0.005
     """...and in every case this fraction of its range above the best, training not risen meanwhile..."""
+    steady_rise_range: float = 0.002
+    """...or, for a steady rise (the trend test at ``steady_rise_z`` standard errors over at least
+    ``steady_rise_points`` points since the best), this smaller fraction: where the first epoch's fall from chance
+    makes the range many times the level (FMNIST: 2.3 → 0.25), ``rise_range`` of it is 4 % of the level..."""
+    steady_rise_z: float = 4.0
+    steady_rise_points: int = 5
     rise_slope_z: float = 0.0
     """...validation not falling: its slope since the best at least this many standard errors..."""
     shift_z: float = 3.0
@@ -176,8 +182,8 @@ _WHOLE = (1, 1_000_000, "")
 
 SHARES = frozenset(
     {
-        "flat_range", "rise_range", "memorising_drop", "warn_range", "warn_train_drop", "stuck_share",
-        "stuck_within", "lr_decayed", "gap", "gap_min", "dead_fraction", "sweep_bend",
+        "flat_range", "rise_range", "steady_rise_range", "memorising_drop", "warn_range", "warn_train_drop",
+        "stuck_share", "stuck_within", "lr_decayed", "gap", "gap_min", "dead_fraction", "sweep_bend",
     }
 )  # fmt: skip
 """Settings that are a share of something, at most all of it (the README writes them as percentages:
