@@ -347,6 +347,7 @@ def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Pa
         ("min_points=1e30", "setting 'min_points' must be 1 to 1,000,000"),
         # the README writes shares as percentages (flat_range = 1 %): 1 for 1 % was silently 100 %
         ("gap=15", "setting 'gap' is a share (1 % is 0.01, or write 15%), got '15'"),
+        ("rise_range=150%", "setting 'rise_range' is a share, at most 100 %, got '150%'"),
         ("explode_ratio=0.5", "setting 'explode_ratio' is a multiple, at least 1"),  # made healthy runs diverge
     ],
 )

@@ -33,7 +33,8 @@ class Evidence:
     """The bell's tests read at one level of validation, each against its bar (``Rise._bar``)."""
 
     risen: bool
-    """Whether validation has risen: by ``rise_range`` of its range, and by any of the four tests."""
+    """Whether validation has risen: by ``rise_range`` of its range and by any of the four tests, or steadily (the
+    trend test over ``steady_rise_points``, well past its bar) by ``steady_rise_range``."""
     trend: bool
     """Whether the trend test holds (its words: rising for so many points, so many standard errors)..."""
     shifted: bool

@@ -51,11 +51,12 @@ class Thresholds:
     independent points) and its median ``rise_trend_level`` noise deviations above the best..."""
     rise_trend_level: float = 2.0
     rise_range: float = 0.005
-    """...and in every case this fraction of its range above the best, training not risen meanwhile..."""
+    """...and in every case (a steady rise: ``steady_rise_range``) this fraction of its range above the best,
+    training not risen meanwhile..."""
     steady_rise_range: float = 0.002
     """...or, for a steady rise (the trend test at ``steady_rise_z`` standard errors over at least
     ``steady_rise_points`` points since the best), this smaller fraction: where the first epoch's fall from chance
-    makes the range many times the level (FMNIST: 2.3 → 0.25), ``rise_range`` of it is 4 % of the level..."""
+    makes the range many times the level (FMNIST: 2.30 → 0.26), ``rise_range`` of it is 4 % of the level..."""
     steady_rise_z: float = 4.0
     steady_rise_points: int = 5
     rise_slope_z: float = 0.0
@@ -214,6 +215,8 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
     if number < 0:
         raise ConfigError(f"setting {name!r} must not be negative")
+    if name in SHARES and number > 1 and percent is not None:
+        raise ConfigError(f"setting {name!r} is a share, at most 100 %, got {value!r}")
     if name in PERCENTS and number > 1 and (name in SHARES or percent is None):
         above = "" if name in SHARES else "; above 100 % write it with %, e.g. 150%"
         raise ConfigError(f"setting {name!r} is a share (1 % is 0.01, or write {number:g}%{above}), got {value!r}")
