@@ -33,6 +33,9 @@ class Moment:
     statistic before it is divided by the noise (``windows.shift_up``; NaN without one)..."""
     shift_points: int
     """...and how many points that mean is over."""
+    settled: float
+    """Validation's mean over its latest 40 points above its mean over the 20 from its best on, as a two-sample
+    statistic before it is divided by the noise (``windows.settled_up``; NaN while they overlap)."""
     jump: float
     """Validation's largest step up among its five latest points (each above the highest of the three before it)..."""
     jump_base: float

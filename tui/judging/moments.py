@@ -18,7 +18,15 @@ from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
-from tui.judging.windows import largest_steps_up, median_rows, rows, shift_up, slope_z, validation_noise
+from tui.judging.windows import (
+    largest_steps_up,
+    median_rows,
+    rows,
+    settled_up,
+    shift_up,
+    slope_z,
+    validation_noise,
+)
 from tui.store import Run
 
 SLOPE_POINTS = 40
@@ -104,6 +112,7 @@ class Moments:
         rise_z = slope_z(val.values[:end], chosen, since, v.noise)
         floors, limits = block.floors(at), self.thresholds.shift_clip * v.level_noise
         shifts, shift_points = shift_up(val.values[:end], chosen, best_indices, floors, limits)
+        settled = settled_up(val.values[:end], chosen, best_indices, floors, limits)
         train_at_best = median_rows(rows(self.train_at_val, np.maximum(best_indices, 0), 3))
         train_at_best[best_indices < 0] = np.nan
         steps_up, jump_bases = jumps(val.values[:end], chosen)
@@ -121,6 +130,7 @@ class Moments:
             "rise_slope_z": rise_z.tolist(),
             "shift": shifts.tolist(),
             "shift_points": shift_points.tolist(),
+            "settled": settled.tolist(),
             "jump": steps_up.tolist(),
             "jump_base": jump_bases.tolist(),
             "cusum": sums[at].tolist(),
@@ -168,6 +178,7 @@ class Moments:
                 rise_slope_z=nan,
                 shift=nan,
                 shift_points=0,
+                settled=nan,
                 jump=nan,
                 jump_base=nan,
                 cusum=nan,

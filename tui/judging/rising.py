@@ -20,7 +20,7 @@ from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
-from tui.judging.windows import ROUNDING_NOISE, SHIFT_BIAS_RATE
+from tui.judging.windows import ROUNDING_NOISE, SETTLED_AFTER, SETTLED_BEFORE, SHIFT_BIAS_RATE
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
@@ -96,12 +96,14 @@ class Rise:
         # training must stay at its level of validation's best (a learning rate ramped too far lifts both first).
         full = wide > 0 and m.index + 1 >= t.noise_window
         shift_z = m.shift / (wide * wander_factor(m.val.rho)) if full else math.nan
-        stepped_up = (
-            shift_z >= (t.shift_z + SHIFT_BIAS_RATE * best_bias_excess(m.index + 1, m.val.rho)) * bar
-            and trend_z >= t.shift_trend * bar
-            and (not self._has_train or m.train.level <= m.train_at_best + t.flat_range * train_range)
-        )
-        seen = self._evidence(m, m.val.level, floor, (unit, wide), (trend_z, stepped_up), val_range, bar)
+        shift_bar = (t.shift_z + SHIFT_BIAS_RATE * best_bias_excess(m.index + 1, m.val.rho)) * bar
+        train_level_held = not self._has_train or m.train.level <= m.train_at_best + t.flat_range * train_range
+        stepped_up = shift_z >= shift_bar and trend_z >= t.shift_trend * bar and train_level_held
+        # A rise that settled long ago has no trend since the best and no change point among the latest points:
+        # the same bar, read on the latest points against those from the best on (``windows.settled_up``).
+        settled_z = m.settled / (wide * wander_factor(m.val.rho)) if full else math.nan
+        settled = not stepped_up and settled_z >= shift_bar and train_level_held
+        seen = self._evidence(m, m.val.level, floor, (unit, wide), (trend_z, stepped_up or settled), val_range, bar)
         # NaN slope (too few points, no noise): nothing says it falls.
         alarm = since >= t.warn_after and train_held and not slope < t.rise_slope_z and seen.risen
         # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
@@ -150,7 +152,11 @@ class Rise:
         trend_test = not spiky and seen.trend
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
         stepped = not (spiky or trend_test) and seen.shifted
-        step_words = f", its last {m.shift_points} points {shift_z:.1f} standard errors above those before"
+        step_words = (
+            f", its last {SETTLED_AFTER} points {settled_z:.1f} standard errors above {SETTLED_BEFORE} from the best"
+            if settled
+            else f", its last {m.shift_points} points {shift_z:.1f} standard errors above those before"
+        )
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best at step {m.best_step:,}: "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "

@@ -390,3 +390,39 @@ def shift_up(
     shift[found] = top[found]
     after[found] = width - cuts[best[found]]
     return shift, after
+
+
+SETTLED_AFTER = 40
+"""The settled test's latest points: their mean against the mean of ``SETTLED_BEFORE`` points from the best on."""
+SETTLED_BEFORE = 20
+
+
+def settled_up(
+    values: np.ndarray, ends: np.ndarray, best_ends: np.ndarray, centres: np.ndarray, limits: np.ndarray
+) -> np.ndarray:
+    """How far validation's mean over its latest ``SETTLED_AFTER`` points stands above its mean over the
+    ``SETTLED_BEFORE`` points from the first of its best three on, as a two-sample statistic before it is divided
+    by the noise; NaN until the two do not overlap, or with a non-finite point among them.
+
+    A rise that happened long ago and then settled at a higher level has no trend since the best and no change
+    point among the latest points (the shift test's): its evidence is the whole stretch since. Each value counts at
+    most ``limits`` away from ``centres``, as in ``shift_up``."""
+    count = len(ends)
+    out = np.full(count, np.nan)
+    if not count:
+        return out
+    ends = np.asarray(ends, dtype=np.int64)
+    first = np.asarray(best_ends, dtype=np.int64) - 2
+    apart = (first >= 0) & (ends - SETTLED_AFTER + 1 >= first + SETTLED_BEFORE)
+    if not apart.any():
+        return out
+    centres = np.asarray(centres, dtype=np.float64)[apart, None]
+    limits = np.asarray(limits, dtype=np.float64)[apart, None]
+    after = rows(values, ends[apart], SETTLED_AFTER)
+    before = rows(values, first[apart] + SETTLED_BEFORE - 1, SETTLED_BEFORE)
+    with np.errstate(invalid="ignore", over="ignore"):
+        after = np.minimum(np.maximum(after, centres - limits), centres + limits)
+        before = np.minimum(np.maximum(before, centres - limits), centres + limits)
+        z = (after.mean(axis=1) - before.mean(axis=1)) / np.sqrt(1.0 / SETTLED_AFTER + 1.0 / SETTLED_BEFORE)
+    out[apart] = z
+    return out
