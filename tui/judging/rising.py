@@ -153,7 +153,8 @@ class Rise:
         noisy = unit > ROUNDING_NOISE * max(abs(level), val_range)  # rounding's scatter is no noise to count in
         stepped = not (spiky or trend_test) and seen.shifted
         step_words = (
-            f", its last {SETTLED_AFTER} points {settled_z:.1f} standard errors above {SETTLED_BEFORE} from the best"
+            f", its last {SETTLED_AFTER} points {settled_z:.1f} standard errors above"
+            f" {SETTLED_BEFORE} from its best level"
             if settled
             else f", its last {m.shift_points} points {shift_z:.1f} standard errors above those before"
         )

@@ -420,9 +420,10 @@ def settled_up(
     limits = np.asarray(limits, dtype=np.float64)[apart, None]
     after = rows(values, ends[apart], SETTLED_AFTER)
     before = rows(values, first[apart] + SETTLED_BEFORE - 1, SETTLED_BEFORE)
+    finite = np.isfinite(after).all(axis=1) & np.isfinite(before).all(axis=1)  # inf is no level to clip
     with np.errstate(invalid="ignore", over="ignore"):
         after = np.minimum(np.maximum(after, centres - limits), centres + limits)
         before = np.minimum(np.maximum(before, centres - limits), centres + limits)
         z = (after.mean(axis=1) - before.mean(axis=1)) / np.sqrt(1.0 / SETTLED_AFTER + 1.0 / SETTLED_BEFORE)
-    out[apart] = z
+    out[apart] = np.where(finite, z, np.nan)
     return out
