@@ -16,7 +16,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 
-from heldout import build
+from corpus import label
+from heldout import build, refine
 
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
@@ -84,6 +85,26 @@ def test_the_four_held_out_problems_are_written_as_event_files_with_their_labels
     assert all(math.isnan(v) for v in vae.scalars["Loss/val"].values[10:])
     verdict = monitor.verdict("fmnist_vae/sgd-lr1.00e+01-s43")
     assert verdict is not None and verdict.kind == "diverging"
+
+
+def test_nets_that_never_learned_are_labelled_as_the_development_set_labels_them():
+    """At a learning rate of 1 or more a net parks at chance from its first epoch, its validation a hair above its
+    first point: the corpus's rules read that as overfitting from point 0, the development set's as stuck (accuracy
+    at chance) or failed (training never below 98 % of its first loss)."""
+    epochs = np.arange(60, dtype=float)
+    parked = (2.3026 + 0.0004 * np.sin(epochs) + np.where(epochs > 0, 0.2, 0.0)).tolist()
+    first = label({"train": parked, "val": parked})
+    assert first["kind"] == "overfit" and first["onset"] == 0  # what the held-out suite read before
+    chance = {"Loss/train": parked, "Loss/val": parked, "Accuracy/val": [0.1] * 60}
+    assert refine(first, chance)["kind"] == "stuck"
+    assert refine(first, {"Loss/train": parked, "Loss/val": parked})["kind"] == "failed"  # a VAE: no accuracy
+    learned = (2.3 * np.exp(-epochs / 6.0) + 0.05).tolist()
+    overfit = (0.5 + 2.0 * np.exp(-epochs / 4.0) + np.where(epochs > 15, 0.03 * (epochs - 15), 0.0)).tolist()
+    curves = {"Loss/train": learned, "Loss/val": overfit, "Accuracy/val": (0.1 + 0.01 * epochs).tolist()}
+    assert refine(label({"train": learned, "val": overfit}), curves)["kind"] == "overfit"
+    exploded = learned[:10] + [float("nan")] * 50
+    blown = label({"train": exploded, "val": exploded})
+    assert refine(blown, {"Loss/train": exploded, "Loss/val": exploded}) == blown  # diverged stands
 
 
 def test_a_missing_clone_is_a_clear_message(tmp_path):
