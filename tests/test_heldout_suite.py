@@ -104,7 +104,35 @@ def test_nets_that_never_learned_are_labelled_as_the_development_set_labels_them
     assert refine(label({"train": learned, "val": overfit}), curves)["kind"] == "overfit"
     exploded = learned[:10] + [float("nan")] * 50
     blown = label({"train": exploded, "val": exploded})
-    assert refine(blown, {"Loss/train": exploded, "Loss/val": exploded}) == blown  # diverged stands
+    at_chance = {"Loss/train": exploded, "Loss/val": exploded, "Accuracy/val": [0.1] * 60}
+    assert refine(blown, at_chance) == blown  # diverged stands, whatever its accuracy
+
+
+@pytest.mark.parametrize(
+    ("accuracy_late", "kind"),
+    [(0.1049, "stuck"), (0.1051, "overfit")],  # 1.05 times the untrained 0.1, in the last 75 % of the run
+)
+def test_chance_is_read_on_the_last_three_quarters_at_one_point_zero_five_times_the_untrained_accuracy(
+    accuracy_late, kind
+):
+    epochs = np.arange(40, dtype=float)
+    train = (2.3 * np.exp(-epochs / 6.0) + 0.05).tolist()
+    val = (0.5 + 2.0 * np.exp(-epochs / 4.0) + np.where(epochs > 15, 0.03 * (epochs - 15), 0.0)).tolist()
+    accuracy = [0.1] + [0.5] * 9 + [accuracy_late] * 30  # well above chance in the first quarter only
+    curves = {"Loss/train": train, "Loss/val": val, "Accuracy/val": accuracy}
+    assert refine(label({"train": train, "val": val}), curves)["kind"] == kind
+
+
+@pytest.mark.parametrize(("lowest", "kind"), [(0.981, "failed"), (0.979, "overfit")])
+def test_failed_is_training_never_below_ninety_eight_percent_of_its_first_loss(lowest, kind):
+    """Smoothed from the second point on (a centred median of five): one low point does not count."""
+    epochs = np.arange(40, dtype=float)
+    train = [1.0] + [lowest + 0.005 * (k % 2) for k in range(39)]
+    train[20] = 0.5  # a single low point, smoothed away
+    val = (0.5 + 2.0 * np.exp(-epochs / 4.0) + np.where(epochs > 15, 0.03 * (epochs - 15), 0.0)).tolist()
+    first = label({"train": train, "val": val})
+    assert first["kind"] == "overfit"
+    assert refine(first, {"Loss/train": train, "Loss/val": val})["kind"] == kind
 
 
 def test_a_missing_clone_is_a_clear_message(tmp_path):
