@@ -60,3 +60,20 @@ def test_a_non_finite_point_in_either_window_gives_no_statistic(bad):
         values = np.full(100, 1.0)
         values[where] = bad
         assert np.isnan(settled_up(values, np.array([99]), np.array([12]), np.ones(1), np.ones(1))[0])
+
+
+def test_a_row_gives_the_same_bits_alone_or_among_others():
+    """Live (one row) and bulk (many) judge alike, as ``shift_up``'s test asks of its twin."""
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal(400)
+    values[150] = np.nan
+    ends = np.arange(60, 400)
+    best_ends = np.maximum(ends - rng.integers(0, 200, len(ends)), -1)
+    centres, limits = rng.normal(0.0, 0.3, len(ends)), rng.uniform(1.0, 3.0, len(ends))
+    together = settled_up(values, ends, best_ends, centres, limits)
+    alone = [
+        settled_up(values, ends[k : k + 1], best_ends[k : k + 1], centres[k : k + 1], limits[k : k + 1])[0]
+        for k in range(len(ends))
+    ]
+    assert np.array_equal(together, alone, equal_nan=True)
+    assert np.isnan(together).any() and np.isfinite(together).sum() > 100

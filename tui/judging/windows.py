@@ -340,6 +340,12 @@ SHIFT_BIAS_RATE = 2.0
 test's rate: a scan over change points at every look of a long plateau has more chances than one median."""
 
 
+def _clipped(window: np.ndarray, centres: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Each row's values held within its ``limits`` of its ``centres`` (one of each per row, as columns): a spike
+    counts no more than a point of a real rise (``shift_up``, ``settled_up``)."""
+    return np.minimum(np.maximum(window, centres - limits), centres + limits)
+
+
 def shift_up(
     values: np.ndarray, ends: np.ndarray, best_ends: np.ndarray, centres: np.ndarray, limits: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -379,7 +385,7 @@ def shift_up(
     n_after = (width - cuts).astype(np.float64)[None, :]
     n_before = np.maximum(cuts[None, :] - begin, 1).astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):  # no floor yet (inf), values near the float limit: NaN
-        window = np.minimum(np.maximum(window, centres - limits), centres + limits)
+        window = _clipped(window, centres, limits)
         sums = np.hstack((zero, np.cumsum(np.where(finite, window, 0.0), axis=1)))  # sums[:, j]: of columns before j
         mean_after = (sums[:, -1:] - sums[:, cuts]) / n_after
         mean_before = (sums[:, cuts] - np.take_along_axis(sums, begin, axis=1)) / n_before
@@ -422,8 +428,7 @@ def settled_up(
     before = rows(values, first[apart] + SETTLED_BEFORE - 1, SETTLED_BEFORE)
     finite = np.isfinite(after).all(axis=1) & np.isfinite(before).all(axis=1)  # inf is no level to clip
     with np.errstate(invalid="ignore", over="ignore"):
-        after = np.minimum(np.maximum(after, centres - limits), centres + limits)
-        before = np.minimum(np.maximum(before, centres - limits), centres + limits)
+        after, before = _clipped(after, centres, limits), _clipped(before, centres, limits)
         z = (after.mean(axis=1) - before.mean(axis=1)) / np.sqrt(1.0 / SETTLED_AFTER + 1.0 / SETTLED_BEFORE)
     out[apart] = np.where(finite, z, np.nan)
     return out
