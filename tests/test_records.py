@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -238,7 +237,7 @@ def test_absurd_length_and_zero_length_file(tmp_path: Path):
     assert read_all(empty)[0] == []
 
 
-def test_large_sparse_file_is_crossed_quickly_without_big_allocations(tmp_path: Path):
+def test_large_sparse_file_is_crossed_without_big_allocations(tmp_path: Path):
     path = tmp_path / "events.out.tfevents.1"
     with open(path, "wb") as handle:
         handle.write(REAL_BYTES[: SPANS[2][1]])
@@ -248,14 +247,12 @@ def test_large_sparse_file_is_crossed_quickly_without_big_allocations(tmp_path: 
     import tracemalloc
 
     tracemalloc.start()
-    started = time.monotonic()
     records, reader = read_all(path)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(records) == len(SPANS)
     assert reader.damage.skipped_bytes > 60 * 1024 * 1024
-    assert peak < 8 * 1024 * 1024 * 8  # bounded by the read chunk, not the file
-    assert time.monotonic() - started < 60  # no hang (a generous bound; see benchmarks for speed)
+    assert peak < 8 * 1024 * 1024 * 8  # bounded by the read chunk, not the file (its speed: benchmarks/)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
