@@ -213,9 +213,10 @@ def test_on_alert_grace_must_be_seconds(tmp_path: Path, grace: str):
     assert "not a number" in result.stderr
 
 
-@pytest.mark.parametrize("poll", ["0", "1e-9", "0.05", "nan", "inf", "often"])
-def test_poll_must_be_seconds_from_a_tenth_on(tmp_path: Path, poll: str):
-    """--poll 1e-9 kept a core 80 % busy reading nothing new."""
+@pytest.mark.parametrize("poll", ["0", "1e-9", "0.05", "nan", "inf", "often", "86401", "1e10"])
+def test_poll_must_be_seconds_from_a_tenth_to_a_day(tmp_path: Path, poll: str):
+    """--poll 1e-9 kept a core 80 % busy reading nothing new; --poll 1e10 overflowed the watcher thread's timer and
+    left a process that looked alive and never read again."""
     result = run_main("watch", str(tmp_path), "--plain", "--poll", poll)
     assert result.returncode == 2 and "--poll" in result.stderr and "Traceback" not in result.stderr
     assert "not a number" in result.stderr

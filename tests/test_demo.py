@@ -86,6 +86,10 @@ def test_demo_never_writes_its_runs_among_real_ones(tmp_path: Path):
     assert sorted(p.name for p in real.iterdir()) == ["my-job"]  # nothing written
     (tmp_path / "file").write_text("x")
     assert "cannot be used" in run_main("demo", "--plain", "--dir", str(tmp_path / "file")).stderr
+    # a folder that cannot be made (under a file): one sentence, not a traceback
+    result = run_main("demo", "--plain", "--dir", str(tmp_path / "file" / "runs"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"demo --dir {tmp_path / 'file' / 'runs'} cannot be used (Not a directory)" in result.stderr
     names = {job.name.split("/")[0] for job in default_jobs()}
     demos = tmp_path / "demo"
     for name in names:

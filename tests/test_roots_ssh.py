@@ -213,3 +213,14 @@ def test_ssh_command_comes_from_the_environment(monkeypatch) -> None:
     assert ssh_module.ssh_command() == ["ssh", "-F", "/path with space/config"]
     monkeypatch.delenv("LOSSWATCH_SSH_COMMAND")
     assert ssh_module.ssh_command() == ["ssh"]
+
+
+@pytest.mark.parametrize("command", ["check", "replay"])
+def test_an_ssh_command_with_an_unclosed_quote_is_one_sentence(monkeypatch, command: str) -> None:
+    """It was split only when the first connection opened: a ValueError traceback from inside the reader."""
+    from conftest import run_main
+
+    monkeypatch.setenv("LOSSWATCH_SSH_COMMAND", 'ssh -F "')
+    result = run_main(command, "somehost:runs")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "LOSSWATCH_SSH_COMMAND='ssh -F \"' cannot be split as a shell would: No closing quotation" in result.stderr

@@ -90,6 +90,23 @@ def test_an_alert_command_that_cannot_start_is_named_and_watching_goes_on(tmp_pa
     assert returncode == 0 and "Traceback" not in err
 
 
+def test_an_alert_on_a_tag_holding_a_nul_byte_runs_the_command_with_the_name_as_shown(tmp_path: Path):
+    """An environment value cannot hold a NUL byte: the tag reaches the command escaped, as the alert line shows it,
+    instead of the watcher dying with a traceback."""
+    scalar_run(tmp_path / "r", {"loss\0": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    marker = tmp_path / "hook.txt"
+    hook = f"{sys.executable} -c \"import os,sys; open(sys.argv[1],'a').write(os.environ['LOSSWATCH_TAG'])\" {marker}"
+    with start(str(tmp_path), "--plain", "--on-alert", hook) as proc:
+        proc.wait_for_text("diverging", 20)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (marker.exists() and marker.read_text()):
+            time.sleep(0.05)
+        returncode = proc.stop(signal.SIGINT)
+        err = proc.errors()
+    assert marker.read_text() == "loss\\x00"
+    assert returncode == 0 and "Traceback" not in err
+
+
 def test_watch_a_file_instead_of_a_folder_is_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("")
     result = subprocess.run(

@@ -37,7 +37,12 @@ def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str 
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="losswatch-demo-") as temp:
         logdir = folder or temp
-        os.makedirs(logdir, exist_ok=True)
+        try:
+            os.makedirs(logdir, exist_ok=True)
+        except OSError as error:  # under /proc, a read-only parent, a file in the way
+            why = f"cannot be used ({error.strerror or error})"
+            print(f"losswatch: demo --dir {printable(logdir)} {why}", file=sys.stderr)
+            return EXIT_USAGE
         jobs = DemoJobs(logdir, speed=speed)
         try:
             jobs.start()

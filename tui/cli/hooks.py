@@ -35,14 +35,10 @@ class AlertHook:
                 end_process(child, grace=1)
 
     def __call__(self, alert: Alert) -> None:
-        env = dict(
-            os.environ,
-            LOSSWATCH_RUN=alert.run,
-            LOSSWATCH_KIND=alert.kind,
-            LOSSWATCH_STEP=str(alert.step),
-            LOSSWATCH_REASON=alert.reason,
-            LOSSWATCH_TAG=alert.tag,
-        )
+        told = {"RUN": alert.run, "KIND": alert.kind, "STEP": str(alert.step), "REASON": alert.reason, "TAG": alert.tag}
+        # An environment value cannot hold a NUL byte or a lone surrogate (a tag or run name may): each is written
+        # as the alert line shows it (``printable``).
+        env = dict(os.environ, **{f"LOSSWATCH_{key}": printable(value) for key, value in told.items()})
         self.children = [c for c in self.children if c.poll() is None]
         try:
             self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))

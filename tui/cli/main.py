@@ -54,10 +54,16 @@ MIN_POLL_SECONDS = 0.1
 """Polling more often reads nothing sooner that matters and keeps a core busy (--poll 1e-9 took 80 % of one)."""
 
 
+MAX_POLL_SECONDS = 86_400.0
+"""A day: a wait longer than the platform's timer allows (``threading.TIMEOUT_MAX``) stops the watcher's thread."""
+
+
 def _poll_seconds(value: str) -> float:
     number = _number(value)
-    if not MIN_POLL_SECONDS <= number < float("inf"):  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{value} is not a number of seconds from {MIN_POLL_SECONDS} on")
+    if not MIN_POLL_SECONDS <= number <= MAX_POLL_SECONDS:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a number of seconds from {MIN_POLL_SECONDS} to {MAX_POLL_SECONDS:,.0f} (a day)"
+        )
     return number
 
 
@@ -263,6 +269,10 @@ def _roots(texts: list[str], may_be_missing: bool = False) -> str | list[RootSpe
             spec = parse_root(text)
             if spec.kind in ("s3", "gs", "az"):
                 require_backend(spec.kind)
+            if spec.kind == "ssh":
+                from tui.sources.roots.ssh import ssh_command  # here: only an ssh root needs it
+
+                ssh_command()  # the client it will run can be split (else one sentence, not a traceback later)
         except (RootError, MissingBackend) as error:
             raise UsageError(str(error)) from error
         if spec.kind == "local":

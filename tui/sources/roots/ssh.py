@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 from tui.processes import end_process
+from tui.sources.roots.parse import RootError
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
 
 CONNECT_SECONDS = 10
@@ -81,8 +82,13 @@ _open_roots: weakref.WeakSet[SshRoot] = weakref.WeakSet()
 
 
 def ssh_command() -> list[str]:
-    """The ssh client to run: ``LOSSWATCH_SSH_COMMAND`` (split like a shell would), else ``ssh``."""
-    return shlex.split(os.environ.get("LOSSWATCH_SSH_COMMAND") or "ssh")
+    """The ssh client to run: ``LOSSWATCH_SSH_COMMAND`` (split like a shell would), else ``ssh``; ``RootError`` if
+    that cannot be split (an unclosed quote)."""
+    written = os.environ.get("LOSSWATCH_SSH_COMMAND") or "ssh"
+    try:
+        return shlex.split(written)
+    except ValueError as error:
+        raise RootError(f"LOSSWATCH_SSH_COMMAND={written!r} cannot be split as a shell would: {error}") from None
 
 
 class SshRoot(RemoteRoot):
