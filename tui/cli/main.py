@@ -99,7 +99,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a verdict threshold (see README), e.g. --set noise_window=48",
+        help="override a verdict threshold (each in docs/verdicts.md), e.g. --set noise_window=48",
     )
     parser.add_argument(
         "--sweep",
@@ -120,7 +120,8 @@ def _exit_codes() -> str:
         "exit codes:\n"
         "  0    every run is fine\n"
         f"  1    a run needs attention ({', '.join(sorted(ATTENTION))}) or cannot be read,\n"
-        "       or one of several roots cannot be (unreachable, refused, not there)\n"
+        "       or one of several roots cannot be (unreachable, refused, not there, not a folder)\n"
+        "       or holds no runs\n"
         "  2    usage error, no such folder, no runs, or nothing could be read\n"
         "  130  stopped early (Ctrl-C, SIGTERM, SIGHUP)"
     )
