@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import file_version_event, frame, scalar_event, scalar_run, write_records
+from conftest import file_version_event, frame, refused, scalar_event, scalar_run, write_records
 from judging_helpers import overfitting_curves
 
 from tui.live.monitor import Monitor
@@ -383,25 +382,12 @@ def test_a_log_written_again_across_polls_raises_nothing_it_raised_before(tmp_pa
     assert [(a.step, a.kind) for a in monitor.alerts] == [(6, "diverging")]
 
 
-def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path, monkeypatch):
+def test_permission_denied_on_one_run_keeps_the_others(tmp_path: Path):
     scalar_run(tmp_path / "good", {"loss": [1.0, 0.5]})
     locked = scalar_run(tmp_path / "locked", {"loss": [1.0, 0.5]})
-    if os.geteuid() == 0:
-        # root reads any file, so the refusal the OS would give another user is simulated for that one file
-        import builtins
-
-        real_open = builtins.open
-
-        def guarded(path, *args, **kwargs):
-            if os.fspath(path) == str(locked):
-                raise PermissionError(errno.EACCES, "Permission denied", str(path))
-            return real_open(path, *args, **kwargs)
-
-        monkeypatch.setattr("tui.sources.roots.local.open", guarded, raising=False)
-    else:
-        locked.chmod(0)
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    with refused(locked):  # the file itself (its folder listed): root too meets its permission bits meanwhile
+        monitor = Monitor(str(tmp_path))
+        monitor.refresh()
     assert len(monitor.store.runs["good"].scalars["loss"]) == 2
     assert monitor.store.runs["locked"].errors == ["permission denied"]
     result_json = __import__("tui.cli.report", fromlist=["run_record"]).run_record(
