@@ -23,10 +23,22 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 HOST = "127.0.0.1"
+
+
+REQUIRE = "LOSSWATCH_REQUIRE_SERVERS"
+"""Set to 1 (``.ci/run`` does, where it has the servers): a server that cannot start fails its tests, not skips."""
+
+
+def unavailable(why: str) -> NoReturn:
+    """Skip a test whose server cannot run here, or fail it where the servers are required (CI)."""
+    if os.environ.get(REQUIRE) == "1":
+        pytest.fail(f"{why} ({REQUIRE}=1)", pytrace=False)
+    pytest.skip(why)
 
 
 def free_port() -> int:
@@ -132,7 +144,7 @@ class S3Server:
 
 def start_s3_server() -> S3Server:
     if importlib.util.find_spec("moto") is None:  # importing moto.server here would cost 1 s of CPU
-        pytest.skip("moto[server] is not installed (it is in the test extra: pip install -e '.[test]')")
+        unavailable("moto[server] is not installed (it is in the test extra: pip install -e '.[test]')")
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
@@ -146,7 +158,7 @@ def start_s3_server() -> S3Server:
             return server
         time.sleep(0.1)
     server.stop()
-    pytest.skip("moto's S3 server did not start")
+    unavailable("moto's S3 server did not start")
 
 
 class S3Mirror:
@@ -278,9 +290,9 @@ def _keygen(path: Path) -> None:
 
 def start_sshd(folder: Path) -> Sshd:
     if SSHD is None:
-        pytest.skip("sshd is not installed (Debian: apt-get install openssh-server; .ci/run does it as root)")
+        unavailable("sshd is not installed (Debian: apt-get install openssh-server; .ci/run does it as root)")
     if shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
-        pytest.skip("the ssh client is not installed (Debian: apt-get install openssh-client)")
+        unavailable("the ssh client is not installed (Debian: apt-get install openssh-client)")
     if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation folder
     _keygen(folder / "host_key")
@@ -318,14 +330,14 @@ def start_sshd(folder: Path) -> Sshd:
     )
     checked = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
     if checked.returncode != 0:
-        pytest.skip(f"sshd cannot run here: {checked.stderr.strip()}")
+        unavailable(f"sshd cannot run here: {checked.stderr.strip()}")
     server = Sshd(folder, port, config, client, silent=silent)
     if (why := server.start()) is not None:
-        pytest.skip(f"sshd cannot run here: {why}")
+        unavailable(f"sshd cannot run here: {why}")
     probe = server.run("true")
     if probe.returncode != 0:
         server.stop()
-        pytest.skip(f"cannot log in to the test sshd: {probe.stderr.decode(errors='replace').strip()}")
+        unavailable(f"cannot log in to the test sshd: {probe.stderr.decode(errors='replace').strip()}")
     return server
 
 
