@@ -11,7 +11,10 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
+        # the event-file reader's loops (reference: tui/sources/tensorboard/reference.py)
         Extension("tui._scan", ["tui/_scan.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"]),
+        # the verdict engine's recurrences: smoothing and the CUSUM (references in tui/judging)
+        Extension("tui._kernels", ["tui/_kernels.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"]),
         # trainer_state.json's log history (reference: the general JSON path, tui/sources/jsontext.py)
         Extension("tui._logjson", ["tui/_logjson.c"], optional=True, extra_compile_args=["-O2", "-ffp-contract=off"]),
     ]

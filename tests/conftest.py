@@ -346,6 +346,6 @@ def run_main(*args: str, columns: int | None = None) -> subprocess.CompletedProc
 def use_kernel(module: object, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run ``module``'s loops compiled (skipped where no C compiler built them) or as its Python reference."""
     if not compiled:
-        monkeypatch.setattr(module, "_scan", None)
-    elif module._scan is None:
+        monkeypatch.setattr(module, "_kernels", None)
+    elif module._kernels is None:
         pytest.skip("built without a C compiler")

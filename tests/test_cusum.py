@@ -42,14 +42,14 @@ def _curve(rng, n, damaged, spiky=False):
 @pytest.mark.parametrize("damaged", [False, True], ids=["clean", "damaged"])
 @pytest.mark.parametrize("n", [3, 7, 120, 5000])
 def test_compiled_equals_python_reference_bit_for_bit_in_any_chunking(n, damaged, spiky, monkeypatch):
-    if cusum_module._scan is None:
+    if cusum_module._kernels is None:
         pytest.skip("built without a C compiler")
     rng = np.random.default_rng(n + damaged)
     values, sigmas, rhos = _curve(rng, n, damaged, spiky)
     cuts = sorted({0, n, *rng.integers(0, n, size=min(n, 12)).tolist()})
     compiled_whole = _run(values, sigmas, rhos, [0, n])
     compiled_cut = _run(values, sigmas, rhos, cuts)
-    monkeypatch.setattr(cusum_module, "_scan", None)
+    monkeypatch.setattr(cusum_module, "_kernels", None)
     python_whole = _run(values, sigmas, rhos, [0, n])
     python_point_by_point = _run(values, sigmas, rhos, list(range(n + 1)))
     for other in (compiled_cut, python_whole, python_point_by_point):
@@ -101,10 +101,10 @@ def test_a_kernel_built_from_another_version_of_its_source_is_not_used(monkeypat
     instead of every judgement failing on a wrong number of arguments."""
     from tui import compiled as compiled_module
 
-    kernel = compiled_module.compiled()
+    kernel = compiled_module.compiled_kernels()
     if kernel is None:
         pytest.skip("built without a C compiler")
     monkeypatch.setattr(kernel, "KERNEL_VERSION", compiled_module.KERNEL_VERSION - 1)
-    assert compiled_module.compiled() is None
+    assert compiled_module.compiled_kernels() is None
     monkeypatch.delattr(kernel, "KERNEL_VERSION")
-    assert compiled_module.compiled() is None
+    assert compiled_module.compiled_kernels() is None

@@ -77,7 +77,7 @@ def test_online_smoother_matches():
 
 
 def test_ema_kernel_equals_online_smoother():
-    from tui import _scan
+    from tui import _kernels
 
     rng = np.random.default_rng(3)
     values = rng.normal(1.0, 0.3, 5000)
@@ -86,7 +86,7 @@ def test_ema_kernel_equals_online_smoother():
         smoother = OnlineSmoother(weight)
         expected = [smoother.add(v) for v in values.tolist()]
         out = np.empty_like(values)
-        last, count = _scan.ema(values[:1234], out[:1234], weight, 0.0, 0)
-        last, count = _scan.ema(values[1234:], out[1234:], weight, last, count)
+        last, count = _kernels.ema(values[:1234], out[:1234], weight, 0.0, 0)
+        last, count = _kernels.ema(values[1234:], out[1234:], weight, last, count)
         np.testing.assert_array_equal(out, np.asarray(expected))
         assert (last, count) == (smoother.last, smoother.count)

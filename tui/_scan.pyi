@@ -2,8 +2,6 @@
 
 from typing_extensions import Buffer
 
-KERNEL_VERSION: int
-
 # Reading kernels (reference: tui/sources/tensorboard/reference.py)
 def frame(buffer: Buffer, start: int, max_record: int, offsets: Buffer, lengths: Buffer, /) -> tuple[int, int]: ...
 def next_header(buffer: Buffer, start: int, max_record: int, /) -> int: ...
@@ -18,27 +16,6 @@ def decode_scalars(
     /,
 ) -> list[bytes]: ...
 def crc32c(data: Buffer, software: bool = False, /) -> int: ...
-
-# Verdict engine kernels (references in tui/judging)
-def ema(values: Buffer, out: Buffer, weight: float, last: float, count: int, /) -> tuple[float, int]: ...
-def cusum(
-    values: Buffer,
-    sigmas: Buffer,
-    rhos: Buffer,
-    sums: Buffer,
-    bests: Buffer,
-    indices: Buffer,
-    recent: Buffer,
-    kappa: float,
-    clip: float,
-    count: int,
-    best: float,
-    best_index: int,
-    sum: float,
-    recent_len: int,
-    median_low: float,
-    /,
-) -> tuple[int, float, int, float, int, float]: ...
 
 # Read-only mappings (tui/live/shipping.py)
 class Mapped(Buffer):

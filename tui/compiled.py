@@ -1,5 +1,5 @@
-"""The optional compiled modules built from ``tui/_scan.c`` (for whichever layer has a loop in it) and
-``tui/_logjson.c`` (JSON log histories).
+"""The optional compiled modules: ``tui/_scan.c`` (the event-file reader's loops), ``tui/_kernels.c`` (the
+verdict engine's recurrences) and ``tui/_logjson.c`` (JSON log histories).
 
 ``pip install`` compiles them where a C compiler exists; elsewhere every caller falls back to its plain
 Python reference (same results, slower).
@@ -10,17 +10,26 @@ from __future__ import annotations
 from types import ModuleType
 
 KERNEL_VERSION = 2
-"""Version of ``tui/_scan.c``'s calling conventions this code expects (2: the CUSUM carries its lowest
+"""Version of ``tui/_kernels.c``'s calling conventions this code expects (2: the CUSUM carries its lowest
 five-point median). A module built from an older source (an in-place build not redone) is not used."""
 
 
 def compiled() -> ModuleType | None:
-    """``tui._scan``, or None where it was not built or was built from another version of its source."""
+    """``tui._scan`` (reading), or None where it was not built."""
     try:
         from tui import _scan
     except ImportError:
         return None
-    return _scan if getattr(_scan, "KERNEL_VERSION", None) == KERNEL_VERSION else None
+    return _scan
+
+
+def compiled_kernels() -> ModuleType | None:
+    """``tui._kernels`` (judging), or None where it was not built or was built from another version of its source."""
+    try:
+        from tui import _kernels
+    except ImportError:
+        return None
+    return _kernels if getattr(_kernels, "KERNEL_VERSION", None) == KERNEL_VERSION else None
 
 
 def compiled_logjson() -> ModuleType | None:

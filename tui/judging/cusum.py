@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from tui.compiled import compiled
+from tui.compiled import compiled_kernels
 
-_scan = compiled()
+_kernels = compiled_kernels()
 
 LEVEL_POINTS = 5
 """Consecutive points whose mean may set the best level."""
@@ -70,13 +70,13 @@ class Cusum:
         values = np.ascontiguousarray(values, dtype=np.float64)
         sigmas = np.ascontiguousarray(sigmas, dtype=np.float64)
         rhos = np.zeros(len(values)) if rhos is None else np.ascontiguousarray(rhos, dtype=np.float64)
-        if _scan is None:
+        if _kernels is None:
             return self._extend_python(values, sigmas, rhos)
         n = len(values)
         sums, bests, indices = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
         if not self._recent.flags.writeable:  # an engine handed over from a worker is mapped read-only
             self._recent = self._recent.copy()
-        self.count, self.best, self.best_index, self.sum, self._recent_len, self.median_low = _scan.cusum(
+        self.count, self.best, self.best_index, self.sum, self._recent_len, self.median_low = _kernels.cusum(
             values, sigmas, rhos, sums, bests, indices, self._recent, self.kappa, self.clip,
             self.count, self.best, self.best_index, self.sum, self._recent_len, self.median_low,
         )  # fmt: skip

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.compiled import compiled
+from tui.compiled import compiled_kernels
 
-_scan = compiled()
+_kernels = compiled_kernels()
 """The compiled EMA where built; without it the smoothers loop in Python (same bits)."""
 
 DEFAULT_WEIGHT = 0.6
@@ -55,10 +55,10 @@ class Smoothed:
         return self
 
     def _ema(self, values: np.ndarray) -> np.ndarray:
-        if _scan is not None:  # the compiled loop: the same operations (tests/test_smoothing.py)
+        if _kernels is not None:  # the compiled loop: the same operations (tests/test_smoothing.py)
             values = np.ascontiguousarray(values, dtype=np.float64)
             out = np.empty_like(values)
-            self.last, self.count = _scan.ema(values, out, self.weight, self.last, self.count)
+            self.last, self.count = _kernels.ema(values, out, self.weight, self.last, self.count)
             return out
         w = self.weight
         one_minus_w = 1.0 - w
@@ -89,10 +89,10 @@ class OnlineSmoother:
     def extend(self, values: np.ndarray) -> np.ndarray:
         """``add`` over many values (the compiled kernel when built; same numbers either way)."""
         values = np.ascontiguousarray(values, dtype=np.float64)
-        if _scan is None:
+        if _kernels is None:
             return np.asarray([self.add(v) for v in values.tolist()], dtype=np.float64)
         out = np.empty_like(values)
-        self.last, self.count = _scan.ema(values, out, self.weight, self.last, self.count)
+        self.last, self.count = _kernels.ema(values, out, self.weight, self.last, self.count)
         return out
 
     def add(self, value: float) -> float:
