@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import signal
 import subprocess
@@ -105,6 +106,17 @@ def test_an_alert_on_a_tag_holding_a_nul_byte_runs_the_command_with_the_name_as_
         err = proc.errors()
     assert marker.read_text() == "loss\\x00"
     assert returncode == 0 and "Traceback" not in err
+
+
+def test_alert_command_values_are_passed_as_they_are_unless_no_environment_can_hold_them():
+    """Only what cannot be passed is escaped: an emoji joined by a zero-width joiner and an undecodable byte of a
+    folder name (a surrogate escape) reach the command as they are, a NUL byte as the alert line shows it."""
+    from tui.cli.hooks import _passable
+
+    assert _passable("run-👩\u200d🔬") == "run-👩\u200d🔬"
+    assert _passable("caf\udce9") == "caf\udce9" and os.fsencode("caf\udce9") == b"caf\xe9"
+    assert _passable("loss\0") == "loss\\x00"
+    assert _passable("lone \ud800") == "lone \\ud800"
 
 
 def test_watch_a_file_instead_of_a_folder_is_a_clear_error(tmp_path: Path):

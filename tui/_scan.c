@@ -368,5 +368,11 @@ PyMODINIT_FUNC PyInit__scan(void) {
 #ifdef HAVE_MAPPED
     if (PyType_Ready(&MappedType) < 0) return NULL;
 #endif
-    return PyModule_Create(&module);
+    PyObject *made = PyModule_Create(&module);
+    /* The calling conventions' version (tui/compiled.py): a module built from an older source is not used. */
+    if (made != NULL && PyModule_AddIntConstant(made, "KERNEL_VERSION", 2) < 0) {
+        Py_DECREF(made);
+        return NULL;
+    }
+    return made;
 }

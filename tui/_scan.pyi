@@ -2,6 +2,8 @@
 
 from typing_extensions import Buffer
 
+KERNEL_VERSION: int
+
 # Reading kernels (reference: tui/sources/tensorboard/reference.py)
 def frame(buffer: Buffer, start: int, max_record: int, offsets: Buffer, lengths: Buffer, /) -> tuple[int, int]: ...
 def next_header(buffer: Buffer, start: int, max_record: int, /) -> int: ...

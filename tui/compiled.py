@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
+READER_VERSION = 2
+"""Version of ``tui/_scan.c``'s calling conventions this code expects (its ``KERNEL_VERSION``; 2: framing into
+preallocated arrays, ``next_header``). A module built from an older source (an in-place build not redone) is
+not used."""
 KERNEL_VERSION = 2
 """Version of ``tui/_kernels.c``'s calling conventions this code expects (2: the CUSUM carries its lowest
-five-point median). A module built from an older source (an in-place build not redone) is not used."""
+five-point median). The same rule."""
 
 
 def compiled() -> ModuleType | None:
-    """``tui._scan`` (reading), or None where it was not built."""
+    """``tui._scan`` (reading), or None where it was not built or was built from another version of its source."""
     try:
         from tui import _scan
     except ImportError:
         return None
-    return _scan
+    return _scan if getattr(_scan, "KERNEL_VERSION", None) == READER_VERSION else None
 
 
 def compiled_kernels() -> ModuleType | None:

@@ -16,6 +16,18 @@ HOOK_GRACE_SECONDS = 2.0
 """On exit, how long --on-alert commands still running may finish before they are stopped."""
 
 
+def _passable(value: str) -> str:
+    """``value`` as it is, or, where an environment cannot hold it (a NUL byte; a lone surrogate that is no
+    undecodable byte of a name), as the alert line shows it (``printable``)."""
+    try:
+        if "\0" not in value:
+            os.fsencode(value)
+            return value
+    except UnicodeEncodeError:
+        pass
+    return printable(value)
+
+
 class AlertHook:
     """Runs the user's --on-alert command; data goes through the environment only."""
 
@@ -36,9 +48,7 @@ class AlertHook:
 
     def __call__(self, alert: Alert) -> None:
         told = {"RUN": alert.run, "KIND": alert.kind, "STEP": str(alert.step), "REASON": alert.reason, "TAG": alert.tag}
-        # An environment value cannot hold a NUL byte or a lone surrogate (a tag or run name may): each is written
-        # as the alert line shows it (``printable``).
-        env = dict(os.environ, **{f"LOSSWATCH_{key}": printable(value) for key, value in told.items()})
+        env = dict(os.environ, **{f"LOSSWATCH_{key}": _passable(value) for key, value in told.items()})
         self.children = [c for c in self.children if c.poll() is None]
         try:
             self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))

@@ -99,7 +99,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a verdict threshold (each in docs/verdicts.md), e.g. --set noise_window=48",
+        help="override a verdict threshold (see the README and docs/verdicts.md), e.g. --set noise_window=48",
     )
     parser.add_argument(
         "--sweep",
@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--poll",
         type=_poll_seconds,
         metavar="SECONDS",
-        help="poll every SECONDS (0.1 or more) instead of inotify (network file systems); remote roots: default 5",
+        help="poll every SECONDS (0.1 to a day) instead of inotify (network file systems); remote roots: default 5",
     )
 
     check = sub.add_parser(

@@ -20,7 +20,7 @@ CONFIG_NAME = "losswatch.toml"
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Tuning knobs of the verdict engine; each is documented in docs/verdicts.md (the main ones in the README)."""
+    """Tuning knobs of the verdict engine; each is documented in the README or docs/verdicts.md."""
 
     min_points: int = 5
     """Validation points needed before any trend verdict, the overfitting bell's too (until then: waiting)."""
