@@ -106,34 +106,12 @@ class Rise:
         seen = self._evidence(m, m.val.level, floor, (unit, wide), (trend_z, stepped_up or settled), val_range, bar)
         # NaN slope (too few points, no noise): nothing says it falls.
         alarm = since >= t.warn_after and train_held and not slope < t.rise_slope_z and seen.risen
-        # A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
-        # latest points carry most of the rise, the judgement that would confirm the bell needs the evidence to
-        # stand on the five-point median, by the level or the accumulated test (the slope over the few points
-        # since the best is theirs too), training held beside that smaller rise.
-        spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)
-        # A rise carried by one step of ``jump_z`` noise deviations or more that the level still stands on
-        # is a jump: it may be a few bad evaluations (spoiled batch-norm statistics) that come back; the bell waits
-        # until it stood nine points. Once the level is back, the excursion is the spike rule's (above). A step
-        # from a level that already stood the level test, training held beside that rise, continues a rise (a net
-        # overfitting fast), it does not spoil a calm curve: it waits for nothing.
-        jumped = (
-            m.jump > max(t.jump_z * unit, SPIKE_SHARE * (m.val.level - floor))
-            and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
-            and not (  # read only where a step is there to excuse: most points have none
-                self._stands_level_test(m, m.jump_base, floor, wide, val_range, bar)
-                and self._train_held(m, train_range, share_of(m.jump_base - m.best, val_range))
-            )
-        )
+        spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)  # two points carry most of the rise
+        jumped = self._jumped(m, floor, (unit, wide), val_range, train_range, bar)
         lasting = (
             alarm
             and not jumped
-            and (
-                not spiky
-                or (
-                    self._train_held(m, train_range, share_of(m.lasting - m.best, val_range))
-                    and self._evidence(m, m.lasting, floor, (unit, wide), (math.nan, False), val_range, bar).risen
-                )
-            )
+            and (not spiky or self._stands_without_spike(m, floor, (unit, wide), val_range, train_range, bar))
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
@@ -189,6 +167,36 @@ class Rise:
                 self._hold(m.best - max(sigma, t.warn_range * val_range))
                 out.append((m.step, Kind.VAL_RISING, self.pair.val or "", reason))
         return out
+
+    def _jumped(
+        self, m: Moment, floor: float, units: tuple[float, float], val_range: float, train_range: float, bar: float
+    ) -> bool:
+        """A rise carried by one step of ``jump_z`` noise deviations or more that the level still stands on: it may
+        be a few bad evaluations (spoiled batch-norm statistics) that come back, so the bell waits until it stood
+        nine points (once the level is back, the excursion is the spike rule's). A step from a level that already
+        stood the level test, training held beside that rise, continues a rise (a net overfitting fast): it does
+        not spoil a calm curve, and waits for nothing."""
+        assert m.val is not None
+        unit, wide = units
+        return (
+            m.jump > max(self.t.jump_z * unit, SPIKE_SHARE * (m.val.level - floor))
+            and m.val.level - m.jump_base > SPIKE_SHARE * m.jump
+            and not (  # read only where a step is there to excuse: most points have none
+                self._stands_level_test(m, m.jump_base, floor, wide, val_range, bar)
+                and self._train_held(m, train_range, share_of(m.jump_base - m.best, val_range))
+            )
+        )
+
+    def _stands_without_spike(
+        self, m: Moment, floor: float, units: tuple[float, float], val_range: float, train_range: float, bar: float
+    ) -> bool:
+        """A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
+        latest points carry most of the rise (``spiky``), the judgement that would confirm the bell needs the
+        evidence to stand on the five-point median, by the level or the accumulated test (the slope over the few
+        points since the best is theirs too), training held beside that smaller rise."""
+        return self._train_held(m, train_range, share_of(m.lasting - m.best, val_range)) and (
+            self._evidence(m, m.lasting, floor, units, (math.nan, False), val_range, bar).risen
+        )
 
     def _evidence(
         self,
