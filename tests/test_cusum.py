@@ -94,17 +94,3 @@ def test_one_lucky_low_point_does_not_lower_the_floor_of_the_sum(compiled, monke
     sums, bests, _ = c.extend(values, np.full(len(values), 0.01))
     assert bests[-1] == pytest.approx(0.958) and c.median_low == pytest.approx(0.995)
     assert sums.tolist() == [0.0] * len(values)
-
-
-def test_a_kernel_built_from_another_version_of_its_source_is_not_used(monkeypatch):
-    """An in-place build not redone after the kernel's calling conventions changed: the Python reference runs
-    instead of every judgement failing on a wrong number of arguments."""
-    from tui import compiled as compiled_module
-
-    kernel = compiled_module.compiled_kernels()
-    if kernel is None:
-        pytest.skip("built without a C compiler")
-    monkeypatch.setattr(kernel, "KERNEL_VERSION", compiled_module.KERNEL_VERSION - 1)
-    assert compiled_module.compiled_kernels() is None
-    monkeypatch.delattr(kernel, "KERNEL_VERSION")
-    assert compiled_module.compiled_kernels() is None

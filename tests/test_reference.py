@@ -258,17 +258,3 @@ def test_reference_reader_skips_and_counts_damage(tmp_path, with_reference):
     reader = RecordReader(path)
     assert read_records(reader) == payloads[:3] + payloads[4:]
     assert (reader.damage.skipped_records, reader.damage.skipped_bytes) == (1, 8)
-
-
-def test_a_reader_built_from_another_version_of_its_source_is_not_used(monkeypatch):
-    """An in-place build from before the framing kernels' conventions changed: the Python reference reads instead
-    of every read failing on a wrong signature."""
-    from tui import compiled as compiled_module
-
-    reader = compiled_module.compiled()
-    if reader is None:
-        pytest.skip("built without a C compiler")
-    monkeypatch.setattr(reader, "KERNEL_VERSION", compiled_module.READER_VERSION - 1)
-    assert compiled_module.compiled() is None
-    monkeypatch.delattr(reader, "KERNEL_VERSION")
-    assert compiled_module.compiled() is None

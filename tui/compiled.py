@@ -7,6 +7,7 @@ Python reference (same results, slower).
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
 READER_VERSION = 2
@@ -18,28 +19,26 @@ KERNEL_VERSION = 2
 five-point median). The same rule."""
 
 
-def compiled() -> ModuleType | None:
-    """``tui._scan`` (reading), or None where it was not built or was built from another version of its source."""
+def _built(name: str, version: int | None) -> ModuleType | None:
+    """``tui.<name>``, or None where it was not built or was built from another version of its source (``None``:
+    a module that carries no version)."""
     try:
-        from tui import _scan
+        module = importlib.import_module(f"tui.{name}")
     except ImportError:
         return None
-    return _scan if getattr(_scan, "KERNEL_VERSION", None) == READER_VERSION else None
+    return module if getattr(module, "KERNEL_VERSION", None) == version else None
+
+
+def compiled() -> ModuleType | None:
+    """``tui._scan`` (reading), or None where it was not built or was built from another version of its source."""
+    return _built("_scan", READER_VERSION)
 
 
 def compiled_kernels() -> ModuleType | None:
     """``tui._kernels`` (judging), or None where it was not built or was built from another version of its source."""
-    try:
-        from tui import _kernels
-    except ImportError:
-        return None
-    return _kernels if getattr(_kernels, "KERNEL_VERSION", None) == KERNEL_VERSION else None
+    return _built("_kernels", KERNEL_VERSION)
 
 
 def compiled_logjson() -> ModuleType | None:
     """``tui._logjson``, or None where it was not built."""
-    try:
-        from tui import _logjson
-    except ImportError:
-        return None
-    return _logjson
+    return _built("_logjson", None)
