@@ -82,14 +82,21 @@ def refine(labelled: dict, curves: dict[str, list[float]]) -> dict:
         return {"epochs": epochs, "kind": "stuck", "why": "chance level"}
     # Smoothed after the first point, as the dev set's "4.439 -> min 5.457 smoothed" reads: a centred median
     # over five points that starts at the first value would keep it.
-    if len(train) > 1 and np.isfinite(train[0]):
-        lowest = float(np.nanmin(centered_smooth(train[1:])))
-        if lowest >= train[0] - (1.0 - NEVER_LEARNED) * abs(train[0]):
-            return {"epochs": epochs, "kind": "failed", "why": "train never below 98% of its first value"}
+    if (
+        len(train) > 1
+        and np.isfinite(train[0])
+        and _never_below(float(np.nanmin(centered_smooth(train[1:]))), train[0])
+    ):
+        return {"epochs": epochs, "kind": "failed", "why": "train never below 98% of its first value"}
     after_first = train[1:][np.isfinite(train[1:])]
-    if len(after_first) > 1 and np.min(after_first) >= train[1] - (1.0 - NEVER_LEARNED) * abs(train[1]):
+    if len(after_first) > 1 and _never_below(np.min(after_first), train[1]):
         return {"epochs": epochs, "kind": "stuck", "why": "train never below 98% of its loss after the first epoch"}
     return labelled
+
+
+def _never_below(lowest: float, reference: float) -> bool:
+    """``lowest`` is at least ``NEVER_LEARNED`` (98 %) of ``reference``: never 2 % of it below (a share of its size)."""
+    return bool(lowest >= reference - (1.0 - NEVER_LEARNED) * abs(reference))
 
 
 def build(outdir: str, clone: str) -> dict:
