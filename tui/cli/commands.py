@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-import errno
 import json
-import select
 import sys
-from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
-from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
 from tui.cli.output import OutputConsole, report_console
-from tui.cli.report import GONE, SweepInfo, needs_attention, print_json, print_table, unreadable, unreadable_reasons
+from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
-from tui.judging.kinds import BELL
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
-from tui.live.echoes import ECHO_WAIT
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
 from tui.live.group import MonitorGroup, build_monitor
-from tui.live.monitor import Monitor, NewRun
+from tui.live.monitor import Monitor
 from tui.live.sweeps import KIND as SWEEP_KIND
-from tui.notify import notification
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
 from tui.text import printable, utf8
-
-NOTE_SECONDS = 0.25
-"""How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
 
 Logdirs = str | list[RootSpec]
 """One local folder, or the roots as the command line gave them (local, s3://, host:path, ...)."""
 
 
-def _monitor(
+def open_monitor(
     logdirs: Logdirs, thresholds: Thresholds, train_tag: str | None, val_tag: str | None, sweep: str | None = None
 ) -> Monitor | MonitorGroup:
     if isinstance(logdirs, str):
@@ -44,7 +34,7 @@ def _monitor(
     return build_monitor(logdirs, thresholds, train_tag, val_tag, sweep)
 
 
-def _members(monitor: Monitor | MonitorGroup) -> list[Monitor]:
+def members_of(monitor: Monitor | MonitorGroup) -> list[Monitor]:
     return monitor.monitors if isinstance(monitor, MonitorGroup) else [monitor]
 
 
@@ -63,11 +53,11 @@ def _load(
     """One round of reading and judging; with ``spread``, the runs of local roots go to one worker
     process per core and come back as summaries (for commands that need verdicts, not whole curves);
     remote roots are read after, on threads of their own (they wait on the network)."""
-    monitor = _monitor(logdirs, thresholds, train_tag, val_tag, sweep)
+    monitor = open_monitor(logdirs, thresholds, train_tag, val_tag, sweep)
     if not spread:
         monitor.refresh()
         return monitor
-    members = _members(monitor)
+    members = members_of(monitor)
     for member in filter(_local, members):  # workers are forked before any thread of ours starts
         member.scan()
         count = min(cores(), len(cold_runs(member)) // (MIN_RUNS // 2))  # when there are enough runs to pay
@@ -86,7 +76,7 @@ def _unread_roots(monitor: Monitor | MonitorGroup, missing: bool = True) -> dict
     """Root -> why it could not be read: unreachable, refused, and unless ``missing`` is False (a watch waits
     for them) not there: no such folder, bucket not found."""
     unread = {}
-    members = _members(monitor)
+    members = members_of(monitor)
     for member in members:
         why = member.scan_errors.get(member.place(".")) or (
             member.missing_why if missing and member.logdir_missing else ""
@@ -98,17 +88,17 @@ def _unread_roots(monitor: Monitor | MonitorGroup, missing: bool = True) -> dict
     return unread
 
 
-def _root_problems(monitor: Monitor | MonitorGroup, missing: bool = True) -> bool:
+def say_root_problems(monitor: Monitor | MonitorGroup, missing: bool = True) -> bool:
     """Say on stderr, once, which roots could not be read (their runs are missing or not up to date); whether
     none could."""
     unread = _unread_roots(monitor, missing)
     for label, why in unread.items():
         print(f"losswatch: {printable(label)}: {printable(why)}", file=sys.stderr, flush=True)
-    return bool(unread) and len(unread) == len(_members(monitor))
+    return bool(unread) and len(unread) == len(members_of(monitor))
 
 
 def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
-    unreachable = _root_problems(monitor)
+    unreachable = say_root_problems(monitor)
     if monitor.store.runs:
         return None
     if unreachable:  # said above, why: not that the folder holds no logs
@@ -139,7 +129,7 @@ def _say_unmatched(
     """A ``--train-tag`` / ``--val-tag`` that picked no tag of a run leaves that run without the curve: say so
     on stderr, naming the runs, rather than judge them on the other curve alone without a word; a ``--sweep``
     that matched no run (it turns the sweeps found by name off) likewise."""
-    if sweep and not any(member.sweeps.sweeps for member in _members(monitor)):
+    if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
             f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep (searched in each run's name as "
             "under its root): no sweep is judged",
@@ -161,7 +151,7 @@ def _say_unmatched(
 
 def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
     """Logs that repeat another run's curves were shown once, as that run: say so on stderr."""
-    for member in _members(monitor):
+    for member in members_of(monitor):
         for note in member.echo_notes:
             print(f"losswatch: {printable(note)}", file=sys.stderr)
 
@@ -313,155 +303,6 @@ def export(logdir: Logdirs, output: str) -> int:
     return EXIT_ATTENTION if _read_in_part(monitor) else EXIT_OK
 
 
-GONE_KIND = "gone"
-"""``watch --plain``'s kind for a run whose folder was deleted (said once)."""
-
-
-def _record(run: str, kind: str, reason: str) -> str:
-    return json.dumps({"run": utf8(run), "step": None, "kind": kind, "tag": "", "reason": utf8(reason)})
-
-
-def watch_plain(
-    logdir: Logdirs,
-    thresholds: Thresholds,
-    train_tag: str | None,
-    val_tag: str | None,
-    as_json: bool,
-    bell: bool,
-    on_alert: str | None,
-    poll: float | None,
-    notify: str | None = None,
-    sweep: str | None = None,
-    hook_grace: float | None = None,
-) -> int:
-    """Tail LOGDIR and print one line per new run, per run that cannot be read or is gone and per alert, until
-    Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for. On exit, ``--on-alert``
-    commands still running get ``hook_grace`` seconds (default ``HOOK_GRACE_SECONDS``), then are stopped."""
-    import threading
-
-    from tui.live.watcher import Watcher
-
-    monitor = _monitor(logdir, thresholds, train_tag, val_tag, sweep)
-    hook = AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
-    console = line_console()
-    lock = threading.Lock()
-    said: set[tuple[str, str]] = set()
-    """(run, what) already printed: an error, "damaged" for a run nothing could be read from, or "gone"."""
-    announced: set[str] = set()
-    """Runs told as new: only theirs are said unreadable or gone (a scan stores a run before it is told)."""
-
-    def line(text: str, record: str) -> None:
-        if as_json:
-            print(record, flush=True)
-        else:
-            console.print(Text(text))
-            sys.stdout.flush()
-
-    reader_left = threading.Event()
-    """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
-
-    def emit(new_runs: list[NewRun], _changes, alerts: list[Alert]) -> None:
-        try:
-            say(new_runs, alerts)
-        except BrokenPipeError:  # in the watcher's thread: the main loop ends the watch
-            reader_left.set()
-
-    def say(new_runs: list[NewRun], alerts: list[Alert]) -> None:
-        with lock:
-            for new in new_runs:
-                found = _record(new.run, "new-run", f"found at {new.path}")
-                line(f"{printable(new.run)}  new run at {printable(new.path)}", found)
-                announced.add(new.run)
-            with monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
-                runs = [run for run in monitor.store.runs.values() if run.name in announced]
-                gone = {run.name for run in runs if run.gone}
-                problems = [(run.name, *reason) for run in runs if not run.gone for reason in unreadable_reasons(run)]
-            said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: said again
-            for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
-                if (name, GONE_KIND) not in said:
-                    said.add((name, GONE_KIND))
-                    line(f"{printable(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
-            for name, what, why in problems:
-                if (name, what) not in said:
-                    said.add((name, what))
-                    line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
-            for alert in alerts:
-                line(str(format_alert(alert)), alert_json(alert))
-                if alert.kind in BELL and (bell or notify):
-                    terminal = sys.stderr if as_json else sys.stdout  # JSON lines stay JSON lines
-                    if bell:
-                        terminal.write("\a")
-                    if notify:
-                        verdict = monitor.verdict(alert.run)
-                        terminal.write(notification(alert, verdict.best_step if verdict else None, notify))
-                    terminal.flush()
-                if hook:
-                    hook(alert)
-
-    watcher: Watcher | None = None
-    try:
-        for member in _members(monitor):
-            member.echo.wait = ECHO_WAIT  # live from the first round (the watcher's rounds wait too)
-        new_runs, _changes, alerts = monitor.refresh()
-        say(new_runs, alerts)
-        for note in monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
-            print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
-        unreachable = _root_problems(monitor, missing=False)  # said: not that it holds no runs yet (it could not look)
-        label = printable(monitor.label)
-        for member in _members(monitor):  # each root not there (a misspelt bucket among others is said)
-            if member.logdir_missing:
-                note = f" ({printable(member.missing_note)})" if member.missing_note else ""
-                print(f"losswatch: waiting for {printable(member.label)} to appear{note}", file=sys.stderr, flush=True)
-        if not monitor.logdir_missing and not monitor.store.runs and not unreachable:
-            print(f"losswatch: no runs yet in {label}; waiting for training logs", file=sys.stderr, flush=True)
-        watcher = Watcher(monitor, emit, poll_seconds=poll)
-        watcher.start()
-        if watcher.note and not monitor.logdir_missing:
-            print(f"losswatch: {watcher.note}", file=sys.stderr, flush=True)
-        told = len(monitor.store.notes)
-        missing = {member.label: member.logdir_missing for member in _members(monitor)}
-        seen = {member.label for member in _members(monitor) if not member.logdir_missing}
-        while not (reader_left.is_set() or reader_gone(sys.stdout)):
-            reader_left.wait(NOTE_SECONDS)
-            for note in monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
-                print(f"losswatch: {printable(note)}", file=sys.stderr, flush=True)
-            told = len(monitor.store.notes)
-            for member in _members(monitor):  # LOGDIR deleted, or made again
-                if member.logdir_missing != missing[member.label]:
-                    missing[member.label] = member.logdir_missing
-                    what = "is gone: waiting for it to come back" if member.logdir_missing else "is back: watching it"
-                    if not member.logdir_missing and member.label not in seen:
-                        what = "is there: watching it"  # made after the start, not made again
-                    seen.add(member.label)
-                    print(f"losswatch: {printable(member.label)} {what}", file=sys.stderr, flush=True)
-            emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if watcher is not None:
-            watcher.stop()
-        if hook is not None:
-            hook.close()
-    if reader_left.is_set() or reader_gone(sys.stdout):
-        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")  # cli.main ends quietly
-    return EXIT_OK
-
-
-def reader_gone(stream: TextIO) -> bool:
-    """Whether ``stream`` is a pipe whose reader closed its end: poll reports an error on the write end.
-
-    A watch that prints only now and then would otherwise learn it only at its next line, minutes later
-    (``losswatch demo --plain | head -1`` went on for good). Files and terminals never report one.
-    """
-    try:
-        descriptor = stream.fileno()
-    except (AttributeError, OSError, ValueError):  # replaced by an object without one (tests), or closed
-        return False
-    poller = select.poll()
-    poller.register(descriptor, 0)  # no events asked: only the error and hang-up that poll always reports
-    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
-
-
 def watch_tui(
     logdir: Logdirs,
     thresholds: Thresholds,
@@ -474,9 +315,9 @@ def watch_tui(
 ) -> int:
     from tui.app.app import LossWatchApp
 
-    monitor = _monitor(logdir, thresholds, train_tag, val_tag, sweep)
+    monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)
     # Forked now, while this process has one thread; the watcher hands them the runs it finds (of a local root).
-    count = cores() if any(map(_local, _members(monitor))) else 0
+    count = cores() if any(map(_local, members_of(monitor))) else 0
     first_read = FirstRead(Workers.start(count, whole=True, notes=monitor.store.notes))
     try:
         LossWatchApp(

@@ -6,8 +6,9 @@ import os
 import sys
 import tempfile
 
-from tui.cli.commands import watch_plain, watch_tui
+from tui.cli.commands import watch_tui
 from tui.cli.exits import EXIT_USAGE
+from tui.cli.plain_watch import watch_plain
 from tui.judging.thresholds import Thresholds
 from tui.live.demo import DemoJobs, default_jobs
 from tui.text import printable

@@ -424,7 +424,7 @@ def _import_numpy_with_one_blas_thread() -> None:
 
 def _dispatch(args) -> int:
     _import_numpy_with_one_blas_thread()
-    from tui.cli import commands
+    from tui.cli import commands, plain_watch
 
     if args.command in ("check", "replay", "watch"):
         _patterns(args)
@@ -453,7 +453,7 @@ def _dispatch(args) -> int:
         if ignored and not args.plain:  # the live view would have gone on without them, unsaid
             raise UsageError(f"{', '.join(ignored)}: with --plain only (add --plain for lines, not the live view)")
         if args.plain:
-            return commands.watch_plain(
+            return plain_watch.watch_plain(
                 logdir,
                 thresholds,
                 args.train_tag,

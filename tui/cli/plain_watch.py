@@ -1,0 +1,218 @@
+"""``watch --plain``: the live engine's news as lines (or JSON lines) on stdout, its notes on stderr."""
+
+from __future__ import annotations
+
+import errno
+import json
+import select
+import sys
+import threading
+from typing import TextIO
+
+from rich.text import Text
+
+from tui.cli.commands import (
+    Logdirs,
+    alert_json,
+    format_alert,
+    line_console,
+    members_of,
+    open_monitor,
+    say_root_problems,
+)
+from tui.cli.exits import EXIT_OK
+from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
+from tui.cli.report import GONE, unreadable_reasons
+from tui.judging.engine import Alert
+from tui.judging.kinds import BELL
+from tui.judging.thresholds import Thresholds
+from tui.live.echoes import ECHO_WAIT
+from tui.live.group import MonitorGroup
+from tui.live.monitor import Monitor, NewRun
+from tui.notify import notification
+from tui.text import printable, utf8
+
+NOTE_SECONDS = 0.25
+"""How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
+
+GONE_KIND = "gone"
+"""``watch --plain``'s kind for a run whose folder was deleted (said once)."""
+
+
+def _record(run: str, kind: str, reason: str) -> str:
+    return json.dumps({"run": utf8(run), "step": None, "kind": kind, "tag": "", "reason": utf8(reason)})
+
+
+def _note(text: str) -> None:
+    print(f"losswatch: {text}", file=sys.stderr, flush=True)
+
+
+def reader_gone(stream: TextIO) -> bool:
+    """Whether ``stream`` is a pipe whose reader closed its end: poll reports an error on the write end.
+
+    A watch that prints only now and then would otherwise learn it only at its next line, minutes later
+    (``losswatch demo --plain | head -1`` went on for good). Files and terminals never report one.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an object without one (tests), or closed
+        return False
+    poller = select.poll()
+    poller.register(descriptor, 0)  # no events asked: only the error and hang-up that poll always reports
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+class PlainWatch:
+    """What one ``watch --plain`` has said, so that each new run, unreadable file, gone run and alert is said once.
+
+    The watcher's thread and the main loop both call ``say``; a lock keeps their lines whole and in order."""
+
+    def __init__(
+        self, monitor: Monitor | MonitorGroup, as_json: bool, bell: bool, notify: str | None, hook: AlertHook | None
+    ) -> None:
+        self.monitor = monitor
+        self.as_json = as_json
+        self.bell = bell
+        self.notify = notify
+        self.hook = hook
+        self.console = line_console()
+        self.lock = threading.Lock()
+        self.said: set[tuple[str, str]] = set()
+        """(run, what) already printed: an error, "damaged" for a run nothing could be read from, or "gone"."""
+        self.announced: set[str] = set()
+        """Runs told as new: only theirs are said unreadable or gone (a scan stores a run before it is told)."""
+        self.reader_left = threading.Event()
+        """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
+
+    def line(self, text: str, record: str) -> None:
+        if self.as_json:
+            print(record, flush=True)
+        else:
+            self.console.print(Text(text))
+            sys.stdout.flush()
+
+    def emit(self, new_runs: list[NewRun], _changes: object, alerts: list[Alert]) -> None:
+        """The watcher's callback: a closed pipe ends the watch from the main loop, not from the watcher's thread."""
+        try:
+            self.say(new_runs, alerts)
+        except BrokenPipeError:
+            self.reader_left.set()
+
+    def say(self, new_runs: list[NewRun], alerts: list[Alert]) -> None:
+        with self.lock:
+            for new in new_runs:
+                found = _record(new.run, "new-run", f"found at {new.path}")
+                self.line(f"{printable(new.run)}  new run at {printable(new.path)}", found)
+                self.announced.add(new.run)
+            self._say_gone_and_unreadable()
+            for alert in alerts:
+                self.line(str(format_alert(alert)), alert_json(alert))
+                if alert.kind in BELL and (self.bell or self.notify):
+                    self._ring(alert)
+                if self.hook:
+                    self.hook(alert)
+
+    def _say_gone_and_unreadable(self) -> None:
+        with self.monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
+            runs = [run for run in self.monitor.store.runs.values() if run.name in self.announced]
+            gone = {run.name for run in runs if run.gone}
+            problems = [(run.name, *reason) for run in runs if not run.gone for reason in unreadable_reasons(run)]
+        self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
+        for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
+            if (name, GONE_KIND) not in self.said:
+                self.said.add((name, GONE_KIND))
+                self.line(f"{printable(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
+        for name, what, why in problems:
+            if (name, what) not in self.said:
+                self.said.add((name, what))
+                self.line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
+
+    def _ring(self, alert: Alert) -> None:
+        terminal = sys.stderr if self.as_json else sys.stdout  # JSON lines stay JSON lines
+        if self.bell:
+            terminal.write("\a")
+        if self.notify:
+            verdict = self.monitor.verdict(alert.run)
+            terminal.write(notification(alert, verdict.best_step if verdict else None, self.notify))
+        terminal.flush()
+
+    def first_round(self) -> None:
+        """Read what is there, say it, and say on stderr what the watch waits for."""
+        for member in members_of(self.monitor):
+            member.echo.wait = ECHO_WAIT  # live from the first round (the watcher's rounds wait too)
+        new_runs, _changes, alerts = self.monitor.refresh()
+        self.say(new_runs, alerts)
+        for note in self.monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
+            _note(printable(note))
+        # said, and not followed by "no runs yet": it could not look
+        unreachable = say_root_problems(self.monitor, missing=False)
+        for member in members_of(self.monitor):  # each root not there (a misspelt bucket among others is said)
+            if member.logdir_missing:
+                note = f" ({printable(member.missing_note)})" if member.missing_note else ""
+                _note(f"waiting for {printable(member.label)} to appear{note}")
+        if not self.monitor.logdir_missing and not self.monitor.store.runs and not unreachable:
+            _note(f"no runs yet in {printable(self.monitor.label)}; waiting for training logs")
+
+    def follow(self) -> None:
+        """Until stdout's reader leaves (or Ctrl-C): new notes, roots deleted or made again, runs gone or unreadable."""
+        told = len(self.monitor.store.notes)
+        missing = {member.label: member.logdir_missing for member in members_of(self.monitor)}
+        seen = {member.label for member in members_of(self.monitor) if not member.logdir_missing}
+        while not self.reader_away():
+            self.reader_left.wait(NOTE_SECONDS)
+            for note in self.monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
+                _note(printable(note))
+            told = len(self.monitor.store.notes)
+            for member in members_of(self.monitor):  # LOGDIR deleted, or made again
+                if member.logdir_missing != missing[member.label]:
+                    missing[member.label] = member.logdir_missing
+                    what = "is gone: waiting for it to come back" if member.logdir_missing else "is back: watching it"
+                    if not member.logdir_missing and member.label not in seen:
+                        what = "is there: watching it"  # made after the start, not made again
+                    seen.add(member.label)
+                    _note(f"{printable(member.label)} {what}")
+            self.emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
+
+    def reader_away(self) -> bool:
+        return self.reader_left.is_set() or reader_gone(sys.stdout)
+
+
+def watch_plain(
+    logdir: Logdirs,
+    thresholds: Thresholds,
+    train_tag: str | None,
+    val_tag: str | None,
+    as_json: bool,
+    bell: bool,
+    on_alert: str | None,
+    poll: float | None,
+    notify: str | None = None,
+    sweep: str | None = None,
+    hook_grace: float | None = None,
+) -> int:
+    """Tail LOGDIR and print one line per new run, per run that cannot be read or is gone and per alert, until
+    Ctrl-C, SIGTERM or SIGHUP. A LOGDIR that does not exist yet is waited for. On exit, ``--on-alert``
+    commands still running get ``hook_grace`` seconds (default ``HOOK_GRACE_SECONDS``), then are stopped."""
+    from tui.live.watcher import Watcher
+
+    monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)
+    hook = AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
+    watch = PlainWatch(monitor, as_json, bell, notify, hook)
+    watcher: Watcher | None = None
+    try:
+        watch.first_round()
+        watcher = Watcher(monitor, watch.emit, poll_seconds=poll)
+        watcher.start()
+        if watcher.note and not monitor.logdir_missing:
+            _note(watcher.note)
+        watch.follow()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        if hook is not None:
+            hook.close()
+    if watch.reader_away():
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")  # cli.main ends quietly
+    return EXIT_OK
