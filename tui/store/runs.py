@@ -246,53 +246,72 @@ class Store:
                 for lo, hi in _segments(steps)
             )
             for _order, _first, raw_tag, lo, hi in pieces:
-                steps, walls, values = scalars[raw_tag]
                 tag = prefix + raw_tag
-                series = run.scalars.get(tag)
-                if series is None:
-                    series = run.scalars[tag] = Series()
-                last = series.last()
-                behind = last is not None and steps[lo] < last[0]
-                if (
-                    last is not None
-                    and behind
-                    and (one_attempt or _second_writer(run, source, tag, steps, walls, lo, last))
-                ):
-                    # no restart: the points past its last (a file that never goes back, or a second writer)
-                    lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
-                elif behind:
-                    restart = int(steps[lo])
+                restart, added = self._add_piece(run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve)
+                if restart is not None:
                     purged_from = restart if purged_from is None else min(purged_from, restart)
-                    self._purge(run, restart, only=tag if by_curve else None)
-                    last = series.last()
-                if source is not None:  # its own newest, kept or not: a writer always behind is still one
-                    run.file_steps[(source, tag)] = int(steps[hi - 1])
-                if lo == hi:
-                    continue
-                run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
-                part = slice(lo, hi)
-                repeated = steps[lo + 1 : hi] == steps[lo : hi - 1]
-                if repeated.any() or (last is not None and steps[lo] == last[0]):
-                    keep = np.concatenate(([last is None or steps[lo] != last[0]], ~repeated))
-                    if not keep.any():
-                        continue
-                    series.extend(steps[part][keep], walls[part][keep], values[part][keep])
-                else:
-                    series.extend(steps[part], walls[part], values[part])
-                tags.add(tag)
+                if added:
+                    tags.add(tag)
             for raw_tag, histograms in decoded.histograms.items():
-                tag = prefix + raw_tag
-                hseries = run.histograms.get(tag)
-                if hseries is None:
-                    hseries = run.histograms[tag] = HistogramSeries()
-                if hseries.items and histograms[0].step <= hseries.items[-1].step:
-                    hseries.truncate_from_step(histograms[0].step)
-                hseries.extend(histograms)
-                tags.add(tag)
+                self._add_histograms(run, prefix + raw_tag, histograms)
+                tags.add(prefix + raw_tag)
             run.hparams.update(decoded.hparams)
             run.checkpoints.update(decoded.checkpoints)
             run.last_seen = self._clock()
             return Change(run_name, frozenset(tags), purged_from, is_new)
+
+    def _add_piece(
+        self,
+        run: Run,
+        tag: str,
+        points: tuple[np.ndarray, np.ndarray, np.ndarray],
+        lo: int,
+        hi: int,
+        one_attempt: bool,
+        source: str | None,
+        by_curve: bool,
+    ) -> tuple[int | None, bool]:
+        """One stretch of a tag's points without a step going back: (the step it restarted the run or the curve
+        from, or None; whether a point was added). A stretch behind the curve's newest point is a restart, unless
+        its file never goes back or a second writer wrote it: then only its points past the newest are kept."""
+        steps, walls, values = points
+        series = run.scalars.get(tag)
+        if series is None:
+            series = run.scalars[tag] = Series()
+        last = series.last()
+        restart = None
+        behind = last is not None and steps[lo] < last[0]
+        if last is not None and behind and (one_attempt or _second_writer(run, source, tag, steps, walls, lo, last)):
+            lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
+        elif behind:
+            restart = int(steps[lo])
+            self._purge(run, restart, only=tag if by_curve else None)
+            last = series.last()
+        if source is not None:  # its own newest, kept or not: a writer always behind is still one
+            run.file_steps[(source, tag)] = int(steps[hi - 1])
+        if lo == hi:
+            return restart, False
+        run.last_write = max(run.last_write or walls[hi - 1], float(walls[hi - 1]))
+        part = slice(lo, hi)
+        repeated = steps[lo + 1 : hi] == steps[lo : hi - 1]
+        if repeated.any() or (last is not None and steps[lo] == last[0]):  # a step written again: dropped
+            keep = np.concatenate(([last is None or steps[lo] != last[0]], ~repeated))
+            if not keep.any():
+                return restart, False
+            series.extend(steps[part][keep], walls[part][keep], values[part][keep])
+        else:
+            series.extend(steps[part], walls[part], values[part])
+        return restart, True
+
+    @staticmethod
+    def _add_histograms(run: Run, tag: str, histograms: list) -> None:
+        """A tag's histograms; one at or before the newest kept is a restart's: the newer ones are dropped."""
+        hseries = run.histograms.get(tag)
+        if hseries is None:
+            hseries = run.histograms[tag] = HistogramSeries()
+        if hseries.items and histograms[0].step <= hseries.items[-1].step:
+            hseries.truncate_from_step(histograms[0].step)
+        hseries.extend(histograms)
 
     @staticmethod
     def _restart_of(run: Run, prefix: str, scalars: dict, fresh: bool, source: str | None) -> int | None:
