@@ -306,42 +306,16 @@ class Monitor:
                 store = self.echo.undecided if run_name in undecided else self.store
                 run_changes: list[Change] = []
                 for stream in run_streams:
-                    before = stream.position
-                    with store.lock:
-                        store.run(run_name).files[stream.key] = stream.health
-                    # A file read from its start, or none of whose points was read yet: a repeated step at its head
-                    # is a new attempt's (a job resumed at its last step, its new file's header read a poll before).
-                    fresh = before == 0 or not stream.scalars_read
-                    for decoded in stream.read(self.root):
-                        change = store.apply(
-                            run_name,
-                            decoded,
-                            stream.prefix,
-                            fresh=fresh,
-                            one_attempt=stream.one_attempt,
-                            source=stream.key,
-                            by_curve=stream.RESTARTS_BY_CURVE,
-                        )
-                        fresh = fresh and change is None
-                        stream.scalars_read = stream.scalars_read or bool(decoded.scalars)
-                        if change is not None:
-                            run_changes.append(change)
-                            if stream.rounds:
-                                store.runs[run_name].live = True
-                    if stream.health.error is None or stream.position != before:  # a refused read is no
-                        stream.rounds += 1  # round: the history it reads later is the past, not a job writing now
-                    bytes_read += max(stream.position - before, 0)
+                    stream_changes, stream_bytes = self._read_stream(store, run_name, stream)
+                    run_changes += stream_changes
+                    bytes_read += stream_bytes
                     done += 1
                     self.progress = (done, len(streams))
                 if run_name in undecided:
-                    with self.store.lock:
-                        present = all(stream.source.paths[0] in self.listing.files for stream in run_streams)
-                        idle = self._idle(run_streams, now)
-                        decided = self.echo.decide(run_name, run_streams, self.store, now, present, idle)
-                    if decided != "own":
+                    owned = self._owned(run_name, run_streams, now)
+                    if owned is None:
                         continue
-                    run = self.store.runs[run_name]  # judged from its first point, as if read just now
-                    run_changes = [Change(run_name, frozenset(run.scalars) | frozenset(run.histograms), None, True)]
+                    run_changes = owned
                 elif run_changes:
                     self.echo.own(run_name)
                 if run_changes and run_name in self._untold:
@@ -363,6 +337,47 @@ class Monitor:
         if progress is not None and (pending[0] or pending[1]):
             progress(*pending)
         return changes, alerts
+
+    def _read_stream(self, store: Store, run_name: str, stream: Stream) -> tuple[list[Change], int]:
+        """Read one stream's new records into ``store``: what changed, and how many bytes were read."""
+        before = stream.position
+        with store.lock:
+            store.run(run_name).files[stream.key] = stream.health
+        # A file read from its start, or none of whose points was read yet: a repeated step at its head
+        # is a new attempt's (a job resumed at its last step, its new file's header read a poll before).
+        fresh = before == 0 or not stream.scalars_read
+        changes: list[Change] = []
+        for decoded in stream.read(self.root):
+            change = store.apply(
+                run_name,
+                decoded,
+                stream.prefix,
+                fresh=fresh,
+                one_attempt=stream.one_attempt,
+                source=stream.key,
+                by_curve=stream.RESTARTS_BY_CURVE,
+            )
+            fresh = fresh and change is None
+            stream.scalars_read = stream.scalars_read or bool(decoded.scalars)
+            if change is not None:
+                changes.append(change)
+                if stream.rounds:
+                    store.runs[run_name].live = True
+        if stream.health.error is None or stream.position != before:  # a refused read is no round: the
+            stream.rounds += 1  # history it reads later is the past, not a job writing now
+        return changes, max(stream.position - before, 0)
+
+    def _owned(self, run_name: str, run_streams: list[Stream], now: float) -> list[Change] | None:
+        """A log that may repeat a run, after its read: None while undecided or once found a repeat; once found a
+        run of its own, a change naming all its curves (judged from its first point, as if read just now)."""
+        with self.store.lock:
+            present = all(stream.source.paths[0] in self.listing.files for stream in run_streams)
+            idle = self._idle(run_streams, now)
+            decided = self.echo.decide(run_name, run_streams, self.store, now, present, idle)
+        if decided != "own":
+            return None
+        run = self.store.runs[run_name]
+        return [Change(run_name, frozenset(run.scalars) | frozenset(run.histograms), None, True)]
 
     def _idle(self, log_streams: list[Stream], now: float) -> bool:
         """Whether no file of a log that may repeat a run, nor of that run, changed for ``echo.wait`` seconds: no
