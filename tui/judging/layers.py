@@ -22,7 +22,7 @@ from tui.sources.points import Histogram
 if TYPE_CHECKING:
     from tui.judging.thresholds import Thresholds
     from tui.store import Run
-    from tui.store.series import HistogramSeries
+    from tui.store.series import HistogramSeries, Series
 
 ACTIVATION_WORDS = frozenset(
     {"activation", "activations", "act", "acts", "relu", "output", "outputs", "hidden", "features", "feature", "post"}
@@ -207,81 +207,96 @@ def layer_reports(
     tracks = {} if tracks is None else tracks
     reports = []
     for tag in sorted(run.histograms):
-        series = run.histograms[tag]
-        items = series.items
-        track = _track(tracks, tag, series, thresholds)
-        if upto is None:
-            end = len(items)
-        elif track.ascending:
-            end = bisect.bisect_right(track.steps, upto)
-        else:  # steps out of order (rare): the histograms up to ``upto``, wherever they sit, measured afresh
-            items = [h for h in items if h.step <= upto]
-            track = HistogramTrack(tag, series.generation, thresholds.static_window)
-            track.extend(items)
-            end = len(items)
-        if not end:
-            continue
-        kind = track.kind
-        first, last = items[0], items[end - 1]
-        std = track.stds[end - 1]
-        scale = max(std, track.stds[0])
-        window = min(thresholds.static_window, end - 1)
-        recent = track.recent[end - 1]
-        zeros = track.zeros[end - 1]
-        static = kind == "weights" and end > thresholds.static_window and recent < thresholds.static_change
-        if not (shown or static):
-            total = float("nan")
-        elif scale > 0:
-            total = wasserstein(first, last) / scale
-        else:
-            total = recent
-        dead = kind == "activations" and zeros is not None and zeros >= thresholds.dead_fraction
-        steps_apart = last.step - items[end - 1 - window].step
-        reports.append(
-            LayerReport(
-                tag=tag,
-                kind=kind,
-                step=last.step,
-                steps=end,
-                std=std,
-                change_total=total,
-                change_recent=recent,
-                zero_fraction=zeros,
-                static=static,
-                dead=dead,
-                static_reason=(
-                    f"{tag} moved {recent:.2g} std over the last {steps_apart:,} steps "
-                    f"({total:.2g} std since step {first.step:,})"
-                ),
-                dead_reason=f"{tag}: {zeros or 0:.0%} of activations are exactly zero at step {last.step:,}",
-            )
-        )
+        report = _histogram_report(tag, run.histograms[tag], thresholds, upto, shown, tracks)
+        if report is not None:
+            reports.append(report)
     for tag in sorted(run.scalars):
         if any(w in SPARSITY_WORDS for w in words(tag)) and ("sparsity" in tag.lower() or "zero" in tag.lower()):
-            steps, values, _ = run.scalars[tag].arrays()
-            end = len(steps) if upto is None else int(np.searchsorted(steps, upto, side="right"))
-            if end == 0:
-                continue
-            step, value = int(steps[end - 1]), float(values[end - 1])
-            fraction = value / 100.0 if value > 1.0 else value
-            dead = fraction >= thresholds.dead_fraction
-            reports.append(
-                LayerReport(
-                    tag=tag,
-                    kind="sparsity",
-                    step=step,
-                    steps=end,
-                    std=0.0,
-                    change_total=0.0,
-                    change_recent=0.0,
-                    zero_fraction=fraction,
-                    static=False,
-                    dead=dead,
-                    static_reason="",
-                    dead_reason=f"{tag}: {fraction:.0%} of units are zero at step {step:,}",
-                )
-            )
+            report = _sparsity_report(tag, run.scalars[tag], thresholds, upto)
+            if report is not None:
+                reports.append(report)
     return reports
+
+
+def _histogram_report(
+    tag: str,
+    series: HistogramSeries,
+    thresholds: Thresholds,
+    upto: int | None,
+    shown: bool,
+    tracks: dict[str, HistogramTrack],
+) -> LayerReport | None:
+    """A histogram tag's report as of step ``upto`` (None: no histogram by then)."""
+    items = series.items
+    track = _track(tracks, tag, series, thresholds)
+    if upto is None:
+        end = len(items)
+    elif track.ascending:
+        end = bisect.bisect_right(track.steps, upto)
+    else:  # steps out of order (rare): the histograms up to ``upto``, wherever they sit, measured afresh
+        items = [h for h in items if h.step <= upto]
+        track = HistogramTrack(tag, series.generation, thresholds.static_window)
+        track.extend(items)
+        end = len(items)
+    if not end:
+        return None
+    kind = track.kind
+    first, last = items[0], items[end - 1]
+    std = track.stds[end - 1]
+    scale = max(std, track.stds[0])
+    window = min(thresholds.static_window, end - 1)
+    recent = track.recent[end - 1]
+    zeros = track.zeros[end - 1]
+    static = kind == "weights" and end > thresholds.static_window and recent < thresholds.static_change
+    if not (shown or static):
+        total = float("nan")
+    elif scale > 0:
+        total = wasserstein(first, last) / scale
+    else:
+        total = recent
+    dead = kind == "activations" and zeros is not None and zeros >= thresholds.dead_fraction
+    steps_apart = last.step - items[end - 1 - window].step
+    return LayerReport(
+        tag=tag,
+        kind=kind,
+        step=last.step,
+        steps=end,
+        std=std,
+        change_total=total,
+        change_recent=recent,
+        zero_fraction=zeros,
+        static=static,
+        dead=dead,
+        static_reason=(
+            f"{tag} moved {recent:.2g} std over the last {steps_apart:,} steps "
+            f"({total:.2g} std since step {first.step:,})"
+        ),
+        dead_reason=f"{tag}: {zeros or 0:.0%} of activations are exactly zero at step {last.step:,}",
+    )
+
+
+def _sparsity_report(tag: str, series: Series, thresholds: Thresholds, upto: int | None) -> LayerReport | None:
+    """A logged sparsity (a fraction or a percentage of zero units) as a report (None: no point by ``upto``)."""
+    steps, values, _ = series.arrays()
+    end = len(steps) if upto is None else int(np.searchsorted(steps, upto, side="right"))
+    if end == 0:
+        return None
+    step, value = int(steps[end - 1]), float(values[end - 1])
+    fraction = value / 100.0 if value > 1.0 else value
+    return LayerReport(
+        tag=tag,
+        kind="sparsity",
+        step=step,
+        steps=end,
+        std=0.0,
+        change_total=0.0,
+        change_recent=0.0,
+        zero_fraction=fraction,
+        static=False,
+        dead=fraction >= thresholds.dead_fraction,
+        static_reason="",
+        dead_reason=f"{tag}: {fraction:.0%} of units are zero at step {step:,}",
+    )
 
 
 def _same(a: Histogram, b: Histogram) -> bool:
