@@ -74,19 +74,27 @@ def step_cells(cells: list) -> np.ndarray | None:
             steps = np.fromiter(cells, dtype=np.int64, count=len(cells))
         except OverflowError:  # past 64 bits: the exact path says which cells are no steps
             return None
-        return None if (steps == INT64_MIN).any() else steps
+        return None if (steps < 0).any() else steps  # the exact path counts each such row as no step
     if not kinds <= {float, int}:
         return None
     try:
         values = np.fromiter(cells, dtype=np.float64, count=len(cells))
     except OverflowError:
         return None
-    if (np.abs(values) < EXACT_FLOAT).all() and (values == np.floor(values)).all():  # NaN and infinities fail
+    if ((values >= 0) & (values < EXACT_FLOAT)).all() and (values == np.floor(values)).all():  # NaN, inf fail
         return values.astype(np.int64)
     return None
 
 
+def step_cell(cell: object) -> int | None:
+    """A cell as a step: ``integer_cell``, and not below zero. No logger counts steps below zero: such a row is
+    damaged, and taken for a step going back it would restart the run and purge its curves."""
+    step = integer_cell(cell)
+    return step if step is not None and step >= 0 else None
+
+
 def number_step(value: object) -> int | None:
-    """A JSON value as a step: an int, or a whole float, that fits 64 bits (``integer_cell``); text is none."""
+    """A JSON value as a step: an int, or a whole float, that fits 64 bits and is not negative (``step_cell``);
+    text is none."""
     kind = type(value)
-    return integer_cell(value) if kind is int or kind is float else None
+    return step_cell(value) if kind is int or kind is float else None

@@ -301,7 +301,7 @@ def table_first_step(table: np.ndarray, keys: tuple) -> tuple[np.ndarray, np.nda
     found = np.zeros(len(table), dtype=bool)
     for index in present:
         column = table[:, index]
-        take = ~found & (np.abs(column) < EXACT_FLOAT)  # NaN and infinities fail this too
+        take = ~found & (column >= 0) & (column < EXACT_FLOAT)  # NaN and infinities fail this too
         take[take] = column[take] == np.floor(column[take])
         steps[take] = column[take]
         found |= take

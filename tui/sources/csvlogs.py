@@ -29,7 +29,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.cells import EXACT_FLOAT, INT64_MIN, integer_cell, number_cell
+from tui.sources.cells import EXACT_FLOAT, INT64_MIN, number_cell, step_cell
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import HeaderTest, LineTail, run_names
@@ -239,9 +239,9 @@ class CsvStream(Stream):
             if self.skip:
                 self.skip -= 1
                 continue
-            step = integer_cell(row[step_index]) if 0 <= step_index < len(row) else None
+            step = step_cell(row[step_index]) if 0 <= step_index < len(row) else None
             extra = any(cell.strip() for cell in row[len(columns) :])  # a row ended by a delimiter has an empty one
-            if extra or (step_index >= 0 and (step is None or step < 0)):
+            if extra or (step_index >= 0 and step is None):
                 self.health.skipped_records += 1  # a row that is not one of this log's (as in the column path)
                 continue
             if step is None:

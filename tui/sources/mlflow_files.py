@@ -20,7 +20,7 @@ import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.cells import integer_cell, number_cell
+from tui.sources.cells import integer_cell, number_cell, step_cell
 from tui.sources.mlflow_sqlite import TimeOrderedSteps, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
@@ -105,8 +105,8 @@ def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     """Lines ``timestamp value [step]`` as (timestamps ms, values, steps, lines that are not such a line).
 
     A column at a time (pyarrow's CSV reader, space-separated) when every line has the same fields and types;
-    line by line otherwise, where a line that is not one (a step past 64 bits, text for a number, a lone
-    field) is counted, not read: one broken line must not cost the run its other points.
+    line by line otherwise, where a line that is not one (a step past 64 bits or negative, text for a number,
+    a lone field or four) is counted, not read: one broken line must not cost the run its other points.
     """
     if not data:
         return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), 0
@@ -116,7 +116,8 @@ def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         if table is not None:
             stamps = column(table, 0, np.int64)[0]
             steps = column(table, 2, np.int64)[0] if len(names) == 3 else np.zeros(len(stamps), dtype=np.int64)
-            return stamps, column(table, 1)[0], steps, 0
+            if (steps >= 0).all():  # else line by line: a negative step is a broken line
+                return stamps, column(table, 1)[0], steps, 0
     parsed: list[tuple[int, float, int]] = []
     bad = 0
     for line in data.splitlines():
@@ -125,9 +126,9 @@ def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             continue
         stamp = integer_cell(parts[0])
         value = number_cell(parts[1]) if len(parts) > 1 else None
-        step = integer_cell(parts[2]) if len(parts) > 2 else 0
-        if stamp is None or value is None or step is None:  # a step past 64 bits, text where a number was
-            bad += 1
+        step = step_cell(parts[2]) if len(parts) > 2 else 0  # MLflow before 1.0 wrote no step
+        if stamp is None or value is None or step is None or len(parts) > 3:  # a step past 64 bits or negative,
+            bad += 1  # text where a number was, a line of two run together
         else:
             parsed.append((stamp, value, step))
     columns = list(zip(*parsed)) or [(), (), ()]

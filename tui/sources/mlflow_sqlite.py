@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from tui.sources.base import Format, Found, Source, Stream, parent
-from tui.sources.cells import integer_cell, number_cell
+from tui.sources.cells import integer_cell, number_cell, step_cell
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, number, sidecars
@@ -149,7 +149,7 @@ def _columns(values: tuple, stamps: tuple, steps: tuple, nans: tuple) -> tuple[n
     left out (and counted), not the run with it.
     """
     arrays = [np.asarray(cells) for cells in (values, stamps, steps, nans)]  # NumPy finds the cells' one type
-    if arrays[0].dtype.kind in "fi" and all(array.dtype.kind == "i" for array in arrays[1:]):
+    if arrays[0].dtype.kind in "fi" and all(array.dtype.kind == "i" for array in arrays[1:]) and (arrays[2] >= 0).all():
         values_array = arrays[0].astype(np.float64)
         values_array[arrays[3] != 0] = np.nan
         stamps_array, steps_array = (array.astype(np.int64, copy=False) for array in arrays[1:3])
@@ -157,7 +157,7 @@ def _columns(values: tuple, stamps: tuple, steps: tuple, nans: tuple) -> tuple[n
     kept: list[tuple[float, int, int]] = []
     good = np.zeros(len(values), dtype=bool)
     for row, (value, stamp, step, nan) in enumerate(zip(values, stamps, steps, nans)):
-        flag, at_ms, at_step = integer_cell(nan), integer_cell(stamp), integer_cell(step)
+        flag, at_ms, at_step = integer_cell(nan), integer_cell(stamp), step_cell(step)
         point = math.nan if flag else number_cell(value)
         if flag is not None and at_ms is not None and at_step is not None and point is not None:
             kept.append((point, at_ms, at_step))

@@ -19,7 +19,7 @@ import numpy as np
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
-from tui.sources.cells import integer_cell
+from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded
@@ -98,8 +98,8 @@ def _add_rows(rows: list[tuple], out: Decoded) -> int:
     parsed = jsontext.loads_each(list(blobs))
     steps_array = np.asarray(steps)  # what trackio writes, integers, in one conversion
     has_step = None
-    if steps_array.dtype.kind != "i":  # text, a fraction, a blob: step by step
-        cells = [integer_cell(step) for step in steps]
+    if steps_array.dtype.kind != "i" or (steps_array < 0).any():  # text, a fraction, a blob: step by step
+        cells = [step_cell(step) for step in steps]
         has_step = [cell is not None for cell in cells]
         steps_array = np.asarray([cell or 0 for cell in cells], dtype=np.int64)
     kept = [

@@ -225,9 +225,9 @@ class Store:
             purged_from: int | None = None
             tags: set[str] = set()
             scalars, orders = decoded.scalars, decoded.orders
-            # Each tag's stretches between restarts, applied in the order their first records came: a restart in
-            # the middle of the batch (one file holding two attempts) purges the points before it, of every tag,
-            # and none of those after it.
+            # Each tag's stretches between restarts (its own and the other tags'), applied in the order their first
+            # records came: a restart in the middle of the batch (one file holding two attempts) purges the points
+            # before it, of every tag, and none of those after it.
             # A batch in which a tag goes back is a new attempt's start (a job resumed from its checkpoint): its
             # restart is the lowest first step that goes back or repeats the last one, purged once before anything
             # is added, so that no tag's new points are purged by another tag's restart read after them. Then only
@@ -239,13 +239,7 @@ class Store:
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
-            pieces = sorted(
-                (int(orders[raw_tag][lo]), lo == 0, raw_tag, lo, hi)
-                for raw_tag, (steps, _walls, _values) in scalars.items()
-                if len(steps)
-                for lo, hi in _segments(steps)
-            )
-            for _order, _first, raw_tag, lo, hi in pieces:
+            for _order, _restarts, raw_tag, lo, hi in _pieces(scalars, orders):
                 tag = prefix + raw_tag
                 restart, added = self._add_piece(run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve)
                 if restart is not None:
@@ -373,6 +367,24 @@ def _second_writer(
         return False
     wall, made = float(walls[at]), created_at(name)
     return wall < last[2] or (step == last[0] and (wall <= last[2] or (made is not None and made <= last[2])))
+
+
+def _pieces(scalars: dict, orders: dict) -> list[tuple[int, int, str, int, int]]:
+    """Each tag's stretches as (order of its first record, 0 if it restarts the run else 1, tag, lo, hi), sorted.
+
+    A stretch ends where its tag's step goes back, and also at another tag's restart: that tag's points written
+    after the restart are applied after its purge, not purged by it (one JSON line whose step goes back cost the
+    other curve every point after it). In one row a restart goes first (a new column's point in the row a
+    restart comes in is the new attempt's)."""
+    segments = {tag: _segments(steps) for tag, (steps, _walls, _values) in scalars.items() if len(steps)}
+    restarts = sorted({int(orders[tag][lo]) for tag, spans in segments.items() for lo, _hi in spans if lo})
+    pieces = []
+    for tag, spans in segments.items():
+        for lo, hi in spans:
+            at = (np.searchsorted(orders[tag][lo:hi], restarts) + lo).tolist() if restarts else []
+            cuts = [lo, *sorted({cut for cut in at if lo < cut < hi}), hi]
+            pieces += [(int(orders[tag][a]), int(not (a == lo and lo)), tag, a, b) for a, b in itertools.pairwise(cuts)]
+    return sorted(pieces)
 
 
 def _segments(steps: np.ndarray) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
-from tui.sources.cells import integer_cell
+from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points, groups
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
@@ -122,7 +122,7 @@ def _history_row(history, steps: list[int], walls: list[float]) -> dict[str, str
     step_text = row.pop("_step", None)
     wall_text = row.pop("_timestamp", None)
     row.pop("_runtime", None)
-    step = integer_cell(step_text)  # JSON text: an integer stays exact (a float64 rounds it from 2**53 on)
+    step = step_cell(step_text)  # JSON text: an integer stays exact (a float64 rounds it from 2**53 on)
     if step is None:  # none, or no 64-bit integer (1e30 took every run down with an OverflowError)
         step = history.step.num if history.HasField("step") else (min(steps[-1] + 1, _LAST_STEP) if steps else 0)
     wall = _number(wall_text)
