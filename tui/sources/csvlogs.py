@@ -36,10 +36,11 @@ from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
-_KERAS_HEADER = re.compile(rb"^ *epoch *([,;\t|]) *[A-Za-z_]|^epoch( )[A-Za-z_]")
+_KERAS_HEADER = re.compile(rb"^ *\"?epoch\"? *([,;\t|]) *\"?[A-Za-z_]|^epoch( )[A-Za-z_]")
 """``epoch``, a separator, a name; names may be padded with spaces around a separator that is no space: YOLOv5
 and Ultralytics 8.0 write their ``results.csv`` with ``'%20s,'`` and ``'%23s,'``, numbers with ``'%20.5g,'`` (a
-table aligned with spaces is no CSV log)."""
+table aligned with spaces is no CSV log); a name may be quoted (``csv`` quotes one that holds the separator, or
+every cell with ``QUOTE_ALL``)."""
 BOM = b"\xef\xbb\xbf"
 """UTF-8's byte-order mark, which pandas' ``to_csv(encoding="utf-8-sig")`` (and Excel) put before the header."""
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
