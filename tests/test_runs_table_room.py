@@ -55,3 +55,16 @@ async def test_a_long_name_takes_the_room_a_wide_pane_leaves(tmp_path: Path, wid
             assert "…" in shown and shown.endswith("lr=0.001")
         assert table_fits(app)  # and no number cut
         assert {"run", "verdict", "val", "best"} <= set(app.table.shown_columns)
+
+
+@pytest.mark.parametrize("width", range(24, 50, 2))
+async def test_a_narrow_pane_shows_the_verdict_before_any_flag(width: int):
+    """At 30 and 32 columns the table showed 'run  flags': the verdict left out, the flags cut in its room."""
+    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 6, "the fixture runs")
+        await pilot.pause()
+        shown = app.table.shown_columns
+        if "flags" in shown:
+            assert {"run", "verdict", "val", "best", "step"} <= set(shown), (width, shown)
+        assert table_fits(app)

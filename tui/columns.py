@@ -54,7 +54,8 @@ def fit_columns(
     the choice (unless it is one of ``skippable``), so the columns shown are always the first of ``priority`` and
     they go in a fixed order.
     A ``tail`` column (a list of names) that does not fit whole takes the room left, if that is at least
-    ``tail_min``.
+    ``tail_min`` and the first ``essential`` columns are shown (a pane too narrow for a run's verdict showed its
+    flags instead).
     """
     widths = dict(natural)
     if elastic is not None and elastic in widths:
@@ -73,7 +74,13 @@ def fit_columns(
         grown = min(natural[elastic], widths[elastic] + available - used)
         used += grown - widths[elastic]
         widths[elastic] = grown
-    if tail is not None and tail not in shown and available - used - gap >= min(tail_min, widths[tail]):
+    essentials_shown = all(key in shown for key in priority[:essential] if key != tail)
+    if (
+        tail is not None
+        and tail not in shown
+        and essentials_shown
+        and available - used - gap >= min(tail_min, widths[tail])
+    ):
         shown.append(tail)
         widths[tail] = min(widths[tail], available - used - gap)
     keys = tuple(k for k in order if k in shown)
