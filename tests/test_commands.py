@@ -238,6 +238,24 @@ def test_check_says_when_a_file_ends_in_part_of_a_record(tmp_path: Path):
     assert json.loads(result.stdout)[0]["incomplete_bytes"] == 5
 
 
+def test_a_run_with_nothing_whole_yet_beside_a_healthy_one_is_flagged_unreadable_as_its_exit_status_says(
+    tmp_path: Path,
+):
+    """Its table row read 'waiting' with no flag while check exited 1 for it (an event file holding 20 bytes of
+    its first record: a job cut short writing it, or still writing it)."""
+    (tmp_path / "started").mkdir()
+    (tmp_path / "started" / REAL_FILE.name).write_bytes(REAL_BYTES[:20])
+    scalar_run(tmp_path / "healthy", {"loss": [1.0, 0.8, 0.6, 0.5, 0.4], "val_loss": [1.1, 0.9, 0.7, 0.6, 0.5]})
+    table = run_main("check", str(tmp_path))
+    assert table.returncode == 1
+    row = next(line for line in table.stdout.splitlines() if line.startswith("started"))
+    assert row.split()[-2:] == ["waiting", "unreadable"]
+    records = {r["run"]: r for r in json.loads(run_main("check", str(tmp_path), "--json").stdout)}
+    assert [flag["name"] for flag in records["started"]["flags"]] == ["unreadable"]
+    assert "20 byte(s)" in records["started"]["flags"][0]["reason"]
+    assert records["healthy"]["flags"] == []
+
+
 def test_the_note_on_an_unfinished_end_speaks_of_lines_for_a_log_that_is_not_an_event_file(tmp_path: Path):
     """It called every format's unfinished end 'its event files ... not a whole record' (a JSON-lines log too)."""
     run = tmp_path / "job"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.judging.kinds import ADVICE, BELL, FLAGS, MEANINGS, TABLE, VERDICTS, Kind, severity, shown
+from tui.cli.report import _short_flags
+from tui.judging.kinds import ADVICE, BELL, FLAGS, MEANINGS, TABLE, VERDICTS, Kind, flag_names, severity, shown
 from tui.judging.thresholds import Thresholds
 
 README = Path(__file__).parent.parent / "README.md"
@@ -67,3 +68,12 @@ def test_every_threshold_is_documented_with_its_default():
         and float(number.replace(",", "")) / (100 if unit == "%" else 1) != pytest.approx(defaults[name])
     ]
     assert len(stated) > 30 and wrong == []
+
+
+def test_flags_read_alike_in_check_and_the_live_view_whatever_order_they_were_raised_in():
+    """A run read live raises its flags over time, one read whole at once: check listed 'noisy-val,gap' where
+    the live view listed 'gap,noisy-val' for the same run."""
+    live = {"gap": "train 0.99 vs val 0.85", "noisy-val": "…", "weights-static:fc1": "…", "weights-static:fc2": "…"}
+    whole = dict(reversed(live.items()))
+    assert flag_names(live) == flag_names(whole) == ["gap", "noisy-val", "weights-static"]
+    assert _short_flags(live) == _short_flags(whole) == "gap,noisy-val,weights-static"

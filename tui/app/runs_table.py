@@ -24,7 +24,7 @@ from tui.app.format import age, best_at, name_text, number, steps, verdict_text
 from tui.columns import Fitted, fit_columns, shortened
 from tui.cuts import Cut, distinct_cuts
 from tui.judging.engine import Verdict
-from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, severity, shown
+from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, flag_names, severity, shown
 from tui.store import Run
 
 COLUMNS = [
@@ -376,7 +376,7 @@ class RunsTable(DataTable):
 
     def _cells(self, row: RunRow) -> dict[str, Text]:
         """Every cell but the age (which changes with the clock, in ``refresh_ages``)."""
-        extra = [f.split(":")[0] for f in row.flags]
+        extra = list(row.flags)
         if row.unreadable:
             extra.append("unreadable")
         elif row.trouble:
@@ -392,7 +392,7 @@ class RunsTable(DataTable):
             "since": Text("–" if row.since is None else str(row.since), justify="right"),
             "train": Text(number(row.train), justify="right"),
             "step": Text(steps(row.step), justify="right"),
-            "flags": Text(",".join(sorted(set(extra))), style="dim"),
+            "flags": Text(",".join(flag_names(extra)), style="dim"),
         }
 
     def on_key(self, event) -> None:

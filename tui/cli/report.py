@@ -15,7 +15,7 @@ from tui.columns import Column, fitted_table
 from tui.cuts import cut_text, distinct_cuts
 from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
-from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, Kind, severity
+from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, Kind, flag_names, severity
 from tui.store import Run
 from tui.text import number, printable, utf8
 
@@ -70,7 +70,7 @@ class SweepInfo:
 
 def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None) -> dict[str, str]:
     """Flag -> its reason now: the engine's flags, its sweep's (behind-peers), then the store's
-    (damaged, gone, unreadable)."""
+    (damaged, gone, unreadable: files refused, or nothing in them whole yet)."""
     flags = dict(verdict.flags) if verdict else {}
     if sweep is not None and sweep.behind:
         flags[Kind.BEHIND_PEERS] = sweep.behind
@@ -80,6 +80,8 @@ def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None)
         flags[Kind.GONE] = GONE
     if run.errors:
         flags[Kind.UNREADABLE] = "; ".join(run.errors)
+    elif unreadable(run) and not run.damaged:  # nothing but bytes not whole yet: the exit status says why
+        flags[Kind.UNREADABLE] = run.incomplete_note()
     return flags
 
 
@@ -164,7 +166,7 @@ step), but for the flags: a list too wide is left out (and listed below the tabl
 
 def _short_flags(flags: Iterable[str]) -> str:
     """'gap,weights-static': a flag's tag (``weights-static:<tag>``) is in ``--json``."""
-    return ",".join(dict.fromkeys(printable(flag.split(":")[0]) for flag in flags))
+    return ",".join(printable(name) for name in flag_names(flags))
 
 
 def _row(run: Run, v: Verdict | None, sweep: SweepInfo | None = None) -> dict[str, Text]:

@@ -6,6 +6,7 @@ of kinds of its own. ``Kind`` is a ``StrEnum``, so a kind compares equal to its 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -184,3 +185,10 @@ TABLE = (
     ("oscillating strongly", "", Kind.UNSTABLE),
 )
 """The practitioners' table: (train loss, validation loss, verdict); the docs are tested against it."""
+
+
+def flag_names(flags: Iterable[str]) -> list[str]:
+    """Flags as a table shows them: each once, without its tag (``weights-static:<tag>``: ``weights-static``), in
+    alphabetical order, which the live view and ``check`` share (the order they were raised in is not: a run read
+    live raises them over time, a first read at its end at once)."""
+    return sorted({flag.split(":")[0] for flag in flags})
