@@ -347,6 +347,8 @@ def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Pa
         # the README writes shares as percentages (flat_range = 1 %): 1 for 1 % was silently 100 %
         ("gap=15", "setting 'gap' is a share (1 % is 0.01, or write 15%), got '15'"),
         ("rise_range=150%", "setting 'rise_range' is a share, at most 100 %, got '150%'"),
+        ("flat_range=1000000", "setting 'flat_range' is a share, at most 1 (100 %), got '1000000'"),  # was: write
+        # 1e+06% (refused next)
         ("explode_ratio=0.5", "setting 'explode_ratio' is a multiple, at least 1"),  # made healthy runs diverge
     ],
 )
@@ -392,7 +394,7 @@ def test_an_alert_command_with_an_unclosed_quote_is_a_usage_error(tmp_path: Path
 def test_output_to_a_full_disk_is_one_line(command: str):
     with open("/dev/full", "w") as full:
         done = run_cli(command, str(DATA / "torch"), stdout=full)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr  # 1 is a run that needs attention
     assert "losswatch: cannot write the output: No space left on device" in done.stderr
 
 

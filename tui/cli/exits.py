@@ -5,6 +5,6 @@ EXIT_OK = 0
 EXIT_ATTENTION = 1
 """``check``: at least one run needs attention."""
 EXIT_USAGE = 2
-"""Bad usage, a missing folder, no runs."""
+"""Bad usage, a missing folder, no runs, nothing readable, or output that could not be written."""
 EXIT_INTERRUPTED = 130
 """A one-shot command (check, replay, export) stopped by Ctrl-C, SIGTERM or SIGHUP before its end (128 + SIGINT)."""

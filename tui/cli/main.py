@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 
 from tui import __version__
-from tui.cli.exits import EXIT_ATTENTION, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tui.cli.export import ExportError
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import ConfigError, load_thresholds
@@ -122,7 +122,8 @@ def _exit_codes() -> str:
         f"  1    a run needs attention ({', '.join(sorted(ATTENTION))}) or cannot be read,\n"
         "       or one of several roots cannot be (unreachable, refused, not there, not a folder)\n"
         "       or holds no runs\n"
-        "  2    usage error, no such folder, no runs, or nothing could be read\n"
+        "  2    usage error, no such folder, no runs, nothing could be read, or the output\n"
+        "       could not be written (a full disk)\n"
         "  130  stopped early (Ctrl-C, SIGTERM, SIGHUP)"
     )
 
@@ -390,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         # `losswatch check > /dev/full`, a full disk or quota: say so in one line.
         _drop_stdout()
         print(f"losswatch: cannot write the output: {error.strerror}", file=sys.stderr)
-        return EXIT_ATTENTION
+        return EXIT_USAGE  # not 1: a script must tell a full disk from a run that needs attention
 
 
 def _drop_stdout() -> None:

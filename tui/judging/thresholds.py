@@ -218,6 +218,8 @@ def _coerce(name: str, value: object) -> object:
     if name in SHARES and number > 1 and percent is not None:
         raise ConfigError(f"setting {name!r} is a share, at most 100 %, got {value!r}")
     if name in PERCENTS and number > 1 and (name in SHARES or percent is None):
+        if name in SHARES and number > 100:  # no reading of it is a share: suggest none that is refused next
+            raise ConfigError(f"setting {name!r} is a share, at most 1 (100 %), got {value!r}")
         above = "" if name in SHARES else "; above 100 % write it with %, e.g. 150%"
         raise ConfigError(f"setting {name!r} is a share (1 % is 0.01, or write {number:g}%{above}), got {value!r}")
     if name in RATIOS and number < 1:
