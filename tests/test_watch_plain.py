@@ -206,3 +206,12 @@ def test_a_deleted_logdir_is_said_and_its_runs_are_gone_not_unreadable(tmp_path:
         assert proc.stop(signal.SIGTERM) == 0
         kinds = [json.loads(line)["kind"] for line in proc.text().splitlines() if line.strip()]
     assert kinds == ["new-run", "gone", "gone"]
+
+
+def test_a_tag_pattern_that_matches_nothing_yet_is_said_as_check_says_it(tmp_path: Path):
+    """check and replay said a --train-tag matching no tag; watch --plain judged the runs without it silently."""
+    scalar_run(tmp_path / "job", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.95]})
+    with start(str(tmp_path), "--plain", "--train-tag", "nomatch") as proc:
+        proc.wait_for(lambda c: "--train-tag 'nomatch' matches no tag of 1 run(s) yet (job)" in c.errors(), 20)
+        assert "until one comes" in proc.errors()
+        assert proc.stop(signal.SIGTERM) == 0

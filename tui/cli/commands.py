@@ -123,16 +123,22 @@ def _nothing_readable(runs: list[Run], logdir: str) -> int | None:
     return EXIT_USAGE
 
 
-def _say_unmatched(
-    monitor: Monitor | MonitorGroup, train_tag: str | None, val_tag: str | None, sweep: str | None = None
+def say_unmatched(
+    monitor: Monitor | MonitorGroup,
+    train_tag: str | None,
+    val_tag: str | None,
+    sweep: str | None = None,
+    live: bool = False,
 ) -> None:
     """A ``--train-tag`` / ``--val-tag`` that picked no tag of a run leaves that run without the curve: say so
     on stderr, naming the runs, rather than judge them on the other curve alone without a word; a ``--sweep``
-    that matched no run (it turns the sweeps found by name off) likewise."""
+    that matched no run (it turns the sweeps found by name off) likewise. ``live``: said of a watch's first
+    round, where the curve may still come."""
+    yet = " yet" if live else ""
     if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
-            f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep (searched in each run's name as "
-            "under its root): no sweep is judged",
+            f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep{yet} (searched in each run's name "
+            f"as under its root): no sweep is judged{' until it does' if live else ''}",
             file=sys.stderr,
         )
     readable = [run for run in monitor.store.snapshot() if run.has_points]
@@ -143,8 +149,8 @@ def _say_unmatched(
         if missed:
             shown = ", ".join(printable(name, 40) for name in missed[:5]) + (", ..." if len(missed) > 5 else "")
             print(
-                f"losswatch: {option} {printable(pattern)!r} matches no tag of {len(missed)} run(s) ({shown}): "
-                "they are judged without that curve",
+                f"losswatch: {option} {printable(pattern)!r} matches no tag of {len(missed)} run(s){yet} ({shown}): "
+                f"they are judged without that curve{' until one comes' if live else ''}",
                 file=sys.stderr,
             )
 
@@ -189,7 +195,7 @@ def check(
     monitor = _load(logdir, thresholds, train_tag, val_tag, spread=True, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
-    _say_unmatched(monitor, train_tag, val_tag, sweep)
+    say_unmatched(monitor, train_tag, val_tag, sweep)
     _say_echoes(monitor)
     runs = [(run, monitor.verdict(run.name)) for run in monitor.store.snapshot()]
     sweeps = sweep_info(monitor)
@@ -247,7 +253,7 @@ def replay(
     monitor = _load(logdir, thresholds, train_tag, val_tag, sweep=sweep)
     if (code := _no_runs(monitor)) is not None:
         return code
-    _say_unmatched(monitor, train_tag, val_tag, sweep)
+    say_unmatched(monitor, train_tag, val_tag, sweep)
     _say_echoes(monitor)
     runs = monitor.store.snapshot()
     _say_unreadable(runs)

@@ -19,6 +19,7 @@ from tui.cli.commands import (
     members_of,
     open_monitor,
     say_root_problems,
+    say_unmatched,
 )
 from tui.cli.exits import EXIT_OK
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
@@ -68,9 +69,17 @@ class PlainWatch:
     The watcher's thread and the main loop both call ``say``; a lock keeps their lines whole and in order."""
 
     def __init__(
-        self, monitor: Monitor | MonitorGroup, as_json: bool, bell: bool, notify: str | None, hook: AlertHook | None
+        self,
+        monitor: Monitor | MonitorGroup,
+        as_json: bool,
+        bell: bool,
+        notify: str | None,
+        hook: AlertHook | None,
+        patterns: tuple[str | None, str | None, str | None] = (None, None, None),
     ) -> None:
         self.monitor = monitor
+        self.patterns = patterns
+        """``--train-tag``, ``--val-tag``, ``--sweep``: said after the first round when they match nothing yet."""
         self.as_json = as_json
         self.bell = bell
         self.notify = notify
@@ -144,6 +153,7 @@ class PlainWatch:
         self.say(new_runs, alerts)
         for note in self.monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
             _note(printable(note))
+        say_unmatched(self.monitor, *self.patterns, live=True)
         # said, and not followed by "no runs yet": it could not look
         unreachable = say_root_problems(self.monitor, missing=False)
         for member in members_of(self.monitor):  # each root not there (a misspelt bucket among others is said)
@@ -197,7 +207,7 @@ def watch_plain(
 
     monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)
     hook = AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
-    watch = PlainWatch(monitor, as_json, bell, notify, hook)
+    watch = PlainWatch(monitor, as_json, bell, notify, hook, (train_tag, val_tag, sweep))
     watcher: Watcher | None = None
     try:
         watch.first_round()
