@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from children import Child, spawn
-from conftest import frame, scalar_event, scalar_run
+from conftest import frame, run_main, scalar_event, scalar_run
 
 
 def start(*args: str):
@@ -81,14 +81,33 @@ def test_plain_text_rings_bell_on_divergence(tmp_path: Path):
 
 
 def test_an_alert_command_that_cannot_start_is_named_and_watching_goes_on(tmp_path: Path):
-    scalar_run(tmp_path / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
-    with start(str(tmp_path), "--plain", "--on-alert", str(tmp_path / "no-such-hook") + " --now") as proc:
+    """There at the start (a missing one is a usage error, below), deleted before the alert."""
+    hook = tmp_path / "hooks" / "on-alert"
+    hook.parent.mkdir()
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    logdir = tmp_path / "runs"
+    logdir.mkdir()
+    with start(str(logdir), "--plain", "--poll", "0.2", "--on-alert", f"{hook} --now") as proc:
+        proc.wait_for(lambda c: "no runs yet" in c.errors(), 20, "the no-runs line")
+        hook.unlink()
+        scalar_run(logdir / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
         proc.wait_for_text("diverging", 20)
         proc.wait_for(lambda c: "--on-alert" in c.errors(), 10, "the message")
         returncode = proc.stop(signal.SIGINT)
         err = proc.errors()
-    assert f"losswatch: --on-alert {tmp_path / 'no-such-hook'} failed: No such file or directory" in err
+    assert f"losswatch: --on-alert {hook} failed: No such file or directory" in err
     assert returncode == 0 and "Traceback" not in err
+
+
+def test_an_alert_command_not_there_at_the_start_is_a_usage_error(tmp_path: Path):
+    """It was accepted, then said failed once per alert (eight lines on the fixtures)."""
+    for command, says in (
+        (f"{tmp_path / 'no-such-hook'} --now", f"'{tmp_path / 'no-such-hook'}': no such file, or not one"),
+        ("no-such-program-anywhere x", "'no-such-program-anywhere': not found on PATH"),
+    ):
+        result = run_main("watch", str(tmp_path), "--plain", "--on-alert", command)
+        assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
 
 
 def test_an_alert_on_a_tag_holding_a_nul_byte_runs_the_command_with_the_name_as_shown(tmp_path: Path):

@@ -8,6 +8,7 @@ import difflib
 import errno
 import os
 import shlex
+import shutil
 import signal
 import sys
 from collections.abc import Iterator
@@ -68,12 +69,17 @@ def _poll_seconds(value: str) -> float:
 
 
 def _command_line(value: str) -> str:
-    """A command split as a shell would split it (``shlex``); an unclosed quote is a usage error."""
+    """A command split as a shell would split it (``shlex``); an unclosed quote, or a program that is not there
+    to run, is a usage error (said once at the start, not once per alert)."""
     try:
-        if not shlex.split(value):
-            raise argparse.ArgumentTypeError("the command is empty")
+        words = shlex.split(value)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{value!r}: {error}") from None
+    if not words:
+        raise argparse.ArgumentTypeError("the command is empty")
+    if shutil.which(words[0]) is None:
+        where = "no such file, or not one that can be run" if os.sep in words[0] else "not found on PATH"
+        raise argparse.ArgumentTypeError(f"{printable(words[0])!r}: {where}")
     return value
 
 
