@@ -8,3 +8,7 @@ EXIT_USAGE = 2
 """Bad usage, a missing folder, no runs, nothing readable, or output that could not be written."""
 EXIT_INTERRUPTED = 130
 """A one-shot command (check, replay, export) stopped by Ctrl-C, SIGTERM or SIGHUP before its end (128 + SIGINT)."""
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one sentence on stderr, exit 2 (``EXIT_USAGE``)."""

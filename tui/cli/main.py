@@ -14,13 +14,13 @@ import sys
 from collections.abc import Iterator
 
 from tui import __version__
-from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.export import ExportError
+from tui.cli.given_roots import config_folder, given_roots, remote
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import ConfigError, load_thresholds
 from tui.patterns import PatternError, compile_pattern
-from tui.sources.roots.objectstore import MissingBackend, require_backend
-from tui.sources.roots.parse import RootError, RootSpec, parse_root
+from tui.sources.roots.parse import RootError
 from tui.text import printable
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
@@ -31,10 +31,6 @@ NOTIFY_HELP = (
     "with each bell, also send a desktop notification through the terminal (OSC 777, or OSC 9 with "
     "--notify-osc 9); inside tmux it is wrapped for passthrough, which needs `set -g allow-passthrough on`"
 )
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for: one sentence on stderr, exit 2."""
 
 
 def _number(value: str) -> float:
@@ -230,7 +226,7 @@ def _normalize(argv: list[str]) -> list[str]:
 
 def _mistyped_command(argv: list[str]) -> str | None:
     """'unknown command' for ``losswatch chek runs/``, which would otherwise watch a folder called 'chek'."""
-    if not argv or argv[0] in COMMANDS or argv[0].startswith("-") or os.path.exists(argv[0]) or _remote(argv[0]):
+    if not argv or argv[0] in COMMANDS or argv[0].startswith("-") or os.path.exists(argv[0]) or remote(argv[0]):
         return None
     if "/" in argv[0] or os.sep in argv[0]:
         return None  # a path (`losswatch /runs/new other/`): no command is spelt with a slash
@@ -243,64 +239,6 @@ def _mistyped_command(argv: list[str]) -> str | None:
         f"unknown command {argv[0]!r}{hint}; the commands are {', '.join(COMMANDS)} "
         f"(to watch a folder of that name: losswatch watch {argv[0]})"
     )
-
-
-def _logdir(path: str, may_be_missing: bool = False, among_others: bool = False) -> str:
-    """A local root checked before anything is read; ``among_others``: one missing or unreadable folder of several
-    is said beside the runs of the others (exit 1), not in their place."""
-    if not os.path.exists(path):
-        if may_be_missing or among_others:
-            return path  # watched for until it appears, or named beside the others' runs
-        if os.path.islink(path):
-            raise UsageError(f"{path}: a symbolic link to nothing ({os.readlink(path)}, or a loop of links)")
-        raise UsageError(f"{path}: no such folder")
-    if not os.path.isdir(path) and not (among_others and not may_be_missing):  # watch waits for folders only
-        raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
-    if not os.access(path, os.R_OK | os.X_OK) and not among_others:
-        raise UsageError(f"{path}: permission denied")
-    return path
-
-
-def _remote(text: str) -> bool:
-    """Whether a command-line root names object storage or another machine (``s3://…``, ``host:path``)."""
-    try:
-        return parse_root(text).remote
-    except RootError:
-        return False
-
-
-def _roots(texts: list[str], may_be_missing: bool = False) -> str | list[RootSpec]:
-    """The roots as written: one local folder stays a path (as before), else every root parsed and checked."""
-    specs = []
-    for text in texts:
-        try:
-            spec = parse_root(text)
-            if spec.kind in ("s3", "gs", "az"):
-                require_backend(spec.kind)
-            if spec.kind == "ssh":
-                from tui.sources.roots.ssh import ssh_command  # here: only an ssh root needs it
-
-                ssh_command()  # the client it will run can be split (else one sentence, not a traceback later)
-        except (RootError, MissingBackend) as error:
-            raise UsageError(str(error)) from error
-        if spec.kind == "local":
-            _logdir(spec.path, may_be_missing, among_others=len(texts) > 1)
-        specs.append(spec)
-    if len(specs) == 1 and specs[0].kind == "local":
-        return specs[0].path
-    return specs
-
-
-def _config_folder(texts: list[str]) -> str | None:
-    """Where losswatch.toml is looked for first: the first local root (then the current folder)."""
-    for text in texts:
-        try:
-            spec = parse_root(text)
-        except RootError:
-            continue
-        if spec.kind == "local":
-            return spec.path
-    return None
 
 
 def _patterns(args) -> None:
@@ -318,7 +256,7 @@ def _patterns(args) -> None:
 
 def _thresholds(args):
     """The verdicts' settings; which file and flags changed them is said on stderr (the defaults go unsaid)."""
-    thresholds, path = load_thresholds(_config_folder(args.logdir), args.settings)
+    thresholds, path = load_thresholds(config_folder(args.logdir), args.settings)
     if path or args.settings:
         flags = f" with --set {', '.join(args.settings)}" if args.settings else ""
         print(f"losswatch: settings from {path or 'the defaults'}{flags}", file=sys.stderr)
@@ -437,20 +375,26 @@ def _dispatch(args) -> int:
         _patterns(args)
     if args.command == "check":
         return commands.check(
-            _roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, sweep=args.sweep
+            given_roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, sweep=args.sweep
         )
     if args.command == "replay":
         return commands.replay(
-            _roots(args.logdir), _thresholds(args), args.train_tag, args.val_tag, args.json, args.by_run, args.sweep
+            given_roots(args.logdir),
+            _thresholds(args),
+            args.train_tag,
+            args.val_tag,
+            args.json,
+            args.by_run,
+            args.sweep,
         )
     if args.command == "export":
-        return commands.export(_roots(args.logdir), args.output)
+        return commands.export(given_roots(args.logdir), args.output)
     if args.command == "demo":
         from tui.cli.demo import demo
 
         return demo(args.dir, args.speed, args.plain, not args.no_bell, _notify(args))
     if args.command == "watch":
-        logdir = _roots(args.logdir, may_be_missing=True)
+        logdir = given_roots(args.logdir, may_be_missing=True)
         thresholds = _thresholds(args)
         ignored = [
             option

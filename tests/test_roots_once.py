@@ -1,0 +1,42 @@
+"""A root given twice (``runs runs/``), or inside another (``runs runs/a``, as a shell glob gives them), is read
+once and said on stderr: every run of it was listed twice, once as ``runs#2:...``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_main, scalar_run
+
+
+def _runs(tmp_path: Path) -> Path:
+    for name in ("a", "b"):
+        scalar_run(tmp_path / "runs" / name, {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]})
+    return tmp_path / "runs"
+
+
+@pytest.mark.parametrize(
+    "given, says",
+    [
+        (["{r}", "{r}/"], "{r}/ is the same root as {r}: its runs are read once"),
+        (["{r}", "{r}/a"], "{r}/a is inside {r}: its runs are read once"),
+        (["{r}/a", "{r}"], "{r}/a is inside {r}: its runs are read once"),
+        (["{r}", "{r}/../runs"], "{r}/../runs is the same root as {r}: its runs are read once"),
+    ],
+)
+def test_each_run_is_listed_once_and_the_root_read_once_is_said(tmp_path: Path, given: list[str], says: str):
+    runs = _runs(tmp_path)
+    roots = [text.format(r=runs) for text in given]
+    result = run_main("check", *roots, "--json")
+    names = [record["run"] for record in json.loads(result.stdout)]
+    assert result.returncode == 0, result.stderr
+    assert sorted(names) == ["a", "b"]  # one root left: its runs' names as under it alone
+    assert says.format(r=runs) in result.stderr
+
+
+def test_two_roots_side_by_side_are_both_read(tmp_path: Path):
+    runs = _runs(tmp_path)
+    scalar_run(tmp_path / "more" / "c", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]})
+    result = run_main("check", str(runs), str(tmp_path / "more"), "--json")
+    assert len(json.loads(result.stdout)) == 3 and "read once" not in result.stderr

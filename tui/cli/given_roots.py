@@ -1,0 +1,107 @@
+"""The roots the command line gives: each parsed and checked before anything is read, each read once."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tui.cli.exits import UsageError
+from tui.sources.roots.objectstore import MissingBackend, require_backend
+from tui.sources.roots.parse import RootError, RootSpec, parse_root
+from tui.text import printable
+
+
+def _checked_folder(path: str, may_be_missing: bool = False, among_others: bool = False) -> str:
+    """A local root checked before anything is read; ``among_others``: one missing or unreadable folder of several
+    is said beside the runs of the others (exit 1), not in their place."""
+    if not os.path.exists(path):
+        if may_be_missing or among_others:
+            return path  # watched for until it appears, or named beside the others' runs
+        if os.path.islink(path):
+            raise UsageError(f"{path}: a symbolic link to nothing ({os.readlink(path)}, or a loop of links)")
+        raise UsageError(f"{path}: no such folder")
+    if not os.path.isdir(path) and not (among_others and not may_be_missing):  # watch waits for folders only
+        raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
+    if not os.access(path, os.R_OK | os.X_OK) and not among_others:
+        raise UsageError(f"{path}: permission denied")
+    return path
+
+
+def remote(text: str) -> bool:
+    """Whether a command-line root names object storage or another machine (``s3://…``, ``host:path``)."""
+    try:
+        return parse_root(text).remote
+    except RootError:
+        return False
+
+
+def given_roots(texts: list[str], may_be_missing: bool = False) -> str | list[RootSpec]:
+    """The roots as written: one local folder stays a path (as before), else every root parsed and checked."""
+    specs = []
+    for text in texts:
+        try:
+            spec = parse_root(text)
+            if spec.kind in ("s3", "gs", "az"):
+                require_backend(spec.kind)
+            if spec.kind == "ssh":
+                from tui.sources.roots.ssh import ssh_command  # here: only an ssh root needs it
+
+                ssh_command()  # the client it will run can be split (else one sentence, not a traceback later)
+        except (RootError, MissingBackend) as error:
+            raise UsageError(str(error)) from error
+        if spec.kind == "local":
+            _checked_folder(spec.path, may_be_missing, among_others=len(texts) > 1)
+        specs.append(spec)
+    specs = _once(specs)
+    if len(specs) == 1 and specs[0].kind == "local":
+        return specs[0].path
+    return specs
+
+
+def _once(specs: list[RootSpec]) -> list[RootSpec]:
+    """The roots without one given twice (``runs runs/``) or inside another local one (``runs runs/a``, as a glob
+    gives them), said on stderr: each of its runs was listed twice, under two names."""
+    kept: list[RootSpec] = []
+    for spec in specs:
+        covering = next((other for other in kept if _covers(other, spec)), None)
+        if covering is not None:
+            _say_read_once(spec, covering)
+            continue
+        for covered in [other for other in kept if _covers(spec, other)]:
+            _say_read_once(covered, spec)
+            kept.remove(covered)
+        kept.append(spec)
+    return kept
+
+
+def _root_key(spec: RootSpec) -> tuple:
+    if spec.kind == "local":
+        return ("local", os.path.realpath(spec.path))
+    return (spec.kind, spec.host, spec.user, spec.port, spec.path.rstrip("/"))
+
+
+def _covers(outer: RootSpec, inner: RootSpec) -> bool:
+    """Whether reading ``outer`` reads ``inner``: the same root, or a local folder inside it."""
+    out, into = _root_key(outer), _root_key(inner)
+    if out == into:
+        return True
+    return out[0] == into[0] == "local" and into[1].startswith(out[1].rstrip(os.sep) + os.sep)
+
+
+def _say_read_once(spec: RootSpec, covering: RootSpec) -> None:
+    how = "is the same root as" if _root_key(spec) == _root_key(covering) else "is inside"
+    print(
+        f"losswatch: {printable(spec.text)} {how} {printable(covering.text)}: its runs are read once", file=sys.stderr
+    )
+
+
+def config_folder(texts: list[str]) -> str | None:
+    """Where losswatch.toml is looked for first: the first local root (then the current folder)."""
+    for text in texts:
+        try:
+            spec = parse_root(text)
+        except RootError:
+            continue
+        if spec.kind == "local":
+            return spec.path
+    return None
