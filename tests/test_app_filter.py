@@ -24,3 +24,18 @@ async def test_a_filter_no_run_matches_says_so_not_that_no_run_is_selected():
         await until(pilot, lambda: len(app.table.order) == 6, "the runs again")
         await pilot.pause()
         assert chart._spec.curves and app.table.selected is not None
+
+
+async def test_a_bad_regex_toast_goes_when_the_pattern_is_mended():
+    """It stayed on screen, saying 'bad regex', after the filter was cleared and a valid one typed."""
+    app = LossWatchApp(Monitor(str(DATA)), watch=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 6, "the fixture runs")
+        await pilot.press("slash", *"(zz", "enter")
+        await until(pilot, lambda: len(app.screen.query("Toast")) == 1, "the bad regex's toast")
+        assert "bad regex" in str(app.screen.query_one("Toast").render())
+        await pilot.press("backspace", "backspace", "backspace", *"zzz")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.filter_error is None
+        assert not app.screen.query("Toast")  # at once: its own timeout is seconds away

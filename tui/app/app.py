@@ -122,6 +122,8 @@ class LossWatchApp(App[None]):
         """Runs with damaged files, runs with unreadable ones (the status line counts them)."""
         self.filter_error: str | None = None
         """Why the pattern in the filter box is not a regex (the status line says it)."""
+        self._filter_toast = False
+        """A bad regex's toast is up: cleared with the error, not left saying a pattern no longer typed."""
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -366,6 +368,7 @@ class LossWatchApp(App[None]):
         self._apply_filter(event.value)
         if self.filter_error:  # stay in the box to mend the pattern; say what is wrong where it is typed too
             self.notify(self.filter_error, title="filter", severity="error")
+            self._filter_toast = True
         else:
             self.table.focus()
 
@@ -385,6 +388,9 @@ class LossWatchApp(App[None]):
             return
         box.remove_class("invalid")
         self.filter_error = None
+        if self._filter_toast:  # a bad regex's toast said a pattern that is gone now
+            self._filter_toast = False
+            self.clear_notifications()
         self._refresh()
         self._update_status()
 
