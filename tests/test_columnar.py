@@ -49,10 +49,11 @@ def one_value_at_a_time(items: list, first: int, wall: float, after: int | None)
         return None
 
     def first_step(entry: dict) -> int | None:
-        """A whole number of less than 2**63 in size, exactly as written (a JSON integer is a Python int)."""
+        """A whole number from 0 to 2**63 - 1, exactly as written (a JSON integer is a Python int); a negative one
+        is no step (the README: skipped and counted as damaged)."""
         for key in STEP_KEYS:
             value = entry.get(key)
-            if type(value) in (int, float) and math.isfinite(value) and value == int(value) and abs(value) < 2**63:
+            if type(value) in (int, float) and math.isfinite(value) and value == int(value) and 0 <= value < 2**63:
                 return int(value)
         return None
 
