@@ -168,6 +168,14 @@ def test_json_nested_too_deeply_is_damage_not_a_traceback(tmp_path: Path, name: 
 # ---- bad input: one line, exit 2 ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("command", [["check"], ["replay"], ["watch", "--plain"]])
+def test_the_same_pattern_for_train_and_val_is_one_line_and_exit_2(command: list[str]):
+    """It paired one curve with itself and judged it as both, without a word."""
+    result = run_main(command[0], str(DATA / "torch"), *command[1:], "--train-tag", "loss", "--val-tag", "loss")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "losswatch: --train-tag and --val-tag are both 'loss': one curve would be judged as both" in result.stderr
+
+
 @pytest.mark.parametrize("command", [["check"], ["replay"], ["watch", "--plain"], ["watch"]])
 def test_a_bad_tag_regex_is_one_line_and_exit_2(command: list[str]):
     result = run_cli(command[0], str(DATA / "torch"), *command[1:], "--train-tag", "(unclosed")

@@ -242,7 +242,7 @@ def _mistyped_command(argv: list[str]) -> str | None:
 
 
 def _patterns(args) -> None:
-    """A bad --train-tag/--val-tag regex is one line and exit 2, before anything is read."""
+    """A bad --train-tag/--val-tag regex, or the same for both, is one line and exit 2, before anything is read."""
     for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag), ("--sweep", args.sweep)):
         if pattern is None:
             continue
@@ -252,6 +252,10 @@ def _patterns(args) -> None:
             raise UsageError(
                 f"{option} {printable(pattern, 80)!r} is not a valid regular expression: {error}"
             ) from None
+    if args.train_tag is not None and args.train_tag == args.val_tag:
+        raise UsageError(
+            f"--train-tag and --val-tag are both {printable(args.train_tag, 80)!r}: one curve would be judged as both"
+        )
 
 
 def _thresholds(args):
