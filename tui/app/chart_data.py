@@ -210,7 +210,7 @@ def _compare_spec(
     key = ("compare", tuple(marked), view, tuple(lengths))
     spec = ChartSpec(
         key=key,
-        heading=f"validation loss of {len(curves)} marked runs",
+        heading=f"validation loss of {len(curves):,} marked runs",
         detail=f"smoothing {view.weight:.2f}",
         curves=curves,
         empty_message="mark runs with space, then press c to compare",

@@ -32,12 +32,12 @@ def status_line(app: LossWatchApp) -> Text:
     if view.log_y:
         dim.append("log y")
     runs = len(app.store.runs)
-    dim.append(f"{runs} run{'s' if runs != 1 else ''}")
+    dim.append(f"{runs:,} run{'s' if runs != 1 else ''}")
     parts.extend((part, "dim") for part in dim)
     damaged, unreadable = app.trouble
     for number, what in ((damaged, "damaged"), (unreadable, "unreadable")):
         if number:
-            parts.append((f", {number} {what}", "bold yellow"))
+            parts.append((f", {number:,} {what}", "bold yellow"))
     more = [app.table.hidden_sort] if app.table.hidden_sort else []
     sweep = app.monitor.sweeps.of_run.get(app.selected) if app.selected else None
     if sweep is not None:

@@ -182,7 +182,7 @@ class SweepScreen(Screen[None]):
         )
         common = f"ranked at {view.axis_label} {view.common:,.0f}" if view.common is not None else "no points yet"
         text = Text(f"sweep {printable(view.name, 40)}", style="bold")
-        text.append(f" · {len(view.rows)} runs · {common}")
+        text.append(f" · {len(view.rows):,} runs · {common}")
         if behind:
             text.append(f" · {len(behind)} to stop", style="yellow")
             if epochs:
