@@ -1,0 +1,83 @@
+"""Bad options and arguments: one line on stderr and exit 2, before anything is read, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DATA, run_cli, run_main
+
+
+@pytest.mark.parametrize("command", [["check"], ["replay"], ["watch", "--plain"]])
+def test_the_same_pattern_for_train_and_val_is_one_line_and_exit_2(command: list[str]):
+    """It paired one curve with itself and judged it as both, without a word."""
+    result = run_main(command[0], str(DATA / "torch"), *command[1:], "--train-tag", "loss", "--val-tag", "loss")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "losswatch: --train-tag and --val-tag are both 'loss': one curve would be judged as both" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["replay"], ["watch", "--plain"], ["watch"]])
+def test_a_bad_tag_regex_is_one_line_and_exit_2(command: list[str]):
+    result = run_cli(command[0], str(DATA / "torch"), *command[1:], "--train-tag", "(unclosed")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith("losswatch: --train-tag '(unclosed' is not a valid regular expression")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("a{99999999999}", "the repetition number is too large"), ("(" * 1000 + ")" * 1000, "nested too deeply")],
+    ids=["repeat-count", "nesting"],
+)
+@pytest.mark.parametrize("option", ["--train-tag", "--val-tag", "--sweep"])
+def test_a_pattern_re_refuses_otherwise_than_with_re_error_is_one_line_too(option: str, pattern: str, why: str):
+    """``re.compile`` raises OverflowError and RecursionError for these, not re.error: they were tracebacks."""
+    result = run_cli("check", str(DATA / "torch"), option, pattern)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith(f"losswatch: {option} ") and line.endswith(f"is not a valid regular expression: {why}")
+    assert len(line) < 200  # a pattern of 2,000 characters is shown cut, not whole
+
+
+def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
+    result = run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
+    assert result.returncode == 2 and "no runs" in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("speed", ["0", "-2", "nan"])
+def test_demo_speed_must_be_positive(speed: str):
+    result = run_cli("demo", "--plain", "--speed", speed)
+    assert (result.returncode == 2 and "positive number" in result.stderr) or "not a number" in result.stderr
+
+
+@pytest.mark.parametrize("grace", ["-1", "nan", "inf", "soon"])
+def test_on_alert_grace_must_be_seconds(tmp_path: Path, grace: str):
+    result = run_main("watch", str(tmp_path), "--plain", "--on-alert", "true", "--on-alert-grace", grace)
+    assert result.returncode == 2 and "--on-alert-grace" in result.stderr
+    assert "not a number" in result.stderr
+
+
+@pytest.mark.parametrize("poll", ["0", "1e-9", "0.05", "nan", "inf", "often", "86401", "1e10"])
+def test_poll_must_be_seconds_from_a_tenth_to_a_day(tmp_path: Path, poll: str):
+    """--poll 1e-9 kept a core 80 % busy reading nothing new; --poll 1e10 overflowed the watcher thread's timer and
+    left a process that looked alive and never read again."""
+    result = run_main("watch", str(tmp_path), "--plain", "--poll", poll)
+    assert result.returncode == 2 and "--poll" in result.stderr and "Traceback" not in result.stderr
+    assert "not a number" in result.stderr
+
+
+def test_a_mistyped_command_is_named():
+    result = run_cli("chek", str(DATA))
+    assert result.returncode == 2
+    assert "unknown command 'chek' (did you mean check?)" in result.stderr
+    assert "unrecognized arguments" not in result.stderr
+
+
+def test_help_lists_exit_codes_and_hook_variables():
+    check = run_main("check", "--help").stdout
+    assert "exit codes" in check and "130" in check
+    assert "needs attention" in check
+    watch = run_main("watch", "--help").stdout
+    assert "LOSSWATCH_TAG" in " ".join(watch.split())
