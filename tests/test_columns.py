@@ -64,3 +64,17 @@ def test_a_skippable_column_too_wide_does_not_end_an_ordered_choice():
     assert kept.keys == ("run", "val", "step", "since")
     ended = fit_columns(natural, order, order, 50, gap=1, in_order=True)
     assert ended.keys == ("run", "val")
+
+
+def test_a_width_below_the_names_floor_shortens_the_name_to_it_with_a_mark():
+    """``check`` at ten columns cut names at the edge without a '…' (the names' floor, 24, was wider)."""
+    columns = [Column("name", "run"), Column("val", "val")]
+    rows = [
+        {"name": Text("keras/k-healthy"), "val": Text("0.1566")},
+        {"name": Text("torch/overfit-7"), "val": Text("1")},
+    ]
+    console = Console(width=10, record=True)
+    console.print(fitted_table(columns, rows, 10, ["name", "val"], essential=2, elastic="name", elastic_min=24))
+    lines = console.export_text().splitlines()
+    assert all(len(line.rstrip()) <= 10 for line in lines)
+    assert [line.strip() for line in lines[1:]] == ["keras…lthy", "torch…it-7"]

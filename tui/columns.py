@@ -60,7 +60,8 @@ def fit_columns(
     widths = dict(natural)
     if elastic is not None and elastic in widths:
         room = available - sum(widths[k] + gap for k in priority[:essential] if k != elastic) - gap
-        widths[elastic] = max(min(widths[elastic], room), min(elastic_min, widths[elastic]))
+        floor = min(elastic_min, widths[elastic], max(available - gap, 1))  # a pane narrower than the floor: its width
+        widths[elastic] = max(min(widths[elastic], room), floor)
     shown: list[str] = []
     used = 0
     for index, key in enumerate(priority):
