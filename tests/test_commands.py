@@ -360,16 +360,16 @@ def test_a_noise_window_too_wide_to_finish_is_refused_with_its_bound(tmp_path: P
 @pytest.mark.parametrize("by_run", [True, False])
 def test_replay_by_run_prints_each_runs_alerts_as_soon_as_it_is_replayed(monkeypatch, by_run: bool):
     """replay printed nothing until every run was replayed: 540 runs were three minutes of silence."""
-    import tui.cli.commands as commands
+    import tui.cli.replays as replays
 
-    replay_run = commands.replay_run
+    replay_run = replays.replay_run
     lines_before: list[int] = []
 
     def counting(*args, **kwargs):
         lines_before.append(sys.stdout.buffer.getvalue().count(b"\n"))  # run_main's stdout: what was printed
         return replay_run(*args, **kwargs)
 
-    monkeypatch.setattr(commands, "replay_run", counting)
+    monkeypatch.setattr(replays, "replay_run", counting)  # four runs: replayed in this process
     result = run_main("replay", str(DATA / "torch"), "--json", *(["--by-run"] if by_run else []))
     assert result.returncode == 0 and len(lines_before) == 4 and result.stdout.count("\n") > lines_before[-1]
     assert (lines_before[-1] > 0) == by_run  # merged in step order: nothing before the last run is replayed

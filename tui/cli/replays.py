@@ -1,0 +1,47 @@
+"""``replay``'s runs, each fed a step at a time through the live engine, on worker processes where they pay.
+
+A step-at-a-time replay is the reference the bulk catch-up is measured against, and it costs: 540 DeepOBS runs
+took over two minutes in one process. The runs are independent, so they go to one forked worker per core; each
+worker has the runs as the parent read them (forked after the read, copied with its memory) and sends back only
+the alerts. Where forking is not safe (another thread runs: a remote root's) or does not pay (few runs), they
+are replayed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from tui.judging.replay import replay_run
+from tui.judging.thresholds import Thresholds
+from tui.judging.verdict import Alert
+from tui.live.firstread import MIN_RUNS, Workers, cores
+from tui.store import Run
+
+_JOB: tuple[list[Run], Thresholds, str | None, str | None] | None = None
+"""What the workers replay, set before they are forked (each gets it with the parent's memory)."""
+
+
+def _replay_at(index: int) -> list[Alert]:
+    assert _JOB is not None  # set before the fork
+    runs, thresholds, train_tag, val_tag = _JOB
+    return replay_run(runs[index], thresholds, train_tag, val_tag)
+
+
+def replayed(
+    runs: list[Run], thresholds: Thresholds, train_tag: str | None, val_tag: str | None
+) -> Generator[list[Alert], None, None]:
+    """Each run's alerts, in the order of ``runs``, as soon as it and the runs before it are replayed.
+
+    Close the iterator (``contextlib.closing``) when stopping early: its workers are killed then, as on Ctrl-C."""
+    global _JOB
+    _JOB = (runs, thresholds, train_tag, val_tag)
+    try:
+        workers = Workers.start(min(cores(), len(runs) // MIN_RUNS), whole=False)
+        if workers is None:
+            for run in runs:
+                yield replay_run(run, thresholds, train_tag, val_tag)
+            return
+        with workers:  # an exception here (Ctrl-C) or a close kills them; else they end once all are done
+            yield from workers.pool.map(_replay_at, range(len(runs)))
+    finally:
+        _JOB = None
