@@ -189,3 +189,24 @@ async def test_the_sweep_plots_x_labels_are_whole_steps_with_separators_and_valu
         dropouts = lines[axes + 1][middle:].split()
         assert "1,000" in steps and all("." not in label for label in steps), labels
         assert len(dropouts) >= 2 and all(len(label) <= 4 and float(label) < 1 for label in dropouts), labels
+
+
+@pytest.mark.parametrize("sizes", [[(200, 60)], [(200, 60), (120, 40)], [(90, 30)]])
+async def test_the_sweep_table_is_laid_out_whole_again_after_a_resize(tmp_path: Path, sizes):
+    """Laid out during the resize, every column took its header's width: 'lr=' for the runs, '0.' for each rate,
+    'behind' for the advice, until 'n' redrew it."""
+    for seed in (1, 2):
+        for name, values in lr_sweep(seed).items():
+            write_run(tmp_path / f"{name}-s{seed}", values)
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, app.table.selected)
+        for size in sizes:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.3)
+        table = screen.query_one("#sweep-runs")
+        for column in table.ordered_columns:
+            assert column.get_render_width(table) >= column.content_width + 2 * table.cell_padding, column.label
+        text = "\n".join(screen_text(app))
+        assert "lr=0.003-s1" in text and " 0.003 " in text and "behind-peers" in text

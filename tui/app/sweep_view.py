@@ -158,7 +158,7 @@ class SweepScreen(Screen[None]):
         """Lay the table out again for a new width: its run names are cut to what the width leaves them."""
         if event.size.width != self._laid_width:
             self._shown = None
-            self.refresh_view()
+            self.call_after_refresh(self.refresh_view)
 
     def refresh_view(self) -> None:
         view = sweep_view(self.monitor, self.sweep)
