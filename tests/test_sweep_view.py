@@ -106,6 +106,19 @@ async def test_w_without_any_sweep_says_how_to_make_one():
         assert not isinstance(app.screen, SweepScreen) and "--sweep" in notes[0]
 
 
+async def test_w_when_the_given_sweep_pattern_groups_nothing_says_so_not_to_use_it():
+    """It advised '--sweep REGEX' to a user who had given one (check says what the pattern did)."""
+    monitor = Monitor(str(DATA), clock=lambda: FIXED_NOW, sweep_pattern=r"(nomatch)")
+    app = LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        notes = []
+        app.notify = lambda message, **_kw: notes.append(message)
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        assert notes == ["no sweep found: --sweep '(nomatch)' groups no runs (searched in each run's name)"]
+
+
 def test_best_against_the_swept_value_uses_log_x_across_decades(tmp_path: Path):
     monitor = Monitor(str(_two_sweeps(tmp_path)))
     monitor.refresh()

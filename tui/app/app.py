@@ -453,9 +453,11 @@ class LossWatchApp(App[None]):
 
         name = sweep_of_run(self.monitor, self.selected)
         if name is None and not sweep_names(self.monitor):
-            self.notify(
-                "no sweep found: name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX", severity="warning"
-            )
+            given = next((m.sweeps.pattern for m in getattr(self.monitor, "monitors", [self.monitor])), None)
+            advice = "name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX"
+            if given is not None:  # it was used: the sweeps found by name are off
+                advice = f"--sweep {printable(given.pattern, 60)!r} groups no runs (searched in each run's name)"
+            self.notify(f"no sweep found: {advice}", severity="warning")
         elif name is None:  # not another sweep, which would read as the run's
             if self.selected is not None:
                 self.notify(f"run {printable(self.selected)} is not part of a sweep", severity="warning")
