@@ -270,3 +270,26 @@ def test_an_endpoint_that_never_answers_is_named_beside_the_local_runs(tmp_path:
         )
     assert done.returncode == 1 and "keras:k-overfit" in done.stdout
     assert "s3://team/runs" in done.stderr and "timeout" in done.stderr.lower()
+
+
+async def test_the_status_line_names_a_misspelt_bucket_among_other_roots(s3: S3Server) -> None:
+    """Beside a root that was read, it said only 'polling every 5 s' of the missing bucket; watch --plain and
+    check named it."""
+    from conftest import DATA
+
+    from tui.app.app import LossWatchApp
+    from tui.live.group import build_monitor
+    from tui.sources.roots.parse import parse_root
+
+    typo = "s3://no-such-bucket-here/runs"
+    app = LossWatchApp(build_monitor([parse_root(str(DATA / "keras")), parse_root(typo)]), bell=False, poll_seconds=0.1)
+    waiting = f"{typo}: polling every 0.1 s, not there yet (bucket no-such-bucket-here not found)"
+    async with app.run_test(size=(200, 30)) as pilot:
+        status = app.query_one("#status")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if waiting in str(status.render()):
+                break
+        assert waiting in str(status.render()), str(status.render())
+    for member in app.monitor.monitors:
+        member.root.close()

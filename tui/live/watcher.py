@@ -32,6 +32,7 @@ from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor, NewRun, Progress
 from tui.live.polling import PollSchedule
 from tui.store import Change
+from tui.text import printable
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
 FirstRead = Callable[[Monitor, Progress], object]
@@ -106,7 +107,7 @@ class Watcher:
     def mode(self) -> str:
         """How the root is followed, for the status line; with several roots, each one's."""
         if self.members:
-            return "  ".join(f"{member.monitor.label}: {member.mode}" for member in self.members)
+            return "  ".join(member.member_mode() for member in self.members)
         if self.schedule is None:
             return self._mode
         mode = f"polling every {self.schedule.interval:g} s"
@@ -118,6 +119,15 @@ class Watcher:
     @mode.setter
     def mode(self, mode: str) -> None:
         self._mode = mode
+
+    def member_mode(self) -> str:
+        """One root's part of a group's mode: its label, how it is followed, and whether it is there yet (a root
+        alone has that said by the status line's first part; among others only here)."""
+        mode = f"{printable(self.monitor.label, 60)}: {self.mode}"
+        if self.monitor.logdir_missing and ", unreachable" not in mode:
+            note = self.monitor.missing_note
+            mode += ", not there yet" + (f" ({printable(note, 60)})" if note else "")
+        return mode
 
     def start(self) -> None:
         for member in self.members:
