@@ -223,3 +223,15 @@ async def test_the_sweep_table_is_laid_out_whole_again_after_a_resize(tmp_path: 
             assert column.get_render_width(table) >= column.content_width + 2 * table.cell_padding, column.label
         text = "\n".join(screen_text(app))
         assert "lr=0.003-s1" in text and " 0.003 " in text and "behind-peers" in text
+
+
+async def test_the_grey_curves_of_runs_behind_their_peers_have_a_legend_entry(halfway_demo):
+    """Drawn grey with no entry, three of five curves were unnamed (the legend named the two in front)."""
+    app = _app(halfway_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, "lr-sweep/lr=0.03")
+        await pilot.pause(0.3)
+        lines = screen_text(app)
+        legend = [line for line in lines if "▞▞" in line]
+        assert any("behind peers" in line for line in legend), legend
+        assert any("lr=0.1" in line for line in legend)

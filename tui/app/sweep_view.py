@@ -269,11 +269,14 @@ class SweepScreen(Screen[None]):
             plt.xlabel(view.axis_label)
             named = [curve.label for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind]
             legend = dict(zip(named, legend_labels(named, LEGEND_WIDTH), strict=True))  # cut where they differ
+            grey_named = False  # the runs behind their peers, drawn grey, share one legend entry
             for i, curve in enumerate(view.curves):
                 if not len(curve.x):
                     continue
                 color = BEHIND_COLOR if curve.behind else PALETTE[i % len(PALETTE)]
                 label = legend[curve.label] if i < LEGEND_RUNS and not curve.behind else None
+                if curve.behind and not grey_named:
+                    label, grey_named = "behind peers", True
                 plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=label, marker="hd")
             label_y_axis(plt, [curve.y for curve in view.curves], canvas_rows(height, title=True, xlabel=True))
             label_x_axis(plt, [curve.x for curve in view.curves], width, integer=True)  # steps or rounds
