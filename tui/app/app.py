@@ -37,6 +37,10 @@ from tui.text import printable
 
 PAIR_OPTION = "\0pair"
 WEIGHT_STEP = 0.05
+TITLE_CELLS = 16
+"""The header's cells besides the roots: its icon, 'losswatch', the dash between them and a margin."""
+ROOT_TITLE_MIN = 12
+"""Cells each root keeps in the header however many there are (Textual cuts what then does not fit)."""
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Stop the app cleanly (terminal restored, watcher and workers ended) on any of these."""
 
@@ -151,7 +155,7 @@ class LossWatchApp(App[None]):
         self.alert_log = self.query_one("#alerts", AlertLog)
         self.filter_box = self.query_one("#filter", Input)
         self.title = "losswatch"
-        self.sub_title = printable(self.monitor.label, 60)
+        self.sub_title = self._roots_title()
         self.filter_box.display = False
         self.table.focus()
         if self.handle_signals:
@@ -350,6 +354,17 @@ class LossWatchApp(App[None]):
         """The main view's keys do nothing while another screen is on top (the help: ``?`` or escape
         closes it)."""
         return action not in MAIN_VIEW or self.screen is self.screen_stack[0]
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.sub_title = self._roots_title()
+
+    def _roots_title(self) -> str:
+        """The roots for the header, each cut on its own (start and end) to a share of the width: one cut
+        across them all read as one path (``s3:/…/nobucket/y`` for three roots)."""
+        labels = [member.label for member in getattr(self.monitor, "monitors", [self.monitor])]
+        room = (self.size.width or 80) - TITLE_CELLS
+        each = max(room // len(labels) - 2, ROOT_TITLE_MIN)
+        return "  ".join(printable(label, each) for label in labels)
 
     def action_sort(self) -> None:
         self.table.cycle_sort()
