@@ -24,7 +24,7 @@ from tui.judging.layers import HistogramTrack, layer_reports
 from tui.judging.moment import Moment
 from tui.judging.moments import Moments
 from tui.judging.pairing import Pair, pair_schedule
-from tui.judging.stalled import stalled_reason, watched_interval
+from tui.judging.stalled import finished, stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Track
 from tui.judging.verdict import Alert, Verdict
@@ -284,7 +284,7 @@ class VerdictEngine:
         interval = watched_interval(run)
         if interval is None:
             return []
-        reason = stalled_reason(run, now, interval, self.thresholds)
+        reason = None if finished(run, self.verdict.val_tag) else stalled_reason(run, now, interval, self.thresholds)
         if reason is None:
             flags.pop(Kind.STALLED, None)
             return []

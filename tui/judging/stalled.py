@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
+from tui.judging.sweep_groups import run_params
 from tui.judging.thresholds import Thresholds
 from tui.store import Run
+
+PLANNED_ROUNDS = ("epochs", "num_epochs", "n_epochs", "max_epochs", "num_train_epochs", "epoch_count")
+PLANNED_STEPS = ("max_steps", "total_steps", "num_steps", "train_steps", "steps", "iterations", "max_iters")
+"""Hyper-parameters that give a run's planned length, in validation rounds (epochs) or in steps."""
+
+
+def planned_in(params: Mapping[str, object], steps_first: bool = False) -> tuple[str, float, str] | None:
+    """A planned end among hyper-parameters, from an epochs- or steps-like one: ('round', epochs, key) or
+    ('step', steps, key), epochs first unless ``steps_first``; None without one."""
+    order = ((PLANNED_ROUNDS, "round"), (PLANNED_STEPS, "step"))
+    for keys, unit in order[::-1] if steps_first else order:
+        for key in keys:
+            value = params.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                return unit, float(value), key
+    return None
+
+
+def finished(run: Run, val_tag: str | None) -> bool:
+    """Whether the run reached its planned end (its hyper-parameters, logged or in its name): its last step at its
+    planned steps, or as many validation points as its planned epochs (one per epoch; steps first: a Trainer that
+    evaluates more often than once an epoch logs both). A job that finished stopped writing as planned: it is
+    not stalled."""
+    planned = planned_in(run_params(run.name, run.hparams), steps_first=True)
+    if planned is None:
+        return False
+    unit, end, _key = planned
+    if unit == "round":
+        return val_tag in run.scalars and len(run.scalars[val_tag]) >= end
+    last = run.last_step()
+    return last is not None and last >= end
 
 
 def watched_interval(run: Run) -> float | None:

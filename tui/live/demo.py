@@ -38,7 +38,8 @@ class Job:
     histograms: bool = False
     seed: int = 0
     hparams: dict[str, float | int | str] = field(default_factory=dict)
-    """Written as an HParams summary when the job starts (the sweep jobs log their learning rate)."""
+    """Written as an HParams summary when the job starts, after its planned ``epochs`` (the sweep jobs log their
+    learning rate; the one that diverges plans 60 epochs and stops writing at 20)."""
     writer: EventWriter | None = field(default=None, repr=False)
     epoch: int = 0
 
@@ -143,8 +144,8 @@ class DemoJobs:
         now = time.time() if self.interval else self._started + SIMULATED_EPOCH_SECONDS * tick
         if job.writer is None:
             job.writer = EventWriter(os.path.join(self.logdir, job.name))
-            if job.hparams:
-                job.writer.add_hparams(job.hparams, now)
+            # Its planned length, as a training script logs it: a job that ends there finished, not stalled.
+            job.writer.add_hparams({"epochs": job.epochs} | job.hparams, now)
         writer = job.writer
         epoch = job.epoch
         step = (epoch + 1) * STEPS_PER_EPOCH

@@ -20,6 +20,7 @@ import numpy as np
 
 from tui.judging.engine import Alert, Verdict
 from tui.judging.kinds import ADVICE
+from tui.judging.stalled import planned_in
 from tui.judging.sweep_groups import Sweep, Value, find_sweeps, run_params, sweep_of
 from tui.judging.sweeps import Behind, SweepJudge, progress_axis, rules_from
 from tui.judging.thresholds import Thresholds
@@ -27,9 +28,6 @@ from tui.store import Run, Store
 
 KIND = "behind-peers"
 AXIS_LABELS = {"step": "step", "round": "val round"}
-PLANNED_ROUNDS = ("epochs", "num_epochs", "n_epochs", "max_epochs", "num_train_epochs", "epoch_count")
-PLANNED_STEPS = ("max_steps", "total_steps", "num_steps", "train_steps", "steps", "iterations", "max_iters")
-"""Hyper-parameters that give a run's planned length, in validation rounds (epochs) or in steps."""
 
 
 @dataclass(frozen=True)
@@ -211,13 +209,11 @@ class SweepWatch:
         Epochs are counted as validation points (one validation per epoch): a finished run saves none, and one
         that also validated before training is said to save an epoch less than it does, never more.
         """
-        params = self.params(run)
-        for keys, unit in ((PLANNED_ROUNDS, "round"), (PLANNED_STEPS, "step")):
-            for key in keys:
-                value = params.get(key)
-                if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-                    return unit, float(value), f"until its planned {key} = {value:g}"
-        return None
+        planned = planned_in(self.params(run))
+        if planned is None:
+            return None
+        unit, end, key = planned
+        return unit, end, f"until its planned {key} = {end:g}"
 
 
 class SweepViews:
