@@ -293,3 +293,27 @@ async def test_the_status_line_names_a_misspelt_bucket_among_other_roots(s3: S3S
         assert waiting in str(status.render()), str(status.render())
     for member in app.monitor.monitors:
         member.root.close()
+
+
+async def test_an_unreachable_root_is_said_once_on_the_status_line(
+    s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher's mode said it ('…, unreachable: why') and the latest note said it again beside it."""
+    from conftest import DATA
+
+    from tui.app.app import LossWatchApp
+    from tui.live.group import build_monitor
+    from tui.sources.roots.parse import parse_root
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    app = LossWatchApp(build_monitor([parse_root(str(DATA / "keras")), parse_root("s3://team/runs")]), bell=False)
+    async with app.run_test(size=(250, 30)) as pilot:
+        status = app.query_one("#status")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if "unreachable" in str(status.render()) and app.store.notes:
+                break
+        shown = str(status.render())
+        assert shown.count("Could not connect to the endpoint URL") == 1, shown
+    for member in app.monitor.monitors:
+        member.root.close()

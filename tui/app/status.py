@@ -42,10 +42,12 @@ def status_line(app: LossWatchApp) -> Text:
     sweep = app.monitor.sweeps.of_run.get(app.selected) if app.selected else None
     if sweep is not None:
         more.append(f"w: sweep {printable(sweep.name, 30)}")
-    if app.watcher is not None:
-        more.append(app.watcher.mode)
+    following = app.watcher.mode if app.watcher is not None else ""
+    if following:
+        more.append(following)
     parts.extend((part, "dim") for part in more)
-    notes = list(app.store.notes[-1:])
+    # The latest note, unless the watcher's mode says it already (a root unreachable: "…, unreachable: why").
+    notes = [note for note in app.store.notes[-1:] if not (following and note.partition(": ")[2] in following)]
     with app.store.lock:  # the engine thread may be adding files to the run
         run = app.store.runs.get(app.selected) if app.selected else None
         if run is not None and (run.damaged or run.errors):  # what the table's "damaged" flag is about
