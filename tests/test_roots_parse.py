@@ -50,6 +50,8 @@ def test_an_existing_local_path_with_a_colon_stays_local(tmp_path: Path, monkeyp
     ("text", "message"),
     [
         ("s3://", "give a bucket"),
+        ("s3:///runs", "give a bucket"),  # was read as a bucket named 'runs'
+        ("gs:////runs/x", "give a bucket"),
         ("ssh:///runs", "no host"),
         ("ssh://box1:99999/runs", "port must be a number"),
         ("ftp://box/runs", "unknown scheme ftp://"),

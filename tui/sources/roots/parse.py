@@ -67,8 +67,9 @@ def _url(text: str, scheme: str) -> RootSpec:
     if scheme == "file":
         return RootSpec("local", text, unquote(urlsplit(text).path) or "/")
     if scheme in SCHEMES:
-        rest = text.split("://", 1)[1].strip("/")
-        if not rest:
+        after = text.split("://", 1)[1]
+        rest = after.strip("/")
+        if not rest or after.startswith("/"):  # s3:///runs: the bucket left out, not a bucket named "runs"
             raise RootError(f"{text}: give a bucket (and a prefix): {scheme}://bucket/prefix")
         return RootSpec(SCHEMES[scheme], text, rest)
     if scheme == "ssh":
