@@ -81,3 +81,29 @@ def test_a_replay_stopped_early_leaves_no_worker(tmp_path, monkeypatch, forking_
     each.close()
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers.pids)  # ended and reaped
     assert replays._JOB is None  # the runs are not kept alive by the module
+
+
+def test_a_worker_killed_midway_leaves_the_rest_to_this_process(
+    tmp_path, monkeypatch, capsys, forking_allowed, started
+):
+    """A worker the kernel kills (out of memory) broke the pool: the replay would have ended in a traceback."""
+    import os
+    import signal
+
+    root = _logdir(tmp_path)
+    monitor = Monitor(str(root))
+    monitor.refresh()
+    runs = monitor.store.snapshot()
+    monkeypatch.setattr(replays, "cores", lambda: 1)
+    alone = list(replays.replayed(runs, Thresholds(), None, None))
+    monkeypatch.setattr(replays, "cores", lambda: 2)
+    each = replays.replayed(runs, Thresholds(), None, None)
+    first = next(each)
+    workers = started[-1]
+    assert workers is not None
+    for pid in workers.pids:
+        os.kill(pid, signal.SIGKILL)
+    rest = list(each)
+    assert [first, *rest] == alone
+    assert "worker processes failed" in capsys.readouterr().err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers.pids)

@@ -9,7 +9,9 @@ are replayed here.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
+from concurrent.futures.process import BrokenProcessPool
 
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
@@ -35,13 +37,19 @@ def replayed(
     Close the iterator (``contextlib.closing``) when stopping early: its workers are killed then, as on Ctrl-C."""
     global _JOB
     _JOB = (runs, thresholds, train_tag, val_tag)
+    done = 0
     try:
         workers = Workers.start(min(cores(), len(runs) // MIN_RUNS), whole=False)
-        if workers is None:
-            for run in runs:
-                yield replay_run(run, thresholds, train_tag, val_tag)
-            return
-        with workers:  # an exception here (Ctrl-C) or a close kills them; else they end once all are done
-            yield from workers.pool.map(_replay_at, range(len(runs)))
+        if workers is not None:
+            with workers:  # an exception here (Ctrl-C) or a close kills them; else they end once all are done
+                try:
+                    for alerts in workers.pool.map(_replay_at, range(len(runs))):
+                        yield alerts
+                        done += 1
+                except BrokenProcessPool as error:  # a worker killed (out of memory): the rest in this process
+                    why = str(error) or type(error).__name__
+                    print(f"losswatch: worker processes failed ({why}): replaying the rest here", file=sys.stderr)
+        for run in runs[done:]:  # all of them where workers do not pay or cannot be forked
+            yield replay_run(run, thresholds, train_tag, val_tag)
     finally:
         _JOB = None
