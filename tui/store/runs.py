@@ -239,7 +239,7 @@ class Store:
             if restart is not None:
                 purged_from = restart
                 self._purge(run, restart)
-            for _order, _restarts, raw_tag, lo, hi in _pieces(scalars, orders):
+            for _order, _going_back, raw_tag, lo, hi in _pieces(scalars, orders, across=whole_run):
                 tag = prefix + raw_tag
                 restart, added = self._add_piece(run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve)
                 if restart is not None:
@@ -369,21 +369,26 @@ def _second_writer(
     return wall < last[2] or (step == last[0] and (wall <= last[2] or (made is not None and made <= last[2])))
 
 
-def _pieces(scalars: dict, orders: dict) -> list[tuple[int, int, str, int, int]]:
-    """Each tag's stretches as (order of its first record, 0 if it restarts the run else 1, tag, lo, hi), sorted.
+def _pieces(scalars: dict, orders: dict, across: bool) -> list[tuple[int, int, str, int, int]]:
+    """Each tag's stretches as (order of its first record, 0 for a step going back else 1, tag, lo, hi), sorted.
 
-    A stretch ends where its tag's step goes back, and also at another tag's restart: that tag's points written
-    after the restart are applied after its purge, not purged by it (one JSON line whose step goes back cost the
-    other curve every point after it). In one row a restart goes first (a new column's point in the row a
-    restart comes in is the new attempt's)."""
+    A stretch ends where its tag's step goes back, and, ``across`` tags (a restart purges every curve), also at
+    another tag's step going back: that tag's points written after it are applied after its purge, not purged
+    by it (one JSON line whose step goes back cost the other curve every point after it). In one row the step
+    going back comes first (a new column's point in the row a restart comes in is the new attempt's)."""
     segments = {tag: _segments(steps) for tag, (steps, _walls, _values) in scalars.items() if len(steps)}
-    restarts = sorted({int(orders[tag][lo]) for tag, spans in segments.items() for lo, _hi in spans if lo})
+    backs = np.unique([orders[tag][lo] for tag, spans in segments.items() for lo, _hi in spans if lo and across])
     pieces = []
     for tag, spans in segments.items():
+        order = orders[tag]
         for lo, hi in spans:
-            at = (np.searchsorted(orders[tag][lo:hi], restarts) + lo).tolist() if restarts else []
-            cuts = [lo, *sorted({cut for cut in at if lo < cut < hi}), hi]
-            pieces += [(int(orders[tag][a]), int(not (a == lo and lo)), tag, a, b) for a, b in itertools.pairwise(cuts)]
+            cuts = [lo, hi]
+            if len(backs):  # only the steps going back inside this stretch, not every one for every stretch
+                first, last = np.searchsorted(backs, (order[lo], order[hi - 1]), "right")
+                cuts[1:1] = np.unique(np.searchsorted(order[lo:hi], backs[first:last]) + lo).tolist()
+            going_back = int(not lo)  # 0: the stretch starts with its tag's step going back
+            for start, end in itertools.pairwise(cuts):
+                pieces.append((int(order[start]), going_back if start == lo else 1, tag, start, end))
     return sorted(pieces)
 
 
