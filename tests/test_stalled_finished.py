@@ -55,3 +55,52 @@ def test_a_job_at_its_planned_end_is_finished_and_one_short_of_it_stalled(tmp_pa
     stalled = [alert.run for alert in monitor.refresh()[2] if alert.kind == "stalled"]
     assert stalled == ["hung"]
     assert "stalled" not in monitor.verdict("done").flags
+
+
+def _trainer_job(folder: Path) -> EventWriter:
+    """A Trainer's TensorBoard log: TrainingArguments as hyper-parameters (``max_steps=-1``: none), evaluation
+    every 100 steps, five times an epoch, ``train/epoch`` beside the losses."""
+    writer = EventWriter(str(folder))
+    writer.add_hparams({"num_train_epochs": 3, "max_steps": -1, "eval_steps": 100}, 0.0)
+    return writer
+
+
+def _trainer_write(writer: EventWriter, evaluations: range) -> None:
+    for k in evaluations:
+        step = (k + 1) * 100
+        writer.add_scalar("train/loss", 1.0 / (k + 1), step, float(k))
+        writer.add_scalar("train/epoch", (k + 1) / 5, step, float(k))
+        writer.add_scalar("eval/loss", 1.1 / (k + 1), step, float(k))
+        writer.flush()
+
+
+def test_a_trainer_evaluating_five_times_an_epoch_is_finished_at_its_last_epoch_not_its_third_evaluation(
+    tmp_path: Path,
+):
+    """Counted by its evaluations, a Trainer that crashed at epoch 1.8 of 3 (nine evaluations) read 'finished'."""
+    now = [1000.0]
+    done, crashed = _trainer_job(tmp_path / "done"), _trainer_job(tmp_path / "crashed")
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    monitor.refresh()
+    _trainer_write(done, range(4))
+    _trainer_write(crashed, range(4))
+    monitor.refresh()
+    _trainer_write(done, range(4, 15))  # epoch 3.0
+    _trainer_write(crashed, range(4, 9))  # epoch 1.8
+    monitor.refresh()
+    now[0] += 600
+    stalled = [alert.run for alert in monitor.refresh()[2] if alert.kind == "stalled"]
+    assert stalled == ["crashed"]
+
+
+def test_a_planned_length_in_a_runs_name_is_not_taken_for_its_end(tmp_path: Path):
+    """``steps=20`` in a name may be anything (unrolled steps, a schedule): only logged hyper-parameters count."""
+    now = [1000.0]
+    writer = EventWriter(str(tmp_path / "sweep" / "steps=2,lr=0.1"))
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    _write(writer, range(4), 1)
+    monitor.refresh()
+    _write(writer, range(4, 8), 1)
+    monitor.refresh()
+    now[0] += 600
+    assert [alert.run for alert in monitor.refresh()[2] if alert.kind == "stalled"] == ["sweep/steps=2,lr=0.1"]

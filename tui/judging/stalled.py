@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tui.judging.sweep_groups import run_params
 from tui.judging.thresholds import Thresholds
 from tui.store import Run
 
@@ -28,18 +27,25 @@ def planned_in(params: Mapping[str, object], steps_first: bool = False) -> tuple
 
 
 def finished(run: Run, val_tag: str | None) -> bool:
-    """Whether the run reached its planned end (its hyper-parameters, logged or in its name): its last step at its
-    planned steps, or as many validation points as its planned epochs (one per epoch; steps first: a Trainer that
-    evaluates more often than once an epoch logs both). A job that finished stopped writing as planned: it is
-    not stalled."""
-    planned = planned_in(run_params(run.name, run.hparams), steps_first=True)
+    """Whether the run reached the planned end its logged hyper-parameters give (not its name: ``steps=20`` there
+    may mean anything). A job that finished stopped writing as planned: it is not stalled.
+
+    Steps first (its last step at ``max_steps``): a Trainer logs both, and evaluates more often than once an epoch.
+    Epochs by its logged epoch curve where it has one (a Trainer's ``train/epoch`` reaches 3.0 for 3 epochs,
+    Lightning's ``epoch`` counts from 0 to 2), else by its validation points, one per epoch."""
+    planned = planned_in(run.hparams, steps_first=True)
     if planned is None:
         return False
     unit, end, _key = planned
-    if unit == "round":
-        return val_tag in run.scalars and len(run.scalars[val_tag]) >= end
-    last = run.last_step()
-    return last is not None and last >= end
+    if unit == "step":
+        last = run.last_step()
+        return last is not None and last >= end
+    epoch = next((series for tag, series in run.scalars.items() if tag.rsplit("/", 1)[-1] == "epoch"), None)
+    if epoch is not None and len(epoch):
+        values = epoch.values
+        counted_from_zero = bool(np.all(values == np.floor(values)))
+        return float(np.nanmax(values)) >= (end - 1 if counted_from_zero else end * (1 - 1e-6))
+    return val_tag in run.scalars and len(run.scalars[val_tag]) >= end
 
 
 def watched_interval(run: Run) -> float | None:
