@@ -47,7 +47,11 @@ def status_line(app: LossWatchApp) -> Text:
         more.append(following)
     parts.extend((part, "dim") for part in more)
     # The latest note, unless the watcher's mode says it already (a root unreachable: "…, unreachable: why").
-    notes = [note for note in app.store.notes[-1:] if not (following and note.partition(": ")[2] in following)]
+    notes = [
+        note
+        for note in app.store.notes[-1:]
+        if not (following and (said := note.partition(": ")[2]) and said in following)
+    ]
     with app.store.lock:  # the engine thread may be adding files to the run
         run = app.store.runs.get(app.selected) if app.selected else None
         if run is not None and (run.damaged or run.errors):  # what the table's "damaged" flag is about

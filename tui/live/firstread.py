@@ -289,8 +289,8 @@ def _keep_freed_memory() -> None:
 
     Each run allocates and frees tens of megabytes (read buffers, decoded arrays); by default glibc
     maps big blocks afresh and unmaps them when freed, so every run faults in its memory again, which
-    cost the workers about a third of their time in the kernel. A worker lives only for the first
-    read, so holding on to its peak is harmless. Elsewhere (not glibc) nothing changes.
+    cost the workers about a third of their time in the kernel. A worker lives only for one command's
+    work (a first read, a replay), so holding on to its peak is harmless. Elsewhere (not glibc) nothing changes.
     """
     try:
         libc = ctypes.CDLL(None)
