@@ -41,10 +41,10 @@ def finished(run: Run, val_tag: str | None) -> bool:
         last = run.last_step()
         return last is not None and last >= end
     epoch = next((series for tag, series in run.scalars.items() if tag.rsplit("/", 1)[-1] == "epoch"), None)
-    if epoch is not None and len(epoch):
-        values = epoch.values
+    values = epoch.values[np.isfinite(epoch.values)] if epoch is not None else np.empty(0)
+    if values.size:
         counted_from_zero = bool(np.all(values == np.floor(values)))
-        return float(np.nanmax(values)) >= (end - 1 if counted_from_zero else end * (1 - 1e-6))
+        return float(values.max()) >= (end - 1 if counted_from_zero else end * (1 - 1e-6))
     return val_tag in run.scalars and len(run.scalars[val_tag]) >= end
 
 
