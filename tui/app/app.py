@@ -27,7 +27,7 @@ from tui.app.runs_table import SORTABLE, RunRow, RunsTable
 from tui.app.status import status_line
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
-from tui.live.group import MonitorGroup
+from tui.live.group import MonitorGroup, members_of
 from tui.live.monitor import Monitor, NewRun
 from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
@@ -361,7 +361,7 @@ class LossWatchApp(App[None]):
     def _roots_title(self) -> str:
         """The roots for the header, each cut on its own (start and end) to a share of the width: one cut
         across them all read as one path (``s3:/…/nobucket/y`` for three roots)."""
-        labels = [member.label for member in getattr(self.monitor, "monitors", [self.monitor])]
+        labels = [member.label for member in members_of(self.monitor)]
         room = (self.size.width or 80) - TITLE_CELLS
         each = max(room // len(labels) - 2, ROOT_TITLE_MIN)
         return "  ".join(printable(label, each) for label in labels)
@@ -468,7 +468,7 @@ class LossWatchApp(App[None]):
 
         name = sweep_of_run(self.monitor, self.selected)
         if name is None and not sweep_names(self.monitor):
-            given = next((m.sweeps.pattern for m in getattr(self.monitor, "monitors", [self.monitor])), None)
+            given = next((member.sweeps.pattern for member in members_of(self.monitor)), None)
             advice = "name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX"
             if given is not None:  # it was used: the sweeps found by name are off
                 advice = f"--sweep {printable(given.pattern, 60)!r} groups no runs (searched in each run's name)"

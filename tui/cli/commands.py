@@ -16,7 +16,7 @@ from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, 
 from tui.judging.engine import Alert
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
-from tui.live.group import MonitorGroup, build_monitor
+from tui.live.group import MonitorGroup, build_monitor, members_of
 from tui.live.monitor import Monitor
 from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.sources.roots.parse import RootSpec
@@ -33,10 +33,6 @@ def open_monitor(
     if isinstance(logdirs, str):
         return Monitor(logdirs, thresholds, train_pattern=train_tag, val_pattern=val_tag, sweep_pattern=sweep)
     return build_monitor(logdirs, thresholds, train_tag, val_tag, sweep)
-
-
-def members_of(monitor: Monitor | MonitorGroup) -> list[Monitor]:
-    return monitor.monitors if isinstance(monitor, MonitorGroup) else [monitor]
 
 
 def _local(monitor: Monitor) -> bool:

@@ -16,7 +16,6 @@ from tui.cli.commands import (
     alert_json,
     format_alert,
     line_console,
-    members_of,
     open_monitor,
     say_root_problems,
     say_unmatched,
@@ -28,7 +27,7 @@ from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.thresholds import Thresholds
 from tui.live.echoes import ECHO_WAIT
-from tui.live.group import MonitorGroup
+from tui.live.group import MonitorGroup, members_of
 from tui.live.monitor import Monitor, NewRun
 from tui.notify import notification
 from tui.text import printable, utf8

@@ -143,3 +143,8 @@ def build_monitor(
         for spec, name in zip(specs, source_names(specs))
     ]
     return MonitorGroup(monitors)
+
+
+def members_of(monitor: Monitor | MonitorGroup) -> list[Monitor]:
+    """The monitor of each root: a group's, or the one monitor of a single root."""
+    return monitor.monitors if isinstance(monitor, MonitorGroup) else [monitor]
