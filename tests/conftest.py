@@ -121,6 +121,31 @@ def logger_logdir(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def forking_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Earlier tests may have left a library's thread running (watchdog keeps one for inotify), which makes
+    Workers.start refuse to fork; tests of what workers do fork anyway."""
+    from tui.live import firstread
+
+    monkeypatch.setattr(firstread, "_other_threads_running", lambda: False)
+
+
+def mixed_logdir(tmp_path: Path, generated: int = 6, points: int = 400) -> Path:
+    """The real fixtures (overfitting, diverging, frozen layers, Keras) and ``generated`` runs of ``points``
+    epochs, some overfitting late: enough runs for worker processes to pay."""
+    import numpy as np
+
+    root = tmp_path / "runs"
+    for folder in ("torch", "keras"):
+        shutil.copytree(DATA / folder, root / folder, ignore=shutil.ignore_patterns("*.json"))
+    rng = np.random.default_rng(0)
+    for i in range(generated):
+        t = np.arange(points)
+        val = 0.3 + np.exp(-t / 50) + 0.002 * np.maximum(t - 100 * (i + 1), 0) + rng.normal(0, 0.01, t.size)
+        scalar_run(root / f"gen-{i}", {"loss": list(np.exp(-t / 60) + 0.1), "val_loss": list(val)})
+    return root
+
+
 def scalar_event(tag: str, step: int, value: float, wall_time: float = 1.0) -> bytes:
     """A PyTorch-style simple_value event, serialized."""
     event = event_pb2.Event(wall_time=wall_time, step=step)

@@ -5,42 +5,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import DATA, frame, scalar_event, scalar_run
+from conftest import frame, mixed_logdir, scalar_event, scalar_run
 
 from tui.cli import commands
 from tui.judging.thresholds import Thresholds
 from tui.live import firstread as parallel
 from tui.live import shipping
 from tui.live.monitor import Monitor
-
-
-@pytest.fixture
-def forking_allowed(monkeypatch):
-    """Earlier tests may have left a library's thread running (watchdog keeps one for inotify), which
-    makes Workers.start refuse to fork; these tests are about what workers do, so they fork anyway."""
-    monkeypatch.setattr(parallel, "_other_threads_running", lambda: False)
-
-
-def _logdir(tmp_path: Path) -> Path:
-    """Twelve runs: real fixtures (overfitting, diverging, frozen layers, Keras) and generated ones."""
-    root = tmp_path / "runs"
-    for folder in ("torch", "keras"):
-        shutil.copytree(DATA / folder, root / folder, ignore=shutil.ignore_patterns("*.json"))
-    rng = np.random.default_rng(0)
-    for i in range(6):
-        t = np.arange(400)
-        val = 0.3 + np.exp(-t / 50) + 0.002 * np.maximum(t - 100 * (i + 1), 0) + rng.normal(0, 0.01, t.size)
-        scalar_run(root / f"gen-{i}", {"loss": list(np.exp(-t / 60) + 0.1), "val_loss": list(val)})
-    return root
 
 
 def _check_json(root: Path, capsys) -> tuple[int, list[dict]]:
@@ -62,7 +40,7 @@ def _count_installs(monkeypatch) -> list[str]:
 
 
 def test_check_in_workers_equals_one_process(tmp_path, capsys, monkeypatch, forking_allowed):
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path)
     installed = _count_installs(monkeypatch)
     monkeypatch.setattr(commands, "cores", lambda: 2)
     spread = _check_json(root, capsys)
@@ -177,7 +155,7 @@ def _open_fds() -> set[tuple[str, str]]:
 def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path, monkeypatch, shared, forking_allowed):
     """The app's start-up path: whole runs, engines and file offsets come back; later appends are read once."""
     monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0 if shared else 1 << 62)
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path)
     alone = Monitor(str(root))
     alone.refresh()
     spread = Monitor(str(root))
@@ -205,7 +183,7 @@ def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path,
 def test_without_worker_processes_the_rest_is_read_in_process(tmp_path, capsys, monkeypatch, forking_allowed):
     """Where no process can be started (fork fails: the user's process limit), check still prints every run,
     as one process would, and says why it read in one process."""
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path)
     alone = _check_json(root, capsys)
 
     def no_fork():
@@ -234,7 +212,7 @@ def _slow_read_run(job):
 def test_an_error_in_the_app_stops_the_workers_from_starting_more_runs(tmp_path, monkeypatch, forking_allowed):
     """If taking a result fails, the runs not started are dropped (not read to the end for nothing), and
     what is left is read in one process as when no worker could start."""
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path)
 
     def broken_install(monitor, result, now):
         raise OSError(5, "Input/output error")

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import DATA, scalar_run
+from conftest import mixed_logdir
 
 from tui.cli import commands, replays
 from tui.judging.thresholds import Thresholds
 from tui.live import firstread
 from tui.live.monitor import Monitor
-
-
-@pytest.fixture
-def forking_allowed(monkeypatch):
-    """Earlier tests may have left a library's thread running (watchdog keeps one for inotify), which makes
-    Workers.start refuse to fork; these tests are about what the workers do, so they fork anyway."""
-    monkeypatch.setattr(firstread, "_other_threads_running", lambda: False)
 
 
 @pytest.fixture
@@ -37,24 +28,11 @@ def started(monkeypatch) -> list[firstread.Workers | None]:
     return given
 
 
-def _logdir(tmp_path: Path) -> Path:
-    """Sixteen runs: the real fixtures (overfitting, diverging, frozen layers, Keras) and generated ones."""
-    root = tmp_path / "runs"
-    for folder in ("torch", "keras"):
-        shutil.copytree(DATA / folder, root / folder, ignore=shutil.ignore_patterns("*.json"))
-    rng = np.random.default_rng(1)
-    for i in range(10):
-        t = np.arange(300)
-        val = 0.3 + np.exp(-t / 40) + 0.003 * np.maximum(t - 60 * (i % 4 + 1), 0) + rng.normal(0, 0.01, t.size)
-        scalar_run(root / f"gen-{i}", {"loss": list(np.exp(-t / 50) + 0.1), "val_loss": list(val)})
-    return root
-
-
 @pytest.mark.parametrize("by_run", [False, True])
 def test_replay_on_workers_prints_what_one_process_prints(
     tmp_path, capsys, monkeypatch, forking_allowed, started, by_run
 ):
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path, generated=10, points=300)  # 16 runs: two workers
     outputs = []
     for count in (2, 1):
         monkeypatch.setattr(replays, "cores", lambda count=count: count)
@@ -69,7 +47,7 @@ def test_replay_on_workers_prints_what_one_process_prints(
 
 def test_a_replay_stopped_early_leaves_no_worker(tmp_path, monkeypatch, forking_allowed, started):
     """Closed after its first run (as Ctrl-C unwinds it), its workers are ended, not left replaying."""
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path, generated=10, points=300)  # 16 runs: two workers
     monitor = Monitor(str(root))
     monitor.refresh()
     runs = monitor.store.snapshot()
@@ -90,7 +68,7 @@ def test_a_worker_killed_midway_leaves_the_rest_to_this_process(
     import os
     import signal
 
-    root = _logdir(tmp_path)
+    root = mixed_logdir(tmp_path, generated=10, points=300)  # 16 runs: two workers
     monitor = Monitor(str(root))
     monitor.refresh()
     runs = monitor.store.snapshot()
