@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,16 @@ def test_a_misspelt_bucket_is_named_by_check_watch_and_the_status_line(s3: S3Ser
         assert child.stop(signal.SIGTERM) == 0 and "Traceback" not in child.errors()
 
 
+async def _status_once(pilot, ready: Callable[[str], bool]) -> str:
+    """The app's status line once ``ready`` holds of it, or after ten seconds of waiting."""
+    status = pilot.app.query_one("#status")
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if ready(str(status.render())):
+            break
+    return str(status.render())
+
+
 async def test_the_status_line_names_a_misspelt_bucket(s3: S3Server) -> None:
     from tui.app.app import LossWatchApp
     from tui.live.group import build_monitor
@@ -163,12 +174,7 @@ async def test_the_status_line_names_a_misspelt_bucket(s3: S3Server) -> None:
     app = LossWatchApp(build_monitor([parse_root(typo)]), bell=False, poll_seconds=0.1)
     waiting = f"waiting for {typo} to appear (bucket no-such-bucket-here not found)"
     async with app.run_test(size=(120, 30)) as pilot:
-        status = app.query_one("#status")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if waiting in str(status.render()):
-                break
-        assert waiting in str(status.render())
+        assert waiting in await _status_once(pilot, lambda shown: waiting in shown)
     app.monitor.root.close()
 
 
@@ -285,12 +291,8 @@ async def test_the_status_line_names_a_misspelt_bucket_among_other_roots(s3: S3S
     app = LossWatchApp(build_monitor([parse_root(str(DATA / "keras")), parse_root(typo)]), bell=False, poll_seconds=0.1)
     waiting = f"{typo}: polling every 0.1 s, not there yet (bucket no-such-bucket-here not found)"
     async with app.run_test(size=(200, 30)) as pilot:
-        status = app.query_one("#status")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if waiting in str(status.render()):
-                break
-        assert waiting in str(status.render()), str(status.render())
+        shown = await _status_once(pilot, lambda shown: waiting in shown)
+        assert waiting in shown, shown
     for member in app.monitor.monitors:
         member.root.close()
 
@@ -308,12 +310,7 @@ async def test_an_unreachable_root_is_said_once_on_the_status_line(
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     app = LossWatchApp(build_monitor([parse_root(str(DATA / "keras")), parse_root("s3://team/runs")]), bell=False)
     async with app.run_test(size=(250, 30)) as pilot:
-        status = app.query_one("#status")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if "unreachable" in str(status.render()) and app.store.notes:
-                break
-        shown = str(status.render())
+        shown = await _status_once(pilot, lambda shown: "unreachable" in shown and bool(app.store.notes))
         assert shown.count("Could not connect to the endpoint URL") == 1, shown
     for member in app.monitor.monitors:
         member.root.close()

@@ -20,13 +20,21 @@ def spare(table: RunsTable) -> int:
     return table.size.width - table.styles.scrollbar_size_vertical - used
 
 
+def _fixtures_app() -> LossWatchApp:
+    return LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+
+
+async def _all_runs_shown(pilot) -> None:
+    await until(pilot, lambda: len(pilot.app.table.order) == 6, "the fixture runs")
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("width", range(96, 122, 2))
 async def test_the_flags_take_the_room_left_when_it_holds_their_header(width: int):
     """Below about 114 columns the flags were dropped with 8 to 10 blank cells to spare."""
-    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    app = _fixtures_app()
     async with app.run_test(size=(width, 24)) as pilot:
-        await until(pilot, lambda: len(app.table.order) == 6, "the fixture runs")
-        await pilot.pause()
+        await _all_runs_shown(pilot)
         table = app.table
         if "flags" in table.shown_columns:
             flags = table_cells(app)["torch/frozen-7"]["flags"].strip()
@@ -60,10 +68,9 @@ async def test_a_long_name_takes_the_room_a_wide_pane_leaves(tmp_path: Path, wid
 @pytest.mark.parametrize("width", range(24, 50, 2))
 async def test_a_narrow_pane_shows_the_verdict_before_any_flag(width: int):
     """At 30 and 32 columns the table showed 'run  flags': the verdict left out, the flags cut in its room."""
-    app = LossWatchApp(Monitor(str(DATA), clock=lambda: FIXED_NOW), watch=False, clock=lambda: FIXED_NOW)
+    app = _fixtures_app()
     async with app.run_test(size=(width, 24)) as pilot:
-        await until(pilot, lambda: len(app.table.order) == 6, "the fixture runs")
-        await pilot.pause()
+        await _all_runs_shown(pilot)
         shown = app.table.shown_columns
         if "flags" in shown:
             assert {"run", "verdict", "val", "best", "step"} <= set(shown), (width, shown)

@@ -95,14 +95,20 @@ async def test_w_opens_the_runs_sweep_ranked_with_advice_and_n_goes_to_the_next(
         assert not isinstance(app.screen, SweepScreen)
 
 
+async def _notes_on_w(pilot) -> list[str]:
+    """What the app notifies when ``w`` is pressed on its first run."""
+    await pilot.pause(0.2)
+    notes: list[str] = []
+    pilot.app.notify = lambda message, **_kw: notes.append(message)
+    await pilot.press("w")
+    await pilot.pause(0.1)
+    return notes
+
+
 async def test_w_without_any_sweep_says_how_to_make_one():
     app = _app(DATA)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
-        notes = []
-        app.notify = lambda message, **_kw: notes.append(message)
-        await pilot.press("w")
-        await pilot.pause(0.1)
+        notes = await _notes_on_w(pilot)
         assert not isinstance(app.screen, SweepScreen) and "--sweep" in notes[0]
 
 
@@ -111,11 +117,7 @@ async def test_w_when_the_given_sweep_pattern_groups_nothing_says_so_not_to_use_
     monitor = Monitor(str(DATA), clock=lambda: FIXED_NOW, sweep_pattern=r"(nomatch)")
     app = LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
-        notes = []
-        app.notify = lambda message, **_kw: notes.append(message)
-        await pilot.press("w")
-        await pilot.pause(0.1)
+        notes = await _notes_on_w(pilot)
         assert notes == ["no sweep found: --sweep '(nomatch)' groups no runs (searched in each run's name)"]
 
 
