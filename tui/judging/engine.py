@@ -284,7 +284,9 @@ class VerdictEngine:
         interval = watched_interval(run)
         if interval is None:
             return []
-        reason = None if finished(run, self.verdict.val_tag) else stalled_reason(run, now, interval, self.thresholds)
+        reason = stalled_reason(run, now, interval, self.thresholds)
+        if reason is not None and finished(run, self.verdict.val_tag):  # asked only of a quiet run: every round
+            reason = None
         if reason is None:
             flags.pop(Kind.STALLED, None)
             return []
