@@ -234,12 +234,24 @@ class Store:
             # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
             # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
             # comes in belong to the new attempt, and the restart must not purge them.
+            # In a file read on (not ``fresh``), that purge comes where its first record does: a tag's last points of
+            # the old attempt read before it (a poll that ended between them) are added first and purged with the
+            # rest, not kept to be restarted from; a fresh file's head is the new attempt's from its first record.
             whole_run = not (one_attempt and not fresh) and not by_curve  # logs of one curve restart it alone
-            restart = self._restart_of(run, prefix, scalars, fresh, source) if whole_run else None
-            if restart is not None:
-                purged_from = restart
-                self._purge(run, restart)
-            for _order, _going_back, raw_tag, lo, hi in _pieces(scalars, orders, across=whole_run):
+            pending = self._restart_of(run, prefix, scalars, orders, fresh, source) if whole_run else None
+            if pending is not None and fresh:
+                purged_from, pending = pending[0], None
+                self._purge(run, purged_from)
+            cut = () if pending is None else (pending[1],)
+            for order, _going_back, raw_tag, lo, hi in _pieces(scalars, orders, across=whole_run, cut_at=cut):
+                if pending is not None and order >= pending[1]:
+                    # Asked again of the tags that went back: a curve going back since may have purged what they would.
+                    again = {tag: scalars[tag] for tag in pending[2]}
+                    pending = self._restart_of(run, prefix, again, orders, fresh, source)
+                    if pending is not None:
+                        purged_from = pending[0] if purged_from is None else min(purged_from, pending[0])
+                        self._purge(run, pending[0])
+                    pending = None
                 tag = prefix + raw_tag
                 restart, added = self._add_piece(run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve)
                 if restart is not None:
@@ -308,11 +320,14 @@ class Store:
         hseries.extend(histograms)
 
     @staticmethod
-    def _restart_of(run: Run, prefix: str, scalars: dict, fresh: bool, source: str | None) -> int | None:
-        """The step a batch restarts the run from: when a tag's first new step is below its last (or, at the head
-        of a ``fresh`` file, at it), the lowest first step at or below its tag's last (a resumed job logs its resume
-        step again); None if no tag goes back (a second writer's lagging points do not)."""
-        below, at_or_below = False, []
+    def _restart_of(
+        run: Run, prefix: str, scalars: dict, orders: dict, fresh: bool, source: str | None
+    ) -> tuple[int, int, list[str]] | None:
+        """(the step a batch restarts the run from, the order of the record it starts at, the tags that go back):
+        when a tag's first new step is below its last (or, at the head of a ``fresh`` file, at it), the lowest first
+        step at or below its tag's last (a resumed job logs its resume step again), at the earliest of those tags'
+        first records; None if no tag goes back (a second writer's lagging points do not)."""
+        below, at_or_below, at_order, going_back = False, [], [], []
         for raw_tag, (steps, walls, _values) in scalars.items():
             series = run.scalars.get(prefix + raw_tag)
             last = series.last() if series is not None and len(steps) else None
@@ -322,7 +337,9 @@ class Store:
             below = below or first < last[0] or (fresh and first == last[0])
             if first <= last[0]:
                 at_or_below.append(first)
-        return min(at_or_below) if below else None
+                at_order.append(int(orders[raw_tag][0]))
+                going_back.append(raw_tag)
+        return (min(at_or_below), min(at_order), going_back) if below else None
 
     @staticmethod
     def _purge(run: Run, step: int, only: str | None = None) -> None:
@@ -369,15 +386,19 @@ def _second_writer(
     return wall < last[2] or (step == last[0] and (wall <= last[2] or (made is not None and made <= last[2])))
 
 
-def _pieces(scalars: dict, orders: dict, across: bool) -> list[tuple[int, int, str, int, int]]:
+def _pieces(
+    scalars: dict, orders: dict, across: bool, cut_at: tuple[int, ...] = ()
+) -> list[tuple[int, int, str, int, int]]:
     """Each tag's stretches as (order of its first record, 0 for a step going back else 1, tag, lo, hi), sorted.
 
     A stretch ends where its tag's step goes back, and, ``across`` tags (a restart purges every curve), also at
     another tag's step going back: that tag's points written after it are applied after its purge, not purged
     by it (one JSON line whose step goes back cost the other curve every point after it). In one row the step
-    going back comes first (a new column's point in the row a restart comes in is the new attempt's)."""
+    going back comes first (a new column's point in the row a restart comes in is the new attempt's). ``cut_at``:
+    more orders to end stretches at (where the batch's first restart is purged)."""
     segments = {tag: _segments(steps) for tag, (steps, _walls, _values) in scalars.items() if len(steps)}
-    backs = np.unique([orders[tag][lo] for tag, spans in segments.items() for lo, _hi in spans if lo and across])
+    backs = [orders[tag][lo] for tag, spans in segments.items() for lo, _hi in spans if lo and across]
+    backs = np.unique(np.array([*backs, *cut_at], dtype=np.int64))
     pieces = []
     for tag, spans in segments.items():
         order = orders[tag]
