@@ -397,8 +397,8 @@ def _pieces(
     going back comes first (a new column's point in the row a restart comes in is the new attempt's). ``cut_at``:
     more orders to end stretches at (where the batch's first restart is purged)."""
     segments = {tag: _segments(steps) for tag, (steps, _walls, _values) in scalars.items() if len(steps)}
-    going_back = [orders[tag][lo] for tag, spans in segments.items() for lo, _hi in spans if lo and across]
-    backs = np.unique(np.array([*going_back, *cut_at], dtype=np.int64))
+    back_orders = [orders[tag][lo] for tag, spans in segments.items() for lo, _hi in spans if lo and across]
+    backs = np.unique(np.array([*back_orders, *cut_at], dtype=np.int64))
     pieces = []
     for tag, spans in segments.items():
         order = orders[tag]
