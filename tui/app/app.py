@@ -471,7 +471,9 @@ class LossWatchApp(App[None]):
             given = next((member.sweeps.pattern for member in members_of(self.monitor)), None)
             advice = "name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX"
             if given is not None:  # it was used: the sweeps found by name are off
-                advice = f"--sweep {printable(given.pattern, 60)!r} groups no runs (searched in each run's name)"
+                advice = given.too_slow() or (
+                    f"--sweep {printable(given.pattern, 60)!r} groups no runs (searched in each run's name)"
+                )
             self.notify(f"no sweep found: {advice}", severity="warning")
         elif name is None:  # not another sweep, which would read as the run's
             if self.selected is not None:

@@ -9,7 +9,6 @@ name may be shortened (it then ends in '…').
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,6 +24,7 @@ from tui.columns import Fitted, fit_columns, shortened
 from tui.cuts import Cut, distinct_cuts
 from tui.judging.engine import Verdict
 from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, flag_names, severity, shown
+from tui.patterns import UserPattern
 from tui.store import Run
 
 COLUMNS = [
@@ -159,7 +159,7 @@ class RunsTable(DataTable):
         self.sort_reverse = False
         self.sort_chosen = False
         """Whether the user chose the order (``s``, a click): the first ``s`` moves on from the default one."""
-        self.filter: re.Pattern[str] | None = None
+        self.filter: UserPattern | None = None
         self.marked: set[str] = set()
         self._order: list[str] = []
         self._rows: dict[str, RunRow] = {}
@@ -182,7 +182,7 @@ class RunsTable(DataTable):
         """The runs shown, top to bottom."""
         return tuple(self._order)
 
-    def set_filter(self, pattern: re.Pattern[str] | None) -> None:
+    def set_filter(self, pattern: UserPattern | None) -> None:
         """Show only runs whose name matches ``pattern`` (None: all), from the next ``show`` on."""
         self.filter = pattern
         self._stale = True

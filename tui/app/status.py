@@ -23,6 +23,9 @@ def status_line(app: LossWatchApp) -> Text:
     parts: list[tuple[str, str]] = []  # (text, style); a part starting with "," goes on the part before
     if app.filter_error:
         parts.append((app.filter_error, "bold red"))
+    too_slow = app.table.filter.too_slow() if app.table.filter is not None else None
+    if too_slow:
+        parts.append((f"filter: {too_slow}", "bold yellow"))
     progress = _progress(app)
     if progress:
         parts.append((progress, "dim"))

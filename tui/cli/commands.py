@@ -19,6 +19,7 @@ from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, r
 from tui.live.group import MonitorGroup, build_monitor, members_of
 from tui.live.monitor import Monitor
 from tui.live.sweeps import KIND as SWEEP_KIND
+from tui.patterns import user_pattern
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
 from tui.text import printable, utf8
@@ -132,6 +133,14 @@ def say_unmatched(
     that matched no run (it turns the sweeps found by name off) likewise. ``live``: said of a watch's first
     round, where the curve may still come."""
     yet = " yet" if live else ""
+    slow = [p.too_slow() for p in (member.sweeps.pattern for member in members_of(monitor)) if p is not None]
+    given = [("--sweep", next((s for s in slow if s), None))]
+    given += [
+        (option, user_pattern(p).too_slow()) for option, p in (("--train-tag", train_tag), ("--val-tag", val_tag)) if p
+    ]
+    for option, why in given:
+        if why:  # before the lines it explains: a name given up on was taken as not matching
+            print(f"losswatch: {option}: {why}", file=sys.stderr)
     if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
             f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep{yet} (searched in each run's name "

@@ -26,6 +26,8 @@ import operator
 import re
 from dataclasses import dataclass
 
+from tui.patterns import user_pattern
+
 VAL_WORDS = frozenset({"val", "valid", "validation", "validate", "eval", "evaluation", "test", "dev", "holdout"})
 TRAIN_WORDS = frozenset({"train", "training", "trn"})
 BATCH_WORDS = frozenset({"batch", "batches", "step", "steps", "iter", "iters", "iteration", "iterations", "minibatch"})
@@ -200,8 +202,9 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
     out: list[Offer] = []
     for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
         if pattern is not None:  # --train-tag / --val-tag: the best match: whole, then losses, then the slot's own
-            if re.search(pattern, tag):  # (``--train-tag loss`` matches val_loss too, and took it: it is shorter)
-                out.append((slot, (not re.fullmatch(pattern, tag), not loss, role != slot, rank)))
+            chosen = user_pattern(pattern)  # (``--train-tag loss`` matches val_loss too, and took it: it is shorter)
+            if chosen.search(tag):
+                out.append((slot, (not chosen.fullmatch(tag), not loss, role != slot, rank)))
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
@@ -218,8 +221,8 @@ class PairChooser:
     pass (``pair_schedule`` asks again each time its tags grow; ``_offers`` remembers each tag)."""
 
     def __init__(self, train_pattern: str | None = None, val_pattern: str | None = None) -> None:
-        re.compile(train_pattern or "")  # a bad pattern fails here, where the caller expects it
-        re.compile(val_pattern or "")
+        user_pattern(train_pattern or "")  # a bad pattern fails here, where the caller expects it
+        user_pattern(val_pattern or "")
         self._patterns = (train_pattern or None, val_pattern or None)
         self._best: dict[str, list[tuple[tuple[object, ...], str]]] = {}
         """Each slot's two best-ranked tags: a tag named for one loss that the other wants too goes to the named one,

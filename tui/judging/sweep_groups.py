@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tui.patterns import UserPattern
+
 Value = int | float | str | bool
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -105,7 +107,7 @@ def run_params(name: str, logged: Mapping[str, object] | None = None) -> dict[st
 
 def find_sweeps(
     runs: Mapping[str, Mapping[str, object]],
-    pattern: re.Pattern[str] | None = None,
+    pattern: UserPattern | None = None,
     seen_as: Callable[[str], str] | None = None,
 ) -> list[Sweep]:
     """The sweeps among ``runs`` (name -> logged hyper-parameters), sorted by name. (The HParams sub-folder

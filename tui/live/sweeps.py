@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from tui.judging.stalled import planned_in
 from tui.judging.sweep_groups import Sweep, Value, find_sweeps, run_params, sweep_of
 from tui.judging.sweeps import Behind, SweepJudge, progress_axis, rules_from
 from tui.judging.thresholds import Thresholds
+from tui.patterns import compile_pattern
 from tui.store import Run, Store
 
 KIND = "behind-peers"
@@ -68,7 +68,7 @@ class SweepWatch:
 
     def __init__(self, thresholds: Thresholds | None = None, pattern: str | None = None) -> None:
         self.rules = rules_from(thresholds or Thresholds())
-        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern = compile_pattern(pattern) if pattern else None
         self.sweeps: list[Sweep] = []
         self.of_run: dict[str, Sweep] = {}
         self.flags: dict[str, SweepFlag] = {}

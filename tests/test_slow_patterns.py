@@ -1,0 +1,73 @@
+"""A regex that backtracks without end (``(a|aa)+$`` on forty ``a`` and a ``b``: minutes in ``re``, which cannot be
+stopped) gives up on that name after a time limit, takes it as not matching, and says so where the pattern was given:
+``--sweep`` and ``--train-tag`` on stderr, the live filter on the status line. Names it can match are matched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_main, scalar_run
+
+from tui.app.app import LossWatchApp
+from tui.live.monitor import Monitor
+from tui.patterns import compile_pattern
+
+ENDLESS = "(a|aa)+$"
+SLOW_NAME = "a" * 40 + "b"
+
+
+def test_a_search_that_backtracks_without_end_gives_up_and_says_on_what():
+    pattern = compile_pattern(ENDLESS)
+    assert pattern.search("aaaa") is not None and pattern.gave_up_on is None and pattern.too_slow() is None
+    assert pattern.search(SLOW_NAME) is None
+    assert pattern.gave_up_on == SLOW_NAME
+    assert pattern.search("xyz-b") is None and pattern.gave_up_on == SLOW_NAME  # the first it gave up on is told
+    assert f"regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in (pattern.too_slow() or "")
+    assert pattern.fullmatch("aaa") is not None
+
+
+@pytest.mark.parametrize("text", ["(", "a{99999999999}", "[z-a]"])
+def test_patterns_are_refused_as_re_refuses_them(text: str):
+    """Refused with ``re``'s reasons (``regex`` words some otherwise, and accepts what ``re`` does not)."""
+    import re
+
+    from tui.patterns import PatternError
+
+    with pytest.raises(PatternError):
+        compile_pattern(text)
+    with pytest.raises((re.error, OverflowError)):
+        re.compile(text)
+    assert compile_pattern(r"(?P<lr>lr=[\d.]+)").groups == 1
+
+
+def _runs(root: Path) -> Path:
+    for name in ("lr=0.1", "lr=0.01", "aa", SLOW_NAME):
+        scalar_run(root / name, {"train/loss": [1.0, 0.8, 0.6], "val/loss": [1.1, 0.9, 0.7]})
+    return root
+
+
+def test_a_sweep_pattern_that_gives_up_says_so_before_what_it_grouped(tmp_path: Path):
+    result = run_main("check", str(_runs(tmp_path)), "--sweep", ENDLESS)
+    assert f"losswatch: --sweep: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in result.stderr
+    assert "taken as not matching" in result.stderr and "Traceback" not in result.stderr
+    assert "groups no runs into a sweep" in result.stderr.split("gave up on", 1)[1]  # "aa" alone is no sweep
+    assert result.returncode == 0 and "lr=0.01" in result.stdout  # every run judged
+
+
+def test_a_tag_pattern_that_gives_up_says_so(tmp_path: Path):
+    scalar_run(tmp_path / "run", {SLOW_NAME: [1.0, 0.8, 0.6], "val/loss": [1.1, 0.9, 0.7]})
+    result = run_main("check", str(tmp_path), "--train-tag", ENDLESS)
+    assert f"losswatch: --train-tag: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in result.stderr
+    assert "matches no tag of 1 run(s)" in result.stderr  # taken as not matching: the run is judged without it
+
+
+async def test_a_filter_that_gives_up_says_so_on_the_status_line_and_shows_what_it_matched(tmp_path: Path):
+    app = LossWatchApp(Monitor(str(_runs(tmp_path))), watch=False)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *ENDLESS, "enter")
+        await pilot.pause()
+        assert app.table.order == ("aa",)
+        status = str(app.query_one("#status").render())
+        assert f"filter: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in status
