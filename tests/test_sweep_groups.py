@@ -48,6 +48,18 @@ def test_nested_folders_one_sweep_with_every_value():
     assert sweep.params["grid/lr=0.01/seed=2"] == {"lr": 0.01, "seed": 2}
 
 
+def test_seeds_written_s1_s2_are_replicas_in_one_sweep_not_a_sweep_each():
+    """``lr=0.1-s1``: the seed stayed part of the name, and each seed made a sweep of its own (DeepOBS's
+    ``cifar10_3c3d-adam-lr1.00e-03-s42`` too)."""
+    names = [f"grid/lr={lr}-s{seed}" for lr in (0.1, 0.01) for seed in (1, 2)]
+    (sweep,) = _sweeps(names).values()
+    assert set(sweep.runs) == set(names) and sweep.swept == ("lr", "s")
+    assert sweep.params["grid/lr=0.01-s2"] == {"lr": 0.01, "s": 2}
+    deepobs = [f"adam-lr{lr:.2e}-s{seed}" for lr in (1e-3, 1e-2) for seed in (42, 43)]
+    assert [len(s.runs) for s in _sweeps(deepobs).values()] == [4]
+    assert _sweeps(["resnet-s1", "resnet-s2", "resnet-s3"]) == {}  # seeds of one configuration: no sweep
+
+
 def test_not_a_sweep_replicas_numbered_runs_different_shapes_and_single_runs():
     assert _sweeps(["s/seed=1", "s/seed=2", "s/seed=3"]) == {}  # replicas of one configuration
     assert _sweeps([f"run-{i:03d}" for i in range(5)]) == {}
