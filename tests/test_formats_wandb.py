@@ -3,6 +3,8 @@ a log cut mid-record, a damaged chunk, the run's name, the record types, and the
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from logger_runs import STEPS, curve_of, curves
@@ -71,6 +73,29 @@ def test_a_wandb_run_is_listed_once_its_name_is_written(logger_logdir: Path):
     path.write_bytes(whole)
     monitor.refresh()
     assert [name for name in monitor.store.runs if name.startswith(("wb-run", path.stem[4:]))] == ["wb-run"]
+
+
+def test_a_wandb_log_whose_writer_stopped_before_its_name_is_listed_by_its_id(logger_logdir: Path):
+    """A job killed as it started leaves a log with the header alone: it was never listed (an event file cut as
+    short is listed, waiting). Quiet for longer than a job takes to write its first records, it is listed by its
+    id, and stays so when the rest comes after all (one row, not a second one under the name)."""
+    path = _wandb_log(logger_logdir)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:7])
+    quiet = time.time() - 2 * wandb_stream.STARTING_SECONDS
+    os.utime(path, (quiet, quiet))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    run_id = path.stem[4:]
+    listed = [name for name in monitor.store.runs if name.startswith(("wb-run", run_id))]
+    assert listed == [name for name in monitor.store.runs if name.endswith(run_id)] and len(listed) == 1
+    verdict = monitor.verdict(listed[0])
+    assert verdict is not None and str(verdict.kind) == "waiting"
+    with open(path, "ab") as handle:
+        handle.write(whole[7:])
+    monitor.refresh()
+    assert [name for name in monitor.store.runs if name.startswith(("wb-run", run_id))] == listed
+    assert monitor.store.runs[listed[0]].has_points
 
 
 def test_wandb_record_types_read_off_the_wire_are_the_decoded_ones(logger_logdir: Path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -36,6 +37,10 @@ MISSING_EXTRA = "W&B runs found, but reading them needs W&B's record definitions
 _RUN_FOLDER = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9]+)$")
 _LOG_NAME = re.compile(r"^run-(?P<id>[A-Za-z0-9]+)\.wandb$")
 _HEAD_BYTES = 64 * 1024
+STARTING_SECONDS = 60.0
+"""A log without the record that names its run, last written less than this long ago, is a job starting (W&B
+writes that record as the run begins): it is listed once the name is there. Older, its writer stopped before
+that record (a job killed as it started): it is listed by the run's id, to stay so, not left out unseen."""
 """Bytes read when a run is found, for the record that names it (the second record of the log)."""
 _SKIP_KEYS = frozenset({"_step", "_timestamp", "_runtime"})
 _LAST_STEP = 2**63 - 1
@@ -274,7 +279,9 @@ class WandbFormat(Format):
             if name is None:  # damaged or foreign at its head: listed by its id, its stream says what is wrong
                 name = ""
             elif not name and pb is not None and info.size < _HEAD_BYTES:
-                continue  # just started: the record that names the run comes first; list it once it is there
+                if time.time() - info.mtime < STARTING_SECONDS:
+                    continue  # just started: the record that names the run comes first; list it once it is there
+                self._names[(info.path, info.identity)] = run_id  # a name read later does not make a second run
             found.sources.append(
                 Source(FORMAT, info.path, name or run_id, paths=(info.path,), detail=run_id, where=folder)
             )
