@@ -37,11 +37,11 @@ MISSING_EXTRA = "W&B runs found, but reading them needs W&B's record definitions
 _RUN_FOLDER = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9]+)$")
 _LOG_NAME = re.compile(r"^run-(?P<id>[A-Za-z0-9]+)\.wandb$")
 _HEAD_BYTES = 64 * 1024
+"""Bytes read when a run is found, for the record that names it (the second record of the log)."""
 STARTING_SECONDS = 60.0
 """A log without the record that names its run, last written less than this long ago, is a job starting (W&B
 writes that record as the run begins): it is listed once the name is there. Older, its writer stopped before
 that record (a job killed as it started): it is listed by the run's id, to stay so, not left out unseen."""
-"""Bytes read when a run is found, for the record that names it (the second record of the log)."""
 _SKIP_KEYS = frozenset({"_step", "_timestamp", "_runtime"})
 _LAST_STEP = 2**63 - 1
 
