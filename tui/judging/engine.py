@@ -132,7 +132,13 @@ class VerdictEngine:
             # bring points never judged beside the restart: a lagging curve's, a curve new to the pair).
             kept_below = {tag: min([*purged, last + 1]) for tag, last in self._judged_steps().items()}
             self._announced.restarted(kept_below, self._last_write)
+            # A job resumed from a checkpoint (validation points kept below the purge) reaches again the onset it
+            # had rung for: the same one, told once (a fresh start from the first step is judged as new).
+            resumed = self.val.count > 0 and int(self.val.steps[0]) < min(purged, default=-math.inf)
+            told = self.judge.rise.told() if resumed else None
             self._reset(self.pair)
+            if told is not None:
+                self.judge.rise.carry(told)
             self._reached, self._reread, self._rang_without_train = -1, (-1, {}), False
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []

@@ -249,6 +249,15 @@ class Rise:
         fallen = (m.train_at_best - m.train.level) / train_range
         return self.t.memorising_bar if fallen >= self.t.memorising_drop else 1.0
 
+    def told(self) -> tuple[float, bool, bool]:
+        """What was told of the current onset (the level a new best must beat to re-arm, warned, rang)."""
+        return self._rearm_below, self.warned, self._rang
+
+    def carry(self, told: tuple[float, bool, bool]) -> None:
+        """Take over what an earlier judgement of the same job told (``told``): a resumed job's onset where it was
+        rings no second bell; a best below the level held re-arms it, as within one job."""
+        self._rearm_below, self.warned, self._rang = told
+
     def _hold(self, level: float) -> None:
         """After an alert, ring again only once validation has improved on its best by its noise."""
         self._rearm_below = min(self._rearm_below, level) if self._rearm_below < math.inf else level
