@@ -1,11 +1,14 @@
-"""A job resumed into the same event file, read while it is written: wherever the polls fall, the run ends as read
-whole (TensorBoard's purge: each record in file order, a step going back dropping every curve from that step on)."""
+"""An event file read while it changes: a job resumed into it ends as read whole wherever the polls fall
+(TensorBoard's purge: each record in file order, a step going back dropping every curve from that step on); a file
+cut short keeps what was read."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from conftest import file_version_event, frames_of, scalar_event, write_records
+import pytest
+from conftest import DATA, event_files, file_version_event, frames_of, scalar_event, write_records
 
 from tui.live.monitor import Monitor
 
@@ -56,3 +59,26 @@ def test_a_resumed_job_read_in_three_polls_anywhere_ends_as_read_whole(tmp_path:
                     handle.write(blob[handle.tell() : cut])
                 monitor.refresh()
             assert _curves(monitor, "job") == expected, (first, second)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.0, 0.37], ids=["half", "emptied", "mid-record"])
+def test_an_event_file_cut_short_keeps_every_point_read_and_reads_on_when_it_grows(tmp_path: Path, keep: float):
+    """A hostile tester's find: a real run's file cut to half its size while watched lost the second half of its
+    points (read again from its start, its first point was taken for a restart from step 0); emptied, it kept them
+    all. Cut anywhere, what was read stays; the same bytes written back are read as the same points."""
+    run = tmp_path / "overfit-7"
+    shutil.copytree(DATA / "torch" / "overfit-7", run)
+    (path,) = event_files(run)
+    whole = path.read_bytes()
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    before = _curves(monitor, "overfit-7")
+    verdict = monitor.verdict("overfit-7")
+    path.write_bytes(whole[: int(len(whole) * keep)])
+    monitor.refresh()
+    assert _curves(monitor, "overfit-7") == before
+    assert monitor.verdict("overfit-7") == verdict
+    with open(path, "ab") as handle:
+        handle.write(whole[handle.tell() :])
+    monitor.refresh()
+    assert _curves(monitor, "overfit-7") == before

@@ -356,6 +356,7 @@ class Monitor:
                 one_attempt=stream.one_attempt,
                 source=stream.key,
                 by_curve=stream.RESTARTS_BY_CURVE,
+                reread=stream.rereading,
             )
             fresh = fresh and change is None
             stream.scalars_read = stream.scalars_read or bool(decoded.scalars)

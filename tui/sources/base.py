@@ -112,6 +112,12 @@ class Stream(ABC):
         return 0
 
     @property
+    def rereading(self) -> bool:
+        """Whether the batch being read now was read before: its file shrank or was replaced, and is read again from
+        its start up to where it had been read (the store keeps points it gives back as they were)."""
+        return False
+
+    @property
     def one_attempt(self) -> bool:
         """Whether its file never goes back within it (only its head may restart the run: the store's
         ``one_attempt``); a log a resumed job appends to, or a notebook's writer used again, may."""

@@ -192,6 +192,7 @@ class Store:
         one_attempt: bool = False,
         source: str | None = None,
         by_curve: bool = False,
+        reread: bool = False,
     ) -> Change | None:
         """Add decoded points to a run (tags prefixed with ``prefix``), purging on restarts.
 
@@ -216,6 +217,8 @@ class Store:
         ``by_curve``: each curve has a log of its own (MLflow's file per metric, its rows per key): a step going
         back restarts that curve alone (a resumed job goes back in each), so a point logged late into one of
         them costs the others nothing.
+        ``reread``: the batch comes from a file read again from its start (it shrank, or was replaced): its points
+        the curve holds already, at the same step, time and value, are those, not a restart (``_read_before``).
         """
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None
@@ -238,7 +241,7 @@ class Store:
             # the old attempt read before it (a poll that ended between them) are added first and purged with the
             # rest, not kept to be restarted from; a fresh file's head is the new attempt's from its first record.
             whole_run = not (one_attempt and not fresh) and not by_curve  # logs of one curve restart it alone
-            pending = self._restart_of(run, prefix, scalars, orders, fresh, source) if whole_run else None
+            pending = self._restart_of(run, prefix, scalars, orders, fresh, source, reread) if whole_run else None
             if pending is not None and fresh:
                 purged_from, pending = pending[0], None
                 self._purge(run, purged_from)
@@ -247,13 +250,15 @@ class Store:
                 if pending is not None and order >= pending[1]:
                     # Asked again of the tags that went back: a curve going back since may have purged what they would.
                     again = {tag: scalars[tag] for tag in pending[2]}
-                    pending = self._restart_of(run, prefix, again, orders, fresh, source)
+                    pending = self._restart_of(run, prefix, again, orders, fresh, source, reread)
                     if pending is not None:
                         purged_from = pending[0] if purged_from is None else min(purged_from, pending[0])
                         self._purge(run, pending[0])
                     pending = None
                 tag = prefix + raw_tag
-                restart, added = self._add_piece(run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve)
+                restart, added = self._add_piece(
+                    run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve, reread
+                )
                 if restart is not None:
                     purged_from = restart if purged_from is None else min(purged_from, restart)
                 if added:
@@ -276,6 +281,7 @@ class Store:
         one_attempt: bool,
         source: str | None,
         by_curve: bool,
+        reread: bool = False,
     ) -> tuple[int | None, bool]:
         """One stretch of a tag's points without a step going back: (the step it restarted the run or the curve
         from, or None; whether a point was added). A stretch behind the curve's newest point is a restart, unless
@@ -287,7 +293,7 @@ class Store:
         last = series.last()
         restart = None
         behind = last is not None and steps[lo] < last[0]
-        if last is not None and behind and (one_attempt or _second_writer(run, source, tag, steps, walls, lo, last)):
+        if last is not None and behind and (one_attempt or _second_writer(run, source, tag, points, lo, last, reread)):
             lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
         elif behind:
             restart = int(steps[lo])
@@ -321,17 +327,18 @@ class Store:
 
     @staticmethod
     def _restart_of(
-        run: Run, prefix: str, scalars: dict, orders: dict, fresh: bool, source: str | None
+        run: Run, prefix: str, scalars: dict, orders: dict, fresh: bool, source: str | None, reread: bool = False
     ) -> tuple[int, int, list[str]] | None:
         """(the step a batch restarts the run from, the order of the record it starts at, the tags that go back):
         when a tag's first new step is below its last (or, at the head of a ``fresh`` file, at it), the lowest first
         step at or below its tag's last (a resumed job logs its resume step again), at the earliest of those tags'
         first records; None if no tag goes back (a second writer's lagging points do not)."""
         below, at_or_below, at_order, going_back = False, [], [], []
-        for raw_tag, (steps, walls, _values) in scalars.items():
+        for raw_tag, points in scalars.items():
+            steps = points[0]
             series = run.scalars.get(prefix + raw_tag)
             last = series.last() if series is not None and len(steps) else None
-            if last is None or _second_writer(run, source, prefix + raw_tag, steps, walls, 0, last):
+            if last is None or _second_writer(run, source, prefix + raw_tag, points, 0, last, reread):
                 continue
             first = int(steps[0])
             below = below or first < last[0] or (fresh and first == last[0])
@@ -363,27 +370,48 @@ def _second_writer(
     run: Run,
     source: str | None,
     tag: str,
-    steps: np.ndarray,
-    walls: np.ndarray,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray],
     at: int,
     last: tuple[int, float, float],
+    reread: bool = False,
 ) -> bool:
     """Whether the point at ``at``, at or below the curve's newest (``last``), is a second writer's rather than a
     restart: its file goes on from its own last step for the curve, or (a TensorBoard file new to the curve, whose
     points carry the time they were written) it was written before the newest point read — or, at that very step,
     its file was made before the newest point was written (the time in its name): a resumed job makes its new file
-    after the old job's last point, two ranks make theirs as the job starts and write each step within moments."""
+    after the old job's last point, two ranks make theirs as the job starts and write each step within moments.
+    A file read again from its start (``reread``: it shrank, cut short, or was replaced by a shorter copy) gives back
+    points already read, the same time and value at their step: read before, not a restart that drops the rest."""
+    steps, walls, _values = points
     step = steps[at]
     if source is None or step > last[0]:
         return False
     own = run.file_steps.get((source, tag))
-    if own is not None:
-        return bool(step > own)
     name = basename(source)
+    if own is not None:
+        return bool(step > own) or (reread and _read_before(run.scalars[tag], points, at, last[0]))
     if not is_event_file_name(name):
         return False
     wall, made = float(walls[at]), created_at(name)
     return wall < last[2] or (step == last[0] and (wall <= last[2] or (made is not None and made <= last[2])))
+
+
+def _read_before(series: Series, points: tuple[np.ndarray, np.ndarray, np.ndarray], at: int, newest: int) -> bool:
+    """Whether the curve holds already every point from ``at`` up to its ``newest`` step (or to where the batch's
+    steps go back): at each step, the same time of writing and value (a file cut short and read again); one that
+    differs is another attempt's."""
+    steps, walls, values = points
+    tail = steps[at:]
+    stop = len(tail)
+    for cuts in (np.flatnonzero(np.diff(tail) < 0) + 1, np.flatnonzero(tail > newest)):
+        stop = min(stop, int(cuts[0])) if cuts.size else stop
+    again = slice(at, at + stop)
+    stored_steps, stored_values, stored_walls = series.arrays()
+    where = np.searchsorted(stored_steps, steps[again])
+    if not stop or where.max() >= len(stored_steps) or not np.array_equal(stored_steps[where], steps[again]):
+        return False
+    same_values = np.array_equal(stored_values[where], values[again], equal_nan=True)
+    return bool(same_values and np.array_equal(stored_walls[where], walls[again]))
 
 
 def _pieces(

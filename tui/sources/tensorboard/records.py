@@ -79,6 +79,8 @@ class RecordReader:
         self.offset = 0
         self.damage = Damage()
         self.restarted = False
+        self.reread_below = 0
+        """Where the file had been read to when it last shrank or was replaced: up to there, a record is read again."""
         self.incomplete = 0
         """Bytes after the last whole record at the last read: a record being written, or one cut short."""
         self._identity: str | None = None
@@ -108,6 +110,7 @@ class RecordReader:
         source, path = self._where(root)
         info = source.stat(path)
         if self._identity is not None and (info.identity != self._identity or info.size < self.offset):
+            self.reread_below = self.offset
             self.offset = 0
             self.damage = Damage()
             self.restarted = True

@@ -31,6 +31,10 @@ class EventStream(Stream):
         return self.reader.offset
 
     @property
+    def rereading(self) -> bool:
+        return self.reader.offset < self.reader.reread_below
+
+    @property
     def one_attempt(self) -> bool:
         return self.source.detail == MMENGINE_VIS
 
