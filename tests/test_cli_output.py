@@ -7,6 +7,8 @@ import json
 import math
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -326,6 +328,21 @@ def test_output_to_a_full_disk_is_one_line(command: str):
         done = run_cli(command, str(DATA / "torch"), stdout=full)
     assert done.returncode == 2 and "Traceback" not in done.stderr  # 1 is a run that needs attention
     assert "losswatch: cannot write the output: No space left on device" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "--json"], ["replay"], ["watch", "--plain"]])
+def test_a_closed_standard_output_is_one_line_and_exit_2(command: list[str]):
+    """A hostile tester's find: `losswatch check --json >&-` was a traceback (the interpreter starts with no
+    sys.stdout), the table and `replay` threw their output away and exited 0 or 1."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", command[0], str(DATA / "torch"), *command[1:]],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),  # `>&-`
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == "losswatch: cannot write the output: standard output is closed"
 
 
 def test_the_example_in_the_help_of_set_is_a_setting(tmp_path: Path):

@@ -316,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"losswatch: {mistake}", file=sys.stderr)
         return EXIT_USAGE
     args = parser.parse_args(_normalize(raw))
+    if sys.stdout is None and args.command != "export":  # started with it closed (`>&-`): the interpreter gives None
+        print("losswatch: cannot write the output: standard output is closed", file=sys.stderr)
+        return EXIT_USAGE
     try:
         with stopped_by_signals():
             return _dispatch(args)
