@@ -81,3 +81,37 @@ def test_help_lists_exit_codes_and_hook_variables():
     assert "needs attention" in check
     watch = run_main("watch", "--help").stdout
     assert "LOSSWATCH_TAG" in " ".join(watch.split())
+
+
+def _huge_values_run(root: Path) -> Path:
+    """Losses near float32's largest value, with noise: every product of a threshold and a noise is near overflow."""
+    import numpy as np
+    from conftest import scalar_run
+
+    rng = np.random.default_rng(0)
+    values = (3e38 * (0.5 + 0.1 * rng.random(60))).tolist()
+    scalar_run(root / "r", {"loss": values, "val_loss": values[::-1]})
+    return root
+
+
+def _float_settings() -> list[str]:
+    from dataclasses import fields
+
+    from tui.judging.thresholds import PERCENTS, Thresholds
+
+    return [f.name for f in fields(Thresholds) if f.type in (float, "float") and f.name not in PERCENTS]
+
+
+@pytest.mark.parametrize("setting", _float_settings())
+def test_a_huge_accepted_setting_on_huge_losses_prints_no_numpy_warning(tmp_path: Path, setting: str):
+    """A hostile tester's find: `--set shift_clip=1e300` on losses near 3e38 printed NumPy's overflow warning and
+    the source line behind it, not one line."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # as the interpreter shows them to a user, every time
+        warnings.simplefilter("always")
+        result = run_main("check", str(_huge_values_run(tmp_path)), "--set", f"{setting}=1e300")
+    numeric = [f"{w.filename}:{w.lineno}: {w.message}" for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert not numeric, numeric
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"losswatch: settings from the defaults with --set {setting}=1e300"

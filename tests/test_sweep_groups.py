@@ -87,6 +87,8 @@ def test_sweep_regex_overrides_grouping_one_sweep_per_group_value():
     found = _sweeps(names, pattern=r"exp/(\w)-")
     assert set(found) == {"a", "b"} and found["a"].runs == ("exp/a-large", "exp/a-small")
     assert set(_sweeps(names, pattern=r"^exp/")) == {"^exp/"}  # no group: one sweep of every match
+    # A group that matched nothing names no sweep: a hostile tester's '(.*)lr=' on 'lr=0.1' named it '' (null).
+    assert set(_sweeps(["lr=0.1-s1", "lr=0.01-s1"], pattern=r"(.*)lr=")) == {"(.*)lr="}
 
 
 def _event_runs(root: Path) -> dict:

@@ -125,7 +125,7 @@ def find_sweeps(
         for name in members:
             match = pattern.search(local[name])
             if match:
-                key = match.group(1) if match.groups() and match.group(1) is not None else pattern.pattern
+                key = match.group(1) if match.groups() and match.group(1) else pattern.pattern  # '' names nothing
                 groups.setdefault(key, []).append(name)
         return _sweeps(groups, logged, local, require_varying=False)
     by_template: dict[str, list[str]] = {}
