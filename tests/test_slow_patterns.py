@@ -11,10 +11,19 @@ from conftest import run_main, scalar_run
 
 from tui.app.app import LossWatchApp
 from tui.live.monitor import Monitor
-from tui.patterns import compile_pattern
+from tui.patterns import compile_pattern, user_pattern
 
 ENDLESS = "(a|aa)+$"
 SLOW_NAME = "a" * 40 + "b"
+
+
+@pytest.fixture(autouse=True)
+def _patterns_given_afresh():
+    """Tag patterns are compiled once per process (``user_pattern``): what one test's searches gave up on must
+    not be what the next one says."""
+    user_pattern.cache_clear()
+    yield
+    user_pattern.cache_clear()
 
 
 def test_a_search_that_backtracks_without_end_gives_up_and_says_on_what():
@@ -71,3 +80,33 @@ async def test_a_filter_that_gives_up_says_so_on_the_status_line_and_shows_what_
         assert app.table.order == ("aa",)
         status = str(app.query_one("#status").render())
         assert f"filter: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in status
+
+
+def test_a_tag_pattern_that_gives_up_in_the_first_reads_workers_is_said_too(tmp_path: Path, forking_allowed):
+    """A hostile tester's find: with 8 runs `check` reads them in worker processes, where the searches gave up;
+    the parent never heard, and said only that the pattern matched no tag."""
+    for number in range(12):
+        scalar_run(tmp_path / f"run{number}", {SLOW_NAME: [1.0, 0.8, 0.6], "val/loss": [1.1, 0.9, 0.7]})
+    result = run_main("check", str(tmp_path), "--train-tag", ENDLESS)
+    assert f"losswatch: --train-tag: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in result.stderr
+    assert "matches no tag of 12 run(s)" in result.stderr
+
+
+def test_watch_plain_says_a_give_up_on_a_run_that_came_after_its_first_round(tmp_path: Path):
+    """A hostile tester's find: said after the first round only, a give-up on a run made later was never told."""
+    import signal
+
+    from children import spawn
+
+    scalar_run(tmp_path / "lr=0.1", {"train/loss": [1.0, 0.8], "val/loss": [1.1, 0.9]})
+    with spawn("watch", str(tmp_path), "--plain", "--sweep", ENDLESS, "--poll", "0.2") as child:
+        child.wait_for(lambda c: "groups no runs" in c.errors(), 30, "the first round's notes")
+        assert "gave up" not in child.errors()
+        scalar_run(tmp_path / SLOW_NAME, {"train/loss": [1.0, 0.8], "val/loss": [1.1, 0.9]})
+        child.wait_for(lambda c: "gave up on" in c.errors(), 30, "the give-up")
+        child.stop(signal.SIGINT)
+    said = [line for line in child.errors().splitlines() if "gave up" in line]
+    assert said == [
+        f"losswatch: --sweep: regex {ENDLESS!r} gave up on {SLOW_NAME!r} after 0.05 s (endless "
+        "backtracking: a nested repeat like (a+)+); taken as not matching"
+    ]

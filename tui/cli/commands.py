@@ -133,32 +133,45 @@ def say_unmatched(
     that matched no run (it turns the sweeps found by name off) likewise. ``live``: said of a watch's first
     round, where the curve may still come."""
     yet = " yet" if live else ""
-    slow = [p.too_slow() for p in (member.sweeps.pattern for member in members_of(monitor)) if p is not None]
-    given = [("--sweep", next((s for s in slow if s), None))]
-    given += [
-        (option, user_pattern(p).too_slow()) for option, p in (("--train-tag", train_tag), ("--val-tag", val_tag)) if p
-    ]
-    for option, why in given:
-        if why:  # before the lines it explains: a name given up on was taken as not matching
-            print(f"losswatch: {option}: {why}", file=sys.stderr)
+    readable = [run for run in monitor.store.snapshot() if run.has_points]
+    missed: dict[str, list[Run]] = {}
+    for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
+        if pattern:
+            missed[option] = [run for run in readable if not getattr(monitor.verdict(run.name), role, None)]
+            probe = user_pattern(pattern)  # its searches may have run in the first read's worker processes: again
+            for tag in sorted({tag for run in missed[option] for tag in run.scalars}):
+                if probe.gave_up_on is not None:
+                    break
+                probe.search(tag)
+    for option, why in pattern_give_ups(monitor, train_tag, val_tag):
+        print(f"losswatch: {option}: {why}", file=sys.stderr)  # before the lines it explains
     if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
             f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep{yet} (searched in each run's name "
             f"as under its root): no sweep is judged{' until it does' if live else ''}",
             file=sys.stderr,
         )
-    readable = [run for run in monitor.store.snapshot() if run.has_points]
-    for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
-        if not pattern:
-            continue
-        missed = [run.name for run in readable if not getattr(monitor.verdict(run.name), role, None)]
-        if missed:
-            shown = ", ".join(printable(name, 40) for name in missed[:5]) + (", ..." if len(missed) > 5 else "")
+    for option, pattern in (("--train-tag", train_tag), ("--val-tag", val_tag)):
+        names = [run.name for run in missed.get(option, [])]
+        if pattern and names:
+            shown = ", ".join(printable(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
             print(
-                f"losswatch: {option} {printable(pattern)!r} matches no tag of {len(missed)} run(s){yet} ({shown}): "
+                f"losswatch: {option} {printable(pattern)!r} matches no tag of {len(names)} run(s){yet} ({shown}): "
                 f"they are judged without that curve{' until one comes' if live else ''}",
                 file=sys.stderr,
             )
+
+
+def pattern_give_ups(
+    monitor: Monitor | MonitorGroup, train_tag: str | None, val_tag: str | None
+) -> list[tuple[str, str]]:
+    """(option, what to say) for each pattern that gave up on a name or tag it searched: taken as not matching."""
+    sweep_patterns = [member.sweeps.pattern for member in members_of(monitor) if member.sweeps.pattern is not None]
+    given = [("--sweep", next((why for p in sweep_patterns if (why := p.too_slow())), None))]
+    given += [
+        (option, user_pattern(p).too_slow()) for option, p in (("--train-tag", train_tag), ("--val-tag", val_tag)) if p
+    ]
+    return [(option, why) for option, why in given if why]
 
 
 def _say_echoes(monitor: Monitor | MonitorGroup) -> None:

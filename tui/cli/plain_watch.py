@@ -17,6 +17,7 @@ from tui.cli.commands import (
     format_alert,
     line_console,
     open_monitor,
+    pattern_give_ups,
     say_root_problems,
     say_unmatched,
 )
@@ -165,6 +166,7 @@ class PlainWatch:
     def follow(self) -> None:
         """Until stdout's reader leaves (or Ctrl-C): new notes, roots deleted or made again, runs gone or unreadable."""
         told = len(self.monitor.store.notes)
+        gave_up = {option for option, _why in pattern_give_ups(self.monitor, *self.patterns[:2])}  # said already
         missing = {member.label: member.logdir_missing for member in members_of(self.monitor)}
         seen = {member.label for member in members_of(self.monitor) if not member.logdir_missing}
         while not self.reader_away():
@@ -172,6 +174,10 @@ class PlainWatch:
             for note in self.monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
                 _note(printable(note))
             told = len(self.monitor.store.notes)
+            for option, why in pattern_give_ups(self.monitor, *self.patterns[:2]):  # on a run or tag new since
+                if option not in gave_up:
+                    gave_up.add(option)
+                    _note(f"{option}: {why}")
             for member in members_of(self.monitor):  # LOGDIR deleted, or made again
                 if member.logdir_missing != missing[member.label]:
                     missing[member.label] = member.logdir_missing
