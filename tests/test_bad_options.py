@@ -115,3 +115,18 @@ def test_a_huge_accepted_setting_on_huge_losses_prints_no_numpy_warning(tmp_path
     assert not numeric, numeric
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"losswatch: settings from the defaults with --set {setting}=1e300"
+
+
+def test_a_settings_file_in_a_root_that_is_not_the_first_is_said_not_used(tmp_path: Path):
+    """A hostile tester's find: with several roots, the first one's losswatch.toml (or the current folder's) judges
+    them all, and one in another root was ignored without a word."""
+    from conftest import scalar_run
+
+    for root in ("first", "second"):
+        scalar_run(tmp_path / root / "r", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.9, 0.85]})
+    (tmp_path / "second" / "losswatch.toml").write_text("[verdicts]\nrise_z = 7\n")
+    result = run_main("check", str(tmp_path / "first"), str(tmp_path / "second"))
+    unused = tmp_path / "second" / "losswatch.toml"
+    assert f"losswatch: {unused} is not used: every root is judged with the defaults" in result.stderr
+    result = run_main("check", str(tmp_path / "second"), str(tmp_path / "first"))
+    assert f"losswatch: settings from {unused}" in result.stderr and "is not used" not in result.stderr

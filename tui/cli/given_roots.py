@@ -95,13 +95,20 @@ def _say_read_once(spec: RootSpec, covering: RootSpec) -> None:
     )
 
 
-def config_folder(texts: list[str]) -> str | None:
-    """Where losswatch.toml is looked for first: the first local root (then the current folder)."""
+def local_roots(texts: list[str]) -> list[str]:
+    """The folders of the local roots among those given, in order."""
+    folders = []
     for text in texts:
         try:
             spec = parse_root(text)
         except RootError:
             continue
         if spec.kind == "local":
-            return spec.path
-    return None
+            folders.append(spec.path)
+    return folders
+
+
+def config_folder(texts: list[str]) -> str | None:
+    """Where losswatch.toml is looked for first: the first local root (then the current folder)."""
+    folders = local_roots(texts)
+    return folders[0] if folders else None

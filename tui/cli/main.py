@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from tui import __version__
 from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.export import ExportError
-from tui.cli.given_roots import config_folder, given_roots, remote
+from tui.cli.given_roots import config_folder, given_roots, local_roots, remote
 from tui.judging.kinds import ATTENTION
-from tui.judging.thresholds import ConfigError, load_thresholds
+from tui.judging.thresholds import CONFIG_NAME, ConfigError, load_thresholds
 from tui.patterns import PatternError, compile_pattern
 from tui.sources.roots.parse import RootError
 from tui.text import printable
@@ -264,6 +264,11 @@ def _thresholds(args):
     if path or args.settings:
         flags = f" with --set {', '.join(args.settings)}" if args.settings else ""
         print(f"losswatch: settings from {path or 'the defaults'}{flags}", file=sys.stderr)
+    for folder in local_roots(args.logdir):  # one set of settings for every root: another root's file is not read
+        other = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(other) and (path is None or not os.path.samefile(other, path)):
+            used = printable(path) if path else "the defaults"
+            print(f"losswatch: {printable(other)} is not used: every root is judged with {used}", file=sys.stderr)
     return thresholds
 
 
