@@ -36,6 +36,29 @@ def test_a_search_that_backtracks_without_end_gives_up_and_says_on_what():
     assert pattern.fullmatch("aaa") is not None
 
 
+def test_a_name_given_up_on_is_not_searched_again():
+    """A hostile tester's find: the live filter searches every name at each refresh, and paid the time limit again
+    for each name it had given up on: with a run writing, the view stopped answering its keys for minutes."""
+    pattern = compile_pattern(ENDLESS)
+    searched: list[str] = []
+    compiled = pattern._compiled
+
+    class Counting:
+        def search(self, text, timeout):
+            searched.append(text)
+            return compiled.search(text, timeout=timeout)
+
+        def fullmatch(self, text, timeout):
+            searched.append(text)
+            return compiled.fullmatch(text, timeout=timeout)
+
+    pattern._compiled = Counting()
+    for _ in range(3):
+        assert pattern.search(SLOW_NAME) is None and pattern.search("aa") is not None
+    assert searched.count(SLOW_NAME) == 1 and searched.count("aa") == 3
+    assert pattern.fullmatch(SLOW_NAME) is None and searched.count(SLOW_NAME) == 2  # a whole match is its own search
+
+
 @pytest.mark.parametrize("text", ["(", "a{99999999999}", "[z-a]"])
 def test_patterns_are_refused_as_re_refuses_them(text: str):
     """Refused with ``re``'s reasons (``regex`` words some otherwise, and accepts what ``re`` does not)."""

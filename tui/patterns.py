@@ -38,26 +38,30 @@ class UserPattern:
             warnings.simplefilter("ignore", FutureWarning)
             self._compiled = regex.compile(text, flags=regex.VERSION0)
         self.gave_up_on: str | None = None
+        self._given_up: set[tuple[str, bool]] = set()
+        """(text, whole) searched to the time limit: not searched again (the filter searches every name at every
+        refresh; twenty such names cost a second each time, and kept a live view from answering its keys)."""
 
     def search(self, text: str) -> regex.Match[str] | None:
         """The first match in ``text``, or None (also when the search gave up: see ``gave_up_on``)."""
-        try:
-            return self._compiled.search(text, timeout=MATCH_SECONDS)
-        except TimeoutError:
-            self._gave_up(text)
-            return None
+        return self._timed(text, whole=False)
 
     def fullmatch(self, text: str) -> regex.Match[str] | None:
         """A match of the whole of ``text``, or None (also when the search gave up)."""
-        try:
-            return self._compiled.fullmatch(text, timeout=MATCH_SECONDS)
-        except TimeoutError:
-            self._gave_up(text)
-            return None
+        return self._timed(text, whole=True)
 
-    def _gave_up(self, text: str) -> None:
-        if self.gave_up_on is None:
-            self.gave_up_on = text
+    def _timed(self, text: str, whole: bool) -> regex.Match[str] | None:
+        if (text, whole) in self._given_up:
+            return None
+        try:
+            if whole:
+                return self._compiled.fullmatch(text, timeout=MATCH_SECONDS)
+            return self._compiled.search(text, timeout=MATCH_SECONDS)
+        except TimeoutError:
+            self._given_up.add((text, whole))
+            if self.gave_up_on is None:
+                self.gave_up_on = text
+            return None
 
     def too_slow(self) -> str | None:
         """What to tell the user once a search gave up (None if none did)."""
