@@ -237,3 +237,21 @@ async def test_the_grey_curves_of_runs_behind_their_peers_have_a_legend_entry(ha
         legend = [line for line in lines if "▞▞" in line]
         assert any("behind peers" in line for line in legend), legend
         assert any("lr=0.1" in line for line in legend)
+
+
+async def test_seeds_are_no_axis_the_best_loss_is_plotted_against_the_swept_value(tmp_path: Path):
+    """A hostile tester's find: runs wd=0.1-s1 ... wd=0.001-s2 plotted the best loss against the seed ('best val
+    vs s', x from 1 to 2), its column before wd's: the first swept key in name order was the seed."""
+    for seed in (1, 2):
+        for name, values in lr_sweep(seed, nan_runs=0).items():
+            write_run(tmp_path / f"{name.replace('lr=', 'wd=')}-S{seed}", values)
+    app = _app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, app.table.selected)
+        await pilot.pause(0.3)
+        text = "\n".join(screen_text(app))
+        assert "best val vs wd" in text and "best val vs S" not in text
+        table = screen.query_one("#sweep-runs")
+        headers = [str(column.label) for column in table.ordered_columns]
+        assert headers.index("wd") < headers.index("S"), headers

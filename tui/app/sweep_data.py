@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui.judging.sweep_groups import IDENTIFIERS
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.live.sweeps import AXIS_LABELS, Saving
@@ -66,8 +67,9 @@ class SweepView:
         return AXIS_LABELS.get(self.axis, self.axis)
 
     def against(self) -> tuple[str, np.ndarray, np.ndarray, bool] | None:
-        """(swept name, values, best losses, log x) for the best-vs-value plot; None without a numeric swept value."""
-        for key in self.swept:
+        """(swept name, values, best losses, log x) for the best-vs-value plot; None without a numeric swept value
+        (a seed is none: best loss against the seed says nothing of the sweep)."""
+        for key in (key for key in self.swept if key.lower() not in IDENTIFIERS):
             pairs = []
             for row in self.rows:
                 value, best = row.params.get(key), row.best

@@ -52,7 +52,7 @@ class Sweep:
     name: str
     runs: tuple[str, ...]
     swept: tuple[str, ...]
-    """Hyper-parameters whose values differ among the runs, in name order."""
+    """Hyper-parameters whose values differ among the runs, in name order; the identifiers (a seed) after them."""
     params: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
     """Run -> its hyper-parameters (from its name and from what it logged)."""
 
@@ -159,7 +159,8 @@ def _sweeps(
         names = sorted(names)
         params = {name: run_params(local[name], logged.get(name)) for name in names}
         keys = sorted({key for p in params.values() for key in p})
-        swept = tuple(k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1)
+        varying = [k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1]
+        swept = tuple(sorted(varying, key=lambda k: k.lower() in IDENTIFIERS))  # hyper-parameters, then the seeds
         if require_varying and not any(k.lower() not in IDENTIFIERS for k in swept):
             continue
         sweeps.append(Sweep(label, tuple(names), swept, params))
