@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import until
 
 from tui.app.app import LossWatchApp
@@ -68,3 +69,34 @@ def test_a_deleted_log_file_in_a_folder_that_stays_is_gone_and_said_so(tmp_path:
     monitor.refresh()
     [run] = monitor.store.runs.values()
     assert run.gone and not run.errors  # gone, in words that name log files (``report.GONE``), not unreadable
+
+
+def _write_later(folder: Path, steps: int, wall: float) -> None:
+    """A new job's event file (its own name: the writer puts the time it was made in it)."""
+    writer = EventWriter(str(folder))
+    for step in range(steps):
+        writer.add_scalar("train/loss", 2.0 / (step + 1), step, wall_time=wall + step)
+        writer.add_scalar("val/loss", 2.2 / (step + 1), step, wall_time=wall + step)
+    writer.close()
+
+
+def test_a_run_deleted_and_written_again_is_read_from_its_new_files_with_no_trouble(tmp_path: Path):
+    """A hostile tester's find: deleted (gone) and written again, a run kept the flag `unreadable` ("file
+    vanished") for good, in the TUI and `watch --plain`, where `check` read it clean. Its old file is set aside;
+    the new job's points are the run's."""
+    for name in ("kept", "again"):
+        _write(tmp_path / name)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    shutil.rmtree(tmp_path / "again")
+    monitor.refresh()
+    assert monitor.store.runs["again"].gone and monitor.store.runs["again"].has_points
+    _write_later(tmp_path / "again", 5, 5000.0)
+    monitor.refresh()
+    monitor.refresh()
+    run = monitor.store.runs["again"]
+    assert not run.gone and run.errors == [] and len(run.files) == 1
+    assert run.scalars["train/loss"].values.tolist() == pytest.approx([2.0 / (step + 1) for step in range(5)])
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    assert whole.verdict("again") == monitor.verdict("again")

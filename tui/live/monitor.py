@@ -91,6 +91,9 @@ class Monitor:
         self.scan_errors: dict[str, str] = {}
         self._unreadable: dict[str, str] = {}
         """Folder (root-relative) -> run, for folders a listing could not read (shown as runs that cannot be read)."""
+        self._vanished: set[str] = set()
+        """Streams whose files are no longer listed (deleted; their points kept): not read, nor a trouble of their
+        run's, until a file of theirs is listed again."""
         self._told_unreadable: set[str] = set()
         """Runs announced as new while they could not be read: readable later, they are not announced again."""
         self.logdir_missing = False
@@ -203,12 +206,25 @@ class Monitor:
             elif stream.source != source:
                 stream.retarget(source)
                 self._index(stream.source)
+        self._note_vanished(listing)
         with self.store.lock:
             for name, run in self.store.runs.items():
                 if self.owns(name):
                     run.gone = name not in present
         self._told_unreadable &= set(self._unreadable.values())  # readable now (a stream's), or deleted: forgotten
         return new_runs
+
+    def _note_vanished(self, listing: Listing) -> None:
+        """A stream whose files are all gone from the listing is set aside: its run keeps the points it read and is
+        not 'unreadable' for it (a run deleted and written again is read from its new files, as ``check`` reads
+        it); listed again, it is read on (a file made again)."""
+        with self.store.lock:
+            for key, stream in self.streams.items():
+                if any(path in listing.files for path in stream.source.paths or (key,)):
+                    self._vanished.discard(key)
+                elif key not in self._vanished:
+                    self._vanished.add(key)
+                    (self.store.runs[stream.run].files if stream.run in self.store.runs else {}).pop(key, None)
 
     def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
         """Folders under LOGDIR that cannot be listed, and logs a format found but cannot open (a damaged or
@@ -263,7 +279,7 @@ class Monitor:
                 if key is not None:
                     keys[key] = None
             chosen = [self.streams[key] for key in keys]
-        return [stream for stream in chosen if stream.run not in self.echo.hidden]
+        return [stream for stream in chosen if stream.run not in self.echo.hidden and stream.key not in self._vanished]
 
     @property
     def echoes(self) -> dict[str, str]:
