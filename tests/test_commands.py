@@ -423,3 +423,24 @@ def test_options_before_the_logdir_mean_watch_too():
     # A folder named like a command is still a LOGDIR after the options (`losswatch --plain runs demo`):
     named_demo = run_main("--json", str(DATA), "demo")
     assert named_demo.returncode == 2 and "--json: with --plain only" in named_demo.stderr
+
+
+@pytest.mark.parametrize("command", [["replay"], ["export", "-o", "OUT.csv"]])
+def test_replay_and_export_name_a_run_only_cut_bytes_could_not_be_read(tmp_path: Path, command: list[str]):
+    """A hostile tester's find: a Trainer run whose every trainer_state.json is cut short (a job killed while
+    saving) is named by `check`, but `replay` and `export` exited 1 without a word of it (the README: "the others
+    named on stderr")."""
+    import shutil
+
+    from logger_runs import FIXTURES
+
+    out = tmp_path / "logs" / "hf"
+    shutil.copytree(FIXTURES / "runs" / "hf-out", out, ignore=shutil.ignore_patterns("*.jsonl"))
+    for checkpoint in out.glob("checkpoint-*"):
+        state = checkpoint / "trainer_state.json"
+        state.write_bytes(state.read_bytes()[:200])
+    scalar_run(tmp_path / "logs" / "fine", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]})
+    args = [arg.replace("OUT", str(tmp_path / "out")) for arg in command]
+    result = run_main(args[0], str(tmp_path / "logs"), *args[1:])
+    assert result.returncode == 1, result.stderr
+    assert "losswatch: hf: no trainer_state.json of it is a whole document" in result.stderr

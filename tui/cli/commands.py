@@ -189,6 +189,8 @@ def _say_unreadable(runs: list[Run], unread: str = "") -> None:
             print(f"losswatch: {printable(run.name)}: {printable(error)}{unread}", file=sys.stderr)
         if run.damaged:
             print(f"losswatch: {printable(run.name)}: {run.damage_note()}", file=sys.stderr)
+        elif unreadable(run) and run.incomplete_bytes:  # only bytes not whole (a trainer_state.json cut short)
+            print(f"losswatch: {printable(run.name)}: {run.incomplete_note()}{unread}", file=sys.stderr)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
