@@ -41,6 +41,17 @@ def test_legend_names_are_cut_where_they_differ_and_measured_in_cells():
     assert len(labels[2]) == cell_len(shown[2])  # a character per cell, as plotext counts them
 
 
+def test_legend_names_with_combining_marks_take_a_cell_per_character():
+    """A hostile tester's find: a run named with three combining accents on one letter ended its legend row three
+    cells short, the frame out of line (plotext gives every character a cell). Composed where they compose, the
+    rest written out."""
+    names = ["combining-e\u0301\u0301\u0301-run", "cafe\u0301-lr=0.1"]
+    labels = legend_labels(names)
+    assert labels[1] == "café-lr=0.1"
+    assert labels[0].startswith("combining-é") and "\\u0301" in labels[0]
+    assert all(len(label) == cell_len(label) for label in labels)
+
+
 def cells(line: str) -> list[str]:
     """A row as the terminal lays it out: a wide character takes two cells (the second one blank here)."""
     out = []

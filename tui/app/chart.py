@@ -8,6 +8,7 @@ name is never dropped, only cut with '…' as a last resort.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -340,9 +341,19 @@ plotext drew (``unfilled``). A format character: never in a name, which ``printa
 def legend_labels(labels: list[str], width: int = LABEL_MAX) -> list[str]:
     """The legend's names, escaped and cut to ``width`` cells as the runs table cuts them (``distinct_cuts``: their
     start and their end, or where they differ), each wide character followed by a ``FILLER``."""
-    shown = [printable(label) for label in labels]
+    shown = [_one_cell_each(printable(label)) for label in labels]
     cuts = distinct_cuts({text: width for text in shown})
     return [_filled(cut_text(text, cuts.get(text))) for text in shown]
+
+
+def _one_cell_each(text: str) -> str:
+    """``text`` composed (``e`` and a combining accent: one ``é``), and each mark left that takes no cell of its own
+    written out (``\\u0301``): plotext gives every character a cell, and a row with three such marks ended three
+    cells short, its frame out of line."""
+    if text.isascii():
+        return text
+    composed = unicodedata.normalize("NFC", text)
+    return "".join(char if cell_len(char) else f"\\u{ord(char):04x}" for char in composed)
 
 
 def _filled(text: str) -> str:
