@@ -90,6 +90,9 @@ class VerdictEngine:
         self._rang_without_train = False  # the earlier pair judged validation alone (``_judged_already``)
         self.verdict = Verdict()
         self._now: float | None = None
+        self._carried: tuple[str, tuple[float, bool, bool]] | None = None
+        """A resumed job's validation curve and what its earlier judgement told of the onset it was in (``Rise.told``):
+        given to every judge of that curve until the next restart (the pair may change while it is judged afresh)."""
         self._reset(Pair())
 
     def _reset(self, pair: Pair) -> None:
@@ -98,6 +101,8 @@ class VerdictEngine:
         self.moments = Moments(self.thresholds, pair, self.train, self.val)
         """What the judge reads at each judged point, and the curves aligned at validation's points behind it."""
         self.judge = Judge(self.thresholds, pair)
+        if self._carried is not None and pair.val == self._carried[0]:  # judged afresh, by whichever pair comes
+            self.judge.rise.carry(self._carried[1])
         self.divergence = Divergence(self.thresholds, pair, self.train, self.val)
         flags = {k: v for k, v in self.verdict.flags.items() if ":" in k or k in (Kind.STALLED,)}
         self.verdict = Verdict(train_tag=pair.train, val_tag=pair.val, lr_tag=pair.learning_rate, flags=flags)
@@ -135,10 +140,8 @@ class VerdictEngine:
             # A job resumed from a checkpoint (validation points kept below the purge) reaches again the onset it
             # had rung for: the same one, told once (a fresh start from the first step is judged as new).
             resumed = self.val.count > 0 and int(self.val.steps[0]) < min(purged, default=-math.inf)
-            told = self.judge.rise.told() if resumed else None
+            self._carried = (self.pair.val, self.judge.rise.told()) if resumed and self.pair.val else None
             self._reset(self.pair)
-            if told is not None:
-                self.judge.rise.carry(told)
             self._reached, self._reread, self._rang_without_train = -1, (-1, {}), False
             return self.update(run, silent=silent, now=now)  # a new job's NaN, read with the restart, rings
         raised: list[Raised] = []
