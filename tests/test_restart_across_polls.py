@@ -4,6 +4,7 @@ cut short keeps what was read."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -82,3 +83,37 @@ def test_an_event_file_cut_short_keeps_every_point_read_and_reads_on_when_it_gro
         handle.write(whole[handle.tell() :])
     monitor.refresh()
     assert _curves(monitor, "overfit-7") == before
+
+
+@pytest.mark.parametrize("change", ["cut-short", "longer-copy"])
+def test_a_file_with_a_step_written_twice_read_again_from_its_start_ends_as_read_whole(tmp_path: Path, change: str):
+    """The review of the first fix: Lightning writes `epoch` twice at a step; read again from its start (cut short,
+    or replaced by a longer copy as rsync does), that curve did not match what was kept, its restart was purged
+    late, and the points of `loss` skipped as read before went with it (live: `loss` without step 0)."""
+    records = [file_version_event()]
+    for step in range(15):
+        records.append(scalar_event("loss", step, 1.0 / (step + 1), 1000.0 + step))
+        records.append(scalar_event("epoch", step, float(step // 5), 1000.0 + step))
+        if step == 4:
+            records.append(scalar_event("epoch", step, 0.0, 1000.5 + step))  # the second write at that step
+    run = tmp_path / "live" / "run"
+    run.mkdir(parents=True)
+    blob = write_records(tmp_path / "whole.tfevents", records)
+    first = blob[: len(blob) // 2] if change == "longer-copy" else blob
+    (run / NAME).write_bytes(first)
+    monitor = Monitor(str(run.parent))
+    monitor.refresh()
+    before = _curves(monitor, "run")
+    if change == "cut-short":
+        (run / NAME).write_bytes(blob[: len(blob) // 2])
+        monitor.refresh()
+        assert _curves(monitor, "run") == before
+    else:
+        copy = tmp_path / "copy"
+        copy.write_bytes(blob)
+        os.replace(copy, run / NAME)  # a new inode: read again from its start
+        monitor.refresh()
+        whole = Monitor(str(tmp_path / "live"))
+        whole.refresh()
+        assert _curves(monitor, "run") == _curves(whole, "run")
+        assert _curves(monitor, "run")["loss"][0] == list(range(15))

@@ -232,17 +232,16 @@ class Store:
             # records came: a restart in the middle of the batch (one file holding two attempts) purges the points
             # before it, of every tag, and none of those after it.
             # A batch in which a tag goes back is a new attempt's start (a job resumed from its checkpoint): its
-            # restart is the lowest first step that goes back or repeats the last one, purged once before anything
-            # is added, so that no tag's new points are purged by another tag's restart read after them. Then only
-            # a piece after a tag's first goes back (a second attempt in the batch); in one row (a CSV or
-            # JSON-lines record holds every tag) such restarts go first: a new column's points in the row a restart
-            # comes in belong to the new attempt, and the restart must not purge them.
-            # In a file read on (not ``fresh``), that purge comes where its first record does: a tag's last points of
-            # the old attempt read before it (a poll that ended between them) are added first and purged with the
-            # rest, not kept to be restarted from; a fresh file's head is the new attempt's from its first record.
+            # restart is the lowest first step that goes back or repeats the last one, purged once, so that no tag's
+            # new points are purged by another tag's restart read after them: before anything is added when the
+            # batch is a file's from its start (``fresh``, ``reread``), else where its first record comes (a tag's
+            # last points of the old attempt read before it, a poll having ended between them, are added first and
+            # purged with the rest). Then only a piece after a tag's first goes back (a second attempt in the batch);
+            # in one row (a CSV or JSON-lines record holds every tag) such restarts go first: a new column's points
+            # in the row a restart comes in belong to the new attempt, and the restart must not purge them.
             whole_run = not (one_attempt and not fresh) and not by_curve  # logs of one curve restart it alone
             pending = self._restart_of(run, prefix, scalars, orders, fresh, source, reread) if whole_run else None
-            if pending is not None and fresh:
+            if pending is not None and (fresh or reread):  # the whole batch is the file's from its start
                 purged_from, pending = pending[0], None
                 self._purge(run, purged_from)
             cut = () if pending is None else (pending[1],)
@@ -405,7 +404,8 @@ def _read_before(series: Series, points: tuple[np.ndarray, np.ndarray, np.ndarra
     stop = len(tail)
     for cuts in (np.flatnonzero(np.diff(tail) < 0) + 1, np.flatnonzero(tail > newest)):
         stop = min(stop, int(cuts[0])) if cuts.size else stop
-    again = slice(at, at + stop)
+    again = np.arange(at, at + stop)
+    again = again[np.concatenate(([True], steps[again][1:] != steps[again][:-1]))] if stop else again  # kept: first
     stored_steps, stored_values, stored_walls = series.arrays()
     where = np.searchsorted(stored_steps, steps[again])
     if not stop or where.max() >= len(stored_steps) or not np.array_equal(stored_steps[where], steps[again]):

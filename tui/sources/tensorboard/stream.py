@@ -42,7 +42,8 @@ class EventStream(Stream):
         """Decoded points appended since the last read, a buffer at a time; OS errors are recorded, not raised.
 
         A file that shrank or was replaced is read again from its start (its decoder
-        forgets the plugins it knew); the store's restart handling drops the duplicates.
+        forgets the plugins it knew), ``rereading`` up to where it had been read: the store keeps the points it
+        gives back as they were, and takes other values for a new attempt's.
         """
         try:
             for segment in self.reader.segments(root):
