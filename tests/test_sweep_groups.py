@@ -53,11 +53,16 @@ def test_seeds_written_s1_s2_are_replicas_in_one_sweep_not_a_sweep_each():
     ``cifar10_3c3d-adam-lr1.00e-03-s42`` too)."""
     names = [f"grid/lr={lr}-s{seed}" for lr in (0.1, 0.01) for seed in (1, 2)]
     (sweep,) = _sweeps(names).values()
-    assert set(sweep.runs) == set(names) and sweep.swept == ("lr", "s")
-    assert sweep.params["grid/lr=0.01-s2"] == {"lr": 0.01, "s": 2}
+    assert set(sweep.runs) == set(names) and sweep.swept == ("lr", "seed")
+    assert sweep.params["grid/lr=0.01-s2"] == {"lr": 0.01, "seed": 2}
     deepobs = [f"adam-lr{lr:.2e}-s{seed}" for lr in (1e-3, 1e-2) for seed in (42, 43)]
     assert [len(s.runs) for s in _sweeps(deepobs).values()] == [4]
     assert _sweeps(["resnet-s1", "resnet-s2", "resnet-s3"]) == {}  # seeds of one configuration: no sweep
+    # The review of the first rule ('s' an identifier in any form): ArcFace's scale s=30 is a hyper-parameter, and
+    # S16 (a ViT's size, as written) no seed.
+    assert [s.swept for s in _sweeps(["arcface_s=30", "arcface_s=64"]).values()] == [("s",)]
+    vits = _sweeps(["vit-S16_lr0.1", "vit-S16_lr0.01", "vit-S32_lr0.1", "vit-S32_lr0.01"])
+    assert sorted(len(s.runs) for s in vits.values()) == [2, 2]
 
 
 def test_not_a_sweep_replicas_numbered_runs_different_shapes_and_single_runs():

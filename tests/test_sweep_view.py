@@ -244,14 +244,14 @@ async def test_seeds_are_no_axis_the_best_loss_is_plotted_against_the_swept_valu
     vs s', x from 1 to 2), its column before wd's: the first swept key in name order was the seed."""
     for seed in (1, 2):
         for name, values in lr_sweep(seed, nan_runs=0).items():
-            write_run(tmp_path / f"{name.replace('lr=', 'wd=')}-S{seed}", values)
+            write_run(tmp_path / f"{name.replace('lr=', 'wd=')}-s{seed}", values)
     app = _app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause(0.2)
         screen = await _open(pilot, app.table.selected)
         await pilot.pause(0.3)
         text = "\n".join(screen_text(app))
-        assert "best val vs wd" in text and "best val vs S" not in text
+        assert "best val vs wd" in text and "best val vs seed" not in text
         table = screen.query_one("#sweep-runs")
         headers = [str(column.label) for column in table.ordered_columns]
-        assert headers.index("wd") < headers.index("S"), headers
+        assert headers.index("wd") < headers.index("seed"), headers

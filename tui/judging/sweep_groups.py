@@ -29,7 +29,7 @@ _TOKEN = re.compile(
     r"|(?P<word>[A-Za-z0-9.]+)"  # anything else is part of the name
 )
 IDENTIFIERS = frozenset(
-    {"run", "trial", "seed", "s", "version", "v", "id", "job", "rep", "replica", "exp", "experiment", "fold", "worker"}
+    {"run", "trial", "seed", "version", "v", "id", "job", "rep", "replica", "exp", "experiment", "fold", "worker"}
     | {"rank", "node", "attempt", "try", "ckpt", "checkpoint", "epoch", "step", "part", "shard", "tmp", "copy"}
 )
 """Keys that number runs rather than configure them: a sweep needs another key to vary."""
@@ -39,10 +39,11 @@ COMMON_NAMES = frozenset(
     | {"lambda", "decay", "clip", "seed", "k", "n", "r", "rank", "scale", "ratio", "size", "emb", "ctx", "seq"}
 )
 """Names that make a word with a number on it a hyper-parameter (``lr0.1``, ``bs_64``, ``wd-1e-4``);
-any other (``cifar10``, ``resnet18``, ``gen-3``) is part of the name..."""
-REPLICA_WORDS = frozenset({"s"})
-"""...and this makes it a seed (``lr0.1-s1``, ``lr=0.1_s2``), an identifier: the seeds of a configuration are points
-of one sweep, not a sweep each. (``run2``, ``trial-3`` stay words: runs named so carry their values elsewhere.)"""
+any other (``cifar10``, ``resnet18``, ``gen-3``) is part of the name."""
+SEED_WORDS = frozenset({"s"})
+"""A word of these letters (as written: ``S16`` is a model's size) with a number on it is a seed, named ``seed``
+(``lr0.1-s1``, ``lr=0.1_s2``): the seeds of a configuration are points of one sweep, not a sweep each. ``s=30`` stays
+a hyper-parameter of its own (ArcFace's scale)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,11 @@ def parse_name(name: str) -> tuple[str, tuple[tuple[str, Value], ...]]:
             if match.group("key"):
                 params.append((match.group("key"), as_value(match.group("value"))))
                 pieces.append(match.group("key") + "=*")
-            elif match.group("key2") and match.group("key2").lower() in COMMON_NAMES | REPLICA_WORDS:
-                params.append((match.group("key2"), as_value(match.group("value2"))))
+            elif match.group("key2") and (
+                match.group("key2").lower() in COMMON_NAMES or match.group("key2") in SEED_WORDS
+            ):
+                key = "seed" if match.group("key2") in SEED_WORDS else match.group("key2")
+                params.append((key, as_value(match.group("value2"))))
                 joiner = component[match.start("key2") + len(match.group("key2")) : match.start("value2")]
                 pieces.append(match.group("key2") + joiner + "*")
             else:
