@@ -133,3 +133,13 @@ def test_watch_plain_says_a_give_up_on_a_run_that_came_after_its_first_round(tmp
         f"losswatch: --sweep: regex {ENDLESS!r} gave up on {SLOW_NAME!r} after 0.05 s (endless "
         "backtracking: a nested repeat like (a+)+); taken as not matching"
     ]
+
+
+async def test_the_live_view_says_a_tag_pattern_that_gave_up_on_its_status_line(tmp_path: Path):
+    """The review: the full-screen watch said a give-up of the filter only; one of --train-tag was never told."""
+    scalar_run(tmp_path / "run", {SLOW_NAME: [1.0, 0.8, 0.6], "val/loss": [1.1, 0.9, 0.7]})
+    app = LossWatchApp(Monitor(str(tmp_path), train_pattern=ENDLESS), watch=False)
+    async with app.run_test(size=(200, 24)) as pilot:
+        await pilot.pause()
+        status = str(app.query_one("#status").render())
+        assert f"--train-tag: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in status

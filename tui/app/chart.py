@@ -353,7 +353,7 @@ def _one_cell_each(text: str) -> str:
     if text.isascii():
         return text
     composed = unicodedata.normalize("NFC", text)
-    return "".join(char if cell_len(char) else f"\\u{ord(char):04x}" for char in composed)
+    return "".join(char if cell_len(char) else ascii(char)[1:-1] for char in composed)
 
 
 def _filled(text: str) -> str:

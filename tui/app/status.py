@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from tui.live.group import given_up
 from tui.text import printable
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def status_line(app: LossWatchApp) -> Text:
     too_slow = app.table.filter.too_slow() if app.table.filter is not None else None
     if too_slow:
         parts.append((f"filter: {too_slow}", "bold yellow"))
+    parts.extend((f"{option}: {why}", "bold yellow") for option, why in given_up(app.monitor))
     progress = _progress(app)
     if progress:
         parts.append((progress, "dim"))

@@ -16,7 +16,7 @@ from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, 
 from tui.judging.engine import Alert
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
-from tui.live.group import MonitorGroup, build_monitor, members_of
+from tui.live.group import MonitorGroup, build_monitor, given_up, members_of
 from tui.live.monitor import Monitor
 from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.patterns import user_pattern
@@ -143,7 +143,7 @@ def say_unmatched(
                 if probe.gave_up_on is not None:
                     break
                 probe.search(tag)
-    for option, why in pattern_give_ups(monitor, train_tag, val_tag):
+    for option, why in given_up(monitor):
         print(f"losswatch: {option}: {why}", file=sys.stderr)  # before the lines it explains
     if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
@@ -160,18 +160,6 @@ def say_unmatched(
                 f"they are judged without that curve{' until one comes' if live else ''}",
                 file=sys.stderr,
             )
-
-
-def pattern_give_ups(
-    monitor: Monitor | MonitorGroup, train_tag: str | None, val_tag: str | None
-) -> list[tuple[str, str]]:
-    """(option, what to say) for each pattern that gave up on a name or tag it searched: taken as not matching."""
-    sweep_patterns = [member.sweeps.pattern for member in members_of(monitor) if member.sweeps.pattern is not None]
-    given = [("--sweep", next((why for p in sweep_patterns if (why := p.too_slow())), None))]
-    given += [
-        (option, user_pattern(p).too_slow()) for option, p in (("--train-tag", train_tag), ("--val-tag", val_tag)) if p
-    ]
-    return [(option, why) for option, why in given if why]
 
 
 def _say_echoes(monitor: Monitor | MonitorGroup) -> None:

@@ -17,7 +17,6 @@ from tui.cli.commands import (
     format_alert,
     line_console,
     open_monitor,
-    pattern_give_ups,
     say_root_problems,
     say_unmatched,
 )
@@ -28,7 +27,7 @@ from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.thresholds import Thresholds
 from tui.live.echoes import ECHO_WAIT
-from tui.live.group import MonitorGroup, members_of
+from tui.live.group import MonitorGroup, given_up, members_of
 from tui.live.monitor import Monitor, NewRun
 from tui.notify import notification
 from tui.text import printable, utf8
@@ -166,7 +165,7 @@ class PlainWatch:
     def follow(self) -> None:
         """Until stdout's reader leaves (or Ctrl-C): new notes, roots deleted or made again, runs gone or unreadable."""
         told = len(self.monitor.store.notes)
-        gave_up = {option for option, _why in pattern_give_ups(self.monitor, *self.patterns[:2])}  # said already
+        gave_up = {option for option, _why in given_up(self.monitor)}  # said already
         missing = {member.label: member.logdir_missing for member in members_of(self.monitor)}
         seen = {member.label for member in members_of(self.monitor) if not member.logdir_missing}
         while not self.reader_away():
@@ -174,7 +173,7 @@ class PlainWatch:
             for note in self.monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
                 _note(printable(note))
             told = len(self.monitor.store.notes)
-            for option, why in pattern_give_ups(self.monitor, *self.patterns[:2]):  # on a run or tag new since
+            for option, why in given_up(self.monitor):  # on a run or tag new since
                 if option not in gave_up:
                     gave_up.add(option)
                     _note(f"{option}: {why}")

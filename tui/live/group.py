@@ -17,6 +17,7 @@ from tui.judging.engine import Alert, Verdict
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor, NewRun, Progress
 from tui.live.sweeps import SweepViews
+from tui.patterns import user_pattern
 from tui.sources.roots.parse import RootSpec, open_root, source_names
 from tui.store import Change, Store
 
@@ -148,3 +149,15 @@ def build_monitor(
 def members_of(monitor: Monitor | MonitorGroup) -> list[Monitor]:
     """The monitor of each root: a group's, or the one monitor of a single root."""
     return monitor.monitors if isinstance(monitor, MonitorGroup) else [monitor]
+
+
+def given_up(monitor: Monitor | MonitorGroup) -> list[tuple[str, str]]:
+    """(option, what to say) for each user pattern that gave up on a name or tag it searched, taken as not
+    matching (``patterns.UserPattern``): ``--sweep`` on a run's name, ``--train-tag`` or ``--val-tag`` on a tag."""
+    members = members_of(monitor)
+    sweeps = [member.sweeps.pattern for member in members if member.sweeps.pattern is not None]
+    said = [("--sweep", next((why for pattern in sweeps if (why := pattern.too_slow())), None))]
+    tags = (members[0].train_pattern, members[0].val_pattern) if members else (None, None)
+    for option, text in zip(("--train-tag", "--val-tag"), tags, strict=True):
+        said.append((option, user_pattern(text).too_slow() if text else None))
+    return [(option, why) for option, why in said if why]
