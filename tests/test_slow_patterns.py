@@ -19,11 +19,15 @@ SLOW_NAME = "a" * 40 + "b"
 
 @pytest.fixture(autouse=True)
 def _patterns_given_afresh():
-    """Tag patterns are compiled once per process (``user_pattern``): what one test's searches gave up on must
-    not be what the next one says."""
-    user_pattern.cache_clear()
+    """Tag patterns are compiled once per process (``user_pattern``), and each tag's offers remembered (``_offers``):
+    what one test's searches gave up on must not be what the next one says, nor a search it made be skipped."""
+    from tui.judging.pairing import _offers
+
+    for cache in (user_pattern, _offers):
+        cache.cache_clear()
     yield
-    user_pattern.cache_clear()
+    for cache in (user_pattern, _offers):
+        cache.cache_clear()
 
 
 def test_a_search_that_backtracks_without_end_gives_up_and_says_on_what():
