@@ -215,16 +215,16 @@ class Monitor:
         return new_runs
 
     def _note_vanished(self, listing: Listing) -> None:
-        """A stream whose files are all gone from the listing is set aside: its run keeps the points it read and is
-        not 'unreadable' for it (a run deleted and written again is read from its new files, as ``check`` reads
-        it); listed again, it is read on (a file made again)."""
+        """A stream whose files all left the listing is set aside: its run keeps its points, is not 'unreadable' for
+        it (written again, it is read from its new files, as ``check`` reads it); listed again, it is read on."""
         with self.store.lock:
             for key, stream in self.streams.items():
                 if any(path in listing.files for path in stream.source.paths or (key,)):
                     self._vanished.discard(key)
                 elif key not in self._vanished:
                     self._vanished.add(key)
-                    (self.store.runs[stream.run].files if stream.run in self.store.runs else {}).pop(key, None)
+                    if (run := self.store.runs.get(stream.run)) is not None:
+                        run.files.pop(key, None)
 
     def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
         """Folders under LOGDIR that cannot be listed, and logs a format found but cannot open (a damaged or

@@ -386,9 +386,9 @@ def _second_writer(
     if source is None or step > last[0]:
         return False
     own = run.file_steps.get((source, tag))
-    name = basename(source)
     if own is not None:
         return bool(step > own) or (reread and _read_before(run.scalars[tag], points, at, last[0]))
+    name = basename(source)
     if not is_event_file_name(name):
         return False
     wall, made = float(walls[at]), created_at(name)
@@ -404,11 +404,13 @@ def _read_before(series: Series, points: tuple[np.ndarray, np.ndarray, np.ndarra
     stop = len(tail)
     for cuts in (np.flatnonzero(np.diff(tail) < 0) + 1, np.flatnonzero(tail > newest)):
         stop = min(stop, int(cuts[0])) if cuts.size else stop
+    if not stop:
+        return False
     again = np.arange(at, at + stop)
-    again = again[np.concatenate(([True], steps[again][1:] != steps[again][:-1]))] if stop else again  # kept: first
+    again = again[np.concatenate(([True], steps[again][1:] != steps[again][:-1]))]  # a step written twice: its first
     stored_steps, stored_values, stored_walls = series.arrays()
     where = np.searchsorted(stored_steps, steps[again])
-    if not stop or where.max() >= len(stored_steps) or not np.array_equal(stored_steps[where], steps[again]):
+    if where.max() >= len(stored_steps) or not np.array_equal(stored_steps[where], steps[again]):
         return False
     same_values = np.array_equal(stored_values[where], values[again], equal_nan=True)
     return bool(same_values and np.array_equal(stored_walls[where], walls[again]))
