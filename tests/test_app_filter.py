@@ -39,3 +39,14 @@ async def test_a_bad_regex_toast_goes_when_the_pattern_is_mended():
         await pilot.pause()
         assert app.filter_error is None
         assert not app.screen.query("Toast")  # at once: its own timeout is seconds away
+
+
+async def test_the_pattern_no_run_matches_is_shown_as_typed():
+    """It was shown by ``repr``: the ``\\d`` typed read ``\\\\d``, another regex."""
+    app = LossWatchApp(Monitor(str(DATA)), watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 6, "the fixture runs")
+        await pilot.press("slash", *"\\d{9}")
+        await until(pilot, lambda: not app.table.order, "no row left")
+        await pilot.pause()
+        assert str(app.query_one("#chart-title").render()) == "no run matches '\\d{9}'"

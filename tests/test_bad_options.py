@@ -40,6 +40,15 @@ def test_a_pattern_re_refuses_otherwise_than_with_re_error_is_one_line_too(optio
     assert len(line) < 200  # a pattern of 2,000 characters is shown cut, not whole
 
 
+@pytest.mark.parametrize("option", ["--train-tag", "--sweep"])
+def test_a_bad_pattern_is_quoted_as_typed_its_backslashes_single_and_a_newline_visible(option: str):
+    """``repr`` quoted patterns: the ``\\d`` typed showed as ``\\\\d``, which reads as another regex."""
+    result = run_cli("check", str(DATA / "torch"), option, "lr=(\\d+\n")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith(f"losswatch: {option} 'lr=(\\d+\\n' is not a valid regular expression")
+
+
 def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
     result = run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
     assert result.returncode == 2 and "no runs" in result.stderr

@@ -17,7 +17,7 @@ import warnings
 
 import regex
 
-from tui.text import printable
+from tui.text import quoted
 
 MATCH_SECONDS = 0.05
 """Longest one search of one name may take; a search that long is backtracking without end (a name is matched in
@@ -68,7 +68,7 @@ class UserPattern:
         if self.gave_up_on is None:
             return None
         return (
-            f"regex {printable(self.pattern, 60)!r} gave up on {printable(self.gave_up_on, 60)!r} after "
+            f"regex {quoted(self.pattern, 60)} gave up on {quoted(self.gave_up_on, 60)} after "
             f"{MATCH_SECONDS:g} s (endless backtracking: a nested repeat like (a+)+); taken as not matching"
         )
 

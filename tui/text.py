@@ -55,6 +55,12 @@ def printable(name: str, limit: int | None = None) -> str:
     return text
 
 
+def quoted(text: str, limit: int | None = None) -> str:
+    """``text`` a user typed (a regex, a tag), made ``printable`` in single quotes: its backslashes shown once, as
+    typed (``repr`` doubles them: ``'\\\\d'`` for the ``\\d`` a regex holds)."""
+    return f"'{printable(text, limit)}'"
+
+
 def utf8(name: str) -> str:
     """``name`` as it really is, in text any UTF-8 writer takes (JSON, CSV, Parquet): only the bytes of a folder
     name that are not UTF-8 (lone surrogates to Python) become ``\\xff`` escapes, as the screen shows them;

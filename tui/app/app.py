@@ -33,7 +33,7 @@ from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
 from tui.patterns import PatternError, compile_pattern
 from tui.store import Change
-from tui.text import printable
+from tui.text import printable, quoted
 
 PAIR_OPTION = "\0pair"
 WEIGHT_STEP = 0.05
@@ -271,7 +271,8 @@ class LossWatchApp(App[None]):
         pattern = self.table.filter
         if spec.key == ("none",) and pattern is not None and self.store.runs and not self.table.order:
             # "no run selected" read as if the runs had gone
-            spec = replace(spec, key=("none", pattern.pattern), empty_message=f"no run matches {pattern.pattern!r}")
+            empty = f"no run matches {quoted(pattern.pattern, 60)}"
+            spec = replace(spec, key=("none", pattern.pattern), empty_message=empty)
         self.chart.show(spec)
         self.chart_title.show(spec)
 
@@ -472,7 +473,7 @@ class LossWatchApp(App[None]):
             advice = "name runs by their hyper-parameters (lr=0.1) or use --sweep REGEX"
             if given is not None:  # it was used: the sweeps found by name are off
                 advice = given.too_slow() or (
-                    f"--sweep {printable(given.pattern, 60)!r} groups no runs (searched in each run's name)"
+                    f"--sweep {quoted(given.pattern, 60)} groups no runs (searched in each run's name)"
                 )
             self.notify(f"no sweep found: {advice}", severity="warning")
         elif name is None:  # not another sweep, which would read as the run's

@@ -22,7 +22,7 @@ from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.patterns import user_pattern
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
-from tui.text import printable, utf8
+from tui.text import printable, quoted, utf8
 
 Logdirs = str | list[RootSpec]
 """One local folder, or the roots as the command line gave them (local, s3://, host:path, ...)."""
@@ -147,7 +147,7 @@ def say_unmatched(
         print(f"losswatch: {option}: {why}", file=sys.stderr)  # before the lines it explains
     if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
-            f"losswatch: --sweep {printable(sweep)!r} groups no runs into a sweep{yet} (searched in each run's name "
+            f"losswatch: --sweep {quoted(sweep)} groups no runs into a sweep{yet} (searched in each run's name "
             f"as under its root): no sweep is judged{' until it does' if live else ''}",
             file=sys.stderr,
         )
@@ -156,7 +156,7 @@ def say_unmatched(
         if pattern and names:
             shown = ", ".join(printable(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
             print(
-                f"losswatch: {option} {printable(pattern)!r} matches no tag of {len(names)} run(s){yet} ({shown}): "
+                f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({shown}): "
                 f"they are judged without that curve{' until one comes' if live else ''}",
                 file=sys.stderr,
             )

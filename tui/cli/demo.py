@@ -11,7 +11,7 @@ from tui.cli.exits import EXIT_USAGE
 from tui.cli.plain_watch import watch_plain
 from tui.judging.thresholds import Thresholds
 from tui.live.demo import DemoJobs, default_jobs
-from tui.text import printable
+from tui.text import printable, quoted
 
 
 def why_not_for_the_demo(folder: str, names: set[str]) -> str | None:
@@ -26,7 +26,7 @@ def why_not_for_the_demo(folder: str, names: set[str]) -> str | None:
     if other is None:
         return None
     return (
-        f"holds {printable(other)!r}, which no demo wrote: the demo writes its simulated runs into a new or empty "
+        f"holds {quoted(other)}, which no demo wrote: the demo writes its simulated runs into a new or empty "
         "folder (or one a demo wrote), never among real ones"
     )
 

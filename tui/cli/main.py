@@ -21,7 +21,7 @@ from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import CONFIG_NAME, ConfigError, load_thresholds
 from tui.patterns import PatternError, compile_pattern
 from tui.sources.roots.parse import RootError
-from tui.text import printable
+from tui.text import printable, quoted
 
 COMMANDS = ("watch", "check", "replay", "export", "demo")
 ONE_SHOT = ("check", "replay", "export")
@@ -75,7 +75,7 @@ def _command_line(value: str) -> str:
         raise argparse.ArgumentTypeError("the command is empty")
     if shutil.which(words[0]) is None:
         where = "no such file, or not one that can be run" if os.sep in words[0] else "not found on PATH"
-        raise argparse.ArgumentTypeError(f"{printable(words[0])!r}: {where}")
+        raise argparse.ArgumentTypeError(f"{quoted(words[0])}: {where}")
     return value
 
 
@@ -249,12 +249,10 @@ def _patterns(args) -> None:
         try:
             compile_pattern(pattern)
         except PatternError as error:
-            raise UsageError(
-                f"{option} {printable(pattern, 80)!r} is not a valid regular expression: {error}"
-            ) from None
+            raise UsageError(f"{option} {quoted(pattern, 80)} is not a valid regular expression: {error}") from None
     if args.train_tag is not None and args.train_tag == args.val_tag:
         raise UsageError(
-            f"--train-tag and --val-tag are both {printable(args.train_tag, 80)!r}: one curve would be judged as both"
+            f"--train-tag and --val-tag are both {quoted(args.train_tag, 80)}: one curve would be judged as both"
         )
 
 
