@@ -232,7 +232,8 @@ SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/ss
 class Sshd:
     """An sshd on 127.0.0.1 with its own host key; hosts ``lwtest`` and ``lwtest2`` reach it as this user.
 
-    Host ``lwdead`` is 127.0.0.1 on a port where nothing listens; ``lwslow`` accepts and never answers.
+    Host ``lwdead`` is 127.0.0.1 on a port where nothing listens; ``lwslow`` accepts and never answers; ``lwchatty``
+    is this sshd with a login shell that prints a banner before every command (when it is bash).
     """
 
     folder: Path
@@ -310,7 +311,10 @@ def start_sshd(folder: Path) -> Sshd:
         # bash skips ~/.bashrc for ssh commands when SHLVL says it is not the first shell. This
         # machine's root .bashrc runs `pyenv init`, 0.2 s per command, and can hang on its lock.
         "SetEnv SHLVL=1\n"
+        # Host lwchatty sends BASH_ENV: a login shell that prints a banner to every command (a chatty ~/.bashrc).
+        "AcceptEnv BASH_ENV\n"
     )
+    (folder / "chatty_rc").write_text('echo "Welcome to the GPU box"; printf "motd\\000\\n"; echo "motd" >&2\n')
     host_key = (folder / "host_key.pub").read_text().split()
     (folder / "known_hosts").write_text(f"[{HOST}]:{port} {host_key[0]} {host_key[1]}\n")
     client = folder / "ssh_config"
@@ -327,6 +331,7 @@ def start_sshd(folder: Path) -> Sshd:
     client.write_text(
         f"Host lwtest lwtest2\n  Port {port}\n{common}Host lwdead\n  Port {free_port()}\n{common}"
         f"Host lwslow\n  Port {silent.getsockname()[1]}\n{common}"
+        f"Host lwchatty\n  Port {port}\n  SetEnv BASH_ENV={folder / 'chatty_rc'}\n{common}"
     )
     checked = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
     if checked.returncode != 0:

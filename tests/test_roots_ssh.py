@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import subprocess
 import time
 from pathlib import Path
 
@@ -109,6 +110,23 @@ def test_one_connection_for_every_operation(root_at, sshd: Sshd, tmp_path: Path)
     assert set(copy.list().files) == {"f"}
     copy.close()
     assert established(sshd.port) - before == 1
+
+
+def test_a_login_shell_that_prints_a_banner_loses_nothing(root_at, sshd: Sshd, tmp_path: Path) -> None:
+    """Its words came first in every answer: the first listed run was lost, every file read damaged, values off."""
+    chatty = subprocess.run(["ssh", "-F", str(sshd.client_config), "lwchatty", "true"], capture_output=True, timeout=30)
+    if b"Welcome" not in chatty.stdout:
+        pytest.skip("the test user's login shell does not read BASH_ENV (not bash): no banner to drop")
+    (tmp_path / "run").mkdir()
+    content = bytes(range(256)) * 40
+    (tmp_path / "run" / "events.out.tfevents.1").write_bytes(content)
+    (tmp_path / "second").write_bytes(b"\0two\n")
+    quiet, noisy = root_at(tmp_path), root_at(tmp_path, host="lwchatty")
+    listed = noisy.list().files
+    assert sorted(listed) == sorted(quiet.list().files) == ["run/events.out.tfevents.1", "second"]
+    assert listed["second"].size == 5
+    assert read_all(noisy, "run/events.out.tfevents.1") == content
+    assert noisy.read("second", 1, 3) == b"two"
 
 
 def test_stat_answers_from_a_recent_listing(root_at, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -55,8 +56,13 @@ _OPTIONS = (
     ("ServerAliveCountMax", "3"),
 )
 
-_PRELUDE = """LC_ALL=C; export LC_ALL
-gnu() { find . -maxdepth 0 -printf '' >/dev/null 2>&1; }
+DATA_MARK = b"\x1elosswatch-data-" + secrets.token_hex(8).encode() + b"\n"
+"""Printed before a script's answer: what a login shell prints first (a ~/.bashrc banner, conda's or a module
+system's words) comes before it and is dropped, never read as a listing or a file's bytes. Random per process, so
+no banner holds it."""
+_PRELUDE = f"""LC_ALL=C; export LC_ALL
+printf '%s' {shlex.quote(DATA_MARK.decode())}
+gnu() {{ find . -maxdepth 0 -printf '' >/dev/null 2>&1; }}
 """
 _ENTER = """if [ ! -e {root} ]; then echo "no such folder" >&2; exit 3; fi
 if [ ! -d {root} ]; then echo "not a folder" >&2; exit 5; fi
@@ -242,7 +248,7 @@ class SshRoot(RemoteRoot):
         if done.returncode not in ok:
             raise OSError(errno.EIO, last or f"remote command failed (exit {done.returncode})")
         self._reached()
-        return done.stdout, stderr
+        return _answer(done.stdout, self.host), stderr
 
     def _enter(self) -> str:
         return _ENTER.format(root=_remote_path(self.path))
@@ -302,6 +308,14 @@ def ssh_reason(stderr: str, host: str) -> str:
     if "Permission denied" in line:
         return f"{line} (losswatch cannot type a password: use a key, loaded in ssh-agent if it has a passphrase)"
     return line
+
+
+def _answer(stdout: bytes, host: str) -> bytes:
+    """The script's answer: what follows ``DATA_MARK`` (the login shell's own words before it dropped)."""
+    start = stdout.find(DATA_MARK)
+    if start < 0:  # the script never ran as sent: a forced command, a shell that is not sh-like
+        raise OSError(errno.EIO, f"unexpected answer from {host}: {stdout[:80]!r} (not the script losswatch sent)")
+    return stdout[start + len(DATA_MARK) :]
 
 
 def _remote_path(path: str) -> str:
