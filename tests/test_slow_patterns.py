@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_main, scalar_run
+from conftest import run_cli, run_main, scalar_run
 
 from tui.app.app import LossWatchApp
 from tui.live.monitor import Monitor
@@ -147,3 +147,15 @@ async def test_the_live_view_says_a_tag_pattern_that_gave_up_on_its_status_line(
         await pilot.pause()
         status = str(app.query_one("#status").render())
         assert f"--train-tag: regex {ENDLESS!r} gave up on {SLOW_NAME!r}" in status
+
+
+@pytest.mark.parametrize("option", ["--sweep", "--val-tag"])
+def test_a_posix_class_the_readme_offers_prints_no_python_warning(tmp_path: Path, option: str):
+    """``[[:digit:]]`` (the ``regex`` module reads it as a class) printed re's FutureWarning and its source line on
+    stderr, into a ``2>&1`` pipe of ``--json``."""
+    scalar_run(tmp_path / "lr-1", {"train_loss": [1.0, 0.5, 0.4], "val_loss9": [1.0, 0.6, 0.5]})
+    scalar_run(tmp_path / "lr-2", {"train_loss": [1.0, 0.5, 0.4], "val_loss9": [1.0, 0.6, 0.5]})
+    pattern = "lr-([[:digit:]])" if option == "--sweep" else "val_loss[[:digit:]]"
+    result = run_cli("check", str(tmp_path), option, pattern)  # its own process: warnings reach its stderr
+    assert result.returncode in (0, 1), result.stderr
+    assert "Warning" not in result.stderr and "patterns.py" not in result.stderr

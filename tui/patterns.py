@@ -33,9 +33,9 @@ class UserPattern:
 
     def __init__(self, text: str) -> None:
         self.pattern = text
-        self.groups = re.compile(text).groups
-        with warnings.catch_warnings():  # "possible nested set": regex's own syntax, not V0's (re's) meaning
+        with warnings.catch_warnings():  # "possible nested set" (``[[:digit:]]``): said by both, for both, to no one
             warnings.simplefilter("ignore", FutureWarning)
+            self.groups = re.compile(text).groups
             self._compiled = regex.compile(text, flags=regex.VERSION0)
         self.gave_up_on: str | None = None
         self._given_up: set[tuple[str, bool]] = set()
