@@ -9,8 +9,11 @@ imported only here, when an export is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import shutil
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tui.text import utf8
@@ -75,24 +78,55 @@ def scalars_frame(logdir: str | Monitor | MonitorGroup):
 
 
 def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:
-    """Write the long table to ``output`` (.csv or .parquet); return the number of rows."""
+    """Write the long table to ``output`` (.csv or .parquet); return the number of rows. A file written in
+    place and stopped (Ctrl-C, a full disk) was the old file lost and a new one cut mid-row: the table is
+    written beside it and takes its name when whole (``_written_whole``)."""
     extension = output_format(output)
     frame = scalars_frame(logdir)
     try:
-        if extension == ".csv":
-            # A carriage return in a name is no line end to the writer (its lines end in \n), so it left that
-            # name unquoted, but it is one to most readers, which split the row in two: then every name is quoted.
-            breaks = (
-                frame["run"].str.contains("\r", regex=False).any() or frame["tag"].str.contains("\r", regex=False).any()
-            )
-            # A NaN loss is a point (a blow-up), not a missing cell: written as NaN, as inf is written inf.
-            quoting = csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL
-            frame.to_csv(output, index=False, quoting=quoting, na_rep="NaN")
-        else:
-            try:
-                frame.to_parquet(output, index=False)
-            except ImportError:
-                raise ExportError("writing .parquet needs pyarrow: pip install 'losswatch[parquet]'") from None
+        with _written_whole(output) as path:
+            if extension == ".csv":
+                # A carriage return in a name is no line end to the writer (its lines end in \n), so it left that
+                # name unquoted, but it is one to most readers, which split the row in two: every name is quoted.
+                breaks = (
+                    frame["run"].str.contains("\r", regex=False).any()
+                    or frame["tag"].str.contains("\r", regex=False).any()
+                )
+                # A NaN loss is a point (a blow-up), not a missing cell: written as NaN, as inf is written inf.
+                quoting = csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL
+                frame.to_csv(path, index=False, quoting=quoting, na_rep="NaN")
+            else:
+                try:
+                    frame.to_parquet(path, index=False)
+                except ImportError:
+                    raise ExportError("writing .parquet needs pyarrow: pip install 'losswatch[parquet]'") from None
     except OSError as error:
         raise ExportError(f"{output}: {error.strerror or error}") from None
     return len(frame)
+
+
+@contextlib.contextmanager
+def _written_whole(output: str) -> Iterator[str]:
+    """A path to write ``output``'s new content to: a new file beside it (the real file's, through a symlink),
+    renamed over it only once written whole, removed otherwise; ``output`` itself where it is no regular file (a
+    FIFO, ``/dev/stdout``: a rename would put a file in its place) or no file can be made beside it."""
+    target = os.path.realpath(output)
+    if os.path.exists(target) and not os.path.isfile(target):
+        yield output
+        return
+    folder, name = os.path.split(target)
+    part = os.path.join(folder, f".{name}.{os.getpid()}.part")
+    try:
+        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the umask's mode, as a new file's
+    except OSError:  # a folder we may not add to (the file itself may be writable), a name too long: in place
+        yield output
+        return
+    try:
+        if os.path.isfile(target):
+            shutil.copymode(target, part)  # the old file's mode, as writing in place kept it
+        yield part
+        os.replace(part, target)
+    except BaseException:  # a signal's exit too: the old file stays, no part is left behind
+        with contextlib.suppress(OSError):
+            os.unlink(part)
+        raise
