@@ -127,6 +127,8 @@ class _Run:
     behind_at: float = math.inf
     """Progress at which it was found behind (inf: never)."""
     noise_cache: dict[int, float] = field(default_factory=dict)
+    bent_cache: dict[int, bool] = field(default_factory=dict)
+    """``bent`` by index: it reads the points up to there only, and a peer is asked at many references."""
 
     def index_at(self, progress: float) -> int:
         """Index of the last point at or before ``progress`` (-1: none)."""
@@ -153,8 +155,15 @@ class _Run:
         """Its curve has slowed down by ``index``: the second half of its progress so far gained at most
         ``ratio`` times what the first half did, by more than its noise.
 
-        Measured on the running best at the start, the middle (interpolated) and the end.
+        Measured on the running best at the start, the middle (interpolated) and the end. A judge
+        asks with its own rules only, so the cache is by index.
         """
+        cached = self.bent_cache.get(index)
+        if cached is None:
+            cached = self.bent_cache[index] = self._bent(index, ratio, min_points)
+        return cached
+
+    def _bent(self, index: int, ratio: float, min_points: int) -> bool:
         middle = float(self.progress[index]) / 2.0
         at_middle = float(np.interp(middle, self.progress[: index + 1], self.best[: index + 1]))
         first_half, second_half = self.first - at_middle, at_middle - float(self.best[index])
@@ -169,6 +178,8 @@ class SweepJudge:
         self.rules = rules or SweepRules()
         self.runs: dict[str, _Run] = {}
         self.behind: dict[str, Behind] = {}
+        self._held: _Pool | None = None
+        """The pool at the reference being judged (see ``_pool``)."""
 
     def update(self, curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Behind]:
         """Take each run's (progress, steps, values), in order, as they stand now; judge the new points.
@@ -204,9 +215,11 @@ class SweepJudge:
             fresh = _Run(np.asarray(progress, dtype=np.float64), np.asarray(steps), values, best, first)
             if run is not None:
                 fresh.judged, fresh.behind_at, fresh.noise_cache = run.judged, run.behind_at, run.noise_cache
+                fresh.bent_cache = run.bent_cache
             self.runs[name] = fresh
 
     def _judge_pending(self) -> dict[str, Behind]:
+        self._held = None  # the curves changed
         pending = sorted(
             (float(run.progress[i]), name, i)
             for name, run in self.runs.items()
@@ -222,6 +235,8 @@ class SweepJudge:
             advice = self._judge(name, run, index)
             if advice is not None:
                 run.behind_at = advice.progress
+                if self._held is not None and advice.progress <= self._held.reference:
+                    self._held = None  # it left the race the held pool counted it in
                 self.behind[name] = found[name] = advice
         return found
 
@@ -234,11 +249,11 @@ class SweepJudge:
         if index + 1 < rules.min_points or not math.isfinite(run.first):
             return None
         reference = progress / rules.slower
-        pool = self._pool(name, reference)
-        if len(pool) < rules.min_peers or not self._settled(pool):
+        pool = self._pool(reference)
+        if pool.size(name) < rules.min_peers or not pool.settled(name):
             return None
-        with np.errstate(over="ignore", invalid="ignore"):  # two values near the float limit: their mean is inf
-            median = float(np.median([peer.best[i] for peer, i in pool]))
+        median = pool.median(name)  # two values near the float limit: inf, as np.median
+        with np.errstate(over="ignore", invalid="ignore"):
             recent = float(np.median(run.values[max(0, index - rules.min_points + 2) : index + 1]))
         best = float(run.best[index])
         noise = run.noise(index, rules.min_points)
@@ -246,24 +261,24 @@ class SweepJudge:
             noise = 0.0  # it went up from its start by more than its peers came down: lost, not noisy
         if best - median <= max(rules.z * noise, 1e-9 * abs(median)):
             return None
-        return Behind(name, step, progress, best, False, median, reference, noise, len(pool))
+        return Behind(name, step, progress, best, False, median, reference, noise, pool.size(name))
 
-    def _settled(self, pool: list[tuple[_Run, int]]) -> bool:
-        """The grace period: most of the better half of the pool had slowed down by the reference point.
+    def _pool(self, reference: float) -> _Pool:
+        """The pool at ``reference``, built once for all the runs judged against it.
 
-        Until then the leading runs are still in their first descent, and a run that is flat at
-        first (warming up, or stuck before a sudden drop) cannot be told from a hopeless one.
+        Decisions come in order of progress, so ``reference`` never goes back within a round and one
+        pool is held: a lockstep sweep of N runs builds it once per validation point, not N times.
+        A run found behind at or before the held reference makes it stale (it left the race).
         """
-        ranked = sorted(pool, key=lambda peer_index: peer_index[0].best[peer_index[1]])
-        better = ranked[: math.ceil(len(ranked) / 2)]
-        slowed = sum(peer.bent(i, self.rules.bend, self.rules.min_points) for peer, i in better)
-        return 2 * slowed >= len(better)
+        if self._held is None or self._held.reference != reference:
+            self._held = _Pool(reference, self._entrants(reference), self.rules)
+        return self._held
 
-    def _pool(self, name: str, reference: float) -> list[tuple[_Run, int]]:
-        """Peers in the race at ``reference``: reached it, not behind by then, finite there, below their start."""
+    def _entrants(self, reference: float) -> list[tuple[str, _Run, int]]:
+        """Runs in the race at ``reference``: reached it, not behind by then, finite there, below their start."""
         pool = []
-        for other, peer in self.runs.items():
-            if other == name or not len(peer.progress) or peer.progress[-1] < reference:
+        for name, peer in self.runs.items():
+            if not len(peer.progress) or peer.progress[-1] < reference:
                 continue
             if peer.behind_at <= reference:
                 continue
@@ -272,8 +287,58 @@ class SweepJudge:
                 continue
             if not peer.best[i] < peer.first:
                 continue  # never got below its start (blew up, or has not moved): it does not set the bar
-            pool.append((peer, i))
+            pool.append((name, peer, i))
         return pool
+
+
+class _Pool:
+    """The runs in the race at one reference point, ranked by their best there, for every run but one.
+
+    A run is judged against the pool without itself: the median and the grace period's better
+    half of that reduced pool are read off the ranking (as ``np.median`` and a stable sort of the
+    reduced pool would give them) in constant time, so a sweep of N runs costs N, not N squared.
+    """
+
+    def __init__(self, reference: float, entrants: list[tuple[str, _Run, int]], rules: SweepRules) -> None:
+        self.reference = reference
+        ranked = sorted(entrants, key=lambda entrant: entrant[1].best[entrant[2]])  # stable: ties in run order
+        self.rank = {name: k for k, (name, _, _) in enumerate(ranked)}
+        self.bests = [float(peer.best[i]) for _, peer, i in ranked]
+        needed = min(len(ranked), math.ceil(len(ranked) / 2) + 1)  # the better half, with or without one run
+        self.slowed = [0]
+        for _, peer, i in ranked[:needed]:
+            self.slowed.append(self.slowed[-1] + peer.bent(i, rules.bend, rules.min_points))
+
+    def size(self, name: str) -> int:
+        """Peers of ``name`` in the pool (itself left out)."""
+        return len(self.bests) - (name in self.rank)
+
+    def settled(self, name: str) -> bool:
+        """The grace period: most of the better half of the peers had slowed down by the reference point.
+
+        Until then the leading runs are still in their first descent, and a run that is flat at
+        first (warming up, or stuck before a sudden drop) cannot be told from a hopeless one.
+        """
+        half = math.ceil(self.size(name) / 2)
+        own = self.rank.get(name, len(self.bests))
+        slowed = self.slowed[half]
+        if own < half:  # the run is among the better half: the next one takes its place
+            slowed = self.slowed[half + 1] - (self.slowed[own + 1] - self.slowed[own])
+        return 2 * slowed >= half
+
+    def median(self, name: str) -> float:
+        """The peers' median best (the run left out), as ``np.median`` gives it."""
+        count = self.size(name)
+        if not count:
+            return math.nan
+        own = self.rank.get(name, len(self.bests))
+
+        def at(k: int) -> float:
+            return self.bests[k + (k >= own)]
+
+        if count % 2:
+            return at(count // 2)
+        return (at(count // 2 - 1) + at(count // 2)) / 2.0
 
 
 def rules_from(thresholds: Thresholds) -> SweepRules:
