@@ -242,3 +242,36 @@ def test_an_ssh_command_with_an_unclosed_quote_is_one_sentence(monkeypatch, comm
     result = run_main(command, "somehost:runs")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "LOSSWATCH_SSH_COMMAND='ssh -F \"' cannot be split as a shell would: No closing quotation" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("check",), ("replay",), ("watch", "--plain")])
+@pytest.mark.parametrize(
+    ("client", "said"),
+    [
+        ("nosuchssh-lw", "the ssh client 'nosuchssh-lw' of LOSSWATCH_SSH_COMMAND is not found"),
+        ("", "the ssh client is not installed (no `ssh` on PATH"),
+    ],
+)
+def test_a_missing_ssh_client_is_said_not_a_missing_folder(monkeypatch, tmp_path: Path, command, client, said) -> None:
+    """Its failed start read as the remote folder's "No such file or directory" (watch: waiting for it to appear)."""
+    from conftest import run_cli
+
+    if client:
+        monkeypatch.setenv("LOSSWATCH_SSH_COMMAND", client)
+    else:  # no ssh on PATH at all
+        monkeypatch.delenv("LOSSWATCH_SSH_COMMAND", raising=False)
+        monkeypatch.setenv("PATH", str(tmp_path))
+    result = run_cli(*command, "somehost:runs")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"losswatch: somehost:runs: {said}") and "No such file" not in line
+
+
+def test_a_client_gone_after_the_start_makes_the_root_unreachable_saying_why(monkeypatch, tmp_path: Path) -> None:
+    root = SshRoot("somehost", "runs")
+    monkeypatch.setenv("LOSSWATCH_SSH_COMMAND", "nosuchssh-lw -F x")
+    try:
+        listing = root.list()
+    finally:
+        root.close()
+    assert listing.errors == {".": "the ssh client 'nosuchssh-lw' of LOSSWATCH_SSH_COMMAND is not found (not on PATH?)"}

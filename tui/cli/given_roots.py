@@ -44,9 +44,12 @@ def given_roots(texts: list[str], may_be_missing: bool = False) -> str | list[Ro
             if spec.kind in ("s3", "gs", "az"):
                 require_backend(spec.kind)
             if spec.kind == "ssh":
-                from tui.sources.roots.ssh import ssh_command  # here: only an ssh root needs it
+                from tui.sources.roots.ssh import ssh_client_missing  # here: only an ssh root needs it
 
-                ssh_command()  # the client it will run can be split (else one sentence, not a traceback later)
+                # The client it will run can be split and found (else one sentence, not a traceback or a
+                # "No such file or directory" later that reads as the remote folder's).
+                if (why := ssh_client_missing()) is not None:
+                    raise RootError(f"{spec.text}: {why}")
         except (RootError, MissingBackend) as error:
             raise UsageError(str(error)) from error
         if spec.kind == "local":

@@ -38,6 +38,7 @@ from typing import ClassVar
 from tui.processes import end_process
 from tui.sources.roots.parse import RootError
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
+from tui.text import quoted
 
 CONNECT_SECONDS = 10
 """ssh's ConnectTimeout; the master may take a little longer to log in. A ``-o ConnectTimeout=N`` in
@@ -92,9 +93,23 @@ def ssh_command() -> list[str]:
     that cannot be split (an unclosed quote)."""
     written = os.environ.get("LOSSWATCH_SSH_COMMAND") or "ssh"
     try:
-        return shlex.split(written)
+        argv = shlex.split(written)
     except ValueError as error:
         raise RootError(f"LOSSWATCH_SSH_COMMAND={written!r} cannot be split as a shell would: {error}") from None
+    if not argv:
+        raise RootError("LOSSWATCH_SSH_COMMAND is blank: it names the ssh client to run")
+    return argv
+
+
+def ssh_client_missing() -> str | None:
+    """Why the ssh client cannot be run (not installed, not on PATH), or None: said as that, not as the remote
+    folder's "No such file or directory" its failed start read as."""
+    program = ssh_command()[0]
+    if shutil.which(program) is not None:
+        return None
+    if os.environ.get("LOSSWATCH_SSH_COMMAND"):
+        return f"the ssh client {quoted(program)} of LOSSWATCH_SSH_COMMAND is not found (not on PATH?)"
+    return "the ssh client is not installed (no `ssh` on PATH; Debian: apt-get install openssh-client)"
 
 
 class SshRoot(RemoteRoot):
@@ -158,13 +173,16 @@ class SshRoot(RemoteRoot):
                 os.unlink(self._socket)
             assert self._control_dir is not None
             self._master_stderr = os.path.join(self._control_dir, "master.err")
-            with open(self._master_stderr, "wb") as stderr:
-                self._master = subprocess.Popen(
-                    self._argv("-M", "-S", self._socket, "-o", "ControlPersist=no", "--", self.host, "cat >/dev/null"),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
-                    stderr=stderr,
-                )
+            argv = self._argv("-M", "-S", self._socket, "-o", "ControlPersist=no", "--", self.host, "cat >/dev/null")
+            try:
+                with open(self._master_stderr, "wb") as stderr:
+                    self._master = subprocess.Popen(
+                        argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr
+                    )
+            except OSError as error:  # the client is gone from PATH (checked at the start) or cannot be run
+                reason = ssh_client_missing() or f"cannot run {quoted(argv[0])}: {error.strerror or error}"
+                self._lost(reason)
+                raise Unreachable(errno.EHOSTUNREACH, reason) from None
             _open_roots.add(self)
             deadline = time.monotonic() + CONNECT_SECONDS + 20
             while not os.path.exists(self._socket):
