@@ -100,3 +100,13 @@ def test_demo_never_writes_its_runs_among_real_ones(tmp_path: Path):
     assert why_not_for_the_demo(str(demos), names) is None
     (tmp_path / "empty").mkdir()
     assert why_not_for_the_demo(str(tmp_path / "empty"), names) is None
+
+
+def test_demo_refuses_a_remote_dir_it_would_not_write_into(tmp_path: Path, monkeypatch):
+    """``--dir s3://bucket/demo`` made ./s3:/bucket/demo here and watched the bucket, which stayed empty."""
+    monkeypatch.chdir(tmp_path)
+    for where in ("s3://lwb/demo", "box:runs"):
+        result = run_main("demo", "--plain", "--dir", where)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"demo --dir {where} is not a local folder" in result.stderr
+    assert list(tmp_path.iterdir()) == []

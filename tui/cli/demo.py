@@ -8,6 +8,7 @@ import tempfile
 
 from tui.cli.commands import watch_tui
 from tui.cli.exits import EXIT_USAGE
+from tui.cli.given_roots import remote
 from tui.cli.plain_watch import watch_plain
 from tui.judging.thresholds import Thresholds
 from tui.live.demo import DemoJobs, default_jobs
@@ -16,6 +17,8 @@ from tui.text import printable, quoted
 
 def why_not_for_the_demo(folder: str, names: set[str]) -> str | None:
     """Why the demo must not write into ``folder`` (None: it is new, empty, or holds only a demo's runs)."""
+    if remote(folder):  # its writers write local files: it made ./s3:/bucket and watched the bucket, empty
+        return "is not a local folder: the demo's jobs write their event files on this machine"
     try:
         entries = sorted(os.listdir(folder))
     except FileNotFoundError:
