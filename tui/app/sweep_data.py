@@ -8,9 +8,11 @@ rounds when the runs count steps differently).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import numpy as np
 
@@ -73,7 +75,7 @@ class SweepView:
             pairs = []
             for row in self.rows:
                 value, best = row.params.get(key), row.best
-                if isinstance(value, int | float) and not isinstance(value, bool) and best is not None:
+                if _numeric(value) and best is not None:
                     pairs.append((float(value), best))
             pairs = [(x, y) for x, y in pairs if math.isfinite(y)]
             if len(pairs) >= 2:
@@ -83,6 +85,21 @@ class SweepView:
                 log_x = bool(np.all(x > 0) and x.max() / x.min() >= 100.0)
                 return key, x, y, log_x
         return None
+
+    def why_not_against(self) -> str:
+        """Why ``against`` has nothing to plot: no numeric swept value, or too few runs with a finite best."""
+        for key in (key for key in self.swept if key.lower() not in IDENTIFIERS):
+            numeric = [row for row in self.rows if _numeric(row.params.get(key))]
+            if len(numeric) >= 2:
+                finite = sum(row.best is not None and math.isfinite(row.best) for row in numeric)
+                few = "no run" if not finite else "only one run"
+                return f"{few} of this sweep has a finite best value to plot"
+        return "no numeric swept value to plot against"
+
+
+def _numeric(value: object) -> TypeGuard[int | float]:
+    """A number to plot against (a bool is an int to Python, not to a sweep)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def sweep_names(monitor: Monitor | MonitorGroup) -> list[str]:
@@ -118,6 +135,7 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
     reached_all = [c[0][-1] for c in curves.values() if len(c[0])]
     common = float(min(in_race or reached_all)) if reached_all else None
     folder = os.path.commonpath(list(sweep.runs)) if len(sweep.runs) > 1 else ""
+    labels = {run_name: os.path.relpath(run_name, folder) if folder else run_name for run_name in sweep.runs}
     rows = []
     for run_name in sweep.runs:
         x, y = curves.get(run_name, (np.empty(0), np.empty(0)))
@@ -129,14 +147,14 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
         rows.append(
             SweepRow(
                 run=run_name,
-                label=os.path.relpath(run_name, folder) if folder else run_name,
+                label=labels[run_name],
                 params=dict(sweep.params.get(run_name, {})),
                 best_at=best_at,
                 best=best,
                 reached=float(x[-1]) if len(x) else 0.0,
                 behind=flag.reason if flag else None,
                 diverged=bool(flag and flag.advice.diverged),
-                saving=watch.saving(run_name, store, verdicts) if flag else None,
+                saving=_as_labelled(watch.saving(run_name, store, verdicts), labels) if flag else None,
             )
         )
     rows.sort(key=_rank)
@@ -152,6 +170,14 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
         drawn.append(SweepCurve(row.label, x[keep], y, row.behind is not None))
     key = (name, axis, common, tuple((r.run, r.best, r.reached, r.behind) for r in rows))
     return SweepView(name, axis, common, sweep.swept, rows, drawn, ceiling, key)
+
+
+def _as_labelled(saving: Saving, labels: dict[str, str]) -> Saving:
+    """The saving with the peer it runs until named as the table names it ('lr=0.2', not 'box1:sweep/lr=0.2')."""
+    if saving.peer not in labels:
+        return saving
+    before, _, after = saving.until.rpartition(saving.peer)  # the name is the last thing the sentence says
+    return dataclasses.replace(saving, until=before + labels[saving.peer] + after, peer=labels[saving.peer])
 
 
 def _rank(row: SweepRow) -> tuple:

@@ -98,11 +98,18 @@ def saving_text(row: SweepRow) -> str:
 
 
 def _value(value: object) -> str:
+    """A hyper-parameter as the table writes it: a float with the digits that give it back, never fewer."""
     if isinstance(value, bool) or value is None:
         return "–" if value is None else str(value)
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return f"{value:.{_written_digits(value)}g}" if math.isfinite(value) else str(value)
     return printable(str(value), 24)
+
+
+def _written_digits(value: float) -> int:
+    """The fewest significant digits that read back as ``value``: as the run's name wrote it, so lr=1.001 … 1.004
+    are not all '1' (3 digits were) and 1.382e-05 is not cut to 1.38e-05; two values of a sweep never look alike."""
+    return next(d for d in range(1, 18) if float(f"{value:.{d}g}") == value)
 
 
 class SweepScreen(Screen[None]):
@@ -284,7 +291,7 @@ class SweepScreen(Screen[None]):
         def paint_against(plt, width: int, height: int) -> None:
             against = view.against()
             if against is None:
-                plt.title("no numeric swept value to plot against")
+                plt.title(view.why_not_against())
                 return
             key, x, y, log_x = against
             plt.title(f"best val vs {printable(key, 20)}" + (" (log x)" if log_x else ""))

@@ -40,6 +40,8 @@ class Saving:
     """Wall-clock hours at the run's own pace (GPU hours with one GPU per run)."""
     until: str
     """What the horizon is: 'the planned N epochs', 'run X at step N', or why it is unknown."""
+    peer: str = ""
+    """The run ``until`` names as the horizon ('' if none): the sweep view names it as its table does."""
 
 
 @dataclass(frozen=True)
@@ -180,17 +182,17 @@ class SweepWatch:
                 rounds = max(end - float(steps[-1]), 0.0) / step_interval
                 return Saving(rounds, rounds * wall_interval / 3600.0, until)
         here = float(_progress(steps, axis)[-1])
-        horizon, until = self._furthest_peer(curves, axis, run_name)
+        horizon, until, peer = self._furthest_peer(curves, axis, run_name)
         if horizon is None or horizon <= here:
-            return Saving(None, None, until)
+            return Saving(None, None, until, peer)
         remaining = horizon - here
         epochs = remaining if axis == "round" else remaining / step_interval if step_interval else None
         per_unit = wall_interval if axis == "round" else wall_interval / step_interval if step_interval else math.nan
         hours = remaining * per_unit / 3600.0 if math.isfinite(per_unit) else None
-        return Saving(epochs, hours, until)
+        return Saving(epochs, hours, until, peer)
 
     @staticmethod
-    def _furthest_peer(curves: Mapping, axis: str, run_name: str) -> tuple[float | None, str]:
+    def _furthest_peer(curves: Mapping, axis: str, run_name: str) -> tuple[float | None, str, str]:
         """Where the sweep's furthest other run is, for a run without a planned end."""
         furthest: tuple[float, str] | None = None
         for name, curve in curves.items():
@@ -199,8 +201,8 @@ class SweepWatch:
                 if furthest is None or end > furthest[0]:
                     furthest = (end, name)
         if furthest is None:
-            return None, "no peer has gone further yet"
-        return furthest[0], f"until {AXIS_LABELS[axis]} {furthest[0]:,.0f}, as far as {furthest[1]} went"
+            return None, "no peer has gone further yet", ""
+        return furthest[0], f"until {AXIS_LABELS[axis]} {furthest[0]:,.0f}, as far as {furthest[1]} went", furthest[1]
 
     def _planned(self, run: Run) -> tuple[str, float, str] | None:
         """The run's planned end from an epochs- or steps-like hyper-parameter: ('round', epochs, words) or
