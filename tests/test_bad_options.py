@@ -49,6 +49,15 @@ def test_a_bad_pattern_is_quoted_as_typed_its_backslashes_single_and_a_newline_v
     assert line.startswith(f"losswatch: {option} 'lr=(\\d+\\n' is not a valid regular expression")
 
 
+@pytest.mark.parametrize("command", [["check"], ["replay"], ["watch", "--plain"], ["watch"]])
+def test_an_empty_sweep_pattern_is_one_line_and_exit_2(command: list[str]):
+    """``--sweep ''`` fell back to finding the sweeps by name, as if it had not been given."""
+    result = run_cli(command[0], str(DATA / "torch"), *command[1:], "--sweep", "")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith("losswatch: --sweep '' is empty: give a REGEX"), line
+
+
 def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
     result = run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
     assert result.returncode == 2 and "no runs" in result.stderr
