@@ -9,8 +9,8 @@ ask of a Monitor, so they drive one root or several alike.
 from __future__ import annotations
 
 import heapq
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from tui.judging.engine import Alert, Verdict
@@ -36,9 +36,29 @@ class MonitorGroup:
         self.logdir = self.label
 
     def _each(self, work: Callable[[Monitor], T]) -> list[T]:
-        """Run ``work`` on every monitor at once (remote roots wait on the network, not the CPU)."""
-        with ThreadPoolExecutor(len(self.monitors), thread_name_prefix="losswatch-root") as pool:
-            return list(pool.map(work, self.monitors))
+        """Run ``work`` on every monitor at once (remote roots wait on the network, not the CPU), each in a daemon
+        thread: stopped (Ctrl-C), the command ends at once, not when a host that does not answer times out (a
+        pool's threads are waited for, at its end and at the interpreter's: 10 s for ssh, 30 s for S3)."""
+        results: list[tuple[bool, object]] = [(False, None)] * len(self.monitors)
+
+        def run(index: int, monitor: Monitor) -> None:
+            try:
+                results[index] = (True, work(monitor))
+            except BaseException as error:  # re-raised in the caller's thread, as a pool's map does
+                results[index] = (False, error)
+
+        threads = [
+            threading.Thread(target=run, args=(index, monitor), name="losswatch-root", daemon=True)
+            for index, monitor in enumerate(self.monitors)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for done, value in results:
+            if not done:
+                raise value if isinstance(value, BaseException) else RuntimeError("a root's thread ended early")
+        return [value for _, value in results]  # type: ignore[misc]
 
     # ---- what the commands and the app ask ------------------------------------------------
 

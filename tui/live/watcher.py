@@ -147,6 +147,8 @@ class Watcher:
             self._stop = True
             self._cond.notify()
         self._stop_observer()
+        if self._root is not None:
+            self._root.interrupt()  # a round waiting on a host that does not answer ends now, not in seconds
         if self._thread.ident is not None:  # a stop may come (Ctrl-C) before the start did
             self._thread.join(timeout=2)
 

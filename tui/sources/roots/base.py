@@ -65,3 +65,7 @@ class Root(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional: most roots hold nothing to let go of
         """Let go of connections and handles (a root may be used again after; it reconnects)."""
+
+    def interrupt(self) -> None:  # noqa: B027 - optional: most roots never wait on a network
+        """End now a wait on a host that does not answer (the one reading is stopping: ``q``, Ctrl-C); that
+        operation fails as a dropped connection would, and the next one connects again."""

@@ -86,6 +86,9 @@ _FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
 _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
 
 _open_roots: weakref.WeakSet[SshRoot] = weakref.WeakSet()
+_masters: set[subprocess.Popen[bytes]] = set()
+"""Every master this process started and has not ended: ended at exit even when its root is gone (a master still
+logging in reads no pipe, and outlived a command stopped then by up to ConnectTimeout)."""
 
 
 def ssh_command() -> list[str]:
@@ -184,6 +187,7 @@ class SshRoot(RemoteRoot):
                 self._lost(reason)
                 raise Unreachable(errno.EHOSTUNREACH, reason) from None
             _open_roots.add(self)
+            _masters.add(self._master)
             deadline = time.monotonic() + CONNECT_SECONDS + 20
             while not os.path.exists(self._socket):
                 if self._master.poll() is not None or time.monotonic() > deadline:
@@ -206,6 +210,7 @@ class SshRoot(RemoteRoot):
         master, self._master = self._master, None
         if master is None:
             return
+        _masters.discard(master)
         with contextlib.suppress(OSError):
             if master.stdin is not None:
                 master.stdin.close()
@@ -218,10 +223,20 @@ class SshRoot(RemoteRoot):
                 self._stop_master()
         self._lost(reason)
 
+    def interrupt(self) -> None:
+        """A thread may hold the lock waiting for a host that does not answer (up to ConnectTimeout and more): the
+        master ended, that wait ends at its next look (``_connect``), an operation under way with it."""
+        if os.getpid() != self._owner:
+            return
+        with contextlib.suppress(OSError):
+            if (master := self._master) is not None and master.poll() is None:
+                master.kill()
+
     def close(self) -> None:
         super().close()
         if os.getpid() != self._owner:
             return
+        self.interrupt()  # else closing waits for the lock as long as that wait lasts
         with self._connect_lock:
             self._stop_master()
             if self._control_dir is not None:
@@ -376,3 +391,7 @@ def _close_all() -> None:
     for root in list(_open_roots):
         with contextlib.suppress(Exception):
             root.close()
+    for master in list(_masters):  # of roots already collected
+        with contextlib.suppress(OSError):
+            master.kill()
+            master.wait(2)
