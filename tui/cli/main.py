@@ -273,13 +273,15 @@ def _thresholds(args):
 
 
 @contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
+def stopped_by_signals(restore: bool = True) -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP (the pane closed) stop every command alike: KeyboardInterrupt, which each
     command unwinds (watcher thread, worker processes, --on-alert commands, the demo's temporary folder).
 
     Installed explicitly, because a job started in the background of a script begins with SIGINT ignored.
     The first signal interrupts; later ones are ignored so the clean-up can finish. Forked worker processes
-    leave stopping to this one. The previous handlers come back on exit.
+    leave stopping to this one. The previous handlers come back on exit (``restore``), else the signals are
+    ignored from then on: the command is done and the process ends; a SIGTERM in between ended it with 143 and
+    no word, instead of the exit its command gave.
     """
     main_pid = os.getpid()
 
@@ -295,7 +297,7 @@ def stopped_by_signals() -> Iterator[None]:
         yield
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, handler if restore else signal.SIG_IGN)
 
 
 _WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         print("losswatch: cannot write the output: standard output is closed", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with stopped_by_signals():
+        with stopped_by_signals(restore=argv is not None):  # the command line's process ends with main
             return _dispatch(args)
     except (UsageError, ConfigError, ExportError, RootError) as error:
         # Paths and patterns as typed: a folder named with an escape sequence must not reach the terminal as one.
