@@ -101,6 +101,15 @@ def test_help_lists_exit_codes_and_hook_variables():
     assert "LOSSWATCH_TAG" in " ".join(watch.split())
 
 
+@pytest.mark.parametrize("command", ["check", "replay", "watch", "export", "demo"])
+def test_help_fits_80_columns_and_names_every_format(command: str):
+    """The exit codes were printed as written, 104 columns wide; MMEngine and JSON lines were left out."""
+    result = run_cli(command, "--help", columns=80)
+    assert result.returncode == 0 and max(len(line) for line in result.stdout.splitlines()) <= 80
+    if command in ("check", "replay", "watch"):  # export's says "as for check"
+        assert "MMEngine, JSON lines)" in " ".join(result.stdout.split())
+
+
 def _huge_values_run(root: Path) -> Path:
     """Losses near float32's largest value, with noise: every product of a threshold and a noise is near overflow."""
     import numpy as np

@@ -11,6 +11,7 @@ import shlex
 import shutil
 import signal
 import sys
+import textwrap
 from collections.abc import Iterator
 
 from tui import __version__
@@ -90,7 +91,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "logdir",
         nargs="+",
-        help="where the runs are (TensorBoard, W&B, MLflow, trackio, CSV or HF logs): folders, "
+        help="where the runs are (logs of TensorBoard, W&B, MLflow, trackio, Lightning or Keras CSV, Hugging Face, "
+        "MMEngine, JSON lines): folders, "
         "s3://bucket/prefix, gs://, az://, [user@]host:path; several at once",
     )
     parser.add_argument("--train-tag", metavar="REGEX", help="use the tag matching REGEX as the training loss")
@@ -117,15 +119,21 @@ def _notify_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _wrapped(text: str, indent: str, width: int = 79) -> str:
+    """``text`` in lines of at most ``width`` columns under ``indent`` (the epilog is printed as written)."""
+    return "\n".join(textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent))
+
+
 def _exit_codes() -> str:
     return (
         "exit codes:\n"
         "  0    every run is fine\n"
-        f"  1    a run needs attention ({', '.join(sorted(ATTENTION))}) or cannot be read,\n"
-        "       or one of several roots cannot be (unreachable, refused, not there, not a folder)\n"
-        "       or holds no runs\n"
-        "  2    usage error, no such folder, no runs, nothing could be read, or the output\n"
-        "       could not be written (a full disk)\n"
+        "  1    a run needs attention or cannot be read, or one of several roots\n"
+        "       cannot be (unreachable, refused, not there, not a folder) or holds no\n"
+        "       runs; needing attention:\n"
+        f"{_wrapped(', '.join(sorted(ATTENTION)), '       ')}\n"
+        "  2    usage error, no such folder, no runs, nothing could be read, or the\n"
+        "       output could not be written (a full disk)\n"
         "  130  stopped early (Ctrl-C, SIGTERM, SIGHUP)"
     )
 
@@ -158,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
         "watch", help="live view of LOGDIR (the default command); a LOGDIR not made yet is waited for"
     )
     _common(watch)
-    watch.add_argument("--plain", action="store_true", help="no TUI: print one line per new run and per alert")
+    watch.add_argument(
+        "--plain",
+        action="store_true",
+        help="no TUI: print one line per new run, per run that cannot be read or is gone, and per alert",
+    )
     watch.add_argument("--json", action="store_true", help="with --plain: JSON lines")
     watch.add_argument("--bell", action="store_true", help="with --plain: ring the bell on overfitting/diverging")
     watch.add_argument("--no-bell", action="store_true", help="TUI: do not ring the terminal bell")
