@@ -86,6 +86,17 @@ def test_poll_must_be_seconds_from_a_tenth_to_a_day(tmp_path: Path, poll: str):
     assert "not a number" in result.stderr
 
 
+@pytest.mark.parametrize("option", ["--sweep", "--val-tag"])
+def test_a_value_starting_with_a_dash_is_said_how_to_write(option: str):
+    """argparse took ``-(7)$`` for an option and said only "expected one argument"."""
+    result = run_cli("check", str(DATA / "torch"), option, "-(7)$")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith(
+        f"argument {option}: expected one argument (a value that starts with '-' is written {option}=VALUE)"
+    )
+    assert run_cli("check", str(DATA / "torch"), f"{option}=-(7)$").returncode in (0, 1)
+
+
 def test_a_mistyped_command_is_named():
     result = run_cli("chek", str(DATA))
     assert result.returncode == 2

@@ -7,12 +7,14 @@ import contextlib
 import difflib
 import errno
 import os
+import re
 import shlex
 import shutil
 import signal
 import sys
 import textwrap
 from collections.abc import Iterator
+from typing import NoReturn
 
 from tui import __version__
 from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
@@ -143,6 +145,13 @@ class _IntermixedParser(argparse.ArgumentParser):
     argparse's plain parse stops the folders at the first option and refuses the rest."""
 
     _parsing = False
+
+    def error(self, message: str) -> NoReturn:
+        """argparse takes a value that starts with ``-`` (a regex ``-(7)$``, a negative number) for an option and
+        says only "expected one argument": say how such a value is written."""
+        if (option := re.fullmatch(r"argument (--[\w-]+): expected one argument", message)) is not None:
+            message += f" (a value that starts with '-' is written {option.group(1)}=VALUE)"
+        super().error(message)
 
     def parse_known_args(self, args=None, namespace=None):
         if self._parsing:  # the intermixed parse calls this method itself
