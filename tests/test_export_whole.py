@@ -3,6 +3,7 @@ file-size limit), the old file stays as it was and no part of the new one is lef
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
 import signal
@@ -82,3 +83,38 @@ def test_an_export_into_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path: Pat
     reader.join(30)
     assert got and got[0].count(b"\n") == rows + 1
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and parts(tmp_path) == []
+
+
+def test_a_file_shared_by_hard_links_is_written_in_place_so_every_name_sees_the_table(tmp_path: Path):
+    """A new file took the name: the other link still read the old table."""
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("old\n")
+    os.link(first, second)
+    rows = export_scalars(str(DATA / "torch"), str(first))
+    assert second.read_text() == first.read_text() and first.read_text().count("\n") == rows + 1
+    assert first.stat().st_ino == second.stat().st_ino and parts(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_file_owned_by_another_user_keeps_its_owner(tmp_path: Path):
+    """``sudo losswatch export -o ~/x.csv`` handed the user's file to root."""
+    out = tmp_path / "theirs.csv"
+    out.write_text("old\n")
+    os.chown(out, 65534, 65534)
+    export_scalars(str(DATA / "torch"), str(out))
+    assert (out.stat().st_uid, out.stat().st_gid) == (65534, 65534)
+    assert out.read_text().startswith("run,tag,step") and parts(tmp_path) == []
+
+
+def test_a_rename_the_system_refuses_is_a_copy_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """EBUSY for a file bind-mounted (a container's ``-v ./points.csv:/out/points.csv``), EPERM for another's file
+    in a sticky folder: the export failed where writing in place had worked."""
+    out = tmp_path / "points.csv"
+    out.write_text("old\n")
+
+    def refused(source: str, target: str) -> None:
+        raise OSError(errno.EBUSY, "Device or resource busy", target)
+
+    monkeypatch.setattr(os, "replace", refused)
+    rows = export_scalars(str(DATA / "torch"), str(out))
+    assert out.read_text().count("\n") == rows + 1 and parts(tmp_path) == []

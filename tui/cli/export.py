@@ -13,6 +13,7 @@ import contextlib
 import csv
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -108,10 +109,12 @@ def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:
 @contextlib.contextmanager
 def _written_whole(output: str) -> Iterator[str]:
     """A path to write ``output``'s new content to: a new file beside it (the real file's, through a symlink),
-    renamed over it only once written whole, removed otherwise; ``output`` itself where it is no regular file (a
-    FIFO, ``/dev/stdout``: a rename would put a file in its place) or no file can be made beside it."""
+    renamed over it only once written whole, removed otherwise. ``output`` itself where a new file in its place
+    would not be the same file: no regular file (a FIFO, ``/dev/stdout``), one shared by hard links or owned by
+    someone else (the links, the owner would be lost), or no file can be made beside it; copied into it in place
+    where the rename is refused (a file bind-mounted, another's in a sticky folder)."""
     target = os.path.realpath(output)
-    if os.path.exists(target) and not os.path.isfile(target):
+    if os.path.exists(target) and not _replaceable(target):
         yield output
         return
     folder, name = os.path.split(target)
@@ -125,8 +128,21 @@ def _written_whole(output: str) -> Iterator[str]:
         if os.path.isfile(target):
             shutil.copymode(target, part)  # the old file's mode, as writing in place kept it
         yield part
-        os.replace(part, target)
+        try:
+            os.replace(part, target)
+        except OSError:  # EBUSY (a bind mount), EPERM (a sticky folder): the whole table, copied in place
+            shutil.copyfile(part, target)
+            os.unlink(part)
     except BaseException:  # a signal's exit too: the old file stays, no part is left behind
         with contextlib.suppress(OSError):
             os.unlink(part)
         raise
+
+
+def _replaceable(target: str) -> bool:
+    """Whether a new file may take ``target``'s name: a regular file of one link, ours."""
+    try:
+        info = os.stat(target)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and info.st_uid == os.geteuid()
