@@ -107,3 +107,32 @@ def test_a_watcher_stopped_while_its_host_does_not_answer_leaves_no_thread_waiti
     finally:
         root.close()
     assert root._master is None
+
+
+def test_closing_while_the_connection_is_about_to_start_waits_for_no_timeout(
+    sshd: Sshd, monkeypatch: pytest.MonkeyPatch
+):
+    """Closed between the connect's start and its ssh master's (no master yet to end), the close waited in the
+    connection's lock until ssh's ConnectTimeout ran out: 10 s."""
+    import threading
+
+    from tui.sources.roots import ssh as ssh_module
+
+    real_popen = subprocess.Popen
+    starting = threading.Event()
+
+    def slow_start(*args, **kwargs):  # ssh takes its time to start: the close comes meanwhile
+        starting.set()
+        time.sleep(0.5)
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(ssh_module.subprocess, "Popen", slow_start)
+    root = SshRoot("lwslow", "/runs")
+    listing = threading.Thread(target=root.list, daemon=True)
+    listing.start()
+    assert starting.wait(30)
+    began = time.monotonic()
+    root.close()
+    took = time.monotonic() - began
+    listing.join(STOPPED_WITHIN)
+    assert took < STOPPED_WITHIN and not listing.is_alive() and root._master is None

@@ -67,5 +67,5 @@ class Root(ABC):
         """Let go of connections and handles (a root may be used again after; it reconnects)."""
 
     def interrupt(self) -> None:  # noqa: B027 - optional: most roots never wait on a network
-        """End now a wait on a host that does not answer (the one reading is stopping: ``q``, Ctrl-C); that
-        operation fails as a dropped connection would, and the next one connects again."""
+        """End now a wait on a host that does not answer (the one reading is stopping: ``q``, Ctrl-C): that
+        operation fails, and none connects until ``close``."""

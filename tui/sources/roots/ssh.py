@@ -86,9 +86,10 @@ _FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
 _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
 
 _open_roots: weakref.WeakSet[SshRoot] = weakref.WeakSet()
-_masters: set[subprocess.Popen[bytes]] = set()
-"""Every master this process started and has not ended: ended at exit even when its root is gone (a master still
-logging in reads no pipe, and outlived a command stopped then by up to ConnectTimeout)."""
+_masters: dict[subprocess.Popen[bytes], int] = {}
+"""Every master started and not ended, with the process that started it: ended at exit by that process even when
+its root is gone (a master still logging in reads no pipe, and outlived a command stopped then by up to
+ConnectTimeout); a forked child's exit leaves its parent's alone."""
 
 
 def ssh_command() -> list[str]:
@@ -134,8 +135,9 @@ class SshRoot(RemoteRoot):
         self._control_dir: str | None = None
         self._owner = os.getpid()
         self._connect_lock = threading.Lock()
+        self._interrupted = threading.Event()
 
-    _LOCAL_STATE: ClassVar[tuple[str, ...]] = (*RemoteRoot._LOCAL_STATE, "_master", "_connect_lock")
+    _LOCAL_STATE: ClassVar[tuple[str, ...]] = (*RemoteRoot._LOCAL_STATE, "_master", "_connect_lock", "_interrupted")
 
     def __setstate__(self, state: dict[str, object]) -> None:
         """A copy in a worker process uses this process's connection through its socket (never starts one)."""
@@ -143,6 +145,7 @@ class SshRoot(RemoteRoot):
         self._master = None
         self._owner = -1
         self._connect_lock = threading.Lock()
+        self._interrupted = threading.Event()
 
     # ---- the shared connection ----------------------------------------------------------------
 
@@ -172,6 +175,8 @@ class SshRoot(RemoteRoot):
                 self._stop_master()
                 self.reachability = Reachability("reconnecting", reason, time.time())
             self._check_retry()
+            if self._interrupted.is_set():
+                raise Unreachable(errno.EINTR, "stopped")
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._socket)
             assert self._control_dir is not None
@@ -187,9 +192,12 @@ class SshRoot(RemoteRoot):
                 self._lost(reason)
                 raise Unreachable(errno.EHOSTUNREACH, reason) from None
             _open_roots.add(self)
-            _masters.add(self._master)
+            _masters[self._master] = os.getpid()
             deadline = time.monotonic() + CONNECT_SECONDS + 20
             while not os.path.exists(self._socket):
+                if self._interrupted.is_set():  # stopping: its master may have started after ``interrupt`` looked
+                    self._stop_master()
+                    raise Unreachable(errno.EINTR, "stopped")
                 if self._master.poll() is not None or time.monotonic() > deadline:
                     reason = self._master_reason() or f"no answer in {CONNECT_SECONDS + 20} s"
                     self._stop_master()
@@ -210,7 +218,7 @@ class SshRoot(RemoteRoot):
         master, self._master = self._master, None
         if master is None:
             return
-        _masters.discard(master)
+        _masters.pop(master, None)
         with contextlib.suppress(OSError):
             if master.stdin is not None:
                 master.stdin.close()
@@ -225,9 +233,11 @@ class SshRoot(RemoteRoot):
 
     def interrupt(self) -> None:
         """A thread may hold the lock waiting for a host that does not answer (up to ConnectTimeout and more): the
-        master ended, that wait ends at its next look (``_connect``), an operation under way with it."""
+        master ended, that wait ends at its next look (``_connect``), an operation under way with it; until
+        ``close`` no connection is started (one about to start when this looked ends at its first look)."""
         if os.getpid() != self._owner:
             return
+        self._interrupted.set()
         with contextlib.suppress(OSError):
             if (master := self._master) is not None and master.poll() is None:
                 master.kill()
@@ -242,6 +252,7 @@ class SshRoot(RemoteRoot):
             if self._control_dir is not None:
                 shutil.rmtree(self._control_dir, ignore_errors=True)
                 self._control_dir = None
+            self._interrupted.clear()  # used again, it connects
 
     # ---- operations -----------------------------------------------------------------------------
 
@@ -391,7 +402,8 @@ def _close_all() -> None:
     for root in list(_open_roots):
         with contextlib.suppress(Exception):
             root.close()
-    for master in list(_masters):  # of roots already collected
-        with contextlib.suppress(OSError):
-            master.kill()
-            master.wait(2)
+    for master, starter in list(_masters.items()):  # of roots already collected
+        if starter == os.getpid():
+            with contextlib.suppress(Exception):  # gone already; or TimeoutExpired: it was killed all the same
+                master.kill()
+                master.wait(2)
