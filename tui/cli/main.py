@@ -301,8 +301,7 @@ def stopped_by_signals(restore: bool = True) -> Iterator[None]:
     Installed explicitly, because a job started in the background of a script begins with SIGINT ignored.
     The first signal interrupts; later ones are ignored so the clean-up can finish. Forked worker processes
     leave stopping to this one. The previous handlers come back on exit (``restore``), else the signals are
-    ignored from then on: the command is done and the process ends; a SIGTERM in between ended it with 143 and
-    no word, instead of the exit its command gave.
+    ignored until ``main`` has the command's exit code (``_stops_end_with``).
     """
     main_pid = os.getpid()
 
@@ -334,6 +333,29 @@ def _unset_zero_width() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``losswatch`` command (``argv`` None: this process's command line, which ends with it)."""
+    code = _command(argv)
+    if argv is None:
+        _stops_end_with(code)
+    return code
+
+
+def _stops_end_with(code: int) -> None:
+    """From now on a stop signal ends the process at once with ``code``: the command is done (a SIGTERM with the
+    default handler back ended it with 143 and no word), and its exit may still wait on a thread or a child."""
+
+    def end(_number: int, _frame: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.flush()
+        os._exit(code)
+
+    for number in STOP_SIGNALS:
+        signal.signal(number, end)
+
+
+def _command(argv: list[str] | None) -> int:
     _unset_zero_width()
     raw = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
