@@ -58,6 +58,16 @@ def test_an_empty_sweep_pattern_is_one_line_and_exit_2(command: list[str]):
     assert line.startswith("losswatch: --sweep '' is empty: give a REGEX"), line
 
 
+@pytest.mark.parametrize("option", ["--train-tag", "--val-tag"])
+@pytest.mark.parametrize("command", [["check"], ["watch", "--plain"]])
+def test_an_empty_tag_pattern_is_one_line_and_exit_2(command: list[str], option: str):
+    """``--val-tag ''`` was dropped without a word: the curves chosen as if it had not been given."""
+    result = run_cli(command[0], str(DATA / "torch"), *command[1:], option, "")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line]
+    assert line.startswith(f"losswatch: {option} '' is empty: give a REGEX"), line
+
+
 def test_export_of_an_empty_folder_is_exit_2(tmp_path: Path):
     result = run_main("export", str(tmp_path), "-o", str(tmp_path / "out.csv"))
     assert result.returncode == 2 and "no runs" in result.stderr

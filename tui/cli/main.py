@@ -264,8 +264,12 @@ def _mistyped_command(argv: list[str]) -> str | None:
 
 def _patterns(args) -> None:
     """A bad --train-tag/--val-tag regex, or the same for both, is one line and exit 2, before anything is read."""
-    if args.sweep == "":  # else it was read as no --sweep at all: the sweeps found by name, without a word
+    # An empty one was read as none at all: the sweeps found by name, the tags chosen as without it, not a word.
+    if args.sweep == "":
         raise UsageError("--sweep '' is empty: give a REGEX whose matches form the sweeps, or leave --sweep out")
+    for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag)):
+        if pattern == "":
+            raise UsageError(f"{option} '' is empty: give a REGEX matching the curve's tag, or leave {option} out")
     for option, pattern in (("--train-tag", args.train_tag), ("--val-tag", args.val_tag), ("--sweep", args.sweep)):
         if pattern is None:
             continue
