@@ -105,8 +105,9 @@ def test_demo_never_writes_its_runs_among_real_ones(tmp_path: Path):
 def test_demo_refuses_a_remote_dir_it_would_not_write_into(tmp_path: Path, monkeypatch):
     """``--dir s3://bucket/demo`` made ./s3:/bucket/demo here and watched the bucket, which stayed empty."""
     monkeypatch.chdir(tmp_path)
-    for where in ("s3://lwb/demo", "box:runs"):
+    for where in ("s3://lwb/demo", "box:runs", "file:///tmp/demo"):
         result = run_main("demo", "--plain", "--dir", where)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert f"demo --dir {where} is not a local folder" in result.stderr
+    assert "(a local folder so named is written ./box:runs)" in run_main("demo", "--dir", "box:runs").stderr
     assert list(tmp_path.iterdir()) == []

@@ -17,8 +17,9 @@ from tui.text import printable, quoted
 
 def why_not_for_the_demo(folder: str, names: set[str]) -> str | None:
     """Why the demo must not write into ``folder`` (None: it is new, empty, or holds only a demo's runs)."""
-    if remote(folder):  # its writers write local files: it made ./s3:/bucket and watched the bucket, empty
-        return "is not a local folder: the demo's jobs write their event files on this machine"
+    if remote(folder) or "://" in folder:  # its writers write local files: it made ./s3:/bucket, watched the bucket
+        why = "is not a local folder: the demo's jobs write their event files on this machine"
+        return why if "://" in folder else f"{why} (a local folder so named is written ./{folder})"
     try:
         entries = sorted(os.listdir(folder))
     except FileNotFoundError:
