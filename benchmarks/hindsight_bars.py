@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 from verdicts import suite_runs
 
 from tui.judging.moment import Moment
-from tui.judging.rising import Rise
+from tui.judging.rising import SPIKE_SHARE, Rise
 
 STATISTICS = ("level", "median5", "trend")
 TRAIN_FALL_Z = 2.0
@@ -59,7 +59,7 @@ def _figures(rise: Rise, m: Moment, val_range: float, train_range: float) -> dic
         return None
     floor = m.floor
     bar = rise._bar(m, train_range)
-    spiky = val.level - m.lasting > 0.5 * (val.level - floor)
+    spiky = val.level - m.lasting > SPIKE_SHARE * (val.level - floor)
     if spiky or rise._jumped(m, floor, (unit, wide), val_range, train_range, bar):
         return None
     slope_z = m.rise_slope_z
@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
         fit = list(pool.map(record, [job for s in fit_suites for job in suite_runs(s)], chunksize=4))
         other = list(pool.map(record, [job for s in other_suites for job in suite_runs(s)], chunksize=4))
     quiet = [points for *_, kind, _, points in fit if kind in QUIET]
+    if not quiet:
+        raise SystemExit(f"no healthy or stuck run in {', '.join(fit_suites)} to fit the bars on")
     fitted = {(s, f): max(_peak(p, s, f) for p in quiet) for s in STATISTICS for f in (False, True)}
     print(f"Bars fitted on {', '.join(fit_suites)} ({len(fit)} runs); first time over the bar, no confirmation.\n")
     _table(fit, fitted)
