@@ -40,3 +40,25 @@ def test_two_roots_side_by_side_are_both_read(tmp_path: Path):
     scalar_run(tmp_path / "more" / "c", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]})
     result = run_main("check", str(runs), str(tmp_path / "more"), "--json")
     assert len(json.loads(result.stdout)) == 3 and "read once" not in result.stderr
+
+
+@pytest.mark.parametrize("link_to", ["other", "parent"])
+def test_another_roots_folder_reached_through_a_symlink_is_read_under_that_root_only(tmp_path: Path, link_to: str):
+    """``losswatch runs /data/other`` with runs/shared -> /data/other (or -> /data): each run of the other root was
+    listed twice, as runs:shared/x and other:x, and its bell rang twice."""
+    runs = _runs(tmp_path)
+    other = tmp_path / "data" / "other"
+    scalar_run(other / "x", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]})
+    (runs / "shared").symlink_to(other if link_to == "other" else tmp_path / "data")
+    for command in ("check", "export"):
+        extra = ["-o", str(tmp_path / "points.csv")] if command == "export" else ["--json"]
+        result = run_main(command, str(runs), str(other), *extra)
+        assert result.returncode == 0, result.stderr
+    names = sorted(record["run"] for record in json.loads(run_main("check", str(runs), str(other), "--json").stdout))
+    assert names == ["other:x", "runs:a", "runs:b"]
+    alone = json.loads(run_main("check", str(runs), "--json").stdout)  # alone, the link is read as any folder
+    assert sorted(record["run"] for record in alone) == [
+        "a",
+        "b",
+        "shared/other/x" if link_to == "parent" else "shared/x",
+    ]

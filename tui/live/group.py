@@ -18,6 +18,7 @@ from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor, NewRun, Progress
 from tui.live.sweeps import SweepViews
 from tui.patterns import user_pattern
+from tui.sources.roots.local import LocalRoot
 from tui.sources.roots.parse import RootSpec, open_root, source_names
 from tui.store import Change, Store
 
@@ -163,6 +164,9 @@ def build_monitor(
         )
         for spec, name in zip(specs, source_names(specs))
     ]
+    local = [monitor.root for monitor in monitors if isinstance(monitor.root, LocalRoot)]
+    for root in local:  # a folder of another root reached through a symlink is read there only
+        root.other_roots = tuple(other.folder for other in local if other is not root)
     return MonitorGroup(monitors)
 
 

@@ -33,15 +33,19 @@ class LocalRoot(Root):
     def __init__(self, folder: str, label: str | None = None) -> None:
         super().__init__(label if label is not None else folder)
         self.folder = os.path.abspath(folder)
+        self.other_roots: tuple[str, ...] = ()
+        """The other local roots given with this one: a folder of theirs reached through a symlink here is read
+        there, under their name (it was read twice, each of its runs listed and rung for under both)."""
         self._handles: OrderedDict[str, tuple[BinaryIO, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     # Handles are this process's own: a pickled root (sent to or from a worker) opens its own.
     def __getstate__(self) -> dict[str, object]:
-        return {"label": self.label, "folder": self.folder}
+        return {"label": self.label, "folder": self.folder, "other_roots": self.other_roots}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(str(state["folder"]), str(state["label"]))  # type: ignore[misc]
+        self.other_roots = tuple(state.get("other_roots", ()))  # type: ignore[arg-type]
 
     def local_path(self, path: str) -> str:
         return self.folder if path in ("", ".") else os.path.join(self.folder, *path.split("/"))
@@ -63,6 +67,7 @@ class LocalRoot(Root):
             return found
         seen: set[tuple[int, int]] = set()
         top = os.path.realpath(self.folder)
+        elsewhere = _identities(self.other_roots)
 
         def on_error(error: OSError) -> None:
             where = self.relative(error.filename) if error.filename else None
@@ -76,7 +81,7 @@ class LocalRoot(Root):
                 dirnames[:] = []
                 continue
             identity = (info.st_dev, info.st_ino)
-            if identity in seen:  # a symlink loop or a second link to the same folder
+            if identity in seen or identity in elsewhere:  # a loop, a second link, another root's folder
                 dirnames[:] = []
                 continue
             seen.add(identity)
@@ -156,3 +161,15 @@ class LocalRoot(Root):
 
 def _identity(info: os.stat_result) -> str:
     return f"{info.st_dev}:{info.st_ino}"
+
+
+def _identities(folders: tuple[str, ...]) -> set[tuple[int, int]]:
+    """(device, inode) of each folder that is there now."""
+    found = set()
+    for folder in folders:
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        found.add((info.st_dev, info.st_ino))
+    return found
