@@ -165,7 +165,7 @@ def test_whole_runs_from_workers_equal_one_process_and_tailing_goes_on(tmp_path,
     with parallel.Workers.start(2, whole=True) as workers:
         parallel.read_in_workers(spread, workers, progress=lambda changes, alerts: progressed.append(changes))
     assert {change.run for changes in progressed for change in changes} == set(alone.store.runs)  # all reported
-    assert progressed[0] and spread.progress == (len(spread.tailers), len(spread.tailers))
+    assert progressed[0] and spread.progress == (len(spread.streams), len(spread.streams))
     assert parallel.unread_paths(spread) == []
     assert _state(spread) == _state(alone)
     assert _open_fds() - before == set()  # no memory file or socket left open

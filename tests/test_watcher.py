@@ -7,6 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from conftest import frame, scalar_event, scalar_run
 
 from tui.live.monitor import Monitor
@@ -63,3 +64,50 @@ def test_inotify_limit_falls_back_to_polling_with_a_note(tmp_path: Path, monkeyp
         assert len(monitor.store.runs["r"].scalars["loss"]) == 2
     finally:
         w.stop()
+
+
+def _written_open(path: Path, lines: list[str], every: float, stop) -> None:
+    """A job's log: created empty, then a line at a time, kept open until ``stop`` (Keras' CSVLogger does this)."""
+    with open(path, "w") as handle:
+        time.sleep(0.5)
+        for line in lines:
+            if stop():
+                return
+            handle.write(line)
+            handle.flush()
+            time.sleep(every)
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "row"),
+    [
+        ("training.log", "epoch,loss,val_loss\n", "{i},{loss:.4f},{val:.4f}\n"),
+        ("log.jsonl", "", '{{"step": {i}, "train_loss": {loss:.4f}, "val_loss": {val:.4f}}}\n'),
+    ],
+    ids=["keras-csv", "json-lines"],
+)
+def test_a_log_created_empty_is_found_while_its_job_still_writes_it(tmp_path: Path, name: str, header: str, row: str):
+    """Found only when its job closed it: its writes, each a change of a file no stream read, came faster than the
+    rescan's wait, which never came; the TUI and watch --plain showed nothing, nor rang, while it trained."""
+    import threading
+
+    from tui.live.watcher import Watcher
+
+    (tmp_path / "job").mkdir()
+    monitor = Monitor(str(tmp_path))
+    seen: list[str] = []
+    watcher = Watcher(monitor, lambda new, changes, alerts: seen.extend(n.run for n in new))
+    watcher.start()
+    done = threading.Event()
+    lines = [header] + [row.format(i=i, loss=1 / (i + 1), val=1.2 / (i + 1)) for i in range(400)]
+    writer = threading.Thread(target=_written_open, args=(tmp_path / "job" / name, lines, 0.05, done.is_set))
+    writer.start()
+    try:
+        deadline = time.monotonic() + 12  # well before the writer's 20 s end
+        while "job" not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "job" in seen and writer.is_alive()
+    finally:
+        done.set()
+        writer.join()
+        watcher.stop()

@@ -89,6 +89,9 @@ class MonitorGroup:
     def check_stalled(self) -> list[Alert]:
         return [alert for monitor in self.monitors for alert in monitor.check_stalled()]
 
+    def reads(self, path: str) -> bool:
+        return any(monitor.reads(path) for monitor in self.monitors)
+
     def owner(self, run_name: str) -> Monitor | None:
         return next((monitor for monitor in self.monitors if monitor.owns(run_name)), None)
 

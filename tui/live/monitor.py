@@ -118,14 +118,9 @@ class Monitor:
         """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
         self._lock = threading.Lock()
 
-    @property
-    def tailers(self) -> dict[str, Stream]:
-        """The old name of ``streams``."""
-        return self.streams
-
-    @tailers.setter
-    def tailers(self, streams: dict[str, Stream]) -> None:
-        self.streams = streams
+    def reads(self, path: str) -> bool:
+        """Whether a stream reads the file at local ``path`` (else its change may be a run's first lines: a scan)."""
+        return path in self.streams or path in self._watched
 
     def place(self, path: str) -> str:
         """A root-relative path as the user would find it: a local path, or the root's label and the path."""

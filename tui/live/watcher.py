@@ -39,7 +39,10 @@ FirstRead = Callable[[Monitor, Progress], object]
 """How runs found at once are read before the round reads what is left (the app's: in worker processes)."""
 
 RESCAN_SECONDS = 5.0
-"""Even with inotify, rescan this often (new folders on network mounts, stalled checks)."""
+"""Even with inotify, rescan this often (new folders on network mounts, stalled checks), however busy the writers."""
+FIRST_LINES_SECONDS = 1.0
+"""A file no stream reads that changes (a log its job created empty: a CSV or JSON-lines run's first lines, or a
+stdout file) brings a scan, at most this often."""
 DEBOUNCE_SECONDS = 0.02
 """After a change, wait this long for the writer's burst to finish before reading."""
 
@@ -90,6 +93,8 @@ class Watcher:
         self._mode = "polling" if self.poll_seconds else "inotify"
         self.note: str | None = None
         self._rounds = 0
+        self._last_full = time.monotonic()
+        """When the last round that scanned the root began."""
         self._changed: set[str] = set()
         self._rescan = True
         self._cond = threading.Condition()
@@ -208,7 +213,20 @@ class Watcher:
                     self._cond.wait(DEBOUNCE_SECONDS)  # let the writer's burst finish
                 changed, self._changed = self._changed, set()
                 rescan, self._rescan = self._rescan, False
-            full_round = rescan or not changed or self.mode == "polling"
+            # A busy writer's changes came without end, and a log created empty then written (Keras' CSVLogger,
+            # JSON lines) was found only when its job closed it: a scan comes for a file no stream reads, and
+            # every RESCAN_SECONDS whatever the changes.
+            since_full = time.monotonic() - self._last_full
+            unread = any(not self.monitor.reads(path) for path in changed)
+            full_round = (
+                rescan
+                or not changed
+                or self.mode == "polling"
+                or since_full >= RESCAN_SECONDS
+                or (unread and since_full >= FIRST_LINES_SECONDS)
+            )
+            if full_round:
+                self._last_full = time.monotonic()
             new_runs = self.monitor.scan() if full_round else []
             if new_runs:
                 self.callback(new_runs, [], [])  # show new runs at once, even before their files are read
