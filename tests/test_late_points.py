@@ -70,3 +70,25 @@ def test_a_late_row_of_one_mlflow_database_key_keeps_the_other_curves(logger_log
     fresh.refresh()
     assert _steps(fresh, DB_RUN, "val_loss") == list(range(STEPS))
     assert _steps(fresh, DB_RUN, "train_loss") == list(range(6))
+
+
+def test_a_metric_file_made_after_the_listing_is_read_with_the_curves_written_after_it(logger_logdir: Path):
+    """A job logs ``val_loss`` first at step 10 and ``train_loss`` on to step 34: a round whose listing came just
+    before ``val_loss``'s file read ``train_loss`` to its end alone, and judged a lone training curve that a whole
+    read never shows (``watch`` rang ``unstable`` where ``check`` and ``replay`` rang nothing)."""
+    metrics = next(logger_logdir.glob("mlruns/*/*/metrics"))
+    whole = {name: (metrics / name).read_text().splitlines(keepends=True) for name in ("train_loss", "val_loss")}
+    (metrics / "val_loss").unlink()
+    (metrics / "train_loss").write_text("".join(whole["train_loss"][:3]))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()  # listed and read: train_loss alone, three points
+    assert "val_loss" not in monitor.store.runs[FILE_RUN].scalars
+    (metrics / "val_loss").write_text("".join(whole["val_loss"]))  # made after the listing...
+    (metrics / "train_loss").write_text("".join(whole["train_loss"]))  # ...and training logged on past it
+    monitor.read([str(metrics / "train_loss")])  # the round that saw train_loss change
+    assert _steps(monitor, FILE_RUN, "val_loss") == list(range(STEPS))
+    fresh = Monitor(str(logger_logdir))
+    fresh.refresh()
+    mine = [(a.step, a.kind, a.tag) for a in monitor.alerts if a.run == FILE_RUN]
+    assert mine == [(a.step, a.kind, a.tag) for a in fresh.alerts if a.run == FILE_RUN] and mine
+    assert monitor.verdict(FILE_RUN).kind == fresh.verdict(FILE_RUN).kind == "overfitting"

@@ -13,6 +13,7 @@ parsed a column at a time (``arrowcsv.py``); values logged without a step are nu
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -64,7 +65,8 @@ class MlflowFilesStream(Stream):
         metrics_prefix = run_folder + "/metrics/"
         errors = []
         incomplete = 0
-        for path in self.source.paths:
+        paths = list(self.source.paths)
+        for path in self._read_paths(paths, root, metrics_prefix):
             if path.startswith(run_folder + "/params/") and path not in self.params_seen:
                 try:
                     text = root.read(path, 0, 1 << 16).decode("utf-8", "replace").strip()
@@ -99,6 +101,21 @@ class MlflowFilesStream(Stream):
         self.health.error = errors[0] if errors else None
         self.health.incomplete_bytes = incomplete
         yield out
+
+    def _read_paths(self, paths: list[str], root: Root, metrics_prefix: str) -> Iterator[str]:
+        """The listed files, then the metric files made since the listing (a local root's folder looked at once
+        those were read): a job logs ``val_loss`` first at step 10 and ``train_loss`` on to step 34, and a read
+        of ``train_loss`` alone judged a lone training curve the whole read never shows (an ``unstable`` alert)."""
+        yield from paths
+        folder = root.local_path(metrics_prefix.rstrip("/"))
+        if folder is None:
+            return  # a remote root: its next listing brings them
+        made = []
+        for where, _, names in os.walk(folder):
+            for name in names:
+                relative = os.path.relpath(os.path.join(where, name), folder).replace(os.sep, "/")
+                made.append(metrics_prefix + relative)
+        yield from sorted(set(made) - set(paths))
 
 
 def parse_metric_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
