@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,55 +40,54 @@ def ours(control: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("command", [("check",), ("replay",), ("export", "-o", "points.csv")])
-def test_a_command_stopped_while_a_host_does_not_answer_ends_at_once(sshd: Sshd, tmp_path: Path, command):
-    env = dict(os.environ, TMPDIR=str(tmp_path))  # the control folders are made here
+def stopped(args: list[str], env: dict[str, str], cwd: Path, asking: Callable[[], object]) -> tuple[int, str]:
+    """``python -m tui ARGS`` stopped by Ctrl-C half a second after ``asking`` says it waits on the host: its exit
+    and stderr, which must come within STOPPED_WITHIN."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tui", *command, "lwslow:/runs"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "tui", *args],
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while not any(name.startswith("lw-ssh-") for name in os.listdir(tmp_path)) and time.monotonic() < deadline:
-            time.sleep(0.05)  # it is connecting
+        asking()
         time.sleep(0.5)
         child.send_signal(signal.SIGINT)
         _, stderr = child.communicate(timeout=STOPPED_WITHIN)
     finally:
         child.kill()
         child.wait()
-    assert child.returncode == 130 and stderr == "losswatch: stopped before the end\n"
+    return child.returncode, stderr
+
+
+@pytest.mark.parametrize("command", [("check",), ("replay",), ("export", "-o", "points.csv")])
+def test_a_command_stopped_while_a_host_does_not_answer_ends_at_once(sshd: Sshd, tmp_path: Path, command):
+    def connecting() -> None:
+        deadline = time.monotonic() + 30
+        while not any(name.startswith("lw-ssh-") for name in os.listdir(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    env = dict(os.environ, TMPDIR=str(tmp_path))  # the control folders are made here
+    code, stderr = stopped([*command, "lwslow:/runs"], env, tmp_path, connecting)
+    assert code == 130 and stderr == "losswatch: stopped before the end\n"
     assert not [name for name in os.listdir(tmp_path) if name.startswith("lw-ssh-")] and not ours(tmp_path)
 
 
 def test_a_command_stopped_while_an_s3_endpoint_does_not_answer_ends_at_once(tmp_path: Path):
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(16)
-    endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
-    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tui", "check", "s3://bucket/runs"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        accepted, _ = silent.accept()  # it is asking
-        time.sleep(0.5)
-        child.send_signal(signal.SIGINT)
-        _, stderr = child.communicate(timeout=STOPPED_WITHIN)
-    finally:
-        child.kill()
-        child.wait()
-        silent.close()
-    accepted.close()
-    assert child.returncode == 130 and stderr == "losswatch: stopped before the end\n"
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
+        accepted: list[socket.socket] = []
+        code, stderr = stopped(
+            ["check", "s3://bucket/runs"], env, tmp_path, lambda: accepted.append(silent.accept()[0])
+        )
+        for connection in accepted:
+            connection.close()
+    assert code == 130 and stderr == "losswatch: stopped before the end\n"
 
 
 def test_a_watcher_stopped_while_its_host_does_not_answer_leaves_no_thread_waiting(sshd: Sshd, tmp_path: Path):
