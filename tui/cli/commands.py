@@ -134,12 +134,13 @@ def say_unmatched(
     round, where the curve may still come."""
     yet = " yet" if live else ""
     readable = [run for run in monitor.store.snapshot() if run.has_points]
-    missed: dict[str, list[Run]] = {}
+    missed: dict[str, tuple[str, list[Run]]] = {}  # option -> (its pattern, the runs it picked no tag of)
     for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
         if pattern:
-            missed[option] = [run for run in readable if not getattr(monitor.verdict(run.name), role, None)]
+            runs = [run for run in readable if not getattr(monitor.verdict(run.name), role, None)]
+            missed[option] = (pattern, runs)
             probe = user_pattern(pattern)  # its searches may have run in the first read's worker processes: again
-            for tag in sorted({tag for run in missed[option] for tag in run.scalars}):
+            for tag in sorted({tag for run in runs for tag in run.scalars}):
                 if probe.gave_up_on is not None:
                     break
                 probe.search(tag)
@@ -151,9 +152,9 @@ def say_unmatched(
             f"as under its root): no sweep is judged{' until it does' if live else ''}",
             file=sys.stderr,
         )
-    for option, pattern in (("--train-tag", train_tag), ("--val-tag", val_tag)):
-        names = [run.name for run in missed.get(option, [])]
-        if pattern and names:
+    for option, (pattern, runs) in missed.items():
+        names = [run.name for run in runs]
+        if names:
             shown = ", ".join(printable(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
             print(
                 f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({shown}): "
