@@ -60,6 +60,10 @@ class EventDecoder:
         out = into if into is not None else Decoded()
         done, bulk = decode_simple_scalars(buffer, offsets, lengths)
         for tag, (order, steps, walls, values) in bulk.items():
+            kept = steps >= 0
+            if not kept.all():  # each of these records is one scalar: one damaged record per point left out
+                out.undecodable += int(np.count_nonzero(~kept))
+                order, steps, walls, values = order[kept], steps[kept], walls[kept], values[kept]
             out.add_arrays(tag, order + base, steps, walls, values)
         for index in np.flatnonzero(~done).tolist():
             start = int(offsets[index])
@@ -77,6 +81,9 @@ class EventDecoder:
 
     def _decode_summary(self, event: event_pb2.Event, out: Decoded, order: int | None) -> None:
         step = event.step
+        if step < 0:  # not a training step: skipped and counted as damaged, as in the other formats
+            out.undecodable += 1
+            return
         wall_time = event.wall_time
         for value in event.summary.value:
             tag = value.tag
