@@ -158,3 +158,11 @@ def test_a_plateau_is_the_verdict_only_once_its_alert_is_told(tmp_path):
             tmp_path / name, {tag: curves[tag].astype(float).tolist() for tag in ("train_loss", "val_loss", "lr")}
         )
         assert "plateau" not in judged.kinds() and judged.verdict.kind == "learning", name
+
+
+def test_a_net_stuck_early_is_a_plateau_whose_reason_states_the_setting_as_set(tmp_path):
+    """``stuck_within = 0.0025`` read ``0.2%`` (one decimal of a percentage): the reason says the number set."""
+    curve = flat_after(80, 5)
+    judged = judge(tmp_path / "run", {"train_loss": curve, "val_loss": curve})
+    assert judged.verdict.kind == "plateau"
+    assert "training has been within 0.25% of its range from its best for" in judged.verdict.reason

@@ -93,7 +93,7 @@ class Judge:
         self._flag_noisy(m, val_range, val_dir)
         if self.overfitting:
             return out
-        kind, reason = self._classify(m, train_dir, val_dir, train_range)
+        kind, reason = self._classify(m, (train_dir, val_dir), train_range, val_range)
         return out + self._settle(kind, m.step, reason)
 
     # ---- diverging: slow, and recovery ---------------------------------------------------
@@ -132,18 +132,16 @@ class Judge:
 
     # ---- the table -----------------------------------------------------------------------
 
-    def _classify(self, m: Moment, train_dir: str, val_dir: str, train_range: float) -> tuple[str, str]:
+    def _classify(self, m: Moment, ways: tuple[str, str], train_range: float, val_range: float) -> tuple[str, str]:
+        """The verdict table: the reading of training's and validation's directions (``ways``)."""
         assert m.val is not None
+        train_dir, val_dir = ways
         t = self.t
         w = f"over the last {self._width(m)} validation points"
         if self._swinging(m, train_range) and train_dir != "rising":
             return Kind.UNSTABLE, (
                 f"{self.pair.train} swings by ±{fmt(m.train.noise)} around {fmt(m.train.level)}, against "
                 f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}"
-            )
-        if train_dir == "flat" and val_dir == "falling" and train_range < t.learned_enough * or_zero(m.train.noise):
-            return Kind.DATA_SUSPECT, (
-                f"train flat (it barely learned: {fmt(train_range)}), {movement('val', val_dir, m.val)} {w}"
             )
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
         if not self._has_train:
@@ -154,10 +152,42 @@ class Judge:
                 f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not (a learning rate too low to"
                 " move the net or so high it blew up, or dead units)"
             )
+        if val_dir == "falling" and self._never_learned(m, train_dir, train_range) and self._learned(m, val_range):
+            return Kind.DATA_SUSPECT, (
+                f"{self._unmoved(m, train_range)}, while {self.pair.val} learned {fmt(val_range)} from its start "
+                f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
+            )
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
         return Kind.LEARNING, f"{'no trouble seen: ' if quiet else ''}{both}"
+
+    def _never_learned(self, m: Moment, train_dir: str, train_range: float) -> bool:
+        """Training has not moved from its start: its progress within ``learned_enough`` of its noise deviations and
+        under ``flat_range`` of its start (the rise's test of a net that learned nothing), and not moving now.
+        Its own range cannot say "flat" then (``direction`` reads a curve against its progress, and it made
+        none): its noise and its start are the scales left."""
+        if not self._has_train or train_dir in ("falling", "rising"):
+            return False
+        if not (math.isfinite(m.train_first) and math.isfinite(m.train.noise)):
+            return False
+        t = self.t
+        return train_range <= t.learned_enough * m.train.noise and train_range < t.flat_range * abs(m.train_first)
+
+    def _learned(self, m: Moment, val_range: float) -> bool:
+        """Validation made progress: more than ``learned_enough`` of its noise deviations and ``flat_range`` of its
+        start below it (a net at its start whose validation moves a little is stuck, not suspect)."""
+        assert m.val is not None
+        t = self.t
+        noise = m.val.noise if math.isfinite(m.val.noise) else math.inf
+        return val_range > t.learned_enough * noise and val_range >= t.flat_range * abs(m.val_first)
+
+    def _unmoved(self, m: Moment, train_range: float) -> str:
+        """A training curve that never learned, with the numbers behind it."""
+        return (
+            f"{self.pair.train} never learned: at {fmt(m.train.level)}, at best {fmt(train_range)} below its start "
+            f"{fmt(m.train_first)} (its noise ±{fmt(m.train.noise)})"
+        )
 
     def _plateau_or_converged(self, m: Moment, flat: str, train_range: float) -> tuple[str, str]:
         """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done.
@@ -173,7 +203,7 @@ class Judge:
         share = m.train_flat_share
         if math.isfinite(share) and share >= t.stuck_share:
             return Kind.PLATEAU, (
-                f"{flat}; training has been within {t.stuck_within:.1%} of its range from its best for "
+                f"{flat}; training has been within {t.stuck_within * 100:g}% of its range from its best for "
                 f"{share:.0%} of the run"
             )
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"

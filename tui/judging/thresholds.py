@@ -113,7 +113,7 @@ class Thresholds:
     stuck_within: float = 0.0025
     """...for at least ``stuck_share`` of the run (it dropped early, then stopped learning)."""
     acc_learned: float = 0.05
-    """plateau, whatever the losses do (after unstable and data-suspect): validation accuracy proper (``acc``,
+    """plateau, whatever the losses do (after unstable, before data-suspect): validation accuracy proper (``acc``,
     ``accuracy``, ``top1``, ``top5``) started at or below half its top (1, or 100 for percentages) and its best is
     above that first value by at most this fraction of it: the loss moved, the predictions did not get better
     (a net parked at chance after a blow-up, or predicting one class)..."""
@@ -123,7 +123,8 @@ class Thresholds:
     lr_decayed: float = 0.5
     """converged (rather than plateau): the logged learning rate is below this fraction of its largest value."""
     learned_enough: float = 5.0
-    """data-suspect: training made less progress than this many noise deviations (it never learned)."""
+    """data-suspect: training made no more progress than this many noise deviations (and under ``flat_range`` of its
+    start: it never learned) while validation made more (overfitting: a net that learned nothing never overfits)."""
     noisy_ratio: float = 0.15
     """noisy-val: validation noise above this fraction of its range, or too large to tell its direction."""
     gap: float = 0.15
