@@ -17,7 +17,7 @@ from tui.live.monitor import Monitor
 
 NUMBER = r"\d[\d.,]*\d|\d"
 REASON = (
-    "v 0.4001 → 0.5857 since its best at step 1,237,467,870: +33.2% of its range, 12.4x its noise 0.01497; "
+    "v 0.4001 → 0.5857 since its best level at step 1,237,467,870: +33.2% of its range, 12.4x its noise 0.01497; "
     "train still falling (0.2192 → 0.05142)"
 )
 

@@ -74,7 +74,7 @@ def test_check_table_says_why_each_run_needing_attention_got_its_verdict():
     assert result.returncode == 1
     why = {line.split(":", 1)[0]: line for line in result.stdout.splitlines() if ": " in line}
     assert why["overfit-7"].startswith("overfit-7: overfitting: val_loss ")
-    assert "since its best at step" in why["overfit-7"]
+    assert "since its best level at step" in why["overfit-7"]
     assert why["diverge-7"].startswith("diverge-7: diverging: ")
     assert "noisy-7" not in why  # learning: nothing to explain
 

@@ -43,7 +43,7 @@ def test_overfitting_rings_once_after_its_onset(tmp_path):
     over = [a for a in judged.alerts if a.kind == "overfitting"]
     assert len(over) == 1 and 20 <= over[0].step <= 30
     assert judged.first("val-rising").step < over[0].step  # the early warning comes first
-    assert "since its best at step" in over[0].reason and "train still falling" in over[0].reason
+    assert "since its best level at step" in over[0].reason and "train still falling" in over[0].reason
     assert "%" in over[0].reason and "x its noise" in over[0].reason  # the numbers behind it
     assert not [a for a in judged.alerts if a.kind == "diverging"]
     assert judged.verdict.kind == "overfitting"

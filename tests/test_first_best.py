@@ -29,4 +29,4 @@ def test_a_validation_curve_rising_from_its_first_point_rings_overfitting_within
 def test_the_reason_says_it_never_got_below_its_start(tmp_path):
     reasons = [realnet(tmp_path / name, name)[0].bells[0].reason for name in FIRST_BEST]
     assert all("never clearly below its start" in reason for reason in reasons), reasons  # no share of no range
-    assert all("since its best at step" in reason and "train still falling" in reason for reason in reasons)
+    assert all("since its best level at step" in reason and "train still falling" in reason for reason in reasons)

@@ -21,6 +21,9 @@ class Moment:
     best_index: int
     best_step: int
     """Step of validation's lowest point so far: the checkpoint to keep."""
+    best_level_step: int
+    """Step of the last of the three points of validation's best level (``best_index``): where a rise is counted
+    from, which one low point elsewhere (``best_step``) may not be."""
     mean: float
     """Validation's mean of the last three points (equal to ``best`` when this point set a new best)."""
     lasting: float
