@@ -142,3 +142,17 @@ def test_a_smooth_curves_float32_rounding_is_no_noise_in_the_reason():
     assert "no noise" in smooth.reason() and "x its noise" not in smooth.reason()
     noisy = Behind("slow", step=100, progress=6.0, best=3.119, median=2.071, reference=6.0, noise=5e-5, peers=17)
     assert "(+50.6%, 20,960.0x its noise)" in noisy.reason()  # x, as the other reasons write it
+
+
+def test_a_run_thrown_above_its_start_is_not_said_to_have_no_noise():
+    """A char-RNN at learning rate 10 (DeepOBS): validation 4.44, then 50.4, 32.2, 47.4 ... — a noise of about 18.
+    Its noise is set aside (it went up from its start by more than its peers came down), and the reason said
+    'no noise'; it says why the noise is not counted."""
+    rng = np.random.default_rng(0)
+    curves = lr_sweep(0)
+    thrown = np.abs(40.0 + 18.0 * rng.standard_normal(len(EPOCH)))
+    thrown[0] = curves["lr=0.001"][0]
+    curves["lr=10"] = thrown
+    _, reason = judged(curves)["lr=10"]
+    assert "no noise" not in reason
+    assert "risen from its start by more than its peers fell" in reason

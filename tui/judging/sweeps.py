@@ -90,6 +90,8 @@ class Behind:
     """The reference point on the common axis (progress / slower)."""
     noise: float = 0.0
     peers: int = 0
+    lost: bool = False
+    """It went up from its start by more than its peers came down: behind whatever its noise (not counted)."""
 
     @property
     def gap(self) -> float:
@@ -102,6 +104,8 @@ class Behind:
         relative = self.gap / abs(self.median) if self.median else math.inf
         noisy = self.noise > ROUNDING_NOISE * max(abs(self.best), abs(self.median))  # float32's rounding is none
         noise = f"{self.gap / self.noise:,.1f}x its noise" if noisy else "no noise"  # as every other reason
+        if self.lost:  # its noise set aside: a run that went up from its start is behind whatever its scatter
+            noise = "risen from its start by more than its peers fell"
         return (
             f"best val {_fmt(self.best)} at {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
             f"at {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"
@@ -257,11 +261,12 @@ class SweepJudge:
             recent = float(np.median(run.values[max(0, index - rules.min_points + 2) : index + 1]))
         best = float(run.best[index])
         noise = run.noise(index, rules.min_points)
-        if recent - run.first > run.first - median:
+        lost = recent - run.first > run.first - median
+        if lost:
             noise = 0.0  # it went up from its start by more than its peers came down: lost, not noisy
         if best - median <= max(rules.z * noise, 1e-9 * abs(median)):
             return None
-        return Behind(name, step, progress, best, False, median, reference, noise, pool.size(name))
+        return Behind(name, step, progress, best, False, median, reference, noise, pool.size(name), lost)
 
     def _pool(self, reference: float) -> _Pool:
         """The pool at ``reference``, built once for all the runs judged against it.
