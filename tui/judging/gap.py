@@ -32,7 +32,10 @@ class Gap:
         # Logged in percent once any value so far is above 1 (a percent curve fallen below 1 % is still percent).
         top = 100.0 if max(m.train_acc, m.val_acc, or_zero(m.val_acc_best), or_zero(m.val_acc_first)) > 1.0 else 1.0
         flags = verdict.flags
-        reason = f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)} ({lead:.0%} apart)"
+        reason = (  # the share is of the training accuracy (the bar's): "19% apart" read as 19 points of 100
+            f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)}: "
+            f"{fmt(m.train_acc - m.val_acc)} lower, {lead:.0%} of {self.pair.train_acc}"
+        )
         if lead > self.t.gap and m.train_acc - m.val_acc >= self.t.gap_min * top:
             flags[Kind.GAP] = reason
             if not self.on:

@@ -94,7 +94,10 @@ class Judge:
         if self.overfitting:
             return out
         kind, reason = self._classify(m, (train_dir, val_dir), train_range, val_range)
-        return out + self._settle(kind, m.step, reason)
+        out += self._settle(kind, m.step, reason)
+        if v.kind == Kind.UNSTABLE:  # "not a concern" beside a run told its learning rate is too high: no
+            v.flags.pop(Kind.NOISY_VAL, None)
+        return out
 
     # ---- diverging: slow, and recovery ---------------------------------------------------
 
