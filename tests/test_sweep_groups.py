@@ -65,6 +65,14 @@ def test_seeds_written_s1_s2_are_replicas_in_one_sweep_not_a_sweep_each():
     assert sorted(len(s.runs) for s in vits.values()) == [2, 2]
 
 
+def test_sweeps_sharing_a_folder_are_each_named_by_their_own_shape():
+    """One folder of three optimizers' sweeps (DeepOBS's ``cifar10_3c3d/cifar10_3c3d-adam-lr…``): the first sweep
+    found took the folder's name, as if it were all 135 runs, and never said ``adam``; the others their shape."""
+    names = [f"p/p-{opt}-lr{lr:.2e}-s42" for opt in ("adam", "mom", "sgd") for lr in (1e-3, 1e-2)]
+    assert set(_sweeps(names)) == {"p/p-adam-lr*-s*", "p/p-mom-lr*-s*", "p/p-sgd-lr*-s*"}
+    assert set(_sweeps([f"q/lr={lr}" for lr in (0.1, 0.01)])) == {"q"}  # a folder of one sweep is its name
+
+
 def test_not_a_sweep_replicas_numbered_runs_different_shapes_and_single_runs():
     assert _sweeps(["s/seed=1", "s/seed=2", "s/seed=3"]) == {}  # replicas of one configuration
     assert _sweeps([f"run-{i:03d}" for i in range(5)]) == {}

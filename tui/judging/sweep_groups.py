@@ -140,9 +140,14 @@ def find_sweeps(
             by_template.setdefault(template, []).append(name)
         elif logged[name]:
             by_logged.setdefault((os.path.dirname(local[name]), frozenset(logged[name])), []).append(name)
+    folders = {
+        template: os.path.commonpath([local[name] for name in names]) if len(names) > 1 else ""
+        for template, names in by_template.items()
+    }
+    shared = {folder for folder in folders.values() if list(folders.values()).count(folder) > 1}
     for template, names in by_template.items():
-        folder = os.path.commonpath([local[name] for name in names]) if len(names) > 1 else ""
-        label = folder if folder and folder not in groups else template
+        folder = folders[template]  # a folder holding several sweeps names none of them (adam's and sgd's alike)
+        label = folder if folder and folder not in shared and folder not in groups else template
         groups[label] = names
     for (folder, keys), names in by_logged.items():
         label = folder or "."
