@@ -214,7 +214,7 @@ class Monitor:
         it (written again, it is read from its new files, as ``check`` reads it); listed again, it is read on."""
         with self.store.lock:
             for key, stream in self.streams.items():
-                if any(path in listing.files for path in stream.source.paths or (key,)):
+                if any(path in listing.files for path in (*stream.source.paths, *stream.source.older) or (key,)):
                     self._vanished.discard(key)
                 elif key not in self._vanished:
                     self._vanished.add(key)

@@ -14,6 +14,7 @@ and hold no open file or connection between reads: the root keeps handles.
 
 from __future__ import annotations
 
+import errno
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -171,6 +172,12 @@ class Format(ABC):
     def open(self, source: Source) -> Stream:
         """A fresh stream for a source this format found (nothing read yet)."""
 
+    def named_log(self, path: str) -> bool:
+        """Whether a file at this root-relative path is one of this format's logs by its name alone, whatever it
+        holds (an event file, ``metrics.csv``, ``mlflow.db``): one that cannot be read (a folder or a symlink loop
+        in its place, junk inside) is a run with the reason, never left out. False for logs known by content."""
+        return False
+
 
 def parent(path: str) -> str:
     """The root-relative folder of a root-relative path (``.`` at the top)."""
@@ -187,4 +194,18 @@ def describe(error: OSError) -> str:
         return "file vanished (points read so far are kept)"
     if isinstance(error, PermissionError):
         return "permission denied"
+    if error.errno == errno.ELOOP:
+        return "a symlink loop"
     return error.strerror or str(error)
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""A text log redirected by Windows PowerShell (``> train.log``) is UTF-16: a zero byte in every other place."""
+
+
+def junk(data: bytes) -> str:
+    """Why the first bytes of a text log are no text ("" when they may be): zero bytes (a file a crash left
+    zero-filled, or binary data) are in no text log of any format read here."""
+    if b"\0" not in data or data.startswith(UTF16_BOMS):
+        return ""
+    return "damaged: zero bytes where its text should be" if not data.strip(b"\0") else "damaged: binary data, not text"

@@ -48,12 +48,17 @@ _KERAS_LOG_WORDS = frozenset({"log", "logs", "train", "training", "history", "me
 """Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``train_log.csv``)."""
 
 
+YOLO_LOG = "results.csv"
+
+
 def _named_like_a_keras_log(path: str) -> bool:
-    """Whether an unreadable candidate is named as a CSVLogger file is, by the words of its name without the
-    suffix (``slurm-1234.log``, ``catalog.csv`` or ``constraints.txt`` may be anyone's)."""
+    """Whether an unreadable or damaged candidate is named as a CSVLogger file is, by the words of its name
+    without the suffix (``slurm-1234.log``, ``catalog.csv`` or ``constraints.txt`` may be anyone's), or is YOLO's."""
     name = basename(path)
+    if not name.lower().endswith(_KERAS_SUFFIXES) or name == "metrics.csv":
+        return False
     stem = name.rsplit(".", 1)[0].lower()
-    return name != "metrics.csv" and not _KERAS_LOG_WORDS.isdisjoint(re.split(r"[^a-z]+", stem))
+    return name == YOLO_LOG or not _KERAS_LOG_WORDS.isdisjoint(re.split(r"[^a-z]+", stem))
 
 
 _MISSING = ("", "NA", "nan_missing")
@@ -344,7 +349,7 @@ class LightningCsvFormat(Format):
     name = LIGHTNING
 
     def __init__(self) -> None:
-        self._has_step = HeaderTest(_lightning_header, unreadable=lambda path: True)  # metrics.csv: the name says it
+        self._has_step = HeaderTest(_lightning_header, unreadable=self.named_log)  # metrics.csv: the name says it
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -359,6 +364,9 @@ class LightningCsvFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return CsvStream(source)
+
+    def named_log(self, path: str) -> bool:
+        return basename(path) == "metrics.csv"
 
 
 class KerasCsvFormat(Format):
@@ -384,6 +392,9 @@ class KerasCsvFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return KerasStream(source)
+
+    def named_log(self, path: str) -> bool:
+        return _named_like_a_keras_log(path)
 
 
 def _lightning_header(_path: str, head: bytes) -> bool:

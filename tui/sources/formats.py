@@ -68,6 +68,7 @@ def find_sources(
             sources.append(source)
         part.sources = sources
         found.extend(part)
+    _not_files(listing, formats, found)
     found.sources = _with_echoes(found.sources)
     run_folders = {source.where for source in found.sources}
     for source in found.sources:
@@ -76,6 +77,15 @@ def find_sources(
             if checkpoints:
                 found.checkpoints[source.run] = checkpoints
     return found
+
+
+def _not_files(listing: Listing, formats: tuple[Format, ...], found: Found) -> None:
+    """A log's name with no file to read there (a folder, a symlink loop, a symlink to nothing) is a log that cannot
+    be read, with the reason, as a refused one is (unless a run's stream reads it and says so itself)."""
+    read = {path for source in found.sources for path in (*source.paths, *source.older)}  # their streams say it
+    for path, why in listing.others.items():
+        if path not in read and any(fmt.named_log(path) for fmt in formats):
+            found.errors.setdefault(path, why)
 
 
 def _with_echoes(sources: list[Source]) -> list[Source]:

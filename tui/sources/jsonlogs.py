@@ -82,6 +82,8 @@ class TrainerStateStream(Stream):
         else:
             yield out
             return
+        if path not in self.source.paths and health.error:  # the newest cannot be opened (a folder in its place)
+            health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
         state, points, used, highest = loaded
         points.flush(out, self.steps)
         self.entries += used
@@ -135,8 +137,10 @@ class TrainerStateFormat(Format):
 
     def discover(self, root: Root, listing: Listing) -> Found:
         states: dict[str, list[tuple[int, str]]] = {}
-        for path in listing.files:
-            if basename(path) != "trainer_state.json":
+        # One that is no file (a folder or a symlink loop in its place) is one that cannot be read: its stream says
+        # so, and the checkpoint's before it is read, as for one that does not parse.
+        for path in (*listing.files, *listing.others):
+            if not self.named_log(path):
                 continue
             folder = parent(path)
             match = _CHECKPOINT.match(basename(folder))
@@ -147,6 +151,8 @@ class TrainerStateFormat(Format):
             states.setdefault(run_folder, []).append((step, path))
         found = Found()
         for run_folder, steps in sorted(states.items()):
+            if not any(path in listing.files for _step, path in steps):
+                continue  # no file to read: each is a log that cannot be read, named by its path (``find_sources``)
             newest, *older = [path for _step, path in sorted(steps, reverse=True)]
             found.sources.append(  # the newest is followed; the older ones stand in while it cannot be read whole
                 Source(
@@ -157,6 +163,9 @@ class TrainerStateFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return TrainerStateStream(source)
+
+    def named_log(self, path: str) -> bool:
+        return basename(path) == "trainer_state.json"
 
 
 class JsonLinesStream(Stream):
@@ -200,6 +209,7 @@ class JsonLinesStream(Stream):
         yield out
 
 
+_SUFFIXES = (".jsonl", ".ndjson")
 DETECTRON2_LOG = "metrics.json"
 """Detectron2's ``JSONWriter`` (``detectron2/utils/events.py``) appends one ``json.dumps(..., sort_keys=True)``
 line per iteration written, ``{"iteration": i, "total_loss": ..., "lr": ..., "bbox/AP": ...}``, to
@@ -214,7 +224,7 @@ class JsonLinesFormat(Format):
 
     def __init__(self) -> None:
         # .jsonl / .ndjson: a log by its name. A script may write its config as the first line, before any step.
-        self._has_step = HeaderTest(_has_step, unreadable=lambda path: True, lines=HEAD_LINES)
+        self._has_step = HeaderTest(_has_step, unreadable=self.named_log, lines=HEAD_LINES)
         self._detectron2 = HeaderTest(_has_iteration, unreadable=lambda path: False, lines=HEAD_LINES)
 
     def discover(self, root: Root, listing: Listing) -> Found:
@@ -224,7 +234,7 @@ class JsonLinesFormat(Format):
             for path, info in sorted(listing.files.items())
             if info.size
             and (
-                (basename(path).lower().endswith((".jsonl", ".ndjson")) and self._has_step(root, path, info, found))
+                (self.named_log(path) and self._has_step(root, path, info, found))
                 or (basename(path) == DETECTRON2_LOG and self._detectron2(root, path, info, found))
             )
         ]
@@ -234,6 +244,9 @@ class JsonLinesFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return JsonLinesStream(source)
+
+    def named_log(self, path: str) -> bool:
+        return basename(path).lower().endswith(_SUFFIXES)  # Detectron2's metrics.json is known by its lines
 
 
 HEAD_LINES = 5

@@ -23,13 +23,15 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tui.sources.base import Format, Found, Source, Stream, parent
+from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.cells import integer_cell, number_cell, step_cell
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, number, sidecars
 
 FORMAT = "mlflow-sqlite"
+DATABASE_NAME = "mlflow.db"
+"""The name MLflow gives its database (``sqlite:///mlflow.db``): a log whatever it holds."""
 _METRIC_COLUMNS = {"key", "value", "timestamp", "step", "is_nan", "run_uuid"}
 _LAST_STEP = 2**63 - 1
 
@@ -177,7 +179,7 @@ class MlflowSqliteFormat(Format):
     name = FORMAT
 
     def __init__(self) -> None:
-        self._databases = Databases(_list_runs)
+        self._databases = Databases(_list_runs, named=self.named_log)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -192,6 +194,9 @@ class MlflowSqliteFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return MlflowSqliteStream(source)
+
+    def named_log(self, path: str) -> bool:
+        return basename(path) == DATABASE_NAME
 
 
 def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> list[tuple[str, str, str]] | None:

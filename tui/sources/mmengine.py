@@ -56,9 +56,12 @@ class MMEngineFormat(Format):
         found = Found()
         for path, info in sorted(listing.files.items()):
             folder = parent(path)
-            if basename(path) == FILE_NAME and basename(folder) == FOLDER_NAME and info.size:
+            if self.named_log(path) and info.size:
                 found.sources.append(Source(MMENGINE, path, parent(folder), "", (path,), where=folder))
         return found
 
     def open(self, source: Source) -> Stream:
         return MMEngineStream(source)
+
+    def named_log(self, path: str) -> bool:
+        return basename(path) == FILE_NAME and basename(parent(path)) == FOLDER_NAME

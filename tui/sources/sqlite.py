@@ -29,6 +29,7 @@ BUSY_SECONDS = 2.0
 NEEDS_LOCAL = "a database needs a local file (this root has none): copy it here or mount the folder"
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+NOT_A_DATABASE = "not an SQLite database, or damaged"
 
 RunRow = TypeVar("RunRow")
 
@@ -162,7 +163,7 @@ def explain(error: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return "database busy (a writer holds it); trying again next round"
     if "not a database" in text or "malformed" in text:
-        return "not an SQLite database, or damaged"
+        return NOT_A_DATABASE
     return f"database error: {text}"
 
 
@@ -193,9 +194,9 @@ def is_database_name(path: str) -> bool:
     return basename(path).lower().endswith(DB_SUFFIXES)
 
 
-def looks_like_sqlite(root: Root, path: str) -> bool:
-    """Whether the file starts as an SQLite database does; raises ``OSError`` when it cannot be read."""
-    return root.read(path, 0, len(SQLITE_MAGIC)) == SQLITE_MAGIC
+def not_a_database(head: bytes) -> str:
+    """Why a tracker's database whose first bytes are ``head`` (no SQLite header) cannot be read."""
+    return "damaged: zero bytes where its SQLite header should be" if not head.strip(b"\0") else NOT_A_DATABASE
 
 
 class Databases(Generic[RunRow]):
@@ -205,11 +206,18 @@ class Databases(Generic[RunRow]):
     changed. ``list_runs(connection, schema)`` returns the runs, or None when the tables are not
     the tracker's. A database that cannot be read (permission denied, damaged) and was never
     answered for is reported in ``found.errors`` at every scan until it can be read; one answered
-    before keeps that answer through a passing refusal, and is asked again at the next scan.
+    before keeps that answer through a passing refusal, and is asked again at the next scan. A file
+    that is no SQLite database is another program's, unless ``named(path)``: the tracker's own name
+    (``mlflow.db``) makes it the tracker's database, damaged (zero-filled by a crash).
     """
 
-    def __init__(self, list_runs: Callable[[sqlite3.Connection, dict[str, set[str]]], list[RunRow] | None]) -> None:
+    def __init__(
+        self,
+        list_runs: Callable[[sqlite3.Connection, dict[str, set[str]]], list[RunRow] | None],
+        named: Callable[[str], bool] = lambda path: False,
+    ) -> None:
         self._list_runs = list_runs
+        self._named = named
         self._runs: dict[str, tuple[tuple, list[RunRow] | None, str]] = {}
         """Database path -> (its files' signature, its runs or None, why it cannot be read or "")."""
 
@@ -237,8 +245,9 @@ class Databases(Generic[RunRow]):
     def _query(self, root: Root, path: str) -> tuple[list[RunRow] | None, str]:
         """(the tracker's runs in the database or None, why it cannot be read or "")."""
         try:
-            if not looks_like_sqlite(root, path):
-                return None, ""
+            head = root.read(path, 0, len(SQLITE_MAGIC))
+            if head != SQLITE_MAGIC:  # another program's file, or the tracker's own damaged (not while it is made)
+                return None, not_a_database(head) if self._named(path) and len(head) == len(SQLITE_MAGIC) else ""
             with connect(root, path) as reading:
                 return self._list_runs(reading.connection, tables(reading.connection)), ""
         except OSError as error:

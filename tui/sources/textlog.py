@@ -12,11 +12,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sources.base import Found, basename, describe, parent
+from tui.sources.base import Found, basename, describe, junk, parent
 from tui.sources.roots.base import FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
+HEAD_BYTES = 65536
+"""Bytes of a file's start looked at for its header."""
 
 
 @dataclass
@@ -66,25 +68,31 @@ class LineTail:
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
         return Lines(data, restarted, info, more)
 
-    def head(self, root: Root, limit: int = 65536, lines: int = 1) -> bytes | None:
+    def head(self, root: Root, limit: int = HEAD_BYTES, lines: int = 1) -> bytes | None:
         """The file's first complete line, or its first ``lines`` (None while it has none)."""
-        data = root.read(self.path, 0, limit)
-        end = -1
-        for _ in range(lines):
-            found = data.find(b"\n", end + 1)
-            if found < 0:
-                break
-            end = found
-        return None if end < 0 else data[:end].rstrip(b"\r")
+        return first_lines(root.read(self.path, 0, limit), lines)
+
+
+def first_lines(data: bytes, lines: int = 1) -> bytes | None:
+    """The first complete line of ``data``, or its first ``lines`` (None while it has none)."""
+    end = -1
+    for _ in range(lines):
+        found = data.find(b"\n", end + 1)
+        if found < 0:
+            break
+        end = found
+    return None if end < 0 else data[:end].rstrip(b"\r")
 
 
 class HeaderTest:
     """Whether a file's header line passes ``test(path, header)``: read once per file (path and identity),
     not at every scan; a file without a whole header line yet is asked again next scan.
 
-    A file that cannot be read (permission denied) whose name says it is a log (``unreadable(path)``) goes into
-    ``found.errors`` with the reason: the monitor shows it as a run that cannot be read, instead of letting it
-    vanish; other unreadable files (an unreadable ``notes.txt`` beside the runs) are left alone.
+    A file that cannot be read (permission denied), or whose first bytes are no text (zero bytes: a file a crash
+    left zero-filled, binary junk), whose name says it is a log (``unreadable(path)``) goes into ``found.errors``
+    with the reason: the monitor shows it as a run that cannot be read, instead of letting it vanish; other such
+    files (an unreadable ``notes.txt`` beside the runs, a binary ``data.csv``) are left alone. Neither is
+    remembered: once readable, or whole, it is read.
     """
 
     def __init__(self, test: Callable[[str, bytes], bool], unreadable: Callable[[str], bool], lines: int = 1) -> None:
@@ -99,14 +107,19 @@ class HeaderTest:
         known = self._known.get(key)
         if known is None:
             try:
-                head = LineTail(path).head(root, lines=self._lines)
+                root.stat(path)  # a handle kept from the file this replaced is let go: its bytes are the new file's
+                data = root.read(path, 0, HEAD_BYTES)
             except OSError as error:
                 if self._unreadable(path):
                     found.errors[path] = describe(error)
                 return False  # not remembered: asked again at the next scan
+            head = first_lines(data, self._lines)
+            known = head is not None and self._test(path, head)
+            if not known and (why := junk(data)) and self._unreadable(path):
+                found.errors[path] = why  # not remembered either: a log whose job writes it again is read
+                return False
             if head is None:
                 return False
-            known = self._test(path, head)
             if not known and head.count(b"\n") + 1 < self._lines:
                 return False  # fewer lines than the test looks at: asked again when the file has more
             self._known[key] = known

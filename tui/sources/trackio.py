@@ -24,9 +24,10 @@ from tui.sources.columns import ObjectColumns, Points
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
-from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, sidecars
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, is_database_name, sidecars
 
 FORMAT = "trackio"
+FOLDER_NAME = "trackio"
 _NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _VALUES = ObjectColumns(strings=_NON_FINITE, nested=False, bools=True)
 """Top-level numbers (media are nested objects: left out); trackio writes non-finite values as text."""
@@ -166,7 +167,7 @@ class TrackioFormat(Format):
     name = FORMAT
 
     def __init__(self) -> None:
-        self._databases = Databases(_list_runs)
+        self._databases = Databases(_list_runs, named=self.named_log)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -180,6 +181,10 @@ class TrackioFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return TrackioStream(source)
+
+    def named_log(self, path: str) -> bool:
+        """A database in trackio's own folder (``~/.cache/huggingface/trackio/<project>.db``, or a copy of it)."""
+        return basename(parent(path)) == FOLDER_NAME and is_database_name(path)
 
 
 def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> list[tuple[str, str]] | None:

@@ -31,6 +31,9 @@ class Listing:
     """Relative path -> info, every regular file under the root."""
     errors: dict[str, str] = field(default_factory=dict)
     """Relative path ('.' for the root itself) -> why it could not be listed, in plain words."""
+    others: dict[str, str] = field(default_factory=dict)
+    """Relative path -> what stands there instead of a file that can be read (a folder, a symlink loop, a link to
+    nothing): a log's name holding one is a log that cannot be read, which formats name (``Format.named_log``)."""
     missing: bool = False
     """The root itself is not there (LOGDIR deleted, an empty prefix): its runs are marked gone, not dropped."""
 

@@ -12,6 +12,7 @@ belong to the file whose size and identity were just reported.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as stat_module
 import threading
@@ -22,6 +23,8 @@ from tui.sources.roots.base import FileInfo, Listing, Root
 
 OPEN_FILES = 32
 """Handles kept open at once (least recently used closed first)."""
+FOLDER = "a folder, not a file"
+NOT_A_FILE = "not a regular file"
 
 
 class LocalRoot(Root):
@@ -85,20 +88,25 @@ class LocalRoot(Root):
                 dirnames[:] = []
                 continue
             seen.add(identity)
-            dirnames[:] = sorted(name for name in dirnames if not self._inner_link(os.path.join(folder, name), top))
             relative = self.relative(folder) or "."
             prefix = "" if relative == "." else relative + "/"
+            found.others.update((prefix + name, FOLDER) for name in dirnames)  # a log's name may be a folder's
+            dirnames[:] = sorted(name for name in dirnames if not self._inner_link(os.path.join(folder, name), top))
             for name in sorted(filenames):
+                path = prefix + name
                 try:
                     entry = os.stat(os.path.join(folder, name))
                 except PermissionError as error:  # a folder that can be listed but not entered (r without x)
                     found.errors.setdefault(relative, error.strerror or "permission denied")
                     continue
-                except OSError:
-                    continue  # a dangling link, or a file that vanished since the folder was read
+                except OSError as error:  # a symlink loop or a dangling link, or a file that vanished since
+                    if os.path.islink(os.path.join(folder, name)):
+                        found.others[path] = _broken_link(error)
+                    continue
                 if stat_module.S_ISREG(entry.st_mode):
-                    path = prefix + name
                     found.files[path] = FileInfo(path, entry.st_size, entry.st_mtime, _identity(entry))
+                else:
+                    found.others[path] = NOT_A_FILE
         return found
 
     @staticmethod
@@ -117,7 +125,7 @@ class LocalRoot(Root):
             self.forget(path)  # do not keep a deleted file's space in use
             raise
         if not stat_module.S_ISREG(info.st_mode):
-            raise IsADirectoryError(21, "not a regular file", local)
+            raise IsADirectoryError(21, FOLDER if stat_module.S_ISDIR(info.st_mode) else NOT_A_FILE, local)
         identity = _identity(info)
         with self._lock:
             held = self._handles.get(path)
@@ -173,3 +181,12 @@ def _identities(folders: tuple[str, ...]) -> set[tuple[int, int]]:
             continue
         found.add((info.st_dev, info.st_ino))
     return found
+
+
+def _broken_link(error: OSError) -> str:
+    """Why a symlink listed in a folder cannot be followed to a file, in the words the status line uses."""
+    if error.errno == errno.ELOOP:
+        return "a symlink loop"
+    if error.errno == errno.ENOENT:
+        return "a symlink to nothing (its target is missing)"
+    return error.strerror or str(error)

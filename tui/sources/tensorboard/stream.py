@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tui.sources.base import Format, Found, Source, Stream, describe
+from tui.sources.base import Format, Found, Source, Stream, basename, describe
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.decode import EventDecoder
-from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, MMENGINE_VIS, event_sources
+from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, MMENGINE_VIS, event_sources, is_event_file_name
 from tui.sources.tensorboard.records import RecordReader
 
 
@@ -116,3 +116,7 @@ class TensorBoardFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return EventStream(source)
+
+    def named_log(self, path: str) -> bool:
+        """As TensorBoard's writers name their files: ``tfevents`` alone may be a folder of them."""
+        return basename(path).startswith("events.out.tfevents") and is_event_file_name(basename(path))

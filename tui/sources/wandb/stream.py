@@ -291,6 +291,9 @@ class WandbFormat(Format):
     def open(self, source: Source) -> Stream:
         return WandbStream(source)
 
+    def named_log(self, path: str) -> bool:
+        return is_wandb_log(path)
+
     def _display_name(self, root: Root, path: str, identity: str, pb) -> str | None:
         """The run's display name from the log's first records: "" until they are there, None when they never
         will be (no W&B header, or damage before the run record: named by its id, never left out unseen);

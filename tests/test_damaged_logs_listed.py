@@ -1,0 +1,208 @@
+"""A log known by its name alone is a run whatever stands there: one that cannot be read is listed with the reason.
+
+A file recognised by its exact name or extension (an event file, Lightning's ``metrics.csv``, YOLO's ``results.csv``,
+a Keras CSV log named as one, ``*.jsonl``, ``mlflow.db``, a database in trackio's folder, ``run-<id>.wandb``,
+``trainer_state.json``, MMEngine's ``scalars.json``) left all zero bytes or binary junk by a crash, or with a symlink
+loop, a symlink to nothing or a folder in its place, was dropped without a word: ``check`` listed only the runs beside
+it and exited 0. Each is now a run named by its file, flagged ``unreadable`` with what is wrong, and ``check`` exits 1
+(a Trainer's newest checkpoint state that is no file says so in its run, whose older checkpoint is read).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import run_main, scalar_run
+
+from tui.live.monitor import Monitor
+
+LOGGERS = Path(__file__).parent / "loggers" / "runs"
+WANDB_RUN = "wandb/offline-run-20261202_054423-p3ijjium"
+ZEROS = "damaged: zero bytes where its text should be"
+
+
+def _zeros(path: Path, size: int = 9000) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(size))
+
+
+def _junk(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(range(256)) * 8 + b"\n" * 3)
+
+
+def _loop(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(path.name)  # itself
+
+
+def _folder(path: Path) -> None:
+    path.mkdir(parents=True)
+    (path / "x").write_text("x\n")
+
+
+def _nothing(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(path.parent / "gone" / path.name)
+
+
+def _wandb_folder(logdir: Path) -> None:
+    shutil.copytree(LOGGERS / WANDB_RUN, logdir / WANDB_RUN)
+    (logdir / WANDB_RUN / "run-p3ijjium.wandb").unlink()
+    _folder(logdir / WANDB_RUN / "run-p3ijjium.wandb")
+
+
+def _trainer_state(path: Path, last_step: int) -> None:
+    history = [
+        {"loss": 2.0 / (1 + step / 10), "epoch": step / 100, "step": step} for step in range(10, last_step + 1, 10)
+    ]
+    history += [
+        {"eval_loss": 2.1 / (1 + step / 10), "epoch": step / 100, "step": step} for step in range(50, last_step + 1, 50)
+    ]
+    history.sort(key=lambda entry: entry["step"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"global_step": last_step, "log_history": history, "train_batch_size": 8}))
+
+
+def _newest_state(damage: Callable[[Path], None]) -> Callable[[Path], None]:
+    """A Trainer's output folder whose newest checkpoint's state is damaged; the one before it is whole."""
+
+    def make(logdir: Path) -> None:
+        _trainer_state(logdir / "hf" / "checkpoint-400" / "trainer_state.json", 400)
+        (logdir / "hf" / "checkpoint-500").mkdir(parents=True)
+        damage(logdir / "hf" / "checkpoint-500" / "trainer_state.json")
+
+    return make
+
+
+def _in(relative: str, damage: Callable[[Path], None]) -> Callable[[Path], None]:
+    return lambda logdir: damage(logdir / relative)
+
+
+# (id, how the damaged log is made, the run it shows as, its reason, whether it has points read from elsewhere)
+CASES = [
+    ("lightning-zeros", _in("lt/metrics.csv", _zeros), "lt/metrics.csv", ZEROS, False),
+    ("lightning-loop", _in("lt/metrics.csv", _loop), "lt/metrics.csv", "a symlink loop", False),
+    ("lightning-folder", _in("lt/metrics.csv", _folder), "lt/metrics.csv", "a folder, not a file", False),
+    ("keras-zeros", _in("k/training.log", _zeros), "k/training.log", ZEROS, False),
+    ("yolo-junk", _in("y/results.csv", _junk), "y/results.csv", "damaged: binary data, not text", False),
+    ("jsonl-zeros", _in("j/log.jsonl", _zeros), "j/log.jsonl", ZEROS, False),
+    ("jsonl-junk", _in("j/log.ndjson", _junk), "j/log.ndjson", "damaged: binary data, not text", False),
+    (
+        "jsonl-link-to-nothing",
+        _in("j/log.jsonl", _nothing),
+        "j/log.jsonl",
+        "a symlink to nothing (its target is missing)",
+        False,
+    ),
+    (
+        "mlflow-db-zeros",
+        _in("db/mlflow.db", lambda path: _zeros(path, 1511424)),
+        "db/mlflow.db",
+        "damaged: zero bytes where its SQLite header should be",
+        False,
+    ),
+    (
+        "trackio-db-zeros",
+        _in("trackio/proj.db", lambda path: _zeros(path, 8192)),
+        "trackio/proj.db",
+        "damaged: zero bytes where its SQLite header should be",
+        False,
+    ),
+    (
+        "event-file-loop",
+        _in("tb/events.out.tfevents.1.h", _loop),
+        "tb/events.out.tfevents.1.h",
+        "a symlink loop",
+        False,
+    ),
+    (
+        "wandb-log-folder",
+        _wandb_folder,
+        f"{WANDB_RUN}/run-p3ijjium.wandb",
+        "a folder, not a file",
+        False,
+    ),
+    (
+        "mmengine-loop",
+        _in("mm/20240101_000000/vis_data/scalars.json", _loop),
+        "mm/20240101_000000/vis_data/scalars.json",
+        "a symlink loop",
+        False,
+    ),
+    (
+        "trainer-state-only-one-a-folder",
+        _in("hf/checkpoint-500/trainer_state.json", _folder),
+        "hf/checkpoint-500/trainer_state.json",
+        "a folder, not a file",
+        False,
+    ),
+    (
+        "trainer-state-newest-a-folder",
+        _newest_state(_folder),
+        "hf",
+        "its newest trainer_state.json: a folder, not a file; an older checkpoint's was read",
+        True,
+    ),
+    (
+        "trainer-state-newest-a-loop",
+        _newest_state(_loop),
+        "hf",
+        "its newest trainer_state.json: a symlink loop; an older checkpoint's was read",
+        True,
+    ),
+]
+
+
+def _good_run(logdir: Path) -> None:
+    """A healthy run ``check`` passes (exit 0), and files beside it that are no logs and stay unlisted."""
+    falling = [2.0 / (1 + i / 10) for i in range(60)]
+    scalar_run(logdir / "good", {"train_loss": falling, "val_loss": [v * 1.05 for v in falling]})
+    _junk(logdir / "good" / "data.csv")  # binary, but named as no log
+    _zeros(logdir / "notes" / "notes.txt")
+    (logdir / "data" / "train.jsonl").parent.mkdir(parents=True)
+    (logdir / "data" / "train.jsonl").write_text('{"text": "a dataset, not a log"}\n' * 10)
+
+
+@pytest.mark.parametrize(("make", "run", "why", "has_points"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_log_named_as_one_that_cannot_be_read_is_a_run_with_the_reason(
+    tmp_path: Path, make: Callable[[Path], None], run: str, why: str, has_points: bool
+):
+    _good_run(tmp_path)
+    assert run_main("check", str(tmp_path)).returncode == 0  # the healthy run alone: all fine
+    make(tmp_path)
+
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    runs = monitor.store.runs
+    assert runs[run].errors == [why]
+    assert runs[run].has_points == has_points
+    assert len(runs["good"].scalars["val_loss"]) == 60  # the run beside it is read whole
+    assert {name for name, r in runs.items() if r.errors} == {run}  # junk named as no log stays unlisted
+
+    result = run_main("check", "--json", str(tmp_path))
+    assert result.returncode == 1, result.stderr  # a run that cannot be read needs attention
+    rows = {row["run"]: row for row in json.loads(result.stdout)}
+    assert {"name": "unreadable", "reason": why} in rows[run]["flags"]
+    assert rows["good"]["flags"] == [] and rows["good"]["verdict"] == "learning"
+
+
+def test_a_log_read_then_left_zero_filled_keeps_its_points_and_is_named(tmp_path: Path):
+    """A JSON-lines log read live, then replaced by zeros (a crash as its job rewrote it): nothing read is lost."""
+    log = tmp_path / "j" / "log.jsonl"
+    log.parent.mkdir()
+    log.write_text("".join(json.dumps({"step": step, "loss": 1 / step}) + "\n" for step in range(1, 41)))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert len(monitor.store.runs["j"].scalars["loss"]) == 40
+    zeros = tmp_path / "j" / "zeros"
+    zeros.write_bytes(bytes(9000))
+    os.replace(zeros, log)
+    monitor.refresh()
+    assert len(monitor.store.runs["j"].scalars["loss"]) == 40
+    assert monitor.store.runs["j/log.jsonl"].errors == [ZEROS]
