@@ -50,3 +50,22 @@ async def test_the_pattern_no_run_matches_is_shown_as_typed():
         await until(pilot, lambda: not app.table.order, "no row left")
         await pilot.pause()
         assert str(app.query_one("#chart-title").render()) == "no run matches '\\d{9}'"
+
+
+async def test_the_filter_matches_a_name_as_the_table_shows_it(tmp_path):
+    """A folder named with an escape sequence shows as ``esc\\x1b[31mRED``; typing ``x1b`` found nothing (the raw
+    name holds the ESC character, not its escape) and ``bell.name`` matched ``bell\\x07name`` through the hidden
+    BEL. What the table shows is what the filter reads."""
+    from conftest import scalar_run
+
+    for name in ("esc\x1b[31mRED", "bell\x07name", "plain"):
+        scalar_run(tmp_path / name, {"train_loss": [1.0, 0.9, 0.8], "val_loss": [1.1, 1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 3, "the three runs")
+        await pilot.press("slash", *"x1b")
+        await until(pilot, lambda: app.table.order == ("esc\x1b[31mRED",), "the run shown with \\x1b")
+        await pilot.press("escape", "slash", *"bell.name")
+        await until(pilot, lambda: not app.table.order, "no run: its name shows bell\\x07name")
+        await pilot.press("escape", "slash", *"x07")
+        await until(pilot, lambda: app.table.order == ("bell\x07name",), "the run shown with \\x07")
