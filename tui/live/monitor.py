@@ -185,7 +185,8 @@ class Monitor:
                 self.store.notes.append(note)
         known_runs = {stream.run for stream in self.streams.values()} | self._told_unreadable
         new_runs = self.told_late()
-        present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs)
+        named = {source.where: source.run for source in found.sources if source.run != self.run_name(source.where)}
+        present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs, named)
         for source in found.sources:
             present.add(source.run)
             stream = self.streams.get(source.key)
@@ -221,10 +222,13 @@ class Monitor:
                     if (run := self.store.runs.get(stream.run)) is not None:
                         run.files.pop(key, None)
 
-    def _note_unreadable(self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun]) -> set[str]:
+    def _note_unreadable(
+        self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun], named: dict[str, str]
+    ) -> set[str]:
         """Folders under LOGDIR that cannot be listed, and logs a format found but cannot open (a damaged or
         unreadable database), become runs with the reason (as an unreadable event file is), instead of
-        vanishing; one readable again loses the reason. Returns their runs."""
+        vanishing; one readable again loses the reason. Returns their runs. ``named``: folders of runs named by
+        their logger (an MLflow run's): what cannot be read in one is that run's, not a run of its own."""
         with self.store.lock:
             for path in set(self._unreadable) - set(errors):
                 name = self._unreadable.pop(path)
@@ -236,7 +240,8 @@ class Monitor:
             for path, why in errors.items():
                 if path in ("", "."):
                     continue
-                name = self.run_name(run_name_for(path)[0])  # after the root's name when there are several
+                folder = next((where for where in named if path.startswith(where + "/")), None)
+                name = named[folder] if folder else self.run_name(run_name_for(path)[0])  # after the root's name
                 first_time = path not in self._unreadable  # announced once, not at every scan while it lasts
                 self._unreadable[path] = name
                 self.store.run(name).files[path] = FileHealth(error=why[:1].lower() + why[1:])
