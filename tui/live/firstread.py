@@ -147,10 +147,24 @@ class Workers:
         """End the workers now, runs in progress too, and close the channel: for a stop (Ctrl-C, SIGTERM,
         SIGHUP) or an error, where waiting for a long run would hold the command up. Workers ignore the stop
         signals (``cli.main.stopped_by_signals`` leaves stopping to the main process), so they are killed."""
+        self.end_runs()
+        self.close()
+
+    def end_runs(self) -> None:
+        """Kill the workers, runs in progress too, without waiting for anything: may come from another thread
+        than the one reading, whose wait on the pool then ends (BrokenProcessPool) and which closes the pool.
+        Not after ``close``: the pool has reaped the workers, and their pids may be another process's."""
         for pid in self.pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        self.close()
+        # A worker killed while sending its result leaves half a message in the pool's result pipe, and the pool's
+        # thread waits for the rest; the last process holding the pipe's writing end is this one (the pool never
+        # writes to it). Closed, that wait ends (end of file), the pool counts itself broken and its thread ends;
+        # else that thread, which the interpreter's exit joins, waited for ever.
+        writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
 
     def __enter__(self) -> Workers:
         return self
@@ -348,20 +362,49 @@ class FirstRead:
     """The live app's first read: the runs found at start-up go to workers forked before the app started.
 
     Injected into the Watcher, which calls it with the runs it found; the workers serve one read
-    and then stop (later rounds read a few files at a time, in the app's process).
+    and then stop (later rounds read a few files at a time, in the app's process). The app's quit
+    (``stop``, from the watcher's ``stop``) ends a read in progress at once: its workers are killed,
+    not waited for (a big folder's first read takes seconds, and the exit waited for its runs).
     """
 
     def __init__(self, workers: Workers | None) -> None:
         self.workers = workers
+        self._lock = threading.Lock()
+        self._reading: Workers | None = None
+        """The workers of the read in progress (a stop kills them)."""
+        self._stopped = False
 
     def __call__(self, monitor: Monitor, progress: Callable[[list[Change], list[Alert]], None]) -> None:
-        workers, self.workers = self.workers, None
-        if workers is not None:
-            with workers:
+        with self._lock:
+            workers, self.workers = self.workers, None
+            reading = self._reading = None if self._stopped else workers
+        if workers is None:
+            return
+        done = False
+        try:
+            if reading is not None:
                 read_in_workers(monitor, workers, progress)
+            done = True
+        finally:
+            with self._lock:  # before the pool reaps its workers: from now on a stop does not kill their pids
+                self._reading = None
+            if done:
+                workers.close()
+            else:
+                workers.kill()
+
+    def stop(self) -> None:
+        """End the read in progress now (the app quits): its workers are killed, the runs they were reading
+        and those not started are dropped; a read not begun yet will not begin. From any thread."""
+        with self._lock:
+            self._stopped = True
+            if self._reading is not None:
+                self._reading.end_runs()
 
     def close(self) -> None:
-        """Stop the workers if the first read never came (the app quit at once)."""
-        workers, self.workers = self.workers, None
+        """Stop the workers if the first read never came (the app quit at once), and a read still going on."""
+        self.stop()
+        with self._lock:
+            workers, self.workers = self.workers, None
         if workers is not None:
             workers.close()

@@ -21,6 +21,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -35,8 +36,16 @@ from tui.store import Change
 from tui.text import printable
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
-FirstRead = Callable[[Monitor, Progress], object]
-"""How runs found at once are read before the round reads what is left (the app's: in worker processes)."""
+
+
+class FirstRead(Protocol):
+    """How runs found at once are read before the round reads what is left (the app's: in worker processes)."""
+
+    def __call__(self, monitor: Monitor, progress: Progress, /) -> object: ...
+
+    def stop(self) -> None:
+        """End a read in progress at once, from another thread (the watcher stops: the app quits)."""
+
 
 RESCAN_SECONDS = 5.0
 """Even with inotify, rescan this often (new folders on network mounts, stalled checks), however busy the writers."""
@@ -151,6 +160,8 @@ class Watcher:
         with self._cond:
             self._stop = True
             self._cond.notify()
+        if self.first_read is not None:
+            self.first_read.stop()  # its workers killed: the round waits for no run they were reading
         self._stop_observer()
         if self._root is not None:
             self._root.interrupt()  # a round waiting on a host that does not answer ends now, not in seconds
@@ -233,6 +244,9 @@ class Watcher:
             if self.first_read is not None and new_runs:
                 assert isinstance(self.monitor, Monitor)  # a group's watcher does not run rounds
                 self.first_read(self.monitor, lambda changes, alerts: self.callback(self._late(), changes, alerts))
+                with self._cond:
+                    if self._stop:  # stopped during the first read: what it left is not read here
+                        return
             changes, _ = self.monitor.read(
                 None if full_round else changed,
                 only_grown=full_round,
