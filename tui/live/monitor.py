@@ -22,6 +22,7 @@ from tui.live.memory import release_free_memory
 from tui.live.sweeps import SweepWatch
 from tui.sources.base import Source, Stream
 from tui.sources.formats import all_formats, find_sources, open_stream
+from tui.sources.mlflow_files import FORMAT as MLFLOW_FILES
 from tui.sources.points import FileHealth
 from tui.sources.roots.base import Listing, Root
 from tui.sources.roots.local import LocalRoot
@@ -185,7 +186,7 @@ class Monitor:
                 self.store.notes.append(note)
         known_runs = {stream.run for stream in self.streams.values()} | self._told_unreadable
         new_runs = self.told_late()
-        named = {source.where: source.run for source in found.sources if source.run != self.run_name(source.where)}
+        named = {source.where: source.run for source in found.sources if source.format == MLFLOW_FILES}
         present = self._note_unreadable({**listing.errors, **found.errors}, known_runs, new_runs, named)
         for source in found.sources:
             present.add(source.run)
@@ -225,10 +226,9 @@ class Monitor:
     def _note_unreadable(
         self, errors: dict[str, str], known_runs: set[str], new_runs: list[NewRun], named: dict[str, str]
     ) -> set[str]:
-        """Folders under LOGDIR that cannot be listed, and logs a format found but cannot open (a damaged or
-        unreadable database), become runs with the reason (as an unreadable event file is), instead of
-        vanishing; one readable again loses the reason. Returns their runs. ``named``: folders of runs named by
-        their logger (an MLflow run's): what cannot be read in one is that run's, not a run of its own."""
+        """Folders that cannot be listed, and logs a format cannot open (a damaged database), become runs with the
+        reason, instead of vanishing; one readable again loses it. Returns their runs. ``named``: MLflow runs'
+        folders (by id): what cannot be read in one is that run's, not a run of its own."""
         with self.store.lock:
             for path in set(self._unreadable) - set(errors):
                 name = self._unreadable.pop(path)
@@ -240,7 +240,7 @@ class Monitor:
             for path, why in errors.items():
                 if path in ("", "."):
                     continue
-                folder = next((where for where in named if path.startswith(where + "/")), None)
+                folder = max((where for where in named if path.startswith(where + "/")), key=len, default=None)
                 name = named[folder] if folder else self.run_name(run_name_for(path)[0])  # after the root's name
                 first_time = path not in self._unreadable  # announced once, not at every scan while it lasts
                 self._unreadable[path] = name

@@ -11,7 +11,7 @@ from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
 from tui.sources.mlflow_files import MlflowFilesFormat
 from tui.sources.mlflow_sqlite import MlflowSqliteFormat
 from tui.sources.mmengine import MMENGINE, MMEngineFormat
-from tui.sources.roots.base import Listing, Root
+from tui.sources.roots.base import FOLDER, Listing, Root
 from tui.sources.tensorboard.discovery import HPARAMS_ONLY
 from tui.sources.tensorboard.stream import TensorBoardFormat
 from tui.sources.trackio import TrackioFormat
@@ -79,11 +79,17 @@ def find_sources(
     return found
 
 
+DATA_FOLDER_SUFFIXES = (".csv", ".tsv", ".txt", ".log", ".jsonl", ".ndjson")
+"""A folder so named is a table written in parts, not a text log in its place."""
+
+
 def _not_files(listing: Listing, formats: tuple[Format, ...], found: Found) -> None:
     """A log's name with no file to read there (a folder, a symlink loop, a symlink to nothing) is a log that cannot
     be read, with the reason, as a refused one is (unless a run's stream reads it and says so itself)."""
     read = {path for source in found.sources for path in (*source.paths, *source.older)}  # their streams say it
     for path, why in listing.others.items():
+        if why == FOLDER and path.lower().endswith(DATA_FOLDER_SUFFIXES):
+            continue  # Spark and Dask write a table as a folder of parts (``df.write.csv("train.csv")``): data
         if path not in read and any(fmt.named_log(path) for fmt in formats):
             found.errors.setdefault(path, why)
 

@@ -115,7 +115,8 @@ class HeaderTest:
                 return False  # not remembered: asked again at the next scan
             head = first_lines(data, self._lines)
             known = head is not None and self._test(path, head)
-            if not known and (why := junk(data)) and self._unreadable(path):
+            # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
+            if not known and (head is None or b"\0" in head) and (why := junk(data)) and self._unreadable(path):
                 found.errors[path] = why  # not remembered either: a log whose job writes it again is read
                 return False
             if head is None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+FOLDER = "a folder, not a file"
+"""What a listing says of a folder where a log's name is (``Listing.others``)."""
+
 
 @dataclass(frozen=True)
 class FileInfo:

@@ -19,11 +19,10 @@ import threading
 from collections import OrderedDict
 from typing import BinaryIO
 
-from tui.sources.roots.base import FileInfo, Listing, Root
+from tui.sources.roots.base import FOLDER, FileInfo, Listing, Root
 
 OPEN_FILES = 32
 """Handles kept open at once (least recently used closed first)."""
-FOLDER = "a folder, not a file"
 NOT_A_FILE = "not a regular file"
 
 
@@ -90,7 +89,9 @@ class LocalRoot(Root):
             seen.add(identity)
             relative = self.relative(folder) or "."
             prefix = "" if relative == "." else relative + "/"
-            found.others.update((prefix + name, FOLDER) for name in dirnames)  # a log's name may be a folder's
+            # A log's name may be a folder's; every log's name has a dot (``metrics.csv``, ``events.out.tfevents.*``):
+            # folders without one (``checkpoint-500``, ``version_0``), most of a big tree, are not even kept.
+            found.others.update((prefix + name, FOLDER) for name in dirnames if "." in name)
             dirnames[:] = sorted(name for name in dirnames if not self._inner_link(os.path.join(folder, name), top))
             for name in sorted(filenames):
                 path = prefix + name
