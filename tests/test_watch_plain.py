@@ -234,3 +234,19 @@ def test_a_tag_pattern_that_matches_nothing_yet_is_said_as_check_says_it(tmp_pat
         proc.wait_for(lambda c: "--train-tag 'nomatch' matches no tag of 1 run(s) yet (job)" in c.errors(), 20)
         assert "until one comes" in proc.errors()
         assert proc.stop(signal.SIGTERM) == 0
+
+
+def test_what_an_on_alert_command_prints_goes_to_stderr_not_into_the_json_lines(tmp_path: Path):
+    """The command inherited stdout: 'HOOK-OUTPUT' between the JSON lines of ``--plain --json`` (and 160 MB of
+    random bytes from a command that printed them), where every line is to be JSON."""
+    scalar_run(tmp_path / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    hook = f"{sys.executable} -c \"print('HOOK-OUTPUT', flush=True)\""
+    with start(str(tmp_path), "--plain", "--json", "--on-alert", hook) as proc:
+        proc.wait_for(lambda c: "HOOK-OUTPUT" in c.errors(), 20, "the command's output on stderr")
+        out = proc.text()
+        returncode = proc.stop(signal.SIGINT)
+    assert returncode == 0
+    lines = [line for line in out.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    assert any(record["kind"] == "diverging" for record in records)
+    assert "HOOK-OUTPUT" not in out

@@ -51,7 +51,9 @@ class AlertHook:
         env = dict(os.environ, **{f"LOSSWATCH_{key}": _passable(value) for key, value in told.items()})
         self.children = [c for c in self.children if c.poll() is None]
         try:
-            self.children.append(subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL))
+            # Its output goes to stderr: stdout is losswatch's own lines (JSON lines under --json), never mixed.
+            child = subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
+            self.children.append(child)
         except OSError as error:
             command = printable(self.argv[0])
             print(f"losswatch: --on-alert {command} failed: {error.strerror or error}", file=sys.stderr, flush=True)
