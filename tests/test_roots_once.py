@@ -35,6 +35,17 @@ def test_each_run_is_listed_once_and_the_root_read_once_is_said(tmp_path: Path, 
     assert says.format(r=runs) in result.stderr
 
 
+@pytest.mark.parametrize(("inside", "says"), [("typo", "no such folder"), ("a/notes.txt", "not a folder")])
+def test_a_root_inside_another_that_is_not_there_is_said_so_exit_1(tmp_path: Path, inside: str, says: str):
+    """``runs runs/typo`` read the runs once and exited 0: the mistyped folder went as 'inside runs: read once'."""
+    runs = _runs(tmp_path)
+    (runs / "a" / "notes.txt").write_text("not a folder")
+    result = run_main("check", str(runs), str(runs / inside))
+    assert result.returncode == 1, result.stderr
+    assert f"{runs / inside}: {says}" in result.stderr
+    assert "read once" not in result.stderr
+
+
 def test_two_roots_side_by_side_are_both_read(tmp_path: Path):
     runs = _runs(tmp_path)
     scalar_run(tmp_path / "more" / "c", {"loss": [1.0, 0.8, 0.6], "val_loss": [1.1, 0.9, 0.7]})

@@ -66,6 +66,9 @@ def _once(specs: list[RootSpec]) -> list[RootSpec]:
     gives them), said on stderr: each of its runs was listed twice, under two names."""
     kept: list[RootSpec] = []
     for spec in specs:
+        if spec.kind == "local" and not os.path.isdir(spec.path):  # a typo or a file: said as not there, exit 1
+            kept.append(spec)
+            continue
         covering = next((other for other in kept if _covers(other, spec)), None)
         if covering is not None:
             _say_read_once(spec, covering)
