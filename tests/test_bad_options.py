@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,11 +84,42 @@ def test_demo_speed_must_be_positive(speed: str):
     assert (result.returncode == 2 and "positive number" in result.stderr) or "not a number" in result.stderr
 
 
-@pytest.mark.parametrize("grace", ["-1", "nan", "inf", "soon"])
-def test_on_alert_grace_must_be_seconds(tmp_path: Path, grace: str):
-    result = run_main("watch", str(tmp_path), "--plain", "--on-alert", "true", "--on-alert-grace", grace)
+def _refused_at_once(*args: str) -> subprocess.CompletedProcess:
+    """``losswatch ARGS`` in a child given 30 s: a watch these options do not refuse would run on (and the
+    live view take the test's process), so it is ended with its workers and fails the test instead."""
+    command = [sys.executable, "-m", "tui", *args]
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = child.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the first read's workers too
+        child.communicate()
+        pytest.fail(f"not refused: losswatch {' '.join(args)} ran on")
+    return subprocess.CompletedProcess(command, child.returncode, out, err)
+
+
+@pytest.mark.parametrize("grace", ["-1", "nan", "inf", "soon", "1e300", "601"])
+def test_on_alert_grace_must_be_seconds_up_to_ten_minutes(tmp_path: Path, grace: str):
+    """1e300 was taken: a stop then waited on a hook's command for ever (the process needed SIGKILL)."""
+    result = _refused_at_once("watch", str(tmp_path), "--plain", "--on-alert", "true", "--on-alert-grace", grace)
     assert result.returncode == 2 and "--on-alert-grace" in result.stderr
-    assert "not a number" in result.stderr
+    said = "is not a number" if grace == "soon" else "is not a number of seconds from 0 to 600 (ten minutes)"
+    assert said in result.stderr
+
+
+@pytest.mark.parametrize("where", [(), ("--plain",)], ids=["tui", "plain"])
+def test_on_alert_grace_without_on_alert_is_refused(tmp_path: Path, where: tuple[str, ...]):
+    """Given to the live view, or to --plain without --on-alert, it was taken and did nothing."""
+    result = _refused_at_once("watch", str(tmp_path), *where, "--on-alert-grace", "3")
+    assert result.returncode == 2
+    assert "--on-alert-grace: with --on-alert only" in result.stderr
 
 
 @pytest.mark.parametrize("poll", ["0", "1e-9", "0.05", "nan", "inf", "often", "86401", "1e10"])

@@ -82,10 +82,14 @@ def _command_line(value: str) -> str:
     return value
 
 
-def _not_negative(value: str) -> float:
+MAX_GRACE_SECONDS = 600.0
+"""Ten minutes: a stop that waits longer on a command is no stop (1e300 was taken, and the exit never came)."""
+
+
+def _grace_seconds(value: str) -> float:
     number = _number(value)
-    if not number >= 0 or number == float("inf"):  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{value} is not a number of seconds")
+    if not 0 <= number <= MAX_GRACE_SECONDS:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{value} is not a number of seconds from 0 to 600 (ten minutes)")
     return number
 
 
@@ -193,9 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watch.add_argument(
         "--on-alert-grace",
-        type=_not_negative,
+        type=_grace_seconds,
         metavar="SECONDS",
-        help="on exit, how long --on-alert commands still running may finish before they are stopped (default 2)",
+        help="on exit, how long --on-alert commands still running may finish before they are stopped "
+        "(0 to 600, default 2)",
     )
     watch.add_argument(
         "--poll",
@@ -464,6 +469,8 @@ def _dispatch(args) -> int:
         ]
         if ignored and not args.plain:  # the live view would have gone on without them, unsaid
             raise UsageError(f"{', '.join(ignored)}: with --plain only (add --plain for lines, not the live view)")
+        if args.on_alert_grace is not None and args.on_alert is None:  # it would have done nothing, unsaid
+            raise UsageError("--on-alert-grace: with --on-alert only (how long its commands may finish at exit)")
         if args.plain:
             return plain_watch.watch_plain(
                 logdir,
