@@ -213,3 +213,24 @@ def test_a_settings_file_in_a_root_that_is_not_the_first_is_said_not_used(tmp_pa
     assert f"losswatch: {unused} is not used: every root is judged with the defaults" in result.stderr
     result = run_main("check", str(tmp_path / "second"), str(tmp_path / "first"))
     assert f"losswatch: settings from {unused}" in result.stderr and "is not used" not in result.stderr
+
+
+def test_a_negative_whole_setting_is_told_its_bounds():
+    """``noise_window=-5`` said 'must not be negative', where 0 said its bounds, 5 to 1,000."""
+    result = run_main("check", str(DATA / "torch"), "--set", "noise_window=-5")
+    assert result.returncode == 2
+    assert "setting 'noise_window' must be 5 to 1,000" in result.stderr
+
+
+def test_a_setting_given_a_boolean_in_the_file_is_told_it_in_toml_spelling(tmp_path: Path):
+    (tmp_path / "losswatch.toml").write_text("min_points = true\n")
+    result = run_main("check", str(tmp_path))
+    assert result.returncode == 2
+    assert "setting 'min_points' needs a number, got true" in result.stderr
+
+
+def test_an_export_named_only_by_its_extension_is_told_to_name_it(tmp_path: Path):
+    """``-o .csv`` said 'the file name must end in .csv or .parquet': it does."""
+    result = run_main("export", str(DATA / "torch"), "-o", str(tmp_path / ".csv"))
+    assert result.returncode == 2
+    assert "give the file a name before its extension (runs.csv)" in result.stderr

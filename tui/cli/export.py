@@ -34,6 +34,8 @@ class ExportError(ValueError):
 def output_format(output: str) -> str:
     """'.csv' or '.parquet', from the output's name; anything else is the user's mistake."""
     extension = os.path.splitext(output)[1].lower()
+    if os.path.basename(output).lower() in (".csv", ".parquet"):  # splitext reads '.csv' as a name, no extension
+        raise ExportError(f"{output}: give the file a name before its extension (runs{os.path.basename(output)})")
     if extension not in (".csv", ".parquet"):
         raise ExportError(f"{output}: the file name must end in .csv or .parquet")
     return extension

@@ -205,7 +205,8 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"unknown setting {name!r} (known: {known})")
     whole = field.type in (int, "int")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(f"setting {name!r} needs a number, got {value!r}")
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)  # as TOML writes it: true, not True
+        raise ConfigError(f"setting {name!r} needs a number, got {shown}")
     written = value.strip() if isinstance(value, str) else ""
     percent = written[:-1] if name in PERCENTS and written.endswith("%") else None
     try:
@@ -214,7 +215,7 @@ def _coerce(name: str, value: object) -> object:
         raise ConfigError(f"setting {name!r} needs a number, got {value!r}") from None
     if not math.isfinite(number):
         raise ConfigError(f"setting {name!r} needs a finite number, got {value!r}")
-    if number < 0:
+    if number < 0 and not whole:  # a whole number's bounds are said below
         raise ConfigError(f"setting {name!r} must not be negative")
     if name in SHARES and number > 1 and percent is not None:
         raise ConfigError(f"setting {name!r} is a share, at most 100 %, got {value!r}")
