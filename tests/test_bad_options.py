@@ -234,3 +234,23 @@ def test_an_export_named_only_by_its_extension_is_told_to_name_it(tmp_path: Path
     result = run_main("export", str(DATA / "torch"), "-o", str(tmp_path / ".csv"))
     assert result.returncode == 2
     assert "give the file a name before its extension (runs.csv)" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["-x", "--json", "check"])
+def test_after_a_double_dash_every_word_is_a_folder(tmp_path: Path, name: str):
+    """``check -- -x`` said 'the following arguments are required: logdir' (argparse's subcommands lose ``--``),
+    and ``--plain -- check`` took the folder for the command."""
+    import shutil
+
+    shutil.copytree(DATA / "torch" / "overfit-7", tmp_path / name)
+    result = run_cli("check", "--json", "--", name, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr  # the overfitting run read
+    assert '"verdict": "overfitting"' in result.stdout
+
+
+@pytest.mark.parametrize("option", ["--versoin", "-V"])
+def test_a_mistyped_option_alone_is_named(option: str):
+    """It read 'losswatch watch: error: the following arguments are required: logdir'."""
+    result = run_main(option)
+    assert result.returncode == 2
+    assert f"unrecognized arguments: {option}" in result.stderr

@@ -244,9 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _normalize(argv: list[str]) -> list[str]:
     """``losswatch LOGDIR`` means ``losswatch watch LOGDIR``, options first too (``losswatch --no-bell runs/``)."""
+    if "--" in argv:  # after it, folders (argparse's subcommands lose '--'): './-x' reads as '-x' would, a folder
+        end = argv.index("--")
+        argv = argv[:end] + [f"./{arg}" if arg.startswith("-") or arg in COMMANDS else arg for arg in argv[end + 1 :]]
     if not argv or argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"):
         return argv
     first = next((arg for arg in argv if not arg.startswith("-")), None)  # a folder may be named like a command
+    if first is None:  # options alone (``losswatch --versoin``): the top parser names what it does not know
+        return argv
     return argv if first in COMMANDS else ["watch", *argv]
 
 
