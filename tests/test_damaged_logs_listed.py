@@ -245,3 +245,14 @@ def test_a_damaged_log_in_a_folder_of_two_formats_is_listed_as_itself(tmp_path: 
     assert troubled == {"good/old"} or troubled == {"good/old/metrics.csv"}, troubled
     result = run_main("check", str(tmp_path))
     assert result.returncode == 1, result.stdout
+
+
+def test_a_zero_filled_event_file_says_every_byte(tmp_path: Path):
+    """4,096 zero bytes read 'skipped 4,085 unreadable byte(s)': the last 11, too few for a record header, went
+    unsaid."""
+    (tmp_path / "zero").mkdir()
+    (tmp_path / "zero" / "events.out.tfevents.1.host").write_bytes(bytes(4096))
+    result = run_main("check", str(tmp_path))
+    assert "skipped 4,085 unreadable byte(s) and 11 byte(s) at the end, not whole; no data could be read" in (
+        result.stdout
+    )

@@ -104,6 +104,8 @@ class Run:
             skipped.append(f"{self.skipped_records:,} damaged record(s)")
         if self.skipped_bytes:
             skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
+        if self.incomplete_bytes and not self.has_points:  # too few after the junk to be a record: every byte said
+            skipped.append(f"{self.incomplete_bytes:,} byte(s) at the end, not whole")
         what = "a TensorBoard event file" if self._event_files_only(troubled) else "a log losswatch reads"
         outcome = (
             "everything else was read"
