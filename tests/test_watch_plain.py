@@ -250,3 +250,27 @@ def test_what_an_on_alert_command_prints_goes_to_stderr_not_into_the_json_lines(
     records = [json.loads(line) for line in lines]  # every line is JSON
     assert any(record["kind"] == "diverging" for record in records)
     assert "HOOK-OUTPUT" not in out
+
+
+def test_on_alert_runs_at_most_four_commands_at_once_and_every_one_in_turn(tmp_path: Path):
+    """A first read of 540 runs started 700 commands at once (one per alert of their history)."""
+    for k in range(10):
+        scalar_run(tmp_path / f"r{k}", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    log = tmp_path / "hook.log"
+    script = (
+        "import os,sys,time; f=open(sys.argv[1],'a'); f.write(f'start {time.monotonic()}\\n'); f.flush(); "
+        "time.sleep(0.4); f.write(f'end {time.monotonic()}\\n')"
+    )
+    with start(str(tmp_path), "--plain", "--on-alert", f'{sys.executable} -c "{script}" {log}') as proc:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not log.exists() or log.read_text().count("end") < 10):
+            time.sleep(0.1)
+        returncode = proc.stop(signal.SIGINT)
+    assert returncode == 0
+    events = sorted((float(t), kind) for kind, t in (line.split() for line in log.read_text().splitlines()))
+    assert sum(kind == "end" for _, kind in events) == 10  # every alert's command ran
+    running = most = 0
+    for _, kind in events:
+        running += 1 if kind == "start" else -1
+        most = max(most, running)
+    assert most <= 4

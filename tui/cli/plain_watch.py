@@ -119,6 +119,8 @@ class PlainWatch:
                     self._ring(alert)
                 if self.hook:
                     self.hook(alert)
+            if self.hook:  # commands waiting their turn start as others end (each round: NOTE_SECONDS)
+                self.hook.start_waiting()
 
     def _say_gone_and_unreadable(self) -> None:
         with self.monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
