@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from children import spawn
 from conftest import DATA, run_cli, run_main
 
 
@@ -85,24 +85,15 @@ def test_demo_speed_must_be_positive(speed: str):
 
 
 def _refused_at_once(*args: str) -> subprocess.CompletedProcess:
-    """``losswatch ARGS`` in a child given 30 s: a watch these options do not refuse would run on (and the
-    live view take the test's process), so it is ended with its workers and fails the test instead."""
-    command = [sys.executable, "-m", "tui", *args]
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, err = child.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)  # the first read's workers too
-        child.communicate()
-        pytest.fail(f"not refused: losswatch {' '.join(args)} ran on")
-    return subprocess.CompletedProcess(command, child.returncode, out, err)
+    """``losswatch ARGS`` in a child given 30 s (``children.spawn``, in a process group of its own): a watch these
+    options do not refuse would run on, so it is ended with its workers and fails the test instead."""
+    with spawn(*args, preexec=os.setpgrp) as child:
+        try:
+            child.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.proc.pid, signal.SIGKILL)  # the first read's workers too
+            pytest.fail(f"not refused: losswatch {' '.join(args)} ran on")
+    return subprocess.CompletedProcess(args, child.proc.returncode, child.text(), child.errors())
 
 
 @pytest.mark.parametrize("grace", ["-1", "nan", "inf", "soon", "1e300", "601"])
