@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from rich.cells import cell_len
 
-from tui.cuts import cut_text, distinct_cuts
+from tui.cuts import cut_text, distinct_cuts, middle_cut
 
 HYDRA = [
     f"multirun/2024-05-01/12-34-56/model=resnet50,optimizer={optimizer},lr={lr},seed={seed}"
@@ -60,10 +61,59 @@ def test_names_alike_at_both_ends_show_where_they_differ():
     ]
 
 
-def test_names_that_differ_at_the_end_keep_the_middle_cut():
+def test_names_that_differ_at_the_end_keep_the_middle_cut_with_whole_numbers():
+    """The middle cut, moved off the numbers it fell inside: it showed '2024-05-01_1…0,lr=0.0001' (the hour 12 as
+    1, and 50 as 0)."""
     names = ["2024-05-01_12-34-56_model=resnet50,lr=0.001", "2024-05-01_12-34-56_model=resnet50,lr=0.0001"]
     cuts = distinct_cuts(dict.fromkeys(names, 24))
-    assert [cut_text(name, cuts[name]) for name in names] == ["2024-05-01_1…50,lr=0.001", "2024-05-01_1…0,lr=0.0001"]
+    assert [cut_text(name, cuts[name]) for name in names] == ["2024-05-01_…t50,lr=0.001", "2024-05-01_…50,lr=0.0001"]
+
+
+TOLSTOI = [
+    f"tolstoi_char_rnn/tolstoi_char_rnn-{optimizer}-lr{lr}-s{seed}"
+    for optimizer, lr, seed in itertools.product(
+        ("adam", "sgd", "momentum"), ("1.58e-04", "2.51e-03", "3.98e+00", "1.00e-02", "2.51e-04"), (42, 45, 50)
+    )
+]
+"""A DeepOBS sweep: the learning rate written with a signed exponent, whose sign is also a separator of the name."""
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def numbers_cut(name: str, cut: tuple[tuple[int, int], ...]) -> list[str]:
+    """The numbers of ``name`` that a piece of ``cut`` starts or ends inside."""
+    spans = [match.span() for match in NUMBER.finditer(name)]
+    return [name[a:b] for a, b in spans for start, end in cut if a < start < b or a < end < b]
+
+
+def test_a_name_alone_is_not_cut_inside_a_number():
+    """A newcomer's find: 'tolstoi_ch…8e+00-s45' read as a learning rate of 8; it was 3.98."""
+    name = "tolstoi_char_rnn/tolstoi_char_rnn-adam-lr3.98e+00-s45"
+    cut = middle_cut(name, 20)
+    assert cut_text(name, ((0, cut[0]), (cut[1], len(name)))) == "tolstoi…3.98e+00-s45"
+
+
+@pytest.mark.parametrize("width", [16, 20, 24, 30, 44])
+def test_a_sweeps_names_keep_their_numbers_whole(width: int):
+    """'…adam…lr1.58e…' hid the exponent's sign (``-`` was read as a separator inside ``e-04``), and '…' stood in
+    for one character, which saves no cell."""
+    names = [*TOLSTOI, *HYDRA]
+    cuts = distinct_cuts(dict.fromkeys(names, width))
+    shown = [cut_text(name, cuts.get(name)) for name in names]
+    assert len(set(shown)) == len(names)
+    for name in names:
+        if name in cuts:
+            assert numbers_cut(name, cuts[name]) == [], (name, cut_text(name, cuts[name]))
+            gaps = [b - a for (_, a), (b, _) in itertools.pairwise(cuts[name])]
+            assert min(gaps) > 1, cut_text(name, cuts[name])
+    assert cut_text(TOLSTOI[0], cuts[TOLSTOI[0]]).endswith("1.58e-04-s42")
+
+
+@pytest.mark.parametrize("width", [8, 10, 12, 14])
+def test_too_narrow_for_whole_numbers_the_names_still_read_apart(width: int):
+    """Where no cut with whole numbers tells two runs apart, one inside a number does: two alike are worse."""
+    cuts = distinct_cuts(dict.fromkeys(TOLSTOI, width))
+    assert len({cut_text(name, cuts[name]) for name in TOLSTOI}) == len(TOLSTOI)
 
 
 @pytest.mark.parametrize("width", [28, 40])

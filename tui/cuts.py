@@ -7,6 +7,7 @@ cut where they differ (``distinct_cuts``). Names are escaped first (``text.print
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -17,14 +18,56 @@ from rich.cells import cell_len
 def middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int, int]:
     """Where to cut ``text`` (printable: escaped first) to show it in ``width`` cells as its start, '…' and its end:
     (end of the start, start of the end). Names differ at either end as often as not (a date first, ``lr=0.001``
-    last): cut at the end, sweeps' runs all looked alike. ``head_room``: cells for the start (else half)."""
+    last): cut at the end, sweeps' runs all looked alike. Never inside a number (``lr1.58e-04`` cut to ``8e-04``
+    reads as another rate): the start and the end each stop at a number's edge, and the split between them is
+    moved to show the most, as near the middle as that allows. ``head_room``: cells for the start (else half)."""
     room = max(width - 1, 1)
-    if head_room is None:
-        head_room = room - (room // 2 if room > 1 else 0)
-    tail_room = room - head_room
+    spans = _number_spans(text)
+    if head_room is not None:
+        return _outside_numbers(spans, *_split(text, room, head_room))
+    middle = room - (room // 2 if room > 1 else 0)
+    split = _split(text, room, middle)
+    if not spans or _outside_numbers(spans, *split) == split:
+        return split
+    # The best split is one that puts the start's or the end's edge at a number's edge: the nearest to the middle
+    # that shows ``room`` cells, else the one showing the most.
+    edges = {edge for span in spans for edge in span}
+    candidates = {cell_len(text[:edge]) for edge in edges} | {room - cell_len(text[edge:]) for edge in edges}
+    best, best_key = (0, len(text)), (-1, 0)
+    for candidate in sorted((c for c in candidates if 0 <= c <= room), key=lambda c: (abs(c - middle), c)):
+        head, tail = _outside_numbers(spans, *_split(text, room, candidate))
+        key = (cell_len(text[:head]) + cell_len(text[tail:]), -abs(candidate - middle))
+        if key > best_key:
+            best, best_key = (head, tail), key
+            if key[0] >= room:
+                break
+    return best
+
+
+def _split(text: str, room: int, head_room: int) -> tuple[int, int]:
+    """The start of ``text`` in ``head_room`` cells and its end in the rest of ``room``."""
     head = _fitting(text, 0, head_room)
-    tail = len(text) - _fitting(text[head:][::-1], 0, tail_room)
-    return head, tail
+    return head, len(text) - _fitting(text[head:][::-1], 0, room - head_room)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+"""A number in a name: ``42``, ``0.001``, ``1.58e-04`` (a date's parts are numbers of their own)."""
+
+
+def _number_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each number in ``text``."""
+    return [match.span() for match in _NUMBER.finditer(text)] if any(c.isdigit() for c in text) else []
+
+
+def _outside_numbers(spans: list[tuple[int, int]], head: int, tail: int) -> tuple[int, int]:
+    """``head`` moved back and ``tail`` forward to the edges of any number (``spans``) they fall inside: the part of
+    a number shown is no number at all."""
+    for start, end in spans:
+        if start < head < end:
+            head = start
+        if start < tail < end:
+            tail = end
+    return head, max(tail, head)
 
 
 Cut = tuple[tuple[int, int], ...]
@@ -60,13 +103,18 @@ def distinct_cuts(widths: Mapping[str, int]) -> dict[str, Cut]:
                 backwards = text[::-1]
                 last = len(text) - min(_shared_start(backwards, other) for other in starts if other != backwards)
                 cuts[text] = _revealing_cut(text, first, max(last, first + 1), widths[text], parts.get(text))
+    cuts = {text: _tidied(text, cut) for text, cut in cuts.items()}
     shown = Counter(cut_text(text, cut) for text, cut in cuts.items())
     shown.update(text for text in widths if text not in cuts)
-    for text, cut in cuts.items():  # still alike: any cut no other shows
+    for text, cut in cuts.items():  # still alike: any cut no other shows, one inside a number only as a last resort
         if shown[now := cut_text(text, cut)] < 2:
             continue
-        for head_room in range(max(widths[text] - 1, 1) + 1):
-            other = _halves(text, middle_cut(text, widths[text], head_room))
+        room, spans = max(widths[text] - 1, 1), _number_spans(text)
+        whole = (
+            _halves(text, _outside_numbers(spans, *_split(text, room, head_room))) for head_room in range(room + 1)
+        )
+        anywhere = (_halves(text, _split(text, room, head_room)) for head_room in range(room + 1))
+        for other in itertools.chain(whole, anywhere):
             if not shown[candidate := cut_text(text, other)]:
                 shown[now] -= 1
                 shown[candidate] += 1
@@ -78,8 +126,9 @@ def distinct_cuts(widths: Mapping[str, int]) -> dict[str, Cut]:
 SIDE_MIN = 4
 """Cells a name's start or end needs beside the parts shown from its middle to say anything."""
 
-_PART = re.compile(r"[^,;/ :|_-]+|[,;/ :|_-]")
-"""A name's parts and the separators between them (``optimizer=adamw``, ``,``, ``batch``, ``_``, ``size=64``)."""
+_PART = re.compile(r"(?:[^,;/ :|_-]|(?<=\d[eE])[+-](?=\d))+|[,;/ :|_-]")
+"""A name's parts and the separators between them (``optimizer=adamw``, ``,``, ``batch``, ``_``, ``size=64``); the
+sign of an exponent is not one (``lr1.58e-04`` is one part)."""
 
 
 def _varying_parts(texts: list[str]) -> dict[str, list[tuple[int, int]]]:
@@ -135,6 +184,11 @@ def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tup
     beside it, else the window alone; each window from the beginning of the part ``first`` is in when that fits,
     else from ``first``."""
     room = max(width - 1, 1)
+    for start, end in _number_spans(text):  # a difference inside a number shows the whole number
+        if start < first < end:
+            first = start
+        if start < last < end:
+            last = end
     if room - cell_len(text[first:]) > 0:
         return _halves(text, middle_cut(text, width, room - cell_len(text[first:])))
     if cell_len(text[:last]) < room:
@@ -142,7 +196,7 @@ def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tup
     if parts and (cut := _parts_cut(text, parts, width)) is not None:
         return cut
     part = first
-    while part > max(first - 16, 0) and text[part - 1] not in _SEPARATORS:
+    while part > max(first - 16, 0) and not _separates(text, part - 1):
         part -= 1
     for side, start in ((True, part), (True, first), (False, part), (False, first)):
         window = _window(text, start, last, width, side)
@@ -175,6 +229,43 @@ def _fitting(text: str, start: int, cells: int) -> int:
         used += cell_len(text[start + count])
         count += 1
     return count
+
+
+def _separates(text: str, at: int) -> bool:
+    """Whether ``text[at]`` begins a name's part (``_PART``): a separator that is not an exponent's sign."""
+    return text[at] in _SEPARATORS and not _exponent_sign(text, at)
+
+
+def _exponent_sign(text: str, at: int) -> bool:
+    """Whether ``text[at]`` is the sign of a number's exponent (``1.58e-04``)."""
+    return (
+        text[at] in "+-"
+        and at >= 2
+        and text[at - 1] in "eE"
+        and text[at - 2].isdigit()
+        and at + 1 < len(text)
+        and text[at + 1].isdigit()
+    )
+
+
+def _tidied(text: str, cut: Cut) -> Cut:
+    """``cut`` with no piece ending or starting inside a number (the pieces shrink to its edges), and no '…' in
+    place of a single one-cell character (it saves no room: the character is shown)."""
+    spans = _number_spans(text)
+    pieces: list[tuple[int, int]] = []
+    for start, end in cut:
+        for a, b in spans:
+            if a < start < b:
+                start = b
+            if a < end < b:
+                end = a
+        if end <= start and (start, end) != (0, 0):
+            continue
+        if pieces and start - pieces[-1][1] <= 1 and cell_len(text[pieces[-1][1] : start]) <= 1:
+            pieces[-1] = (pieces[-1][0], end)
+        else:
+            pieces.append((start, end))
+    return tuple(pieces)
 
 
 def _halves(text: str, cut: tuple[int, int]) -> Cut:
