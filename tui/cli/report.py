@@ -15,7 +15,7 @@ from tui.columns import Column, fitted_table
 from tui.cuts import cut_text, distinct_cuts
 from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
-from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, Kind, flag_names, severity
+from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, WARNINGS, Kind, flag_names, severity
 from tui.store import Run
 from tui.text import number, printable, utf8
 
@@ -209,6 +209,9 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     for kind in kinds:
         if kind in ADVICE:
             advice.add_row(Text(kind, style=VERDICT_STYLES.get(kind, "")), Text(ADVICE[kind]))
+    for warning in WARNINGS:  # an early warning beside "learning" says what to watch for
+        if any(v is not None and warning in v.flags for _, v in runs):
+            advice.add_row(Text(warning, style=VERDICT_STYLES.get(warning, "")), Text(ADVICE[warning]))
     if any(info.behind for info in sweeps.values()):
         advice.add_row(Text("behind-peers", style="yellow"), Text(ADVICE["behind-peers"]))
     console.print()
@@ -235,6 +238,8 @@ def _print_notes(
             console.print(Text(f"{name}: flags: {flags}", style="dim"))
         if v is not None and v.kind in ATTENTION:  # why, with its numbers (the table has no room for them)
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
+        elif v is not None and (warning := next((w for w in WARNINGS if w in v.flags), None)) is not None:
+            console.print(Text(f"{name}: {warning}: {printable(v.flags[warning])}", style=VERDICT_STYLES[warning]))
         info = (sweeps or {}).get(run.name)
         if info is not None and info.behind:
             console.print(Text(f"{name}: behind its peers: {printable(info.behind)}", style="yellow"))

@@ -67,6 +67,7 @@ class Judge:
 
     def at(self, m: Moment, divergence: Divergence) -> list[Raised]:
         t, v = self.t, self.verdict
+        v.flags.pop(Kind.BOTH_RISING, None)  # said again below while it holds (``_flag_both_rising``)
         if divergence.spike_left > 0:
             divergence.spike_left -= 1
             if divergence.spike_left == 0:
@@ -97,7 +98,26 @@ class Judge:
         out += self._settle(kind, m.step, reason)
         if v.kind == Kind.UNSTABLE:  # "not a concern" beside a run told its learning rate is too high: no
             v.flags.pop(Kind.NOISY_VAL, None)
+        self._flag_both_rising(m, train_dir, val_dir)
         return out
+
+    def _flag_both_rising(self, m: Moment, train_dir: str, val_dir: str) -> None:
+        """Both curves rising while the verdict is still ``learning``: short of a divergence (back half-way toward
+        the start, confirmed), which momentum's overshoot also reaches and leaves, so a warning, not a bell; but
+        never "keep training" without a word beside a reason that says both rise."""
+        assert m.val is not None
+        if not (self.verdict.kind == Kind.LEARNING and train_dir == val_dir == "rising"):
+            return
+        level, best, first = m.val.level, m.best, m.val_first
+        where = (
+            f"{(level - best) / (first - best):.0%} of the way back from its best {fmt(best)} to its start {fmt(first)}"
+            if all_finite(level, best, first) and first > best
+            else f"its best {fmt(best)}, its start {fmt(first)}"
+        )
+        self.verdict.flags[Kind.BOTH_RISING] = (
+            f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} over the last "
+            f"{self._width(m)} validation points; {self.pair.val} at {fmt(level)}, {where}"
+        )
 
     # ---- diverging: slow, and recovery ---------------------------------------------------
 

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     PLATEAU = "plateau"
     DATA_SUSPECT = "data-suspect"
     VAL_RISING = "val-rising"
+    BOTH_RISING = "both-rising"
     SPIKE = "spike"
     NOISY_VAL = "noisy-val"
     WEIGHTS_STATIC = "weights-static"
@@ -98,6 +99,14 @@ MEANINGS: dict[Kind, Meaning] = {
         severity=5,
         shown="overfitting?",
     ),
+    Kind.BOTH_RISING: Meaning(
+        "both curves are rising, short of a blow-up: watch it; if the rise goes on, lower the learning rate"
+        " (momentum's overshoot comes back by itself)",
+        verdict=False,
+        style="dark_orange",
+        severity=5,
+        shown="diverging?",
+    ),
     Kind.SPIKE: Meaning(
         "a one- or two-point excursion that came back: routine, unless it repeats", verdict=False, style="yellow"
     ),
@@ -145,6 +154,9 @@ BELL = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.bel
 """Alerts that ring the terminal bell."""
 
 
+WARNINGS = (Kind.VAL_RISING, Kind.BOTH_RISING)
+"""Flags that are early warnings of a bell (no bell themselves): shown in the verdict's place, advised by ``check``."""
+
 SHOWN_AS: dict[str, Kind] = {m.shown: kind for kind, m in MEANINGS.items() if m.shown}
 """Table labels that stand for a kind (``overfitting?`` is the early warning)."""
 
@@ -152,11 +164,13 @@ SHOWN_AS: dict[str, Kind] = {m.shown: kind for kind, m in MEANINGS.items() if m.
 def shown(kind: str, flags: object = ()) -> tuple[str, str, int]:
     """How the runs table shows a run's verdict: (label, style, severity).
 
-    The early warning takes the verdict's place while nothing worse is said (amber ``overfitting?``).
+    An early warning takes the verdict's place while nothing worse is said (amber ``overfitting?`` or
+    ``diverging?``).
     """
     worse = (Kind.OVERFITTING, Kind.DIVERGING, Kind.UNSTABLE)
-    if Kind.VAL_RISING in flags and kind not in worse:  # type: ignore[operator]
-        kind = MEANINGS[Kind.VAL_RISING].shown
+    warning = next((w for w in WARNINGS if w in flags), None)  # type: ignore[operator]
+    if warning is not None and kind not in worse:
+        kind = MEANINGS[warning].shown
     base = SHOWN_AS.get(kind, kind.split(":", 1)[0])
     if base not in SEVERITY:
         return str(kind), "", 9
