@@ -255,3 +255,29 @@ async def test_seeds_are_no_axis_the_best_loss_is_plotted_against_the_swept_valu
         table = screen.query_one("#sweep-runs")
         headers = [str(column.label) for column in table.ordered_columns]
         assert headers.index("wd") < headers.index("seed"), headers
+
+
+async def test_runs_that_ended_are_not_counted_to_stop(tmp_path: Path):
+    """A newcomer's find: once the demo's runs had all ended, the title still read '3 to stop (saves 40 ep, …)',
+    the 40 epochs those of a diverged run dead for minutes. A run behind its peers that reached its planned end
+    (here, its logged epochs), stopped writing or is gone says so instead of a saving, and is not counted."""
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "adam" / name, values, hparams={"epochs": 80})
+        write_run(tmp_path / "done" / name, values[:40], hparams={"epochs": 40})
+    app = _app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.2)
+        behind = [run for run, row in app.table._rows.items() if "behind-peers" in row.flags]
+        assert behind[:3] == ["adam/lr=1", "adam/lr=2", "done/lr=1"]  # the table's order: opened top down
+        screen = await _open(pilot, "adam/lr=1")
+        assert "to stop (saves" in str(screen.query_one("#sweep-title").render())  # still running: counted
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        screen = await _open(pilot, "done/lr=1")
+        table = screen.query_one("#sweep-runs")
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        ended = [row for row in rows if "behind-peers" in row or "diverged" in row]
+        assert ended and all(row[-1] == "finished" for row in ended), rows
+        title = str(screen.query_one("#sweep-title").render())
+        assert "to stop" not in title, title
+        assert "finished: nothing left to stop" in str(screen.query_one("#sweep-note").render())

@@ -16,10 +16,14 @@ from typing import TypeGuard
 
 import numpy as np
 
+from tui.judging.kinds import Kind
+from tui.judging.stalled import finished
 from tui.judging.sweep_groups import IDENTIFIERS
+from tui.judging.verdict import Verdict
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.live.sweeps import AXIS_LABELS, Saving
+from tui.store import Run
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class SweepRow:
     """The behind-peers reason, if it is behind."""
     diverged: bool = False
     saving: Saving | None = None
+    stopped: str | None = None
+    """Why there is nothing to stop ('finished', 'stopped writing', 'gone'), None for a run that may still be
+    running: a run behind its peers that ended already saves nothing (the title counted the demo's diverged run,
+    dead for minutes, among those 'to stop')."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,7 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
                 behind=flag.reason if flag else None,
                 diverged=bool(flag and flag.advice.diverged),
                 saving=_as_labelled(watch.saving(run_name, store, verdicts), labels) if flag else None,
+                stopped=_stopped(store.runs.get(run_name), verdicts.get(run_name)),
             )
         )
     rows.sort(key=_rank)
@@ -170,6 +179,18 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
         drawn.append(SweepCurve(row.label, x[keep], y, row.behind is not None))
     key = (name, axis, common, tuple((r.run, r.best, r.reached, r.behind) for r in rows))
     return SweepView(name, axis, common, sweep.swept, rows, drawn, ceiling, key)
+
+
+def _stopped(run: Run | None, verdict: Verdict | None) -> str | None:
+    """Why the run cannot be stopped any more: its folder gone, its planned end reached, or its job quiet for much
+    longer than it writes (the ``stalled`` flag); None when it may still be running."""
+    if run is None or run.gone:
+        return "gone"
+    if verdict is not None and finished(run, verdict.val_tag):
+        return "finished"
+    if verdict is not None and Kind.STALLED in verdict.flags:
+        return "stopped writing"
+    return None
 
 
 def _as_labelled(saving: Saving, labels: dict[str, str]) -> Saving:

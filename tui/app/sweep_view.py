@@ -89,6 +89,8 @@ def saving_text(row: SweepRow) -> str:
     saving = row.saving
     if saving is None:
         return ""
+    if row.stopped:
+        return row.stopped
     if saving.epochs is None:
         return "–"
     parts = [f"{round(saving.epochs):,} ep"]
@@ -180,7 +182,7 @@ class SweepScreen(Screen[None]):
         self._plots(view)
 
     def _title(self, view: SweepView) -> None:
-        behind = [row for row in view.rows if row.behind]
+        behind = [row for row in view.rows if row.behind and not row.stopped]  # the others ended: nothing to stop
         # The rows' figures as shown, added up: the total reads as the sum of the rows.
         savings = [row.saving for row in behind if row.saving and row.saving.epochs is not None]
         epochs = sum(round(saving.epochs or 0) for saving in savings)
@@ -262,7 +264,8 @@ class SweepScreen(Screen[None]):
         if row is None:
             return Text("")
         if row.behind:
-            saving = f" · {row.saving.until}" if row.saving else ""
+            saving = f" · {row.saving.until}" if row.saving and not row.stopped else ""
+            saving += f" · {row.stopped}: nothing left to stop" if row.stopped else ""
             return Text(f"{printable(row.label, 30)}: {printable(row.behind)}{printable(saving)}", style="yellow")
         return Text(f"{printable(row.label, 30)}: in the race", style="dim")
 
