@@ -30,6 +30,9 @@ class MonitorGroup:
 
     def __init__(self, monitors: list[Monitor]) -> None:
         self.monitors = monitors
+        for monitor in monitors:  # ``runs`` beside ``runs:2024``: the runs named 'runs:2024:…' are the second's
+            prefix = monitor.source_name + ":"
+            monitor.shadowed = tuple(o.source_name for o in monitors if o.source_name.startswith(prefix))
         self.store = monitors[0].store
         self.thresholds = monitors[0].thresholds
         self.label = "  ".join(monitor.label for monitor in monitors)

@@ -73,6 +73,8 @@ class Monitor:
         self.root = logdir if isinstance(logdir, Root) else LocalRoot(logdir)
         self.source_name = source_name
         """Put before its runs' names (``box1:exp1``) when several roots share one store; '' for one root."""
+        self.shadowed: tuple[str, ...] = ()
+        """Other roots' names that begin with this one's and ':' (``box1`` beside ``box1:/runs``): not its runs."""
         self.logdir = self.root.local_path(".") or self.root.label
         """Where the runs are: an absolute folder for a local root (what the watcher watches)."""
         self.label = self.root.label
@@ -85,8 +87,7 @@ class Monitor:
         self.streams: dict[str, Stream] = {}
         """Source key -> its stream, for every source found so far."""
         self.engines: dict[str, VerdictEngine | FinalVerdict] = {}
-        self.alerts: list[Alert] = []
-        """Every alert raised so far, oldest first."""
+        self.alerts: list[Alert] = []  # every alert raised so far, oldest first
         self.sweeps = SweepWatch(self.thresholds, sweep_pattern)
         """The sweeps among the runs and their stop-early advice (judged once per round, after the runs)."""
         self.scan_errors: dict[str, str] = {}
@@ -102,13 +103,11 @@ class Monitor:
         """Why the root is not there, in the root's words: "no such folder", "bucket NAME not found"."""
         self.listing = Listing()
         """The last listing of the root (file sizes for ordering the first read)."""
-        self.progress = (0, 0)
-        """(files read, files to read) of the round under way, for a progress display."""
+        self.progress = (0, 0)  # (files read, files to read) of the round under way, for a progress display
         self.formats = all_formats()
         self.run_owners: dict[str, str] = {}
         """Run name -> the format that named it first (a name never moves to another format's run)."""
-        self.checkpoints: dict[str, dict[int, str]] = {}
-        """Run name -> step -> checkpoint path, from the last scan."""
+        self.checkpoints: dict[str, dict[int, str]] = {}  # run name -> step -> checkpoint path, from the last scan
         self.echo = Echoes()
         """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
         self._untold: dict[str, NewRun] = {}
@@ -144,7 +143,8 @@ class Monitor:
 
     def owns(self, run_name: str) -> bool:
         """Whether a run in the (maybe shared) store came from this root."""
-        return not self.source_name or run_name == self.source_name or run_name.startswith(self.source_name + ":")
+        mine = not self.source_name or run_name == self.source_name or run_name.startswith(self.source_name + ":")
+        return mine and not any(run_name == o or run_name.startswith(o + ":") for o in self.shadowed)
 
     @property
     def missing_note(self) -> str:
