@@ -84,6 +84,9 @@ class TrainerStateStream(Stream):
             return
         if path not in self.source.paths and health.error:  # the newest cannot be opened (a folder in its place)
             health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
+        if self._went_back(loaded[0]):  # read whole: its steps going back restart the run in the store
+            self.last_step, self.entries, self.steps = None, 0, StepFilter()
+            loaded = self._load(root, path) or loaded
         state, points, used, highest = loaded
         points.flush(out, self.steps)
         self.entries += used
@@ -96,6 +99,13 @@ class TrainerStateStream(Stream):
             if isinstance(trial, dict):  # a hyper-parameter search's trial
                 out.hparams.update({str(k): v for k, v in trial.items() if isinstance(v, int | float | str | bool)})
         yield out
+
+    def _went_back(self, state: dict) -> bool:
+        """Whether the newest state is from before the last step read: the job was started again in its folder
+        (``rm -rf out``, train again) or resumed from an earlier checkpoint. Only entries past the last step were
+        taken, so the new job's were never read, and a live view showed the old run for good."""
+        step = state.get("global_step")
+        return self.last_step is not None and isinstance(step, int) and step < self.last_step
 
     def _load(self, root: Root, path: str) -> tuple[dict, Points, int, int | None] | None:
         """The state and its entries past the last step read; None (the reason in the health) if unreadable."""

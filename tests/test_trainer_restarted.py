@@ -1,0 +1,70 @@
+"""A Hugging Face job started again in its output folder (``rm -rf out``, train again) is read again live.
+
+Only log entries past the last step read were taken from ``trainer_state.json``, so the new job's entries (steps
+from 10 again) were never read: the live view kept the old job's verdict and curves for good while ``check`` showed
+the new one (a hostile tester's find)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+from tui.live.monitor import Monitor
+
+
+def _trainer_job(out: Path, overfit: bool, epochs: int, every: int = 5) -> None:
+    """The Trainer's checkpoints: ``checkpoint-<step>/trainer_state.json`` every ``every`` epochs, each with the
+    whole history so far (10 steps an epoch, training and evaluation loss logged at each)."""
+    history: list[dict] = []
+    for epoch in range(1, epochs + 1):
+        t, step = (epoch - 1) / 79, epoch * 10
+        train = 2 * math.exp(-4 * t) + 0.1
+        val = 2 * math.exp(-6 * t) + 0.3 + max(0.0, t - 0.4) * 1.5 if overfit else 2 * math.exp(-3.5 * t) + 0.2
+        history += [{"epoch": epoch, "step": step, "loss": train}, {"epoch": epoch, "step": step, "eval_loss": val}]
+        if epoch % every == 0:
+            folder = out / f"checkpoint-{step}"
+            folder.mkdir(parents=True)
+            state = {"global_step": step, "max_steps": epochs * 10, "log_history": history}
+            (folder / "trainer_state.json").write_text(json.dumps(state))
+
+
+def _last(monitor: Monitor) -> tuple[int | None, str]:
+    verdict = monitor.verdict("out")
+    assert verdict is not None
+    return verdict.step, verdict.kind
+
+
+def test_a_job_started_again_in_its_folder_is_read_again(tmp_path: Path):
+    _trainer_job(tmp_path / "out", overfit=True, epochs=80)
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    assert _last(live) == (800, "overfitting")
+    shutil.rmtree(tmp_path / "out")
+    _trainer_job(tmp_path / "out", overfit=False, epochs=30)
+    live.refresh()
+    fresh = Monitor(str(tmp_path))
+    fresh.refresh()
+    assert _last(live) == _last(fresh) == (300, "learning")
+    steps, _, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
+    assert steps.tolist() == list(range(10, 310, 10))  # the new job's points alone, none of the old one's
+
+
+def test_a_job_resumed_from_an_earlier_checkpoint_is_read_from_there(tmp_path: Path):
+    """Resumed from checkpoint-300 after step 400 was read: its history is the old one up to 300, then its own."""
+    _trainer_job(tmp_path / "out", overfit=True, epochs=40)
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    assert _last(live)[0] == 400
+    for folder in (tmp_path / "out").glob("checkpoint-*"):
+        if int(folder.name.split("-")[1]) > 300:
+            shutil.rmtree(folder)
+    state = json.loads((tmp_path / "out" / "checkpoint-300" / "trainer_state.json").read_text())
+    state["log_history"] += [{"epoch": 31, "step": 310, "loss": 9.0}, {"epoch": 31, "step": 310, "eval_loss": 9.5}]
+    state["global_step"] = 310
+    (tmp_path / "out" / "checkpoint-310").mkdir()
+    (tmp_path / "out" / "checkpoint-310" / "trainer_state.json").write_text(json.dumps(state))
+    live.refresh()
+    steps, values, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
+    assert steps[-1] == 310 and values[-1] == 9.5 and 400 not in steps.tolist()
