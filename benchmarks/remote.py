@@ -33,7 +33,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT), str(ROOT / "tests")]
 
 from servers import start_s3_server, start_sshd
-from workloads import make_logdir
+from workloads import frame, make_logdir
 
 from tui.app.app import LossWatchApp
 from tui.cli.commands import _load
@@ -41,7 +41,6 @@ from tui.judging.thresholds import Thresholds
 from tui.live.group import build_monitor
 from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.sources.roots.parse import parse_root
-from tui.sources.tensorboard.records import frame
 
 STEPS, TAGS = 5000, 4
 LIVE_RUN = "run-000"
@@ -151,7 +150,7 @@ def main() -> None:
         bucket = s3.new_bucket()
         s3.upload_tree(logdir, bucket, "runs")
         roots = {"local": str(logdir), "s3": f"s3://{bucket}/runs", "ssh": f"lwtest:{logdir}"}
-        client = s3.client()
+        client = s3.client
 
         def to_s3(path: Path) -> None:  # the object rewritten whole, as uploaders do
             key = f"runs/{path.relative_to(logdir).as_posix()}"
