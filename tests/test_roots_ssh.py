@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -275,3 +277,29 @@ def test_a_client_gone_after_the_start_makes_the_root_unreachable_saying_why(mon
     finally:
         root.close()
     assert listing.errors == {".": "the ssh client 'nosuchssh-lw' of LOSSWATCH_SSH_COMMAND is not found (not on PATH?)"}
+
+
+def test_a_root_under_a_long_tmpdir_still_connects(root_at, tmp_path: Path, monkeypatch) -> None:
+    """A hostile tester's find: under a $TMPDIR of 75 characters or more (a cluster job's) every ssh root failed,
+    'unix_listener: path … too long for Unix domain socket'. The control socket goes to /tmp then."""
+    long = tmp_path / ("x" * 90)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "events.out.tfevents.1").write_bytes(b"x" * 10)
+    root = root_at(tmp_path)
+    assert set(root.list().files) == {"run/events.out.tfevents.1"}
+    assert root._control_dir is not None and root._control_dir.startswith("/tmp/lw-ssh-")
+
+
+def test_a_folder_whose_name_starts_with_a_dash_is_entered(root_at, tmp_path: Path) -> None:
+    """``host:-runs`` (relative to the login folder) said "permission denied": the remote ``cd -runs`` read it as
+    an option."""
+    home = Path(subprocess.run(["sh", "-c", "echo ~"], capture_output=True, text=True).stdout.strip())
+    folder = home / f"-lw-dash-{os.getpid()}"
+    try:
+        (folder / "run").mkdir(parents=True)
+        (folder / "run" / "events.out.tfevents.1").write_bytes(b"x" * 10)
+        assert set(root_at(folder.name).list().files) == {"run/events.out.tfevents.1"}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -7,10 +7,12 @@ of listener."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +23,16 @@ from servers import Sshd
 from tui.live.monitor import Monitor
 from tui.live.watcher import Watcher
 from tui.sources.roots.ssh import SshRoot
+
+
+@pytest.fixture
+def tmp_path(tmp_path: Path):
+    """A short folder under /tmp instead of pytest's (up to 80 characters, with its numbered runs): under a $TMPDIR
+    too long for a socket path, the control folders go to /tmp, where these tests would not find them."""
+    short = Path(tempfile.mkdtemp(prefix="lwhung-", dir="/tmp"))
+    yield short
+    shutil.rmtree(short, ignore_errors=True)
+
 
 STOPPED_WITHIN = 5.0
 """Well under ssh's ConnectTimeout of 10 s that the stop waited for: what separates "at once" from "timed out"."""

@@ -28,6 +28,7 @@ import secrets
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -84,6 +85,9 @@ _READ = """tail -c +{first} "$f" | head -c {count}
 """
 _FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
 _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
+
+SOCKET_ROOM = 108 if sys.platform.startswith("linux") else 104
+"""Bytes a Unix socket's path may take, with its final NUL (104 on macOS and BSD)."""
 
 _open_roots: weakref.WeakSet[SshRoot] = weakref.WeakSet()
 _masters: dict[subprocess.Popen[bytes], int] = {}
@@ -157,8 +161,10 @@ class SshRoot(RemoteRoot):
     @property
     def _socket(self) -> str:
         if self._control_dir is None:
-            # Short and private: a control socket path must fit in 104 bytes, and only we may use it.
-            self._control_dir = tempfile.mkdtemp(prefix="lw-ssh-")
+            # Short and private: a control socket path must fit in 104 bytes, and only we may use it. ssh binds
+            # it as 'm.' and 16 characters first: under a long $TMPDIR (a cluster job's) that is too long, so /tmp.
+            long = len(os.path.join(tempfile.gettempdir(), "lw-ssh-12345678", "m.1234567890123456")) >= SOCKET_ROOM
+            self._control_dir = tempfile.mkdtemp(prefix="lw-ssh-", dir="/tmp" if long else None)
             # Removed with this root or at exit, whichever comes first, even if it is never closed.
             weakref.finalize(self, _remove_control_dir, self._control_dir, os.getpid())
         return os.path.join(self._control_dir, "m")
@@ -363,12 +369,13 @@ def _answer(stdout: bytes, host: str) -> bytes:
 
 
 def _remote_path(path: str) -> str:
-    """``path`` for the remote sh: quoted, with a leading ``~`` meaning the login folder."""
+    """``path`` for the remote sh: quoted, with a leading ``~`` meaning the login folder; a relative path that
+    starts with ``-`` behind ``./`` (``cd -runs`` reads an option, and said "permission denied")."""
     if path == "~":
         return '"$HOME"'
     if path.startswith("~/"):
         return '"$HOME"/' + shlex.quote(path[2:])
-    return shlex.quote(path)
+    return shlex.quote("./" + path if path.startswith("-") else path)
 
 
 def _relative(path: str) -> str:
