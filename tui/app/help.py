@@ -39,7 +39,7 @@ COLUMN_LEGEND = [
     ("since", "validation points since the best one"),
     ("↕", "validation loss over the trend window: ↓ falling, → flat, ↑ rising, ~ unclear (noise hides it)"),
     ("step", "the newest step of the loss curves"),
-    ("age", "time since the newest point was written; 'gone' when its folder vanished"),
+    ("age", "time since the newest point was written; 'gone' when its folder or its log files vanished"),
     ("flags", "see below; 'damaged' or 'unreadable' when files could not be read whole"),
 ]
 

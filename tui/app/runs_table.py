@@ -86,7 +86,8 @@ class RunRow:
     trouble: bool
     """Damaged or unreadable files."""
     unreadable: bool = False
-    """A file or the folder could not be read (permission denied); a run whose folder vanished is ``gone``."""
+    """A file or the folder could not be read (permission denied); a run whose folder or log files vanished is
+    ``gone``."""
 
     @classmethod
     def of(cls, run: Run, v: Verdict | None, more_flags: tuple[str, ...] = ()) -> RunRow:

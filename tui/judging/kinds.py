@@ -133,7 +133,9 @@ MEANINGS: dict[Kind, Meaning] = {
         verdict=False,
         style="yellow",
     ),
-    Kind.GONE: Meaning("its folder vanished: the points already read are kept", verdict=False, style="dim"),
+    Kind.GONE: Meaning(
+        "its folder or its log files vanished: the points already read are kept", verdict=False, style="dim"
+    ),
     Kind.BEHIND_PEERS: Meaning(
         "clearly behind its sweep's peers (worse than they were at half its progress): stop it to free the GPU",
         verdict=False,
