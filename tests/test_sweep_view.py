@@ -281,3 +281,18 @@ async def test_runs_that_ended_are_not_counted_to_stop(tmp_path: Path):
         title = str(screen.query_one("#sweep-title").render())
         assert "to stop" not in title, title
         assert "finished: nothing left to stop" in str(screen.query_one("#sweep-note").render())
+
+
+def test_the_note_cuts_a_long_peer_name_and_keeps_its_numbers_whole():
+    """A hostile tester's find: at 80x24 the note named the peer a saving runs until in full (150 characters), and
+    the note folded it over three lines, splitting its '0.005' in two."""
+    from tui.app.sweep_data import SweepRow
+    from tui.live.sweeps import Saving
+
+    peer = "x" * 140 + "_lr=0.005"
+    saving = Saving(12.0, 0.5, f"until step 1,200, as far as {peer} went", peer)
+    row = SweepRow("sweep/lr=0.3", "lr=0.3", {}, None, 0.4, 600.0, behind="best val 0.4 …", saving=saving)
+    note = SweepScreen._note(row).plain
+    assert peer not in note and note.endswith("_lr=0.005 went"), note
+    shown = note.split("as far as ")[1].removesuffix(" went")
+    assert len(shown) <= 30 and "…" in shown

@@ -36,6 +36,7 @@ from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
 from tui.cuts import cut_text, distinct_cuts
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
+from tui.live.sweeps import Saving
 from tui.text import printable
 
 BEHIND_COLOR = (110, 110, 110)
@@ -49,6 +50,8 @@ RUN_ROOMY = 24
 """Below this many cells for the run's name, the table leaves out its savings column."""
 SCROLLBAR = 2
 """The table's vertical scrollbar, whose room is kept."""
+NOTE_NAME = 30
+"""Cells of a run's name in the note under the table (the selected run's and the peer its saving runs until)."""
 
 
 class _Plot(PlotextPlot):
@@ -97,6 +100,15 @@ def saving_text(row: SweepRow) -> str:
     if saving.hours is not None and math.isfinite(saving.hours):
         parts.append(f"{_hours_figure(_shown_hours(saving.hours))} h")
     return " · ".join(parts)
+
+
+def _until(saving: Saving) -> str:
+    """The saving's horizon with the peer it names cut to ``NOTE_NAME`` cells: a long name folded over the note's
+    lines and split a number in it ('…_lr=0.' / '005 went')."""
+    if not saving.peer:
+        return saving.until
+    before, _, after = saving.until.rpartition(saving.peer)
+    return before + printable(saving.peer, NOTE_NAME) + after
 
 
 def _value(value: object) -> str:
@@ -264,10 +276,12 @@ class SweepScreen(Screen[None]):
         if row is None:
             return Text("")
         if row.behind:
-            saving = f" · {row.saving.until}" if row.saving and not row.stopped else ""
+            saving = f" · {_until(row.saving)}" if row.saving and not row.stopped else ""
             saving += f" · {row.stopped}: nothing left to stop" if row.stopped else ""
-            return Text(f"{printable(row.label, 30)}: {printable(row.behind)}{printable(saving)}", style="yellow")
-        return Text(f"{printable(row.label, 30)}: in the race", style="dim")
+            return Text(
+                f"{printable(row.label, NOTE_NAME)}: {printable(row.behind)}{printable(saving)}", style="yellow"
+            )
+        return Text(f"{printable(row.label, NOTE_NAME)}: in the race", style="dim")
 
     def _plots(self, view: SweepView) -> None:
         curves_plot = self.query_one("#sweep-curves", _Plot)
