@@ -296,3 +296,22 @@ def test_the_note_cuts_a_long_peer_name_and_keeps_its_numbers_whole():
     assert peer not in note and note.endswith("_lr=0.005 went"), note
     shown = note.split("as far as ")[1].removesuffix(" went")
     assert len(shown) <= 30 and "…" in shown
+
+
+def test_a_run_blown_up_to_a_finite_value_is_marked_diverged(tmp_path: Path):
+    """A hostile tester's find: a run thrown to 7.9e17 (finite: still in the sweep's pool, not behind its peers on
+    its best) showed no advice at all in the sweep view, ranked second; its verdict was diverging."""
+    curves = lr_sweep(1)
+    for name, values in curves.items():
+        values = values.copy()
+        if name == "lr=0.1":
+            values[-6:] = 7.9e17
+        write_run(tmp_path / "sweep" / name, values, hparams={"epochs": 80})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert monitor.verdict("sweep/lr=0.1").kind == "diverging"
+    view = sweep_view(monitor, "sweep")
+    assert view is not None
+    marked = {row.label for row in view.rows if row.diverged}
+    assert "lr=0.1" in marked
+    assert all(monitor.verdict(row.run).kind == "diverging" or row.behind for row in view.rows if row.diverged)

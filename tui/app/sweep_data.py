@@ -161,7 +161,7 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
                 best=best,
                 reached=float(x[-1]) if len(x) else 0.0,
                 behind=flag.reason if flag else None,
-                diverged=bool(flag and flag.advice.diverged),
+                diverged=bool(flag and flag.advice.diverged) or _diverging(verdicts.get(run_name)),
                 saving=_as_labelled(watch.saving(run_name, store, verdicts), labels) if flag else None,
                 stopped=_stopped(store.runs.get(run_name), verdicts.get(run_name)),
             )
@@ -177,8 +177,13 @@ def sweep_view(monitor: Monitor | MonitorGroup, name: str) -> SweepView | None:
         keep = np.isfinite(y)
         y = np.minimum(y[keep], ceiling) if ceiling is not None else y[keep]
         drawn.append(SweepCurve(row.label, x[keep], y, row.behind is not None))
-    key = (name, axis, common, tuple((r.run, r.best, r.reached, r.behind) for r in rows))
+    key = (name, axis, common, tuple((r.run, r.best, r.reached, r.behind, r.diverged, r.stopped) for r in rows))
     return SweepView(name, axis, common, sweep.swept, rows, drawn, ceiling, key)
+
+
+def _diverging(verdict: Verdict | None) -> bool:
+    """The engine's verdict: a run blown up to 7.9e17 (finite, so still in the sweep's pool) showed no advice."""
+    return verdict is not None and verdict.kind == Kind.DIVERGING
 
 
 def _stopped(run: Run | None, verdict: Verdict | None) -> str | None:

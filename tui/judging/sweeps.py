@@ -91,7 +91,10 @@ class Behind:
     noise: float = 0.0
     peers: int = 0
     lost: bool = False
-    """It went up from its start by more than its peers came down: behind whatever its noise (not counted)."""
+    """It went up from its start by more than its peers came down: behind whatever its noise (not counted)..."""
+    recent: float = math.nan
+    first: float = math.nan
+    """...its recent median and its start, which say so."""
 
     @property
     def gap(self) -> float:
@@ -106,9 +109,14 @@ class Behind:
         noise = f"{self.gap / self.noise:,.1f}x its noise" if noisy else "no noise"  # as every other reason
         if self.lost:  # its noise set aside: a run that went up from its start is behind whatever its scatter
             noise = "risen from its start by more than its peers fell"
+            if math.isfinite(self.recent) and math.isfinite(self.first):
+                noise += (
+                    f": its recent median {_fmt(self.recent)} is {_fmt(self.recent - self.first)} above its start "
+                    f"{_fmt(self.first)}, the peers' median {_fmt(self.first - self.median)} below it"
+                )
         return (
-            f"best val {_fmt(self.best)} at {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
-            f"at {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"
+            f"best val {_fmt(self.best)} up to {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
+            f"up to {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"
         )
 
 
@@ -266,7 +274,9 @@ class SweepJudge:
             noise = 0.0  # it went up from its start by more than its peers came down: lost, not noisy
         if best - median <= max(rules.z * noise, 1e-9 * abs(median)):
             return None
-        return Behind(name, step, progress, best, False, median, reference, noise, pool.size(name), lost)
+        return Behind(
+            name, step, progress, best, False, median, reference, noise, pool.size(name), lost, recent, run.first
+        )
 
     def _pool(self, reference: float) -> _Pool:
         """The pool at ``reference``, built once for all the runs judged against it.
