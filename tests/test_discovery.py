@@ -166,3 +166,15 @@ def test_unreadable_folder_is_reported_and_others_still_found(tmp_path: Path):
     assert "good" in found.runs
     if os.geteuid() != 0:  # root reads everything
         assert any("locked" in path for path in found.errors)
+
+
+def test_a_symlink_to_a_folder_the_root_is_inside_is_not_walked(tmp_path: Path):
+    """A hostile tester's find: ``ln -s / runs/x`` had ``check`` walk the whole disk (it never ended) before the
+    loop back to the root showed. A link to a folder the root lies in is a loop: its other folders are not runs."""
+    logs = tmp_path / "logs"
+    scalar_run(logs / "a", {"loss": [1.0]})
+    scalar_run(tmp_path / "elsewhere" / "other", {"loss": [1.0]})  # beside the root, reached only through the link
+    os.symlink(tmp_path, logs / "a" / "up")
+    os.symlink("/", logs / "a" / "disk")
+    found = discover(str(logs))
+    assert found.runs == ["a"]

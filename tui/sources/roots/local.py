@@ -112,11 +112,14 @@ class LocalRoot(Root):
 
     @staticmethod
     def _inner_link(path: str, top: str) -> bool:
-        """A symlink to a folder inside the root (W&B's ``latest-run``, a loop): walked by its own name."""
+        """A symlink to a folder inside the root (W&B's ``latest-run``, a loop): walked by its own name; or to a
+        folder the root is inside (``ln -s / runs/x``): a loop too, but the whole disk walked before the loop shows
+        (``check`` never ended, and a watch spent half a core)."""
         if not os.path.islink(path):
             return False
         target = os.path.realpath(path)
-        return target == top or target.startswith(top + os.sep)
+        inside = target == top or target.startswith(top + os.sep)
+        return inside or top.startswith(target.rstrip(os.sep) + os.sep)
 
     def stat(self, path: str) -> FileInfo:
         local = self.local_path(path)
