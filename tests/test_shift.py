@@ -90,6 +90,8 @@ def test_a_noisy_small_set_cnn_rings_eight_points_sooner_and_the_reason_gives_th
     assert onset == 14 and [a.kind for a in judged.bells] == ["overfitting"]
     assert judged.bells[0].step == 29
     assert "its last 12 points 2.7 standard errors above those before" in judged.bells[0].reason
+    # 2.7 under a bar of 3: the reason says the bars stand lower while training memorises (a newcomer's find)
+    assert judged.bells[0].reason.endswith(", the bars at 0.8 of themselves while it does")
     assert [a.step for a in realnet(tmp_path / "without", "cnn-few-s4", WITHOUT)[0].bells] == [37]
 
 

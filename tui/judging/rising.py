@@ -136,6 +136,11 @@ class Rise:
             if settled
             else f", its last {m.shift_points} points {shift_z:.1f} standard errors above those before"
         )
+        shown_z = settled_z if settled else shift_z
+        lowered = bar < 1 and (
+            (trend_test and noisy and trend_z < t.rise_trend_z)
+            or (stepped and noisy and shown_z < shift_bar / bar)  # a test shown below its full bar
+        )
         reason = (
             f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best level at step {m.best_level_step:,}: "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
@@ -143,6 +148,8 @@ class Rise:
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}"
             f"{step_words if stepped and noisy else ''}; "
             f"{self._train_words(m, train_range)}"
+            # The bars lowered while training memorises: '2.9 standard errors' then passes a bar of 3 (at 2.4).
+            f"{f', the bars at {bar:g} of themselves while it does' if lowered else ''}"
         )
         if ringing and not self.overfitting:
             self.overfitting = True
