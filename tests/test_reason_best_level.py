@@ -26,6 +26,8 @@ def test_the_rise_is_counted_from_the_best_level_and_the_checkpoint_is_the_lowes
     bell = judged.first("overfitting")
     assert bell is not None
     # The best level: the mean of points 22-24 (0.9 and two near 1.0), lower than 30-32's 0.97.
-    assert "since its best level at step 24:" in bell.reason
+    # ...and the lowest point the table's best column shows, so the two read together (a newcomer's find: the
+    # table said '0.6212 @ 1,700' beside a reason '0.6245 → … since its best level at step 1,900')
+    assert "since its best level at step 24 (best point 0.9 @ 22):" in bell.reason
     assert f"rising for {bell.step - 24} points" in bell.reason
     assert judged.verdict.best_step == 22  # the table's best column: the lowest point

@@ -20,7 +20,9 @@ class Moment:
     """Validation's best level so far: its lowest mean of three consecutive points."""
     best_index: int
     best_step: int
-    """Step of validation's lowest point so far: the checkpoint to keep."""
+    """Step of validation's lowest point so far: the checkpoint to keep..."""
+    best_point: float
+    """...and its value (the table's best column)."""
     best_level_step: int
     """Step of the last of the three points of validation's best level (``best_index``): where a rise is counted
     from, which one low point elsewhere (``best_step``) may not be."""

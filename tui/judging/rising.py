@@ -142,7 +142,8 @@ class Rise:
             or (stepped and noisy and shown_z < shift_bar / bar)  # a test shown below its full bar
         )
         reason = (
-            f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best level at step {m.best_level_step:,}: "
+            f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best level at step {m.best_level_step:,} "
+            f"(best point {fmt(m.best_point)} @ {m.best_step:,}): "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
             f"{f'{shown_rise / wide:.1f}x its noise {fmt(wide)}' if noisy else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}"
