@@ -164,7 +164,7 @@ def test_replay_prints_one_line_per_alert_when_piped():
     lines = result.stdout.splitlines()
     onset = [line for line in lines if "  overfitting  " in line]
     assert len(onset) == 1 and onset[0].startswith("overfit-7  step 310")
-    assert onset[0].endswith("train still falling (0.5666 → 0.1908)")  # the whole reason, on one line
+    assert onset[0].endswith("train still falling (0.5666 → 0.1908), the bars at 0.8 of themselves while it does")
     assert all("  step " in line for line in lines)  # no line is the wrapped tail of another
 
 
