@@ -8,6 +8,7 @@ from pathlib import Path
 from conftest import FIXTURE_RUNS, scalar_run
 
 from tui.live.monitor import Monitor
+from tui.sources.roots.local import LocalRoot
 from tui.sources.tensorboard.discovery import discover, file_order_key
 
 
@@ -178,3 +179,22 @@ def test_a_symlink_to_a_folder_the_root_is_inside_is_not_walked(tmp_path: Path):
     os.symlink("/", logs / "a" / "disk")
     found = discover(str(logs))
     assert found.runs == ["a"]
+
+
+def test_a_folder_removed_while_the_root_is_walked_is_not_unreadable(tmp_path: Path, monkeypatch):
+    """A hostile tester's find: a Trainer with ``save_total_limit`` deletes its oldest checkpoint right after each
+    save; caught between the listing of its parent and its own, it was announced as a new run and then as
+    'unreadable: no such file or directory'. Removed is gone, not unreadable."""
+    scalar_run(tmp_path / "out", {"loss": [1.0]})
+    doomed = tmp_path / "out" / "checkpoint-450"
+    doomed.mkdir()
+    real = os.scandir
+
+    def removing(path):
+        if str(path) == str(doomed):
+            doomed.rmdir()
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", removing)
+    listing = LocalRoot(str(tmp_path)).list()
+    assert listing.errors == {} and not doomed.exists()

@@ -303,3 +303,12 @@ def test_a_folder_whose_name_starts_with_a_dash_is_entered(root_at, tmp_path: Pa
         assert set(root_at(folder.name).list().files) == {"run/events.out.tfevents.1"}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_folder_removed_while_listed_is_no_error(monkeypatch) -> None:
+    """find's 'No such file or directory' for an entry removed while it walked (a Trainer's oldest checkpoint under
+    save_total_limit) made a run 'unreadable'; removed is gone. A refused folder still is an error."""
+    root = SshRoot("lwtest", "/runs")
+    said = "find: './out/checkpoint-450': No such file or directory\nfind: './locked': Permission denied\n"
+    monkeypatch.setattr(root, "_run", lambda script, what, ok=(0,): (b"", said))
+    assert root._list_entries() == ({}, {"locked": "Permission denied"})

@@ -73,6 +73,8 @@ class LocalRoot(Root):
 
         def on_error(error: OSError) -> None:
             where = self.relative(error.filename) if error.filename else None
+            if isinstance(error, FileNotFoundError) and where not in (None, "."):
+                return  # removed while walked (a Trainer's oldest checkpoint, save_total_limit): gone, not unreadable
             found.errors[where or "."] = error.strerror or str(error)
 
         for folder, dirnames, filenames in os.walk(self.folder, followlinks=True, onerror=on_error):

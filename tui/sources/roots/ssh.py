@@ -85,6 +85,8 @@ _READ = """tail -c +{first} "$f" | head -c {count}
 """
 _FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
 _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
+_VANISHED = "No such file or directory"
+"""find's words (LC_ALL=C) for an entry removed while it walked: a Trainer's oldest checkpoint, say."""
 
 SOCKET_ROOM = 108 if sys.platform.startswith("linux") else 104
 """Bytes a Unix socket's path may take, with its final NUL (104 on macOS and BSD)."""
@@ -314,8 +316,8 @@ class SshRoot(RemoteRoot):
         for line in stderr.splitlines():
             if loop := _FIND_LOOP.search(line):
                 errors[loop.group(1) or "."] = "symlink loop: skipped"
-            elif found := _FIND_ERROR.match(line):
-                errors[found.group(1) or "."] = found.group(2)
+            elif (found := _FIND_ERROR.match(line)) and not (found.group(1) and found.group(2) == _VANISHED):
+                errors[found.group(1) or "."] = found.group(2)  # removed while listed: gone, not unreadable
         return entries, errors
 
     def _stat_entry(self, path: str) -> Entry:
