@@ -7,6 +7,7 @@ import json
 import select
 import sys
 import threading
+import time
 from typing import TextIO
 
 from rich.text import Text
@@ -30,6 +31,7 @@ from tui.live.echoes import ECHO_WAIT
 from tui.live.group import MonitorGroup, given_up, members_of
 from tui.live.monitor import Monitor, NewRun
 from tui.notify import notification
+from tui.sources.base import describe
 from tui.text import printable, utf8
 
 NOTE_SECONDS = 0.25
@@ -37,6 +39,12 @@ NOTE_SECONDS = 0.25
 
 GONE_KIND = "gone"
 """``watch --plain``'s kind for a run whose folder was deleted (said once)."""
+
+VANISHED = describe(FileNotFoundError())
+"""A stream's words for a file that is no longer there."""
+VANISH_GRACE = 3.0
+"""Seconds a vanished file waits before it is said unreadable: its run's folder renamed or deleted is read before
+the scan that finds the run gone (3 of 5 renamed runs were said unreadable, then gone)."""
 
 
 def _record(run: str, kind: str, reason: str) -> str:
@@ -89,6 +97,10 @@ class PlainWatch:
         """(run, what) already printed: an error, "damaged" for a run nothing could be read from, or "gone"."""
         self.announced: set[str] = set()
         """Runs told as new: only theirs are said unreadable or gone (a scan stores a run before it is told)."""
+        self.vanishing: dict[tuple[str, str], float] = {}
+        """(run, error) -> when a file was first found vanished: said unreadable only if the run is not gone by
+        ``VANISH_GRACE`` later (a folder renamed or deleted is read before the scan that finds it gone)."""
+        self.clock = time.monotonic
         self.reader_left = threading.Event()
         """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
 
@@ -132,10 +144,17 @@ class PlainWatch:
             if (name, GONE_KIND) not in self.said:
                 self.said.add((name, GONE_KIND))
                 self.line(f"{printable(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
+        now = self.clock()
         for name, what, why in problems:
-            if (name, what) not in self.said:
-                self.said.add((name, what))
-                self.line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
+            if (name, what) in self.said:
+                continue
+            if why == VANISHED and now - self.vanishing.setdefault((name, what), now) < VANISH_GRACE:
+                continue  # wait: the scan may find its run gone (renamed, deleted), which says it all
+            self.said.add((name, what))
+            self.line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
+        current = {(name, what) for name, what, _ in problems}
+        for key in [key for key in self.vanishing if key not in current]:  # gone, or its file back
+            del self.vanishing[key]
 
     def _ring(self, alert: Alert) -> None:
         terminal = sys.stderr if self.as_json else sys.stdout  # JSON lines stay JSON lines
