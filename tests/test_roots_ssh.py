@@ -311,4 +311,27 @@ def test_a_folder_removed_while_listed_is_no_error(monkeypatch) -> None:
     root = SshRoot("lwtest", "/runs")
     said = "find: './out/checkpoint-450': No such file or directory\nfind: './locked': Permission denied\n"
     monkeypatch.setattr(root, "_run", lambda script, what, ok=(0,): (b"", said))
-    assert root._list_entries() == ({}, {"locked": "Permission denied"})
+    assert root._list_entries() == ({}, {"locked": "Permission denied"}, {})
+
+
+def test_a_link_to_nothing_or_a_folder_in_a_logs_place_is_listed_as_locally(root_at, tmp_path: Path) -> None:
+    """A hostile tester's find: over ssh an event file that is a symlink to nothing, or a folder, was dropped
+    without a word (locally each is a run that cannot be read, with the reason). The listing says what stands
+    there in the local root's words."""
+    from tui.sources.roots.local import LocalRoot
+
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "events.out.tfevents.1.x").write_bytes(b"x" * 10)
+    (tmp_path / "dangling").mkdir()
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling" / "events.out.tfevents.1.x")
+    (tmp_path / "dir" / "events.out.tfevents.1.x").mkdir(parents=True)
+    remote = root_at(tmp_path).list()
+    assert (
+        remote.others
+        == LocalRoot(str(tmp_path)).list().others
+        == {
+            "dangling/events.out.tfevents.1.x": "a symlink to nothing (its target is missing)",
+            "dir/events.out.tfevents.1.x": "a folder, not a file",
+        }
+    )
+    assert set(remote.files) == {"good/events.out.tfevents.1.x"}

@@ -105,7 +105,7 @@ class ObjectStoreRoot(RemoteRoot):
 
     # ---- RemoteRoot --------------------------------------------------------------------------
 
-    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
+    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
         self._filesystem().invalidate_cache(self.base)
         if self.kind != "s3":
             self.requests["list"] += 1  # at least one; S3's are counted exactly
@@ -121,7 +121,7 @@ class ObjectStoreRoot(RemoteRoot):
             entries[name[len(prefix) :]] = _entry(detail)
         if not entries and self.base in found:  # the root names an object, not a prefix (a log file itself)
             raise NotADirectoryError(errno.ENOTDIR, "not a folder: an object (give the prefix that holds the runs)")
-        return entries, {}
+        return entries, {}, {}
 
     def _stat_entry(self, path: str) -> Entry:
         full = f"{self.base}/{path}"

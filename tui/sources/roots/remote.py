@@ -140,8 +140,9 @@ class RemoteRoot(Root):
     # ---- what a backend provides ----------------------------------------------------------
 
     @abstractmethod
-    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
-        """Every file under the root and what could not be listed; raises OSError if the root cannot be read."""
+    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
+        """Every file under the root, what could not be listed, and what is no file (``Listing.others``); raises
+        OSError if the root cannot be read."""
 
     @abstractmethod
     def _stat_entry(self, path: str) -> Entry:
@@ -191,7 +192,7 @@ class RemoteRoot(Root):
         """One listing (fresh, never from a cache); grown files the reader follows are fetched ahead."""
         try:
             self._check_retry()
-            entries, errors = self._list_entries()
+            entries, errors, others = self._list_entries()
         except FileNotFoundError as error:
             self._reached()  # it answered: the folder or the bucket is not there
             return Listing(errors={".": error.strerror or str(error)}, missing=True)
@@ -214,7 +215,7 @@ class RemoteRoot(Root):
         with self._lock:
             files = {path: self._info(path, entry) for path, entry in entries.items()}
             self._listed, self._listed_at = files, time.monotonic()
-        return Listing(files=files, errors=errors)
+        return Listing(files=files, errors=errors, others=others)
 
     def stat(self, path: str) -> FileInfo:
         """From the last listing when it is recent (no request), else asked of the backend."""

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 from tui.processes import end_process
+from tui.sources.roots.base import FOLDER
 from tui.sources.roots.parse import RootError
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
 from tui.text import quoted
@@ -70,7 +71,8 @@ _ENTER = """if [ ! -e {root} ]; then echo "no such folder" >&2; exit 3; fi
 if [ ! -d {root} ]; then echo "not a folder" >&2; exit 5; fi
 cd {root} 2>/dev/null || {{ echo "permission denied" >&2; exit 4; }}
 """
-_LIST = """if gnu; then exec find -L . -type f -printf '%s %T@ %D:%i %P\\0'; fi
+_LIST = """if gnu; then exec find -L . -type f -printf '%s %T@ %D:%i %P\\0' -o -type l -printf 'L %P\\0' \\
+  -o -type d -name '*.*' -printf 'D %P\\0'; fi
 find -L . -type f -exec stat -L -f '%z %m %d:%i %N' {} + | tr '\\n' '\\0'
 """
 _CHECK_FILE = """f={path}
@@ -85,6 +87,9 @@ _READ = """tail -c +{first} "$f" | head -c {count}
 """
 _FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
 _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
+_OTHERS = {b"L": "a symlink to nothing (its target is missing)", b"D": FOLDER}
+"""GNU find's records of what is no file (under -L, a link it cannot follow; a folder with a dot in its name, which
+may stand where a log's name is), in the local root's words (``Listing.others``)."""
 _VANISHED = "No such file or directory"
 """find's words (LC_ALL=C) for an entry removed while it walked: a Trainer's oldest checkpoint, say."""
 
@@ -305,12 +310,14 @@ class SshRoot(RemoteRoot):
     def _enter(self) -> str:
         return _ENTER.format(root=_remote_path(self.path))
 
-    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str]]:
+    def _list_entries(self) -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
         out, stderr = self._run(self._enter() + _LIST, "list", ok=(0, 1))
-        entries = {}
+        entries, others = {}, {}
         for record in out.split(b"\0"):
-            parsed = _parse_record(record)
-            if parsed is not None:
+            kind, _, where = record.lstrip(b"\n").partition(b" ")
+            if kind in _OTHERS and where:  # what the local root lists beside its files, in the same words
+                others[where.decode(errors="surrogateescape")] = _OTHERS[kind]
+            elif (parsed := _parse_record(record)) is not None:
                 entries[parsed[0]] = parsed[1]
         errors: dict[str, str] = {}
         for line in stderr.splitlines():
@@ -318,7 +325,7 @@ class SshRoot(RemoteRoot):
                 errors[loop.group(1) or "."] = "symlink loop: skipped"
             elif (found := _FIND_ERROR.match(line)) and not (found.group(1) and found.group(2) == _VANISHED):
                 errors[found.group(1) or "."] = found.group(2)  # removed while listed: gone, not unreadable
-        return entries, errors
+        return entries, errors, others
 
     def _stat_entry(self, path: str) -> Entry:
         out, _ = self._run(self._enter() + _CHECK_FILE.format(path=_relative(path)) + _STAT, "stat")
