@@ -41,3 +41,28 @@ def test_a_share_beside_its_bar_has_the_digits_that_tell_them_apart():
     assert share(0.1549, 0.15) == "15.5%"
     assert share(0.19, 0.15) == "19%"
     assert share(0.149, 0.15) == "14.9%"
+
+
+def test_a_blow_up_many_thousand_times_its_lowest_has_thousands_separators(tmp_path):
+    """A newcomer's find: '87726x its lowest' beside every other figure written '1,050'."""
+    import re
+
+    from judging_helpers import judge
+
+    train = [2.0 * 0.8**i + 1e-4 for i in range(40)] + [10.0] * 3
+    val = [2.1 * 0.8**i + 0.05 for i in range(40)] + [10.5] * 3
+    bell = judge(tmp_path / "run", {"train/loss": train, "val/loss": val}).first("diverging")
+    assert bell is not None and re.search(r"\d{1,3}(,\d{3})+x its lowest", bell.reason), bell and bell.reason
+
+
+def test_a_stall_under_a_minute_is_said_in_seconds():
+    """With ``--set stall_min_seconds=5`` the reason said 'no new events for 0 min (usually every 0.3 s)'."""
+    from tui.judging.stalled import stalled_reason
+    from tui.judging.thresholds import Thresholds
+    from tui.store import Run
+
+    run = Run("job")
+    run.last_seen = 100.0
+    said = stalled_reason(run, 106.0, 0.3, Thresholds(stall_min_seconds=5))
+    assert said == "no new events for 6 s (usually every 0.3 s)"
+    assert stalled_reason(run, 100.0 + 12 * 60, 30.0, Thresholds()) == "no new events for 12 min (usually every 30 s)"

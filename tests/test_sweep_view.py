@@ -315,3 +315,18 @@ def test_a_run_blown_up_to_a_finite_value_is_marked_diverged(tmp_path: Path):
     marked = {row.label for row in view.rows if row.diverged}
     assert "lr=0.1" in marked
     assert all(monitor.verdict(row.run).kind == "diverging" or row.behind for row in view.rows if row.diverged)
+
+
+async def test_n_with_a_single_sweep_says_there_is_no_other(tmp_path: Path):
+    """A newcomer's find: with one sweep, n did nothing without a word."""
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "only" / name, values)
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, next(iter(app.table._rows)))
+        notes: list[str] = []
+        app.notify = lambda message, **_kw: notes.append(message)  # type: ignore[method-assign]
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert notes == ["n: this is the only sweep"] and screen.sweep == "only"

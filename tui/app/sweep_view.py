@@ -170,6 +170,9 @@ class SweepScreen(Screen[None]):
 
     def action_next_sweep(self) -> None:
         names = sweep_names(self.monitor)
+        if len(names) == 1 and self.sweep in names:  # said, not a key that seems to do nothing
+            self.notify("n: this is the only sweep", timeout=3)
+            return
         if names:
             self.sweep = names[(names.index(self.sweep) + 1) % len(names)] if self.sweep in names else names[0]
             self._shown = None

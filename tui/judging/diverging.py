@@ -332,7 +332,7 @@ def _exploded(b: Blowup, step: int) -> str:
     else:
         lowest = "lowest" if b.level_window == 1 else f"lowest median over {b.level_window} points"
         what = "exploded to"
-    times = f"{b.value / b.low:.0f}x its {lowest} {fmt(b.low)}" if b.low > 0 else f"from its {lowest} {fmt(b.low)}"
+    times = f"{b.value / b.low:,.0f}x its {lowest} {fmt(b.low)}" if b.low > 0 else f"from its {lowest} {fmt(b.low)}"
     start = f"start {fmt(b.first)}" if b.level_window == 1 else f"started at {fmt(b.first)}, its first points' median"
     return f"{b.tag} {what} {fmt(b.value)} at step {step:,}, {times} ({start})"
 

@@ -62,7 +62,8 @@ def stalled_reason(run: Run, now: float, interval: float, thresholds: Thresholds
     assert run.last_seen is not None
     quiet = now - run.last_seen
     if quiet > max(thresholds.stall_factor * interval, thresholds.stall_min_seconds):
-        return f"no new events for {quiet / 60:.0f} min (usually every {_seconds(interval)})"
+        quiet_for = f"{quiet / 60:.0f} min" if quiet >= 90 else _seconds(quiet)  # not '0 min' (stall_min_seconds=5)
+        return f"no new events for {quiet_for} (usually every {_seconds(interval)})"
     return None
 
 
