@@ -321,9 +321,9 @@ class SshRoot(RemoteRoot):
                 entries[parsed[0]] = parsed[1]
         errors: dict[str, str] = {}
         for line in stderr.splitlines():
-            if loop := _FIND_LOOP.search(line):
-                errors[loop.group(1) or "."] = "symlink loop: skipped"
-            elif (found := _FIND_ERROR.match(line)) and not (found.group(1) and found.group(2) == _VANISHED):
+            if _FIND_LOOP.search(line):
+                continue  # a folder linked back into the walk: walked once, by its own name, as a local root does
+            if (found := _FIND_ERROR.match(line)) and not (found.group(1) and found.group(2) == _VANISHED):
                 errors[found.group(1) or "."] = found.group(2)  # removed while listed: gone, not unreadable
         return entries, errors, others
 
