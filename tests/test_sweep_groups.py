@@ -95,6 +95,17 @@ def test_logged_hyper_parameters_form_a_sweep_and_win_over_the_name():
     assert run_params("s/lr=0.1", {"lr": "0.2", "dropout": 0.5}) == {"lr": 0.2, "dropout": 0.5}
 
 
+def test_jobs_that_differ_only_in_their_planned_length_are_no_sweep():
+    """A hostile tester's find: three Trainer output folders, one job of 3, 5 and 8 epochs (their logged
+    ``num_train_epochs`` and ``max_steps`` differ, nothing else), were a sweep named '.', and one was told to stop,
+    behind its peers. A planned length alone, as a seed alone, makes no sweep; beside a learning rate it is one."""
+    lengths = {f"out{k}": {"num_train_epochs": k, "max_steps": 100 * k, "train_batch_size": 8} for k in (3, 5, 8)}
+    assert _sweeps(lengths, lengths) == {}
+    swept = {name: {**params, "learning_rate": 10.0**-k} for k, (name, params) in enumerate(lengths.items())}
+    (sweep,) = _sweeps(swept, swept).values()
+    assert "learning_rate" in sweep.swept
+
+
 def test_sweep_regex_overrides_grouping_one_sweep_per_group_value():
     names = ["exp/a-small", "exp/a-large", "exp/b-small", "exp/b-large", "other/lr=0.1", "other/lr=0.2"]
     found = _sweeps(names, pattern=r"exp/(\w)-")

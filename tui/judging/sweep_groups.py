@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tui.judging.stalled import PLANNED_ROUNDS, PLANNED_STEPS
 from tui.patterns import UserPattern
 
 Value = int | float | str | bool
@@ -33,6 +34,8 @@ IDENTIFIERS = frozenset(
     | {"rank", "node", "attempt", "try", "ckpt", "checkpoint", "epoch", "step", "part", "shard", "tmp", "copy"}
 )
 """Keys that number runs rather than configure them: a sweep needs another key to vary."""
+PLANNED_LENGTH = frozenset(key.lower() for key in (*PLANNED_ROUNDS, *PLANNED_STEPS))
+"""Keys that say how long a run is planned to be: runs that differ in these alone are jobs of several lengths."""
 COMMON_NAMES = frozenset(
     {"lr", "bs", "batch", "wd", "dropout", "drop", "momentum", "mom", "beta", "beta1", "beta2", "eps", "warmup"}
     | {"layers", "heads", "dim", "hidden", "width", "depth", "epochs", "ep", "steps", "temp", "alpha", "gamma"}
@@ -170,8 +173,8 @@ def _sweeps(
         keys = sorted({key for p in params.values() for key in p})
         varying = [k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1]
         swept = tuple(sorted(varying, key=lambda k: k.lower() in IDENTIFIERS))  # hyper-parameters, then the seeds
-        if require_varying and not any(k.lower() not in IDENTIFIERS for k in swept):
-            continue
+        if require_varying and not any(k.lower() not in IDENTIFIERS | PLANNED_LENGTH for k in swept):
+            continue  # a seed, or only the planned length (jobs of 3 and 5 epochs in one folder), makes no sweep
         sweeps.append(Sweep(label, tuple(names), swept, params))
     return sorted(sweeps, key=lambda s: s.name)
 
