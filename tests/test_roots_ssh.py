@@ -336,3 +336,11 @@ def test_a_link_to_nothing_or_a_folder_in_a_logs_place_is_listed_as_locally(root
         }
     )
     assert set(remote.files) == {"good/events.out.tfevents.1.x"}
+
+
+def test_a_root_that_is_a_file_is_missing_as_a_local_one_is(root_at, tmp_path: Path) -> None:
+    """A hostile tester's find: an ssh root deleted and then made again as a plain file was said 'back: watching
+    it'. A file where the root's folder should be is a root that is not there (a local root says the same)."""
+    (tmp_path / "runs").write_text("not a folder")
+    remote, local = root_at(tmp_path / "runs").list(), LocalRoot(str(tmp_path / "runs")).list()
+    assert (remote.missing, remote.errors) == (local.missing, local.errors) == (True, {".": "not a folder"})

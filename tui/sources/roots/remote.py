@@ -193,10 +193,10 @@ class RemoteRoot(Root):
         try:
             self._check_retry()
             entries, errors, others = self._list_entries()
-        except FileNotFoundError as error:
-            self._reached()  # it answered: the folder or the bucket is not there
+        except (FileNotFoundError, NotADirectoryError) as error:
+            self._reached()  # it answered: the folder or the bucket is not there (a file in its place: as locally)
             return Listing(errors={".": error.strerror or str(error)}, missing=True)
-        except (PermissionError, NotADirectoryError) as error:
+        except PermissionError as error:
             self._reached()
             return Listing(errors={".": error.strerror or str(error)})
         except OSError as error:
