@@ -106,3 +106,18 @@ async def test_after_midnight_the_same_alerts_show_their_day(tmp_path: Path):
         app.alert_log.show([alert], now=written + 3600)  # the next day
         await pilot.pause()
         assert "Mar 01 23:50" in " ".join(screen_lines(app))
+
+
+@pytest.mark.parametrize(("width", "whole"), [(120, False), (200, True)])
+async def test_a_wide_pane_gives_the_run_column_a_fifth_of_its_width(tmp_path: Path, width: int, whole: bool):
+    """A newcomer's find: at 200 columns the run column stayed 28 cells and cut names with room to spare."""
+    name = "experiment-long-descriptive-name-seed-1"  # 39 cells: cut in 28, whole in a fifth of 200
+    scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(width, 40)) as pilot:
+        await pilot.pause()
+        app.alert_log.show([_alert(name, "overfitting", 1_200, "val_loss 0.5 → 0.6")])
+        await pilot.pause()
+        region = app.alert_log.region
+        text = " ".join(screen_lines(app)[region.y : region.bottom])
+        assert (name in text) == whole and ("…" in text) != whole, text

@@ -27,7 +27,9 @@ from tui.text import printable
 
 MAX_ALERTS = 50
 RUN_WIDTH = 28
-"""Cells of the run column at most."""
+"""Cells of the run column at most, below ``RUN_SHARE`` of a wide pane..."""
+RUN_SHARE = 5
+"""...where it may take a fifth of the width (40 cells at 200 columns: names were cut with room to spare)."""
 NARROW = 100
 """Below this width the clock column is left out, leaving the reason room to breathe."""
 REASON_ROOM = 24
@@ -94,8 +96,9 @@ class AlertLog(VerticalScroll):
             self.body.update(Text("no alerts yet", style="dim"))
             return
         shown = entries(alerts)
-        cuts = distinct_cuts({name_text(entry.alert.run).plain: RUN_WIDTH for entry in shown})
-        rows = [_cells(entry, cuts) for entry in shown]
+        room = max(RUN_WIDTH, width // RUN_SHARE)
+        cuts = distinct_cuts({name_text(entry.alert.run).plain: room for entry in shown})
+        rows = [_cells(entry, cuts, room) for entry in shown]
         narrow = width < NARROW
         times = [when(entry.alert, now) for entry in shown]
         beside = sum(max(cell.cell_len for cell in column) + 2 for column in zip(*(row[:3] for row in rows)))
@@ -106,7 +109,7 @@ class AlertLog(VerticalScroll):
         table = Table(expand=True, show_edge=False, box=None, padding=(0, 1), header_style="bold")
         if not narrow:
             table.add_column("time", style="dim", no_wrap=True)
-        table.add_column("run", no_wrap=True, max_width=RUN_WIDTH, overflow="ellipsis")
+        table.add_column("run", no_wrap=True, max_width=room, overflow="ellipsis")
         table.add_column("kind", no_wrap=True)
         table.add_column("step", justify="right", no_wrap=True)
         table.add_column("reason", ratio=1, overflow="fold")
@@ -128,14 +131,14 @@ def when(alert: Alert, now: float | None = None) -> str:
     return time.strftime("%b %d %H:%M" if day[0] == today[0] else "%Y-%m-%d", day)
 
 
-def _cells(entry: Entry, cuts: dict[str, Cut]) -> tuple[Text, Text, Text, Text]:
-    """Run (cut where the runs differ), kind (with its count), step and reason of one line of the log."""
+def _cells(entry: Entry, cuts: dict[str, Cut], room: int) -> tuple[Text, Text, Text, Text]:
+    """Run (in ``room`` cells, cut where the runs differ), kind (with its count), step and reason of one line."""
     alert = entry.alert
     kind = Text(alert.kind, style=VERDICT_STYLES.get(alert.kind, "yellow"))
     if entry.count > 1:
         kind.append(f" ×{entry.count}", style="dim")
     run = name_text(alert.run)
-    run = shortened(run, RUN_WIDTH, cuts.get(run.plain))
+    run = shortened(run, room, cuts.get(run.plain))
     return run, kind, Text(steps(alert.step)), Text(printable(alert.reason))
 
 
