@@ -215,7 +215,7 @@ def markdown(summary: dict) -> str:
         "val-rising": "losswatch `val-rising` (early warning, no bell)",
         "keras patience=5": "Keras `EarlyStopping(patience=5)`",
         "prechelt GL5": "Prechelt GL5",
-        "losswatch v1": "losswatch before v2 (its CUSUM; issue 15: median 10 on unseen runs)",
+        "losswatch v1": "the first verdict engine (its CUSUM; median 10 on unseen runs as measured for the rework)",
         "told onset z3": "*told the onset*: slope since it at 3 standard errors (a reference, not a detector)",
         "told onset z4": "*told the onset*: the same at 4 standard errors",
     }

@@ -261,7 +261,12 @@ def check_logs(folder: str, sweeps: list[Sweep]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", help="the deepobs-dev folder (default: ../shared/deepobs-dev)")
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("LOSSWATCH_DEEPOBS"),
+        help="the deepobs-dev folder (default: $LOSSWATCH_DEEPOBS, as benchmarks/verdicts.py reads it, else"
+        " ../shared/deepobs-dev)",
+    )
     parser.add_argument("--holdout", action="store_true", help="tune on two problems, check on the other two")
     parser.add_argument(
         "--logs", action="store_true", help="also replay the sweeps' TensorBoard logs through losswatch"
