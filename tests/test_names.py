@@ -130,3 +130,21 @@ def test_a_grid_of_two_settings_shows_both_where_the_ends_cannot(width: int):
         shown = cut_text(name, cuts[name])
         assert cell_len(shown) <= width and pieces_in_order(shown, name)
         assert f"optimizer={optimizer}" in shown and f"size={batch}" in shown, shown
+
+
+@pytest.mark.parametrize("width", [8, 12, 16])
+def test_ids_and_timestamps_longer_than_the_room_are_cut_not_dropped(width: int):
+    """A reviewer's find: a number too long for its side of the cut was dropped whole, and with it the closing '…':
+    'run-20240105123045' showed as 'run-' (read as the whole name), and two such runs as '…' and ''. A number no
+    room could show whole is cut as text is; every cut name keeps its '…' and some of its characters."""
+    names = [f"run-2024010512304{k}" for k in range(3)] + [f"17123456789{k:02d}" for k in range(3)]
+    names += ["opt_adam_lr=0.000123456789012345", "opt_sgd_lr=0.000123456789012345", "xx_1.58e-04_yy"]
+    cuts = distinct_cuts(dict.fromkeys(names, width))
+    shown = [cut_text(name, cuts.get(name)) for name in names]
+    assert len(set(shown)) == len(names), shown
+    for name, text in zip(names, shown, strict=True):
+        assert cell_len(text) <= width and pieces_in_order(text, name), (name, text)
+        if cell_len(name) > width:
+            assert "…" in text and text.strip("…"), (name, text)
+    if width == 12:
+        assert shown[:2] == ["run-20…23040", "run-20…23041"]

@@ -22,7 +22,7 @@ def middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int
     reads as another rate): the start and the end each stop at a number's edge, and the split between them is
     moved to show the most, as near the middle as that allows. ``head_room``: cells for the start (else half)."""
     room = max(width - 1, 1)
-    spans = _number_spans(text)
+    spans = _number_spans(text, room)
     if head_room is not None:
         return _outside_numbers(spans, *_split(text, room, head_room))
     middle = room - (room // 2 if room > 1 else 0)
@@ -54,9 +54,12 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 """A number in a name: ``42``, ``0.001``, ``1.58e-04`` (a date's parts are numbers of their own)."""
 
 
-def _number_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each number in ``text``."""
-    return [match.span() for match in _NUMBER.finditer(text)] if any(c.isdigit() for c in text) else []
+def _number_spans(text: str, room: int) -> list[tuple[int, int]]:
+    """(start, end) of each number in ``text`` that ``room`` cells could show whole: a longer one (an id, a
+    timestamp) is cut as any text is, its last digits telling runs apart where nothing whole would."""
+    if not any(c.isdigit() for c in text):
+        return []
+    return [match.span() for match in _NUMBER.finditer(text) if match.end() - match.start() <= room]
 
 
 def _outside_numbers(spans: list[tuple[int, int]], head: int, tail: int) -> tuple[int, int]:
@@ -103,19 +106,21 @@ def distinct_cuts(widths: Mapping[str, int]) -> dict[str, Cut]:
                 backwards = text[::-1]
                 last = len(text) - min(_shared_start(backwards, other) for other in starts if other != backwards)
                 cuts[text] = _revealing_cut(text, first, max(last, first + 1), widths[text], parts.get(text))
-    cuts = {text: _tidied(text, cut) for text, cut in cuts.items()}
+    cuts = {text: _tidied(text, cut, widths[text]) for text, cut in cuts.items()}
     shown = Counter(cut_text(text, cut) for text, cut in cuts.items())
     shown.update(text for text in widths if text not in cuts)
     for text, cut in cuts.items():  # still alike: any cut no other shows, one inside a number only as a last resort
         if shown[now := cut_text(text, cut)] < 2:
             continue
-        room, spans = max(widths[text] - 1, 1), _number_spans(text)
+        room = max(widths[text] - 1, 1)
+        spans = _number_spans(text, room)
         whole = (
             _halves(text, _outside_numbers(spans, *_split(text, room, head_room))) for head_room in range(room + 1)
         )
         anywhere = (_halves(text, _split(text, room, head_room)) for head_room in range(room + 1))
         for other in itertools.chain(whole, anywhere):
-            if not shown[candidate := cut_text(text, other)]:
+            candidate = cut_text(text, other)
+            if not shown[candidate] and candidate.strip("…"):  # a bare '…' tells nothing apart
                 shown[now] -= 1
                 shown[candidate] += 1
                 cuts[text] = other
@@ -184,7 +189,7 @@ def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tup
     beside it, else the window alone; each window from the beginning of the part ``first`` is in when that fits,
     else from ``first``."""
     room = max(width - 1, 1)
-    for start, end in _number_spans(text):  # a difference inside a number shows the whole number
+    for start, end in _number_spans(text, max(width - 1, 1)):  # a difference inside a number shows all of it
         if start < first < end:
             first = start
         if start < last < end:
@@ -248,20 +253,27 @@ def _exponent_sign(text: str, at: int) -> bool:
     )
 
 
-def _tidied(text: str, cut: Cut) -> Cut:
-    """``cut`` with no piece ending or starting inside a number (the pieces shrink to its edges), and no '…' in
-    place of a single one-cell character (it saves no room: the character is shown)."""
-    spans = _number_spans(text)
+def _tidied(text: str, cut: Cut, width: int) -> Cut:
+    """``cut`` with no piece ending or starting inside a number ``width`` could show whole (the pieces shrink to its
+    edges), and no '…' in place of a single one-cell character (it saves no room: the character is shown). An empty
+    first or last piece stays: it is where the '…' at a cut name's start or end goes."""
+    spans = _number_spans(text, max(width - 1, 1))
     pieces: list[tuple[int, int]] = []
-    for start, end in cut:
+    last = len(cut) - 1
+    for k, (start, end) in enumerate(cut):
         for a, b in spans:
             if a < start < b:
                 start = b
             if a < end < b:
                 end = a
-        if end <= start and (start, end) != (0, 0):
-            continue
-        if pieces and start - pieces[-1][1] <= 1 and cell_len(text[pieces[-1][1] : start]) <= 1:
+        if end <= start:
+            if k == 0:
+                start = end = 0
+            elif k == last:
+                start = end = len(text)
+            else:
+                continue
+        if pieces and 0 < start - pieces[-1][1] <= 1 and cell_len(text[pieces[-1][1] : start]) <= 1:
             pieces[-1] = (pieces[-1][0], end)
         else:
             pieces.append((start, end))
