@@ -68,3 +68,21 @@ def test_a_job_resumed_from_an_earlier_checkpoint_is_read_from_there(tmp_path: P
     live.refresh()
     steps, values, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
     assert steps[-1] == 310 and values[-1] == 9.5 and 400 not in steps.tolist()
+
+
+def test_an_older_checkpoint_read_while_the_newest_is_cut_short_is_no_restart(tmp_path: Path):
+    """A reviewer's find: while the newest trainer_state.json is being written (cut short), the one before it is
+    read; it is from before the last step read, and was taken for a restart: the run purged and read again."""
+    _trainer_job(tmp_path / "out", overfit=True, epochs=80)
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    newest = tmp_path / "out" / "checkpoint-800" / "trainer_state.json"
+    whole = newest.read_text()
+    for _ in range(3):
+        newest.write_text(whole[: len(whole) // 2])
+        live.refresh()
+        newest.write_text(whole)
+        live.refresh()
+    assert live.store.runs["out"].restarts == 0
+    steps, _, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
+    assert steps.tolist() == list(range(10, 810, 10))

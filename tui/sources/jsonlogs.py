@@ -84,7 +84,7 @@ class TrainerStateStream(Stream):
             return
         if path not in self.source.paths and health.error:  # the newest cannot be opened (a folder in its place)
             health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
-        if self._went_back(loaded[0]):  # read whole: its steps going back restart the run in the store
+        if path in self.source.paths and self._went_back(loaded[0]):  # read whole: its steps going back restart it
             self.last_step, self.entries, self.steps = None, 0, StepFilter()
             loaded = self._load(root, path) or loaded
         state, points, used, highest = loaded
@@ -102,8 +102,10 @@ class TrainerStateStream(Stream):
 
     def _went_back(self, state: dict) -> bool:
         """Whether the newest state is from before the last step read: the job was started again in its folder
-        (``rm -rf out``, train again) or resumed from an earlier checkpoint. Only entries past the last step were
-        taken, so the new job's were never read, and a live view showed the old run for good."""
+        (``rm -rf out``, train again) or resumed from an earlier checkpoint once the later ones were removed. Only
+        entries past the last step were taken, so the new job's were never read, and a live view showed the old run
+        for good. Asked of the newest file only: an older checkpoint standing in while the newest is cut short is
+        no restart (each such read purged and read the run again)."""
         step = state.get("global_step")
         return self.last_step is not None and isinstance(step, int) and step < self.last_step
 
