@@ -326,16 +326,21 @@ def test_a_link_to_nothing_or_a_folder_in_a_logs_place_is_listed_as_locally(root
     (tmp_path / "dangling").mkdir()
     os.symlink(tmp_path / "nowhere", tmp_path / "dangling" / "events.out.tfevents.1.x")
     (tmp_path / "dir" / "events.out.tfevents.1.x").mkdir(parents=True)
-    remote = root_at(tmp_path).list()
-    assert (
-        remote.others
-        == LocalRoot(str(tmp_path)).list().others
-        == {
-            "dangling/events.out.tfevents.1.x": "a symlink to nothing (its target is missing)",
-            "dir/events.out.tfevents.1.x": "a folder, not a file",
-        }
-    )
-    assert set(remote.files) == {"good/events.out.tfevents.1.x"}
+    # A reviewer's finds: a file's link that loops was an error over ssh; a link to a folder the root is in was
+    # walked (every file outside the root listed as in it; with a link to /, the whole disk at every poll).
+    (tmp_path / "looped").mkdir()
+    os.symlink("events.out.tfevents.1.x", tmp_path / "looped" / "events.out.tfevents.1.x")
+    os.symlink(tmp_path.parent, tmp_path / "good" / "up")
+    os.symlink("/", tmp_path / "good" / "disk")
+    remote, local = root_at(tmp_path).list(), LocalRoot(str(tmp_path)).list()
+    assert remote.others == local.others
+    assert remote.others == {
+        "dangling/events.out.tfevents.1.x": "a symlink to nothing (its target is missing)",
+        "dir/events.out.tfevents.1.x": "a folder, not a file",
+        "looped/events.out.tfevents.1.x": "a symlink loop",
+    }
+    assert set(remote.files) == set(local.files) == {"good/events.out.tfevents.1.x"}
+    assert remote.errors == local.errors == {}
 
 
 def test_a_root_that_is_a_file_is_missing_as_a_local_one_is(root_at, tmp_path: Path) -> None:

@@ -71,8 +71,12 @@ _ENTER = """if [ ! -e {root} ]; then echo "no such folder" >&2; exit 3; fi
 if [ ! -d {root} ]; then echo "not a folder" >&2; exit 5; fi
 cd {root} 2>/dev/null || {{ echo "permission denied" >&2; exit 4; }}
 """
-_LIST = """if gnu; then exec find -L . -type f -printf '%s %T@ %D:%i %P\\0' -o -type l -printf 'L %P\\0' \\
-  -o -type d -name '*.*' -printf 'D %P\\0'; fi
+_LIST = """if gnu; then
+  set --; d=$(pwd -P)
+  while [ "$d" != / ]; do d=${d%/*}; d=${d:-/}; set -- "$@" -o -samefile "$d"; done
+  exec find -L . \\( -false "$@" \\) -prune -o -type f -printf '%s %T@ %D:%i %P\\0' -o -type l -printf 'L %P\\0' \\
+    -o -type d -name '*.*' -printf 'D %P\\0'
+fi
 find -L . -type f -exec stat -L -f '%z %m %d:%i %N' {} + | tr '\\n' '\\0'
 """
 _CHECK_FILE = """f={path}
@@ -90,6 +94,7 @@ _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file sys
 _OTHERS = {b"L": "a symlink to nothing (its target is missing)", b"D": FOLDER}
 """GNU find's records of what is no file (under -L, a link it cannot follow; a folder with a dot in its name, which
 may stand where a log's name is), in the local root's words (``Listing.others``)."""
+_LOOPED = "Too many levels of symbolic links"
 _VANISHED = "No such file or directory"
 """find's words (LC_ALL=C) for an entry removed while it walked: a Trainer's oldest checkpoint, say."""
 
@@ -323,7 +328,10 @@ class SshRoot(RemoteRoot):
         for line in stderr.splitlines():
             if _FIND_LOOP.search(line):
                 continue  # a folder linked back into the walk: walked once, by its own name, as a local root does
-            if (found := _FIND_ERROR.match(line)) and not (found.group(1) and found.group(2) == _VANISHED):
+            found = _FIND_ERROR.match(line)
+            if found and found.group(1) and found.group(2) == _LOOPED:
+                others[found.group(1)] = "a symlink loop"  # a file's link that loops: as a local root says it
+            elif found and not (found.group(1) and found.group(2) == _VANISHED):
                 errors[found.group(1) or "."] = found.group(2)  # removed while listed: gone, not unreadable
         return entries, errors, others
 
