@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import scalar_run
 
-from tui.cli.plain_watch import VANISH_GRACE, PlainWatch
+from tui.cli.plain_watch import VANISH_GRACE, PlainWatch, vanish_grace
 from tui.live.monitor import Monitor
 
 
@@ -58,3 +58,11 @@ def test_a_file_that_stays_vanished_is_said_unreadable_after_the_grace(tmp_path:
     now[0] += VANISH_GRACE
     assert _said(watch) == [("r", "unreadable")]  # no scan found it gone: it is said, once
     assert _said(watch) == []
+
+
+def test_a_polled_or_remote_root_waits_two_of_its_scans():
+    """A reviewer's find: remote roots and ``--poll`` scan every 5 s or more, longer than the 3 s a vanished file
+    waited, so a folder deleted between a round's listing and its reads was still said unreadable, then gone."""
+    assert vanish_grace(None) == 11.0  # remote roots: a scan every 5 s
+    assert vanish_grace(60.0) == 121.0  # --poll 60 (a network file system)
+    assert vanish_grace(0.5) == 11.0

@@ -30,8 +30,10 @@ from tui.judging.thresholds import Thresholds
 from tui.live.echoes import ECHO_WAIT
 from tui.live.group import MonitorGroup, given_up, members_of
 from tui.live.monitor import Monitor, NewRun
+from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.notify import notification
 from tui.sources.base import describe
+from tui.sources.roots.local import LocalRoot
 from tui.text import printable, utf8
 
 NOTE_SECONDS = 0.25
@@ -44,7 +46,13 @@ VANISHED = describe(FileNotFoundError())
 """A stream's words for a file that is no longer there."""
 VANISH_GRACE = 3.0
 """Seconds a vanished file waits before it is said unreadable: its run's folder renamed or deleted is read before
-the scan that finds the run gone (3 of 5 renamed runs were said unreadable, then gone)."""
+the scan that finds the run gone (3 of 5 renamed runs were said unreadable, then gone); at least two of the scans
+of a polled root apart (``vanish_grace``), whose next scan may come 5 s or ``--poll`` later."""
+
+
+def vanish_grace(poll: float | None) -> float:
+    """How long a vanished file waits with this watch's rounds: two scans of a polled or remote root, else 3 s."""
+    return max(VANISH_GRACE, 2.0 * max(poll or 0.0, REMOTE_POLL_SECONDS) + 1.0)
 
 
 def _record(run: str, kind: str, reason: str) -> str:
@@ -101,6 +109,7 @@ class PlainWatch:
         """(run, error) -> when a file was first found vanished: said unreadable only if the run is not gone by
         ``VANISH_GRACE`` later (a folder renamed or deleted is read before the scan that finds it gone)."""
         self.clock = time.monotonic
+        self.grace = VANISH_GRACE  # set from the watch's polling (``vanish_grace``)
         self.reader_left = threading.Event()
         """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
 
@@ -148,7 +157,7 @@ class PlainWatch:
         for name, what, why in problems:
             if (name, what) in self.said:
                 continue
-            if why == VANISHED and now - self.vanishing.setdefault((name, what), now) < VANISH_GRACE:
+            if why == VANISHED and now - self.vanishing.setdefault((name, what), now) < self.grace:
                 continue  # wait: the scan may find its run gone (renamed, deleted), which says it all
             self.said.add((name, what))
             self.line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
@@ -233,6 +242,8 @@ def watch_plain(
     monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)
     hook = AlertHook(on_alert, HOOK_GRACE_SECONDS if hook_grace is None else hook_grace) if on_alert else None
     watch = PlainWatch(monitor, as_json, bell, notify, hook, (train_tag, val_tag, sweep))
+    if poll is not None or not all(isinstance(m.root, LocalRoot) for m in members_of(monitor)):
+        watch.grace = vanish_grace(poll)
     watcher: Watcher | None = None
     try:
         watch.first_round()
