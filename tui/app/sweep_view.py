@@ -107,8 +107,8 @@ def _until(saving: Saving) -> str:
     lines and split a number in it ('…_lr=0.' / '005 went')."""
     if not saving.peer:
         return saving.until
-    before, _, after = saving.until.rpartition(saving.peer)
-    return before + printable(saving.peer, NOTE_NAME) + after
+    before, found, after = saving.until.rpartition(f" {saving.peer} went")
+    return before + f" {printable(saving.peer, NOTE_NAME)} went" + after if found else saving.until
 
 
 def _value(value: object) -> str:
