@@ -86,3 +86,28 @@ def test_an_older_checkpoint_read_while_the_newest_is_cut_short_is_no_restart(tm
     assert live.store.runs["out"].restarts == 0
     steps, _, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
     assert steps.tolist() == list(range(10, 810, 10))
+
+
+def test_a_job_resumed_over_its_later_checkpoints_is_read_as_rewritten(tmp_path: Path):
+    """A reviewer's find: resumed from checkpoint-300 with checkpoint-350 and -400 of the old job left in place,
+    the new job writes over them; checkpoint-400 then holds the new history, at a step already read, and the live
+    view kept the old job's values for steps 310 to 400 (``check`` showed the new ones)."""
+    _trainer_job(tmp_path / "out", overfit=True, epochs=40)
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    old = json.loads((tmp_path / "out" / "checkpoint-300" / "trainer_state.json").read_text())["log_history"]
+    history = list(old)
+    for epoch in range(31, 41):  # the resumed job: other values from step 310 on
+        history += [
+            {"epoch": epoch, "step": epoch * 10, "loss": 0.05},
+            {"epoch": epoch, "step": epoch * 10, "eval_loss": 0.9},
+        ]
+        if epoch % 5 == 0:
+            state = {"global_step": epoch * 10, "max_steps": 400, "log_history": history}
+            (tmp_path / "out" / f"checkpoint-{epoch * 10}" / "trainer_state.json").write_text(json.dumps(state))
+    live.refresh()
+    fresh = Monitor(str(tmp_path))
+    fresh.refresh()
+    for monitor in (live, fresh):
+        steps, values, _ = monitor.store.runs["out"].scalars["eval_loss"].arrays()
+        assert steps.tolist() == list(range(10, 410, 10)) and values[30:].tolist() == [0.9] * 10

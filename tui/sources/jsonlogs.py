@@ -26,6 +26,8 @@ import math
 import re
 from collections.abc import Iterator
 
+import numpy as np
+
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points, exact_table_steps
@@ -64,6 +66,8 @@ class TrainerStateStream(Stream):
         self.entries = 0
         self._hparams_read = False
         self.steps = StepFilter()
+        self._mark: dict[str, float] = {}
+        """Each curve's value at the last step read: a history rewritten up to there is another job's."""
 
     @property
     def position(self) -> int:
@@ -84,10 +88,12 @@ class TrainerStateStream(Stream):
             return
         if path not in self.source.paths and health.error:  # the newest cannot be opened (a folder in its place)
             health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
-        if path in self.source.paths and self._went_back(loaded[0]):  # read whole: its steps going back restart it
-            self.last_step, self.entries, self.steps = None, 0, StepFilter()
-            loaded = self._load(root, path) or loaded
-        state, points, used, highest = loaded
+        if path in self.source.paths and (self._went_back(loaded[0]) or _rewritten(self._mark, loaded[4])):
+            self.last_step, self.entries, self.steps = None, 0, StepFilter()  # read whole: its steps going back
+            loaded = self._load(root, path) or loaded  # restart the run in the store
+        state, points, used, highest, _ = loaded
+        if highest is not None:
+            self._mark = _values_at(points, highest)
         points.flush(out, self.steps)
         self.entries += used
         if highest is not None:
@@ -109,8 +115,9 @@ class TrainerStateStream(Stream):
         step = state.get("global_step")
         return self.last_step is not None and isinstance(step, int) and step < self.last_step
 
-    def _load(self, root: Root, path: str) -> tuple[dict, Points, int, int | None] | None:
-        """The state and its entries past the last step read; None (the reason in the health) if unreadable."""
+    def _load(self, root: Root, path: str) -> tuple[dict, Points, int, int | None, dict[str, float]] | None:
+        """The state, its entries past the last step read (their count, the highest step), and the values it has at
+        the last step read (``_rewritten``); None (the reason in the health) if unreadable."""
         try:
             info = root.stat(path)
             data = root.read(path, 0, info.size)
@@ -125,7 +132,10 @@ class TrainerStateStream(Stream):
                 points, tables, self.entries, info.mtime, after=self.last_step
             )
             self.health.undecodable += no_step
-            return state, points, used, highest
+            known = Points()
+            if self.last_step is not None:
+                _LOG_OBJECTS.add_tables(known, tables, 0, info.mtime, after=self.last_step - 1)
+            return state, points, used, highest, _values_at(known, self.last_step)
         try:
             parsed = jsontext.loads(data)
         except ValueError:
@@ -134,12 +144,35 @@ class TrainerStateStream(Stream):
         if isinstance(parsed, dict) and isinstance(history, list):
             used, highest, no_step = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
             self.health.undecodable += no_step
-            return parsed, points, used, highest
+            known = Points()
+            if self.last_step is not None:
+                _LOG_OBJECTS.add(known, history, 0, info.mtime, after=self.last_step - 1)
+            return parsed, points, used, highest, _values_at(known, self.last_step)
         if parsed is None and jsontext.cut_short(data):  # being written (whole, not atomically), or its job was
             self.health.incomplete_bytes += info.size  # killed while saving: wait for the rest
         else:  # whole, but damaged inside or no trainer state (no log_history list): no wait will mend it
             self.health.skipped_records += 1
         return None
+
+
+def _values_at(points: Points, step: int | None) -> dict[str, float]:
+    """Each curve's last value at ``step`` among ``points`` (none for None)."""
+    values: dict[str, float] = {}
+    for tag, parts in points.parts.items():
+        for _, steps, _, found in parts:
+            at = np.flatnonzero(steps == step)
+            if at.size:
+                values[tag] = float(found[at[-1]])
+    return values
+
+
+def _rewritten(mark: dict[str, float], now: dict[str, float]) -> bool:
+    """Whether a curve's value at the last step read changed: the newest file's history up to there was written
+    by another job (one resumed from an earlier checkpoint over the later ones, or started again in the folder)."""
+    return any(
+        tag in now and not (now[tag] == value or (value != value and now[tag] != now[tag]))
+        for tag, value in mark.items()
+    )
 
 
 class TrainerStateFormat(Format):
