@@ -53,3 +53,19 @@ def test_check_says_what_to_watch_for_and_why(tmp_path: Path):
     assert "quadratic: both-rising: train rising by 10.31 to 109.9" in done.stdout
     listed = json.loads(run_cli("check", "--json", str(tmp_path / "runs")).stdout)
     assert [flag["name"] for flag in listed[0]["flags"]] == ["both-rising"]
+
+
+async def test_the_live_table_shows_an_amber_diverging_warning(tmp_path: Path):
+    """In the TUI the warning takes the verdict's place, as 'overfitting?' does for val-rising."""
+    from test_screen import screen_lines
+
+    from tui.app.app import LossWatchApp
+    from tui.live.monitor import Monitor
+
+    run = DEEPOBS[REAL]
+    scalar_run(tmp_path / "quadratic", {"train_loss": run["train"], "val_loss": run["val"]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.2)
+        row = next(line for line in screen_lines(app) if "quadratic" in line and "@" in line)
+        assert "diverging?" in row and "learning" not in row, row
