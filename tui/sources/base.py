@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from tui.sources.points import Decoded, FileHealth
-from tui.sources.roots.base import FileInfo, Listing, Root
+from tui.sources.roots.base import LOOP, FileInfo, Listing, Root
 
 Signature = tuple[tuple[int, float, str] | None, ...]
 
@@ -195,7 +195,7 @@ def describe(error: OSError) -> str:
     if isinstance(error, PermissionError):
         return "permission denied"
     if error.errno == errno.ELOOP:
-        return "a symlink loop"
+        return LOOP
     return error.strerror or str(error)
 
 

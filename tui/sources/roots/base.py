@@ -11,7 +11,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 FOLDER = "a folder, not a file"
-"""What a listing says of a folder where a log's name is (``Listing.others``)."""
+"""What a listing says of a folder where a log's name is (``Listing.others``)..."""
+LOOP = "a symlink loop"
+DANGLING = "a symlink to nothing (its target is missing)"
+"""...and of a link that cannot be followed to a file: the same words from every root and every reader."""
 
 
 @dataclass(frozen=True)

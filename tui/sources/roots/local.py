@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from typing import BinaryIO
 
-from tui.sources.roots.base import FOLDER, FileInfo, Listing, Root
+from tui.sources.roots.base import DANGLING, FOLDER, LOOP, FileInfo, Listing, Root
 
 OPEN_FILES = 32
 """Handles kept open at once (least recently used closed first)."""
@@ -192,7 +192,7 @@ def _identities(folders: tuple[str, ...]) -> set[tuple[int, int]]:
 def _broken_link(error: OSError) -> str:
     """Why a symlink listed in a folder cannot be followed to a file, in the words the status line uses."""
     if error.errno == errno.ELOOP:
-        return "a symlink loop"
+        return LOOP
     if error.errno == errno.ENOENT:
-        return "a symlink to nothing (its target is missing)"
+        return DANGLING
     return error.strerror or str(error)

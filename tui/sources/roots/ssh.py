@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 from tui.processes import end_process
-from tui.sources.roots.base import FOLDER
+from tui.sources.roots.base import DANGLING, FOLDER, LOOP
 from tui.sources.roots.parse import RootError
 from tui.sources.roots.remote import Entry, Reachability, RemoteRoot, Unreachable
 from tui.text import quoted
@@ -91,7 +91,7 @@ _READ = """tail -c +{first} "$f" | head -c {count}
 """
 _FIND_ERROR = re.compile(r"^find: ['‘](?:\./)?(.*?)['’]: (.+)$")
 _FIND_LOOP = re.compile(r"['‘](?:\./)?(.*?)['’] is part of the same file system loop")
-_OTHERS = {b"L": "a symlink to nothing (its target is missing)", b"D": FOLDER}
+_OTHERS = {b"L": DANGLING, b"D": FOLDER}
 """GNU find's records of what is no file (under -L, a link it cannot follow; a folder with a dot in its name, which
 may stand where a log's name is), in the local root's words (``Listing.others``)."""
 _LOOPED = "Too many levels of symbolic links"
@@ -330,7 +330,7 @@ class SshRoot(RemoteRoot):
                 continue  # a folder linked back into the walk: walked once, by its own name, as a local root does
             found = _FIND_ERROR.match(line)
             if found and found.group(1) and found.group(2) == _LOOPED:
-                others[found.group(1)] = "a symlink loop"  # a file's link that loops: as a local root says it
+                others[found.group(1)] = LOOP  # a file's link that loops: as a local root says it
             elif found and not (found.group(1) and found.group(2) == _VANISHED):
                 errors[found.group(1) or "."] = found.group(2)  # removed while listed: gone, not unreadable
         return entries, errors, others
