@@ -189,11 +189,7 @@ def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tup
     beside it, else the window alone; each window from the beginning of the part ``first`` is in when that fits,
     else from ``first``."""
     room = max(width - 1, 1)
-    for start, end in _number_spans(text, max(width - 1, 1)):  # a difference inside a number shows all of it
-        if start < first < end:
-            first = start
-        if start < last < end:
-            last = end
+    first, last = _outside_numbers(_number_spans(text, room), first, last)  # a number the difference is in, whole
     if room - cell_len(text[first:]) > 0:
         return _halves(text, middle_cut(text, width, room - cell_len(text[first:])))
     if cell_len(text[:last]) < room:
