@@ -202,11 +202,8 @@ def _as_labelled(saving: Saving, labels: dict[str, str]) -> Saving:
     """The saving with the peer it runs until named as the table names it ('lr=0.2', not 'box1:sweep/lr=0.2')."""
     if saving.peer not in labels:
         return saving
-    before, found, after = saving.until.rpartition(f" {saving.peer} went")  # the name, where the sentence says it
-    if not found:
-        return saving
     label = labels[saving.peer]
-    return dataclasses.replace(saving, until=f"{before} {label} went{after}", peer=label)
+    return dataclasses.replace(saving, until=saving.naming(label), peer=label)
 
 
 def _rank(row: SweepRow) -> tuple:

@@ -105,10 +105,7 @@ def saving_text(row: SweepRow) -> str:
 def _until(saving: Saving) -> str:
     """The saving's horizon with the peer it names cut to ``NOTE_NAME`` cells: a long name folded over the note's
     lines and split a number in it ('…_lr=0.' / '005 went')."""
-    if not saving.peer:
-        return saving.until
-    before, found, after = saving.until.rpartition(f" {saving.peer} went")
-    return before + f" {printable(saving.peer, NOTE_NAME)} went" + after if found else saving.until
+    return saving.naming(printable(saving.peer, NOTE_NAME))
 
 
 def _value(value: object) -> str:

@@ -15,7 +15,7 @@ from tui.columns import Column, fitted_table
 from tui.cuts import cut_text, distinct_cuts
 from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
-from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, WARNINGS, Kind, flag_names, severity
+from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, WARNINGS, Kind, flag_names, severity, warning_in
 from tui.store import Run
 from tui.text import number, printable, utf8
 
@@ -238,7 +238,7 @@ def _print_notes(
             console.print(Text(f"{name}: flags: {flags}", style="dim"))
         if v is not None and v.kind in ATTENTION:  # why, with its numbers (the table has no room for them)
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
-        elif v is not None and (warning := next((w for w in WARNINGS if w in v.flags), None)) is not None:
+        elif v is not None and (warning := warning_in(v.flags)) is not None:
             console.print(Text(f"{name}: {warning}: {printable(v.flags[warning])}", style=VERDICT_STYLES[warning]))
         info = (sweeps or {}).get(run.name)
         if info is not None and info.behind:

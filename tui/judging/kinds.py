@@ -170,7 +170,7 @@ def shown(kind: str, flags: object = ()) -> tuple[str, str, int]:
     ``diverging?``).
     """
     worse = (Kind.OVERFITTING, Kind.DIVERGING, Kind.UNSTABLE)
-    warning = next((w for w in WARNINGS if w in flags), None)  # type: ignore[operator]
+    warning = warning_in(flags)
     if warning is not None and kind not in worse:
         kind = MEANINGS[warning].shown
     base = SHOWN_AS.get(kind, kind.split(":", 1)[0])
@@ -178,6 +178,11 @@ def shown(kind: str, flags: object = ()) -> tuple[str, str, int]:
         return str(kind), "", 9
     known = MEANINGS[Kind(base)]
     return known.shown or str(kind), known.style, known.severity
+
+
+def warning_in(flags: object) -> Kind | None:
+    """The early warning among a run's flags (``WARNINGS``, the first that is there), or None."""
+    return next((w for w in WARNINGS if w in flags), None)  # type: ignore[operator]
 
 
 def severity(kind: str) -> int:

@@ -43,6 +43,12 @@ class Saving:
     peer: str = ""
     """The run ``until`` names as the horizon ('' if none): the sweep view names it as its table does."""
 
+    def naming(self, shown: str) -> str:
+        """``until`` with its peer written as ``shown`` (its label, cut to a width): where the sentence names it,
+        not wherever its letters occur."""
+        before, found, after = self.until.rpartition(f" {self.peer} went")
+        return f"{before} {shown} went{after}" if found and self.peer else self.until
+
 
 @dataclass(frozen=True)
 class SweepFlag:
