@@ -27,8 +27,9 @@ from tui.app.runs_table import SORTABLE, RunRow, RunsTable
 from tui.app.status import status_line
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
+from tui.live.discovery import NewRun
 from tui.live.group import MonitorGroup, members_of
-from tui.live.monitor import Monitor, NewRun
+from tui.live.monitor import Monitor
 from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
 from tui.patterns import PatternError, compile_pattern

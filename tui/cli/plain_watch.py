@@ -27,9 +27,10 @@ from tui.cli.report import GONE, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import BELL
 from tui.judging.thresholds import Thresholds
+from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT
 from tui.live.group import MonitorGroup, given_up, members_of
-from tui.live.monitor import Monitor, NewRun
+from tui.live.monitor import Monitor
 from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.notify import notification
 from tui.sources.base import describe

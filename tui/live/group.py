@@ -15,7 +15,8 @@ from typing import TypeVar
 
 from tui.judging.engine import Alert, Verdict
 from tui.judging.thresholds import Thresholds
-from tui.live.monitor import Monitor, NewRun, Progress
+from tui.live.discovery import NewRun
+from tui.live.monitor import Monitor, Progress
 from tui.live.sweeps import SweepViews
 from tui.patterns import user_pattern
 from tui.sources.roots.local import LocalRoot

@@ -28,9 +28,10 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from tui.judging.engine import Alert
+from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT
 from tui.live.group import MonitorGroup
-from tui.live.monitor import Monitor, NewRun, Progress
+from tui.live.monitor import Monitor, Progress
 from tui.live.polling import PollSchedule
 from tui.store import Change
 from tui.text import printable
