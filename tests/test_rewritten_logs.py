@@ -6,6 +6,7 @@ metrics.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -88,3 +89,78 @@ def test_a_lightning_log_widened_then_replaced_by_a_fresh_narrower_one_is_read_w
     assert steps == [9, 19, 29] and math.isnan(values[2])
     assert curve(monitor, "val_loss")[0] == [9, 19]
     assert [(a.step, a.kind) for a in monitor.alerts if a.kind == "diverging"] == [(29, "diverging")]
+
+
+def json_lines(rows: list[dict]) -> str:
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+def test_a_json_lines_log_written_over_past_its_old_size_between_two_reads_is_read_from_its_start(tmp_path: Path):
+    """A job restarted with ``open(path, "w")`` whose first flush made the log longer than before, between two
+    reads: stat saw a file that grew, so the new attempt's first lines were skipped and the old attempt's points
+    kept; watch rang the blow-up at step 27 (an old point's neighbour) where check and replay said step 20."""
+    path = tmp_path / "run" / "log.jsonl"
+    path.parent.mkdir()
+    path.write_text(json_lines([{"step": e, "train_loss": 1 / (e + 1), "val_loss": 1.2 / (e + 1)} for e in range(30)]))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    restarted = [
+        {"step": e, "train_loss": math.nan if e >= 20 else 0.5 / (e + 1), "val_loss": 1.2 / (e + 1), "lr": 0.001}
+        for e in range(60)
+    ]
+    path.write_text(json_lines(restarted))
+    monitor.refresh()
+    steps, values = curve(monitor, "train_loss")
+    assert steps == list(range(60)) and values[:2] == [0.5, 0.25] and math.isnan(values[20])
+    assert [(a.step, a.kind) for a in monitor.alerts if a.kind == "diverging"] == [(20, "diverging")]
+    assert "lr" in monitor.store.runs["run"].scalars
+
+
+def test_a_log_cut_by_copytruncate_and_refilled_past_its_old_size_reads_every_new_line_whole(tmp_path: Path):
+    """logrotate's copytruncate empties the file in place; the job (appending) then writes more than was there
+    before the next read. Reading on from the old offset started mid-line: the first new lines were lost and the
+    blow-up came at the wrong step. The points read before stay (their steps come before the new ones)."""
+    path = tmp_path / "run" / "log.jsonl"
+    path.parent.mkdir()
+    path.write_text(json_lines([{"step": e, "train_loss": 1 / (e + 1), "val_loss": 1.1 / (e + 1)} for e in range(30)]))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    later = [{"step": e, "train_loss": 1 / (e + 1), "val_loss": 1.1 / (e + 1), "pad": "x" * 50} for e in range(30, 60)]
+    with open(path, "r+") as handle:
+        handle.truncate(0)
+        handle.write(json_lines(later))
+    monitor.refresh()
+    steps, _ = curve(monitor, "train_loss")
+    assert steps == list(range(60))
+    assert monitor.store.runs["run"].files[str(path.relative_to(tmp_path))].skipped_records == 0
+
+
+def test_a_keras_log_written_over_with_the_same_header_past_its_old_size_is_read_from_its_start(tmp_path: Path):
+    """CSVLogger(append=False) of a job started again: the same header, then more rows than the old log had
+    before the next read. The old rows stayed and the new ones were read from the old offset, mid-row."""
+    path = tmp_path / "run" / "history.csv"
+    path.parent.mkdir()
+    write_history(path, "epoch,loss,val_loss", [f"{i},{2 - i * 0.03:.4f},{2 - i * 0.02:.4f}" for i in range(10)])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    write_history(path, "epoch,loss,val_loss", [f"{i},{1 - i * 0.01:.4f},{1.5 - i * 0.01:.4f}" for i in range(25)])
+    monitor.refresh()
+    steps, values = curve(monitor, "loss")
+    assert steps == list(range(25)) and values[:2] == [1.0, 0.99]
+    assert monitor.store.runs["run"].files[str(path.relative_to(tmp_path))].skipped_records == 0
+
+
+def test_a_log_appended_to_is_read_on_without_starting_over(tmp_path: Path):
+    """The check of the bytes before the offset must not take a log that only grew for one rewritten."""
+    path = tmp_path / "run" / "log.jsonl"
+    path.parent.mkdir()
+    path.write_text(json_lines([{"step": e, "loss": 1 / (e + 1)} for e in range(5)]))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["run"]
+    generation = run.scalars["loss"].generation
+    with open(path, "a") as handle:
+        handle.write(json_lines([{"step": e, "loss": 1 / (e + 1)} for e in range(5, 9)]))
+    monitor.refresh()
+    assert curve(monitor, "loss")[0] == list(range(9))
+    assert run.scalars["loss"].generation == generation

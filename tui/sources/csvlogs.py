@@ -111,7 +111,7 @@ class CsvStream(Stream):
                 while True:
                     lines = self.tail.read(root)
                     if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
-                        self.rows, self.skip, from_start = 0, 0, True
+                        self.rows, self.skip, from_start, self.steps = 0, 0, True, StepFilter()
                         self.health.skipped_records = 0
                     self._add(lines.data, lines.info.mtime, out, header=from_start)
                     from_start = False

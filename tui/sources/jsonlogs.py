@@ -239,6 +239,8 @@ class JsonLinesStream(Stream):
                 self.health.error = describe(error)
                 break
             self.health.error = None
+            if lines.restarted:  # rewritten (a job started again in its folder): numbered and counted anew
+                self.lines, self.steps, self.health.skipped_records = 0, StepFilter(), 0
             self.health.incomplete_bytes = self.tail.incomplete
             documents = [line for line in lines.data.split(b"\n") if line and not line.isspace()]
             objects = self.prepared(jsontext.loads_each(documents))

@@ -1,8 +1,9 @@
 """Tailing a text log by whole lines: what the CSV, JSON-lines and MLflow file formats share.
 
 Only complete lines (ending in a newline) are taken; a line being written waits
-for the next read. A file that shrank or was replaced is read again from its start
-(the store drops the points it already had when the steps go back). The new lines
+for the next read. A file that shrank, was replaced, or was rewritten in place past its old
+size between two reads (a job restarted with ``open(path, "w")``, ``logrotate``'s copytruncate)
+is read again from its start (the store drops the points it already had when the steps go back). The new lines
 come as one block of bytes, for parsers that take many lines in one call.
 """
 
@@ -19,6 +20,9 @@ BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
 HEAD_BYTES = 65536
 """Bytes of a file's start looked at for its header."""
+TAIL_CHECK_BYTES = 256
+"""Bytes before the read offset read again and compared with what was read there: a file rewritten in place
+with other lines, even past its old size, reads other bytes there (stat alone sees a file that grew)."""
 
 
 @dataclass
@@ -46,24 +50,37 @@ class LineTail:
         self.incomplete = 0
         self._identity: str | None = None
         self._size = 0
+        self._tail = b""
+        """The last bytes read (up to TAIL_CHECK_BYTES), to check the next read against..."""
+        self._tail_end = 0
+        """...which end here (a reader that set ``offset`` itself, to read again from the start, is not checked)."""
 
     def read(self, root: Root, limit: int | None = None) -> Lines:
         """New complete lines, ``limit`` bytes at most (BLOCK_BYTES by default; raises OSError)."""
         limit = BLOCK_BYTES if limit is None else limit
         info = root.stat(self.path)
-        restarted = False
-        if self._identity is not None and (info.identity != self._identity or info.size < self._size):
-            self.offset = 0
-            restarted = True
+        restarted = self._identity is not None and (info.identity != self._identity or info.size < self._size)
         self._identity, self._size = info.identity, info.size
+        back = len(self._tail) if not restarted and self._tail_end == self.offset else 0
+        if restarted:
+            self.offset, self._tail = 0, b""
         wanted = max(min(limit, info.size - self.offset), 0)
-        data = root.read(self.path, self.offset, wanted) if wanted else b""
+        data = root.read(self.path, self.offset - back, wanted + back) if wanted or back else b""
+        if back:
+            if data[:back] != self._tail:  # other bytes where the last lines were: rewritten, read it again
+                self.offset, self._tail, restarted = 0, b"", True
+                wanted = max(min(limit, info.size), 0)
+                data = root.read(self.path, 0, wanted) if wanted else b""
+            else:
+                data = data[back:]
         end = data.rfind(b"\n")
         if end < 0 and len(data) >= limit:
             end = len(data) - 1  # one absurdly long line: take it whole rather than wait forever
         if end + 1 < len(data):
             data = data[: end + 1]  # the last line is still being written: it waits
         self.offset += len(data)
+        self._tail = ((self._tail if back else b"") + data)[-TAIL_CHECK_BYTES:]
+        self._tail_end = self.offset
         self.incomplete = max(info.size - self.offset, 0)
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
         return Lines(data, restarted, info, more)
