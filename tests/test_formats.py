@@ -25,6 +25,7 @@ from tui.cli.main import main
 from tui.live.monitor import Monitor
 from tui.sources.jsontext import cut_short
 from tui.sources.roots.local import LocalRoot
+from tui.sources.textlog import TAIL_CHECK_BYTES
 
 
 def test_the_fixtures_record_their_writers_versions():
@@ -397,7 +398,8 @@ class RecordingRoot(LocalRoot):
 
 def test_tailing_reads_only_what_was_appended(logger_logdir: Path):
     """After the first round, a round reads the bytes each job appended (a CSV also its header's bytes, to see it
-    was not rewritten; W&B from the start of the 32 KiB block it stopped in) and the rows past each watermark."""
+    was not rewritten, and every text log the last bytes it read, to see it was not written over in place; W&B from
+    the start of the 32 KiB block it stopped in) and the rows past each watermark."""
     root = RecordingRoot(str(logger_logdir))
     monitor = Monitor(root)
     monitor.refresh()
@@ -427,9 +429,10 @@ def test_tailing_reads_only_what_was_appended(logger_logdir: Path):
     for path, text in appended.items():
         header = (logger_logdir / path).read_bytes().split(b"\n", 1)[0] if path.endswith((".csv", ".log")) else b""
         ranges = [(offset, size) for read_path, offset, size in root.reads if read_path == path and size]
-        tail = [(offset, size) for offset, size in ranges if offset >= sizes[path]]
-        assert sum(size for _, size in tail) == len(text), path
-        assert sum(size for offset, size in ranges if offset < sizes[path]) <= len(header) + 2, path
+        old = sizes[path]
+        assert sum(offset + size - max(offset, old) for offset, size in ranges if offset + size > old) == len(text)
+        before = sum(min(offset + size, old) - offset for offset, size in ranges if offset < old)
+        assert before <= len(header) + 2 + TAIL_CHECK_BYTES, path
     assert trackio_stream.rows == rows_before + 1
     run = monitor.store.runs["keras"]
     assert curve_of(run, "loss")[0][-1] == STEPS

@@ -164,3 +164,60 @@ def test_a_log_appended_to_is_read_on_without_starting_over(tmp_path: Path):
     monitor.refresh()
     assert curve(monitor, "loss")[0] == list(range(9))
     assert run.scalars["loss"].generation == generation
+
+
+def pandas_history(path: Path, epochs: range, resumed: bool = False, extra: dict | None = None) -> None:
+    """A history appended with pandas, as a training script does at each epoch or resume (``mode="a"`` writes the
+    header again unless told not to)."""
+    import pandas as pd
+
+    rows = [
+        {"epoch": e, "loss": math.nan if e >= 25 else 1 / (e + 1), "val_loss": 1 / (e + 1) + 0.3, **(extra or {})}
+        for e in epochs
+    ]
+    pd.DataFrame(rows).to_csv(path, mode="a" if resumed else "w", index=False, na_rep="nan")
+
+
+def test_a_csv_log_resumed_with_a_wider_header_appended_reads_the_rows_after_it_by_that_header(tmp_path: Path):
+    """A job resumed with one more metric, its history appended with pandas: the new header and every row after
+    it were skipped as damaged, and the blow-up at epoch 25 went unseen by every command."""
+    path = tmp_path / "run" / "history.csv"
+    path.parent.mkdir()
+    pandas_history(path, range(20))
+    pandas_history(path, range(20, 30), resumed=True, extra={"lr": 0.001})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    steps, values = curve(monitor, "loss")
+    assert steps == list(range(30)) and math.isnan(values[25]) and values[24] == 0.04
+    assert curve(monitor, "lr")[0] == list(range(20, 30))
+    assert monitor.store.runs["run"].files["run/history.csv"].skipped_records == 0
+    assert [(a.step, a.kind) for a in monitor.alerts if a.kind == "diverging"] == [(25, "diverging")]
+
+
+def test_a_wider_header_appended_while_watched_names_the_rows_read_after_it(tmp_path: Path):
+    path = tmp_path / "run" / "history.csv"
+    path.parent.mkdir()
+    pandas_history(path, range(20))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    pandas_history(path, range(20, 30), resumed=True, extra={"lr": 0.001})
+    monitor.refresh()
+    assert curve(monitor, "lr")[0] == list(range(20, 30)) and curve(monitor, "loss")[0] == list(range(30))
+    assert [(a.step, a.kind) for a in monitor.alerts if a.kind == "diverging"] == [(25, "diverging")]
+    pandas_history(path, range(30, 32), resumed=True, extra={"lr": 0.001})
+    monitor.refresh()  # the file's first header is unchanged: no read from the start, nothing read twice
+    assert curve(monitor, "lr")[0] == list(range(20, 32))
+    assert monitor.store.runs["run"].files["run/history.csv"].skipped_records == 0
+
+
+def test_the_same_header_appended_at_each_epoch_is_no_damage(tmp_path: Path):
+    """``to_csv(mode="a")`` at every epoch repeats the header: each one was counted as a damaged record."""
+    path = tmp_path / "run" / "history.csv"
+    path.parent.mkdir()
+    pandas_history(path, range(1))
+    for epoch in range(1, 12):
+        pandas_history(path, range(epoch, epoch + 1), resumed=True)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert curve(monitor, "loss")[0] == list(range(12))
+    assert monitor.store.runs["run"].files["run/history.csv"].skipped_records == 0

@@ -43,6 +43,11 @@ table aligned with spaces is no CSV log); a name may be quoted (``csv`` quotes o
 every cell with ``QUOTE_ALL``)."""
 BOM = b"\xef\xbb\xbf"
 """UTF-8's byte-order mark, which pandas' ``to_csv(encoding="utf-8-sig")`` (and Excel) put before the header."""
+_HEADER_LINES = {
+    "epoch": re.compile(rb'(?m)^(?: *"?epoch"? *[,;\t|] *"?[A-Za-z_]|epoch [A-Za-z_])[^\n]*'),
+    "step": re.compile(rb'(?m)^(?:[^\n,]*,)*"?step"?\r?(?:,[^\n]*)?$'),
+}
+"""A header line among a log's rows, by its step column (``_KERAS_HEADER``'s test, or a cell ``step``)."""
 _KERAS_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
 _KERAS_LOG_WORDS = frozenset({"log", "logs", "train", "training", "history", "metric", "metrics", "csvlogger"})
 """Words of the names CSVLogger files are given (``training.log``, ``history.csv``, ``train_log.csv``)."""
@@ -153,10 +158,26 @@ class CsvStream(Stream):
             return delimiter, []
 
     def _add(self, body: bytes, wall: float, out: Decoded, header: bool = False) -> None:
-        """New rows as points, a column at a time (pyarrow's CSV reader); rows it cannot type go the exact way.
+        """New rows as points; a header line among them names the columns of the rows after it.
 
-        ``header``: the block starts with the header line (the first read of a file).
+        ``header``: the block starts with the file's header line (the first read of a file). pandas'
+        ``to_csv(mode="a")`` writes a header at each append: the same one again, or a job resumed with one more
+        metric writes a wider one, whose rows were all counted as damaged.
         """
+        if header:
+            self.delimiter, self.columns = self._parse_header(self.header or b"")
+        start = body.find(b"\n") + 1 if header else 0
+        named = body.find(self.step_column.encode(), start) >= 0  # rows hold no names: a cheap first look
+        for found in _HEADER_LINES[self.step_column].finditer(body, start) if named else ():
+            line = found.group(0).rstrip(b"\r")
+            self._add_block(body[start : found.start()], wall, out)
+            start = found.end() + 1
+            if line != self.header:
+                self.delimiter, self.columns = self._parse_header(line)
+        self._add_block(body[start:], wall, out, header=False)
+
+    def _add_block(self, body: bytes, wall: float, out: Decoded, header: bool = False) -> None:
+        """New rows as points, a column at a time (pyarrow's CSV reader); rows it cannot type go the exact way."""
         rows_start = body.find(b"\n") + 1 if header else 0
         if rows_start >= len(body):
             return
