@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import time
 from pathlib import Path
 
 from tui.live.monitor import Monitor
@@ -111,3 +113,57 @@ def test_a_job_resumed_over_its_later_checkpoints_is_read_as_rewritten(tmp_path:
     for monitor in (live, fresh):
         steps, values, _ = monitor.store.runs["out"].scalars["eval_loss"].arrays()
         assert steps.tolist() == list(range(10, 410, 10)) and values[30:].tolist() == [0.9] * 10
+
+
+def _save_state(out: Path, history_from: Path, mtime: float) -> None:
+    """``trainer.save_state()``: the whole state in the output folder itself, beside the checkpoints."""
+    state = json.loads((history_from / "trainer_state.json").read_text())
+    (out / "trainer_state.json").write_text(json.dumps(state))
+    os.utime(out / "trainer_state.json", (mtime, mtime))
+
+
+def test_the_state_saved_at_the_end_is_read_when_newer_than_every_checkpoint(tmp_path: Path):
+    """``save_strategy="best"`` keeps checkpoints of improving steps only (the last at step 250 here), and
+    ``trainer.save_state()`` writes the whole history, to step 800, in the output folder: that file was always
+    taken as older than any checkpoint's, and ``check`` said ``learning`` at step 250 for an overfitting run."""
+    out = tmp_path / "out"
+    _trainer_job(out, overfit=True, epochs=80, every=5)
+    _save_state(out, out / "checkpoint-800", mtime=1_700_000_000)
+    for folder in out.glob("checkpoint-*"):
+        os.utime(folder / "trainer_state.json", (1_600_000_000, 1_600_000_000))
+        if int(folder.name.split("-")[1]) > 250:
+            shutil.rmtree(folder)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert _last(monitor) == (800, "overfitting")
+
+
+def test_a_state_left_from_an_earlier_job_is_older_than_the_new_checkpoints(tmp_path: Path):
+    """The output folder's own file, written before the checkpoints of the job now running, is the old job's."""
+    out = tmp_path / "out"
+    _trainer_job(out, overfit=True, epochs=80, every=5)
+    _save_state(out, out / "checkpoint-800", mtime=1_500_000_000)
+    for folder in out.glob("checkpoint-*"):
+        shutil.rmtree(folder)
+    _trainer_job(out, overfit=False, epochs=30)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert _last(monitor) == (300, "learning")
+
+
+def test_the_state_saved_at_the_end_of_a_watched_job_is_read_on(tmp_path: Path):
+    out = tmp_path / "out"
+    _trainer_job(out, overfit=True, epochs=80, every=5)
+    for folder in out.glob("checkpoint-*"):
+        if int(folder.name.split("-")[1]) > 250:
+            shutil.rmtree(folder)
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    assert _last(live)[0] == 250
+    _trainer_job(tmp_path / "whole", overfit=True, epochs=80, every=80)
+    _save_state(out, tmp_path / "whole" / "checkpoint-800", mtime=time.time() + 5)
+    shutil.rmtree(tmp_path / "whole")
+    live.refresh()
+    assert _last(live) == (800, "overfitting")
+    steps, _, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
+    assert steps.tolist() == list(range(10, 810, 10))

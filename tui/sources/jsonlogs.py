@@ -181,7 +181,7 @@ class TrainerStateFormat(Format):
     name = HF_STATE
 
     def discover(self, root: Root, listing: Listing) -> Found:
-        states: dict[str, list[tuple[int, str]]] = {}
+        states: dict[str, list[tuple[float, str]]] = {}
         # One that is no file (a folder or a symlink loop in its place) is one that cannot be read: its stream says
         # so, and the checkpoint's before it is read, as for one that does not parse.
         for path in (*listing.files, *listing.others):
@@ -192,12 +192,13 @@ class TrainerStateFormat(Format):
             if match:
                 run_folder, step = parent(folder), int(match.group(1))
             else:
-                run_folder, step = folder, -1  # save_state's copy: older than any checkpoint's unless alone
+                run_folder, step = folder, -1  # save_state's copy: placed by its time below
             states.setdefault(run_folder, []).append((step, path))
         found = Found()
         for run_folder, steps in sorted(states.items()):
             if not any(path in listing.files for _step, path in steps):
                 continue  # no file to read: each is a log that cannot be read, named by its path (``find_sources``)
+            steps = [(_saved_place(step, path, steps, listing), path) for step, path in steps]
             newest, *older = [path for _step, path in sorted(steps, reverse=True)]
             found.sources.append(  # the newest is followed; the older ones stand in while it cannot be read whole
                 Source(
@@ -211,6 +212,19 @@ class TrainerStateFormat(Format):
 
     def named_log(self, path: str) -> bool:
         return basename(path) == "trainer_state.json"
+
+
+def _saved_place(step: float, path: str, states: list[tuple[float, str]], listing: Listing) -> float:
+    """Where a run folder's own ``trainer_state.json`` (``step`` -1; ``trainer.save_state()`` writes it) stands among
+    its checkpoints': the newest if written no earlier than the newest checkpoint's (at the end of training, with
+    the whole history: under ``save_strategy="best"`` the last checkpoint may be far behind it), else the oldest
+    (one left from an earlier job in the folder). A checkpoint's stays where its step puts it."""
+    if step >= 0:
+        return step
+    mine = listing.files.get(path)
+    saved = [listing.files.get(other) for other_step, other in states if other_step >= 0]
+    newest = max((info.mtime for info in saved if info is not None), default=None)
+    return math.inf if mine is not None and (newest is None or mine.mtime >= newest) else -1
 
 
 class JsonLinesStream(Stream):
