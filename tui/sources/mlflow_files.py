@@ -13,6 +13,7 @@ parsed a column at a time (``arrowcsv.py``); values logged without a step are nu
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ import numpy as np
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.cells import integer_cell, number_cell, step_cell
-from tui.sources.mlflow_sqlite import TimeOrderedSteps, run_label
+from tui.sources.mlflow_sqlite import KeptNames, TimeOrderedSteps, plain_name_first, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import number
@@ -163,7 +164,8 @@ class MlflowFilesFormat(Format):
     name = FORMAT
 
     def __init__(self) -> None:
-        self._names: dict[tuple[str, float], tuple[str, bool]] = {}
+        self._names: dict[tuple[str, float], tuple[str, bool, float]] = {}
+        self._kept = KeptNames()
         """Run meta.yaml (path, mtime) -> (run name, deleted)."""
         self._experiments: dict[tuple[str, float], str] = {}
 
@@ -180,9 +182,10 @@ class MlflowFilesFormat(Format):
                 if at > 0 and path[:at] in runs:
                     runs[path[:at]].append(path)
         found = Found()
+        started: dict[str, float] = {}
         for run_folder, files in sorted(runs.items()):
             experiment_folder = parent(run_folder)
-            name, deleted = self._run_name(root, listing, run_folder)
+            name, deleted, started[run_folder + "/meta.yaml"] = self._run_name(root, listing, run_folder)
             if deleted:
                 continue
             experiment = self._experiment_name(root, listing, experiment_folder)
@@ -199,21 +202,21 @@ class MlflowFilesFormat(Format):
                     run_folder,
                 )
             )
-        names = [s.run for s in found.sources]
-        found.sources = [
-            s
-            if names.count(s.run) == 1
-            else Source(s.format, s.key, f"{s.run} ({basename(s.detail)[:8]})", "", s.paths, s.detail, s.where)
-            for s in found.sources
-        ]
+        found.sources = self._kept(plain_name_first(found.sources, started))
         return found
 
-    def _run_name(self, root: Root, listing: Listing, run_folder: str) -> tuple[str, bool]:
+    def _run_name(self, root: Root, listing: Listing, run_folder: str) -> tuple[str, bool, float]:
+        """(its name, whether it was deleted, when it started: for runs sharing a name, ``plain_name_first``)."""
         path = run_folder + "/meta.yaml"
         key = (path, listing.files[path].mtime)
         if key not in self._names:
             meta = _meta(root, path)
-            self._names[key] = (str(meta.get("run_name") or ""), meta.get("lifecycle_stage") == "deleted")
+            start = meta.get("start_time")
+            self._names[key] = (
+                str(meta.get("run_name") or ""),
+                meta.get("lifecycle_stage") == "deleted",
+                float(start) if isinstance(start, int | float) and not isinstance(start, bool) else math.inf,
+            )
         return self._names[key]
 
     def _experiment_name(self, root: Root, listing: Listing, folder: str) -> str:

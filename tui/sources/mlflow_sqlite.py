@@ -19,7 +19,8 @@ from __future__ import annotations
 import itertools
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +35,41 @@ DATABASE_NAME = "mlflow.db"
 """The name MLflow gives its database (``sqlite:///mlflow.db``): a log whatever it holds."""
 _METRIC_COLUMNS = {"key", "value", "timestamp", "step", "is_nan", "run_uuid"}
 _LAST_STEP = 2**63 - 1
+
+
+def plain_name_first(sources: list[Source], started: Mapping[str, float]) -> list[Source]:
+    """Runs that share a name (MLflow allows it): the first started (by ``started``, per source key) keeps it, the
+    others get their id's first 8 characters after it. The first run watched keeps its name when a second one
+    comes, and ``check`` names them as a live view that saw them come does."""
+    first: dict[str, Source] = {}
+    for source in sorted(sources, key=lambda source: started.get(source.key, math.inf)):
+        first.setdefault(source.run, source)
+    return [
+        source if first[source.run] is source else replace(source, run=f"{source.run} ({basename(source.detail)[:8]})")
+        for source in sources
+    ]
+
+
+class KeptNames:
+    """Each run's first name, kept while it is watched: a run renamed (``mlflow.set_tag("mlflow.runName", ...)``,
+    or in MLflow's UI) was said gone, its points so far left under the old name and its bell rung again under the
+    new one. A new run given a name kept for another gets its id's first 8 characters after it. ``check`` and a
+    live view started later show the name the run has now."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+
+    def __call__(self, sources: list[Source]) -> list[Source]:
+        taken = {self._names[source.key] for source in sources if source.key in self._names}
+        kept = []
+        for source in sources:
+            name = self._names.get(source.key)
+            if name is None:
+                name = source.run if source.run not in taken else f"{source.run} ({basename(source.detail)[:8]})"
+                self._names[source.key] = name
+                taken.add(name)
+            kept.append(source if name == source.run else replace(source, run=name))
+        return kept
 
 
 def run_label(folder: str, *names: str) -> str:
@@ -180,16 +216,26 @@ class MlflowSqliteFormat(Format):
 
     def __init__(self) -> None:
         self._databases = Databases(_list_runs, named=self.named_log)
+        self._kept = KeptNames()
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         for path, runs in self._databases.runs(root, listing, found):
             folder = parent(path)
-            names = [run_label(folder, experiment, name or uuid[:8]) for uuid, name, experiment in runs]
-            for (uuid, _name, _experiment), label in zip(runs, names):
-                if names.count(label) > 1:
-                    label = f"{label} ({uuid[:8]})"
-                found.sources.append(Source(FORMAT, f"{path}#{uuid}", label, "", sidecars(path), uuid, folder))
+            sources = [
+                Source(
+                    FORMAT,
+                    f"{path}#{uuid}",
+                    run_label(folder, experiment, name or uuid[:8]),
+                    "",
+                    sidecars(path),
+                    uuid,
+                    folder,
+                )
+                for uuid, name, experiment in runs
+            ]
+            found.sources += plain_name_first(sources, {source.key: order for order, source in enumerate(sources)})
+        found.sources = self._kept(found.sources)
         return found
 
     def open(self, source: Source) -> Stream:

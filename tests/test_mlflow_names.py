@@ -1,0 +1,80 @@
+"""MLflow run names while watched: a run renamed keeps the name it was shown under, and of runs sharing a name the
+first started keeps it, so the live view and ``check`` name them alike (a hostile tester's finds: a rename was
+said ``gone``, the points before it left behind and the bell rung again; a second run named as the first renamed
+the first, whose alerts then matched no run ``check`` showed)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import yaml
+
+from tui.live.monitor import Monitor
+
+SQL_RUN, FILE_RUN = "exp/ml-sql", "mlruns/exp/ml-file"
+
+
+def _database(logdir: Path) -> sqlite3.Connection:
+    return closing(sqlite3.connect(logdir / "mlflow.db"))  # type: ignore[return-value]
+
+
+def _add_sql_points(logdir: Path, run_id: str, steps: range) -> None:
+    with _database(logdir) as db, db:
+        for step in steps:
+            db.execute(
+                "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
+                ("val_loss", 1.0 / (step + 1), 1_796_200_000_000 + step, run_id, step, 0),
+            )
+
+
+def test_an_mlflow_database_run_renamed_while_watched_keeps_its_name_and_points(logger_logdir: Path):
+    run_id = (logger_logdir / "mlflow-run-id").read_text()
+    live = Monitor(str(logger_logdir))
+    live.refresh()
+    before = len(live.store.runs[SQL_RUN].scalars["val_loss"].arrays()[0])
+    with _database(logger_logdir) as db, db:  # what mlflow.set_tag("mlflow.runName", "renamed") writes
+        db.execute("UPDATE runs SET name = 'renamed' WHERE run_uuid = ?", (run_id,))
+        db.execute("UPDATE tags SET value = 'renamed' WHERE run_uuid = ? AND key = 'mlflow.runName'", (run_id,))
+    _add_sql_points(logger_logdir, run_id, range(1000, 1003))
+    live.refresh()
+    run = live.store.runs[SQL_RUN]
+    assert not run.gone and "exp/renamed" not in live.store.runs
+    assert len(run.scalars["val_loss"].arrays()[0]) == before + 3
+    fresh = Monitor(str(logger_logdir))
+    fresh.refresh()
+    assert "exp/renamed" in fresh.store.runs and SQL_RUN not in fresh.store.runs
+
+
+def test_an_mlflow_file_store_run_renamed_while_watched_keeps_its_name(logger_logdir: Path):
+    meta = next(logger_logdir.glob("mlruns/*/*/meta.yaml"))
+    live = Monitor(str(logger_logdir))
+    live.refresh()
+    data = yaml.safe_load(meta.read_text())
+    meta.write_text(yaml.safe_dump({**data, "run_name": "renamed"}))
+    live.refresh()
+    assert not live.store.runs[FILE_RUN].gone and "mlruns/exp/renamed" not in live.store.runs
+
+
+def test_a_second_mlflow_database_run_of_the_same_name_leaves_the_first_its_name(logger_logdir: Path):
+    run_id = (logger_logdir / "mlflow-run-id").read_text()
+    live = Monitor(str(logger_logdir))
+    live.refresh()
+    second = "f" * 32
+    with _database(logger_logdir) as db, db:
+        db.row_factory = sqlite3.Row
+        row = dict(db.execute("SELECT * FROM runs WHERE run_uuid = ?", (run_id,)).fetchone())
+        row.update(run_uuid=second, start_time=row["start_time"] + 60_000)
+        if "run_id" in row:
+            row["run_id"] = second
+        db.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    _add_sql_points(logger_logdir, second, range(5))
+    live.refresh()
+    fresh = Monitor(str(logger_logdir))
+    fresh.refresh()
+    for monitor in (live, fresh):
+        names = sorted(name for name in monitor.store.runs if name.startswith(SQL_RUN))
+        assert names == [SQL_RUN, f"{SQL_RUN} (ffffffff)"]
+        assert not monitor.store.runs[SQL_RUN].gone
+        assert len(monitor.store.runs[f"{SQL_RUN} (ffffffff)"].scalars["val_loss"].arrays()[0]) == 5
