@@ -193,8 +193,10 @@ def label_y_axis(plt: Any, ys: Iterable[np.ndarray], rows: int) -> None:
     """Round ticks on a linear y axis whose plot area is ``rows`` rows tall, labelled with their values
     (``value_labels``): plotext's own labels of tiny values run 34 digits long, of small ones one digit, and fall
     between rows unevenly. The axis's ends are set so that the ticks land the same number of rows apart."""
-    ends = [float(f(y)) for y in ys if np.isfinite(y).any() for f in (np.nanmin, np.nanmax)]
-    finite = [v for v in ends if math.isfinite(v)]
+    finite_ys = [y[np.isfinite(y)] for y in ys]
+    # over the finite values alone: with an inf among them the top was the inf, dropped, and the axis ended at the
+    # curves' lowest values, so plotext drew a line from 353 to 3e34 across 6e35 rows (until memory ran out)
+    finite = [float(f(y)) for y in finite_ys if y.size for f in (np.min, np.max)]
     if not finite:
         return
     low, high = min(finite), max(finite)

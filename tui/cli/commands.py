@@ -336,10 +336,9 @@ def watch_tui(
     # Forked now, while this process has one thread; the watcher hands them the runs it finds (of a local root).
     count = cores() if any(map(_local, members_of(monitor))) else 0
     first_read = FirstRead(Workers.start(count, whole=True, notes=monitor.store.notes))
+    app = LossWatchApp(monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True, first_read=first_read)
     try:
-        LossWatchApp(
-            monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True, first_read=first_read
-        ).run()
+        app.run()
     finally:
         first_read.close()
-    return EXIT_OK
+    return app.return_code or EXIT_OK  # 1 when the app stopped on an error of its own (Textual printed it)
