@@ -100,3 +100,16 @@ def test_a_run_deleted_and_written_again_is_read_from_its_new_files_with_no_trou
     whole = Monitor(str(tmp_path))
     whole.refresh()
     assert whole.verdict("again") == monitor.verdict("again")
+
+
+async def test_a_narrow_tables_flags_say_gone_where_the_age_column_was_dropped(tmp_path: Path):
+    """At 80 to 100 columns the age column (the only place that said `gone`) is the first dropped: a deleted run's
+    row looked as before, although `check` and the README list `gone` among the flags."""
+    for name in ("kept", "doomed"):
+        _write(tmp_path / name)
+    app = LossWatchApp(Monitor(str(tmp_path)), bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 2 and app.table._rows["doomed"].step == 19, "the runs")
+        shutil.rmtree(tmp_path / "doomed")
+        await until(pilot, lambda: "gone" in app.table.get_cell("doomed", "flags").plain, "gone among the flags")
+        assert "gone" not in app.table.get_cell("kept", "flags").plain

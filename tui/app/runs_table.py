@@ -380,10 +380,12 @@ class RunsTable(DataTable):
     def _cells(self, row: RunRow) -> dict[str, Text]:
         """Every cell but the age (which changes with the clock, in ``refresh_ages``)."""
         extra = list(row.flags)
+        if row.trouble and not row.unreadable:
+            extra.append("damaged")
+        if row.gone:  # as check lists it; the age column says it too, but is the first a narrow pane drops
+            extra.append("gone")
         if row.unreadable:
             extra.append("unreadable")
-        elif row.trouble:
-            extra.append("damaged")
         return {
             "mark": Text("●" if row.name in self.marked else " ", style="bold cyan"),
             "run": name_text(row.name, style="bold" if row.verdict in BELL else "")
