@@ -218,3 +218,24 @@ def test_log_y_ticks_are_round_and_labelled_as_the_linear_ones():
     axes = _Axes()
     label_log_y_axis(axes, [np.array([0.9, 0.3, 0.15])], 12)  # within a decade: 1, 2 and 5 times a power of ten
     assert axes.ticks == ([0.2, 0.5], ["0.2", "0.5"])
+
+
+async def test_the_status_line_says_log_y_is_off_where_the_charts_title_is_cut(tmp_path: Path):
+    """At 80 columns the title's 'log y off: values ≤ 0' was cut away while the status line said `log y` over a
+    linear chart."""
+    epochs = np.arange(30)
+    scalar_run(
+        tmp_path / "negative-elbo-of-a-long-named-run",
+        {"train_loss": list(-1 + np.exp(-epochs / 5)), "val_loss": list(-0.9 + np.exp(-epochs / 5))},
+    )
+    scalar_run(tmp_path / "positive", {"train_loss": list(1 + np.exp(-epochs / 5)), "val_loss": list(1.1 + epochs * 0)})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 2, "the runs")
+        app.table.move_cursor(row=app.table.order.index("negative-elbo-of-a-long-named-run"))
+        await pilot.press("l")
+        status = app.query_one("#status")
+        await until(pilot, lambda: "log y off: values ≤ 0" in str(status.render()), "the status line's note")
+        app.table.move_cursor(row=app.table.order.index("positive"))
+        await until(pilot, lambda: app.query_one("#chart").spec.log_y, "the log axis")
+        await until(pilot, lambda: "log y off" not in str(status.render()) and "log y" in str(status.render()), "on")

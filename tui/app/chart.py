@@ -389,6 +389,11 @@ class LossChart(PlotextPlot):
         self.draws = 0
         """How many times the plot was actually built (tests check that idle means no redraw)."""
 
+    @property
+    def spec(self) -> ChartSpec | None:
+        """What the chart shows (None before the first)."""
+        return self._spec
+
     def show(self, spec: ChartSpec) -> None:
         if self._spec is not None and spec.key == self._spec.key:
             return

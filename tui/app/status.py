@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from tui.app.chart_data import NO_LOG_Y
 from tui.live.group import given_up
 from tui.text import printable
 
@@ -34,8 +35,9 @@ def status_line(app: LossWatchApp) -> Text:
     view = app.view
     mode = {"pair": "train + val", "tag": f"tag {printable(view.tag or '', 40)}", "compare": "compare"}
     dim = [mode[view.mode], f"smoothing {view.weight:.2f}", "x: " + ("time" if view.x_axis == "time" else "step")]
-    if view.log_y:
-        dim.append("log y")
+    if view.log_y:  # the chart's title says why the axis stays linear, but is cut first in a narrow pane
+        shown = app.chart.spec
+        dim.append(NO_LOG_Y if shown is not None and shown.curves and not shown.log_y else "log y")
     runs = len(app.store.runs)
     dim.append(f"{runs:,} run{'s' if runs != 1 else ''}")
     parts.extend((part, "dim") for part in dim)
