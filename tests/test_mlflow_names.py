@@ -5,7 +5,9 @@ the first, whose alerts then matched no run ``check`` showed)."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -78,3 +80,22 @@ def test_a_second_mlflow_database_run_of_the_same_name_leaves_the_first_its_name
         assert names == [SQL_RUN, f"{SQL_RUN} (ffffffff)"]
         assert not monitor.store.runs[SQL_RUN].gone
         assert len(monitor.store.runs[f"{SQL_RUN} (ffffffff)"].scalars["val_loss"].arrays()[0]) == 5
+
+
+def test_an_infinite_value_in_mlflows_database_is_read_as_inf(logger_logdir: Path):
+    """MLflow's SQL store writes inf as the largest float: the run read 1.798e+308 and its reason said 'infx its
+    lowest', where the same logging in ``mlruns/`` read inf and said 'diverging since'."""
+    run_id = (logger_logdir / "mlflow-run-id").read_text()
+    live = Monitor(str(logger_logdir))
+    live.refresh()
+    with _database(logger_logdir) as db, db:
+        for key in ("train_loss", "val_loss"):
+            db.execute(
+                "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, sys.float_info.max, 1_796_300_000_000, run_id, 5000, 0),
+            )
+    live.refresh()
+    _, values, _ = live.store.runs[SQL_RUN].scalars["train_loss"].arrays()
+    assert values[-1] == math.inf
+    alerts = [a for a in live.alerts if a.run == SQL_RUN and a.kind == "diverging"]
+    assert alerts and "is inf at step 5,000" in alerts[-1].reason and "infx" not in alerts[-1].reason

@@ -332,7 +332,12 @@ def _exploded(b: Blowup, step: int) -> str:
     else:
         lowest = "lowest" if b.level_window == 1 else f"lowest median over {b.level_window} points"
         what = "exploded to"
-    times = f"{b.value / b.low:,.0f}x its {lowest} {fmt(b.low)}" if b.low > 0 else f"from its {lowest} {fmt(b.low)}"
+    ratio = b.value / b.low if b.low > 0 else math.nan
+    times = (
+        f"{ratio:,.0f}x its {lowest} {fmt(b.low)}"
+        if math.isfinite(ratio)  # 1.8e308 over 0.5 is past floats: 'infx' said nothing true
+        else f"from its {lowest} {fmt(b.low)}"
+    )
     start = f"start {fmt(b.first)}" if b.level_window == 1 else f"started at {fmt(b.first)}, its first points' median"
     return f"{b.tag} {what} {fmt(b.value)} at step {step:,}, {times} ({start})"
 

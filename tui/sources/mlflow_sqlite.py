@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import sqlite3
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
@@ -178,6 +179,13 @@ def _add_rows(rows: list[tuple], out: Decoded, numbering: TimeOrderedSteps) -> i
     return bad
 
 
+def _infinities(values: np.ndarray) -> np.ndarray:
+    """MLflow's SQL store writes an infinite value as the largest float of its sign (``sys.float_info.max``; its
+    file store writes ``inf``): read back as the infinity it was, so a blow-up to inf reads alike in both stores."""
+    values[np.abs(values) == sys.float_info.max] *= math.inf
+    return values
+
+
 def _columns(values: tuple, stamps: tuple, steps: tuple, nans: tuple) -> tuple[np.ndarray, ...]:
     """(values, NaN where ``is_nan``; timestamps; steps; which rows these are) of the rows that are points.
 
@@ -188,7 +196,7 @@ def _columns(values: tuple, stamps: tuple, steps: tuple, nans: tuple) -> tuple[n
     """
     arrays = [np.asarray(cells) for cells in (values, stamps, steps, nans)]  # NumPy finds the cells' one type
     if arrays[0].dtype.kind in "fi" and all(array.dtype.kind == "i" for array in arrays[1:]) and (arrays[2] >= 0).all():
-        values_array = arrays[0].astype(np.float64)
+        values_array = _infinities(arrays[0].astype(np.float64))
         values_array[arrays[3] != 0] = np.nan
         stamps_array, steps_array = (array.astype(np.int64, copy=False) for array in arrays[1:3])
         return values_array, stamps_array, steps_array, np.ones(len(values), dtype=bool)
@@ -202,7 +210,7 @@ def _columns(values: tuple, stamps: tuple, steps: tuple, nans: tuple) -> tuple[n
             good[row] = True
     columns = list(zip(*kept)) or [(), (), ()]
     return (
-        np.asarray(columns[0], dtype=np.float64),
+        _infinities(np.asarray(columns[0], dtype=np.float64)),
         np.asarray(columns[1], dtype=np.int64),
         np.asarray(columns[2], dtype=np.int64),
         good,
