@@ -24,6 +24,7 @@ from tui.live.monitor import Monitor
 LOGGERS = Path(__file__).parent / "loggers" / "runs"
 WANDB_RUN = "wandb/offline-run-20261202_054423-p3ijjium"
 ZEROS = "damaged: zero bytes where its text should be"
+BINARY = "damaged: binary data, not text"
 
 
 def _zeros(path: Path, size: int = 9000) -> None:
@@ -34,6 +35,12 @@ def _zeros(path: Path, size: int = 9000) -> None:
 def _junk(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bytes(range(256)) * 8 + b"\n" * 3)
+
+
+def _junk_without_zeros(path: Path) -> None:
+    """Binary data need not hold a zero byte (a third of 300 random bytes hold none): not UTF-8, all the same."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff\x80" * 200 + b"\n")
 
 
 def _loop(path: Path) -> None:
@@ -92,6 +99,21 @@ CASES = [
     ("yolo-junk", _in("y/results.csv", _junk), "y/results.csv", "damaged: binary data, not text", False),
     ("jsonl-zeros", _in("j/log.jsonl", _zeros), "j/log.jsonl", ZEROS, False),
     ("jsonl-junk", _in("j/log.ndjson", _junk), "j/log.ndjson", "damaged: binary data, not text", False),
+    (
+        "lightning-junk-without-zeros",
+        _in("lt/metrics.csv", _junk_without_zeros),
+        "lt/metrics.csv",
+        "damaged: binary data, not text",
+        False,
+    ),
+    ("jsonl-junk-without-zeros", _in("j/log.jsonl", _junk_without_zeros), "j/log.jsonl", BINARY, False),
+    (
+        "mmengine-zeros",
+        _in("mm/20260101_000000/vis_data/scalars.json", _zeros),
+        "mm/20260101_000000/vis_data/scalars.json",
+        ZEROS,
+        False,
+    ),
     (
         "jsonl-link-to-nothing",
         _in("j/log.jsonl", _nothing),

@@ -203,9 +203,23 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 """A text log redirected by Windows PowerShell (``> train.log``) is UTF-16: a zero byte in every other place."""
 
 
+BINARY = "damaged: binary data, not text"
+
+
 def junk(data: bytes) -> str:
     """Why the first bytes of a text log are no text ("" when they may be): zero bytes (a file a crash left
     zero-filled, or binary data) are in no text log of any format read here."""
     if b"\0" not in data or data.startswith(UTF16_BOMS):
         return ""
-    return "damaged: zero bytes where its text should be" if not data.strip(b"\0") else "damaged: binary data, not text"
+    return "damaged: zero bytes where its text should be" if not data.strip(b"\0") else BINARY
+
+
+def not_text(line: bytes) -> str:
+    """``BINARY`` when a log's first line (or first bytes) is no UTF-8 text, "" otherwise: binary junk need not
+    hold a zero byte (a third of 300 random bytes hold none), but is no text of any log read here (a multi-byte
+    character cut at the end of what was read is text)."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return BINARY if error.start < len(line) - 3 or error.reason != "unexpected end of data" else ""
+    return ""

@@ -18,6 +18,7 @@ from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.columns import object_step
 from tui.sources.jsonlogs import JsonLinesStream
 from tui.sources.roots.base import Listing, Root
+from tui.sources.textlog import HeaderTest
 
 MMENGINE = "mmengine"
 FILE_NAME = "scalars.json"
@@ -52,11 +53,16 @@ class MMEngineFormat(Format):
 
     name = MMENGINE
 
+    def __init__(self) -> None:
+        # Any first line will do (the stream counts what is no JSON); what is asked is that it be text: a
+        # scalars.json a crash left zero-filled read as bytes not yet a whole line, a job still writing.
+        self._is_log = HeaderTest(lambda _path, _head: True, unreadable=self.named_log)
+
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         for path, info in sorted(listing.files.items()):
             folder = parent(path)
-            if self.named_log(path) and info.size:
+            if self.named_log(path) and info.size and self._is_log(root, path, info, found):
                 found.sources.append(Source(MMENGINE, path, parent(folder), "", (path,), where=folder))
         return found
 

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sources.base import Found, basename, describe, junk, parent
+from tui.sources.base import Found, basename, describe, junk, not_text, parent
 from tui.sources.roots.base import FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -133,7 +133,7 @@ class HeaderTest:
             head = first_lines(data, self._lines)
             known = head is not None and self._test(path, head)
             # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
-            if not known and (head is None or b"\0" in head) and (why := junk(data)) and self._unreadable(path):
+            if not known and (why := _junk(data, head)) and self._unreadable(path):
                 found.errors[path] = why  # not remembered either: a log whose job writes it again is read
                 return False
             if head is None:
@@ -142,6 +142,14 @@ class HeaderTest:
                 return False  # fewer lines than the test looks at: asked again when the file has more
             self._known[key] = known
         return known
+
+
+def _junk(data: bytes, head: bytes | None) -> str:
+    """Why a log's first bytes are no text: zero bytes where no line of text comes first (a text log a crash left
+    a zero-filled tail in is a log), or a first line that is no UTF-8 (junk without a zero byte)."""
+    if head is None or b"\0" in head:
+        return junk(data) or (not_text(data[:4096]) if head is None else "")
+    return not_text(head)
 
 
 def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
