@@ -450,7 +450,8 @@ class LossWatchApp(App[None]):
         self.view = replace(self.view, log_y=not self.view.log_y)
 
     def action_smoothing(self, direction: int) -> None:
-        weight = round(min(0.99, max(0.0, self.view.weight + direction * WEIGHT_STEP)), 2)
+        # On the grid of steps (0.99, the top, steps down to 0.95, not 0.94: 0.60 came back no more)
+        weight = round(min(0.99, max(0.0, (round(self.view.weight / WEIGHT_STEP) + direction) * WEIGHT_STEP)), 2)
         self.view = replace(self.view, weight=weight)
 
     def action_distributions(self) -> None:
