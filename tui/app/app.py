@@ -357,14 +357,14 @@ class LossWatchApp(App[None]):
         closes it)."""
         return action not in MAIN_VIEW or self.screen is self.screen_stack[0]
 
-    def on_resize(self, _event: events.Resize) -> None:
-        self.sub_title = self._roots_title()
+    def on_resize(self, event: events.Resize) -> None:
+        self.sub_title = self._roots_title(event.size.width)  # the app's own size may still be the one before
 
-    def _roots_title(self) -> str:
+    def _roots_title(self, width: int | None = None) -> str:
         """The roots for the header, each cut on its own (start and end) to a share of the width: one cut
         across them all read as one path (``s3:/…/nobucket/y`` for three roots)."""
         labels = [member.label for member in members_of(self.monitor)]
-        room = (self.size.width or 80) - TITLE_CELLS
+        room = (width or self.size.width or 80) - TITLE_CELLS
         each = max(room // len(labels) - 2, ROOT_TITLE_MIN)
         return "  ".join(printable(label, each) for label in labels)
 
