@@ -221,3 +221,19 @@ def test_the_same_header_appended_at_each_epoch_is_no_damage(tmp_path: Path):
     monitor.refresh()
     assert curve(monitor, "loss")[0] == list(range(12))
     assert monitor.store.runs["run"].files["run/history.csv"].skipped_records == 0
+
+
+def test_the_first_header_again_after_another_names_the_rows_after_it_again(tmp_path: Path):
+    """Back to the first header after a wider one: its rows were read by the wider one's columns, so `acc` held
+    the validation losses and `val_loss` stopped (a review's find)."""
+    path = tmp_path / "run" / "training.log"
+    path.parent.mkdir()
+    path.write_text(
+        "epoch,loss,val_loss\n0,1.0,1.1\n1,0.9,1.0\n"
+        "epoch,loss,acc,val_loss\n2,0.8,0.5,0.95\n"
+        "epoch,loss,val_loss\n3,0.7,0.9\n4,0.6,0.85\n"
+    )
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert curve(monitor, "val_loss") == ([0, 1, 2, 3, 4], [1.1, 1.0, 0.95, 0.9, 0.85])
+    assert curve(monitor, "acc") == ([2], [0.5])

@@ -78,7 +78,10 @@ class CsvStream(Stream):
         super().__init__(source)
         self.tail = LineTail(source.paths[0])
         self.header: bytes | None = None
+        """The file's first line (its header), which a rewrite changes."""
         self.columns: list[str] = []
+        self.columns_line = b""
+        """The header line the columns are from: the first, or the last one found among the rows."""
         self.rows = 0
         """Data rows of the file read so far."""
         self.skip = 0
@@ -142,7 +145,7 @@ class CsvStream(Stream):
         return self.tail.head(root)
 
     def _set_header(self, head: bytes) -> None:
-        self.header = head
+        self.header = self.columns_line = head
         self.delimiter, self.columns = self._parse_header(head)
 
     def _parse_header(self, head: bytes) -> tuple[str, list[str]]:
@@ -165,14 +168,16 @@ class CsvStream(Stream):
         metric writes a wider one, whose rows were all counted as damaged.
         """
         if header:
-            self.delimiter, self.columns = self._parse_header(self.header or b"")
+            self.columns_line = self.header or b""
+            self.delimiter, self.columns = self._parse_header(self.columns_line)
         start = body.find(b"\n") + 1 if header else 0
         named = body.find(self.step_column.encode(), start) >= 0  # rows hold no names: a cheap first look
         for found in _HEADER_LINES[self.step_column].finditer(body, start) if named else ():
             line = found.group(0).rstrip(b"\r")
             self._add_block(body[start : found.start()], wall, out)
             start = found.end() + 1
-            if line != self.header:
+            if line != self.columns_line:  # the first header again after another one names the rows again
+                self.columns_line = line
                 self.delimiter, self.columns = self._parse_header(line)
         self._add_block(body[start:], wall, out, header=False)
 
