@@ -278,3 +278,14 @@ def test_a_zero_filled_event_file_says_every_byte(tmp_path: Path):
     assert "skipped 4,085 unreadable byte(s) and 11 byte(s) at the end, not whole; no data could be read" in (
         result.stdout
     )
+
+
+def test_a_text_log_in_latin_1_named_like_a_keras_log_is_no_damaged_log(tmp_path: Path):
+    """A console's capture in latin-1 (or cp1252, GBK) named ``train.log``: its first line is no UTF-8, and it was
+    listed 'binary data, not text', check exit 1 (a review's find). Only formats whose logs are UTF-8 ask it."""
+    _good_run(tmp_path)
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / "train.log").write_bytes("Température du GPU: 45°C\nrien\n".encode("latin-1"))
+    result = run_main("check", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert "job" not in result.stdout

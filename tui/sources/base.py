@@ -216,8 +216,8 @@ def junk(data: bytes) -> str:
 
 def not_text(line: bytes) -> str:
     """``BINARY`` when a log's first line (or first bytes) is no UTF-8 text, "" otherwise: binary junk need not
-    hold a zero byte (a third of 300 random bytes hold none), but is no text of any log read here (a multi-byte
-    character cut at the end of what was read is text)."""
+    hold a zero byte (a third of 300 random bytes hold none), but is no text of a format whose logs are UTF-8
+    (JSON, Lightning's CSV; a multi-byte character cut at the end of what was read is text)."""
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as error:

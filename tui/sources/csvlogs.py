@@ -375,7 +375,9 @@ class LightningCsvFormat(Format):
     name = LIGHTNING
 
     def __init__(self) -> None:
-        self._has_step = HeaderTest(_lightning_header, unreadable=self.named_log)  # metrics.csv: the name says it
+        self._has_step = HeaderTest(
+            _lightning_header, unreadable=self.named_log, utf8=True
+        )  # metrics.csv: the name says it
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()

@@ -56,7 +56,7 @@ class MMEngineFormat(Format):
     def __init__(self) -> None:
         # Any first line will do (the stream counts what is no JSON); what is asked is that it be text: a
         # scalars.json a crash left zero-filled read as bytes not yet a whole line, a job still writing.
-        self._is_log = HeaderTest(lambda _path, _head: True, unreadable=self.named_log)
+        self._is_log = HeaderTest(lambda _path, _head: True, unreadable=self.named_log, utf8=True)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()

@@ -112,10 +112,15 @@ class HeaderTest:
     remembered: once readable, or whole, it is read.
     """
 
-    def __init__(self, test: Callable[[str, bytes], bool], unreadable: Callable[[str], bool], lines: int = 1) -> None:
+    def __init__(
+        self, test: Callable[[str, bytes], bool], unreadable: Callable[[str], bool], lines: int = 1, utf8: bool = False
+    ) -> None:
         self._test = test
         self._unreadable = unreadable
         self._lines = lines
+        self._utf8 = utf8
+        """Its format's logs are UTF-8 (JSON, Lightning's CSV): a first line that is not is junk. A log found by a
+        name it shares with any text log (``train.log``) may be a console's capture in latin-1 or GBK: not junk."""
         """Lines the test is given (joined by newlines): more than one for logs that may open with a header object."""
         self._known: dict[tuple[str, str], bool] = {}
 
@@ -133,7 +138,7 @@ class HeaderTest:
             head = first_lines(data, self._lines)
             known = head is not None and self._test(path, head)
             # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
-            if not known and (why := _junk(data, head)) and self._unreadable(path):
+            if not known and (why := _junk(data, head, self._utf8)) and self._unreadable(path):
                 found.errors[path] = why  # not remembered either: a log whose job writes it again is read
                 return False
             if head is None:
@@ -144,12 +149,15 @@ class HeaderTest:
         return known
 
 
-def _junk(data: bytes, head: bytes | None) -> str:
+def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:
     """Why a log's first bytes are no text: zero bytes where no line of text comes first (a text log a crash left
-    a zero-filled tail in is a log), or a first line that is no UTF-8 (junk without a zero byte)."""
+    a zero-filled tail in is a log), or, in a format whose logs are UTF-8, a first line that is not (junk without
+    a zero byte)."""
     if head is None or b"\0" in head:
-        return junk(data) or (not_text(data[:4096]) if head is None else "")
-    return not_text(head)
+        zeros = junk(data)
+        if zeros or head is not None:
+            return zeros
+    return not_text(data[:4096] if head is None else head) if utf8 else ""
 
 
 def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
