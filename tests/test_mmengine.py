@@ -187,3 +187,22 @@ def test_its_events_emptied_then_written_again_are_read_anew(tmp_path: Path):
     run = monitor.store.runs[f"{RUN}/vis_data"]
     assert run.scalars["coco/bbox_mAP"].steps.tolist() == [ITERS_PER_EPOCH, 2 * ITERS_PER_EPOCH]
     assert run.scalars["loss"].steps.tolist()[-1] == 2 * ITERS_PER_EPOCH
+
+
+def test_a_log_written_over_by_a_job_started_again_places_validation_as_a_fresh_read_does(tmp_path: Path):
+    """A job started again in its work dir, its log written over past its old size between two reads: the iteration
+    kept from the old job (the highest seen) placed the new job's validation at the old job's last iteration."""
+    folder = work_dir(tmp_path)
+    log = folder / "scalars.json"
+    append(log, [call for epoch in range(1, 5) for call in epoch_lines(epoch)])
+    live = Monitor(str(tmp_path / "work_dirs"))
+    live.refresh()
+    with open(log, "r+") as handle:  # written over in place (same file), longer than before, between two reads
+        for epoch in range(1, 7):
+            for tag, step in epoch_lines(epoch):
+                handle.write(json.dumps({**tag, "lr": 0.01, "step": step}) + "\n")  # another learning rate
+    fresh = Monitor(str(tmp_path / "work_dirs"))
+    fresh.refresh()
+    live.refresh()
+    steps = [monitor.store.runs[RUN].scalars["coco/bbox_mAP"].arrays()[0].tolist() for monitor in (live, fresh)]
+    assert steps[0] == steps[1] == [epoch * ITERS_PER_EPOCH for epoch in range(1, 7)]

@@ -244,6 +244,11 @@ class JsonLinesStream(Stream):
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses)."""
         return objects
 
+    def started_again(self) -> None:
+        """The log was rewritten (a job started again in its folder): lines numbered and damage counted anew
+        (subclasses forget what they kept of the lines before)."""
+        self.lines, self.steps, self.health.skipped_records = 0, StepFilter(), 0
+
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
         while True:
@@ -253,8 +258,8 @@ class JsonLinesStream(Stream):
                 self.health.error = describe(error)
                 break
             self.health.error = None
-            if lines.restarted:  # rewritten (a job started again in its folder): numbered and counted anew
-                self.lines, self.steps, self.health.skipped_records = 0, StepFilter(), 0
+            if lines.restarted:
+                self.started_again()
             self.health.incomplete_bytes = self.tail.incomplete
             documents = [line for line in lines.data.split(b"\n") if line and not line.isspace()]
             objects = self.prepared(jsontext.loads_each(documents))

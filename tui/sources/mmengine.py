@@ -32,6 +32,10 @@ class MMEngineStream(JsonLinesStream):
         super().__init__(source)
         self.highest: int | None = None
 
+    def started_again(self) -> None:
+        super().started_again()
+        self.highest = None  # else the new job's validation lines went to the old job's last iteration
+
     def prepared(self, objects: list[object]) -> list[object]:
         out: list[object] = []
         for entry in objects:
