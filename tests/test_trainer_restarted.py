@@ -167,3 +167,16 @@ def test_the_state_saved_at_the_end_of_a_watched_job_is_read_on(tmp_path: Path):
     assert _last(live) == (800, "overfitting")
     steps, _, _ = live.store.runs["out"].scalars["eval_loss"].arrays()
     assert steps.tolist() == list(range(10, 810, 10))
+
+
+def test_a_left_over_state_with_the_same_time_as_the_checkpoints_is_placed_by_its_step(tmp_path: Path):
+    """Copied folders (scp, a hub download) give every file one time: the folder's own state of an earlier job, at
+    step 300, was taken as newer than checkpoint-800 on the tie (a review's find). Its global_step says it is not."""
+    out = tmp_path / "out"
+    _trainer_job(out, overfit=True, epochs=80, every=5)
+    _save_state(out, out / "checkpoint-300", mtime=1_700_000_000)
+    for state in out.glob("checkpoint-*/trainer_state.json"):
+        os.utime(state, (1_700_000_000, 1_700_000_000))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert _last(monitor) == (800, "overfitting")

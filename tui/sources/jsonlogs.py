@@ -33,7 +33,7 @@ from tui.sources.base import Format, Found, Source, Stream, basename, describe, 
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points, exact_table_steps
 from tui.sources.logjson import read_state
 from tui.sources.points import Decoded, StepFilter
-from tui.sources.roots.base import Listing, Root
+from tui.sources.roots.base import FileInfo, Listing, Root
 from tui.sources.textlog import HeaderTest, LineTail, run_names
 
 HF_STATE = "hf-trainer-state"
@@ -180,6 +180,10 @@ class TrainerStateFormat(Format):
 
     name = HF_STATE
 
+    def __init__(self) -> None:
+        self._own_steps: dict[tuple[str, float, int], int | None] = {}
+        """(path, mtime, size) of a folder's own trainer_state.json -> its global_step (None if not near its top)."""
+
     def discover(self, root: Root, listing: Listing) -> Found:
         states: dict[str, list[tuple[float, str]]] = {}
         # One that is no file (a folder or a symlink loop in its place) is one that cannot be read: its stream says
@@ -198,7 +202,7 @@ class TrainerStateFormat(Format):
         for run_folder, steps in sorted(states.items()):
             if not any(path in listing.files for _step, path in steps):
                 continue  # no file to read: each is a log that cannot be read, named by its path (``find_sources``)
-            steps = [(_saved_place(step, path, steps, listing), path) for step, path in steps]
+            steps = [(self._place(root, step, path, steps, listing), path) for step, path in steps]
             newest, *older = [path for _step, path in sorted(steps, reverse=True)]
             found.sources.append(  # the newest is followed; the older ones stand in while it cannot be read whole
                 Source(
@@ -213,18 +217,42 @@ class TrainerStateFormat(Format):
     def named_log(self, path: str) -> bool:
         return basename(path) == "trainer_state.json"
 
+    def _place(self, root: Root, step: float, path: str, states: list[tuple[float, str]], listing: Listing) -> float:
+        """Where a run folder's own ``trainer_state.json`` (``step`` -1; ``trainer.save_state()`` writes it) stands
+        among its checkpoints': the newest when its ``global_step`` is at least the newest checkpoint's (at the end
+        of training, with the whole history: under ``save_strategy="best"`` the last checkpoint may be far behind
+        it) and it was not written long before that checkpoint (a longer earlier job's, left in the folder), else
+        the oldest. Without a step near its top, the newest only if written after every checkpoint's. A
+        checkpoint's stays where its step puts it."""
+        mine = listing.files.get(path)
+        if step >= 0 or mine is None:
+            return step
+        saved = [(other_step, listing.files.get(other)) for other_step, other in states if other_step >= 0]
+        if not saved:
+            return math.inf
+        newest_step = max(other_step for other_step, _info in saved)
+        newest_time = max((info.mtime for _step, info in saved if info is not None), default=-math.inf)
+        own = self._own_step(root, path, mine)
+        if own is None:
+            return math.inf if mine.mtime > newest_time else -1
+        return math.inf if own >= newest_step and mine.mtime >= newest_time - OWN_STATE_SLACK else -1
 
-def _saved_place(step: float, path: str, states: list[tuple[float, str]], listing: Listing) -> float:
-    """Where a run folder's own ``trainer_state.json`` (``step`` -1; ``trainer.save_state()`` writes it) stands among
-    its checkpoints': the newest if written no earlier than the newest checkpoint's (at the end of training, with
-    the whole history: under ``save_strategy="best"`` the last checkpoint may be far behind it), else the oldest
-    (one left from an earlier job in the folder). A checkpoint's stays where its step puts it."""
-    if step >= 0:
-        return step
-    mine = listing.files.get(path)
-    saved = [listing.files.get(other) for other_step, other in states if other_step >= 0]
-    newest = max((info.mtime for info in saved if info is not None), default=None)
-    return math.inf if mine is not None and (newest is None or mine.mtime >= newest) else -1
+    def _own_step(self, root: Root, path: str, info: FileInfo) -> int | None:
+        """The ``global_step`` near the top of a state (the Trainer sorts its keys: it comes before the history)."""
+        key = (path, info.mtime, info.size)
+        if key not in self._own_steps:
+            try:
+                found = _GLOBAL_STEP.search(root.read(path, 0, 4096))
+            except OSError:
+                found = None
+            self._own_steps[key] = int(found.group(1)) if found else None
+        return self._own_steps[key]
+
+
+_GLOBAL_STEP = re.compile(rb'"global_step"\s*:\s*(\d+)')
+OWN_STATE_SLACK = 600.0
+"""Seconds a folder's own state may be older than its newest checkpoint's and still be the newest: files copied
+(``scp``, ``cp -r``, a hub download) get their times in copy order; a job's left-over state is hours older."""
 
 
 class JsonLinesStream(Stream):
