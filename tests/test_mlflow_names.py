@@ -6,6 +6,7 @@ the first, whose alerts then matched no run ``check`` showed)."""
 from __future__ import annotations
 
 import math
+import shutil
 import sqlite3
 import sys
 from contextlib import closing
@@ -99,3 +100,52 @@ def test_an_infinite_value_in_mlflows_database_is_read_as_inf(logger_logdir: Pat
     assert values[-1] == math.inf
     alerts = [a for a in live.alerts if a.run == SQL_RUN and a.kind == "diverging"]
     assert alerts and "is inf at step 5,000" in alerts[-1].reason and "infx" not in alerts[-1].reason
+
+
+def _second_file_run(first: Path, experiment: Path, run_id: str, name: str, start_offset_ms: int) -> Path:
+    """A copy of the file store's run ``first`` in ``experiment`` under another id, name and start time."""
+    copy = experiment / run_id
+    shutil.copytree(first, copy)
+    meta = yaml.safe_load((copy / "meta.yaml").read_text())
+    meta.update(run_id=run_id, run_uuid=run_id, run_name=name, start_time=meta["start_time"] + start_offset_ms)
+    (copy / "meta.yaml").write_text(yaml.safe_dump(meta))
+    return copy
+
+
+def test_a_run_put_back_after_another_took_its_name_is_no_second_run_of_that_name(logger_logdir: Path):
+    """Watched, deleted, its name given to a new run, then put back: both streams were named alike and read into one
+    run (a review's find)."""
+    first = next(logger_logdir.glob("mlruns/*/*/meta.yaml")).parent
+    live = Monitor(str(logger_logdir))
+    live.refresh()
+    aside = logger_logdir.parent / "aside"
+    shutil.move(first, aside)
+    live.refresh()
+    _second_file_run(aside, first.parent, "c" * 32, "ml-file", 60_000)
+    live.refresh()
+    shutil.move(aside, first)
+    live.refresh()
+    fresh = Monitor(str(logger_logdir))
+    fresh.refresh()
+    for monitor in (live, fresh):  # the first started keeps its name, the one started later gets its id after it
+        assert sorted(name for name in monitor.store.runs if name.startswith(FILE_RUN)) == [
+            FILE_RUN,
+            f"{FILE_RUN} (cccccccc)",
+        ]
+    assert not live.store.runs[FILE_RUN].gone and len(live.store.runs[f"{FILE_RUN} (cccccccc)"].scalars)
+
+
+def test_runs_sharing_a_name_without_start_times_are_named_alike_in_both_stores(logger_logdir: Path):
+    """A run with no start time kept the name in the database (NULL sorted first) and lost it in ``mlruns/``."""
+    run_id = (logger_logdir / "mlflow-run-id").read_text()
+    second = "0" * 32  # sorts before the first's id
+    with _database(logger_logdir) as db, db:
+        db.row_factory = sqlite3.Row
+        row = dict(db.execute("SELECT * FROM runs WHERE run_uuid = ?", (run_id,)).fetchone())
+        row.update(run_uuid=second, start_time=None)
+        if "run_id" in row:
+            row["run_id"] = second
+        db.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    assert f"{SQL_RUN} (00000000)" in monitor.store.runs and SQL_RUN in monitor.store.runs

@@ -165,8 +165,8 @@ class MlflowFilesFormat(Format):
 
     def __init__(self) -> None:
         self._names: dict[tuple[str, float], tuple[str, bool, float]] = {}
+        """Run meta.yaml (path, mtime) -> (run name, deleted, start time)."""
         self._kept = KeptNames()
-        """Run meta.yaml (path, mtime) -> (run name, deleted)."""
         self._experiments: dict[tuple[str, float], str] = {}
 
     def discover(self, root: Root, listing: Listing) -> Found:

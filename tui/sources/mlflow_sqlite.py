@@ -54,14 +54,15 @@ def plain_name_first(sources: list[Source], started: Mapping[str, float]) -> lis
 class KeptNames:
     """Each run's first name, kept while it is watched: a run renamed (``mlflow.set_tag("mlflow.runName", ...)``,
     or in MLflow's UI) was said gone, its points so far left under the old name and its bell rung again under the
-    new one. A new run given a name kept for another gets its id's first 8 characters after it. ``check`` and a
-    live view started later show the name the run has now."""
+    new one. A new run given a name kept for another, even one deleted (its points stay, shown gone; put back,
+    it is read on under that name), gets its id's first 8 characters after it. ``check`` and a live view started
+    later show the name the run has now."""
 
     def __init__(self) -> None:
         self._names: dict[str, str] = {}
 
     def __call__(self, sources: list[Source]) -> list[Source]:
-        taken = {self._names[source.key] for source in sources if source.key in self._names}
+        taken = set(self._names.values())  # a run deleted keeps its name too: its points stay, shown gone
         kept = []
         for source in sources:
             name = self._names.get(source.key)
@@ -262,5 +263,6 @@ def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> l
         if "experiments" in schema
         else "SELECT run_uuid, name, '' FROM runs r"
     )
-    query += " WHERE r.lifecycle_stage IS NULL OR r.lifecycle_stage != 'deleted' ORDER BY r.start_time"
+    query += " WHERE r.lifecycle_stage IS NULL OR r.lifecycle_stage != 'deleted'"
+    query += " ORDER BY r.start_time IS NULL, r.start_time, r.run_uuid"  # as the file store orders them
     return [(str(u), str(n or ""), str(e or "")) for u, n, e in connection.execute(query).fetchall()]
