@@ -115,6 +115,13 @@ def test_a_job_resumed_over_its_later_checkpoints_is_read_as_rewritten(tmp_path:
         assert steps.tolist() == list(range(10, 410, 10)) and values[30:].tolist() == [0.9] * 10
 
 
+def _read_whole(logdir: Path) -> tuple[int | None, str]:
+    """The run's (step, verdict) as ``check`` reads it."""
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    return _last(monitor)
+
+
 def _save_state(out: Path, history_from: Path, mtime: float) -> None:
     """``trainer.save_state()``: the whole state in the output folder itself, beside the checkpoints."""
     state = json.loads((history_from / "trainer_state.json").read_text())
@@ -133,9 +140,7 @@ def test_the_state_saved_at_the_end_is_read_when_newer_than_every_checkpoint(tmp
         os.utime(folder / "trainer_state.json", (1_600_000_000, 1_600_000_000))
         if int(folder.name.split("-")[1]) > 250:
             shutil.rmtree(folder)
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    assert _last(monitor) == (800, "overfitting")
+    assert _read_whole(tmp_path) == (800, "overfitting")
 
 
 def test_a_state_left_from_an_earlier_job_is_older_than_the_new_checkpoints(tmp_path: Path):
@@ -146,9 +151,7 @@ def test_a_state_left_from_an_earlier_job_is_older_than_the_new_checkpoints(tmp_
     for folder in out.glob("checkpoint-*"):
         shutil.rmtree(folder)
     _trainer_job(out, overfit=False, epochs=30)
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    assert _last(monitor) == (300, "learning")
+    assert _read_whole(tmp_path) == (300, "learning")
 
 
 def test_the_state_saved_at_the_end_of_a_watched_job_is_read_on(tmp_path: Path):
@@ -177,6 +180,4 @@ def test_a_left_over_state_with_the_same_time_as_the_checkpoints_is_placed_by_it
     _save_state(out, out / "checkpoint-300", mtime=1_700_000_000)
     for state in out.glob("checkpoint-*/trainer_state.json"):
         os.utime(state, (1_700_000_000, 1_700_000_000))
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    assert _last(monitor) == (800, "overfitting")
+    assert _read_whole(tmp_path) == (800, "overfitting")
