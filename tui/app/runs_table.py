@@ -105,8 +105,8 @@ class RunRow:
             flags=(tuple(v.flags) if v else ()) + more_flags,
             last_write=run.last_write,
             gone=run.gone,
-            trouble=run.damaged or bool(run.errors),
-            unreadable=bool(run.errors),
+            trouble=run.damaged or run.cannot_be_read,
+            unreadable=run.cannot_be_read,
         )
 
 

@@ -37,6 +37,8 @@ def unreadable_reasons(run: Run) -> list[tuple[str, str]]:
     reasons = [(error, error) for error in run.errors]
     if run.damaged and not run.has_points:  # its note grows with the junk: said once, as "damaged"
         reasons.append(("damaged", run.damage_note()))
+    elif run.cannot_be_read and not run.errors:  # nothing whole for long: cut short, said once
+        reasons.append(("cut", run.incomplete_note()))
     return reasons
 
 

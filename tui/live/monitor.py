@@ -24,7 +24,7 @@ from tui.live.sweeps import SweepWatch
 from tui.sources.base import Stream
 from tui.sources.roots.base import Root
 from tui.sources.roots.local import LocalRoot
-from tui.store import Change, Store
+from tui.store import Change, Run, Store
 
 
 def streams_by_run(streams: Iterable[Stream]) -> dict[str, list[Stream]]:
@@ -70,6 +70,8 @@ class Monitor(Discovery):
         self.progress = (0, 0)  # (files read, files to read) of the round under way, for a progress display
         self.echo = Echoes()
         """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
+        self._cut_since: dict[str, tuple[int, float]] = {}
+        """Run -> (bytes not whole, since when) for runs with nothing whole read (``_note_cut``)."""
         self._lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
@@ -290,11 +292,26 @@ class Monitor(Discovery):
         return due, self._judge(due) if due else []
 
     def check_stalled(self) -> list[Alert]:
+        """Runs whose job stopped writing (``stalled``), and runs whose files hold nothing whole for long."""
         alerts: list[Alert] = []
         now = self.clock()
         with self.store.lock:
             for name, run in self.store.runs.items():
                 if self.owns(name):
                     alerts += self.stamped(self.engine(name).check_stalled(run, now), now)
+                    self._note_cut(run, now)
         self.alerts.extend(alerts)
         return alerts
+
+    def _note_cut(self, run: Run, now: float) -> None:
+        """A run with nothing whole in its files, whose bytes stay as they are for ``stall_min_seconds``, is cut
+        short, not being written (a TensorBoard writer flushes every 120 s): the live views then say it cannot be
+        read, as ``check`` does at once. Bytes that change start the wait again; a whole record ends it."""
+        if run.has_points or not run.incomplete_bytes:
+            self._cut_since.pop(run.name, None)
+            run.cut_for_good = False
+            return
+        since = self._cut_since.get(run.name)
+        if since is None or since[0] != run.incomplete_bytes:
+            self._cut_since[run.name] = since = (run.incomplete_bytes, now)
+        run.cut_for_good = now - since[1] >= self.thresholds.stall_min_seconds

@@ -48,6 +48,10 @@ class Run:
     file_steps: dict[tuple[str, str], int] = field(default_factory=dict)
     """(file, tag) -> the newest step that file gave that curve: a file going on from its own last step is a
     second writer one step behind (two ranks logging into one folder), not a job restarted."""
+    cut_for_good: bool = False
+    """Nothing whole in its files, whose bytes stayed not whole for as long as a live view waits (set by it): a
+    file cut short (a job killed while saving), not one being written. ``check``, which reads once, says so at
+    once."""
 
     @property
     def damaged(self) -> bool:
@@ -128,6 +132,11 @@ class Run:
             f"{self.incomplete_bytes:,} byte(s) at the end of its {words} (a job still writing, or a file cut "
             "short) and were not read"
         )
+
+    @property
+    def cannot_be_read(self) -> bool:
+        """A file or the folder refused, or nothing whole in its files for long: what the views call unreadable."""
+        return bool(self.errors) or (self.cut_for_good and not self.has_points)
 
     @property
     def errors(self) -> list[str]:
