@@ -230,7 +230,7 @@ def read_in_workers(
                         workers.whole,
                         handoff.sending_fd if handoff is not None else None,
                         {name: monitor.checkpoints[name]} if name in monitor.checkpoints else {},
-                        may_join_a_sweep(name, names),
+                        may_join_a_sweep(name, names) or _in_given_sweep(monitor, name),
                     ),
                 )
                 for name, streams in runs.items()
@@ -266,6 +266,14 @@ def _cancelled_on_error(futures: list[Future[Parcel]]) -> Iterator[None]:
         for future in futures:
             future.cancel()
         raise
+
+
+def _in_given_sweep(monitor: Monitor, name: str) -> bool:
+    """Whether ``--sweep``'s pattern finds the run (by its name under its root, as the sweeps are found): its
+    summary keeps its validation curve. Runs grouped by the pattern alone (``tb-plateau-14``: no setting in the
+    name) came back as their newest point, and ``check`` gave none of them the advice ``replay`` gave."""
+    pattern = monitor.sweeps.pattern
+    return pattern is not None and pattern.search(monitor.name_under_root(name)) is not None
 
 
 def unread_paths(monitor: Monitor) -> list[str]:
