@@ -242,6 +242,8 @@ def _print_notes(
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
         elif v is not None and (warning := warning_in(v.flags)) is not None:
             console.print(Text(f"{name}: {warning}: {printable(v.flags[warning])}", style=VERDICT_STYLES[warning]))
+        elif v is not None and run.scalars and not (v.train_tag or v.val_tag):  # curves, none a loss: no waiting
+            console.print(Text(f"{name}: {printable(v.reason)}", style="dim"))
         info = (sweeps or {}).get(run.name)
         if info is not None and info.behind:
             console.print(Text(f"{name}: behind its peers: {printable(info.behind)}", style="yellow"))

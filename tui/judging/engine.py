@@ -319,6 +319,14 @@ class VerdictEngine:
             v.since_best = self.val.count - 1 - self.val.low_index
         v.step = run.last_step((self.pair.train, self.pair.val))
         v.trend = {"falling": "↓", "rising": "↑", "flat": "→", "unclear": "~"}.get(self.judge.val_direction, "")
+        if self.pair.train is None and self.pair.val is None and self._firsts and v.kind == Kind.WAITING:
+            # Curves, but none a loss (accuracies only): 'no paired loss curves yet' read as points still to come.
+            names = sorted(self._firsts)
+            shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+            v.reason = (
+                f"none of its {len(names)} curve{'s' if len(names) > 1 else ''} ({shown}) is a loss to judge: "
+                "--train-tag and --val-tag choose the curves"
+            )
 
 
 def first_steps(run: Run, tags: Iterable[str] | None = None) -> dict[str, int]:
