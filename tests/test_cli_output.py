@@ -381,6 +381,15 @@ def test_a_tag_pattern_that_matches_nothing_is_named_with_the_runs_it_missed():
     assert "matches no tag" not in matched.stderr
 
 
+def test_two_tag_patterns_that_pick_one_curve_are_said():
+    """``--train-tag val_loss --val-tag 'val_loss$'``: one curve judged as both, `learning` on an overfitting run,
+    without a word (written alike, the two are refused; a hostile tester's find)."""
+    both = run_cli("check", str(DATA / "torch" / "overfit-7"), "--train-tag", "val_loss", "--val-tag", "val_loss$")
+    assert "pick the same curve in 1 run(s) (.): one curve is judged as both (no overfitting can show)" in both.stderr
+    apart = run_cli("check", str(DATA / "torch" / "overfit-7"), "--train-tag", "train_loss", "--val-tag", "val_loss$")
+    assert "pick the same curve" not in apart.stderr
+
+
 def test_export_quotes_a_run_name_with_a_carriage_return_so_each_point_stays_one_row(tmp_path: Path):
     """Unquoted, ``a\\rb`` split every row of that run in two for any CSV reader (1,800 broken rows)."""
     scalar_run(tmp_path / "a\rb", {"loss": [1.0, 0.5], "val_loss": [1.0, 0.6]})

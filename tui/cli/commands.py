@@ -155,12 +155,28 @@ def say_unmatched(
     for option, (pattern, runs) in missed.items():
         names = [run.name for run in runs]
         if names:
-            shown = ", ".join(printable(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
             print(
-                f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({shown}): "
+                f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({_some(names)}): "
                 f"they are judged without that curve{' until one comes' if live else ''}",
                 file=sys.stderr,
             )
+    if train_tag and val_tag:  # two patterns, one curve: refused when written alike, said when they pick alike
+        both = [
+            run.name
+            for run in readable
+            if (v := monitor.verdict(run.name)) and v.train_tag and v.train_tag == v.val_tag
+        ]
+        if both:
+            print(
+                f"losswatch: --train-tag {quoted(train_tag)} and --val-tag {quoted(val_tag)} pick the same curve in "
+                f"{len(both)} run(s) ({_some(both)}): one curve is judged as both (no overfitting can show)",
+                file=sys.stderr,
+            )
+
+
+def _some(names: list[str]) -> str:
+    """The first five run names, printable."""
+    return ", ".join(printable(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
 
 
 def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
