@@ -86,6 +86,15 @@ def test_missing_folder_is_one_sentence_exit_2(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "replay", "export"])
+def test_a_missing_folder_with_a_newline_in_its_name_is_said_on_one_line(tmp_path: Path, command: str):
+    """'losswatch: no' then 'such: no such folder': the name was printed as it is (two roots escaped it)."""
+    output = ["-o", str(tmp_path / "out.csv")] if command == "export" else []
+    result = run_main(command, str(tmp_path / "no\nsuch"), *output)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"losswatch: {tmp_path}/no\\nsuch: no such folder"]
+
+
 def test_a_missing_folder_beside_others_is_named_and_the_others_are_read(tmp_path: Path):
     """One missing root of several made check, replay and export read nothing (exit 2), against the README's exit 1."""
     result = run_main("check", str(DATA / "keras"), str(tmp_path / "nope"))

@@ -14,16 +14,19 @@ from tui.text import printable
 def _checked_folder(path: str, may_be_missing: bool = False, among_others: bool = False) -> str:
     """A local root checked before anything is read; ``among_others``: one missing or unreadable folder of several
     is said beside the runs of the others (exit 1), not in their place."""
+    shown = printable(path)  # a newline or an escape in the name is shown, not obeyed
     if not os.path.exists(path):
         if may_be_missing or among_others:
             return path  # watched for until it appears, or named beside the others' runs
         if os.path.islink(path):
-            raise UsageError(f"{path}: a symbolic link to nothing ({os.readlink(path)}, or a loop of links)")
-        raise UsageError(f"{path}: no such folder")
+            raise UsageError(
+                f"{shown}: a symbolic link to nothing ({printable(os.readlink(path))}, or a loop of links)"
+            )
+        raise UsageError(f"{shown}: no such folder")
     if not os.path.isdir(path) and not (among_others and not may_be_missing):  # watch waits for folders only
-        raise UsageError(f"{path}: not a folder (give the folder that holds the runs)")
+        raise UsageError(f"{shown}: not a folder (give the folder that holds the runs)")
     if not os.access(path, os.R_OK | os.X_OK) and not among_others:
-        raise UsageError(f"{path}: permission denied")
+        raise UsageError(f"{shown}: permission denied")
     return path
 
 
