@@ -181,3 +181,20 @@ def test_a_left_over_state_with_the_same_time_as_the_checkpoints_is_placed_by_it
     for state in out.glob("checkpoint-*/trainer_state.json"):
         os.utime(state, (1_700_000_000, 1_700_000_000))
     assert _read_whole(tmp_path) == (800, "overfitting")
+
+
+def test_a_folders_own_state_replaced_by_rename_while_watched_is_read_by_its_new_step(tmp_path: Path):
+    """A state replaced by rename (rsync, a hub download) was read through the handle kept on the file it
+    replaced: its old global_step was taken for the new one's, and the live view stayed behind (a review's find)."""
+    out = tmp_path / "out"
+    _trainer_job(out, overfit=True, epochs=10, every=10)  # checkpoint-100
+    _save_state(out, out / "checkpoint-100", mtime=time.time())
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    assert _last(live)[0] == 100
+    _trainer_job(tmp_path / "whole", overfit=True, epochs=30, every=10)
+    shutil.copytree(tmp_path / "whole" / "checkpoint-200", out / "checkpoint-200")
+    _save_state(tmp_path / "whole", tmp_path / "whole" / "checkpoint-300", mtime=time.time() + 5)
+    os.replace(tmp_path / "whole" / "trainer_state.json", out / "trainer_state.json")
+    live.refresh()
+    assert _last(live)[0] == _read_whole(tmp_path)[0] == 300

@@ -181,8 +181,9 @@ class TrainerStateFormat(Format):
     name = HF_STATE
 
     def __init__(self) -> None:
-        self._own_steps: dict[tuple[str, float, int], int | None] = {}
-        """(path, mtime, size) of a folder's own trainer_state.json -> its global_step (None if not near its top)."""
+        self._own_steps: dict[tuple[str, str, float, int], int | None] = {}
+        """(path, identity, mtime, size) of a folder's own trainer_state.json -> its global_step (None if not near
+        its top)."""
 
     def discover(self, root: Root, listing: Listing) -> Found:
         states: dict[str, list[tuple[float, str]]] = {}
@@ -238,13 +239,18 @@ class TrainerStateFormat(Format):
         return math.inf if own >= newest_step and mine.mtime >= newest_time - OWN_STATE_SLACK else -1
 
     def _own_step(self, root: Root, path: str, info: FileInfo) -> int | None:
-        """The ``global_step`` near the top of a state (the Trainer sorts its keys: it comes before the history)."""
-        key = (path, info.mtime, info.size)
+        """The ``global_step`` near the top of a state (the Trainer sorts its keys: it comes before the history), on
+        a local root; None elsewhere (a remote root serves a file's head from the bytes it kept, which a state
+        rewritten in place makes stale) and when it cannot be read now (not remembered: asked again)."""
+        if root.local_path(path) is None:
+            return None
+        key = (path, info.identity, info.mtime, info.size)
         if key not in self._own_steps:
             try:
+                root.stat(path)  # a handle kept from the file this one replaced is let go: its bytes are this one's
                 found = _GLOBAL_STEP.search(root.read(path, 0, 4096))
             except OSError:
-                found = None
+                return None
             self._own_steps[key] = int(found.group(1)) if found else None
         return self._own_steps[key]
 
