@@ -25,3 +25,11 @@ def test_a_run_waiting_for_its_first_points_keeps_its_plain_reason(tmp_path: Pat
     [row] = json.loads(run_cli("check", "--json", str(tmp_path)).stdout)
     assert row["verdict"] == "waiting" and "is a loss" not in row["reason"]
     assert "young:" not in run_cli("check", str(tmp_path), columns=200).stdout
+
+
+def test_tag_patterns_that_pick_no_curve_are_named_in_the_reason(tmp_path: Path):
+    """With --train-tag and --val-tag picking nothing, the reason said the run's losses were no losses."""
+    scalar_run(tmp_path / "run", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    checked = run_cli("check", "--json", "--train-tag", "nomatch", "--val-tag", "nomatch2", str(tmp_path))
+    [row] = json.loads(checked.stdout)
+    assert row["reason"] == "--train-tag and --val-tag pick none of its 2 curves (loss, val_loss)"

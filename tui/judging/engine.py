@@ -322,10 +322,13 @@ class VerdictEngine:
         if self.pair.train is None and self.pair.val is None and self._firsts and v.kind == Kind.WAITING:
             # Curves, but none a loss (accuracies only): 'no paired loss curves yet' read as points still to come.
             names = sorted(self._firsts)
-            shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+            curves = (
+                f"{len(names)} curve{'s' if len(names) > 1 else ''} ({', '.join(names[:3])}{', …' * (len(names) > 3)})"
+            )
             v.reason = (
-                f"none of its {len(names)} curve{'s' if len(names) > 1 else ''} ({shown}) is a loss to judge: "
-                "--train-tag and --val-tag choose the curves"
+                f"--train-tag and --val-tag pick none of its {curves}"
+                if self.train_pattern or self.val_pattern
+                else f"none of its {curves} is a loss to judge: --train-tag and --val-tag choose the curves"
             )
 
 
