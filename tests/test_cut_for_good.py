@@ -65,3 +65,20 @@ def test_watch_plain_says_a_run_cut_for_good_cannot_be_read(tmp_path: Path):
     with spawn("watch", str(tmp_path), "--plain", "--set", "stall_min_seconds=1") as child:
         child.wait_for_text("cut  unreadable: 30 byte(s) at the end of its event files are not a whole record")
         assert child.stop(signal.SIGTERM) == 0
+
+
+async def test_the_tui_flags_a_run_cut_for_good_and_its_status_line_says_why(tmp_path: Path):
+    """The count said '1 unreadable', but the selected run's note, kept for damaged and refused files, said
+    nothing of bytes that never came whole (a review's find)."""
+    from conftest import until
+
+    from tui.app.app import LossWatchApp
+
+    _cut(tmp_path)
+    monitor = Monitor(str(tmp_path), Thresholds(stall_min_seconds=0))  # waited for long enough at the first look
+    app = LossWatchApp(monitor, watch=False, bell=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await until(pilot, lambda: "cut" in app.table._rows, "the run")
+        await until(pilot, lambda: "unreadable" in app.table.get_cell("cut", "flags").plain, "the flag")
+        status = app.query_one("#status")
+        await until(pilot, lambda: "30 byte(s) at the end of its event files" in str(status.render()), "the why")

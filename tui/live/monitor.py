@@ -300,13 +300,15 @@ class Monitor(Discovery):
                 if self.owns(name):
                     alerts += self.stamped(self.engine(name).check_stalled(run, now), now)
                     self._note_cut(run, now)
+            self._cut_since = {name: since for name, since in self._cut_since.items() if name in self.store.runs}
         self.alerts.extend(alerts)
         return alerts
 
     def _note_cut(self, run: Run, now: float) -> None:
-        """A run with nothing whole in its files, whose bytes stay as they are for ``stall_min_seconds``, is cut
-        short, not being written (a TensorBoard writer flushes every 120 s): the live views then say it cannot be
-        read, as ``check`` does at once. Bytes that change start the wait again; a whole record ends it."""
+        """A run with nothing whole in its files, whose bytes stay as they are for ``stall_min_seconds`` while
+        watched, is cut short, not being written (a TensorBoard writer flushes every 120 s): the live views then say
+        it cannot be read, as ``check`` does at once. Bytes that change start the wait again; a whole record ends
+        it."""
         if run.has_points or not run.incomplete_bytes:
             self._cut_since.pop(run.name, None)
             run.cut_for_good = False
