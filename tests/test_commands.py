@@ -95,6 +95,12 @@ def test_a_missing_folder_with_a_newline_in_its_name_is_said_on_one_line(tmp_pat
     assert result.stderr.strip().splitlines() == [f"losswatch: {tmp_path}/no\\nsuch: no such folder"]
 
 
+@pytest.mark.parametrize("root", ["ftp://a\nb/x", "ssh://:99\n/x", "s3:///\nx"])
+def test_a_root_that_cannot_be_parsed_is_said_on_one_line(root: str):
+    result = run_main("check", root)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 def test_a_missing_folder_beside_others_is_named_and_the_others_are_read(tmp_path: Path):
     """One missing root of several made check, replay and export read nothing (exit 2), against the README's exit 1."""
     result = run_main("check", str(DATA / "keras"), str(tmp_path / "nope"))

@@ -52,7 +52,7 @@ def given_roots(texts: list[str], may_be_missing: bool = False) -> str | list[Ro
                 # The client it will run can be split and found (else one sentence, not a traceback or a
                 # "No such file or directory" later that reads as the remote folder's).
                 if (why := ssh_client_missing()) is not None:
-                    raise RootError(f"{spec.text}: {why}")
+                    raise RootError(f"{printable(spec.text)}: {why}")
         except (RootError, MissingBackend) as error:
             raise UsageError(str(error)) from error
         if spec.kind == "local":

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from tui.sources.roots.base import Root
 from tui.sources.roots.objectstore import SCHEMES, MissingBackend, ObjectStoreRoot, require_backend
+from tui.text import printable
 
 _SCP = re.compile(r"^(?:(?P<user>[^@/:\s]+)@)?(?P<host>\[[0-9A-Fa-f:.%\w]+\]|[A-Za-z0-9_.-]+):(?P<path>.*)$", re.S)
 _DRIVE = re.compile(r"^[A-Za-z]:([\\/]|$)")
@@ -70,16 +71,16 @@ def _url(text: str, scheme: str) -> RootSpec:
         after = text.split("://", 1)[1]
         rest = after.strip("/")
         if not rest or after.startswith("/"):  # s3:///runs: the bucket left out, not a bucket named "runs"
-            raise RootError(f"{text}: give a bucket (and a prefix): {scheme}://bucket/prefix")
+            raise RootError(f"{printable(text)}: give a bucket (and a prefix): {scheme}://bucket/prefix")
         return RootSpec(SCHEMES[scheme], text, rest)
     if scheme == "ssh":
         parts = urlsplit(text)
         if not parts.hostname:
-            raise RootError(f"{text}: no host: write ssh://[user@]host[:port]/path")
+            raise RootError(f"{printable(text)}: no host: write ssh://[user@]host[:port]/path")
         try:
             port = parts.port
         except ValueError as error:
-            raise RootError(f"{text}: the port must be a number from 1 to 65535") from error
+            raise RootError(f"{printable(text)}: the port must be a number from 1 to 65535") from error
         path = unquote(parts.path)
         if path.startswith("/~"):
             path = path[1:]  # ssh://host/~/runs: under the login folder (git's convention)
@@ -87,7 +88,7 @@ def _url(text: str, scheme: str) -> RootSpec:
         user = unquote(parts.username) if parts.username else None
         return RootSpec("ssh", text, path or ".", _host(host), user, port)
     known = ", ".join(f"{s}://" for s in ("s3", "gs", "az", "ssh", "file"))
-    raise RootError(f"{text}: unknown scheme {scheme}:// (known: {known})")
+    raise RootError(f"{printable(text)}: unknown scheme {printable(scheme)}:// (known: {known})")
 
 
 def _host(host: str) -> str:
