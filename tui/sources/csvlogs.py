@@ -375,9 +375,8 @@ class LightningCsvFormat(Format):
     name = LIGHTNING
 
     def __init__(self) -> None:
-        self._has_step = HeaderTest(
-            _lightning_header, unreadable=self.named_log, utf8=True
-        )  # metrics.csv: the name says it
+        # metrics.csv: the name says it is Lightning's log, which is UTF-8
+        self._has_step = HeaderTest(_lightning_header, unreadable=self.named_log, utf8=True)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
