@@ -24,8 +24,8 @@ from logger_runs import FIXTURES, RUNS, STEPLESS, STEPS, curve_of, curves
 from tui.cli.main import main
 from tui.live.monitor import Monitor
 from tui.sources.jsontext import cut_short
+from tui.sources.roots.base import TAIL_CHECK_BYTES
 from tui.sources.roots.local import LocalRoot
-from tui.sources.textlog import TAIL_CHECK_BYTES
 
 
 def test_the_fixtures_record_their_writers_versions():

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from servers import S3Server, free_port
 
+from tui.sources.roots.base import TAIL_CHECK_BYTES
 from tui.sources.roots.objectstore import MissingBackend, ObjectStoreRoot, require_backend
-from tui.sources.roots.remote import READ_AHEAD_BYTES, TAIL_CHECK_BYTES, FileReplacedError
+from tui.sources.roots.remote import READ_AHEAD_BYTES, FileReplacedError
 
 
 def read_all(root: ObjectStoreRoot, path: str, offset: int = 0, chunk: int = 1000) -> bytes:

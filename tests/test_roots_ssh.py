@@ -16,8 +16,8 @@ from servers import Sshd
 
 from tui.sources.roots import remote as remote_module
 from tui.sources.roots import ssh as ssh_module
+from tui.sources.roots.base import TAIL_CHECK_BYTES
 from tui.sources.roots.local import LocalRoot
-from tui.sources.roots.remote import TAIL_CHECK_BYTES
 from tui.sources.roots.ssh import SshRoot
 
 

@@ -14,15 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.sources.base import Found, basename, describe, junk, not_text, parent
-from tui.sources.roots.base import FileInfo, Root
+from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
 HEAD_BYTES = 65536
 """Bytes of a file's start looked at for its header."""
-TAIL_CHECK_BYTES = 256
-"""Bytes before the read offset read again and compared with what was read there: a file rewritten in place
-with other lines, even past its old size, reads other bytes there (stat alone sees a file that grew)."""
 
 
 @dataclass
@@ -51,7 +48,8 @@ class LineTail:
         self._identity: str | None = None
         self._size = 0
         self._tail = b""
-        """The last bytes read (up to TAIL_CHECK_BYTES), to check the next read against..."""
+        """The last bytes read (up to TAIL_CHECK_BYTES), to check the next read against: a file rewritten in place
+        with other lines, even past its old size, reads other bytes there (stat alone sees a file that grew)..."""
         self._tail_end = 0
         """...which end here (a reader that set ``offset`` itself, to read again from the start, is not checked)."""
 

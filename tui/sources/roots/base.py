@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 FOLDER = "a folder, not a file"
 """What a listing says of a folder where a log's name is (``Listing.others``)..."""
+TAIL_CHECK_BYTES = 256
+"""Bytes before a file's read offset read again with each read and compared with what was read there, by remote
+roots for every file and by text logs on any root: enough that another file cannot match by chance; other bytes
+mean the file was rewritten."""
 LOOP = "a symlink loop"
 DANGLING = "a symlink to nothing (its target is missing)"
 """...and of a link that cannot be followed to a file: the same words from every root and every reader."""

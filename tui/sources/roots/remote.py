@@ -25,10 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from tui.sources.roots.base import FileInfo, Listing, Root
+from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Listing, Root
 
-TAIL_CHECK_BYTES = 256
-"""Bytes before a file's read offset compared on each fetch: enough that another file cannot match by chance."""
 TAIL_KEEP_BYTES = 4096
 """Bytes served last kept per file: checked against, and served again to a reader going back to a cut record."""
 READ_AHEAD_BYTES = 8 * 1024 * 1024
