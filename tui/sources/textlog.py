@@ -116,10 +116,10 @@ class HeaderTest:
         self._test = test
         self._unreadable = unreadable
         self._lines = lines
+        """Lines the test is given (joined by newlines): more than one for logs that may open with a header object."""
         self._utf8 = utf8
         """Its format's logs are UTF-8 (JSON, Lightning's CSV): a first line that is not is junk. A log found by a
         name it shares with any text log (``train.log``) may be a console's capture in latin-1 or GBK: not junk."""
-        """Lines the test is given (joined by newlines): more than one for logs that may open with a header object."""
         self._known: dict[tuple[str, str], bool] = {}
 
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
