@@ -45,10 +45,12 @@ def plain_name_first(sources: list[Source], started: Mapping[str, float]) -> lis
     first: dict[str, Source] = {}
     for source in sorted(sources, key=lambda source: started.get(source.key, math.inf)):
         first.setdefault(source.run, source)
-    return [
-        source if first[source.run] is source else replace(source, run=f"{source.run} ({basename(source.detail)[:8]})")
-        for source in sources
-    ]
+    return [source if first[source.run] is source else _with_id(source) for source in sources]
+
+
+def _with_id(source: Source) -> Source:
+    """The run named with its id's first 8 characters after its name: how two runs of one name are told apart."""
+    return replace(source, run=f"{source.run} ({basename(source.detail)[:8]})")
 
 
 class KeptNames:
@@ -67,7 +69,7 @@ class KeptNames:
         for source in sources:
             name = self._names.get(source.key)
             if name is None:
-                name = source.run if source.run not in taken else f"{source.run} ({basename(source.detail)[:8]})"
+                name = source.run if source.run not in taken else _with_id(source).run
                 self._names[source.key] = name
                 taken.add(name)
             kept.append(source if name == source.run else replace(source, run=name))
