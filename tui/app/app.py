@@ -229,7 +229,7 @@ class LossWatchApp(App[None]):
         log directory's idle CPU."""
         with self.store.lock:
             trouble = {
-                name: (run.damaged or run.cannot_be_read, run.cannot_be_read, run.gone)
+                name: (run.troubled, run.cannot_be_read, run.gone)
                 for name, run in self.store.runs.items()
             }
         if self.table.trouble_changed(trouble):

@@ -105,7 +105,7 @@ class RunRow:
             flags=(tuple(v.flags) if v else ()) + more_flags,
             last_write=run.last_write,
             gone=run.gone,
-            trouble=run.damaged or run.cannot_be_read,
+            trouble=run.troubled,
             unreadable=run.cannot_be_read,
         )
 

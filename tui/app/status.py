@@ -61,7 +61,7 @@ def status_line(app: LossWatchApp) -> Text:
     ]
     with app.store.lock:  # the engine thread may be adding files to the run
         run = app.store.runs.get(app.selected) if app.selected else None
-        if run is not None and (run.damaged or run.cannot_be_read):  # what the table's flag is about
+        if run is not None and run.troubled:  # what the table's flag is about
             why = run.errors[-1] if run.errors else run.damage_note() if run.damaged else run.incomplete_note()
             notes.append(f"{printable(run.name, 40)}: {why}")
     parts.extend((printable(note), "yellow") for note in notes)

@@ -139,6 +139,11 @@ class Run:
         return bool(self.errors) or (self.cut_for_good and not self.has_points)
 
     @property
+    def troubled(self) -> bool:
+        """Damaged or unreadable: what the table's ``!`` after a name and the status line's note are about."""
+        return self.damaged or self.cannot_be_read
+
+    @property
     def errors(self) -> list[str]:
         """The OS errors met reading its files. None for a gone run: its files vanished with its folder (the
         streams still held read them after the folder went), which ``gone`` says; no file was refused."""
