@@ -228,10 +228,7 @@ class LossWatchApp(App[None]):
         folder brings no change to refresh on, and walking every run's files four times a second would cost a big
         log directory's idle CPU."""
         with self.store.lock:
-            trouble = {
-                name: (run.troubled, run.cannot_be_read, run.gone)
-                for name, run in self.store.runs.items()
-            }
+            trouble = {name: (run.troubled, run.cannot_be_read, run.gone) for name, run in self.store.runs.items()}
         if self.table.trouble_changed(trouble):
             self._dirty = True
         unreadable = sum(u for _, u, _ in trouble.values())
