@@ -24,6 +24,7 @@ from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.live.sweeps import AXIS_LABELS, Saving
 from tui.store import Run
+from tui.text import printable
 
 
 @dataclass(frozen=True)
@@ -77,22 +78,27 @@ class SweepView:
         return AXIS_LABELS.get(self.axis, self.axis)
 
     def against(self) -> tuple[str, np.ndarray, np.ndarray, bool] | None:
-        """(swept name, values, best losses, log x) for the best-vs-value plot; None without a numeric swept value
-        (a seed is none: best loss against the seed says nothing of the sweep)."""
+        """(swept name, values, best losses, log x) for the best-vs-value plot; None without a swept value taking
+        two finite numbers among runs with a finite best (a seed is none: best loss against the seed says nothing
+        of the sweep). ``clip=inf``, the usual "no clipping", has no place on an axis: such runs are left out
+        (``left_out`` counts them) and a swept value that keeps one number only is not plotted against."""
         for key in (key for key in self.swept if key.lower() not in IDENTIFIERS):
-            pairs = []
-            for row in self.rows:
-                value, best = row.params.get(key), row.best
-                if _numeric(value) and best is not None:
-                    pairs.append((float(value), best))
-            pairs = [(x, y) for x, y in pairs if math.isfinite(y)]
-            if len(pairs) >= 2:
-                pairs.sort()
-                x = np.array([p[0] for p in pairs])
-                y = np.array([p[1] for p in pairs])
+            pairs = [
+                (float(value), row.best)
+                for row in self.rows
+                if _numeric(value := row.params.get(key)) and row.best is not None and math.isfinite(row.best)
+            ]
+            finite = sorted((x, y) for x, y in pairs if math.isfinite(x))
+            if len({x for x, _ in finite}) >= 2:
+                x = np.array([p[0] for p in finite])
+                y = np.array([p[1] for p in finite])
                 log_x = bool(np.all(x > 0) and x.max() / x.min() >= 100.0)
                 return key, x, y, log_x
         return None
+
+    def left_out(self, key: str) -> int:
+        """Runs of the sweep whose ``key`` is a number with no place on the plot's axis: inf or NaN."""
+        return sum(_numeric(value := row.params.get(key)) and not math.isfinite(value) for row in self.rows)
 
     def why_not_against(self) -> str:
         """Why ``against`` has nothing to plot: no numeric swept value, or too few runs with a finite best."""
@@ -100,6 +106,8 @@ class SweepView:
             numeric = [row for row in self.rows if _numeric(row.params.get(key))]
             if len(numeric) >= 2:
                 finite = sum(row.best is not None and math.isfinite(row.best) for row in numeric)
+                if finite >= 2:
+                    return f"{printable(key, 20)} takes fewer than two finite values among the runs with a best value"
                 few = "no run" if not finite else "only one run"
                 return f"{few} of this sweep has a finite best value to plot"
         return "no numeric swept value to plot against"

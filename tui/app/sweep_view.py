@@ -311,7 +311,9 @@ class SweepScreen(Screen[None]):
                 plt.title(view.why_not_against())
                 return
             key, x, y, log_x = against
-            plt.title(f"best val vs {printable(key, 20)}" + (" (log x)" if log_x else ""))
+            left_out = view.left_out(key)
+            notes = (["log x"] if log_x else []) + ([f"{left_out} at inf or nan left out"] if left_out else [])
+            plt.title(f"best val vs {printable(key, 20)}" + (f" ({', '.join(notes)})" if notes else ""))
             plt.xlabel(printable(key, 20))
             plt.plot(x.tolist(), y.tolist(), color=PALETTE[1], marker="hd")
             plt.scatter(x.tolist(), y.tolist(), color=PALETTE[0], marker="●")
