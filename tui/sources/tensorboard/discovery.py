@@ -32,6 +32,7 @@ VAL_SPLITS = frozenset({"validation", "val", "eval", "valid", "test"})
 SPLIT_FOLDERS = TRAIN_SPLITS | VAL_SPLITS
 
 _TIMESTAMP = re.compile(r"tfevents\.(\d+)")
+_NUMBERS = re.compile(r"([0-9]+)")
 _HPARAMS_FOLDER = re.compile(r"\d{9,}\.\d+")
 """``str(time.time())``: the folder PyTorch's and tensorboardX's ``add_hparams`` write a run's hyper-parameters to,
 inside the run's own folder."""
@@ -78,10 +79,15 @@ def created_at(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def file_order_key(path: str) -> tuple[int, str]:
-    """Event files sort by the creation time in their name, then by name (a restarted job's files in order)."""
+def file_order_key(path: str) -> tuple[int, tuple[str | int, ...], str]:
+    """Event files sort by the creation time in their name, then by name with its numbers read as numbers (a
+    restarted job's files in order): a job restarted within the second differs by its process id (``….99.0``,
+    ``….100.0``), a process's eleventh writer by its counter (``….9``, ``….10``), and in text order the later
+    file came first, whose older steps then read as the restart and purged the earlier attempt's."""
     name = os.path.basename(path)
-    return (created_at(name) or 0, name)
+    parts = _NUMBERS.split(name)  # text, number, text …: a number at every odd place, so keys compare part by part
+    numbered = tuple(int(part) if place % 2 else part for place, part in enumerate(parts))
+    return (created_at(name) or 0, numbered, name)
 
 
 def run_name_for(folder_relative: str, split: bool = True) -> tuple[str, str]:

@@ -1,0 +1,47 @@
+"""A run's event files in the order their jobs wrote them, where the names alone say it only as numbers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tensorboardX import SummaryWriter
+
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.discovery import file_order_key
+
+
+def _attempt(run: Path, name: str, steps: range, value_base: float, wall_base: float) -> None:
+    """One job's event file, written by tensorboardX and given the name its writer would have given it."""
+    scratch = run.parent / f".scratch-{name}"
+    with SummaryWriter(str(scratch)) as writer:
+        for step in steps:
+            writer.add_scalar("loss", value_base + step, step, walltime=wall_base + step)
+    (written,) = scratch.glob("events.out.tfevents.*")
+    run.mkdir(parents=True, exist_ok=True)
+    shutil.move(written, run / name)
+    shutil.rmtree(scratch)
+
+
+def test_numbers_in_the_names_sort_as_numbers():
+    names = [
+        "events.out.tfevents.1700000000.host.100.0",
+        "events.out.tfevents.1700000000.host.99.10",
+        "events.out.tfevents.1700000000.host.99.9",
+        "events.out.tfevents.1699999999.host.7.0",
+    ]
+    assert sorted(names, key=file_order_key) == [names[3], names[2], names[1], names[0]]
+
+
+def test_a_job_restarted_within_the_second_keeps_its_first_attempts_older_steps(tmp_path: Path):
+    """Attempt 1 wrote steps 0..99 (pid 99); attempt 2, resumed from step 50 in the same second (pid 100), wrote
+    50..149. Read in text order ('100' before '99'), attempt 1's steps read as the restart: 50..149 only, silently."""
+    run = tmp_path / "run"
+    _attempt(run, "events.out.tfevents.1700000000.host.99.0", range(100), 0.0, 1.7e9)
+    _attempt(run, "events.out.tfevents.1700000000.host.100.0", range(50, 150), 1000.0, 1.7e9 + 500)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    loss = monitor.store.runs["run"].scalars["loss"]
+    assert loss.steps.tolist() == list(range(150))
+    assert loss.values[:50].tolist() == [float(step) for step in range(50)]  # the first attempt's
+    assert loss.values[50:].tolist() == [1000.0 + step for step in range(50, 150)]  # the resumed job's
