@@ -45,3 +45,9 @@ def test_a_job_restarted_within_the_second_keeps_its_first_attempts_older_steps(
     assert loss.steps.tolist() == list(range(150))
     assert loss.values[:50].tolist() == [float(step) for step in range(50)]  # the first attempt's
     assert loss.values[50:].tolist() == [1000.0 + step for step in range(50, 150)]  # the resumed job's
+
+
+def test_digits_of_a_host_name_stay_text_so_hosts_keep_their_order():
+    """Two hosts' ranks in one folder, ``host`` and ``host2``: read in TensorBoard's (text) order, rank 0 first."""
+    names = ["events.out.tfevents.1000.host2.2.0", "events.out.tfevents.1000.host.1.0"]
+    assert sorted(names, key=file_order_key) == sorted(names)

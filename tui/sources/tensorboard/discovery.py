@@ -32,7 +32,9 @@ VAL_SPLITS = frozenset({"validation", "val", "eval", "valid", "test"})
 SPLIT_FOLDERS = TRAIN_SPLITS | VAL_SPLITS
 
 _TIMESTAMP = re.compile(r"tfevents\.(\d+)")
-_NUMBERS = re.compile(r"([0-9]+)")
+_NUMBERS = re.compile(r"(?<=\.)([0-9]+)(?=\.|$)")
+"""The name's fields that are numbers (the time, the process id, the writer's counter); a host's digits stay text,
+so that ``host.1.0`` and ``host2.2.0`` keep their text order, as TensorBoard reads them."""
 _HPARAMS_FOLDER = re.compile(r"\d{9,}\.\d+")
 """``str(time.time())``: the folder PyTorch's and tensorboardX's ``add_hparams`` write a run's hyper-parameters to,
 inside the run's own folder."""
@@ -80,7 +82,7 @@ def created_at(name: str) -> int | None:
 
 
 def file_order_key(path: str) -> tuple[int, tuple[str | int, ...], str]:
-    """Event files sort by the creation time in their name, then by name with its numbers read as numbers (a
+    """Event files sort by the creation time in their name, then by name with its number fields read as numbers (a
     restarted job's files in order): a job restarted within the second differs by its process id (``….99.0``,
     ``….100.0``), a process's eleventh writer by its counter (``….9``, ``….10``), and in text order the later
     file came first, whose older steps then read as the restart and purged the earlier attempt's."""
