@@ -41,6 +41,12 @@ class Decoded:
         """Checkpoints the source found beside the run's logs: step -> path as the user would name it."""
         self.undecodable = 0
         """Records whose CRC was fine but whose bytes are not an Event."""
+        self.starts: list[tuple[int, int, float]] = []
+        """(record order, step, wall time) of each session start among the records (TensorBoard's
+        ``SessionLog.START``: PyTorch's and tensorboardX's ``SummaryWriter(purge_step=…)``, TF1's sessions)."""
+        self.purge_from: tuple[int, float] | None = None
+        """(step, wall time) of the session start these points follow: the run's points from that step on
+        that were written before it are an abandoned attempt's (``split_at_starts`` sets it)."""
 
     def add_scalar(self, tag: str, step: int, wall_time: float, value: float, order: int | None = None) -> None:
         pending = self._pending.get(tag)
@@ -68,6 +74,35 @@ class Decoded:
         if len(order):
             self._order = max(self._order, int(np.max(order)) + 1)
         self._scalars = None
+
+    def add_start(self, step: int, wall_time: float, order: int | None = None) -> None:
+        if order is None:
+            order = self._order
+            self._order += 1
+        self.starts.append((order, step, wall_time))
+
+    def split_at_starts(self) -> list[Decoded]:
+        """The points before the first session start, then those after each, each piece knowing the start it
+        follows (``purge_from``), so that a start purges what came before it and nothing after. Histograms,
+        hyper-parameters and checkpoints go with the last piece (histograms carry no record order)."""
+        if not self.starts:
+            return [self]
+        starts = sorted(self.starts)
+        pieces = [Decoded() for _ in range(len(starts) + 1)]
+        for piece, (_, step, wall) in zip(pieces[1:], starts, strict=True):
+            piece.purge_from = (step, wall)
+        pieces[0].purge_from = self.purge_from
+        bounds = np.array([order for order, _, _ in starts], dtype=np.int64)
+        for tag, (steps, walls, values) in self.scalars.items():
+            order = self._orders[tag]
+            where = np.searchsorted(bounds, order, side="right")
+            for index in np.unique(where).tolist():
+                mask = where == index
+                pieces[index].add_arrays(tag, order[mask], steps[mask], walls[mask], values[mask])
+        last = pieces[-1]
+        last.histograms, last.hparams, last.checkpoints = self.histograms, self.hparams, self.checkpoints
+        pieces[0].undecodable = self.undecodable
+        return pieces
 
     def add_histogram(self, tag: str, histogram: Histogram) -> None:
         self.histograms.setdefault(tag, []).append(histogram)

@@ -236,12 +236,13 @@ class Store:
         ``reread``: the batch comes from a file read again from its start (it shrank, or was replaced): its points
         the curve holds already, at the same step, time and value, are those, not a restart (``_read_before``).
         """
+        started = self._session_start(run_name, decoded.purge_from)
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
-            return None
+            return None if started is None else Change(run_name, frozenset(), started)
         with self.lock:
             is_new = run_name not in self.runs
             run = self.run(run_name)
-            purged_from: int | None = None
+            purged_from: int | None = started
             tags: set[str] = set()
             scalars, orders = decoded.scalars, decoded.orders
             # Each tag's stretches between restarts (its own and the other tags'), applied in the order their first
@@ -362,6 +363,25 @@ class Store:
                 at_order.append(int(orders[raw_tag][0]))
                 going_back.append(raw_tag)
         return (min(at_or_below), min(at_order), going_back) if below else None
+
+    def _session_start(self, run_name: str, start: tuple[int, float] | None) -> int | None:
+        """A session started at a step (TensorBoard's ``SessionLog.START``, a writer given ``purge_step``): the
+        run's points from that step on are an abandoned attempt's and go, as TensorBoard drops them; the step
+        purged from, or None. Unless a point from that step on was written at or after the start: then another
+        writer of the run is already past it (two ranks each given ``purge_step``, one read after the other)."""
+        if start is None:
+            return None
+        step, wall = start
+        with self.lock:
+            run = self.runs.get(run_name)
+            if run is None:
+                return None
+            after = [walls[steps >= step] for steps, _, walls in (series.arrays() for series in run.scalars.values())]
+            newest = [float(walls.max()) for walls in after if len(walls)]
+            if not newest or max(newest) >= wall:
+                return None
+            self._purge(run, step)
+            return step
 
     @staticmethod
     def _purge(run: Run, step: int, only: str | None = None) -> None:

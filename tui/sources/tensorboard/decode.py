@@ -8,7 +8,9 @@ Understands the shapes real writers produce:
   ``float_val``/``double_val``;
 * ``histo`` histograms (PyTorch ``add_histogram``) and TF2 tensors of the
   ``histograms`` plugin (a k×3 tensor of left edge, right edge, count);
-* the HParams plugin's ``session_start_info``: the run's hyper-parameters (``Decoded.hparams``).
+* the HParams plugin's ``session_start_info``: the run's hyper-parameters (``Decoded.hparams``);
+* ``SessionLog.START`` at a step (a writer given ``purge_step``, TF1's sessions): TensorBoard drops the run's
+  points from that step on there, and so does the store (``Decoded.starts``).
 
 TF2 writers put the plugin name only on a tag's first event, so the decoder
 remembers it per tag: keep one :class:`EventDecoder` per file.
@@ -76,8 +78,11 @@ class EventDecoder:
         except (DecodeError, RuntimeError, ValueError):
             out.undecodable += 1
             return
-        if event.WhichOneof("what") == "summary":
+        what = event.WhichOneof("what")
+        if what == "summary":
             self._decode_summary(event, out, order)
+        elif what == "session_log" and event.session_log.status == event_pb2.SessionLog.START and event.step >= 0:
+            out.add_start(event.step, event.wall_time, order)
 
     def _decode_summary(self, event: event_pb2.Event, out: Decoded, order: int | None) -> None:
         step = event.step

@@ -55,7 +55,7 @@ class EventStream(Stream):
                     decoded.hparams = hparams
                 elif self.source.detail == MMENGINE_VIS:
                     decoded = self._placed(decoded)
-                yield decoded
+                yield from decoded.split_at_starts()
             self._forget_if_restarted()  # emptied or replaced, nothing whole in it yet: the old file is forgotten too
         except OSError as error:
             self.health.error = describe(error)

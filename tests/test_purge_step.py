@@ -1,0 +1,78 @@
+"""A job resumed with ``SummaryWriter(purge_step=…)``: TensorBoard drops the abandoned attempt's points from that
+step on (its ``SessionLog.START``), and so does the store, whether the files are read at once or as they grow."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboardX import SummaryWriter
+
+from tui.live.monitor import Monitor
+
+WALL = 1.7e9
+
+
+def _attempt(run: Path, name: str, steps: range, base: float, wall: float, purge_step: int | None = None) -> Path:
+    """One job's event file, written by tensorboardX (``purge_step`` as a resumed job passes it; its session
+    start is written at the time it is made) and given the name its writer would have given it (the second
+    attempt's must sort after the first's)."""
+    scratch = run.parent / f".scratch-{name}"
+    with SummaryWriter(str(scratch), purge_step=purge_step) as writer:
+        for step in steps:
+            writer.add_scalar("loss", base + step, step, walltime=wall + step)
+    (written,) = scratch.glob("events.out.tfevents.*")
+    run.mkdir(parents=True, exist_ok=True)
+    shutil.move(written, run / name)
+    shutil.rmtree(scratch)
+    return run / name
+
+
+def _loss(root: Path, run: str = "run") -> list[tuple[int, float]]:
+    monitor = Monitor(str(root))
+    monitor.refresh()
+    series = monitor.store.runs[run].scalars["loss"]
+    return list(zip(series.steps.tolist(), series.values.tolist(), strict=True))
+
+
+def test_a_resumed_jobs_purge_step_drops_the_old_attempts_points_from_there_as_tensorboard_does(tmp_path: Path):
+    """The old attempt logged to step 99, the job resumed from its checkpoint at step 50 and logged from 60 on:
+    steps 50..59 of the abandoned attempt were kept (150 points where TensorBoard shows 140)."""
+    run = tmp_path / "run"
+    _attempt(run, "events.out.tfevents.1700000000.host.1.0", range(100), 0.0, WALL)
+    _attempt(run, "events.out.tfevents.1700000900.host.2.0", range(60, 150), 1000.0, WALL + 900, purge_step=50)
+    ours = _loss(tmp_path)
+    assert ours == [(s, float(s)) for s in range(50)] + [(s, 1000.0 + s) for s in range(60, 150)]
+    tensorboard = EventAccumulator(str(run), size_guidance={"scalars": 0}).Reload().Scalars("loss")
+    assert ours == [(event.step, event.value) for event in tensorboard]
+
+
+def test_the_purge_comes_when_the_resumed_jobs_file_is_read_before_any_of_its_points(tmp_path: Path):
+    run = tmp_path / "run"
+    _attempt(run, "events.out.tfevents.1700000000.host.1.0", range(100), 0.0, WALL)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert len(monitor.store.runs["run"].scalars["loss"]) == 100
+    resumed = _attempt(run, "events.out.tfevents.1700000900.host.2.0", range(60, 80), 1000.0, WALL + 900, 50)
+    head = resumed.read_bytes()
+    whole = len(head)
+    header_only = _attempt(tmp_path / "h", "events.out.tfevents.1.h.1.0", range(0), 0.0, WALL + 900, 50).read_bytes()
+    resumed.write_bytes(head[: len(header_only)])  # the writer's file as it is before its first point
+    monitor.refresh()
+    assert monitor.store.runs["run"].scalars["loss"].steps.tolist() == list(range(50))
+    resumed.write_bytes(head[:whole])
+    monitor.refresh()
+    assert monitor.store.runs["run"].scalars["loss"].steps.tolist() == list(range(50)) + list(range(60, 80))
+
+
+def test_a_second_writers_start_purges_nothing_written_after_it(tmp_path: Path):
+    """Two ranks each made a writer with purge_step=50; rank 0 logged, rank 1 (its file read after rank 0's)
+    logged nothing. Rank 1's start is older than rank 0's new points: they stay."""
+    run = tmp_path / "run"
+    _attempt(run, "events.out.tfevents.1700000000.host.1.0", range(100), 0.0, WALL)
+    _attempt(run, "events.out.tfevents.1700000900.host.3.0", range(0), 0.0, WALL, purge_step=50)  # started now
+    later = time.time() + 1.0
+    _attempt(run, "events.out.tfevents.1700000900.host.2.0", range(50, 150), 1000.0, later, purge_step=50)
+    assert _loss(tmp_path) == [(s, float(s)) for s in range(50)] + [(s, 1000.0 + s) for s in range(50, 150)]
