@@ -12,10 +12,12 @@ than the median peer, and not by luck. This is the median stopping rule (Golovin
   forward);
 * the time-rescaled reference (``s / slower``) tolerates a run that is slower but may end lower
   (a smaller learning rate), where a plain median at the same step stops it;
-* the pool is the peers still in the race at the reference point: a run that diverged (NaN/inf),
-  never got below its first value (it blew up), or was already behind does not set the bar, so a
-  sweep whose larger learning rates all blow up is not judged against a median of infinities
-  (slow runs stay in: they keep the median honest for a run that is slow but may end best);
+* the pool is the peers in the race at the reference point: a run that diverged (NaN/inf) or
+  never got below its first value (it blew up) does not set the bar, so a sweep whose larger
+  learning rates all blow up is not judged against a median of infinities; a run already behind
+  counts as it stood when told (left out, the pool would shrink to ever faster runs, and the next
+  slowest would be behind in turn, down to a slow run that ends best); slow runs stay in: they
+  keep the median honest for a run that is slow but may end best;
 * the margin is the run's own noise (robust, from second differences of its recent points), so
   oscillating curves are not stopped on an unlucky epoch; everything is scale-free;
 * a grace period: at least ``min_points`` validation points, and no verdict until most of the
@@ -248,7 +250,7 @@ class SweepJudge:
             if advice is not None:
                 run.behind_at = advice.progress
                 if self._held is not None and advice.progress <= self._held.reference:
-                    self._held = None  # it left the race the held pool counted it in
+                    self._held = None  # the held pool counted it further on than it now stands
                 self.behind[name] = found[name] = advice
         return found
 
@@ -283,21 +285,24 @@ class SweepJudge:
 
         Decisions come in order of progress, so ``reference`` never goes back within a round and one
         pool is held: a lockstep sweep of N runs builds it once per validation point, not N times.
-        A run found behind at or before the held reference makes it stale (it left the race).
+        A run found behind at or before the held reference makes it stale (it now counts as it stood when told).
         """
         if self._held is None or self._held.reference != reference:
             self._held = _Pool(reference, self._entrants(reference), self.rules)
         return self._held
 
     def _entrants(self, reference: float) -> list[tuple[str, _Run, int]]:
-        """Runs in the race at ``reference``: reached it, not behind by then, finite there, below their start."""
+        """Runs in the race at ``reference``: reached it, finite there, below their start. A run told behind by
+        then counts as it stood when told, whether it was stopped there or went on: its best can only have
+        fallen since, so the median it helps set is never lower than the truth. Left out, each run told behind
+        would leave a pool of faster runs, against which the next slowest is behind in turn, down to a slow run
+        that ends best."""
         pool = []
         for name, peer in self.runs.items():
-            if not len(peer.progress) or peer.progress[-1] < reference:
+            told = peer.behind_at <= reference
+            if not len(peer.progress) or (peer.progress[-1] < reference and not told):
                 continue
-            if peer.behind_at <= reference:
-                continue
-            i = peer.index_at(reference)
+            i = peer.index_at(peer.behind_at if told else reference)
             if i < 0 or not math.isfinite(peer.values[i]) or not math.isfinite(peer.first):
                 continue
             if not peer.best[i] < peer.first:
