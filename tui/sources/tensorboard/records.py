@@ -183,6 +183,9 @@ class RecordReader:
                 # start inside what it claims, when its length was the lie (skip only up to them, as a
                 # reader that met the file while it grew would have).
                 inside = self._resync(buffer[:record_end], pos + 1, whole=True)
+                if inside is None:  # a record cut short, the next written after it: it starts inside, ends past
+                    later = self._resync(buffer, pos + 1)
+                    inside = later if later is not None and later < record_end else None
                 if inside is not None:
                     self.damage.skipped_bytes += inside - pos
                     pos = inside
