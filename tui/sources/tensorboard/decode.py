@@ -4,8 +4,8 @@ Understands the shapes real writers produce:
 
 * ``simple_value`` scalars (PyTorch ``SummaryWriter``, tensorboardX, TF1);
 * TF2 tensor summaries of the ``scalars`` plugin (Keras, ``tf.summary.scalar``):
-  a 0-d tensor in ``tensor_content`` (float32/float64, little endian) or in
-  ``float_val``/``double_val``;
+  a 0-d tensor in ``tensor_content`` (little endian: floats of 16, 32 and 64 bits, bfloat16, integers,
+  booleans) or in ``float_val``/``double_val``/``half_val``/``int_val``/``int64_val``/``bool_val``;
 * ``histo`` histograms (PyTorch ``add_histogram``) and TF2 tensors of the
   ``histograms`` plugin (a k×3 tensor of left edge, right edge, count);
 * the HParams plugin's ``session_start_info``: the run's hyper-parameters (``Decoded.hparams``);
@@ -30,12 +30,19 @@ from tui.sources.tensorboard.kernels import decode_simple_scalars
 HPARAMS_TAG = "_hparams_/session_start_info"
 """Where the HParams plugin (PyTorch/tensorboardX ``add_hparams``, Keras ``hp.hparams``) puts a run's values."""
 
-_FLOAT_DTYPES: dict[int, np.dtype] = {
+_NUMERIC_DTYPES: dict[int, np.dtype] = {
     types_pb2.DT_FLOAT: np.dtype("<f4"),
     types_pb2.DT_DOUBLE: np.dtype("<f8"),
     types_pb2.DT_HALF: np.dtype("<f2"),
     types_pb2.DT_INT32: np.dtype("<i4"),
     types_pb2.DT_INT64: np.dtype("<i8"),
+    types_pb2.DT_INT8: np.dtype("i1"),
+    types_pb2.DT_UINT8: np.dtype("u1"),
+    types_pb2.DT_INT16: np.dtype("<i2"),
+    types_pb2.DT_UINT16: np.dtype("<u2"),
+    types_pb2.DT_UINT32: np.dtype("<u4"),
+    types_pb2.DT_UINT64: np.dtype("<u8"),
+    types_pb2.DT_BOOL: np.dtype("?"),
 }
 
 
@@ -133,7 +140,12 @@ def session_hparams(content: bytes) -> dict[str, object]:
 
 def _tensor_values(tensor) -> np.ndarray | None:
     """The values of a numeric TensorProto as a flat float64 array, or None."""
-    dtype = _FLOAT_DTYPES.get(tensor.dtype)
+    dtype = _NUMERIC_DTYPES.get(tensor.dtype)
+    if tensor.dtype == types_pb2.DT_BFLOAT16:  # a float32's upper half (JAX's and TPUs' losses)
+        if len(tensor.tensor_content) % 2:
+            return None
+        bits = np.frombuffer(tensor.tensor_content, dtype="<u2") if tensor.tensor_content else tensor.half_val
+        return (np.asarray(bits, dtype=np.uint32) << 16).view(np.float32).astype(np.float64)
     if tensor.tensor_content:
         if dtype is None:
             return None
@@ -151,6 +163,8 @@ def _tensor_values(tensor) -> np.ndarray | None:
         return np.asarray(tensor.int64_val, dtype=np.float64)
     if tensor.int_val:
         return np.asarray(tensor.int_val, dtype=np.float64)
+    if tensor.bool_val:
+        return np.asarray(tensor.bool_val, dtype=np.float64)
     return None
 
 
