@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from tui.sources.cells import EXACT_FLOAT, float_or_none, number_step, step_cells
+from tui.sources.cells import EXACT_FLOAT, float_or_none, number_cell, number_step, step_cells
 from tui.sources.jsontext import collector_paused
 from tui.sources.points import Decoded, StepFilter
 
@@ -90,7 +90,8 @@ class ObjectColumns:
     ``skip``: top-level keys that are not points (the step, the time); ``strings``: text
     that stands for a number (trackio's ``"NaN"``); ``nested``: objects inside objects give
     ``a/b`` tags (else they are left out); ``bools``: booleans as 0/1 points; ``unordered``: the
-    writer puts an object's keys in no fixed order.
+    writer puts an object's keys in no fixed order; ``numeric_text``: any text of a number is that number
+    (``json.dumps(..., default=str)`` writes a NumPy float32 as ``"0.5"``).
     """
 
     def __init__(
@@ -100,9 +101,11 @@ class ObjectColumns:
         nested: bool = True,
         bools: bool = False,
         unordered: bool = False,
+        numeric_text: bool = False,
     ) -> None:
         self.skip = skip
         self.strings = strings or {}
+        self.numeric_text = numeric_text
         self.nested = nested
         self.bools = bools
         self.shape = frozenset if unordered else tuple
@@ -176,6 +179,8 @@ class ObjectColumns:
                 number = float_or_none(cell)
             elif kind is str:
                 number = self.strings.get(cell)
+                if number is None and self.numeric_text:
+                    number = number_cell(cell)
             elif kind is bool:
                 number = float(cell) if self.bools else None
             elif kind is dict and self.nested:
@@ -326,7 +331,7 @@ class LogObjects:
     """Log objects that carry their own step (and maybe time): JSON lines, ``trainer_state.json`` entries."""
 
     def __init__(self, skip: frozenset[str]) -> None:
-        self.columns = ObjectColumns(skip=skip)
+        self.columns = ObjectColumns(skip=skip, numeric_text=True)
 
     def add(
         self, points: Points, objects: list[object], first_order: int, default_wall: float, after: int | None = None

@@ -15,7 +15,7 @@ stands in. Its batch size, epochs and step settings (and a hyper-parameter searc
 
 JSON-lines logs (``trainer_log.jsonl`` of LLaMA-Factory, Detectron2's ``metrics.json``, and any ``*.jsonl`` whose
 objects carry a step key: ``step``, ``global_step``, ``_step``, ``iteration``, ``iter``,
-``current_steps``) are tailed by line; numbers become points, nested objects ``a/b``.
+``current_steps``) are tailed by line; numbers (and text that is one) become points, nested objects ``a/b``.
 Neither writes a wall time the same way: a numeric ``timestamp``/``time``/
 ``_timestamp``/``wall_time`` key is used, else the file's modification time.
 """
