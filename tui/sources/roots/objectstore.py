@@ -54,6 +54,8 @@ class ObjectStoreRoot(RemoteRoot):
         self.bucket = self.base.split("/", 1)[0]
         self._options = dict(storage_options or {})
         self._fs: Any = None
+        self._keys: dict[str, str] = {}
+        """Path -> the object's key under the prefix, for keys that are no path (``_as_path``)."""
 
     _LOCAL_STATE: ClassVar[tuple[str, ...]] = (*RemoteRoot._LOCAL_STATE, "_fs")
 
@@ -118,13 +120,21 @@ class ObjectStoreRoot(RemoteRoot):
         for name, detail in found.items():
             if name.endswith("/") or detail.get("type") == "directory" or not name.startswith(prefix):
                 continue  # folder markers, and the prefix itself when it is an object
-            entries[name[len(prefix) :]] = _entry(detail)
+            key = name[len(prefix) :]
+            path = _as_path(key)
+            if path != key:
+                self._keys[path] = key
+            entries[path] = _entry(detail)
         if not entries and self.base in found:  # the root names an object, not a prefix (a log file itself)
             raise NotADirectoryError(errno.ENOTDIR, "not a folder: an object (give the prefix that holds the runs)")
         return entries, {}, {}
 
+    def _object(self, path: str) -> str:
+        """The full key (``bucket/prefix/key``) of the object listed at ``path``."""
+        return f"{self.base}/{self._keys.get(path, path)}"
+
     def _stat_entry(self, path: str) -> Entry:
-        full = f"{self.base}/{path}"
+        full = self._object(path)
         fs = self._filesystem()
         fs.invalidate_cache(full)
         if self.kind != "s3":
@@ -138,7 +148,7 @@ class ObjectStoreRoot(RemoteRoot):
         if self.kind != "s3":
             self.requests["get"] += 1
         try:
-            data = self._call("cat_file", f"{self.base}/{path}", start=start, end=end)
+            data = self._call("cat_file", self._object(path), start=start, end=end)
         except OSError as error:
             if _past_end(error):
                 return b""
@@ -150,7 +160,7 @@ class ObjectStoreRoot(RemoteRoot):
         """All ranges at once: fsspec sends them concurrently (one GET each)."""
         if self.kind != "s3":
             self.requests["get"] += len(ranges)
-        paths = [f"{self.base}/{path}" for path, _, _ in ranges]
+        paths = [self._object(path) for path, _, _ in ranges]
         try:
             found = self._call(
                 "cat_ranges", paths, [s for _, s, _ in ranges], [e for _, _, e in ranges], on_error="return"
@@ -177,6 +187,20 @@ class ObjectStoreRoot(RemoteRoot):
 S3FS_TRIES = 1
 """s3fs's own tries per call (botocore's ``retries`` try again, with backoff for throttling); a body cut off part
 way is not fetched again within the round: the root is unreachable until the next one."""
+
+
+_ESCAPED_PARTS = {"": "%2F", ".": "%2E", "..": "%2E%2E"}
+"""Parts of an object key that name no folder, as a path shows them: an empty part (``a//b``) as the slash it
+repeats, ``.`` and ``..`` percent-escaped."""
+
+
+def _as_path(key: str) -> str:
+    """An object's key under the prefix as a relative path. Keys are not paths: ``exp/../g/x`` is an object of
+    its own, and taken as a path it named a run ``../g`` (in the table, the export and ``LOSSWATCH_RUN``)."""
+    parts = key.split("/")
+    if not any(part in _ESCAPED_PARTS for part in parts):
+        return key
+    return "/".join(_ESCAPED_PARTS.get(part, part) for part in parts)
 
 
 def _s3_config() -> dict[str, Any]:
@@ -235,6 +259,6 @@ def _reason(error: BaseException, kind: str) -> str:
     text = " ".join(str(error).split()) or name
     if "NoCredentials" in name or ("credentials" in text.lower() and "not" in text.lower()):
         return _denied(kind).replace("access denied", "no credentials found")
-    if "EndpointConnection" in name or "ConnectTimeout" in name or "ConnectionError" in name:
+    if any(kind in name for kind in ("EndpointConnection", "ConnectTimeout", "ConnectionError", "ReadTimeout")):
         return re.sub(r"\?[^\s\"]*", "", text)  # the URL without its query string
     return text if len(text) <= 200 else text[:197] + "..."
