@@ -3,7 +3,7 @@
 Using the user's own ``ssh`` means ``~/.ssh/config``, ProxyJump, keys, agents and known hosts work
 as they are set up (``LOSSWATCH_SSH_COMMAND`` replaces ``ssh``, as ``GIT_SSH_COMMAND`` does for git).
 
-One connection per host: this process starts a master (``ssh -M``, its control socket in a
+One connection per root (two roots on one host are two): this process starts a master (``ssh -M``, its control socket in a
 private temporary folder) and every operation is a short ``ssh -S socket host sh -s`` over it:
 a new channel, not a new connection or login. Why this rather than one long-lived shell speaking
 a line protocol: each operation has its own stdout (file bytes need no framing), its own exit
@@ -385,13 +385,21 @@ def _answer(stdout: bytes, host: str) -> bytes:
     return stdout[start + len(DATA_MARK) :]
 
 
+_USER_HOME = re.compile(r"~([a-z_][a-z0-9_.-]*)(/.*)?", re.IGNORECASE | re.DOTALL)
+"""``~user`` or ``~user/path``, as scp and rsync read it: a user name POSIX allows, which sh expands unquoted."""
+
+
 def _remote_path(path: str) -> str:
-    """``path`` for the remote sh: quoted, with a leading ``~`` meaning the login folder; a relative path that
-    starts with ``-`` behind ``./`` (``cd -runs`` reads an option, and said "permission denied")."""
+    """``path`` for the remote sh: quoted, with a leading ``~`` meaning the login folder and ``~user`` that
+    user's (the name checked first: it is the one part left unquoted); a relative path that starts with ``-``
+    behind ``./`` (``cd -runs`` reads an option, and said "permission denied")."""
     if path == "~":
         return '"$HOME"'
     if path.startswith("~/"):
         return '"$HOME"/' + shlex.quote(path[2:])
+    if user := _USER_HOME.fullmatch(path):
+        rest = (user.group(2) or "/")[1:]
+        return f"~{user.group(1)}/" + shlex.quote(rest) if rest else f"~{user.group(1)}"
     return shlex.quote("./" + path if path.startswith("-") else path)
 
 
