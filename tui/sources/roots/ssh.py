@@ -3,8 +3,9 @@
 Using the user's own ``ssh`` means ``~/.ssh/config``, ProxyJump, keys, agents and known hosts work
 as they are set up (``LOSSWATCH_SSH_COMMAND`` replaces ``ssh``, as ``GIT_SSH_COMMAND`` does for git).
 
-One connection per root (two roots on one host are two): this process starts a master (``ssh -M``, its control socket in a
-private temporary folder) and every operation is a short ``ssh -S socket host sh -s`` over it:
+One connection per root (two roots on one host are two): this process starts a master (``ssh -M``,
+its control socket in a private temporary folder) and every operation is a short
+``ssh -S socket host sh -s`` over it:
 a new channel, not a new connection or login. Why this rather than one long-lived shell speaking
 a line protocol: each operation has its own stdout (file bytes need no framing), its own exit
 status and can run beside the others; forked worker processes use the socket as it is; and the
