@@ -46,3 +46,30 @@ def test_read_as_it_grows_it_gives_the_same_records(tmp_path_factory, keep: floa
         previous = at
         got += read_records(reader)
     assert got == whole
+
+
+def test_a_run_of_damaged_records_is_crossed_once(tmp_path: Path, monkeypatch):
+    """Each record whose data failed its checksum searched for the next whole record to the end of the 2 MB chunk,
+    over every damaged record after it: 8,000 in a row took 36 s. Counted in header searches, not in seconds."""
+    from tui.sources.tensorboard import records
+
+    damaged = bytearray()
+    for step in range(2000):
+        framed = bytearray(frame(scalar_event("loss", step, float(step))))
+        framed[-1] ^= 0xFF  # the data's checksum fails, the header's holds
+        damaged += framed
+    path = tmp_path / "events.out.tfevents.1"
+    path.write_bytes(bytes(damaged) + frame(scalar_event("loss", 2000, 1.0)))
+    searches = 0
+    real = records.next_header
+
+    def counted(*args):
+        nonlocal searches
+        searches += 1
+        return real(*args)
+
+    monkeypatch.setattr(records, "next_header", counted)
+    reader = RecordReader(path)
+    assert read_records(reader) == [scalar_event("loss", 2000, 1.0)]
+    assert reader.damage.skipped_records == 2000
+    assert searches <= 3 * 2000

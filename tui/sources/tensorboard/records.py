@@ -184,8 +184,7 @@ class RecordReader:
                 # reader that met the file while it grew would have).
                 inside = self._resync(buffer[:record_end], pos + 1, whole=True)
                 if inside is None:  # a record cut short, the next written after it: it starts inside, ends past
-                    later = self._resync(buffer, pos + 1)
-                    inside = later if later is not None and later < record_end else None
+                    inside = self._resync(buffer, pos + 1, before=record_end)
                 if inside is not None:
                     self.damage.skipped_bytes += inside - pos
                     pos = inside
@@ -194,14 +193,16 @@ class RecordReader:
             pos = record_end
         return Segment(buffer, _joined(offsets), _joined(lengths)), pos
 
-    def _resync(self, buffer: bytes, start: int, whole: bool = False) -> int | None:
+    def _resync(self, buffer: bytes, start: int, whole: bool = False, before: int | None = None) -> int | None:
         """Offset of the next whole record with both CRCs valid, or None if none is in ``buffer``.
 
         A candidate whose body runs past the buffer ends the search at that offset
         only if its header is valid: the rest may still be on its way (with ``whole``, it does not).
+        ``before``: only a record starting before it will do (a run of damaged records is then crossed once,
+        not searched to the buffer's end from each of them).
         """
         pos = next_header(buffer, start, self.max_record_bytes)
-        while pos is not None:
+        while pos is not None and (before is None or pos < before):
             length = _u64.unpack_from(buffer, pos)[0]
             record_end = pos + HEADER_SIZE + length + FOOTER_SIZE
             if record_end > len(buffer):
