@@ -7,6 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboardX import SummaryWriter
 
@@ -76,3 +77,37 @@ def test_a_second_writers_start_purges_nothing_written_after_it(tmp_path: Path):
     later = time.time() + 1.0
     _attempt(run, "events.out.tfevents.1700000900.host.2.0", range(50, 150), 1000.0, later, purge_step=50)
     assert _loss(tmp_path) == [(s, float(s)) for s in range(50)] + [(s, 1000.0 + s) for s in range(50, 150)]
+
+
+def _split_run(root: Path, resumed_validation: bool) -> None:
+    """A Keras-like run, ``train/`` and ``validation/`` written by writers of their own; the job resumed at step
+    50 with ``purge_step`` for its training writer, and for its validation writer too if ``resumed_validation``."""
+    run = root / "run"
+    _attempt(run / "train", "events.out.tfevents.1700000000.host.1.0", range(100), 0.0, WALL)
+    _attempt(run / "validation", "events.out.tfevents.1700000000.host.1.0", range(0, 100, 10), 0.0, WALL)
+    later = time.time() + 1.0
+    _attempt(run / "train", "events.out.tfevents.1700000900.host.2.0", range(60, 150), 1000.0, later, 50)
+    if resumed_validation:
+        _attempt(run / "validation", "events.out.tfevents.1700000900.host.2.0", range(60, 150, 10), 1e3, later, 50)
+
+
+@pytest.mark.parametrize("resumed_validation", [False, True])
+def test_a_split_folders_start_purges_its_own_curves_read_at_once_or_as_written(tmp_path: Path, resumed_validation):
+    """train/'s start purged validation/'s points too (TensorBoard reads each split folder as a run of its own),
+    and only when validation was read first: the TUI cut validation to steps 0..40 where check kept 50..90."""
+    _split_run(tmp_path, resumed_validation)
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    run = whole.store.runs["run"]
+    assert run.scalars["train/loss"].steps.tolist() == list(range(50)) + list(range(60, 150))
+    expected = list(range(0, 50, 10)) + list(range(60, 150, 10)) if resumed_validation else list(range(0, 100, 10))
+    assert run.scalars["validation/loss"].steps.tolist() == expected
+    tensorboard = EventAccumulator(str(tmp_path / "run" / "validation"), size_guidance={"scalars": 0}).Reload()
+    assert [event.step for event in tensorboard.Scalars("loss")] == expected
+    live = Monitor(str(tmp_path / "live"))
+    (tmp_path / "live").mkdir()
+    for folder in ("validation", "train"):  # one split folder seen before the other, as a live view may
+        shutil.copytree(tmp_path / "run" / folder, tmp_path / "live" / "run" / folder)
+        live.refresh()
+    for tag in ("train/loss", "validation/loss"):
+        assert live.store.runs["run"].scalars[tag].steps.tolist() == run.scalars[tag].steps.tolist()

@@ -236,7 +236,7 @@ class Store:
         ``reread``: the batch comes from a file read again from its start (it shrank, or was replaced): its points
         the curve holds already, at the same step, time and value, are those, not a restart (``_read_before``).
         """
-        started = self._session_start(run_name, decoded.purge_from)
+        started = self._session_start(run_name, decoded.purge_from, prefix)
         if not decoded.scalars and not decoded.histograms and not decoded.hparams and not decoded.checkpoints:
             return None if started is None else Change(run_name, frozenset(), started)
         with self.lock:
@@ -364,11 +364,12 @@ class Store:
                 going_back.append(raw_tag)
         return (min(at_or_below), min(at_order), going_back) if below else None
 
-    def _session_start(self, run_name: str, start: tuple[int, float] | None) -> int | None:
+    def _session_start(self, run_name: str, start: tuple[int, float] | None, prefix: str) -> int | None:
         """A session started at a step (TensorBoard's ``SessionLog.START``, a writer given ``purge_step``): the
-        run's points from that step on are an abandoned attempt's and go, as TensorBoard drops them; the step
-        purged from, or None. Unless a point from that step on was written at or after the start: then another
-        writer of the run is already past it (two ranks each given ``purge_step``, one read after the other)."""
+        points of the writer's curves (``prefix``: a Keras split folder's, which TensorBoard reads as a run of its
+        own) from that step on are an abandoned attempt's and go, as TensorBoard drops them; the step purged from,
+        or None. Unless a point from that step on was written at or after the start: then another writer of the
+        run is already past it (two ranks each given ``purge_step``, one read after the other)."""
         if start is None:
             return None
         step, wall = start
@@ -376,23 +377,24 @@ class Store:
             run = self.runs.get(run_name)
             if run is None:
                 return None
-            after = [walls[steps >= step] for steps, _, walls in (series.arrays() for series in run.scalars.values())]
-            newest = [float(walls.max()) for walls in after if len(walls)]
+            curves = [series.arrays() for tag, series in run.scalars.items() if tag.startswith(prefix)]
+            newest = [float(walls[steps >= step].max()) for steps, _, walls in curves if (steps >= step).any()]
             if not newest or max(newest) >= wall:
                 return None
-            self._purge(run, step)
+            self._purge(run, step, within=prefix)
             return step
 
     @staticmethod
-    def _purge(run: Run, step: int, only: str | None = None) -> None:
-        """Drop the run's points from ``step`` on (``only``: that curve's alone)."""
+    def _purge(run: Run, step: int, only: str | None = None, within: str = "") -> None:
+        """Drop the run's points from ``step`` on (``only``: that curve's alone; ``within``: the curves whose tags
+        start so, a split folder's)."""
         run.restarts += 1
         run.purges.append(step)
         for tag, series in run.scalars.items():
-            if only is None or tag == only:
+            if (only is None or tag == only) and tag.startswith(within):
                 series.truncate_from_step(step)
         for tag, hseries in run.histograms.items():
-            if only is None or tag == only:
+            if (only is None or tag == only) and tag.startswith(within):
                 hseries.truncate_from_step(step)
 
     def snapshot(self) -> list[Run]:
