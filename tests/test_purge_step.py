@@ -7,9 +7,11 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboardX import SummaryWriter
+from tensorboardX.proto.event_pb2 import Event, SessionLog
 
 from tui.live.monitor import Monitor
 
@@ -111,3 +113,25 @@ def test_a_split_folders_start_purges_its_own_curves_read_at_once_or_as_written(
         live.refresh()
     for tag in ("train/loss", "validation/loss"):
         assert live.store.runs["run"].scalars[tag].steps.tolist() == run.scalars[tag].steps.tolist()
+
+
+def test_a_start_in_the_middle_of_a_file_purges_the_histograms_before_it_not_after(tmp_path: Path):
+    """One file holding both attempts: its histograms all went after the purge (they carried no record order), so
+    ``check`` read steps 0..90 then 50..140 where TensorBoard and a live view read 0..140 once."""
+    run = tmp_path / "run"
+    with SummaryWriter(str(run)) as writer:
+        for step in range(100):
+            writer.add_scalar("loss", float(step), step, walltime=WALL + step)
+            if step % 10 == 0:
+                writer.add_histogram("w", np.arange(5.0) + step, step, walltime=WALL + step)
+        start = Event(step=50, wall_time=WALL + 500, session_log=SessionLog(status=SessionLog.START))
+        writer.file_writer.add_event(start)
+        for step in range(50, 150):
+            writer.add_scalar("loss", 1000.0 + step, step, walltime=WALL + 501 + step)
+            if step % 10 == 0:
+                writer.add_histogram("w", np.arange(5.0) + step, step, walltime=WALL + 501 + step)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    tensorboard = EventAccumulator(str(run), size_guidance={"scalars": 0, "histograms": 0}).Reload()
+    assert monitor.store.runs["run"].histograms["w"].steps.tolist() == [e.step for e in tensorboard.Histograms("w")]
+    assert monitor.store.runs["run"].scalars["loss"].steps.tolist() == [e.step for e in tensorboard.Scalars("loss")]

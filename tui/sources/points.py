@@ -35,6 +35,8 @@ class Decoded:
         self._orders: dict[str, np.ndarray] = {}
         self._order = 0
         self.histograms: dict[str, list[Histogram]] = {}
+        self.histogram_orders: dict[str, list[int]] = {}
+        """tag -> each histogram's record order, where its reader gave one (``split_at_starts`` places them)."""
         self.hparams: dict[str, object] = {}
         """Hyper-parameters the source found for the run (name -> number or text), merged into the run's."""
         self.checkpoints: dict[int, str] = {}
@@ -83,8 +85,8 @@ class Decoded:
 
     def split_at_starts(self) -> list[Decoded]:
         """The points before the first session start, then those after each, each piece knowing the start it
-        follows (``purge_from``), so that a start purges what came before it and nothing after. Histograms,
-        hyper-parameters and checkpoints go with the last piece (histograms carry no record order)."""
+        follows (``purge_from``), so that a start purges what came before it and nothing after. Hyper-parameters
+        and checkpoints go with the last piece, and so do histograms set without their record order."""
         if not self.starts:
             return [self]
         starts = sorted(self.starts)
@@ -99,13 +101,23 @@ class Decoded:
             for index in np.unique(where).tolist():
                 mask = where == index
                 pieces[index].add_arrays(tag, order[mask], steps[mask], walls[mask], values[mask])
+        for tag, items in self.histograms.items():
+            orders = self.histogram_orders.get(tag, [])
+            placed = len(orders) == len(items)
+            indices = np.searchsorted(bounds, orders, side="right").tolist() if placed else [len(starts)] * len(items)
+            for item, index in zip(items, indices, strict=True):
+                pieces[index].add_histogram(tag, item)
         last = pieces[-1]
-        last.histograms, last.hparams, last.checkpoints = self.histograms, self.hparams, self.checkpoints
+        last.hparams, last.checkpoints = self.hparams, self.checkpoints
         pieces[0].undecodable = self.undecodable
         return pieces
 
-    def add_histogram(self, tag: str, histogram: Histogram) -> None:
+    def add_histogram(self, tag: str, histogram: Histogram, order: int | None = None) -> None:
+        if order is None:
+            order = self._order
+            self._order += 1
         self.histograms.setdefault(tag, []).append(histogram)
+        self.histogram_orders.setdefault(tag, []).append(order)
 
     @property
     def scalars(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -115,11 +115,11 @@ class EventDecoder:
                 elif plugin == "histograms":
                     histogram = tensor_histogram(value.tensor, step, wall_time)
                     if histogram is not None:
-                        out.add_histogram(tag, histogram)
+                        out.add_histogram(tag, histogram, order)
             elif kind == "histo":
                 histogram = histo_histogram(value.histo, step, wall_time)
                 if histogram is not None:
-                    out.add_histogram(tag, histogram)
+                    out.add_histogram(tag, histogram, order)
 
 
 def session_hparams(content: bytes) -> dict[str, object]:

@@ -92,6 +92,7 @@ class EventStream(Stream):
             out.add_arrays(tag, orders[tag], placed[at : at + len(tag_steps)], walls, values)
             at += len(tag_steps)
         out.histograms, out.hparams, out.checkpoints = decoded.histograms, decoded.hparams, decoded.checkpoints
+        out.histogram_orders, out.starts = decoded.histogram_orders, decoded.starts
         out.undecodable = decoded.undecodable
         return out
 
