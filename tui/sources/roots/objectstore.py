@@ -116,6 +116,7 @@ class ObjectStoreRoot(RemoteRoot):
         except FileNotFoundError as error:
             raise FileNotFoundError(error.errno, f"bucket {self.bucket} not found") from error
         entries: dict[str, Entry] = {}
+        keys: dict[str, str] = {}
         prefix = self.base + "/"
         for name, detail in found.items():
             if name.endswith("/") or detail.get("type") == "directory" or not name.startswith(prefix):
@@ -123,8 +124,13 @@ class ObjectStoreRoot(RemoteRoot):
             key = name[len(prefix) :]
             path = _as_path(key)
             if path != key:
-                self._keys[path] = key
+                if path in entries and path not in keys:
+                    continue  # an object named as the escape writes it (``%2E%2E/g/x``) keeps its name
+                keys[path] = key
+            elif path in keys:
+                del keys[path]  # the same: the literal one, listed after the escaped one
             entries[path] = _entry(detail)
+        self._keys = keys
         if not entries and self.base in found:  # the root names an object, not a prefix (a log file itself)
             raise NotADirectoryError(errno.ENOTDIR, "not a folder: an object (give the prefix that holds the runs)")
         return entries, {}, {}
@@ -259,6 +265,6 @@ def _reason(error: BaseException, kind: str) -> str:
     text = " ".join(str(error).split()) or name
     if "NoCredentials" in name or ("credentials" in text.lower() and "not" in text.lower()):
         return _denied(kind).replace("access denied", "no credentials found")
-    if any(kind in name for kind in ("EndpointConnection", "ConnectTimeout", "ConnectionError", "ReadTimeout")):
+    if any(part in name for part in ("EndpointConnection", "ConnectTimeout", "ConnectionError", "ReadTimeout")):
         return re.sub(r"\?[^\s\"]*", "", text)  # the URL without its query string
     return text if len(text) <= 200 else text[:197] + "..."
