@@ -78,6 +78,10 @@ batches swing from near zero to several times the mean (a batch of 4 in a real r
 is met by chance, and on medians of 5 or 12 points still, on real batch-of-4 curves; the blow-ups the ranges
 test and NaN miss show in a median of 24 within 13 points (far above ten times the lowest; up to 24 near it), or
 at once when they leap ``BATCH_NOISE_Z`` noise deviations above that lowest median."""
+DENSE_TRAIN = 8
+"""A training curve is read as per-batch, whatever its name (``train/loss`` logged at every step beside a validation
+loss per epoch), from where this many of its points lie between two validation points (or after the last): single
+batches swing far enough to meet the ratio test of one point, a 0.49 among batches of 0.03 to 0.14."""
 BATCH_NOISE_Z = 30.0
 """A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
 its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
@@ -173,6 +177,8 @@ class Divergence:
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
         explosion of one point is believed only when the next point is exploded too, and the ratio test reads a
         running median (``BATCH_LEVEL_POINTS``)."""
+        self._level_done = 0
+        """(Per-batch readings) the training points the level figures below were read through."""
         self._level_low = math.inf
         """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
         self._level_first = math.nan
@@ -186,28 +192,50 @@ class Divergence:
 
     # ---- events found in bulk ------------------------------------------------------------
 
-    def train_events(self, track: Track, steps: np.ndarray, values: np.ndarray, upto: int) -> tuple[Block, list[Event]]:
-        """Consume the training curve's points up to ``upto``; non-finite and exploding ones become events."""
+    def train_events(
+        self, track: Track, steps: np.ndarray, values: np.ndarray, upto: int, val_steps: np.ndarray | None = None
+    ) -> tuple[Block, list[Event]]:
+        """Consume the training curve's points up to ``upto``; non-finite and exploding ones become events.
+        ``val_steps``: the validation curve's steps, which tell a training curve logged per batch by its data."""
         block = track.consume(steps, values, upto)
-        return block, self._events(track, block, self.pair.train or "", "train")
+        return block, self._events(track, block, self.pair.train or "", "train", val_steps=val_steps)
 
     def val_events(self, track: Track, block: Block, train: Track) -> list[Event]:
         return self._events(track, block, self.pair.val or "", "val", train)
 
-    def _events(self, track: Track, block: Block, tag: str, role: str, train: Track | None = None) -> list[Event]:
+    def _events(
+        self,
+        track: Track,
+        block: Block,
+        tag: str,
+        role: str,
+        train: Track | None = None,
+        val_steps: np.ndarray | None = None,
+    ) -> list[Event]:
         if not len(block):
             return []
         new = track.values[block.start : block.end]
         events: list[Event] = []
         order = 0 if role == "train" else 1
         bad = ~np.isfinite(new)
-        found: list[Found]
-        if role == "train" and self.batch_level:  # single batches swing: read by its level
-            found = self._level_blowups(track, block, new, bad)
-        else:
+        found: list[Found] = []
+        batch = np.zeros(len(new), dtype=bool)
+        if role == "train":  # single batches swing: read by its level
+            batch = np.ones(len(new), dtype=bool) if self.batch_level else per_batch(track, block, val_steps)
+        if batch.any():
+            if self._level_done < block.start:  # read as per-batch from here on: its level read up to here first
+                catch_up = Block(self._level_done, block.start)
+                catch_up.low_before = np.full(len(catch_up), np.inf)
+                before_values = track.values[catch_up.start : catch_up.end]
+                self._level_blowups(track, catch_up, before_values, ~np.isfinite(before_values))
+            found += [f for f in self._level_blowups(track, block, new, bad) if batch[f[0]]]
+            self._level_done = block.end
+        if not batch.all():
             t, before = self.thresholds, block.low_before
-            exploded = (by_ranges(new, before, track.first, t) | by_ratio(new, before, track.first, t)) & ~bad
-            found = [(i, float(new[i]), float(before[i]), track.first, 1, 1) for i in np.flatnonzero(exploded).tolist()]
+            exploded = (by_ranges(new, before, track.first, t) | by_ratio(new, before, track.first, t)) & ~bad & ~batch
+            found += [
+                (i, float(new[i]), float(before[i]), track.first, 1, 1) for i in np.flatnonzero(exploded).tolist()
+            ]
         found += [(i, float(new[i]), math.nan, track.first, 1, 1) for i in np.flatnonzero(bad).tolist()]
         for i, value, low, first, value_window, level_window in sorted(found):
             index = block.start + i
@@ -270,8 +298,8 @@ class Divergence:
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
         if kind == "explode-train":
             previous, self._train_exploded_at = self._train_exploded_at, b.index
-            if self.batch_level and previous != b.index - 1:
-                return []  # one batch alone
+            if b.level_window > 1 and previous != b.index - 1:
+                return []  # one batch alone (a per-batch reading: its level's window is many points)
         reason = _exploded(b, step)
         return self.enter(step, b.tag, reason)
 
@@ -323,6 +351,24 @@ class Divergence:
         self.verdict.flags[Kind.SPIKE] = reason
         self.spike_left = SPIKE_SHOWN
         return [(step, Kind.SPIKE, spike.tag, reason)]
+
+
+def per_batch(track: Track, block: Block, val_steps: np.ndarray | None) -> np.ndarray:
+    """For each training point of ``block``: whether the curve is read as per-batch there, by its data. From the
+    first validation interval that held ``DENSE_TRAIN`` training points on (or while the open one holds as many),
+    it is. Only validation points at or before each training point's step are read, so a live read, ``replay``
+    (fed a step at a time) and ``check`` (the whole run) read each point alike."""
+    index = np.arange(block.start, block.end)
+    steps = track.steps[: block.end]
+    if val_steps is None or not len(val_steps):
+        return index + 1 >= DENSE_TRAIN
+    counted = np.searchsorted(steps, val_steps, side="right")  # training points at or before each validation's
+    held = np.diff(counted, prepend=0) >= DENSE_TRAIN  # each interval, ending at a validation point, held so many
+    once = np.logical_or.accumulate(held)
+    seen = np.searchsorted(val_steps, steps[block.start : block.end], side="right")  # validation points so far
+    closed = np.where(seen > 0, once[np.maximum(seen - 1, 0)], False)
+    since = index + 1 - np.where(seen > 0, counted[np.maximum(seen - 1, 0)], 0)
+    return closed | (since >= DENSE_TRAIN)
 
 
 def _exploded(b: Blowup, step: int) -> str:

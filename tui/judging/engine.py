@@ -211,7 +211,10 @@ class VerdictEngine:
         train_block = None
         if train is not None:
             steps, values, _ = train.arrays()
-            train_block, found = self.divergence.train_events(self.train, steps, values, _upto(steps, before))
+            val_steps = val.arrays()[0] if val is not None else None
+            train_block, found = self.divergence.train_events(
+                self.train, steps, values, _upto(steps, before), val_steps
+            )
             events += found
         if val is not None:
             steps, values, _ = val.arrays()
