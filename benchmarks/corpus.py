@@ -59,6 +59,9 @@ class Regime:
     restart_every: int = 0
     """SGDR: the learning rate follows a cosine from ``lr`` toward 1 % of it over this many epochs, restarting at ``lr``
     before it gets there (its lowest: 3.4 % of it every 10 epochs, 2.1 % every 15)."""
+    per_batch: bool = False
+    """The training loss is written at every batch under the style's plain tag (``train/loss``, ``loss`` …), not
+    as the epoch's mean: single batches of a small batch size swing far from the curve's level."""
     val_glitch: float = 0.0
     """Two validation passes at 70 % of the run see inputs with Gaussian noise of this deviation (a data-loader
     glitch): a two-point excursion that comes back, to be flagged as a spike and never rung as overfitting."""
@@ -137,6 +140,31 @@ REGIMES = [
         weight_decay=1e-3,
         epochs=60,
         restart_every=15,
+    ),
+    # the training loss of every batch of four under a plain name, beside validation per epoch (healthy)
+    Regime(
+        "per-batch",
+        "healthy",
+        n_train=1200,
+        hidden=(64,),
+        lr=3e-3,
+        weight_decay=1e-3,
+        epochs=30,
+        batch=4,
+        per_batch=True,
+    ),
+    Regime(
+        "per-batch-reg",
+        "healthy",
+        task="diabetes",
+        n_train=300,
+        n_val=120,
+        hidden=(16,),
+        lr=3e-3,
+        weight_decay=1e-2,
+        epochs=40,
+        batch=4,
+        per_batch=True,
     ),
 ]
 
@@ -234,6 +262,8 @@ def train(regime: Regime, seed: int, folder: str, style: tuple[str, str]) -> dic
         flip = rng.random(len(y_tr)) < regime.label_noise
         y_tr[flip] = rng.integers(0, classes, flip.sum())
     model = MLP([x.shape[1], *regime.hidden, classes or 1], rng, regime.first_bias)
+    if regime.per_batch and style[0] in ("keras", "train_loss_epoch"):  # a per-batch curve under a plain name
+        style = ("train/loss", "val/loss")
     keras = style[0] == "keras"
     if keras:
         train_writer = EventWriter(os.path.join(folder, "train"))
@@ -257,13 +287,16 @@ def train(regime: Regime, seed: int, folder: str, style: tuple[str, str]) -> dic
             wall += 0.05
             if style[0] == "train_loss_epoch" and step % 10 == 0:
                 train_writer.add_scalar("train_loss_step", losses[-1], step, wall)
+            if regime.per_batch:
+                train_writer.add_scalar(train_tag, losses[-1], step, wall)
         glitch = regime.val_glitch and epoch in (int(0.7 * regime.epochs), int(0.7 * regime.epochs) + 1)
         with np.errstate(all="ignore"):
             acts = model.forward(x_va + rng.normal(0.0, regime.val_glitch, x_va.shape) if glitch else x_va)
             val_loss, _ = model.loss(acts[-1], y_va, classes)
             train_loss = float(np.mean(losses))
         x_step = epoch if keras else step
-        train_writer.add_scalar(train_tag, train_loss, x_step, wall)
+        if not regime.per_batch:
+            train_writer.add_scalar(train_tag, train_loss, x_step, wall)
         val_writer.add_scalar(val_tag, val_loss, x_step, wall)
         if classes:
             with np.errstate(all="ignore"):

@@ -3,6 +3,7 @@ read as per-batch by its data: single batches swing far enough to meet the one-p
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,16 @@ def test_per_batch_reads_a_point_alike_fed_a_step_at_a_time_or_at_once():
         block = track.consume(np.array(steps[:end]), np.ones(end), end)
         one_by_one += per_batch(track, block, val_steps[val_steps <= steps[end - 1]]).tolist()
     assert one_by_one == whole.tolist()
+
+
+def test_a_real_net_trained_in_batches_of_four_logged_per_batch_rings_no_bell(tmp_path: Path, capsys):
+    """The corpus's per-batch-reg-s2 (``benchmarks/corpus.py``): an MLP on the diabetes set, every batch of four's
+    loss logged as ``train/loss``. It rang 'train/loss exploded to 5.041e+04 at step 136, 11x its lowest 4600'."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    import corpus
+
+    regime = next(r for r in corpus.REGIMES if r.name == "per-batch-reg")
+    corpus.train(regime, 1088, str(tmp_path / "run"), ("train/loss", "val/loss"))
+    assert main(["replay", str(tmp_path), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"kind": "diverging"' not in out and '"kind": "overfitting"' not in out
