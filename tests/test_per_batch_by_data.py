@@ -100,3 +100,47 @@ def test_a_real_net_trained_in_batches_of_four_logged_per_batch_rings_no_bell(tm
     assert main(["replay", str(tmp_path), "--json"]) == 0
     out = capsys.readouterr().out
     assert '"kind": "diverging"' not in out and '"kind": "overfitting"' not in out
+
+
+def _epoch_run(folder: Path, train_tag: str, every: int, blow_up_at: int, factor: float) -> None:
+    """60 epochs of a falling loss, validation every ``every`` epochs; training ``factor`` times up from
+    ``blow_up_at`` on, and validation with it."""
+    epochs = np.arange(60)
+    train = 0.3 + 2 * np.exp(-epochs / 10)
+    train[blow_up_at:] *= factor
+    with SummaryWriter(str(folder)) as writer:
+        for epoch, value in zip(epochs.tolist(), train.tolist(), strict=True):
+            writer.add_scalar(train_tag, value, epoch, walltime=1000.0 + epoch)
+            if epoch % every == every - 1:
+                writer.add_scalar("val/loss", value * 1.1, epoch, walltime=1000.0 + epoch)
+
+
+@pytest.mark.parametrize(("tag", "every"), [("train/loss", 10), ("train/loss", 8), ("train_loss_epoch", 30)])
+def test_a_per_epoch_curve_validated_every_few_epochs_rings_its_blow_up_at_once(tmp_path, capsys, tag, every):
+    """Read as per-batch (8 points between validations made it so), a x13 blow-up at epoch 40 rang only at the next
+    validation, 9 epochs on; x11 never rang."""
+    _epoch_run(tmp_path / "run", tag, every, 40, 11.0)
+    assert main(["replay", str(tmp_path), "--json"]) == 0
+    bells = [line for line in capsys.readouterr().out.splitlines() if '"kind": "diverging"' in line]
+    assert bells and '"step": 40,' in bells[0]
+
+
+def test_a_long_per_batch_curve_is_read_alike_in_chunks(monkeypatch):
+    """The 24-point windows are read ``LEVEL_CHUNK`` points at a time: the same blow-ups, wherever the cuts fall."""
+    from tui.judging import diverging
+    from tui.judging.pairing import Pair
+    from tui.judging.thresholds import Thresholds
+
+    rng = np.random.default_rng(0)
+    values = (0.3 + 2 * np.exp(-np.arange(3000) / 500)) * np.exp(0.3 * rng.standard_normal(3000))
+    values[2000:] *= 40.0
+    steps = np.arange(3000)
+
+    def events() -> list:
+        track = Track()
+        divergence = diverging.Divergence(Thresholds(), Pair(train="train/batch_loss", val="val/loss"), track, Track())
+        return divergence.train_events(track, steps, values, 3000, np.arange(99, 3000, 100))[1]
+
+    whole = events()
+    monkeypatch.setattr(diverging, "LEVEL_CHUNK", 7)
+    assert events() == whole and whole

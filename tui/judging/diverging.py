@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui.judging.kinds import Kind
-from tui.judging.pairing import Pair, is_per_batch
+from tui.judging.pairing import Pair, is_per_batch, is_per_epoch
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Verdict, fmt
@@ -78,10 +78,17 @@ batches swing from near zero to several times the mean (a batch of 4 in a real r
 is met by chance, and on medians of 5 or 12 points still, on real batch-of-4 curves; the blow-ups the ranges
 test and NaN miss show in a median of 24 within 13 points (far above ten times the lowest; up to 24 near it), or
 at once when they leap ``BATCH_NOISE_Z`` noise deviations above that lowest median."""
-DENSE_TRAIN = 8
+DENSE_TRAIN = 25
 """A training curve is read as per-batch, whatever its name (``train/loss`` logged at every step beside a validation
-loss per epoch), from where this many of its points lie between two validation points (or after the last): single
-batches swing far enough to meet the ratio test of one point, a 0.49 among batches of 0.03 to 0.14."""
+loss per epoch), from where this many of its points lie between two validation points (or before the first, or
+after the last): single batches swing far enough to meet the ratio test of one point, a 0.49 among batches of 0.03
+to 0.14. Per-batch logging puts tens to thousands of points there; a curve logged per epoch and validated every 8
+or 10 epochs, or a Trainer logging every 50 steps and evaluating every 500, stays a curve of points, whose one
+exploded point rings at once (read by 24-point medians, such blow-ups rang up to 20 epochs late). A name that says
+epoch (``epoch_loss``, ``train_loss_epoch``) is never per-batch."""
+LEVEL_CHUNK = 1 << 16
+"""Points whose 24-point windows are read at once (a million-point curve's windows in one matrix doubled its peak
+memory)."""
 BATCH_NOISE_Z = 30.0
 """A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
 its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
@@ -174,6 +181,8 @@ class Divergence:
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
         self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
+        self.per_epoch = pair.train is not None and is_per_epoch(pair.train)
+        """A training curve whose name says epoch is never read as per-batch by its data (``per_batch``)."""
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
         explosion of one point is believed only when the next point is exploded too, and the ratio test reads a
         running median (``BATCH_LEVEL_POINTS``)."""
@@ -220,15 +229,16 @@ class Divergence:
         bad = ~np.isfinite(new)
         found: list[Found] = []
         batch = np.zeros(len(new), dtype=bool)
-        if role == "train":  # single batches swing: read by its level
-            batch = np.ones(len(new), dtype=bool) if self.batch_level else per_batch(track, block, val_steps)
+        if role == "train" and self.batch_level:  # single batches swing: read by its level
+            batch = np.ones(len(new), dtype=bool)
+        elif role == "train" and not self.per_epoch:
+            batch = per_batch(track, block, val_steps)
         if batch.any():
             if self._level_done < block.start:  # read as per-batch from here on: its level read up to here first
                 catch_up = Block(self._level_done, block.start)
                 catch_up.low_before = np.full(len(catch_up), np.inf)
-                before_values = track.values[catch_up.start : catch_up.end]
-                self._level_blowups(track, catch_up, before_values, ~np.isfinite(before_values))
-            found += [f for f in self._level_blowups(track, block, new, bad) if batch[f[0]]]
+                self._level_found(track, catch_up)
+            found += [f for f in self._level_found(track, block) if batch[f[0]]]
             self._level_done = block.end
         if not batch.all():
             t, before = self.thresholds, block.low_before
@@ -247,6 +257,20 @@ class Divergence:
             height = float(np.max(track.values[begin:back]))
             events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))
         return events
+
+    def _level_found(self, track: Track, block: Block) -> list[Found]:
+        """``_level_blowups`` over ``block``, ``LEVEL_CHUNK`` points at a time (its level figures move on alike)."""
+        found: list[Found] = []
+        for at in range(block.start, block.end, LEVEL_CHUNK):
+            part = Block(at, min(at + LEVEL_CHUNK, block.end))
+            part.low_before = block.low_before[at - block.start : part.end - block.start]
+            new = track.values[part.start : part.end]
+            offset = at - block.start
+            for i, value, low, first, value_window, level_window in self._level_blowups(
+                track, part, new, ~np.isfinite(new)
+            ):
+                found.append((i + offset, value, low, first, value_window, level_window))
+        return found
 
     def _level_blowups(self, track: Track, block: Block, new: np.ndarray, bad: np.ndarray) -> list[Found]:
         """(index in block, value, low, start, value's window, level's window) of each exploded point of a per-batch
@@ -356,8 +380,9 @@ class Divergence:
 def per_batch(track: Track, block: Block, val_steps: np.ndarray | None) -> np.ndarray:
     """For each training point of ``block``: whether the curve is read as per-batch there, by its data. From the
     first validation interval that held ``DENSE_TRAIN`` training points on (or while the open one holds as many),
-    it is. Only validation points at or before each training point's step are read, so a live read, ``replay``
-    (fed a step at a time) and ``check`` (the whole run) read each point alike."""
+    it is, for good. Only validation points at or before each training point's step are read, so ``replay`` (fed
+    a step at a time) and ``check`` (the whole run) read each point alike; a live read whose training file runs
+    ``DENSE_TRAIN`` points ahead of its validation file may read a curve as per-batch earlier."""
     index = np.arange(block.start, block.end)
     steps = track.steps[: block.end]
     if val_steps is None or not len(val_steps):

@@ -187,6 +187,11 @@ def is_per_batch(tag: str) -> bool:
     return any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
 
 
+def is_per_epoch(tag: str) -> bool:
+    """A curve whose name says it is per epoch: ``epoch_loss``, ``train_loss_epoch``."""
+    return any(w in EPOCH_WORDS for w in words(tag))
+
+
 Offer = tuple[str, tuple[object, ...]]
 """A slot a tag competes for (train, val, train_acc, val_acc, learning_rate) and its rank there."""
 
