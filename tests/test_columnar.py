@@ -37,7 +37,8 @@ objects = st.lists(
 
 
 def one_value_at_a_time(items: list, first: int, wall: float, after: int | None) -> dict[str, list[tuple]]:
-    """The reference: every object walked value by value (what the JSON formats did before columns)."""
+    """The reference: every object walked value by value (what the JSON formats did before columns), text that is
+    a number read as that number."""
     points: dict[str, list[tuple]] = {}
     last: dict[str, int] = {}
 
@@ -62,6 +63,11 @@ def one_value_at_a_time(items: list, first: int, wall: float, after: int | None)
             if not prefix and key in SKIP:
                 continue
             tag = prefix + key
+            if type(value) is str:  # text that is a number is that number (a NumPy float32 through default=str)
+                try:
+                    value = float(value)
+                except ValueError:
+                    continue
             if type(value) in (int, float):
                 if last.get(tag) != step:
                     last[tag] = step
