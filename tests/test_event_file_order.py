@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from tensorboardX import SummaryWriter
+from test_purge_step import _attempt
 
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.discovery import file_order_key
-
-
-def _attempt(run: Path, name: str, steps: range, value_base: float, wall_base: float) -> None:
-    """One job's event file, written by tensorboardX and given the name its writer would have given it."""
-    scratch = run.parent / f".scratch-{name}"
-    with SummaryWriter(str(scratch)) as writer:
-        for step in steps:
-            writer.add_scalar("loss", value_base + step, step, walltime=wall_base + step)
-    (written,) = scratch.glob("events.out.tfevents.*")
-    run.mkdir(parents=True, exist_ok=True)
-    shutil.move(written, run / name)
-    shutil.rmtree(scratch)
 
 
 def test_numbers_in_the_names_sort_as_numbers():
