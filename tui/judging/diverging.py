@@ -181,11 +181,12 @@ class Divergence:
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
         self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
-        self.per_epoch = pair.train is not None and is_per_epoch(pair.train)
-        """A training curve whose name says epoch is never read as per-batch by its data (``per_batch``)."""
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
         explosion of one point is believed only when the next point is exploded too, and the ratio test reads a
-        running median (``BATCH_LEVEL_POINTS``)."""
+        running median (``BATCH_LEVEL_POINTS``). Other training curves may be per-batch by their data
+        (``per_batch``)."""
+        self.per_epoch = pair.train is not None and is_per_epoch(pair.train)
+        """A training curve whose name says epoch is never read as per-batch by its data."""
         self._level_done = 0
         """(Per-batch readings) the training points the level figures below were read through."""
         self._level_low = math.inf
