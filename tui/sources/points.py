@@ -54,9 +54,7 @@ class Decoded:
         pending = self._pending.get(tag)
         if pending is None:
             pending = self._pending[tag] = ([], [], [], [])
-        if order is None:
-            order = self._order
-            self._order += 1
+        order = self._next(order)
         pending[0].append(order)
         pending[1].append(step)
         pending[2].append(wall_time)
@@ -77,10 +75,15 @@ class Decoded:
             self._order = max(self._order, int(np.max(order)) + 1)
         self._scalars = None
 
-    def add_start(self, step: int, wall_time: float, order: int | None = None) -> None:
+    def _next(self, order: int | None) -> int:
+        """``order`` if given, else the next record order after every one given so far."""
         if order is None:
             order = self._order
             self._order += 1
+        return order
+
+    def add_start(self, step: int, wall_time: float, order: int | None = None) -> None:
+        order = self._next(order)
         self.starts.append((order, step, wall_time))
 
     def split_at_starts(self) -> list[Decoded]:
@@ -113,9 +116,7 @@ class Decoded:
         return pieces
 
     def add_histogram(self, tag: str, histogram: Histogram, order: int | None = None) -> None:
-        if order is None:
-            order = self._order
-            self._order += 1
+        order = self._next(order)
         self.histograms.setdefault(tag, []).append(histogram)
         self.histogram_orders.setdefault(tag, []).append(order)
 
