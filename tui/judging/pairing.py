@@ -184,12 +184,16 @@ def is_learning_rate(tag: str) -> bool:
 def is_per_batch(tag: str) -> bool:
     """A per-batch (per-step) curve by its name: ``train_batch_loss``, ``train_loss_step``, ``loss/iter``."""
     tag_words = words(tag)
-    return any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
+    return any(w in BATCH_WORDS for w in tag_words) and not _says_epoch(tag_words)
 
 
 def is_per_epoch(tag: str) -> bool:
     """A curve whose name says it is per epoch: ``epoch_loss``, ``train_loss_epoch``."""
-    return any(w in EPOCH_WORDS for w in words(tag))
+    return _says_epoch(words(tag))
+
+
+def _says_epoch(tag_words: list[str]) -> bool:
+    return any(w in EPOCH_WORDS for w in tag_words)
 
 
 Offer = tuple[str, tuple[object, ...]]

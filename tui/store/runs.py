@@ -377,8 +377,9 @@ class Store:
             run = self.runs.get(run_name)
             if run is None:
                 return None
-            curves = [series.arrays() for tag, series in run.scalars.items() if tag.startswith(prefix)]
-            newest = [float(walls[steps >= step].max()) for steps, _, walls in curves if (steps >= step).any()]
+            curves = (series.arrays() for tag, series in run.scalars.items() if tag.startswith(prefix))
+            after = [walls[steps >= step] for steps, _, walls in curves]
+            newest = [float(walls.max()) for walls in after if len(walls)]
             if not newest or max(newest) >= wall:
                 return None
             self._purge(run, step, within=prefix)
