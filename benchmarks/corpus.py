@@ -12,6 +12,7 @@ from the whole run, the way ``../shared/fixtures/*/labels.json`` are.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -85,7 +86,7 @@ REGIMES = [
         batch=16,
     ),
     Regime("healthy", "healthy", n_train=1200, hidden=(32,), lr=5e-4, weight_decay=1e-3, epochs=50, batch=64),
-    Regime(
+    HEALTHY_REG := Regime(
         "healthy-reg",
         "healthy",
         task="diabetes",
@@ -153,19 +154,7 @@ REGIMES = [
         batch=4,
         per_batch=True,
     ),
-    Regime(
-        "per-batch-reg",
-        "healthy",
-        task="diabetes",
-        n_train=300,
-        n_val=120,
-        hidden=(16,),
-        lr=3e-3,
-        weight_decay=1e-2,
-        epochs=40,
-        batch=4,
-        per_batch=True,
-    ),
+    dataclasses.replace(HEALTHY_REG, name="per-batch-reg", epochs=40, batch=4, per_batch=True),
 ]
 
 
