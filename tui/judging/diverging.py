@@ -10,8 +10,7 @@
   to their start (``Judge`` checks it at validation points; it calls ``enter``).
 * No latch: a diverged run whose curves come back into their range is judged again, and a later
   blow-up rings again.
-* Spike (a flag, no bell): one or two points far above the level before them (``spike_z`` noise
-  deviations and ``spike_range`` of the range) followed by a return below half the excursion.
+* Spike (a flag, no bell): a short excursion that comes back (``spikes``).
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import numpy as np
 
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair, is_per_batch, is_per_epoch
+from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Verdict, fmt
@@ -69,15 +69,6 @@ RERING_NOISE = 2.0
 learning), or by ``flat_range`` of its progress if more: a noisy curve sets new lows by chance."""
 SPIKE_SHOWN = 10
 """Judgements the spike flag stays beside the verdict after the spike came back."""
-LEVEL_POINTS = 5
-"""Points before an excursion whose median is the level it left."""
-BATCH_LEVEL_POINTS = 24
-"""Points whose median is a per-batch (or lone) training curve's level for the ratio test of an explosion. Single
-batches swing from near zero to several times the mean (a batch of 4 in a real run's first epoch: 0.088, then
-1.88 and 1.30 in a row, 15x that lowest batch while the net learned steadily), so "ten times the lowest point"
-is met by chance, and on medians of 5 or 12 points still, on real batch-of-4 curves; the blow-ups the ranges
-test and NaN miss show in a median of 24 within 13 points (far above ten times the lowest; up to 24 near it), or
-at once when they leap ``BATCH_NOISE_Z`` noise deviations above that lowest median."""
 DENSE_TRAIN = 25
 """A training curve is read as per-batch, whatever its name (``train/loss`` logged at every step beside a validation
 loss per epoch), from where this many of its points lie between two validation points (or before the first, or
@@ -86,13 +77,13 @@ to 0.14. Per-batch logging puts tens to thousands of points there; a curve logge
 or 10 epochs, or a Trainer logging every 50 steps and evaluating every 500, stays a curve of points, whose one
 exploded point rings at once (read by 24-point medians, such blow-ups rang up to 20 epochs late). A name that says
 epoch (``epoch_loss``, ``train_loss_epoch``) is never per-batch."""
-LEVEL_CHUNK = 1 << 16
-"""Points whose 24-point windows are read at once (a million-point curve's windows in one matrix doubled its peak
-memory)."""
 BATCH_NOISE_Z = 30.0
 """A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
 its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
 5 noise deviations out, a blow-up of a calm curve hundreds."""
+LEVEL_CHUNK = 1 << 16
+"""Points whose 24-point windows are read at once (a million-point curve's windows in one matrix doubled its peak
+memory)."""
 
 
 def by_ranges(
@@ -119,49 +110,6 @@ def by_ratio(
             & (levels > t.regress * first)
             & (levels >= t.explode_ratio * low_before)
         )
-
-
-def spikes(track: Track, start: int, end: int, thresholds: Thresholds) -> list[tuple[int, int]]:
-    """(first index, return index) of each one- or two-point spike that came back at an index in [start, end).
-
-    A spike leaves a level (median of the five points before it) by
-    ``spike_z`` noise deviations and ``spike_range`` of the range, and the return is below half of it.
-    """
-    t = thresholds
-    values = track.values
-    found: list[tuple[int, int]] = []
-    returns = np.arange(max(start, LEVEL_POINTS + 2), end)
-    if not len(returns):
-        return found
-    # The level before each possible excursion (ending one or two points before a return), computed once.
-    first_level = max(returns[0] - 3, LEVEL_POINTS - 1)
-    levels = median_rows(rows(values, np.arange(first_level, returns[-1] - 1), LEVEL_POINTS))
-    for width in (1, 2):
-        begin = returns - width
-        ok = begin >= LEVEL_POINTS
-        begin, back = begin[ok], returns[ok]
-        if not len(begin):
-            continue
-        level = levels[begin - 1 - first_level]
-        with np.errstate(invalid="ignore", over="ignore"):
-            heights = np.min(np.stack([values[begin + k] for k in range(width)]), axis=0) - level
-            came_back = values[back] - level < heights / 2.0
-            before_low = values[begin - 1] - level < heights / 2.0
-            # Cheap tests first; the noise (a window per point) only where they pass.
-            scale = track.ranges(begin - 1)  # the progress made before the excursion
-            # An infinite or NaN point is no spike: it is a blow-up, the diverging rule's (it rang, or stays quiet
-            # as part of a blow-up that rang), never "routine".
-            candidate = (
-                np.isfinite(heights) & (heights > 0) & (heights >= t.spike_range * scale) & came_back & before_low
-            )
-        picked = np.flatnonzero(candidate)
-        if not len(picked):
-            continue
-        sigma = noise(rows(values, begin[picked] - 1, t.noise_window))
-        with np.errstate(invalid="ignore", over="ignore"):
-            hits = picked[heights[picked] >= t.spike_z * sigma]
-        found += [(int(begin[i]), int(back[i])) for i in hits]
-    return sorted(found, key=lambda pair: pair[1])
 
 
 class Divergence:
@@ -254,7 +202,11 @@ class Divergence:
             falling = train is not None and _fell_by(train, track.step_at(index))
             blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window)
             events.append((track.step_at(index), order, kind, blowup))
-        for begin, back in spikes(track, block.start, block.end, self.thresholds):
+        batches = batch & (not self.per_epoch)  # a lone curve named per epoch: its spikes are single points
+        found_spikes = spikes(track, block.start, block.end, self.thresholds, batches)
+        if batches.any():
+            found_spikes = sorted(found_spikes + batch_spikes(track, block.start, block.end, self.thresholds, batches))
+        for begin, back in found_spikes:
             height = float(np.max(track.values[begin:back]))
             events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))
         return events
