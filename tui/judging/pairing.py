@@ -2,11 +2,14 @@
 
 Tags are split into lower-case words (on ``/ _ - .`` and camelCase), then:
 
-* a *loss* tag has a word containing ``loss``; an *accuracy-like* tag (higher is
+* a *loss* tag has a word containing ``loss`` (or names a measure like one: ``nll``, ``mse``,
+  ``CrossEntropy``, ``ppl``, taken only where no ``loss`` competes); an *accuracy-like* tag (higher is
   better) has one of ``acc``, ``accuracy``, ``top1``, ``f1``, ``auc``, ...;
 * its *role* is validation if a word is ``val``, ``valid``, ``validation``,
   ``eval``, ``test``, ``dev``...; training if a word is ``train``/``training``
-  or no role word is present (``loss`` beside ``val_loss``);
+  or no role word is present (``loss`` beside ``val_loss``); a test set's curve
+  only where no validation curve is logged;
+* auxiliary losses (``z_loss``, ``load_balancing_loss``) rank below the model's own;
 * per-batch curves (``batch``, ``step``, ``iter`` words, Lightning's
   ``train_loss_step``, Keras' ``evaluation_loss_vs_iterations``) rank below
   per-epoch ones, and among equals the tag with the fewest extra words wins
@@ -28,7 +31,20 @@ from dataclasses import dataclass
 
 from tui.patterns import user_pattern
 
-VAL_WORDS = frozenset({"val", "valid", "validation", "validate", "eval", "evaluation", "test", "dev", "holdout"})
+VAL_WORDS = frozenset(
+    {"val", "valid", "validation", "validate", "valdation", "eval", "evaluation", "test", "dev", "holdout"}
+)
+"""``valdation``: Ignite's own TensorBoard example writes ``valdation/avg_loss``."""
+HELD_OUT_WORDS = frozenset({"test", "holdout"})
+"""A test set's curve is validation's only when no validation curve is logged: ``Loss/test`` logged once after
+training, or every epoch beside ``Loss/valid``, is not the curve to stop on (it was chosen for its shorter name)."""
+AUXILIARY_WORDS = frozenset({"aux", "auxiliary", "z", "balancing", "balance", "router", "routing", "moe"})
+"""A mixture of experts' auxiliary losses (Megatron's ``z_loss`` and ``load_balancing_loss`` beside ``lm loss``):
+the slot takes the model's own loss before them."""
+LOSS_LIKE = {"crossentropy": 1, "xent": 1, "nll": 1, "mse": 2, "rmse": 3, "mae": 4, "ppl": 5, "perplexity": 5}
+"""Lower-is-better measures a run may log instead of a loss named so (Composer's ``metrics/eval/CrossEntropy``,
+Ignite's ``validation/nll``, ``val_mse``, ``val/ppl``): a slot takes them when no curve named ``loss`` competes,
+in this order (a cross entropy before its perplexity, MSE before MAE, so both slots take the same measure)."""
 TRAIN_WORDS = frozenset({"train", "training", "trn"})
 BATCH_WORDS = frozenset({"batch", "batches", "step", "steps", "iter", "iters", "iteration", "iterations", "minibatch"})
 EPOCH_WORDS = frozenset({"epoch", "epochs"})
@@ -100,7 +116,17 @@ def words(tag: str) -> list[str]:
 
 
 def _is_loss(tag_words: list[str]) -> bool:
-    return any("loss" in w for w in tag_words)
+    return _likeness(tag_words) is not None
+
+
+def _likeness(tag_words: list[str]) -> int | None:
+    """0 for a loss named so, ``LOSS_LIKE``'s order for a measure like one (``cross entropy`` too), None for
+    neither."""
+    if any("loss" in w for w in tag_words):
+        return 0
+    if any(a == "cross" and b == "entropy" for a, b in itertools.pairwise(tag_words)):
+        return 1
+    return min((LOSS_LIKE[w] for w in tag_words if w in LOSS_LIKE), default=None)
 
 
 _NUMBERED_ACCURACY = re.compile(r"(acc|top)@?\d+")
@@ -155,15 +181,18 @@ def _role(tag_words: list[str]) -> str:
     return "train"
 
 
-def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, str]:
-    """Lower is better: per-epoch before per-batch, then fewest extra words, then shortest."""
+_NOT_EXTRA = VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS | ACCURACY_WORDS | set(LOSS_LIKE) | {"cross", "entropy"}
+
+
+def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, int, int, int, str]:
+    """Lower is better: a curve named loss before one like it, validation before a test set (``HELD_OUT_WORDS``),
+    the model's loss before an auxiliary one, per-epoch before per-batch, then fewest extra words, then
+    shortest."""
     batchy = any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
-    extra = [
-        w
-        for w in tag_words
-        if w not in VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS and "loss" not in w and w not in ACCURACY_WORDS
-    ]
-    return (1 if batchy else 0, len(extra), len(tag), tag)
+    held_out = any(w in HELD_OUT_WORDS for w in tag_words)
+    auxiliary = any(w in AUXILIARY_WORDS for w in tag_words)
+    extra = [w for w in tag_words if w not in _NOT_EXTRA and "loss" not in w]
+    return (_likeness(tag_words) or 0, int(held_out), int(auxiliary), int(batchy), len(extra), len(tag), tag)
 
 
 _NUMBERED_LR = re.compile(r"lr\d+")
