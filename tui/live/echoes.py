@@ -27,6 +27,9 @@ BOOKKEEPING = frozenset({"epoch", "step", "global_step", "time", "timestamp", "w
 
 _KERAS_SPLITS = {"train/epoch_": "", "validation/epoch_": "val_"}
 """The Keras TensorBoard callback's tag for a metric, and the name its CSVLogger gives the same metric."""
+_TRAINER_SPLITS = {"train/": "", "eval/": "eval_", "test/": "test_"}
+"""The Hugging Face Trainer's TensorBoard tag for a logged key (``rewrite_logs``), and the key its
+``trainer_state.json`` keeps (``eval/loss``: ``eval_loss``)."""
 
 ECHO_WAIT = 150.0
 """Seconds a live monitor holds a log back while the run it may repeat has no curves yet (PyTorch's
@@ -43,11 +46,13 @@ _NOT_IN_TAGS = re.compile(r"[^-/\w.]")
 
 def curve_name(tag: str) -> str:
     """A tag as a CSV logger of the same job would name its column (Keras' ``validation/epoch_loss``:
-    ``val_loss``), with what a TensorBoard writer may replace in it replaced on either side."""
-    for prefix, renamed in _KERAS_SPLITS.items():
-        if tag.startswith(prefix):
-            tag = renamed + tag[len(prefix) :]
-            break
+    ``val_loss``; the Trainer's ``eval/loss``: ``eval_loss``), with what a TensorBoard writer may replace in it
+    replaced on either side."""
+    for splits in (_KERAS_SPLITS, _TRAINER_SPLITS):
+        for prefix, renamed in splits.items():
+            if tag.startswith(prefix):
+                tag = renamed + tag[len(prefix) :]
+                break
     return _NOT_IN_TAGS.sub("_", tag)
 
 

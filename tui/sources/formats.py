@@ -7,7 +7,7 @@ from dataclasses import replace
 from tui.sources.base import Format, Found, Source, Stream
 from tui.sources.checkpoints import find_checkpoints
 from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
-from tui.sources.jsonlogs import JsonLinesFormat, TrainerStateFormat
+from tui.sources.jsonlogs import HF_STATE, JsonLinesFormat, TrainerStateFormat
 from tui.sources.mlflow_files import MlflowFilesFormat
 from tui.sources.mlflow_sqlite import MlflowSqliteFormat
 from tui.sources.mmengine import MMENGINE, MMEngineFormat
@@ -103,6 +103,7 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
         if source.format == "tensorboard" and source.detail != HPARAMS_ONLY  # not a folder of add_hparams' alone
     }
     primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
+    primaries.update(_trainer_logging(sources, primaries))
     return [
         replace(source, echoes=primaries[source.where])
         if source.format in FOLDER_FORMATS
@@ -112,6 +113,24 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
         else source
         for source in sources
     ]
+
+
+TRAINER_LOGGING = "runs"
+"""The Hugging Face Trainer's default ``logging_dir``: ``<output_dir>/runs/<date>_<host>``, beside the output
+folder's ``checkpoint-*/trainer_state.json`` of the same job."""
+
+
+def _trainer_logging(sources: list[Source], primaries: dict[str, str]) -> dict[str, str]:
+    """Output folder -> its Trainer's TensorBoard run, for output folders whose ``runs/`` holds exactly one (the
+    Trainer's state may repeat it; two jobs into one output folder leave it unsure which, so both stay)."""
+    found: dict[str, set[str]] = {}
+    for where, run in primaries.items():
+        parent, _, _ = where.rpartition("/")
+        output, _, logging = parent.rpartition("/") if "/" in parent else ("", "", parent)
+        if logging == TRAINER_LOGGING:
+            found.setdefault(output or ".", set()).add(run)
+    states = {source.where for source in sources if source.format == HF_STATE}
+    return {output: next(iter(runs)) for output, runs in found.items() if output in states and len(runs) == 1}
 
 
 def open_stream(source: Source) -> Stream:
