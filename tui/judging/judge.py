@@ -15,7 +15,7 @@ from tui.judging.features import all_finite, at_chance, direction, movement, or_
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
-from tui.judging.pairing import Pair
+from tui.judging.pairing import Pair, is_per_epoch
 from tui.judging.rising import Rise
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
@@ -296,7 +296,10 @@ class Judge:
 
     def _lone(self, m: Moment, train_dir: str, train_range: float, divergence: Divergence) -> list[Raised]:
         """No validation curve: learning, unstable or plateau from training alone; no bell for a trend but a steady
-        climb from its start (``_lone_divergence``)."""
+        climb from its start (``_lone_divergence``). Unstable only for a curve named per epoch: a training curve
+        alone is most often logged per batch (a first epoch before validation, a language model's loss per step),
+        and its swings are its batches' (every real per-batch run of the corpus was told "unstable" in its first
+        epoch)."""
         v, t = self.verdict, self.t
         kind: str
         reason: str
@@ -314,7 +317,7 @@ class Judge:
         out = self._lone_divergence(m, train_dir, divergence)
         if divergence.active:
             return out
-        if self._swinging(m, train_range) and train_dir != "rising":
+        if self._swinging(m, train_range) and train_dir != "rising" and is_per_epoch(self.pair.train or ""):
             kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
         else:
             alone = movement("train", train_dir, m.train)
