@@ -9,6 +9,7 @@ import numpy as np
 from tui.sources.base import Format, Found, Source, Stream, basename, describe
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
+from tui.sources.tensorboard.axes import EpochAxis, placed_at
 from tui.sources.tensorboard.decode import EventDecoder
 from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, MMENGINE_VIS, event_sources, is_event_file_name
 from tui.sources.tensorboard.records import RecordReader
@@ -25,6 +26,8 @@ class EventStream(Stream):
         self.decoder = EventDecoder()
         self.highest: int | None = None
         """MMEngine's events: the highest step read (the iteration validation's points are placed at)."""
+        self.axes = EpochAxis()
+        """Other event files: curves logged at the epoch beside others at the iteration (``axes``)."""
 
     @property
     def position(self) -> int:
@@ -55,6 +58,8 @@ class EventStream(Stream):
                     decoded.hparams = hparams
                 elif self.source.detail == MMENGINE_VIS:
                     decoded = self._placed(decoded)
+                elif not self.source.prefix:  # a split folder's curves (Keras' train/) share the epoch with another's
+                    decoded = self.axes.place(decoded)
                 yield from decoded.split_at_starts()
             self._forget_if_restarted()  # emptied or replaced, nothing whole in it yet: the old file is forgotten too
         except OSError as error:
@@ -68,6 +73,7 @@ class EventStream(Stream):
         if self.reader.restarted:
             self.decoder = EventDecoder()
             self.highest = None
+            self.axes = EpochAxis()
             self.reader.restarted = False
 
     def _placed(self, decoded: Decoded) -> Decoded:
@@ -85,16 +91,7 @@ class EventStream(Stream):
         placed = np.empty_like(steps)
         placed[in_order] = np.maximum.accumulate(np.maximum(steps[in_order], start))
         self.highest = int(placed.max())
-        out = Decoded()
-        at = 0
-        for tag in tags:
-            tag_steps, walls, values = scalars[tag]
-            out.add_arrays(tag, orders[tag], placed[at : at + len(tag_steps)], walls, values)
-            at += len(tag_steps)
-        out.histograms, out.hparams, out.checkpoints = decoded.histograms, decoded.hparams, decoded.checkpoints
-        out.histogram_orders, out.starts = decoded.histogram_orders, decoded.starts
-        out.undecodable = decoded.undecodable
-        return out
+        return placed_at(decoded, placed)
 
     def _note_health(self, decoded: Decoded | None) -> None:
         self.health.skipped_records = self.reader.damage.skipped_records

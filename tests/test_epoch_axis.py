@@ -1,0 +1,100 @@
+"""One event file, two step axes: the training loss at the iteration, validation at the epoch index (a hand-written
+PyTorch loop, Ignite's own TensorBoard example). Validation's points are placed at the iteration they follow; they
+sat at steps 0 to 29 beside training's 6,000, and an overfitting run was judged "learning" to its end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from tensorboardX import SummaryWriter
+
+from tui.cli.main import main
+from tui.judging.thresholds import Thresholds
+from tui.live.monitor import Monitor
+
+ITERATIONS = 200
+"""Iterations an epoch."""
+EPOCHS = 30
+
+
+def _curves(epoch: float, rising_from: int) -> tuple[float, float]:
+    train = 0.2 + 2.0 * np.exp(-epoch / 5)
+    val = 0.3 + 2.0 * np.exp(-epoch / 5) + 0.03 * max(epoch - rising_from, 0)
+    return float(train), float(val)
+
+
+def _loop(writer: SummaryWriter, epochs: range, rising_from: int, first_epoch: int = 0) -> None:
+    """Each epoch: the training loss every 50 iterations at the global step, then validation at the epoch index
+    (``first_epoch``: 0 or 1, as the loop counts)."""
+    for epoch in epochs:
+        for it in range(50, ITERATIONS + 1, 50):
+            step = epoch * ITERATIONS + it
+            writer.add_scalar("train/loss", _curves(step / ITERATIONS, rising_from)[0], step, walltime=1e6 + step)
+        val = _curves(epoch + 1, rising_from)[1]
+        writer.add_scalar("val/loss", val, epoch + first_epoch, walltime=1e6 + (epoch + 1) * ITERATIONS)
+
+
+def test_validation_at_the_epoch_index_beside_training_at_the_iteration_rings_overfitting(tmp_path: Path, capsys):
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        _loop(writer, range(EPOCHS), rising_from=12)
+    assert main(["check", "--json", str(tmp_path)]) == 1
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["verdict"] == "overfitting"
+    assert main(["replay", "--json", str(tmp_path)]) == 0
+    alerts = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    bells = [alert for alert in alerts if alert["kind"] in ("overfitting", "diverging")]
+    assert [alert["kind"] for alert in bells] == ["overfitting"]
+    assert 12 * ITERATIONS < bells[0]["step"] <= 22 * ITERATIONS  # on training's axis, some epochs after the onset
+
+
+def _val_steps(folder: Path) -> list[int]:
+    monitor = Monitor(str(folder), Thresholds())
+    monitor.refresh()
+    steps, _, _ = monitor.store.runs["."].scalars["val/loss"].arrays()
+    return steps.tolist()
+
+
+def test_validation_counted_from_one_or_evaluated_before_training_is_placed_too(tmp_path: Path):
+    with SummaryWriter(str(tmp_path / "from_one")) as writer:
+        _loop(writer, range(5), rising_from=99, first_epoch=1)  # Ignite's engine.state.epoch
+    assert _val_steps(tmp_path / "from_one") == [ITERATIONS * (epoch + 1) for epoch in range(5)]
+    with SummaryWriter(str(tmp_path / "before")) as writer:
+        writer.add_scalar("val/loss", 2.5, 0, walltime=1e6)  # evaluated once before the first iteration
+        _loop(writer, range(5), rising_from=99, first_epoch=1)
+    assert _val_steps(tmp_path / "before") == [0] + [ITERATIONS * (epoch + 1) for epoch in range(5)]
+
+
+def test_curves_on_one_axis_stay_where_they_were_written(tmp_path: Path):
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step in range(10, 2001, 10):
+            writer.add_scalar("train/loss", 1.0 / step, step)
+            if step % 200 == 0:
+                writer.add_scalar("val/loss", 2.0 / step, step)
+    assert _val_steps(tmp_path / "run") == list(range(200, 2001, 200))
+
+
+def test_a_file_read_as_it_grows_places_validation_as_read_whole(tmp_path: Path):
+    folder = tmp_path / "run"
+    monitor = Monitor(str(folder.parent), Thresholds())
+    with SummaryWriter(str(folder)) as writer:
+        _loop(writer, range(3), rising_from=99)
+        writer.flush()
+        monitor.refresh()
+        _loop(writer, range(3, 8), rising_from=99)
+    monitor.refresh()
+    steps, _, _ = monitor.store.runs["run"].scalars["val/loss"].arrays()
+    assert steps.tolist() == [ITERATIONS * (epoch + 1) for epoch in range(8)] == _val_steps(folder)
+
+
+def test_a_file_written_curve_by_curve_after_training_keeps_its_steps(tmp_path: Path):
+    """DeepOBS's logs written afterwards: every batch first, then the epoch curves at their iterations, each point
+    at the time its step was trained: a curve's first point at step 0 is behind the file's highest step, but was
+    not written after it."""
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step in range(0, 2000, 10):
+            writer.add_scalar("train_batch_loss", 1.0 / (1 + step), step, walltime=1e6 + step)
+        for step in range(0, 2001, 200):
+            writer.add_scalar("val/loss", 2.0 / (1 + step), step, walltime=1e6 + step)
+    assert _val_steps(tmp_path / "run") == list(range(0, 2001, 200))
