@@ -70,3 +70,37 @@ def test_values_held_over_gradient_accumulation_are_no_spikes(tmp_path):
     _write(tmp_path / "run", (steps, train), (val_steps, val))
     judged = judge_folder(tmp_path / "run")
     assert not judged.bells and "spike" not in judged.kinds()
+
+
+def test_an_excursion_with_a_nan_in_it_is_a_blow_up_not_a_spike(tmp_path):
+    """The running median passes over a NaN; the excursion it sits in is the diverging rule's ("jumped to nan" was
+    the reason)."""
+    rng = np.random.default_rng(0)
+    steps = np.arange(0, 30_000, 10)
+    train = (2.2 + 8.5 * (steps + 300) ** -0.45) * (1 + 0.002 * rng.standard_normal(steps.size))
+    train[1500:1516] += 0.1
+    train[1503] = np.nan
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step, value in zip(steps.tolist(), train.tolist(), strict=True):
+            writer.add_scalar("train/loss", value, step, walltime=1000.0 + step)
+    judged = judge_folder(tmp_path / "run")
+    assert "spike" not in judged.kinds() and "diverging" in judged.kinds()
+
+
+def test_two_spikes_that_come_back_at_one_point_are_told_alike_whole_and_live(tmp_path):
+    """A two-point and a one-point spike ending at one point, before the training curve is read per batch:
+    ``check`` sorted them by where they began, ``replay`` by where they came back (judge_folder asserts equal)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    train = 0.5 + 2.0 * np.exp(-np.arange(n) / 300.0) + 0.001 * rng.standard_normal(n)
+    level = float(np.median(train[55:60]))
+    train[60], train[61], train[62] = level + 0.5, level + 5.0, level
+    val_steps = set(range(0, 300, 10)) | set(range(300, n, 100))  # sparse first, then 99 batches between
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step in range(n):
+            writer.add_scalar("train_loss", float(train[step]), step, walltime=1000.0 + step)
+            if step in val_steps:
+                writer.add_scalar("val_loss", 0.6 + 2.0 * np.exp(-step / 300.0), step, walltime=1000.0 + step)
+    judged = judge_folder(tmp_path / "run")
+    first = judged.first("spike")
+    assert first is not None and first.step == 62, first

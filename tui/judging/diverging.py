@@ -203,9 +203,10 @@ class Divergence:
             blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window)
             events.append((track.step_at(index), order, kind, blowup))
         batches = batch & (not self.per_epoch)  # a lone curve named per epoch: its spikes are single points
-        found_spikes = spikes(track, block.start, block.end, self.thresholds, batches)
-        if batches.any():
-            found_spikes = sorted(found_spikes + batch_spikes(track, block.start, block.end, self.thresholds, batches))
+        found_spikes = [] if batches.all() else spikes(track, block.start, block.end, self.thresholds, batches)
+        if batches.any():  # in the order they came back, as ``spikes`` gives them (a block read at once or not)
+            found_spikes += batch_spikes(track, block.start, block.end, self.thresholds, batches)
+            found_spikes.sort(key=lambda spike: spike[1])
         for begin, back in found_spikes:
             height = float(np.max(track.values[begin:back]))
             events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))

@@ -15,7 +15,7 @@ import numpy as np
 
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Track
-from tui.judging.windows import median_rows, noise, rows
+from tui.judging.windows import MAD_TO_SIGMA, ROUNDING_NOISE, median_rows, noise, rows
 
 LEVEL_POINTS = 5
 """Points before an excursion whose median is the level it left."""
@@ -37,8 +37,6 @@ few hundred) and values held over a gradient-accumulation window of 8 steps recu
 stands tens of times above them."""
 SPIKE_CHUNK = 1 << 16
 """Points of a per-batch curve whose spikes are read at once."""
-MAD_TO_SIGMA = 1.4826
-"""The median absolute deviation of normal noise times this is its standard deviation."""
 SMOOTH_POINTS = 5
 """A per-batch curve's spike is read on its running median of this many points: three batches in a row must
 stand out, which heavy-tailed batch noise almost never gives and a loss spike always does."""
@@ -100,8 +98,8 @@ def batch_spikes(
     median of the ``BATCH_LEVEL_POINTS`` points before that window) by ``spike_range`` of the range, for at most
     ``BATCH_LEVEL_POINTS`` points (longer is a change of level), at its highest by ``spike_z`` deviations of the
     level's points (their median absolute deviation: held values have no point-to-point noise) and by
-    ``SPIKE_RECORD`` times the excursions before it, then back below half of that. Read ``SPIKE_CHUNK`` points at
-    a time (each point reads a window)."""
+    ``SPIKE_RECORD`` times the excursions before it, then back below half of that, with no NaN or inf among its
+    points. Read ``SPIKE_CHUNK`` points at a time (each point reads a window)."""
     found: list[tuple[int, int]] = []
     for at in range(start, end, SPIKE_CHUNK):
         upto = min(at + SPIKE_CHUNK, end)
@@ -130,16 +128,27 @@ def _batch_spikes(
     last_low = np.maximum.accumulate(np.where(high, -1, np.arange(len(index))))
     begins = last_low[at - 1] + 1  # the first high point of each excursion
     keep = (at - begins <= BATCH_LEVEL_POINTS) & (begins > 0)
-    found: list[tuple[int, int]] = []
+    candidates: list[tuple[int, int, float]] = []
     for b, r in zip(begins[keep].tolist(), at[keep].tolist(), strict=True):
         peak = float(np.max(up[b:r]))
         if not (up[r] < peak / 2.0 and up[b - 1] < peak / 2.0):
             continue
-        window = rows(values, np.array([index[b] - SMOOTH_POINTS]), BATCH_LEVEL_POINTS)[0]
-        spread = MAD_TO_SIGMA * float(np.nanmedian(np.abs(window - np.nanmedian(window))))
+        if not np.isfinite(values[index[b] - SMOOTH_POINTS + 1 : index[r]]).all():
+            continue  # a NaN or inf among its points: a blow-up, the diverging rule's, never "routine"
         before = up[max(b - SPIKE_HISTORY, 0) : b]
         before = before[np.isfinite(before)]
-        record = float(np.max(before)) if len(before) else 0.0
-        if peak >= t.spike_z * spread and peak >= SPIKE_RECORD * record:
-            found.append((int(index[b]) - SMOOTH_POINTS // 2, int(index[r])))
-    return found
+        if peak >= SPIKE_RECORD * (float(np.max(before)) if len(before) else 0.0):
+            candidates.append((b, r, peak))
+    if not candidates:
+        return []
+    begun, back, peaks = (np.array(column) for column in zip(*candidates, strict=True))
+    # The spread of the level's points before each, all at once (the cheap tests above first).
+    windows = rows(values, index[begun] - SMOOTH_POINTS, BATCH_LEVEL_POINTS)
+    centres = median_rows(windows)
+    spread = MAD_TO_SIGMA * median_rows(np.abs(windows - centres[:, None]))
+    floor = ROUNDING_NOISE * np.maximum(np.abs(centres), track.ranges(index[begun] - SMOOTH_POINTS))
+    with np.errstate(invalid="ignore"):
+        spiked = peaks >= t.spike_z * np.fmax(spread, floor)
+    return [
+        (int(index[b]) - SMOOTH_POINTS // 2, int(index[r])) for b, r in zip(begun[spiked], back[spiked], strict=True)
+    ]
