@@ -38,6 +38,8 @@ CASES = [
     (["train/ppl", "val/ppl", "lr"], "train/ppl", "val/ppl"),
     (["training/loss", "valdation/avg_loss"], "training/loss", "valdation/avg_loss"),  # Ignite's own example
     (["train/loss", "val/loss", "val/mse"], "train/loss", "val/loss"),  # a loss named so first
+    (["train/loss", "test/loss", "val/ppl"], "train/loss", "val/ppl"),  # validation before a test set, named or not
+    (["mae/train_loss", "mae/val_acc1", "mae/lr"], "mae/train_loss", None),  # a masked autoencoder's accuracy
 ]
 
 
@@ -45,6 +47,13 @@ CASES = [
 def test_real_trainers_names_pair(tags, train, val):
     pair = pair_tags(tags)
     assert (pair.train, pair.val) == (train, val)
+
+
+def test_measures_like_a_loss_leave_the_accuracy_and_learning_rate_slots_alone():
+    pair = pair_tags(["mae/train_loss", "mae/val_acc1", "mae/lr"])
+    assert (pair.val_acc, pair.learning_rate) == ("mae/val_acc1", "mae/lr")
+    assert pair_tags(["loss", "val_loss", "val_mse_acc"]).val_acc == "val_mse_acc"
+    assert pair_tags(["loss", "mse/lr"]).learning_rate == "mse/lr"
 
 
 def test_a_test_loss_logged_once_at_the_end_does_not_silence_an_overfitting_run(tmp_path: Path, capsys):

@@ -116,14 +116,17 @@ def words(tag: str) -> list[str]:
 
 
 def _is_loss(tag_words: list[str]) -> bool:
-    return _likeness(tag_words) is not None
+    return any("loss" in w for w in tag_words)
 
 
 def _likeness(tag_words: list[str]) -> int | None:
-    """0 for a loss named so, ``LOSS_LIKE``'s order for a measure like one (``cross entropy`` too), None for
-    neither."""
-    if any("loss" in w for w in tag_words):
+    """0 for a loss named so; ``LOSS_LIKE``'s order for a measure like one (``cross entropy`` too) in a tag that
+    names no accuracy, error or learning rate besides (``mae/val_acc1``: a masked autoencoder's accuracy);
+    None for neither."""
+    if _is_loss(tag_words):
         return 0
+    if _metrics(tag_words) or _is_learning_rate(tag_words) or any(w in ERROR_WORDS for w in tag_words):
+        return None
     if any(a == "cross" and b == "entropy" for a, b in itertools.pairwise(tag_words)):
         return 1
     return min((LOSS_LIKE[w] for w in tag_words if w in LOSS_LIKE), default=None)
@@ -185,14 +188,14 @@ _NOT_EXTRA = VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS | ACCURACY_WORDS | set(LOSS_
 
 
 def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, int, int, int, str]:
-    """Lower is better: a curve named loss before one like it, validation before a test set (``HELD_OUT_WORDS``),
+    """Lower is better: validation before a test set (``HELD_OUT_WORDS``), a curve named loss before one like it,
     the model's loss before an auxiliary one, per-epoch before per-batch, then fewest extra words, then
     shortest."""
     batchy = any(w in BATCH_WORDS for w in tag_words) and not any(w in EPOCH_WORDS for w in tag_words)
     held_out = any(w in HELD_OUT_WORDS for w in tag_words)
     auxiliary = any(w in AUXILIARY_WORDS for w in tag_words)
     extra = [w for w in tag_words if w not in _NOT_EXTRA and "loss" not in w]
-    return (_likeness(tag_words) or 0, int(held_out), int(auxiliary), int(batchy), len(extra), len(tag), tag)
+    return (int(held_out), _likeness(tag_words) or 0, int(auxiliary), int(batchy), len(extra), len(tag), tag)
 
 
 _NUMBERED_LR = re.compile(r"lr\d+")
@@ -234,7 +237,7 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
     """The slots ``tag`` competes for, classified once per tag (a run whose tags trickle in is paired again
     each time they grow: this keeps each pass a few dictionary lookups per tag)."""
     tag_words = words(tag)
-    loss = _is_loss(tag_words)
+    loss = _likeness(tag_words) is not None
     role = _role(tag_words)
     rank = _rank(tag, tag_words)
     out: list[Offer] = []
