@@ -65,3 +65,22 @@ def test_two_jobs_logged_into_one_output_folder_keep_the_state_as_a_run_of_its_o
     main(["check", "--json", str(tmp_path)])
     runs = sorted(record["run"] for record in json.loads(capsys.readouterr().out))
     assert runs == ["output", "output/runs/Dec05_10-00-00_gpu", "output/runs/Dec05_12-00-00_gpu"]
+
+
+def test_a_state_beside_the_output_folders_own_events_repeats_those(tmp_path: Path, capsys):
+    """A first job logged to ``runs/<date>``; the second logged into the output folder itself and left the
+    checkpoints: the state repeats the output folder's own run, not the first job's."""
+    _trainer_output(tmp_path / "output", 30, rising_from=40)
+    (tmp_path / "output" / "runs" / "Dec05_10-00-00_gpu").rename(tmp_path / "first_job")
+    old = tmp_path / "output" / "runs" / "Dec04_09-00-00_gpu"
+    old.mkdir()
+    for event_file in (tmp_path / "first_job").iterdir():
+        (tmp_path / "output" / event_file.name).write_bytes(event_file.read_bytes())  # the second job's own events
+    with SummaryWriter(str(old)) as writer:
+        for k in range(1, 10):
+            writer.add_scalar("train/loss", 3.0 / k, k * EVERY)
+    (tmp_path / "first_job").rename(tmp_path.parent / f"{tmp_path.name}-elsewhere")
+    main(["check", "--json", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert sorted(record["run"] for record in json.loads(captured.out)) == ["output", "output/runs/Dec04_09-00-00_gpu"]
+    assert "repeats the curves of output: shown once" in captured.err

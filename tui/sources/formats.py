@@ -103,7 +103,8 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
         if source.format == "tensorboard" and source.detail != HPARAMS_ONLY  # not a folder of add_hparams' alone
     }
     primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
-    primaries.update(_trainer_logging(sources, primaries))
+    for output, run in _trainer_logging(sources, primaries).items():
+        primaries.setdefault(output, run)  # an output folder's own event files are the run its state may repeat
     return [
         replace(source, echoes=primaries[source.where])
         if source.format in FOLDER_FORMATS
