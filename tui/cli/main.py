@@ -10,16 +10,15 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import sys
 import textwrap
-from collections.abc import Iterator
 from typing import NoReturn
 
 from tui import __version__
 from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.export import ExportError
 from tui.cli.given_roots import config_folder, given_roots, local_roots, remote
+from tui.cli.signals import stopped_by_signals, stops_end_with
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import CONFIG_NAME, ConfigError, load_thresholds
 from tui.patterns import PatternError, compile_pattern
@@ -29,7 +28,6 @@ from tui.text import printable, quoted
 COMMANDS = ("watch", "check", "replay", "export", "demo")
 ONE_SHOT = ("check", "replay", "export")
 """Commands that end by themselves: stopped early, their output is incomplete (exit 130, not 0)."""
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 NOTIFY_HELP = (
     "with each bell, also send a desktop notification through the terminal (OSC 777, or OSC 9 with "
     "--notify-osc 9); inside tmux it is wrapped for passthrough, which needs `set -g allow-passthrough on`"
@@ -307,33 +305,6 @@ def _thresholds(args):
     return thresholds
 
 
-@contextlib.contextmanager
-def stopped_by_signals(restore: bool = True) -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP (the pane closed) stop every command alike: KeyboardInterrupt, which each
-    command unwinds (watcher thread, worker processes, --on-alert commands, the demo's temporary folder).
-
-    Installed explicitly, because a job started in the background of a script begins with SIGINT ignored.
-    The first signal interrupts; later ones are ignored so the clean-up can finish. Forked worker processes
-    leave stopping to this one. The previous handlers come back on exit (``restore``), else the signals are
-    ignored until ``main`` has the command's exit code (``_stops_end_with``).
-    """
-    main_pid = os.getpid()
-
-    def interrupt(_number: int, _frame: object) -> None:
-        if os.getpid() != main_pid:
-            return
-        for number in STOP_SIGNALS:
-            signal.signal(number, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    previous = {number: signal.signal(number, interrupt) for number in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler if restore else signal.SIG_IGN)
-
-
 _WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 """Errors of writing the output (a full disk, a quota, /dev/full), reported in one line."""
 
@@ -350,23 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     """The ``losswatch`` command (``argv`` None: this process's command line, which ends with it)."""
     code = _command(argv)
     if argv is None:
-        _stops_end_with(code)
+        stops_end_with(code)
     return code
-
-
-def _stops_end_with(code: int) -> None:
-    """From now on a stop signal ends the process at once with ``code``: the command is done (a SIGTERM with the
-    default handler back ended it with 143 and no word), and its exit may still wait on a thread or a child."""
-
-    def end(_number: int, _frame: object) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                if stream is not None:
-                    stream.flush()
-        os._exit(code)
-
-    for number in STOP_SIGNALS:
-        signal.signal(number, end)
 
 
 def _command(argv: list[str] | None) -> int:

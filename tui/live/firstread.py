@@ -146,7 +146,7 @@ class Workers:
     def kill(self) -> None:
         """End the workers now, runs in progress too, and close the channel: for a stop (Ctrl-C, SIGTERM,
         SIGHUP) or an error, where waiting for a long run would hold the command up. Workers ignore the stop
-        signals (``cli.main.stopped_by_signals`` leaves stopping to the main process), so they are killed."""
+        signals (``cli.signals.stopped_by_signals`` leaves stopping to the main process), so they are killed."""
         self.end_runs()
         self.close()
 
