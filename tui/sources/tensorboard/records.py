@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import google_crc32c
 import numpy as np
 
-from tui.sources.roots.base import Root
+from tui.sources.roots.base import FileInfo, Root
 from tui.sources.roots.local import LocalRoot
 from tui.sources.tensorboard.kernels import frame_records, next_header
 
@@ -32,6 +32,9 @@ MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 READ_CHUNK = 2 * 1024 * 1024
 """Bytes read per call, so a huge file never needs one huge buffer (nor huge temporary arrays)."""
+HEAD_BYTES = 256
+"""A file's first bytes kept to tell it written over in place: an event file's first records (the first holds the time
+its writer started)."""
 
 _MASK_DELTA = 0xA282EAD8
 _u64 = struct.Struct("<Q")
@@ -84,6 +87,9 @@ class RecordReader:
         self.incomplete = 0
         """Bytes after the last whole record at the last read: a record being written, or one cut short."""
         self._identity: str | None = None
+        self._mtime = 0.0
+        self._head = b""
+        """The file's first ``HEAD_BYTES`` bytes as read: a file written over in place differs there."""
         self._root = root
         self._local: tuple[Root, str] | None = None
 
@@ -109,17 +115,21 @@ class RecordReader:
         self.restarted = False
         source, path = self._where(root)
         info = source.stat(path)
-        if self._identity is not None and (info.identity != self._identity or info.size < self.offset):
+        if self._identity is not None and (
+            info.identity != self._identity or info.size < self.offset or self._head_changed(source, path, info)
+        ):
             self.reread_below = self.offset
             self.offset = 0
             self.damage = Damage()
             self.restarted = True
-        self._identity = info.identity
+        self._identity, self._mtime = info.identity, info.mtime
         size = info.size
         while self.offset < size:
             buffer = source.read(path, self.offset, min(READ_CHUNK, size - self.offset))
             if not buffer:
                 break
+            if self.offset == 0:
+                self._head = buffer[:HEAD_BYTES]
             segment, consumed = self._frame(buffer)
             if consumed == 0 and self.offset + len(buffer) < size and len(buffer) >= HEADER_SIZE:
                 # One record larger than the chunk: read it whole (it is below the cap).
@@ -139,6 +149,15 @@ class RecordReader:
                 yield segment
             self.offset += consumed
         self.incomplete = max(size - self.offset, 0)
+
+    def _head_changed(self, source: Root, path: str, info: FileInfo) -> bool:
+        """A local file written over in place (a job restarted with ``open(path, "wb")`` between two reads) keeps
+        its identity and may have grown past where it was read to: its first bytes (the writer's first record,
+        which holds the time it started) tell. Read only when the file changed; remote roots tell a replaced
+        file by its identity (an object's version, a file's inode and time)."""
+        if not self._head or not isinstance(source, LocalRoot) or (info.size, info.mtime) == (self.offset, self._mtime):
+            return False
+        return source.read(path, 0, len(self._head)) != self._head
 
     def _frame(self, buffer: bytes) -> tuple[Segment, int]:
         """The whole records of ``buffer`` and the bytes used up: the kernels walk the clean stretches,
