@@ -31,6 +31,8 @@ class Child:
     """A running losswatch process and everything it wrote so far (stdout and stderr, or the terminal)."""
 
     proc: subprocess.Popen
+    terminal: int | None = None
+    """The pseudo-terminal's side the keys are typed on (``spawn(terminal=...)``)."""
     out: bytearray = field(default_factory=bytearray)
     err: bytearray = field(default_factory=bytearray)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,6 +57,11 @@ class Child:
                 raise AssertionError(f"exited ({self.proc.returncode}) before {what}:\n{self.text()}\n{self.errors()}")
             time.sleep(0.05)
         raise AssertionError(f"no {what} within {timeout} s:\n{self.text()[-3000:]}\n{self.errors()[-3000:]}")
+
+    def type(self, keys: bytes) -> None:
+        """Keys typed on the child's terminal."""
+        assert self.terminal is not None, "spawned without a terminal"
+        os.write(self.terminal, keys)
 
     def wait_for_text(self, needle: str, timeout: float = 30.0) -> None:
         self.wait_for(lambda child: needle in child.text(), timeout, repr(needle))
@@ -108,7 +115,7 @@ def spawn(
         )
         os.close(secondary)
         fds.append(primary)
-        child = Child(proc)
+        child = Child(proc, terminal=primary)
         readers.append(threading.Thread(target=_drain, args=(primary, child.out, child._lock), daemon=True))
     else:
         proc = subprocess.Popen(

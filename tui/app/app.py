@@ -69,6 +69,10 @@ class LossWatchApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "losswatch"
+    AUTO_FOCUS = "#runs"
+    """The table, from the first instant: keys typed while the app started (a ``q`` at once) went to the hidden
+    filter box, the first focusable widget, and ``q`` became a pattern matching no run. The other screens focus
+    their first widget (``AUTO_FOCUS = "*"`` there)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "quit"),
         # Textual binds ctrl+c to copy; here it stops the app from every screen, as Ctrl-C stops every command.

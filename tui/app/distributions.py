@@ -128,6 +128,8 @@ class LayerTable(Static):
 class DistributionScreen(Screen[None]):
     """Distributions of one run's histogram tags; escape or h goes back (q quits, as everywhere)."""
 
+    AUTO_FOCUS = "*"  # its first widget (the app focuses its runs table, which this screen has not)
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,h", "app.pop_screen", "back")]
     DEFAULT_CSS = """
     DistributionScreen #dist-top { height: 1fr; }

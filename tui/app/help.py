@@ -92,6 +92,8 @@ def flags_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """Keys and verdicts; escape or ? closes it, q quits as everywhere."""
 
+    AUTO_FOCUS = "*"  # its first widget (the app focuses its runs table, which this screen has not)
+
     # A modal screen hides the app's bindings but its priority ones: q is bound here again.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark", "dismiss", "close"),

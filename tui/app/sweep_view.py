@@ -126,6 +126,8 @@ def _written_digits(value: float) -> int:
 class SweepScreen(Screen[None]):
     """One sweep at a time; ``n`` for the next one."""
 
+    AUTO_FOCUS = "*"  # its first widget (the app focuses its runs table, which this screen has not)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,w", "app.pop_screen", "back"),
         Binding("n", "next_sweep", "next sweep"),
