@@ -263,7 +263,10 @@ class Divergence:
 
     # ---- processing, in step order -------------------------------------------------------
 
-    def on_event(self, step: int, kind: str, payload: object) -> list[Raised]:
+    def on_event(self, step: int, kind: str, payload: object, overfitting: bool = False) -> list[Raised]:
+        """``overfitting``: validation's rise is confirmed (its bell rang): validation climbing on past ten times
+        its best while training still falls is that overfitting going on, not a blow-up (it rang a second,
+        wrong-kind bell, advising a lower learning rate)."""
         if isinstance(payload, Spike):
             return self._spike(step, payload)
         assert isinstance(payload, Blowup)
@@ -272,7 +275,7 @@ class Divergence:
             return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
-            if b.train_falling and previous != b.index - 1:
+            if b.train_falling and (overfitting or previous != b.index - 1):
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
         if kind == "explode-train":
             previous, self._train_exploded_at = self._train_exploded_at, b.index

@@ -235,7 +235,7 @@ class VerdictEngine:
             if isinstance(payload, Moment):
                 raised += self.judge.at(payload, self.divergence)
             else:
-                raised += self.divergence.on_event(step, _kind, payload)
+                raised += self.divergence.on_event(step, _kind, payload, self.judge.overfitting)
         return raised
 
     def _layers(self, run: Run) -> list[Raised]:
