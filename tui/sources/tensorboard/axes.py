@@ -4,7 +4,9 @@ A hand-written PyTorch loop (and Ignite's own TensorBoard example) logs the trai
 validation at the epoch index, into one file: validation's points sat at steps 1, 2, 3 beside training's
 thousands, the two could not be compared at any step, and an overfitting run was judged "learning" to its end.
 Such a curve is told by the file itself: at its first point (or its second, when the first came before any
-training, at step 0 or 1) it stands ``FAR_BEHIND`` times below the highest step the file had reached. Its points
+training, at step 0 or 1) it stands ``FAR_BEHIND`` times below the highest step the file had reached, and was
+written after the point that reached it (a file written curve by curve after training, each point at the time
+of its step, as DeepOBS's logs are, is left as it is). Its points
 are then placed, as MMEngine's are, at the highest step written before each (the iteration it follows), as long
 as its own steps go on rising; a curve whose steps go back (a new attempt in the same file) is decided afresh.
 Curves that begin on the file's axis are never moved.
