@@ -15,7 +15,7 @@ from tui.judging.features import all_finite, at_chance, direction, movement, or_
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
-from tui.judging.pairing import Pair, is_per_epoch
+from tui.judging.pairing import Pair
 from tui.judging.rising import Rise
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
@@ -317,7 +317,7 @@ class Judge:
         out = self._lone_divergence(m, train_dir, divergence)
         if divergence.active:
             return out
-        if self._swinging(m, train_range) and train_dir != "rising" and is_per_epoch(self.pair.train or ""):
+        if self._swinging(m, train_range) and train_dir != "rising" and divergence.per_epoch:
             kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
         else:
             alone = movement("train", train_dir, m.train)

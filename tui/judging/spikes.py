@@ -79,13 +79,13 @@ def spikes(
                 np.isfinite(heights) & (heights > 0) & (heights >= t.spike_range * scale) & came_back & before_low
             )
         picked = np.flatnonzero(candidate)
+        if batch is not None:  # single batches read per batch are no spike (``batch_spikes``): no noise read there
+            picked = picked[~batch[np.maximum(back[picked] - start, 0)]]
         if not len(picked):
             continue
         sigma = noise(rows(values, begin[picked] - 1, t.noise_window))
         with np.errstate(invalid="ignore", over="ignore"):
             hits = picked[heights[picked] >= t.spike_z * sigma]
-        if batch is not None:  # single batches read per batch are no spike (``batch_spikes``)
-            hits = hits[~batch[np.maximum(back[hits] - start, 0)]]
         found += [(int(begin[i]), int(back[i])) for i in hits]
     return sorted(found, key=lambda pair: pair[1])
 
@@ -144,7 +144,7 @@ def _batch_spikes(
     begun, back, peaks = (np.array(column) for column in zip(*candidates, strict=True))
     # The spread of the level's points before each, all at once (the cheap tests above first).
     windows = rows(values, index[begun] - SMOOTH_POINTS, BATCH_LEVEL_POINTS)
-    centres = median_rows(windows)
+    centres = level[begun]  # those windows' medians, read above
     spread = MAD_TO_SIGMA * median_rows(np.abs(windows - centres[:, None]))
     floor = ROUNDING_NOISE * np.maximum(np.abs(centres), track.ranges(index[begun] - SMOOTH_POINTS))
     with np.errstate(invalid="ignore"):
