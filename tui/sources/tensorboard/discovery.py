@@ -9,7 +9,8 @@ parent's run, and their tags are prefixed with the folder name
 event files, or has a sibling split folder; one that also holds other files, alone, is
 a run folder that happens to be named so: Ultralytics trains into ``runs/detect/train``
 beside its ``args.yaml``, weights and ``results.csv``, its tags already named
-``train/box_loss`` and ``val/box_loss``. The folder ``add_hparams`` makes inside a run
+``train/box_loss`` and ``val/box_loss``. The folders ``add_scalars`` makes inside a run, one per key, are that
+run's too (``key_folders``). The folder ``add_hparams`` makes inside a run
 (named by the time, ``1710238500.4213057``) gives that run its hyper-parameters.
 """
 
@@ -23,6 +24,7 @@ from tui.sources.base import Source, basename, parent
 from tui.sources.mmengine import FOLDER_NAME as MMENGINE_FOLDER
 from tui.sources.roots.base import Listing
 from tui.sources.roots.local import LocalRoot
+from tui.sources.tensorboard.key_folders import WAITING, KeyFolders, Reader
 
 FORMAT = "tensorboard"
 
@@ -108,11 +110,14 @@ def _tensorboards_own(name: str) -> bool:
     return "tfevents" in name or name == "projector_config.pbtxt" or name.startswith(".")
 
 
-def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> list[Source]:
+def event_sources(
+    listing: Listing, decided: dict[str, bool] | None = None, keys: KeyFolders | None = None, read: Reader | None = None
+) -> list[Source]:
     """The event files of a listing as sources, each run's files in the order they were written.
 
     ``decided``: whether each folder was taken for a split folder, kept from scan to scan: a Keras ``train/``
-    that later gets a checkpoint beside its event files stays its run's split, not a run renamed mid-way."""
+    that later gets a checkpoint beside its event files stays its run's split, not a run renamed mid-way.
+    ``read`` (a root's): folders ``add_scalars`` wrote are found (``key_folders``), decided once in ``keys``."""
     by_folder: dict[str, list[str]] = {}
     with_other_files: set[str] = set()
     for path in listing.files:
@@ -127,8 +132,17 @@ def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> l
             splits_of[parent(folder)] = splits_of.get(parent(folder), 0) + 1
 
     memo: dict[str, bool] = {} if decided is None else decided
+    hparams = {f for f in by_folder if _HPARAMS_FOLDER.fullmatch(basename(f)) and parent(f) in by_folder}
+    keys = KeyFolders() if keys is None else keys
+    keys_of: dict[str, tuple[str, str] | None] = {}  # (the writer's folder, the key) where add_scalars made it
+    for folder in sorted(by_folder):
+        if read is not None and folder not in hparams and basename(folder) != MMENGINE_FOLDER:
+            keys_of[folder] = keys.resolve(folder, min(by_folder[folder], key=file_order_key), by_folder, read)
+    writers = {found[0] for found in keys_of.values() if found and found != WAITING}
 
     def run_of(folder: str) -> tuple[str, str]:
+        if folder in writers:  # a writer whose add_scalars made key folders in it is a run, whatever its name
+            return run_name_for(folder, split=False)
         split = memo.get(folder)
         if split is None:
             split = folder not in with_other_files or splits_of.get(parent(folder), 0) > 1  # a sibling split: Keras'
@@ -137,14 +151,18 @@ def event_sources(listing: Listing, decided: dict[str, bool] | None = None) -> l
 
     found: list[Source] = []
     for folder in sorted(by_folder):
-        detail = ""
-        if _HPARAMS_FOLDER.fullmatch(basename(folder)) and parent(folder) in by_folder:
+        detail, key_of = "", keys_of.get(folder)
+        if folder in hparams:
             (run, prefix), detail = run_of(parent(folder)), HPARAMS_ONLY
+        elif key_of == WAITING:
+            continue  # no point in it yet: listed once its first tag tells whose it is (``key_folders``)
+        elif key_of:
+            run, prefix = run_of(key_of[0])[0], key_of[1] + "/"
         else:
             run, prefix = run_of(folder)
             detail = MMENGINE_VIS if basename(folder) == MMENGINE_FOLDER else ""
         for path in sorted(by_folder[folder], key=file_order_key):
-            # A split folder (Keras' train/, validation/) or an hparams one is part of its run, shown by the run's.
+            # A split folder (Keras' train/, validation/), a key's or an hparams one is its run's, shown by the run's.
             where = run if prefix or detail == HPARAMS_ONLY else folder
             found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=where))
     return found
@@ -155,5 +173,5 @@ def discover(logdir: str) -> Discovery:
     root = LocalRoot(logdir)
     listing = root.list()
     errors = {root.local_path(path): why for path, why in listing.errors.items()}
-    files = [EventFile(root.local_path(s.key), s.run, s.prefix) for s in event_sources(listing)]
+    files = [EventFile(root.local_path(s.key), s.run, s.prefix) for s in event_sources(listing, read=root.read)]
     return Discovery(files, errors)

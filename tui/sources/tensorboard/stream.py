@@ -12,6 +12,7 @@ from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.axes import EpochAxis, placed_at
 from tui.sources.tensorboard.decode import EventDecoder
 from tui.sources.tensorboard.discovery import FORMAT, HPARAMS_ONLY, MMENGINE_VIS, event_sources, is_event_file_name
+from tui.sources.tensorboard.key_folders import KeyFolders
 from tui.sources.tensorboard.records import RecordReader
 
 
@@ -108,9 +109,10 @@ class TensorBoardFormat(Format):
 
     def __init__(self) -> None:
         self._split_folders: dict[str, bool] = {}
+        self._key_folders = KeyFolders()
 
     def discover(self, root: Root, listing: Listing) -> Found:
-        return Found(event_sources(listing, self._split_folders))
+        return Found(event_sources(listing, self._split_folders, self._key_folders, root.read))
 
     def open(self, source: Source) -> Stream:
         return EventStream(source)
