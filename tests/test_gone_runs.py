@@ -113,3 +113,18 @@ async def test_a_narrow_tables_flags_say_gone_where_the_age_column_was_dropped(t
         shutil.rmtree(tmp_path / "doomed")
         await until(pilot, lambda: "gone" in app.table.get_cell("doomed", "flags").plain, "gone among the flags")
         assert "gone" not in app.table.get_cell("kept", "flags").plain
+
+
+async def test_at_80_columns_a_gone_runs_name_is_marked_as_a_damaged_runs_is(tmp_path: Path):
+    """At 80 columns the flags column goes too: a deleted run's row showed no sign it was gone."""
+    kept, doomed = "resnet50-cifar100-kept", "resnet50-cifar100-doomed"  # names long enough to crowd the flags out
+    for name in (kept, doomed):
+        _write(tmp_path / name)
+    app = LossWatchApp(Monitor(str(tmp_path)), bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 2 and app.table._rows[doomed].step == 19, "the runs")
+        assert "flags" not in app.table.shown_columns and "age" not in app.table.shown_columns
+        assert not app.table.get_cell(doomed, "run").plain.endswith(" !")
+        shutil.rmtree(tmp_path / doomed)
+        await until(pilot, lambda: app.table.get_cell(doomed, "run").plain.endswith(" !"), "the trouble mark")
+        assert not app.table.get_cell(kept, "run").plain.endswith(" !")

@@ -33,7 +33,7 @@ KEYS = [
 ]
 
 COLUMN_LEGEND = [
-    ("run", "the run's name; a yellow ! after it: damaged or unreadable files (see flags and the status line)"),
+    ("run", "the run's name; a yellow ! after it: damaged or unreadable files, or the run gone (the flags say which)"),
     ("val, train", "the newest validation and training loss, as logged (not smoothed)"),
     ("best @ step", "the lowest validation loss and its step: the checkpoint to keep"),
     ("since", "validation points since the best one"),

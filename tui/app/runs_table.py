@@ -60,8 +60,8 @@ AGE_WIDTH = 4
 """'59s', '23h', '120d', 'gone': ages are re-rendered every second without a new layout."""
 ASCENDING, DESCENDING = "▲", "▼"
 TROUBLE = " !"
-"""After the name of a run whose files are damaged or unreadable: the flags column, which says which, is the
-first to go in a narrow pane."""
+"""After the name of a run whose files are damaged or unreadable, or that is gone: the flags column, which says
+which (and the age column, 'gone'), are the first to go in a narrow pane."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,11 @@ class RunRow:
     unreadable: bool = False
     """A file or the folder could not be read (permission denied); a run whose folder or log files vanished is
     ``gone``."""
+
+    @property
+    def marker(self) -> bool:
+        """Whether ``TROUBLE`` follows the name: damaged or unreadable files, or the run gone."""
+        return self.trouble or self.gone
 
     @classmethod
     def of(cls, run: Run, v: Verdict | None, more_flags: tuple[str, ...] = ()) -> RunRow:
@@ -221,13 +226,13 @@ class RunsTable(DataTable):
         cells = {name: cached[1] for name, cached in self._cells_of.items()}
         layout = self._fit(max((self._age(row, now).cell_len for row in rows), default=0))
         order = [r.name for r in rows]
-        marked = any((old := self._rows.get(row.name)) is not None and old.trouble != row.trouble for row in rows)
+        marked = any((old := self._rows.get(row.name)) is not None and old.marker != row.marker for row in rows)
         if not self._stale and order == self._order and layout == self._layout and not marked:
             for row in rows:
                 if self._rows.get(row.name) != row:
                     for key in layout.keys:
                         if key != "age":
-                            cell = self._fitted(key, cells[row.name][key], layout, row.trouble, self._cuts)
+                            cell = self._fitted(key, cells[row.name][key], layout, row.marker, self._cuts)
                             self.update_cell(row.name, key, cell)
             self.refresh_ages(now)
         else:
@@ -251,7 +256,7 @@ class RunsTable(DataTable):
         for row in rows:
             age_cell = self._age(row, now)
             row_cells = {**cells[row.name], "age": age_cell}
-            shown = (self._fitted(key, row_cells[key], layout, row.trouble, self._cuts) for key in layout.keys)
+            shown = (self._fitted(key, row_cells[key], layout, row.marker, self._cuts) for key in layout.keys)
             self.add_row(*shown, key=row.name)
             self._ages[row.name] = age_cell.plain
 
@@ -324,7 +329,7 @@ class RunsTable(DataTable):
         if "run" not in layout.keys:
             return {}
         width = layout.width("run")
-        keeps = {row.name: len(TROUBLE) if row.trouble else 0 for row in rows}
+        keeps = {row.name: len(TROUBLE) if row.marker else 0 for row in rows}
         names = {
             cells[name]["run"].plain[: len(cells[name]["run"]) - keep]: width - keep for name, keep in keeps.items()
         }
@@ -389,7 +394,7 @@ class RunsTable(DataTable):
         return {
             "mark": Text("●" if row.name in self.marked else " ", style="bold cyan"),
             "run": name_text(row.name, style="bold" if row.verdict in BELL else "")
-            + Text(TROUBLE if row.trouble else "", style="bold yellow"),
+            + Text(TROUBLE if row.marker else "", style="bold yellow"),
             "verdict": verdict_text(row.verdict),
             "trend": Text(row.trend, style={"↑": "red", "↓": "green"}.get(row.trend, "")),
             "val": Text(number(row.val), justify="right"),
