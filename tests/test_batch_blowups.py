@@ -102,3 +102,47 @@ def test_a_per_batch_curve_thrown_far_out_of_its_range_rings_at_its_second_point
     judged = judge(tmp_path / "run", {"train/batch_loss": batches.tolist()})
     assert [(a.kind, a.step) for a in judged.bells] == [("diverging", 171)]
     assert "exploded to 500 at step 171" in judged.bells[0].reason
+
+
+def _lightning_like(folder, batches: np.ndarray, per_epoch: int) -> None:
+    """Lightning's ``self.log("train_loss", on_step=True, on_epoch=True)`` beside ``val_loss``: the per-batch curve
+    at every step, the epoch's mean and validation at each epoch's last step, in one file."""
+    from conftest import file_version_event, scalar_event, write_records
+
+    folder.mkdir(parents=True)
+    payloads = [file_version_event()]
+    for step, value in enumerate(batches.tolist()):
+        payloads.append(scalar_event("train_loss_step", step, value, 1000.0 + step))
+        if (step + 1) % per_epoch == 0:
+            epoch = batches[step + 1 - per_epoch : step + 1]
+            payloads.append(scalar_event("train_loss_epoch", step, float(epoch.mean()), 1000.0 + step))
+            payloads.append(scalar_event("val_loss", step, float(epoch.mean()) + 0.1, 1000.0 + step))
+    write_records(folder / "events.out.tfevents.1000.host.1.0", payloads)
+
+
+def test_a_nan_in_the_first_epoch_of_a_per_batch_and_per_epoch_curve_rings_once(tmp_path):
+    """The per-batch curve rang at its NaN (step 30); the first epoch's mean, NaN at step 49, then became the
+    training curve judged, whose first point it was: rung again as a second blow-up."""
+    from judging_helpers import judge_folder
+
+    from tui.cli.main import main
+
+    batches = 2.0 / (1 + 0.01 * np.arange(250))
+    batches[30:] = np.nan
+    _lightning_like(tmp_path / "run", batches, per_epoch=50)
+    judged = judge_folder(tmp_path / "run")  # check and replay, asserted equal
+    assert [(a.step, a.kind, a.tag) for a in judged.bells] == [(30, "diverging", "train_loss_step")]
+    assert judged.verdict.kind == "diverging"
+    assert main(["replay", str(tmp_path)]) == 0
+
+
+def test_a_blow_up_after_the_epoch_curve_was_calm_still_rings_again(tmp_path):
+    """The per-epoch curve's calm first epoch between the two NaN episodes tells them apart: both ring."""
+    from judging_helpers import judge_folder
+
+    batches = 2.0 / (1 + 0.01 * np.arange(400))
+    batches[30:32] = np.nan  # the first epoch's batches blow up and come back; its mean is NaN
+    batches[320:] = np.nan
+    _lightning_like(tmp_path / "run", batches, per_epoch=50)
+    judged = judge_folder(tmp_path / "run")
+    assert [(a.step, a.kind) for a in judged.bells] == [(30, "diverging"), (349, "diverging")]  # the epoch's NaN

@@ -79,17 +79,22 @@ class Announcements:
         self._job_of[key] = self._job
         return True
 
-    def not_told_blow_ups(self, raised: list[Raised], episodes: list[list[float]]) -> list[Raised]:
+    def not_told_blow_ups(
+        self, raised: list[Raised], episodes: list[list[float]], told_here: set[int] | None = None
+    ) -> list[Raised]:
         """Judged afresh after the curves paired changed (a training file first read after validation's blow-up
-        was told), a blow-up (its first and last step in ``episodes``) that lasted through a step a diverging
-        alert was told at is that one: not rung again. One that came back before it, or began after, is another."""
-        told = self.told_steps(Kind.DIVERGING)
+        was told, a per-epoch curve's first point after the per-batch one's NaN), a blow-up (its first and last
+        step, and its curve's point before it, in ``episodes``) that lasted through a step a diverging alert was
+        told at, or began at the curve's first point after it, is that one: not rung again. One that came back
+        before it, or began after the curve was calm after it, is another. ``told_here``: the steps of those the
+        same update raised before the curves paired changed (a file read whole), told as well."""
+        told = self.told_steps(Kind.DIVERGING) | (told_here or set())
         if not told:
             return raised
 
         def told_already(step: int) -> bool:
-            spans = [(start, end) for start, end in episodes if start <= step <= end]
-            return any(start <= t <= end for start, end in spans for t in told)
+            spans = [(calm, end) for start, end, calm in episodes if start <= step <= end]
+            return any(calm < t <= end for calm, end in spans for t in told)
 
         return [r for r in raised if r[1] != Kind.DIVERGING or not told_already(r[0])]
 

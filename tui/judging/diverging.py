@@ -123,9 +123,9 @@ class Divergence:
         """Diverged and not recovered: the verdict stays diverging."""
         self.reason = ""
         self.episodes: list[list[float]] = []
-        """Each blow-up as [first step, step it came back at (inf while it lasts)]: the reason of one that lasts
-        says since when, and a re-read after the curves paired changed tells which blow-up an alert belongs to
-        (``VerdictEngine``)."""
+        """Each blow-up as [first step, step it came back at (inf while it lasts), the step of its curve's point
+        before it (-inf: none)]: the reason of one that lasts says since when, and a re-read after the curves
+        paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
         self.spike_left = 0
         """Judgements the spike flag still shows for."""
         self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
@@ -298,13 +298,14 @@ class Divergence:
             episode = self.episodes[-1]
             began = episode[0]
             episode[0] = since = int(min(began, step))
+            episode[2] = min(episode[2], self._point_before(tag, step))
             if step == began and tag != self.pair.train:
                 return []  # both curves at the step it began: training's words, whichever file was read first
             self.verdict.reason = reason if step == since else f"{reason}; diverging since step {since:,}"
             return []
         self.verdict.reason = reason
         self.active, self.reason = True, reason
-        self.episodes.append([step, math.inf])
+        self.episodes.append([step, math.inf, self._point_before(tag, step)])
         track = self._tracks.get(tag)
         if self._rung_step is not None and track is not None:
             # Both lows read from this curve now: it is read past the step the bell rang at, so the answer does not
@@ -316,6 +317,12 @@ class Divergence:
                 return []
         self._rung_step = step
         return [(step, Kind.DIVERGING, tag, reason)]
+
+    def _point_before(self, tag: str, step: int) -> float:
+        """The step of the curve's point before ``step`` (-inf: none): the blow-up began after it."""
+        track = self._tracks.get(tag)
+        at = int(np.searchsorted(track.steps[: track.count], step)) - 1 if track is not None else -1
+        return float(track.steps[at]) if track is not None and at >= 0 else -math.inf
 
     def leave(self, step: int) -> None:
         """The curves came back into their range at ``step``: judged afresh; a new blow-up rings again."""

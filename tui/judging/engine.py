@@ -148,6 +148,7 @@ class VerdictEngine:
         # The pairs this update judges afresh because the curves paired changed: their blow-ups tell which one an
         # alert belongs to (``_not_told_blow_ups``).
         rejudging: list[Divergence] = []
+        changed_at = 0  # how many alerts this update had raised when the pair first changed
         # The pair a live reader had at each step: a curve that starts later (the first validation point
         # after a per-batch training curve) changes the pair from its first step on, in bulk as live.
         for k, (begins, pair) in enumerate(self._schedule):
@@ -160,6 +161,7 @@ class VerdictEngine:
                 self._reset(pair)
                 self._reread = (begins, judged)
                 if judged:
+                    changed_at = len(raised) if not rejudging else changed_at
                     rejudging.append(self.divergence)
             # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
             # the first epoch, before the first validation point) is not announced again, nor late.
@@ -168,7 +170,12 @@ class VerdictEngine:
                 break
             self._reached = ends
         if rejudging:
-            raised = self._announced.not_told_blow_ups(raised, [episode for d in rejudging for episode in d.episodes])
+            # What the pair before raised in this update (a file read whole) was told before what the new one raises.
+            episodes = [episode for d in rejudging for episode in d.episodes]
+            before, after = raised[:changed_at], raised[changed_at:]
+            told_here = {r[0] for r in before if r[1] == Kind.DIVERGING}
+            not_told = self._announced.not_told_blow_ups
+            raised = not_told(before, episodes) + not_told(after, episodes, told_here)
         raised += self._layers(run)
         self._refresh_numbers(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
