@@ -16,7 +16,7 @@ from tensorboardX import SummaryWriter
 from tui.cli.main import main
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.discovery import discover
-from tui.sources.tensorboard.key_folders import PEEK_BYTES, first_tag
+from tui.sources.tensorboard.key_folders import PEEK_BYTES, tags_in
 
 
 def _curves(epochs: int, rising_from: int | None) -> tuple[list[float], list[float]]:
@@ -118,16 +118,105 @@ def test_a_key_folder_with_no_point_yet_waits_then_joins_its_run_with_every_poin
     assert monitor.store.runs["exp"].scalars["train/Loss"].values.tolist() == pytest.approx(train, rel=1e-6)
 
 
-def test_the_first_tag_is_read_past_the_writers_start_and_a_graph_says_own(tmp_path: Path):
+def _key_file(folder: Path, tag: str, values: list[float], wall: int = 1000, writer: int = 1) -> Path:
+    """One writer's event file in ``folder`` (``…host.<writer>.0``), a point per step from step 0."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"events.out.tfevents.{wall}.host.{writer}.0"
+    points = [scalar_event(tag, step, value, wall + step) for step, value in enumerate(values)]
+    write_records(path, [file_version_event(), *points])
+    return path
+
+
+def test_an_attempt_that_crashed_before_its_first_flush_leaves_its_folders_found(tmp_path: Path, capsys):
+    """The first files hold the writer's start only (or nothing): the tags are read from the next attempt's."""
+    train, val = _curves(60, rising_from=20)
+    _key_file(tmp_path / "exp", "lr", [0.1])
+    write_records(_key_file(tmp_path / "exp" / "Loss_train", "Loss", []), [file_version_event()])
+    (_key_file(tmp_path / "exp" / "Loss_val", "Loss", [])).write_bytes(b"")
+    _key_file(tmp_path / "exp", "lr", [0.1], wall=2000, writer=2)
+    _key_file(tmp_path / "exp" / "Loss_train", "Loss", train, wall=2001, writer=2)
+    _key_file(tmp_path / "exp" / "Loss_val", "Loss", val, wall=2001, writer=2)
+    assert _verdicts(tmp_path, capsys) == {"exp": "overfitting"}
+
+
+def test_sweep_trials_that_log_a_hyper_parameter_first_are_no_keys(tmp_path: Path, capsys):
+    """Below a stray event file, ``lr_0.1/`` logging ``lr`` first was read as the key ``0.1`` of ``add_scalars``."""
+    _key_file(tmp_path, "hparams/n", [1.0])
+    for lr, rising_from in (("lr_0.1", 20), ("lr_0.01", None)):
+        train, val = _curves(60, rising_from)
+        scalar_run(tmp_path / lr, {"lr": [float(lr[3:])], "train_loss": train, "val_loss": val}, wall0=2000)
+    assert _verdicts(tmp_path, capsys) == {".": "waiting", "lr_0.01": "learning", "lr_0.1": "overfitting"}
+
+
+def test_key_folders_listed_before_their_writers_file_join_its_run_once_it_is_there(tmp_path: Path):
+    """A root synced in name order lists ``Loss_train/`` before the writer's ``events…``: the folders were runs of
+    their own; once the writer's file is there, they are read again into its run, and their runs go."""
+    train, val = _curves(40, rising_from=None)
+    _key_file(tmp_path / "exp" / "Loss_train", "Loss", train)
+    _key_file(tmp_path / "exp" / "Loss_val", "Loss", val)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["exp/Loss_train", "exp/Loss_val"]
+    _key_file(tmp_path / "exp", "lr", [0.1], wall=999)
+    new_runs, _, _ = monitor.refresh()
+    assert [n.run for n in new_runs] == ["exp"]
+    assert sorted(monitor.store.runs) == ["exp"] and sorted(monitor.verdicts) == ["exp"]
+    curves = monitor.store.runs["exp"].scalars
+    assert curves["val/Loss"].values.tolist() == pytest.approx(val, rel=1e-6)
+    assert curves["train/Loss"].values.tolist() == pytest.approx(train, rel=1e-6)
+
+
+def test_a_key_folder_that_could_not_be_read_once_joins_its_run_the_next_time(tmp_path: Path, monkeypatch):
+    from tui.sources.roots.local import LocalRoot
+
+    train, val = _curves(40, rising_from=None)
+    _key_file(tmp_path / "exp", "lr", [0.1])
+    _key_file(tmp_path / "exp" / "Loss_train", "Loss", train)
+    _key_file(tmp_path / "exp" / "Loss_val", "Loss", val)
+    read, failed = LocalRoot.read, []
+
+    def once_refused(root: LocalRoot, path: str, offset: int, size: int) -> bytes:
+        if "Loss_val" in path and not failed:
+            failed.append(path)
+            raise OSError(5, "Input/output error")
+        return read(root, path, offset, size)
+
+    monkeypatch.setattr(LocalRoot, "read", once_refused)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert failed and "exp/Loss_train" not in monitor.store.runs  # it waits for its sibling
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["exp"]
+    assert monitor.store.runs["exp"].scalars["val/Loss"].values.tolist() == pytest.approx(val, rel=1e-6)
+
+
+def test_a_damaged_first_record_shows_its_folder_and_the_damage(tmp_path: Path, capsys):
+    train, val = _curves(40, rising_from=None)
+    _key_file(tmp_path / "exp", "lr", [0.1])
+    _key_file(tmp_path / "exp" / "Loss_train", "Loss", train)
+    damaged = _key_file(tmp_path / "exp" / "Loss_val", "Loss", val)
+    data = bytearray(damaged.read_bytes())
+    data[14] ^= 0xFF  # inside the writer's start record: its checksum fails
+    damaged.write_bytes(bytes(data))
+    main(["check", "--json", str(tmp_path)])
+    records = {record["run"]: record for record in json.loads(capsys.readouterr().out)}
+    assert [flag["name"] for flag in records["exp/Loss_val"]["flags"]] == ["damaged"]
+
+
+def test_the_tags_are_read_past_the_writers_start_and_a_graph_or_damage_says_own(tmp_path: Path):
     from conftest import frame
     from tensorboard.compat.proto import event_pb2
 
     start = frame(file_version_event())
-    assert first_tag(start) is None  # only the writer's start: wait
-    assert first_tag(start + frame(scalar_event("Loss", 0, 1.0))) == "Loss"
+    assert tags_in(start) is None  # only the writer's start: wait
+    assert tags_in(start + frame(scalar_event("Loss", 0, 1.0))[:20]) is None  # a record being written: wait
+    assert tags_in(start + frame(scalar_event("Loss", 0, 1.0)) + frame(scalar_event("Loss", 1, 0.9))) == ["Loss"] * 2
     graph = event_pb2.Event(step=0, graph_def=b"g" * 100).SerializeToString()
-    assert first_tag(start + frame(graph)) == ""
-    assert first_tag(start + frame(event_pb2.Event(graph_def=b"g" * PEEK_BYTES).SerializeToString())[:PEEK_BYTES]) == ""
+    assert tags_in(start + frame(graph)) == []
+    assert tags_in(start + frame(event_pb2.Event(graph_def=b"g" * PEEK_BYTES).SerializeToString())[:PEEK_BYTES]) == []
+    damaged = bytearray(start + frame(scalar_event("Loss", 0, 1.0)))
+    damaged[3] ^= 0xFF  # the start record's length, its checksum now wrong
+    assert tags_in(bytes(damaged)) == []
 
 
 def test_key_folders_in_an_s3_bucket_are_found_the_same_way(s3, tmp_path: Path, capsys):

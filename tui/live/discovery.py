@@ -141,6 +141,8 @@ class Discovery:
                         self._untold[source.run] = news
                     else:
                         new_runs.append(news)
+            elif (stream.source.run, stream.source.prefix) != (source.run, source.prefix):
+                self._moved(stream, source, known_runs, new_runs)
             elif stream.source != source:
                 stream.retarget(source)
                 self._index(stream.source)
@@ -151,6 +153,22 @@ class Discovery:
                     run.gone = name not in present
         self._told_unreadable &= set(self._unreadable.values())  # readable now (a stream's), or deleted: forgotten
         return new_runs
+
+    def _moved(self, stream: Stream, source: Source, known_runs: set[str], new_runs: list[NewRun]) -> None:
+        """A log now found to be another run's (an ``add_scalars`` folder listed before its writer's file, or before
+        its sibling could be read): read again from its start into that run; the run it was read into goes once no
+        other log of it is left (its points are the other run's now)."""
+        self._add(source)
+        if not any(other.run == stream.run for other in self.streams.values()):
+            self.forget(stream.run)
+        if source.run not in known_runs:
+            known_runs.add(source.run)
+            new_runs.append(NewRun(source.run, self.place(source.where)))
+
+    def forget(self, run_name: str) -> None:
+        """Drop a run whose logs are all another's now."""
+        with self.store.lock:
+            self.store.runs.pop(run_name, None)
 
     def _note_vanished(self, listing: Listing) -> None:
         """A stream whose files all left the listing is set aside: its run keeps its points, is not 'unreadable' for

@@ -234,6 +234,10 @@ class Monitor(Discovery):
 
     # ---- judging -------------------------------------------------------------------------
 
+    def forget(self, run_name: str) -> None:
+        super().forget(run_name)
+        self.engines.pop(run_name, None)
+
     def verdict(self, run_name: str) -> Verdict | None:
         """What the engine thinks of a run now (None before its first point was judged)."""
         engine = self.engines.get(run_name)

@@ -134,11 +134,10 @@ def event_sources(
     memo: dict[str, bool] = {} if decided is None else decided
     hparams = {f for f in by_folder if _HPARAMS_FOLDER.fullmatch(basename(f)) and parent(f) in by_folder}
     keys = KeyFolders() if keys is None else keys
-    keys_of: dict[str, tuple[str, str] | None] = {}  # (the writer's folder, the key) where add_scalars made it
-    for folder in sorted(by_folder):
-        if read is not None and folder not in hparams and basename(folder) != MMENGINE_FOLDER:
-            keys_of[folder] = keys.resolve(folder, min(by_folder[folder], key=file_order_key), by_folder, read)
-    writers = {found[0] for found in keys_of.values() if found and found != WAITING}
+    others = hparams | {f for f in by_folder if basename(f) == MMENGINE_FOLDER}
+    in_order = {folder: sorted(files, key=file_order_key) for folder, files in by_folder.items()}
+    keys_of = {} if read is None else keys.place(in_order, others, read)  # add_scalars' folders, or WAITING
+    writers = {found[0] for found in keys_of.values() if found != WAITING}
 
     def run_of(folder: str) -> tuple[str, str]:
         if folder in writers:  # a writer whose add_scalars made key folders in it is a run, whatever its name
