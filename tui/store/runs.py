@@ -48,6 +48,8 @@ class Run:
     file_steps: dict[tuple[str, str], int] = field(default_factory=dict)
     """(file, tag) -> the newest step that file gave that curve: a file going on from its own last step is a
     second writer one step behind (two ranks logging into one folder), not a job restarted."""
+    folders: set[str] = field(default_factory=set)
+    """Tag prefixes of its folders TensorBoard reads as runs (Keras' ``train/``): a restart in one purges its own."""
     cut_for_good: bool = False
     """Nothing whole in its files, whose bytes stayed not whole for as long as a live view waits (set by it): a
     file cut short (a job killed while saving), not one being written. ``check``, which reads once, says so at
@@ -258,9 +260,11 @@ class Store:
             # in the row a restart comes in belong to the new attempt, and the restart must not purge them.
             whole_run = not (one_attempt and not fresh) and not by_curve  # logs of one curve restart it alone
             pending = self._restart_of(run, prefix, scalars, orders, fresh, source, reread) if whole_run else None
+            if prefix:
+                run.folders.add(prefix)
             if pending is not None and (fresh or reread):  # the whole batch is the file's from its start
                 purged_from, pending = pending[0], None
-                self._purge(run, purged_from)
+                self._purge(run, purged_from, within=prefix)
             cut = () if pending is None else (pending[1],)
             for order, _going_back, raw_tag, lo, hi in _pieces(scalars, orders, across=whole_run, cut_at=cut):
                 if pending is not None and order >= pending[1]:
@@ -269,11 +273,11 @@ class Store:
                     pending = self._restart_of(run, prefix, again, orders, fresh, source, reread)
                     if pending is not None:
                         purged_from = pending[0] if purged_from is None else min(purged_from, pending[0])
-                        self._purge(run, pending[0])
+                        self._purge(run, pending[0], within=prefix)
                     pending = None
                 tag = prefix + raw_tag
                 restart, added = self._add_piece(
-                    run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve, reread
+                    run, tag, scalars[raw_tag], lo, hi, one_attempt, source, by_curve, reread, prefix
                 )
                 if restart is not None:
                     purged_from = restart if purged_from is None else min(purged_from, restart)
@@ -298,6 +302,7 @@ class Store:
         source: str | None,
         by_curve: bool,
         reread: bool = False,
+        prefix: str = "",
     ) -> tuple[int | None, bool]:
         """One stretch of a tag's points without a step going back: (the step it restarted the run or the curve
         from, or None; whether a point was added). A stretch behind the curve's newest point is a restart, unless
@@ -313,7 +318,7 @@ class Store:
             lo += int(np.searchsorted(steps[lo:hi], last[0], side="right"))
         elif behind:
             restart = int(steps[lo])
-            self._purge(run, restart, only=tag if by_curve else None)
+            self._purge(run, restart, only=tag if by_curve else None, within=prefix)
             last = series.last()
         if source is not None:  # its own newest, kept or not: a writer always behind is still one
             run.file_steps[(source, tag)] = int(steps[hi - 1])
@@ -388,14 +393,20 @@ class Store:
     @staticmethod
     def _purge(run: Run, step: int, only: str | None = None, within: str = "") -> None:
         """Drop the run's points from ``step`` on (``only``: that curve's alone; ``within``: the curves whose tags
-        start so, a split folder's)."""
+        start so, a split folder's; the run's other folders' stay, as TensorBoard, reading each as a run, keeps
+        them: a resumed Keras job's ``validation/`` read after ``train/`` cut its new training points)."""
         run.restarts += 1
         run.purges.append(step)
+        others = tuple(folder for folder in run.folders if folder != within)
+
+        def purged(tag: str) -> bool:
+            return (only is None or tag == only) and tag.startswith(within) and not (others and tag.startswith(others))
+
         for tag, series in run.scalars.items():
-            if (only is None or tag == only) and tag.startswith(within):
+            if purged(tag):
                 series.truncate_from_step(step)
         for tag, hseries in run.histograms.items():
-            if (only is None or tag == only) and tag.startswith(within):
+            if purged(tag):
                 hseries.truncate_from_step(step)
 
     def snapshot(self) -> list[Run]:
