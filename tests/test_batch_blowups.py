@@ -146,3 +146,31 @@ def test_a_blow_up_after_the_epoch_curve_was_calm_still_rings_again(tmp_path):
     _lightning_like(tmp_path / "run", batches, per_epoch=50)
     judged = judge_folder(tmp_path / "run")
     assert [(a.step, a.kind) for a in judged.bells] == [(30, "diverging"), (349, "diverging")]  # the epoch's NaN
+
+
+def test_nan_points_never_count_as_a_recovery(tmp_path):
+    """A curve's level leaves NaN points out: a NaN epoch, one finite one, then NaN for good was judged back in its
+    range by its NaN judgements, "recovered", and rang a second bell three epochs after the first."""
+    from conftest import scalar_run
+    from judging_helpers import judge_folder
+
+    train = 2.0 / (1 + 0.1 * np.arange(60))
+    val = train + 0.2
+    train[10] = val[10] = np.nan
+    train[12:] = val[12:] = np.nan
+    scalar_run(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    judged = judge_folder(tmp_path / "run")
+    assert [(a.step, a.kind) for a in judged.bells] == [(10, "diverging")]
+    assert judged.verdict.reason.endswith("diverging since step 10")
+
+
+def test_a_run_back_in_its_range_for_three_judgements_rings_its_next_blow_up(tmp_path):
+    from conftest import scalar_run
+    from judging_helpers import judge_folder
+
+    train = 2.0 / (1 + 0.1 * np.arange(60))
+    val = train + 0.2
+    train[10] = val[10] = np.nan
+    train[30:] = val[30:] = np.nan
+    scalar_run(tmp_path / "run", {"train_loss": train.tolist(), "val_loss": val.tolist()})
+    assert [(a.step, a.kind) for a in judge_folder(tmp_path / "run").bells] == [(10, "diverging"), (30, "diverging")]

@@ -127,6 +127,9 @@ class Divergence:
         before it (-inf: none)]: the reason of one that lasts says since when, and a re-read after the curves
         paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
         self.spike_left = 0
+        self.outs = 0
+        """Points seen out of their range (NaN, inf, exploded): one since the last judgement holds recovery back (a
+        NaN point's own judgement read the curve's level, which leaves it out, as back)."""
         """Judgements the spike flag still shows for."""
         self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
@@ -290,6 +293,7 @@ class Divergence:
         (whichever curve rang it), by ``flat_range`` of its progress from its start or ``RERING_NOISE`` of its noise
         as it was learning, whichever is more. A run that keeps blowing up without learning is told once, and its
         verdict says the rest."""
+        self.outs += 1
         self.verdict.kind = Kind.DIVERGING
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)

@@ -42,6 +42,7 @@ class Judge:
         self.val_direction = ""
         self._slow_streak = 0
         self._recovered = 0
+        self._outs_seen = 0
         self._streak_kind = ""
         self._streak = 0
         self._raised: set[str] = set()
@@ -126,6 +127,7 @@ class Judge:
         that logs validation alone on validation alone: no training curve holds it back)."""
         back = (
             m.val is not None
+            and self._none_out_since(divergence)
             and (not self._has_train or not still_out(m.train.level, m.train_best, m.train_first, self.t))
             and not still_out(m.val.level, m.best, m.val_first, self.t)
         )
@@ -135,6 +137,11 @@ class Judge:
             self._recovered = 0
             return True
         return False
+
+    def _none_out_since(self, divergence: Divergence) -> bool:
+        """No point out of its range since the last judgement (a curve's level leaves a NaN point out)."""
+        none, self._outs_seen = divergence.outs == self._outs_seen, divergence.outs
+        return none
 
     def _slow_divergence(self, m: Moment, train_dir: str, val_dir: str, divergence: Divergence) -> list[Raised]:
         """Both curves rising and out of their range (``out_of_range``) twice in a row."""
@@ -304,7 +311,7 @@ class Judge:
         kind: str
         reason: str
         if divergence.active:
-            back = not still_out(m.train.level, m.train_best, m.train_first, t)
+            back = self._none_out_since(divergence) and not still_out(m.train.level, m.train_best, m.train_first, t)
             self._recovered = self._recovered + 1 if back else 0
             if self._recovered < t.confirm:
                 return []
