@@ -128,8 +128,8 @@ class Divergence:
         paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
         self.spike_left = 0
         self.outs = 0
-        """Points seen out of their range (NaN, inf, exploded): one since the last judgement holds recovery back (a
-        NaN point's own judgement read the curve's level, which leaves it out, as back)."""
+        """NaN and inf points seen: one since the last judgement holds recovery back (a NaN point's own judgement
+        read the curve's level, which leaves it out, as back; an exploded point is in the level)."""
         """Judgements the spike flag still shows for."""
         self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
@@ -275,6 +275,7 @@ class Divergence:
         assert isinstance(payload, Blowup)
         b = payload
         if kind.startswith("nonfinite"):
+            self.outs += 1
             return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
@@ -293,7 +294,6 @@ class Divergence:
         (whichever curve rang it), by ``flat_range`` of its progress from its start or ``RERING_NOISE`` of its noise
         as it was learning, whichever is more. A run that keeps blowing up without learning is told once, and its
         verdict says the rest."""
-        self.outs += 1
         self.verdict.kind = Kind.DIVERGING
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)

@@ -139,7 +139,7 @@ class Judge:
         return False
 
     def _none_out_since(self, divergence: Divergence) -> bool:
-        """No point out of its range since the last judgement (a curve's level leaves a NaN point out)."""
+        """No NaN or inf point since the last judgement (a curve's level leaves them out)."""
         none, self._outs_seen = divergence.outs == self._outs_seen, divergence.outs
         return none
 
