@@ -127,10 +127,10 @@ class Divergence:
         before it (-inf: none)]: the reason of one that lasts says since when, and a re-read after the curves
         paired changed tells which blow-up an alert belongs to (``VerdictEngine``)."""
         self.spike_left = 0
+        """Judgements the spike flag still shows for."""
         self.outs = 0
         """NaN and inf points seen: one since the last judgement holds recovery back (a NaN point's own judgement
         read the curve's level, which leaves it out, as back; an exploded point is in the level)."""
-        """Judgements the spike flag still shows for."""
         self.batch_level = pair.val is None or (pair.train is not None and is_per_batch(pair.train))
         """Per-batch training losses (or a training curve alone, usually per step) swing by single batches: an
         explosion of one point is believed only when the next point is exploded too, and the ratio test reads a

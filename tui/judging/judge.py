@@ -125,9 +125,10 @@ class Judge:
     def _recovering(self, m: Moment, divergence: Divergence) -> bool:
         """A diverged run is judged again once its curves are finite and back in their range for a while (a run
         that logs validation alone on validation alone: no training curve holds it back)."""
+        none_out = self._none_out_since(divergence)
         back = (
             m.val is not None
-            and self._none_out_since(divergence)
+            and none_out
             and (not self._has_train or not still_out(m.train.level, m.train_best, m.train_first, self.t))
             and not still_out(m.val.level, m.best, m.val_first, self.t)
         )
