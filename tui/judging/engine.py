@@ -161,7 +161,8 @@ class VerdictEngine:
                 self._reset(pair)
                 self._reread = (begins, judged)
                 if judged:
-                    changed_at = len(raised) if not rejudging else changed_at
+                    if not rejudging:
+                        changed_at = len(raised)
                     rejudging.append(self.divergence)
             # The new pair reads its curves from their start; what the earlier pair judged there (a blow-up in
             # the first epoch, before the first validation point) is not announced again, nor late.

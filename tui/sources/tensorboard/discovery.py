@@ -160,7 +160,7 @@ def event_sources(
         else:
             run, prefix = run_of(folder)
             detail = MMENGINE_VIS if basename(folder) == MMENGINE_FOLDER else ""
-        for path in sorted(by_folder[folder], key=file_order_key):
+        for path in in_order[folder]:
             # A split folder (Keras' train/, validation/), a key's or an hparams one is its run's, shown by the run's.
             where = run if prefix or detail == HPARAMS_ONLY else folder
             found.append(Source(FORMAT, path, run, prefix, (path,), detail=detail, where=where))

@@ -14,7 +14,6 @@ per folder; a folder whose files hold no point yet waits to be decided.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Collection
 
 from google.protobuf.message import DecodeError
@@ -22,14 +21,10 @@ from tensorboard.compat.proto import event_pb2
 
 from tui.sources.base import basename, parent
 from tui.sources.tensorboard.kernels import frame_records, next_header
+from tui.sources.tensorboard.records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD_BYTES
 
 PEEK_BYTES = 4096
 """Bytes read from the start of a candidate's file: its first records (a scalar event is some 40 bytes)."""
-_MAX_RECORD = 1 << 26
-_HEADER_BYTES = 12
-_FRAME_BYTES = 16
-"""A record's length, its checksum and its data's checksum."""
-_u64 = struct.Struct("<Q")
 
 WAITING = ("", "")
 """``KeyFolders.place``'s answer for a folder whose files hold no point yet (no writer's folder is '')."""
@@ -42,7 +37,7 @@ def tags_in(head: bytes) -> list[str] | None:
     """The tags of the summaries among a file's first bytes, in order, up to the first event of another kind; None
     while there is none yet (only the writer's start, or a record being written, in a file shorter than
     ``PEEK_BYTES``); [] when something else comes first (a graph), is too large to be a scalar, or is damaged."""
-    offsets, lengths, end = frame_records(head, 0, _MAX_RECORD)
+    offsets, lengths, end = frame_records(head, 0, MAX_RECORD_BYTES)
     tags: list[str] = []
     for offset, length in zip(offsets.tolist(), lengths.tolist()):
         try:
@@ -56,8 +51,9 @@ def tags_in(head: bytes) -> list[str] | None:
             return tags
     if tags:
         return tags
-    being_written = len(head) - end < _HEADER_BYTES or (
-        next_header(head, end, _MAX_RECORD) == end and end + _FRAME_BYTES + _u64.unpack_from(head, end)[0] > len(head)
+    being_written = len(head) - end < HEADER_SIZE or (
+        next_header(head, end, MAX_RECORD_BYTES) == end
+        and end + HEADER_SIZE + int.from_bytes(head[end : end + 8], "little") + FOOTER_SIZE > len(head)
     )  # else a whole record whose bytes fail their checksum: damage, which its reader counts and says
     return None if being_written and len(head) < PEEK_BYTES else []
 
