@@ -91,6 +91,10 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
 
         clone = os.environ.get("LOSSWATCH_BASELINES", "DeepOBS_Baselines")
         return _built(suite, lambda folder: build_heldout(folder, clone))
+    if suite == "lone":
+        from lone import build as build_lone
+
+        return _built(suite, lambda folder: build_lone(folder, DEEPOBS))
     if suite == "fixtures":
         out = []
         for sub in ("torch", "keras"):
@@ -104,7 +108,7 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
             subprocess.run([sys.executable, script, folder, "--max-batch-points", "2000"], check=True)
         labels = _labels(DEEPOBS)
         return [(suite, os.path.join(folder, label["run"]), dict(label, id=key)) for key, label in labels.items()]
-    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress, heldout)")
+    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress, heldout, lone)")
 
 
 def _val_index(val_steps: list[int], step: int) -> int:

@@ -81,6 +81,12 @@ BATCH_NOISE_Z = 30.0
 """A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
 its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
 5 noise deviations out, a blow-up of a calm curve hundreds."""
+LONE_STUCK_ERRORS = 0.5
+"""A training curve alone has sat at its level while within this many standard errors of its 24-point median of
+where it stands (``lone_flat_share``). Its lowest median keeps creeping down by chance: within ``stuck_within`` of
+its range alone 16 of the 55 stuck DeepOBS nets' per-step losses read stuck, at half an error 25 (healthy nets 5
+and 7 of 315); at one or two errors a net that learned nearly all its range in its first tenth, then crept on
+from 0.06 to 0.016, read stuck too (a corpus MLP trained in batches of four)."""
 LEVEL_CHUNK = 1 << 16
 """Points whose 24-point windows are read at once (a million-point curve's windows in one matrix doubled its peak
 memory)."""
@@ -144,6 +150,10 @@ class Divergence:
         """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
         self._level_first = math.nan
         """(The same) the median of its first ``BATCH_LEVEL_POINTS`` points, once it has them: its start."""
+        self._lone_lows = np.empty(0)
+        """(A training curve alone) that lowest median as it stood at each point (the first ``_lone_count`` of a
+        buffer grown by doubling): how long the curve has sat at its best (``lone_flat_share``)."""
+        self._lone_count = 0
         self._train_exploded_at = -2
         self._val_exploded_at = -2
         self._tracks = {name: track for name, track in ((pair.train, train), (pair.val, val)) if name}
@@ -242,6 +252,8 @@ class Divergence:
         levels = np.where(early, np.nan, medians)  # only a full window is a level
         lows = np.fmin.accumulate(np.concatenate(([self._level_low], np.where(np.isfinite(levels), levels, np.inf))))
         level_low, self._level_low = lows[:-1], float(lows[-1])
+        if self.pair.val is None:
+            self._keep_lone_lows(lows[1:])
         # The start moves until its window is full, then stands: read once (a block may begin past it).
         if math.isnan(self._level_first) and index[-1] >= width - 1:
             full = width - 1 - block.start
@@ -263,6 +275,30 @@ class Divergence:
         for i in leaping.tolist():
             found.append((i, float(new[i]), float(level_low[i]), float(starts[i]), 1, width))
         return found
+
+    def _keep_lone_lows(self, lows: np.ndarray) -> None:
+        end = self._lone_count + len(lows)
+        if end > len(self._lone_lows):
+            grown = np.empty(max(end, 2 * len(self._lone_lows)))
+            grown[: self._lone_count] = self._lone_lows[: self._lone_count]
+            self._lone_lows = grown
+        self._lone_lows[self._lone_count : end] = lows
+        self._lone_count = end
+
+    def lone_flat_share(self, index: int, noise: float) -> tuple[float, float]:
+        """(A training curve alone) the share of the curve up to ``index`` spent since its level (the lowest median
+        of ``BATCH_LEVEL_POINTS`` points) came within a tolerance of where that level stands now, and the tolerance:
+        ``stuck_within`` of the progress made, or ``LONE_STUCK_ERRORS`` of such a median's standard error for the
+        curve's ``noise``, whichever is larger. NaN before a full window."""
+        lows = self._lone_lows[: min(index + 1, self._lone_count)]
+        best = float(lows[-1]) if len(lows) else math.inf
+        span = self._level_first - best
+        if not (math.isfinite(best) and span > 0):
+            return math.nan, math.nan
+        error = 1.2533 * noise / math.sqrt(BATCH_LEVEL_POINTS) if math.isfinite(noise) else 0.0
+        tolerance = max(self.thresholds.stuck_within * span, LONE_STUCK_ERRORS * error)
+        reached = int(np.searchsorted(-lows, -(best + tolerance), side="left"))
+        return (len(lows) - 1 - reached) / len(lows), tolerance
 
     # ---- processing, in step order -------------------------------------------------------
 

@@ -236,7 +236,7 @@ class VerdictEngine:
             if len(block):
                 events += self.moments.judgements(run, start, block)
         elif train_block is not None and len(train_block):
-            events += self.moments.lone_judgements(train_block)
+            events += self.moments.lone_judgements(run, train_block)
         events.sort(key=lambda event: (event[0], event[1]))
         raised: list[Raised] = []
         for step, _order, _kind, payload in events:

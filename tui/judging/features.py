@@ -31,9 +31,9 @@ RECENT = 3
 """Recent points whose median is the curve's current level."""
 
 
-def trend_width(count: int, thresholds: Thresholds) -> int:
+def trend_width(count: int, thresholds: Thresholds, longest: int = TREND_WINDOW_MAX) -> int:
     """Points a direction is judged on when the curve has ``count`` points: a tenth of it, within bounds."""
-    return int(min(max(thresholds.trend_window, count // 10), TREND_WINDOW_MAX))
+    return int(min(max(thresholds.trend_window, count // 10), longest))
 
 
 @dataclass
@@ -88,11 +88,12 @@ def figures(
     counts: np.ndarray,
     thresholds: Thresholds,
     noise: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    longest: int = TREND_WINDOW_MAX,
 ) -> Figures:
     """Figures of ``values`` at indices ``judged``; ``counts`` is the curve length each point saw (index + 1).
     ``noise``: validation's (noise, autocorrelation, bend-blind noise, level test's noise) at those points
     (``windows.validation_noise``, which the engine reads once for these figures and its CUSUM); without it, the
-    plain noise of the window."""
+    plain noise of the window. ``longest``: the longest direction window (``trend_width``)."""
     level = median_rows(rows(values, judged, RECENT))
     if noise is not None:
         sigma, rho, bend_noise, level_noise = noise
@@ -103,7 +104,7 @@ def figures(
         sigma, rho = noise_and_rho(window)
         bend_noise = level_noise = np.full(len(judged), np.nan)
     counts = np.asarray(counts, dtype=np.int64)
-    widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), TREND_WINDOW_MAX), counts)
+    widths = np.minimum(np.clip(counts // 10, int(thresholds.trend_window), longest), counts)
     moved = np.full(len(judged), np.nan)
     spread = np.full(len(judged), np.nan)
     for width in np.unique(widths).tolist():

@@ -17,7 +17,7 @@ from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
 from tui.judging.rising import Rise
-from tui.judging.thresholds import Thresholds
+from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, TREND_WINDOW_MAX, Thresholds
 from tui.judging.verdict import Verdict, fmt
 
 REARM = 3
@@ -220,9 +220,12 @@ class Judge:
             f"{fmt(m.train_first)} (its noise ±{fmt(m.train.noise)})"
         )
 
-    def _plateau_or_converged(self, m: Moment, flat: str, train_range: float) -> tuple[str, str]:
+    def _plateau_or_converged(
+        self, m: Moment, flat: str, train_range: float, within: float | None = None
+    ) -> tuple[str, str]:
         """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done.
-        ``flat`` says how flat, with its numbers."""
+        ``flat`` says how flat, with its numbers; ``within``: how near its best a training curve alone has sat
+        (``Divergence.lone_flat_share``; None: ``stuck_within`` of its range)."""
         t = self.t
         if train_range < t.learned_enough * or_zero(m.train.noise) or train_range <= 0:
             return Kind.PLATEAU, f"{flat}, before training learned anything ({fmt(train_range)} of progress)"
@@ -233,10 +236,12 @@ class Judge:
             return Kind.PLATEAU, f"{flat}; learning rate still {fmt(now)}"
         share = m.train_flat_share
         if math.isfinite(share) and share >= t.stuck_share:
-            return Kind.PLATEAU, (
-                f"{flat}; training has been within {t.stuck_within * 100:g}% of its range from its best for "
-                f"{share:.0%} of the run"
+            near = (
+                f"{t.stuck_within * 100:g}% of its range from its best"
+                if within is None
+                else f"{fmt(within)} of its best level"
             )
+            return Kind.PLATEAU, f"{flat}; training has been within {near} for {share:.0%} of the run"
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
@@ -246,15 +251,17 @@ class Judge:
         return math.isfinite(noise) and scale > 0 and noise > self.t.unstable_swing * scale
 
     def _width(self, m: Moment) -> int:
-        """Points the directions were judged on: the trend window, or the whole curve while it is shorter."""
-        return min(trend_width(m.index + 1, self.t), m.index + 1)
+        """Points the directions were judged on: the trend window, or the whole curve while it is shorter (longer
+        for a training curve judged alone, ``LONE_TREND_WINDOW_MAX``)."""
+        longest = LONE_TREND_WINDOW_MAX if m.val is None else TREND_WINDOW_MAX
+        return min(trend_width(m.index + 1, self.t, longest), m.index + 1)
 
-    def _settle(self, kind: str, step: int, reason: str) -> list[Raised]:
+    def _settle(self, kind: str, step: int, reason: str, decisive: bool = True, rearm: int = 1) -> list[Raised]:
         """The reading becomes the verdict, but plateau, data-suspect and unstable only once confirmed, as their
         alerts are (or once their alert was told and stands): a single reading made ``check`` say (and exit 1 on)
         a plateau no alert ever told. Until then a trend verdict stays; after waiting, overfitting or diverging
         the run is waiting for the confirmation."""
-        raised = self._confirmed(kind, step, reason)
+        raised = self._confirmed(kind, step, reason, decisive, rearm)
         v = self.verdict
         if kind not in CONFIRMED or self._streak >= self.t.confirm or kind in self._raised:  # raised: told already
             v.kind, v.reason = kind, reason
@@ -263,8 +270,11 @@ class Judge:
             v.kind, v.reason = Kind.WAITING, f"{kind} to be confirmed ({readings}): {reason}"
         return raised
 
-    def _confirmed(self, kind: str, step: int, reason: str) -> list[Raised]:
-        """plateau, data-suspect and unstable alert after ``confirm`` readings in a row; re-arm after a change."""
+    def _confirmed(self, kind: str, step: int, reason: str, decisive: bool = True, rearm: int = 1) -> list[Raised]:
+        """plateau, data-suspect and unstable alert after ``confirm`` readings in a row; re-arm after a change.
+        ``decisive``: False for a reading whose direction the noise hides, which is no change; ``rearm``: how many
+        times ``REARM`` readings the change must last (a training curve alone is read at every step it logs, not
+        at every epoch: it hovers between flat, falling and hidden, and its plateau alert came back up to seven times)."""
         t = self.t
         self._streak = self._streak + 1 if kind == self._streak_kind else 1
         self._streak_kind = kind
@@ -276,9 +286,9 @@ class Judge:
         for other in list(self._raised):
             if other == kind:
                 self._away[other] = 0
-            else:
+            elif decisive:
                 self._away[other] = self._away.get(other, 0) + 1
-                if self._away[other] >= t.confirm * REARM:
+                if self._away[other] >= t.confirm * REARM * rearm:
                     self._raised.discard(other)
         return out
 
@@ -331,10 +341,13 @@ class Judge:
             alone = movement("train", train_dir, m.train)
             alone += f" over the last {self._width(m)} points (no validation curve)"
             if train_dir == "flat":
-                kind, reason = self._plateau_or_converged(m, alone, train_range)
+                m.train_flat_share, within = divergence.lone_flat_share(m.index, m.train.noise)
+                kind, reason = self._plateau_or_converged(m, alone, train_range, within)
             else:
                 kind, reason = Kind.LEARNING, alone
-        return out + self._settle(kind, m.step, reason)
+        # Re-armed after as many readings as a curve of epochs, per trend window's worth of its points.
+        rearm = max(1, self._width(m) // t.trend_window)
+        return out + self._settle(kind, m.step, reason, decisive=train_dir != "unclear", rearm=rearm)
 
     def _lone_divergence(self, m: Moment, train_dir: str, divergence: Divergence) -> list[Raised]:
         """A lone training curve in a steady climb from its start (``climbed``) twice in a row. Not back half-way

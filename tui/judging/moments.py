@@ -16,7 +16,7 @@ from tui.judging.diverging import Event
 from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
-from tui.judging.thresholds import Thresholds
+from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.windows import (
     largest_steps_up,
@@ -156,15 +156,16 @@ class Moments:
             events.append((moment.step, 2, "judge", moment))
         return events
 
-    def lone_judgements(self, block: Block) -> list[Event]:
-        """A training curve without validation: judged on its own points."""
+    def lone_judgements(self, run: Run, block: Block) -> list[Event]:
+        """A training curve without validation: judged on its own points (and its learning rate, when logged)."""
         train = self.train
         start, end = block.start, block.end
         chosen = judged(np.arange(start, end))
         if not len(chosen):
             return []
-        t = figures(train.values[:end], chosen, chosen + 1, self.thresholds)
+        t = figures(train.values[:end], chosen, chosen + 1, self.thresholds, longest=LONE_TREND_WINDOW_MAX)
         steps_up = largest_steps_up(train.values[:end], chosen)
+        lrs = self._lrs(run, train.steps[chosen])
         nan = float("nan")
         events: list[Event] = []
         for k, index in enumerate(chosen.tolist()):
@@ -200,7 +201,7 @@ class Moments:
                 val_acc_first=nan,
                 val_acc_best=nan,
                 val_acc_points=0,
-                lr=None,
+                lr=lrs[k],
             )
             events.append((moment.step, 2, "judge", moment))
         return events

@@ -167,6 +167,10 @@ class ConfigError(ValueError):
 
 TREND_WINDOW_MAX = 60
 """Longest direction window, in points (a tenth of the curve beyond the minimum)."""
+LONE_TREND_WINDOW_MAX = 1_000
+"""Longest direction window of a training curve judged alone: most often a loss logged at every step (a language
+model's), whose single batches scatter far more than a curve of epochs moves in 60 points. A tenth of it, up to a
+thousand points, tells a run still learning from one that stalled long ago."""
 
 _BOUNDS: dict[str, tuple[float, float, str]] = {
     "noise_window": (5, 1_000, "points; the noise needs five, and each judged point holds a row that wide"),
