@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 from conftest import DATA
 from judging_helpers import Judged, judge_folder
 from tensorboardX import SummaryWriter
@@ -22,6 +23,9 @@ LEVELLED = "tolstoi_char_rnn-adam-lr2.51e-03-s42"
 """A character LSTM that learned 4.4 → 1.3 and sat there for its last epochs (labelled healthy)."""
 STILL_LEARNING = "tolstoi_char_rnn-sgd-lr1.58e-03-s42"
 """The same net under plain SGD, still falling at its end (labelled healthy)."""
+BLOWN_AT_ONCE = "cifar10_3c3d-adam-lr1.00e+00-s42"
+"""A CIFAR-10 net under Adam at a learning rate of 1: 3.56 before training, 1.6e8 at its next logged step, then
+about 13,000 for good (labelled diverged at its first epoch, step 390)."""
 
 
 def _alone(folder: Path, name: str, learning_rate: str | None = None) -> Judged:
@@ -77,3 +81,29 @@ def test_a_logged_learning_rate_tells_a_stalled_run_from_a_finished_one(tmp_path
     half_way = len(MINIBATCH[LEVELLED]["train"]) * MINIBATCH[LEVELLED]["every"] / 2
     plateaus = [alert for alert in cosine.alerts if alert.kind == "plateau"]
     assert len(plateaus) <= 1 and all(alert.step < half_way for alert in plateaus)
+
+
+def test_a_blow_up_in_the_first_steps_rings_though_the_start_sits_in_it(tmp_path):
+    """A per-step curve's start is the median of its first 24 points (one batch may sit far below the curve), so a
+    net blown up from its second step on started, as read, at 13,000 and never left its range."""
+    judged = _alone(tmp_path / "run", BLOWN_AT_ONCE)
+    assert judged.verdict.kind == "diverging"
+    first = judged.bells[0]
+    assert (first.kind, first.step) == ("diverging", 24 * 20)  # the second full window of 24 points, in epoch 1
+    assert "its median over 24 points rose to 1.351e+04" in first.reason
+    assert "3,791x its first point 3.563" in first.reason
+    assert len(judged.bells) == 1
+
+
+def test_a_first_batch_low_by_chance_is_no_blow_up(tmp_path):
+    """Batches of four of a regression loss scatter over decades: a first batch fifty times below the curve's level
+    sits within the noise, not under a blow-up."""
+    rng = np.random.default_rng(7)
+    losses = 0.7 * np.exp(1.2 * rng.standard_normal(3000)) * (1 + 2 * np.exp(-np.arange(3000) / 400))
+    losses[0] = 0.04
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step, value in enumerate(losses.tolist()):
+            writer.add_scalar("train/loss", value, step, walltime=1000.0 + step)
+    judged = judge_folder(tmp_path / "run")
+    assert not judged.bells
+    assert judged.verdict.kind != "diverging"

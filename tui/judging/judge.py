@@ -274,7 +274,7 @@ class Judge:
         """plateau, data-suspect and unstable alert after ``confirm`` readings in a row; re-arm after a change.
         ``decisive``: False for a reading whose direction the noise hides, which is no change; ``rearm``: how many
         times ``REARM`` readings the change must last (a training curve alone is read at every step it logs, not
-        at every epoch: it hovers between flat, falling and hidden, and its plateau alert came back up to seven times)."""
+        at every epoch: it hovers between flat, falling and hidden; its plateau alert came back up to seven times)."""
         t = self.t
         self._streak = self._streak + 1 if kind == self._streak_kind else 1
         self._streak_kind = kind
