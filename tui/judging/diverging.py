@@ -80,8 +80,7 @@ epoch (``epoch_loss``, ``train_loss_epoch``) is never per-batch."""
 BATCH_NOISE_Z = 30.0
 """A single per-batch point exploded by the ratio test counts only this far above the curve's lowest level in
 its own noise (of the ``noise_window`` points before it): a batch of four at 1.9 over a level of 0.1 stands 3 to
-5 noise deviations out, a blow-up of a calm curve hundreds. A level ``explode_ratio`` times the curve's first
-point counts only as far above it (a blow-up in the first steps, whose start sits in it)."""
+5 noise deviations out, a blow-up of a calm curve hundreds."""
 LONE_STUCK_ERRORS = 0.5
 """A training curve alone has sat at its level while within this many standard errors of its 24-point median of
 where it stands (``lone_flat_share``). Its lowest median keeps creeping down by chance: within ``stuck_within`` of
@@ -263,15 +262,16 @@ class Divergence:
         starts = np.where(early, medians, self._level_first)
         ranged = by_ranges(new, block.low_before, starts, t) & ~bad
         leveled = by_ratio(levels, level_low, starts, t) & ~bad & ~ranged
-        # A level far above the curve's very first point, in its noise: a blow-up in its first steps, which the
-        # start (the median of its first points) sits in (a CIFAR-10 net at 3.6 before training, then 13,000).
+        # A level ``explode_ratio`` times the curve's very first point and ``spike_z`` noise deviations above it (out
+        # of the noise, as a spike is): a blow-up in its first steps, which the start (the median of its first points)
+        # sits in (a CIFAR-10 net at 3.6 before training, then 13,000; a language model's loss swinging 35 to 75).
         lifted = np.flatnonzero(
             by_ratio(levels, np.full(len(levels), track.first), starts, t) & ~bad & ~ranged & ~leveled
         )
         if len(lifted):
             sigma = noise(rows(track.values, block.start + lifted, t.noise_window))
             with np.errstate(invalid="ignore", over="ignore"):
-                lifted = lifted[levels[lifted] - track.first >= BATCH_NOISE_Z * sigma]
+                lifted = lifted[levels[lifted] - track.first >= t.spike_z * sigma]
         leaping = np.flatnonzero(by_ratio(new, level_low, starts, t) & ~bad & ~ranged & ~leveled)
         if len(leaping):
             sigma = noise(rows(track.values, block.start + leaping - 1, t.noise_window))
