@@ -26,7 +26,7 @@ from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Verdict, fmt
-from tui.judging.windows import median_rows, noise, rows
+from tui.judging.windows import MEDIAN_SPREAD, median_rows, noise, rows
 
 Raised = tuple[int, str, str, str]
 """(step, kind, tag, reason) of an alert before it gets the run's name and advice."""
@@ -307,7 +307,7 @@ class Divergence:
         span = self._level_first - best
         if not (math.isfinite(best) and span > 0):
             return math.nan, math.nan
-        error = 1.2533 * noise / math.sqrt(BATCH_LEVEL_POINTS) if math.isfinite(noise) else 0.0
+        error = MEDIAN_SPREAD * noise / math.sqrt(BATCH_LEVEL_POINTS) if math.isfinite(noise) else 0.0
         tolerance = max(self.thresholds.stuck_within * span, LONE_STUCK_ERRORS * error)
         reached = int(np.searchsorted(-lows, -(best + tolerance), side="left"))
         return (len(lows) - 1 - reached) / len(lows), tolerance

@@ -292,10 +292,14 @@ def change(windows: np.ndarray) -> np.ndarray:
         return median_rows(windows[:, -third:]) - median_rows(windows[:, :third])
 
 
+MEDIAN_SPREAD = 1.2533
+"""A median of n points of white noise strays this many times as far as their mean (sqrt(pi / 2)), for large n."""
+
+
 def change_spread(width: int) -> float:
     """Standard deviation of ``change`` over ``width`` points of unit white noise (medians of a third each)."""
     third = max(1, width // 3)
-    return 1.2533 * math.sqrt(2.0 / third)
+    return MEDIAN_SPREAD * math.sqrt(2.0 / third)
 
 
 THEIL_SEN_EFFICIENCY = 1.1

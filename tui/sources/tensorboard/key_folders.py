@@ -20,6 +20,7 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2
 
 from tui.sources.base import basename, parent
+from tui.sources.cells import number_cell
 from tui.sources.tensorboard.kernels import frame_records, next_header
 from tui.sources.tensorboard.records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD_BYTES
 
@@ -71,7 +72,7 @@ def writer_of(folder: str, tag: str, writers: Collection[str]) -> tuple[str, str
         found = ".", name
     elif folder.endswith("/" + nested) and folder[: -len(nested) - 1] in writers:
         found = folder[: -len(nested) - 1], name
-    return None if found is None or _is_number(found[1]) else found
+    return None if found is None or number_cell(found[1]) is not None else found
 
 
 class KeyFolders:
@@ -136,14 +137,6 @@ class KeyFolders:
             if tags is not None:
                 return tags
         return None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _ancestors(folder: str) -> list[str]:
