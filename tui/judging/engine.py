@@ -17,6 +17,7 @@ import numpy as np
 
 from tui.judging.announced import Announcements
 from tui.judging.diverging import Divergence, Event, Raised
+from tui.judging.epoch_steps import epoch_steps_reason
 from tui.judging.holding import Holdback
 from tui.judging.judge import Judge
 from tui.judging.kinds import Kind, meaning
@@ -179,6 +180,7 @@ class VerdictEngine:
             raised = not_told(before, episodes) + not_told(after, episodes, told_here)
         raised += self._layers(run)
         self._refresh_numbers(run)
+        self._flag_epoch_steps(run)
         # Never the same alert twice: judged afresh after a restart, a file read again from its start raises
         # what it raised before, whichever polls its bytes came in; a new job's log, its own.
         raised = [r for r in raised if self._announced.new(run, r)]
@@ -295,6 +297,14 @@ class VerdictEngine:
                 else:
                     flags.pop(key, None)
         return raised
+
+    def _flag_epoch_steps(self, run: Run) -> None:
+        """``epoch-steps`` on the curves as they stand (no alert: live, a file flushed late tells it late)."""
+        reason = epoch_steps_reason(run, self.pair.train, self.pair.val)
+        if reason is None:
+            self.verdict.flags.pop(Kind.EPOCH_STEPS, None)
+        else:
+            self.verdict.flags[Kind.EPOCH_STEPS] = reason
 
     # ---- stalled -------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     DEAD_UNITS = "dead-units"
     STALLED = "stalled"
     GAP = "gap"
+    EPOCH_STEPS = "epoch-steps"
     DAMAGED = "damaged"
     UNREADABLE = "unreadable"
     GONE = "gone"
@@ -126,6 +127,12 @@ MEANINGS: dict[Kind, Meaning] = {
     Kind.STALLED: Meaning("the job stopped writing: check whether it crashed or hung", verdict=False, style="yellow"),
     Kind.GAP: Meaning(
         "the model generalises poorly: regularize, augment or get more data", verdict=False, style="yellow"
+    ),
+    Kind.EPOCH_STEPS: Meaning(
+        "validation looks logged at epoch numbers, training at its own steps: log both at the training step, so"
+        " that the verdict reads them side by side",
+        verdict=False,
+        style="yellow",
     ),
     Kind.DAMAGED: Meaning("part of a log file could not be read; the rest was read", verdict=False, style="yellow"),
     Kind.UNREADABLE: Meaning(

@@ -1,0 +1,79 @@
+"""Validation logged at the epoch's number beside training logged at every step, in two files (``epoch-steps``).
+
+Written by tensorboardX's ``SummaryWriter`` as a hand-written loop writes them: ``add_scalar("train/loss", loss,
+global_step)`` per batch, ``add_scalar("val/loss", v, epoch)`` per epoch; the curves are a real MLP's whose ReLUs
+died (``benchmarks/data/realnets``, ``mlp-dead-more-s1``: stuck at chance). In one file, validation is placed at
+the iteration each point follows (``tui/sources/tensorboard/axes.py``); in two (a writer for each), it is not, and
+paired by step that stuck net rang ``overfitting``: the flag says why. It is not raised where the two are logged
+at the same steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging_helpers import REALNET_CURVES, REALNETS, judge_folder
+from tensorboardX import SummaryWriter
+
+from tui.judging.kinds import Kind
+
+RUN = "mlp-dead-more-s1"
+START = 1_700_000_000.0
+
+
+def _write(folder: Path, val_at_epoch: bool, two_files: bool) -> int:
+    """The run as a loop logs it (a second of wall time per batch); returns its steps per epoch."""
+    record, curves = REALNETS[RUN], REALNET_CURVES[RUN]
+    batches, val = curves["batch_loss"].tolist(), curves["val_loss"].tolist()
+    per_epoch = int(record["steps_per_epoch"])
+    train_writer = SummaryWriter(str(folder), filename_suffix=".train" if two_files else "")
+    val_writer = SummaryWriter(str(folder), filename_suffix=".val") if two_files else train_writer
+    first = 0 if record["eval_start"] else 1
+    for epoch, value in enumerate(val, start=first):
+        for step in range((epoch - 1) * per_epoch + 1, epoch * per_epoch + 1) if epoch else ():
+            train_writer.add_scalar("train/loss", batches[step - 1], step, walltime=START + step)
+        at = epoch if val_at_epoch else epoch * per_epoch
+        val_writer.add_scalar("val/loss", value, at, walltime=START + epoch * per_epoch + 0.5)
+    train_writer.close()
+    val_writer.close()
+    return per_epoch
+
+
+def test_validation_at_epoch_numbers_in_a_file_of_its_own_is_flagged_with_its_numbers(tmp_path: Path):
+    per_epoch = _write(tmp_path / "run", val_at_epoch=True, two_files=True)
+    judged = judge_folder(tmp_path / "run")  # read whole and a step at a time: the same flags
+    reason = judged.verdict.flags[Kind.EPOCH_STEPS]
+    epochs = len(REALNET_CURVES[RUN]["val_loss"])  # validated after each epoch, from the first
+    assert reason.startswith(f"val/loss is logged at steps 1–{epochs}, and train/loss had reached step ")
+    assert f"step {epochs * per_epoch:,} by then" in reason
+    assert "log both at the training step" in reason
+
+
+@pytest.mark.parametrize(("val_at_epoch", "two_files"), [(False, True), (True, False)])
+def test_the_same_run_on_one_axis_is_not_flagged_and_rings_no_bell(tmp_path: Path, val_at_epoch: bool, two_files: bool):
+    """Logged at the training step, or at the epoch's number in the training's own file (placed when read)."""
+    _write(tmp_path / "run", val_at_epoch=val_at_epoch, two_files=two_files)
+    judged = judge_folder(tmp_path / "run")
+    assert Kind.EPOCH_STEPS not in judged.verdict.flags
+    assert judged.bells == []  # a net at chance: paired at the epoch's number, it rang overfitting
+
+
+def test_validation_that_stopped_early_at_training_steps_is_not_flagged(tmp_path: Path):
+    """Evaluated at steps 10, 20, 30 and then no more while training went on to step 400: the same axis."""
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step in range(1, 401):
+            writer.add_scalar("train/loss", 2.0 / step**0.5, step, walltime=START + step)
+            if step in (10, 20, 30):
+                writer.add_scalar("val/loss", 2.2 / step**0.5, step, walltime=START + step + 0.5)
+    assert Kind.EPOCH_STEPS not in judge_folder(tmp_path / "run").verdict.flags
+
+
+def test_an_evaluator_a_few_checkpoints_behind_is_not_flagged(tmp_path: Path):
+    """A separate evaluator logs at checkpoints' steps (every 100), each written 300 steps later."""
+    with SummaryWriter(str(tmp_path / "run")) as writer:
+        for step in range(1, 1201):
+            writer.add_scalar("train/loss", 2.0 / step**0.5, step, walltime=START + step)
+            if step % 100 == 0 and step >= 400:  # the checkpoint 300 steps behind, evaluated now
+                checkpoint = step - 300
+                writer.add_scalar("val/loss", 2.2 / checkpoint**0.5, checkpoint, walltime=START + step + 0.5)
+    assert Kind.EPOCH_STEPS not in judge_folder(tmp_path / "run").verdict.flags
