@@ -17,7 +17,7 @@ import numpy as np
 
 from tui.judging.announced import Announcements
 from tui.judging.diverging import Divergence, Event, Raised
-from tui.judging.epoch_steps import epoch_steps_reason
+from tui.judging.epoch_steps import EpochSteps
 from tui.judging.holding import Holdback
 from tui.judging.judge import Judge
 from tui.judging.kinds import Kind, meaning
@@ -110,6 +110,7 @@ class VerdictEngine:
         self.judge.verdict = self.divergence.verdict = self.verdict
         self.holdback = Holdback()
         """Validation points of a live run that wait for their step's training value (``holding``)."""
+        self.epoch_steps = EpochSteps(pair.train, pair.val)
 
     # ---- feeding -------------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class VerdictEngine:
 
     def _flag_epoch_steps(self, run: Run) -> None:
         """``epoch-steps`` on the curves as they stand (no alert: live, a file flushed late tells it late)."""
-        reason = epoch_steps_reason(run, self.pair.train, self.pair.val)
+        reason = self.epoch_steps.reason(run)
         if reason is None:
             self.verdict.flags.pop(Kind.EPOCH_STEPS, None)
         else:
