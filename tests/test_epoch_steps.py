@@ -77,3 +77,27 @@ def test_an_evaluator_a_few_checkpoints_behind_is_not_flagged(tmp_path: Path):
                 checkpoint = step - 300
                 writer.add_scalar("val/loss", 2.2 / checkpoint**0.5, checkpoint, walltime=START + step + 0.5)
     assert Kind.EPOCH_STEPS not in judge_folder(tmp_path / "run").verdict.flags
+
+
+def test_checkpoints_evaluated_after_training_are_not_flagged(tmp_path: Path):
+    """An offline evaluation, after a 1,000-step run, of its checkpoints at steps 10 to 100: written long after
+    training got there, but at training's steps (10 apart: no epoch numbers)."""
+    folder = str(tmp_path / "run")
+    with SummaryWriter(folder, filename_suffix=".train") as train, SummaryWriter(folder, filename_suffix=".eval") as ev:
+        for step in range(1, 1001):
+            train.add_scalar("train/loss", 2.0 / step**0.3, step, walltime=START + step)
+        for k in range(1, 11):
+            ev.add_scalar("val/loss", 2.1 / (10 * k) ** 0.3, 10 * k, walltime=START + 1100 + k)
+    assert Kind.EPOCH_STEPS not in judge_folder(tmp_path / "run").verdict.flags
+
+
+def test_an_evaluator_that_falls_behind_over_the_run_is_not_flagged(tmp_path: Path):
+    """An evaluator working through its queue of checkpoints (every 2 steps), each evaluation slower than the
+    steps between them: at its first point training was near it, by its latest 5 times as far."""
+    folder = str(tmp_path / "run")
+    with SummaryWriter(folder, filename_suffix=".train") as train, SummaryWriter(folder, filename_suffix=".eval") as ev:
+        for step in range(1, 501):
+            train.add_scalar("train/loss", 2.0 / step**0.3, step, walltime=START + step)
+        for k in range(1, 51):  # checkpoint 2k: the first evaluated as it was saved, each next one 5 s later
+            ev.add_scalar("val/loss", 2.1 / (2 * k) ** 0.3, 2 * k, walltime=START + 2.5 + 5 * (k - 1))
+    assert Kind.EPOCH_STEPS not in judge_folder(tmp_path / "run").verdict.flags
