@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from conftest import DATA, scalar_run
+from tensorboardX import SummaryWriter
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 import realnets
@@ -92,3 +93,28 @@ def flat_after(n: int, drop: int) -> list[float]:
     """A curve that falls for ``drop`` points, then sits flat with a little noise."""
     rng = np.random.default_rng(4)
     return (1.0 + 2.0 * np.exp(-np.minimum(np.arange(n), drop) / 4.0) + 0.002 * rng.standard_normal(n)).tolist()
+
+
+EPOCH_NUMBERED = "mlp-dead-more-s1"
+"""A real MLP whose ReLUs died (stuck at chance), with its per-batch losses: paired at the epoch's number beside
+training's steps, it rang overfitting (``tests/test_epoch_steps.py``)."""
+
+
+def write_epoch_numbered(folder: Path, val_at_epoch: bool, two_files: bool, start: float = 1_700_000_000.0) -> int:
+    """``EPOCH_NUMBERED`` as a hand-written loop logs it with tensorboardX, a second of wall time per batch:
+    ``train/loss`` at the global step, ``val/loss`` at the epoch's number (``val_at_epoch``) or the global step, in
+    one file or in a file of its own (``two_files``). Returns its steps per epoch."""
+    record, curves = REALNETS[EPOCH_NUMBERED], REALNET_CURVES[EPOCH_NUMBERED]
+    batches, val = curves["batch_loss"].tolist(), curves["val_loss"].tolist()
+    per_epoch = int(record["steps_per_epoch"])
+    train_writer = SummaryWriter(str(folder), filename_suffix=".train" if two_files else "")
+    val_writer = SummaryWriter(str(folder), filename_suffix=".val") if two_files else train_writer
+    first = 0 if record["eval_start"] else 1
+    for epoch, value in enumerate(val, start=first):
+        for step in range((epoch - 1) * per_epoch + 1, epoch * per_epoch + 1) if epoch else ():
+            train_writer.add_scalar("train/loss", batches[step - 1], step, walltime=start + step)
+        at = epoch if val_at_epoch else epoch * per_epoch
+        val_writer.add_scalar("val/loss", value, at, walltime=start + epoch * per_epoch + 0.5)
+    train_writer.close()
+    val_writer.close()
+    return per_epoch

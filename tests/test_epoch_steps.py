@@ -12,38 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from judging_helpers import REALNET_CURVES, REALNETS, judge_folder
+from judging_helpers import EPOCH_NUMBERED, REALNET_CURVES, judge_folder, write_epoch_numbered
 from tensorboardX import SummaryWriter
 
 from tui.judging.kinds import Kind
 
-RUN = "mlp-dead-more-s1"
 START = 1_700_000_000.0
 
 
-def _write(folder: Path, val_at_epoch: bool, two_files: bool) -> int:
-    """The run as a loop logs it (a second of wall time per batch); returns its steps per epoch."""
-    record, curves = REALNETS[RUN], REALNET_CURVES[RUN]
-    batches, val = curves["batch_loss"].tolist(), curves["val_loss"].tolist()
-    per_epoch = int(record["steps_per_epoch"])
-    train_writer = SummaryWriter(str(folder), filename_suffix=".train" if two_files else "")
-    val_writer = SummaryWriter(str(folder), filename_suffix=".val") if two_files else train_writer
-    first = 0 if record["eval_start"] else 1
-    for epoch, value in enumerate(val, start=first):
-        for step in range((epoch - 1) * per_epoch + 1, epoch * per_epoch + 1) if epoch else ():
-            train_writer.add_scalar("train/loss", batches[step - 1], step, walltime=START + step)
-        at = epoch if val_at_epoch else epoch * per_epoch
-        val_writer.add_scalar("val/loss", value, at, walltime=START + epoch * per_epoch + 0.5)
-    train_writer.close()
-    val_writer.close()
-    return per_epoch
-
-
 def test_validation_at_epoch_numbers_in_a_file_of_its_own_is_flagged_with_its_numbers(tmp_path: Path):
-    per_epoch = _write(tmp_path / "run", val_at_epoch=True, two_files=True)
+    per_epoch = write_epoch_numbered(tmp_path / "run", val_at_epoch=True, two_files=True)
     judged = judge_folder(tmp_path / "run")  # read whole and a step at a time: the same flags
     reason = judged.verdict.flags[Kind.EPOCH_STEPS]
-    epochs = len(REALNET_CURVES[RUN]["val_loss"])  # validated after each epoch, from the first
+    epochs = len(REALNET_CURVES[EPOCH_NUMBERED]["val_loss"])  # validated after each epoch, from the first
     assert reason.startswith(f"val/loss is logged at steps 1–{epochs}, and train/loss had reached step ")
     assert f"step {epochs * per_epoch:,} by then" in reason
     assert "log both at the training step" in reason
@@ -52,7 +33,7 @@ def test_validation_at_epoch_numbers_in_a_file_of_its_own_is_flagged_with_its_nu
 @pytest.mark.parametrize(("val_at_epoch", "two_files"), [(False, True), (True, False)])
 def test_the_same_run_on_one_axis_is_not_flagged_and_rings_no_bell(tmp_path: Path, val_at_epoch: bool, two_files: bool):
     """Logged at the training step, or at the epoch's number in the training's own file (placed when read)."""
-    _write(tmp_path / "run", val_at_epoch=val_at_epoch, two_files=two_files)
+    write_epoch_numbered(tmp_path / "run", val_at_epoch=val_at_epoch, two_files=two_files)
     judged = judge_folder(tmp_path / "run")
     assert Kind.EPOCH_STEPS not in judged.verdict.flags
     assert judged.bells == []  # a net at chance: paired at the epoch's number, it rang overfitting

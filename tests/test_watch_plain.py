@@ -14,6 +14,7 @@ from pathlib import Path
 
 from children import Child, spawn
 from conftest import frame, run_main, scalar_event, scalar_run
+from judging_helpers import write_epoch_numbered
 
 
 def start(*args: str):
@@ -274,3 +275,15 @@ def test_on_alert_runs_at_most_four_commands_at_once_and_every_one_in_turn(tmp_p
         running += 1 if kind == "start" else -1
         most = max(most, running)
     assert most <= 4
+
+
+def test_validation_at_epoch_numbers_beside_training_steps_is_said_before_the_bell_it_explains(tmp_path: Path):
+    """A stuck net logged by a loop with a writer for each curve, validation at the epoch's number: paired by step it
+    rings overfitting; the watch says why first (``epoch-steps``, a flag the table of ``check`` shows too)."""
+    write_epoch_numbered(tmp_path / "dead", val_at_epoch=True, two_files=True)
+    with start(str(tmp_path), "--plain", "--json") as proc:
+        assert read_json_line(proc)["kind"] == "new-run"
+        said = read_json_line(proc)
+        assert (said["run"], said["kind"]) == ("dead", "epoch-steps")
+        assert said["reason"].startswith("val/loss is logged at steps 1–20, and train/loss had reached step 820")
+        assert read_json_line(proc)["kind"] == "val-rising"
