@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import scalar_run, until
+from judging_helpers import write_epoch_numbered
 from test_screen import _alert, screen_lines
 
 from tui.app.alerts import entries, when
@@ -121,3 +122,24 @@ async def test_a_wide_pane_gives_the_run_column_a_fifth_of_its_width(tmp_path: P
         region = app.alert_log.region
         text = " ".join(screen_lines(app)[region.y : region.bottom])
         assert (name in text) == whole and ("…" in text) != whole, text
+
+
+async def test_validation_at_epoch_numbers_is_a_notice_in_the_log_beside_the_bell_it_explains(tmp_path: Path):
+    """At 80 columns the table drops its flags column: a stuck net logged with validation at the epoch's number (a
+    writer for each curve) rang overfitting with no word of why; the log says it (``epoch-steps``), once."""
+    write_epoch_numbered(tmp_path / "dead", val_at_epoch=True, two_files=True)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app._refresh()  # a second look tells it no second time
+        await pilot.pause()
+        shown = [entry.alert for entry in entries(app.alert_log._alerts)]
+        assert [a.kind for a in shown] == ["overfitting", "epoch-steps", "val-rising"]
+        assert shown[1].run == "dead" and shown[1].reason.startswith("val/loss is logged at steps 1–20")
+        seen: list[str] = []  # under the bell's reason, in a pane five lines tall: scrolled to
+        for _ in range(12):
+            region = app.alert_log.region
+            seen += screen_lines(app)[region.y : region.bottom]
+            app.alert_log.scroll_relative(y=1, animate=False)
+            await pilot.pause()
+        assert any("epoch-steps" in line and "val/loss is logged at steps" in line for line in seen), seen

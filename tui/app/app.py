@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.app.alerts import AlertLog
+from tui.app.alerts import AlertLog, FlagNotices
 from tui.app.chart import ChartTitle, LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
@@ -120,6 +120,7 @@ class LossWatchApp(App[None]):
         self.watch_files = watch
         self.clock = clock
         self.smoothing = SmoothingCache()
+        self.flag_notices = FlagNotices()
         self.watcher: Watcher | None = None
         self.selected: str | None = None
         self.bells = 0
@@ -255,7 +256,7 @@ class LossWatchApp(App[None]):
                 RunRow.of(run, self.monitor.verdict(run.name), ("behind-peers",) if run.name in behind else ())
                 for run in self.store.runs.values()
             ]
-            alerts = list(self.monitor.alerts)
+            alerts = list(self.monitor.alerts) + self.flag_notices.of(self.monitor.verdicts, self.clock())
         table.show(rows, self.clock())
         if self.selected is None or self.selected not in table.order:
             self.selected = table.selected
