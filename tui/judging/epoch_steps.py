@@ -12,7 +12,7 @@ logged, and the training file tells it late).
 Told by the times each point was logged, each later than the one before in both curves (a CSV's points all carry
 the file's time: not told): validation's steps are at most ``MAX_SPACING`` apart (epoch numbers: an evaluator of
 checkpoints logs at their steps, further apart), and both at its first point after step 0 and at its latest,
-training had logged at least ``RATIO`` times as many points and reached a step past ``RATIO * (step + 1)``. An
+training had logged at least ``RATIO`` times as many points and a step of at least ``RATIO * (step + 1)``. An
 epoch-numbered curve falls that far behind from its first epoch; an evaluator of checkpoints that falls behind
 over the run starts near training's step. (An evaluator logging at epoch numbers, more than ``RATIO`` times as
 slow as training from its first evaluation, is flagged too: the reason asks.)
