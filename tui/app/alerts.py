@@ -22,7 +22,7 @@ from tui.app.format import name_text, steps
 from tui.columns import shortened
 from tui.cuts import Cut, distinct_cuts
 from tui.judging.engine import Alert
-from tui.judging.kinds import BELL, VERDICT_STYLES, Kind, meaning
+from tui.judging.kinds import BELL, NOTICE_FLAGS, VERDICT_STYLES, meaning
 from tui.judging.verdict import Verdict
 from tui.text import printable
 
@@ -60,12 +60,9 @@ def entries(alerts: list[Alert]) -> list[Entry]:
 
 
 class FlagNotices:
-    """Flags that explain the verdict beside them (``epoch-steps``: validation at epoch numbers beside training's
-    steps) as notices in the log, once per run from when the app first saw them: a narrow pane drops the table's
-    flags column, and the bell such a run may ring needs its reason beside it. Not alerts of the engine's (no
-    ``replay`` line; ``watch --plain`` says them likewise)."""
-
-    KINDS = (Kind.EPOCH_STEPS,)
+    """``NOTICE_FLAGS`` (``epoch-steps``: validation at epoch numbers beside training's steps) as notices in the log,
+    once per run from when the app first saw them: the bell such a run may ring needs its reason beside it. Not
+    alerts of the engine's (no ``replay`` line; ``watch --plain`` says them likewise)."""
 
     def __init__(self) -> None:
         self._told: dict[tuple[str, str], Alert] = {}
@@ -73,7 +70,7 @@ class FlagNotices:
     def of(self, verdicts: dict[str, Verdict], now: float) -> list[Alert]:
         """The notices so far, with any flag new since the last look stamped ``now`` at the run's newest step."""
         for run, verdict in verdicts.items():
-            for kind in self.KINDS:
+            for kind in NOTICE_FLAGS:
                 reason = verdict.flags.get(kind)
                 if reason is not None and (run, kind) not in self._told:
                     advice = meaning(kind).advice

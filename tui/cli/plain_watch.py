@@ -25,7 +25,7 @@ from tui.cli.exits import EXIT_OK
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
 from tui.cli.report import GONE, unreadable_reasons
 from tui.judging.engine import Alert
-from tui.judging.kinds import BELL, Kind
+from tui.judging.kinds import BELL, NOTICE_FLAGS
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT
@@ -135,7 +135,7 @@ class PlainWatch:
                 self.line(f"{printable(new.run)}  new run at {printable(new.path)}", found)
                 self.announced.add(new.run)
             self._say_gone_and_unreadable()
-            self._say_epoch_steps()
+            self._say_notice_flags()
             for alert in alerts:
                 self.line(str(format_alert(alert)), alert_json(alert))
                 if alert.kind in BELL and (self.bell or self.notify):
@@ -167,16 +167,17 @@ class PlainWatch:
         for key in [key for key in self.vanishing if key not in current]:  # gone, or its file back
             del self.vanishing[key]
 
-    def _say_epoch_steps(self) -> None:
-        """A run whose validation looks logged at epoch numbers beside training's steps (``epoch-steps``): said once,
-        before the alerts it may explain (a flag, no alert: the table of ``check`` and the live view show it)."""
+    def _say_notice_flags(self) -> None:
+        """``NOTICE_FLAGS`` (validation at epoch numbers beside training's steps: ``epoch-steps``), each said once a
+        run, before the alerts it may explain (a flag, no alert: the table of ``check`` and the live view show it)."""
         for name in sorted(self.announced):
             verdict = self.monitor.verdict(name)
-            reason = verdict.flags.get(Kind.EPOCH_STEPS) if verdict is not None else None
-            if reason is not None and (name, Kind.EPOCH_STEPS) not in self.said:
-                self.said.add((name, Kind.EPOCH_STEPS))
-                record = _record(name, Kind.EPOCH_STEPS, reason)
-                self.line(f"{printable(name)}  {Kind.EPOCH_STEPS}: {printable(reason)}", record)
+            flags = verdict.flags if verdict is not None else {}
+            for kind in NOTICE_FLAGS:
+                reason = flags.get(kind)
+                if reason is not None and (name, kind) not in self.said:
+                    self.said.add((name, kind))
+                    self.line(f"{printable(name)}  {kind}: {printable(reason)}", _record(name, kind, reason))
 
     def _ring(self, alert: Alert) -> None:
         terminal = sys.stderr if self.as_json else sys.stdout  # JSON lines stay JSON lines

@@ -163,6 +163,10 @@ BELL = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.bel
 """Alerts that ring the terminal bell."""
 
 
+NOTICE_FLAGS = (Kind.EPOCH_STEPS,)
+"""Flags said once as a notice where only alerts are said (``watch --plain``'s lines, the live view's log): they
+explain the verdict beside them, and a narrow pane drops the table's flags column."""
+
 WARNINGS = (Kind.VAL_RISING, Kind.BOTH_RISING)
 """Flags that are early warnings of a bell (no bell themselves): shown in the verdict's place, advised by ``check``."""
 
