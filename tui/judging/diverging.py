@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tui.judging.growing import Growing
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair, is_per_batch, is_per_epoch
 from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
@@ -150,10 +151,9 @@ class Divergence:
         """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
         self._level_first = math.nan
         """(The same) the median of its first ``BATCH_LEVEL_POINTS`` points, once it has them: its start."""
-        self._lone_lows = np.empty(0)
-        """(A training curve alone) that lowest median as it stood at each point (the first ``_lone_count`` of a
-        buffer grown by doubling): how long the curve has sat at its best (``lone_flat_share``)."""
-        self._lone_count = 0
+        self._lone_lows = Growing()
+        """(A training curve alone) that lowest median as it stood at each point: how long the curve has sat at its
+        best (``lone_flat_share``)."""
         self._train_exploded_at = -2
         self._val_exploded_at = -2
         self._tracks = {name: track for name, track in ((pair.train, train), (pair.val, val)) if name}
@@ -253,7 +253,7 @@ class Divergence:
         lows = np.fmin.accumulate(np.concatenate(([self._level_low], np.where(np.isfinite(levels), levels, np.inf))))
         level_low, self._level_low = lows[:-1], float(lows[-1])
         if self.pair.val is None:
-            self._keep_lone_lows(lows[1:])
+            self._lone_lows.extend(lows[1:])
         # The start moves until its window is full, then stands: read once (a block may begin past it).
         if math.isnan(self._level_first) and index[-1] >= width - 1:
             full = width - 1 - block.start
@@ -288,21 +288,12 @@ class Divergence:
             found.append((i, float(levels[i]), track.first, track.first, width, 1))
         return found
 
-    def _keep_lone_lows(self, lows: np.ndarray) -> None:
-        end = self._lone_count + len(lows)
-        if end > len(self._lone_lows):
-            grown = np.empty(max(end, 2 * len(self._lone_lows)))
-            grown[: self._lone_count] = self._lone_lows[: self._lone_count]
-            self._lone_lows = grown
-        self._lone_lows[self._lone_count : end] = lows
-        self._lone_count = end
-
     def lone_flat_share(self, index: int, noise: float) -> tuple[float, float]:
         """(A training curve alone) the share of the curve up to ``index`` spent since its level (the lowest median
         of ``BATCH_LEVEL_POINTS`` points) came within a tolerance of where that level stands now, and the tolerance:
         ``stuck_within`` of the progress made, or ``LONE_STUCK_ERRORS`` of such a median's standard error for the
         curve's ``noise``, whichever is larger. NaN before a full window."""
-        lows = self._lone_lows[: min(index + 1, self._lone_count)]
+        lows = self._lone_lows.view[: index + 1]
         best = float(lows[-1]) if len(lows) else math.inf
         span = self._level_first - best
         if not (math.isfinite(best) and span > 0):

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from tui.judging.growing import Growing
 from tui.judging.smoothing import OnlineSmoother
 from tui.judging.windows import noise, rows, trailing_mean3, trailing_median3
 
@@ -27,12 +28,12 @@ class Track:
         self.low = math.inf
         """Lowest finite value so far (raw)."""
         self.low_index = -1
-        self.low_indices = np.empty(0, dtype=np.int64)
+        self._low_indices = Growing(np.int64)
         """Index of the lowest point as it stood at each consumed point (-1 before the first finite one)."""
         self.best = math.inf
         """Lowest mean of three consecutive points so far: the level reached (one lucky point cannot set it)."""
         self.best_index = -1
-        self.bests = np.empty(0)
+        self._bests = Growing()
         """The best level as it stood at each consumed point (causal: what a live reader knew then)."""
         self.median_low = math.inf
         """Lowest median of three consecutive points so far: a best that one lucky low point cannot pull down."""
@@ -42,6 +43,16 @@ class Track:
 
     def __len__(self) -> int:
         return self.count
+
+    @property
+    def low_indices(self) -> np.ndarray:
+        """Index of the lowest point as it stood at each consumed point (-1 before the first finite one)."""
+        return self._low_indices.view
+
+    @property
+    def bests(self) -> np.ndarray:
+        """The best level as it stood at each consumed point."""
+        return self._bests.view
 
     def _low_index_at(self, step: int) -> int:
         """Index of the lowest finite point among those consumed up to ``step`` (-1 before the first finite one)."""
@@ -95,7 +106,7 @@ class Track:
         block.low_before = lows[:-1]
         lower = np.where(lows[1:] < lows[:-1], np.arange(start, upto), -1)
         low_indices = np.maximum.accumulate(np.concatenate(([self.low_index], lower)))[1:]
-        self.low_indices = np.concatenate((self.low_indices, low_indices))
+        self._low_indices.extend(low_indices)
         self.low, self.low_index = float(lows[-1]), int(low_indices[-1])
         # Running best of three-point means, and its index, as of each new point.
         lead = values[max(0, start - 2) : upto]
@@ -107,7 +118,7 @@ class Track:
         best_index = np.maximum.accumulate(np.concatenate(([self.best_index], where)))[1:]
         block.best, block.best_index, block.means = running, best_index, means
         self.best, self.best_index = float(running[-1]), int(best_index[-1])
-        self.bests = np.concatenate((self.bests, running))
+        self._bests.extend(running)
         medians = trailing_median3(lead)[len(lead) - len(new) :]
         block.median_low = np.fmin.accumulate(np.concatenate(([self.median_low], medians)))[1:]
         self.median_low = float(block.median_low[-1])
