@@ -221,11 +221,12 @@ class Judge:
         )
 
     def _plateau_or_converged(
-        self, m: Moment, flat: str, train_range: float, within: float | None = None
+        self, m: Moment, flat: str, train_range: float, lone: tuple[float, float] | None = None
     ) -> tuple[str, str]:
         """Flat at its first learning rate or since early on: plateau. Flat after learning, rate decayed: done.
-        ``flat`` says how flat, with its numbers; ``within``: how near its best a training curve alone has sat
-        (``Divergence.lone_flat_share``; None: ``stuck_within`` of its range)."""
+        ``flat`` says how flat, with its numbers; ``lone``: for a training curve alone, the share of the run it has
+        sat near its best and how near (``Divergence.lone_flat_share``; None: the moment's share, within
+        ``stuck_within`` of its range)."""
         t = self.t
         if train_range < t.learned_enough * or_zero(m.train.noise) or train_range <= 0:
             return Kind.PLATEAU, f"{flat}, before training learned anything ({fmt(train_range)} of progress)"
@@ -234,7 +235,7 @@ class Judge:
             if largest > 0 and now <= t.lr_decayed * largest:
                 return Kind.CONVERGED, f"{flat}; learning rate decayed to {fmt(now)} (from {fmt(largest)})"
             return Kind.PLATEAU, f"{flat}; learning rate still {fmt(now)}"
-        share = m.train_flat_share
+        share, within = lone if lone is not None else (m.train_flat_share, None)
         if math.isfinite(share) and share >= t.stuck_share:
             near = (
                 f"{t.stuck_within * 100:g}% of its range from its best"
@@ -341,8 +342,8 @@ class Judge:
             alone = movement("train", train_dir, m.train)
             alone += f" over the last {self._width(m)} points (no validation curve)"
             if train_dir == "flat":
-                m.train_flat_share, within = divergence.lone_flat_share(m.index, m.train.noise)
-                kind, reason = self._plateau_or_converged(m, alone, train_range, within)
+                lone = divergence.lone_flat_share(m.index, m.train.noise)
+                kind, reason = self._plateau_or_converged(m, alone, train_range, lone)
             else:
                 kind, reason = Kind.LEARNING, alone
         # Re-armed after as many readings as a curve of epochs, per trend window's worth of its points.
