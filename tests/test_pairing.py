@@ -221,12 +221,15 @@ def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str
         for t in tags
         if pairing._is_learning_rate(pairing.words(t)) and not pairing._is_loss(pairing.words(t))
     ]
+    train = matching(train_pattern, "train") if train_pattern else best("train", pairing._is_loss)
+    val = matching(val_pattern, "val") if val_pattern else best("val", pairing._is_loss)
+    train_acc, val_acc = best("train", pairing._is_accuracy), best("val", pairing._is_accuracy)
+    named_train = {"train", "training", "trn"}  # an accuracy named for no role beside losses named for both: val's
+    bare = train_acc is not None and not named_train & set(pairing.words(train_acc))
+    if bare and train and val and not val_acc and named_train & set(pairing.words(train)):
+        train_acc, val_acc = None, train_acc
     return Pair(
-        train=matching(train_pattern, "train") if train_pattern else best("train", pairing._is_loss),
-        val=matching(val_pattern, "val") if val_pattern else best("val", pairing._is_loss),
-        train_acc=best("train", pairing._is_accuracy),
-        val_acc=best("val", pairing._is_accuracy),
-        learning_rate=min(rates)[2] if rates else None,
+        train=train, val=val, train_acc=train_acc, val_acc=val_acc, learning_rate=min(rates)[2] if rates else None
     )
 
 

@@ -293,7 +293,20 @@ class PairChooser:
                 chosen[loser] = runner_up[0][1]
             else:
                 del chosen[loser]
+        if _bare_metric_is_validations(chosen):
+            chosen["val_acc"] = chosen.pop("train_acc")
         return Pair(**chosen)
+
+
+def _bare_metric_is_validations(chosen: dict[str, str]) -> bool:
+    """An accuracy named with no role beside losses named for both (fastai's ``history.csv``: ``train_loss``,
+    ``valid_loss``, ``accuracy``, whose metrics are measured on the validation set) is validation's: a logger that
+    names its training loss so would name a training metric too. Keras' ``accuracy`` beside ``loss`` stays
+    training's."""
+    metric, train = chosen.get("train_acc"), chosen.get("train")
+    if metric is None or train is None or "val" not in chosen or "val_acc" in chosen:
+        return False
+    return not any(w in TRAIN_WORDS for w in words(metric)) and any(w in TRAIN_WORDS for w in words(train))
 
 
 def pair_schedule(firsts: dict[str, int], train_pattern: str | None, val_pattern: str | None) -> list[tuple[int, Pair]]:
