@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import scalar_run, until
 from rich.console import Console
+from tensorboardX import SummaryWriter
 
 from tui.app.app import LossWatchApp
 from tui.app.chart import even_ticks, label_y_axis, nice_ticks, value_labels
@@ -121,13 +122,39 @@ async def test_a_narrow_charts_step_axis_is_labelled_in_whole_steps(tmp_path: Pa
     async with app.run_test(size=(width, 30)) as pilot:
         await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
         await pilot.pause()
-        console = Console(width=width, height=30, file=io.StringIO(), force_terminal=True, record=True)
-        console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-        lines = console.export_text(styles=False).split("\n")
-        below = [lines[k + 1] for k, line in enumerate(lines[:-1]) if "└" in line and ("┬" in line or "┴" in line)]
-        assert below, "\n".join(lines)
-        labels = below[0].split()
-        assert labels and all("." not in label for label in labels), (labels, below[0])  # 40: room for one
+        labels = x_labels(app, width)
+        assert labels and all("." not in label for label in labels), labels  # 40: room for one
+
+
+def x_labels(app: LossWatchApp, width: int) -> list[str]:
+    """The chart's x tick labels as on screen: the line under the frame's ticked bottom edge."""
+    console = Console(width=width, height=30, file=io.StringIO(), force_terminal=True, record=True)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    lines = console.export_text(styles=False).split("\n")
+    below = [lines[k + 1] for k, line in enumerate(lines[:-1]) if "└" in line and ("┬" in line or "┴" in line)]
+    assert below, "\n".join(lines)
+    return below[0].split()
+
+
+async def test_a_time_axis_over_milliseconds_is_labelled_with_its_values(tmp_path: Path):
+    """A run written within 3 ms (logs converted in one go, a job just started): its time axis read
+    ``0  0  0  0  0  0  0`` (labels rounded to two decimals; over 150 ms, 0.025 read 0.03)."""
+    with SummaryWriter(str(tmp_path / "fast")) as writer:
+        for k in range(40):
+            wall = 1.8e9 + 0.003 * k / 39
+            writer.add_scalar("train/loss", 2 * np.exp(-k / 10) + 0.1, k * 10, walltime=wall)
+            writer.add_scalar("val/loss", 2 * np.exp(-k / 10) + 0.3, k * 10, walltime=wall)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 1, "the run")
+        await pilot.press("x")
+        await until(pilot, lambda: x_labels(app, 100)[-1] != "390", "the time axis")  # steps run 0 to 390
+        labels = x_labels(app, 100)
+        values = [float(label) for label in labels]
+        assert len(set(labels)) == len(labels) >= 3, labels
+        assert values == sorted(values) and values[0] >= 0 and values[-1] <= 0.0031, labels
+        steps = np.diff(values)
+        assert np.allclose(steps, steps[0], rtol=1e-6), labels  # each label its tick's value: evenly spaced
 
 
 async def test_log_y_on_curves_with_values_at_or_below_zero_stays_linear_and_says_why(tmp_path: Path):

@@ -327,9 +327,11 @@ def shortest(value: float, within: float) -> str:
 
 
 def tick_label(value: float, integer: bool) -> str:
+    """An x tick's label: a step as a whole number, another value (seconds since the start) in the fewest digits
+    that give it back (a run written within milliseconds read ``0 0 0`` when rounded to two decimals)."""
     if integer:
         return f"{round(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return shortest(value, 1e-9 * abs(value))
 
 
 LABEL_MAX = 40
