@@ -445,6 +445,27 @@ async def test_sorting_before_moving_the_cursor_keeps_the_top_run_selected():
         assert rows(app)[0] != "torch/diverge-7" and app.selected == app.table.selected == "torch/diverge-7"
 
 
+async def test_sorted_before_moving_the_cursor_a_run_that_turns_bad_later_is_the_one_selected(tmp_path: Path):
+    """The selection follows the run most in need of attention until the user moves it, sorted by a column too: after
+    ``s``, a run that blew up later rang the bell, and the chart stayed on the healthy run at the top."""
+    scalar_run(
+        tmp_path / "a-healthy", {"loss": [2.0, 1.8, 1.6, 1.5, 1.4, 1.3], "val_loss": [2.1, 1.9, 1.7, 1.6, 1.5, 1.4]}
+    )
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: rows(app) == ["a-healthy"], "the healthy run")
+        await pilot.press("s")
+        await until(pilot, lambda: app.table.sort_column != "verdict", "another order")
+        scalar_run(tmp_path / "z-blown", {"loss": [2.0, 1.8, float("nan")], "val_loss": [2.1, 1.9, float("nan")]})
+        await until(pilot, lambda: "z-blown" in rows(app), "the new run")
+        assert rows(app)[-1] == "z-blown"  # not on top in this order...
+        await until(pilot, lambda: app.selected == app.table.selected == "z-blown", "the blown-up run selected")
+        assert app.chart_title.render().plain.startswith("z-blown")
+        await pilot.press("up")  # moved by the user: the cursor stays where it is put
+        await pilot.pause()
+        assert app.selected == "a-healthy"
+
+
 async def test_a_bad_filter_regex_says_what_is_wrong():
     app = fixture_app()
     sent = record_notifications(app)

@@ -181,8 +181,9 @@ class RunsTable(DataTable):
         self._stale = True
         """Lay out and fill again at the next ``show`` (new sort, filter or width); ``_order`` stays what is
         on screen until then, so the run under the cursor is still known."""
-        self.follow_top = True
-        """Until the user moves the cursor, keep it on the top row (the run most in need of attention)."""
+        self.follow_attention = True
+        """Until the user moves the cursor, keep it on the run most in need of attention (the top row in the default
+        order; sorted by another column, wherever that run stands)."""
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -240,10 +241,12 @@ class RunsTable(DataTable):
             self._rebuild(rows, cells, layout)
             self._order = order
             self._stale = False
-            if self.follow_top and order:
-                self.move_cursor(row=0, animate=False)
-            elif keep in order:
+            if not self.follow_attention and keep in order:
                 self.move_cursor(row=order.index(keep), animate=False)
+        if self.follow_attention and order:
+            neediest = order.index(min(rows, key=lambda r: _sort_value(r, "verdict")).name)
+            if self.cursor_row != neediest:
+                self.move_cursor(row=neediest, animate=False)
         self._rows = {r.name: r for r in rows}
 
     def _rebuild(self, rows: list[RunRow], cells: dict[str, dict[str, Text]], layout: Fitted) -> None:
@@ -407,10 +410,10 @@ class RunsTable(DataTable):
 
     def on_key(self, event) -> None:
         if event.key in ("up", "down", "pageup", "pagedown", "home", "end"):
-            self.follow_top = False
+            self.follow_attention = False
 
     def on_click(self, _event) -> None:
-        self.follow_top = False
+        self.follow_attention = False
 
     def cycle_sort(self, column: str | None = None) -> None:
         """Sort by ``column`` (again: reverse); without one (the ``s`` key): reverse the current
@@ -432,7 +435,6 @@ class RunsTable(DataTable):
             self.sort_column = column
             self.sort_reverse = False
         self.sort_chosen = True
-        self.follow_top = False  # the user chose an order: the cursor stays on its run, wherever it goes
         self._stale = True  # a rebuild in the new order, with the new header
 
     def _next_sortable(self) -> str:
