@@ -50,11 +50,29 @@ async def test_the_tui_shows_a_deleted_folders_run_as_gone_not_unreadable(tmp_pa
             await pilot.pause(0.25)
         row = app.table._rows["doomed"]
         assert not row.unreadable and not row.trouble
-        assert app.trouble == (0, 0)
+        assert app.trouble == (0, 0, 1)
         status = str(app.query_one("#status").render())
         assert "unreadable" not in status and "vanished" not in status
+        assert "2 runs, 1 gone" in status  # the ``!`` after its name is counted, as a damaged run's is
         assert "unreadable" not in app.table.get_cell("doomed", "flags").plain
         assert app.table.get_cell("doomed", "age").plain == "gone"
+
+
+async def test_a_gone_runs_mark_is_explained_on_the_status_line_at_80_columns(tmp_path: Path):
+    """At 80 columns the table drops its flags and age columns: the ``!`` after a gone run's name was explained
+    nowhere, and the status line said only "2 runs"."""
+    for name in ("kept", "doomed"):
+        _write(tmp_path / name)
+    app = LossWatchApp(Monitor(str(tmp_path)), bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 2 and app.table._rows["doomed"].step == 19, "the runs")
+        while app.table.selected != "doomed":
+            await pilot.press("down")
+        shutil.rmtree(tmp_path / "doomed")
+        await until(pilot, lambda: "1 gone" in str(app.query_one("#status").render()), "the count")
+        assert "flags" not in app.table.shown_columns and "age" not in app.table.shown_columns
+        status = str(app.query_one("#status").render())
+        assert "doomed: its logs are gone (its folder or its log files were deleted); showing what was read" in status
 
 
 def test_a_deleted_log_file_in_a_folder_that_stays_is_gone_and_said_so(tmp_path: Path):
@@ -68,7 +86,7 @@ def test_a_deleted_log_file_in_a_folder_that_stays_is_gone_and_said_so(tmp_path:
     (folder / "metrics.csv").unlink()
     monitor.refresh()
     [run] = monitor.store.runs.values()
-    assert run.gone and not run.errors  # gone, in words that name log files (``report.GONE``), not unreadable
+    assert run.gone and not run.errors  # gone, in words that name log files (``kinds.GONE``), not unreadable
 
 
 def _write_later(folder: Path, steps: int, wall: float) -> None:

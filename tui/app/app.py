@@ -128,7 +128,8 @@ class LossWatchApp(App[None]):
         self._tags_shown: tuple[str | None, tuple[str, ...]] = (None, ())
         self.loaded = False
         self._status_text: Text | None = None
-        self.trouble: tuple[int, int] = (0, 0)
+        self.trouble: tuple[int, int, int] = (0, 0, 0)
+        """Runs damaged, unreadable and gone (each counted once, under the last it is), for the status line."""
         """Runs with damaged files, runs with unreadable ones (the status line counts them)."""
         self.filter_error: str | None = None
         """Why the pattern in the filter box is not a regex (the status line says it)."""
@@ -236,8 +237,9 @@ class LossWatchApp(App[None]):
             trouble = {name: (run.troubled, run.cannot_be_read, run.gone) for name, run in self.store.runs.items()}
         if self.table.trouble_changed(trouble):
             self._dirty = True
-        unreadable = sum(u for _, u, _ in trouble.values())
-        self.trouble = (sum(t for t, _, _ in trouble.values()) - unreadable, unreadable)
+        gone = sum(g for _, _, g in trouble.values())
+        unreadable = sum(u and not g for _, u, g in trouble.values())
+        self.trouble = (sum(t and not (u or g) for t, u, g in trouble.values()), unreadable, gone)
 
     def _tick(self) -> None:
         if self._dirty:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from tui.app.chart_data import NO_LOG_Y
+from tui.judging.kinds import GONE
 from tui.live.group import given_up
 from tui.text import printable
 
@@ -41,8 +42,8 @@ def status_line(app: LossWatchApp) -> Text:
     runs = len(app.store.runs)
     dim.append(f"{runs:,} run{'s' if runs != 1 else ''}")
     parts.extend((part, "dim") for part in dim)
-    damaged, unreadable = app.trouble
-    for number, what in ((damaged, "damaged"), (unreadable, "unreadable")):
+    damaged, unreadable, gone = app.trouble
+    for number, what in ((damaged, "damaged"), (unreadable, "unreadable"), (gone, "gone")):
         if number:
             parts.append((f", {number:,} {what}", "bold yellow"))
     more = [app.table.hidden_sort] if app.table.hidden_sort else []
@@ -61,7 +62,9 @@ def status_line(app: LossWatchApp) -> Text:
     ]
     with app.store.lock:  # the engine thread may be adding files to the run
         run = app.store.runs.get(app.selected) if app.selected else None
-        if run is not None and run.troubled:  # what the table's flag is about
+        if run is not None and run.gone:  # what the table's ``!`` is about (its flags column is the first dropped)
+            notes.append(f"{printable(run.name, 40)}: {GONE}")
+        elif run is not None and run.troubled:
             why = run.errors[-1] if run.errors else run.damage_note() if run.damaged else run.incomplete_note()
             notes.append(f"{printable(run.name, 40)}: {why}")
     parts.extend((printable(note), "yellow") for note in notes)

@@ -23,9 +23,9 @@ from tui.cli.commands import (
 )
 from tui.cli.exits import EXIT_OK
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
-from tui.cli.report import GONE, unreadable_reasons
+from tui.cli.report import unreadable_reasons
 from tui.judging.engine import Alert
-from tui.judging.kinds import BELL, NOTICE_FLAGS
+from tui.judging.kinds import BELL, GONE, NOTICE_FLAGS
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT

@@ -15,14 +15,22 @@ from tui.columns import Column, fitted_table
 from tui.cuts import cut_text, distinct_cuts
 from tui.judging.checkpoints import keep_words, nearest_checkpoint
 from tui.judging.engine import Verdict
-from tui.judging.kinds import ADVICE, ATTENTION, VERDICT_STYLES, WARNINGS, Kind, flag_names, severity, warning_in
+from tui.judging.kinds import (
+    ADVICE,
+    ATTENTION,
+    GONE,
+    VERDICT_STYLES,
+    WARNINGS,
+    Kind,
+    flag_names,
+    severity,
+    warning_in,
+)
 from tui.store import Run
 from tui.text import number, printable, utf8
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
-
-GONE = "its logs are gone (its folder or its log files were deleted); showing what was read"
 
 
 def unreadable(run: Run) -> bool:

@@ -163,6 +163,8 @@ BELL = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.bel
 """Alerts that ring the terminal bell."""
 
 
+GONE = "its logs are gone (its folder or its log files were deleted); showing what was read"
+"""The ``gone`` flag's reason, and the note beside a gone run (``check``, the live view's status line)."""
 NOTICE_FLAGS = (Kind.EPOCH_STEPS,)
 """Flags said once as a notice where only alerts are said (``watch --plain``'s lines, the live view's log): they
 explain the verdict beside them, and a narrow pane drops the table's flags column."""
