@@ -48,7 +48,9 @@ def test_the_trainers_events_and_state_are_one_run_that_rings_once(tmp_path: Pat
     assert [(record["run"], record["verdict"]) for record in records] == [
         ("output/runs/Dec05_10-00-00_gpu", "overfitting")
     ]
-    assert "repeats the curves of output/runs/Dec05_10-00-00_gpu: shown once" in captured.err
+    assert "output: trainer_state.json repeats the curves of output/runs/Dec05_10-00-00_gpu: shown once" in captured.err
+    # The Trainer's checkpoints, in the output folder two levels above its events, are the shown run's
+    assert records[0]["checkpoint"] == str(tmp_path / "output" / "checkpoint-7800") + "/"
     assert main(["replay", "--json", str(tmp_path)]) == 0
     bells = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [alert["kind"] for alert in bells if alert["kind"] in ("overfitting", "diverging")] == ["overfitting"]

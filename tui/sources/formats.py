@@ -76,6 +76,9 @@ def find_sources(
             checkpoints = find_checkpoints(listing, source.where, run_folders)
             if checkpoints:
                 found.checkpoints[source.run] = checkpoints
+    for source in found.sources:  # a log shown once as the run it repeats: its checkpoints are that run's too
+        if source.echoes and source.run in found.checkpoints and source.echoes not in found.checkpoints:
+            found.checkpoints[source.echoes] = found.checkpoints[source.run]  # the Trainer's, in <output_dir>
     return found
 
 
