@@ -44,6 +44,11 @@ def _meta(root: Root, path: str) -> dict[str, object]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def inside(folder: str, rest: str) -> str:
+    """A root-relative path in ``folder`` (``.``: the root itself, whose paths have no folder before them)."""
+    return rest if folder == "." else f"{folder}/{rest}"
+
+
 class MlflowFilesStream(Stream):
     """One run folder: every metric file tailed, params read when they change."""
 
@@ -63,18 +68,18 @@ class MlflowFilesStream(Stream):
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
         run_folder = self.source.detail
-        metrics_prefix = run_folder + "/metrics/"
+        metrics_prefix, params_prefix = inside(run_folder, "metrics/"), inside(run_folder, "params/")
         errors = []
         incomplete = 0
         paths = list(self.source.paths)
         for path in self._read_paths(paths, root, metrics_prefix):
-            if path.startswith(run_folder + "/params/") and path not in self.params_seen:
+            if path.startswith(params_prefix) and path not in self.params_seen:
                 try:
                     text = root.read(path, 0, 1 << 16).decode("utf-8", "replace").strip()
                 except OSError:
                     continue
                 self.params_seen.add(path)
-                out.hparams[path[len(run_folder) + len("/params/") :]] = number(text)
+                out.hparams[path[len(params_prefix) :]] = number(text)
             if not path.startswith(metrics_prefix):
                 continue
             tail = self.tails.get(path)
@@ -174,30 +179,36 @@ class MlflowFilesFormat(Format):
         for path in listing.files:
             if basename(path) == "meta.yaml" and _RUN_ID.match(basename(parent(path))):
                 runs.setdefault(parent(path), [])
+        if "meta.yaml" in listing.files and any(path.startswith("metrics/") for path in listing.files):
+            runs.setdefault(".", [])  # the root is a run's folder (its id is not in the root-relative paths)
         if not runs:
             return Found()
         for path in listing.files:
-            for marker in ("/metrics/", "/params/"):
-                at = path.find(marker)
-                if at > 0 and path[:at] in runs:
-                    runs[path[:at]].append(path)
+            for marker in ("metrics/", "params/"):
+                at = path.find("/" + marker)
+                folder = "." if path.startswith(marker) else path[:at] if at > 0 else None
+                if folder in runs:
+                    runs[folder].append(path)
         found = Found()
         started: dict[str, float] = {}
         for run_folder, files in sorted(runs.items()):
             experiment_folder = parent(run_folder)
-            name, deleted, started[run_folder + "/meta.yaml"] = self._run_name(root, listing, run_folder)
+            meta = inside(run_folder, "meta.yaml")
+            name, deleted, started[meta] = self._run_name(root, listing, run_folder)
             if deleted:
                 continue
-            experiment = self._experiment_name(root, listing, experiment_folder)
-            store_folder = parent(experiment_folder)
-            label = run_label(store_folder, experiment, name or basename(run_folder)[:8])
+            if run_folder == ".":  # the root is the run's folder: named as the tracker names it, or as the root
+                label = name or "."
+            else:
+                experiment = self._experiment_name(root, listing, experiment_folder)
+                label = run_label(parent(experiment_folder), experiment, name or basename(run_folder)[:8])
             found.sources.append(
                 Source(
                     FORMAT,
-                    run_folder + "/meta.yaml",
+                    meta,
                     label,
                     "",
-                    (run_folder + "/meta.yaml", *sorted(files)),
+                    (meta, *sorted(files)),
                     run_folder,
                     run_folder,
                 )
@@ -207,7 +218,7 @@ class MlflowFilesFormat(Format):
 
     def _run_name(self, root: Root, listing: Listing, run_folder: str) -> tuple[str, bool, float]:
         """(its name, whether it was deleted, when it started: for runs sharing a name, ``plain_name_first``)."""
-        path = run_folder + "/meta.yaml"
+        path = inside(run_folder, "meta.yaml")
         key = (path, listing.files[path].mtime)
         if key not in self._names:
             meta = _meta(root, path)
@@ -220,10 +231,10 @@ class MlflowFilesFormat(Format):
         return self._names[key]
 
     def _experiment_name(self, root: Root, listing: Listing, folder: str) -> str:
-        path = folder + "/meta.yaml"
+        path = inside(folder, "meta.yaml")
         info = listing.files.get(path)
         if info is None:
-            return basename(folder)
+            return "" if folder == "." else basename(folder)
         key = (path, info.mtime)
         if key not in self._experiments:
             self._experiments[key] = str(_meta(root, path).get("name") or basename(folder))

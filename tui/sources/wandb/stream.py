@@ -47,8 +47,10 @@ _LAST_STEP = 2**63 - 1
 
 
 def is_wandb_log(path: str) -> bool:
-    """A ``run-<id>.wandb`` file in a W&B run folder."""
-    return bool(_LOG_NAME.match(basename(path))) and bool(_RUN_FOLDER.match(basename(parent(path))))
+    """A ``run-<id>.wandb`` file in a W&B run folder, or at the top of a root that is one (``losswatch
+    wandb/latest-run``: the folder's name is not in the root-relative path; the log's head is checked anyway)."""
+    folder = parent(path)
+    return bool(_LOG_NAME.match(basename(path))) and (folder == "." or bool(_RUN_FOLDER.match(basename(folder))))
 
 
 class WandbStream(Stream):
@@ -270,7 +272,7 @@ class WandbFormat(Format):
             found.notes.append(MISSING_EXTRA)
         for info in sorted(logs, key=lambda i: i.path):
             folder = parent(info.path)
-            run_id = _RUN_FOLDER.match(basename(folder)).group("id")  # type: ignore[union-attr]
+            run_id = _LOG_NAME.match(basename(info.path)).group("id")  # type: ignore[union-attr]  # its folder's
             try:
                 name = self._display_name(root, info.path, info.identity, pb) if pb is not None else ""
             except OSError as error:  # refused: the monitor shows the file as a run that cannot be read
