@@ -206,3 +206,29 @@ def test_a_log_written_over_by_a_job_started_again_places_validation_as_a_fresh_
     live.refresh()
     steps = [monitor.store.runs[RUN].scalars["coco/bbox_mAP"].arrays()[0].tolist() for monitor in (live, fresh)]
     assert steps[0] == steps[1] == [epoch * ITERS_PER_EPOCH for epoch in range(1, 7)]
+
+
+def test_a_validation_metric_named_as_a_training_key_is_kept_as_validations(tmp_path: Path, capsys):
+    """A ``BaseMetric`` that returns ``{"loss": ...}``: placed at the iteration it follows, each validation point was
+    a second point of training's ``loss`` at that step and dropped without a word (``val –``, a plateau read on an
+    overfitting run). Read as ``val/loss``, it is paired with training's loss and rings."""
+    folder = work_dir(tmp_path)
+    calls = []
+    for epoch in range(1, EPOCHS + 1):
+        for tag, step in epoch_lines(epoch):
+            if "iter" not in tag:
+                tag = {**tag, "loss": round(0.9 + 1.2 * math.exp(-epoch / 3) + 0.03 * max(epoch - 10, 0), 4)}
+            calls.append((tag, step))
+    append(folder / "scalars.json", calls)
+    monitor = Monitor(str(tmp_path / "work_dirs"))
+    monitor.refresh()
+    run = monitor.store.runs[RUN]
+    steps, values, _ = run.scalars["val/loss"].arrays()
+    assert steps.tolist() == [epoch * ITERS_PER_EPOCH for epoch in range(1, EPOCHS + 1)]
+    assert values[0] == round(0.9 + 1.2 * math.exp(-1 / 3), 4)
+    assert run.scalars["loss"].arrays()[1].tolist() == [train_tag(s, 1)["loss"] for s in run.scalars["loss"].steps]
+    assert run.scalars["val/iter_time"].values[0] == 0.09 and run.scalars["iter_time"].values[0] == 0.35
+    verdict = monitor.verdict(RUN)
+    assert (verdict.train_tag, verdict.val_tag, verdict.kind) == ("loss", "val/loss", "overfitting")
+    assert main(["replay", str(tmp_path / "work_dirs")]) == 0
+    assert "overfitting" in capsys.readouterr().out

@@ -8,8 +8,8 @@ validation's own ``data_time`` and ``time`` at ``step=runner.epoch`` (``log_metr
 epoch-based training). Read as written, validation's points would sit at steps 1, 2, 3 beside training's
 thousands, and its ``data_time`` would go back to them, a restart that purges the run. So a line without
 ``iter`` whose step is below the highest one read is placed at that step: the iteration it was logged after.
-``time`` is the seconds an iteration took, not a clock: it is read as ``iter_time``. Each launch writes a new
-timestamp folder, which is the run.
+``time`` is the seconds an iteration took, not a clock: it is read as ``iter_time``. A validation key that
+training logs too is read as ``val/<key>``. Each launch writes a new timestamp folder, which is the run.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from tui.sources.textlog import HeaderTest
 MMENGINE = "mmengine"
 FILE_NAME = "scalars.json"
 FOLDER_NAME = "vis_data"
+VAL_PREFIX = "val/"
+"""Put before a validation line's key that training's lines log too (a ``BaseMetric`` returning ``loss``; its
+``data_time`` and ``time``): at the iteration it is placed at, it was a second point of training's curve, dropped."""
 
 
 class MMEngineStream(JsonLinesStream):
@@ -31,6 +34,8 @@ class MMEngineStream(JsonLinesStream):
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.highest: int | None = None
+        self.training_keys: set[str] = set()
+        """Keys training's lines (those with ``iter``) logged: a validation line's key among them is renamed."""
 
     def started_again(self) -> None:
         super().started_again()
@@ -43,6 +48,12 @@ class MMEngineStream(JsonLinesStream):
                 entry = dict(entry)
                 if "time" in entry:
                     entry["iter_time"] = entry.pop("time")
+                if "iter" in entry:
+                    self.training_keys.update(entry)
+                else:  # validation's: a metric named as a training key (``loss``) was a point at that key's step
+                    entry = {
+                        VAL_PREFIX + k if k in self.training_keys and k != "step" else k: v for k, v in entry.items()
+                    }
                 step = object_step(entry)
                 if step is not None:  # the step the reader takes (a damaged 1e20 passes to ``iter``)
                     if "iter" not in entry and self.highest is not None and step < self.highest:
