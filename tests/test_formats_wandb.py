@@ -3,12 +3,15 @@ a log cut mid-record, a damaged chunk, the run's name, the record types, and the
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 from pathlib import Path
 
 from logger_runs import STEPS, curve_of, curves
 
+from tui.cli.main import main
 from tui.live.monitor import Monitor
 from tui.sources.roots.local import LocalRoot
 from tui.sources.wandb import stream as wandb_stream
@@ -138,3 +141,14 @@ def test_a_foreign_file_named_like_a_wandb_log_is_listed_with_its_reason(logger_
     run_id = path.stem[len("run-") :]
     [run] = [run for name, run in monitor.store.runs.items() if name.startswith(run_id)]
     assert any("not a W&B run log" in error for error in run.errors)
+
+
+def test_wandb_runs_of_two_projects_are_named_by_their_project_folder(logger_logdir: Path, capsys):
+    """``projA/wandb/…`` and ``projB/wandb/…`` each with a run named ``wb-run``: they read ``wb-run (p3ijjium)`` twice,
+    no word of which project, and plain ``wb-run`` from inside a project: the name hung on what else the root held."""
+    for project in ("projA", "projB"):
+        shutil.copytree(logger_logdir / "wandb", logger_logdir / "projects" / project / "wandb")
+    main(["check", "--json", str(logger_logdir / "projects")])
+    assert [run["run"] for run in json.loads(capsys.readouterr().out)] == ["projA/wb-run", "projB/wb-run"]
+    main(["check", "--json", str(logger_logdir / "projects" / "projA")])
+    assert [run["run"] for run in json.loads(capsys.readouterr().out)] == ["wb-run"]

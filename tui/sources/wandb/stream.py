@@ -284,9 +284,8 @@ class WandbFormat(Format):
                 if time.time() - info.mtime < STARTING_SECONDS:
                     continue  # just started: the record that names the run comes first; list it once it is there
                 self._names[(info.path, info.identity)] = run_id  # a name read later does not make a second run
-            found.sources.append(
-                Source(FORMAT, info.path, name or run_id, paths=(info.path,), detail=run_id, where=folder)
-            )
+            label = f"{project}/{name or run_id}" if (project := _project_folder(folder)) != "." else name or run_id
+            found.sources.append(Source(FORMAT, info.path, label, paths=(info.path,), detail=run_id, where=folder))
         _disambiguate(found.sources)
         return found
 
@@ -342,6 +341,13 @@ class _Head(Root):
 
     def read(self, path: str, offset: int, size: int) -> bytes:
         return self._root.read(path, offset, max(0, min(size, self._limit - offset)))
+
+
+def _project_folder(run_folder: str) -> str:
+    """The folder W&B was run from (``<it>/wandb/<run folder>``), root-relative (``.``: the root or above it): it
+    names the run before its display name, so runs of two projects are told apart as MLflow's experiments are."""
+    runs = parent(run_folder)
+    return parent(runs) if basename(runs) == "wandb" else runs
 
 
 def _disambiguate(sources: list[Source]) -> None:
