@@ -79,15 +79,20 @@ class TrainerStateStream(Stream):
         # each read looks at the whole files again
         health.incomplete_bytes = health.skipped_records = health.undecodable = 0
         health.error = None
+        newest_cut = 0
         for path in (*self.source.paths, *self.source.older):  # newest first
             loaded = self._load(root, path)
+            if path in self.source.paths:
+                newest_cut = health.incomplete_bytes
             if loaded is not None:
                 break
         else:
-            yield out
+            yield out  # nothing whole: every cut file's bytes are waited for
             return
-        if path not in self.source.paths and health.error:  # the newest cannot be opened (a folder in its place)
-            health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
+        if path not in self.source.paths:  # an older checkpoint's was read: what is waited for is the newest's
+            health.incomplete_bytes = newest_cut  # (the older ones cut too were 17,000 bytes said as the newest's)
+            if health.error:  # the newest cannot be opened (a folder in its place)
+                health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
         if path in self.source.paths and (self._went_back(loaded[0]) or _rewritten(self._mark, loaded[4])):
             self.last_step, self.entries, self.steps = None, 0, StepFilter()  # read whole: its steps going back
             loaded = self._load(root, path) or loaded  # restart the run in the store
