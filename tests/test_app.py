@@ -154,6 +154,9 @@ async def test_mark_and_compare_overlays_marked_validation_curves():
         assert "2 marked runs" in chart._spec.title
         await pilot.press("c")
         assert app.view.mode == "pair"
+        await pilot.press("space", "c")  # one left marked: "1 marked run", not "1 marked runs"
+        await pilot.pause()
+        assert app.view.mode == "compare" and "validation loss of 1 marked run ·" in chart._spec.title + " ·"
 
 
 def record_notifications(app: LossWatchApp) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import scalar_run
+from conftest import refused, scalar_run, until
 from test_app import fixture_app, rows, status_text
 
 from tui.app.app import LossWatchApp
@@ -38,3 +38,16 @@ async def test_values_at_the_float_limit_and_a_log_axis_over_nothing_positive_ne
             await pilot.press(*keys)
             await pilot.pause()
         assert app.is_running and {app.selected} <= {"huge", "negative"}
+
+
+async def test_a_run_that_cannot_be_read_says_why_in_the_charts_place(tmp_path: Path):
+    """Its chart read "locked: no loss curves found (choose a tag)": no tag to choose, the reason only at the end
+    of the status line."""
+    event_file = scalar_run(tmp_path / "locked", {"loss": [1.0, 0.9], "val_loss": [1.1, 1.0]})
+    with refused(event_file):
+        app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: rows(app) == ["locked"], "the run")
+            title = app.query_one("#chart-title")
+            await until(pilot, lambda: "permission denied" in str(title.render()), "the reason")
+            assert "choose a tag" not in str(title.render())

@@ -69,3 +69,16 @@ async def test_the_filter_matches_a_name_as_the_table_shows_it(tmp_path):
         await until(pilot, lambda: not app.table.order, "no run: its name shows bell\\x07name")
         await pilot.press("escape", "slash", *"x07")
         await until(pilot, lambda: app.table.order == ("bell\x07name",), "the run shown with \\x07")
+
+
+async def test_the_status_line_counts_the_runs_the_filter_shows_of_all():
+    """It said "6 runs" while the filter showed one row."""
+    app = LossWatchApp(Monitor(str(DATA)), watch=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: len(app.table.order) == 6, "the fixture runs")
+        await pilot.press("slash", *"frozen")
+        await until(pilot, lambda: len(app.table.order) == 1, "one row left")
+        await until(pilot, lambda: "1 of 6 runs" in str(app.query_one("#status").render()), "the count")
+        await pilot.press("escape")
+        await until(pilot, lambda: "6 runs" in str(app.query_one("#status").render()), "all runs again")
+        assert " of 6 runs" not in str(app.query_one("#status").render())

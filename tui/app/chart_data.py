@@ -139,7 +139,8 @@ def chart_spec(
         origin = _origin(run) if view.x_axis == "time" else None
         verdict = verdicts.get(run.name)
         lengths = tuple((t, len(s), s.generation) for t, s in sorted(run.scalars.items()))
-        key = (run.name, view, lengths, verdict.onset_step if verdict else None)
+        empty = f"{run.name}: {_nothing_read(run) if not run.scalars else 'no loss curves found (choose a tag)'}"
+        key = (run.name, view, lengths, verdict.onset_step if verdict else None, empty)
         smoothing = f"smoothing {view.weight:.2f}"
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
@@ -168,10 +169,20 @@ def chart_spec(
                 detail=smoothing,
                 curves=curves,
                 markers=markers,
-                empty_message=f"{run.name}: no loss curves found (choose a tag)",
+                empty_message=empty,
             ),
             view,
         )
+
+
+def _nothing_read(run: Run) -> str:
+    """Why a run has no curve to chart: what refused or damaged its files, or that none came yet (choosing a tag
+    cannot help: there is none)."""
+    if run.errors:
+        return run.errors[-1]
+    if run.damaged:
+        return run.damage_note()
+    return run.incomplete_note() if run.incomplete_bytes else "no points read yet"
 
 
 def _on_axis(spec: ChartSpec, view: View) -> ChartSpec:
@@ -210,7 +221,7 @@ def _compare_spec(
     key = ("compare", tuple(marked), view, tuple(lengths))
     spec = ChartSpec(
         key=key,
-        heading=f"validation loss of {len(curves):,} marked runs",
+        heading=f"validation loss of {len(curves):,} marked run{'' if len(curves) == 1 else 's'}",
         detail=f"smoothing {view.weight:.2f}",
         curves=curves,
         empty_message="mark runs with space, then press c to compare",

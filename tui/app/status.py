@@ -40,7 +40,8 @@ def status_line(app: LossWatchApp) -> Text:
         shown = app.chart.spec
         dim.append(NO_LOG_Y if shown is not None and shown.curves and not shown.log_y else "log y")
     runs = len(app.store.runs)
-    dim.append(f"{runs:,} run{'s' if runs != 1 else ''}")
+    counted = f"{runs:,} run{'s' if runs != 1 else ''}"
+    dim.append(f"{len(app.table.order):,} of {counted}" if app.table.filter is not None else counted)
     parts.extend((part, "dim") for part in dim)
     damaged, unreadable, gone = app.trouble
     for number, what in ((damaged, "damaged"), (unreadable, "unreadable"), (gone, "gone")):
