@@ -315,6 +315,11 @@ def test_a_run_blown_up_to_a_finite_value_is_marked_diverged(tmp_path: Path):
     marked = {row.label for row in view.rows if row.diverged}
     assert "lr=0.1" in marked
     assert all(monitor.verdict(row.run).kind == "diverging" or row.behind for row in view.rows if row.diverged)
+    row = next(row for row in view.rows if row.label == "lr=0.1")
+    assert not row.behind  # its note said "in the race" beside a row marked diverged
+    assert SweepScreen._note(row).plain == "lr=0.1: diverged, out of the race"
+    in_race = next(row for row in view.rows if not row.diverged and not row.behind)
+    assert SweepScreen._note(in_race).plain == f"{in_race.label}: in the race"
 
 
 async def test_n_with_a_single_sweep_says_there_is_no_other(tmp_path: Path):

@@ -283,6 +283,8 @@ class SweepScreen(Screen[None]):
             return Text(
                 f"{printable(row.label, NOTE_NAME)}: {printable(row.behind)}{printable(saving)}", style="yellow"
             )
+        if row.diverged:  # its row says so: "in the race" contradicted it
+            return Text(f"{printable(row.label, NOTE_NAME)}: diverged, out of the race", style="red")
         return Text(f"{printable(row.label, NOTE_NAME)}: in the race", style="dim")
 
     def _plots(self, view: SweepView) -> None:
