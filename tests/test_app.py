@@ -214,6 +214,22 @@ async def test_choosing_a_tag_charts_it():
         assert len(app.query_one("#chart")._spec.curves) == 2  # raw + smoothed
 
 
+async def test_enter_opens_the_tags_on_what_the_chart_shows_so_down_enter_charts_the_first_tag():
+    """Enter from the runs focused the tags list with nothing highlighted: ↓ then highlighted "train + val loss",
+    and enter chose the pair again instead of the first tag."""
+    app = fixture_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        assert app.focused is app.tags and app.tags.highlighted == 0  # the pair, shown now
+        first_tag = app.tags.get_option_at_index(1).id
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert (app.view.mode, app.view.tag) == ("tag", first_tag)
+        await pilot.press("escape", "enter")  # back to the runs (and the pair) and in again: on the pair
+        assert app.view.mode == "pair" and app.focused is app.tags and app.tags.highlighted == 0
+
+
 async def test_chart_is_not_redrawn_when_nothing_changes():
     app = fixture_app()
     async with app.run_test(size=(120, 40)) as pilot:

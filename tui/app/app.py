@@ -332,7 +332,12 @@ class LossWatchApp(App[None]):
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        """Into the tags list, on what the chart shows now (nothing highlighted, ↓ then enter chose the pair)."""
         self.tags.focus()
+        if self.tags.option_count:
+            shown = self.view.tag if self.view.mode == "tag" else PAIR_OPTION
+            ids = [self.tags.get_option_at_index(i).id for i in range(self.tags.option_count)]
+            self.tags.highlighted = ids.index(shown) if shown in ids else 0
 
     @on(DataTable.HeaderSelected, "#runs")
     def _header_selected(self, event: DataTable.HeaderSelected) -> None:
