@@ -123,7 +123,7 @@ class CsvStream(Stream):
                         self.health.skipped_records = 0
                     self._add(lines.data, lines.info.mtime, out, header=from_start)
                     from_start = False
-                    self.health.incomplete_bytes = self.tail.incomplete
+                    self.health.incomplete_bytes, self.health.skipped_bytes = self.tail.incomplete, self.tail.zeroed
                     if not lines.more:
                         break
                     yield out

@@ -299,7 +299,7 @@ class JsonLinesStream(Stream):
             self.health.error = None
             if lines.restarted:
                 self.started_again()
-            self.health.incomplete_bytes = self.tail.incomplete
+            self.health.incomplete_bytes, self.health.skipped_bytes = self.tail.incomplete, self.tail.zeroed
             documents = [line for line in lines.data.split(b"\n") if line and not line.isspace()]
             objects = self.prepared(jsontext.loads_each(documents))
             self.health.skipped_records += sum(1 for item in objects if item is jsontext.BAD)

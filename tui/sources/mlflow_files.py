@@ -70,7 +70,7 @@ class MlflowFilesStream(Stream):
         run_folder = self.source.detail
         metrics_prefix, params_prefix = inside(run_folder, "metrics/"), inside(run_folder, "params/")
         errors = []
-        incomplete = 0
+        incomplete = zeroed = 0
         paths = list(self.source.paths)
         for path in self._read_paths(paths, root, metrics_prefix):
             if path.startswith(params_prefix) and path not in self.params_seen:
@@ -104,8 +104,9 @@ class MlflowFilesStream(Stream):
                 if not lines.more:
                     break
             incomplete += tail.incomplete
+            zeroed += tail.zeroed
         self.health.error = errors[0] if errors else None
-        self.health.incomplete_bytes = incomplete
+        self.health.incomplete_bytes, self.health.skipped_bytes = incomplete, zeroed
         yield out
 
     def _read_paths(self, paths: list[str], root: Root, metrics_prefix: str) -> Iterator[str]:

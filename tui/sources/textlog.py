@@ -45,6 +45,9 @@ class LineTail:
         self.path = path
         self.offset = 0
         self.incomplete = 0
+        """Bytes after the last whole line: a line being written (``zeroed`` left out)."""
+        self.zeroed = 0
+        """Zero bytes after the last whole line, up to the file's end: damage a crash left, no line being written."""
         self._identity: str | None = None
         self._size = 0
         self._tail = b""
@@ -74,12 +77,17 @@ class LineTail:
         end = data.rfind(b"\n")
         if end < 0 and len(data) >= limit:
             end = len(data) - 1  # one absurdly long line: take it whole rather than wait forever
+        rest = data[end + 1 :]
         if end + 1 < len(data):
             data = data[: end + 1]  # the last line is still being written: it waits
         self.offset += len(data)
         self._tail = ((self._tail if back else b"") + data)[-TAIL_CHECK_BYTES:]
         self._tail_end = self.offset
         self.incomplete = max(info.size - self.offset, 0)
+        # Zero bytes up to the end: no writer writes them as part of a line (a crash left the file's last blocks
+        # unwritten). Damage, not a line still being written; read again next time, should text follow them.
+        self.zeroed = len(rest) if rest and self.offset + len(rest) == info.size and not rest.strip(b"\0") else 0
+        self.incomplete -= self.zeroed
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
         return Lines(data, restarted, info, more)
 
