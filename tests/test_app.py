@@ -214,22 +214,6 @@ async def test_choosing_a_tag_charts_it():
         assert len(app.query_one("#chart")._spec.curves) == 2  # raw + smoothed
 
 
-async def test_enter_opens_the_tags_on_what_the_chart_shows_so_down_enter_charts_the_first_tag():
-    """Enter from the runs focused the tags list with nothing highlighted: ↓ then highlighted "train + val loss",
-    and enter chose the pair again instead of the first tag."""
-    app = fixture_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        assert app.focused is app.tags and app.tags.highlighted == 0  # the pair, shown now
-        first_tag = app.tags.get_option_at_index(1).id
-        await pilot.press("down", "enter")
-        await pilot.pause()
-        assert (app.view.mode, app.view.tag) == ("tag", first_tag)
-        await pilot.press("escape", "enter")  # back to the runs (and the pair) and in again: on the pair
-        assert app.view.mode == "pair" and app.focused is app.tags and app.tags.highlighted == 0
-
-
 async def test_chart_is_not_redrawn_when_nothing_changes():
     app = fixture_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -462,27 +446,6 @@ async def test_sorting_before_moving_the_cursor_keeps_the_top_run_selected():
         await pilot.press("s")  # by val: torch/diverge-7 (nan) is no longer on top, and stays selected
         await pilot.pause()
         assert rows(app)[0] != "torch/diverge-7" and app.selected == app.table.selected == "torch/diverge-7"
-
-
-async def test_sorted_before_moving_the_cursor_a_run_that_turns_bad_later_is_the_one_selected(tmp_path: Path):
-    """The selection follows the run most in need of attention until the user moves it, sorted by a column too: after
-    ``s``, a run that blew up later rang the bell, and the chart stayed on the healthy run at the top."""
-    scalar_run(
-        tmp_path / "a-healthy", {"loss": [2.0, 1.8, 1.6, 1.5, 1.4, 1.3], "val_loss": [2.1, 1.9, 1.7, 1.6, 1.5, 1.4]}
-    )
-    app = LossWatchApp(Monitor(str(tmp_path)), watch=True, bell=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: rows(app) == ["a-healthy"], "the healthy run")
-        await pilot.press("s")
-        await until(pilot, lambda: app.table.sort_column != "verdict", "another order")
-        scalar_run(tmp_path / "z-blown", {"loss": [2.0, 1.8, float("nan")], "val_loss": [2.1, 1.9, float("nan")]})
-        await until(pilot, lambda: "z-blown" in rows(app), "the new run")
-        assert rows(app)[-1] == "z-blown"  # not on top in this order...
-        await until(pilot, lambda: app.selected == app.table.selected == "z-blown", "the blown-up run selected")
-        assert app.chart_title.render().plain.startswith("z-blown")
-        await pilot.press("up")  # moved by the user: the cursor stays where it is put
-        await pilot.pause()
-        assert app.selected == "a-healthy"
 
 
 async def test_a_bad_filter_regex_says_what_is_wrong():

@@ -267,21 +267,6 @@ def test_huggingface_reads_the_checkpoint_before_a_newest_cut_short_until_it_is_
     assert curve_of(run, "eval_loss")[0] == [(i + 1) * 100 for i in range(STEPS)] and run.incomplete_bytes == 0
 
 
-def test_the_bytes_waited_for_are_the_newest_states_when_an_older_one_is_cut_too(tmp_path: Path):
-    """The newest state and the checkpoint's before it both cut short, an older one read: the note said the
-    newest's bytes were the two files' together (8,000 + 9,000 read as "17,000 byte(s)")."""
-    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-3000" / "trainer_state.json").read_bytes()
-    logdir = _hf_output(tmp_path, whole[:1000])
-    older = logdir / "out" / "checkpoint-2500" / "trainer_state.json"
-    older.write_bytes(older.read_bytes()[:1500])
-    monitor = Monitor(str(logdir))
-    monitor.refresh()
-    run = monitor.store.runs["out"]
-    assert curve_of(run, "eval_loss")[0][-1] == 2000  # checkpoint-2000's history
-    assert run.incomplete_bytes == 1000
-    assert run.incomplete_note().startswith("its newest trainer_state.json is not a whole document (1,000 byte(s)")
-
-
 def test_a_whole_trainer_state_that_is_none_is_damaged_not_waiting(tmp_path: Path, capsys):
     """A log_history that is no list, or text that is not JSON, was 'a job still writing' (exit 0): it is
     damaged, the checkpoint before it read; with nothing else to read, nothing could be read (exit 2)."""

@@ -1,0 +1,25 @@
+"""A Trainer output folder whose newest trainer_state.json and an older checkpoint's are both cut short."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from logger_runs import FIXTURES, curve_of
+from test_formats import _hf_output
+
+from tui.live.monitor import Monitor
+
+
+def test_the_bytes_waited_for_are_the_newest_states_when_an_older_one_is_cut_too(tmp_path: Path):
+    """The newest state and the checkpoint's before it both cut short, an older one read: the note said the
+    newest's bytes were the two files' together (8,000 + 9,000 read as "17,000 byte(s)")."""
+    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-3000" / "trainer_state.json").read_bytes()
+    logdir = _hf_output(tmp_path, whole[:1000])
+    older = logdir / "out" / "checkpoint-2500" / "trainer_state.json"
+    older.write_bytes(older.read_bytes()[:1500])
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["out"]
+    assert curve_of(run, "eval_loss")[0][-1] == 2000  # checkpoint-2000's history
+    assert run.incomplete_bytes == 1000
+    assert run.incomplete_note().startswith("its newest trainer_state.json is not a whole document (1,000 byte(s)")
