@@ -229,3 +229,25 @@ def test_an_error_in_the_app_stops_the_workers_from_starting_more_runs(tmp_path,
     monkeypatch.undo()
     monitor.read(parallel.unread_paths(monitor))
     assert len(monitor.store.runs) == 12
+
+
+def test_a_short_run_read_by_a_worker_takes_its_next_points_live(tmp_path, monkeypatch, forking_allowed):
+    """A curve of fewer than 64 points came back from a worker with its running figures in a buffer with room to
+    grow, mapped read-only (a memory file): the next live point was written into the mapping, and the live view
+    ended on ``ValueError: assignment destination is read-only``."""
+    monkeypatch.setattr(shipping, "MIN_OUT_OF_BAND", 0)  # as a run with over 1 MB of other curves travels
+    root = tmp_path / "runs"
+    curves = {"loss": [1.0 / (k + 1) for k in range(50)], "val_loss": [1.1 / (k + 1) for k in range(50)]}
+    paths = [scalar_run(root / f"run-{i}", curves) for i in range(parallel.MIN_RUNS)]
+    monitor = Monitor(str(root))
+    monitor.scan()
+    with parallel.Workers.start(2, whole=True) as workers:
+        parallel.read_in_workers(monitor, workers)
+    engine = monitor.engines["run-0"]
+    assert not monitor.store.runs["run-0"].scalars["loss"].arrays()[1].flags.writeable  # from a memory file
+    with open(paths[0], "ab") as handle:  # the job goes on: epoch 50
+        handle.write(frame(scalar_event("loss", 50, 0.02, 1050.0)))
+        handle.write(frame(scalar_event("val_loss", 50, 0.022, 1050.0)))
+    monitor.read(None, only_grown=True)
+    assert len(engine.train) == len(engine.val) == 51
+    assert engine.train.bests[-1] < engine.train.bests[48]

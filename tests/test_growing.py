@@ -29,10 +29,11 @@ def test_the_view_cannot_be_written_and_an_old_view_keeps_its_values():
 
 
 def test_appending_one_at_a_time_moves_the_history_a_logarithmic_number_of_times():
-    grown, buffers = Growing(), set()
+    grown, buffers = Growing(), []  # held, so no buffer's identity is reused
     for value in range(20_000):
         grown.extend(np.array([float(value)]))
-        buffers.add(id(grown.view.base))
+        if not any(grown.view.base is held for held in buffers):
+            buffers.append(grown.view.base)
     assert len(buffers) <= 12  # 64, 128, ... 32768: doubling from 64 (one new buffer per point before)
     assert grown.view[-1] == 19_999.0
 
@@ -62,3 +63,17 @@ def test_a_tracks_history_lives_in_buffers_grown_by_doubling():
             if not any(history.base is held for held in buffers):
                 buffers.append(history.base)
     assert len(buffers) <= 2 * 8  # each of the two: 64, 128, ... 8192
+
+
+def test_a_buffer_shipped_read_only_is_copied_not_written_and_only_its_filled_part_is_pickled():
+    import pickle
+
+    grown = Growing()
+    grown.extend(np.arange(10.0))
+    state = grown.__getstate__()
+    assert len(state[0]) == 10  # not its room of 64
+    shipped = pickle.loads(pickle.dumps(grown))
+    shipped._buffer = np.concatenate((shipped._buffer, np.zeros(54)))  # a mapping with room, read-only
+    shipped._buffer.flags.writeable = False
+    shipped.extend(np.array([10.0]))
+    assert shipped.view.tolist() == list(range(11))

@@ -22,9 +22,16 @@ class Growing:
     def __len__(self) -> int:
         return self._used
 
+    def __getstate__(self) -> tuple[np.ndarray, int]:
+        return self._buffer[: self._used], self._used  # the room to grow is not shipped to or from a worker
+
+    def __setstate__(self, state: tuple[np.ndarray, int]) -> None:
+        self._buffer, self._used = state
+
     def extend(self, values: np.ndarray) -> None:
         end = self._used + len(values)
-        if end > len(self._buffer):
+        # A buffer shipped from a worker may be a read-only mapping (``live.shipping``): it is copied, not written.
+        if end > len(self._buffer) or not self._buffer.flags.writeable:
             grown = np.empty(max(end, 2 * len(self._buffer), 64), dtype=self._buffer.dtype)
             grown[: self._used] = self._buffer[: self._used]
             self._buffer = grown
