@@ -22,6 +22,10 @@ from tui.cli.main import main
         (["loss", "accuracy", "val_loss", "val_accuracy"], "accuracy", "val_accuracy"),  # Keras
         (["loss", "accuracy", "val_loss"], "accuracy", None),  # Keras without validation accuracy: still training's
         (["train_loss", "accuracy"], "accuracy", None),  # no validation loss: nothing says whose it is
+        (["train_loss", "val_loss", "accuracy", "train_accuracy"], "train_accuracy", "accuracy"),  # kept by name
+        (["train_loss", "valid_loss", "train_acc", "accuracy"], "train_acc", "accuracy"),
+        (["train_loss", "val_loss", "acc_step", "acc_epoch"], "acc_epoch", None),  # Lightning's training_step's
+        (["train_loss", "val_loss", "batch_accuracy"], "batch_accuracy", None),
     ],
 )
 def test_a_bare_accuracy_beside_losses_named_for_both_is_validations(tags, train_acc, val_acc):

@@ -224,10 +224,29 @@ def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str
     train = matching(train_pattern, "train") if train_pattern else best("train", pairing._is_loss)
     val = matching(val_pattern, "val") if val_pattern else best("val", pairing._is_loss)
     train_acc, val_acc = best("train", pairing._is_accuracy), best("val", pairing._is_accuracy)
-    named_train = {"train", "training", "trn"}  # an accuracy named for no role beside losses named for both: val's
+    named_train = {"train", "training", "trn"}
+
+    def accuracy_rank(tag: str) -> tuple:
+        tag_words = pairing.words(tag)
+        return (
+            "accuracy" not in pairing._metrics(tag_words),
+            pairing._beyond_top1(tag_words),
+            pairing._rank(tag, tag_words),
+        )
+
+    # An accuracy named for no role (and not per batch or epoch by name) beside losses named for both: validation's;
+    # training's is then the best accuracy named for training, if any.
     bare = train_acc is not None and not named_train & set(pairing.words(train_acc))
+    bare = bare and not pairing.is_per_batch(train_acc) and not pairing.is_per_epoch(train_acc)
     if bare and train and val and not val_acc and named_train & set(pairing.words(train)):
-        train_acc, val_acc = None, train_acc
+        named = [
+            t
+            for t in tags
+            if pairing._is_accuracy(pairing.words(t))
+            and named_train & set(pairing.words(t))
+            and pairing._role(pairing.words(t)) == "train"
+        ]
+        train_acc, val_acc = min(named, key=accuracy_rank, default=None), train_acc
     return Pair(
         train=train, val=val, train_acc=train_acc, val_acc=val_acc, learning_rate=min(rates)[2] if rates else None
     )

@@ -228,6 +228,8 @@ def _says_epoch(tag_words: list[str]) -> bool:
     return any(w in EPOCH_WORDS for w in tag_words)
 
 
+NAMED_TRAIN_ACC = "named_train_acc"
+"""A slot of the chooser's own, not of the pair: the best accuracy named for training (``train_accuracy``)."""
 Offer = tuple[str, tuple[object, ...]]
 """A slot a tag competes for (train, val, train_acc, val_acc, learning_rate) and its rank there."""
 
@@ -249,7 +251,10 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
-        out.append((role + "_acc", ("accuracy" not in _metrics(tag_words), _beyond_top1(tag_words), rank)))
+        acc_rank = ("accuracy" not in _metrics(tag_words), _beyond_top1(tag_words), rank)
+        out.append((role + "_acc", acc_rank))
+        if role == "train" and any(w in TRAIN_WORDS for w in tag_words):
+            out.append((NAMED_TRAIN_ACC, acc_rank))  # training's by name: its accuracy when a bare one is validation's
     if _is_learning_rate(tag_words) and not loss:
         out.append(("learning_rate", (len(tag_words), len(tag))))
     return tuple(out)
@@ -293,8 +298,11 @@ class PairChooser:
                 chosen[loser] = runner_up[0][1]
             else:
                 del chosen[loser]
+        named_train_acc = chosen.pop(NAMED_TRAIN_ACC, None)
         if _bare_metric_is_validations(chosen):
             chosen["val_acc"] = chosen.pop("train_acc")
+            if named_train_acc is not None:
+                chosen["train_acc"] = named_train_acc
         return Pair(**chosen)
 
 
@@ -305,6 +313,8 @@ def _bare_metric_is_validations(chosen: dict[str, str]) -> bool:
     training's."""
     metric, train = chosen.get("train_acc"), chosen.get("train")
     if metric is None or train is None or "val" not in chosen or "val_acc" in chosen:
+        return False
+    if is_per_batch(metric) or is_per_epoch(metric):  # Lightning's ``acc_step``, ``acc_epoch``: its training_step's
         return False
     return not any(w in TRAIN_WORDS for w in words(metric)) and any(w in TRAIN_WORDS for w in words(train))
 
