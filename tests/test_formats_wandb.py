@@ -152,3 +152,6 @@ def test_wandb_runs_of_two_projects_are_named_by_their_project_folder(logger_log
     assert [run["run"] for run in json.loads(capsys.readouterr().out)] == ["projA/wb-run", "projB/wb-run"]
     main(["check", "--json", str(logger_logdir / "projects" / "projA")])
     assert [run["run"] for run in json.loads(capsys.readouterr().out)] == ["wb-run"]
+    (logger_logdir / "projects" / "projA" / "wandb").rename(logger_logdir / "projects" / "projA" / ".wandb")
+    main(["check", "--json", str(logger_logdir / "projects")])  # the SDK writes to .wandb/ when there is one
+    assert [run["run"] for run in json.loads(capsys.readouterr().out)] == ["projA/wb-run", "projB/wb-run"]

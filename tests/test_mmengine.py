@@ -232,3 +232,22 @@ def test_a_validation_metric_named_as_a_training_key_is_kept_as_validations(tmp_
     assert (verdict.train_tag, verdict.val_tag, verdict.kind) == ("loss", "val/loss", "overfitting")
     assert main(["replay", str(tmp_path / "work_dirs")]) == 0
     assert "overfitting" in capsys.readouterr().out
+
+
+def test_a_new_job_writing_the_log_over_has_its_own_training_keys(tmp_path: Path):
+    """Which validation keys are renamed ``val/`` is told by the training lines of the job that wrote them: a log
+    written over by a new job, tailed, renamed the new job's validation ``acc`` after the old job's training
+    ``acc``, where a whole read of the same file did not."""
+    folder = work_dir(tmp_path)
+    log = folder / "scalars.json"
+    append(log, [({**train_tag(50 * k, 1), "acc": 0.5}, 50 * k) for k in range(1, 5)])
+    tailed = Monitor(str(tmp_path / "work_dirs"))
+    tailed.refresh()
+    log.unlink()
+    append(log, [(train_tag(50 * k, 1), 50 * k) for k in range(1, 3)] + [({"acc": 0.61, "step": 1}, 1)])
+    tailed.refresh()
+    whole = Monitor(str(tmp_path / "work_dirs"))
+    whole.refresh()
+    for monitor in (whole, tailed):
+        run = monitor.store.runs[RUN]
+        assert "val/acc" not in run.scalars and run.scalars["acc"].values.tolist() == [0.61]

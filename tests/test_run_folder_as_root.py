@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import refused
+
 from tui.cli.main import main
 
 WANDB_RUN = "wandb/offline-run-20261202_054423-p3ijjium"
@@ -45,3 +47,16 @@ def test_a_folder_with_a_meta_yaml_and_no_metrics_is_no_mlflow_run(tmp_path: Pat
     (tmp_path / "notes" / "a.txt").write_text("hello\n")
     assert main(["check", str(tmp_path)]) == 2
     assert "no training logs found" in capsys.readouterr().err
+
+
+def test_a_refused_folder_in_an_mlflow_run_given_as_the_root_is_that_runs(logger_logdir: Path, capsys):
+    """Its ``artifacts/`` refused: from the run's folder it became a run of its own, ``artifacts``, waiting."""
+    run_folder = logger_logdir / MLFLOW_RUN
+    (run_folder / "artifacts").mkdir(exist_ok=True)
+    (run_folder / "artifacts" / "model.txt").write_text("weights\n")
+    with refused(run_folder / "artifacts"):
+        main(["check", "--json", str(run_folder)])
+    runs = json.loads(capsys.readouterr().out)
+    assert [(run["run"], run["verdict"], run["errors"]) for run in runs] == [
+        ("ml-file", "overfitting", ["permission denied"])
+    ]

@@ -199,7 +199,8 @@ class Discovery:
             for path, why in errors.items():
                 if path in ("", "."):
                     continue
-                folder = max((where for where in named if path.startswith(where + "/")), key=len, default=None)
+                inside = (where for where in named if where == "." or path.startswith(where + "/"))  # ".": the root
+                folder = max(inside, key=len, default=None)
                 name = named[folder] if folder else self.run_name(run_name_for(path)[0])  # after the root's name
                 first_time = path not in self._unreadable  # announced once, not at every scan while it lasts
                 self._unreadable[path] = name

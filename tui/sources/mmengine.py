@@ -40,6 +40,7 @@ class MMEngineStream(JsonLinesStream):
     def started_again(self) -> None:
         super().started_again()
         self.highest = None  # else the new job's validation lines went to the old job's last iteration
+        self.training_keys = set()  # the new job's training lines say which of its keys are training's
 
     def prepared(self, objects: list[object]) -> list[object]:
         out: list[object] = []

@@ -347,7 +347,7 @@ def _project_folder(run_folder: str) -> str:
     """The folder W&B was run from (``<it>/wandb/<run folder>``), root-relative (``.``: the root or above it): it
     names the run before its display name, so runs of two projects are told apart as MLflow's experiments are."""
     runs = parent(run_folder)
-    return parent(runs) if basename(runs) == "wandb" else runs
+    return parent(runs) if basename(runs) in ("wandb", ".wandb") else runs  # .wandb: the SDK's, when it exists
 
 
 def _disambiguate(sources: list[Source]) -> None:
