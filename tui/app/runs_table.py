@@ -412,7 +412,9 @@ class RunsTable(DataTable):
         if event.key in ("up", "down", "pageup", "pagedown", "home", "end"):
             self.follow_attention = False
 
-    def on_click(self, _event) -> None:
+    def on_click(self, event) -> None:
+        if self.show_header and event.y < self.header_height:
+            return  # a header: it sorts (``s`` does too), the selection still follows the run most in need
         self.follow_attention = False
 
     def cycle_sort(self, column: str | None = None) -> None:
