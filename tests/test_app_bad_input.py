@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from conftest import refused, scalar_run, until
+from tensorboardX import SummaryWriter
 from test_app import fixture_app, rows, status_text
 
 from tui.app.app import LossWatchApp
@@ -51,3 +53,15 @@ async def test_a_run_that_cannot_be_read_says_why_in_the_charts_place(tmp_path: 
             title = app.query_one("#chart-title")
             await until(pilot, lambda: "permission denied" in str(title.render()), "the reason")
             assert "choose a tag" not in str(title.render())
+
+
+async def test_a_run_of_histograms_alone_says_so_in_the_charts_place(tmp_path: Path):
+    """A run that logs only weight histograms: its chart said to choose a tag, and there is none; ``h`` shows them."""
+    with SummaryWriter(str(tmp_path / "weights-only")) as writer:
+        for step in range(3):
+            writer.add_histogram("fc1/weight", np.random.default_rng(step).normal(size=200), step)
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: rows(app) == ["weights-only"], "the run")
+        title = app.query_one("#chart-title")
+        await until(pilot, lambda: "only distributions (h shows them)" in str(title.render()), "the note")

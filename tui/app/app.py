@@ -130,7 +130,6 @@ class LossWatchApp(App[None]):
         self._status_text: Text | None = None
         self.trouble: tuple[int, int, int] = (0, 0, 0)
         """Runs damaged, unreadable and gone (each counted once, under the last it is), for the status line."""
-        """Runs with damaged files, runs with unreadable ones (the status line counts them)."""
         self.filter_error: str | None = None
         """Why the pattern in the filter box is not a regex (the status line says it)."""
         self._filter_toast = False

@@ -275,7 +275,7 @@ def label_x_axis(plt: Any, xs: Iterable[np.ndarray], width: int, integer: bool) 
         return
     ticks = x_ticks(min(finite), max(finite), max(2, (width - 8) // 7), integer)
     if ticks:
-        plt.xticks(ticks, [tick_label(t, True) for t in ticks] if integer else value_labels(ticks))
+        plt.xticks(ticks, x_labels(ticks, integer))
 
 
 def label_log_x_axis(plt: Any, low: float, high: float, columns: int) -> None:
@@ -326,12 +326,15 @@ def shortest(value: float, within: float) -> str:
     )
 
 
-def tick_label(value: float, integer: bool) -> str:
-    """An x tick's label: a step as a whole number, another value (seconds since the start) in the fewest digits
-    that give it back (a run written within milliseconds read ``0 0 0`` when rounded to two decimals)."""
-    if integer:
-        return f"{round(value):,}"
-    return shortest(value, 1e-9 * abs(value))
+def tick_label(step: float) -> str:
+    """A step's tick label: a whole number with thousands separators."""
+    return f"{round(step):,}"
+
+
+def x_labels(ticks: list[float], integer: bool) -> list[str]:
+    """An x axis's tick labels: steps as whole numbers, other values (seconds since the start) as the y axis's are
+    (``value_labels``: a run written within milliseconds read ``0 0 0`` when rounded to two decimals)."""
+    return [tick_label(t) for t in ticks] if integer else value_labels(ticks)
 
 
 LABEL_MAX = 40
@@ -429,7 +432,7 @@ class LossChart(PlotextPlot):
         high = max(float(c.x[-1]) for c in spec.curves if len(c.x))
         ticks = x_ticks(low, high, max(2, columns // 7), spec.integer_x)
         if ticks:
-            plt.xticks(ticks, [tick_label(t, spec.integer_x) for t in ticks])
+            plt.xticks(ticks, x_labels(ticks, spec.integer_x))
         drawn = 0
         labels = legend_labels([curve.label for curve in spec.curves])
         for curve, label in zip(spec.curves, labels, strict=True):

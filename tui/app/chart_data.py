@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tui.app.chart import PALETTE, TRAIN_COLOR, TRAIN_FAINT, VAL_COLOR, VAL_FAINT, ChartSpec, Curve, Marker
+from tui.app.format import trouble
 from tui.judging.engine import Verdict
 from tui.judging.smoothing import Smoothed
 from tui.store import Run, Store
@@ -176,13 +177,11 @@ def chart_spec(
 
 
 def _nothing_read(run: Run) -> str:
-    """Why a run has no curve to chart: what refused or damaged its files, or that none came yet (choosing a tag
-    cannot help: there is none)."""
-    if run.errors:
-        return run.errors[-1]
-    if run.damaged:
-        return run.damage_note()
-    return run.incomplete_note() if run.incomplete_bytes else "no points read yet"
+    """Why a run has no curve to chart: what refused or damaged its files, that it logs histograms alone, or that
+    nothing came yet (choosing a tag cannot help: there is none)."""
+    if run.errors or run.damaged or run.incomplete_bytes:
+        return trouble(run)
+    return "no scalar curves, only distributions (h shows them)" if run.histograms else "no points read yet"
 
 
 def _on_axis(spec: ChartSpec, view: View) -> ChartSpec:

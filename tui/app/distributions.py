@@ -191,7 +191,7 @@ class DistributionScreen(Screen[None]):
             plt.title("percentiles over steps (0 7 16 31 50 69 84 93 100)")
             plt.xlabel("step")
             ticks = nice_ticks(float(steps[0]), float(steps[-1]), max(3, (_width - 8) // 7), integer=True)
-            plt.xticks(ticks, [tick_label(t, True) for t in ticks])
+            plt.xticks(ticks, [tick_label(t) for t in ticks])
             for i, _q in enumerate(PERCENTILES):
                 plt.plot(steps.tolist(), bands[:, i].tolist(), color=BAND_COLORS[i], marker="hd")
 

@@ -7,9 +7,10 @@ import math
 from rich.text import Text
 
 from tui.judging.kinds import VERDICT_STYLES, shown
+from tui.store import Run
 from tui.text import number, printable
 
-__all__ = ["age", "best_at", "name_text", "number", "steps", "verdict_text"]
+__all__ = ["age", "best_at", "name_text", "number", "steps", "trouble", "verdict_text"]
 
 
 def steps(value: int | None) -> str:
@@ -41,3 +42,11 @@ def verdict_text(kind: str) -> Text:
     """A verdict (or the table's ``overfitting?``) in its style."""
     label, style, _ = shown(kind)
     return Text(label, style=style or VERDICT_STYLES.get(kind, ""))
+
+
+def trouble(run: Run) -> str:
+    """What is wrong with a run's files, in its own words: what refused them, their damage, or the bytes not whole
+    yet (the status line's note on the selected run, and a chart with no curve to draw)."""
+    if run.errors:
+        return run.errors[-1]
+    return run.damage_note() if run.damaged else run.incomplete_note()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from tui.app.chart_data import NO_LOG_Y
+from tui.app.format import trouble
 from tui.judging.kinds import GONE
 from tui.live.group import given_up
 from tui.text import printable
@@ -66,8 +67,7 @@ def status_line(app: LossWatchApp) -> Text:
         if run is not None and run.gone:  # what the table's ``!`` is about (its flags column is the first dropped)
             notes.append(f"{printable(run.name, 40)}: {GONE}")
         elif run is not None and run.troubled:
-            why = run.errors[-1] if run.errors else run.damage_note() if run.damaged else run.incomplete_note()
-            notes.append(f"{printable(run.name, 40)}: {why}")
+            notes.append(f"{printable(run.name, 40)}: {trouble(run)}")
     parts.extend((printable(note), "yellow") for note in notes)
     return _joined(parts)
 

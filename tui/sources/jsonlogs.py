@@ -90,7 +90,7 @@ class TrainerStateStream(Stream):
             yield out  # nothing whole: every cut file's bytes are waited for
             return
         if path not in self.source.paths:  # an older checkpoint's was read: what is waited for is the newest's
-            health.incomplete_bytes = newest_cut  # (the older ones cut too were 17,000 bytes said as the newest's)
+            health.incomplete_bytes = newest_cut  # older ones cut short too are not waited for: one was read
             if health.error:  # the newest cannot be opened (a folder in its place)
                 health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
         if path in self.source.paths and (self._went_back(loaded[0]) or _rewritten(self._mark, loaded[4])):
