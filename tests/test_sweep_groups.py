@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sweep_fixtures import write_run
 
+from tui.judging.stalled import planned_in
 from tui.judging.sweep_groups import as_value, find_sweeps, may_join_a_sweep, parse_name, run_params
 from tui.live.monitor import Monitor
 from tui.sources.points import Decoded
@@ -93,6 +94,21 @@ def test_logged_hyper_parameters_form_a_sweep_and_win_over_the_name():
     (sweep,) = _sweeps(logged, logged).values()
     assert sweep.name == "hp" and sweep.swept == ("lr",) and sweep.params["hp/b"] == {"lr": 0.01, "bs": 32}
     assert run_params("s/lr=0.1", {"lr": "0.2", "dropout": 0.5}) == {"lr": 0.2, "dropout": 0.5}
+
+
+def test_snake_case_keys_are_read_whole():
+    """``batch_size=32``, ``weight_decay=1e-01``, ``learning_rate=0.001`` read as ``size``, ``decay`` and ``rate``
+    (the sweep view's column headings), and ``warmup_steps=100 … 300`` as ``steps``, a planned length: no sweep, and
+    beside a learning rate each run's "planned" end was its warm-up."""
+    assert parse_name("a/batch_size=32,weight_decay=1e-01") == (
+        "a/batch_size=*,weight_decay=*",
+        (("batch_size", 32), ("weight_decay", 0.1)),
+    )
+    assert parse_name("num_layers=1-hidden_dim=64")[1] == (("num_layers", 1), ("hidden_dim", 64))
+    assert parse_name("exp1_lr=0.1")[1] == (("lr", 0.1),)  # a word with digits stays the name's
+    (warmup,) = _sweeps([f"b/warmup_steps={k}" for k in (100, 200, 300)]).values()
+    assert warmup.swept == ("warmup_steps",)
+    assert planned_in(run_params("b/warmup_steps=100,learning_rate=0.1")) is None
 
 
 def test_jobs_that_differ_only_in_their_planned_length_are_no_sweep():

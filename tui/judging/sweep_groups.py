@@ -25,10 +25,15 @@ Value = int | float | str | bool
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _TOKEN = re.compile(
-    rf"(?P<key>[A-Za-z][A-Za-z0-9.]*?)=(?P<value>{_NUMBER}(?![A-Za-z0-9.])|[^,;=\s_/]+)"  # lr=0.3, opt=adam
+    rf"(?P<key>(?:[A-Za-z]+_)+[A-Za-z][A-Za-z0-9.]+?|[A-Za-z][A-Za-z0-9.]*?)="  # lr=, batch_size=
+    rf"(?P<value>{_NUMBER}(?![A-Za-z0-9.])|[^,;=\s_/]+)"  # 0.3, adam
     rf"|(?P<key2>[A-Za-z]+)[-_:]?(?P<value2>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z0-9.])"  # lr_1e-3, bs64
     r"|(?P<word>[A-Za-z0-9.]+)"  # anything else is part of the name
 )
+"""A key before ``=`` may be snake_case (``batch_size=32``, ``warmup_steps=100``: a config's own names, read whole;
+they were cut to ``size`` and ``steps``, and ``steps`` taken for the run's planned length); a word with digits before
+an underscore, or a last word of one letter, leaves the rest to the name (``exp1_lr=0.1``: ``lr``; ``arcface_s=30``:
+ArcFace's ``s``). Other forms (``bs64``, ``lr_1e-3``) take one word."""
 IDENTIFIERS = frozenset(
     {"run", "trial", "seed", "version", "v", "id", "job", "rep", "replica", "exp", "experiment", "fold", "worker"}
     | {"rank", "node", "attempt", "try", "ckpt", "checkpoint", "epoch", "step", "part", "shard", "tmp", "copy"}
