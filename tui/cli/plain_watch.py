@@ -192,8 +192,11 @@ class PlainWatch:
         """Read what is there, say it, and say on stderr what the watch waits for."""
         for member in members_of(self.monitor):
             member.echo.wait = ECHO_WAIT  # live from the first round (the watcher's rounds wait too)
-        new_runs, _changes, alerts = self.monitor.refresh()
-        self.say(new_runs, alerts)
+        if isinstance(self.monitor, MonitorGroup):
+            self.monitor.refresh_each(self.say)  # each root's runs said as it is read (``say`` takes the lock)
+        else:
+            new_runs, _changes, alerts = self.monitor.refresh()
+            self.say(new_runs, alerts)
         for note in self.monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
             _note(printable(note))
         say_unmatched(self.monitor, *self.patterns, live=True)
