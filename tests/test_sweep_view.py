@@ -84,7 +84,8 @@ async def test_w_opens_the_runs_sweep_ranked_with_advice_and_n_goes_to_the_next(
             row.best_at for row in view.rows if row.best_at is not None
         )
         row = [str(cell) for cell in table.get_row(next(r for r in view.rows if r.label == "lr=0.001").run)]
-        assert row[2] == "0.001" and "behind-peers" in row and any(" ep · " in cell for cell in row)  # saves, from plan
+        assert row[table.get_column_index("param:lr")] == "0.001" and any(" ep · " in cell for cell in row)  # saves
+        assert row[2] == "behind-peers"  # the advice beside the name
         title = str(screen.query_one("#sweep-title").render())
         assert "ranked at step 60" in title and "to stop" in title
         await pilot.press("n")
@@ -161,7 +162,7 @@ async def test_a_narrow_sweep_view_cuts_the_names_where_they_differ_and_keeps_ev
         assert sum(column.get_render_width(table) for column in table.ordered_columns) <= table.size.width
         names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert len(set(names)) == len(names) and all("…" in name and name.endswith("-s42") for name in names)
-        advice = {str(table.get_row_at(i)[-1]) for i in range(table.row_count)}
+        advice = {str(table.get_row_at(i)[table.get_column_index("advice")]) for i in range(table.row_count)}
         assert "behind-peers" in advice  # whole
         lines = screen_text(app)
         axis = lines[next(k for k, line in enumerate(lines) if "└" in line and "┘" in line) + 1]  # the x ticks

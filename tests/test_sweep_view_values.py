@@ -12,9 +12,10 @@ from test_sweep_view import _app, _open, _two_sweeps, screen_text
 from tui.app.sweep_view import SweepScreen
 
 
-def _cells(screen: SweepScreen, column: int) -> dict[str, str]:
-    """Run label -> the text of one column of the sweep's table."""
+def _cells(screen: SweepScreen, key: str) -> dict[str, str]:
+    """Run label -> the text of one column of the sweep's table (by its key: ``param:lr``)."""
     table = screen.query_one("#sweep-runs")
+    column = table.get_column_index(key)
     return {str(table.get_row_at(i)[1]): str(table.get_row_at(i)[column]) for i in range(table.row_count)}
 
 
@@ -27,7 +28,7 @@ async def test_close_swept_values_are_shown_as_written_not_rounded_alike(tmp_pat
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause(0.2)
         screen = await _open(pilot, "close/lr=1.001")
-        assert _cells(screen, 2) == {f"lr={text}": text for text in written}
+        assert _cells(screen, "param:lr") == {f"lr={text}": text for text in written}
 
 
 async def test_a_sweep_without_a_finite_best_says_so_beside_its_numeric_swept_value(tmp_path: Path):

@@ -216,12 +216,12 @@ class SweepScreen(Screen[None]):
         table = self.query_one("#sweep-runs", DataTable)
         keep = table.cursor_row
         selected_run = self._shown_runs[keep] if 0 <= keep < len(self._shown_runs) else None
-        headers = {"rank": "#", "run": "run"}
+        # The advice beside the name: a pane too narrow for every swept value scrolls them, not the advice, away.
+        headers = {"rank": "#", "run": "run", "advice": "advice"}
         headers |= {f"param:{key}": printable(key, 20) for key in view.swept}
         headers |= {
             "best_at": f"best @ {view.common:,.0f}" if view.common is not None else "best @",
             "best": "best now",
-            "advice": "advice",
             "saves": "stopping saves",
         }
         rows = []
@@ -229,12 +229,11 @@ class SweepScreen(Screen[None]):
             advice = Text("diverged", style="bold red") if row.diverged else Text("")
             if row.behind and not row.diverged:
                 advice = Text("behind-peers", style="yellow")
-            cells = [Text(str(rank), justify="right"), Text(printable(row.label))]
+            cells = [Text(str(rank), justify="right"), Text(printable(row.label)), advice]
             cells += [Text(_value(row.params.get(key)), justify="right") for key in view.swept]
             cells += [
                 Text(number(row.best_at), justify="right"),
                 Text(number(row.best), justify="right"),
-                advice,
                 Text(saving_text(row), justify="right"),
             ]
             rows.append(cells)
