@@ -142,10 +142,11 @@ class S3Server:
         self.process.wait()
 
 
-def start_s3_server() -> S3Server:
+def start_s3_server(port: int | None = None) -> S3Server:
+    """moto's server on ``port`` (a free one by default)."""
     if importlib.util.find_spec("moto") is None:  # importing moto.server here would cost 1 s of CPU
         unavailable("moto[server] is not installed (it is in the test extra: pip install -e '.[test]')")
-    port = free_port()
+    port = free_port() if port is None else port
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
         stdout=subprocess.DEVNULL,

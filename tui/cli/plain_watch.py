@@ -51,6 +51,11 @@ the scan that finds the run gone (3 of 5 renamed runs were said unreadable, then
 of a polled root apart (``vanish_grace``), whose next scan may come 5 s or ``--poll`` later."""
 
 
+def _read(member: Monitor) -> bool:
+    """Whether the root was there and read (not missing, not unreachable or refused at its top)."""
+    return not member.logdir_missing and member.place(".") not in member.scan_errors
+
+
 def vanish_grace(poll: float | None) -> float:
     """How long a vanished file waits with this watch's rounds: two scans of a polled or remote root, else 3 s."""
     return max(VANISH_GRACE, 2.0 * max(poll or 0.0, REMOTE_POLL_SECONDS) + 1.0)
@@ -214,7 +219,7 @@ class PlainWatch:
         told = len(self.monitor.store.notes)
         gave_up = {option for option, _why in given_up(self.monitor)}  # said already
         missing = {member.label: member.logdir_missing for member in members_of(self.monitor)}
-        seen = {member.label for member in members_of(self.monitor) if not member.logdir_missing}
+        seen = {member.label for member in members_of(self.monitor) if _read(member)}
         while not self.reader_away():
             self.reader_left.wait(NOTE_SECONDS)
             for note in self.monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
@@ -227,11 +232,17 @@ class PlainWatch:
             for member in members_of(self.monitor):  # LOGDIR deleted, or made again
                 if member.logdir_missing != missing[member.label]:
                     missing[member.label] = member.logdir_missing
-                    what = "is gone: waiting for it to come back" if member.logdir_missing else "is back: watching it"
-                    if not member.logdir_missing and member.label not in seen:
-                        what = "is there: watching it"  # made after the start, not made again
-                    seen.add(member.label)
-                    _note(f"{printable(member.label)} {what}")
+                    label = printable(member.label)
+                    if member.logdir_missing and member.label not in seen:  # unreachable at the start, then not there
+                        note = f" ({printable(member.missing_note)})" if member.missing_note else ""
+                        _note(f"waiting for {label} to appear{note}")
+                    elif member.logdir_missing:
+                        _note(f"{label} is gone: waiting for it to come back")
+                    else:  # made after the start, or made again
+                        _note(f"{label} {'is back' if member.label in seen else 'is there'}: watching it")
+                        seen.add(member.label)
+                elif _read(member):
+                    seen.add(member.label)  # reachable since the start: a root lost from now on is gone
             self.emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
 
     def reader_away(self) -> bool:
