@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui.app.alerts import AlertLog, FlagNotices
 from tui.app.chart import ChartTitle, LossChart
@@ -334,9 +334,11 @@ class LossWatchApp(App[None]):
         """Into the tags list, on what the chart shows now (nothing highlighted, ↓ then enter chose the pair)."""
         self.tags.focus()
         if self.tags.option_count:
-            shown = self.view.tag if self.view.mode == "tag" else PAIR_OPTION
-            ids = [self.tags.get_option_at_index(i).id for i in range(self.tags.option_count)]
-            self.tags.highlighted = ids.index(shown) if shown in ids else 0
+            try:
+                shown = self.view.tag if self.view.mode == "tag" else PAIR_OPTION
+                self.tags.highlighted = self.tags.get_option_index(shown or PAIR_OPTION)
+            except OptionDoesNotExist:  # a tag no longer logged
+                self.tags.highlighted = 0
 
     @on(DataTable.HeaderSelected, "#runs")
     def _header_selected(self, event: DataTable.HeaderSelected) -> None:

@@ -19,8 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from tui.judging.pairing import is_learning_rate
-from tui.sources.base import Stream
-from tui.sources.jsonlogs import STATE_KEY
+from tui.sources.base import Stream, basename
 from tui.store import Run, Store
 
 BOOKKEEPING = frozenset({"epoch", "step", "global_step", "time", "timestamp", "wall_time", "iter"})
@@ -43,12 +42,6 @@ CSV's printed digits)."""
 
 _NOT_IN_TAGS = re.compile(r"[^-/\w.]")
 """What tensorboardX's writer replaces by ``_`` in a tag (``metrics/mAP50(B)``: ``metrics/mAP50_B_``)."""
-
-
-def _file_name(key: str) -> str:
-    """The file a stream reads, as a note names it (an output folder's trainer state: its newest
-    ``trainer_state.json``, whose key is the folder's)."""
-    return "trainer_state.json" if key.endswith(STATE_KEY) else key.rsplit("/", 1)[-1]
 
 
 def curve_name(tag: str) -> str:
@@ -148,7 +141,8 @@ class Echoes:
         if shown is not None and repeats(log, shown):
             del self.undecided.runs[run_name]
             self.hidden[run_name] = primary
-            files = ", ".join(sorted(_file_name(stream.key) for stream in streams))
+            # The files read, by name (an output folder's trainer state is keyed by its folder: its newest file)
+            files = ", ".join(sorted(basename((stream.source.paths or (stream.key,))[0]) for stream in streams))
             note = f"{run_name}: {files} repeats the curves of {primary}: shown once"
             store.notes.append(note)
             self.notes.append(note)

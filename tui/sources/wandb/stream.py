@@ -26,6 +26,7 @@ from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points, groups
+from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
 from tui.sources.wandb.log import LogReader, NotAWandbLog
@@ -284,7 +285,7 @@ class WandbFormat(Format):
                 if time.time() - info.mtime < STARTING_SECONDS:
                     continue  # just started: the record that names the run comes first; list it once it is there
                 self._names[(info.path, info.identity)] = run_id  # a name read later does not make a second run
-            label = f"{project}/{name or run_id}" if (project := _project_folder(folder)) != "." else name or run_id
+            label = run_label(_project_folder(folder), name or run_id)
             found.sources.append(Source(FORMAT, info.path, label, paths=(info.path,), detail=run_id, where=folder))
         _disambiguate(found.sources)
         return found
