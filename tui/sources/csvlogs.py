@@ -32,7 +32,7 @@ from tui.sources.base import Format, Found, Source, Stream, basename, describe, 
 from tui.sources.cells import EXACT_FLOAT, INT64_MIN, number_cell, step_cell
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
-from tui.sources.textlog import HeaderTest, LineTail, run_names
+from tui.sources.textlog import HEAD_BYTES, HeaderTest, LineTail, first_lines, run_names
 
 LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
@@ -54,6 +54,25 @@ _KERAS_LOG_WORDS = frozenset({"log", "logs", "train", "training", "history", "me
 
 
 YOLO_LOG = "results.csv"
+
+
+def header_record(data: bytes) -> bytes | None:
+    """The first CSV record of ``data`` (None while it has no whole line): its first line, or more where a quoted
+    name holds a newline (``csv`` writers quote it). A quote never closed in ``data`` is no such name: the first
+    line, as before."""
+    first = first_lines(data)
+    if first is None or b'"' not in first:
+        return first
+    match = _KERAS_HEADER.match(first.removeprefix(BOM))
+    separator = ((match and (match.group(1) or match.group(2))) or b",").decode()
+    reader = csv.reader(io.StringIO(data.decode("latin-1"), newline=""), delimiter=separator)  # bytes as chars
+    try:
+        next(reader)
+    except (csv.Error, StopIteration):
+        return first
+    record = first_lines(data, reader.line_num)
+    whole = record is not None and record.count(b"\n") == reader.line_num - 1 and record.count(b'"') % 2 == 0
+    return record if whole else first
 
 
 def _named_like_a_keras_log(path: str) -> bool:
@@ -142,7 +161,7 @@ class CsvStream(Stream):
             start = root.read(self.tail.path, 0, len(known) + 1)
             if start[: len(known)] == known or start[: len(known) + 1] == self.header + b"\r\n":
                 return self.header
-        return self.tail.head(root)
+        return header_record(root.read(self.tail.path, 0, HEAD_BYTES))
 
     def _set_header(self, head: bytes) -> None:
         self.header = self.columns_line = head
@@ -170,7 +189,7 @@ class CsvStream(Stream):
         if header:
             self.columns_line = self.header or b""
             self.delimiter, self.columns = self._parse_header(self.columns_line)
-        start = body.find(b"\n") + 1 if header else 0
+        start = body.find(b"\n", len(self.columns_line)) + 1 if header else 0  # a name may hold a newline
         named = body.find(self.step_column.encode(), start) >= 0  # rows hold no names: a cheap first look
         for found in _HEADER_LINES[self.step_column].finditer(body, start) if named else ():
             line = found.group(0).rstrip(b"\r")
