@@ -155,3 +155,15 @@ def test_wandb_runs_of_two_projects_are_named_by_their_project_folder(logger_log
     (logger_logdir / "projects" / "projA" / "wandb").rename(logger_logdir / "projects" / "projA" / ".wandb")
     main(["check", "--json", str(logger_logdir / "projects")])  # the SDK writes to .wandb/ when there is one
     assert [run["run"] for run in json.loads(capsys.readouterr().out)] == ["projA/wb-run", "projB/wb-run"]
+
+
+def test_zeros_at_the_end_of_a_wandb_log_are_said_in_its_words(logger_logdir: Path):
+    """A crash can leave zeros where the last records were to be: W&B's log is records, not lines or documents."""
+    path = _wandb_log(logger_logdir)
+    with open(path, "ab") as handle:
+        handle.write(bytes(4096))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    run = monitor.store.runs["wb-run"]
+    assert len(run.scalars["train/loss"]) == STEPS
+    assert run.incomplete_note().startswith("4,096 byte(s) at the end of its W&B log are not a whole record")

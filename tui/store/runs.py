@@ -86,8 +86,7 @@ class Run:
         return bool(self.scalars or self.histograms)
 
     def _event_files_only(self, troubled: list[str]) -> bool:
-        """Whether the files a note is about are all TensorBoard event files (``is_event_file_name``), whose
-        records the note can name; other formats' logs are lines or documents."""
+        """Whether the files a note is about are all TensorBoard event files, whose records the note can name."""
         return bool(troubled) and all(is_event_file_name(basename(path)) for path in troubled)
 
     def _trainer_states_only(self, troubled: list[str]) -> bool:
@@ -113,11 +112,8 @@ class Run:
         if self.incomplete_bytes and not self.has_points:  # too few after the junk to be a record: every byte said
             skipped.append(f"{self.incomplete_bytes:,} byte(s) at the end, not whole")
         what = "a TensorBoard event file" if self._event_files_only(troubled) else "a log losswatch reads"
-        outcome = (
-            "everything else was read"
-            if self.has_points
-            else f"no data could be read: not {what}, or damaged throughout"
-        )
+        unread = f"no data could be read: not {what}, or damaged throughout"
+        outcome = "everything else was read" if self.has_points else unread
         return f"skipped {' and '.join(skipped)}; {outcome}"
 
     def incomplete_note(self) -> str:
@@ -128,8 +124,12 @@ class Run:
             if self.has_points:
                 return f"its newest trainer_state.json is not a whole document ({why}); an older checkpoint's was read"
             return f"no trainer_state.json of it is a whole document ({why}); nothing was read"
-        events = self._event_files_only(troubled)
-        words = "event files are not a whole record" if events else "log files are not a whole line or document"
+        if self._event_files_only(troubled):
+            words = "event files are not a whole record"
+        elif all(path.endswith(".wandb") for path in troubled):  # W&B's log is records too (zeros at its end)
+            words = "W&B log are not a whole record"
+        else:
+            words = "log files are not a whole line or document"
         return (
             f"{self.incomplete_bytes:,} byte(s) at the end of its {words} (a job still writing, or a file cut "
             "short) and were not read"
