@@ -50,10 +50,11 @@ def checkpoint_name(path: str) -> str:
 
 
 def with_checkpoint(alert: Alert, checkpoints: dict[int, str], best_step: int | None) -> Alert:
-    """An overfitting alert whose reason ends by naming the checkpoint to keep (when there is one)."""
+    """An overfitting alert whose reason ends by naming the checkpoint to keep (when there is one): the one of
+    validation's best when it was raised (``Alert.best_step``), else ``best_step``."""
     if alert.kind != "overfitting":
         return alert
-    words = keep_words(checkpoints, best_step)
+    words = keep_words(checkpoints, alert.best_step if alert.best_step is not None else best_step)
     if words is None:
         return alert
     return replace(alert, reason=f"{alert.reason}; {words}")

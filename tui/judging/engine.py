@@ -91,6 +91,9 @@ class VerdictEngine:
         self._rang_without_train = False  # the earlier pair judged validation alone (``_judged_already``)
         self.verdict = Verdict()
         self._now: float | None = None
+        self._best_at: dict[int, int] = {}
+        """Step of an overfitting alert -> validation's best step when it was raised: the checkpoint its advice
+        names is the one of that best, not of a best set after it (a run read whole knows those too)."""
         self._carried: tuple[str, tuple[float, bool, bool]] | None = None
         """A resumed job's validation curve and what its earlier judgement told of the onset it was in (``Rise.told``):
         given to every judge of that curve until the next restart (the pair may change while it is judged afresh)."""
@@ -244,7 +247,9 @@ class VerdictEngine:
         raised: list[Raised] = []
         for step, _order, _kind, payload in events:
             if isinstance(payload, Moment):
-                raised += self.judge.at(payload, self.divergence)
+                judged = self.judge.at(payload, self.divergence)
+                self._best_at.update((r[0], payload.best_step) for r in judged if r[1] == Kind.OVERFITTING)
+                raised += judged
             else:
                 raised += self.divergence.on_event(step, _kind, payload, self.judge.overfitting)
         return raised
@@ -328,7 +333,8 @@ class VerdictEngine:
     # ---- output --------------------------------------------------------------------------
 
     def _alert(self, step: int, kind: str, tag: str, reason: str) -> Alert:
-        return Alert(self.run_name, step, str(kind), tag, reason, meaning(kind).advice)
+        best = self._best_at.get(step) if kind == Kind.OVERFITTING else None
+        return Alert(self.run_name, step, str(kind), tag, reason, meaning(kind).advice, best_step=best)
 
     def _refresh_numbers(self, run: Run) -> None:
         v = self.verdict

@@ -24,6 +24,8 @@ class Alert:
     """When losswatch learned of it (a run read at start tells its history's alerts at once)."""
     written: float | None = field(default=None, compare=False)
     """When the point it is about was written (its wall time), if known: what the alert log shows."""
+    best_step: int | None = field(default=None, compare=False)
+    """Validation's best step when an overfitting alert was raised: the checkpoint its advice names."""
 
     @property
     def bell(self) -> bool:
