@@ -37,6 +37,9 @@ from tui.store import Change
 from tui.text import printable
 
 Callback = Callable[[list[NewRun], list[Change], list[Alert]], None]
+FirstRound = Callable[[Monitor], None]
+"""A root's first round, done by the caller's own means (``watch --plain``: read it, and say what was found and what
+the watch waits for): run on the root's watcher thread before its rounds begin."""
 
 
 class FirstRead(Protocol):
@@ -80,8 +83,9 @@ class Watcher:
         callback: Callback,
         poll_seconds: float | None = None,
         first_read: FirstRead | None = None,
+        first_round: FirstRound | None = None,
     ) -> None:
-        self.members = _members(monitor, callback, poll_seconds, first_read)
+        self.members = _members(monitor, callback, poll_seconds, first_read, first_round)
         """One watcher per root when there are several (this one then only starts and stops them)."""
         if isinstance(monitor, Monitor):
             monitor.echo.wait = ECHO_WAIT  # live: a log that may repeat a run waits for that run's first flush
@@ -92,6 +96,8 @@ class Watcher:
         self.first_read = first_read if root is not None and root.local_path(".") is not None else None
         """Given the runs found by a round before that round reads them (None: the round reads them all).
         Local roots only: a remote root's runs are read here, where its connection is."""
+        self.first_round = first_round
+        """Given, each root's first round (on its own thread: a host that never answers holds up no other root)."""
         self.callback = callback
         self.schedule = PollSchedule(poll_seconds) if remote and poll_seconds else PollSchedule() if remote else None
         """For a root that cannot wake us: how often to poll it."""
@@ -215,6 +221,13 @@ class Watcher:
             self._cond.notify()
 
     def _loop(self) -> None:
+        if self.first_round is not None:
+            assert isinstance(self.monitor, Monitor)  # a group's watcher does not run rounds
+            self.first_round(self.monitor)
+            self._rounds += 1
+            reachability = getattr(self._root, "reachability", None)
+            if reachability is not None:  # what the first round found is said by it, not noted again
+                self._last_state = reachability.state
         while True:
             with self._cond:
                 if not self._stop and not self._changed and not self._rescan:
@@ -303,10 +316,16 @@ class Watcher:
 
 
 def _members(
-    monitor: Monitor | MonitorGroup, callback: Callback, poll_seconds: float | None, first_read: FirstRead | None
+    monitor: Monitor | MonitorGroup,
+    callback: Callback,
+    poll_seconds: float | None,
+    first_read: FirstRead | None,
+    first_round: FirstRound | None,
 ) -> list[Watcher]:
     """A watcher for each root of a group; the first local root gets the first read in workers."""
     if not isinstance(monitor, MonitorGroup):
         return []
     local = next((m for m in monitor.monitors if m.root.local_path(".") is not None), None)
-    return [Watcher(m, callback, poll_seconds, first_read if m is local else None) for m in monitor.monitors]
+    return [
+        Watcher(m, callback, poll_seconds, first_read if m is local else None, first_round) for m in monitor.monitors
+    ]
