@@ -127,11 +127,13 @@ def say_unmatched(
     val_tag: str | None,
     sweep: str | None = None,
     live: bool = False,
+    told: set[str] | None = None,
 ) -> None:
     """A ``--train-tag`` / ``--val-tag`` that picked no tag of a run leaves that run without the curve: say so
     on stderr, naming the runs, rather than judge them on the other curve alone without a word; a ``--sweep``
     that matched no run (it turns the sweeps found by name off) likewise. ``live``: said of a watch's first
-    round, where the curve may still come."""
+    round, where the curve may still come. ``told``: the options whose give-up was said already (not said
+    again), to which those said here are added."""
     yet = " yet" if live else ""
     readable = [run for run in monitor.store.snapshot() if run.has_points]
     missed: dict[str, tuple[str, list[Run]]] = {}  # option -> (its pattern, the runs it picked no tag of)
@@ -145,7 +147,10 @@ def say_unmatched(
                     break
                 probe.search(tag)
     for option, why in given_up(monitor):
-        print(f"losswatch: {option}: {why}", file=sys.stderr)  # before the lines it explains
+        if told is None or option not in told:
+            print(f"losswatch: {option}: {why}", file=sys.stderr)  # before the lines it explains
+        if told is not None:
+            told.add(option)
     if sweep and not any(member.sweeps.sweeps for member in members_of(monitor)):
         print(
             f"losswatch: --sweep {quoted(sweep)} groups no runs into a sweep{yet} (searched in each run's name "

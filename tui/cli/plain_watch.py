@@ -118,6 +118,18 @@ class PlainWatch:
         self.grace = VANISH_GRACE  # set from the watch's polling (``vanish_grace``)
         self.reader_left = threading.Event()
         """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
+        self.stopping = threading.Event()
+        """The watch ends (Ctrl-C): a first round still waiting on a host says nothing when its wait is cut short."""
+        self.told = 0
+        """The store's notes said so far."""
+        self.gave_up: set[str] = set()
+        """Options whose pattern gave up on a name or tag, said (``given_up``)."""
+        self.read_roots: set[str] = set()
+        """Roots whose first round was said (by label)."""
+        self.missing: dict[str, bool] = {}
+        """Root -> whether it was missing when last said (from its first round on)."""
+        self.seen: set[str] = set()
+        """Roots read since the start: one lost from now on is gone, not waited for."""
 
     def line(self, text: str, record: str) -> None:
         if self.as_json:
@@ -193,57 +205,82 @@ class PlainWatch:
             terminal.write(notification(alert, verdict.best_step if verdict else None, self.notify))
         terminal.flush()
 
-    def first_round(self) -> None:
-        """Read what is there, say it, and say on stderr what the watch waits for."""
-        for member in members_of(self.monitor):
-            member.echo.wait = ECHO_WAIT  # live from the first round (the watcher's rounds wait too)
-        if isinstance(self.monitor, MonitorGroup):
-            self.monitor.refresh_each(self.say)  # each root's runs said as it is read (``say`` takes the lock)
-        else:
-            new_runs, _changes, alerts = self.monitor.refresh()
-            self.say(new_runs, alerts)
-        for note in self.monitor.store.notes:  # the first round's (a log shown once as the run it repeats, ...)
-            _note(printable(note))
-        say_unmatched(self.monitor, *self.patterns, live=True)
-        # said, and not followed by "no runs yet": it could not look
-        unreachable = say_root_problems(self.monitor, missing=False)
-        for member in members_of(self.monitor):  # each root not there (a misspelt bucket among others is said)
-            if member.logdir_missing:
+    def first_round(self, member: Monitor) -> None:
+        """One root's first round: read what is there, say it, and say on stderr what the watch waits for. Among
+        several roots, on the root's own watcher thread (``Watcher(first_round=...)``), as soon as it is read: a host
+        that never answers holds up no other root's lines. What is said of all of them (``say_unmatched``: a
+        ``--sweep`` that groups no run, a tag pattern that picks no tag) waits for the last one."""
+        member.echo.wait = ECHO_WAIT  # live from the first round (the watcher's rounds wait too)
+        new_runs, _changes, alerts = member.refresh()
+        if self.stopping.is_set():  # Ctrl-C ended the wait on a host that never answered: nothing to say of it
+            return
+        self.say(new_runs, alerts)  # takes the lock
+        with self.lock:
+            self._say_notes()  # the first round's (a log shown once as the run it repeats, ...)
+            self.read_roots.add(member.label)
+            if len(self.read_roots) == len(members_of(self.monitor)):
+                say_unmatched(self.monitor, *self.patterns, live=True, told=self.gave_up)
+            # said, and not followed by "no runs yet": it could not look
+            unreachable = say_root_problems(member, missing=False)
+            label = printable(member.label)
+            if member.logdir_missing:  # each root not there (a misspelt bucket among others is said)
                 note = f" ({printable(member.missing_note)})" if member.missing_note else ""
-                _note(f"waiting for {printable(member.label)} to appear{note}")
-        if not self.monitor.logdir_missing and not self.monitor.store.runs and not unreachable:
-            _note(f"no runs yet in {printable(self.monitor.label)}; waiting for training logs")
+                _note(f"waiting for {label} to appear{note}")
+            elif not unreachable and not self._holds_runs(member):
+                _note(f"no runs yet in {label}; waiting for training logs")
+            self.missing[member.label] = member.logdir_missing
+            if _read(member):
+                self.seen.add(member.label)
+
+    def root_read(self, member: Monitor) -> None:
+        """``first_round`` on the root's watcher thread: a closed pipe ends the watch from the main loop (``emit``)."""
+        try:
+            self.first_round(member)
+        except BrokenPipeError:
+            self.reader_left.set()
+
+    def _holds_runs(self, member: Monitor) -> bool:
+        with self.monitor.store.lock:
+            return any(member.owns(name) for name in self.monitor.store.runs)
+
+    def _say_notes(self) -> None:
+        """The store's notes not said yet (a remote root lost or back, a watch limit, ...). Under ``lock``."""
+        notes = self.monitor.store.notes
+        for note in notes[self.told :]:
+            _note(printable(note))
+        self.told = len(notes)
 
     def follow(self) -> None:
         """Until stdout's reader leaves (or Ctrl-C): new notes, roots deleted or made again, runs gone or unreadable."""
-        told = len(self.monitor.store.notes)
-        gave_up = {option for option, _why in given_up(self.monitor)}  # said already
-        missing = {member.label: member.logdir_missing for member in members_of(self.monitor)}
-        seen = {member.label for member in members_of(self.monitor) if _read(member)}
         while not self.reader_away():
             self.reader_left.wait(NOTE_SECONDS)
-            for note in self.monitor.store.notes[told:]:  # a remote root lost or back, a watch limit, ...
-                _note(printable(note))
-            told = len(self.monitor.store.notes)
-            for option, why in given_up(self.monitor):  # on a run or tag new since
-                if option not in gave_up:
-                    gave_up.add(option)
-                    _note(f"{option}: {why}")
-            for member in members_of(self.monitor):  # LOGDIR deleted, or made again
-                if member.logdir_missing != missing[member.label]:
-                    missing[member.label] = member.logdir_missing
-                    label = printable(member.label)
-                    if member.logdir_missing and member.label not in seen:  # unreachable at the start, then not there
-                        note = f" ({printable(member.missing_note)})" if member.missing_note else ""
-                        _note(f"waiting for {label} to appear{note}")
-                    elif member.logdir_missing:
-                        _note(f"{label} is gone: waiting for it to come back")
-                    else:  # made after the start, or made again
-                        _note(f"{label} {'is back' if member.label in seen else 'is there'}: watching it")
-                        seen.add(member.label)
-                elif _read(member):
-                    seen.add(member.label)  # reachable since the start: a root lost from now on is gone
+            with self.lock:
+                self._say_notes()
+                for option, why in given_up(self.monitor):  # on a run or tag new since
+                    if option not in self.gave_up:
+                        self.gave_up.add(option)
+                        _note(f"{option}: {why}")
+                self._follow_roots()
             self.emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
+
+    def _follow_roots(self) -> None:
+        """Each root whose first round was said: LOGDIR deleted, or made again. Under ``lock``."""
+        for member in members_of(self.monitor):
+            if member.label not in self.missing:  # its first round, not done yet, says how it is
+                continue
+            if member.logdir_missing != self.missing[member.label]:
+                self.missing[member.label] = member.logdir_missing
+                label = printable(member.label)
+                if member.logdir_missing and member.label not in self.seen:  # unreachable at the start, then not there
+                    note = f" ({printable(member.missing_note)})" if member.missing_note else ""
+                    _note(f"waiting for {label} to appear{note}")
+                elif member.logdir_missing:
+                    _note(f"{label} is gone: waiting for it to come back")
+                else:  # made after the start, or made again
+                    _note(f"{label} {'is back' if member.label in self.seen else 'is there'}: watching it")
+                    self.seen.add(member.label)
+            elif _read(member):
+                self.seen.add(member.label)  # reachable since the start: a root lost from now on is gone
 
     def reader_away(self) -> bool:
         return self.reader_left.is_set() or reader_gone(sys.stdout)
@@ -274,8 +311,11 @@ def watch_plain(
         watch.grace = vanish_grace(poll)
     watcher: Watcher | None = None
     try:
-        watch.first_round()
-        watcher = Watcher(monitor, watch.emit, poll_seconds=poll)
+        if isinstance(monitor, MonitorGroup):  # each root's first round on its watcher's thread
+            watcher = Watcher(monitor, watch.emit, poll_seconds=poll, first_round=watch.root_read)
+        else:
+            watch.first_round(monitor)
+            watcher = Watcher(monitor, watch.emit, poll_seconds=poll)
         watcher.start()
         if watcher.note and not monitor.logdir_missing:
             _note(watcher.note)
@@ -283,6 +323,7 @@ def watch_plain(
     except KeyboardInterrupt:
         pass
     finally:
+        watch.stopping.set()
         if watcher is not None:
             watcher.stop()
         if hook is not None:

@@ -86,12 +86,6 @@ class MonitorGroup:
             [a for _, _, alerts in results for a in alerts],
         )
 
-    def refresh_each(self, tell: Callable[[list[NewRun], list[Alert]], None]) -> None:
-        """Refresh every root at once and ``tell`` each one's new runs and alerts as soon as it is read (from its
-        thread): a root that does not answer holds up no other's news (``watch --plain`` said nothing until a hung
-        host timed out)."""
-        self._each(lambda monitor: tell(*_news(monitor.refresh())))
-
     def judge_held(self) -> tuple[list[str], list[Alert]]:
         results = [monitor.judge_held() for monitor in self.monitors]
         return [n for names, _ in results for n in names], [a for _, alerts in results for a in alerts]
@@ -198,8 +192,3 @@ def given_up(monitor: Monitor | MonitorGroup) -> list[tuple[str, str]]:
     for option, text in zip(("--train-tag", "--val-tag"), tags, strict=True):
         said.append((option, user_pattern(text).too_slow() if text else None))
     return [(option, why) for option, why in said if why]
-
-
-def _news(refreshed: tuple[list[NewRun], list[Change], list[Alert]]) -> tuple[list[NewRun], list[Alert]]:
-    new_runs, _changes, alerts = refreshed
-    return new_runs, alerts
