@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,16 +50,41 @@ def late_bloomer_sweep(seed: int = 0, noise: float = 0.01, flat: int = 6) -> dic
 
 def write_run(folder: Path, values: np.ndarray, steps_per_epoch: int = 1, hparams: dict | None = None) -> EventWriter:
     """A run's event file (PyTorch's format): train and validation loss per epoch, at step epoch * steps_per_epoch."""
+    writer = _open_run(folder, hparams)
+    _write_epochs(writer, values, range(len(values)), steps_per_epoch)
+    writer.close()
+    return writer
+
+
+def start_run(
+    folder: Path, values: np.ndarray, steps_per_epoch: int = 1, hparams: dict | None = None, left: int = 1
+) -> Callable[[], None]:
+    """``write_run`` as a job writes it: every epoch but the last ``left`` now, flushed; the rest (and the file's
+    close) when the returned function is called: a watch that read the run in between sees it written."""
+    writer = _open_run(folder, hparams)
+    _write_epochs(writer, values, range(len(values) - left), steps_per_epoch)
+    writer.flush()
+
+    def go_on() -> None:
+        _write_epochs(writer, values, range(len(values) - left, len(values)), steps_per_epoch)
+        writer.close()
+
+    return go_on
+
+
+def _open_run(folder: Path, hparams: dict | None) -> EventWriter:
     folder.mkdir(parents=True, exist_ok=True)
     writer = EventWriter(str(folder))
     if hparams:
         writer.add_hparams(hparams, 1000.0)
-    for epoch, value in enumerate(values):
-        step = epoch * steps_per_epoch
-        writer.add_scalar("train_loss", float(value) * 0.9, step, 1000.0 + 60.0 * epoch)
-        writer.add_scalar("val_loss", float(value), step, 1000.0 + 60.0 * epoch)
-    writer.close()
     return writer
+
+
+def _write_epochs(writer: EventWriter, values: np.ndarray, epochs: range, steps_per_epoch: int) -> None:
+    for epoch in epochs:
+        step = epoch * steps_per_epoch
+        writer.add_scalar("train_loss", float(values[epoch]) * 0.9, step, 1000.0 + 60.0 * epoch)
+        writer.add_scalar("val_loss", float(values[epoch]), step, 1000.0 + 60.0 * epoch)
 
 
 def write_sweep(root: Path, curves: dict[str, np.ndarray], upto: int | None = None) -> None:

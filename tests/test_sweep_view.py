@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 from rich.console import Console
-from sweep_fixtures import lr_sweep, write_run
+from sweep_fixtures import lr_sweep, start_run, write_run
 
 from tui.app.app import LossWatchApp
 from tui.app.sweep_data import sweep_view
@@ -33,12 +33,32 @@ def _app(logdir: Path) -> LossWatchApp:
     return LossWatchApp(monitor, watch=False, clock=lambda: FIXED_NOW)
 
 
-def _two_sweeps(root: Path) -> Path:
+def _two_sweeps(root: Path, going_on: list | None = None) -> Path:
+    """Two sweeps, written whole; or, given ``going_on``, as jobs still writing: their last epoch is written by the
+    functions it is given (``_seen_writing``)."""
     curves = lr_sweep(1)
     for name, values in curves.items():
-        write_run(root / "adam" / name, values, hparams={"epochs": 80})
-        write_run(root / "sgd" / name, values[:40] * 1.1)
+        for folder, run, hparams in ((root / "adam", values, {"epochs": 80}), (root / "sgd", values[:40] * 1.1, None)):
+            if going_on is None:
+                write_run(folder / name, run, hparams=hparams)
+            else:
+                going_on.append(start_run(folder / name, run, hparams=hparams))
     return root
+
+
+def _seen_writing(root: Path, going_on: list) -> LossWatchApp:
+    """The app on jobs read once, then writing their next epoch, which its own first read finds: jobs seen writing
+    (runs written before the watch began have nothing to stop)."""
+    app = _app(root)
+    app.monitor.refresh()
+    for go_on in going_on:
+        go_on()
+    return app
+
+
+def _two_sweeps_writing(root: Path) -> LossWatchApp:
+    going_on: list = []
+    return _seen_writing(_two_sweeps(root, going_on), going_on)
 
 
 async def _open(pilot, run: str) -> SweepScreen:
@@ -54,7 +74,7 @@ async def test_the_titles_total_saving_is_the_sum_of_the_rows_shown(tmp_path: Pa
     """The title added the exact savings and rounded once (0.95 GPU h as '0.9' or '1.0' over rows of 0.32 h)."""
     import re
 
-    app = _app(_two_sweeps(tmp_path))
+    app = _two_sweeps_writing(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause(0.2)
         screen = await _open(pilot, "adam/lr=0.001")
@@ -70,7 +90,7 @@ async def test_the_titles_total_saving_is_the_sum_of_the_rows_shown(tmp_path: Pa
 
 
 async def test_w_opens_the_runs_sweep_ranked_with_advice_and_n_goes_to_the_next(tmp_path: Path):
-    app = _app(_two_sweeps(tmp_path))
+    app = _two_sweeps_writing(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
         assert "behind-peers" in app.table._rows["adam/lr=0.001"].flags
@@ -135,7 +155,12 @@ def halfway_demo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_sweep_view_80x24(snap_compare, halfway_demo):
+def test_sweep_view_80x24(snap_compare, tmp_path: Path):
+    """The demo half-way, as watched while its jobs write (read at epoch 29, then 30): runs to stop."""
+    demo = DemoJobs(str(tmp_path))
+    demo.run_to_end(29, more=True)
+    app = _seen_writing(tmp_path, [lambda: demo.run_to_end(30)])
+
     async def open_sweep(pilot):
         await pilot.pause(0.2)
         while pilot.app.table.selected != "lr-sweep/lr=0.03":
@@ -144,7 +169,7 @@ def test_sweep_view_80x24(snap_compare, halfway_demo):
         await pilot.pause(0.3)
         await pilot.wait_for_scheduled_animations()
 
-    assert snap_compare(_app(halfway_demo), terminal_size=(80, 24), run_before=open_sweep)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_sweep)
 
 
 async def test_a_narrow_sweep_view_cuts_the_names_where_they_differ_and_keeps_every_number_whole(tmp_path: Path):
@@ -262,10 +287,11 @@ async def test_runs_that_ended_are_not_counted_to_stop(tmp_path: Path):
     """A newcomer's find: once the demo's runs had all ended, the title still read '3 to stop (saves 40 ep, …)',
     the 40 epochs those of a diverged run dead for minutes. A run behind its peers that reached its planned end
     (here, its logged epochs), stopped writing or is gone says so instead of a saving, and is not counted."""
+    going_on = []
     for name, values in lr_sweep(1).items():
-        write_run(tmp_path / "adam" / name, values, hparams={"epochs": 80})
+        going_on.append(start_run(tmp_path / "adam" / name, values, hparams={"epochs": 80}))  # running
         write_run(tmp_path / "done" / name, values[:40], hparams={"epochs": 40})
-    app = _app(tmp_path)
+    app = _seen_writing(tmp_path, going_on)
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause(0.2)
         behind = [run for run, row in app.table._rows.items() if "behind-peers" in row.flags]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from sweep_fixtures import lr_sweep, write_run
-from test_sweep_view import _app, _open, _two_sweeps, screen_text
+from test_sweep_view import _app, _open, _two_sweeps_writing, screen_text
 
 from tui.app.sweep_view import SweepScreen
 
@@ -60,7 +60,7 @@ async def test_a_sweep_with_one_finite_best_says_one_is_too_few(tmp_path: Path):
 
 async def test_the_note_names_the_peer_a_run_would_run_until_as_the_table_does(tmp_path: Path):
     """The note said '…until step 39, as far as sgd/lr=0.001 went' under a table that calls that run 'lr=0.001'."""
-    app = _app(_two_sweeps(tmp_path))
+    app = _two_sweeps_writing(tmp_path)  # jobs being written: a saving, until a peer
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause(0.2)
         screen = await _open(pilot, "sgd/lr=1")

@@ -25,10 +25,16 @@ DEMO_START = ALERT_CLOCK - 8 * 3600.0
 """When the demo's first epoch is written: the alert log shows each alert's point's time, fixed too."""
 
 
-async def _shoot(logdir: str, outdir: str, name: str, keys: list[str], select: str | None = None) -> str:
+async def _shoot(
+    logdir: str, outdir: str, name: str, keys: list[str], select: str | None = None, then: DemoJobs | None = None
+) -> str:
+    """``then``: jobs that write their next epochs after the first read, read next: seen writing."""
     monitor = Monitor(logdir, clock=lambda: ALERT_CLOCK)
     monitor.label = "runs/"
     monitor.refresh()
+    if then is not None:
+        then.run_to_end(SWEEP_TICKS)
+        monitor.refresh()
     newest = max((run.last_write or 0.0) for run in monitor.store.runs.values())
     app = LossWatchApp(monitor, watch=False, clock=lambda: newest + 42.0)
     async with app.run_test(size=SIZE) as pilot:
@@ -45,7 +51,8 @@ async def _shoot(logdir: str, outdir: str, name: str, keys: list[str], select: s
 
 
 SWEEP_TICKS = 30
-"""The sweep screenshot shows the demo half-way (epoch 30 of 60), when stopping still saves something."""
+"""The sweep screenshot shows the demo half-way (epoch 30 of 60), when stopping still saves something: read at
+epoch 29, then at 30, its jobs are seen writing (a sweep read once, written before the watch, has none to stop)."""
 
 
 async def make_all(outdir: str) -> list[str]:
@@ -55,14 +62,15 @@ async def make_all(outdir: str) -> list[str]:
         tempfile.TemporaryDirectory(prefix="losswatch-shots-") as halfway,
     ):
         DemoJobs(logdir, started=DEMO_START).run_to_end()
-        DemoJobs(halfway, started=DEMO_START).run_to_end(SWEEP_TICKS)
+        writing = DemoJobs(halfway, started=DEMO_START)
+        writing.run_to_end(SWEEP_TICKS - 1, more=True)
         return [
             await _shoot(logdir, outdir, "main", []),
             await _shoot(logdir, outdir, "overfitting", [], select="bert-small-overfit"),
             await _shoot(logdir, outdir, "compare", ["space", "down", "space", "down", "down", "space", "c"]),
             await _shoot(logdir, outdir, "help", ["question_mark"]),
             await _shoot(logdir, outdir, "distributions", ["h"], select="resnet18-lr3e-4"),
-            await _shoot(halfway, outdir, "sweep", ["w"], select="lr-sweep/lr=0.03"),
+            await _shoot(halfway, outdir, "sweep", ["w"], select="lr-sweep/lr=0.03", then=writing),
         ]
 
 

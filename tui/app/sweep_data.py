@@ -46,9 +46,9 @@ class SweepRow:
     diverged: bool = False
     saving: Saving | None = None
     stopped: str | None = None
-    """Why there is nothing to stop ('finished', 'stopped writing', 'gone'), None for a run that may still be
-    running: a run behind its peers that ended already saves nothing (the title counted the demo's diverged run,
-    dead for minutes, among those 'to stop')."""
+    """Why there is nothing to stop ('finished', 'stopped writing', 'gone', 'not seen writing'), None for a run
+    being written while we watch: a run behind its peers that ended already saves nothing (the title counted the
+    demo's diverged run, dead for minutes, among those 'to stop', and a fresh view of finished runs all of them)."""
 
 
 @dataclass(frozen=True)
@@ -194,15 +194,23 @@ def _diverging(verdict: Verdict | None) -> bool:
     return verdict is not None and verdict.kind == Kind.DIVERGING
 
 
+NOT_SEEN_WRITING = "not seen writing"
+"""A run whose files have not grown since they were first read: as the engine has it (``stalled`` needs a job seen
+writing), a run written before the watch began is finished, not running; it counts once it writes again."""
+
+
 def _stopped(run: Run | None, verdict: Verdict | None) -> str | None:
-    """Why the run cannot be stopped any more: its folder gone, its planned end reached, or its job quiet for much
-    longer than it writes (the ``stalled`` flag); None when it may still be running."""
+    """Why the run cannot be stopped (any more): its folder gone, its planned end reached, its job quiet for much
+    longer than it writes (the ``stalled`` flag), or never seen writing (``Run.live``: its files were whole when
+    first read and nothing was added since); None for a job being written while we watch."""
     if run is None or run.gone:
         return "gone"
     if verdict is not None and finished(run, verdict.val_tag):
         return "finished"
     if verdict is not None and Kind.STALLED in verdict.flags:
         return "stopped writing"
+    if not run.live:
+        return NOT_SEEN_WRITING
     return None
 
 

@@ -32,7 +32,7 @@ from tui.app.chart import (
     unfilled,
 )
 from tui.app.format import number
-from tui.app.sweep_data import SweepRow, SweepView, sweep_names, sweep_view
+from tui.app.sweep_data import NOT_SEEN_WRITING, SweepRow, SweepView, sweep_names, sweep_view
 from tui.cuts import cut_text, distinct_cuts
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
@@ -123,6 +123,11 @@ def _written_digits(value: float) -> int:
     return next(d for d in range(1, 18) if float(f"{value:.{d}g}") == value)
 
 
+def _nothing_to_stop(stopped: str) -> str:
+    """What the note says of a run behind its peers that is not being written."""
+    return "nothing to stop unless it writes again" if stopped == NOT_SEEN_WRITING else "nothing left to stop"
+
+
 class SweepScreen(Screen[None]):
     """One sweep at a time; ``n`` for the next one."""
 
@@ -196,7 +201,8 @@ class SweepScreen(Screen[None]):
         self._plots(view)
 
     def _title(self, view: SweepView) -> None:
-        behind = [row for row in view.rows if row.behind and not row.stopped]  # the others ended: nothing to stop
+        behind = [row for row in view.rows if row.behind and not row.stopped]  # being written: to stop
+        ended = sum(bool(row.behind and row.stopped) for row in view.rows)  # behind, but nothing to stop
         # The rows' figures as shown, added up: the total reads as the sum of the rows.
         savings = [row.saving for row in behind if row.saving and row.saving.epochs is not None]
         epochs = sum(round(saving.epochs or 0) for saving in savings)
@@ -210,6 +216,8 @@ class SweepScreen(Screen[None]):
             text.append(f" · {len(behind)} to stop", style="yellow")
             if epochs:
                 text.append(f" (saves {epochs:,} ep, {_hours_figure(hours)} GPU h)", style="yellow")
+        if ended:
+            text.append(f" · {ended} behind, not being written", style="dim")
         self.query_one("#sweep-title", Static).update(text)
 
     def _table(self, view: SweepView) -> None:
@@ -278,7 +286,7 @@ class SweepScreen(Screen[None]):
             return Text("")
         if row.behind:
             saving = f" · {_until(row.saving)}" if row.saving and not row.stopped else ""
-            saving += f" · {row.stopped}: nothing left to stop" if row.stopped else ""
+            saving += f" · {row.stopped}: {_nothing_to_stop(row.stopped)}" if row.stopped else ""
             return Text(
                 f"{printable(row.label, NOTE_NAME)}: {printable(row.behind)}{printable(saving)}", style="yellow"
             )

@@ -98,6 +98,9 @@ class DemoJobs:
         self._thread = threading.Thread(target=self._run, name="losswatch-demo", daemon=True)
         self._started = time.time() if started is None else started
         self._ticks: int | None = None
+        self._tick = 0
+        """The next epoch tick to write (``run_to_end`` may stop at one and go on from it)."""
+        self._rngs = {job.name: np.random.default_rng(job.seed) for job in self.jobs}
         self.done = threading.Event()
         self._first_written = threading.Event()
 
@@ -113,31 +116,33 @@ class DemoJobs:
             self._thread.join(timeout=5)
         self._close()
 
-    def run_to_end(self, ticks: int | None = None) -> None:
-        """Write every epoch of every job now (or the first ``ticks``), without waiting (tests, screenshots)."""
+    def run_to_end(self, ticks: int | None = None, more: bool = False) -> None:
+        """Write every epoch of every job now (or up to tick ``ticks``), without waiting (tests, screenshots).
+        ``more``: the jobs go on later (another call, from the tick this one reached): their files stay open, as a
+        job's between epochs, and a watch that read them now sees them written (``Run.live``)."""
         self.interval = 0.0
         self._ticks = ticks
-        self._run()
+        self._run(close=not more)
 
-    def _run(self) -> None:
-        tick = 0
-        rngs = {job.name: np.random.default_rng(job.seed) for job in self.jobs}
+    def _run(self, close: bool = True) -> None:
         while not self._stop.is_set():
             active = False
+            tick = self._tick
             for job in self.jobs:
                 if tick < job.start_epoch or job.epoch >= job.epochs:
                     active = active or tick < job.start_epoch
                     continue
                 active = True
-                self._write_epoch(job, rngs[job.name], tick)
-            tick += 1
+                self._write_epoch(job, self._rngs[job.name], tick)
+            self._tick = tick = tick + 1
             self._first_written.set()
             if not active or (self._ticks is not None and tick >= self._ticks):
                 break
             if self.interval and self._stop.wait(self.interval):
                 break
-        self._close()
-        self.done.set()
+        if close:
+            self._close()
+            self.done.set()
 
     def _write_epoch(self, job: Job, rng: np.random.Generator, tick: int) -> None:
         # Written all at once (tests, screenshots), the epochs are stamped a simulated minute apart.
