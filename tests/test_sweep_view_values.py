@@ -68,3 +68,30 @@ async def test_the_note_names_the_peer_a_run_would_run_until_as_the_table_does(t
         note = str(screen.query_one("#sweep-note").render())
         assert note.startswith("lr=1: ") and ", as far as lr=" in note, note
         assert "sgd/" not in note, note
+
+
+async def test_logged_floats_are_shown_to_the_digits_that_tell_the_sweeps_values_apart(tmp_path: Path):
+    """A user's find: tensorboardX's ``add_hparams`` of a log-spaced sweep showed ``0.002511886431509582`` (every digit
+    of the double), a column wider than the losses beside it. Four significant digits, more where two values of the
+    key would read alike (beta2), as many as a short value has (0.001, 0.01); ``check --json`` keeps the doubles."""
+    from tensorboardX import SummaryWriter
+
+    rates = np.logspace(-3, -2, 6).tolist()
+    for k, (lr, values) in enumerate(zip(rates, lr_sweep(1, nan_runs=0).values(), strict=True)):
+        with SummaryWriter(str(tmp_path / "runs" / f"trial-{k}")) as writer:  # names without hyper-parameters
+            for epoch, value in enumerate(values):
+                writer.add_scalar("train_loss", float(value) * 0.9, epoch)
+                writer.add_scalar("val_loss", float(value), epoch)
+            hparams = {"lr": lr, "beta2": 0.999 + k * 1.234567e-6, "layers": 4}
+            writer.add_hparams(hparams, {"hparam/val": float(values[-1])})  # a sub-run named by the time
+    app = _app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, "runs/trial-0")
+        lrs = _cells(screen, "param:lr")
+        betas = _cells(screen, "param:beta2")
+    shown = ["0.001", "0.001585", "0.002512", "0.003981", "0.00631", "0.01"]
+    assert lrs == {f"trial-{k}": text for k, text in enumerate(shown)}, lrs
+    assert betas == {f"trial-{k}": f"{0.999 + k * 1.234567e-6:.6g}" for k in range(6)}, betas
+    assert len(set(betas.values())) == 6 and betas["trial-0"] == "0.999"
+    assert app.monitor.sweeps.params(app.monitor.store.runs["runs/trial-2"])["lr"] == rates[2]  # exact underneath

@@ -108,18 +108,47 @@ def _until(saving: Saving) -> str:
     return saving.naming(printable(saving.peer, NOTE_NAME))
 
 
-def _value(value: object) -> str:
-    """A hyper-parameter as the table writes it: a float with the digits that give it back, never fewer."""
+SWEPT_DIGITS = 4
+"""Significant digits of a swept float at least (as ``number`` writes every loss), unless it has fewer."""
+
+
+def swept_texts(values: list[object]) -> list[str]:
+    """One swept key's values, a text each, as the sweep's table writes them: a float to the fewest significant
+    digits, ``SWEPT_DIGITS`` at least, that tell every two different values of the key apart, and never more than
+    give it back (``add_hparams``' ``0.002511886431509582`` beside ``0.003981071705534973`` reads 0.002512 and
+    0.003981; 0.001 stays 0.001, lr=1.001 … 1.004 are not all '1', 1.382e-05 is not '1.38e-05'); integers, booleans
+    and text as they are."""
+    texts: list[str] = []
+    for digits in range(SWEPT_DIGITS, 18):
+        texts = [_value(value, digits) for value in values]
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for text, value in zip(texts, values, strict=True):
+            owners.setdefault(text, set()).add(_identity(value))
+        if all(len(ids) == 1 or all(kind != "float" for kind, _ in ids) for ids in owners.values()):
+            break  # no text two values share, one of them a float (long names cut alike are another matter)
+    return texts
+
+
+def _identity(value: object) -> tuple[str, str]:
+    """What tells two values apart (1 from True, 0.1 from 0.1000000001; a NaN is one value)."""
+    return type(value).__name__, repr(value)
+
+
+def _value(value: object, digits: int) -> str:
+    """A hyper-parameter as the table writes it, a float to ``digits`` significant digits at most (its whole part
+    always: 12345.678 is 12346, not 1.235e+04) and never more than read back as it."""
     if isinstance(value, bool) or value is None:
         return "–" if value is None else str(value)
     if isinstance(value, float):
-        return f"{value:.{_written_digits(value)}g}" if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            return str(value)
+        whole = math.floor(math.log10(abs(value))) + 1 if abs(value) >= 1 else 0
+        return f"{value:.{min(max(digits, whole), _written_digits(value))}g}"
     return printable(str(value), 24)
 
 
 def _written_digits(value: float) -> int:
-    """The fewest significant digits that read back as ``value``: as the run's name wrote it, so lr=1.001 … 1.004
-    are not all '1' (3 digits were) and 1.382e-05 is not cut to 1.38e-05; two values of a sweep never look alike."""
+    """The fewest significant digits that read back as ``value``."""
     return next(d for d in range(1, 18) if float(f"{value:.{d}g}") == value)
 
 
@@ -232,13 +261,14 @@ class SweepScreen(Screen[None]):
             "best": "best now",
             "saves": "stopping saves",
         }
+        texts = {key: swept_texts([row.params.get(key) for row in view.rows]) for key in view.swept}  # told apart
         rows = []
         for rank, row in enumerate(view.rows, start=1):
             advice = Text("diverged", style="bold red") if row.diverged else Text("")
             if row.behind and not row.diverged:
                 advice = Text("behind-peers", style="yellow")
             cells = [Text(str(rank), justify="right"), Text(printable(row.label)), advice]
-            cells += [Text(_value(row.params.get(key)), justify="right") for key in view.swept]
+            cells += [Text(texts[key][rank - 1], justify="right") for key in view.swept]
             cells += [
                 Text(number(row.best_at), justify="right"),
                 Text(number(row.best), justify="right"),
