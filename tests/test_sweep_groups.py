@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sweep_fixtures import write_run
 
@@ -182,3 +183,34 @@ def test_which_runs_check_keeps_whole_validation_curves_for():
     assert may_join_a_sweep("runs/a", ["runs/a/1699999999.5"])  # an add_hparams sub-run inside
     assert may_join_a_sweep("plain", [], {"lr": 0.1})
     assert not may_join_a_sweep("run-007", ["run-008"])
+
+
+def test_runs_numbered_one_to_n_are_replicas_and_an_integer_swept_is_a_sweep(tmp_path: Path):
+    """A user's find: 200 replicas of one configuration, ``r1`` … ``r200``, were a sweep over ``r`` (LoRA's rank, a
+    name that makes ``r8`` a hyper-parameter), and told the unlucky ones to stop. A key that gives every run its own
+    integer from 0 or 1 on, alone varying, numbers the runs as a seed does; LoRA's ``r8, r16, r32`` and
+    ``layers=2,4,8`` stay sweeps, and so do a few runs of a contiguous integer (``layers=1 … 4``)."""
+    curve = np.linspace(2.3, 1.0, 6)
+    for i in range(1, 201):
+        write_run(tmp_path / "replicas" / f"r{i}", curve)
+    for i in range(12):
+        write_run(tmp_path / "from0" / f"r{i}", curve)
+    for r in (8, 16, 32):
+        write_run(tmp_path / "lora" / f"r{r}", curve)
+    for layers in (2, 4, 8):
+        write_run(tmp_path / "depth" / f"layers={layers}", curve)
+    for layers in (1, 2, 3, 4):
+        write_run(tmp_path / "shallow" / f"layers={layers}", curve)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert {s.name: s.swept for s in monitor.sweeps.sweeps} == {
+        "lora": ("r",),
+        "depth": ("layers",),
+        "shallow": ("layers",),
+    }
+    assert "replicas/r7" not in monitor.sweeps.of_run and "from0/r0" not in monitor.sweeps.of_run
+    # Some replicas deleted, or logged as an index: replicas still; beside a learning rate, swept with it.
+    assert _sweeps([f"rep/r{i}" for i in range(1, 201) if i % 15]) == {}
+    logged = {f"hp/t{k}": {"r": k, "dropout": 0.1} for k in range(1, 13)}
+    assert _sweeps(logged, logged) == {}
+    assert [s.swept for s in _sweeps([f"g/lr={0.1 * i:g}_r{i}" for i in range(1, 13)]).values()] == [("lr", "r")]

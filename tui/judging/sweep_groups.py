@@ -6,7 +6,8 @@ TensorBoard HParams summary, Lightning's ``hparams.yaml``, a W&B config, MLflow 
 arrive in ``Run.hparams``). Runs whose names have the same shape once their values are taken
 out (``sweep/lr=*/seed=*``), or that sit in one folder and log the same hyper-parameter names,
 form a sweep when at least one real hyper-parameter varies among them: runs that differ only
-by ``seed``, ``run`` or ``version`` are replicas, not a sweep. ``--sweep REGEX`` overrides it
+by ``seed``, ``run`` or ``version`` are replicas, not a sweep, and so are runs numbered by a key of their own
+(``r1`` … ``r200``: each its own integer from 0 or 1 on, the only key that varies). ``--sweep REGEX`` overrides it
 all: the runs it matches form sweeps, one per value of its first group (or one in all).
 """
 
@@ -48,6 +49,11 @@ COMMON_NAMES = frozenset(
 )
 """Names that make a word with a number on it a hyper-parameter (``lr0.1``, ``bs_64``, ``wd-1e-4``);
 any other (``cifar10``, ``resnet18``, ``gen-3``) is part of the name."""
+RUN_INDEX_MIN = 10
+"""Fewest runs that a key of their own numbers ``0/1 … N`` (``r1`` … ``r200``) for it to read as their index, not a
+hyper-parameter swept over every integer (``r=8,16,32``, LoRA's rank, and ``layers=2,4,8`` stay sweeps)."""
+RUN_INDEX_FILL = 0.9
+"""Share of the integers from 0 or 1 to the highest that a run index takes at least: replicas, some deleted."""
 SEED_WORDS = frozenset({"s"})
 """A word of these letters (as written: ``S16`` is a model's size) with a number on it is a seed, named ``seed``
 (``lr0.1-s1``, ``lr=0.1_s2``): the seeds of a configuration are points of one sweep, not a sweep each. ``s=30`` stays
@@ -178,10 +184,22 @@ def _sweeps(
         keys = sorted({key for p in params.values() for key in p})
         varying = [k for k in keys if len({_hashable(params[n].get(k)) for n in names}) > 1]
         swept = tuple(sorted(varying, key=lambda k: k.lower() in IDENTIFIERS))  # hyper-parameters, then the seeds
-        if require_varying and not any(k.lower() not in IDENTIFIERS | PLANNED_LENGTH for k in swept):
-            continue  # a seed, or only the planned length (jobs of 3 and 5 epochs in one folder), makes no sweep
+        configuring = [k for k in swept if k.lower() not in IDENTIFIERS | PLANNED_LENGTH]
+        index = len(configuring) == 1 and _numbers(configuring[0], params)
+        if require_varying and (not configuring or index):
+            continue  # a seed, only the planned length (jobs of 3 and 5 epochs in one folder) or the runs' index
+            # alone (r1 … r200: replicas) makes no sweep
         sweeps.append(Sweep(label, tuple(names), swept, params))
     return sorted(sweeps, key=lambda s: s.name)
+
+
+def _numbers(key: str, params: Mapping[str, Mapping[str, Value]]) -> bool:
+    """Whether ``key`` is the runs' index, as a seed is their replica's number: each run its own integer, counting
+    from 0 or 1 with few gaps (``RUN_INDEX_FILL``), ``RUN_INDEX_MIN`` runs at least. Called on the one key that
+    varies: beside a learning rate it is swept with it."""
+    values = [p.get(key) for p in params.values()]
+    numbers = {v for v in values if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+    return len(numbers) == len(values) >= RUN_INDEX_MIN and len(numbers) >= RUN_INDEX_FILL * max(numbers)
 
 
 def _hashable(value: object) -> object:
