@@ -69,3 +69,36 @@ def test_an_overfitting_alert_names_the_checkpoint_of_its_own_best_read_whole_or
     assert whole[0].reason.endswith("; keep step=40.ckpt") and monitor.verdict("run").best_step > 100
     best_now = monitor.verdict("run").best_step  # the terminal notification names the alert's best too
     assert notification_body(whole[0], best_now) == "run: overfitting at step 46, best val at step 40"
+
+
+def test_a_checkpoint_named_by_its_epoch_one_after_the_best_is_not_the_best_model():
+    """A loop that logs per epoch and saves ``ckpt_epoch_{e}.pt`` every 5 epochs, best at epoch 14: epoch 15's file
+    holds a later model ("keep ckpt_epoch_15.pt" was said, a step either way being taken for the best's). Lightning's
+    ``step=`` name, the step after the validation it follows, is the best's."""
+    from tui.judging.checkpoints import keep_words
+
+    per_epoch = {e: f"ckpts/ckpt_epoch_{e}.pt" for e in range(0, 30, 5)}
+    assert (
+        keep_words(per_epoch, 14)
+        == "no checkpoint at the best step 14; the nearest, ckpt_epoch_15.pt, is 1 step after it"
+    )
+    assert keep_words(per_epoch, 15) == "keep ckpt_epoch_15.pt"
+    lightning = {130: "checkpoints/epoch=12-step=130.ckpt", 200: "checkpoints/epoch=19-step=200.ckpt"}
+    assert keep_words(lightning, 129) == "keep epoch=12-step=130.ckpt"
+    assert keep_words(lightning, 131).startswith("no checkpoint at the best step 131; the nearest")
+
+
+def test_an_alert_names_no_checkpoint_saved_after_it():
+    """Lightning's default ModelCheckpoint keeps only the latest: read whole, the bell at step 2,099 named
+    epoch=39-step=4000.ckpt, written 1,900 steps after it (live, the latest then was epoch=20-step=2100.ckpt)."""
+    from tui.judging.checkpoints import keep_words, with_checkpoint
+    from tui.judging.verdict import Alert
+
+    alert = Alert("run", 2099, "overfitting", "val_loss", "val_loss rose", "stop", best_step=1399)
+    latest_only = {4000: "checkpoints/epoch=39-step=4000.ckpt"}
+    assert with_checkpoint(alert, latest_only, 3999).reason == "val_loss rose"
+    live = {2100: "checkpoints/epoch=20-step=2100.ckpt", **latest_only}
+    assert with_checkpoint(alert, live, 3999).reason.endswith(
+        "; no checkpoint at the best step 1,399; the nearest, epoch=20-step=2100.ckpt, is 701 steps after it"
+    )
+    assert keep_words(latest_only, 1399, saved_by=None) is not None  # check's note, about the run as it ends

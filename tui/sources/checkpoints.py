@@ -57,6 +57,12 @@ def find_checkpoints(listing: Listing, folder: str, run_folders: Collection[str]
     return found
 
 
+def named_by_step(path: str) -> bool:
+    """Whether the checkpoint's name says its step (``epoch=3-step=400.ckpt``, ``global_step1200``), not its epoch
+    nor a Trainer's folder: Lightning names it by the step after the validation it follows."""
+    return _STEP.search(path.rstrip("/").rsplit("/", 1)[-1]) is not None
+
+
 def _step_of(name: str) -> int | None:
     """The step a checkpoint file's name says, in the units of its run's logs (None: it says none)."""
     match = _STEP.search(name)
