@@ -40,37 +40,6 @@ def test_a_run_at_the_log_folders_root_takes_no_checkpoint_of_a_run_below_it(tmp
     assert monitor.store.runs["."].checkpoints == {0: str(tmp_path / "ckpt/model_step_0.pt")}
 
 
-def test_an_overfitting_alert_names_the_checkpoint_of_its_own_best_read_whole_or_live(tmp_path: Path):
-    """Validation rises (the bell at step 46, best at 40), then falls to a new best at 108. Read whole (``check``,
-    the live view's first read) the alert named the checkpoint of the best at the end, which it could not know
-    of: "no checkpoint at the best step 108; the nearest, step=110.ckpt"; replayed a step at a time, step=40's."""
-    import numpy as np
-    from conftest import scalar_run
-
-    from tui.judging.replay import replay
-    from tui.judging.thresholds import Thresholds
-    from tui.live.monitor import Monitor
-    from tui.notify import notification_body
-
-    epochs = np.arange(120)
-    val = np.where(epochs < 40, 1.5 * np.exp(-epochs / 15) + 0.3, 0.3 + 0.02 * (epochs - 40))
-    val = np.maximum(np.where(epochs >= 70, 0.9 - 0.03 * (epochs - 70), val), 0.1)
-    val += np.random.default_rng(0).normal(0, 0.005, len(epochs))
-    run_folder = tmp_path / "run"
-    scalar_run(run_folder, {"train_loss": (2 * np.exp(-epochs / 30) + 0.05).tolist(), "val_loss": val.tolist()})
-    (run_folder / "checkpoints").mkdir()
-    for step in range(0, 120, 10):
-        (run_folder / "checkpoints" / f"step={step}.ckpt").write_bytes(b"w")
-    monitor = Monitor(str(tmp_path), Thresholds())
-    monitor.refresh()
-    whole = [a for a in monitor.alerts if a.kind == "overfitting"]
-    stepped = [a for a in replay(monitor.store.runs["run"], Thresholds())[0] if a.kind == "overfitting"]
-    assert [a.reason for a in whole] == [a.reason for a in stepped] and len(whole) == 1
-    assert whole[0].reason.endswith("; keep step=40.ckpt") and monitor.verdict("run").best_step > 100
-    best_now = monitor.verdict("run").best_step  # the terminal notification names the alert's best too
-    assert notification_body(whole[0], best_now) == "run: overfitting at step 46, best val at step 40"
-
-
 def test_a_checkpoint_named_by_its_epoch_one_after_the_best_is_not_the_best_model():
     """A loop that logs per epoch and saves ``ckpt_epoch_{e}.pt`` every 5 epochs, best at epoch 14: epoch 15's file
     holds a later model ("keep ckpt_epoch_15.pt" was said, a step either way being taken for the best's). Lightning's

@@ -91,9 +91,10 @@ class VerdictEngine:
         self._rang_without_train = False  # the earlier pair judged validation alone (``_judged_already``)
         self.verdict = Verdict()
         self._now: float | None = None
-        self._best_at: dict[int, int] = {}
-        """Step of an overfitting alert -> validation's best step when it was raised: the checkpoint its advice
-        names is the one of that best, not of a best set after it (a run read whole knows those too)."""
+        self._best_at: dict[tuple[int, str], int] = {}
+        """(step, kind) of an alert -> validation's best step when it was raised: the checkpoint an overfitting
+        alert's advice names and the best a bell's notification gives are that best's, not one set after it (a run
+        read whole knows those too)."""
         self._carried: tuple[str, tuple[float, bool, bool]] | None = None
         """A resumed job's validation curve and what its earlier judgement told of the onset it was in (``Rise.told``):
         given to every judge of that curve until the next restart (the pair may change while it is judged afresh)."""
@@ -245,13 +246,15 @@ class VerdictEngine:
             events += self.moments.lone_judgements(run, train_block)
         events.sort(key=lambda event: (event[0], event[1]))
         raised: list[Raised] = []
+        best = self.verdict.best_step  # validation's best as each event comes (a validation point may move it)
         for step, _order, _kind, payload in events:
             if isinstance(payload, Moment):
-                judged = self.judge.at(payload, self.divergence)
-                self._best_at.update((r[0], payload.best_step) for r in judged if r[1] == Kind.OVERFITTING)
-                raised += judged
+                best = payload.best_step if payload.val is not None else best
+                news = self.judge.at(payload, self.divergence)
             else:
-                raised += self.divergence.on_event(step, _kind, payload, self.judge.overfitting)
+                news = self.divergence.on_event(step, _kind, payload, self.judge.overfitting)
+            self._best_at.update(((r[0], r[1]), best) for r in news if best is not None)
+            raised += news
         return raised
 
     def _layers(self, run: Run) -> list[Raised]:
@@ -333,7 +336,7 @@ class VerdictEngine:
     # ---- output --------------------------------------------------------------------------
 
     def _alert(self, step: int, kind: str, tag: str, reason: str) -> Alert:
-        best = self._best_at.get(step) if kind == Kind.OVERFITTING else None
+        best = self._best_at.get((step, kind))
         return Alert(self.run_name, step, str(kind), tag, reason, meaning(kind).advice, best_step=best)
 
     def _refresh_numbers(self, run: Run) -> None:

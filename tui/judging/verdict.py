@@ -25,7 +25,8 @@ class Alert:
     written: float | None = field(default=None, compare=False)
     """When the point it is about was written (its wall time), if known: what the alert log shows."""
     best_step: int | None = field(default=None, compare=False)
-    """Validation's best step when an overfitting alert was raised: the checkpoint its advice names."""
+    """Validation's best step when the alert was raised: the checkpoint an overfitting alert's advice names, the best
+    a bell's notification gives."""
 
     @property
     def bell(self) -> bool:
