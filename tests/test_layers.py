@@ -169,3 +169,32 @@ def test_histogram_figures_kept_between_steps_equal_a_fresh_measure_through_thin
         add(step)
         kept = layer_reports(run, thresholds, upto=step, tracks=tracks)
         assert _reports_equal(kept, layer_reports(run, thresholds, upto=step))
+
+
+def test_a_sparsity_logged_in_percent_is_percent_below_one_too(tmp_path):
+    """``relu1/sparsity_pct`` falls from 40 % to 0.5 % as the net trains: read as a fraction once at 0.94, it rang
+    'dead-units ... 94% of units are zero'. A curve seen above 1, or named in percent, is in percent."""
+    from conftest import scalar_run
+
+    from tui.judging.replay import replay
+
+    epochs = np.arange(30)
+    percent_zero = np.maximum(40.0 * np.exp(-epochs / 4), 0.5)
+    curves = {"train/loss": 2.0 * np.exp(-epochs / 6) + 0.1, "val/loss": 2.1 * np.exp(-epochs / 6) + 0.15}
+    for name, sparsity in (("pct", "relu1/sparsity_pct"), ("seen", "relu1/sparsity")):
+        scalar_run(tmp_path / name, {**{k: v.tolist() for k, v in curves.items()}, sparsity: percent_zero.tolist()})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    for name in ("pct", "seen"):
+        assert not [alert for alert in monitor.alerts if alert.run == name and alert.kind == "dead-units"]
+        assert not [alert for alert in replay(monitor.store.runs[name], Thresholds())[0] if alert.kind == "dead-units"]
+        assert not [flag for flag in monitor.verdict(name).flags if flag.startswith("dead-units")]
+
+
+def test_a_share_near_all_or_none_is_not_rounded_to_it():
+    """'100% of activations are exactly zero' was said of 99.61 %."""
+    from tui.text import numbers_apart, percent
+
+    assert [percent(x) for x in (0.9961, 1.0, 0.0, 0.0004, 0.5, 0.95)] == ["99.6%", "100%", "0%", "0.04%", "50%", "95%"]
+    assert numbers_apart(3.2, 3.20021, 3.19998) == ["3.2", "3.20021", "3.19998"]  # a rise never '3.2 → 3.2'
+    assert numbers_apart(0.5599, 0.4963) == ["0.5599", "0.4963"] and numbers_apart(1.0, 1.0) == ["1", "1"]

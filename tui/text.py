@@ -76,3 +76,28 @@ def number(value: float | None) -> str:
     if not math.isfinite(value):
         return str(value)
     return f"{value:.4g}"
+
+
+def numbers_apart(*values: float) -> list[str]:
+    """``values`` as ``number`` writes them, with more significant digits (up to 10) where two that differ would
+    read alike: a rise from 3.2000 to 3.2002 is not '3.2 → 3.2'. All written to the same digits."""
+    for digits in range(4, 11):
+        texts = [f"{value:.{digits}g}" if math.isfinite(value) else str(value) for value in values]
+        if all(
+            texts[i] != texts[j] or values[i] == values[j]
+            for i in range(len(values))
+            for j in range(i + 1, len(values))
+        ):
+            break
+    return texts
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage, with the decimals it takes not to read as none or all when it is neither:
+    0.9961 is '99.6%', not '100%'."""
+    text = f"{share:.0%}"
+    for digits in range(5):
+        text = f"{share:.{digits}%}"
+        if not 0 < share < 1 or text not in (f"{1:.{digits}%}", f"{0:.{digits}%}"):
+            break
+    return text

@@ -18,6 +18,7 @@ import numpy as np
 
 from tui.judging.pairing import words
 from tui.sources.points import Histogram
+from tui.text import percent
 
 if TYPE_CHECKING:
     from tui.judging.thresholds import Thresholds
@@ -271,8 +272,12 @@ def _histogram_report(
             f"{tag} moved {recent:.2g} std over the last {steps_apart:,} steps "
             f"({total:.2g} std since step {first.step:,})"
         ),
-        dead_reason=f"{tag}: {zeros or 0:.0%} of activations are exactly zero at step {last.step:,}",
+        dead_reason=f"{tag}: {percent(zeros or 0)} of activations are exactly zero at step {last.step:,}",
     )
+
+
+PERCENT_WORDS = ("pct", "percent", "%")
+"""A sparsity tag named with one of these is in percent whatever its values (``relu1/sparsity_pct``)."""
 
 
 def _sparsity_report(tag: str, series: Series, thresholds: Thresholds, upto: int | None) -> LayerReport | None:
@@ -282,7 +287,9 @@ def _sparsity_report(tag: str, series: Series, thresholds: Thresholds, upto: int
     if end == 0:
         return None
     step, value = int(steps[end - 1]), float(values[end - 1])
-    fraction = value / 100.0 if value > 1.0 else value
+    # In percent when its name says so or any value so far is above 1: a percent curve fallen to 0.94 % is 0.94 %
+    in_percent = any(word in tag.lower() for word in PERCENT_WORDS) or bool(np.any(values[:end] > 1.0))
+    fraction = value / 100.0 if in_percent else value
     return LayerReport(
         tag=tag,
         kind="sparsity",
@@ -295,7 +302,7 @@ def _sparsity_report(tag: str, series: Series, thresholds: Thresholds, upto: int
         static=False,
         dead=fraction >= thresholds.dead_fraction,
         static_reason="",
-        dead_reason=f"{tag}: {fraction:.0%} of units are zero at step {step:,}",
+        dead_reason=f"{tag}: {percent(fraction)} of units are zero at step {step:,}",
     )
 
 

@@ -21,6 +21,7 @@ from tui.judging.pairing import Pair
 from tui.judging.thresholds import Thresholds
 from tui.judging.verdict import Verdict, fmt
 from tui.judging.windows import ROUNDING_NOISE, SETTLED_AFTER, SETTLED_BEFORE, SHIFT_BIAS_RATE
+from tui.text import numbers_apart
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
@@ -141,9 +142,10 @@ class Rise:
             (trend_test and noisy and trend_z < t.rise_trend_z)
             or (stepped and noisy and shown_z < shift_bar / bar)  # a test shown below its full bar
         )
+        shown_text, level_text, best_text = numbers_apart(shown, level, m.best_point)  # a rise never 3.2 → 3.2
         reason = (
-            f"{self.pair.val} {fmt(shown)} → {fmt(level)} since its best level at step {m.best_level_step:,} "
-            f"(best point {fmt(m.best_point)} @ {m.best_step:,}): "
+            f"{self.pair.val} {shown_text} → {level_text} since its best level at step {m.best_level_step:,} "
+            f"(best point {best_text} @ {m.best_step:,}): "
             f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
             f"{f'{shown_rise / wide:.1f}x its noise {fmt(wide)}' if noisy else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}"
@@ -318,5 +320,5 @@ class Rise:
         if not all_finite(m.train.level, m.train_at_best):
             return "no training curve"
         if m.train.level < m.train_at_best - self.t.flat_range * train_range:
-            return f"train still falling ({fmt(m.train_at_best)} → {fmt(m.train.level)})"
+            return "train still falling ({} → {})".format(*numbers_apart(m.train_at_best, m.train.level))
         return f"train flat ({fmt(m.train.level)})"
