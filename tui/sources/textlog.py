@@ -9,6 +9,7 @@ come as one block of bytes, for parsers that take many lines in one call.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
+_ZEROS = re.compile(rb"\n?\0+\n?")
 HEAD_BYTES = 65536
 """Bytes of a file's start looked at for its header."""
 
@@ -47,9 +49,12 @@ class LineTail:
         self.incomplete = 0
         """Bytes after the last whole line: a line being written (``zeroed`` left out)."""
         self.zeroed = 0
-        """Zero bytes after the last whole line, up to the file's end: damage a crash left, no line being written."""
+        """Zero bytes skipped: those among the whole lines read (a crash left them, text was written after them) and
+        those after the last whole line, up to the file's end (damage, no line being written)."""
         self._identity: str | None = None
         self._size = 0
+        self._zeros_read = 0
+        """Zero bytes among the whole lines read since the file (re)started: skipped, as the tail's are."""
         self._tail = b""
         """The last bytes read (up to TAIL_CHECK_BYTES), to check the next read against: a file rewritten in place
         with other lines, even past its old size, reads other bytes there (stat alone sees a file that grew)..."""
@@ -84,10 +89,16 @@ class LineTail:
         self._tail = ((self._tail if back else b"") + data)[-TAIL_CHECK_BYTES:]
         self._tail_end = self.offset
         self.incomplete = max(info.size - self.offset, 0)
+        if restarted:
+            self._zeros_read = 0
+        if b"\0" in data:  # zeros a crash left, a resumed job's lines after them: no part of any line, an end of one
+            self._zeros_read += data.count(0)
+            data = _ZEROS.sub(b"\n", data)
         # Zero bytes up to the end: no writer writes them as part of a line (a crash left the file's last blocks
         # unwritten). Damage, not a line still being written; read again next time, should text follow them.
-        self.zeroed = len(rest) if rest and self.offset + len(rest) == info.size and not rest.strip(b"\0") else 0
-        self.incomplete -= self.zeroed
+        trailing = len(rest) if rest and self.offset + len(rest) == info.size and not rest.strip(b"\0") else 0
+        self.incomplete -= trailing
+        self.zeroed = trailing + self._zeros_read
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
         return Lines(data, restarted, info, more)
 
