@@ -237,3 +237,32 @@ def test_the_first_header_again_after_another_names_the_rows_after_it_again(tmp_
     monitor.refresh()
     assert curve(monitor, "val_loss") == ([0, 1, 2, 3, 4], [1.1, 1.0, 0.95, 0.9, 0.85])
     assert curve(monitor, "acc") == ([2], [0.5])
+
+
+def test_a_csv_log_cut_by_copytruncate_is_read_on_by_the_header_it_had(tmp_path: Path):
+    """Neither CSVLogger writes its header again to a file it appends to: after copytruncate the file starts with a
+    row. That row was taken for the header: curves named '6', '0.1429' and '69', and every later row read by them."""
+    keras = tmp_path / "run" / "training.log"
+    lightning = tmp_path / "lightning_logs" / "version_0" / "metrics.csv"
+    lightning.parent.mkdir(parents=True)
+    keras.parent.mkdir()
+    write_history(keras, "epoch,loss,val_loss", [f"{e},{1 / (e + 1):.4f},{2 / (e + 1):.4f}" for e in range(6)])
+    lightning_row = "{0},{1},{2:.4f},{3:.4f}"
+    rows = [lightning_row.format(e, 10 * e + 9, 1 / (e + 1), 2 / (e + 1)) for e in range(6)]
+    write_history(lightning, "epoch,step,train_loss,val_loss", rows)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    for path in (keras, lightning):
+        with open(path, "r+") as handle:
+            handle.truncate(0)
+    with open(keras, "a") as handle:
+        handle.write("".join(f"{e},{1 / (e + 1):.4f},{2 / (e + 1):.4f}\n" for e in range(6, 9)))
+    with open(lightning, "a") as handle:
+        handle.write("".join(lightning_row.format(e, 10 * e + 9, 1 / (e + 1), 2 / (e + 1)) + "\n" for e in range(6, 9)))
+    monitor.refresh()
+    assert sorted(monitor.store.runs["run"].scalars) == ["loss", "val_loss"]
+    assert curve(monitor, "val_loss")[0] == list(range(9))
+    version = monitor.store.runs["lightning_logs/version_0"]
+    assert sorted(version.scalars) == ["epoch", "train_loss", "val_loss"]
+    assert version.scalars["train_loss"].steps.tolist() == [10 * e + 9 for e in range(9)]
+    assert version.skipped_records == 0

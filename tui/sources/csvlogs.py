@@ -110,6 +110,8 @@ class CsvStream(Stream):
         """How pyarrow types the step column: int64, exact up to 2**63 - 1, until the steps are written as
         floats (``12.0``); then float64, exact below 2**53 only (a block with a larger step goes the exact way)."""
         self.steps = StepFilter()
+        self.headless = False
+        """The file starts with rows, not its header: cut in place and written on (``read``)."""
         self._hparams_signature: tuple | None = None
 
     @property
@@ -121,6 +123,10 @@ class CsvStream(Stream):
         try:
             self._read_hparams(root, out)
             head = self._head(root)
+            # Cut in place and written on (logrotate's copytruncate): no writer writes its header again to a file it
+            # appends to, so rows come first; the columns stay those of the header read (its first row named them).
+            self.headless = head is not None and self.header is not None and not self._is_header(head)
+            head = self.header if self.headless else head
             if head is not None:
                 if self.header is not None and head != self.header:
                     # Lightning rewrites its file with a wider header when a new key is logged: the old rows come
@@ -140,7 +146,7 @@ class CsvStream(Stream):
                     if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
                         self.rows, self.skip, from_start, self.steps = 0, 0, True, StepFilter()
                         self.health.skipped_records = 0
-                    self._add(lines.data, lines.info.mtime, out, header=from_start)
+                    self._add(lines.data, lines.info.mtime, out, header=from_start and not self.headless)
                     from_start = False
                     self.health.incomplete_bytes, self.health.skipped_bytes = self.tail.incomplete, self.tail.zeroed
                     if not lines.more:
@@ -162,6 +168,10 @@ class CsvStream(Stream):
             if start[: len(known)] == known or start[: len(known) + 1] == self.header + b"\r\n":
                 return self.header
         return header_record(root.read(self.tail.path, 0, HEAD_BYTES))
+
+    def _is_header(self, line: bytes) -> bool:
+        """Whether a first line is a header (by its step column, as a header among the rows is told), not a row."""
+        return _HEADER_LINES[self.step_column].match(line.removeprefix(BOM)) is not None
 
     def _set_header(self, head: bytes) -> None:
         self.header = self.columns_line = head
