@@ -21,7 +21,9 @@ BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
 _ZEROS = re.compile(rb"\n?\0+\n?")
 HEAD_BYTES = 65536
-"""Bytes of a file's start looked at for its header."""
+"""Bytes of a file's start looked at for its header..."""
+LONG_HEAD = 4 * 1024 * 1024
+"""...or up to this many, for a first line of text longer than that (a JSON-lines log opening with its config)."""
 
 
 @dataclass
@@ -148,6 +150,8 @@ class HeaderTest:
             try:
                 root.stat(path)  # a handle kept from the file this replaced is let go: its bytes are the new file's
                 data = root.read(path, 0, HEAD_BYTES)
+                while len(data) >= HEAD_BYTES and b"\n" not in data and b"\0" not in data and len(data) < LONG_HEAD:
+                    data = root.read(path, 0, 4 * len(data))  # a first line longer than that: a config, in text
             except OSError as error:
                 if self._unreadable(path):
                     found.errors[path] = describe(error)
