@@ -20,10 +20,12 @@ from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Root
 BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
 _ZEROS = re.compile(rb"\n?\0+\n?")
+_LINE_OR_ZERO = re.compile(rb"[\n\0]")
 HEAD_BYTES = 65536
 """Bytes of a file's start looked at for its header..."""
 LONG_HEAD = 4 * 1024 * 1024
-"""...or up to this many, for a first line of text longer than that (a JSON-lines log opening with its config)."""
+"""...or up to this many, for a first line of text longer than that in a format whose logs may open with a header
+object (a JSON-lines log with its config; a CSV header that long is no log's)."""
 
 
 @dataclass
@@ -150,7 +152,7 @@ class HeaderTest:
             try:
                 root.stat(path)  # a handle kept from the file this replaced is let go: its bytes are the new file's
                 data = root.read(path, 0, HEAD_BYTES)
-                while len(data) >= HEAD_BYTES and b"\n" not in data and b"\0" not in data and len(data) < LONG_HEAD:
+                while self._lines > 1 and HEAD_BYTES <= len(data) < LONG_HEAD and not _LINE_OR_ZERO.search(data):
                     data = root.read(path, 0, 4 * len(data))  # a first line longer than that: a config, in text
             except OSError as error:
                 if self._unreadable(path):
