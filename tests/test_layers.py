@@ -196,5 +196,6 @@ def test_a_share_near_all_or_none_is_not_rounded_to_it():
     from tui.text import numbers_apart, percent
 
     assert [percent(x) for x in (0.9961, 1.0, 0.0, 0.0004, 0.5, 0.95)] == ["99.6%", "100%", "0%", "0.04%", "50%", "95%"]
+    assert [percent(x, 0.9) for x in (0.896, 0.9, 0.95, 0.9004)] == ["89.6%", "90%", "95%", "90.04%"]
     assert numbers_apart(3.2, 3.20021, 3.19998) == ["3.2", "3.20021", "3.19998"]  # a rise never '3.2 → 3.2'
     assert numbers_apart(0.5599, 0.4963) == ["0.5599", "0.4963"] and numbers_apart(1.0, 1.0) == ["1", "1"]

@@ -92,12 +92,15 @@ def numbers_apart(*values: float) -> list[str]:
     return texts
 
 
-def percent(share: float) -> str:
-    """A share as a whole percentage, with the decimals it takes not to read as none or all when it is neither:
-    0.9961 is '99.6%', not '100%'."""
+def percent(share: float, bar: float | None = None) -> str:
+    """A share as a whole percentage, with the decimals it takes not to read as none or all when it is neither
+    (0.9961 is '99.6%', not '100%'), nor as ``bar`` when it is not that (0.896 beside a bar of 90 %: '89.6%')."""
     text = f"{share:.0%}"
     for digits in range(5):
         text = f"{share:.{digits}%}"
-        if not 0 < share < 1 or text not in (f"{1:.{digits}%}", f"{0:.{digits}%}"):
+        alike = {f"{1:.{digits}%}", f"{0:.{digits}%}"} if 0 < share < 1 else set()
+        if bar is not None and share != bar:
+            alike.add(f"{bar:.{digits}%}")
+        if text not in alike:
             break
     return text

@@ -467,6 +467,7 @@ class LossWatchApp(App[None]):
     def action_distributions(self) -> None:
         if self.selected is None:
             return
+        self.clear_notifications()  # another run's "logs no histograms" would lie over this one's table
         from tui.app.distributions import DistributionScreen
 
         run = self.store.runs.get(self.selected)
@@ -492,4 +493,5 @@ class LossWatchApp(App[None]):
             if self.selected is not None:
                 self.notify(f"run {printable(self.selected)} is not part of a sweep", severity="warning")
         else:
+            self.clear_notifications()  # a warning of a moment ago would lie over the sweep's table
             self.push_screen(SweepScreen(self.monitor, name, self.selected))

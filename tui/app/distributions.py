@@ -29,7 +29,7 @@ from tui.judging.layers import PERCENTILES, LayerReport, percentiles
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.store import Store
-from tui.text import printable
+from tui.text import percent, printable
 
 BAND_COLORS = [
     (60, 60, 140),
@@ -80,7 +80,8 @@ LAYER_PRIORITY = ["layer", "flag", "zero", "recent", "total", "kind", "std", "hi
 """Narrow panes keep the layer's name whole and the figures behind the flags; counts go first."""
 
 
-def layer_table(reports: list[LayerReport], chosen: str | None, width: int = 200) -> Table:
+def layer_table(reports: list[LayerReport], chosen: str | None, width: int = 200, bar: float | None = None) -> Table:
+    """``bar``: the share at zero that flags dead units, which a share shown beside it is told from."""
     rows = []
     for r in reports:
         flag = Text("")
@@ -97,7 +98,7 @@ def layer_table(reports: list[LayerReport], chosen: str | None, width: int = 200
                 "std": Text("–" if sparsity else f"{r.std:.3g}"),
                 "total": Text("–" if sparsity else f"{r.change_total:.3g} σ"),
                 "recent": Text("–" if sparsity else f"{r.change_recent:.3g} σ"),
-                "zero": Text("–" if r.zero_fraction is None else f"{r.zero_fraction:.0%}"),
+                "zero": Text("–" if r.zero_fraction is None else percent(r.zero_fraction, bar)),
                 "flag": flag,
             }
         )
@@ -113,16 +114,17 @@ class LayerTable(Static):
         super().__init__(**kwargs)
         self.reports: list[LayerReport] = []
         self.chosen: str | None = None
+        self.bar: float | None = None
 
-    def show(self, reports: list[LayerReport], chosen: str | None) -> None:
-        self.reports, self.chosen = reports, chosen
+    def show(self, reports: list[LayerReport], chosen: str | None, bar: float) -> None:
+        self.reports, self.chosen, self.bar = reports, chosen, bar
         self._lay_out()
 
     def on_resize(self) -> None:
         self._lay_out()
 
     def _lay_out(self) -> None:
-        self.update(layer_table(self.reports, self.chosen, self.size.width or self.app.size.width))
+        self.update(layer_table(self.reports, self.chosen, self.size.width or self.app.size.width, self.bar))
 
 
 class DistributionScreen(Screen[None]):
@@ -214,4 +216,4 @@ class DistributionScreen(Screen[None]):
             if plot.key != key:
                 plot.key = key
                 plot.refresh()
-        self.query_one("#layers", LayerTable).show(reports, self.tag)
+        self.query_one("#layers", LayerTable).show(reports, self.tag, self.monitor.thresholds.dead_fraction)

@@ -82,8 +82,11 @@ def _shown_hours(hours: float) -> float:
     return round(hours, 2) if hours < 10 else float(round(hours))
 
 
-def _hours_figure(hours: float) -> str:
-    """Hours written as the table writes them (``_shown_hours``), without the unit."""
+def _hours_figure(hours: float, saved: bool = False) -> str:
+    """Hours written as the table writes them (``_shown_hours``), without the unit; ``saved``: some time is saved,
+    under a hundredth of an hour ('<0.01', not '0.00', which reads as nothing)."""
+    if saved and hours == 0:
+        return "<0.01"
     return f"{hours:,.2f}" if hours < 10 else f"{hours:,.0f}"
 
 
@@ -98,7 +101,7 @@ def saving_text(row: SweepRow) -> str:
         return "–"
     parts = [f"{round(saving.epochs):,} ep"]
     if saving.hours is not None and math.isfinite(saving.hours):
-        parts.append(f"{_hours_figure(_shown_hours(saving.hours))} h")
+        parts.append(f"{_hours_figure(_shown_hours(saving.hours), saving.hours > 0)} h")
     return " · ".join(parts)
 
 
@@ -235,16 +238,16 @@ class SweepScreen(Screen[None]):
         # The rows' figures as shown, added up: the total reads as the sum of the rows.
         savings = [row.saving for row in behind if row.saving and row.saving.epochs is not None]
         epochs = sum(round(saving.epochs or 0) for saving in savings)
-        hours = sum(
-            _shown_hours(saving.hours) for saving in savings if saving.hours is not None and math.isfinite(saving.hours)
-        )
+        timed = [saving.hours for saving in savings if saving.hours is not None and math.isfinite(saving.hours)]
+        hours = sum(_shown_hours(each) for each in timed)
         common = f"ranked at {view.axis_label} {view.common:,.0f}" if view.common is not None else "no points yet"
         text = Text(f"sweep {printable(view.name, 40)}", style="bold")
         text.append(f" · {len(view.rows):,} runs · {common}")
         if behind:
             text.append(f" · {len(behind)} to stop", style="yellow")
             if epochs:
-                text.append(f" (saves {epochs:,} ep, {_hours_figure(hours)} GPU h)", style="yellow")
+                saved = _hours_figure(hours, any(each > 0 for each in timed))
+                text.append(f" (saves {epochs:,} ep, {saved} GPU h)", style="yellow")
         if ended:
             text.append(f" · {ended} behind, not being written", style="dim")
         self.query_one("#sweep-title", Static).update(text)
