@@ -50,3 +50,22 @@ async def test_a_warning_about_the_last_run_does_not_lie_over_the_next_runs_dist
         assert len(app._notifications) == 1
         await press_h_on(pilot, "torch/frozen-7")
         assert isinstance(app.screen, DistributionScreen) and len(app._notifications) == 0
+
+
+def test_the_direction_is_blank_without_enough_points_or_with_a_nan_not_unclear(tmp_path: Path):
+    """'~' says the noise is too large to tell: it was shown for a run of one point and for one whose newest value
+    is NaN, neither of which is about noise."""
+    falling = [1.0 / (step + 1) for step in range(30)]
+    scalar_run(tmp_path / "one", {"loss": [1.0], "val_loss": [1.1]})
+    scalar_run(tmp_path / "four", {"loss": falling[:4], "val_loss": falling[:4]})
+    nan = [float("nan")] * 3
+    scalar_run(tmp_path / "nan", {"loss": falling + nan, "val_loss": falling + nan})
+    scalar_run(tmp_path / "falling", {"loss": falling, "val_loss": falling})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert {name: monitor.verdict(name).trend for name in ("one", "four", "nan", "falling")} == {
+        "one": "",
+        "four": "",
+        "nan": "",
+        "falling": "↓",
+    }

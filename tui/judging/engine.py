@@ -349,7 +349,9 @@ class VerdictEngine:
             v.best_step = self.val.step_at(self.val.low_index)
             v.since_best = self.val.count - 1 - self.val.low_index
         v.step = run.last_step((self.pair.train, self.pair.val))
-        v.trend = {"falling": "↓", "rising": "↑", "flat": "→", "unclear": "~"}.get(self.judge.val_direction, "")
+        newest = float(self.val.values[self.val.count - 1]) if self.val.count else math.nan
+        arrows = {"falling": "↓", "rising": "↑", "flat": "→", "unclear": "~"}
+        v.trend = arrows.get(self.judge.val_direction, "") if math.isfinite(newest) else ""  # NaN: no direction
         if self.pair.train is None and self.pair.val is None and self._firsts and v.kind == Kind.WAITING:
             # Curves, but none a loss (accuracies only): 'no paired loss curves yet' read as points still to come.
             names = sorted(self._firsts)

@@ -79,7 +79,7 @@ class Judge:
             return self._lone(m, train_dir, train_range, divergence)
         val_range = max(m.val_first - m.best, 0.0) if all_finite(m.val_first, m.best) else 0.0
         val_dir = direction(m.val.change, m.val.spread, val_range, t)
-        self.val_direction = val_dir
+        self.val_direction = val_dir if all_finite(m.val.change, m.val.spread) else ""  # too few points: none shown
         out: list[Raised] = []
         if divergence.active and not self._recovering(m, divergence):
             return out
