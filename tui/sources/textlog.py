@@ -93,7 +93,7 @@ class LineTail:
         self._tail = ((self._tail if back else b"") + data)[-TAIL_CHECK_BYTES:]
         self._tail_end = self.offset
         self.incomplete = max(info.size - self.offset, 0)
-        if restarted:
+        if self.offset == len(data):  # read from its start (again: restarted, or a reader going back to it)
             self._zeros_read = 0
         if b"\0" in data:  # zeros a crash left, a resumed job's lines after them: no part of any line, an end of one
             self._zeros_read += data.count(0)
