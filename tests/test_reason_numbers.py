@@ -21,3 +21,51 @@ def test_an_overfitting_rise_in_the_fifth_digit_reads_as_a_rise(tmp_path):
     assert now > best
     falling = re.search(r"train still falling \((\S+) → (\S+)\)", alert.reason)
     assert falling is not None and float(falling.group(2)) < float(falling.group(1))
+
+
+def test_float32_last_digit_wobbles_on_a_curve_at_chance_are_no_spike_and_no_direction(tmp_path):
+    """A net stuck at chance from its start (no range, no noise) logs 2.332161 with a last-digit wobble: each wobble
+    rang 'Loss/train jumped to 2.332 ... came back', and its reason read 'val falling by 1.192e-07'."""
+    level = float(np.float32(2.332161188))
+    wobble = float(np.nextafter(np.float32(level), np.float32(3.0)))
+    train = [wobble if step % 9 == 4 else level for step in range(60)]
+    val = [wobble if step % 7 == 3 else level for step in range(59)] + [float(np.nextafter(np.float32(level), 0))]
+    judged = judge(tmp_path / "chance", {"train/loss": train, "val/loss": val})
+    assert judged.first("spike") is None
+    assert "e-07" not in judged.verdict.reason, judged.verdict.reason
+
+
+def test_a_blow_up_ratio_is_not_written_with_thirty_digits_of_float_noise(tmp_path):
+    epochs = np.arange(30)
+    train = (1.0 / (epochs + 1)).tolist()
+    val = (1.2 / (epochs + 1)).tolist()
+    val[25:] = [5.567e29] * 5
+    judged = judge(tmp_path / "blown", {"train/loss": train, "val/loss": val})
+    bell = judged.first("diverging")
+    assert bell is not None and re.search(r" \d\.\d+e\+\d+x its lowest", bell.reason), bell.reason
+    assert not re.search(r"\d{3},\d{3},\d{3},\d{3}", bell.reason)
+
+
+def test_an_overfitting_reason_says_training_rose_too_when_it_did(tmp_path):
+    """Training rose 0.19 → 0.34 while validation went 0.30 → 1.58: the reason read 'train flat (0.3434)'."""
+    epochs = np.arange(60)
+    train = np.where(epochs < 20, 1.0 * np.exp(-epochs / 6) + 0.15, 0.15 + 0.004 * (epochs - 20))
+    val = np.where(epochs < 20, 1.1 * np.exp(-epochs / 6) + 0.25, 0.25 + 0.03 * (epochs - 20))
+    judged = judge(tmp_path / "both", {"train/loss": train.tolist(), "val/loss": val.tolist()})
+    bell = judged.first("overfitting") or judged.first("diverging")
+    assert bell is not None and "train rising too (" in bell.reason, bell.reason if bell else judged.alerts
+
+
+def test_a_gap_told_before_a_blow_up_is_not_shown_beside_it(tmp_path):
+    """Accuracies are not judged while a run is blown up: its gap flag kept the numbers of before."""
+    epochs = np.arange(40)
+    losses = (1.0 / (epochs + 1)).tolist()
+    val_losses = (1.3 / (epochs + 1)).tolist()
+    train_acc = np.minimum(0.3 + 0.03 * epochs, 0.98).tolist()
+    val_acc = np.minimum(0.3 + 0.015 * epochs, 0.6).tolist()
+    for curve in (losses, val_losses):
+        curve[30:] = [float("nan")] * 10
+    curves = {"loss": losses, "val_loss": val_losses, "accuracy": train_acc, "val_accuracy": val_acc}
+    judged = judge(tmp_path / "gap", curves)
+    assert any(alert.kind == "gap" for alert in judged.alerts)  # told before the blow-up
+    assert judged.verdict.kind == "diverging" and "gap" not in judged.verdict.flags

@@ -61,7 +61,7 @@ class Spike:
     """An excursion of one or two points that came back."""
 
     tag: str
-    begin_step: int
+    peak_step: int
     height: float
 
 
@@ -221,8 +221,9 @@ class Divergence:
             found_spikes += batch_spikes(track, block.start, block.end, self.thresholds, batches)
             found_spikes.sort(key=lambda spike: spike[1])
         for begin, back in found_spikes:
-            height = float(np.max(track.values[begin:back]))
-            events.append((track.step_at(back), order, "spike", Spike(tag, track.step_at(begin), height)))
+            peak = begin + int(np.argmax(track.values[begin:back]))  # the height told is this point's, at its step
+            spike = Spike(tag, track.step_at(peak), float(track.values[peak]))
+            events.append((track.step_at(back), order, "spike", spike))
         return events
 
     def _level_found(self, track: Track, block: Block) -> list[Found]:
@@ -336,6 +337,7 @@ class Divergence:
         self.verdict.kind = Kind.DIVERGING
         self.verdict.flags.pop(Kind.NOISY_VAL, None)
         self.verdict.flags.pop(Kind.VAL_RISING, None)
+        self.verdict.flags.pop(Kind.GAP, None)  # not judged while blown up: its numbers would stay from before
         if self.active:  # still blown up: the reason says since when, in the same words whichever curve a live read
             # met first (a curve whose file is flushed later may bring an earlier blow-up)
             episode = self.episodes[-1]
@@ -376,9 +378,7 @@ class Divergence:
     def _spike(self, step: int, spike: Spike) -> list[Raised]:
         if self.active:  # a blown-up curve's wobbles are not spikes of the curve it was
             return []
-        reason = (
-            f"{spike.tag} jumped to {fmt(spike.height)} at step {spike.begin_step:,} and came back by step {step:,}"
-        )
+        reason = f"{spike.tag} jumped to {fmt(spike.height)} at step {spike.peak_step:,} and came back by step {step:,}"
         self.verdict.flags[Kind.SPIKE] = reason
         self.spike_left = SPIKE_SHOWN
         return [(step, Kind.SPIKE, spike.tag, reason)]
@@ -413,7 +413,7 @@ def _exploded(b: Blowup, step: int) -> str:
         what = "exploded to"
     ratio = b.value / b.low if b.low > 0 else math.nan
     times = (
-        f"{ratio:,.0f}x its {lowest} {fmt(b.low)}"
+        f"{f'{ratio:,.0f}' if ratio < 1e6 else fmt(ratio)}x its {lowest} {fmt(b.low)}"  # not 30 digits of noise
         if math.isfinite(ratio)  # 1.8e308 over 0.5 is past floats: 'infx' said nothing true
         else f"from its {lowest} {fmt(b.low)}"
     )

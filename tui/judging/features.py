@@ -18,6 +18,7 @@ from tui.judging.pairing import is_chance_accuracy
 from tui.judging.thresholds import TREND_WINDOW_MAX, Thresholds
 from tui.judging.verdict import fmt
 from tui.judging.windows import (
+    ROUNDING_NOISE,
     change,
     change_spread,
     median_rows,
@@ -118,11 +119,14 @@ FLAT_Z = 2.0
 """A curve is flat when its change, give or take this many standard errors, stays within ``flat_range`` of its range."""
 
 
-def direction(moved: float, spread: float, scale: float, thresholds: Thresholds) -> str:
+def direction(moved: float, spread: float, scale: float, thresholds: Thresholds, level: float = 0.0) -> str:
     """'falling' or 'rising' (a change that clears its standard error and matters against the range), 'flat' (shown
-    to be within ``flat_range`` of the range, standard error included) or 'unclear' (too noisy to say either)."""
+    to be within ``flat_range`` of the range, standard error included) or 'unclear' (too noisy to say either).
+    The standard error is at least float32's rounding of the curve's ``level`` (``ROUNDING_NOISE``): a curve that
+    never left its start (no range) moving by one last digit, 2.332161 to 2.332161, neither fell nor rose."""
     if moved != moved or spread != spread:  # NaN: not enough points
         return "unclear"
+    spread = max(spread, ROUNDING_NOISE * max(abs(level), scale))
     tolerance = thresholds.flat_range * scale
     needed = max(thresholds.trend_z * spread, tolerance)
     if moved < -needed:

@@ -74,11 +74,11 @@ class Judge:
             if divergence.spike_left == 0:
                 v.flags.pop(Kind.SPIKE, None)
         train_range = max(m.train_first - m.train_best, 0.0) if all_finite(m.train_first, m.train_best) else 0.0
-        train_dir = direction(m.train.change, m.train.spread, train_range, t)
+        train_dir = direction(m.train.change, m.train.spread, train_range, t, m.train.level)
         if m.val is None:
             return self._lone(m, train_dir, train_range, divergence)
         val_range = max(m.val_first - m.best, 0.0) if all_finite(m.val_first, m.best) else 0.0
-        val_dir = direction(m.val.change, m.val.spread, val_range, t)
+        val_dir = direction(m.val.change, m.val.spread, val_range, t, m.val.level)
         self.val_direction = val_dir if all_finite(m.val.change, m.val.spread) else ""  # too few points: none shown
         out: list[Raised] = []
         if divergence.active and not self._recovering(m, divergence):

@@ -319,6 +319,9 @@ class Rise:
             return "no training curve (no bell without one)"
         if not all_finite(m.train.level, m.train_at_best):
             return "no training curve"
-        if m.train.level < m.train_at_best - self.t.flat_range * train_range:
+        moved = self.t.flat_range * train_range
+        if m.train.level < m.train_at_best - moved:
             return "train still falling ({} → {})".format(*numbers_apart(m.train_at_best, m.train.level))
+        if m.train.level > m.train_at_best + moved:  # training rose too: not the picture of memorising alone
+            return "train rising too ({} → {})".format(*numbers_apart(m.train_at_best, m.train.level))
         return f"train flat ({fmt(m.train.level)})"

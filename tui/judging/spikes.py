@@ -85,6 +85,8 @@ def spikes(
             continue
         sigma = noise(rows(values, begin[picked] - 1, t.noise_window))
         with np.errstate(invalid="ignore", over="ignore"):
+            # float32's last digit is no spike: a curve that never left its start has no range and no noise
+            sigma = np.fmax(sigma, ROUNDING_NOISE * np.maximum(np.abs(level[picked]), scale[picked]))
             hits = picked[heights[picked] >= t.spike_z * sigma]
         found += [(int(begin[i]), int(back[i])) for i in hits]
     return sorted(found, key=lambda pair: pair[1])
