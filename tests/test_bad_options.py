@@ -245,3 +245,14 @@ def test_a_mistyped_option_alone_is_named(option: str):
     result = run_main(option)
     assert result.returncode == 2
     assert f"unrecognized arguments: {option}" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "1.5"])
+def test_a_bar_scaled_to_nothing_or_above_itself_is_refused_not_a_traceback(tmp_path: Path, value: str):
+    """``memorising_bar=0`` was taken, then divided by: a ZeroDivisionError's traceback and exit 1, which reads as
+    'a run needs attention'."""
+    result = run_main("check", str(DATA / "torch"), "--set", f"memorising_bar={value}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "setting 'memorising_bar' scales the bars: more than 0 and at most 1" in result.stderr
+    (tmp_path / "losswatch.toml").write_text(f"[verdicts]\nmemorising_bar = {value}\n")
+    assert run_main("check", str(tmp_path)).returncode == 2

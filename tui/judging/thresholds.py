@@ -198,6 +198,9 @@ PERCENTS = SHARES | {"explode_floor", "regress", "spike_range", "unstable_swing"
 """Settings the README writes as percentages, which may also be written with ``%``; those not in ``SHARES`` may
 pass 100 % (noise larger than the range, an accuracy three times its chance level), written with ``%`` only
 (``acc_learned=200%``): ``regress=50`` is a misread 50 %, refused."""
+SCALES = frozenset({"memorising_bar"})
+"""Settings that scale bars down (``memorising_bar = 0.8`` of themselves): more than 0 (bars of nothing pass any
+rise, and a test divides by it), at most 1."""
 RATIOS = frozenset({"explode_ratio", "stall_factor", "sweep_slower"})
 """Settings that are a multiple (``explode_ratio = 10 ×``): at least 1 (half its best is no blow-up)."""
 
@@ -228,6 +231,8 @@ def _coerce(name: str, value: object) -> object:
             raise ConfigError(f"setting {name!r} is a share, at most 1 (100 %), got {value!r}")
         above = "" if name in SHARES else "; above 100 % write it with %, e.g. 150%"
         raise ConfigError(f"setting {name!r} is a share (1 % is 0.01, or write {number:g}%{above}), got {value!r}")
+    if name in SCALES and not 0 < number <= 1:
+        raise ConfigError(f"setting {name!r} scales the bars: more than 0 and at most 1, got {value!r}")
     if name in RATIOS and number < 1:
         raise ConfigError(f"setting {name!r} is a multiple, at least 1, got {value!r}")
     if not whole:
