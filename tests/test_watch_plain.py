@@ -287,3 +287,35 @@ def test_validation_at_epoch_numbers_beside_training_steps_is_said_before_the_be
         assert (said["run"], said["kind"]) == ("dead", "epoch-steps")
         assert said["reason"].startswith("val/loss is logged at steps 1–20, and train/loss had reached step 820")
         assert read_json_line(proc)["kind"] == "val-rising"
+
+
+def test_stopping_the_watch_stops_what_an_alert_command_started(tmp_path: Path):
+    """A hook that is a shell script running ``sleep``: the ``sh`` got SIGTERM after the grace, its ``sleep`` lived
+    on, holding the watch's stderr (a ``2>&1 | tee log`` ended 27 s after the stop)."""
+    scalar_run(tmp_path / "r", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    pids = tmp_path / "pids"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f'#!/bin/sh\nsleep 60 &\necho $! >> "{pids}"\nwait\n')
+    hook.chmod(0o755)
+    with start(str(tmp_path), "--plain", "--on-alert", str(hook), "--on-alert-grace", "0.5") as proc:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (pids.exists() and pids.read_text().strip()):
+            time.sleep(0.1)
+        assert proc.stop(signal.SIGTERM) == 0
+    sleeper = int(pids.read_text().split()[0])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(sleeper):
+        time.sleep(0.1)
+    survived = _alive(sleeper)
+    if survived:  # the test leaves no process behind, failing or not
+        os.kill(sleeper, signal.SIGKILL)
+    assert not survived
+
+
+def _alive(pid: int) -> bool:
+    """Running (not a zombie waiting for its parent, init, to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

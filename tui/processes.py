@@ -5,16 +5,31 @@ Below the layers (it imports none of them), so the ssh root's ControlMaster and 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 
 
-def end_process(child: subprocess.Popen, grace: float) -> None:
-    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL; reaped either way (no zombie left)."""
+def end_process(child: subprocess.Popen, grace: float, group: bool = False) -> None:
+    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL; reaped either way (no zombie left). ``group``: the child
+    leads a session of its own (``start_new_session``) and every process in it gets the signals: a shell script's
+    ``sleep`` or ``curl`` outlived it, holding losswatch's stderr open."""
     if child.poll() is not None:
         return
-    child.terminate()
+    _signal(child, signal.SIGTERM, group)
     try:
         child.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        child.kill()
+        _signal(child, signal.SIGKILL, group)
         child.wait()
+    if group:  # the leader is gone; what it started may not be
+        _signal(child, signal.SIGKILL, group)
+
+
+def _signal(child: subprocess.Popen, number: int, group: bool) -> None:
+    if not group:
+        child.send_signal(number)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the whole group already gone
+        os.killpg(child.pid, number)

@@ -54,7 +54,7 @@ class AlertHook:
             try:
                 child.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                end_process(child, grace=1)
+                end_process(child, grace=1, group=True)
 
     def __call__(self, alert: Alert) -> None:
         told = {"RUN": alert.run, "KIND": alert.kind, "STEP": str(alert.step), "REASON": alert.reason, "TAG": alert.tag}
@@ -70,7 +70,10 @@ class AlertHook:
     def _start(self, env: dict[str, str]) -> None:
         try:
             # Its output goes to stderr: stdout is losswatch's own lines (JSON lines under --json), never mixed.
-            child = subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
+            # A session of its own: stopped, what it started is stopped with it (``end_process``).
+            child = subprocess.Popen(
+                self.argv, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), start_new_session=True
+            )
             self.children.append(child)
         except OSError as error:
             command = printable(self.argv[0])
