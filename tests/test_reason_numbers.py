@@ -69,3 +69,16 @@ def test_a_gap_told_before_a_blow_up_is_not_shown_beside_it(tmp_path):
     judged = judge(tmp_path / "gap", curves)
     assert any(alert.kind == "gap" for alert in judged.alerts)  # told before the blow-up
     assert judged.verdict.kind == "diverging" and "gap" not in judged.verdict.flags
+
+
+def test_a_net_parked_at_its_start_reads_flat_and_plateau(tmp_path):
+    """A VAE that never learned logs the same loss, to its last digit or one, from its first point on: its curves
+    have no range, and a floor for float32's rounding (no spike, no direction of a last digit) read them 'unclear'
+    ('learning', no plateau alert) where they are flat."""
+    level = float(np.float32(61.25307))
+    last = float(np.nextafter(np.float32(level), np.float32(100.0)))
+    train = [level if step % 5 else last for step in range(60)]
+    val = [float(np.float32(64.8)) for _ in range(60)]
+    judged = judge(tmp_path / "parked", {"train/loss": train, "val/loss": val})
+    assert judged.verdict.kind == "plateau", judged.verdict.reason
+    assert "train flat" in judged.verdict.reason and "val flat" in judged.verdict.reason
