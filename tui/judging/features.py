@@ -126,7 +126,7 @@ def direction(moved: float, spread: float, scale: float, thresholds: Thresholds,
     never left its start (no range) moving by one last digit, 2.332161 to 2.332161, neither fell nor rose."""
     if moved != moved or spread != spread:  # NaN: not enough points
         return "unclear"
-    floor = ROUNDING_NOISE * max(abs(level), scale)
+    floor = ROUNDING_NOISE * max(abs(level), scale) if math.isfinite(level) else 0.0  # an inf level moves
     if spread <= floor and abs(moved) <= thresholds.trend_z * floor:
         return "flat"  # its last digits alone moved, if any: flat, on a curve without range (a net stuck at its start)
     spread = max(spread, floor)
