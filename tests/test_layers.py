@@ -199,3 +199,25 @@ def test_a_share_near_all_or_none_is_not_rounded_to_it():
     assert [percent(x, 0.9) for x in (0.896, 0.9, 0.95, 0.9004)] == ["89.6%", "90%", "95%", "90.04%"]
     assert numbers_apart(3.2, 3.20021, 3.19998) == ["3.2", "3.20021", "3.19998"]  # a rise never '3.2 → 3.2'
     assert numbers_apart(0.5599, 0.4963) == ["0.5599", "0.4963"] and numbers_apart(1.0, 1.0) == ["1", "1"]
+
+
+def test_a_sparsity_scale_kept_between_steps_equals_a_fresh_reading_and_starts_over_on_a_restart(tmp_path):
+    """Whether a sparsity curve is in percent is read from its new points only (``PercentSeen``): read again up to
+    every step, a catch-up was quadratic in the curve's length."""
+    from conftest import scalar_run
+
+    from tui.judging.layers import PercentSeen
+
+    percent_zero = np.maximum(40.0 * np.exp(-np.arange(30) / 4), 0.5).tolist()
+    scalar_run(tmp_path / "r", {"loss": [1.0] * 30, "relu/sparsity": percent_zero})
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["r"]
+    scales: dict[str, PercentSeen] = {}
+    for step in range(30):
+        kept = layer_reports(run, Thresholds(), upto=step, scales=scales)
+        assert _reports_equal(kept, layer_reports(run, Thresholds(), upto=step))
+    assert scales["relu/sparsity"].first == 0
+    run.scalars["relu/sparsity"].generation += 1  # points removed: the reading starts over
+    layer_reports(run, Thresholds(), scales=scales)
+    assert scales["relu/sparsity"].read == 30 and scales["relu/sparsity"].generation == 1

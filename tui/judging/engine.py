@@ -21,7 +21,7 @@ from tui.judging.epoch_steps import EpochSteps
 from tui.judging.holding import Holdback
 from tui.judging.judge import Judge
 from tui.judging.kinds import Kind, meaning
-from tui.judging.layers import HistogramTrack, layer_reports
+from tui.judging.layers import HistogramTrack, PercentSeen, layer_reports
 from tui.judging.moment import Moment
 from tui.judging.moments import Moments
 from tui.judging.pairing import Pair, pair_schedule
@@ -73,6 +73,8 @@ class VerdictEngine:
         self._histogram_steps: dict[str, int] = {}
         self._histogram_tracks: dict[str, HistogramTrack] = {}
         """Each histogram tag's figures so far (``layers.HistogramTrack``): measured once, read at every step."""
+        self._sparsity_scales: dict[str, PercentSeen] = {}
+        """Each sparsity scalar's reading in percent or not (``layers.PercentSeen``): its points read once."""
         self._schedule: list[tuple[int, Pair]] = [(0, Pair())]
         self._firsts: dict[str, int] = {}
         """First step of each tag with points, read once (``pair_schedule``)."""
@@ -290,7 +292,9 @@ class VerdictEngine:
         return [(step, 3, "layers", step) for step in sorted(steps)]
 
     def _judge_layers(self, run: Run, step: int, shown: bool) -> list[Raised]:
-        self.verdict.layers = layer_reports(run, self.thresholds, upto=step, shown=shown, tracks=self._histogram_tracks)
+        self.verdict.layers = layer_reports(
+            run, self.thresholds, upto=step, shown=shown, tracks=self._histogram_tracks, scales=self._sparsity_scales
+        )
         raised: list[Raised] = []
         flags = self.verdict.flags
         for report in self.verdict.layers:

@@ -191,21 +191,45 @@ def _track(
     return track
 
 
+class PercentSeen:
+    """Where a sparsity curve first went above 1 (in percent, then), looked for in its new points only: a catch-up
+    judges the layers at every step, and reading the curve up to each step again was quadratic. A new
+    ``generation`` of the series (a restart, thinning) starts it over."""
+
+    __slots__ = ("first", "generation", "read")
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.read = 0
+        self.first: int | None = None
+
+    def by(self, values: np.ndarray, end: int) -> bool:
+        """Whether a value above 1 came among the first ``end``."""
+        if self.first is None and end > self.read:
+            above = np.flatnonzero(values[self.read : end] > 1.0)
+            self.first = self.read + int(above[0]) if len(above) else None
+            self.read = end
+        return self.first is not None and self.first < end
+
+
 def layer_reports(
     run: Run,
     thresholds: Thresholds,
     upto: int | None = None,
     shown: bool = True,
     tracks: dict[str, HistogramTrack] | None = None,
+    scales: dict[str, PercentSeen] | None = None,
 ) -> list[LayerReport]:
     """One report per histogram tag of the run, plus sparsity scalars (as of step ``upto``, if given).
 
     Without ``shown`` (a step the engine passes through on its way to the newest), the change since the
     first histogram, which only the table and a static layer's reason show, is measured only for static
     layers (NaN otherwise): a long run's catch-up then costs one distance per layer and step, not two.
-    ``tracks`` (tag -> HistogramTrack) keeps each histogram's figures from one call to the next.
+    ``tracks`` (tag -> HistogramTrack) keeps each histogram's figures from one call to the next, ``scales`` (tag ->
+    PercentSeen) whether each sparsity scalar is in percent.
     """
     tracks = {} if tracks is None else tracks
+    scales = {} if scales is None else scales
     reports = []
     for tag in sorted(run.histograms):
         report = _histogram_report(tag, run.histograms[tag], thresholds, upto, shown, tracks)
@@ -213,7 +237,11 @@ def layer_reports(
             reports.append(report)
     for tag in sorted(run.scalars):
         if any(w in SPARSITY_WORDS for w in words(tag)) and ("sparsity" in tag.lower() or "zero" in tag.lower()):
-            report = _sparsity_report(tag, run.scalars[tag], thresholds, upto)
+            series = run.scalars[tag]
+            scale = scales.get(tag)
+            if scale is None or scale.generation != series.generation:
+                scale = scales[tag] = PercentSeen(series.generation)
+            report = _sparsity_report(tag, series, thresholds, upto, scale)
             if report is not None:
                 reports.append(report)
     return reports
@@ -280,7 +308,9 @@ PERCENT_WORDS = ("pct", "percent", "%")
 """A sparsity tag named with one of these is in percent whatever its values (``relu1/sparsity_pct``)."""
 
 
-def _sparsity_report(tag: str, series: Series, thresholds: Thresholds, upto: int | None) -> LayerReport | None:
+def _sparsity_report(
+    tag: str, series: Series, thresholds: Thresholds, upto: int | None, scale: PercentSeen
+) -> LayerReport | None:
     """A logged sparsity (a fraction or a percentage of zero units) as a report (None: no point by ``upto``)."""
     steps, values, _ = series.arrays()
     end = len(steps) if upto is None else int(np.searchsorted(steps, upto, side="right"))
@@ -288,7 +318,7 @@ def _sparsity_report(tag: str, series: Series, thresholds: Thresholds, upto: int
         return None
     step, value = int(steps[end - 1]), float(values[end - 1])
     # In percent when its name says so or any value so far is above 1: a percent curve fallen to 0.94 % is 0.94 %
-    in_percent = any(word in tag.lower() for word in PERCENT_WORDS) or bool(np.any(values[:end] > 1.0))
+    in_percent = any(word in tag.lower() for word in PERCENT_WORDS) or scale.by(values, end)
     fraction = value / 100.0 if in_percent else value
     return LayerReport(
         tag=tag,
