@@ -35,12 +35,12 @@ def test_min_points_holds_the_overfitting_bell_too(tmp_path):
 def test_a_share_beside_its_bar_has_the_digits_that_tell_them_apart():
     """A newcomer's find: the gap flag said '15% of train/epoch_accuracy' for a lead of 15.04 % beside its bar of
     'more than 15 %'. The share gets the digits that tell it from the bar; elsewhere none."""
-    from tui.judging.verdict import share
+    from tui.text import percent
 
-    assert share(0.1504, 0.15) == "15.04%"
-    assert share(0.1549, 0.15) == "15.5%"
-    assert share(0.19, 0.15) == "19%"
-    assert share(0.149, 0.15) == "14.9%"
+    assert percent(0.1504, 0.15) == "15.04%"
+    assert percent(0.1549, 0.15) == "15.5%"
+    assert percent(0.19, 0.15) == "19%"
+    assert percent(0.149, 0.15) == "14.9%"
 
 
 def test_a_blow_up_many_thousand_times_its_lowest_has_thousands_separators(tmp_path):

@@ -10,7 +10,8 @@ from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair, same_metric
 from tui.judging.thresholds import Thresholds
-from tui.judging.verdict import Verdict, fmt, share
+from tui.judging.verdict import Verdict, fmt
+from tui.text import percent
 
 
 class Gap:
@@ -34,7 +35,7 @@ class Gap:
         flags = verdict.flags
         reason = (  # the share is of the training accuracy (the bar's): "19% apart" read as 19 points of 100
             f"{self.pair.train_acc} {fmt(m.train_acc)} vs {self.pair.val_acc} {fmt(m.val_acc)}: "
-            f"{fmt(m.train_acc - m.val_acc)} lower, {share(lead, self.t.gap)} of {self.pair.train_acc}"
+            f"{fmt(m.train_acc - m.val_acc)} lower, {percent(lead, self.t.gap)} of {self.pair.train_acc}"
         )
         if lead > self.t.gap and m.train_acc - m.val_acc >= self.t.gap_min * top:
             flags[Kind.GAP] = reason

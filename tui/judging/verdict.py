@@ -71,16 +71,6 @@ class Verdict:
         return ADVICE[self.kind]
 
 
-def share(value: float, bar: float) -> str:
-    """``value`` as a percentage with the digits that tell it from ``bar`` (a lead of 15.04 % beside a bar of 15 %
-    read '15%', as if it did not pass)."""
-    for digits in range(4):
-        text = f"{value:.{digits}%}"
-        if round(value * 100, digits) != round(bar * 100, digits):
-            return text
-    return text
-
-
 def fmt(value: float) -> str:
     """A number in a reason, written as the table and check write it."""
     return number(value)
