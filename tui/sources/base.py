@@ -184,6 +184,12 @@ def parent(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else "."
 
 
+def inside(folder: str, rest: str) -> str:
+    """A root-relative path in ``folder`` (``.``: the root itself, whose paths have no folder before them): the
+    other way from ``parent``."""
+    return rest if folder == "." else f"{folder}/{rest}"
+
+
 def basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 

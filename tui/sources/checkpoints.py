@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from tui.sources.base import inside
 from tui.sources.roots.base import Listing
 
 _HF = re.compile(r"(?:^|/)checkpoint-(\d+)/")
@@ -35,7 +36,7 @@ DEPTH = 2
 def find_checkpoints(listing: Listing, folder: str, run_folders: Collection[str] = ()) -> dict[int, str]:
     """Step -> checkpoint path for the run whose logs are in ``folder``; ``run_folders``: every run's folder,
     whose checkpoints are theirs when they lie inside this one."""
-    prefix = "" if folder == "." else folder + "/"
+    prefix = inside(folder, "")
     others = tuple(f + "/" for f in run_folders if f != folder and f != "." and f.startswith(prefix))
     found: dict[int, str] = {}
     for path in listing.files:

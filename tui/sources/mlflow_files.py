@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from tui.sources.arrowcsv import column, read_table
-from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
+from tui.sources.base import Format, Found, Source, Stream, basename, describe, inside, parent
 from tui.sources.cells import integer_cell, number_cell, step_cell
 from tui.sources.mlflow_sqlite import KeptNames, TimeOrderedSteps, plain_name_first, run_label
 from tui.sources.points import Decoded
@@ -42,11 +42,6 @@ def _meta(root: Root, path: str) -> dict[str, object]:
     except (OSError, yaml.YAMLError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
-
-
-def inside(folder: str, rest: str) -> str:
-    """A root-relative path in ``folder`` (``.``: the root itself, whose paths have no folder before them)."""
-    return rest if folder == "." else f"{folder}/{rest}"
 
 
 class MlflowFilesStream(Stream):
