@@ -95,7 +95,6 @@ def numbers_apart(*values: float) -> list[str]:
 def percent(share: float, bar: float | None = None) -> str:
     """A share as a whole percentage, with the decimals it takes not to read as none or all when it is neither
     (0.9961 is '99.6%', not '100%'), nor as ``bar`` when it is not that (0.896 beside a bar of 90 %: '89.6%')."""
-    text = f"{share:.0%}"
     for digits in range(5):
         text = f"{share:.{digits}%}"
         alike = {f"{1:.{digits}%}", f"{0:.{digits}%}"} if 0 < share < 1 else set()
