@@ -46,7 +46,8 @@ def test_a_net_stuck_since_its_first_epochs_reads_plateau_and_says_so_once(tmp_p
     judged = _alone(tmp_path / "run", STUCK)
     assert judged.verdict.kind == "plateau"
     assert "over the last 195 points (no validation curve)" in judged.verdict.reason
-    assert "of its best level for 83% of the run" in judged.verdict.reason
+    assert "training has not bettered its best by" in judged.verdict.reason
+    assert "for the last 83% of the run" in judged.verdict.reason
     # Read at every step, it hovers between flat and a direction its noise hides: one alert, not one per return.
     assert judged.kinds().count("plateau") == 1
     assert not judged.bells

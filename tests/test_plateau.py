@@ -165,4 +165,4 @@ def test_a_net_stuck_early_is_a_plateau_whose_reason_states_the_setting_as_set(t
     curve = flat_after(80, 5)
     judged = judge(tmp_path / "run", {"train_loss": curve, "val_loss": curve})
     assert judged.verdict.kind == "plateau"
-    assert "training has been within 0.25% of its range from its best for" in judged.verdict.reason
+    assert "training has not bettered its best by 0.25% of its range for the last" in judged.verdict.reason

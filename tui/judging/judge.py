@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, still_out
+from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, regressed, still_out
 from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, trend_width
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
@@ -188,10 +188,37 @@ class Judge:
                 f"{self._unmoved(m, train_range)}, while {self.pair.val} learned {fmt(val_range)} from its start "
                 f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
             )
+        lost = self._lost_progress(m, ways, train_range, val_range)
+        if lost:
+            return Kind.PLATEAU, f"{lost}; {both}"
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
         return Kind.LEARNING, f"{'no trouble seen: ' if quiet else ''}{both}"
+
+    def _lost_progress(self, m: Moment, ways: tuple[str, str], train_range: float, val_range: float) -> str:
+        """Both curves back ``lost_share`` of the way from their best to their start and ``learned_enough`` of their
+        noise deviations above it, neither falling and validation not rising: a run that got worse at a jump or a
+        slow slide, short of a divergence, and sits there (a character LSTM at a learning rate too high: 1.40 and
+        1.44 at their best, then 2.6 for the last 150 epochs, was "no trouble seen: keep training"). Why, with its
+        numbers; "" when not."""
+        assert m.val is not None
+        t = self.t
+        if not self._has_train or "falling" in ways or ways[1] == "rising":
+            return ""
+        if not (self._learned(m, val_range) and train_range > t.learned_enough * or_zero(m.train.noise)):
+            return ""
+        curves = ((self.pair.train, m.train, m.train_best, m.train_first), (self.pair.val, m.val, m.best, m.val_first))
+        for _, row, best, first in curves:
+            above_noise = row.level - best > t.learned_enough * row.noise  # NaN noise: not known yet, not told
+            if not (regressed(row.level, best, first, t.lost_share) and above_noise):
+                return ""
+        backs = " and ".join(
+            f"{tag} back to {fmt(row.level)}, {(row.level - best) / (first - best):.0%} of the way from its best "
+            f"{fmt(best)} to its start {fmt(first)}"
+            for tag, row, best, first in curves
+        )
+        return f"{backs}: the run lost progress it had made and has not won it back"
 
     def _never_learned(self, m: Moment, train_dir: str, train_range: float) -> bool:
         """Training has not moved from its start: its progress within ``learned_enough`` of its noise deviations and
@@ -237,12 +264,12 @@ class Judge:
             return Kind.PLATEAU, f"{flat}; learning rate still {fmt(now)}"
         share, within = lone if lone is not None else (m.train_flat_share, None)
         if math.isfinite(share) and share >= t.stuck_share:
-            near = (
-                f"{t.stuck_within * 100:g}% of its range from its best"
-                if within is None
-                else f"{fmt(within)} of its best level"
+            by = f"{t.stuck_within * 100:g}% of its range" if within is None else fmt(within)
+            # Not "within ... of its best": the share counts from the best's last gain, where the level stands now.
+            return (
+                Kind.PLATEAU,
+                f"{flat}; training has not bettered its best by {by} for the last {share:.0%} of the run",
             )
-            return Kind.PLATEAU, f"{flat}; training has been within {near} for {share:.0%} of the run"
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
 
     def _swinging(self, m: Moment, train_range: float) -> bool:

@@ -42,6 +42,10 @@ class Thresholds:
     """Diverging: a training point above its starting level and this many times its best (positive losses)."""
     regress: float = 0.5
     """Diverging: both curves rising and back more than this fraction of the way from their best to their start."""
+    lost_share: float = 0.25
+    """Plateau: both curves back more than this fraction of the way from their best to their start (and
+    ``learned_enough`` noise deviations above it), neither falling, validation not rising: a run that lost what it
+    had learned and sits there, short of a divergence, is not "learning"."""
     rise_z: float = 5.0
     """Overfitting: validation's recent median this many noise deviations above its best level (the noise blind
     to the curve's bend, ``windows.bend_blind_noise``; plus how much lower the best three-point mean of a curve
@@ -194,7 +198,15 @@ SHARES = frozenset(
 )  # fmt: skip
 """Settings that are a share of something, at most all of it (the README writes them as percentages:
 ``flat_range = 1 %``): 0 to 1, or written with ``%`` (``--set gap=15%``); ``gap=15`` is refused."""
-PERCENTS = SHARES | {"explode_floor", "regress", "spike_range", "unstable_swing", "noisy_ratio", "acc_learned"}
+PERCENTS = SHARES | {
+    "explode_floor",
+    "regress",
+    "lost_share",
+    "spike_range",
+    "unstable_swing",
+    "noisy_ratio",
+    "acc_learned",
+}
 """Settings the README writes as percentages, which may also be written with ``%``; those not in ``SHARES`` may
 pass 100 % (noise larger than the range, an accuracy three times its chance level), written with ``%`` only
 (``acc_learned=200%``): ``regress=50`` is a misread 50 %, refused."""
