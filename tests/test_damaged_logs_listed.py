@@ -43,6 +43,22 @@ def _junk_without_zeros(path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff\x80" * 200 + b"\n")
 
 
+def _utf16(encoding: str, text: str) -> Callable[[Path], None]:
+    """A log written in UTF-16 with its byte-order mark, as Windows PowerShell's ``python train.py > log.jsonl``."""
+
+    def write(path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode(encoding))
+
+    return write
+
+
+JSON_LINES = "".join(
+    json.dumps({"step": step, "loss": 1 / step, "val_loss": 1.1 / step}) + "\n" for step in range(1, 31)
+)
+UTF16 = "text in UTF-16, not UTF-8 (a Windows console's redirect?): convert it with iconv -f UTF-16 -t UTF-8"
+
+
 def _loop(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.symlink_to(path.name)  # itself
@@ -107,6 +123,16 @@ CASES = [
         False,
     ),
     ("jsonl-junk-without-zeros", _in("j/log.jsonl", _junk_without_zeros), "j/log.jsonl", BINARY, False),
+    # json.loads reads the first line of UTF-16 (it sees the byte-order mark): it was a run of 930 damaged records
+    ("jsonl-utf-16", _in("j/log.jsonl", _utf16("utf-16", JSON_LINES)), "j/log.jsonl", UTF16, False),
+    ("jsonl-utf-16-be", _in("j/log.jsonl", _utf16("utf-16-be", "\ufeff" + JSON_LINES)), "j/log.jsonl", UTF16, False),
+    (
+        "lightning-utf-16",
+        _in("lt/metrics.csv", _utf16("utf-16", "step,train_loss,val_loss\n1,0.5,0.6\n2,0.4,0.5\n")),
+        "lt/metrics.csv",
+        UTF16,
+        False,
+    ),
     (
         "mmengine-zeros",
         _in("mm/20260101_000000/vis_data/scalars.json", _zeros),
@@ -289,3 +315,20 @@ def test_a_text_log_in_latin_1_named_like_a_keras_log_is_no_damaged_log(tmp_path
     result = run_main("check", str(tmp_path))
     assert result.returncode == 0, result.stdout
     assert "job" not in result.stdout
+
+
+def test_a_byte_that_is_no_utf_8_in_a_json_lines_key_loses_that_value_alone(tmp_path: Path):
+    """A latin-1 byte in one key of a line (a key built from a file name): the whole line was a damaged record, and
+    its step's validation loss was lost with it. Now the line's other values are read; that key's is counted."""
+    log = tmp_path / "j" / "log.jsonl"
+    log.parent.mkdir()
+    lines = [json.dumps({"step": step, "loss": 1 / step, "val_loss": 1.1 / step}).encode() for step in range(1, 31)]
+    lines[0] = b'{"step": 1, "acc_caf\xe9": 0.3, "val_loss": 1.1, "nested": {"\xe9t\xe9": 1, "ok": 2}}'
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["j"]
+    assert run.scalars["val_loss"].steps.tolist()[:2] == [1, 2]
+    assert "nested/ok" in run.scalars and not [tag for tag in run.scalars if "\ufffd" in tag or "caf" in tag]
+    assert run.skipped_records == 2  # the two values whose names could not be read
+    assert "everything else was read" in run.damage_note()

@@ -210,6 +210,9 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 BINARY = "damaged: binary data, not text"
+UTF16 = "text in UTF-16, not UTF-8 (a Windows console's redirect?): convert it with iconv -f UTF-16 -t UTF-8"
+"""Why a log of a UTF-8 format (JSON, Lightning's CSV) that opens with a UTF-16 byte-order mark is not read: line by
+line its lines are cut in the middle of their characters, and every one read as a damaged record."""
 
 
 def junk(data: bytes) -> str:

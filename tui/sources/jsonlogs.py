@@ -283,10 +283,20 @@ class JsonLinesStream(Stream):
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses)."""
         return objects
 
+    def _parsed(self, documents: list[bytes]) -> list[object]:
+        """Each line parsed; a line with bytes that are no UTF-8 keeps its values but those under a key holding one
+        (``jsontext.salvaged``), which count as undecodable."""
+        objects = jsontext.loads_each(documents)
+        for i, item in enumerate(objects):
+            if item is jsontext.BAD:
+                objects[i], dropped = jsontext.salvaged(documents[i])
+                self.health.undecodable += dropped
+        return objects
+
     def started_again(self) -> None:
         """The log was rewritten (a job started again in its folder): lines numbered and damage counted anew
         (subclasses forget what they kept of the lines before)."""
-        self.lines, self.steps, self.health.skipped_records = 0, StepFilter(), 0
+        self.lines, self.steps, self.health.skipped_records, self.health.undecodable = 0, StepFilter(), 0, 0
 
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
@@ -301,7 +311,7 @@ class JsonLinesStream(Stream):
                 self.started_again()
             self.health.incomplete_bytes, self.health.skipped_bytes = self.tail.incomplete, self.tail.zeroed
             documents = [line for line in lines.data.split(b"\n") if line and not line.isspace()]
-            objects = self.prepared(jsontext.loads_each(documents))
+            objects = self.prepared(self._parsed(documents))
             self.health.skipped_records += sum(1 for item in objects if item is jsontext.BAD)
             points = Points()
             self.health.skipped_records += _LOG_OBJECTS.add(points, objects, self.lines, lines.info.mtime)[2]

@@ -80,6 +80,36 @@ def _loads_each(documents: list[bytes] | list[str]) -> list[object]:
     return parsed
 
 
+def salvaged(document: bytes) -> tuple[object, int]:
+    """A JSON document holding bytes that are no UTF-8 (a latin-1 byte in a key: a script that built its key from a
+    file name), parsed with those bytes replaced, every key that held one left out — its value's name cannot be
+    read, as TensorBoard's reader leaves out a tag it cannot decode — and how many were: ``(BAD, 0)`` for UTF-8,
+    or for what does not parse even so. Its other values are read, not lost with the line."""
+    try:
+        document.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            parsed = loads(document.decode("utf-8", errors="replace"))
+        except ValueError:
+            return BAD, 0
+        return _without_replaced_keys(parsed)
+    return BAD, 0
+
+
+def _without_replaced_keys(value: object) -> tuple[object, int]:
+    if not isinstance(value, dict):
+        return value, 0
+    kept: dict[str, object] = {}
+    dropped = 0
+    for key, inner in value.items():
+        if "\ufffd" in key:
+            dropped += 1
+            continue
+        kept[key], lost = _without_replaced_keys(inner)
+        dropped += lost
+    return kept, dropped
+
+
 _PARTIAL_TOKEN = re.compile(
     r'"(?:[^"\\\x00-\x1f]|\\.)*\\?'  # a string not closed yet
     r"|u[0-9a-fA-F]{0,4}|\.|[eE][-+]?"  # a \uXXXX escape at the end, a fraction or an exponent not finished

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sources.base import Found, basename, describe, junk, not_text, parent
+from tui.sources.base import UTF16, UTF16_BOMS, Found, basename, describe, junk, not_text, parent
 from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -158,6 +158,10 @@ class HeaderTest:
                 if self._unreadable(path):
                     found.errors[path] = describe(error)
                 return False  # not remembered: asked again at the next scan
+            if self._utf8 and data.startswith(UTF16_BOMS):  # json.loads reads a first line so; the next ones not
+                if self._unreadable(path):
+                    found.errors[path] = UTF16
+                return False
             head = first_lines(data, self._lines)
             known = head is not None and self._test(path, head)
             # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
