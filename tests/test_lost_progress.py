@@ -117,3 +117,12 @@ def test_a_plateau_above_its_best_is_not_said_to_sit_at_it(tmp_path):
     assert judged.verdict.kind == Kind.PLATEAU and LOST not in judged.verdict.reason
     assert "within" not in judged.verdict.reason
     assert "training has not bettered its best by 0.25% of its range for the last" in judged.verdict.reason
+
+
+def test_momentums_overshoot_is_not_a_lost_run(tmp_path):
+    """A real DeepOBS quadratic under momentum overshoots its minimum: 108, back up to 196 (36 % of the way to its
+    start 354), down to 103, up to 133 — healthy. Told while validation rises too (a variant measured), it rang a
+    plateau alert at epoch 16: a rise is the both-rising warning's, which says momentum's overshoot comes back."""
+    judged = deepobs(tmp_path, "quadratic_deep-mom-lr2.51e-05-s42")
+    assert not [a for a in judged.alerts if a.kind == Kind.PLATEAU]
+    assert LOST not in judged.verdict.reason
