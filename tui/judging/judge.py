@@ -19,6 +19,10 @@ from tui.judging.pairing import Pair
 from tui.judging.rising import Rise
 from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, TREND_WINDOW_MAX, Thresholds
 from tui.judging.verdict import Verdict, fmt
+from tui.text import percent
+
+Back = tuple[str, float, float, float]
+"""A curve back from its best: its tag, level, best and start."""
 
 REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
@@ -95,8 +99,10 @@ class Judge:
         self._flag_noisy(m, val_range, val_dir)
         if self.overfitting:
             return out
-        kind, reason = self._classify(m, (train_dir, val_dir), train_range, val_range)
-        out += self._settle(kind, m.step, reason)
+        lost = self._lost_curves(m, train_range, val_range)
+        kind, reason = self._classify(m, (train_dir, val_dir), train_range, val_range, lost)
+        # While the run stays that far back, rising or falling toward its best, its plateau is not told again.
+        out += self._settle(kind, m.step, reason, decisive=not (lost and kind == Kind.LEARNING))
         if v.kind == Kind.UNSTABLE:  # "not a concern" beside a run told its learning rate is too high: no
             v.flags.pop(Kind.NOISY_VAL, None)
         self._flag_both_rising(m, train_dir, val_dir)
@@ -163,8 +169,11 @@ class Judge:
 
     # ---- the table -----------------------------------------------------------------------
 
-    def _classify(self, m: Moment, ways: tuple[str, str], train_range: float, val_range: float) -> tuple[str, str]:
-        """The verdict table: the reading of training's and validation's directions (``ways``)."""
+    def _classify(
+        self, m: Moment, ways: tuple[str, str], train_range: float, val_range: float, lost: list[Back]
+    ) -> tuple[str, str]:
+        """The verdict table: the reading of training's and validation's directions (``ways``); ``lost``: the curves
+        when the run lost its progress (``_lost_curves``)."""
         assert m.val is not None
         train_dir, val_dir = ways
         t = self.t
@@ -188,37 +197,35 @@ class Judge:
                 f"{self._unmoved(m, train_range)}, while {self.pair.val} learned {fmt(val_range)} from its start "
                 f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
             )
-        lost = self._lost_progress(m, ways, train_range, val_range)
-        if lost:
-            return Kind.PLATEAU, f"{lost}; {both}"
+        if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
+            backs = " and ".join(
+                f"{tag} back to {fmt(level)}, {percent((level - best) / (first - best), t.lost_share)} of the way "
+                f"from its best {fmt(best)} to its start {fmt(first)}"
+                for tag, level, best, first in lost
+            )
+            return Kind.PLATEAU, f"{backs}: the run lost progress it had made and has not won it back; {both}"
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
         return Kind.LEARNING, f"{'no trouble seen: ' if quiet else ''}{both}"
 
-    def _lost_progress(self, m: Moment, ways: tuple[str, str], train_range: float, val_range: float) -> str:
-        """Both curves back ``lost_share`` of the way from their best to their start and ``learned_enough`` of their
-        noise deviations above it, neither falling and validation not rising: a run that got worse at a jump or a
-        slow slide, short of a divergence, and sits there (a character LSTM at a learning rate too high: 1.40 and
-        1.44 at their best, then 2.6 for the last 150 epochs, was "no trouble seen: keep training"). Why, with its
-        numbers; "" when not."""
+    def _lost_curves(self, m: Moment, train_range: float, val_range: float) -> list[Back]:
+        """Both curves (tag, level, best, start) when each is back ``lost_share`` of the way from its best to its
+        start and ``learned_enough`` of its noise deviations above it, both having learned: a run that got worse at
+        a jump or a slide, short of a divergence (a character LSTM at a learning rate too high: 1.40 and 1.44 at
+        their best, then 2.6 for the last 150 epochs, was "no trouble seen: keep training"); [] when not."""
         assert m.val is not None
         t = self.t
-        if not self._has_train or "falling" in ways or ways[1] == "rising":
-            return ""
-        if not (self._learned(m, val_range) and train_range > t.learned_enough * or_zero(m.train.noise)):
-            return ""
+        if not (self._has_train and self._learned(m, val_range)):
+            return []
+        if not train_range > t.learned_enough * or_zero(m.train.noise):
+            return []
         curves = ((self.pair.train, m.train, m.train_best, m.train_first), (self.pair.val, m.val, m.best, m.val_first))
         for _, row, best, first in curves:
             above_noise = row.level - best > t.learned_enough * row.noise  # NaN noise: not known yet, not told
             if not (regressed(row.level, best, first, t.lost_share) and above_noise):
-                return ""
-        backs = " and ".join(
-            f"{tag} back to {fmt(row.level)}, {(row.level - best) / (first - best):.0%} of the way from its best "
-            f"{fmt(best)} to its start {fmt(first)}"
-            for tag, row, best, first in curves
-        )
-        return f"{backs}: the run lost progress it had made and has not won it back"
+                return []
+        return [(tag or "", row.level, best, first) for tag, row, best, first in curves]
 
     def _never_learned(self, m: Moment, train_dir: str, train_range: float) -> bool:
         """Training has not moved from its start: its progress within ``learned_enough`` of its noise deviations and
