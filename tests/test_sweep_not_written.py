@@ -4,8 +4,12 @@ never seen writing is finished, never ``stalled``)."""
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 
+from conftest import run_main
 from sweep_fixtures import lr_sweep, start_run, write_run
 from test_sweep_view import _app, _open, _seen_writing
 
@@ -82,3 +86,35 @@ async def test_a_sweep_of_running_and_finished_runs_counts_each_apart(tmp_path: 
         assert running and all(" ep" in row[-1] for row in running), rows
         title = _title(screen)
         assert f"{len(running)} to stop (saves " in title and "1 behind, not being written" in title, title
+
+
+def _check_behind(tmp_path: Path) -> dict[str, str]:
+    result = run_main("check", "--json", str(tmp_path))
+    rows = json.loads(result.stdout)
+    return {row["run"]: flag["reason"] for row in rows for flag in row["flags"] if flag["name"] == "behind-peers"}
+
+
+def test_check_says_a_run_behind_whose_files_are_old_has_nothing_left_to_stop(tmp_path: Path):
+    """``check`` on a sweep whose jobs ended hours ago advised stopping runs nothing was writing: a single read cannot
+    watch a job stall, but files unchanged for longer than the ``stalled`` flag waits say it ended."""
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "sweep" / name, values, hparams=PLANNED)
+    fresh = _check_behind(tmp_path)
+    assert len(fresh) >= 2 and not [reason for reason in fresh.values() if "nothing left to stop" in reason]
+    three_hours_ago = time.time() - 3 * 3600
+    for path in (tmp_path / "sweep").rglob("events.out.tfevents.*"):
+        os.utime(path, (three_hours_ago, three_hours_ago))
+    old = _check_behind(tmp_path)
+    assert old.keys() == fresh.keys()
+    assert all(reason.endswith("; its files unchanged for 3 h: nothing left to stop") for reason in old.values()), old
+
+
+def test_check_says_a_run_behind_that_reached_its_planned_end_is_finished(tmp_path: Path):
+    """Runs that logged every epoch they planned (61 validation points of 60 epochs) are finished, however fresh."""
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "sweep" / name, values, hparams={"epochs": 60})
+    behind = _check_behind(tmp_path)
+    finite = {run: reason for run, reason in behind.items() if "left the pool" not in reason}
+    assert finite and all(
+        reason.endswith("; finished (its planned end reached): nothing left to stop") for reason in finite.values()
+    ), finite

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 
 from rich.console import Console
 from rich.text import Text
@@ -14,6 +15,7 @@ from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
+from tui.judging.stalled import not_running
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
 from tui.live.group import MonitorGroup, build_monitor, given_up, members_of
@@ -203,14 +205,22 @@ def _say_unreadable(runs: list[Run], unread: str = "") -> None:
             print(f"losswatch: {printable(run.name)}: {run.incomplete_note()}{unread}", file=sys.stderr)
 
 
-def sweep_info(monitor: Monitor | MonitorGroup) -> dict[str, SweepInfo]:
-    """Run -> its sweep, hyper-parameters and behind-peers reason, as ``check`` reports them."""
+def sweep_info(monitor: Monitor | MonitorGroup, now: float | None = None) -> dict[str, SweepInfo]:
+    """Run -> its sweep, hyper-parameters and behind-peers reason, as ``check`` reports them: a run behind that is no
+    longer written (``not_running``) is said to be, with nothing left to stop (the advice is to stop a job)."""
     watch = monitor.sweeps
+    now = time.time() if now is None else now
     info = {}
     for run in monitor.store.snapshot():
         sweep = watch.of_run.get(run.name)
         flag = watch.flags.get(run.name)
-        info[run.name] = SweepInfo(sweep.name if sweep else None, watch.params(run), flag.reason if flag else None)
+        behind = flag.reason if flag else None
+        verdict = monitor.verdict(run.name)
+        quiet = monitor.quiet_for(run.name, now) if behind else None
+        ended = not_running(run, verdict.val_tag if verdict else None, quiet, monitor.thresholds) if behind else None
+        if behind and ended:
+            behind = f"{behind}; {ended}: nothing left to stop"
+        info[run.name] = SweepInfo(sweep.name if sweep else None, watch.params(run), behind)
     return info
 
 

@@ -144,7 +144,7 @@ MEANINGS: dict[Kind, Meaning] = {
         "its folder or its log files vanished: the points already read are kept", verdict=False, style="dim"
     ),
     Kind.BEHIND_PEERS: Meaning(
-        "clearly behind its sweep's peers (worse than they were at half its progress): stop it to free the GPU",
+        "clearly behind its sweep's peers (worse than they were at half its progress): stop its job to free the GPU",
         verdict=False,
         style="yellow",
     ),

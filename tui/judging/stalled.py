@@ -79,5 +79,27 @@ def usual_interval(run: Run) -> float | None:
     return float(np.median(gaps)) if gaps.size else None
 
 
+def not_running(run: Run, val_tag: str | None, quiet: float | None, thresholds: Thresholds) -> str | None:
+    """For a single read (``check``), which cannot watch a job stall: why the run is no longer being written — its
+    planned end reached, or its files unchanged (for ``quiet`` seconds, None when unknown) for longer than the
+    ``stalled`` flag waits (``stall_factor`` times its usual interval, at least ``stall_min_seconds``) — or None
+    while it may still run."""
+    if finished(run, val_tag):
+        return "finished (its planned end reached)"
+    if quiet is None or quiet <= max(
+        thresholds.stall_factor * (usual_interval(run) or 0.0), thresholds.stall_min_seconds
+    ):
+        return None
+    return f"its files unchanged for {_age(quiet)}"
+
+
+def _age(seconds: float) -> str:
+    """A time ago in the unit it reads best in: '3 min', '5 h', '12 days'."""
+    for unit, size, upto in (("s", 1, 90), ("min", 60, 90 * 60), ("h", 3600, 48 * 3600)):
+        if seconds < upto:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds / 86400:.0f} days"
+
+
 def _seconds(value: float) -> str:
     return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"

@@ -103,6 +103,10 @@ class MonitorGroup:
         monitor = self.owner(run_name)
         return monitor.verdict(run_name) if monitor is not None else None
 
+    def quiet_for(self, run_name: str, now: float) -> float | None:
+        monitor = self.owner(run_name)
+        return monitor.quiet_for(run_name, now) if monitor is not None else None
+
     @property
     def verdicts(self) -> dict[str, Verdict]:
         return {name: verdict for monitor in self.monitors for name, verdict in monitor.verdicts.items()}

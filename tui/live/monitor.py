@@ -238,6 +238,15 @@ class Monitor(Discovery):
         super().forget(run_name)
         self.engines.pop(run_name, None)
 
+    def quiet_for(self, run_name: str, now: float) -> float | None:
+        """Seconds since any log file of the run last changed, as listed (a single read cannot watch a job stall);
+        None on a remote root (its machine's clock may be behind ours) or without files listed."""
+        if self.root.local_path(".") is None:
+            return None
+        paths = [path for stream in self.streams.values() if stream.run == run_name for path in stream.source.paths]
+        times = [info.mtime for path in paths if (info := self.listing.files.get(path)) is not None]
+        return now - max(times) if times else None
+
     def verdict(self, run_name: str) -> Verdict | None:
         """What the engine thinks of a run now (None before its first point was judged)."""
         engine = self.engines.get(run_name)
