@@ -26,7 +26,6 @@ from tui.app.help import HelpScreen
 from tui.app.runs_table import SORTABLE, RunRow, RunsTable
 from tui.app.status import status_line
 from tui.judging.engine import Alert
-from tui.judging.kinds import BELL
 from tui.live.discovery import NewRun
 from tui.live.group import MonitorGroup, members_of
 from tui.live.monitor import Monitor
@@ -212,7 +211,7 @@ class LossWatchApp(App[None]):
         for change in message.changes:
             if change.purged_from is not None:
                 self.smoothing.forget(change.run)
-        bells = [alert for alert in message.alerts if alert.kind in BELL]
+        bells = [alert for alert in message.alerts if alert.rings]  # a run ended long ago tells history, silently
         if self.ring_bell and bells:
             self.bells += 1
             self.bell()

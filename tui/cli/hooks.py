@@ -58,6 +58,7 @@ class AlertHook:
 
     def __call__(self, alert: Alert) -> None:
         told = {"RUN": alert.run, "KIND": alert.kind, "STEP": str(alert.step), "REASON": alert.reason, "TAG": alert.tag}
+        told["HISTORY"] = "1" if alert.history else "0"  # a run ended long ago: a command that pages may skip it
         self.waiting.append(dict(os.environ, **{f"LOSSWATCH_{key}": _passable(value) for key, value in told.items()}))
         self.start_waiting()
 

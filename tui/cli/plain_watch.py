@@ -25,7 +25,7 @@ from tui.cli.exits import EXIT_OK
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
 from tui.cli.report import unreadable_reasons
 from tui.judging.engine import Alert
-from tui.judging.kinds import BELL, GONE, NOTICE_FLAGS
+from tui.judging.kinds import GONE, NOTICE_FLAGS
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT
@@ -155,7 +155,7 @@ class PlainWatch:
             self._say_notice_flags()
             for alert in alerts:
                 self.line(str(format_alert(alert)), alert_json(alert))
-                if alert.kind in BELL and (self.bell or self.notify):
+                if alert.rings and (self.bell or self.notify):  # a run ended long ago tells history, silently
                     self._ring(alert)
                 if self.hook:
                     self.hook(alert)

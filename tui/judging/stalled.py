@@ -86,11 +86,17 @@ def not_running(run: Run, val_tag: str | None, quiet: float | None, thresholds: 
     while it may still run."""
     if finished(run, val_tag):
         return "finished (its planned end reached)"
-    if quiet is None or quiet <= max(
-        thresholds.stall_factor * (usual_interval(run) or 0.0), thresholds.stall_min_seconds
-    ):
+    if quiet is None or not long_quiet(run, quiet, thresholds):
         return None
     return f"its files unchanged for {_age(quiet)}"
+
+
+def long_quiet(run: Run, quiet: float | None, thresholds: Thresholds) -> bool:
+    """Whether files unchanged for ``quiet`` seconds (None: unknown) say the run's job no longer writes: longer than
+    the ``stalled`` flag waits, ``stall_factor`` times its usual interval and at least ``stall_min_seconds``."""
+    if quiet is None:
+        return False
+    return quiet > max(thresholds.stall_factor * (usual_interval(run) or 0.0), thresholds.stall_min_seconds)
 
 
 def _age(seconds: float) -> str:

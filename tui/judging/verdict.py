@@ -27,11 +27,19 @@ class Alert:
     best_step: int | None = field(default=None, compare=False)
     """Validation's best step when the alert was raised: the checkpoint an overfitting alert's advice names, the best
     a bell's notification gives."""
+    history: bool = field(default=False, compare=False)
+    """Told of a run whose files had not changed for longer than its job would leave them (``stalled``'s wait) when
+    it was read: a run read at start that ended long ago tells its history, which rings no bell."""
 
     @property
     def bell(self) -> bool:
-        """Whether this alert rings the terminal bell."""
+        """Whether this kind of alert rings the terminal bell."""
         return meaning(self.kind).bell
+
+    @property
+    def rings(self) -> bool:
+        """Whether this alert rings the bell (and sends a desktop notification): a bell's kind, not history."""
+        return self.bell and not self.history
 
     def as_dict(self) -> dict[str, object]:
         return {"run": self.run, "step": self.step, "kind": self.kind, "tag": self.tag, "reason": self.reason}
