@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import frame, read_records, scalar_event
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tui.sources.tensorboard.records import RecordReader
@@ -33,6 +33,7 @@ def test_the_record_after_a_cut_one_is_read(tmp_path: Path):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(keep=st.floats(min_value=0.05, max_value=0.95), cuts=st.lists(st.integers(1, 40_000), max_size=12))
+@example(keep=0.75, cuts=[4240])  # read when the cut record's claim ended 11 bytes into the next: that one was lost
 def test_read_as_it_grows_it_gives_the_same_records(tmp_path_factory, keep: float, cuts: list[int]):
     path, whole = _file_with_a_cut_record(tmp_path_factory.mktemp("cut"), keep)
     data = path.read_bytes()

@@ -209,6 +209,12 @@ class RecordReader:
                     pos = inside
                     continue
                 self.damage.skipped_records += 1
+                if record_end > end - (HEADER_SIZE - 1):
+                    # A record may start in its last bytes whose header is not all in view yet (read as the file
+                    # grew, a torn record's claim ended 11 bytes into the next one, which was lost): they wait for
+                    # more data, as the last bytes of a search for a header do.
+                    pos = max(pos + 1, end - (HEADER_SIZE - 1))
+                    break
             pos = record_end
         return Segment(buffer, _joined(offsets), _joined(lengths)), pos
 
