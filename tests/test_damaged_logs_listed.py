@@ -332,3 +332,17 @@ def test_a_byte_that_is_no_utf_8_in_a_json_lines_key_loses_that_value_alone(tmp_
     assert "nested/ok" in run.scalars and not [tag for tag in run.scalars if "\ufffd" in tag or "caf" in tag]
     assert run.skipped_records == 2  # the two values whose names could not be read
     assert "everything else was read" in run.damage_note()
+
+
+def test_a_utf_16_metrics_json_is_left_alone_not_read_as_damage(tmp_path: Path):
+    """Detectron2's ``metrics.json`` is known by its lines, not its name alone: in UTF-16, json.loads read its first
+    line (it sees the byte-order mark), so the file was taken and its other lines were 290 damaged records (a review's
+    find). Another tool's file of that name in UTF-16 is no log of a format read here."""
+    _good_run(tmp_path)
+    lines = "".join(json.dumps({"iteration": i, "total_loss": 1 / (i + 1)}) + "\n" for i in range(50))
+    _utf16("utf-16", lines)(tmp_path / "d" / "metrics.json")
+    result = run_main("check", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "damaged" not in result.stdout + result.stderr and "d" not in {
+        line.split()[0] for line in result.stdout.splitlines() if line.strip()
+    }

@@ -340,7 +340,7 @@ class JsonLinesFormat(Format):
     def __init__(self) -> None:
         # .jsonl / .ndjson: a log by its name. A script may write its config as the first line, before any step.
         self._has_step = HeaderTest(_has_step, unreadable=self.named_log, lines=HEAD_LINES, utf8=True)
-        self._detectron2 = HeaderTest(_has_iteration, unreadable=lambda path: False, lines=HEAD_LINES)
+        self._detectron2 = HeaderTest(_has_iteration, unreadable=lambda path: False, lines=HEAD_LINES, utf8=True)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
