@@ -128,3 +128,24 @@ def test_momentums_overshoot_is_not_a_lost_run(tmp_path):
     judged = deepobs(tmp_path, "quadratic_deep-mom-lr2.51e-05-s42")
     assert not [a for a in judged.alerts if a.kind == Kind.PLATEAU]
     assert LOST not in judged.verdict.reason
+
+
+def test_a_run_told_plateau_before_it_lost_ground_is_told_again(tmp_path):
+    """Flat at a learning rate still 0.1 (a plateau alert), then back 40 % of the way at epoch 60 (a review's find):
+    the standing plateau alert kept the lost run's from being told."""
+    n = 100
+    epochs = np.arange(n, dtype=float)
+    rng = np.random.default_rng(2)
+    curve = 1.0 + 3.0 * np.exp(-np.minimum(epochs, 15) / 3.0) + np.where(epochs >= 60, 1.2, 0.0)
+    judged = judge(
+        tmp_path / "run",
+        {
+            "train_loss": (curve + 0.005 * rng.standard_normal(n)).tolist(),
+            "val_loss": (curve + 0.05 + 0.005 * rng.standard_normal(n)).tolist(),
+            "lr": [0.1] * n,
+        },
+    )
+    plateaus = [a for a in judged.alerts if a.kind == Kind.PLATEAU]
+    assert len(plateaus) == 2 and LOST not in plateaus[0].reason and LOST in plateaus[1].reason
+    since = plateaus[1].reason.split("back since step ", 1)[1].split(":", 1)[0]
+    assert 60 <= int(since) <= 63 and f"(a checkpoint from before step {since} holds it)" in plateaus[1].reason

@@ -46,11 +46,20 @@ class Judge:
         self.val_direction = ""
         self._slow_streak = 0
         self._recovered = 0
+        self._blown: tuple[int, int] | None = None
+        """(index recovered at, step blown up at) of the last divergence left: the noise read over points before
+        that index holds the blow-up, which an ``unstable`` reason then says."""
         self._outs_seen = 0
         self._streak_kind = ""
         self._streak = 0
         self._raised: set[str] = set()
         self._away: dict[str, int] = {}
+        self._lost_since: int | None = None
+        """Step of the first judgement of the run's latest stretch lost (``_lost_curves``): a checkpoint before it
+        holds what it had learned."""
+        self._plateau_lost = False
+        """The plateau alert standing was told of a run that lost its progress (``_lost_curves``): one told before
+        the run lost ground is told again once it has."""
         self.gap = Gap(thresholds, pair)
         """The train/val accuracy gap flag (on the same verdict)."""
 
@@ -100,9 +109,15 @@ class Judge:
         if self.overfitting:
             return out
         lost = self._lost_curves(m, train_range, val_range)
+        self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if lost else None
+        if lost and Kind.PLATEAU in self._raised and not self._plateau_lost:  # a plateau told before it lost ground
+            self._raised.discard(Kind.PLATEAU)
         kind, reason = self._classify(m, (train_dir, val_dir), train_range, val_range, lost)
         # While the run stays that far back, rising or falling toward its best, its plateau is not told again.
-        out += self._settle(kind, m.step, reason, decisive=not (lost and kind == Kind.LEARNING))
+        settled = self._settle(kind, m.step, reason, decisive=not (lost and kind == Kind.LEARNING))
+        if any(raised[1] == Kind.PLATEAU for raised in settled):
+            self._plateau_lost = bool(lost)
+        out += settled
         if v.kind == Kind.UNSTABLE:  # "not a concern" beside a run told its learning rate is too high: no
             v.flags.pop(Kind.NOISY_VAL, None)
         self._flag_both_rising(m, train_dir, val_dir)
@@ -141,7 +156,7 @@ class Judge:
         self._recovered = self._recovered + 1 if back else 0
         if self._recovered >= self.t.confirm:
             divergence.leave(m.step)
-            self._recovered = 0
+            self._recovered, self._blown = 0, (m.index, int(divergence.episodes[-1][0]))
             return True
         return False
 
@@ -181,7 +196,7 @@ class Judge:
         if self._swinging(m, train_range) and train_dir != "rising":
             return Kind.UNSTABLE, (
                 f"{self.pair.train} swings by ±{fmt(m.train.noise)} around {fmt(m.train.level)}, against "
-                f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}"
+                f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}{self._blown_within(m)}"
             )
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
         if not self._has_train:
@@ -198,12 +213,16 @@ class Judge:
                 f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
             )
         if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
-            backs = " and ".join(
-                f"{tag} back to {fmt(level)}, {percent((level - best) / (first - best), t.lost_share)} of the way "
-                f"from its best {fmt(best)} to its start {fmt(first)}"
+            backs = ", and ".join(
+                f"{tag} at {fmt(level)}, {percent((level - best) / (first - best), t.lost_share)} of the way from its "
+                f"best level {fmt(best)} to its start {fmt(first)}"
                 for tag, level, best, first in lost
             )
-            return Kind.PLATEAU, f"{backs}: the run lost progress it had made and has not won it back; {both}"
+            since = f"step {self._lost_since:,}" if self._lost_since is not None else "then"
+            return Kind.PLATEAU, (
+                f"back since {since}: {backs}; the run lost progress it had made and has not won it back (a checkpoint "
+                f"from before {since} holds it); {both}"
+            )
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
@@ -278,6 +297,15 @@ class Judge:
                 f"{flat}; training has not bettered its best by {by} for the last {share:.0%} of the run",
             )
         return Kind.CONVERGED, f"{flat}, after learning {fmt(train_range)} from its start {fmt(m.train_first)}"
+
+    def _blown_within(self, m: Moment) -> str:
+        """Said beside a swing read over points that hold the blow-up the run recovered from (a DeepOBS quadratic
+        at Adam's lr 10, smooth again at 117, "swings by ±700": its blow-up to 12,700 was among the points)."""
+        # Back in range at the last ``confirm`` readings up to its recovery: the blown-up points lie before them.
+        if self._blown is None or m.index - self.t.noise_window >= self._blown[0] - self.t.confirm:
+            return ""
+        points = min(self.t.noise_window, m.index + 1)
+        return f" (its last {points} points, which its noise is read on, hold its blow-up from step {self._blown[1]:,})"
 
     def _swinging(self, m: Moment, train_range: float) -> bool:
         """Training noise large against the progress made (at least ``explode_floor`` of the start, early on)."""
@@ -362,7 +390,7 @@ class Judge:
             if self._recovered < t.confirm:
                 return []
             divergence.leave(m.step)
-            self._recovered = 0
+            self._recovered, self._blown = 0, (m.index, int(divergence.episodes[-1][0]))
         needed = 2 * t.trend_window  # a lone training curve is often per-batch noise: judge it on more points
         if m.index + 1 < needed:
             v.kind, v.reason = Kind.WAITING, f"{m.index + 1} of {needed} training points needed (no validation curve)"
