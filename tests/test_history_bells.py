@@ -8,6 +8,7 @@ wait: ``stall_factor`` times its usual interval, at least ``stall_min_seconds``)
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from children import spawn
-from conftest import scalar_run
+from conftest import frame, scalar_event, scalar_run
 from judging_helpers import overfitting_curves
 
 from tui.app.app import LossWatchApp
@@ -93,3 +94,51 @@ def test_an_alert_command_is_told_which_alerts_are_history(tmp_path: Path):
         returncode = proc.stop(signal.SIGINT)
     assert sorted(told.read_text().splitlines()) == ["fresh 0", "old 1"]
     assert returncode == 0
+
+
+def test_the_plain_json_lines_say_which_alerts_are_history(tmp_path: Path):
+    scalar_run(tmp_path / "old", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
+    then = time.time() - 3 * 3600
+    for path in (tmp_path / "old").iterdir():
+        os.utime(path, (then, then))
+    with spawn("watch", str(tmp_path), "--plain", "--json") as proc:
+        proc.wait_for_text('"kind": "diverging"', 20)
+        scalar_run(tmp_path / "fresh", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]}, wall0=2000.0)
+        proc.wait_for(lambda c: c.text().count('"kind": "diverging"') == 2, 20, "the fresh run's alert")
+        lines = [json.loads(line) for line in proc.text().splitlines() if line.strip()]
+        returncode = proc.stop(signal.SIGINT)
+    history = {line["run"]: line["history"] for line in lines if line["kind"] == "diverging"}
+    assert history == {"old": True, "fresh": False}
+    assert returncode == 0
+
+
+def test_a_job_seen_writing_that_stops_is_never_history(tmp_path: Path):
+    """Its ``stalled`` alert comes once its files have been quiet past the same wait, so it always read as history
+    (``LOSSWATCH_HISTORY=1``: a paging command would have skipped exactly the job that died; a review's find)."""
+    now = [time.time()]
+    path = scalar_run(tmp_path / "job", {"loss": [1.0, 0.9, 0.8, 0.7], "val_loss": [1.0, 0.9, 0.8, 0.7]})
+    monitor = Monitor(str(tmp_path), clock=lambda: now[0])
+    monitor.refresh()
+    with open(path, "ab") as handle:  # the job writes while we watch: it is live
+        for step in range(4, 8):
+            handle.write(frame(scalar_event("loss", step, 0.6, 1000.0 + step)))
+            handle.write(frame(scalar_event("val_loss", step, 0.6, 1000.0 + step)))
+    monitor.refresh()
+    now[0] += 2 * 3600  # two hours of silence
+    stalled = [a for a in monitor.refresh()[2] if a.kind == "stalled"]
+    assert [a.run for a in stalled] == ["job"] and not stalled[0].history
+
+
+async def test_a_log_without_write_times_written_minutes_ago_still_rings(tmp_path: Path):
+    """A Lightning ``metrics.csv`` carries no write times to measure its job's interval by: quiet for five minutes
+    (an epoch of ten), it was history at the 120 s floor and its onset never rang (a review's find). A run's files
+    must be quiet an hour at least (``ENDED_AFTER``) before its alerts are history."""
+    train, val = overfitting_curves()
+    log = tmp_path / "lt" / "metrics.csv"
+    log.parent.mkdir()
+    log.write_text("step,train_loss,val_loss\n" + "".join(f"{i},{t},{v}\n" for i, (t, v) in enumerate(zip(train, val))))
+    then = time.time() - 300
+    os.utime(log, (then, then))
+    rings, monitor = await _rings_at_start(tmp_path)
+    assert rings == [1]
+    assert [alert.history for alert in monitor.alerts if alert.kind == "overfitting"] == [False]

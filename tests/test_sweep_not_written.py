@@ -101,12 +101,16 @@ def test_check_says_a_run_behind_whose_files_are_old_has_nothing_left_to_stop(tm
         write_run(tmp_path / "sweep" / name, values, hparams=PLANNED)
     fresh = _check_behind(tmp_path)
     assert len(fresh) >= 2 and not [reason for reason in fresh.values() if "nothing left to stop" in reason]
+    assert "stop its job to free the GPU" in run_main("check", str(tmp_path), columns=200).stdout
     three_hours_ago = time.time() - 3 * 3600
     for path in (tmp_path / "sweep").rglob("events.out.tfevents.*"):
         os.utime(path, (three_hours_ago, three_hours_ago))
     old = _check_behind(tmp_path)
     assert old.keys() == fresh.keys()
     assert all(reason.endswith("; its files unchanged for 3 h: nothing left to stop") for reason in old.values()), old
+    legend = run_main("check", str(tmp_path), columns=200).stdout
+    assert "behind-peers  clearly behind its sweep's peers; its job ended: nothing left to stop" in legend, legend
+    assert "stop its job" not in legend
 
 
 def test_check_says_a_run_behind_that_reached_its_planned_end_is_finished(tmp_path: Path):

@@ -56,8 +56,14 @@ def test_plain_json_lines_for_new_runs_and_alerts_and_ctrl_c(tmp_path: Path):
         with open(path, "ab") as handle:
             handle.write(frame(scalar_event("loss", 2, math.nan, 1002.0)))
         line = read_json_line(proc)
-        assert set(line) == {"run", "step", "kind", "tag", "reason"}
-        assert (line["run"], line["kind"], line["step"], line["tag"]) == (name, "diverging", 2, "loss")
+        assert set(line) == {"run", "step", "kind", "tag", "reason", "history"}
+        assert (line["run"], line["kind"], line["step"], line["tag"], line["history"]) == (
+            name,
+            "diverging",
+            2,
+            "loss",
+            False,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not marker.exists():
             time.sleep(0.05)

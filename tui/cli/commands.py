@@ -220,7 +220,7 @@ def sweep_info(monitor: Monitor | MonitorGroup, now: float | None = None) -> dic
         ended = not_running(run, verdict.val_tag if verdict else None, quiet, monitor.thresholds) if behind else None
         if behind and ended:
             behind = f"{behind}; {ended}: nothing left to stop"
-        info[run.name] = SweepInfo(sweep.name if sweep else None, watch.params(run), behind)
+        info[run.name] = SweepInfo(sweep.name if sweep else None, watch.params(run), behind, ended is not None)
     return info
 
 
@@ -269,9 +269,13 @@ def format_alert(alert: Alert) -> Text:
     return Text(f"{printable(alert.run)}  step {alert.step:,}  {alert.kind}  {about}")
 
 
-def alert_json(alert: Alert) -> str:
+def alert_json(alert: Alert, history: bool = False) -> str:
+    """One alert as a JSON line; ``history``: with its ``history`` key (``watch --plain --json``: a run that ended
+    long ago, which rings no bell)."""
     record = alert.as_dict()
     record.update(run=utf8(alert.run), tag=utf8(alert.tag), reason=utf8(alert.reason))
+    if history:
+        record["history"] = alert.history
     return json.dumps(record)
 
 

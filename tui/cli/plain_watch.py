@@ -154,7 +154,7 @@ class PlainWatch:
             self._say_gone_and_unreadable()
             self._say_notice_flags()
             for alert in alerts:
-                self.line(str(format_alert(alert)), alert_json(alert))
+                self.line(str(format_alert(alert)), alert_json(alert, history=True))
                 if alert.rings and (self.bell or self.notify):  # a run ended long ago tells history, silently
                     self._ring(alert)
                 if self.hook:

@@ -76,6 +76,8 @@ class SweepInfo:
     hparams: Mapping[str, object] = field(default_factory=dict)
     behind: str | None = None
     """The behind-peers reason, when the run is behind its peers."""
+    ended: bool = False
+    """Its job is no longer written (``stalled.not_running``): nothing left to stop."""
 
 
 def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None) -> dict[str, str]:
@@ -222,8 +224,13 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     for warning in WARNINGS:  # an early warning beside "learning" says what to watch for
         if any(v is not None and warning in v.flags for _, v in runs):
             advice.add_row(Text(warning, style=VERDICT_STYLES.get(warning, "")), Text(ADVICE[warning]))
-    if any(info.behind for info in sweeps.values()):
-        advice.add_row(Text("behind-peers", style="yellow"), Text(ADVICE["behind-peers"]))
+    behind = [info for info in sweeps.values() if info.behind]
+    if behind:  # when every one ended, stopping is no advice
+        ended = all(info.ended for info in behind)
+        said = (
+            "clearly behind its sweep's peers; its job ended: nothing left to stop" if ended else ADVICE["behind-peers"]
+        )
+        advice.add_row(Text("behind-peers", style="yellow"), Text(said))
     console.print()
     console.print(advice)
     _print_notes(runs, console, sweeps, flags_shown)

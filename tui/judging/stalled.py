@@ -79,24 +79,30 @@ def usual_interval(run: Run) -> float | None:
     return float(np.median(gaps)) if gaps.size else None
 
 
+ENDED_AFTER = 3600.0
+"""Seconds a run's files stay unchanged, at the least, before a single read says its job ended: a CSV log's points
+carry no write times to measure its interval by, and a job may log once every several minutes."""
+
+
 def not_running(run: Run, val_tag: str | None, quiet: float | None, thresholds: Thresholds) -> str | None:
     """For a single read (``check``), which cannot watch a job stall: why the run is no longer being written — its
-    planned end reached, or its files unchanged (for ``quiet`` seconds, None when unknown) for longer than the
-    ``stalled`` flag waits (``stall_factor`` times its usual interval, at least ``stall_min_seconds``) — or None
-    while it may still run."""
+    planned end reached, or its files unchanged (for ``quiet`` seconds, None when unknown) long enough (``ended``)
+    — or None while it may still run."""
     if finished(run, val_tag):
         return "finished (its planned end reached)"
-    if quiet is None or not long_quiet(run, quiet, thresholds):
+    if quiet is None or not ended(run, quiet, thresholds):
         return None
     return f"its files unchanged for {_age(quiet)}"
 
 
-def long_quiet(run: Run, quiet: float | None, thresholds: Thresholds) -> bool:
+def ended(run: Run, quiet: float | None, thresholds: Thresholds) -> bool:
     """Whether files unchanged for ``quiet`` seconds (None: unknown) say the run's job no longer writes: longer than
-    the ``stalled`` flag waits, ``stall_factor`` times its usual interval and at least ``stall_min_seconds``."""
+    the ``stalled`` flag waits (``stall_factor`` times its usual interval) and than ``ENDED_AFTER``."""
     if quiet is None:
         return False
-    return quiet > max(thresholds.stall_factor * (usual_interval(run) or 0.0), thresholds.stall_min_seconds)
+    return quiet > max(
+        thresholds.stall_factor * (usual_interval(run) or 0.0), thresholds.stall_min_seconds, ENDED_AFTER
+    )
 
 
 def _age(seconds: float) -> str:

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from tui.judging.checkpoints import with_checkpoint
 from tui.judging.engine import Alert, FinalVerdict, Verdict, VerdictEngine
-from tui.judging.stalled import long_quiet
+from tui.judging.stalled import ended
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import Discovery, NewRun
 from tui.live.echoes import Echoes
@@ -241,20 +241,12 @@ class Monitor(Discovery):
 
     def quiet_for(self, run_name: str, now: float) -> float | None:
         """Seconds since any log file of the run last changed, as listed (a single read cannot watch a job stall);
-        None on a remote root (its machine's clock may be behind ours) or without files listed."""
-        return self._quiet({run_name}, now).get(run_name)
-
-    def _quiet(self, run_names: set[str], now: float) -> dict[str, float]:
-        """``quiet_for`` of each of ``run_names`` that has an answer, the streams walked once."""
-        if self.root.local_path(".") is None:
-            return {}
-        newest: dict[str, float] = {}
-        for stream in self.streams.values():
-            if stream.run in run_names:
-                for path in stream.source.paths:
-                    if (info := self.listing.files.get(path)) is not None:
-                        newest[stream.run] = max(newest.get(stream.run, info.mtime), info.mtime)
-        return {name: now - mtime for name, mtime in newest.items()}
+        None on a remote root (its machine's clock may be behind ours), or for a run without a file listed."""
+        run = self.store.runs.get(run_name)
+        if run is None or self.root.local_path(".") is None:
+            return None
+        times = [info.mtime for path in run.files if (info := self.listing.files.get(path)) is not None]
+        return now - max(times) if times else None
 
     def verdict(self, run_name: str) -> Verdict | None:
         """What the engine thinks of a run now (None before its first point was judged)."""
@@ -292,18 +284,22 @@ class Monitor(Discovery):
         are history (``Alert.history``: the run's files quiet for longer than its job would leave them)."""
         with self.store.lock:
             runs = self.store.runs
-            quiet = self._quiet({alert.run for alert in alerts}, now) if alerts else {}
             return [
                 replace(
                     alert,
                     time=now,
                     written=runs[alert.run].written_at(alert.step, alert.tag),
-                    history=long_quiet(runs[alert.run], quiet.get(alert.run), self.thresholds),
+                    history=self._history(runs[alert.run], now),
                 )
                 if alert.run in runs
                 else replace(alert, time=now)
                 for alert in alerts
             ]
+
+    def _history(self, run: Run, now: float) -> bool:
+        """``Alert.history``: a run never seen writing (its files whole when first read, nothing added since) whose
+        files have been quiet long enough to say its job ended (``ended``); a ``stalled`` run was seen writing."""
+        return not run.live and ended(run, self.quiet_for(run.name, now), self.thresholds)
 
     def _judge_sweeps(self) -> list[Alert]:
         alerts = self.sweeps.update(self.store, self.verdicts, self.owns, self.name_under_root, self.run_name)
