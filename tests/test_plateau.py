@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import DATA, file_version_event, scalar_event, scalar_run, write_records
-from judging_helpers import DEEPOBS, REALNET_CURVES, flat_after, judge, judge_folder
+from judging_helpers import DEEPOBS, REALNET_CURVES, deepobs, flat_after, judge, judge_folder
 
 from tui.judging.kinds import BELL
 from tui.judging.verdict import fmt
@@ -166,3 +166,12 @@ def test_a_net_stuck_early_is_a_plateau_whose_reason_states_the_setting_as_set(t
     judged = judge(tmp_path / "run", {"train_loss": curve, "val_loss": curve})
     assert judged.verdict.kind == "plateau"
     assert "training has not bettered its best by 0.25% of its range for the last" in judged.verdict.reason
+
+
+def test_a_curve_thrown_above_its_start_reads_its_drift_against_how_far_above_it_stands(tmp_path):
+    """A real FMNIST VAE (plain SGD at lr 0.158) thrown from 133 to 184 in two epochs, then sitting there: against a
+    progress of none, a drift of 0.2 in 12 epochs read "falling", and it ended `learning`, "keep training". Read
+    against the 51 it stands above its start, it is flat: a plateau of a net that learned nothing."""
+    judged = deepobs(tmp_path, "fmnist_vae-sgd-lr1.58e-01-s42")
+    assert judged.verdict.kind == "plateau" and "before training learned anything" in judged.verdict.reason
+    assert "lower the learning rate" in judged.verdict.advice

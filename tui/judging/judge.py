@@ -87,11 +87,13 @@ class Judge:
             if divergence.spike_left == 0:
                 v.flags.pop(Kind.SPIKE, None)
         train_range = max(m.train_first - m.train_best, 0.0) if all_finite(m.train_first, m.train_best) else 0.0
-        train_dir = direction(m.train.change, m.train.spread, train_range, t, m.train.level)
+        train_dir = direction(
+            m.train.change, m.train.spread, span(train_range, m.train.level, m.train_first), t, m.train.level
+        )
         if m.val is None:
             return self._lone(m, train_dir, train_range, divergence)
         val_range = max(m.val_first - m.best, 0.0) if all_finite(m.val_first, m.best) else 0.0
-        val_dir = direction(m.val.change, m.val.spread, val_range, t, m.val.level)
+        val_dir = direction(m.val.change, m.val.spread, span(val_range, m.val.level, m.val_first), t, m.val.level)
         self.val_direction = val_dir if all_finite(m.val.change, m.val.spread) else ""  # too few points: none shown
         out: list[Raised] = []
         if divergence.active and not self._recovering(m, divergence):
@@ -424,3 +426,11 @@ class Judge:
             f"{self.pair.train} rising: back to {fmt(m.train.level)} at step {m.step:,}, {where} (no validation curve)"
         )
         return divergence.enter(m.step, self.pair.train or "", reason)
+
+
+def span(progress: float, level: float, first: float) -> float:
+    """The scale a curve's direction is read against: its progress from its start to its best, or, for a curve that
+    now stands above its start, how far above it stands — a VAE thrown from 133 to 184 at its first epoch and
+    sitting there read "falling" (hence "learning") for a drift of 0.2, against a progress of none."""
+    above = level - first if all_finite(level, first) else 0.0
+    return max(progress, above)
