@@ -215,11 +215,12 @@ def sweep_info(monitor: Monitor | MonitorGroup, now: float | None = None) -> dic
         sweep = watch.of_run.get(run.name)
         flag = watch.flags.get(run.name)
         behind = flag.reason if flag else None
-        verdict = monitor.verdict(run.name)
-        quiet = monitor.quiet_for(run.name, now) if behind else None
-        ended = not_running(run, verdict.val_tag if verdict else None, quiet, monitor.thresholds) if behind else None
-        if behind and ended:
-            behind = f"{behind}; {ended}: nothing left to stop"
+        ended = None
+        if behind:
+            verdict = monitor.verdict(run.name)
+            quiet = monitor.quiet_for(run.name, now)
+            ended = not_running(run, verdict.val_tag if verdict else None, quiet, monitor.thresholds)
+            behind = f"{behind}; {ended}: nothing left to stop" if ended else behind
         info[run.name] = SweepInfo(sweep.name if sweep else None, watch.params(run), behind, ended is not None)
     return info
 

@@ -223,7 +223,7 @@ class Judge:
             since = f"step {self._lost_since:,}" if self._lost_since is not None else "then"
             return Kind.PLATEAU, (
                 f"back since {since}: {backs}; the run lost progress it had made and has not won it back (a checkpoint "
-                f"from before {since} holds it); {both}"
+                f"from before {since} would hold it); {both}"
             )
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)

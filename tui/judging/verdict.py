@@ -28,8 +28,8 @@ class Alert:
     """Validation's best step when the alert was raised: the checkpoint an overfitting alert's advice names, the best
     a bell's notification gives."""
     history: bool = field(default=False, compare=False)
-    """Told of a run whose files had not changed for longer than its job would leave them (``stalled``'s wait) when
-    it was read: a run read at start that ended long ago tells its history, which rings no bell."""
+    """Told of a run never seen writing whose files had not changed for an hour and more when it was read
+    (``Monitor._history``): a run read at start that ended long ago tells its history, which rings no bell."""
 
     @property
     def bell(self) -> bool:

@@ -281,7 +281,7 @@ class Monitor(Discovery):
 
     def stamped(self, alerts: list[Alert], now: float) -> list[Alert]:
         """The alerts with when losswatch learned of them (``now``), when their point was written, and whether they
-        are history (``Alert.history``: the run's files quiet for longer than its job would leave them)."""
+        are history (``_history``)."""
         with self.store.lock:
             runs = self.store.runs
             return [
