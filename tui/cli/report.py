@@ -221,7 +221,7 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     for kind in kinds:
         if kind in ADVICE:
             advice.add_row(Text(kind, style=VERDICT_STYLES.get(kind, "")), Text(ADVICE[kind]))
-    for warning in WARNINGS:  # an early warning beside "learning" says what to watch for
+    for warning in (*WARNINGS, Kind.NO_NEW_BEST):  # beside "learning": what to watch for, or that it stopped
         if any(v is not None and warning in v.flags for _, v in runs):
             advice.add_row(Text(warning, style=VERDICT_STYLES.get(warning, "")), Text(ADVICE[warning]))
     behind = [info for info in sweeps.values() if info.behind]
@@ -257,6 +257,11 @@ def _print_notes(
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
         elif v is not None and (warning := warning_in(v.flags)) is not None:
             console.print(Text(f"{name}: {warning}: {printable(v.flags[warning])}", style=VERDICT_STYLES[warning]))
+        elif v is not None and Kind.NO_NEW_BEST in v.flags:  # "keep training" beside it needs its numbers
+            said = v.flags[Kind.NO_NEW_BEST]
+            console.print(
+                Text(f"{name}: {Kind.NO_NEW_BEST}: {printable(said)}", style=VERDICT_STYLES[Kind.NO_NEW_BEST])
+            )
         elif v is not None and run.scalars and not (v.train_tag or v.val_tag):  # curves, none a loss: no waiting
             console.print(Text(f"{name}: {printable(v.reason)}", style="dim"))
         info = (sweeps or {}).get(run.name)

@@ -24,6 +24,9 @@ from tui.text import percent
 Back = tuple[str, float, float, float]
 """A curve back from its best: its tag, level, best and start."""
 
+NO_TROUBLE = "no trouble seen: "
+"""How a ``learning`` reason starts when neither curve moves clearly (nothing is wrong that a test can tell)."""
+
 REARM = 3
 """plateau / data-suspect / unstable ring again only after a different reading held this many times ``confirm``."""
 CONFIRMED = frozenset((Kind.PLATEAU, Kind.DATA_SUSPECT, Kind.UNSTABLE))
@@ -82,6 +85,7 @@ class Judge:
     def at(self, m: Moment, divergence: Divergence) -> list[Raised]:
         t, v = self.t, self.verdict
         v.flags.pop(Kind.BOTH_RISING, None)  # said again below while it holds (``_flag_both_rising``)
+        v.flags.pop(Kind.NO_NEW_BEST, None)  # and this (``_flag_no_new_best``)
         if divergence.spike_left > 0:
             divergence.spike_left -= 1
             if divergence.spike_left == 0:
@@ -123,7 +127,25 @@ class Judge:
         if v.kind == Kind.UNSTABLE:  # "not a concern" beside a run told its learning rate is too high: no
             v.flags.pop(Kind.NOISY_VAL, None)
         self._flag_both_rising(m, train_dir, val_dir)
+        self._flag_no_new_best(m)
         return out
+
+    def _flag_no_new_best(self, m: Moment) -> None:
+        """Validation has set no new best level for ``2 * trend_window`` points and half the run while the verdict is
+        still ``learning``: its direction hidden by its noise read "no trouble seen: keep training" beside a CIFAR-10
+        net flat at 1.8 for 70 epochs. A fact about the curve, not a test of it: no alert, no bell; "not a concern"
+        and "no trouble seen" are not said beside it."""
+        assert m.val is not None
+        since = m.index - m.best_index
+        v = self.verdict
+        if v.kind != Kind.LEARNING or m.best_index < 0 or since < max(2 * self.t.trend_window, (m.index + 1) // 2):
+            return
+        v.flags.pop(Kind.NOISY_VAL, None)
+        v.reason = v.reason.removeprefix(NO_TROUBLE)
+        v.flags[Kind.NO_NEW_BEST] = (
+            f"{self.pair.val} has set no new best level for {since:,} of its {m.index + 1:,} points: its best level "
+            f"{fmt(m.best)} at step {m.best_level_step:,}, {fmt(m.val.level)} now"
+        )
 
     def _flag_both_rising(self, m: Moment, train_dir: str, val_dir: str) -> None:
         """Both curves rising while the verdict is still ``learning``: short of a divergence (back half-way toward
@@ -228,7 +250,7 @@ class Judge:
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
-        return Kind.LEARNING, f"{'no trouble seen: ' if quiet else ''}{both}"
+        return Kind.LEARNING, f"{NO_TROUBLE if quiet else ''}{both}"
 
     def _lost_curves(self, m: Moment, train_range: float, val_range: float) -> list[Back]:
         """Both curves (tag, level, best, start) when each is back ``lost_share`` of the way from its best to its

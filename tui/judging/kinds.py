@@ -26,6 +26,7 @@ class Kind(StrEnum):
     BOTH_RISING = "both-rising"
     SPIKE = "spike"
     NOISY_VAL = "noisy-val"
+    NO_NEW_BEST = "no-new-best"
     WEIGHTS_STATIC = "weights-static"
     DEAD_UNITS = "dead-units"
     STALLED = "stalled"
@@ -115,6 +116,11 @@ MEANINGS: dict[Kind, Meaning] = {
         "not a concern: validation is noisy around a healthy trend; judge the trend, not single epochs",
         verdict=False,
         style="dim",
+    ),
+    Kind.NO_NEW_BEST: Meaning(
+        "validation stopped improving: keep its best checkpoint; stop, or lower the learning rate to go on",
+        verdict=False,
+        style="yellow",
     ),
     Kind.WEIGHTS_STATIC: Meaning(
         "a frozen layer, vanishing gradients or a learning rate too low", verdict=False, style="yellow"
