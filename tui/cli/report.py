@@ -24,7 +24,6 @@ from tui.judging.kinds import (
     Kind,
     flag_names,
     severity,
-    warning_in,
 )
 from tui.store import Run
 from tui.text import number, printable, utf8
@@ -221,7 +220,7 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     for kind in kinds:
         if kind in ADVICE:
             advice.add_row(Text(kind, style=VERDICT_STYLES.get(kind, "")), Text(ADVICE[kind]))
-    for warning in (*WARNINGS, Kind.NO_NEW_BEST):  # beside "learning": what to watch for, or that it stopped
+    for warning in EXPLAINED:
         if any(v is not None and warning in v.flags for _, v in runs):
             advice.add_row(Text(warning, style=VERDICT_STYLES.get(warning, "")), Text(ADVICE[warning]))
     behind = [info for info in sweeps.values() if info.behind]
@@ -235,6 +234,10 @@ def print_table(runs: list[Judged], console: Console, sweeps: Mapping[str, Sweep
     console.print(advice)
     _print_notes(runs, console, sweeps, flags_shown)
 
+
+EXPLAINED = (*WARNINGS, Kind.NO_NEW_BEST)
+"""Flags beside ``learning`` that ``check`` explains under the table, the first a run has (an early warning first):
+what to watch for, or that validation stopped improving ("keep training" beside it needs its numbers)."""
 
 NOTE_NAME = 60
 """Cells of a run's name in the notes under the table at most (on a terminal)."""
@@ -255,13 +258,8 @@ def _print_notes(
             console.print(Text(f"{name}: flags: {flags}", style="dim"))
         if v is not None and v.kind in ATTENTION:  # why, with its numbers (the table has no room for them)
             console.print(Text(f"{name}: {v.kind}: {printable(v.reason)}", style=VERDICT_STYLES.get(v.kind, "")))
-        elif v is not None and (warning := warning_in(v.flags)) is not None:
+        elif v is not None and (warning := next((f for f in EXPLAINED if f in v.flags), None)) is not None:
             console.print(Text(f"{name}: {warning}: {printable(v.flags[warning])}", style=VERDICT_STYLES[warning]))
-        elif v is not None and Kind.NO_NEW_BEST in v.flags:  # "keep training" beside it needs its numbers
-            said = v.flags[Kind.NO_NEW_BEST]
-            console.print(
-                Text(f"{name}: {Kind.NO_NEW_BEST}: {printable(said)}", style=VERDICT_STYLES[Kind.NO_NEW_BEST])
-            )
         elif v is not None and run.scalars and not (v.train_tag or v.val_tag):  # curves, none a loss: no waiting
             console.print(Text(f"{name}: {printable(v.reason)}", style="dim"))
         info = (sweeps or {}).get(run.name)
