@@ -25,7 +25,7 @@ from textual_plotext import PlotextPlot
 
 from tui.app.chart import nice_ticks, tick_label
 from tui.columns import Column, fitted_table
-from tui.judging.layers import PERCENTILES, LayerReport, percentiles
+from tui.judging.layers import PERCENTILES, LayerReport, bucket_counts, finite_edges, not_finite, percentiles
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.store import Store
@@ -182,11 +182,18 @@ class DistributionScreen(Screen[None]):
             items = list(run.histograms[self.tag].items)
             verdict = self.monitor.verdict(self.run_name)
             reports = list(verdict.layers) if verdict else []
+        beyond = sum(not_finite(h) for h in items)
         self.query_one("#dist-title", Static).update(
-            Text(f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms", style="bold")
+            Text(
+                f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms"
+                + (f" · {beyond} with inf or NaN values, drawn at their finite ends" if beyond else ""),
+                style="bold",
+            )
         )
         steps = np.array([h.step for h in items], dtype=np.float64)
         bands = np.array([percentiles(h) for h in items]) if items else np.empty((0, len(PERCENTILES)))
+        measured = np.isfinite(bands).all(axis=1)  # a histogram of no finite mass has no percentiles to draw
+        steps, bands = steps[measured], bands[measured]
         key = (self.tag, len(items), items[-1].step if items else None)
 
         def paint_bands(plt, _width):
@@ -204,15 +211,15 @@ class DistributionScreen(Screen[None]):
                 (first, (110, 110, 110), f"first ({first.step:,})"),
                 (last, (255, 175, 0), f"newest ({last.step:,})"),
             ):
-                edges = np.maximum.accumulate(h.edges.astype(np.float64))
+                edges = finite_edges(h)
                 centers = (edges[:-1] + edges[1:]) / 2
-                counts = h.counts.astype(np.float64)
+                counts = bucket_counts(h)
                 total = counts.sum() or 1.0
                 plt.plot(centers.tolist(), (counts / total).tolist(), color=color, label=label, marker="hd")
 
-        for widget_id, painter in (("#bands", paint_bands), ("#latest", paint_latest)):
+        for widget_id, painter, drawn in (("#bands", paint_bands, len(steps)), ("#latest", paint_latest, len(items))):
             plot = self.query_one(widget_id, _CachedPlot)
-            plot.painter = painter if items else None
+            plot.painter = painter if drawn else None
             if plot.key != key:
                 plot.key = key
                 plot.refresh()

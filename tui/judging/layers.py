@@ -73,23 +73,48 @@ def layer_kind(tag: str) -> str:
     return "activations" if any(w in ACTIVATION_WORDS for w in words(tag)) else "weights"
 
 
-def _edges(h: Histogram) -> np.ndarray:
-    return np.maximum.accumulate(h.edges.astype(np.float64))
+def finite_edges(h: Histogram) -> np.ndarray:
+    """The histogram's bucket edges, ascending and finite: a diverged layer's min or max is inf or NaN, which would
+    make every figure inf or NaN and its share at zero 100 %; its outer buckets are put at the finite edges next to
+    them instead (a histogram without a finite edge has no mass to measure: ``bucket_counts``)."""
+    edges = h.edges.astype(np.float64)
+    finite = np.isfinite(edges)
+    if not finite.all():
+        if not finite.any():
+            return np.zeros_like(edges)
+        lowest, highest = edges[finite].min(), edges[finite].max()
+        ends = np.where(np.arange(len(edges)) == 0, lowest, highest)  # a NaN min or max: the nearer finite end
+        edges = np.clip(np.where(np.isnan(edges), ends, edges), lowest, highest)
+    return np.maximum.accumulate(edges)
+
+
+def bucket_counts(h: Histogram) -> np.ndarray:
+    """The histogram's counts as floats, a count that is not a finite number of at least 0 (a damaged record) as 0;
+    all 0 where no edge is finite (values all inf or NaN: where its mass lies is not known)."""
+    counts = h.counts.astype(np.float64)
+    if not np.isfinite(h.edges).any():
+        return np.zeros_like(counts)
+    return np.where(np.isfinite(counts) & (counts > 0), counts, 0.0)
+
+
+def not_finite(h: Histogram) -> bool:
+    """An edge that is inf or NaN: values beyond float range in the layer (``finite_edges`` draws them at its ends)."""
+    return not bool(np.isfinite(h.edges).all())
 
 
 def cdf_at(h: Histogram, points: np.ndarray) -> np.ndarray:
     """The histogram's cumulative distribution (mass spread evenly within buckets) at ``points``."""
-    counts = h.counts.astype(np.float64)
+    counts = bucket_counts(h)
     total = counts.sum()
     if total <= 0:
         return np.zeros_like(points)
     cumulative = np.concatenate(([0.0], np.cumsum(counts) / total))
-    return np.interp(points, _edges(h), cumulative, left=0.0, right=1.0)
+    return np.interp(points, finite_edges(h), cumulative, left=0.0, right=1.0)
 
 
 def mean_std(h: Histogram) -> tuple[float, float]:
-    edges = _edges(h)
-    counts = h.counts.astype(np.float64)
+    edges = finite_edges(h)
+    counts = bucket_counts(h)
     total = counts.sum()
     if total <= 0:
         return 0.0, 0.0
@@ -102,7 +127,7 @@ def mean_std(h: Histogram) -> tuple[float, float]:
 
 def wasserstein(a: Histogram, b: Histogram) -> float:
     """Earth mover's distance between two histograms (area between their CDFs)."""
-    grid = np.union1d(_edges(a), _edges(b))
+    grid = np.union1d(finite_edges(a), finite_edges(b))
     if grid.size < 2:
         return 0.0
     gap = np.abs(cdf_at(a, grid) - cdf_at(b, grid))
@@ -111,9 +136,9 @@ def wasserstein(a: Histogram, b: Histogram) -> float:
 
 def percentiles(h: Histogram, qs=PERCENTILES) -> np.ndarray:
     """Values below which ``q`` percent of the mass lies (inverse of the piecewise-linear CDF)."""
-    counts = h.counts.astype(np.float64)
+    counts = bucket_counts(h)
     total = counts.sum()
-    edges = _edges(h)
+    edges = finite_edges(h)
     if total <= 0:
         return np.full(len(qs), np.nan)
     cumulative = np.concatenate(([0.0], np.cumsum(counts) / total))
@@ -125,8 +150,8 @@ def percentiles(h: Histogram, qs=PERCENTILES) -> np.ndarray:
 
 def zero_fraction(h: Histogram) -> float | None:
     """Mass in buckets lying within a hair of zero, or None if no bucket is that narrow."""
-    edges = _edges(h)
-    counts = h.counts.astype(np.float64)
+    edges = finite_edges(h)
+    counts = bucket_counts(h)
     total = counts.sum()
     span = float(np.max(np.abs(edges))) if edges.size else 0.0
     if total <= 0:
