@@ -346,3 +346,29 @@ def test_a_utf_16_metrics_json_is_left_alone_not_read_as_damage(tmp_path: Path):
     assert "damaged" not in result.stdout + result.stderr and "d" not in {
         line.split()[0] for line in result.stdout.splitlines() if line.strip()
     }
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "note"),
+    [
+        (lambda path: path.write_text('{"log_history": ['), "incomplete_note"),  # a save cut short
+        (lambda path: path.write_text('{"not": "a trainer state"}'), "damage_note"),  # whole, but none
+    ],
+    ids=["cut", "none"],
+)
+def test_a_lone_trainer_state_read_then_spoiled_keeps_its_points_and_names_no_checkpoint(
+    tmp_path: Path, rewrite: Callable[[Path], None], note: str
+):
+    """An output folder with one trainer_state.json and no checkpoint, read live, then spoiled: the points read
+    stand, and the note said 'an older checkpoint's was read' of a checkpoint that is not there."""
+    state = tmp_path / "out" / "trainer_state.json"
+    _trainer_state(state, 400)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["out"]
+    read = len(run.scalars["eval_loss"])
+    rewrite(state)
+    monitor.refresh()
+    told = getattr(run, note)()
+    assert len(run.scalars["eval_loss"]) == read == 8
+    assert "checkpoint" not in told and told.endswith("what was read of it before stands"), told

@@ -79,6 +79,7 @@ class TrainerStateStream(Stream):
         # each read looks at the whole files again
         health.incomplete_bytes = health.skipped_records = health.undecodable = 0
         health.error = None
+        health.older_read = False
         newest_cut = 0
         for path in (*self.source.paths, *self.source.older):  # newest first
             loaded = self._load(root, path)
@@ -90,6 +91,7 @@ class TrainerStateStream(Stream):
             yield out  # nothing whole: every cut file's bytes are waited for
             return
         if path not in self.source.paths:  # an older checkpoint's was read: what is waited for is the newest's
+            health.older_read = True
             health.incomplete_bytes = newest_cut  # older ones cut short too are not waited for: one was read
             if health.error:  # the newest cannot be opened (a folder in its place)
                 health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"

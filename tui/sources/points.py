@@ -196,6 +196,9 @@ class FileHealth:
     """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
     error: str | None = None
     """The last OS error (permission denied, vanished), cleared by a good read."""
+    older_read: bool = False
+    """A Hugging Face output folder whose newest ``trainer_state.json`` is not whole or no trainer state: an older
+    checkpoint's was read in its place (False: none was whole; the points read before stand)."""
     walls_logged: bool = False
     """Whether its points carry the time their writer logged (TensorBoard, W&B, MLflow, trackio), not the file's
     modification time (CSV logs), which a copy or a later append changes."""

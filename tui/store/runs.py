@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tui.sources.base import basename
-from tui.sources.jsonlogs import STATE_KEY
 from tui.sources.points import Decoded, FileHealth
 from tui.sources.tensorboard.discovery import created_at, is_event_file_name
+from tui.store import notes
 from tui.store.series import HistogramSeries, Series
 
 
@@ -85,55 +85,13 @@ class Run:
         """Anything at all was read from the run's files (a scalar or a histogram)."""
         return bool(self.scalars or self.histograms)
 
-    def _event_files_only(self, troubled: list[str]) -> bool:
-        """Whether the files a note is about are all TensorBoard event files, whose records the note can name."""
-        return bool(troubled) and all(is_event_file_name(basename(path)) for path in troubled)
-
-    def _trainer_states_only(self, troubled: list[str]) -> bool:
-        """Whether the sources a note is about are all Hugging Face output folders, read as one whole document."""
-        return bool(troubled) and all(key.endswith(STATE_KEY) for key in troubled)
-
     def damage_note(self) -> str:
-        """What was skipped in the run's files, and whether anything at all could be read."""
-        troubled = [path for path, health in self.files.items() if health.damaged]
-        if self._trainer_states_only(troubled):  # a whole trainer_state.json that is none, or entries without a step
-            files = sum(self.files[key].skipped_records for key in troubled)
-            entries = sum(self.files[key].undecodable for key in troubled)
-            damaged = [f"{files:,} damaged trainer_state.json (whole, but not a trainer state)"] if files else []
-            if entries:
-                damaged.append(f"{entries:,} log_history entr{'y' if entries == 1 else 'ies'} without a 64-bit step")
-            readable = "an older checkpoint's was read" if files else "everything else was read"
-            return f"skipped {' and '.join(damaged)}; {readable if self.has_points else 'no data could be read'}"
-        skipped = []
-        if self.skipped_records:
-            skipped.append(f"{self.skipped_records:,} damaged record(s)")
-        if self.skipped_bytes:
-            skipped.append(f"{self.skipped_bytes:,} unreadable byte(s)")
-        if self.incomplete_bytes and not self.has_points:  # too few after the junk to be a record: every byte said
-            skipped.append(f"{self.incomplete_bytes:,} byte(s) at the end, not whole")
-        what = "a TensorBoard event file" if self._event_files_only(troubled) else "a log losswatch reads"
-        unread = f"no data could be read: not {what}, or damaged throughout"
-        outcome = "everything else was read" if self.has_points else unread
-        return f"skipped {' and '.join(skipped)}; {outcome}"
+        """What was skipped in the run's files, and whether anything at all could be read (``notes``)."""
+        return notes.damage_note(self)
 
     def incomplete_note(self) -> str:
         """The bytes at the end of the run's files that were not read yet, in the words of their format."""
-        troubled = [path for path, health in self.files.items() if health.incomplete_bytes]
-        if self._trainer_states_only(troubled):  # read whole or not at all: the newest checkpoint's, cut short
-            why = f"{self.incomplete_bytes:,} byte(s): a job still writing, or killed while saving"
-            if self.has_points:
-                return f"its newest trainer_state.json is not a whole document ({why}); an older checkpoint's was read"
-            return f"no trainer_state.json of it is a whole document ({why}); nothing was read"
-        if self._event_files_only(troubled):
-            words = "event files are not a whole record"
-        elif all(path.endswith(".wandb") for path in troubled):  # W&B's log is records too (zeros at its end)
-            words = "W&B log are not a whole record"
-        else:
-            words = "log files are not a whole line or document"
-        return (
-            f"{self.incomplete_bytes:,} byte(s) at the end of its {words} (a job still writing, or a file cut "
-            "short) and were not read"
-        )
+        return notes.incomplete_note(self)
 
     @property
     def cannot_be_read(self) -> bool:
