@@ -3,6 +3,8 @@ wide characters (CJK, emoji) take two cells without bending the plot's frame."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from conftest import scalar_run, until
 from rich.cells import cell_len
@@ -105,3 +107,24 @@ async def test_a_compare_legend_of_wide_names_keeps_the_frame_straight(tmp_path)
         top = next(i for i, line in enumerate(lines) if "┐" in line)
         legend = "\n".join(lines[top : top + 4])
         assert "lr=0.0001" in legend and "lr=0.001 " in legend and WIDE in legend
+
+
+async def test_names_that_differ_show_apart_in_the_table_the_chart_title_and_the_legend(tmp_path: Path):
+    """A folder holding an escape character and one named ``a\\x1b`` in letters, ``trail`` and ``trail ``, were
+    two identical rows each (and one chart title)."""
+    names = ["a\x1b", "a\\x1b", "trail", "trail "]
+    for name in names:
+        scalar_run(tmp_path / name, {"loss": [1.0, 0.9], "val_loss": [1.0, 0.95]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = {name: app.table.get_cell(name, "run").plain.rstrip() for name in names}
+        assert shown == {"a\x1b": "a\\x1b", "a\\x1b": "a\\\\x1b", "trail": "trail", "trail ": "trail\\x20"}
+        titles = set()
+        for name in names:
+            app.table.move_cursor(row=app.table.get_row_index(name))
+            await until(pilot, lambda name=name: app.selected == name, f"{name!r} selected")
+            await pilot.pause(0.2)
+            titles.add(str(app.chart_title.render()))
+        assert len(titles) == len(names), titles
+    assert len(set(legend_labels(names))) == len(names)

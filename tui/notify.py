@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from tui.text import printable
+from tui.text import shown_name
 
 if TYPE_CHECKING:
     from tui.judging.engine import Alert
@@ -26,7 +26,7 @@ FORMATS = ("777", "9")
 def notification_body(alert: Alert, best_step: int | None) -> str:
     """'run: overfitting at step 390, best val at step 150' (printable, without ';', which ends a field): the best
     the alert was raised at (a run read whole knows of bests set after it), else ``best_step``."""
-    body = f"{printable(alert.run, 80)}: {alert.kind} at step {alert.step:,}"
+    body = f"{shown_name(alert.run, 80)}: {alert.kind} at step {alert.step:,}"
     best_step = alert.best_step if alert.best_step is not None else best_step
     if best_step is not None:
         body += f", best val at step {best_step:,}"

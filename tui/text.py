@@ -55,6 +55,23 @@ def printable(name: str, limit: int | None = None) -> str:
     return text
 
 
+def shown_name(name: str, limit: int | None = None) -> str:
+    """A run's (or a tag's) name as every view shows it: ``printable``, with its backslashes doubled and the spaces
+    one cannot see (at its ends, or other than a plain space) escaped, so no two names show alike: a folder named
+    with the four characters ``a\\x1b`` beside one holding an escape character, ``run`` beside ``run ``. Shown
+    text passed through ``printable`` again stays as it is."""
+    out = []
+    last = len(name) - 1
+    for i, char in enumerate(name):
+        if char == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(char) == "Zs" and (char != " " or i in (0, last)):
+            out.append(_escape(char))
+        else:
+            out.append(char)
+    return printable("".join(out), limit)
+
+
 def quoted(text: str, limit: int | None = None) -> str:
     """``text`` a user typed (a regex, a tag), made ``printable`` in single quotes: its backslashes shown once, as
     typed (``repr`` doubles them: ``'\\\\d'`` for the ``\\d`` a regex holds)."""

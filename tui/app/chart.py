@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 from tui.app.downsample import minmax_downsample
 from tui.columns import shortened
 from tui.cuts import cut_text, distinct_cuts
-from tui.text import printable
+from tui.text import printable, shown_name
 
 TRAIN_COLOR, TRAIN_FAINT = (0, 175, 215), (40, 90, 110)
 VAL_COLOR, VAL_FAINT = (255, 135, 0), (120, 80, 40)
@@ -348,7 +348,7 @@ plotext drew (``unfilled``). A format character: never in a name, which ``printa
 def legend_labels(labels: list[str], width: int = LABEL_MAX) -> list[str]:
     """The legend's names, escaped and cut to ``width`` cells as the runs table cuts them (``distinct_cuts``: their
     start and their end, or where they differ), each wide character followed by a ``FILLER``."""
-    shown = [_one_cell_each(printable(label)) for label in labels]
+    shown = [_one_cell_each(shown_name(label)) for label in labels]
     cuts = distinct_cuts({text: width for text in shown})
     return [_filled(cut_text(text, cuts.get(text))) for text in shown]
 

@@ -18,6 +18,7 @@ from tui.judging.engine import Verdict
 from tui.judging.smoothing import Smoothed
 from tui.store import Run, Store
 from tui.store.series import Series
+from tui.text import shown_name
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,9 @@ def chart_spec(
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
             return _on_axis(
-                ChartSpec(key=key, heading=f"{run.name} · {view.tag}", detail=smoothing, curves=curves),
+                ChartSpec(
+                    key=key, heading=f"{shown_name(run.name)} · {shown_name(view.tag)}", detail=smoothing, curves=curves
+                ),
                 view,
             )
         curves = []
@@ -166,7 +169,7 @@ def chart_spec(
         return _on_axis(
             ChartSpec(
                 key=key,
-                heading=run.name,
+                heading=shown_name(run.name),
                 detail=smoothing,
                 curves=curves,
                 markers=markers,

@@ -29,7 +29,7 @@ from tui.judging.layers import PERCENTILES, LayerReport, bucket_counts, finite_e
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.store import Store
-from tui.text import percent, printable
+from tui.text import percent, printable, shown_name
 
 BAND_COLORS = [
     (60, 60, 140),
@@ -185,7 +185,7 @@ class DistributionScreen(Screen[None]):
         beyond = sum(not_finite(h) for h in items)
         self.query_one("#dist-title", Static).update(
             Text(
-                f"{printable(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms"
+                f"{shown_name(self.run_name, 50)} · {printable(self.tag, 60)} · {len(items)} histograms"
                 + (f" · {beyond} with inf or NaN values, drawn at their finite ends" if beyond else ""),
                 style="bold",
             )

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from tui.judging.kinds import VERDICT_STYLES, shown
 from tui.store import Run
-from tui.text import number, printable
+from tui.text import number, shown_name
 
 __all__ = ["age", "best_at", "name_text", "number", "steps", "trouble", "verdict_text"]
 
@@ -35,7 +35,7 @@ def age(seconds: float | None) -> str:
 
 def name_text(name: str, limit: int | None = None, style: str = "") -> Text:
     """A run or tag name as inert text: escapes made visible, markup never parsed."""
-    return Text(printable(name, limit), style=style)
+    return Text(shown_name(name, limit), style=style)
 
 
 def verdict_text(kind: str) -> Text:

@@ -26,7 +26,7 @@ from tui.judging.engine import Verdict
 from tui.judging.kinds import BELL, MEANINGS, VERDICT_STYLES, flag_names, severity, shown
 from tui.patterns import UserPattern
 from tui.store import Run
-from tui.text import printable
+from tui.text import shown_name
 
 COLUMNS = [
     ("mark", " "),
@@ -215,7 +215,7 @@ class RunsTable(DataTable):
     def shown_rows(self, rows: list[RunRow]) -> list[RunRow]:
         """The rows the filter lets through, in the table's sort order."""
         # The name as the table shows it (control characters as escapes): what the user reads is what matches.
-        shown = [r for r in rows if self.filter is None or self.filter.search(printable(r.name))]
+        shown = [r for r in rows if self.filter is None or self.filter.search(shown_name(r.name))]
         return sorted(shown, key=lambda r: _sort_value(r, self.sort_column), reverse=self.sort_reverse)
 
     def show(self, rows: list[RunRow], now: float) -> None:

@@ -14,7 +14,7 @@ from tui.app.chart_data import NO_LOG_Y
 from tui.app.format import trouble
 from tui.judging.kinds import GONE
 from tui.live.group import given_up
-from tui.text import printable
+from tui.text import printable, shown_name
 
 if TYPE_CHECKING:
     from tui.app.app import LossWatchApp
@@ -51,7 +51,7 @@ def status_line(app: LossWatchApp) -> Text:
     more = [app.table.hidden_sort] if app.table.hidden_sort else []
     sweep = app.monitor.sweeps.of_run.get(app.selected) if app.selected else None
     if sweep is not None:
-        more.append(f"w: sweep {printable(sweep.name, 30)}")
+        more.append(f"w: sweep {shown_name(sweep.name, 30)}")
     following = app.watcher.mode if app.watcher is not None else ""
     if following:
         more.append(following)
@@ -65,9 +65,9 @@ def status_line(app: LossWatchApp) -> Text:
     with app.store.lock:  # the engine thread may be adding files to the run
         run = app.store.runs.get(app.selected) if app.selected else None
         if run is not None and run.gone:  # what the table's ``!`` is about (its flags column is the first dropped)
-            notes.append(f"{printable(run.name, 40)}: {GONE}")
+            notes.append(f"{shown_name(run.name, 40)}: {GONE}")
         elif run is not None and run.troubled:
-            notes.append(f"{printable(run.name, 40)}: {trouble(run)}")
+            notes.append(f"{shown_name(run.name, 40)}: {trouble(run)}")
     parts.extend((printable(note), "yellow") for note in notes)
     return _joined(parts)
 

@@ -37,7 +37,7 @@ from tui.cuts import cut_text, distinct_cuts
 from tui.live.group import MonitorGroup
 from tui.live.monitor import Monitor
 from tui.live.sweeps import Saving
-from tui.text import printable
+from tui.text import printable, shown_name
 
 BEHIND_COLOR = (110, 110, 110)
 LEGEND_RUNS = 4
@@ -108,7 +108,7 @@ def saving_text(row: SweepRow) -> str:
 def _until(saving: Saving) -> str:
     """The saving's horizon with the peer it names cut to ``NOTE_NAME`` cells: a long name folded over the note's
     lines and split a number in it ('…_lr=0.' / '005 went')."""
-    return saving.naming(printable(saving.peer, NOTE_NAME))
+    return saving.naming(shown_name(saving.peer, NOTE_NAME))
 
 
 SWEPT_DIGITS = 4
@@ -241,7 +241,7 @@ class SweepScreen(Screen[None]):
         timed = [saving.hours for saving in savings if saving.hours is not None and math.isfinite(saving.hours)]
         hours = sum(_shown_hours(each) for each in timed)
         common = f"ranked at {view.axis_label} {view.common:,.0f}" if view.common is not None else "no points yet"
-        text = Text(f"sweep {printable(view.name, 40)}", style="bold")
+        text = Text(f"sweep {shown_name(view.name, 40)}", style="bold")
         text.append(f" · {len(view.rows):,} runs · {common}")
         if behind:
             text.append(f" · {len(behind)} to stop", style="yellow")
@@ -321,11 +321,11 @@ class SweepScreen(Screen[None]):
             saving = f" · {_until(row.saving)}" if row.saving and not row.stopped else ""
             saving += f" · {row.stopped}: {_nothing_to_stop(row.stopped)}" if row.stopped else ""
             return Text(
-                f"{printable(row.label, NOTE_NAME)}: {printable(row.behind)}{printable(saving)}", style="yellow"
+                f"{shown_name(row.label, NOTE_NAME)}: {printable(row.behind)}{printable(saving)}", style="yellow"
             )
         if row.diverged:  # its row says so: "in the race" contradicted it
-            return Text(f"{printable(row.label, NOTE_NAME)}: diverged, out of the race", style="red")
-        return Text(f"{printable(row.label, NOTE_NAME)}: in the race", style="dim")
+            return Text(f"{shown_name(row.label, NOTE_NAME)}: diverged, out of the race", style="red")
+        return Text(f"{shown_name(row.label, NOTE_NAME)}: in the race", style="dim")
 
     def _plots(self, view: SweepView) -> None:
         curves_plot = self.query_one("#sweep-curves", _Plot)

@@ -24,7 +24,7 @@ from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.patterns import user_pattern
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
-from tui.text import printable, quoted, utf8
+from tui.text import printable, quoted, shown_name, utf8
 
 Logdirs = str | list[RootSpec]
 """One local folder, or the roots as the command line gave them (local, s3://, host:path, ...)."""
@@ -183,7 +183,7 @@ def say_unmatched(
 
 def _some(names: list[str]) -> str:
     """The first five run names, printable."""
-    return ", ".join(printable(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
+    return ", ".join(shown_name(name, 40) for name in names[:5]) + (", ..." if len(names) > 5 else "")
 
 
 def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
@@ -198,11 +198,11 @@ def _say_unreadable(runs: list[Run], unread: str = "") -> None:
     damaged (what was skipped, and whether anything could be read), on stderr; ``unread`` after an error."""
     for run in runs:
         for error in run.errors:
-            print(f"losswatch: {printable(run.name)}: {printable(error)}{unread}", file=sys.stderr)
+            print(f"losswatch: {shown_name(run.name)}: {printable(error)}{unread}", file=sys.stderr)
         if run.damaged:
-            print(f"losswatch: {printable(run.name)}: {run.damage_note()}", file=sys.stderr)
+            print(f"losswatch: {shown_name(run.name)}: {run.damage_note()}", file=sys.stderr)
         elif unreadable(run) and run.incomplete_bytes:  # only bytes not whole (a trainer_state.json cut short)
-            print(f"losswatch: {printable(run.name)}: {run.incomplete_note()}{unread}", file=sys.stderr)
+            print(f"losswatch: {shown_name(run.name)}: {run.incomplete_note()}{unread}", file=sys.stderr)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup, now: float | None = None) -> dict[str, SweepInfo]:
@@ -267,7 +267,7 @@ def format_alert(alert: Alert) -> Text:
     reason = printable(alert.reason)
     tag = printable(alert.tag, 80)
     about = f"{tag}: {reason}" if tag and not alert.reason.startswith(alert.tag) else reason
-    return Text(f"{printable(alert.run)}  step {alert.step:,}  {alert.kind}  {about}")
+    return Text(f"{shown_name(alert.run)}  step {alert.step:,}  {alert.kind}  {about}")
 
 
 def alert_json(alert: Alert, history: bool = False) -> str:

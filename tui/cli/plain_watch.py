@@ -35,7 +35,7 @@ from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.notify import notification
 from tui.sources.base import describe
 from tui.sources.roots.local import LocalRoot
-from tui.text import printable, utf8
+from tui.text import printable, shown_name, utf8
 
 NOTE_SECONDS = 0.25
 """How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
@@ -149,7 +149,7 @@ class PlainWatch:
         with self.lock:
             for new in new_runs:
                 found = _record(new.run, "new-run", f"found at {new.path}")
-                self.line(f"{printable(new.run)}  new run at {printable(new.path)}", found)
+                self.line(f"{shown_name(new.run)}  new run at {printable(new.path)}", found)
                 self.announced.add(new.run)
             self._say_gone_and_unreadable()
             self._say_notice_flags()
@@ -171,7 +171,7 @@ class PlainWatch:
         for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
             if (name, GONE_KIND) not in self.said:
                 self.said.add((name, GONE_KIND))
-                self.line(f"{printable(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
+                self.line(f"{shown_name(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
         now = self.clock()
         for name, what, why in problems:
             if (name, what) in self.said:
@@ -179,7 +179,7 @@ class PlainWatch:
             if why == VANISHED and now - self.vanishing.setdefault((name, what), now) < self.grace:
                 continue  # wait: the scan may find its run gone (renamed, deleted), which says it all
             self.said.add((name, what))
-            self.line(f"{printable(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
+            self.line(f"{shown_name(name)}  unreadable: {printable(why)}", _record(name, "unreadable", why))
         current = {(name, what) for name, what, _ in problems}
         for key in [key for key in self.vanishing if key not in current]:  # gone, or its file back
             del self.vanishing[key]
@@ -194,7 +194,7 @@ class PlainWatch:
                 reason = flags.get(kind)
                 if reason is not None and (name, kind) not in self.said:
                     self.said.add((name, kind))
-                    self.line(f"{printable(name)}  {kind}: {printable(reason)}", _record(name, kind, reason))
+                    self.line(f"{shown_name(name)}  {kind}: {printable(reason)}", _record(name, kind, reason))
 
     def _ring(self, alert: Alert) -> None:
         terminal = sys.stderr if self.as_json else sys.stdout  # JSON lines stay JSON lines

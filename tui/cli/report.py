@@ -26,7 +26,7 @@ from tui.judging.kinds import (
     severity,
 )
 from tui.store import Run
-from tui.text import number, printable, utf8
+from tui.text import number, printable, shown_name, utf8
 
 Judged = tuple[Run, Verdict | None]
 """A run with what the engine thinks of it."""
@@ -184,7 +184,7 @@ def _row(run: Run, v: Verdict | None, sweep: SweepInfo | None = None) -> dict[st
     kind = v.kind if v else "waiting"
     step = v.step if v else run.last_step()
     return {
-        "run": Text(printable(run.name)),
+        "run": Text(shown_name(run.name)),
         "step": Text("–" if step is None else f"{step:,}"),
         "train": Text(number(last_value(run, v.train_tag) if v else None)),
         "val": Text(number(last_value(run, v.val_tag) if v else None)),
@@ -248,7 +248,7 @@ UNBOUNDED = 1 << 16
 def _print_notes(
     runs: list[Judged], console: Console, sweeps: Mapping[str, SweepInfo] | None = None, flags_shown: bool = True
 ) -> None:
-    names = {run.name: printable(run.name) for run, _ in runs}
+    names = {run.name: shown_name(run.name) for run, _ in runs}
     room = NOTE_NAME if console.width < UNBOUNDED else UNBOUNDED
     cuts = distinct_cuts(dict.fromkeys(names.values(), room))  # start and end, where two runs differ
     for run, v in runs:
