@@ -7,10 +7,12 @@ from pathlib import Path
 
 from botocore.exceptions import ReadTimeoutError
 from conftest import scalar_run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from servers import S3Server
 
 from tui.live.monitor import Monitor
-from tui.sources.roots.objectstore import ObjectStoreRoot, _reason
+from tui.sources.roots.objectstore import ObjectStoreRoot, _as_path, _reason
 
 ODD_KEYS = {"../g": "%2E%2E/g", "./f": "%2E/f", "/b": "%2F/b", "c/": "c/%2F"}
 """Folder part of a key under the prefix -> the run it is read as."""
@@ -35,20 +37,35 @@ def test_a_read_timeout_is_said_without_the_requests_query_string():
     assert _reason(error, "s3") == 'Read timeout on endpoint URL: "http://127.0.0.1:9/team"'
 
 
-def test_a_key_written_as_the_escape_keeps_its_name_and_a_deleted_odd_key_is_forgotten(s3: S3Server, tmp_path: Path):
+def test_a_key_written_as_the_escape_is_a_run_of_its_own_and_loses_nothing(s3: S3Server, tmp_path: Path):
+    """A folder really named ``%2E%2E`` beside the key part ``..`` (and ``%2F`` beside an empty part) was the same
+    run: the one object was dropped when both had one file name, the two files read as one run's restart when not,
+    and a run's points were lost without a word."""
     bucket = s3.new_bucket()
-    event_file = scalar_run(tmp_path / "one", {"loss": [3.0, 2.0, 1.0]})
-    literal, odd = f"exp/%2E%2E/g/{event_file.name}", f"exp/../g/{event_file.name}"
-    s3.client.put_object(Bucket=bucket, Key=literal, Body=b"literal")
-    s3.client.put_object(Bucket=bucket, Key=odd, Body=event_file.read_bytes())
+    first = scalar_run(tmp_path / "first", {"loss": [5.0, 4.0, 3.0, 2.0, 1.0]})
+    second = scalar_run(tmp_path / "second", {"loss": [300.0, 200.0, 100.0]})
+    for literal, odd in (("%2E%2E/g", "../g"), ("%2F/b", "/b")):
+        s3.client.put_object(Bucket=bucket, Key=f"exp/{literal}/{first.name}", Body=first.read_bytes())
+        s3.client.put_object(Bucket=bucket, Key=f"exp/{odd}/{first.name}", Body=second.read_bytes())
     root = ObjectStoreRoot(f"s3://{bucket}/exp")
-    path = f"%2E%2E/g/{event_file.name}"
-    assert set(root.list().files) == {path}
-    assert root.read(path, 0, 100) == b"literal"  # the object of that very name
-    s3.client.delete_object(Bucket=bucket, Key=literal)
-    assert root.list().files[path].size == event_file.stat().st_size  # now the odd key, read as its own
-    assert root.read(path, 0, 4) == event_file.read_bytes()[:4]
-    s3.client.delete_object(Bucket=bucket, Key=odd)
-    s3.client.put_object(Bucket=bucket, Key=literal, Body=b"again")
-    root.list()
-    assert root.read(path, 0, 100) == b"again"  # no stale map sends it to the deleted key
+    monitor = Monitor(root)
+    monitor.refresh()
+    curves = {name: run.scalars["loss"].values.tolist() for name, run in monitor.store.runs.items()}
+    assert curves == {
+        "%252E%252E/g": [5.0, 4.0, 3.0, 2.0, 1.0],  # the folder named so, its % escaped
+        "%2E%2E/g": [300.0, 200.0, 100.0],  # the key part ..
+        "%252F/b": [5.0, 4.0, 3.0, 2.0, 1.0],
+        "%2F/b": [300.0, 200.0, 100.0],
+    }
+    s3.client.delete_object(Bucket=bucket, Key=f"exp/../g/{first.name}")
+    monitor.refresh()
+    assert monitor.store.runs["%2E%2E/g"].gone and not monitor.store.runs["%252E%252E/g"].gone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="%2EF5./a", max_size=12), min_size=2, max_size=6, unique=True))
+def test_no_two_keys_are_one_path_and_no_path_leaves_the_prefix(keys: list[str]):
+    paths = [_as_path(key) for key in keys]
+    assert len(set(paths)) == len(keys)
+    for path in paths:
+        assert not {"", ".", ".."} & set(path.split("/"))

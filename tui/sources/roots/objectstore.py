@@ -122,13 +122,9 @@ class ObjectStoreRoot(RemoteRoot):
             if name.endswith("/") or detail.get("type") == "directory" or not name.startswith(prefix):
                 continue  # folder markers, and the prefix itself when it is an object
             key = name[len(prefix) :]
-            path = _as_path(key)
+            path = _as_path(key)  # no two keys alike
             if path != key:
-                if path in entries and path not in keys:
-                    continue  # an object named as the escape writes it (``%2E%2E/g/x``) keeps its name
                 keys[path] = key
-            elif path in keys:
-                del keys[path]  # the same: the literal one, listed after the escaped one
             entries[path] = _entry(detail)
         self._keys = keys
         if not entries and self.base in found:  # the root names an object, not a prefix (a log file itself)
@@ -198,15 +194,19 @@ way is not fetched again within the round: the root is unreachable until the nex
 _ESCAPED_PARTS = {"": "%2F", ".": "%2E", "..": "%2E%2E"}
 """Parts of an object key that name no folder, as a path shows them: an empty part (``a//b``) as the slash it
 repeats, ``.`` and ``..`` percent-escaped."""
+_LOOKALIKE = re.compile(r"%(?=2E|2F|25)")
+"""A ``%`` a part holds that would read as one of those escapes (or as an escaped ``%``): it is escaped too
+(``%25``), so a folder really named ``%2F`` is not the empty part's run."""
 
 
 def _as_path(key: str) -> str:
-    """An object's key under the prefix as a relative path. Keys are not paths: ``exp/../g/x`` is an object of
-    its own, and taken as a path it named a run ``../g`` (in the table, the export and ``LOSSWATCH_RUN``)."""
+    """An object's key under the prefix as a relative path, one of its own for every key. Keys are not paths:
+    ``exp/../g/x`` is an object of its own, and taken as a path it named a run ``../g`` (in the table, the export
+    and ``LOSSWATCH_RUN``); ``exp/%2E%2E/g/x`` beside it was read as the same run, and one run's points were lost."""
     parts = key.split("/")
-    if not any(part in _ESCAPED_PARTS for part in parts):
+    if not any(part in _ESCAPED_PARTS or "%" in part for part in parts):
         return key
-    return "/".join(_ESCAPED_PARTS.get(part, part) for part in parts)
+    return "/".join(_ESCAPED_PARTS.get(part) or _LOOKALIKE.sub("%25", part) for part in parts)
 
 
 def _s3_config() -> dict[str, Any]:
