@@ -83,3 +83,36 @@ async def test_the_distribution_view_draws_a_layer_with_inf_or_nan_and_says_so(t
         picture = app.export_screenshot().replace("&#160;", " ")  # both plots drawn (a NaN or inf raised in plotext)
         assert "percentiles over steps" in picture and "step 0 vs 110" in picture
     assert app.return_code in (0, None)
+
+
+def test_a_layer_gone_all_nan_is_not_read_as_frozen():
+    """Ten histograms of a layer, then thirty whose min, max and limits are NaN (a TF2 callback's after the blow-up):
+    once their edges were made finite, two such histograms stood 0 apart and the layer was flagged
+    ``weights-static``, "moved 0 std"; how far it moved is not known."""
+    from tui.judging.layers import layer_reports
+    from tui.judging.thresholds import Thresholds
+    from tui.sources.points import Decoded
+    from tui.store import Store
+
+    rng = np.random.default_rng(5)
+    store = Store()
+    for step in range(40):
+        if step < 10:
+            counts, edges = np.histogram(rng.normal(size=500), bins=30)
+        else:
+            counts, edges = np.full(30, 500 / 30), np.full(31, np.nan)
+        decoded = Decoded()
+        decoded.histograms = {"weights/fc1": [Histogram(step, float(step), edges.astype(np.float32), counts)]}
+        store.apply("run", decoded)
+    (report,) = layer_reports(store.runs["run"], Thresholds(), shown=True)
+    assert not report.static and math.isnan(report.std) and math.isnan(report.change_recent)
+
+
+def test_a_bucket_reaching_to_inf_holds_no_zeros():
+    """Exact zeros, then values up to inf: tensorboardX's edges ``[0, 0, inf]``. Put at its finite neighbour, the
+    bucket ``[0, inf]`` was as narrow as the zeros' and all of the layer read as zero (a false ``dead-units``)."""
+    from tui.judging.layers import zero_fraction
+
+    edges = np.array([0.0, 0.0, np.inf], dtype=np.float32)
+    histogram = Histogram(0, 0.0, edges, np.array([30, 70], dtype=np.float32))
+    assert zero_fraction(histogram) == 0.3

@@ -11,6 +11,7 @@ TensorFlow-style buckets give zero its own ±1e-12 bucket).
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,6 +114,9 @@ def cdf_at(h: Histogram, points: np.ndarray) -> np.ndarray:
 
 
 def mean_std(h: Histogram) -> tuple[float, float]:
+    """Mean and deviation; NaN for a histogram without a finite edge (a layer gone all NaN: not known)."""
+    if not np.isfinite(h.edges).any():
+        return math.nan, math.nan
     edges = finite_edges(h)
     counts = bucket_counts(h)
     total = counts.sum()
@@ -126,7 +130,10 @@ def mean_std(h: Histogram) -> tuple[float, float]:
 
 
 def wasserstein(a: Histogram, b: Histogram) -> float:
-    """Earth mover's distance between two histograms (area between their CDFs)."""
+    """Earth mover's distance between two histograms (area between their CDFs); NaN where one has no finite edge
+    (how far a layer gone all NaN moved is not known: it is no frozen layer)."""
+    if not (np.isfinite(a.edges).any() and np.isfinite(b.edges).any()):
+        return math.nan
     grid = np.union1d(finite_edges(a), finite_edges(b))
     if grid.size < 2:
         return 0.0
@@ -156,10 +163,12 @@ def zero_fraction(h: Histogram) -> float | None:
     span = float(np.max(np.abs(edges))) if edges.size else 0.0
     if total <= 0:
         return None
-    if span == 0:
+    finite = np.isfinite(h.edges)
+    if span == 0 and finite.all():
         return 1.0  # every bucket edge is zero: all of the mass is exactly zero
     hair = 1e-6 * span
-    narrow = (np.abs(edges[:-1]) <= hair) & (np.abs(edges[1:]) <= hair)
+    # a bucket reaching to inf or NaN (put at its finite neighbour) is not narrow: [0, inf] holds no zero
+    narrow = (np.abs(edges[:-1]) <= hair) & (np.abs(edges[1:]) <= hair) & finite[:-1] & finite[1:]
     if not narrow.any():
         return None
     return float(counts[narrow].sum() / total)
@@ -200,7 +209,9 @@ class HistogramTrack:
             self.zeros.append(zero_fraction(histogram))
             window = min(self.static_window, i)
             scale = max(std, self.stds[0])
-            if scale > 0:
+            if math.isnan(std) or math.isnan(self.stds[0]):
+                self.recent.append(math.nan)  # a layer gone all NaN, now or at first: no movement to measure
+            elif scale > 0:
                 self.recent.append(wasserstein(items[i - window], histogram) / scale if window > 0 else 0.0)
             else:
                 self.recent.append(0.0 if _same(items[0], histogram) else float("inf"))
