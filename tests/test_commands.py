@@ -347,12 +347,14 @@ def test_hostile_names_are_inert_in_check_output(tmp_path: Path):
 def test_names_that_differ_never_show_alike(tmp_path: Path):
     """A folder with an escape character and one named with the four characters ``\\x1b``, or one name with a
     space at its end, showed as the same row: the table's backslashes were shown as they are, spaces unseen."""
-    names = ["a\x1b", "a\\x1b", "trail", "trail ", " trail", "no\u00a0break", "no break"]
+    names = ["a\x1b", "a\\x1b", "trail", "trail ", " trail", "no\u00a0break", os.fsdecode(b"no\xa0byte"), "no break"]
     for name in names:
         scalar_run(tmp_path / name, {"loss": [1.0, 0.5]})
     table = run_main("check", str(tmp_path)).stdout.splitlines()
     shown = [line.split()[0] for line in table[1 : len(names) + 1]]
-    assert sorted(shown) == sorted(["a\\x1b", "a\\\\x1b", "trail", "trail\\x20", "\\x20trail", "no\\xa0break", "no"])
+    assert sorted(shown) == sorted(
+        ["a\\x1b", "a\\\\x1b", "trail", "trail\\x20", "\\x20trail", "no\\u00a0break", "no\\xa0byte", "no"]
+    )
     assert "no break " in "\n".join(table)  # a space between words is a space
 
 

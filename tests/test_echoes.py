@@ -317,3 +317,13 @@ def test_a_waiting_log_deleted_with_its_run_does_not_come_back(tmp_path: Path):
     clock.now += ECHO_WAIT + 1
     monitor.refresh()
     assert "lightning_logs/version_0 [lightning-csv]" not in monitor.store.runs
+
+
+def test_the_echo_note_names_the_run_as_the_table_does(tmp_path: Path, capsys):
+    """The note was built from the real name, so ``version 0 `` (a space at its end) or a backslash in it read
+    otherwise there than in the table and the alert lines."""
+    write_lightning_both(tmp_path / "lightning_logs" / "version\\0 ", 40)
+    assert main(["check", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "metrics.csv repeats the curves of lightning_logs/version\\\\0\\x20: shown once" in captured.err
+    assert "lightning_logs/version\\\\0\\x20 " in captured.out  # the table's row

@@ -362,3 +362,20 @@ async def test_n_with_a_single_sweep_says_there_is_no_other(tmp_path: Path):
         await pilot.press("n")
         await pilot.pause(0.1)
         assert notes == ["n: this is the only sweep"] and screen.sweep == "only"
+
+
+async def test_the_sweep_table_shows_a_runs_name_as_the_runs_table_and_its_note_do(tmp_path: Path):
+    """A backslash in a sweep's run names showed once in the sweep's table and doubled in the note under it and in
+    the runs table: one run, two names (and ``a\\x1b`` in letters beside an escape character, one name for two)."""
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "sw" / ("x\\y_" + name), values, hparams={"epochs": 80})
+    app = _app(tmp_path)
+    app.monitor.refresh()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.2)
+        names = sorted(app.table._rows)
+        screen = await _open(pilot, names[0])
+        table = screen.query_one("#sweep-runs")
+        labels = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert labels and all(label.startswith("x\\\\y_") for label in labels), labels
+        assert app.table.get_cell(names[0], "run").plain.startswith("sw/x\\\\y_")

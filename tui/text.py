@@ -27,7 +27,7 @@ def _escape(char: str) -> str:
     code = ord(char)
     if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
         return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
+    if code < 0x80:  # \xNN above it is a byte that was not UTF-8: a code point there is \u00NN
         return f"\\x{code:02x}"
     return f"\\u{code:04x}"
 

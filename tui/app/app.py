@@ -33,7 +33,7 @@ from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
 from tui.patterns import PatternError, compile_pattern
 from tui.store import Change
-from tui.text import printable, quoted
+from tui.text import printable, quoted, shown_name
 
 PAIR_OPTION = "\0pair"
 WEIGHT_STEP = 0.05
@@ -490,7 +490,7 @@ class LossWatchApp(App[None]):
             self.notify(f"no sweep found: {advice}", severity="warning")
         elif name is None:  # not another sweep, which would read as the run's
             if self.selected is not None:
-                self.notify(f"run {printable(self.selected)} is not part of a sweep", severity="warning")
+                self.notify(f"run {shown_name(self.selected)} is not part of a sweep", severity="warning")
         else:
             self.clear_notifications()  # a warning of a moment ago would lie over the sweep's table
             self.push_screen(SweepScreen(self.monitor, name, self.selected))

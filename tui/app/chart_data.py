@@ -147,9 +147,7 @@ def chart_spec(
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
             return _on_axis(
-                ChartSpec(
-                    key=key, heading=f"{shown_name(run.name)} · {shown_name(view.tag)}", detail=smoothing, curves=curves
-                ),
+                ChartSpec(key=key, heading=f"{shown_name(run.name)} · {view.tag}", detail=smoothing, curves=curves),
                 view,
             )
         curves = []

@@ -223,7 +223,7 @@ class SweepScreen(Screen[None]):
     def refresh_view(self) -> None:
         view = sweep_view(self.monitor, self.sweep)
         if view is None:
-            self.query_one("#sweep-title", Static).update(Text(f"{printable(self.sweep, 60)}: no longer a sweep"))
+            self.query_one("#sweep-title", Static).update(Text(f"{shown_name(self.sweep, 60)}: no longer a sweep"))
             return
         if view.key == self._shown:
             return
@@ -270,7 +270,7 @@ class SweepScreen(Screen[None]):
             advice = Text("diverged", style="bold red") if row.diverged else Text("")
             if row.behind and not row.diverged:
                 advice = Text("behind-peers", style="yellow")
-            cells = [Text(str(rank), justify="right"), Text(printable(row.label)), advice]
+            cells = [Text(str(rank), justify="right"), Text(shown_name(row.label)), advice]
             cells += [Text(texts[key][rank - 1], justify="right") for key in view.swept]
             cells += [
                 Text(number(row.best_at), justify="right"),

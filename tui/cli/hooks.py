@@ -11,7 +11,7 @@ from collections import deque
 
 from tui.judging.verdict import Alert
 from tui.processes import end_process
-from tui.text import printable
+from tui.text import printable, shown_name
 
 HOOK_GRACE_SECONDS = 2.0
 """On exit, how long --on-alert commands still running may finish before they are stopped."""
@@ -22,14 +22,14 @@ started 700 at once, one per alert of their history)."""
 
 def _passable(value: str) -> str:
     """``value`` as it is, or, where an environment cannot hold it (a NUL byte; a lone surrogate that is no
-    undecodable byte of a name), as the alert line shows it (``printable``)."""
+    undecodable byte of a name), as the alert line shows it (``shown_name``)."""
     try:
         if "\0" not in value:
             os.fsencode(value)
             return value
     except UnicodeEncodeError:
         pass
-    return printable(value)
+    return shown_name(value)
 
 
 class AlertHook:

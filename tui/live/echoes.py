@@ -21,6 +21,7 @@ import numpy as np
 from tui.judging.pairing import is_learning_rate
 from tui.sources.base import Stream, basename
 from tui.store import Run, Store
+from tui.text import shown_name
 
 BOOKKEEPING = frozenset({"epoch", "step", "global_step", "time", "timestamp", "wall_time", "iter"})
 """Columns every logger writes whatever it measures: they say nothing about which curves a log holds."""
@@ -143,7 +144,7 @@ class Echoes:
             self.hidden[run_name] = primary
             # The files read, by name (an output folder's trainer state is keyed by its folder: its newest file)
             files = ", ".join(sorted(basename((stream.source.paths or (stream.key,))[0]) for stream in streams))
-            note = f"{run_name}: {files} repeats the curves of {primary}: shown once"
+            note = f"{shown_name(run_name)}: {files} repeats the curves of {shown_name(primary)}: shown once"
             store.notes.append(note)
             self.notes.append(note)
             return "hidden"
