@@ -56,7 +56,7 @@ def printable(name: str, limit: int | None = None) -> str:
 
 
 def shown_name(name: str, limit: int | None = None) -> str:
-    """A run's (or a tag's) name as every view shows it: ``printable``, with its backslashes doubled and the spaces
+    """A run's name as every view shows it: ``printable``, with its backslashes doubled and the spaces
     one cannot see (at its ends, or other than a plain space) escaped, so no two names show alike: a folder named
     with the four characters ``a\\x1b`` beside one holding an escape character, ``run`` beside ``run ``. Shown
     text passed through ``printable`` again stays as it is."""
