@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from conftest import refused, scalar_run
 from logger_runs import STEPS, curves
 
@@ -116,3 +117,41 @@ def test_a_folder_that_cannot_be_opened_does_not_hide_the_times_of_the_files_rea
         run = monitor.store.runs["run"]
         assert run.errors == ["permission denied"]
         assert run.walls_logged
+
+
+@pytest.mark.parametrize("with_config", [True, False], ids=["config-rows", "metrics-only"])
+def test_two_trackio_runs_of_one_name_are_two_runs_and_lose_nothing(logger_logdir: Path, with_config: bool):
+    """trackio starts a new run under a name already taken (``resume="never"``): the two were one run, the later
+    one's points read as a restart that purged the first's. The first keeps the name, the later gets its id's first
+    8 characters after it, as MLflow's and W&B's runs of one name do."""
+    path = logger_logdir / "trackio" / "tproj.db"
+    alone = Monitor(str(logger_logdir))
+    alone.refresh()
+    before = {tag: series.values.tolist() for tag, series in alone.store.runs["trackio/tproj/tr-run"].scalars.items()}
+    with closing(sqlite3.connect(path)) as db, db:
+        [(run_name,)] = db.execute("SELECT DISTINCT run_name FROM metrics").fetchall()
+        if not with_config:
+            db.execute("DELETE FROM configs")
+        else:
+            db.execute(
+                "INSERT INTO configs (run_id, run_name, config, created_at) VALUES (?, ?, ?, ?)",
+                ("zz9later0", run_name, json.dumps({"lr": 5}), "2026-12-06T12:00:00+00:00"),
+            )
+        for step in range(3):
+            db.execute(
+                "INSERT INTO metrics (timestamp, run_id, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+                (
+                    "2026-12-06T12:00:00+00:00",
+                    "zz9later0",
+                    run_name,
+                    step,
+                    json.dumps({"train/loss": 5.0 / (step + 1)}),
+                ),
+            )
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    runs = monitor.store.runs
+    later = runs["trackio/tproj/tr-run (zz9later)"]
+    assert later.scalars["train/loss"].values.tolist() == [5.0, 2.5, 5.0 / 3]
+    kept = {tag: series.values.tolist() for tag, series in runs["trackio/tproj/tr-run"].scalars.items()}
+    assert kept == before  # the first run's points, all kept

@@ -21,7 +21,7 @@ from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points
-from tui.sources.mlflow_sqlite import run_label
+from tui.sources.mlflow_sqlite import plain_name_first, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, is_database_name, sidecars
@@ -174,9 +174,21 @@ class TrackioFormat(Format):
         for path, runs in self._databases.runs(root, listing, found):
             project = basename(path).rsplit(".", 1)[0]
             folder = parent(path)
-            for run_id, run_name in runs:
-                label = run_label(folder, project, run_name or run_id[:8])
-                found.sources.append(Source(FORMAT, f"{path}#{run_id}", label, "", sidecars(path), run_id, folder))
+            sources = [
+                Source(
+                    FORMAT,
+                    f"{path}#{run_id}",
+                    run_label(folder, project, name or run_id[:8]),
+                    "",
+                    sidecars(path),
+                    run_id,
+                    folder,
+                )
+                for run_id, name in runs
+            ]
+            # two runs of one name (trackio makes a new run under a name taken, resume="never"): one run, the
+            # first's points purged as a restart's, until the later ones got their id after it
+            found.sources += plain_name_first(sources, {source.key: order for order, source in enumerate(sources)})
         return found
 
     def open(self, source: Source) -> Stream:
@@ -195,5 +207,7 @@ def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> l
     if {"run_id", "run_name"} <= schema.get("configs", set()):  # one row per run: cheap to list
         rows = connection.execute("SELECT run_id, run_name FROM configs ORDER BY id").fetchall()
     if not rows:  # runs logged without a config row
-        rows = connection.execute("SELECT DISTINCT run_id, run_name FROM metrics").fetchall()
+        rows = connection.execute(  # in the order they were first logged: the first run of a name keeps it
+            "SELECT run_id, run_name FROM metrics GROUP BY run_id, run_name ORDER BY MIN(id)"
+        ).fetchall()
     return [(str(run_id), str(name or "")) for run_id, name in rows]
