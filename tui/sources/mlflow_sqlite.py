@@ -48,6 +48,19 @@ def plain_name_first(sources: list[Source], started: Mapping[str, float]) -> lis
     return [source if first[source.run] is source else _with_id(source) for source in sources]
 
 
+def database_sources(format_name: str, path: str, runs: list[tuple[str, str, str]]) -> list[Source]:
+    """A tracker database's runs, given as (id, name, experiment or project) in the order they were made, as
+    sources: the first of a name keeps it (``plain_name_first``)."""
+    folder, sidecar = parent(path), sidecars(path)
+    sources = [
+        Source(
+            format_name, f"{path}#{run_id}", run_label(folder, group, name or run_id[:8]), "", sidecar, run_id, folder
+        )
+        for run_id, name, group in runs
+    ]
+    return plain_name_first(sources, {source.key: order for order, source in enumerate(sources)})
+
+
 def _with_id(source: Source) -> Source:
     """The run named with its id's first 8 characters after its name: how two runs of one name are told apart."""
     return replace(source, run=f"{source.run} ({basename(source.detail)[:8]})")
@@ -232,20 +245,7 @@ class MlflowSqliteFormat(Format):
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
         for path, runs in self._databases.runs(root, listing, found):
-            folder = parent(path)
-            sources = [
-                Source(
-                    FORMAT,
-                    f"{path}#{uuid}",
-                    run_label(folder, experiment, name or uuid[:8]),
-                    "",
-                    sidecars(path),
-                    uuid,
-                    folder,
-                )
-                for uuid, name, experiment in runs
-            ]
-            found.sources += plain_name_first(sources, {source.key: order for order, source in enumerate(sources)})
+            found.sources += database_sources(FORMAT, path, runs)
         found.sources = self._kept(found.sources)
         return found
 

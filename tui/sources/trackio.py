@@ -21,10 +21,10 @@ from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points
-from tui.sources.mlflow_sqlite import plain_name_first, run_label
+from tui.sources.mlflow_sqlite import database_sources
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
-from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, is_database_name, sidecars
+from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, is_database_name
 
 FORMAT = "trackio"
 FOLDER_NAME = "trackio"
@@ -173,22 +173,9 @@ class TrackioFormat(Format):
         found = Found()
         for path, runs in self._databases.runs(root, listing, found):
             project = basename(path).rsplit(".", 1)[0]
-            folder = parent(path)
-            sources = [
-                Source(
-                    FORMAT,
-                    f"{path}#{run_id}",
-                    run_label(folder, project, name or run_id[:8]),
-                    "",
-                    sidecars(path),
-                    run_id,
-                    folder,
-                )
-                for run_id, name in runs
-            ]
             # two runs of one name (trackio makes a new run under a name taken, resume="never"): one run, the
             # first's points purged as a restart's, until the later ones got their id after it
-            found.sources += plain_name_first(sources, {source.key: order for order, source in enumerate(sources)})
+            found.sources += database_sources(FORMAT, path, [(run_id, name, project) for run_id, name in runs])
         return found
 
     def open(self, source: Source) -> Stream:
