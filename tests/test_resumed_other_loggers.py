@@ -155,3 +155,19 @@ def test_two_trackio_runs_of_one_name_are_two_runs_and_lose_nothing(logger_logdi
     assert later.scalars["train/loss"].values.tolist() == [5.0, 2.5, 5.0 / 3]
     kept = {tag: series.values.tolist() for tag, series in runs["trackio/tproj/tr-run"].scalars.items()}
     assert kept == before  # the first run's points, all kept
+
+
+def test_a_nested_trackio_config_is_read_with_dotted_names_as_w_and_bs_is(logger_logdir: Path):
+    """``trackio.init(config={"optimizer": {"name": "adam", "lr": 3e-4}})``: only the top level's numbers and
+    text were kept, so a sweep of nested learning rates had no hyper-parameter to rank by."""
+    path = logger_logdir / "trackio" / "tproj.db"
+    config = {"optimizer": {"name": "adam", "lr": 3e-4}, "layers": [64, 64], "_Username": None}
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE configs SET config = ?", (json.dumps(config).encode(),))
+    monitor = Monitor(str(logger_logdir))
+    monitor.refresh()
+    assert monitor.store.runs["trackio/tproj/tr-run"].hparams == {
+        "optimizer.name": "adam",
+        "optimizer.lr": 3e-4,
+        "layers": "[64, 64]",
+    }

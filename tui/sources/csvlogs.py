@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import reprlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -30,6 +29,7 @@ import numpy as np
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.cells import EXACT_FLOAT, INT64_MIN, number_cell, step_cell
+from tui.sources.hparams import flattened
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
 from tui.sources.textlog import HEAD_BYTES, HeaderTest, LineTail, first_lines, run_names
@@ -354,17 +354,7 @@ def load_hparams(data: bytes) -> dict[str, object]:
         loaded = yaml.load(data, Loader=Lenient)
     except yaml.YAMLError:
         return {}
-    flat: dict[str, object] = {}
-    _flatten("", loaded, flat, [MAX_HPARAMS * 10])
-    return flat
-
-
-MAX_HPARAMS = 10_000
-"""Names taken from one file at most: YAML aliases nest a mapping in itself at every level, and 800 bytes spell
-2**30 names (a file that hung ``check`` and took gigabytes)."""
-_SHORT = reprlib.Repr()
-"""A value that is no number or text is kept as its text, shortened: the same aliases make lists exponential."""
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 20, 20, 200, 200
+    return flattened(loaded)
 
 
 def _node_text(loader, node) -> object:
@@ -375,23 +365,6 @@ def _node_text(loader, node) -> object:
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
     return loader.construct_scalar(node)
-
-
-def _flatten(prefix: str, value: object, into: dict[str, object], budget: list[int]) -> None:
-    """Names and values of ``value`` into ``into``; ``budget``: nodes that may still be visited (aliases of empty
-    mappings nest without adding a name: 1 KiB spells 2**40 of them)."""
-    budget[0] -= 1
-    if len(into) >= MAX_HPARAMS or budget[0] < 0:
-        return
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, into, budget)
-            if len(into) >= MAX_HPARAMS or budget[0] < 0:
-                return
-    elif prefix and (isinstance(value, bool | int | float | str) or value is None):
-        into[prefix] = value
-    elif prefix:
-        into[prefix] = _SHORT.repr(value)
 
 
 class KerasStream(CsvStream):

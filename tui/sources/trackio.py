@@ -21,6 +21,7 @@ from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points
+from tui.sources.hparams import flattened
 from tui.sources.mlflow_sqlite import database_sources
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
@@ -158,7 +159,8 @@ def _config(blob: object) -> dict[str, object]:
         return {}
     if not isinstance(config, dict):
         return {}
-    return {k: v for k, v in config.items() if not str(k).startswith("_") and isinstance(v, bool | int | float | str)}
+    # trackio's own entries start with "_"; a nested config's names are dotted, as W&B's and Lightning's are
+    return flattened({k: v for k, v in config.items() if not str(k).startswith("_")})
 
 
 class TrackioFormat(Format):

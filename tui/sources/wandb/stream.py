@@ -14,7 +14,6 @@ The records are decoded with W&B's own protobuf classes, from the optional extra
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -26,6 +25,7 @@ from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points, groups
+from tui.sources.hparams import flattened
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
@@ -241,17 +241,7 @@ def _config(config, into: dict[str, object]) -> None:
         value = _loads(item.value_json)
         if isinstance(value, dict) and set(value) == {"desc", "value"}:  # the config.yaml layout
             value = value["value"]
-        _flatten(key, value, into)
-
-
-def _flatten(key: str, value: object, into: dict[str, object]) -> None:
-    if isinstance(value, dict):
-        for name, inner in value.items():
-            _flatten(f"{key}.{name}", inner, into)
-    elif isinstance(value, bool | int | float | str) or value is None:
-        into[key] = value
-    else:
-        into[key] = json.dumps(value)
+        into.update(flattened(value, key))
 
 
 class WandbFormat(Format):
