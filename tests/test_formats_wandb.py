@@ -167,3 +167,29 @@ def test_zeros_at_the_end_of_a_wandb_log_are_said_in_its_words(logger_logdir: Pa
     run = monitor.store.runs["wb-run"]
     assert len(run.scalars["train/loss"]) == STEPS
     assert run.incomplete_note().startswith("4,096 byte(s) at the end of its W&B log are not a whole record")
+
+
+def test_a_wandb_run_renamed_as_it_starts_is_shown_by_its_new_name(tmp_path: Path):
+    """``wandb.init(name="wb-first-name")`` then ``run.name = "wb-renamed"`` (real W&B, ``tests/loggers/renamed``):
+    W&B writes a second run record, and the run was shown by its first name, not the one W&B shows."""
+    shutil.copytree(Path(__file__).parent / "loggers" / "renamed", tmp_path / "logs")
+    monitor = Monitor(str(tmp_path / "logs"))
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["wb-renamed"]
+    assert monitor.store.runs["wb-renamed"].scalars["train/loss"].values.tolist() == [1.0, 0.5, 1 / 3, 0.25, 0.2]
+
+
+def test_a_watched_wandb_run_keeps_the_name_it_was_found_by(tmp_path: Path):
+    """Found before the record that renames it was written, a run keeps its first name while it is watched (one
+    row, its points under it), as a watched MLflow run renamed does."""
+    shutil.copytree(Path(__file__).parent / "loggers" / "renamed", tmp_path / "logs")
+    path = _wandb_log(tmp_path / "logs")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: whole.index(b"wb-renamed")])  # cut inside the record that renames it
+    monitor = Monitor(str(tmp_path / "logs"))
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["wb-first-name"]
+    path.write_bytes(whole)
+    monitor.refresh()
+    assert list(monitor.store.runs) == ["wb-first-name"]
+    assert len(monitor.store.runs["wb-first-name"].scalars["train/loss"]) == 5

@@ -14,8 +14,9 @@ Hugging Face need torch or TensorFlow, so their files are written here exactly a
   ``json.dumps(asdict(state), indent=2, sort_keys=True) + "\\n"``) and ``trainer.py`` (``log``: each
   entry gets ``epoch`` and ``step``; checkpoints in ``checkpoint-<global_step>/``), transformers 5.23.0.
 
-Only what losswatch reads is kept: of a W&B run folder its ``run-<id>.wandb`` (W&B also writes logs,
-a copy of the config and the machine's metadata, which say nothing about the run's points).
+Beside ``runs/``, ``renamed/`` holds a W&B run renamed as it starts. Only what losswatch reads is kept: of a W&B
+run folder its ``run-<id>.wandb`` (W&B also writes logs, a copy of the config and the machine's metadata, which say
+nothing about the run's points).
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ def write_wandb(folder: str) -> str:
     run.finish()
     wandb.teardown()
     return wandb.__version__
+
+
+def write_wandb_renamed(folder: str) -> None:
+    """A W&B run renamed as it starts (``wandb.run.name = ...`` after ``init``): W&B writes a second run record."""
+    import wandb
+
+    os.environ["WANDB_MODE"] = "offline"
+    os.environ["WANDB_SILENT"] = "true"
+    run = wandb.init(project="p", name="wb-first-name", dir=folder)
+    run.name = "wb-renamed"
+    for step in range(5):
+        run.log({"train/loss": 1.0 / (step + 1)}, step=step)
+    run.finish()
+    wandb.teardown()
 
 
 STEPLESS = [0.25, 0.5, 0.75]
@@ -250,6 +265,11 @@ if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
     target = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "runs")
     written = write_all(os.path.abspath(target))
+    renamed = os.path.join(os.path.dirname(os.path.abspath(target)), "renamed")
+    shutil.rmtree(renamed, ignore_errors=True)
+    os.makedirs(renamed)
+    write_wandb_renamed(renamed)
+    keep_only_what_is_read(renamed)
     with open(os.path.join(os.path.dirname(os.path.abspath(target)), "versions.json"), "w") as handle:
         json.dump(written, handle, indent=1)
         handle.write("\n")

@@ -287,9 +287,10 @@ class WandbFormat(Format):
         return is_wandb_log(path)
 
     def _display_name(self, root: Root, path: str, identity: str, pb) -> str | None:
-        """The run's display name from the log's first records: "" until they are there, None when they never
-        will be (no W&B header, or damage before the run record: named by its id, never left out unseen);
-        ``OSError`` when the log cannot be read."""
+        """The run's display name from the log's first records (the last name they give it: a run renamed as
+        it starts, ``wandb.run.name = ...``; one renamed later keeps the name it had when found, as a watched
+        MLflow run does): "" until they are there, None when they never will be (no W&B header, or damage before
+        the run record: named by its id, never left out unseen); ``OSError`` when the log cannot be read."""
         known = self._names.get((path, identity))
         if known is not None:
             return known
@@ -298,9 +299,8 @@ class WandbFormat(Format):
         try:
             for raw in _head_records(reader, root):
                 record = pb.Record.FromString(raw)
-                if record.WhichOneof("record_type") == "run":
-                    name = record.run.display_name or record.run.run_id
-                    break
+                if record.WhichOneof("record_type") == "run":  # the last in the head: a rename just after init
+                    name = record.run.display_name or name or record.run.run_id  # (``wandb.run.name = ...``)
         except OSError:
             raise
         except Exception:  # a foreign file or a record that does not decode
