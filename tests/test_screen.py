@@ -64,7 +64,7 @@ def table_cells(app: LossWatchApp) -> dict[str, dict[str, str]]:
     cells = {}
     for index, name in enumerate(table.order):
         y = region.y + table.header_height + index - int(table.scroll_y)
-        if region.y <= y < region.bottom:
+        if region.y + table.header_height <= y < region.bottom:  # rows scrolled above are under the header
             line = lines[y]
             cells[name] = {key: line[start:end].strip() for key, (start, end) in places.items()}
     return cells
