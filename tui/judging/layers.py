@@ -89,11 +89,16 @@ def finite_edges(h: Histogram) -> np.ndarray:
     return np.maximum.accumulate(edges)
 
 
+def _measurable(h: Histogram) -> bool:
+    """The histogram has a finite edge: where its mass lies is known (a layer gone all inf or NaN has none)."""
+    return bool(np.isfinite(h.edges).any())
+
+
 def bucket_counts(h: Histogram) -> np.ndarray:
     """The histogram's counts as floats, a count that is not a finite number of at least 0 (a damaged record) as 0;
     all 0 where no edge is finite (values all inf or NaN: where its mass lies is not known)."""
     counts = h.counts.astype(np.float64)
-    if not np.isfinite(h.edges).any():
+    if not _measurable(h):
         return np.zeros_like(counts)
     return np.where(np.isfinite(counts) & (counts > 0), counts, 0.0)
 
@@ -115,7 +120,7 @@ def cdf_at(h: Histogram, points: np.ndarray) -> np.ndarray:
 
 def mean_std(h: Histogram) -> tuple[float, float]:
     """Mean and deviation; NaN for a histogram without a finite edge (a layer gone all NaN: not known)."""
-    if not np.isfinite(h.edges).any():
+    if not _measurable(h):
         return math.nan, math.nan
     edges = finite_edges(h)
     counts = bucket_counts(h)
@@ -132,7 +137,7 @@ def mean_std(h: Histogram) -> tuple[float, float]:
 def wasserstein(a: Histogram, b: Histogram) -> float:
     """Earth mover's distance between two histograms (area between their CDFs); NaN where one has no finite edge
     (how far a layer gone all NaN moved is not known: it is no frozen layer)."""
-    if not (np.isfinite(a.edges).any() and np.isfinite(b.edges).any()):
+    if not (_measurable(a) and _measurable(b)):
         return math.nan
     grid = np.union1d(finite_edges(a), finite_edges(b))
     if grid.size < 2:
