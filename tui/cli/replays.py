@@ -1,10 +1,10 @@
-"""``replay``'s runs, each fed a step at a time through the live engine, on worker processes where they pay.
+"""``replay``'s runs, each fed through the live engine as a live view's polls bring its steps (``replay_run``), on
+worker processes where they pay.
 
-A step-at-a-time replay is the reference the bulk catch-up is measured against, and it costs: 540 DeepOBS runs
-took over two minutes in one process. The runs are independent, so they go to one forked worker per core; each
-worker has the runs as the parent read them (forked after the read, copied with its memory) and sends back only
-the alerts. Where forking is not safe (another thread runs: a remote root's) or does not pay (few runs), they
-are replayed here.
+A replay costs an engine update per poll: 540 DeepOBS runs took over two minutes in one process. The runs are
+independent, so they go to one forked worker per core; each worker has the runs as the parent read them (forked
+after the read, copied with its memory) and sends back only the alerts. Where forking is not safe (another thread
+runs: a remote root's) or does not pay (few runs), they are replayed here.
 """
 
 from __future__ import annotations
