@@ -240,13 +240,25 @@ class Monitor(Discovery):
         self.engines.pop(run_name, None)
 
     def quiet_for(self, run_name: str, now: float) -> float | None:
-        """Seconds since any log file of the run last changed, as listed (a single read cannot watch a job stall);
-        None on a remote root (its machine's clock may be behind ours), or for a run without a file listed."""
+        """Seconds since any file the run is read from last changed, as listed (a single read cannot watch a job
+        stall); None on a remote root (its machine's clock may be behind ours), or for a run without a file listed."""
         run = self.store.runs.get(run_name)
         if run is None or self.root.local_path(".") is None:
             return None
-        times = [info.mtime for path in run.files if (info := self.listing.files.get(path)) is not None]
+        times = [info.mtime for path in self._read_from(run) if (info := self.listing.files.get(path)) is not None]
         return now - max(times) if times else None
+
+    def _read_from(self, run: Run) -> set[str]:
+        """The root-relative files a run's points come from. Its ``files`` are keyed by stream, and a stream's key
+        is no path for every format (``db#run`` for a database's run, ``folder#trainer_state`` for a Trainer's
+        checkpoints): its source's paths are the files (a database and its ``-wal``; the newest checkpoint's
+        ``trainer_state.json`` and the older ones it may fall back on)."""
+        paths = set(run.files)
+        for key in run.files:
+            stream = self.streams.get(key)
+            if stream is not None:
+                paths.update(stream.source.paths, stream.source.older)
+        return paths
 
     def verdict(self, run_name: str) -> Verdict | None:
         """What the engine thinks of a run now (None before its first point was judged)."""
