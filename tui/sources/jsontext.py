@@ -39,7 +39,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def loads(data: bytes | str) -> object:
-    """One JSON document (raises ValueError when it is not one)."""
+    """One JSON document (raises ValueError when it is not one, or holds an integer past Python's 4,300 digits)."""
     with collector_paused():
         return _loads(data)
 
@@ -97,16 +97,24 @@ def salvaged(document: bytes) -> tuple[object, int]:
 
 
 def _without_replaced_keys(value: object) -> tuple[object, int]:
+    """A walk with a stack of its own, not a call per level: orjson parses 1,024 levels, Python's stack holds
+    fewer calls."""
     if not isinstance(value, dict):
         return value, 0
     kept: dict[str, object] = {}
     dropped = 0
-    for key, inner in value.items():
-        if "\ufffd" in key:
-            dropped += 1
-            continue
-        kept[key], lost = _without_replaced_keys(inner)
-        dropped += lost
+    to_copy: list[tuple[dict, dict[str, object]]] = [(value, kept)]
+    while to_copy:
+        source, into = to_copy.pop()
+        for key, inner in source.items():
+            if "\ufffd" in key:
+                dropped += 1
+            elif isinstance(inner, dict):
+                copy: dict[str, object] = {}
+                into[key] = copy
+                to_copy.append((inner, copy))
+            else:
+                into[key] = inner
     return kept, dropped
 
 
@@ -131,6 +139,6 @@ def cut_short(data: bytes) -> bool:
         json.loads(text)
     except json.JSONDecodeError as error:
         return _PARTIAL_TOKEN.fullmatch(text, error.pos) is not None
-    except RecursionError:
-        return False
+    except (ValueError, RecursionError):  # an integer past Python's 4,300 digits, or nested past its stack:
+        return False  # whole there, and no rest of the file will mend it
     return False  # whole: whatever is wrong with it is not its end

@@ -1,0 +1,103 @@
+"""JSON that parses in no Python reader of it: an integer of more than 4,300 digits (Python refuses to convert it:
+``ValueError``, not ``JSONDecodeError``) or a value nested deeper than Python's stack. Each killed ``check``,
+``replay``, ``export`` and ``watch --plain`` with a traceback; now the file is damaged like any other that does not
+parse, its run listed with the reason, and the runs beside it judged as before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_main, scalar_run
+
+from tui.live.monitor import Monitor
+from tui.sources import jsontext
+
+HUGE = "1" + "0" * 5000
+"""An integer of 5,001 digits: valid JSON, past Python's limit for an int's text (``sys.get_int_max_str_digits``)."""
+
+
+def _good_run(logdir: Path) -> None:
+    falling = [2.0 / (1 + i / 10) for i in range(60)]
+    scalar_run(logdir / "good", {"train_loss": falling, "val_loss": [v * 1.05 for v in falling]})
+
+
+def _state_text(last_step: int, huge_at: int | None = None) -> str:
+    """A ``trainer_state.json`` as the Trainer writes it (``json.dumps(..., indent=2, sort_keys=True)``), one loss
+    replaced by ``HUGE`` (which ``json.dumps`` cannot write: the same limit)."""
+    steps = range(10, last_step + 1, 10)
+    history = [{"epoch": step / 100, "loss": 2.0 / (1 + step / 10), "step": step} for step in steps]
+    text = json.dumps({"global_step": last_step, "log_history": history}, indent=2, sort_keys=True)
+    if huge_at is not None:
+        loss = json.dumps(history[huge_at]["loss"])
+        text = text.replace(f'"loss": {loss}', f'"loss": {HUGE}', 1)
+    return text
+
+
+def test_a_trainer_state_with_an_integer_past_4300_digits_is_damaged_not_a_traceback(tmp_path: Path):
+    _good_run(tmp_path)
+    state = tmp_path / "hf" / "checkpoint-10" / "trainer_state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(_state_text(10, huge_at=0))
+
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["hf"]
+    assert run.damaged and not run.has_points
+    assert len(monitor.store.runs["good"].scalars["val_loss"]) == 60
+
+    result = run_main("check", "--json", str(tmp_path))
+    assert result.returncode == 1, result.stderr  # a run with nothing readable needs attention
+    assert "Traceback" not in result.stderr
+    rows = {row["run"]: row for row in json.loads(result.stdout)}
+    assert rows["hf"]["damaged"] and rows["hf"]["skipped_records"] == 1
+    assert rows["good"]["flags"] == [] and rows["good"]["verdict"] == "learning"
+
+    out = tmp_path / "out.csv"
+    exported = run_main("export", str(tmp_path), "-o", str(out))
+    assert exported.returncode == 1 and "Traceback" not in exported.stderr
+    assert "hf: " in exported.stderr and out.read_text().count("good,") == 120
+
+
+def test_an_older_checkpoint_stands_in_for_a_newest_state_with_such_an_integer(tmp_path: Path):
+    """The newest checkpoint's state will never parse here: the one before it is read, the newest named damaged."""
+    for step in (200, 300):
+        state = tmp_path / "hf" / f"checkpoint-{step}" / "trainer_state.json"
+        state.parent.mkdir(parents=True)
+        state.write_text(_state_text(step, huge_at=5 if step == 300 else None))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["hf"]
+    assert run.scalars["loss"].steps.tolist() == list(range(10, 201, 10))
+    assert run.damaged and "an older checkpoint" in run.damage_note()
+
+
+def test_a_json_lines_line_with_such_an_integer_is_one_damaged_line(tmp_path: Path):
+    log = tmp_path / "j" / "log.jsonl"
+    log.parent.mkdir()
+    lines = [json.dumps({"step": step, "loss": 1 / step, "val_loss": 1.1 / step}) for step in range(1, 31)]
+    lines[4] = f'{{"step": 5, "loss": {HUGE}, "val_loss": 0.22}}'
+    log.write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["j"]
+    assert len(run.scalars["val_loss"]) == 29 and run.skipped_records == 1
+
+
+def test_cut_short_says_no_to_such_an_integer_and_to_nesting_past_the_stack():
+    """``cut_short`` asks Python's parser where a document stops: it raised ValueError for the integer."""
+    assert not jsontext.cut_short(f'{{"log_history": [{{"loss": {HUGE}}}]}}'.encode())
+    assert not jsontext.cut_short(b"[" * 5000 + b"]" * 5000)
+    assert jsontext.cut_short(b'{"log_history": [{"loss": 0.5')
+
+
+def test_a_line_with_a_byte_that_is_no_utf_8_nested_as_deep_as_orjson_reads_is_salvaged():
+    """Its keys are walked to leave out those holding the byte: a call per level overflowed Python's stack."""
+    nested = b'{"x": ' * 1000 + b"1" + b"}" * 1000
+    kept, dropped = jsontext.salvaged(b'{"step": 3, "caf\xe9": 0.5, "loss": 0.25, "deep": ' + nested + b"}")
+    assert dropped == 1 and isinstance(kept, dict)
+    assert kept["step"] == 3 and kept["loss"] == 0.25 and list(kept) == ["step", "loss", "deep"]
+    depth, inner = 0, kept["deep"]
+    while isinstance(inner, dict):
+        depth, inner = depth + 1, inner["x"]
+    assert depth == 1000 and inner == 1
