@@ -101,3 +101,58 @@ def test_a_line_with_a_byte_that_is_no_utf_8_nested_as_deep_as_orjson_reads_is_s
     while isinstance(inner, dict):
         depth, inner = depth + 1, inner["x"]
     assert depth == 1000 and inner == 1
+
+
+def _nested(depth: int) -> str:
+    return '{"x": ' * depth + "1" + "}" * depth
+
+
+def test_a_json_lines_log_nested_300_deep_keeps_every_value(tmp_path: Path):
+    """Nested objects became ``a/b`` tags by a call per level: 300 levels overflowed Python's stack, and every command
+    died with a RecursionError. The walk keeps a stack of its own: the deep value is a point like any other."""
+    _good_run(tmp_path)
+    log = tmp_path / "deep" / "log.jsonl"
+    log.parent.mkdir()
+    rows = [
+        json.dumps({"step": step, "loss": 2 / (1 + step / 10), "val_loss": 2.1 / (1 + step / 10)}).removesuffix("}")
+        + f', "cfg": {_nested(300)}, "after": {step}}}'
+        for step in range(60)
+    ]
+    log.write_text("\n".join(rows) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["deep"]
+    deep_tag = "cfg/" + "x/" * 299 + "x"
+    assert len(run.scalars["val_loss"]) == len(run.scalars["after"]) == len(run.scalars[deep_tag]) == 60
+    assert not run.damaged and not run.errors
+
+    result = run_main("check", "--json", str(tmp_path))
+    assert result.returncode == 0, result.stderr  # both learning: nothing needs attention
+    rows_read = {row["run"]: row for row in json.loads(result.stdout)}
+    assert rows_read["good"]["verdict"] == rows_read["deep"]["verdict"] == "learning"
+
+
+def test_a_trainer_state_entry_nested_as_deep_as_orjson_reads_keeps_every_value(tmp_path: Path):
+    """The same walk for a ``log_history`` entry, nested 1,000 deep (orjson parses up to 1,024 levels)."""
+    state = tmp_path / "hf" / "checkpoint-30" / "trainer_state.json"
+    state.parent.mkdir(parents=True)
+    history = ",".join(f'{{"step": {step}, "loss": {1 / step}, "extra": {_nested(1000)}}}' for step in (10, 20, 30))
+    state.write_text(f'{{"global_step": 30, "log_history": [{history}]}}')
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["hf"]
+    assert run.scalars["loss"].steps.tolist() == [10, 20, 30]
+    assert run.scalars["extra/" + "x/" * 999 + "x"].steps.tolist() == [10, 20, 30]
+
+
+def test_a_json_line_nested_past_what_orjson_reads_is_one_damaged_line(tmp_path: Path):
+    """Past 1,024 levels orjson refuses the line and Python's parser overflows its stack: the line is damaged."""
+    log = tmp_path / "j" / "log.jsonl"
+    log.parent.mkdir()
+    lines = [json.dumps({"step": step, "loss": 1 / step}) for step in range(1, 31)]
+    lines[4] = f'{{"step": 5, "loss": 0.2, "cfg": {_nested(1100)}}}'
+    log.write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["j"]
+    assert len(run.scalars["loss"]) == 29 and run.skipped_records == 1

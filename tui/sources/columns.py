@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -121,17 +122,7 @@ class ObjectColumns:
     ) -> None:
         """Every value of ``objects`` (dicts; ``orders``, ``steps``, ``walls`` one per object) as points."""
         with collector_paused():
-            self._add(points, objects, orders, steps, walls, prefix)
-
-    def _add(
-        self, points: Points, objects: list[dict], orders: np.ndarray, steps: np.ndarray, walls: np.ndarray, prefix: str
-    ) -> None:
-        for keys, rows, index in groups(objects, self.shape):
-            if index is None:
-                group_orders, group_steps, group_walls = orders, steps, walls
-            else:
-                group_orders, group_steps, group_walls = orders[index], steps[index], walls[index]
-            self.add_group(points, keys, rows, group_orders, group_steps, group_walls, prefix)
+            _walk(self._objects(points, objects, orders, steps, walls, prefix), self._objects)
 
     def add_group(
         self,
@@ -144,6 +135,37 @@ class ObjectColumns:
         prefix: str = "",
     ) -> None:
         """The values of objects that all have the same keys (in the same order, unless ``unordered``)."""
+        _walk(self._group(points, keys, rows, orders, steps, walls, prefix), self._objects)
+
+    def add_column(
+        self, points: Points, tag: str, cells: list, orders: np.ndarray, steps: np.ndarray, walls: np.ndarray
+    ) -> None:
+        """One tag's values (one per object): as one array when they are all numbers, else one by one."""
+        _walk(self._column(points, tag, cells, orders, steps, walls), self._objects)
+
+    # The walk: each of these yields the objects nested in a value (with their rows' orders, steps, times and
+    # their tags' prefix) where it would have called itself for them; ``_walk`` reads those at once, in that order.
+
+    def _objects(
+        self, points: Points, objects: list[dict], orders: np.ndarray, steps: np.ndarray, walls: np.ndarray, prefix: str
+    ) -> Nested:
+        for keys, rows, index in groups(objects, self.shape):
+            if index is None:
+                group_orders, group_steps, group_walls = orders, steps, walls
+            else:
+                group_orders, group_steps, group_walls = orders[index], steps[index], walls[index]
+            yield from self._group(points, keys, rows, group_orders, group_steps, group_walls, prefix)
+
+    def _group(
+        self,
+        points: Points,
+        keys: tuple,
+        rows: list[dict],
+        orders: np.ndarray,
+        steps: np.ndarray,
+        walls: np.ndarray,
+        prefix: str,
+    ) -> Nested:
         wanted = [(index, key) for index, key in enumerate(keys) if prefix or key not in self.skip]
         if self.shape is tuple and rows:
             table = _number_table(rows, len(keys))
@@ -153,21 +175,20 @@ class ObjectColumns:
                 return
         wanted_keys = tuple(key for _, key in wanted)
         for key, cells in zip(wanted_keys, _columns(rows, wanted_keys)):
-            self.add_column(points, prefix + str(key), cells, orders, steps, walls)
+            yield from self._column(points, prefix + str(key), cells, orders, steps, walls)
 
-    def add_column(
+    def _column(
         self, points: Points, tag: str, cells: list, orders: np.ndarray, steps: np.ndarray, walls: np.ndarray
-    ) -> None:
-        """One tag's values (one per object): as one array when they are all numbers, else one by one."""
+    ) -> Nested:
         values = numbers(cells)
         if values is not None:
             points.add(tag, orders, steps, walls, values)
         else:
-            self._add_cells(points, tag, cells, orders, steps, walls)
+            yield from self._cells(points, tag, cells, orders, steps, walls)
 
-    def _add_cells(
+    def _cells(
         self, points: Points, tag: str, cells: list, orders: np.ndarray, steps: np.ndarray, walls: np.ndarray
-    ) -> None:
+    ) -> Nested:
         """The exact path, one value at a time: numbers, known strings, booleans if asked, nested objects."""
         kept: list[int] = []
         values: list[float] = []
@@ -197,7 +218,25 @@ class ObjectColumns:
             points.add(tag, orders[at], steps[at], walls[at], np.asarray(values, dtype=np.float64))
         if objects:
             at = np.asarray(inner, dtype=np.int64)
-            self._add(points, objects, orders[at], steps[at], walls[at], tag + "/")
+            yield (points, objects, orders[at], steps[at], walls[at], tag + "/")
+
+
+Nested = Iterator[tuple[Points, list[dict], np.ndarray, np.ndarray, np.ndarray, str]]
+"""What a step of the walk of nested objects yields: objects nested in a value, to be walked next."""
+
+
+def _walk(start: Nested, walker: Callable[..., Nested]) -> None:
+    """Every value of nested objects, however deep (orjson parses 1,024 levels; a call per level overflowed
+    Python's stack at a few hundred): ``walker`` is started on each batch of nested objects that ``start``, or
+    a walker started before, yields, and that batch walked before the one that yielded it goes on, as a call
+    would have been, so tags come in the same order."""
+    walking = [start]
+    while walking:
+        nested = next(walking[-1], None)
+        if nested is None:
+            walking.pop()
+        else:
+            walking.append(walker(*nested))
 
 
 def groups(objects: list[dict], shape=tuple):
