@@ -6,6 +6,8 @@ parse, its run listed with the reason, and the runs beside it judged as before."
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from conftest import run_main, scalar_run
@@ -156,3 +158,65 @@ def test_a_json_line_nested_past_what_orjson_reads_is_one_damaged_line(tmp_path:
     monitor.refresh()
     run = monitor.store.runs["j"]
     assert len(run.scalars["loss"]) == 29 and run.skipped_records == 1
+
+
+def _deep_yaml(depth: int) -> str:
+    return "lr: 0.001\nmodel: " + "[" * depth + "]" * depth + "\n"
+
+
+def test_configs_nested_past_pythons_stack_leave_out_their_values_not_the_runs(logger_logdir: Path):
+    """Configs read beside the points, each written by its real logger, then nested deep: Lightning's
+    ``hparams.yaml`` and MLflow's ``meta.yaml`` 3,000 levels (PyYAML calls itself per level: a RecursionError killed
+    every command), trackio's config 1,000 levels (orjson parses it; the flattening into dotted names called itself
+    per level). The runs are read as before: a YAML file that does not load is left out as a broken one is (no
+    hyper-parameters; MLflow's run named by its id), a JSON config's every value is kept."""
+
+    def points(monitor: Monitor) -> list[int]:
+        return sorted(sum(len(series) for series in run.scalars.values()) for run in monitor.store.runs.values())
+
+    before = Monitor(str(logger_logdir))
+    before.refresh()
+    lightning = before.store.runs["lightning_logs/version_0"]
+    assert lightning.hparams == {"lr": 0.001, "batch_size": 64}
+    verdicts = {
+        row["run"]: row["verdict"] for row in json.loads(run_main("check", "--json", str(logger_logdir)).stdout)
+    }
+
+    (logger_logdir / "lightning_logs" / "version_0" / "hparams.yaml").write_text(_deep_yaml(3000))
+    (run_meta,) = logger_logdir.glob("mlruns/*/*/meta.yaml")
+    run_meta.write_text(run_meta.read_text() + "tags: " + "[" * 3000 + "]" * 3000 + "\n")
+    database = logger_logdir / "trackio" / "tproj.db"
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE configs SET config = ?", (f'{{"lr": 0.03, "model": {_nested(1000)}}}'.encode(),))
+
+    after = Monitor(str(logger_logdir))
+    after.refresh()
+    runs = after.store.runs
+    assert points(after) == points(before)
+    assert runs["lightning_logs/version_0"].hparams == {}
+    assert runs["trackio/tproj/tr-run"].hparams == {"lr": 0.03, "model" + ".x" * 1000: 1}
+    assert not [run.name for run in runs.values() if run.errors or run.damaged]
+
+    result = run_main("check", "--json", str(logger_logdir))
+    assert "Traceback" not in result.stderr
+    now = {row["run"]: row["verdict"] for row in json.loads(result.stdout)}
+    mlflow = [name for name in verdicts if name.startswith("mlruns/")]
+    assert sorted(name for name in now if name.startswith("mlruns/")) != mlflow  # named by its id now
+    assert {k: v for k, v in now.items() if not k.startswith("mlruns/")} == {
+        k: v for k, v in verdicts.items() if not k.startswith("mlruns/")
+    }
+    assert sorted(v for k, v in now.items() if k.startswith("mlruns/")) == sorted(verdicts[k] for k in mlflow)
+
+
+def test_flattening_a_config_nested_as_deep_as_orjson_reads_keeps_its_names_in_order():
+    from tui.sources.hparams import flattened
+
+    config = jsontext.loads('{"a": 1, "deep": ' + _nested(1000) + ', "b": {"c": [1, 2], "d": null}, "e": "x"}')
+    assert list(flattened(config).items()) == [
+        ("a", 1),
+        ("deep" + ".x" * 1000, 1),
+        ("b.c", "[1, 2]"),
+        ("b.d", None),
+        ("e", "x"),
+    ]
+    assert flattened({"lr": 0.1}, "config") == {"config.lr": 0.1}

@@ -352,7 +352,7 @@ def load_hparams(data: bytes) -> dict[str, object]:
     Lenient.add_multi_constructor("", lambda loader, suffix, node: _node_text(loader, node))
     try:
         loaded = yaml.load(data, Loader=Lenient)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # not YAML, or nested past Python's stack (PyYAML calls per level)
         return {}
     return flattened(loaded)
 

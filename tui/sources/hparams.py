@@ -4,6 +4,7 @@ dotted keys (``optimizer.lr``), the way the sweep view and ``check --json`` name
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Iterator
 
 MAX_HPARAMS = 10_000
 """Names taken from one config at most: YAML aliases nest a mapping in itself at every level, and 800 bytes spell
@@ -15,24 +16,33 @@ _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxoth
 
 def flattened(value: object, prefix: str = "") -> dict[str, object]:
     """Names and values of ``value`` (a mapping: under ``prefix`` if given), numbers, text, booleans and None as
-    they are, anything else as its shortened text."""
+    they are, anything else as its shortened text.
+
+    A walk with a stack of its own, not a call per level: a config parsed from JSON may nest 1,024 levels, more
+    than Python's stack holds calls. It visits ``MAX_HPARAMS * 10`` values at most: aliases of empty mappings nest
+    without adding a name (1 KiB spells 2**40 of them)."""
     into: dict[str, object] = {}
-    _flatten(prefix, value, into, [MAX_HPARAMS * 10])
+    budget = MAX_HPARAMS * 10
+    walking: list[Iterator[tuple[str, object]]] = [iter([(prefix, value)])]
+    while walking:
+        item = next(walking[-1], None)
+        if item is None:
+            walking.pop()
+            continue
+        budget -= 1
+        if len(into) >= MAX_HPARAMS or budget < 0:
+            break
+        name, inner = item
+        if isinstance(inner, dict):
+            walking.append(_named(name, inner))
+        elif name and (isinstance(inner, bool | int | float | str) or inner is None):
+            into[name] = inner
+        elif name:
+            into[name] = _SHORT.repr(inner)
     return into
 
 
-def _flatten(prefix: str, value: object, into: dict[str, object], budget: list[int]) -> None:
-    """``budget``: nodes that may still be visited (aliases of empty mappings nest without adding a name: 1 KiB
-    spells 2**40 of them)."""
-    budget[0] -= 1
-    if len(into) >= MAX_HPARAMS or budget[0] < 0:
-        return
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, into, budget)
-            if len(into) >= MAX_HPARAMS or budget[0] < 0:
-                return
-    elif prefix and (isinstance(value, bool | int | float | str) or value is None):
-        into[prefix] = value
-    elif prefix:
-        into[prefix] = _SHORT.repr(value)
+def _named(prefix: str, mapping: dict) -> Iterator[tuple[str, object]]:
+    """A mapping's values with their dotted names."""
+    for key, inner in mapping.items():
+        yield (f"{prefix}.{key}" if prefix else str(key)), inner

@@ -39,7 +39,7 @@ def _meta(root: Root, path: str) -> dict[str, object]:
     try:
         info = root.stat(path)
         loaded = yaml.safe_load(root.read(path, 0, info.size))
-    except (OSError, yaml.YAMLError):
+    except (OSError, yaml.YAMLError, RecursionError):  # nested past Python's stack: PyYAML calls per level
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
