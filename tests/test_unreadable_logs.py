@@ -159,7 +159,7 @@ def test_a_run_partly_refused_still_counts_its_rounds_and_goes_live(tmp_path: Pa
     with refused(metrics / "train_loss"):
         monitor.refresh()
         run = monitor.store.runs["mlruns/exp/ml-file"]
-        assert run.errors == ["permission denied"] and "val_loss" in run.scalars
+        assert run.errors == ["metrics/train_loss: permission denied"] and "val_loss" in run.scalars
         with open(metrics / "val_loss", "a") as handle:
             handle.write("1796000000000 0.25 30\n")
         monitor.refresh()

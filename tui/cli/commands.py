@@ -195,14 +195,18 @@ def _say_echoes(monitor: Monitor | MonitorGroup) -> None:
 
 def _say_unreadable(runs: list[Run], unread: str = "") -> None:
     """For commands whose output has no place for them: each run that could not be read, or whose files were
-    damaged (what was skipped, and whether anything could be read), on stderr; ``unread`` after an error."""
+    damaged (what was skipped, and whether anything could be read), on stderr; ``unread`` after an error (``export``:
+    ``not exported``, of what the error names, and of the run only when none of its points is)."""
     for run in runs:
+        partly = f" ({unread})" if unread else ""
+        if unread and run.scalars:  # what the error names was not exported, not the run (an MLflow metric's file)
+            partly = f" ({unread}; the run's other points were)"
         for error in run.errors:
-            print(f"losswatch: {shown_name(run.name)}: {printable(error)}{unread}", file=sys.stderr)
+            print(f"losswatch: {shown_name(run.name)}: {printable(error)}{partly}", file=sys.stderr)
         if run.damaged:
             print(f"losswatch: {shown_name(run.name)}: {run.damage_note()}", file=sys.stderr)
         elif unreadable(run) and run.incomplete_bytes:  # only bytes not whole (a trainer_state.json cut short)
-            print(f"losswatch: {shown_name(run.name)}: {run.incomplete_note()}{unread}", file=sys.stderr)
+            print(f"losswatch: {shown_name(run.name)}: {run.incomplete_note()}{partly}", file=sys.stderr)
 
 
 def sweep_info(monitor: Monitor | MonitorGroup, now: float | None = None) -> dict[str, SweepInfo]:
@@ -348,7 +352,7 @@ def export(logdir: Logdirs, output: str) -> int:
     if (code := _no_runs(monitor)) is not None:
         return code
     runs = monitor.store.snapshot()
-    _say_unreadable(runs, unread=" (not exported)")
+    _say_unreadable(runs, unread="not exported")
     if (code := _nothing_readable(runs, monitor.label)) is not None:
         return code
     rows = export_scalars(monitor, output)

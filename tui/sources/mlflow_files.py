@@ -85,8 +85,8 @@ class MlflowFilesStream(Stream):
             while True:
                 try:
                     lines = tail.read(root)
-                except OSError as error:
-                    errors.append(describe(error))
+                except OSError as error:  # one metric's file: the run's others are read, so the reason names it
+                    errors.append(f"metrics/{key}: {describe(error)}")
                     break
                 stamps, values, steps, bad = parse_metric_lines(lines.data)
                 self.health.skipped_records += bad
@@ -100,7 +100,8 @@ class MlflowFilesStream(Stream):
                     break
             incomplete += tail.incomplete
             zeroed += tail.zeroed
-        self.health.error = errors[0] if errors else None
+        more = f" (and {len(errors) - 1:,} other metric file(s))" if len(errors) > 1 else ""
+        self.health.error = errors[0] + more if errors else None
         self.health.incomplete_bytes, self.health.skipped_bytes = incomplete, zeroed
         yield out
 
