@@ -42,7 +42,7 @@ def unreadable_reasons(run: Run) -> list[tuple[str, str]]:
     """(what, why) for each reason the run cannot be read, for ``watch --plain`` to say once each: every OS
     error, and a run nothing could be read from for its damage (damaged throughout), in ``check``'s words."""
     reasons = [(error, error) for error in run.errors]
-    if run.damaged and not run.has_points:  # its note grows with the junk: said once, as "damaged"
+    if run.damaged and run.nothing_readable:  # its note grows with the junk: said once, as "damaged"
         reasons.append(("damaged", run.damage_note()))
     elif run.cannot_be_read and not run.errors:  # nothing whole for long: cut short, said once
         reasons.append(("cut", run.incomplete_note()))
@@ -269,7 +269,7 @@ def _print_notes(
             console.print(Text(f"{name}: {keep}"))
         if run.damaged:
             console.print(Text(f"{name}: {run.damage_note()}", style="yellow"))
-        junk = run.damaged and not run.has_points  # its damage note already says nothing could be read
+        junk = run.damaged and run.nothing_readable  # its damage note already says nothing could be read
         if run.incomplete_bytes and not junk:
             console.print(Text(f"{name}: {run.incomplete_note()}", style="dim"))
         for error in run.errors:

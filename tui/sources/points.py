@@ -199,6 +199,10 @@ class FileHealth:
     older_read: bool = False
     """A Hugging Face output folder whose newest ``trainer_state.json`` is not whole or no trainer state: an older
     checkpoint's was read in its place (False: none was whole; the points read before stand)."""
+    written_over: bool = False
+    """Its file was written over in place since it was read (an event file read again from its start) and holds no
+    whole record now: damaged throughout if anything was skipped (a crash zero-filled it); the points read before
+    stand."""
     walls_logged: bool = False
     """Whether its points carry the time their writer logged (TensorBoard, W&B, MLflow, trackio), not the file's
     modification time (CSV logs), which a copy or a later append changes."""

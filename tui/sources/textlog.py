@@ -131,6 +131,11 @@ class HeaderTest:
     with the reason: the monitor shows it as a run that cannot be read, instead of letting it vanish; other such
     files (an unreadable ``notes.txt`` beside the runs, a binary ``data.csv``) are left alone. Neither is
     remembered: once readable, or whole, it is read.
+
+    A file written over in place keeps its identity: one that did not grow since it was tested, yet changed (its size
+    went down, or its time moved at the same size: a crash zero-filled it, a job rewrote it), is tested again, so a
+    log read before and damaged since is named with the reason as ``check`` names it (a log appended to is not read
+    again at every scan).
     """
 
     def __init__(
@@ -143,37 +148,47 @@ class HeaderTest:
         self._utf8 = utf8
         """Its format's logs are UTF-8 (JSON, Lightning's CSV): a first line that is not is junk. A log found by a
         name it shares with any text log (``train.log``) may be a console's capture in latin-1 or GBK: not junk."""
-        self._known: dict[tuple[str, str], bool] = {}
+        self._known: dict[tuple[str, str], tuple[bool, int, float]] = {}
+        """(path, identity) -> the test's answer, and the file's size and time when last listed."""
 
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
         key = (path, info.identity)
-        known = self._known.get(key)
-        if known is None:
-            try:
-                root.stat(path)  # a handle kept from the file this replaced is let go: its bytes are the new file's
-                data = root.read(path, 0, HEAD_BYTES)
-                while self._lines > 1 and HEAD_BYTES <= len(data) < LONG_HEAD and not _LINE_OR_ZERO.search(data):
-                    data = root.read(path, 0, 4 * len(data))  # a first line longer than that: a config, in text
-            except OSError as error:
-                if self._unreadable(path):
-                    found.errors[path] = describe(error)
-                return False  # not remembered: asked again at the next scan
-            if self._utf8 and data.startswith(UTF16_BOMS):  # json.loads reads a first line so; the next ones not
-                if self._unreadable(path):
-                    found.errors[path] = UTF16
-                return False
-            head = first_lines(data, self._lines)
-            known = head is not None and self._test(path, head)
-            # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
-            if not known and (why := _junk(data, head, self._utf8)) and self._unreadable(path):
-                found.errors[path] = why  # not remembered either: a log whose job writes it again is read
-                return False
-            if head is None:
-                return False
-            if not known and head.count(b"\n") + 1 < self._lines:
-                return False  # fewer lines than the test looks at: asked again when the file has more
-            self._known[key] = known
+        cached = self._known.get(key)
+        if cached is not None and not _written_over(cached[1], cached[2], info):
+            if (cached[1], cached[2]) != (info.size, info.mtime):  # appended to: the bytes tested are as they were
+                self._known[key] = (cached[0], info.size, info.mtime)
+            return cached[0]
+        try:
+            root.stat(path)  # a handle kept from the file this replaced is let go: its bytes are the new file's
+            data = root.read(path, 0, HEAD_BYTES)
+            while self._lines > 1 and HEAD_BYTES <= len(data) < LONG_HEAD and not _LINE_OR_ZERO.search(data):
+                data = root.read(path, 0, 4 * len(data))  # a first line longer than that: a config, in text
+        except OSError as error:
+            if self._unreadable(path):
+                found.errors[path] = describe(error)
+            return False  # not remembered: asked again at the next scan
+        if self._utf8 and data.startswith(UTF16_BOMS):  # json.loads reads a first line so; the next ones not
+            if self._unreadable(path):
+                found.errors[path] = UTF16
+            return False
+        head = first_lines(data, self._lines)
+        known = head is not None and self._test(path, head)
+        # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
+        if not known and (why := _junk(data, head, self._utf8)) and self._unreadable(path):
+            found.errors[path] = why  # not remembered either: a log whose job writes it again is read
+            return False
+        if head is None:
+            return False
+        if not known and head.count(b"\n") + 1 < self._lines:
+            return False  # fewer lines than the test looks at: asked again when the file has more
+        self._known[key] = (known, info.size, info.mtime)
         return known
+
+
+def _written_over(size: int, mtime: float, info: FileInfo) -> bool:
+    """Whether a file of the same identity was written over since it was listed at ``size`` and ``mtime``: it is
+    shorter, or as long with another time (a crash zero-filled it in place, a job rewrote it). A log only grows."""
+    return info.size < size or (info.size == size and info.mtime != mtime)
 
 
 def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:

@@ -45,11 +45,14 @@ def damage_note(run: Run) -> str:
         skipped.append(f"{run.skipped_records:,} damaged record(s)")
     if run.skipped_bytes:
         skipped.append(f"{run.skipped_bytes:,} unreadable byte(s)")
-    if run.incomplete_bytes and not run.has_points:  # too few after the junk to be a record: every byte said
+    unreadable = run.nothing_readable
+    if run.incomplete_bytes and unreadable:  # too few after the junk to be a record: every byte said
         skipped.append(f"{run.incomplete_bytes:,} byte(s) at the end, not whole")
     what = "a TensorBoard event file" if _event_files_only(troubled) else "a log losswatch reads"
     unread = f"no data could be read: not {what}, or damaged throughout"
-    outcome = "everything else was read" if run.has_points else unread
+    if run.has_points:  # written over since it was read (``FileHealth.written_over``): what was read is kept
+        unread += "; what was read of it before stands"
+    outcome = unread if unreadable else "everything else was read"
     return f"skipped {' and '.join(skipped)}; {outcome}"
 
 

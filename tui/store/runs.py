@@ -85,6 +85,12 @@ class Run:
         """Anything at all was read from the run's files (a scalar or a histogram)."""
         return bool(self.scalars or self.histograms)
 
+    @property
+    def nothing_readable(self) -> bool:
+        """Nothing can be read from its files now: none gave a point, or every one was written over since it was read
+        and holds nothing whole (a crash zero-filled it in place): what ``check`` of its folder would say of it."""
+        return not self.has_points or (bool(self.files) and all(h.written_over for h in self.files.values()))
+
     def damage_note(self) -> str:
         """What was skipped in the run's files, and whether anything at all could be read (``notes``)."""
         return notes.damage_note(self)
@@ -96,7 +102,7 @@ class Run:
     @property
     def cannot_be_read(self) -> bool:
         """A file or the folder refused, or nothing whole in its files for long: what the views call unreadable."""
-        return bool(self.errors) or (self.cut_for_good and not self.has_points)
+        return bool(self.errors) or (self.cut_for_good and self.nothing_readable)
 
     @property
     def troubled(self) -> bool:

@@ -29,6 +29,9 @@ class EventStream(Stream):
         """MMEngine's events: the highest step read (the iteration validation's points are placed at)."""
         self.axes = EpochAxis()
         """Other event files: curves logged at the epoch beside others at the iteration (``axes``)."""
+        self.written_over = False
+        """Its file was read again from its start (written over in place, or replaced) and no whole record has come
+        from it since (``FileHealth.written_over``)."""
 
     @property
     def position(self) -> int:
@@ -52,6 +55,7 @@ class EventStream(Stream):
         try:
             for segment in self.reader.segments(root):
                 self._forget_if_restarted()
+                self.written_over = False  # a whole record: the file is read again, whatever its points
                 decoded = self.decoder.decode_frames(segment.buffer, segment.offsets, segment.lengths)
                 self._note_health(decoded)
                 if self.source.detail == HPARAMS_ONLY:
@@ -72,6 +76,7 @@ class EventStream(Stream):
     def _forget_if_restarted(self) -> None:
         """The file shrank or was replaced (the reader reads it from its start): what was known of the old one goes."""
         if self.reader.restarted:
+            self.written_over = True
             self.decoder = EventDecoder()
             self.highest = None
             self.axes = EpochAxis()
@@ -98,6 +103,7 @@ class EventStream(Stream):
         self.health.skipped_records = self.reader.damage.skipped_records
         self.health.skipped_bytes = self.reader.damage.skipped_bytes
         self.health.incomplete_bytes = self.reader.incomplete
+        self.health.written_over = self.written_over
         if decoded is not None:
             self.health.undecodable += decoded.undecodable
 
