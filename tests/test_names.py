@@ -148,3 +148,27 @@ def test_ids_and_timestamps_longer_than_the_room_are_cut_not_dropped(width: int)
             assert "…" in text and text.strip("…"), (name, text)
     if width == 12:
         assert shown[:2] == ["run-20…23040", "run-20…23041"]
+
+
+RATES = [repr(10 ** (-5 + k * 0.4)) for k in range(12)]
+"""Rates as ``repr`` writes them: 0.00039810717055349735, 2.5118864315095822e-05."""
+
+
+@pytest.mark.parametrize("width", [12, 16, 21, 30])
+@pytest.mark.parametrize("form", ["lr={},wd=1.23456789e-05", "exp/wd=1e-05,lr={},seed=42", "exp-wd=1e-05,lr={}"])
+def test_a_fraction_is_never_shown_by_its_last_digits_alone(width: int, form: str):
+    """A reviewer's find: '…39810717055349735,w…' (a rate cut at its start reads as another number), '…-05' of a
+    weight decay, and rows showing only '…,wd=1.23456789e-05', the end every run shares."""
+    names = [form.format(rate) for rate in RATES]
+    cuts = distinct_cuts(dict.fromkeys(names, width))
+    shown = [cut_text(name, cuts.get(name)) for name in names]
+    assert len(set(shown)) == len(names), shown
+    for name, text in zip(names, shown, strict=True):
+        assert cell_len(text) <= width and pieces_in_order(text, name), (name, text)
+        pieces, at = [], 0
+        for piece in text.split("…"):
+            start = name.index(piece, at)
+            at = start + len(piece)
+            pieces.append((start, at))
+        fractions = [m.span() for m in NUMBER.finditer(name) if not m.group().isdigit()]
+        assert not [name[a:b] for s, e in pieces[1:] if s < e for a, b in fractions if a < s < b], (name, text)

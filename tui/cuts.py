@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from rich.cells import cell_len
 
@@ -20,28 +20,43 @@ def middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int
     (end of the start, start of the end). Names differ at either end as often as not (a date first, ``lr=0.001``
     last): cut at the end, sweeps' runs all looked alike. Never inside a number (``lr1.58e-04`` cut to ``8e-04``
     reads as another rate): the start and the end each stop at a number's edge, and the split between them is
-    moved to show the most, as near the middle as that allows. ``head_room``: cells for the start (else half)."""
+    moved to show the most, as near the middle as that allows. A fraction too long for the room may end the start
+    (its first digits), never begin the end (``_fractions``: ``…9e-05`` of ``wd=1.23456789e-05``).
+    ``head_room``: cells for the start (else half; the end then starts where ``distinct_cuts`` asks)."""
     room = max(width - 1, 1)
     spans = _number_spans(text, room)
     if head_room is not None:
         return _outside_numbers(spans, *_split(text, room, head_room))
+    every = _fractions(text)
+
+    def placed(head_room: int) -> tuple[int, int]:
+        head, tail = _outside_numbers(spans, *_split(text, room, head_room))
+        return head, max(next((end for start, end in every if start < tail < end), tail), head)
+
+    def whole(cut: tuple[int, int]) -> bool:  # the start ends at no fraction's middle, however long
+        return not any(start < cut[0] < end for start, end in every)
+
     middle = room - (room // 2 if room > 1 else 0)
     split = _split(text, room, middle)
-    if not spans or _outside_numbers(spans, *split) == split:
+    if placed(middle) == split and whole(split):
         return split
     # The best split is one that puts the start's or the end's edge at a number's edge: the nearest to the middle
-    # that shows ``room`` cells, else the one showing the most.
-    edges = {edge for span in spans for edge in span}
+    # that shows ``room`` cells, else the one showing the most; one that ends the start inside a number too long to
+    # show only if it shows over twice as much ('lr=2.5118864…' rather than 'lr=…', 'lr=0.1,wd=…' not 'wd=1…').
+    edges = {edge for span in spans + every for edge in span}
     candidates = {cell_len(text[:edge]) for edge in edges} | {room - cell_len(text[edge:]) for edge in edges}
-    best, best_key = (0, len(text)), (-1, 0)
-    for candidate in sorted((c for c in candidates if 0 <= c <= room), key=lambda c: (abs(c - middle), c)):
-        head, tail = _outside_numbers(spans, *_split(text, room, candidate))
-        key = (cell_len(text[:head]) + cell_len(text[tail:]), -abs(candidate - middle))
-        if key > best_key:
-            best, best_key = (head, tail), key
-            if key[0] >= room:
-                break
-    return best
+    best: dict[bool, tuple[tuple[int, int], tuple[int, int]]] = {}
+    for candidate in sorted((c for c in candidates | {room} if 0 <= c <= room), key=lambda c: (abs(c - middle), c)):
+        cut = placed(candidate)
+        key = (cell_len(text[: cut[0]]) + cell_len(text[cut[1] :]), -abs(candidate - middle))
+        for kind in {whole(cut), False}:  # the best whole cut, and the best of all
+            if kind not in best or key > best[kind][1]:
+                best[kind] = (cut, key)
+        if whole(cut) and key[0] >= room:
+            break
+    if True in best and 2 * best[True][1][0] >= best[False][1][0]:
+        return best[True][0]
+    return best[False][0] if best else (0, len(text))
 
 
 def _split(text: str, room: int, head_room: int) -> tuple[int, int]:
@@ -60,6 +75,24 @@ def _number_spans(text: str, room: int) -> list[tuple[int, int]]:
     if not any(c.isdigit() for c in text):
         return []
     return [match.span() for match in _NUMBER.finditer(text) if match.end() - match.start() <= room]
+
+
+def _fractions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each number in ``text`` with a fraction or an exponent, however long: its last digits alone
+    read as another number (``…39810717055349735`` of 0.00039810717055349735, ``…-05`` of 1.23456789e-05), where an
+    id's or a timestamp's tell runs apart."""
+    return [(a, b) for a, b in _number_spans(text, len(text)) if not text[a:b].isdigit()]
+
+
+def _showable_spans(text: str, room: int) -> list[tuple[int, int]]:
+    """The ``_number_spans`` a cut of ``room`` cells (and a '…') could show whole where they are: in the name's start,
+    in its end, or between two '…'. A cut that ends inside another shows its first digits rather than none of it
+    ('lr=0.03981071705534…', not 'lr=…', for lr=0.039810717055349734 in the middle of a name 21 cells wide)."""
+    return [
+        (start, end)
+        for start, end in _number_spans(text, room)
+        if cell_len(text[:end]) <= room or cell_len(text[start:]) <= room or cell_len(text[start:end]) < room
+    ]
 
 
 def _outside_numbers(spans: list[tuple[int, int]], head: int, tail: int) -> tuple[int, int]:
@@ -184,31 +217,58 @@ def _parts_cut(text: str, parts: list[tuple[int, int]], width: int) -> Cut | Non
 
 
 def _revealing_cut(text: str, first: int, last: int, width: int, parts: list[tuple[int, int]] | None) -> Cut:
-    """A cut of ``text`` that shows its differences from the others, ``text[first:last]``: its end from there on,
-    its start up to there, the ``parts`` that vary, else a window on the differences with the start and the end
-    beside it, else the window alone; each window from the beginning of the part ``first`` is in when that fits,
-    else from ``first``."""
+    """A cut of ``text`` that shows its differences from the others, ``text[first:last]`` (``_revealing_cuts``):
+    the first with no piece beginning inside a fraction, whose last digits read as another number (a window
+    '…39810717055349735,w…' of lr=0.00039810717055349735, an end '…-05' of wd=1.23456789e-05), else the first."""
+    fractions = _fractions(text)
+    fallback = None
+    for cut in _revealing_cuts(text, first, last, width, parts, fractions):
+        shown = _tidied(text, cut, width)  # as it will be shown: an end in a number that fits, dropped
+        if not any(a < start < b for start, end in shown[1:] if start < end for a, b in fractions):
+            return cut
+        fallback = fallback or cut
+    return fallback or _halves(text, middle_cut(text, width))
+
+
+def _revealing_cuts(
+    text: str, first: int, last: int, width: int, parts: list[tuple[int, int]] | None, fractions: list[tuple[int, int]]
+) -> Iterator[Cut]:
+    """Cuts of ``text`` that show ``text[first:last]``, the best first: its end from there on, its start up to there
+    (with its end, else as far as fits), the ``parts`` that vary, else a window on the differences with the start
+    and the end beside it, else the window alone, each from the beginning of the part ``first`` is in when that
+    fits, else from ``first``; else a window through the first difference only (from the part's start, the start
+    of the fraction ``first`` is in, ``first``)."""
     room = max(width - 1, 1)
-    first, last = _outside_numbers(_number_spans(text, room), first, last)  # a number the difference is in, whole
+    showable = _showable_spans(text, room)
+    first, last = _outside_numbers(showable, first, last)  # a number the difference is in, whole
     if room - cell_len(text[first:]) > 0:
-        return _halves(text, middle_cut(text, width, room - cell_len(text[first:])))
+        yield _halves(text, middle_cut(text, width, room - cell_len(text[first:])))
     if cell_len(text[:last]) < room:
-        return _halves(text, middle_cut(text, width, cell_len(text[:last])))
+        yield _halves(text, middle_cut(text, width, cell_len(text[:last])))
+        head, _ = _outside_numbers(showable + fractions, _fitting(text, 0, room), len(text))
+        if head >= last:
+            yield ((0, head), (len(text), len(text)))
     if parts and (cut := _parts_cut(text, parts, width)) is not None:
-        return cut
+        yield cut
     part = first
     while part > max(first - 16, 0) and not _separates(text, part - 1):
         part -= 1
-    for side, start in ((True, part), (True, first), (False, part), (False, first)):
-        window = _window(text, start, last, width, side)
+    tries = [(True, part, last), (True, first, last), (False, part, last), (False, first, last), (False, part, first)]
+    tries += [(False, a, end) for a, b in fractions if a < first < b for end in (last, first)]  # the fraction's start
+    for side, start, through in [*tries, (False, first, first)]:
+        through = max(through, first + 1)  # through the first difference at least
+        window = _window(text, start, through, width, side)
         if window is not None:
-            return window
-    return _window(text, part, first + 1, width, False) or _halves(text, middle_cut(text, width))
+            yield window
 
 
 def _window(text: str, start: int, last: int, width: int, ends: bool) -> Cut | None:
     """``text`` from ``start`` through ``last`` at least, as far as the width allows, between its start and its
-    end (a fifth of the room each, when ``ends``) or between two '…' alone; None if that does not fit."""
+    end (a fifth of the room each, when ``ends``) or between two '…' alone (from the name's start: one '…' after it);
+    None if that does not fit."""
+    if start == 0:  # the part begins the name: its start, one '…' after it
+        end = _fitting(text, 0, width - 1)
+        return ((0, end), (len(text), len(text))) if last <= end < len(text) else None
     room = width - 2
     if room < 3:
         return None
@@ -250,10 +310,10 @@ def _exponent_sign(text: str, at: int) -> bool:
 
 
 def _tidied(text: str, cut: Cut, width: int) -> Cut:
-    """``cut`` with no piece ending or starting inside a number ``width`` could show whole (the pieces shrink to its
-    edges), and no '…' in place of a single one-cell character (it saves no room: the character is shown). An empty
-    first or last piece stays: it is where the '…' at a cut name's start or end goes."""
-    spans = _number_spans(text, max(width - 1, 1))
+    """``cut`` with no piece ending or starting inside a number ``width`` could show where it is (``_showable_spans``;
+    the pieces shrink to its edges), and no '…' in place of a single one-cell character (it saves no room: the
+    character is shown). An empty first or last piece stays: it is where the '…' at a cut name's start or end goes."""
+    spans = _showable_spans(text, max(width - 1, 1))
     pieces: list[tuple[int, int]] = []
     last = len(cut) - 1
     for k, (start, end) in enumerate(cut):
