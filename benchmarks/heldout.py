@@ -99,8 +99,10 @@ def _never_below(lowest: float, reference: float) -> bool:
     return bool(lowest >= reference - (1.0 - NEVER_LEARNED) * abs(reference))
 
 
-def build(outdir: str, clone: str) -> dict:
-    """Write every run of the four problems under ``outdir/<problem>/<run>`` and return their labels."""
+def build(outdir: str, clone: str, first: int = 0) -> dict:
+    """Write every run of the four problems under ``outdir/<problem>/<run>`` and return their labels; ``first``: the
+    first epoch written (1: from the first epoch of training on, as most loops log; labels read the whole run, and
+    a point's index stays its epoch)."""
     if not os.path.isdir(clone):
         raise SystemExit(f"no DeepOBS_Baselines clone at {clone!r} (set LOSSWATCH_BASELINES)")
     labels = {}
@@ -119,7 +121,7 @@ def build(outdir: str, clone: str) -> dict:
         writer = EventWriter(os.path.join(outdir, name))
         start = START + 86_400.0 * index
         for tag, values in curves.items():
-            for epoch, value in enumerate(values):
+            for epoch, value in enumerate(values[first:], start=first):
                 writer.add_scalar(tag, value, epoch, start + 60.0 * epoch)
         writer.close()
         labels[name] = dict(refine(label({"train": train, "val": val}), curves), val_steps=list(range(len(val))))

@@ -9,6 +9,8 @@ Suites (each a log directory with hindsight labels):
 * ``deepobs``: the 540 DeepOBS runs of ``../shared/deepobs-dev`` (written by its ``make_logdir.py``);
 * ``heldout`` (not in the default set): the 540 runs of the four DeepOBS problems outside the dev set, read from
   a clone of the public baselines at $LOSSWATCH_BASELINES (``benchmarks/heldout.py``; never tuned on);
+  ``heldout1`` the same runs from their first epoch on, as most loops log them (without DeepOBS' point before
+  training, which sets the range every rule reads against; labelled from the whole runs);
 * ``stress`` (not in the default set): 2,304 synthetic runs that never overfit, with white, wandering
   (AR(1)) or spiky (Student-t) validation noise (``benchmarks/stress.py``): any bell there is false.
 
@@ -86,11 +88,12 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
         from stress import build as build_stress
 
         return _built(suite, build_stress)
-    if suite == "heldout":
+    if suite in ("heldout", "heldout1"):
         from heldout import build as build_heldout
 
         clone = os.environ.get("LOSSWATCH_BASELINES", "DeepOBS_Baselines")
-        return _built(suite, lambda folder: build_heldout(folder, clone))
+        first = 1 if suite == "heldout1" else 0
+        return _built(suite, lambda folder: build_heldout(folder, clone, first))
     if suite == "lone":
         from lone import build as build_lone
 
@@ -108,7 +111,7 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
             subprocess.run([sys.executable, script, folder, "--max-batch-points", "2000"], check=True)
         labels = _labels(DEEPOBS)
         return [(suite, os.path.join(folder, label["run"]), dict(label, id=key)) for key, label in labels.items()]
-    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress, heldout, lone)")
+    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress, heldout, heldout1, lone)")
 
 
 def _val_index(val_steps: list[int], step: int) -> int:
