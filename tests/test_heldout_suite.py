@@ -87,6 +87,24 @@ def test_the_four_held_out_problems_are_written_as_event_files_with_their_labels
     assert verdict is not None and verdict.kind == "diverging"
 
 
+def test_from_the_first_epoch_on_the_point_before_training_is_left_out_and_the_labels_kept(tmp_path):
+    """``heldout1``: as most loops log, without DeepOBS' evaluation before training; a point's step stays its epoch,
+    so the labels (read on the whole run) stay as they are."""
+    epochs = np.arange(40, dtype=float)
+    falling = (2.3 * np.exp(-epochs / 6.0) + 0.05).tolist()
+    overfit = (0.5 + 2.0 * np.exp(-epochs / 4.0) + np.where(epochs > 15, 0.03 * (epochs - 15), 0.0)).tolist()
+    path = "fmnist_2c2d/AdamOptimizer/settings/random_seed__42__2019.json"
+    clone = _baselines(tmp_path / "clone", {path: _record("AdamOptimizer", 1e-3, 42, falling, overfit)})
+    whole = build(str(tmp_path / "whole"), clone)
+    labels = build(str(tmp_path / "first"), clone, first=1)
+    assert labels == whole
+    monitor = Monitor(str(tmp_path / "first"), Thresholds())
+    monitor.refresh()
+    val = monitor.store.runs["fmnist_2c2d/adam-lr1.00e-03-s42"].scalars["Loss/val"]
+    assert val.steps.tolist() == list(range(1, 40))
+    np.testing.assert_allclose(val.values, overfit[1:], rtol=1e-6)
+
+
 def test_nets_that_never_learned_are_labelled_as_the_development_set_labels_them():
     """At a learning rate of 1 or more a net parks at chance from its first epoch, its validation a hair above its
     first point: the corpus's rules read that as overfitting from point 0, the development set's as stuck (accuracy
