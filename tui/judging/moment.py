@@ -73,3 +73,6 @@ class Moment:
     """Validation accuracy's first value, its best and its number of points so far (NaN, 0 without one)."""
     lr: tuple[float, float] | None
     """(learning rate now, largest so far) when the run logs one."""
+    frozen: bool = False
+    """Validation and training each stayed within a few float32 steps of one value over their latest points: the
+    net is not changing (``resolution.unmoved``), so nothing is overfitting now."""

@@ -16,6 +16,7 @@ from tui.judging.diverging import Event
 from tui.judging.features import accuracy_so_far, aligned, figures, first_finite, flat_share, jumps, means3
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
+from tui.judging.resolution import UNMOVED_POINTS, unmoved
 from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.windows import (
@@ -149,6 +150,10 @@ class Moments:
             "val_acc_best": acc_bests.tolist(),
             "val_acc_points": acc_points.tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
+            "frozen": (
+                unmoved(rows(val.values[:end], chosen, UNMOVED_POINTS))
+                & unmoved(rows(self.train_at_val, chosen, UNMOVED_POINTS))
+            ).tolist(),
         }
         events: list[Event] = []
         for values in zip(*columns.values(), strict=True):

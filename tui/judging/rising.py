@@ -25,6 +25,8 @@ from tui.text import numbers_apart
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
+TREND_POINTS = 5
+"""Overfitting: the trend test reads at least this many points since the best."""
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 
@@ -79,7 +81,10 @@ class Rise:
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
         learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
-        if not (all_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing:
+        # A net that stopped changing (both curves within a few float32 steps) is not overfitting now: what it rose
+        # by, it rose before it froze (a dead net's loss settling a few steps above its best); a rise told stands.
+        frozen = m.frozen and not self.overfitting
+        if not (all_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing or frozen:
             self._no_rise()  # back at its best level (or nothing learned to rise from): no overfitting now
             return []
         train_held = self._train_held(m, train_range, share_of(rise, val_range))
@@ -229,7 +234,12 @@ class Rise:
         (unit, wide), (trend_z, stepped_up) = units, trends
         shifted = stepped_up and level - floor >= t.shift_level * wide
         level_test = self._stands_level_test(m, level, floor, wide, 0.0, bar)
-        trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
+        # Read on at least ``TREND_POINTS`` since the best: on four, one spike among them sways Theil-Sen's median.
+        trend_test = (
+            trend_z >= t.rise_trend_z * bar
+            and rise >= t.rise_trend_level * unit
+            and m.index - m.best_index >= TREND_POINTS
+        )
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
         # A steady rise (the trend test, well past its bar, over several points) needs a smaller share of the range.
         steady = (

@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from tui.judging.resolution import rounding_noise
+
 MAD_TO_SIGMA = 1.4826
 """The median absolute deviation of a normal sample, times this, estimates its standard deviation."""
 _SECOND_DIFFERENCE_SCALE = math.sqrt(6.0)
@@ -52,14 +54,16 @@ def trailing_median3(values: np.ndarray) -> np.ndarray:
 
 
 def curve_noise(values: np.ndarray) -> float:
-    """White-noise deviation of one curve's finite points, from their second differences (0 below three points)."""
+    """White-noise deviation of one curve's finite points, from their second differences (0 below three points);
+    never below its ``rounding_noise``."""
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     if x.size < 3:
         return 0.0
     with np.errstate(invalid="ignore", over="ignore"):  # values near the float limit (1e308): inf
         second = x[2:] - 2.0 * x[1:-1] + x[:-2]
-        return MAD_TO_SIGMA * float(np.median(np.abs(second))) / _SECOND_DIFFERENCE_SCALE
+        spread = MAD_TO_SIGMA * float(np.median(np.abs(second))) / _SECOND_DIFFERENCE_SCALE
+    return max(spread, float(rounding_noise(x[np.newaxis, :])[0]))
 
 
 RHO_CAP = 0.5
@@ -169,17 +173,19 @@ def noise_and_rho(windows: np.ndarray, wandering: bool = True) -> tuple[np.ndarr
     inflating the estimate. For white noise of deviation sigma they have deviation sigma * sqrt(6). Noise
     that wanders (lag-1 autocorrelation rho) strays further than its second differences say: their
     deviation is sigma * sqrt(6 - 8 rho + 2 rho^2), so with ``wandering`` rho is estimated from the row
-    (``autocorrelation``) and the noise is the marginal deviation. NaN for rows with fewer than five points.
+    (``autocorrelation``) and the noise is the marginal deviation; never below the row's ``rounding_noise``. NaN
+    for rows with fewer than five points.
     Also returns that autocorrelation (0 where it was not estimated).
     """
     with np.errstate(invalid="ignore", over="ignore"):
         second = windows[:, 2:] - 2.0 * windows[:, 1:-1] + windows[:, :-2]
         spread = MAD_TO_SIGMA * median_rows(np.abs(second))
     enough = np.count_nonzero(np.isfinite(second), axis=1) >= 3
+    finest = rounding_noise(windows)
     if not wandering or windows.shape[1] < 5:
-        return np.where(enough, spread / _SECOND_DIFFERENCE_SCALE, np.nan), np.zeros(len(windows))
+        return np.where(enough, np.fmax(spread / _SECOND_DIFFERENCE_SCALE, finest), np.nan), np.zeros(len(windows))
     rho = autocorrelation(windows)
-    return np.where(enough, spread / np.sqrt(_wander_scale(rho)), np.nan), rho
+    return np.where(enough, np.fmax(spread / np.sqrt(_wander_scale(rho)), finest), np.nan), rho
 
 
 def bend_blind_noise(windows: np.ndarray, rho: np.ndarray) -> np.ndarray:
@@ -196,7 +202,7 @@ def bend_blind_noise(windows: np.ndarray, rho: np.ndarray) -> np.ndarray:
         spread = MAD_TO_SIGMA * median_rows(np.abs(third))
         scale = np.sqrt(20.0 - 30.0 * rho + 12.0 * rho * rho - 2.0 * rho * rho * rho)
     enough = np.count_nonzero(np.isfinite(third), axis=1) >= 5
-    return np.where(enough, spread / scale, np.nan)
+    return np.where(enough, np.fmax(spread / scale, rounding_noise(windows)), np.nan)
 
 
 @functools.lru_cache(maxsize=64)

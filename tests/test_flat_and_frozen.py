@@ -1,0 +1,86 @@
+"""Real DeepOBS curves a reviewer fed the engine as most training loops log them, from the first epoch on (without
+DeepOBS' point before training), and as loggers round them: each rang a bell on a healthy or stuck net.
+
+* Rounded to two decimals, or a float32 near 1e6 (steps of 0.0625): most differences are exactly 0, the noise read
+  nothing, and one step up stood any number of noise deviations (``resolution.resolution``).
+* A CNN parked at chance, its losses flickering by a float32 step after a first step of 1.3e-4 up from its best:
+  a net that stopped changing is not overfitting (``resolution.unmoved``).
+* A wide ResNet's one-epoch spike (0.62 -> 0.69 and back), followed by two points a little high: the trend test
+  read four points, the spike among them (``rising.TREND_POINTS``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from judging_helpers import DEEPOBS, judge
+
+from tui.judging.resolution import resolution
+from tui.judging.windows import curve_noise
+
+HEALTHY_LSTM = "tolstoi_char_rnn-adam-lr2.51e-03-s43"
+
+
+def _from_first_epoch(name: str, change=lambda values: values) -> dict[str, list[float]]:
+    """A DeepOBS run without its point before training, ``change`` applied to both curves."""
+    run = DEEPOBS[name]
+    return {
+        tag: change(np.asarray(run[key][1:], dtype=float)).tolist()
+        for tag, key in (("loss", "train"), ("val_loss", "val"))
+    }
+
+
+def test_resolution_is_the_step_a_curve_can_move_by():
+    rows = np.array(
+        [
+            [1.27, 1.27, 1.28, 1.27, 1.27, 1.26],  # logged rounded to two decimals
+            [1e6 + 1.25, 1e6 + 1.3125, 1e6 + 1.25, 1e6, 1e6, 1e6 + 0.0625],  # float32 near 1e6
+            [0.6209834, 0.6354112, 0.686, 0.6399, 0.6388, 0.6151],  # a real curve: a float32's spacing
+            [2.0, 2.0, 2.0, 2.0, 2.0, 2.0],  # one value (two would fit any grid too): a float32's spacing
+            [np.nan, 5.0, 5.0, 5.5, np.inf, 5.25],
+        ]
+    )
+    np.testing.assert_allclose(resolution(rows), [0.01, 0.0625, 2.0**-24, 2.0**-22, 0.01])
+    assert curve_noise(np.round(np.linspace(1.0, 1.05, 40), 2)) == pytest.approx(0.01 / np.sqrt(12.0))
+
+
+@pytest.mark.parametrize("decimals", [2, 3])
+def test_a_healthy_curve_logged_rounded_rings_no_bell(tmp_path: Path, decimals: int):
+    """Two decimals rang overfitting at 1.27 -> 1.28 'on a curve without noise'."""
+    judged = judge(tmp_path / "run", _from_first_epoch(HEALTHY_LSTM, lambda v: np.round(v, decimals)))
+    assert judged.bells == []
+
+
+def test_a_healthy_curve_near_a_million_rings_no_bell(tmp_path: Path):
+    """Written as float32, 1e6 + 1.26 moves in steps of 0.0625 (30 times the curve's noise): it rang overfitting.
+    What it learned late is below what the file holds, so its verdict may read flat where the same curve near 1
+    reads learning; no bell either way."""
+    plain = judge(tmp_path / "plain", _from_first_epoch(HEALTHY_LSTM))
+    lifted = judge(tmp_path / "lifted", _from_first_epoch(HEALTHY_LSTM, lambda v: v + 1e6))
+    assert plain.bells == [] and lifted.bells == []
+
+
+def test_a_net_parked_at_chance_rings_no_bell(tmp_path: Path):
+    """It rang overfitting at step 12 for 2.332942 -> 2.333071, its losses repeating to the seventh digit since."""
+    judged = judge(tmp_path / "run", _from_first_epoch("fmnist_2c2d-mom-lr2.51e-01-s42"))
+    assert judged.bells == [] and judged.verdict.kind == "plateau"
+
+
+@pytest.mark.parametrize("name", ["fmnist_vae-mom-lr6.31e-04-s42", "fmnist_vae-mom-lr2.51e-03-s42"])
+def test_a_vae_that_gives_back_all_it_learned_is_diverging_as_the_requirements_define_it(tmp_path: Path, name: str):
+    """Two VAEs collapsed at 68 in their first epoch learn 0.05 to 0.17 more (twenty noise deviations), then both
+    curves go back to their start: "a sustained rise of both curves that undoes a large part of the progress made",
+    judged against the curves' range and noise, is diverging. Labelled `stuck` by a rule read against the loss's
+    size (training never 2 % below its loss after the first epoch), which a scale-free verdict cannot read."""
+    judged = judge(tmp_path / "run", _from_first_epoch(name))
+    assert [alert.kind for alert in judged.bells] == ["diverging"]
+    assert "both rising" in judged.bells[0].reason and "of the way from its best" in judged.bells[0].reason
+
+
+def test_a_one_epoch_spike_from_the_first_epoch_on_rings_no_bell(tmp_path: Path):
+    """Its judgement at the spike (a rise two points carried, which must stand without them, and did not) counted
+    toward the two that confirm: overfitting rang at the next point, 0.64 against a best of 0.62."""
+    judged = judge(tmp_path / "run", _from_first_epoch("svhn_wrn164-sgd-lr6.31e-03-s42"))
+    assert judged.bells == []
