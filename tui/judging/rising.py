@@ -25,6 +25,9 @@ from tui.text import numbers_apart
 
 TRAIN_SHARE = 0.25
 """Overfitting: training may rise by at most this share of validation's rise (each against its own range)."""
+TRAIN_NOISE_ROOM = 2.0
+"""Overfitting: training may stand this many of its noise deviations above its level at validation's best (a rise
+its noise explains; the reason says "flat within its noise")."""
 TREND_POINTS = 5
 """Overfitting: the trend test reads at least this many points since the best."""
 SPIKE_SHARE = 0.5
@@ -308,7 +311,7 @@ class Rise:
             return True
         if not train_range > 0:
             return False
-        noise = 2.0 * m.train.noise / train_range if math.isfinite(m.train.noise) else 0.0
+        noise = TRAIN_NOISE_ROOM * m.train.noise / train_range if math.isfinite(m.train.noise) else 0.0
         # Its noise may hide a small rise, but training never rises by half as much as validation did
         # (nor by a quarter of its range: validation undoing more than its progress is no licence).
         share = min(val_share, 1.0)
@@ -333,5 +336,8 @@ class Rise:
         if m.train.level < m.train_at_best - moved:
             return "train still falling ({} → {})".format(*numbers_apart(m.train_at_best, m.train.level))
         if m.train.level > m.train_at_best + moved:  # training rose too: not the picture of memorising alone
-            return "train rising too ({} → {})".format(*numbers_apart(m.train_at_best, m.train.level))
+            before, now = numbers_apart(m.train_at_best, m.train.level)
+            if m.train.level - m.train_at_best <= TRAIN_NOISE_ROOM * m.train.noise:  # as ``_train_held`` allows
+                return f"train flat within its noise ({before} → {now}, ±{fmt(m.train.noise)})"
+            return f"train rising too ({before} → {now})"
         return f"train flat ({fmt(m.train.level)})"
