@@ -75,8 +75,7 @@ def test_overfitting_judged_on_validation_alone_rings_once_training_is_read(tmp_
     whole = Monitor(str(tmp_path))
     whole.refresh()
     rung = [(a.step, a.kind) for a in monitor.alerts if a.kind in BELL]
-    # 46: the trend test reads five points since the best (45 while it read four)
-    assert rung == [(a.step, a.kind) for a in whole.alerts if a.kind in BELL] == [(46, "overfitting")]
+    assert rung == [(a.step, a.kind) for a in whole.alerts if a.kind in BELL] == [(45, "overfitting")]
 
 
 def test_an_onset_validation_came_back_from_is_not_rung_when_training_is_read_late(tmp_path):

@@ -460,8 +460,7 @@ def test_a_run_logging_validation_alone_recovers_from_a_nan_and_is_overfitting_w
     later = judge(tmp_path / "later", {"val_loss": val.tolist()})
     assert [(a.kind, a.step) for a in later.alerts if a.kind in ("diverging", "overfitting", "val-rising")] == [
         ("diverging", 8),
-        ("val-rising", 45),  # the bell's evidence: 44 while the trend test read four points, 43 while the level
-        # test's noise was read on 24
+        ("val-rising", 44),  # the bell's evidence, first at 43 while its level test's noise was read on 24 points
     ]
     assert later.verdict.kind == "overfitting" and later.verdict.reason.endswith(
         "no training curve (no bell without one)"

@@ -5,8 +5,6 @@ DeepOBS' point before training), and as loggers round them: each rang a bell on 
   nothing, and one step up stood any number of noise deviations (``resolution.resolution``).
 * A CNN parked at chance, its losses flickering by a float32 step after a first step of 1.3e-4 up from its best:
   a net that stopped changing is not overfitting (``resolution.unmoved``).
-* A wide ResNet's one-epoch spike (0.62 -> 0.69 and back), followed by two points a little high: the trend test
-  read four points, the spike among them (``rising.TREND_POINTS``).
 """
 
 from __future__ import annotations
@@ -77,10 +75,3 @@ def test_a_vae_that_gives_back_all_it_learned_is_diverging_as_the_requirements_d
     judged = judge(tmp_path / "run", _from_first_epoch(name))
     assert [alert.kind for alert in judged.bells] == ["diverging"]
     assert "both rising" in judged.bells[0].reason and "of the way from its best" in judged.bells[0].reason
-
-
-def test_a_one_epoch_spike_from_the_first_epoch_on_rings_no_bell(tmp_path: Path):
-    """Its judgement at the spike (a rise two points carried, which must stand without them, and did not) counted
-    toward the two that confirm: overfitting rang at the next point, 0.64 against a best of 0.62."""
-    judged = judge(tmp_path / "run", _from_first_epoch("svhn_wrn164-sgd-lr6.31e-03-s42"))
-    assert judged.bells == []

@@ -28,8 +28,6 @@ TRAIN_SHARE = 0.25
 TRAIN_NOISE_ROOM = 2.0
 """Overfitting: training may stand this many of its noise deviations above its level at validation's best (a rise
 its noise explains; the reason says "flat within its noise")."""
-TREND_POINTS = 5
-"""Overfitting: the trend test reads at least this many points since the best."""
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 
@@ -237,12 +235,7 @@ class Rise:
         (unit, wide), (trend_z, stepped_up) = units, trends
         shifted = stepped_up and level - floor >= t.shift_level * wide
         level_test = self._stands_level_test(m, level, floor, wide, 0.0, bar)
-        # Read on at least ``TREND_POINTS`` since the best: on four, one spike among them sways Theil-Sen's median.
-        trend_test = (
-            trend_z >= t.rise_trend_z * bar
-            and rise >= t.rise_trend_level * unit
-            and m.index - m.best_index >= TREND_POINTS
-        )
+        trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
         accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
         # A steady rise (the trend test, well past its bar, over several points) needs a smaller share of the range.
         steady = (
