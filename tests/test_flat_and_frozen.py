@@ -38,9 +38,11 @@ def test_resolution_is_the_step_a_curve_can_move_by():
             [0.6209834, 0.6354112, 0.686, 0.6399, 0.6388, 0.6151],  # a real curve: a float32's spacing
             [2.0, 2.0, 2.0, 2.0, 2.0, 2.0],  # one value (two would fit any grid too): a float32's spacing
             [np.nan, 5.0, 5.0, 5.5, np.inf, 5.25],
+            [np.nan, np.nan, 0.5, 0.5, 0.6, 0.6],  # two values, padded: no grid (padding is no third value)
+            [1e6, 1e6 + 0.0625, 1e6, 1e6, 1e6 + 0.125, 1e6],  # a float32 flickering near 1e6: its step, no grid of 1
         ]
     )
-    np.testing.assert_allclose(resolution(rows), [0.01, 0.0625, 2.0**-24, 2.0**-22, 0.01])
+    np.testing.assert_allclose(resolution(rows), [0.01, 0.0625, 2.0**-24, 2.0**-22, 0.01, 2.0**-24, 0.0625])
     assert curve_noise(np.round(np.linspace(1.0, 1.05, 40), 2)) == pytest.approx(0.01 / np.sqrt(12.0))
 
 

@@ -27,20 +27,26 @@ def resolution(windows: np.ndarray) -> np.ndarray:
     values: most of its differences are exactly 0, so a median of them reads no noise at all, and a move of one
     step would stand any number of noise deviations up. No noise estimate is finer than the step. A grid is read
     where the row repeats a value (a curve without noise moving in round steps at every point, as a test writes a
-    straight line, is no rounded one), from three different values or more (two or one fit any grid), and only
-    where values that are continuous could not all sit on it by chance."""
+    straight line, is no rounded one), from three different finite values or more (two or one fit any grid), no
+    coarser than the smallest step between them, and only where values that are continuous could not all sit on it
+    by chance."""
     finite = np.isfinite(windows)
     values = np.where(finite, windows, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):  # past float32's range: no spacing (NaN), the grid alone
         spacing = np.spacing(np.abs(values).max(axis=1, initial=0.0).astype(np.float32)).astype(np.float64)
-    ordered = np.sort(np.where(finite, windows, np.inf), axis=1)
+    ordered = np.sort(np.where(finite, windows, np.inf), axis=1)  # finite values first, padding (inf) last
     with np.errstate(invalid="ignore", over="ignore"):  # values near the float limit: no grid (inf, NaN)
-        distinct = 1 + np.count_nonzero(np.diff(ordered, axis=1) > 0, axis=1)
+        gaps = np.diff(ordered, axis=1)
+        between = np.isfinite(ordered[:, 1:]) & (gaps > 0)  # steps between two different finite values
+        distinct = np.count_nonzero(between, axis=1) + finite.any(axis=1)
+        smallest = np.where(between, gaps, np.inf).min(axis=1, initial=np.inf)
         repeats = (np.diff(windows, axis=1) == 0).any(axis=1)
         grid = np.zeros(len(windows))
         for k in range(DECIMALS + 1):  # the coarsest grid first
             step = 10.0**-k
-            open_rows = (grid == 0) & repeats & (distinct >= 3) & (step >= GRID_ULPS * spacing)
+            # A grid no coarser than the values' own steps: a float32 flickering by a step or two is on no grid of 1.
+            fits = step <= smallest + 2.0 * spacing
+            open_rows = (grid == 0) & repeats & (distinct >= 3) & (step >= GRID_ULPS * spacing) & fits
             off = np.abs(values - np.round(values / step) * step)
             on = (off <= 2.0 * spacing[:, None]) | ~finite
             grid = np.where(open_rows & on.all(axis=1), step, grid)
