@@ -4,7 +4,9 @@ A run's files are kept by stream, and a stream's key is no path for a database's
 trackio database's) nor for a Trainer's checkpoints (``out#trainer_state``): no file of theirs was found in the
 listing, their quiet time was unknown, and a folder of finished MLflow, trackio or Trainer runs opened at start
 rang the bell for each (a review's find). Their quiet time is their files' now — a database and its ``-wal``, the
-checkpoints' ``trainer_state.json`` — and a job writing to them, before or while it is watched, still rings.
+checkpoints' ``trainer_state.json`` — and a job writing to them, before or while it is watched, still rings. A
+database holds many runs, and one job writing it changes the file for all: a run of it is as quiet as its newest
+logged point (a job's write here logs its rows at their time, as its logger does).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -99,13 +102,38 @@ FORMATS = {
 }
 
 
+def _logged_now(db: Path) -> None:
+    """A database's rows moved in time so that its newest was logged a moment ago, as a job's logger writes them."""
+    connection = sqlite3.connect(db)
+    with connection:
+        if "experiments" in {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}:  # MLflow's
+            (newest,) = connection.execute("SELECT MAX(timestamp) FROM metrics").fetchone()
+            connection.execute("UPDATE metrics SET timestamp = timestamp + ?", (int(time.time() * 1000) - newest,))
+        else:  # trackio's: ISO times
+            rows = connection.execute("SELECT id, timestamp FROM metrics").fetchall()
+            shift = time.time() - max(datetime.fromisoformat(when).timestamp() for _, when in rows)
+            moved = [
+                (datetime.fromtimestamp(datetime.fromisoformat(when).timestamp() + shift, UTC).isoformat(), i)
+                for i, when in rows
+            ]
+            connection.executemany("UPDATE metrics SET timestamp = ? WHERE id = ?", moved)
+    connection.close()
+
+
 def _newest_written_now(folder: Path, kind: str) -> None:
-    """The job wrote a moment ago: a database's ``-wal`` alone (trackio's; MLflow's database has none, so the file),
-    or a Trainer's newest checkpoint's state (the older ones stay as old)."""
+    """The job wrote a moment ago: a database's rows, logged at their time, and its ``-wal`` alone (trackio's;
+    MLflow's database has none, so the file), or a Trainer's newest checkpoint's state (the older ones stay as
+    old)."""
     if kind == "trainer-state":
         newest = max(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
         os.utime(newest / "trainer_state.json")
     else:
+        for db in folder.rglob("*.db"):
+            _logged_now(db)
+        then = time.time() - ENDED
+        for path in folder.rglob("*.db"):  # the database file itself as old as the rest, where it has a -wal
+            if path.with_name(path.name + "-wal").exists():
+                os.utime(path, (then, then))
         wal = [path for path in folder.rglob("*.db-wal")]
         for path in wal or list(folder.rglob("*.db")):
             os.utime(path)
@@ -149,6 +177,32 @@ async def test_a_finished_run_opened_is_history_and_one_written_a_moment_ago_rin
     assert _history(monitor.alerts) == {name.format("old"): [True], name.format("fresh"): [False]}
     assert rings  # for the fresh run's onset: the old run's alert rings not (``Alert.rings``)
     assert [a.run for a in monitor.alerts if a.rings] == [name.format("fresh")]
+
+
+def test_a_finished_run_in_the_database_a_job_writes_is_history_and_the_job_rings(tmp_path: Path):
+    """MLflow keeps every run of a tracking server in one ``mlflow.db``: a job writing changes the file for all, and
+    a finished run beside it rang when opened. A run of a database is as quiet as its newest logged point."""
+    db = _database(tmp_path / "shared", RUNS / "mlflow.db")
+    connection = sqlite3.connect(db)
+    with connection:
+        (old,) = connection.execute("SELECT run_uuid FROM runs").fetchone()
+        job = "f" * 32
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
+        picked = ", ".join("?" if c in ("run_uuid", "name", "status") else c for c in columns)
+        connection.execute(
+            f"INSERT INTO runs ({', '.join(columns)}) SELECT {picked} FROM runs WHERE run_uuid = ?",
+            (job, "job", "RUNNING", old),
+        )
+        shift = int(time.time() * 1000) - connection.execute("SELECT MAX(timestamp) FROM metrics").fetchone()[0]
+        connection.execute(
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "
+            "SELECT key, value, timestamp + ?, ?, step, is_nan FROM metrics WHERE run_uuid = ?",
+            (shift, job, old),
+        )
+    connection.close()  # the file itself written a moment ago, by the job
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert _history(monitor.alerts) == {"shared/exp/ml-sql": [True], "shared/exp/job": [False]}
 
 
 @pytest.mark.parametrize("kind", FORMATS)

@@ -240,25 +240,37 @@ class Monitor(Discovery):
         self.engines.pop(run_name, None)
 
     def quiet_for(self, run_name: str, now: float) -> float | None:
-        """Seconds since any file the run is read from last changed, as listed (a single read cannot watch a job
-        stall); None on a remote root (its machine's clock may be behind ours), or for a run without a file listed."""
+        """Seconds since the run was last written (a single read cannot watch a job stall): since any file it is read
+        from last changed, as listed, or, for a run kept in a database beside others, since the newest point it
+        logged (``_read_from``); None on a remote root (its machine's clock may be behind ours), or for a run
+        without a file listed."""
         run = self.store.runs.get(run_name)
         if run is None or self.root.local_path(".") is None:
             return None
-        times = [info.mtime for path in self._read_from(run) if (info := self.listing.files.get(path)) is not None]
+        paths, own = self._read_from(run)
+        times = [info.mtime for path in paths if (info := self.listing.files.get(path)) is not None]
+        if own:
+            times += [last[2] for series in run.scalars.values() if (last := series.last()) is not None]
         return now - max(times) if times else None
 
-    def _read_from(self, run: Run) -> set[str]:
-        """The root-relative files a run's points come from. Its ``files`` are keyed by stream, and a stream's key
-        is no path for every format (``db#run`` for a database's run, ``folder#trainer_state`` for a Trainer's
-        checkpoints): its source's paths are the files (a database and its ``-wal``; the newest checkpoint's
-        ``trainer_state.json`` and the older ones it may fall back on)."""
-        paths = set(run.files)
-        for key in run.files:
+    def _read_from(self, run: Run) -> tuple[set[str], bool]:
+        """The root-relative files a run's points come from, and whether its own logged times say when it was last
+        written. Its ``files`` are keyed by stream, and a stream's key is no path for every format (``db#run`` for a
+        database's run, ``folder#trainer_state`` for a Trainer's checkpoints): its source's paths are the files (the
+        newest checkpoint's ``trainer_state.json`` and the older ones it may fall back on). A database holds every
+        run of its experiment or project, and one job writing it changes the file for all: a run of it whose
+        format logs each point's time is as quiet as its newest point (a finished run beside a job is history)."""
+        paths: set[str] = set()
+        own = False
+        for key, health in run.files.items():
             stream = self.streams.get(key)
-            if stream is not None:
-                paths.update(stream.source.paths, stream.source.older)
-        return paths
+            if stream is None:
+                paths.add(key)
+            elif health.walls_logged and key not in stream.source.paths:
+                own = True
+            else:
+                paths.update((key, *stream.source.paths, *stream.source.older))
+        return paths, own
 
     def verdict(self, run_name: str) -> Verdict | None:
         """What the engine thinks of a run now (None before its first point was judged)."""
