@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from children import spawn
 from logger_runs import FIXTURES
+from test_history_bells import _rings_at_start as rings_at_start
 
-from tui.app.app import LossWatchApp
 from tui.live.firstread import Workers, read_in_workers
 from tui.live.monitor import Monitor
 
@@ -167,13 +167,7 @@ async def test_a_finished_run_opened_is_history_and_one_written_a_moment_ago_rin
     place(tmp_path / "fresh", False)
     _aged(tmp_path)
     _newest_written_now(tmp_path / "fresh", kind)
-    monitor = Monitor(str(tmp_path))
-    app = LossWatchApp(monitor, watch=False)
-    rings: list[int] = []
-    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.pause()
+    rings, monitor = await rings_at_start(tmp_path)
     assert _history(monitor.alerts) == {name.format("old"): [True], name.format("fresh"): [False]}
     assert rings  # for the fresh run's onset: the old run's alert rings not (``Alert.rings``)
     assert [a.run for a in monitor.alerts if a.rings] == [name.format("fresh")]
