@@ -46,7 +46,8 @@ def _last_steps(steps: np.ndarray, updates: int | None) -> list[int]:
 
 
 LIVE_UPDATES = 2048
-"""``replay_run`` feeds a run with more steps than this in this many updates (about a second of engine time)."""
+"""``replay_run`` feeds a run with more steps than this in at most this many updates (about a second of engine
+time)."""
 
 
 def _batches(run: Run, updates: int | None = None) -> Iterator[Decoded]:

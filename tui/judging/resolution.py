@@ -19,9 +19,8 @@ GRID_ULPS = 8.0
 
 def resolution(windows: np.ndarray) -> np.ndarray:
     """The step each row's values can move by: a float32's spacing at its largest value (an event file's values are
-    float32: a loss near 1e6 moves in steps of 0.0625), or the decimal grid all
-    its values sit on (a loss logged rounded to two decimals: 0.01), whichever is coarser; 0 for a row without a
-    finite value.
+    float32: a loss near 1e6 moves in steps of 0.0625), or the decimal grid all its values sit on (a loss logged
+    rounded to two decimals: 0.01), whichever is coarser.
 
     A curve written rounded, a float32 far from zero or a dead net's loss flickering by a float32 step repeats its
     values: most of its differences are exactly 0, so a median of them reads no noise at all, and a move of one
