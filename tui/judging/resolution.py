@@ -33,13 +33,15 @@ def resolution(windows: np.ndarray) -> np.ndarray:
     values = np.where(finite, windows, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):  # past float32's range: no spacing (NaN), the grid alone
         spacing = np.spacing(np.abs(values).max(axis=1, initial=0.0).astype(np.float32)).astype(np.float64)
-    ordered = np.sort(np.where(finite, windows, np.inf), axis=1)  # finite values first, padding (inf) last
     with np.errstate(invalid="ignore", over="ignore"):  # values near the float limit: no grid (inf, NaN)
+        repeats = (np.diff(windows, axis=1) == 0).any(axis=1)
+        if not repeats.any():  # most curves: a grid is read only where a value repeats
+            return spacing
+        ordered = np.sort(np.where(finite, windows, np.inf), axis=1)  # finite values first, padding (inf) last
         gaps = np.diff(ordered, axis=1)
         between = np.isfinite(ordered[:, 1:]) & (gaps > 0)  # steps between two different finite values
         distinct = np.count_nonzero(between, axis=1) + finite.any(axis=1)
         smallest = np.where(between, gaps, np.inf).min(axis=1, initial=np.inf)
-        repeats = (np.diff(windows, axis=1) == 0).any(axis=1)
         grid = np.zeros(len(windows))
         for k in range(DECIMALS + 1):  # the coarsest grid first
             step = 10.0**-k
