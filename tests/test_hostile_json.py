@@ -14,6 +14,7 @@ from conftest import run_main, scalar_run
 
 from tui.live.monitor import Monitor
 from tui.sources import jsontext
+from tui.store import Run
 
 HUGE = "1" + "0" * 5000
 """An integer of 5,001 digits: valid JSON, past Python's limit for an int's text (``sys.get_int_max_str_digits``)."""
@@ -74,15 +75,20 @@ def test_an_older_checkpoint_stands_in_for_a_newest_state_with_such_an_integer(t
     assert run.damaged and "an older checkpoint" in run.damage_note()
 
 
-def test_a_json_lines_line_with_such_an_integer_is_one_damaged_line(tmp_path: Path):
+def _with_fifth_line(tmp_path: Path, fifth: str) -> Run:
+    """A JSON-lines log of 30 steps (loss and val_loss) whose fifth line is ``fifth``, read."""
     log = tmp_path / "j" / "log.jsonl"
     log.parent.mkdir()
     lines = [json.dumps({"step": step, "loss": 1 / step, "val_loss": 1.1 / step}) for step in range(1, 31)]
-    lines[4] = f'{{"step": 5, "loss": {HUGE}, "val_loss": 0.22}}'
+    lines[4] = fifth
     log.write_text("\n".join(lines) + "\n")
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    run = monitor.store.runs["j"]
+    return monitor.store.runs["j"]
+
+
+def test_a_json_lines_line_with_such_an_integer_is_one_damaged_line(tmp_path: Path):
+    run = _with_fifth_line(tmp_path, f'{{"step": 5, "loss": {HUGE}, "val_loss": 0.22}}')
     assert len(run.scalars["val_loss"]) == 29 and run.skipped_records == 1
 
 
@@ -149,14 +155,7 @@ def test_a_trainer_state_entry_nested_as_deep_as_orjson_reads_keeps_every_value(
 
 def test_a_json_line_nested_past_what_orjson_reads_is_one_damaged_line(tmp_path: Path):
     """Past 1,024 levels orjson refuses the line and Python's parser overflows its stack: the line is damaged."""
-    log = tmp_path / "j" / "log.jsonl"
-    log.parent.mkdir()
-    lines = [json.dumps({"step": step, "loss": 1 / step}) for step in range(1, 31)]
-    lines[4] = f'{{"step": 5, "loss": 0.2, "cfg": {_nested(1100)}}}'
-    log.write_text("\n".join(lines) + "\n")
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    run = monitor.store.runs["j"]
+    run = _with_fifth_line(tmp_path, f'{{"step": 5, "loss": 0.2, "val_loss": 0.22, "cfg": {_nested(1100)}}}')
     assert len(run.scalars["loss"]) == 29 and run.skipped_records == 1
 
 
