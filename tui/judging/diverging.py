@@ -467,6 +467,15 @@ def climbed(level: float, best: float, first: float, thresholds: Thresholds, ste
     return never_lower and climb > t.explode_floor * abs(first) and steady
 
 
+def parked_at_start(level: float, best: float, first: float, share: float) -> bool:
+    """A positive loss (a distance to the perfect loss, 0) that never left a band of ``share`` of its first value:
+    never that far below it, and not that far above it now. Such a net learned nothing (a VAE parked near its start
+    68.28 → 68.27 → 68.30); its curves' wander is no divergence and no overfitting, however large against their
+    tiny range. Losses that can be negative have no such band: their level says nothing of progress."""
+    band = share * first
+    return first > 0 and best > 0 and first - best < band and level - first < band
+
+
 def regressed(level: float, best: float, first: float, share: float) -> bool:
     """Back more than ``share`` of the way from the best level toward the start."""
     span = first - best

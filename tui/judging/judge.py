@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import math
 
-from tui.judging.diverging import Divergence, Raised, climbed, how_far_back, out_of_range, regressed, still_out
+from tui.judging.diverging import (
+    Divergence,
+    Raised,
+    climbed,
+    how_far_back,
+    out_of_range,
+    parked_at_start,
+    regressed,
+    still_out,
+)
 from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, trend_width
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
@@ -190,11 +199,13 @@ class Judge:
         return none
 
     def _slow_divergence(self, m: Moment, train_dir: str, val_dir: str, divergence: Divergence) -> list[Raised]:
-        """Both curves rising and out of their range (``out_of_range``) twice in a row."""
+        """Both curves rising and out of their range (``out_of_range``) twice in a row; never while a positive
+        training loss stays parked at its start (``parked_at_start``: a stuck net's wander)."""
         assert m.val is not None
         t = self.t
         points = m.index + 1
-        steady = out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up, points)
+        parked = parked_at_start(m.train.level, m.train_best, m.train_first, t.flat_range)
+        steady = not parked and out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up, points)
         back = steady and out_of_range(m.val.level, m.best, m.val_first, t, points=points)
         self._slow_streak = self._slow_streak + 1 if back and train_dir == val_dir == "rising" else 0
         if self._slow_streak < 2:
@@ -236,6 +247,11 @@ class Judge:
                 f"{self._unmoved(m, train_range)}, while {self.pair.val} learned {fmt(val_range)} from its start "
                 f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
             )
+        if train_dir != "falling" and self._parked(m):  # falling steadily, however slowly, it learns
+            return Kind.PLATEAU, (
+                f"{self.pair.train} never {t.flat_range * 100:g}% below its start {fmt(m.train_first)} (best level "
+                f"{fmt(m.train_best)}, now {fmt(m.train.level)}): the net has learned nothing; {both}"
+            )
         if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
             backs = ", and ".join(
                 f"{tag} at {fmt(level)}, {percent((level - best) / (first - best), t.lost_share)} of the way from its "
@@ -269,6 +285,14 @@ class Judge:
             if not (regressed(row.level, best, first, t.lost_share) and above_noise):
                 return []
         return [(tag or "", row.level, best, first) for tag, row, best, first in curves]
+
+    def _parked(self, m: Moment) -> bool:
+        """A positive training loss parked at its start for a trend window (``parked_at_start``): unless it falls
+        steadily (a learning rate of 1e-5 takes DeepOBS nets 12 epochs to fall 1 %), the net is stuck, whatever its
+        other directions read against its tiny range (VAEs at 68 moving in the third decimal)."""
+        if not self._has_train or m.index + 1 < self.t.trend_window:
+            return False
+        return parked_at_start(m.train.level, m.train_best, m.train_first, self.t.flat_range)
 
     def _never_learned(self, m: Moment, train_dir: str, train_range: float) -> bool:
         """Training has not moved from its start: its progress within ``learned_enough`` of its noise deviations and

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from tui.judging.chance import best_bias_excess, wander_factor
-from tui.judging.diverging import Raised
+from tui.judging.diverging import Raised, parked_at_start
 from tui.judging.features import all_finite, share_of
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -82,6 +82,8 @@ class Rise:
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
         learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
+        # ...nor for a positive training loss parked within ``flat_range`` of its start: a net that fits nothing.
+        learned_nothing = learned_nothing or parked_at_start(m.train.level, m.train_best, m.train_first, t.flat_range)
         # A net that stopped changing (both curves within a few float32 steps) is not overfitting now: what it rose
         # by, it rose before it froze (a dead net's loss settling a few steps above its best); a rise told stands.
         frozen = m.frozen and not self.overfitting
