@@ -112,3 +112,16 @@ def test_a_net_falling_slowly_from_its_start_is_learning_not_parked(tmp_path: Pa
     judged = judge(tmp_path / "run", {"loss": run["train"], "val_loss": run["val"]})
     assert "plateau" not in judged.kinds()
     assert judged.verdict.kind == "learning"
+
+
+def test_a_parked_net_whose_first_point_is_its_lowest_shows_no_best_above_its_start(tmp_path: Path):
+    """A classifier of four choices at chance, ln 4 = 1.386, its first loss its lowest: the best level (a
+    three-point mean) stands above that start, and "never 1% below its start 1.386 (best level 1.388" read as a
+    best worse than the start."""
+    rng = np.random.default_rng(3)
+    train = [1.3863, *(1.3863 + 0.004 + 0.003 * np.abs(rng.standard_normal(39)))]
+    val = [1.3863, *(1.3863 + 0.002 + 0.002 * np.abs(rng.standard_normal(39)))]
+    judged = judge(tmp_path / "run", {"loss": train, "val_loss": val})
+    assert judged.verdict.kind == "plateau"
+    assert "loss never 1% below its start 1.386 (now 1.39" in judged.verdict.reason
+    assert "best level" not in judged.verdict.reason

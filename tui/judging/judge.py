@@ -248,9 +248,11 @@ class Judge:
                 f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
             )
         if train_dir != "falling" and self._parked(m):  # falling steadily, however slowly, it learns
+            # A best level (a three-point mean) at or above the first point is no best to show.
+            best = f"best level {fmt(m.train_best)}, " if m.train_best < m.train_first else ""
             return Kind.PLATEAU, (
-                f"{self.pair.train} never {t.flat_range * 100:g}% below its start {fmt(m.train_first)} (best level "
-                f"{fmt(m.train_best)}, now {fmt(m.train.level)}): the net has learned nothing; {both}"
+                f"{self.pair.train} never {t.flat_range * 100:g}% below its start {fmt(m.train_first)} ({best}now "
+                f"{fmt(m.train.level)}): the net has learned nothing; {both}"
             )
         if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
             backs = ", and ".join(
