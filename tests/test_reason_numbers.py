@@ -93,3 +93,15 @@ def test_a_net_parked_at_its_start_reads_flat_and_plateau(tmp_path):
     judged = judge(tmp_path / "parked", {"train/loss": train, "val/loss": val})
     assert judged.verdict.kind == "plateau", judged.verdict.reason
     assert "train flat" in judged.verdict.reason and "val flat" in judged.verdict.reason
+
+
+def test_a_best_not_clearly_below_its_start_names_the_start(tmp_path):
+    """A DNA model fine-tuned with eleven evaluations (the shape of a real run): validation's best, 0.232, is 26 %
+    below its start 0.314 but within its noise of it (±0.038), and the reason read "never clearly below its start"
+    without the start to read that against."""
+    val = [0.314, 0.255, 0.266, 0.232, 0.303, 0.272, 0.254, 0.283, 0.294, 0.294, 0.288]
+    train = [0.3215, 0.257, 0.1856, 0.1838, 0.1294, 0.0985, 0.0996, 0.0606, 0.0498, 0.0192, 0.0276]
+    judged = judge(tmp_path / "run", {"loss": train, "val_loss": val})
+    alert = judged.first("val-rising")
+    assert alert is not None
+    assert "never clearly below its start 0.314, 1.0x its noise 0.038" in alert.reason

@@ -154,7 +154,7 @@ class Rise:
         reason = (
             f"{self.pair.val} {shown_text} → {level_text} since its best level at step {m.best_level_step:,} "
             f"(best point {best_text} @ {m.best_step:,}): "
-            f"{'never clearly below its start' if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
+            f"{self._start_words(m, val_range) if learned_little else f'+{shown_rise / val_range:.1%} of its range'}, "
             f"{f'{shown_rise / wide:.1f}x its noise {fmt(wide)}' if noisy else 'on a curve without noise'}"
             f"{f', rising for {since} points ({trend_z:.1f} standard errors)' if trend_test and noisy else ''}"
             f"{step_words if stepped and noisy else ''}; "
@@ -321,6 +321,14 @@ class Rise:
         if math.isfinite(m.train.noise):
             drop = min(drop, self.t.warn_train_z * m.train.noise)
         return m.train.level < m.train_at_best - drop
+
+    @staticmethod
+    def _start_words(m: Moment, val_range: float) -> str:
+        """A best that is no clear progress, with the start it did not get clearly below: a best 26 % below its start
+        read "never clearly below its start" without the number; the noise shown next says why it is not clear."""
+        if not (val_range > 0 and math.isfinite(m.val_first)):
+            return "never clearly below its start"
+        return f"never clearly below its start {fmt(m.val_first)}"
 
     def _train_words(self, m: Moment, train_range: float) -> str:
         if not self._has_train:
