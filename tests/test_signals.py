@@ -47,6 +47,31 @@ def test_watch_plain_stops_on_every_signal_and_ends_its_hooks(tmp_path: Path, nu
     assert not alive(hook_pid)
 
 
+def test_watch_plain_ends_what_a_hook_left_running_in_the_background(tmp_path: Path):
+    """A hook script that starts a job with ``&`` and exits at once: the job outlived losswatch, the hook's session
+    long gone from the commands it waits for."""
+    _diverging(tmp_path)
+    pids = tmp_path / "job.pids"
+    hook = tmp_path / "hook.sh"
+    job = f"import os,time; open('{pids}','a').write(f'{{os.getpid()}}\\n'); time.sleep(60)"
+    hook.write_text(f'#!/bin/sh\n"{sys.executable}" -c "{job}" &\n')
+    hook.chmod(0o755)
+    with spawn("watch", str(tmp_path), "--plain", "--on-alert", str(hook), "--on-alert-grace", "0.1") as child:
+        child.wait_for(lambda c: pids.exists() and pids.read_text().endswith("\n"), 20, "the job running")
+        job_pid = int(pids.read_text().split()[0])
+        time.sleep(0.5)  # a round or two of the watch after the hook exited
+        assert alive(job_pid)  # left running while losswatch runs: the user's job
+        assert child.stop(signal.SIGTERM) == 0
+        assert "Traceback" not in child.errors()
+    gone_by = time.monotonic() + 5  # killed, it is a zombie until init, its parent now, reaps it
+    while alive(job_pid) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    left = alive(job_pid)
+    if left:
+        os.kill(job_pid, signal.SIGKILL)  # the test fails, and leaves nothing behind
+    assert not left
+
+
 @pytest.mark.parametrize("number", STOPS, ids=lambda n: signal.Signals(n).name)
 def test_the_tui_stops_on_every_signal_and_gives_the_terminal_back(tmp_path: Path, number: int):
     _diverging(tmp_path)

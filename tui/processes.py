@@ -9,6 +9,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 
 
 def end_process(child: subprocess.Popen, grace: float, group: bool = False) -> None:
@@ -33,3 +34,26 @@ def _signal(child: subprocess.Popen, number: int, group: bool) -> None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):  # the whole group already gone
         os.killpg(child.pid, number)
+
+
+def group_alive(group: int) -> bool:
+    """Whether any process is left in the process group ``group`` (a session whose leader exited, say). While one
+    is, the kernel hands its number to no new process, so a signal to it reaches none but its own."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's now: not ours to stop
+        return False
+    return True
+
+
+def end_group(group: int, grace: float) -> None:
+    """SIGTERM the processes left in ``group``, wait up to ``grace`` seconds for them to go, then SIGKILL."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)

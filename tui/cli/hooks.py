@@ -10,7 +10,7 @@ import time
 from collections import deque
 
 from tui.judging.verdict import Alert
-from tui.processes import end_process
+from tui.processes import end_group, end_process, group_alive
 from tui.text import printable, shown_name
 
 HOOK_GRACE_SECONDS = 2.0
@@ -42,6 +42,9 @@ class AlertHook:
         self.children: list[subprocess.Popen] = []
         self.waiting: deque[dict[str, str]] = deque()
         """The environments of commands not started yet: ``MAX_RUNNING`` run at once."""
+        self.left_behind: list[int] = []
+        """Sessions of commands that exited while what they started runs on (``cmd &`` in a script): stopped on
+        close, as the commands still running are."""
 
     def close(self) -> None:
         """Let running commands finish for a moment, then stop the rest: none outlives losswatch. Those still
@@ -55,6 +58,13 @@ class AlertHook:
                 child.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 end_process(child, grace=1, group=True)
+            else:
+                self.left_behind.append(child.pid)  # its session: what it started may run on
+        for group in self.left_behind:
+            while group_alive(group) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if group_alive(group):
+                end_group(group, grace=1)
 
     def __call__(self, alert: Alert) -> None:
         told = {"RUN": alert.run, "KIND": alert.kind, "STEP": str(alert.step), "REASON": alert.reason, "TAG": alert.tag}
@@ -64,6 +74,8 @@ class AlertHook:
 
     def start_waiting(self) -> None:
         """Start waiting commands while fewer than ``MAX_RUNNING`` run (called per alert and on every round)."""
+        ended = [c.pid for c in self.children if c.poll() is not None]
+        self.left_behind = [group for group in [*self.left_behind, *ended] if group_alive(group)]
         self.children = [c for c in self.children if c.poll() is None]
         while self.waiting and len(self.children) < MAX_RUNNING:
             self._start(self.waiting.popleft())
