@@ -227,3 +227,24 @@ def test_a_json_lines_log_that_opens_with_its_config_is_found(tmp_path: Path):
             handle.write(json.dumps({"step": step, "train_loss": 1.0 - step / 10}) + "\n")
     monitor.refresh()
     assert monitor.store.runs["run"].scalars["train_loss"].steps.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["kernel", "general"])
+def test_an_evaluation_saved_after_its_steps_training_log_is_read(tmp_path: Path, compiled: bool):
+    """The Trainer saved step 2,000's training log, then its evaluation at the next save: only entries past the
+    last step read were taken, so eval_loss at 2,000 was dropped for good (and an alert ``replay`` gave with it).
+    What was read there already is not read twice, nor counted again at every read."""
+    head = [{"loss": 0.3, "step": 1900}, {"eval_loss": 0.25, "step": 1900}, {"loss": 0.2, "step": 2000}]
+    rest = [{"eval_loss": 0.29, "step": 2000}, {"loss": 0.1, "step": 2100}]
+    texts = [
+        state_text(head, "trainer", {"global_step": 2000}),
+        state_text(head + rest, "trainer", {"global_step": 2100}),
+        state_text(head + rest, "trainer", {"global_step": 2100}),
+    ]
+    seen = read_each(tmp_path, texts, compiled)
+    (first, *_, entries_first, _), (second, *_, entries_second, last), (third, *_, entries_third, _) = seen
+    assert first["eval_loss"][0] == [1900] and first["loss"][0] == [1900, 2000]
+    assert second["eval_loss"][0] == [2000] and second["eval_loss"][2] == [0.29]
+    assert second["loss"][0] == [2100]  # 2,000's training log is not read again
+    assert last == 2100 and entries_first == 3 and entries_second > entries_first
+    assert third == {} and entries_third == entries_second  # nothing new: nothing read, nothing counted

@@ -79,6 +79,8 @@ class Points:
                     orders, steps, walls, values = orders[sort], steps[sort], walls[sort], values[sort]
             if repeated is not None:
                 keep = repeated.keep_mask(tag, steps)
+                if not keep.any():
+                    continue  # all read before (a step read again): the tag has nothing new
                 if not keep.all():
                     orders, steps, walls, values = orders[keep], steps[keep], walls[keep], values[keep]
             out.add_arrays(tag, orders, steps, walls, values)

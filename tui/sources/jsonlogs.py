@@ -132,29 +132,30 @@ class TrainerStateStream(Stream):
             self.health.error = self.health.error or describe(error)
             return None
         points = Points()
+        # The entries at the last step read are read again: the Trainer saves a step's training log and its
+        # evaluation apart at times, and the evaluation saved later is new there (``eval_loss`` at 2,000 after
+        # ``loss`` at 2,000 was dropped for good, and with it an alert ``replay`` gives). What was read there
+        # already is dropped by the tags' step filter (``points.flush``); the count read goes on from the new.
+        again = None if self.last_step is None else self.last_step - 1
         numbers = read_state(data)  # a history of numbers only, as tables (the common case, and fast)
         if numbers is not None and exact_table_steps(numbers[1]):
             state, tables = numbers
-            used, highest, no_step = _LOG_OBJECTS.add_tables(
-                points, tables, self.entries, info.mtime, after=self.last_step
-            )
+            used, highest, no_step = _LOG_OBJECTS.add_tables(points, tables, self.entries, info.mtime, after=again)
             self.health.undecodable += no_step
-            known = Points()
             if self.last_step is not None:
-                _LOG_OBJECTS.add_tables(known, tables, 0, info.mtime, after=self.last_step - 1)
-            return state, points, used, highest, _values_at(known, self.last_step)
+                used = _LOG_OBJECTS.add_tables(Points(), tables, 0, info.mtime, after=self.last_step)[0]
+            return state, points, used, highest, _values_at(points, self.last_step)
         try:
             parsed = jsontext.loads(data)
         except ValueError:
             parsed = None
         history = parsed.get("log_history") if isinstance(parsed, dict) else None
         if isinstance(parsed, dict) and isinstance(history, list):
-            used, highest, no_step = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=self.last_step)
+            used, highest, no_step = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=again)
             self.health.undecodable += no_step
-            known = Points()
             if self.last_step is not None:
-                _LOG_OBJECTS.add(known, history, 0, info.mtime, after=self.last_step - 1)
-            return parsed, points, used, highest, _values_at(known, self.last_step)
+                used = _LOG_OBJECTS.add(Points(), history, 0, info.mtime, after=self.last_step)[0]
+            return parsed, points, used, highest, _values_at(points, self.last_step)
         if parsed is None and jsontext.cut_short(data):  # being written (whole, not atomically), or its job was
             self.health.incomplete_bytes += info.size  # killed while saving: wait for the rest
         else:  # whole, but damaged inside or no trainer state (no log_history list): no wait will mend it
