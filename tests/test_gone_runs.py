@@ -146,3 +146,32 @@ async def test_at_80_columns_a_gone_runs_name_is_marked_as_a_damaged_runs_is(tmp
         shutil.rmtree(tmp_path / doomed)
         await until(pilot, lambda: app.table.get_cell(doomed, "run").plain.endswith(" !"), "the trouble mark")
         assert not app.table.get_cell(kept, "run").plain.endswith(" !")
+
+
+def test_a_csv_log_emptied_to_be_written_again_is_no_run_gone(tmp_path: Path):
+    """Keras' CSVLogger opens its log with "w" when a job starts again in its folder (so does ``cat new > log``):
+    between the truncation and the header the file is empty, and the run was said gone, then read on unsaid."""
+    rows = ["epoch,loss,val_loss", *(f"{epoch},{1 - epoch * 0.05},{1 - epoch * 0.04}" for epoch in range(8))]
+    for name in ("kept", "again"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "training.log").write_text("\n".join(rows) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    (tmp_path / "again" / "training.log").write_text("")  # the job started again: truncated, header not yet written
+    monitor.refresh()
+    assert not monitor.store.runs["again"].gone
+    (tmp_path / "again" / "training.log").write_text("\n".join(rows[:5]) + "\n")
+    monitor.refresh()
+    run = monitor.store.runs["again"]
+    assert not run.gone and run.scalars["val_loss"].steps.tolist() == [0, 1, 2, 3]
+
+
+def test_a_csv_log_deleted_leaves_its_run_gone(tmp_path: Path):
+    """...while one deleted is gone, as a deleted event file's run is."""
+    (tmp_path / "doomed").mkdir()
+    (tmp_path / "doomed" / "training.log").write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.9,1.0\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    (tmp_path / "doomed" / "training.log").unlink()
+    monitor.refresh()
+    assert monitor.store.runs["doomed"].gone

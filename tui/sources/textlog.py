@@ -135,7 +135,8 @@ class HeaderTest:
     A file written over in place keeps its identity: one that did not grow since it was tested, yet changed (its size
     went down, or its time moved at the same size: a crash zero-filled it, a job rewrote it), is tested again, so a
     log read before and damaged since is named with the reason as ``check`` names it (a log appended to is not read
-    again at every scan).
+    again at every scan). A log emptied in place stays one: its writer truncated it to write it again, and the run
+    read it was is no run gone.
     """
 
     def __init__(
@@ -154,6 +155,8 @@ class HeaderTest:
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
         key = (path, info.identity)
         cached = self._known.get(key)
+        if cached is not None and cached[0] and not info.size:
+            return True  # emptied in place (``cat new > log``, Keras' CSVLogger started again): written again
         if cached is not None and not _written_over(cached[1], cached[2], info):
             if (cached[1], cached[2]) != (info.size, info.mtime):  # appended to: the bytes tested are as they were
                 self._known[key] = (cached[0], info.size, info.mtime)
