@@ -468,10 +468,10 @@ def climbed(level: float, best: float, first: float, thresholds: Thresholds, ste
 
 
 def parked_at_start(level: float, best: float, first: float, share: float) -> bool:
-    """A positive loss (a distance to the perfect loss, 0) that never left a band of ``share`` of its first value:
-    never that far below it, and not that far above it now. Such a net learned nothing (a VAE parked near its start
-    68.28 → 68.27 → 68.30); its curves' wander is no divergence and no overfitting, however large against their
-    tiny range. Losses that can be negative have no such band: their level says nothing of progress."""
+    """A positive loss (read as a distance to the perfect loss, 0) never ``share`` of its first value below it, and
+    not that far above it now: a VAE parked near its start, 68.28 → 68.27 → 68.30. A curve with a negative value
+    has no such band (its level says nothing of progress); one whose floor is far above 0 (a large constant in the
+    loss) and that learns less than ``share`` of its level reads parked too: the price of reading the level."""
     band = share * first
     return first > 0 and best > 0 and first - best < band and level - first < band
 

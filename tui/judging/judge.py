@@ -111,10 +111,11 @@ class Judge:
         out: list[Raised] = []
         if divergence.active and not self._recovering(m, divergence):
             return out
-        out += self._slow_divergence(m, train_dir, val_dir, divergence)
+        parked = self._parked(m)
+        out += self._slow_divergence(m, (train_dir, val_dir), parked, divergence)
         if divergence.active:
             return out
-        out += self.rise.at(m, val_range, train_range)
+        out += self.rise.at(m, (val_range, train_range), parked)
         out += self.gap.at(m, self.verdict)
         if m.index + 1 < t.min_points:
             if not self.overfitting:
@@ -198,17 +199,18 @@ class Judge:
         none, self._outs_seen = divergence.outs == self._outs_seen, divergence.outs
         return none
 
-    def _slow_divergence(self, m: Moment, train_dir: str, val_dir: str, divergence: Divergence) -> list[Raised]:
-        """Both curves rising and out of their range (``out_of_range``) twice in a row; never while a positive
-        training loss stays parked at its start (``parked_at_start``: a stuck net's wander)."""
+    def _slow_divergence(self, m: Moment, ways: tuple[str, str], parked: bool, divergence: Divergence) -> list[Raised]:
+        """Both curves rising and out of their range (``out_of_range``) twice in a row; never while the run is
+        ``parked`` at its start (``_parked``: a stuck net's wander; one climbing on leaves the band first)."""
         assert m.val is not None
         t = self.t
+        train_dir, val_dir = ways
         points = m.index + 1
-        parked = parked_at_start(m.train.level, m.train_best, m.train_first, t.flat_range)
-        steady = not parked and out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up, points)
+        steady = out_of_range(m.train.level, m.train_best, m.train_first, t, m.train_step_up, points)
         back = steady and out_of_range(m.val.level, m.best, m.val_first, t, points=points)
         self._slow_streak = self._slow_streak + 1 if back and train_dir == val_dir == "rising" else 0
-        if self._slow_streak < 2:
+        # Counted while parked, told once out of the band: a climb out of it rings as soon as it would have.
+        if self._slow_streak < 2 or parked:
             return []
         where = how_far_back(m.val.level, m.best, m.val_first, t)
         reason = (
@@ -247,12 +249,15 @@ class Judge:
                 f"{self._unmoved(m, train_range)}, while {self.pair.val} learned {fmt(val_range)} from its start "
                 f"{fmt(m.val_first)}: {movement('val', val_dir, m.val)} {w}"
             )
-        if train_dir != "falling" and self._parked(m):  # falling steadily, however slowly, it learns
+        # Read flat (a learning rate of 1e-5 takes DeepOBS nets 12 epochs to fall 1 %: falling, they learn), from a
+        # trend window on; rising, the divergence rules have it once out of the band.
+        if train_dir in ("flat", "unclear") and m.index + 1 >= t.trend_window and self._parked(m):
             # A best level (a three-point mean) at or above the first point is no best to show.
             best = f"best level {fmt(m.train_best)}, " if m.train_best < m.train_first else ""
             return Kind.PLATEAU, (
-                f"{self.pair.train} never {t.flat_range * 100:g}% below its start {fmt(m.train_first)} ({best}now "
-                f"{fmt(m.train.level)}): the net has learned nothing; {both}"
+                f"{self.pair.train} never {t.parked_within * 100:g}% below its start {fmt(m.train_first)} ({best}now "
+                f"{fmt(m.train.level)}), {self.pair.val} never that far below its start {fmt(m.val_first)}: the net "
+                f"has learned nothing; {both}"
             )
         if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
             backs = ", and ".join(
@@ -289,12 +294,16 @@ class Judge:
         return [(tag or "", row.level, best, first) for tag, row, best, first in curves]
 
     def _parked(self, m: Moment) -> bool:
-        """A positive training loss parked at its start for a trend window (``parked_at_start``): unless it falls
-        steadily (a learning rate of 1e-5 takes DeepOBS nets 12 epochs to fall 1 %), the net is stuck, whatever its
-        other directions read against its tiny range (VAEs at 68 moving in the third decimal)."""
-        if not self._has_train or m.index + 1 < self.t.trend_window:
+        """Both curves parked at their start (``parked_at_start``, within ``parked_within``): the net learned
+        nothing, and its curves' wander against their tiny range is no divergence and no overfitting (VAEs at 68
+        moving in the third decimal; one fell 0.001 in five epochs, "train still falling", and rang overfitting for
+        67.94878 → 67.94926). Validation must stay parked too: a net whose validation blows up is not stuck."""
+        if not self._has_train or m.val is None:
             return False
-        return parked_at_start(m.train.level, m.train_best, m.train_first, self.t.flat_range)
+        share = self.t.parked_within
+        return parked_at_start(m.train.level, m.train_best, m.train_first, share) and parked_at_start(
+            m.val.level, m.best, m.val_first, share
+        )
 
     def _never_learned(self, m: Moment, train_dir: str, train_range: float) -> bool:
         """Training has not moved from its start: its progress within ``learned_enough`` of its noise deviations and

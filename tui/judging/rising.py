@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from tui.judging.chance import best_bias_excess, wander_factor
-from tui.judging.diverging import Raised, parked_at_start
+from tui.judging.diverging import Raised
 from tui.judging.features import all_finite, share_of
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -65,8 +65,10 @@ class Rise:
         """Validation must set a best below this level before the alerts ring again (a real improvement)."""
         self._rise_streak = 0
 
-    def at(self, m: Moment, val_range: float, train_range: float) -> list[Raised]:
-        """val-rising, then overfitting, once per onset; a new best level re-arms both."""
+    def at(self, m: Moment, ranges: tuple[float, float], parked: bool) -> list[Raised]:
+        """val-rising, then overfitting, once per onset; a new best level re-arms both. ``ranges``: validation's
+        and training's progress; ``parked``: the run sits at its start (``Judge._parked``)."""
+        val_range, train_range = ranges
         assert m.val is not None
         t, flags = self.t, self.verdict.flags
         if m.best_index == m.index:  # a new best: whatever rose has come down again
@@ -81,9 +83,8 @@ class Rise:
         # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
-        learned_nothing = learned_little and not train_range >= t.flat_range * abs(m.train_first)
-        # ...nor for a positive training loss parked within ``flat_range`` of its start: a net that fits nothing.
-        learned_nothing = learned_nothing or parked_at_start(m.train.level, m.train_best, m.train_first, t.flat_range)
+        # ...nor for a run parked at its start (both curves within ``parked_within`` of it): a net that fits nothing.
+        learned_nothing = parked or (learned_little and not train_range >= t.flat_range * abs(m.train_first))
         # A net that stopped changing (both curves within a few float32 steps) is not overfitting now: what it rose
         # by, it rose before it froze (a dead net's loss settling a few steps above its best); a rise told stands.
         frozen = m.frozen and not self.overfitting

@@ -112,6 +112,10 @@ class Thresholds:
     latest eight points: a few bad evaluations in a row (spoiled batch-norm statistics) come back."""
     unstable_swing: float = 0.25
     """unstable: training noise above this fraction of its range, while not rising away."""
+    parked_within: float = 0.005
+    """A positive training loss and its validation loss both never this fraction of their first values below them,
+    nor that far above them now, are parked at their start: the net learned nothing (FMNIST VAEs at 68 moving 0.01
+    to 0.3 %), and their wander rings no bell; a plateau when training reads flat (``diverging.parked_at_start``)."""
     stuck_share: float = 0.75
     """plateau (no learning rate logged): training has sat within ``stuck_within`` of its range from its best..."""
     stuck_within: float = 0.0025
@@ -193,7 +197,7 @@ _WHOLE = (1, 1_000_000, "")
 SHARES = frozenset(
     {
         "flat_range", "rise_range", "steady_rise_range", "memorising_drop", "warn_range", "warn_train_drop",
-        "stuck_share", "stuck_within", "lr_decayed", "gap", "gap_min", "dead_fraction", "sweep_bend",
+        "stuck_share", "stuck_within", "parked_within", "lr_decayed", "gap", "gap_min", "dead_fraction", "sweep_bend",
     }
 )  # fmt: skip
 """Settings that are a share of something, at most all of it (the README writes them as percentages:
