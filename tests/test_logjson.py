@@ -248,3 +248,20 @@ def test_an_evaluation_saved_after_its_steps_training_log_is_read(tmp_path: Path
     assert second["loss"][0] == [2100]  # 2,000's training log is not read again
     assert last == 2100 and entries_first == 3 and entries_second > entries_first
     assert third == {} and entries_third == entries_second  # nothing new: nothing read, nothing counted
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["kernel", "general"])
+def test_history_entries_without_a_step_are_counted_as_damaged(tmp_path: Path, compiled: bool):
+    """Six entries without a step were dropped unsaid, the file not flagged damaged; the rest is read."""
+    entries = [{"loss": 1.0 / (step + 1), "step": step} for step in range(10)]
+    entries += [{"loss": 0.5, "epoch": 1.0}] * 6
+    with pytest.MonkeyPatch.context() as patch:
+        if not compiled:
+            patch.setattr(logjson, "compiled_logjson", lambda: None)
+        (tmp_path / "trainer_state.json").write_text(state_text(entries, "trainer", {"global_step": 9}))
+        root = LocalRoot(str(tmp_path))
+        stream = TrainerStateStream(Source(HF_STATE, ".#trainer_state", ".", "", ("trainer_state.json",)))
+        [decoded] = list(stream.read(root))
+        root.close()
+    assert stream.health.undecodable == 6 and stream.health.damaged
+    assert np.asarray(decoded.scalars["loss"][0]).tolist() == list(range(10))

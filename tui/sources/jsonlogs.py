@@ -44,6 +44,8 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _STATE_HPARAMS = ("train_batch_size", "num_train_epochs", "max_steps", "logging_steps", "eval_steps", "save_steps")
 _NOT_POINTS = frozenset(STEP_KEYS + TIME_KEYS + ("total_steps", "percentage", "elapsed_time", "remaining_time"))
 _LOG_OBJECTS = LogObjects(skip=_NOT_POINTS)
+_STEPS = frozenset(STEP_KEYS)
+"""A ``log_history`` entry without one of these has no step to place it at: counted as damaged, not dropped unsaid."""
 
 
 def entry_step(entry: dict) -> int | None:
@@ -141,7 +143,7 @@ class TrainerStateStream(Stream):
         if numbers is not None and exact_table_steps(numbers[1]):
             state, tables = numbers
             used, highest, no_step = _LOG_OBJECTS.add_tables(points, tables, self.entries, info.mtime, after=again)
-            self.health.undecodable += no_step
+            self.health.undecodable += no_step + sum(len(t) for keys, t, _ in tables if not set(keys) & _STEPS)
             if self.last_step is not None:
                 used = _LOG_OBJECTS.add_tables(Points(), tables, 0, info.mtime, after=self.last_step)[0]
             return state, points, used, highest, _values_at(points, self.last_step)
@@ -152,7 +154,7 @@ class TrainerStateStream(Stream):
         history = parsed.get("log_history") if isinstance(parsed, dict) else None
         if isinstance(parsed, dict) and isinstance(history, list):
             used, highest, no_step = _LOG_OBJECTS.add(points, history, self.entries, info.mtime, after=again)
-            self.health.undecodable += no_step
+            self.health.undecodable += no_step + sum(1 for e in history if type(e) is not dict or not e.keys() & _STEPS)
             if self.last_step is not None:
                 used = _LOG_OBJECTS.add(Points(), history, 0, info.mtime, after=self.last_step)[0]
             return parsed, points, used, highest, _values_at(points, self.last_step)
