@@ -266,3 +266,29 @@ async def test_the_status_line_says_log_y_is_off_where_the_charts_title_is_cut(t
         app.table.move_cursor(row=app.table.order.index("positive"))
         await until(pilot, lambda: app.query_one("#chart").spec.log_y, "the log axis")
         await until(pilot, lambda: "log y off" not in str(status.render()) and "log y" in str(status.render()), "on")
+
+
+async def test_the_time_axis_of_a_log_without_times_shows_steps_and_says_so(tmp_path: Path):
+    """A CSV log read at once gives every point its file's modification time: x as time drew each curve as one
+    bar at "0 seconds since start". The same key on an event file's run shows its times."""
+    (tmp_path / "keras").mkdir()
+    rows = ["epoch,loss,val_loss", *(f"{epoch},{1 / (epoch + 1)},{1.1 / (epoch + 1)}" for epoch in range(12))]
+    (tmp_path / "keras" / "training.log").write_text("\n".join(rows) + "\n")
+    scalar_run(tmp_path / "events", {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.query_one("#runs").row_count == 2, "the runs")
+        chart = app.query_one("#chart")
+        await pilot.press("x")
+        expected = {"keras": ("step", True), "events": ("seconds since start", False)}
+        seen = set()
+        for _ in expected:
+            name = app.table.selected
+            label, said = expected[name]
+            shown = lambda name=name, label=label: chart._spec.heading == name and chart._spec.xlabel == label  # noqa: E731
+            await until(pilot, shown, f"the chart of {name} on {label}")
+            assert app.view.x_axis == "time"
+            assert ("x: steps, its log holds no times" in chart._spec.title) is said
+            seen.add(name)
+            await pilot.press("down")
+        assert seen == set(expected)

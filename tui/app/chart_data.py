@@ -83,6 +83,24 @@ def _in_time_unit(curves: list[Curve], markers: list[Marker]) -> tuple[list[Curv
     return curves, markers, f"{unit} since start"
 
 
+NO_TIMES = "x: steps, its log holds no times"
+
+
+def _timeless(runs: list[Run]) -> bool:
+    """Every point of these runs carries one and the same time: a log without a time column read at once takes
+    its file's modification time (CSV, a Trainer's state), and a time axis drew each curve as one bar at 0."""
+    walls = [series.walls for run in runs for series in run.scalars.values() if len(series)]
+    spread = any(len(w) > 1 for w in walls)  # a single point has no time span to show either way
+    return spread and all(float(np.ptp(w)) == 0.0 for w in walls) and len({float(w[0]) for w in walls}) == 1
+
+
+def _with_steps_if_timeless(view: View, runs: list[Run]) -> tuple[View, str]:
+    """The view to chart with, and what to say: steps on x, said, where the time axis has no times to show."""
+    if view.x_axis == "time" and _timeless(runs):
+        return replace(view, x_axis="step"), NO_TIMES
+    return view, ""
+
+
 def _origin(run: Run) -> float | None:
     firsts = [s.walls[0] for s in run.scalars.values() if len(s)]
     return min(firsts) if firsts else None
@@ -138,12 +156,13 @@ def chart_spec(
         run = store.runs.get(run_name) if run_name else None
         if run is None:
             return ChartSpec(key=("none",), empty_message="no run selected")
+        view, no_times = _with_steps_if_timeless(view, [run])
         origin = _origin(run) if view.x_axis == "time" else None
         verdict = verdicts.get(run.name)
         lengths = tuple((t, len(s), s.generation) for t, s in sorted(run.scalars.items()))
         empty = f"{run.name}: {_nothing_read(run) if not run.scalars else 'no loss curves found (choose a tag)'}"
-        key = (run.name, view, lengths, verdict.onset_step if verdict else None, empty)
-        smoothing = f"smoothing {view.weight:.2f}"
+        key = (run.name, view, lengths, verdict.onset_step if verdict else None, empty, no_times)
+        smoothing = " · ".join(part for part in (f"smoothing {view.weight:.2f}", no_times) if part)
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
             return _on_axis(
@@ -207,6 +226,7 @@ def _compare_spec(
 ) -> ChartSpec:
     curves: list[Curve] = []
     lengths = []
+    view, no_times = _with_steps_if_timeless(view, [store.runs[name] for name in marked if name in store.runs])
     for i, name in enumerate(marked):
         run = store.runs.get(name)
         verdict = verdicts.get(name)
@@ -218,11 +238,11 @@ def _compare_spec(
         y = cache.get(name, tag, series, view.weight) if view.weight > 0 else series.values
         curves.append(Curve(name, *_sorted(_x(series, view.x_axis, origin), y), PALETTE[i % len(PALETTE)]))
         lengths.append((name, len(series), series.generation))
-    key = ("compare", tuple(marked), view, tuple(lengths))
+    key = ("compare", tuple(marked), view, tuple(lengths), no_times)
     spec = ChartSpec(
         key=key,
         heading=f"validation loss of {len(curves):,} marked run{'' if len(curves) == 1 else 's'}",
-        detail=f"smoothing {view.weight:.2f}",
+        detail=" · ".join(part for part in (f"smoothing {view.weight:.2f}", no_times) if part),
         curves=curves,
         empty_message="mark runs with space, then press c to compare",
     )
