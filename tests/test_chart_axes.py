@@ -292,3 +292,6 @@ async def test_the_time_axis_of_a_log_without_times_shows_steps_and_says_so(tmp_
             seen.add(name)
             await pilot.press("down")
         assert seen == set(expected)
+        await pilot.press("space", "up", "space", "c")  # both compared: one axis, so steps for both, said
+        await until(pilot, lambda: chart._spec.heading.startswith("validation loss of 2"), "the comparison")
+        assert chart._spec.xlabel == "step" and "x: steps, its log holds no times" in chart._spec.title

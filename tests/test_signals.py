@@ -209,3 +209,31 @@ def test_the_command_line_ends_with_a_stop_signal_giving_its_commands_exit_a_cal
     before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     run_main("check", str(DATA / "torch"))
     assert {number: signal.getsignal(number) for number in before} == before
+
+
+def test_a_sessions_members_are_read_from_proc_and_ended_and_no_other_process():
+    """What a hook left running is found by its session (``processes.session_left``), not by the group number
+    alone, which another process may hold once the session is empty; ended all at once (``end_sessions``)."""
+    from tui.processes import end_sessions, session_left
+
+    starter = "import subprocess; print(subprocess.Popen(['sleep', '60']).pid, flush=True)"
+    command = [sys.executable, "-c", starter]
+    leader = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, text=True)
+    assert leader.stdout is not None
+    job = int(leader.stdout.readline())
+    leader.wait()
+    leader.stdout.close()
+    bystander = subprocess.Popen(["sleep", "60"])  # in the tests' own session
+    try:
+        assert session_left(leader.pid) == [job]
+        end_sessions([leader.pid], grace=1)
+        gone_by = time.monotonic() + 5  # a zombie until init reaps it
+        while alive(job) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not alive(job)
+        assert bystander.poll() is None and session_left(leader.pid) == []
+    finally:
+        for pid in (job, bystander.pid):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        bystander.wait()

@@ -37,23 +37,60 @@ def _signal(child: subprocess.Popen, number: int, group: bool) -> None:
 
 
 def group_alive(group: int) -> bool:
-    """Whether any process is left in the process group ``group`` (a session whose leader exited, say). While one
-    is, the kernel hands its number to no new process, so a signal to it reaches none but its own."""
+    """Whether any process is in the process group ``group`` (a cheap look, no signal sent: for pruning)."""
     try:
         os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's now: not ours to stop
+    except (ProcessLookupError, PermissionError):  # none, or another user's now: not ours
         return False
     return True
 
 
-def end_group(group: int, grace: float) -> None:
-    """SIGTERM the processes left in ``group``, wait up to ``grace`` seconds for them to go, then SIGKILL."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group, signal.SIGTERM)
+def session_left(session: int) -> list[int] | None:
+    """The live processes still in the session ``session`` and its first group (a command started in a session of
+    its own: its pid names both), read from /proc; None without /proc. Read at the moment it is asked: once that
+    session is empty its number may name another process's group, which is no member of it (``end_sessions``)."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return None
+    members = []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue  # gone meanwhile
+        state, _parent, group, its_session = stat[stat.rfind(b")") + 2 :].split()[:4]
+        if int(group) == session and int(its_session) == session and state != b"Z":
+            members.append(int(name))
+    return members
+
+
+def end_sessions(sessions: list[int], grace: float) -> None:
+    """SIGTERM what is left of each session, all at once; wait up to ``grace`` seconds for all of it to go; SIGKILL
+    the rest. Where /proc tells the members, only they are signalled, by pid: a session's number reused by another
+    process's group (its members all gone) is left alone; elsewhere each group is signalled whole."""
+    _signal_sessions(sessions, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while group_alive(group) and time.monotonic() < deadline:
+    while time.monotonic() < deadline and any(session_alive(session) for session in sessions):
         time.sleep(0.02)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group, signal.SIGKILL)
+    _signal_sessions(sessions, signal.SIGKILL)
+
+
+def session_alive(session: int) -> bool:
+    """Whether anything is left of the session (``session_left``; without /proc, of its group)."""
+    members = session_left(session)
+    return group_alive(session) if members is None else bool(members)
+
+
+def _signal_sessions(sessions: list[int], number: int) -> None:
+    for session in sessions:
+        members = session_left(session)
+        for pid in members if members is not None else ():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, number)
+        if members is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(session, number)

@@ -86,17 +86,18 @@ def _in_time_unit(curves: list[Curve], markers: list[Marker]) -> tuple[list[Curv
 NO_TIMES = "x: steps, its log holds no times"
 
 
-def _timeless(runs: list[Run]) -> bool:
-    """Every point of these runs carries one and the same time: a log without a time column read at once takes
-    its file's modification time (CSV, a Trainer's state), and a time axis drew each curve as one bar at 0."""
-    walls = [series.walls for run in runs for series in run.scalars.values() if len(series)]
+def _timeless(run: Run) -> bool:
+    """Every point of the run carries one and the same time: a log without a time column read at once takes its
+    file's modification time (CSV, a Trainer's state), and a time axis drew each curve as one bar at 0."""
+    walls = [series.walls for series in run.scalars.values() if len(series)]
     spread = any(len(w) > 1 for w in walls)  # a single point has no time span to show either way
     return spread and all(float(np.ptp(w)) == 0.0 for w in walls) and len({float(w[0]) for w in walls}) == 1
 
 
 def _with_steps_if_timeless(view: View, runs: list[Run]) -> tuple[View, str]:
-    """The view to chart with, and what to say: steps on x, said, where the time axis has no times to show."""
-    if view.x_axis == "time" and _timeless(runs):
+    """The view to chart with, and what to say: steps on x, said, where the time axis has no times to show for
+    one of the runs (compared runs share one axis)."""
+    if view.x_axis == "time" and any(_timeless(run) for run in runs):
         return replace(view, x_axis="step"), NO_TIMES
     return view, ""
 

@@ -10,7 +10,7 @@ import time
 from collections import deque
 
 from tui.judging.verdict import Alert
-from tui.processes import end_group, end_process, group_alive
+from tui.processes import end_process, end_sessions, group_alive, session_alive
 from tui.text import printable, shown_name
 
 HOOK_GRACE_SECONDS = 2.0
@@ -60,11 +60,10 @@ class AlertHook:
                 end_process(child, grace=1, group=True)
             else:
                 self.left_behind.append(child.pid)  # its session: what it started may run on
-        for group in self.left_behind:
-            while group_alive(group) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if group_alive(group):
-                end_group(group, grace=1)
+        # What commands left running may finish within the same grace; then it is stopped, all of it at once.
+        while time.monotonic() < deadline and any(session_alive(group) for group in self.left_behind):
+            time.sleep(0.02)
+        end_sessions(self.left_behind, grace=1)
 
     def __call__(self, alert: Alert) -> None:
         told = {"RUN": alert.run, "KIND": alert.kind, "STEP": str(alert.step), "REASON": alert.reason, "TAG": alert.tag}

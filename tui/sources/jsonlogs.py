@@ -137,7 +137,9 @@ class TrainerStateStream(Stream):
         # The entries at the last step read are read again: the Trainer saves a step's training log and its
         # evaluation apart at times, and the evaluation saved later is new there (``eval_loss`` at 2,000 after
         # ``loss`` at 2,000 was dropped for good, and with it an alert ``replay`` gives). What was read there
-        # already is dropped by the tags' step filter (``points.flush``); the count read goes on from the new.
+        # already is dropped by the tags' step filter (``points.flush``). The count of entries read goes on from
+        # those past the last step: an evaluation added at it is not counted (the count sizes ``position``, the
+        # bytes-read estimate that frees memory, alone).
         again = None if self.last_step is None else self.last_step - 1
         numbers = read_state(data)  # a history of numbers only, as tables (the common case, and fast)
         if numbers is not None and exact_table_steps(numbers[1]):

@@ -187,6 +187,12 @@ class HeaderTest:
         self._known[key] = (known, info.size, info.mtime)
         return known
 
+    def was_log(self, path: str, info: FileInfo) -> bool:
+        """Whether this very file (path and identity) passed the test before (for a format that asks no empty
+        file: one emptied in place is its log written again)."""
+        cached = self._known.get((path, info.identity))
+        return cached is not None and cached[0]
+
 
 def _written_over(size: int, mtime: float, info: FileInfo) -> bool:
     """Whether a file of the same identity was written over since it was listed at ``size`` and ``mtime``: it is
