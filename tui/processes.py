@@ -60,10 +60,11 @@ def session_left(session: int) -> list[int] | None:
         try:
             with open(f"/proc/{name}/stat", "rb") as handle:
                 stat = handle.read()
-        except OSError:
-            continue  # gone meanwhile
-        state, _parent, group, its_session = stat[stat.rfind(b")") + 2 :].split()[:4]
-        if int(group) == session and int(its_session) == session and state != b"Z":
+            state, _parent, group, its_session = stat[stat.rfind(b")") + 2 :].split()[:4]
+            ours = int(group) == session and int(its_session) == session and state != b"Z"
+        except (OSError, ValueError):
+            continue  # gone meanwhile (its stat unreadable or empty)
+        if ours:
             members.append(int(name))
     return members
 

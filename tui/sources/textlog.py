@@ -136,7 +136,7 @@ class HeaderTest:
     went down, or its time moved at the same size: a crash zero-filled it, a job rewrote it), is tested again, so a
     log read before and damaged since is named with the reason as ``check`` names it (a log appended to is not read
     again at every scan). A log emptied in place stays one: its writer truncated it to write it again, and the run
-    read it was is no run gone.
+    read from it is not gone.
     """
 
     def __init__(
