@@ -69,6 +69,16 @@ def deepobs(tmp_path: Path, name: str, upto: int | None = None) -> Judged:
     return judge(tmp_path / "run", {"train_loss": run["train"][:upto], "val_loss": run["val"][:upto]})
 
 
+def from_first_epoch(name: str, change=lambda values: values) -> dict[str, list[float]]:
+    """A DeepOBS run of ``curves.json`` without its point before training (as most loops log), ``change`` applied
+    to both curves."""
+    run = DEEPOBS[name]
+    return {
+        tag: change(np.asarray(run[key][1:], dtype=float)).tolist()
+        for tag, key in (("loss", "train"), ("val_loss", "val"))
+    }
+
+
 def overfitting_curves(
     n: int = 60, onset: int = 20, seed: int = 0, floor: float = 0.25, climb: float = 0.012, noise: float = 0.004
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -14,21 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from judging_helpers import DEEPOBS, judge
+from judging_helpers import from_first_epoch, judge
 
 from tui.judging.resolution import resolution
 from tui.judging.windows import curve_noise
 
 HEALTHY_LSTM = "tolstoi_char_rnn-adam-lr2.51e-03-s43"
-
-
-def _from_first_epoch(name: str, change=lambda values: values) -> dict[str, list[float]]:
-    """A DeepOBS run without its point before training, ``change`` applied to both curves."""
-    run = DEEPOBS[name]
-    return {
-        tag: change(np.asarray(run[key][1:], dtype=float)).tolist()
-        for tag, key in (("loss", "train"), ("val_loss", "val"))
-    }
 
 
 def test_resolution_is_the_step_a_curve_can_move_by():
@@ -50,7 +41,7 @@ def test_resolution_is_the_step_a_curve_can_move_by():
 @pytest.mark.parametrize("decimals", [2, 3])
 def test_a_healthy_curve_logged_rounded_rings_no_bell(tmp_path: Path, decimals: int):
     """Two decimals rang overfitting at 1.27 -> 1.28 'on a curve without noise'."""
-    judged = judge(tmp_path / "run", _from_first_epoch(HEALTHY_LSTM, lambda v: np.round(v, decimals)))
+    judged = judge(tmp_path / "run", from_first_epoch(HEALTHY_LSTM, lambda v: np.round(v, decimals)))
     assert judged.bells == []
 
 
@@ -58,12 +49,12 @@ def test_a_healthy_curve_near_a_million_rings_no_bell(tmp_path: Path):
     """Written as float32, 1e6 + 1.26 moves in steps of 0.0625 (30 times the curve's noise): it rang overfitting.
     What it learned late is below what the file holds, so its verdict may read flat where the same curve near 1
     reads learning; no bell either way."""
-    plain = judge(tmp_path / "plain", _from_first_epoch(HEALTHY_LSTM))
-    lifted = judge(tmp_path / "lifted", _from_first_epoch(HEALTHY_LSTM, lambda v: v + 1e6))
+    plain = judge(tmp_path / "plain", from_first_epoch(HEALTHY_LSTM))
+    lifted = judge(tmp_path / "lifted", from_first_epoch(HEALTHY_LSTM, lambda v: v + 1e6))
     assert plain.bells == [] and lifted.bells == []
 
 
 def test_a_net_parked_at_chance_rings_no_bell(tmp_path: Path):
     """It rang overfitting at step 12 for 2.332942 -> 2.333071, its losses repeating to the seventh digit since."""
-    judged = judge(tmp_path / "run", _from_first_epoch("fmnist_2c2d-mom-lr2.51e-01-s42"))
+    judged = judge(tmp_path / "run", from_first_epoch("fmnist_2c2d-mom-lr2.51e-01-s42"))
     assert judged.bells == [] and judged.verdict.kind == "plateau"

@@ -12,17 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from judging_helpers import DEEPOBS, judge
-
-
-def _from_first_epoch(name: str, change=lambda values: values) -> dict[str, list[float]]:
-    """A DeepOBS run without its point before training, ``change`` applied to both curves."""
-    run = DEEPOBS[name]
-    return {
-        tag: change(np.asarray(run[key][1:], dtype=float)).tolist()
-        for tag, key in (("loss", "train"), ("val_loss", "val"))
-    }
-
+from judging_helpers import DEEPOBS, from_first_epoch, judge
 
 PARKED_VAES = ["fmnist_vae-mom-lr6.31e-04-s42", "fmnist_vae-mom-lr2.51e-03-s42"]
 
@@ -33,7 +23,7 @@ def test_a_vae_parked_at_its_start_rings_no_bell(tmp_path: Path, name: str):
     curves drift back to their start. Against their tiny range that read "back past half-way": they rang diverging
     (and one overfitting). Nothing there is blowing up or memorising: a plateau at the end. A third, its training
     down 0.001 in five epochs ("still falling"), rang overfitting for 67.94878 → 67.94926."""
-    judged = judge(tmp_path / "run", _from_first_epoch(name))
+    judged = judge(tmp_path / "run", from_first_epoch(name))
     assert judged.bells == []
     assert judged.verdict.kind == "plateau" and "loss never 0.5% below its start" in judged.verdict.reason
     assert "the net has learned nothing" in judged.verdict.reason
@@ -42,7 +32,7 @@ def test_a_vae_parked_at_its_start_rings_no_bell(tmp_path: Path, name: str):
 @pytest.mark.parametrize("name", PARKED_VAES)
 def test_a_parked_vae_that_climbs_out_of_its_band_is_diverging(tmp_path: Path, name: str):
     """The band is no licence: climbing on past 0.5 % above its start, both curves rising steadily, it diverges."""
-    curves = _from_first_epoch(name)
+    curves = from_first_epoch(name)
     for tag in curves:
         curves[tag] = curves[tag][:60] + [curves[tag][59] + 0.08 * k for k in range(1, 31)]
     judged = judge(tmp_path / "run", curves)
@@ -54,7 +44,7 @@ def test_a_parked_vae_that_climbs_out_of_its_band_is_diverging(tmp_path: Path, n
 def test_a_loss_that_can_be_negative_has_no_band(tmp_path: Path, name: str):
     """Moved below zero, the same curves' level says nothing of progress: judged on their range and noise alone,
     giving back all they learned is diverging, as the requirements define it."""
-    judged = judge(tmp_path / "run", _from_first_epoch(name, lambda values: values - 200.0))
+    judged = judge(tmp_path / "run", from_first_epoch(name, lambda values: values - 200.0))
     assert [alert.kind for alert in judged.bells] == ["diverging"]
     assert "of the way from its best" in judged.bells[0].reason
 
