@@ -46,14 +46,20 @@ def group_alive(group: int) -> bool:
 
 
 def session_left(session: int) -> list[int] | None:
-    """The live processes still in the session ``session`` and its first group (a command started in a session of
-    its own: its pid names both), read from /proc; None without /proc. Read at the moment it is asked: once that
+    """The live processes still in the session ``session`` (``sessions_left``)."""
+    left = sessions_left([session])
+    return None if left is None else left[session]
+
+
+def sessions_left(sessions: list[int]) -> dict[int, list[int]] | None:
+    """Each session's live processes still in it and its first group (a command started in a session of its own:
+    its pid names both), read from /proc in one pass; None without /proc. Read at the moment it is asked: once a
     session is empty its number may name another process's group, which is no member of it (``end_sessions``)."""
     try:
         names = os.listdir("/proc")
     except OSError:
         return None
-    members = []
+    members: dict[int, list[int]] = {session: [] for session in sessions}
     for name in names:
         if not name.isdigit():
             continue
@@ -61,37 +67,41 @@ def session_left(session: int) -> list[int] | None:
             with open(f"/proc/{name}/stat", "rb") as handle:
                 stat = handle.read()
             state, _parent, group, its_session = stat[stat.rfind(b")") + 2 :].split()[:4]
-            ours = int(group) == session and int(its_session) == session and state != b"Z"
+            ours = int(group) in members and int(its_session) == int(group) and state != b"Z"
         except (OSError, ValueError):
             continue  # gone meanwhile (its stat unreadable or empty)
         if ours:
-            members.append(int(name))
+            members[int(group)].append(int(name))
     return members
+
+
+def sessions_alive(sessions: list[int]) -> bool:
+    """Whether anything is left of any of the sessions (``sessions_left``; without /proc, of their groups)."""
+    if not sessions:
+        return False
+    left = sessions_left(sessions)
+    return any(group_alive(session) for session in sessions) if left is None else any(left.values())
 
 
 def end_sessions(sessions: list[int], grace: float) -> None:
     """SIGTERM what is left of each session, all at once; wait up to ``grace`` seconds for all of it to go; SIGKILL
     the rest. Where /proc tells the members, only they are signalled, by pid: a session's number reused by another
     process's group (its members all gone) is left alone; elsewhere each group is signalled whole."""
+    if not sessions:
+        return
     _signal_sessions(sessions, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(session_alive(session) for session in sessions):
+    while time.monotonic() < deadline and sessions_alive(sessions):
         time.sleep(0.02)
     _signal_sessions(sessions, signal.SIGKILL)
 
 
-def session_alive(session: int) -> bool:
-    """Whether anything is left of the session (``session_left``; without /proc, of its group)."""
-    members = session_left(session)
-    return group_alive(session) if members is None else bool(members)
-
-
 def _signal_sessions(sessions: list[int], number: int) -> None:
+    left = sessions_left(sessions)
     for session in sessions:
-        members = session_left(session)
-        for pid in members if members is not None else ():
+        for pid in left[session] if left is not None else ():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, number)
-        if members is None:
+        if left is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(session, number)

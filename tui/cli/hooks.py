@@ -10,7 +10,7 @@ import time
 from collections import deque
 
 from tui.judging.verdict import Alert
-from tui.processes import end_process, end_sessions, group_alive, session_alive
+from tui.processes import end_process, end_sessions, group_alive, sessions_alive
 from tui.text import printable, shown_name
 
 HOOK_GRACE_SECONDS = 2.0
@@ -61,7 +61,7 @@ class AlertHook:
             else:
                 self.left_behind.append(child.pid)  # its session: what it started may run on
         # What commands left running may finish within the same grace; then it is stopped, all of it at once.
-        while time.monotonic() < deadline and any(session_alive(group) for group in self.left_behind):
+        while time.monotonic() < deadline and sessions_alive(self.left_behind):
             time.sleep(0.02)
         end_sessions(self.left_behind, grace=1)
 

@@ -128,7 +128,7 @@ class Judge:
         self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if lost else None
         if lost and Kind.PLATEAU in self._raised and not self._plateau_lost:  # a plateau told before it lost ground
             self._raised.discard(Kind.PLATEAU)
-        kind, reason = self._classify(m, (train_dir, val_dir), train_range, val_range, lost)
+        kind, reason = self._classify(m, (train_dir, val_dir), (train_range, val_range), lost, parked)
         # While the run stays that far back, rising or falling toward its best, its plateau is not told again.
         settled = self._settle(kind, m.step, reason, decisive=not (lost and kind == Kind.LEARNING))
         if any(raised[1] == Kind.PLATEAU for raised in settled):
@@ -222,12 +222,14 @@ class Judge:
     # ---- the table -----------------------------------------------------------------------
 
     def _classify(
-        self, m: Moment, ways: tuple[str, str], train_range: float, val_range: float, lost: list[Back]
+        self, m: Moment, ways: tuple[str, str], ranges: tuple[float, float], lost: list[Back], parked: bool
     ) -> tuple[str, str]:
-        """The verdict table: the reading of training's and validation's directions (``ways``); ``lost``: the curves
-        when the run lost its progress (``_lost_curves``)."""
+        """The verdict table: the reading of training's and validation's directions (``ways``) beside their progress
+        (``ranges``); ``lost``: the curves when the run lost its progress (``_lost_curves``); ``parked``: the run
+        sits at its start (``_parked``)."""
         assert m.val is not None
         train_dir, val_dir = ways
+        train_range, val_range = ranges
         t = self.t
         w = f"over the last {self._width(m)} validation points"
         if self._swinging(m, train_range) and train_dir != "rising":
@@ -251,7 +253,7 @@ class Judge:
             )
         # Read flat (a learning rate of 1e-5 takes DeepOBS nets 12 epochs to fall 1 %: falling, they learn), from a
         # trend window on; rising, the divergence rules have it once out of the band.
-        if train_dir in ("flat", "unclear") and m.index + 1 >= t.trend_window and self._parked(m):
+        if parked and train_dir in ("flat", "unclear") and m.index + 1 >= t.trend_window:
             # A best level (a three-point mean) at or above the first point is no best to show.
             best = f"best level {fmt(m.train_best)}, " if m.train_best < m.train_first else ""
             return Kind.PLATEAU, (
