@@ -83,10 +83,13 @@ class AlertHook:
         try:
             # Its output goes to stderr: stdout is losswatch's own lines (JSON lines under --json), never mixed.
             # A session of its own: stopped, what it started is stopped with it (``end_process``).
-            child = subprocess.Popen(
-                self.argv, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), start_new_session=True
+            # Kept as Popen returns (no signal is taken between its return and a C method's call): a stop signal
+            # (KeyboardInterrupt) landing between the start and the bookkeeping would leave a command nobody stops.
+            self.children.append(
+                subprocess.Popen(
+                    self.argv, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), start_new_session=True
+                )
             )
-            self.children.append(child)
         except OSError as error:
             command = printable(self.argv[0])
             print(f"losswatch: --on-alert {command} failed: {error.strerror or error}", file=sys.stderr, flush=True)
