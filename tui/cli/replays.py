@@ -43,7 +43,7 @@ def replayed(
         if workers is not None:
             with workers:  # an exception here (Ctrl-C) or a close kills them; else they end once all are done
                 try:
-                    for alerts in workers.pool.map(_replay_at, range(len(runs))):
+                    for alerts in workers.in_order(_replay_at, len(runs)):
                         yield alerts
                         done += 1
                 except BrokenProcessPool as error:  # a worker killed (out of memory): the rest in this process

@@ -39,9 +39,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tui.judging.engine import Alert, FinalVerdict, VerdictEngine
 from tui.judging.sweep_groups import may_join_a_sweep
@@ -53,6 +54,8 @@ from tui.sources.formats import open_stream
 from tui.sources.roots.base import Root
 from tui.store import Change, Run
 from tui.store.series import Series
+
+T = TypeVar("T")
 
 MIN_RUNS = 8
 """Below this many runs one process is as fast (starting workers costs a few tenths of a second)."""
@@ -101,6 +104,11 @@ class Workers:
 
     With ``whole`` the runs come back whole (the app), their curves through a memory-file
     channel made before the fork; else as summaries (``check``). Use ``start``.
+
+    Futures are never cancelled by their caller, only by the pool's own thread (``close``): Python 3.11's pool,
+    broken by ``kill``, sets an error on every job not started, and on one cancelled meanwhile that printed an
+    ``InvalidStateError`` traceback after a Ctrl-C. Hence ``in_order``, not ``pool.map``, which cancels its jobs
+    when closed.
     """
 
     def __init__(self, count: int, whole: bool) -> None:
@@ -136,6 +144,13 @@ class Workers:
             if notes is not None:
                 notes.append(f"worker processes failed ({str(error) or type(error).__name__}): reading in one process")
             return None
+
+    def in_order(self, function: Callable[[int], T], count: int) -> Iterator[T]:
+        """``function`` of 0 to ``count`` - 1 in the workers, each result as soon as it and those before it are
+        back: ``pool.map``, but stopping early cancels nothing (``kill`` or ``close`` end the jobs)."""
+        futures = [self.pool.submit(function, index) for index in range(count)]
+        for future in futures:
+            yield future.result()
 
     def close(self) -> None:
         """Stop the workers once their runs in progress are done (runs not started are dropped) and close the
@@ -215,39 +230,37 @@ def read_in_workers(
     pending: tuple[list[Change], list[Alert]] = ([], [])
     last_report = -math.inf  # the first finished run is shown at once
     handoff = workers.handoff
-    futures: list[Future[Parcel]] = []
-    try:
-        with _cancelled_on_error(futures):
-            futures += [
-                workers.pool.submit(
-                    _read_run,
-                    _Job(
-                        monitor.root,
-                        monitor.thresholds,
-                        monitor.train_pattern,
-                        monitor.val_pattern,
-                        tuple(s.source for s in streams),
-                        workers.whole,
-                        handoff.sending_fd if handoff is not None else None,
-                        {name: monitor.checkpoints[name]} if name in monitor.checkpoints else {},
-                        may_join_a_sweep(name, names) or _in_given_sweep(monitor, name),
-                    ),
-                )
-                for name, streams in runs.items()
-            ]
-            for future in as_completed(futures):
-                result = unpack(future.result(), handoff)
-                assert isinstance(result, _RunResult)
-                now = monitor.clock()
-                _install(monitor, result, now)
-                done += len(result.streams)
-                monitor.progress = (done, files)
-                alerts += result.alerts
-                pending[0].extend(result.changes)
-                pending[1].extend(result.alerts)
-                if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
-                    progress(*pending)
-                    pending, last_report = ([], []), time.monotonic()
+    try:  # no future is cancelled here on a stop: see ``Workers``
+        futures = [
+            workers.pool.submit(
+                _read_run,
+                _Job(
+                    monitor.root,
+                    monitor.thresholds,
+                    monitor.train_pattern,
+                    monitor.val_pattern,
+                    tuple(s.source for s in streams),
+                    workers.whole,
+                    handoff.sending_fd if handoff is not None else None,
+                    {name: monitor.checkpoints[name]} if name in monitor.checkpoints else {},
+                    may_join_a_sweep(name, names) or _in_given_sweep(monitor, name),
+                ),
+            )
+            for name, streams in runs.items()
+        ]
+        for future in as_completed(futures):
+            result = unpack(future.result(), handoff)
+            assert isinstance(result, _RunResult)
+            now = monitor.clock()
+            _install(monitor, result, now)
+            done += len(result.streams)
+            monitor.progress = (done, files)
+            alerts += result.alerts
+            pending[0].extend(result.changes)
+            pending[1].extend(result.alerts)
+            if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
+                progress(*pending)
+                pending, last_report = ([], []), time.monotonic()
     except (BrokenProcessPool, OSError, pickle.PicklingError) as error:
         # The workers died or a result could not come back: the caller reads what is left itself.
         why = str(error) or type(error).__name__
@@ -255,17 +268,6 @@ def read_in_workers(
     if progress is not None and (pending[0] or pending[1]):
         progress(*pending)
     return alerts
-
-
-@contextlib.contextmanager
-def _cancelled_on_error(futures: list[Future[Parcel]]) -> Iterator[None]:
-    """On an error, drop the runs not started yet, so the workers do not read them for nothing."""
-    try:
-        yield
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        raise
 
 
 def _in_given_sweep(monitor: Monitor, name: str) -> bool:
