@@ -12,10 +12,17 @@ import numpy as np
 
 
 def read_table(
-    body: bytes, columns: list[str], types: dict[str, str], delimiter: str, skip: int = 0, missing: tuple = ()
+    body: bytes,
+    columns: list[str],
+    types: dict[str, str],
+    delimiter: str,
+    skip: int = 0,
+    missing: tuple = (),
+    decimal: str = ".",
 ):
     """Rows (after ``skip`` lines) as a pyarrow table typed by ``types`` (``"float64"``/``"int64"`` per column),
-    cells in ``missing`` as nulls; None if a row does not fit."""
+    cells in ``missing`` as nulls, numbers written with ``decimal`` as their decimal point; None if a row does not
+    fit."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
@@ -42,6 +49,7 @@ def read_table(
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.type_for_alias(kind) for name, kind in types.items()},
                 null_values=list(missing),
+                decimal_point=decimal,
                 strings_can_be_null=bool(missing),
                 quoted_strings_can_be_null=bool(missing),
             ),

@@ -86,6 +86,9 @@ def _named_like_a_keras_log(path: str) -> bool:
 
 
 _MISSING = ("", "NA", "nan_missing")
+_DECIMAL_COMMA = re.compile(r"^ *[+-]?[0-9]+,[0-9]+(?:[eE][+-]?[0-9]+)? *$")
+"""A number written with a decimal comma (``0,4521``), as a spreadsheet saves a log in a European locale: only
+in a log whose separator is no comma."""
 
 
 class CsvStream(Stream):
@@ -106,6 +109,9 @@ class CsvStream(Stream):
         self.skip = 0
         """Rows still to skip: a header rewrite puts back rows that were already read."""
         self.delimiter = ","
+        self.decimal: str | None = None
+        """The numbers' decimal point: ``.``, or ``,`` where the separator is not a comma and the first row's
+        numbers are written so; None until a row is read under the header."""
         self.step_type = "int64"
         """How pyarrow types the step column: int64, exact up to 2**63 - 1, until the steps are written as
         floats (``12.0``); then float64, exact below 2**53 only (a block with a larger step goes the exact way)."""
@@ -176,6 +182,18 @@ class CsvStream(Stream):
     def _set_header(self, head: bytes) -> None:
         self.header = self.columns_line = head
         self.delimiter, self.columns = self._parse_header(head)
+        self.decimal = None
+
+    def _decide_decimal(self, rows: bytes) -> None:
+        """The decimal point, from the first row under the header (once)."""
+        if self.decimal is not None:
+            return
+        line = rows.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8", "replace")
+        if not line.strip():
+            return
+        cells = next(_rows(line, self.delimiter), [])
+        comma = self.delimiter != "," and any(_DECIMAL_COMMA.match(cell) for cell in cells)
+        self.decimal = "," if comma else "."
 
     def _parse_header(self, head: bytes) -> tuple[str, list[str]]:
         """(delimiter, column names) of a header line."""
@@ -208,6 +226,7 @@ class CsvStream(Stream):
             if line != self.columns_line:  # the first header again after another one names the rows again
                 self.columns_line = line
                 self.delimiter, self.columns = self._parse_header(line)
+                self.decimal = None  # read again from the rows under it
         self._add_block(body[start:], wall, out, header=False)
 
     def _add_block(self, body: bytes, wall: float, out: Decoded, header: bool = False) -> None:
@@ -215,6 +234,7 @@ class CsvStream(Stream):
         rows_start = body.find(b"\n") + 1 if header else 0
         if rows_start >= len(body):
             return
+        self._decide_decimal(body[rows_start:])
         table = self._table(body, header)
         if table is None:
             self._add_rows(body[rows_start:], wall, out)
@@ -272,10 +292,10 @@ class CsvStream(Stream):
         if has_step:
             types[self.step_column] = self.step_type
         skip = 1 if header else 0
-        table = read_table(body, self.columns, types, self.delimiter, skip=skip, missing=_MISSING)
+        table = read_table(body, self.columns, types, self.delimiter, skip, _MISSING, self.decimal or ".")
         if table is None and has_step and self.step_type == "int64":  # steps written as floats (12.0)?
             types[self.step_column] = "float64"
-            table = read_table(body, self.columns, types, self.delimiter, skip=skip, missing=_MISSING)
+            table = read_table(body, self.columns, types, self.delimiter, skip, _MISSING, self.decimal or ".")
             if table is not None:
                 self.step_type = "float64"
         if table is not None and has_step and self.step_type == "float64":
@@ -292,6 +312,7 @@ class CsvStream(Stream):
             step_index = columns.index(self.step_column)
         except ValueError:
             step_index = -1
+        comma = self.decimal == ","
         for row in _rows(text, self.delimiter):
             if not row:
                 continue
@@ -310,7 +331,7 @@ class CsvStream(Stream):
             for index, cell in enumerate(row[: len(columns)]):
                 if index == step_index or cell in _MISSING:
                     continue
-                value = number_cell(cell)
+                value = number_cell(cell.replace(",", ".") if comma else cell)
                 if value is not None and self.steps.keep(columns[index], step):
                     out.add_scalar(columns[index], step, wall, value, order)
 
