@@ -3,6 +3,7 @@ which the age column and `watch --plain` say, and no file of it was refused."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -148,16 +149,23 @@ async def test_at_80_columns_a_gone_runs_name_is_marked_as_a_damaged_runs_is(tmp
         assert not app.table.get_cell(kept, "run").plain.endswith(" !")
 
 
-def test_a_csv_log_emptied_to_be_written_again_is_no_run_gone(tmp_path: Path):
+@pytest.mark.parametrize("how", ["emptied in place", "replaced by a new empty file"])
+def test_a_csv_log_emptied_to_be_written_again_is_no_run_gone(tmp_path: Path, how: str):
     """Keras' CSVLogger opens its log with "w" when a job starts again in its folder (so does ``cat new > log``):
-    between the truncation and the header the file is empty, and the run was said gone, then read on unsaid."""
+    between the truncation and the header the file is empty, and the run was said gone, then read on unsaid. A
+    log deleted and made again (a job that removes its old log first, a file moved over it) was gone the same way."""
     rows = ["epoch,loss,val_loss", *(f"{epoch},{1 - epoch * 0.05},{1 - epoch * 0.04}" for epoch in range(8))]
     for name in ("kept", "again"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "training.log").write_text("\n".join(rows) + "\n")
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    (tmp_path / "again" / "training.log").write_text("")  # the job started again: truncated, header not yet written
+    log = tmp_path / "again" / "training.log"
+    if how == "emptied in place":
+        log.write_text("")  # the job started again: truncated, header not yet written
+    else:
+        (tmp_path / "again" / "new.tmp").write_text("")
+        os.replace(tmp_path / "again" / "new.tmp", log)  # another file at the same path: another identity
     monitor.refresh()
     assert not monitor.store.runs["again"].gone
     (tmp_path / "again" / "training.log").write_text("\n".join(rows[:5]) + "\n")

@@ -136,7 +136,8 @@ class HeaderTest:
     went down, or its time moved at the same size: a crash zero-filled it, a job rewrote it), is tested again, so a
     log read before and damaged since is named with the reason as ``check`` names it (a log appended to is not read
     again at every scan). A log emptied in place stays one: its writer truncated it to write it again, and the run
-    read from it is not gone.
+    read from it is not gone; so does an empty file put at a log's path (the log deleted and made again, another file
+    moved over it), until its first line tells what it is.
     """
 
     def __init__(
@@ -151,12 +152,14 @@ class HeaderTest:
         name it shares with any text log (``train.log``) may be a console's capture in latin-1 or GBK: not junk."""
         self._known: dict[tuple[str, str], tuple[bool, int, float]] = {}
         """(path, identity) -> the test's answer, and the file's size and time when last listed."""
+        self._logs: set[str] = set()
+        """Paths whose last file tested passed the test."""
 
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
         key = (path, info.identity)
         cached = self._known.get(key)
-        if cached is not None and cached[0] and not info.size:
-            return True  # emptied in place (``cat new > log``, Keras' CSVLogger started again): written again
+        if not info.size and self.was_log(path, info):
+            return True  # emptied in place (``cat new > log``, Keras' CSVLogger started again), or made again
         if cached is not None and not _written_over(cached[1], cached[2], info):
             if (cached[1], cached[2]) != (info.size, info.mtime):  # appended to: the bytes tested are as they were
                 self._known[key] = (cached[0], info.size, info.mtime)
@@ -185,13 +188,15 @@ class HeaderTest:
         if not known and head.count(b"\n") + 1 < self._lines:
             return False  # fewer lines than the test looks at: asked again when the file has more
         self._known[key] = (known, info.size, info.mtime)
+        (self._logs.add if known else self._logs.discard)(path)
         return known
 
     def was_log(self, path: str, info: FileInfo) -> bool:
-        """Whether this very file (path and identity) passed the test before (for a format that asks no empty
-        file: one emptied in place is its log written again)."""
+        """Whether the file at ``path`` passed the test when last tested: this very file, emptied in place since,
+        or the one an empty file took the place of (for a format that asks no empty file: its log written
+        again)."""
         cached = self._known.get((path, info.identity))
-        return cached is not None and cached[0]
+        return cached[0] if cached is not None else path in self._logs
 
 
 def _written_over(size: int, mtime: float, info: FileInfo) -> bool:
