@@ -1,8 +1,10 @@
 """The chart panel: plotext curves of the selected run, drawn only when something changed.
 
 The title is a line of its own above the plot (``ChartTitle``), so it can be
-coloured (the legend of the vertical lines) and shortened to fit: the run's
-name is never dropped, only cut with '…' as a last resort.
+coloured (the legend of the curves and of the vertical lines) and shortened to
+fit: the run's name is never dropped, only cut with '…' as a last resort. The
+curves' names go in the plot (plotext's legend, over its top left corner,
+where a loss curve starts) only when the title has no room for them.
 """
 
 from __future__ import annotations
@@ -92,6 +94,40 @@ class ChartSpec:
 
 SEPARATOR = " · "
 NAME_MIN = 8
+LEGEND_MARK = "▬ "
+TITLE_PADDING = 2
+"""Cells the title line pads its text with (``ChartTitle``'s CSS), out of the chart's width above which it sits."""
+
+
+def _curve_legend(spec: ChartSpec) -> list[tuple[str, str]]:
+    """The named curves as the title shows them: a mark in the curve's colour, then its name."""
+    named = [curve for curve in spec.curves if curve.label]
+    names = legend_labels([curve.label for curve in named], filled=False)
+    colors = ["rgb({},{},{})".format(*curve.color) for curve in named]
+    return [(LEGEND_MARK + name, color) for name, color in zip(names, colors, strict=True)]
+
+
+def _title_parts(spec: ChartSpec, width: int) -> list[tuple[str, str]] | None:
+    """What follows the name in a title of ``width`` cells with the whole name, the detail going first, then the
+    markers' long names, then the curves' legend; None if even the markers' short names leave no room for it."""
+    detail = [(printable(spec.detail), "dim")] if spec.detail else []
+    long = [("│ " + m.label, m.color) for m in spec.markers if m.label]
+    short = [("│ " + (m.short or m.label), m.color) for m in spec.markers if m.label]
+    legend = _curve_legend(spec)
+    options = (detail + legend + long, legend + long, legend + short) if legend else ()
+    for parts in (*options, detail + long, long, short):
+        if cell_len(printable(spec.heading)) + sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in parts) <= width:
+            return parts
+    return None
+
+
+def legend_in_title(spec: ChartSpec | None, width: int) -> bool:
+    """Whether the title above a chart ``width`` cells wide names its curves (then the plot does not)."""
+    if spec is None or spec.empty or spec.blank:
+        return False
+    legend = _curve_legend(spec)
+    parts = _title_parts(spec, width - TITLE_PADDING)
+    return bool(legend) and parts is not None and legend[0] in parts
 
 
 def title_text(spec: ChartSpec | None, width: int) -> Text:
@@ -104,12 +140,10 @@ def title_text(spec: ChartSpec | None, width: int) -> Text:
     if spec.blank:  # the reason first: a long name is cut, not it
         return _cut(Text(f"every value is NaN or infinite: nothing to draw · {printable(spec.heading)}", "dim"), width)
     heading = printable(spec.heading)
-    detail = [(printable(spec.detail), "dim")] if spec.detail else []
-    long = [("│ " + m.label, m.color) for m in spec.markers if m.label]
+    parts = _title_parts(spec, width)
+    if parts is not None:
+        return _joined(heading, parts)
     short = [("│ " + (m.short or m.label), m.color) for m in spec.markers if m.label]
-    for parts in (detail + long, long, short):
-        if cell_len(heading) + sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in parts) <= width:
-            return _joined(heading, parts)
     room = width - sum(cell_len(SEPARATOR) + cell_len(t) for t, _ in short)
     if room >= min(NAME_MIN, cell_len(heading)):
         return _joined(shortened(Text(heading), room).plain, short)
@@ -345,12 +379,13 @@ two cells a wide one takes on screen are two of plotext's too and the frame stay
 plotext drew (``unfilled``). A format character: never in a name, which ``printable`` escapes them in."""
 
 
-def legend_labels(labels: list[str], width: int = LABEL_MAX) -> list[str]:
+def legend_labels(labels: list[str], width: int = LABEL_MAX, filled: bool = True) -> list[str]:
     """The legend's names, escaped and cut to ``width`` cells as the runs table cuts them (``distinct_cuts``: their
-    start and their end, or where they differ), each wide character followed by a ``FILLER``."""
-    shown = [_one_cell_each(shown_name(label)) for label in labels]
+    start and their end, or where they differ), each wide character followed by a ``FILLER`` for plotext
+    (``filled``)."""
+    shown = [_one_cell_each(shown_name(label)) if filled else shown_name(label) for label in labels]
     cuts = distinct_cuts({text: width for text in shown})
-    return [_filled(cut_text(text, cuts.get(text))) for text in shown]
+    return [_filled(cut) if filled else cut for cut in (cut_text(text, cuts.get(text)) for text in shown)]
 
 
 def _one_cell_each(text: str) -> str:
@@ -434,7 +469,8 @@ class LossChart(PlotextPlot):
         if ticks:
             plt.xticks(ticks, x_labels(ticks, spec.integer_x))
         drawn = 0
-        labels = legend_labels([curve.label for curve in spec.curves])
+        in_title = legend_in_title(spec, self.size.width)
+        labels = [""] * len(spec.curves) if in_title else legend_labels([curve.label for curve in spec.curves])
         for curve, label in zip(spec.curves, labels, strict=True):
             x, y = curve.x, curve.y
             if spec.log_y:
