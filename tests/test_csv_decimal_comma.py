@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from tui.live.monitor import Monitor
 
 
@@ -39,6 +41,66 @@ def test_a_log_with_decimal_commas_is_read_whole_and_as_it_grows(tmp_path: Path)
     assert state.scalars["loss"].values.tolist() == [row[1] for row in written]
     assert state.scalars["val_loss"].values.tolist() == [row[2] for row in written]
     assert state.skipped_records == 1
+
+
+@pytest.mark.parametrize("first", [[0, 2, 3], [0, "NA", "NA"]])
+def test_the_rows_that_tell_the_decimal_point_may_come_after_whole_numbers_or_missing_values(
+    tmp_path: Path, first: list[object]
+):
+    """Decided from the first row alone, a log opening with whole numbers or ``NA`` read its decimal commas as
+    nothing, unsaid (a reviewer's find)."""
+    run = tmp_path / "job"
+    run.mkdir()
+    log = run / "training.log"
+    _write(log, [["epoch", "loss", "val_loss"], first])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    _write(log, _losses(range(1, 4)), mode="a")  # the rows that tell it come later
+    monitor.refresh()
+    _write(log, [[4, 0.125, 0.25]], mode="a")
+    monitor.refresh()
+    loss = monitor.store.runs["job"].scalars["loss"]
+    known = [] if first[1] == "NA" else [2.0]
+    assert loss.values.tolist() == [*known, *(row[1] for row in _losses(range(1, 4))), 0.125]
+    assert monitor.store.runs["job"].skipped_records == 0
+
+
+def test_thousands_grouped_by_points_are_read_in_a_decimal_comma_log(tmp_path: Path):
+    run = tmp_path / "job"
+    run.mkdir()
+    (run / "training.log").write_text("epoch;loss;val_loss\n0;1.234,5;2.000\n1;0,5;0,75\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    scalars = monitor.store.runs["job"].scalars
+    assert scalars["loss"].values.tolist() == [1234.5, 0.5]
+    assert scalars["val_loss"].values.tolist() == [2000.0, 0.75]
+
+
+def test_a_log_cut_and_written_again_with_decimal_commas_is_read_anew(tmp_path: Path):
+    run = tmp_path / "job"
+    run.mkdir()
+    log = run / "training.log"
+    _write(log, [["epoch", "loss", "val_loss"], *_losses(range(4))], decimal=".")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    _write(log, [["epoch", "loss", "val_loss"], [0, 0.9, 0.95], [1, 0.8, 0.85]])  # the job started again
+    monitor.refresh()
+    _write(log, [[2, 0.7, 0.75]], mode="a")
+    monitor.refresh()
+    assert monitor.store.runs["job"].scalars["loss"].values.tolist() == [0.9, 0.8, 0.7]
+
+
+def test_a_text_cell_with_a_comma_leaves_a_decimal_point_log_as_it_is(tmp_path: Path):
+    """``224,224`` beside ``0.5`` is no number: the log's decimal point is the point (a reviewer's find: that
+    cell made a curve of 224.224)."""
+    run = tmp_path / "job"
+    run.mkdir()
+    (run / "training.log").write_text("epoch;loss;val_loss;input_size\n0;0.5;0.6;224,224\n1;0.4;0.5;224,224\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    scalars = monitor.store.runs["job"].scalars
+    assert scalars["loss"].values.tolist() == [0.5, 0.4]
+    assert "input_size" not in scalars or len(scalars["input_size"].values) == 0
 
 
 def test_a_semicolon_log_with_decimal_points_and_whole_numbers_reads_as_before(tmp_path: Path):

@@ -29,6 +29,7 @@ import numpy as np
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.cells import EXACT_FLOAT, INT64_MIN, number_cell, step_cell
+from tui.sources.decimals import comma_number, decimal_point
 from tui.sources.hparams import flattened
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
@@ -86,9 +87,8 @@ def _named_like_a_keras_log(path: str) -> bool:
 
 
 _MISSING = ("", "NA", "nan_missing")
-_DECIMAL_COMMA = re.compile(r"^ *[+-]?[0-9]+,[0-9]+(?:[eE][+-]?[0-9]+)? *$")
-"""A number written with a decimal comma (``0,4521``), as a spreadsheet saves a log in a European locale: only
-in a log whose separator is no comma."""
+DECIDING_BYTES = 64 * 1024
+"""Bytes of new rows looked at for the decimal point while no row has told it."""
 
 
 class CsvStream(Stream):
@@ -110,8 +110,8 @@ class CsvStream(Stream):
         """Rows still to skip: a header rewrite puts back rows that were already read."""
         self.delimiter = ","
         self.decimal: str | None = None
-        """The numbers' decimal point: ``.``, or ``,`` where the separator is not a comma and the first row's
-        numbers are written so; None until a row is read under the header."""
+        """The numbers' decimal point: ``.``, or ``,`` where the separator is not a comma and the rows' numbers are
+        written so (``decimals``); None until a row under the header tells."""
         self.step_type = "int64"
         """How pyarrow types the step column: int64, exact up to 2**63 - 1, until the steps are written as
         floats (``12.0``); then float64, exact below 2**53 only (a block with a larger step goes the exact way)."""
@@ -151,6 +151,7 @@ class CsvStream(Stream):
                     lines = self.tail.read(root)
                     if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
                         self.rows, self.skip, from_start, self.steps = 0, 0, True, StepFilter()
+                        self.decimal = None
                         self.health.skipped_records = 0
                     self._add(lines.data, lines.info.mtime, out, header=from_start and not self.headless)
                     from_start = False
@@ -185,15 +186,18 @@ class CsvStream(Stream):
         self.decimal = None
 
     def _decide_decimal(self, rows: bytes) -> None:
-        """The decimal point, from the first row under the header (once)."""
+        """The decimal point, from the first rows that tell it (``decimals``)."""
         if self.decimal is not None:
             return
-        line = rows.lstrip(b"\r\n").split(b"\n", 1)[0].decode("utf-8", "replace")
-        if not line.strip():
+        if self.delimiter == ",":
+            self.decimal = "."
             return
-        cells = next(_rows(line, self.delimiter), [])
-        comma = self.delimiter != "," and any(_DECIMAL_COMMA.match(cell) for cell in cells)
-        self.decimal = "," if comma else "."
+        step = self.columns.index(self.step_column) if self.step_column in self.columns else -1
+        for line in rows[:DECIDING_BYTES].decode("utf-8", "replace").splitlines():
+            cells = next(_rows(line, self.delimiter), [])
+            self.decimal = decimal_point(cell for index, cell in enumerate(cells) if index != step)
+            if self.decimal is not None:
+                return
 
     def _parse_header(self, head: bytes) -> tuple[str, list[str]]:
         """(delimiter, column names) of a header line."""
@@ -312,7 +316,7 @@ class CsvStream(Stream):
             step_index = columns.index(self.step_column)
         except ValueError:
             step_index = -1
-        comma = self.decimal == ","
+        comma = self.decimal == "," or (self.decimal is None and self.delimiter != ",")
         for row in _rows(text, self.delimiter):
             if not row:
                 continue
@@ -331,7 +335,7 @@ class CsvStream(Stream):
             for index, cell in enumerate(row[: len(columns)]):
                 if index == step_index or cell in _MISSING:
                     continue
-                value = number_cell(cell.replace(",", ".") if comma else cell)
+                value = comma_number(cell, self.decimal == ",") if comma else number_cell(cell)
                 if value is not None and self.steps.keep(columns[index], step):
                     out.add_scalar(columns[index], step, wall, value, order)
 
