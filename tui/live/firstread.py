@@ -149,8 +149,9 @@ class Workers:
         """``function`` of 0 to ``count`` - 1 in the workers, each result as soon as it and those before it are
         back: ``pool.map``, but stopping early cancels nothing (``kill`` or ``close`` end the jobs)."""
         futures = [self.pool.submit(function, index) for index in range(count)]
-        for future in futures:
-            yield future.result()
+        futures.reverse()  # submitted in order, taken from the end
+        while futures:  # each let go once given, as ``pool.map`` does: a result is not kept to the end
+            yield futures.pop().result()
 
     def close(self) -> None:
         """Stop the workers once their runs in progress are done (runs not started are dropped) and close the
