@@ -54,3 +54,24 @@ async def test_the_plot_draws_no_legend_over_the_curves_while_the_title_names_th
         assert "▬ val" in title
         plot = lines[lines.index(title) + 1 :]
         assert not any("▞▞ train" in line or "▞▞ val" in line for line in plot), lines
+
+
+async def test_a_sweeps_curves_are_named_in_its_title_when_it_has_room_and_in_the_plot_when_not(tmp_path):
+    from sweep_fixtures import lr_sweep, write_run
+
+    from tui.app.sweep_view import SweepScreen
+
+    for name, values in lr_sweep(1).items():
+        write_run(tmp_path / "sweep" / name, values)
+    for size, in_title in (((160, 40), True), ((100, 30), False)):
+        app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda app=app: len(app.table.order) == 8, "the runs")
+            await pilot.press("w")
+            await until(pilot, lambda app=app: isinstance(app.screen, SweepScreen), "the sweep")
+            await pilot.pause(0.3)
+            lines = screen_lines(app)
+            title = next(line for line in lines if "val loss" in line)
+            plot = "\n".join(lines[lines.index(title) + 1 :])
+            assert ("▬ lr=" in title) is in_title, lines
+            assert ("▞▞ lr=" in plot) is not in_title, lines

@@ -17,17 +17,21 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
 from tui.app.chart import (
     PALETTE,
+    ChartSpec,
+    ChartTitle,
+    Curve,
     canvas_rows,
     label_log_x_axis,
     label_x_axis,
     label_y_axis,
+    legend_in_title,
     legend_labels,
     unfilled,
 )
@@ -173,7 +177,8 @@ class SweepScreen(Screen[None]):
     SweepScreen #sweep-title { height: auto; padding: 0 1; }
     SweepScreen #sweep-runs { height: auto; max-height: 45%; }
     SweepScreen #sweep-plots { height: 1fr; min-height: 6; }
-    SweepScreen #sweep-curves { width: 1fr; }
+    SweepScreen #sweep-curves-pane { width: 1fr; }
+    SweepScreen #sweep-curves { height: 1fr; }
     SweepScreen #sweep-against { width: 1fr; }
     SweepScreen #sweep-note { height: auto; padding: 0 1; }
     """
@@ -195,7 +200,9 @@ class SweepScreen(Screen[None]):
         yield DataTable(id="sweep-runs", cursor_type="row", zebra_stripes=True)
         yield Static(id="sweep-note")
         with Horizontal(id="sweep-plots"):
-            yield _Plot(id="sweep-curves")
+            with Vertical(id="sweep-curves-pane"):  # its title names the curves (plotext's legend hid their start)
+                yield ChartTitle(id="sweep-curves-title")
+                yield _Plot(id="sweep-curves")
             yield _Plot(id="sweep-against")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -331,22 +338,41 @@ class SweepScreen(Screen[None]):
         curves_plot = self.query_one("#sweep-curves", _Plot)
         against_plot = self.query_one("#sweep-against", _Plot)
 
+        clipped = f" (clipped at {number(view.ceiling)})" if view.ceiling is not None else ""
+        named = [curve.label for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind]
+        legend = dict(
+            zip(named, legend_labels(named, LEGEND_WIDTH, filled=False), strict=True)
+        )  # cut where they differ
+        labels: list[str] = []  # each curve's legend entry, or "" (the runs behind their peers share one)
+        for i, curve in enumerate(view.curves):
+            grey_named = "behind peers" in labels
+            labels.append(
+                legend[curve.label]
+                if i < LEGEND_RUNS and not curve.behind
+                else ("behind peers" if curve.behind and not grey_named and len(curve.x) else "")
+            )
+        colors = [BEHIND_COLOR if curve.behind else PALETTE[i % len(PALETTE)] for i, curve in enumerate(view.curves)]
+        spec = ChartSpec(
+            key=view.key,
+            heading=f"val loss{clipped}",
+            curves=[
+                Curve(label, curve.x, curve.y, color)
+                for curve, label, color in zip(view.curves, labels, colors, strict=True)
+                if len(curve.x)
+            ],
+        )
+        self.query_one("#sweep-curves-title", ChartTitle).show(spec)
+
         def paint_curves(plt, width: int, height: int) -> None:
-            clipped = f" (clipped at {number(view.ceiling)})" if view.ceiling is not None else ""
-            plt.title(f"val loss{clipped}")
             plt.xlabel(view.axis_label)
-            named = [curve.label for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind]
-            legend = dict(zip(named, legend_labels(named, LEGEND_WIDTH), strict=True))  # cut where they differ
-            grey_named = False  # the runs behind their peers, drawn grey, share one legend entry
-            for i, curve in enumerate(view.curves):
+            in_title = legend_in_title(spec, width)
+            filled = dict(zip(named, legend_labels(named, LEGEND_WIDTH), strict=True))  # plotext's cells
+            for curve, label, color in zip(view.curves, labels, colors, strict=True):
                 if not len(curve.x):
                     continue
-                color = BEHIND_COLOR if curve.behind else PALETTE[i % len(PALETTE)]
-                label = legend[curve.label] if i < LEGEND_RUNS and not curve.behind else None
-                if curve.behind and not grey_named:
-                    label, grey_named = "behind peers", True
-                plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=label, marker="hd")
-            label_y_axis(plt, [curve.y for curve in view.curves], canvas_rows(height, title=True, xlabel=True))
+                shown = None if in_title or not label else filled.get(curve.label, label)
+                plt.plot(curve.x.tolist(), curve.y.tolist(), color=color, label=shown, marker="hd")
+            label_y_axis(plt, [curve.y for curve in view.curves], canvas_rows(height, xlabel=True))
             label_x_axis(plt, [curve.x for curve in view.curves], width, integer=True)  # steps or rounds
 
         def paint_against(plt, width: int, height: int) -> None:
