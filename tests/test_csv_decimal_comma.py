@@ -20,6 +20,16 @@ def _write(path: Path, rows: list[list[object]], mode: str = "w", decimal: str =
             writer.writerow([str(cell).replace(".", decimal) if isinstance(cell, float) else cell for cell in row])
 
 
+def _read(tmp_path: Path, text: str) -> dict:
+    """The curves of one run whose log holds ``text``."""
+    run = tmp_path / "job"
+    run.mkdir()
+    (run / "training.log").write_text(text)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    return monitor.store.runs["job"].scalars
+
+
 def _losses(epochs: range) -> list[list[object]]:
     return [[epoch, round(1 / (epoch + 1), 6), round(1.2 / (epoch + 1), 6)] for epoch in epochs]
 
@@ -66,12 +76,7 @@ def test_the_rows_that_tell_the_decimal_point_may_come_after_whole_numbers_or_mi
 
 
 def test_thousands_grouped_by_points_are_read_in_a_decimal_comma_log(tmp_path: Path):
-    run = tmp_path / "job"
-    run.mkdir()
-    (run / "training.log").write_text("epoch;loss;val_loss\n0;1.234,5;2.000\n1;0,5;0,75\n")
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    scalars = monitor.store.runs["job"].scalars
+    scalars = _read(tmp_path, "epoch;loss;val_loss\n0;1.234,5;2.000\n1;0,5;0,75\n")
     assert scalars["loss"].values.tolist() == [1234.5, 0.5]
     assert scalars["val_loss"].values.tolist() == [2000.0, 0.75]
 
@@ -93,12 +98,7 @@ def test_a_log_cut_and_written_again_with_decimal_commas_is_read_anew(tmp_path: 
 def test_a_text_cell_with_a_comma_leaves_a_decimal_point_log_as_it_is(tmp_path: Path):
     """``224,224`` beside ``0.5`` is no number: the log's decimal point is the point (a reviewer's find: that
     cell made a curve of 224.224)."""
-    run = tmp_path / "job"
-    run.mkdir()
-    (run / "training.log").write_text("epoch;loss;val_loss;input_size\n0;0.5;0.6;224,224\n1;0.4;0.5;224,224\n")
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    scalars = monitor.store.runs["job"].scalars
+    scalars = _read(tmp_path, "epoch;loss;val_loss;input_size\n0;0.5;0.6;224,224\n1;0.4;0.5;224,224\n")
     assert scalars["loss"].values.tolist() == [0.5, 0.4]
     assert "input_size" not in scalars or len(scalars["input_size"].values) == 0
 
