@@ -340,9 +340,8 @@ class SweepScreen(Screen[None]):
 
         clipped = f" (clipped at {number(view.ceiling)})" if view.ceiling is not None else ""
         named = [curve.label for i, curve in enumerate(view.curves) if i < LEGEND_RUNS and not curve.behind]
-        legend = dict(
-            zip(named, legend_labels(named, LEGEND_WIDTH, filled=False), strict=True)
-        )  # cut where they differ
+        cut = legend_labels(named, LEGEND_WIDTH, filled=False)  # cut where they differ
+        legend = dict(zip(named, cut, strict=True))
         labels: list[str] = []  # each curve's legend entry, or "" (the runs behind their peers share one)
         for i, curve in enumerate(view.curves):
             grey_named = "behind peers" in labels
