@@ -73,9 +73,10 @@ class AlertHook:
 
     def start_waiting(self) -> None:
         """Start waiting commands while fewer than ``MAX_RUNNING`` run (called per alert and on every round)."""
-        ended = [c.pid for c in self.children if c.poll() is not None]
+        running = [c.poll() is None for c in self.children]  # one look each: one ending between two is in neither
+        ended = [c.pid for c, runs in zip(self.children, running, strict=True) if not runs]
         self.left_behind = [group for group in [*self.left_behind, *ended] if group_alive(group)]
-        self.children = [c for c in self.children if c.poll() is None]
+        self.children = [c for c, runs in zip(self.children, running, strict=True) if runs]
         while self.waiting and len(self.children) < MAX_RUNNING:
             self._start(self.waiting.popleft())
 
