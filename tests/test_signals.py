@@ -212,9 +212,9 @@ def test_the_command_line_ends_with_a_stop_signal_giving_its_commands_exit_a_cal
 
 
 def test_a_sessions_members_are_read_from_proc_and_ended_and_no_other_process():
-    """What a hook left running is found by its session (``processes.session_left``), not by the group number
+    """What a hook left running is found by its session (``processes.sessions_left``), not by the group number
     alone, which another process may hold once the session is empty; ended all at once (``end_sessions``)."""
-    from tui.processes import end_sessions, session_left
+    from tui.processes import end_sessions, sessions_left
 
     starter = "import subprocess; print(subprocess.Popen(['sleep', '60']).pid, flush=True)"
     command = [sys.executable, "-c", starter]
@@ -225,13 +225,13 @@ def test_a_sessions_members_are_read_from_proc_and_ended_and_no_other_process():
     leader.stdout.close()
     bystander = subprocess.Popen(["sleep", "60"])  # in the tests' own session
     try:
-        assert session_left(leader.pid) == [job]
+        assert sessions_left([leader.pid]) == {leader.pid: [job]}
         end_sessions([leader.pid], grace=1)
         gone_by = time.monotonic() + 5  # a zombie until init reaps it
         while alive(job) and time.monotonic() < gone_by:
             time.sleep(0.05)
         assert not alive(job)
-        assert bystander.poll() is None and session_left(leader.pid) == []
+        assert bystander.poll() is None and sessions_left([leader.pid]) == {leader.pid: []}
     finally:
         for pid in (job, bystander.pid):
             if alive(pid):

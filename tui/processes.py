@@ -45,12 +45,6 @@ def group_alive(group: int) -> bool:
     return True
 
 
-def session_left(session: int) -> list[int] | None:
-    """The live processes still in the session ``session`` (``sessions_left``)."""
-    left = sessions_left([session])
-    return None if left is None else left[session]
-
-
 def sessions_left(sessions: list[int]) -> dict[int, list[int]] | None:
     """Each session's live processes still in it and its first group (a command started in a session of its own:
     its pid names both), read from /proc in one pass; None without /proc. Read at the moment it is asked: once a
