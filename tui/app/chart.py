@@ -125,9 +125,8 @@ def legend_in_title(spec: ChartSpec | None, width: int) -> bool:
     """Whether the title above a chart ``width`` cells wide names its curves (then the plot does not)."""
     if spec is None or spec.empty or spec.blank:
         return False
-    legend = _curve_legend(spec)
     parts = _title_parts(spec, width - TITLE_PADDING)
-    return bool(legend) and parts is not None and legend[0] in parts
+    return parts is not None and any(text.startswith(LEGEND_MARK) for text, _ in parts)
 
 
 def title_text(spec: ChartSpec | None, width: int) -> Text:

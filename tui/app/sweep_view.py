@@ -343,13 +343,12 @@ class SweepScreen(Screen[None]):
         cut = legend_labels(named, LEGEND_WIDTH, filled=False)  # cut where they differ
         legend = dict(zip(named, cut, strict=True))
         labels: list[str] = []  # each curve's legend entry, or "" (the runs behind their peers share one)
+        grey_named = False
         for i, curve in enumerate(view.curves):
-            grey_named = "behind peers" in labels
-            labels.append(
-                legend[curve.label]
-                if i < LEGEND_RUNS and not curve.behind
-                else ("behind peers" if curve.behind and not grey_named and len(curve.x) else "")
-            )
+            grey = curve.behind and not grey_named and len(curve.x) > 0
+            grey_named = grey_named or grey
+            named_run = i < LEGEND_RUNS and not curve.behind
+            labels.append(legend[curve.label] if named_run else "behind peers" if grey else "")
         colors = [BEHIND_COLOR if curve.behind else PALETTE[i % len(PALETTE)] for i, curve in enumerate(view.curves)]
         spec = ChartSpec(
             key=view.key,
@@ -365,7 +364,8 @@ class SweepScreen(Screen[None]):
         def paint_curves(plt, width: int, height: int) -> None:
             plt.xlabel(view.axis_label)
             in_title = legend_in_title(spec, width)
-            filled = dict(zip(named, legend_labels(named, LEGEND_WIDTH), strict=True))  # plotext's cells
+            # plotext's cells (``legend_labels``), where the names go in the plot
+            filled = {} if in_title else dict(zip(named, legend_labels(named, LEGEND_WIDTH), strict=True))
             for curve, label, color in zip(view.curves, labels, colors, strict=True):
                 if not len(curve.x):
                     continue
