@@ -31,9 +31,10 @@ from tui.sources.base import Format, Found, Source, Stream, basename, describe, 
 from tui.sources.cells import EXACT_FLOAT, INT64_MIN, number_cell, step_cell
 from tui.sources.decimals import comma_number, decimal_point
 from tui.sources.hparams import flattened
+from tui.sources.kept_names import KeptNames
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
-from tui.sources.textlog import HEAD_BYTES, HeaderTest, LineTail, first_lines, run_names
+from tui.sources.textlog import HEAD_BYTES, HeaderTest, LineTail, file_named, first_lines, run_names
 
 LIGHTNING = "lightning-csv"
 KERAS = "keras-csv"
@@ -430,6 +431,7 @@ class KerasCsvFormat(Format):
 
     def __init__(self) -> None:
         self._is_keras = HeaderTest(_keras_header, unreadable=_named_like_a_keras_log)
+        self._kept = KeptNames(file_named)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -442,6 +444,7 @@ class KerasCsvFormat(Format):
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(KERAS, path, run, "", (path,), where=folder))
+        found.sources = self._kept(found.sources)  # a second log in its folder does not rename a watched one
         return found
 
     def open(self, source: Source) -> Stream:

@@ -31,10 +31,11 @@ import numpy as np
 from tui.sources import jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points, exact_table_steps
+from tui.sources.kept_names import KeptNames
 from tui.sources.logjson import read_state
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import FileInfo, Listing, Root
-from tui.sources.textlog import HeaderTest, LineTail, run_names
+from tui.sources.textlog import HeaderTest, LineTail, file_named, run_names
 
 HF_STATE = "hf-trainer-state"
 JSONL = "jsonl"
@@ -348,6 +349,7 @@ class JsonLinesFormat(Format):
         # .jsonl / .ndjson: a log by its name. A script may write its config as the first line, before any step.
         self._has_step = HeaderTest(_has_step, unreadable=self.named_log, lines=HEAD_LINES, utf8=True)
         self._detectron2 = HeaderTest(_has_iteration, unreadable=lambda path: False, lines=HEAD_LINES, utf8=True)
+        self._kept = KeptNames(file_named)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -362,6 +364,7 @@ class JsonLinesFormat(Format):
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(JSONL, path, run, "", (path,), where=folder))
+        found.sources = self._kept(found.sources)  # a second log in its folder does not rename a watched one
         return found
 
     def open(self, source: Source) -> Stream:

@@ -23,7 +23,8 @@ import numpy as np
 from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, inside, parent
 from tui.sources.cells import integer_cell, number_cell, step_cell
-from tui.sources.mlflow_sqlite import KeptNames, TimeOrderedSteps, plain_name_first, run_label
+from tui.sources.kept_names import KeptNames
+from tui.sources.mlflow_sqlite import TimeOrderedSteps, id_named, plain_name_first, run_label
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import number
@@ -168,7 +169,7 @@ class MlflowFilesFormat(Format):
     def __init__(self) -> None:
         self._names: dict[tuple[str, float], tuple[str, bool, float]] = {}
         """Run meta.yaml (path, mtime) -> (run name, deleted, start time)."""
-        self._kept = KeptNames()
+        self._kept = KeptNames(id_named)
         self._experiments: dict[tuple[str, float], str] = {}
 
     def discover(self, root: Root, listing: Listing) -> Found:

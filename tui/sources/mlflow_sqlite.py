@@ -27,6 +27,7 @@ import numpy as np
 
 from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.cells import integer_cell, number_cell, step_cell
+from tui.sources.kept_names import KeptNames
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, connect, number, sidecars
@@ -63,30 +64,12 @@ def database_sources(format_name: str, path: str, runs: list[tuple[str, str, str
 
 def _with_id(source: Source) -> Source:
     """The run named with its id's first 8 characters after its name: how two runs of one name are told apart."""
-    return replace(source, run=f"{source.run} ({basename(source.detail)[:8]})")
+    return replace(source, run=id_named(source))
 
 
-class KeptNames:
-    """Each run's first name, kept while it is watched: a run renamed (``mlflow.set_tag("mlflow.runName", ...)``,
-    or in MLflow's UI) was said gone, its points so far left under the old name and its bell rung again under the
-    new one. A new run given a name kept for another, even one deleted (its points stay, shown gone; put back,
-    it is read on under that name), gets its id's first 8 characters after it. ``check`` and a live view started
-    later show the name the run has now."""
-
-    def __init__(self) -> None:
-        self._names: dict[str, str] = {}
-
-    def __call__(self, sources: list[Source]) -> list[Source]:
-        taken = set(self._names.values())  # a run deleted keeps its name too: its points stay, shown gone
-        kept = []
-        for source in sources:
-            name = self._names.get(source.key)
-            if name is None:
-                name = source.run if source.run not in taken else _with_id(source).run
-                self._names[source.key] = name
-                taken.add(name)
-            kept.append(source if name == source.run else replace(source, run=name))
-        return kept
+def id_named(source: Source) -> str:
+    """A run's name with its id's first 8 characters after it (``KeptNames``' way of telling tracker runs apart)."""
+    return f"{source.run} ({basename(source.detail)[:8]})"
 
 
 def run_label(folder: str, *names: str) -> str:
@@ -240,7 +223,7 @@ class MlflowSqliteFormat(Format):
 
     def __init__(self) -> None:
         self._databases = Databases(_list_runs, named=self.named_log)
-        self._kept = KeptNames()
+        self._kept = KeptNames(id_named)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.sources.base import UTF16, UTF16_BOMS, Found, basename, describe, junk, not_text, parent
+from tui.sources.base import UTF16, UTF16_BOMS, Found, Source, basename, describe, junk, not_text, parent
 from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -218,7 +218,7 @@ def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:
 
 def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
     """(path, run name, folder) for single-file logs: a file alone in its folder is named by the folder,
-    several in one folder by folder and file name."""
+    several in one folder by folder and file name (a watched log keeps its first name: ``kept_names``)."""
     folders = [parent(path) for path in paths]
     in_folder = Counter(folders)  # counted once: a scan of a thousand logs need not count each folder a thousand times
     named = []
@@ -226,3 +226,8 @@ def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
         alone = in_folder[folder] == 1
         named.append((path, folder if alone else (folder + "/" if folder != "." else "") + basename(path), folder))
     return named
+
+
+def file_named(source: Source) -> str:
+    """A single-file log's run named by its folder and file name, as a log beside others in its folder is."""
+    return (source.where + "/" if source.where != "." else "") + basename(source.key)

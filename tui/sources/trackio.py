@@ -22,7 +22,8 @@ from tui.sources.base import Format, Found, Source, Stream, basename, parent
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points
 from tui.sources.hparams import flattened
-from tui.sources.mlflow_sqlite import database_sources
+from tui.sources.kept_names import KeptNames
+from tui.sources.mlflow_sqlite import database_sources, id_named
 from tui.sources.points import Decoded
 from tui.sources.roots.base import Listing, Root
 from tui.sources.sqlite import CHUNK_ROWS, DatabaseError, Databases, Reading, connect, is_database_name
@@ -170,6 +171,7 @@ class TrackioFormat(Format):
 
     def __init__(self) -> None:
         self._databases = Databases(_list_runs, named=self.named_log)
+        self._kept = KeptNames(id_named)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -178,6 +180,7 @@ class TrackioFormat(Format):
             # two runs of one name (trackio makes a new run under a name taken, resume="never"): one run, the
             # first's points purged as a restart's, until the later ones got their id after it
             found.sources += database_sources(FORMAT, path, [(run_id, name, project) for run_id, name in runs])
+        found.sources = self._kept(found.sources)  # a run renamed (``trackio``'s rename_run) keeps its name
         return found
 
     def open(self, source: Source) -> Stream:
@@ -189,14 +192,57 @@ class TrackioFormat(Format):
 
 
 def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> list[tuple[str, str]] | None:
-    """The database's runs as (run id, run name), or None if it is not trackio's."""
+    """The database's runs as (run id, run name), or None if it is not trackio's: those with a config row, in the
+    order they were made, then those logged without one (``trackio.import_csv``, ``import_tf_events``) in the
+    order they were first logged (the first run of a name keeps it)."""
     if not {"run_id", "run_name", "step", "metrics"} <= schema.get("metrics", set()):
         return None
     rows = []
     if {"run_id", "run_name"} <= schema.get("configs", set()):  # one row per run: cheap to list
         rows = connection.execute("SELECT run_id, run_name FROM configs ORDER BY id").fetchall()
-    if not rows:  # runs logged without a config row
-        rows = connection.execute(  # in the order they were first logged: the first run of a name keeps it
+    configured = {run_id for run_id, _name in rows}
+    if not rows:  # no config row at all: the runs from the metrics, in one pass
+        rows = connection.execute(
             "SELECT run_id, run_name FROM metrics GROUP BY run_id, run_name ORDER BY MIN(id)"
         ).fetchall()
+    else:
+        unconfigured = [run_id for run_id in _logged_run_ids(connection) if run_id not in configured]
+        firsts = [_first_row(connection, run_id) for run_id in unconfigured]
+        rows += [(run_id, name) for _first, run_id, name in sorted(row for row in firsts if row is not None)]
     return [(str(run_id), str(name or "")) for run_id, name in rows]
+
+
+_RUN_IDS = """
+WITH RECURSIVE ids(run_id) AS (
+    SELECT MIN(run_id) FROM metrics
+    UNION ALL
+    SELECT (SELECT MIN(run_id) FROM metrics WHERE run_id > ids.run_id) FROM ids WHERE ids.run_id IS NOT NULL
+)
+SELECT run_id FROM ids WHERE run_id IS NOT NULL
+"""
+"""The distinct run ids, one index probe each (trackio's index on ``metrics(run_id, ...)``): listed at every scan
+that sees the database changed, so not by a pass over every row."""
+
+
+def _logged_run_ids(connection: sqlite3.Connection) -> list[str]:
+    """Every run id the metrics hold: by index probes where an index leads with ``run_id``, else in one pass."""
+    indexed = any(
+        _leads_with_run_id(connection, name)
+        for _seq, name, *_rest in connection.execute("PRAGMA index_list(metrics)").fetchall()
+    )
+    query = _RUN_IDS if indexed else "SELECT DISTINCT run_id FROM metrics"
+    return [run_id for (run_id,) in connection.execute(query).fetchall()]
+
+
+def _first_row(connection: sqlite3.Connection, run_id: str) -> tuple[int, str, str] | None:
+    """(first row's id, run id, run name) of a run logged without a config row."""
+    row = connection.execute(
+        "SELECT id, run_name FROM metrics WHERE run_id = ? ORDER BY id LIMIT 1", (run_id,)
+    ).fetchone()
+    return None if row is None else (row[0], run_id, row[1])
+
+
+def _leads_with_run_id(connection: sqlite3.Connection, index: str) -> bool:
+    quoted = '"' + str(index).replace('"', '""') + '"'
+    first = connection.execute(f"PRAGMA index_info({quoted})").fetchone()
+    return first is not None and first[2] == "run_id"

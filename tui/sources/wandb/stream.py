@@ -18,6 +18,7 @@ import math
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from tui.sources.base import Format, Found, Source, Stream, basename, describe, 
 from tui.sources.cells import step_cell
 from tui.sources.columns import ObjectColumns, Points, groups
 from tui.sources.hparams import flattened
+from tui.sources.kept_names import KeptNames
 from tui.sources.mlflow_sqlite import run_label
 from tui.sources.points import Decoded, Histogram
 from tui.sources.roots.base import Listing, Root
@@ -252,6 +254,7 @@ class WandbFormat(Format):
     def __init__(self) -> None:
         self._names: dict[tuple[str, str], str] = {}
         """(path, file identity) -> the run's display name, read once per log."""
+        self._kept = KeptNames(_with_id, identity=_identity)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -278,6 +281,7 @@ class WandbFormat(Format):
             label = run_label(_project_folder(folder), name or run_id)
             found.sources.append(Source(FORMAT, info.path, label, paths=(info.path,), detail=run_id, where=folder))
         _disambiguate(found.sources)
+        found.sources = self._kept(found.sources)  # a run found after one of its name does not rename it
         return found
 
     def open(self, source: Source) -> Stream:
@@ -342,18 +346,21 @@ def _project_folder(run_folder: str) -> str:
 
 
 def _disambiguate(sources: list[Source]) -> None:
-    """Two W&B runs with the same display name are told apart by their ids."""
-    counts: dict[str, int] = {}
+    """Two W&B runs with the same display name are told apart by their ids; the logs of one run (resumed, a log
+    per attempt) share its name, and so its place."""
+    ids: dict[str, set[str]] = {}
     for source in sources:
-        counts[source.run] = counts.get(source.run, 0) + 1
+        ids.setdefault(source.run, set()).add(source.detail)
     for index, source in enumerate(sources):
-        if counts[source.run] > 1:
-            sources[index] = Source(
-                source.format,
-                source.key,
-                f"{source.run} ({source.detail})",
-                source.prefix,
-                source.paths,
-                source.detail,
-                source.where,
-            )
+        if len(ids[source.run]) > 1:
+            sources[index] = replace(source, run=_with_id(source))
+
+
+def _with_id(source: Source) -> str:
+    """The run's name with its id after it: two runs of one display name told apart."""
+    return f"{source.run} ({source.detail})"
+
+
+def _identity(source: Source) -> str:
+    """A W&B run is its id in its project's folder: a run resumed writes a second log under the same id."""
+    return f"{_project_folder(source.where)}#{source.detail}"
