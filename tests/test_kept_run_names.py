@@ -5,7 +5,9 @@ formats that name a run by what is beside it (a hostile tester's finds, each see
   new run, its bell rang again, and the old name went without a word; deleting one of two logs did the same;
 - a W&B run resumed (a second log of the same id) or a second run of its display name renamed it likewise;
 - trackio: a run renamed (``rename_run``) was a new run, and a run logged without a config row (``import_csv``)
-  vanished once another run of the project had one."""
+  vanished once another run of the project had one;
+- a Keras log started again with a new header, or a JSON-lines log written again, lost its first row when its step
+  was the last one read (the old attempt's value stayed)."""
 
 from __future__ import annotations
 
@@ -145,3 +147,24 @@ def test_a_trackio_run_renamed_while_watched_keeps_its_name_and_rings_nothing_ag
     assert new == [] and alerts == []
     assert "trackio/tproj/renamed" not in live.store.runs and not live.store.runs[TRACKIO_RUN].gone
     assert len(live.store.runs[TRACKIO_RUN].scalars["val/loss"]) == before
+
+
+def test_a_keras_log_started_again_with_a_new_header_replaces_the_step_it_repeats(tmp_path: Path):
+    log = tmp_path / "training.log"
+    log.write_text("epoch,loss,val_loss\n0,9.0,9.5\n")
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    log.write_text("epoch,accuracy,loss,val_loss\n0,0.5,1.0,1.2\n")  # the job restarted, a metric more
+    live.refresh()
+    run = live.store.runs["."]
+    assert run.scalars["loss"].values.tolist() == [1.0] and run.scalars["val_loss"].values.tolist() == [1.2]
+
+
+def test_a_json_lines_log_written_again_replaces_the_step_it_repeats(tmp_path: Path):
+    log = tmp_path / "metrics.jsonl"
+    log.write_text('{"step": 0, "loss": 9.0}\n{"step": 1, "loss": 8.0}\n')
+    live = Monitor(str(tmp_path))
+    live.refresh()
+    log.write_text('{"step": 1, "loss": 2.0}\n')  # cut and written again by a job resumed at its last step
+    live.refresh()
+    assert live.store.runs["."].scalars["loss"].values.tolist() == [9.0, 2.0]

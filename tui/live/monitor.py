@@ -171,7 +171,10 @@ class Monitor(Discovery):
         # is a new attempt's (a job resumed at its last step, its new file's header read a poll before).
         fresh = before == 0 or not stream.scalars_read
         changes: list[Change] = []
+        stream.started_over = False
         for decoded in stream.read(self.root):
+            fresh = fresh or stream.started_over  # set as its read began (a log rewritten), before its first batch
+            stream.started_over = False
             change = store.apply(
                 run_name,
                 decoded,

@@ -93,6 +93,9 @@ class Stream(ABC):
         self.scalars_read = False
         """Whether any scalar point came from it yet (until then its head is a new attempt's, however many reads
         its header took: PyTorch's and TensorFlow's writers flush it when they create the file)."""
+        self.started_over = False
+        """Whether the read under way went back to its file's start (a log rewritten by a job restarted): the head
+        of what it reads is a new attempt's, as a new file's is (its steps that repeat the last ones replace them)."""
         self._signature: Signature | None = None
 
     @property

@@ -143,7 +143,8 @@ class CsvStream(Stream):
                     if widened:
                         self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
                     else:
-                        self.skip, self.rows, self.tail.offset = 0, 0, 0
+                        self.skip, self.rows, self.tail.offset, self.steps = 0, 0, 0, StepFilter()
+                        self.started_over = True
                         self.health.skipped_records = 0  # read whole again: its damage is counted again
                 if head != self.header:
                     self._set_header(head)
@@ -152,6 +153,7 @@ class CsvStream(Stream):
                     lines = self.tail.read(root)
                     if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
                         self.rows, self.skip, from_start, self.steps = 0, 0, True, StepFilter()
+                        self.started_over = True
                         self.decimal = None
                         self.health.skipped_records = 0
                     self._add(lines.data, lines.info.mtime, out, header=from_start and not self.headless)

@@ -305,6 +305,7 @@ class JsonLinesStream(Stream):
         """The log was rewritten (a job started again in its folder): lines numbered and damage counted anew
         (subclasses forget what they kept of the lines before)."""
         self.lines, self.steps, self.health.skipped_records, self.health.undecodable = 0, StepFilter(), 0, 0
+        self.started_over = True
 
     def read(self, root: Root) -> Iterator[Decoded]:
         out = Decoded()
