@@ -161,7 +161,7 @@ def explain(error: sqlite3.Error) -> str:
     if "unable to open" in text:
         return "database cannot be opened (vanished, or permission denied)"
     if "locked" in text or "busy" in text:
-        return "database busy (a writer holds it); trying again next round"
+        return "database busy: a writer holds it locked"
     if "not a database" in text or "malformed" in text:
         return NOT_A_DATABASE
     return f"database error: {text}"
