@@ -393,7 +393,7 @@ class LossWatchApp(App[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self._apply_filter(event.value)
         if self.filter_error:  # stay in the box to mend the pattern; say what is wrong where it is typed too
-            self.notify(self.filter_error, title="filter", severity="error")
+            self.notify(self.filter_error, title="filter", severity="error", markup=False)
             self._filter_toast = True
         else:
             self.table.focus()
@@ -487,10 +487,10 @@ class LossWatchApp(App[None]):
                 advice = given.too_slow() or (
                     f"--sweep {quoted(given.pattern, 60)} groups no runs (searched in each run's name)"
                 )
-            self.notify(f"no sweep found: {advice}", severity="warning")
+            self.notify(f"no sweep found: {advice}", severity="warning", markup=False)
         elif name is None:  # not another sweep, which would read as the run's
             if self.selected is not None:
-                self.notify(f"run {shown_name(self.selected)} is not part of a sweep", severity="warning")
+                self.notify(f"run {shown_name(self.selected)} is not part of a sweep", severity="warning", markup=False)
         else:
             self.clear_notifications()  # a warning of a moment ago would lie over the sweep's table
             self.push_screen(SweepScreen(self.monitor, name, self.selected))
