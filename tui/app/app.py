@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +23,7 @@ from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
 from tui.app.runs_table import SORTABLE, RunRow, RunsTable
 from tui.app.status import status_line
+from tui.app.stop_signals import StopSignals
 from tui.judging.engine import Alert
 from tui.live.discovery import NewRun
 from tui.live.group import MonitorGroup, members_of
@@ -41,7 +40,6 @@ TITLE_CELLS = 16
 """The header's cells besides the roots: its icon, 'losswatch', the dash between them and a margin."""
 ROOT_TITLE_MIN = 12
 """Cells each root keeps in the header however many there are (Textual cuts what then does not fit)."""
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Stop the app cleanly (terminal restored, watcher and workers ended) on any of these."""
 
 
@@ -109,7 +107,7 @@ class LossWatchApp(App[None]):
         self.notify_osc = notify
         """'777' or '9': also send a desktop notification (OSC escape sequence) with each bell."""
         self.handle_signals = handle_signals
-        self._previous_handlers: dict[int, object] = {}
+        self.stop_signals = StopSignals(self.exit, first_read.kill if first_read is not None else lambda: None)
         self.monitor = monitor
         self.first_read = first_read
         """How the runs found at start-up are read (the CLI's: worker processes forked before the app)."""
@@ -164,7 +162,7 @@ class LossWatchApp(App[None]):
         self.filter_box.display = False
         self.table.focus()
         if self.handle_signals:
-            self._install_signal_handlers()
+            self.stop_signals.install()
         self.set_interval(0.25, self._tick)
         self.set_interval(1.0, self._refresh_ages)
         self.set_interval(1.0, self._check_trouble)
@@ -180,24 +178,8 @@ class LossWatchApp(App[None]):
     def on_unmount(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
-        self._restore_signal_handlers()
-
-    def _install_signal_handlers(self) -> None:
-        """SIGTERM, SIGHUP (the pane closed) and a SIGINT sent by kill end the app as `q` does.
-
-        Installed explicitly: a job started in the background of a script begins with SIGINT ignored.
-        """
-        loop = asyncio.get_running_loop()
-        for number in STOP_SIGNALS:
-            self._previous_handlers[number] = signal.getsignal(number)
-            loop.add_signal_handler(number, self.exit)
-
-    def _restore_signal_handlers(self) -> None:
-        loop = asyncio.get_running_loop()
-        for number, previous in self._previous_handlers.items():
-            loop.remove_signal_handler(number)
-            signal.signal(number, previous)  # type: ignore[arg-type]
-        self._previous_handlers = {}
+        if self.handle_signals:
+            self.stop_signals.restore()
 
     # ---- engine → UI ---------------------------------------------------------------------
 

@@ -412,6 +412,15 @@ class FirstRead:
             if self._reading is not None:
                 self._reading.end_runs()
 
+    def kill(self) -> None:
+        """Kill every worker now, reading or not, waiting for nothing: the process is about to end without its
+        shutdown (``app.stop_signals``' deadline). From any thread."""
+        self.stop()
+        with self._lock:
+            workers, self.workers = self.workers, None
+        if workers is not None:
+            workers.end_runs()
+
     def close(self) -> None:
         """Stop the workers if the first read never came (the app quit at once), and a read still going on."""
         self.stop()

@@ -50,6 +50,9 @@ class FirstRead(Protocol):
     def stop(self) -> None:
         """End a read in progress at once, from another thread (the watcher stops: the app quits)."""
 
+    def kill(self) -> None:
+        """Kill its worker processes now, from any thread (the process ends without its shutdown)."""
+
 
 RESCAN_SECONDS = 5.0
 """Even with inotify, rescan this often (new folders on network mounts, stalled checks), however busy the writers."""
