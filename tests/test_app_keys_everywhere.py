@@ -149,3 +149,21 @@ async def test_a_filter_typed_fast_leaves_no_excluded_run_in_the_chart():
             await pilot.pause(0.05)
         assert app.selected is None
         assert str(app.query_one("#chart-title").render()) == "no run matches 'frxx'"
+
+
+@pytest.mark.parametrize("size", [(80, 6), (200, 5), (120, 40)])
+async def test_page_keys_in_the_distributions_tag_list_work_in_a_pane_of_any_height(size: tuple[int, int]):
+    """In a pane 6 rows high or less the tag list shows no row (its border takes them), and PageDown ended the app
+    with a KeyError in Textual's page move; it moves by one tag there now."""
+    app = _app()
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: len(app.table.order) > 1, "the runs")
+        await _open_each_screen(pilot, "distributions")
+        screen = app.screen
+        tags = screen.query_one("#hist-tags")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert app.is_running and tags.highlighted == tags.option_count - 1
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert app.is_running and tags.highlighted == 0

@@ -21,6 +21,7 @@ from tui.app.alerts import AlertLog, FlagNotices
 from tui.app.chart import ChartTitle, LossChart
 from tui.app.chart_data import SmoothingCache, View, chart_spec
 from tui.app.help import HelpScreen
+from tui.app.paged_options import PagedOptionList
 from tui.app.runs_table import SORTABLE, RunRow, RunsTable
 from tui.app.status import status_line
 from tui.app.stop_signals import StopSignals
@@ -143,7 +144,7 @@ class LossWatchApp(App[None]):
                 with Vertical(id="plot"):
                     yield ChartTitle(id="chart-title")
                     yield LossChart(id="chart")
-                yield OptionList(id="tags")
+                yield PagedOptionList(id="tags")
             yield Static(id="status")
             yield AlertLog(id="alerts")
         yield Footer(compact=True, show_command_palette=False)

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from tui.app.chart import nice_ticks, tick_label
+from tui.app.paged_options import PagedOptionList
 from tui.columns import Column, fitted_table
 from tui.judging.layers import PERCENTILES, LayerReport, bucket_counts, finite_edges, not_finite, percentiles
 from tui.live.group import MonitorGroup
@@ -152,7 +153,7 @@ class DistributionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="dist-title")
         with Horizontal(id="dist-top"):
-            yield OptionList(id="hist-tags")
+            yield PagedOptionList(id="hist-tags")
             with Vertical(), Horizontal():
                 yield _CachedPlot(id="bands")
                 yield _CachedPlot(id="latest")
