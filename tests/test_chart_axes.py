@@ -289,6 +289,9 @@ async def test_the_time_axis_of_a_log_without_times_shows_steps_and_says_so(tmp_
             await until(pilot, shown, f"the chart of {name} on {label}")
             assert app.view.x_axis == "time"
             assert ("x: steps, its log holds no times" in chart._spec.title) is said
+            # said on the status line too, which keeps it where the title's detail is cut (it said "x: time")
+            status = str(app.query_one("#status").render())
+            assert ("x: steps, its log holds no times" in status) is said and ("x: time" in status) is not said
             seen.add(name)
             await pilot.press("down")
         assert seen == set(expected)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from tui.app.chart_data import NO_LOG_Y
+from tui.app.chart_data import NO_LOG_Y, NO_TIMES
 from tui.app.format import trouble
 from tui.judging.kinds import GONE
 from tui.live.group import given_up
@@ -36,10 +36,12 @@ def status_line(app: LossWatchApp) -> Text:
         parts.append((progress, "dim"))
     view = app.view
     mode = {"pair": "train + val", "tag": f"tag {printable(view.tag or '', 40)}", "compare": "compare"}
-    dim = [mode[view.mode], f"smoothing {view.weight:.2f}", "x: " + ("time" if view.x_axis == "time" else "step")]
-    if view.log_y:  # the chart's title says why the axis stays linear, but is cut first in a narrow pane
-        shown = app.chart.spec
-        dim.append(NO_LOG_Y if shown is not None and shown.curves and not shown.log_y else "log y")
+    # The chart's title says why an axis is not the one asked for, but is cut first in a narrow pane.
+    drawn = app.chart.spec if app.chart.spec is not None and app.chart.spec.curves else None
+    x_said = NO_TIMES if view.x_axis == "time" and drawn is not None and drawn.xlabel == "step" else f"x: {view.x_axis}"
+    dim = [mode[view.mode], f"smoothing {view.weight:.2f}", x_said]
+    if view.log_y:
+        dim.append(NO_LOG_Y if drawn is not None and not drawn.log_y else "log y")
     runs = len(app.store.runs)
     counted = f"{runs:,} run{'s' if runs != 1 else ''}"
     dim.append(f"{len(app.table.order):,} of {counted}" if app.table.filter is not None else counted)
