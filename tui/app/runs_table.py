@@ -308,8 +308,10 @@ class RunsTable(DataTable):
         return self._with_arrow(fitted, available, 2 * self.cell_padding)
 
     def _with_arrow(self, fitted: Fitted, available: int, gap: int) -> Fitted:
-        """Room for the sorted column's ▲ or ▼, from the room left or else from the run's name: the columns shown
-        do not change with the sort (sorting by ``since`` at 80 columns pushed ``since`` itself out)."""
+        """Room for the sorted column's ▲ or ▼, from the room left, else from the flags (down to their header's
+        width: they take whatever room is left, and end in '…' when cut), else from the run's name: the columns
+        shown do not change with the sort (sorting by ``since`` at 80 columns pushed ``since`` itself out), and a
+        name that fits is not cut for an arrow while the flags have room to give."""
         widths = dict(fitted.widths)
         key = self.sort_column
         if key not in widths:
@@ -318,10 +320,15 @@ class RunsTable(DataTable):
         if more <= 0:
             return fitted
         spare = available - sum(width + gap for width in widths.values())
-        from_name = max(more - max(spare, 0), 0)
+        needed = max(more - max(spare, 0), 0)
+        flags_give = widths["flags"] - cell_len(LABELS["flags"]) if "flags" in widths and key != "flags" else 0
+        from_flags = min(needed, max(flags_give, 0))
+        from_name = needed - from_flags
         if from_name and ("run" not in widths or key == "run" or widths["run"] - from_name < ARROW_NAME_MIN):
             return fitted  # no room at all (a pane a few cells wide): the status line names the sort
         widths[key] += more
+        if from_flags:
+            widths["flags"] -= from_flags
         if from_name:
             widths["run"] -= from_name
         return Fitted(fitted.keys, tuple((k, widths[k]) for k in fitted.keys))
