@@ -1,4 +1,5 @@
-"""The sweep view's run column: long names cut where the runs differ, no number cut so it reads as another."""
+"""The sweep view's run column: long names cut where the runs differ, no number cut so it reads as another; in a
+narrow pane whole columns go, no number is cut at its edge."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import pytest
 from sweep_fixtures import lr_sweep, write_run
 from test_sweep_view import _app, _open
+
+from tui.live.demo import DemoJobs
 
 LONG = "an-extremely-long-experiment-name-for-testing"
 RATES = [10 ** (-5 + k * 0.4) for k in range(12)]
@@ -54,3 +57,21 @@ async def test_long_run_names_show_the_swept_value_that_tells_them_apart_and_cut
         text = next((text for text in shown if re.search(rf"(^lr=|^…|…lr=){re.escape(digits)}", text)), None)
         assert text is not None, (rate, digits, shown)
         assert not _cut_inside_numbers(text, name, rate), (text, _cut_inside_numbers(text, name, rate))
+
+
+@pytest.mark.parametrize(("width", "columns"), [(80, 7), (45, 4), (30, 3)])
+async def test_a_narrow_pane_leaves_whole_columns_out_instead_of_cutting_their_numbers(tmp_path: Path, width, columns):
+    """A hostile tester's find: at 45 columns the sweep's table ran past the pane's edge, '1.7' for 1.752 under
+    'best @ 6,0', and at 30 columns 'lr' showed '0.' for 0.003. Whole columns go now, as in the runs table."""
+    DemoJobs(str(tmp_path)).run_to_end()
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, "lr-sweep/lr=0.3")
+        await pilot.resize_terminal(width, 30)
+        await pilot.pause(0.3)
+        table = screen.query_one("#sweep-runs")
+        assert len(table.columns) == columns
+        assert table.virtual_size.width <= table.scrollable_content_region.width, "a column runs past the edge"
+        headers = [str(column.label) for column in table.ordered_columns]
+        assert headers[:3] == ["#", "run", "advice"]

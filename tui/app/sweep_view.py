@@ -285,16 +285,7 @@ class SweepScreen(Screen[None]):
                 Text(saving_text(row), justify="right"),
             ]
             rows.append(cells)
-        # The run's name gives way (cut where a sweep's names differ) so the numbers and the advice fit whole; in a
-        # narrow pane the savings go first (the note below the table says them for the selected run).
-        pad = 2 * table.cell_padding
-        widths = [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
-        room = (self.size.width or 10_000) - pad - SCROLLBAR - sum(w + pad for k, w in enumerate(widths) if k != 1)
-        self._laid_width = self.size.width
-        if room < min(RUN_ROOMY, widths[1]):
-            room += widths.pop() + pad
-            del headers["saves"]
-            rows = [cells[:-1] for cells in rows]
+        headers, rows, room = self._fitted(table, headers, rows)
         cuts = distinct_cuts({row[1].plain: max(room, RUN_MIN) for row in rows})
         table.clear(columns=True)
         for key, header in headers.items():
@@ -313,6 +304,31 @@ class SweepScreen(Screen[None]):
         note = self.query_one("#sweep-note", Static)
         selected = view.rows[table.cursor_row] if view.rows and 0 <= table.cursor_row < len(view.rows) else None
         note.update(self._note(selected))
+
+    def _fitted(
+        self, table: DataTable, headers: dict[str, str], rows: list[list[Text]]
+    ) -> tuple[dict[str, str], list[list[Text]], int]:
+        """The columns that fit whole, their rows, and the room left for the run's name, which gives way (cut where
+        a sweep's names differ) so that no number is cut at the pane's edge. In a narrow pane whole columns go: the
+        savings first (the note below the table says them for the selected run), then the best at the common step,
+        the swept values (the names say them: ``lr=0.03``), the best now; the rank, the name and the advice stay."""
+        pad = 2 * table.cell_padding
+        keys = list(headers)
+        widths = [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
+        self._laid_width = self.size.width
+        width = (self.size.width or 10_000) - pad - SCROLLBAR
+
+        def room() -> int:
+            return width - sum(w + pad for key, w in zip(keys, widths, strict=True) if key != "run")
+
+        params = [key for key in keys if key.startswith("param:")]
+        for key in ("saves", "best_at", *reversed(params), "best"):
+            if room() >= (min(RUN_ROOMY, widths[keys.index("run")]) if key == "saves" else RUN_MIN):
+                break
+            index = keys.index(key)
+            del keys[index], widths[index], headers[key]
+            rows = [cells[:index] + cells[index + 1 :] for cells in rows]
+        return headers, rows, room()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         view = sweep_view(self.monitor, self.sweep)
