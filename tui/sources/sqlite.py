@@ -98,11 +98,11 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
                 connection.close()
                 idle = wal
                 connection = _open(local, immutable=True)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, UnicodeError) as error:
         raise DatabaseError(explain(error)) from None
     try:
         yield Reading(connection, local, idle)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, UnicodeError) as error:
         if idle is not None and _file_state(local) != idle:  # an unlocked read torn by a write: not damage
             raise DatabaseError(CHANGED) from None
         raise DatabaseError(explain(error)) from None
@@ -111,7 +111,13 @@ def connect(root: Root, path: str) -> Iterator[Reading]:
 
 
 def _open(local: str, immutable: bool) -> sqlite3.Connection:
-    uri = "file:" + urllib.parse.quote(local) + "?mode=ro" + ("&immutable=1" if immutable else "")
+    # A byte that is no UTF-8 in the path (a Latin-1 folder name) is passed on as itself, percent-encoded.
+    uri = (
+        "file:"
+        + urllib.parse.quote(local, errors="surrogateescape")
+        + "?mode=ro"
+        + ("&immutable=1" if immutable else "")
+    )
     return sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
 
 
@@ -155,8 +161,10 @@ def _wal_state(local: str) -> tuple | None:
     return state if wal_mode else None
 
 
-def explain(error: sqlite3.Error) -> str:
+def explain(error: sqlite3.Error | UnicodeError) -> str:
     """SQLite's message in the words of the status line."""
+    if isinstance(error, UnicodeError):  # Python's sqlite3 cannot decode SQLite's message, or a name in the schema
+        return f"{NOT_A_DATABASE} (text in it that is no UTF-8)"
     text = str(error)
     if "unable to open" in text:
         return "database cannot be opened (vanished, or permission denied)"
@@ -254,6 +262,8 @@ class Databases(Generic[RunRow]):
             return None, describe(error)
         except DatabaseError as error:
             return None, str(error)
+        except (sqlite3.Error, UnicodeError, ValueError) as error:  # one odd file never hides the tracker's others
+            return None, f"{NOT_A_DATABASE} ({type(error).__name__}: {error})"
 
 
 def _signature(listing: Listing, info: FileInfo) -> tuple:
