@@ -11,6 +11,9 @@ import signal
 import subprocess
 import time
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, SIGTERM and SIGHUP (the pane closed): every command stops alike on each."""
+
 
 def end_process(child: subprocess.Popen, grace: float, group: bool = False) -> None:
     """SIGTERM, wait up to ``grace`` seconds, then SIGKILL; reaped either way (no zombie left). ``group``: the child

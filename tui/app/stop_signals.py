@@ -15,7 +15,8 @@ import signal
 import threading
 from collections.abc import Callable
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+from tui.processes import STOP_SIGNALS
+
 STOP_DEADLINE = 5.0
 """Seconds from a stop signal to the process's end at the latest (a hung S3 request holds the stop 2 s at most)."""
 

@@ -8,7 +8,8 @@ import signal
 import sys
 from collections.abc import Iterator
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+from tui.processes import STOP_SIGNALS
+
 AGAIN_AFTER = 0.01
 """Seconds after which an interrupt Python ignored (raised in a garbage collector's callback) is raised again."""
 

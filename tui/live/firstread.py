@@ -47,6 +47,7 @@ from typing import TypeVar
 from tui.judging.engine import Alert, FinalVerdict, VerdictEngine
 from tui.judging.sweep_groups import may_join_a_sweep
 from tui.judging.thresholds import Thresholds
+from tui.live.forking import stop_signals_held, worker_started
 from tui.live.monitor import Monitor, streams_by_run
 from tui.live.shipping import Parcel, channel, pack, unpack
 from tui.sources.base import Source, Stream
@@ -115,20 +116,27 @@ class Workers:
         self.count = count
         self.whole = whole
         self._stack = contextlib.ExitStack()
+        self.pids: list[int] = []
         try:
-            self.handoff = self._stack.enter_context(channel()) if whole else None
-            self.pool = self._stack.enter_context(
-                ProcessPoolExecutor(
-                    count, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
+            with stop_signals_held():  # a stop that comes meanwhile is raised as this block ends, the pids known
+                self.handoff = self._stack.enter_context(channel()) if whole else None
+                self.pool = self._stack.enter_context(
+                    ProcessPoolExecutor(
+                        count,
+                        mp_context=multiprocessing.get_context("fork"),
+                        initializer=_worker_init,
+                        initargs=(os.getpid(),),
+                    )
                 )
-            )
-            before = {child.pid for child in multiprocessing.active_children()}
-            self.pool.submit(os.getpid).result()  # a fork context starts every worker on the first job: now
-            # Their pids, not the Process objects (those hold a pipe each until the pool lets them go). A pid
-            # cannot be reused before the pool reaps its worker, at ``close``.
-            children = multiprocessing.active_children()
-            self.pids = [pid for child in children if (pid := child.pid) is not None and pid not in before]
+                before = {child.pid for child in multiprocessing.active_children()}
+                self.pool.submit(os.getpid).result()  # a fork context starts every worker on the first job: now
+                # Their pids, not the Process objects (those hold a pipe each until the pool lets them go). A pid
+                # cannot be reused before the pool reaps its worker, at ``close``.
+                children = multiprocessing.active_children()
+                self.pids = [pid for child in children if (pid := child.pid) is not None and pid not in before]
         except BaseException:
+            if self.pids:
+                self.end_runs()  # stopped as they started: killed, not waited for
             self._stack.close()
             raise
 
@@ -307,6 +315,11 @@ def _size(monitor: Monitor, stream: Stream) -> int:
     """Bytes of the stream's files at the last listing (what the first read will go through)."""
     files = monitor.listing.files
     return sum(files[path].size for path in stream.source.paths if path in files)
+
+
+def _worker_init(parent: int) -> None:
+    worker_started(parent)
+    _keep_freed_memory()
 
 
 def _keep_freed_memory() -> None:
