@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import errno
 import os
 import re
 import shlex
@@ -18,6 +17,7 @@ from tui import __version__
 from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from tui.cli.export import ExportError
 from tui.cli.given_roots import config_folder, given_roots, local_roots, remote
+from tui.cli.output import WRITE_FAILURES
 from tui.cli.signals import stopped_by_signals, stops_end_with
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import CONFIG_NAME, ConfigError, load_thresholds
@@ -305,10 +305,6 @@ def _thresholds(args):
     return thresholds
 
 
-_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
-"""Errors of writing the output (a full disk, a quota, /dev/full), reported in one line."""
-
-
 def _unset_zero_width() -> None:
     """``COLUMNS`` that is no positive whole number (``0``, as some shells export it) is unset, as Python's
     ``shutil`` reads it: rich took ``0`` for a width of 0 and printed nothing at all."""
@@ -357,7 +353,7 @@ def _command(argv: list[str] | None) -> int:
         _drop_stdout()
         return EXIT_OK
     except OSError as error:
-        if error.errno not in _WRITE_FAILURES:
+        if error.errno not in WRITE_FAILURES:
             raise
         # `losswatch check > /dev/full`, a full disk or quota: say so in one line.
         _drop_stdout()

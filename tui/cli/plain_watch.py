@@ -23,6 +23,7 @@ from tui.cli.commands import (
 )
 from tui.cli.exits import EXIT_OK
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
+from tui.cli.output import WRITE_FAILURES
 from tui.cli.report import unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import GONE, NOTICE_FLAGS
@@ -117,6 +118,8 @@ class PlainWatch:
         self.clock = time.monotonic
         self.grace = VANISH_GRACE  # set from the watch's polling (``vanish_grace``)
         self.reader_left = threading.Event()
+        self.write_error: OSError | None = None
+        """Why the output could not be written, when that ended the watch (a full disk: said in one line, exit 2)."""
         """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
         self.stopping = threading.Event()
         """The watch ends (Ctrl-C): a first round still waiting on a host says nothing when its wait is cut short."""
@@ -142,8 +145,8 @@ class PlainWatch:
         """The watcher's callback: a closed pipe ends the watch from the main loop, not from the watcher's thread."""
         try:
             self.say(new_runs, alerts)
-        except BrokenPipeError:
-            self.reader_left.set()
+        except OSError as error:
+            self._cannot_write(error)
 
     def say(self, new_runs: list[NewRun], alerts: list[Alert]) -> None:
         with self.lock:
@@ -236,8 +239,16 @@ class PlainWatch:
         """``first_round`` on the root's watcher thread: a closed pipe ends the watch from the main loop (``emit``)."""
         try:
             self.first_round(member)
-        except BrokenPipeError:
-            self.reader_left.set()
+        except OSError as error:
+            self._cannot_write(error)
+
+    def _cannot_write(self, error: OSError) -> None:
+        """On a watcher's thread: the reader went away, or the output cannot be written (a full disk): the watch
+        ends from the main loop, which says why (``cli.main``); any other error is the thread's to raise."""
+        if not isinstance(error, BrokenPipeError) and error.errno not in WRITE_FAILURES:
+            raise error
+        self.write_error = None if isinstance(error, BrokenPipeError) else error
+        self.reader_left.set()
 
     def _holds_runs(self, member: Monitor) -> bool:
         with self.monitor.store.lock:
@@ -328,6 +339,8 @@ def watch_plain(
             watcher.stop()
         if hook is not None:
             hook.close()
+    if watch.write_error is not None:
+        raise watch.write_error  # cli.main says it in one line
     if watch.reader_away():
         raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")  # cli.main ends quietly
     return EXIT_OK
