@@ -15,6 +15,7 @@ from tui.sources.points import FileHealth
 from tui.sources.roots.base import Listing, Root
 from tui.sources.tensorboard.discovery import run_name_for
 from tui.store import Store
+from tui.text import printable
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Discovery:
         self._told_unreadable: set[str] = set()
         """Runs announced as new while they could not be read: readable later, they are not announced again."""
         self.logdir_missing = False
+        self._refused: str | None = None
+        """Why the root itself cannot be listed now (permission denied), or None."""
         self.missing_why = ""
         """Why the root is not there, in the root's words: "no such folder", "bucket NAME not found"."""
         self.listing = Listing()
@@ -105,6 +108,17 @@ class Discovery:
                 run.gone = run.gone or self.owns(name)
             return []
         self.logdir_missing = False
+        # A local root that cannot be listed now (a remote one's reachability is the watcher's, ``polling``).
+        why = listing.errors.get(".") if not listing.files and self.root.local_path(".") is not None else None
+        refused = why[:1].lower() + why[1:] if why else None
+        if refused != self._refused and (self._refused or self.listing.files):  # said once it changes, after a read
+            label = printable(self.root.label)
+            said = f"{label}: {refused}: its runs are kept as read until it can be read again" if refused else ""
+            self.store.notes.append(said or f"{label} can be read again")
+        self._refused = refused
+        if refused:  # the root itself cannot be listed now (its permission taken away): its runs are not gone
+            self.scan_errors = {self.place("."): refused}
+            return []
         self.listing = listing
         found = find_sources(self.root, listing, self.formats, self.run_owners)
         if self.source_name:
