@@ -5,12 +5,14 @@ exit joining it)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,20 @@ def _session(session: int) -> list[int]:
     return [pid for pid in map(int, found) if _alive(pid)]
 
 
+@contextlib.contextmanager
+def _own_session(command: list[str], **streams) -> Iterator[subprocess.Popen]:
+    """The command in a session of its own, and at the end nothing left of it, whatever the test found."""
+    child = subprocess.Popen(command, cwd=ROOT, text=True, start_new_session=True, **streams)
+    try:
+        yield child
+    finally:
+        for pid in _session(child.pid):
+            os.kill(pid, signal.SIGKILL)
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+
+
 def _runs(root: Path, count: int = 12) -> Path:
     for index in range(count):
         scalar_run(root / f"run{index}", {"loss": [1.0 / (e + 1) for e in range(20)], "val_loss": [0.5] * 20})
@@ -65,15 +81,8 @@ def _runs(root: Path, count: int = 12) -> Path:
 @pytest.mark.parametrize("nth", [1, 2])
 def test_a_stop_signal_while_the_workers_are_forked_leaves_none_behind(tmp_path: Path, nth: int):
     logdir = _runs(tmp_path / "runs")
-    child = subprocess.Popen(
-        [sys.executable, "-c", STOPPED_AT_FORK, str(logdir), str(nth)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
+    command = [sys.executable, "-c", STOPPED_AT_FORK, str(logdir), str(nth)]
+    with _own_session(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as child:
         _out, err = child.communicate(timeout=30)
         assert child.returncode == 130, err
         assert "Traceback" not in err
@@ -81,12 +90,6 @@ def test_a_stop_signal_while_the_workers_are_forked_leaves_none_behind(tmp_path:
         while _session(child.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _session(child.pid) == []
-    finally:
-        for pid in _session(child.pid):
-            os.kill(pid, signal.SIGKILL)
-        if child.poll() is None:
-            child.kill()
-            child.wait()
 
 
 KILLED_WITH_WORKERS = textwrap.dedent(
@@ -101,10 +104,7 @@ KILLED_WITH_WORKERS = textwrap.dedent(
 
 
 def test_workers_end_with_the_process_that_forked_them_however_it_ends(tmp_path: Path):
-    child = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WITH_WORKERS], cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True
-    )
-    try:
+    with _own_session([sys.executable, "-c", KILLED_WITH_WORKERS], stdout=subprocess.PIPE) as child:
         assert child.stdout is not None
         pids = [int(pid) for pid in child.stdout.readline().split()]
         assert len(pids) == 2
@@ -113,9 +113,3 @@ def test_workers_end_with_the_process_that_forked_them_however_it_ends(tmp_path:
         while any(map(_alive, pids)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not any(map(_alive, pids))
-    finally:
-        for pid in _session(child.pid):
-            os.kill(pid, signal.SIGKILL)
-        if child.poll() is None:
-            child.kill()
-            child.wait()
