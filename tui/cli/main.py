@@ -14,10 +14,9 @@ import textwrap
 from typing import NoReturn
 
 from tui import __version__
-from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from tui.cli.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, WRITE_FAILURES, UsageError
 from tui.cli.export import ExportError
 from tui.cli.given_roots import config_folder, given_roots, local_roots, remote
-from tui.cli.output import WRITE_FAILURES
 from tui.cli.signals import stopped_by_signals, stops_end_with
 from tui.judging.kinds import ATTENTION
 from tui.judging.thresholds import CONFIG_NAME, ConfigError, load_thresholds

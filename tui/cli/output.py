@@ -9,9 +9,6 @@ from rich.console import Console
 
 from tui.cli.report import UNBOUNDED
 
-WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
-"""Errors of writing the output (a full disk, a quota, /dev/full), reported in one line (``cli.main``)."""
-
 
 class OutputConsole(Console):
     """rich's console, except that a reader that went away (``losswatch check | head -1``) is the

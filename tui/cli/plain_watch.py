@@ -21,9 +21,8 @@ from tui.cli.commands import (
     say_root_problems,
     say_unmatched,
 )
-from tui.cli.exits import EXIT_OK
+from tui.cli.exits import EXIT_OK, WRITE_FAILURES
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
-from tui.cli.output import WRITE_FAILURES
 from tui.cli.report import unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import GONE, NOTICE_FLAGS
