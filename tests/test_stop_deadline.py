@@ -38,15 +38,21 @@ HANGING = textwrap.dedent(
 def test_a_stop_whose_shutdown_hangs_ends_the_process_at_its_deadline(tmp_path: Path, number: int):
     said = tmp_path / "last-words"
     child = subprocess.Popen(
-        [sys.executable, "-c", HANGING, str(said)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1]
+        [sys.executable, "-c", HANGING, str(said)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         started = time.monotonic()
         os.kill(child.pid, number)
-        assert child.wait(timeout=10) == 0
+        assert child.wait(timeout=10) == 1  # not a clean stop's 0
         assert time.monotonic() - started < 5
         assert child.stdout.readline().strip() == "stop asked" and said.read_text() == "workers killed"
+        assert child.stderr is not None
+        assert "losswatch: the live view had not stopped 0.3 s after the signal: ended" in child.stderr.read()
     finally:
         if child.poll() is None:
             child.kill()

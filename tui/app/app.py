@@ -41,7 +41,6 @@ TITLE_CELLS = 16
 """The header's cells besides the roots: its icon, 'losswatch', the dash between them and a margin."""
 ROOT_TITLE_MIN = 12
 """Cells each root keeps in the header however many there are (Textual cuts what then does not fit)."""
-"""Stop the app cleanly (terminal restored, watcher and workers ended) on any of these."""
 
 
 SMOOTHING = Binding.Group("smooth", compact=True)
@@ -103,12 +102,13 @@ class LossWatchApp(App[None]):
         notify: str | None = None,
         handle_signals: bool = False,
         first_read: FirstRead | None = None,
+        on_forced_end: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.notify_osc = notify
         """'777' or '9': also send a desktop notification (OSC escape sequence) with each bell."""
         self.handle_signals = handle_signals
-        self.stop_signals = StopSignals(self.exit, first_read.kill if first_read is not None else lambda: None)
+        self.stop_signals = StopSignals(self.exit, lambda: self._forced_end(on_forced_end))
         self.monitor = monitor
         self.first_read = first_read
         """How the runs found at start-up are read (the CLI's: worker processes forked before the app)."""
@@ -175,6 +175,14 @@ class LossWatchApp(App[None]):
         else:
             self._from_engine(*self.monitor.refresh())
         self._update_status()
+
+    def _forced_end(self, then: Callable[[], None] | None) -> None:
+        """From the stop deadline's thread, the process about to end without its shutdown: workers killed, then
+        the caller's own (the demo's folder removed)."""
+        if self.first_read is not None:
+            self.first_read.kill()
+        if then is not None:
+            then()
 
     def on_unmount(self) -> None:
         if self.watcher is not None:

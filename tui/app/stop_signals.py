@@ -55,4 +55,8 @@ class StopSignals:
     def _end_now(self) -> None:
         with contextlib.suppress(Exception):
             self._last_words()
-        os._exit(0)  # as a stopped live view exits (the README's "Stopping")
+        with contextlib.suppress(OSError):  # never waiting on a terminal that may be gone
+            os.set_blocking(2, False)
+            said = f"\nlosswatch: the live view had not stopped {self._deadline:g} s after the signal: ended\n"
+            os.write(2, said.encode())
+        os._exit(1)  # not the clean stop's 0: a script or a test can tell a shutdown that hung

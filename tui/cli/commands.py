@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 import time
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.text import Text
@@ -369,14 +370,24 @@ def watch_tui(
     poll: float | None,
     notify: str | None = None,
     sweep: str | None = None,
+    on_forced_end: Callable[[], None] | None = None,
 ) -> int:
+    """The live view; ``on_forced_end``: what must still be done if a stop signal's deadline ends the process."""
     from tui.app.app import LossWatchApp
 
     monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)
     # Forked now, while this process has one thread; the watcher hands them the runs it finds (of a local root).
     count = cores() if any(map(_local, members_of(monitor))) else 0
     first_read = FirstRead(Workers.start(count, whole=True, notes=monitor.store.notes))
-    app = LossWatchApp(monitor, bell=bell, poll_seconds=poll, notify=notify, handle_signals=True, first_read=first_read)
+    app = LossWatchApp(
+        monitor,
+        bell=bell,
+        poll_seconds=poll,
+        notify=notify,
+        handle_signals=True,
+        first_read=first_read,
+        on_forced_end=on_forced_end,
+    )
     try:
         app.run()
     finally:

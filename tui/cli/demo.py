@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 
@@ -53,6 +54,7 @@ def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str 
             jobs.start()
             if plain:
                 return watch_plain(logdir, Thresholds(), None, None, False, bell, None, None, notify)
-            return watch_tui(logdir, Thresholds(), None, None, bell, None, notify)
+            forced_end = None if folder else lambda: shutil.rmtree(temp, ignore_errors=True)
+            return watch_tui(logdir, Thresholds(), None, None, bell, None, notify, on_forced_end=forced_end)
         finally:
             jobs.stop()
