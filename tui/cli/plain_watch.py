@@ -117,9 +117,9 @@ class PlainWatch:
         self.clock = time.monotonic
         self.grace = VANISH_GRACE  # set from the watch's polling (``vanish_grace``)
         self.reader_left = threading.Event()
+        """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
         self.write_error: OSError | None = None
         """Why the output could not be written, when that ended the watch (a full disk: said in one line, exit 2)."""
-        """stdout's reader went away (``watch --plain | head -1``): the watch ends, as ``check | head`` does."""
         self.stopping = threading.Event()
         """The watch ends (Ctrl-C): a first round still waiting on a host says nothing when its wait is cut short."""
         self.told = 0
@@ -246,7 +246,9 @@ class PlainWatch:
         ends from the main loop, which says why (``cli.main``); any other error is the thread's to raise."""
         if not isinstance(error, BrokenPipeError) and error.errno not in WRITE_FAILURES:
             raise error
-        self.write_error = None if isinstance(error, BrokenPipeError) else error
+        with self.lock:  # the first failure is the one said (a closed pipe on another root's thread after it)
+            if not isinstance(error, BrokenPipeError) and self.write_error is None:
+                self.write_error = error
         self.reader_left.set()
 
     def _holds_runs(self, member: Monitor) -> bool:

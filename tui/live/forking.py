@@ -31,8 +31,8 @@ def stop_signals_held() -> Iterator[None]:
 
 
 def worker_started(parent: int) -> None:
-    """First thing in a worker forked by ``parent``: the stop signals back as its parent had them (held while it
-    was forked), and killed when its parent ends; gone already, the worker ends now."""
+    """First thing in a worker forked by ``parent``: the stop signals no longer held (they were while it was
+    forked; a worker leaves stopping to its parent), and killed when its parent ends; gone already, it ends now."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
