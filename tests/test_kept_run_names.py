@@ -17,6 +17,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from tui.live.monitor import Monitor
 
 
@@ -132,16 +134,22 @@ def test_a_trackio_run_logged_without_a_config_row_is_listed_beside_runs_with_on
         assert len(monitor.store.runs["trackio/tproj/imported"].scalars["val/loss"]) == 3
 
 
-def test_a_trackio_run_renamed_while_watched_keeps_its_name_and_rings_nothing_again(logger_logdir: Path):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_trackio_run_renamed_while_watched_keeps_its_name_and_rings_nothing_again(logger_logdir: Path, in_place):
+    """Renamed as trackio's SQLiteStorage.rename_run does (its rows deleted and written again under the new name,
+    new row ids) or in place (an UPDATE: the same rows)."""
     live = Monitor(str(logger_logdir))
     live.refresh()
     before = len(live.store.runs[TRACKIO_RUN].scalars["val/loss"])
-    with _trackio(logger_logdir) as db, db:  # trackio's SQLiteStorage.rename_run
-        rows = db.execute("SELECT run_id, timestamp, step, metrics FROM metrics ORDER BY id").fetchall()
-        db.execute("DELETE FROM metrics")
-        db.executemany(
-            "INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, 'renamed', ?, ?)", rows
-        )
+    with _trackio(logger_logdir) as db, db:
+        if in_place:
+            db.execute("UPDATE metrics SET run_name = 'renamed'")
+        else:
+            rows = db.execute("SELECT run_id, timestamp, step, metrics FROM metrics ORDER BY id").fetchall()
+            db.execute("DELETE FROM metrics")
+            db.executemany(
+                "INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, 'renamed', ?, ?)", rows
+            )
         db.execute("UPDATE configs SET run_name = 'renamed'")
     new, _changes, alerts = live.refresh()
     assert new == [] and alerts == []

@@ -54,3 +54,21 @@ def test_a_trackers_database_in_a_folder_named_in_latin_1_is_read(tmp_path: Path
     monitor.refresh()
     assert TRACKED | {"caf\udce9/tproj/tr-run"} <= set(monitor.store.runs)
     assert len(monitor.store.runs["caf\udce9/tproj/tr-run"].scalars["val/loss"]) == 30
+
+
+def test_another_programs_database_with_a_table_named_in_latin_1_is_no_run(tmp_path: Path):
+    """Valid, but its schema names a table in bytes that are no UTF-8: Python's sqlite3 could not decode the name,
+    and the file showed as a run that cannot be read (check exit 1)."""
+    root = _trackers(tmp_path / "logs")
+    cache = root / "other" / "cache.db"
+    cache.parent.mkdir()
+    with sqlite3.connect(cache) as db:
+        db.execute('CREATE TABLE "café" (x)')
+    latin_1 = b"caf\xe9 "  # as long as the UTF-8 name (5 bytes), so the file stays whole
+    cache.write_bytes(cache.read_bytes().replace("café".encode(), latin_1))
+    with sqlite3.connect(cache) as db:
+        db.text_factory = bytes
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [(latin_1,)]
+    monitor = Monitor(str(root))
+    monitor.refresh()
+    assert set(monitor.store.runs) == TRACKED

@@ -179,7 +179,10 @@ def tables(connection: sqlite3.Connection) -> dict[str, set[str]]:
     """Table name -> its column names."""
     found: dict[str, set[str]] = {}
     for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        columns = connection.execute(f'PRAGMA table_info("{name}")').fetchall()
+        try:  # the name as a parameter: a quote in it is no statement's end
+            columns = connection.execute("SELECT * FROM pragma_table_info(?)", (name,)).fetchall()
+        except UnicodeEncodeError:  # a name that is no UTF-8 (decoded leniently): no tracker's table
+            continue
         found[name] = {column[1] for column in columns}
     return found
 
@@ -257,6 +260,9 @@ class Databases(Generic[RunRow]):
             if head != SQLITE_MAGIC:  # another program's file, or the tracker's own damaged (not while it is made)
                 return None, not_a_database(head) if self._named(path) and len(head) == len(SQLITE_MAGIC) else ""
             with connect(root, path) as reading:
+                # Names that are no UTF-8 (another program's table, a run named in Latin-1) kept byte for byte,
+                # as the file system's are: while listing only, the reads' own connections decode as SQLite does.
+                reading.connection.text_factory = _lenient_text
                 return self._list_runs(reading.connection, tables(reading.connection)), ""
         except OSError as error:
             return None, describe(error)
@@ -264,6 +270,10 @@ class Databases(Generic[RunRow]):
             return None, str(error)
         except (sqlite3.Error, UnicodeError, ValueError) as error:  # one odd file never hides the tracker's others
             return None, f"{NOT_A_DATABASE} ({type(error).__name__}: {error})"
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _signature(listing: Listing, info: FileInfo) -> tuple:

@@ -194,7 +194,8 @@ class TrackioFormat(Format):
 def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> list[tuple[str, str]] | None:
     """The database's runs as (run id, run name), or None if it is not trackio's: those with a config row, in the
     order they were made, then those logged without one (``trackio.import_csv``, ``import_tf_events``) in the
-    order they were first logged (the first run of a name keeps it)."""
+    order they were first logged (the first run of a name keeps it), found by trackio's index on the metrics'
+    run (a database without it lists the runs with a config row alone, as before)."""
     if not {"run_id", "run_name", "step", "metrics"} <= schema.get("metrics", set()):
         return None
     rows = []
@@ -205,9 +206,9 @@ def _list_runs(connection: sqlite3.Connection, schema: dict[str, set[str]]) -> l
         rows = connection.execute(
             "SELECT run_id, run_name FROM metrics GROUP BY run_id, run_name ORDER BY MIN(id)"
         ).fetchall()
-    else:
-        unconfigured = [run_id for run_id in _logged_run_ids(connection) if run_id not in configured]
-        firsts = [_first_row(connection, run_id) for run_id in unconfigured]
+    elif _indexed_by_run(connection):  # by index probes: a scan sees the database changed while any job writes
+        unconfigured = [run_id for (run_id,) in connection.execute(_RUN_IDS) if run_id not in configured]
+        firsts = [connection.execute(_FIRST_ROW, (run_id,)).fetchone() for run_id in unconfigured]
         rows += [(run_id, name) for _first, run_id, name in sorted(row for row in firsts if row is not None)]
     return [(str(run_id), str(name or "")) for run_id, name in rows]
 
@@ -220,29 +221,17 @@ WITH RECURSIVE ids(run_id) AS (
 )
 SELECT run_id FROM ids WHERE run_id IS NOT NULL
 """
-"""The distinct run ids, one index probe each (trackio's index on ``metrics(run_id, ...)``): listed at every scan
-that sees the database changed, so not by a pass over every row."""
+"""The distinct run ids, one index probe each (trackio's index on ``metrics(run_id, step)``), not a pass over every
+row."""
+_FIRST_ROW = "SELECT id, run_id, run_name FROM metrics WHERE run_id = ? ORDER BY run_id, step LIMIT 1"
+"""A run's first point, by the same index (its row id orders the runs logged without a config row)."""
 
 
-def _logged_run_ids(connection: sqlite3.Connection) -> list[str]:
-    """Every run id the metrics hold: by index probes where an index leads with ``run_id``, else in one pass."""
-    indexed = any(
-        _leads_with_run_id(connection, name)
-        for _seq, name, *_rest in connection.execute("PRAGMA index_list(metrics)").fetchall()
-    )
-    query = _RUN_IDS if indexed else "SELECT DISTINCT run_id FROM metrics"
-    return [run_id for (run_id,) in connection.execute(query).fetchall()]
-
-
-def _first_row(connection: sqlite3.Connection, run_id: str) -> tuple[int, str, str] | None:
-    """(first row's id, run id, run name) of a run logged without a config row."""
-    row = connection.execute(
-        "SELECT id, run_name FROM metrics WHERE run_id = ? ORDER BY id LIMIT 1", (run_id,)
-    ).fetchone()
-    return None if row is None else (row[0], run_id, row[1])
-
-
-def _leads_with_run_id(connection: sqlite3.Connection, index: str) -> bool:
-    quoted = '"' + str(index).replace('"', '""') + '"'
-    first = connection.execute(f"PRAGMA index_info({quoted})").fetchone()
-    return first is not None and first[2] == "run_id"
+def _indexed_by_run(connection: sqlite3.Connection) -> bool:
+    """Whether an index of ``metrics`` leads with ``run_id`` and then ``step`` (trackio's)."""
+    for _seq, name, *_rest in connection.execute("PRAGMA index_list(metrics)").fetchall():
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        columns = [row[2] for row in connection.execute(f"PRAGMA index_info({quoted})").fetchall()]
+        if columns[:2] == ["run_id", "step"]:
+            return True
+    return False
