@@ -310,25 +310,32 @@ class SweepScreen(Screen[None]):
     ) -> tuple[dict[str, str], list[list[Text]], int]:
         """The columns that fit whole, their rows, and the room left for the run's name, which gives way (cut where
         a sweep's names differ) so that no number is cut at the pane's edge. In a narrow pane whole columns go: the
-        savings first (the note below the table says them for the selected run), then the best at the common step,
-        the swept values (the names say them: ``lr=0.03``), the best now; the rank, the name and the advice stay."""
+        savings first (the note below the table says them for the selected run), then the best now, the swept values
+        (the names say them: ``lr=0.03``), then the best at the common step the rows are ranked by (the best now,
+        narrower, in its place if it fits); the rank, the name and the advice stay."""
         pad = 2 * table.cell_padding
         keys = list(headers)
         widths = [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
         self._laid_width = self.size.width
         width = (self.size.width or 10_000) - pad - SCROLLBAR
 
-        def room() -> int:
-            return width - sum(w + pad for key, w in zip(keys, widths, strict=True) if key != "run")
+        def room(shown: list[bool]) -> int:
+            return width - sum(
+                w + pad for key, w, keep in zip(keys, widths, shown, strict=True) if keep and key != "run"
+            )
 
         params = [key for key in keys if key.startswith("param:")]
-        for key in ("saves", "best_at", *reversed(params), "best"):
-            if room() >= (min(RUN_ROOMY, widths[keys.index("run")]) if key == "saves" else RUN_MIN):
+        drops = ["saves", "best", *reversed(params)]
+        layouts = [drops[:count] for count in range(len(drops) + 1)]
+        layouts += [["saves", *reversed(params), "best_at"], [*drops, "best_at"]]  # else the best now, else neither
+        for dropped in layouts:
+            shown = [key not in dropped for key in keys]
+            need = min(RUN_ROOMY, widths[keys.index("run")]) if not dropped else RUN_MIN
+            if room(shown) >= need or dropped is layouts[-1]:
                 break
-            index = keys.index(key)
-            del keys[index], widths[index], headers[key]
-            rows = [cells[:index] + cells[index + 1 :] for cells in rows]
-        return headers, rows, room()
+        headers = {key: header for (key, header), keep in zip(headers.items(), shown, strict=True) if keep}
+        rows = [[cell for cell, keep in zip(cells, shown, strict=True) if keep] for cells in rows]
+        return headers, rows, room(shown)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         view = sweep_view(self.monitor, self.sweep)
