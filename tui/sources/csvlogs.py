@@ -143,19 +143,16 @@ class CsvStream(Stream):
                     if widened:
                         self.skip, self.rows, self.tail.offset = self.skip + self.rows, 0, 0
                     else:
-                        self.skip, self.rows, self.tail.offset, self.steps = 0, 0, 0, StepFilter()
-                        self.started_over = True
-                        self.health.skipped_records = 0  # read whole again: its damage is counted again
+                        self.tail.offset = 0
+                        self.started_again()
                 if head != self.header:
                     self._set_header(head)
                 from_start = self.tail.offset == 0
                 while True:
                     lines = self.tail.read(root)
                     if lines.restarted and not from_start:  # replaced or cut: a new log, read whole
-                        self.rows, self.skip, from_start, self.steps = 0, 0, True, StepFilter()
-                        self.started_over = True
-                        self.decimal = None
-                        self.health.skipped_records = 0
+                        self.started_again()
+                        from_start = True
                     self._add(lines.data, lines.info.mtime, out, header=from_start and not self.headless)
                     from_start = False
                     self.health.incomplete_bytes, self.health.skipped_bytes = self.tail.incomplete, self.tail.zeroed
@@ -169,6 +166,14 @@ class CsvStream(Stream):
             return
         self.health.error = None
         yield out
+
+    def started_again(self) -> None:
+        """A new job's log, read whole from its start (the file replaced or cut, or a new header over it): its rows
+        counted, its steps filtered, its decimal point decided and its damage counted anew, and its head a new
+        attempt's (``started_over``)."""
+        self.rows, self.skip, self.steps, self.decimal = 0, 0, StepFilter(), None
+        self.health.skipped_records = 0
+        self.started_over = True
 
     def _head(self, root: Root) -> bytes | None:
         """The file's header line; once known, only its own bytes are read again to see it is unchanged."""

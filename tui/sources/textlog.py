@@ -224,10 +224,14 @@ def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
     named = []
     for path, folder in zip(paths, folders, strict=True):
         alone = in_folder[folder] == 1
-        named.append((path, folder if alone else (folder + "/" if folder != "." else "") + basename(path), folder))
+        named.append((path, folder if alone else _with_file(folder, path), folder))
     return named
 
 
 def file_named(source: Source) -> str:
     """A single-file log's run named by its folder and file name, as a log beside others in its folder is."""
-    return (source.where + "/" if source.where != "." else "") + basename(source.key)
+    return _with_file(source.where, source.key)
+
+
+def _with_file(folder: str, path: str) -> str:
+    return (folder + "/" if folder != "." else "") + basename(path)
