@@ -229,9 +229,8 @@ _FIRST_ROW = "SELECT id, run_id, run_name FROM metrics WHERE run_id = ? ORDER BY
 
 def _indexed_by_run(connection: sqlite3.Connection) -> bool:
     """Whether an index of ``metrics`` leads with ``run_id`` and then ``step`` (trackio's)."""
-    for _seq, name, *_rest in connection.execute("PRAGMA index_list(metrics)").fetchall():
-        quoted = '"' + str(name).replace('"', '""') + '"'
-        columns = [row[2] for row in connection.execute(f"PRAGMA index_info({quoted})").fetchall()]
-        if columns[:2] == ["run_id", "step"]:
+    for (index,) in connection.execute("SELECT name FROM pragma_index_list('metrics')").fetchall():
+        columns = connection.execute("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (index,)).fetchall()
+        if [column for (column,) in columns[:2]] == ["run_id", "step"]:
             return True
     return False

@@ -254,7 +254,7 @@ class WandbFormat(Format):
     def __init__(self) -> None:
         self._names: dict[tuple[str, str], str] = {}
         """(path, file identity) -> the run's display name, read once per log."""
-        self._kept = KeptNames(_with_id, identity=_identity)
+        self._kept = KeptNames(_id_named, identity=_identity)
 
     def discover(self, root: Root, listing: Listing) -> Found:
         found = Found()
@@ -353,10 +353,10 @@ def _disambiguate(sources: list[Source]) -> None:
         ids.setdefault(source.run, set()).add(source.detail)
     for index, source in enumerate(sources):
         if len(ids[source.run]) > 1:
-            sources[index] = replace(source, run=_with_id(source))
+            sources[index] = replace(source, run=_id_named(source))
 
 
-def _with_id(source: Source) -> str:
+def _id_named(source: Source) -> str:
     """The run's name with its id after it: two runs of one display name told apart."""
     return f"{source.run} ({source.detail})"
 
