@@ -172,7 +172,8 @@ class CsvStream(Stream):
         counted, its steps filtered, its decimal point decided and its damage counted anew, and its head a new
         attempt's (``started_over``)."""
         self.rows, self.skip, self.steps, self.decimal = 0, 0, StepFilter(), None
-        self.health.skipped_records = 0
+        self.health.skipped_records = self.health.undecodable = 0
+        self.health.text_example = ""
         self.started_over = True
 
     def _head(self, root: Root) -> bytes | None:
@@ -340,12 +341,21 @@ class CsvStream(Stream):
                 continue
             if step is None:
                 step = order
+            text = None  # a cell that is no number: the row holds nothing but text if no cell is one
+            numbers = 0
             for index, cell in enumerate(row[: len(columns)]):
                 if index == step_index or cell in _MISSING:
                     continue
                 value = comma_number(cell, self.decimal == ",") if comma else number_cell(cell)
-                if value is not None and self.steps.keep(columns[index], step):
+                if value is None:
+                    text = text or cell
+                    continue
+                numbers += 1
+                if self.steps.keep(columns[index], step):
                     out.add_scalar(columns[index], step, wall, value, order)
+            if text is not None and not numbers:  # csv.writer given tensors: 'tensor(0.5000)' for every loss
+                self.health.undecodable += 1
+                self.health.text_example = self.health.text_example or text
 
     def _read_hparams(self, root: Root, out: Decoded) -> None:
         if len(self.source.paths) < 2:

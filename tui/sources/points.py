@@ -192,6 +192,9 @@ class FileHealth:
     undecodable: int = 0
     """Records that are whole but hold no points: bytes that are no Event (or no W&B record), a
     ``trainer_state.json`` entry whose step is no 64-bit integer."""
+    text_example: str = ""
+    """The first cell of a row that holds text and no number (``csv.writer`` given tensors writes
+    ``tensor(0.5000)``), counted in ``undecodable``: what the run's note quotes to say why those rows were skipped."""
     incomplete_bytes: int = 0
     """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
     error: str | None = None

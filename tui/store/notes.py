@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tui.sources.base import basename
 from tui.sources.jsonlogs import STATE_KEY
 from tui.sources.tensorboard.discovery import is_event_file_name
+from tui.text import quoted
 
 if TYPE_CHECKING:
     from tui.store.runs import Run
@@ -41,8 +42,10 @@ def damage_note(run: Run) -> str:
         readable = _instead(run, troubled) if files else "everything else was read"
         return f"skipped {' and '.join(damaged)}; {readable if run.has_points else 'no data could be read'}"
     skipped = []
+    texts = [run.files[key].text_example for key in troubled if run.files[key].text_example]
     if run.skipped_records:
-        skipped.append(f"{run.skipped_records:,} damaged record(s)")
+        text = f" (rows of text, no number: {quoted(texts[0], 40)})" if texts else ""
+        skipped.append(f"{run.skipped_records:,} damaged record(s){text}")
     if run.skipped_bytes:
         skipped.append(f"{run.skipped_bytes:,} unreadable byte(s)")
     unreadable = run.nothing_readable
@@ -50,6 +53,8 @@ def damage_note(run: Run) -> str:
         skipped.append(f"{run.incomplete_bytes:,} byte(s) at the end, not whole")
     what = "a TensorBoard event file" if _event_files_only(troubled) else "a log losswatch reads"
     unread = f"no data could be read: not {what}, or damaged throughout"
+    if texts and not run.skipped_bytes:  # every row text: a loss written as text (str of a tensor), not a number
+        unread = "no number could be read: log each value as a number (loss.item()), not as text"
     if run.has_points:  # written over since it was read (``FileHealth.written_over``): what was read is kept
         unread += "; what was read of it before stands"
     outcome = unread if unreadable else "everything else was read"
