@@ -341,7 +341,7 @@ class CsvStream(Stream):
                 continue
             if step is None:
                 step = order
-            text = None  # a cell that is no number: the row holds nothing but text if no cell is one
+            text: str | None = None  # a cell that is no number: the row holds nothing but text if no cell is one
             numbers = 0
             for index, cell in enumerate(row[: len(columns)]):
                 if index == step_index or cell in _MISSING:
