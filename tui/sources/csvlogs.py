@@ -341,21 +341,21 @@ class CsvStream(Stream):
                 continue
             if step is None:
                 step = order
-            text: str | None = None  # a cell that is no number: the row holds nothing but text if no cell is one
+            word: str | None = None  # a cell that is no number: the row holds nothing but text if no cell is one
             numbers = 0
             for index, cell in enumerate(row[: len(columns)]):
                 if index == step_index or cell in _MISSING:
                     continue
                 value = comma_number(cell, self.decimal == ",") if comma else number_cell(cell)
                 if value is None:
-                    text = text or cell
+                    word = word or cell
                     continue
                 numbers += 1
                 if self.steps.keep(columns[index], step):
                     out.add_scalar(columns[index], step, wall, value, order)
-            if text is not None and not numbers:  # csv.writer given tensors: 'tensor(0.5000)' for every loss
+            if word is not None and not numbers:  # csv.writer given tensors: 'tensor(0.5000)' for every loss
                 self.health.undecodable += 1
-                self.health.text_example = self.health.text_example or text
+                self.health.text_example = self.health.text_example or word
 
     def _read_hparams(self, root: Root, out: Decoded) -> None:
         if len(self.source.paths) < 2:
