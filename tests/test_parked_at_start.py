@@ -1,5 +1,5 @@
 """A run parked at its start: a positive training loss and its validation both never ``parked_within`` (0.5 %) of
-their first values below them, nor that far above them now (``diverging.parked_at_start``, ``Judge._parked``).
+their first values below them, nor that far above them now (``ranges.parked_at_start``, ``Judge._parked``).
 
 Real DeepOBS VAEs logged from their first epoch on, as most loops log, sit at 68 and move 0.01 to 0.3 %: against
 their tiny range that wander rang diverging or overfitting. The band must not hide what does go wrong beside it:

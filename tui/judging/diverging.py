@@ -23,16 +23,18 @@ import numpy as np
 from tui.judging.growing import Growing
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair, is_per_batch, is_per_epoch
+from tui.judging.ranges import by_ranges, by_ratio, returned
 from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Verdict, fmt
-from tui.judging.windows import MEDIAN_SPREAD, median_rows, noise, rows
+from tui.judging.windows import MAD_TO_SIGMA, MEDIAN_SPREAD, median_rows, noise, rows
 
 Raised = tuple[int, str, str, str]
 """(step, kind, tag, reason) of an alert before it gets the run's name and advice."""
-Found = tuple[int, float, float, float, int, int]
-"""(index in its block, value, low, start, value's window, level's window) of an exploded point."""
+Found = tuple[int, float, float, float, int, int, bool]
+"""(index in its block, value, low, start, value's window, level's window, back above its start) of an exploded
+point."""
 Event = tuple[int, int, str, object]
 """(step, order among events of one step, kind, payload): what the engine processes in step order."""
 
@@ -54,6 +56,8 @@ class Blowup:
     """Points whose median ``value`` is (1: the point itself)."""
     level_window: int = 1
     """Points whose medians ``low`` and ``first`` are (1: single points)."""
+    returned: bool = False
+    """(Training) back above its start after learning clearly (``returned``): believed at a second point in a row."""
 
 
 @dataclass(frozen=True)
@@ -88,35 +92,12 @@ where it stands (``lone_flat_share``). Its lowest median keeps creeping down by 
 its range alone 16 of the 55 stuck DeepOBS nets' per-step losses read stuck, at half an error 25 (healthy nets 5
 and 7 of 315); at one or two errors a net that learned nearly all its range in its first tenth, then crept on
 from 0.06 to 0.016, read stuck too (a corpus MLP trained in batches of four)."""
+SPREAD_WINDOWS = 4
+"""A per-batch curve's swing, which a level back above its start must have learned ``learned_enough`` of before, is
+read over this many noise windows of points."""
 LEVEL_CHUNK = 1 << 16
 """Points whose 24-point windows are read at once (a million-point curve's windows in one matrix doubled its peak
 memory)."""
-
-
-def by_ranges(
-    values: np.ndarray, low_before: np.ndarray, first: float | np.ndarray, thresholds: Thresholds
-) -> np.ndarray:
-    """``explode_ranges`` ranges above the lowest point before (a range at least ``explode_floor`` of the start)."""
-    t = thresholds
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        scale = np.maximum(first - low_before, t.explode_floor * np.abs(first))
-        ranges = (values - low_before) / np.where(scale > 0, scale, np.inf)
-        return np.isfinite(low_before) & (ranges >= t.explode_ranges)
-
-
-def by_ratio(
-    levels: np.ndarray, low_before: np.ndarray, first: float | np.ndarray, thresholds: Thresholds
-) -> np.ndarray:
-    """Positive losses: ``explode_ratio`` times the lowest level before, and above half the start (back more than
-    half-way to it, counting from zero: for a positive loss, zero is the floor any progress is made towards)."""
-    t = thresholds
-    with np.errstate(invalid="ignore", over="ignore"):
-        return (
-            np.isfinite(low_before)
-            & (low_before > 0)
-            & (levels > t.regress * first)
-            & (levels >= t.explode_ratio * low_before)
-        )
 
 
 class Divergence:
@@ -150,6 +131,9 @@ class Divergence:
         self._level_low = math.inf
         """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
         self._level_first = math.nan
+        self._long_low = math.inf
+        self._long_done = 0
+        """(The same) the lowest median of ``SPREAD_WINDOWS`` level windows of points read, and the points read."""
         """(The same) the median of its first ``BATCH_LEVEL_POINTS`` points, once it has them: its start."""
         self._lone_lows = Growing()
         """(A training curve alone) that lowest median as it stood at each point: how long the curve has sat at its
@@ -206,14 +190,18 @@ class Divergence:
             t, before = self.thresholds, block.low_before
             exploded = (by_ranges(new, before, track.first, t) | by_ratio(new, before, track.first, t)) & ~bad & ~batch
             found += [
-                (i, float(new[i]), float(before[i]), track.first, 1, 1) for i in np.flatnonzero(exploded).tolist()
+                (i, float(new[i]), float(before[i]), track.first, 1, 1, False)
+                for i in np.flatnonzero(exploded).tolist()
             ]
-        found += [(i, float(new[i]), math.nan, track.first, 1, 1) for i in np.flatnonzero(bad).tolist()]
-        for i, value, low, first, value_window, level_window in sorted(found):
+            if role == "train":
+                above = self._returned(track, block, new, ~bad & ~batch & ~exploded)
+                found += [(i, float(new[i]), float(before[i]), track.first, 1, 1, True) for i in above.tolist()]
+        found += [(i, float(new[i]), math.nan, track.first, 1, 1, False) for i in np.flatnonzero(bad).tolist()]
+        for i, value, low, first, value_window, level_window, back_above in sorted(found):
             index = block.start + i
             kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
             falling = train is not None and _fell_by(train, track.step_at(index))
-            blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window)
+            blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window, back_above)
             events.append((track.step_at(index), order, kind, blowup))
         batches = batch & (not self.per_epoch)  # a lone curve named per epoch: its spikes are single points
         found_spikes = [] if batches.all() else spikes(track, block.start, block.end, self.thresholds, batches)
@@ -226,6 +214,16 @@ class Divergence:
             events.append((track.step_at(back), order, "spike", spike))
         return events
 
+    def _returned(self, track: Track, block: Block, new: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Indices in ``block`` of training points back above the curve's start after it learned clearly
+        (``returned``), its noise read where it stood at its lowest before each."""
+        at = np.flatnonzero(candidates & (new > track.first) & np.isfinite(block.low_before))
+        if not len(at):
+            return at
+        width = self.thresholds.noise_window
+        sigma = np.array([track.noise_at_low(track.step_at(block.start + i), width) for i in at.tolist()])
+        return at[returned(new[at], block.low_before[at], track.first, sigma, self.thresholds)]
+
     def _level_found(self, track: Track, block: Block) -> list[Found]:
         """``_level_blowups`` over ``block``, ``LEVEL_CHUNK`` points at a time (its level figures move on alike)."""
         found: list[Found] = []
@@ -234,10 +232,10 @@ class Divergence:
             part.low_before = block.low_before[at - block.start : part.end - block.start]
             new = track.values[part.start : part.end]
             offset = at - block.start
-            for i, value, low, first, value_window, level_window in self._level_blowups(
+            for i, value, low, first, value_window, level_window, back_above in self._level_blowups(
                 track, part, new, ~np.isfinite(new)
             ):
-                found.append((i + offset, value, low, first, value_window, level_window))
+                found.append((i + offset, value, low, first, value_window, level_window, back_above))
         return found
 
     def _level_blowups(self, track: Track, block: Block, new: np.ndarray, bad: np.ndarray) -> list[Found]:
@@ -280,14 +278,58 @@ class Divergence:
                 leaping = leaping[new[leaping] - level_low[leaping] >= BATCH_NOISE_Z * sigma]
         found: list[Found] = []
         for i in np.flatnonzero(ranged).tolist():
-            found.append((i, float(new[i]), float(block.low_before[i]), float(starts[i]), 1, width))
+            found.append((i, float(new[i]), float(block.low_before[i]), float(starts[i]), 1, width, False))
         for i in np.flatnonzero(leveled).tolist():
-            found.append((i, float(levels[i]), float(level_low[i]), float(starts[i]), width, width))
+            found.append((i, float(levels[i]), float(level_low[i]), float(starts[i]), width, width, False))
         for i in leaping.tolist():
-            found.append((i, float(new[i]), float(level_low[i]), float(starts[i]), 1, width))
+            found.append((i, float(new[i]), float(level_low[i]), float(starts[i]), 1, width, False))
         for i in lifted.tolist():
-            found.append((i, float(levels[i]), track.first, track.first, width, 1))
+            found.append((i, float(levels[i]), track.first, track.first, width, 1, False))
+        taken = ranged | leveled
+        taken[leaping] = taken[lifted] = True
+        back, long_lows = self._levels_returned(track, block, levels, level_low, starts, ~bad & ~taken & ~early)
+        for i in back.tolist():
+            found.append((i, float(levels[i]), float(long_lows[i]), float(starts[i]), width, width, True))
         return found
+
+    def _levels_returned(
+        self,
+        track: Track,
+        block: Block,
+        levels: np.ndarray,
+        level_low: np.ndarray,
+        starts: np.ndarray,
+        candidates: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Indices in ``block`` of a per-batch (or lone) curve's levels back above its start, the median of its first
+        points, after they learned clearly (``returned``), and the lows they were read from. What it learned is read
+        to the lowest median of
+        ``SPREAD_WINDOWS`` times as many points (the lowest of many short medians is a lucky one: a loss swinging
+        15 % "learned" 2.7 to 1.7 where it never left 2.3), against its single points' spread before each."""
+        long_lows = self._long_lows(track, block)
+        with np.errstate(invalid="ignore"):
+            at = np.flatnonzero(candidates & (levels > starts) & np.isfinite(level_low) & np.isfinite(long_lows))
+        if not len(at):
+            return at, long_lows
+        # Their spread about their median, not the noise read on their differences: a loss held over an accumulation
+        # window of 8 micro-steps has no point-to-point noise; over ``SPREAD_WINDOWS`` noise windows, as 24 such
+        # points are 3 values, whose median deviation may be nil.
+        windows = rows(track.values, block.start + at - 1, SPREAD_WINDOWS * self.thresholds.noise_window)
+        sigma = MAD_TO_SIGMA * median_rows(np.abs(windows - median_rows(windows)[:, None]))
+        return at[returned(levels[at], long_lows[at], starts[at], sigma, self.thresholds)], long_lows
+
+    def _long_lows(self, track: Track, block: Block) -> np.ndarray:
+        """For each point of ``block``, the lowest median of ``SPREAD_WINDOWS * BATCH_LEVEL_POINTS`` points that ended
+        before it, read at every ``BATCH_LEVEL_POINTS``-th point (inf before the first)."""
+        width, long = BATCH_LEVEL_POINTS, SPREAD_WINDOWS * BATCH_LEVEL_POINTS
+        begin = max(self._long_done, long - 1)
+        ends = np.arange(begin + (-(begin + 1)) % width, block.end, width)  # points whose index + 1 is a multiple
+        medians = median_rows(rows(track.values, ends, long)) if len(ends) else np.empty(0)
+        running = np.fmin.accumulate(
+            np.concatenate(([self._long_low], np.where(np.isfinite(medians), medians, np.inf)))
+        )
+        self._long_low, self._long_done = float(running[-1]), max(self._long_done, block.end)
+        return running[np.searchsorted(ends, np.arange(block.start, block.end), side="left")]
 
     def lone_flat_share(self, index: int, noise: float) -> tuple[float, float]:
         """(A training curve alone) the share of the curve up to ``index`` spent since its level (the lowest median
@@ -323,9 +365,10 @@ class Divergence:
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
         if kind == "explode-train":
             previous, self._train_exploded_at = self._train_exploded_at, b.index
-            if max(b.level_window, b.value_window) > 1 and previous != b.index - 1:
-                return []  # one batch alone (a per-batch reading: its level's window is many points)
-        reason = _exploded(b, step)
+            if (b.returned or max(b.level_window, b.value_window) > 1) and previous != b.index - 1:
+                return []  # one batch alone (a per-batch reading: its level's window is many points), or one point
+                # back above its start (a spike may come back)
+        reason = _returned(b, step) if b.returned else _exploded(b, step)
         return self.enter(step, b.tag, reason)
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
@@ -421,6 +464,20 @@ def _exploded(b: Blowup, step: int) -> str:
     return f"{b.tag} {what} {fmt(b.value)} at step {step:,}, {times} ({start})"
 
 
+def _returned(b: Blowup, step: int) -> str:
+    """The reason of a training curve back above its start, with the numbers the test read."""
+    if b.level_window > 1:
+        return (
+            f"{b.tag} back above its start: its median over {b.level_window} points at {fmt(b.value)} at step "
+            f"{step:,} and the point before, above {fmt(b.first)}, its first points' median, after its median over "
+            f"{SPREAD_WINDOWS * b.level_window} points fell to {fmt(b.low)}"
+        )
+    return (
+        f"{b.tag} back above its start {fmt(b.first)}: {fmt(b.value)} at step {step:,} and the point before, after "
+        f"learning down to {fmt(b.low)}"
+    )
+
+
 def _fell_by(train: Track, step: int) -> bool:
     """Whether training's last point at or before ``step`` is below the one before it."""
     end = int(np.searchsorted(train.steps[: train.count], step, side="right"))
@@ -428,63 +485,3 @@ def _fell_by(train: Track, step: int) -> bool:
         return False
     last, before = train.values[end - 1], train.values[end - 2]
     return bool(np.isfinite(last) and np.isfinite(before) and last < before)
-
-
-def still_out(level: float, best: float, first: float, thresholds: Thresholds) -> bool:
-    """A diverged curve not back in its range: not finite, or back more than ``regress`` of the way from its best
-    to its start; or, for a loss that never got below a non-zero start (it blew up before learning anything,
-    so its best is the blown-up level and its range says nothing), above its start by ``explode_floor`` of it."""
-    if not math.isfinite(level):
-        return True
-    t = thresholds
-    if regressed(level, best, first, t.regress):
-        return True
-    learned_nothing = first != 0 and not best < first  # NaN best: nothing measured yet; 0: a placeholder
-    return learned_nothing and level - first > t.explode_floor * abs(first)
-
-
-CLIMB_STEP = 1 / 3
-"""A climb from the start is steady when no single step carried more than this share of it."""
-
-
-def out_of_range(
-    level: float, best: float, first: float, thresholds: Thresholds, step_up: float = math.nan, points: int = 0
-) -> bool:
-    """A rising curve gone out of its range, to diverge slowly: back more than ``regress`` of the way from its
-    best to its start, or ``climbed``."""
-    return regressed(level, best, first, thresholds.regress) or climbed(level, best, first, thresholds, step_up, points)
-
-
-def climbed(level: float, best: float, first: float, thresholds: Thresholds, step_up: float, points: int) -> bool:
-    """A curve that never got below its start (it rose from its first point: there is no way back to measure)
-    above it by ``explode_floor`` of it in a steady climb — no step up (``step_up``, the largest) carrying
-    ``CLIMB_STEP`` of it: a run that jumped at a step may come back, and blow-ups are the explosion rules' — over
-    at least ``trend_window`` points (``points``): a warm-up that climbs a few epochs, then learns, is not told."""
-    t = thresholds
-    climb = level - first
-    never_lower = first != 0 and not best < first
-    steady = not step_up > CLIMB_STEP * climb and points >= t.trend_window
-    return never_lower and climb > t.explode_floor * abs(first) and steady
-
-
-def parked_at_start(level: float, best: float, first: float, share: float) -> bool:
-    """A positive loss (read as a distance to the perfect loss, 0) never ``share`` of its first value below it, and
-    not that far above it now: a VAE parked near its start, 68.28 → 68.27 → 68.30. A curve with a negative value
-    has no such band (its level says nothing of progress); one whose floor is far above 0 (a large constant in the
-    loss) and that learns less than ``share`` of its level reads parked too: the price of reading the level."""
-    band = share * first
-    return first > 0 and best > 0 and first - best < band and level - first < band
-
-
-def regressed(level: float, best: float, first: float, share: float) -> bool:
-    """Back more than ``share`` of the way from the best level toward the start."""
-    span = first - best
-    return math.isfinite(level) and span > 0 and level - best > share * span
-
-
-def how_far_back(level: float, best: float, first: float, t: Thresholds) -> str:
-    """'60% of the way from its best 0.5 to its start 1', or, for a curve that never got below its start, '+45%
-    above its start 1.1'."""
-    if regressed(level, best, first, t.regress):
-        return f"{(level - best) / (first - best):.0%} of the way from its best {fmt(best)} to its start {fmt(first)}"
-    return f"{(level - first) / abs(first):+.0%} above its start {fmt(first)}"

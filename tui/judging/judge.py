@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import math
 
-from tui.judging.diverging import (
-    Divergence,
-    Raised,
-    climbed,
-    how_far_back,
-    out_of_range,
-    parked_at_start,
-    regressed,
-    still_out,
-)
+from tui.judging.diverging import Divergence, Raised
 from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, trend_width
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
+from tui.judging.ranges import (
+    climbed,
+    how_far_back,
+    lost_progress,
+    lost_words,
+    out_of_range,
+    parked_at_start,
+    still_out,
+)
 from tui.judging.rising import Rise
 from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, TREND_WINDOW_MAX, Thresholds
 from tui.judging.verdict import Verdict, fmt
-from tui.text import percent
 
 Back = tuple[str, float, float, float]
 """A curve back from its best: its tag, level, best and start."""
@@ -262,16 +261,7 @@ class Judge:
                 f"has learned nothing; {both}"
             )
         if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
-            backs = ", and ".join(
-                f"{tag} at {fmt(level)}, {percent((level - best) / (first - best), t.lost_share)} of the way from its "
-                f"best level {fmt(best)} to its start {fmt(first)}"
-                for tag, level, best, first in lost
-            )
-            since = f"step {self._lost_since:,}" if self._lost_since is not None else "then"
-            return Kind.PLATEAU, (
-                f"back since {since}: {backs}; the run lost progress it had made and has not won it back (a checkpoint "
-                f"from before {since} would hold it); {both}"
-            )
+            return Kind.PLATEAU, f"{lost_words(lost, self._lost_since, t)}; {both}"
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
@@ -289,10 +279,8 @@ class Judge:
         if not train_range > t.learned_enough * or_zero(m.train.noise):
             return []
         curves = ((self.pair.train, m.train, m.train_best, m.train_first), (self.pair.val, m.val, m.best, m.val_first))
-        for _, row, best, first in curves:
-            above_noise = row.level - best > t.learned_enough * row.noise  # NaN noise: not known yet, not told
-            if not (regressed(row.level, best, first, t.lost_share) and above_noise):
-                return []
+        if not all(lost_progress(row.level, best, first, row.noise, t) for _, row, best, first in curves):
+            return []
         return [(tag or "", row.level, best, first) for tag, row, best, first in curves]
 
     def _parked(self, m: Moment) -> bool:
@@ -464,7 +452,13 @@ class Judge:
         else:
             alone = movement("train", train_dir, m.train)
             alone += f" over the last {self._width(m)} points (no validation curve)"
-            if train_dir == "flat":
+            back = train_dir != "falling" and train_range > t.learned_enough * or_zero(m.train.noise)
+            back = back and lost_progress(m.train.level, m.train_best, m.train_first, m.train.noise, t)
+            self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if back else None
+            if back:  # a jump back that stays (a lone loss read "converged" at 60 % of the way to its start)
+                backs = [(self.pair.train or "", m.train.level, m.train_best, m.train_first)]
+                kind, reason = Kind.PLATEAU, f"{lost_words(backs, self._lost_since, t)}; {alone}"
+            elif train_dir == "flat":
                 lone = divergence.lone_flat_share(m.index, m.train.noise)
                 kind, reason = self._plateau_or_converged(m, alone, train_range, lone)
             else:

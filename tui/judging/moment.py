@@ -59,7 +59,7 @@ class Moment:
     train_best: float
     train_step_up: float
     """Training's largest rise from one point to the next so far (NaN when none): a climb carried by one step is
-    a jump, not a steady climb (``diverging.out_of_range``)."""
+    a jump, not a steady climb (``ranges.out_of_range``)."""
     train_flat_share: float
     """Share of the run so far that training has spent within ``flat_range`` of its best (stuck early: near 1; NaN
     for a training curve judged alone, whose share the judge asks ``Divergence.lone_flat_share`` for)."""

@@ -133,7 +133,9 @@ def _batch_spikes(
     candidates: list[tuple[int, int, float]] = []
     for b, r in zip(begins[keep].tolist(), at[keep].tolist(), strict=True):
         peak = float(np.max(up[b:r]))
-        if not (up[r] < peak / 2.0 and up[b - 1] < peak / 2.0):
+        # Back below half its height over the level before it: the running level catches up with a curve that
+        # stays up (a change of level, which read "came back" once the level had risen with it).
+        if not (smooth[r] - level[b] < peak / 2.0 and up[b - 1] < peak / 2.0):
             continue
         if not np.isfinite(values[index[b] - SMOOTH_POINTS + 1 : index[r]]).all():
             continue  # a NaN or inf among its points: a blow-up, the diverging rule's, never "routine"

@@ -115,7 +115,7 @@ class Thresholds:
     parked_within: float = 0.005
     """A positive training loss and its validation loss both never this fraction of their first values below them,
     nor that far above them now, are parked at their start: the net learned nothing (FMNIST VAEs at 68 moving 0.01
-    to 0.3 %), and their wander rings no bell; a plateau when training reads flat (``diverging.parked_at_start``)."""
+    to 0.3 %), and their wander rings no bell; a plateau when training reads flat (``ranges.parked_at_start``)."""
     stuck_share: float = 0.75
     """plateau (no learning rate logged): training has sat within ``stuck_within`` of its range from its best..."""
     stuck_within: float = 0.0025
