@@ -36,6 +36,8 @@ CASES = [
     (["training/loss", "validation/nll", "validation/accuracy"], "training/loss", "validation/nll"),
     (["train_mse", "val_mae", "val_mse", "lr-Adam"], "train_mse", "val_mse"),
     (["train/ppl", "val/ppl", "lr"], "train/ppl", "val/ppl"),
+    (["train/ce", "eval/ce", "eval/acc"], "train/ce", "eval/ce"),  # a hand-written loop's cross entropy
+    (["train_bce", "val_bce", "val_auc"], "train_bce", "val_bce"),
     (["training/loss", "valdation/avg_loss"], "training/loss", "valdation/avg_loss"),  # Ignite's own example
     (["train/loss", "val/loss", "val/mse"], "train/loss", "val/loss"),  # a loss named so first
     (["train/loss", "test/loss", "val/ppl"], "train/loss", "val/ppl"),  # validation before a test set, named or not

@@ -41,10 +41,13 @@ training, or every epoch beside ``Loss/valid``, is not the curve to stop on (it 
 AUXILIARY_WORDS = frozenset({"aux", "auxiliary", "z", "balancing", "balance", "router", "routing", "moe"})
 """A mixture of experts' auxiliary losses (Megatron's ``z_loss`` and ``load_balancing_loss`` beside ``lm loss``):
 the slot takes the model's own loss before them."""
-LOSS_LIKE = {"crossentropy": 1, "xent": 1, "nll": 1, "mse": 2, "rmse": 3, "mae": 4, "ppl": 5, "perplexity": 5}
+LOSS_LIKE = {
+    "crossentropy": 1, "xent": 1, "ce": 1, "bce": 1, "nll": 1, "mse": 2, "rmse": 3, "mae": 4, "ppl": 5, "perplexity": 5
+}  # fmt: skip
 """Lower-is-better measures a run may log instead of a loss named so (Composer's ``metrics/eval/CrossEntropy``,
-Ignite's ``validation/nll``, ``val_mse``, ``val/ppl``): a slot takes them when no curve named ``loss`` competes,
-in this order (a cross entropy before its perplexity, MSE before MAE, so both slots take the same measure)."""
+Ignite's ``validation/nll``, ``val_mse``, ``val/ppl``, a hand-written loop's ``train/ce``): a slot takes them when
+no curve named ``loss`` competes, in this order (a cross entropy before its perplexity, MSE before MAE, so both
+slots take the same measure)."""
 TRAIN_WORDS = frozenset({"train", "training", "trn"})
 BATCH_WORDS = frozenset({"batch", "batches", "step", "steps", "iter", "iters", "iteration", "iterations", "minibatch"})
 EPOCH_WORDS = frozenset({"epoch", "epochs"})
