@@ -98,3 +98,51 @@ def test_a_file_written_curve_by_curve_after_training_keeps_its_steps(tmp_path: 
         for step in range(0, 2001, 200):
             writer.add_scalar("val/loss", 2.0 / (1 + step), step, walltime=1e6 + step)
     assert _val_steps(tmp_path / "run") == list(range(0, 2001, 200))
+
+
+def _steps(folder: Path) -> dict[str, list[int]]:
+    monitor = Monitor(str(folder), Thresholds())
+    monitor.refresh()
+    return {tag: series.arrays()[0].tolist() for tag, series in monitor.store.runs["."].scalars.items()}
+
+
+def test_phases_each_logged_from_step_zero_keep_every_point(tmp_path: Path):
+    """Pretraining, then fine-tuning from step 0 in the same file: the second curve's first point was placed at the
+    first's last step, its next one went back, and the run was purged from step 1 (one pretraining point left)."""
+    with SummaryWriter(str(tmp_path)) as writer:
+        for step in range(500):
+            writer.add_scalar("pretrain/loss", 2 / (step + 1), step, walltime=1e6 + step)
+        for step in range(500):
+            writer.add_scalar("finetune/loss", 1 / (step + 1), step, walltime=1e6 + 500 + step)
+    assert _steps(tmp_path) == {"pretrain/loss": list(range(500)), "finetune/loss": list(range(500))}
+
+
+def test_folds_each_logged_from_step_zero_keep_every_point(tmp_path: Path, capsys):
+    """k-fold cross-validation, each fold's curves from step 0: fold 1 lost everything, and fold 0's one point left
+    read "never learned"."""
+    with SummaryWriter(str(tmp_path)) as writer:
+        wall = 1e6
+        for fold in range(3):
+            for step in range(300):
+                wall += 1
+                writer.add_scalar(f"fold{fold}/train_loss", 1 / (step + 1) + fold, step, walltime=wall)
+                if step % 30 == 0:
+                    writer.add_scalar(f"fold{fold}/val_loss", 1.1 / (step + 1) + fold, step, walltime=wall)
+    steps = _steps(tmp_path)
+    for fold in range(3):
+        assert steps[f"fold{fold}/train_loss"] == list(range(300))
+        assert steps[f"fold{fold}/val_loss"] == list(range(0, 300, 30))
+    assert main(["check", "--json", str(tmp_path)]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["verdict"] == "learning"
+
+
+def test_an_evaluation_logged_at_the_step_it_evaluated_stays_there(tmp_path: Path):
+    """Validation of the previous checkpoint, logged at its step (100 behind the file's): not an epoch index, as its
+    second point shows; its first, at step 0, was moved to 99 and every later one 99 on."""
+    with SummaryWriter(str(tmp_path)) as writer:
+        for step in range(1000):
+            writer.add_scalar("train/loss", 1 / (step + 1), step, walltime=1e6 + step)
+            if step % 100 == 0 and step:
+                writer.add_scalar("val/loss", 1 / (step - 99) + 0.01, step - 100, walltime=1e6 + step)
+    assert _steps(tmp_path)["val/loss"] == list(range(0, 900, 100))

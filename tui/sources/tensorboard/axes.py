@@ -96,16 +96,23 @@ class EpochAxis:
         axis written between two of them: a file written curve by curve, not as it trained) is on the file's axis
         after all: its points from there on stay where they were written."""
         out = steps.copy()
+        decided = -1  # the point of this read its axis was decided at (placed alone so far), -1: none
         for at in range(len(steps)):
             step, highest = int(steps[at]), int(before[at])
+            fresh = not self.own_axis.get(tag) or step <= self.last_step.get(tag, step - 1)
             if not self._decide(tag, step, highest, bool(written_after[at])):
                 if self.own_axis.get(tag) is False:
                     return out  # the points placed before stay as they were (a live read gave them out so)
                 continue
             where = max(step, highest)
-            if where <= self.last_placed.get(tag, where - 1):
+            level = not fresh and step * FAR_BEHIND >= highest  # its next point is not behind: the file's axis
+            if level or where <= self.last_placed.get(tag, where - 1):
                 self.own_axis[tag] = False
+                if decided >= 0:  # a new phase's curve from step 0 (fine-tuning after pretraining, the next fold:
+                    # nothing of the file's axis came between), or an evaluation logged at the step it evaluated
+                    out[decided] = steps[decided]
                 return out
+            decided = at if fresh else -1
             out[at] = self.last_placed[tag] = where
         return out
 
