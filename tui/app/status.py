@@ -12,7 +12,7 @@ from rich.text import Text
 
 from tui.app.chart_data import NO_LOG_Y, NO_TIMES
 from tui.app.format import trouble
-from tui.judging.kinds import GONE
+from tui.judging.kinds import gone_words
 from tui.live.group import given_up
 from tui.text import printable, shown_name
 
@@ -67,7 +67,7 @@ def status_line(app: LossWatchApp) -> Text:
     with app.store.lock:  # the engine thread may be adding files to the run
         run = app.store.runs.get(app.selected) if app.selected else None
         if run is not None and run.gone:  # what the table's ``!`` is about (its flags column is the first dropped)
-            notes.append(f"{shown_name(run.name, 40)}: {GONE}")
+            notes.append(f"{shown_name(run.name, 40)}: {gone_words(run.moved_to)}")
         elif run is not None and run.troubled:
             notes.append(f"{shown_name(run.name, 40)}: {trouble(run)}")
     parts.extend((printable(note), "yellow") for note in notes)

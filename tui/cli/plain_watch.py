@@ -25,7 +25,7 @@ from tui.cli.exits import EXIT_OK, WRITE_FAILURES
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
 from tui.cli.report import unreadable_reasons
 from tui.judging.engine import Alert
-from tui.judging.kinds import GONE, NOTICE_FLAGS
+from tui.judging.kinds import NOTICE_FLAGS, gone_words
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT
@@ -167,13 +167,13 @@ class PlainWatch:
     def _say_gone_and_unreadable(self) -> None:
         with self.monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
             runs = [run for run in self.monitor.store.runs.values() if run.name in self.announced]
-            gone = {run.name for run in runs if run.gone}
+            gone = {run.name: gone_words(run.moved_to) for run in runs if run.gone}
             problems = [(run.name, *reason) for run in runs if not run.gone for reason in unreadable_reasons(run)]
         self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
         for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
             if (name, GONE_KIND) not in self.said:
                 self.said.add((name, GONE_KIND))
-                self.line(f"{shown_name(name)}  gone: {GONE}", _record(name, GONE_KIND, GONE))
+                self.line(f"{shown_name(name)}  gone: {gone[name]}", _record(name, GONE_KIND, gone[name]))
         now = self.clock()
         for name, what, why in problems:
             if (name, what) in self.said:

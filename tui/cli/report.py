@@ -18,11 +18,11 @@ from tui.judging.engine import Verdict
 from tui.judging.kinds import (
     ADVICE,
     ATTENTION,
-    GONE,
     VERDICT_STYLES,
     WARNINGS,
     Kind,
     flag_names,
+    gone_words,
     severity,
 )
 from tui.store import Run
@@ -88,7 +88,7 @@ def run_flags(run: Run, verdict: Verdict | None, sweep: SweepInfo | None = None)
     if run.damaged:
         flags[Kind.DAMAGED] = run.damage_note()
     if run.gone:
-        flags[Kind.GONE] = GONE
+        flags[Kind.GONE] = gone_words(run.moved_to)
     if run.errors:
         flags[Kind.UNREADABLE] = "; ".join(run.errors)
     elif unreadable(run) and not run.damaged:  # nothing but bytes not whole yet: the exit status says why
@@ -275,4 +275,4 @@ def _print_notes(
         for error in run.errors:
             console.print(Text(f"{name}: {printable(error)}", style="red"))
         if run.gone:
-            console.print(Text(f"{name}: {GONE}", style="dim"))
+            console.print(Text(f"{name}: {gone_words(run.moved_to)}", style="dim"))

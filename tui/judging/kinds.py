@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tui.text import printable
+
 
 class Kind(StrEnum):
     """Verdicts (one per run at a time) and flags (any number beside the verdict)."""
@@ -171,6 +173,16 @@ BELL = frozenset(kind.value for kind, meaning in MEANINGS.items() if meaning.bel
 
 GONE = "its logs are gone (its folder or its log files were deleted); showing what was read"
 """The ``gone`` flag's reason, and the note beside a gone run (``check``, the live view's status line)."""
+
+
+def gone_words(moved_to: str) -> str:
+    """Why a run is gone: its files deleted (``GONE``), or its folder renamed to the run named ``moved_to`` while
+    watched (shown with its control characters made visible)."""
+    if not moved_to:
+        return GONE
+    return f"its logs moved: it is the run {printable(moved_to)} now; showing what was read under this name"
+
+
 NOTICE_FLAGS = (Kind.EPOCH_STEPS,)
 """Flags said once as a notice where only alerts are said (``watch --plain``'s lines, the live view's log): they
 explain the verdict beside them, and a narrow pane drops the table's flags column."""

@@ -63,6 +63,9 @@ class Discovery:
         """Those that did not: announced by the round that read them (``told_late``), else by the next scan."""
         self._watched: dict[str, str] = {}
         """Local path of every file a stream reads -> the stream's key (file events name local paths)."""
+        self.renamed: dict[str, str] = {}
+        """Run -> the run it was before its folder was renamed (or moved) while watched: its files, the same ones,
+        left one name and came under another in one scan. Its alerts were told under the old name."""
 
     def reads(self, path: str) -> bool:
         """Whether a stream reads the file at local ``path`` (else its change may be a run's first lines: a scan)."""
@@ -119,7 +122,7 @@ class Discovery:
         if refused:  # the root itself cannot be listed now (its permission taken away): its runs are not gone
             self.scan_errors = {self.place("."): refused}
             return []
-        self.listing = listing
+        before, self.listing = self.listing, listing
         found = find_sources(self.root, listing, self.formats, self.run_owners)
         if self.source_name:
             found.sources = [
@@ -162,11 +165,42 @@ class Discovery:
                 self._index(stream.source)
         self._note_vanished(listing)
         with self.store.lock:
+            went = {name for name, run in self.store.runs.items() if self.owns(name) and not run.gone}
             for name, run in self.store.runs.items():
                 if self.owns(name):
                     run.gone = name not in present
+            self._note_renamed(went - present, new_runs, before)
         self._told_unreadable &= set(self._unreadable.values())  # readable now (a stream's), or deleted: forgotten
         return new_runs
+
+    def _files_of(self, run: str, listing: Listing) -> frozenset[tuple[object, ...]] | None:
+        """What tells a run's files apart from others' wherever they lie: each one's identity (a local file's
+        device and inode, an object's ETag) and size, or, where the root gives no identity, its name, size and
+        modification time (a rename keeps them); None when one of them is not in ``listing``."""
+        found = []
+        for stream in self.streams.values():
+            if stream.run != run:
+                continue
+            for path in stream.source.paths:
+                info = listing.files.get(path)
+                if info is None:
+                    return None
+                found.append(
+                    (info.identity, info.size) if info.identity else (path.rsplit("/", 1)[-1], info.size, info.mtime)
+                )
+        return frozenset(found) or None
+
+    def _note_renamed(self, went: set[str], new_runs: list[NewRun], before: Listing) -> None:
+        """Runs that went in this scan whose very files came back under a new run's name: that run is theirs,
+        renamed (``renamed``), and the run that went says where it went (``Run.moved_to``)."""
+        if not went or not new_runs:
+            return
+        gone = {files: name for name in went if (files := self._files_of(name, before)) is not None}
+        for news in new_runs:
+            old = gone.get(self._files_of(news.run, self.listing) or frozenset())
+            if old is not None and old in self.store.runs:
+                self.renamed[news.run] = old
+                self.store.runs[old].moved_to = news.run
 
     def _moved(self, stream: Stream, source: Source, known_runs: set[str], new_runs: list[NewRun]) -> None:
         """A log now found to be another run's (an ``add_scalars`` folder listed before its writer's file, or before

@@ -316,12 +316,24 @@ class Monitor(Discovery):
                     alert,
                     time=now,
                     written=runs[alert.run].written_at(alert.step, alert.tag),
-                    history=self._history(runs[alert.run], now),
+                    history=self._history(runs[alert.run], now) or self._told_before(alert),
                 )
                 if alert.run in runs
                 else replace(alert, time=now)
                 for alert in alerts
             ]
+
+    def _told_before(self, alert: Alert) -> bool:
+        """The alert was told under a name its run had before its folder was renamed while watched (``renamed``):
+        history, not a new onset to ring for."""
+        before, name = set(), alert.run
+        while (name := self.renamed.get(name, "")) and name not in before:  # renamed once, or again and again
+            before.add(name)
+        return any(
+            (a.run, a.step, a.kind, a.tag) == (a.run, alert.step, alert.kind, alert.tag)
+            for a in self.alerts
+            if a.run in before
+        )
 
     def _history(self, run: Run, now: float) -> bool:
         """``Alert.history``: a run never seen writing (its files whole when first read, nothing added since) whose

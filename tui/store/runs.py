@@ -35,6 +35,8 @@ class Run:
     last_seen: float | None = None
     """Local clock time when new data last arrived."""
     gone: bool = False
+    moved_to: str = ""
+    """The run its folder was renamed to while watched (its files the same): where a gone run went."""
     live: bool = False
     """New points arrived after the run's files were first read: a job writing while we watch."""
     hparams: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,71 @@
+"""A run's folder renamed while watched: the run under its new name is the same job, not a new one. Its alerts were
+told under the old name; told again as new, they rang the bell and ran the ``--on-alert`` hook a second time, and
+the old name said its files were deleted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from tensorboardX import SummaryWriter
+
+from tui.cli.report import run_flags
+from tui.judging.kinds import GONE, Kind
+from tui.live.monitor import Monitor
+
+
+def _diverged(folder: Path) -> None:
+    with SummaryWriter(str(folder)) as writer:
+        for step in range(110):
+            writer.add_scalar("train/loss", 1 / (step + 1) if step < 100 else float("nan"), step)
+
+
+def test_a_renamed_run_tells_its_alerts_as_history_and_the_old_name_where_it_went(tmp_path: Path):
+    _diverged(tmp_path / "job")
+    monitor = Monitor(str(tmp_path))
+    _, _, alerts = monitor.refresh()
+    [told] = [alert for alert in alerts if alert.kind == Kind.DIVERGING]
+    assert told.run == "job" and told.rings
+    os.rename(tmp_path / "job", tmp_path / "job-v2")
+    new_runs, _, alerts = monitor.refresh()
+    assert [new.run for new in new_runs] == ["job-v2"]
+    [again] = [alert for alert in alerts if alert.kind == Kind.DIVERGING]
+    assert (again.run, again.step, again.history, again.rings) == ("job-v2", 100, True, False)
+    old = monitor.store.runs["job"]
+    assert old.gone and old.moved_to == "job-v2"
+    assert run_flags(old, None)[Kind.GONE] == (
+        "its logs moved: it is the run job-v2 now; showing what was read under this name"
+    )
+
+
+def test_a_new_blow_up_after_the_rename_rings(tmp_path: Path):
+    """Only what was told under the old name is history: the renamed job blowing up again later is a new onset."""
+    _diverged(tmp_path / "job")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    os.rename(tmp_path / "job", tmp_path / "job-v2")
+    monitor.refresh()
+    with SummaryWriter(str(tmp_path / "job-v2")) as writer:
+        for step in range(110, 300):
+            writer.add_scalar("train/loss", 0.01 * 0.95 ** (step - 110), step)  # learning on, far below its best
+        for step in range(300, 310):
+            writer.add_scalar("train/loss", float("inf"), step)
+    _, _, alerts = monitor.refresh()
+    later = [alert for alert in alerts if alert.kind == Kind.DIVERGING and alert.step >= 300]
+    assert later and later[0].rings
+
+
+def test_a_deleted_run_and_a_copy_are_not_a_rename(tmp_path: Path):
+    """A copy is other files (new inodes): its alerts are its own; the deleted run's files were deleted."""
+    _diverged(tmp_path / "job")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    shutil.copytree(tmp_path / "job", tmp_path / "copy")
+    shutil.rmtree(tmp_path / "job")
+    _, _, alerts = monitor.refresh()
+    [again] = [alert for alert in alerts if alert.kind == Kind.DIVERGING]
+    assert again.run == "copy" and not again.history
+    old = monitor.store.runs["job"]
+    assert old.gone and old.moved_to == ""
+    assert run_flags(old, None)[Kind.GONE] == GONE
