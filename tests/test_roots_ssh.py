@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import getpass
 import os
 import pickle
 import shutil
@@ -206,6 +207,22 @@ def test_unknown_host_key_says_what_to_do(root_at, sshd: Sshd, tmp_path: Path, m
     assert "host key not known or changed" in error
     assert f"connect once with `{sshd.ssh_command} -o UserKnownHostsFile" in error  # the client losswatch ran
     assert root.reachability.state == "unreachable"
+
+
+def test_the_host_key_hint_names_the_port_and_user_the_root_named(sshd: Sshd, tmp_path: Path, monkeypatch) -> None:
+    """``ssh://me@host:PORT/path``: the hint said `ssh 127.0.0.1`, which goes to port 22, where the key asked for is
+    not."""
+    monkeypatch.setenv(
+        "LOSSWATCH_SSH_COMMAND", f"{sshd.ssh_command} -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes"
+    )
+    root = SshRoot("127.0.0.1", str(tmp_path), user=getpass.getuser(), port=sshd.port)
+    try:
+        error = root.list().errors["."]
+    finally:
+        root.close()
+    assert error.endswith(
+        f"-o StrictHostKeyChecking=yes -p {sshd.port} {getpass.getuser()}@127.0.0.1` to check and accept it"
+    )
 
 
 def test_closing_ends_the_connection(sshd: Sshd, tmp_path: Path) -> None:

@@ -172,6 +172,14 @@ class SshRoot(RemoteRoot):
         return [*ssh_command(), *options, *target, *extra]
 
     @property
+    def _login(self) -> str:
+        """The host as one would connect to it by hand, with the port and user the root named (``-p 2222 me@box``):
+        the host-key hint's command, which went to port 22 without them."""
+        port = f"-p {self.port} " if self.port else ""
+        user = f"{shlex.quote(self.user)}@" if self.user else ""
+        return f"{port}{user}{self.host}"
+
+    @property
     def _socket(self) -> str:
         if self._control_dir is None:
             # Short and private: a control socket path must fit in 104 bytes, and only we may use it. ssh binds
@@ -231,7 +239,7 @@ class SshRoot(RemoteRoot):
         if self._master_stderr:
             with contextlib.suppress(OSError), open(self._master_stderr, "rb") as handle:
                 text = handle.read()[-4000:].decode(errors="replace")
-        return ssh_reason(text, self.host)
+        return ssh_reason(text, self._login)
 
     def _stop_master(self) -> None:
         master, self._master = self._master, None
@@ -295,7 +303,7 @@ class SshRoot(RemoteRoot):
         stderr = done.stderr.decode(errors="replace").strip()
         last = stderr.splitlines()[-1] if stderr else ""
         if done.returncode == 255:
-            reason = ssh_reason(stderr, self.host)
+            reason = ssh_reason(stderr, self._login)
             self._drop(reason)
             raise Unreachable(errno.EHOSTUNREACH, reason)
         if done.returncode in (3, 4, 5, 6):
