@@ -33,7 +33,7 @@ from tui.live.group import MonitorGroup, given_up, members_of
 from tui.live.monitor import Monitor
 from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.notify import notification
-from tui.sources.base import describe
+from tui.sources.base import NOT_ANSWERING, describe
 from tui.sources.roots.local import LocalRoot
 from tui.text import printable, shown_name, utf8
 
@@ -168,7 +168,13 @@ class PlainWatch:
         with self.monitor.store.lock:  # runs told as new only: a scan stores a run before the watcher tells it
             runs = [run for run in self.monitor.store.runs.values() if run.name in self.announced]
             gone = {run.name: gone_words(run.moved_to) for run in runs if run.gone}
-            problems = [(run.name, *reason) for run in runs if not run.gone for reason in unreadable_reasons(run)]
+            problems = [
+                (run.name, what, why)
+                for run in runs
+                if not run.gone
+                for what, why in unreadable_reasons(run)
+                if not why.startswith(NOT_ANSWERING)  # its root's: said on stderr (reconnecting, unreachable)
+            ]
         self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
         for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
             if (name, GONE_KIND) not in self.said:

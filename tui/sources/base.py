@@ -197,8 +197,15 @@ def basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+NOT_ANSWERING = "its host did not answer: "
+"""Before an OS error that was its root's (a remote host or store that did not answer, ``Unreachable``): the root's
+own line says it, and the run is not one that cannot be read (``watch --plain`` says no "unreadable" for it)."""
+
+
 def describe(error: OSError) -> str:
     """An OS error in the words the status line uses."""
+    if getattr(error, "root_trouble", False):
+        return NOT_ANSWERING + (error.strerror or str(error))
     if isinstance(error, FileNotFoundError):
         return "file vanished (points read so far are kept)"
     if isinstance(error, PermissionError):

@@ -43,6 +43,9 @@ RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 class Unreachable(OSError):
     """The root did not answer (its reachability says so already)."""
 
+    root_trouble = True
+    """The root's, not its file's (``base.describe``)."""
+
 
 class WaitingToRetry(Unreachable):
     """Raised without a request while a root that did not answer waits for its next attempt."""
