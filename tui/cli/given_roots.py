@@ -90,11 +90,24 @@ def _root_key(spec: RootSpec) -> tuple:
 
 
 def _covers(outer: RootSpec, inner: RootSpec) -> bool:
-    """Whether reading ``outer`` reads ``inner``: the same root, or a local folder inside it."""
+    """Whether reading ``outer`` reads ``inner``: the same root, or a folder inside it — locally, in the same bucket
+    (``s3://b/exp`` reads ``s3://b/exp/a``; ``s3://b`` all of the bucket), or on the same host as the same user
+    (each run of ``box:/runs box:/runs/a`` was listed twice, and its bell rang twice)."""
     out, into = _root_key(outer), _root_key(inner)
     if out == into:
         return True
-    return out[0] == into[0] == "local" and into[1].startswith(out[1].rstrip(os.sep) + os.sep)
+    if out[0] == into[0] == "local":
+        return into[1].startswith(out[1].rstrip(os.sep) + os.sep)
+    if out[:-1] != into[:-1]:  # another kind, host, user or port
+        return False
+    outer_path, inner_path = out[-1], into[-1]
+    if outer.kind == "ssh":  # a path relative to the login folder is compared only with another such path
+        outer_path, inner_path = outer_path.removeprefix("./") or ".", inner_path.removeprefix("./")
+        if outer_path == ".":
+            return not inner_path.startswith(("/", "~"))
+    if outer.kind != "ssh" and "/" not in outer_path:  # a whole bucket (or container) holds every prefix in it
+        return inner_path.split("/", 1)[0] == outer_path
+    return inner_path.startswith(outer_path + "/")
 
 
 def _say_read_once(spec: RootSpec, covering: RootSpec) -> None:
