@@ -234,7 +234,8 @@ class Sshd:
     """An sshd on 127.0.0.1 with its own host key; hosts ``lwtest`` and ``lwtest2`` reach it as this user.
 
     Host ``lwdead`` is 127.0.0.1 on a port where nothing listens; ``lwslow`` accepts and never answers; ``lwchatty``
-    is this sshd with a login shell that prints a banner before every command (when it is bash).
+    is this sshd with a login shell that prints a banner before every command (when it is bash); ``lwhang`` one whose
+    login shell waits 8 s before each (its process named ``lwhang-PORT``).
     """
 
     folder: Path
@@ -316,6 +317,9 @@ def start_sshd(folder: Path) -> Sshd:
         "AcceptEnv BASH_ENV\n"
     )
     (folder / "chatty_rc").write_text('echo "Welcome to the GPU box"; printf "motd\\000\\n"; echo "motd" >&2\n')
+    # Host lwhang: a login shell that waits before every command (a ~/.bashrc reading input), for 8 s and then ends
+    # (named so that a test can end it sooner).
+    (folder / "hang_rc").write_text(f"(exec -a lwhang-{port} sleep 8)\n")
     host_key = (folder / "host_key.pub").read_text().split()
     (folder / "known_hosts").write_text(f"[{HOST}]:{port} {host_key[0]} {host_key[1]}\n")
     client = folder / "ssh_config"
@@ -333,6 +337,7 @@ def start_sshd(folder: Path) -> Sshd:
         f"Host lwtest lwtest2\n  Port {port}\n{common}Host lwdead\n  Port {free_port()}\n{common}"
         f"Host lwslow\n  Port {silent.getsockname()[1]}\n{common}"
         f"Host lwchatty\n  Port {port}\n  SetEnv BASH_ENV={folder / 'chatty_rc'}\n{common}"
+        f"Host lwhang\n  Port {port}\n  SetEnv BASH_ENV={folder / 'hang_rc'}\n{common}"
     )
     checked = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
     if checked.returncode != 0:

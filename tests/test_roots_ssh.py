@@ -366,3 +366,20 @@ def test_a_root_that_is_a_file_is_missing_as_a_local_one_is(root_at, tmp_path: P
     (tmp_path / "runs").write_text("not a folder")
     remote, local = root_at(tmp_path / "runs").list(), LocalRoot(str(tmp_path / "runs")).list()
     assert (remote.missing, remote.errors) == (local.missing, local.errors) == (True, {".": "not a folder"})
+
+
+def test_a_login_shell_that_waits_is_named_as_a_cause(sshd: Sshd, tmp_path: Path, monkeypatch) -> None:
+    """Logged in, the script losswatch runs never answers (a ~/.bashrc that waits): "no answer in 60 s" said
+    nothing of where to look."""
+    monkeypatch.setattr(ssh_module, "OPERATION_SECONDS", 2.0)
+    root = SshRoot("lwhang", str(tmp_path))
+    try:
+        error = root.list().errors["."]
+    finally:
+        root.close()
+        subprocess.run(["pkill", "-f", f"lwhang-{sshd.port}"], check=False)  # its waiting shell, on this machine
+    assert error == (
+        "logged in, but no answer in 2 s: a folder very slow to list, or a login shell that waits (its .bashrc or "
+        ".profile reading input or sleeping)"
+    )
+    assert root.reachability.state == "reconnecting"  # it logged in: the next round tries again

@@ -297,7 +297,10 @@ class SshRoot(RemoteRoot):
                 timeout=OPERATION_SECONDS,
             )
         except subprocess.TimeoutExpired as error:
-            reason = f"no answer in {OPERATION_SECONDS:.0f} s"
+            reason = (
+                f"logged in, but no answer in {OPERATION_SECONDS:.0f} s: a folder very slow to list, or a login shell"
+                " that waits (its .bashrc or .profile reading input or sleeping)"
+            )
             self._drop(reason)
             raise Unreachable(errno.ETIMEDOUT, reason) from error
         stderr = done.stderr.decode(errors="replace").strip()
