@@ -1,6 +1,6 @@
 """A training loss back above its start after learning clearly, held two points in a row, is diverging: it left the
-range it made. It rang three epochs late when it landed under ten times its best (the slow rule's confirmation),
-and a loss logged alone never rang at all: it read ``converged``, and a ``spike`` said it "came back"."""
+range it made. It rang three epochs late when it landed under ten times its best (the slow rule's confirmation).
+A loss logged alone back at its start read ``converged``, and a ``spike`` said it "came back": it lost progress."""
 
 from __future__ import annotations
 
@@ -58,16 +58,33 @@ def test_a_climb_above_the_start_before_learning_is_no_divergence(tmp_path: Path
     assert judge(tmp_path / "run", {"train_loss": list(train), "val_loss": list(val)}).bells == []
 
 
-def test_a_lone_loss_back_above_its_start_rings_and_is_not_converged(tmp_path: Path, capsys):
+def test_a_swinging_loss_whose_swings_reach_its_start_is_no_divergence(tmp_path: Path):
+    """A WRN under Adam at a learning rate of 0.04 (held out, labelled healthy): training swings between 0.7 and
+    2.8 and twice in a row reached past its start 2.78. Calm at its low, it had learned 2.1, under five of the
+    swings it makes now (0.46)."""
+    rng = np.random.default_rng(1)
+    x = np.arange(160)
+    swing = np.where(x < 30, 0.2, 0.55)  # calm as it learned, swinging since
+    train = 0.9 + 1.9 * np.exp(-x / 3) + np.minimum(np.abs(rng.standard_normal(160)) * swing, 1.8)
+    train[0] = 2.78
+    train[47], train[48] = 3.9, 3.3
+    val = train * 1.05 + rng.normal(0, 0.02, 160)
+    judged = judge(tmp_path / "run", {"train_loss": list(train), "val_loss": list(val)})
+    assert not any(bell.kind == "diverging" for bell in judged.bells)
+
+
+def test_a_lone_loss_back_above_its_start_lost_its_progress_and_is_not_converged(tmp_path: Path, capsys):
+    """Alone, a loss's start may be a blow-up in its first steps (a CIFAR-10 net at 13.6 falling to 5, labelled
+    stuck): a level back at its start, short of the ratio test, is told as progress lost (check exits 1), not rung;
+    it read ``converged`` ("done: keep the best checkpoint"), and a ``spike`` said it came back."""
     _lone(tmp_path / "run", to=11.0)
     judged = judge_folder(tmp_path / "run")
-    [bell] = judged.bells
-    assert bell.kind == "diverging" and 25_010 < bell.step <= 25_010 + 40 * 10, bell
-    assert "train/loss back above its start: its median over 24 points at" in bell.reason
-    assert "after its median over 96 points fell to 2.1" in bell.reason
+    assert judged.bells == []
     assert not any(alert.kind == "spike" for alert in judged.alerts)  # the loss never came back
+    assert judged.verdict.kind == "plateau"
+    assert judged.verdict.reason.startswith("back since step 25,050: train/loss at 10.95, 102% of the way")
     assert main(["check", str(tmp_path)]) == 1
-    assert "diverging" in capsys.readouterr().out
+    assert "the run lost progress it had made" in capsys.readouterr().out
 
 
 def test_a_lone_loss_that_jumps_back_most_of_the_way_lost_its_progress(tmp_path: Path, capsys):
