@@ -146,3 +146,22 @@ def test_an_evaluation_logged_at_the_step_it_evaluated_stays_there(tmp_path: Pat
             if step % 100 == 0 and step:
                 writer.add_scalar("val/loss", 1 / (step - 99) + 0.01, step - 100, walltime=1e6 + step)
     assert _steps(tmp_path)["val/loss"] == list(range(0, 900, 100))
+
+
+def test_an_evaluation_at_its_step_read_as_it_is_written_loses_no_point(tmp_path: Path):
+    """Read after each evaluation, the first one was given out placed (at 100) before the second showed the curve
+    is on the file's axis: moved back, the second took its step and was dropped. Read so, the curve stays placed,
+    every point kept in order (read whole, it stays where it was written)."""
+    monitor = Monitor(str(tmp_path), Thresholds())
+    with SummaryWriter(str(tmp_path)) as writer:
+        for step in range(1000):
+            writer.add_scalar("train/loss", 1 / (step + 1), step, walltime=1e6 + step)
+            if step % 100 == 0 and step:
+                writer.add_scalar("val/loss", 1 / (step - 99) + 0.01, step - 100, walltime=1e6 + step)
+                writer.flush()
+                monitor.refresh()
+    monitor.refresh()
+    steps, values, _ = monitor.store.runs["."].scalars["val/loss"].arrays()
+    expected = np.float32([1 / (step + 1) + 0.01 for step in range(0, 900, 100)])  # as the writer keeps them
+    assert values.tolist() == expected.tolist()
+    assert steps.tolist() == sorted(set(steps.tolist()))

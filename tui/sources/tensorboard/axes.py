@@ -105,7 +105,9 @@ class EpochAxis:
                     return out  # the points placed before stay as they were (a live read gave them out so)
                 continue
             where = max(step, highest)
-            level = not fresh and step * FAR_BEHIND >= highest  # its next point is not behind: the file's axis
+            # Its next point not behind, read with the first: the file's axis. Read apart, the first was given out
+            # placed, and stays so with the rest (moved back alone, it would take the next one's step).
+            level = decided >= 0 and not fresh and step * FAR_BEHIND >= highest
             if level or where <= self.last_placed.get(tag, where - 1):
                 self.own_axis[tag] = False
                 if decided >= 0:  # a new phase's curve from step 0 (fine-tuning after pretraining, the next fold:
