@@ -38,6 +38,13 @@ CASES = [
     (["train/ppl", "val/ppl", "lr"], "train/ppl", "val/ppl"),
     (["train/ce", "eval/ce", "eval/acc"], "train/ce", "eval/ce"),  # a hand-written loop's cross entropy
     (["train_bce", "val_bce", "val_auc"], "train_bce", "val_bce"),
+    (  # DETR's components beside the total: the total is the loss
+        ["train/total_loss", "train/loss_ce", "train/loss_bbox", "val/total_loss", "val/loss_ce"],
+        "train/total_loss",
+        "val/total_loss",
+    ),
+    (["train/avg_loss", "train/loss_ce", "val/avg_loss"], "train/avg_loss", "val/avg_loss"),
+    (["train/ce_weight", "val/acc"], None, None),  # a coefficient, not a loss
     (["training/loss", "valdation/avg_loss"], "training/loss", "valdation/avg_loss"),  # Ignite's own example
     (["train/loss", "val/loss", "val/mse"], "train/loss", "val/loss"),  # a loss named so first
     (["train/loss", "test/loss", "val/ppl"], "train/loss", "val/ppl"),  # validation before a test set, named or not

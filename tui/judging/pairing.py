@@ -48,6 +48,9 @@ LOSS_LIKE = {
 Ignite's ``validation/nll``, ``val_mse``, ``val/ppl``, a hand-written loop's ``train/ce``): a slot takes them when
 no curve named ``loss`` competes, in this order (a cross entropy before its perplexity, MSE before MAE, so both
 slots take the same measure)."""
+SHORT_LOSS_LIKE = frozenset({"ce", "bce"})
+"""Loss-like words short enough to mean other things: a loss only in a tag of role words (``train/ce``,
+``val_bce``), and a component's name beside a loss (``loss_ce`` beside ``total_loss``)."""
 TRAIN_WORDS = frozenset({"train", "training", "trn"})
 BATCH_WORDS = frozenset({"batch", "batches", "step", "steps", "iter", "iters", "iteration", "iterations", "minibatch"})
 EPOCH_WORDS = frozenset({"epoch", "epochs"})
@@ -132,6 +135,8 @@ def _likeness(tag_words: list[str]) -> int | None:
         return None
     if any(a == "cross" and b == "entropy" for a, b in itertools.pairwise(tag_words)):
         return 1
+    if any(w in SHORT_LOSS_LIKE for w in tag_words) and any(w not in _ROLE_WORDS | LOSS_LIKE.keys() for w in tag_words):
+        return None  # ``ce`` among other words names something else (``train/ce_weight``, a coefficient)
     return min((LOSS_LIKE[w] for w in tag_words if w in LOSS_LIKE), default=None)
 
 
@@ -187,7 +192,10 @@ def _role(tag_words: list[str]) -> str:
     return "train"
 
 
-_NOT_EXTRA = VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS | ACCURACY_WORDS | set(LOSS_LIKE) | {"cross", "entropy"}
+_ROLE_WORDS = VAL_WORDS | TRAIN_WORDS | HELD_OUT_WORDS | EPOCH_WORDS | BATCH_WORDS | _NOISE_WORDS
+_NOT_EXTRA = (
+    VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS | ACCURACY_WORDS | (set(LOSS_LIKE) - SHORT_LOSS_LIKE) | {"cross", "entropy"}
+)  # ``loss_ce`` beside ``total_loss`` is a component of it, not the shorter name of the same loss
 
 
 def _rank(tag: str, tag_words: list[str]) -> tuple[int, int, int, int, int, int, str]:
