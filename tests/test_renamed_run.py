@@ -69,3 +69,24 @@ def test_a_deleted_run_and_a_copy_are_not_a_rename(tmp_path: Path):
     old = monitor.store.runs["job"]
     assert old.gone and old.moved_to == ""
     assert run_flags(old, None)[Kind.GONE] == GONE
+
+
+def test_a_run_renamed_while_its_job_writes_is_still_the_same_run(tmp_path: Path):
+    """Its file grew between the two listings: matched by its inode, not by its size."""
+    writer = SummaryWriter(str(tmp_path / "job"))
+    try:
+        for step in range(110):
+            writer.add_scalar("train/loss", 1 / (step + 1) if step < 100 else float("nan"), step)
+        writer.flush()
+        monitor = Monitor(str(tmp_path))
+        monitor.refresh()
+        os.rename(tmp_path / "job", tmp_path / "job-v2")
+        for step in range(110, 130):
+            writer.add_scalar("train/loss", float("nan"), step)
+        writer.flush()
+        _, _, alerts = monitor.refresh()
+    finally:
+        writer.close()
+    [again] = [alert for alert in alerts if alert.kind == Kind.DIVERGING]
+    assert (again.run, again.history) == ("job-v2", True)
+    assert monitor.store.runs["job"].moved_to == "job-v2"

@@ -175,8 +175,9 @@ class Discovery:
 
     def _files_of(self, run: str, listing: Listing) -> frozenset[tuple[object, ...]] | None:
         """What tells a run's files apart from others' wherever they lie: each one's identity (a local file's
-        device and inode, an object's ETag) and size, or, where the root gives no identity, its name, size and
-        modification time (a rename keeps them); None when one of them is not in ``listing``."""
+        device and inode, an object's ETag: a job still writing grows its file between the two listings), or,
+        where the root gives no identity, its name, size and modification time (a rename keeps them); None when one
+        of them is not in ``listing``."""
         found = []
         for stream in self.streams.values():
             if stream.run != run:
@@ -185,9 +186,7 @@ class Discovery:
                 info = listing.files.get(path)
                 if info is None:
                     return None
-                found.append(
-                    (info.identity, info.size) if info.identity else (path.rsplit("/", 1)[-1], info.size, info.mtime)
-                )
+                found.append((info.identity,) if info.identity else (path.rsplit("/", 1)[-1], info.size, info.mtime))
         return frozenset(found) or None
 
     def _note_renamed(self, went: set[str], new_runs: list[NewRun], before: Listing) -> None:
@@ -201,6 +200,9 @@ class Discovery:
             if old is not None and old in self.store.runs:
                 self.renamed[news.run] = old
                 self.store.runs[old].moved_to = news.run
+        for name in went:  # a run whose files went, and went nowhere a scan found: deleted, whatever it was before
+            if name in self.store.runs and self.store.runs[name].moved_to not in {news.run for news in new_runs}:
+                self.store.runs[name].moved_to = ""
 
     def _moved(self, stream: Stream, source: Source, known_runs: set[str], new_runs: list[NewRun]) -> None:
         """A log now found to be another run's (an ``add_scalars`` folder listed before its writer's file, or before

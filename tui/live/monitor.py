@@ -330,9 +330,7 @@ class Monitor(Discovery):
         while (name := self.renamed.get(name, "")) and name not in before:  # renamed once, or again and again
             before.add(name)
         return any(
-            (a.run, a.step, a.kind, a.tag) == (a.run, alert.step, alert.kind, alert.tag)
-            for a in self.alerts
-            if a.run in before
+            (a.step, a.kind, a.tag) == (alert.step, alert.kind, alert.tag) for a in self.alerts if a.run in before
         )
 
     def _history(self, run: Run, now: float) -> bool:
