@@ -16,6 +16,7 @@ from tensorboardX import SummaryWriter
 from tui.cli.plain_watch import PlainWatch
 from tui.live.monitor import Monitor
 from tui.sources.base import NOT_ANSWERING
+from tui.sources.points import FileHealth
 from tui.sources.roots.ssh import SshRoot
 
 
@@ -59,3 +60,20 @@ def test_a_read_while_the_host_does_not_answer_is_no_unreadable_run(sshd: Sshd, 
     finally:
         writer.close()
         root.close()
+
+
+def test_a_not_answering_error_said_inside_a_formats_words_is_the_roots_too(tmp_path: Path):
+    """MLflow's file store names the metric before the error (``metrics/loss: its host did not answer: …``), and a
+    Trainer's folder the state file: the root's trouble all the same, not an unreadable run."""
+    with SummaryWriter(str(tmp_path / "job")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    monitor = Monitor(str(tmp_path))
+    watch = PlainWatch(monitor, as_json=True, bell=False, notify=None, hook=None)
+    new_runs, _, _ = monitor.refresh()
+    with redirect_stdout(io.StringIO()):
+        watch.say(new_runs, [])
+    run = monitor.store.runs["job"]
+    run.files["mlruns/0/abc/metrics/loss"] = FileHealth(error=f"metrics/loss: {NOT_ANSWERING}Connection refused")
+    assert _said(watch) == []
+    run.files["mlruns/0/abc/metrics/acc"] = FileHealth(error="metrics/acc: permission denied")
+    assert _said(watch) == [("job", "unreadable")]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from servers import S3Server, free_port
 
+from tui.sources.base import NOT_ANSWERING, describe
 from tui.sources.roots.base import TAIL_CHECK_BYTES
 from tui.sources.roots.objectstore import MissingBackend, ObjectStoreRoot, require_backend
 from tui.sources.roots.remote import READ_AHEAD_BYTES, FileReplacedError
@@ -192,6 +193,21 @@ def test_unreachable_endpoint_says_why_and_waits_before_trying_again(
     sent = sum(root.requests.values())
     again = root.list()  # within the wait: no request at all
     assert "trying again in" in again.errors["."]
+    assert sum(root.requests.values()) == sent
+
+
+def test_a_read_the_store_does_not_answer_is_the_roots_trouble(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file read while the endpoint is down (before any listing failed): a plain error was the file's, and
+    ``watch --plain`` said its run "unreadable"; it is the store's now, which waits before trying again."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    root = ObjectStoreRoot("s3://team/runs")
+    with pytest.raises(OSError) as raised:
+        root.read("run/events.out.tfevents.1", 0, 100)
+    assert describe(raised.value).startswith(NOT_ANSWERING + "Could not connect to the endpoint URL")
+    assert root.reachability.state in ("reconnecting", "unreachable")
+    sent = sum(root.requests.values())
+    with pytest.raises(OSError, match="trying again in"):
+        root.read("run/events.out.tfevents.1", 0, 100)
     assert sum(root.requests.values()) == sent
 
 

@@ -173,7 +173,7 @@ class PlainWatch:
                 for run in runs
                 if not run.gone
                 for what, why in unreadable_reasons(run)
-                if not why.startswith(NOT_ANSWERING)  # its root's: said on stderr (reconnecting, unreachable)
+                if NOT_ANSWERING not in why  # its root's: said on stderr (reconnecting, unreachable)
             ]
         self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
         for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read

@@ -17,7 +17,7 @@ import os
 import re
 from typing import Any, ClassVar
 
-from tui.sources.roots.remote import Entry, RemoteRoot
+from tui.sources.roots.remote import Entry, RemoteRoot, Unreachable
 
 SCHEMES = {"s3": "s3", "s3a": "s3", "gs": "gs", "gcs": "gs", "az": "az", "abfs": "az", "abfss": "az"}
 """URL scheme -> the kind of root (what the table calls it)."""
@@ -103,7 +103,11 @@ class ObjectStoreRoot(RemoteRoot):
         except MissingBackend as error:
             raise OSError(str(error)) from error
         except Exception as error:  # backends raise their SDK's own errors; say them in one line
-            raise OSError(_reason(error, self.kind)) from error
+            reason = _reason(error, self.kind)
+            if _not_answering(error):  # the store's, not a file's: a read during an outage says so, as a listing does
+                self._lost(reason)
+                raise Unreachable(errno.EHOSTUNREACH, reason) from error
+            raise OSError(reason) from error
 
     # ---- RemoteRoot --------------------------------------------------------------------------
 
@@ -259,12 +263,18 @@ def _denied(kind: str) -> str:
     return f"access denied (credentials come from {where})"
 
 
+def _not_answering(error: BaseException) -> bool:
+    """An SDK's error for a store that did not answer (no connection, no reply in time)."""
+    name = type(error).__name__
+    return any(part in name for part in ("EndpointConnection", "ConnectTimeout", "ConnectionError", "ReadTimeout"))
+
+
 def _reason(error: BaseException, kind: str) -> str:
     """One line a user can act on, from whatever a backend raised."""
     name = type(error).__name__
     text = " ".join(str(error).split()) or name
     if "NoCredentials" in name or ("credentials" in text.lower() and "not" in text.lower()):
         return _denied(kind).replace("access denied", "no credentials found")
-    if any(part in name for part in ("EndpointConnection", "ConnectTimeout", "ConnectionError", "ReadTimeout")):
+    if _not_answering(error):
         return re.sub(r"\?[^\s\"]*", "", text)  # the URL without its query string
     return text if len(text) <= 200 else text[:197] + "..."
