@@ -101,8 +101,9 @@ def test_a_lone_loss_that_jumps_back_most_of_the_way_lost_its_progress(tmp_path:
 
 
 def test_a_per_batch_level_that_moves_up_and_stays_is_no_spike(tmp_path: Path):
-    """A per-batch loss whose level steps up for good: the running level caught up with it, and the spike rule read
-    that as "came back"."""
+    """A per-batch loss whose level steps up for good, beside validation every 1,000 steps: it rings before the
+    next validation point, and no spike says it came back (the running level catches up with it; the spike rule's
+    own test is the lone curve's above, whose blow-up rings no bell to hide a spike behind)."""
     rng = np.random.default_rng(0)
     steps = np.arange(0, 20_001, 10)
     train = (0.3 + 2.0 * np.exp(-steps / 4000)) * np.exp(rng.normal(0, 0.15, len(steps)))

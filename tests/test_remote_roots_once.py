@@ -14,6 +14,9 @@ import pytest
 from conftest import scalar_run
 from servers import S3Server, Sshd
 
+from tui.cli.given_roots import _covers
+from tui.sources.roots.parse import parse_root
+
 
 def _runs(folder: Path) -> Path:
     for name in ("a", "b"):
@@ -60,3 +63,20 @@ def test_a_folder_inside_another_root_on_the_same_host_is_read_once(tmp_path: Pa
     assert f"lwtest:{runs}/a is inside lwtest:{runs}: its runs are read once" in stderr
     names, stderr = _check(f"lwtest:{runs}", f"lwtest2:{runs}/a")  # another host name: not known to be the same
     assert len(names) == 3 and "read once" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "covers"),
+    [
+        ("box:/", "box:/runs", True),  # the whole machine
+        ("box:/", "box:runs", False),  # relative to the login folder: not known to be under /
+        ("box:", "box:runs/a", True),
+        ("box:runs", "box:./runs/a", True),
+        ("box:/runs", "box:/runs2", False),
+        ("me@box:/runs", "you@box:/runs/a", False),
+        ("s3://b", "s3://b2/x", False),
+        ("s3://b/exp", "s3://b/exp2/a", False),
+    ],
+)
+def test_which_remote_root_reads_another(outer: str, inner: str, covers: bool):
+    assert _covers(parse_root(outer), parse_root(inner)) is covers

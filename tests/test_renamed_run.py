@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 from tensorboardX import SummaryWriter
@@ -79,7 +80,11 @@ def test_a_run_renamed_while_its_job_writes_is_still_the_same_run(tmp_path: Path
             writer.add_scalar("train/loss", 1 / (step + 1) if step < 100 else float("nan"), step)
         writer.flush()
         monitor = Monitor(str(tmp_path))
-        monitor.refresh()
+        deadline = time.monotonic() + 10
+        while not any(alert.kind == Kind.DIVERGING for alert in monitor.alerts) and time.monotonic() < deadline:
+            monitor.refresh()  # the writer's thread writes what it was given
+            time.sleep(0.05)
+        assert [alert.run for alert in monitor.alerts if alert.kind == Kind.DIVERGING] == ["job"]
         os.rename(tmp_path / "job", tmp_path / "job-v2")
         for step in range(110, 130):
             writer.add_scalar("train/loss", float("nan"), step)

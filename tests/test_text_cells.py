@@ -65,6 +65,16 @@ def test_a_text_column_beside_numbers_is_no_damage(tmp_path: Path):
     assert run.scalars["val_loss"].steps.tolist() == [0, 1, 2, 3, 4]
 
 
+def test_a_row_with_a_note_and_no_numbers_is_no_damage(tmp_path: Path):
+    """``5,done,,``: a row of an annotation column, its metrics empty, is no loss logged as text."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "log.csv").write_text("epoch,note,loss,val_loss\n0,,1.0,1.1\n1,,0.9,1.0\n2,done,,\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert not monitor.store.runs["run"].damaged
+
+
 def test_a_log_written_again_with_numbers_is_no_longer_damaged(tmp_path: Path):
     """The job fixed (``loss.item()``) and started again over the same file: the old rows' count goes with them."""
     path = _log(tmp_path / "run", [[epoch, _tensor(0.5), _tensor(0.6)] for epoch in range(3)])

@@ -102,6 +102,8 @@ def _covers(outer: RootSpec, inner: RootSpec) -> bool:
         return False
     outer_path, inner_path = out[-1], into[-1]
     if outer.kind == "ssh":  # a path relative to the login folder is compared only with another such path
+        if outer_path == "":  # ``box:/``: the whole machine
+            return inner_path.startswith("/")
         outer_path, inner_path = outer_path.removeprefix("./") or ".", inner_path.removeprefix("./")
         if outer_path == ".":
             return not inner_path.startswith(("/", "~"))

@@ -131,10 +131,11 @@ class Divergence:
         self._level_low = math.inf
         """(Per-batch or lone training curves) the lowest median of ``BATCH_LEVEL_POINTS`` points consumed so far."""
         self._level_first = math.nan
+        """(The same) the median of its first ``BATCH_LEVEL_POINTS`` points, once it has them: its start."""
         self._long_low = math.inf
         self._long_done = 0
-        """(The same) the lowest median of ``SPREAD_WINDOWS`` level windows of points read, and the points read."""
-        """(The same) the median of its first ``BATCH_LEVEL_POINTS`` points, once it has them: its start."""
+        """(A per-batch curve beside validation) the lowest median of ``SPREAD_WINDOWS`` level windows of points read,
+        and the points read."""
         self._lone_lows = Growing()
         """(A training curve alone) that lowest median as it stood at each point: how long the curve has sat at its
         best (``lone_flat_share``)."""
@@ -242,11 +243,11 @@ class Divergence:
         return found
 
     def _level_blowups(self, track: Track, block: Block, new: np.ndarray, bad: np.ndarray) -> list[Found]:
-        """(index in block, value, low, start, value's window, level's window) of each exploded point of a per-batch
-        curve: its start is the median of its first ``BATCH_LEVEL_POINTS`` points (a single batch may sit far
-        below the curve), its lows those of full windows of as many; a point explodes by the ranges test from the
-        lowest single point, by the ratio test on the level, or by the ratio test alone when it also stands
-        ``BATCH_NOISE_Z`` of the curve's noise deviations above the lowest level."""
+        """``Found`` for each exploded point of a per-batch curve: its start is the median of its first
+        ``BATCH_LEVEL_POINTS`` points (a single batch may sit far below the curve), its lows those of full windows of
+        as many; a point explodes by the ranges test from the lowest single point, by the ratio test on the level, or
+        by the ratio test alone when it also stands ``BATCH_NOISE_Z`` of the curve's noise deviations above the
+        lowest level; beside validation, a level back above the start counts too (``_levels_returned``)."""
         t, width = self.thresholds, BATCH_LEVEL_POINTS
         index = np.arange(block.start, block.end)
         medians = median_rows(rows(track.values, index, width))  # of the points so far, before a full window
@@ -306,7 +307,7 @@ class Divergence:
         starts: np.ndarray,
         candidates: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Indices in ``block`` of a per-batch (or lone) curve's levels back above its start, the median of its first
+        """Indices in ``block`` of a per-batch curve's levels back above its start, the median of its first
         points, after they learned clearly (``returned``), and the lows they were read from. What it learned is read
         to the lowest median of
         ``SPREAD_WINDOWS`` times as many points (the lowest of many short medians is a lucky one: a loss swinging

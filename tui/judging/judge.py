@@ -447,14 +447,14 @@ class Judge:
         out = self._lone_divergence(m, train_dir, divergence)
         if divergence.active:
             return out
+        back = train_dir != "falling" and train_range > t.learned_enough * or_zero(m.train.noise)
+        back = back and lost_progress(m.train.level, m.train_best, m.train_first, m.train.noise, t)
+        self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if back else None
         if self._swinging(m, train_range) and train_dir != "rising" and divergence.per_epoch:
             kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
         else:
             alone = movement("train", train_dir, m.train)
             alone += f" over the last {self._width(m)} points (no validation curve)"
-            back = train_dir != "falling" and train_range > t.learned_enough * or_zero(m.train.noise)
-            back = back and lost_progress(m.train.level, m.train_best, m.train_first, m.train.noise, t)
-            self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if back else None
             if back:  # a jump back that stays (a lone loss read "converged" at 60 % of the way to its start)
                 backs = [(self.pair.train or "", m.train.level, m.train_best, m.train_first)]
                 kind, reason = Kind.PLATEAU, f"{lost_words(backs, self._lost_since, t)}; {alone}"

@@ -347,8 +347,8 @@ class CsvStream(Stream):
                 if index == step_index or cell in _MISSING:
                     continue
                 value = comma_number(cell, self.decimal == ",") if comma else number_cell(cell)
-                if value is None:
-                    word = word or cell
+                if value is None:  # a number written as text (a tensor's str) holds digits; a note ("done") none
+                    word = word or (cell if any(char.isdigit() for char in cell) else None)
                     continue
                 numbers += 1
                 if self.steps.keep(columns[index], step):
