@@ -450,9 +450,10 @@ class Judge:
         went = train_dir != "falling" and train_range > t.learned_enough * or_zero(m.train.noise)
         went = went and lost_progress(m.train.level, m.train_best, m.train_first, m.train.noise, t)
         self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if went else None
-        # Told once flat or rising, not while its direction is hidden by its noise: single batches of a deep quadratic
-        # swing over decades, and their level read "back a quarter of the way" on 15 healthy runs of the lone suite.
-        back = went and train_dir in ("flat", "rising")
+        # Told once it reads flat there, not while it rises or its direction is hidden by its noise: single batches of
+        # a deep quadratic swing over decades, and their level, rising off a lucky low, read "back a quarter of the
+        # way" on 15 healthy runs of the lone suite.
+        back = went and train_dir == "flat"
         if self._swinging(m, train_range) and train_dir != "rising" and divergence.per_epoch:
             kind, reason = Kind.UNSTABLE, f"{self.pair.train} swings by ±{fmt(m.train.noise)} (no validation curve)"
         else:
