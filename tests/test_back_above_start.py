@@ -11,6 +11,7 @@ from judging_helpers import judge, judge_folder
 from tensorboardX import SummaryWriter
 
 from tui.cli.main import main
+from tui.judging.verdict import fmt_apart
 
 
 def _epochs(jump_at: int = 200, n: int = 230, scale: float = 1.0, shift: float = 0.0) -> dict[str, list[float]]:
@@ -120,3 +121,11 @@ def test_a_per_batch_level_that_moves_up_and_stays_is_no_spike(tmp_path: Path):
     assert not any(alert.kind == "spike" and alert.step >= 15_000 for alert in judged.alerts)
     bell = judged.first("diverging")
     assert bell is not None and 15_000 < bell.step < 16_000, bell
+
+
+def test_a_value_just_above_its_start_is_written_apart_from_it():
+    """A per-batch level at 2.2071 over a start of 2.2068 read "at 2.207 … above 2.207": with more digits where four
+    read the same, and as every reason writes numbers elsewhere."""
+    assert fmt_apart(2.2071, 2.2068) == ("2.2071", "2.2068")
+    assert fmt_apart(2.20712e-5, 2.20705e-5) == ("2.20712e-05", "2.20705e-05")
+    assert fmt_apart(3.309, 2.778) == ("3.309", "2.778")

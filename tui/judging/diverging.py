@@ -27,7 +27,7 @@ from tui.judging.ranges import by_ranges, by_ratio, returned
 from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
-from tui.judging.verdict import Verdict, fmt
+from tui.judging.verdict import Verdict, fmt, fmt_apart
 from tui.judging.windows import MAD_TO_SIGMA, MEDIAN_SPREAD, median_rows, noise, rows
 
 Raised = tuple[int, str, str, str]
@@ -471,15 +471,17 @@ def _exploded(b: Blowup, step: int) -> str:
 
 
 def _returned(b: Blowup, step: int) -> str:
-    """The reason of a training curve back above its start, with the numbers the test read."""
+    """The reason of a training curve back above its start, with the numbers the test read: with as many digits as
+    tell the value from the start (2.2071 above 2.2068 read "2.207 above 2.207")."""
+    value, first = fmt_apart(b.value, b.first)
     if b.level_window > 1:
         return (
-            f"{b.tag} back above its start: its median over {b.level_window} points at {fmt(b.value)} at step "
-            f"{step:,} and the point before, above {fmt(b.first)}, its first points' median, after its median over "
+            f"{b.tag} back above its start: its median over {b.level_window} points at {value} at step "
+            f"{step:,} and the point before, above {first}, its first points' median, after its median over "
             f"{SPREAD_WINDOWS * b.level_window} points fell to {fmt(b.low)}"
         )
     return (
-        f"{b.tag} back above its start {fmt(b.first)}: {fmt(b.value)} at step {step:,} and the point before, after "
+        f"{b.tag} back above its start {first}: {value} at step {step:,} and the point before, after "
         f"learning down to {fmt(b.low)}"
     )
 

@@ -82,3 +82,15 @@ class Verdict:
 def fmt(value: float) -> str:
     """A number in a reason, written as the table and check write it."""
     return number(value)
+
+
+def fmt_apart(value: float, other: float) -> tuple[str, str]:
+    """``value`` and ``other`` as ``fmt`` writes them, or with as many more digits as tell them apart where those
+    read the same (2.2071 above 2.2068 read "2.207 above 2.207")."""
+    for digits in (6, 8, 12, 17):
+        if fmt(value) != fmt(other):
+            break
+        shown = (f"{value:.{digits}g}", f"{other:.{digits}g}")
+        if shown[0] != shown[1]:
+            return shown
+    return fmt(value), fmt(other)
