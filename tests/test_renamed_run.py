@@ -95,3 +95,19 @@ def test_a_run_renamed_while_its_job_writes_is_still_the_same_run(tmp_path: Path
     [again] = [alert for alert in alerts if alert.kind == Kind.DIVERGING]
     assert (again.run, again.history) == ("job-v2", True)
     assert monitor.store.runs["job"].moved_to == "job-v2"
+
+
+def test_a_run_renamed_back_and_then_deleted_says_deleted(tmp_path: Path):
+    """Renamed away and back, then deleted with no other run found: its files were deleted, not moved."""
+    _diverged(tmp_path / "job")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    os.rename(tmp_path / "job", tmp_path / "job-v2")
+    monitor.refresh()
+    os.rename(tmp_path / "job-v2", tmp_path / "job")
+    monitor.refresh()
+    assert monitor.store.runs["job-v2"].moved_to == "job" and not monitor.store.runs["job"].gone
+    shutil.rmtree(tmp_path / "job")
+    monitor.refresh()
+    old = monitor.store.runs["job"]
+    assert old.gone and run_flags(old, None)[Kind.GONE] == GONE

@@ -165,11 +165,13 @@ class Discovery:
                 self._index(stream.source)
         self._note_vanished(listing)
         with self.store.lock:
-            went = {name for name, run in self.store.runs.items() if self.owns(name) and not run.gone}
-            for name, run in self.store.runs.items():
-                if self.owns(name):
-                    run.gone = name not in present
-            self._note_renamed(went - present, new_runs, before)
+            mine = {name: run.gone for name, run in self.store.runs.items() if self.owns(name)}
+            for name in mine:
+                self.store.runs[name].gone = name not in present
+            arrived = [news.run for news in new_runs] + [
+                name for name, gone in mine.items() if gone and name in present
+            ]
+            self._note_renamed({name for name, gone in mine.items() if not gone} - present, arrived, before)
         self._told_unreadable &= set(self._unreadable.values())  # readable now (a stream's), or deleted: forgotten
         return new_runs
 
@@ -189,19 +191,18 @@ class Discovery:
                 found.append((info.identity,) if info.identity else (path.rsplit("/", 1)[-1], info.size, info.mtime))
         return frozenset(found) or None
 
-    def _note_renamed(self, went: set[str], new_runs: list[NewRun], before: Listing) -> None:
-        """Runs that went in this scan whose very files came back under a new run's name: that run is theirs,
-        renamed (``renamed``), and the run that went says where it went (``Run.moved_to``)."""
-        if not went or not new_runs:
-            return
-        gone = {files: name for name in went if (files := self._files_of(name, before)) is not None}
-        for news in new_runs:
-            old = gone.get(self._files_of(news.run, self.listing) or frozenset())
+    def _note_renamed(self, went: set[str], arrived: list[str], before: Listing) -> None:
+        """Runs that went in this scan whose very files came back under the name of a run that ``arrived`` (new, or
+        back under a name it had before): that run is theirs, renamed (``renamed``), and the run that went says
+        where it went (``Run.moved_to``)."""
+        gone = {files: name for name in went if arrived and (files := self._files_of(name, before)) is not None}
+        for run in arrived if gone else ():
+            old = gone.get(self._files_of(run, self.listing) or frozenset())
             if old is not None and old in self.store.runs:
-                self.renamed[news.run] = old
-                self.store.runs[old].moved_to = news.run
+                self.renamed[run] = old
+                self.store.runs[old].moved_to = run
         for name in went:  # a run whose files went, and went nowhere a scan found: deleted, whatever it was before
-            if name in self.store.runs and self.store.runs[name].moved_to not in {news.run for news in new_runs}:
+            if name in self.store.runs and self.store.runs[name].moved_to not in arrived:
                 self.store.runs[name].moved_to = ""
 
     def _moved(self, stream: Stream, source: Source, known_runs: set[str], new_runs: list[NewRun]) -> None:
