@@ -99,8 +99,8 @@ class EpochAxis:
         decided = -1  # the point of this read its axis was decided at (placed alone so far), -1: none
         for at in range(len(steps)):
             step, highest = int(steps[at]), int(before[at])
-            fresh = not self.own_axis.get(tag) or step <= self.last_step.get(tag, step - 1)
-            if not self._decide(tag, step, highest, bool(written_after[at])):
+            placed, fresh = self._decide(tag, step, highest, bool(written_after[at]))
+            if not placed:
                 if self.own_axis.get(tag) is False:
                     return out  # the points placed before stay as they were (a live read gave them out so)
                 continue
@@ -118,18 +118,20 @@ class EpochAxis:
             out[at] = self.last_placed[tag] = where
         return out
 
-    def _decide(self, tag: str, step: int, highest: int, written_after: bool) -> bool:
+    def _decide(self, tag: str, step: int, highest: int, written_after: bool) -> tuple[bool, bool]:
         """Decide the axis of ``tag`` at a point of it at ``step`` (``highest``: the file's highest step before it;
-        ``written_after``: the point was written after the one that set it); whether it is placed."""
+        ``written_after``: the point was written after the one that set it); whether it is placed, and whether its
+        axis was decided at this point (its first, or its steps went back)."""
         state = self.own_axis.get(tag)
         if state and step <= self.last_step.get(tag, step - 1):  # its steps went back: a new attempt, decided afresh
             state = None
             self.last_placed.pop(tag, None)
-        if state is None:
+        fresh = state is None
+        if fresh:
             if highest > 0 and step >= 0 and step * FAR_BEHIND < highest and written_after:
                 state = True
             elif not (step <= UNDECIDED_UP_TO and highest <= UNDECIDED_UP_TO):
                 state = False
         self.own_axis[tag] = state
         self.last_step[tag] = step
-        return bool(state)
+        return bool(state), fresh
