@@ -28,7 +28,7 @@ from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
 from tui.judging.verdict import Verdict, fmt, fmt_apart
-from tui.judging.windows import MAD_TO_SIGMA, MEDIAN_SPREAD, median_rows, noise, rows
+from tui.judging.windows import MEDIAN_SPREAD, median_rows, noise, rows, spread_rows
 
 Raised = tuple[int, str, str, str]
 """(step, kind, tag, reason) of an alert before it gets the run's name and advice."""
@@ -309,9 +309,9 @@ class Divergence:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Indices in ``block`` of a per-batch curve's levels back above its start, the median of its first
         points, after they learned clearly (``returned``), and the lows they were read from. What it learned is read
-        to the lowest median of
-        ``SPREAD_WINDOWS`` times as many points (the lowest of many short medians is a lucky one: a loss swinging
-        15 % "learned" 2.7 to 1.7 where it never left 2.3), against its single points' spread before each."""
+        to the lowest median of ``SPREAD_WINDOWS`` times as many points (the lowest of many short medians is a lucky
+        one: a loss swinging 15 % "learned" 2.7 to 1.7 where it never left 2.3), against its single points' spread
+        before each."""
         long_lows = self._long_lows(track, block)
         with np.errstate(invalid="ignore"):
             at = np.flatnonzero(candidates & (levels > starts) & np.isfinite(level_low) & np.isfinite(long_lows))
@@ -321,7 +321,7 @@ class Divergence:
         # window of 8 micro-steps has no point-to-point noise; over ``SPREAD_WINDOWS`` noise windows, as 24 such
         # points are 3 values, whose median deviation may be nil.
         windows = rows(track.values, block.start + at - 1, SPREAD_WINDOWS * self.thresholds.noise_window)
-        sigma = MAD_TO_SIGMA * median_rows(np.abs(windows - median_rows(windows)[:, None]))
+        sigma = spread_rows(windows)
         return at[returned(levels[at], long_lows[at], starts[at], sigma, self.thresholds)], long_lows
 
     def _long_lows(self, track: Track, block: Block) -> np.ndarray:

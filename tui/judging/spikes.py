@@ -15,7 +15,7 @@ import numpy as np
 
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Track
-from tui.judging.windows import MAD_TO_SIGMA, ROUNDING_NOISE, median_rows, noise, rows
+from tui.judging.windows import ROUNDING_NOISE, median_rows, noise, rows, spread_rows
 
 LEVEL_POINTS = 5
 """Points before an excursion whose median is the level it left."""
@@ -149,7 +149,7 @@ def _batch_spikes(
     # The spread of the level's points before each, all at once (the cheap tests above first).
     windows = rows(values, index[begun] - SMOOTH_POINTS, BATCH_LEVEL_POINTS)
     centres = level[begun]  # those windows' medians, read above
-    spread = MAD_TO_SIGMA * median_rows(np.abs(windows - centres[:, None]))
+    spread = spread_rows(windows, centres)
     floor = ROUNDING_NOISE * np.maximum(np.abs(centres), track.ranges(index[begun] - SMOOTH_POINTS))
     with np.errstate(invalid="ignore"):
         spiked = peaks >= t.spike_z * np.fmax(spread, floor)

@@ -271,6 +271,13 @@ def _running_total(terms: np.ndarray) -> np.ndarray:
     return np.add.accumulate(padded, axis=1)[:, -1]
 
 
+def spread_rows(windows: np.ndarray, centres: np.ndarray | None = None) -> np.ndarray:
+    """Each row's spread about its median (``centres``, when read already), as a deviation: the median absolute
+    deviation, blind to a few points far out and to a point-to-point noise that held values do not have."""
+    centres = median_rows(windows) if centres is None else centres
+    return MAD_TO_SIGMA * median_rows(np.abs(windows - centres[:, None]))
+
+
 def median_rows(windows: np.ndarray) -> np.ndarray:
     """Median of each row's finite values (NaN for an empty row): sorted, the middle one or two averaged."""
     if windows.shape[1] == 0:
