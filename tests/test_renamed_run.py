@@ -40,13 +40,19 @@ def test_a_renamed_run_tells_its_alerts_as_history_and_the_old_name_where_it_wen
     )
 
 
-def test_a_new_blow_up_after_the_rename_rings(tmp_path: Path):
-    """Only what was told under the old name is history: the renamed job blowing up again later is a new onset."""
+def _renamed(tmp_path: Path) -> Monitor:
+    """A diverged job read, then its folder renamed to job-v2 and read again."""
     _diverged(tmp_path / "job")
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     os.rename(tmp_path / "job", tmp_path / "job-v2")
     monitor.refresh()
+    return monitor
+
+
+def test_a_new_blow_up_after_the_rename_rings(tmp_path: Path):
+    """Only what was told under the old name is history: the renamed job blowing up again later is a new onset."""
+    monitor = _renamed(tmp_path)
     with SummaryWriter(str(tmp_path / "job-v2")) as writer:
         for step in range(110, 300):
             writer.add_scalar("train/loss", 0.01 * 0.95 ** (step - 110), step)  # learning on, far below its best
@@ -99,11 +105,7 @@ def test_a_run_renamed_while_its_job_writes_is_still_the_same_run(tmp_path: Path
 
 def test_a_run_renamed_back_and_then_deleted_says_deleted(tmp_path: Path):
     """Renamed away and back, then deleted with no other run found: its files were deleted, not moved."""
-    _diverged(tmp_path / "job")
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    os.rename(tmp_path / "job", tmp_path / "job-v2")
-    monitor.refresh()
+    monitor = _renamed(tmp_path)
     os.rename(tmp_path / "job-v2", tmp_path / "job")
     monitor.refresh()
     assert monitor.store.runs["job-v2"].moved_to == "job" and not monitor.store.runs["job"].gone
