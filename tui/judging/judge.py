@@ -273,15 +273,18 @@ class Judge:
         a jump or a slide, short of a divergence (a character LSTM at a learning rate too high: 1.40 and 1.44 at
         their best, then 2.6 for the last 150 epochs, was "no trouble seen: keep training"); [] when not."""
         assert m.val is not None
-        t = self.t
-        if not (self._has_train and self._learned(m, val_range)):
+        if not (self._has_train and self._learned(m, val_range) and self._train_lost(m, train_range)):
             return []
-        if not train_range > t.learned_enough * or_zero(m.train.noise):
+        if not lost_progress(m.val.level, m.best, m.val_first, m.val.noise, self.t):
             return []
         curves = ((self.pair.train, m.train, m.train_best, m.train_first), (self.pair.val, m.val, m.best, m.val_first))
-        if not all(lost_progress(row.level, best, first, row.noise, t) for _, row, best, first in curves):
-            return []
         return [(tag or "", row.level, best, first) for tag, row, best, first in curves]
+
+    def _train_lost(self, m: Moment, train_range: float) -> bool:
+        """Training learned more than ``learned_enough`` of its noise deviations, and lost it (``lost_progress``)."""
+        t = self.t
+        learned = train_range > t.learned_enough * or_zero(m.train.noise)
+        return learned and lost_progress(m.train.level, m.train_best, m.train_first, m.train.noise, t)
 
     def _parked(self, m: Moment) -> bool:
         """Both curves parked at their start (``parked_at_start``, within ``parked_within``): the net learned
@@ -447,8 +450,7 @@ class Judge:
         out = self._lone_divergence(m, train_dir, divergence)
         if divergence.active:
             return out
-        went = train_dir != "falling" and train_range > t.learned_enough * or_zero(m.train.noise)
-        went = went and lost_progress(m.train.level, m.train_best, m.train_first, m.train.noise, t)
+        went = train_dir != "falling" and self._train_lost(m, train_range)
         self._lost_since = (self._lost_since if self._lost_since is not None else m.step) if went else None
         # Told once it reads flat there, not while it rises or its direction is hidden by its noise: single batches of
         # a deep quadratic swing over decades, and their level, rising off a lucky low, read "back a quarter of the

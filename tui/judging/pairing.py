@@ -135,7 +135,7 @@ def _likeness(tag_words: list[str]) -> int | None:
         return None
     if any(a == "cross" and b == "entropy" for a, b in itertools.pairwise(tag_words)):
         return 1
-    if any(w in SHORT_LOSS_LIKE for w in tag_words) and any(w not in _ROLE_WORDS | LOSS_LIKE.keys() for w in tag_words):
+    if any(w in SHORT_LOSS_LIKE for w in tag_words) and any(w not in _BESIDE_SHORT_LOSS for w in tag_words):
         return None  # ``ce`` among other words names something else (``train/ce_weight``, a coefficient)
     return min((LOSS_LIKE[w] for w in tag_words if w in LOSS_LIKE), default=None)
 
@@ -192,7 +192,10 @@ def _role(tag_words: list[str]) -> str:
     return "train"
 
 
-_ROLE_WORDS = VAL_WORDS | TRAIN_WORDS | HELD_OUT_WORDS | EPOCH_WORDS | BATCH_WORDS | _NOISE_WORDS
+_BESIDE_SHORT_LOSS = (
+    VAL_WORDS | TRAIN_WORDS | HELD_OUT_WORDS | EPOCH_WORDS | BATCH_WORDS | _NOISE_WORDS | set(LOSS_LIKE)
+)
+"""The words a tag naming ``ce`` or ``bce`` may hold besides and still name a loss: its role, and other loss words."""
 _NOT_EXTRA = (
     VAL_WORDS | TRAIN_WORDS | _NOISE_WORDS | ACCURACY_WORDS | (set(LOSS_LIKE) - SHORT_LOSS_LIKE) | {"cross", "entropy"}
 )  # ``loss_ce`` beside ``total_loss`` is a component of it, not the shorter name of the same loss
