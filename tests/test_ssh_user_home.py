@@ -12,14 +12,14 @@ from conftest import scalar_run
 from servers import Sshd
 
 from tui.cli.main import main
-from tui.sources.roots.ssh import _remote_path
+from tui.sources.roots.ssh_scripts import remote_path
 
 
 def test_a_user_home_is_expanded_and_the_rest_quoted_and_a_name_sh_would_run_is_not():
-    assert _remote_path("~alice") == "~alice"
-    assert _remote_path("~alice/runs x") == "~alice/'runs x'"
-    assert _remote_path("~alice/$(touch /tmp/x)") == "~alice/'$(touch /tmp/x)'"
-    assert _remote_path("~a;b/runs") == "'~a;b/runs'"  # no user name: taken as written, quoted
+    assert remote_path("~alice") == "~alice"
+    assert remote_path("~alice/runs x") == "~alice/'runs x'"
+    assert remote_path("~alice/$(touch /tmp/x)") == "~alice/'$(touch /tmp/x)'"
+    assert remote_path("~a;b/runs") == "'~a;b/runs'"  # no user name: taken as written, quoted
 
 
 def test_check_reads_a_folder_given_under_the_users_home(sshd: Sshd, capsys) -> None:

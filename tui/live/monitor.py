@@ -119,6 +119,10 @@ class Monitor(Discovery):
                 streams = [s for s in streams if s.run in undecided or s.changed(self.root)]
             # Undecided logs come after the runs they may repeat, so those runs' curves are in the store to compare.
             by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: item[0] in undecided))
+            # Files read from their start come in this order: a remote root fetches them a batch at a time.
+            self.root.read_ahead(
+                [path for mine in by_run.values() for s in mine if not s.position for path in s.source.paths]
+            )
             self.progress = (0, len(streams))
             changes: list[Change] = []
             alerts: list[Alert] = []

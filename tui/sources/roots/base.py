@@ -8,6 +8,7 @@ are ever read: a reader keeps its offset and asks for what lies beyond it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 FOLDER = "a folder, not a file"
@@ -71,6 +72,10 @@ class Root(ABC):
     @abstractmethod
     def read(self, path: str, offset: int, size: int) -> bytes:
         """Up to ``size`` bytes from ``offset`` (fewer at the end of the file); raises OSError."""
+
+    def read_ahead(self, paths: Sequence[str]) -> None:  # noqa: B027 - optional: a local file costs no request
+        """A hint: these files are about to be read from their start, in this order (a first read of many runs).
+        A remote root fetches them a batch at a time, where each alone would cost a request."""
 
     def local_path(self, path: str) -> str | None:
         """A real file system path for formats that need one (SQLite), or None where there is none."""

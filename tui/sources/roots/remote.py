@@ -32,7 +32,10 @@ TAIL_KEEP_BYTES = 4096
 READ_AHEAD_BYTES = 8 * 1024 * 1024
 """A fetch asks for at least this much, so reading a big file takes few requests."""
 PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024
-"""At most this much is fetched ahead by one listing (the rest is fetched when read)."""
+"""At most this much is fetched ahead by one listing, or for files the reader said it would read (the rest is
+fetched when read)."""
+AHEAD_FILES = 256
+"""Files fetched together when the reader comes to the first of those it said it would read (``read_ahead``)."""
 LISTING_FRESH_SECONDS = 60.0
 """``stat`` answers from a listing this recent: readers stat every file they follow each round, right
 after the round's listing (a first read of many runs can take a while)."""
@@ -125,9 +128,13 @@ class RemoteRoot(Root):
         self._retry_at = 0.0
         self._listed: dict[str, FileInfo] = {}
         self._listed_at = -LISTING_FRESH_SECONDS
+        self._ahead: dict[str, None] = {}
+        """Files the reader said it would read from their start, in its order, not fetched yet."""
+        self._failed: dict[str, OSError] = {}
+        """Why a file fetched ahead could not be read, for its read to raise."""
 
     # A copy sent to a worker process carries where the root is, not its connection, cache or lock.
-    _LOCAL_STATE: ClassVar[tuple[str, ...]] = ("_lock", "_seen", "_chunks", "_listed")
+    _LOCAL_STATE: ClassVar[tuple[str, ...]] = ("_lock", "_seen", "_chunks", "_listed", "_ahead", "_failed")
 
     def __getstate__(self) -> dict[str, object]:
         return {key: value for key, value in self.__dict__.items() if key not in self._LOCAL_STATE}
@@ -135,7 +142,7 @@ class RemoteRoot(Root):
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.RLock()
-        self._seen, self._chunks, self._listed = {}, {}, {}
+        self._seen, self._chunks, self._listed, self._ahead, self._failed = {}, {}, {}, {}, {}
         self._listed_at = -LISTING_FRESH_SECONDS
 
     # ---- what a backend provides ----------------------------------------------------------
@@ -212,6 +219,7 @@ class RemoteRoot(Root):
             for gone in set(self._seen) - set(entries):
                 del self._seen[gone]
                 self._chunks.pop(gone, None)
+                self._failed.pop(gone, None)
         self._prefetch(grown)
         with self._lock:
             files = {path: self._info(path, entry) for path, entry in entries.items()}
@@ -230,7 +238,15 @@ class RemoteRoot(Root):
             self._observe(path, entry)
             return self._info(path, entry)
 
+    def read_ahead(self, paths: Sequence[str]) -> None:
+        with self._lock:
+            self._ahead = dict.fromkeys(path for path in paths if self._unread(path))
+
     def read(self, path: str, offset: int, size: int) -> bytes:
+        if offset == 0 and path in self._ahead:
+            self._fetch_ahead(path)
+        if offset == 0 and (failed := self._failed.pop(path, None)) is not None:
+            raise failed
         with self._lock:
             seen = self._seen.setdefault(path, _Seen())
             tail, tail_start, generation = seen.tail, seen.end - len(seen.tail), seen.generation
@@ -316,6 +332,43 @@ class RemoteRoot(Root):
         seen.tail = (kept + data)[-TAIL_KEEP_BYTES:]
         seen.end = end
         return data
+
+    def _unread(self, path: str) -> bool:
+        seen = self._seen.get(path)
+        return (seen is None or seen.end == 0) and path not in self._chunks
+
+    def _fetch_ahead(self, first: str) -> None:
+        """Fetch ``first`` and the files said to come after it (``read_ahead``) in one go, as far as a budget goes."""
+        plans: list[tuple[str, int, int]] = []
+        budget = PREFETCH_BUDGET_BYTES
+        with self._lock:
+            order = list(self._ahead)
+            at = order.index(first) if first in self._ahead else len(order)
+            for path in order[at:] + order[:at]:  # the reader's order from here on; those it passed over last
+                seen = self._seen.setdefault(path, _Seen())
+                end = min(seen.size, READ_AHEAD_BYTES) if seen.size >= 0 else READ_AHEAD_BYTES
+                if len(plans) >= AHEAD_FILES or (plans and end > budget):
+                    break
+                del self._ahead[path]
+                if end and self._unread(path):  # an empty file is read without a request
+                    budget -= end
+                    plans.append((path, seen.generation, end))
+        if not plans:
+            return
+        try:
+            self._check_retry()
+        except OSError:
+            return
+        results = self._fetch_many([(path, 0, end) for path, _, end in plans])
+        with self._lock:
+            for (path, generation, end), data in zip(plans, results, strict=True):
+                known = self._seen.get(path)
+                if known is None or known.generation != generation or known.end:
+                    continue
+                if isinstance(data, OSError):
+                    self._failed[path] = data  # its read raises it, without asking again
+                else:
+                    self._chunks[path] = _Chunk(0, data, generation, len(data) < end or 0 <= known.size <= end)
 
     def _prefetch(self, paths: Sequence[str]) -> None:
         """Fetch the new bytes of grown files at once, checking each still continues what was served."""
