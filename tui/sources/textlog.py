@@ -19,7 +19,7 @@ from tui.sources.roots.base import TAIL_CHECK_BYTES, FileInfo, Root
 
 BLOCK_BYTES = 64 * 1024 * 1024
 """At most this much is handed over per call: a huge log is parsed in pieces, not held whole twice."""
-_ZEROS = re.compile(rb"\n?\0+\n?")
+_ZERO_RUN = re.compile(rb"\0+\n?")
 _LINE_OR_ZERO = re.compile(rb"[\n\0]")
 HEAD_BYTES = 65536
 """Bytes of a file's start looked at for its header..."""
@@ -53,8 +53,8 @@ class LineTail:
         self.incomplete = 0
         """Bytes after the last whole line: a line being written (``zeroed`` left out)."""
         self.zeroed = 0
-        """Zero bytes skipped: those among the whole lines read (a crash left them, text was written after them) and
-        those after the last whole line, up to the file's end (damage, no line being written)."""
+        """Bytes skipped: zeros a crash left and the line they cut short, among the whole lines read (text was written
+        after them) and after the last whole line, up to the file's end (damage, no line being written)."""
         self._identity: str | None = None
         self._size = 0
         self._zeros_read = 0
@@ -95,12 +95,13 @@ class LineTail:
         self.incomplete = max(info.size - self.offset, 0)
         if self.offset == len(data):  # read from its start (again: restarted, or a reader going back to it)
             self._zeros_read = 0
-        if b"\0" in data:  # zeros a crash left, a resumed job's lines after them: no part of any line, an end of one
-            self._zeros_read += data.count(0)
-            data = _ZEROS.sub(b"\n", data)
-        # Zero bytes up to the end: no writer writes them as part of a line (a crash left the file's last blocks
-        # unwritten). Damage, not a line still being written; read again next time, should text follow them.
-        trailing = len(rest) if rest and self.offset + len(rest) == info.size and not rest.strip(b"\0") else 0
+        if b"\0" in data:  # zeros a crash left, a resumed job's lines after them
+            data, dropped = without_zeros(data)
+            self._zeros_read += dropped
+        # Zero bytes up to the end, after a line cut short or none: no writer writes them as part of a line (a crash
+        # left the file's last blocks unwritten). Damage, not a line still being written; read again next time,
+        # should text follow them.
+        trailing = len(rest) if self.offset + len(rest) == info.size and rest.endswith(b"\0") else 0
         self.incomplete -= trailing
         self.zeroed = trailing + self._zeros_read
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
@@ -109,6 +110,22 @@ class LineTail:
     def head(self, root: Root, limit: int = HEAD_BYTES, lines: int = 1) -> bytes | None:
         """The file's first complete line, or its first ``lines`` (None while it has none)."""
         return first_lines(root.read(self.path, 0, limit), lines)
+
+
+def without_zeros(data: bytes) -> tuple[bytes, int]:
+    """Whole lines without the zeros a crash left, nor the line they cut short (its start was written, its end lost:
+    ``29,2900,,0`` of ``29,2900,,0.5024`` read as a loss of 0); and how many bytes were left out. A job resumed
+    after the crash writes its lines after the zeros, each whole."""
+    kept: list[bytes] = []
+    dropped = at = 0
+    for run in _ZERO_RUN.finditer(data):
+        piece = data[at : run.start()]
+        line_start = piece.rfind(b"\n") + 1
+        kept.append(piece[:line_start])
+        dropped += len(piece) - line_start + run.end() - run.start()
+        at = run.end()
+    kept.append(data[at:])
+    return b"".join(kept), dropped
 
 
 def first_lines(data: bytes, lines: int = 1) -> bytes | None:
