@@ -19,6 +19,7 @@ import numpy as np
 from tui.sources.cells import EXACT_FLOAT, float_or_none, number_cell, number_step, step_cells
 from tui.sources.jsontext import collector_paused
 from tui.sources.points import Decoded, StepFilter
+from tui.sources.wall_clock import epoch_seconds
 
 STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "current_steps")
 """Keys that give a log object's step, in order of preference (the first that holds a finite number that fits
@@ -465,5 +466,6 @@ def _placed(
     wall_column = first_number_of(objects, keys, TIME_KEYS)
     walls = np.full(count, default_wall, dtype=np.float64)
     if wall_column is not None:
-        walls = np.where(wall_column[1], wall_column[0], walls)
+        seconds, clock = epoch_seconds(*wall_column)  # Detectron2's ``time`` is an iteration's duration
+        walls = np.where(clock, seconds, walls)
     return steps, walls, None if found.all() else np.flatnonzero(found), missing
