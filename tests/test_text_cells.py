@@ -31,7 +31,7 @@ def test_a_log_of_tensors_says_its_cells_are_text(tmp_path: Path, capsys):
     _log(tmp_path / "run", [[epoch, _tensor(1 / (1 + epoch)), _tensor(1.2 / (1 + epoch))] for epoch in range(5)])
     assert main(["check", str(tmp_path)]) == 2  # nothing could be read: not a run waiting for points
     out = capsys.readouterr().out
-    assert "skipped 5 damaged record(s) (rows of text, no number: 'tensor(1.0000, devic…" in out
+    assert "skipped 5 damaged record(s) (text where a number should be: 'tensor(1.0000, devic…" in out
     assert "no number could be read: log each value as a number (loss.item()), not as text" in out
 
 
@@ -44,7 +44,7 @@ def test_rows_of_text_among_numbers_are_named_and_the_rest_is_read(tmp_path: Pat
     run = monitor.store.runs["run"]
     assert run.scalars["loss"].steps.tolist() == [0, 1, 2, 4, 5]
     assert run.damage_note() == (
-        "skipped 1 damaged record(s) (rows of text, no number: 'tensor(0.2500, devic…<NllLossBackward0>)'); "
+        "skipped 1 damaged record(s) (text where a number should be: 'tensor(0.2500, devic…<NllLossBackward0>)'); "
         "everything else was read"
     )
     assert main(["check", "--json", str(tmp_path)]) == 0
@@ -86,3 +86,23 @@ def test_a_log_written_again_with_numbers_is_no_longer_damaged(tmp_path: Path):
     run = monitor.store.runs["run"]
     assert not run.damaged
     assert run.scalars["loss"].values.tolist() == [0.9, 0.8]
+
+
+def test_a_lightning_row_with_a_tensor_in_a_loss_column_says_the_value_was_lost(tmp_path: Path):
+    """Lightning's metrics.csv holds its epoch in every row: ``2,20,tensor(0.5000),`` had a number, so the loss lost
+    to text went without a count (a Keras log's row was counted); text in a column of numbers is a value lost."""
+    folder = tmp_path / "run" / "version_0"
+    folder.mkdir(parents=True)
+    rows = ["epoch,step,train_loss,val_loss"]
+    for epoch in range(6):
+        rows += [f"{epoch},{epoch * 10},{1 / (epoch + 1):.4f},", f"{epoch},{epoch * 10},,{1.2 / (epoch + 1):.4f}"]
+    rows[5], rows[8] = "2,20,tensor(0.5000),", "3,30,,oops"
+    (folder / "metrics.csv").write_text("\n".join(rows) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["run/version_0"]
+    assert run.scalars["train_loss"].steps.tolist() == [0, 10, 30, 40, 50]
+    assert run.scalars["val_loss"].steps.tolist() == [0, 10, 20, 40, 50]
+    assert run.damage_note() == (
+        "skipped 2 damaged record(s) (text where a number should be: 'tensor(0.5000)'); everything else was read"
+    )

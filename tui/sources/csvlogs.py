@@ -107,6 +107,8 @@ class CsvStream(Stream):
         """The header line the columns are from: the first, or the last one found among the rows."""
         self.rows = 0
         """Data rows of the file read so far."""
+        self.numeric: set[int] = set()
+        """Columns that held a number in a row read one cell at a time (text in them later is a value lost)."""
         self.skip = 0
         """Rows still to skip: a header rewrite puts back rows that were already read."""
         self.delimiter = ","
@@ -171,7 +173,7 @@ class CsvStream(Stream):
         """A new job's log, read whole from its start (the file replaced or cut, or a new header over it): its rows
         counted, its steps filtered, its decimal point decided and its damage counted anew, and its head a new
         attempt's (``started_over``)."""
-        self.rows, self.skip, self.steps, self.decimal = 0, 0, StepFilter(), None
+        self.rows, self.skip, self.steps, self.decimal, self.numeric = 0, 0, StepFilter(), None, set()
         self.health.skipped_records = self.health.undecodable = 0
         self.health.text_example = ""
         self.started_over = True
@@ -326,6 +328,7 @@ class CsvStream(Stream):
         except ValueError:
             step_index = -1
         comma = self.decimal == "," or (self.decimal is None and self.delimiter != ",")
+        lost: dict[int, tuple[int, str]] = {}  # row -> a cell that is no number (a value lost if its column holds some)
         for row in _rows(text, self.delimiter):
             if not row:
                 continue
@@ -349,13 +352,22 @@ class CsvStream(Stream):
                 value = comma_number(cell, self.decimal == ",") if comma else number_cell(cell)
                 if value is None:  # a number written as text (a tensor's str) holds digits; a note ("done") none
                     word = word or (cell if any(char.isdigit() for char in cell) else None)
+                    lost.setdefault(order, (index, cell))
                     continue
                 numbers += 1
+                self.numeric.add(index)
                 if self.steps.keep(columns[index], step):
                     out.add_scalar(columns[index], step, wall, value, order)
             if word is not None and not numbers:  # csv.writer given tensors: 'tensor(0.5000)' for every loss
                 self.health.undecodable += 1
                 self.health.text_example = self.health.text_example or word
+                lost.pop(order, None)
+        # A row with text in a column of numbers lost that value (Lightning's row ``2,20,tensor(0.5000),``: its epoch
+        # a number), where a column of text (a date, a note) loses nothing.
+        for index, cell in lost.values():
+            if index in self.numeric:
+                self.health.undecodable += 1
+                self.health.text_example = self.health.text_example or cell
 
     def _read_hparams(self, root: Root, out: Decoded) -> None:
         if len(self.source.paths) < 2:

@@ -44,7 +44,7 @@ def damage_note(run: Run) -> str:
     skipped = []
     texts = [run.files[key].text_example for key in troubled if run.files[key].text_example]
     if run.skipped_records:
-        text = f" (rows of text, no number: {quoted(texts[0], 40)})" if texts else ""
+        text = f" (text where a number should be: {quoted(texts[0], 40)})" if texts else ""
         skipped.append(f"{run.skipped_records:,} damaged record(s){text}")
     if run.skipped_bytes:
         skipped.append(f"{run.skipped_bytes:,} unreadable byte(s)")
