@@ -327,3 +327,30 @@ def test_the_echo_note_names_the_run_as_the_table_does(tmp_path: Path, capsys):
     captured = capsys.readouterr()
     assert "metrics.csv repeats the curves of lightning_logs/version\\\\0\\x20: shown once" in captured.err
     assert "lightning_logs/version\\\\0\\x20 " in captured.out  # the table's row
+
+
+def test_lightning_2_puts_its_csv_one_version_after_the_events_and_it_is_one_run(tmp_path: Path, capsys):
+    """Lightning 2.x with a TensorBoardLogger and a CSVLogger given one save_dir: the events make version_0, and
+    the CSV logger, finding it taken, writes version_1 (two runs, two bells for one onset)."""
+    logs = tmp_path / "lightning_logs"
+    write_lightning_both(logs / "version_0", 40)
+    (logs / "version_1").mkdir()
+    (logs / "version_0" / "metrics.csv").rename(logs / "version_1" / "metrics.csv")
+    (logs / "version_1" / "hparams.yaml").write_text("lr: 0.001\n")
+    assert main(["check", "--json", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert [record["run"] for record in json.loads(captured.out)] == ["lightning_logs/version_0"]
+    assert "metrics.csv repeats the curves of lightning_logs/version_0" in captured.err
+
+
+def test_a_csv_of_another_job_one_version_after_events_stays_a_run_of_its_own(tmp_path: Path):
+    """A guard: a later job's CSV log alone in the next version has other numbers, and is a run of its own."""
+    logs = tmp_path / "lightning_logs"
+    write_lightning_both(logs / "version_0", 40)
+    (logs / "version_0" / "metrics.csv").unlink()
+    (logs / "version_1").mkdir()
+    rows = [f"{epoch},{epoch * 10 + 9},{2.0 / (1 + epoch)},{0.9 - 0.001 * epoch}" for epoch in range(30)]
+    (logs / "version_1" / "metrics.csv").write_text("epoch,step,train_loss,val_loss\n" + "\n".join(rows) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_1"]

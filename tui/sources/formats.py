@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from tui.sources.base import Format, Found, Source, Stream
+from tui.sources.base import Format, Found, Source, Stream, basename, inside, parent
 from tui.sources.checkpoints import find_checkpoints
-from tui.sources.csvlogs import KerasCsvFormat, LightningCsvFormat
+from tui.sources.csvlogs import LIGHTNING, KerasCsvFormat, LightningCsvFormat
 from tui.sources.jsonlogs import HF_STATE, JsonLinesFormat, TrainerStateFormat
 from tui.sources.mlflow_files import MlflowFilesFormat
 from tui.sources.mlflow_sqlite import MlflowSqliteFormat
@@ -108,6 +109,10 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
     primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
     for output, run in _trainer_logging(sources, primaries).items():
         primaries.setdefault(output, run)  # an output folder's own event files are the run its state may repeat
+    for source in sources:
+        before = _version_before(source, primaries) if source.format == LIGHTNING else None
+        if before is not None:
+            primaries.setdefault(source.where, before)
     return [
         replace(source, echoes=primaries[source.where])
         if source.format in FOLDER_FORMATS
@@ -117,6 +122,19 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
         else source
         for source in sources
     ]
+
+
+_VERSION = re.compile(r"version_(\d+)")
+
+
+def _version_before(source: Source, primaries: dict[str, str]) -> str | None:
+    """The TensorBoard run one version before a Lightning CSV log's folder: a ``TensorBoardLogger`` and a
+    ``CSVLogger`` given one ``save_dir`` (Lightning 2.x) make ``version_N`` for the events, and the second, finding
+    it taken, writes ``version_N+1`` (two runs, two bells for one onset). Its curves decide (``echoes.py``)."""
+    version = _VERSION.fullmatch(basename(source.where))
+    if version is None or int(version.group(1)) == 0:
+        return None
+    return primaries.get(inside(parent(source.where), f"version_{int(version.group(1)) - 1}"))
 
 
 TRAINER_LOGGING = "runs"
