@@ -265,6 +265,8 @@ class Judge:
         if train_dir == "flat" and val_dir == "flat":
             return self._plateau_or_converged(m, both, train_range)
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
+        if quiet and m.lr is not None and m.annealed(t.lr_annealed):  # its noise read from before it stopped
+            return Kind.CONVERGED, f"{both}; learning rate annealed to {fmt(m.lr[0])} (from {fmt(m.lr[1])})"
         return Kind.LEARNING, f"{NO_TROUBLE if quiet else ''}{both}"
 
     def _lost_curves(self, m: Moment, train_range: float, val_range: float) -> list[Back]:

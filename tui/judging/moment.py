@@ -73,6 +73,17 @@ class Moment:
     """Validation accuracy's first value, its best and its number of points so far (NaN, 0 without one)."""
     lr: tuple[float, float] | None
     """(learning rate now, largest so far) when the run logs one."""
+    warmed_since_best: bool = False
+    """The logged learning rate at validation's best was under ``lr_decayed`` of what it is now (a warm-up since, a
+    restart, a rate raised): the net is disturbed, and a rise from that best is no overfitting while it is."""
+    best_noise: float = float("nan")
+    """Validation's noise around its best (blind to the bend, on the window that ends half a noise window after
+    it): the scatter the best level was measured in; NaN where no rise is judged (a new best, or just after one)."""
     frozen: bool = False
     """Validation and training each stayed within a few float32 steps of one value over their latest points: the
     net is not changing (``resolution.unmoved``), so nothing is overfitting now."""
+
+    def annealed(self, share: float) -> bool:
+        """The logged learning rate is below ``share`` of its largest so far (``lr_annealed``): the net has all but
+        stopped moving."""
+        return self.lr is not None and self.lr[1] > 0 and self.lr[0] <= share * self.lr[1]

@@ -150,6 +150,8 @@ class Moments:
             "val_acc_best": acc_bests.tolist(),
             "val_acc_points": acc_points.tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
+            "best_noise": self._noise_around(val.values[:end], best_indices, chosen).tolist(),
+            "warmed_since_best": self._warmed(run, val.steps[chosen], val.steps[np.maximum(best_indices, 0)]),
             "frozen": (
                 unmoved(rows(val.values[:end], chosen, UNMOVED_POINTS))
                 & unmoved(rows(self.train_at_val, chosen, UNMOVED_POINTS))
@@ -210,6 +212,30 @@ class Moments:
             )
             events.append((moment.step, 2, "judge", moment))
         return events
+
+    def _warmed(self, run: Run, at_steps: np.ndarray, best_steps: np.ndarray) -> list[bool]:
+        """At each step, whether the logged learning rate at validation's best step was under ``lr_decayed`` of what
+        it is now (``Moment.warmed_since_best``)."""
+        series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
+        if series is None or not len(series.arrays()[0]):
+            return [False] * len(at_steps)
+        steps, values, _ = series.arrays()
+        now = np.searchsorted(steps, at_steps, side="right") - 1
+        best = np.searchsorted(steps, best_steps, side="right") - 1
+        with np.errstate(invalid="ignore"):
+            warmed = (now >= 0) & (best >= 0) & (values[best] < self.thresholds.lr_decayed * values[now])
+        return warmed.tolist()
+
+    def _noise_around(self, values: np.ndarray, best_indices: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """Validation's bend-blind noise around its best, at each judged point a rise may be judged at (three points
+        or more after its best), on the window that ends half a noise window after the best (or at the point)."""
+        noise = np.full(len(chosen), np.nan)
+        rising = np.flatnonzero((best_indices >= 0) & (chosen - best_indices >= self.thresholds.warn_after))
+        if len(rising):
+            half = self.thresholds.noise_window // 2
+            ends, where = np.unique(np.minimum(best_indices[rising] + half, chosen[rising]), return_inverse=True)
+            noise[rising] = validation_noise(values, ends, self.thresholds.noise_window)[2][where]
+        return noise
 
     def _at_val(self, run: Run, tag: str | None, start: int) -> np.ndarray:
         series = run.scalars.get(tag) if tag else None

@@ -30,6 +30,12 @@ TRAIN_NOISE_ROOM = 2.0
 its noise explains; the reason says "flat within its noise")."""
 SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
+BEST_NOISE_SHARE = 1 / 3
+"""A rise is measured in at least this share of the noise around validation's best (``Moment.best_noise``): the
+scatter the best was measured in. A curve calmed since (a learning rate cut by a hundred, a frozen tail) read its
+settling a tenth of the old scatter above a lucky low as 197 noise deviations (ReduceLROnPlateau rang on 5 of 5
+healthy runs). Only a curve three times calmer is: the fall before a best read as noise makes it up to twice the
+scatter (``docs/verdict-measurements.md``), and at half, smooth overfitting runs rang 1 to 3 points later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,10 @@ class Rise:
         # The bell measures the rise in noise blind to the bend (a smooth minimum's bend is not scatter): the trend
         # test's unit, and the level and shift tests' (``Row.level_noise``); from the floor (``Moment.floor``).
         unit, wide, floor = m.val.bend_noise, m.val.level_noise, m.floor
+        # ...in the scatter around the best, where that was larger (a curve that calmed since its best).
+        calmed = BEST_NOISE_SHARE * m.best_noise
+        calm = unit / calmed if calmed > unit > 0 else 1.0  # for the statistics read in the noise of their points
+        unit, wide = max(unit, calmed), max(wide, calmed)
         # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
@@ -88,13 +98,17 @@ class Rise:
         # A net that stopped changing (both curves within a few float32 steps) is not overfitting now: what it rose
         # by, it rose before it froze (a dead net's loss settling a few steps above its best); a rise told stands.
         frozen = m.frozen and not self.overfitting
-        if not (all_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing or frozen:
+        # Nor is a net whose learning rate was warmed up (or raised) since the best: a rise then is the net disturbed
+        # (a fine-tune's validation up 25 % during its warm-up, back down after); nor one whose rate has all but
+        # stopped it (annealed: ReduceLROnPlateau's settling a few thousandths above a lucky low of its noisy start).
+        disturbed = (m.warmed_since_best or m.annealed(self.t.lr_annealed)) and not self.overfitting
+        if not (all_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing or frozen or disturbed:
             self._no_rise()  # back at its best level (or nothing learned to rise from): no overfitting now
             return []
         train_held = self._train_held(m, train_range, share_of(rise, val_range))
         out: list[Raised] = []
         # The warning asks only that the points since the best trend upward (on a curve without noise, any rise).
-        trending = m.rise_slope_z >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
+        trending = m.rise_slope_z * calm >= t.warn_slope_z if math.isfinite(m.rise_slope_z) else sigma == 0
         # ...and stand ``warn_z`` noise deviations up, in the noise and from the level its reason shows.
         above = m.val.level - (floor if m.val.level > floor else m.best)
         risen = rise >= t.warn_range * val_range and above >= t.warn_z * wide
@@ -113,7 +127,9 @@ class Rise:
         # the same bar, read on the latest points against those from the best on (``windows.settled_up``).
         settled_z = m.settled / (wide * wander_factor(m.val.rho)) if full else math.nan
         settled = not stepped_up and settled_z >= shift_bar and train_level_held
-        seen = self._evidence(m, m.val.level, floor, (unit, wide), (trend_z, stepped_up or settled), val_range, bar)
+        seen = self._evidence(
+            m, m.val.level, floor, (unit, wide, calm), (trend_z, stepped_up or settled), val_range, bar
+        )
         # NaN slope (too few points, no noise): nothing says it falls.
         alarm = since >= t.warn_after and train_held and not slope < t.rise_slope_z and seen.risen
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)  # two points carry most of the rise
@@ -121,7 +137,7 @@ class Rise:
         lasting = (
             alarm
             and not jumped
-            and (not spiky or self._stands_without_spike(m, floor, (unit, wide), val_range, train_range, bar))
+            and (not spiky or self._stands_without_spike(m, floor, (unit, wide, calm), val_range, train_range, bar))
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0
@@ -207,7 +223,13 @@ class Rise:
         )
 
     def _stands_without_spike(
-        self, m: Moment, floor: float, units: tuple[float, float], val_range: float, train_range: float, bar: float
+        self,
+        m: Moment,
+        floor: float,
+        units: tuple[float, float, float],
+        val_range: float,
+        train_range: float,
+        bar: float,
     ) -> bool:
         """A two-point excursion passes the three-point median twice in a row, and it is a spike: when two of the
         latest points carry most of the rise (``spiky``), the judgement that would confirm the bell needs the
@@ -222,7 +244,7 @@ class Rise:
         m: Moment,
         level: float,
         floor: float,
-        units: tuple[float, float],
+        units: tuple[float, float, float],
         trends: tuple[float, bool],
         val_range: float,
         bar: float,
@@ -232,14 +254,15 @@ class Rise:
         against bars at ``bar`` of themselves (``_bar``); by ``rise_range`` (``steady_rise_range`` for a steady
         rise). ``units``: the noise of the trend test and of the level and shift tests (the larger over the long
         window: read low by chance on 24 points); ``trends``: the trend in standard errors (NaN: not asked) and
-        whether the shift test's statistic passed."""
+        whether the shift test's statistic passed; ``units`` last: how much calmer the curve is than around its best
+        (the accumulated test, summed in each point's noise, is read in the larger)."""
         assert m.val is not None
         t, rise = self.t, level - m.best
-        (unit, wide), (trend_z, stepped_up) = units, trends
+        (unit, wide, calm), (trend_z, stepped_up) = units, trends
         shifted = stepped_up and level - floor >= t.shift_level * wide
         level_test = self._stands_level_test(m, level, floor, wide, 0.0, bar)
         trend_test = trend_z >= t.rise_trend_z * bar and rise >= t.rise_trend_level * unit
-        accumulated = m.cusum > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
+        accumulated = m.cusum * calm > t.cusum_h * bar and level - m.cusum_best >= t.rise_range * val_range
         # A steady rise (the trend test, well past its bar, over several points) needs a smaller share of the range.
         steady = (
             trend_test

@@ -129,7 +129,12 @@ class Thresholds:
     """...from this many validation points on (an LSTM's accuracy can sit at its most frequent character's for
     several epochs before it learns)."""
     lr_decayed: float = 0.5
-    """converged (rather than plateau): the logged learning rate is below this fraction of its largest value."""
+    """converged (rather than plateau): the logged learning rate is below this fraction of its largest value. And
+    overfitting: no rise is rung from a best validation set when the rate was below this fraction of what it is now
+    (a warm-up, a restart or a rate raised since: the net disturbed, not memorising)."""
+    lr_annealed: float = 0.01
+    """The logged learning rate below this fraction of its largest: the net has all but stopped moving. No rise of
+    validation is rung now (one rung before stands), and a run whose directions its noise hides is converged."""
     learned_enough: float = 5.0
     """data-suspect: training made no more progress than this many noise deviations (and under ``flat_range`` of its
     start: it never learned) while validation made more (overfitting: a net that learned nothing never overfits)."""
@@ -197,7 +202,8 @@ _WHOLE = (1, 1_000_000, "")
 SHARES = frozenset(
     {
         "flat_range", "rise_range", "steady_rise_range", "memorising_drop", "warn_range", "warn_train_drop",
-        "stuck_share", "stuck_within", "parked_within", "lr_decayed", "gap", "gap_min", "dead_fraction", "sweep_bend",
+        "stuck_share", "stuck_within", "parked_within", "lr_decayed", "lr_annealed", "gap", "gap_min", "dead_fraction",
+        "sweep_bend",
     }
 )  # fmt: skip
 """Settings that are a share of something, at most all of it (the README writes them as percentages:
