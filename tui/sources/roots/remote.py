@@ -353,13 +353,9 @@ class RemoteRoot(Root):
                 if end and self._unread(path):  # an empty file is read without a request
                     budget -= end
                     plans.append((path, seen.generation, end))
-        if not plans:
+        results = self._fetch_planned([(path, 0, end) for path, _, end in plans])
+        if results is None:
             return
-        try:
-            self._check_retry()
-        except OSError:
-            return
-        results = self._fetch_many([(path, 0, end) for path, _, end in plans])
         with self._lock:
             for (path, generation, end), data in zip(plans, results, strict=True):
                 known = self._seen.get(path)
@@ -369,6 +365,16 @@ class RemoteRoot(Root):
                     self._failed[path] = data  # its read raises it, without asking again
                 else:
                     self._chunks[path] = _Chunk(0, data, generation, len(data) < end or 0 <= known.size <= end)
+
+    def _fetch_planned(self, ranges: Sequence[tuple[str, int, int]]) -> Sequence[bytes | OSError] | None:
+        """Ranges fetched ahead of the reader; None when there are none, or while the root waits to try again."""
+        if not ranges:
+            return None
+        try:
+            self._check_retry()
+        except OSError:
+            return None
+        return self._fetch_many(list(ranges))
 
     def _prefetch(self, paths: Sequence[str]) -> None:
         """Fetch the new bytes of grown files at once, checking each still continues what was served."""
@@ -383,13 +389,9 @@ class RemoteRoot(Root):
                     continue
                 budget -= end - start
                 plans.append((path, start, end, seen.generation))
-        if not plans:
+        results = self._fetch_planned([(path, start, end) for path, start, end, _ in plans])
+        if results is None:
             return
-        try:
-            self._check_retry()
-        except OSError:
-            return
-        results = self._fetch_many([(path, start, end) for path, start, end, _ in plans])
         with self._lock:
             for (path, start, _end, generation), data in zip(plans, results):
                 known = self._seen.get(path)
