@@ -1,5 +1,5 @@
 """Real runs under the learning-rate schedules practitioners use (PyTorch 2.13's ``SummaryWriter``, small nets
-trained on CPU on scikit-learn's data; ``tests/data/README.md``), judged as ``check`` and ``replay`` read them.
+trained on CPU on scikit-learn's data; ``tests/schedule_runs/README.md``), judged as ``check`` and ``replay`` do.
 
 ReduceLROnPlateau on a set learned in its first epoch rang ``overfitting`` on 5 of 5 healthy seeds: validation
 settled, its rate cut a thousandfold, a few thousandths above a lucky low of its noisy start. A fine-tune whose
@@ -17,7 +17,7 @@ from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 
-SCHEDULES = Path(__file__).parent / "data" / "schedules"
+SCHEDULES = Path(__file__).parent / "schedule_runs"
 
 
 def judged(name: str) -> tuple[str, list[tuple[str, int]]]:
