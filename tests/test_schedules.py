@@ -9,6 +9,7 @@ told "keep training". Overfitting under the same schedules still rings.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,45 @@ def test_overfitting_under_these_schedules_still_rings(name: str, onset: int, la
     kind, alerts = judged(name)
     bells = [step for alert_kind, step in alerts if alert_kind == "overfitting"]
     assert kind == "overfitting" and bells and onset < bells[0] <= latest
+
+
+def _history(folder: Path, rows: list[tuple[int, float, float, float]]) -> Path:
+    """A Keras ``CSVLogger`` history with the learning rate Keras logs beside the losses."""
+    folder.mkdir(parents=True)
+    lines = ["epoch,loss,val_loss,lr"] + [f"{e},{t:.5f},{v:.5f},{lr:.6g}" for e, t, v, lr in rows]
+    (folder / "history.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def _bells(folder: Path) -> tuple[str, list[int]]:
+    monitor = Monitor(str(folder))
+    monitor.refresh()
+    (run,) = monitor.store.runs.values()
+    bells = [alert.step for alert in replay_run(run, Thresholds()) if alert.kind == "overfitting"]
+    return monitor.verdicts[run.name].kind.value, bells
+
+
+def test_overfitting_after_the_last_step_of_a_step_schedule_rings(tmp_path: Path) -> None:
+    """StepLR 0.1, 0.01, 0.001: validation climbing 40 % (36 of its noise deviations) under the last rate, 1 % of the
+    first, is overfitting, not a net stopped by its rate ("keep training" in the schedules' first version)."""
+    rng = random.Random(2)
+    rows = []
+    for e in range(120):
+        train = 0.4 + 1.0 / (1 + e / 5) - 0.1 * (e >= 40) - 0.05 * (e >= 80) + rng.gauss(0, 0.003)
+        val = 0.5 + 1.1 / (1 + e / 5) - 0.08 * (e >= 40) - 0.03 * (e >= 80) + 0.006 * max(e - 85, 0)
+        rows.append((e, train, val + rng.gauss(0, 0.003), 0.1 * 0.1 ** (e // 40)))
+    kind, bells = _bells(_history(tmp_path / "step", rows))
+    assert kind == "overfitting" and bells and 85 < bells[0] <= 100
+
+
+def test_a_rise_under_a_rate_held_after_its_warm_up_rings_once_the_warm_up_is_past(tmp_path: Path) -> None:
+    """A warm-up to a rate then held (``constant_with_warmup``), validation at its best early in the warm-up and
+    climbing from there: the warm-up excuses the rise for a while, not for good (the first version never rang)."""
+    rng = random.Random(1)
+    rows = []
+    for e in range(80):
+        train = 1 / (1 + e / 3) + rng.gauss(0, 0.003)
+        val = 0.6 + 0.004 * e + rng.gauss(0, 0.003)  # at its best at its first evaluation (a fine-tune's)
+        rows.append((e, train, val, 1e-5 + (1e-3 - 1e-5) * min(e / 10, 1)))  # 1e-5 to 1e-3 in 10 epochs, held
+    kind, bells = _bells(_history(tmp_path / "warm", rows))
+    assert kind == "overfitting" and bells and bells[0] <= 10 + 2 * Thresholds().trend_window + 3

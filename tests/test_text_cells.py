@@ -106,3 +106,25 @@ def test_a_lightning_row_with_a_tensor_in_a_loss_column_says_the_value_was_lost(
     assert run.damage_note() == (
         "skipped 2 damaged record(s) (text where a number should be: 'tensor(0.5000)'); everything else was read"
     )
+
+
+def test_a_tensor_appended_to_a_tailed_lightning_log_is_counted_as_when_read_whole(tmp_path: Path):
+    """Tailed, the rows read before went by the fast path, which did not say which columns hold numbers: a row
+    ``2,20,tensor(0.5000),`` appended later was no damage live and one record read whole. A date column before the
+    loss in the row no longer hides it either."""
+    folder = tmp_path / "run" / "version_0"
+    folder.mkdir(parents=True)
+    path = folder / "metrics.csv"
+    path.write_text(
+        "epoch,when,step,train_loss\n" + "".join(f"{e},2026-12-0{e + 1},{e * 10},{1 / (e + 1)}\n" for e in range(3))
+    )
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    with open(path, "a") as handle:
+        handle.write("3,2026-12-04,30,tensor(0.2500)\n")
+    monitor.refresh()
+    live = monitor.store.runs["run/version_0"].damage_note()
+    whole = Monitor(str(tmp_path))
+    whole.refresh()
+    assert live == whole.store.runs["run/version_0"].damage_note()
+    assert live.startswith("skipped 1 damaged record(s) (text where a number should be: 'tensor(0.2500)')")

@@ -114,7 +114,7 @@ class Judge:
         out += self._slow_divergence(m, (train_dir, val_dir), parked, divergence)
         if divergence.active:
             return out
-        out += self.rise.at(m, (val_range, train_range), parked)
+        out += self.rise.at(m, (val_range, train_range), parked, val_dir == "rising")
         out += self.gap.at(m, self.verdict)
         if m.index + 1 < t.min_points:
             if not self.overfitting:

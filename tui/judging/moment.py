@@ -86,4 +86,4 @@ class Moment:
     def annealed(self, share: float) -> bool:
         """The logged learning rate is below ``share`` of its largest so far (``lr_annealed``): the net has all but
         stopped moving."""
-        return self.lr is not None and self.lr[1] > 0 and self.lr[0] <= share * self.lr[1]
+        return self.lr is not None and self.lr[1] > 0 and self.lr[0] < share * self.lr[1]

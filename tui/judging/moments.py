@@ -151,7 +151,7 @@ class Moments:
             "val_acc_points": acc_points.tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
             "best_noise": self._noise_around(val.values[:end], best_indices, chosen).tolist(),
-            "warmed_since_best": self._warmed(run, val.steps[chosen], val.steps[np.maximum(best_indices, 0)]),
+            "warmed_since_best": self._warmed(run, val.steps[:end], chosen, np.maximum(best_indices, 0)),
             "frozen": (
                 unmoved(rows(val.values[:end], chosen, UNMOVED_POINTS))
                 & unmoved(rows(self.train_at_val, chosen, UNMOVED_POINTS))
@@ -213,17 +213,24 @@ class Moments:
             events.append((moment.step, 2, "judge", moment))
         return events
 
-    def _warmed(self, run: Run, at_steps: np.ndarray, best_steps: np.ndarray) -> list[bool]:
-        """At each step, whether the logged learning rate at validation's best step was under ``lr_decayed`` of what
-        it is now (``Moment.warmed_since_best``)."""
+    def _warmed(self, run: Run, val_steps: np.ndarray, chosen: np.ndarray, best_indices: np.ndarray) -> list[bool]:
+        """At each judged point, whether the logged learning rate at validation's best was under ``lr_decayed`` of
+        what it is now, its largest so far reached within the last ``2 * trend_window`` validation points
+        (``Moment.warmed_since_best``): a warm-up, a restart or a raise, recent; a rate held high for long after
+        (``constant_with_warmup``) is the run's rate, and a rise under it is judged."""
         series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
-        if series is None or not len(series.arrays()[0]):
-            return [False] * len(at_steps)
-        steps, values, _ = series.arrays()
-        now = np.searchsorted(steps, at_steps, side="right") - 1
-        best = np.searchsorted(steps, best_steps, side="right") - 1
+        steps, values, _ = series.arrays() if series is not None else (np.empty(0), np.empty(0), None)
+        if not len(steps):
+            return [False] * len(chosen)
+        largest = np.fmax.accumulate(np.where(np.isfinite(values), values, -np.inf))
+        raised = np.concatenate(([True], largest[1:] > largest[:-1]))  # where the largest so far was reached
+        peaks = np.maximum.accumulate(np.where(raised, np.arange(len(values)), 0))
+        now = np.searchsorted(steps, val_steps[chosen], side="right") - 1
+        best = np.searchsorted(steps, val_steps[best_indices], side="right") - 1
+        peak_at = np.searchsorted(val_steps, steps[peaks[np.maximum(now, 0)]])  # the validation point it came by
+        recent = chosen - peak_at < 2 * self.thresholds.trend_window
         with np.errstate(invalid="ignore"):
-            warmed = (now >= 0) & (best >= 0) & (values[best] < self.thresholds.lr_decayed * values[now])
+            warmed = (now >= 0) & (best >= 0) & recent & (values[best] < self.thresholds.lr_decayed * values[now])
         return warmed.tolist()
 
     def _noise_around(self, values: np.ndarray, best_indices: np.ndarray, chosen: np.ndarray) -> np.ndarray:

@@ -32,10 +32,11 @@ SPIKE_SHARE = 0.5
 """Overfitting: when two of the latest points carry more than this share of the rise, it must stand without them."""
 BEST_NOISE_SHARE = 1 / 3
 """A rise is measured in at least this share of the noise around validation's best (``Moment.best_noise``): the
-scatter the best was measured in. A curve calmed since (a learning rate cut by a hundred, a frozen tail) read its
-settling a tenth of the old scatter above a lucky low as 197 noise deviations (ReduceLROnPlateau rang on 5 of 5
-healthy runs). Only a curve three times calmer is: the fall before a best read as noise makes it up to twice the
-scatter (``docs/verdict-measurements.md``), and at half, smooth overfitting runs rang 1 to 3 points later."""
+scatter the best was measured in. A curve calmed since (a learning rate cut by a hundred, batches grown) read its
+settling 0.0013 above a best level of its noisy start, a quarter of the scatter there, as 197 deviations of the calm
+tail's noise (ReduceLROnPlateau rang on 5 of 5 healthy runs). Only a curve three times calmer is: the fall before a
+best read as noise makes it up to twice the scatter (``docs/verdict-measurements.md``), and at half, smooth
+overfitting runs rang 1 to 3 points later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +72,10 @@ class Rise:
         """Validation must set a best below this level before the alerts ring again (a real improvement)."""
         self._rise_streak = 0
 
-    def at(self, m: Moment, ranges: tuple[float, float], parked: bool) -> list[Raised]:
+    def at(self, m: Moment, ranges: tuple[float, float], parked: bool, rising: bool = True) -> list[Raised]:
         """val-rising, then overfitting, once per onset; a new best level re-arms both. ``ranges``: validation's
-        and training's progress; ``parked``: the run sits at its start (``Judge._parked``)."""
+        and training's progress; ``parked``: the run sits at its start (``Judge._parked``); ``rising``: validation
+        reads rising over its trend window."""
         val_range, train_range = ranges
         assert m.val is not None
         t, flags = self.t, self.verdict.flags
@@ -88,8 +90,12 @@ class Rise:
         unit, wide, floor = m.val.bend_noise, m.val.level_noise, m.floor
         # ...in the scatter around the best, where that was larger (a curve that calmed since its best).
         calmed = BEST_NOISE_SHARE * m.best_noise
-        calm = unit / calmed if calmed > unit > 0 else 1.0  # for the statistics read in the noise of their points
+        calm = unit / calmed if calmed > unit else 1.0  # for the statistics read in the noise of their points
         unit, wide = max(unit, calmed), max(wide, calmed)
+        # A net whose rate has all but stopped it (annealed) settles: a rise then is validation still rising, far
+        # above its best for its noise (the level test), not a trend or a sum of tiny steps, nor a level it settled
+        # at (ReduceLROnPlateau settled 0.0011 above its best level, its rate at 0.07 % of its start: it rang).
+        annealed = m.annealed(t.lr_annealed)
         # No overfitting for a net that learned nothing: validation's best within ``learned_enough`` noise deviations
         # of its start and training not ``flat_range`` of its start below it (dead units at chance: a plateau).
         learned_little = not (val_range > 0 and val_range >= t.learned_enough * unit)  # no range to measure against
@@ -98,10 +104,9 @@ class Rise:
         # A net that stopped changing (both curves within a few float32 steps) is not overfitting now: what it rose
         # by, it rose before it froze (a dead net's loss settling a few steps above its best); a rise told stands.
         frozen = m.frozen and not self.overfitting
-        # Nor is a net whose learning rate was warmed up (or raised) since the best: a rise then is the net disturbed
-        # (a fine-tune's validation up 25 % during its warm-up, back down after); nor one whose rate has all but
-        # stopped it (annealed: ReduceLROnPlateau's settling a few thousandths above a lucky low of its noisy start).
-        disturbed = (m.warmed_since_best or m.annealed(self.t.lr_annealed)) and not self.overfitting
+        # Nor is a net whose learning rate was warmed up (or raised) since the best, while that is recent: a rise then
+        # is the net disturbed (a fine-tune's validation up 25 % during its warm-up, back down after).
+        disturbed = (m.warmed_since_best or (annealed and not rising)) and not self.overfitting
         if not (all_finite(rise, sigma) and sigma >= 0 and rise > 0) or learned_nothing or frozen or disturbed:
             self._no_rise()  # back at its best level (or nothing learned to rise from): no overfitting now
             return []
@@ -113,6 +118,7 @@ class Rise:
         above = m.val.level - (floor if m.val.level > floor else m.best)
         risen = rise >= t.warn_range * val_range and above >= t.warn_z * wide
         warn = since >= t.warn_after and trending and risen and train_held and self._train_falling(m, train_range)
+        warn = warn and not annealed
         slope = m.rise_slope_z * sigma / unit if unit > 0 and math.isfinite(m.rise_slope_z) else math.nan
         trend_z = slope / wander_factor(m.val.rho)  # noise that wanders holds fewer independent points
         bar = self._bar(m, train_range)
@@ -127,9 +133,11 @@ class Rise:
         # the same bar, read on the latest points against those from the best on (``windows.settled_up``).
         settled_z = m.settled / (wide * wander_factor(m.val.rho)) if full else math.nan
         settled = not stepped_up and settled_z >= shift_bar and train_level_held
-        seen = self._evidence(
-            m, m.val.level, floor, (unit, wide, calm), (trend_z, stepped_up or settled), val_range, bar
+        units, trends = (
+            (unit, wide, 0.0 if annealed else calm),
+            (math.nan, False) if annealed else (trend_z, stepped_up or settled),
         )
+        seen = self._evidence(m, m.val.level, floor, units, trends, val_range, bar)
         # NaN slope (too few points, no noise): nothing says it falls.
         alarm = since >= t.warn_after and train_held and not slope < t.rise_slope_z and seen.risen
         spiky = m.val.level - m.lasting > SPIKE_SHARE * (m.val.level - floor)  # two points carry most of the rise
@@ -137,7 +145,7 @@ class Rise:
         lasting = (
             alarm
             and not jumped
-            and (not spiky or self._stands_without_spike(m, floor, (unit, wide, calm), val_range, train_range, bar))
+            and (not spiky or self._stands_without_spike(m, floor, units, val_range, train_range, bar))
         )
         warn = warn or alarm  # the bell's evidence, before it is confirmed, is a warning at the least
         self._rise_streak = self._rise_streak + 1 if alarm else 0

@@ -289,6 +289,8 @@ class CsvStream(Stream):
             values, present = column(table, index, start=start)
             if stepped is not None:
                 values, present = values[stepped], present[stepped]
+            if present.any():
+                self.numeric.add(index)  # a column of numbers: text in it later is a value lost
             if present.all():
                 keep = self.steps.keep_mask(tag, steps)
             else:
@@ -328,7 +330,9 @@ class CsvStream(Stream):
         except ValueError:
             step_index = -1
         comma = self.decimal == "," or (self.decimal is None and self.delimiter != ",")
-        lost: dict[int, tuple[int, str]] = {}  # row -> a cell that is no number (a value lost if its column holds some)
+        lost: dict[
+            int, list[tuple[int, str]]
+        ] = {}  # row -> its cells that are no number (lost where columns hold some)
         for row in _rows(text, self.delimiter):
             if not row:
                 continue
@@ -352,7 +356,7 @@ class CsvStream(Stream):
                 value = comma_number(cell, self.decimal == ",") if comma else number_cell(cell)
                 if value is None:  # a number written as text (a tensor's str) holds digits; a note ("done") none
                     word = word or (cell if any(char.isdigit() for char in cell) else None)
-                    lost.setdefault(order, (index, cell))
+                    lost.setdefault(order, []).append((index, cell))
                     continue
                 numbers += 1
                 self.numeric.add(index)
@@ -364,10 +368,10 @@ class CsvStream(Stream):
                 lost.pop(order, None)
         # A row with text in a column of numbers lost that value (Lightning's row ``2,20,tensor(0.5000),``: its epoch
         # a number), where a column of text (a date, a note) loses nothing.
-        for index, cell in lost.values():
-            if index in self.numeric:
+        for cells in lost.values():
+            if numbers_lost := [cell for index, cell in cells if index in self.numeric]:
                 self.health.undecodable += 1
-                self.health.text_example = self.health.text_example or cell
+                self.health.text_example = self.health.text_example or numbers_lost[0]
 
     def _read_hparams(self, root: Root, out: Decoded) -> None:
         if len(self.source.paths) < 2:

@@ -109,8 +109,9 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
     primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
     for output, run in _trainer_logging(sources, primaries).items():
         primaries.setdefault(output, run)  # an output folder's own event files are the run its state may repeat
+    events = dict(primaries)  # a CSV log's run is the events' one version before, never another CSV log's
     for source in sources:
-        before = _version_before(source, primaries) if source.format == LIGHTNING else None
+        before = _version_before(source, events) if source.format == LIGHTNING else None
         if before is not None:
             primaries.setdefault(source.where, before)
     return [

@@ -246,7 +246,7 @@ class RemoteRoot(Root):
         if offset == 0 and path in self._ahead:
             self._fetch_ahead(path)
         if offset == 0 and (failed := self._failed.pop(path, None)) is not None:
-            raise failed
+            raise type(failed)(failed.errno, failed.strerror)  # one of a batch's: its own, not the shared one
         with self._lock:
             seen = self._seen.setdefault(path, _Seen())
             tail, tail_start, generation = seen.tail, seen.end - len(seen.tail), seen.generation
@@ -308,6 +308,7 @@ class RemoteRoot(Root):
         if entry.version == seen.version and entry.base_identity == seen.base_identity:
             return False
         self._chunks.pop(path, None)  # bytes fetched for another version
+        self._failed.pop(path, None)  # and why it could not be read then
         replaced = entry.base_identity != seen.base_identity or entry.size < seen.end
         seen.version, seen.size, seen.base_identity = entry.version, entry.size, entry.base_identity
         if replaced:
@@ -319,6 +320,7 @@ class RemoteRoot(Root):
         seen.generation += 1
         seen.end, seen.tail = 0, b""
         self._chunks.pop(path, None)
+        self._failed.pop(path, None)
 
     def _served(self, seen: _Seen, offset: int, data: bytes) -> bytes:
         """Keep the last bytes served (to check the next fetch against, and to serve again); return ``data``."""
@@ -346,11 +348,13 @@ class RemoteRoot(Root):
             at = order.index(first) if first in self._ahead else len(order)
             for path in order[at:] + order[:at]:  # the reader's order from here on; those it passed over last
                 seen = self._seen.setdefault(path, _Seen())
-                end = min(seen.size, READ_AHEAD_BYTES) if seen.size >= 0 else READ_AHEAD_BYTES
+                end = seen.size if seen.size >= 0 else READ_AHEAD_BYTES
                 if len(plans) >= AHEAD_FILES or (plans and end > budget):
                     break
                 del self._ahead[path]
-                if end and self._unread(path):  # an empty file is read without a request
+                # An empty file is read without a request; one past a read-ahead is read in requests of its own (its
+                # first read asks for more than a read-ahead, and fetched here its start came down twice).
+                if 0 < end <= READ_AHEAD_BYTES and self._unread(path):
                     budget -= end
                     plans.append((path, seen.generation, end))
         results = self._fetch_planned([(path, 0, end) for path, _, end in plans])

@@ -338,7 +338,7 @@ class SshRoot(RemoteRoot):
 
     def _fetch_many(self, ranges: list[tuple[str, int, int]]) -> list[bytes | OSError]:
         """Many files over few channels: a batch of files read by one script, several batches at once (a channel
-        costs a round trip and sshd's work: one per file made a first read of 3,000 runs take 90 s)."""
+        costs a round trip and sshd's work: one per file made a first read of 3,000 runs take 118 s)."""
         batches = _batches(ranges)
         if len(batches) <= 1:
             return [result for batch in batches for result in self._read_batch(batch)]
