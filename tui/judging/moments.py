@@ -75,6 +75,10 @@ class Moments:
         self._train_means = np.empty(0)
         """Three-point means of ``train_at_val`` (its best level is their running minimum)."""
         self.cusum = Cusum(thresholds.cusum_kappa, thresholds.cusum_clip)
+        self._anchors = np.empty(0, dtype=np.int64)
+        self._anchor_noise = np.empty(0)
+        """Every point validation's noise was read at so far (ascending), and its bend-blind noise there: the noise
+        around a best is looked up, not read again (``_noise_around``)."""
 
     def judgements(self, run: Run, start: int, block: Block) -> list[Event]:
         """Figures of the newly consumed validation points that are judged, as events in step order."""
@@ -95,6 +99,9 @@ class Moments:
         # below 400 points, and on a long per-step curve a 28th of the work (the noise moves slowly).
         anchors, which = np.unique(latest_judged(all_new), return_inverse=True)
         sigmas, rhos, bends, wides = validation_noise(val.values, anchors, self.thresholds.noise_window)
+        fresh = anchors > (self._anchors[-1] if len(self._anchors) else -1)
+        self._anchors = np.concatenate((self._anchors, anchors[fresh]))
+        self._anchor_noise = np.concatenate((self._anchor_noise, bends[fresh]))
         sums, levels5, _ = self.cusum.extend(val.values[start:end], sigmas[which], rhos[which])
         chosen = judged(all_new)
         if not len(chosen):
@@ -150,7 +157,7 @@ class Moments:
             "val_acc_best": acc_bests.tolist(),
             "val_acc_points": acc_points.tolist(),
             "lr": self._lrs(run, val.steps[chosen]),
-            "best_noise": self._noise_around(val.values[:end], best_indices, chosen).tolist(),
+            "best_noise": self._noise_around(best_indices, chosen).tolist(),
             "warmed_since_best": self._warmed(run, val.steps[:end], chosen, np.maximum(best_indices, 0)),
             "frozen": (
                 unmoved(rows(val.values[:end], chosen, UNMOVED_POINTS))
@@ -233,15 +240,16 @@ class Moments:
             warmed = (now >= 0) & (best >= 0) & recent & (values[best] < self.thresholds.lr_decayed * values[now])
         return warmed.tolist()
 
-    def _noise_around(self, values: np.ndarray, best_indices: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    def _noise_around(self, best_indices: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """Validation's bend-blind noise around its best, at each judged point a rise may be judged at (three points
-        or more after its best), on the window that ends half a noise window after the best (or at the point)."""
+        or more after its best): as read at the last point its noise was read at by half a noise window after the
+        best (or by the point itself)."""
         noise = np.full(len(chosen), np.nan)
         rising = np.flatnonzero((best_indices >= 0) & (chosen - best_indices >= self.thresholds.warn_after))
         if len(rising):
-            half = self.thresholds.noise_window // 2
-            ends, where = np.unique(np.minimum(best_indices[rising] + half, chosen[rising]), return_inverse=True)
-            noise[rising] = validation_noise(values, ends, self.thresholds.noise_window)[2][where]
+            around = np.minimum(best_indices[rising] + self.thresholds.noise_window // 2, chosen[rising])
+            at = np.searchsorted(self._anchors, around, side="right") - 1
+            noise[rising] = np.where(at >= 0, self._anchor_noise[np.maximum(at, 0)], np.nan)
         return noise
 
     def _at_val(self, run: Run, tag: str | None, start: int) -> np.ndarray:
