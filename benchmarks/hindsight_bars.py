@@ -86,11 +86,11 @@ def record(job: tuple[str, str, dict]) -> tuple[str, str, str, int | None, list[
     points: list[dict] = []
     judge = rising.Rise.at
 
-    def at(self: Rise, m: Moment, ranges: tuple[float, float], parked: bool) -> list:
+    def at(self: Rise, m: Moment, ranges: tuple[float, float], parked: bool, rising: bool = True) -> list:
         figures = None if parked else _figures(self, m, *ranges)  # a run parked at its start rings no bell
         if figures is not None:
             points.append(figures)
-        return judge(self, m, ranges, parked)
+        return judge(self, m, ranges, parked, rising)
 
     thresholds, _ = load_thresholds(None, [])
     monitor = Monitor(folder, thresholds)
