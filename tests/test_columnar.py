@@ -19,6 +19,7 @@ from tui.sources.mlflow_files import parse_metric_lines
 from tui.sources.mlflow_sqlite import TimeOrderedSteps
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.local import LocalRoot
+from tui.sources.wall_clock import epoch_seconds
 
 SKIP = frozenset(STEP_KEYS + TIME_KEYS)
 KEYS = ["loss", "val_loss", "lr", "step", "global_step", "time", "acc"]
@@ -75,14 +76,25 @@ def one_value_at_a_time(items: list, first: int, wall: float, after: int | None)
             elif type(value) is dict:
                 walk(value, step, wall, tag + "/")
 
-    for entry in items:
+    # A time is a wall clock only where its column reads as one (``wall_clock``), told over the objects that share
+    # their keys (in their order), as the columns are read.
+    groups: dict[tuple, list[int]] = {}
+    for position, entry in enumerate(items):
+        if type(entry) is dict:
+            groups.setdefault(tuple(entry), []).append(position)
+    clocks: dict[int, float] = {}
+    for positions in groups.values():
+        stamps = [first_number(items[position], TIME_KEYS) for position in positions]
+        found = np.array([stamp is not None for stamp in stamps])
+        seconds, clock = epoch_seconds(np.array([np.nan if s is None else float(s) for s in stamps]), found)
+        clocks.update({position: float(seconds[k]) for k, position in enumerate(positions) if clock[k]})
+    for position, entry in enumerate(items):
         if type(entry) is not dict:
             continue
         step = first_step(entry)
         if step is None or (after is not None and step <= after):
             continue
-        stamp = first_number(entry, TIME_KEYS)
-        walk(entry, step, wall if stamp is None else float(stamp), "")
+        walk(entry, step, clocks.get(position, wall), "")
     return points
 
 
