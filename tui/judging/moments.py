@@ -225,11 +225,10 @@ class Moments:
         what it is now, its largest so far reached within the last ``2 * trend_window`` validation points
         (``Moment.warmed_since_best``): a warm-up, a restart or a raise, recent; a rate held high for long after
         (``constant_with_warmup``) is the run's rate, and a rise under it is judged."""
-        series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
-        steps, values, _ = series.arrays() if series is not None else (np.empty(0), np.empty(0), None)
-        if not len(steps):
+        rates = self._rates(run)
+        if rates is None or not len(rates[0]):
             return [False] * len(chosen)
-        largest = np.fmax.accumulate(np.where(np.isfinite(values), values, -np.inf))
+        steps, values, largest = rates
         raised = np.concatenate(([True], largest[1:] > largest[:-1]))  # where the largest so far was reached
         peaks = np.maximum.accumulate(np.where(raised, np.arange(len(values)), 0))
         now = np.searchsorted(steps, val_steps[chosen], side="right") - 1
@@ -259,14 +258,22 @@ class Moments:
         steps, values, _ = series.arrays()
         return aligned(steps, values, self.val.steps[: self.val.count], start)
 
-    def _lrs(self, run: Run, at_steps: np.ndarray) -> list[tuple[float, float] | None]:
-        """(learning rate at each step, largest so far), when the run logs one."""
+    def _rates(self, run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The logged learning rate's (steps, values, largest so far, -inf before a finite one), when there is one."""
         series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
         if series is None:
-            return [None] * len(at_steps)
+            return None
         steps, values, _ = series.arrays()
-        ends = np.searchsorted(steps, at_steps, side="right")
         largest = np.fmax.accumulate(np.where(np.isfinite(values), values, -np.inf)) if len(values) else values
+        return steps, values, largest
+
+    def _lrs(self, run: Run, at_steps: np.ndarray) -> list[tuple[float, float] | None]:
+        """(learning rate at each step, largest so far), when the run logs one."""
+        rates = self._rates(run)
+        if rates is None:
+            return [None] * len(at_steps)
+        steps, values, largest = rates
+        ends = np.searchsorted(steps, at_steps, side="right")
         return [
             (float(values[end - 1]), float(largest[end - 1])) if end and largest[end - 1] > -np.inf else None
             for end in ends.tolist()
