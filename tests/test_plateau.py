@@ -175,3 +175,32 @@ def test_a_curve_thrown_above_its_start_reads_its_drift_against_how_far_above_it
     judged = deepobs(tmp_path, "fmnist_vae-sgd-lr1.58e-01-s42")
     assert judged.verdict.kind == "plateau" and "before training learned anything" in judged.verdict.reason
     assert "lower the learning rate" in judged.verdict.advice
+
+
+def test_flat_curves_with_validation_rising_since_its_best_are_not_told_to_lower_the_rate(tmp_path):
+    """A real CNN that memorised its set (training flat at 0.0056) while validation crept up from its best (0.4916 to
+    0.5038, 3.5 of its noise deviations, the early warning standing): told "learning hit a bottleneck: lower the
+    learning rate" at epoch 155. The warning is the news: no plateau beside it, and no "no trouble seen" either."""
+    import realnets  # benchmarks/, on the path through judging_helpers
+
+    from tui.judging.engine import VerdictEngine
+    from tui.judging.replay import _batches
+    from tui.judging.thresholds import Thresholds
+    from tui.store import Store
+
+    realnets.write_logs(str(tmp_path), only={"cnn-full-bigval-s3"})
+    judged = judge_folder(tmp_path / "cnn-full-bigval-s3")  # whole and step by step, the two asserted equal
+    assert "val-rising" in judged.kinds() and "plateau" not in judged.kinds()
+    assert judged.verdict.kind == "overfitting"  # the rise was confirmed later
+    monitor = Monitor(str(tmp_path / "cnn-full-bigval-s3"))
+    monitor.refresh()
+    run, store = monitor.store.runs["."], Store()
+    engine, warned_flat = VerdictEngine(".", Thresholds()), 0
+    for batch in _batches(run):
+        store.apply(".", batch)
+        engine.update(store.runs["."])
+        verdict = engine.verdict
+        if "val-rising" in verdict.flags and verdict.kind != "overfitting":
+            assert verdict.kind != "plateau" and not verdict.reason.startswith("no trouble seen")
+            warned_flat += "train flat" in verdict.reason and "val flat" in verdict.reason
+    assert warned_flat  # the readings the plateau came from were met

@@ -263,7 +263,10 @@ class Judge:
         if lost and "falling" not in ways and val_dir != "rising":  # a rise is both-rising's (momentum comes back)
             return Kind.PLATEAU, f"{lost_words(lost, self._lost_since, t)}; {both}"
         if train_dir == "flat" and val_dir == "flat":
-            return self._plateau_or_converged(m, both, train_range)
+            kind, reason = self._plateau_or_converged(m, both, train_range)
+            if kind == Kind.PLATEAU and Kind.VAL_RISING in self.verdict.flags:  # its rise since the best is the
+                return Kind.LEARNING, both  # news (the warning beside it), not a rate to lower; nor "no trouble"
+            return kind, reason
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
         if quiet and m.lr is not None and m.annealed(t.lr_annealed):  # its noise read from before it stopped
             return Kind.CONVERGED, f"{both}; learning rate annealed to {fmt(m.lr[0])} (from {fmt(m.lr[1])})"
