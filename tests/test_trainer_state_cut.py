@@ -7,6 +7,7 @@ from pathlib import Path
 from logger_runs import FIXTURES, curve_of
 from test_formats import _hf_output
 
+from tui.cli.main import main
 from tui.live.monitor import Monitor
 
 
@@ -23,3 +24,19 @@ def test_the_bytes_waited_for_are_the_newest_states_when_an_older_one_is_cut_too
     assert curve_of(run, "eval_loss")[0][-1] == 2000  # checkpoint-2000's history
     assert run.incomplete_bytes == 1000
     assert run.incomplete_note().startswith("its newest trainer_state.json is not a whole document (1,000 byte(s)")
+
+
+def test_an_empty_newest_state_is_noted_while_an_older_checkpoints_is_read(tmp_path: Path, capsys):
+    """A save truncates trainer_state.json before it writes it, and a job killed then leaves it empty: the older
+    checkpoint's history was shown without a word (0 bytes waited for, nothing damaged)."""
+    logdir = _hf_output(tmp_path, b"")
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    run = monitor.store.runs["out"]
+    assert curve_of(run, "eval_loss")[0][-1] == 2500  # checkpoint-2500's history
+    assert run.incomplete_note() == (
+        "its newest trainer_state.json is not a whole document (empty: a job still writing, or killed while saving);"
+        " an older checkpoint's was read"
+    )
+    main(["check", str(logdir)])
+    assert "out: its newest trainer_state.json is not a whole document (empty" in capsys.readouterr().out

@@ -63,9 +63,10 @@ def damage_note(run: Run) -> str:
 
 def incomplete_note(run: Run) -> str:
     """The bytes at the end of the run's files that were not read yet, in the words of their format."""
-    troubled = [path for path, health in run.files.items() if health.incomplete_bytes]
-    if _trainer_states_only(troubled):  # read whole or not at all: the newest checkpoint's, cut short
-        why = f"{run.incomplete_bytes:,} byte(s): a job still writing, or killed while saving"
+    troubled = [path for path, health in run.files.items() if health.incomplete_bytes or health.older_read]
+    if _trainer_states_only(troubled):  # read whole or not at all: the newest checkpoint's, cut short or empty
+        held = f"{run.incomplete_bytes:,} byte(s)" if run.incomplete_bytes else "empty"
+        why = f"{held}: a job still writing, or killed while saving"
         if run.has_points:
             return f"its newest trainer_state.json is not a whole document ({why}); {_instead(run, troubled)}"
         return f"no trainer_state.json of it is a whole document ({why}); nothing was read"
