@@ -142,6 +142,23 @@ def _step_to_x(run: Run, tag: str | None, step: int | None, view: View, origin: 
     return float(walls[index] - (origin or walls[0]))
 
 
+def _not_finite_marker(run: Run, tags: list[str | None], view: View, origin: float | None) -> list[Marker]:
+    """A line at the first NaN or infinite value of the charted curves, which the curves cannot draw: a diverged
+    run's line just stopped, its blow-up said only in the verdict's reason."""
+    firsts = []
+    for tag in tags:
+        if tag in run.scalars:
+            steps, values, _ = run.scalars[tag].arrays()
+            bad = np.flatnonzero(~np.isfinite(values))
+            if len(bad):
+                firsts.append((int(steps[bad[0]]), tag))
+    if not firsts:
+        return []
+    step, tag = min(firsts)
+    x = _step_to_x(run, tag, step, view, origin)
+    return [] if x is None else [Marker(x, "magenta", f"NaN/inf at step {step:,}", "NaN")]
+
+
 def chart_spec(
     store: Store,
     verdicts: Mapping[str, Verdict],
@@ -166,10 +183,10 @@ def chart_spec(
         smoothing = " · ".join(part for part in (f"smoothing {view.weight:.2f}", no_times) if part)
         if view.mode == "tag" and view.tag in run.scalars:
             curves = _raw_and_smooth(run, view.tag, view.tag, TRAIN_FAINT, TRAIN_COLOR, view, cache, origin)
-            return _on_axis(
-                ChartSpec(key=key, heading=f"{shown_name(run.name)} · {view.tag}", detail=smoothing, curves=curves),
-                view,
-            )
+            heading = f"{shown_name(run.name)} · {view.tag}"
+            nan = _not_finite_marker(run, [view.tag], view, origin)
+            spec = ChartSpec(key=key, heading=heading, detail=smoothing, curves=curves, markers=nan)
+            return _on_axis(spec, view)
         curves = []
         train_tag = verdict.train_tag if verdict else None
         val_tag = verdict.val_tag if verdict else None
@@ -184,6 +201,7 @@ def chart_spec(
         onset = _step_to_x(run, val_tag, verdict.onset_step if verdict else None, view, origin)
         if onset is not None:
             markers.append(Marker(onset, "red", "overfitting onset", "onset"))
+        markers += _not_finite_marker(run, [train_tag, val_tag], view, origin)
         return _on_axis(
             ChartSpec(
                 key=key,
