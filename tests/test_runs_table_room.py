@@ -77,3 +77,13 @@ async def test_a_narrow_pane_shows_the_verdict_before_any_flag(width: int):
         if width >= 34:  # a shortened name and the longest verdict ('overfitting') fit: the verdict is shown
             assert "verdict" in shown, (width, shown)
         assert table_fits(app)
+
+
+@pytest.mark.parametrize(("width", "tags"), [(50, 16), (60, 19), (80, 26), (120, 26)])
+async def test_a_narrow_pane_keeps_two_thirds_of_the_middle_for_the_chart(width: int, tags: int):
+    """The tag list kept its 26 cells in any pane: at 50 cells the chart had 24 for its axis and its curves."""
+    app = _fixtures_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await _all_runs_shown(pilot)
+        assert app.tags.region.width == tags
+        assert app.chart.region.width == width - tags
