@@ -34,6 +34,8 @@ SLOPE_POINTS = 40
 """The slope since validation's best is measured on at most this many of the latest points."""
 LASTING_POINTS = 5
 """Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
+RATE_ROUNDING = 1e-6
+"""A logged learning rate rises when it grows by more than this share (a schedule's float rounding is no rise)."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -222,19 +224,21 @@ class Moments:
 
     def _warmed(self, run: Run, val_steps: np.ndarray, chosen: np.ndarray, best_indices: np.ndarray) -> list[bool]:
         """At each judged point, whether the logged learning rate at validation's best was under ``lr_decayed`` of
-        what it is now, its largest so far reached within the last ``2 * trend_window`` validation points
+        what it is now, and last rose within the last ``2 * trend_window`` validation points
         (``Moment.warmed_since_best``): a warm-up, a restart or a raise, recent; a rate held high for long after
-        (``constant_with_warmup``) is the run's rate, and a rise under it is judged."""
+        (``constant_with_warmup``) is the run's rate, and a rise under it is judged. A warm restart back to its
+        first peak (``CosineAnnealingWarmRestarts``) is one: a rate that never passed its largest so far did rise."""
         rates = self._rates(run)
         if rates is None or not len(rates[0]):
             return [False] * len(chosen)
-        steps, values, largest = rates
-        raised = np.concatenate(([True], largest[1:] > largest[:-1]))  # where the largest so far was reached
-        peaks = np.maximum.accumulate(np.where(raised, np.arange(len(values)), 0))
+        steps, values, _ = rates
+        with np.errstate(invalid="ignore"):  # a NaN rate: no rise
+            rose = np.concatenate(([True], values[1:] > values[:-1] * (1 + RATE_ROUNDING)))
+        last_rise = np.maximum.accumulate(np.where(rose, np.arange(len(values)), 0))
         now = np.searchsorted(steps, val_steps[chosen], side="right") - 1
         best = np.searchsorted(steps, val_steps[best_indices], side="right") - 1
-        peak_at = np.searchsorted(val_steps, steps[peaks[np.maximum(now, 0)]])  # the validation point it came by
-        recent = chosen - peak_at < 2 * self.thresholds.trend_window
+        rise_at = np.searchsorted(val_steps, steps[last_rise[np.maximum(now, 0)]])  # the validation point it came by
+        recent = chosen - rise_at < 2 * self.thresholds.trend_window
         with np.errstate(invalid="ignore"):
             warmed = (now >= 0) & (best >= 0) & recent & (values[best] < self.thresholds.lr_decayed * values[now])
         return warmed.tolist()
