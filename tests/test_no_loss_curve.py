@@ -1,15 +1,20 @@
 """A run that logs accuracies but no loss: it stayed ``waiting`` for 'no paired loss curves yet', and ``check``'s
 only word was 'not enough points yet to judge a trend' for 59 points (a hostile tester's find). It says now that
-none of its curves is a loss, and how to choose them."""
+none of its curves is a loss, and how to choose them. Choosing its accuracies with those options judged them as
+losses: a healthy run's climbing accuracy rang ``diverging``; higher-is-better curves are passed over now, and said."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 from conftest import run_cli, scalar_run
 
-REASON = "none of its 2 curves (train_acc, val_acc) is a loss to judge: --train-tag and --val-tag choose the curves"
+REASON = (
+    "none of its 2 curves (train_acc, val_acc) is a loss to judge: --train-tag and --val-tag choose one logged under"
+    " another name"
+)
 
 
 def test_a_run_of_accuracies_only_says_no_curve_is_a_loss(tmp_path: Path):
@@ -33,3 +38,46 @@ def test_tag_patterns_that_pick_no_curve_are_named_in_the_reason(tmp_path: Path)
     checked = run_cli("check", "--json", "--train-tag", "nomatch", "--val-tag", "nomatch2", str(tmp_path))
     [row] = json.loads(checked.stdout)
     assert row["reason"] == "--train-tag and --val-tag pick none of its 2 curves (loss, val_loss)"
+
+
+def _climbing_accuracies(n: int = 40) -> dict[str, list[float]]:
+    """A healthy run's accuracies: up from 0.5 toward 0.95 and 0.9, with a little noise."""
+    rng = np.random.default_rng(0)
+    rise = 1 - np.exp(-np.arange(n) / 5)
+    return {
+        "accuracy": (0.5 + 0.45 * rise + 0.003 * rng.standard_normal(n)).tolist(),
+        "val_accuracy": (0.5 + 0.4 * rise + 0.003 * rng.standard_normal(n)).tolist(),
+    }
+
+
+def test_accuracies_chosen_as_the_losses_are_passed_over_not_judged_upside_down(tmp_path: Path):
+    scalar_run(tmp_path / "acc", _climbing_accuracies())
+    checked = run_cli("check", "--json", "--train-tag", "accuracy", "--val-tag", "val_accuracy", str(tmp_path))
+    [row] = json.loads(checked.stdout)
+    assert checked.returncode == 0 and row["verdict"] == "waiting"  # was diverging, exit 1
+    assert row["reason"] == (
+        "--train-tag and --val-tag pick only higher-is-better curves (accuracy, val_accuracy): a loss is judged, lower"
+        " is better"
+    )
+    assert "--val-tag 'val_accuracy' matches only higher-is-better curves (an accuracy, not a loss)" in checked.stderr
+    replayed = run_cli("replay", "--train-tag", "accuracy", "--val-tag", "val_accuracy", str(tmp_path / "acc"))
+    assert "diverging" not in replayed.stdout
+
+
+def test_a_loss_beside_an_accuracy_chosen_for_validation_is_judged_alone_and_the_choice_said(tmp_path: Path):
+    curves = _climbing_accuracies()
+    curves["loss"] = (2 * np.exp(-np.arange(40) / 5) + 0.1).tolist()
+    scalar_run(tmp_path / "run", {"loss": curves["loss"], "val_accuracy": curves["val_accuracy"]})
+    checked = run_cli("check", "--json", "--val-tag", "val_accuracy", str(tmp_path))
+    [row] = json.loads(checked.stdout)
+    assert row["val_tag"] is None and row["train_tag"] == "loss" and row["verdict"] not in ("diverging", "overfitting")
+    assert "matches only higher-is-better curves (an accuracy, not a loss) in 1 run(s) (run)" in checked.stderr
+
+
+def test_an_error_rate_chosen_as_validations_loss_is_judged(tmp_path: Path):
+    """Lower is better: ``val_error`` is no accuracy, and the option takes it."""
+    scalar_run(
+        tmp_path / "run", {"loss": [1.0 - i / 50 for i in range(30)], "val_error": [0.5 - i / 100 for i in range(30)]}
+    )
+    [row] = json.loads(run_cli("check", "--json", "--val-tag", "val_error", str(tmp_path)).stdout)
+    assert row["val_tag"] == "val_error"

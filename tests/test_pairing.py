@@ -206,8 +206,9 @@ def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str
         return min(found)[1] if found else None
 
     def matching(pattern: str, slot: str) -> str | None:
-        """A whole match first, then a loss, then a tag of the slot's own role, then the rank."""
-        found = [t for t in tags if re.search(pattern, t)]
+        """A whole match first, then a loss, then a tag of the slot's own role, then the rank; never a higher-is-better
+        curve (an accuracy judged as a loss reads its climb as a blow-up)."""
+        found = [t for t in tags if re.search(pattern, t) and not pairing._is_accuracy(pairing.words(t))]
 
         def key(t: str) -> tuple:
             tag_words = pairing.words(t)

@@ -16,6 +16,7 @@ from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
+from tui.judging.pairing import higher_is_better
 from tui.judging.stalled import not_running
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
@@ -161,7 +162,16 @@ def say_unmatched(
             file=sys.stderr,
         )
     for option, (pattern, runs) in missed.items():
-        names = [run.name for run in runs]
+        probe = user_pattern(pattern)
+        higher = [run.name for run in runs if any(higher_is_better(tag) and probe.search(tag) for tag in run.scalars)]
+        names = [run.name for run in runs if run.name not in higher]
+        if higher:  # an accuracy judged as a loss reads its climb as a blow-up: passed over, and said
+            print(
+                f"losswatch: {option} {quoted(pattern)} matches only higher-is-better curves (an accuracy, not a "
+                f"loss) in {len(higher)} run(s) ({_some(higher)}): a loss is judged, lower is better; they are "
+                "judged without that curve",
+                file=sys.stderr,
+            )
         if names:
             print(
                 f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({_some(names)}): "

@@ -24,11 +24,12 @@ from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, PercentSeen, layer_reports
 from tui.judging.moment import Moment
 from tui.judging.moments import Moments
-from tui.judging.pairing import Pair, pair_schedule
+from tui.judging.pairing import Pair, higher_is_better, pair_schedule
 from tui.judging.stalled import finished, stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Track
 from tui.judging.verdict import Alert, Verdict
+from tui.patterns import user_pattern
 from tui.store import Run
 
 
@@ -358,15 +359,25 @@ class VerdictEngine:
         v.trend = arrows.get(self.judge.val_direction, "") if math.isfinite(newest) else ""  # NaN: no direction
         if self.pair.train is None and self.pair.val is None and self._firsts and v.kind == Kind.WAITING:
             # Curves, but none a loss (accuracies only): 'no paired loss curves yet' read as points still to come.
-            names = sorted(self._firsts)
-            curves = (
-                f"{len(names)} curve{'s' if len(names) > 1 else ''} ({', '.join(names[:3])}{', …' * (len(names) > 3)})"
-            )
-            v.reason = (
-                f"--train-tag and --val-tag pick none of its {curves}"
-                if self.train_pattern or self.val_pattern
-                else f"none of its {curves} is a loss to judge: --train-tag and --val-tag choose the curves"
-            )
+            v.reason = _no_loss_reason(sorted(self._firsts), (self.train_pattern, self.val_pattern))
+
+
+def _no_loss_reason(names: list[str], patterns: tuple[str | None, str | None]) -> str:
+    """Why a run with curves judges none: no loss among them, or the options picked none (or only accuracies,
+    which are never judged as losses: ``pairing.higher_is_better``)."""
+    curves = f"{len(names)} curve{'s' if len(names) > 1 else ''} ({_first_three(names)})"
+    given = [user_pattern(pattern) for pattern in patterns if pattern]
+    passed = [name for name in names if higher_is_better(name) and any(p.search(name) for p in given)]
+    if passed:
+        higher = f"higher-is-better curves ({_first_three(passed)})"
+        return f"--train-tag and --val-tag pick only {higher}: a loss is judged, lower is better"
+    if given:
+        return f"--train-tag and --val-tag pick none of its {curves}"
+    return f"none of its {curves} is a loss to judge: --train-tag and --val-tag choose one logged under another name"
+
+
+def _first_three(names: list[str]) -> str:
+    return f"{', '.join(names[:3])}{', …' * (len(names) > 3)}"
 
 
 def first_steps(run: Run, tags: Iterable[str] | None = None) -> dict[str, int]:

@@ -171,6 +171,13 @@ def _is_accuracy(tag_words: list[str]) -> bool:
     return bool(_metrics(tag_words))
 
 
+def higher_is_better(tag: str) -> bool:
+    """An accuracy-like curve (``val_accuracy``, ``f1``, ``mAP``) that names no loss or error. Judged as a loss, its
+    climb reads as a blow-up (a healthy run whose accuracies were chosen with ``--train-tag`` and ``--val-tag`` rang
+    ``diverging``): the options pass it over, and say so."""
+    return _is_accuracy(words(tag))
+
+
 @functools.lru_cache(maxsize=256)  # asked at every judgement of a run with an accuracy: its words, split once
 def is_chance_accuracy(tag: str | None) -> bool:
     """An accuracy proper (``CHANCE_WORDS``, ``acc1``, ``top-1``, ...), not another metric in its slot."""
@@ -260,7 +267,7 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
     for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
         if pattern is not None:  # --train-tag / --val-tag: the best match: whole, then losses, then the slot's own
             chosen = user_pattern(pattern)  # (``--train-tag loss`` matches val_loss too, and took it: it is shorter)
-            if chosen.search(tag):
+            if chosen.search(tag) and not _is_accuracy(tag_words):  # higher is better: never judged as a loss
                 out.append((slot, (not chosen.fullmatch(tag), not loss, role != slot, rank)))
         elif loss and role == slot:
             out.append((slot, rank))
