@@ -21,6 +21,8 @@ def test_a_run_of_accuracies_only_says_no_curve_is_a_loss(tmp_path: Path):
     scalar_run(tmp_path / "acc", {"train_acc": [0.5 + i / 200 for i in range(60)], "val_acc": [0.5] * 60})
     table = run_cli("check", str(tmp_path), columns=200)
     assert table.returncode == 0 and f"acc: {REASON}" in table.stdout
+    assert "not enough points" not in table.stdout  # its legend's advice, untrue for 60 points
+    assert "nothing to judge yet: too few points, or no loss curve (its reason says which)" in table.stdout
     [row] = json.loads(run_cli("check", "--json", str(tmp_path)).stdout)
     assert (row["verdict"], row["reason"]) == ("waiting", REASON)
 

@@ -95,7 +95,12 @@ MEANINGS: dict[Kind, Meaning] = {
     ),
     Kind.LEARNING: Meaning("keep training", verdict=True, style="green", severity=6),
     Kind.CONVERGED: Meaning("done: keep the best checkpoint", verdict=True, style="cyan", severity=7),
-    Kind.WAITING: Meaning("not enough points yet to judge a trend", verdict=True, style="dim", severity=8),
+    Kind.WAITING: Meaning(
+        "nothing to judge yet: too few points, or no loss curve (its reason says which)",
+        verdict=True,
+        style="dim",
+        severity=8,
+    ),
     Kind.VAL_RISING: Meaning(
         "validation is rising since its best: watch it; if it goes on, keep the best checkpoint",
         verdict=False,
