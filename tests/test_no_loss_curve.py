@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from conftest import run_cli, scalar_run
+from conftest import DATA, run_cli, scalar_run
 
 REASON = (
     "none of its 2 curves (train_acc, val_acc) is a loss to judge: --train-tag and --val-tag choose one logged under"
@@ -83,3 +83,13 @@ def test_an_error_rate_chosen_as_validations_loss_is_judged(tmp_path: Path):
     )
     [row] = json.loads(run_cli("check", "--json", "--val-tag", "val_error", str(tmp_path)).stdout)
     assert row["val_tag"] == "val_error"
+
+
+def test_an_accuracy_chosen_for_validation_leaves_validations_loss_judged(tmp_path: Path):
+    """``--val-tag val_acc`` on a real overfitting run: validation was dropped, training judged alone read a
+    plateau ("lower the learning rate", exit 1). Passed over, the accuracy leaves the slot to validation's loss."""
+    checked = run_cli("check", "--json", "--val-tag", "val_acc", str(DATA / "torch" / "overfit-7"))
+    [row] = json.loads(checked.stdout)
+    assert (row["val_tag"], row["verdict"]) == ("val_loss", "overfitting")
+    assert "--val-tag 'val_acc' matches only higher-is-better curves" in checked.stderr
+    assert "judged instead: 'val_loss'" in checked.stderr

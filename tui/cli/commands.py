@@ -162,16 +162,9 @@ def say_unmatched(
             file=sys.stderr,
         )
     for option, (pattern, runs) in missed.items():
+        _say_passed_over(monitor, option, pattern, readable)
         probe = user_pattern(pattern)
-        higher = [run.name for run in runs if any(higher_is_better(tag) and probe.search(tag) for tag in run.scalars)]
-        names = [run.name for run in runs if run.name not in higher]
-        if higher:  # an accuracy judged as a loss reads its climb as a blow-up: passed over, and said
-            print(
-                f"losswatch: {option} {quoted(pattern)} matches only higher-is-better curves (an accuracy, not a "
-                f"loss) in {len(higher)} run(s) ({_some(higher)}): a loss is judged, lower is better; they are "
-                "judged without that curve",
-                file=sys.stderr,
-            )
+        names = [run.name for run in runs if not any(probe.search(tag) for tag in run.scalars)]
         if names:
             print(
                 f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({_some(names)}): "
@@ -190,6 +183,27 @@ def say_unmatched(
                 f"{len(both)} run(s) ({_some(both)}): one curve is judged as both (no overfitting can show)",
                 file=sys.stderr,
             )
+
+
+def _say_passed_over(monitor: Monitor | MonitorGroup, option: str, pattern: str, runs: list[Run]) -> None:
+    """A pattern that matches only higher-is-better curves of a run (``--val-tag val_acc``): an accuracy judged as a
+    loss reads its climb as a blow-up, so the loss the rules choose without the option is judged, or none."""
+    probe, role = user_pattern(pattern), "train_tag" if option == "--train-tag" else "val_tag"
+    passed = [run for run in runs if any(higher_is_better(tag) and probe.search(tag) for tag in run.scalars)]
+    passed = [run for run in passed if not any(probe.search(tag) and not higher_is_better(tag) for tag in run.scalars)]
+    if not passed:
+        return
+    judged = [getattr(monitor.verdict(run.name), role, None) for run in passed]
+    instead = sorted({tag for tag in judged if tag})
+    without = judged.count(None)
+    what = f"judged instead: {', '.join(quoted(tag) for tag in instead[:3])}" if instead else ""
+    if without:
+        what += f"{'; ' if what else ''}{without} run(s) judged without that curve (no loss there)"
+    print(
+        f"losswatch: {option} {quoted(pattern)} matches only higher-is-better curves (an accuracy, not a loss) in "
+        f"{len(passed)} run(s) ({_some([run.name for run in passed])}): a loss is judged, lower is better; {what}",
+        file=sys.stderr,
+    )
 
 
 def _some(names: list[str]) -> str:

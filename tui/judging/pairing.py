@@ -249,6 +249,10 @@ def _says_epoch(tag_words: list[str]) -> bool:
     return any(w in EPOCH_WORDS for w in tag_words)
 
 
+PASSED_OVER, BY_DEFAULT = "_passed_over", "_by_default"
+"""Slots of the chooser's own beside a ``--train-tag`` / ``--val-tag``: a higher-is-better curve the pattern matched
+(passed over), and the loss the rules would choose without the pattern, which is judged when the pattern picks
+nothing but such curves (``--val-tag val_acc``: validation's loss, not training alone)."""
 NAMED_TRAIN_ACC = "named_train_acc"
 """A slot of the chooser's own, not of the pair: the best accuracy named for training (``train_accuracy``)."""
 Offer = tuple[str, tuple[object, ...]]
@@ -267,8 +271,12 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
     for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
         if pattern is not None:  # --train-tag / --val-tag: the best match: whole, then losses, then the slot's own
             chosen = user_pattern(pattern)  # (``--train-tag loss`` matches val_loss too, and took it: it is shorter)
-            if chosen.search(tag) and not _is_accuracy(tag_words):  # higher is better: never judged as a loss
+            if chosen.search(tag) and _is_accuracy(tag_words):  # higher is better: never judged as a loss
+                out.append((slot + PASSED_OVER, ()))
+            elif chosen.search(tag):
                 out.append((slot, (not chosen.fullmatch(tag), not loss, role != slot, rank)))
+            if loss and role == slot:
+                out.append((slot + BY_DEFAULT, rank))  # judged in its place when the pattern picks only accuracies
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
@@ -319,6 +327,10 @@ class PairChooser:
                 chosen[loser] = runner_up[0][1]
             else:
                 del chosen[loser]
+        for slot in ("train", "val"):
+            passed_over, by_default = chosen.pop(slot + PASSED_OVER, None), chosen.pop(slot + BY_DEFAULT, None)
+            if slot not in chosen and passed_over is not None and by_default and by_default not in chosen.values():
+                chosen[slot] = by_default
         named_train_acc = chosen.pop(NAMED_TRAIN_ACC, None)
         if _bare_metric_is_validations(chosen):
             chosen["val_acc"] = chosen.pop("train_acc")
