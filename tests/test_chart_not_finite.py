@@ -23,6 +23,18 @@ async def test_the_chart_marks_the_step_of_the_first_nan_its_line_cannot_draw(tm
         marks = [(m.x, m.label) for m in app.chart.spec.markers]
         assert (5.0, "NaN/inf at step 5") in marks
         await until(pilot, lambda: "NaN/inf at step 5" in app.chart_title.render().plain, "the mark named")
+        title = app.chart_title.render()
+        start = title.plain.index("NaN/inf")
+        styles = {str(span.style) for span in title.spans if span.start <= start < span.end}
+        assert styles == {"rgb(175,95,255)"}  # violet: a theme drew "magenta" as the onset's red
+
+
+async def test_a_narrow_charts_short_mark_keeps_the_step(tmp_path: Path):
+    scalar_run(tmp_path / "blown", {"loss": LOSS[:5] + [float("nan")] * 3, "val_loss": [v + 0.1 for v in LOSS]})
+    app = LossWatchApp(Monitor(str(tmp_path)), watch=False, bell=False)
+    async with app.run_test(size=(50, 24)) as pilot:
+        await until(pilot, lambda: rows(app) == ["blown"], "the run")
+        await until(pilot, lambda: "NaN@5" in app.chart_title.render().plain, "the short mark with its step")
 
 
 async def test_an_infinity_in_validation_alone_is_marked_and_a_finite_run_is_not(tmp_path: Path):

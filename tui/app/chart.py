@@ -92,6 +92,18 @@ class ChartSpec:
         return not self.empty and not any(np.isfinite(c.y).any() for c in self.curves)
 
 
+NOT_FINITE_COLOR = "rgb(175,95,255)"
+"""The first NaN's line: violet, told apart from the onset's red (a theme maps ANSI red and magenta alike)."""
+
+
+def _plotext_color(color: str) -> str | tuple[int, int, int]:
+    """A marker's colour as plotext takes it: a name, or ``rgb(r,g,b)`` (the title's Rich style) as a tuple."""
+    if color.startswith("rgb(") and color.endswith(")"):
+        red, green, blue = (int(part) for part in color[4:-1].split(","))
+        return red, green, blue
+    return color
+
+
 SEPARATOR = " · "
 NAME_MIN = 8
 LEGEND_MARK = "▬ "
@@ -480,7 +492,7 @@ class LossChart(PlotextPlot):
                 drawn += 1
                 plt.plot(x.tolist(), y.tolist(), label=label or None, color=curve.color, marker="hd")
         for marker in spec.markers:
-            plt.vline(marker.x, marker.color)
+            plt.vline(marker.x, _plotext_color(marker.color))
         if spec.log_y and drawn:  # a log axis over nothing positive is plotext's crash, not an empty chart
             plt.yscale("log")
             label_log_y_axis(plt, [curve.y for curve in spec.curves], canvas_rows(self.size.height, xlabel=True))

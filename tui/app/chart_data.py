@@ -12,7 +12,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tui.app.chart import PALETTE, TRAIN_COLOR, TRAIN_FAINT, VAL_COLOR, VAL_FAINT, ChartSpec, Curve, Marker
+from tui.app.chart import (
+    NOT_FINITE_COLOR,
+    PALETTE,
+    TRAIN_COLOR,
+    TRAIN_FAINT,
+    VAL_COLOR,
+    VAL_FAINT,
+    ChartSpec,
+    Curve,
+    Marker,
+)
 from tui.app.format import trouble
 from tui.judging.engine import Verdict
 from tui.judging.smoothing import Smoothed
@@ -156,7 +166,7 @@ def _not_finite_marker(run: Run, tags: list[str | None], view: View, origin: flo
         return []
     step, tag = min(firsts)
     x = _step_to_x(run, tag, step, view, origin)
-    return [] if x is None else [Marker(x, "magenta", f"NaN/inf at step {step:,}", "NaN")]
+    return [] if x is None else [Marker(x, NOT_FINITE_COLOR, f"NaN/inf at step {step:,}", f"NaN@{step:,}")]
 
 
 def chart_spec(
