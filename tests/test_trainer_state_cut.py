@@ -40,3 +40,22 @@ def test_an_empty_newest_state_is_noted_while_an_older_checkpoints_is_read(tmp_p
     )
     main(["check", str(logdir)])
     assert "out: its newest trainer_state.json is not a whole document (empty" in capsys.readouterr().out
+
+
+def test_a_folder_whose_only_state_is_empty_cannot_be_read_until_it_is_written(tmp_path: Path, capsys):
+    """The first save killed while the file was empty: the run was 'waiting' with no word and check exit 0, where
+    the same file cut at 30 bytes said nothing whole could be read (exit 2)."""
+    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-3000" / "trainer_state.json").read_bytes()
+    state = tmp_path / "logs" / "out" / "checkpoint-100" / "trainer_state.json"
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"")
+    assert main(["check", str(tmp_path / "logs")]) == 2
+    note = "no trainer_state.json of it is a whole document (empty: a job still writing, or killed while saving)"
+    assert f"out: {note}; nothing was read" in capsys.readouterr().out
+    monitor = Monitor(str(tmp_path / "logs"))
+    monitor.refresh()
+    assert monitor.store.runs["out"].cut_short and not monitor.store.runs["out"].has_points
+    state.write_bytes(whole)  # the save done
+    monitor.refresh()
+    run = monitor.store.runs["out"]
+    assert run.has_points and not run.cut_short

@@ -228,7 +228,7 @@ def chart_spec(
 def _nothing_read(run: Run) -> str:
     """Why a run has no curve to chart: what refused or damaged its files, that it logs histograms alone, or that
     nothing came yet (choosing a tag cannot help: there is none)."""
-    if run.errors or run.damaged or run.incomplete_bytes:
+    if run.errors or run.damaged or run.cut_short:
         return trouble(run)
     return "no scalar curves, only distributions (h shows them)" if run.histograms else "no points read yet"
 

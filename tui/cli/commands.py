@@ -230,7 +230,7 @@ def _say_unreadable(runs: list[Run], unread: str = "") -> None:
             print(f"losswatch: {shown_name(run.name)}: {printable(error)}{partly}", file=sys.stderr)
         if run.damaged:
             print(f"losswatch: {shown_name(run.name)}: {run.damage_note()}", file=sys.stderr)
-        elif unreadable(run) and run.incomplete_bytes:  # only bytes not whole (a trainer_state.json cut short)
+        elif unreadable(run) and run.cut_short:  # only bytes not whole (a trainer_state.json cut short)
             print(f"losswatch: {shown_name(run.name)}: {run.incomplete_note()}{partly}", file=sys.stderr)
 
 

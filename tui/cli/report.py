@@ -35,7 +35,7 @@ Judged = tuple[Run, Verdict | None]
 def unreadable(run: Run) -> bool:
     """Nothing could be read from the run: its folder or files refused (permission denied), only junk, or only
     bytes that are not whole (a trainer_state.json cut short when its job was killed): no answer, not 'waiting'."""
-    return not run.has_points and bool(run.errors or run.damaged or run.incomplete_bytes)
+    return not run.has_points and bool(run.errors or run.damaged or run.cut_short)
 
 
 def unreadable_reasons(run: Run) -> list[tuple[str, str]]:
@@ -270,7 +270,7 @@ def _print_notes(
         if run.damaged:
             console.print(Text(f"{name}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and run.nothing_readable  # its damage note already says nothing could be read
-        if (run.incomplete_bytes or run.newest_state_waited) and not junk:
+        if (run.cut_short or run.newest_state_waited) and not junk:
             console.print(Text(f"{name}: {run.incomplete_note()}", style="dim"))
         for error in run.errors:
             console.print(Text(f"{name}: {printable(error)}", style="red"))

@@ -375,7 +375,7 @@ class Monitor(Discovery):
         watched, is cut short, not being written (a TensorBoard writer flushes every 120 s): the live views then say
         it cannot be read, as ``check`` does at once. Bytes that change start the wait again; a whole record ends
         it."""
-        if not run.nothing_readable or not run.incomplete_bytes:  # points read, and a file not written over since
+        if not run.nothing_readable or not run.cut_short:  # points read, and a file not written over since
             self._cut_since.pop(run.name, None)
             run.cut_for_good = False
             return

@@ -81,13 +81,14 @@ class TrainerStateStream(Stream):
         health = self.health
         # each read looks at the whole files again
         health.incomplete_bytes = health.skipped_records = health.undecodable = 0
+        health.empty = False
         health.error = None
         health.older_read = False
         newest_cut = 0
         for path in (*self.source.paths, *self.source.older):  # newest first
             loaded = self._load(root, path)
             if path in self.source.paths:
-                newest_cut = health.incomplete_bytes
+                newest_cut, newest_empty = health.incomplete_bytes, health.empty
             if loaded is not None:
                 break
         else:
@@ -96,6 +97,7 @@ class TrainerStateStream(Stream):
         if path not in self.source.paths:  # an older checkpoint's was read: what is waited for is the newest's
             health.older_read = True
             health.incomplete_bytes = newest_cut  # older ones cut short too are not waited for: one was read
+            health.empty = newest_empty
             if health.error:  # the newest cannot be opened (a folder in its place)
                 health.error = f"its newest trainer_state.json: {health.error}; an older checkpoint's was read"
         if path in self.source.paths and (self._went_back(loaded[0]) or _rewritten(self._mark, loaded[4])):
@@ -161,7 +163,9 @@ class TrainerStateStream(Stream):
             if self.last_step is not None:
                 used = _LOG_OBJECTS.add(Points(), history, 0, info.mtime, after=self.last_step)[0]
             return parsed, points, used, highest, _values_at(points, self.last_step)
-        if parsed is None and jsontext.cut_short(data):  # being written (whole, not atomically), or its job was
+        if not data:  # truncated by a save under way, or left so by a job killed in it: waited for alike
+            self.health.empty = True
+        elif parsed is None and jsontext.cut_short(data):  # being written (whole, not atomically), or its job was
             self.health.incomplete_bytes += info.size  # killed while saving: wait for the rest
         else:  # whole, but damaged inside or no trainer state (no log_history list): no wait will mend it
             self.health.skipped_records += 1

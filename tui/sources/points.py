@@ -197,6 +197,9 @@ class FileHealth:
     ``tensor(0.5000)``), counted in ``undecodable``: what the run's note quotes to say why those rows were skipped."""
     incomplete_bytes: int = 0
     """Bytes after the last whole record: normal while a job writes, a cut-short file if it stays."""
+    empty: bool = False
+    """A document read whole or not at all (``trainer_state.json``) that is empty: a save truncates it before it
+    writes it, and a job killed then leaves it so. Waited for as bytes not whole are (no byte to count)."""
     error: str | None = None
     """The last OS error (permission denied, vanished), cleared by a good read."""
     older_read: bool = False

@@ -63,7 +63,7 @@ def damage_note(run: Run) -> str:
 
 def incomplete_note(run: Run) -> str:
     """The bytes at the end of the run's files that were not read yet, in the words of their format."""
-    troubled = [path for path, health in run.files.items() if health.incomplete_bytes or health.older_read]
+    troubled = [path for path, h in run.files.items() if h.incomplete_bytes or h.empty or h.older_read]
     if _trainer_states_only(troubled):  # read whole or not at all: the newest checkpoint's, cut short or empty
         held = f"{run.incomplete_bytes:,} byte(s)" if run.incomplete_bytes else "empty"
         why = f"{held}: a job still writing, or killed while saving"

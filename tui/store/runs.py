@@ -102,6 +102,12 @@ class Run:
         return notes.incomplete_note(self)
 
     @property
+    def cut_short(self) -> bool:
+        """Its files end in bytes not whole, or a document read whole is empty (``FileHealth.empty``): normal while
+        a job writes, cut short if it stays."""
+        return bool(self.incomplete_bytes) or any(h.empty for h in self.files.values())
+
+    @property
     def newest_state_waited(self) -> bool:
         """A Hugging Face output folder whose newest ``trainer_state.json`` is not whole, an older checkpoint's read
         in its place: cut short, or empty (a save truncates it first, and a job killed then leaves it so)."""
