@@ -188,7 +188,7 @@ def chart_spec(
         origin = _origin(run) if view.x_axis == "time" else None
         verdict = verdicts.get(run.name)
         lengths = tuple((t, len(s), s.generation) for t, s in sorted(run.scalars.items()))
-        empty = f"{run.name}: {_nothing_read(run) if not run.scalars else 'no loss curves found (choose a tag)'}"
+        empty = f"{run.name}: {_nothing_read(run) if not run.scalars else _no_pair(verdict)}"
         key = (run.name, view, lengths, verdict.onset_step if verdict else None, empty, no_times)
         smoothing = " · ".join(part for part in (f"smoothing {view.weight:.2f}", no_times) if part)
         if view.mode == "tag" and view.tag in run.scalars:
@@ -231,6 +231,14 @@ def _nothing_read(run: Run) -> str:
     if run.errors or run.damaged or run.cut_short:
         return trouble(run)
     return "no scalar curves, only distributions (h shows them)" if run.histograms else "no points read yet"
+
+
+def _no_pair(verdict: Verdict | None) -> str:
+    """Why a run with curves charts none of them as its losses: the engine's reason where it says it (no loss among
+    them, or --train-tag / --val-tag picked none), else the way to choose one."""
+    if verdict is not None and verdict.reason and not (verdict.train_tag or verdict.val_tag):
+        return f"{verdict.reason} (choose a tag)"
+    return "no loss curves found (choose a tag)"
 
 
 def _on_axis(spec: ChartSpec, view: View) -> ChartSpec:
