@@ -12,7 +12,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from judging_helpers import judge, judge_folder
+from tensorboardX import SummaryWriter
 
 from tui.judging.replay import replay_run
 from tui.judging.thresholds import Thresholds
@@ -116,3 +119,63 @@ def test_a_rise_under_a_rate_held_after_its_warm_up_rings_once_the_warm_up_is_pa
         rows.append((e, train, val, 1e-5 + (1e-3 - 1e-5) * min(e / 10, 1)))  # 1e-5 to 1e-3 in 10 epochs, held
     kind, bells = _bells(_history(tmp_path / "warm", rows))
     assert kind == "overfitting" and bells and bells[0] <= 10 + 2 * Thresholds().trend_window + 3
+
+
+def _rising_after(best: int, n: int = 160, seed: int = 3) -> tuple[list[float], list[float]]:
+    """Training falling; validation at its lowest at epoch ``best``, then up by a quadratic, a little noise."""
+    rng = np.random.default_rng(seed)
+    epochs = np.arange(n, dtype=float)
+    train = 2 * np.exp(-epochs / 15) + 0.1 + 0.005 * rng.standard_normal(n)
+    val = 0.4 + 0.3 * ((epochs - best) / 40) ** 2 + 0.002 * rng.standard_normal(n)
+    return train.tolist(), val.tolist()
+
+
+def _first_bell(folder: Path, lr: list[float] | None, best: int = 60) -> int | None:
+    train, val = _rising_after(best)
+    curves = {"train_loss": train, "val_loss": val} | ({"lr": lr} if lr is not None else {})
+    judged = judge(folder, curves)
+    return next((alert.step for alert in judged.alerts if alert.kind == "overfitting"), None)
+
+
+def _per_step_run(folder: Path, best: int, lr) -> int | None:
+    """Training and the rate logged every 10 steps, validation every 100 (lowest at step ``best``, then up by a
+    quadratic), written by tensorboardX; the first overfitting bell's step (whole and replayed, asserted equal)."""
+    rng = np.random.default_rng(3)
+    with SummaryWriter(str(folder)) as writer:
+        for step in range(0, 16_000, 10):
+            writer.add_scalar("train/loss", 2 * np.exp(-step / 1500) + 0.1 + 0.005 * rng.standard_normal(), step)
+            if lr is not None:
+                writer.add_scalar("lr", lr(step), step)
+            if step % 100 == 0:
+                rise = 0.3 * ((step - best) / 4000) ** 2
+                writer.add_scalar("val/loss", 0.4 + rise + 0.002 * rng.standard_normal(), step)
+    judged = judge_folder(folder)
+    return next((alert.step for alert in judged.alerts if alert.kind == "overfitting"), None)
+
+
+def test_a_wobbling_rate_or_a_cyclic_climb_back_to_its_peak_is_no_raise_that_excuses_a_rise(tmp_path: Path) -> None:
+    """Counting every rise of the logged rate as a raise (a reviewer's finds): a rate warmed up, then logged with a
+    wobble of a hundred-thousandth, was always just raised, and a rise from a best set in the warm-up never rang;
+    a triangular cyclic schedule (1e-4 to 1e-2 and back every 5,000 steps), best at its low, rang 30 validation
+    points late. Each rings as the same run with its rate held exactly, or with none logged."""
+    rng = np.random.default_rng(5)
+    warm_up = lambda step: min(1.0, (step + 10) / 2000) * 1e-3  # noqa: E731
+    exact = _per_step_run(tmp_path / "exact", 600, warm_up)
+    assert exact is not None
+    wobbling = _per_step_run(
+        tmp_path / "wobbling", 600, lambda step: warm_up(step) * (1 + 1e-5 * rng.standard_normal())
+    )
+    assert wobbling == exact
+    triangle = lambda step: 1e-4 + (1e-2 - 1e-4) * (1 - abs((step % 5000) / 2500 - 1))  # noqa: E731
+    bare = _per_step_run(tmp_path / "no-rate", 5000, None)
+    assert bare is not None and _per_step_run(tmp_path / "cyclic", 5000, triangle) == bare
+
+
+def test_a_restart_from_a_rate_annealed_to_zero_is_a_raise(tmp_path: Path) -> None:
+    """Cosine to exactly 0, then back to its first peak at epoch 50: a rise from a best set at the cycle's end is
+    excused while the restart is recent (24 validation points), as a warm-up's is, and judged once it is past."""
+    cosine = [1e-3 * (1 + np.cos(np.pi * (epoch % 50) / 49)) / 2 for epoch in range(160)]
+    assert cosine[49] == pytest.approx(0.0, abs=1e-12) and cosine[50] == pytest.approx(1e-3)
+    bare = _first_bell(tmp_path / "no-rate", None, best=48)
+    bell = _first_bell(tmp_path / "restarts", cosine, best=48)
+    assert bare is not None and bare < 50 + 24 <= (bell or 0)

@@ -34,8 +34,9 @@ SLOPE_POINTS = 40
 """The slope since validation's best is measured on at most this many of the latest points."""
 LASTING_POINTS = 5
 """Validation's latest points whose median is the level the overfitting bell is confirmed on (two may be a spike)."""
-RATE_ROUNDING = 1e-6
-"""A logged learning rate rises when it grows by more than this share (a schedule's float rounding is no rise)."""
+RATE_ROUNDING = 1e-4
+"""A new largest learning rate counts when it passes the last by more than this share: a logged rate's wobble (float
+rounding, a rate logged with jitter) is no warm-up. A linear warm-up's steps pass it for its first 10,000 steps."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -224,17 +225,21 @@ class Moments:
 
     def _warmed(self, run: Run, val_steps: np.ndarray, chosen: np.ndarray, best_indices: np.ndarray) -> list[bool]:
         """At each judged point, whether the logged learning rate at validation's best was under ``lr_decayed`` of
-        what it is now, and last rose within the last ``2 * trend_window`` validation points
+        what it is now, and was last raised within the last ``2 * trend_window`` validation points
         (``Moment.warmed_since_best``): a warm-up, a restart or a raise, recent; a rate held high for long after
-        (``constant_with_warmup``) is the run's rate, and a rise under it is judged. A warm restart back to its
-        first peak (``CosineAnnealingWarmRestarts``) is one: a rate that never passed its largest so far did rise."""
+        (``constant_with_warmup``) is the run's rate, and a rise under it is judged. Raised: to a new largest so far
+        (a warm-up, a raise), or at one logged step to twice what it was and more (``1 / lr_decayed``: a warm
+        restart back to its first peak, ``CosineAnnealingWarmRestarts``). A rate's wobble is no raise, nor a
+        cyclic schedule's slow climb back to the peak it had (each would excuse a rise for the rest of the run)."""
         rates = self._rates(run)
         if rates is None or not len(rates[0]):
             return [False] * len(chosen)
-        steps, values, _ = rates
-        with np.errstate(invalid="ignore"):  # a NaN rate: no rise
-            rose = np.concatenate(([True], values[1:] > values[:-1] * (1 + RATE_ROUNDING)))
-        last_rise = np.maximum.accumulate(np.where(rose, np.arange(len(values)), 0))
+        steps, values, largest = rates
+        with np.errstate(invalid="ignore"):  # a NaN rate: no raise
+            new_largest = largest[1:] > largest[:-1] * (1 + RATE_ROUNDING)
+            jumped = values[1:] * self.thresholds.lr_decayed >= values[:-1]
+        raised = np.concatenate(([True], new_largest | (jumped & (values[1:] > 0))))  # from 0 too
+        last_rise = np.maximum.accumulate(np.where(raised, np.arange(len(values)), 0))
         now = np.searchsorted(steps, val_steps[chosen], side="right") - 1
         best = np.searchsorted(steps, val_steps[best_indices], side="right") - 1
         rise_at = np.searchsorted(val_steps, steps[last_rise[np.maximum(now, 0)]])  # the validation point it came by
