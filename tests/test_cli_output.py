@@ -369,14 +369,19 @@ def test_output_to_a_closed_pipe_is_no_error(command: str):
 # ---- a --train-tag / --val-tag that picks nothing is said, not silently ignored ------------------------------
 
 
-def test_a_tag_pattern_that_matches_nothing_is_named_with_the_runs_it_missed():
+def test_a_tag_pattern_that_matches_nothing_is_named_with_the_runs_it_missed_and_what_is_judged_instead():
+    """A pattern that picks nothing leaves its slot to the loss the rules choose without it (it left the run
+    without that curve: a tag slip turned an overfitting run's verdict into a plateau of its training alone)."""
     missed = run_main("check", str(DATA / "torch"), "--train-tag", "nomatch")
     assert (
         "--train-tag 'nomatch' matches no tag of 4 run(s) (diverge-7, frozen-7, noisy-7, overfit-7): "
-        "they are judged without that curve" in missed.stderr
+        "judged instead: 'Loss/train', 'loss', 'train/loss', …" in missed.stderr
     )
+    rows = json.loads(run_main("check", "--json", str(DATA / "torch"), "--train-tag", "nomatch").stdout)
+    assert {row["run"]: row["verdict"] for row in rows}["overfit-7"] == "overfitting"
     replayed = run_main("replay", str(DATA / "torch"), "--val-tag", "^val_loss$")
-    assert "--val-tag '^val_loss$' matches no tag of 2 run(s) (diverge-7, frozen-7)" in replayed.stderr
+    said = "--val-tag '^val_loss$' matches no tag of 2 run(s) (diverge-7, frozen-7): judged instead: 'Loss/val', "
+    assert f"{said}'eval/loss'" in replayed.stderr
     matched = run_main("check", str(DATA / "torch"), "--train-tag", "(?i)train|^loss$")
     assert "matches no tag" not in matched.stderr
 

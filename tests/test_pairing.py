@@ -224,12 +224,11 @@ def _by_brute_force(tags: list[str], train_pattern: str | None, val_pattern: str
     ]
     train = matching(train_pattern, "train") if train_pattern else best("train", pairing._is_loss)
     val = matching(val_pattern, "val") if val_pattern else best("val", pairing._is_loss)
-    # A pattern that matches only accuracies (higher is better) leaves the slot to the rules' own loss for it.
+    # A pattern that picks nothing (no tag, or only accuracies: higher is better) leaves the slot to the rules' loss.
     for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
-        matched = [t for t in tags if pattern and re.search(pattern, t)]
-        only_accuracies = bool(matched) and all(pairing._is_accuracy(pairing.words(t)) for t in matched)
+        picked = train if slot == "train" else val
         default = best(slot, pairing._is_loss)
-        if only_accuracies and default is not None and default not in (train, val):
+        if pattern and picked is None and default is not None and default not in (train, val):
             train, val = (default, val) if slot == "train" else (train, default)
     train_acc, val_acc = best("train", pairing._is_accuracy), best("val", pairing._is_accuracy)
     named_train = {"train", "training", "trn"}

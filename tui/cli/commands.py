@@ -133,19 +133,20 @@ def say_unmatched(
     live: bool = False,
     told: set[str] | None = None,
 ) -> None:
-    """A ``--train-tag`` / ``--val-tag`` that picked no tag of a run leaves that run without the curve: say so
-    on stderr, naming the runs, rather than judge them on the other curve alone without a word; a ``--sweep``
+    """A ``--train-tag`` / ``--val-tag`` that picked no curve of a run (no tag, or only accuracies) leaves the run
+    the loss the rules choose without it, or none: say so on stderr, naming the runs; a ``--sweep``
     that matched no run (it turns the sweeps found by name off) likewise. ``live``: said of a watch's first
     round, where the curve may still come. ``told``: the options whose give-up was said already (not said
     again), to which those said here are added."""
     yet = " yet" if live else ""
     readable = [run for run in monitor.store.snapshot() if run.has_points]
-    missed: dict[str, tuple[str, list[Run]]] = {}  # option -> (its pattern, the runs it picked no tag of)
+    missed: dict[str, tuple[str, list[Run]]] = {}  # option -> (its pattern, the runs it picked no curve of)
     for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
         if pattern:
-            runs = [run for run in readable if not getattr(monitor.verdict(run.name), role, None)]
-            missed[option] = (pattern, runs)
             probe = user_pattern(pattern)  # its searches may have run in the first read's worker processes: again
+            picked = [getattr(monitor.verdict(run.name), role, None) for run in readable]
+            runs = [run for run, tag in zip(readable, picked, strict=True) if not (tag and probe.search(tag))]
+            missed[option] = (pattern, runs)
             for tag in sorted({tag for run in runs for tag in run.scalars}):
                 if probe.gave_up_on is not None:
                     break
@@ -162,15 +163,7 @@ def say_unmatched(
             file=sys.stderr,
         )
     for option, (pattern, runs) in missed.items():
-        _say_passed_over(monitor, option, pattern, readable)
-        probe = user_pattern(pattern)
-        names = [run.name for run in runs if not any(probe.search(tag) for tag in run.scalars)]
-        if names:
-            print(
-                f"losswatch: {option} {quoted(pattern)} matches no tag of {len(names)} run(s){yet} ({_some(names)}): "
-                f"they are judged without that curve{' until one comes' if live else ''}",
-                file=sys.stderr,
-            )
+        _say_unpicked(monitor, option, pattern, runs, live)
     if train_tag and val_tag:  # two patterns, one curve: refused when written alike, said when they pick alike
         both = [
             run.name
@@ -185,25 +178,31 @@ def say_unmatched(
             )
 
 
-def _say_passed_over(monitor: Monitor | MonitorGroup, option: str, pattern: str, runs: list[Run]) -> None:
-    """A pattern that matches only higher-is-better curves of a run (``--val-tag val_acc``): an accuracy judged as a
-    loss reads its climb as a blow-up, so the loss the rules choose without the option is judged, or none."""
+def _say_unpicked(monitor: Monitor | MonitorGroup, option: str, pattern: str, runs: list[Run], live: bool) -> None:
+    """The runs a pattern picked no curve of, said in two lines: those it matched only higher-is-better curves of
+    (``--val-tag val_acc``: an accuracy judged as a loss reads its climb as a blow-up), and those it matched no tag
+    of; each with what is judged in its place, the loss the rules choose without it, or nothing."""
     probe, role = user_pattern(pattern), "train_tag" if option == "--train-tag" else "val_tag"
-    passed = [run for run in runs if any(higher_is_better(tag) and probe.search(tag) for tag in run.scalars)]
-    passed = [run for run in passed if not any(probe.search(tag) and not higher_is_better(tag) for tag in run.scalars)]
-    if not passed:
-        return
-    judged = [getattr(monitor.verdict(run.name), role, None) for run in passed]
-    instead = sorted({tag for tag in judged if tag})
-    without = judged.count(None)
-    what = f"judged instead: {', '.join(quoted(tag) for tag in instead[:3])}" if instead else ""
-    if without:
-        what += f"{'; ' if what else ''}{without} run(s) judged without that curve (no loss there)"
-    print(
-        f"losswatch: {option} {quoted(pattern)} matches only higher-is-better curves (an accuracy, not a loss) in "
-        f"{len(passed)} run(s) ({_some([run.name for run in passed])}): a loss is judged, lower is better; {what}",
-        file=sys.stderr,
-    )
+    matches = {run.name: [tag for tag in run.scalars if probe.search(tag)] for run in runs}
+    only_higher = [run for run in runs if matches[run.name] and all(map(higher_is_better, matches[run.name]))]
+    no_tag = [run for run in runs if not matches[run.name]]
+    yet = " yet" if live else ""
+    higher = "only higher-is-better curves (an accuracy, not a loss) in"
+    for group, matched in ((only_higher, higher), (no_tag, "no tag of")):
+        if not group:
+            continue
+        judged = [getattr(monitor.verdict(run.name), role, None) for run in group]
+        instead = sorted({tag for tag in judged if tag})
+        more = ", …" if len(instead) > 3 else ""
+        said = [f"judged instead: {', '.join(quoted(tag) for tag in instead[:3])}{more}"] if instead else []
+        if without := judged.count(None):
+            they = "they are" if without == len(group) else f"{without} run(s)"
+            said.append(f"{they} judged without that curve{' until one comes' if live else ''}")
+        print(
+            f"losswatch: {option} {quoted(pattern)} matches {matched} {len(group)} run(s){yet} "
+            f"({_some([run.name for run in group])}): {'; '.join(said)}",
+            file=sys.stderr,
+        )
 
 
 def _some(names: list[str]) -> str:

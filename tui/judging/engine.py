@@ -363,17 +363,21 @@ class VerdictEngine:
 
 
 def _no_loss_reason(names: list[str], patterns: tuple[str | None, str | None]) -> str:
-    """Why a run with curves judges none: no loss among them, or the options picked none (or only accuracies,
-    which are never judged as losses: ``pairing.higher_is_better``)."""
+    """Why a run with curves judges none: no loss among them, and the options (if given) picked none of them, or only
+    accuracies, which are never judged as losses (``pairing.higher_is_better``)."""
     curves = f"{len(names)} curve{'s' if len(names) > 1 else ''} ({_first_three(names)})"
-    given = [user_pattern(pattern) for pattern in patterns if pattern]
-    passed = [name for name in names if higher_is_better(name) and any(p.search(name) for p in given)]
+    options_given = zip(("--train-tag", "--val-tag"), patterns, strict=True)
+    given = [(option, user_pattern(pattern)) for option, pattern in options_given if pattern]
+    if not given:
+        choose = "--train-tag and --val-tag choose one logged under another name"
+        return f"none of its {curves} is a loss to judge: {choose}"
+    options = " and ".join(option for option, _ in given)
+    passed = [name for name in names if higher_is_better(name) and any(p.search(name) for _, p in given)]
     if passed:
+        picks = "pick" if len(given) > 1 else "picks"
         higher = f"higher-is-better curves ({_first_three(passed)})"
-        return f"--train-tag and --val-tag pick only {higher}: a loss is judged, lower is better"
-    if given:
-        return f"--train-tag and --val-tag pick none of its {curves}"
-    return f"none of its {curves} is a loss to judge: --train-tag and --val-tag choose one logged under another name"
+        return f"{options} {picks} only {higher}, and no curve of it is a loss: a loss is judged, lower is better"
+    return f"{options} {'pick' if len(given) > 1 else 'picks'} none of its {curves}, and none of them is a loss"
 
 
 def _first_three(names: list[str]) -> str:

@@ -249,10 +249,11 @@ def _says_epoch(tag_words: list[str]) -> bool:
     return any(w in EPOCH_WORDS for w in tag_words)
 
 
-PASSED_OVER, BY_DEFAULT = "_passed_over", "_by_default"
-"""Slots of the chooser's own beside a ``--train-tag`` / ``--val-tag``: a higher-is-better curve the pattern matched
-(passed over), and the loss the rules would choose without the pattern, which is judged when the pattern picks
-nothing but such curves (``--val-tag val_acc``: validation's loss, not training alone)."""
+BY_DEFAULT = "_by_default"
+"""A slot of the chooser's own beside a ``--train-tag`` / ``--val-tag``: the loss the rules would choose without the
+pattern, judged while the pattern picks nothing (``--val-tag val_acc``, an accuracy passed over: validation's loss,
+not training alone). Whether a pattern picks anything never waits on a tag it passes over, so a run read whole and
+one read as it is written are paired alike."""
 NAMED_TRAIN_ACC = "named_train_acc"
 """A slot of the chooser's own, not of the pair: the best accuracy named for training (``train_accuracy``)."""
 Offer = tuple[str, tuple[object, ...]]
@@ -271,12 +272,10 @@ def _offers(tag: str, train_pattern: str | None, val_pattern: str | None) -> tup
     for slot, pattern in (("train", train_pattern), ("val", val_pattern)):
         if pattern is not None:  # --train-tag / --val-tag: the best match: whole, then losses, then the slot's own
             chosen = user_pattern(pattern)  # (``--train-tag loss`` matches val_loss too, and took it: it is shorter)
-            if chosen.search(tag) and _is_accuracy(tag_words):  # higher is better: never judged as a loss
-                out.append((slot + PASSED_OVER, ()))
-            elif chosen.search(tag):
+            if chosen.search(tag) and not _is_accuracy(tag_words):  # higher is better: never judged as a loss
                 out.append((slot, (not chosen.fullmatch(tag), not loss, role != slot, rank)))
             if loss and role == slot:
-                out.append((slot + BY_DEFAULT, rank))  # judged in its place when the pattern picks only accuracies
+                out.append((slot + BY_DEFAULT, rank))  # judged in its place while the pattern picks nothing
         elif loss and role == slot:
             out.append((slot, rank))
     if _is_accuracy(tag_words):
@@ -328,8 +327,8 @@ class PairChooser:
             else:
                 del chosen[loser]
         for slot in ("train", "val"):
-            passed_over, by_default = chosen.pop(slot + PASSED_OVER, None), chosen.pop(slot + BY_DEFAULT, None)
-            if slot not in chosen and passed_over is not None and by_default and by_default not in chosen.values():
+            by_default = chosen.pop(slot + BY_DEFAULT, None)
+            if slot not in chosen and by_default and by_default not in chosen.values():
                 chosen[slot] = by_default
         named_train_acc = chosen.pop(NAMED_TRAIN_ACC, None)
         if _bare_metric_is_validations(chosen):
