@@ -68,13 +68,13 @@ async def test_a_run_of_histograms_alone_says_so_in_the_charts_place(tmp_path: P
 
 
 async def test_tag_options_that_pick_no_curve_of_a_run_say_so_in_the_charts_place(tmp_path: Path):
-    """``--train-tag`` and ``--val-tag`` that match no tag of a run: the live view has no stderr to say it on, and the
-    chart read "no loss curves found (choose a tag)" beside two losses."""
-    scalar_run(tmp_path / "run", {"loss/train": [1.0, 0.9, 0.8], "loss/val": [1.1, 1.0, 0.95]})
+    """``--train-tag`` and ``--val-tag`` that pick only accuracies of a run that logs no loss: the live view has no
+    stderr to say it on, and the chart read "no loss curves found (choose a tag)", which says nothing of the options."""
+    scalar_run(tmp_path / "run", {"train/accuracy": [0.5, 0.6, 0.7], "val/accuracy": [0.5, 0.55, 0.6]})
     monitor = Monitor(str(tmp_path), train_pattern="train/accuracy", val_pattern="val/accuracy")
     app = LossWatchApp(monitor, watch=False, bell=False)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:
         await until(pilot, lambda: rows(app) == ["run"], "the run")
         title = app.query_one("#chart-title")
-        said = "--train-tag and --val-tag pick none of its 2 curves (loss/train, loss/val) (choose a tag)"
+        said = "choose a tag: --train-tag and --val-tag pick only higher-is-better curves (train/accuracy, val/"
         await until(pilot, lambda: said in str(title.render()), "the options named")

@@ -51,14 +51,19 @@ async def test_an_infinity_in_validation_alone_is_marked_and_a_finite_run_is_not
 
 def test_a_chosen_tag_is_marked_on_its_own_axis_of_steps_or_time(tmp_path: Path):
     """The tag view charts one curve: its own first NaN is marked; on the time axis at the time it was logged."""
+    from tensorboardX import SummaryWriter
+
     from tui.app.chart_data import SmoothingCache, View, chart_spec
 
-    scalar_run(tmp_path / "run", {"loss": LOSS[:3] + [float("nan")] * 5, "val_loss": LOSS}, wall0=1000.0)
+    with SummaryWriter(str(tmp_path / "run")) as writer:  # steps 0, 10, 20...; a point every 2.5 s from 1,000
+        for index, (loss, val) in enumerate(zip(LOSS[:3] + [float("nan")] * 5, LOSS, strict=True)):
+            writer.add_scalar("loss", loss, 10 * index, walltime=1000.0 + 2.5 * index)
+            writer.add_scalar("val_loss", val, 10 * index, walltime=1000.0 + 2.5 * index)
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    for x_axis, x in (("step", 3.0), ("time", 3.0)):  # one point a second from the run's first
+    for x_axis, x in (("step", 30.0), ("time", 7.5)):  # the time axis in seconds since the run's first point
         view = View(mode="tag", tag="loss", x_axis=x_axis)
         spec = chart_spec(monitor.store, monitor.verdicts, "run", view, SmoothingCache())
-        assert [(m.x, m.label) for m in spec.markers] == [(x, "NaN/inf at step 3")]
+        assert [(m.x, m.label) for m in spec.markers] == [(x, "NaN/inf at step 30")]
     spec = chart_spec(monitor.store, monitor.verdicts, "run", View(mode="tag", tag="val_loss"), SmoothingCache())
     assert spec.markers == []

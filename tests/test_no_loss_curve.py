@@ -13,8 +13,8 @@ import pytest
 from conftest import DATA, run_cli, scalar_run
 
 REASON = (
-    "none of its 2 curves (train_acc, val_acc) is a loss to judge: --train-tag and --val-tag choose one logged under"
-    " another name"
+    "none of its 2 curves (train_acc, val_acc) is a loss to judge (yet): --train-tag and --val-tag choose one logged"
+    " under another name"
 )
 
 

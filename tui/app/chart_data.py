@@ -237,7 +237,7 @@ def _no_pair(verdict: Verdict | None) -> str:
     """Why a run with curves charts none of them as its losses: the engine's reason where it says it (no loss among
     them, or --train-tag / --val-tag picked none), else the way to choose one."""
     if verdict is not None and verdict.reason and not (verdict.train_tag or verdict.val_tag):
-        return f"{verdict.reason} (choose a tag)"
+        return f"choose a tag: {verdict.reason}"  # the way out first: a narrow title cuts the end
     return "no loss curves found (choose a tag)"
 
 

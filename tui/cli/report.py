@@ -270,7 +270,7 @@ def _print_notes(
         if run.damaged:
             console.print(Text(f"{name}: {run.damage_note()}", style="yellow"))
         junk = run.damaged and run.nothing_readable  # its damage note already says nothing could be read
-        if (run.cut_short or run.newest_state_waited) and not junk:
+        if run.cut_short and not junk:
             console.print(Text(f"{name}: {run.incomplete_note()}", style="dim"))
         for error in run.errors:
             console.print(Text(f"{name}: {printable(error)}", style="red"))

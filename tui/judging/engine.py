@@ -370,7 +370,7 @@ def _no_loss_reason(names: list[str], patterns: tuple[str | None, str | None]) -
     given = [(option, user_pattern(pattern)) for option, pattern in options_given if pattern]
     if not given:
         choose = "--train-tag and --val-tag choose one logged under another name"
-        return f"none of its {curves} is a loss to judge: {choose}"
+        return f"none of its {curves} is a loss to judge (yet): {choose}"
     options = " and ".join(option for option, _ in given)
     passed = [name for name in names if higher_is_better(name) and any(p.search(name) for _, p in given)]
     if passed:

@@ -108,12 +108,6 @@ class Run:
         return bool(self.incomplete_bytes) or any(h.empty for h in self.files.values())
 
     @property
-    def newest_state_waited(self) -> bool:
-        """A Hugging Face output folder whose newest ``trainer_state.json`` is not whole, an older checkpoint's read
-        in its place: cut short, or empty (a save truncates it first, and a job killed then leaves it so)."""
-        return any(h.older_read and not h.damaged and not h.error for h in self.files.values())
-
-    @property
     def cannot_be_read(self) -> bool:
         """A file or the folder refused, or nothing whole in its files for long: what the views call unreadable."""
         return bool(self.errors) or (self.cut_for_good and self.nothing_readable)
