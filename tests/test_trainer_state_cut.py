@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from logger_runs import FIXTURES, curve_of
@@ -40,6 +41,9 @@ def test_an_empty_newest_state_is_noted_while_an_older_checkpoints_is_read(tmp_p
     )
     main(["check", str(logdir)])
     assert "out: its newest trainer_state.json is not a whole document (empty" in capsys.readouterr().out
+    main(["check", "--json", str(logdir)])  # no byte to count: the JSON says it in words
+    [record] = json.loads(capsys.readouterr().out)
+    assert record["incomplete_bytes"] == 0 and record["incomplete"] == run.incomplete_note()
 
 
 def test_a_folder_whose_only_state_is_empty_cannot_be_read_until_it_is_written(tmp_path: Path, capsys):

@@ -131,6 +131,7 @@ def run_record(
         "skipped_records": run.skipped_records,
         "skipped_bytes": run.skipped_bytes,
         "incomplete_bytes": run.incomplete_bytes,
+        "incomplete": utf8(run.incomplete_note()) if run.cut_short else None,
         "errors": [utf8(e) for e in run.errors],
         "checkpoint": _checkpoint(run, v),
     }
