@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tui.judging.blowups import SPREAD_WINDOWS, Blowup, exploded_words, returned_words
 from tui.judging.growing import Growing
 from tui.judging.kinds import Kind
 from tui.judging.pairing import Pair, is_per_batch, is_per_epoch
@@ -27,7 +28,7 @@ from tui.judging.ranges import by_ranges, by_ratio, returned
 from tui.judging.spikes import BATCH_LEVEL_POINTS, batch_spikes, spikes
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Block, Track
-from tui.judging.verdict import Verdict, fmt, fmt_apart
+from tui.judging.verdict import Verdict, fmt
 from tui.judging.windows import MEDIAN_SPREAD, median_rows, noise, rows, spread_rows
 
 Raised = tuple[int, str, str, str]
@@ -37,27 +38,6 @@ Found = tuple[int, float, float, float, int, int, bool]
 point."""
 Event = tuple[int, int, str, object]
 """(step, order among events of one step, kind, payload): what the engine processes in step order."""
-
-
-@dataclass(frozen=True)
-class Blowup:
-    """A non-finite or exploding point of a loss curve."""
-
-    tag: str
-    index: int
-    value: float
-    low: float
-    """The curve's lowest point (or level) before it."""
-    first: float
-    """Its start: the first point, or the median of the first ``level_window`` points."""
-    train_falling: bool = False
-    """(Validation only) training fell at the same time: an evaluation glitch is possible, so wait for a second."""
-    value_window: int = 1
-    """Points whose median ``value`` is (1: the point itself)."""
-    level_window: int = 1
-    """Points whose medians ``low`` and ``first`` are (1: single points)."""
-    returned: bool = False
-    """(Training) back above its start after learning clearly (``returned``): believed at a second point in a row."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +72,6 @@ where it stands (``lone_flat_share``). Its lowest median keeps creeping down by 
 its range alone 16 of the 55 stuck DeepOBS nets' per-step losses read stuck, at half an error 25 (healthy nets 5
 and 7 of 315); at one or two errors a net that learned nearly all its range in its first tenth, then crept on
 from 0.06 to 0.016, read stuck too (a corpus MLP trained in batches of four)."""
-SPREAD_WINDOWS = 4
-"""A per-batch curve's swing, which a level back above its start must have learned ``learned_enough`` of before, is
-read over this many noise windows of points."""
 LEVEL_CHUNK = 1 << 16
 """Points whose 24-point windows are read at once (a million-point curve's windows in one matrix doubled its peak
 memory)."""
@@ -374,7 +351,7 @@ class Divergence:
             if (b.returned or max(b.level_window, b.value_window) > 1) and previous != b.index - 1:
                 return []  # one batch alone (a per-batch reading: its level's window is many points), or one point
                 # back above its start (a spike may come back)
-        reason = _returned(b, step) if b.returned else _exploded(b, step)
+        reason = returned_words(b, step) if b.returned else exploded_words(b, step)
         return self.enter(step, b.tag, reason)
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
@@ -450,40 +427,6 @@ def per_batch(track: Track, block: Block, val_steps: np.ndarray | None) -> np.nd
     closed = np.where(seen > 0, once[np.maximum(seen - 1, 0)], False)
     since = index + 1 - np.where(seen > 0, counted[np.maximum(seen - 1, 0)], 0)
     return closed | (since >= DENSE_TRAIN)
-
-
-def _exploded(b: Blowup, step: int) -> str:
-    """The reason, with the numbers the test read: points or medians, and which."""
-    if b.value_window > 1:
-        what = f"exploded: its median over {b.value_window} points rose to"
-        lowest = "lowest such median" if b.level_window > 1 else "first point"
-    else:
-        lowest = "lowest" if b.level_window == 1 else f"lowest median over {b.level_window} points"
-        what = "exploded to"
-    ratio = b.value / b.low if b.low > 0 else math.nan
-    times = (
-        f"{f'{ratio:,.0f}' if ratio < 1e6 else fmt(ratio)}x its {lowest} {fmt(b.low)}"  # not 30 digits of noise
-        if math.isfinite(ratio)  # 1.8e308 over 0.5 is past floats: 'infx' said nothing true
-        else f"from its {lowest} {fmt(b.low)}"
-    )
-    start = f"start {fmt(b.first)}" if b.level_window == 1 else f"started at {fmt(b.first)}, its first points' median"
-    return f"{b.tag} {what} {fmt(b.value)} at step {step:,}, {times} ({start})"
-
-
-def _returned(b: Blowup, step: int) -> str:
-    """The reason of a training curve back above its start, with the numbers the test read: with as many digits as
-    tell the value from the start (2.2071 above 2.2068 read "2.207 above 2.207")."""
-    value, first = fmt_apart(b.value, b.first)
-    if b.level_window > 1:
-        return (
-            f"{b.tag} back above its start: its median over {b.level_window} points at {value} at step "
-            f"{step:,} and the point before, above {first}, its first points' median, after its median over "
-            f"{SPREAD_WINDOWS * b.level_window} points fell to {fmt(b.low)}"
-        )
-    return (
-        f"{b.tag} back above its start {first}: {value} at step {step:,} and the point before, after "
-        f"learning down to {fmt(b.low)}"
-    )
 
 
 def _fell_by(train: Track, step: int) -> bool:
