@@ -346,7 +346,7 @@ class Divergence:
         b = payload
         if kind.startswith("nonfinite"):
             self.outs += 1
-            return self._release() + self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
+            return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
             if b.train_falling and (overfitting or previous != b.index - 1):
@@ -364,14 +364,9 @@ class Divergence:
             self._held.append((step, b, reason))  # told at validation's next point, unless it is at its lowest
             if len(self._held) == 1 or previous != b.index - 1:
                 return []
-            return self._release()  # a second point in a row before validation came (validated every 5th epoch)
-        return self._release() + self.enter(step, b.tag, reason)  # validation blew up too: training's words first
-
-    def _release(self) -> list[Raised]:
-        """The training blow-ups held, told now at their own steps: confirmed by a second point in a row, by
-        validation's point, or by a blow-up of validation or a NaN (told in training's words, as before holding)."""
-        held, self._held = self._held, []
-        return [raised for step, b, reason in held for raised in self.enter(step, b.tag, reason)]
+            held, self._held = self._held, []  # a second point in a row before validation came: told now (a run
+            return [r for s, h, why in held for r in self.enter(s, h.tag, why)]  # validated every 5th epoch)
+        return self.enter(step, b.tag, reason)
 
     def validated(self, index: int) -> list[Raised]:
         """Validation's point ``index`` is judged: the training blow-ups held for it ring (at their own steps), unless
@@ -383,13 +378,14 @@ class Divergence:
         bar in the points right after is the same leap."""
         if not self._held:
             return []
+        held, self._held = self._held, []
         val = self._tracks.get(self.pair.val or "")
         before = val.values[:index] if val is not None else np.empty(0)
         before = before[np.isfinite(before)]
         if val is not None and len(before) and val.values[index] < before.min():
-            self._held, self._excused = [], True
+            self._excused = True
             return []
-        return self._release()
+        return [raised for step, b, reason in held for raised in self.enter(step, b.tag, reason)]
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
         """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if the
