@@ -361,11 +361,8 @@ class Divergence:
                 return []
         reason = returned_words(b, step) if b.returned else exploded_words(b, step)
         if kind == "explode-train" and self.pair.val and not self.active:
-            self._held.append((step, b, reason))  # told at validation's next point, unless it is at its lowest
-            if len(self._held) == 1 or previous != b.index - 1:
-                return []
-            held, self._held = self._held, []  # a second point in a row before validation came: told now (a run
-            return [r for s, h, why in held for r in self.enter(s, h.tag, why)]  # validated every 5th epoch)
+            self._held.append((step, b, reason))  # told at validation's next point, unless it fell there
+            return []
         return self.enter(step, b.tag, reason)
 
     def validated(self, index: int) -> list[Raised]:
