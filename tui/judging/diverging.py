@@ -122,11 +122,6 @@ class Divergence:
         """The curves whose lowest points decide whether a later blow-up rings again."""
         self._rung_step: int | None = None
         """Step at which the diverging bell last rang (None: it never rang)."""
-        self._held: list[tuple[int, Blowup, str]] = []
-        """Training blow-ups (no NaN) of a run with validation, waiting for validation's next judged point: (step,
-        blow-up, reason) (``validated``)."""
-        self._excused = False
-        """The training blow-ups in a row now came as validation fell: a new stage of training data, not one."""
 
     # ---- events found in bulk ------------------------------------------------------------
 
@@ -353,36 +348,11 @@ class Divergence:
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
         if kind == "explode-train":
             previous, self._train_exploded_at = self._train_exploded_at, b.index
-            self._excused = self._excused and previous == b.index - 1  # the same leap, still above the bar
             if (b.returned or max(b.level_window, b.value_window) > 1) and previous != b.index - 1:
                 return []  # one batch alone (a per-batch reading: its level's window is many points), or one point
                 # back above its start (a spike may come back)
-            if self._excused:
-                return []
         reason = returned_words(b, step) if b.returned else exploded_words(b, step)
-        if kind == "explode-train" and self.pair.val and not self.active:
-            self._held.append((step, b, reason))  # told at validation's next point, unless it fell there
-            return []
         return self.enter(step, b.tag, reason)
-
-    def validated(self, index: int) -> list[Raised]:
-        """Validation's point ``index`` is judged: the training blow-ups held for it ring (at their own steps), unless
-        validation is at its lowest point yet. Training's loss leaping up as the net gets better on held-out data
-        than ever is new, harder training data — a curriculum's next stage, a dataset grown, a new fine-tuning
-        stage — not a net blowing up (a curriculum's leap from 1e-4 back to 0.36, validation falling 0.578 to a new
-        low of 0.293 at the same epoch, rang diverging). A lower point than the one before is not enough: a net
-        diverging under a rate ramped up wobbles so, and rang two to five points late. Training still above the
-        bar in the points right after is the same leap."""
-        if not self._held:
-            return []
-        held, self._held = self._held, []
-        val = self._tracks.get(self.pair.val or "")
-        before = val.values[:index] if val is not None else np.empty(0)
-        before = before[np.isfinite(before)]
-        if val is not None and len(before) and val.values[index] < before.min():
-            self._excused = True
-            return []
-        return [raised for step, b, reason in held for raised in self.enter(step, b.tag, reason)]
 
     def enter(self, step: int, tag: str, reason: str) -> list[Raised]:
         """Diverged: the verdict says so. The bell rings once per blow-up, and again for a later one only if the

@@ -253,8 +253,7 @@ class VerdictEngine:
         for step, _order, _kind, payload in events:
             if isinstance(payload, Moment):
                 best = payload.best_step if payload.val is not None else best
-                news = self.divergence.validated(payload.index) if payload.val is not None else []
-                news += self.judge.at(payload, self.divergence)
+                news = self.judge.at(payload, self.divergence)
             else:
                 news = self.divergence.on_event(step, _kind, payload, self.judge.overfitting)
             self._best_at.update(((r[0], r[1]), best) for r in news if best is not None)
