@@ -84,7 +84,7 @@ class TrainerStateStream(Stream):
         health.empty = False
         health.error = None
         health.older_read = False
-        newest_cut = 0
+        newest_cut, newest_empty = 0, False
         for path in (*self.source.paths, *self.source.older):  # newest first
             loaded = self._load(root, path)
             if path in self.source.paths:
