@@ -372,12 +372,12 @@ def _no_loss_reason(names: list[str], patterns: tuple[str | None, str | None]) -
         choose = "--train-tag and --val-tag choose one logged under another name"
         return f"none of its {curves} is a loss to judge (yet): {choose}"
     options = " and ".join(option for option, _ in given)
+    picks = "pick" if len(given) > 1 else "picks"
     passed = [name for name in names if higher_is_better(name) and any(p.search(name) for _, p in given)]
     if passed:
-        picks = "pick" if len(given) > 1 else "picks"
         higher = f"higher-is-better curves ({_first_three(passed)})"
         return f"{options} {picks} only {higher}, and no curve of it is a loss: a loss is judged, lower is better"
-    return f"{options} {'pick' if len(given) > 1 else 'picks'} none of its {curves}, and none of them is a loss"
+    return f"{options} {picks} none of its {curves}, and none of them is a loss"
 
 
 def _first_three(names: list[str]) -> str:

@@ -330,9 +330,8 @@ class CsvStream(Stream):
         except ValueError:
             step_index = -1
         comma = self.decimal == "," or (self.decimal is None and self.delimiter != ",")
-        lost: dict[
-            int, list[tuple[int, str]]
-        ] = {}  # row -> its cells that are no number (lost where columns hold some)
+        # Row -> its cells that are no number (values lost where their columns hold numbers).
+        lost: dict[int, list[tuple[int, str]]] = {}
         for row in _rows(text, self.delimiter):
             if not row:
                 continue
