@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import refused, scalar_run, until
 from tensorboardX import SummaryWriter
 from test_app import fixture_app, rows, status_text
@@ -78,3 +79,27 @@ async def test_tag_options_that_pick_no_curve_of_a_run_say_so_in_the_charts_plac
         title = app.query_one("#chart-title")
         said = "choose a tag: --train-tag and --val-tag pick only higher-is-better curves (train/accuracy, val/"
         await until(pilot, lambda: said in str(title.render()), "the options named")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "said"),
+    [
+        ("val_acc", "--val-tag 'val_acc' matches only higher-is-better curves (an accuracy, not a loss) of this run"),
+        ("nomatch", "--val-tag 'nomatch' matches no tag of this run"),
+    ],
+)
+async def test_the_status_line_says_a_tag_option_picks_no_curve_of_the_selected_run(tmp_path: Path, pattern, said):
+    """``--val-tag`` matching no tag of a run, or only its accuracy: the chart shows the loss the rules chose in its
+    place, and the live view said nothing (``check`` says it on stderr). The status line says it for the run shown."""
+    scalar_run(tmp_path / "losses", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    scalar_run(tmp_path / "with-acc", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9], "val_acc": [0.5] * 3})
+    app = LossWatchApp(Monitor(str(tmp_path), val_pattern=pattern), watch=False, bell=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await until(pilot, lambda: rows(app) == ["losses", "with-acc"], "the runs")
+        await pilot.press("down")  # the run with an accuracy
+        await until(pilot, lambda: app.selected == "with-acc", "its selection")
+        await until(pilot, lambda: f"{said}: judged instead: 'val_loss'" in status_text(app), "the note")
+        await pilot.press("up")  # the run without one: no tag of it matches either pattern
+        await until(pilot, lambda: app.selected == "losses", "its selection")
+        no_tag = f"--val-tag {pattern!r} matches no tag of this run: judged instead: 'val_loss'"
+        await until(pilot, lambda: no_tag in status_text(app), "the note on the other run")

@@ -13,7 +13,7 @@ from rich.text import Text
 from tui.app.chart_data import NO_LOG_Y, NO_TIMES
 from tui.app.format import trouble
 from tui.judging.kinds import gone_words
-from tui.live.group import given_up
+from tui.live.group import given_up, tag_option_notes
 from tui.text import printable, shown_name
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ def status_line(app: LossWatchApp) -> Text:
             notes.append(f"{shown_name(run.name, 40)}: {gone_words(run.moved_to)}")
         elif run is not None and run.troubled:
             notes.append(f"{shown_name(run.name, 40)}: {trouble(run)}")
+        if run is not None and not run.gone:
+            notes.extend(tag_option_notes(app.monitor, run))
     parts.extend((printable(note), "yellow") for note in notes)
     return _joined(parts)
 

@@ -16,7 +16,7 @@ from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
-from tui.judging.pairing import higher_is_better
+from tui.judging.pairing import NO_TAG, ONLY_HIGHER, option_miss
 from tui.judging.stalled import not_running
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
@@ -182,10 +182,10 @@ def _say_unpicked(monitor: Monitor | MonitorGroup, option: str, pattern: str, ru
     """The runs a pattern picked no curve of, said in two lines: those it matched only higher-is-better curves of
     (``--val-tag val_acc``: an accuracy judged as a loss reads its climb as a blow-up), and those it matched no tag
     of; each with what is judged in its place, the loss the rules choose without it, or nothing."""
-    probe, role = user_pattern(pattern), "train_tag" if option == "--train-tag" else "val_tag"
-    matches = {run.name: [tag for tag in run.scalars if probe.search(tag)] for run in runs}
-    only_higher = [run for run in runs if matches[run.name] and all(map(higher_is_better, matches[run.name]))]
-    no_tag = [run for run in runs if not matches[run.name]]
+    role = "train_tag" if option == "--train-tag" else "val_tag"
+    misses = {run.name: option_miss(pattern, run.scalars)[0] for run in runs}
+    only_higher = [run for run in runs if misses[run.name] == ONLY_HIGHER]
+    no_tag = [run for run in runs if misses[run.name] == NO_TAG]
     yet = " yet" if live else ""
     higher = "only higher-is-better curves (an accuracy, not a loss) in"
     for group, matched in ((only_higher, higher), (no_tag, "no tag of")):

@@ -24,12 +24,11 @@ from tui.judging.kinds import Kind, meaning
 from tui.judging.layers import HistogramTrack, PercentSeen, layer_reports
 from tui.judging.moment import Moment
 from tui.judging.moments import Moments
-from tui.judging.pairing import Pair, higher_is_better, pair_schedule
+from tui.judging.pairing import Pair, higher_is_better, option_miss, pair_schedule
 from tui.judging.stalled import finished, stalled_reason, watched_interval
 from tui.judging.thresholds import Thresholds
 from tui.judging.tracks import Track
 from tui.judging.verdict import Alert, Verdict
-from tui.patterns import user_pattern
 from tui.store import Run
 
 
@@ -367,13 +366,14 @@ def _no_loss_reason(names: list[str], patterns: tuple[str | None, str | None]) -
     accuracies, which are never judged as losses (``pairing.higher_is_better``)."""
     curves = f"{len(names)} curve{'s' if len(names) > 1 else ''} ({_first_three(names)})"
     options_given = zip(("--train-tag", "--val-tag"), patterns, strict=True)
-    given = [(option, user_pattern(pattern)) for option, pattern in options_given if pattern]
+    given = [(option, pattern) for option, pattern in options_given if pattern]
     if not given:
         choose = "--train-tag and --val-tag choose one logged under another name"
         return f"none of its {curves} is a loss to judge (yet): {choose}"
     options = " and ".join(option for option, _ in given)
     picks = "pick" if len(given) > 1 else "picks"
-    passed = [name for name in names if higher_is_better(name) and any(p.search(name) for _, p in given)]
+    matched = {tag for _, pattern in given for tag in option_miss(pattern, names)[1]}
+    passed = sorted(filter(higher_is_better, matched))
     if passed:
         higher = f"higher-is-better curves ({_first_three(passed)})"
         return f"{options} {picks} only {higher}, and no curve of it is a loss: a loss is judged, lower is better"

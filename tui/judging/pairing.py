@@ -27,6 +27,7 @@ import functools
 import itertools
 import operator
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tui.patterns import user_pattern
@@ -176,6 +177,21 @@ def higher_is_better(tag: str) -> bool:
     climb reads as a blow-up (a healthy run whose accuracies were chosen with ``--train-tag`` and ``--val-tag`` rang
     ``diverging``): the options pass it over, and say so."""
     return _is_accuracy(words(tag))
+
+
+NO_TAG = "no tag"
+ONLY_HIGHER = "only higher-is-better curves"
+
+
+def option_miss(pattern: str, tags: Iterable[str]) -> tuple[str, list[str]]:
+    """How a tag option's ``pattern`` fails a run of ``tags``: ``NO_TAG`` (it matches none of them), ``ONLY_HIGHER``
+    (only accuracies, never judged as a loss: ``higher_is_better``) or "" (it matches a curve that can be); with the
+    tags it matched. One reading for every place that says so (stderr, the no-loss reason, the status line)."""
+    probe = user_pattern(pattern)
+    matched = [tag for tag in tags if probe.search(tag)]
+    if not matched:
+        return NO_TAG, matched
+    return (ONLY_HIGHER if all(map(higher_is_better, matched)) else ""), matched
 
 
 @functools.lru_cache(maxsize=256)  # asked at every judgement of a run with an accuracy: its words, split once

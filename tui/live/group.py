@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from tui.judging.engine import Alert, Verdict
+from tui.judging.pairing import ONLY_HIGHER, option_miss
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.monitor import Monitor, Progress
@@ -21,7 +22,8 @@ from tui.live.sweeps import SweepViews
 from tui.patterns import user_pattern
 from tui.sources.roots.local import LocalRoot
 from tui.sources.roots.parse import RootSpec, open_root, source_names
-from tui.store import Change, Store
+from tui.store import Change, Run, Store
+from tui.text import quoted
 
 T = TypeVar("T")
 
@@ -196,3 +198,26 @@ def given_up(monitor: Monitor | MonitorGroup) -> list[tuple[str, str]]:
     for option, text in zip(("--train-tag", "--val-tag"), tags, strict=True):
         said.append((option, user_pattern(text).too_slow() if text else None))
     return [(option, why) for option, why in said if why]
+
+
+def tag_option_notes(monitor: Monitor | MonitorGroup, run: Run) -> list[str]:
+    """What the status line says of the selected run where ``--train-tag`` or ``--val-tag`` picks none of its curves
+    (no tag matches, or only accuracies, never judged as a loss), with what is judged in its place: ``check`` says it
+    on stderr for every run; a chart of another curve than the one asked for needs the same words beside it."""
+    members = members_of(monitor)
+    if not members or not run.scalars:
+        return []
+    verdict = monitor.verdict(run.name)
+    notes = []
+    options = zip(("--train-tag", "--val-tag"), (members[0].train_pattern, members[0].val_pattern), strict=True)
+    for (option, pattern), role in zip(options, ("train_tag", "val_tag"), strict=True):
+        if not pattern:
+            continue
+        judged = getattr(verdict, role, None) if verdict is not None else None
+        miss = option_miss(pattern, run.scalars)[0]
+        if not miss or (judged is not None and user_pattern(pattern).search(judged)):
+            continue
+        matched = "only higher-is-better curves (an accuracy, not a loss) of" if miss == ONLY_HIGHER else "no tag of"
+        instead = f"judged instead: {quoted(judged)}" if judged else "nothing judged in its place"
+        notes.append(f"{option} {quoted(pattern)} matches {matched} this run: {instead}")
+    return notes
