@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from tui.judging.diverging import Divergence, Raised
-from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, trend_width
+from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, span, trend_width
 from tui.judging.gap import Gap
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
@@ -268,7 +268,8 @@ class Judge:
                 return Kind.LEARNING, both  # news (the warning beside it), not a rate to lower; nor "no trouble"
             return kind, reason
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
-        if quiet and m.lr is not None and m.annealed(t.lr_annealed):  # its noise read from before it stopped
+        done = val_dir in ("flat", "unclear") and train_dir != "rising"  # training may fall still: a cosine's end
+        if done and m.lr is not None and m.annealed(t.lr_annealed):  # its noise read from before it stopped
             return Kind.CONVERGED, f"{both}; learning rate annealed to {fmt(m.lr[0])} (from {fmt(m.lr[1])})"
         return Kind.LEARNING, f"{NO_TROUBLE if quiet else ''}{both}"
 
@@ -490,11 +491,3 @@ class Judge:
             f"{self.pair.train} rising: back to {fmt(m.train.level)} at step {m.step:,}, {where} (no validation curve)"
         )
         return divergence.enter(m.step, self.pair.train or "", reason)
-
-
-def span(progress: float, level: float, first: float) -> float:
-    """The scale a curve's direction is read against: its progress from its start to its best, or, for a curve that
-    now stands above its start, how far above it stands — a VAE thrown from 133 to 184 at its first epoch and
-    sitting there read "falling" (hence "learning") for a drift of 0.2, against a progress of none."""
-    above = level - first if all_finite(level, first) else 0.0
-    return max(progress, above)
