@@ -103,3 +103,18 @@ async def test_the_status_line_says_a_tag_option_picks_no_curve_of_the_selected_
         await until(pilot, lambda: app.selected == "losses", "its selection")
         no_tag = f"--val-tag {pattern!r} matches no tag of this run: judged instead: 'val_loss'"
         await until(pilot, lambda: no_tag in status_text(app), "the note on the other run")
+
+
+async def test_the_status_lines_tag_note_follows_the_curves_the_run_gains(tmp_path: Path):
+    """The note is worked out once per change of the run's curves (not at every refresh of the status line): a run
+    that logs its accuracy only later is then said to match only that accuracy."""
+    scalar_run(tmp_path / "run", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    monitor = Monitor(str(tmp_path), val_pattern="val_acc")
+    app = LossWatchApp(monitor, watch=False, bell=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        no_tag = "--val-tag 'val_acc' matches no tag of this run: judged instead: 'val_loss'"
+        await until(pilot, lambda: no_tag in status_text(app), "the first note")
+        scalar_run(tmp_path / "run", {"val_acc": [0.5, 0.6, 0.7]}, wall0=2000.0)  # a second event file
+        app._from_engine(*monitor.refresh())
+        only = "--val-tag 'val_acc' matches only higher-is-better curves (an accuracy, not a loss) of this run"
+        await until(pilot, lambda: only in status_text(app) and no_tag not in status_text(app), "the note again")

@@ -27,7 +27,7 @@ from tui.app.status import status_line
 from tui.app.stop_signals import StopSignals
 from tui.judging.engine import Alert
 from tui.live.discovery import NewRun
-from tui.live.group import MonitorGroup, members_of
+from tui.live.group import MonitorGroup, TagOptionNotes, members_of
 from tui.live.monitor import Monitor
 from tui.live.watcher import FirstRead, Watcher
 from tui.notify import notification
@@ -125,6 +125,7 @@ class LossWatchApp(App[None]):
         self._dirty = True
         self._tags_shown: tuple[str | None, tuple[str, ...]] = (None, ())
         self.loaded = False
+        self.tag_notes = TagOptionNotes()  # the status line's words on the tag options, searched once per change
         self._status_text: Text | None = None
         self.trouble: tuple[int, int, int] = (0, 0, 0)
         """Runs damaged, unreadable and gone (each counted once, under the last it is), for the status line."""

@@ -13,7 +13,7 @@ from rich.text import Text
 from tui.app.chart_data import NO_LOG_Y, NO_TIMES
 from tui.app.format import trouble
 from tui.judging.kinds import gone_words
-from tui.live.group import given_up, tag_option_notes
+from tui.live.group import given_up
 from tui.text import printable, shown_name
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def status_line(app: LossWatchApp) -> Text:
         elif run is not None and run.troubled:
             notes.append(f"{shown_name(run.name, 40)}: {trouble(run)}")
         if run is not None and not run.gone:
-            notes.extend(tag_option_notes(app.monitor, run))
+            notes.extend(app.tag_notes.of(app.monitor, run))
     parts.extend((printable(note), "yellow") for note in notes)
     return _joined(parts)
 
