@@ -68,6 +68,42 @@ def test_a_warm_restart_back_to_the_first_peak_excuses_the_rise_it_brings() -> N
     assert not [alert for alert in alerts if alert[0] in ("val-rising", "overfitting", "diverging")]
 
 
+def test_a_warm_restarts_cycle_end_is_not_the_runs_end() -> None:
+    """Under an annealed rate, training still falling beside a quiet validation reads done (a cosine's end); SGDR's
+    rate anneals at every cycle's end, and the real run above read ``converged`` ("done: keep the best
+    checkpoint") at one of them in the middle of its run, before its next restart. After a restart it does not."""
+    from tui.judging.engine import VerdictEngine
+    from tui.judging.replay import _batches
+    from tui.store import Store
+
+    monitor = Monitor(str(SCHEDULES / "sgdr_healthy_s2"))
+    monitor.refresh()
+    store, engine, annealed_ends = Store(), VerdictEngine(".", Thresholds()), 0
+    for batch in _batches(monitor.store.runs["."]):
+        store.apply(".", batch)
+        engine.update(store.runs["."])
+        verdict = engine.verdict
+        assert not (verdict.kind == "converged" and "train falling" in verdict.reason), verdict.reason
+        annealed_ends += "train falling" in verdict.reason and "hidden by its noise" in verdict.reason
+    assert annealed_ends  # the readings the cosine's-end rule takes for done were met
+
+
+def test_training_rising_or_a_validation_falling_under_an_annealed_rate_is_not_done(tmp_path: Path) -> None:
+    """The cosine's-end reading asks validation flat or hidden and training not rising: a net whose training climbs
+    at the end of its schedule, or whose validation still falls, is not told to stop."""
+    n = 80
+    rng = np.random.default_rng(4)
+    lr = [1e-3 * (1 + np.cos(np.pi * i / (n - 1))) / 2 + 1e-9 for i in range(n)]
+    falling = 0.3 + np.exp(-np.arange(n) / 15.0)
+    climbing = np.concatenate([falling[:60], falling[59] + 0.004 * np.arange(1, 21)])
+    flat_val = np.concatenate([falling[:50], np.full(30, falling[49])]) + 0.002 * rng.standard_normal(n)
+    rising = judge(tmp_path / "rising", {"loss": climbing.tolist(), "val_loss": flat_val.tolist(), "lr": lr})
+    assert rising.verdict.kind != "converged" and "train rising" in rising.verdict.reason
+    slow = (0.3 + np.exp(-np.arange(n) / 40.0)).tolist()  # still 5 % of its range in its last 12 points
+    val_falling = judge(tmp_path / "val-falling", {"loss": slow, "val_loss": slow, "lr": lr})
+    assert val_falling.verdict.kind == "learning" and "val falling" in val_falling.verdict.reason
+
+
 @pytest.mark.parametrize(
     ("name", "onset", "latest"), [("rlrop_clf_s0", 6, 14), ("overfit_cos_s0", 2, 10), ("sgdr_overfit_s1", 11, 17)]
 )

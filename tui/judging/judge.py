@@ -268,8 +268,8 @@ class Judge:
                 return Kind.LEARNING, both  # news (the warning beside it), not a rate to lower; nor "no trouble"
             return kind, reason
         quiet = {train_dir, val_dir} <= {"flat", "unclear"}  # learning is the verdict when nothing is wrong
-        done = val_dir in ("flat", "unclear") and train_dir != "rising"  # training may fall still: a cosine's end
-        if done and m.lr is not None and m.annealed(t.lr_annealed):  # its noise read from before it stopped
+        done = val_dir in ("flat", "unclear") and train_dir != "rising" and not m.lr_restarted  # a cosine's end
+        if (quiet or done) and m.lr is not None and m.annealed(t.lr_annealed):  # noise read from before it stopped
             return Kind.CONVERGED, f"{both}; learning rate annealed to {fmt(m.lr[0])} (from {fmt(m.lr[1])})"
         return Kind.LEARNING, f"{NO_TROUBLE if quiet else ''}{both}"
 

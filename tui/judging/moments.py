@@ -162,6 +162,7 @@ class Moments:
             "lr": self._lrs(run, val.steps[chosen]),
             "best_noise": self._noise_around(best_indices, chosen).tolist(),
             "warmed_since_best": self._warmed(run, val.steps[:end], chosen, np.maximum(best_indices, 0)),
+            "lr_restarted": self._restarted(run, val.steps[chosen]),
             "frozen": (
                 unmoved(rows(val.values[:end], chosen, UNMOVED_POINTS))
                 & unmoved(rows(self.train_at_val, chosen, UNMOVED_POINTS))
@@ -247,6 +248,21 @@ class Moments:
         with np.errstate(invalid="ignore"):
             warmed = (now >= 0) & (best >= 0) & recent & (values[best] < self.thresholds.lr_decayed * values[now])
         return warmed.tolist()
+
+    def _restarted(self, run: Run, at_steps: np.ndarray) -> list[bool]:
+        """At each step, whether the logged rate was restarted by then (``Moment.lr_restarted``): raised at one logged
+        step to twice what it was and more, from under ``lr_decayed`` of its largest (a warm-up's early doublings
+        climb from its largest so far: no restart)."""
+        rates = self._rates(run)
+        if rates is None or len(rates[0]) < 2:
+            return [False] * len(at_steps)
+        steps, values, largest = rates
+        decayed = self.thresholds.lr_decayed
+        with np.errstate(invalid="ignore"):  # a NaN rate: no restart
+            restart = (values[1:] * decayed >= values[:-1]) & (values[1:] > 0) & (values[:-1] < decayed * largest[:-1])
+        ever = np.logical_or.accumulate(np.concatenate(([False], restart)))
+        now = np.searchsorted(steps, at_steps, side="right") - 1
+        return ((now >= 0) & ever[np.maximum(now, 0)]).tolist()
 
     def _noise_around(self, best_indices: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """Validation's bend-blind noise around its best, at each judged point a rise may be judged at (three points
