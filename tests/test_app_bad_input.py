@@ -106,8 +106,8 @@ async def test_the_status_line_says_a_tag_option_picks_no_curve_of_the_selected_
 
 
 async def test_the_status_lines_tag_note_follows_the_curves_the_run_gains(tmp_path: Path):
-    """The note is worked out once per change of the run's curves (not at every refresh of the status line): a run
-    that logs its accuracy only later is then said to match only that accuracy."""
+    """The note is kept while the run's curves stay as they were: a run that logs its accuracy only later is then
+    said to match only that accuracy, not still no tag."""
     scalar_run(tmp_path / "run", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
     monitor = Monitor(str(tmp_path), val_pattern="val_acc")
     app = LossWatchApp(monitor, watch=False, bell=False)
@@ -118,3 +118,13 @@ async def test_the_status_lines_tag_note_follows_the_curves_the_run_gains(tmp_pa
         app._from_engine(*monitor.refresh())
         only = "--val-tag 'val_acc' matches only higher-is-better curves (an accuracy, not a loss) of this run"
         await until(pilot, lambda: only in status_text(app) and no_tag not in status_text(app), "the note again")
+
+
+async def test_the_status_lines_tag_note_says_yet_while_the_run_waits_for_its_curves(tmp_path: Path):
+    """A run whose first epoch is under way (a training loss, no validation yet): the option matches nothing of it
+    and nothing stands in for it, yet; said as the live stderr says it, not as if for good."""
+    scalar_run(tmp_path / "run", {"loss": [1.0, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path), val_pattern="val_acc"), watch=False, bell=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        said = "--val-tag 'val_acc' matches no tag of this run yet: nothing judged in its place yet"
+        await until(pilot, lambda: said in status_text(app), "the note")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from tui.judging.engine import Alert, Verdict
+from tui.judging.kinds import Kind
 from tui.judging.pairing import ONLY_HIGHER, option_miss
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
@@ -208,20 +209,24 @@ class TagOptionNotes:
     status line, a run of 20,000 tags cost 45 ms per option, the store's lock held."""
 
     def __init__(self) -> None:
-        self._key: tuple[str, int, str | None, str | None] | None = None
+        self._key: tuple[str, int, str | None, str | None, bool] | None = None
         self._notes: list[str] = []
 
     def of(self, monitor: Monitor | MonitorGroup, run: Run) -> list[str]:
         verdict = monitor.verdict(run.name)
-        if verdict is None:  # not judged yet: what will be judged in its place is not known
+        if verdict is None:  # not read yet
             return []
-        key = (run.name, len(run.scalars), verdict.train_tag, verdict.val_tag)
+        waiting = verdict.kind == Kind.WAITING  # a curve to stand in may yet come: "nothing judged ... yet"
+        key = (run.name, len(run.scalars), verdict.train_tag, verdict.val_tag, waiting)
         if key != self._key:
-            self._key, self._notes = key, _tag_option_notes(monitor, run, (verdict.train_tag, verdict.val_tag))
+            judged = (verdict.train_tag, verdict.val_tag)
+            self._key, self._notes = key, _tag_option_notes(monitor, run, judged, " yet" if waiting else "")
         return self._notes
 
 
-def _tag_option_notes(monitor: Monitor | MonitorGroup, run: Run, judged: tuple[str | None, str | None]) -> list[str]:
+def _tag_option_notes(
+    monitor: Monitor | MonitorGroup, run: Run, judged: tuple[str | None, str | None], yet: str
+) -> list[str]:
     members = members_of(monitor)
     if not members:
         return []
@@ -232,6 +237,9 @@ def _tag_option_notes(monitor: Monitor | MonitorGroup, run: Run, judged: tuple[s
         if not (pattern and miss):  # it picks a curve that can be judged (the one judged)
             continue
         matched = "only higher-is-better curves (an accuracy, not a loss) of" if miss == ONLY_HIGHER else "no tag of"
-        instead = f"judged instead: {quoted(instead_of)}" if instead_of else "nothing judged in its place"
-        notes.append(f"{option} {quoted(pattern)} matches {matched} this run: {instead}")
+        said = f"{option} {quoted(pattern)} matches {matched} this run"
+        if instead_of:
+            notes.append(f"{said}: judged instead: {quoted(instead_of)}")
+        else:  # while the run waits for its curves, for now
+            notes.append(f"{said}{yet}: nothing judged in its place{yet}")
     return notes
