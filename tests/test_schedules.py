@@ -88,6 +88,47 @@ def test_a_warm_restarts_cycle_end_is_not_the_runs_end() -> None:
     assert annealed_ends  # the readings the cosine's-end rule takes for done were met
 
 
+def _cycles(folder: Path, lr: list[float], per_epoch: int, epochs: int, seed: int = 1) -> None:
+    """Losses per epoch (training still falling at the end, validation flat within its noise from epoch 25), the
+    rate ``lr`` logged at every step, ``per_epoch`` steps to an epoch; written by tensorboardX."""
+    rng = np.random.default_rng(seed)
+    epoch = np.arange(epochs)
+    train = 0.2 + np.exp(-epoch / 8) - 0.002 * epoch + 0.002 * rng.standard_normal(epochs)
+    val = 0.35 + np.exp(-epoch / 8) + 0.01 * rng.standard_normal(epochs)
+    with SummaryWriter(str(folder)) as writer:
+        for step, rate in enumerate(lr):
+            writer.add_scalar("lr", rate, step)
+            if step % per_epoch == per_epoch - 1:
+                writer.add_scalar("loss", float(train[step // per_epoch]), step)
+                writer.add_scalar("val_loss", float(val[step // per_epoch]), step)
+
+
+def test_a_restart_up_a_warm_up_ramp_is_a_restart_and_a_first_warm_up_is_not(tmp_path: Path) -> None:
+    """Warm restarts whose every cycle ramps up over 300 logged steps from a floor of 5e-6 (never doubling at one
+    step), 2,000 steps to a cycle: the second cycle's end, in the middle of the run, read ``converged``. One cycle
+    after a warm-up from 0 (which doubles at its first steps, at its largest so far) ends done."""
+    per_epoch, epochs, cycle, ramp = 100, 60, 2000, 300
+
+    def rate(step: int, floor: float, length: int) -> float:
+        at = step % length
+        if at < ramp:
+            return floor + (1e-3 - floor) * at / ramp
+        return floor + (1e-3 - floor) * (1 + np.cos(np.pi * (at - ramp) / (length - ramp))) / 2
+
+    restarts = [rate(step, 5e-6, cycle) for step in range(per_epoch * epochs)]
+    _cycles(tmp_path / "restarts", restarts, per_epoch, epochs)
+    judged = judge_folder(tmp_path / "restarts")
+    assert judged.verdict.kind != "converged"
+    cut = tmp_path / "restarts-at-4000"  # the same run read at the second cycle's end
+    _cycles(cut, restarts[: 2 * cycle], per_epoch, 2 * cycle // per_epoch)
+    at_cycle_end = judge_folder(cut)
+    assert at_cycle_end.verdict.kind == "learning" and "train falling" in at_cycle_end.verdict.reason
+    one = [rate(step, 0.0, per_epoch * epochs) for step in range(per_epoch * epochs)]
+    _cycles(tmp_path / "one-cycle", one, per_epoch, epochs)
+    done = judge_folder(tmp_path / "one-cycle")
+    assert done.verdict.kind == "converged" and "train falling" in done.verdict.reason
+
+
 def test_training_rising_or_a_validation_falling_under_an_annealed_rate_is_not_done(tmp_path: Path) -> None:
     """The cosine's-end reading asks validation flat or hidden and training not rising: a net whose training climbs
     at the end of its schedule, or whose validation still falls, is not told to stop."""

@@ -77,8 +77,8 @@ class Moment:
     """The logged learning rate at validation's best was under ``lr_decayed`` of what it is now (a warm-up since, a
     restart, a rate raised): the net is disturbed, and a rise from that best is no overfitting while it is."""
     lr_restarted: bool = False
-    """The logged rate was raised at one step to twice what it was and more after it had decayed under
-    ``lr_decayed`` of its largest (a warm restart): its annealed lows are a cycle's end, not the run's."""
+    """The logged rate went back up to twice the lowest it fell to under ``lr_decayed`` of its largest (a warm
+    restart, at once or up a ramp): its annealed lows are a cycle's end, not the run's."""
     best_noise: float = float("nan")
     """Validation's noise around its best (blind to the bend, on the window that ends half a noise window after
     it): the scatter the best level was measured in; NaN where no rise is judged (a new best, or just after one)."""

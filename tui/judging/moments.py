@@ -250,16 +250,19 @@ class Moments:
         return warmed.tolist()
 
     def _restarted(self, run: Run, at_steps: np.ndarray) -> list[bool]:
-        """At each step, whether the logged rate was restarted by then (``Moment.lr_restarted``): raised at one logged
-        step to twice what it was and more, from under ``lr_decayed`` of its largest (a warm-up's early doublings
-        climb from its largest so far: no restart)."""
+        """At each step, whether the logged rate was restarted by then (``Moment.lr_restarted``): back up to twice
+        the lowest it fell to under ``lr_decayed`` of its largest, at once or up a warm-up ramp logged step by step
+        (a restart's warm-up from a floor of 5e-6 never doubles in one step). A warm-up from the start climbs at its
+        largest so far, never under it: no restart; nor a decay, however it wobbles."""
         rates = self._rates(run)
         if rates is None or len(rates[0]) < 2:
             return [False] * len(at_steps)
         steps, values, largest = rates
         decayed = self.thresholds.lr_decayed
-        with np.errstate(invalid="ignore"):  # a NaN rate: no restart
-            restart = (values[1:] * decayed >= values[:-1]) & (values[1:] > 0) & (values[:-1] < decayed * largest[:-1])
+        with np.errstate(invalid="ignore"):  # a NaN rate: neither fallen nor raised
+            fallen = values < decayed * largest
+            lows = np.fmin.accumulate(np.where(fallen, values, np.inf))  # the lowest since it first fell
+            restart = (values[1:] * decayed >= lows[:-1]) & (values[1:] > 0)
         ever = np.logical_or.accumulate(np.concatenate(([False], restart)))
         now = np.searchsorted(steps, at_steps, side="right") - 1
         return ((now >= 0) & ever[np.maximum(now, 0)]).tolist()
