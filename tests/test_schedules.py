@@ -89,8 +89,8 @@ def test_a_warm_restarts_cycle_end_is_not_the_runs_end() -> None:
 
 
 def _cycles(folder: Path, lr: list[float], per_epoch: int, epochs: int, seed: int = 1) -> None:
-    """Losses per epoch (training still falling at the end, validation flat within its noise from epoch 25), the
-    rate ``lr`` logged at every step, ``per_epoch`` steps to an epoch; written by tensorboardX."""
+    """Losses per epoch (training still falling at the end, validation's fall hidden by its noise from about epoch
+    25), the rate ``lr`` logged at every step, ``per_epoch`` steps to an epoch; written by tensorboardX."""
     rng = np.random.default_rng(seed)
     epoch = np.arange(epochs)
     train = 0.2 + np.exp(-epoch / 8) - 0.002 * epoch + 0.002 * rng.standard_normal(epochs)
