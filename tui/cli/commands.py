@@ -16,7 +16,7 @@ from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
-from tui.judging.pairing import NO_TAG, ONLY_HIGHER, option_miss
+from tui.judging.pairing import NO_TAG, ONLY_HIGHER, miss
 from tui.judging.stalled import not_running
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
@@ -140,17 +140,16 @@ def say_unmatched(
     again), to which those said here are added."""
     yet = " yet" if live else ""
     readable = [run for run in monitor.store.snapshot() if run.has_points]
-    missed: dict[str, tuple[str, list[Run]]] = {}  # option -> (its pattern, the runs it picked no curve of)
+    # option -> (its pattern, the runs it picked no curve of, each with how it missed: ``pairing.miss``)
+    missed: dict[str, tuple[str, list[tuple[Run, str]]]] = {}
     for option, pattern, role in (("--train-tag", train_tag, "train_tag"), ("--val-tag", val_tag, "val_tag")):
         if pattern:
             probe = user_pattern(pattern)  # its searches may have run in the first read's worker processes: again
             picked = [getattr(monitor.verdict(run.name), role, None) for run in readable]
             runs = [run for run, tag in zip(readable, picked, strict=True) if not (tag and probe.search(tag))]
-            missed[option] = (pattern, runs)
-            for tag in sorted({tag for run in runs for tag in run.scalars}):
-                if probe.gave_up_on is not None:
-                    break
-                probe.search(tag)
+            # Each tag searched once, in order: the first it gives up on is the one ``given_up`` names.
+            matching = {tag for tag in sorted({tag for run in runs for tag in run.scalars}) if probe.search(tag)}
+            missed[option] = (pattern, [(run, miss([tag for tag in run.scalars if tag in matching])) for run in runs])
     for option, why in given_up(monitor):
         if told is None or option not in told:
             print(f"losswatch: {option}: {why}", file=sys.stderr)  # before the lines it explains
@@ -162,8 +161,8 @@ def say_unmatched(
             f"as under its root): no sweep is judged{' until it does' if live else ''}",
             file=sys.stderr,
         )
-    for option, (pattern, runs) in missed.items():
-        _say_unpicked(monitor, option, pattern, runs, live)
+    for option, (pattern, unpicked) in missed.items():
+        _say_unpicked(monitor, option, pattern, unpicked, live)
     if train_tag and val_tag:  # two patterns, one curve: refused when written alike, said when they pick alike
         both = [
             run.name
@@ -178,17 +177,16 @@ def say_unmatched(
             )
 
 
-def _say_unpicked(monitor: Monitor | MonitorGroup, option: str, pattern: str, runs: list[Run], live: bool) -> None:
+def _say_unpicked(
+    monitor: Monitor | MonitorGroup, option: str, pattern: str, runs: list[tuple[Run, str]], live: bool
+) -> None:
     """The runs a pattern picked no curve of, said in two lines: those it matched only higher-is-better curves of
     (``--val-tag val_acc``: an accuracy judged as a loss reads its climb as a blow-up), and those it matched no tag
     of; each with what is judged in its place, the loss the rules choose without it, or nothing."""
     role = "train_tag" if option == "--train-tag" else "val_tag"
-    misses = {run.name: option_miss(pattern, run.scalars)[0] for run in runs}
-    only_higher = [run for run in runs if misses[run.name] == ONLY_HIGHER]
-    no_tag = [run for run in runs if misses[run.name] == NO_TAG]
     yet = " yet" if live else ""
-    higher = "only higher-is-better curves (an accuracy, not a loss) in"
-    for group, matched in ((only_higher, higher), (no_tag, "no tag of")):
+    for how, matched in ((ONLY_HIGHER, f"{ONLY_HIGHER} in"), (NO_TAG, f"{NO_TAG} of")):
+        group = [run for run, missed in runs if missed == how]
         if not group:
             continue
         judged = [getattr(monitor.verdict(run.name), role, None) for run in group]

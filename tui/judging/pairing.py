@@ -180,18 +180,24 @@ def higher_is_better(tag: str) -> bool:
 
 
 NO_TAG = "no tag"
-ONLY_HIGHER = "only higher-is-better curves"
+ONLY_HIGHER = "only higher-is-better curves (an accuracy, not a loss)"
+"""How a tag option misses a run, in the words stderr and the status line say it in."""
 
 
 def option_miss(pattern: str, tags: Iterable[str]) -> tuple[str, list[str]]:
-    """How a tag option's ``pattern`` fails a run of ``tags``: ``NO_TAG`` (it matches none of them), ``ONLY_HIGHER``
-    (only accuracies, never judged as a loss: ``higher_is_better``) or "" (it matches a curve that can be); with the
-    tags it matched. One reading for every place that says so (stderr, the no-loss reason, the status line)."""
+    """How a tag option's ``pattern`` fails a run of ``tags`` (``miss``), with the tags it matched."""
     probe = user_pattern(pattern)
     matched = [tag for tag in tags if probe.search(tag)]
+    return miss(matched), matched
+
+
+def miss(matched: list[str]) -> str:
+    """How a tag option that matched ``matched`` of a run's tags fails it: ``NO_TAG`` (none), ``ONLY_HIGHER`` (only
+    accuracies, never judged as a loss: ``higher_is_better``) or "" (a curve that can be judged). One reading for
+    every place that says so (stderr, the no-loss reason, the status line)."""
     if not matched:
-        return NO_TAG, matched
-    return (ONLY_HIGHER if all(map(higher_is_better, matched)) else ""), matched
+        return NO_TAG
+    return ONLY_HIGHER if all(map(higher_is_better, matched)) else ""
 
 
 @functools.lru_cache(maxsize=256)  # asked at every judgement of a run with an accuracy: its words, split once

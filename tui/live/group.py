@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from tui.judging.engine import Alert, Verdict
 from tui.judging.kinds import Kind
-from tui.judging.pairing import ONLY_HIGHER, option_miss
+from tui.judging.pairing import option_miss
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.monitor import Monitor, Progress
@@ -236,8 +236,7 @@ def _tag_option_notes(
         miss = option_miss(pattern, run.scalars)[0] if pattern else ""
         if not (pattern and miss):  # it picks a curve that can be judged (the one judged)
             continue
-        matched = "only higher-is-better curves (an accuracy, not a loss) of" if miss == ONLY_HIGHER else "no tag of"
-        said = f"{option} {quoted(pattern)} matches {matched} this run"
+        said = f"{option} {quoted(pattern)} matches {miss} of this run"
         if instead_of:
             notes.append(f"{said}: judged instead: {quoted(instead_of)}")
         else:  # while the run waits for its curves, for now
