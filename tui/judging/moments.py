@@ -37,6 +37,8 @@ LASTING_POINTS = 5
 RATE_ROUNDING = 1e-4
 """A new largest learning rate counts when it passes the last by more than this share: a logged rate's wobble (float
 rounding, a rate logged with jitter) is no warm-up. A linear warm-up's steps pass it for its first 10,000 steps."""
+Rates = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""The logged learning rate's steps, values and largest so far (``Moments._rates``), read once per judging pass."""
 JUDGE_EVERY_UNTIL = 400
 """Every validation point is judged up to this many; beyond, every 2nd, then every 4th... (1/200 of the curve)."""
 
@@ -129,6 +131,7 @@ class Moments:
         train_at_best[best_indices < 0] = np.nan
         steps_up, jump_bases = jumps(val.values[:end], chosen)
         acc_firsts, acc_bests, acc_points = accuracy_so_far(run, self.pair.val_acc, val.steps[chosen])
+        rates = self._rates(run)  # read once for the three columns of the logged learning rate
         columns = {  # Moment's fields, one list per field: no NumPy scalar per number
             "index": chosen.tolist(),
             "step": val.steps[chosen].tolist(),
@@ -159,10 +162,10 @@ class Moments:
             "val_acc_first": acc_firsts.tolist(),
             "val_acc_best": acc_bests.tolist(),
             "val_acc_points": acc_points.tolist(),
-            "lr": self._lrs(run, val.steps[chosen]),
+            "lr": _lrs(rates, val.steps[chosen]),
             "best_noise": self._noise_around(best_indices, chosen).tolist(),
-            "warmed_since_best": self._warmed(run, val.steps[:end], chosen, np.maximum(best_indices, 0)),
-            "lr_restarted": self._restarted(run, val.steps[chosen]),
+            "warmed_since_best": self._warmed(rates, val.steps[:end], chosen, np.maximum(best_indices, 0)),
+            "lr_restarted": self._restarted(rates, val.steps[chosen]),
             "frozen": (
                 unmoved(rows(val.values[:end], chosen, UNMOVED_POINTS))
                 & unmoved(rows(self.train_at_val, chosen, UNMOVED_POINTS))
@@ -183,7 +186,7 @@ class Moments:
             return []
         t = figures(train.values[:end], chosen, chosen + 1, self.thresholds, longest=LONE_TREND_WINDOW_MAX)
         steps_up = largest_steps_up(train.values[:end], chosen)
-        lrs = self._lrs(run, train.steps[chosen])
+        lrs = _lrs(self._rates(run), train.steps[chosen])
         nan = float("nan")
         events: list[Event] = []
         for k, index in enumerate(chosen.tolist()):
@@ -224,7 +227,9 @@ class Moments:
             events.append((moment.step, 2, "judge", moment))
         return events
 
-    def _warmed(self, run: Run, val_steps: np.ndarray, chosen: np.ndarray, best_indices: np.ndarray) -> list[bool]:
+    def _warmed(
+        self, rates: Rates | None, val_steps: np.ndarray, chosen: np.ndarray, best_indices: np.ndarray
+    ) -> list[bool]:
         """At each judged point, whether the logged learning rate at validation's best was under ``lr_decayed`` of
         what it is now, and was last raised within the last ``2 * trend_window`` validation points
         (``Moment.warmed_since_best``): a warm-up, a restart or a raise, recent; a rate held high for long after
@@ -232,7 +237,6 @@ class Moments:
         (a warm-up, a raise), or at one logged step to twice what it was and more (``1 / lr_decayed``: a warm
         restart back to its first peak, ``CosineAnnealingWarmRestarts``). A rate's wobble is no raise, nor a
         cyclic schedule's slow climb back to the peak it had (each would excuse a rise for the rest of the run)."""
-        rates = self._rates(run)
         if rates is None or not len(rates[0]):
             return [False] * len(chosen)
         steps, values, largest = rates
@@ -249,12 +253,11 @@ class Moments:
             warmed = (now >= 0) & (best >= 0) & recent & (values[best] < self.thresholds.lr_decayed * values[now])
         return warmed.tolist()
 
-    def _restarted(self, run: Run, at_steps: np.ndarray) -> list[bool]:
+    def _restarted(self, rates: Rates | None, at_steps: np.ndarray) -> list[bool]:
         """At each step, whether the logged rate was restarted by then (``Moment.lr_restarted``): back up to twice
         the lowest it fell to under ``lr_decayed`` of its largest, at once or up a warm-up ramp logged step by step
         (a restart's warm-up from a floor of 5e-6 never doubles in one step). A warm-up from the start climbs at its
         largest so far, never under it: no restart; nor a decay, however it wobbles."""
-        rates = self._rates(run)
         if rates is None or len(rates[0]) < 2:
             return [False] * len(at_steps)
         steps, values, largest = rates
@@ -286,7 +289,7 @@ class Moments:
         steps, values, _ = series.arrays()
         return aligned(steps, values, self.val.steps[: self.val.count], start)
 
-    def _rates(self, run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def _rates(self, run: Run) -> Rates | None:
         """The logged learning rate's (steps, values, largest so far, -inf before a finite one), when there is one."""
         series = run.scalars.get(self.pair.learning_rate) if self.pair.learning_rate else None
         if series is None:
@@ -295,14 +298,14 @@ class Moments:
         largest = np.fmax.accumulate(np.where(np.isfinite(values), values, -np.inf)) if len(values) else values
         return steps, values, largest
 
-    def _lrs(self, run: Run, at_steps: np.ndarray) -> list[tuple[float, float] | None]:
-        """(learning rate at each step, largest so far), when the run logs one."""
-        rates = self._rates(run)
-        if rates is None:
-            return [None] * len(at_steps)
-        steps, values, largest = rates
-        ends = np.searchsorted(steps, at_steps, side="right")
-        return [
-            (float(values[end - 1]), float(largest[end - 1])) if end and largest[end - 1] > -np.inf else None
-            for end in ends.tolist()
-        ]
+
+def _lrs(rates: Rates | None, at_steps: np.ndarray) -> list[tuple[float, float] | None]:
+    """(learning rate at each step, largest so far), when the run logs one."""
+    if rates is None:
+        return [None] * len(at_steps)
+    steps, values, largest = rates
+    ends = np.searchsorted(steps, at_steps, side="right")
+    return [
+        (float(values[end - 1]), float(largest[end - 1])) if end and largest[end - 1] > -np.inf else None
+        for end in ends.tolist()
+    ]
