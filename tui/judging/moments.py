@@ -122,7 +122,7 @@ class Moments:
         at = chosen - start
         best_indices = block.best_index[at]
         since = np.where(best_indices >= 0, np.minimum(chosen - best_indices, SLOPE_POINTS), 0)
-        rise_z = slope_z(val.values[:end], chosen, since, v.noise)
+        rise_z = slope_z(val.values[:end], chosen, since, v.noise, self.thresholds.jump_z)
         with np.errstate(over="ignore"):  # --set shift_clip=1e300 on noise of 1e30: no clip (inf), not a warning
             floors, limits = block.floors(at), self.thresholds.shift_clip * v.level_noise
         shifts, shift_points = shift_up(val.values[:end], chosen, best_indices, floors, limits)

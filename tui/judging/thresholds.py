@@ -109,7 +109,9 @@ class Thresholds:
     """...and this fraction of the range, back within two points."""
     jump_z: float = 4.0
     """overfitting waits while one step of this many noise deviations, carrying half the rise, is among validation's
-    latest eight points: a few bad evaluations in a row (spoiled batch-norm statistics) come back."""
+    latest eight points: a few bad evaluations in a row (spoiled batch-norm statistics) come back. The trend since
+    the best reads a point this many noise deviations above both its neighbours at the higher one (a lone spike that
+    came back, ``windows.despiked``)."""
     unstable_swing: float = 0.25
     """unstable: training noise above this fraction of its range, while not rising away."""
     parked_within: float = 0.005

@@ -319,23 +319,46 @@ THEIL_SEN_EFFICIENCY = 1.1
 """Theil-Sen's slope has about 1.1 times the standard error of least squares on white noise (91 % efficient)."""
 
 
-def slope_z(values: np.ndarray, ends: np.ndarray, counts: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+def slope_z(
+    values: np.ndarray, ends: np.ndarray, counts: np.ndarray, sigmas: np.ndarray, spike_z: float = math.inf
+) -> np.ndarray:
     """Theil-Sen slope over the ``counts[i]`` points ending at ``ends[i]``, in standard errors for noise ``sigmas[i]``.
 
-    The median of pairwise slopes: robust to a spike, exact (no sums), and unbiased for white noise when the
-    points follow a chosen low point rather than include it. NaN with fewer than three points or no noise.
+    The median of pairwise slopes: robust to a spike among many points, exact (no sums), and unbiased for white
+    noise when the points follow a chosen low point rather than include it. NaN with fewer than three points or no
+    noise. On a few points one spike carries half the pairs, so a point ``spike_z`` noise deviations above both its
+    neighbours counts at the higher of them (``despiked``).
     """
     out = np.full(len(ends), np.nan)
     for k in np.unique(counts).tolist():
         if k < 3:
             continue
         mine = np.flatnonzero(counts == k)
-        window = rows(values, ends[mine], k)
+        with np.errstate(over="ignore"):  # --set jump_z=1e300 on noise of 1e30: no point is a spike (inf)
+            limits = spike_z * sigmas[mine]
+        window = despiked(rows(values, ends[mine], k), limits)
         i, j = np.triu_indices(k, 1)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             slopes = median_rows((window[:, j] - window[:, i]) / (j - i).astype(np.float64))
             stderr = THEIL_SEN_EFFICIENCY * sigmas[mine] * math.sqrt(12.0 / (k * (k * k - 1.0)))
             out[mine] = np.where(stderr > 0, slopes / stderr, np.nan)
+    return out
+
+
+def despiked(windows: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Each row with every inner point more than its row's ``limit`` above both its neighbours held at the higher
+    neighbour: a lone spike that came back (a spoiled evaluation) is no rise. The last point has no later
+    neighbour yet and stays: a spike at the latest point is not known to come back."""
+    if windows.shape[1] < 3:
+        return windows
+    inner = windows[:, 1:-1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        higher = np.fmax(windows[:, :-2], windows[:, 2:])
+        spike = inner - higher > limits[:, None]
+    if not spike.any():
+        return windows
+    out = windows.copy()
+    out[:, 1:-1] = np.where(spike, higher, inner)
     return out
 
 
