@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
+from children import spawn
 from logger_runs import FIXTURES, curve_of
 from test_formats import _hf_output
 
 from tui.cli.main import main
+from tui.cli.report import cut_left_note
+from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 
 
@@ -63,3 +67,53 @@ def test_a_folder_whose_only_state_is_empty_cannot_be_read_until_it_is_written(t
     monitor.refresh()
     run = monitor.store.runs["out"]
     assert run.has_points and not run.cut_short
+
+
+def test_the_live_views_say_a_newest_state_cut_for_good_beside_the_older_ones_curves(tmp_path: Path):
+    """``check`` noted a newest trainer_state.json cut short (an older checkpoint's read in its place); the live
+    views, which cannot tell it at once from a save under way, said nothing of it for good. Once its bytes stayed
+    as they are for ``stall_min_seconds``, the run carries the note (``Run.cut_left``) that the status line and
+    ``watch --plain`` say; a save that completes takes it away."""
+    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-3000" / "trainer_state.json").read_bytes()
+    logdir = _hf_output(tmp_path, whole[:1000])
+    now = [1_000.0]
+    monitor = Monitor(str(logdir), Thresholds(stall_min_seconds=120), clock=lambda: now[0])
+    monitor.refresh()
+    monitor.check_stalled()
+    run = monitor.store.runs["out"]
+    assert run.has_points and run.cut_short and not run.cut_left and cut_left_note(run) is None
+    now[0] += 121
+    monitor.check_stalled()
+    assert run.cut_left and not run.cannot_be_read  # its curves are read: no unreadable run
+    assert cut_left_note(run) == run.incomplete_note() and "an older checkpoint's was read" in run.incomplete_note()
+    (logdir / "out" / "checkpoint-3000" / "trainer_state.json").write_bytes(whole)  # the save done after all
+    monitor.refresh()
+    monitor.check_stalled()
+    assert not run.cut_left and cut_left_note(run) is None
+
+
+def test_watch_plain_says_once_that_the_newest_state_is_cut_short(tmp_path: Path):
+    logdir = _hf_output(tmp_path, b"")
+    with spawn("watch", str(logdir), "--plain", "--json", "--set", "stall_min_seconds=1") as child:
+        child.wait_for_text('"kind": "cut"')
+        child.wait_for_text('"kind": "overfitting"')  # later rounds come and go: the note is not said again
+        assert child.stop(signal.SIGTERM) == 0
+        [record] = [json.loads(line) for line in child.text().splitlines() if '"kind": "cut"' in line]
+        assert record["run"] == "out" and record["step"] is None
+        assert record["reason"].startswith("its newest trainer_state.json is not a whole document (empty")
+
+
+async def test_the_status_line_says_a_newest_state_cut_short_for_the_selected_run(tmp_path: Path):
+    from conftest import until
+
+    from tui.app.app import LossWatchApp
+
+    whole = (FIXTURES / "runs" / "hf-out" / "checkpoint-3000" / "trainer_state.json").read_bytes()
+    logdir = _hf_output(tmp_path, whole[:1000])
+    monitor = Monitor(str(logdir), Thresholds(stall_min_seconds=0))  # waited for long enough at the first look
+    app = LossWatchApp(monitor, watch=False, bell=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await until(pilot, lambda: "out" in app.table._rows, "the run")
+        status = app.query_one("#status")
+        await until(pilot, lambda: "newest trainer_state.json is not a whole" in str(status.render()), "the note")
+        assert app.trouble == (0, 0, 0)  # read in part: neither damaged nor unreadable

@@ -68,7 +68,7 @@ def status_line(app: LossWatchApp) -> Text:
         run = app.store.runs.get(app.selected) if app.selected else None
         if run is not None and run.gone:  # what the table's ``!`` is about (its flags column is the first dropped)
             notes.append(f"{shown_name(run.name, 40)}: {gone_words(run.moved_to)}")
-        elif run is not None and run.troubled:
+        elif run is not None and (run.troubled or run.cut_left):
             notes.append(f"{shown_name(run.name, 40)}: {trouble(run)}")
         if run is not None and not run.gone:
             notes.extend(app.tag_notes.of(app.monitor, run))

@@ -23,7 +23,7 @@ from tui.cli.commands import (
 )
 from tui.cli.exits import EXIT_OK, WRITE_FAILURES
 from tui.cli.hooks import HOOK_GRACE_SECONDS, AlertHook
-from tui.cli.report import unreadable_reasons
+from tui.cli.report import cut_left_note, unreadable_reasons
 from tui.judging.engine import Alert
 from tui.judging.kinds import NOTICE_FLAGS, gone_words
 from tui.judging.thresholds import Thresholds
@@ -42,6 +42,11 @@ NOTE_SECONDS = 0.25
 
 GONE_KIND = "gone"
 """``watch --plain``'s kind for a run whose folder was deleted (said once)."""
+CUT_KIND = "cut"
+"""...and for a run read in part whose files end cut short for good (a Trainer killed while saving its newest
+checkpoint, an older one read): said once, again if it is cut again after coming whole."""
+CUT_SAID = "cut, read in part"
+"""What ``PlainWatch.said`` keeps for a ``cut`` line: not ``unreadable_reasons``' "cut" (nothing whole at all)."""
 
 VANISHED = describe(FileNotFoundError())
 """A stream's words for a file that is no longer there."""
@@ -175,7 +180,13 @@ class PlainWatch:
                 for what, why in unreadable_reasons(run)
                 if NOT_ANSWERING not in why  # its root's: said on stderr (reconnecting, unreachable)
             ]
+            cut = {run.name: note for run in runs if (note := cut_left_note(run)) is not None}
         self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
+        self.said.difference_update({(run.name, CUT_SAID) for run in runs if run.name not in cut})  # whole again
+        for name in sorted(cut):  # read in part, its newest bytes cut short for good: check's note, said once
+            if (name, CUT_SAID) not in self.said:
+                self.said.add((name, CUT_SAID))
+                self.line(f"{shown_name(name)}  {CUT_KIND}: {printable(cut[name])}", _record(name, CUT_KIND, cut[name]))
         for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
             if (name, GONE_KIND) not in self.said:
                 self.said.add((name, GONE_KIND))

@@ -49,6 +49,12 @@ def unreadable_reasons(run: Run) -> list[tuple[str, str]]:
     return reasons
 
 
+def cut_left_note(run: Run) -> str | None:
+    """What ``watch --plain`` says once of a run read in part whose files end cut short for good (``Run.cut_left``):
+    ``check``'s note under its table; None for any other run."""
+    return run.incomplete_note() if run.cut_left and not run.gone else None
+
+
 def needs_attention(verdict: Verdict | None, run: Run | None = None) -> bool:
     """A verdict that calls for action, or a run whose files cannot be read (or that nothing could be read from)."""
     if run is not None and (run.errors or unreadable(run)):

@@ -72,7 +72,7 @@ class Monitor(Discovery):
         self.echo = Echoes()
         """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
         self._cut_since: dict[str, tuple[int, float]] = {}
-        """Run -> (bytes not whole, since when) for runs with nothing whole read (``_note_cut``)."""
+        """Run -> (bytes not whole, since when) for runs whose files end in bytes not whole (``_note_cut``)."""
         self._lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
@@ -371,11 +371,11 @@ class Monitor(Discovery):
         return alerts
 
     def _note_cut(self, run: Run, now: float) -> None:
-        """A run with nothing whole in its files, whose bytes stay as they are for ``stall_min_seconds`` while
-        watched, is cut short, not being written (a TensorBoard writer flushes every 120 s): the live views then say
-        it cannot be read, as ``check`` does at once. Bytes that change start the wait again; a whole record ends
-        it."""
-        if not run.nothing_readable or not run.cut_short:  # points read, and a file not written over since
+        """A run whose files end in bytes not whole (or a Trainer's newest state empty) that stay as they are for
+        ``stall_min_seconds`` while watched is cut short, not being written (a TensorBoard writer flushes every
+        120 s): the live views then say so, as ``check`` does at once — with nothing whole in its files, that it
+        cannot be read. Bytes that change start the wait again; a whole record ends it."""
+        if not run.cut_short:  # whole to its end (points read or not)
             self._cut_since.pop(run.name, None)
             run.cut_for_good = False
             return

@@ -53,9 +53,8 @@ class Run:
     folders: set[str] = field(default_factory=set)
     """Tag prefixes of its folders TensorBoard reads as runs (Keras' ``train/``): a restart in one purges its own."""
     cut_for_good: bool = False
-    """Nothing whole in its files, whose bytes stayed not whole for as long as a live view waits (set by it): a
-    file cut short (a job killed while saving), not one being written. ``check``, which reads once, says so at
-    once."""
+    """Its files end in bytes that stayed not whole for as long as a live view waits (set by it): a file cut short
+    (a job killed while saving), not one being written. ``check``, which reads once, says so at once."""
 
     @property
     def damaged(self) -> bool:
@@ -106,6 +105,12 @@ class Run:
         """Its files end in bytes not whole, or a document read whole is empty (``FileHealth.empty``): normal while
         a job writes, cut short if it stays."""
         return bool(self.incomplete_bytes) or any(h.empty for h in self.files.values())
+
+    @property
+    def cut_left(self) -> bool:
+        """Points read, and its files end in bytes cut short for good (a Trainer killed while saving its newest
+        checkpoint: an older one was read): what the live views note beside the run's verdict."""
+        return self.cut_for_good and self.cut_short and not self.nothing_readable
 
     @property
     def cannot_be_read(self) -> bool:
