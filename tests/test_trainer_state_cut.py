@@ -1,4 +1,5 @@
-"""A Trainer output folder whose newest trainer_state.json and an older checkpoint's are both cut short."""
+"""A Trainer output folder whose newest trainer_state.json is cut short or empty: what is read in its place, and
+what check, the status line and ``watch --plain`` say of it (a log's unfinished tail is not said)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 from pathlib import Path
 
 from children import spawn
+from conftest import REAL_FILE_FOR_DAMAGE
 from logger_runs import FIXTURES, curve_of
 from test_formats import _hf_output
 
@@ -117,3 +119,28 @@ async def test_the_status_line_says_a_newest_state_cut_short_for_the_selected_ru
         status = app.query_one("#status")
         await until(pilot, lambda: "newest trainer_state.json is not a whole" in str(status.render()), "the note")
         assert app.trouble == (0, 0, 0)  # read in part: neither damaged nor unreadable
+
+
+def test_a_log_whose_last_record_waits_for_its_writers_flush_is_not_said_cut(tmp_path: Path):
+    """A review's find: tensorboardX writes a record in four writes through an 8 KB buffer, so its event file ends
+    mid-record between flushes (every 120 s by default, or ``flush_secs``), and a hand-written loop's JSON-lines
+    log ends mid-line until it closes the file. Read in part, such a run is a job writing, whatever the wait:
+    only a Trainer's newest state, written whole at a checkpoint, is said cut short."""
+    whole = REAL_FILE_FOR_DAMAGE.read_bytes()
+    events = tmp_path / "events" / REAL_FILE_FOR_DAMAGE.name
+    events.parent.mkdir()
+    events.write_bytes(whole[: len(whole) - 10])  # its last record not whole yet
+    lines = tmp_path / "lines" / "log.jsonl"
+    lines.parent.mkdir()
+    lines.write_text('{"step": 1, "loss": 0.9}\n{"step": 2, "loss": 0.8}\n{"step": 3, "lo')
+    now = [1_000.0]
+    monitor = Monitor(str(tmp_path), Thresholds(stall_min_seconds=120), clock=lambda: now[0])
+    monitor.refresh()
+    monitor.check_stalled()
+    now[0] += 600
+    monitor.refresh()
+    monitor.check_stalled()
+    for name in ("events", "lines"):
+        run = monitor.store.runs[name]
+        assert run.has_points and run.cut_short and run.cut_for_good  # its tail stayed as it was...
+        assert not run.cut_left and cut_left_note(run) is None  # ...and is no Trainer's state cut short

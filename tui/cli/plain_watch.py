@@ -43,8 +43,8 @@ NOTE_SECONDS = 0.25
 GONE_KIND = "gone"
 """``watch --plain``'s kind for a run whose folder was deleted (said once)."""
 CUT_KIND = "cut"
-"""...and for a run read in part whose files end cut short for good (a Trainer killed while saving its newest
-checkpoint, an older one read): said once, again if it is cut again after coming whole."""
+"""...and for a run read in part whose Trainer's newest state stayed cut short (``Run.cut_left``: a job killed while
+saving its newest checkpoint, an older one read): said once, again if it is cut again after coming whole."""
 CUT_SAID = "cut, read in part"
 """What ``PlainWatch.said`` keeps for a ``cut`` line: not ``unreadable_reasons``' "cut" (nothing whole at all)."""
 
@@ -183,7 +183,7 @@ class PlainWatch:
             cut = {run.name: note for run in runs if (note := cut_left_note(run)) is not None}
         self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
         self.said.difference_update({(run.name, CUT_SAID) for run in runs if run.name not in cut})  # whole again
-        for name in sorted(cut):  # read in part, its newest bytes cut short for good: check's note, said once
+        for name in sorted(cut):  # read in part, a Trainer's newest state cut short for good: check's note, once
             if (name, CUT_SAID) not in self.said:
                 self.said.add((name, CUT_SAID))
                 self.line(f"{shown_name(name)}  {CUT_KIND}: {printable(cut[name])}", _record(name, CUT_KIND, cut[name]))

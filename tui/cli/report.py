@@ -50,8 +50,8 @@ def unreadable_reasons(run: Run) -> list[tuple[str, str]]:
 
 
 def cut_left_note(run: Run) -> str | None:
-    """What ``watch --plain`` says once of a run read in part whose files end cut short for good (``Run.cut_left``):
-    ``check``'s note under its table; None for any other run."""
+    """What ``watch --plain`` says once of a run read in part whose Trainer's newest state stayed cut short
+    (``Run.cut_left``): ``check``'s note under its table; None for any other run."""
     return run.incomplete_note() if run.cut_left and not run.gone else None
 
 

@@ -71,7 +71,7 @@ class Monitor(Discovery):
         self.progress = (0, 0)  # (files read, files to read) of the round under way, for a progress display
         self.echo = Echoes()
         """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
-        self._cut_since: dict[str, tuple[int, float]] = {}
+        self._cut_since: dict[str, tuple[tuple[int, bool, float | None], float]] = {}
         """Run -> (bytes not whole, since when) for runs whose files end in bytes not whole (``_note_cut``)."""
         self._lock = threading.Lock()
 
@@ -373,13 +373,17 @@ class Monitor(Discovery):
     def _note_cut(self, run: Run, now: float) -> None:
         """A run whose files end in bytes not whole (or a Trainer's newest state empty) that stay as they are for
         ``stall_min_seconds`` while watched is cut short, not being written (a TensorBoard writer flushes every
-        120 s): the live views then say so, as ``check`` does at once — with nothing whole in its files, that it
-        cannot be read. Bytes that change start the wait again; a whole record ends it."""
+        120 s): the live views then say that a run with nothing whole in its files cannot be read, as ``check``
+        does at once, and a Trainer's newest state cut short beside an older one read (``Run.cut_left``). Bytes
+        or points that change start the wait again; a whole record ends it."""
         if not run.cut_short:  # whole to its end (points read or not)
             self._cut_since.pop(run.name, None)
             run.cut_for_good = False
             return
+        # New points, or the last of them written over, start the wait again, as other bytes do (a tail of the same
+        # length after new whole lines is a job writing).
+        what = (run.incomplete_bytes, run.nothing_readable, run.last_seen)
         since = self._cut_since.get(run.name)
-        if since is None or since[0] != run.incomplete_bytes:
-            self._cut_since[run.name] = since = (run.incomplete_bytes, now)
+        if since is None or since[0] != what:
+            self._cut_since[run.name] = since = (what, now)
         run.cut_for_good = now - since[1] >= self.thresholds.stall_min_seconds

@@ -23,6 +23,18 @@ def _trainer_states_only(troubled: list[str]) -> bool:
     return bool(troubled) and all(key.endswith(STATE_KEY) for key in troubled)
 
 
+def _waiting(run: Run) -> list[str]:
+    """The run's files whose last bytes are not whole, that are empty, or in whose place an older one was read."""
+    return [path for path, h in run.files.items() if h.incomplete_bytes or h.empty or h.older_read]
+
+
+def trainer_states_cut(run: Run) -> bool:
+    """Whether the bytes the run waits for are all a Hugging Face output folder's newest trainer state (cut short or
+    empty): a document the Trainer writes whole at a checkpoint, so one that stays not whole is a save cut short,
+    where a log's unfinished last line or record is a writer's buffer waiting for its next flush."""
+    return _trainer_states_only(_waiting(run))
+
+
 def _instead(run: Run, troubled: list[str]) -> str:
     """What stands for a Hugging Face output folder's newest trainer state, which could not be read."""
     if any(run.files[key].older_read for key in troubled):
@@ -63,7 +75,7 @@ def damage_note(run: Run) -> str:
 
 def incomplete_note(run: Run) -> str:
     """The bytes at the end of the run's files that were not read yet, in the words of their format."""
-    troubled = [path for path, h in run.files.items() if h.incomplete_bytes or h.empty or h.older_read]
+    troubled = _waiting(run)
     if _trainer_states_only(troubled):  # read whole or not at all: the newest checkpoint's, cut short or empty
         held = f"{run.incomplete_bytes:,} byte(s)" if run.incomplete_bytes else "empty"
         why = f"{held}: a job still writing, or killed while saving"

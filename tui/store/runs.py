@@ -108,9 +108,18 @@ class Run:
 
     @property
     def cut_left(self) -> bool:
-        """Points read, and its files end in bytes cut short for good (a Trainer killed while saving its newest
-        checkpoint: an older one was read): what the live views note beside the run's verdict."""
-        return self.cut_for_good and self.cut_short and not self.nothing_readable
+        """Points read, and a Trainer's newest state cut short (or empty) for good: a job killed while saving its
+        newest checkpoint, an older one read (``notes.trainer_states_cut``): what the live views note beside the
+        run's verdict. Not a log's last line or record, which a writer's buffer holds back until its next flush
+        (tensorboardX leaves one in most reads; a hand-written JSON-lines loop until it closes its file), nor while
+        a file refuses or a remote root does not answer (its error is what is said)."""
+        return (
+            self.cut_for_good
+            and self.cut_short
+            and not self.nothing_readable
+            and not self.errors
+            and notes.trainer_states_cut(self)
+        )
 
     @property
     def cannot_be_read(self) -> bool:
