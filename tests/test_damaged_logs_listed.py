@@ -133,6 +133,14 @@ CASES = [
         UTF16,
         False,
     ),
+    # A Keras log is known by its header, which no UTF-16 first line matches: it was dropped without a word
+    (
+        "keras-utf-16",
+        _in("k/history.csv", _utf16("utf-16", "epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n")),
+        "k/history.csv",
+        UTF16,
+        False,
+    ),
     (
         "mmengine-zeros",
         _in("mm/20260101_000000/vis_data/scalars.json", _zeros),

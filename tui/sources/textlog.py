@@ -190,7 +190,9 @@ class HeaderTest:
             if self._unreadable(path):
                 found.errors[path] = describe(error)
             return False  # not remembered: asked again at the next scan
-        if self._utf8 and data.startswith(UTF16_BOMS):  # json.loads reads a first line so; the next ones not
+        # A UTF-16 log (a Windows console's redirect) of any format: json.loads reads a first line so, the next ones
+        # not; no header test of a CSV log passes on it, and one named as a log was dropped without a word.
+        if data.startswith(UTF16_BOMS):
             if self._unreadable(path):
                 found.errors[path] = UTF16
             return False
