@@ -128,3 +128,14 @@ async def test_the_status_lines_tag_note_says_yet_while_the_run_waits_for_its_cu
     async with app.run_test(size=(200, 30)) as pilot:
         said = "--val-tag 'val_acc' matches no tag of this run yet: nothing judged in its place yet"
         await until(pilot, lambda: said in status_text(app), "the note")
+
+
+async def test_the_status_line_says_a_tag_option_took_the_other_slots_curve(tmp_path: Path):
+    """``--train-tag val_loss`` takes validation's curve for training, and the run is judged without a validation
+    curve: an overfitting run read "learning" with no word (a new user's find). Taken as asked, and said."""
+    scalar_run(tmp_path / "run", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    app = LossWatchApp(Monitor(str(tmp_path), train_pattern="val_loss"), watch=False, bell=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await until(pilot, lambda: rows(app) == ["run"], "the run")
+        said = "--train-tag 'val_loss' takes 'val_loss', named as validation, for training: judged without a validation"
+        await until(pilot, lambda: said in status_text(app), "the note")

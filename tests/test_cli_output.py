@@ -459,3 +459,18 @@ def test_the_live_view_writes_a_non_finite_number_as_check_and_the_reasons_do(tm
     assert [table_number(math.nan), table_number(math.inf), table_number(-math.inf)] == ["nan", "inf", "-inf"]
     table = run_main("check", str(tmp_path)).stdout
     assert "nan" in table and "inf" in table and "NaN" not in table
+
+
+def test_a_tag_option_that_takes_the_other_slots_curve_is_said_on_stderr():
+    """A new user's find: ``--train-tag val_loss`` on a real overfitting run took its validation loss for training,
+    judged it alone ("learning", exit 0) and said nothing; ``--val-tag loss`` judged a run's training loss as its
+    validation. Taken as asked (the user may mean it), and said with the runs it left without the other curve."""
+    taken = run_main("check", str(DATA / "torch" / "overfit-7"), "--train-tag", "val_loss")
+    assert (
+        "--train-tag 'val_loss' takes a curve named as validation for training in 1 run(s) (.): judged without a "
+        "validation curve (no overfitting can show)" in taken.stderr
+    )
+    swapped = run_main("check", str(DATA / "torch"), "--val-tag", "^loss$")
+    assert "--val-tag '^loss$' takes a curve named as training for validation in 1 run(s) (noisy-7)" in swapped.stderr
+    both = run_main("check", str(DATA / "torch"), "--train-tag", "^loss$", "--val-tag", "^val_loss$")
+    assert "takes a curve named as" not in both.stderr  # each slot its own curve

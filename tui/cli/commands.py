@@ -16,7 +16,7 @@ from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
-from tui.judging.pairing import NO_TAG, ONLY_HIGHER, miss
+from tui.judging.pairing import NO_TAG, ONLY_HIGHER, SLOT_WORDS, miss, takes_the_other_slot
 from tui.judging.stalled import not_running
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
@@ -173,6 +173,33 @@ def say_unmatched(
             print(
                 f"losswatch: --train-tag {quoted(train_tag)} and --val-tag {quoted(val_tag)} pick the same curve in "
                 f"{len(both)} run(s) ({_some(both)}): one curve is judged as both (no overfitting can show)",
+                file=sys.stderr,
+            )
+    _say_other_slot(monitor, readable, train_tag, val_tag)
+
+
+def _say_other_slot(
+    monitor: Monitor | MonitorGroup, readable: list[Run], train_tag: str | None, val_tag: str | None
+) -> None:
+    """A tag option that took, for its slot, a curve named for the other one, which is left empty (``--train-tag
+    val_loss``: the run judged as training alone, its overfitting never shown; a new user's find)."""
+    for option, pattern, slot, other in (
+        ("--train-tag", train_tag, "train", "val"),
+        ("--val-tag", val_tag, "val", "train"),
+    ):
+        if not pattern:
+            continue
+        taken = [
+            run.name
+            for run in readable
+            if (v := monitor.verdict(run.name))
+            and takes_the_other_slot(slot, getattr(v, f"{slot}_tag"), getattr(v, f"{other}_tag"))
+        ]
+        if taken:
+            print(
+                f"losswatch: {option} {quoted(pattern)} takes a curve named as {SLOT_WORDS[other]} for "
+                f"{SLOT_WORDS[slot]} in {len(taken)} run(s) ({_some(taken)}): judged without a {SLOT_WORDS[other]} "
+                "curve (no overfitting can show)",
                 file=sys.stderr,
             )
 

@@ -200,6 +200,16 @@ def miss(matched: list[str]) -> str:
     return ONLY_HIGHER if all(map(higher_is_better, matched)) else ""
 
 
+SLOT_WORDS = {"train": "training", "val": "validation"}
+
+
+def takes_the_other_slot(slot: str, picked: str | None, other: str | None) -> bool:
+    """A tag option's curve for ``slot`` (``train`` or ``val``) named by its words for the other slot, which is left
+    empty (``--train-tag val_loss``; ``--val-tag loss``): the run is judged without that other curve, and no
+    overfitting can show. Taken as asked, and said (stderr, the status line)."""
+    return bool(picked) and other is None and _role(words(picked or "")) != slot
+
+
 @functools.lru_cache(maxsize=256)  # asked at every judgement of a run with an accuracy: its words, split once
 def is_chance_accuracy(tag: str | None) -> bool:
     """An accuracy proper (``CHANCE_WORDS``, ``acc1``, ``top-1``, ...), not another metric in its slot."""
