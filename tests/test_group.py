@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -47,3 +48,20 @@ def test_a_root_marks_only_its_own_runs_gone(tmp_path: Path) -> None:
     group.refresh()
     assert {name for name, run in group.store.runs.items() if run.gone} == {"runs:a"}
     assert not group.logdir_missing  # one root of two is missing
+
+
+async def test_the_status_line_says_of_each_root_whether_it_is_there_yet(tmp_path: Path) -> None:
+    """A new user's find: the first root missing, the second empty, the status line said "no runs yet in" one
+    label cut across both roots ("/runs/n…/runs/empty": a path that is neither), of a folder not there yet."""
+    from conftest import until
+    from test_app import status_text
+
+    from tui.app.app import LossWatchApp
+
+    missing, empty = tmp_path / "nothere", tmp_path / "empty"
+    empty.mkdir()
+    group = build_monitor([parse_root(str(missing)), parse_root(str(empty))])
+    app = LossWatchApp(group, watch=False, bell=False)
+    async with app.run_test(size=(240, 30)) as pilot:
+        said = re.compile(r"waiting for \S*nothere to appear; no runs yet in \S*empty\b")
+        await until(pilot, lambda: said.search(status_text(app)) is not None, "each root's word")

@@ -13,11 +13,12 @@ from rich.text import Text
 from tui.app.chart_data import NO_LOG_Y, NO_TIMES
 from tui.app.format import trouble
 from tui.judging.kinds import gone_words
-from tui.live.group import given_up
+from tui.live.group import given_up, members_of
 from tui.text import printable, shown_name
 
 if TYPE_CHECKING:
     from tui.app.app import LossWatchApp
+    from tui.live.monitor import Monitor
 
 SEPARATOR = "  ·  "
 
@@ -101,17 +102,24 @@ def _runs_of(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _progress(app: LossWatchApp) -> str | None:
-    """Where the first look through LOGDIR is, until runs are there."""
+    """Where the first look through LOGDIR is, until runs are there: of each root given, whether it is there yet
+    (two roots' labels cut as one read as a path that is neither: "/runs/a/n…/runs/b")."""
     monitor = app.monitor
     done, total = monitor.progress
-    label = printable(monitor.label, 40)
     if monitor.logdir_missing:
-        note = monitor.missing_note
-        return f"waiting for {label} to appear" + (f" ({printable(note, 60)})" if note else "")
+        return "; ".join(_waiting_for(member) for member in members_of(monitor))
     if done < total:
         return f"reading files {done:,}/{total:,}"
     if not app.looked():
         return "looking for runs…"
     if not app.store.runs:
-        return f"no runs yet in {label}"
+        return "; ".join(
+            _waiting_for(member) if member.logdir_missing else f"no runs yet in {printable(member.label, 40)}"
+            for member in members_of(monitor)
+        )
     return None
+
+
+def _waiting_for(member: Monitor) -> str:
+    note = member.missing_note
+    return f"waiting for {printable(member.label, 40)} to appear" + (f" ({printable(note, 60)})" if note else "")
