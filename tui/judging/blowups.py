@@ -32,9 +32,9 @@ class Blowup:
     returned: bool = False
     """(Training) back above its start after learning clearly (``returned``): believed at a second point in a row."""
     train_held: bool = False
-    """(Validation only) training's point there is less than ``regress`` of the way back from its best toward its
-    start: with validation's overfitting confirmed, its climb past ten times its best is that overfitting, no
-    blow-up (a divergence is training leaving its range, or both curves)."""
+    """(Validation only) training's point there stands near its best level, within its noise (``_held_low``): with
+    validation's overfitting confirmed, its climb past ten times its best is that overfitting, no blow-up (a
+    divergence is training leaving its range, or both curves)."""
 
 
 def exploded_words(b: Blowup, step: int) -> str:

@@ -179,7 +179,7 @@ class Divergence:
             index = block.start + i
             kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
             falling = train is not None and _fell_by(train, track.step_at(index))
-            held = train is not None and _held_low(train, track.step_at(index), self.thresholds.regress)
+            held = train is not None and _held_low(train, track.step_at(index), index + 1, self.thresholds)
             blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window, back_above, held)
             events.append((track.step_at(index), order, kind, blowup))
         batches = batch & (not self.per_epoch)  # a lone curve named per epoch: its spikes are single points
@@ -433,14 +433,25 @@ def per_batch(track: Track, block: Block, val_steps: np.ndarray | None) -> np.nd
     return closed | (since >= DENSE_TRAIN)
 
 
-def _held_low(train: Track, step: int, share: float) -> bool:
-    """Whether training's last point at or before ``step`` is back less than ``share`` of the way from its best level
-    (as it stood then) toward its start: a net still fitting its training set, whatever validation does."""
+HELD_NOISE = 3.0
+"""Training within this many of its noise deviations (as it was learning, at its lowest) above its best level, or
+``flat_range`` of its progress, is held there (``_held_low``)."""
+
+
+def _held_low(train: Track, step: int, val_points: int, thresholds: Thresholds) -> bool:
+    """Whether training's last point at or before ``step`` stands near its best level as it stood then: within
+    ``HELD_NOISE`` of its noise at its lowest (read on ``noise_window`` points), or ``flat_range`` of its progress —
+    a net still fitting its training set, whatever validation does. Only for a training curve logged no more often
+    than validation (``val_points`` of them so far): one batch of a per-batch curve says nothing of its level."""
     end = int(np.searchsorted(train.steps[: train.count], step, side="right"))
-    if end < 1:
+    if not 0 < end <= val_points:
         return False
     last, best, first = float(train.values[end - 1]), float(train.bests[end - 1]), train.first
-    return bool(np.isfinite([last, best, first]).all() and first > best and last - best < share * (first - best))
+    if not (np.isfinite([last, best, first]).all() and first > best):
+        return False
+    noise_there = train.noise_at_low(step, thresholds.noise_window)
+    room = max(thresholds.flat_range * (first - best), HELD_NOISE * noise_there if math.isfinite(noise_there) else 0.0)
+    return last - best <= room
 
 
 def _fell_by(train: Track, step: int) -> bool:
