@@ -356,6 +356,17 @@ def test_a_utf_16_metrics_json_is_left_alone_not_read_as_damage(tmp_path: Path):
     }
 
 
+def test_a_console_capture_in_utf_16_named_train_log_is_left_alone(tmp_path: Path):
+    """A review's find: a Keras CSV log is known by its header, so a UTF-16 file is one only when its first line,
+    decoded, is such a header (``history.csv`` above); PowerShell's ``python train.py > train.log`` of any script is
+    named as Keras logs are, and was listed as an unreadable run (check exit 1)."""
+    _good_run(tmp_path)
+    _utf16("utf-16", "Epoch 1/3\nstep 100 loss=0.53\n")(tmp_path / "winrun" / "train.log")
+    result = run_main("check", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "UTF-16" not in result.stdout + result.stderr and "winrun" not in result.stdout
+
+
 @pytest.mark.parametrize(
     ("rewrite", "note"),
     [

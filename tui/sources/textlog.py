@@ -190,10 +190,11 @@ class HeaderTest:
             if self._unreadable(path):
                 found.errors[path] = describe(error)
             return False  # not remembered: asked again at the next scan
-        # A UTF-16 log (a Windows console's redirect) of any format: json.loads reads a first line so, the next ones
-        # not; no header test of a CSV log passes on it, and one named as a log was dropped without a word.
+        # A UTF-16 log (a Windows console's redirect): json.loads reads a first line so, the next ones not. A format
+        # known by its first line (a Keras CSV log) is told by that line decoded (its history.csv was dropped without
+        # a word), not by its name alone: a console's capture of any script is named train.log too.
         if data.startswith(UTF16_BOMS):
-            if self._unreadable(path):
+            if self._unreadable(path) and (self._utf8 or self._passes_in_utf16(path, data)):
                 found.errors[path] = UTF16
             return False
         head = first_lines(data, self._lines)
@@ -209,6 +210,12 @@ class HeaderTest:
         self._known[key] = (known, info.size, info.mtime)
         (self._logs.add if known else self._logs.discard)(path)
         return known
+
+    def _passes_in_utf16(self, path: str, data: bytes) -> bool:
+        """Whether the test passes on the first lines of ``data`` read as UTF-16 (its byte-order mark tells which)."""
+        text = data[: len(data) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+        head = first_lines(text, self._lines)
+        return head is not None and self._test(path, head)
 
     def was_log(self, path: str, info: FileInfo) -> bool:
         """Whether the file at ``path`` passed the test when last tested: this very file, emptied in place since,
