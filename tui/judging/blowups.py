@@ -31,10 +31,11 @@ class Blowup:
     """Points whose medians ``low`` and ``first`` are (1: single points)."""
     returned: bool = False
     """(Training) back above its start after learning clearly (``returned``): believed at a second point in a row."""
-    train_held: bool = False
-    """(Validation only) training's point there stands near its best level, within its noise (``_held_low``): with
-    validation's overfitting confirmed, its climb past ten times its best is that overfitting, no blow-up (a
-    divergence is training leaving its range, or both curves)."""
+    overfit_climb: bool = False
+    """(Validation only) validation climbed there, its point before at least half this one (``_climbed_to``), and
+    training's point there stands near its best level, within its noise (``_held_low``): with validation's
+    overfitting confirmed, that climb past ten times its best is the overfitting going on, no blow-up (a divergence
+    is training leaving its range, or both curves; a jump of validation alone, 0.7 to 40, still rings)."""
 
 
 def exploded_words(b: Blowup, step: int) -> str:

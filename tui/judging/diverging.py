@@ -179,8 +179,13 @@ class Divergence:
             index = block.start + i
             kind = f"{'nonfinite' if bad[i] else 'explode'}-{role}"
             falling = train is not None and _fell_by(train, track.step_at(index))
-            held = train is not None and _held_low(train, track.step_at(index), index + 1, self.thresholds)
-            blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window, back_above, held)
+            climb = (
+                role == "val"
+                and train is not None
+                and _climbed_to(track, index, value)
+                and _held_low(train, track.step_at(index), index + 1, self.thresholds)
+            )
+            blowup = Blowup(tag, index, value, low, first, falling, value_window, level_window, back_above, climb)
             events.append((track.step_at(index), order, kind, blowup))
         batches = batch & (not self.per_epoch)  # a lone curve named per epoch: its spikes are single points
         found_spikes = [] if batches.all() else spikes(track, block.start, block.end, self.thresholds, batches)
@@ -334,9 +339,9 @@ class Divergence:
 
     def on_event(self, step: int, kind: str, payload: object, overfitting: bool = False) -> list[Raised]:
         """``overfitting``: validation's rise is confirmed (its bell rang): validation climbing on past ten times
-        its best while training still falls, or holds near its best (``Blowup.train_held``: FMNIST CNNs under Adam
-        whose validation climbed 0.28 → 3.0 over 90 epochs beside training at 0.06), is that overfitting going on,
-        not a blow-up (it rang a second, wrong-kind bell, advising a lower learning rate)."""
+        its best while training still falls, or holds near its best (``Blowup.overfit_climb``: an FMNIST CNN under
+        Adam whose validation climbed 0.28 → 3.0 over 90 epochs beside training at 0.06), is that overfitting going
+        on, not a blow-up (it rang a second, wrong-kind bell, advising a lower learning rate)."""
         if isinstance(payload, Spike):
             return self._spike(step, payload)
         assert isinstance(payload, Blowup)
@@ -346,7 +351,7 @@ class Divergence:
             return self.enter(step, b.tag, f"{b.tag} is {b.value} at step {step:,}")
         if kind == "explode-val":
             previous, self._val_exploded_at = self._val_exploded_at, b.index
-            if overfitting and b.train_held:
+            if overfitting and b.overfit_climb:
                 return []  # validation climbing on past ten times its best, training still near its own: overfitting
             if b.train_falling and (overfitting or previous != b.index - 1):
                 return []  # training still fell: one point alone may be a glitch of the evaluation, wait
@@ -436,6 +441,13 @@ def per_batch(track: Track, block: Block, val_steps: np.ndarray | None) -> np.nd
 HELD_NOISE = 3.0
 """Training within this many of its noise deviations (as it was learning, at its lowest) above its best level, or
 ``flat_range`` of its progress, is held there (``_held_low``)."""
+
+
+def _climbed_to(track: Track, index: int, value: float) -> bool:
+    """Whether the point before ``index`` stood at half ``value`` or more: the curve climbed past the ratio test's
+    line, step by step, where a blow-up jumps (0.7 to 40 at one evaluation)."""
+    before = float(track.values[index - 1]) if index > 0 else math.nan
+    return math.isfinite(before) and 2.0 * before >= value
 
 
 def _held_low(train: Track, step: int, val_points: int, thresholds: Thresholds) -> bool:
