@@ -16,7 +16,7 @@ from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
 from tui.judging.engine import Alert
-from tui.judging.pairing import NO_TAG, ONLY_HIGHER, SLOT_WORDS, miss, takes_the_other_slot
+from tui.judging.pairing import NO_TAG, ONLY_HIGHER, OtherSlot, miss, other_slots
 from tui.judging.stalled import not_running
 from tui.judging.thresholds import Thresholds
 from tui.live.firstread import MIN_RUNS, FirstRead, Workers, cold_runs, cores, read_in_workers, unread_paths
@@ -183,25 +183,20 @@ def _say_other_slot(
 ) -> None:
     """A tag option that took, for its slot, a curve named for the other one, which is left empty (``--train-tag
     val_loss``: the run judged as training alone, its overfitting never shown; a new user's find)."""
-    for option, pattern, slot, other in (
-        ("--train-tag", train_tag, "train", "val"),
-        ("--val-tag", val_tag, "val", "train"),
-    ):
-        if not pattern:
-            continue
-        taken = [
-            run.name
-            for run in readable
-            if (v := monitor.verdict(run.name))
-            and takes_the_other_slot(slot, getattr(v, f"{slot}_tag"), getattr(v, f"{other}_tag"))
-        ]
-        if taken:
-            print(
-                f"losswatch: {option} {quoted(pattern)} takes a curve named as {SLOT_WORDS[other]} for "
-                f"{SLOT_WORDS[slot]} in {len(taken)} run(s) ({_some(taken)}): judged without a {SLOT_WORDS[other]} "
-                "curve (no overfitting can show)",
-                file=sys.stderr,
-            )
+    patterns = {"--train-tag": train_tag, "--val-tag": val_tag}
+    taken: dict[str, tuple[OtherSlot, list[str]]] = {}  # option -> its slots' words, and the runs
+    for run in readable:
+        if (v := monitor.verdict(run.name)) is not None:
+            for took in other_slots(v.train_tag, v.val_tag):
+                if patterns[took.option]:
+                    taken.setdefault(took.option, (took, []))[1].append(run.name)
+    for option, (took, names) in taken.items():
+        print(
+            f"losswatch: {option} {quoted(patterns[option] or '')} takes a curve named as {took.other} for "
+            f"{took.slot} in {len(names)} run(s) ({_some(names)}): judged without a {took.other} curve "
+            "(no overfitting can show)",
+            file=sys.stderr,
+        )
 
 
 def _say_unpicked(

@@ -203,11 +203,28 @@ def miss(matched: list[str]) -> str:
 SLOT_WORDS = {"train": "training", "val": "validation"}
 
 
-def takes_the_other_slot(slot: str, picked: str | None, other: str | None) -> bool:
-    """A tag option's curve for ``slot`` (``train`` or ``val``) named by its words for the other slot, which is left
-    empty (``--train-tag val_loss``; ``--val-tag loss``): the run is judged without that other curve, and no
-    overfitting can show. Taken as asked, and said (stderr, the status line)."""
-    return bool(picked) and other is None and _role(words(picked or "")) != slot
+@dataclass(frozen=True)
+class OtherSlot:
+    """A tag option whose curve is named for the other slot, which is left empty (``--train-tag val_loss``;
+    ``--val-tag loss``): the run is judged without that other curve, and no overfitting can show. Taken as asked,
+    and said (stderr, the status line)."""
+
+    option: str
+    tag: str
+    slot: str
+    """Its slot's words (``training``)..."""
+    other: str
+    """...and the other's, left empty (``validation``)."""
+
+
+def other_slots(train_tag: str | None, val_tag: str | None) -> list[OtherSlot]:
+    """Of a run's judged pair, each curve a tag option took that is named for the other slot, left empty."""
+    judged = {"train": train_tag, "val": val_tag}
+    return [
+        OtherSlot(option, picked, SLOT_WORDS[slot], SLOT_WORDS[other])
+        for option, slot, other in (("--train-tag", "train", "val"), ("--val-tag", "val", "train"))
+        if (picked := judged[slot]) and judged[other] is None and _role(words(picked)) != slot
+    ]
 
 
 @functools.lru_cache(maxsize=256)  # asked at every judgement of a run with an accuracy: its words, split once

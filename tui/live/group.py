@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from tui.judging.engine import Alert, Verdict
 from tui.judging.kinds import Kind
-from tui.judging.pairing import SLOT_WORDS, option_miss, takes_the_other_slot
+from tui.judging.pairing import option_miss, other_slots
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.monitor import Monitor, Progress
@@ -241,13 +241,11 @@ def _tag_option_notes(
             notes.append(f"{said}: judged instead: {quoted(instead_of)}")
         else:  # while the run waits for its curves, for now
             notes.append(f"{said}{yet}: nothing judged in its place{yet}")
-    for option, pattern, (slot, other), (picked, left) in (
-        ("--train-tag", patterns[0], ("train", "val"), judged),
-        ("--val-tag", patterns[1], ("val", "train"), judged[::-1]),
-    ):
-        if pattern and takes_the_other_slot(slot, picked, left):
+    given = dict(zip(("--train-tag", "--val-tag"), patterns, strict=True))
+    for took in other_slots(*judged):
+        if pattern := given[took.option]:
             notes.append(
-                f"{option} {quoted(pattern)} takes {quoted(picked or '')}, named as {SLOT_WORDS[other]}, for "
-                f"{SLOT_WORDS[slot]}: judged without a {SLOT_WORDS[other]} curve"
+                f"{took.option} {quoted(pattern)} takes {quoted(took.tag)}, named as {took.other}, for {took.slot}: "
+                f"judged without a {took.other} curve"
             )
     return notes
