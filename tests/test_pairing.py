@@ -47,6 +47,11 @@ STYLES = [
     (["train_batch_loss", "train_loss", "val_loss"], "train_loss", "val_loss"),
     (["BatchLoss/train", "train_loss", "val_loss"], "train_loss", "val_loss"),
     (["train/loss", "train/loss_cls", "train/loss_box", "eval/loss"], "train/loss", "eval/loss"),
+    (["train/loss", "heldout/loss"], "train/loss", "heldout/loss"),  # a held-out set, however it is spelt,
+    (["train_loss", "held_out_loss"], "train_loss", "held_out_loss"),  # was read as a second training loss
+    (["trainLoss", "heldOutLoss"], "trainLoss", "heldOutLoss"),
+    (["loss", "hold-out/loss"], "loss", "hold-out/loss"),
+    (["train/loss", "heldout/loss", "val/loss"], "train/loss", "val/loss"),  # validation before a held-out set
 ]
 
 

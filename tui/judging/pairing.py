@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from tui.patterns import user_pattern
 
 VAL_WORDS = frozenset(
-    {"val", "valid", "validation", "validate", "valdation", "eval", "evaluation", "test", "dev", "holdout"}
+    {"val", "valid", "validation", "validate", "valdation", "eval", "evaluation", "test", "dev", "holdout", "heldout"}
 )
-"""``valdation``: Ignite's own TensorBoard example writes ``valdation/avg_loss``."""
-HELD_OUT_WORDS = frozenset({"test", "holdout"})
+"""``valdation``: Ignite's own TensorBoard example writes ``valdation/avg_loss``. ``held_out`` and ``heldOut`` are
+read as the one word ``heldout`` (``words``)."""
+HELD_OUT_WORDS = frozenset({"test", "holdout", "heldout"})
 """A test set's curve is validation's only when no validation curve is logged: ``Loss/test`` logged once after
 training, or every epoch beside ``Loss/valid``, is not the curve to stop on (it was chosen for its shorter name)."""
 AUXILIARY_WORDS = frozenset({"aux", "auxiliary", "z", "balancing", "balance", "router", "routing", "moe"})
@@ -117,6 +118,8 @@ def words(tag: str) -> list[str]:
     for w in out:
         if w == "u" and merged and merged[-1] == "io":  # Keras logs its MeanIoU metric as ``mean_io_u``
             merged[-1] = "iou"
+        elif w == "out" and merged and merged[-1] in ("held", "hold"):  # ``held_out/loss``: a held-out set's
+            merged[-1] += "out"
         elif w:
             merged.append(w)
     return merged
