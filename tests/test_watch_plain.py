@@ -325,3 +325,34 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_tag_option_is_said_of_a_run_found_after_the_first_round(tmp_path: Path):
+    """``--train-tag``/``--val-tag`` notes were said of the runs of the first round only: a job started later under
+    ``--train-tag val_loss`` was judged as training alone without a word (the TUI's status line said it)."""
+    scalar_run(tmp_path / "early", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.95]})
+    with start(str(tmp_path), "--plain", "--poll", "0.2", "--train-tag", "val_loss") as proc:
+        proc.wait_for(lambda c: "takes a curve named as validation for training in 1 run(s) (early)" in c.errors(), 20)
+        scalar_run(tmp_path / "late", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.95]})
+        said = "late: --train-tag 'val_loss' takes 'val_loss', named as validation, for training: judged without a "
+        proc.wait_for(lambda c: said + "validation curve" in c.errors(), 20, "the late run's note")
+        time.sleep(1.0)  # rounds after it: said once, and not again of the first run
+        assert proc.stop(signal.SIGTERM) == 0
+        errors = proc.errors()
+    assert errors.count("takes 'val_loss'") == 1 and "early: --train-tag" not in errors
+
+
+def test_a_tag_pattern_is_said_of_a_late_run_once_a_curve_stands_in_not_while_it_may_come(tmp_path: Path):
+    """A job started later whose validation is not written yet is not told "--val-tag matches no tag": its curve
+    comes at the epoch's end; once it is there under another name, what is judged in its place is said."""
+    scalar_run(tmp_path / "early", {"loss": [1.0, 0.9], "valid/loss": [1.0, 0.95]})
+    with start(str(tmp_path), "--plain", "--poll", "0.2", "--val-tag", "^valid/") as proc:
+        proc.wait_for_text("early  new run", 20)
+        scalar_run(tmp_path / "late" / "a", {"loss": [1.0, 0.9, 0.8, 0.7]})
+        proc.wait_for_text("late/a  new run", 20)
+        time.sleep(1.5)
+        assert "late/a: --val-tag" not in proc.errors()  # training alone: its validation may yet come
+        scalar_run(tmp_path / "late" / "b", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+        said = "late/b: --val-tag '^valid/' matches no tag of this run: judged instead: 'val_loss'"
+        proc.wait_for(lambda c: said in c.errors(), 20, "the note of the run judged on another curve")
+        assert proc.stop(signal.SIGTERM) == 0

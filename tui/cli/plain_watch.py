@@ -29,7 +29,7 @@ from tui.judging.kinds import NOTICE_FLAGS, gone_words
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import NewRun
 from tui.live.echoes import ECHO_WAIT
-from tui.live.group import MonitorGroup, given_up, members_of
+from tui.live.group import MonitorGroup, given_up, members_of, settled_tag_option_notes
 from tui.live.monitor import Monitor
 from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.notify import notification
@@ -137,6 +137,10 @@ class PlainWatch:
         """Root -> whether it was missing when last said (from its first round on)."""
         self.seen: set[str] = set()
         """Roots read since the start: one lost from now on is gone, not waited for."""
+        self.tag_notes: dict[str, tuple[object, list[str]]] = {}
+        """Run -> (what its tag-option notes were read from, those notes): read again only when that changes."""
+        self.tags_said: set[tuple[str, str]] = set()
+        """(run, note) said of a tag option (``_say_tag_options``), or said by the first round's summary."""
 
     def line(self, text: str, record: str) -> None:
         if self.as_json:
@@ -239,6 +243,7 @@ class PlainWatch:
             self.read_roots.add(member.label)
             if len(self.read_roots) == len(members_of(self.monitor)):
                 say_unmatched(self.monitor, *self.patterns, live=True, told=self.gave_up)
+                self._say_tag_options(summarised=True)
             # said, and not followed by "no runs yet": it could not look
             unreachable = say_root_problems(member, missing=False)
             label = printable(member.label)
@@ -272,6 +277,27 @@ class PlainWatch:
         with self.monitor.store.lock:
             return any(member.owns(name) for name in self.monitor.store.runs)
 
+    def _say_tag_options(self, summarised: bool = False) -> None:
+        """A run's ``--train-tag``/``--val-tag`` notes that no curve to come changes (``settled_tag_option_notes``),
+        each said once on stderr as the status line says it: of a run found or judged after the first round, whose
+        summary (``say_unmatched``) said those of the runs there then (``summarised``: only marked said). Under
+        ``lock``."""
+        if not any(self.patterns[:2]):
+            return
+        with self.monitor.store.lock:
+            runs = [run for run in self.monitor.store.runs.values() if run.name in self.announced and run.has_points]
+        for run in runs:
+            verdict = self.monitor.verdict(run.name)
+            read_from = verdict and (len(run.scalars), verdict.kind, verdict.train_tag, verdict.val_tag)
+            kept = self.tag_notes.get(run.name)
+            if kept is None or kept[0] != read_from:
+                kept = self.tag_notes[run.name] = (read_from, settled_tag_option_notes(self.monitor, run))
+            for note in kept[1]:
+                if (run.name, note) not in self.tags_said:
+                    self.tags_said.add((run.name, note))
+                    if not summarised:
+                        _note(f"{shown_name(run.name)}: {printable(note)}")
+
     def _say_notes(self) -> None:
         """The store's notes not said yet (a remote root lost or back, a watch limit, ...). Under ``lock``."""
         notes = self.monitor.store.notes
@@ -290,6 +316,8 @@ class PlainWatch:
                         self.gave_up.add(option)
                         _note(f"{option}: {why}")
                 self._follow_roots()
+                if len(self.read_roots) == len(members_of(self.monitor)):
+                    self._say_tag_options()
             self.emit([], [], [])  # runs gone, or unreadable, since the last round: said now, not at the next alert
 
     def _follow_roots(self) -> None:

@@ -224,8 +224,23 @@ class TagOptionNotes:
         return self._notes
 
 
+def settled_tag_option_notes(monitor: Monitor | MonitorGroup, run: Run) -> list[str]:
+    """The status line's tag-option notes of a run that no curve to come can change: a curve judged in the place of
+    the one asked for, or one taking the other slot's curve. ``watch --plain`` says them of a run found after its
+    first round; "nothing judged in its place" of a run that has read training alone is not one (its validation
+    may come at the epoch's end)."""
+    verdict = monitor.verdict(run.name)
+    if verdict is None:
+        return []
+    return _tag_option_notes(monitor, run, (verdict.train_tag, verdict.val_tag), "", settled=True)
+
+
 def _tag_option_notes(
-    monitor: Monitor | MonitorGroup, run: Run, judged: tuple[str | None, str | None], yet: str
+    monitor: Monitor | MonitorGroup,
+    run: Run,
+    judged: tuple[str | None, str | None],
+    yet: str,
+    settled: bool = False,
 ) -> list[str]:
     members = members_of(monitor)
     if not members:
@@ -239,6 +254,8 @@ def _tag_option_notes(
         said = f"{option} {quoted(pattern)} matches {miss} of this run"
         if instead_of:
             notes.append(f"{said}: judged instead: {quoted(instead_of)}")
+        elif settled:  # nothing judged in its place: the curve asked for may yet come
+            continue
         else:  # while the run waits for its curves, for now
             notes.append(f"{said}{yet}: nothing judged in its place{yet}")
     given = dict(zip(("--train-tag", "--val-tag"), patterns, strict=True))
