@@ -29,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -99,32 +100,44 @@ def _never_below(lowest: float, reference: float) -> bool:
     return bool(lowest >= reference - (1.0 - NEVER_LEARNED) * abs(reference))
 
 
-def build(outdir: str, clone: str, first: int = 0) -> dict:
-    """Write every run of the four problems under ``outdir/<problem>/<run>`` and return their labels; ``first``: the
-    first epoch written (1: from the first epoch of training on, as most loops log; labels read the whole run, and
-    a point's index stays its epoch)."""
+def records(clone: str) -> Iterator[tuple[int, str, dict, dict[str, list[float]]]]:
+    """(index, name ``<problem>/<optimizer>-lr<lr>-s<seed>``, the stored record, its per-epoch curves under this
+    suite's tags) for every run of the four problems that kept a held-out curve, in path order."""
     if not os.path.isdir(clone):
         raise SystemExit(f"no DeepOBS_Baselines clone at {clone!r} (set LOSSWATCH_BASELINES)")
-    labels = {}
     paths = sorted(_git(clone, "ls-tree", "-r", "--name-only", "HEAD", "--", *PROBLEMS).split())
     for index, path in enumerate(p for p in paths if p.endswith(".json")):
         record = json.loads(_git(clone, "show", f"HEAD:{path}"))
         problem = path.split("/")[0]
         name = f"{problem}/{OPTIMIZERS[record['optimizer']]}-lr{record['learning_rate']:.2e}-s{record['random_seed']}"
-        train = _floats(record["train_losses"])
         val = _curve(record, "losses")
         if val is None:
             continue
-        curves = {"Loss/train": train, "Loss/val": val}
+        curves = {"Loss/train": _floats(record["train_losses"]), "Loss/val": val}
         if "train_accuracies" in record and (val_acc := _curve(record, "accuracies")) is not None:
             curves.update({"Accuracy/train": _floats(record["train_accuracies"]), "Accuracy/val": val_acc})
+        yield index, name, record, curves
+
+
+def label_of(curves: dict[str, list[float]]) -> dict:
+    """A run's label from its whole curves: ``corpus.label``, refined for nets that never learned (``refine``)."""
+    return refine(label({"train": curves["Loss/train"], "val": curves["Loss/val"]}), curves)
+
+
+def build(outdir: str, clone: str, first: int = 0) -> dict:
+    """Write every run of the four problems under ``outdir/<problem>/<run>`` and return their labels; ``first``: the
+    first epoch written (1: from the first epoch of training on, as most loops log; labels read the whole run, and
+    a point's index stays its epoch)."""
+    labels = {}
+    for index, name, _record, curves in records(clone):
+        val = curves["Loss/val"]
         writer = EventWriter(os.path.join(outdir, name))
         start = START + 86_400.0 * index
         for tag, values in curves.items():
             for epoch, value in enumerate(values[first:], start=first):
                 writer.add_scalar(tag, value, epoch, start + 60.0 * epoch)
         writer.close()
-        labels[name] = dict(refine(label({"train": train, "val": val}), curves), val_steps=list(range(len(val))))
+        labels[name] = dict(label_of(curves), val_steps=list(range(len(val))))
     with open(os.path.join(outdir, "labels.json"), "w") as handle:
         json.dump(labels, handle, indent=1)
     return labels

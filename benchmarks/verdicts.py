@@ -10,7 +10,9 @@ Suites (each a log directory with hindsight labels):
 * ``heldout`` (not in the default set): the 540 runs of the four DeepOBS problems outside the dev set, read from
   a clone of the public baselines at $LOSSWATCH_BASELINES (``benchmarks/heldout.py``; never tuned on);
   ``heldout1`` the same runs from their first epoch on, as most loops log them (without DeepOBS' point before
-  training, which sets the range every rule reads against; labelled from the whole runs);
+  training, which sets the range every rule reads against; labelled from the whole runs); ``heldout-logged`` the
+  same runs written by the development set's ``make_logdir.py`` (its six tag styles, Keras' folders, a third of
+  the runs with their per-batch training loss: ``benchmarks/heldout_logged.py``);
 * ``stress`` (not in the default set): 2,304 synthetic runs that never overfit, with white, wandering
   (AR(1)) or spiky (Student-t) validation noise (``benchmarks/stress.py``): any bell there is false.
 
@@ -94,6 +96,12 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
         clone = os.environ.get("LOSSWATCH_BASELINES", "DeepOBS_Baselines")
         first = 1 if suite == "heldout1" else 0
         return _built(suite, lambda folder: build_heldout(folder, clone, first))
+    if suite == "heldout-logged":
+        from heldout_logged import build as build_logged
+
+        clone = os.environ.get("LOSSWATCH_BASELINES", "DeepOBS_Baselines")
+        runs = _built(suite, lambda folder: build_logged(folder, clone, DEEPOBS))
+        return [(suite, os.path.join(os.path.dirname(folder), label["run"]), label) for suite, folder, label in runs]
     if suite == "lone":
         from lone import build as build_lone
 
@@ -111,7 +119,8 @@ def suite_runs(suite: str) -> list[tuple[str, str, dict]]:
             subprocess.run([sys.executable, script, folder, "--max-batch-points", "2000"], check=True)
         labels = _labels(DEEPOBS)
         return [(suite, os.path.join(folder, label["run"]), dict(label, id=key)) for key, label in labels.items()]
-    raise SystemExit(f"unknown suite {suite!r} (corpus, realnets, fixtures, deepobs, stress, heldout, heldout1, lone)")
+    known = "corpus, realnets, fixtures, deepobs, stress, heldout, heldout1, heldout-logged, lone"
+    raise SystemExit(f"unknown suite {suite!r} ({known})")
 
 
 def _val_index(val_steps: list[int], step: int) -> int:
