@@ -284,19 +284,20 @@ class PlainWatch:
         ``lock``."""
         if not any(self.patterns[:2]):
             return
-        with self.monitor.store.lock:
-            runs = [run for run in self.monitor.store.runs.values() if run.name in self.announced and run.has_points]
-        for run in runs:
-            verdict = self.monitor.verdict(run.name)
-            read_from = verdict and (len(run.scalars), verdict.kind, verdict.train_tag, verdict.val_tag)
-            kept = self.tag_notes.get(run.name)
-            if kept is None or kept[0] != read_from:
-                kept = self.tag_notes[run.name] = (read_from, settled_tag_option_notes(self.monitor, run))
-            for note in kept[1]:
-                if (run.name, note) not in self.tags_said:
-                    self.tags_said.add((run.name, note))
-                    if not summarised:
-                        _note(f"{shown_name(run.name)}: {printable(note)}")
+        said: list[tuple[str, str]] = []
+        with self.monitor.store.lock:  # as the status line reads them: the watcher may be adding tags to a run
+            for run in [run for run in self.monitor.store.runs.values() if run.name in self.announced]:
+                verdict = self.monitor.verdict(run.name)
+                read_from = verdict and (len(run.scalars), verdict.kind, verdict.train_tag, verdict.val_tag)
+                kept = self.tag_notes.get(run.name)
+                if run.has_points and (kept is None or kept[0] != read_from):
+                    kept = self.tag_notes[run.name] = (read_from, settled_tag_option_notes(self.monitor, run))
+                said += [(run.name, note) for note in kept[1]] if kept else []
+        for run_name, note in said:
+            if (run_name, note) not in self.tags_said:
+                self.tags_said.add((run_name, note))
+                if not summarised:
+                    _note(f"{shown_name(run_name)}: {printable(note)}")
 
     def _say_notes(self) -> None:
         """The store's notes not said yet (a remote root lost or back, a watch limit, ...). Under ``lock``."""
