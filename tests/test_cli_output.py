@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -343,6 +344,23 @@ def test_a_closed_standard_output_is_one_line_and_exit_2(command: list[str]):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == "losswatch: cannot write the output: standard output is closed"
+
+
+def test_a_closed_standard_error_keeps_its_notes_out_of_the_json_lines(tmp_path: Path):
+    """A new user's find: with stderr closed (`2>&-`, as under some daemons) the interpreter has no sys.stderr and
+    ``print(file=None)`` wrote the notes to stdout: "losswatch: ... damaged" as the first line of `replay --json`."""
+    (tmp_path / "zeroed").mkdir()
+    (tmp_path / "zeroed" / "metrics.jsonl").write_bytes(bytes(4096))  # said on stderr: damaged
+    shutil.copytree(DATA / "torch" / "diverge-7", tmp_path / "diverge-7")
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "replay", str(tmp_path), "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(2),  # `2>&-`
+    )
+    lines = done.stdout.splitlines()
+    assert lines and all(json.loads(line)["run"] == "diverge-7" for line in lines), done.stdout[:300]
 
 
 def test_the_example_in_the_help_of_set_is_a_setting(tmp_path: Path):

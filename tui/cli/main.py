@@ -314,6 +314,8 @@ def _unset_zero_width() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The ``losswatch`` command (``argv`` None: this process's command line, which ends with it)."""
+    if sys.stderr is None:  # started with it closed (`2>&-`): ``print(file=None)`` would write notes into stdout
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's stderr for its life)
     code = _command(argv)
     if argv is None:
         stops_end_with(code)
