@@ -492,3 +492,13 @@ def test_a_tag_option_that_takes_the_other_slots_curve_is_said_on_stderr():
     assert "--val-tag '^loss$' takes a curve named as training for validation in 1 run(s) (noisy-7)" in swapped.stderr
     both = run_main("check", str(DATA / "torch"), "--train-tag", "^loss$", "--val-tag", "^val_loss$")
     assert "takes a curve named as" not in both.stderr  # each slot its own curve
+
+
+def test_a_run_with_nothing_read_yet_says_so_in_its_reason(tmp_path: Path):
+    """A new user's find: a Keras CSV log holding its header alone read ``"verdict": "waiting", "reason": ""``,
+    where the legend says a waiting run's reason says why."""
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "history.csv").write_text("epoch,loss,val_loss\n")
+    [record] = json.loads(run_main("check", str(tmp_path), "--json").stdout)
+    assert (record["verdict"], record["reason"]) == ("waiting", "no points read yet")
+    assert record["advice"].startswith("nothing to judge yet")

@@ -128,8 +128,8 @@ def run_record(
         "best_step": v.best_step if v else None,
         "since_best": v.since_best if v else None,
         "verdict": v.kind if v else "waiting",
-        "reason": utf8(v.reason) if v else "",
-        "advice": v.advice if v else "",
+        "reason": utf8(v.reason) if v else NOTHING_READ,
+        "advice": v.advice if v else ADVICE[Kind.WAITING],
         "flags": [{"name": utf8(name), "reason": utf8(why)} for name, why in run_flags(run, v, sweep).items()],
         "sweep": utf8(sweep.sweep) if sweep.sweep else None,
         "hparams": {utf8(key): _json_value(value) for key, value in sweep.hparams.items()},
@@ -165,6 +165,9 @@ def print_json(runs: Iterable[Judged], out, sweeps: Mapping[str, SweepInfo] | No
     json.dump([run_record(run, verdict, sweep=sweeps.get(run.name)) for run, verdict in runs], out, indent=1)
     out.write("\n")
 
+
+NOTHING_READ = "no points read yet"
+"""The reason of a run no point of which was read (a log holding its header alone): waiting, and why."""
 
 CHECK_COLUMNS = [
     Column("run", "run"),
