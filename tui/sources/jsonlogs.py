@@ -286,14 +286,20 @@ class JsonLinesStream(Stream):
         self.tail = LineTail(source.paths[0])
         self.lines = 0
         self.steps = StepFilter()
+        self.by_epoch: bool | None = None
+        """Whether the log numbers its lines by ``epoch`` alone (no step key): decided by its first object that
+        has either, as a CSV log's ``epoch`` column is its step."""
 
     @property
     def position(self) -> int:
         return self.tail.offset
 
     def prepared(self, objects: list[object]) -> list[object]:
-        """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses)."""
-        return objects
+        """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses). A
+        hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3."""
+        if self.by_epoch is None:
+            self.by_epoch = next((kind for item in objects if (kind := _numbered_by_epoch(item)) is not None), None)
+        return [_epoch_as_step(item) for item in objects] if self.by_epoch else objects
 
     def _parsed(self, documents: list[bytes]) -> list[object]:
         """Each line parsed; a line with bytes that are no UTF-8 keeps its values but those under a key holding one
@@ -309,6 +315,7 @@ class JsonLinesStream(Stream):
         """The log was rewritten (a job started again in its folder): lines numbered and damage counted anew
         (subclasses forget what they kept of the lines before)."""
         self.lines, self.steps, self.health.skipped_records, self.health.undecodable = 0, StepFilter(), 0, 0
+        self.by_epoch = None
         self.started_over = True
 
     def read(self, root: Root) -> Iterator[Decoded]:
@@ -400,4 +407,28 @@ def _has_iteration(_path: str, head: bytes) -> bool:
 
 
 def _has_step(_path: str, head: bytes) -> bool:
-    return any(entry_step(entry) is not None for entry in _head_objects(head))
+    """A log object among the first lines: one with a step, or numbered by its epoch alone (``_numbered_by_epoch``)."""
+    return any(entry_step(entry) is not None or _numbered_by_epoch(entry) for entry in _head_objects(head))
+
+
+EPOCH_KEY = "epoch"
+
+
+def _numbered_by_epoch(item: object) -> bool | None:
+    """For a log object: False when it has a step key (its ``epoch``, if any, is a curve, as the Trainer's
+    fractional one), True when it has none but a whole ``epoch``, None when it tells neither (a config line)."""
+    if type(item) is not dict:
+        return None
+    if item.keys() & _STEPS:
+        return False
+    epoch = item.get(EPOCH_KEY)
+    whole = isinstance(epoch, int | float) and not isinstance(epoch, bool) and math.isfinite(epoch)
+    return True if whole and epoch >= 0 and float(epoch).is_integer() else None
+
+
+def _epoch_as_step(item: object) -> object:
+    """An object of a log numbered by epoch with its ``epoch`` as its ``step`` (an object without one, or with a
+    step key of its own, as it is)."""
+    if type(item) is not dict or EPOCH_KEY not in item or item.keys() & _STEPS:
+        return item
+    return {"step": item[EPOCH_KEY], **{key: value for key, value in item.items() if key != EPOCH_KEY}}
