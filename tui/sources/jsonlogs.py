@@ -422,8 +422,9 @@ def _numbered_by_epoch(item: object) -> bool | None:
     if item.keys() & _STEPS:
         return False
     epoch = item.get(EPOCH_KEY)
-    whole = isinstance(epoch, int | float) and not isinstance(epoch, bool) and math.isfinite(epoch)
-    return True if whole and epoch >= 0 and float(epoch).is_integer() else None
+    if not isinstance(epoch, int | float) or isinstance(epoch, bool) or not math.isfinite(epoch):
+        return None
+    return True if epoch >= 0 and float(epoch).is_integer() else None
 
 
 def _epoch_as_step(item: object) -> object:
