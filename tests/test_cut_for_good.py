@@ -82,3 +82,21 @@ async def test_the_tui_flags_a_run_cut_for_good_and_its_status_line_says_why(tmp
         await until(pilot, lambda: "unreadable" in app.table.get_cell("cut", "flags").plain, "the flag")
         status = app.query_one("#status")
         await until(pilot, lambda: "30 byte(s) at the end of its event files" in str(status.render()), "the why")
+
+
+def test_a_run_of_junk_ending_in_bytes_not_whole_stays_damaged_as_check_calls_it(tmp_path: Path):
+    """A new user's find: an event file of junk whose last bytes are not whole was ``damaged`` in ``check`` and in
+    the table at first, and ``unreadable`` two minutes later (the status line's counts moved with it)."""
+    path = tmp_path / "junk" / REAL_FILE_FOR_DAMAGE.name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(bytes(4085) + REAL_FILE_FOR_DAMAGE.read_bytes()[:11])
+    now = [1_000.0]
+    monitor = Monitor(str(tmp_path), Thresholds(stall_min_seconds=120), clock=lambda: now[0])
+    monitor.refresh()
+    run = monitor.store.runs["junk"]
+    said = [what for what, _why in unreadable_reasons(run)]
+    assert run.damaged and not run.cannot_be_read and said == ["damaged"]
+    now[0] += 121
+    monitor.refresh()
+    assert run.cut_for_good and not run.cannot_be_read and not RunRow.of(run, None).unreadable
+    assert [what for what, _why in unreadable_reasons(run)] == said  # said once, in the same words

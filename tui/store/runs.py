@@ -123,8 +123,10 @@ class Run:
 
     @property
     def cannot_be_read(self) -> bool:
-        """A file or the folder refused, or nothing whole in its files for long: what the views call unreadable."""
-        return bool(self.errors) or (self.cut_for_good and self.nothing_readable)
+        """A file or the folder refused, or nothing whole in its files for long: what the views call unreadable. A
+        run whose files hold junk and bytes not whole is damaged, as ``check`` calls it at once (its note says
+        nothing could be read): not called damaged at first and unreadable two minutes later."""
+        return bool(self.errors) or (self.cut_for_good and self.nothing_readable and not self.damaged)
 
     @property
     def troubled(self) -> bool:
