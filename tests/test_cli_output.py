@@ -257,8 +257,10 @@ def test_export_of_a_run_named_with_bytes_that_are_not_utf8_writes_them_as_check
         (b"[verdicts]\nmin_points = inf\n", "setting 'min_points' needs a finite number, got inf"),
         (b"[verdicts]\nrise_z = nan\n", "setting 'rise_z' needs a finite number"),
         (b'[verdicts]\nrise_z = "\xff"\n', "cannot read"),
+        # a misspelt table read as a setting named so: "unknown setting 'verdict'", its 60 names after it
+        (b"[verdict]\nrise_z = 6\n", "unknown table [verdict]: settings go under [verdicts] (or at the top)"),
     ],
-    ids=["inf", "nan", "not-utf8"],
+    ids=["inf", "nan", "not-utf8", "table"],
 )
 def test_a_config_file_with_a_value_that_cannot_be_used_is_one_line(tmp_path: Path, toml: bytes, says: str):
     scalar_run(tmp_path / "r", {"loss": [1.0, 0.9], "val_loss": [1.0, 0.9]})

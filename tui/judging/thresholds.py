@@ -283,6 +283,8 @@ def load_thresholds(logdir: str | None, overrides: list[str] | None = None) -> t
         if not isinstance(section, dict):
             raise ConfigError(f"{path}: [verdicts] must be a table")
         for name, value in section.items():
+            if isinstance(value, dict):  # ``[verdict]``: a misspelt table, not a setting named so
+                raise ConfigError(f"{path}: unknown table [{name}]: settings go under [verdicts] (or at the top)")
             try:
                 values[name] = _coerce(name, value)
             except ConfigError as error:
