@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tui.sources import jsontext
+from tui.sources import epoch_numbered, jsontext
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, LogObjects, Points, exact_table_steps
 from tui.sources.kept_names import KeptNames
@@ -287,8 +287,9 @@ class JsonLinesStream(Stream):
         self.lines = 0
         self.steps = StepFilter()
         self.by_epoch: bool | None = None
-        """Whether the log numbers its lines by ``epoch`` alone (no step key): decided by its first object that
-        has either, as a CSV log's ``epoch`` column is its step."""
+        """Whether the log numbers its lines by ``epoch`` alone (``epoch_numbered``): decided by the first lines
+        that tell."""
+        self.epochs = epoch_numbered.EpochSteps()
 
     @property
     def position(self) -> int:
@@ -298,8 +299,8 @@ class JsonLinesStream(Stream):
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses). A
         hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3."""
         if self.by_epoch is None:
-            self.by_epoch = next((kind for item in objects if (kind := _numbered_by_epoch(item)) is not None), None)
-        return [_epoch_as_step(item) for item in objects] if self.by_epoch else objects
+            self.by_epoch = epoch_numbered.numbering(objects)
+        return [self.epochs.placed(item) for item in objects] if self.by_epoch else objects
 
     def _parsed(self, documents: list[bytes]) -> list[object]:
         """Each line parsed; a line with bytes that are no UTF-8 keeps its values but those under a key holding one
@@ -315,7 +316,7 @@ class JsonLinesStream(Stream):
         """The log was rewritten (a job started again in its folder): lines numbered and damage counted anew
         (subclasses forget what they kept of the lines before)."""
         self.lines, self.steps, self.health.skipped_records, self.health.undecodable = 0, StepFilter(), 0, 0
-        self.by_epoch = None
+        self.by_epoch, self.epochs = None, epoch_numbered.EpochSteps()
         self.started_over = True
 
     def read(self, root: Root) -> Iterator[Decoded]:
@@ -407,29 +408,6 @@ def _has_iteration(_path: str, head: bytes) -> bool:
 
 
 def _has_step(_path: str, head: bytes) -> bool:
-    """A log object among the first lines: one with a step, or numbered by its epoch alone (``_numbered_by_epoch``)."""
-    return any(entry_step(entry) is not None or _numbered_by_epoch(entry) for entry in _head_objects(head))
-
-
-EPOCH_KEY = "epoch"
-
-
-def _numbered_by_epoch(item: object) -> bool | None:
-    """For a log object: False when it has a step key (its ``epoch``, if any, is a curve, as the Trainer's
-    fractional one), True when it has none but a whole ``epoch``, None when it tells neither (a config line)."""
-    if type(item) is not dict:
-        return None
-    if item.keys() & _STEPS:
-        return False
-    epoch = item.get(EPOCH_KEY)
-    if not isinstance(epoch, int | float) or isinstance(epoch, bool) or not math.isfinite(epoch):
-        return None
-    return True if epoch >= 0 and float(epoch).is_integer() else None
-
-
-def _epoch_as_step(item: object) -> object:
-    """An object of a log numbered by epoch with its ``epoch`` as its ``step`` (an object without one, or with a
-    step key of its own, as it is)."""
-    if type(item) is not dict or EPOCH_KEY not in item or item.keys() & _STEPS:
-        return item
-    return {"step": item[EPOCH_KEY], **{key: value for key, value in item.items() if key != EPOCH_KEY}}
+    """A log object among the first lines with a step, or first lines numbered by their epoch alone."""
+    objects = list(_head_objects(head))
+    return any(entry_step(entry) is not None for entry in objects) or bool(epoch_numbered.numbering(objects))
