@@ -33,9 +33,10 @@ from tui.live.group import MonitorGroup, given_up, members_of, settled_tag_optio
 from tui.live.monitor import Monitor
 from tui.live.polling import REMOTE_POLL_SECONDS
 from tui.notify import notification
+from tui.patterns import user_pattern
 from tui.sources.base import NOT_ANSWERING, describe
 from tui.sources.roots.local import LocalRoot
-from tui.text import printable, shown_name, utf8
+from tui.text import printable, quoted, shown_name, utf8
 
 NOTE_SECONDS = 0.25
 """How often ``watch --plain`` looks for new notes (a remote root lost or back) to print on stderr."""
@@ -139,8 +140,8 @@ class PlainWatch:
         """Roots read since the start: one lost from now on is gone, not waited for."""
         self.tag_notes: dict[str, tuple[object, list[str]]] = {}
         """Run -> (what its tag-option notes were read from, those notes): read again only when that changes."""
-        self.tags_said: set[tuple[str, str]] = set()
-        """(run, note) said of a tag option (``_say_tag_options``), or said by the first round's summary."""
+        self.tags_said: dict[str, set[str]] = {}
+        """Run -> the notes of a tag option that stand as said (``_say_tag_options``, or the first round's summary)."""
 
     def line(self, text: str, record: str) -> None:
         if self.as_json:
@@ -278,26 +279,38 @@ class PlainWatch:
             return any(member.owns(name) for name in self.monitor.store.runs)
 
     def _say_tag_options(self, summarised: bool = False) -> None:
-        """A run's ``--train-tag``/``--val-tag`` notes that no curve to come changes (``settled_tag_option_notes``),
-        each said once on stderr as the status line says it: of a run found or judged after the first round, whose
-        summary (``say_unmatched``) said those of the runs there then (``summarised``: only marked said). Under
-        ``lock``."""
+        """A run's ``--train-tag``/``--val-tag`` notes as the status line says them (``settled_tag_option_notes``),
+        each said on stderr once it stands, and followed by what the option picks when the curve it asked for comes
+        (Lightning's ``train_loss_epoch`` after its ``train_loss_step``). ``summarised``: the first round's summary
+        (``say_unmatched``) said those of every run it read; they are only taken as said. Under ``lock``."""
         if not any(self.patterns[:2]):
             return
-        said: list[tuple[str, str]] = []
+        now: dict[str, tuple[list[str], dict[str, str | None]]] = {}  # run -> its notes, the tag each slot judges
         with self.monitor.store.lock:  # as the status line reads them: the watcher may be adding tags to a run
-            for run in [run for run in self.monitor.store.runs.values() if run.name in self.announced]:
+            for run in list(self.monitor.store.runs.values()):
+                if not run.has_points or not (summarised or run.name in self.announced):
+                    continue
                 verdict = self.monitor.verdict(run.name)
                 read_from = verdict and (len(run.scalars), verdict.kind, verdict.train_tag, verdict.val_tag)
                 kept = self.tag_notes.get(run.name)
-                if run.has_points and (kept is None or kept[0] != read_from):
+                if kept is None or kept[0] != read_from:
                     kept = self.tag_notes[run.name] = (read_from, settled_tag_option_notes(self.monitor, run))
-                said += [(run.name, note) for note in kept[1]] if kept else []
-        for run_name, note in said:
-            if (run_name, note) not in self.tags_said:
-                self.tags_said.add((run_name, note))
-                if not summarised:
-                    _note(f"{shown_name(run_name)}: {printable(note)}")
+                judged = {"--train-tag": verdict.train_tag, "--val-tag": verdict.val_tag} if verdict else {}
+                now[run.name] = (kept[1], judged)
+        options = dict(zip(("--train-tag", "--val-tag"), self.patterns[:2], strict=True))
+        for name, (notes, judged) in now.items():
+            standing = self.tags_said.get(name, set())
+            self.tags_said[name] = set(notes)
+            if summarised:
+                continue
+            for note in notes:
+                if note not in standing:
+                    _note(f"{shown_name(name)}: {printable(note)}")
+            for note in sorted(standing - set(notes)):  # what was said holds no more: the curve asked for came
+                option = note.split(" ", 1)[0]
+                pattern, tag = options.get(option), judged.get(option)
+                if pattern and tag and user_pattern(pattern).search(tag):
+                    _note(f"{shown_name(name)}: {option} {quoted(pattern)} picks {quoted(tag)} now")
 
     def _say_notes(self) -> None:
         """The store's notes not said yet (a remote root lost or back, a watch limit, ...). Under ``lock``."""

@@ -225,10 +225,10 @@ class TagOptionNotes:
 
 
 def settled_tag_option_notes(monitor: Monitor | MonitorGroup, run: Run) -> list[str]:
-    """The status line's tag-option notes of a run that no curve to come can change: a curve judged in the place of
-    the one asked for, or one taking the other slot's curve. ``watch --plain`` says them of a run found after its
-    first round; "nothing judged in its place" of a run that has read training alone is not one (its validation
-    may come at the epoch's end)."""
+    """The status line's tag-option notes of a run that stand while its curves are as they are: a curve judged in
+    the place of the one asked for, or one taking the other slot's curve. ``watch --plain`` says them of a run found
+    after its first round, and what the option picks once the curve it asked for comes; "nothing judged in its
+    place" of a run that has read training alone is not one (its validation may come at the epoch's end)."""
     verdict = monitor.verdict(run.name)
     if verdict is None:
         return []
