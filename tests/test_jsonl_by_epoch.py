@@ -96,8 +96,54 @@ def test_a_line_that_breaks_the_numbering_later_is_damaged_not_dropped_unsaid(tm
     _write(log, _overfitting(range(10)))
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
-    _write(log, [*_overfitting(range(10, 12)), _overfitting(range(11, 12))[0], {"epoch": 12.5, "train_loss": 0.3}])
+    again = {"epoch": 11, "train_loss": 0.25}  # a metric of epoch 11 again, with another value: a batch's
+    _write(
+        log, [*_overfitting(range(10, 12)), again, _overfitting(range(11, 12))[0], {"epoch": 12.5, "train_loss": 0.3}]
+    )
     monitor.refresh()
     run = monitor.store.runs["run"]
     assert run.scalars["train_loss"].steps.tolist() == list(range(12))
     assert run.skipped_records == 2 and run.damaged
+
+
+def _read(folder: Path) -> dict[str, list[int]]:
+    monitor = Monitor(str(folder))
+    monitor.refresh()
+    run = monitor.store.runs.get("run")
+    return {tag: series.steps.tolist() for tag, series in run.scalars.items()} if run else {}
+
+
+def test_a_resumed_run_and_a_line_written_twice_are_read_from_scratch(tmp_path: Path):
+    """Epochs 0 to 6, then 4 to 7 (resumed from a checkpoint), and a line written twice: read whole, as live; they
+    were an empty run read afresh (a reviewer's find)."""
+    _write(tmp_path / "resumed" / "run" / "log.jsonl", _overfitting(range(7)) + _overfitting(range(4, 8)))
+    assert _read(tmp_path / "resumed")["val_loss"][:7] == list(range(7))
+    _write(tmp_path / "twice" / "run" / "log.jsonl", _overfitting(range(7)) + _overfitting(range(6, 8)))
+    assert _read(tmp_path / "twice")["val_loss"] == list(range(8))
+
+
+def test_validation_and_training_lines_of_one_epoch_may_share_what_they_log(tmp_path: Path):
+    """Separate lines for training and validation at each epoch, both with the learning rate, a phase and a date,
+    or nested under ``metrics``: refused as per-batch lines (a reviewer's find)."""
+    flat, nested = [], []
+    for epoch, line in enumerate(_overfitting(range(6))):
+        for phase in ("train", "val"):
+            loss = line[f"{phase}_loss"]
+            flat.append({"epoch": epoch, "phase": phase, "lr": 0.1, "date": "2026-12-07", f"{phase}_loss": loss})
+            nested.append({"epoch": epoch, "metrics": {f"{phase}_loss": loss, "lr": 0.1}})
+    _write(tmp_path / "flat" / "run" / "log.jsonl", flat)
+    _write(tmp_path / "nested" / "run" / "log.jsonl", nested)
+    assert _read(tmp_path / "flat")["val_loss"] == list(range(6))
+    assert _read(tmp_path / "nested")["metrics/val_loss"] == list(range(6))
+
+
+def test_a_per_batch_log_is_read_alike_whether_first_read_at_one_line_or_whole(tmp_path: Path):
+    """Its first line alone decided "numbered by epoch" when read live, and every batch after it was damaged; read
+    whole it was no log. One line tells no numbering: it is no log either way."""
+    log = tmp_path / "run" / "log.jsonl"
+    _write(log, [{"epoch": 0, "batch": 0, "loss": 3.0}])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    _write(log, [{"epoch": 0, "batch": b, "loss": 3.0 - 0.01 * b} for b in range(1, 300)])
+    monitor.refresh()
+    assert "run" not in monitor.store.runs and _read(tmp_path) == {}

@@ -1,10 +1,11 @@
 """JSON-lines logs numbered by ``epoch`` alone, as a hand-written loop writes them (``{"epoch": 3, "train_loss": ...,
 "val_loss": ...}``): the epoch is their step, as a Keras CSV log's ``epoch`` column is.
 
-Only where that numbering holds: a log whose lines carry a step key places them at it (its ``epoch`` a curve, as the
-Trainer's fractional one); a fractional epoch (a callback's ``logs`` every few batches) or a metric twice in one
-epoch (a per-batch log keyed by its epoch) is no numbering by epoch, and taking it as one kept each epoch's first
-batch and dropped the rest unsaid."""
+Only where that numbering holds, read on the first lines (``HEAD_LINES``) by discovery and by the stream alike: a
+log whose lines carry a step key places them at it (its ``epoch`` a curve, as the Trainer's fractional one); a
+fractional epoch (a callback's ``logs`` every few batches) or a metric again in its epoch with another value (a
+per-batch log keyed by its epoch) is no numbering by epoch: taken as one, each epoch's first batch was kept and
+the rest dropped unsaid. Validation's line after training's at the same epoch, both with the learning rate, is."""
 
 from __future__ import annotations
 
@@ -20,50 +21,85 @@ _NOT_METRICS = frozenset((EPOCH_KEY, *TIME_KEYS))
 
 
 def _whole_epoch(value: object) -> int | None:
-    """A whole epoch number, else None (a fractional one, text, a bool, NaN, a negative number)."""
+    """A whole epoch number, else None (a fractional one, a negative one, NaN)."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
         return None
     return int(value) if float(value).is_integer() else None
 
 
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _points(item: dict, prefix: str = "", depth: int = 0) -> dict[str, object]:
+    """The numbers of a log object by their names (nested as ``a/b``), the epoch and times left out: what a line
+    logs, for telling a second line of its epoch (validation's after training's, or the same learning rate again)
+    from a batch's (a metric again with another value)."""
+    out: dict[str, object] = {}
+    for key, value in item.items():
+        if not prefix and key in _NOT_METRICS:
+            continue
+        if isinstance(value, dict) and depth < 8:
+            out.update(_points(value, f"{prefix}{key}/", depth + 1))
+        elif _number(value):
+            out[prefix + str(key)] = value
+    return out
+
+
+def _same(first: object, second: object) -> bool:
+    return first == second or (first != first and second != second)  # NaN, logged twice
+
+
+class _Epochs:
+    """The epoch of the latest line and what its lines logged: a metric again with another value is a batch."""
+
+    def __init__(self) -> None:
+        self.epoch: int | None = None
+        self.logged: dict[str, object] = {}
+
+    def add(self, epoch: int, points: dict[str, object]) -> bool:
+        """Take a line of ``epoch``; False when it logs a metric of its epoch again with another value."""
+        if epoch != self.epoch:  # the next epoch, or one before it (a run resumed from a checkpoint)
+            self.epoch, self.logged = epoch, dict(points)
+            return True
+        if any(key in self.logged and not _same(self.logged[key], value) for key, value in points.items()):
+            return False
+        self.logged.update(points)
+        return True
+
+
 def numbering(objects: Iterable[object]) -> bool | None:
-    """Whether log objects are numbered by epoch alone: True when the objects that tell have a whole epoch and no
-    step key, each metric once an epoch; False when one has a step key, an epoch that is not whole, or a metric
-    again in its epoch; None when none tells (config lines)."""
-    seen: dict[int, set[str]] = {}
-    told = None
+    """Whether a log's first lines are numbered by epoch alone: True when two or more have a whole epoch and no
+    step key, and no metric comes again in its epoch with another value; False when a line has a step key, an epoch
+    that is not whole, or a metric again (per batch); None when too few lines tell (config lines, one epoch)."""
+    epochs = _Epochs()
+    told = 0
     for item in objects:
         if type(item) is not dict:
             continue
         if item.keys() & _STEPS:
             return False
-        if EPOCH_KEY not in item:
+        if not _number(item.get(EPOCH_KEY)):
             continue
         epoch = _whole_epoch(item[EPOCH_KEY])
-        metrics = item.keys() - _NOT_METRICS
-        if epoch is None or metrics & seen.get(epoch, set()):
+        if epoch is None or not epochs.add(epoch, _points(item)):
             return False
-        seen.setdefault(epoch, set()).update(metrics)
-        told = True
-    return told
+        told += 1
+    return True if told >= 2 else None
 
 
 class EpochSteps:
-    """Places the objects of a log numbered by epoch at their epoch. A line that breaks the numbering after it was
-    decided (an epoch not whole, a metric again in its epoch) is damaged: counted and said, not dropped unsaid."""
+    """Places the lines of a log numbered by epoch at their epoch. A line that breaks the numbering after it was
+    decided (an epoch not whole, a metric again in its epoch with another value) is damaged: counted and said, not
+    dropped unsaid."""
 
     def __init__(self) -> None:
-        self.epoch: int | None = None
-        self.metrics: set[str] = set()
+        self.epochs = _Epochs()
 
     def placed(self, item: object) -> object:
-        if type(item) is not dict or EPOCH_KEY not in item or item.keys() & _STEPS:
+        if type(item) is not dict or not _number(item.get(EPOCH_KEY)) or item.keys() & _STEPS:
             return item
         epoch = _whole_epoch(item[EPOCH_KEY])
-        metrics = item.keys() - _NOT_METRICS
-        if epoch is None or (epoch == self.epoch and metrics & self.metrics):
+        if epoch is None or not self.epochs.add(epoch, _points(item)):
             return BAD
-        if epoch != self.epoch:
-            self.epoch, self.metrics = epoch, set()
-        self.metrics |= metrics
         return {"step": epoch, **{key: value for key, value in item.items() if key != EPOCH_KEY}}

@@ -298,8 +298,8 @@ class JsonLinesStream(Stream):
     def prepared(self, objects: list[object]) -> list[object]:
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses). A
         hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3."""
-        if self.by_epoch is None:
-            self.by_epoch = epoch_numbered.numbering(objects)
+        if self.by_epoch is None:  # on the first lines, as discovery decided: a log is read alike at any time
+            self.by_epoch = bool(epoch_numbered.numbering(objects[:HEAD_LINES]))
         return [self.epochs.placed(item) for item in objects] if self.by_epoch else objects
 
     def _parsed(self, documents: list[bytes]) -> list[object]:
