@@ -64,3 +64,18 @@ def test_a_run_the_first_summary_named_is_not_named_again(tmp_path: Path, capsys
     with watch.lock:
         watch._say_tag_options()
     assert "A:late:" not in capsys.readouterr().err
+
+
+def test_an_other_slot_note_that_ends_says_no_new_pick(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """``--val-tag '^loss$'`` takes a run's ``loss`` for validation, its training slot empty; once ``train_loss``
+    comes the note no longer holds, but the option picked ``loss`` all along: "picks 'loss' now" was untrue."""
+    scalar_run(tmp_path / "early", {"train_loss": [1.0, 0.9, 0.8], "loss": [1.0, 0.95, 0.9]})
+    monitor = Monitor(str(tmp_path), val_pattern="^loss$")
+    watch = PlainWatch(monitor, as_json=True, bell=False, notify=None, hook=None, patterns=(None, "^loss$", None))
+    watch.first_round(monitor)
+    scalar_run(tmp_path / "late", {"loss": [1.0, 0.9, 0.8]})
+    _round(watch, monitor)
+    assert "late: --val-tag '^loss$' takes 'loss', named as training, for validation" in capsys.readouterr().err
+    scalar_run(tmp_path / "late", {"train_loss": [0.9, 0.8, 0.7]}, wall0=2000.0)
+    _round(watch, monitor)
+    assert "picks" not in capsys.readouterr().err

@@ -140,8 +140,9 @@ class PlainWatch:
         """Roots read since the start: one lost from now on is gone, not waited for."""
         self.tag_notes: dict[str, tuple[object, list[str]]] = {}
         """Run -> (what its tag-option notes were read from, those notes): read again only when that changes."""
-        self.tags_said: dict[str, set[str]] = {}
-        """Run -> the notes of a tag option that stand as said (``_say_tag_options``, or the first round's summary)."""
+        self.tags_said: dict[str, tuple[set[str], dict[str, str | None]]] = {}
+        """Run -> the notes of a tag option that stand as said (``_say_tag_options``, or the first round's summary),
+        and the tag each option's slot judged then."""
 
     def line(self, text: str, record: str) -> None:
         if self.as_json:
@@ -299,17 +300,18 @@ class PlainWatch:
                 now[run.name] = (kept[1], judged)
         options = dict(zip(("--train-tag", "--val-tag"), self.patterns[:2], strict=True))
         for name, (notes, judged) in now.items():
-            standing = self.tags_said.get(name, set())
-            self.tags_said[name] = set(notes)
+            standing, before = self.tags_said.get(name, (set(), {}))
+            self.tags_said[name] = (set(notes), judged)
             if summarised:
                 continue
             for note in notes:
                 if note not in standing:
                     _note(f"{shown_name(name)}: {printable(note)}")
-            for note in sorted(standing - set(notes)):  # what was said holds no more: the curve asked for came
-                option = note.split(" ", 1)[0]
-                pattern, tag = options.get(option), judged.get(option)
-                if pattern and tag and user_pattern(pattern).search(tag):
+            if not standing - set(notes):
+                continue
+            for option, pattern in options.items():  # a note said holds no more: the curve the option asked for came
+                tag = judged.get(option)
+                if pattern and tag and tag != before.get(option) and user_pattern(pattern).search(tag):
                     _note(f"{shown_name(name)}: {option} {quoted(pattern)} picks {quoted(tag)} now")
 
     def _say_notes(self) -> None:
