@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from tui.cli.main import main
 from tui.live.monitor import Monitor
 
@@ -147,3 +149,31 @@ def test_a_per_batch_log_is_read_alike_whether_first_read_at_one_line_or_whole(t
     _write(log, [{"epoch": 0, "batch": b, "loss": 3.0 - 0.01 * b} for b in range(1, 300)])
     monitor.refresh()
     assert "run" not in monitor.store.runs and _read(tmp_path) == {}
+
+
+def test_a_log_numbered_by_epoch_restarted_in_place_is_read_again(tmp_path: Path):
+    """``open(path, "w")`` again: the first read after it found the file empty, decided "not numbered by epoch" for
+    good, and the new run's lines were dropped without a word while the old run's stayed (a reviewer's find)."""
+    log = tmp_path / "run" / "log.jsonl"
+    _write(log, _overfitting(range(10)))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    log.write_text("")  # the job started again in its folder
+    monitor.refresh()
+    again = [dict(line, val_loss=line["val_loss"] + 1.0) for line in _overfitting(range(8))]
+    _write(log, again)
+    monitor.refresh()
+    series = monitor.store.runs["run"].scalars["val_loss"]
+    assert series.steps.tolist() == list(range(8)) and series.values[0] == pytest.approx(again[0]["val_loss"])
+
+
+def test_config_lines_first_and_blank_lines_between(tmp_path: Path):
+    """Four config lines, then the epochs: its one epoch line among the first five tells (it was never found); blank
+    lines between records are no lines to the reader and none to the finder."""
+    configs = [{"seed": 0}, {"lr": 0.1}, {"model": "cnn"}, {"batch_size": 32}]
+    _write(tmp_path / "configs" / "run" / "log.jsonl", [*configs, *_overfitting(range(6))])
+    assert _read(tmp_path / "configs")["val_loss"] == list(range(6))
+    text = "".join(json.dumps(line) + "\n\n\n" for line in _overfitting(range(6)))
+    (tmp_path / "blank" / "run").mkdir(parents=True)
+    (tmp_path / "blank" / "run" / "log.jsonl").write_text(text)
+    assert _read(tmp_path / "blank")["val_loss"] == list(range(6))

@@ -1,8 +1,8 @@
 """JSON-lines logs numbered by ``epoch`` alone, as a hand-written loop writes them (``{"epoch": 3, "train_loss": ...,
 "val_loss": ...}``): the epoch is their step, as a Keras CSV log's ``epoch`` column is.
 
-Only where that numbering holds, read on the first lines (``HEAD_LINES``) by discovery and by the stream alike: a
-log whose lines carry a step key places them at it (its ``epoch`` a curve, as the Trainer's fractional one); a
+Only where that numbering holds, read on its first lines (``HEAD_LINES``) by discovery: a log whose lines carry a
+step key places them at it (its ``epoch`` a curve, as the Trainer's fractional one); a
 fractional epoch (a callback's ``logs`` every few batches) or a metric again in its epoch with another value (a
 per-batch log keyed by its epoch) is no numbering by epoch: taken as one, each epoch's first batch was kept and
 the rest dropped unsaid. Validation's line after training's at the same epoch, both with the learning rate, is."""
@@ -68,10 +68,11 @@ class _Epochs:
         return True
 
 
-def numbering(objects: Iterable[object]) -> bool | None:
+def numbering(objects: Iterable[object], full: bool = False) -> bool | None:
     """Whether a log's first lines are numbered by epoch alone: True when two or more have a whole epoch and no
-    step key, and no metric comes again in its epoch with another value; False when a line has a step key, an epoch
-    that is not whole, or a metric again (per batch); None when too few lines tell (config lines, one epoch)."""
+    step key (one, when they are all there is to look at: ``full``, after config lines), and no metric comes
+    again in its epoch with another value; False when a line has a step key, an epoch that is not whole, or a
+    metric again (per batch); None when too few lines tell (config lines, one epoch)."""
     epochs = _Epochs()
     told = 0
     for item in objects:
@@ -85,7 +86,21 @@ def numbering(objects: Iterable[object]) -> bool | None:
         if epoch is None or not epochs.add(epoch, _points(item)):
             return False
         told += 1
-    return True if told >= 2 else None
+    return True if told >= 2 or (told and full) else None
+
+
+def first_told(objects: Iterable[object]) -> bool | None:
+    """For a stream whose log discovery listed (``numbering`` of its first lines, or a step key): whether it is
+    numbered by epoch, told by its first line with a step key (False) or a numeric epoch (whole: True). Later lines
+    that break the numbering are damaged (``EpochSteps``), never a run left empty without a word."""
+    for item in objects:
+        if type(item) is not dict:
+            continue
+        if item.keys() & _STEPS:
+            return False
+        if _number(item.get(EPOCH_KEY)):
+            return _whole_epoch(item[EPOCH_KEY]) is not None
+    return None
 
 
 class EpochSteps:

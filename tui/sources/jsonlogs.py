@@ -287,8 +287,8 @@ class JsonLinesStream(Stream):
         self.lines = 0
         self.steps = StepFilter()
         self.by_epoch: bool | None = None
-        """Whether the log numbers its lines by ``epoch`` alone (``epoch_numbered``): decided by the first lines
-        that tell."""
+        """Whether the log numbers its lines by ``epoch`` alone (``epoch_numbered``): decided by its first line that
+        tells (discovery asked more of its first lines); undecided while none has (an empty file restarted)."""
         self.epochs = epoch_numbered.EpochSteps()
 
     @property
@@ -298,8 +298,8 @@ class JsonLinesStream(Stream):
     def prepared(self, objects: list[object]) -> list[object]:
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses). A
         hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3."""
-        if self.by_epoch is None:  # on the first lines, as discovery decided: a log is read alike at any time
-            self.by_epoch = bool(epoch_numbered.numbering(objects[:HEAD_LINES]))
+        if self.by_epoch is None:  # discovery listed it by its first lines: the first that tells decides
+            self.by_epoch = epoch_numbered.first_told(objects)
         return [self.epochs.placed(item) for item in objects] if self.by_epoch else objects
 
     def _parsed(self, documents: list[bytes]) -> list[object]:
@@ -410,4 +410,5 @@ def _has_iteration(_path: str, head: bytes) -> bool:
 def _has_step(_path: str, head: bytes) -> bool:
     """A log object among the first lines with a step, or first lines numbered by their epoch alone."""
     objects = list(_head_objects(head))
-    return any(entry_step(entry) is not None for entry in objects) or bool(epoch_numbered.numbering(objects))
+    full = head.count(b"\n") + 1 >= HEAD_LINES  # the first lines all there: one epoch line after configs tells
+    return any(entry_step(entry) is not None for entry in objects) or bool(epoch_numbered.numbering(objects, full))
