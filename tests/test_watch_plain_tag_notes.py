@@ -79,3 +79,28 @@ def test_an_other_slot_note_that_ends_says_no_new_pick(tmp_path: Path, capsys: p
     scalar_run(tmp_path / "late", {"train_loss": [0.9, 0.8, 0.7]}, wall0=2000.0)
     _round(watch, monitor)
     assert "picks" not in capsys.readouterr().err
+
+
+def test_the_new_pick_is_said_when_the_round_falls_between_a_read_and_its_judgement(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+):
+    """The watcher stores a read, then judges it, the store's lock let go between: a round in that gap saw the note
+    end with the pick not moved yet, and the next saw the pick moved but no note end: "picks" was never said."""
+    scalar_run(tmp_path / "early", {"train_loss_epoch": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    monitor = Monitor(str(tmp_path), train_pattern="^train_loss_epoch$")
+    patterns = ("^train_loss_epoch$", None, None)
+    watch = PlainWatch(monitor, as_json=True, bell=False, notify=None, hook=None, patterns=patterns)
+    watch.first_round(monitor)
+    scalar_run(tmp_path / "late", {"train_loss_step": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    _round(watch, monitor)
+    assert "judged instead: 'train_loss_step'" in capsys.readouterr().err
+    scalar_run(tmp_path / "late", {"train_loss_epoch": [0.7, 0.6]}, start_step=3, wall0=2000.0)
+    judge = monitor._judge
+    with monkeypatch.context() as held:
+        held.setattr(monitor, "_judge", lambda names: [])  # read and stored, not judged yet
+        _round(watch, monitor)
+    assert "picks" not in capsys.readouterr().err
+    judge(["late"])
+    with watch.lock:
+        watch._say_tag_options()
+    assert "late: --train-tag '^train_loss_epoch$' picks 'train_loss_epoch' now" in capsys.readouterr().err

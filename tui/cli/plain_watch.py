@@ -142,7 +142,7 @@ class PlainWatch:
         """Run -> (what its tag-option notes were read from, those notes): read again only when that changes."""
         self.tags_said: dict[str, tuple[set[str], dict[str, str | None]]] = {}
         """Run -> the notes of a tag option that stand as said (``_say_tag_options``, or the first round's summary),
-        and the tag each option's slot judged then."""
+        and the tag each option's slot judged when one was last said (a later pick that matches is said once)."""
 
     def line(self, text: str, record: str) -> None:
         if self.as_json:
@@ -300,18 +300,19 @@ class PlainWatch:
                 now[run.name] = (kept[1], judged)
         options = dict(zip(("--train-tag", "--val-tag"), self.patterns[:2], strict=True))
         for name, (notes, judged) in now.items():
-            standing, before = self.tags_said.get(name, (set(), {}))
-            self.tags_said[name] = (set(notes), judged)
+            standing, said_with = self.tags_said.get(name, (set(), {}))
+            fresh = [note for note in notes if note not in standing]
+            if fresh:  # the tags judged when they were said: what a note that ends is measured against
+                said_with = dict(said_with, **judged)
+            self.tags_said[name] = (set(notes), said_with)
             if summarised:
                 continue
-            for note in notes:
-                if note not in standing:
-                    _note(f"{shown_name(name)}: {printable(note)}")
-            if not standing - set(notes):
-                continue
-            for option, pattern in options.items():  # a note said holds no more: the curve the option asked for came
-                tag = judged.get(option)
-                if pattern and tag and tag != before.get(option) and user_pattern(pattern).search(tag):
+            for note in fresh:
+                _note(f"{shown_name(name)}: {printable(note)}")
+            for option, pattern in options.items():  # the curve the option asked for came: its pick, once
+                tag, before = judged.get(option), said_with.get(option)
+                if pattern and tag and option in said_with and tag != before and user_pattern(pattern).search(tag):
+                    said_with[option] = tag
                     _note(f"{shown_name(name)}: {option} {quoted(pattern)} picks {quoted(tag)} now")
 
     def _say_notes(self) -> None:
