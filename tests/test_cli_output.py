@@ -7,7 +7,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -348,23 +347,6 @@ def test_a_closed_standard_output_is_one_line_and_exit_2(command: list[str]):
     assert done.stderr.strip() == "losswatch: cannot write the output: standard output is closed"
 
 
-def test_a_closed_standard_error_keeps_its_notes_out_of_the_json_lines(tmp_path: Path):
-    """A new user's find: with stderr closed (`2>&-`, as under some daemons) the interpreter has no sys.stderr and
-    ``print(file=None)`` wrote the notes to stdout: "losswatch: ... damaged" as the first line of `replay --json`."""
-    (tmp_path / "zeroed").mkdir()
-    (tmp_path / "zeroed" / "metrics.jsonl").write_bytes(bytes(4096))  # said on stderr: damaged
-    shutil.copytree(DATA / "torch" / "diverge-7", tmp_path / "diverge-7")
-    done = subprocess.run(
-        [sys.executable, "-m", "tui", "replay", str(tmp_path), "--json"],
-        stdout=subprocess.PIPE,
-        text=True,
-        timeout=60,
-        preexec_fn=lambda: os.close(2),  # `2>&-`
-    )
-    lines = done.stdout.splitlines()
-    assert lines and all(json.loads(line)["run"] == "diverge-7" for line in lines), done.stdout[:300]
-
-
 def test_the_example_in_the_help_of_set_is_a_setting(tmp_path: Path):
     example = re.search(r"e\.g\.\s+--set\s+(\S+)", run_main("check", "--help").stdout)
     assert example is not None
@@ -494,13 +476,3 @@ def test_a_tag_option_that_takes_the_other_slots_curve_is_said_on_stderr():
     assert "--val-tag '^loss$' takes a curve named as training for validation in 1 run(s) (noisy-7)" in swapped.stderr
     both = run_main("check", str(DATA / "torch"), "--train-tag", "^loss$", "--val-tag", "^val_loss$")
     assert "takes a curve named as" not in both.stderr  # each slot its own curve
-
-
-def test_a_run_with_nothing_read_yet_says_so_in_its_reason(tmp_path: Path):
-    """A new user's find: a Keras CSV log holding its header alone read ``"verdict": "waiting", "reason": ""``,
-    where the legend says a waiting run's reason says why."""
-    (tmp_path / "r").mkdir()
-    (tmp_path / "r" / "history.csv").write_text("epoch,loss,val_loss\n")
-    [record] = json.loads(run_main("check", str(tmp_path), "--json").stdout)
-    assert (record["verdict"], record["reason"]) == ("waiting", "no points read yet")
-    assert record["advice"].startswith("nothing to judge yet")

@@ -1,0 +1,40 @@
+"""What a command prints where a new user's QA pass found it wrong: notes leaking into stdout's JSON lines when
+stderr is closed, and a run nothing was read from with no reason beside its ``waiting``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import DATA, run_main
+
+
+def test_a_closed_standard_error_keeps_its_notes_out_of_the_json_lines(tmp_path: Path):
+    """A new user's find: with stderr closed (`2>&-`, as under some daemons) the interpreter has no sys.stderr and
+    ``print(file=None)`` wrote the notes to stdout: "losswatch: ... damaged" as the first line of `replay --json`."""
+    (tmp_path / "zeroed").mkdir()
+    (tmp_path / "zeroed" / "metrics.jsonl").write_bytes(bytes(4096))  # said on stderr: damaged
+    shutil.copytree(DATA / "torch" / "diverge-7", tmp_path / "diverge-7")
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "replay", str(tmp_path), "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(2),  # `2>&-`
+    )
+    lines = done.stdout.splitlines()
+    assert lines and all(json.loads(line)["run"] == "diverge-7" for line in lines), done.stdout[:300]
+
+
+def test_a_run_with_nothing_read_yet_says_so_in_its_reason(tmp_path: Path):
+    """A new user's find: a Keras CSV log holding its header alone read ``"verdict": "waiting", "reason": ""``,
+    where the legend says a waiting run's reason says why."""
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "history.csv").write_text("epoch,loss,val_loss\n")
+    [record] = json.loads(run_main("check", str(tmp_path), "--json").stdout)
+    assert (record["verdict"], record["reason"]) == ("waiting", "no points read yet")
+    assert record["advice"].startswith("nothing to judge yet")
