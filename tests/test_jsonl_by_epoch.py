@@ -177,3 +177,18 @@ def test_config_lines_first_and_blank_lines_between(tmp_path: Path):
     (tmp_path / "blank" / "run").mkdir(parents=True)
     (tmp_path / "blank" / "run" / "log.jsonl").write_text(text)
     assert _read(tmp_path / "blank")["val_loss"] == list(range(6))
+
+
+def test_a_step_keyed_log_opening_with_an_evaluation_at_epoch_zero_keeps_its_steps(tmp_path: Path):
+    """``{"epoch": 0, "val_loss": ...}`` before training, then lines with a step: the first line decided "numbered by
+    epoch", and validation sat at epochs 0 to 8 beside training's steps 10 to 800 (a reviewer's find)."""
+    lines: list[dict] = [{"epoch": 0, "val_loss": 2.3}]
+    for step in range(10, 810, 10):
+        lines.append({"step": step, "epoch": step / 100, "loss": 2.0 / (1 + step / 100)})
+        if step % 100 == 0:
+            lines.append({"epoch": step // 100, "val_loss": 2.2 / (1 + step / 100)})
+    _write(tmp_path / "run" / "log.jsonl", lines)
+    steps = _read(tmp_path)
+    assert steps["loss"] == list(range(10, 810, 10))
+    assert "epoch" in steps  # the Trainer-like fractional epoch stays a curve
+    assert steps.get("val_loss", []) == []  # lines without a step are not placed at their epoch numbers

@@ -16,6 +16,8 @@ from tui.sources.columns import STEP_KEYS, TIME_KEYS
 from tui.sources.jsontext import BAD
 
 EPOCH_KEY = "epoch"
+HEAD_LINES = 5
+"""Lines of a JSON-lines file looked at for an object with a step (the first may be a config or a header)."""
 _STEPS = frozenset(STEP_KEYS)
 _NOT_METRICS = frozenset((EPOCH_KEY, *TIME_KEYS))
 
@@ -89,16 +91,16 @@ def numbering(objects: Iterable[object], full: bool = False) -> bool | None:
     return True if told >= 2 or (told and full) else None
 
 
-def first_told(objects: Iterable[object]) -> bool | None:
-    """For a stream whose log discovery listed (``numbering`` of its first lines, or a step key): whether it is
-    numbered by epoch, told by its first line with a step key (False) or a numeric epoch (whole: True). Later lines
-    that break the numbering are damaged (``EpochSteps``), never a run left empty without a word."""
-    for item in objects:
-        if type(item) is not dict:
-            continue
-        if item.keys() & _STEPS:
-            return False
-        if _number(item.get(EPOCH_KEY)):
+def first_told(objects: list[object]) -> bool | None:
+    """For a stream whose log discovery listed: whether it is numbered by epoch, read on the same first lines
+    (``HEAD_LINES``): not if one has a step key (a step-keyed log that opens with an evaluation at epoch 0 put
+    validation at epoch numbers beside training's steps), else by its first numeric epoch (whole: True). Later
+    lines that break the numbering are damaged (``EpochSteps``), never a run left empty without a word."""
+    head = objects[:HEAD_LINES]
+    if any(type(item) is dict and item.keys() & _STEPS for item in head):
+        return False
+    for item in head:
+        if type(item) is dict and _number(item.get(EPOCH_KEY)):
             return _whole_epoch(item[EPOCH_KEY]) is not None
     return None
 

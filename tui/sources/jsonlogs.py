@@ -387,8 +387,7 @@ class JsonLinesFormat(Format):
         return basename(path).lower().endswith(_SUFFIXES)  # Detectron2's metrics.json is known by its lines
 
 
-HEAD_LINES = 5
-"""Lines of a JSON-lines file looked at for an object with a step (the first may be a config or a header)."""
+HEAD_LINES = epoch_numbered.HEAD_LINES
 
 
 def _head_objects(head: bytes) -> Iterator[dict]:
