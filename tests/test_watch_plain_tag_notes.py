@@ -104,3 +104,21 @@ def test_the_new_pick_is_said_when_the_round_falls_between_a_read_and_its_judgem
     with watch.lock:
         watch._say_tag_options()
     assert "late: --train-tag '^train_loss_epoch$' picks 'train_loss_epoch' now" in capsys.readouterr().err
+
+
+def test_no_new_pick_is_said_of_an_option_that_had_no_note(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """With both options, a note of ``--train-tag`` took the tags of both slots as said: ``--val-tag`` then "picked
+    'val_loss' now", the curve it had picked all along."""
+    scalar_run(tmp_path / "early", {"train_loss_epoch": [1.0, 0.9, 0.8], "val_loss": [1.0, 0.95, 0.9]})
+    patterns = ("^train_loss_epoch$", "^val_loss$", None)
+    monitor = Monitor(str(tmp_path), train_pattern=patterns[0], val_pattern=patterns[1])
+    watch = PlainWatch(monitor, as_json=True, bell=False, notify=None, hook=None, patterns=patterns)
+    watch.first_round(monitor)
+    scalar_run(tmp_path / "late", {"train_loss_step": [1.0, 0.9, 0.8]})
+    _round(watch, monitor)
+    assert "judged instead: 'train_loss_step'" in capsys.readouterr().err
+    scalar_run(tmp_path / "late", {"train_loss_epoch": [0.7, 0.6], "val_loss": [0.8, 0.7]}, start_step=3, wall0=2000.0)
+    _round(watch, monitor)
+    said = capsys.readouterr().err
+    assert "--train-tag '^train_loss_epoch$' picks 'train_loss_epoch' now" in said
+    assert "--val-tag" not in said

@@ -302,8 +302,9 @@ class PlainWatch:
         for name, (notes, judged) in now.items():
             standing, said_with = self.tags_said.get(name, (set(), {}))
             fresh = [note for note in notes if note not in standing]
-            if fresh:  # the tags judged when they were said: what a note that ends is measured against
-                said_with = dict(said_with, **judged)
+            for option in options:  # the tag judged when its note was said: what a later pick is measured against
+                if any(note.startswith(option + " ") for note in fresh):
+                    said_with = dict(said_with, **{option: judged.get(option)})
             self.tags_said[name] = (set(notes), said_with)
             if summarised:
                 continue
