@@ -138,6 +138,11 @@ def build(outdir: str, clone: str, first: int = 0) -> dict:
                 writer.add_scalar(tag, value, epoch, start + 60.0 * epoch)
         writer.close()
         labels[name] = dict(label_of(curves), val_steps=list(range(len(val))))
+    return write_labels(outdir, labels)
+
+
+def write_labels(outdir: str, labels: dict) -> dict:
+    """A suite's ``labels.json`` (run -> label), which ``verdicts.py`` reads; the labels returned."""
     with open(os.path.join(outdir, "labels.json"), "w") as handle:
         json.dump(labels, handle, indent=1)
     return labels

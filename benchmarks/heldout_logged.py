@@ -23,7 +23,7 @@ from multiprocessing import Pool
 from types import ModuleType
 
 import numpy as np
-from heldout import label_of, records
+from heldout import label_of, records, write_labels
 
 KEPT_BATCHES = 2_000
 """About as many minibatch losses kept per run as the development set keeps (its ``mb_k``: 39,000 / 20)."""
@@ -106,9 +106,7 @@ def build(outdir: str, clone: str, deepobs: str) -> dict:
     for run in runs:
         plan = writer.plan(run)
         labels[run["id"]] = dict(by_id[run["id"]], run=plan["run"], style=plan["style"], val_steps=plan["epoch_steps"])
-    with open(os.path.join(outdir, "labels.json"), "w") as handle:
-        json.dump(labels, handle, indent=1)
-    return labels
+    return write_labels(outdir, labels)
 
 
 if __name__ == "__main__":
