@@ -191,4 +191,18 @@ def test_a_step_keyed_log_opening_with_an_evaluation_at_epoch_zero_keeps_its_ste
     steps = _read(tmp_path)
     assert steps["loss"] == list(range(10, 810, 10))
     assert "epoch" in steps  # the Trainer-like fractional epoch stays a curve
-    assert steps.get("val_loss", []) == []  # lines without a step are not placed at their epoch numbers
+    # validation's lines, without a step, at the step each epoch ended (before training: 0), not at epoch numbers
+    assert steps["val_loss"] == list(range(0, 810, 100))
+
+
+def test_validation_lines_with_an_epoch_alone_in_a_log_numbered_by_step_are_judged(tmp_path: Path, capsys):
+    """A loop logs ``{"step": s, "loss": ...}`` every batch and ``{"epoch": e, "val_loss": ...}`` after each epoch:
+    its validation lines had no step and were dropped without a word, so its overfitting never showed."""
+    lines: list[dict] = []
+    for epoch, line in enumerate(_overfitting(range(40))):
+        lines += [{"step": 50 * epoch + b, "loss": line["train_loss"] * (1.01 - 0.0002 * b)} for b in range(50)]
+        lines.append({"epoch": epoch, "val_loss": line["val_loss"]})
+    _write(tmp_path / "run" / "log.jsonl", lines)
+    assert _read(tmp_path)["val_loss"][:3] == [49, 99, 149]  # where each epoch ended
+    assert main(["check", str(tmp_path)]) == 1
+    assert "run: overfitting:" in capsys.readouterr().out

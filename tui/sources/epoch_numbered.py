@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from tui.sources.columns import STEP_KEYS, TIME_KEYS
+from tui.sources.columns import STEP_KEYS, TIME_KEYS, object_step
 from tui.sources.jsontext import BAD
 
 EPOCH_KEY = "epoch"
@@ -120,3 +120,22 @@ class EpochSteps:
         if epoch is None or not self.epochs.add(epoch, _points(item)):
             return BAD
         return {"step": epoch, **{key: value for key, value in item.items() if key != EPOCH_KEY}}
+
+
+class StepCarrier:
+    """In a log numbered by step: a line with an epoch but no step (validation's line after an epoch's batches,
+    ``{"epoch": 3, "val_loss": ...}``) is placed at the step of the line before it, where its epoch ended (step 0
+    before any: an evaluation before training). Without a step it was dropped without a word, and a loop's
+    validation curve was never read."""
+
+    def __init__(self) -> None:
+        self.step = 0
+
+    def placed(self, item: object) -> object:
+        if type(item) is not dict:
+            return item
+        if item.keys() & _STEPS:
+            step = object_step(item)
+            self.step = self.step if step is None else step
+            return item
+        return {"step": self.step, **item} if _number(item.get(EPOCH_KEY)) else item

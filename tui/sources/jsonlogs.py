@@ -290,6 +290,7 @@ class JsonLinesStream(Stream):
         """Whether the log numbers its lines by ``epoch`` alone (``epoch_numbered``): decided by its first line that
         tells (discovery asked more of its first lines); undecided while none has (an empty file restarted)."""
         self.epochs = epoch_numbered.EpochSteps()
+        self.carrier = epoch_numbered.StepCarrier()
 
     @property
     def position(self) -> int:
@@ -297,10 +298,14 @@ class JsonLinesStream(Stream):
 
     def prepared(self, objects: list[object]) -> list[object]:
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses). A
-        hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3."""
+        hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3; in a log
+        numbered by step, an epoch's line without a step at the step before it (``epoch_numbered``)."""
         if self.by_epoch is None:  # discovery listed it by its first lines: the first that tells decides
             self.by_epoch = epoch_numbered.first_told(objects)
-        return [self.epochs.placed(item) for item in objects] if self.by_epoch else objects
+        if self.by_epoch is None:
+            return objects
+        placing = self.epochs if self.by_epoch else self.carrier  # numbered by step: an epoch's line at its last
+        return [placing.placed(item) for item in objects]
 
     def _parsed(self, documents: list[bytes]) -> list[object]:
         """Each line parsed; a line with bytes that are no UTF-8 keeps its values but those under a key holding one
@@ -316,7 +321,7 @@ class JsonLinesStream(Stream):
         """The log was rewritten (a job started again in its folder): lines numbered and damage counted anew
         (subclasses forget what they kept of the lines before)."""
         self.lines, self.steps, self.health.skipped_records, self.health.undecodable = 0, StepFilter(), 0, 0
-        self.by_epoch, self.epochs = None, epoch_numbered.EpochSteps()
+        self.by_epoch, self.epochs, self.carrier = None, epoch_numbered.EpochSteps(), epoch_numbered.StepCarrier()
         self.started_over = True
 
     def read(self, root: Root) -> Iterator[Decoded]:
