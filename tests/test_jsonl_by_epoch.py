@@ -206,3 +206,51 @@ def test_validation_lines_with_an_epoch_alone_in_a_log_numbered_by_step_are_judg
     assert _read(tmp_path)["val_loss"][:3] == [49, 99, 149]  # where each epoch ended
     assert main(["check", str(tmp_path)]) == 1
     assert "run: overfitting:" in capsys.readouterr().out
+
+
+def _steps_and_evaluations(epochs: range) -> list[dict]:
+    """Per-batch step lines of an overfitting run, validation's line without a step after each epoch."""
+    lines: list[dict] = []
+    for epoch, line in zip(epochs, _overfitting(epochs), strict=True):
+        lines += [{"step": 50 * epoch + b, "loss": line["train_loss"] * (1.01 - 0.0002 * b)} for b in range(50)]
+        lines.append({"epoch": epoch, "val_loss": line["val_loss"]})
+    return lines
+
+
+def test_a_live_read_of_evaluations_before_training_waits_for_the_lines_that_tell(tmp_path: Path):
+    """A log opening with two evaluations at epoch 0 and no step read live: they decided "numbered by epoch", and the
+    validation read later sat at epochs 0 to 12 beside training's steps, where a fresh read put it where each epoch
+    ended: the live view read ``learning`` and ``check`` ``overfitting`` (a reviewer's find)."""
+    log = tmp_path / "run" / "log.jsonl"
+    _write(log, [{"epoch": 0, "val_loss": 2.5}, {"epoch": 0, "test_loss": 2.6}])
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    lines = _steps_and_evaluations(range(30))
+    for start in range(0, len(lines), 200):
+        _write(log, lines[start : start + 200])
+        monitor.refresh()
+    live = {tag: series.steps.tolist() for tag, series in monitor.store.runs["run"].scalars.items()}
+    assert live == _read(tmp_path) and live["val_loss"][:3] == [0, 49, 99]
+    verdict = monitor.verdict("run")
+    assert verdict is not None and verdict.kind == "overfitting"
+
+
+def test_batches_keyed_by_epoch_in_a_log_numbered_by_step_are_damaged_not_piled_on_one_step(tmp_path: Path):
+    """Per-batch lines with an epoch and no step between step-keyed validation lines: all of an epoch's batches went
+    to one step, the first kept and the rest dropped without a word (a reviewer's find)."""
+    lines: list[dict] = [{"step": 0, "val_loss": 3.3}]
+    for epoch in range(6):
+        lines += [{"epoch": epoch, "batch": b, "loss": 3.0 - 0.3 * epoch - 0.001 * b} for b in range(100)]
+        lines.append({"step": 100 * epoch + 99, "val_loss": 3.0 - 0.3 * epoch})
+    _write(tmp_path / "run" / "log.jsonl", lines)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["run"]
+    assert run.skipped_records >= 5 * 99 and run.damaged  # each epoch's batches after its first, said
+
+
+def test_a_config_line_naming_an_epoch_before_any_step_is_no_point(tmp_path: Path):
+    config = {"epoch": 10, "lr": 0.1, "batch_size": 32, "val_loss": 0.0}  # a config echoing its settings
+    _write(tmp_path / "run" / "log.jsonl", [config, *_steps_and_evaluations(range(6))])
+    steps = _read(tmp_path)
+    assert "lr" not in steps and "batch_size" not in steps and steps["val_loss"][0] == 49

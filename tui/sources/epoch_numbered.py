@@ -92,16 +92,27 @@ def numbering(objects: Iterable[object], full: bool = False) -> bool | None:
 
 
 def first_told(objects: list[object]) -> bool | None:
-    """For a stream whose log discovery listed: whether it is numbered by epoch, read on the same first lines
-    (``HEAD_LINES``): not if one has a step key (a step-keyed log that opens with an evaluation at epoch 0 put
-    validation at epoch numbers beside training's steps), else by its first numeric epoch (whole: True). Later
-    lines that break the numbering are damaged (``EpochSteps``), never a run left empty without a word."""
-    head = objects[:HEAD_LINES]
-    if any(type(item) is dict and item.keys() & _STEPS for item in head):
-        return False
-    for item in head:
-        if type(item) is dict and _number(item.get(EPOCH_KEY)):
-            return _whole_epoch(item[EPOCH_KEY]) is not None
+    """For a stream whose log discovery listed: whether it is numbered by epoch, told by its first lines as they
+    come (the stream holds them back while this says None). A line with a step key: no (a step-keyed log that
+    opens with an evaluation at epoch 0 put validation at epoch numbers beside training's steps). A second epoch
+    with no step line between, or ``HEAD_LINES`` lines of epochs and none with a step, as discovery reads them:
+    yes. An epoch that is not whole: no. Later lines that break the numbering are damaged (``EpochSteps``)."""
+    first = None
+    for item in objects:
+        if type(item) is not dict:
+            continue
+        if item.keys() & _STEPS:
+            return False
+        if not _number(item.get(EPOCH_KEY)):
+            continue
+        epoch = _whole_epoch(item[EPOCH_KEY])
+        if epoch is None:
+            return False
+        if first is not None and epoch != first:
+            return True
+        first = epoch
+    if len(objects) >= HEAD_LINES:
+        return first is not None
     return None
 
 
@@ -125,11 +136,13 @@ class EpochSteps:
 class StepCarrier:
     """In a log numbered by step: a line with an epoch but no step (validation's line after an epoch's batches,
     ``{"epoch": 3, "val_loss": ...}``) is placed at the step of the line before it, where its epoch ended (step 0
-    before any: an evaluation before training). Without a step it was dropped without a word, and a loop's
-    validation curve was never read."""
+    before any, for epoch 0 only: an evaluation before training, not a config line that names the epochs). Without
+    a step it was dropped without a word, and a loop's validation curve was never read. Such lines that log a metric
+    again in their epoch with another value are batches, no epoch's line: damaged, not piled on one step."""
 
     def __init__(self) -> None:
-        self.step = 0
+        self.step: int | None = None
+        self.epochs = _Epochs()
 
     def placed(self, item: object) -> object:
         if type(item) is not dict:
@@ -138,4 +151,9 @@ class StepCarrier:
             step = object_step(item)
             self.step = self.step if step is None else step
             return item
-        return {"step": self.step, **item} if _number(item.get(EPOCH_KEY)) else item
+        epoch = _whole_epoch(item.get(EPOCH_KEY))
+        if epoch is None or (self.step is None and epoch != 0):
+            return item
+        if not self.epochs.add(epoch, _points(item)):
+            return BAD
+        return {"step": self.step or 0, **item}

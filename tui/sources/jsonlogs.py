@@ -291,6 +291,8 @@ class JsonLinesStream(Stream):
         tells (discovery asked more of its first lines); undecided while none has (an empty file restarted)."""
         self.epochs = epoch_numbered.EpochSteps()
         self.carrier = epoch_numbered.StepCarrier()
+        self.untold: list[object] = []
+        """The first lines, held back until they tell how the log is numbered (``epoch_numbered.first_told``)."""
 
     @property
     def position(self) -> int:
@@ -300,10 +302,12 @@ class JsonLinesStream(Stream):
         """The parsed lines as the points are taken from them (a logger's own conventions, in subclasses). A
         hand-written loop's ``{"epoch": 3, "train_loss": ..., "val_loss": ...}`` is placed at step 3; in a log
         numbered by step, an epoch's line without a step at the step before it (``epoch_numbered``)."""
-        if self.by_epoch is None:  # discovery listed it by its first lines: the first that tells decides
+        if self.by_epoch is None:  # its first lines tell how it is numbered: held back until they have
+            objects, self.untold = self.untold + objects, []
             self.by_epoch = epoch_numbered.first_told(objects)
-        if self.by_epoch is None:
-            return objects
+            if self.by_epoch is None:
+                self.untold = objects
+                return []
         placing = self.epochs if self.by_epoch else self.carrier  # numbered by step: an epoch's line at its last
         return [placing.placed(item) for item in objects]
 
@@ -322,6 +326,7 @@ class JsonLinesStream(Stream):
         (subclasses forget what they kept of the lines before)."""
         self.lines, self.steps, self.health.skipped_records, self.health.undecodable = 0, StepFilter(), 0, 0
         self.by_epoch, self.epochs, self.carrier = None, epoch_numbered.EpochSteps(), epoch_numbered.StepCarrier()
+        self.untold = []
         self.started_over = True
 
     def read(self, root: Root) -> Iterator[Decoded]:
