@@ -10,7 +10,7 @@ the rest dropped unsaid. Validation's line after training's at the same epoch, b
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, object_step
 from tui.sources.jsontext import BAD
@@ -77,18 +77,23 @@ def numbering(objects: Iterable[object], full: bool = False) -> bool | None:
     metric again (per batch); None when too few lines tell (config lines, one epoch)."""
     epochs = _Epochs()
     told = 0
-    for item in objects:
-        if type(item) is not dict:
-            continue
-        if item.keys() & _STEPS:
-            return False
-        if not _number(item.get(EPOCH_KEY)):
-            continue
-        epoch = _whole_epoch(item[EPOCH_KEY])
+    for epoch, item in _told_epochs(objects):
         if epoch is None or not epochs.add(epoch, _points(item)):
             return False
         told += 1
     return True if told >= 2 or (told and full) else None
+
+
+def _told_epochs(objects: Iterable[object]) -> Iterator[tuple[int | None, dict]]:
+    """Each line that tells how a log is numbered, with its whole epoch; None (and nothing after it) for one that
+    says it is not numbered by epoch alone: a step key, or an epoch that is not whole."""
+    for item in objects:
+        if type(item) is not dict or not (item.keys() & _STEPS or _number(item.get(EPOCH_KEY))):
+            continue
+        epoch = None if item.keys() & _STEPS else _whole_epoch(item[EPOCH_KEY])
+        yield epoch, item
+        if epoch is None:
+            return
 
 
 def first_told(objects: list[object]) -> bool | None:
@@ -98,14 +103,7 @@ def first_told(objects: list[object]) -> bool | None:
     with no step line between, or ``HEAD_LINES`` lines of epochs and none with a step, as discovery reads them:
     yes. An epoch that is not whole: no. Later lines that break the numbering are damaged (``EpochSteps``)."""
     first = None
-    for item in objects:
-        if type(item) is not dict:
-            continue
-        if item.keys() & _STEPS:
-            return False
-        if not _number(item.get(EPOCH_KEY)):
-            continue
-        epoch = _whole_epoch(item[EPOCH_KEY])
+    for epoch, _item in _told_epochs(objects):
         if epoch is None:
             return False
         if first is not None and epoch != first:
