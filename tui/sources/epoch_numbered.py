@@ -142,6 +142,17 @@ class StepCarrier:
         self.step: int | None = None
         self.epochs = _Epochs()
 
+    def placed_all(self, objects: list[object]) -> list[object]:
+        """``placed`` of each line; a chunk with no line to place (every line of a log written by step, the usual
+        case) only moves the step on: a call per line cost a 100,000-line log a third of its read."""
+        if any(type(item) is dict and EPOCH_KEY in item and not item.keys() & _STEPS for item in objects):
+            return [self.placed(item) for item in objects]
+        for item in reversed(objects):
+            if type(item) is dict and item.keys() & _STEPS and (step := object_step(item)) is not None:
+                self.step = step
+                break
+        return objects
+
     def placed(self, item: object) -> object:
         if type(item) is not dict:
             return item

@@ -308,8 +308,9 @@ class JsonLinesStream(Stream):
             if self.by_epoch is None:
                 self.untold = objects
                 return []
-        placing = self.epochs if self.by_epoch else self.carrier  # numbered by step: an epoch's line at its last
-        return [placing.placed(item) for item in objects]
+        if self.by_epoch:
+            return [self.epochs.placed(item) for item in objects]
+        return self.carrier.placed_all(objects)  # numbered by step: an epoch's line without one at the last step
 
     def _parsed(self, documents: list[bytes]) -> list[object]:
         """Each line parsed; a line with bytes that are no UTF-8 keeps its values but those under a key holding one
