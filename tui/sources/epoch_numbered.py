@@ -9,9 +9,9 @@ the rest dropped unsaid. Validation's line after training's at the same epoch, b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 
+from tui.sources.cells import number_step
 from tui.sources.columns import STEP_KEYS, TIME_KEYS, object_step
 from tui.sources.jsontext import BAD
 
@@ -20,13 +20,6 @@ HEAD_LINES = 5
 """Lines of a JSON-lines file looked at for an object with a step (the first may be a config or a header)."""
 _STEPS = frozenset(STEP_KEYS)
 _NOT_METRICS = frozenset((EPOCH_KEY, *TIME_KEYS))
-
-
-def _whole_epoch(value: object) -> int | None:
-    """A whole epoch number, else None (a fractional one, a negative one, NaN)."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        return None
-    return int(value) if float(value).is_integer() else None
 
 
 def _number(value: object) -> bool:
@@ -90,7 +83,7 @@ def _told_epochs(objects: Iterable[object]) -> Iterator[tuple[int | None, dict]]
     for item in objects:
         if type(item) is not dict or not (item.keys() & _STEPS or _number(item.get(EPOCH_KEY))):
             continue
-        epoch = None if item.keys() & _STEPS else _whole_epoch(item[EPOCH_KEY])
+        epoch = None if item.keys() & _STEPS else number_step(item[EPOCH_KEY])
         yield epoch, item
         if epoch is None:
             return
@@ -125,7 +118,7 @@ class EpochSteps:
     def placed(self, item: object) -> object:
         if type(item) is not dict or not _number(item.get(EPOCH_KEY)) or item.keys() & _STEPS:
             return item
-        epoch = _whole_epoch(item[EPOCH_KEY])
+        epoch = number_step(item[EPOCH_KEY])
         if epoch is None or not self.epochs.add(epoch, _points(item)):
             return BAD
         return {"step": epoch, **{key: value for key, value in item.items() if key != EPOCH_KEY}}
@@ -160,7 +153,7 @@ class StepCarrier:
             step = object_step(item)
             self.step = self.step if step is None else step
             return item
-        epoch = _whole_epoch(item.get(EPOCH_KEY))
+        epoch = number_step(item.get(EPOCH_KEY))
         if epoch is None or (self.step is None and epoch != 0):
             return item
         if not self.epochs.add(epoch, _points(item)):
