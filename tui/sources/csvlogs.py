@@ -471,8 +471,7 @@ class KerasCsvFormat(Format):
             path
             for path, info in sorted(listing.files.items())
             if basename(path).lower().endswith(_KERAS_SUFFIXES)
-            # An empty file is read at no scan (every empty *.log, *.txt), unless it is a log emptied in place.
-            and (self._is_keras(root, path, info, found) if info.size else self._is_keras.was_log(path, info))
+            and self._is_keras(root, path, info, found)
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(KERAS, path, run, "", (path,), where=folder))

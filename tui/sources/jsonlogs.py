@@ -380,11 +380,8 @@ class JsonLinesFormat(Format):
         chosen = [
             path
             for path, info in sorted(listing.files.items())
-            if info.size
-            and (
-                (self.named_log(path) and self._has_step(root, path, info, found))
-                or (basename(path) == DETECTRON2_LOG and self._detectron2(root, path, info, found))
-            )
+            if (self.named_log(path) and self._has_step(root, path, info, found))
+            or (basename(path) == DETECTRON2_LOG and self._detectron2(root, path, info, found))
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(JSONL, path, run, "", (path,), where=folder))

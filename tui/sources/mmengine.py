@@ -78,7 +78,7 @@ class MMEngineFormat(Format):
         found = Found()
         for path, info in sorted(listing.files.items()):
             folder = parent(path)
-            if self.named_log(path) and info.size and self._is_log(root, path, info, found):
+            if self.named_log(path) and self._is_log(root, path, info, found):
                 found.sources.append(Source(MMENGINE, path, parent(folder), "", (path,), where=folder))
         return found
 

@@ -175,8 +175,8 @@ class HeaderTest:
     def __call__(self, root: Root, path: str, info: FileInfo, found: Found) -> bool:
         key = (path, info.identity)
         cached = self._known.get(key)
-        if not info.size and self.was_log(path, info):
-            return True  # emptied in place (``cat new > log``, Keras' CSVLogger started again), or made again
+        if not info.size:  # emptied in place (``cat new > log``, a job started again), or made again: still a log
+            return self.was_log(path, info)  # any other empty file (every empty *.log, *.txt) is read at no scan
         if cached is not None and not _written_over(cached[1], cached[2], info):
             if (cached[1], cached[2]) != (info.size, info.mtime):  # appended to: the bytes tested are as they were
                 self._known[key] = (cached[0], info.size, info.mtime)
