@@ -1,4 +1,4 @@
-"""A damaged row of a CSV log (a step that is no step, more cells than the header, text) is skipped and counted;
+"""A damaged row of a CSV log (a step that is no step, more or fewer cells than the header, text) is skipped and counted;
 the rows around it keep their steps. At its row number, such a row read as a restart and dropped every row before
 it (found by a review: one bad row cost a Lightning log its epochs 4 to 15, without a word)."""
 
@@ -35,7 +35,14 @@ def test_a_lightning_row_whose_step_is_no_step_costs_nothing_else(tmp_path: Path
 
 @pytest.mark.parametrize(
     "bad_rows",
-    [["7.5,1,1"], ["-3,1,1"], ["1,2,3,4,5,6"], ["garbage here"], ["7.5,1,1", "-3,1,1", "1,2,3,4,5,6", "x"]],
+    [
+        ["7.5,1,1"],
+        ["-3,1,1"],
+        ["1,2,3,4,5,6"],
+        ["garbage here"],
+        ["1,2"],  # too few cells: read as epoch 1 again, it purged epochs 1 to 12 (a QA pass)
+        ["7.5,1,1", "-3,1,1", "1,2,3,4,5,6", "x", "3,0.5"],
+    ],
 )
 def test_a_keras_history_row_that_is_not_one_costs_nothing_else(tmp_path: Path, bad_rows: list[str]):
     lines = ["epoch,loss,val_loss"]
@@ -71,3 +78,15 @@ def test_rows_ended_by_a_delimiter_are_rows(tmp_path: Path):
     monitor.refresh()
     run = monitor.store.runs["v"]
     assert curve_of(run, "loss")[0] == [0, 1, 2] and run.skipped_records == 0
+
+
+def test_a_lightning_row_short_of_cells_costs_nothing_else(tmp_path: Path):
+    """Lightning writes every cell, empty where a metric was not logged: ``5,50`` under four columns is damage."""
+    lines = ["epoch,step,train_loss,val_loss"]
+    for epoch in range(EPOCHS):
+        lines += [f"{epoch},{epoch * 10},{1 / (epoch + 1)},", f"{epoch},{epoch * 10},,{1 / (epoch + 1) + 0.05}"]
+        if epoch == 12:
+            lines.append("5,50")
+    (tmp_path / "version_0").mkdir()
+    (tmp_path / "version_0" / "metrics.csv").write_text("\n".join(lines) + "\n")
+    assert _read(tmp_path, "version_0") == ([epoch * 10 for epoch in range(EPOCHS)], 1)

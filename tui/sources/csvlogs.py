@@ -342,7 +342,9 @@ class CsvStream(Stream):
                 continue
             step = step_cell(row[step_index]) if 0 <= step_index < len(row) else None
             extra = any(cell.strip() for cell in row[len(columns) :])  # a row ended by a delimiter has an empty one
-            if extra or (step_index >= 0 and step is None):
+            # Too few cells: Keras and Lightning write every cell (empty where a metric was not logged), so a short
+            # row is damage; read, ``1,2`` under ``epoch,loss,val_loss`` went back to epoch 1 and purged the rest.
+            if extra or len(row) < len(columns) or (step_index >= 0 and step is None):
                 self.health.skipped_records += 1  # a row that is not one of this log's (as in the column path)
                 continue
             if step is None:
