@@ -126,7 +126,7 @@ class Discovery:
         found = find_sources(self.root, listing, self.formats, self.run_owners)
         if self.source_name:
             found.sources = [
-                replace(source, run=self.run_name(source.run), echoes=source.echoes and self.run_name(source.echoes))
+                replace(source, run=self.run_name(source.run), echoes=tuple(map(self.run_name, source.echoes)))
                 for source in found.sources
             ]
             found.checkpoints = {self.run_name(run): steps for run, steps in found.checkpoints.items()}

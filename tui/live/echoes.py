@@ -113,11 +113,11 @@ class Echoes:
         self._own: set[str] = set()
         self._first_read: dict[str, float] = {}
 
-    def candidate(self, run_name: str, streams: Iterable[Stream]) -> str:
-        """The run this one may repeat, while that is undecided ('' otherwise)."""
+    def candidates(self, run_name: str, streams: Iterable[Stream]) -> tuple[str, ...]:
+        """The runs this one may repeat, while that is undecided (none otherwise)."""
         primaries = {stream.source.echoes for stream in streams}
         if run_name in self._own or run_name in self.hidden or len(primaries) != 1:
-            return ""
+            return ()
         return primaries.pop()
 
     def own(self, run_name: str) -> None:
@@ -132,14 +132,15 @@ class Echoes:
         run is moved into ``store``, to be judged from its first point) or 'undecided' (waiting for the run's
         curves, or for points of its own; ``present``: its files are still in the folder; ``idle``: neither its
         files nor the run's changed for ``wait`` seconds, so no flush is coming to wait for)."""
-        primary = self.candidate(run_name, streams)
-        log, shown = self.undecided.runs.get(run_name), store.runs.get(primary)
+        log = self.undecided.runs.get(run_name)
         if log is None or not log.scalars or not present:  # nothing to show yet, or its files were deleted
             return "undecided"
         waited = now - self._first_read.setdefault(run_name, now) >= self.wait or idle
-        if shown is not None and not shown.scalars:
-            shown = None  # its writer has not flushed a curve yet
-        if shown is not None and repeats(log, shown):
+        candidates = self.candidates(run_name, streams)
+        # Each run it may repeat that has curves (its writer may not have flushed one yet)
+        shown_runs = {name: run for name in candidates if (run := store.runs.get(name)) is not None and run.scalars}
+        primary = next((name for name, run in shown_runs.items() if repeats(log, run)), "")
+        if primary:
             del self.undecided.runs[run_name]
             self.hidden[run_name] = primary
             # The files read, by name (an output folder's trainer state is keyed by its folder: its newest file)
@@ -148,8 +149,8 @@ class Echoes:
             store.notes.append(note)
             self.notes.append(note)
             return "hidden"
-        if not waited and not (shown is not None and names_covered(log, shown)):
-            return "undecided"  # the run's writer may not have flushed them yet
+        if not waited and not all(name in shown_runs and names_covered(log, shown_runs[name]) for name in candidates):
+            return "undecided"  # a run's writer may not have flushed them yet
         store.runs[run_name] = self.undecided.runs.pop(run_name)
         self._own.add(run_name)
         return "own"

@@ -114,7 +114,7 @@ class Monitor(Discovery):
             now = self.clock()
             # A log not yet known to be no repeat of its run is read every round (grown or not: its run's curves
             # may come while it stays as it is), after that run, into a store of its own until decided.
-            undecided = {name for name, mine in streams_by_run(streams).items() if self.echo.candidate(name, mine)}
+            undecided = {name for name, mine in streams_by_run(streams).items() if self.echo.candidates(name, mine)}
             if only_grown:
                 streams = [s for s in streams if s.run in undecided or s.changed(self.root)]
             # Undecided logs come after the runs they may repeat, so those runs' curves are in the store to compare.
@@ -217,7 +217,7 @@ class Monitor(Discovery):
         a remote machine's clock may be behind ours, and its files being written would look idle."""
         if self.root.local_path(".") is None:
             return False
-        primaries = {stream.source.echoes for stream in log_streams}
+        primaries = {run for stream in log_streams for run in stream.source.echoes}
         paths = [path for stream in self.streams.values() if stream.run in primaries for path in stream.source.paths]
         paths += [path for stream in log_streams for path in stream.source.paths]
         infos = [self.listing.files.get(path) for path in paths]

@@ -47,10 +47,10 @@ class Source:
     older: tuple[str, ...] = ()
     """Root-relative files to read instead, newest first, while the first of ``paths`` cannot be read whole
     (older checkpoints' copies of a state file the job rewrites: the newest may be cut short for good)."""
-    echoes: str = ""
-    """The run of the same folder whose curves this log may repeat (its TensorBoard run: Lightning with both its
-    loggers, Ultralytics with TensorBoard on; MMEngine's scalars.json beside its event files): the monitor shows the
-    run once if their curves' names are the same."""
+    echoes: tuple[str, ...] = ()
+    """The runs whose curves this log may repeat, the likelier first (its folder's TensorBoard run: Ultralytics
+    with TensorBoard on; MMEngine's scalars.json beside its event files; Lightning with both its loggers, the
+    events one version before or after its CSV log): the monitor shows the run once if their curves are the same."""
 
 
 @dataclass

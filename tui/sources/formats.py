@@ -78,8 +78,9 @@ def find_sources(
             if checkpoints:
                 found.checkpoints[source.run] = checkpoints
     for source in found.sources:  # a log shown once as the run it repeats: its checkpoints are that run's too
-        if source.echoes and source.run in found.checkpoints and source.echoes not in found.checkpoints:
-            found.checkpoints[source.echoes] = found.checkpoints[source.run]  # the Trainer's, in <output_dir>
+        if len(source.echoes) == 1 and source.run in found.checkpoints and source.echoes[0] not in found.checkpoints:
+            # the Trainer's, in <output_dir>; Lightning's, in the folder of the logger listed first
+            found.checkpoints[source.echoes[0]] = found.checkpoints[source.run]
     return found
 
 
@@ -109,17 +110,14 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
     primaries.update({source.where: source.run for source in sources if source.format == MMENGINE})
     for output, run in _trainer_logging(sources, primaries).items():
         primaries.setdefault(output, run)  # an output folder's own event files are the run its state may repeat
-    events = dict(primaries)  # a CSV log's run is the events' one version before, never another CSV log's
-    for source in sources:
-        before = _version_before(source, events) if source.format == LIGHTNING else None
-        if before is not None:
-            primaries.setdefault(source.where, before)
+    candidates: dict[str, tuple[str, ...]] = {where: (run,) for where, run in primaries.items()}
+    for source in sources:  # a CSV log's run is the events' one version beside it, never another CSV log's
+        beside = _versions_beside(source, primaries) if source.format == LIGHTNING else ()
+        if beside and source.where not in candidates:
+            candidates[source.where] = beside
     return [
-        replace(source, echoes=primaries[source.where])
-        if source.format in FOLDER_FORMATS
-        and source.where in primaries
-        and primaries[source.where] != source.run
-        and source.detail != HPARAMS_ONLY
+        replace(source, echoes=tuple(run for run in candidates[source.where] if run != source.run))
+        if source.format in FOLDER_FORMATS and source.where in candidates and source.detail != HPARAMS_ONLY
         else source
         for source in sources
     ]
@@ -128,14 +126,18 @@ def _with_echoes(sources: list[Source]) -> list[Source]:
 _VERSION = re.compile(r"version_(\d+)")
 
 
-def _version_before(source: Source, primaries: dict[str, str]) -> str | None:
-    """The TensorBoard run one version before a Lightning CSV log's folder: a ``TensorBoardLogger`` and a
-    ``CSVLogger`` given one ``save_dir`` (Lightning 2.x) make ``version_N`` for the events, and the second, finding
-    it taken, writes ``version_N+1`` (two runs, two bells for one onset). Its curves decide (``echoes.py``)."""
+def _versions_beside(source: Source, primaries: dict[str, str]) -> tuple[str, ...]:
+    """The TensorBoard runs one version before and after a Lightning CSV log's folder: a ``TensorBoardLogger`` and
+    a ``CSVLogger`` given one ``save_dir`` (Lightning 2.x) make ``version_N`` for the logger listed first, and the
+    second, finding it taken, writes ``version_N+1`` (two runs, two bells for one onset). Which of the two, and
+    whether either, their curves decide (``echoes.py``): jobs run again into one folder leave events on both
+    sides."""
     version = _VERSION.fullmatch(basename(source.where))
-    if version is None or int(version.group(1)) == 0:
-        return None
-    return primaries.get(inside(parent(source.where), f"version_{int(version.group(1)) - 1}"))
+    if version is None:
+        return ()
+    number = int(version.group(1))
+    beside = (inside(parent(source.where), f"version_{n}") for n in (number - 1, number + 1) if n >= 0)
+    return tuple(primaries[where] for where in beside if where in primaries)
 
 
 TRAINER_LOGGING = "runs"

@@ -1,0 +1,91 @@
+"""Lightning with a ``CSVLogger`` and a ``TensorBoardLogger`` given one ``save_dir``: the logger listed first takes
+``version_N`` (and the checkpoints), the second ``version_N+1``. With the CSV logger listed first, the events sit one
+version *after* the CSV log; only the other order was known, and one job was two runs with two bells per onset (a
+QA pass with Lightning 2.6). Jobs run again into one folder leave events on both sides of a CSV log: the curves
+decide which run it repeats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tensorboardX import SummaryWriter
+from test_echoes import Clock, write_lightning_both
+
+from tui.cli.main import main
+from tui.live.echoes import ECHO_WAIT
+from tui.live.monitor import Monitor
+
+
+def csv_first(logs: Path, version: int, epochs: int = 40) -> None:
+    """One job, CSV logger listed first: its metrics.csv, hparams.yaml and checkpoints in ``version``, the events
+    in the next version."""
+    write_lightning_both(logs / f"version_{version}", epochs)
+    events = logs / f"version_{version + 1}"
+    events.mkdir()
+    for path in (logs / f"version_{version}").glob("*tfevents*"):
+        shutil.move(path, events / path.name)
+    (logs / f"version_{version}" / "checkpoints").mkdir()
+    (logs / f"version_{version}" / "checkpoints" / "epoch=15-step=160.ckpt").write_bytes(b"\0")
+
+
+def events_alone(logs: Path, version: int) -> None:
+    """A job with a TensorBoardLogger alone: the same curves' names, other numbers."""
+    with SummaryWriter(str(logs / f"version_{version}")) as writer:
+        for epoch in range(30):
+            step = epoch * 10 + 9
+            for key, value in (("train_loss", 2.0 / (1 + epoch)), ("val_loss", 0.9 - 0.001 * epoch), ("epoch", epoch)):
+                writer.add_scalar(key, value, step)
+
+
+def test_the_csv_logger_listed_first_is_one_run_with_its_checkpoints(tmp_path: Path, capsys):
+    logs = tmp_path / "lightning_logs"
+    csv_first(logs, 0)
+    assert main(["check", "--json", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    (record,) = json.loads(captured.out)
+    assert record["run"] == "lightning_logs/version_1"
+    assert "metrics.csv repeats the curves of lightning_logs/version_1: shown once" in captured.err
+    assert record["checkpoint"].endswith("version_0/checkpoints/epoch=15-step=160.ckpt")  # the first logger's folder
+
+
+def test_jobs_run_again_csv_first_are_one_run_each(tmp_path: Path):
+    logs = tmp_path / "lightning_logs"
+    csv_first(logs, 0)
+    csv_first(logs, 2, epochs=30)  # version_2's CSV has the first job's events right before it
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["lightning_logs/version_1", "lightning_logs/version_3"]
+
+
+def test_a_csv_first_job_after_a_tensorboard_only_job_repeats_the_events_after_it(tmp_path: Path):
+    logs = tmp_path / "lightning_logs"
+    events_alone(logs, 0)
+    csv_first(logs, 1)
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_2"]
+    assert monitor.echoes == {"lightning_logs/version_1": "lightning_logs/version_2"}
+
+
+def test_live_the_csv_waits_for_the_events_after_it_when_those_before_it_are_another_jobs(tmp_path: Path):
+    """The events before it have every curve name of the CSV log, with other numbers: it waits for the other side's
+    flush instead of turning into a run of its own at once."""
+    logs = tmp_path / "lightning_logs"
+    events_alone(logs, 0)
+    csv_first(logs, 1)
+    flushed = {path: path.read_bytes() for path in (logs / "version_2").glob("*tfevents*")}
+    for path in flushed:
+        path.write_bytes(b"")  # its writer has not flushed yet
+    clock = Clock()
+    monitor = Monitor(str(tmp_path), clock=clock)
+    monitor.echo.wait = ECHO_WAIT
+    monitor.refresh()
+    assert "lightning_logs/version_1" not in monitor.store.runs  # neither hidden nor its own yet
+    for path, data in flushed.items():
+        path.write_bytes(data)
+    clock.now += 30
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_2"]
+    assert "lightning_logs/version_1" in monitor.echoes
