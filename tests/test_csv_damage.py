@@ -1,6 +1,6 @@
-"""A damaged row of a CSV log (a step that is no step, more or fewer cells than the header, text) is skipped and counted;
-the rows around it keep their steps. At its row number, such a row read as a restart and dropped every row before
-it (found by a review: one bad row cost a Lightning log its epochs 4 to 15, without a word)."""
+"""A damaged row of a CSV log (a step that is no step, more or fewer cells than the header, text) is skipped and
+counted; the rows around it keep their steps. At its row number, such a row read as a restart and dropped every row
+before it (found by a review: one bad row cost a Lightning log its epochs 4 to 15, without a word)."""
 
 from __future__ import annotations
 
