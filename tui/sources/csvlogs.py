@@ -472,8 +472,7 @@ class KerasCsvFormat(Format):
         chosen = [
             path
             for path, info in sorted(listing.files.items())
-            if basename(path).lower().endswith(_KERAS_SUFFIXES)
-            and self._is_keras(root, path, info, found)
+            if basename(path).lower().endswith(_KERAS_SUFFIXES) and self._is_keras(root, path, info, found)
         ]
         for path, run, folder in run_names(chosen):
             found.sources.append(Source(KERAS, path, run, "", (path,), where=folder))
