@@ -43,6 +43,13 @@ def _junk_without_zeros(path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff\x80" * 200 + b"\n")
 
 
+def _junk_zeros_after_its_first_line(path: Path) -> None:
+    """Random bytes whose first line holds no zero byte, zeros after it: a Keras log asks no UTF-8 (a console's
+    capture in latin-1 may be one), and it was left out unsaid (a QA pass: 3 of 12 random files)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(0x80 + i * 37 % 120 for i in range(300)) + b"\n" + bytes(200) + b"\x93\xfe" * 250)
+
+
 def _utf16(encoding: str, text: str) -> Callable[[Path], None]:
     """A log written in UTF-16 with its byte-order mark, as Windows PowerShell's ``python train.py > log.jsonl``."""
 
@@ -112,6 +119,7 @@ CASES = [
     ("lightning-zeros", _in("lt/metrics.csv", _zeros), "lt/metrics.csv", ZEROS, False),
     ("lightning-loop", _in("lt/metrics.csv", _loop), "lt/metrics.csv", "a symlink loop", False),
     ("keras-zeros", _in("k/training.log", _zeros), "k/training.log", ZEROS, False),
+    ("keras-junk-first-line", _in("k/history.csv", _junk_zeros_after_its_first_line), "k/history.csv", BINARY, False),
     ("yolo-junk", _in("y/results.csv", _junk), "y/results.csv", "damaged: binary data, not text", False),
     ("jsonl-zeros", _in("j/log.jsonl", _zeros), "j/log.jsonl", ZEROS, False),
     ("jsonl-junk", _in("j/log.ndjson", _junk), "j/log.ndjson", "damaged: binary data, not text", False),

@@ -239,7 +239,11 @@ def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:
         zeros = junk(data)
         if zeros or head is not None:
             return zeros
-    return not_text(data[:4096] if head is None else head) if utf8 else ""
+    if utf8:
+        return not_text(data[:4096] if head is None else head)
+    # A console's capture may be latin-1 or GBK, no UTF-8, but holds no zero byte: a first line that is no UTF-8
+    # with zero bytes after it is junk (random bytes often hold none in their first line, and were left unsaid).
+    return junk(data) if head is not None and not_text(head) else ""
 
 
 def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
