@@ -60,7 +60,7 @@ def test_without_the_wandb_extra_the_runs_are_named_with_a_note(logger_logdir: P
     monkeypatch.setattr(wandb_stream, "_records_module", lambda: None)
     monitor = Monitor(str(logger_logdir))
     monitor.refresh()
-    assert any("pip install 'losswatch[wandb]'" in note for note in monitor.store.notes)
+    assert any("pip install wandb (losswatch's [wandb] extra)" in note for note in monitor.store.notes)
     assert [r.errors for r in monitor.store.runs.values() if "wandb" in next(iter(r.files))] != []
 
 

@@ -234,7 +234,7 @@ def test_missing_backend_says_which_extra_to_install() -> None:
         pass
     else:
         pytest.skip("gcsfs is installed here")
-    with pytest.raises(MissingBackend, match=r'pip install "losswatch\[gcs\]"'):
+    with pytest.raises(MissingBackend, match=r"pip install gcsfs \(losswatch's \[gcs\] extra\)"):
         require_backend("gs")
 
 

@@ -38,7 +38,7 @@ def require_backend(kind: str) -> None:
         __import__(module)
     except ImportError as error:
         raise MissingBackend(
-            f'{kind}:// needs {module}, which is not installed: pip install "losswatch[{extra}]"'
+            f"{kind}:// needs {module}, which is not installed: pip install {module} (losswatch's [{extra}] extra)"
         ) from error
 
 

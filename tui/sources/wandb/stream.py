@@ -36,7 +36,9 @@ from tui.sources.wandb.records import record_fields, record_type
 from tui.sources.wandb.records import records_module as _records_module
 
 FORMAT = "wandb"
-MISSING_EXTRA = "W&B runs found, but reading them needs W&B's record definitions: pip install 'losswatch[wandb]'"
+MISSING_EXTRA = (
+    "W&B runs found, but reading them needs W&B's record definitions: pip install wandb (losswatch's [wandb] extra)"
+)
 _RUN_FOLDER = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9]+)$")
 _LOG_NAME = re.compile(r"^run-(?P<id>[A-Za-z0-9]+)\.wandb$")
 _HEAD_BYTES = 64 * 1024
