@@ -59,13 +59,14 @@ async def test_a_run_written_a_moment_ago_rings_at_start(tmp_path: Path):
 
 
 def test_the_plain_watch_prints_an_old_runs_bell_alert_without_ringing(tmp_path: Path):
+    """...and says it is history, in the text lines too (only the JSON lines said so: it read as a live alert)."""
     scalar_run(tmp_path / "old", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]})
     then = time.time() - 3 * 3600
     for path in (tmp_path / "old").iterdir():
         os.utime(path, (then, then))
     scalar_run(tmp_path / "new", {"loss": [1.0, 0.9, 0.8, 0.7, 0.6], "val_loss": [1.0, 0.95, 0.9, 0.85, 0.8]})
     with spawn("watch", str(tmp_path), "--plain", "--bell") as proc:
-        proc.wait_for_text("old  step 1  diverging", 20)
+        proc.wait_for_text("old  step 1  diverging (history)  ", 20)
         time.sleep(0.5)
         (tmp_path / "new" / "x").write_bytes(b"")  # a round after the first: nothing new to ring either
         scalar_run(tmp_path / "fresh", {"loss": [1.0, math.nan], "val_loss": [1.0, 1.0]}, wall0=2000.0)
@@ -73,7 +74,7 @@ def test_the_plain_watch_prints_an_old_runs_bell_alert_without_ringing(tmp_path:
         proc.wait_for_text("\a", 10)
         seen = proc.text()
         returncode = proc.stop(signal.SIGINT)
-    assert seen.count("\a") == 1 and seen.index("\a") > seen.index("fresh  step 1  diverging"), seen
+    assert seen.count("\a") == 1 and seen.index("\a") > seen.index("fresh  step 1  diverging  "), seen
     assert returncode == 0
 
 

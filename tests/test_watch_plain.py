@@ -206,7 +206,8 @@ def test_a_run_with_nothing_readable_is_said_unreadable_once(tmp_path: Path):
 
 
 def test_a_deleted_logdir_is_said_and_its_runs_are_gone_not_unreadable(tmp_path: Path):
-    """``rm -rf LOGDIR`` under a watch said nothing; made again, every old run was 'unreadable: file vanished'."""
+    """``rm -rf LOGDIR`` under a watch said nothing; made again, every old run was 'unreadable: file vanished'. A
+    run back says so (``gone`` read as the last word of it, a QA pass)."""
     import shutil
 
     logdir = tmp_path / "runs"
@@ -231,7 +232,7 @@ def test_a_deleted_logdir_is_said_and_its_runs_are_gone_not_unreadable(tmp_path:
         time.sleep(1.0)
         assert proc.stop(signal.SIGTERM) == 0
         kinds = [json.loads(line)["kind"] for line in proc.text().splitlines() if line.strip()]
-    assert kinds == ["new-run", "gone", "gone"]
+    assert kinds == ["new-run", "gone", "back", "gone"]
 
 
 def test_a_tag_pattern_that_matches_nothing_yet_is_said_as_check_says_it(tmp_path: Path):

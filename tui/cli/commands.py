@@ -310,12 +310,15 @@ def line_console() -> Console:
     return OutputConsole(highlight=False, soft_wrap=True)
 
 
-def format_alert(alert: Alert) -> Text:
-    """'run  step 390  overfitting  val_loss: reason'; the tag is left out when the reason starts with it."""
+def format_alert(alert: Alert, history: bool = False) -> Text:
+    """'run  step 390  overfitting  val_loss: reason'; the tag is left out when the reason starts with it.
+    ``history``: the kind of an alert of a run that ended long ago says so, ``overfitting (history)`` (``watch
+    --plain``: it looked like a live alert, and rings no bell)."""
     reason = printable(alert.reason)
     tag = printable(alert.tag, 80)
     about = f"{tag}: {reason}" if tag and not alert.reason.startswith(alert.tag) else reason
-    return Text(f"{shown_name(alert.run)}  step {alert.step:,}  {alert.kind}  {about}")
+    kind = f"{alert.kind} (history)" if history and alert.history else alert.kind
+    return Text(f"{shown_name(alert.run)}  step {alert.step:,}  {kind}  {about}")
 
 
 def alert_json(alert: Alert, history: bool = False) -> str:

@@ -43,6 +43,10 @@ NOTE_SECONDS = 0.25
 
 GONE_KIND = "gone"
 """``watch --plain``'s kind for a run whose folder was deleted (said once)."""
+BACK_KIND = "back"
+"""...and for a run said gone whose logs are there again (its folder made again): a reader of the lines would take
+``gone`` for the last word."""
+BACK = "its logs are there again"
 CUT_KIND = "cut"
 """...and for a run read in part whose Trainer's newest state stayed cut short (``Run.cut_left``: a job killed while
 saving its newest checkpoint, an older one read): said once, again if it is cut again after coming whole."""
@@ -167,7 +171,7 @@ class PlainWatch:
             self._say_gone_and_unreadable()
             self._say_notice_flags()
             for alert in alerts:
-                self.line(str(format_alert(alert)), alert_json(alert, history=True))
+                self.line(str(format_alert(alert, history=True)), alert_json(alert, history=True))
                 if alert.rings and (self.bell or self.notify):  # a run ended long ago tells history, silently
                     self._ring(alert)
                 if self.hook:
@@ -187,12 +191,15 @@ class PlainWatch:
                 if NOT_ANSWERING not in why  # its root's: said on stderr (reconnecting, unreachable)
             ]
             cut = {run.name: note for run in runs if (note := cut_left_note(run)) is not None}
-        self.said.difference_update({(run.name, GONE_KIND) for run in runs if run.name not in gone})  # back: again
+        back = sorted(run.name for run in runs if run.name not in gone and (run.name, GONE_KIND) in self.said)
+        self.said.difference_update((name, GONE_KIND) for name in back)  # said again if it goes again
         self.said.difference_update({(run.name, CUT_SAID) for run in runs if run.name not in cut})  # whole again
         for name in sorted(cut):  # read in part, a Trainer's newest state cut short for good: check's note, once
             if (name, CUT_SAID) not in self.said:
                 self.said.add((name, CUT_SAID))
                 self.line(f"{shown_name(name)}  {CUT_KIND}: {printable(cut[name])}", _record(name, CUT_KIND, cut[name]))
+        for name in back:
+            self.line(f"{shown_name(name)}  {BACK_KIND}: {BACK}", _record(name, BACK_KIND, BACK))
         for name in sorted(gone):  # its files deleted: said once, not as every file it can no longer read
             if (name, GONE_KIND) not in self.said:
                 self.said.add((name, GONE_KIND))
