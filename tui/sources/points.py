@@ -209,10 +209,13 @@ class FileHealth:
     """Its file was written over in place since it was read (an event file read again from its start) and holds no
     whole record now: damaged throughout if anything was skipped (a crash zero-filled it); the points read before
     stand."""
+    lost_bytes: int = 0
+    """Bytes read before that its file no longer holds: an event file cut short in place, read again from its start
+    up to its new end (the points read past it stand, as for one written over)."""
     walls_logged: bool = False
     """Whether its points carry the time their writer logged (TensorBoard, W&B, MLflow, trackio), not the file's
     modification time (CSV logs), which a copy or a later append changes."""
 
     @property
     def damaged(self) -> bool:
-        return bool(self.skipped_records or self.skipped_bytes or self.undecodable)
+        return bool(self.skipped_records or self.skipped_bytes or self.undecodable or self.lost_bytes)

@@ -63,6 +63,10 @@ def damage_note(run: Run) -> str:
     unreadable = run.nothing_readable
     if run.incomplete_bytes and unreadable:  # too few after the junk to be a record: every byte said
         skipped.append(f"{run.incomplete_bytes:,} byte(s) at the end, not whole")
+    lost = sum(run.files[key].lost_bytes for key in troubled)
+    shorter = f"its file is {lost:,} byte(s) shorter than what was read (cut short in place)"
+    if lost and not skipped:
+        return f"{shorter}: what was read of it before stands"
     what = "a TensorBoard event file" if _event_files_only(troubled) else "a log losswatch reads"
     unread = f"no data could be read: not {what}, or damaged throughout"
     if texts and not run.skipped_bytes:  # every row text: a loss written as text (str of a tensor), not a number
@@ -70,7 +74,7 @@ def damage_note(run: Run) -> str:
     if run.has_points:  # written over since it was read (``FileHealth.written_over``): what was read is kept
         unread += "; what was read of it before stands"
     outcome = unread if unreadable else "everything else was read"
-    return f"skipped {' and '.join(skipped)}; {outcome}"
+    return f"skipped {' and '.join(skipped)}; {f'{shorter}; ' if lost else ''}{outcome}"
 
 
 def incomplete_note(run: Run) -> str:

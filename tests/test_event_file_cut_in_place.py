@@ -1,0 +1,52 @@
+"""An event file cut short in place while watched (``truncate``, a copy stopped half-way over it): read again from
+its start up to its new end, the points read past it stand, as for a file written over, but nothing said so: the
+live view showed the run as whole while ``check`` of the same folder read half of it (a QA pass)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tui.live.monitor import Monitor
+from tui.sources.tensorboard.writer import EventWriter
+
+
+def _write(folder: Path, steps: range) -> Path:
+    writer = EventWriter(str(folder))
+    for step in steps:
+        writer.add_scalar("loss", 1.0 / (step + 1), step, wall_time=1000.0 + step)
+        writer.add_scalar("val_loss", 1.1 / (step + 1), step, wall_time=1000.0 + step)
+    writer.close()
+    (path,) = folder.glob("*tfevents*")
+    return path
+
+
+def test_a_file_cut_short_in_place_is_said_and_what_was_read_stands(tmp_path: Path):
+    path = _write(tmp_path / "run", range(40))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    size = path.stat().st_size
+    os.truncate(path, size // 2)
+    monitor.refresh()
+    run = monitor.store.runs["run"]
+    assert run.scalars["val_loss"].steps.tolist() == list(range(40))  # nothing already read is lost
+    assert run.damaged
+    lost = size - size // 2
+    assert run.damage_note() == (
+        f"its file is {lost:,} byte(s) shorter than what was read (cut short in place): what was read of it "
+        "before stands"
+    )
+
+
+def test_a_file_written_again_to_where_it_was_read_is_whole_again(tmp_path: Path):
+    """Written again up to where it had been read (a copy finished over it): no longer cut."""
+    path = _write(tmp_path / "run", range(40))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    data = path.read_bytes()
+    os.truncate(path, len(data) // 2)
+    monitor.refresh()
+    with open(path, "r+b") as handle:
+        handle.write(data)  # whole again, to where it was read: the cut is gone
+    monitor.refresh()
+    assert not monitor.store.runs["run"].damaged
