@@ -181,6 +181,11 @@ class Format(ABC):
         in its place, junk inside) is a run with the reason, never left out. False for logs known by content."""
         return False
 
+    def read_to_tell(self, path: str) -> bool:
+        """Whether discovery reads this file to tell whether, or which, log it is (a text log's first lines, an
+        MLflow run's ``meta.yaml``): a remote root fetches those together, where each alone cost a request."""
+        return False
+
 
 def parent(path: str) -> str:
     """The root-relative folder of a root-relative path (``.`` at the top)."""

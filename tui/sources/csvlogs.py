@@ -457,6 +457,9 @@ class LightningCsvFormat(Format):
     def named_log(self, path: str) -> bool:
         return basename(path) == "metrics.csv"
 
+    def read_to_tell(self, path: str) -> bool:
+        return self.named_log(path)
+
 
 class KerasCsvFormat(Format):
     """Files whose header is ``epoch`` and metric names (Keras' CSVLogger), whatever their name."""
@@ -484,6 +487,9 @@ class KerasCsvFormat(Format):
 
     def named_log(self, path: str) -> bool:
         return _named_like_a_keras_log(path)
+
+    def read_to_tell(self, path: str) -> bool:
+        return basename(path).lower().endswith(_KERAS_SUFFIXES)
 
 
 def _lightning_header(_path: str, head: bytes) -> bool:

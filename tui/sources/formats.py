@@ -55,6 +55,8 @@ def find_sources(
     """
     found = Found()
     owner: dict[str, str] = {} if owners is None else owners
+    if root.local_path(".") is None:  # a remote root: 2,000 text files beside the runs took 434 s over ssh
+        root.read_ahead([path for path in sorted(listing.files) if any(fmt.read_to_tell(path) for fmt in formats)])
     for fmt in formats:
         try:
             part = fmt.discover(root, listing)

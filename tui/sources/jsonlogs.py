@@ -394,6 +394,9 @@ class JsonLinesFormat(Format):
     def named_log(self, path: str) -> bool:
         return basename(path).lower().endswith(_SUFFIXES)  # Detectron2's metrics.json is known by its lines
 
+    def read_to_tell(self, path: str) -> bool:
+        return self.named_log(path) or basename(path) == DETECTRON2_LOG
+
 
 HEAD_LINES = epoch_numbered.HEAD_LINES
 

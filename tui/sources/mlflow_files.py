@@ -240,3 +240,6 @@ class MlflowFilesFormat(Format):
 
     def open(self, source: Source) -> Stream:
         return MlflowFilesStream(source)
+
+    def read_to_tell(self, path: str) -> bool:
+        return basename(path) == "meta.yaml"  # a run's name, an experiment's

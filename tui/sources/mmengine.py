@@ -87,3 +87,6 @@ class MMEngineFormat(Format):
 
     def named_log(self, path: str) -> bool:
         return basename(path) == FILE_NAME and basename(parent(path)) == FOLDER_NAME
+
+    def read_to_tell(self, path: str) -> bool:
+        return self.named_log(path)
