@@ -254,3 +254,19 @@ def test_a_config_line_naming_an_epoch_before_any_step_is_no_point(tmp_path: Pat
     _write(tmp_path / "run" / "log.jsonl", [config, *_steps_and_evaluations(range(6))])
     steps = _read(tmp_path)
     assert "lr" not in steps and "batch_size" not in steps and steps["val_loss"][0] == 49
+
+
+@pytest.mark.parametrize("bad", ['{"epoch": "x", "val_loss": 1}', '{"epoch": null, "val_loss": 1}', "[1, 2, 3]", "7"])
+@pytest.mark.parametrize("numbered", ["epoch", "step"])
+def test_a_line_with_no_epoch_or_no_object_is_counted_damaged(tmp_path: Path, bad: str, numbered: str):
+    """Dropped without a word (a QA pass), where a line that does not parse, or whose step is text, is counted."""
+    lines = [json.dumps({numbered: i, "loss": 1 / (i + 1), "val_loss": 1.1 / (i + 1)}) for i in range(12)]
+    lines.insert(8, bad)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["run"]
+    assert run.scalars["val_loss"].steps.tolist() == list(range(12))
+    # a step log reads {"epoch": "x"} as an epoch's line placed at its step: it is no epoch there either
+    assert run.skipped_records == 1

@@ -116,9 +116,9 @@ class EpochSteps:
         self.epochs = _Epochs()
 
     def placed(self, item: object) -> object:
-        if type(item) is not dict or not _number(item.get(EPOCH_KEY)) or item.keys() & _STEPS:
+        if type(item) is not dict or EPOCH_KEY not in item or item.keys() & _STEPS:
             return item
-        epoch = number_step(item[EPOCH_KEY])
+        epoch = number_step(item[EPOCH_KEY]) if _number(item[EPOCH_KEY]) else None  # text, null: no epoch
         if epoch is None or not self.epochs.add(epoch, _points(item)):
             return BAD
         return {"step": epoch, **{key: value for key, value in item.items() if key != EPOCH_KEY}}
@@ -153,7 +153,11 @@ class StepCarrier:
             step = object_step(item)
             self.step = self.step if step is None else step
             return item
-        epoch = number_step(item.get(EPOCH_KEY))
+        if EPOCH_KEY not in item:
+            return item  # a config line
+        epoch = number_step(item[EPOCH_KEY])
+        if epoch is None and self.step is not None:
+            return BAD  # an epoch's line whose epoch is text, null or a fraction: placed nowhere, counted
         if epoch is None or (self.step is None and epoch != 0):
             return item
         if not self.epochs.add(epoch, _points(item)):

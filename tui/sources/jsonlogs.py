@@ -344,7 +344,8 @@ class JsonLinesStream(Stream):
             self.health.incomplete_bytes, self.health.skipped_bytes = self.tail.incomplete, self.tail.zeroed
             documents = [line for line in lines.data.split(b"\n") if line and not line.isspace()]
             objects = self.prepared(self._parsed(documents))
-            self.health.skipped_records += sum(1 for item in objects if item is jsontext.BAD)
+            # A line that does not parse, or parses to no object (``[1, 2, 3]``, a bare number): damaged, counted
+            self.health.skipped_records += sum(1 for item in objects if type(item) is not dict)
             points = Points()
             self.health.skipped_records += _LOG_OBJECTS.add(points, objects, self.lines, lines.info.mtime)[2]
             self.lines += len(objects)
