@@ -14,7 +14,7 @@ from rich.console import Console
 from tensorboardX import SummaryWriter
 
 from tui.app.app import LossWatchApp
-from tui.app.chart import even_ticks, label_y_axis, nice_ticks, value_labels
+from tui.app.axes import even_ticks, label_y_axis, nice_ticks, value_labels
 from tui.live.monitor import Monitor
 
 
@@ -237,7 +237,7 @@ async def _sweep_rows(pilot, label_rows) -> list[list[int]]:
 
 def test_log_y_ticks_are_round_and_labelled_as_the_linear_ones():
     """plotext's own log labels read 10000 beside a linear axis's 10,000."""
-    from tui.app.chart import label_log_y_axis
+    from tui.app.axes import label_log_y_axis
 
     axes = _Axes()
     label_log_y_axis(axes, [np.array([20000.0, 3000.0, 400.0, 50.0, 6.0, 0.0, -1.0])], 12)

@@ -14,7 +14,7 @@ from children import spawn
 from conftest import scalar_run, until
 
 from tui.app.app import LossWatchApp
-from tui.app.chart import label_y_axis
+from tui.app.axes import label_y_axis
 from tui.live.monitor import Monitor
 
 BLOWN_UP = {"loss": [353.9, 3.03e34, math.inf, math.nan], "val_loss": [353.4, 3.03e34, math.inf, math.nan]}

@@ -23,7 +23,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
-from tui.app.chart import nice_ticks, tick_label
+from tui.app.axes import nice_ticks, tick_label
 from tui.app.paged_options import PagedOptionList
 from tui.columns import Column, fitted_table
 from tui.judging.layers import PERCENTILES, LayerReport, bucket_counts, finite_edges, not_finite, percentiles

@@ -22,19 +22,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from tui.app.chart import (
-    PALETTE,
-    ChartSpec,
-    ChartTitle,
-    Curve,
-    canvas_rows,
-    label_log_x_axis,
-    label_x_axis,
-    label_y_axis,
-    legend_in_title,
-    legend_labels,
-    unfilled,
-)
+from tui.app.axes import canvas_rows, label_log_x_axis, label_x_axis, label_y_axis
+from tui.app.chart import PALETTE, ChartSpec, ChartTitle, Curve, legend_in_title, legend_labels, unfilled
 from tui.app.format import number
 from tui.app.sweep_data import NOT_SEEN_WRITING, SweepRow, SweepView, sweep_names, sweep_view
 from tui.cuts import cut_text, distinct_cuts
