@@ -202,6 +202,19 @@ def test_y_ticks_fall_the_same_number_of_rows_apart_and_hold_the_curve():
     assert axes.ticks[1] == ["1", "2"] and axes.limits[0] <= 0.39 and axes.limits[1] >= 2.31
 
 
+def test_a_curve_never_below_zero_gets_no_negative_tick():
+    """A blown-up loss, 3.6 to 7.7e10: the axis, centred on it, read -1e+10 at its foot (a QA pass)."""
+    rng = np.random.default_rng(11)
+    for low, high in [(3.58, 7.7e10), (0.0, 1.0), *((rng.uniform(0, 1), rng.uniform(1, 1e3)) for _ in range(500))]:
+        for rows in range(6, 41):
+            found = even_ticks(low, high, rows, max(3, rows // 2 + 1))
+            assert found is not None, (low, high, rows)
+            bottom, top, ticks = found
+            assert bottom <= low and top >= high and min(ticks) >= 0, (low, high, rows, found)
+            at = _rows_of(ticks, bottom, top, rows)
+            assert len({b - a for a, b in itertools.pairwise(at)}) == 1, (at, found)
+
+
 async def test_the_charts_y_labels_stand_evenly_on_screen(tmp_path: Path):
     """The labels as drawn, in the run's chart and in both plots of the sweep view."""
     from test_sweep_view import _two_sweeps

@@ -116,6 +116,8 @@ def even_ticks(low: float, high: float, rows: int, most: int) -> tuple[float, fl
                     continue
                 first = math.ceil(bottom / step - 1e-9)
                 ticks = [k * step for k in range(first, math.floor(top / step + 1e-9) + 1)]
+                if ticks and low >= 0 > ticks[0]:
+                    continue  # a curve never below zero (a loss) labelled with a negative value (-1e+10)
                 if 2 <= len(ticks) <= most:
                     slack = (top - bottom - span) / span
                     roomy = slack > EVEN_SLACK
