@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 
 import pytest
 from rich.cells import cell_len
@@ -172,3 +173,17 @@ def test_a_fraction_is_never_shown_by_its_last_digits_alone(width: int, form: st
             pieces.append((start, at))
         fractions = [m.span() for m in NUMBER.finditer(name) if not m.group().isdigit()]
         assert not [name[a:b] for s, e in pieces[1:] if s < e for a, b in fractions if a < s < b], (name, text)
+
+
+@pytest.mark.parametrize("width", range(6, 40))
+def test_a_cut_never_splits_a_letter_from_its_accent(width: int):
+    """``é`` written as ``e`` and U+0301: cut between them, the accent sat on the '…' (a QA pass)."""
+    names = ["e\u0301" * 30 + "-run-a", "e\u0301" * 30 + "-run-b", "\U0001f44d\U0001f3fd" * 12 + "-x"]
+    for name in names:
+        head, tail = middle_cut(name, width)
+        assert not unicodedata.combining(name[tail]) and not unicodedata.combining(name[head]), (name, width)
+        assert name[tail] != "\U0001f3fd" and name[head] != "\U0001f3fd"  # a skin tone is its emoji's
+    for name, cut in distinct_cuts(dict.fromkeys(names, width)).items():
+        shown = cut_text(name, cut)
+        assert cell_len(shown) <= width and pieces_in_order(shown, name)
+        assert all(not unicodedata.combining(shown[i + 1]) for i, c in enumerate(shown[:-1]) if c == "…"), shown

@@ -9,13 +9,39 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
+import regex
 from rich.cells import cell_len
 
 
 def middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int, int]:
+    """``_middle_cut``, at the edges of the characters a reader sees (``on_graphemes``)."""
+    (_, head), (tail, _) = on_graphemes(text, _halves(text, _middle_cut(text, width, head_room)))
+    return head, tail
+
+
+_GRAPHEME = regex.compile(r"\X")
+"""A character as a reader sees it: a letter and its combining accents, an emoji and its modifiers."""
+
+
+def on_graphemes(text: str, cut: Cut) -> Cut:
+    """``cut`` with no piece ending or starting inside a character made of several code points (``é`` written as
+    ``e`` and its accent): cut between them, the accent sat on the '…' (a QA pass). Pieces only shrink."""
+    if text.isascii():
+        return cut
+    edges = [match.start() for match in _GRAPHEME.finditer(text)] + [len(text)]
+    snapped = []
+    for start, end in cut:
+        start = edges[min(bisect_left(edges, start), len(edges) - 1)]
+        end = edges[max(bisect_right(edges, end) - 1, 0)]
+        snapped.append((start, max(end, start)))
+    return tuple(snapped)
+
+
+def _middle_cut(text: str, width: int, head_room: int | None = None) -> tuple[int, int]:
     """Where to cut ``text`` (printable: escaped first) to show it in ``width`` cells as its start, '…' and its end:
     (end of the start, start of the end). Names differ at either end as often as not (a date first, ``lr=0.001``
     last): cut at the end, sweeps' runs all looked alike. Never inside a number (``lr1.58e-04`` cut to ``8e-04``
@@ -158,7 +184,7 @@ def distinct_cuts(widths: Mapping[str, int]) -> dict[str, Cut]:
                 shown[candidate] += 1
                 cuts[text] = other
                 break
-    return cuts
+    return {text: on_graphemes(text, cut) for text, cut in cuts.items()}
 
 
 SIDE_MIN = 4
