@@ -38,3 +38,16 @@ def test_a_run_with_nothing_read_yet_says_so_in_its_reason(tmp_path: Path):
     [record] = json.loads(run_main("check", str(tmp_path), "--json").stdout)
     assert (record["verdict"], record["reason"]) == ("waiting", "no points read yet")
     assert record["advice"].startswith("nothing to judge yet")
+
+
+def test_a_folder_of_files_named_like_logs_but_none_says_which_and_why(tmp_path: Path):
+    """A QA pass: ``log.jsonl`` with no step and a ``history.csv`` with other columns gave "no training logs found"
+    alone; a user pointing at their own log was not told it was seen, nor what it lacks."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "log.jsonl").write_text('{"a": 1, "b": 2}\n')
+    (tmp_path / "run" / "history.csv").write_text("foo,bar\n1,2\n")
+    (tmp_path / "run" / "notes.txt").write_text("not named like a log\n")
+    done = run_main("check", str(tmp_path))
+    assert done.returncode == 2
+    named = f"named like logs, not read as one: {tmp_path / 'run' / 'history.csv'}, {tmp_path / 'run' / 'log.jsonl'}"
+    assert named + " (a JSON-lines log needs a step or epoch key" in done.stderr and "notes.txt" not in done.stderr

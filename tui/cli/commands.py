@@ -109,12 +109,33 @@ def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
     if monitor.scan_errors:
         path, why = next(iter(monitor.scan_errors.items()))
         detail = f" ({printable(path)}: {why})"
+    elif named := _named_like_logs(monitor):
+        listed = ", ".join(printable(path) for path in named[:3]) + (", ..." if len(named) > 3 else "")
+        detail = f"; named like logs, not read as one: {listed} ({NOT_A_LOG})"
     print(
         f"losswatch: no runs under {printable(monitor.logdir)}: no training logs found (TensorBoard, W&B, MLflow,"
         f" trackio, Lightning or Keras CSV, Hugging Face, MMEngine, JSON lines){detail}",
         file=sys.stderr,
     )
     return EXIT_USAGE
+
+
+NOT_A_LOG = (
+    "a JSON-lines log needs a step or epoch key in its first five lines, a CSV log a header whose first column is"
+    " epoch (Lightning's metrics.csv: a step column)"
+)
+"""Why a file named like a log (``log.jsonl``, ``history.csv``) is none: a user pointing at their own log is told."""
+
+
+def _named_like_logs(monitor: Monitor | MonitorGroup) -> list[str]:
+    """Files whose names say they are a log of a format read here (``*.jsonl``, ``history.csv``, ``metrics.csv``)
+    that no format took: the first lines of each said it is none."""
+    return [
+        member.place(path)
+        for member in members_of(monitor)
+        for path in sorted(member.listing.files)
+        if member.listing.files[path].size and any(fmt.named_log(path) for fmt in member.formats)
+    ]
 
 
 def _nothing_readable(runs: list[Run], logdir: str) -> int | None:
