@@ -43,3 +43,4 @@ def test_an_event_file_written_over_in_place_is_read_from_its_start(tmp_path: Pa
     values = monitor.store.runs["run"].scalars["val_loss"].arrays()[1].tolist()
     assert [round(v, 4) for v in values] == [round(3.0 * 2.1 / (1 + 0.05 * e), 4) for e in range(epochs)]
     assert not [alert for alert in monitor.alerts if alert.kind == "diverging"]
+    assert not monitor.store.runs["run"].damaged  # its points replaced, not cut short (a review's find)

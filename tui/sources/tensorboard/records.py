@@ -84,6 +84,9 @@ class RecordReader:
         self.restarted = False
         self.reread_below = 0
         """Where the file had been read to when it last shrank or was replaced: up to there, a record is read again."""
+        self.cut_below = 0
+        """The same, when it was cut short in place (its first bytes as they were; not replaced, not written over by
+        a new job): the points read past its new end stand, and its stream says so."""
         self.incomplete = 0
         """Bytes after the last whole record at the last read: a record being written, or one cut short."""
         self._identity: str | None = None
@@ -115,10 +118,12 @@ class RecordReader:
         self.restarted = False
         source, path = self._where(root)
         info = source.stat(path)
-        if self._identity is not None and (
-            info.identity != self._identity or info.size < self.offset or self._head_changed(source, path, info)
-        ):
+        replaced = self._identity is not None and info.identity != self._identity
+        shrunk = self._identity is not None and not replaced and info.size < self.offset
+        rewritten = self._identity is not None and not replaced and self._head_changed(source, path, info)
+        if replaced or shrunk or rewritten:
             self.reread_below = self.offset
+            self.cut_below = self.offset if shrunk and not rewritten else 0
             self.offset = 0
             self.damage = Damage()
             self.restarted = True

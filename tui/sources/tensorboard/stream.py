@@ -67,9 +67,10 @@ class EventStream(Stream):
                     decoded = self.axes.place(decoded)
                 yield from decoded.split_at_starts()
             self._forget_if_restarted()  # emptied or replaced, nothing whole in it yet: the old file is forgotten too
-            # Read again to its end, short of where it had been read: cut in place, not written again (yet). One
-            # with nothing whole left is said as check says it (``written_over``).
-            shorter = self.reader.reread_below - self.reader.offset - self.reader.incomplete
+            # Cut short in place and read again to its new end, short of where it had been read (a job restarted
+            # into it replaced those points: no cut). One with nothing whole left is said as check says it
+            # (``written_over``).
+            shorter = self.reader.cut_below - self.reader.offset - self.reader.incomplete
             self.health.lost_bytes = 0 if self.written_over else max(shorter, 0)
         except OSError as error:
             self.health.error = describe(error)
