@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,10 @@ def test_a_folder_of_files_named_like_logs_but_none_says_which_and_why(tmp_path:
     (tmp_path / "run" / "log.jsonl").write_text('{"a": 1, "b": 2}\n')
     (tmp_path / "run" / "history.csv").write_text("foo,bar\n1,2\n")
     (tmp_path / "run" / "notes.txt").write_text("not named like a log\n")
+    with sqlite3.connect(tmp_path / "run" / "mlflow.db") as db:  # no MLflow store: its needs are not a CSV log's
+        db.execute("CREATE TABLE other (x)")
     done = run_main("check", str(tmp_path))
     assert done.returncode == 2
     named = f"named like logs, not read as one: {tmp_path / 'run' / 'history.csv'}, {tmp_path / 'run' / 'log.jsonl'}"
-    assert named + " (a JSON-lines log needs a step or epoch key" in done.stderr and "notes.txt" not in done.stderr
+    assert named + " (a JSON-lines log needs a step key in its first five lines" in done.stderr
+    assert "notes.txt" not in done.stderr and "mlflow.db" not in done.stderr

@@ -24,6 +24,8 @@ from tui.live.group import MonitorGroup, build_monitor, given_up, members_of
 from tui.live.monitor import Monitor
 from tui.live.sweeps import KIND as SWEEP_KIND
 from tui.patterns import user_pattern
+from tui.sources.csvlogs import KERAS, LIGHTNING
+from tui.sources.jsonlogs import JSONL
 from tui.sources.roots.parse import RootSpec
 from tui.store import Run
 from tui.text import printable, quoted, shown_name, utf8
@@ -121,20 +123,27 @@ def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
 
 
 NOT_A_LOG = (
-    "a JSON-lines log needs a step or epoch key in its first five lines, a CSV log a header whose first column is"
-    " epoch (Lightning's metrics.csv: a step column)"
+    "a JSON-lines log needs a step key in its first five lines, or an epoch key in two of them (one numbered by epoch"
+    " is read from its second epoch on); a CSV log a header whose first column is epoch (Lightning's metrics.csv: a"
+    " step column)"
 )
 """Why a file named like a log (``log.jsonl``, ``history.csv``) is none: a user pointing at their own log is told."""
 
 
+TOLD_BY_FIRST_LINES = (JSONL, KERAS, LIGHTNING)
+"""The formats whose logs ``NOT_A_LOG`` says what they need (their first lines tell; a database or a W&B log that
+is none is a run that cannot be read, with its reason)."""
+
+
 def _named_like_logs(monitor: Monitor | MonitorGroup) -> list[str]:
-    """Files whose names say they are a log of a format read here (``*.jsonl``, ``history.csv``, ``metrics.csv``)
-    that no format took: the first lines of each said it is none."""
+    """Files whose names say they are a JSON-lines or CSV log (``*.jsonl``, ``history.csv``, ``metrics.csv``) that
+    no format took: the first lines of each said it is none."""
     return [
         member.place(path)
         for member in members_of(monitor)
         for path in sorted(member.listing.files)
-        if member.listing.files[path].size and any(fmt.named_log(path) for fmt in member.formats)
+        if member.listing.files[path].size
+        and any(fmt.named_log(path) for fmt in member.formats if fmt.name in TOLD_BY_FIRST_LINES)
     ]
 
 
