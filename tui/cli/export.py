@@ -102,7 +102,7 @@ def export_scalars(logdir: str | Monitor | MonitorGroup, output: str) -> int:
                 try:
                     frame.to_parquet(path, index=False)
                 except ImportError:
-                    raise ExportError("writing .parquet needs pyarrow: pip install 'losswatch[parquet]'") from None
+                    raise ExportError("writing .parquet needs pyarrow: pip install pyarrow") from None
     except OSError as error:
         raise ExportError(f"{output}: {error.strerror or error}") from None
     return len(frame)

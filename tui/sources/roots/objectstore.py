@@ -1,7 +1,7 @@
 """Runs in object storage (``s3://``, ``gs://``, ``az://``) through fsspec.
 
 s3fs, gcsfs and adlfs are the libraries made for this (TensorBoard's own readers, pandas and
-Dask use them); each is an optional extra (``pip install "losswatch[s3]"``). Credentials and
+Dask use them); each is an optional extra (``pip install s3fs``, losswatch's ``[s3]``). Credentials and
 endpoints come from where their SDKs look, so ``AWS_ENDPOINT_URL`` (MinIO, Ceph), ``AWS_PROFILE``,
 ``~/.aws``, ``GOOGLE_APPLICATION_CREDENTIALS`` and ``AZURE_STORAGE_*`` work as they do elsewhere.
 

@@ -292,6 +292,9 @@ class WandbFormat(Format):
     def named_log(self, path: str) -> bool:
         return is_wandb_log(path)
 
+    def read_to_tell(self, path: str) -> bool:
+        return is_wandb_log(path)  # its first records name the run
+
     def _display_name(self, root: Root, path: str, identity: str, pb) -> str | None:
         """The run's display name from the log's first records (the last name they give it: a run renamed as
         it starts, ``wandb.run.name = ...``; one renamed later keeps the name it had when found, as a watched
