@@ -245,8 +245,7 @@ def test_a_bad_row_is_skipped_and_counted_and_the_run_keeps_every_other_point(
 def test_a_hparams_yaml_of_nested_aliases_is_read_bounded(tmp_path: Path):
     """YAML aliases nest a mapping in itself at every level: 800 bytes spell 2**30 names, and ``check`` hung,
     taking gigabytes. At most ``MAX_HPARAMS`` names are taken; a list that aliases nest is kept shortened."""
-    from tui.sources.csvlogs import load_hparams
-    from tui.sources.hparams import MAX_HPARAMS
+    from tui.sources.hparams import MAX_HPARAMS, load_hparams
 
     nested = "".join(f"a{i}: &a{i} {{p: *a{i - 1}, q: *a{i - 1}}}\n" for i in range(1, 30))
     lists = "".join(f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]\n" for i in range(1, 30))

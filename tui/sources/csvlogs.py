@@ -30,7 +30,7 @@ from tui.sources.arrowcsv import column, read_table
 from tui.sources.base import Format, Found, Source, Stream, basename, describe, parent
 from tui.sources.cells import EXACT_FLOAT, INT64_MIN, number_cell, step_cell
 from tui.sources.decimals import comma_number, decimal_point
-from tui.sources.hparams import flattened
+from tui.sources.hparams import load_hparams
 from tui.sources.kept_names import KeptNames
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import Listing, Root
@@ -400,31 +400,6 @@ def _rows(text: str, delimiter: str) -> Iterator[list[str]]:
             return
         except csv.Error:
             yield [""]
-
-
-def load_hparams(data: bytes) -> dict[str, object]:
-    """Lightning's ``hparams.yaml`` as flat name -> value (objects it cannot name are kept as text)."""
-    import yaml
-
-    class Lenient(yaml.SafeLoader):
-        """Safe loading; a ``!!python/...`` tag (a namespace, an enum) becomes its text instead of an error."""
-
-    Lenient.add_multi_constructor("", lambda loader, suffix, node: _node_text(loader, node))
-    try:
-        loaded = yaml.load(data, Loader=Lenient)
-    except (yaml.YAMLError, RecursionError):  # not YAML, or nested past Python's stack (PyYAML calls per level)
-        return {}
-    return flattened(loaded)
-
-
-def _node_text(loader, node) -> object:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
 
 
 class KerasStream(CsvStream):

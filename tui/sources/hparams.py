@@ -46,3 +46,28 @@ def _named(prefix: str, mapping: dict) -> Iterator[tuple[str, object]]:
     """A mapping's values with their dotted names."""
     for key, inner in mapping.items():
         yield (f"{prefix}.{key}" if prefix else str(key)), inner
+
+
+def load_hparams(data: bytes) -> dict[str, object]:
+    """Lightning's ``hparams.yaml`` as flat name -> value (objects it cannot name are kept as text)."""
+    import yaml
+
+    class Lenient(yaml.SafeLoader):
+        """Safe loading; a ``!!python/...`` tag (a namespace, an enum) becomes its text instead of an error."""
+
+    Lenient.add_multi_constructor("", lambda loader, suffix, node: _node_text(loader, node))
+    try:
+        loaded = yaml.load(data, Loader=Lenient)
+    except (yaml.YAMLError, RecursionError):  # not YAML, or nested past Python's stack (PyYAML calls per level)
+        return {}
+    return flattened(loaded)
+
+
+def _node_text(loader, node) -> object:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
