@@ -90,3 +90,19 @@ def test_a_lightning_row_short_of_cells_costs_nothing_else(tmp_path: Path):
     (tmp_path / "version_0").mkdir()
     (tmp_path / "version_0" / "metrics.csv").write_text("\n".join(lines) + "\n")
     assert _read(tmp_path, "version_0") == ([epoch * 10 for epoch in range(EPOCHS)], 1)
+
+
+def test_a_hand_written_log_that_leaves_off_validation_cells_is_read_whole(tmp_path: Path):
+    """A loop writing ``epoch,train_loss`` on the epochs it does not validate: short rows going on are rows (a
+    review's find: every short row counted damaged, the training curve lost four epochs in five)."""
+    lines = ["epoch,train_loss,val_loss"]
+    for epoch in range(30):
+        validated = f",{1 / (epoch + 1) + 0.05}" if epoch % 5 == 4 else ""
+        lines.append(f"{epoch},{1 / (epoch + 1)}{validated}")
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "history.csv").write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["k"]
+    assert curve_of(run, "train_loss")[0] == list(range(30)) and run.skipped_records == 0
+    assert curve_of(run, "val_loss")[0] == list(range(4, 30, 5))

@@ -119,6 +119,8 @@ class CsvStream(Stream):
         """How pyarrow types the step column: int64, exact up to 2**63 - 1, until the steps are written as
         floats (``12.0``); then float64, exact below 2**53 only (a block with a larger step goes the exact way)."""
         self.steps = StepFilter()
+        self.last_step: int | None = None
+        """The step of the last row read: a row short of cells that goes back before it is damage (``_add_rows``)."""
         self.headless = False
         """The file starts with rows, not its header: cut in place and written on (``read``)."""
         self._hparams_signature: tuple | None = None
@@ -174,6 +176,7 @@ class CsvStream(Stream):
         counted, its steps filtered, its decimal point decided and its damage counted anew, and its head a new
         attempt's (``started_over``)."""
         self.rows, self.skip, self.steps, self.decimal, self.numeric = 0, 0, StepFilter(), None, set()
+        self.last_step = None
         self.health.skipped_records = self.health.undecodable = 0
         self.health.text_example = ""
         self.started_over = True
@@ -282,6 +285,8 @@ class CsvStream(Stream):
                 stepped = whole
                 self.health.skipped_records += int(np.count_nonzero(~stepped))
                 orders, steps = orders[stepped], values[stepped].astype(np.int64)
+        if len(steps):
+            self.last_step = int(steps[-1])
         walls = np.full(len(orders), wall, dtype=np.float64)
         for index, tag in enumerate(self.columns):
             if tag == self.step_column:
@@ -342,13 +347,17 @@ class CsvStream(Stream):
                 continue
             step = step_cell(row[step_index]) if 0 <= step_index < len(row) else None
             extra = any(cell.strip() for cell in row[len(columns) :])  # a row ended by a delimiter has an empty one
-            # Too few cells: Keras and Lightning write every cell (empty where a metric was not logged), so a short
-            # row is damage; read, ``1,2`` under ``epoch,loss,val_loss`` went back to epoch 1 and purged the rest.
-            if extra or len(row) < len(columns) or (step_index >= 0 and step is None):
+            # Too few cells: a hand-written loop may leave off validation's on the epochs it skips, but Keras and
+            # Lightning write every cell, so one that goes back is damage: read, ``1,2`` under ``epoch,loss,val_loss``
+            # after epoch 8 was a restart at epoch 1 that purged the epochs after it.
+            last = self.last_step
+            back = len(row) < len(columns) and step is not None and last is not None and step < last
+            if extra or back or (step_index >= 0 and step is None):
                 self.health.skipped_records += 1  # a row that is not one of this log's (as in the column path)
                 continue
             if step is None:
                 step = order
+            self.last_step = step
             word: str | None = None  # a cell that is no number: the row holds nothing but text if no cell is one
             numbers = 0
             for index, cell in enumerate(row[: len(columns)]):
