@@ -241,9 +241,17 @@ def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:
             return zeros
     if utf8:
         return not_text(data[:4096] if head is None else head)
-    # A console's capture may be latin-1 or GBK, no UTF-8, but holds no zero byte: a first line that is no UTF-8
-    # with zero bytes after it is junk (random bytes often hold none in their first line, and were left unsaid).
-    return junk(data) if head is not None and not_text(head) else ""
+    # A console's capture may be latin-1 or GBK, no UTF-8, yet mostly ASCII (and a crash may leave zeros after it):
+    # a first line that is no UTF-8 and hardly ASCII, zero bytes after it, is junk (random bytes often hold no zero
+    # in their first line, and were left unsaid).
+    if head is None or not not_text(head) or _mostly_ascii(head):
+        return ""
+    return junk(data)
+
+
+def _mostly_ascii(line: bytes) -> bool:
+    """At least half of ``line`` is printable ASCII (or tabs): text in any 8-bit encoding, not random bytes."""
+    return 2 * sum(32 <= byte < 127 or byte == 9 for byte in line) >= len(line)
 
 
 def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
