@@ -51,12 +51,21 @@ def test_the_csv_logger_listed_first_is_one_run_with_its_checkpoints(tmp_path: P
 
 
 def test_jobs_run_again_csv_first_are_one_run_each(tmp_path: Path):
+    """A seeded job run again logs the same numbers: version_2's CSV repeats the first job's events right before it
+    as well as its own after it. It was taken for the first job's, and its checkpoints were lost (a review's find)."""
     logs = tmp_path / "lightning_logs"
     csv_first(logs, 0)
-    csv_first(logs, 2, epochs=30)  # version_2's CSV has the first job's events right before it
+    csv_first(logs, 2)
     monitor = Monitor(str(tmp_path))
     monitor.refresh()
     assert sorted(monitor.store.runs) == ["lightning_logs/version_1", "lightning_logs/version_3"]
+    assert monitor.echoes == {
+        "lightning_logs/version_0": "lightning_logs/version_1",
+        "lightning_logs/version_2": "lightning_logs/version_3",
+    }
+    for shown, folder in (("version_1", "version_0"), ("version_3", "version_2")):
+        (checkpoint,) = monitor.store.runs[f"lightning_logs/{shown}"].checkpoints.values()
+        assert checkpoint.endswith(f"{folder}/checkpoints/epoch=15-step=160.ckpt")
 
 
 def test_a_csv_first_job_after_a_tensorboard_only_job_repeats_the_events_after_it(tmp_path: Path):

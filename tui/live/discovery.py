@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from tui.live.echoes import Echoes
 from tui.sources.base import Source, Stream
 from tui.sources.formats import all_formats, find_sources, open_stream
 from tui.sources.mlflow_files import FORMAT as MLFLOW_FILES
@@ -57,6 +58,8 @@ class Discovery:
         self.run_owners: dict[str, str] = {}
         """Run name -> the format that named it first (a name never moves to another format's run)."""
         self.checkpoints: dict[str, dict[int, str]] = {}  # run name -> step -> checkpoint path, from the last scan
+        self.echo = Echoes()
+        """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
         self._untold: dict[str, NewRun] = {}
         """Runs that may repeat a TensorBoard run, not announced as new until their first read shows they do not."""
         self._told_late: list[NewRun] = []
@@ -66,6 +69,18 @@ class Discovery:
         self.renamed: dict[str, str] = {}
         """Run -> the run it was before its folder was renamed (or moved) while watched: its files, the same ones,
         left one name and came under another in one scan. Its alerts were told under the old name."""
+
+    def _forward_checkpoints(self) -> None:
+        """A log shown as the run it repeats: its checkpoints are that run's, where that run has none of its own
+        (Lightning's CSV logger listed first keeps them in its folder, the events are one version after it). Set on
+        the runs stored, at each scan and once such a log is decided."""
+        for echo, primary in self.echo.hidden.items():
+            if echo in self.checkpoints and primary not in self.checkpoints:
+                self.checkpoints[primary] = self.checkpoints[echo]
+        with self.store.lock:
+            for name, checkpoints in self.checkpoints.items():
+                if name in self.store.runs:
+                    self.store.runs[name].checkpoints = dict(checkpoints)
 
     def reads(self, path: str) -> bool:
         """Whether a stream reads the file at local ``path`` (else its change may be a run's first lines: a scan)."""
@@ -135,10 +150,7 @@ class Discovery:
             name: {step: self.place(path) for step, path in checkpoints.items()}
             for name, checkpoints in found.checkpoints.items()
         }
-        with self.store.lock:
-            for name, checkpoints in self.checkpoints.items():
-                if name in self.store.runs:
-                    self.store.runs[name].checkpoints = dict(checkpoints)
+        self._forward_checkpoints()
         for note in found.notes:
             if note not in self.store.notes:
                 self.store.notes.append(note)

@@ -136,7 +136,10 @@ class Echoes:
         if log is None or not log.scalars or not present:  # nothing to show yet, or its files were deleted
             return "undecided"
         waited = now - self._first_read.setdefault(run_name, now) >= self.wait or idle
-        candidates = self.candidates(run_name, streams)
+        # A run another log was found to repeat comes last: jobs run again into one folder, the CSV logger listed
+        # first, leave the previous job's events right before a CSV log (a seeded run's are the same numbers)
+        claimed = set(self.hidden.values())
+        candidates = sorted(self.candidates(run_name, streams), key=lambda name: name in claimed)
         # Each run it may repeat that has curves (its writer may not have flushed one yet)
         shown_runs = {name: run for name in candidates if (run := store.runs.get(name)) is not None and run.scalars}
         primary = next((name for name, run in shown_runs.items() if repeats(log, run)), "")

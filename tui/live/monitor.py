@@ -19,7 +19,6 @@ from tui.judging.engine import Alert, FinalVerdict, Verdict, VerdictEngine
 from tui.judging.stalled import ended
 from tui.judging.thresholds import Thresholds
 from tui.live.discovery import Discovery, NewRun
-from tui.live.echoes import Echoes
 from tui.live.memory import release_free_memory
 from tui.live.sweeps import SweepWatch
 from tui.sources.base import Stream
@@ -69,8 +68,6 @@ class Monitor(Discovery):
         self.sweeps = SweepWatch(self.thresholds, sweep_pattern)
         """The sweeps among the runs and their stop-early advice (judged once per round, after the runs)."""
         self.progress = (0, 0)  # (files read, files to read) of the round under way, for a progress display
-        self.echo = Echoes()
-        """Logs that repeat another run's curves (``Source.echoes``), hidden; the ones that do not."""
         self._cut_since: dict[str, tuple[tuple[int, bool, float | None], float]] = {}
         """Run -> (bytes not whole, since when) for runs whose files end in bytes not whole (``_note_cut``)."""
         self._lock = threading.Lock()
@@ -206,6 +203,8 @@ class Monitor(Discovery):
             present = all(stream.source.paths[0] in self.listing.files for stream in run_streams)
             idle = self._idle(run_streams, now)
             decided = self.echo.decide(run_name, run_streams, self.store, now, present, idle)
+        if decided == "hidden":
+            self._forward_checkpoints()
         if decided != "own":
             return None
         run = self.store.runs[run_name]
