@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from servers import Sshd
+
 from tui.live.monitor import Monitor
+from tui.sources.roots.ssh import SshRoot
 from tui.sources.tensorboard.writer import EventWriter
 
 
@@ -50,3 +53,31 @@ def test_a_file_written_again_to_where_it_was_read_is_whole_again(tmp_path: Path
         handle.write(data)  # whole again, to where it was read: the cut is gone
     monitor.refresh()
     assert not monitor.store.runs["run"].damaged
+
+
+def test_a_file_cut_below_its_first_bytes_read_is_said_too(tmp_path: Path):
+    """Its first 256 bytes are what tells a cut from a new job's file: a file cut shorter than them read as
+    rewritten, and nothing was said (a review's find)."""
+    path = _write(tmp_path / "run", range(40))
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    os.truncate(path, 200)
+    monitor.refresh()
+    run = monitor.store.runs["run"]
+    assert run.damaged and "shorter than what was read (cut short in place)" in run.damage_note()
+
+
+def test_a_file_cut_short_over_ssh_is_said_as_locally(sshd: Sshd, tmp_path: Path):
+    """A remote root gives a file that shrank a new identity: every cut read as a file replaced (a review's find)."""
+    path = _write(tmp_path / "logs" / "run", range(40))
+    root = SshRoot("lwtest", str(tmp_path / "logs"))
+    try:
+        remote = Monitor(root)
+        remote.refresh()
+        os.truncate(path, path.stat().st_size // 2)
+        remote.refresh()
+    finally:
+        root.close()
+    run = remote.store.runs["run"]
+    assert run.scalars["val_loss"].steps.tolist() == list(range(40))
+    assert run.damaged and "shorter than what was read (cut short in place)" in run.damage_note()

@@ -120,10 +120,12 @@ class RecordReader:
         info = source.stat(path)
         replaced = self._identity is not None and info.identity != self._identity
         shrunk = self._identity is not None and not replaced and info.size < self.offset
-        rewritten = self._identity is not None and not replaced and self._head_changed(source, path, info)
-        if replaced or shrunk or rewritten:
+        if replaced or shrunk or (self._identity is not None and self._head_changed(source, path, info)):
             self.reread_below = self.offset
-            self.cut_below = self.offset if shrunk and not rewritten else 0
+            # Shorter than what was read, starting as it did: cut in place (a remote root gives a file that shrank
+            # a new identity), not a new job's file, whose first record is its own
+            cut = info.size < self.offset and bool(self._head) and self._same_head(source, path)
+            self.cut_below = self.offset if cut else 0
             self.offset = 0
             self.damage = Damage()
             self.restarted = True
@@ -162,7 +164,12 @@ class RecordReader:
         file by its identity (an object's version, a file's inode and time)."""
         if not self._head or not isinstance(source, LocalRoot) or (info.size, info.mtime) == (self.offset, self._mtime):
             return False
-        return source.read(path, 0, len(self._head)) != self._head
+        return not self._same_head(source, path)
+
+    def _same_head(self, source: Root, path: str) -> bool:
+        """Whether the file starts as it did when it was first read (all of it, if it is now shorter than that)."""
+        data = source.read(path, 0, len(self._head))
+        return data == self._head or (len(data) < len(self._head) and self._head.startswith(data))
 
     def _frame(self, buffer: bytes) -> tuple[Segment, int]:
         """The whole records of ``buffer`` and the bytes used up: the kernels walk the clean stretches,
