@@ -98,3 +98,38 @@ def test_live_the_csv_waits_for_the_events_after_it_when_those_before_it_are_ano
     monitor.refresh()
     assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_2"]
     assert "lightning_logs/version_1" in monitor.echoes
+
+
+def test_the_later_job_decided_first_still_repeats_its_own_events(tmp_path: Path):
+    """version_10 sorts before version_8 and was decided first: it took the first job's events at version_9, and
+    the first job's run got its checkpoint (a review's find). The run another log can repeat alone is left to it."""
+    logs = tmp_path / "lightning_logs"
+    csv_first(logs, 8)
+    csv_first(logs, 10)
+    (logs / "version_8" / "checkpoints" / "epoch=15-step=160.ckpt").unlink()  # the first job saved none
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert monitor.echoes == {
+        "lightning_logs/version_8": "lightning_logs/version_9",
+        "lightning_logs/version_10": "lightning_logs/version_11",
+    }
+    assert not monitor.store.runs["lightning_logs/version_9"].checkpoints
+    (checkpoint,) = monitor.store.runs["lightning_logs/version_11"].checkpoints.values()
+    assert checkpoint.endswith("version_10/checkpoints/epoch=15-step=160.ckpt")
+
+
+def test_a_csv_job_of_its_own_gives_its_checkpoints_to_no_other_run(tmp_path: Path):
+    """A TensorBoard-only job at version_0, a CSV-only job with other numbers at version_1: version_0 showed
+    version_1's checkpoint, given to its neighbour before the curves were compared (a review's find)."""
+    logs = tmp_path / "lightning_logs"
+    events_alone(logs, 0)
+    write_lightning_both(logs / "version_1", 40)
+    for path in (logs / "version_1").glob("*tfevents*"):
+        path.unlink()
+    (logs / "version_1" / "checkpoints").mkdir()
+    (logs / "version_1" / "checkpoints" / "epoch=15-step=160.ckpt").write_bytes(b"\0")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_1"]
+    assert not monitor.store.runs["lightning_logs/version_0"].checkpoints
+    assert monitor.store.runs["lightning_logs/version_1"].checkpoints

@@ -111,14 +111,18 @@ class Echoes:
         there)."""
         self.undecided = Store()
         self._own: set[str] = set()
+        self._asked: dict[str, tuple[str, ...]] = {}
+        """Undecided log -> the runs it may repeat, as last asked (``candidates``)."""
         self._first_read: dict[str, float] = {}
 
     def candidates(self, run_name: str, streams: Iterable[Stream]) -> tuple[str, ...]:
         """The runs this one may repeat, while that is undecided (none otherwise)."""
         primaries = {stream.source.echoes for stream in streams}
         if run_name in self._own or run_name in self.hidden or len(primaries) != 1:
+            self._asked.pop(run_name, None)
             return ()
-        return primaries.pop()
+        self._asked[run_name] = found = primaries.pop()
+        return found
 
     def own(self, run_name: str) -> None:
         """A run judged as itself: it never turns into a repeat (and out of view)."""
@@ -136,9 +140,11 @@ class Echoes:
         if log is None or not log.scalars or not present:  # nothing to show yet, or its files were deleted
             return "undecided"
         waited = now - self._first_read.setdefault(run_name, now) >= self.wait or idle
-        # A run another log was found to repeat comes last: jobs run again into one folder, the CSV logger listed
-        # first, leave the previous job's events right before a CSV log (a seeded run's are the same numbers)
-        claimed = set(self.hidden.values())
+        # A run another log was found to repeat, or is the only run another may repeat, comes last: jobs run again
+        # into one folder, the CSV logger listed first, leave the previous job's events right before a CSV log (a
+        # seeded run's are the same numbers), whichever log is decided first (version_10 sorts before version_8)
+        alone = (runs[0] for name, runs in self._asked.items() if name != run_name and len(runs) == 1)
+        claimed = {*self.hidden.values(), *alone}
         candidates = sorted(self.candidates(run_name, streams), key=lambda name: name in claimed)
         # Each run it may repeat that has curves (its writer may not have flushed one yet)
         shown_runs = {name: run for name in candidates if (run := store.runs.get(name)) is not None and run.scalars}
@@ -146,6 +152,7 @@ class Echoes:
         if primary:
             del self.undecided.runs[run_name]
             self.hidden[run_name] = primary
+            self._asked.pop(run_name, None)
             # The files read, by name (an output folder's trainer state is keyed by its folder: its newest file)
             files = ", ".join(sorted(basename((stream.source.paths or (stream.key,))[0]) for stream in streams))
             note = f"{shown_name(run_name)}: {files} repeats the curves of {shown_name(primary)}: shown once"
@@ -156,4 +163,5 @@ class Echoes:
             return "undecided"  # a run's writer may not have flushed them yet
         store.runs[run_name] = self.undecided.runs.pop(run_name)
         self._own.add(run_name)
+        self._asked.pop(run_name, None)
         return "own"

@@ -79,10 +79,9 @@ def find_sources(
             checkpoints = find_checkpoints(listing, source.where, run_folders)
             if checkpoints:
                 found.checkpoints[source.run] = checkpoints
-    for source in found.sources:  # a log shown once as the run it repeats: its checkpoints are that run's too
-        if len(source.echoes) == 1 and source.run in found.checkpoints and source.echoes[0] not in found.checkpoints:
-            # the Trainer's, in <output_dir>; Lightning's, in the folder of the logger listed first
-            found.checkpoints[source.echoes[0]] = found.checkpoints[source.run]
+    for source in found.sources:  # the Trainer's checkpoints, in <output_dir>: its TensorBoard run's too, one job
+        if source.format == HF_STATE and source.echoes and source.run in found.checkpoints:
+            found.checkpoints.setdefault(source.echoes[0], found.checkpoints[source.run])
     return found
 
 
