@@ -106,3 +106,21 @@ def test_a_hand_written_log_that_leaves_off_validation_cells_is_read_whole(tmp_p
     run = monitor.store.runs["k"]
     assert curve_of(run, "train_loss")[0] == list(range(30)) and run.skipped_records == 0
     assert curve_of(run, "val_loss")[0] == list(range(4, 30, 5))
+
+
+def test_a_hand_written_log_with_short_rows_resumed_is_a_restart(tmp_path: Path):
+    """Its short rows going back, once it has shown it leaves cells off, are a job resumed: counted damaged, the
+    dead job's epochs stood (a review's find)."""
+    lines = ["epoch,train_loss,val_loss"]
+    for job, epochs in ((0, range(12)), (0.5, range(10, 20))):
+        for epoch in epochs:
+            validated = f",{1 / (epoch + 1) + 0.05}" if epoch % 5 == 4 else ""
+            lines.append(f"{epoch},{1 / (epoch + 1) + job}{validated}")
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "history.csv").write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    run = monitor.store.runs["k"]
+    steps, values = curve_of(run, "train_loss")
+    assert steps == list(range(20)) and run.skipped_records == 0
+    assert values[10] == pytest.approx(1 / 11 + 0.5)  # the resumed job's

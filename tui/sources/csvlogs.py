@@ -121,6 +121,9 @@ class CsvStream(Stream):
         self.steps = StepFilter()
         self.last_step: int | None = None
         """The step of the last row read: a row short of cells that goes back before it is damage (``_add_rows``)."""
+        self.short_rows = False
+        """A row short of cells went on from the one above it: a hand-written log that leaves cells off, whose short
+        row going back is a job resumed, not damage."""
         self.headless = False
         """The file starts with rows, not its header: cut in place and written on (``read``)."""
         self._hparams_signature: tuple | None = None
@@ -176,7 +179,7 @@ class CsvStream(Stream):
         counted, its steps filtered, its decimal point decided and its damage counted anew, and its head a new
         attempt's (``started_over``)."""
         self.rows, self.skip, self.steps, self.decimal, self.numeric = 0, 0, StepFilter(), None, set()
-        self.last_step = None
+        self.last_step, self.short_rows = None, False
         self.health.skipped_records = self.health.undecodable = 0
         self.health.text_example = ""
         self.started_over = True
@@ -350,14 +353,14 @@ class CsvStream(Stream):
             # Too few cells: a hand-written loop may leave off validation's on the epochs it skips, but Keras and
             # Lightning write every cell, so one that goes back is damage: read, ``1,2`` under ``epoch,loss,val_loss``
             # after epoch 8 was a restart at epoch 1 that purged the epochs after it.
-            last = self.last_step
-            back = len(row) < len(columns) and step is not None and last is not None and step < last
+            last, short = self.last_step, len(row) < len(columns)
+            back = short and not self.short_rows and step is not None and last is not None and step < last
             if extra or back or (step_index >= 0 and step is None):
                 self.health.skipped_records += 1  # a row that is not one of this log's (as in the column path)
                 continue
             if step is None:
                 step = order
-            self.last_step = step
+            self.last_step, self.short_rows = step, self.short_rows or short
             word: str | None = None  # a cell that is no number: the row holds nothing but text if no cell is one
             numbers = 0
             for index, cell in enumerate(row[: len(columns)]):
