@@ -53,5 +53,5 @@ def test_a_folder_of_files_named_like_logs_but_none_says_which_and_why(tmp_path:
     done = run_main("check", str(tmp_path))
     assert done.returncode == 2
     named = f"named like logs, not read as one: {tmp_path / 'run' / 'history.csv'}, {tmp_path / 'run' / 'log.jsonl'}"
-    assert named + " (a JSON-lines log needs a step key in its first five lines" in done.stderr
+    assert named + ": a JSON-lines log needs a step key in its first five lines" in done.stderr
     assert "notes.txt" not in done.stderr and "mlflow.db" not in done.stderr

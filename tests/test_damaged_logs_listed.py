@@ -322,14 +322,22 @@ def test_a_zero_filled_event_file_says_every_byte(tmp_path: Path):
     )
 
 
-@pytest.mark.parametrize("tail", [b"", bytes(512)], ids=["whole", "zero-filled-tail"])
-def test_a_text_log_in_latin_1_named_like_a_keras_log_is_no_damaged_log(tmp_path: Path, tail: bytes):
+@pytest.mark.parametrize(
+    ("text", "tail"),
+    [
+        ("Température du GPU: 45°C\nrien\n".encode("latin-1"), b""),
+        ("Température du GPU: 45°C\nrien\n".encode("latin-1"), bytes(512)),
+        ("训练开始，第一轮\n损失 0.5\n".encode("gbk"), bytes(512)),
+    ],
+    ids=["latin-1", "latin-1-zero-filled-tail", "gbk-zero-filled-tail"],
+)
+def test_a_text_log_in_latin_1_named_like_a_keras_log_is_no_damaged_log(tmp_path: Path, text: bytes, tail: bytes):
     """A console's capture in latin-1 (or cp1252, GBK) named ``train.log``: its first line is no UTF-8, and it was
     listed 'binary data, not text', check exit 1 (a review's find). Only formats whose logs are UTF-8 ask it; a
     crash's zeros after it make it no junk either (another review's find)."""
     _good_run(tmp_path)
     (tmp_path / "job").mkdir()
-    (tmp_path / "job" / "train.log").write_bytes("Température du GPU: 45°C\nrien\n".encode("latin-1") + tail)
+    (tmp_path / "job" / "train.log").write_bytes(text + tail)
     result = run_main("check", str(tmp_path))
     assert result.returncode == 0, result.stdout
     assert "job" not in result.stdout

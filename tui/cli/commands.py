@@ -113,7 +113,7 @@ def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
         detail = f" ({printable(path)}: {why})"
     elif named := _named_like_logs(monitor):
         listed = ", ".join(printable(path) for path in named[:3]) + (", ..." if len(named) > 3 else "")
-        detail = f"; named like logs, not read as one: {listed} ({NOT_A_LOG})"
+        detail = f"; named like logs, not read as one: {listed}: {NOT_A_LOG}"
     print(
         f"losswatch: no runs under {printable(monitor.logdir)}: no training logs found (TensorBoard, W&B, MLflow,"
         f" trackio, Lightning or Keras CSV, Hugging Face, MMEngine, JSON lines){detail}",
@@ -123,9 +123,9 @@ def _no_runs(monitor: Monitor | MonitorGroup) -> int | None:
 
 
 NOT_A_LOG = (
-    "a JSON-lines log needs a step key in its first five lines, or an epoch key in two of them (one numbered by epoch"
-    " is read from its second epoch on); a CSV log a header whose first column is epoch (Lightning's metrics.csv: a"
-    " step column)"
+    "a JSON-lines log needs a step key in its first five lines, or an epoch key in two of them, so one numbered by"
+    " epoch is found once its second epoch is written; a CSV log needs a header whose first column is epoch, or a"
+    " step column as Lightning's metrics.csv"
 )
 """Why a file named like a log (``log.jsonl``, ``history.csv``) is none: a user pointing at their own log is told."""
 

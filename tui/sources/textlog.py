@@ -241,17 +241,30 @@ def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:
             return zeros
     if utf8:
         return not_text(data[:4096] if head is None else head)
-    # A console's capture may be latin-1 or GBK, no UTF-8, yet mostly ASCII (and a crash may leave zeros after it):
-    # a first line that is no UTF-8 and hardly ASCII, zero bytes after it, is junk (random bytes often hold no zero
-    # in their first line, and were left unsaid).
-    if head is None or not not_text(head) or _mostly_ascii(head):
+    # A console's capture may be latin-1 or GBK, no UTF-8 (and a crash may leave zeros after it): a first line that
+    # is no text in any of them, zero bytes after it, is junk (random bytes often hold no zero in their first line,
+    # and were left unsaid).
+    if head is None or not not_text(head) or _console_text(head):
         return ""
     return junk(data)
 
 
-def _mostly_ascii(line: bytes) -> bool:
-    """At least half of ``line`` is printable ASCII (or tabs): text in any 8-bit encoding, not random bytes."""
-    return 2 * sum(32 <= byte < 127 or byte == 9 for byte in line) >= len(line)
+_NO_CONSOLE_WRITES = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
+"""Control bytes no console capture holds (tab, newlines, backspace, form feed and escape it may)."""
+
+
+def _console_text(line: bytes) -> bool:
+    """Whether a first line that is no UTF-8 reads as a console's text all the same: no stray control byte, and
+    mostly printable ASCII (latin-1, cp1252) or whole GBK characters (a Chinese console's)."""
+    if _NO_CONSOLE_WRITES.search(line):
+        return False
+    if 2 * sum(32 <= byte < 127 or byte == 9 for byte in line) >= len(line):
+        return True
+    try:
+        line.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def run_names(paths: list[str]) -> list[tuple[str, str, str]]:
