@@ -328,8 +328,9 @@ def test_a_zero_filled_event_file_says_every_byte(tmp_path: Path):
         ("Température du GPU: 45°C\nrien\n".encode("latin-1"), b""),
         ("Température du GPU: 45°C\nrien\n".encode("latin-1"), bytes(512)),
         ("训练开始，第一轮\n损失 0.5\n".encode("gbk"), bytes(512)),
+        ("\x1b]0;Entraînement\x07Époque 1: perte 0.52\x0f\nrien\n".encode("latin-1"), bytes(512)),
     ],
-    ids=["latin-1", "latin-1-zero-filled-tail", "gbk-zero-filled-tail"],
+    ids=["latin-1", "latin-1-zero-filled-tail", "gbk-zero-filled-tail", "title-escape-zero-filled-tail"],
 )
 def test_a_text_log_in_latin_1_named_like_a_keras_log_is_no_damaged_log(tmp_path: Path, text: bytes, tail: bytes):
     """A console's capture in latin-1 (or cp1252, GBK) named ``train.log``: its first line is no UTF-8, and it was

@@ -81,3 +81,20 @@ def test_a_file_cut_short_over_ssh_is_said_as_locally(sshd: Sshd, tmp_path: Path
     run = remote.store.runs["run"]
     assert run.scalars["val_loss"].steps.tolist() == list(range(40))
     assert run.damaged and "shorter than what was read (cut short in place)" in run.damage_note()
+
+
+def test_a_file_emptied_then_written_by_a_new_job_over_ssh_is_no_cut(sshd: Sshd, tmp_path: Path):
+    """Found empty, it told nothing of a cut, and a remote root never looks at a file's first bytes again: the new
+    job's file read on as one cut short (a review's find)."""
+    path = _write(tmp_path / "logs" / "run", range(40))
+    root = SshRoot("lwtest", str(tmp_path / "logs"))
+    try:
+        remote = Monitor(root)
+        remote.refresh()
+        os.truncate(path, 0)
+        remote.refresh()
+        path.write_bytes(_write(tmp_path / "new", range(10, 20)).read_bytes())  # another job's file, same path
+        remote.refresh()
+    finally:
+        root.close()
+    assert not remote.store.runs["run"].damaged

@@ -133,3 +133,20 @@ def test_a_csv_job_of_its_own_gives_its_checkpoints_to_no_other_run(tmp_path: Pa
     assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_1"]
     assert not monitor.store.runs["lightning_logs/version_0"].checkpoints
     assert monitor.store.runs["lightning_logs/version_1"].checkpoints
+
+
+def test_a_chain_of_jobs_run_again_pairs_each_with_its_own(tmp_path: Path):
+    """Three seeded jobs, CSV logger first, at versions 6, 8 and 10: version_10, decided first in the names' order,
+    took version_9, and version_8 version_7 (a review's find). Read in their versions' order, each takes its own."""
+    logs = tmp_path / "lightning_logs"
+    for version in (6, 8, 10):
+        csv_first(logs, version)
+        (logs / f"version_{version}" / "checkpoints" / "epoch=15-step=160.ckpt").rename(
+            logs / f"version_{version}" / "checkpoints" / f"epoch=15-step=16{version}.ckpt"
+        )
+    monitor = Monitor(str(tmp_path))
+    monitor.refresh()
+    assert monitor.echoes == {f"lightning_logs/version_{v}": f"lightning_logs/version_{v + 1}" for v in (6, 8, 10)}
+    for version in (6, 8, 10):
+        (checkpoint,) = monitor.store.runs[f"lightning_logs/version_{version + 1}"].checkpoints.values()
+        assert checkpoint.endswith(f"version_{version}/checkpoints/epoch=15-step=16{version}.ckpt")

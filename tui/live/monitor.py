@@ -9,6 +9,7 @@ run's verdict engine consume them. The TUI, ``check``, ``replay`` and
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -115,7 +116,9 @@ class Monitor(Discovery):
             if only_grown:
                 streams = [s for s in streams if s.run in undecided or s.changed(self.root)]
             # Undecided logs come after the runs they may repeat, so those runs' curves are in the store to compare.
-            by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: item[0] in undecided))
+            # Undecided logs in their versions' order (version_8 before version_10): a log takes the run after it when
+            # the one before it is an older log's (``Echoes.decide``)
+            by_run = dict(sorted(streams_by_run(streams).items(), key=lambda item: _read_order(item[0], undecided)))
             # Files read from their start come in this order: a remote root fetches them a batch at a time.
             self.root.read_ahead(
                 [path for mine in by_run.values() for s in mine if not s.position for path in s.source.paths]
@@ -386,3 +389,10 @@ class Monitor(Discovery):
         if since is None or since[0] != what:
             self._cut_since[run.name] = since = (what, now)
         run.cut_for_good = now - since[1] >= self.thresholds.stall_min_seconds
+
+
+def _read_order(run_name: str, undecided: set[str]) -> tuple[bool, list[str | int]]:
+    """Runs first, then the logs that may repeat one, those in their names' natural order (numbers as numbers)."""
+    if run_name not in undecided:
+        return False, []
+    return True, [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", run_name)]

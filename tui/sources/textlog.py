@@ -249,8 +249,9 @@ def _junk(data: bytes, head: bytes | None, utf8: bool) -> str:
     return junk(data)
 
 
-_NO_CONSOLE_WRITES = re.compile(rb"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
-"""Control bytes no console capture holds (tab, newlines, backspace, form feed and escape it may)."""
+_NO_CONSOLE_WRITES = re.compile(rb"[\x00-\x06\x10-\x1a\x1c-\x1f\x7f]")
+"""Control bytes no console capture holds (it may hold the bell that ends a title's escape, backspace, tab,
+newlines, form feed, screen's shift-in and -out, and escape)."""
 
 
 def _console_text(line: bytes) -> bool:

@@ -121,10 +121,10 @@ class RecordReader:
         replaced = self._identity is not None and info.identity != self._identity
         shrunk = self._identity is not None and not replaced and info.size < self.offset
         if replaced or shrunk or (self._identity is not None and self._head_changed(source, path, info)):
-            self.reread_below = self.offset
             # Shorter than what was read, starting as it did: cut in place (a remote root gives a file that shrank
-            # a new identity), not a new job's file, whose first record is its own
-            cut = info.size < self.offset and bool(self._head) and self._same_head(source, path)
+            # a new identity), not a new job's file, whose first record is its own; an empty one tells nothing
+            cut = 0 < info.size < self.offset and bool(self._head) and self._same_head(source, path)
+            self.reread_below = self.offset
             self.cut_below = self.offset if cut else 0
             self.offset = 0
             self.damage = Damage()
