@@ -92,18 +92,25 @@ def test_a_lightning_row_short_of_cells_costs_nothing_else(tmp_path: Path):
     assert _read(tmp_path, "version_0") == ([epoch * 10 for epoch in range(EPOCHS)], 1)
 
 
-def test_a_hand_written_log_that_leaves_off_validation_cells_is_read_whole(tmp_path: Path):
-    """A loop writing ``epoch,train_loss`` on the epochs it does not validate: short rows going on are rows (a
-    review's find: every short row counted damaged, the training curve lost four epochs in five)."""
+def _hand_written(folder: Path, jobs: list[tuple[float, range]]):
+    """A loop's ``history.csv`` that writes ``epoch,train_loss`` on the epochs it does not validate (every fifth),
+    each job's training loss raised by its offset; the run read from it."""
     lines = ["epoch,train_loss,val_loss"]
-    for epoch in range(30):
-        validated = f",{1 / (epoch + 1) + 0.05}" if epoch % 5 == 4 else ""
-        lines.append(f"{epoch},{1 / (epoch + 1)}{validated}")
-    (tmp_path / "k").mkdir()
-    (tmp_path / "k" / "history.csv").write_text("\n".join(lines) + "\n")
-    monitor = Monitor(str(tmp_path))
+    for offset, epochs in jobs:
+        for epoch in epochs:
+            validated = f",{1 / (epoch + 1) + 0.05}" if epoch % 5 == 4 else ""
+            lines.append(f"{epoch},{1 / (epoch + 1) + offset}{validated}")
+    (folder / "k").mkdir()
+    (folder / "k" / "history.csv").write_text("\n".join(lines) + "\n")
+    monitor = Monitor(str(folder))
     monitor.refresh()
-    run = monitor.store.runs["k"]
+    return monitor.store.runs["k"]
+
+
+def test_a_hand_written_log_that_leaves_off_validation_cells_is_read_whole(tmp_path: Path):
+    """Short rows going on are rows (a review's find: every short row counted damaged, the training curve lost four
+    epochs in five)."""
+    run = _hand_written(tmp_path, [(0, range(30))])
     assert curve_of(run, "train_loss")[0] == list(range(30)) and run.skipped_records == 0
     assert curve_of(run, "val_loss")[0] == list(range(4, 30, 5))
 
@@ -111,16 +118,7 @@ def test_a_hand_written_log_that_leaves_off_validation_cells_is_read_whole(tmp_p
 def test_a_hand_written_log_with_short_rows_resumed_is_a_restart(tmp_path: Path):
     """Its short rows going back, once it has shown it leaves cells off, are a job resumed: counted damaged, the
     dead job's epochs stood (a review's find)."""
-    lines = ["epoch,train_loss,val_loss"]
-    for job, epochs in ((0, range(12)), (0.5, range(10, 20))):
-        for epoch in epochs:
-            validated = f",{1 / (epoch + 1) + 0.05}" if epoch % 5 == 4 else ""
-            lines.append(f"{epoch},{1 / (epoch + 1) + job}{validated}")
-    (tmp_path / "k").mkdir()
-    (tmp_path / "k" / "history.csv").write_text("\n".join(lines) + "\n")
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
-    run = monitor.store.runs["k"]
+    run = _hand_written(tmp_path, [(0, range(12)), (0.5, range(10, 20))])
     steps, values = curve_of(run, "train_loss")
     assert steps == list(range(20)) and run.skipped_records == 0
     assert values[10] == pytest.approx(1 / 11 + 0.5)  # the resumed job's

@@ -39,6 +39,12 @@ def events_alone(logs: Path, version: int) -> None:
                 writer.add_scalar(key, value, step)
 
 
+def _read(logdir: Path) -> Monitor:
+    monitor = Monitor(str(logdir))
+    monitor.refresh()
+    return monitor
+
+
 def test_the_csv_logger_listed_first_is_one_run_with_its_checkpoints(tmp_path: Path, capsys):
     logs = tmp_path / "lightning_logs"
     csv_first(logs, 0)
@@ -56,8 +62,7 @@ def test_jobs_run_again_csv_first_are_one_run_each(tmp_path: Path):
     logs = tmp_path / "lightning_logs"
     csv_first(logs, 0)
     csv_first(logs, 2)
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    monitor = _read(tmp_path)
     assert sorted(monitor.store.runs) == ["lightning_logs/version_1", "lightning_logs/version_3"]
     assert monitor.echoes == {
         "lightning_logs/version_0": "lightning_logs/version_1",
@@ -72,8 +77,7 @@ def test_a_csv_first_job_after_a_tensorboard_only_job_repeats_the_events_after_i
     logs = tmp_path / "lightning_logs"
     events_alone(logs, 0)
     csv_first(logs, 1)
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    monitor = _read(tmp_path)
     assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_2"]
     assert monitor.echoes == {"lightning_logs/version_1": "lightning_logs/version_2"}
 
@@ -107,8 +111,7 @@ def test_the_later_job_decided_first_still_repeats_its_own_events(tmp_path: Path
     csv_first(logs, 8)
     csv_first(logs, 10)
     (logs / "version_8" / "checkpoints" / "epoch=15-step=160.ckpt").unlink()  # the first job saved none
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    monitor = _read(tmp_path)
     assert monitor.echoes == {
         "lightning_logs/version_8": "lightning_logs/version_9",
         "lightning_logs/version_10": "lightning_logs/version_11",
@@ -128,8 +131,7 @@ def test_a_csv_job_of_its_own_gives_its_checkpoints_to_no_other_run(tmp_path: Pa
         path.unlink()
     (logs / "version_1" / "checkpoints").mkdir()
     (logs / "version_1" / "checkpoints" / "epoch=15-step=160.ckpt").write_bytes(b"\0")
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    monitor = _read(tmp_path)
     assert sorted(monitor.store.runs) == ["lightning_logs/version_0", "lightning_logs/version_1"]
     assert not monitor.store.runs["lightning_logs/version_0"].checkpoints
     assert monitor.store.runs["lightning_logs/version_1"].checkpoints
@@ -144,8 +146,7 @@ def test_a_chain_of_jobs_run_again_pairs_each_with_its_own(tmp_path: Path):
         (logs / f"version_{version}" / "checkpoints" / "epoch=15-step=160.ckpt").rename(
             logs / f"version_{version}" / "checkpoints" / f"epoch=15-step=16{version}.ckpt"
         )
-    monitor = Monitor(str(tmp_path))
-    monitor.refresh()
+    monitor = _read(tmp_path)
     assert monitor.echoes == {f"lightning_logs/version_{v}": f"lightning_logs/version_{v + 1}" for v in (6, 8, 10)}
     for version in (6, 8, 10):
         (checkpoint,) = monitor.store.runs[f"lightning_logs/version_{version + 1}"].checkpoints.values()
