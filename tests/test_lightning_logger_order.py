@@ -151,3 +151,13 @@ def test_a_chain_of_jobs_run_again_pairs_each_with_its_own(tmp_path: Path):
     for version in (6, 8, 10):
         (checkpoint,) = monitor.store.runs[f"lightning_logs/version_{version + 1}"].checkpoints.values()
         assert checkpoint.endswith(f"version_{version}/checkpoints/epoch=15-step=16{version}.ckpt")
+
+
+def test_logs_named_with_digits_of_any_kind_are_ordered_without_error():
+    """'²' is a digit to str.isdigit, not to int(): a log named ``run1²`` stopped the read with a ValueError."""
+    from tui.live.monitor import _read_order
+
+    names = ["run1²", "²", "box1:runs/version_10", "box1:runs/version_8", "run_٣", "version_10", "version_9"]
+    ordered = sorted(names, key=lambda name: _read_order(name, set(names)))
+    assert ordered.index("box1:runs/version_8") < ordered.index("box1:runs/version_10")
+    assert ordered.index("version_9") < ordered.index("version_10")

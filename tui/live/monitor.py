@@ -9,6 +9,7 @@ run's verdict engine consume them. The TUI, ``check``, ``replay`` and
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -395,4 +396,5 @@ def _read_order(run_name: str, undecided: set[str]) -> tuple[bool, list[str | in
     """Runs first, then the logs that may repeat one, those in their names' natural order (numbers as numbers)."""
     if run_name not in undecided:
         return False, []
-    return True, [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", run_name)]
+    parts = re.split(r"(\d+)", run_name)  # text, digits, text, ...: the digits every second part ('²' is no digit)
+    return True, [int(part) if odd else part for odd, part in zip(itertools.cycle((False, True)), parts)]
