@@ -142,7 +142,8 @@ class Echoes:
         waited = now - self._first_read.setdefault(run_name, now) >= self.wait or idle
         # A run another log was found to repeat, or is the only run another may repeat, comes last: jobs run again
         # into one folder, the CSV logger listed first, leave the previous job's events right before a CSV log (a
-        # seeded run's are the same numbers), whichever log is decided first (version_10 sorts before version_8)
+        # seeded run's are the same numbers). The monitor reads such logs in their versions' order; this holds the
+        # pairing when a newer log is decided in an earlier round than an older one.
         alone = (runs[0] for name, runs in self._asked.items() if name != run_name and len(runs) == 1)
         claimed = {*self.hidden.values(), *alone}
         candidates = sorted(self.candidates(run_name, streams), key=lambda name: name in claimed)

@@ -118,9 +118,10 @@ class RecordReader:
         self.restarted = False
         source, path = self._where(root)
         info = source.stat(path)
-        replaced = self._identity is not None and info.identity != self._identity
-        shrunk = self._identity is not None and not replaced and info.size < self.offset
-        if replaced or shrunk or (self._identity is not None and self._head_changed(source, path, info)):
+        known = self._identity is not None
+        replaced = known and info.identity != self._identity
+        shrunk = known and not replaced and info.size < self.offset
+        if replaced or shrunk or (known and self._head_changed(source, path, info)):
             # Shorter than what was read, starting as it did: cut in place (a remote root gives a file that shrank
             # a new identity), not a new job's file, whose first record is its own; an empty one tells nothing
             cut = 0 < info.size < self.offset and bool(self._head) and self._same_head(source, path)
