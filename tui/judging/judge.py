@@ -13,7 +13,6 @@ import math
 from tui.judging.diverging import Divergence, Raised
 from tui.judging.features import all_finite, at_chance, direction, movement, or_zero, span, trend_width
 from tui.judging.gap import Gap
-from tui.judging.guessing import Guessing
 from tui.judging.kinds import Kind
 from tui.judging.moment import Moment
 from tui.judging.pairing import Pair
@@ -74,8 +73,6 @@ class Judge:
         the run lost ground is told again once it has."""
         self.gap = Gap(thresholds, pair)
         """The train/val accuracy gap flag (on the same verdict)."""
-        self.guessing = Guessing(thresholds, pair)
-        """A classifier's loss blown up past what guessing scores (``guessing.py``)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -111,13 +108,10 @@ class Judge:
         val_dir = direction(m.val.change, m.val.spread, span(val_range, m.val.level, m.val_first), t, m.val.level)
         self.val_direction = val_dir if all_finite(m.val.change, m.val.spread) else ""  # too few points: none shown
         out: list[Raised] = []
-        blown = self.guessing.at(m)
         if divergence.active and not self._recovering(m, divergence):
             return out
         parked = self._parked(m)
         out += self._slow_divergence(m, (train_dir, val_dir), parked, divergence)
-        if blown is not None and not divergence.active:
-            out += divergence.enter(m.step, *blown)
         if divergence.active:
             return out
         out += self.rise.at(m, (val_range, train_range), parked, val_dir == "rising")
@@ -189,7 +183,6 @@ class Judge:
         back = (
             m.val is not None
             and none_out
-            and not self.guessing.now
             and (not self._has_train or not still_out(m.train.level, m.train_best, m.train_first, self.t))
             and not still_out(m.val.level, m.best, m.val_first, self.t)
         )

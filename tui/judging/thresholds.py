@@ -40,9 +40,6 @@ class Thresholds:
     """...where a range is at least this fraction of the starting level (before anything was learned)."""
     explode_ratio: float = 10.0
     """Diverging: a training point above its starting level and this many times its best (positive losses)."""
-    guess_ratio: float = 10.0
-    """Diverging: a classifier's loss this many times the cross-entropy of guessing at its accuracy, ln(1 /
-    accuracy), where that accuracy is under half its top, at its first two validation points (``guessing``)."""
     regress: float = 0.5
     """Diverging: both curves rising and back more than this fraction of the way from their best to their start."""
     lost_share: float = 0.25
@@ -228,7 +225,7 @@ pass 100 % (noise larger than the range, an accuracy three times its chance leve
 SCALES = frozenset({"memorising_bar"})
 """Settings that scale bars down (``memorising_bar = 0.8`` of themselves): more than 0 (bars of nothing pass any
 rise, and a test divides by it), at most 1."""
-RATIOS = frozenset({"explode_ratio", "guess_ratio", "stall_factor", "sweep_slower"})
+RATIOS = frozenset({"explode_ratio", "stall_factor", "sweep_slower"})
 """Settings that are a multiple (``explode_ratio = 10 ×``): at least 1 (half its best is no blow-up)."""
 
 
