@@ -3,7 +3,6 @@ such an exception and goes on, and ``watch --plain`` ran on after a SIGTERM, ign
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import weakref
@@ -24,18 +23,6 @@ def _signal_inside_a_callback(_ref: object) -> None:
 
 
 def test_an_interrupt_raised_in_a_weakref_callback_is_raised_again(capsys):
-    # The collector stays off while the signal is sent: its own callbacks (hypothesis' timer) are callbacks too, and
-    # an interrupt landing in one of them is ignored there, told by pytest as an unraisable exception at the end.
-    gc.disable()
-    try:
-        _interrupt_in_a_callback()
-    finally:
-        gc.enable()
-    assert "Exception ignored" not in capsys.readouterr().err
-    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN  # the handlers came back
-
-
-def _interrupt_in_a_callback() -> None:
     with pytest.raises(KeyboardInterrupt), stopped_by_signals():
         thing = _Thing()
         ref = weakref.ref(thing, _signal_inside_a_callback)
@@ -43,3 +30,5 @@ def _interrupt_in_a_callback() -> None:
         for _ in range(10_000_000):  # the command goes on: the interrupt must come here
             pass
         assert ref() is None
+    assert "Exception ignored" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN  # the handlers came back
