@@ -11,7 +11,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.text import Text
 
-from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE
+from tui.cli.exits import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE, needs_a_terminal
 from tui.cli.output import OutputConsole, report_console
 from tui.cli.replays import replayed
 from tui.cli.report import SweepInfo, needs_attention, print_json, print_table, unreadable
@@ -451,7 +451,8 @@ def watch_tui(
     """The live view; ``on_forced_end``: what must still be done if a stop signal's deadline ends the process."""
     from tui.app.app import LossWatchApp
 
-    monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)
+    monitor = open_monitor(logdir, thresholds, train_tag, val_tag, sweep)  # a bad pattern is said first
+    needs_a_terminal()
     # Forked now, while this process has one thread; the watcher hands them the runs it finds (of a local root).
     count = cores() if any(map(_local, members_of(monitor))) else 0
     first_read = FirstRead(Workers.start(count, whole=True, notes=monitor.store.notes))

@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 from tui.cli.commands import watch_tui
-from tui.cli.exits import EXIT_USAGE
+from tui.cli.exits import EXIT_USAGE, needs_a_terminal
 from tui.cli.given_roots import remote
 from tui.cli.plain_watch import watch_plain
 from tui.judging.thresholds import Thresholds
@@ -41,6 +41,8 @@ def demo(folder: str | None, speed: float, plain: bool, bell: bool, notify: str 
     if folder is not None and (why := why_not_for_the_demo(folder, {job.name.split("/")[0] for job in default_jobs()})):
         print(f"losswatch: demo --dir {printable(folder)} {why}", file=sys.stderr)
         return EXIT_USAGE
+    if not plain:
+        needs_a_terminal()  # before any job starts writing
     with tempfile.TemporaryDirectory(prefix="losswatch-demo-") as temp:
         logdir = folder or temp
         try:

@@ -1,6 +1,7 @@
 """Exit codes every command shares (``check --help`` lists them)."""
 
 import errno
+import sys
 
 EXIT_OK = 0
 """All fine (or `watch`/`demo` stopped by the user)."""
@@ -16,3 +17,22 @@ WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 class UsageError(Exception):
     """A problem with what the user asked for: one sentence on stderr, exit 2 (``EXIT_USAGE``)."""
+
+
+def needs_a_terminal() -> None:
+    """Refuse the live view without a terminal on stdin and stdout: Textual reads its keys from stdin (at end of file,
+    `nohup` or `< /dev/null`, its input thread spins a core at 100 %) and draws on stdout (escape codes into a file)."""
+    missing = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not _terminal(stream)]
+    if missing:
+        raise UsageError(
+            f"the live view needs a terminal, but {' and '.join(missing)} "
+            f"{'is not one' if len(missing) == 1 else 'are not terminals'}: "
+            "run it in a terminal (tmux, screen, ssh -t), or add --plain for lines to a log or a pipe"
+        )
+
+
+def _terminal(stream: object) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # no such method, or a closed file
+        return False
