@@ -225,11 +225,30 @@ def autocorrelation(windows: np.ndarray) -> np.ndarray:
     width = windows.shape[1]
     basis = _quadratic_basis(width)
     finite = np.isfinite(windows).all(axis=1)
-    x = np.where(finite[:, None], windows, 0.0)
-    with np.errstate(invalid="ignore", over="ignore"):  # values near the float limit (1e308): sums overflow
+    x = _squarable(np.where(finite[:, None], windows, 0.0))
+    with np.errstate(invalid="ignore", over="ignore"):
         raw = _lag_one(x, basis, width)
     rho = (raw + RHO_OFFSET / width) / max(1.0 - RHO_SHRINK / width, RHO_SHRINK_FLOOR)
     return np.where(finite, np.clip(rho, 0.0, RHO_CAP), 0.0)
+
+
+SQUARABLE = 2.0**500
+"""Largest magnitude whose squares, summed over a window, stay finite (about 3e150)."""
+
+
+def _squarable(x: np.ndarray) -> np.ndarray:
+    """``x`` with each row holding a value past ``SQUARABLE`` scaled by a power of two into range, other rows as
+    they are. A value of 1e155 squared is inf, and the row's correlation inf / inf, NaN: the noise of every window
+    holding it was NaN (a run read as having too few points; a later rise taken for a blow-up). The correlation
+    does not depend on the scale, and a power of two changes no bit of the values but their exponent."""
+    if x.size == 0:
+        return x
+    peaks = np.max(np.abs(x), axis=1)
+    huge = peaks > SQUARABLE
+    if not huge.any():
+        return x
+    scale = np.where(huge, np.ldexp(1.0, -np.frexp(peaks)[1]), 1.0)
+    return x * scale[:, None]
 
 
 def _lag_one(x: np.ndarray, basis: np.ndarray, width: int) -> np.ndarray:
