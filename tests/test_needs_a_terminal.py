@@ -1,32 +1,51 @@
-"""The live view started without a terminal is refused in one line. Started with stdin at end of file (`nohup`,
-`< /dev/null`, a cron job), Textual's input thread read nothing forever and spun a core at 100 %; with stdout
-a file or a pipe it wrote the screen's escape codes there."""
+"""The live view started without a terminal for its keys (stdin) or its screen (stderr, where Textual draws) is
+refused in one line. With stdin at end of file (`nohup`, `< /dev/null`, a cron job) Textual's input thread read
+nothing forever and spun a core at 100 %; with stderr a file it wrote the screen's escape codes there and left
+the pane blank. Stdout it does not use: `losswatch runs/ > file` runs."""
 
 from __future__ import annotations
 
 import os
 import pty
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from children import background_job
 from conftest import DATA
 
-REFUSED = "losswatch: the live view needs a terminal, but "
+REFUSED = "losswatch: the live view needs a terminal for its keys (stdin) and its screen (stderr), but "
 ADVICE = ": run it in a terminal (tmux, screen, ssh -t), or add --plain for lines to a log or a pipe\n"
 
 
-def _run(args: list[str], stdin: int, stdout: int, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """``python -m tui ARGS`` with these descriptors in a process group of its own; an app that ran on instead
-    of being refused is killed with its workers and fails the test."""
+def _drained(fd: int, until: float) -> bytes:
+    """What a pseudo-terminal's other side has written, read until it closes or ``until`` (a monotonic time)."""
+    out = bytearray()
+    while time.monotonic() < until:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: every descriptor of the other side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+    return bytes(out)
+
+
+def _run(args: list[str], stdin: int, stderr: int, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``python -m tui ARGS`` with these descriptors (stdout to /dev/null) in a process group of its own; stderr
+    read back from its pipe. An app that ran on instead of being refused is killed with its workers and fails."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui", *args],
         stdin=stdin,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
         env=env,
         preexec_fn=lambda: (os.setpgrp(), background_job()),
     )
@@ -36,24 +55,63 @@ def _run(args: list[str], stdin: int, stdout: int, env: dict[str, str] | None = 
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         pytest.fail(f"not refused: losswatch {' '.join(args)} ran on without a terminal")
-    return proc.returncode, err.decode()
+    return proc.returncode, (err or b"").decode()
 
 
-def test_watch_with_neither_stdin_nor_stdout_a_terminal_is_refused():
+def test_watch_with_neither_stdin_nor_stderr_a_terminal_is_refused():
     code, err = _run(["watch", str(DATA)], subprocess.DEVNULL, subprocess.PIPE)
     assert code == 2
-    assert err == REFUSED + "stdin and stdout are not terminals" + ADVICE
+    assert err == REFUSED + "stdin and stderr are not terminals" + ADVICE
 
 
-def test_watch_with_stdin_at_end_of_file_but_a_terminal_for_its_screen_is_refused():
+def test_stdin_at_end_of_file_is_refused_on_the_terminal_the_screen_would_have_been_drawn_on():
     primary, secondary = pty.openpty()
     try:
-        code, err = _run([str(DATA)], subprocess.DEVNULL, secondary)
+        code, _ = _run([str(DATA)], subprocess.DEVNULL, secondary)
+        os.close(secondary)
+        said = _drained(primary, time.monotonic() + 10).decode()
+    finally:
+        os.close(primary)
+    assert code == 2
+    assert said.replace("\r\n", "\n") == REFUSED + "stdin is not one" + ADVICE
+
+
+def test_stderr_to_a_file_is_refused():
+    primary, secondary = pty.openpty()
+    try:
+        code, err = _run([str(DATA)], secondary, subprocess.PIPE)
     finally:
         os.close(secondary)
         os.close(primary)
     assert code == 2
-    assert err == REFUSED + "stdin is not one" + ADVICE
+    assert err == REFUSED + "stderr is not one" + ADVICE
+
+
+def test_stdout_to_a_file_is_no_reason_to_refuse(tmp_path: Path):
+    """The screen is drawn on stderr: keys and screen on the terminal, stdout to a file, the view runs; q quits."""
+    primary, secondary = pty.openpty()
+    with (tmp_path / "out").open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", str(DATA / "torch")],
+            stdin=secondary,
+            stdout=out,
+            stderr=secondary,
+            env=dict(os.environ, TERM="xterm-256color"),
+            preexec_fn=lambda: (os.setpgrp(), background_job()),
+        )
+    os.close(secondary)
+    try:
+        shown = _drained(primary, time.monotonic() + 5)  # the app draws its first screen
+        os.write(primary, b"q")
+        code = proc.wait(timeout=30)
+        shown += _drained(primary, time.monotonic() + 2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(primary)
+    assert code == 0
+    assert b"noisy-7" in shown and b"needs a terminal" not in shown
 
 
 def test_a_bad_pattern_is_said_before_the_missing_terminal():
@@ -65,16 +123,15 @@ def test_a_bad_pattern_is_said_before_the_missing_terminal():
 def test_the_demo_without_a_terminal_is_refused_before_its_jobs_write(tmp_path: Path):
     temp = tmp_path / "temp"
     temp.mkdir()
-    code, err = _run(
-        ["demo", "--speed", "5"], subprocess.DEVNULL, subprocess.PIPE, env=dict(os.environ, TMPDIR=str(temp))
-    )
+    environment = dict(os.environ, TMPDIR=str(temp))
+    code, err = _run(["demo", "--speed", "5"], subprocess.DEVNULL, subprocess.PIPE, env=environment)
     assert code == 2
-    assert err == REFUSED + "stdin and stdout are not terminals" + ADVICE
+    assert err == REFUSED + "stdin and stderr are not terminals" + ADVICE
     assert list(temp.iterdir()) == []  # no demo folder made, none left
 
 
-def test_the_plain_view_needs_no_terminal(tmp_path: Path):
-    """``--plain`` is what the message sends the user to: it still runs with both redirected."""
+def test_the_plain_view_needs_no_terminal():
+    """``--plain`` is what the message sends the user to: it still runs with everything redirected."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui", "watch", "--plain", str(DATA / "torch")],
         stdin=subprocess.DEVNULL,

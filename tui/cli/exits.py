@@ -20,13 +20,14 @@ class UsageError(Exception):
 
 
 def needs_a_terminal() -> None:
-    """Refuse the live view without a terminal on stdin and stdout: Textual reads its keys from stdin (at end of file,
-    `nohup` or `< /dev/null`, its input thread spins a core at 100 %) and draws on stdout (escape codes into a file)."""
-    missing = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not _terminal(stream)]
+    """Refuse the live view without a terminal for its keys and its screen. Textual reads keys from stdin (at end of
+    file, `nohup` or `< /dev/null`, its input thread spun a core at 100 %) and draws on stderr (`2>file` filled the
+    file with escape codes and left the pane blank); stdout it leaves alone, so `> file` is fine."""
+    missing = [name for name, stream in (("stdin", sys.__stdin__), ("stderr", sys.__stderr__)) if not _terminal(stream)]
     if missing:
         raise UsageError(
-            f"the live view needs a terminal, but {' and '.join(missing)} "
-            f"{'is not one' if len(missing) == 1 else 'are not terminals'}: "
+            "the live view needs a terminal for its keys (stdin) and its screen (stderr), but "
+            f"{' and '.join(missing)} {'is not one' if len(missing) == 1 else 'are not terminals'}: "
             "run it in a terminal (tmux, screen, ssh -t), or add --plain for lines to a log or a pipe"
         )
 
