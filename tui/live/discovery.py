@@ -91,7 +91,7 @@ class Discovery:
         local = self.root.local_path(path)
         if local is not None:
             return local
-        return self.root.label.rstrip("/") + ("" if path == "." else "/" + path)
+        return self.root.shown(path)
 
     def run_name(self, run: str) -> str:
         """A run's name in the store: as its format named it, after the root's name when there are several."""

@@ -61,6 +61,10 @@ class Root(ABC):
         self.label = label
         """The root as the user wrote it (``runs/``, ``s3://bucket/prefix``, ``box1:/runs``)."""
 
+    def shown(self, path: str) -> str:
+        """A root-relative path as the user would reach it: the root as written, a slash and the path."""
+        return self.label.rstrip("/") + ("" if path == "." else "/" + path)
+
     @abstractmethod
     def list(self) -> Listing:
         """Every regular file under the root (following symlinks once), with what could not be listed."""

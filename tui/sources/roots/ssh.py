@@ -138,6 +138,18 @@ class SshRoot(RemoteRoot):
         self._connect_lock = threading.Lock()
         self._interrupted = threading.Event()
 
+    def shown(self, path: str) -> str:
+        """Under the login folder (``box:``, ``ssh://box``) a path is ``box:runs/a`` or ``ssh://box/~/runs/a``:
+        joined with a slash, ``box:/runs/a`` named a folder at the root of the host's file system."""
+        label = self.label
+        if path == ".":
+            return label
+        if label.endswith(":"):
+            return label + path
+        if self.path == "." and "://" in label:  # ssh://box, no path: the login folder
+            return label + "/~/" + path
+        return super().shown(path)
+
     _LOCAL_STATE: ClassVar[tuple[str, ...]] = (*RemoteRoot._LOCAL_STATE, "_master", "_connect_lock", "_interrupted")
 
     def __setstate__(self, state: dict[str, object]) -> None:
