@@ -130,18 +130,38 @@ def test_the_demo_without_a_terminal_is_refused_before_its_jobs_write(tmp_path: 
     assert list(temp.iterdir()) == []  # no demo folder made, none left
 
 
-def test_the_plain_view_needs_no_terminal():
-    """``--plain`` is what the message sends the user to: it still runs with everything redirected."""
+def _still_running_after(args: list[str], seconds: float, env: dict[str, str] | None = None) -> tuple[bool, int, bytes]:
+    """(running ``seconds`` after its start, its exit status after SIGTERM, its stdout) of ``python -m tui ARGS``
+    with stdin at end of file and stdout and stderr to pipes, in a process group of its own (killed at the end)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "watch", "--plain", str(DATA / "torch")],
+        [sys.executable, "-m", "tui", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=background_job,
+        env=env,
+        preexec_fn=lambda: (os.setpgrp(), background_job()),
     )
     try:
-        line = proc.stdout.readline().decode() if proc.stdout is not None else ""
-    finally:
+        out = _drained(proc.stdout.fileno(), time.monotonic() + seconds) if proc.stdout is not None else b""
+        running = proc.poll() is None
         proc.terminate()
         proc.communicate(timeout=30)
-    assert line.startswith("diverge-7  new run at "), line
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return running, proc.returncode, out
+
+
+def test_the_plain_view_needs_no_terminal():
+    """``--plain`` is what the message sends the user to: it runs with everything redirected."""
+    running, code, out = _still_running_after(["watch", "--plain", str(DATA / "torch")], 5)
+    assert running and code == 0
+    assert out.decode().startswith("diverge-7  new run at "), out
+
+
+def test_a_driver_of_its_own_choosing_needs_no_terminal():
+    """``TEXTUAL_DRIVER`` (`textual serve` talks to the app over pipes with its web driver) is left to Textual."""
+    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver")
+    running, code, _ = _still_running_after([str(DATA / "torch")], 4, env=env)
+    assert running and code == 0

@@ -1,6 +1,7 @@
 """Exit codes every command shares (``check --help`` lists them)."""
 
 import errno
+import os
 import sys
 
 EXIT_OK = 0
@@ -22,7 +23,10 @@ class UsageError(Exception):
 def needs_a_terminal() -> None:
     """Refuse the live view without a terminal for its keys and its screen. Textual reads keys from stdin (at end of
     file, `nohup` or `< /dev/null`, its input thread spun a core at 100 %) and draws on stderr (`2>file` filled the
-    file with escape codes and left the pane blank); stdout it leaves alone, so `> file` is fine."""
+    file with escape codes and left the pane blank); stdout it leaves alone, so `> file` is fine. A driver chosen in
+    ``TEXTUAL_DRIVER`` (`textual serve`'s, which talks over pipes) brings its own keys and screen."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return
     missing = [name for name, stream in (("stdin", sys.__stdin__), ("stderr", sys.__stderr__)) if not _terminal(stream)]
     if missing:
         raise UsageError(
