@@ -52,6 +52,9 @@ class Scored:
     """The flags shown beside the final verdict (the live path)."""
     bells: int = 0
     """Bells rung over the whole run (a blow-up that stays rings once; a run that recovers may ring again)."""
+    final_told: bool = True
+    """A final plateau, data-suspect or unstable verdict is the kind of the latest of those alerts (the table and
+    the alerts never disagree); True for other verdicts."""
 
 
 def keras_patience(val: list[float], patience: int = 5) -> int | None:
@@ -184,6 +187,7 @@ def summarize(rows: list[Scored]) -> dict[str, object]:
         "most bells on one run": max((r.bells for r in rows), default=0),
         "healthy runs": len(healthy),
         "check = replay": sum(r.agree for r in rows),
+        "final told": sum(r.final_told for r in rows),
         "disagree runs": sorted(f"{r.suite}/{r.run}" for r in rows if not r.agree),
         "confusion": {label: dict(counts) for label, counts in sorted(confusion.items())},
     }
@@ -205,6 +209,8 @@ def markdown(summary: dict) -> str:
         f"| runs whose bell rang more than twice (most on one run) | {len(summary['runs ringing more than twice'])} "
         f"({summary['most bells on one run']}) |",
         f"| `check` = `replay` (verdict, flags, alerts) | {summary['check = replay']} of {summary['runs']} |",
+        "| a final plateau, data-suspect or unstable verdict is the latest such alert's kind "
+        f"| {summary['final told']} of {summary['runs']} |",
         "",
         "| detector | overfit runs caught | premature | mean / median / max delay (val points) "
         "| fires on healthy runs | fires on healthy + stuck |",

@@ -132,6 +132,7 @@ def _val_index(val_steps: list[int], step: int) -> int:
 def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
     """Read one run as ``check`` does and replay it as the live view sees it; score both."""
     suite, folder, label, overrides = job
+    from tui.judging.judge import CONFIRMED
     from tui.judging.kinds import BELL
     from tui.judging.replay import replay
     from tui.judging.thresholds import load_thresholds
@@ -186,6 +187,7 @@ def score_run(job: tuple[str, str, dict, list[str]]) -> Scored:
         points=len(val),
         flags=sorted(str(kind) for kind in final.flags),
         bells=sum(alert.kind in BELL for alert in alerts),
+        final_told=final.kind not in CONFIRMED or [a.kind for a in alerts if a.kind in CONFIRMED][-1:] == [final.kind],
     )
 
 

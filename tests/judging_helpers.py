@@ -16,6 +16,7 @@ from tensorboardX import SummaryWriter
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 import realnets
 
+from tui.judging.judge import CONFIRMED
 from tui.judging.kinds import BELL
 from tui.judging.replay import replay
 from tui.judging.thresholds import Thresholds
@@ -61,7 +62,16 @@ def judge_folder(folder: Path, thresholds: Thresholds | None = None) -> Judged:
     assert [(a.step, a.kind, a.tag, a.reason) for a in monitor.alerts] == [
         (a.step, a.kind, a.tag, a.reason) for a in alerts
     ]
+    assert_told(engine.verdict, alerts)
     return Judged(engine.verdict, alerts)
+
+
+def assert_told(verdict: Verdict, alerts: list[Alert]) -> None:
+    """A final plateau, data-suspect or unstable verdict is the kind the latest of those alerts told: the table,
+    ``check`` and the alerts never disagree."""
+    if verdict.kind in CONFIRMED:
+        told = [(a.step, a.kind) for a in alerts if a.kind in CONFIRMED]
+        assert told[-1:] and told[-1][1] == verdict.kind, (verdict.kind, told)
 
 
 def deepobs(tmp_path: Path, name: str, upto: int | None = None) -> Judged:

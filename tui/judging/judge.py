@@ -64,6 +64,8 @@ class Judge:
         self._streak_kind = ""
         self._streak = 0
         self._raised: set[str] = set()
+        self._told_last = ""
+        """The latest of plateau, data-suspect and unstable told: one told before it is told again when it returns."""
         self._away: dict[str, int] = {}
         self._lost_since: int | None = None
         """Step of the first judgement of the run's latest stretch lost (``_lost_curves``): a checkpoint before it
@@ -384,7 +386,8 @@ class Judge:
         the run is waiting for the confirmation."""
         raised = self._confirmed(kind, step, reason, decisive, rearm)
         v = self.verdict
-        if kind not in CONFIRMED or self._streak >= self.t.confirm or kind in self._raised:  # raised: told already
+        told = kind in self._raised and kind == self._told_last  # told, and no other told since
+        if kind not in CONFIRMED or self._streak >= self.t.confirm or told:
             v.kind, v.reason = kind, reason
         elif v.kind not in SETTLED:
             readings = f"{self._streak} of {self.t.confirm} readings in a row"
@@ -401,8 +404,9 @@ class Judge:
         self._streak_kind = kind
         out: list[Raised] = []
         alerting = kind in CONFIRMED and self._streak >= t.confirm
-        if alerting and kind not in self._raised:
+        if alerting and (kind not in self._raised or kind != self._told_last):  # not told, or another told since
             self._raised.add(kind)
+            self._told_last = kind
             out.append((step, kind, self.pair.val or self.pair.train or "", reason))
         for other in list(self._raised):
             if other == kind:
