@@ -139,6 +139,8 @@ class Judge:
             v.flags.pop(Kind.NOISY_VAL, None)
         self._flag_both_rising(m, train_dir, val_dir)
         self._flag_no_new_best(m)
+        if Kind.VAL_RISING in v.flags:  # the rise it warns of is trouble: not "no trouble seen" beside it
+            v.reason = v.reason.removeprefix(NO_TROUBLE)
         return out
 
     def _flag_no_new_best(self, m: Moment) -> None:
