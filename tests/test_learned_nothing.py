@@ -21,7 +21,7 @@ def test_a_dead_net_creeping_at_chance_rings_no_bell_and_is_a_plateau(tmp_path):
     assert not judged.bells
     assert "val-rising" not in judged.kinds()
     assert judged.verdict.kind == "plateau"
-    assert "the loss moved, the predictions did not" in judged.verdict.reason
+    assert "the predictions did not get better" in judged.verdict.reason
 
 
 def test_without_accuracy_it_is_no_overfitting_either(tmp_path):

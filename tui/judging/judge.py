@@ -245,9 +245,9 @@ class Judge:
             both = f"{movement('val', val_dir, m.val)} {w} (no training curve)"
         if at_chance(m.val_acc_first, m.val_acc_best, m.val_acc_points, self.pair.val_acc, t):  # whatever losses do
             return Kind.PLATEAU, (
-                f"{both}; {self.pair.val_acc} stayed near its first {fmt(m.val_acc_first)} "
-                f"(best {fmt(m.val_acc_best)}): the loss moved, the predictions did not (a learning rate too low to"
-                " move the net or so high it blew up, or dead units)"
+                f"{both}; {self.pair.val_acc} never rose {t.acc_learned:.0%} above its first {fmt(m.val_acc_first)} "
+                f"(best {fmt(m.val_acc_best)}, now {fmt(m.val_acc)}): the predictions did not get better (a learning"
+                " rate too low to move the net or so high it blew up, or dead units)"
             )
         if val_dir == "falling" and self._never_learned(m, train_dir, train_range) and self._learned(m, val_range):
             return Kind.DATA_SUSPECT, (
