@@ -48,12 +48,20 @@ def exploded_words(b: Blowup, step: int) -> str:
         what = "exploded to"
     ratio = b.value / b.low if b.low > 0 else math.nan
     times = (
-        f"{f'{ratio:,.0f}' if ratio < 1e6 else fmt(ratio)}x its {lowest} {fmt(b.low)}"  # not 30 digits of noise
+        f"{_times(ratio)}x its {lowest} {fmt(b.low)}"
         if math.isfinite(ratio)  # 1.8e308 over 0.5 is past floats: 'infx' said nothing true
         else f"from its {lowest} {fmt(b.low)}"
     )
     start = f"start {fmt(b.first)}" if b.level_window == 1 else f"started at {fmt(b.first)}, its first points' median"
     return f"{b.tag} {what} {fmt(b.value)} at step {step:,}, {times} ({start})"
+
+
+def _times(ratio: float) -> str:
+    """A ratio with three figures under 100 (10.57 beside a rule of 10 read "11x"), whole with separators to a
+    million, then as a number is written (not 30 digits of noise)."""
+    if ratio < 100:
+        return f"{ratio:.3g}"
+    return f"{ratio:,.0f}" if ratio < 1e6 else fmt(ratio)
 
 
 def returned_words(b: Blowup, step: int) -> str:
