@@ -27,7 +27,7 @@ from tui.judging.ranges import (
 )
 from tui.judging.rising import Rise
 from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, TREND_WINDOW_MAX, Thresholds
-from tui.judging.verdict import Verdict, fmt
+from tui.judging.verdict import Verdict, fmt, progress_words
 
 Back = tuple[str, float, float, float]
 """A curve back from its best: its tag, level, best and start."""
@@ -238,7 +238,7 @@ class Judge:
         if self._swinging(m, train_range) and train_dir != "rising":
             return Kind.UNSTABLE, (
                 f"{self.pair.train} swings by ±{fmt(m.train.noise)} around {fmt(m.train.level)}, against "
-                f"{fmt(train_range)} of progress since its start {fmt(m.train_first)}{self._blown_within(m)}"
+                f"{progress_words(train_range, m.train.level, m.train_first)}{self._blown_within(m)}"
             )
         both = f"{movement('train', train_dir, m.train)}, {movement('val', val_dir, m.val)} {w}"
         if not self._has_train:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -94,3 +95,11 @@ def fmt_apart(value: float, other: float) -> tuple[str, str]:
         if shown[0] != shown[1]:
             return shown
     return fmt(value), fmt(other)
+
+
+def progress_words(progress: float, level: float, first: float) -> str:
+    """What a curve learned since its start, for a reason: "0.3953 of progress since its start 2.778"; with none, how
+    far above its start it stands ("0 of progress" hid a loss sitting four times its start)."""
+    if progress > 0 or not (math.isfinite(level) and math.isfinite(first)) or level <= first:
+        return f"{fmt(progress)} of progress since its start {fmt(first)}"
+    return f"no progress: {fmt(level - first)} above its start {fmt(first)}"
