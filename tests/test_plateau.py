@@ -6,6 +6,8 @@ judged as ``check`` reads it and as the live view sees it (``judge`` asserts the
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from conftest import DATA, file_version_event, scalar_event, scalar_run, write_records
@@ -223,3 +225,13 @@ def test_training_still_falling_under_an_annealed_rate_is_converged(tmp_path, na
     judged = judge_folder(tmp_path / name)
     assert judged.verdict.kind == "converged" and "learning rate annealed to" in judged.verdict.reason
     assert "train falling by" in judged.verdict.reason and "direction hidden by its noise" in judged.verdict.reason
+
+
+def test_an_accuracy_whose_latest_point_is_nan_is_not_said_now_nan(tmp_path):
+    """'(best 0.1005, now nan)': the latest accuracy logged NaN; the reason leaves 'now' out instead."""
+    run = DEEPOBS["cifar10_3c3d-adam-lr3.98e-02-s42"]
+    val_acc = [*run["val_acc"][:-1], math.nan]
+    curves = {"train_loss": run["train"], "val_loss": run["val"], "train_acc": run["train_acc"], "val_acc": val_acc}
+    judged = judge(tmp_path / "run", curves)
+    assert judged.verdict.kind == "plateau"
+    assert "nan" not in judged.verdict.reason.lower() and "never rose 5% above its first" in judged.verdict.reason

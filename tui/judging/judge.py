@@ -27,7 +27,7 @@ from tui.judging.ranges import (
 )
 from tui.judging.rising import Rise
 from tui.judging.thresholds import LONE_TREND_WINDOW_MAX, TREND_WINDOW_MAX, Thresholds
-from tui.judging.verdict import Verdict, fmt, progress_words
+from tui.judging.verdict import Verdict, fmt, now_said, progress_words
 
 Back = tuple[str, float, float, float]
 """A curve back from its best: its tag, level, best and start."""
@@ -246,7 +246,7 @@ class Judge:
         if at_chance(m.val_acc_first, m.val_acc_best, m.val_acc_points, self.pair.val_acc, t):  # whatever losses do
             return Kind.PLATEAU, (
                 f"{both}; {self.pair.val_acc} never rose {t.acc_learned:.0%} above its first {fmt(m.val_acc_first)} "
-                f"(best {fmt(m.val_acc_best)}, now {fmt(m.val_acc)}): the predictions did not get better (a learning"
+                f"(best {fmt(m.val_acc_best)}{now_said(m.val_acc)}): the predictions did not get better (a learning"
                 " rate too low to move the net or so high it blew up, or dead units)"
             )
         if val_dir == "falling" and self._never_learned(m, train_dir, train_range) and self._learned(m, val_range):

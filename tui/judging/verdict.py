@@ -103,3 +103,8 @@ def progress_words(progress: float, level: float, first: float) -> str:
     if progress > 0 or not (math.isfinite(level) and math.isfinite(first)) or level <= first:
         return f"{fmt(progress)} of progress since its start {fmt(first)}"
     return f"no progress: {fmt(level - first)} above its start {fmt(first)}"
+
+
+def now_said(value: float) -> str:
+    """ ", now 0.1001" for a reason, or nothing where the latest value is not a number (an accuracy logged NaN)."""
+    return f", now {fmt(value)}" if math.isfinite(value) else ""
