@@ -379,25 +379,3 @@ async def test_the_sweep_table_shows_a_runs_name_as_the_runs_table_and_its_note_
         labels = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert labels and all(label.startswith("x\\\\y_") for label in labels), labels
         assert app.table.get_cell(names[0], "run").plain.startswith("sw/x\\\\y_")
-
-
-@pytest.mark.parametrize("size", [(60, 16), (70, 15)])
-async def test_a_pane_too_short_for_the_whole_view_scrolls_it_and_still_cuts_no_number(tmp_path: Path, size):
-    """In a short pane the title, the table, the note and the plots do not fit: the screen shows a scrollbar of its own,
-    which took two columns from a table laid out for the whole width ('best @ 3' for 'best @ 39', 1.98 for
-    1.987)."""
-    for seed in range(1, 9):
-        for name, values in lr_sweep(seed).items():
-            write_run(tmp_path / f"{name},wd=0.0001,warmup=500,batch=128-seed{seed}", values)
-    app = _app(tmp_path)
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause(0.2)
-        screen = await _open(pilot, app.table.selected)
-        await pilot.pause(0.3)
-        assert screen.show_vertical_scrollbar  # the case itself: the view is taller than the pane
-        table = screen.query_one("#sweep-runs")
-        assert table.region.right <= screen.scrollable_content_region.right
-        widths = sum(column.get_render_width(table) for column in table.ordered_columns)
-        assert widths <= table.scrollable_content_region.width, (widths, table.scrollable_content_region)
-        shown = "\n".join(screen_text(app))
-        assert table.columns[table.ordered_columns[-1].key].label.plain in shown  # the last header, whole
