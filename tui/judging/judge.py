@@ -139,7 +139,7 @@ class Judge:
             v.flags.pop(Kind.NOISY_VAL, None)
         self._flag_both_rising(m, train_dir, val_dir)
         self._flag_no_new_best(m)
-        if Kind.VAL_RISING in v.flags:  # the rise it warns of is trouble: not "no trouble seen" beside it
+        if Kind.VAL_RISING in v.flags or Kind.NO_NEW_BEST in v.flags:  # trouble flagged: not "no trouble seen"
             v.reason = v.reason.removeprefix(NO_TROUBLE)
         return out
 
@@ -153,8 +153,7 @@ class Judge:
         v = self.verdict
         if v.kind != Kind.LEARNING or m.best_index < 0 or since < max(2 * self.t.trend_window, (m.index + 1) // 2):
             return
-        v.flags.pop(Kind.NOISY_VAL, None)
-        v.reason = v.reason.removeprefix(NO_TROUBLE)
+        v.flags.pop(Kind.NOISY_VAL, None)  # and "no trouble seen" goes with any flag of trouble (``at``)
         v.flags[Kind.NO_NEW_BEST] = (
             f"{self.pair.val} has set no new best level for {since:,} of its {m.index + 1:,} points: its best level "
             f"{fmt(m.best)} at step {m.best_level_step:,}, {fmt(m.val.level)} now"
