@@ -379,3 +379,19 @@ async def test_the_sweep_table_shows_a_runs_name_as_the_runs_table_and_its_note_
         labels = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert labels and all(label.startswith("x\\\\y_") for label in labels), labels
         assert app.table.get_cell(names[0], "run").plain.startswith("sw/x\\\\y_")
+
+
+async def test_a_frame_drawn_right_after_the_table_is_rebuilt_shows_it_whole(tmp_path: Path):
+    """Widths measured by the table when it next idled: a frame drawn before that (a resize under load) showed
+    every column at its header's width, 'lr=' for the names and '0.' for the rates, and kept showing it."""
+    for seed in (1, 2):
+        for name, values in lr_sweep(seed).items():
+            write_run(tmp_path / f"{name}-s{seed}", values)
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, app.table.selected)
+        screen._shown = None
+        screen.refresh_view()  # rebuilt, and drawn at once: no idle in between
+        text = "\n".join(screen_text(app))
+        assert "lr=0.003-s1" in text and " 0.003 " in text and "behind-peers" in text

@@ -276,11 +276,14 @@ class SweepScreen(Screen[None]):
             rows.append(cells)
         headers, rows, room = self._fitted(table, headers, rows)
         cuts = distinct_cuts({row[1].plain: max(room, RUN_MIN) for row in rows})
-        table.clear(columns=True)
-        for key, header in headers.items():
-            table.add_column(header, key=key)
-        for row_view, cells in zip(view.rows, rows, strict=True):
+        for cells in rows:
             cells[1] = Text(cut_text(cells[1].plain, cuts.get(cells[1].plain)))
+        table.clear(columns=True)
+        # Each column's width is given, not measured by the table when it next idles: a frame drawn before that
+        # (as during a resize, under load) laid every column out at its header's width and kept it.
+        for k, (key, header) in enumerate(headers.items()):
+            table.add_column(header, key=key, width=max([cell_len(header)] + [cells[k].cell_len for cells in rows]))
+        for row_view, cells in zip(view.rows, rows, strict=True):
             table.add_row(*cells, key=row_view.run)
         runs = [row.run for row in view.rows]
         if self._start_on in runs:
