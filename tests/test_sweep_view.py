@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, until
 from rich.console import Console
 from sweep_fixtures import lr_sweep, start_run, write_run
 
@@ -395,3 +395,26 @@ async def test_a_frame_drawn_right_after_the_table_is_rebuilt_shows_it_whole(tmp
         screen.refresh_view()  # rebuilt, and drawn at once: no idle in between
         text = "\n".join(screen_text(app))
         assert "lr=0.003-s1" in text and " 0.003 " in text and "behind-peers" in text
+
+
+@pytest.mark.parametrize("size", [(60, 16), (70, 15)])
+async def test_a_pane_too_short_for_the_whole_view_scrolls_it_and_still_cuts_no_number(tmp_path: Path, size):
+    """In a short pane the title, the table, the note and the plots do not fit: the screen shows a scrollbar of its own,
+    which took two columns from a table laid out for the whole width ('best @ 3' for 'best @ 39', 1.98 for
+    1.987)."""
+    for seed in range(1, 9):
+        for name, values in lr_sweep(seed).items():
+            write_run(tmp_path / f"{name},wd=0.0001,warmup=500,batch=128-seed{seed}", values)
+    app = _app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, app.table.selected)
+        table = screen.query_one("#sweep-runs")
+        # the case itself: the view is taller than the pane, and the table laid out for the width left beside it
+        await until(pilot, lambda: screen.show_vertical_scrollbar and table.region.width > 0, "a scrolled view")
+        await until(pilot, lambda: screen._laid_width == screen._content_width(), "the table laid out again")
+        assert table.region.right <= screen.scrollable_content_region.right
+        widths = sum(column.get_render_width(table) for column in table.ordered_columns)
+        assert widths <= table.scrollable_content_region.width, (widths, table.scrollable_content_region)
+        shown = "\n".join(screen_text(app))
+        assert table.columns[table.ordered_columns[-1].key].label.plain in shown  # the last header, whole

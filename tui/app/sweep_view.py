@@ -212,9 +212,20 @@ class SweepScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Lay the table out again for a new width: its run names are cut to what the width leaves them."""
-        if event.size.width != self._laid_width:
+        if self._content_width() != self._laid_width:
             self._shown = None
             self.call_after_refresh(self.refresh_view)
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        """In a pane too short for the table, the note and the plots the screen itself scrolls, and its scrollbar
+        takes two columns from the table's: laid out for the width left, no number is cut at the edge."""
+        if self.is_mounted and self._content_width() != self._laid_width:
+            self._shown = None
+            self.call_after_refresh(self.refresh_view)
+
+    def _content_width(self) -> int:
+        """The screen's width less its own scrollbar's, when it shows one."""
+        return max(self.size.width - self.scrollbar_size_vertical, 0)
 
     def refresh_view(self) -> None:
         view = sweep_view(self.monitor, self.sweep)
@@ -308,8 +319,8 @@ class SweepScreen(Screen[None]):
         pad = 2 * table.cell_padding
         keys = list(headers)
         widths = [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
-        self._laid_width = self.size.width
-        width = (self.size.width or 10_000) - pad - SCROLLBAR
+        self._laid_width = self._content_width()
+        width = (self._laid_width or 10_000) - pad - SCROLLBAR
 
         def room(shown: list[bool]) -> int:
             return width - sum(
