@@ -179,6 +179,17 @@ def test_config_lines_first_and_blank_lines_between(tmp_path: Path):
     assert _read(tmp_path / "blank")["val_loss"] == list(range(6))
 
 
+@pytest.mark.parametrize("blank", ["\n" * 5, "\n \r\n\t\n\n\n\n\n"])
+@pytest.mark.parametrize("config", [False, True])
+def test_a_log_opening_with_blank_lines_is_found(tmp_path: Path, blank: str, config: bool):
+    """Five blank lines first (a script that prints newlines before its records) filled the five lines the finder
+    looked at: no run, without a word, while other runs were there."""
+    records = [{"lr": 0.1}] * config + _overfitting(range(6))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "log.jsonl").write_text(blank + "".join(json.dumps(line) + "\n" for line in records))
+    assert _read(tmp_path)["val_loss"] == list(range(6))
+
+
 def test_a_step_keyed_log_opening_with_an_evaluation_at_epoch_zero_keeps_its_steps(tmp_path: Path):
     """``{"epoch": 0, "val_loss": ...}`` before training, then lines with a step: the first line decided "numbered by
     epoch", and validation sat at epochs 0 to 8 beside training's steps 10 to 800 (a reviewer's find)."""

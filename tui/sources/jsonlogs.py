@@ -35,7 +35,7 @@ from tui.sources.kept_names import KeptNames
 from tui.sources.logjson import read_state
 from tui.sources.points import Decoded, StepFilter
 from tui.sources.roots.base import FileInfo, Listing, Root
-from tui.sources.textlog import HeaderTest, LineTail, file_named, run_names
+from tui.sources.textlog import HeaderTest, LineTail, file_named, lines_in, run_names
 
 HF_STATE = "hf-trainer-state"
 JSONL = "jsonl"
@@ -421,5 +421,5 @@ def _has_iteration(_path: str, head: bytes) -> bool:
 def _has_step(_path: str, head: bytes) -> bool:
     """A log object among the first lines with a step, or first lines numbered by their epoch alone."""
     objects = list(_head_objects(head))
-    full = head.count(b"\n") + 1 >= HEAD_LINES  # the first lines all there: one epoch line after configs tells
+    full = lines_in(head) >= HEAD_LINES  # the first lines all there: one epoch line after configs tells
     return any(entry_step(entry) is not None for entry in objects) or bool(epoch_numbered.numbering(objects, full))

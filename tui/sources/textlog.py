@@ -129,14 +129,23 @@ def without_zeros(data: bytes) -> tuple[bytes, int]:
 
 
 def first_lines(data: bytes, lines: int = 1) -> bytes | None:
-    """The first complete line of ``data``, or its first ``lines`` (None while it has none)."""
+    """The first complete line of ``data``, or, asked for more, its first ``lines`` that are not blank (None while
+    it has none): a JSON-lines log that opens with blank lines (a script that prints a newline first) is told by
+    its first records, not by its first five lines of nothing."""
     end = -1
-    for _ in range(lines):
+    told = 0
+    while told < lines:
         found = data.find(b"\n", end + 1)
         if found < 0:
             break
+        told += lines == 1 or bool(data[end + 1 : found].strip())
         end = found
     return None if end < 0 else data[:end].rstrip(b"\r")
+
+
+def lines_in(head: bytes) -> int:
+    """The lines of ``first_lines``' answer that are not blank (a file's first lines, counted as it counted them)."""
+    return sum(bool(line.strip()) for line in head.split(b"\n"))
 
 
 class HeaderTest:
@@ -205,7 +214,7 @@ class HeaderTest:
             return False
         if head is None:
             return False
-        if not known and head.count(b"\n") + 1 < self._lines:
+        if not known and lines_in(head) < self._lines:
             return False  # fewer lines than the test looks at: asked again when the file has more
         self._known[key] = (known, info.size, info.mtime)
         (self._logs.add if known else self._logs.discard)(path)
