@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DATA, until
 from rich.console import Console
@@ -418,3 +419,34 @@ async def test_a_pane_too_short_for_the_whole_view_scrolls_it_and_still_cuts_no_
         assert widths <= table.scrollable_content_region.width, (widths, table.scrollable_content_region)
         shown = "\n".join(screen_text(app))
         assert table.columns[table.ordered_columns[-1].key].label.plain in shown  # the last header, whole
+
+
+async def test_moving_the_cursor_in_a_short_pane_keeps_the_tables_columns(tmp_path: Path):
+    """A selected run with a longer note (behind its peers: four lines) brought the screen's scrollbar, which took
+    two columns: the table was laid out again, dropped or took back a column at every move of the cursor, and a
+    frame in between read 'best @ 2' for 'best @ 29'."""
+    steps = np.arange(30)
+    for lr in (0.001, 0.003, 0.01, 0.03):
+        for wd in (0.0001, 0.001, 0.01, 0.1):
+            for seed in (0, 1):
+                floor = 0.3 + 3 * lr + 0.01 * seed
+                noise = np.random.default_rng(seed * 100 + int(wd * 1000)).normal(0, 0.01, steps.size)
+                values = (floor + (2.3 - floor) * np.exp(-steps * min(lr * 30, 0.5))) * (1 + noise)
+                write_run(tmp_path / f"lr={lr},wd={wd},warmup=500,batch=128-seed{seed}", values)
+    app = _app(tmp_path)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await pilot.pause(0.2)
+        screen = await _open(pilot, app.table.selected)
+        table = screen.query_one("#sweep-runs")
+        table.move_cursor(row=0)
+        layouts, notes, scrolled = set(), set(), set()
+        for _ in range(table.row_count):
+            await pilot.press("down")
+            await pilot.pause()
+            layouts.add(tuple((str(c.key.value), c.get_render_width(table)) for c in table.ordered_columns))
+            notes.add(screen.query_one("#sweep-note").size.height)
+            scrolled.add(screen.show_vertical_scrollbar)
+        assert len(notes) > 1 and scrolled == {False, True}  # the case itself: notes of several heights
+        assert len(layouts) == 1, layouts
+        (layout,) = layouts
+        assert sum(width for _, width in layout) <= screen.size.width - screen.styles.scrollbar_size_vertical

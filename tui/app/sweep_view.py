@@ -216,16 +216,13 @@ class SweepScreen(Screen[None]):
             self._shown = None
             self.call_after_refresh(self.refresh_view)
 
-    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
-        """In a pane too short for the table, the note and the plots the screen itself scrolls, and its scrollbar
-        takes two columns from the table's: laid out for the width left, no number is cut at the edge."""
-        if self.is_mounted and self._content_width() != self._laid_width:
-            self._shown = None
-            self.call_after_refresh(self.refresh_view)
-
     def _content_width(self) -> int:
-        """The screen's width less its own scrollbar's, when it shows one."""
-        return max(self.size.width - self.scrollbar_size_vertical, 0)
+        """The screen's width less its own scrollbar's room, kept for the table whether the scrollbar shows or not:
+        in a pane too short for the table, the note and the plots the screen scrolls, and a selected run whose note
+        is longer brought the scrollbar and took two columns from a table laid out without it; laid out again, the
+        table changed its columns as the cursor moved, and each time a frame showed 'best @ 2' for 'best @ 29'.
+        (Kept for the whole screen, as ``scrollbar-gutter: stable`` does, it cost the plots' axes a tick.)"""
+        return max(self.size.width - self.styles.scrollbar_size_vertical, 0)
 
     def refresh_view(self) -> None:
         view = sweep_view(self.monitor, self.sweep)
