@@ -36,16 +36,17 @@ def test_a_quoted_header_is_a_keras_log_and_its_curves_are_read(tmp_path: Path, 
     assert scalars["val_loss"].values.tolist() == pytest.approx([1.1 / (e + 1) for e in range(12)])
 
 
+@pytest.mark.parametrize("name", ["val\nloss", "val\n\nloss"])  # a blank line inside the header is still the header's
 @pytest.mark.parametrize("delimiter, line_end", [(",", "\n"), (";", "\r\n")])
 def test_a_keras_name_holding_a_newline_is_one_column_and_every_row_is_read(
-    tmp_path: Path, delimiter: str, line_end: str
+    tmp_path: Path, delimiter: str, line_end: str, name: str
 ):
     run = tmp_path / "job"
     run.mkdir()
     path = run / "training.log"
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator=line_end)
-        writer.writerow(["epoch", "loss", "val\nloss"])
+        writer.writerow(["epoch", "loss", name])
         for epoch in range(6):
             writer.writerow([epoch, 1 / (epoch + 1), 1.1 / (epoch + 1)])
     monitor = Monitor(str(tmp_path))
@@ -56,8 +57,8 @@ def test_a_keras_name_holding_a_newline_is_one_column_and_every_row_is_read(
             writer.writerow([epoch, 1 / (epoch + 1), 1.1 / (epoch + 1)])
     monitor.refresh()
     run_state = monitor.store.runs["job"]
-    assert sorted(run_state.scalars) == ["loss", "val\nloss"]
-    assert run_state.scalars["val\nloss"].steps.tolist() == list(range(10))
+    assert sorted(run_state.scalars) == ["loss", name]
+    assert run_state.scalars[name].steps.tolist() == list(range(10))
     assert run_state.skipped_records == 0 and not run_state.damaged
 
 

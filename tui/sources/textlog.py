@@ -107,10 +107,6 @@ class LineTail:
         more = wanted == limit and len(data) > 0 and self.incomplete > 0
         return Lines(data, restarted, info, more)
 
-    def head(self, root: Root, limit: int = HEAD_BYTES, lines: int = 1) -> bytes | None:
-        """The file's first complete line, or its first ``lines`` (None while it has none)."""
-        return first_lines(root.read(self.path, 0, limit), lines)
-
 
 def without_zeros(data: bytes) -> tuple[bytes, int]:
     """Whole lines without the zeros a crash left, nor the line they cut short (its start was written, its end lost:
@@ -129,22 +125,39 @@ def without_zeros(data: bytes) -> tuple[bytes, int]:
 
 
 def first_lines(data: bytes, lines: int = 1) -> bytes | None:
-    """The first complete line of ``data``, or, asked for more, its first ``lines`` that are not blank (None while
-    it has none): a JSON-lines log that opens with blank lines (a script that prints a newline first) is told by
-    its first records, not by its first five lines of nothing."""
+    """The first complete line of ``data``, or its first ``lines`` (None while it has none)."""
     end = -1
-    told = 0
-    while told < lines:
+    for _ in range(lines):
         found = data.find(b"\n", end + 1)
         if found < 0:
             break
-        told += lines == 1 or bool(data[end + 1 : found].strip())
         end = found
     return None if end < 0 else data[:end].rstrip(b"\r")
 
 
+def first_records(data: bytes, records: int) -> tuple[bytes | None, int]:
+    """``data`` up to the end of its ``records``-th complete line that is not blank, blank lines between included,
+    and how many such lines that holds (all there are, when fewer; None while there is no complete line): a
+    JSON-lines log that opens with blank lines (a script that prints a newline first) is told by its first
+    records, not by five lines of nothing."""
+    end = -1
+    told = 0
+    while told < records:
+        found = data.find(b"\n", end + 1)
+        if found < 0:
+            break
+        told += bool(data[end + 1 : found].strip())
+        end = found
+    return (None if end < 0 else data[:end].rstrip(b"\r")), told
+
+
+def _line_after_blanks(data: bytes) -> bool:
+    """Whether a line ends (or a zero byte comes) after the blank lines ``data`` opens with."""
+    return _LINE_OR_ZERO.search(data, len(data) - len(data.lstrip())) is not None
+
+
 def lines_in(head: bytes) -> int:
-    """The lines of ``first_lines``' answer that are not blank (a file's first lines, counted as it counted them)."""
+    """The lines of a head that are not blank (``first_records``' count, for a test given its head alone)."""
     return sum(bool(line.strip()) for line in head.split(b"\n"))
 
 
@@ -193,7 +206,7 @@ class HeaderTest:
         try:
             root.stat(path)  # a handle kept from the file this replaced is let go: its bytes are the new file's
             data = root.read(path, 0, HEAD_BYTES)
-            while self._lines > 1 and HEAD_BYTES <= len(data) < LONG_HEAD and not _LINE_OR_ZERO.search(data):
+            while self._lines > 1 and HEAD_BYTES <= len(data) < LONG_HEAD and not _line_after_blanks(data):
                 data = root.read(path, 0, 4 * len(data))  # a first line longer than that: a config, in text
         except OSError as error:
             if self._unreadable(path):
@@ -206,7 +219,7 @@ class HeaderTest:
             if self._unreadable(path) and (self._utf8 or self._passes_in_utf16(path, data)):
                 found.errors[path] = UTF16
             return False
-        head = first_lines(data, self._lines)
+        head, told = self._head(data)
         known = head is not None and self._test(path, head)
         # Junk only where no line of text comes first: a text log a crash left a zero-filled tail in is a log.
         if not known and (why := _junk(data, head, self._utf8)) and self._unreadable(path):
@@ -214,7 +227,7 @@ class HeaderTest:
             return False
         if head is None:
             return False
-        if not known and lines_in(head) < self._lines:
+        if not known and told < self._lines and len(data) >= info.size:
             return False  # fewer lines than the test looks at: asked again when the file has more
         self._known[key] = (known, info.size, info.mtime)
         (self._logs.add if known else self._logs.discard)(path)
@@ -223,8 +236,16 @@ class HeaderTest:
     def _passes_in_utf16(self, path: str, data: bytes) -> bool:
         """Whether the test passes on the first lines of ``data`` read as UTF-16 (its byte-order mark tells which)."""
         text = data[: len(data) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8", errors="replace")
-        head = first_lines(text, self._lines)
+        head, _ = self._head(text)
         return head is not None and self._test(path, head)
+
+    def _head(self, data: bytes) -> tuple[bytes | None, int]:
+        """What the test is given, and how many lines it holds: the first line, or the first ``lines`` that are not
+        blank (blank lines between included)."""
+        if self._lines == 1:
+            head = first_lines(data)
+            return head, int(head is not None)
+        return first_records(data, self._lines)
 
     def was_log(self, path: str, info: FileInfo) -> bool:
         """Whether the file at ``path`` passed the test when last tested: this very file, emptied in place since,
