@@ -422,9 +422,9 @@ async def test_a_pane_too_short_for_the_whole_view_scrolls_it_and_still_cuts_no_
 
 
 async def test_moving_the_cursor_in_a_short_pane_keeps_the_tables_columns(tmp_path: Path):
-    """A selected run with a longer note (behind its peers: four lines) brought the screen's scrollbar, which took
-    two columns: the table was laid out again, dropped or took back a column at every move of the cursor, and a
-    frame in between read 'best @ 2' for 'best @ 29'."""
+    """A selected run with a longer note (behind its peers: four lines) brought the screen's scrollbar; laid out for
+    the width it left (as the short-pane test asks), the table dropped or took back a column at every move of the
+    cursor, and a frame in between read 'best @ 2' for 'best @ 29'."""
     steps = np.arange(30)
     for lr in (0.001, 0.003, 0.01, 0.03):
         for wd in (0.0001, 0.001, 0.01, 0.1):

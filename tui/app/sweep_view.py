@@ -289,8 +289,8 @@ class SweepScreen(Screen[None]):
         table.clear(columns=True)
         # Each column's width is given, not measured by the table when it next idles: a frame drawn before that
         # (as during a resize, under load) laid every column out at its header's width and kept it.
-        for k, (key, header) in enumerate(headers.items()):
-            table.add_column(header, key=key, width=max([cell_len(header)] + [cells[k].cell_len for cells in rows]))
+        for (key, header), width in zip(headers.items(), _widths(headers, rows), strict=True):
+            table.add_column(header, key=key, width=width)
         for row_view, cells in zip(view.rows, rows, strict=True):
             table.add_row(*cells, key=row_view.run)
         runs = [row.run for row in view.rows]
@@ -315,7 +315,7 @@ class SweepScreen(Screen[None]):
         narrower, in its place if it fits); the rank, the name and the advice stay."""
         pad = 2 * table.cell_padding
         keys = list(headers)
-        widths = [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
+        widths = _widths(headers, rows)
         self._laid_width = self._content_width()
         width = (self._laid_width or 10_000) - pad - SCROLLBAR
 
@@ -421,3 +421,8 @@ class SweepScreen(Screen[None]):
             if plot.key != view.key:
                 plot.key = view.key
                 plot.refresh()
+
+
+def _widths(headers: dict[str, str], rows: list[list[Text]]) -> list[int]:
+    """Each column's width: its widest cell, or its header."""
+    return [max([cell_len(head)] + [row[k].cell_len for row in rows]) for k, head in enumerate(headers.values())]
