@@ -233,20 +233,26 @@ async def test_the_sweep_plots_x_labels_are_whole_steps_with_separators_and_valu
         assert len(dropouts) >= 2 and all(len(label) <= 4 and float(label) < 1 for label in dropouts), labels
 
 
+def _two_seeds(root: Path) -> Path:
+    """One learning-rate sweep run with two seeds (``lr=0.003-s1``), written whole."""
+    for seed in (1, 2):
+        for name, values in lr_sweep(seed).items():
+            write_run(root / f"{name}-s{seed}", values)
+    return root
+
+
 @pytest.mark.parametrize("sizes", [[(200, 60)], [(200, 60), (120, 40)], [(90, 30)]])
 async def test_the_sweep_table_is_laid_out_whole_again_after_a_resize(tmp_path: Path, sizes):
     """Laid out during the resize, every column took its header's width: 'lr=' for the runs, '0.' for each rate,
     'behind' for the advice, until 'n' redrew it."""
-    for seed in (1, 2):
-        for name, values in lr_sweep(seed).items():
-            write_run(tmp_path / f"{name}-s{seed}", values)
-    app = _app(tmp_path)
+    app = _app(_two_seeds(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
         screen = await _open(pilot, app.table.selected)
         for size in sizes:
             await pilot.resize_terminal(*size)
             await pilot.pause(0.3)
+        await until(pilot, lambda: screen._laid_width == screen._content_width(), "the table laid out for its width")
         table = screen.query_one("#sweep-runs")
         for column in table.ordered_columns:
             assert column.get_render_width(table) >= column.content_width + 2 * table.cell_padding, column.label
@@ -385,10 +391,7 @@ async def test_the_sweep_table_shows_a_runs_name_as_the_runs_table_and_its_note_
 async def test_a_frame_drawn_right_after_the_table_is_rebuilt_shows_it_whole(tmp_path: Path):
     """Widths measured by the table when it next idled: a frame drawn before that (a resize under load) showed
     every column at its header's width, 'lr=' for the names and '0.' for the rates, and kept showing it."""
-    for seed in (1, 2):
-        for name, values in lr_sweep(seed).items():
-            write_run(tmp_path / f"{name}-s{seed}", values)
-    app = _app(tmp_path)
+    app = _app(_two_seeds(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
         screen = await _open(pilot, app.table.selected)
