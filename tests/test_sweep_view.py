@@ -66,8 +66,8 @@ async def _open(pilot, run: str) -> SweepScreen:
     while pilot.app.table.selected != run:
         await pilot.press("down")
     await pilot.press("w")
-    await pilot.pause(0.2)
-    assert isinstance(pilot.app.screen, SweepScreen)
+    await until(pilot, lambda: isinstance(pilot.app.screen, SweepScreen), "the sweep view", seconds=10)
+    await until(pilot, lambda: pilot.app.screen.query_one("#sweep-runs").row_count, "the sweep's table", seconds=10)
     return pilot.app.screen
 
 
