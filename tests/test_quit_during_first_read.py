@@ -65,25 +65,31 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cpu(fields: list[str]) -> float:
+    """CPU seconds of a process, from its stat fields (utime and stime)."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        if (fields := _stat(pid)) is not None:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(_cpu(fields) for pid in pids if (fields := _stat(pid)) is not None)
+
+
+def _ended(fields: list[str]) -> bool:
+    return fields[0] in ("Z", "X")  # a zombie until its parent (or init) reaps it
 
 
 def _gone(pid: int) -> bool:
     fields = _stat(pid)
-    return fields is None or fields[0] in ("Z", "X")  # ended (a zombie until init reaps it)
+    return fields is None or _ended(fields)
 
 
 def _work_after_stop(pids: list[int], exited) -> float:
     """The most CPU seconds any of ``pids`` spends from now on, read every 10 ms until each has ended (its zombie
     still read: its last times are there) and ``exited()`` holds. A pid that no longer names the process it named
     now (reaped; or reused: its start time differs) counts as ended."""
-    started = {pid: fields[19] for pid in pids if (fields := _stat(pid)) is not None}
-    at_stop = {pid: _cpu_seconds([pid]) for pid in started}
+    now = {pid: fields for pid in pids if (fields := _stat(pid)) is not None}
+    started = {pid: fields[19] for pid, fields in now.items()}
+    at_stop = {pid: _cpu(fields) for pid, fields in now.items()}
     last = dict(at_stop)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -92,8 +98,8 @@ def _work_after_stop(pids: list[int], exited) -> float:
             fields = _stat(pid)
             if fields is None or fields[19] != started[pid]:
                 continue
-            last[pid] = max(last[pid], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
-            running = running or fields[0] not in ("Z", "X")
+            last[pid] = max(last[pid], _cpu(fields))
+            running = running or not _ended(fields)
         if not running and exited():  # the main process reaped only once its zombie was read
             break
         time.sleep(0.01)
