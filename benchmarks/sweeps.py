@@ -107,13 +107,27 @@ def score(sweep: Sweep, stops: np.ndarray) -> tuple[float, bool, float]:
 # ---- the rules -------------------------------------------------------------------------------
 
 
-def behind_peers_advice(sweep: Sweep, rules: SweepRules) -> dict[int, int]:
-    """Run index -> epoch at which losswatch's judge finds it behind, fed the whole sweep at once
-    (the same as lockstep, epoch by epoch: it only ever looks back)."""
+def behind_peers_advice(sweep: Sweep, rules: SweepRules, follow: bool = True) -> dict[int, int]:
+    """Run index -> epoch at which losswatch's judge finds it behind.
+
+    ``follow``: as a user following the advice sees it, in lockstep, epoch by epoch, each run stopped where it is
+    told (a stopped run cannot catch up). Else the whole curves fed at once, as the logs of runs that all went on
+    to their end read: the runs still behind at the end (one told behind that caught up is not)."""
     judge = SweepJudge(rules)
     epochs = np.arange(sweep.epochs + 1)
-    judge.update({str(r): (epochs.astype(float), epochs, curve) for r, curve in enumerate(sweep.curves)})
-    return {int(name): int(advice.progress) for name, advice in judge.behind.items()}
+    if not follow:
+        judge.update({str(r): (epochs.astype(float), epochs, curve) for r, curve in enumerate(sweep.curves)})
+        return {int(name): int(advice.progress) for name, advice in judge.behind.items()}
+    ends = [len(epochs)] * len(sweep.curves)
+    told: dict[int, int] = {}
+    for upto in range(1, len(epochs) + 1):
+        shown = {str(r): min(upto, ends[r]) for r in range(len(sweep.curves))}
+        for advice in judge.update(
+            {name: (epochs[:n].astype(float), epochs[:n], sweep.curves[int(name)][:n]) for name, n in shown.items()}
+        ):
+            told[int(advice.run)] = int(advice.progress)
+            ends[int(advice.run)] = advice.step + 1
+    return told
 
 
 def behind_peers(sweep: Sweep, rules: SweepRules) -> np.ndarray:
@@ -231,14 +245,14 @@ def check_logs(folder: str, sweeps: list[Sweep]) -> str:
 
     The Monitor finds the sweeps by their folder names, puts each on a common axis (a third of
     the runs log batch steps, the others epochs: validation rounds it is) and judges them: the
-    runs it finds behind, and where, must be the benchmark's.
+    runs it finds behind, and where, must be the judge's on the whole curves.
     """
     from tui.live.monitor import Monitor
 
     expected = {
         f"{sweep.name}/lr={sweep.lrs[run]:.3g}": epoch
         for sweep in sweeps
-        for run, epoch in behind_peers_advice(sweep, SweepRules()).items()
+        for run, epoch in behind_peers_advice(sweep, SweepRules(), follow=False).items()
     }
     with tempfile.TemporaryDirectory(prefix="losswatch-sweeps-") as logdir:
         started = time.perf_counter()
@@ -255,7 +269,7 @@ def check_logs(folder: str, sweeps: list[Sweep]) -> str:
     return (
         f"TensorBoard logs written in {written:.0f} s, read and judged by the Monitor in {read:.0f} s: "
         f"{len(monitor.sweeps.sweeps)} sweeps found (axis: {', '.join(axes)}), {len(found)} runs behind their peers, "
-        f"{'the same runs at the same epochs as above' if same else 'DIFFERENT from above'}"
+        f"{'the same runs at the same epochs as' if same else 'DIFFERENT from'} the judge fed the whole curves"
     )
 
 

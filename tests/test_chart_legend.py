@@ -63,7 +63,7 @@ async def test_a_sweeps_curves_are_named_in_its_title_when_it_has_room_and_in_th
 
     for name, values in lr_sweep(1).items():
         write_run(tmp_path / "sweep" / name, values)
-    for size, in_title in (((160, 40), True), ((100, 30), False)):
+    for size, in_title in (((200, 40), True), ((100, 30), False)):  # three runs named (lr=0.01 caught up), "behind"
         app = LossWatchApp(Monitor(str(tmp_path)), watch=False)
         async with app.run_test(size=size) as pilot:
             await until(pilot, lambda app=app: len(app.table.order) == 8, "the runs")

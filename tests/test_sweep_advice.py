@@ -21,30 +21,39 @@ def judged(curves: dict[str, np.ndarray], upto: int | None = None, rules: SweepR
     return {name: (advice.step, advice.reason()) for name, advice in judge.behind.items()}
 
 
+def history(curves: dict[str, np.ndarray], upto: int | None = None) -> list[tuple[int, str, str]]:
+    """(epoch, run, reason) of every advice given and withdrawn, in order, the sweep fed whole (up to ``upto``)."""
+    judge = SweepJudge()
+    end = len(EPOCH) if upto is None else upto
+    judge.update({name: (EPOCH[:end], EPOCH[:end].astype(int), values[:end]) for name, values in curves.items()})
+    return [(event.step, event.run, event.reason()) for event in judge.history]
+
+
 def best_run(curves: dict[str, np.ndarray]) -> str:
     return min(curves, key=lambda name: np.nanmin(np.where(np.isfinite(curves[name]), curves[name], np.nan)))
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_advice_at_a_step_never_depends_on_later_points(seed):
-    """Cut the sweep at any epoch: the advice given up to it is exactly the whole run's advice up to it."""
+    """Cut the sweep at any epoch: the advice given (and withdrawn) up to it is exactly the whole run's up to it."""
     curves = lr_sweep(seed)
-    whole = judged(curves)
-    assert whole  # it does stop something
+    whole = history(curves)
+    assert judged(curves)  # it does stop something
     for cut in range(1, EPOCHS + 2, 3):
-        early = judged(curves, upto=cut)
-        assert early == {name: advice for name, advice in whole.items() if advice[0] < cut}
+        assert history(curves, upto=cut) == [event for event in whole if event[0] < cut]
 
 
 def test_fed_epoch_by_epoch_in_lockstep_equals_fed_whole():
     curves = lr_sweep(1)
     judge = SweepJudge()
-    found = {}
+    found = []
     for end in range(1, EPOCHS + 2):
         for advice in judge.update({n: (EPOCH[:end], EPOCH[:end].astype(int), v[:end]) for n, v in curves.items()}):
-            assert advice.run not in found  # reported once
-            found[advice.run] = (advice.step, advice.reason())
-    assert found == judged(curves)
+            found.append((advice.step, advice.run, advice.reason()))
+    told = [event for event in history(curves) if "caught up" not in event[2]]
+    assert found == told  # each told once, when it fell behind
+    assert [(e.step, e.run, e.reason()) for e in judge.history] == history(curves)
+    assert {name: (a.step, a.reason()) for name, a in judge.behind.items()} == judged(curves)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -389,7 +389,10 @@ def replay(
     console = line_console()
     # A sweep's advice at step t looks only at what its runs had written by t, so reading the recorded
     # runs whole gives the alerts a lockstep replay of the sweep would (tests/test_sweeps_live.py).
-    behind = {alert.run: alert for alert in monitor.alerts if alert.kind == SWEEP_KIND}
+    behind: dict[str, list[Alert]] = {}  # a run told, caught up and told again: twice
+    for alert in monitor.alerts:
+        if alert.kind == SWEEP_KIND:
+            behind.setdefault(alert.run, []).append(alert)
 
     def show(alerts: list[Alert]) -> None:
         for alert in alerts:
@@ -408,7 +411,7 @@ def replay(
     merged: list[Alert] = []
     with contextlib.closing(replayed(runs, thresholds, train_tag, val_tag)) as replays:  # closed: workers end
         for run, alerts in zip(runs, replays, strict=True):
-            mine = [*alerts, *([behind[run.name]] if run.name in behind else [])]
+            mine = [*alerts, *behind.get(run.name, [])]
             mine.sort(key=lambda alert: alert.step)
             if by_run:
                 show(mine)

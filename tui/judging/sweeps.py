@@ -26,10 +26,14 @@ than the median peer, and not by luck. This is the median stopping rule (Golovin
   still in their first descent, a run that is flat at first and blooms late (a warm-up, a plateau
   before a sudden drop) cannot be told from a hopeless one.
 
-A run whose validation loss turns NaN/inf is behind at once (it cannot recover). Advice is
-sticky: a run once behind stays behind. The judge is pure and incremental: ``update`` takes the
-curves as they stand and returns the runs newly behind; feeding the same points in any grouping
-of rounds gives the same advice as long as each run's points arrive in order.
+A run whose validation loss turns NaN/inf is behind at once (it cannot recover), for good. A run behind
+by its losses is judged on at each new point and *catches up* when its best is no worse than the peers'
+median at the same reference (no noise margin: the advice does not come and go with the noise); it counts
+in the pool as it stands from then on and can fall behind again. A run that is not written any more
+cannot catch up, so following the advice changes nothing of what the others are told. The judge is pure
+and incremental: ``update`` takes the curves as they stand and returns the runs newly behind
+(``caught_up`` holds the runs that left ``behind``); feeding the same points in any grouping of rounds
+gives the same advice as long as each run's points arrive in order.
 """
 
 from __future__ import annotations
@@ -122,6 +126,25 @@ class Behind:
         )
 
 
+@dataclass(frozen=True)
+class CaughtUp:
+    """A run once behind its peers whose best is now no worse than their median: the advice withdrawn."""
+
+    run: str
+    step: int
+    progress: float
+    best: float
+    median: float
+    reference: float
+    peers: int
+
+    def reason(self, axis: str = "step") -> str:
+        return (
+            f"caught up: best val {_fmt(self.best)} up to {axis} {self.progress:,.0f} vs the peers' median "
+            f"{_fmt(self.median)} up to {axis} {self.reference:,.0f}; {self.peers} peers"
+        )
+
+
 def _fmt(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else str(value)
 
@@ -192,6 +215,10 @@ class SweepJudge:
         self.rules = rules or SweepRules()
         self.runs: dict[str, _Run] = {}
         self.behind: dict[str, Behind] = {}
+        self.caught_up: dict[str, CaughtUp] = {}
+        """Runs once behind that caught up since (by name, the latest); a run behind again leaves it."""
+        self.history: list[Behind | CaughtUp] = []
+        """Every advice given and withdrawn, in the order decided (since the last start over)."""
         self._held: _Pool | None = None
         """The pool at the reference being judged (see ``_pool``)."""
 
@@ -203,12 +230,12 @@ class SweepJudge:
         order of progress across runs, so a run's advice at ``s`` sees its peers' advice up to ``s``.
         """
         if any(self._rewritten(name, curve[0]) for name, curve in curves.items()):
-            before = set(self.behind)
-            self.runs, self.behind = {}, {}
+            before = {event.run for event in self.history if isinstance(event, Behind)}  # told already
+            self.runs, self.behind, self.caught_up, self.history = {}, {}, {}, []
             self._take(curves)
-            return [advice for name, advice in self._judge_pending().items() if name not in before]
+            return [advice for advice in self._judge_pending() if advice.run not in before]
         self._take(curves)
-        return list(self._judge_pending().values())
+        return self._judge_pending()
 
     def _rewritten(self, name: str, progress: np.ndarray) -> bool:
         run = self.runs.get(name)
@@ -232,27 +259,59 @@ class SweepJudge:
                 fresh.bent_cache = run.bent_cache
             self.runs[name] = fresh
 
-    def _judge_pending(self) -> dict[str, Behind]:
+    def _judge_pending(self) -> list[Behind]:
+        """Judge every new point in order of progress; the advice newly given, in order (a run told, caught up
+        and told again among the new points is in it twice)."""
         self._held = None  # the curves changed
         pending = sorted(
             (float(run.progress[i]), name, i)
             for name, run in self.runs.items()
-            if name not in self.behind
+            if not self._diverged(name)
             for i in _decision_points(run.progress, run.values, run.judged)
         )
-        found: dict[str, Behind] = {}
+        found: list[Behind] = []
         for _, name, index in pending:
             run = self.runs[name]
-            if name in self.behind or index < run.judged:
+            if self._diverged(name) or index < run.judged:
                 continue
             run.judged = index + 1
+            if name in self.behind:
+                self._judge_catching_up(name, run, index)
+                continue
             advice = self._judge(name, run, index)
             if advice is not None:
                 run.behind_at = advice.progress
                 if self._held is not None and advice.progress <= self._held.reference:
                     self._held = None  # the held pool counted it further on than it now stands
-                self.behind[name] = found[name] = advice
+                self.behind[name] = advice
+                found.append(advice)
+                self.caught_up.pop(name, None)
+                self.history.append(advice)
         return found
+
+    def _diverged(self, name: str) -> bool:
+        told = self.behind.get(name)
+        return told is not None and told.diverged
+
+    def _judge_catching_up(self, name: str, run: _Run, index: int) -> None:
+        """A run behind by its losses leaves ``behind`` once its best is no worse than the peers' median."""
+        if not math.isfinite(run.values[index]):
+            return  # NaN/inf now: not catching up, and behind already (it is not told twice)
+        progress = float(run.progress[index])
+        reference = progress / self.rules.slower
+        pool = self._pool(reference)
+        if pool.size(name) < self.rules.min_peers:
+            return
+        median, best = pool.median(name), float(run.best[index])
+        if not best <= median:
+            return
+        del self.behind[name]
+        if self._held is not None and self._held.reference >= run.behind_at:
+            self._held = None  # the held pool counted it as it stood when told
+        run.behind_at = math.inf  # it counts as it stands from here on
+        caught = CaughtUp(name, int(run.steps[index]), progress, best, median, reference, pool.size(name))
+        self.caught_up[name] = caught
+        self.history.append(caught)
 
     def _judge(self, name: str, run: _Run, index: int) -> Behind | None:
         rules = self.rules

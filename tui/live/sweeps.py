@@ -83,7 +83,8 @@ class SweepWatch:
         self.axes: dict[str, str] = {}
         self._judged: dict[str, _Judged] = {}
         self._signature: tuple = ()
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, int]] = set()
+        """(run, step) of each behind-peers alert given: told again only after it caught up."""
 
     def update(
         self,
@@ -145,18 +146,18 @@ class SweepWatch:
         found = judged.judge.update(
             {name: (_progress(steps, axis), steps, values) for name, (steps, values, _, _) in present.items()}
         )
-        for name in list(self.flags):
-            if self.flags[name].sweep == sweep.name and name not in judged.judge.behind:
-                del self.flags[name]  # its curve was rewritten (a restart) and it is no longer behind
         alerts = []
         for advice in found:
             verdict = verdicts.get(advice.run)
             flag = SweepFlag(sweep.name, advice, axis, verdict.val_tag if verdict and verdict.val_tag else "")
             self.flags[advice.run] = flag
-            if advice.run in self._reported:
-                continue
-            self._reported.add(advice.run)
+            if (advice.run, advice.step) in self._reported:
+                continue  # told there already (the judge started over on a rewritten curve)
+            self._reported.add((advice.run, advice.step))
             alerts.append(Alert(advice.run, advice.step, KIND, flag.tag, flag.reason, ADVICE[KIND]))
+        for name in list(self.flags):  # after the new advice: a run told among the new points may have caught up
+            if self.flags[name].sweep == sweep.name and name not in judged.judge.behind:
+                del self.flags[name]  # it caught up, or its curve was rewritten (a restart) and it is no longer behind
         return alerts
 
     def params(self, run: Run) -> dict[str, Value]:
