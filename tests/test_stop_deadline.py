@@ -57,3 +57,48 @@ def test_a_stop_whose_shutdown_hangs_ends_the_process_at_its_deadline(tmp_path: 
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+# A process whose event loop is busy when the signal comes (a redraw on a loaded machine): no loop callback runs
+# until the busy spell is over, so a deadline started by the loop's signal handler started that much later (the
+# pane killed under load: 8 s to the end instead of 5). Started by the signal itself, it ends the process during
+# the busy spell.
+BUSY = textwrap.dedent(
+    """
+    import asyncio, time
+    from tui.app.stop_signals import StopSignals
+
+    async def main():
+        stops = StopSignals(lambda: print("stop asked", flush=True), lambda: None, deadline=0.3)
+        stops.install()
+        print("ready", flush=True)
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            pass
+        print("busy spell over", flush=True)
+        await asyncio.sleep(30)
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_the_deadline_starts_with_the_signal_even_while_the_event_loop_is_busy(tmp_path: Path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", BUSY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        os.kill(child.pid, signal.SIGHUP)
+        out, err = child.communicate(timeout=40)
+        assert child.returncode == 1
+        assert "busy spell over" not in out and "stop asked" not in out  # ended by the deadline, within the spell
+        assert "losswatch: the live view had not stopped 0.3 s after the signal: ended" in err
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
