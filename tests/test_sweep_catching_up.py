@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tui.cli import commands
-from tui.judging.sweeps import Behind, CaughtUp, SweepJudge
+from tui.judging.sweeps import Behind, CaughtUp, SweepJudge, SweepRules
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.writer import EventWriter
@@ -137,3 +138,80 @@ def test_live_the_flag_goes_when_the_run_catches_up_and_replay_and_check_agree(t
     rows = {row["run"].split("/")[-1]: row for row in json.loads(capsys.readouterr().out)}
     behind = {name for name, row in rows.items() if any(flag["name"] == "behind-peers" for flag in row["flags"])}
     assert behind == set(judge.behind)
+
+
+def test_catching_up_and_falling_behind_again_are_each_confirmed_at_three_points_in_a_row():
+    """Neck and neck with the median, one point says nothing: on the DeepOBS sweeps 5 of 7 runs told again were
+    told 1 or 2 points after they caught up. The same sweep judged point by point catches up two points earlier."""
+    curves = fast_and_slow_sweep(0)
+    confirmed, at_once = lockstep(curves), SweepJudge(SweepRules(confirm=1))
+    at_once.update({name: (EPOCH, EPOCH.astype(int), values) for name, values in curves.items()})
+    for run in ("lr=0.01", "lr=0.005", STALLS):
+        (_, told), (_, caught) = events_of(confirmed, run)[:2]
+        (_, told_at_once), (_, caught_at_once) = events_of(at_once, run)[:2]
+        assert told == told_at_once and caught == caught_at_once + 2
+
+
+def test_a_run_behind_whose_loss_turns_nan_once_never_catches_up():
+    curves = fast_and_slow_sweep(0)
+    curves["lr=0.01"] = curves["lr=0.01"].copy()
+    curves["lr=0.01"][9] = math.nan  # told at epoch 8, one NaN at 9, then it goes on to end best
+    judge = lockstep(curves)
+    assert events_of(judge, "lr=0.01") == [("Behind", 8)] and "lr=0.01" in judge.behind
+
+
+def test_a_judge_started_over_by_a_rewritten_curve_tells_what_is_new_and_only_that():
+    """A peer's curve rewritten in the update where a run falls behind again: the run is told (before, every run
+    told once was never told again after a start over), and what was told already is not told twice."""
+    curves = fast_and_slow_sweep(0)
+    again = events_of(lockstep(curves), STALLS)[2][1]
+    judge = SweepJudge()
+    for upto in range(1, again):
+        judge.update({n: (EPOCH[:upto], EPOCH[:upto].astype(int), v[:upto]) for n, v in curves.items()})
+    told_before = [(e.run, e.step) for e in judge.history if isinstance(e, Behind)]
+    shown = {n: (EPOCH[: again + 3], EPOCH[: again + 3].astype(int), v[: again + 3]) for n, v in curves.items()}
+    shown["lr=0.3"] = (EPOCH[: again - 2], EPOCH[: again - 2].astype(int), curves["lr=0.3"][: again - 2])  # rewritten
+    found = [(advice.run, advice.step) for advice in judge.update(shown)]
+    assert (STALLS, again) in found
+    assert not set(found) & set(told_before)
+    assert all(step >= again - 1 for _, step in found)
+
+
+def test_live_a_restarted_run_does_not_tell_its_peers_behind_again_at_points_judged_before(tmp_path: Path):
+    """A run resumed from an early checkpoint makes the sweep's judge start over: two of the best runs, told at
+    epoch 8 and caught up since, were told behind again at epoch 10 (an --on-alert hook would have stopped them)."""
+    curves = fast_and_slow_sweep(6)
+    resumed = curves["lr=0.3"].copy()
+    resumed[2:] *= 1 + np.random.default_rng(1006).normal(0, 0.06, resumed[2:].size)
+    root = tmp_path / "sweep"
+    writers = {name: EventWriter(str(root / name)) for name in curves}
+    monitor = Monitor(str(tmp_path))
+    for epoch in range(20):
+        _write_epoch(writers, curves, epoch)
+        monitor.refresh()
+    for writer in writers.values():
+        writer.close()
+    assert {"lr=0.01", "lr=0.005"} <= {name for name, advice in told_ever(monitor)}
+    time.sleep(1.1)  # the resumed job's file is newer
+    writer = EventWriter(str(root / "lr=0.3"))
+    for epoch in range(2, 21):
+        writer.add_scalar("train_loss", float(resumed[epoch]) * 0.9, epoch, 5000.0 + 60 * epoch)
+        writer.add_scalar("val_loss", float(resumed[epoch]), epoch, 5000.0 + 60 * epoch)
+    writer.close()
+    _, _, alerts = monitor.refresh()
+    assert [(a.run, a.step) for a in alerts if a.kind == "behind-peers" and a.step <= 19] == []
+    judge = next(iter(monitor.sweeps._judged.values())).judge
+    assert {name: flag.advice for name, flag in monitor.sweeps.flags.items()} == judge.behind
+
+
+def told_ever(monitor: Monitor) -> list[tuple[str, Behind]]:
+    judge = next(iter(monitor.sweeps._judged.values())).judge
+    return [(event.run.split("/")[-1], event) for event in judge.history if isinstance(event, Behind)]
+
+
+def test_sweep_confirm_is_a_setting():
+    from tui.judging.sweeps import rules_from
+    from tui.judging.thresholds import load_thresholds
+
+    thresholds, _ = load_thresholds(None, ["sweep_confirm=1"])
+    assert rules_from(thresholds).confirm == 1 and rules_from(Thresholds()).confirm == 3

@@ -49,13 +49,14 @@ class StopSignals:
 
     def _signalled(self, _number: int, _frame: object) -> None:
         """In the main thread between two bytecodes, whatever the loop is doing: the deadline starts now."""
-        if self.timer is None:  # a daemon thread: a shutdown that ends the process in time ends it too
-            self.timer = threading.Timer(self._deadline, self._end_now)
-            self.timer.daemon = True
-            self.timer.start()
         if self._loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop closed already: the deadline ends the process
                 self._loop.call_soon_threadsafe(self._stop)
+        if self.timer is None:  # a daemon thread: a shutdown that ends the process in time ends it too
+            timer = threading.Timer(self._deadline, self._end_now)
+            timer.daemon = True
+            timer.start()  # set once started: a start that failed (no thread to be had) is tried at the next signal
+            self.timer = timer
 
     def _end_now(self) -> None:
         with contextlib.suppress(Exception):

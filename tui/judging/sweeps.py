@@ -26,10 +26,11 @@ than the median peer, and not by luck. This is the median stopping rule (Golovin
   still in their first descent, a run that is flat at first and blooms late (a warm-up, a plateau
   before a sudden drop) cannot be told from a hopeless one.
 
-A run whose validation loss turns NaN/inf is behind at once (it cannot recover), for good. A run behind
-by its losses is judged on at each new point and *catches up* when its best is no worse than the peers'
-median at the same reference (no noise margin: the advice does not come and go with the noise); it counts
-in the pool as it stands from then on and can fall behind again. A run that is not written any more
+A run whose validation loss turns NaN/inf is behind at once (it cannot recover), for good; so is a run
+behind whose loss turns NaN/inf. A run behind by its losses is judged on at each new point and *catches
+up* when its best is no worse than the peers' median at the same reference (no noise margin) at
+``confirm`` points in a row; it counts in the pool as it stands from then on, and is told again if it
+stands behind at ``confirm`` points in a row. A run that is not written any more
 cannot catch up, so following the advice changes nothing of what the others are told. The judge is pure
 and incremental: ``update`` takes the curves as they stand and returns the runs newly behind
 (``caught_up`` holds the runs that left ``behind``); feeding the same points in any grouping of rounds
@@ -63,7 +64,8 @@ THIN_GROWTH = 1.005
 
 @dataclass(frozen=True)
 class SweepRules:
-    """The knobs of the advice (set by ``sweep_slower``, ``sweep_z``, ``sweep_min_points``, ``sweep_bend``)."""
+    """The knobs of the advice (settings ``sweep_slower``, ``sweep_z``, ``sweep_min_points``, ``sweep_bend``,
+    ``sweep_confirm``)."""
 
     slower: float = 2.0
     """Behind = worse than the peers' median at 1/slower of the run's progress (2: half)."""
@@ -76,6 +78,10 @@ class SweepRules:
     their progress gained at most this share of what the first half did."""
     min_peers: int = 2
     """Peers (besides the run) in the race at the reference point, at least."""
+    confirm: int = 3
+    """A run behind catches up once it stood at or below the median at this many of its points in a row, and is
+    told again once it stood behind at as many: neck and neck with the median, one point says nothing (on the
+    DeepOBS sweeps, 5 of 7 runs told again were told 1 or 2 points after they caught up; with 3: none)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,8 @@ class _Run:
     """Points already judged (the next decision is at this index or later)."""
     behind_at: float = math.inf
     """Progress at which it was found behind (inf: never)."""
+    streak: int = 0
+    """Points in a row that would change its advice (``confirm``): behind since it caught up, or caught up."""
     noise_cache: dict[int, float] = field(default_factory=dict)
     bent_cache: dict[int, bool] = field(default_factory=dict)
     """``bent`` by index: it reads the points up to there only, and a peer is asked at many references."""
@@ -221,6 +229,8 @@ class SweepJudge:
         """Every advice given and withdrawn, in the order decided (since the last start over)."""
         self._held: _Pool | None = None
         """The pool at the reference being judged (see ``_pool``)."""
+        self._for_good: set[str] = set()
+        """Runs behind whose validation loss turned NaN/inf since: they do not catch up."""
 
     def update(self, curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Behind]:
         """Take each run's (progress, steps, values), in order, as they stand now; judge the new points.
@@ -230,10 +240,10 @@ class SweepJudge:
         order of progress across runs, so a run's advice at ``s`` sees its peers' advice up to ``s``.
         """
         if any(self._rewritten(name, curve[0]) for name, curve in curves.items()):
-            before = {event.run for event in self.history if isinstance(event, Behind)}  # told already
-            self.runs, self.behind, self.caught_up, self.history = {}, {}, {}, []
+            judged = self.judged_steps()  # advice up to there was given (or not) already: told again, it is old
+            self.runs, self.behind, self.caught_up, self.history, self._for_good = {}, {}, {}, [], set()
             self._take(curves)
-            return [advice for advice in self._judge_pending() if advice.run not in before]
+            return [advice for advice in self._judge_pending() if advice.step > judged.get(advice.run, -1)]
         self._take(curves)
         return self._judge_pending()
 
@@ -256,6 +266,7 @@ class SweepJudge:
             fresh = _Run(np.asarray(progress, dtype=np.float64), np.asarray(steps), values, best, first)
             if run is not None:
                 fresh.judged, fresh.behind_at, fresh.noise_cache = run.judged, run.behind_at, run.noise_cache
+                fresh.streak = run.streak
                 fresh.bent_cache = run.bent_cache
             self.runs[name] = fresh
 
@@ -279,7 +290,14 @@ class SweepJudge:
                 self._judge_catching_up(name, run, index)
                 continue
             advice = self._judge(name, run, index)
+            if advice is not None and name in self.caught_up and not advice.diverged:
+                run.streak += 1  # behind again: told once it stood so at ``confirm`` points in a row
+                if run.streak < self.rules.confirm:
+                    continue
+            elif advice is None:
+                run.streak = 0
             if advice is not None:
+                run.streak = 0
                 run.behind_at = advice.progress
                 if self._held is not None and advice.progress <= self._held.reference:
                     self._held = None  # the held pool counted it further on than it now stands
@@ -290,13 +308,19 @@ class SweepJudge:
         return found
 
     def _diverged(self, name: str) -> bool:
+        """Behind for good: its validation loss turned NaN/inf (judged no more)."""
         told = self.behind.get(name)
-        return told is not None and told.diverged
+        return told is not None and (told.diverged or name in self._for_good)
+
+    def judged_steps(self) -> dict[str, int]:
+        """Each run's last step judged: advice at or before it, given again by a judge that starts over, is old."""
+        return {name: int(run.steps[run.judged - 1]) for name, run in self.runs.items() if run.judged}
 
     def _judge_catching_up(self, name: str, run: _Run, index: int) -> None:
         """A run behind by its losses leaves ``behind`` once its best is no worse than the peers' median."""
         if not math.isfinite(run.values[index]):
-            return  # NaN/inf now: not catching up, and behind already (it is not told twice)
+            self._for_good.add(name)  # NaN/inf: behind for good, as a run that turns NaN before it is told
+            return
         progress = float(run.progress[index])
         reference = progress / self.rules.slower
         pool = self._pool(reference)
@@ -304,7 +328,12 @@ class SweepJudge:
             return
         median, best = pool.median(name), float(run.best[index])
         if not best <= median:
+            run.streak = 0
             return
+        run.streak += 1  # caught up once it stood so at ``confirm`` points in a row
+        if run.streak < self.rules.confirm:
+            return
+        run.streak = 0
         del self.behind[name]
         if self._held is not None and self._held.reference >= run.behind_at:
             self._held = None  # the held pool counted it as it stood when told
@@ -426,6 +455,7 @@ def rules_from(thresholds: Thresholds) -> SweepRules:
         slower=thresholds.sweep_slower,
         z=thresholds.sweep_z,
         min_points=thresholds.sweep_min_points,
+        confirm=thresholds.sweep_confirm,
         bend=thresholds.sweep_bend,
     )
 

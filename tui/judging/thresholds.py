@@ -165,6 +165,8 @@ class Thresholds:
     """...once it has this many validation points..."""
     sweep_bend: float = 0.5
     """...and most of the better half of its peers had slowed down (second half gaining at most this share)."""
+    sweep_confirm: int = 3
+    """behind-peers: a run behind catches up, and one caught up is told again, at this many points in a row."""
 
 
 def find_config(logdir: str | None) -> str | None:

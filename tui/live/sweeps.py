@@ -136,11 +136,13 @@ class SweepWatch:
         self.axes[sweep.name] = axis
         generations = {name: curve[3] for name, curve in present.items()}
         judged = self._judged.get(sweep.name)
+        old: dict[str, int] = {}
         if (
             judged is None
             or judged.axis != axis
             or any(judged.generations.get(name, generation) != generation for name, generation in generations.items())
         ):
+            old = judged.judge.judged_steps() if judged is not None else {}  # a restart: the judge starts over
             judged = self._judged[sweep.name] = _Judged(SweepJudge(self.rules), axis, generations)
         judged.generations.update(generations)
         found = judged.judge.update(
@@ -148,17 +150,23 @@ class SweepWatch:
         )
         alerts = []
         for advice in found:
-            verdict = verdicts.get(advice.run)
-            flag = SweepFlag(sweep.name, advice, axis, verdict.val_tag if verdict and verdict.val_tag else "")
-            self.flags[advice.run] = flag
-            if (advice.run, advice.step) in self._reported:
-                continue  # told there already (the judge started over on a rewritten curve)
+            if advice.step <= old.get(advice.run, -1) or (advice.run, advice.step) in self._reported:
+                continue  # a point judged before the judge started over: what it says there is not news
             self._reported.add((advice.run, advice.step))
+            flag = self._flag(sweep.name, advice, axis, verdicts)
             alerts.append(Alert(advice.run, advice.step, KIND, flag.tag, flag.reason, ADVICE[KIND]))
-        for name in list(self.flags):  # after the new advice: a run told among the new points may have caught up
+        for name in list(self.flags):  # the flags are the judge's advice as it stands (a run told may catch up)
             if self.flags[name].sweep == sweep.name and name not in judged.judge.behind:
-                del self.flags[name]  # it caught up, or its curve was rewritten (a restart) and it is no longer behind
+                del self.flags[name]
+        for name, advice in judged.judge.behind.items():
+            if name not in self.flags or self.flags[name].advice is not advice:
+                self.flags[name] = self._flag(sweep.name, advice, axis, verdicts)
         return alerts
+
+    @staticmethod
+    def _flag(sweep: str, advice: Behind, axis: str, verdicts: Mapping[str, Verdict]) -> SweepFlag:
+        verdict = verdicts.get(advice.run)
+        return SweepFlag(sweep, advice, axis, verdict.val_tag if verdict and verdict.val_tag else "")
 
     def params(self, run: Run) -> dict[str, Value]:
         """The run's hyper-parameters (its sweep's view of them when it has one)."""
