@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from sweep_fixtures import EPOCHS, late_bloomer_sweep, lr_sweep
 
-from tui.judging.sweeps import Behind, SweepJudge, SweepRules, progress_axis
+from tui.judging.sweep_advice import Behind
+from tui.judging.sweeps import SweepJudge, SweepRules, progress_axis
 
 EPOCH = np.arange(EPOCHS + 1, dtype=np.float64)
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from tui.cli import commands
-from tui.judging.sweeps import Behind, CaughtUp, SweepJudge, SweepRules
+from tui.judging.sweep_advice import Behind, CaughtUp
+from tui.judging.sweeps import SweepJudge, SweepRules
 from tui.judging.thresholds import Thresholds
 from tui.live.monitor import Monitor
 from tui.sources.tensorboard.writer import EventWriter
@@ -215,3 +216,31 @@ def test_sweep_confirm_is_a_setting():
 
     thresholds, _ = load_thresholds(None, ["sweep_confirm=1"])
     assert rules_from(thresholds).confirm == 1 and rules_from(Thresholds()).confirm == 3
+
+
+def test_live_a_run_resumed_badly_from_an_early_checkpoint_is_told_even_when_read_in_one_go(tmp_path: Path):
+    """The resumed run's new points at steps it had logged before: its advice there is news. Read in one poll, it
+    was flagged but never alerted (no line, no --on-alert), while replay told it."""
+    curves = fast_and_slow_sweep(0)
+    stuck = 2.3 * (1 + np.random.default_rng(5).normal(0, 0.01, len(EPOCH)))  # resumed at epoch 2, learning nothing
+    root = tmp_path / "sweep"
+    writers = {name: EventWriter(str(root / name)) for name in curves}
+    monitor = Monitor(str(tmp_path))
+    for epoch in range(20):
+        _write_epoch(writers, curves, epoch)
+        monitor.refresh()
+    for writer in writers.values():
+        writer.close()
+    flagged_before = set(monitor.sweeps.flags)
+    assert "sweep/lr=0.3" not in flagged_before
+    time.sleep(1.1)
+    writer = EventWriter(str(root / "lr=0.3"))
+    for epoch in range(2, 21):
+        writer.add_scalar("train_loss", float(stuck[epoch]) * 0.9, epoch, 5000.0 + 60 * epoch)
+        writer.add_scalar("val_loss", float(stuck[epoch]), epoch, 5000.0 + 60 * epoch)
+    writer.close()
+    _, _, alerts = monitor.refresh()
+    told = {(a.run, a.step) for a in alerts if a.kind == "behind-peers"}
+    flagged = {name: flag.advice.step for name, flag in monitor.sweeps.flags.items()}
+    assert ("sweep/lr=0.3", flagged["sweep/lr=0.3"]) in told
+    assert {(name, step) for name, step in flagged.items() if name not in flagged_before} <= told  # no silent flag

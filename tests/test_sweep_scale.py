@@ -9,6 +9,7 @@ import pytest
 from sweep_fixtures import EPOCHS, lr_sweep
 
 from tui.judging import sweeps
+from tui.judging.sweep_advice import CaughtUp
 from tui.judging.sweeps import SweepJudge, SweepRules
 
 EPOCH = np.arange(EPOCHS + 1, dtype=np.float64)
@@ -113,5 +114,5 @@ def test_a_sweep_of_300_runs_asks_each_point_whether_it_slowed_down_once(monkeyp
     judge.update({name: (EPOCH, EPOCH.astype(int), v) for name, v in curves.items()})
     assert judge.behind  # it judged, and stopped some
     assert calls["bent"] <= 300 * EPOCH.size
-    caught_up = sum(isinstance(event, sweeps.CaughtUp) for event in judge.history)
+    caught_up = sum(isinstance(event, CaughtUp) for event in judge.history)
     assert calls["pools"] <= EPOCH.size + caught_up  # a run counted as told that caught up changes its pool

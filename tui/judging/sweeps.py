@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui.judging.sweep_advice import Behind, CaughtUp, Said
 from tui.judging.thresholds import Thresholds
-from tui.judging.windows import ROUNDING_NOISE, curve_noise
+from tui.judging.windows import curve_noise
 
 WHOLE_NOISE_POINTS = 256
 """The noise of a whole curve is measured on at most this many recent points (a long curve's tail is enough)."""
@@ -82,77 +83,6 @@ class SweepRules:
     """A run behind catches up once it stood at or below the median at this many of its points in a row, and is
     told again once it stood behind at as many: neck and neck with the median, one point says nothing (on the
     DeepOBS sweeps, 5 of 7 runs told again were told 1 or 2 points after they caught up; with 3: none)."""
-
-
-@dataclass(frozen=True)
-class Behind:
-    """A run newly behind its peers, with the numbers behind the advice."""
-
-    run: str
-    step: int
-    """The run's own step (as logged) of the validation point that decided it."""
-    progress: float
-    """Where that point is on the sweep's common axis (step, or validation round)."""
-    best: float
-    """The run's best validation loss up to that point."""
-    diverged: bool = False
-    median: float = math.nan
-    """The peers' median best at the reference point."""
-    reference: float = math.nan
-    """The reference point on the common axis (progress / slower)."""
-    noise: float = 0.0
-    peers: int = 0
-    lost: bool = False
-    """It went up from its start by more than its peers came down: behind whatever its noise (not counted)..."""
-    recent: float = math.nan
-    first: float = math.nan
-    """...its recent median and its start, which say so."""
-
-    @property
-    def gap(self) -> float:
-        return self.best - self.median
-
-    def reason(self, axis: str = "step") -> str:
-        """One line with the numbers: the run's best, the peers' median and where, the gap, the noise."""
-        if self.diverged:
-            return f"validation loss is {self.best} at {axis} {self.progress:,.0f}: it cannot catch up (left the pool)"
-        relative = self.gap / abs(self.median) if self.median else math.inf
-        noisy = self.noise > ROUNDING_NOISE * max(abs(self.best), abs(self.median))  # float32's rounding is none
-        noise = f"{self.gap / self.noise:,.1f}x its noise" if noisy else "no noise"  # as every other reason
-        if self.lost:  # its noise set aside: a run that went up from its start is behind whatever its scatter
-            noise = "risen from its start by more than its peers fell"
-            if math.isfinite(self.recent) and math.isfinite(self.first):
-                noise += (
-                    f": its recent median {_fmt(self.recent)} is {_fmt(self.recent - self.first)} above its start "
-                    f"{_fmt(self.first)}, the peers' median {_fmt(self.first - self.median)} below it"
-                )
-        return (
-            f"best val {_fmt(self.best)} up to {axis} {self.progress:,.0f} vs the peers' median {_fmt(self.median)} "
-            f"up to {axis} {self.reference:,.0f}: +{_fmt(self.gap)} ({relative:+.1%}, {noise}); {self.peers} peers"
-        )
-
-
-@dataclass(frozen=True)
-class CaughtUp:
-    """A run once behind its peers whose best is now no worse than their median: the advice withdrawn."""
-
-    run: str
-    step: int
-    progress: float
-    best: float
-    median: float
-    reference: float
-    peers: int
-
-    def reason(self, axis: str = "step") -> str:
-        return (
-            f"caught up: best val {_fmt(self.best)} up to {axis} {self.progress:,.0f} vs the peers' median "
-            f"{_fmt(self.median)} up to {axis} {self.reference:,.0f}; {self.peers} peers"
-        )
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4g}" if math.isfinite(value) else str(value)
 
 
 @dataclass
@@ -235,15 +165,17 @@ class SweepJudge:
     def update(self, curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Behind]:
         """Take each run's (progress, steps, values), in order, as they stand now; judge the new points.
 
-        A curve that lost points (a restart) or whose axis changed makes the judge start over
-        silently (its advice is recomputed; nothing is reported twice). New points are judged in
-        order of progress across runs, so a run's advice at ``s`` sees its peers' advice up to ``s``.
+        A curve that lost points (a restart) or whose axis changed makes the judge start over: its
+        advice is recomputed, and it returns the advice standing then of the runs not behind before
+        (``standing``). New points are judged in order of progress across runs, so a run's advice at
+        ``s`` sees its peers' advice up to ``s``.
         """
         if any(self._rewritten(name, curve[0]) for name, curve in curves.items()):
-            judged = self.judged_steps()  # advice up to there was given (or not) already: told again, it is old
+            said = self.said()
             self.runs, self.behind, self.caught_up, self.history, self._for_good = {}, {}, {}, [], set()
             self._take(curves)
-            return [advice for advice in self._judge_pending() if advice.step > judged.get(advice.run, -1)]
+            self._judge_pending()
+            return self.standing(said)
         self._take(curves)
         return self._judge_pending()
 
@@ -312,9 +244,19 @@ class SweepJudge:
         told = self.behind.get(name)
         return told is not None and (told.diverged or name in self._for_good)
 
-    def judged_steps(self) -> dict[str, int]:
-        """Each run's last step judged: advice at or before it, given again by a judge that starts over, is old."""
-        return {name: int(run.steps[run.judged - 1]) for name, run in self.runs.items() if run.judged}
+    def said(self) -> Said:
+        """What this judge has said: before it starts over, what a new judge need not say again (``standing``)."""
+        told = frozenset((event.run, event.step) for event in self.history if isinstance(event, Behind))
+        return Said(frozenset(self.behind), told)
+
+    def standing(self, said: Said) -> list[Behind]:
+        """What a judge that started over (a curve rewritten) has to tell: the advice standing now, in the order it
+        was given, of the runs not behind before, and not as told before (what it decided again at the points
+        judged before, told and caught up again, is no news)."""
+        standing = [
+            event for event in self.history if isinstance(event, Behind) and self.behind.get(event.run) is event
+        ]
+        return [a for a in standing if a.run not in said.behind and (a.run, a.step) not in said.told]
 
     def _judge_catching_up(self, name: str, run: _Run, index: int) -> None:
         """A run behind by its losses leaves ``behind`` once its best is no worse than the peers' median."""

@@ -20,8 +20,9 @@ import numpy as np
 from tui.judging.engine import Alert, Verdict
 from tui.judging.kinds import ADVICE
 from tui.judging.stalled import planned_in
+from tui.judging.sweep_advice import Behind, Said
 from tui.judging.sweep_groups import Sweep, Value, find_sweeps, run_params, sweep_of
-from tui.judging.sweeps import Behind, SweepJudge, progress_axis, rules_from
+from tui.judging.sweeps import SweepJudge, progress_axis, rules_from
 from tui.judging.thresholds import Thresholds
 from tui.patterns import compile_pattern
 from tui.store import Run, Store
@@ -136,22 +137,24 @@ class SweepWatch:
         self.axes[sweep.name] = axis
         generations = {name: curve[3] for name, curve in present.items()}
         judged = self._judged.get(sweep.name)
-        old: dict[str, int] = {}
+        said: Said | None = None
         if (
             judged is None
             or judged.axis != axis
             or any(judged.generations.get(name, generation) != generation for name, generation in generations.items())
         ):
-            old = judged.judge.judged_steps() if judged is not None else {}  # a restart: the judge starts over
+            said = judged.judge.said() if judged is not None else None  # a restart: the judge starts over
             judged = self._judged[sweep.name] = _Judged(SweepJudge(self.rules), axis, generations)
         judged.generations.update(generations)
         found = judged.judge.update(
             {name: (_progress(steps, axis), steps, values) for name, (steps, values, _, _) in present.items()}
         )
+        if said is not None:  # what the new judge decided again at the points judged before is no news
+            found = judged.judge.standing(said)
         alerts = []
         for advice in found:
-            if advice.step <= old.get(advice.run, -1) or (advice.run, advice.step) in self._reported:
-                continue  # a point judged before the judge started over: what it says there is not news
+            if (advice.run, advice.step) in self._reported:
+                continue  # told there already
             self._reported.add((advice.run, advice.step))
             flag = self._flag(sweep.name, advice, axis, verdicts)
             alerts.append(Alert(advice.run, advice.step, KIND, flag.tag, flag.reason, ADVICE[KIND]))
