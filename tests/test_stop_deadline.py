@@ -34,16 +34,21 @@ HANGING = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("number", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT])
-def test_a_stop_whose_shutdown_hangs_ends_the_process_at_its_deadline(tmp_path: Path, number: int):
-    said = tmp_path / "last-words"
-    child = subprocess.Popen(
-        [sys.executable, "-c", HANGING, str(said)],
+def _started(script: str, *args: str) -> subprocess.Popen[str]:
+    """The script in a Python of its own, from the project's folder, its output read as text."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[1],
     )
+
+
+@pytest.mark.parametrize("number", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT])
+def test_a_stop_whose_shutdown_hangs_ends_the_process_at_its_deadline(tmp_path: Path, number: int):
+    said = tmp_path / "last-words"
+    child = _started(HANGING, str(said))
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         started = time.monotonic()
@@ -84,13 +89,7 @@ BUSY = textwrap.dedent(
 
 
 def test_the_deadline_starts_with_the_signal_even_while_the_event_loop_is_busy(tmp_path: Path):
-    child = subprocess.Popen(
-        [sys.executable, "-c", BUSY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).parents[1],
-    )
+    child = _started(BUSY)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         os.kill(child.pid, signal.SIGHUP)

@@ -184,21 +184,9 @@ def test_live_a_restarted_run_does_not_tell_its_peers_behind_again_at_points_jud
     curves = fast_and_slow_sweep(6)
     resumed = curves["lr=0.3"].copy()
     resumed[2:] *= 1 + np.random.default_rng(1006).normal(0, 0.06, resumed[2:].size)
-    root = tmp_path / "sweep"
-    writers = {name: EventWriter(str(root / name)) for name in curves}
-    monitor = Monitor(str(tmp_path))
-    for epoch in range(20):
-        _write_epoch(writers, curves, epoch)
-        monitor.refresh()
-    for writer in writers.values():
-        writer.close()
+    monitor = _watched_for_twenty_epochs(tmp_path, curves)
     assert {"lr=0.01", "lr=0.005"} <= {name for name, advice in told_ever(monitor)}
-    time.sleep(1.1)  # the resumed job's file is newer
-    writer = EventWriter(str(root / "lr=0.3"))
-    for epoch in range(2, 21):
-        writer.add_scalar("train_loss", float(resumed[epoch]) * 0.9, epoch, 5000.0 + 60 * epoch)
-        writer.add_scalar("val_loss", float(resumed[epoch]), epoch, 5000.0 + 60 * epoch)
-    writer.close()
+    _resume(tmp_path, resumed)
     _, _, alerts = monitor.refresh()
     assert [(a.run, a.step) for a in alerts if a.kind == "behind-peers" and a.step <= 19] == []
     judge = next(iter(monitor.sweeps._judged.values())).judge
@@ -223,6 +211,19 @@ def test_live_a_run_resumed_badly_from_an_early_checkpoint_is_told_even_when_rea
     was flagged but never alerted (no line, no --on-alert), while replay told it."""
     curves = fast_and_slow_sweep(0)
     stuck = 2.3 * (1 + np.random.default_rng(5).normal(0, 0.01, len(EPOCH)))  # resumed at epoch 2, learning nothing
+    monitor = _watched_for_twenty_epochs(tmp_path, curves)
+    flagged_before = set(monitor.sweeps.flags)
+    assert "sweep/lr=0.3" not in flagged_before
+    _resume(tmp_path, stuck)
+    _, _, alerts = monitor.refresh()
+    told = {(a.run, a.step) for a in alerts if a.kind == "behind-peers"}
+    flagged = {name: flag.advice.step for name, flag in monitor.sweeps.flags.items()}
+    assert ("sweep/lr=0.3", flagged["sweep/lr=0.3"]) in told
+    assert {(name, step) for name, step in flagged.items() if name not in flagged_before} <= told  # no silent flag
+
+
+def _watched_for_twenty_epochs(tmp_path: Path, curves: dict[str, np.ndarray]) -> Monitor:
+    """The sweep's jobs write 20 epochs, polled after each, and end."""
     root = tmp_path / "sweep"
     writers = {name: EventWriter(str(root / name)) for name in curves}
     monitor = Monitor(str(tmp_path))
@@ -231,16 +232,14 @@ def test_live_a_run_resumed_badly_from_an_early_checkpoint_is_told_even_when_rea
         monitor.refresh()
     for writer in writers.values():
         writer.close()
-    flagged_before = set(monitor.sweeps.flags)
-    assert "sweep/lr=0.3" not in flagged_before
-    time.sleep(1.1)
-    writer = EventWriter(str(root / "lr=0.3"))
+    return monitor
+
+
+def _resume(tmp_path: Path, values: np.ndarray) -> None:
+    """``lr=0.3`` resumed from its epoch-2 checkpoint: epochs 2 to 20 again, in a newer event file, at once."""
+    time.sleep(1.1)  # the resumed job's file is newer
+    writer = EventWriter(str(tmp_path / "sweep" / "lr=0.3"))
     for epoch in range(2, 21):
-        writer.add_scalar("train_loss", float(stuck[epoch]) * 0.9, epoch, 5000.0 + 60 * epoch)
-        writer.add_scalar("val_loss", float(stuck[epoch]), epoch, 5000.0 + 60 * epoch)
+        writer.add_scalar("train_loss", float(values[epoch]) * 0.9, epoch, 5000.0 + 60 * epoch)
+        writer.add_scalar("val_loss", float(values[epoch]), epoch, 5000.0 + 60 * epoch)
     writer.close()
-    _, _, alerts = monitor.refresh()
-    told = {(a.run, a.step) for a in alerts if a.kind == "behind-peers"}
-    flagged = {name: flag.advice.step for name, flag in monitor.sweeps.flags.items()}
-    assert ("sweep/lr=0.3", flagged["sweep/lr=0.3"]) in told
-    assert {(name, step) for name, step in flagged.items() if name not in flagged_before} <= told  # no silent flag
